@@ -1,0 +1,95 @@
+# hvpart: top-level build.
+#
+# Each layer contributes a fragment, <dir>/module.mk (or <dir>/<sub>/module.mk),
+# included below. A fragment adds rules and appends to these lists:
+#   HOST_TESTS   host test executables (cmocka or scripts) run by `make test`;
+#                each prints TAP lines ("ok N - name" / "not ok N - name").
+#   HOST_DEPS    extra files a host test needs built first (tools, fixtures).
+#   FUZZERS      libFuzzer binaries; `make test` runs each for FUZZ_SECONDS.
+#   BENCHES      executables/scripts printing "bench NAME: VALUE UNIT (target T)".
+#   TOOLS        host tools built by `make tools` into build/tools/.
+#   PARENT_LIBS  target static libraries linked into the parent partition.
+# Generic pattern rules compile any source tree for three flavours:
+#   build/host/%.o   Linux, ASan+UBSan, for unit tests
+#   build/fuzz/%.o   clang libFuzzer + ASan + UBSan
+#   build/target/%.o bare-metal x86-64 parent partition (newlib, mcmodel=kernel)
+# hv's own objects use build/hv/%.o (no libc, no SSE); see hv/module.mk.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+BUILD ?= build
+HOSTB := $(BUILD)/host
+FUZZB := $(BUILD)/fuzz
+TGTB  := $(BUILD)/target
+HVB   := $(BUILD)/hv
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow
+
+HOST_CC      ?= gcc
+HOST_CFLAGS  := -std=gnu11 -g -O1 $(WARN) -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+                -D_GNU_SOURCE -I.
+HOST_LDFLAGS := -fsanitize=address,undefined
+HOST_LIBS    := -lcmocka -lpthread
+
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -D_GNU_SOURCE -I.
+FUZZ_SECONDS ?= 20
+
+# Bare-metal target: the parent partition and the portable libraries it links.
+NEWLIB       := $(BUILD)/newlib/x86_64-elf
+TARGET_CC    := gcc
+TARGET_ARCH  := -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                -mno-red-zone -mcmodel=kernel -fno-asynchronous-unwind-tables
+TARGET_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(TARGET_ARCH) -I. \
+                 -isystem $(NEWLIB)/include -D__HVPART_TARGET__
+
+HOST_TESTS :=
+HOST_DEPS  :=
+FUZZERS    :=
+BENCHES    :=
+TOOLS      :=
+PARENT_LIBS :=
+
+$(HOSTB)/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZB)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TGTB)/%.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TGTB)/%.o: %.S
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+
+include $(sort $(wildcard */module.mk */*/module.mk))
+
+.PHONY: all tools deps test test-host test-system bench run clean newlib
+
+tools: $(TOOLS)
+
+deps:
+	@tools/deps.sh
+
+newlib: $(NEWLIB)/lib/libc.a
+
+$(NEWLIB)/lib/libc.a:
+	tools/build-newlib.sh $(BUILD)/newlib "$(TARGET_ARCH)"
+
+test-host: $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
+	@tests/run-host.sh --fuzz-seconds $(FUZZ_SECONDS) \
+	  --tests "$(HOST_TESTS)" --fuzzers "$(FUZZERS)"
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do $$b || echo "bench $$b: FAILED"; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
