@@ -1,0 +1,451 @@
+/*
+ * VMBus ring buffer operations. Layout and rules follow Linux
+ * drivers/hv/ring_buffer.c and include/linux/hyperv.h (facts only; this is
+ * our own code):
+ *  - indices are byte offsets into the data area, always multiples of 8;
+ *  - the ring is empty when read_index == write_index, so a writer needs
+ *    strictly more free bytes than the packet (it never fills the ring
+ *    completely, otherwise full and empty would look alike);
+ *  - each packet: descriptor, payload padded to 8, 8-byte trailer holding
+ *    (u64)start_offset << 32.
+ */
+#include "vmbus/ring.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* The shared indices are accessed as C11 atomics. _Atomic uint32_t has the
+ * size and alignment of uint32_t on every ABI we build for (asserted), so
+ * viewing the wire fields through it is sound with GCC and Clang. */
+_Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t) &&
+	       _Alignof(_Atomic uint32_t) == _Alignof(uint32_t),
+	       "atomic u32 must have the plain layout");
+#define A(field) ((_Atomic uint32_t *)&(field))
+
+#define RING_MIN_PKT (sizeof(struct vmbus_pkt_desc) + VMBUS_PKT_TRAILER)
+/* len8 is 16 bits: a packet is at most 0xFFFF * 8 bytes (without trailer). */
+#define RING_MAX_PKT (0xFFFFu * 8u)
+
+static int ring_break(struct vmbus_ring *r, const char *why)
+{
+	if (!r->broken) {
+		r->broken = true;
+		r->why = why;
+	}
+	return -EIO;
+}
+
+static bool ring_index_ok(const struct vmbus_ring *r, uint32_t idx)
+{
+	return idx < r->size && (idx & 7u) == 0;
+}
+
+/* Free bytes for the writer given both indices (not counting the one
+ * reserved slot that keeps full distinct from empty). */
+static uint32_t ring_free(uint32_t size, uint32_t w, uint32_t rd)
+{
+	return rd > w ? rd - w : size - (w - rd);
+}
+
+static uint32_t ring_used(uint32_t size, uint32_t w, uint32_t rd)
+{
+	return w >= rd ? w - rd : size - rd + w;
+}
+
+static void ring_copy_in(struct vmbus_ring *r, uint32_t off, const void *src,
+			 size_t len)
+{
+	size_t first = r->size - off;
+
+	if (first >= len) {
+		memcpy(r->data + off, src, len);
+		return;
+	}
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const uint8_t *)src + first, len - first);
+}
+
+static void ring_copy_out(const struct vmbus_ring *r, uint32_t off, void *dst,
+			  size_t len)
+{
+	size_t first = r->size - off;
+
+	if (first >= len) {
+		memcpy(dst, r->data + off, len);
+		return;
+	}
+	memcpy(dst, r->data + off, first);
+	memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+
+static uint32_t ring_add(const struct vmbus_ring *r, uint32_t off, size_t n)
+{
+	uint64_t v = (uint64_t)off + n;
+
+	return (uint32_t)(v % r->size);
+}
+
+void vmbus_ring_format(void *base, size_t total_bytes)
+{
+	struct vmbus_ring_hdr *h = base;
+
+	(void)total_bytes;
+	memset(h, 0, sizeof(*h));
+	/* We implement the pending_send_sz protocol as reader and writer. */
+	atomic_store_explicit(A(h->feature_bits), VMBUS_RING_FEAT_PENDING_SEND_SZ,
+			      memory_order_relaxed);
+}
+
+int vmbus_ring_attach(struct vmbus_ring *r, void *base, size_t total_bytes)
+{
+	uint32_t w, rd;
+
+	memset(r, 0, sizeof(*r));
+	if (!base || total_bytes < VMBUS_PAGE_SIZE + VMBUS_PAGE_SIZE ||
+	    total_bytes - VMBUS_PAGE_SIZE > 0x80000000u ||
+	    (total_bytes & 7u) != 0) {
+		r->broken = true;
+		r->why = "ring geometry invalid (need header page + data, x8)";
+		return -EINVAL;
+	}
+	r->hdr = base;
+	r->data = (uint8_t *)base + VMBUS_PAGE_SIZE;
+	r->size = (uint32_t)(total_bytes - VMBUS_PAGE_SIZE);
+	/* The peer may have shared a ring with arbitrary indices: check once
+	 * here, afterwards we keep our own copies. */
+	w = atomic_load_explicit(A(r->hdr->write_index), memory_order_acquire);
+	rd = atomic_load_explicit(A(r->hdr->read_index), memory_order_acquire);
+	if (!ring_index_ok(r, w) || !ring_index_ok(r, rd)) {
+		r->broken = true;
+		r->why = "ring indices out of range at attach";
+		return -EINVAL;
+	}
+	r->priv_write = w;
+	r->priv_read = rd;
+	r->start_read = rd;
+	return 0;
+}
+
+uint32_t vmbus_ring_max_payload(const struct vmbus_ring *r)
+{
+	uint32_t room = r->size - 8u - (uint32_t)RING_MIN_PKT;
+
+	if (room > RING_MAX_PKT - sizeof(struct vmbus_pkt_desc))
+		room = RING_MAX_PKT - (uint32_t)sizeof(struct vmbus_pkt_desc);
+	return room & ~7u;
+}
+
+/* Loads the reader's index. Acquire pairs with the reader's release store
+ * in iter_commit: the reader's copies out of the data area happen before
+ * we reuse that space. */
+static int ring_load_read(struct vmbus_ring *r, uint32_t *rd)
+{
+	*rd = atomic_load_explicit(A(r->hdr->read_index), memory_order_acquire);
+	if (!ring_index_ok(r, *rd))
+		return ring_break(r, "peer read_index out of range");
+	return 0;
+}
+
+uint32_t vmbus_ring_space(const struct vmbus_ring *r)
+{
+	uint32_t rd = atomic_load_explicit(A(r->hdr->read_index),
+					   memory_order_acquire);
+
+	if (r->broken || !ring_index_ok(r, rd))
+		return 0;
+	return ring_free(r->size, r->priv_write, rd);
+}
+
+/* Writer out of room: publish how much we need so the reader signals us
+ * when it frees it, then look again in case it already did. */
+static int ring_wait_room(struct vmbus_ring *r, uint32_t need, uint32_t *rd)
+{
+	uint32_t feat = atomic_load_explicit(A(r->hdr->feature_bits),
+					     memory_order_relaxed);
+
+	if (!(feat & VMBUS_RING_FEAT_PENDING_SEND_SZ))
+		return -EAGAIN;
+	atomic_store_explicit(A(r->hdr->pending_send_sz), need,
+			      memory_order_relaxed);
+	/* StoreLoad: pending_send_sz must be visible before we re-read
+	 * read_index, pairing with the fence in iter_commit between the
+	 * read_index store and the pending_send_sz load. Either the reader
+	 * sees our request or we see its progress; no lost wake-up. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ring_load_read(r, rd))
+		return -EIO;
+	return ring_free(r->size, r->priv_write, *rd) > need ? 0 : -EAGAIN;
+}
+
+/* Decide whether the reader needs an interrupt (Linux hv_signal_on_write):
+ * only when the ring was empty before this packet and the reader has not
+ * masked interrupts because it is polling. */
+static bool ring_need_signal(struct vmbus_ring *r, uint32_t old_write)
+{
+	uint32_t rd;
+
+	/* StoreLoad: our write_index store must be globally visible before
+	 * we sample interrupt_mask/read_index, pairing with the reader's fence
+	 * in mask_end (unmask, then re-check write_index). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(A(r->hdr->interrupt_mask), memory_order_relaxed))
+		return false;
+	/* Acquire keeps the read_index load after the mask load. */
+	rd = atomic_load_explicit(A(r->hdr->read_index), memory_order_acquire);
+	return rd == old_write;
+}
+
+static int ring_write_check(struct vmbus_ring *r, const struct vmbus_iovec *iov,
+			    unsigned niov, size_t *len)
+{
+	size_t total = 0;
+
+	if (r->broken)
+		return -EIO;
+	for (unsigned i = 0; i < niov; i++) {
+		if (!iov[i].base && iov[i].len)
+			return -EINVAL;
+		total += iov[i].len;
+		if (total > RING_MAX_PKT)
+			return -EMSGSIZE;
+	}
+	if (total < sizeof(struct vmbus_pkt_desc))
+		return -EINVAL;
+	if (((total + 7u) & ~(size_t)7u) + VMBUS_PKT_TRAILER >= r->size)
+		return -EMSGSIZE;
+	*len = total;
+	return 0;
+}
+
+int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
+		     unsigned niov, bool *signal)
+{
+	static const uint8_t pad[8];
+	size_t len = 0;
+	uint32_t need, rd, off, old_write = r->priv_write;
+	uint64_t trailer;
+	int err;
+
+	*signal = false;
+	err = ring_write_check(r, iov, niov, &len);
+	if (err)
+		return err;
+	need = (uint32_t)(((len + 7u) & ~(size_t)7u) + VMBUS_PKT_TRAILER);
+	if (ring_load_read(r, &rd))
+		return -EIO;
+	if (ring_free(r->size, old_write, rd) <= need) {
+		err = ring_wait_room(r, need, &rd);
+		if (err)
+			return err;
+	}
+	off = old_write;
+	for (unsigned i = 0; i < niov; i++) {
+		ring_copy_in(r, off, iov[i].base, iov[i].len);
+		off = ring_add(r, off, iov[i].len);
+	}
+	if (len & 7u) {
+		ring_copy_in(r, off, pad, 8u - (len & 7u));
+		off = ring_add(r, off, 8u - (len & 7u));
+	}
+	trailer = (uint64_t)old_write << 32;
+	ring_copy_in(r, off, &trailer, sizeof(trailer));
+	off = ring_add(r, off, sizeof(trailer));
+	r->priv_write = off;
+	/* Release: packet bytes become visible before the new write_index,
+	 * pairing with the reader's acquire load of write_index. */
+	atomic_store_explicit(A(r->hdr->write_index), off, memory_order_release);
+	if (atomic_load_explicit(A(r->hdr->pending_send_sz), memory_order_relaxed))
+		atomic_store_explicit(A(r->hdr->pending_send_sz), 0,
+				      memory_order_relaxed);
+	*signal = ring_need_signal(r, old_write);
+	if (*signal)
+		r->signals++;
+	return 0;
+}
+
+int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
+		    uint64_t trans_id, const struct vmbus_iovec *iov,
+		    unsigned niov, bool *signal)
+{
+	struct vmbus_iovec v[8];
+	struct vmbus_pkt_desc d;
+	size_t len = sizeof(d);
+
+	*signal = false;
+	if (niov > 7)
+		return -EINVAL;
+	for (unsigned i = 0; i < niov; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].len;
+	}
+	if (len > RING_MAX_PKT)
+		return -EMSGSIZE;
+	d.type = type;
+	d.offset8 = sizeof(d) / 8;
+	d.len8 = (uint16_t)((len + 7u) / 8u);
+	d.flags = flags;
+	d.trans_id = trans_id;
+	v[0].base = &d;
+	v[0].len = sizeof(d);
+	return vmbus_ring_write(r, v, niov + 1, signal);
+}
+
+/* Loads the writer's index. Acquire pairs with the writer's release store:
+ * everything up to write_index has been written. */
+static int ring_load_write(struct vmbus_ring *r, uint32_t *w)
+{
+	*w = atomic_load_explicit(A(r->hdr->write_index), memory_order_acquire);
+	if (!ring_index_ok(r, *w))
+		return ring_break(r, "peer write_index out of range");
+	return 0;
+}
+
+uint32_t vmbus_ring_avail(struct vmbus_ring *r)
+{
+	uint32_t w;
+
+	if (r->broken || ring_load_write(r, &w))
+		return 0;
+	return ring_used(r->size, w, r->priv_read);
+}
+
+/* Copies and validates the descriptor at the private read index. Returns
+ * 1 with *info filled, 0 if empty, -EIO if the ring is corrupt. */
+static int ring_next_desc(struct vmbus_ring *r, struct vmbus_pkt_info *info)
+{
+	uint32_t w, avail, plen, poff;
+
+	if (r->broken)
+		return -EIO;
+	if (ring_load_write(r, &w))
+		return -EIO;
+	avail = ring_used(r->size, w, r->priv_read);
+	if (avail == 0)
+		return 0;
+	/* Writers publish whole packets, so anything shorter is corruption. */
+	if (avail < RING_MIN_PKT)
+		return ring_break(r, "partial packet in ring");
+	/* Copy first, then validate the copy: the peer may change the shared
+	 * bytes under us (no double fetch). */
+	ring_copy_out(r, r->priv_read, &info->desc, sizeof(info->desc));
+	plen = (uint32_t)info->desc.len8 * 8u;
+	poff = (uint32_t)info->desc.offset8 * 8u;
+	if (plen < sizeof(struct vmbus_pkt_desc))
+		return ring_break(r, "packet len8 shorter than descriptor");
+	if (poff < sizeof(struct vmbus_pkt_desc) || poff > plen)
+		return ring_break(r, "packet offset8 outside packet");
+	if ((uint64_t)plen + VMBUS_PKT_TRAILER > avail)
+		return ring_break(r, "packet longer than data in ring");
+	info->pkt_len = plen;
+	info->payload_off = poff;
+	info->payload_len = plen - poff;
+	return 1;
+}
+
+static int ring_fetch(struct vmbus_ring *r, void *buf, size_t cap,
+		      struct vmbus_pkt_info *info, bool consume)
+{
+	struct vmbus_pkt_info tmp;
+	int n;
+
+	if (!info)
+		info = &tmp;
+	n = ring_next_desc(r, info);
+	if (n <= 0)
+		return n;
+	if (cap < info->pkt_len)
+		return -ENOBUFS;
+	ring_copy_out(r, r->priv_read, buf, info->pkt_len);
+	/* Keep the validated descriptor, not a re-read one. */
+	memcpy(buf, &info->desc, sizeof(info->desc));
+	if (consume)
+		r->priv_read = ring_add(r, r->priv_read,
+					info->pkt_len + VMBUS_PKT_TRAILER);
+	return (int)info->pkt_len;
+}
+
+int vmbus_ring_iter_next(struct vmbus_ring *r, void *buf, size_t cap,
+			 struct vmbus_pkt_info *info)
+{
+	return ring_fetch(r, buf, cap, info, true);
+}
+
+int vmbus_ring_peek(struct vmbus_ring *r, void *buf, size_t cap,
+		    struct vmbus_pkt_info *info)
+{
+	return ring_fetch(r, buf, cap, info, false);
+}
+
+/* Linux hv_pkt_iter_close: signal the writer only when this batch moved
+ * the free space across its pending_send_sz threshold. */
+static bool ring_writer_wants(struct vmbus_ring *r, uint32_t freed)
+{
+	uint32_t pending, w, space;
+
+	if (!(atomic_load_explicit(A(r->hdr->feature_bits),
+				   memory_order_relaxed) &
+	      VMBUS_RING_FEAT_PENDING_SEND_SZ))
+		return false;
+	/* StoreLoad: the read_index store must be visible before we sample
+	 * pending_send_sz, pairing with the writer's fence in ring_wait_room
+	 * (arm pending_send_sz, then re-read read_index). */
+	atomic_thread_fence(memory_order_seq_cst);
+	pending = atomic_load_explicit(A(r->hdr->pending_send_sz),
+				       memory_order_relaxed);
+	if (!pending)
+		return false;
+	if (ring_load_write(r, &w))
+		return false;
+	space = ring_free(r->size, w, r->priv_read);
+	if (space <= pending)
+		return false;
+	/* Already above the threshold before this batch: the writer was
+	 * signalled then, or never needed to wait. */
+	return space - freed <= pending;
+}
+
+void vmbus_ring_iter_commit(struct vmbus_ring *r, bool *signal)
+{
+	uint32_t freed;
+
+	*signal = false;
+	if (r->broken || r->priv_read == r->start_read)
+		return;
+	freed = ring_used(r->size, r->priv_read, r->start_read);
+	r->start_read = r->priv_read;
+	/* Release: our copies out of the data area complete before the writer
+	 * can see the space as free (pairs with ring_load_read's acquire). */
+	atomic_store_explicit(A(r->hdr->read_index), r->priv_read,
+			      memory_order_release);
+	*signal = ring_writer_wants(r, freed);
+	if (*signal)
+		r->signals++;
+}
+
+int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t cap,
+		    struct vmbus_pkt_info *info, bool *signal)
+{
+	int n = vmbus_ring_iter_next(r, buf, cap, info);
+
+	*signal = false;
+	if (n > 0)
+		vmbus_ring_iter_commit(r, signal);
+	return n;
+}
+
+void vmbus_ring_mask_begin(struct vmbus_ring *r)
+{
+	atomic_store_explicit(A(r->hdr->interrupt_mask), 1, memory_order_relaxed);
+}
+
+uint32_t vmbus_ring_mask_end(struct vmbus_ring *r)
+{
+	atomic_store_explicit(A(r->hdr->interrupt_mask), 0, memory_order_relaxed);
+	/* StoreLoad: the unmask must be visible before we look at
+	 * write_index again (Linux hv_end_read uses virt_mb()), pairing with
+	 * the writer's fence in ring_need_signal. Either the writer sees the
+	 * mask clear and signals, or we see its data here. */
+	atomic_thread_fence(memory_order_seq_cst);
+	return vmbus_ring_avail(r);
+}
