@@ -2,10 +2,15 @@
 # (hv itself compiles hv/boot/mb2.c, hv/mm/{frame,pagetable,ept}.c with its
 # own freestanding flags; see hv/module.mk.)
 
-HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2
+HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
+	$(HOSTB)/tests/unit/hv/test_frame
 
 $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 		$(HOSTB)/hv/boot/mb2.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(HOSTB)/tests/unit/hv/test_frame: $(HOSTB)/tests/unit/hv/test_frame.o \
+		$(HOSTB)/hv/mm/frame.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 $(FUZZB)/fuzz_mb2: $(FUZZB)/tests/fuzz/fuzz_mb2.o $(FUZZB)/hv/boot/mb2.o
