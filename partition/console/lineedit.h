@@ -1,0 +1,94 @@
+/*
+ * lineedit: a small line editor for the parent console, driven one byte at a
+ * time from a VT100-style serial terminal. Portable C, no allocation, no I/O:
+ * all output goes through the caller's write callback.
+ *
+ * Keys understood:
+ *   printable ASCII      inserted at the cursor and echoed
+ *   0x7f, 0x08 (^H)      erase the character before the cursor (bell at col 0)
+ *   CR, LF, CRLF         complete the line (a CR followed by LF is one Enter)
+ *   ESC [ A / ESC O A    previous history entry (^P too)
+ *   ESC [ B / ESC O B    next history entry; past the newest restores the
+ *                        line being typed (^N too)
+ *   ESC [ C / D (O C/D)  cursor right / left (^F / ^B too)
+ *   ESC [ H, ESC [ 1~, ESC [ 7~, ^A    start of line
+ *   ESC [ F, ESC [ 4~, ESC [ 8~, ^E    end of line
+ *   ESC [ 3~, ^D         delete the character under the cursor
+ *   ^C                   abandon the line: prints "^C", CRLF and a new prompt
+ *   ^U                   kill the whole line;  ^K kill to end of line
+ *   ^L                   redraw the line
+ *   Tab                  complete the command name (first word), see le_feed
+ * Anything else below 0x20, and every byte >= 0x80, is ignored without echo.
+ * Escape sequences other than those above are swallowed whole (ESC plus
+ * intermediates plus final; CSI parameter/intermediate/final bytes per
+ * ECMA-48). A C0 control byte inside a sequence aborts the sequence and is
+ * then handled as a key (ESC starts a new sequence; CAN/SUB just abort).
+ *
+ * Redraw of the line is: "\r", prompt, text, "ESC [ K", then "ESC [ n D" to
+ * put the cursor back if it is not at the end.
+ */
+#ifndef HVPART_CONSOLE_LINEEDIT_H
+#define HVPART_CONSOLE_LINEEDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LE_LINE_MAX   256   /* buffer size including the NUL: 255 chars max */
+#define LE_HIST_MAX   32    /* history ring entries */
+#define LE_PROMPT_MAX 64    /* prompt buffer size including the NUL */
+#define LE_MATCH_MAX  64    /* completion candidates asked for per Tab */
+
+typedef void (*le_write_fn)(void *ctx, const char *s, size_t n);
+/* Fill matches[0..max) with candidates starting with prefix[0..len)
+ * (case-insensitively); return the number of matches (may exceed max, only
+ * the first max are used). Strings must stay valid until the next call. */
+typedef int (*le_complete_fn)(void *ctx, const char *prefix, size_t len,
+                              const char **matches, int max);
+
+enum le_esc_state { LE_ESC_NONE, LE_ESC_ESC, LE_ESC_INTER, LE_ESC_CSI, LE_ESC_SS3 };
+
+struct lineedit {
+    char line[LE_LINE_MAX];
+    size_t len;                       /* characters in line */
+    size_t cur;                       /* cursor, 0..len */
+    char hist[LE_HIST_MAX][LE_LINE_MAX];
+    int hist_count;                   /* valid entries, <= LE_HIST_MAX */
+    int hist_head;                    /* slot of the next entry to write */
+    int hist_pos;                     /* -1 editing a fresh line, else age */
+    char saved[LE_LINE_MAX];          /* fresh line kept while browsing */
+    char prompt[LE_PROMPT_MAX];
+    size_t prompt_len;
+    enum le_esc_state esc;            /* escape-sequence parser state */
+    unsigned esc_param;               /* first numeric CSI parameter */
+    bool esc_private;                 /* CSI had a non-digit parameter byte */
+    bool last_cr;                     /* previous byte was CR (for CRLF) */
+    bool tab_pending;                 /* previous key was an ambiguous Tab */
+    le_write_fn write;
+    le_complete_fn complete;
+    void *ctx;
+};
+
+/* Set up the editor. The prompt is copied (truncated to LE_PROMPT_MAX-1);
+ * complete may be NULL (Tab then rings the bell). Nothing is printed. */
+void le_init(struct lineedit *le, const char *prompt, le_write_fn w,
+             le_complete_fn c, void *ctx);
+/* Replace the prompt (used by the next le_prompt/redraw). */
+void le_set_prompt(struct lineedit *le, const char *prompt);
+/* Print the prompt followed by the current line contents (normally empty). */
+void le_prompt(struct lineedit *le);
+/* Feed one input byte. Returns 1 when a line is complete: it is copied to
+ * out (NUL-terminated, truncated to outsz-1 if out is smaller than
+ * LE_LINE_MAX), "\r\n" has been echoed, the editor is reset for the next
+ * line, and the line is added to history when it is not blank and differs
+ * from the newest entry. The caller then runs the line and calls le_prompt.
+ * Returns 0 otherwise. Input beyond LE_LINE_MAX-1 characters is refused with
+ * a bell (0x07). */
+int le_feed(struct lineedit *le, uint8_t byte, char *out, size_t outsz);
+/* Redraw prompt and line, e.g. after asynchronous output. */
+void le_redraw(struct lineedit *le);
+/* History access, age 0 = newest. NULL if out of range. */
+int le_history_count(const struct lineedit *le);
+const char *le_history_get(const struct lineedit *le, int age);
+
+#endif
