@@ -1,0 +1,46 @@
+/* blockdev: the block-device interface that device models (IDE, storvsp)
+ * use.  A device sees a size, a sector size and byte-addressed read/write/
+ * flush; it knows nothing of the disk format behind it.  Backends: RAM,
+ * a file or a region of a file (through struct fio_ops), and VHD
+ * (storage/vhd/vhd.h, vhd_blockdev_open). */
+#ifndef STORAGE_BLOCKDEV_H
+#define STORAGE_BLOCKDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "storage/fio.h"
+
+struct blockdev_ops {
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
+	int (*flush)(void *ctx);
+	void (*close)(void *ctx);
+};
+
+struct blockdev {
+	const struct blockdev_ops *ops;
+	void *ctx;
+	uint64_t size;         /* bytes */
+	uint32_t sector_size;  /* bytes, a power of two */
+	int read_only;
+};
+
+/* Bounds-checked entry points: -EINVAL past the end, -EROFS on a read-only
+ * device; otherwise the backend's result. */
+int blockdev_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);
+int blockdev_write(struct blockdev *bd, uint64_t off, const void *buf,
+		   size_t len);
+int blockdev_flush(struct blockdev *bd);
+uint64_t blockdev_get_size(const struct blockdev *bd);
+uint32_t blockdev_get_sector_size(const struct blockdev *bd);
+void blockdev_close(struct blockdev *bd);
+
+/* RAM disk of size bytes, zero-filled. */
+int blockdev_ram_create(uint64_t size, uint32_t sector_size,
+			struct blockdev *out);
+/* A file (len == 0: from base to the end of file) or a region of it. */
+int blockdev_file_open(const struct fio_ops *ops, const char *path,
+		       uint64_t base, uint64_t len, int writable,
+		       struct blockdev *out);
+
+#endif

@@ -1,0 +1,62 @@
+# storage/: block-device interface, VHD library, host `vhd` tool, tests.
+STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
+  storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
+  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c
+STORAGE_HOST_SRCS := storage/host/fio_posix.c
+
+STORAGE_HOST_OBJS := $(STORAGE_LIB_SRCS:%.c=$(HOSTB)/%.o)
+STORAGE_PX_HOST_OBJ := $(STORAGE_HOST_SRCS:%.c=$(HOSTB)/%.o)
+STORAGE_FUZZ_OBJS := $(STORAGE_LIB_SRCS:%.c=$(FUZZB)/%.o)
+STORAGE_TGT_OBJS := $(STORAGE_LIB_SRCS:%.c=$(TGTB)/%.o)
+
+# Target library for the parent partition.
+$(TGTB)/libstorage.a: $(STORAGE_TGT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+PARENT_LIBS += $(TGTB)/libstorage.a
+
+# Host library (ASan/UBSan) for tests and the tool.
+$(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# The `vhd` host tool.  Built optimised without sanitizers: it is a user
+# tool and the benchmark runs it against qemu-io.
+STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c \
+  $(STORAGE_LIB_SRCS) $(STORAGE_HOST_SRCS)
+$(BUILD)/tools/vhd: $(STORAGE_TOOL_SRCS) $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -o $@ $(STORAGE_TOOL_SRCS)
+TOOLS += $(BUILD)/tools/vhd
+
+# Unit tests (cmocka, ASan+UBSan) over an in-memory file system.
+STORAGE_UT_SRCS := tests/unit/storage/test_vhd.c tests/unit/storage/memfs.c
+STORAGE_UT_OBJS := $(STORAGE_UT_SRCS:%.c=$(HOSTB)/%.o)
+$(HOSTB)/tests/unit/storage/test_vhd: $(STORAGE_UT_OBJS) $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+STORAGE_UT2_SRCS := tests/unit/storage/test_vhd_crash.c tests/unit/storage/memfs.c
+STORAGE_UT2_OBJS := $(STORAGE_UT2_SRCS:%.c=$(HOSTB)/%.o)
+$(HOSTB)/tests/unit/storage/test_vhd_crash: $(STORAGE_UT2_OBJS) $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
+  $(HOSTB)/tests/unit/storage/test_vhd_crash
+
+# Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
+HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh
+HOST_DEPS += $(BUILD)/tools/vhd
+
+# libFuzzer: open + read of corrupted images.
+$(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
+  $(FUZZB)/tests/unit/storage/memfs.o $(STORAGE_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
+
+# Benchmark: our library vs qemu-io on the same files.
+$(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(STORAGE_HOST_SRCS)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $^
+BENCHES += tests/bench/storage/vhd
+tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
+
+.PHONY: storage-check
+storage-check: $(TGTB)/libstorage.a $(HOSTB)/libstorage.a

@@ -1,0 +1,391 @@
+/* VHD data path: byte-granular read and write, sector bitmaps, chain
+ * resolution and crash-safe block allocation (DESIGN.md rule 7). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "storage/vhd/vhd_priv.h"
+
+int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off)
+{
+	return v->ops->pread(v->ops->ctx, v->fh, buf, len, off);
+}
+
+int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off)
+{
+	return v->ops->pwrite(v->ops->ctx, v->fh, buf, len, off);
+}
+
+void vhd_bitmap_drop_all(struct vhd *v)
+{
+	uint32_t i;
+
+	if (!v->bm)
+		return;
+	for (i = 0; i < v->nblocks && v->bm_cached; i++)
+		if (v->bm[i]) {
+			free(v->bm[i]);
+			v->bm[i] = NULL;
+			v->bm_cached--;
+		}
+	v->bm_cached = 0;
+}
+
+int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm)
+{
+	uint8_t *b;
+	int rc;
+
+	if (v->bm[blk]) {
+		*bm = v->bm[blk];
+		return 0;
+	}
+	if (v->bm_cached >= VHD_BM_CACHE_MAX)
+		vhd_bitmap_drop_all(v);
+	b = malloc(v->bitmap_bytes);
+	if (!b)
+		return -ENOMEM;
+	rc = vhd_read_raw(v, b, v->bitmap_bytes,
+			  (uint64_t)v->bat[blk] * VHD_SECTOR);
+	if (rc) {
+		free(b);
+		vhd_set_err(v->err, "cannot read bitmap of block %u", blk);
+		return rc;
+	}
+	v->bm[blk] = b;
+	v->bm_cached++;
+	*bm = b;
+	return 0;
+}
+
+/* What lies under this image: the parent (spec "Differencing Hard Disk
+ * Image": clear bits defer to the parent) or zeros for dynamic disks. */
+static int read_lower(struct vhd *v, uint8_t *buf, size_t len, uint64_t off)
+{
+	struct vhd *p = v->parent;
+	size_t n = 0;
+
+	if (p && off < p->size) {
+		n = p->size - off < len ? (size_t)(p->size - off) : len;
+		if (vhd_read(p, buf, n, off)) {
+			vhd_set_err(v->err, "reading parent %s: %s", p->path,
+				    p->err);
+			return -EIO;
+		}
+	}
+	memset(buf + n, 0, len - n);
+	return 0;
+}
+
+/* Length of the run of sectors from s (inclusive, < end) sharing s's bit. */
+uint32_t vhd_bitmap_run(const uint8_t *bm, uint32_t s, uint32_t end)
+{
+	int bit = vhd_bit_test(bm, s);
+	uint8_t full = bit ? 0xFF : 0x00;
+	uint32_t i = s + 1;
+
+	while (i < end) {
+		if ((i & 7) == 0 && i + 8 <= end && bm[i >> 3] == full) {
+			i += 8;
+			continue;
+		}
+		if (vhd_bit_test(bm, i) != bit)
+			break;
+		i++;
+	}
+	return i - s;
+}
+
+static int read_block(struct vhd *v, uint32_t blk, uint32_t boff,
+		      uint32_t n, uint8_t *buf)
+{
+	uint64_t vbase = (uint64_t)blk * v->block_size;
+	uint64_t fbase, pos, run_end;
+	uint32_t s, end = (boff + n + VHD_SECTOR - 1) / VHD_SECTOR, run;
+	uint8_t *bm;
+	int rc;
+
+	if (v->bat[blk] == VHD_BAT_UNUSED)
+		return read_lower(v, buf, n, vbase + boff);
+	rc = vhd_bitmap_get(v, blk, &bm);
+	if (rc)
+		return rc;
+	fbase = (uint64_t)v->bat[blk] * VHD_SECTOR + v->bitmap_bytes;
+	for (pos = boff; pos < (uint64_t)boff + n; pos = run_end) {
+		s = (uint32_t)(pos / VHD_SECTOR);
+		run = vhd_bitmap_run(bm, s, end);
+		run_end = (uint64_t)(s + run) * VHD_SECTOR;
+		if (run_end > (uint64_t)boff + n)
+			run_end = (uint64_t)boff + n;
+		if (vhd_bit_test(bm, s))
+			rc = vhd_read_raw(v, buf + (pos - boff),
+					  (size_t)(run_end - pos), fbase + pos);
+		else
+			rc = read_lower(v, buf + (pos - boff),
+					(size_t)(run_end - pos), vbase + pos);
+		if (rc) {
+			vhd_set_err(v->err, "read error in block %u", blk);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int check_range(struct vhd *v, size_t len, uint64_t off)
+{
+	if (off > v->size || len > v->size - off) {
+		vhd_set_err(v->err, "range %llu+%llu is past the disk end %llu",
+			    (unsigned long long)off, (unsigned long long)len,
+			    (unsigned long long)v->size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vhd_read(struct vhd *v, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+	uint32_t blk, boff, n;
+	int rc = check_range(v, len, off);
+
+	if (rc)
+		return rc;
+	if (v->type == VHD_TYPE_FIXED)
+		return vhd_read_raw(v, buf, len, off);
+	while (len) {
+		blk = (uint32_t)(off / v->block_size);
+		boff = (uint32_t)(off % v->block_size);
+		n = v->block_size - boff < len ? v->block_size - boff :
+		    (uint32_t)len;
+		rc = read_block(v, blk, boff, n, p);
+		if (rc)
+			return rc;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* DESIGN.md rule 7, in this order: (1) the footer at the new end of file,
+ * (2) data and bitmap where the old footer was, flush, (3) the BAT entry,
+ * flush.  A crash before (3) is durable leaves the old BAT, so the old
+ * data; the old footer copy at offset 0 covers a torn end footer. */
+static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
+		       uint32_t n, const uint8_t *buf)
+{
+	uint64_t pos = (v->alloc_pos + VHD_SECTOR - 1) &
+		       ~(uint64_t)(VHD_SECTOR - 1);
+	uint64_t end = pos + v->bitmap_bytes + v->block_size;
+	uint8_t *bm = calloc(1, v->bitmap_bytes), be[4];
+	uint32_t s;
+	int rc;
+
+	if (!bm)
+		return -ENOMEM;
+	if (pos / VHD_SECTOR >= VHD_BAT_UNUSED) {
+		rc = -EFBIG;
+		goto out;
+	}
+	/* Dynamic: fresh space past the old end reads as zeros, so every
+	 * sector may be marked present (as Hyper-V and qemu do).
+	 * Differencing: only sectors really written, so the parent still
+	 * shows through the others. */
+	for (s = 0; s < v->spb; s++)
+		if (v->type == VHD_TYPE_DYNAMIC ||
+		    (s >= boff / VHD_SECTOR && s < (boff + n) / VHD_SECTOR))
+			vhd_bit_set(bm, s);
+	rc = vhd_write_raw(v, &v->ft, sizeof(v->ft), end);
+	if (!rc)
+		rc = vhd_write_raw(v, buf, n, pos + v->bitmap_bytes + boff);
+	if (!rc)
+		rc = vhd_write_raw(v, bm, v->bitmap_bytes, pos);
+	if (!rc)
+		rc = v->ops->flush(v->ops->ctx, v->fh);
+	vhd_put_be32(be, (uint32_t)(pos / VHD_SECTOR));
+	if (!rc)
+		rc = vhd_write_raw(v, be, 4, v->bat_off + 4ull * blk);
+	if (!rc)
+		rc = v->ops->flush(v->ops->ctx, v->fh);
+	if (rc)
+		goto out;
+	v->bat[blk] = (uint32_t)(pos / VHD_SECTOR);
+	v->alloc_pos = end;
+	v->file_size = end + VHD_SECTOR;
+	v->allocated++;
+	if (v->bm_cached >= VHD_BM_CACHE_MAX)
+		vhd_bitmap_drop_all(v);
+	v->bm[blk] = bm;
+	v->bm_cached++;
+	return 0;
+out:
+	vhd_set_err(v->err, "allocating block %u failed (error %d)", blk, -rc);
+	free(bm);
+	return rc;
+}
+
+/* Data first, then (after a flush, so the bitmap never names sectors whose
+ * data is not yet on disk) the bitmap sectors that changed. */
+static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
+		       uint32_t n, const uint8_t *buf)
+{
+	uint64_t base;
+	uint32_t s, s0 = boff / VHD_SECTOR, s1 = (boff + n) / VHD_SECTOR;
+	uint32_t lo, hi;
+	uint8_t *bm;
+	int rc, dirty = 0;
+
+	if (v->bat[blk] == VHD_BAT_UNUSED) {
+		if (v->type == VHD_TYPE_DYNAMIC && all_zero(buf, n))
+			return 0;  /* a hole already reads as zeros */
+		return alloc_block(v, blk, boff, n, buf);
+	}
+	base = (uint64_t)v->bat[blk] * VHD_SECTOR;
+	rc = vhd_bitmap_get(v, blk, &bm);
+	if (!rc)
+		rc = vhd_write_raw(v, buf, n, base + v->bitmap_bytes + boff);
+	for (s = s0; !rc && s < s1; s++)
+		if (!vhd_bit_test(bm, s)) {
+			vhd_bit_set(bm, s);
+			dirty = 1;
+		}
+	if (rc || !dirty)
+		return rc;
+	lo = (s0 / 8) & ~(VHD_SECTOR - 1);
+	hi = ((s1 + 7) / 8 + VHD_SECTOR - 1) & ~(VHD_SECTOR - 1);
+	rc = v->ops->flush(v->ops->ctx, v->fh);
+	if (!rc)
+		rc = vhd_write_raw(v, bm + lo, hi - lo, base + lo);
+	if (rc) {
+		/* Unknown on-disk state: reload the bitmap next time. */
+		free(v->bm[blk]);
+		v->bm[blk] = NULL;
+		v->bm_cached--;
+	}
+	return rc;
+}
+
+static int write_sectors(struct vhd *v, const uint8_t *buf, size_t len,
+			 uint64_t off)
+{
+	uint32_t blk, boff, n;
+	int rc;
+
+	if (v->type == VHD_TYPE_FIXED)
+		return vhd_write_raw(v, buf, len, off);
+	while (len) {
+		blk = (uint32_t)(off / v->block_size);
+		boff = (uint32_t)(off % v->block_size);
+		n = v->block_size - boff < len ? v->block_size - boff :
+		    (uint32_t)len;
+		rc = write_block(v, blk, boff, n, buf);
+		if (rc)
+			return rc;
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read-modify-write of one partially covered sector. */
+static int write_partial(struct vhd *v, const uint8_t *buf, size_t len,
+			 uint64_t off)
+{
+	uint8_t sec[VHD_SECTOR];
+	uint64_t base = off & ~(uint64_t)(VHD_SECTOR - 1);
+	int rc;
+
+	rc = vhd_read(v, sec, VHD_SECTOR, base);
+	if (rc)
+		return rc;
+	memcpy(sec + (off - base), buf, len);
+	return write_sectors(v, sec, VHD_SECTOR, base);
+}
+
+int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	size_t head, mid;
+	int rc = check_range(v, len, off);
+
+	if (rc)
+		return rc;
+	if (!v->writable)
+		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
+	if (v->type == VHD_TYPE_FIXED || len == 0)
+		return vhd_write_raw(v, buf, len, off);
+	head = (VHD_SECTOR - off % VHD_SECTOR) % VHD_SECTOR;
+	if (head > len)
+		head = len;
+	if (head) {
+		rc = write_partial(v, p, head, off);
+		if (rc)
+			return rc;
+		p += head;
+		off += head;
+		len -= head;
+	}
+	mid = len & ~(size_t)(VHD_SECTOR - 1);
+	if (mid) {
+		rc = write_sectors(v, p, mid, off);
+		if (rc)
+			return rc;
+	}
+	if (len > mid)
+		rc = write_partial(v, p + mid, len - mid, off + mid);
+	return rc;
+}
+
+int vhd_flush(struct vhd *v)
+{
+	if (!v->writable)
+		return 0;
+	return v->ops->flush(v->ops->ctx, v->fh);
+}
+
+int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
+			int *allocated)
+{
+	uint32_t blk, s, s0, s1;
+	uint8_t *bm;
+	int rc;
+
+	*allocated = 0;
+	if (check_range(v, (size_t)len, off))
+		return -EINVAL;
+	if (v->type == VHD_TYPE_FIXED) {
+		*allocated = len > 0;
+		return 0;
+	}
+	for (s0 = 0; len; ) {
+		blk = (uint32_t)(off / v->block_size);
+		s0 = (uint32_t)(off % v->block_size) / VHD_SECTOR;
+		s1 = s0 + (uint32_t)((len + VHD_SECTOR - 1) / VHD_SECTOR);
+		if (s1 > v->spb)
+			s1 = v->spb;
+		if (v->bat[blk] != VHD_BAT_UNUSED) {
+			rc = vhd_bitmap_get(v, blk, &bm);
+			if (rc)
+				return rc;
+			for (s = s0; s < s1; s++)
+				if (vhd_bit_test(bm, s))
+					return *allocated = 1, 0;
+		}
+		s = v->block_size - (uint32_t)(off % v->block_size);
+		if (s >= len)
+			break;
+		off += s;
+		len -= s;
+	}
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* Internals shared by the storage/vhd/ source files. */
+#ifndef STORAGE_VHD_PRIV_H
+#define STORAGE_VHD_PRIV_H
+
+#include <stdarg.h>
+#include "storage/vhd/vhd.h"
+
+#define VHD_PATH_MAX 1024
+#define VHD_BM_CACHE_MAX 65536u   /* cached block bitmaps before we drop all */
+
+struct vhd {
+	const struct fio_ops *ops;
+	void *fh;
+	char *path;
+	int writable;
+	struct vhd_footer ft;
+	struct vhd_dyn_header hd;
+	int type;
+	uint64_t size;          /* current size: authoritative */
+	uint64_t file_size;
+	uint64_t bat_off;
+	uint32_t max_entries;
+	uint32_t nblocks;       /* ceil(size / block_size), <= max_entries */
+	uint32_t *bat;          /* host order, max_entries entries */
+	uint32_t block_size;
+	uint32_t spb;           /* sectors per block */
+	uint32_t bitmap_bytes;  /* bitmap size on disk, sector-rounded */
+	uint64_t alloc_pos;     /* byte offset of the end footer: next block */
+	uint8_t **bm;           /* cached bitmaps, NULL when not loaded */
+	uint32_t bm_cached;
+	uint32_t allocated;
+	struct vhd *parent;
+	int used_copy;
+	char err[VHD_ERR_LEN];
+};
+
+/* vhd_format.c */
+void vhd_set_err(char *dst, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vhd_footer_check(const struct vhd_footer *f, uint64_t file_size,
+		     char *why);
+int vhd_header_check(const struct vhd_dyn_header *h, char *why);
+void vhd_footer_seal(struct vhd_footer *f);
+void vhd_header_seal(struct vhd_dyn_header *h);
+size_t vhd_utf16_decode(const uint8_t *src, size_t bytes, int big_endian,
+			char *dst, size_t dst_len);
+size_t vhd_utf16_encode(const char *src, int big_endian, uint8_t *dst,
+			size_t dst_bytes);
+int vhd_parent_name_is_le(const uint8_t *name, size_t bytes);
+void vhd_path_dirname(const char *path, char *dst, size_t dst_len);
+int vhd_path_join(const char *dir, const char *rel, char *dst,
+		  size_t dst_len);
+void vhd_path_relative(const char *from_file, const char *to_file, char *dst,
+		       size_t dst_len);
+void vhd_path_to_windows(const char *src, char *dst, size_t dst_len);
+void vhd_path_from_windows(const char *src, char *dst, size_t dst_len);
+
+/* vhd_io.c */
+int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm);
+void vhd_bitmap_drop_all(struct vhd *v);
+uint32_t vhd_bitmap_run(const uint8_t *bm, uint32_t s, uint32_t end);
+int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off);
+int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
+
+/* vhd_open.c */
+int vhd_open_depth(const struct fio_ops *ops, const char *path,
+		   unsigned flags, int depth, struct vhd **out, char *why);
+
+static inline int vhd_bit_test(const uint8_t *bm, uint32_t i)
+{
+	/* Spec "Block Bitmap": sector i is bit 7 - (i % 8) of byte i / 8. */
+	return (bm[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+static inline void vhd_bit_set(uint8_t *bm, uint32_t i)
+{
+	bm[i >> 3] = (uint8_t)(bm[i >> 3] | (0x80u >> (i & 7)));
+}
+
+#endif
