@@ -23,3 +23,21 @@ PARENT_LIBS += $(TGTB)/libvmbus.a
 $(HOSTB)/libvmbus.a: $(VMBUS_HOST_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+# ---- host unit tests (ASan + UBSan) ----
+VMBUS_TESTS := test_ring test_ring_stress
+$(HOSTB)/$(VMBUS_UT)/%: $(HOSTB)/$(VMBUS_UT)/%.o $(HOSTB)/libvmbus.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%)
+
+# ---- ThreadSanitizer builds of the ring tests (cannot mix with ASan) ----
+VMBUS_TSANB := $(BUILD)/tsan
+VMBUS_TSAN_CFLAGS := -std=gnu11 -g -O1 $(WARN) -fsanitize=thread -D_GNU_SOURCE -I.
+$(VMBUS_TSANB)/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VMBUS_TSAN_CFLAGS) -MMD -MP -c $< -o $@
+VMBUS_TSAN_LIB := $(VMBUS_SRCS:%.c=$(VMBUS_TSANB)/%.o)
+$(VMBUS_TSANB)/$(VMBUS_UT)/tsan_%: $(VMBUS_TSANB)/$(VMBUS_UT)/%.o $(VMBUS_TSAN_LIB)
+	$(HOST_CC) -fsanitize=thread -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring \
+	      $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring_stress

@@ -23,6 +23,26 @@ _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t) &&
 	       "atomic u32 must have the plain layout");
 #define A(field) ((_Atomic uint32_t *)&(field))
 
+/*
+ * Memory ordering. Data bytes are published with release/acquire on the
+ * indices: the writer's release store of write_index pairs with the reader's
+ * load of it, the reader's release store of read_index with the writer's
+ * load of it. The three wake-up handshakes are StoreLoad patterns (each
+ * side stores its flag, then loads the other's), which release/acquire does
+ * not order; Linux uses virt_mb() there. We make both the store and the load
+ * of each handshake memory_order_seq_cst instead of a standalone fence: the
+ * single total order of seq_cst operations guarantees at least one side sees
+ * the other's store (no lost wake-up), and ThreadSanitizer models it. On
+ * x86 a seq_cst store is an XCHG and a seq_cst load a plain MOV.
+ *   1. writer: write_index (store) -> interrupt_mask, read_index (loads);
+ *      reader: interrupt_mask = 0 (store) -> write_index (load).
+ *   2. writer: pending_send_sz (store) -> read_index (load);
+ *      reader: read_index (store) -> pending_send_sz (load).
+ * seq_cst operations are also acquire/release, so they carry the data
+ * publication as well.
+ */
+#define SC memory_order_seq_cst
+
 #define RING_MIN_PKT (sizeof(struct vmbus_pkt_desc) + VMBUS_PKT_TRAILER)
 /* len8 is 16 bits: a packet is at most 0xFFFF * 8 bytes (without trailer). */
 #define RING_MAX_PKT (0xFFFFu * 8u)
@@ -136,12 +156,12 @@ uint32_t vmbus_ring_max_payload(const struct vmbus_ring *r)
 	return room & ~7u;
 }
 
-/* Loads the reader's index. Acquire pairs with the reader's release store
- * in iter_commit: the reader's copies out of the data area happen before
- * we reuse that space. */
+/* Loads the reader's index. Acquire (via seq_cst) pairs with the reader's
+ * store in iter_commit: its copies out of the data area happen before we
+ * reuse that space. seq_cst for handshake 2. */
 static int ring_load_read(struct vmbus_ring *r, uint32_t *rd)
 {
-	*rd = atomic_load_explicit(A(r->hdr->read_index), memory_order_acquire);
+	*rd = atomic_load_explicit(A(r->hdr->read_index), SC);
 	if (!ring_index_ok(r, *rd))
 		return ring_break(r, "peer read_index out of range");
 	return 0;
@@ -166,13 +186,10 @@ static int ring_wait_room(struct vmbus_ring *r, uint32_t need, uint32_t *rd)
 
 	if (!(feat & VMBUS_RING_FEAT_PENDING_SEND_SZ))
 		return -EAGAIN;
-	atomic_store_explicit(A(r->hdr->pending_send_sz), need,
-			      memory_order_relaxed);
-	/* StoreLoad: pending_send_sz must be visible before we re-read
-	 * read_index, pairing with the fence in iter_commit between the
-	 * read_index store and the pending_send_sz load. Either the reader
-	 * sees our request or we see its progress; no lost wake-up. */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* Handshake 2 (seq_cst store, then seq_cst load of read_index):
+	 * either the reader's commit sees our request and signals, or we see
+	 * its progress here. */
+	atomic_store_explicit(A(r->hdr->pending_send_sz), need, SC);
 	if (ring_load_read(r, rd))
 		return -EIO;
 	return ring_free(r->size, r->priv_write, *rd) > need ? 0 : -EAGAIN;
@@ -185,14 +202,12 @@ static bool ring_need_signal(struct vmbus_ring *r, uint32_t old_write)
 {
 	uint32_t rd;
 
-	/* StoreLoad: our write_index store must be globally visible before
-	 * we sample interrupt_mask/read_index, pairing with the reader's fence
-	 * in mask_end (unmask, then re-check write_index). */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(A(r->hdr->interrupt_mask), memory_order_relaxed))
+	/* Handshake 1: our write_index store was seq_cst, so are these loads;
+	 * pairs with the reader's unmask-then-recheck in mask_end. Either it
+	 * sees our packet or we see the mask clear. */
+	if (atomic_load_explicit(A(r->hdr->interrupt_mask), SC))
 		return false;
-	/* Acquire keeps the read_index load after the mask load. */
-	rd = atomic_load_explicit(A(r->hdr->read_index), memory_order_acquire);
+	rd = atomic_load_explicit(A(r->hdr->read_index), SC);
 	return rd == old_write;
 }
 
@@ -252,9 +267,12 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
 	ring_copy_in(r, off, &trailer, sizeof(trailer));
 	off = ring_add(r, off, sizeof(trailer));
 	r->priv_write = off;
-	/* Release: packet bytes become visible before the new write_index,
-	 * pairing with the reader's acquire load of write_index. */
-	atomic_store_explicit(A(r->hdr->write_index), off, memory_order_release);
+	/* Release (via seq_cst): packet bytes become visible before the new
+	 * write_index, pairing with the reader's load of it; seq_cst for
+	 * handshake 1. */
+	atomic_store_explicit(A(r->hdr->write_index), off, SC);
+	/* Request satisfied. Relaxed: a stale value seen by the reader only
+	 * costs a spurious signal. */
 	if (atomic_load_explicit(A(r->hdr->pending_send_sz), memory_order_relaxed))
 		atomic_store_explicit(A(r->hdr->pending_send_sz), 0,
 				      memory_order_relaxed);
@@ -291,11 +309,12 @@ int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 	return vmbus_ring_write(r, v, niov + 1, signal);
 }
 
-/* Loads the writer's index. Acquire pairs with the writer's release store:
- * everything up to write_index has been written. */
+/* Loads the writer's index. Acquire (via seq_cst) pairs with the writer's
+ * store: everything up to write_index has been written. seq_cst for
+ * handshake 1. */
 static int ring_load_write(struct vmbus_ring *r, uint32_t *w)
 {
-	*w = atomic_load_explicit(A(r->hdr->write_index), memory_order_acquire);
+	*w = atomic_load_explicit(A(r->hdr->write_index), SC);
 	if (!ring_index_ok(r, *w))
 		return ring_break(r, "peer write_index out of range");
 	return 0;
@@ -387,12 +406,10 @@ static bool ring_writer_wants(struct vmbus_ring *r, uint32_t freed)
 				   memory_order_relaxed) &
 	      VMBUS_RING_FEAT_PENDING_SEND_SZ))
 		return false;
-	/* StoreLoad: the read_index store must be visible before we sample
-	 * pending_send_sz, pairing with the writer's fence in ring_wait_room
-	 * (arm pending_send_sz, then re-read read_index). */
-	atomic_thread_fence(memory_order_seq_cst);
-	pending = atomic_load_explicit(A(r->hdr->pending_send_sz),
-				       memory_order_relaxed);
+	/* Handshake 2: our read_index store was seq_cst, so is this load;
+	 * pairs with the writer arming pending_send_sz then re-reading
+	 * read_index in ring_wait_room. */
+	pending = atomic_load_explicit(A(r->hdr->pending_send_sz), SC);
 	if (!pending)
 		return false;
 	if (ring_load_write(r, &w))
@@ -414,10 +431,10 @@ void vmbus_ring_iter_commit(struct vmbus_ring *r, bool *signal)
 		return;
 	freed = ring_used(r->size, r->priv_read, r->start_read);
 	r->start_read = r->priv_read;
-	/* Release: our copies out of the data area complete before the writer
-	 * can see the space as free (pairs with ring_load_read's acquire). */
-	atomic_store_explicit(A(r->hdr->read_index), r->priv_read,
-			      memory_order_release);
+	/* Release (via seq_cst): our copies out of the data area complete
+	 * before the writer can see the space as free (pairs with
+	 * ring_load_read); seq_cst for handshake 2. */
+	atomic_store_explicit(A(r->hdr->read_index), r->priv_read, SC);
 	*signal = ring_writer_wants(r, freed);
 	if (*signal)
 		r->signals++;
@@ -436,16 +453,15 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t cap,
 
 void vmbus_ring_mask_begin(struct vmbus_ring *r)
 {
+	/* Only an optimisation hint for the writer: relaxed is enough. */
 	atomic_store_explicit(A(r->hdr->interrupt_mask), 1, memory_order_relaxed);
 }
 
 uint32_t vmbus_ring_mask_end(struct vmbus_ring *r)
 {
-	atomic_store_explicit(A(r->hdr->interrupt_mask), 0, memory_order_relaxed);
-	/* StoreLoad: the unmask must be visible before we look at
-	 * write_index again (Linux hv_end_read uses virt_mb()), pairing with
-	 * the writer's fence in ring_need_signal. Either the writer sees the
-	 * mask clear and signals, or we see its data here. */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* Handshake 1 (Linux hv_end_read uses virt_mb() here): unmask with a
+	 * seq_cst store, then re-read write_index with a seq_cst load. Either
+	 * the writer sees the mask clear and signals, or we see its data. */
+	atomic_store_explicit(A(r->hdr->interrupt_mask), 0, SC);
 	return vmbus_ring_avail(r);
 }
