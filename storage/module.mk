@@ -22,7 +22,7 @@ $(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ)
 
 # The `vhd` host tool.  Built optimised without sanitizers: it is a user
 # tool and the benchmark runs it against qemu-io.
-STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c \
+STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c \
   $(STORAGE_LIB_SRCS) $(STORAGE_HOST_SRCS)
 $(BUILD)/tools/vhd: $(STORAGE_TOOL_SRCS) $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
 	@mkdir -p $(@D)
