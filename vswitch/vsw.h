@@ -1,0 +1,196 @@
+/* vsw.h: the hvpart virtual switch (public API).
+ *
+ * A switch is one Hyper-V virtual network: private (children only),
+ * internal (children plus the parent's host port) or external (children,
+ * the physical NIC's port, and the host port when the management OS is
+ * allowed to share the adapter). It learns MAC addresses per VLAN in a
+ * bounded table with aging, floods unknown unicast, broadcast and
+ * multicast, never sends a frame back out of its ingress port, enforces
+ * IEEE 802.1Q access/trunk membership, and applies Hyper-V's MAC-spoofing,
+ * DHCP and router guards.
+ *
+ * Frame path: vsw_port_send() hands each destination port the frame through
+ * its deliver callback (pointer + length) while the switch lock is held.
+ * The switch allocates nothing per frame and copies no payload: tag
+ * insertion or removal rewrites at most 16 header bytes in place (using the
+ * caller's headroom) and only falls back to one copy into a buffer
+ * preallocated at vsw_create() when no headroom is given.
+ *
+ * Threading: every entry point takes the switch lock from the ops table
+ * (none when the ops leave it NULL). Deliver callbacks run under that lock
+ * and must not call back into the same switch; a port that wants to answer
+ * a frame queues the answer and sends it after returning. Because
+ * vsw_port_remove() takes the lock, once it returns no frame is in flight
+ * to that port and its callback is never called again.
+ *
+ * Errors are negative errno values.
+ */
+#ifndef VSW_H
+#define VSW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VSW_NAME_MAX 64
+#define VSW_MTU_DEFAULT 1500u
+#define VSW_MTU_MIN 68u     /* RFC 791: every IPv4 host takes 68 octets */
+#define VSW_MTU_MAX 9216u
+#define VSW_FRAME_MIN 14u   /* shorter than an Ethernet header: a runt */
+#define VSW_HEADROOM 4u     /* headroom that makes tag insertion copy-free */
+
+struct vsw;
+struct vsw_port;
+
+enum vsw_type {
+	VSW_TYPE_PRIVATE = 0,
+	VSW_TYPE_INTERNAL,
+	VSW_TYPE_EXTERNAL,
+};
+
+enum vsw_port_kind {
+	VSW_PORT_VM = 0,   /* a child's synthetic NIC */
+	VSW_PORT_HOST,     /* the management OS's virtual NIC */
+	VSW_PORT_EXTERNAL, /* the physical NIC */
+};
+
+enum vsw_mac_mode {
+	VSW_MAC_STATIC = 0,
+	VSW_MAC_DYNAMIC, /* from the vsw_macpool in vsw_config */
+};
+
+enum vsw_vlan_mode {
+	VSW_VLAN_ACCESS = 0, /* one VLAN; VID 0 means the untagged network */
+	VSW_VLAN_TRUNK,      /* native VLAN untagged plus an allowed list */
+};
+
+/* Port flags. */
+#define VSW_PORT_ALLOW_SPOOF  0x1u /* MacAddressSpoofing On */
+#define VSW_PORT_DHCP_GUARD   0x2u /* DhcpGuard On */
+#define VSW_PORT_ROUTER_GUARD 0x4u /* RouterGuard On */
+
+/* Why a frame was dropped; indexes vsw_port_stats.drops. */
+enum vsw_drop {
+	VSW_DROP_RUNT = 0,     /* under 14 bytes */
+	VSW_DROP_OVERSIZE,     /* over MTU plus Ethernet/802.1Q header */
+	VSW_DROP_BAD_TAG,      /* truncated tag or reserved VID 0xFFF */
+	VSW_DROP_BAD_SRC,      /* group (multicast) source address */
+	VSW_DROP_VLAN,         /* VID not in the ingress port's member set */
+	VSW_DROP_SPOOF,        /* source MAC is not the port's own */
+	VSW_DROP_DHCP_GUARD,   /* DHCP server message from a guarded port */
+	VSW_DROP_ROUTER_GUARD, /* RA / redirect from a guarded port */
+	VSW_DROP_LOCAL,        /* destination lives on the ingress port */
+	VSW_DROP_NO_HEADROOM,  /* tag change needed, no headroom, no scratch */
+	VSW_DROP_COUNT
+};
+
+struct vsw_port_stats {
+	uint64_t rx_frames, rx_bytes; /* everything the port handed in */
+	uint64_t tx_frames, tx_bytes; /* everything delivered to the port */
+	uint64_t drops[VSW_DROP_COUNT];
+};
+
+struct vsw_stats {
+	uint32_t mac_entries;  /* live entries now */
+	uint32_t mac_capacity; /* the bound */
+	uint64_t mac_learned, mac_moved, mac_evicted, mac_aged;
+	uint64_t flooded, forwarded; /* frames sent by flood / by lookup */
+};
+
+/* Environment of a switch: clock and lock. Any member may be NULL: no
+ * clock means entries never age, no lock means single-threaded use. */
+struct vsw_ops {
+	uint64_t (*now_ms)(void *ctx);
+	void (*lock)(void *ctx);
+	void (*unlock)(void *ctx);
+	void *ctx;
+};
+
+/* Hyper-V's dynamic MAC pool: 00:15:5D:b3:b4:lo .. 00:15:5D:b3:b4:hi
+ * (Hyper-V derives b3:b4 from the host's IPv4 address). One pool serves
+ * every switch of a host; it is not locked, the caller serialises it. */
+struct vsw_macpool {
+	uint8_t b3, b4, lo, hi;
+	uint32_t used[8]; /* bit n: last octet n handed out */
+};
+
+struct vsw_config {
+	uint32_t mtu;            /* 0: VSW_MTU_DEFAULT */
+	uint32_t max_ports;      /* 0: 256; at most 4096 */
+	uint32_t mac_table_size; /* 0: 4096; rounded up to a power of two */
+	uint32_t aging_ms;       /* 0: 300000 (five minutes) */
+	struct vsw_macpool *pool; /* needed for VSW_MAC_DYNAMIC ports */
+	struct vsw_ops ops;
+};
+
+typedef void (*vsw_deliver_fn)(void *ctx, const uint8_t *frame, size_t len);
+
+struct vsw_port_config {
+	enum vsw_port_kind kind;
+	enum vsw_mac_mode mac_mode;
+	uint8_t mac[6];           /* static MAC (VM and host ports) */
+	enum vsw_vlan_mode vlan_mode;
+	uint16_t access_vlan;     /* access: 0 (untagged) or 1..4094 */
+	uint16_t native_vlan;     /* trunk: VLAN of untagged frames */
+	const uint16_t *allowed_vlans; /* trunk: list of VIDs 1..4094 */
+	size_t n_allowed;
+	uint32_t flags;           /* VSW_PORT_* */
+	vsw_deliver_fn deliver;
+	void *ctx;
+};
+
+/* MAC pool. */
+int vsw_macpool_init(struct vsw_macpool *pool, uint8_t b3, uint8_t b4,
+		     uint8_t lo, uint8_t hi);
+int vsw_macpool_alloc(struct vsw_macpool *pool, uint8_t mac[6]);
+int vsw_macpool_release(struct vsw_macpool *pool, const uint8_t mac[6]);
+
+/* Switches. cfg may be NULL for defaults. */
+int vsw_create(const char *name, enum vsw_type type,
+	       const struct vsw_config *cfg, struct vsw **out);
+void vsw_destroy(struct vsw *sw);
+const char *vsw_get_name(const struct vsw *sw);
+enum vsw_type vsw_get_type(const struct vsw *sw);
+/* External switches only: "allow management OS to share this adapter".
+ * Turning it off while a host port is attached gives -EBUSY. */
+int vsw_set_mgmt_share(struct vsw *sw, bool share);
+void vsw_get_stats(struct vsw *sw, struct vsw_stats *out);
+/* Drop expired MAC entries now (lookups also ignore them lazily). */
+void vsw_age_macs(struct vsw *sw);
+
+/* Ports. */
+int vsw_port_add(struct vsw *sw, const struct vsw_port_config *cfg,
+		 struct vsw_port **out);
+int vsw_port_remove(struct vsw_port *port);
+void vsw_port_get_mac(const struct vsw_port *port, uint8_t mac[6]);
+void vsw_port_get_stats(struct vsw_port *port, struct vsw_port_stats *out);
+
+/* Switch one frame that entered through `port`. The switch may rewrite
+ * the first 16 bytes of the frame and the `headroom` bytes before it (an
+ * 802.1Q tag insert/strip), so the buffer must be private to the caller,
+ * never guest-writable. Returns the number of deliveries (0 or more), or
+ * when the frame was dropped (the reason is counted on the port):
+ * -EBADMSG malformed, -EPERM refused by VLAN filter or a guard, -ENOBUFS
+ * no way to rewrite the tag; -EINVAL for bad arguments. */
+int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
+		  size_t headroom);
+
+/* Frame parser (exposed for the fuzzer and for netvsp). */
+struct vsw_frame_info {
+	uint16_t vid;       /* 0 when untagged or priority-tagged */
+	uint8_t pcp;
+	bool tagged;        /* an 802.1Q tag was present */
+	uint16_t ethertype; /* after the tag */
+	size_t l3_off;      /* offset of the L3 header */
+	enum vsw_drop why;  /* set when parsing fails */
+};
+/* 0, or -EBADMSG for a malformed frame (reason in info->why). */
+int vsw_frame_parse(const uint8_t *frame, size_t len, uint32_t mtu,
+		    struct vsw_frame_info *info);
+/* Guard classification, RFC 2131/8415 and RFC 4861/792: */
+#define VSW_CLASS_DHCP_SERVER 0x1u
+#define VSW_CLASS_ROUTER      0x2u
+unsigned vsw_frame_classify(const uint8_t *frame, size_t len,
+			    const struct vsw_frame_info *info);
+
+#endif /* VSW_H */

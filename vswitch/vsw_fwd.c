@@ -1,0 +1,237 @@
+/* vsw_fwd.c: the frame path.
+ *
+ * One frame: parse, classify into a VLAN (IEEE 802.1Q 6.9 / 8.6.2 ingress
+ * rules), apply the port's guards, learn the source, then forward to the
+ * learned port or flood to every other member of the VLAN (IEEE 802.1Q
+ * 8.6.3-8.6.6: never back out of the reception port). Each destination
+ * gets the frame in its egress form: untagged where its port's PVID is the
+ * frame's VLAN (access ports, and a trunk's native VLAN), tagged otherwise.
+ * There are only these two forms, so a flood delivers every destination of
+ * the current form, rewrites the header once, and delivers the rest.
+ */
+#include "vswitch/vsw_internal.h"
+
+#include <errno.h>
+
+/* The frame as it goes out: where it starts now, how much writable space
+ * lies before it, and whether it currently carries the VLAN's tag. */
+struct fwd_frame {
+	uint8_t *p;
+	size_t len;
+	size_t room;
+	bool tagged;
+	uint8_t pcp;
+	uint16_t vid;
+};
+
+#define MACS_LEN (2 * VSW_ETH_ALEN)
+
+static int fwd_drop(struct vsw_port *in, enum vsw_drop why)
+{
+	in->st.drops[why]++;
+	switch (why) {
+	case VSW_DROP_RUNT:
+	case VSW_DROP_OVERSIZE:
+	case VSW_DROP_BAD_TAG:
+	case VSW_DROP_BAD_SRC:
+		return -EBADMSG;
+	case VSW_DROP_NO_HEADROOM:
+		return -ENOBUFS;
+	case VSW_DROP_LOCAL:
+		return 0;
+	default:
+		return -EPERM;
+	}
+}
+
+static void fwd_strip(struct fwd_frame *f)
+{
+	memmove(f->p + sizeof(struct vsw_vlan_tag), f->p, MACS_LEN);
+	f->p += sizeof(struct vsw_vlan_tag);
+	f->len -= sizeof(struct vsw_vlan_tag);
+	f->room += sizeof(struct vsw_vlan_tag);
+	f->tagged = false;
+}
+
+static void fwd_write_tag(uint8_t *tag, const struct fwd_frame *f)
+{
+	vsw_put_be16(tag, VSW_ETHERTYPE_VLAN);
+	vsw_put_be16(tag + 2, vsw_tci_make(f->pcp, f->vid));
+}
+
+/* Insert the tag in place when there is room before the frame, else build
+ * the tagged frame once in the switch's preallocated scratch buffer. */
+static int fwd_tag(struct vsw *sw, struct fwd_frame *f)
+{
+	uint8_t *src = f->p;
+
+	if (f->room >= sizeof(struct vsw_vlan_tag)) {
+		f->p -= sizeof(struct vsw_vlan_tag);
+		f->room -= sizeof(struct vsw_vlan_tag);
+		memmove(f->p, src, MACS_LEN);
+	} else {
+		if (f->len + sizeof(struct vsw_vlan_tag) > sw->scratch_len)
+			return -ENOBUFS;
+		memcpy(sw->scratch, src, MACS_LEN);
+		memcpy(sw->scratch + MACS_LEN + sizeof(struct vsw_vlan_tag),
+		       src + MACS_LEN, f->len - MACS_LEN);
+		f->p = sw->scratch;
+		f->room = 0;
+	}
+	fwd_write_tag(f->p + MACS_LEN, f);
+	f->len += sizeof(struct vsw_vlan_tag);
+	f->tagged = true;
+	return 0;
+}
+
+static int fwd_convert(struct vsw *sw, struct fwd_frame *f)
+{
+	if (f->tagged) {
+		fwd_strip(f);
+		return 0;
+	}
+	return fwd_tag(sw, f);
+}
+
+static inline void fwd_deliver(struct vsw_port *dp, const struct fwd_frame *f)
+{
+	dp->st.tx_frames++;
+	dp->st.tx_bytes += f->len;
+	dp->deliver(dp->ctx, f->p, f->len);
+}
+
+/* Deliver to every member of the VLAN except the ingress port: first
+ * those that take the current form, then (after one rewrite) the rest. */
+static int fwd_flood(struct vsw *sw, struct vsw_port *in, struct fwd_frame *f)
+{
+	int n = 0, other = 0;
+
+	sw->st.flooded++;
+	for (uint32_t i = 0; i < sw->n_active; i++) {
+		struct vsw_port *dp = sw->active[i];
+
+		if (dp == in || !vsw_port_member(dp, f->vid))
+			continue;
+		if ((dp->pvid != f->vid) == f->tagged) {
+			fwd_deliver(dp, f);
+			n++;
+		} else {
+			other++;
+		}
+	}
+	if (!other)
+		return n;
+	if (fwd_convert(sw, f))
+		return n ? n : fwd_drop(in, VSW_DROP_NO_HEADROOM);
+	for (uint32_t i = 0; i < sw->n_active; i++) {
+		struct vsw_port *dp = sw->active[i];
+
+		if (dp != in && vsw_port_member(dp, f->vid) &&
+		    (dp->pvid != f->vid) == f->tagged) {
+			fwd_deliver(dp, f);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int fwd_unicast(struct vsw *sw, struct vsw_port *in,
+		       struct vsw_port *dp, struct fwd_frame *f)
+{
+	if (dp == in)
+		return fwd_drop(in, VSW_DROP_LOCAL);
+	if ((dp->pvid != f->vid) != f->tagged && fwd_convert(sw, f))
+		return fwd_drop(in, VSW_DROP_NO_HEADROOM);
+	sw->st.forwarded++;
+	fwd_deliver(dp, f);
+	return 1;
+}
+
+/* IEEE 802.1Q 6.9: untagged and priority-tagged frames belong to the
+ * port's PVID; 8.6.2: a tagged frame whose VID is not in the port's member
+ * set is discarded. Returns the VID or -1. */
+static int fwd_ingress_vid(const struct vsw_port *in,
+			   const struct vsw_frame_info *fi)
+{
+	if (!fi->tagged || fi->vid == VSW_VID_PRIORITY)
+		return in->pvid;
+	return vsw_port_member(in, fi->vid) ? fi->vid : -1;
+}
+
+/* Hyper-V's DHCP guard and router guard (see vsw_frame_classify). */
+static int fwd_guards(struct vsw_port *in, const uint8_t *frame, size_t len,
+		      const struct vsw_frame_info *fi)
+{
+	unsigned c = vsw_frame_classify(frame, len, fi);
+
+	if ((c & VSW_CLASS_DHCP_SERVER) && (in->flags & VSW_PORT_DHCP_GUARD))
+		return fwd_drop(in, VSW_DROP_DHCP_GUARD);
+	if ((c & VSW_CLASS_ROUTER) && (in->flags & VSW_PORT_ROUTER_GUARD))
+		return fwd_drop(in, VSW_DROP_ROUTER_GUARD);
+	return 0;
+}
+
+/* A priority-tagged frame (VID 0) now has a VLAN: give the tag that VID,
+ * or drop the tag when the VLAN is the untagged network. */
+static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
+		     size_t headroom, const struct vsw_frame_info *fi, uint16_t vid)
+{
+	f->p = frame;
+	f->len = len;
+	f->room = headroom;
+	f->tagged = fi->tagged;
+	f->pcp = fi->pcp;
+	f->vid = vid;
+	if (!fi->tagged || fi->vid == vid)
+		return;
+	if (vid == 0)
+		fwd_strip(f);
+	else
+		fwd_write_tag(f->p + MACS_LEN, f);
+}
+
+static int fwd_frame(struct vsw *sw, struct vsw_port *in, uint8_t *frame,
+		     size_t len, size_t headroom)
+{
+	struct vsw_frame_info fi;
+	struct fwd_frame f;
+	uint64_t src;
+	int vid, dst;
+
+	if (vsw_frame_parse(frame, len, sw->mtu, &fi))
+		return fwd_drop(in, fi.why);
+	vid = fwd_ingress_vid(in, &fi);
+	if (vid < 0)
+		return fwd_drop(in, VSW_DROP_VLAN);
+	src = vsw_mac_load(frame + VSW_ETH_ALEN);
+	if (in->spoof_guard && src != in->mac48)
+		return fwd_drop(in, VSW_DROP_SPOOF);
+	if ((in->flags & (VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD)) &&
+	    fwd_guards(in, frame, len, &fi))
+		return -EPERM;
+	uint32_t now = vsw_now_tick(sw);
+	vsw_mac_learn(sw, vsw_mac_key(src, (uint16_t)vid), in->idx, now);
+	dst = vsw_mac_is_group(frame) ? -1 :
+	      vsw_mac_lookup(sw, vsw_mac_key(vsw_mac_load(frame), (uint16_t)vid), now);
+	fwd_init(&f, frame, len, headroom, &fi, (uint16_t)vid);
+	if (dst >= 0 && sw->ports[dst] && vsw_port_member(sw->ports[dst], f.vid))
+		return fwd_unicast(sw, in, sw->ports[dst], &f);
+	return fwd_flood(sw, in, &f);
+}
+
+int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
+		  size_t headroom)
+{
+	struct vsw *sw;
+	int ret;
+
+	if (!port || !frame)
+		return -EINVAL;
+	sw = port->sw;
+	vsw_lock(sw);
+	port->st.rx_frames++;
+	port->st.rx_bytes += len;
+	ret = fwd_frame(sw, port, frame, len, headroom);
+	vsw_unlock(sw);
+	return ret;
+}

@@ -1,0 +1,168 @@
+/* vsw_internal.h: switch internals shared by the vswitch sources only. */
+#ifndef VSW_INTERNAL_H
+#define VSW_INTERNAL_H
+
+#include "vswitch/vsw.h"
+#include "vswitch/vsw_wire.h"
+
+#include <string.h>
+
+#define VSW_VID_BITMAP_WORDS (4096u / 64u)
+#define VSW_MAC_WAYS 4u
+#define VSW_NO_PORT 0xFFFFu
+/* Table timestamps count 256 ms ticks: 32 bits last 34 years. */
+#define VSW_TICK_SHIFT 8u
+/* Key layout: bit 63 valid, bits 48..59 VID, bits 0..47 the MAC. */
+#define VSW_KEY_VALID (1ull << 63)
+
+/* One cache line: four ways of (key, last-seen tick, port index). */
+struct vsw_mac_bucket {
+	uint64_t key[VSW_MAC_WAYS];
+	uint32_t stamp[VSW_MAC_WAYS];
+	uint16_t port[VSW_MAC_WAYS];
+	uint8_t pad[8];
+};
+_Static_assert(sizeof(struct vsw_mac_bucket) == 64, "bucket is a cache line");
+
+struct vsw_mactable {
+	struct vsw_mac_bucket *b;
+	uint32_t mask;        /* buckets - 1 */
+	uint32_t shift;       /* 64 - log2(buckets), at most 63 */
+	uint32_t aging_ticks;
+	uint32_t entries;
+};
+
+struct vsw_port {
+	struct vsw *sw;
+	uint16_t idx;        /* slot in sw->ports, stored in the MAC table */
+	uint16_t pvid;       /* access VLAN, or trunk native VLAN */
+	uint32_t active_pos; /* slot in sw->active */
+	bool trunk;
+	bool dynamic_mac;
+	bool spoof_guard;
+	enum vsw_port_kind kind;
+	uint32_t flags;
+	uint64_t mac48;
+	uint8_t mac[6];
+	vsw_deliver_fn deliver;
+	void *ctx;
+	struct vsw_port_stats st;
+	uint64_t allowed[VSW_VID_BITMAP_WORDS]; /* trunk allowed VIDs */
+};
+
+struct vsw {
+	char name[VSW_NAME_MAX];
+	enum vsw_type type;
+	bool mgmt_share;
+	uint32_t mtu;
+	uint32_t max_ports;
+	struct vsw_ops ops;
+	struct vsw_macpool *pool;
+	struct vsw_port **ports;  /* by index; NULL = free slot */
+	struct vsw_port **active; /* dense list for flooding */
+	uint32_t n_active;
+	struct vsw_port *host, *external;
+	struct vsw_mactable tbl;
+	struct vsw_stats st;
+	uint8_t *scratch;         /* one frame, for tag insertion w/o headroom */
+	size_t scratch_len;
+};
+
+/* Endian-neutral 48-bit image of a MAC: any bijection works as a key. */
+static inline uint64_t vsw_mac_load(const uint8_t *p)
+{
+	uint32_t lo;
+	uint16_t hi;
+
+	memcpy(&lo, p, 4);
+	memcpy(&hi, p + 4, 2);
+	return (uint64_t)lo | (uint64_t)hi << 32;
+}
+
+static inline uint64_t vsw_mac_key(uint64_t mac48, uint16_t vid)
+{
+	return VSW_KEY_VALID | (uint64_t)vid << 48 | mac48;
+}
+
+static inline struct vsw_mac_bucket *vsw_mac_bucket_of(struct vsw_mactable *t,
+							uint64_t key)
+{
+	/* Fibonacci hashing: every key bit reaches the top of the product,
+	 * so the top bits pick the set. */
+	uint64_t h = key * 0x9E3779B97F4A7C15ull;
+
+	return &t->b[(uint32_t)(h >> t->shift) & t->mask];
+}
+
+static inline bool vsw_port_member(const struct vsw_port *p, uint16_t vid)
+{
+	if (vid == p->pvid)
+		return true;
+	return p->trunk && (p->allowed[vid >> 6] >> (vid & 63) & 1);
+}
+
+static inline uint32_t vsw_now_tick(const struct vsw *sw)
+{
+	if (!sw->ops.now_ms)
+		return 0;
+	return (uint32_t)(sw->ops.now_ms(sw->ops.ctx) >> VSW_TICK_SHIFT);
+}
+
+static inline void vsw_lock(const struct vsw *sw)
+{
+	if (sw->ops.lock)
+		sw->ops.lock(sw->ops.ctx);
+}
+
+static inline void vsw_unlock(const struct vsw *sw)
+{
+	if (sw->ops.unlock)
+		sw->ops.unlock(sw->ops.ctx);
+}
+
+/* vsw_mac.c */
+int vsw_mac_init(struct vsw_mactable *t, uint32_t size, uint32_t aging_ms);
+void vsw_mac_fini(struct vsw_mactable *t);
+void vsw_mac_insert(struct vsw *sw, uint64_t key, uint16_t port, uint32_t now);
+void vsw_mac_flush_port(struct vsw *sw, uint16_t port);
+
+/* Learn (key -> port) at tick `now`. The hit path is inline because it runs
+ * for every frame; a miss goes to vsw_mac_insert(). */
+static inline void vsw_mac_learn(struct vsw *sw, uint64_t key, uint16_t port,
+				 uint32_t now)
+{
+	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
+
+	for (unsigned i = 0; i < VSW_MAC_WAYS; i++) {
+		if (b->key[i] != key)
+			continue;
+		if (b->port[i] != port) {
+			b->port[i] = port; /* the station moved */
+			sw->st.mac_moved++;
+		}
+		b->stamp[i] = now;
+		return;
+	}
+	vsw_mac_insert(sw, key, port, now);
+}
+
+/* Port index for key, or -1 when unknown or aged out. */
+static inline int vsw_mac_lookup(struct vsw *sw, uint64_t key, uint32_t now)
+{
+	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
+
+	for (unsigned i = 0; i < VSW_MAC_WAYS; i++) {
+		if (b->key[i] != key)
+			continue;
+		if ((uint32_t)(now - b->stamp[i]) > sw->tbl.aging_ticks) {
+			b->key[i] = 0;
+			sw->tbl.entries--;
+			sw->st.mac_aged++;
+			return -1;
+		}
+		return b->port[i];
+	}
+	return -1;
+}
+
+#endif /* VSW_INTERNAL_H */
