@@ -3,7 +3,7 @@
 # own freestanding flags; see hv/module.mk.)
 
 HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
-	$(HOSTB)/tests/unit/hv/test_frame
+	$(HOSTB)/tests/unit/hv/test_frame $(HOSTB)/tests/unit/hv/test_ept
 
 $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 		$(HOSTB)/hv/boot/mb2.o
@@ -11,6 +11,16 @@ $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 
 $(HOSTB)/tests/unit/hv/test_frame: $(HOSTB)/tests/unit/hv/test_frame.o \
 		$(HOSTB)/hv/mm/frame.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+HVCORE_PT_OBJS := $(HOSTB)/hv/mm/pagetable.o $(HOSTB)/tests/unit/hv/fakemem.o
+
+$(HOSTB)/tests/unit/hv/test_ept: $(HOSTB)/tests/unit/hv/test_ept.o \
+		$(HOSTB)/hv/mm/ept.o $(HVCORE_PT_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(HOSTB)/tests/unit/hv/test_pagetable: $(HOSTB)/tests/unit/hv/test_pagetable.o \
+		$(HVCORE_PT_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 $(FUZZB)/fuzz_mb2: $(FUZZB)/tests/fuzz/fuzz_mb2.o $(FUZZB)/hv/boot/mb2.o
