@@ -325,6 +325,56 @@ void vhd_path_dirname(const char *path, char *dst, size_t dst_len)
 	dst[n] = '\0';
 }
 
+/* Lexical clean-up of "." and ".." components, so that file systems
+ * without them (or with symlinks) see one canonical name. */
+static void path_normalize(char *p)
+{
+	char *out = p, *in = p, *seg;
+	int abs = p[0] == '/';
+	size_t n;
+
+	if (abs) {
+		out++;
+		in++;
+	}
+	seg = out;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		for (n = 0; in[n] && in[n] != '/'; n++)
+			;
+		if (n == 1 && in[0] == '.') {
+			in += n;
+			continue;
+		}
+		if (n == 2 && in[0] == '.' && in[1] == '.' && out > seg &&
+		    !(out - seg >= 2 && out[-1] == '.' && out[-2] == '.' &&
+		      (out - seg == 2 || out[-3] == '/'))) {
+			while (out > seg && out[-1] != '/')
+				out--;
+			if (out > seg)
+				out--;   /* the '/' before the dropped part */
+			in += n;
+			continue;
+		}
+		if (n == 2 && in[0] == '.' && in[1] == '.' && abs &&
+		    out == seg) {
+			in += n;     /* "/.." is "/" */
+			continue;
+		}
+		if (!n)
+			break;
+		if (out > seg)
+			*out++ = '/';
+		memmove(out, in, n);
+		out += n;
+		in += n;
+	}
+	if (out == p)
+		*out++ = '.';
+	*out = '\0';
+}
+
 int vhd_path_join(const char *dir, const char *rel, char *dst, size_t dst_len)
 {
 	size_t a = strlen(dir), b = strlen(rel);
@@ -333,11 +383,8 @@ int vhd_path_join(const char *dir, const char *rel, char *dst, size_t dst_len)
 		if (b + 1 > dst_len)
 			return -ENAMETOOLONG;
 		memcpy(dst, rel, b + 1);
+		path_normalize(dst);
 		return 0;
-	}
-	while (rel[0] == '.' && rel[1] == '/') {
-		rel += 2;
-		b -= 2;
 	}
 	if (a + 1 + b + 1 > dst_len)
 		return -ENAMETOOLONG;
@@ -345,6 +392,7 @@ int vhd_path_join(const char *dir, const char *rel, char *dst, size_t dst_len)
 	if (a && dst[a - 1] != '/')
 		dst[a++] = '/';
 	memcpy(dst + a, rel, b + 1);
+	path_normalize(dst);
 	return 0;
 }
 

@@ -236,6 +236,10 @@ static int try_parent(struct vhd *v, const char *cand, int depth,
 		return -ENOENT;
 	v->ops->close(v->ops->ctx, fh);
 	rc = vhd_open_depth(v->ops, cand, 0, depth + 1, &p, pwhy);
+	if (rc == -ELOOP) {
+		memcpy(why, pwhy, VHD_ERR_LEN);   /* already says it all */
+		return rc;
+	}
 	if (rc) {
 		vhd_set_err(why, "parent %s: %s", cand, pwhy);
 		return rc == -ENOENT ? -ENXIO : rc;
