@@ -1,6 +1,6 @@
 # vmbus: ring buffers, channel messages, channel server (host) and client
 # (guest). Portable library built for host tests, fuzzers and the target.
-VMBUS_SRCS := vmbus/ring.c vmbus/msg.c
+VMBUS_SRCS := vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/server.c vmbus/client.c
 VMBUS_HOST_OBJS := $(VMBUS_SRCS:%.c=$(HOSTB)/%.o)
 VMBUS_TGT_OBJS := $(VMBUS_SRCS:%.c=$(TGTB)/%.o)
 VMBUS_UT := tests/unit/vmbus
@@ -41,3 +41,9 @@ $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_%: $(VMBUS_TSANB)/$(VMBUS_UT)/%.o $(VMBUS_TSAN_L
 	$(HOST_CC) -fsanitize=thread -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring \
 	      $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring_stress
+
+# ---- libFuzzer targets ----
+VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
+$(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring

@@ -1,0 +1,110 @@
+/* Channel send/receive on top of the two rings (see chan.h). */
+#include "vmbus/chan.h"
+
+#include <errno.h>
+
+static void chan_signal(struct vmbus_chan *ch)
+{
+	if (ch->signal)
+		(void)ch->signal(ch->signal_ctx, ch->signal_id);
+}
+
+static int chan_fail(struct vmbus_chan *ch, const struct vmbus_ring *r)
+{
+	if (!ch->why)
+		ch->why = r->why ? r->why : "ring broken";
+	return -EIO;
+}
+
+int vmbus_chan_sendv(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
+		     uint64_t trans_id, const struct vmbus_iovec *iov,
+		     unsigned niov)
+{
+	bool sig = false;
+	int err = vmbus_ring_send(&ch->out, type, flags, trans_id, iov, niov,
+				  &sig);
+
+	if (err == -EIO)
+		return chan_fail(ch, &ch->out);
+	if (!err && sig)
+		chan_signal(ch);
+	return err;
+}
+
+int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
+		    uint64_t trans_id, const void *buf, size_t len)
+{
+	struct vmbus_iovec v = { buf, len };
+
+	return vmbus_chan_sendv(ch, type, flags, trans_id, &v, len ? 1 : 0);
+}
+
+int vmbus_chan_send_comp(struct vmbus_chan *ch, uint64_t trans_id,
+			 const void *buf, size_t len)
+{
+	return vmbus_chan_send(ch, VMBUS_PKT_COMP, 0, trans_id, buf, len);
+}
+
+/* Gives consumed space back; wakes the writer if it was waiting for it. */
+static void chan_commit(struct vmbus_chan *ch)
+{
+	bool sig = false;
+
+	vmbus_ring_iter_commit(&ch->in, &sig);
+	if (sig)
+		chan_signal(ch);
+}
+
+static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
+		      vmbus_pkt_fn fn, void *ctx, int *count)
+{
+	struct vmbus_pkt_info info;
+	int rc, err;
+
+	while ((rc = vmbus_ring_iter_next(&ch->in, buf, cap, &info)) > 0) {
+		err = fn(ctx, ch, &info, buf);
+		(*count)++;
+		/* Batch of 16: amortises the handshake, still frees space
+		 * soon enough for a writer blocked on pending_send_sz. */
+		if (*count % 16 == 0)
+			chan_commit(ch);
+		if (err < 0) {
+			chan_commit(ch);
+			return err;
+		}
+	}
+	chan_commit(ch);
+	if (rc == -ENOBUFS) {
+		/* Larger than anything this endpoint accepts: the peer broke
+		 * the device protocol; stop the channel rather than spin. */
+		ch->in.broken = true;
+		ch->in.why = "packet larger than the receive buffer";
+		return chan_fail(ch, &ch->in);
+	}
+	return rc < 0 ? chan_fail(ch, &ch->in) : 0;
+}
+
+int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
+		    vmbus_pkt_fn fn, void *ctx)
+{
+	int count = 0, err;
+
+	if (ch->in.broken || ch->out.broken)
+		return chan_fail(ch, ch->in.broken ? &ch->in : &ch->out);
+	for (;;) {
+		vmbus_ring_mask_begin(&ch->in);
+		err = chan_drain(ch, buf, cap, fn, ctx, &count);
+		/* A packet written while we were masked did not signal us;
+		 * mask_end reports it, so go round again. */
+		if (vmbus_ring_mask_end(&ch->in) == 0 || err < 0)
+			break;
+	}
+	if (err < 0)
+		return err;
+	return ch->in.broken ? chan_fail(ch, &ch->in) : count;
+}
+
+int vmbus_chan_broken(const struct vmbus_chan *ch)
+{
+	return ch->in.broken || ch->out.broken;
+}

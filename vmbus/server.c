@@ -1,0 +1,591 @@
+/*
+ * VMBus channel server (host side). Protocol facts from Linux
+ * drivers/hv/connection.c, channel.c and channel_mgmt.c, which implement
+ * the guest end of the same exchanges:
+ *   INITIATE_CONTACT -> VERSION_RESPONSE; REQUESTOFFERS -> OFFERCHANNEL*,
+ *   ALLOFFERS_DELIVERED; GPADL_HEADER, GPADL_BODY* -> GPADL_CREATED;
+ *   OPENCHANNEL -> OPENCHANNEL_RESULT; CLOSECHANNEL (no reply);
+ *   GPADL_TEARDOWN -> GPADL_TORNDOWN; RESCIND_OFFER -> RELID_RELEASED;
+ *   UNLOAD -> UNLOAD_RESPONSE.
+ * Every guest message is validated (vmbus_msg_validate) and every
+ * reference it makes (relid, GPADL handle, page offset, PFN) is checked
+ * before use; a bad message is dropped with a logged reason, or answered
+ * with a failure status where the guest would otherwise wait forever.
+ */
+#include "vmbus/server.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum srv_ch_state { CH_FREE = 0, CH_OFFERED, CH_OPEN, CH_RESCINDED };
+
+struct srv_gpadl {
+	int used, complete;
+	uint32_t handle, relid, total, have, byte_count;
+	uint64_t *pfns;
+	void *va;               /* host view once complete */
+	struct srv_chan *user;  /* channel whose rings live here */
+};
+
+struct srv_chan {
+	enum srv_ch_state state;
+	struct vmbus_guid type, inst;
+	const struct vmbus_dev_ops *dops;
+	void *dev;
+	struct vmbus_chan ch;
+	struct srv_gpadl *ring_gpadl;
+};
+
+struct vmbus_server {
+	struct vmbus_server_ops ops;
+	uint32_t max_version, version;
+	int state, offers_requested;
+	struct srv_chan chans[VMBUS_SERVER_MAX_CHANNELS];  /* relid = i + 1 */
+	struct srv_gpadl gpadls[VMBUS_SERVER_MAX_GPADLS];
+};
+
+static int srv_drop(struct vmbus_server *s, uint32_t type, const char *why)
+{
+	if (s->ops.log)
+		s->ops.log(s->ops.ctx, vmbus_msg_name(type), why);
+	return -EINVAL;
+}
+
+static int srv_post(struct vmbus_server *s, const void *msg, size_t len)
+{
+	return s->ops.post_msg(s->ops.ctx, msg, len);
+}
+
+static void srv_hdr(void *msg, size_t len, uint32_t type)
+{
+	memset(msg, 0, len);
+	((struct vmbus_msg_hdr *)msg)->msgtype = type;
+}
+
+static struct srv_chan *srv_chan_by_relid(struct vmbus_server *s,
+					  uint32_t relid)
+{
+	if (relid == 0 || relid > VMBUS_SERVER_MAX_CHANNELS)
+		return NULL;
+	if (s->chans[relid - 1].state == CH_FREE)
+		return NULL;
+	return &s->chans[relid - 1];
+}
+
+static uint32_t srv_relid(const struct vmbus_server *s,
+			  const struct srv_chan *c)
+{
+	return (uint32_t)(c - s->chans) + 1;
+}
+
+static struct srv_gpadl *srv_gpadl_find(struct vmbus_server *s,
+					uint32_t handle)
+{
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+		if (s->gpadls[i].used && s->gpadls[i].handle == handle)
+			return &s->gpadls[i];
+	return NULL;
+}
+
+static void srv_gpadl_free(struct vmbus_server *s, struct srv_gpadl *g)
+{
+	if (g->va)
+		s->ops.unmap(s->ops.ctx, g->va, g->total);
+	if (g->pfns)
+		s->ops.free(s->ops.ctx, g->pfns);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Closes an open channel: tell the device, detach the rings. */
+static void srv_chan_close(struct srv_chan *c)
+{
+	if (c->state != CH_OPEN)
+		return;
+	if (c->dops && c->dops->on_close)
+		c->dops->on_close(c->dev, &c->ch);
+	if (c->ring_gpadl)
+		c->ring_gpadl->user = NULL;
+	c->ring_gpadl = NULL;
+	memset(&c->ch, 0, sizeof(c->ch));
+	c->state = CH_OFFERED;
+}
+
+/* Back to a fresh connection: closes channels, frees GPADLs, forgets
+ * rescinded channels (the guest that would release them is gone). */
+static void srv_reset(struct vmbus_server *s)
+{
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
+		srv_chan_close(&s->chans[i]);
+		if (s->chans[i].state == CH_RESCINDED)
+			memset(&s->chans[i], 0, sizeof(s->chans[i]));
+	}
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+		if (s->gpadls[i].used)
+			srv_gpadl_free(s, &s->gpadls[i]);
+	s->state = VMBUS_SRV_DISCONNECTED;
+	s->offers_requested = 0;
+	s->version = 0;
+}
+
+struct vmbus_server *vmbus_server_create(const struct vmbus_server_ops *ops,
+					 uint32_t max_version)
+{
+	struct vmbus_server *s;
+
+	if (!ops || !ops->post_msg || !ops->signal || !ops->map ||
+	    !ops->unmap || !ops->alloc || !ops->free ||
+	    max_version < VMBUS_VERSION_WIN8)
+		return NULL;
+	s = ops->alloc(ops->ctx, sizeof(*s));
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->ops = *ops;
+	s->max_version = max_version;
+	return s;
+}
+
+void vmbus_server_destroy(struct vmbus_server *s)
+{
+	if (!s)
+		return;
+	srv_reset(s);
+	s->ops.free(s->ops.ctx, s);
+}
+
+static int srv_send_offer(struct vmbus_server *s, struct srv_chan *c)
+{
+	struct vmbus_msg_offer m;
+
+	srv_hdr(&m, sizeof(m), VMBUS_MSG_OFFERCHANNEL);
+	m.offer.if_type = c->type;
+	m.offer.if_instance = c->inst;
+	m.child_relid = srv_relid(s, c);
+	/* monitor_allocated = 0: the guest signals with HvSignalEvent on
+	 * connection_id (hyperv-notes.md), which we make the relid. */
+	m.connection_id = m.child_relid;
+	return srv_post(s, &m, sizeof(m));
+}
+
+int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
+		       const struct vmbus_guid *instance,
+		       const struct vmbus_dev_ops *dops, void *dev,
+		       uint32_t *relid)
+{
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
+		struct srv_chan *c = &s->chans[i];
+
+		if (c->state != CH_FREE)
+			continue;
+		memset(c, 0, sizeof(*c));
+		c->state = CH_OFFERED;
+		c->type = *type;
+		c->inst = *instance;
+		c->dops = dops;
+		c->dev = dev;
+		*relid = i + 1;
+		if (s->offers_requested)
+			return srv_send_offer(s, c);
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
+{
+	struct srv_chan *c = srv_chan_by_relid(s, relid);
+	struct vmbus_msg_relid m;
+
+	if (!c || c->state == CH_RESCINDED)
+		return -ENOENT;
+	srv_chan_close(c);
+	if (!s->offers_requested) {
+		memset(c, 0, sizeof(*c));
+		return 0;
+	}
+	/* The slot stays reserved until the guest sends RELID_RELEASED, so
+	 * the relid is not reused while the guest still knows it. */
+	c->state = CH_RESCINDED;
+	srv_hdr(&m, sizeof(m), VMBUS_MSG_RESCIND_OFFER);
+	m.child_relid = relid;
+	return srv_post(s, &m, sizeof(m));
+}
+
+/* INITIATE_CONTACT: accept the requested version if we implement it and
+ * it is not above our maximum; the guest walks down its list otherwise
+ * (Linux vmbus_connect). */
+static int srv_on_initiate(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_initiate in;
+	struct vmbus_msg_version_response r;
+
+	memcpy(&in, msg, sizeof(in));
+	if (s->state != VMBUS_SRV_DISCONNECTED) {
+		/* A guest reconnecting (kexec, crash) starts from scratch. */
+		srv_drop(s, VMBUS_MSG_INITIATE_CONTACT,
+			 "reconnect while connected: resetting all channels");
+		srv_reset(s);
+	}
+	srv_hdr(&r, sizeof(r), VMBUS_MSG_VERSION_RESPONSE);
+	if (vmbus_msg_version_known(in.version) && in.version <= s->max_version) {
+		s->state = VMBUS_SRV_CONNECTED;
+		s->version = in.version;
+		r.version_supported = 1;
+		/* 5.x guests post later messages to this connection id. */
+		r.msg_conn_id = VMBUS_CONNID_MESSAGE_4;
+	}
+	return srv_post(s, &r, sizeof(r));
+}
+
+static int srv_on_request_offers(struct vmbus_server *s)
+{
+	struct vmbus_msg_hdr done;
+	int err;
+
+	s->offers_requested = 1;
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
+		if (s->chans[i].state != CH_OFFERED &&
+		    s->chans[i].state != CH_OPEN)
+			continue;
+		err = srv_send_offer(s, &s->chans[i]);
+		if (err)
+			return err;
+	}
+	srv_hdr(&done, sizeof(done), VMBUS_MSG_ALLOFFERS_DELIVERED);
+	return srv_post(s, &done, sizeof(done));
+}
+
+static int srv_gpadl_reply(struct vmbus_server *s, uint32_t relid,
+			   uint32_t handle, uint32_t status)
+{
+	struct vmbus_msg_gpadl_created m;
+
+	srv_hdr(&m, sizeof(m), VMBUS_MSG_GPADL_CREATED);
+	m.child_relid = relid;
+	m.gpadl = handle;
+	m.creation_status = status;
+	return srv_post(s, &m, sizeof(m));
+}
+
+/* All PFNs received: have the platform validate and map them. */
+static int srv_gpadl_complete(struct vmbus_server *s, struct srv_gpadl *g)
+{
+	uint32_t relid = g->relid, handle = g->handle;
+	int err = s->ops.map(s->ops.ctx, g->pfns, g->total, &g->va);
+
+	if (err || !g->va) {
+		g->va = NULL;
+		srv_gpadl_free(s, g);
+		srv_drop(s, VMBUS_MSG_GPADL_HEADER,
+			 "GPADL names pages the guest does not own");
+		return srv_gpadl_reply(s, relid, handle,
+				       VMBUS_STATUS_UNSUCCESSFUL);
+	}
+	g->complete = 1;
+	return srv_gpadl_reply(s, relid, handle, VMBUS_STATUS_OK);
+}
+
+static struct srv_gpadl *srv_gpadl_slot(struct vmbus_server *s)
+{
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+		if (!s->gpadls[i].used)
+			return &s->gpadls[i];
+	return NULL;
+}
+
+static int srv_gpadl_refuse(struct vmbus_server *s, uint32_t relid,
+			    uint32_t handle, const char *why)
+{
+	srv_drop(s, VMBUS_MSG_GPADL_HEADER, why);
+	/* Answer anyway: Linux waits for GPADL_CREATED without a timeout. */
+	(void)srv_gpadl_reply(s, relid, handle, VMBUS_STATUS_UNSUCCESSFUL);
+	return -EINVAL;
+}
+
+static int srv_on_gpadl_header(struct vmbus_server *s, const void *msg,
+			       size_t len)
+{
+	struct vmbus_gpadl_hdr_info gi;
+	struct srv_gpadl *g;
+	const char *why;
+
+	if (vmbus_msg_gpadl_header_decode(msg, len, &gi, &why))
+		return srv_drop(s, VMBUS_MSG_GPADL_HEADER, why);
+	if (!srv_chan_by_relid(s, gi.child_relid))
+		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,
+					"GPADL for an unknown channel");
+	if (srv_gpadl_find(s, gi.gpadl))
+		return srv_drop(s, VMBUS_MSG_GPADL_HEADER,
+				"GPADL handle already in use");
+	g = srv_gpadl_slot(s);
+	if (!g)
+		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,
+					"too many GPADLs");
+	g->pfns = s->ops.alloc(s->ops.ctx, (size_t)gi.total_pfns * 8u);
+	if (!g->pfns)
+		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,
+					"out of memory for GPADL");
+	g->used = 1;
+	g->handle = gi.gpadl;
+	g->relid = gi.child_relid;
+	g->total = gi.total_pfns;
+	g->byte_count = gi.byte_count;
+	for (uint32_t i = 0; i < gi.pfns_here; i++)
+		g->pfns[i] = vmbus_msg_pfn_at(gi.pfns, i);
+	g->have = gi.pfns_here;
+	if (g->have == g->total)
+		return srv_gpadl_complete(s, g);
+	return 0;
+}
+
+static int srv_on_gpadl_body(struct vmbus_server *s, const void *msg,
+			     size_t len)
+{
+	struct vmbus_msg_gpadl_body b;
+	const uint8_t *pfns = (const uint8_t *)msg + sizeof(b);
+	uint32_t n = vmbus_msg_gpadl_body_count(len);
+	struct srv_gpadl *g;
+
+	memcpy(&b, msg, sizeof(b));
+	g = srv_gpadl_find(s, b.gpadl);
+	if (!g || g->complete)
+		return srv_drop(s, VMBUS_MSG_GPADL_BODY,
+				"body for no GPADL under construction");
+	if (n > g->total - g->have) {
+		uint32_t relid = g->relid, handle = g->handle;
+
+		srv_gpadl_free(s, g);
+		return srv_gpadl_refuse(s, relid, handle,
+					"GPADL bodies carry more PFNs than "
+					"the header announced");
+	}
+	for (uint32_t i = 0; i < n; i++)
+		g->pfns[g->have + i] = vmbus_msg_pfn_at(pfns, i);
+	g->have += n;
+	if (g->have == g->total)
+		return srv_gpadl_complete(s, g);
+	return 0;
+}
+
+static int srv_open_reply(struct vmbus_server *s,
+			  const struct vmbus_msg_open *o, uint32_t status)
+{
+	struct vmbus_msg_open_result r;
+
+	srv_hdr(&r, sizeof(r), VMBUS_MSG_OPENCHANNEL_RESULT);
+	r.child_relid = o->child_relid;
+	r.openid = o->openid;
+	r.status = status;
+	return srv_post(s, &r, sizeof(r));
+}
+
+/* Checks the ring GPADL and attaches both rings. The guest's send ring
+ * (pages [0, off)) is our inbound ring; pages [off, total) our outbound
+ * (Linux vmbus_open: downstream_ringbuffer_pageoffset = send pages). */
+static const char *srv_attach_rings(struct vmbus_server *s,
+				    struct srv_chan *c,
+				    const struct vmbus_msg_open *o,
+				    struct srv_gpadl *g)
+{
+	uint32_t off = o->downstream_page_offset;
+	uint8_t *va;
+
+	if (!g || !g->complete || g->relid != o->child_relid)
+		return "ring GPADL unknown or not for this channel";
+	if (g->user)
+		return "ring GPADL already used by an open channel";
+	if (off < 2 || off > g->total || g->total - off < 2)
+		return "ring page offset leaves a ring under two pages";
+	va = g->va;
+	memset(&c->ch, 0, sizeof(c->ch));
+	if (vmbus_ring_attach(&c->ch.in, va, (size_t)off * VMBUS_PAGE_SIZE))
+		return c->ch.in.why;
+	if (vmbus_ring_attach(&c->ch.out, va + (size_t)off * VMBUS_PAGE_SIZE,
+			      (size_t)(g->total - off) * VMBUS_PAGE_SIZE))
+		return c->ch.out.why;
+	c->ch.relid = srv_relid(s, c);
+	c->ch.signal_id = c->ch.relid;
+	c->ch.signal = s->ops.signal;
+	c->ch.signal_ctx = s->ops.ctx;
+	return NULL;
+}
+
+static int srv_on_open(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_open o;
+	struct srv_chan *c;
+	struct srv_gpadl *g;
+	const char *why;
+
+	memcpy(&o, msg, sizeof(o));
+	c = srv_chan_by_relid(s, o.child_relid);
+	if (!c || c->state != CH_OFFERED) {
+		srv_drop(s, VMBUS_MSG_OPENCHANNEL,
+			 "channel unknown, rescinded or already open");
+		return srv_open_reply(s, &o, VMBUS_STATUS_UNSUCCESSFUL);
+	}
+	g = srv_gpadl_find(s, o.ring_gpadl);
+	why = srv_attach_rings(s, c, &o, g);
+	if (!why && c->dops && c->dops->on_open &&
+	    c->dops->on_open(c->dev, &c->ch))
+		why = "device refused the open";
+	if (why) {
+		memset(&c->ch, 0, sizeof(c->ch));
+		srv_drop(s, VMBUS_MSG_OPENCHANNEL, why);
+		return srv_open_reply(s, &o, VMBUS_STATUS_UNSUCCESSFUL);
+	}
+	g->user = c;
+	c->ring_gpadl = g;
+	c->state = CH_OPEN;
+	return srv_open_reply(s, &o, VMBUS_STATUS_OK);
+}
+
+static int srv_on_close(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_relid m;
+	struct srv_chan *c;
+
+	memcpy(&m, msg, sizeof(m));
+	c = srv_chan_by_relid(s, m.child_relid);
+	if (!c || c->state != CH_OPEN)
+		return srv_drop(s, VMBUS_MSG_CLOSECHANNEL, "channel not open");
+	srv_chan_close(c);
+	return 0;
+}
+
+static int srv_on_teardown(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_gpadl_teardown t;
+	struct vmbus_msg_gpadl_torndown r;
+	struct srv_gpadl *g;
+
+	memcpy(&t, msg, sizeof(t));
+	g = srv_gpadl_find(s, t.gpadl);
+	if (!g) {
+		srv_drop(s, VMBUS_MSG_GPADL_TEARDOWN, "unknown GPADL handle");
+	} else {
+		if (g->user) {
+			/* Out of order: pages must not stay mapped under an
+			 * open channel, so close it first. */
+			srv_drop(s, VMBUS_MSG_GPADL_TEARDOWN,
+				 "GPADL still holds open rings: closing channel");
+			srv_chan_close(g->user);
+		}
+		srv_gpadl_free(s, g);
+	}
+	/* Acknowledge in every case: Linux waits for TORNDOWN. */
+	srv_hdr(&r, sizeof(r), VMBUS_MSG_GPADL_TORNDOWN);
+	r.gpadl = t.gpadl;
+	return srv_post(s, &r, sizeof(r));
+}
+
+static int srv_on_released(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_relid m;
+	struct srv_chan *c;
+
+	memcpy(&m, msg, sizeof(m));
+	c = srv_chan_by_relid(s, m.child_relid);
+	if (!c || c->state != CH_RESCINDED)
+		return srv_drop(s, VMBUS_MSG_RELID_RELEASED,
+				"relid was not rescinded");
+	/* GPADLs of the channel are the guest's to tear down; slot is free. */
+	memset(c, 0, sizeof(*c));
+	return 0;
+}
+
+static int srv_on_unload(struct vmbus_server *s)
+{
+	struct vmbus_msg_hdr r;
+
+	srv_reset(s);
+	srv_hdr(&r, sizeof(r), VMBUS_MSG_UNLOAD_RESPONSE);
+	return srv_post(s, &r, sizeof(r));
+}
+
+static int srv_dispatch(struct vmbus_server *s, int type, const void *msg,
+			size_t len)
+{
+	switch (type) {
+	case VMBUS_MSG_REQUESTOFFERS:
+		return srv_on_request_offers(s);
+	case VMBUS_MSG_GPADL_HEADER:
+		return srv_on_gpadl_header(s, msg, len);
+	case VMBUS_MSG_GPADL_BODY:
+		return srv_on_gpadl_body(s, msg, len);
+	case VMBUS_MSG_OPENCHANNEL:
+		return srv_on_open(s, msg);
+	case VMBUS_MSG_CLOSECHANNEL:
+		return srv_on_close(s, msg);
+	case VMBUS_MSG_GPADL_TEARDOWN:
+		return srv_on_teardown(s, msg);
+	case VMBUS_MSG_RELID_RELEASED:
+		return srv_on_released(s, msg);
+	case VMBUS_MSG_UNLOAD:
+		return srv_on_unload(s);
+	default:
+		return srv_drop(s, (uint32_t)type,
+				"host-to-guest message sent by the guest");
+	}
+}
+
+int vmbus_server_handle_msg(struct vmbus_server *s, const void *msg,
+			    size_t len)
+{
+	const char *why;
+	int type = vmbus_msg_validate(msg, len, &why);
+
+	if (type < 0)
+		return srv_drop(s, msg && len >= 4 ? *(const uint8_t *)msg : 0,
+				why);
+	if (type == VMBUS_MSG_INITIATE_CONTACT)
+		return srv_on_initiate(s, msg);
+	if (s->state != VMBUS_SRV_CONNECTED)
+		return srv_drop(s, (uint32_t)type,
+				"message before version negotiation");
+	return srv_dispatch(s, type, msg, len);
+}
+
+int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id)
+{
+	struct srv_chan *c = srv_chan_by_relid(s, conn_id);
+
+	if (!c || c->state != CH_OPEN)
+		return -ENOENT;  /* spurious or late signal: harmless */
+	if (c->dops && c->dops->on_event)
+		c->dops->on_event(c->dev, &c->ch);
+	if (vmbus_chan_broken(&c->ch)) {
+		if (s->ops.log)
+			s->ops.log(s->ops.ctx, "channel closed",
+				   c->ch.why ? c->ch.why : "ring broken");
+		srv_chan_close(c);
+		return -EIO;
+	}
+	return 0;
+}
+
+int vmbus_server_state(const struct vmbus_server *s)
+{
+	return s->state;
+}
+
+uint32_t vmbus_server_version(const struct vmbus_server *s)
+{
+	return s->version;
+}
+
+struct vmbus_chan *vmbus_server_chan(struct vmbus_server *s, uint32_t relid)
+{
+	struct srv_chan *c = srv_chan_by_relid(s, relid);
+
+	return c && c->state == CH_OPEN ? &c->ch : NULL;
+}
+
+unsigned vmbus_server_gpadl_count(const struct vmbus_server *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+		n += s->gpadls[i].used ? 1u : 0u;
+	return n;
+}

@@ -1,0 +1,90 @@
+/*
+ * VMBus channel server: the host (parent partition) side of the channel
+ * management protocol. A transport-agnostic state machine: messages from
+ * the guest come in through vmbus_server_handle_msg (HvPostMessage
+ * intercepts), guest signals through vmbus_server_handle_event
+ * (HvSignalEvent); everything it needs from the platform goes through
+ * struct vmbus_server_ops. Not internally locked: call it from one thread
+ * (the parent's VMBus worker) per server instance.
+ */
+#ifndef VMBUS_SERVER_H
+#define VMBUS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmbus/chan.h"
+#include "vmbus/msg.h"
+
+#define VMBUS_SERVER_MAX_CHANNELS 64
+#define VMBUS_SERVER_MAX_GPADLS 256
+
+/* NTSTATUS values we return in OPENCHANNEL_RESULT / GPADL_CREATED. */
+#define VMBUS_STATUS_OK 0u
+#define VMBUS_STATUS_UNSUCCESSFUL 0xC0000001u
+
+struct vmbus_server_ops {
+	/* Post a message to the guest (SIMP slot of SINT 2, queued with
+	 * msg_pending when busy). */
+	int (*post_msg)(void *ctx, const void *msg, size_t len);
+	/* Signal the guest for channel relid (SIEFP flag + SINT 2). */
+	int (*signal)(void *ctx, uint32_t relid);
+	/* Map the guest pages pfns[0..n) as one contiguous host view. MUST
+	 * fail (negative errno) unless every page belongs to this guest:
+	 * this is the only door through which a guest names memory. */
+	int (*map)(void *ctx, const uint64_t *pfns, uint32_t n, void **va);
+	void (*unmap)(void *ctx, void *va, uint32_t n);
+	void *(*alloc)(void *ctx, size_t n);  /* zeroed, or NULL */
+	void (*free)(void *ctx, void *p);
+	/* Log line: what happened, and why (both static strings). */
+	void (*log)(void *ctx, const char *what, const char *why);
+	void *ctx;
+};
+
+/* A device (VSP) behind an offered channel. */
+struct vmbus_dev_ops {
+	/* Channel opened; rings attached. Non-zero refuses the open. */
+	int (*on_open)(void *dev, struct vmbus_chan *ch);
+	/* The guest signalled the channel: poll it. */
+	void (*on_event)(void *dev, struct vmbus_chan *ch);
+	/* Channel closing (guest close, teardown, unload, rescind, broken
+	 * ring); the rings are unmapped right after this returns. */
+	void (*on_close)(void *dev, struct vmbus_chan *ch);
+};
+
+enum vmbus_server_state {
+	VMBUS_SRV_DISCONNECTED = 0,
+	VMBUS_SRV_CONNECTED = 1,
+};
+
+struct vmbus_server;
+
+/* max_version: highest protocol version offered (>= 0x20004). */
+struct vmbus_server *vmbus_server_create(const struct vmbus_server_ops *ops,
+					 uint32_t max_version);
+void vmbus_server_destroy(struct vmbus_server *s);
+
+/* Register a channel; offered now if the guest already asked for offers.
+ * Returns 0 with *relid, -ENOSPC when full. */
+int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
+		       const struct vmbus_guid *instance,
+		       const struct vmbus_dev_ops *dops, void *dev,
+		       uint32_t *relid);
+/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). */
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
+
+/* A message the guest posted. Returns 0 if handled, or a negative errno
+ * when dropped (the reason has been logged). */
+int vmbus_server_handle_msg(struct vmbus_server *s, const void *msg,
+			    size_t len);
+/* The guest signalled connection id conn_id (== relid for our offers). */
+int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id);
+
+int vmbus_server_state(const struct vmbus_server *s);
+uint32_t vmbus_server_version(const struct vmbus_server *s);
+/* Open channel by relid, or NULL. */
+struct vmbus_chan *vmbus_server_chan(struct vmbus_server *s, uint32_t relid);
+/* Number of live GPADLs (for tests and leak checks). */
+unsigned vmbus_server_gpadl_count(const struct vmbus_server *s);
+
+#endif /* VMBUS_SERVER_H */
