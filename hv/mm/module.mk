@@ -3,7 +3,8 @@
 # own freestanding flags; see hv/module.mk.)
 
 HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
-	$(HOSTB)/tests/unit/hv/test_frame $(HOSTB)/tests/unit/hv/test_ept
+	$(HOSTB)/tests/unit/hv/test_frame $(HOSTB)/tests/unit/hv/test_ept \
+	$(HOSTB)/tests/unit/hv/test_pagetable
 
 $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 		$(HOSTB)/hv/boot/mb2.o
