@@ -550,8 +550,9 @@ static int run_parsed(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 
     a->def = cmd_find(tab, n, lx->tok[0].text);
     if (!a->def)
-        return perr(ctx, NULL, -ENOENT, "The term '%s' is not recognized as "
-                    "the name of a cmdlet.", lx->tok[0].text);
+        return perr(ctx, NULL, -ENOENT, "The term '%s%s' is not recognized "
+                    "as the name of a cmdlet.", lx->tok[0].param ? "-" : "",
+                    lx->tok[0].text);
     if ((rc = bind_all(ctx, a, lx)) != 0)
         return rc;
     if (a->def == &cmd_help_def)
