@@ -1,0 +1,418 @@
+"""hvtest: drive an emulated machine's COM1 from system-test scenarios.
+
+A Machine boots an ISO in Bochs (tools/run-bochs) or QEMU TCG (tools/run-qemu
+--tcg) with COM1 on a loopback TCP socket (the emulator waits for the
+connection, so no output is lost), under a watchdog. Scenarios call
+expect()/send_line() and report TAP lines through Tap:
+
+    import hvtest
+    tap = hvtest.Tap()
+    with hvtest.Machine(iso, name="boot") as m:
+        with tap.case("reaches the prompt"):
+            m.expect(r"PS hvpart>", 60)
+    tap.done()
+
+Every run leaves its serial log, emulator log and port-E9 output in
+build/test-logs/system/NAME.* (HVPART_LOGS overrides build/test-logs).
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+
+
+class HarnessError(Exception):
+    """A scenario step failed (timeout, unexpected exit, bad setup)."""
+
+
+def log_dir():
+    d = os.path.join(os.environ.get("HVPART_LOGS", os.path.join(BUILD, "test-logs")), "system")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _tail(path, lines=30):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 64 * 1024))
+            data = f.read().decode("latin-1")
+    except OSError:
+        return []
+    return data.splitlines()[-lines:]
+
+
+def _session_pids(sid):
+    """Processes whose session id is sid (the session our launcher leads)."""
+    pids = []
+    for ent in os.listdir("/proc"):
+        if not ent.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % ent) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 3 and int(fields[3]) == sid:
+            pids.append(int(ent))
+    return pids
+
+
+def _free_port():
+    """A loopback port nothing listens on or lingers on (Bochs does not set
+    SO_REUSEADDR, so avoid ports in TIME_WAIT too)."""
+    for _ in range(50):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        # The kernel gave us an unused ephemeral port; make sure a plain bind
+        # (no SO_REUSEADDR, as Bochs does it) would succeed as well.
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+    raise HarnessError("no free loopback port")
+
+
+class Machine:
+    """One emulator run with COM1 on a socket.
+
+    backend: "bochs" (default) or "qemu-tcg" (QEMU -accel tcg -cpu max, which
+    has no VMX). watchdog: seconds after which the emulator is killed
+    whatever happens. Other keyword arguments map to the launcher's options:
+    cpu, megs, disks (list), sync, ips (Bochs only), extra (list of raw
+    launcher arguments).
+    """
+
+    def __init__(self, iso, name="machine", backend="bochs", watchdog=300,
+                 cpu=None, megs=None, disks=(), sync=None, ips=None, extra=(),
+                 echo=None):
+        if backend not in ("bochs", "qemu-tcg"):
+            raise HarnessError("unknown backend %r" % backend)
+        if not os.path.isfile(iso):
+            raise HarnessError("ISO %s not found" % iso)
+        self.iso, self.name, self.backend, self.watchdog = iso, name, backend, watchdog
+        self.cpu, self.megs, self.disks, self.sync, self.ips = cpu, megs, list(disks), sync, ips
+        self.extra = list(extra)
+        self.echo = echo if echo is not None else bool(os.environ.get("HVTEST_ECHO"))
+        d = log_dir()
+        self.serial_log = os.path.join(d, name + ".serial")
+        self.emu_log = os.path.join(d, name + "." + backend + ".log")
+        self.e9_log = os.path.join(d, name + ".e9")
+        self.launcher_log = os.path.join(d, name + ".launcher")
+        self.proc = None
+        self.sock = None
+        self._buf = bytearray()
+        self._cursor = 0
+        self._lock = threading.Condition()
+        self._eof = False
+        self._reader = None
+        self._serial_f = None
+        self.started_at = None
+        self.connected_at = None
+
+    # ---- life cycle -------------------------------------------------------
+    def _command(self, port):
+        if self.backend == "bochs":
+            cmd = [os.path.join(ROOT, "tools", "run-bochs"), self.iso,
+                   "--serial-socket", str(port), "--timeout", str(self.watchdog),
+                   "--log", self.emu_log, "--e9", self.e9_log]
+            if self.sync:
+                cmd += ["--sync", self.sync]
+            if self.ips:
+                cmd += ["--ips", str(self.ips)]
+        else:
+            cmd = [os.path.join(ROOT, "tools", "run-qemu"), self.iso, "--tcg",
+                   "--serial-socket", str(port), "--timeout", str(self.watchdog),
+                   "--log", self.emu_log, "--e9", self.e9_log]
+        if self.cpu:
+            cmd += ["--cpu", self.cpu]
+        if self.megs:
+            cmd += ["--megs", str(self.megs)]
+        for d in self.disks:
+            cmd += ["--disk", d]
+        return cmd + self.extra
+
+    def start(self):
+        """Launch the emulator and connect to COM1. Returns self."""
+        for attempt in range(5):
+            port = _free_port()
+            for p in (self.emu_log, self.e9_log):
+                if os.path.exists(p):
+                    os.unlink(p)
+            launcher = open(self.launcher_log, "wb")
+            self.started_at = time.monotonic()
+            self.proc = subprocess.Popen(self._command(port), cwd=ROOT,
+                                         stdin=subprocess.DEVNULL, stdout=launcher,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+            launcher.close()
+            sock = self._connect(port)
+            if sock is not None:
+                break
+            # The emulator ended before we connected: a port clash is retried.
+            self.proc.wait()
+            text = "\n".join(_tail(self.emu_log, 200) + _tail(self.launcher_log, 50))
+            if "bind() or listen() failed" in text or "Address already in use" in text:
+                continue
+            self._diagnose("emulator ended before COM1 was connected (exit %s)" % self.proc.returncode)
+            raise HarnessError("%s: emulator did not start" % self.name)
+        else:
+            raise HarnessError("%s: could not get a COM1 port after 5 tries" % self.name)
+        self.connected_at = time.monotonic()
+        self.sock = sock
+        self._serial_f = open(self.serial_log, "wb")
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+        return self
+
+    def _connect(self, port):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return None
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=1)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                s.settimeout(None)
+                return s
+            except OSError:
+                time.sleep(0.05)
+        self.close()
+        raise HarnessError("%s: could not connect to COM1 on port %d" % (self.name, port))
+
+    def _read_loop(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+                # The emulators write COM1 a byte at a time and their sockets
+                # use Nagle; acknowledging at once avoids a 40 ms delayed-ACK
+                # stall per burst. QUICKACK is not sticky: set it every time.
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            except OSError:
+                data = b""
+            with self._lock:
+                if not data:
+                    self._eof = True
+                    self._lock.notify_all()
+                    return
+                self._buf += data
+                self._serial_f.write(data)
+                self._serial_f.flush()
+                self._lock.notify_all()
+            if self.echo:
+                sys.stderr.write(data.decode("latin-1"))
+                sys.stderr.flush()
+
+    def close(self):
+        """Stop the emulator (always safe to call, also after it ended)."""
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc is not None:
+            # Whatever is left in the launcher's session (timeout, the emulator).
+            for pid in _session_pids(self.proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._reader is not None:
+            self._reader.join(2)
+        if self._serial_f is not None:
+            self._serial_f.close()
+            self._serial_f = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    # ---- serial I/O ---------------------------------------------------------
+    def output(self):
+        """Everything received on COM1 so far (str, one char per byte)."""
+        with self._lock:
+            return bytes(self._buf).decode("latin-1")
+
+    def expect(self, pattern, timeout=30):
+        """Wait for regex pattern in the output after the previous match and
+        return the re.Match. On timeout or emulator exit, print the tails of
+        the serial and emulator logs and raise HarnessError."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                text = bytes(self._buf).decode("latin-1")
+                m = rx.search(text, self._cursor)
+                if m:
+                    self._cursor = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    break
+                self._lock.wait(min(left, 0.5))
+        why = "emulator ended" if self._eof else "timeout after %gs" % timeout
+        self._diagnose("expect %r: %s" % (rx.pattern, why))
+        raise HarnessError("expect %r: %s" % (rx.pattern, why))
+
+    def send_bytes(self, data):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            self._diagnose("send failed: %s" % e)
+            raise HarnessError("%s: send failed: %s" % (self.name, e))
+
+    def send_line(self, line):
+        """Send line followed by CR (what a terminal's Enter key sends)."""
+        self.send_bytes(line + "\r")
+
+    def command(self, line, prompt=r"PS hvpart> ?", timeout=60):
+        """Type a console command and return the output up to the next prompt."""
+        self.send_line(line)
+        start = self._cursor
+        m = self.expect(prompt, timeout)
+        return self.output()[start:m.start()]
+
+    def wait_exit(self, timeout=30):
+        """Wait for the emulator to end by itself; True if it did (and not by
+        the watchdog), False if it is still running after timeout."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        if self._reader is not None:
+            self._reader.join(2)
+        return rc == 0
+
+    @property
+    def exit_status(self):
+        return None if self.proc is None else self.proc.poll()
+
+    # ---- diagnostics --------------------------------------------------------
+    def _diagnose(self, what):
+        out = sys.stdout
+        out.write("# %s: %s\n" % (self.name, what))
+        out.write("# --- tail of serial log %s\n" % self.serial_log)
+        for line in self.output().splitlines()[-30:]:
+            out.write("#   %s\n" % line.rstrip("\r"))
+        out.write("# --- tail of %s log %s\n" % (self.backend, self.emu_log))
+        for line in _tail(self.emu_log, 25):
+            out.write("#   %s\n" % line)
+        extra = _tail(self.launcher_log, 10)
+        if extra:
+            out.write("# --- launcher output %s\n" % self.launcher_log)
+            for line in extra:
+                out.write("#   %s\n" % line)
+        out.flush()
+
+
+class Tap:
+    """TAP output: `with tap.case("name"): ...` prints ok/not ok N - name."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def case(self, name):
+        return _Case(self, name)
+
+    def result(self, name, ok, detail=None):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+        if detail:
+            for line in str(detail).splitlines():
+                print("# " + line)
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, name))
+        sys.stdout.flush()
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+class _Case:
+    def __init__(self, tap, name):
+        self.tap, self.name = tap, name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if typ is None:
+            self.tap.result(self.name, True)
+        elif issubclass(typ, Exception):
+            self.tap.result(self.name, False, "%s: %s" % (typ.__name__, exc))
+        else:
+            return False
+        return True
+
+
+# ---- build helpers -----------------------------------------------------------
+def run_tool(args, what):
+    r = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise HarnessError("%s failed (exit %d): %s" % (what, r.returncode,
+                                                       r.stdout.decode(errors="replace").strip()))
+    return r.stdout.decode(errors="replace")
+
+
+def mkiso(out, hv=None, parent=None, cmdline=None, autorun=None, add=(), grub_serial=False):
+    """Build an ISO with tools/mkiso; parent='none' leaves the parent out."""
+    args = [os.path.join(ROOT, "tools", "mkiso"), "-o", out]
+    if hv:
+        args += ["--hv", hv]
+    if parent:
+        args += ["--parent", parent]
+    if cmdline is not None:
+        args += ["--cmdline", cmdline]
+    if autorun:
+        args += ["--autorun", autorun]
+    for f in add:
+        args += ["--add", f]
+    if grub_serial:
+        args.append("--grub-serial")
+    run_tool(args, "mkiso")
+    return out
+
+
+def build_mb2echo():
+    """Build the harness self-test guest; returns its path."""
+    run_tool(["make", "--no-print-directory", "-f", "tests/guests/mb2echo/module.mk",
+              "build/guests/mb2echo.elf"], "building mb2echo")
+    return os.path.join(BUILD, "guests", "mb2echo.elf")
