@@ -274,48 +274,36 @@ static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	return rc;
 }
 
-static int write_sectors(struct vhd *v, const uint8_t *buf, size_t len,
-			 uint64_t off)
+/* An unaligned piece inside one block: read the partial edge sectors
+ * (through the chain), merge, and write the whole sector range in one
+ * write_block, so that a crash leaves this block all old or all new. */
+static int write_unaligned(struct vhd *v, const uint8_t *buf, uint32_t n,
+			   uint64_t off)
 {
-	uint32_t blk, boff, n;
-	int rc;
+	uint64_t a = off & ~(uint64_t)(VHD_SECTOR - 1);
+	uint64_t b = (off + n + VHD_SECTOR - 1) & ~(uint64_t)(VHD_SECTOR - 1);
+	uint32_t len = (uint32_t)(b - a);
+	uint8_t *tmp = malloc(len);
+	int rc = tmp ? 0 : -ENOMEM;
 
-	if (v->type == VHD_TYPE_FIXED)
-		return vhd_write_raw(v, buf, len, off);
-	while (len) {
-		blk = (uint32_t)(off / v->block_size);
-		boff = (uint32_t)(off % v->block_size);
-		n = v->block_size - boff < len ? v->block_size - boff :
-		    (uint32_t)len;
-		rc = write_block(v, blk, boff, n, buf);
-		if (rc)
-			return rc;
-		buf += n;
-		off += n;
-		len -= n;
+	if (!rc && a != off)
+		rc = vhd_read(v, tmp, VHD_SECTOR, a);
+	if (!rc && b != off + n && (b - VHD_SECTOR != a || a == off))
+		rc = vhd_read(v, tmp + len - VHD_SECTOR, VHD_SECTOR,
+			      b - VHD_SECTOR);
+	if (!rc) {
+		memcpy(tmp + (off - a), buf, n);
+		rc = write_block(v, (uint32_t)(a / v->block_size),
+				 (uint32_t)(a % v->block_size), len, tmp);
 	}
-	return 0;
-}
-
-/* Read-modify-write of one partially covered sector. */
-static int write_partial(struct vhd *v, const uint8_t *buf, size_t len,
-			 uint64_t off)
-{
-	uint8_t sec[VHD_SECTOR];
-	uint64_t base = off & ~(uint64_t)(VHD_SECTOR - 1);
-	int rc;
-
-	rc = vhd_read(v, sec, VHD_SECTOR, base);
-	if (rc)
-		return rc;
-	memcpy(sec + (off - base), buf, len);
-	return write_sectors(v, sec, VHD_SECTOR, base);
+	free(tmp);
+	return rc;
 }
 
 int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
-	size_t head, mid;
+	uint32_t n;
 	int rc = check_range(v, len, off);
 
 	if (rc)
@@ -324,25 +312,19 @@ int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
 	if (v->type == VHD_TYPE_FIXED || len == 0)
 		return vhd_write_raw(v, buf, len, off);
-	head = (VHD_SECTOR - off % VHD_SECTOR) % VHD_SECTOR;
-	if (head > len)
-		head = len;
-	if (head) {
-		rc = write_partial(v, p, head, off);
-		if (rc)
-			return rc;
-		p += head;
-		off += head;
-		len -= head;
+	while (len && !rc) {
+		n = v->block_size - (uint32_t)(off % v->block_size);
+		if (n > len)
+			n = (uint32_t)len;
+		if ((off | n) % VHD_SECTOR)
+			rc = write_unaligned(v, p, n, off);
+		else
+			rc = write_block(v, (uint32_t)(off / v->block_size),
+					 (uint32_t)(off % v->block_size), n, p);
+		p += n;
+		off += n;
+		len -= n;
 	}
-	mid = len & ~(size_t)(VHD_SECTOR - 1);
-	if (mid) {
-		rc = write_sectors(v, p, mid, off);
-		if (rc)
-			return rc;
-	}
-	if (len > mid)
-		rc = write_partial(v, p + mid, len - mid, off + mid);
 	return rc;
 }
 

@@ -126,7 +126,7 @@ static int reopen_rw(struct vhd *p)
 	p->ops->close(p->ops->ctx, p->fh);
 	p->fh = fh;
 	p->writable = 1;
-	return 0;
+	return p->used_copy ? vhd_repair_footer(p) : 0;
 }
 
 static int merge_loop(const struct fio_ops *ops, const char *child,

@@ -312,7 +312,7 @@ static int open_parent(struct vhd *v, int depth, char *why)
 
 /* After falling back to a footer copy, or finding a bad copy, a writable
  * open repairs the damaged one so other tools can read the file again. */
-static int repair_footer(struct vhd *v)
+int vhd_repair_footer(struct vhd *v)
 {
 	int rc;
 
@@ -346,7 +346,7 @@ static int open_layers(struct vhd *v, int depth, char *why)
 	if (rc == 0 && v->type == VHD_TYPE_DIFF)
 		rc = open_parent(v, depth, why);
 	if (rc == 0 && v->writable && v->used_copy)
-		rc = repair_footer(v);
+		rc = vhd_repair_footer(v);
 	return rc;
 }
 

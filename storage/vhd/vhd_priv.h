@@ -65,6 +65,7 @@ int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
 /* vhd_open.c */
 int vhd_open_depth(const struct fio_ops *ops, const char *path,
 		   unsigned flags, int depth, struct vhd **out, char *why);
+int vhd_repair_footer(struct vhd *v);
 
 static inline int vhd_bit_test(const uint8_t *bm, uint32_t i)
 {
