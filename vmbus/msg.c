@@ -72,12 +72,13 @@ uint64_t vmbus_msg_pfn_at(const uint8_t *pfns, uint32_t i)
 	return v;
 }
 
-static int gpadl_header_check(const struct vmbus_msg_gpadl_header *h,
-			      size_t len, const char **why)
+static int gpadl_header_check(const void *buf, size_t len, const char **why)
 {
+	struct vmbus_msg_gpadl_header hh, *h = &hh;
 	struct vmbus_gpa_range rg;
 	uint64_t pages;
 
+	memcpy(&hh, buf, sizeof(hh));
 	if (h->rangecount == 0) {
 		*why = "GPADL_HEADER with no ranges";
 		return -EINVAL;
@@ -92,7 +93,7 @@ static int gpadl_header_check(const struct vmbus_msg_gpadl_header *h,
 		*why = "GPADL_HEADER length not a whole number of PFNs";
 		return -EINVAL;
 	}
-	memcpy(&rg, (const uint8_t *)h + sizeof(*h), sizeof(rg));
+	memcpy(&rg, (const uint8_t *)buf + sizeof(*h), sizeof(rg));
 	if (rg.byte_count == 0 || rg.byte_offset >= 4096u) {
 		*why = "GPADL_HEADER byte_count zero or byte_offset >= page";
 		return -EINVAL;
@@ -146,11 +147,8 @@ int vmbus_msg_validate(const void *buf, size_t len, const char **why)
 		return -EINVAL;
 	}
 	if (h.msgtype == VMBUS_MSG_GPADL_HEADER) {
-		struct vmbus_msg_gpadl_header gh;
-		int err;
+		int err = gpadl_header_check(buf, len, why);
 
-		memcpy(&gh, buf, sizeof(gh));
-		err = gpadl_header_check(&gh, len, why);
 		if (err)
 			return err;
 	}
