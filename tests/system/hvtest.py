@@ -267,10 +267,11 @@ class Machine:
         with self._lock:
             return bytes(self._buf).decode("latin-1")
 
-    def expect(self, pattern, timeout=30):
+    def expect(self, pattern, timeout=30, diagnose=True):
         """Wait for regex pattern in the output after the previous match and
         return the re.Match. On timeout or emulator exit, print the tails of
-        the serial and emulator logs and raise HarnessError."""
+        the serial and emulator logs (unless diagnose=False) and raise
+        HarnessError."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -285,7 +286,8 @@ class Machine:
                     break
                 self._lock.wait(min(left, 0.5))
         why = "emulator ended" if self._eof else "timeout after %gs" % timeout
-        self._diagnose("expect %r: %s" % (rx.pattern, why))
+        if diagnose:
+            self._diagnose("expect %r: %s" % (rx.pattern, why))
         raise HarnessError("expect %r: %s" % (rx.pattern, why))
 
     def send_bytes(self, data):
@@ -330,8 +332,14 @@ class Machine:
         out.write("# --- tail of serial log %s\n" % self.serial_log)
         for line in self.output().splitlines()[-30:]:
             out.write("#   %s\n" % line.rstrip("\r"))
+        log = _tail(self.emu_log, 2000)
+        bad = [l for l in log if re.match(r"^\d+[ep]\[", l)][-10:]
+        if bad:
+            out.write("# --- last errors/panics in %s log %s\n" % (self.backend, self.emu_log))
+            for line in bad:
+                out.write("#   %s\n" % line)
         out.write("# --- tail of %s log %s\n" % (self.backend, self.emu_log))
-        for line in _tail(self.emu_log, 25):
+        for line in log[-20:]:
             out.write("#   %s\n" % line)
         extra = _tail(self.launcher_log, 10)
         if extra:
@@ -359,6 +367,11 @@ class Tap:
             for line in str(detail).splitlines():
                 print("# " + line)
         print("%s %d - %s" % ("ok" if ok else "not ok", self.n, name))
+        sys.stdout.flush()
+
+    def skip(self, name, reason):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, reason))
         sys.stdout.flush()
 
     def done(self):
@@ -416,3 +429,22 @@ def build_mb2echo():
     run_tool(["make", "--no-print-directory", "-f", "tests/guests/mb2echo/module.mk",
               "build/guests/mb2echo.elf"], "building mb2echo")
     return os.path.join(BUILD, "guests", "mb2echo.elf")
+
+
+def default_iso():
+    """The ISO `make` builds."""
+    return os.path.join(BUILD, "hvpart.iso")
+
+
+def scenario_iso(name, autorun_lines=None, add=(), cmdline=None, hv=None, parent=None):
+    """Build build/test-iso/NAME.iso from build/hv.elf and build/parent.elf
+    (or the given ones), with an autorun module made of autorun_lines."""
+    d = os.path.join(BUILD, "test-iso")
+    os.makedirs(d, exist_ok=True)
+    autorun = None
+    if autorun_lines is not None:
+        autorun = os.path.join(d, name + ".autorun")
+        with open(autorun, "w") as f:
+            f.write("".join(line + "\n" for line in autorun_lines))
+    return mkiso(os.path.join(d, name + ".iso"), hv=hv, parent=parent, cmdline=cmdline,
+                 autorun=autorun, add=add)

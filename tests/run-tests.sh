@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# What `make test` runs after building: host suite, then system suite, then totals.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: tests/run-tests.sh [--host-only | --system-only] [-- SYSTEM-ARGS...]
+Runs the host suite (`make test-host`, unit tests and fuzzers, see
+tests/run-host.sh) and then the system suite (tests/system/run.sh; arguments
+after -- go to it, e.g. `-- --jobs 2 harness`). Each suite appends its
+"passed failed" counts to a file named by HVPART_COUNTS; a suite that could
+not run at all (build failure) counts as one failure. The very last line
+printed is "N passed, N failed" (totals). Exit status 0 only if none failed.
+  --host-only     skip the system suite
+  --system-only   skip the host suite
+  -h, --help      this help
+USAGE
+}
+
+host=1; system=1; sys_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --host-only) system=0; shift ;;
+    --system-only) host=0; shift ;;
+    --) shift; sys_args=("$@"); break ;;
+    *) echo "run-tests.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$host" = 1 ] || [ "$system" = 1 ] || { echo "run-tests.sh: --host-only and --system-only exclude each other" >&2; exit 2; }
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+mkdir -p build
+counts=$(mktemp build/.test-counts.XXXXXX)
+trap 'rm -f "$counts"' EXIT
+export HVPART_COUNTS=$root/$counts
+
+# run_suite NAME CMD...: runs CMD; if it added no counts line, that is one failure.
+run_suite() {
+  local name=$1; shift
+  local before after rc
+  before=$(wc -l < "$HVPART_COUNTS")
+  set +e; "$@"; rc=$?; set -e
+  after=$(wc -l < "$HVPART_COUNTS")
+  if [ "$after" -eq "$before" ]; then
+    echo "FAIL $name suite did not run (exit $rc)"
+    echo "0 1" >> "$HVPART_COUNTS"
+  fi
+}
+
+if [ "$host" = 1 ]; then
+  echo "== host suite"
+  run_suite host "${MAKE:-make}" --no-print-directory test-host
+fi
+if [ "$system" = 1 ]; then
+  echo "== system suite"
+  run_suite system tests/system/run.sh "${sys_args[@]}"
+fi
+
+pass=0; fail=0
+while read -r p f; do pass=$((pass + p)); fail=$((fail + f)); done < "$HVPART_COUNTS"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
