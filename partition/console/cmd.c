@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Unquoted commas are stored as this byte (control characters never reach
+ * the lexer) so that MULTI parameters can split "a,b" into two values. */
+#define CMD_LIST_SEP '\x1f'
+
 struct token {
     char *text;          /* unquoted text (parameter: the name) */
     char *colon;         /* "-Name:value": the value, else NULL */
@@ -175,7 +179,10 @@ static int lex_value(struct lexer *lx, struct cmd_ctx *ctx)
             rc = lex_single(lx, ctx);
         else if (*lx->p == '"')
             rc = lex_double(lx, ctx);
-        else {
+        else if (*lx->p == ',') {
+            lx->p++;
+            rc = emit(lx, CMD_LIST_SEP);  /* unquoted comma: list separator */
+        } else {
             if (*lx->p == '`' && lx->p[1])
                 lx->p++;
             rc = emit(lx, *lx->p++);
@@ -370,6 +377,26 @@ uint64_t cmd_arg_size(const struct cmd_args *a, const char *name, uint64_t def)
     return v ? v->u : def;
 }
 
+int cmd_arg_enum(struct cmd_ctx *ctx, const struct cmd_args *a,
+                 const char *name, const char *const *set, int def)
+{
+    const char *s = cmd_arg_str(a, name);
+    const struct cmd_value *v = find_value(a, name, 0);
+
+    if (!s)
+        return def;
+    for (int i = 0; set[i]; i++)
+        if (name_eq(s, set[i]))
+            return i;
+    cmd_printf(ctx, "%s : Cannot validate argument on parameter '%s'. The "
+               "argument \"%s\" does not belong to the set \"", a->def->name,
+               v->param->name, s);
+    for (int i = 0; set[i]; i++)
+        cmd_printf(ctx, "%s%s", i ? "," : "", set[i]);
+    cmd_write(ctx, "\".\n", 3);
+    return -EINVAL;
+}
+
 int cmd_arg_count(const struct cmd_args *a, const char *name)
 {
     int k = 0;
@@ -460,6 +487,38 @@ static int bind_value(struct cmd_ctx *ctx, struct cmd_args *a,
                 " Value was either too large or too small." : "");
 }
 
+static void restore_commas(char *s)
+{
+    for (; *s; s++)
+        if (*s == CMD_LIST_SEP)
+            *s = ',';
+}
+
+/* Bind a token's text: a MULTI parameter takes each comma-separated item,
+ * any other parameter the text with its commas. */
+static int bind_text(struct cmd_ctx *ctx, struct cmd_args *a,
+                     const struct cmd_param *p, char *text)
+{
+    char *item = text, *sep;
+    int rc;
+
+    if (!(p->flags & CMD_F_MULTI) || !strchr(text, CMD_LIST_SEP)) {
+        restore_commas(text);
+        return bind_value(ctx, a, p, text);
+    }
+    for (;;) {
+        sep = strchr(item, CMD_LIST_SEP);
+        if (sep)
+            *sep = '\0';
+        if (!*item)
+            return perr(ctx, a->def, -EINVAL, "Missing an item in the list "
+                        "for parameter '%s'.", p->name);
+        if ((rc = bind_value(ctx, a, p, item)) != 0 || !sep)
+            return rc;
+        item = sep + 1;
+    }
+}
+
 /* Bind named parameters; collect positional values' token indexes. */
 static int bind_named(struct cmd_ctx *ctx, struct cmd_args *a,
                       struct lexer *lx, int *pos, int *npos)
@@ -467,7 +526,7 @@ static int bind_named(struct cmd_ctx *ctx, struct cmd_args *a,
     for (int i = 1; i < lx->ntok; i++) {
         const struct token *t = &lx->tok[i];
         const struct cmd_param *p = NULL;
-        const char *val = t->colon;
+        char *val = t->colon;
         int rc;
 
         if (!t->param) {
@@ -476,8 +535,11 @@ static int bind_named(struct cmd_ctx *ctx, struct cmd_args *a,
         }
         if ((rc = resolve_param(ctx, a->def, t->text, &p)) != 0)
             return rc;
-        if (p->type == CMD_P_SWITCH && !val)
-            val = "True";
+        if (p->type == CMD_P_SWITCH && !val) {
+            if ((rc = bind_value(ctx, a, p, "True")) != 0)
+                return rc;
+            continue;
+        }
         if (!val) {
             if (i + 1 >= lx->ntok || lx->tok[i + 1].param)
                 return perr(ctx, a->def, -EINVAL, "Missing an argument for "
@@ -486,7 +548,7 @@ static int bind_named(struct cmd_ctx *ctx, struct cmd_args *a,
                             cmd_type_name(p, false));
             val = lx->tok[++i].text;
         }
-        if ((rc = bind_value(ctx, a, p, val)) != 0)
+        if ((rc = bind_text(ctx, a, p, val)) != 0)
             return rc;
     }
     return 0;
@@ -519,12 +581,14 @@ static int bind_all(struct cmd_ctx *ctx, struct cmd_args *a, struct lexer *lx)
         return rc;
     for (int i = 0; i < npos; i++) {
         const struct cmd_param *p = next_positional(a);
-        const char *text = lx->tok[pos[i]].text;
+        char *text = lx->tok[pos[i]].text;
 
-        if (!p)
+        if (!p) {
+            restore_commas(text);
             return perr(ctx, a->def, -EINVAL, "A positional parameter cannot "
                         "be found that accepts argument '%s'.", text);
-        if ((rc = bind_value(ctx, a, p, text)) != 0)
+        }
+        if ((rc = bind_text(ctx, a, p, text)) != 0)
             return rc;
     }
     missing[0] = '\0';
@@ -548,6 +612,7 @@ static int run_parsed(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 {
     int rc;
 
+    restore_commas(lx->tok[0].text);
     a->def = cmd_find(tab, n, lx->tok[0].text);
     if (!a->def)
         return perr(ctx, NULL, -ENOENT, "The term '%s%s' is not recognized "

@@ -15,6 +15,9 @@
  *    next character, a doubled "" is one quote); a backtick outside quotes
  *    escapes the next character; quoted and bare pieces of one token
  *    concatenate (ab"c d" is one value "abc d");
+ *  - an unquoted comma separates list items: "-Module a,b" binds two values
+ *    to a CMD_F_MULTI parameter (an empty item is an error); for any other
+ *    parameter the comma is just part of the value;
  *  - INT: optional sign, decimal or 0x hex, range-checked to int64;
  *  - SIZE: an unsigned decimal number with an optional fraction and an
  *    optional suffix KB, MB, GB, TB, PB (powers of 1024, case-insensitive),
@@ -114,6 +117,13 @@ bool cmd_arg_present(const struct cmd_args *a, const char *name); /* switch: its
 int64_t cmd_arg_int(const struct cmd_args *a, const char *name, int64_t def);
 uint64_t cmd_arg_size(const struct cmd_args *a, const char *name, uint64_t def);
 int cmd_arg_count(const struct cmd_args *a, const char *name);   /* MULTI */
+/* A value restricted to a set (PowerShell's ValidateSet), matched
+ * case-insensitively against the NULL-terminated set: returns its index,
+ * def when the parameter is absent, or -EINVAL after printing
+ * "Cmd : Cannot validate argument on parameter 'P'. The argument "x" does
+ * not belong to the set "A,B,C"." (call it before changing anything). */
+int cmd_arg_enum(struct cmd_ctx *ctx, const struct cmd_args *a,
+                 const char *name, const char *const *set, int def);
 const struct cmd_value *cmd_arg_at(const struct cmd_args *a, const char *name,
                                    int i);                         /* NULL if none */
 const char *cmd_arg_str_at(const struct cmd_args *a, const char *name, int i);

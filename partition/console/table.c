@@ -21,6 +21,11 @@ void tbl_newline(const struct tbl_sink *out)
     tbl_write(out, out->crlf ? "\r\n" : "\n");
 }
 
+static const char *cell_text(const char *s)
+{
+    return s ? s : "";
+}
+
 static void repeat(const struct tbl_sink *out, const char *pat, size_t n)
 {
     while (n > 0 && out->write) {
@@ -31,14 +36,21 @@ static void repeat(const struct tbl_sink *out, const char *pat, size_t n)
     }
 }
 
-static const char *cell_text(const char *s)
+
+/* Trailing empty left-aligned cells are dropped so that a row never ends
+ * in blanks. */
+static int used_cols(const char *const *cells, int ncols, const char *align)
 {
-    return s ? s : "";
+    while (ncols > 1 && !*cell_text(cells[ncols - 1]) &&
+           !(align && align[ncols - 1] == 'r'))
+        ncols--;
+    return ncols;
 }
 
 void tbl_print_row(const struct tbl_sink *out, const char *const *cells,
                    const size_t *widths, int ncols, const char *align)
 {
+    ncols = used_cols(cells, ncols, align);
     for (int c = 0; c < ncols; c++) {
         const char *s = cell_text(cells[c]);
         size_t len = strlen(s), pad = widths[c] > len ? widths[c] - len : 0;

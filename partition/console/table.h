@@ -9,7 +9,8 @@
  *     <blank line>
  * Column widths are computed over the header and all rows first; columns are
  * separated by one space; the dashes row is as wide as its column; the last
- * column is not padded (no trailing blanks). A column may be right-aligned
+ * column is not padded and trailing empty cells are dropped, so rows never
+ * end in blanks (except before an empty right-aligned cell). A column may be right-aligned
  * (numbers): pass align as a string of 'l'/'r', one per column (NULL = all
  * left). Cells may be NULL (printed empty).
  *

@@ -37,6 +37,9 @@ static int demo_handler(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (cmd_arg_str_at(a, "Module", n) || cmd_arg_at(a, "Module", -1))
         abort();
     cmd_printf(ctx, "%lld\n", (long long)cmd_arg_int(a, "ProcessorCount", 1));
+    static const char *const set[] = { "IDE", "SCSI", NULL };
+    if (cmd_arg_enum(ctx, a, "Kernel", set, 0) > 1)
+        abort();
     return 0;
 }
 

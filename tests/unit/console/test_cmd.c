@@ -317,6 +317,66 @@ static void test_multi(void **state)
                  "'TurnOff' is specified more than once.");
 }
 
+static void test_comma_lists(void **state)
+{
+    (void)state;
+    assert_int_equal(run("New-VM a -Mem 1KB -Module m1,m2 -Module 'm,3'"), 42);
+    assert_int_equal(seen.nmod, 3);
+    assert_string_equal(seen.mods[0], "m1");
+    assert_string_equal(seen.mods[1], "m2");
+    assert_string_equal(seen.mods[2], "m,3");         /* quoted comma */
+    assert_int_equal(run("New-VM x,y -Mem 1KB -Module:\"p\",q"), 42);
+    assert_string_equal(seen.name, "x,y");            /* not a MULTI */
+    assert_int_equal(seen.nmod, 2);
+    assert_string_equal(seen.mods[1], "q");
+    expect_error("New-VM a -Mem 1KB -Module m1,,m2", -EINVAL,
+                 "New-VM : Missing an item in the list for parameter "
+                 "'Module'.");
+    expect_error("New-VM a -Mem 1KB -Module m1,", -EINVAL,
+                 "New-VM : Missing an item in the list for parameter "
+                 "'Module'.");
+    expect_error("Get-VMHost a,b", -EINVAL,
+                 "Get-VMHost : A positional parameter cannot be found that "
+                 "accepts argument 'a,b'.");
+    expect_error("Get,VM", -ENOENT,
+                 "The term 'Get,VM' is not recognized as the name of a "
+                 "cmdlet.");
+    expect_error("New-VM a -Mem 1,5KB", -EINVAL,
+                 "New-VM : Cannot bind parameter 'MemoryStartupBytes'. Cannot "
+                 "convert value \"1,5KB\" to type \"size\".");
+}
+
+static const char *const types[] = { "IDE", "SCSI", NULL };
+static int enum_result;
+
+static int enum_cmd(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    enum_result = cmd_arg_enum(c, a, "ControllerType", types, 7);
+    return 0;
+}
+
+static void test_enum(void **state)
+{
+    static const struct cmd_param p[] = {
+        { "ControllerType", CMD_P_STRING, 0, 0, "IDE or SCSI." },
+    };
+    static const struct cmd_def d[] = {
+        { "Add-Disk", "", "", p, 1, enum_cmd, NULL },
+    };
+
+    (void)state;
+    assert_int_equal(cmd_run_line(d, 1, &ctx, "Add-Disk scsi"), 0);
+    assert_int_equal(enum_result, 1);
+    assert_int_equal(cmd_run_line(d, 1, &ctx, "Add-Disk"), 0);
+    assert_int_equal(enum_result, 7);
+    assert_string_equal(out.buf, "");
+    assert_int_equal(cmd_run_line(d, 1, &ctx, "Add-Disk -C Sata"), 0);
+    assert_int_equal(enum_result, -EINVAL);
+    assert_string_equal(out.buf, "Add-Disk : Cannot validate argument on "
+                        "parameter 'ControllerType'. The argument \"Sata\" "
+                        "does not belong to the set \"IDE,SCSI\".\n");
+}
+
 static void test_unknown_command(void **state)
 {
     (void)state;
@@ -557,6 +617,8 @@ int main(void)
         cmocka_unit_test_setup(test_sizes, setup),
         cmocka_unit_test_setup(test_ints, setup),
         cmocka_unit_test_setup(test_multi, setup),
+        cmocka_unit_test_setup(test_comma_lists, setup),
+        cmocka_unit_test_setup(test_enum, setup),
         cmocka_unit_test_setup(test_unknown_command, setup),
         cmocka_unit_test_setup(test_unknown_and_missing, setup),
         cmocka_unit_test_setup(test_blank_and_comments, setup),

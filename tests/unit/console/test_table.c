@@ -56,7 +56,7 @@ static void test_table_right_align_null_crlf(void **state)
         "\r\n"
         "Id Memory Note\r\n"
         "-- ------ ----\r\n"
-        " 1  64 MB \r\n"
+        " 1  64 MB\r\n"
         "12 1.5 GB x\r\n"
         "\r\n");
 }
