@@ -1,0 +1,148 @@
+/*
+ * The hv <-> partition ABI: hypercall codes and status values (Hyper-V
+ * TLFS v6.0 §3 "Hypercall Interface", Appendix "Hypercall Status Codes"),
+ * synthetic MSRs and CPUID leaves (TLFS §2, §3.13), and hvpart's own
+ * structures exchanged with the parent. Shared by hv and the parent OS.
+ * Wire structures carry size asserts; all fields are little-endian.
+ */
+#ifndef HVPART_ABI_H
+#define HVPART_ABI_H
+#include <stdint.h>
+
+/* Hypercall input value in RCX (TLFS §3.7). */
+#define HV_HC_CODE(rcx)        ((uint16_t)((rcx) & 0xffff))
+#define HV_HC_FAST             (1ull << 16)
+#define HV_HC_REP_COUNT(rcx)   ((uint32_t)(((rcx) >> 32) & 0xfff))
+
+/* Status codes returned in RAX (TLFS Appendix B). */
+#define HV_STATUS_SUCCESS                  0x0000
+#define HV_STATUS_INVALID_HYPERCALL_CODE   0x0002
+#define HV_STATUS_INVALID_HYPERCALL_INPUT  0x0003
+#define HV_STATUS_INVALID_ALIGNMENT        0x0004
+#define HV_STATUS_INVALID_PARAMETER        0x0005
+#define HV_STATUS_ACCESS_DENIED            0x0006
+#define HV_STATUS_INVALID_PARTITION_STATE  0x0007
+#define HV_STATUS_INSUFFICIENT_MEMORY      0x000B
+#define HV_STATUS_INVALID_PARTITION_ID     0x000D
+
+/* TLFS call codes hv implements. */
+#define HVCALL_GET_PARTITION_ID            0x0046
+/* hvpart's own calls (vendor range; parent only). */
+#define HVCALL_HVPART_NULL                 0x8000
+#define HVCALL_HVPART_GET_HOST_INFO        0x8001
+#define HVCALL_HVPART_GET_PARTITION_INFO   0x8002
+#define HVCALL_HVPART_READ_LOG             0x8003
+#define HVCALL_HVPART_POWER_OFF            0x8004
+
+/* Synthetic MSRs (TLFS §2.4, §3.13). */
+#define HV_MSR_GUEST_OS_ID                 0x40000000
+#define HV_MSR_HYPERCALL                   0x40000001
+#define HV_MSR_VP_INDEX                    0x40000002
+#define HV_MSR_HYPERCALL_ENABLE            (1ull << 0)
+
+/* CPUID leaves (TLFS §2.4). */
+#define HV_CPUID_VENDOR                    0x40000000
+#define HV_CPUID_INTERFACE                 0x40000001
+#define HV_CPUID_VERSION                   0x40000002
+#define HV_CPUID_FEATURES                  0x40000003
+#define HV_CPUID_HINTS                     0x40000004
+#define HV_CPUID_LIMITS                    0x40000005
+#define HV_CPUID_MAX                       0x40000005
+/* 0x40000003 EAX: partition privilege mask, low half (TLFS §4.2.2). */
+#define HV_FEAT_VP_RUNTIME                 (1u << 0)
+#define HV_FEAT_HYPERCALL_MSRS             (1u << 5)
+#define HV_FEAT_VP_INDEX                   (1u << 6)
+/* 0x40000003 EBX: privilege flags, high half. */
+#define HV_PRIV_CREATE_PARTITIONS          (1u << 0)
+#define HV_PRIV_ACCESS_PARTITION_ID        (1u << 1)
+#define HV_PRIV_ACCESS_MEMORY_POOL         (1u << 2)
+#define HV_PRIV_POST_MESSAGES              (1u << 4)
+#define HV_PRIV_SIGNAL_EVENTS              (1u << 5)
+#define HV_PRIV_CPU_MANAGEMENT             (1u << 12)
+
+/* Boot information hv hands the parent in RDI (identity-mapped GPA). */
+#define HVPART_BOOT_MAGIC 0x7470766820626862ull /* "bhb hvpt" */
+#define HVPART_MAX_MEM_RANGES 64
+#define HVPART_MAX_MODULES 32
+#define HVPART_NAME_MAX 64
+
+struct hvpart_mem_range {
+	uint64_t base, length;
+};
+_Static_assert(sizeof(struct hvpart_mem_range) == 16, "mem range");
+
+struct hvpart_module {
+	uint64_t base, length;
+	char name[HVPART_NAME_MAX];
+};
+_Static_assert(sizeof(struct hvpart_module) == 80, "module");
+
+struct hvpart_boot_info {
+	uint64_t magic;
+	uint64_t boot_tsc;           /* TSC when hv reached hv_main */
+	uint64_t rsdp_gpa;           /* 0 if the loader gave none */
+	uint64_t heap_base, heap_len; /* parent-owned RAM set aside for its heap */
+	uint32_t mem_count, module_count;
+	struct hvpart_mem_range mem[HVPART_MAX_MEM_RANGES]; /* parent-owned free RAM */
+	struct hvpart_module modules[HVPART_MAX_MODULES];
+	char cmdline[256];
+};
+_Static_assert(sizeof(struct hvpart_boot_info) == 48 + 64 * 16 + 32 * 80 + 256,
+	       "boot info layout");
+
+/* HVCALL_HVPART_GET_HOST_INFO output. */
+#define HVPART_VMXF_EPT           (1u << 0)
+#define HVPART_VMXF_UNRESTRICTED  (1u << 1)
+#define HVPART_VMXF_VPID          (1u << 2)
+#define HVPART_VMXF_PREEMPT_TIMER (1u << 3)
+#define HVPART_VMXF_EPT_2M        (1u << 4)
+#define HVPART_VMXF_EPT_1G        (1u << 5)
+#define HVPART_VMXF_ACT_HLT       (1u << 6)
+struct hvpart_host_info {
+	char version[16];
+	char cpu_brand[48];
+	uint32_t vmx_features;       /* HVPART_VMXF_* in use */
+	uint32_t vmcs_revision;
+	uint64_t mem_total;          /* usable RAM reported by the loader */
+	uint64_t mem_hv;             /* owned by hv (image + pool) */
+	uint64_t mem_hv_pool_free;   /* free inside hv's pool */
+	uint64_t mem_parent;         /* owned by the parent */
+	uint64_t tsc_khz;            /* 0 if unknown */
+	uint32_t partitions, rsvd;
+};
+_Static_assert(sizeof(struct hvpart_host_info) == 120, "host info layout");
+
+/* Exit categories counted per partition (vendor-neutral). */
+enum hvpart_exit_kind {
+	HVPART_EXIT_CPUID, HVPART_EXIT_MSR_READ, HVPART_EXIT_MSR_WRITE,
+	HVPART_EXIT_IO, HVPART_EXIT_HLT, HVPART_EXIT_HYPERCALL,
+	HVPART_EXIT_EPT_VIOLATION, HVPART_EXIT_EXT_INTR, HVPART_EXIT_CR_ACCESS,
+	HVPART_EXIT_TRIPLE_FAULT, HVPART_EXIT_PREEMPT_TIMER, HVPART_EXIT_OTHER,
+	HVPART_EXIT_KINDS
+};
+
+enum hvpart_state { HVPART_STATE_CREATED, HVPART_STATE_RUNNING, HVPART_STATE_STOPPED };
+
+/* HVCALL_HVPART_GET_PARTITION_INFO: input { u64 partition_id }. */
+struct hvpart_partition_info {
+	uint64_t id;
+	char name[32];
+	uint32_t state;              /* enum hvpart_state */
+	uint32_t vcpus;
+	uint64_t mem_bytes;
+	uint64_t exits_total;
+	uint64_t exits[HVPART_EXIT_KINDS];
+	char stop_reason[96];
+};
+_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96,
+	       "partition info layout");
+
+/* HVCALL_HVPART_READ_LOG: input { u64 offset }, output below. */
+struct hvpart_log_chunk {
+	uint64_t end;                /* total bytes hv has logged */
+	uint64_t start;              /* log offset of data[0] */
+	uint32_t len, rsvd;
+	char data[4096 - 24];
+};
+_Static_assert(sizeof(struct hvpart_log_chunk) == 4096, "log chunk is a page");
+#endif

@@ -1,0 +1,74 @@
+/* GDT, TSS and IDT for hv itself. Any exception in hv is an hv bug: it is
+ * reported with the faulting state and the machine halts. */
+#include "cpu.h"
+#include <hv/lib.h>
+#include <hv/x86.h>
+
+extern const uint64_t trap_stub_table[32];
+
+static uint64_t gdt[5];
+static struct tss64 tss;
+static struct idt_gate idt[32];
+static uint8_t ist1_stack[8192] __attribute__((aligned(16)));
+
+static void gdt_set_tss(void)
+{
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+
+	/* 16-byte system descriptor, type 9 = available 64-bit TSS
+	 * (SDM Vol. 3A §8.2.3). */
+	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[4] = base >> 32;
+}
+
+static void idt_set(int vec, uint64_t handler)
+{
+	idt[vec] = (struct idt_gate){
+		.off_lo = handler & 0xffff,
+		.sel = HV_SEL_CODE,
+		.ist = 1, /* a known-good stack even if RSP is corrupt */
+		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		.off_mid = (handler >> 16) & 0xffff,
+		.off_hi = handler >> 32,
+	};
+}
+
+void cpu_init_tables(void)
+{
+	struct desc_ptr gp, ip;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	gdt[2] = 0x00cf92000000ffffull; /* data */
+	gdt_set_tss();
+	tss.ist[0] = (uint64_t)(ist1_stack + sizeof(ist1_stack));
+	tss.iomap_base = sizeof(tss);
+	for (int v = 0; v < 32; v++)
+		idt_set(v, trap_stub_table[v]);
+	gp = (struct desc_ptr){ sizeof(gdt) - 1, (uint64_t)gdt };
+	ip = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lgdt %0" : : "m"(gp));
+	__asm__ volatile("lidt %0" : : "m"(ip));
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)HV_SEL_TSS));
+	/* Reload CS and the data segments from our own GDT. */
+	__asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:\n\t"
+			 "movw %w1, %%ax; movw %%ax, %%ds; movw %%ax, %%es; movw %%ax, %%ss"
+			 : : "i"(HV_SEL_CODE), "i"(HV_SEL_DATA) : "rax", "memory");
+}
+
+uint64_t cpu_gdt_base(void) { return (uint64_t)gdt; }
+uint64_t cpu_idt_base(void) { return (uint64_t)idt; }
+uint64_t cpu_tss_base(void) { return (uint64_t)&tss; }
+
+void cpu_handle_trap(struct trap_frame *tf)
+{
+	uint64_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	hv_err("hv: exception %lu error %#lx at rip %#lx rsp %#lx cr2 %#lx",
+	       tf->vector, tf->error, tf->rip, tf->rsp, cr2);
+	hv_err("hv: rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx",
+	       tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi);
+	hv_panic("unexpected exception in hv");
+}

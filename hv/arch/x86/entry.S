@@ -1,0 +1,50 @@
+/* Exception stubs for hv's IDT: push a uniform frame (struct trap_frame in
+ * cpu.h) and call cpu_handle_trap. Vectors 8, 10-14, 17, 21, 29, 30 push an
+ * error code (SDM Vol. 3A §6.13); the others get a 0 pushed here. */
+	.text
+.macro STUB vec
+trap_stub_\vec:
+	.if (\vec == 8 || (\vec >= 10 && \vec <= 14) || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\vec
+	jmp trap_common
+.endm
+
+.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	STUB \v
+.endr
+
+trap_common:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	and $-16, %rsp
+	call cpu_handle_trap
+1:	cli
+	hlt
+	jmp 1b
+
+	.section .rodata
+	.global trap_stub_table
+	.align 8
+trap_stub_table:
+.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad trap_stub_\v
+.endr
+
+	.section .note.GNU-stack, "", @progbits

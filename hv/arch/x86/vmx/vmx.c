@@ -1,0 +1,305 @@
+/*
+ * VT-x bring-up: capability checks (SDM Vol. 3C §24.6 "Discovering Support
+ * for VMX", Vol. 3D Appendix A), VMXON (§24.7, §24.8), and the VMCS of a
+ * vCPU (§25, §26.2-26.3 entry checks).
+ */
+#include "vmx.h"
+#include <errno.h>
+#include <string.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "../cpu.h"
+
+struct vmx_caps vmx_caps;
+
+static uint8_t exit_stack[16384] __attribute__((aligned(16)));
+
+static void read_ctl_msr(uint32_t msr, uint32_t ok[2])
+{
+	uint64_t v = rdmsr(msr);
+
+	ok[0] = (uint32_t)v;          /* bits that must be 1 */
+	ok[1] = (uint32_t)(v >> 32);  /* bits that may be 1 */
+}
+
+static void vmx_read_caps(void)
+{
+	uint64_t basic = rdmsr(MSR_VMX_BASIC);
+	bool tr = basic & VMX_BASIC_TRUE_CTLS;
+
+	vmx_caps.revision = basic & 0x7fffffff;
+	read_ctl_msr(tr ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED, vmx_caps.pin_ok);
+	read_ctl_msr(tr ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED, vmx_caps.proc_ok);
+	read_ctl_msr(tr ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT, vmx_caps.exit_ok);
+	read_ctl_msr(tr ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY, vmx_caps.entry_ok);
+	if (vmx_caps.proc_ok[1] & PROC_SECONDARY)
+		read_ctl_msr(MSR_VMX_PROCBASED2, vmx_caps.proc2_ok);
+	vmx_caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	vmx_caps.misc = rdmsr(MSR_VMX_MISC);
+	if (vmx_caps.proc2_ok[1] & (PROC2_EPT | PROC2_VPID))
+		vmx_caps.ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
+}
+
+static void append(char *why, size_t len, const char *what)
+{
+	size_t n = strlen(why);
+
+	hv_snprintf(why + n, len - n, "%s%s", n ? ", " : "", what);
+}
+
+static void vmx_collect_missing(char *why, size_t len)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	bool ept = c->proc2_ok[1] & PROC2_EPT;
+
+	if (!(c->proc_ok[1] & PROC_SECONDARY))
+		append(why, len, "secondary controls");
+	if (!ept)
+		append(why, len, "EPT");
+	else if (!(c->ept_vpid & EPT_CAP_WALK4) || !(c->ept_vpid & EPT_CAP_WB))
+		append(why, len, "4-level write-back EPT");
+	else if (!(c->ept_vpid & EPT_CAP_INVEPT))
+		append(why, len, "INVEPT");
+	if (!(c->proc2_ok[1] & PROC2_UNRESTRICTED))
+		append(why, len, "unrestricted guest");
+	if (!(c->proc2_ok[1] & PROC2_VPID))
+		append(why, len, "VPID");
+	if (!(c->pin_ok[1] & PIN_PREEMPT_TIMER))
+		append(why, len, "VMX-preemption timer");
+	if (!(c->exit_ok[1] & EXIT_LOAD_EFER) || !(c->entry_ok[1] & ENTRY_LOAD_EFER))
+		append(why, len, "EFER load controls");
+	if (!(c->exit_ok[1] & EXIT_HOST_ADDR64) || !(c->entry_ok[1] & ENTRY_IA32E_GUEST))
+		append(why, len, "64-bit host/guest controls");
+}
+
+int vmx_check_support(char *why, size_t len)
+{
+	uint32_t r[4];
+	uint64_t fc;
+
+	why[0] = '\0';
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 5))) {
+		cpuid(0x80000001, 0, r);
+		hv_snprintf(why, len, "no VT-x (CPUID.1:ECX.VMX[bit 5] = 0%s)",
+			    (r[2] & (1u << 2)) ? "; this CPU has AMD SVM, for which hvpart has no backend yet" : "");
+		return -ENODEV;
+	}
+	/* IA32_FEATURE_CONTROL: bit 0 lock, bit 2 VMX outside SMX (SDM Vol. 3C §24.7). */
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & 1)) {
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | 1 | 4);
+		fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	}
+	if (!(fc & 4)) {
+		hv_snprintf(why, len, "VT-x is disabled by the firmware (IA32_FEATURE_CONTROL = %#lx)", fc);
+		return -ENODEV;
+	}
+	vmx_read_caps();
+	vmx_collect_missing(why, len);
+	if (why[0])
+		return -ENODEV;
+	vmx_caps.features = HVPART_VMXF_EPT | HVPART_VMXF_UNRESTRICTED | HVPART_VMXF_VPID |
+			    HVPART_VMXF_PREEMPT_TIMER;
+	if (vmx_caps.ept_vpid & EPT_CAP_2M)
+		vmx_caps.features |= HVPART_VMXF_EPT_2M;
+	if (vmx_caps.ept_vpid & EPT_CAP_1G)
+		vmx_caps.features |= HVPART_VMXF_EPT_1G;
+	if (vmx_caps.misc & VMX_MISC_ACT_HLT)
+		vmx_caps.features |= HVPART_VMXF_ACT_HLT;
+	return 0;
+}
+
+int vmx_enable(void *vmxon_region, uint64_t vmxon_pa)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+	uint8_t fail;
+
+	/* CR0/CR4 must respect the fixed bits while in VMX operation
+	 * (SDM Vol. 3D §A.7, A.8). */
+	cr0 = (cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
+	cr4 = (cr4 | vmx_caps.cr4_fixed0 | CR4_VMXE) & vmx_caps.cr4_fixed1;
+	write_cr0(cr0);
+	write_cr4(cr4);
+	memset(vmxon_region, 0, 4096);
+	*(uint32_t *)vmxon_region = vmx_caps.revision;
+	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(vmxon_pa) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+/* Adjust a control word to what the CPU allows (SDM Vol. 3D §A.3.1). */
+static int ctl_adjust(const uint32_t ok[2], uint32_t want, uint32_t *out, const char *what)
+{
+	uint32_t v = (want | ok[0]) & ok[1];
+
+	if ((v & want) != want) {
+		hv_err("hv: VMX %s control bits %#x not allowed by this CPU", what,
+		       want & ~v);
+		return -ENODEV;
+	}
+	*out = v;
+	return 0;
+}
+
+static int vmx_setup_controls(const struct vmx_guest_init *gi)
+{
+	uint32_t pin = 0, proc = 0, proc2 = 0, exitc = 0, entry = 0;
+	int rc = 0;
+
+	rc |= ctl_adjust(vmx_caps.pin_ok, gi->intercept_ext_intr ? PIN_EXT_INTR_EXIT : 0,
+			 &pin, "pin-based");
+	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_IO_BITMAPS |
+			 PROC_USE_MSR_BITMAPS | PROC_SECONDARY, &proc, "processor-based");
+	/* With EPT, CR3 accesses need not exit (TRUE controls allow clearing
+	 * them, SDM Vol. 3D §A.3.2). */
+	proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) | vmx_caps.proc_ok[0];
+	rc |= ctl_adjust(vmx_caps.proc2_ok, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
+			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)),
+			 &proc2, "secondary");
+	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
+	rc |= ctl_adjust(vmx_caps.entry_ok, ENTRY_IA32E_GUEST | ENTRY_LOAD_EFER |
+			 (vmx_caps.entry_ok[1] & ENTRY_LOAD_PAT), &entry, "entry");
+	if (rc)
+		return -ENODEV;
+	vmwrite(VMCS_PIN_CTLS, pin);
+	vmwrite(VMCS_PROC_CTLS, proc);
+	vmwrite(VMCS_PROC_CTLS2, proc2);
+	vmwrite(VMCS_EXIT_CTLS, exitc);
+	vmwrite(VMCS_ENTRY_CTLS, entry);
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_EPT_POINTER, gi->eptp);
+	vmwrite(VMCS_MSR_BITMAP, gi->msr_bitmap_pa);
+	vmwrite(VMCS_IO_BITMAP_A, gi->io_bitmap_a_pa);
+	vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);
+	/* The guest sees CR4.VMXE clear: it is owned by hv (guest/host mask,
+	 * SDM Vol. 3C §25.6.6). */
+	vmwrite(VMCS_CR0_MASK, 0);
+	vmwrite(VMCS_CR0_SHADOW, 0);
+	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
+	vmwrite(VMCS_CR4_SHADOW, 0);
+	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	return 0;
+}
+
+static void vmx_setup_host(struct vcpu *v)
+{
+	uint64_t *slot = (uint64_t *)(exit_stack + sizeof(exit_stack) - 16);
+
+	*slot = (uint64_t)v;
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SEL, HV_SEL_CODE);
+	vmwrite(VMCS_HOST_SS_SEL, HV_SEL_DATA);
+	vmwrite(VMCS_HOST_DS_SEL, HV_SEL_DATA);
+	vmwrite(VMCS_HOST_ES_SEL, HV_SEL_DATA);
+	vmwrite(VMCS_HOST_FS_SEL, 0);
+	vmwrite(VMCS_HOST_GS_SEL, 0);
+	vmwrite(VMCS_HOST_TR_SEL, HV_SEL_TSS);
+	vmwrite(VMCS_HOST_FS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, 0);
+	vmwrite(VMCS_HOST_TR_BASE, cpu_tss_base());
+	vmwrite(VMCS_HOST_GDTR_BASE, cpu_gdt_base());
+	vmwrite(VMCS_HOST_IDTR_BASE, cpu_idt_base());
+	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
+	vmwrite(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(VMCS_HOST_RSP, (uint64_t)slot);
+	vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
+}
+
+static void vmx_guest_seg(uint32_t sel_f, uint16_t sel, uint32_t ar)
+{
+	/* Encodings of selector, limit, AR and base of one segment are at
+	 * fixed distances (SDM Vol. 3D Table B-1..B-4). */
+	uint32_t idx = sel_f - VMCS_GUEST_ES_SEL;
+
+	vmwrite(sel_f, sel);
+	vmwrite(VMCS_GUEST_ES_LIMIT + idx, 0xffffffff);
+	vmwrite(VMCS_GUEST_ES_AR + idx, ar);
+	vmwrite(VMCS_GUEST_ES_BASE + idx, 0);
+}
+
+/* 64-bit guest state as the parent expects it at its entry point
+ * (checked by SDM Vol. 3C §27.3.1 "Checks on the Guest State Area"). */
+static void vmx_setup_guest64(const struct vmx_guest_init *gi)
+{
+	uint64_t cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	uint64_t cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+
+	vmwrite(VMCS_GUEST_CR0, (cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
+	vmwrite(VMCS_CR0_SHADOW, cr0);
+	vmwrite(VMCS_GUEST_CR4, (cr4 | vmx_caps.cr4_fixed0 | CR4_VMXE) & vmx_caps.cr4_fixed1);
+	vmwrite(VMCS_CR4_SHADOW, cr4);
+	vmwrite(VMCS_GUEST_CR3, gi->cr3);
+	vmwrite(VMCS_GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE);
+	vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull); /* power-on PAT */
+	vmx_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xa09b);  /* 64-bit code, accessed */
+	vmx_guest_seg(VMCS_GUEST_SS_SEL, 0x10, 0xc093);
+	vmx_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
+	vmx_guest_seg(VMCS_GUEST_ES_SEL, 0x10, 0xc093);
+	vmx_guest_seg(VMCS_GUEST_FS_SEL, 0, AR_UNUSABLE);
+	vmx_guest_seg(VMCS_GUEST_GS_SEL, 0, AR_UNUSABLE);
+	vmx_guest_seg(VMCS_GUEST_LDTR_SEL, 0, AR_UNUSABLE);
+	vmwrite(VMCS_GUEST_TR_SEL, 0x18);
+	vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
+	vmwrite(VMCS_GUEST_TR_AR, 0x8b);                 /* busy 64-bit TSS */
+	vmwrite(VMCS_GUEST_TR_BASE, 0);
+	vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_RSP, gi->rsp);
+	vmwrite(VMCS_GUEST_RIP, gi->rip);
+	vmwrite(VMCS_GUEST_RFLAGS, gi->rflags | 2);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+}
+
+int vmx_vcpu_setup(struct vcpu *v, const struct vmx_guest_init *gi)
+{
+	int rc;
+
+	memset(v->vmcs, 0, 4096);
+	*(uint32_t *)v->vmcs = vmx_caps.revision;
+	if (vmclear(v->vmcs_pa) || vmptrld(v->vmcs_pa))
+		return -EIO;
+	rc = vmx_setup_controls(gi);
+	if (rc)
+		return rc;
+	vmwrite(VMCS_VPID, v->vpid);
+	vmx_setup_host(v);
+	vmx_setup_guest64(gi);
+	v->launched = 0;
+	return 0;
+}
+
+void vmx_run(struct vcpu *v)
+{
+	uint64_t *slot = (uint64_t *)(exit_stack + sizeof(exit_stack) - 16);
+
+	for (;;) {
+		*slot = (uint64_t)v;
+		if (vmptrld(v->vmcs_pa))
+			hv_panic("VMPTRLD of vCPU %u failed", v->index);
+		vmx_enter_guest(v);
+		v = vmx_entry_failed(v);
+	}
+}

@@ -1,0 +1,74 @@
+/* VT-x backend interface used by hv's boot and scheduler code. */
+#ifndef HV_VMX_H
+#define HV_VMX_H
+#include <stdint.h>
+#include <hv/vcpu.h>
+#include "vmcs.h"
+
+struct vmx_caps {
+	uint32_t revision;
+	uint32_t pin_ok[2], proc_ok[2], proc2_ok[2], exit_ok[2], entry_ok[2]; /* [0] must-be-1, [1] may-be-1 */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint64_t ept_vpid;
+	uint64_t misc;
+	uint32_t features;                /* HVPART_VMXF_* */
+};
+extern struct vmx_caps vmx_caps;
+
+/* Checks VT-x support; on failure writes one line naming everything
+ * missing into why and returns -ENODEV. */
+int vmx_check_support(char *why, size_t len);
+int vmx_enable(void *vmxon_region, uint64_t vmxon_pa);
+/* Initialise the VMCS of a vCPU that starts in 64-bit mode. */
+struct vmx_guest_init {
+	uint64_t rip, rsp, cr3, rflags;
+	uint64_t eptp;
+	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
+	bool intercept_ext_intr;
+};
+int vmx_vcpu_setup(struct vcpu *v, const struct vmx_guest_init *gi);
+__attribute__((noreturn)) void vmx_run(struct vcpu *v);
+
+/* vmx_entry.S */
+int vmx_enter_guest(struct vcpu *v);      /* returns only if entry failed */
+void vmx_exit_stub(void);
+
+static inline uint64_t vmread(uint64_t field)
+{
+	uint64_t v;
+
+	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(field) : "cc");
+	return v;
+}
+
+static inline void vmwrite(uint64_t field, uint64_t v)
+{
+	__asm__ volatile("vmwrite %1, %0" : : "r"(field), "rm"(v) : "cc", "memory");
+}
+
+/* Returns 0, or -1 if the VMX instruction failed (RFLAGS.CF or ZF, SDM
+ * Vol. 3C §31.2 "Conventions"). */
+static inline int vmx_insn_ok(uint8_t fail)
+{
+	return fail ? -1 : 0;
+}
+
+static inline int vmptrld(uint64_t pa)
+{
+	uint8_t fail;
+
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return vmx_insn_ok(fail);
+}
+
+static inline int vmclear(uint64_t pa)
+{
+	uint8_t fail;
+
+	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return vmx_insn_ok(fail);
+}
+
+struct vcpu *vmx_handle_exit(struct vcpu *v);
+struct vcpu *vmx_entry_failed(struct vcpu *v);
+#endif

@@ -1,0 +1,237 @@
+/*
+ * VM-exit dispatch (SDM Vol. 3C Chapter 28 "VM Exits"; exit reasons in
+ * Vol. 3D Appendix C). One table maps each basic exit reason to a handler
+ * and a vendor-neutral statistics bucket; reasons without an entry take
+ * the explicit "unhandled" path, which logs the reason, the qualification
+ * and a guest-state dump, and stops only that partition.
+ */
+#include "vmx.h"
+#include <hv/lib.h>
+#include <hv/x86.h>
+
+typedef void (*exit_fn)(struct vcpu *v, uint64_t qual);
+
+struct exit_entry {
+	exit_fn fn;
+	uint8_t kind;      /* enum hvpart_exit_kind */
+	const char *name;
+};
+
+uint64_t arch_vcpu_rip(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_RIP);
+}
+
+void arch_vcpu_skip_insn(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	/* Skipping an instruction ends STI/MOV-SS blocking (SDM Vol. 3C
+	 * §25.4.2, interruptibility state bits 0-1). */
+	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+}
+
+/* Event injection (SDM Vol. 3C §27.6 "Event Injection"): type 3 = hardware
+ * exception, bit 11 = deliver error code, bit 31 = valid. */
+void arch_vcpu_inject_gp(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(VMCS_ENTRY_INTR_INFO, 13 | (3u << 8) | (1u << 11) | (1u << 31));
+	vmwrite(VMCS_ENTRY_EXC_ERROR, 0);
+}
+
+void arch_vcpu_inject_ud(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(VMCS_ENTRY_INTR_INFO, 6 | (3u << 8) | (1u << 31));
+}
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+	hv_err("  rip %#lx rsp %#lx rflags %#lx cs %#lx",
+	       vmread(VMCS_GUEST_RIP), vmread(VMCS_GUEST_RSP),
+	       vmread(VMCS_GUEST_RFLAGS), vmread(VMCS_GUEST_CS_SEL));
+	hv_err("  cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx",
+	       vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR3),
+	       vmread(VMCS_GUEST_CR4), vmread(VMCS_GUEST_EFER));
+	hv_err("  rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx",
+	       v->gpr[GPR_RAX], v->gpr[GPR_RBX], v->gpr[GPR_RCX],
+	       v->gpr[GPR_RDX], v->gpr[GPR_RSI], v->gpr[GPR_RDI]);
+	hv_err("  idt-vectoring %#lx exit-intr %#lx gpa %#lx gla %#lx",
+	       vmread(VMCS_IDT_VECTORING_INFO), vmread(VMCS_EXIT_INTR_INFO),
+	       vmread(VMCS_GUEST_PHYS_ADDR), vmread(VMCS_GUEST_LINEAR_ADDR));
+}
+
+static void exit_cpuid(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	hv_handle_cpuid(v);
+}
+
+static void exit_rdmsr(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	hv_handle_rdmsr(v);
+}
+
+static void exit_wrmsr(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	hv_handle_wrmsr(v);
+}
+
+static void exit_vmcall(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	hv_handle_hypercall(v);
+	arch_vcpu_skip_insn(v);
+}
+
+static void exit_hlt(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	arch_vcpu_skip_insn(v);
+	/* With no other partition to run, halt in non-root mode: the CPU
+	 * waits there and an external interrupt (not intercepted for the
+	 * parent) wakes the guest directly (SDM Vol. 3C §27.7.4, activity
+	 * state HLT = 1). Without that support, HLT completes at once. */
+	if (vmx_caps.features & HVPART_VMXF_ACT_HLT)
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
+}
+
+/* Port I/O intercepts of the parent: hv performs the access for it. Only
+ * plain IN/OUT of 1, 2 or 4 bytes; string I/O is not emulated. */
+static void exit_io(struct vcpu *v, uint64_t q)
+{
+	uint16_t port = IOQ_PORT(q);
+	unsigned size = IOQ_SIZE(q);
+	uint64_t *rax = &v->gpr[GPR_RAX];
+
+	if ((q & IOQ_STRING) || !v->part->privileged) {
+		partition_stop(v->part, "unsupported I/O %s port %#x size %u (qual %#lx)",
+			       (q & IOQ_IN) ? "in" : "out", port, size, q);
+		return;
+	}
+	if (port == 0xcf9 && !(q & IOQ_IN) && (*rax & 4))
+		hv_warn("hv: parent requested a system reset through port 0xcf9");
+	if (q & IOQ_IN) {
+		uint64_t val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+		uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+		*rax = size == 4 ? val : (*rax & ~mask) | (val & mask);
+	} else if (size == 1) {
+		outb(port, (uint8_t)*rax);
+	} else if (size == 2) {
+		outw(port, (uint16_t)*rax);
+	} else {
+		outl(port, (uint32_t)*rax);
+	}
+	arch_vcpu_skip_insn(v);
+}
+
+static void exit_ept_violation(struct vcpu *v, uint64_t q)
+{
+	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+
+	partition_stop(v->part, "%s at GPA %#lx touched memory it does not own (%s%s%s, qual %#lx, rip %#lx)",
+		       v->part->privileged ? "parent" : "partition", gpa,
+		       (q & EPTV_READ) ? "read" : "", (q & EPTV_WRITE) ? "write" : "",
+		       (q & EPTV_FETCH) ? "fetch" : "", q, vmread(VMCS_GUEST_RIP));
+}
+
+static void exit_triple_fault(struct vcpu *v, uint64_t q)
+{
+	(void)q;
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "triple fault at rip %#lx", vmread(VMCS_GUEST_RIP));
+}
+
+static void exit_entry_fail(struct vcpu *v, uint64_t q)
+{
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "VM entry failed: invalid guest state (qual %lu)", q);
+}
+
+static void exit_inject_ud(struct vcpu *v, uint64_t q)
+{
+	/* VMX instructions in a guest: no nested virtualisation; #UD as on
+	 * a CPU without VMX (which is what CPUID reports). */
+	(void)q;
+	arch_vcpu_inject_ud(v);
+}
+
+static void exit_ext_intr(struct vcpu *v, uint64_t q)
+{
+	/* The interrupt stays pending (no acknowledge-on-exit); resuming the
+	 * parent lets it take it natively (DESIGN.md rule 2). */
+	(void)v;
+	(void)q;
+}
+
+static const struct exit_entry exit_table[VMX_EXIT_MAX] = {
+	[VMX_EXIT_EXT_INTR] = { exit_ext_intr, HVPART_EXIT_EXT_INTR, "external interrupt" },
+	[VMX_EXIT_TRIPLE_FAULT] = { exit_triple_fault, HVPART_EXIT_TRIPLE_FAULT, "triple fault" },
+	[VMX_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
+	[VMX_EXIT_HLT] = { exit_hlt, HVPART_EXIT_HLT, "HLT" },
+	[VMX_EXIT_VMCALL] = { exit_vmcall, HVPART_EXIT_HYPERCALL, "VMCALL" },
+	[VMX_EXIT_VMCLEAR] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMCLEAR" },
+	[VMX_EXIT_VMLAUNCH] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMLAUNCH" },
+	[VMX_EXIT_VMPTRLD] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMPTRLD" },
+	[VMX_EXIT_VMPTRST] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMPTRST" },
+	[VMX_EXIT_VMREAD] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMREAD" },
+	[VMX_EXIT_VMRESUME] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMRESUME" },
+	[VMX_EXIT_VMWRITE] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMWRITE" },
+	[VMX_EXIT_VMXOFF] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMXOFF" },
+	[VMX_EXIT_VMXON] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMXON" },
+	[VMX_EXIT_INVEPT] = { exit_inject_ud, HVPART_EXIT_OTHER, "INVEPT" },
+	[VMX_EXIT_INVVPID] = { exit_inject_ud, HVPART_EXIT_OTHER, "INVVPID" },
+	[VMX_EXIT_IO] = { exit_io, HVPART_EXIT_IO, "I/O" },
+	[VMX_EXIT_RDMSR] = { exit_rdmsr, HVPART_EXIT_MSR_READ, "RDMSR" },
+	[VMX_EXIT_WRMSR] = { exit_wrmsr, HVPART_EXIT_MSR_WRITE, "WRMSR" },
+	[VMX_EXIT_ENTRY_FAIL_GUEST] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (guest state)" },
+	[VMX_EXIT_ENTRY_FAIL_MSR] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (MSR load)" },
+	[VMX_EXIT_EPT_VIOLATION] = { exit_ept_violation, HVPART_EXIT_EPT_VIOLATION, "EPT violation" },
+};
+
+static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)
+{
+	hv_err("hv: unhandled VM exit %u in partition %lu: qualification %#lx",
+	       reason, v->part->id, qual);
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "unhandled VM exit reason %u (qual %#lx) at rip %#lx",
+		       reason, qual, vmread(VMCS_GUEST_RIP));
+}
+
+struct vcpu *vmx_handle_exit(struct vcpu *v)
+{
+	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
+	uint32_t reason = VMX_EXIT_REASON_BASIC(full);
+	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
+	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
+
+	v->launched = 1;
+	v->exits_total++;
+	if (e && e->fn) {
+		v->exits[e->kind]++;
+		e->fn(v, qual);
+	} else {
+		v->exits[HVPART_EXIT_OTHER]++;
+		exit_unhandled(v, reason, qual);
+	}
+	if (v->part->state != HVPART_STATE_RUNNING)
+		return sched_next(v);
+	return v;
+}
+
+struct vcpu *vmx_entry_failed(struct vcpu *v)
+{
+	uint64_t err = vmread(VMCS_INSN_ERROR);
+
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "VM%s failed with VM-instruction error %lu",
+		       v->launched ? "RESUME" : "LAUNCH", err);
+	return sched_next(v);
+}

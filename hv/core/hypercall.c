@@ -1,0 +1,142 @@
+/*
+ * Hypercall dispatch (TLFS v6.0 §3.7 "Hypercall Inputs"): RCX holds the
+ * control value (call code in bits 15:0, fast flag in bit 16), RDX the
+ * input GPA (or value, fast), R8 the output GPA; the status goes to RAX.
+ * Parameter blocks must be 8-byte aligned and may not cross a page
+ * (TLFS §3.4); both are checked against the caller's own memory.
+ */
+#include <string.h>
+#include <hv/lib.h>
+#include <hv/vcpu.h>
+#include <hv/hv.h>
+
+struct hc_args {
+	struct vcpu *v;
+	const void *in;    /* NULL for fast calls */
+	void *out;
+	uint64_t fast_in;  /* RDX for fast calls */
+};
+
+struct hc_entry {
+	uint16_t code;
+	uint8_t parent_only, fast;
+	uint16_t in_size, out_size;
+	uint16_t (*fn)(struct hc_args *a);
+};
+
+static uint16_t hc_null(struct hc_args *a)
+{
+	(void)a;
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t hc_get_partition_id(struct hc_args *a)
+{
+	*(uint64_t *)a->out = a->v->part->id;
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t hc_get_host_info(struct hc_args *a)
+{
+	hv_fill_host_info(a->out);
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t hc_get_partition_info(struct hc_args *a)
+{
+	struct partition *p = partition_by_id(*(const uint64_t *)a->in);
+	struct hvpart_partition_info *pi = a->out;
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	memset(pi, 0, sizeof(*pi));
+	pi->id = p->id;
+	memcpy(pi->name, p->name, sizeof(pi->name));
+	pi->state = p->state;
+	pi->vcpus = p->nvcpus;
+	pi->mem_bytes = p->mem_bytes;
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		pi->exits_total += p->vcpus[i]->exits_total;
+		for (int k = 0; k < HVPART_EXIT_KINDS; k++)
+			pi->exits[k] += p->vcpus[i]->exits[k];
+	}
+	memcpy(pi->stop_reason, p->stop_reason, sizeof(pi->stop_reason));
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t hc_read_log(struct hc_args *a)
+{
+	struct hvpart_log_chunk *c = a->out;
+	uint64_t off = *(const uint64_t *)a->in;
+	uint64_t first;
+
+	c->len = (uint32_t)log_read_ring(off, c->data, sizeof(c->data), &c->end);
+	first = c->end > 64 * 1024 ? c->end - 64 * 1024 : 0;
+	c->start = off < first ? first : off;
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t hc_power_off(struct hc_args *a)
+{
+	hv_info("hv: power-off requested by partition %lu", a->v->part->id);
+	hv_power_off();
+}
+
+static const struct hc_entry hc_table[] = {
+	{ HVCALL_GET_PARTITION_ID, 0, 0, 0, 8, hc_get_partition_id },
+	{ HVCALL_HVPART_NULL, 1, 1, 0, 0, hc_null },
+	{ HVCALL_HVPART_GET_HOST_INFO, 1, 0, 0, sizeof(struct hvpart_host_info), hc_get_host_info },
+	{ HVCALL_HVPART_GET_PARTITION_INFO, 1, 0, 8, sizeof(struct hvpart_partition_info),
+	  hc_get_partition_info },
+	{ HVCALL_HVPART_READ_LOG, 1, 0, 8, sizeof(struct hvpart_log_chunk), hc_read_log },
+	{ HVCALL_HVPART_POWER_OFF, 1, 1, 0, 0, hc_power_off },
+};
+
+static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
+			      uint64_t in_gpa, uint64_t out_gpa)
+{
+	struct partition *p = a->v->part;
+
+	if ((e->in_size && (in_gpa & 7)) || (e->out_size && (out_gpa & 7)))
+		return HV_STATUS_INVALID_ALIGNMENT;
+	if (e->in_size) {
+		a->in = partition_gpa_ptr(p, in_gpa, e->in_size, false);
+		if (!a->in)
+			return (in_gpa & 0xfff) + e->in_size > 4096 ?
+				HV_STATUS_INVALID_ALIGNMENT : HV_STATUS_INVALID_PARAMETER;
+	}
+	if (e->out_size) {
+		a->out = partition_gpa_ptr(p, out_gpa, e->out_size, true);
+		if (!a->out)
+			return (out_gpa & 0xfff) + e->out_size > 4096 ?
+				HV_STATUS_INVALID_ALIGNMENT : HV_STATUS_INVALID_PARAMETER;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+void hv_handle_hypercall(struct vcpu *v)
+{
+	uint64_t ctl = v->gpr[GPR_RCX];
+	uint16_t code = HV_HC_CODE(ctl), st = HV_STATUS_INVALID_HYPERCALL_CODE;
+	struct hc_args a = { .v = v, .fast_in = v->gpr[GPR_RDX] };
+	const struct hc_entry *e = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(hc_table); i++)
+		if (hc_table[i].code == code)
+			e = &hc_table[i];
+	if (!e)
+		goto out;
+	st = HV_STATUS_ACCESS_DENIED;
+	if (e->parent_only && !v->part->privileged)
+		goto out;
+	st = HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (!!(ctl & HV_HC_FAST) != !!e->fast && (e->in_size || e->out_size))
+		goto out;
+	if (HV_HC_REP_COUNT(ctl))
+		goto out;
+	st = hc_map_params(&a, e, v->gpr[GPR_RDX], v->gpr[GPR_R8]);
+	if (st == HV_STATUS_SUCCESS)
+		st = e->fn(&a);
+out:
+	v->gpr[GPR_RAX] = st;
+}

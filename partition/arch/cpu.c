@@ -1,0 +1,142 @@
+/*
+ * The parent's GDT, TSS and IDT (SDM Vol. 3A §3.4.5, §6.14) and the 8259A
+ * PIC, which the parent drives directly: physical interrupts reach it
+ * natively (DESIGN.md rule 2). Built with -mgeneral-regs-only: interrupt
+ * handlers must not touch the SSE state of the code they interrupt.
+ */
+#include "cpu.h"
+#include <stddef.h>
+#include "partition/drivers/serial.h"
+
+extern const uint64_t irq_stub_table[48];
+
+struct gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, attr;
+	uint16_t off_mid;
+	uint32_t off_hi, rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gate) == 16, "64-bit IDT gate");
+
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct dtr) == 10, "descriptor-table register image");
+
+static uint64_t gdt[5];
+static uint8_t tss[104] __attribute__((aligned(16)));
+static struct gate idt[48];
+static irq_handler_fn irq_handlers[16];
+static uint16_t pic_mask = 0xffff;
+
+static void pic_write_mask(void)
+{
+	pio_outb(0x21, (uint8_t)pic_mask);
+	pio_outb(0xa1, (uint8_t)(pic_mask >> 8));
+}
+
+/* ICW1-ICW4 (Intel 8259A datasheet): edge-triggered, cascade, vectors
+ * 0x20-0x2f, 8086 mode. */
+static void pic_init(void)
+{
+	pio_outb(0x20, 0x11);
+	pio_outb(0xa0, 0x11);
+	pio_outb(0x21, IRQ_BASE);
+	pio_outb(0xa1, IRQ_BASE + 8);
+	pio_outb(0x21, 4);
+	pio_outb(0xa1, 2);
+	pio_outb(0x21, 1);
+	pio_outb(0xa1, 1);
+	pic_mask = 0xffff & ~(1u << 2); /* cascade line open */
+	pic_write_mask();
+}
+
+void irq_register(int irq, irq_handler_fn fn)
+{
+	irq_handlers[irq] = fn;
+	pic_mask &= ~(1u << irq);
+	pic_write_mask();
+}
+
+static void gdt_setup(void)
+{
+	uint64_t base = (uint64_t)tss, limit = sizeof(tss) - 1;
+	struct dtr d = { sizeof(gdt) - 1, (uint64_t)gdt };
+
+	gdt[1] = 0x00af9a000000ffffull;
+	gdt[2] = 0x00cf92000000ffffull;
+	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+		 (((base >> 24) & 0xff) << 56);
+	gdt[4] = base >> 32;
+	*(uint16_t *)(tss + 102) = sizeof(tss);  /* no I/O permission bitmap */
+	__asm__ volatile("lgdt %0" : : "m"(d));
+	__asm__ volatile("pushq $0x08; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:\n\t"
+			 "movw $0x10, %%ax; movw %%ax, %%ds; movw %%ax, %%es; movw %%ax, %%ss\n\t"
+			 "movw $0x18, %%ax; ltr %%ax" : : : "rax", "memory");
+}
+
+void cpu_setup(void)
+{
+	struct dtr d = { sizeof(idt) - 1, (uint64_t)idt };
+
+	gdt_setup();
+	for (int v = 0; v < 48; v++) {
+		uint64_t h = irq_stub_table[v];
+
+		idt[v] = (struct gate){ (uint16_t)h, 0x08, 0, 0x8e, (uint16_t)(h >> 16),
+					(uint32_t)(h >> 32), 0 };
+	}
+	__asm__ volatile("lidt %0" : : "m"(d));
+	pic_init();
+}
+
+static void hexstr(char *out, uint64_t v)
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = "0123456789abcdef"[v & 15];
+	out[16] = '\0';
+}
+
+static __attribute__((noreturn)) void fatal_exception(struct parent_frame *f)
+{
+	char rip[17], vec[17], err[17];
+
+	hexstr(rip, f->rip);
+	hexstr(vec, f->vector);
+	hexstr(err, f->error);
+	serial_puts_raw("\r\nparent: fatal exception 0x");
+	serial_puts_raw(vec + 14);
+	serial_puts_raw(" error 0x");
+	serial_puts_raw(err);
+	serial_puts_raw(" at rip 0x");
+	serial_puts_raw(rip);
+	serial_puts_raw("; the parent partition is halted.\r\n");
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void parent_trap(struct parent_frame *f)
+{
+	int irq;
+
+	if (f->vector < IRQ_BASE)
+		fatal_exception(f);
+	irq = (int)f->vector - IRQ_BASE;
+	if (irq_handlers[irq])
+		irq_handlers[irq]();
+	if (irq >= 8)
+		pio_outb(0xa0, 0x20);   /* non-specific EOI to the slave */
+	pio_outb(0x20, 0x20);
+}
+
+void cpu_force_triple_fault(void)
+{
+	struct dtr d = { 0, 0 };
+
+	/* No IDT: the next exception cannot be delivered, which escalates to
+	 * a double and then a triple fault (SDM Vol. 3A §6.15, vector 8). */
+	__asm__ volatile("lidt %0; int3" : : "m"(d));
+	for (;;)
+		;
+}

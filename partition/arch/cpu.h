@@ -1,0 +1,49 @@
+/* The parent's CPU tables, 8259 PIC and interrupt dispatch. */
+#ifndef PARENT_CPU_H
+#define PARENT_CPU_H
+#include <stdint.h>
+
+struct parent_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct parent_frame) == 22 * 8, "frame layout matches start.S");
+
+#define IRQ_BASE 0x20
+typedef void (*irq_handler_fn)(void);
+
+void cpu_setup(void);
+void irq_register(int irq, irq_handler_fn fn);   /* also unmasks it */
+void parent_trap(struct parent_frame *f);
+/* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
+__attribute__((noreturn)) void cpu_force_triple_fault(void);
+
+static inline void pio_outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t pio_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t cpu_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+#endif

@@ -1,0 +1,90 @@
+/* Parent entry: hv starts us in 64-bit mode with RDI = boot information
+ * (struct hvpart_boot_info, identity-mapped) and interrupts off. */
+	.section .text.start, "ax"
+	.global _start
+_start:
+	lea boot_stack_top(%rip), %rsp
+	xor %ebp, %ebp
+	call parent_main
+1:	cli
+	hlt
+	jmp 1b
+
+/* Interrupt and exception stubs: uniform frame, then parent_trap(). */
+	.text
+.macro STUB vec
+irq_stub_\vec:
+	.if (\vec == 8 || (\vec >= 10 && \vec <= 14) || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\vec
+	jmp irq_common
+.endm
+
+.altmacro
+.set i, 0
+.rept 48
+	STUB %i
+	.set i, i + 1
+.endr
+
+irq_common:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	mov %rsp, %rbx
+	and $-16, %rsp
+	call parent_trap
+	mov %rbx, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp
+	iretq
+
+.macro STUBADDR vec
+	.quad irq_stub_\vec
+.endm
+	.section .rodata
+	.global irq_stub_table
+	.align 8
+irq_stub_table:
+.set i, 0
+.rept 48
+	STUBADDR %i
+	.set i, i + 1
+.endr
+
+	.bss
+	.align 16
+boot_stack:
+	.space 65536
+boot_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

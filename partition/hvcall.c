@@ -1,0 +1,73 @@
+/*
+ * Hypercalls from the parent (TLFS v6.0 §3.13): write the guest OS ID,
+ * then ask hv to fill a hypercall page; calls go through that page.
+ * Parameter pages are identity-mapped RAM from the parent's heap, so
+ * their virtual address is their GPA.
+ */
+#include <string.h>
+#include "partition/parent.h"
+
+static uint8_t *hc_page, *hc_in, *hc_out;
+
+static void wrmsr64(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+int hvcall_setup(uint64_t pages)
+{
+	hc_page = (uint8_t *)(uintptr_t)pages;
+	hc_in = hc_page + 4096;
+	hc_out = hc_page + 2 * 4096;
+	/* Guest OS ID, open-source layout (TLFS §2.6): bit 63 set, OS type
+	 * 0x7f ("other"), version 1. */
+	wrmsr64(HV_MSR_GUEST_OS_ID, (1ull << 63) | (0x7full << 48) | 1);
+	wrmsr64(HV_MSR_HYPERCALL, (uint64_t)(uintptr_t)hc_page | HV_MSR_HYPERCALL_ENABLE);
+	return (rdmsr64(HV_MSR_HYPERCALL) & HV_MSR_HYPERCALL_ENABLE) ? 0 : -1;
+}
+
+static uint64_t hc_raw(uint64_t control, uint64_t in, uint64_t out)
+{
+	register uint64_t r8 __asm__("r8") = out;
+	uint64_t status;
+
+	__asm__ volatile("call *%[page]"
+			 : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
+			 : [page] "r"(hc_page)
+			 : "cc", "memory", "r9", "r10", "r11");
+	return status;
+}
+
+uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t out_len)
+{
+	uint16_t st;
+
+	if (in_len > 4096 || out_len > 4096)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (in_len)
+		memcpy(hc_in, in, in_len);
+	st = (uint16_t)hc_raw(code, (uint64_t)(uintptr_t)hc_in, (uint64_t)(uintptr_t)hc_out);
+	if (st == HV_STATUS_SUCCESS && out_len)
+		memcpy(out, hc_out, out_len);
+	return st;
+}
+
+uint16_t hvcall_fast(uint16_t code, uint64_t in)
+{
+	return (uint16_t)hc_raw(code | HV_HC_FAST, in, 0);
+}
+
+void parent_power_off(void)
+{
+	hvcall_fast(HVCALL_HVPART_POWER_OFF, 0);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}

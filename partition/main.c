@@ -1,0 +1,125 @@
+/*
+ * The parent partition's management OS: set up the CPU tables, COM1 and
+ * the heap, connect to hv through the hypercall page, run the autorun
+ * script (a GRUB module named "autorun") and then the interactive console.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "partition/arch/cpu.h"
+#include "partition/console/cmd.h"
+#include "partition/console/lineedit.h"
+#include "partition/drivers/serial.h"
+#include "partition/parent.h"
+#include "partition/cmds.h"
+
+#define PROMPT "PS hvpart> "
+
+const struct hvpart_boot_info *parent_boot;
+uint64_t parent_prompt_tsc;
+static struct lineedit le;
+
+static void raw_write(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		/* Console code writes "\n" or "\r\n"; the terminal needs CRLF. */
+		if (c == '\n' && (i == 0 || s[i - 1] != '\r'))
+			serial_write("\r", 1);
+		serial_write(&c, 1);
+	}
+}
+
+static int complete(void *ctx, const char *prefix, size_t len, const char **m, int max)
+{
+	(void)ctx;
+	return cmd_complete(parent_cmds, parent_ncmds, prefix, len, m, max);
+}
+
+void console_run_line(const char *line)
+{
+	struct cmd_ctx ctx = { .write = raw_write, .crlf = true };
+
+	cmd_run_line(parent_cmds, parent_ncmds, &ctx, line);
+}
+
+const struct hvpart_module *parent_file_find(const char *name)
+{
+	for (uint32_t i = 0; i < parent_boot->module_count; i++)
+		if (!strcasecmp(parent_boot->modules[i].name, name))
+			return &parent_boot->modules[i];
+	return NULL;
+}
+
+static void run_autorun(void)
+{
+	const struct hvpart_module *m = parent_file_find("autorun");
+	const char *p, *end;
+	char line[CMD_LINE_MAX];
+
+	if (!m)
+		return;
+	p = (const char *)(uintptr_t)m->base;
+	end = p + m->length;
+	while (p < end) {
+		size_t n = 0;
+
+		while (p < end && *p != '\n') {
+			if (n < sizeof(line) - 1 && *p != '\r')
+				line[n++] = *p;
+			p++;
+		}
+		p++;
+		line[n] = '\0';
+		printf(PROMPT "%s\n", line);
+		fflush(stdout);
+		console_run_line(line);
+	}
+}
+
+static void console_loop(void)
+{
+	char line[LE_LINE_MAX];
+
+	le_init(&le, PROMPT, raw_write, complete, NULL);
+	le_prompt(&le);
+	for (;;) {
+		int c = serial_getc();
+
+		if (c < 0) {
+			serial_wait();
+			continue;
+		}
+		if (le_feed(&le, (uint8_t)c, line, sizeof(line)) == 1) {
+			console_run_line(line);
+			le_prompt(&le);
+		}
+	}
+}
+
+void parent_main(const struct hvpart_boot_info *bi);
+
+void parent_main(const struct hvpart_boot_info *bi)
+{
+	parent_boot = bi;
+	cpu_setup();
+	serial_setup();
+	if (bi->magic != HVPART_BOOT_MAGIC) {
+		serial_puts_raw("parent: bad boot information from hv; halting.\r\n");
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
+	/* The first three heap pages: hypercall page, input and output. */
+	parent_heap_init(bi->heap_base + 3 * 4096, bi->heap_len - 3 * 4096);
+	__asm__ volatile("sti");
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (hvcall_setup(bi->heap_base))
+		printf("parent: hv refused the hypercall page; hv services are unavailable\n");
+	printf("hvpart parent partition ready (%u files, %lu MiB heap)\n",
+	       (unsigned)bi->module_count, (unsigned long)(bi->heap_len >> 20));
+	/* The console takes commands from here on (boot benchmark mark). */
+	parent_prompt_tsc = cpu_rdtsc();
+	run_autorun();
+	console_loop();
+}

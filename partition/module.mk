@@ -1,0 +1,18 @@
+# The parent partition's management OS: an ELF64 linked in the top 2 GiB,
+# with newlib (built by `make newlib`) and the portable console library.
+
+PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
+	partition/drivers/serial.c partition/lib/syscalls.c \
+	partition/hvcall.c partition/main.c partition/cmds.c
+PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
+PARENT_LINK_LIBS := $(TGTB)/libconsole.a
+
+# Interrupt-context code must leave the SSE registers alone: hv and the
+# parent save no FPU state around interrupts.
+$(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o: \
+	TARGET_CFLAGS += -mgeneral-regs-only
+
+$(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LINK_LIBS) partition/parent.ld $(NEWLIB)/lib/libc.a
+	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,partition/parent.ld \
+		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ \
+		$(PARENT_OBJS) $(PARENT_LINK_LIBS) $(NEWLIB)/lib/libc.a -lgcc

@@ -1,0 +1,27 @@
+/* The parent partition's management OS: shared declarations. */
+#ifndef PARENT_PARENT_H
+#define PARENT_PARENT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "hv/abi/hvpart_abi.h"
+
+extern const struct hvpart_boot_info *parent_boot;
+extern uint64_t parent_prompt_tsc;
+
+void parent_heap_init(uint64_t base, uint64_t len);
+uint64_t parent_heap_free(void);
+
+/* Hypercalls (partition/hvcall.c). Input and output go through two
+ * parent-owned pages; returns the TLFS status. */
+/* pages: three page-aligned, identity-mapped pages the calls may use. */
+int hvcall_setup(uint64_t pages);
+uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t out_len);
+uint16_t hvcall_fast(uint16_t code, uint64_t in);
+__attribute__((noreturn)) void parent_power_off(void);
+
+/* Files handed over by GRUB modules, by base name. */
+const struct hvpart_module *parent_file_find(const char *name);
+
+/* Console (partition/main.c; the cmdlet table is in cmds.c). */
+void console_run_line(const char *line);
+#endif
