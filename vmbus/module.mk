@@ -42,8 +42,11 @@ $(VMBUS_TSANB)/%.o: %.c
 VMBUS_TSAN_LIB := $(VMBUS_SRCS:%.c=$(VMBUS_TSANB)/%.o)
 $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_%: $(VMBUS_TSANB)/$(VMBUS_UT)/%.o $(VMBUS_TSAN_LIB)
 	$(HOST_CC) -fsanitize=thread -o $@ $^ $(HOST_LIBS)
+$(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_e2e: $(VMBUS_TSANB)/$(VMBUS_UT)/harness.o
+.SECONDARY: $(VMBUS_TSAN_LIB) $(patsubst %,$(VMBUS_TSANB)/$(VMBUS_UT)/%.o,test_ring test_ring_stress test_e2e)
 HOST_TESTS += $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring \
-	      $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring_stress
+	      $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring_stress \
+	      $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_e2e
 
 # ---- libFuzzer targets ----
 VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
