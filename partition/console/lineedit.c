@@ -354,49 +354,75 @@ static void csi_final(struct lineedit *le, uint8_t b)
     }
 }
 
+/* Control strings (OSC, DCS, PM, APC, SOS) run to BEL or ESC \; any other
+ * C0 byte aborts them and is handled as a key. */
+static bool str_feed(struct lineedit *le, uint8_t b)
+{
+    if (b == 0x07) {
+        le->esc = LE_ESC_NONE;
+        return true;
+    }
+    if (b == 0x1b) {
+        le->esc = LE_ESC_ESC;
+        return true;
+    }
+    if (b < 0x20) {
+        le->esc = LE_ESC_NONE;
+        return b == 0x18 || b == 0x1a;
+    }
+    return true;
+}
+
+static void esc_first(struct lineedit *le, uint8_t b)
+{
+    le->esc_param = 0;
+    le->esc_private = false;
+    le->esc_semi = false;
+    if (b == '[')
+        le->esc = LE_ESC_CSI;
+    else if (b == 'O')
+        le->esc = LE_ESC_SS3;
+    else if (strchr("]PX^_", b))
+        le->esc = LE_ESC_STR;
+    else if (b < 0x30)
+        le->esc = LE_ESC_INTER;
+    else
+        le->esc = LE_ESC_NONE;          /* two-byte sequence, e.g. Alt+key */
+}
+
+/* CSI (and SS3) parameter, intermediate and final bytes. */
+static void csi_byte(struct lineedit *le, uint8_t b)
+{
+    if (b >= 0x40) {
+        le->esc = LE_ESC_NONE;
+        csi_final(le, b);
+    } else if (b >= '0' && b <= '9') {
+        if (!le->esc_semi && le->esc_param < 1000)
+            le->esc_param = le->esc_param * 10 + (unsigned)(b - '0');
+    } else if (b == ';') {
+        le->esc_semi = true;
+    } else {
+        le->esc_private = true;           /* '?', '<', intermediates, ... */
+    }
+}
+
 /* Returns true when the byte was consumed by the escape parser. */
 static bool esc_feed(struct lineedit *le, uint8_t b)
 {
     if (le->esc == LE_ESC_NONE)
         return false;
+    if (le->esc == LE_ESC_STR)
+        return str_feed(le, b);
     if (b < 0x20 || b >= 0x7f) {         /* control or non-ASCII: abort */
         le->esc = LE_ESC_NONE;
         return b >= 0x7f || b == 0x18 || b == 0x1a;
     }
-    switch (le->esc) {
-    case LE_ESC_ESC:
-        le->esc_param = 0;
-        le->esc_private = false;
-        if (b == '[')
-            le->esc = LE_ESC_CSI;
-        else if (b == 'O')
-            le->esc = LE_ESC_SS3;
-        else if (b < 0x30)
-            le->esc = LE_ESC_INTER;
-        else
-            le->esc = LE_ESC_NONE;
-        return true;
-    case LE_ESC_INTER:
-        if (b >= 0x30)
-            le->esc = LE_ESC_NONE;
-        return true;
-    case LE_ESC_SS3:
-        le->esc = LE_ESC_NONE;
-        if (strchr("ABCDHF", b))
-            csi_final(le, b);
-        return true;
-    default:
-        break;
-    }
-    if (b >= 0x40) {                      /* CSI final byte */
-        le->esc = LE_ESC_NONE;
-        csi_final(le, b);
-    } else if (b >= '0' && b <= '9') {
-        if (le->esc_param < 1000)
-            le->esc_param = le->esc_param * 10 + (unsigned)(b - '0');
-    } else if (b != ';') {
-        le->esc_private = true;           /* '?', '<', intermediates, ... */
-    }
+    if (le->esc == LE_ESC_ESC)
+        esc_first(le, b);
+    else if (le->esc == LE_ESC_INTER)
+        le->esc = b >= 0x30 ? LE_ESC_NONE : LE_ESC_INTER;
+    else
+        csi_byte(le, b);                  /* CSI or SS3 */
     return true;
 }
 

@@ -21,8 +21,11 @@
  * Anything else below 0x20, and every byte >= 0x80, is ignored without echo.
  * Escape sequences other than those above are swallowed whole (ESC plus
  * intermediates plus final; CSI parameter/intermediate/final bytes per
- * ECMA-48). A C0 control byte inside a sequence aborts the sequence and is
- * then handled as a key (ESC starts a new sequence; CAN/SUB just abort).
+ * ECMA-48; SS3 with optional digit/';' parameters; control strings
+ * ESC ] / P / X / ^ / _ up to BEL or ESC \). Modifier parameters are
+ * ignored (ESC [ 1 ; 5 C is a right arrow). A C0 control byte inside a
+ * sequence aborts the sequence and is then handled as a key (ESC starts a
+ * new sequence; CAN/SUB just abort).
  *
  * Redraw of the line is: "\r", prompt, text, "ESC [ K", then "ESC [ n D" to
  * put the cursor back if it is not at the end.
@@ -46,7 +49,8 @@ typedef void (*le_write_fn)(void *ctx, const char *s, size_t n);
 typedef int (*le_complete_fn)(void *ctx, const char *prefix, size_t len,
                               const char **matches, int max);
 
-enum le_esc_state { LE_ESC_NONE, LE_ESC_ESC, LE_ESC_INTER, LE_ESC_CSI, LE_ESC_SS3 };
+enum le_esc_state { LE_ESC_NONE, LE_ESC_ESC, LE_ESC_INTER, LE_ESC_CSI,
+                    LE_ESC_SS3, LE_ESC_STR };
 
 struct lineedit {
     char line[LE_LINE_MAX];
@@ -62,6 +66,7 @@ struct lineedit {
     enum le_esc_state esc;            /* escape-sequence parser state */
     unsigned esc_param;               /* first numeric CSI parameter */
     bool esc_private;                 /* CSI had a non-digit parameter byte */
+    bool esc_semi;                    /* past the first CSI parameter */
     bool last_cr;                     /* previous byte was CR (for CRLF) */
     bool tab_pending;                 /* previous key was an ambiguous Tab */
     le_write_fn write;

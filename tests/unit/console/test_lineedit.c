@@ -233,7 +233,9 @@ static void test_escape_swallowed(void **state)
     static const char *const seqs[] = {
         "\x1b[1;5R", "\x1b[?25h", "\x1b[200~", "\x1b[6n", "\x1b(B",
         "\x1bOP", "\x1b[15;2~", "\x1b[ q", "\x1b" "c", "\x1b[99Z",
-        "\x1b[1;2Q", "\x1b[>0c",
+        "\x1b[1;2Q", "\x1b[>0c", "\x1b]0;title\x07", "\x1b]2;t\x1b\\",
+        "\x1bP1$r0m\x1b\\", "\x1b_apc\x80\xff\x1b\\", "\x1bO2P", "\x1b[5;5~",
+        "\x1b[?1;2c", "\x1b[<0;1;1M",
     };
 
     (void)state;
@@ -244,6 +246,20 @@ static void test_escape_swallowed(void **state)
     assert_string_equal(out.buf, "");
     feed("c\r");
     assert_string_equal(lines[0], "abc");
+}
+
+static void test_modified_keys(void **state)
+{
+    (void)state;
+    feed("one\rtwo\r");
+    feed("ac\x1b[1;5D" "b");          /* Ctrl-Left acts as Left */
+    feed("\x1b[1;5C" "d\r");
+    assert_string_equal(lines[2], "abcd");
+    feed("\x1b[1;2A\r");               /* Shift-Up recalls history */
+    assert_string_equal(lines[3], "abcd");
+    feed("x\x1b]0;t\ry\r");            /* CR ends a control string */
+    assert_string_equal(lines[4], "x");
+    assert_string_equal(lines[5], "y");
 }
 
 static void test_binary_garbage(void **state)
@@ -377,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup(test_tab_no_match_and_args, setup),
         cmocka_unit_test_setup(test_overflow_bell, setup),
         cmocka_unit_test_setup(test_escape_swallowed, setup),
+        cmocka_unit_test_setup(test_modified_keys, setup),
         cmocka_unit_test_setup(test_binary_garbage, setup),
         cmocka_unit_test_setup(test_control_inside_escape, setup),
         cmocka_unit_test_setup(test_ctrl_c, setup),
