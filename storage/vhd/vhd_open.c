@@ -11,12 +11,8 @@
 
 static void warn(struct vhd *v, const char *msg)
 {
-	char line[VHD_ERR_LEN];
-
-	if (!v->ops->log)
-		return;
-	vhd_set_err(line, "%s: %s", v->path, msg);
-	v->ops->log(v->ops->ctx, line);
+	if (!v->warn[0])
+		vhd_set_err(v->warn, "%s: %s", v->path, msg);
 }
 
 static int read_at(struct vhd *v, void *buf, size_t len, uint64_t off)
@@ -379,6 +375,9 @@ int vhd_open_depth(const struct fio_ops *ops, const char *path,
 		rc = open_layers(v, depth, why);
 	if (rc)
 		goto fail;
+	/* Warnings of a file we then refuse would only add noise. */
+	if (v->warn[0] && ops->log)
+		ops->log(ops->ctx, v->warn);
 	*out = v;
 	return 0;
 fail:

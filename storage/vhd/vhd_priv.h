@@ -32,6 +32,7 @@ struct vhd {
 	struct vhd *parent;
 	int used_copy;
 	char err[VHD_ERR_LEN];
+	char warn[VHD_ERR_LEN];  /* logged only if the open succeeds */
 };
 
 /* vhd_format.c */

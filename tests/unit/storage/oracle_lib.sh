@@ -15,7 +15,7 @@ scratch() {
   mkdir -p "$ROOT/build/storage-scratch"
   T=$(mktemp -d "$ROOT/build/storage-scratch/oracle.XXXXXX")
   LOG=$T/log
-  trap 'rm -rf "$T"' EXIT
+  [ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 }
 # pattern LEN BYTE: LEN bytes of value BYTE (decimal) on stdout.
 pattern() { head -c "$1" /dev/zero | tr '\0' "\\$(printf '%03o' "$2")"; }
