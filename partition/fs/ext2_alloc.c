@@ -135,6 +135,19 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk)
 	return ext2_error_set(-ENOSPC, "no free blocks left");
 }
 
+int ext2_block_in_use(struct ext2_fs *fs, uint32_t blk)
+{
+	uint32_t g = (blk - fs->first_data_block) / fs->blocks_per_group;
+	uint32_t bit = (blk - fs->first_data_block) % fs->blocks_per_group;
+	int rc = ext2_block_check(fs, blk, 0, "checked");
+
+	if (!rc)
+		rc = bm_load(fs, g, 0);
+	if (rc)
+		return rc;
+	return (fs->bbm.buf[bit >> 3] >> (bit & 7)) & 1;
+}
+
 int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 {
 	uint32_t g, bit;

@@ -316,6 +316,49 @@ int ext2_inode_trim(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 	return 0;
 }
 
+/* Checks every block an inode maps lies inside the volume and is marked in
+ * use, before a deletion changes anything: a corrupt map then fails cleanly
+ * instead of freeing half of itself. */
+static int verify_tree(struct ext2_fs *fs, uint32_t ino, uint32_t blk, int depth)
+{
+	uint8_t *buf = fs->ind[depth];
+	uint32_t i;
+	int rc = ext2_block_check(fs, blk, ino, "mapped");
+
+	if (!rc)
+		rc = ext2_block_in_use(fs, blk);
+	if (rc == 0)
+		return ext2_error_set(-EUCLEAN, "inode %u maps block %u, which is marked free", ino, blk);
+	if (rc < 0)
+		return rc;
+	if (depth == 0)
+		return 0;
+	rc = ext2_block_read(fs, blk, buf);
+	for (i = 0; !rc && i < fs->ptrs; i++) {
+		uint32_t child = ext2_get_le32(buf + 4 * i);
+
+		if (child)
+			rc = verify_tree(fs, ino, child, depth - 1);
+	}
+	return rc;
+}
+
+int ext2_inode_verify(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
+{
+	uint32_t i, acl = EXT2_GET32(in->i_file_acl);
+	int rc = acl ? ext2_block_check(fs, acl, ino, "xattr") : 0;
+
+	if (rc || !ext2_inode_has_blocks(fs, in))
+		return rc;
+	for (i = 0; i < EXT2_N_BLOCKS && !rc; i++) {
+		uint32_t blk = EXT2_GET32(in->i_block[i]);
+
+		if (blk)
+			rc = verify_tree(fs, ino, blk, i < EXT2_NDIR_BLOCKS ? 0 : (int)(i - EXT2_NDIR_BLOCKS + 1));
+	}
+	return rc;
+}
+
 /* Drops an extended-attribute block reference (kernel fs/ext2/xattr.c keeps a
  * refcount in the block header; the block is freed when it reaches zero). */
 static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
@@ -350,8 +393,10 @@ static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 int ext2_inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
 	int is_dir = (EXT2_GET16(in->i_mode) & EXT2_S_IFMT) == EXT2_S_IFDIR;
-	int rc = ext2_inode_trim(fs, ino, in, 0);
+	int rc = ext2_inode_verify(fs, ino, in);
 
+	if (!rc)
+		rc = ext2_inode_trim(fs, ino, in, 0);
 	if (!rc)
 		rc = xattr_release(fs, ino, in);
 	if (rc)

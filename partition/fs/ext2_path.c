@@ -263,6 +263,8 @@ int ext2_inode_unref(struct ext2_fs *fs, uint32_t ino, int is_dir)
 	return ext2_inode_write(fs, ino, &in);
 }
 
+/* Reads the type and checks the block map, so a removal of a corrupt inode
+ * fails before its directory entry goes. */
 static int node_kind(struct ext2_fs *fs, uint32_t ino, int *is_dir)
 {
 	struct ext2_inode in;
@@ -271,7 +273,7 @@ static int node_kind(struct ext2_fs *fs, uint32_t ino, int *is_dir)
 	if (rc)
 		return rc;
 	*is_dir = (EXT2_GET16(in.i_mode) & EXT2_S_IFMT) == EXT2_S_IFDIR;
-	return 0;
+	return ext2_inode_verify(fs, ino, &in);
 }
 
 static int remove_common(struct ext2_fs *fs, const char *path, int want_dir)

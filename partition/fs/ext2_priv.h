@@ -85,6 +85,7 @@ int ext2_rw_check(struct ext2_fs *fs);
 /* ext2_alloc.c */
 int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *blk);
 int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
+int ext2_block_in_use(struct ext2_fs *fs, uint32_t blk);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, int is_dir, uint32_t *ino);
 int ext2_inode_release(struct ext2_fs *fs, uint32_t ino, int is_dir);
 int ext2_bitmaps_flush(struct ext2_fs *fs);
@@ -98,6 +99,7 @@ int ext2_inode_has_blocks(const struct ext2_fs *fs, const struct ext2_inode *in)
 int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk,
 		    int alloc, uint32_t *pblk, int *fresh);
 int ext2_inode_trim(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t first);
+int ext2_inode_verify(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in);
 int ext2_inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 uint32_t ext2_inode_ftype(const struct ext2_inode *in);
 

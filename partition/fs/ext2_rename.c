@@ -53,6 +53,15 @@ static int target_check(struct ext2_fs *fs, const struct rn_side *s, struct rn_s
 
 	if (rc)
 		return rc;
+	if (!rc) {
+		struct ext2_inode in;
+
+		rc = ext2_inode_read(fs, d->ino, &in);
+		if (!rc)
+			rc = ext2_inode_verify(fs, d->ino, &in);
+	}
+	if (rc)
+		return rc;
 	if (s->is_dir && !d->is_dir)
 		return ext2_error_set(-ENOTDIR, "rename target is not a directory");
 	if (!s->is_dir && d->is_dir)

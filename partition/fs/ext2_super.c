@@ -253,6 +253,14 @@ static int gd_load(struct ext2_fs *fs)
 	return 0;
 }
 
+static int root_scan_cb(struct ext2_fs *fs, struct ext2_scan *s, void *ctx)
+{
+	(void)fs;
+	(void)s;
+	(void)ctx;
+	return 0;
+}
+
 static int super_check_counts(struct ext2_fs *fs)
 {
 	const struct ext2_super *sb = &fs->sb;
@@ -267,7 +275,8 @@ static int super_check_counts(struct ext2_fs *fs)
 		return rc;
 	if ((EXT2_GET16(root.i_mode) & EXT2_S_IFMT) != EXT2_S_IFDIR)
 		return ext2_error_set(-EUCLEAN, "root inode is not a directory");
-	return 0;
+	/* Walk the root directory once so a broken one fails the mount. */
+	return ext2_dir_scan(fs, EXT2_ROOT_INO, root_scan_cb, NULL);
 }
 
 static int fs_alloc_buffers(struct ext2_fs *fs)
