@@ -73,7 +73,7 @@ enum vsw_vlan_mode {
 enum vsw_drop {
 	VSW_DROP_RUNT = 0,     /* under 14 bytes */
 	VSW_DROP_OVERSIZE,     /* over MTU plus Ethernet/802.1Q header */
-	VSW_DROP_BAD_TAG,      /* truncated tag or reserved VID 0xFFF */
+	VSW_DROP_BAD_TAG,      /* truncated, stacked, or reserved VID 0xFFF */
 	VSW_DROP_BAD_SRC,      /* group (multicast) source address */
 	VSW_DROP_VLAN,         /* VID not in the ingress port's member set */
 	VSW_DROP_SPOOF,        /* source MAC is not the port's own */

@@ -4,8 +4,7 @@
  * trusts a length field inside the frame without checking it against the
  * bytes actually present.
  */
-#include "vswitch/vsw.h"
-#include "vswitch/vsw_wire.h"
+#include "vswitch/vsw_internal.h"
 
 #include <errno.h>
 
@@ -28,50 +27,10 @@
 /* What an undeterminable IPv6 header chain counts as on guarded ports. */
 #define CLASS_UNKNOWN (VSW_CLASS_DHCP_SERVER | VSW_CLASS_ROUTER)
 
-static int frame_fail(struct vsw_frame_info *info, enum vsw_drop why)
-{
-	info->why = why;
-	return -EBADMSG;
-}
-
 int vsw_frame_parse(const uint8_t *frame, size_t len, uint32_t mtu,
 		    struct vsw_frame_info *info)
 {
-	size_t max = (size_t)mtu + sizeof(struct vsw_eth_hdr);
-	uint16_t type;
-
-	info->vid = 0;
-	info->pcp = 0;
-	info->tagged = false;
-	info->l3_off = sizeof(struct vsw_eth_hdr);
-	info->why = VSW_DROP_COUNT;
-	if (len < VSW_FRAME_MIN)
-		return frame_fail(info, VSW_DROP_RUNT);
-	type = vsw_get_be16(frame + 12);
-	if (type == VSW_ETHERTYPE_VLAN) {
-		uint16_t tci;
-
-		/* IEEE 802.1Q 9.5: a tagged frame needs TCI and inner type. */
-		if (len < sizeof(struct vsw_eth_hdr) + sizeof(struct vsw_vlan_tag))
-			return frame_fail(info, VSW_DROP_BAD_TAG);
-		tci = vsw_get_be16(frame + 14);
-		/* IEEE 802.1Q Table 9-2: VID 0xFFF is reserved, never on a wire. */
-		if (vsw_tci_vid(tci) == VSW_VID_RESERVED)
-			return frame_fail(info, VSW_DROP_BAD_TAG);
-		info->tagged = true;
-		info->vid = vsw_tci_vid(tci);
-		info->pcp = vsw_tci_pcp(tci);
-		type = vsw_get_be16(frame + 16);
-		info->l3_off += sizeof(struct vsw_vlan_tag);
-		max += sizeof(struct vsw_vlan_tag);
-	}
-	info->ethertype = type;
-	if (len > max)
-		return frame_fail(info, VSW_DROP_OVERSIZE);
-	/* IEEE 802 8.2: a source address is always an individual address. */
-	if (vsw_mac_is_group(frame + 6))
-		return frame_fail(info, VSW_DROP_BAD_SRC);
-	return 0;
+	return vsw_parse_l2(frame, len, mtu, info);
 }
 
 /* RFC 2131 / RFC 8415: a DHCP server (or relay) message, as opposed to a

@@ -190,15 +190,38 @@ static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
 		fwd_write_tag(f->p + MACS_LEN, f);
 }
 
+/* Learned unicast whose egress form equals the ingress form (the common
+ * case: no tag to add, strip or rewrite) goes straight out; returns -1 to
+ * send everything else down the general path. */
+static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
+			   uint8_t *frame, size_t len,
+			   const struct vsw_frame_info *fi, uint16_t vid)
+{
+	struct vsw_port *dp = sw->ports[dst];
+
+	if (!dp || dp == in)
+		return -1;
+	if (dp->pvid == vid ? fi->tagged :
+	    !(fi->tagged && fi->vid == vid && vsw_port_member(dp, vid)))
+		return -1;
+	sw->st.forwarded++;
+	dp->st.tx_frames++;
+	dp->st.tx_bytes += len;
+	dp->deliver(dp->ctx, frame, len);
+	return 1;
+}
+
 static int fwd_frame(struct vsw *sw, struct vsw_port *in, uint8_t *frame,
 		     size_t len, size_t headroom)
 {
 	struct vsw_frame_info fi;
 	struct fwd_frame f;
-	uint64_t src;
-	int vid, dst;
+	uint64_t src, vkey;
+	uint32_t now;
+	int vid, dst = -1;
 
-	if (vsw_frame_parse(frame, len, sw->mtu, &fi))
+	now = vsw_now_tick(sw);
+	if (vsw_parse_l2(frame, len, sw->mtu, &fi))
 		return fwd_drop(in, fi.why);
 	vid = fwd_ingress_vid(in, &fi);
 	if (vid < 0)
@@ -209,10 +232,17 @@ static int fwd_frame(struct vsw *sw, struct vsw_port *in, uint8_t *frame,
 	if ((in->flags & (VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD)) &&
 	    fwd_guards(in, frame, len, &fi))
 		return -EPERM;
-	uint32_t now = vsw_now_tick(sw);
-	vsw_mac_learn(sw, vsw_mac_key(src, (uint16_t)vid), in->idx, now);
-	dst = vsw_mac_is_group(frame) ? -1 :
-	      vsw_mac_lookup(sw, vsw_mac_key(vsw_mac_load(frame), (uint16_t)vid), now);
+	vkey = vsw_mac_vid_key((uint16_t)vid);
+	vsw_mac_learn(sw, vkey | src, in->idx, now);
+	if (!vsw_mac_is_group(frame)) {
+		dst = vsw_mac_lookup(sw, vkey | vsw_mac_load(frame), now);
+		if (dst >= 0) {
+			int n = fwd_fast(sw, in, dst, frame, len, &fi, (uint16_t)vid);
+
+			if (n >= 0)
+				return n;
+		}
+	}
 	fwd_init(&f, frame, len, headroom, &fi, (uint16_t)vid);
 	if (dst >= 0 && sw->ports[dst] && vsw_port_member(sw->ports[dst], f.vid))
 		return fwd_unicast(sw, in, sw->ports[dst], &f);

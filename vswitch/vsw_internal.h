@@ -5,6 +5,7 @@
 #include "vswitch/vsw.h"
 #include "vswitch/vsw_wire.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define VSW_VID_BITMAP_WORDS (4096u / 64u)
@@ -12,8 +13,8 @@
 #define VSW_NO_PORT 0xFFFFu
 /* Table timestamps count 256 ms ticks: 32 bits last 34 years. */
 #define VSW_TICK_SHIFT 8u
-/* Key layout: bit 63 valid, bits 48..59 VID, bits 0..47 the MAC. */
-#define VSW_KEY_VALID (1ull << 63)
+/* Key layout: bits 48..59 hold VID + 1 (so no key is 0, the empty way),
+ * bits 0..47 the MAC. */
 
 /* One cache line: four ways of (key, last-seen tick, port index). */
 struct vsw_mac_bucket {
@@ -27,7 +28,7 @@ _Static_assert(sizeof(struct vsw_mac_bucket) == 64, "bucket is a cache line");
 struct vsw_mactable {
 	struct vsw_mac_bucket *b;
 	uint32_t mask;        /* buckets - 1 */
-	uint32_t shift;       /* 64 - log2(buckets), at most 63 */
+	uint32_t shift;       /* 64 - log2(buckets); at least 2 buckets */
 	uint32_t aging_ticks;
 	uint32_t entries;
 };
@@ -79,9 +80,10 @@ static inline uint64_t vsw_mac_load(const uint8_t *p)
 	return (uint64_t)lo | (uint64_t)hi << 32;
 }
 
-static inline uint64_t vsw_mac_key(uint64_t mac48, uint16_t vid)
+/* The VLAN half of a key; OR in a MAC from vsw_mac_load(). */
+static inline uint64_t vsw_mac_vid_key(uint16_t vid)
 {
-	return VSW_KEY_VALID | (uint64_t)vid << 48 | mac48;
+	return ((uint64_t)vid + 1) << 48;
 }
 
 static inline struct vsw_mac_bucket *vsw_mac_bucket_of(struct vsw_mactable *t,
@@ -91,7 +93,7 @@ static inline struct vsw_mac_bucket *vsw_mac_bucket_of(struct vsw_mactable *t,
 	 * so the top bits pick the set. */
 	uint64_t h = key * 0x9E3779B97F4A7C15ull;
 
-	return &t->b[(uint32_t)(h >> t->shift) & t->mask];
+	return &t->b[h >> t->shift];
 }
 
 static inline bool vsw_port_member(const struct vsw_port *p, uint16_t vid)
@@ -118,6 +120,59 @@ static inline void vsw_unlock(const struct vsw *sw)
 {
 	if (sw->ops.unlock)
 		sw->ops.unlock(sw->ops.ctx);
+}
+
+static inline int vsw_parse_fail(struct vsw_frame_info *info, enum vsw_drop why)
+{
+	info->why = why;
+	return -EBADMSG;
+}
+
+/* Ethernet + 802.1Q parse (the body of vsw_frame_parse, inline for the
+ * frame path). */
+static inline int vsw_parse_l2(const uint8_t *frame, size_t len, uint32_t mtu,
+			       struct vsw_frame_info *info)
+{
+	size_t max = (size_t)mtu + sizeof(struct vsw_eth_hdr);
+	uint16_t type;
+
+	info->vid = 0;
+	info->pcp = 0;
+	info->tagged = false;
+	info->l3_off = sizeof(struct vsw_eth_hdr);
+	info->why = VSW_DROP_COUNT;
+	if (len < VSW_FRAME_MIN)
+		return vsw_parse_fail(info, VSW_DROP_RUNT);
+	type = vsw_get_be16(frame + 12);
+	if (type == VSW_ETHERTYPE_VLAN) {
+		uint16_t tci;
+
+		/* IEEE 802.1Q 9.5: a tagged frame needs TCI and inner type. */
+		if (len < sizeof(struct vsw_eth_hdr) + sizeof(struct vsw_vlan_tag))
+			return vsw_parse_fail(info, VSW_DROP_BAD_TAG);
+		tci = vsw_get_be16(frame + 14);
+		/* IEEE 802.1Q Table 9-2: VID 0xFFF is reserved, never on a wire. */
+		if (vsw_tci_vid(tci) == VSW_VID_RESERVED)
+			return vsw_parse_fail(info, VSW_DROP_BAD_TAG);
+		info->tagged = true;
+		info->vid = vsw_tci_vid(tci);
+		info->pcp = vsw_tci_pcp(tci);
+		type = vsw_get_be16(frame + 16);
+		/* A second C-tag would ride untagged to a native-VLAN trunk and
+		 * be read there as another VLAN (double-tagging VLAN hopping);
+		 * Hyper-V carries no stacked tags, so this is a bad tag. */
+		if (type == VSW_ETHERTYPE_VLAN)
+			return vsw_parse_fail(info, VSW_DROP_BAD_TAG);
+		info->l3_off += sizeof(struct vsw_vlan_tag);
+		max += sizeof(struct vsw_vlan_tag);
+	}
+	info->ethertype = type;
+	if (len > max)
+		return vsw_parse_fail(info, VSW_DROP_OVERSIZE);
+	/* IEEE 802 8.2: a source address is always an individual address. */
+	if (vsw_mac_is_group(frame + 6))
+		return vsw_parse_fail(info, VSW_DROP_BAD_SRC);
+	return 0;
 }
 
 /* vsw_mac.c */

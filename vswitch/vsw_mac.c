@@ -14,7 +14,7 @@
 
 int vsw_mac_init(struct vsw_mactable *t, uint32_t size, uint32_t aging_ms)
 {
-	uint32_t buckets = 1, bits = 0;
+	uint32_t buckets = 2, bits = 1; /* shift stays below 64 */
 
 	if (size > (1u << 24))
 		return -EINVAL;
@@ -22,7 +22,7 @@ int vsw_mac_init(struct vsw_mactable *t, uint32_t size, uint32_t aging_ms)
 		buckets <<= 1;
 		bits++;
 	}
-	t->shift = bits ? 64 - bits : 63;
+	t->shift = 64 - bits;
 	t->b = calloc(buckets, sizeof(*t->b));
 	if (!t->b)
 		return -ENOMEM;

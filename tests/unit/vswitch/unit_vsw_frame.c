@@ -39,6 +39,11 @@ static void test_parse(void **state)
 	vswt_build_frame(f, bcast, src_mac, 0xFFF, 0, 0x0800, NULL, 0);
 	assert_int_equal(vsw_frame_parse(f, 60, 1500, &fi), -EBADMSG);
 	assert_int_equal(fi.why, VSW_DROP_BAD_TAG);
+	/* Stacked C-tags (double-tagging VLAN hopping): refused. */
+	vswt_build_frame(f, bcast, src_mac, 10, 0, VSW_ETHERTYPE_VLAN, NULL, 0);
+	assert_int_equal(vsw_frame_parse(f, 60, 1500, &fi), -EBADMSG);
+	assert_int_equal(fi.why, VSW_DROP_BAD_TAG);
+	vswt_build_frame(f, bcast, src_mac, 0xFFF, 0, 0x0800, NULL, 0);
 	for (size_t n = 14; n < 18; n++) {
 		assert_int_equal(vsw_frame_parse(f, n, 1500, &fi), -EBADMSG);
 		assert_int_equal(fi.why, VSW_DROP_BAD_TAG);

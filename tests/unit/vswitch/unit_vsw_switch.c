@@ -87,6 +87,7 @@ static void test_create_args(void **state)
 	struct vsw_stats st;
 	vsw_get_stats(sw, &st);
 	assert_int_equal(st.mac_capacity, 128); /* rounded up, 4-way sets */
+
 	vsw_destroy(sw);
 }
 
@@ -309,10 +310,12 @@ static void test_aging(void **state)
 	vsw_destroy(n.sw);
 }
 
-/* A bounded table: the fifth MAC in a 4-entry table evicts the idlest. */
+/* A bounded table: 8 entries (two sets of four). Twenty stations fill it;
+ * each full set evicts its idlest entry, so the table stays at 8, the
+ * first station is gone and the latest is still known. */
 static void test_eviction(void **state)
 {
-	struct vsw_config c = { .mac_table_size = 4, .ops.now_ms = fake_clock };
+	struct vsw_config c = { .mac_table_size = 8, .ops.now_ms = fake_clock };
 	struct vsw *sw;
 	struct vsw_port *ext, *vm;
 	struct vswt_sink se = { 0 }, sv = { 0 };
@@ -330,29 +333,31 @@ static void test_eviction(void **state)
 	vswt_make_mac(vmmac, 1000);
 	pc = vswt_port_config_vm(vmmac, 0, &sv);
 	assert_int_equal(vsw_port_add(sw, &pc, &vm), 0);
-	for (unsigned i = 1; i <= 5; i++) {
+	for (unsigned i = 1; i <= 20; i++) {
 		fake_now += 1000;
 		vswt_make_mac(mac, i);
 		vswt_build_frame(buf, bcast, mac, VSWT_UNTAGGED, 0, 0x0800, NULL, 0);
 		assert_int_equal(vsw_port_send(ext, buf, 60, 0), 1);
 	}
 	vsw_get_stats(sw, &st);
-	assert_int_equal(st.mac_entries, 4);
-	assert_int_equal(st.mac_evicted, 1);
-	/* MAC 1 (idlest) is gone: a frame to it floods back out of ext. */
+	assert_int_equal(st.mac_capacity, 8);
+	assert_int_equal(st.mac_entries, 8);
+	assert_int_equal(st.mac_learned, 20);
+	assert_int_equal(st.mac_evicted, 12);
+	/* Station 1 (idlest) is gone: a frame to it floods back out of ext. */
 	vswt_make_mac(mac, 1);
 	vswt_build_frame(buf, mac, vmmac, VSWT_UNTAGGED, 0, 0x0800, NULL, 0);
-	se.count = 0;
 	assert_int_equal(vsw_port_send(vm, buf, 60, 0), 1);
 	vsw_get_stats(sw, &st);
-	assert_int_equal(st.flooded, 6);
-	/* MAC 5 is known: forwarded, not flooded. */
-	vswt_make_mac(mac, 5);
+	assert_int_equal(st.flooded, 21);
+	/* Station 20 is known: forwarded, not flooded. */
+	vswt_make_mac(mac, 20);
 	vswt_build_frame(buf, mac, vmmac, VSWT_UNTAGGED, 0, 0x0800, NULL, 0);
 	assert_int_equal(vsw_port_send(vm, buf, 60, 0), 1);
 	vsw_get_stats(sw, &st);
-	assert_int_equal(st.flooded, 6);
-	assert_int_equal(st.mac_entries, 4);
+	assert_int_equal(st.flooded, 21);
+	assert_int_equal(st.forwarded, 1);
+	assert_int_equal(st.mac_entries, 8);
 	vsw_destroy(sw);
 }
 
