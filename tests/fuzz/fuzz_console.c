@@ -14,7 +14,7 @@ static void check(const struct lineedit *e)
 {
     if (e->len > LE_LINE_MAX - 1 || e->cur > e->len ||
         e->line[e->len] != '\0' || e->hist_count > LE_HIST_MAX ||
-        e->hist_pos < -1 || e->hist_pos >= e->hist_count + (e->hist_count == 0))
+        e->hist_pos < -1 || e->hist_pos >= e->hist_count)
         abort();
 }
 

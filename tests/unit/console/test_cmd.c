@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "partition/console/cmd.h"
+#include "partition/console/lineedit.h"
 #include "tests/unit/console/capture.h"
 
 static struct capture out;
@@ -605,6 +606,37 @@ static void test_help_one(void **state)
     assert_non_null(strstr(out.buf, "SYNTAX\n    Get-Help [[-Name] <string>]"));
 }
 
+static int le_complete_tab(void *c, const char *prefix, size_t len,
+                           const char **m, int max)
+{
+    (void)c;
+    return cmd_complete(tab, NTAB, prefix, len, m, max);
+}
+
+/* End to end: keys into the line editor, completed line into the parser. */
+static void test_with_lineedit(void **state)
+{
+    static struct lineedit le;
+    static struct capture echo;
+    char line[LE_LINE_MAX];
+    const char *keys = "stop\tvm9 -t\x1b[D\x1b[C\r\n";
+    int rc = 0, lines = 0;
+
+    (void)state;
+    capture_reset(&echo);
+    le_init(&le, "PS hvpart> ", capture_write, le_complete_tab, &echo);
+    for (const char *k = keys; *k; k++)
+        if (le_feed(&le, (uint8_t)*k, line, sizeof line)) {
+            rc = run(line);
+            lines++;
+        }
+    assert_int_equal(lines, 1);
+    assert_string_equal(line, "Stop-VM vm9 -t");
+    assert_int_equal(rc, 42);
+    assert_string_equal(seen.name, "vm9");
+    assert_true(seen.turnoff);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +661,7 @@ int main(void)
         cmocka_unit_test_setup(test_syntax, setup),
         cmocka_unit_test_setup(test_help_list, setup),
         cmocka_unit_test_setup(test_help_one, setup),
+        cmocka_unit_test_setup(test_with_lineedit, setup),
     };
 
     return cmocka_run_group_tests_name("console_cmd", tests, NULL, NULL);
