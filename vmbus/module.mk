@@ -52,4 +52,5 @@ HOST_TESTS += $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring \
 VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
 $(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg
+.SECONDARY: $(VMBUS_FUZZ_LIB)
