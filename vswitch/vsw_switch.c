@@ -127,7 +127,7 @@ const char *vsw_get_name(const struct vsw *sw)
 
 enum vsw_type vsw_get_type(const struct vsw *sw)
 {
-	return sw->type;
+	return sw ? sw->type : VSW_TYPE_PRIVATE;
 }
 
 int vsw_set_mgmt_share(struct vsw *sw, bool share)
@@ -147,6 +147,8 @@ int vsw_set_mgmt_share(struct vsw *sw, bool share)
 
 void vsw_get_stats(struct vsw *sw, struct vsw_stats *out)
 {
+	if (!sw || !out)
+		return;
 	vsw_lock(sw);
 	*out = sw->st;
 	out->mac_entries = sw->tbl.entries;
@@ -320,11 +322,14 @@ int vsw_port_remove(struct vsw_port *port)
 
 void vsw_port_get_mac(const struct vsw_port *port, uint8_t mac[6])
 {
-	memcpy(mac, port->mac, 6);
+	if (port && mac)
+		memcpy(mac, port->mac, 6);
 }
 
 void vsw_port_get_stats(struct vsw_port *port, struct vsw_port_stats *out)
 {
+	if (!port || !out)
+		return;
 	vsw_lock(port->sw);
 	*out = port->st;
 	vsw_unlock(port->sw);

@@ -546,6 +546,40 @@ static void test_vlan_tagging(void **state)
 	check_tagging(0);
 }
 
+/* Removing a port forgets what was learned on it: its MAC floods again,
+ * and a new port taking the freed slot gets nothing meant for the old
+ * one by unicast. Traffic keeps flowing between the other ports. */
+static void test_port_remove_flushes(void **state)
+{
+	struct net n;
+	struct vsw_stats st;
+	struct vsw_port_config pc;
+	struct vsw_port *np;
+	uint8_t newmac[6];
+
+	(void)state;
+	net_up(&n, 3, NULL);
+	net_send(&n, 1, bcast);                       /* learn port 1 */
+	assert_int_equal(net_send(&n, 0, n.mac[1]), 1);
+	assert_int_equal(vsw_port_remove(n.p[1]), 0);
+	vsw_get_stats(n.sw, &st);
+	assert_int_equal(st.mac_entries, 1);          /* only port 0 */
+	net_reset_counts(&n);
+	vswt_make_mac(newmac, 50);
+	pc = vswt_port_config_vm(newmac, 0, &n.s[4]);
+	assert_int_equal(vsw_port_add(n.sw, &pc, &np), 0);
+	/* Old MAC unknown now: flooded to 2 and the new port, not sent by
+	 * unicast to whatever took slot 1. */
+	assert_int_equal(net_send(&n, 0, n.mac[1]), 2);
+	assert_int_equal(n.s[1].count, 0);
+	assert_int_equal(n.s[2].count, 1);
+	assert_int_equal(n.s[4].count, 1);
+	vsw_get_stats(n.sw, &st);
+	assert_int_equal(st.flooded, 2);
+	assert_int_equal(net_send(&n, 2, n.mac[0]), 1);
+	vsw_destroy(n.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_spoof_guard),
 		cmocka_unit_test(test_vlan_isolation),
 		cmocka_unit_test(test_vlan_tagging),
+		cmocka_unit_test(test_port_remove_flushes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
