@@ -16,6 +16,7 @@ struct token {
     char *text;          /* unquoted text (parameter: the name) */
     char *colon;         /* "-Name:value": the value, else NULL */
     bool param;          /* unquoted "-" + letter */
+    bool help;           /* unquoted "-?" */
 };
 
 struct lexer {
@@ -212,6 +213,8 @@ static int lex_token(struct lexer *lx, struct cmd_ctx *ctx)
 
     memset(t, 0, sizeof *t);
     t->text = lx->out;
+    t->help = lx->p[0] == '-' && lx->p[1] == '?' &&
+              (!lx->p[2] || is_blank(lx->p[2]));
     if (k == 0)
         return lex_value(lx, ctx);
     t->param = true;
@@ -618,6 +621,9 @@ static int run_parsed(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
         return perr(ctx, NULL, -ENOENT, "The term '%s%s' is not recognized "
                     "as the name of a cmdlet.", lx->tok[0].param ? "-" : "",
                     lx->tok[0].text);
+    for (int i = 1; i < lx->ntok; i++)
+        if (lx->tok[i].help)
+            return cmd_help(tab, n, ctx, a->def->name);
     if ((rc = bind_all(ctx, a, lx)) != 0)
         return rc;
     if (a->def == &cmd_help_def)

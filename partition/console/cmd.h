@@ -35,7 +35,8 @@
  * their synopsis; "Get-Help NAME" prints NAME, SYNOPSIS, SYNTAX (generated
  * from the parameter table), DESCRIPTION, PARAMETERS and ALIASES; NAME may be
  * an alias or a wildcard pattern with * and ? (then matching commands are
- * listed).
+ * listed). "CMD ... -?" anywhere on a line shows CMD's help instead of
+ * running it.
  */
 #ifndef HVPART_CONSOLE_CMD_H
 #define HVPART_CONSOLE_CMD_H

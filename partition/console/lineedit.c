@@ -306,8 +306,15 @@ static void tab(struct lineedit *le)
     plen = le->cur - start;
     n = le->complete ? le->complete(le->ctx, le->line + start, plen, m,
                                     LE_MATCH_MAX) : 0;
-    if (n > LE_MATCH_MAX)
-        n = LE_MATCH_MAX;
+    if (n > LE_MATCH_MAX) {
+        n = LE_MATCH_MAX;                /* list only; never over-complete */
+        le->tab_pending = true;
+        if (again)
+            list_matches(le, m, n);
+        else
+            bell(le);
+        return;
+    }
     if (n <= 0) {
         bell(le);
         return;

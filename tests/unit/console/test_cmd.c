@@ -602,6 +602,13 @@ static void test_help_one(void **state)
     assert_int_equal(run("Get-Help Stop-VM"), 0);
     assert_non_null(strstr(out.buf, "DESCRIPTION\n    None.\n"));
     capture_reset(&out);
+    assert_int_equal(run("New-VM -Foo x -?"), 0);      /* -? wins */
+    assert_int_equal(seen.calls, 0);
+    assert_non_null(strstr(out.buf, "NAME\n    New-VM\n"));
+    capture_reset(&out);
+    assert_int_equal(run("Get-VM '-?'"), 42);         /* quoted: a value */
+    assert_string_equal(seen.name, "-?");
+    capture_reset(&out);
     assert_int_equal(run("help help"), 0);
     assert_non_null(strstr(out.buf, "SYNTAX\n    Get-Help [[-Name] <string>]"));
 }

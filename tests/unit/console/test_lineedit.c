@@ -207,6 +207,36 @@ static void test_tab_no_match_and_args(void **state)
     assert_string_equal(out.buf, "\a");
 }
 
+static int many_calls;
+
+static int complete_many(void *ctx, const char *prefix, size_t len,
+                         const char **m, int max)
+{
+    static const char *const pool[] = { "Aa", "Ab" };
+
+    (void)ctx; (void)prefix; (void)len;
+    many_calls++;
+    for (int i = 0; i < max; i++)
+        m[i] = pool[i % 2];
+    return max + 5;                     /* more than fit */
+}
+
+static void test_tab_too_many(void **state)
+{
+    struct lineedit e;
+
+    (void)state;
+    le_init(&e, "> ", capture_write, complete_many, &out);
+    capture_reset(&out);
+    le_feed(&e, '\t', lines[0], LE_LINE_MAX);
+    assert_string_equal(out.buf, "\a");
+    assert_int_equal(e.len, 0);
+    capture_reset(&out);
+    le_feed(&e, '\t', lines[0], LE_LINE_MAX);
+    assert_int_equal(capture_count(&out, "Aa"), LE_MATCH_MAX / 2);
+    assert_int_equal(many_calls, 2);
+}
+
 static void test_overflow_bell(void **state)
 {
     char big[300];
@@ -391,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup(test_tab_many_matches, setup),
         cmocka_unit_test_setup(test_tab_no_progress_then_list, setup),
         cmocka_unit_test_setup(test_tab_no_match_and_args, setup),
+        cmocka_unit_test_setup(test_tab_too_many, setup),
         cmocka_unit_test_setup(test_overflow_bell, setup),
         cmocka_unit_test_setup(test_escape_swallowed, setup),
         cmocka_unit_test_setup(test_modified_keys, setup),
