@@ -117,7 +117,8 @@ struct vsw_macpool {
 struct vsw_config {
 	uint32_t mtu;            /* 0: VSW_MTU_DEFAULT */
 	uint32_t max_ports;      /* 0: 256; at most 4096 */
-	uint32_t mac_table_size; /* 0: 4096; rounded up to a power of two */
+	uint32_t mac_table_size; /* 0: 4096; rounded up to 4 x a power of two,
+				  * at least 8 (4-way sets, see vsw_mac.c) */
 	uint32_t aging_ms;       /* 0: 300000 (five minutes) */
 	struct vsw_macpool *pool; /* needed for VSW_MAC_DYNAMIC ports */
 	struct vsw_ops ops;
@@ -187,7 +188,11 @@ struct vsw_frame_info {
 /* 0, or -EBADMSG for a malformed frame (reason in info->why). */
 int vsw_frame_parse(const uint8_t *frame, size_t len, uint32_t mtu,
 		    struct vsw_frame_info *info);
-/* Guard classification, RFC 2131/8415 and RFC 4861/792: */
+/* Guard classification. DHCP_SERVER: a DHCPv4 (RFC 2131) or DHCPv6
+ * (RFC 8415) server/relay message; ROUTER: ICMPv6 router advertisement or
+ * redirect (RFC 4861), ICMPv4 redirect (RFC 792) or router advertisement
+ * (RFC 1256). An IPv6 packet whose upper-layer header cannot be found in
+ * the frame gets both bits (RFC 7113 section 3, RFC 7610 section 5). */
 #define VSW_CLASS_DHCP_SERVER 0x1u
 #define VSW_CLASS_ROUTER      0x2u
 unsigned vsw_frame_classify(const uint8_t *frame, size_t len,
