@@ -28,7 +28,7 @@ HOST_TESTS += $(EXT2_TESTS)
 EXT2_FUZZER := $(FUZZB)/tests/fuzz/fuzz_ext2
 $(EXT2_FUZZER): %: %.o $(EXT2_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
-#FUZZERS += $(EXT2_FUZZER)
+FUZZERS += $(EXT2_FUZZER)
 
 $(BUILD)/tools/mkvol: tools/mkvol
 	@mkdir -p $(@D)
