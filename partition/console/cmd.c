@@ -574,11 +574,30 @@ static const struct cmd_param *next_positional(const struct cmd_args *a)
     return best;
 }
 
+/* All mandatory parameters bound? Else one error line naming them. */
+static int check_required(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    int missing = 0;
+
+    for (int i = 0; i < a->def->nparams; i++) {
+        const struct cmd_param *p = &a->def->params[i];
+
+        if (!(p->flags & CMD_F_REQUIRED) || find_value(a, p->name, 0))
+            continue;
+        if (missing++ == 0)
+            cmd_printf(ctx, "%s : Cannot process command because of one or "
+                       "more missing mandatory parameters:", a->def->name);
+        cmd_printf(ctx, " %s", p->name);
+    }
+    if (missing == 0)
+        return 0;
+    cmd_write(ctx, ".\n", 2);
+    return -EINVAL;
+}
+
 static int bind_all(struct cmd_ctx *ctx, struct cmd_args *a, struct lexer *lx)
 {
     int pos[CMD_TOKEN_MAX], npos = 0, rc;
-    char missing[CMD_LINE_MAX];
-    size_t mlen = 0;
 
     if ((rc = bind_named(ctx, a, lx, pos, &npos)) != 0)
         return rc;
@@ -594,20 +613,7 @@ static int bind_all(struct cmd_ctx *ctx, struct cmd_args *a, struct lexer *lx)
         if ((rc = bind_text(ctx, a, p, text)) != 0)
             return rc;
     }
-    missing[0] = '\0';
-    for (int i = 0; i < a->def->nparams; i++) {
-        const struct cmd_param *p = &a->def->params[i];
-
-        if ((p->flags & CMD_F_REQUIRED) && !find_value(a, p->name, 0))
-            mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen,
-                                     "%s%s", mlen ? " " : "", p->name);
-        if (mlen >= sizeof missing)
-            mlen = sizeof missing - 1;
-    }
-    if (mlen)
-        return perr(ctx, a->def, -EINVAL, "Cannot process command because of "
-                    "one or more missing mandatory parameters: %s.", missing);
-    return 0;
+    return check_required(ctx, a);
 }
 
 static int run_parsed(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
