@@ -181,43 +181,55 @@ void vsw_mac_fini(struct vsw_mactable *t);
 void vsw_mac_insert(struct vsw *sw, uint64_t key, uint16_t port, uint32_t now);
 void vsw_mac_flush_port(struct vsw *sw, uint16_t port);
 
+/* Way holding key, or -1. Unrolled: a hit in way 0 costs one compare. */
+static inline int vsw_mac_way(const struct vsw_mac_bucket *b, uint64_t key)
+{
+	if (b->key[0] == key)
+		return 0;
+	if (b->key[1] == key)
+		return 1;
+	if (b->key[2] == key)
+		return 2;
+	if (b->key[3] == key)
+		return 3;
+	return -1;
+}
+_Static_assert(VSW_MAC_WAYS == 4, "vsw_mac_way is unrolled for 4 ways");
+
 /* Learn (key -> port) at tick `now`. The hit path is inline because it runs
  * for every frame; a miss goes to vsw_mac_insert(). */
 static inline void vsw_mac_learn(struct vsw *sw, uint64_t key, uint16_t port,
 				 uint32_t now)
 {
 	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
+	int i = vsw_mac_way(b, key);
 
-	for (unsigned i = 0; i < VSW_MAC_WAYS; i++) {
-		if (b->key[i] != key)
-			continue;
-		if (b->port[i] != port) {
-			b->port[i] = port; /* the station moved */
-			sw->st.mac_moved++;
-		}
-		b->stamp[i] = now;
+	if (i < 0) {
+		vsw_mac_insert(sw, key, port, now);
 		return;
 	}
-	vsw_mac_insert(sw, key, port, now);
+	if (b->port[i] != port) {
+		b->port[i] = port; /* the station moved */
+		sw->st.mac_moved++;
+	}
+	b->stamp[i] = now;
 }
 
 /* Port index for key, or -1 when unknown or aged out. */
 static inline int vsw_mac_lookup(struct vsw *sw, uint64_t key, uint32_t now)
 {
 	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
+	int i = vsw_mac_way(b, key);
 
-	for (unsigned i = 0; i < VSW_MAC_WAYS; i++) {
-		if (b->key[i] != key)
-			continue;
-		if ((uint32_t)(now - b->stamp[i]) > sw->tbl.aging_ticks) {
-			b->key[i] = 0;
-			sw->tbl.entries--;
-			sw->st.mac_aged++;
-			return -1;
-		}
-		return b->port[i];
+	if (i < 0)
+		return -1;
+	if ((uint32_t)(now - b->stamp[i]) > sw->tbl.aging_ticks) {
+		b->key[i] = 0;
+		sw->tbl.entries--;
+		sw->st.mac_aged++;
+		return -1;
 	}
-	return -1;
+	return b->port[i];
 }
 
 #endif /* VSW_INTERNAL_H */
