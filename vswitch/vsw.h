@@ -68,6 +68,8 @@ enum vsw_vlan_mode {
 #define VSW_PORT_ALLOW_SPOOF  0x1u /* MacAddressSpoofing On */
 #define VSW_PORT_DHCP_GUARD   0x2u /* DhcpGuard On */
 #define VSW_PORT_ROUTER_GUARD 0x4u /* RouterGuard On */
+#define VSW_PORT_TRUNK_ALL    0x8u /* trunk allows VIDs 1..4094, as the
+				    * external port does in Hyper-V */
 
 /* Why a frame was dropped; indexes vsw_port_stats.drops. */
 enum vsw_drop {

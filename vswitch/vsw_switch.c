@@ -16,7 +16,8 @@
 #define VSW_MACS_DEFAULT 4096u
 #define VSW_AGING_DEFAULT_MS 300000u /* IEEE 802.1Q 8.8.3: 300 s */
 #define VSW_PORT_FLAGS_ALL \
-	(VSW_PORT_ALLOW_SPOOF | VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD)
+	(VSW_PORT_ALLOW_SPOOF | VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD | \
+	 VSW_PORT_TRUNK_ALL)
 
 static int sw_check_config(const struct vsw_config *c)
 {
@@ -219,6 +220,12 @@ static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
 		uint16_t v = c->allowed_vlans[i];
 
 		p->allowed[v >> 6] |= 1ull << (v & 63);
+	}
+	if (p->trunk && (c->flags & VSW_PORT_TRUNK_ALL)) {
+		memset(p->allowed, 0xff, sizeof(p->allowed));
+		/* 802.1Q Table 9-2: VID 0 and 0xFFF are never VLANs. */
+		p->allowed[0] &= ~1ull;
+		p->allowed[VSW_VID_BITMAP_WORDS - 1] &= ~(1ull << 63);
 	}
 	/* Hyper-V's MAC spoofing guard covers the ports that own one MAC. */
 	p->spoof_guard = c->kind != VSW_PORT_EXTERNAL &&

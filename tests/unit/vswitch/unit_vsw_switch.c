@@ -580,6 +580,45 @@ static void test_port_remove_flushes(void **state)
 	vsw_destroy(n.sw);
 }
 
+/* The external port as a trunk of every VLAN: tagged frames of any VID
+ * 1..4094 enter, VID 0xFFF never does, and each VLAN stays separate. */
+static void test_trunk_all(void **state)
+{
+	struct vsw *sw;
+	struct vsw_port *ext, *a, *b;
+	struct vswt_sink se = { 0 }, sa = { 0 }, sb = { 0 };
+	struct vsw_port_config pc;
+	uint8_t m[3][6], buf[80];
+
+	(void)state;
+	assert_int_equal(vsw_create("x", VSW_TYPE_EXTERNAL, NULL, &sw), 0);
+	for (unsigned i = 0; i < 3; i++)
+		vswt_make_mac(m[i], i + 1);
+	pc = vswt_port_config_vm(m[0], 0, &se);
+	pc.kind = VSW_PORT_EXTERNAL;
+	pc.vlan_mode = VSW_VLAN_TRUNK;
+	pc.flags = VSW_PORT_TRUNK_ALL;
+	assert_int_equal(vsw_port_add(sw, &pc, &ext), 0);
+	pc = vswt_port_config_vm(m[1], 4094, &sa);
+	assert_int_equal(vsw_port_add(sw, &pc, &a), 0);
+	pc = vswt_port_config_vm(m[2], 1, &sb);
+	assert_int_equal(vsw_port_add(sw, &pc, &b), 0);
+	vswt_build_frame(buf, bcast, m[0], 4094, 0, 0x0800, NULL, 0);
+	assert_int_equal(vsw_port_send(ext, buf, 64, 0), 1);
+	assert_int_equal(sa.count, 1);
+	vswt_build_frame(buf, bcast, m[0], 1, 0, 0x0800, NULL, 0);
+	assert_int_equal(vsw_port_send(ext, buf, 64, 0), 1);
+	assert_int_equal(sb.count, 1);
+	vswt_build_frame(buf, bcast, m[0], 2000, 0, 0x0800, NULL, 0);
+	assert_int_equal(vsw_port_send(ext, buf, 64, 0), 0); /* nobody there */
+	vswt_build_frame(buf, bcast, m[1], VSWT_UNTAGGED, 0, 0x0800, NULL, 0);
+	assert_int_equal(vsw_port_send(a, buf, 60, 0), 1);   /* scratch tag */
+	assert_int_equal(se.count, 1);
+	assert_int_equal(se.last_len, 64);
+	assert_int_equal(sb.count, 1);
+	vsw_destroy(sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_isolation),
 		cmocka_unit_test(test_vlan_tagging),
 		cmocka_unit_test(test_port_remove_flushes),
+		cmocka_unit_test(test_trunk_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
