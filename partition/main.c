@@ -21,14 +21,8 @@ static struct lineedit le;
 static void raw_write(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		/* Console code writes "\n" or "\r\n"; the terminal needs CRLF. */
-		if (c == '\n' && (i == 0 || s[i - 1] != '\r'))
-			serial_write("\r", 1);
-		serial_write(&c, 1);
-	}
+	/* The console library already writes "\r\n" line ends. */
+	serial_write_raw(s, n);
 }
 
 static int complete(void *ctx, const char *prefix, size_t len, const char **m, int max)

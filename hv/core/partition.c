@@ -42,13 +42,15 @@ uint32_t partition_count(void)
 
 void partition_stop(struct partition *p, const char *fmt, ...)
 {
+	char why[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	hv_vsnprintf(p->stop_reason, sizeof(p->stop_reason), fmt, ap);
+	hv_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	hv_snprintf(p->stop_reason, sizeof(p->stop_reason), "%s", why);
 	p->state = HVPART_STATE_STOPPED;
-	hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, p->stop_reason);
+	hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 }
 
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write)

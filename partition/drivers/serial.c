@@ -62,6 +62,12 @@ void serial_write(const char *s, size_t n)
 	}
 }
 
+void serial_write_raw(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		serial_putc(s[i]);
+}
+
 void serial_puts_raw(const char *s)
 {
 	while (*s)
