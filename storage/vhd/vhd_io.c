@@ -15,19 +15,26 @@ int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off)
 	return v->ops->pwrite(v->ops->ctx, v->fh, buf, len, off);
 }
 
-void vhd_bitmap_drop_all(struct vhd *v)
+/* Frees cached bitmaps; with clean_only, keeps those not yet written. */
+void vhd_bitmap_drop_all(struct vhd *v, int clean_only)
 {
 	uint32_t i;
 
 	if (!v->bm)
 		return;
 	for (i = 0; i < v->nblocks && v->bm_cached; i++)
-		if (v->bm[i]) {
+		if (v->bm[i] && !(clean_only && v->dirty[i])) {
 			free(v->bm[i]);
 			v->bm[i] = NULL;
 			v->bm_cached--;
 		}
-	v->bm_cached = 0;
+}
+
+static void mark_dirty(struct vhd *v, uint32_t blk, uint8_t what)
+{
+	if (!v->dirty[blk])
+		v->dirty_list[v->ndirty++] = blk;
+	v->dirty[blk] = (uint8_t)(v->dirty[blk] | what);
 }
 
 int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm)
@@ -40,7 +47,7 @@ int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm)
 		return 0;
 	}
 	if (v->bm_cached >= VHD_BM_CACHE_MAX)
-		vhd_bitmap_drop_all(v);
+		vhd_bitmap_drop_all(v, 1);
 	b = malloc(v->bitmap_bytes);
 	if (!b)
 		return -ENOMEM;
@@ -178,15 +185,18 @@ static int all_zero(const uint8_t *p, size_t n)
 
 /* DESIGN.md rule 7, in this order: (1) the footer at the new end of file,
  * (2) data and bitmap where the old footer was, flush, (3) the BAT entry,
- * flush.  A crash before (3) is durable leaves the old BAT, so the old
- * data; the old footer copy at offset 0 covers a torn end footer. */
+ * flush.  Steps (1)-(2) happen here; the flush, BAT entry and flush happen
+ * in vhd_flush, batched over every block allocated since the last one, as
+ * a disk with a write cache acknowledges writes only at a cache flush.  A
+ * crash before the BAT entry is durable leaves the old BAT, so the old
+ * data; the footer copy at offset 0 covers a torn end footer. */
 static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 		       uint32_t n, const uint8_t *buf)
 {
 	uint64_t pos = (v->alloc_pos + VHD_SECTOR - 1) &
 		       ~(uint64_t)(VHD_SECTOR - 1);
 	uint64_t end = pos + v->bitmap_bytes + v->block_size;
-	uint8_t *bm = calloc(1, v->bitmap_bytes), be[4];
+	uint8_t *bm = calloc(1, v->bitmap_bytes);
 	uint32_t s;
 	int rc;
 
@@ -199,7 +209,7 @@ static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	/* Dynamic: fresh space past the old end reads as zeros, so every
 	 * sector may be marked present (as Hyper-V and qemu do).
 	 * Differencing: only sectors really written, so the parent still
-	 * shows through the others. */
+	 * shows through the others (spec "Block Bitmap"). */
 	for (s = 0; s < v->spb; s++)
 		if (v->type == VHD_TYPE_DYNAMIC ||
 		    (s >= boff / VHD_SECTOR && s < (boff + n) / VHD_SECTOR))
@@ -209,13 +219,6 @@ static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 		rc = vhd_write_raw(v, buf, n, pos + v->bitmap_bytes + boff);
 	if (!rc)
 		rc = vhd_write_raw(v, bm, v->bitmap_bytes, pos);
-	if (!rc)
-		rc = v->ops->flush(v->ops->ctx, v->fh);
-	vhd_put_be32(be, (uint32_t)(pos / VHD_SECTOR));
-	if (!rc)
-		rc = vhd_write_raw(v, be, 4, v->bat_off + 4ull * blk);
-	if (!rc)
-		rc = v->ops->flush(v->ops->ctx, v->fh);
 	if (rc)
 		goto out;
 	v->bat[blk] = (uint32_t)(pos / VHD_SECTOR);
@@ -223,9 +226,10 @@ static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	v->file_size = end + VHD_SECTOR;
 	v->allocated++;
 	if (v->bm_cached >= VHD_BM_CACHE_MAX)
-		vhd_bitmap_drop_all(v);
+		vhd_bitmap_drop_all(v, 1);
 	v->bm[blk] = bm;
 	v->bm_cached++;
+	mark_dirty(v, blk, VHD_DIRTY_BAT);
 	return 0;
 out:
 	vhd_set_err(v->err, "allocating block %u failed (error %d)", blk, -rc);
@@ -233,16 +237,15 @@ out:
 	return rc;
 }
 
-/* Data first, then (after a flush, so the bitmap never names sectors whose
- * data is not yet on disk) the bitmap sectors that changed. */
+/* Data now; the bitmap bits it sets are written by vhd_flush after the
+ * data is durable, so the bitmap never names sectors not yet on disk. */
 static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
 		       uint32_t n, const uint8_t *buf)
 {
 	uint64_t base;
 	uint32_t s, s0 = boff / VHD_SECTOR, s1 = (boff + n) / VHD_SECTOR;
-	uint32_t lo, hi;
 	uint8_t *bm;
-	int rc, dirty = 0;
+	int rc;
 
 	if (v->bat[blk] == VHD_BAT_UNUSED) {
 		if (v->type == VHD_TYPE_DYNAMIC && all_zero(buf, n))
@@ -256,21 +259,8 @@ static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	for (s = s0; !rc && s < s1; s++)
 		if (!vhd_bit_test(bm, s)) {
 			vhd_bit_set(bm, s);
-			dirty = 1;
+			mark_dirty(v, blk, VHD_DIRTY_BITMAP);
 		}
-	if (rc || !dirty)
-		return rc;
-	lo = (s0 / 8) & ~(VHD_SECTOR - 1);
-	hi = ((s1 + 7) / 8 + VHD_SECTOR - 1) & ~(VHD_SECTOR - 1);
-	rc = v->ops->flush(v->ops->ctx, v->fh);
-	if (!rc)
-		rc = vhd_write_raw(v, bm + lo, hi - lo, base + lo);
-	if (rc) {
-		/* Unknown on-disk state: reload the bitmap next time. */
-		free(v->bm[blk]);
-		v->bm[blk] = NULL;
-		v->bm_cached--;
-	}
 	return rc;
 }
 
@@ -328,11 +318,45 @@ int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 	return rc;
 }
 
+static int write_back(struct vhd *v, uint32_t blk)
+{
+	uint64_t base = (uint64_t)v->bat[blk] * VHD_SECTOR;
+	uint8_t be[4];
+	int rc = 0;
+
+	if (v->dirty[blk] & VHD_DIRTY_BITMAP)
+		rc = vhd_write_raw(v, v->bm[blk], v->bitmap_bytes, base);
+	if (!rc && (v->dirty[blk] & VHD_DIRTY_BAT)) {
+		vhd_put_be32(be, v->bat[blk]);
+		rc = vhd_write_raw(v, be, 4, v->bat_off + 4ull * blk);
+	}
+	return rc;
+}
+
+/* Flush, then the metadata that points at the now-durable data (bitmaps
+ * of existing blocks, BAT entries of new ones), then flush again. */
 int vhd_flush(struct vhd *v)
 {
+	uint32_t i;
+	int rc;
+
 	if (!v->writable)
 		return 0;
-	return v->ops->flush(v->ops->ctx, v->fh);
+	rc = v->ops->flush(v->ops->ctx, v->fh);
+	if (rc || !v->ndirty)
+		goto out;
+	for (i = 0; !rc && i < v->ndirty; i++)
+		rc = write_back(v, v->dirty_list[i]);
+	if (!rc)
+		rc = v->ops->flush(v->ops->ctx, v->fh);
+	for (i = 0; !rc && i < v->ndirty; i++)
+		v->dirty[v->dirty_list[i]] = 0;
+	if (!rc)
+		v->ndirty = 0;
+out:
+	if (rc)
+		vhd_set_err(v->err, "flush failed (error %d)", -rc);
+	return rc;
 }
 
 int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,

@@ -176,8 +176,10 @@ static int load_bat(struct vhd *v, char *why)
 
 	v->bat = malloc((size_t)v->nblocks * 4 + 4);
 	v->bm = calloc((size_t)v->nblocks + 1, sizeof(*v->bm));
+	v->dirty = calloc((size_t)v->nblocks + 1, 1);
+	v->dirty_list = malloc(((size_t)v->nblocks + 1) * 4);
 	raw = malloc((size_t)v->nblocks * 4 + 4);
-	if (!v->bat || !v->bm || !raw) {
+	if (!v->bat || !v->bm || !v->dirty || !v->dirty_list || !raw) {
 		free(raw);
 		return vhd_set_err(why, "out of memory for the BAT"), -ENOMEM;
 	}
@@ -402,7 +404,11 @@ void vhd_close(struct vhd *v)
 		vhd_close(v->parent);
 	if (v->fh)
 		v->ops->close(v->ops->ctx, v->fh);
-	vhd_bitmap_drop_all(v);
+	if (v->ndirty)
+		vhd_flush(v);   /* like a disk's cache flush at shutdown */
+	vhd_bitmap_drop_all(v, 0);
+	free(v->dirty);
+	free(v->dirty_list);
 	free(v->bm);
 	free(v->bat);
 	free(v->path);

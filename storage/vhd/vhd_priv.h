@@ -6,7 +6,9 @@
 #include "storage/vhd/vhd.h"
 
 #define VHD_PATH_MAX 1024
-#define VHD_BM_CACHE_MAX 65536u   /* cached block bitmaps before we drop all */
+#define VHD_BM_CACHE_MAX 65536u   /* cached block bitmaps before we drop */
+#define VHD_DIRTY_BITMAP 1u
+#define VHD_DIRTY_BAT    2u
 
 struct vhd {
 	const struct fio_ops *ops;
@@ -28,6 +30,10 @@ struct vhd {
 	uint64_t alloc_pos;     /* byte offset of the end footer: next block */
 	uint8_t **bm;           /* cached bitmaps, NULL when not loaded */
 	uint32_t bm_cached;
+	/* Metadata written back at the next vhd_flush (see vhd_io.c). */
+	uint8_t *dirty;         /* per block: VHD_DIRTY_* flags */
+	uint32_t *dirty_list;   /* blocks with a flag set */
+	uint32_t ndirty;
 	uint32_t allocated;
 	struct vhd *parent;
 	int used_copy;
@@ -58,7 +64,7 @@ void vhd_path_from_windows(const char *src, char *dst, size_t dst_len);
 
 /* vhd_io.c */
 int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm);
-void vhd_bitmap_drop_all(struct vhd *v);
+void vhd_bitmap_drop_all(struct vhd *v, int clean_only);
 uint32_t vhd_bitmap_run(const uint8_t *bm, uint32_t s, uint32_t end);
 int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off);
 int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
