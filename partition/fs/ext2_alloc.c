@@ -90,6 +90,27 @@ static void counts_adjust(struct ext2_fs *fs, uint32_t g, int dblocks, int dinod
 	fs->sb_dirty = 1;
 }
 
+/* A bitmap that calls a group's own metadata free is corrupt; refusing such
+ * a block keeps the superblock copy, descriptor table (plus the resize_inode
+ * reserve), bitmaps and inode table from being overwritten (Poirier 3.2 lists
+ * the layout of a block group). */
+static int block_is_meta(const struct ext2_fs *fs, uint32_t g, uint32_t blk)
+{
+	const struct ext2_group_desc *d = &fs->gd[g];
+	uint32_t first = fs->first_data_block + g * fs->blocks_per_group;
+	uint32_t it = EXT2_GET32(d->bg_inode_table), resv = 0;
+	uint64_t itb = ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) /
+		       fs->block_size;
+
+	if (EXT2_GET32(fs->sb.s_feature_compat) & EXT2_COMPAT_RESIZE_INO)
+		resv = EXT2_GET16(fs->sb.s_reserved_gdt_blocks);
+	if (ext2_group_has_super(fs, g) && blk <= (uint64_t)first + fs->gdt_blocks + resv)
+		return 1;
+	if (blk == EXT2_GET32(d->bg_block_bitmap) || blk == EXT2_GET32(d->bg_inode_bitmap))
+		return 1;
+	return blk >= it && blk < it + itb;
+}
+
 static int block_alloc_in(struct ext2_fs *fs, uint32_t g, uint32_t start, uint32_t *blk)
 {
 	uint32_t n = group_blocks(fs, g);
@@ -105,10 +126,12 @@ static int block_alloc_in(struct ext2_fs *fs, uint32_t g, uint32_t start, uint32
 	if (bit < 0)
 		return ext2_error_set(-EUCLEAN, "group %u: free block count %u but bitmap full", g,
 				      EXT2_GET16(fs->gd[g].bg_free_blocks_count));
+	*blk = fs->first_data_block + g * fs->blocks_per_group + (uint32_t)bit;
+	if (block_is_meta(fs, g, *blk))
+		return ext2_error_set(-EUCLEAN, "group %u: bitmap marks metadata block %u free", g, *blk);
 	fs->bbm.buf[bit >> 3] |= (uint8_t)(1u << (bit & 7));
 	fs->bbm.dirty = 1;
 	counts_adjust(fs, g, -1, 0, 0);
-	*blk = fs->first_data_block + g * fs->blocks_per_group + (uint32_t)bit;
 	return 1;
 }
 
@@ -168,6 +191,8 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 	fs->bbm.buf[bit >> 3] &= (uint8_t)~(1u << (bit & 7));
 	fs->bbm.dirty = 1;
 	counts_adjust(fs, g, 1, 0, 0);
+	/* a cached indirect block must not outlive its allocation */
+	ext2_ind_cache_drop(fs);
 	return 0;
 }
 

@@ -137,7 +137,7 @@ struct ext2_super {
 	uint32_t s_algo_bitmap;
 	uint8_t s_prealloc_blocks;
 	uint8_t s_prealloc_dir_blocks;
-	uint16_t s_padding1;
+	uint16_t s_reserved_gdt_blocks; /* resize_inode: GDT growth room */
 	uint8_t s_rest[1024 - 208]; /* journal, hash seed, ...: preserved as is */
 };
 _Static_assert(sizeof(struct ext2_super) == EXT2_SUPER_SIZE, "ext2 superblock is 1024 bytes");

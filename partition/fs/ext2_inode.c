@@ -197,9 +197,15 @@ int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 	for (lvl = 1; lvl <= depth; lvl++) {
 		uint8_t *buf = fs->ind[lvl];
 
-		rc = ext2_block_read(fs, cur, buf);
-		if (rc)
-			return rc;
+		/* Sequential access maps neighbouring blocks through the same
+		 * indirect blocks: keep the last one of each level. */
+		if (fs->ind_tag[lvl] != cur) {
+			fs->ind_tag[lvl] = 0;
+			rc = ext2_block_read(fs, cur, buf);
+			if (rc)
+				return rc;
+			fs->ind_tag[lvl] = cur;
+		}
 		next = ext2_get_le32(buf + 4 * path[lvl]);
 		if (next == 0) {
 			if (!alloc)
@@ -209,8 +215,10 @@ int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 				ext2_put_le32(buf + 4 * path[lvl], next);
 				rc = ext2_block_write(fs, cur, buf);
 			}
-			if (rc)
+			if (rc) {
+				fs->ind_tag[lvl] = 0;
 				return rc;
+			}
 			if (fresh && lvl == depth)
 				*fresh = 1;
 		} else if ((rc = ext2_block_check(fs, next, ino, "indirect-mapped")) != 0) {
@@ -293,6 +301,7 @@ int ext2_inode_trim(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 	uint32_t i;
 	int rc, gone;
 
+	ext2_ind_cache_drop(fs); /* trim_tree reuses the indirect buffers */
 	if (!ext2_inode_has_blocks(fs, in))
 		return 0;
 	for (i = 0; i < EXT2_NDIR_BLOCKS; i++)
@@ -348,6 +357,7 @@ int ext2_inode_verify(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode 
 	uint32_t i, acl = EXT2_GET32(in->i_file_acl);
 	int rc = acl ? ext2_block_check(fs, acl, ino, "xattr") : 0;
 
+	ext2_ind_cache_drop(fs);
 	if (rc || !ext2_inode_has_blocks(fs, in))
 		return rc;
 	for (i = 0; i < EXT2_N_BLOCKS && !rc; i++) {
@@ -369,6 +379,7 @@ static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 
 	if (blk == 0)
 		return 0;
+	ext2_ind_cache_drop(fs);
 	rc = ext2_block_check(fs, blk, ino, "xattr");
 	if (!rc)
 		rc = ext2_block_read(fs, blk, buf);

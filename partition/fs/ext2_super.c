@@ -188,7 +188,7 @@ static int super_check_features(struct ext2_fs *fs, const struct ext2_super *sb,
 	return 0;
 }
 
-static int group_has_super(const struct ext2_fs *fs, uint32_t g)
+int ext2_group_has_super(const struct ext2_fs *fs, uint32_t g)
 {
 	uint32_t p;
 
@@ -328,7 +328,8 @@ static int mount_mark_dirty(struct ext2_fs *fs)
 	struct ext2_super *sb = &fs->sb;
 	int rc;
 
-	EXT2_SET16(sb->s_state, EXT2_GET16(sb->s_state) & ~EXT2_STATE_VALID);
+	fs->mount_state = EXT2_GET16(sb->s_state);
+	EXT2_SET16(sb->s_state, fs->mount_state & ~EXT2_STATE_VALID);
 	EXT2_SET16(sb->s_mnt_count, EXT2_GET16(sb->s_mnt_count) + 1);
 	EXT2_SET32(sb->s_mtime, ext2_time_now(fs));
 	rc = super_write(fs);
@@ -394,7 +395,7 @@ static int backups_write(struct ext2_fs *fs)
 	for (g = 1; g < fs->groups; g++) {
 		uint64_t blk = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
 
-		if (!group_has_super(fs, g))
+		if (!ext2_group_has_super(fs, g))
 			continue;
 		EXT2_SET16(copy.s_block_group_nr, g);
 		rc = fs->ops->write(fs->ctx, blk * fs->block_size, &copy, sizeof(copy));
@@ -438,7 +439,9 @@ int ext2_unmount(struct ext2_fs *fs)
 	if (fs->files)
 		return ext2_error_set(-EBUSY, "files still open");
 	if (!fs->read_only) {
-		EXT2_SET16(fs->sb.s_state, EXT2_GET16(fs->sb.s_state) | EXT2_STATE_VALID);
+		/* Back to the state found at mount, as the kernel does: a volume
+		 * that was not clean before stays marked for e2fsck. */
+		EXT2_SET16(fs->sb.s_state, fs->mount_state);
 		rc = ext2_sync(fs);
 	}
 	fs_free(fs);
@@ -457,4 +460,9 @@ int ext2_statfs_get(struct ext2_fs *fs, struct ext2_statfs *st)
 	memcpy(st->label, fs->sb.s_volume_name, 16);
 	st->label[16] = 0;
 	return 0;
+}
+
+void ext2_ind_cache_drop(struct ext2_fs *fs)
+{
+	memset(fs->ind_tag, 0, sizeof(fs->ind_tag));
 }

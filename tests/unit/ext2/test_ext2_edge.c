@@ -1,0 +1,174 @@
+/*
+ * Less common on-disk shapes: hash-indexed directories, extended attribute
+ * blocks, fast and slow symlinks, a volume that was not clean at mount, and
+ * a block bitmap that calls metadata free. e2fsck -fn is the oracle.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/ext2/ext2_harness.h"
+
+static uint16_t peek16(const char *img, long off)
+{
+	uint8_t b[2] = { 0, 0 };
+	FILE *f = fopen(img, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, off, SEEK_SET), 0);
+	assert_int_equal(fread(b, 1, 2, f), 2);
+	fclose(f);
+	return (uint16_t)(b[0] | (b[1] << 8));
+}
+
+static void finish(struct ext2_fs *fs, struct himg *h, const char *img)
+{
+	assert_int_equal(ext2_unmount(fs), 0);
+	h_close(h);
+	assert_int_equal(h_fsck(img), 0);
+}
+
+/* e2fsck -D builds htree indexes; changing such a directory must leave it
+ * valid (the driver drops the index flag and keeps the linear layout). */
+static void test_htree_dir(void **state)
+{
+	char src[512], img[512], name[300];
+	struct ext2_fs *fs;
+	struct himg h;
+	unsigned i;
+
+	(void)state;
+	h_path(src, sizeof(src), "htsrc");
+	h_path(img, sizeof(img), "htree.img");
+	h_sh("rm -rf '%s' && mkdir -p '%s/big'", src, src);
+	for (i = 0; i < 400; i++)
+		h_sh("echo %u > '%s/big/a-rather-long-file-name-to-fill-blocks-%04u'", i, src, i);
+	assert_int_equal(h_mkfs(img, 1024, "8M", src, NULL), 0);
+	h_sh("e2fsck -fyD '%s' >/dev/null 2>&1", img);
+	assert_int_equal(h_sh("debugfs -R 'stat /big' '%s' 2>/dev/null | grep -q 'Flags: 0x1000'", img), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	for (i = 0; i < 400; i += 3) {
+		snprintf(name, sizeof(name), "/big/a-rather-long-file-name-to-fill-blocks-%04u", i);
+		assert_int_equal(ext2_path_unlink(fs, name), 0);
+	}
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "/big/new-%u", i);
+		assert_int_equal(h_write_file(fs, name, "n", 1), 0);
+	}
+	assert_int_equal(ext2_dir_lookup(fs, "/big/a-rather-long-file-name-to-fill-blocks-0398",
+					 &(uint32_t){0}), 0);
+	finish(fs, &h, img);
+}
+
+/* An xattr block is shared by refcount and freed with its last user. */
+static void test_xattr_block(void **state)
+{
+	char src[512], img[512], val[512];
+	struct ext2_fs *fs;
+	struct himg h;
+	struct ext2_statfs st0, st1;
+
+	(void)state;
+	h_path(src, sizeof(src), "xsrc");
+	h_path(img, sizeof(img), "xattr.img");
+	h_path(val, sizeof(val), "xval");
+	h_sh("rm -rf '%s' && mkdir -p '%s' && echo data > '%s/f' && head -c 400 /dev/zero | tr '\\0' v > '%s'",
+	     src, src, src, val);
+	assert_int_equal(h_mkfs(img, 1024, "4M", src, "-I 128"), 0);
+	assert_int_equal(h_sh("debugfs -w -R 'ea_set -f %s /f user.big' '%s' >/dev/null 2>&1", val, img), 0);
+	assert_int_equal(h_sh("debugfs -R 'stat /f' '%s' 2>/dev/null | grep -q 'File ACL: [1-9]'", img), 0);
+	assert_int_equal(h_fsck(img), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	ext2_statfs_get(fs, &st0);
+	assert_int_equal(ext2_path_unlink(fs, "/f"), 0);
+	ext2_statfs_get(fs, &st1);
+	assert_int_equal(st1.free_blocks, st0.free_blocks + 2); /* data + xattr block */
+	finish(fs, &h, img);
+}
+
+static void test_symlinks(void **state)
+{
+	char src[512], img[512];
+	struct ext2_fs *fs;
+	struct ext2_stat st;
+	struct himg h;
+
+	(void)state;
+	h_path(src, sizeof(src), "lsrc");
+	h_path(img, sizeof(img), "links.img");
+	h_sh("rm -rf '%s' && mkdir -p '%s' && echo t > '%s/target' && ln -s target '%s/fast' && "
+	     "ln -s %0120d '%s/slow'", src, src, src, src, 7, src);
+	assert_int_equal(h_mkfs(img, 1024, "4M", src, NULL), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	assert_int_equal(ext2_path_stat(fs, "/fast", &st), 0);
+	assert_int_equal(st.type, EXT2_TYPE_SYMLINK);
+	assert_int_equal(st.size, 6);
+	assert_int_equal(ext2_path_stat(fs, "/slow", &st), 0);
+	assert_int_equal(st.size, 120);
+	assert_int_equal(ext2_file_open(fs, "/fast", EXT2_O_RDONLY, &(struct ext2_file *){NULL}), -EINVAL);
+	assert_int_equal(ext2_path_rename(fs, "/fast", "/fast2"), 0);
+	assert_int_equal(ext2_path_unlink(fs, "/fast2"), 0);
+	assert_int_equal(ext2_path_unlink(fs, "/slow"), 0);
+	finish(fs, &h, img);
+}
+
+/* A volume that was not clean when mounted stays marked for e2fsck. */
+static void test_unclean_kept(void **state)
+{
+	char img[512];
+	struct ext2_fs *fs;
+	struct himg h;
+	FILE *f;
+
+	(void)state;
+	h_path(img, sizeof(img), "unclean.img");
+	assert_int_equal(h_mkfs(img, 4096, "8M", NULL, NULL), 0);
+	f = fopen(img, "r+b");
+	assert_int_equal(fseek(f, 1024 + 58, SEEK_SET), 0);
+	assert_int_equal(fputc(0, f), 0);
+	fclose(f);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	assert_int_equal(ext2_unmount(fs), 0);
+	h_close(&h);
+	assert_int_equal(peek16(img, 1024 + 58) & 1, 0);
+}
+
+/* A bitmap that frees the inode table must not get it overwritten. */
+static void test_bitmap_metadata(void **state)
+{
+	char img[512];
+	struct ext2_fs *fs;
+	struct himg h;
+	int rc;
+
+	(void)state;
+	h_path(img, sizeof(img), "meta.img");
+	assert_int_equal(h_mkfs(img, 1024, "4M", NULL, NULL), 0);
+	assert_int_equal(h_sh("b=$(dumpe2fs '%s' 2>/dev/null | sed -n 's/.*Inode table at \\([0-9]*\\)-.*/\\1/p' "
+			      "| head -1) && debugfs -w -R \"freeb $b\" '%s' >/dev/null 2>&1", img, img), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	rc = h_write_file(fs, "/f", "data", 4);
+	assert_int_equal(rc, -EUCLEAN);
+	assert_non_null(strstr(ext2_last_error(), "metadata"));
+	ext2_unmount(fs);
+	h_close(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_htree_dir),    cmocka_unit_test(test_xattr_block),
+		cmocka_unit_test(test_symlinks),     cmocka_unit_test(test_unclean_kept),
+		cmocka_unit_test(test_bitmap_metadata),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	if (rc == 0)
+		h_sh("rm -rf '%s'", h_scratch());
+	return rc;
+}
