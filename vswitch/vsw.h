@@ -17,11 +17,13 @@
  * preallocated at vsw_create() when no headroom is given.
  *
  * Threading: every entry point takes the switch lock from the ops table
- * (none when the ops leave it NULL). Deliver callbacks run under that lock
- * and must not call back into the same switch; a port that wants to answer
- * a frame queues the answer and sends it after returning. Because
- * vsw_port_remove() takes the lock, once it returns no frame is in flight
- * to that port and its callback is never called again.
+ * (none when the ops leave it NULL). Deliver callbacks run under that lock.
+ * Because vsw_port_remove() takes the lock, once it returns no frame is in
+ * flight to that port and its callback is never called again. A callback
+ * may add or remove ports of the same switch (with no lock, or a recursive
+ * one): a port removed mid-flood is skipped and freed when the flood ends.
+ * A callback must not send on, or destroy, the same switch; a port that
+ * wants to answer a frame queues the answer and sends it after returning.
  *
  * Errors are negative errno values.
  */

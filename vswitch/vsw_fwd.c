@@ -100,38 +100,52 @@ static inline void fwd_deliver(struct vsw_port *dp, const struct fwd_frame *f)
 	dp->deliver(dp->ctx, f->p, f->len);
 }
 
-/* Deliver to every member of the VLAN except the ingress port: first
- * those that take the current form, then (after one rewrite) the rest. */
-static int fwd_flood(struct vsw *sw, struct vsw_port *in, struct fwd_frame *f)
+static inline bool fwd_flood_to(const struct vsw_port *dp,
+				const struct vsw_port *in, uint16_t vid)
 {
-	int n = 0, other = 0;
+	return dp != in && !dp->dead && vsw_port_member(dp, vid);
+}
 
-	sw->st.flooded++;
+/* One walk over the ports: deliver to the members that take the current
+ * form, count the others. */
+static int fwd_flood_pass(struct vsw *sw, struct vsw_port *in,
+			  const struct fwd_frame *f, int *other)
+{
+	int n = 0;
+
 	for (uint32_t i = 0; i < sw->n_active; i++) {
 		struct vsw_port *dp = sw->active[i];
 
-		if (dp == in || !vsw_port_member(dp, f->vid))
+		if (!fwd_flood_to(dp, in, f->vid))
 			continue;
 		if ((dp->pvid != f->vid) == f->tagged) {
 			fwd_deliver(dp, f);
 			n++;
 		} else {
-			other++;
+			(*other)++;
 		}
 	}
-	if (!other)
-		return n;
-	if (fwd_convert(sw, f))
-		return n ? n : fwd_drop(in, VSW_DROP_NO_HEADROOM);
-	for (uint32_t i = 0; i < sw->n_active; i++) {
-		struct vsw_port *dp = sw->active[i];
+	return n;
+}
 
-		if (dp != in && vsw_port_member(dp, f->vid) &&
-		    (dp->pvid != f->vid) == f->tagged) {
-			fwd_deliver(dp, f);
-			n++;
-		}
+/* Deliver to every member of the VLAN except the ingress port: first
+ * those that take the current form, then (after one rewrite) the rest.
+ * A callback may remove ports meanwhile (sw->busy defers the free). */
+static int fwd_flood(struct vsw *sw, struct vsw_port *in, struct fwd_frame *f)
+{
+	int n, other = 0;
+
+	sw->st.flooded++;
+	sw->busy++;
+	n = fwd_flood_pass(sw, in, f, &other);
+	if (other) {
+		if (!fwd_convert(sw, f))
+			n += fwd_flood_pass(sw, in, f, &other);
+		else if (!n)
+			n = fwd_drop(in, VSW_DROP_NO_HEADROOM);
 	}
+	if (--sw->busy == 0 && sw->dead)
+		vsw_port_reap(sw);
 	return n;
 }
 

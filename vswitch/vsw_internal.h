@@ -41,6 +41,8 @@ struct vsw_port {
 	bool trunk;
 	bool dynamic_mac;
 	bool spoof_guard;
+	bool dead;           /* removed during a flood; freed after it */
+	struct vsw_port *next_dead;
 	enum vsw_port_kind kind;
 	uint32_t flags;
 	uint64_t mac48;
@@ -63,6 +65,8 @@ struct vsw {
 	struct vsw_port **active; /* dense list for flooding */
 	uint32_t n_active;
 	struct vsw_port *host, *external;
+	uint32_t busy;            /* floods in progress (active[] being walked) */
+	struct vsw_port *dead;    /* ports removed while busy, freed after */
 	struct vsw_mactable tbl;
 	struct vsw_stats st;
 	uint8_t *scratch;         /* one frame, for tag insertion w/o headroom */
@@ -174,6 +178,9 @@ static inline int vsw_parse_l2(const uint8_t *frame, size_t len, uint32_t mtu,
 		return vsw_parse_fail(info, VSW_DROP_BAD_SRC);
 	return 0;
 }
+
+/* vsw_switch.c: free the ports removed while a flood was walking them. */
+void vsw_port_reap(struct vsw *sw);
 
 /* vsw_mac.c */
 int vsw_mac_init(struct vsw_mactable *t, uint32_t size, uint32_t aging_ms);

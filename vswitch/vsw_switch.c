@@ -311,6 +311,17 @@ err_free:
 	return ret;
 }
 
+void vsw_port_reap(struct vsw *sw)
+{
+	while (sw->dead) {
+		struct vsw_port *p = sw->dead;
+
+		sw->dead = p->next_dead;
+		port_unlink(sw, p);
+		free(p);
+	}
+}
+
 int vsw_port_remove(struct vsw_port *port)
 {
 	struct vsw *sw;
@@ -321,6 +332,19 @@ int vsw_port_remove(struct vsw_port *port)
 	/* Frames are delivered under the lock: once we hold it, none is in
 	 * flight to this port, and after the unlink none can find it. */
 	vsw_lock(sw);
+	if (sw->busy) {
+		/* Called from a deliver callback while a flood walks active[]:
+		 * unlinking now would shift the walk. The flood skips dead
+		 * ports and frees them when it ends. */
+		if (!port->dead) {
+			port->dead = true;
+			vsw_mac_flush_port(sw, port->idx);
+			port->next_dead = sw->dead;
+			sw->dead = port;
+		}
+		vsw_unlock(sw);
+		return 0;
+	}
 	port_unlink(sw, port);
 	vsw_unlock(sw);
 	free(port);

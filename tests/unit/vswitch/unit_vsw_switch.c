@@ -619,6 +619,85 @@ static void test_trunk_all(void **state)
 	vsw_destroy(sw);
 }
 
+/* Ports removed from inside a deliver callback, while the frame is still
+ * being flooded: the removed ports get nothing more, nothing is freed
+ * under the walk (ASan watches), later frames skip them. */
+static struct net *cb_net;
+static int cb_victims[2];
+
+static void deliver_and_remove(void *ctx, const uint8_t *frame, size_t len)
+{
+	vswt_deliver_record(ctx, frame, len);
+	for (int k = 0; k < 2; k++) {
+		int v = cb_victims[k];
+
+		if (v >= 0 && cb_net->p[v]) {
+			assert_int_equal(vsw_port_remove(cb_net->p[v]), 0);
+			cb_net->p[v] = NULL;
+		}
+	}
+}
+
+/* Port 4's callback is the remover. */
+static void net_add_remover(struct net *n)
+{
+	struct vsw_port_config pc;
+
+	vswt_make_mac(n->mac[4], 5);
+	n->s[4].id = 4;
+	pc = vswt_port_config_vm(n->mac[4], 0, &n->s[4]);
+	pc.deliver = deliver_and_remove;
+	assert_int_equal(vsw_port_add(n->sw, &pc, &n->p[4]), 0);
+	cb_net = n;
+}
+
+static void test_remove_from_callback(void **state)
+{
+	struct net n;
+	struct vsw_port_config pc;
+
+	(void)state;
+	net_up(&n, 4, NULL);
+	net_add_remover(&n);
+	assert_int_equal(vsw_port_remove(n.p[1]), 0);
+	pc = vswt_port_config_vm(n.mac[1], 0, &n.s[1]);
+	assert_int_equal(vsw_port_add(n.sw, &pc, &n.p[1]), 0);
+	/* active[] is now 0 4 2 3 1 (removal swapped 4 into slot 1). Port 4
+	 * removes itself and port 2 mid-flood: 3 and 1 must still get the
+	 * frame (an immediate unlink would shift 1 under the walk). */
+	cb_victims[0] = 4;
+	cb_victims[1] = 2;
+	assert_int_equal(net_send(&n, 0, bcast), 3);
+	assert_int_equal(n.s[4].count, 1);
+	assert_int_equal(n.s[3].count, 1);
+	assert_int_equal(n.s[1].count, 1);
+	assert_int_equal(n.s[2].count, 0);
+	net_reset_counts(&n);
+	assert_int_equal(net_send(&n, 0, bcast), 2);  /* 3 and 1 */
+	assert_int_equal(n.s[4].count + n.s[2].count, 0);
+	vsw_destroy(n.sw);
+}
+
+/* Unicast: the receiver removes the sender from its callback. */
+static void test_remove_sender_from_callback(void **state)
+{
+	struct net n;
+	struct vsw_stats st;
+
+	(void)state;
+	net_up(&n, 2, NULL);
+	net_add_remover(&n);
+	cb_victims[0] = cb_victims[1] = -1;
+	assert_int_equal(net_send(&n, 0, bcast), 2);  /* learn 0 */
+	assert_int_equal(net_send(&n, 4, bcast), 2);  /* learn 4 */
+	cb_victims[0] = 1;
+	assert_int_equal(net_send(&n, 1, n.mac[4]), 1);
+	assert_null(n.p[1]);
+	vsw_get_stats(n.sw, &st);
+	assert_int_equal(st.mac_entries, 2);          /* 0 and 4; 1 flushed */
+	vsw_destroy(n.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +717,8 @@ int main(void)
 		cmocka_unit_test(test_vlan_tagging),
 		cmocka_unit_test(test_port_remove_flushes),
 		cmocka_unit_test(test_trunk_all),
+		cmocka_unit_test(test_remove_from_callback),
+		cmocka_unit_test(test_remove_sender_from_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
