@@ -72,10 +72,34 @@ include $(sort $(wildcard */module.mk */*/module.mk))
 
 .PHONY: all tools deps test test-host test-system bench run clean newlib
 
+# The bootable image: hv, the parent, and the demo script for `make run`.
+ISO := $(BUILD)/hvpart.iso
+all: $(ISO) tools
+
+$(ISO): $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso
+	tools/mkiso -o $@
+
+$(BUILD)/hvpart-demo.iso: $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun
+	tools/mkiso --autorun tools/demo/autorun -o $@
+
 tools: $(TOOLS)
+
+# `make test` and `make run` set a fresh Debian 12 machine up first.
+test: deps
+	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
+	@tests/run-tests.sh
+
+test-system: deps
+	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF)
+	@tests/run-tests.sh --system-only
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso
+	@tools/run $(BUILD)/hvpart-demo.iso
 
 deps:
 	@tools/deps.sh
+	@$(MAKE) --no-print-directory newlib
 
 newlib: $(NEWLIB)/lib/libc.a
 
@@ -86,7 +110,8 @@ test-host: $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
 	@tests/run-host.sh --fuzz-seconds $(FUZZ_SECONDS) \
 	  --tests "$(HOST_TESTS)" --fuzzers "$(FUZZERS)"
 
-bench: $(BENCHES)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
 	@for b in $(BENCHES); do $$b || echo "bench $$b: FAILED"; done
 
 clean:

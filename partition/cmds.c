@@ -230,6 +230,7 @@ static int cmd_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	t2 = cpu_rdtsc();
 	cmd_printf(ctx, "CpuidRoundTripTsc     : %llu\n", (unsigned long long)((t1 - t0) / iters));
 	cmd_printf(ctx, "HypercallRoundTripTsc : %llu\n", (unsigned long long)((t2 - t1) / iters));
+	cmd_printf(ctx, "HvEntryTsc            : %llu\n", (unsigned long long)parent_boot->boot_tsc);
 	cmd_printf(ctx, "PromptTsc             : %llu\n", (unsigned long long)parent_prompt_tsc);
 	return 0;
 }

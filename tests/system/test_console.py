@@ -84,9 +84,9 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         out = m.command("")
         assert "is not recognized" in out, repr(out)
     with tap.case("control characters and binary garbage are ignored"):
-        # Everything but the editing keys (Enter, Tab, Esc, Ctrl-C, Ctrl-U,
-        # backspace), then a command typed on the same line.
-        keys = b"\r\n\t\x1b\x03\x15\x08\x7f"
+        # Everything but the editing keys (Enter, Tab, Esc, backspace, and
+        # Ctrl-A/B/C/D/E/F/K/L/N/P/U), then a command on the same line.
+        keys = b"\r\n\t\x1b\x08\x7f\x01\x02\x03\x04\x05\x06\x0b\x0c\x0e\x10\x15"
         junk = bytes(b for b in range(0, 256) if b not in keys and not 0x20 <= b < 0x7f)
         m.send_bytes(junk)
         # Editing keys among the junk may redraw the prompt, so look for

@@ -1,0 +1,4 @@
+# Test guests and benchmarks that live deeper than the */*/module.mk glob.
+include tests/guests/mb2echo/module.mk
+
+BENCHES += tests/bench/boot/bench_boot.py
