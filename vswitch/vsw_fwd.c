@@ -185,8 +185,9 @@ static int fwd_guards(struct vsw_port *in, const uint8_t *frame, size_t len,
 	return 0;
 }
 
-/* A priority-tagged frame (VID 0) now has a VLAN: give the tag that VID,
- * or drop the tag when the VLAN is the untagged network. */
+/* A priority-tagged frame (VID 0) that joined a VLAN gets that VID in its
+ * tag. In the untagged network (VID 0) its tag already says VID 0; every
+ * member there has PVID 0, so each delivery strips it. */
 static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
 		     size_t headroom, const struct vsw_frame_info *fi, uint16_t vid)
 {
@@ -196,11 +197,7 @@ static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
 	f->tagged = fi->tagged;
 	f->pcp = fi->pcp;
 	f->vid = vid;
-	if (!fi->tagged || fi->vid == vid)
-		return;
-	if (vid == 0)
-		fwd_strip(f);
-	else
+	if (fi->tagged && fi->vid != vid)
 		fwd_write_tag(f->p + MACS_LEN, f);
 }
 

@@ -23,6 +23,7 @@
 
 #define RP 16           /* port slots in the random test */
 #define EXT_SLOT 0
+#define HOST_SLOT 1
 #define MTU 1500u
 #define AGING_MS (40u * 256u)
 #define MAX_ENTRIES 4096
@@ -106,7 +107,9 @@ static void model_port_add(struct vsw *sw, int slot, bool ext)
 
 	memset(p, 0, sizeof(*p));
 	p->slot = slot;
-	p->kind = ext ? VSW_PORT_EXTERNAL : VSW_PORT_VM;
+	/* Slot 1 is the management OS's host port (the switch is shared). */
+	p->kind = ext ? VSW_PORT_EXTERNAL : slot == HOST_SLOT ? VSW_PORT_HOST
+							      : VSW_PORT_VM;
 	vswt_make_mac(p->mac, ++M.mac_seq);
 	p->trunk = ext || rnd(3) == 0;
 	p->pvid = vlan_choices[rnd(4)];
@@ -374,6 +377,7 @@ static void run_random(uint64_t seed, unsigned frames)
 	rng_state = seed;
 	M.now = 1u << 20;
 	assert_int_equal(vsw_create("r", VSW_TYPE_EXTERNAL, &c, &sw), 0);
+	assert_int_equal(vsw_set_mgmt_share(sw, true), 0);
 	model_port_add(sw, EXT_SLOT, true);
 	for (int i = 1; i < RP; i++)
 		if (rnd(4))
@@ -381,6 +385,8 @@ static void run_random(uint64_t seed, unsigned frames)
 	for (M.frames = 0; M.frames < frames; M.frames++) {
 		if (rnd(40) == 0)
 			churn_ports(sw);
+		if (rnd(500) == 0)
+			vsw_age_macs(sw); /* a sweep changes no forwarding result */
 		M.now += 256u * rnd(4); /* whole ticks: no rounding in the model */
 		do
 			g->from = (int)rnd(RP);
@@ -401,9 +407,9 @@ static void run_random(uint64_t seed, unsigned frames)
 static void test_random_traffic(void **state)
 {
 	(void)state;
-	run_random(0x9E3779B97F4A7C15ull, 40000);
-	run_random(12345, 40000);
-	run_random(777, 40000);
+	run_random(0x9E3779B97F4A7C15ull, 100000);
+	run_random(12345, 100000);
+	run_random(777, 100000);
 }
 
 /* Real threads: two senders flood and unicast while the main thread
