@@ -54,3 +54,11 @@ $(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZ
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg
 .SECONDARY: $(VMBUS_FUZZ_LIB)
+
+# ---- benchmark (optimised, no sanitizers) ----
+VMBUS_BENCHB := $(BUILD)/bench/vmbus
+VMBUS_BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I.
+$(VMBUS_BENCHB)/bench_vmbus: tests/bench/vmbus/bench_vmbus.c vmbus/ring.c vmbus/ring.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VMBUS_BENCH_CFLAGS) -o $@ tests/bench/vmbus/bench_vmbus.c vmbus/ring.c -lpthread
+BENCHES += $(VMBUS_BENCHB)/bench_vmbus

@@ -43,6 +43,8 @@ _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t) &&
  */
 #define SC memory_order_seq_cst
 
+/* peer_idx before the first load (never a valid, 8-aligned index). */
+#define RING_NO_IDX 0xFFFFFFFFu
 #define RING_MIN_PKT (sizeof(struct vmbus_pkt_desc) + VMBUS_PKT_TRAILER)
 /* len8 is 16 bits: a packet is at most 0xFFFF * 8 bytes (without trailer). */
 #define RING_MAX_PKT (0xFFFFu * 8u)
@@ -143,6 +145,7 @@ int vmbus_ring_attach(struct vmbus_ring *r, void *base, size_t total_bytes)
 	}
 	r->priv_write = w;
 	r->priv_read = rd;
+	r->peer_idx = RING_NO_IDX;  /* each role loads it on first use */
 	r->start_read = rd;
 	return 0;
 }
@@ -164,6 +167,7 @@ static int ring_load_read(struct vmbus_ring *r, uint32_t *rd)
 	*rd = atomic_load_explicit(A(r->hdr->read_index), SC);
 	if (!ring_index_ok(r, *rd))
 		return ring_break(r, "peer read_index out of range");
+	r->peer_idx = *rd;
 	return 0;
 }
 
@@ -247,7 +251,12 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
 	if (err)
 		return err;
 	need = (uint32_t)(((len + 7u) & ~(size_t)7u) + VMBUS_PKT_TRAILER);
-	if (ring_load_read(r, &rd))
+	/* The cached read index can only understate the free space (the
+	 * reader only moves forward), so trust it when it says "enough" and
+	 * touch the shared cache line only when it does not. */
+	rd = r->peer_idx;
+	if ((rd == RING_NO_IDX || ring_free(r->size, old_write, rd) <= need) &&
+	    ring_load_read(r, &rd))
 		return -EIO;
 	if (ring_free(r->size, old_write, rd) <= need) {
 		err = ring_wait_room(r, need, &rd);
@@ -317,6 +326,7 @@ static int ring_load_write(struct vmbus_ring *r, uint32_t *w)
 	*w = atomic_load_explicit(A(r->hdr->write_index), SC);
 	if (!ring_index_ok(r, *w))
 		return ring_break(r, "peer write_index out of range");
+	r->peer_idx = *w;
 	return 0;
 }
 
@@ -337,7 +347,10 @@ static int ring_next_desc(struct vmbus_ring *r, struct vmbus_pkt_info *info)
 
 	if (r->broken)
 		return -EIO;
-	if (ring_load_write(r, &w))
+	/* Packets below the cached write index are already published; look
+	 * at the shared index only when they are used up. */
+	w = r->peer_idx;
+	if ((w == RING_NO_IDX || w == r->priv_read) && ring_load_write(r, &w))
 		return -EIO;
 	avail = ring_used(r->size, w, r->priv_read);
 	if (avail == 0)
@@ -388,6 +401,25 @@ int vmbus_ring_iter_next(struct vmbus_ring *r, void *buf, size_t cap,
 			 struct vmbus_pkt_info *info)
 {
 	return ring_fetch(r, buf, cap, info, true);
+}
+
+int vmbus_ring_iter_view(struct vmbus_ring *r, struct vmbus_pkt_view *v)
+{
+	uint32_t first;
+	int n = ring_next_desc(r, &v->info);
+
+	if (n <= 0)
+		return n;
+	first = r->size - r->priv_read;
+	if (first > v->info.pkt_len)
+		first = v->info.pkt_len;
+	v->seg[0] = r->data + r->priv_read;
+	v->seg_len[0] = first;
+	v->seg[1] = r->data;
+	v->seg_len[1] = v->info.pkt_len - first;
+	r->priv_read = ring_add(r, r->priv_read,
+				v->info.pkt_len + VMBUS_PKT_TRAILER);
+	return (int)v->info.pkt_len;
 }
 
 int vmbus_ring_peek(struct vmbus_ring *r, void *buf, size_t cap,

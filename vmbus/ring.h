@@ -93,6 +93,8 @@ struct vmbus_ring {
 	uint32_t priv_write;  /* writer: our write index */
 	uint32_t priv_read;   /* reader: read index not yet published */
 	uint32_t start_read;  /* reader: published read index */
+	uint32_t peer_idx;    /* last validated peer index (read_index for
+			       * the writer, write_index for the reader) */
 	bool broken;
 	const char *why;      /* reason the ring was declared broken */
 	uint64_t signals;     /* statistics: signals we asked for */
@@ -134,6 +136,19 @@ uint32_t vmbus_ring_space(const struct vmbus_ring *r);
  * is not consumed; info is filled), -EIO if the ring is broken/corrupt. */
 int vmbus_ring_iter_next(struct vmbus_ring *r, void *buf, size_t cap,
 			 struct vmbus_pkt_info *info);
+
+/* Zero-copy variant of iter_next: validates the next packet and describes
+ * it in place as up to two segments (two when it wraps the end of the
+ * data area); info->desc is a validated private copy. The view stays valid
+ * until iter_commit. The peer can still change the bytes under the view:
+ * copy any field before checking and using it (no double fetch). Returns
+ * the packet length, 0 if empty, -EIO if corrupt. */
+struct vmbus_pkt_view {
+	struct vmbus_pkt_info info;
+	const uint8_t *seg[2];
+	uint32_t seg_len[2];  /* seg_len[0] + seg_len[1] == info.pkt_len */
+};
+int vmbus_ring_iter_view(struct vmbus_ring *r, struct vmbus_pkt_view *v);
 
 /* Copy the next packet without consuming it. Same returns as iter_next. */
 int vmbus_ring_peek(struct vmbus_ring *r, void *buf, size_t cap,

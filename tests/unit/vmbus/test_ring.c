@@ -339,6 +339,37 @@ static void test_corrupt_desc(void **state)
 	pair_free(p);
 }
 
+/* In-place view: one segment normally, two across the end. */
+static void test_view(void **state)
+{
+	struct pair *p = pair_new(DATA_SZ, DATA_SZ - 64);
+	struct vmbus_pkt_view v;
+	uint8_t pay[100], whole[128];
+	bool sig;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i + 1);
+	assert_int_equal(send_bytes(p, pay, 32, 1, &sig), 0);   /* 56 bytes */
+	assert_int_equal(send_bytes(p, pay, 100, 2, &sig), 0);  /* wraps */
+	assert_int_equal(vmbus_ring_iter_view(&p->r, &v), 48);
+	assert_int_equal(v.seg_len[0], 48);
+	assert_int_equal(v.seg_len[1], 0);
+	assert_memory_equal(v.seg[0] + 16, pay, 32);
+	assert_int_equal(vmbus_ring_iter_view(&p->r, &v), 120);
+	assert_true(v.info.desc.trans_id == 2);
+	assert_int_equal(v.seg_len[0], 8);  /* 64 - 56 bytes left */
+	assert_int_equal(v.seg_len[1], 112);
+	memcpy(whole, v.seg[0], v.seg_len[0]);
+	memcpy(whole + v.seg_len[0], v.seg[1], v.seg_len[1]);
+	assert_memory_equal(whole + 16, pay, 100);
+	assert_int_equal(vmbus_ring_iter_view(&p->r, &v), 0);
+	assert_int_equal(hdr(p)->read_index, DATA_SZ - 64);
+	vmbus_ring_iter_commit(&p->r, &sig);
+	assert_int_equal(hdr(p)->read_index, hdr(p)->write_index);
+	pair_free(p);
+}
+
 static void test_attach_checks(void **state)
 {
 	struct pair *p = pair_new(DATA_SZ, 0);
@@ -479,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_iter_peek_nobufs),
 		cmocka_unit_test(test_corrupt_indices),
 		cmocka_unit_test(test_corrupt_desc),
+		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_attach_checks),
 		cmocka_unit_test(test_gather),
 		cmocka_unit_test(test_model),
