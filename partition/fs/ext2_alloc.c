@@ -192,8 +192,7 @@ int ext2_block_free(struct ext2_fs *fs, uint32_t blk)
 	fs->bbm.dirty = 1;
 	counts_adjust(fs, g, 1, 0, 0);
 	/* a cached indirect block must not outlive its allocation */
-	ext2_ind_cache_drop(fs);
-	return 0;
+	return ext2_ind_cache_drop(fs);
 }
 
 static int inode_alloc_in(struct ext2_fs *fs, uint32_t g, int is_dir, uint32_t *ino)

@@ -215,6 +215,33 @@ static int write_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, 
 	return ext2_block_write(fs, pblk, fs->iobuf);
 }
 
+/* Whole aligned blocks: maps (allocating) blocks while they are physically
+ * contiguous and writes them with one device call. */
+static int write_run(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk,
+		     uint32_t nblk, const uint8_t *src, uint32_t *done)
+{
+	uint32_t first = 0, pblk, n = 0;
+	int rc = 0, wrc;
+
+	while (n < nblk && n < FILE_RUN_MAX) {
+		rc = ext2_inode_bmap(fs, ino, in, lblk + n, 1, &pblk, NULL);
+		if (rc)
+			break;
+		if (n == 0)
+			first = pblk;
+		else if (pblk != first + n)
+			break; /* mapped now; the next run starts with it */
+		n++;
+	}
+	if (n == 0)
+		return rc;
+	wrc = fs->ops->write(fs->ctx, (uint64_t)first * fs->block_size, src, (size_t)n * fs->block_size);
+	if (wrc < 0)
+		return ext2_error_set(-EIO, "write of blocks %u+%u failed", first, n);
+	*done = n;
+	return 0; /* an error after the run shows up again on the next call */
+}
+
 static int write_finish(struct ext2_fs *fs, struct ext2_file *f, struct ext2_inode *in,
 			uint64_t end, int err)
 {
@@ -253,12 +280,18 @@ int64_t ext2_file_write(struct ext2_file *f, uint64_t off, const void *buf, size
 	if (rc)
 		return rc;
 	while (done < len) {
-		uint64_t pos = off + done;
-		uint32_t n = fs->block_size - (uint32_t)(pos % fs->block_size);
+		uint64_t pos = off + done, whole = (len - done) / fs->block_size;
+		uint32_t n = fs->block_size - (uint32_t)(pos % fs->block_size), got = 0;
 
-		if (n > len - done)
-			n = (uint32_t)(len - done);
-		rc = write_block(fs, f->ino, &in, pos, src + done, n);
+		if (pos % fs->block_size == 0 && whole > 0) {
+			rc = write_run(fs, f->ino, &in, pos / fs->block_size,
+				       whole > FILE_RUN_MAX ? FILE_RUN_MAX : (uint32_t)whole, src + done, &got);
+			n = got * fs->block_size;
+		} else {
+			if (n > len - done)
+				n = (uint32_t)(len - done);
+			rc = write_block(fs, f->ino, &in, pos, src + done, n);
+		}
 		if (rc)
 			break;
 		done += n;

@@ -43,6 +43,8 @@ int ext2_inode_write(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *
 	int rc = ext2_rw_check(fs);
 
 	if (!rc)
+		rc = ext2_ind_cache_flush(fs);
+	if (!rc)
 		rc = inode_locate(fs, ino, &off);
 	if (rc)
 		return rc;
@@ -153,10 +155,16 @@ static int bmap_path(struct ext2_fs *fs, uint64_t lblk, uint32_t path[4], int *d
 static int bmap_new(struct ext2_fs *fs, struct ext2_inode *in, uint32_t goal, int indirect,
 		    uint32_t *blk)
 {
-	int rc = ext2_block_alloc(fs, goal, blk);
+	int rc;
 
+	/* Continue after the last allocation so a growing file stays
+	 * contiguous and the bitmap search starts at a free bit. */
+	if (fs->alloc_hint > fs->first_data_block && fs->alloc_hint < fs->blocks_count)
+		goal = fs->alloc_hint;
+	rc = ext2_block_alloc(fs, goal, blk);
 	if (rc)
 		return rc;
+	fs->alloc_hint = *blk + 1;
 	if (indirect) {
 		rc = ext2_block_write(fs, *blk, fs->zero);
 		if (rc) {
@@ -200,8 +208,12 @@ int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 		/* Sequential access maps neighbouring blocks through the same
 		 * indirect blocks: keep the last one of each level. */
 		if (fs->ind_tag[lvl] != cur) {
+			if (fs->ind_dirty[lvl] && fs->ind_tag[lvl])
+				rc = ext2_block_write(fs, fs->ind_tag[lvl], buf);
+			fs->ind_dirty[lvl] = 0;
 			fs->ind_tag[lvl] = 0;
-			rc = ext2_block_read(fs, cur, buf);
+			if (!rc)
+				rc = ext2_block_read(fs, cur, buf);
 			if (rc)
 				return rc;
 			fs->ind_tag[lvl] = cur;
@@ -211,14 +223,11 @@ int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 			if (!alloc)
 				return 0;
 			rc = bmap_new(fs, in, cur, lvl < depth, &next);
-			if (!rc) {
-				ext2_put_le32(buf + 4 * path[lvl], next);
-				rc = ext2_block_write(fs, cur, buf);
-			}
-			if (rc) {
-				fs->ind_tag[lvl] = 0;
+			if (rc)
 				return rc;
-			}
+			/* bmap_new keeps the cache (only frees drop it) */
+			ext2_put_le32(buf + 4 * path[lvl], next);
+			fs->ind_dirty[lvl] = 1;
 			if (fresh && lvl == depth)
 				*fresh = 1;
 		} else if ((rc = ext2_block_check(fs, next, ino, "indirect-mapped")) != 0) {
@@ -301,7 +310,9 @@ int ext2_inode_trim(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 	uint32_t i;
 	int rc, gone;
 
-	ext2_ind_cache_drop(fs); /* trim_tree reuses the indirect buffers */
+	rc = ext2_ind_cache_drop(fs); /* trim_tree reuses the indirect buffers */
+	if (rc)
+		return rc;
 	if (!ext2_inode_has_blocks(fs, in))
 		return 0;
 	for (i = 0; i < EXT2_NDIR_BLOCKS; i++)
@@ -355,9 +366,10 @@ static int verify_tree(struct ext2_fs *fs, uint32_t ino, uint32_t blk, int depth
 int ext2_inode_verify(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
 {
 	uint32_t i, acl = EXT2_GET32(in->i_file_acl);
-	int rc = acl ? ext2_block_check(fs, acl, ino, "xattr") : 0;
+	int rc = ext2_ind_cache_drop(fs);
 
-	ext2_ind_cache_drop(fs);
+	if (!rc && acl)
+		rc = ext2_block_check(fs, acl, ino, "xattr");
 	if (rc || !ext2_inode_has_blocks(fs, in))
 		return rc;
 	for (i = 0; i < EXT2_N_BLOCKS && !rc; i++) {
@@ -379,7 +391,6 @@ static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 
 	if (blk == 0)
 		return 0;
-	ext2_ind_cache_drop(fs);
 	rc = ext2_block_check(fs, blk, ino, "xattr");
 	if (!rc)
 		rc = ext2_block_read(fs, blk, buf);

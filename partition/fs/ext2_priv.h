@@ -38,9 +38,11 @@ struct ext2_fs {
 	int filetype;                /* directory entries carry file_type */
 	int sb_dirty;
 	int backups_dirty;           /* feature flags changed: rewrite backups */
+	uint32_t alloc_hint;         /* block after the last one allocated */
 	uint32_t dir_rotor;          /* spreads new directories over groups */
 	uint16_t mount_state;        /* s_state found at mount, restored at unmount */
 	uint32_t ind_tag[4];         /* block held in ind[level], 0 = none */
+	int ind_dirty[4];            /* ind[level] changed, not yet written */
 	struct ext2_bmcache bbm, ibm;
 	uint8_t *zero;               /* one zeroed block */
 	uint8_t *ind[4];             /* per-depth indirect-block buffers */
@@ -83,7 +85,8 @@ int ext2_block_write(struct ext2_fs *fs, uint32_t blk, const void *buf);
 int ext2_block_check(struct ext2_fs *fs, uint32_t blk, uint32_t ino, const char *what);
 uint32_t ext2_time_now(struct ext2_fs *fs);
 int ext2_group_has_super(const struct ext2_fs *fs, uint32_t g);
-void ext2_ind_cache_drop(struct ext2_fs *fs);
+int ext2_ind_cache_flush(struct ext2_fs *fs);
+int ext2_ind_cache_drop(struct ext2_fs *fs);
 int ext2_rw_check(struct ext2_fs *fs);
 
 /* ext2_alloc.c */

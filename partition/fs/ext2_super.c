@@ -413,7 +413,9 @@ int ext2_sync(struct ext2_fs *fs)
 
 	if (fs->read_only)
 		return 0;
-	rc = ext2_bitmaps_flush(fs);
+	rc = ext2_ind_cache_flush(fs);
+	if (!rc)
+		rc = ext2_bitmaps_flush(fs);
 	if (rc)
 		return rc;
 	/* Bitmaps and data first, then the counts that describe them. */
@@ -462,7 +464,27 @@ int ext2_statfs_get(struct ext2_fs *fs, struct ext2_statfs *st)
 	return 0;
 }
 
-void ext2_ind_cache_drop(struct ext2_fs *fs)
+/* Indirect blocks changed by allocation are written back lazily: before
+ * the buffer is reused, before any inode write (so an inode never points
+ * at an unwritten map) and on sync. */
+int ext2_ind_cache_flush(struct ext2_fs *fs)
 {
+	int lvl, rc = 0;
+
+	for (lvl = 1; lvl < 4; lvl++) {
+		if (!fs->ind_dirty[lvl] || !fs->ind_tag[lvl])
+			continue;
+		fs->ind_dirty[lvl] = 0;
+		if (!rc)
+			rc = ext2_block_write(fs, fs->ind_tag[lvl], fs->ind[lvl]);
+	}
+	return rc;
+}
+
+int ext2_ind_cache_drop(struct ext2_fs *fs)
+{
+	int rc = ext2_ind_cache_flush(fs);
+
 	memset(fs->ind_tag, 0, sizeof(fs->ind_tag));
+	return rc;
 }

@@ -71,7 +71,10 @@ int h_fsck(const char *img)
 static int f_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct himg *h = ctx;
-	ssize_t n = pread(h->fd, buf, len, (off_t)off);
+	ssize_t n;
+
+	h->reads++;
+	n = pread(h->fd, buf, len, (off_t)off);
 
 	if (n < 0)
 		return -EIO;

@@ -16,6 +16,7 @@ struct himg {
 	int fd;
 	struct ext2_dev_ops ops;
 	uint64_t writes; /* write calls seen */
+	uint64_t reads;  /* read calls seen */
 };
 
 /* Scratch directory (created on demand) and a path inside it. */

@@ -123,7 +123,7 @@ static void test_create_unlink(void **state)
 					EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_EXCL, &f), -EEXIST);
 	assert_int_equal(ext2_file_open(c.fs, "/d", EXT2_O_RDONLY, &f), -EISDIR);
 	assert_int_equal(ext2_file_open(c.fs, "/d/none", EXT2_O_RDONLY, &f), -ENOENT);
-	memset(name, 'n', 256);
+	memset(name, 'n', 257);
 	name[0] = '/';
 	name[257] = 0;
 	assert_int_equal(ext2_file_open(c.fs, name, EXT2_O_RDWR | EXT2_O_CREAT, &f), -ENAMETOOLONG);

@@ -276,12 +276,39 @@ static void test_enospc(void **state)
 	finish(&c);
 }
 
+/* Sequential I/O is merged into large device calls (the parent's disk
+ * path is slow per request): 16 MiB in 1 MiB pieces on 4 KiB blocks. */
+static void test_io_runs(void **state)
+{
+	static uint8_t chunk[1024 * 1024];
+	struct ctx c;
+	struct ext2_file *f;
+	uint64_t off, r0, w0;
+
+	(void)state;
+	fresh(&c, "runs.img", 4096, "64M");
+	assert_int_equal(ext2_file_open(c.fs, "vhd", EXT2_O_RDWR | EXT2_O_CREAT, &f), 0);
+	w0 = c.h.writes;
+	for (off = 0; off < 16 * MIB; off += sizeof(chunk)) {
+		h_pattern(chunk, sizeof(chunk), off, 31);
+		assert_int_equal(ext2_file_write(f, off, chunk, sizeof(chunk)), (int64_t)sizeof(chunk));
+	}
+	assert_true(c.h.writes - w0 < 400); /* 4096 blocks of data */
+	r0 = c.h.reads;
+	for (off = 0; off < 16 * MIB; off += sizeof(chunk))
+		expect(f, off, sizeof(chunk), 31, 0);
+	assert_true(c.h.reads - r0 < 200);
+	ext2_file_close(f);
+	finish(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_boundaries_1k), cmocka_unit_test(test_dense_1k),
 		cmocka_unit_test(test_dense_4k),      cmocka_unit_test(test_truncate),
 		cmocka_unit_test(test_large_file),    cmocka_unit_test(test_enospc),
+		cmocka_unit_test(test_io_runs),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
