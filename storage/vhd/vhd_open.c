@@ -263,9 +263,10 @@ static int parent_candidate(struct vhd *v, int k, const char *dir,
 	if (k < 2 * VHD_LOCATORS) {
 		i = k % VHD_LOCATORS;
 		if (memcmp(v->hd.loc[i].platform,
-			   k < VHD_LOCATORS ? "W2ru" : "W2ku", 4) ||
-		    locator_path(v, i, tmp, sizeof(tmp)))
+			   k < VHD_LOCATORS ? "W2ru" : "W2ku", 4))
 			return -ENOENT;
+		if (locator_path(v, i, tmp, sizeof(tmp)))
+			return -EINVAL;   /* damaged locator */
 		return vhd_path_join(dir, tmp, cand, cand_len);
 	}
 	le = vhd_parent_name_is_le(v->hd.parent_name, VHD_PARENT_NAME_BYTES);
@@ -283,14 +284,17 @@ static int parent_candidate(struct vhd *v, int k, const char *dir,
 static int open_parent(struct vhd *v, int depth, char *why)
 {
 	char dir[VHD_PATH_MAX], cand[VHD_PATH_MAX], pwhy[VHD_ERR_LEN];
-	int k, rc, err = -ENOENT;
+	int k, rc, err = -ENOENT, bad_loc = -1;
 
 	if (depth + 1 >= VHD_MAX_DEPTH)
 		return vhd_set_err(why, "differencing chain is deeper than %d",
 				   VHD_MAX_DEPTH), -ELOOP;
 	vhd_path_dirname(v->path, dir, sizeof(dir));
 	for (k = 0; k < 2 * VHD_LOCATORS + 2; k++) {
-		if (parent_candidate(v, k, dir, cand, sizeof(cand)))
+		rc = parent_candidate(v, k, dir, cand, sizeof(cand));
+		if (rc == -EINVAL)
+			bad_loc = k % VHD_LOCATORS;
+		if (rc)
 			continue;
 		rc = try_parent(v, cand, depth, pwhy);
 		if (rc == 0)
@@ -302,7 +306,11 @@ static int open_parent(struct vhd *v, int depth, char *why)
 		if (rc == -ELOOP)
 			return rc;
 	}
-	if (err == -ENOENT)
+	if (err == -ENOENT && bad_loc >= 0)
+		vhd_set_err(why, "parent disk not found (parent locator %d "
+			    "is damaged: length or offset outside the file)",
+			    bad_loc);
+	else if (err == -ENOENT)
 		vhd_set_err(why, "parent disk not found (no locator or parent "
 			    "name leads to an existing file)");
 	return err;

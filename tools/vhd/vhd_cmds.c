@@ -152,6 +152,7 @@ static void info_text(struct vhd *v)
 {
 	struct vhd_info in;
 	struct vhd *p;
+	uint32_t done, total;
 	char u[40];
 
 	vhd_get_info(v, &in);
@@ -179,12 +180,17 @@ static void info_text(struct vhd *v)
 		printf("parent:           %s (%s, %s)\n", vhd_get_path(p),
 		       type_name(in.type), u);
 	}
+	if (vhd_merge_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
+			       &total) == 0)
+		printf("merge:            interrupted at block %u of %u "
+		       "(run `vhd merge` again to finish)\n", done, total);
 }
 
 static void info_json(struct vhd *v)
 {
 	struct vhd_info in;
 	struct vhd *p;
+	uint32_t done, total;
 	char u[40];
 
 	vhd_get_info(v, &in);
@@ -217,7 +223,12 @@ static void info_json(struct vhd *v)
 		printf(", \"type\": \"%s\", \"uuid\": \"%s\"}",
 		       type_name(in.type), u);
 	}
-	printf("]}\n");
+	printf("]");
+	if (vhd_merge_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
+			       &total) == 0)
+		printf(", \"merge\": {\"done_blocks\": %u, \"total_blocks\": "
+		       "%u}", done, total);
+	printf("}\n");
 }
 
 int vhdtool_info(int argc, char **argv)

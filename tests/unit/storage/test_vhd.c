@@ -280,10 +280,13 @@ static void test_chain_depth3(void **state)
 	struct vhd *v;
 	const char *chain[] = { "/c/base.vhd", "/c/s1.vhd", "/c/s2.vhd",
 				"/c/s3.vhd" };
+	static int run;
 	int i;
 
 	(void)state;
-	mk(chain[0], VHD_TYPE_DYNAMIC, size, 16 << 10, NULL);
+	/* The second run uses a fixed base: chains start on any type. */
+	mk(chain[0], run++ & 1 ? VHD_TYPE_FIXED : VHD_TYPE_DYNAMIC, size,
+	   16 << 10, NULL);
 	for (i = 0; i < 4; i++) {
 		if (i)
 			mk(chain[i], VHD_TYPE_DIFF, 0, 16 << 10, chain[i - 1]);
@@ -359,6 +362,15 @@ static void test_parent_links(void **state)
 	/* No parent at all. */
 	fs.ops.remove(&fs, "/m/a.vhd");
 	open_fails("/m/sub/b.vhd", -ENOENT, "parent disk not found");
+	/* A locator pointing outside the file is named as the cause. */
+	{
+		struct memfs_file *f = memfs_lookup(&fs, "/m/sub/b.vhd");
+		struct vhd_dyn_header *h = (void *)(f->data + 512);
+
+		vhd_put_be64(h->loc[1].data_offset, 1ull << 40);
+		vhd_header_seal(h);
+		open_fails("/m/sub/b.vhd", -ENOENT, "locator 1 is damaged");
+	}
 }
 
 static void reseal_header(struct memfs_file *f)
@@ -626,6 +638,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bounds_and_readonly,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_depth3, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_chain_depth3, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_diff_zero_and_partial,
