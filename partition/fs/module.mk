@@ -23,7 +23,7 @@ EXT2_HARNESS := $(HOSTB)/tests/unit/ext2/ext2_harness.o
 $(EXT2_TESTS): %: %.o $(EXT2_HARNESS) $(EXT2_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)
 
-HOST_TESTS += $(EXT2_TESTS)
+HOST_TESTS += $(EXT2_TESTS) tests/unit/ext2/test_mkvol.sh
 
 EXT2_FUZZER := $(FUZZB)/tests/fuzz/fuzz_ext2
 $(EXT2_FUZZER): %: %.o $(EXT2_FUZZ_OBJS)
@@ -38,4 +38,4 @@ TOOLS += $(BUILD)/tools/mkvol
 .PHONY: ext2-test
 ext2-test: $(EXT2_TESTS) $(EXT2_FUZZER)
 	@tests/run-host.sh --fuzz-seconds $(FUZZ_SECONDS) \
-	  --tests "$(EXT2_TESTS)" --fuzzers "$(EXT2_FUZZER)"
+	  --tests "$(EXT2_TESTS) tests/unit/ext2/test_mkvol.sh" --fuzzers "$(EXT2_FUZZER)"

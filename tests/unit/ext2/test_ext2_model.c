@@ -266,6 +266,32 @@ static void summary(struct model *m, unsigned bs)
 		bytes, dirs);
 }
 
+/* An independent reader: debugfs dumps each file from the unmounted image. */
+static void verify_debugfs(struct model *m)
+{
+	char out[600];
+	int i;
+
+	h_path(out, sizeof(out), "dump.bin");
+	for (i = 0; i < MAX_NODES; i++) {
+		struct node *n = &m->n[i];
+		uint8_t *buf;
+		FILE *f;
+
+		if (!n->used || n->is_dir)
+			continue;
+		assert_int_equal(h_sh("rm -f '%s' && debugfs -R 'dump %s %s' '%s' >/dev/null 2>&1", out,
+				      n->path, out, m->img), 0);
+		f = fopen(out, "rb");
+		assert_non_null(f);
+		buf = malloc(n->size + 1);
+		assert_int_equal(fread(buf, 1, n->size + 1, f), n->size);
+		fclose(f);
+		assert_memory_equal(buf, n->data, n->size);
+		free(buf);
+	}
+}
+
 static void remount(struct model *m)
 {
 	assert_int_equal(ext2_unmount(m->fs), 0);
@@ -310,6 +336,7 @@ static void run_model(unsigned bs, uint64_t seed, int ops)
 	assert_int_equal(ext2_unmount(m->fs), 0);
 	h_close(&m->h);
 	assert_int_equal(h_fsck(m->img), 0);
+	verify_debugfs(m);
 	for (i = 0; i < MAX_NODES; i++)
 		free(m->n[i].data);
 	free(m);
