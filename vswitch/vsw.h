@@ -167,6 +167,11 @@ void vsw_age_macs(struct vsw *sw);
 int vsw_port_add(struct vsw *sw, const struct vsw_port_config *cfg,
 		 struct vsw_port **out);
 int vsw_port_remove(struct vsw_port *port);
+/* Change a live port's VLAN settings and flags (Set-VMNetworkAdapterVlan,
+ * Set-VMNetworkAdapter -DhcpGuard ...): only vlan_mode, access_vlan,
+ * native_vlan, allowed_vlans, n_allowed and flags of cfg are used. The
+ * port's learned MAC entries are flushed. */
+int vsw_port_update(struct vsw_port *port, const struct vsw_port_config *cfg);
 void vsw_port_get_mac(const struct vsw_port *port, uint8_t mac[6]);
 void vsw_port_get_stats(struct vsw_port *port, struct vsw_port_stats *out);
 

@@ -208,14 +208,13 @@ static int port_check_config(const struct vsw_port_config *c)
 	return port_check_vlan(c);
 }
 
-static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
+/* VLAN membership and guard flags: set at add, changed by vsw_port_update. */
+static void port_fill_policy(struct vsw_port *p, const struct vsw_port_config *c)
 {
-	p->kind = c->kind;
 	p->flags = c->flags;
-	p->deliver = c->deliver;
-	p->ctx = c->ctx;
 	p->trunk = c->vlan_mode == VSW_VLAN_TRUNK;
 	p->pvid = p->trunk ? c->native_vlan : c->access_vlan;
+	memset(p->allowed, 0, sizeof(p->allowed));
 	for (size_t i = 0; p->trunk && i < c->n_allowed; i++) {
 		uint16_t v = c->allowed_vlans[i];
 
@@ -228,10 +227,36 @@ static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
 		p->allowed[VSW_VID_BITMAP_WORDS - 1] &= ~(1ull << 63);
 	}
 	/* Hyper-V's MAC spoofing guard covers the ports that own one MAC. */
-	p->spoof_guard = c->kind != VSW_PORT_EXTERNAL &&
+	p->spoof_guard = p->kind != VSW_PORT_EXTERNAL &&
 			 !(c->flags & VSW_PORT_ALLOW_SPOOF);
+}
+
+static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
+{
+	p->kind = c->kind;
+	p->deliver = c->deliver;
+	p->ctx = c->ctx;
+	port_fill_policy(p, c);
 	if (c->mac_mode == VSW_MAC_STATIC)
 		memcpy(p->mac, c->mac, 6);
+}
+
+int vsw_port_update(struct vsw_port *port, const struct vsw_port_config *cfg)
+{
+	int ret;
+
+	if (!port || !cfg || (cfg->flags & ~VSW_PORT_FLAGS_ALL))
+		return -EINVAL;
+	ret = port_check_vlan(cfg);
+	if (ret)
+		return ret;
+	vsw_lock(port->sw);
+	port_fill_policy(port, cfg);
+	/* Entries learned in VLANs the port may have left must go (the
+	 * filtering database holds only members' addresses, 802.1Q 8.8). */
+	vsw_mac_flush_port(port->sw, port->idx);
+	vsw_unlock(port->sw);
+	return 0;
 }
 
 static int port_find_slot(const struct vsw *sw, const struct vsw_port *np)

@@ -698,6 +698,42 @@ static void test_remove_sender_from_callback(void **state)
 	vsw_destroy(n.sw);
 }
 
+/* A running port moves from VLAN 0 to VLAN 10 and gains guards. */
+static void test_port_update(void **state)
+{
+	struct net n;
+	struct vsw_port_config pc;
+	struct vsw_stats st;
+	uint8_t fake[6];
+
+	(void)state;
+	net_up(&n, 3, NULL);
+	assert_int_equal(net_send(&n, 0, bcast), 2);
+	pc = vswt_port_config_vm(n.mac[0], 10, NULL);
+	pc.flags = VSW_PORT_ALLOW_SPOOF;
+	assert_int_equal(vsw_port_update(n.p[0], &pc), 0);
+	vsw_get_stats(n.sw, &st);
+	assert_int_equal(st.mac_entries, 0);             /* flushed */
+	net_reset_counts(&n);
+	assert_int_equal(net_send(&n, 0, bcast), 0);     /* alone in VLAN 10 */
+	assert_int_equal(net_send(&n, 1, bcast), 1);     /* 2 only */
+	assert_int_equal(n.s[0].count, 0);
+	pc = vswt_port_config_vm(n.mac[2], 10, NULL);
+	assert_int_equal(vsw_port_update(n.p[2], &pc), 0);
+	net_reset_counts(&n);
+	assert_int_equal(net_send(&n, 0, n.mac[2]), 1);  /* now neighbours */
+	assert_int_equal(n.s[2].count, 1);
+	vswt_make_mac(fake, 99);                          /* spoofing allowed */
+	memcpy(n.mac[0], fake, 6);
+	assert_int_equal(net_send(&n, 0, bcast), 1);
+	pc.access_vlan = 4095;
+	assert_int_equal(vsw_port_update(n.p[2], &pc), -EINVAL);
+	pc.access_vlan = 10;
+	pc.flags = 0x100;
+	assert_int_equal(vsw_port_update(n.p[2], &pc), -EINVAL);
+	vsw_destroy(n.sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_trunk_all),
 		cmocka_unit_test(test_remove_from_callback),
 		cmocka_unit_test(test_remove_sender_from_callback),
+		cmocka_unit_test(test_port_update),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
