@@ -59,6 +59,9 @@ const char *vhd_last_error(const struct vhd *v);
  * parent, not a hole)?  *allocated is set to 1 if any sector is. */
 int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
 			int *allocated);
+/* The same over the whole chain: 0 means the range reads as zeros. */
+int vhd_query_chain_allocated(struct vhd *v, uint64_t off, uint64_t len,
+			      int *allocated);
 
 struct vhd_create_params {
 	int type;                  /* VHD_TYPE_FIXED / _DYNAMIC / _DIFF */

@@ -395,3 +395,19 @@ int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
 	}
 	return 0;
 }
+
+int vhd_query_chain_allocated(struct vhd *v, uint64_t off, uint64_t len,
+			      int *allocated)
+{
+	uint64_t n;
+	int rc = 0;
+
+	*allocated = 0;
+	for (; v && !rc && !*allocated; v = v->parent) {
+		if (off >= v->size)
+			continue;
+		n = v->size - off < len ? v->size - off : len;
+		rc = vhd_query_allocated(v, off, n, allocated);
+	}
+	return rc;
+}

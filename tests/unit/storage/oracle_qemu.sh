@@ -34,9 +34,12 @@ for sub in dynamic fixed; do
       # Straddling read: 512 zero bytes then 512 of 0xb2.
       cmp -s "$T/ours" <(cat <(pattern 512 0) <(pattern 512 178)) || ok_all=0
       if [ $ok_all = 1 ]; then ok "$name: patterns read back"; else nok "$name: patterns read back"; fi
-      if [ "$sz" = 1M ] || [ "$sz" = 100M ]; then
+      # Whole-disk comparison with qemu-img convert -O raw (sparse files,
+      # compared by qemu-img compare, which skips holes).  A sparse fixed
+      # 127G would make us read 127G of holes: patterns only there.
+      if [ "$sub" = dynamic ] || [ "$sz" = 1M ] || [ "$sz" = 100M ]; then
         qemu-img convert -f vpc -O raw "$f" "$T/q.raw" && "$VHD" convert --to raw "$f" "$T/o.raw" >>"$LOG" 2>&1
-        check "$name: full convert equals qemu-img convert" cmp "$T/q.raw" "$T/o.raw"
+        check "$name: whole disk equals qemu-img convert -O raw" qemu-img compare -q -s -f raw -F raw "$T/q.raw" "$T/o.raw"
         rm -f "$T/q.raw" "$T/o.raw"
       fi
       check "$name: vhd check clean" "$VHD" check "$f"
