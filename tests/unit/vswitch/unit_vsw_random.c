@@ -98,12 +98,45 @@ static uint32_t rnd(uint32_t n)
 
 static const uint16_t vlan_choices[4] = { 0, 10, 20, 30 };
 
+/* Random VLAN settings and flags for port p, into the model and into pc
+ * (allowed[] must hold 3). */
+static void model_random_policy(struct mport *p, bool ext,
+				struct vsw_port_config *pc, uint16_t *allowed)
+{
+	size_t na = 0;
+
+	p->trunk = ext || rnd(3) == 0;
+	p->pvid = vlan_choices[rnd(4)];
+	memset(p->allowed, 0, sizeof(p->allowed));
+	for (unsigned v = 1; p->trunk && v < 4; v++) {
+		if (ext || rnd(2)) {
+			allowed[na++] = vlan_choices[v];
+			p->allowed[vlan_choices[v]] = true;
+		}
+	}
+	p->flags = 0;
+	if (!ext)
+		p->flags = (rnd(4) == 0 ? VSW_PORT_ALLOW_SPOOF : 0) |
+			   (rnd(2) ? VSW_PORT_DHCP_GUARD : 0) |
+			   (rnd(2) ? VSW_PORT_ROUTER_GUARD : 0);
+	*pc = vswt_port_config_vm(p->mac, p->pvid, NULL);
+	pc->kind = p->kind;
+	pc->flags = p->flags;
+	pc->ctx = p;
+	pc->deliver = log_deliver;
+	if (p->trunk) {
+		pc->vlan_mode = VSW_VLAN_TRUNK;
+		pc->native_vlan = p->pvid;
+		pc->allowed_vlans = allowed;
+		pc->n_allowed = na;
+	}
+}
+
 static void model_port_add(struct vsw *sw, int slot, bool ext)
 {
 	struct mport *p = &M.p[slot];
 	struct vsw_port_config pc;
 	uint16_t allowed[3];
-	size_t na = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->slot = slot;
@@ -111,41 +144,36 @@ static void model_port_add(struct vsw *sw, int slot, bool ext)
 	p->kind = ext ? VSW_PORT_EXTERNAL : slot == HOST_SLOT ? VSW_PORT_HOST
 							      : VSW_PORT_VM;
 	vswt_make_mac(p->mac, ++M.mac_seq);
-	p->trunk = ext || rnd(3) == 0;
-	p->pvid = vlan_choices[rnd(4)];
-	for (unsigned v = 1; p->trunk && v < 4; v++) {
-		if (ext || rnd(2)) {
-			allowed[na++] = vlan_choices[v];
-			p->allowed[vlan_choices[v]] = true;
-		}
-	}
-	if (!ext)
-		p->flags = (rnd(4) == 0 ? VSW_PORT_ALLOW_SPOOF : 0) |
-			   (rnd(2) ? VSW_PORT_DHCP_GUARD : 0) |
-			   (rnd(2) ? VSW_PORT_ROUTER_GUARD : 0);
-	pc = vswt_port_config_vm(p->mac, p->pvid, NULL);
-	pc.kind = p->kind;
-	pc.flags = p->flags;
-	pc.ctx = p;
-	pc.deliver = log_deliver;
-	if (p->trunk) {
-		pc.vlan_mode = VSW_VLAN_TRUNK;
-		pc.native_vlan = p->pvid;
-		pc.allowed_vlans = allowed;
-		pc.n_allowed = na;
-	}
+	model_random_policy(p, ext, &pc, allowed);
 	assert_int_equal(vsw_port_add(sw, &pc, &p->port), 0);
 	p->live = true;
+}
+
+static void model_forget_port(int slot)
+{
+	for (int i = 0; i < M.n_e; i++) {
+		if (M.e[i].port == slot)
+			M.e[i--] = M.e[--M.n_e];
+	}
+}
+
+/* New VLAN settings and flags on a live port; it forgets what it learned. */
+static void model_port_update(int slot)
+{
+	struct mport *p = &M.p[slot];
+	struct vsw_port_config pc;
+	uint16_t allowed[3];
+
+	model_random_policy(p, false, &pc, allowed);
+	assert_int_equal(vsw_port_update(p->port, &pc), 0);
+	model_forget_port(slot);
 }
 
 static void model_port_remove(int slot)
 {
 	assert_int_equal(vsw_port_remove(M.p[slot].port), 0);
 	M.p[slot].live = false;
-	for (int i = 0; i < M.n_e; i++) {
-		if (M.e[i].port == slot)
-			M.e[i--] = M.e[--M.n_e];
-	}
+	model_forget_port(slot);
 }
 
 static bool model_member(const struct mport *p, uint16_t vid)
@@ -356,10 +384,12 @@ static void churn_ports(struct vsw *sw)
 {
 	int slot = 1 + (int)rnd(RP - 1);
 
-	if (M.p[slot].live)
-		model_port_remove(slot);
-	else
+	if (!M.p[slot].live)
 		model_port_add(sw, slot, false);
+	else if (rnd(3) == 0)
+		model_port_update(slot);
+	else
+		model_port_remove(slot);
 }
 
 static void run_random(uint64_t seed, unsigned frames)
