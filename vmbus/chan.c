@@ -56,12 +56,13 @@ static void chan_commit(struct vmbus_chan *ch)
 }
 
 static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
-		      vmbus_pkt_fn fn, void *ctx, int *count)
+		      vmbus_pkt_fn fn, void *ctx, int *count, unsigned budget)
 {
 	struct vmbus_pkt_info info;
-	int rc, err;
+	int rc = 0, err;
 
-	while ((rc = vmbus_ring_iter_next(&ch->in, buf, cap, &info)) > 0) {
+	while ((!budget || (unsigned)*count < budget) &&
+	       (rc = vmbus_ring_iter_next(&ch->in, buf, cap, &info)) > 0) {
 		err = fn(ctx, ch, &info, buf);
 		(*count)++;
 		/* Batch of 16: amortises the handshake, still frees space
@@ -85,7 +86,7 @@ static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 }
 
 int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
-		    vmbus_pkt_fn fn, void *ctx)
+		    vmbus_pkt_fn fn, void *ctx, unsigned budget)
 {
 	int count = 0, err;
 
@@ -93,10 +94,12 @@ int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 		return chan_fail(ch, ch->in.broken ? &ch->in : &ch->out);
 	for (;;) {
 		vmbus_ring_mask_begin(&ch->in);
-		err = chan_drain(ch, buf, cap, fn, ctx, &count);
+		err = chan_drain(ch, buf, cap, fn, ctx, &count, budget);
 		/* A packet written while we were masked did not signal us;
-		 * mask_end reports it, so go round again. */
-		if (vmbus_ring_mask_end(&ch->in) == 0 || err < 0)
+		 * mask_end reports it, so go round again (unless the budget
+		 * is spent: then the caller polls again). */
+		if (vmbus_ring_mask_end(&ch->in) == 0 || err < 0 ||
+		    (budget && (unsigned)count >= budget))
 			break;
 	}
 	if (err < 0)

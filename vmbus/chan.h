@@ -41,10 +41,13 @@ int vmbus_chan_send_comp(struct vmbus_chan *ch, uint64_t trans_id,
 /* Drains the inbound ring with interrupts masked, handing packets to fn,
  * giving space back in batches and waking a waiting writer; unmasks and
  * re-checks before returning so no packet is left without a signal.
- * Returns the number of packets handled or a negative errno (-EIO: the
- * ring is corrupt, ch->why says why; the channel must be closed). */
+ * At most budget packets are handled (0: no limit), so a peer that keeps
+ * writing cannot hold this thread forever. Returns the number handled;
+ * == budget means packets may remain, and since no new signal will come
+ * for them the caller must poll again. Negative errno on failure (-EIO:
+ * the ring is corrupt, ch->why says why; the channel must be closed). */
 int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
-		    vmbus_pkt_fn fn, void *ctx);
+		    vmbus_pkt_fn fn, void *ctx, unsigned budget);
 
 /* True once either ring was found corrupt. */
 int vmbus_chan_broken(const struct vmbus_chan *ch);

@@ -479,12 +479,13 @@ int vmbus_client_handle_msg(struct vmbus_client *c, const void *msg,
 int vmbus_client_handle_event(struct vmbus_client *c, uint32_t relid)
 {
 	struct cl_chan *ch = cl_find(c, relid);
+	int more = 0;
 
 	if (!ch || ch->state != VMBUS_CH_OPEN)
 		return -ENOENT;
 	if (c->ops.on_event)
-		c->ops.on_event(c->ops.ctx, relid, &ch->ch);
-	return vmbus_chan_broken(&ch->ch) ? -EIO : 0;
+		more = c->ops.on_event(c->ops.ctx, relid, &ch->ch) > 0;
+	return vmbus_chan_broken(&ch->ch) ? -EIO : more;
 }
 
 int vmbus_client_state(const struct vmbus_client *c)

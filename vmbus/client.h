@@ -35,8 +35,9 @@ struct vmbus_client_ops {
 	void (*on_offer)(void *ctx, uint32_t relid,
 			 const struct vmbus_msg_offer *offer);
 	void (*on_rescind)(void *ctx, uint32_t relid);
-	/* Packets may be waiting on an open channel. */
-	void (*on_event)(void *ctx, uint32_t relid, struct vmbus_chan *ch);
+	/* Packets may be waiting on an open channel. Return > 0 if some may
+	 * remain (budget spent): handle_event then returns 1. */
+	int (*on_event)(void *ctx, uint32_t relid, struct vmbus_chan *ch);
 	void *ctx;
 };
 
@@ -70,7 +71,8 @@ int vmbus_client_connect(struct vmbus_client *c, const uint32_t *versions,
 			 unsigned n);
 int vmbus_client_handle_msg(struct vmbus_client *c, const void *msg,
 			    size_t len);
-/* The host signalled channel relid. */
+/* The host signalled channel relid. Returns 1 when on_event left work:
+ * call again later. */
 int vmbus_client_handle_event(struct vmbus_client *c, uint32_t relid);
 
 /* Open an offered channel with rings of send_pages and recv_pages pages

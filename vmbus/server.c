@@ -549,11 +549,12 @@ int vmbus_server_handle_msg(struct vmbus_server *s, const void *msg,
 int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id)
 {
 	struct srv_chan *c = srv_chan_by_relid(s, conn_id);
+	int more = 0;
 
 	if (!c || c->state != CH_OPEN)
 		return -ENOENT;  /* spurious or late signal: harmless */
 	if (c->dops && c->dops->on_event)
-		c->dops->on_event(c->dev, &c->ch);
+		more = c->dops->on_event(c->dev, &c->ch) > 0;
 	if (vmbus_chan_broken(&c->ch)) {
 		if (s->ops.log)
 			s->ops.log(s->ops.ctx, "channel closed",
@@ -561,7 +562,7 @@ int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id)
 		srv_chan_close(c);
 		return -EIO;
 	}
-	return 0;
+	return more;
 }
 
 int vmbus_server_state(const struct vmbus_server *s)

@@ -45,8 +45,9 @@ struct vmbus_server_ops {
 struct vmbus_dev_ops {
 	/* Channel opened; rings attached. Non-zero refuses the open. */
 	int (*on_open)(void *dev, struct vmbus_chan *ch);
-	/* The guest signalled the channel: poll it. */
-	void (*on_event)(void *dev, struct vmbus_chan *ch);
+	/* The guest signalled the channel: poll it (with a budget). Return
+	 * > 0 if packets may remain, so the server asks to be called again. */
+	int (*on_event)(void *dev, struct vmbus_chan *ch);
 	/* Channel closing (guest close, teardown, unload, rescind, broken
 	 * ring); the rings are unmapped right after this returns. */
 	void (*on_close)(void *dev, struct vmbus_chan *ch);
@@ -77,7 +78,9 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
  * when dropped (the reason has been logged). */
 int vmbus_server_handle_msg(struct vmbus_server *s, const void *msg,
 			    size_t len);
-/* The guest signalled connection id conn_id (== relid for our offers). */
+/* The guest signalled connection id conn_id (== relid for our offers).
+ * Returns 1 when the device has more to do: call again later (after other
+ * channels, for fairness), as no new signal will come for that work. */
 int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id);
 
 int vmbus_server_state(const struct vmbus_server *s);

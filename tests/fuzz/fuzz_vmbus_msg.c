@@ -108,12 +108,12 @@ static int fz_pkt(void *ctx, struct vmbus_chan *ch,
 	return 0;
 }
 
-static void fz_event(void *dev, struct vmbus_chan *ch)
+static int fz_event(void *dev, struct vmbus_chan *ch)
 {
 	static uint8_t buf[4096];
 
 	(void)dev;
-	(void)vmbus_chan_poll(ch, buf, sizeof(buf), fz_pkt, NULL);
+	return vmbus_chan_poll(ch, buf, sizeof(buf), fz_pkt, NULL, 32) == 32;
 }
 
 static const struct vmbus_dev_ops fz_dev = { .on_event = fz_event };

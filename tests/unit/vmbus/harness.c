@@ -211,6 +211,26 @@ void harness_fini(struct harness *h)
 	free(h->to_guest.items);
 }
 
+/* Delivers one item; an event whose handler left work is requeued behind
+ * the other items (round robin), as no new signal will come for it. */
+void harness_deliver_host(struct harness *h, struct vmbus_server *s,
+			  const struct mb_item *it)
+{
+	if (!it->is_event)
+		vmbus_server_handle_msg(s, it->data, it->len);
+	else if (vmbus_server_handle_event(s, it->id) > 0)
+		mailbox_push(&h->to_host, 1, it->id, NULL, 0);
+}
+
+void harness_deliver_guest(struct harness *h, struct vmbus_client *c,
+			   const struct mb_item *it)
+{
+	if (!it->is_event)
+		vmbus_client_handle_msg(c, it->data, it->len);
+	else if (vmbus_client_handle_event(c, it->id) > 0)
+		mailbox_push(&h->to_guest, 1, it->id, NULL, 0);
+}
+
 int harness_pump(struct harness *h, struct vmbus_server *s,
 		 struct vmbus_client *c)
 {
@@ -222,23 +242,16 @@ int harness_pump(struct harness *h, struct vmbus_server *s,
 		while (mailbox_pop(&h->to_host, &it, 0)) {
 			moved = 1;
 			n++;
-			if (it.is_event)
-				vmbus_server_handle_event(s, it.id);
-			else
-				vmbus_server_handle_msg(s, it.data, it.len);
+			harness_deliver_host(h, s, &it);
 		}
 		while (c && mailbox_pop(&h->to_guest, &it, 0)) {
 			moved = 1;
 			n++;
-			if (it.is_event)
-				vmbus_client_handle_event(c, it.id);
-			else
-				vmbus_client_handle_msg(c, it.data, it.len);
+			harness_deliver_guest(h, c, &it);
 		}
 	}
 	return n;
 }
-
 static int echo_open(void *dev, struct vmbus_chan *ch)
 {
 	struct echo_dev *d = dev;
@@ -273,12 +286,14 @@ static int echo_pkt(void *ctx, struct vmbus_chan *ch,
 	return 0;
 }
 
-static void echo_event(void *dev, struct vmbus_chan *ch)
+static int echo_event(void *dev, struct vmbus_chan *ch)
 {
 	struct echo_dev *d = dev;
+	int n = vmbus_chan_poll(ch, d->buf, sizeof(d->buf), echo_pkt, d,
+				ECHO_BUDGET);
 
 	d->events++;
-	(void)vmbus_chan_poll(ch, d->buf, sizeof(d->buf), echo_pkt, d);
+	return n == (int)ECHO_BUDGET;
 }
 
 static void echo_close(void *dev, struct vmbus_chan *ch)

@@ -52,6 +52,11 @@ void harness_fini(struct harness *h);
 int mailbox_pop(struct mailbox *mb, struct mb_item *out, int ms);
 int mailbox_push(struct mailbox *mb, int is_event, uint32_t id,
 		 const void *data, size_t len);
+/* Deliver one item to the server / client (requeueing unfinished events). */
+void harness_deliver_host(struct harness *h, struct vmbus_server *s,
+			  const struct mb_item *it);
+void harness_deliver_guest(struct harness *h, struct vmbus_client *c,
+			   const struct mb_item *it);
 /* Single-threaded pump: deliver queued items both ways until idle. */
 int harness_pump(struct harness *h, struct vmbus_server *s,
 		 struct vmbus_client *c);
@@ -60,6 +65,7 @@ int harness_pump(struct harness *h, struct vmbus_server *s,
 
 /* Host-side test device: answers each in-band packet that requests a
  * completion with a completion echoing trans_id and the payload. */
+#define ECHO_BUDGET 64u
 struct echo_dev {
 	int opens, closes, events, refuse_open;
 	uint64_t pkts, send_errors;

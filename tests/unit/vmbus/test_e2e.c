@@ -59,10 +59,7 @@ static void *server_thread(void *arg)
 	while (!atomic_load(&e->stop)) {
 		if (!mailbox_pop(&e->h.to_host, &it, 20))
 			continue;
-		if (it.is_event)
-			vmbus_server_handle_event(e->s, it.id);
-		else
-			vmbus_server_handle_msg(e->s, it.data, it.len);
+		harness_deliver_host(&e->h, e->s, &it);
 	}
 	return NULL;
 }
@@ -103,14 +100,15 @@ static int on_comp(void *ctx, struct vmbus_chan *ch,
 	return 0;
 }
 
-static void on_event(void *ctx, uint32_t relid, struct vmbus_chan *ch)
+static int on_event(void *ctx, uint32_t relid, struct vmbus_chan *ch)
 {
 	struct e2e *e = (struct e2e *)((char *)ctx - offsetof(struct e2e, h));
 
 	for (int i = 0; i < 2; i++)
 		if (e->side[i].relid == relid)
-			(void)vmbus_chan_poll(ch, e->rx, sizeof(e->rx), on_comp,
-					      &e->side[i]);
+			return vmbus_chan_poll(ch, e->rx, sizeof(e->rx), on_comp,
+					       &e->side[i], 16) == 16;
+	return 0;
 }
 
 static void on_offer(void *ctx, uint32_t relid, const struct vmbus_msg_offer *o)
@@ -137,10 +135,7 @@ static int client_wait(struct e2e *e, int (*cond)(struct e2e *), double secs,
 		}
 		if (!mailbox_pop(&e->h.to_guest, &it, 20))
 			continue;
-		if (it.is_event)
-			vmbus_client_handle_event(e->c, it.id);
-		else
-			vmbus_client_handle_msg(e->c, it.data, it.len);
+		harness_deliver_guest(&e->h, e->c, &it);
 	}
 	return 0;
 }

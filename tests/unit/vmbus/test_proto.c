@@ -162,7 +162,7 @@ static void echo_once(struct fix *f, uint32_t relid, uint64_t tid)
 					 VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
 					 tid, "hello", 5), 0);
 	harness_pump(&f->h, f->s, f->c);
-	assert_true(vmbus_chan_poll(ch, buf, sizeof(buf), count_comp, f) >= 1);
+	assert_true(vmbus_chan_poll(ch, buf, sizeof(buf), count_comp, f, 0) >= 1);
 	assert_true(f->last_tid == tid);
 }
 
@@ -451,6 +451,30 @@ static void test_corrupt_ring_closes(void **state)
 	fix_free(f);
 }
 
+/* A guest that keeps the ring full cannot hold the server: each event
+ * handles at most a budget of packets and asks to be called again. */
+static void test_poll_budget(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
+	struct vmbus_chan *ch;
+
+	(void)state;
+	connect_ok(f, VMBUS_VERSION_V5_3);
+	open_ok(f, f->relid[0], 2, 2);
+	ch = vmbus_client_chan(f->c, f->relid[0]);
+	for (uint64_t i = 0; i < 100; i++)
+		assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_INBAND,
+						 VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+						 i, "hello", 5), 0);
+	assert_int_equal(vmbus_server_handle_event(f->s, f->relid[0]), 1);
+	assert_true(f->dev[0].pkts == ECHO_BUDGET);
+	assert_int_equal(vmbus_server_handle_event(f->s, f->relid[0]), 0);
+	assert_true(f->dev[0].pkts == 100);
+	assert_int_equal(vmbus_server_handle_event(f->s, f->relid[0]), 0);
+	assert_int_equal(vmbus_server_handle_event(f->s, 999), -ENOENT);
+	fix_free(f);
+}
+
 /* GPADL teardown while its channel is still open: channel closed first. */
 static void test_teardown_while_open(void **state)
 {
@@ -486,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_corrupt_ring_closes),
 		cmocka_unit_test(test_teardown_while_open),
+		cmocka_unit_test(test_poll_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
