@@ -1,7 +1,12 @@
 /* VHD disk images: fixed, dynamic and differencing (VHD spec 2006).
  * All file access goes through struct fio_ops, so the same code runs in host
  * tools and in the parent partition.  Every function returns 0 or a negative
- * errno; a failed open/create/merge/check also fills a one-line reason. */
+ * errno; a failed open/create/merge/check also fills a one-line reason.
+ *
+ * Durability: like a disk with a write cache, vhd_write's data is durable
+ * only after vhd_flush returns 0 (which also writes the BAT entries and
+ * bitmaps that point at it, in DESIGN.md rule 7's order).  vhd_close
+ * flushes.  Locking: none inside; callers serialise calls on one chain. */
 #ifndef STORAGE_VHD_H
 #define STORAGE_VHD_H
 
