@@ -38,6 +38,8 @@
 #define EXT2_COMPAT_EXT_ATTR 0x0008u
 #define EXT2_COMPAT_RESIZE_INO 0x0010u
 #define EXT2_COMPAT_DIR_INDEX 0x0020u
+#define EXT2_COMPAT_SPARSE_SUPER2 0x0200u /* backups only in s_backup_bgs */
+#define EXT2_SUPER_BACKUP_BGS_OFF 0x24Cu /* two u32 group numbers */
 
 #define EXT2_RO_COMPAT_SPARSE_SUPER 0x0001u
 #define EXT2_RO_COMPAT_LARGE_FILE 0x0002u

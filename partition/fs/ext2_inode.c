@@ -157,6 +157,9 @@ static int bmap_new(struct ext2_fs *fs, struct ext2_inode *in, uint32_t goal, in
 {
 	int rc;
 
+	/* i_blocks counts 512-byte sectors in 32 bits (Poirier 3.5.9). */
+	if (EXT2_GET32(in->i_blocks) > UINT32_MAX - fs->block_size / 512)
+		return ext2_error_set(-EFBIG, "file would exceed 2 TiB of allocated space");
 	/* Continue after the last allocation so a growing file stays
 	 * contiguous and the bitmap search starts at a free bit. */
 	if (fs->alloc_hint > fs->first_data_block && fs->alloc_hint < fs->blocks_count)

@@ -190,8 +190,15 @@ static int super_check_features(struct ext2_fs *fs, const struct ext2_super *sb,
 
 int ext2_group_has_super(const struct ext2_fs *fs, uint32_t g)
 {
+	const uint8_t *raw = (const uint8_t *)&fs->sb;
 	uint32_t p;
 
+	if (g == 0)
+		return 1;
+	/* sparse_super2 names at most two backup groups in the superblock. */
+	if (EXT2_GET32(fs->sb.s_feature_compat) & EXT2_COMPAT_SPARSE_SUPER2)
+		return g == ext2_get_le32(raw + EXT2_SUPER_BACKUP_BGS_OFF) ||
+		       g == ext2_get_le32(raw + EXT2_SUPER_BACKUP_BGS_OFF + 4);
 	/* sparse_super: copies only in groups 0, 1 and powers of 3, 5, 7
 	 * (kernel Documentation/filesystems/ext2 "Superblock"). */
 	if (g <= 1 || !(EXT2_GET32(fs->sb.s_feature_ro_compat) & EXT2_RO_COMPAT_SPARSE_SUPER))
