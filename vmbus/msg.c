@@ -51,6 +51,48 @@ const char *vmbus_msg_name(uint32_t type)
 	return type < VMBUS_MSG_COUNT ? msg_rules[type].name : "?";
 }
 
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int vmbus_guid_parse(const char *text, struct vmbus_guid *out)
+{
+	/* Wire position of the n-th written byte: fields 1-3 byte-swapped. */
+	static const uint8_t pos[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
+					 8, 9, 10, 11, 12, 13, 14, 15 };
+	unsigned n = 0, i = 0;
+
+	if (!text)
+		return -EINVAL;
+	/* Strictly 8-4-4-4-12; each character is checked before the next is
+	 * read, so a short string stops at its terminator. */
+	while (i < 36) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i++] != '-')
+				return -EINVAL;
+			continue;
+		}
+		hi = hex_val(text[i]);
+		if (hi < 0)
+			return -EINVAL;
+		lo = hex_val(text[i + 1]);
+		if (lo < 0)
+			return -EINVAL;
+		out->b[pos[n++]] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return text[36] == '\0' ? 0 : -EINVAL;
+}
+
 int vmbus_msg_version_known(uint32_t version)
 {
 	switch (version) {

@@ -203,6 +203,19 @@ _Static_assert(sizeof(struct vmbus_msg_version_response) == 16, "version_resp");
  * make the parent allocate for bookkeeping. */
 #define VMBUS_GPADL_MAX_PFNS (1u << 18)
 
+/* Device class GUIDs (hyperv-notes.md; Linux include/linux/hyperv.h). */
+#define VMBUS_GUID_SCSI      "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"
+#define VMBUS_GUID_NIC       "f8615163-df3e-46c5-913f-f2d2f965ed0e"
+#define VMBUS_GUID_IDE       "32412632-86cb-44a2-9b5c-50d1417354f5"
+#define VMBUS_GUID_SHUTDOWN  "0e0b6031-5213-4934-818b-38d90ced39db"
+#define VMBUS_GUID_TIMESYNC  "9527e630-d0ae-497b-adce-e80ab0175caf"
+#define VMBUS_GUID_HEARTBEAT "57164f39-9115-4e78-ab55-382f3bd5422d"
+
+/* Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into wire order: the first
+ * three fields little endian, the last eight bytes as written (the
+ * Windows GUID / Linux guid_t layout). Returns 0 or -EINVAL. */
+int vmbus_guid_parse(const char *text, struct vmbus_guid *out);
+
 /* Checks a received message: length against the fixed size for its type,
  * known type, and the GPADL header's internal lengths. Returns the type
  * (> 0) or a negative errno with *why set to a human reason. */

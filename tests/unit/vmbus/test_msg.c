@@ -176,6 +176,34 @@ static void test_gpadl_header_bad(void **state)
 						       &why), -EINVAL);
 }
 
+static void test_guid(void **state)
+{
+	static const uint8_t scsi[16] = { 0xd9, 0x63, 0x61, 0xba, 0xa1, 0x04,
+					  0x29, 0x4d, 0xb6, 0x05, 0x72, 0xe2,
+					  0xff, 0xb1, 0xdc, 0x7f };
+	struct vmbus_guid g;
+
+	(void)state;
+	assert_int_equal(vmbus_guid_parse(VMBUS_GUID_SCSI, &g), 0);
+	assert_memory_equal(g.b, scsi, 16);
+	assert_int_equal(vmbus_guid_parse("BA6163D9-04A1-4D29-B605-72E2FFB1DC7F",
+					  &g), 0);
+	assert_memory_equal(g.b, scsi, 16);
+	assert_int_equal(vmbus_guid_parse(VMBUS_GUID_NIC, &g), 0);
+	assert_int_equal(g.b[0], 0x63);
+	assert_int_equal(g.b[15], 0x0e);
+	assert_int_equal(vmbus_guid_parse("ba6163d9-04a1-4d29-b605-72e2ffb1dc7", &g),
+			 -EINVAL);
+	assert_int_equal(vmbus_guid_parse("ba6163d9-04a1-4d29-b605-72e2ffb1dc7f0",
+					  &g), -EINVAL);
+	assert_int_equal(vmbus_guid_parse("ba6163d9x04a1-4d29-b605-72e2ffb1dc7f",
+					  &g), -EINVAL);
+	assert_int_equal(vmbus_guid_parse("", &g), -EINVAL);
+	assert_int_equal(vmbus_guid_parse("ba6163d904a14d29b60572e2ffb1dc7f", &g),
+			 -EINVAL);
+	assert_int_equal(vmbus_guid_parse(NULL, &g), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_gpadl_roundtrip),
 		cmocka_unit_test(test_gpadl_header_bad),
+		cmocka_unit_test(test_guid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
