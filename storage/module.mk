@@ -60,3 +60,11 @@ tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
 
 .PHONY: storage-check
 storage-check: $(TGTB)/libstorage.a $(HOSTB)/libstorage.a
+
+# The tool again with ASan+UBSan, used by the oracle scripts so that real
+# qemu/libvhdi-made files also run through the sanitizers.
+STORAGE_TOOL_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,tools/vhd/vhd_main.c \
+  tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c)
+$(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
+HOST_DEPS += $(HOSTB)/tools/vhd/vhd

@@ -2,7 +2,9 @@
 # TAP output: ok N - name / not ok N - name.
 set -u
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-VHD=${VHD:-$ROOT/build/tools/vhd}
+# Prefer the sanitizer build of the tool when it exists.
+VHD=${VHD:-$ROOT/build/host/tools/vhd/vhd}
+[ -x "$VHD" ] || VHD=$ROOT/build/tools/vhd
 PY=/usr/bin/python3
 n=0
 fails=0
