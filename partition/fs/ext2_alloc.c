@@ -206,7 +206,7 @@ static int inode_alloc_in(struct ext2_fs *fs, uint32_t g, int is_dir, uint32_t *
 	rc = bm_load(fs, g, 1);
 	if (rc)
 		return rc;
-	/* Inodes below s_first_ino are reserved (Poirier 3.4). */
+	/* Inodes below s_first_ino are reserved (Poirier 3.1, s_first_ino). */
 	if (g * fs->inodes_per_group < fs->first_ino - 1)
 		start = fs->first_ino - 1 - g * fs->inodes_per_group;
 	if (start >= fs->inodes_per_group)

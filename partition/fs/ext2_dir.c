@@ -249,7 +249,7 @@ static int unlink_cb(struct ext2_fs *fs, struct ext2_scan *s, void *ctx)
 		/* First entry of a block: mark it unused, keep its rec_len. */
 		ext2_put_le32(s->blk + s->off, 0);
 	} else {
-		/* Otherwise the previous entry absorbs it (Poirier 4.1.2). */
+		/* Otherwise the previous entry absorbs it (Poirier 4.1, rec_len). */
 		prev = s->blk + s->prev;
 		merged = ((uint32_t)prev[4] | ((uint32_t)prev[5] << 8)) + s->rec_len;
 		prev[4] = (uint8_t)merged;

@@ -1,6 +1,6 @@
 /*
  * Regular files: open/create, read and write at any offset, truncate.
- * Unmapped blocks inside i_size are holes and read as zeros (Poirier 3.5.14:
+ * Unmapped blocks inside i_size are holes and read as zeros (Poirier 3.5, i_block:
  * a zero block number means no block). Bytes past i_size inside the last
  * block are kept zero, so a file grown later shows zeros there.
  */

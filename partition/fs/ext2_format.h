@@ -20,18 +20,18 @@
 #define EXT2_MIN_BLOCK_LOG 10u /* 1 KiB */
 #define EXT2_MAX_BLOCK_LOG 12u /* 4 KiB: what this driver accepts */
 
-/* s_state (Poirier 3.1.15). */
+/* s_state (Poirier 3.1, s_state). */
 #define EXT2_STATE_VALID 0x0001u
 #define EXT2_STATE_ERROR 0x0002u
 
-/* s_rev_level (Poirier 3.1.20). */
+/* s_rev_level (Poirier 3.1, s_rev_level). */
 #define EXT2_REV_GOOD_OLD 0u
 #define EXT2_REV_DYNAMIC 1u
-/* Revision 0 has fixed values for what revision 1 stores (Poirier 3.1.22-23). */
+/* Revision 0 has fixed values for what revision 1 stores (Poirier 3.1, s_first_ino, s_inode_size). */
 #define EXT2_GOOD_OLD_FIRST_INO 11u
 #define EXT2_GOOD_OLD_INODE_SIZE 128u
 
-/* Feature masks (Poirier 3.1.25-27). */
+/* Feature masks (Poirier 3.1, s_feature_*). */
 #define EXT2_COMPAT_DIR_PREALLOC 0x0001u
 #define EXT2_COMPAT_IMAGIC_INODES 0x0002u
 #define EXT2_COMPAT_HAS_JOURNAL 0x0004u
@@ -58,10 +58,10 @@
 #define EXT2_INCOMPAT_FLEX_BG 0x0200u
 #define EXT2_INCOMPAT_SUPPORTED EXT2_INCOMPAT_FILETYPE
 
-/* Reserved inode numbers (Poirier 3.4 "Defined Reserved Inodes"). */
+/* Reserved inode numbers (Poirier 3.5 "Defined Reserved Inodes"). */
 #define EXT2_ROOT_INO 2u
 
-/* i_mode type bits (Poirier 3.5.1). */
+/* i_mode type bits (Poirier 3.5, i_mode). */
 #define EXT2_S_IFMT 0xF000u
 #define EXT2_S_IFSOCK 0xC000u
 #define EXT2_S_IFLNK 0xA000u
@@ -71,11 +71,11 @@
 #define EXT2_S_IFCHR 0x2000u
 #define EXT2_S_IFIFO 0x1000u
 
-/* i_flags (Poirier 3.5.12). */
+/* i_flags (Poirier 3.5, i_flags). */
 #define EXT2_INDEX_FL 0x00001000u    /* hash-indexed directory */
 #define EXT2_EXTENTS_FL 0x00080000u  /* ext4 extent map: not ext2 */
 
-/* i_block layout (Poirier 3.5.14): 12 direct, then single, double, triple. */
+/* i_block layout (Poirier 3.5, i_block): 12 direct, then single, double, triple. */
 #define EXT2_NDIR_BLOCKS 12u
 #define EXT2_IND_BLOCK 12u
 #define EXT2_DIND_BLOCK 13u
@@ -84,7 +84,7 @@
 /* A fast symlink keeps its target in i_block when shorter than this. */
 #define EXT2_FAST_LINK_MAX 60u
 
-/* Directory entry file_type (Poirier 4.1.5, with the filetype feature). */
+/* Directory entry file_type (Poirier 4.1, file_type, with the filetype feature). */
 #define EXT2_FT_UNKNOWN 0u
 #define EXT2_FT_REG_FILE 1u
 #define EXT2_FT_DIR 2u
@@ -187,7 +187,7 @@ struct ext2_dir_entry {
 };
 _Static_assert(sizeof(struct ext2_dir_entry) == 8, "ext2 directory entry header is 8 bytes");
 
-/* Entry size for a name: header plus name, padded to 4 bytes (Poirier 4.1.2). */
+/* Entry size for a name: header plus name, padded to 4 bytes (Poirier 4.1, rec_len). */
 #define EXT2_DIR_REC_LEN(name_len) ((8u + (unsigned)(name_len) + 3u) & ~3u)
 
 /* Little-endian access that works on any host byte order and alignment. */

@@ -1,6 +1,6 @@
 /*
  * Inodes: reading and writing the inode table, the block map through
- * direct, single, double and triple indirect blocks (Poirier 3.5.14
+ * direct, single, double and triple indirect blocks (Poirier 3.5, i_block
  * i_block), freeing blocks on truncate and deleting inodes.
  */
 #include <string.h>
@@ -74,7 +74,7 @@ uint64_t ext2_inode_size_get(const struct ext2_fs *fs, const struct ext2_inode *
 	uint64_t size = EXT2_GET32(in->i_size);
 
 	/* Revision 1 keeps the high 32 bits of a regular file's size in
-	 * i_size_high (i_dir_acl for directories) (Poirier 3.5.18). */
+	 * i_size_high (i_dir_acl for directories) (Poirier 3.5, i_dir_acl/i_size_high). */
 	if (fs->rev >= EXT2_REV_DYNAMIC && (EXT2_GET16(in->i_mode) & EXT2_S_IFMT) == EXT2_S_IFREG)
 		size |= (uint64_t)EXT2_GET32(in->i_size_high) << 32;
 	return size;
@@ -101,7 +101,7 @@ int ext2_inode_size_set(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size
 }
 
 /* Does i_block hold block numbers? Devices keep a device number there, and a
- * fast symlink its target (Poirier 3.5.14 and "Symbolic links"). */
+ * fast symlink its target (Poirier 3.5, i_block and "Symbolic links"). */
 int ext2_inode_has_blocks(const struct ext2_fs *fs, const struct ext2_inode *in)
 {
 	uint32_t type = EXT2_GET16(in->i_mode) & EXT2_S_IFMT;
@@ -157,7 +157,7 @@ static int bmap_new(struct ext2_fs *fs, struct ext2_inode *in, uint32_t goal, in
 {
 	int rc;
 
-	/* i_blocks counts 512-byte sectors in 32 bits (Poirier 3.5.9). */
+	/* i_blocks counts 512-byte sectors in 32 bits (Poirier 3.5, i_blocks). */
 	if (EXT2_GET32(in->i_blocks) > UINT32_MAX - fs->block_size / 512)
 		return ext2_error_set(-EFBIG, "file would exceed 2 TiB of allocated space");
 	/* Continue after the last allocation so a growing file stays
@@ -426,7 +426,7 @@ int ext2_inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 		rc = xattr_release(fs, ino, in);
 	if (rc)
 		return rc;
-	/* A deleted inode has no links and a deletion time (Poirier 3.5.6). */
+	/* A deleted inode has no links and a deletion time (Poirier 3.5, i_dtime). */
 	EXT2_SET16(in->i_links_count, 0);
 	EXT2_SET32(in->i_dtime, ext2_time_now(fs));
 	EXT2_SET32(in->i_size, 0);

@@ -2,7 +2,7 @@
  * Path resolution and the namespace operations: stat, readdir, mkdir,
  * rmdir, unlink and rename, each keeping link counts as ext2 defines them
  * (a directory has 2 + one link per subdirectory: its entry, its "." and
- * each child's ".."; Poirier 3.5.7 i_links_count).
+ * each child's ".."; Poirier 3.5, i_links_count).
  */
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * Rename within a directory or across directories, replacing an existing
  * target as POSIX rename does. A moved directory's ".." entry is pointed at
- * its new parent and both parents' link counts follow (Poirier 3.5.7).
+ * its new parent and both parents' link counts follow (Poirier 3.5, i_links_count).
  */
 #include <string.h>
 

@@ -78,7 +78,7 @@ int ext2_block_write(struct ext2_fs *fs, uint32_t blk, const void *buf)
 }
 
 /* A block number taken from an inode or indirect block must name a block of
- * the volume past the boot/superblock area (s_first_data_block, Poirier 3.1.6). */
+ * the volume past the boot/superblock area (s_first_data_block, Poirier 3.1, s_first_data_block). */
 int ext2_block_check(struct ext2_fs *fs, uint32_t blk, uint32_t ino, const char *what)
 {
 	if (blk < fs->first_data_block || blk >= fs->blocks_count)
@@ -156,7 +156,7 @@ static int super_check_geometry(struct ext2_fs *fs, const struct ext2_super *sb,
 	return 0;
 }
 
-/* Revision-dependent fields and feature flags (Poirier 3.1.22-27). */
+/* Revision-dependent fields and feature flags (Poirier 3.1, revision 1 fields). */
 static int super_check_features(struct ext2_fs *fs, const struct ext2_super *sb, unsigned *flags)
 {
 	uint32_t incompat, ro;
@@ -329,7 +329,7 @@ static int super_write(struct ext2_fs *fs)
 }
 
 /* Mounting read-write clears EXT2_VALID_FS so that a crash is noticed by the
- * next e2fsck (Poirier 3.1.15 s_state); unmount sets it again. */
+ * next e2fsck (Poirier 3.1, s_state); unmount sets it again. */
 static int mount_mark_dirty(struct ext2_fs *fs)
 {
 	struct ext2_super *sb = &fs->sb;
