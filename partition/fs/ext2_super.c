@@ -78,7 +78,7 @@ int ext2_block_write(struct ext2_fs *fs, uint32_t blk, const void *buf)
 }
 
 /* A block number taken from an inode or indirect block must name a block of
- * the volume past the boot/superblock area (s_first_data_block, Poirier 3.1, s_first_data_block). */
+ * the volume past the boot/superblock area (Poirier 3.1, s_first_data_block). */
 int ext2_block_check(struct ext2_fs *fs, uint32_t blk, uint32_t ino, const char *what)
 {
 	if (blk < fs->first_data_block || blk >= fs->blocks_count)
