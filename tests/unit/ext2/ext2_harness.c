@@ -15,7 +15,12 @@ const char *h_scratch(void)
 	static char dir[256];
 
 	if (!dir[0]) {
-		const char *env = getenv("EXT2_SCRATCH");
+		const char *env = getenv("EXT2_SCRATCH"), *path = getenv("PATH");
+		char p[4096];
+
+		/* e2fsprogs live in sbin, which a non-root PATH may lack. */
+		snprintf(p, sizeof(p), "%s:/sbin:/usr/sbin", path ? path : "/usr/bin:/bin");
+		setenv("PATH", p, 1);
 
 		snprintf(dir, sizeof(dir), "%s/%d", env ? env : "build/test-scratch/ext2", (int)getpid());
 		h_sh("mkdir -p '%s'", dir);
