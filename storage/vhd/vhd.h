@@ -59,7 +59,7 @@ uint64_t vhd_get_size(const struct vhd *v);
 void vhd_get_info(const struct vhd *v, struct vhd_info *info);
 const char *vhd_get_path(const struct vhd *v);
 struct vhd *vhd_get_parent(const struct vhd *v);   /* NULL at chain end */
-const char *vhd_last_error(const struct vhd *v);
+const char *vhd_get_error(const struct vhd *v);
 /* Is the byte range [off, off+len) stored in this image itself (not its
  * parent, not a hole)?  *allocated is set to 1 if any sector is. */
 int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
@@ -89,7 +89,7 @@ typedef void (*vhd_progress_fn)(void *cb_ctx, uint64_t done, uint64_t total);
 int vhd_merge(const struct fio_ops *ops, const char *child, vhd_progress_fn cb,
 	      void *cb_ctx, struct vhd_err *err);
 /* -ENOENT when no merge of child is under way. */
-int vhd_merge_progress(const struct fio_ops *ops, const char *child,
+int vhd_merge_get_progress(const struct fio_ops *ops, const char *child,
 		       uint32_t *done, uint32_t *total);
 
 /* Consistency check: calls report once per problem found; returns the

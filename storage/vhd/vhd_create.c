@@ -97,7 +97,7 @@ static int link_parent(const struct fio_ops *ops, const char *path,
 	char rel[VHD_PATH_MAX], win[VHD_PATH_MAX];
 	int rc;
 
-	rc = vhd_open_depth(ops, parent, 0, 1, &p, why);
+	rc = vhd_open_at_depth(ops, parent, 0, 1, &p, why);
 	if (rc)
 		return rc;
 	memcpy(l->hd.parent_uuid, p->ft.uuid, 16);
@@ -105,7 +105,7 @@ static int link_parent(const struct fio_ops *ops, const char *path,
 	/* Spec: parent name is UTF-16BE. */
 	vhd_path_to_windows(parent, win, sizeof(win));
 	vhd_utf16_encode(win, 1, l->hd.parent_name, VHD_PARENT_NAME_BYTES);
-	vhd_path_relative(path, parent, rel, sizeof(rel));
+	vhd_path_make_relative(path, parent, rel, sizeof(rel));
 	put_locator(&l->hd, 0, "W2ku", parent, l->loc, l->loc_off);
 	put_locator(&l->hd, 1, "W2ru", rel, l->loc + VHD_LOC_SPACE * 4,
 		    l->loc_off + VHD_LOC_SPACE * 4);
@@ -179,7 +179,7 @@ static int parent_size(const struct fio_ops *ops, const char *parent,
 	if (!parent)
 		return vhd_set_err(why, "a differencing disk needs a parent"),
 		       -EINVAL;
-	rc = vhd_open_depth(ops, parent, 0, 1, &p, pwhy);
+	rc = vhd_open_at_depth(ops, parent, 0, 1, &p, pwhy);
 	if (rc)
 		return vhd_set_err(why, "parent %s: %s", parent, pwhy), rc;
 	*size = p->size;

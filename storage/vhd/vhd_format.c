@@ -295,7 +295,7 @@ size_t vhd_utf16_encode(const char *src, int big_endian, uint8_t *dst,
 /* The spec says the parent name is UTF-16BE, but some writers store it
  * little-endian.  For the ASCII-heavy paths found in practice the zero
  * bytes sit on the even offsets in BE and on the odd ones in LE. */
-int vhd_parent_name_is_le(const uint8_t *name, size_t bytes)
+int vhd_utf16_detect_le(const uint8_t *name, size_t bytes)
 {
 	size_t i, even = 0, odd = 0;
 
@@ -308,7 +308,7 @@ int vhd_parent_name_is_le(const uint8_t *name, size_t bytes)
 	return odd > even;
 }
 
-void vhd_path_dirname(const char *path, char *dst, size_t dst_len)
+void vhd_path_get_dir(const char *path, char *dst, size_t dst_len)
 {
 	const char *slash = strrchr(path, '/');
 	size_t n = slash ? (size_t)(slash - path) : 0;
@@ -398,7 +398,7 @@ int vhd_path_join(const char *dir, const char *rel, char *dst, size_t dst_len)
 
 /* Relative path from from_file's folder to to_file (both absolute or both
  * relative to the same folder), in '/' form with a leading "./". */
-void vhd_path_relative(const char *from_file, const char *to_file, char *dst,
+void vhd_path_make_relative(const char *from_file, const char *to_file, char *dst,
 		       size_t dst_len)
 {
 	size_t common = 0, i, n = 0;

@@ -84,7 +84,7 @@ static int read_lower(struct vhd *v, uint8_t *buf, size_t len, uint64_t off)
 }
 
 /* Length of the run of sectors from s (inclusive, < end) sharing s's bit. */
-uint32_t vhd_bitmap_run(const uint8_t *bm, uint32_t s, uint32_t end)
+uint32_t vhd_bitmap_count_run(const uint8_t *bm, uint32_t s, uint32_t end)
 {
 	int bit = vhd_bit_test(bm, s);
 	uint8_t full = bit ? 0xFF : 0x00;
@@ -119,7 +119,7 @@ static int read_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	fbase = (uint64_t)v->bat[blk] * VHD_SECTOR + v->bitmap_bytes;
 	for (pos = boff; pos < (uint64_t)boff + n; pos = run_end) {
 		s = (uint32_t)(pos / VHD_SECTOR);
-		run = vhd_bitmap_run(bm, s, end);
+		run = vhd_bitmap_count_run(bm, s, end);
 		run_end = (uint64_t)(s + run) * VHD_SECTOR;
 		if (run_end > (uint64_t)boff + n)
 			run_end = (uint64_t)boff + n;

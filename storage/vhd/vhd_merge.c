@@ -75,7 +75,7 @@ static int rec_save(const struct fio_ops *ops, const char *child,
 	return rc;
 }
 
-int vhd_merge_progress(const struct fio_ops *ops, const char *child,
+int vhd_merge_get_progress(const struct fio_ops *ops, const char *child,
 		       uint32_t *done, uint32_t *total)
 {
 	struct vhd_merge_rec r;
@@ -101,7 +101,7 @@ static int merge_block(struct vhd *c, uint32_t blk, uint8_t *buf)
 	rc = vhd_bitmap_get(c, blk, &bm);
 	fbase = (uint64_t)c->bat[blk] * VHD_SECTOR + c->bitmap_bytes;
 	for (; !rc && s < end; s += run) {
-		run = vhd_bitmap_run(bm, s, end);
+		run = vhd_bitmap_count_run(bm, s, end);
 		if (!vhd_bit_test(bm, s))
 			continue;
 		n = (size_t)run * VHD_SECTOR;
@@ -187,7 +187,7 @@ int vhd_merge(const struct fio_ops *ops, const char *child, vhd_progress_fn cb,
 	int rc;
 
 	rc = vhd_open(ops, child, 0, &c, err ? err : &dummy);
-	if (rc == -ENOENT && vhd_merge_progress(ops, child, &done, &total) == 0
+	if (rc == -ENOENT && vhd_merge_get_progress(ops, child, &done, &total) == 0
 	    && done == total && rec_path(child, rp, sizeof(rp)) == 0)
 		return ops->remove(ops->ctx, rp);  /* finished, then cut */
 	if (rc)

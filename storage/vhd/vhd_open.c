@@ -212,7 +212,7 @@ static int locator_path(struct vhd *v, int i, char *dst, size_t dst_len)
 	rc = read_at(v, raw, len, off);
 	if (rc == 0) {
 		/* Both W2ku and W2ru are UTF-16LE in practice. */
-		vhd_utf16_decode(raw, len, !vhd_parent_name_is_le(raw, len),
+		vhd_utf16_decode(raw, len, !vhd_utf16_detect_le(raw, len),
 				 tmp, sizeof(tmp));
 		vhd_path_from_windows(tmp, dst, dst_len);
 	}
@@ -233,7 +233,7 @@ static int try_parent(struct vhd *v, const char *cand, int depth,
 	if (v->ops->open(v->ops->ctx, cand, 0, &fh))
 		return -ENOENT;
 	v->ops->close(v->ops->ctx, fh);
-	rc = vhd_open_depth(v->ops, cand, 0, depth + 1, &p, pwhy);
+	rc = vhd_open_at_depth(v->ops, cand, 0, depth + 1, &p, pwhy);
 	if (rc == -ELOOP) {
 		memcpy(why, pwhy, VHD_ERR_LEN);   /* already says it all */
 		return rc;
@@ -269,7 +269,7 @@ static int parent_candidate(struct vhd *v, int k, const char *dir,
 			return -EINVAL;   /* damaged locator */
 		return vhd_path_join(dir, tmp, cand, cand_len);
 	}
-	le = vhd_parent_name_is_le(v->hd.parent_name, VHD_PARENT_NAME_BYTES);
+	le = vhd_utf16_detect_le(v->hd.parent_name, VHD_PARENT_NAME_BYTES);
 	vhd_utf16_decode(v->hd.parent_name, VHD_PARENT_NAME_BYTES, !le, tmp,
 			 sizeof(tmp));
 	vhd_path_from_windows(tmp, name, sizeof(name));
@@ -289,7 +289,7 @@ static int open_parent(struct vhd *v, int depth, char *why)
 	if (depth + 1 >= VHD_MAX_DEPTH)
 		return vhd_set_err(why, "differencing chain is deeper than %d",
 				   VHD_MAX_DEPTH), -ELOOP;
-	vhd_path_dirname(v->path, dir, sizeof(dir));
+	vhd_path_get_dir(v->path, dir, sizeof(dir));
 	for (k = 0; k < 2 * VHD_LOCATORS + 2; k++) {
 		rc = parent_candidate(v, k, dir, cand, sizeof(cand));
 		if (rc == -EINVAL)
@@ -356,7 +356,7 @@ static int open_layers(struct vhd *v, int depth, char *why)
 	return rc;
 }
 
-int vhd_open_depth(const struct fio_ops *ops, const char *path,
+int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 		   unsigned flags, int depth, struct vhd **out, char *why)
 {
 	struct vhd *v = calloc(1, sizeof(*v));
@@ -400,7 +400,7 @@ int vhd_open(const struct fio_ops *ops, const char *path, unsigned flags,
 {
 	struct vhd_err dummy;
 
-	return vhd_open_depth(ops, path, flags, 0, out,
+	return vhd_open_at_depth(ops, path, flags, 0, out,
 			      (err ? err : &dummy)->msg);
 }
 
@@ -438,7 +438,7 @@ struct vhd *vhd_get_parent(const struct vhd *v)
 	return v->parent;
 }
 
-const char *vhd_last_error(const struct vhd *v)
+const char *vhd_get_error(const struct vhd *v)
 {
 	return v->err;
 }

@@ -53,11 +53,11 @@ size_t vhd_utf16_decode(const uint8_t *src, size_t bytes, int big_endian,
 			char *dst, size_t dst_len);
 size_t vhd_utf16_encode(const char *src, int big_endian, uint8_t *dst,
 			size_t dst_bytes);
-int vhd_parent_name_is_le(const uint8_t *name, size_t bytes);
-void vhd_path_dirname(const char *path, char *dst, size_t dst_len);
+int vhd_utf16_detect_le(const uint8_t *name, size_t bytes);
+void vhd_path_get_dir(const char *path, char *dst, size_t dst_len);
 int vhd_path_join(const char *dir, const char *rel, char *dst,
 		  size_t dst_len);
-void vhd_path_relative(const char *from_file, const char *to_file, char *dst,
+void vhd_path_make_relative(const char *from_file, const char *to_file, char *dst,
 		       size_t dst_len);
 void vhd_path_to_windows(const char *src, char *dst, size_t dst_len);
 void vhd_path_from_windows(const char *src, char *dst, size_t dst_len);
@@ -65,12 +65,12 @@ void vhd_path_from_windows(const char *src, char *dst, size_t dst_len);
 /* vhd_io.c */
 int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm);
 void vhd_bitmap_drop_all(struct vhd *v, int clean_only);
-uint32_t vhd_bitmap_run(const uint8_t *bm, uint32_t s, uint32_t end);
+uint32_t vhd_bitmap_count_run(const uint8_t *bm, uint32_t s, uint32_t end);
 int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off);
 int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
 
 /* vhd_open.c */
-int vhd_open_depth(const struct fio_ops *ops, const char *path,
+int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 		   unsigned flags, int depth, struct vhd **out, char *why);
 int vhd_repair_footer(struct vhd *v);
 

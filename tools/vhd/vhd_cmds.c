@@ -180,7 +180,7 @@ static void info_text(struct vhd *v)
 		printf("parent:           %s (%s, %s)\n", vhd_get_path(p),
 		       type_name(in.type), u);
 	}
-	if (vhd_merge_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
+	if (vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
 			       &total) == 0)
 		printf("merge:            interrupted at block %u of %u "
 		       "(run `vhd merge` again to finish)\n", done, total);
@@ -224,7 +224,7 @@ static void info_json(struct vhd *v)
 		       type_name(in.type), u);
 	}
 	printf("]");
-	if (vhd_merge_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
+	if (vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
 			       &total) == 0)
 		printf(", \"merge\": {\"done_blocks\": %u, \"total_blocks\": "
 		       "%u}", done, total);

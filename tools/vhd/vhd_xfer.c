@@ -228,7 +228,7 @@ int vhdtool_read(int argc, char **argv)
 		n = len < CHUNK ? (size_t)len : CHUNK;
 		rc = vhd_read(v, buf, n, off);
 		if (rc)
-			vhdtool_fail(argv[1], "%s", vhd_last_error(v));
+			vhdtool_fail(argv[1], "%s", vhd_get_error(v));
 		else if (fwrite(buf, 1, n, stdout) != n)
 			{ vhdtool_fail("(stdout)", "write error"); rc = 1; }
 	}
@@ -254,7 +254,7 @@ int vhdtool_write(int argc, char **argv)
 	while (buf && !rc && (n = fread(buf, 1, CHUNK, stdin)) > 0) {
 		rc = vhd_write(v, buf, n, off);
 		if (rc)
-			vhdtool_fail(argv[1], "%s", vhd_last_error(v));
+			vhdtool_fail(argv[1], "%s", vhd_get_error(v));
 		off += n;
 	}
 	if (!rc && (rc = vhd_flush(v)))

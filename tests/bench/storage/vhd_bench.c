@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	if (!script)
 		printf("%.6f\n", now() - t0);
 	if (rc)
-		fprintf(stderr, "%s: %s\n", argv[3], vhd_last_error(v));
+		fprintf(stderr, "%s: %s\n", argv[3], vhd_get_error(v));
 	vhd_close(v);
 	free(buf);
 	return rc ? 1 : 0;

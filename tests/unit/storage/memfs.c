@@ -256,7 +256,7 @@ void memfs_free(struct memfs *fs)
 		clear_file(&fs->f[i]);
 }
 
-void memfs_power_cut(struct memfs *fs, enum memfs_cut how, uint32_t seed)
+void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 {
 	struct memfs_file *f;
 	size_t k;

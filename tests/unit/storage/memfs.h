@@ -48,7 +48,7 @@ enum memfs_cut {
 void memfs_init(struct memfs *fs);
 void memfs_free(struct memfs *fs);
 /* Power cut: applies the policy to every file and clears the crash flag. */
-void memfs_power_cut(struct memfs *fs, enum memfs_cut how, uint32_t seed);
+void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed);
 /* Direct access for tests that build or corrupt images. */
 struct memfs_file *memfs_lookup(struct memfs *fs, const char *name);
 int memfs_put(struct memfs *fs, const char *name, const void *data,

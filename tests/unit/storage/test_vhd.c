@@ -132,9 +132,9 @@ static void test_paths(void **state)
 	assert_string_equal(out, "/x.vhd");
 	vhd_path_join("/a//b/.", "c/./../d.vhd", out, sizeof(out));
 	assert_string_equal(out, "/a/b/d.vhd");
-	vhd_path_relative("/a/b/c/kid.vhd", "/a/x/p.vhd", out, sizeof(out));
+	vhd_path_make_relative("/a/b/c/kid.vhd", "/a/x/p.vhd", out, sizeof(out));
 	assert_string_equal(out, "./../../x/p.vhd");
-	vhd_path_relative("/a/kid.vhd", "/a/p.vhd", out, sizeof(out));
+	vhd_path_make_relative("/a/kid.vhd", "/a/p.vhd", out, sizeof(out));
 	assert_string_equal(out, "./p.vhd");
 	vhd_path_from_windows("C:\\dir\\p.vhd", out, sizeof(out));
 	assert_string_equal(out, "/dir/p.vhd");
@@ -267,7 +267,7 @@ static void test_bounds_and_readonly(void **state)
 	assert_int_equal(vhd_write(v, b, 1, 0), -EROFS);
 	assert_int_equal(vhd_read(v, b, 16, (1 << 20) - 8), -EINVAL);
 	assert_int_equal(vhd_read(v, b, 1, ~0ull), -EINVAL);
-	assert_non_null(strstr(vhd_last_error(v), "past the disk end"));
+	assert_non_null(strstr(vhd_get_error(v), "past the disk end"));
 	assert_int_equal(vhd_read(v, b, 8, (1 << 20) - 8), 0);
 	vhd_close(v);
 }
@@ -448,7 +448,7 @@ static void test_merge(void **state)
 	v = op("/g/kid.vhd", VHD_OPEN_RDWR);
 	random_io(v, model, size, 40);
 	vhd_close(v);
-	assert_int_equal(vhd_merge_progress(&fs.ops, "/g/kid.vhd", &done,
+	assert_int_equal(vhd_merge_get_progress(&fs.ops, "/g/kid.vhd", &done,
 					    &total), -ENOENT);
 	assert_int_equal(vhd_merge(&fs.ops, "/g/kid.vhd", NULL, NULL, &e), 0);
 	assert_null(memfs_lookup(&fs, "/g/kid.vhd"));

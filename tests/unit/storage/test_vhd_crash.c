@@ -112,7 +112,7 @@ static void alloc_case(int diff, const struct cut *c)
 		if (!rc)
 			rc = vhd_flush(v);
 		vhd_close(v);
-		memfs_power_cut(&fs, c->how, c->seed + (uint32_t)k);
+		memfs_cut_power(&fs, c->how, c->seed + (uint32_t)k);
 		v = op(top, 0);
 		assert_true(range_is(v, off, sizeof(nb), 0xEE) ||
 			    (!rc ? 0 : range_is(v, off, sizeof(nb), old)));
@@ -172,7 +172,7 @@ static void test_bitmap_update(void **state)
 			if (!rc)
 				rc = vhd_flush(v);
 			vhd_close(v);
-			memfs_power_cut(&fs, cuts[i].how, cuts[i].seed);
+			memfs_cut_power(&fs, cuts[i].how, cuts[i].seed);
 			v = op("/c.vhd", 0);
 			assert_true(range_is(v, 5 * BS + 5120, 512, 0xEE) ||
 				    (rc && range_is(v, 5 * BS + 5120, 512,
@@ -237,10 +237,10 @@ static void merge_case(const struct cut *c, int *resumed)
 		merge_setup();
 		fs.budget = k;
 		rc = vhd_merge(&fs.ops, "/m/kid.vhd", NULL, NULL, &e);
-		memfs_power_cut(&fs, c->how, c->seed + (uint32_t)k);
+		memfs_cut_power(&fs, c->how, c->seed + (uint32_t)k);
 		if (memfs_lookup(&fs, "/m/kid.vhd"))
 			view_is_model("/m/kid.vhd");   /* view unchanged */
-		if (vhd_merge_progress(&fs.ops, "/m/kid.vhd", &done,
+		if (vhd_merge_get_progress(&fs.ops, "/m/kid.vhd", &done,
 				       &total) == 0) {
 			assert_true(done <= total && total == DISK / 4096);
 			*resumed |= done > 0 && done < total;
