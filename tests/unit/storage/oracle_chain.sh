@@ -107,6 +107,17 @@ check "merge removes the child" test ! -e b/s3.vhd
 check "merged parent equals the flattened chain" cmp "$T/m.raw" "$T/flat2.raw"
 check "merged chain checks clean" "$VHD" check b/s2.vhd
 
+# A differencing disk of ours over a parent made by qemu-img.
+mkdir -p "$T/x"; qemu-img create -q -f vpc -o force_size=on "$T/x/qbase.vhd" 8M
+qemu-io -f vpc -c "write -P 0x3c 0 4M" "$T/x/qbase.vhd" >>"$LOG" 2>&1
+"$VHD" create --parent "$T/x/qbase.vhd" "$T/x/kid.vhd" >>"$LOG" 2>&1
+pattern 8192 126 | "$VHD" write "$T/x/kid.vhd" 1M 2>>"$LOG"
+"$VHD" read "$T/x/kid.vhd" 0 2M > "$T/x/got" 2>>"$LOG"
+cat <(pattern 1048576 60) <(pattern 8192 126) <(pattern $((1048576 - 8192)) 60) > "$T/x/want"
+check "our child over a qemu-img parent reads through" cmp "$T/x/got" "$T/x/want"
+vhdi_read "$T/x/kid.vhd" 0 2097152 "$T/x/qbase.vhd" > "$T/x/lgot" 2>>"$LOG"
+check "libvhdi reads our child over the qemu-img parent" cmp "$T/x/lgot" "$T/x/want"
+
 # Corruption corpus through the tool: non-zero exit, one line, no crash.
 "$VHD" create --size 4M --block-size 512K c.vhd >>"$LOG" 2>&1
 head -c 600000 /dev/urandom | "$VHD" write c.vhd 0
