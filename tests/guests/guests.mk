@@ -1,0 +1,58 @@
+# Test guests: freestanding 32-bit Multiboot kernels for child partitions.
+# Included from tests/module.mk, or used on its own:
+#   make -f tests/guests/guests.mk guests
+# Each tests/guests/NAME/*.c links with the runtime in tests/guests/lib/
+# and a Multiboot v1 header into build/guests/NAME.elf; hello is also
+# linked with a Multiboot v2 header as build/guests/hello-mb2.elf.
+BUILD ?= build
+GUESTS_DIR     := tests/guests
+GUESTS_OUT     := $(BUILD)/guests
+GUESTS_OBJ     := $(GUESTS_OUT)/obj
+GUESTS_CC      := gcc
+GUESTS_CFLAGS  := -m32 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
+                  -fno-stack-protector -fno-asynchronous-unwind-tables \
+                  -mno-sse -mno-mmx -mno-80387 -fno-builtin \
+                  -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow \
+                  -I$(GUESTS_DIR)/lib -MMD -MP
+GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
+GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
+                  -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
+                  -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
+GUESTS_NAMES   := hello timer ids spin hostile
+
+GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
+                   $(GUESTS_DIR)/lib/entry.S $(GUESTS_DIR)/lib/hypercall.S
+GUESTS_LIB_OBJS := $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,$(GUESTS_LIB_SRCS))
+GUESTS_MB1_OBJ  := $(GUESTS_OBJ)/lib/mb1.S.o
+GUESTS_MB2_OBJ  := $(GUESTS_OBJ)/lib/mb2.S.o
+
+$(GUESTS_OBJ)/%.c.o: $(GUESTS_DIR)/%.c
+	@mkdir -p $(@D)
+	$(GUESTS_CC) $(GUESTS_CFLAGS) -c $< -o $@
+
+$(GUESTS_OBJ)/%.S.o: $(GUESTS_DIR)/%.S
+	@mkdir -p $(@D)
+	$(GUESTS_CC) $(GUESTS_CFLAGS) -c $< -o $@
+
+# $(1): output ELF, $(2): guest objects, $(3): Multiboot header object.
+define GUESTS_LINK
+$(1): $(2) $(3) $$(GUESTS_LIB_OBJS) $$(GUESTS_LDS)
+	@mkdir -p $$(@D)
+	$$(GUESTS_CC) $$(GUESTS_LDFLAGS) $(3) $$(GUESTS_LIB_OBJS) $(2) -o $$@
+endef
+
+GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
+                 $(wildcard $(GUESTS_DIR)/$(1)/*.c))
+
+$(foreach g,$(GUESTS_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g).elf,\
+  $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB1_OBJ))))
+$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-mb2.elf,\
+  $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB2_OBJ)))
+
+GUESTS_ELFS := $(patsubst %,$(GUESTS_OUT)/%.elf,$(GUESTS_NAMES)) \
+               $(GUESTS_OUT)/hello-mb2.elf
+
+.PHONY: guests
+guests: $(GUESTS_ELFS)
+
+-include $(shell find $(GUESTS_OBJ) -name '*.d' 2>/dev/null)

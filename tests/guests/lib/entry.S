@@ -1,0 +1,109 @@
+/*
+ * Guest entry and interrupt stubs, 32-bit protected mode.
+ * Multiboot v1 §3.2 / v2 §3.3: EAX holds the boot magic, EBX the
+ * information address, CS/DS flat but GDTR undefined, so we load our own
+ * GDT before any interrupt can reload CS (SDM Vol. 3A §6.12.1).
+ */
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+
+	.section .text
+	.globl _start
+	.code32
+_start:
+	cli
+	cld
+	mov $guest_stack_top, %esp
+	mov %eax, %esi			/* keep the boot magic */
+	lgdt gdt_ptr
+	ljmp $SEL_CODE, $1f
+1:	mov $SEL_DATA, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %fs
+	mov %ax, %gs
+	mov %ax, %ss
+	push %ebx			/* boot information address */
+	push %esi			/* boot magic */
+	call guest_run_main
+2:	cli
+	hlt
+	jmp 2b
+
+/* Stubs: push a dummy error code where the CPU pushes none (SDM Vol. 3A
+ * §6.13, Table 6-1: vectors 8, 10-14, 17, 21, 29, 30 push one). */
+.macro STUB vec, has_err
+	.globl guest_isr_\vec
+guest_isr_\vec:
+	.if \has_err == 0
+	push $0
+	.endif
+	push $\vec
+	jmp isr_common
+.endm
+
+	STUB 0, 0
+	STUB 1, 0
+	STUB 2, 0
+	STUB 3, 0
+	STUB 4, 0
+	STUB 5, 0
+	STUB 6, 0
+	STUB 7, 0
+	STUB 8, 1
+	STUB 9, 0
+	STUB 10, 1
+	STUB 11, 1
+	STUB 12, 1
+	STUB 13, 1
+	STUB 14, 1
+	STUB 15, 0
+	STUB 16, 0
+	STUB 17, 1
+	STUB 18, 0
+	STUB 19, 0
+	STUB 20, 0
+	STUB 21, 1
+	STUB 22, 0
+	STUB 23, 0
+	STUB 24, 0
+	STUB 25, 0
+	STUB 26, 0
+	STUB 27, 0
+	STUB 28, 0
+	STUB 29, 1
+	STUB 30, 1
+	STUB 31, 0
+	STUB 64, 0
+	STUB 255, 0
+
+isr_common:
+	pushal
+	push %esp			/* struct guest_frame * */
+	call guest_idt_dispatch
+	add $4, %esp
+	popal
+	add $8, %esp			/* vector, error code */
+	iret
+
+	.section .rodata
+	.balign 8
+/* Flat 4 GiB descriptors (SDM Vol. 3A §3.4.5): base 0, limit 0xfffff,
+ * G=1, D/B=1, P=1, DPL 0; type 0xA code execute/read, 0x2 data r/w. */
+gdt:
+	.quad 0
+	.quad 0x00cf9a000000ffff
+	.quad 0x00cf92000000ffff
+gdt_end:
+gdt_ptr:
+	.short gdt_end - gdt - 1
+	.long gdt
+
+	.section .bss
+	.balign 16
+	.globl guest_stack_top
+guest_stack:
+	.skip 16384
+guest_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

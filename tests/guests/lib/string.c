@@ -1,0 +1,79 @@
+/* String helpers for a libc-free guest. */
+#include "guest.h"
+
+int guest_strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+uint32_t guest_strlen(const char *s)
+{
+	uint32_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static int digit_value(char c, uint32_t base)
+{
+	uint32_t d;
+
+	if (c >= '0' && c <= '9')
+		d = (uint32_t)(c - '0');
+	else if (c >= 'a' && c <= 'f')
+		d = (uint32_t)(c - 'a' + 10);
+	else if (c >= 'A' && c <= 'F')
+		d = (uint32_t)(c - 'A' + 10);
+	else
+		return -1;
+	return d < base ? (int)d : -1;
+}
+
+/* Decimal, or hexadecimal after "0x"; the whole string must parse. */
+int guest_parse_u32(const char *s, uint32_t *out)
+{
+	uint32_t base = 10, v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		int d = digit_value(*s, base);
+		if (d < 0)
+			return 0;
+		v = v * base + (uint32_t)d;
+	}
+	*out = v;
+	return 1;
+}
+
+/* GCC may emit calls to these for struct copies and zeroing. */
+void *memset(void *d, int c, uint32_t n);
+void *memcpy(void *d, const void *s, uint32_t n);
+
+void *memset(void *d, int c, uint32_t n)
+{
+	uint8_t *p = d;
+
+	while (n--)
+		*p++ = (uint8_t)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, uint32_t n)
+{
+	uint8_t *p = d;
+	const uint8_t *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
