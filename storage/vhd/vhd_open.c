@@ -121,6 +121,23 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Parent locator data (differencing disks) is metadata too. */
+static int overlaps_locator(const struct vhd *v, uint64_t off, uint64_t len)
+{
+	const struct vhd_locator *l;
+	int i;
+
+	if (v->type != VHD_TYPE_DIFF)
+		return 0;
+	for (i = 0; i < VHD_LOCATORS; i++) {
+		l = &v->hd.loc[i];
+		if (vhd_be32(l->data_length) && ranges_overlap(off, len,
+		    vhd_be64(l->data_offset), vhd_be32(l->data_length)))
+			return 1;
+	}
+	return 0;
+}
+
 /* Every allocated block must sit inside the data area and not overlap the
  * metadata or another block (a corrupt BAT must not alias two blocks). */
 static int check_bat(struct vhd *v, char *why)
@@ -141,7 +158,8 @@ static int check_bat(struct vhd *v, char *why)
 					   v->bat[i]), -EINVAL;
 		if (off < VHD_SECTOR ||
 		    ranges_overlap(off, blen, hoff, sizeof(v->hd)) ||
-		    ranges_overlap(off, blen, v->bat_off, bat_len))
+		    ranges_overlap(off, blen, v->bat_off, bat_len) ||
+		    overlaps_locator(v, off, blen))
 			return vhd_set_err(why, "BAT entry %u (sector %u) "
 					   "overlaps the VHD metadata", i,
 					   v->bat[i]), -EINVAL;

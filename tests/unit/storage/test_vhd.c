@@ -557,6 +557,22 @@ static void test_corrupt_header_bat(void **state)
 	f = corpus_base("/k/meta.vhd");
 	vhd_put_be32(f->data + 1536 + 12, 1);
 	open_fails("/k/meta.vhd", -EINVAL, "metadata");
+	/* A block over a differencing disk's parent locator data. */
+	mk("/k/lp.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 64 << 10, NULL);
+	mk("/k/lc.vhd", VHD_TYPE_DIFF, 0, 64 << 10, "/k/lp.vhd");
+	f = memfs_lookup(&fs, "/k/lc.vhd");
+	vhd_put_be32(f->data + 1536,
+		     (uint32_t)(vhd_be64(((struct vhd_dyn_header *)(f->data +
+		     512))->loc[0].data_offset) / 512));
+	/* Grow the file so that the block is not past the end. */
+	{
+		uint8_t foot[512];
+
+		memcpy(foot, f->data + f->size - 512, 512);
+		assert_int_equal(fs.ops.pwrite(&fs, f, foot, 512,
+					       f->size + (128 << 10)), 0);
+	}
+	open_fails("/k/lc.vhd", -EINVAL, "metadata");
 	/* BAT too small for the disk. */
 	f = corpus_base("/k/few.vhd");
 	vhd_put_be32(f->data + 512 + offsetof(struct vhd_dyn_header,
