@@ -65,9 +65,11 @@ static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 	       (rc = vmbus_ring_iter_next(&ch->in, buf, cap, &info)) > 0) {
 		err = fn(ctx, ch, &info, buf);
 		(*count)++;
-		/* Batch of 16: amortises the handshake, still frees space
-		 * soon enough for a writer blocked on pending_send_sz. */
-		if (*count % 16 == 0)
+		/* Batches of 16 packets or a quarter ring: amortises the
+		 * handshake, still frees space soon enough for a writer
+		 * blocked on pending_send_sz. */
+		if (*count % 16 == 0 ||
+		    vmbus_ring_uncommitted(&ch->in) >= ch->in.size / 4)
 			chan_commit(ch);
 		if (err < 0) {
 			chan_commit(ch);

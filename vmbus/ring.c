@@ -472,6 +472,11 @@ void vmbus_ring_iter_commit(struct vmbus_ring *r, bool *signal)
 		r->signals++;
 }
 
+uint32_t vmbus_ring_uncommitted(const struct vmbus_ring *r)
+{
+	return ring_used(r->size, r->priv_read, r->start_read);
+}
+
 int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t cap,
 		    struct vmbus_pkt_info *info, bool *signal)
 {

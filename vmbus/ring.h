@@ -158,6 +158,11 @@ int vmbus_ring_peek(struct vmbus_ring *r, void *buf, size_t cap,
  * (pending_send_sz) and this read made enough room. */
 void vmbus_ring_iter_commit(struct vmbus_ring *r, bool *signal);
 
+/* Bytes consumed by iter_next/iter_view but not yet committed: readers
+ * commit when this reaches a fraction of the ring, so that a writer
+ * waiting for room is not held up by a long batch. */
+uint32_t vmbus_ring_uncommitted(const struct vmbus_ring *r);
+
 /* iter_next + iter_commit. */
 int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t cap,
 		    struct vmbus_pkt_info *info, bool *signal);
