@@ -27,7 +27,7 @@ _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t) &&
  * Memory ordering. Data bytes are published with release/acquire on the
  * indices: the writer's release store of write_index pairs with the reader's
  * load of it, the reader's release store of read_index with the writer's
- * load of it. The three wake-up handshakes are StoreLoad patterns (each
+ * load of it. The two wake-up handshakes are StoreLoad patterns (each
  * side stores its flag, then loads the other's), which release/acquire does
  * not order; Linux uses virt_mb() there. We make both the store and the load
  * of each handshake memory_order_seq_cst instead of a standalone fence: the

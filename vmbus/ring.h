@@ -169,7 +169,10 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t cap,
 
 /* Reader interrupt mitigation: mask while polling, unmask when done.
  * mask_end returns the bytes still readable after unmasking; non-zero
- * means the caller must poll again (a write may have raced the unmask). */
+ * means the caller must poll again (a write may have raced the unmask).
+ * A reader that does not mask must call vmbus_ring_avail() after its last
+ * iter_commit and before sleeping, for the same reason (the writer only
+ * signals when it saw the ring empty). */
 void vmbus_ring_mask_begin(struct vmbus_ring *r);
 uint32_t vmbus_ring_mask_end(struct vmbus_ring *r);
 
