@@ -91,6 +91,8 @@ int ext2_dir_create(struct ext2_fs *fs, const char *path);
 int ext2_dir_remove(struct ext2_fs *fs, const char *path);
 int ext2_path_unlink(struct ext2_fs *fs, const char *path);
 int ext2_path_rename(struct ext2_fs *fs, const char *from, const char *to);
+/* Target of a symbolic link, NUL-terminated; returns its length. */
+int ext2_link_read(struct ext2_fs *fs, const char *path, char *buf, size_t len);
 
 /* Files. Reads and writes take an explicit byte offset and return the byte
  * count (short only at end of file for reads) or a negative errno. */

@@ -318,3 +318,40 @@ int ext2_dir_remove(struct ext2_fs *fs, const char *path)
 {
 	return remove_common(fs, path, 1);
 }
+
+/* Symlink targets live in i_block when shorter than 60 bytes ("fast"
+ * symlinks), otherwise in the first data block (Poirier 2.6 "Symbolic Links"). */
+int ext2_link_read(struct ext2_fs *fs, const char *path, char *buf, size_t len)
+{
+	struct ext2_inode in;
+	uint32_t ino, pblk, size;
+	int rc = ext2_path_resolve(fs, path, &ino);
+
+	if (!rc)
+		rc = ext2_inode_read(fs, ino, &in);
+	if (rc)
+		return rc;
+	if ((EXT2_GET16(in.i_mode) & EXT2_S_IFMT) != EXT2_S_IFLNK)
+		return ext2_error_set(-EINVAL, "%s: not a symbolic link", path);
+	size = EXT2_GET32(in.i_size);
+	if (size >= len)
+		return ext2_error_set(-ENAMETOOLONG, "%s: link target longer than the buffer", path);
+	if (!ext2_inode_has_blocks(fs, &in)) {
+		if (size > EXT2_FAST_LINK_MAX)
+			return ext2_error_set(-EUCLEAN, "inode %u: fast symlink of %u bytes", ino, size);
+		memcpy(buf, in.i_block, size);
+	} else {
+		if (size > fs->block_size)
+			return ext2_error_set(-EUCLEAN, "inode %u: symlink of %u bytes", ino, size);
+		rc = ext2_inode_bmap(fs, ino, &in, 0, 0, &pblk, NULL);
+		if (!rc && pblk == 0)
+			rc = ext2_error_set(-EUCLEAN, "inode %u: symlink without a block", ino);
+		if (!rc)
+			rc = ext2_block_read(fs, pblk, fs->iobuf);
+		if (rc)
+			return rc;
+		memcpy(buf, fs->iobuf, size);
+	}
+	buf[size] = 0;
+	return (int)size;
+}

@@ -142,6 +142,10 @@ static int fz_visit(void *ctx, const struct ext2_dirent *e)
 			w->depth--;
 		} else if (st.type == EXT2_TYPE_FILE) {
 			fz_read_file(w);
+		} else if (st.type == EXT2_TYPE_SYMLINK) {
+			char target[300];
+
+			ext2_link_read(w->fs, w->path, target, sizeof(target));
 		}
 	}
 	w->path[len] = 0;

@@ -111,6 +111,17 @@ static void test_symlinks(void **state)
 	assert_int_equal(ext2_path_stat(fs, "/slow", &st), 0);
 	assert_int_equal(st.size, 120);
 	assert_int_equal(ext2_file_open(fs, "/fast", EXT2_O_RDONLY, &(struct ext2_file *){NULL}), -EINVAL);
+	{
+		char t[200], want[130];
+
+		assert_int_equal(ext2_link_read(fs, "/fast", t, sizeof(t)), 6);
+		assert_string_equal(t, "target");
+		snprintf(want, sizeof(want), "%0120d", 7);
+		assert_int_equal(ext2_link_read(fs, "/slow", t, sizeof(t)), 120);
+		assert_string_equal(t, want);
+		assert_int_equal(ext2_link_read(fs, "/slow", t, 50), -ENAMETOOLONG);
+		assert_int_equal(ext2_link_read(fs, "/target", t, sizeof(t)), -EINVAL);
+	}
 	assert_int_equal(ext2_path_rename(fs, "/fast", "/fast2"), 0);
 	assert_int_equal(ext2_path_unlink(fs, "/fast2"), 0);
 	assert_int_equal(ext2_path_unlink(fs, "/slow"), 0);
