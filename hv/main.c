@@ -109,6 +109,7 @@ static void parent_start(const struct hv_parent_image *img)
 	parent_vcpu.vmcs_pa = (uint64_t)(uintptr_t)parent_vcpu.vmcs;
 	parent_vcpu.vpid = 1;
 	p->vcpus[0] = &parent_vcpu;
+	sched_set_parent(&parent_vcpu);
 	p->nvcpus = 1;
 	p->mem_bytes = mem.parent_bytes;
 	/* I/O bitmap A covers ports 0-0x7fff (SDM Vol. 3C §25.6.4); the
@@ -116,6 +117,7 @@ static void parent_start(const struct hv_parent_image *img)
 	io_a[0xcf9 / 8] |= 1u << (0xcf9 % 8);
 	gi.rip = img->entry;
 	gi.rflags = 0;
+	gi.child = false;
 	gi.cr3 = img->cr3;
 	gi.eptp = ept_eptp(&p->ept);
 	gi.msr_bitmap_pa = (uint64_t)(uintptr_t)pool_page();

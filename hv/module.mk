@@ -12,6 +12,8 @@ HV_SRCS := hv/arch/x86/boot.S hv/arch/x86/entry.S hv/arch/x86/cpu.c \
 	hv/arch/x86/vmx/vmx.c hv/arch/x86/vmx/vmx_exit.c hv/arch/x86/vmx/vmx_entry.S \
 	hv/lib/string.c hv/lib/fmt.c hv/lib/log.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
+	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
+	hv/arch/x86/vmx/vmx_vcpu.c \
 	hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/mm/frame.c hv/mm/ept.c hv/mm/pagetable.c \
 	hv/main.c

@@ -24,6 +24,8 @@
 #define HV_STATUS_INVALID_PARTITION_STATE  0x0007
 #define HV_STATUS_INSUFFICIENT_MEMORY      0x000B
 #define HV_STATUS_INVALID_PARTITION_ID     0x000D
+#define HV_STATUS_INVALID_VP_INDEX         0x000E
+#define HV_STATUS_NO_DATA                  0x001B  /* nothing pending (hvpart) */
 
 /* TLFS call codes hv implements. */
 #define HVCALL_GET_PARTITION_ID            0x0046
@@ -33,12 +35,31 @@
 #define HVCALL_HVPART_GET_PARTITION_INFO   0x8002
 #define HVCALL_HVPART_READ_LOG             0x8003
 #define HVCALL_HVPART_POWER_OFF            0x8004
+/* Partition management (parent only; docs/hypercalls.md). */
+#define HVCALL_HVPART_CREATE_PARTITION     0x8010
+#define HVCALL_HVPART_DELETE_PARTITION     0x8011
+#define HVCALL_HVPART_DEPOSIT_PAGES        0x8012
+#define HVCALL_HVPART_CREATE_VP            0x8013
+#define HVCALL_HVPART_SET_VP_STATE         0x8014
+#define HVCALL_HVPART_GET_VP_STATE         0x8015
+#define HVCALL_HVPART_START_PARTITION      0x8016
+#define HVCALL_HVPART_STOP_PARTITION       0x8017
+#define HVCALL_HVPART_GET_INTERCEPT        0x8018
+#define HVCALL_HVPART_COMPLETE_INTERCEPT   0x8019
+#define HVCALL_HVPART_SET_TSC_FREQUENCY    0x801a
 
 /* Synthetic MSRs (TLFS §2.4, §3.13). */
 #define HV_MSR_GUEST_OS_ID                 0x40000000
 #define HV_MSR_HYPERCALL                   0x40000001
 #define HV_MSR_VP_INDEX                    0x40000002
 #define HV_MSR_HYPERCALL_ENABLE            (1ull << 0)
+#define HV_MSR_TSC_FREQUENCY               0x40000022
+#define HV_MSR_APIC_FREQUENCY              0x40000023
+#define HV_FEAT_FREQUENCY_MSRS             (1u << 11)
+
+/* The vector hv injects into the parent when a child needs its attention
+ * (an intercept is waiting, or a child stopped). */
+#define HVPART_NOTIFY_VECTOR               0x30
 
 /* CPUID leaves (TLFS §2.4). */
 #define HV_CPUID_VENDOR                    0x40000000
@@ -123,6 +144,82 @@ enum hvpart_exit_kind {
 
 enum hvpart_state { HVPART_STATE_CREATED, HVPART_STATE_RUNNING, HVPART_STATE_STOPPED };
 
+/* One segment register in VMX access-rights format (SDM Vol. 3C §25.4.1). */
+struct hvpart_seg {
+	uint64_t base;
+	uint32_t limit, ar;
+	uint16_t sel, rsvd[3];
+};
+_Static_assert(sizeof(struct hvpart_seg) == 24, "segment state");
+
+/* A vCPU's architectural state, for SET/GET_VP_STATE. */
+struct hvpart_vp_state {
+	uint64_t gpr[16];            /* x86 register order: RAX, RCX, RDX, RBX, RSP, ... */
+	uint64_t rip, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+	struct hvpart_seg cs, ds, es, fs, gs, ss, tr, ldtr;
+	uint64_t gdtr_base, idtr_base;
+	uint32_t gdtr_limit, idtr_limit;
+};
+_Static_assert(sizeof(struct hvpart_vp_state) == 16 * 8 + 6 * 8 + 8 * 24 + 24,
+	       "vp state layout");
+
+/* CREATE_PARTITION input; output is { u64 partition_id }. */
+struct hvpart_create_in {
+	char name[32];
+	uint64_t max_gpa;            /* guest-physical size limit, bytes */
+};
+_Static_assert(sizeof(struct hvpart_create_in) == 40, "create input");
+
+/* DEPOSIT_PAGES input: pfn[i] becomes GPA gpa_base + i * 4096. */
+#define HVPART_DEPOSIT_MAX 508
+struct hvpart_deposit_in {
+	uint64_t partition_id, gpa_base;
+	uint32_t count, rsvd;
+	uint64_t pfn[HVPART_DEPOSIT_MAX];
+};
+_Static_assert(sizeof(struct hvpart_deposit_in) == 4088, "deposit input fits a page");
+
+struct hvpart_vp_state_in {
+	uint64_t partition_id;
+	uint32_t vp_index, rsvd;
+	struct hvpart_vp_state state;
+};
+_Static_assert(sizeof(struct hvpart_vp_state_in) == 16 + sizeof(struct hvpart_vp_state),
+	       "vp state input");
+
+/* STOP_PARTITION input. */
+struct hvpart_stop_in {
+	uint64_t partition_id;
+	uint32_t exit_code;          /* meaningful when flags & HVPART_STOP_EXIT_CODE */
+	uint32_t flags;
+	char reason[64];
+};
+_Static_assert(sizeof(struct hvpart_stop_in) == 80, "stop input");
+#define HVPART_STOP_EXIT_CODE 1u
+
+/* GET_INTERCEPT output: one guest access the parent must emulate. */
+#define HVPART_ICPT_IO 1u
+struct hvpart_intercept {
+	uint64_t partition_id;
+	uint64_t seq;
+	uint32_t type;               /* HVPART_ICPT_* */
+	uint16_t port;
+	uint8_t size, is_write;
+	uint32_t value;              /* written value (OUT) */
+	uint32_t rsvd;
+	uint64_t rip;
+};
+_Static_assert(sizeof(struct hvpart_intercept) == 40, "intercept message");
+
+/* COMPLETE_INTERCEPT input. */
+struct hvpart_complete_in {
+	uint64_t partition_id, seq;
+	uint32_t value;              /* read result (IN) */
+	uint32_t rsvd;
+};
+_Static_assert(sizeof(struct hvpart_complete_in) == 24, "complete input");
+
 /* HVCALL_HVPART_GET_PARTITION_INFO: input { u64 partition_id }. */
 struct hvpart_partition_info {
 	uint64_t id;
@@ -133,8 +230,15 @@ struct hvpart_partition_info {
 	uint64_t exits_total;
 	uint64_t exits[HVPART_EXIT_KINDS];
 	char stop_reason[96];
+	uint64_t run_tsc;            /* TSC ticks since start (to stop, if stopped) */
+	uint64_t overhead_bytes;     /* hv memory used for it: EPT, VMCS, ... */
+	uint32_t last_exit_reason;   /* architecture exit reason */
+	uint32_t exit_code;          /* with HVPART_INFO_EXIT_CODE */
+	uint32_t flags, rsvd;
 };
-_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96,
+#define HVPART_INFO_EXIT_CODE 1u
+#define HVPART_INFO_PRESENT   2u
+_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32,
 	       "partition info layout");
 
 /* HVCALL_HVPART_READ_LOG: input { u64 offset }, output below. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <hv/lib.h>
 #include "boot.h"
+#include "../core/pages.h"
 
 #define PHYS_PAGES (HV_PHYS_LIMIT / 4096)
 #define POOL_MAX (16ull << 20)
@@ -89,6 +90,13 @@ int boot_memory_init(struct hv_mem *m, const struct mb2_info *mbi, uint64_t hv_s
 	if (rc)
 		return rc;
 	m->parent_bytes = m->ram_total - (hv_end - hv_start) - m->pool_size;
+	/* Ownership: all listed RAM is the parent's but hv's image and pool. */
+	for (uint32_t i = 0; i < mbi->mmap_count; i++)
+		if (mbi->mmap[i].type == MB2_MEM_AVAILABLE)
+			pages_set(mbi->mmap[i].base_addr, mbi->mmap[i].length, PAGE_OWNER_PARENT);
+	pages_set(0, 1 << 20, PAGE_OWNER_NONE);
+	pages_set(hv_start, hv_end - hv_start, PAGE_OWNER_HV);
+	pages_set(m->pool_base, m->pool_size, PAGE_OWNER_HV);
 	hv_info("hv: RAM %lu MiB, hv image %lu KiB, hv pool %lu MiB at %#lx",
 		m->ram_total >> 20, (hv_end - hv_start) >> 10, m->pool_size >> 20,
 		m->pool_base);

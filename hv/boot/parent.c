@@ -253,13 +253,14 @@ static void pool_table_free(void *ctx, uint64_t pa)
 	hv_pool_free(pa);
 }
 
+const struct ept_ops hv_ept_ops = { pool_table_alloc, pool_table_free, ident_p2v };
+
 int boot_parent_ept(struct hv_mem *m, struct partition *p)
 {
-	static const struct ept_ops ops = { pool_table_alloc, pool_table_free, ident_p2v };
 	unsigned opts = (vmx_caps.features & HVPART_VMXF_EPT_1G) ? 0 : EPT_OPT_NO_1G;
 	uint64_t lim = phys_map_limit(m);
 
-	if (ept_init_opts(&p->ept, &ops, NULL, opts))
+	if (ept_init_opts(&p->ept, &hv_ept_ops, NULL, opts))
 		return -ENOMEM;
 	/* Device memory is uncached; firmware-listed RAM (available, ACPI,
 	 * NVS) is write-back (SDM Vol. 3C §29.3.7 memory typing with EPT). */

@@ -34,6 +34,8 @@ static void hv_leaf(struct partition *p, uint32_t leaf, uint32_t r[4])
 		break;
 	case HV_CPUID_FEATURES:
 		r[0] = HV_FEAT_HYPERCALL_MSRS | HV_FEAT_VP_INDEX;
+		if (hv_tsc_hz)
+			r[0] |= HV_FEAT_FREQUENCY_MSRS;
 		r[1] = HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
 		if (p->privileged)
 			r[1] |= HV_PRIV_CREATE_PARTITIONS | HV_PRIV_ACCESS_PARTITION_ID |
@@ -64,6 +66,10 @@ void hv_handle_cpuid(struct vcpu *v)
 		if (leaf == 1) {
 			r[2] &= ~(1u << 5);  /* VMX: not offered to guests */
 			r[2] |= 1u << 31;    /* hypervisor present */
+			if (!v->part->privileged) {
+				r[2] |= 1u << 21;        /* x2APIC (hv/core/vlapic.c) */
+				r[1] &= 0x00ffffff;      /* initial APIC ID 0 */
+			}
 		}
 	}
 	v->gpr[GPR_RAX] = r[0];

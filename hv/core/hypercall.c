@@ -9,13 +9,8 @@
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/hv.h>
-
-struct hc_args {
-	struct vcpu *v;
-	const void *in;    /* NULL for fast calls */
-	void *out;
-	uint64_t fast_in;  /* RDX for fast calls */
-};
+#include <hv/x86.h>
+#include "hypercall.h"
 
 struct hc_entry {
 	uint16_t code;
@@ -61,6 +56,12 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 			pi->exits[k] += p->vcpus[i]->exits[k];
 	}
 	memcpy(pi->stop_reason, p->stop_reason, sizeof(pi->stop_reason));
+	if (p->start_tsc)
+		pi->run_tsc = (p->state == HVPART_STATE_STOPPED ? p->stop_tsc : rdtsc()) - p->start_tsc;
+	pi->overhead_bytes = partition_overhead(p);
+	pi->last_exit_reason = p->nvcpus ? p->vcpus[0]->last_exit : 0;
+	pi->exit_code = p->exit_code;
+	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0);
 	return HV_STATUS_SUCCESS;
 }
 
@@ -90,6 +91,19 @@ static const struct hc_entry hc_table[] = {
 	  hc_get_partition_info },
 	{ HVCALL_HVPART_READ_LOG, 1, 0, 8, sizeof(struct hvpart_log_chunk), hc_read_log },
 	{ HVCALL_HVPART_POWER_OFF, 1, 1, 0, 0, hc_power_off },
+	{ HVCALL_HVPART_CREATE_PARTITION, 1, 0, sizeof(struct hvpart_create_in), 8,
+	  hc_create_partition },
+	{ HVCALL_HVPART_DELETE_PARTITION, 1, 0, 8, 0, hc_delete_partition },
+	{ HVCALL_HVPART_DEPOSIT_PAGES, 1, 0, sizeof(struct hvpart_deposit_in), 0, hc_deposit_pages },
+	{ HVCALL_HVPART_CREATE_VP, 1, 0, 16, 0, hc_create_vp },
+	{ HVCALL_HVPART_SET_VP_STATE, 1, 0, sizeof(struct hvpart_vp_state_in), 0, hc_set_vp_state },
+	{ HVCALL_HVPART_GET_VP_STATE, 1, 0, 16, sizeof(struct hvpart_vp_state), hc_get_vp_state },
+	{ HVCALL_HVPART_START_PARTITION, 1, 0, 8, 0, hc_start_partition },
+	{ HVCALL_HVPART_STOP_PARTITION, 1, 0, sizeof(struct hvpart_stop_in), 0, hc_stop_partition },
+	{ HVCALL_HVPART_GET_INTERCEPT, 1, 0, 0, sizeof(struct hvpart_intercept), hc_get_intercept },
+	{ HVCALL_HVPART_COMPLETE_INTERCEPT, 1, 0, sizeof(struct hvpart_complete_in), 0,
+	  hc_complete_intercept },
+	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
 };
 
 static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,

@@ -9,35 +9,45 @@
 #include <string.h>
 #include <hv/lib.h>
 #include <hv/hv.h>
-
-#define MAX_PARTITIONS 16
+#include <hv/x86.h>
 
 static struct partition partitions[MAX_PARTITIONS];
-static uint32_t npartitions;
 
 struct partition *partition_create(const char *name, bool privileged)
 {
-	struct partition *p;
+	for (uint32_t i = 0; i < MAX_PARTITIONS; i++) {
+		struct partition *p = &partitions[i];
 
-	if (npartitions == MAX_PARTITIONS)
-		return NULL;
-	p = &partitions[npartitions];
+		if (p->in_use)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->id = i;
+		p->in_use = true;
+		hv_snprintf(p->name, sizeof(p->name), "%s", name);
+		p->privileged = privileged;
+		p->state = HVPART_STATE_CREATED;
+		return p;
+	}
+	return NULL;
+}
+
+void partition_release(struct partition *p)
+{
 	memset(p, 0, sizeof(*p));
-	p->id = npartitions++;
-	hv_snprintf(p->name, sizeof(p->name), "%s", name);
-	p->privileged = privileged;
-	p->state = HVPART_STATE_CREATED;
-	return p;
 }
 
 struct partition *partition_by_id(uint64_t id)
 {
-	return id < npartitions ? &partitions[id] : NULL;
+	return id < MAX_PARTITIONS && partitions[id].in_use ? &partitions[id] : NULL;
 }
 
 uint32_t partition_count(void)
 {
-	return npartitions;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < MAX_PARTITIONS; i++)
+		n += partitions[i].in_use;
+	return n;
 }
 
 void partition_stop(struct partition *p, const char *fmt, ...)
@@ -45,12 +55,22 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	char why[200];
 	va_list ap;
 
+	if (p->state != HVPART_STATE_RUNNING && p->state != HVPART_STATE_CREATED)
+		return;
 	va_start(ap, fmt);
 	hv_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	hv_snprintf(p->stop_reason, sizeof(p->stop_reason), "%s", why);
+	if (p->state == HVPART_STATE_RUNNING && !p->privileged)
+		sched_child_stopped();
 	p->state = HVPART_STATE_STOPPED;
-	hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
+	p->stop_tsc = rdtsc();
+	if (p->privileged) {
+		hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
+	} else {
+		hv_warn("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
+		sched_notify_parent();
+	}
 }
 
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write)
@@ -68,18 +88,4 @@ void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool writ
 	if (hpa + len > (1ull << 32))
 		return NULL;
 	return (void *)(uintptr_t)hpa;
-}
-
-struct vcpu *sched_next(struct vcpu *cur)
-{
-	/* Round-robin over running partitions; the parent is the only one
-	 * until child partitions arrive. */
-	for (uint32_t i = 1; i <= npartitions; i++) {
-		struct partition *p = &partitions[(cur->part->id + i) % npartitions];
-
-		if (p->state == HVPART_STATE_RUNNING && p->nvcpus)
-			return p->vcpus[0];
-	}
-	hv_err("hv: no partition left to run; the machine is halted");
-	hv_halt();
 }

@@ -10,4 +10,9 @@ void hv_fill_host_info(struct hvpart_host_info *hi);
 int hv_pool_alloc(uint64_t *pa);
 void hv_pool_free(uint64_t pa);
 struct partition *partition_create(const char *name, bool privileged);
+void partition_release(struct partition *p);
+/* hv memory spent on a partition (EPT tables, VMCS, ...), bytes. */
+uint64_t partition_overhead(const struct partition *p);
+/* EPT for partitions: tables from hv's pool, hv identity map. */
+extern const struct ept_ops hv_ept_ops;
 #endif

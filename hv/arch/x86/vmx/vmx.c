@@ -144,15 +144,19 @@ static int ctl_adjust(const uint32_t ok[2], uint32_t want, uint32_t *out, const 
 	return 0;
 }
 
-static int vmx_setup_controls(const struct vmx_guest_init *gi)
+int vmx_setup_controls(const struct vmx_guest_init *gi)
 {
 	uint32_t pin = 0, proc = 0, proc2 = 0, exitc = 0, entry = 0;
 	int rc = 0;
 
-	rc |= ctl_adjust(vmx_caps.pin_ok, gi->intercept_ext_intr ? PIN_EXT_INTR_EXIT : 0,
+	/* Children: physical interrupts exit (the parent owns them, DESIGN.md
+	 * rule 2) and every port access exits (rule 3). The preemption timer
+	 * bounds every partition's turn (hv/core/sched.c). */
+	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER | (gi->child ? PIN_EXT_INTR_EXIT : 0),
 			 &pin, "pin-based");
-	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_IO_BITMAPS |
-			 PROC_USE_MSR_BITMAPS | PROC_SECONDARY, &proc, "processor-based");
+	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+			 (gi->child ? PROC_UNCOND_IO_EXIT : PROC_USE_IO_BITMAPS),
+			 &proc, "processor-based");
 	/* With EPT, CR3 accesses need not exit (TRUE controls allow clearing
 	 * them, SDM Vol. 3D §A.3.2). */
 	proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) | vmx_caps.proc_ok[0];
@@ -178,11 +182,16 @@ static int vmx_setup_controls(const struct vmx_guest_init *gi)
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_EPT_POINTER, gi->eptp);
 	vmwrite(VMCS_MSR_BITMAP, gi->msr_bitmap_pa);
-	vmwrite(VMCS_IO_BITMAP_A, gi->io_bitmap_a_pa);
-	vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);
+	if (!gi->child) {
+		vmwrite(VMCS_IO_BITMAP_A, gi->io_bitmap_a_pa);
+		vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);
+	}
+	vmwrite(VMCS_PREEMPTION_TIMER, 0xffffffff);
 	/* The guest sees CR4.VMXE clear: it is owned by hv (guest/host mask,
 	 * SDM Vol. 3C §25.6.6). */
-	vmwrite(VMCS_CR0_MASK, 0);
+	/* Children may clear CR0.NE, which VMX needs set: hv owns the bit and
+	 * shows the guest its own value (CR0 fixed bits, SDM Vol. 3D §A.7). */
+	vmwrite(VMCS_CR0_MASK, gi->child ? CR0_NE : 0);
 	vmwrite(VMCS_CR0_SHADOW, 0);
 	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, 0);
@@ -190,7 +199,7 @@ static int vmx_setup_controls(const struct vmx_guest_init *gi)
 	return 0;
 }
 
-static void vmx_setup_host(struct vcpu *v)
+void vmx_setup_host(struct vcpu *v)
 {
 	uint64_t *slot = (uint64_t *)(exit_stack + sizeof(exit_stack) - 16);
 
@@ -299,7 +308,9 @@ void vmx_run(struct vcpu *v)
 		*slot = (uint64_t)v;
 		if (vmptrld(v->vmcs_pa))
 			hv_panic("VMPTRLD of vCPU %u failed", v->index);
+		vmx_prepare_entry(v);
 		vmx_enter_guest(v);
 		v = vmx_entry_failed(v);
+		*slot = (uint64_t)v;
 	}
 }

@@ -24,7 +24,7 @@ struct vmx_guest_init {
 	uint64_t rip, rsp, cr3, rflags;
 	uint64_t eptp;
 	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
-	bool intercept_ext_intr;
+	bool child;                  /* intercept interrupts and all port I/O */
 };
 int vmx_vcpu_setup(struct vcpu *v, const struct vmx_guest_init *gi);
 __attribute__((noreturn)) void vmx_run(struct vcpu *v);
@@ -70,5 +70,12 @@ static inline int vmclear(uint64_t pa)
 }
 
 struct vcpu *vmx_handle_exit(struct vcpu *v);
+/* Before every entry: finish a completed intercept, inject a pending
+ * interrupt, set the preemption timer (vmx_vcpu.c). */
+void vmx_prepare_entry(struct vcpu *v);
+int vmx_setup_controls(const struct vmx_guest_init *gi);
+void vmx_cr_write(uint64_t cr0, uint64_t cr4);
+void vmx_setup_host(struct vcpu *v);
 struct vcpu *vmx_entry_failed(struct vcpu *v);
+struct vcpu *vmx_switch(struct vcpu *v);
 #endif

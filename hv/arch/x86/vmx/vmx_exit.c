@@ -93,12 +93,21 @@ static void exit_hlt(struct vcpu *v, uint64_t qual)
 {
 	(void)qual;
 	arch_vcpu_skip_insn(v);
-	/* With no other partition to run, halt in non-root mode: the CPU
-	 * waits there and an external interrupt (not intercepted for the
-	 * parent) wakes the guest directly (SDM Vol. 3C §27.7.4, activity
-	 * state HLT = 1). Without that support, HLT completes at once. */
-	if (vmx_caps.features & HVPART_VMXF_ACT_HLT)
-		vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
+	if (v->part->privileged) {
+		/* The parent halts in non-root mode (activity state HLT = 1,
+		 * SDM Vol. 3C §27.7.4): a physical interrupt, which is not
+		 * intercepted for it, wakes it directly. Meanwhile children
+		 * may run. */
+		if (vmx_caps.features & HVPART_VMXF_ACT_HLT)
+			vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
+		v->run = VCPU_HALTED;
+		return;
+	}
+	/* A child's HLT yields until its next interrupt, unless one is
+	 * already waiting and can be taken. */
+	vlapic_poll_timer(v, rdtsc());
+	if (vlapic_pending_vector(v) < 0 || !(vmread(VMCS_GUEST_RFLAGS) & (1u << 9)))
+		v->run = VCPU_HALTED;
 }
 
 /* Port I/O intercepts of the parent: hv performs the access for it. Only
@@ -109,9 +118,14 @@ static void exit_io(struct vcpu *v, uint64_t q)
 	unsigned size = IOQ_SIZE(q);
 	uint64_t *rax = &v->gpr[GPR_RAX];
 
-	if ((q & IOQ_STRING) || !v->part->privileged) {
-		partition_stop(v->part, "unsupported I/O %s port %#x size %u (qual %#lx)",
-			       (q & IOQ_IN) ? "in" : "out", port, size, q);
+	if (q & IOQ_STRING) {
+		partition_stop(v->part, "string I/O (%s port %#x) is not emulated",
+			       (q & IOQ_IN) ? "ins" : "outs", port);
+		return;
+	}
+	if (!v->part->privileged) {
+		v->icpt_insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+		hv_forward_io(v, port, size, !(q & IOQ_IN), (uint32_t)*rax);
 		return;
 	}
 	if (port == 0xcf9 && !(q & IOQ_IN) && (*rax & 4))
@@ -167,14 +181,70 @@ static void exit_ext_intr(struct vcpu *v, uint64_t q)
 {
 	/* The interrupt stays pending (no acknowledge-on-exit); resuming the
 	 * parent lets it take it natively (DESIGN.md rule 2). */
+	(void)q;
+	sched_parent()->run = VCPU_RUNNABLE;
+	v->yield = true;
+}
+
+static void exit_preempt(struct vcpu *v, uint64_t q)
+{
+	(void)q;
+	v->yield = true;
+}
+
+static void exit_intr_window(struct vcpu *v, uint64_t q)
+{
+	/* The guest can take interrupts again: vmx_prepare_entry injects. */
 	(void)v;
 	(void)q;
+	vmwrite(VMCS_PROC_CTLS, vmread(VMCS_PROC_CTLS) & ~(uint64_t)PROC_INTR_WINDOW_EXIT);
+}
+
+static void exit_skip(struct vcpu *v, uint64_t q)
+{
+	(void)q;
+	arch_vcpu_skip_insn(v);
+}
+
+/* MOV to CR0/CR4 that touched a bit hv owns (qualification: SDM Vol. 3C
+ * Table 28-3). CR0.PG with EFER.LME switches IA-32e mode (§10.8.5). */
+static void exit_cr(struct vcpu *v, uint64_t q)
+{
+	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	uint64_t val = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->gpr[reg];
+	uint64_t efer = vmread(VMCS_GUEST_EFER), entry = vmread(VMCS_ENTRY_CTLS);
+
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		partition_stop(v->part, "unexpected control-register exit (qual %#lx)", q);
+		return;
+	}
+	if (cr == 4) {
+		if (val & CR4_VMXE) {
+			arch_vcpu_inject_gp(v);
+			return;
+		}
+		vmx_cr_write(vmread(VMCS_CR0_SHADOW), val);
+	} else {
+		if ((val & CR0_PG) && (efer & EFER_LME))
+			efer |= EFER_LMA;
+		else if (!(val & CR0_PG))
+			efer &= ~EFER_LMA;
+		vmwrite(VMCS_GUEST_EFER, efer);
+		vmwrite(VMCS_ENTRY_CTLS, (efer & EFER_LMA) ? entry | ENTRY_IA32E_GUEST
+							 : entry & ~(uint64_t)ENTRY_IA32E_GUEST);
+		vmx_cr_write(val, vmread(VMCS_CR4_SHADOW));
+	}
+	arch_vcpu_skip_insn(v);
 }
 
 static const struct exit_entry exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_EXT_INTR] = { exit_ext_intr, HVPART_EXIT_EXT_INTR, "external interrupt" },
 	[VMX_EXIT_TRIPLE_FAULT] = { exit_triple_fault, HVPART_EXIT_TRIPLE_FAULT, "triple fault" },
+	[VMX_EXIT_INTR_WINDOW] = { exit_intr_window, HVPART_EXIT_OTHER, "interrupt window" },
 	[VMX_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
+	[VMX_EXIT_INVD] = { exit_skip, HVPART_EXIT_OTHER, "INVD" },
+	[VMX_EXIT_CR_ACCESS] = { exit_cr, HVPART_EXIT_CR_ACCESS, "control register" },
+	[VMX_EXIT_PREEMPT_TIMER] = { exit_preempt, HVPART_EXIT_PREEMPT_TIMER, "preemption timer" },
 	[VMX_EXIT_HLT] = { exit_hlt, HVPART_EXIT_HLT, "HLT" },
 	[VMX_EXIT_VMCALL] = { exit_vmcall, HVPART_EXIT_HYPERCALL, "VMCALL" },
 	[VMX_EXIT_VMCLEAR] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMCLEAR" },
@@ -214,6 +284,9 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 
 	v->launched = 1;
 	v->exits_total++;
+	v->last_exit = reason;
+	if (v->part->privileged && reason != VMX_EXIT_HLT)
+		v->run = VCPU_RUNNABLE;
 	if (e && e->fn) {
 		v->exits[e->kind]++;
 		e->fn(v, qual);
@@ -221,9 +294,26 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 		v->exits[HVPART_EXIT_OTHER]++;
 		exit_unhandled(v, reason, qual);
 	}
-	if (v->part->state != HVPART_STATE_RUNNING)
-		return sched_next(v);
-	return v;
+	return vmx_switch(v);
+}
+
+/* Pick who runs next, make its VMCS current, and prepare its entry. */
+struct vcpu *vmx_switch(struct vcpu *v)
+{
+	struct vcpu *next = v;
+	bool parent_called = v != sched_parent() && sched_parent()->notify_pending;
+
+	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
+	    parent_called)
+		next = sched_next(v);
+	v->yield = false;
+	if (next != v) {
+		v->slice_end = 0;
+		if (vmptrld(next->vmcs_pa))
+			hv_panic("VMPTRLD of partition %lu failed", next->part->id);
+	}
+	vmx_prepare_entry(next);
+	return next;
 }
 
 struct vcpu *vmx_entry_failed(struct vcpu *v)
@@ -233,5 +323,5 @@ struct vcpu *vmx_entry_failed(struct vcpu *v)
 	arch_vcpu_dump(v);
 	partition_stop(v->part, "VM%s failed with VM-instruction error %lu",
 		       v->launched ? "RESUME" : "LAUNCH", err);
-	return sched_next(v);
+	return vmx_switch(v);
 }

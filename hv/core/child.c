@@ -1,0 +1,304 @@
+/*
+ * Partition-management hypercalls (parent only; docs/hypercalls.md).
+ * Every input is checked before anything changes: a GPA that is
+ * unaligned, out of range or already mapped, or a page the parent does not
+ * own, gets an error status and leaves all state as it was. Page ownership
+ * moves from the parent to the child on deposit (the page leaves the
+ * parent's EPT) and comes back scrubbed on delete (DESIGN.md rule 1).
+ */
+#include <string.h>
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "hypercall.h"
+#include "pages.h"
+
+static struct vcpu child_vcpus[MAX_PARTITIONS];
+
+static struct partition *child_get(uint64_t id)
+{
+	struct partition *p = partition_by_id(id);
+
+	return p && !p->privileged ? p : NULL;
+}
+
+uint16_t hc_create_partition(struct hc_args *a)
+{
+	const struct hvpart_create_in *in = a->in;
+	struct partition *p;
+	char name[32];
+
+	memcpy(name, in->name, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	if (!name[0] || in->max_gpa < (1ull << 21) || (in->max_gpa & 0xfff) ||
+	    in->max_gpa > (64ull << 30))
+		return HV_STATUS_INVALID_PARAMETER;
+	p = partition_create(name, false);
+	if (!p)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	if (ept_init_opts(&p->ept, &hv_ept_ops, NULL, arch_ept_opts())) {
+		partition_release(p);
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
+	p->max_gpa = in->max_gpa;
+	*(uint64_t *)a->out = p->id;
+	hv_info("hv: created partition %lu (%s)", p->id, p->name);
+	return HV_STATUS_SUCCESS;
+}
+
+/* Validate every page of a deposit and mark it PENDING; undo on failure. */
+static uint16_t deposit_check(struct partition *p, const struct hvpart_deposit_in *in)
+{
+	uint32_t i;
+
+	if ((in->gpa_base & 0xfff) || in->count == 0 || in->count > HVPART_DEPOSIT_MAX ||
+	    in->gpa_base >= p->max_gpa || in->count > (p->max_gpa - in->gpa_base) / 4096)
+		return HV_STATUS_INVALID_PARAMETER;
+	for (i = 0; i < in->count; i++) {
+		uint64_t pa = in->pfn[i] << 12, hpa, perms, ps;
+		unsigned mt;
+
+		if (in->pfn[i] >= (PAGES_LIMIT >> 12) || pages_owner(pa) != PAGE_OWNER_PARENT ||
+		    !ept_lookup(&p->ept, in->gpa_base + i * 4096ull, &hpa, &perms, &mt, &ps))
+			break;
+		pages_set(pa, 4096, PAGE_OWNER_PENDING);   /* catches duplicates too */
+	}
+	if (i == in->count)
+		return HV_STATUS_SUCCESS;
+	while (i--)
+		pages_set(in->pfn[i] << 12, 4096, PAGE_OWNER_PARENT);
+	return HV_STATUS_INVALID_PARAMETER;
+}
+
+/* Length of the run at i where both GPAs and PFNs are contiguous. */
+static uint32_t deposit_run(const struct hvpart_deposit_in *in, uint32_t i)
+{
+	uint32_t n = 1;
+
+	while (i + n < in->count && in->pfn[i + n] == in->pfn[i] + n)
+		n++;
+	return n;
+}
+
+static int deposit_apply(struct partition *p, struct partition *parent,
+			 const struct hvpart_deposit_in *in)
+{
+	for (uint32_t i = 0; i < in->count;) {
+		uint32_t n = deposit_run(in, i);
+		uint64_t pa = in->pfn[i] << 12, len = (uint64_t)n * 4096;
+
+		if (ept_unmap_range(&parent->ept, pa, len) ||
+		    ept_map_range(&p->ept, in->gpa_base + i * 4096ull, pa, len, EPT_RWX, EPT_MT_WB))
+			return -1;
+		pages_set(pa, len, PAGE_OWNER_CHILD(p->id));
+		p->mem_bytes += len;
+		i += n;
+	}
+	return 0;
+}
+
+uint16_t hc_deposit_pages(struct hc_args *a)
+{
+	const struct hvpart_deposit_in *in = a->in;
+	struct partition *p = child_get(in->partition_id), *parent = a->v->part;
+	uint16_t st;
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (p->state == HVPART_STATE_RUNNING)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	st = deposit_check(p, in);
+	if (st)
+		return st;
+	if (deposit_apply(p, parent, in)) {
+		/* hv's pool ran dry mid-way: the partition keeps what moved
+		 * (consistently owned and mapped); the rest stays the parent's. */
+		for (uint32_t i = 0; i < in->count; i++)
+			if (pages_owner(in->pfn[i] << 12) == PAGE_OWNER_PENDING)
+				pages_set(in->pfn[i] << 12, 4096, PAGE_OWNER_PARENT);
+		arch_ept_flush();
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
+	arch_ept_flush();
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_create_vp(struct hc_args *a)
+{
+	const uint64_t *in = a->in;
+	struct partition *p = child_get(in[0]);
+	struct vcpu *v;
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in[1] != 0 || p->nvcpus)
+		return HV_STATUS_INVALID_VP_INDEX;
+	v = &child_vcpus[p->id];
+	memset(v, 0, sizeof(*v));
+	v->part = p;
+	v->vpid = (uint16_t)(p->id + 1);
+	if (arch_vcpu_create(v))
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	vlapic_reset(&v->lapic);
+	p->vcpus[0] = v;
+	p->nvcpus = 1;
+	return HV_STATUS_SUCCESS;
+}
+
+static struct vcpu *vp_get(uint64_t id, uint32_t index)
+{
+	struct partition *p = child_get(id);
+
+	return p && index < p->nvcpus ? p->vcpus[index] : NULL;
+}
+
+uint16_t hc_set_vp_state(struct hc_args *a)
+{
+	const struct hvpart_vp_state_in *in = a->in;
+	struct vcpu *v = vp_get(in->partition_id, in->vp_index);
+
+	if (!v)
+		return child_get(in->partition_id) ? HV_STATUS_INVALID_VP_INDEX :
+						     HV_STATUS_INVALID_PARTITION_ID;
+	if (v->part->state == HVPART_STATE_RUNNING)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	return arch_vcpu_set_state(v, &in->state) ? HV_STATUS_INVALID_PARAMETER :
+						    HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_get_vp_state(struct hc_args *a)
+{
+	const uint64_t *in = a->in;
+	struct vcpu *v = vp_get(in[0], (uint32_t)in[1]);
+
+	if (!v)
+		return HV_STATUS_INVALID_PARAMETER;
+	arch_vcpu_get_state(v, a->out);
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_start_partition(struct hc_args *a)
+{
+	struct partition *p = child_get(*(const uint64_t *)a->in);
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (p->state != HVPART_STATE_CREATED || !p->nvcpus || !p->mem_bytes)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	p->state = HVPART_STATE_RUNNING;
+	p->start_tsc = rdtsc();
+	sched_child_started();
+	p->vcpus[0]->run = VCPU_RUNNABLE;
+	hv_info("hv: starting partition %lu (%s), %lu KiB", p->id, p->name, p->mem_bytes >> 10);
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_stop_partition(struct hc_args *a)
+{
+	const struct hvpart_stop_in *in = a->in;
+	struct partition *p = child_get(in->partition_id);
+	char why[sizeof(in->reason) + 1];
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (p->state != HVPART_STATE_RUNNING)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	memcpy(why, in->reason, sizeof(in->reason));
+	why[sizeof(in->reason)] = '\0';
+	if (in->flags & HVPART_STOP_EXIT_CODE) {
+		p->exit_code = in->exit_code;
+		p->has_exit_code = true;
+	}
+	partition_stop(p, "%s", why[0] ? why : "stopped by the parent");
+	return HV_STATUS_SUCCESS;
+}
+
+/* Return a child's pages to the parent, scrubbed, in contiguous runs. */
+static void child_return_pages(struct partition *p, struct partition *parent)
+{
+	uint64_t run_pa = 0, run_len = 0;
+
+	for (uint64_t gpa = 0; gpa < p->max_gpa; gpa += 4096) {
+		uint64_t hpa, perms, ps;
+		unsigned mt;
+
+		if (ept_lookup(&p->ept, gpa, &hpa, &perms, &mt, &ps))
+			continue;
+		hpa &= ~0xfffull;
+		memset((void *)(uintptr_t)hpa, 0, 4096);
+		pages_set(hpa, 4096, PAGE_OWNER_PARENT);
+		if (run_len && run_pa + run_len == hpa) {
+			run_len += 4096;
+			continue;
+		}
+		if (run_len)
+			ept_map_range(&parent->ept, run_pa, run_pa, run_len, EPT_RWX, EPT_MT_WB);
+		run_pa = hpa;
+		run_len = 4096;
+	}
+	if (run_len)
+		ept_map_range(&parent->ept, run_pa, run_pa, run_len, EPT_RWX, EPT_MT_WB);
+}
+
+uint16_t hc_delete_partition(struct hc_args *a)
+{
+	struct partition *p = child_get(*(const uint64_t *)a->in);
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (p->state == HVPART_STATE_RUNNING)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	child_return_pages(p, a->v->part);
+	ept_destroy(&p->ept);
+	if (p->nvcpus)
+		arch_vcpu_destroy(p->vcpus[0]);
+	arch_ept_flush();
+	hv_info("hv: deleted partition %lu (%s)", p->id, p->name);
+	partition_release(p);
+	return HV_STATUS_SUCCESS;
+}
+
+uint64_t partition_overhead(const struct partition *p)
+{
+	/* EPT tables, the VMCS, and hv's per-partition and per-vCPU records. */
+	return ept_table_count(&p->ept) * 4096 + p->nvcpus * (4096 + sizeof(struct vcpu)) +
+	       sizeof(struct partition);
+}
+
+uint16_t hc_get_intercept(struct hc_args *a)
+{
+	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
+		struct partition *p = child_get(id);
+		struct vcpu *v = p && p->nvcpus ? p->vcpus[0] : NULL;
+
+		if (!v || v->run != VCPU_BLOCKED || v->icpt_taken ||
+		    p->state != HVPART_STATE_RUNNING)
+			continue;
+		memcpy(a->out, &v->icpt, sizeof(v->icpt));
+		v->icpt_taken = true;
+		return HV_STATUS_SUCCESS;
+	}
+	return HV_STATUS_NO_DATA;
+}
+
+uint16_t hc_complete_intercept(struct hc_args *a)
+{
+	const struct hvpart_complete_in *in = a->in;
+	struct partition *p = child_get(in->partition_id);
+	struct vcpu *v = p && p->nvcpus ? p->vcpus[0] : NULL;
+
+	if (!v)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (v->run != VCPU_BLOCKED || !v->icpt_taken || v->icpt.seq != in->seq)
+		return HV_STATUS_INVALID_PARAMETER;
+	hv_complete_io(v, in->value);
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_set_tsc_frequency(struct hc_args *a)
+{
+	if (a->fast_in < 1000000 || a->fast_in > 100000000000ull)
+		return HV_STATUS_INVALID_PARAMETER;
+	hv_tsc_hz = a->fast_in;
+	return HV_STATUS_SUCCESS;
+}

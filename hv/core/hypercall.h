@@ -1,0 +1,25 @@
+/* Hypercall handler interface shared by the files of hv/core. */
+#ifndef HV_CORE_HYPERCALL_H
+#define HV_CORE_HYPERCALL_H
+#include <hv/vcpu.h>
+
+struct hc_args {
+	struct vcpu *v;
+	const void *in;    /* NULL for fast calls */
+	void *out;
+	uint64_t fast_in;  /* RDX for fast calls */
+};
+
+/* Partition management (hv/core/child.c). */
+uint16_t hc_create_partition(struct hc_args *a);
+uint16_t hc_delete_partition(struct hc_args *a);
+uint16_t hc_deposit_pages(struct hc_args *a);
+uint16_t hc_create_vp(struct hc_args *a);
+uint16_t hc_set_vp_state(struct hc_args *a);
+uint16_t hc_get_vp_state(struct hc_args *a);
+uint16_t hc_start_partition(struct hc_args *a);
+uint16_t hc_stop_partition(struct hc_args *a);
+uint16_t hc_get_intercept(struct hc_args *a);
+uint16_t hc_complete_intercept(struct hc_args *a);
+uint16_t hc_set_tsc_frequency(struct hc_args *a);
+#endif

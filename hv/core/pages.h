@@ -1,0 +1,16 @@
+/* Who owns each physical page below 4 GiB (DESIGN.md rule 1). */
+#ifndef HV_CORE_PAGES_H
+#define HV_CORE_PAGES_H
+#include <stdint.h>
+
+#define PAGE_OWNER_NONE    0u       /* not RAM, or firmware's */
+#define PAGE_OWNER_HV      1u
+#define PAGE_OWNER_PARENT  2u
+#define PAGE_OWNER_PENDING 0xffffu  /* transient, during a validated transfer */
+#define PAGE_OWNER_CHILD(id) ((uint16_t)(3u + (id)))
+#define PAGES_LIMIT (1ull << 32)
+
+void pages_set(uint64_t pa, uint64_t len, uint16_t owner);
+uint16_t pages_owner(uint64_t pa);
+uint64_t pages_count(uint16_t owner);
+#endif
