@@ -7,9 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmbus/pkt.h"
 #include "vmbus/ring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Whatever came out of the ring also goes through the packet parsers. */
+static void parse_packet(const uint8_t *pkt, const struct vmbus_pkt_info *info)
+{
+	struct vmbus_gpa_view v[VMBUS_PKT_MAX_RANGES];
+	struct vmbus_xfer_range xr;
+	struct vmbus_xfer_hdr xh;
+	const uint8_t *ranges;
+	const char *why;
+	unsigned n;
+
+	(void)vmbus_pkt_gpa_parse(pkt, info, v, VMBUS_PKT_MAX_RANGES, &n, &why);
+	if (vmbus_pkt_xfer_parse(pkt, info, &xh, &ranges, &why) == 0)
+		for (uint32_t i = 0; i < xh.range_cnt; i++)
+			(void)vmbus_pkt_xfer_range(ranges, i, 65536, &xr);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				vmbus_ring_read(&r, buf, sizeof(buf), &info, &sig);
 			if (rc <= 0)
 				break;
+			parse_packet(buf, &info);
 		}
 		(void)vmbus_ring_mask_end(&r);
 	}
