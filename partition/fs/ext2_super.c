@@ -156,10 +156,48 @@ static int super_check_geometry(struct ext2_fs *fs, const struct ext2_super *sb,
 	return 0;
 }
 
+struct feature_name {
+	uint32_t mask;
+	const char *name;
+};
+
+/* Names as e2fsprogs prints them, so a refusal says which feature it was. */
+static const struct feature_name incompat_names[] = {
+	{ 0x0001, "compression" }, { 0x0004, "needs_recovery" }, { 0x0008, "journal_dev" },
+	{ 0x0010, "meta_bg" },     { 0x0040, "extent" },         { 0x0080, "64bit" },
+	{ 0x0100, "mmp" },         { 0x0200, "flex_bg" },        { 0x0400, "ea_inode" },
+	{ 0x1000, "dirdata" },     { 0x2000, "metadata_csum_seed" }, { 0x4000, "large_dir" },
+	{ 0x8000, "inline_data" }, { 0x10000, "encrypt" },       { 0x20000, "casefold" },
+	{ 0, NULL },
+};
+
+static const struct feature_name ro_names[] = {
+	{ 0x0008, "huge_file" },   { 0x0010, "uninit_bg" },      { 0x0020, "dir_nlink" },
+	{ 0x0040, "extra_isize" }, { 0x0100, "quota" },          { 0x0200, "bigalloc" },
+	{ 0x0400, "metadata_csum" }, { 0x1000, "readonly" },     { 0x2000, "project" },
+	{ 0x8000, "verity" },      { 0, NULL },
+};
+
+static void features_name(const struct feature_name *t, uint32_t bits, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (; t->name && used + 2 < len; t++) {
+		if (!(bits & t->mask))
+			continue;
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", t->name);
+		bits &= ~t->mask;
+	}
+	if (bits && used + 2 < len)
+		snprintf(out + used, len - used, "%sunknown", used ? "," : "");
+}
+
 /* Revision-dependent fields and feature flags (Poirier 3.1, revision 1 fields). */
 static int super_check_features(struct ext2_fs *fs, const struct ext2_super *sb, unsigned *flags)
 {
 	uint32_t incompat, ro;
+	char names[96];
 
 	fs->inode_size = EXT2_GOOD_OLD_INODE_SIZE;
 	fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
@@ -173,16 +211,18 @@ static int super_check_features(struct ext2_fs *fs, const struct ext2_super *sb,
 	if (fs->first_ino < EXT2_GOOD_OLD_FIRST_INO || fs->first_ino > fs->inodes_count)
 		return ext2_error_set(-EUCLEAN, "first inode %u invalid", fs->first_ino);
 	incompat = EXT2_GET32(sb->s_feature_incompat);
-	if (incompat & ~EXT2_INCOMPAT_SUPPORTED)
-		return ext2_error_set(-ENOTSUP, "unsupported incompatible features 0x%x%s",
-				      incompat & ~EXT2_INCOMPAT_SUPPORTED,
-				      (incompat & EXT2_INCOMPAT_RECOVER) ? " (journal needs recovery)" : "");
+	if (incompat & ~EXT2_INCOMPAT_SUPPORTED) {
+		features_name(incompat_names, incompat & ~EXT2_INCOMPAT_SUPPORTED, names, sizeof(names));
+		return ext2_error_set(-ENOTSUP, "unsupported incompatible features 0x%x (%s)",
+				      incompat & ~EXT2_INCOMPAT_SUPPORTED, names);
+	}
 	fs->filetype = (incompat & EXT2_INCOMPAT_FILETYPE) != 0;
 	ro = EXT2_GET32(sb->s_feature_ro_compat);
 	if ((ro & ~EXT2_RO_COMPAT_SUPPORTED) && !(*flags & EXT2_MOUNT_RDONLY)) {
 		/* Unknown ro-compat features allow reading but not writing. */
-		ext2_error_set(0, "unknown read-only-compatible features 0x%x: mounted read-only",
-			       ro & ~EXT2_RO_COMPAT_SUPPORTED);
+		features_name(ro_names, ro & ~EXT2_RO_COMPAT_SUPPORTED, names, sizeof(names));
+		ext2_error_set(0, "unsupported read-only-compatible features 0x%x (%s): mounted read-only",
+			       ro & ~EXT2_RO_COMPAT_SUPPORTED, names);
 		*flags |= EXT2_MOUNT_RDONLY;
 	}
 	return 0;
