@@ -20,8 +20,8 @@
 enum srv_ch_state { CH_FREE = 0, CH_OFFERED, CH_OPEN, CH_RESCINDED };
 
 struct srv_gpadl {
-	int used, complete;
-	uint32_t handle, relid, total, have, byte_count;
+	int used, complete, is_ring;
+	uint32_t handle, relid, total, have, byte_count, byte_offset;
 	uint64_t *pfns;
 	void *va;               /* host view once complete */
 	struct srv_chan *user;  /* channel whose rings live here */
@@ -89,6 +89,13 @@ static struct srv_gpadl *srv_gpadl_find(struct vmbus_server *s,
 
 static void srv_gpadl_free(struct vmbus_server *s, struct srv_gpadl *g)
 {
+	struct srv_chan *c = srv_chan_by_relid(s, g->relid);
+
+	/* Tell the device before its view disappears (ring GPADLs are only
+	 * ever used through the channel, which is closed by now). */
+	if (g->complete && !g->is_ring && c && c->dops &&
+	    c->dops->on_gpadl_teardown)
+		c->dops->on_gpadl_teardown(c->dev, g->handle);
 	if (g->va)
 		s->ops.unmap(s->ops.ctx, g->va, g->total);
 	if (g->pfns)
@@ -330,6 +337,7 @@ static int srv_on_gpadl_header(struct vmbus_server *s, const void *msg,
 	g->relid = gi.child_relid;
 	g->total = gi.total_pfns;
 	g->byte_count = gi.byte_count;
+	g->byte_offset = gi.byte_offset;
 	for (uint32_t i = 0; i < gi.pfns_here; i++)
 		g->pfns[i] = vmbus_msg_pfn_at(gi.pfns, i);
 	g->have = gi.pfns_here;
@@ -435,6 +443,7 @@ static int srv_on_open(struct vmbus_server *s, const void *msg)
 		return srv_open_reply(s, &o, VMBUS_STATUS_UNSUCCESSFUL);
 	}
 	g->user = c;
+	g->is_ring = 1;
 	c->ring_gpadl = g;
 	c->state = CH_OPEN;
 	return srv_open_reply(s, &o, VMBUS_STATUS_OK);
@@ -580,6 +589,19 @@ struct vmbus_chan *vmbus_server_chan(struct vmbus_server *s, uint32_t relid)
 	struct srv_chan *c = srv_chan_by_relid(s, relid);
 
 	return c && c->state == CH_OPEN ? &c->ch : NULL;
+}
+
+int vmbus_server_gpadl_view(struct vmbus_server *s, uint32_t relid,
+			    uint32_t handle, void **va, size_t *bytes)
+{
+	struct srv_gpadl *g = srv_gpadl_find(s, handle);
+
+	if (!g || !g->complete || g->relid != relid)
+		return -ENOENT;
+	/* In bounds: the header check tied total pages to offset + count. */
+	*va = (uint8_t *)g->va + g->byte_offset;
+	*bytes = g->byte_count;
+	return 0;
 }
 
 unsigned vmbus_server_gpadl_count(const struct vmbus_server *s)

@@ -51,6 +51,9 @@ struct vmbus_dev_ops {
 	/* Channel closing (guest close, teardown, unload, rescind, broken
 	 * ring); the rings are unmapped right after this returns. */
 	void (*on_close)(void *dev, struct vmbus_chan *ch);
+	/* Optional: a GPADL of this channel (other than its rings) is about
+	 * to be unmapped; drop any pointer from vmbus_server_gpadl_view. */
+	void (*on_gpadl_teardown)(void *dev, uint32_t handle);
 };
 
 enum vmbus_server_state {
@@ -87,6 +90,12 @@ int vmbus_server_state(const struct vmbus_server *s);
 uint32_t vmbus_server_version(const struct vmbus_server *s);
 /* Open channel by relid, or NULL. */
 struct vmbus_chan *vmbus_server_chan(struct vmbus_server *s, uint32_t relid);
+/* Host view of a complete GPADL the guest created for channel relid (e.g.
+ * netvsc's receive buffer, named by handle in a device message): *va is
+ * the first byte (byte_offset applied), *bytes its byte_count. Valid until
+ * on_gpadl_teardown for that handle. -ENOENT if no such GPADL for relid. */
+int vmbus_server_gpadl_view(struct vmbus_server *s, uint32_t relid,
+			    uint32_t handle, void **va, size_t *bytes);
 /* Number of live GPADLs (for tests and leak checks). */
 unsigned vmbus_server_gpadl_count(const struct vmbus_server *s);
 

@@ -317,6 +317,50 @@ static void test_bad_gpadl(void **state)
 	fix_free(f);
 }
 
+static int torn_handle;
+static void note_teardown(void *dev, uint32_t handle)
+{
+	(void)dev;
+	torn_handle = (int)handle;
+}
+
+/* A VSP looks up a data GPADL (netvsc receive buffer) by handle. */
+static void test_gpadl_view(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 2);
+	struct vmbus_dev_ops ops = echo_dev_ops;
+	struct vmbus_msg_gpadl_teardown td = { .hdr.msgtype = VMBUS_MSG_GPADL_TEARDOWN,
+					       .child_relid = 1, .gpadl = 0xCAFE };
+	uint64_t pfns[3] = { GMEM_PFN_BASE + 7, GMEM_PFN_BASE + 8,
+			     GMEM_PFN_BASE + 9 };
+	void *va;
+	size_t bytes;
+
+	(void)state;
+	ops.on_gpadl_teardown = note_teardown;
+	vmbus_server_destroy(f->s);
+	f->s = vmbus_server_create(&f->h.sops, VMBUS_VERSION_V5_3);
+	assert_int_equal(vmbus_server_offer(f->s, &(struct vmbus_guid){ { 1 } },
+					    &(struct vmbus_guid){ { 2 } }, &ops,
+					    &f->dev[0], &f->relid[0]), 0);
+	raw_connect(f);
+	assert_int_equal(raw_gpadl(f, f->relid[0], 0xCAFE, pfns, 3), 0);
+	assert_int_equal(vmbus_server_gpadl_view(f->s, f->relid[0], 0xCAFE, &va,
+						 &bytes), 0);
+	assert_ptr_equal(va, f->h.mem.base + 7 * 4096);
+	assert_int_equal(bytes, 3 * 4096);
+	assert_int_equal(vmbus_server_gpadl_view(f->s, 2, 0xCAFE, &va, &bytes),
+			 -ENOENT);
+	assert_int_equal(vmbus_server_gpadl_view(f->s, f->relid[0], 0xBEEF, &va,
+						 &bytes), -ENOENT);
+	torn_handle = 0;
+	assert_int_equal(vmbus_server_handle_msg(f->s, &td, sizeof(td)), 0);
+	assert_int_equal(torn_handle, 0xCAFE);
+	assert_int_equal(vmbus_server_gpadl_view(f->s, f->relid[0], 0xCAFE, &va,
+						 &bytes), -ENOENT);
+	fix_free(f);
+}
+
 static void test_bad_gpadl_body(void **state)
 {
 	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
@@ -506,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_rescind),
 		cmocka_unit_test(test_bad_gpadl),
 		cmocka_unit_test(test_bad_gpadl_body),
+		cmocka_unit_test(test_gpadl_view),
 		cmocka_unit_test(test_bad_open),
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_corrupt_ring_closes),
