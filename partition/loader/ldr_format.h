@@ -1,0 +1,202 @@
+/*
+ * On-disk and in-memory formats the child loader reads and writes:
+ * ELF (System V gABI, "ELF Header", "Program Header"), Multiboot 0.6.96
+ * (§3.1 header, §3.3 boot information) and Multiboot2 (§3.1 header tags,
+ * §3.6 boot information tags). Every structure is little-endian x86 layout;
+ * each is followed by a _Static_assert on its size. Flags are masks.
+ */
+#ifndef PARTITION_LOADER_LDR_FORMAT_H
+#define PARTITION_LOADER_LDR_FORMAT_H
+
+#include <stdint.h>
+
+/* ---- ELF (System V gABI, ch. 4 "ELF Header" / ch. 5 "Program Header") ---- */
+#define ELF_MAG0 0x7f
+#define ELF_EI_CLASS 4
+#define ELF_EI_DATA 5
+#define ELF_EI_VERSION 6
+#define ELF_CLASS32 1
+#define ELF_CLASS64 2
+#define ELF_DATA2LSB 1
+#define ELF_EV_CURRENT 1
+#define ELF_ET_EXEC 2
+#define ELF_EM_386 3
+#define ELF_EM_X86_64 62
+#define ELF_PT_LOAD 1
+
+struct elf32_ehdr {
+	uint8_t e_ident[16];
+	uint16_t e_type, e_machine;
+	uint32_t e_version, e_entry, e_phoff, e_shoff, e_flags;
+	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+};
+_Static_assert(sizeof(struct elf32_ehdr) == 52, "gABI Elf32_Ehdr");
+
+struct elf32_phdr {
+	uint32_t p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align;
+};
+_Static_assert(sizeof(struct elf32_phdr) == 32, "gABI Elf32_Phdr");
+
+struct elf64_ehdr {
+	uint8_t e_ident[16];
+	uint16_t e_type, e_machine;
+	uint32_t e_version;
+	uint64_t e_entry, e_phoff, e_shoff;
+	uint32_t e_flags;
+	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+};
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "gABI Elf64_Ehdr");
+
+struct elf64_phdr {
+	uint32_t p_type, p_flags;
+	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+};
+_Static_assert(sizeof(struct elf64_phdr) == 56, "gABI Elf64_Phdr");
+
+/* ---- Multiboot 0.6.96 §3.1.1 header ---- */
+#define MB1_HEADER_MAGIC 0x1BADB002u
+#define MB1_SEARCH_LEN 8192u           /* §3.1: within the first 8192 bytes */
+#define MB1_HEADER_ALIGN 4u            /* §3.1: longword aligned */
+#define MB1_BOOTLOADER_MAGIC 0x2BADB002u /* §3.2: EAX at entry */
+#define MB1_HF_PAGE_ALIGN 0x00000001u  /* §3.1.2 bit 0: modules 4 KiB aligned */
+#define MB1_HF_MEMORY_INFO 0x00000002u /* bit 1: mem_* fields required */
+#define MB1_HF_VIDEO_MODE 0x00000004u  /* bit 2: video mode table required */
+#define MB1_HF_AOUT_KLUDGE 0x00010000u /* bit 16: address fields valid */
+#define MB1_HF_REQUIRED_MASK 0x0000ffffu /* bits 0-15: must be understood */
+
+struct mb1_header {
+	uint32_t magic, flags, checksum;
+	/* valid if MB1_HF_AOUT_KLUDGE (§3.1.3) */
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+	/* valid if MB1_HF_VIDEO_MODE (§3.1.4) */
+	uint32_t mode_type, width, height, depth;
+};
+_Static_assert(sizeof(struct mb1_header) == 48, "Multiboot §3.1.1 header");
+
+/* ---- Multiboot 0.6.96 §3.3 boot information ---- */
+#define MB1_INFO_MEMORY 0x00000001u   /* bit 0: mem_lower/mem_upper */
+#define MB1_INFO_CMDLINE 0x00000004u  /* bit 2 */
+#define MB1_INFO_MODS 0x00000008u     /* bit 3 */
+#define MB1_INFO_MMAP 0x00000040u     /* bit 6 */
+#define MB1_INFO_LOADER_NAME 0x00000200u /* bit 9 */
+
+struct mb1_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr, drives_length, drives_addr;
+	uint32_t config_table, boot_loader_name, apm_table;
+	uint32_t vbe_control_info, vbe_mode_info;
+	uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
+	uint32_t framebuffer_addr_lo, framebuffer_addr_hi; /* u64 at offset 88 */
+	uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
+	uint8_t framebuffer_bpp, framebuffer_type, color_info[6];
+};
+_Static_assert(sizeof(struct mb1_info) == 116, "Multiboot §3.3 info");
+
+/* §3.3 module structure */
+struct mb1_module {
+	uint32_t mod_start, mod_end, string, reserved;
+};
+_Static_assert(sizeof(struct mb1_module) == 16, "Multiboot §3.3 module");
+
+/* §3.3 memory map entry: 'size' excludes itself; packed (base at offset 4) */
+#define MB_MMAP_AVAILABLE 1u
+#define MB_MMAP_RESERVED 2u
+struct mb1_mmap_entry {
+	uint32_t size;
+	uint32_t base_lo, base_hi, len_lo, len_hi;
+	uint32_t type;
+};
+_Static_assert(sizeof(struct mb1_mmap_entry) == 24, "Multiboot §3.3 mmap entry");
+
+/* ---- Multiboot2 §3.1 header ---- */
+#define MB2_HEADER_MAGIC 0xE85250D6u
+#define MB2_SEARCH_LEN 32768u          /* §3.1.1: within the first 32768 bytes */
+#define MB2_HEADER_ALIGN 8u            /* §3.1.1: 64-bit aligned */
+#define MB2_BOOTLOADER_MAGIC 0x36d76289u /* §3.3: EAX at entry */
+#define MB2_ARCH_I386 0u
+#define MB2_TAG_ALIGN 8u
+
+struct mb2_header {
+	uint32_t magic, architecture, header_length, checksum;
+};
+_Static_assert(sizeof(struct mb2_header) == 16, "Multiboot2 §3.1.2 header");
+
+/* §3.1.3 header tags */
+#define MB2_HTAG_END 0
+#define MB2_HTAG_INFO_REQUEST 1
+#define MB2_HTAG_ADDRESS 2
+#define MB2_HTAG_ENTRY 3
+#define MB2_HTAG_CONSOLE_FLAGS 4
+#define MB2_HTAG_FRAMEBUFFER 5
+#define MB2_HTAG_MODULE_ALIGN 6
+#define MB2_HTAG_EFI_BS 7
+#define MB2_HTAG_ENTRY_EFI32 8
+#define MB2_HTAG_ENTRY_EFI64 9
+#define MB2_HTAG_RELOCATABLE 10
+#define MB2_HTAG_F_OPTIONAL 0x0001u    /* §3.1.3: flags bit 0 */
+
+struct mb2_header_tag {
+	uint16_t type, flags;
+	uint32_t size;
+};
+_Static_assert(sizeof(struct mb2_header_tag) == 8, "Multiboot2 §3.1.3 tag");
+
+/* §3.1.5 address tag */
+struct mb2_htag_address {
+	struct mb2_header_tag tag;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
+};
+_Static_assert(sizeof(struct mb2_htag_address) == 24, "Multiboot2 §3.1.5");
+
+/* §3.1.6 entry address tag */
+struct mb2_htag_entry {
+	struct mb2_header_tag tag;
+	uint32_t entry_addr;
+};
+_Static_assert(sizeof(struct mb2_htag_entry) == 12, "Multiboot2 §3.1.6");
+
+/* ---- Multiboot2 §3.6 boot information ---- */
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_LOADER_NAME 2
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_BASIC_MEMINFO 4
+#define MB2_TAG_MMAP 6
+
+struct mb2_info_header {
+	uint32_t total_size, reserved;
+};
+_Static_assert(sizeof(struct mb2_info_header) == 8, "Multiboot2 §3.6.1");
+
+struct mb2_tag {
+	uint32_t type, size;
+};
+_Static_assert(sizeof(struct mb2_tag) == 8, "Multiboot2 §3.6.1 tag");
+
+/* §3.6.6 modules: followed by a NUL-terminated string */
+struct mb2_tag_module {
+	uint32_t type, size, mod_start, mod_end;
+};
+_Static_assert(sizeof(struct mb2_tag_module) == 16, "Multiboot2 §3.6.6");
+
+/* §3.6.3 basic memory information */
+struct mb2_tag_meminfo {
+	uint32_t type, size, mem_lower, mem_upper;
+};
+_Static_assert(sizeof(struct mb2_tag_meminfo) == 16, "Multiboot2 §3.6.3");
+
+/* §3.6.8 memory map: followed by entries of entry_size bytes */
+struct mb2_tag_mmap {
+	uint32_t type, size, entry_size, entry_version;
+};
+_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "Multiboot2 §3.6.8");
+
+struct mb2_mmap_entry {
+	uint64_t base_addr, length;
+	uint32_t type, reserved;
+};
+_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "Multiboot2 §3.6.8 entry");
+
+#endif
