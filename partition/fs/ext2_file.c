@@ -61,6 +61,8 @@ int ext2_file_open(struct ext2_fs *fs, const char *path, unsigned flags, struct 
 	int rc = ext2_path_resolve(fs, path, &ino);
 
 	*out = NULL;
+	if ((flags & EXT2_O_TRUNC) && !(flags & EXT2_O_RDWR))
+		return ext2_error_set(-EINVAL, "%s: truncating needs a read-write open", path);
 	if (rc == -ENOENT && (flags & EXT2_O_CREAT))
 		rc = file_create(fs, path, &ino);
 	else if (!rc)
@@ -310,6 +312,8 @@ int ext2_file_truncate(struct ext2_file *f, uint64_t size)
 	uint32_t pblk, boff = (uint32_t)(size % fs->block_size);
 	int rc = ext2_rw_check(fs);
 
+	if (!rc && !(f->flags & EXT2_O_RDWR))
+		rc = ext2_error_set(-EBADF, "file opened read-only");
 	if (!rc)
 		rc = ext2_inode_read(fs, f->ino, &in);
 	if (rc)

@@ -137,6 +137,9 @@ static void dense(unsigned bs, const char *name)
 	expect(f, 0, (size_t)total, 3, 0);
 	/* read-only handles refuse writes */
 	assert_int_equal(ext2_file_write(f, 0, "x", 1), -EBADF);
+	assert_int_equal(ext2_file_truncate(f, 0), -EBADF);
+	assert_int_equal(ext2_file_open(c.fs, "dense.bin", EXT2_O_TRUNC, &(struct ext2_file *){NULL}),
+			 -EINVAL);
 	ext2_file_close(f);
 	assert_int_equal(ext2_path_unlink(c.fs, "dense.bin"), 0);
 	check_free(&c);
