@@ -305,13 +305,49 @@ static void test_io_runs(void **state)
 	finish(&c);
 }
 
+/* A file spanning several block groups (1 KiB blocks: 8 MiB per group),
+ * written through two handles in turns so allocations interleave. */
+static void test_multi_group(void **state)
+{
+	static uint8_t chunk[256 * 1024];
+	struct ctx c;
+	struct ext2_file *a, *b;
+	uint64_t off;
+
+	(void)state;
+	fresh(&c, "groups.img", 1024, "40M");
+	assert_int_equal(ext2_dir_create(c.fs, "/x"), 0);
+	assert_int_equal(ext2_file_open(c.fs, "/a", EXT2_O_RDWR | EXT2_O_CREAT, &a), 0);
+	assert_int_equal(ext2_file_open(c.fs, "/x/b", EXT2_O_RDWR | EXT2_O_CREAT, &b), 0);
+	for (off = 0; off < 12 * MIB; off += sizeof(chunk)) {
+		h_pattern(chunk, sizeof(chunk), off, 41);
+		assert_int_equal(ext2_file_write(a, off, chunk, sizeof(chunk)), (int64_t)sizeof(chunk));
+		h_pattern(chunk, sizeof(chunk), off, 42);
+		assert_int_equal(ext2_file_write(b, off, chunk, sizeof(chunk)), (int64_t)sizeof(chunk));
+	}
+	ext2_file_close(a);
+	ext2_file_close(b);
+	assert_int_equal(ext2_unmount(c.fs), 0);
+	h_close(&c.h);
+	assert_int_equal(h_fsck(c.img), 0);
+	assert_int_equal(h_mount(&c.h, c.img, 0, &c.fs), 0);
+	assert_int_equal(ext2_file_open(c.fs, "/x/b", EXT2_O_RDONLY, &b), 0);
+	expect(b, 0, 12 * MIB, 42, 0);
+	ext2_file_close(b);
+	assert_int_equal(ext2_path_unlink(c.fs, "/a"), 0);
+	assert_int_equal(ext2_path_unlink(c.fs, "/x/b"), 0);
+	assert_int_equal(ext2_dir_remove(c.fs, "/x"), 0);
+	check_free(&c);
+	finish(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_boundaries_1k), cmocka_unit_test(test_dense_1k),
 		cmocka_unit_test(test_dense_4k),      cmocka_unit_test(test_truncate),
 		cmocka_unit_test(test_large_file),    cmocka_unit_test(test_enospc),
-		cmocka_unit_test(test_io_runs),
+		cmocka_unit_test(test_io_runs),       cmocka_unit_test(test_multi_group),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
