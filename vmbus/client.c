@@ -32,8 +32,17 @@ struct cl_chan {
 	struct vmbus_chan ch;
 };
 
+/* A GPADL for device data (e.g. netvsc receive/send buffers). */
+struct cl_gpadl {
+	int state;  /* enum vmbus_client_gpadl_state */
+	uint32_t relid, handle, npages;
+	void *va;
+	uint64_t *pfns;
+};
+
 struct vmbus_client {
 	struct vmbus_client_ops ops;
+	struct cl_gpadl data[VMBUS_CLIENT_MAX_GPADLS];
 	int state;
 	uint32_t versions[CL_MAX_VERSIONS];
 	unsigned nver, vidx;
@@ -89,6 +98,53 @@ static void cl_free_pages(struct vmbus_client *c, struct cl_chan *ch)
 	memset(&ch->ch, 0, sizeof(ch->ch));
 }
 
+static void cl_data_free(struct vmbus_client *c, struct cl_gpadl *g)
+{
+	if (g->va)
+		c->ops.free_pages(c->ops.ctx, g->va, g->npages);
+	if (g->pfns)
+		c->ops.free(c->ops.ctx, g->pfns);
+	memset(g, 0, sizeof(*g));
+}
+
+static struct cl_gpadl *cl_data_find(struct vmbus_client *c, uint32_t handle)
+{
+	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_GPADLS; i++)
+		if (c->data[i].state != VMBUS_GPADL_NONE &&
+		    c->data[i].handle == handle)
+			return &c->data[i];
+	return NULL;
+}
+
+/* GPADL_CREATED for a data GPADL: 0 if it was one of ours. */
+static int cl_data_created(struct vmbus_client *c,
+			   const struct vmbus_msg_gpadl_created *m)
+{
+	struct cl_gpadl *g = cl_data_find(c, m->gpadl);
+
+	if (!g || g->state != VMBUS_GPADL_PENDING || g->relid != m->child_relid)
+		return -ENOENT;
+	if (m->creation_status != 0) {
+		/* The host has nothing mapped: the pages are ours again. */
+		cl_data_free(c, g);
+		g->state = VMBUS_GPADL_FAILED;
+		g->handle = m->gpadl;
+		return 0;
+	}
+	g->state = VMBUS_GPADL_LIVE;
+	return 0;
+}
+
+static int cl_data_torndown(struct vmbus_client *c, uint32_t handle)
+{
+	struct cl_gpadl *g = cl_data_find(c, handle);
+
+	if (!g || g->state != VMBUS_GPADL_TEARDOWN)
+		return -ENOENT;
+	cl_data_free(c, g);
+	return 0;
+}
+
 struct vmbus_client *vmbus_client_create(const struct vmbus_client_ops *ops)
 {
 	struct vmbus_client *c;
@@ -112,6 +168,8 @@ void vmbus_client_destroy(struct vmbus_client *c)
 		return;
 	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_CHANNELS; i++)
 		cl_free_pages(c, &c->chans[i]);
+	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_GPADLS; i++)
+		cl_data_free(c, &c->data[i]);
 	c->ops.free(c->ops.ctx, c);
 }
 
@@ -203,27 +261,96 @@ static int cl_on_offer(struct vmbus_client *c, const void *msg)
 
 /* Sends the GPADL describing all ring pages: one header then bodies
  * (at most 26 and 28 PFNs each, Linux create_gpadl_header). */
-static int cl_send_gpadl(struct vmbus_client *c, struct cl_chan *ch)
+static int cl_send_gpadl(struct vmbus_client *c, uint32_t relid,
+			 uint32_t handle, const uint64_t *pfns, uint32_t npages)
 {
 	uint8_t buf[VMBUS_MSG_MAX];
 	uint32_t done = 0, used = 0, msgno = 1;
 	int len, err;
 
-	len = vmbus_msg_gpadl_header_build(buf, ch->relid, ch->gpadl, ch->pfns,
-					   ch->npages,
-					   ch->npages * VMBUS_PAGE_SIZE, &used);
+	len = vmbus_msg_gpadl_header_build(buf, relid, handle, pfns, npages,
+					   npages * VMBUS_PAGE_SIZE, &used);
 	if (len < 0)
 		return len;
 	err = cl_post(c, buf, (size_t)len);
-	for (done = used; !err && done < ch->npages; done += used) {
-		len = vmbus_msg_gpadl_body_build(buf, msgno++, ch->gpadl,
-						 ch->pfns + done,
-						 ch->npages - done, &used);
+	for (done = used; !err && done < npages; done += used) {
+		len = vmbus_msg_gpadl_body_build(buf, msgno++, handle,
+						 pfns + done, npages - done,
+						 &used);
 		if (len < 0)
 			return len;
 		err = cl_post(c, buf, (size_t)len);
 	}
 	return err;
+}
+
+int vmbus_client_gpadl_create(struct vmbus_client *c, uint32_t relid,
+			      uint32_t npages, uint32_t *handle)
+{
+	struct cl_gpadl *g = NULL;
+	int err;
+
+	if (!cl_find(c, relid) || npages == 0 || npages > 8190u)
+		return -EINVAL;
+	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_GPADLS && !g; i++)
+		if (c->data[i].state == VMBUS_GPADL_NONE)
+			g = &c->data[i];
+	if (!g)
+		return -ENOSPC;
+	g->pfns = c->ops.alloc(c->ops.ctx, (size_t)npages * 8u);
+	if (!g->pfns)
+		return -ENOMEM;
+	err = c->ops.alloc_pages(c->ops.ctx, npages, &g->va, g->pfns);
+	if (err || !g->va) {
+		g->va = NULL;
+		cl_data_free(c, g);
+		return err ? err : -ENOMEM;
+	}
+	g->npages = npages;
+	g->relid = relid;
+	g->handle = c->next_gpadl++;
+	g->state = VMBUS_GPADL_PENDING;
+	err = cl_send_gpadl(c, relid, g->handle, g->pfns, npages);
+	if (err) {
+		cl_data_free(c, g);
+		return err;
+	}
+	*handle = g->handle;
+	return 0;
+}
+
+int vmbus_client_gpadl_state(const struct vmbus_client *c, uint32_t handle)
+{
+	const struct cl_gpadl *g = cl_data_find((struct vmbus_client *)c, handle);
+
+	return g ? g->state : VMBUS_GPADL_NONE;
+}
+
+void *vmbus_client_gpadl_va(struct vmbus_client *c, uint32_t handle)
+{
+	struct cl_gpadl *g = cl_data_find(c, handle);
+
+	return g && g->state == VMBUS_GPADL_LIVE ? g->va : NULL;
+}
+
+int vmbus_client_gpadl_teardown(struct vmbus_client *c, uint32_t handle)
+{
+	struct cl_gpadl *g = cl_data_find(c, handle);
+	struct vmbus_msg_gpadl_teardown t;
+
+	if (!g)
+		return -ENOENT;
+	if (g->state == VMBUS_GPADL_FAILED) {
+		memset(g, 0, sizeof(*g));
+		return 0;
+	}
+	if (g->state != VMBUS_GPADL_LIVE)
+		return -EBUSY;
+	cl_hdr(&t, sizeof(t), VMBUS_MSG_GPADL_TEARDOWN);
+	t.child_relid = g->relid;
+	t.gpadl = handle;
+	g->state = VMBUS_GPADL_TEARDOWN;
+	return cl_post(c, &t, sizeof(t));
 }
 
 static int cl_alloc_rings(struct vmbus_client *c, struct cl_chan *ch,
@@ -278,7 +405,7 @@ int vmbus_client_open(struct vmbus_client *c, uint32_t relid,
 		return err;
 	ch->gpadl = c->next_gpadl++;
 	ch->state = VMBUS_CH_GPADL_PENDING;
-	err = cl_send_gpadl(c, ch);
+	err = cl_send_gpadl(c, ch->relid, ch->gpadl, ch->pfns, ch->npages);
 	if (err) {
 		cl_free_pages(c, ch);
 		ch->state = VMBUS_CH_OFFERED;
@@ -293,6 +420,8 @@ static int cl_on_gpadl_created(struct vmbus_client *c, const void *msg)
 	struct cl_chan *ch;
 
 	memcpy(&m, msg, sizeof(m));
+	if (cl_data_created(c, &m) == 0)
+		return 0;
 	ch = cl_find_gpadl(c, m.gpadl);
 	if (!ch || ch->state != VMBUS_CH_GPADL_PENDING || ch->relid != m.child_relid)
 		return cl_drop(c, VMBUS_MSG_GPADL_CREATED, "no GPADL pending");
@@ -381,6 +510,8 @@ static int cl_on_torndown(struct vmbus_client *c, const void *msg)
 	struct cl_chan *ch;
 
 	memcpy(&m, msg, sizeof(m));
+	if (cl_data_torndown(c, m.gpadl) == 0)
+		return 0;
 	ch = cl_find_gpadl(c, m.gpadl);
 	if (!ch || ch->state != VMBUS_CH_TEARDOWN)
 		return cl_drop(c, VMBUS_MSG_GPADL_TORNDOWN, "no teardown pending");
@@ -418,6 +549,8 @@ static int cl_on_unload_response(struct vmbus_client *c)
 	if (c->state != VMBUS_CL_UNLOADING)
 		return cl_drop(c, VMBUS_MSG_UNLOAD_RESPONSE, "no unload pending");
 	/* The host has dropped every channel and GPADL. */
+	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_GPADLS; i++)
+		cl_data_free(c, &c->data[i]);
 	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_CHANNELS; i++) {
 		cl_free_pages(c, &c->chans[i]);
 		memset(&c->chans[i], 0, sizeof(c->chans[i]));

@@ -16,6 +16,7 @@
 #include "vmbus/msg.h"
 
 #define VMBUS_CLIENT_MAX_CHANNELS 64
+#define VMBUS_CLIENT_MAX_GPADLS 16
 
 struct vmbus_client;
 
@@ -62,6 +63,14 @@ enum vmbus_client_chan_state {
 	VMBUS_CH_RESCINDED,
 };
 
+enum vmbus_client_gpadl_state {
+	VMBUS_GPADL_NONE = 0,
+	VMBUS_GPADL_PENDING,    /* header/bodies sent, no GPADL_CREATED yet */
+	VMBUS_GPADL_LIVE,
+	VMBUS_GPADL_TEARDOWN,   /* waiting for GPADL_TORNDOWN */
+	VMBUS_GPADL_FAILED,     /* host refused; teardown() frees the slot */
+};
+
 struct vmbus_client *vmbus_client_create(const struct vmbus_client_ops *ops);
 void vmbus_client_destroy(struct vmbus_client *c);
 
@@ -85,6 +94,16 @@ int vmbus_client_open(struct vmbus_client *c, uint32_t relid,
 int vmbus_client_close(struct vmbus_client *c, uint32_t relid);
 /* UNLOAD; state UNLOADED on UNLOAD_RESPONSE. */
 int vmbus_client_unload(struct vmbus_client *c);
+
+/* Data GPADLs (beyond the rings), e.g. netvsc buffers: npages zeroed
+ * pages shared with the host for channel relid; *handle names them in
+ * device messages. Asynchronous like open(): poll gpadl_state(). Pages are
+ * freed only once the host confirms the teardown (or refused the GPADL). */
+int vmbus_client_gpadl_create(struct vmbus_client *c, uint32_t relid,
+			      uint32_t npages, uint32_t *handle);
+int vmbus_client_gpadl_state(const struct vmbus_client *c, uint32_t handle);
+void *vmbus_client_gpadl_va(struct vmbus_client *c, uint32_t handle);
+int vmbus_client_gpadl_teardown(struct vmbus_client *c, uint32_t handle);
 
 int vmbus_client_state(const struct vmbus_client *c);
 uint32_t vmbus_client_version(const struct vmbus_client *c);

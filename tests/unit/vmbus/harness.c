@@ -60,6 +60,8 @@ static int h_map(void *ctx, const uint64_t *pfns, uint32_t n, void **va)
 	int rc = 0;
 
 	pthread_mutex_lock(&g->lock);
+	if (g->refuse_maps)
+		rc = -EFAULT;
 	for (uint32_t i = 0; i < n && !rc; i++) {
 		if (pfns[i] < GMEM_PFN_BASE ||
 		    pfns[i] >= GMEM_PFN_BASE + g->npages)

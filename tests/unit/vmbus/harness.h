@@ -20,6 +20,7 @@ struct gmem {
 	pthread_mutex_t lock;
 	int maps;               /* live host mappings */
 	int map_refusals;
+	int refuse_maps;        /* test switch: the platform refuses all */
 };
 
 struct mb_item {

@@ -361,6 +361,48 @@ static void test_gpadl_view(void **state)
 	fix_free(f);
 }
 
+/* Client-side data GPADL (e.g. netvsc receive buffer): both sides see
+ * the same pages; refusal and teardown release them. */
+static void test_client_data_gpadl(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
+	uint32_t h1, h2;
+	uint8_t *cva;
+	void *sva;
+	size_t bytes;
+
+	(void)state;
+	connect_ok(f, VMBUS_VERSION_V5_3);
+	open_ok(f, f->relid[0], 2, 2);
+	assert_int_equal(vmbus_client_gpadl_create(f->c, f->relid[0], 40, &h1), 0);
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h1), VMBUS_GPADL_PENDING);
+	assert_null(vmbus_client_gpadl_va(f->c, h1));
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h1), VMBUS_GPADL_LIVE);
+	cva = vmbus_client_gpadl_va(f->c, h1);
+	assert_non_null(cva);
+	cva[40 * 4096 - 1] = 0x5C;
+	assert_int_equal(vmbus_server_gpadl_view(f->s, f->relid[0], h1, &sva,
+						 &bytes), 0);
+	assert_int_equal(bytes, 40 * 4096);
+	assert_int_equal(((uint8_t *)sva)[40 * 4096 - 1], 0x5C);
+	/* Refused by the platform: FAILED, nothing mapped, slot released. */
+	f->h.mem.refuse_maps = 1;
+	assert_int_equal(vmbus_client_gpadl_create(f->c, f->relid[0], 3, &h2), 0);
+	harness_pump(&f->h, f->s, f->c);
+	f->h.mem.refuse_maps = 0;
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h2), VMBUS_GPADL_FAILED);
+	assert_int_equal(vmbus_client_gpadl_teardown(f->c, h2), 0);
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h2), VMBUS_GPADL_NONE);
+	assert_int_equal(vmbus_client_gpadl_teardown(f->c, h1), 0);
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h1), VMBUS_GPADL_TEARDOWN);
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_equal(vmbus_client_gpadl_state(f->c, h1), VMBUS_GPADL_NONE);
+	assert_int_equal(vmbus_server_gpadl_count(f->s), 1);  /* rings only */
+	assert_int_equal(vmbus_client_gpadl_create(f->c, 77, 3, &h2), -EINVAL);
+	fix_free(f);
+}
+
 static void test_bad_gpadl_body(void **state)
 {
 	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
@@ -551,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_bad_gpadl),
 		cmocka_unit_test(test_bad_gpadl_body),
 		cmocka_unit_test(test_gpadl_view),
+		cmocka_unit_test(test_client_data_gpadl),
 		cmocka_unit_test(test_bad_open),
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_corrupt_ring_closes),
