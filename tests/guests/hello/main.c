@@ -6,7 +6,7 @@
 
 void guest_main(void)
 {
-	uint32_t code = guest_arg_u32("exit", 0);
+	uint32_t code = guest_get_arg_u32("exit", 0);
 
 	guest_puts("hello: start\n");
 	guest_puts("hello from the child partition\n");

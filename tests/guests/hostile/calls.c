@@ -124,20 +124,20 @@ static void triple_fault(void) __attribute__((noreturn));
 static void triple_fault(void)
 {
 	guest_cli();
-	guest_idt_load_empty();
+	guest_load_empty_idt();
 	__asm__ volatile("int3");
 	guest_fail("hostile", "survived a triple fault");
 }
 
 void hostile_run_calls(void)
 {
-	int hv = guest_hv_init();
+	int hv = guest_init_hv();
 
 	if (hv)
 		issue_calls();
 	else
 		guest_puts("hostile: hypercalls skipped: no Hyper-V interface\n");
-	guest_idt_set_handler(VEC_GP, on_gp);
+	guest_set_handler(VEC_GP, on_gp);
 	/* #GP on these MSRs is hvpart's contract; elsewhere only report. */
 	poke_msr(0x40000099, hv);
 	poke_msr(0xc0011234, hv);

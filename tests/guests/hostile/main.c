@@ -16,7 +16,7 @@ static uint32_t need_addr(void)
 	char buf[24];
 	uint32_t a;
 
-	if (!guest_arg_get("addr", buf, sizeof(buf)) ||
+	if (!guest_get_arg("addr", buf, sizeof(buf)) ||
 	    !guest_parse_u32(buf, &a))
 		guest_fail("hostile", "mode=read/write needs addr=A");
 	return a;
@@ -27,7 +27,7 @@ void guest_main(void)
 	char mode[16];
 
 	guest_puts("hostile: start\n");
-	if (!guest_arg_get("mode", mode, sizeof(mode)))
+	if (!guest_get_arg("mode", mode, sizeof(mode)))
 		guest_fail("hostile", "no mode= on the command line");
 	if (!guest_strcmp(mode, "own")) {
 		hostile_run_own();

@@ -71,7 +71,7 @@ static uint32_t collect(struct span *spans, uint32_t max)
 
 static void check_size(uint64_t top)
 {
-	uint32_t want_mb = guest_arg_u32("mem", 0);
+	uint32_t want_mb = guest_get_arg_u32("mem", 0);
 
 	guest_printf("hostile: own: RAM ends at 0x%llx (%u MiB); mem_upper %u KiB\n",
 		     top, (uint32_t)(top >> 20), guest_boot_info.mem_upper_kb);

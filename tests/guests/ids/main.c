@@ -14,9 +14,9 @@ static int partition_id(uint64_t *id)
 {
 	uint64_t r;
 
-	if (!guest_hv_init()) {
+	if (!guest_init_hv()) {
 		guest_puts("ids: no Hyper-V interface: id from the command line\n");
-		*id = guest_arg_u32("id", 0);
+		*id = guest_get_arg_u32("id", 0);
 		return 1;
 	}
 	r = guest_hypercall(HVCALL_GET_PARTITION_ID, 0,
@@ -38,7 +38,7 @@ static void busy_wait(uint32_t loops)
 
 void guest_main(void)
 {
-	uint32_t delay = guest_arg_u32("delay", 2000000);
+	uint32_t delay = guest_get_arg_u32("delay", 2000000);
 	uint64_t id;
 
 	guest_puts("ids: start\n");

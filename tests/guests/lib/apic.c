@@ -23,7 +23,7 @@ static volatile uint32_t *mmio;
  * transition to x2APIC mode is from xAPIC mode, EN=1), then the
  * software-enable bit in the spurious-interrupt vector register.
  */
-int guest_apic_enable(void)
+int guest_enable_apic(void)
 {
 	uint32_t r[4];
 	uint64_t base = guest_rdmsr(MSR_APIC_BASE);
@@ -37,18 +37,18 @@ int guest_apic_enable(void)
 	if (x2apic && !(base & APIC_BASE_EXTD))
 		guest_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 	mmio = (volatile uint32_t *)(uint32_t)(base & 0xfffff000u);
-	guest_apic_write(APIC_REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	guest_write_apic(APIC_REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
 	return x2apic;
 }
 
-uint32_t guest_apic_read(uint32_t reg)
+uint32_t guest_read_apic(uint32_t reg)
 {
 	if (x2apic)
 		return (uint32_t)guest_rdmsr(X2APIC_MSR_BASE + reg);
 	return mmio[reg * 4];
 }
 
-void guest_apic_write(uint32_t reg, uint32_t v)
+void guest_write_apic(uint32_t reg, uint32_t v)
 {
 	if (x2apic)
 		guest_wrmsr(X2APIC_MSR_BASE + reg, v);
@@ -57,7 +57,7 @@ void guest_apic_write(uint32_t reg, uint32_t v)
 }
 
 /* Any write of 0 to EOI ends the in-service interrupt (SDM §10.8.5). */
-void guest_apic_eoi(void)
+void guest_signal_eoi(void)
 {
-	guest_apic_write(APIC_REG_EOI, 0);
+	guest_write_apic(APIC_REG_EOI, 0);
 }

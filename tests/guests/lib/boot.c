@@ -103,7 +103,7 @@ static void parse_mb2(uint32_t info)
 	}
 }
 
-void guest_boot_parse(uint32_t magic, uint32_t info)
+void guest_parse_boot(uint32_t magic, uint32_t info)
 {
 	guest_boot_info.magic = magic;
 	if (magic == MB1_BOOT_MAGIC)
@@ -132,7 +132,7 @@ static const char *find_value(const char *key)
 	return 0;
 }
 
-int guest_arg_get(const char *key, char *buf, uint32_t len)
+int guest_get_arg(const char *key, char *buf, uint32_t len)
 {
 	const char *v = find_value(key);
 	uint32_t i = 0;
@@ -145,20 +145,20 @@ int guest_arg_get(const char *key, char *buf, uint32_t len)
 	return 1;
 }
 
-uint32_t guest_arg_u32(const char *key, uint32_t dflt)
+uint32_t guest_get_arg_u32(const char *key, uint32_t dflt)
 {
 	char buf[24];
 	uint32_t v;
 
-	if (!guest_arg_get(key, buf, sizeof(buf)) || !guest_parse_u32(buf, &v))
+	if (!guest_get_arg(key, buf, sizeof(buf)) || !guest_parse_u32(buf, &v))
 		return dflt;
 	return v;
 }
 
-int guest_arg_is(const char *key, const char *value)
+int guest_test_arg(const char *key, const char *value)
 {
 	char buf[32];
 
-	return guest_arg_get(key, buf, sizeof(buf)) &&
+	return guest_get_arg(key, buf, sizeof(buf)) &&
 	       guest_strcmp(buf, value) == 0;
 }

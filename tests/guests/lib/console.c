@@ -9,7 +9,7 @@
 #define COM1 0x3f8
 #define LSR_THRE 0x20
 
-void guest_console_init(void)
+void guest_init_console(void)
 {
 	guest_outb(COM1 + 1, 0x00);	/* IER: no interrupts */
 	guest_outb(COM1 + 3, 0x80);	/* LCR: DLAB to reach the divisor */

@@ -80,7 +80,7 @@ guest_isr_\vec:
 isr_common:
 	pushal
 	push %esp			/* struct guest_frame * */
-	call guest_idt_dispatch
+	call guest_dispatch_vector
 	add $4, %esp
 	popal
 	add $8, %esp			/* vector, error code */

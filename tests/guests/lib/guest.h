@@ -20,7 +20,7 @@
 void guest_main(void);
 
 /* Console (COM1, polled 16550A). */
-void guest_console_init(void);
+void guest_init_console(void);
 void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -45,21 +45,21 @@ struct guest_boot {
 	struct guest_range ram[GUEST_MAX_RANGES];
 };
 extern struct guest_boot guest_boot_info;
-void guest_boot_parse(uint32_t magic, uint32_t info);
+void guest_parse_boot(uint32_t magic, uint32_t info);
 /* Command line "key=value" words; values decimal or 0x-hex. */
-int guest_arg_get(const char *key, char *buf, uint32_t len);
-uint32_t guest_arg_u32(const char *key, uint32_t dflt);
-int guest_arg_is(const char *key, const char *value);
+int guest_get_arg(const char *key, char *buf, uint32_t len);
+uint32_t guest_get_arg_u32(const char *key, uint32_t dflt);
+int guest_test_arg(const char *key, const char *value);
 
 /* Image bounds from the linker script (include .bss and the stack). */
 extern char guest_image_start[], guest_image_end[];
 
 /* Interrupts. A handler may change frame->eip to skip an instruction. */
 typedef void (*guest_isr_fn)(struct guest_frame *f);
-void guest_idt_init(void);
-void guest_idt_set_handler(uint8_t vector, guest_isr_fn fn);
-void guest_idt_dispatch(struct guest_frame *f);
-void guest_idt_load_empty(void);
+void guest_init_idt(void);
+void guest_set_handler(uint8_t vector, guest_isr_fn fn);
+void guest_dispatch_vector(struct guest_frame *f);
+void guest_load_empty_idt(void);
 
 /* Local APIC: x2APIC MSRs, or xAPIC MMIO when x2APIC is absent. */
 #define APIC_REG_ID      0x02
@@ -70,14 +70,14 @@ void guest_idt_load_empty(void);
 #define APIC_REG_TMR_ICR 0x38
 #define APIC_REG_TMR_CCR 0x39
 #define APIC_REG_TMR_DCR 0x3e
-int guest_apic_enable(void);		/* 1 = x2APIC, 0 = xAPIC */
-uint32_t guest_apic_read(uint32_t reg);
-void guest_apic_write(uint32_t reg, uint32_t v);
-void guest_apic_eoi(void);
+int guest_enable_apic(void);		/* 1 = x2APIC, 0 = xAPIC */
+uint32_t guest_read_apic(uint32_t reg);
+void guest_write_apic(uint32_t reg, uint32_t v);
+void guest_signal_eoi(void);
 
 /* Hyper-V interface (TLFS). */
-int guest_hv_present(void);
-int guest_hv_init(void);		/* guest OS id + hypercall page */
+int guest_detect_hv(void);
+int guest_init_hv(void);		/* guest OS id + hypercall page */
 uint64_t guest_hypercall(uint64_t control, uint64_t in_gpa,
 			 uint64_t out_gpa);
 extern uint8_t guest_hv_in_page[4096], guest_hv_out_page[4096];

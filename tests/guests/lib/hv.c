@@ -24,7 +24,7 @@ static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 uint32_t guest_hv_hypercall_entry;	/* used by hypercall.S */
 
 /* "Microsoft Hv" in EBX, ECX, EDX of leaf 0x40000000 (TLFS §2.4.1). */
-int guest_hv_present(void)
+int guest_detect_hv(void)
 {
 	uint32_t r[4];
 
@@ -41,11 +41,11 @@ int guest_hv_present(void)
  * hypercall page; the hypervisor then fills the page at the GPA given in
  * HYPERCALL bits 63:12 with the calling sequence.
  */
-int guest_hv_init(void)
+int guest_init_hv(void)
 {
 	uint64_t v;
 
-	if (!guest_hv_present())
+	if (!guest_detect_hv())
 		return 0;
 	guest_wrmsr(HV_MSR_GUEST_OS_ID, GUEST_OS_ID);
 	guest_wrmsr(HV_MSR_HYPERCALL,

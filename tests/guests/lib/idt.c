@@ -52,7 +52,7 @@ static void load_idt(uint32_t base, uint16_t limit)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-void guest_idt_init(void)
+void guest_init_idt(void)
 {
 	for (int v = 0; v < 32; v++)
 		set_gate((uint8_t)v, exc_stubs[v]);
@@ -61,7 +61,7 @@ void guest_idt_init(void)
 	load_idt((uint32_t)idt, sizeof(idt) - 1);
 }
 
-void guest_idt_set_handler(uint8_t vector, guest_isr_fn fn)
+void guest_set_handler(uint8_t vector, guest_isr_fn fn)
 {
 	handlers[vector] = fn;
 }
@@ -69,7 +69,7 @@ void guest_idt_set_handler(uint8_t vector, guest_isr_fn fn)
 /* An IDT with limit 0: any vector is outside it, so the next event
  * raises #GP, whose delivery fails too: #DF, then a triple fault
  * (SDM Vol. 3A §6.14, Table 6-5; §6.15 "Interrupt 8"). */
-void guest_idt_load_empty(void)
+void guest_load_empty_idt(void)
 {
 	load_idt(0, 0);
 }
@@ -81,7 +81,7 @@ static void report_unexpected(const struct guest_frame *f)
 	guest_exit(GUEST_EXIT_EXC_BASE + f->vector);
 }
 
-void guest_idt_dispatch(struct guest_frame *f)
+void guest_dispatch_vector(struct guest_frame *f)
 {
 	guest_isr_fn fn = handlers[f->vector & 0xff];
 

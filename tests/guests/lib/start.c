@@ -16,14 +16,14 @@ static void mask_legacy_pic(void)
 }
 void guest_run_main(uint32_t magic, uint32_t info)
 {
-	guest_console_init();
+	guest_init_console();
 	mask_legacy_pic();
 	if (magic != MB1_BOOT_MAGIC && magic != MB2_BOOT_MAGIC) {
 		guest_printf("guest: bad boot magic 0x%x\n", magic);
 		guest_exit(GUEST_EXIT_BADBOOT);
 	}
-	guest_boot_parse(magic, info);
-	guest_idt_init();
+	guest_parse_boot(magic, info);
+	guest_init_idt();
 	guest_main();
 	guest_puts("guest: guest_main returned\n");
 	guest_exit(GUEST_EXIT_FAIL);

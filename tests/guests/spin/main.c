@@ -15,7 +15,7 @@ static void spin_forever(void)
 
 void guest_main(void)
 {
-	int sti = guest_arg_is("mode", "sti");
+	int sti = guest_test_arg("mode", "sti");
 
 	guest_puts("spin: start\n");
 	guest_printf("spin: spinning forever with interrupts %s\n",
