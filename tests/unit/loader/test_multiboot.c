@@ -198,6 +198,26 @@ static void test_mb1_elf32(void **state)
 	assert_true(mm >= 0x9000 && g32(info + 16) < 0x9fc00);
 }
 
+/* Multiboot2 §3.6.3 basic meminfo and §3.6.8 mmap tags. */
+static void check_mb2_mem_tag(uint64_t p, uint32_t type, uint32_t size)
+{
+	if (type == 4) {
+		assert_int_equal(size, 16);
+		assert_int_equal(g32(p + 8), 639);
+		assert_int_equal(g32(p + 12), (RAM - 0x100000) / 1024);
+	}
+	if (type == 6) {
+		assert_int_equal(g32(p + 8), 24);
+		assert_int_equal(g32(p + 12), 0);
+		assert_int_equal(size, 16 + 3 * 24);
+		check_mmap_entry(g64(p + 16), g64(p + 24), g32(p + 32), 0, 0x9fc00, 1);
+		check_mmap_entry(g64(p + 40), g64(p + 48), g32(p + 56), 0x9fc00,
+				 0x60400, 2);
+		check_mmap_entry(g64(p + 64), g64(p + 72), g32(p + 80), 0x100000,
+				 RAM - 0x100000, 1);
+	}
+}
+
 /* Walk Multiboot2 §3.6 tags with an independent parser. */
 static void test_mb2_elf64(void **state)
 {
@@ -244,20 +264,7 @@ static void test_mb2_elf64(void **state)
 			start = (g32(p + 12) + 0xfffull) & ~0xfffull;
 			nmod++;
 		}
-		if (type == 4) {
-			assert_int_equal(g32(p + 8), 639);
-			assert_int_equal(g32(p + 12), (RAM - 0x100000) / 1024);
-		}
-		if (type == 6) {
-			assert_int_equal(g32(p + 8), 24);
-			assert_int_equal(g32(p + 12), 0);
-			assert_int_equal(size, 16 + 3 * 24);
-			check_mmap_entry(g64(p + 16), g64(p + 24), g32(p + 32), 0, 0x9fc00, 1);
-			check_mmap_entry(g64(p + 40), g64(p + 48), g32(p + 56), 0x9fc00,
-					 0x60400, 2);
-			check_mmap_entry(g64(p + 64), g64(p + 72), g32(p + 80), 0x100000,
-					 RAM - 0x100000, 1);
-		}
+		check_mb2_mem_tag(p, type, size);
 	}
 	assert_int_equal(seen, 0x5f);   /* end, 1, 2, 3, 4, 6 */
 	assert_int_equal(nmod, 2);
@@ -577,6 +584,14 @@ static void test_mb2_tags(void **state)
 	t[6] = 0x1000; t[7] = 0;
 	sk_mb2(0x200, 0, t, 32);
 	assert_int_equal(run(NULL, 0, ""), 0);
+}
+
+static void test_mb2_malformed(void **state)
+{
+	uint32_t t[2];
+
+	(void)state;
+	sk_default(2);
 	/* malformed: tag size below 8, tag running past header_length */
 	t[0] = 6; t[1] = 4;
 	sk_mb2(0x200, 0, t, 8);
@@ -712,6 +727,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mb1_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb1_aout_kludge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mb2_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_address_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modules_and_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args_and_write_errors, setup, teardown),
