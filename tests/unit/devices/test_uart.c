@@ -16,7 +16,7 @@ static struct uart U;
 static void on_tx(void *ctx, uint8_t b)
 {
 	assert_ptr_equal(ctx, &ntx);
-	txbuf[ntx++] = b;
+	txbuf[ntx++ % sizeof(txbuf)] = b;
 }
 
 static void on_irq(void *ctx, int level)
@@ -263,6 +263,38 @@ static void test_null_ops(void **state)
 	assert_int_equal(RD(UART_IIR), UART_IIR_THRE);
 }
 
+/* Random register traffic: IIR is always a legal code, THRE/TEMT stay set. */
+static void test_random_traffic(void **state)
+{
+	static const uint8_t legal[] = { 0x01, 0x06, 0x04, 0x0c, 0x02, 0x00 };
+	unsigned seed = 12345, i, k, off;
+	uint8_t v, iir;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		off = (seed >> 16) & 7;
+		v = (uint8_t)(seed >> 8);
+		if ((seed >> 28) & 1) {
+			uart_io_write(&U, off, v);
+		} else if ((seed >> 29) == 7) {
+			uart_rx_push(&U, &v, 1);
+		} else {
+			uart_io_read(&U, off);
+		}
+		iir = uart_io_read(&U, UART_IIR);
+		for (k = 0; k < sizeof(legal) && legal[k] != (iir & 0x0f); k++)
+			;
+		assert_true(k < sizeof(legal));
+		assert_int_equal(iir & 0x30, 0);
+		assert_int_equal(uart_io_read(&U, UART_LSR) & 0x60, 0x60);
+		assert_true(U.rx_count <= UART_RXQ_CAP);
+		assert_int_equal(irq_level, U.irq_level);
+	}
+	assert_true(ntx > 0);
+	ntx = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup(test_loopback, setup),
 		cmocka_unit_test_setup(test_fifo_mode, setup),
 		cmocka_unit_test_setup(test_null_ops, setup),
+		cmocka_unit_test_setup(test_random_traffic, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
