@@ -290,7 +290,7 @@ int vmbus_client_gpadl_create(struct vmbus_client *c, uint32_t relid,
 	struct cl_gpadl *g = NULL;
 	int err;
 
-	if (!cl_find(c, relid) || npages == 0 || npages > 8190u)
+	if (!cl_find(c, relid) || npages == 0 || npages > VMBUS_GPADL_MAX_PFNS)
 		return -EINVAL;
 	for (unsigned i = 0; i < VMBUS_CLIENT_MAX_GPADLS && !g; i++)
 		if (c->data[i].state == VMBUS_GPADL_NONE)
@@ -398,7 +398,7 @@ int vmbus_client_open(struct vmbus_client *c, uint32_t relid,
 	if (!ch || ch->state != VMBUS_CH_OFFERED)
 		return -ENOENT;
 	if (send_pages < 2 || recv_pages < 2 ||
-	    (uint64_t)send_pages + recv_pages > 8190u)  /* range_buflen */
+	    (uint64_t)send_pages + recv_pages > VMBUS_GPADL_MAX_PFNS)
 		return -EINVAL;
 	err = cl_alloc_rings(c, ch, send_pages, recv_pages);
 	if (err)

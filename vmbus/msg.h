@@ -199,9 +199,9 @@ _Static_assert(sizeof(struct vmbus_msg_version_response) == 16, "version_resp");
 
 /* REQUESTOFFERS, ALLOFFERS_DELIVERED, UNLOAD, UNLOAD_RESPONSE: header only. */
 
-/* Largest PFN count we accept in one GPADL (1 GiB): bounds what a guest can
- * make the parent allocate for bookkeeping. */
-#define VMBUS_GPADL_MAX_PFNS (1u << 18)
+/* A GPADL holds at most (0xFFFF - 8) / 8 = 8190 PFNs: range_buflen is 16
+ * bits and covers them all (single range). */
+#define VMBUS_GPADL_MAX_PFNS 8190u
 
 /* Device class GUIDs (hyperv-notes.md; Linux include/linux/hyperv.h). */
 #define VMBUS_GUID_SCSI      "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"

@@ -121,7 +121,8 @@ uint32_t vmbus_ring_max_payload(const struct vmbus_ring *r);
 int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
 		     unsigned niov, bool *signal);
 
-/* Builds the descriptor (offset8 = 2) and writes payload iov[] after it. */
+/* Builds the descriptor (offset8 = 2) and writes payload iov[] (at most 7
+ * elements) after it. */
 int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct vmbus_iovec *iov,
 		    unsigned niov, bool *signal);

@@ -289,15 +289,24 @@ static int srv_gpadl_complete(struct vmbus_server *s, struct srv_gpadl *g)
 				       VMBUS_STATUS_UNSUCCESSFUL);
 	}
 	g->complete = 1;
+	/* Mapped: the PFN list is no longer needed (unmap takes va, n). */
+	s->ops.free(s->ops.ctx, g->pfns);
+	g->pfns = NULL;
 	return srv_gpadl_reply(s, relid, handle, VMBUS_STATUS_OK);
 }
 
 static struct srv_gpadl *srv_gpadl_slot(struct vmbus_server *s)
 {
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
-		if (!s->gpadls[i].used)
-			return &s->gpadls[i];
-	return NULL;
+	struct srv_gpadl *free_slot = NULL;
+	unsigned pending = 0;
+
+	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++) {
+		if (!s->gpadls[i].used && !free_slot)
+			free_slot = &s->gpadls[i];
+		else if (s->gpadls[i].used && !s->gpadls[i].complete)
+			pending++;
+	}
+	return pending < VMBUS_SERVER_MAX_PENDING_GPADLS ? free_slot : NULL;
 }
 
 static int srv_gpadl_refuse(struct vmbus_server *s, uint32_t relid,
@@ -313,21 +322,23 @@ static int srv_on_gpadl_header(struct vmbus_server *s, const void *msg,
 			       size_t len)
 {
 	struct vmbus_gpadl_hdr_info gi;
+	struct srv_chan *c;
 	struct srv_gpadl *g;
 	const char *why;
 
 	if (vmbus_msg_gpadl_header_decode(msg, len, &gi, &why))
 		return srv_drop(s, VMBUS_MSG_GPADL_HEADER, why);
-	if (!srv_chan_by_relid(s, gi.child_relid))
+	c = srv_chan_by_relid(s, gi.child_relid);
+	if (!c || c->state == CH_RESCINDED)
 		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,
-					"GPADL for an unknown channel");
+					"GPADL for an unknown or rescinded channel");
 	if (srv_gpadl_find(s, gi.gpadl))
 		return srv_drop(s, VMBUS_MSG_GPADL_HEADER,
 				"GPADL handle already in use");
 	g = srv_gpadl_slot(s);
 	if (!g)
 		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,
-					"too many GPADLs");
+					"too many GPADLs (or too many unfinished)");
 	g->pfns = s->ops.alloc(s->ops.ctx, (size_t)gi.total_pfns * 8u);
 	if (!g->pfns)
 		return srv_gpadl_refuse(s, gi.child_relid, gi.gpadl,

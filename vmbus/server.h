@@ -18,6 +18,9 @@
 
 #define VMBUS_SERVER_MAX_CHANNELS 64
 #define VMBUS_SERVER_MAX_GPADLS 256
+/* GPADLs whose bodies are still arriving: each holds a PFN array of up to
+ * 64 KiB, so a guest that never finishes them can pin at most 512 KiB. */
+#define VMBUS_SERVER_MAX_PENDING_GPADLS 8
 
 /* NTSTATUS values we return in OPENCHANNEL_RESULT / GPADL_CREATED. */
 #define VMBUS_STATUS_OK 0u

@@ -57,7 +57,7 @@ static int fz_map(void *ctx, const uint64_t *pfns, uint32_t n, void **va)
 {
 	(void)ctx;
 	for (uint32_t i = 0; i < n; i++)
-		if (pfns[i] != FZ_PFN0 + pfns[0] - FZ_PFN0 + i ||
+		if (pfns[i] != pfns[0] + i ||
 		    pfns[i] < FZ_PFN0 || pfns[i] >= FZ_PFN0 + FZ_PAGES)
 			return -EFAULT;
 	*va = fz_mem + (pfns[0] - FZ_PFN0) * 4096u;

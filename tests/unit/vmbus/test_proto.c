@@ -324,6 +324,35 @@ static void note_teardown(void *dev, uint32_t handle)
 	torn_handle = (int)handle;
 }
 
+/* A guest that starts GPADLs and never finishes them is capped. */
+static void test_gpadl_pending_cap(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
+	uint8_t buf[VMBUS_MSG_MAX];
+	uint64_t pfns[26] = { 0 };
+	struct vmbus_msg_gpadl_created cr;
+	uint32_t used;
+	int len;
+
+	(void)state;
+	raw_connect(f);
+	for (uint32_t i = 0; i < VMBUS_SERVER_MAX_PENDING_GPADLS; i++) {
+		len = vmbus_msg_gpadl_header_build(buf, f->relid[0], 100 + i, pfns,
+						   8000, 8000u * 4096u, &used);
+		assert_int_equal(vmbus_server_handle_msg(f->s, buf, (size_t)len), 0);
+	}
+	len = vmbus_msg_gpadl_header_build(buf, f->relid[0], 200, pfns, 8000,
+					   8000u * 4096u, &used);
+	assert_int_equal(vmbus_server_handle_msg(f->s, buf, (size_t)len), -EINVAL);
+	assert_true(take_reply(f, VMBUS_MSG_GPADL_CREATED, &cr, sizeof(cr)));
+	assert_int_equal(cr.gpadl, 200);
+	assert_int_not_equal(cr.creation_status, 0);
+	assert_non_null(strstr(f->h.last_log, "unfinished"));
+	assert_int_equal(vmbus_server_gpadl_count(f->s),
+			 VMBUS_SERVER_MAX_PENDING_GPADLS);
+	fix_free(f);
+}
+
 /* A VSP looks up a data GPADL (netvsc receive buffer) by handle. */
 static void test_gpadl_view(void **state)
 {
@@ -593,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_bad_gpadl),
 		cmocka_unit_test(test_bad_gpadl_body),
 		cmocka_unit_test(test_gpadl_view),
+		cmocka_unit_test(test_gpadl_pending_cap),
 		cmocka_unit_test(test_client_data_gpadl),
 		cmocka_unit_test(test_bad_open),
 		cmocka_unit_test(test_bad_messages),
