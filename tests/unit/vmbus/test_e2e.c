@@ -191,12 +191,8 @@ static int all_done(struct e2e *e)
 	return 1;
 }
 
-static void test_e2e(void **state)
+static void e2e_setup(pthread_t *st)
 {
-	pthread_t st;
-	double t0;
-
-	(void)state;
 	E = calloc(1, sizeof(*E));
 	assert_non_null(E);
 	harness_init(&E->h, 4096);
@@ -213,8 +209,38 @@ static void test_e2e(void **state)
 		assert_int_equal(vmbus_server_offer(E->s, &t, &in, &echo_dev_ops,
 						    &E->dev[i], &relid), 0);
 	}
-	assert_int_equal(pthread_create(&st, NULL, server_thread, E), 0);
+	assert_int_equal(pthread_create(st, NULL, server_thread, E), 0);
+}
 
+/* After the server thread has stopped: everything torn down, no drops. */
+static void e2e_check(void)
+{
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(E->side[i].bad_tid, 0);
+		assert_int_equal(E->side[i].bad_payload, 0);
+		assert_true(E->dev[i].pkts == PKTS_PER_CHAN);
+		assert_int_equal(E->dev[i].send_errors, 0);
+		assert_int_equal(E->dev[i].opens, 1);
+		assert_int_equal(E->dev[i].closes, 1);
+	}
+	assert_int_equal(vmbus_server_state(E->s), VMBUS_SRV_DISCONNECTED);
+	assert_int_equal(vmbus_server_gpadl_count(E->s), 0);
+	assert_int_equal(E->h.mem.maps, 0);
+	assert_int_equal(E->h.logs, 0);
+	assert_int_equal(E->h.to_host.overflows + E->h.to_guest.overflows, 0);
+	vmbus_client_destroy(E->c);
+	vmbus_server_destroy(E->s);
+	harness_fini(&E->h);
+	free(E);
+}
+
+static void test_e2e(void **state)
+{
+	pthread_t st;
+	double t0;
+
+	(void)state;
+	e2e_setup(&st);
 	assert_int_equal(vmbus_client_connect(E->c, NULL, 0), 0);
 	assert_int_equal(client_wait(E, is_ready, 5, "offers"), 0);
 	assert_int_equal(vmbus_client_version(E->c), VMBUS_VERSION_V5_2);
@@ -236,26 +262,9 @@ static void test_e2e(void **state)
 	assert_int_equal(client_wait(E, both_closed, 5, "teardown"), 0);
 	assert_int_equal(vmbus_client_unload(E->c), 0);
 	assert_int_equal(client_wait(E, unloaded, 5, "unload"), 0);
-
 	atomic_store(&E->stop, 1);
 	pthread_join(st, NULL);
-	for (int i = 0; i < 2; i++) {
-		assert_int_equal(E->side[i].bad_tid, 0);
-		assert_int_equal(E->side[i].bad_payload, 0);
-		assert_true(E->dev[i].pkts == PKTS_PER_CHAN);
-		assert_int_equal(E->dev[i].send_errors, 0);
-		assert_int_equal(E->dev[i].opens, 1);
-		assert_int_equal(E->dev[i].closes, 1);
-	}
-	assert_int_equal(vmbus_server_state(E->s), VMBUS_SRV_DISCONNECTED);
-	assert_int_equal(vmbus_server_gpadl_count(E->s), 0);
-	assert_int_equal(E->h.mem.maps, 0);
-	assert_int_equal(E->h.logs, 0);
-	assert_int_equal(E->h.to_host.overflows + E->h.to_guest.overflows, 0);
-	vmbus_client_destroy(E->c);
-	vmbus_server_destroy(E->s);
-	harness_fini(&E->h);
-	free(E);
+	e2e_check();
 }
 
 int main(void)
