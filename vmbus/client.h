@@ -21,7 +21,8 @@
 struct vmbus_client;
 
 struct vmbus_client_ops {
-	/* HvPostMessage to connection id conn_id. */
+	/* HvPostMessage to connection id conn_id (retrying on
+	 * HV_STATUS_INSUFFICIENT_BUFFERS as Linux does; must not drop). */
 	int (*post_msg)(void *ctx, uint32_t conn_id, const void *msg,
 			size_t len);
 	/* HvSignalEvent on connection id conn_id. */

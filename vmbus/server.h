@@ -27,8 +27,10 @@
 #define VMBUS_STATUS_UNSUCCESSFUL 0xC0000001u
 
 struct vmbus_server_ops {
-	/* Post a message to the guest (SIMP slot of SINT 2, queued with
-	 * msg_pending when busy). */
+	/* Post a message to the guest (SIMP slot of SINT 2). Must not drop:
+	 * when the slot is busy the transport queues the message and sets
+	 * msg_pending (the guest's EOM releases the next one); the protocol
+	 * has no retransmission, so a lost reply hangs the guest. */
 	int (*post_msg)(void *ctx, const void *msg, size_t len);
 	/* Signal the guest for channel relid (SIEFP flag + SINT 2). */
 	int (*signal)(void *ctx, uint32_t relid);
