@@ -170,12 +170,103 @@ static void test_bitmap_metadata(void **state)
 	h_close(&h);
 }
 
+/* The disk goes away mid-operation (a pulled VHD backing file): after the
+ * Nth device call every read and write fails. Each call must return an
+ * error, never crash or leak, for every N. */
+struct faulty {
+	struct himg h;
+	struct ext2_dev_ops ops;
+	int budget;
+};
+
+static int fl_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct faulty *f = ctx;
+
+	if (f->budget-- <= 0)
+		return -EIO;
+	return f->h.ops.read(&f->h, off, buf, len);
+}
+
+static int fl_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct faulty *f = ctx;
+
+	if (f->budget-- <= 0)
+		return -EIO;
+	return f->h.ops.write(&f->h, off, buf, len);
+}
+
+static int fl_flush(void *ctx)
+{
+	struct faulty *f = ctx;
+
+	return f->budget-- <= 0 ? -EIO : 0;
+}
+
+static int rc_ok(int64_t rc)
+{
+	return rc >= 0 || rc == -EIO || rc == -ENOENT || rc == -EEXIST;
+}
+
+static int pulled_run(const char *img, int budget)
+{
+	static uint8_t buf[40000];
+	struct faulty fl;
+	struct ext2_fs *fs;
+	struct ext2_file *f;
+	int rc;
+
+	assert_int_equal(h_open(&fl.h, img), 0);
+	fl.ops = (struct ext2_dev_ops){ fl_read, fl_write, fl_flush, fl.h.ops.size };
+	fl.budget = budget;
+	rc = ext2_mount(&fl.ops, &fl, 0, &fs);
+	assert_true(rc == 0 || rc == -EIO);
+	if (rc == 0) {
+		assert_true(rc_ok(ext2_dir_create(fs, "/d")));
+		rc = ext2_file_open(fs, "/d/f", EXT2_O_RDWR | EXT2_O_CREAT, &f);
+		assert_true(rc_ok(rc));
+		if (rc == 0) {
+			assert_true(rc_ok(ext2_file_write(f, 0, buf, sizeof(buf))));
+			assert_true(rc_ok(ext2_file_write(f, 300000, buf, 100)));
+			assert_true(rc_ok(ext2_file_read(f, 0, buf, sizeof(buf))));
+			assert_true(rc_ok(ext2_file_truncate(f, 5)));
+			ext2_file_close(f);
+		}
+		assert_true(rc_ok(ext2_path_rename(fs, "/d/f", "/g")));
+		assert_true(rc_ok(ext2_path_unlink(fs, "/g")));
+		assert_true(rc_ok(ext2_dir_remove(fs, "/d")));
+		rc = ext2_unmount(fs);
+		assert_true(rc == 0 || rc == -EIO);
+	}
+	h_close(&fl.h);
+	return fl.budget > 0; /* finished with calls to spare */
+}
+
+static void test_disk_pulled(void **state)
+{
+	char base[512], img[512];
+	int n;
+
+	(void)state;
+	h_path(base, sizeof(base), "pulled-base.img");
+	h_path(img, sizeof(img), "pulled.img");
+	assert_int_equal(h_mkfs(base, 1024, "2M", NULL, NULL), 0);
+	for (n = 0; n < 400; n += 2) {
+		assert_int_equal(h_sh("cp '%s' '%s'", base, img), 0);
+		if (pulled_run(img, n))
+			break;
+	}
+	assert_true(n < 400); /* the script completes with enough calls */
+	assert_int_equal(h_fsck(img), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_htree_dir),    cmocka_unit_test(test_xattr_block),
 		cmocka_unit_test(test_symlinks),     cmocka_unit_test(test_unclean_kept),
-		cmocka_unit_test(test_bitmap_metadata),
+		cmocka_unit_test(test_bitmap_metadata), cmocka_unit_test(test_disk_pulled),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
