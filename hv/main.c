@@ -127,6 +127,7 @@ static void parent_start(const struct hv_parent_image *img)
 		boot_fail("hv: %s", "cannot set up the parent's VMCS");
 	parent_vcpu.gpr[GPR_RDI] = img->boot_info_gpa;
 	p->state = HVPART_STATE_RUNNING;
+	p->start_tsc = rdtsc();
 	hv_info("hv: starting the parent partition at %#lx (%lu MiB)", img->entry,
 		mem.parent_bytes >> 20);
 	log_set_console_quiet(1);

@@ -12,22 +12,10 @@
 #include "partition/console/table.h"
 #include "partition/parent.h"
 #include "partition/cmds.h"
+#include "partition/pmem.h"
+#include "partition/vm.h"
+#include "partition/vm_cmds.h"
 
-static const char *const state_names[] = { "Off", "Running", "Stopped" };
-static const char *const exit_names[HVPART_EXIT_KINDS] = {
-	"CPUID", "MsrRead", "MsrWrite", "IoPort", "Hlt", "Hypercall",
-	"EptViolation", "ExternalInterrupt", "ControlRegister", "TripleFault",
-	"PreemptionTimer", "Other",
-};
-
-static uint64_t parent_free_bytes(void)
-{
-	uint64_t sum = parent_heap_free();
-
-	for (uint32_t i = 0; i < parent_boot->mem_count; i++)
-		sum += parent_boot->mem[i].length;
-	return sum;
-}
 
 static void vmx_feature_text(uint32_t f, char *buf, size_t n)
 {
@@ -44,7 +32,8 @@ static void vmx_feature_text(uint32_t f, char *buf, size_t n)
 static int cmd_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hvpart_host_info hi;
-	char feat[160], tot[24], fre[24], hvm[24], rev[16], tsc[24], parts[8];
+	char feat[160], tot[24], fre[24], hvm[24], rev[16], tsc[24], parts[8], freeb[24], poolb[24];
+	char hz[24];
 	struct tbl_sink sink = cmd_sink(ctx);
 	uint16_t st = hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi));
 
@@ -52,7 +41,10 @@ static int cmd_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return cmd_error(ctx, a, "hv refused the host query (status %#x).", st);
 	vmx_feature_text(hi.vmx_features, feat, sizeof(feat));
 	tbl_format_bytes(tot, sizeof(tot), hi.mem_total);
-	tbl_format_bytes(fre, sizeof(fre), parent_free_bytes());
+	tbl_format_bytes(fre, sizeof(fre), pmem_free_bytes());
+	snprintf(freeb, sizeof(freeb), "%llu", (unsigned long long)pmem_free_bytes());
+	snprintf(poolb, sizeof(poolb), "%llu", (unsigned long long)hi.mem_hv_pool_free);
+	snprintf(hz, sizeof(hz), "%llu", (unsigned long long)parent_tsc_hz);
 	tbl_format_bytes(hvm, sizeof(hvm), hi.mem_hv);
 	snprintf(rev, sizeof(rev), "%#x", hi.vmcs_revision);
 	snprintf(tsc, sizeof(tsc), "%llu", (unsigned long long)parent_prompt_tsc);
@@ -60,78 +52,14 @@ static int cmd_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	{
 		const char *names[] = { "ComputerName", "HypervisorVersion", "Processor",
 			"VmxFeatures", "VmcsRevision", "MemoryTotal", "MemoryFree",
-			"MemoryHypervisor", "Partitions", "PromptTsc" };
+			"MemoryHypervisor", "MemoryFreeBytes", "HvPoolFreeBytes", "TscHz",
+			"Partitions", "PromptTsc" };
 		const char *vals[] = { "hvpart", hi.version, hi.cpu_brand, feat, rev,
-			tot, fre, hvm, parts, tsc };
+			tot, fre, hvm, freeb, poolb, hz, parts, tsc };
 
 		tbl_newline(&sink);
-		tbl_print_list(&sink, names, vals, 10);
+		tbl_print_list(&sink, names, vals, 13);
 		tbl_newline(&sink);
-	}
-	return 0;
-}
-
-static int vm_query(uint64_t id, struct hvpart_partition_info *pi)
-{
-	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi));
-}
-
-static void vm_detail(struct cmd_ctx *ctx, const struct hvpart_partition_info *pi)
-{
-	struct tbl_sink sink = cmd_sink(ctx);
-	char vals[HVPART_EXIT_KINDS + 1][24];
-	const char *names[HVPART_EXIT_KINDS + 2], *v[HVPART_EXIT_KINDS + 2];
-	int n = 0;
-
-	for (int k = 0; k < HVPART_EXIT_KINDS; k++) {
-		snprintf(vals[k], sizeof(vals[k]), "%llu", (unsigned long long)pi->exits[k]);
-		names[n] = exit_names[k];
-		v[n++] = vals[k];
-	}
-	snprintf(vals[HVPART_EXIT_KINDS], sizeof(vals[0]), "%llu",
-		 (unsigned long long)pi->exits_total);
-	names[n] = "ExitsTotal";
-	v[n++] = vals[HVPART_EXIT_KINDS];
-	names[n] = "StopReason";
-	v[n++] = pi->stop_reason[0] ? pi->stop_reason : "-";
-	tbl_print_list(&sink, names, v, n);
-	tbl_newline(&sink);
-}
-
-static int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *want = cmd_arg_str(a, "Name");
-	struct hvpart_partition_info pi;
-	char cells[16][6][32];
-	const char *rows[16 * 6];
-	static const char *const hdr[] = { "Id", "Name", "State", "MemoryAssigned", "vCPUs", "Exits" };
-	int n = 0, matched = 0;
-
-	for (uint64_t id = 0; id < 16 && vm_query(id, &pi) == 0; id++) {
-		if (want && !cmd_match_glob(want, pi.name))
-			continue;
-		matched++;
-		snprintf(cells[n][0], 32, "%llu", (unsigned long long)pi.id);
-		snprintf(cells[n][1], 32, "%s", pi.name);
-		snprintf(cells[n][2], 32, "%s", pi.state < 3 ? state_names[pi.state] : "?");
-		tbl_format_bytes(cells[n][3], 32, pi.mem_bytes);
-		snprintf(cells[n][4], 32, "%u", pi.vcpus);
-		snprintf(cells[n][5], 32, "%llu", (unsigned long long)pi.exits_total);
-		for (int c = 0; c < 6; c++)
-			rows[n * 6 + c] = cells[n][c];
-		n++;
-		if (want)
-			break;
-	}
-	if (!matched)
-		return cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
-				 want ? want : "");
-	{
-		struct tbl_sink sink = cmd_sink(ctx);
-
-		tbl_print(&sink, hdr, 6, rows, n, "llllrr");
-		if (want)
-			vm_detail(ctx, &pi);
 	}
 	return 0;
 }
@@ -261,6 +189,25 @@ static int cmd_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_param p_name[] = {
 	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed)." },
 };
+static const struct cmd_param p_vm[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+};
+static const struct cmd_param p_stop[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
+};
+static const struct cmd_param p_wait[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit)." },
+};
+static const struct cmd_param p_new[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
+	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
+	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel (a file name)." },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module file; repeatable." },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
+};
 static const struct cmd_param p_path[] = {
 	{ "Path", CMD_P_STRING, 0, 0, "File name or wildcard pattern." },
 };
@@ -281,9 +228,28 @@ const struct cmd_def parent_cmds[] = {
 	{ "Get-VMHost", "Shows the hypervisor, processor, VT-x features and memory.",
 	  "Shows hv's version, the processor model, the VT-x features hv uses, and memory: total, free in the parent, and owned by hv.",
 	  NULL, 0, cmd_get_vmhost, NULL },
-	{ "Get-VM", "Lists partitions with their state, memory and exit counts.",
-	  "Lists partitions. With a name, also shows VM-exit counts by reason and why the partition stopped.",
+	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
+	  "Lists the parent and the virtual machines. With a name, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped.",
 	  p_name, 1, cmd_get_vm, NULL },
+	{ "New-VM", "Creates a virtual machine.",
+	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
+	  p_new, 6, cmd_new_vm, NULL },
+	{ "Start-VM", "Starts a virtual machine.",
+	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh.",
+	  p_vm, 1, cmd_start_vm, NULL },
+	{ "Stop-VM", "Stops a virtual machine.",
+	  "Stops the VM. Without a shutdown integration service both forms turn it off.",
+	  p_stop, 2, cmd_stop_vm, NULL },
+	{ "Remove-VM", "Deletes a virtual machine.",
+	  "Deletes a VM that is not running; its memory returns to the host, scrubbed.",
+	  p_vm, 1, cmd_remove_vm, NULL },
+	{ "Wait-VM", "Waits until a virtual machine stops.",
+	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state.",
+	  p_wait, 2, cmd_wait_vm, NULL },
+	{ "Get-VMConsoleLog", "Prints what a VM wrote to its COM1.",
+	  "Prints the VM's COM1 output, kept in a 64 KiB ring.", p_vm, 1, cmd_get_vmconsolelog, NULL },
+	{ "Connect-VM", "Joins a VM's COM1 to this console.",
+	  "Joins the VM's COM1 to this console; Ctrl-] detaches.", p_vm, 1, cmd_connect_vm, NULL },
 	{ "Get-VMHostLog", "Prints the hypervisor's log.",
 	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmd_get_vmhostlog, NULL },
 	{ "Stop-VMHost", "Powers the machine off.",

@@ -8,7 +8,10 @@
 #include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/lineedit.h"
+#include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
+#include "partition/pmem.h"
+#include "partition/vm.h"
 #include "partition/parent.h"
 #include "partition/cmds.h"
 
@@ -82,7 +85,7 @@ static void console_loop(void)
 		int c = serial_getc();
 
 		if (c < 0) {
-			serial_wait();
+			vm_idle();
 			continue;
 		}
 		if (le_feed(&le, (uint8_t)c, line, sizeof(line)) == 1) {
@@ -110,6 +113,13 @@ void parent_main(const struct hvpart_boot_info *bi)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (hvcall_setup(bi->heap_base))
 		printf("parent: hv refused the hypercall page; hv services are unavailable\n");
+	pmem_init();
+	vm_init();
+	irq_register_notify(vm_notify_isr);
+	pit_setup();
+	/* The TSC rate, for uptimes and for children's frequency MSRs. */
+	parent_tsc_hz = pit_calibrate_tsc(5);
+	hvcall_fast(HVCALL_HVPART_SET_TSC_FREQUENCY, parent_tsc_hz);
 	printf("hvpart parent partition ready (%u files, %lu MiB heap)\n",
 	       (unsigned)bi->module_count, (unsigned long)(bi->heap_len >> 20));
 	/* The console takes commands from here on (boot benchmark mark). */

@@ -2,14 +2,15 @@
 # with newlib (built by `make newlib`) and the portable console library.
 
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
-	partition/drivers/serial.c partition/lib/syscalls.c \
-	partition/hvcall.c partition/main.c partition/cmds.c
+	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
+	partition/hvcall.c partition/main.c partition/cmds.c partition/vm_cmds.c \
+	partition/vm.c partition/pmem.c hv/mm/frame.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
-PARENT_LINK_LIBS := $(TGTB)/libconsole.a
+PARENT_LINK_LIBS := $(TGTB)/libconsole.a $(TGTB)/libloader.a $(TGTB)/libdevices.a
 
 # Interrupt-context code must leave the SSE registers alone: hv and the
 # parent save no FPU state around interrupts.
-$(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o: \
+$(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o $(TGTB)/partition/drivers/pit.o: \
 	TARGET_CFLAGS += -mgeneral-regs-only
 
 $(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LINK_LIBS) partition/parent.ld $(NEWLIB)/lib/libc.a

@@ -1,4 +1,6 @@
 # Test guests and benchmarks that live deeper than the */*/module.mk glob.
 include tests/guests/mb2echo/module.mk
 
+include tests/guests/guests.mk
+
 BENCHES += tests/bench/boot/bench_boot.py

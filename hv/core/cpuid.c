@@ -68,6 +68,7 @@ void hv_handle_cpuid(struct vcpu *v)
 			r[2] |= 1u << 31;    /* hypervisor present */
 			if (!v->part->privileged) {
 				r[2] |= 1u << 21;        /* x2APIC (hv/core/vlapic.c) */
+				r[2] |= 1u << 24;        /* TSC-deadline timer mode */
 				r[1] &= 0x00ffffff;      /* initial APIC ID 0 */
 			}
 		}

@@ -128,12 +128,39 @@ static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
 	return HV_STATUS_SUCCESS;
 }
 
+/* TLFS §3.7 register mapping: 64-bit callers use RCX, RDX, R8 and get
+ * RAX; 32-bit callers use EDX:EAX (control), EBX:ECX (input), EDI:ESI
+ * (output) and get EDX:EAX. */
+struct hc_regs {
+	uint64_t ctl, in, out;
+};
+
+static void hc_read_regs(struct vcpu *v, bool long_mode, struct hc_regs *r)
+{
+	const uint64_t *g = v->gpr;
+
+	if (long_mode) {
+		*r = (struct hc_regs){ g[GPR_RCX], g[GPR_RDX], g[GPR_R8] };
+		return;
+	}
+	r->ctl = (g[GPR_RDX] << 32) | (uint32_t)g[GPR_RAX];
+	r->in = (g[GPR_RBX] << 32) | (uint32_t)g[GPR_RCX];
+	r->out = (g[GPR_RDI] << 32) | (uint32_t)g[GPR_RSI];
+}
+
 void hv_handle_hypercall(struct vcpu *v)
 {
-	uint64_t ctl = v->gpr[GPR_RCX];
-	uint16_t code = HV_HC_CODE(ctl), st = HV_STATUS_INVALID_HYPERCALL_CODE;
-	struct hc_args a = { .v = v, .fast_in = v->gpr[GPR_RDX] };
+	bool long_mode = arch_vcpu_long_mode(v);
+	uint16_t st = HV_STATUS_INVALID_HYPERCALL_CODE, code;
+	struct hc_regs r;
+	struct hc_args a = { .v = v };
 	const struct hc_entry *e = NULL;
+	uint64_t ctl;
+
+	hc_read_regs(v, long_mode, &r);
+	ctl = r.ctl;
+	code = HV_HC_CODE(ctl);
+	a.fast_in = r.in;
 
 	for (size_t i = 0; i < ARRAY_SIZE(hc_table); i++)
 		if (hc_table[i].code == code)
@@ -148,9 +175,11 @@ void hv_handle_hypercall(struct vcpu *v)
 		goto out;
 	if (HV_HC_REP_COUNT(ctl))
 		goto out;
-	st = hc_map_params(&a, e, v->gpr[GPR_RDX], v->gpr[GPR_R8]);
+	st = hc_map_params(&a, e, r.in, r.out);
 	if (st == HV_STATUS_SUCCESS)
 		st = e->fn(&a);
 out:
 	v->gpr[GPR_RAX] = st;
+	if (!long_mode)
+		v->gpr[GPR_RDX] = 0;
 }

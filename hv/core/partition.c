@@ -68,7 +68,7 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	if (p->privileged) {
 		hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 	} else {
-		hv_warn("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
+		hv_info("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 		sched_notify_parent();
 	}
 }

@@ -7,8 +7,9 @@
 #include "cpu.h"
 #include <stddef.h>
 #include "partition/drivers/serial.h"
+#include "hv/abi/hvpart_abi.h"
 
-extern const uint64_t irq_stub_table[48];
+extern const uint64_t irq_stub_table[64];
 
 struct gate {
 	uint16_t off_lo, sel;
@@ -26,7 +27,8 @@ _Static_assert(sizeof(struct dtr) == 10, "descriptor-table register image");
 
 static uint64_t gdt[5];
 static uint8_t tss[104] __attribute__((aligned(16)));
-static struct gate idt[48];
+static struct gate idt[64];
+static void (*notify_fn)(void);
 static irq_handler_fn irq_handlers[16];
 static uint16_t pic_mask = 0xffff;
 
@@ -50,6 +52,11 @@ static void pic_init(void)
 	pio_outb(0xa1, 1);
 	pic_mask = 0xffff & ~(1u << 2); /* cascade line open */
 	pic_write_mask();
+}
+
+void irq_register_notify(irq_handler_fn fn)
+{
+	notify_fn = fn;
 }
 
 void irq_register(int irq, irq_handler_fn fn)
@@ -81,7 +88,7 @@ void cpu_setup(void)
 	struct dtr d = { sizeof(idt) - 1, (uint64_t)idt };
 
 	gdt_setup();
-	for (int v = 0; v < 48; v++) {
+	for (int v = 0; v < 64; v++) {
 		uint64_t h = irq_stub_table[v];
 
 		idt[v] = (struct gate){ (uint16_t)h, 0x08, 0, 0x8e, (uint16_t)(h >> 16),
@@ -122,6 +129,12 @@ void parent_trap(struct parent_frame *f)
 
 	if (f->vector < IRQ_BASE)
 		fatal_exception(f);
+	if (f->vector >= IRQ_BASE + 16) {
+		/* Injected by hv, not from the PIC: no EOI. */
+		if (f->vector == HVPART_NOTIFY_VECTOR && notify_fn)
+			notify_fn();
+		return;
+	}
 	irq = (int)f->vector - IRQ_BASE;
 	if (irq_handlers[irq])
 		irq_handlers[irq]();

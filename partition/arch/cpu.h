@@ -16,6 +16,7 @@ typedef void (*irq_handler_fn)(void);
 
 void cpu_setup(void);
 void irq_register(int irq, irq_handler_fn fn);   /* also unmasks it */
+void irq_register_notify(irq_handler_fn fn);     /* HVPART_NOTIFY_VECTOR */
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);

@@ -24,7 +24,7 @@ irq_stub_\vec:
 
 .altmacro
 .set i, 0
-.rept 48
+.rept 64
 	STUB %i
 	.set i, i + 1
 .endr
@@ -76,7 +76,7 @@ irq_common:
 	.align 8
 irq_stub_table:
 .set i, 0
-.rept 48
+.rept 64
 	STUBADDR %i
 	.set i, i + 1
 .endr

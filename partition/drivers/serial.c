@@ -99,6 +99,11 @@ void serial_wait(void)
 	__asm__ volatile("sti" ::: "memory");
 }
 
+int serial_rx_pending(void)
+{
+	return rx_tail != rx_head;
+}
+
 uint64_t serial_rx_dropped(void)
 {
 	return rx_dropped;

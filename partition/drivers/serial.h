@@ -13,4 +13,5 @@ int serial_getc(void);
 /* Wait (HLT) until a byte may be waiting. */
 void serial_wait(void);
 uint64_t serial_rx_dropped(void);
+int serial_rx_pending(void);
 #endif

@@ -89,6 +89,7 @@ void arch_vcpu_destroy(struct vcpu *v);
 int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s);
 void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s);
 uint64_t arch_vcpu_rip(struct vcpu *v);
+bool arch_vcpu_long_mode(struct vcpu *v);   /* 64-bit code segment */
 void arch_vcpu_skip_insn(struct vcpu *v);
 void arch_vcpu_inject_gp(struct vcpu *v);
 void arch_vcpu_inject_ud(struct vcpu *v);

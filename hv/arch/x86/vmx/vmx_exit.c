@@ -23,6 +23,13 @@ uint64_t arch_vcpu_rip(struct vcpu *v)
 	return vmread(VMCS_GUEST_RIP);
 }
 
+bool arch_vcpu_long_mode(struct vcpu *v)
+{
+	/* IA-32e mode and CS.L (access rights bit 13, SDM Vol. 3C §25.4.1). */
+	(void)v;
+	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & (1u << 13));
+}
+
 void arch_vcpu_skip_insn(struct vcpu *v)
 {
 	(void)v;

@@ -1,0 +1,473 @@
+/*
+ * The parent's partition manager: the worker-process role of Hyper-V.
+ * It keeps each child's configuration, gives it memory from the parent's
+ * own pages (loaded before hand-over, DESIGN.md rule 1), drives hv's
+ * partition hypercalls, and emulates the devices a child touches
+ * (DESIGN.md rule 3; docs/child-platform.md lists them).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "partition/drivers/serial.h"
+#include "partition/loader/multiboot.h"
+#include "partition/parent.h"
+#include "partition/vm.h"
+
+static struct vm vms[VM_MAX];
+static uint8_t console_store[VM_MAX][CRING_CONSOLE_CAP];
+static struct vm *attached;
+static volatile int hv_notified;
+
+void vm_init(void)
+{
+	for (int i = 0; i < VM_MAX; i++)
+		vms[i].hv_id = -1;
+}
+
+struct vm *vm_at(int i)
+{
+	return i >= 0 && i < VM_MAX && vms[i].used ? &vms[i] : NULL;
+}
+
+struct vm *vm_find(const char *name)
+{
+	for (int i = 0; i < VM_MAX; i++)
+		if (vms[i].used && !strcasecmp(vms[i].name, name))
+			return &vms[i];
+	return NULL;
+}
+
+void vm_set_attached(struct vm *vm)
+{
+	attached = vm;
+}
+
+/* Guest memory for the loader: the child's pages, still the parent's. */
+static int gmem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	const struct pmem_set *set = ctx;
+	const uint8_t *s = src;
+
+	while (len) {
+		uint64_t contig, pa = pmem_gpa_to_pa(set, gpa, &contig);
+		size_t n = len < contig ? len : (size_t)contig;
+
+		if (!contig)
+			return -EFAULT;
+		memcpy((void *)(uintptr_t)pa, s, n);
+		gpa += n;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int gmem_fill(void *ctx, uint64_t gpa, uint8_t byte, size_t len)
+{
+	const struct pmem_set *set = ctx;
+
+	while (len) {
+		uint64_t contig, pa = pmem_gpa_to_pa(set, gpa, &contig);
+		size_t n = len < contig ? len : (size_t)contig;
+
+		if (!contig)
+			return -EFAULT;
+		memset((void *)(uintptr_t)pa, byte, n);
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* A dry run checks a kernel against the memory size without touching any. */
+static int dry_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	(void)src;
+	return gpa + len <= *(uint64_t *)ctx ? 0 : -EFAULT;
+}
+
+static int dry_fill(void *ctx, uint64_t gpa, uint8_t byte, size_t len)
+{
+	(void)byte;
+	return gpa + len <= *(uint64_t *)ctx ? 0 : -EFAULT;
+}
+
+static int file_get(const char *name, struct ldr_file *f)
+{
+	const struct hvpart_module *m = parent_file_find(name);
+
+	if (!m)
+		return -ENOENT;
+	f->name = m->name;
+	f->data = (const void *)(uintptr_t)m->base;
+	f->len = m->length;
+	return 0;
+}
+
+static int vm_load(struct vm *vm, const struct ldr_gmem *gm, struct ldr_vp_state *vp,
+		   char *why, size_t n)
+{
+	struct ldr_file kernel, mods[VM_MODULES_MAX];
+
+	if (file_get(vm->kernel, &kernel)) {
+		snprintf(why, n, "Cannot find path '%s' because it does not exist.", vm->kernel);
+		return -ENOENT;
+	}
+	for (int i = 0; i < vm->nmodules; i++)
+		if (file_get(vm->modules[i], &mods[i])) {
+			snprintf(why, n, "Cannot find path '%s' because it does not exist.",
+				 vm->modules[i]);
+			return -ENOENT;
+		}
+	return ldr_load_multiboot(gm, &kernel, mods, vm->nmodules, vm->cmdline, vp, why, n);
+}
+
+int vm_new(const struct vm_config *c, char *why, size_t n)
+{
+	struct vm *vm = NULL;
+	struct ldr_vp_state vp;
+	struct ldr_gmem dry;
+	int rc;
+
+	if (vm_find(c->name)) {
+		snprintf(why, n, "A virtual machine named '%s' already exists.", c->name);
+		return -EEXIST;
+	}
+	if (strlen(c->name) >= VM_NAME_MAX || strlen(c->kernel) >= VM_PATH_MAX ||
+	    (c->cmdline && strlen(c->cmdline) >= VM_CMDLINE_MAX) || c->nmodules > VM_MODULES_MAX) {
+		snprintf(why, n, "A name, path, module list or command line is too long.");
+		return -E2BIG;
+	}
+	if (c->processors != 1) {
+		snprintf(why, n, "ProcessorCount must be 1: hvpart gives each child one virtual processor for now.");
+		return -EINVAL;
+	}
+	if (c->mem_bytes < (4u << 20) || c->mem_bytes > (4ull << 30) || (c->mem_bytes & ((2u << 20) - 1))) {
+		snprintf(why, n, "MemoryStartupBytes must be a multiple of 2MB between 4MB and 4GB.");
+		return -EINVAL;
+	}
+	if (c->mem_bytes > pmem_free_bytes()) {
+		snprintf(why, n, "Not enough memory: %llu MB requested, %llu MB free.",
+			 (unsigned long long)(c->mem_bytes >> 20),
+			 (unsigned long long)(pmem_free_bytes() >> 20));
+		return -ENOMEM;
+	}
+	for (int i = 0; i < VM_MAX && !vm; i++)
+		if (!vms[i].used)
+			vm = &vms[i];
+	if (!vm) {
+		snprintf(why, n, "hvpart supports at most %d virtual machines.", VM_MAX);
+		return -ENOSPC;
+	}
+	memset(vm, 0, sizeof(*vm));
+	vm->hv_id = -1;
+	snprintf(vm->name, sizeof(vm->name), "%s", c->name);
+	snprintf(vm->kernel, sizeof(vm->kernel), "%s", c->kernel);
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", c->cmdline ? c->cmdline : "");
+	for (int i = 0; i < c->nmodules; i++)
+		snprintf(vm->modules[i], VM_PATH_MAX, "%s", c->modules[i]);
+	vm->nmodules = c->nmodules;
+	vm->mem_bytes = c->mem_bytes;
+	/* Refuse a kernel that would not boot now, not at Start-VM. */
+	dry = (struct ldr_gmem){ &vm->mem_bytes, vm->mem_bytes, dry_write, dry_fill };
+	rc = vm_load(vm, &dry, &vp, why, n);
+	if (rc)
+		memset(vm, 0, sizeof(*vm));
+	else
+		vm->used = true;
+	return rc;
+}
+
+static void seg_conv(struct hvpart_seg *d, const struct ldr_seg *s)
+{
+	*d = (struct hvpart_seg){ .base = s->base, .limit = s->limit, .ar = s->ar, .sel = s->sel };
+}
+
+static void vp_conv(struct hvpart_vp_state *d, const struct ldr_vp_state *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->gpr[0] = s->rax; d->gpr[1] = s->rcx; d->gpr[2] = s->rdx; d->gpr[3] = s->rbx;
+	d->gpr[4] = s->rsp; d->gpr[5] = s->rbp; d->gpr[6] = s->rsi; d->gpr[7] = s->rdi;
+	d->rip = s->rip;
+	d->rflags = s->rflags;
+	d->cr0 = s->cr0; d->cr3 = s->cr3; d->cr4 = s->cr4; d->efer = s->efer;
+	seg_conv(&d->cs, &s->cs); seg_conv(&d->ds, &s->ds); seg_conv(&d->es, &s->es);
+	seg_conv(&d->fs, &s->fs); seg_conv(&d->gs, &s->gs); seg_conv(&d->ss, &s->ss);
+	seg_conv(&d->tr, &s->tr); seg_conv(&d->ldtr, &s->ldtr);
+	d->gdtr_base = s->gdtr_base; d->gdtr_limit = s->gdtr_limit;
+	d->idtr_base = s->idtr_base; d->idtr_limit = s->idtr_limit;
+}
+
+/* Hand the loaded pages to the child, 508 PFNs per hypercall. */
+static uint16_t vm_deposit(struct vm *vm)
+{
+	static struct hvpart_deposit_in in;
+	uint16_t st = HV_STATUS_SUCCESS;
+
+	for (uint32_t r = 0; r < vm->mem.nruns && !st; r++) {
+		const struct pmem_run *run = &vm->mem.runs[r];
+
+		for (uint64_t done = 0; done < run->npages && !st;) {
+			uint32_t k = run->npages - done > HVPART_DEPOSIT_MAX ? HVPART_DEPOSIT_MAX :
+									      (uint32_t)(run->npages - done);
+
+			in.partition_id = (uint64_t)vm->hv_id;
+			in.gpa_base = run->gpa + done * 4096;
+			in.count = k;
+			for (uint32_t i = 0; i < k; i++)
+				in.pfn[i] = (run->pa >> 12) + done + i;
+			st = hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
+			done += k;
+		}
+	}
+	return st;
+}
+
+static void vm_uart_tx(void *ctx, uint8_t byte)
+{
+	struct vm *vm = ctx;
+
+	cring_write(&vm->console, &byte, 1);
+	if (attached == vm)
+		serial_write_raw((const char *)&byte, 1);
+}
+
+static void vm_uart_irq(void *ctx, int level)
+{
+	(void)ctx;
+	(void)level;   /* no interrupt controller for children yet */
+}
+
+static const struct uart_ops vm_uart_ops = { vm_uart_tx, vm_uart_irq };
+
+/* Delete the hv partition and give its pages back to the pool. */
+static void vm_teardown(struct vm *vm)
+{
+	if (vm->hv_id >= 0) {
+		uint64_t id = (uint64_t)vm->hv_id;
+
+		hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, sizeof(id), NULL, 0);
+		vm->hv_id = -1;
+	}
+	pmem_release(&vm->mem);
+}
+
+static int hv_fail(struct vm *vm, uint16_t st, const char *what, char *why, size_t n)
+{
+	snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
+	vm_teardown(vm);
+	return -EIO;
+}
+
+static int vm_build(struct vm *vm, char *why, size_t n)
+{
+	struct hvpart_create_in cin;
+	struct hvpart_vp_state_in vin;
+	struct ldr_vp_state vp;
+	struct ldr_gmem gm = { &vm->mem, vm->mem_bytes, gmem_write, gmem_fill };
+	uint64_t id, vpin[2];
+	uint16_t st;
+	int rc;
+
+	if (pmem_alloc(vm->mem_bytes, &vm->mem)) {
+		snprintf(why, n, "Not enough memory to start '%s' (%llu MB needed, %llu MB free).",
+			 vm->name, (unsigned long long)(vm->mem_bytes >> 20),
+			 (unsigned long long)(pmem_free_bytes() >> 20));
+		return -ENOMEM;
+	}
+	gmem_fill(&vm->mem, 0, 0, vm->mem_bytes);
+	rc = vm_load(vm, &gm, &vp, why, n);
+	if (rc) {
+		vm_teardown(vm);
+		return rc;
+	}
+	memset(&cin, 0, sizeof(cin));
+	snprintf(cin.name, sizeof(cin.name), "%s", vm->name);
+	cin.max_gpa = vm->mem_bytes;
+	st = hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &id, sizeof(id));
+	if (st)
+		return hv_fail(vm, st, "create a partition", why, n);
+	vm->hv_id = (int64_t)id;
+	st = vm_deposit(vm);
+	if (st)
+		return hv_fail(vm, st, "take the child's memory", why, n);
+	vpin[0] = id;
+	vpin[1] = 0;
+	st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
+	if (st)
+		return hv_fail(vm, st, "create a virtual processor", why, n);
+	memset(&vin, 0, sizeof(vin));
+	vin.partition_id = id;
+	vp_conv(&vin.state, &vp);
+	st = hvcall(HVCALL_HVPART_SET_VP_STATE, &vin, sizeof(vin), NULL, 0);
+	if (st)
+		return hv_fail(vm, st, "set the virtual processor's state", why, n);
+	return 0;
+}
+
+int vm_start(struct vm *vm, char *why, size_t n)
+{
+	struct hvpart_partition_info pi;
+	uint64_t id;
+	uint16_t st;
+	int rc;
+
+	if (vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING) {
+		snprintf(why, n, "'%s' is already running.", vm->name);
+		return -EBUSY;
+	}
+	vm_teardown(vm);            /* a stopped VM boots afresh */
+	if (!vm->console.buf)
+		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
+	uart_init(&vm->uart, &vm_uart_ops, vm);
+	vm->stopped_seen = false;
+	rc = vm_build(vm, why, n);
+	if (rc)
+		return rc;
+	id = (uint64_t)vm->hv_id;
+	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
+	if (st)
+		return hv_fail(vm, st, "start the partition", why, n);
+	return 0;
+}
+
+static uint16_t hv_stop(struct vm *vm, const char *reason, bool code, uint32_t exit_code)
+{
+	struct hvpart_stop_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.partition_id = (uint64_t)vm->hv_id;
+	in.flags = code ? HVPART_STOP_EXIT_CODE : 0;
+	in.exit_code = exit_code;
+	snprintf(in.reason, sizeof(in.reason), "%s", reason);
+	return hvcall(HVCALL_HVPART_STOP_PARTITION, &in, sizeof(in), NULL, 0);
+}
+
+int vm_stop(struct vm *vm, const char *reason, char *why, size_t n)
+{
+	struct hvpart_partition_info pi;
+
+	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING) {
+		snprintf(why, n, "'%s' is not running.", vm->name);
+		return -EINVAL;
+	}
+	if (hv_stop(vm, reason, false, 0)) {
+		snprintf(why, n, "The hypervisor refused to stop '%s'.", vm->name);
+		return -EIO;
+	}
+	return 0;
+}
+
+int vm_remove(struct vm *vm, char *why, size_t n)
+{
+	struct hvpart_partition_info pi;
+
+	if (vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING) {
+		snprintf(why, n, "'%s' is running; stop it first (Stop-VM -TurnOff).", vm->name);
+		return -EBUSY;
+	}
+	if (attached == vm)
+		attached = NULL;
+	vm_teardown(vm);
+	memset(vm, 0, sizeof(*vm));
+	vm->hv_id = -1;
+	return 0;
+}
+
+bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi)
+{
+	uint64_t id;
+
+	if (vm->hv_id < 0)
+		return false;
+	id = (uint64_t)vm->hv_id;
+	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi)) == 0;
+}
+
+const char *vm_state_name(const struct vm *vm, const struct hvpart_partition_info *pi, bool have)
+{
+	(void)vm;
+	if (!have || pi->state == HVPART_STATE_CREATED)
+		return "Off";
+	return pi->state == HVPART_STATE_RUNNING ? "Running" : "Stopped";
+}
+
+static struct vm *vm_by_hv_id(uint64_t id)
+{
+	for (int i = 0; i < VM_MAX; i++)
+		if (vms[i].used && vms[i].hv_id == (int64_t)id)
+			return &vms[i];
+	return NULL;
+}
+
+/* One port access of a child (docs/child-platform.md, "I/O ports").
+ * Returns true when the access ended the child. */
+static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
+{
+	uint32_t mask = ic->size >= 4 ? 0xffffffffu : (1u << (ic->size * 8)) - 1;
+	uint32_t v = ic->value & mask;
+
+	*val = mask;                       /* an empty port reads all ones */
+	if (ic->port >= 0x3f8 && ic->port <= 0x3ff) {
+		if (ic->is_write)
+			uart_io_write(&vm->uart, ic->port - 0x3f8, (uint8_t)v);
+		else
+			*val = uart_io_read(&vm->uart, ic->port - 0x3f8) | (mask & ~0xffu);
+		return false;
+	}
+	if (!ic->is_write)
+		return false;
+	if (ic->port == 0xf4) {
+		/* QEMU's isa-debug-exit: exit code (v << 1) | 1. */
+		hv_stop(vm, "debug exit (port 0xf4)", true, (v << 1) | 1);
+		return true;
+	}
+	if ((ic->port == 0x64 && (v & 0xff) == 0xfe) || (ic->port == 0xcf9 && (v & 4))) {
+		hv_stop(vm, ic->port == 0x64 ? "reset (i8042 pulse)" : "reset (port 0xcf9)", false, 0);
+		return true;
+	}
+	if (ic->port == 0x604 && (v & 0x2000)) {
+		hv_stop(vm, "power off (ACPI S5)", false, 0);
+		return true;
+	}
+	return false;
+}
+
+void vm_service(void)
+{
+	struct hvpart_intercept ic;
+
+	hv_notified = 0;
+	for (int guard = 0; guard < 1024; guard++) {
+		struct hvpart_complete_in done;
+		struct vm *vm;
+		uint32_t val;
+
+		if (hvcall(HVCALL_HVPART_GET_INTERCEPT, NULL, 0, &ic, sizeof(ic)))
+			break;
+		vm = vm_by_hv_id(ic.partition_id);
+		if (!vm || ic.type != HVPART_ICPT_IO)
+			continue;
+		if (io_emulate(vm, &ic, &val))
+			continue;
+		done = (struct hvpart_complete_in){ ic.partition_id, ic.seq, val, 0 };
+		hvcall(HVCALL_HVPART_COMPLETE_INTERCEPT, &done, sizeof(done), NULL, 0);
+	}
+}
+
+void vm_notify_isr(void)
+{
+	hv_notified = 1;
+}
+
+void vm_idle(void)
+{
+	/* "sti; hlt" is atomic against the wake-up (STI shadow, SDM Vol. 2B). */
+	__asm__ volatile("cli" ::: "memory");
+	if (!hv_notified && !serial_rx_pending())
+		__asm__ volatile("sti; hlt" ::: "memory");
+	__asm__ volatile("sti" ::: "memory");
+	if (hv_notified)
+		vm_service();
+}

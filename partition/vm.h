@@ -1,0 +1,60 @@
+/* Child partitions as the parent manages them (partition/vm.c). */
+#ifndef PARENT_VM_H
+#define PARENT_VM_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "hv/abi/hvpart_abi.h"
+#include "partition/devices/ring.h"
+#include "partition/devices/uart16550.h"
+#include "partition/pmem.h"
+
+#define VM_MAX 15
+#define VM_NAME_MAX 32
+#define VM_PATH_MAX 64
+#define VM_MODULES_MAX 8
+#define VM_CMDLINE_MAX 256
+
+struct vm {
+	bool used;
+	char name[VM_NAME_MAX];
+	uint64_t mem_bytes;
+	char kernel[VM_PATH_MAX];
+	char modules[VM_MODULES_MAX][VM_PATH_MAX];
+	int nmodules;
+	char cmdline[VM_CMDLINE_MAX];
+	int64_t hv_id;               /* -1: no partition in hv */
+	struct pmem_set mem;
+	struct uart uart;
+	struct cring console;
+	bool stopped_seen;
+};
+
+struct vm_config {
+	const char *name, *kernel, *cmdline;
+	const char *modules[VM_MODULES_MAX];
+	int nmodules;
+	uint64_t mem_bytes;
+	int64_t processors;
+};
+
+extern uint64_t parent_tsc_hz;
+extern volatile uint64_t parent_ticks;   /* 100 Hz */
+
+void vm_init(void);
+struct vm *vm_find(const char *name);
+struct vm *vm_at(int i);                 /* NULL if slot unused */
+int vm_new(const struct vm_config *c, char *why, size_t n);
+int vm_start(struct vm *vm, char *why, size_t n);
+int vm_stop(struct vm *vm, const char *reason, char *why, size_t n);
+int vm_remove(struct vm *vm, char *why, size_t n);
+/* hv's view of vm; false if it has no partition (never started). */
+bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi);
+const char *vm_state_name(const struct vm *vm, const struct hvpart_partition_info *pi, bool have);
+/* Serve hv's intercepts and notices; call from every wait loop. */
+void vm_service(void);
+/* Connect-VM: where a child's COM1 output goes live (NULL: nowhere). */
+void vm_set_attached(struct vm *vm);
+/* Wait for an interrupt (HLT), serving children meanwhile. */
+void vm_idle(void);
+void vm_notify_isr(void);   /* HVPART_NOTIFY_VECTOR handler */
+#endif
