@@ -13,7 +13,6 @@ MAX_CHS=$((65535 * 16 * 255 * 512))     # 127.5 GiB: the CHS limit
 for sub in dynamic fixed; do
   for sz in 1M 100M $MAX_CHS 2040G; do
     for force in off on; do
-      [ "$sub" = fixed ] && [ "$sz" = 2040G ] && continue   # sparse raw of 2T: skip
       f=$T/q-$sub-$sz-$force.vhd
       opts=subformat=$sub; [ $force = on ] && opts=$opts,force_size=on
       qemu-img create -q -f vpc -o $opts "$f" "$sz" >>"$LOG" 2>&1 || { nok "qemu-img create $sub $sz force=$force"; continue; }
@@ -51,7 +50,7 @@ done
 # --- (2) our files read by qemu and libvhdi ---------------------------
 for type in dynamic fixed; do
   for sz in 1M 100M 2040G; do
-    [ "$type" = fixed ] && [ "$sz" = 2040G ] && continue
+    # fixed 2040G: a sparse 2 TiB file, checked by ranges only
     f=$T/o-$type-$sz.vhd; ref=$T/ref.raw; rm -f "$ref"
     "$VHD" create --type $type --size $sz "$f" >>"$LOG" 2>&1 || { nok "vhd create $type $sz"; continue; }
     size=$(vsize "$f"); truncate -s "$size" "$ref"
