@@ -215,6 +215,8 @@ static int dir_append(struct ext2_fs *fs, uint32_t dir, const struct dir_name *n
 	}
 	if (!rc)
 		EXT2_SET32(in.i_size, size + fs->block_size);
+	else
+		ext2_inode_trim(fs, dir, &in, size / fs->block_size); /* no block past i_size */
 	free(blk);
 	/* the inode is written even on failure: bmap may have allocated blocks */
 	{
