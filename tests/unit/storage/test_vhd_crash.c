@@ -147,6 +147,86 @@ static void test_alloc_diff(void **state)
 		alloc_case(1, &cuts[i]);
 }
 
+/* Old content of sector s (byte offset) in the multi-block case. */
+static uint8_t multi_old(uint64_t pos)
+{
+	if (pos >= 4 * BS && pos < 5 * BS)
+		return 0xB5;                      /* from the parent */
+	if (pos >= 5 * BS + 4096 && pos < 5 * BS + 6144)
+		return 0xC1;                      /* the child's own */
+	return 0;
+}
+
+/* One write over four blocks (three new to the child, one it already
+ * has), flushed once.  Newly allocated blocks are all old or all new;
+ * in the existing block each sector is old or new (sector atomicity, as
+ * a disk gives for an unacknowledged write). */
+static void multi_check(struct vhd *v, uint64_t off, uint64_t len, int rc)
+{
+	uint8_t sec[512];
+	uint64_t pos;
+	int b, state[8] = { 0 };   /* per block: 1 old seen, 2 new seen */
+
+	for (pos = off & ~511ull; pos < off + len; pos += 512) {
+		assert_int_equal(vhd_read(v, sec, 512, pos), 0);
+		b = (int)(pos / BS);
+		if (sec[511] == 0xEE && (pos + 512 <= off + len))
+			state[b] |= 2;
+		else if (sec[511] == multi_old(pos + 511))
+			state[b] |= 1;
+		else if (pos + 512 > off + len && sec[0] == 0xEE)
+			state[b] |= 2;    /* tail sector: new head bytes */
+		else
+			fail_msg("garbage at %llu", (unsigned long long)pos);
+		/* Bytes before the write in its first sector stay old. */
+		if (pos < off)
+			assert_int_equal(sec[0], multi_old(pos));
+	}
+	for (b = 3; b <= 6; b++) {
+		if (!rc)
+			assert_int_equal(state[b], 2);
+		else if (b != 5)
+			assert_true(state[b] == 1 || state[b] == 2);
+	}
+}
+
+static void test_multi_block(void **state)
+{
+	const uint64_t off = 3 * BS + 1024, len = 3 * BS + 512;
+	uint8_t *nb = malloc(len);
+	struct vhd *v;
+	size_t i;
+	long k;
+	int rc;
+
+	(void)state;
+	memset(nb, 0xEE, len);
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		for (k = 0; ; k++) {
+			memfs_init(&fs);
+			mk("/b.vhd", VHD_TYPE_DYNAMIC, NULL, BS);
+			put("/b.vhd", 0xB5, BS, 4 * BS);
+			mk("/c.vhd", VHD_TYPE_DIFF, "/b.vhd", BS);
+			put("/c.vhd", 0xC1, 2048, 5 * BS + 4096);
+			v = op("/c.vhd", VHD_OPEN_RDWR);
+			fs.budget = k;
+			rc = vhd_write(v, nb, len, off);
+			if (!rc)
+				rc = vhd_flush(v);
+			vhd_close(v);
+			memfs_cut_power(&fs, cuts[i].how,
+					cuts[i].seed + (uint32_t)k);
+			v = op("/c.vhd", 0);
+			multi_check(v, off, len, rc);
+			vhd_close(v);
+			memfs_free(&fs);
+			if (!rc)
+				break;
+		}
+	}
+	free(nb);
+}
+
 /* Setting a bitmap bit in an allocated differencing block: data, flush,
  * bitmap.  Sector 10 shows the parent or the new data, never garbage. */
 static void test_bitmap_update(void **state)
@@ -277,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_dynamic),
 		cmocka_unit_test(test_alloc_diff),
 		cmocka_unit_test(test_bitmap_update),
+		cmocka_unit_test(test_multi_block),
 		cmocka_unit_test(test_merge_crash),
 	};
 
