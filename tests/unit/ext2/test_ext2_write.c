@@ -244,6 +244,8 @@ static void test_enospc(void **state)
 	struct ext2_file *f;
 	struct ext2_statfs st;
 	uint64_t off = 0;
+	char name[240];
+	int made = 0;
 	int64_t n;
 
 	(void)state;
@@ -268,10 +270,27 @@ static void test_enospc(void **state)
 	assert_int_equal(h_write_file(c.fs, "small", "x", 1), -ENOSPC);
 	expect(f, 0, (size_t)off, 21, 0);
 	ext2_file_close(f);
+	/* The root directory cannot grow either: creation fails cleanly. */
+	{
+		int rc = 0;
+
+		for (made = 0; made < 200 && rc == 0; made++) {
+			snprintf(name, sizeof(name), "/%0200d", made);
+			rc = h_write_file(c.fs, name, NULL, 0);
+		}
+		made--; /* the last one failed */
+		assert_int_equal(rc, -ENOSPC);
+		assert_true(made > 0);
+		assert_int_equal(ext2_dir_lookup(c.fs, name, &(uint32_t){0}), -ENOENT);
+	}
 	remount(&c);
 	/* Recovery: delete and write again. */
 	assert_int_equal(ext2_path_unlink(c.fs, "big"), 0);
 	assert_int_equal(ext2_path_unlink(c.fs, "small"), 0);
+	while (made-- > 0) {
+		snprintf(name, sizeof(name), "/%0200d", made);
+		assert_int_equal(ext2_path_unlink(c.fs, name), 0);
+	}
 	check_free(&c);
 	assert_int_equal(ext2_dir_create(c.fs, "d"), 0);
 	h_pattern(chunk, sizeof(chunk), 0, 22);
