@@ -139,6 +139,24 @@ static void test_paths(void **state)
 	vhd_path_from_windows("C:\\dir\\p.vhd", out, sizeof(out));
 	assert_string_equal(out, "/dir/p.vhd");
 	assert_int_equal(vhd_path_join("/a", "b", out, 4), -ENAMETOOLONG);
+	/* UTF-16 both ways, with a surrogate pair. */
+	{
+		const char *name = "d\xc3\xa4\xf0\x9f\x98\x80.vhd";
+		uint8_t u[64];
+		size_t n;
+		int be;
+
+		for (be = 0; be < 2; be++) {
+			memset(u, 0, sizeof(u));
+			n = vhd_utf16_encode(name, be, u, sizeof(u));
+			assert_int_equal(n, 2 * 8);   /* d ä (hi lo) . v h d */
+			assert_int_equal(u[be ? 4 : 5], 0xD8);  /* U+D83D */
+			assert_int_equal(vhd_utf16_detect_le(u, sizeof(u)),
+					 !be);
+			vhd_utf16_decode(u, sizeof(u), be, out, sizeof(out));
+			assert_string_equal(out, name);
+		}
+	}
 }
 
 static void test_checksum(void **state)
