@@ -216,14 +216,14 @@ int vhd_create(const struct fio_ops *ops, const char *path,
 	rc = ops->open(ops->ctx, path, FIO_O_RDWR | FIO_O_CREATE, &fh);
 	if (rc) {
 		vhd_set_err(why, rc == -EEXIST ? "file already exists" :
-			    "cannot create the file (error %d)", -rc);
+			    "cannot create the file: %s", strerror(-rc));
 		goto out;
 	}
 	rc = write_image(ops, fh, p->type, &l);
 	if (!rc)
 		rc = ops->flush(ops->ctx, fh);
 	if (rc)
-		vhd_set_err(why, "write failed (error %d)", -rc);
+		vhd_set_err(why, "write failed: %s", strerror(-rc));
 	ops->close(ops->ctx, fh);
 out:
 	free(l.bat);

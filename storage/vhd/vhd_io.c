@@ -232,7 +232,8 @@ static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	mark_dirty(v, blk, VHD_DIRTY_BAT);
 	return 0;
 out:
-	vhd_set_err(v->err, "allocating block %u failed (error %d)", blk, -rc);
+	vhd_set_err(v->err, "allocating block %u failed: %s", blk,
+		    strerror(-rc));
 	free(bm);
 	return rc;
 }
@@ -355,7 +356,7 @@ int vhd_flush(struct vhd *v)
 		v->ndirty = 0;
 out:
 	if (rc)
-		vhd_set_err(v->err, "flush failed (error %d)", -rc);
+		vhd_set_err(v->err, "flush failed: %s", strerror(-rc));
 	return rc;
 }
 

@@ -205,8 +205,8 @@ int vhd_merge(const struct fio_ops *ops, const char *child, vhd_progress_fn cb,
 	if (!rc && rec_path(child, rp, sizeof(rp)) == 0)
 		rc = ops->remove(ops->ctx, rp);
 	if (rc)
-		vhd_set_err(why, "merged, but removing the child failed "
-			    "(error %d)", -rc);
+		vhd_set_err(why, "merged, but removing the child failed: %s",
+			    strerror(-rc));
 	return rc;
 }
 

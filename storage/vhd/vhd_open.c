@@ -394,7 +394,7 @@ int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 	memcpy(v->path, path, plen + 1);
 	rc = ops->open(ops->ctx, path, v->writable ? FIO_O_RDWR : 0, &v->fh);
 	if (rc) {
-		vhd_set_err(why, "cannot open %s (error %d)", path, -rc);
+		vhd_set_err(why, "cannot open %s: %s", path, strerror(-rc));
 		v->fh = NULL;
 		goto fail;
 	}
