@@ -52,14 +52,12 @@ $(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
 
 # Benchmark: our library vs qemu-io on the same files.
-$(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(STORAGE_HOST_SRCS)
+STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
+$(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS)   $(STORAGE_HOST_SRCS) $(STORAGE_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $^
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $(filter %.c,$^)
 BENCHES += tests/bench/storage/vhd
 tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
-
-.PHONY: storage-check
-storage-check: $(TGTB)/libstorage.a $(HOSTB)/libstorage.a
 
 # The tool again with ASan+UBSan, used by the oracle scripts so that real
 # qemu/libvhdi-made files also run through the sanitizers.
