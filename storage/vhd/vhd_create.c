@@ -87,7 +87,7 @@ struct layout {
 	uint8_t *bat;
 	size_t bat_bytes;
 	uint8_t *loc;           /* two locator areas, diff only */
-	uint64_t loc_off, end;
+	uint64_t loc_off, bat_off, end;
 };
 
 static int link_parent(const struct fio_ops *ops, const char *path,
@@ -122,7 +122,6 @@ static int build_dynamic(const struct fio_ops *ops, const char *path,
 	memset(&l->hd, 0, sizeof(l->hd));
 	memcpy(l->hd.cookie, VHD_HEADER_COOKIE, 8);
 	vhd_put_be64(l->hd.data_offset, VHD_NO_OFFSET);
-	vhd_put_be64(l->hd.table_offset, 3 * VHD_SECTOR);
 	vhd_put_be32(l->hd.version, VHD_VERSION);
 	vhd_put_be32(l->hd.max_entries, entries);
 	vhd_put_be32(l->hd.block_size, bs);
@@ -132,16 +131,21 @@ static int build_dynamic(const struct fio_ops *ops, const char *path,
 	if (!l->bat)
 		return vhd_set_err(why, "out of memory"), -ENOMEM;
 	memset(l->bat, 0xFF, l->bat_bytes);
-	l->loc_off = 3 * VHD_SECTOR + l->bat_bytes;
-	l->end = l->loc_off;
+	/* Locator data goes between the header and the BAT: readers that
+	 * put the first new block right after the BAT (qemu does, ignoring
+	 * locators) then cannot overwrite it. */
+	l->loc_off = 3 * VHD_SECTOR;
+	l->bat_off = l->loc_off;
 	if (p->type == VHD_TYPE_DIFF) {
 		l->loc = calloc(2, VHD_LOC_SPACE * 4);
 		if (!l->loc)
 			return vhd_set_err(why, "out of memory"), -ENOMEM;
-		l->end += 2 * VHD_LOC_SPACE * 4;
+		l->bat_off += 2 * VHD_LOC_SPACE * 4;
 		if (link_parent(ops, path, p->parent, l, why))
 			return -EINVAL;
 	}
+	vhd_put_be64(l->hd.table_offset, l->bat_off);
+	l->end = l->bat_off + l->bat_bytes;
 	vhd_header_seal(&l->hd);
 	return 0;
 }
@@ -160,7 +164,7 @@ static int write_image(const struct fio_ops *ops, void *fh, int type,
 				 VHD_SECTOR);
 	if (!rc)
 		rc = ops->pwrite(ops->ctx, fh, l->bat, l->bat_bytes,
-				 3 * VHD_SECTOR);
+				 l->bat_off);
 	if (!rc && l->loc)
 		rc = ops->pwrite(ops->ctx, fh, l->loc, 2 * VHD_LOC_SPACE * 4,
 				 l->loc_off);

@@ -118,6 +118,12 @@ check "our child over a qemu-img parent reads through" cmp "$T/x/got" "$T/x/want
 vhdi_read "$T/x/kid.vhd" 0 2097152 "$T/x/qbase.vhd" > "$T/x/lgot" 2>>"$LOG"
 check "libvhdi reads our child over the qemu-img parent" cmp "$T/x/lgot" "$T/x/want"
 
+# qemu opens a differencing disk as a standalone one and puts its first
+# new block right after the BAT; our parent locators must survive that.
+"$VHD" create --parent "$T/x/qbase.vhd" "$T/x/kid2.vhd" >>"$LOG" 2>&1
+qemu-io --image-opts -c "write -P 0x11 0 64k" "$(qopts "$T/x/kid2.vhd")" >>"$LOG" 2>&1
+check "qemu-io writing our differencing disk leaves its locators intact" "$VHD" check "$T/x/kid2.vhd"
+
 # Corruption corpus through the tool: non-zero exit, one line, no crash.
 "$VHD" create --size 4M --block-size 512K c.vhd >>"$LOG" 2>&1
 head -c 600000 /dev/urandom | "$VHD" write c.vhd 0

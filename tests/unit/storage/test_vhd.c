@@ -575,20 +575,26 @@ static void test_corrupt_header_bat(void **state)
 	f = corpus_base("/k/meta.vhd");
 	vhd_put_be32(f->data + 1536 + 12, 1);
 	open_fails("/k/meta.vhd", -EINVAL, "metadata");
-	/* A block over a differencing disk's parent locator data. */
+	/* A block over a differencing disk's parent locator data (here the
+	 * locator is moved after the BAT, as other writers place it). */
 	mk("/k/lp.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 64 << 10, NULL);
 	mk("/k/lc.vhd", VHD_TYPE_DIFF, 0, 64 << 10, "/k/lp.vhd");
 	f = memfs_lookup(&fs, "/k/lc.vhd");
-	vhd_put_be32(f->data + 1536,
-		     (uint32_t)(vhd_be64(((struct vhd_dyn_header *)(f->data +
-		     512))->loc[0].data_offset) / 512));
-	/* Grow the file so that the block is not past the end. */
 	{
 		uint8_t foot[512];
+		uint64_t blk = f->size - 512;   /* block where the footer was */
+		struct vhd_dyn_header *dh;
 
 		memcpy(foot, f->data + f->size - 512, 512);
 		assert_int_equal(fs.ops.pwrite(&fs, f, foot, 512,
-					       f->size + (128 << 10)), 0);
+					       blk + 512 + (64 << 10)), 0);
+		dh = (void *)(f->data + 512);
+		vhd_put_be32(f->data + vhd_be64(dh->table_offset),
+			     (uint32_t)(blk / 512));
+		memcpy(f->data + blk + 4096, f->data +
+		       vhd_be64(dh->loc[0].data_offset), 512);
+		vhd_put_be64(dh->loc[0].data_offset, blk + 4096);
+		vhd_header_seal(dh);
 	}
 	open_fails("/k/lc.vhd", -EINVAL, "metadata");
 	/* BAT too small for the disk. */
