@@ -321,7 +321,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	if (!vm->console.buf)
 		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
 	uart_init(&vm->uart, &vm_uart_ops, vm);
-	vm->stopped_seen = false;
+	vm->have_final = false;
 	rc = vm_build(vm, why, n);
 	if (rc)
 		return rc;
@@ -379,8 +379,11 @@ bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi)
 {
 	uint64_t id;
 
-	if (vm->hv_id < 0)
-		return false;
+	if (vm->hv_id < 0) {
+		if (vm->have_final)
+			*pi = vm->final;
+		return vm->have_final;
+	}
 	id = (uint64_t)vm->hv_id;
 	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi)) == 0;
 }
@@ -434,11 +437,30 @@ static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_
 	return false;
 }
 
+/* A stopped child keeps no memory (as an Off VM in Hyper-V): remember
+ * how it ended, then delete its partition, which scrubs and returns its
+ * pages. */
+static void vm_reap(void)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vms[i];
+		struct hvpart_partition_info pi;
+
+		if (!vm->used || vm->hv_id < 0 || !vm_query(vm, &pi) ||
+		    pi.state != HVPART_STATE_STOPPED)
+			continue;
+		vm->final = pi;
+		vm->have_final = true;
+		vm_teardown(vm);
+	}
+}
+
 void vm_service(void)
 {
 	struct hvpart_intercept ic;
 
 	hv_notified = 0;
+	vm_reap();
 	for (int guard = 0; guard < 1024; guard++) {
 		struct hvpart_complete_in done;
 		struct vm *vm;
@@ -449,8 +471,10 @@ void vm_service(void)
 		vm = vm_by_hv_id(ic.partition_id);
 		if (!vm || ic.type != HVPART_ICPT_IO)
 			continue;
-		if (io_emulate(vm, &ic, &val))
+		if (io_emulate(vm, &ic, &val)) {
+			vm_reap();
 			continue;
+		}
 		done = (struct hvpart_complete_in){ ic.partition_id, ic.seq, val, 0 };
 		hvcall(HVCALL_HVPART_COMPLETE_INTERCEPT, &done, sizeof(done), NULL, 0);
 	}

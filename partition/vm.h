@@ -26,7 +26,8 @@ struct vm {
 	struct pmem_set mem;
 	struct uart uart;
 	struct cring console;
-	bool stopped_seen;
+	bool have_final;             /* final state kept after hv let go */
+	struct hvpart_partition_info final;
 };
 
 struct vm_config {

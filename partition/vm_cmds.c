@@ -269,6 +269,20 @@ int cmd_get_vmconsolelog(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* Show the last lines the child wrote, as a terminal would still show. */
+static void replay_tail(struct cmd_ctx *ctx, struct vm *vm)
+{
+	uint64_t end = cring_end(&vm->console), off, lost;
+	char buf[512];
+	size_t got;
+
+	off = end > 1024 ? end - 1024 : 0;
+	if (off < cring_oldest(&vm->console))
+		off = cring_oldest(&vm->console);
+	while ((got = cring_read_from(&vm->console, &off, buf, sizeof(buf), &lost)) > 0)
+		cmd_write(ctx, buf, got);
+}
+
 int cmd_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
@@ -279,6 +293,7 @@ int cmd_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING)
 		return cmd_error(ctx, a, "'%s' is not running.", vm->name);
 	cmd_printf(ctx, "Connected to '%s' COM1. Press Ctrl-] to detach.\n", vm->name);
+	replay_tail(ctx, vm);
 	vm_set_attached(vm);
 	for (;;) {
 		int c = serial_getc();

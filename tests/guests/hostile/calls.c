@@ -30,10 +30,15 @@ static const struct call calls[] = {
 	{ 0x8002, HV_STATUS_ACCESS_DENIED, 0, "HvpartGetPartitionInfo" },
 	{ 0x8003, HV_STATUS_ACCESS_DENIED, 0, "HvpartReadLog" },
 	{ 0x8004, HV_STATUS_ACCESS_DENIED, 0, "HvpartPowerOff" },
-	{ 0x0040, HV_STATUS_ACCESS_DENIED, 0, "HvCreatePartition" },
-	{ 0x0043, HV_STATUS_ACCESS_DENIED, 0, "HvDeletePartition" },
-	{ 0x0048, HV_STATUS_ACCESS_DENIED, 1, "HvDepositMemory" },
-	{ 0x004b, HV_STATUS_ACCESS_DENIED, 1, "HvMapGpaPages" },
+	/* hvpart's partition-management calls (docs/hypercalls.md). */
+	{ 0x8010, HV_STATUS_ACCESS_DENIED, 0, "HvpartCreatePartition" },
+	{ 0x8011, HV_STATUS_ACCESS_DENIED, 0, "HvpartDeletePartition" },
+	{ 0x8012, HV_STATUS_ACCESS_DENIED, 0, "HvpartDepositPages" },
+	{ 0x8013, HV_STATUS_ACCESS_DENIED, 0, "HvpartCreateVp" },
+	{ 0x8014, HV_STATUS_ACCESS_DENIED, 0, "HvpartSetVpState" },
+	{ 0x8016, HV_STATUS_ACCESS_DENIED, 0, "HvpartStartPartition" },
+	{ 0x8017, HV_STATUS_ACCESS_DENIED, 0, "HvpartStopPartition" },
+	{ 0x8018, HV_STATUS_ACCESS_DENIED, 0, "HvpartGetIntercept" },
 	{ 0x7ffe, HV_STATUS_INVALID_HYPERCALL_CODE, 0, "unknown" },
 };
 

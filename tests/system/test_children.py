@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Child partitions (issue 3): create, start, stop and delete guests from
+the parent console, isolated by EPT. Test guests: tests/guests/."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvtest  # noqa: E402
+
+tap = hvtest.Tap()
+B = hvtest.BUILD
+G = os.path.join(B, "guests")
+hvtest.run_tool(["make", "--no-print-directory", "guests", "build/guests/mb2echo.elf"], "building guests")
+d = os.path.join(B, "test-iso")
+os.makedirs(d, exist_ok=True)
+junk = os.path.join(d, "notakernel.txt")
+with open(junk, "w") as f:
+    f.write("just some text\n")
+files = [os.path.join(G, n) for n in ("hello.elf", "hello-mb2.elf", "timer.elf", "ids.elf",
+                                      "spin.elf", "hostile.elf", "mb2echo.elf")] + [junk]
+iso = hvtest.scenario_iso("children", add=files)
+
+
+def run(m, name, kernel, args="", mem="8MB", timeout=120):
+    """New-VM + Start-VM + Wait-VM; returns (Wait-VM output, console log)."""
+    out = m.command('New-VM -Name %s -MemoryStartupBytes %s -Kernel %s -KernelArgs "%s"'
+                    % (name, mem, kernel, args))
+    assert "Off" in out, out
+    out = m.command("Start-VM %s" % name)
+    assert out.strip() == "Start-VM %s" % name, repr(out)
+    wait = m.command("Wait-VM %s -Timeout %d" % (name, timeout), timeout=timeout + 30)
+    log = m.command("Get-VMConsoleLog %s" % name)
+    return wait, log
+
+
+def info(m, name):
+    return m.command("Get-VM %s" % name)
+
+
+with hvtest.Machine(iso, name="children", watchdog=1200) as m:
+    m.expect(r"PS hvpart> ", 90)
+
+    with tap.case("hello (Multiboot v1) runs and exits through port 0xf4 with code (v << 1) | 1"):
+        wait, log = run(m, "h1", "hello.elf", "exit=0")
+        assert "h1: Stopped, exit code 1 (debug exit (port 0xf4))" in wait, wait
+        assert "hello from the child partition" in log and "hello: PASS" in log, log
+        assert 'cmdline "exit=0"' in log, log
+        out = info(m, "h1")
+        assert re.search(r"h1\s+Stopped\s+8 MB\s+1", out) and re.search(r"ExitCode\s+: 1\r", out), out
+        assert re.search(r"IoPort\s+: [1-9]\d*", out), out
+
+    with tap.case("exit=5 gives exit code 11, shown by Get-VM"):
+        wait, log = run(m, "h2", "hello.elf", "exit=5")
+        assert "exit code 11" in wait, wait
+
+    with tap.case("hello-mb2 (Multiboot v2) boots with its command line"):
+        wait, log = run(m, "h3", "hello-mb2.elf", "id=7 exit=0")
+        assert "exit code 1" in wait and "boot multiboot2" in log and "hello: PASS" in log, log
+
+    with tap.case("timer: LAPIC periodic, one-shot and TSC-deadline interrupts at the programmed rate"):
+        wait, log = run(m, "t1", "timer.elf", "count=100000")
+        assert "timer: PASS" in log and "exit code 1" in wait, log
+        assert "skipped" not in log, log
+
+    with tap.case("four children run at once, each printing its own id"):
+        for i in range(4):
+            m.command('New-VM -Name c%d -MemoryStartupBytes 4MB -Kernel ids.elf -KernelArgs "delay=200000"' % i)
+        for i in range(4):
+            m.command("Start-VM c%d" % i)
+        ids = {}
+        for i in range(4):
+            w = m.command("Wait-VM c%d -Timeout 120" % i, timeout=150)
+            assert "exit code 1" in w, w
+            pid = int(re.search(r"(\d+)\s+c%d\s+Stopped" % i, info(m, "c%d" % i)).group(1))
+            log = m.command("Get-VMConsoleLog c%d" % i)
+            assert "ids: partition %d\r" % pid in log and "ids %d tick 10" % pid in log, log
+            ids[i] = pid
+        assert len(set(ids.values())) == 4, ids
+
+    with tap.case("hostile: own memory all there; parent-only hypercalls denied; bogus MSRs/ports; triple fault stops it"):
+        wait, log = run(m, "x", "hostile.elf", "mode=all mem=8")
+        assert "own ok" in log and "hostile: PASS calls" in log, log
+        assert "triple fault" in wait, wait
+        assert "status 6 (want 6)" in log and "check failed" not in log, log
+
+    for mode, addr in (("read", "0x800000"), ("write", "0x800000"), ("read", "0x10000000"),
+                       ("write", "0xfee00000"), ("read", "0xfffff000")):
+        with tap.case("hostile %s at %s (outside its memory) is stopped by hv" % (mode, addr)):
+            name = "x%s%s" % (mode[0], addr[2:6])
+            wait, log = run(m, name, "hostile.elf", "mode=%s addr=%s" % (mode, addr))
+            assert "touched memory it does not own" in wait, wait
+            assert "hostile: FAIL" not in log, log
+
+    with tap.case("hv and the parent survive all of it"):
+        out = m.command("Get-VM parent")
+        assert re.search(r"parent\s+Running", out) and re.search(r"StopReason\s+: -", out), out
+
+    with tap.case("New-VM bad input: one clear error each, nothing created"):
+        def names():
+            return sorted(re.findall(r"^\d+\s+(\S+)\s", m.command("Get-VM"), re.M))
+        before = names()
+        for cmd, msg in (("New-VM -Name b1 -MemoryStartupBytes 8MB -Kernel nothere.elf",
+                          "Cannot find path 'nothere.elf' because it does not exist."),
+                         ("New-VM -Name b2 -MemoryStartupBytes 8MB -Kernel notakernel.txt",
+                          "not a Multiboot kernel"),
+                         ("New-VM -Name b3 -MemoryStartupBytes 4GB -Kernel hello.elf",
+                          "Not enough memory"),
+                         ("New-VM -Name h1 -MemoryStartupBytes 8MB -Kernel hello.elf",
+                          "A virtual machine named 'h1' already exists."),
+                         ("New-VM -Name b4 -MemoryStartupBytes 3MB -Kernel hello.elf",
+                          "multiple of 2MB")):
+            out = m.command(cmd)
+            assert msg in out, (cmd, out)
+            assert out.strip().count("\n") == 1, out
+        assert names() == before, (before, names())
+
+    with tap.case("a child spinning with interrupts off never starves the console"):
+        run_out = m.command('New-VM -Name spin -MemoryStartupBytes 4MB -Kernel spin.elf')
+        m.command("Start-VM spin")
+        for _ in range(3):
+            out = m.command("Get-VM spin", timeout=30)
+            assert re.search(r"spin\s+Running", out), out
+        out = m.command("Get-VMHost", timeout=30)
+        assert "HypervisorVersion" in out, out
+        m.command("Stop-VM spin -TurnOff")
+        out = m.command("Get-VM spin")
+        assert re.search(r"spin\s+Stopped", out) and "turned off" in out, out
+        out = m.command("Remove-VM spin")
+        assert "Remove-VM spin" in out and "error" not in out.lower(), out
+
+    with tap.case("Connect-VM joins a child's COM1 to the console; Ctrl-] detaches"):
+        m.command("New-VM -Name echo -MemoryStartupBytes 4MB -Kernel mb2echo.elf")
+        m.command("Start-VM echo")
+        m.send_line("Connect-VM echo")
+        m.expect(r"Press Ctrl-\] to detach\.", 20)
+        m.expect(r"mb2echo ready", 30)
+        m.send_line("hello child")
+        m.expect(r"echo: hello child", 30)
+        m.send_bytes("\x1d")
+        m.expect(r"Detached from 'echo'\.\r\nPS hvpart> ", 20)
+        out = m.command("Get-VMConsoleLog echo")
+        assert "echo: hello child" in out, out
+        m.command("Stop-VM echo -TurnOff")
+
+    with tap.case("Remove-VM of a running VM is refused; stopped VMs are deleted"):
+        out = m.command("Remove-VM t1")
+        assert out.count("\n") == 1, out
+        for n in ("h1", "h2", "h3", "t1", "c0", "c1", "c2", "c3", "x", "echo"):
+            m.command("Remove-VM %s" % n)
+        out = m.command("Get-VM")
+        assert "h1" not in out and "echo" not in out, out
+
+    with tap.case("New-VM/Start-VM/Remove-VM 50 times leaks nothing"):
+        def free():
+            o = m.command("Get-VMHost")
+            return (int(re.search(r"MemoryFreeBytes\s+: (\d+)", o).group(1)),
+                    int(re.search(r"HvPoolFreeBytes\s+: (\d+)", o).group(1)))
+        start = free()
+        for i in range(50):
+            m.command('New-VM -Name loop -MemoryStartupBytes 4MB -Kernel hello.elf')
+            m.command("Start-VM loop")
+            w = m.command("Wait-VM loop -Timeout 60", timeout=90)
+            assert "exit code 1" in w, w
+            m.command("Remove-VM loop")
+        end = free()
+        assert end == start, (start, end)
+tap.done()
