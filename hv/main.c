@@ -55,6 +55,8 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->mem_hv_pool_free = frame_count_free(&mem.pool) * 4096;
 	hi->mem_parent = mem.parent_bytes;
 	hi->partitions = partition_count();
+	hi->switches = vmx_switches;
+	hi->switch_ticks = vmx_switch_ticks;
 }
 
 int hv_pool_alloc(uint64_t *pa)

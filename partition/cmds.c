@@ -159,6 +159,14 @@ static int cmd_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	cmd_printf(ctx, "CpuidRoundTripTsc     : %llu\n", (unsigned long long)((t1 - t0) / iters));
 	cmd_printf(ctx, "HypercallRoundTripTsc : %llu\n", (unsigned long long)((t2 - t1) / iters));
 	cmd_printf(ctx, "HvEntryTsc            : %llu\n", (unsigned long long)parent_boot->boot_tsc);
+	{
+		struct hvpart_host_info hi;
+
+		if (hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi)) == 0 && hi.switches)
+			cmd_printf(ctx, "PartitionSwitchTsc    : %llu (%llu switches)\n",
+				   (unsigned long long)(hi.switch_ticks / hi.switches),
+				   (unsigned long long)hi.switches);
+	}
 	cmd_printf(ctx, "PromptTsc             : %llu\n", (unsigned long long)parent_prompt_tsc);
 	return 0;
 }

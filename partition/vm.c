@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "partition/arch/cpu.h"
 #include "partition/drivers/serial.h"
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
@@ -199,27 +200,23 @@ static void vp_conv(struct hvpart_vp_state *d, const struct ldr_vp_state *s)
 	d->idtr_base = s->idtr_base; d->idtr_limit = s->idtr_limit;
 }
 
-/* Hand the loaded pages to the child, 508 PFNs per hypercall. */
+/* Hand the loaded pages to the child, run by run. */
 static uint16_t vm_deposit(struct vm *vm)
 {
 	static struct hvpart_deposit_in in;
 	uint16_t st = HV_STATUS_SUCCESS;
+	uint32_t r = 0;
 
-	for (uint32_t r = 0; r < vm->mem.nruns && !st; r++) {
-		const struct pmem_run *run = &vm->mem.runs[r];
+	while (r < vm->mem.nruns && !st) {
+		memset(&in, 0, sizeof(in));
+		in.partition_id = (uint64_t)vm->hv_id;
+		for (; r < vm->mem.nruns && in.nruns < HVPART_DEPOSIT_RUNS; r++) {
+			const struct pmem_run *run = &vm->mem.runs[r];
 
-		for (uint64_t done = 0; done < run->npages && !st;) {
-			uint32_t k = run->npages - done > HVPART_DEPOSIT_MAX ? HVPART_DEPOSIT_MAX :
-									      (uint32_t)(run->npages - done);
-
-			in.partition_id = (uint64_t)vm->hv_id;
-			in.gpa_base = run->gpa + done * 4096;
-			in.count = k;
-			for (uint32_t i = 0; i < k; i++)
-				in.pfn[i] = (run->pa >> 12) + done + i;
-			st = hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
-			done += k;
+			in.runs[in.nruns++] = (struct hvpart_deposit_run){ run->gpa, run->pa >> 12,
+									   run->npages };
 		}
+		st = hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
 	}
 	return st;
 }
@@ -317,6 +314,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' is already running.", vm->name);
 		return -EBUSY;
 	}
+	vm->start_cmd_tsc = cpu_rdtsc();
 	vm_teardown(vm);            /* a stopped VM boots afresh */
 	if (!vm->console.buf)
 		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);

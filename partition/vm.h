@@ -26,6 +26,7 @@ struct vm {
 	struct pmem_set mem;
 	struct uart uart;
 	struct cring console;
+	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	bool have_final;             /* final state kept after hv let go */
 	struct hvpart_partition_info final;
 };

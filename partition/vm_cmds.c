@@ -109,11 +109,12 @@ static void fmt_uptime(char *buf, size_t n, const struct hvpart_partition_info *
 		tbl_format_uptime(buf, n, pi->run_tsc / parent_tsc_hz);
 }
 
-static void vm_detail(struct cmd_ctx *ctx, const struct hvpart_partition_info *pi)
+static void vm_detail(struct cmd_ctx *ctx, const struct hvpart_partition_info *pi,
+		      const struct vm *vm)
 {
 	struct tbl_sink sink = cmd_sink(ctx);
-	char vals[HVPART_EXIT_KINDS + 4][48];
-	const char *names[HVPART_EXIT_KINDS + 5], *v[HVPART_EXIT_KINDS + 5];
+	char vals[HVPART_EXIT_KINDS + 5][48];
+	const char *names[HVPART_EXIT_KINDS + 6], *v[HVPART_EXIT_KINDS + 6];
 	int n = 0;
 
 	for (int k = 0; k < HVPART_EXIT_KINDS; k++) {
@@ -139,6 +140,10 @@ static void vm_detail(struct cmd_ctx *ctx, const struct hvpart_partition_info *p
 	n++;
 	snprintf(vals[n], sizeof(vals[0]), "%llu", (unsigned long long)pi->overhead_bytes);
 	names[n] = "HvOverheadBytes";
+	v[n] = vals[n];
+	n++;
+	snprintf(vals[n], sizeof(vals[0]), "%llu", vm ? (unsigned long long)vm->start_cmd_tsc : 0ull);
+	names[n] = "StartTsc";
 	v[n] = vals[n];
 	n++;
 	names[n] = "StopReason";
@@ -170,6 +175,7 @@ int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 		"vCPUs", "Uptime", "Exits" };
 	static struct getvm_row rows[VM_MAX + 1];
 	static struct hvpart_partition_info infos[VM_MAX + 1];
+	static const struct vm *owners[VM_MAX + 1];
 	const char *cells[(VM_MAX + 1) * GETVM_COLS];
 	const char *want = cmd_arg_str(a, "Name");
 	uint64_t pid = 0;
@@ -179,6 +185,7 @@ int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    (!want || cmd_match_glob(want, infos[0].name))) {
 		getvm_fill(&rows[n], 0, infos[0].name, infos[0].state == HVPART_STATE_RUNNING ?
 			   "Running" : "Stopped", infos[0].mem_bytes, &infos[0], true);
+		owners[n] = NULL;
 		n++;
 	}
 	for (int i = 0; i < VM_MAX; i++) {
@@ -194,6 +201,7 @@ int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 			   vm->mem_bytes, &infos[n], have);
 		if (!have)
 			snprintf(rows[n].c[0], 40, "-");
+		owners[n] = vm;
 		n++;
 	}
 	if (!n && want)
@@ -207,7 +215,7 @@ int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 		tbl_print(&sink, hdr, GETVM_COLS, cells, n, "lllrrrr");
 	}
 	if (want && n == 1)
-		vm_detail(ctx, &infos[0]);
+		vm_detail(ctx, &infos[0], owners[0]);
 	return 0;
 }
 

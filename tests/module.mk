@@ -4,3 +4,4 @@ include tests/guests/mb2echo/module.mk
 include tests/guests/guests.mk
 
 BENCHES += tests/bench/boot/bench_boot.py
+BENCHES += tests/bench/children/bench_children.py

@@ -130,8 +130,10 @@ struct hvpart_host_info {
 	uint64_t mem_parent;         /* owned by the parent */
 	uint64_t tsc_khz;            /* 0 if unknown */
 	uint32_t partitions, rsvd;
+	uint64_t switches;           /* VM exits that resumed another partition */
+	uint64_t switch_ticks;       /* TSC ticks hv spent in those, exit to entry */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 120, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 136, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {
@@ -171,14 +173,20 @@ struct hvpart_create_in {
 };
 _Static_assert(sizeof(struct hvpart_create_in) == 40, "create input");
 
-/* DEPOSIT_PAGES input: pfn[i] becomes GPA gpa_base + i * 4096. */
-#define HVPART_DEPOSIT_MAX 508
-struct hvpart_deposit_in {
-	uint64_t partition_id, gpa_base;
-	uint32_t count, rsvd;
-	uint64_t pfn[HVPART_DEPOSIT_MAX];
+/* DEPOSIT_PAGES input: each run moves npages host pages from pfn on to
+ * the child at gpa on. Runs let a 2 MiB-aligned block arrive whole, so
+ * the child's EPT can map it with one large page. */
+struct hvpart_deposit_run {
+	uint64_t gpa, pfn, npages;
 };
-_Static_assert(sizeof(struct hvpart_deposit_in) == 4088, "deposit input fits a page");
+_Static_assert(sizeof(struct hvpart_deposit_run) == 24, "deposit run");
+#define HVPART_DEPOSIT_RUNS 169
+struct hvpart_deposit_in {
+	uint64_t partition_id;
+	uint32_t nruns, rsvd;
+	struct hvpart_deposit_run runs[HVPART_DEPOSIT_RUNS];
+};
+_Static_assert(sizeof(struct hvpart_deposit_in) == 4072, "deposit input fits a page");
 
 struct hvpart_vp_state_in {
 	uint64_t partition_id;

@@ -46,53 +46,76 @@ uint16_t hc_create_partition(struct hc_args *a)
 	return HV_STATUS_SUCCESS;
 }
 
-/* Validate every page of a deposit and mark it PENDING; undo on failure. */
+/* Mark the first n pages of run r PENDING (or back to PARENT). */
+static void run_mark(const struct hvpart_deposit_run *r, uint64_t n, uint16_t owner)
+{
+	for (uint64_t k = 0; k < n; k++)
+		pages_set((r->pfn + k) << 12, 4096, owner);
+}
+
+/* Check one run: in range, every page the parent's, every target GPA
+ * free. Marks the pages PENDING as it goes, which also catches a page
+ * named twice; returns how many it marked, and whether all were good. */
+static bool run_check(struct partition *p, const struct hvpart_deposit_run *r, uint64_t *marked)
+{
+	*marked = 0;
+	if ((r->gpa & 0xfff) || !r->npages || r->gpa >= p->max_gpa ||
+	    r->npages > (p->max_gpa - r->gpa) / 4096 || r->pfn >= (PAGES_LIMIT >> 12) ||
+	    r->npages > (PAGES_LIMIT >> 12) - r->pfn)
+		return false;
+	for (uint64_t k = 0; k < r->npages; k++) {
+		uint64_t pa = (r->pfn + k) << 12, hpa, perms, ps;
+		unsigned mt;
+
+		if (pages_owner(pa) != PAGE_OWNER_PARENT ||
+		    !ept_lookup(&p->ept, r->gpa + k * 4096, &hpa, &perms, &mt, &ps))
+			return false;
+		pages_set(pa, 4096, PAGE_OWNER_PENDING);
+		(*marked)++;
+	}
+	return true;
+}
+
+/* Validate every run before anything moves; undo the marks on failure.
+ * Two runs naming the same GPA are caught when the second is mapped:
+ * deposit_apply checks the target again. */
 static uint16_t deposit_check(struct partition *p, const struct hvpart_deposit_in *in)
 {
 	uint32_t i;
+	uint64_t marked = 0;
 
-	if ((in->gpa_base & 0xfff) || in->count == 0 || in->count > HVPART_DEPOSIT_MAX ||
-	    in->gpa_base >= p->max_gpa || in->count > (p->max_gpa - in->gpa_base) / 4096)
+	if (in->nruns == 0 || in->nruns > HVPART_DEPOSIT_RUNS)
 		return HV_STATUS_INVALID_PARAMETER;
-	for (i = 0; i < in->count; i++) {
-		uint64_t pa = in->pfn[i] << 12, hpa, perms, ps;
-		unsigned mt;
-
-		if (in->pfn[i] >= (PAGES_LIMIT >> 12) || pages_owner(pa) != PAGE_OWNER_PARENT ||
-		    !ept_lookup(&p->ept, in->gpa_base + i * 4096ull, &hpa, &perms, &mt, &ps))
+	for (i = 0; i < in->nruns; i++)
+		if (!run_check(p, &in->runs[i], &marked))
 			break;
-		pages_set(pa, 4096, PAGE_OWNER_PENDING);   /* catches duplicates too */
-	}
-	if (i == in->count)
+	if (i == in->nruns)
 		return HV_STATUS_SUCCESS;
+	run_mark(&in->runs[i], marked, PAGE_OWNER_PARENT);
 	while (i--)
-		pages_set(in->pfn[i] << 12, 4096, PAGE_OWNER_PARENT);
+		run_mark(&in->runs[i], in->runs[i].npages, PAGE_OWNER_PARENT);
 	return HV_STATUS_INVALID_PARAMETER;
-}
-
-/* Length of the run at i where both GPAs and PFNs are contiguous. */
-static uint32_t deposit_run(const struct hvpart_deposit_in *in, uint32_t i)
-{
-	uint32_t n = 1;
-
-	while (i + n < in->count && in->pfn[i + n] == in->pfn[i] + n)
-		n++;
-	return n;
 }
 
 static int deposit_apply(struct partition *p, struct partition *parent,
 			 const struct hvpart_deposit_in *in)
 {
-	for (uint32_t i = 0; i < in->count;) {
-		uint32_t n = deposit_run(in, i);
-		uint64_t pa = in->pfn[i] << 12, len = (uint64_t)n * 4096;
+	for (uint32_t i = 0; i < in->nruns; i++) {
+		const struct hvpart_deposit_run *r = &in->runs[i];
+		uint64_t pa = r->pfn << 12, len = r->npages * 4096, hpa, perms, ps;
+		unsigned mt;
 
+		for (uint64_t k = 0; k < r->npages; k++)
+			if (!ept_lookup(&p->ept, r->gpa + k * 4096, &hpa, &perms, &mt, &ps))
+				return -1;   /* overlaps an earlier run of this call */
 		if (ept_unmap_range(&parent->ept, pa, len) ||
-		    ept_map_range(&p->ept, in->gpa_base + i * 4096ull, pa, len, EPT_RWX, EPT_MT_WB))
+		    ept_map_range(&p->ept, r->gpa, pa, len, EPT_RWX, EPT_MT_WB)) {
+			ept_unmap_range(&p->ept, r->gpa, len);
+			ept_map_range(&parent->ept, pa, len, len, EPT_RWX, EPT_MT_WB);
 			return -1;
+		}
 		pages_set(pa, len, PAGE_OWNER_CHILD(p->id));
 		p->mem_bytes += len;
-		i += n;
 	}
 	return 0;
 }
@@ -111,13 +134,14 @@ uint16_t hc_deposit_pages(struct hc_args *a)
 	if (st)
 		return st;
 	if (deposit_apply(p, parent, in)) {
-		/* hv's pool ran dry mid-way: the partition keeps what moved
-		 * (consistently owned and mapped); the rest stays the parent's. */
-		for (uint32_t i = 0; i < in->count; i++)
-			if (pages_owner(in->pfn[i] << 12) == PAGE_OWNER_PENDING)
-				pages_set(in->pfn[i] << 12, 4096, PAGE_OWNER_PARENT);
+		/* The runs that moved stay moved (consistently owned and
+		 * mapped); the rest go back to the parent. */
+		for (uint32_t i = 0; i < in->nruns; i++)
+			for (uint64_t k = 0; k < in->runs[i].npages; k++)
+				if (pages_owner((in->runs[i].pfn + k) << 12) == PAGE_OWNER_PENDING)
+					pages_set((in->runs[i].pfn + k) << 12, 4096, PAGE_OWNER_PARENT);
 		arch_ept_flush();
-		return HV_STATUS_INSUFFICIENT_MEMORY;
+		return HV_STATUS_INVALID_PARAMETER;
 	}
 	arch_ept_flush();
 	return HV_STATUS_SUCCESS;

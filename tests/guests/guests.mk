@@ -18,7 +18,7 @@ GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
-GUESTS_NAMES   := hello timer ids spin hostile
+GUESTS_NAMES   := hello timer ids spin hostile bench
 
 GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
                    $(GUESTS_DIR)/lib/entry.S $(GUESTS_DIR)/lib/hypercall.S
@@ -48,9 +48,11 @@ $(foreach g,$(GUESTS_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g).elf,\
   $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB1_OBJ))))
 $(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-mb2.elf,\
   $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB2_OBJ)))
+$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/bench-mb2.elf,\
+  $(call GUESTS_OBJS_OF,bench),$(GUESTS_MB2_OBJ)))
 
 GUESTS_ELFS := $(patsubst %,$(GUESTS_OUT)/%.elf,$(GUESTS_NAMES)) \
-               $(GUESTS_OUT)/hello-mb2.elf
+               $(GUESTS_OUT)/hello-mb2.elf $(GUESTS_OUT)/bench-mb2.elf
 
 .PHONY: guests
 guests: $(GUESTS_ELFS)

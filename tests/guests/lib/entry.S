@@ -11,10 +11,13 @@
 	.globl _start
 	.code32
 _start:
+	mov %eax, %esi			/* keep the boot magic */
+	rdtsc				/* first instruction's TSC, for benchmarks */
+	mov %eax, guest_entry_tsc
+	mov %edx, guest_entry_tsc + 4
 	cli
 	cld
 	mov $guest_stack_top, %esp
-	mov %eax, %esi			/* keep the boot magic */
 	lgdt gdt_ptr
 	ljmp $SEL_CODE, $1f
 1:	mov $SEL_DATA, %ax
@@ -30,6 +33,13 @@ _start:
 	hlt
 	jmp 2b
 
+	.section .data
+	.globl guest_entry_tsc
+	.align 8
+guest_entry_tsc:
+	.quad 0
+
+	.section .text
 /* Stubs: push a dummy error code where the CPU pushes none (SDM Vol. 3A
  * §6.13, Table 6-1: vectors 8, 10-14, 17, 21, 29, 30 push one). */
 .macro STUB vec, has_err

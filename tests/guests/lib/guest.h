@@ -18,6 +18,8 @@
 
 /* Provided by each guest. */
 void guest_main(void);
+/* TSC read by the very first instruction of the kernel (entry.S). */
+extern uint64_t guest_entry_tsc;
 
 /* Console (COM1, polled 16550A). */
 void guest_init_console(void);

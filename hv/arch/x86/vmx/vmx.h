@@ -78,4 +78,5 @@ void vmx_cr_write(uint64_t cr0, uint64_t cr4);
 void vmx_setup_host(struct vcpu *v);
 struct vcpu *vmx_entry_failed(struct vcpu *v);
 struct vcpu *vmx_switch(struct vcpu *v);
+extern uint64_t vmx_switches, vmx_switch_ticks;
 #endif

@@ -282,8 +282,12 @@ static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)
 		       reason, qual, vmread(VMCS_GUEST_RIP));
 }
 
+uint64_t vmx_switches, vmx_switch_ticks;
+
 struct vcpu *vmx_handle_exit(struct vcpu *v)
 {
+	uint64_t t0 = rdtsc();
+	struct vcpu *next;
 	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t reason = VMX_EXIT_REASON_BASIC(full);
 	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
@@ -301,7 +305,12 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 		v->exits[HVPART_EXIT_OTHER]++;
 		exit_unhandled(v, reason, qual);
 	}
-	return vmx_switch(v);
+	next = vmx_switch(v);
+	if (next != v) {
+		vmx_switches++;
+		vmx_switch_ticks += rdtsc() - t0;
+	}
+	return next;
 }
 
 /* Pick who runs next, make its VMCS current, and prepare its entry. */
