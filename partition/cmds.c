@@ -12,6 +12,7 @@
 #include "partition/console/table.h"
 #include "partition/parent.h"
 #include "partition/cmds.h"
+#include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
 #include "partition/vm_cmds.h"
@@ -183,13 +184,15 @@ static int cmd_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		cmd_printf(ctx, "The read completed: hv memory is NOT isolated.\n");
 	} else if (!strcasecmp(act, "TripleFault")) {
 		cpu_force_triple_fault();
+	} else if (!strcasecmp(act, "HypercallValidation")) {
+		hvcheck_run();
 	} else if (!strcasecmp(act, "UnknownHypercall")) {
 		uint16_t st = hvcall_fast(0x7fff, 0);
 
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation.", act);
 	}
 	return 0;
 }
@@ -227,7 +230,7 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault or UnknownHypercall." },
+	  "TouchHvMemory, TripleFault, UnknownHypercall or HypercallValidation." },
 };
 static const char *const a_ls[] = { "ls", "dir", NULL };
 static const char *const a_cat[] = { "cat", "type", NULL };
@@ -272,7 +275,7 @@ const struct cmd_def parent_cmds[] = {
 	  "Times CPUID-exit and null-hypercall round trips from the parent, in TSC ticks.",
 	  p_measure, 1, cmd_measure_vmhost, NULL },
 	{ "Debug-VMHost", "Fault injection for tests.",
-	  "Makes the parent misbehave on purpose, to check that hv contains it: TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE).",
+	  "Makes the parent misbehave on purpose, to check that hv contains it: TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
 	  p_debug, 1, cmd_debug_vmhost, NULL },
 };
 const int parent_ncmds = sizeof(parent_cmds) / sizeof(parent_cmds[0]);

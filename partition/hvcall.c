@@ -60,6 +60,21 @@ uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t 
 	return st;
 }
 
+uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa)
+{
+	return (uint16_t)hc_raw(code, in_gpa, out_gpa);
+}
+
+uint64_t hvcall_in_gpa(void)
+{
+	return (uint64_t)(uintptr_t)hc_in;
+}
+
+uint64_t hvcall_out_gpa(void)
+{
+	return (uint64_t)(uintptr_t)hc_out;
+}
+
 uint16_t hvcall_fast(uint16_t code, uint64_t in)
 {
 	return (uint16_t)hc_raw(code | HV_HC_FAST, in, 0);

@@ -17,6 +17,10 @@ uint64_t parent_heap_free(void);
 int hvcall_setup(uint64_t pages);
 uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t out_len);
 uint16_t hvcall_fast(uint16_t code, uint64_t in);
+/* Raw parameter GPAs, for validation tests; the staging pages' GPAs. */
+uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa);
+uint64_t hvcall_in_gpa(void);
+uint64_t hvcall_out_gpa(void);
 __attribute__((noreturn)) void parent_power_off(void);
 
 /* Files handed over by GRUB modules, by base name. */

@@ -76,9 +76,21 @@ static bool run_check(struct partition *p, const struct hvpart_deposit_run *r, u
 	return true;
 }
 
-/* Validate every run before anything moves; undo the marks on failure.
- * Two runs naming the same GPA are caught when the second is mapped:
- * deposit_apply checks the target again. */
+/* Do two runs of one call name overlapping guest-physical ranges?
+ * (Ranges are already known not to wrap: run_check bounds them.) */
+static bool runs_overlap(const struct hvpart_deposit_in *in)
+{
+	for (uint32_t i = 0; i < in->nruns; i++)
+		for (uint32_t j = i + 1; j < in->nruns; j++) {
+			const struct hvpart_deposit_run *a = &in->runs[i], *b = &in->runs[j];
+
+			if (a->gpa < b->gpa + b->npages * 4096 && b->gpa < a->gpa + a->npages * 4096)
+				return true;
+		}
+	return false;
+}
+
+/* Validate every run before anything moves; undo the marks on failure. */
 static uint16_t deposit_check(struct partition *p, const struct hvpart_deposit_in *in)
 {
 	uint32_t i;
@@ -89,9 +101,10 @@ static uint16_t deposit_check(struct partition *p, const struct hvpart_deposit_i
 	for (i = 0; i < in->nruns; i++)
 		if (!run_check(p, &in->runs[i], &marked))
 			break;
-	if (i == in->nruns)
+	if (i == in->nruns && !runs_overlap(in))
 		return HV_STATUS_SUCCESS;
-	run_mark(&in->runs[i], marked, PAGE_OWNER_PARENT);
+	if (i < in->nruns)
+		run_mark(&in->runs[i], marked, PAGE_OWNER_PARENT);
 	while (i--)
 		run_mark(&in->runs[i], in->runs[i].npages, PAGE_OWNER_PARENT);
 	return HV_STATUS_INVALID_PARAMETER;
@@ -102,12 +115,8 @@ static int deposit_apply(struct partition *p, struct partition *parent,
 {
 	for (uint32_t i = 0; i < in->nruns; i++) {
 		const struct hvpart_deposit_run *r = &in->runs[i];
-		uint64_t pa = r->pfn << 12, len = r->npages * 4096, hpa, perms, ps;
-		unsigned mt;
+		uint64_t pa = r->pfn << 12, len = r->npages * 4096;
 
-		for (uint64_t k = 0; k < r->npages; k++)
-			if (!ept_lookup(&p->ept, r->gpa + k * 4096, &hpa, &perms, &mt, &ps))
-				return -1;   /* overlaps an earlier run of this call */
 		if (ept_unmap_range(&parent->ept, pa, len) ||
 		    ept_map_range(&p->ept, r->gpa, pa, len, EPT_RWX, EPT_MT_WB)) {
 			ept_unmap_range(&p->ept, r->gpa, len);
@@ -134,14 +143,15 @@ uint16_t hc_deposit_pages(struct hc_args *a)
 	if (st)
 		return st;
 	if (deposit_apply(p, parent, in)) {
-		/* The runs that moved stay moved (consistently owned and
-		 * mapped); the rest go back to the parent. */
+		/* hv's pool ran dry: the runs that moved stay moved
+		 * (consistently owned and mapped); the rest go back to the
+		 * parent, and the caller learns it from the status. */
 		for (uint32_t i = 0; i < in->nruns; i++)
 			for (uint64_t k = 0; k < in->runs[i].npages; k++)
 				if (pages_owner((in->runs[i].pfn + k) << 12) == PAGE_OWNER_PENDING)
 					pages_set((in->runs[i].pfn + k) << 12, 4096, PAGE_OWNER_PARENT);
 		arch_ept_flush();
-		return HV_STATUS_INVALID_PARAMETER;
+		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
 	arch_ept_flush();
 	return HV_STATUS_SUCCESS;

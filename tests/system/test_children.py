@@ -92,6 +92,12 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             assert "touched memory it does not own" in wait, wait
             assert "hostile: FAIL" not in log, log
 
+    with tap.case("partition hypercalls refuse unaligned, out-of-range, overlapping and foreign input, changing nothing"):
+        out = m.command("Debug-VMHost HypercallValidation", timeout=60)
+        assert re.search(r"HypercallValidation: (\d+) checks, 0 failed", out), out
+        assert int(re.search(r"HypercallValidation: (\d+) checks", out).group(1)) >= 20, out
+        assert "FAIL" not in out, out
+
     with tap.case("hv and the parent survive all of it"):
         out = m.command("Get-VM parent")
         assert re.search(r"parent\s+Running", out) and re.search(r"StopReason\s+: -", out), out

@@ -1,0 +1,140 @@
+/*
+ * Debug-VMHost -Action HypercallValidation: feeds hv's partition-
+ * management hypercalls input that must be refused (unaligned, out of
+ * range, overlapping, not the caller's) and checks each status, and that
+ * nothing changed: the parent's free pages and hv's pool are as before.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "partition/hvcheck.h"
+#include "partition/parent.h"
+#include "partition/pmem.h"
+
+struct chk {
+	int run, failed;
+	uint64_t free0, pool0;   /* after setup, before any refused call */
+};
+
+static void expect(struct chk *c, const char *what, uint16_t got, uint16_t want)
+{
+	c->run++;
+	if (got != want)
+		c->failed++;
+	printf("  %-44s status %#x (want %#x) %s\n", what, got, want, got == want ? "ok" : "FAIL");
+}
+
+static uint16_t deposit1(uint64_t id, uint64_t gpa, uint64_t pfn, uint64_t n)
+{
+	static struct hvpart_deposit_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.partition_id = id;
+	in.nruns = 1;
+	in.runs[0] = (struct hvpart_deposit_run){ gpa, pfn, n };
+	return hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
+}
+
+static uint16_t deposit2(uint64_t id, uint64_t pfn_a, uint64_t pfn_b, uint64_t gpa_b)
+{
+	static struct hvpart_deposit_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.partition_id = id;
+	in.nruns = 2;
+	in.runs[0] = (struct hvpart_deposit_run){ 0, pfn_a, 1 };
+	in.runs[1] = (struct hvpart_deposit_run){ gpa_b, pfn_b, 1 };
+	return hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
+}
+
+
+static uint64_t pool_free(void)
+{
+	struct hvpart_host_info hi;
+
+	return hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi)) ? 0 : hi.mem_hv_pool_free;
+}
+
+static void check_deposits(struct chk *c, uint64_t id, uint64_t pfn, uint64_t pfn2)
+{
+	expect(c, "deposit: unaligned GPA", deposit1(id, 0x123, pfn, 1), HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: GPA past the partition's size", deposit1(id, 4u << 20, pfn, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: page count overflowing the range", deposit1(id, 0, pfn, 1ull << 60),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: hv's own page (0x200000)", deposit1(id, 0, 0x200, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: a page above 4 GiB", deposit1(id, 0, 0x100000, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: firmware page (0xf0000)", deposit1(id, 0, 0xf0, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: same page twice in one call", deposit2(id, pfn, pfn, 0x1000),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: two runs onto one GPA", deposit2(id, pfn, pfn2, 0),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "start: no memory, no vCPU", hvcall(HVCALL_HVPART_START_PARTITION, &id, 8, NULL, 0),
+	       HV_STATUS_INVALID_PARTITION_STATE);
+	c->run++;
+	if (pmem_free_bytes() != c->free0 || pool_free() != c->pool0)
+		c->failed++;
+	printf("  %-44s %s\n", "refused calls changed nothing",
+	       pmem_free_bytes() == c->free0 && pool_free() == c->pool0 ? "ok" : "FAIL");
+	expect(c, "deposit: one good page", deposit1(id, 0, pfn, 1), HV_STATUS_SUCCESS);
+	expect(c, "deposit: onto a GPA already mapped", deposit1(id, 0, pfn2, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "deposit: a page the child now owns", deposit1(id, 0x1000, pfn, 1),
+	       HV_STATUS_INVALID_PARAMETER);
+}
+
+static void check_misc(struct chk *c, uint64_t id)
+{
+	uint64_t vp[2] = { id, 1 }, bogus = 99, out;
+	struct hvpart_create_in cin;
+
+	memset(&cin, 0, sizeof(cin));
+	strcpy(cin.name, "bad");
+	expect(c, "create: size 0", hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &out, 8),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "create vp: index 1", hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
+	       HV_STATUS_INVALID_VP_INDEX);
+	expect(c, "delete: unknown partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
+	       HV_STATUS_INVALID_PARTITION_ID);
+	bogus = 0;
+	expect(c, "delete: the parent itself", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
+	       HV_STATUS_INVALID_PARTITION_ID);
+	expect(c, "query: input GPA not 8-byte aligned",
+	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, hvcall_in_gpa() + 4, hvcall_out_gpa()),
+	       HV_STATUS_INVALID_ALIGNMENT);
+	expect(c, "query: input GPA in hv's memory",
+	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, 0x200000, hvcall_out_gpa()),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "query: output block crossing a page",
+	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, hvcall_in_gpa(), hvcall_out_gpa() + 4000),
+	       HV_STATUS_INVALID_ALIGNMENT);
+}
+
+int hvcheck_run(void)
+{
+	struct chk c = { 0, 0, 0, 0 };
+	struct hvpart_create_in cin;
+	struct pmem_set two;
+	uint64_t id;
+
+	memset(&cin, 0, sizeof(cin));
+	strcpy(cin.name, "hvcheck");
+	cin.max_gpa = 4u << 20;
+	if (pmem_alloc(2 * 4096, &two) ||
+	    hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &id, 8)) {
+		printf("HypercallValidation: cannot set up\n");
+		return -1;
+	}
+	c.free0 = pmem_free_bytes();
+	c.pool0 = pool_free();
+	check_deposits(&c, id, two.runs[0].pa >> 12,
+		       two.nruns > 1 ? two.runs[1].pa >> 12 : (two.runs[0].pa >> 12) + 1);
+	check_misc(&c, id);
+	expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
+	       HV_STATUS_SUCCESS);
+	pmem_release(&two);
+	printf("HypercallValidation: %d checks, %d failed\n", c.run, c.failed);
+	return c.failed ? -1 : 0;
+}
