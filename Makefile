@@ -35,7 +35,7 @@ HOST_LIBS    := -lcmocka -lpthread
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -D_GNU_SOURCE -I.
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 30
 
 # Bare-metal target: the parent partition and the portable libraries it links.
 NEWLIB       := $(BUILD)/newlib/x86_64-elf
@@ -79,18 +79,19 @@ all: $(ISO) tools
 $(ISO): $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso
 	tools/mkiso -o $@
 
-$(BUILD)/hvpart-demo.iso: $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun
-	tools/mkiso --autorun tools/demo/autorun -o $@
+DEMO_GUESTS := $(addprefix $(BUILD)/guests/,hello.elf timer.elf ids.elf spin.elf mb2echo.elf)
+$(BUILD)/hvpart-demo.iso: $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun $(DEMO_GUESTS)
+	tools/mkiso --autorun tools/demo/autorun $(addprefix --add ,$(DEMO_GUESTS)) -o $@
 
 tools: $(TOOLS)
 
 # `make test` and `make run` set a fresh Debian 12 machine up first.
 test: deps
-	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
+	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(GUESTS_ELFS) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
 	@tests/run-tests.sh
 
 test-system: deps
-	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF)
+	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(GUESTS_ELFS)
 	@tests/run-tests.sh --system-only
 
 run: deps
