@@ -51,6 +51,11 @@ with tap.case("a corrupt parent module: clear message and halt"):
                                         r"hv: halting\."])
 
 plain = hvtest.scenario_iso("plain", ["Get-VM"])
+with tap.case("UEFI boot (QEMU TCG + OVMF): GRUB EFI loads hv, which parses the EFI memory map and checks VT-x"):
+    boot_expect("uefi", plain, [r"hvpart hv \d+\.\d+\.\d+", r"hv: RAM \d+ MiB",
+                                r"hv: this CPU cannot run hvpart: no VT-x"],
+                timeout=90, backend="qemu-tcg", extra=["--uefi"])
+
 with tap.case("a memory map too small: clear message and halt"):
     boot_expect("small-mem", plain, [r"hv: too little memory", r"hv: halting\."], megs=16)
 
