@@ -12,6 +12,8 @@
 #include "partition/console/table.h"
 #include "partition/parent.h"
 #include "partition/cmds.h"
+#include "partition/file_cmds.h"
+#include "partition/volume.h"
 #include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
@@ -89,54 +91,8 @@ static int cmd_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	cmd_printf(ctx, "Stopping the virtual machine host.\n");
+	volume_unmount_all();
 	parent_power_off();
-}
-
-static int cmd_get_childitem(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *pat = cmd_arg_str(a, "Path");
-	char cells[HVPART_MAX_MODULES][2][HVPART_NAME_MAX];
-	const char *rows[HVPART_MAX_MODULES * 2];
-	static const char *const hdr[] = { "Name", "Length" };
-	int n = 0;
-
-	for (uint32_t i = 0; i < parent_boot->module_count; i++) {
-		const struct hvpart_module *m = &parent_boot->modules[i];
-
-		if (pat && !cmd_match_glob(pat, m->name))
-			continue;
-		snprintf(cells[n][0], HVPART_NAME_MAX, "%s", m->name);
-		snprintf(cells[n][1], HVPART_NAME_MAX, "%llu", (unsigned long long)m->length);
-		rows[n * 2] = cells[n][0];
-		rows[n * 2 + 1] = cells[n][1];
-		n++;
-	}
-	if (!n && pat)
-		return cmd_error(ctx, a, "Cannot find path '%s' because it does not exist.", pat);
-	{
-		struct tbl_sink sink = cmd_sink(ctx);
-
-		tbl_print(&sink, hdr, 2, rows, n, "lr");
-	}
-	return 0;
-}
-
-static int cmd_get_content(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *path = cmd_arg_str(a, "Path");
-	const struct hvpart_module *m = parent_file_find(path);
-	const char *p;
-
-	if (!m)
-		return cmd_error(ctx, a, "Cannot find path '%s' because it does not exist.", path);
-	p = (const char *)(uintptr_t)m->base;
-	for (uint64_t i = 0; i < m->length; i++)
-		if ((unsigned char)p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t')
-			return cmd_error(ctx, a, "'%s' is a binary file; Get-Content shows text only.", path);
-	cmd_write(ctx, p, m->length);
-	if (m->length && p[m->length - 1] != '\n')
-		cmd_write(ctx, "\n", 1);
-	return 0;
 }
 
 /* Benchmarks (tests/bench/boot): cost of a CPUID exit and of a null
@@ -219,12 +175,6 @@ static const struct cmd_param p_new[] = {
 	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
 };
-static const struct cmd_param p_path[] = {
-	{ "Path", CMD_P_STRING, 0, 0, "File name or wildcard pattern." },
-};
-static const struct cmd_param p_path_req[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the file." },
-};
 static const struct cmd_param p_measure[] = {
 	{ "Iterations", CMD_P_INT, 0, 0, "Round trips to time (default 1000)." },
 };
@@ -232,8 +182,6 @@ static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
 	  "TouchHvMemory, TripleFault, UnknownHypercall or HypercallValidation." },
 };
-static const char *const a_ls[] = { "ls", "dir", NULL };
-static const char *const a_cat[] = { "cat", "type", NULL };
 
 const struct cmd_def parent_cmds[] = {
 	{ "Get-VMHost", "Shows the hypervisor, processor, VT-x features and memory.",
@@ -266,16 +214,12 @@ const struct cmd_def parent_cmds[] = {
 	{ "Stop-VMHost", "Powers the machine off.",
 	  "Powers the machine off cleanly (ACPI S5); under an emulator this ends the emulator.",
 	  NULL, 0, cmd_stop_vmhost, NULL },
-	{ "Get-ChildItem", "Lists the files handed over at boot.",
-	  "Lists files the boot loader handed over (GRUB modules), by base name.",
-	  p_path, 1, cmd_get_childitem, a_ls },
-	{ "Get-Content", "Prints a text file.", "Prints a text file handed over at boot.",
-	  p_path_req, 1, cmd_get_content, a_cat },
 	{ "Measure-VMHost", "Times VM-exit round trips.",
 	  "Times CPUID-exit and null-hypercall round trips from the parent, in TSC ticks.",
 	  p_measure, 1, cmd_measure_vmhost, NULL },
 	{ "Debug-VMHost", "Fault injection for tests.",
 	  "Makes the parent misbehave on purpose, to check that hv contains it: TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
 	  p_debug, 1, cmd_debug_vmhost, NULL },
+	FILE_CMDS_ENTRIES,
 };
 const int parent_ncmds = sizeof(parent_cmds) / sizeof(parent_cmds[0]);

@@ -8,12 +8,14 @@
 #include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/lineedit.h"
+#include "partition/drivers/disk.h"
 #include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
 #include "partition/parent.h"
 #include "partition/cmds.h"
+#include "partition/volume.h"
 
 #define PROMPT "PS hvpart> "
 
@@ -120,6 +122,9 @@ void parent_main(const struct hvpart_boot_info *bi)
 	/* The TSC rate, for uptimes and for children's frequency MSRs. */
 	parent_tsc_hz = pit_calibrate_tsc(5);
 	hvcall_fast(HVCALL_HVPART_SET_TSC_FREQUENCY, parent_tsc_hz);
+	/* Disks, then the host volume as C: (drive B: holds the boot files). */
+	disk_scan();
+	volume_mount_host();
 	printf("hvpart parent partition ready (%u files, %lu MiB heap)\n",
 	       (unsigned)bi->module_count, (unsigned long)(bi->heap_len >> 20));
 	/* The console takes commands from here on (boot benchmark mark). */

@@ -1,0 +1,428 @@
+/*
+ * ATA PIO driver for the legacy IDE channels, polled. Register layout and
+ * protocols follow ATA/ATAPI-8 ACS (commands) and ATA8-APT (the parallel
+ * transport: device selection, PIO data-in/data-out); the 48-bit address
+ * feature set follows T13 ATA-6 (section 6.20).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "partition/arch/cpu.h"
+#include "partition/drivers/ata.h"
+#include "partition/vm.h"
+
+/* Command block registers, offsets from the channel's I/O base (ATA8-APT 6.1). */
+#define REG_DATA    0
+#define REG_ERROR   1
+#define REG_FEATURE 1
+#define REG_COUNT   2
+#define REG_LBA0    3
+#define REG_LBA1    4
+#define REG_LBA2    5
+#define REG_DEVICE  6
+#define REG_STATUS  7
+#define REG_COMMAND 7
+/* Control block: alternate status (read) and device control (write). */
+#define REG_ALTSTATUS 0
+#define REG_DEVCTL    0
+
+/* Status register bits (ACS 6.1.9 "Status"). */
+#define ST_ERR  0x01u
+#define ST_DRQ  0x08u
+#define ST_DF   0x20u
+#define ST_DRDY 0x40u
+#define ST_BSY  0x80u
+
+/* Device control bits (ATA8-APT 6.2.6): nIEN masks INTRQ, SRST resets. */
+#define CTL_NIEN 0x02u
+#define CTL_SRST 0x04u
+
+/* Device register: bit 6 selects LBA addressing, bit 4 the device (ACS
+ * 6.1.4); bits 7 and 5 are obsolete and set for old devices. */
+#define DEV_OBS 0xa0u
+#define DEV_LBA 0x40u
+#define DEV_SLAVE 0x10u
+
+/* Commands (ACS 7.x). */
+#define CMD_READ_SECTORS      0x20
+#define CMD_READ_SECTORS_EXT  0x24   /* T13 ATA-6 */
+#define CMD_WRITE_SECTORS     0x30
+#define CMD_WRITE_SECTORS_EXT 0x34   /* T13 ATA-6 */
+#define CMD_IDENTIFY_PACKET   0xa1
+#define CMD_FLUSH_CACHE       0xe7
+#define CMD_FLUSH_CACHE_EXT   0xea   /* T13 ATA-6 */
+#define CMD_IDENTIFY          0xec
+
+/* LBA28 commands move at most 256 sectors (count 0), LBA48 ones 65536;
+ * we cap both at 256 so a PIO burst stays short. */
+#define ATA_MAX_BURST 256u
+#define LBA28_LIMIT (1ull << 28)
+
+static inline void insw_block(uint16_t port, void *buf, size_t words)
+{
+	__asm__ volatile("rep insw" : "+D"(buf), "+c"(words) : "d"(port) : "memory");
+}
+
+static inline void outsw_block(uint16_t port, const void *buf, size_t words)
+{
+	__asm__ volatile("rep outsw" : "+S"(buf), "+c"(words) : "d"(port) : "memory");
+}
+
+static uint64_t timeout_ticks(unsigned ms)
+{
+	uint64_t hz = parent_tsc_hz ? parent_tsc_hz : 1000000000ull;
+
+	return hz / 1000 * ms;
+}
+
+/* 400 ns after selecting a device or issuing a command, the status is valid
+ * (ATA8-APT 6.2.x "device selection" protocol): four alternate-status reads. */
+static void ata_delay400(const struct ata_dev *d)
+{
+	for (int i = 0; i < 4; i++)
+		(void)pio_inb(d->ctl + REG_ALTSTATUS);
+}
+
+/* Waits for BSY clear, then for all of `want` bits; stops early on ERR or
+ * DF. Returns the status, or -ETIMEDOUT. */
+static int ata_wait(const struct ata_dev *d, uint8_t want, unsigned ms)
+{
+	uint64_t start = cpu_rdtsc(), lim = timeout_ticks(ms);
+
+	for (;;) {
+		uint8_t st = pio_inb(d->io + REG_STATUS);
+
+		if (st == 0xff)
+			return -ENODEV;   /* floating bus: no device */
+		if (!(st & ST_BSY)) {
+			if (st & (ST_ERR | ST_DF))
+				return st;
+			if ((st & want) == want)
+				return st;
+		}
+		if (cpu_rdtsc() - start > lim)
+			return -ETIMEDOUT;
+	}
+}
+
+static int ata_status_error(int st)
+{
+	if (st < 0)
+		return st;
+	return (st & (ST_ERR | ST_DF)) ? -EIO : 0;
+}
+
+static void ata_select(const struct ata_dev *d, uint8_t extra)
+{
+	pio_outb(d->io + REG_DEVICE, (uint8_t)(DEV_OBS | extra | (d->slave ? DEV_SLAVE : 0)));
+	ata_delay400(d);
+}
+
+/* Writes the taskfile for a sector command: LBA48 writes the high-order
+ * bytes first, then the low-order ones (T13 ATA-6 6.20.1: the registers
+ * are two-deep FIFOs). */
+static void ata_taskfile(const struct ata_dev *d, uint64_t lba, uint32_t count, int ext)
+{
+	if (ext) {
+		ata_select(d, DEV_LBA);
+		pio_outb(d->io + REG_COUNT, (uint8_t)(count >> 8));
+		pio_outb(d->io + REG_LBA0, (uint8_t)(lba >> 24));
+		pio_outb(d->io + REG_LBA1, (uint8_t)(lba >> 32));
+		pio_outb(d->io + REG_LBA2, (uint8_t)(lba >> 40));
+	} else {
+		/* LBA28: bits 27:24 go in the device register (ACS 6.1.4). */
+		ata_select(d, (uint8_t)(DEV_LBA | ((lba >> 24) & 0x0f)));
+	}
+	pio_outb(d->io + REG_COUNT, (uint8_t)count);
+	pio_outb(d->io + REG_LBA0, (uint8_t)lba);
+	pio_outb(d->io + REG_LBA1, (uint8_t)(lba >> 8));
+	pio_outb(d->io + REG_LBA2, (uint8_t)(lba >> 16));
+}
+
+static int ata_check_range(const struct ata_dev *d, uint64_t lba, uint32_t count)
+{
+	if (!count || count > ATA_MAX_BURST || lba > d->sectors || count > d->sectors - lba)
+		return -EINVAL;
+	return 0;
+}
+
+static int ata_use_ext(const struct ata_dev *d, uint64_t lba, uint32_t count)
+{
+	return d->lba48 && lba + count > LBA28_LIMIT;
+}
+
+/* PIO data-in (ATA8-APT 11.x): per sector, wait for DRQ, read 256 words. */
+int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+{
+	int ext, rc = ata_check_range(d, lba, count);
+	uint8_t *p = buf;
+
+	if (rc)
+		return rc;
+	ext = ata_use_ext(d, lba, count);
+	if (!ext && lba + count > LBA28_LIMIT)
+		return -EINVAL;
+	ata_taskfile(d, lba, count & 0xffff, ext);
+	pio_outb(d->io + REG_COMMAND, ext ? CMD_READ_SECTORS_EXT : CMD_READ_SECTORS);
+	for (uint32_t i = 0; i < count; i++) {
+		ata_delay400(d);
+		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
+		if (rc)
+			return rc;
+		insw_block(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
+	}
+	return ata_status_error(ata_wait(d, 0, 5000));
+}
+
+/* PIO data-out: per sector, wait for DRQ, write 256 words; then wait for
+ * the device to finish the last one. */
+int ata_write_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	int ext, rc = ata_check_range(d, lba, count);
+	const uint8_t *p = buf;
+
+	if (rc)
+		return rc;
+	ext = ata_use_ext(d, lba, count);
+	if (!ext && lba + count > LBA28_LIMIT)
+		return -EINVAL;
+	ata_taskfile(d, lba, count & 0xffff, ext);
+	pio_outb(d->io + REG_COMMAND, ext ? CMD_WRITE_SECTORS_EXT : CMD_WRITE_SECTORS);
+	for (uint32_t i = 0; i < count; i++) {
+		ata_delay400(d);
+		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
+		if (rc)
+			return rc;
+		outsw_block(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
+	}
+	ata_delay400(d);
+	return ata_status_error(ata_wait(d, 0, 5000));
+}
+
+/* FLUSH CACHE (EXT) writes the device's volatile cache to the medium
+ * (ACS 7.14/7.15); it may take long, hence the generous timeout. */
+int ata_flush_cache(struct ata_dev *d)
+{
+	ata_select(d, 0);
+	pio_outb(d->io + REG_COMMAND, d->lba48 ? CMD_FLUSH_CACHE_EXT : CMD_FLUSH_CACHE);
+	ata_delay400(d);
+	return ata_status_error(ata_wait(d, 0, 30000));
+}
+
+/* IDENTIFY strings hold two characters per word, first in the high byte
+ * (ACS 3.3.10); trailing blanks are padding. */
+static void ata_id_string(const struct ata_identify *id, int word, int nwords, char *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < nwords; i++) {
+		out[n++] = (char)(id->word[word + i] >> 8);
+		out[n++] = (char)(id->word[word + i] & 0xff);
+	}
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
+		out[--n] = '\0';
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+}
+
+static void ata_id_decode(struct ata_dev *d, const struct ata_identify *id)
+{
+	const uint16_t *w = id->word;
+
+	ata_id_string(id, ATA_ID_MODEL, 20, d->model);
+	ata_id_string(id, ATA_ID_SERIAL, 10, d->serial);
+	d->sectors = (uint32_t)w[ATA_ID_LBA28_SECTORS] |
+		     ((uint32_t)w[ATA_ID_LBA28_SECTORS + 1] << 16);
+	/* T13 ATA-6 6.20: with the 48-bit feature set, words 100-103 give the
+	 * capacity; they may exceed the 28-bit count in words 60-61. */
+	d->lba48 = (w[ATA_ID_CMDSET2] & ATA_ID_CMDSET2_LBA48) != 0;
+	if (d->lba48) {
+		uint64_t s48 = 0;
+
+		for (int i = 3; i >= 0; i--)
+			s48 = (s48 << 16) | w[ATA_ID_LBA48_SECTORS + i];
+		if (s48)
+			d->sectors = s48;
+	}
+}
+
+/* Issue IDENTIFY DEVICE. 1: an ATA disk (id filled), 0: no ATA disk
+ * there (absent, or a PACKET device, which aborts IDENTIFY DEVICE and
+ * leaves its signature 0x14/0xEB in LBA mid/high: ACS 7.16 and 9.12). */
+static int ata_identify_dev(struct ata_dev *d, struct ata_identify *id)
+{
+	int st;
+
+	ata_select(d, 0);
+	pio_outb(d->io + REG_COUNT, 0);
+	pio_outb(d->io + REG_LBA0, 0);
+	pio_outb(d->io + REG_LBA1, 0);
+	pio_outb(d->io + REG_LBA2, 0);
+	pio_outb(d->io + REG_COMMAND, CMD_IDENTIFY);
+	ata_delay400(d);
+	st = pio_inb(d->io + REG_STATUS);
+	if (st == 0 || st == 0xff)
+		return 0;
+	st = ata_wait(d, ST_DRQ, 2000);
+	if (st < 0 || (st & (ST_ERR | ST_DF)))
+		return 0;
+	if (pio_inb(d->io + REG_LBA1) || pio_inb(d->io + REG_LBA2))
+		return 0;  /* a PACKET or SATA-bridge signature: not ours */
+	insw_block(d->io + REG_DATA, id, ATA_ID_WORDS);
+	return 1;
+}
+
+/* ---- Block-device adapter ------------------------------------------------- */
+
+static int bd_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct ata_dev *d = ctx;
+	uint8_t sec[ATA_SECTOR], *p = buf;
+
+	while (len) {
+		uint64_t lba = off / ATA_SECTOR;
+		size_t in = off % ATA_SECTOR;
+		int rc;
+
+		if (in || len < ATA_SECTOR) {
+			size_t n = ATA_SECTOR - in < len ? ATA_SECTOR - in : len;
+
+			rc = ata_read_sectors(d, lba, 1, sec);
+			if (rc)
+				return rc;
+			memcpy(p, sec + in, n);
+			p += n, off += n, len -= n;
+			continue;
+		}
+		{
+			uint64_t cnt = len / ATA_SECTOR;
+
+			if (cnt > ATA_MAX_BURST)
+				cnt = ATA_MAX_BURST;
+			rc = ata_read_sectors(d, lba, (uint32_t)cnt, p);
+			if (rc)
+				return rc;
+			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
+		}
+	}
+	return 0;
+}
+
+/* A partial sector is read, patched and written back. */
+static int bd_write_partial(struct ata_dev *d, uint64_t off, const uint8_t *p, size_t n)
+{
+	uint8_t sec[ATA_SECTOR];
+	int rc = ata_read_sectors(d, off / ATA_SECTOR, 1, sec);
+
+	if (rc)
+		return rc;
+	memcpy(sec + off % ATA_SECTOR, p, n);
+	return ata_write_sectors(d, off / ATA_SECTOR, 1, sec);
+}
+
+static int bd_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	struct ata_dev *d = ctx;
+	const uint8_t *p = buf;
+
+	while (len) {
+		size_t in = off % ATA_SECTOR;
+		int rc;
+
+		if (in || len < ATA_SECTOR) {
+			size_t n = ATA_SECTOR - in < len ? ATA_SECTOR - in : len;
+
+			rc = bd_write_partial(d, off, p, n);
+			if (rc)
+				return rc;
+			p += n, off += n, len -= n;
+			continue;
+		}
+		{
+			uint64_t cnt = len / ATA_SECTOR;
+
+			if (cnt > ATA_MAX_BURST)
+				cnt = ATA_MAX_BURST;
+			rc = ata_write_sectors(d, off / ATA_SECTOR, (uint32_t)cnt, p);
+			if (rc)
+				return rc;
+			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
+		}
+	}
+	return 0;
+}
+
+static int bd_flush(void *ctx)
+{
+	return ata_flush_cache(ctx);
+}
+
+static const struct blockdev_ops ata_bd_ops = {
+	.read = bd_read, .write = bd_write, .flush = bd_flush, .close = NULL,
+};
+
+void ata_blockdev_make(struct ata_dev *d, struct blockdev *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ops = &ata_bd_ops;
+	out->ctx = d;
+	out->size = d->sectors * ATA_SECTOR;
+	out->sector_size = ATA_SECTOR;
+}
+
+/* ---- Probe ---------------------------------------------------------------- */
+
+static const struct { uint16_t io, ctl; const char *name; } ata_channels[] = {
+	{ 0x1f0, 0x3f6, "ata0" },   /* primary (legacy ISA compatibility ports) */
+	{ 0x170, 0x376, "ata1" },   /* secondary */
+};
+
+static int ata_probe_one(int ch, int slave)
+{
+	struct ata_identify id;
+	struct ata_dev *d = calloc(1, sizeof(*d));
+	struct blockdev bd;
+
+	if (!d)
+		return 0;
+	d->io = ata_channels[ch].io;
+	d->ctl = ata_channels[ch].ctl;
+	d->slave = (uint8_t)slave;
+	/* Interrupts off: this driver polls (ATA8-APT 6.2.6 nIEN). */
+	pio_outb(d->ctl + REG_DEVCTL, CTL_NIEN);
+	if (!ata_identify_dev(d, &id) ||
+	    !(id.word[ATA_ID_CAPS] & ATA_ID_CAPS_LBA)) {
+		free(d);
+		return 0;
+	}
+	ata_id_decode(d, &id);
+	if (!d->sectors) {
+		free(d);
+		return 0;
+	}
+	snprintf(d->location, sizeof(d->location), "%s-%s", ata_channels[ch].name,
+		 slave ? "slave" : "master");
+	ata_blockdev_make(d, &bd);
+	if (!disk_register(&bd, "ATA", d->location, d->model, d->serial)) {
+		free(d);
+		return 0;
+	}
+	return 1;
+}
+
+int ata_probe_all(void)
+{
+	int n = 0;
+
+	for (int ch = 0; ch < 2; ch++) {
+		/* An absent channel floats its status at 0xff. */
+		if (pio_inb(ata_channels[ch].io + REG_STATUS) == 0xff)
+			continue;
+		for (int s = 0; s < 2; s++)
+			n += ata_probe_one(ch, s);
+	}
+	return n;
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""The host volume (issue 7): ATA disks, MBR/GPT partitions, ext2 as drive
+C:, the file cmdlets, and data that survives a reboot (Bochs run again on the
+same disk image). After every run the image passes `e2fsck -fn` on the host
+and debugfs finds exactly what the console wrote."""
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import uuid
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvtest  # noqa: E402
+
+tap = hvtest.Tap()
+ROOT = hvtest.ROOT
+D = os.path.join(hvtest.BUILD, "test-vol")
+os.makedirs(D, exist_ok=True)
+os.environ["PATH"] += ":/sbin:/usr/sbin"
+MIB = 1 << 20
+
+
+def sh(*args, check=True):
+    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if check and r.returncode:
+        raise hvtest.HarnessError("%s: exit %d: %s" % (args[0], r.returncode,
+                                                       r.stdout.decode(errors="replace")))
+    return r.stdout.decode(errors="replace")
+
+
+def mkvol(folder_files, image, size):
+    folder = image + ".d"
+    sh("rm", "-rf", folder)
+    for rel, data in folder_files.items():
+        p = os.path.join(folder, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+    os.makedirs(folder, exist_ok=True)
+    sh(os.path.join(ROOT, "tools", "mkvol"), folder, image, "--size", size)
+    return image
+
+
+def fsck(image):
+    r = subprocess.run(["e2fsck", "-fn", image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode(errors="replace")
+    assert r.returncode == 0, out
+    return out
+
+
+def dump(image, path):
+    r = subprocess.run(["debugfs", "-R", "cat %s" % path, image],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return r.stdout
+
+
+def ls(image, path="/"):
+    return sh("debugfs", "-R", "ls -l %s" % path, image)
+
+
+def partitioned(image, vol, style, first_lba=2048):
+    """A disk with one partition holding the ext2 image vol (MBR type 0x83,
+    or GPT "Linux filesystem"), written byte by byte here."""
+    data = open(vol, "rb").read()
+    nsect = first_lba + len(data) // 512 + 64
+    disk = bytearray(nsect * 512)
+    disk[first_lba * 512:first_lba * 512 + len(data)] = data
+    last = first_lba + len(data) // 512 - 1
+    if style == "mbr":
+        disk[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0",
+                                    first_lba, len(data) // 512)
+    else:
+        disk[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0xEE, b"\0\0\0", 1,
+                                    min(nsect - 1, 0xFFFFFFFF))
+        linux = uuid.UUID("0FC63DAF-8483-4772-8E79-3D69D8477DE4").bytes_le
+        ent = struct.pack("<16s16sQQQ72s", linux, uuid.uuid4().bytes_le, first_lba, last, 0,
+                          "hostvol".encode("utf-16-le"))
+        table = ent + bytes(128 * 127)
+        hdr = struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, 1, nsect - 1,
+                          34, nsect - 34, uuid.uuid4().bytes_le, 2, 128, 128,
+                          zlib.crc32(table) & 0xFFFFFFFF)
+        hdr = hdr[:16] + struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF) + hdr[20:]
+        disk[512:512 + len(hdr)] = hdr
+        disk[1024:1024 + len(table)] = table
+    disk[510:512] = b"\x55\xaa"
+    with open(image, "wb") as f:
+        f.write(disk)
+    return image
+
+
+def extract(image, first_lba, size, out):
+    with open(image, "rb") as f:
+        f.seek(first_lba * 512)
+        data = f.read(size)
+    with open(out, "wb") as f:
+        f.write(data)
+    return out
+
+
+# ---- fixtures ------------------------------------------------------------------
+rng = random.Random(7)
+blob = bytes(rng.getrandbits(8) for _ in range(300 * 1024))   # needs indirect blocks
+big = bytes(rng.getrandbits(8) for _ in range(3 * MIB))
+blob_path = os.path.join(D, "blob.bin")
+big_path = os.path.join(D, "big.bin")
+note_path = os.path.join(D, "note.txt")
+open(blob_path, "wb").write(blob)
+open(big_path, "wb").write(big)
+open(note_path, "w").write("hello from a GRUB module\n")
+host = mkvol({"readme.txt": b"hello from the host volume\n", "sub/n.txt": b"nested\n",
+              "old.txt": b"to be deleted\n"}, os.path.join(D, "host.img"), "24M")
+small = mkvol({"seed.txt": b"small volume\n"}, os.path.join(D, "small.img"), "2M")
+gptvol = mkvol({"gpt.txt": b"on a GPT partition\n"}, os.path.join(D, "gptvol.img"), "8M")
+gpt = partitioned(os.path.join(D, "gpt.img"), gptvol, "gpt")
+mbr = partitioned(os.path.join(D, "mbr.img"), small, "mbr")
+corrupt = mkvol({"x.txt": b"x\n"}, os.path.join(D, "corrupt.img"), "4M")
+with open(corrupt, "r+b") as f:      # s_blocks_per_group = 0: an impossible superblock
+    f.seek(1024 + 32)
+    f.write(b"\0\0\0\0")
+files = [blob_path, big_path, note_path]
+iso = hvtest.scenario_iso("volume", add=files)
+
+
+def boot(m):
+    m.expect(r"PS hvpart> ", 120)
+    return m.output()
+
+
+# ---- run 1: three disks, files created, changed, copied, deleted --------------
+with hvtest.Machine(iso, name="volume-1", disks=[host, gpt, mbr], watchdog=900) as m:
+    with tap.case("boot: ATA disks found, the whole-disk ext2 on disk 0 is C:"):
+        out = boot(m)
+        assert 'parent: host volume C: is ext2 "hvpart" on disk 0 (24 MiB)' in out, out
+
+    with tap.case("Get-Disk: three ATA disks with model, size, RAW/GPT/MBR style and use"):
+        out = m.command("Get-Disk")
+        assert re.search(r"0 .*24 MB RAW\s+0 Host volume ATA ata0-master", out), out
+        assert re.search(r"1 .*GPT\s+1 Offline\s+ATA ata0-slave", out), out
+        assert re.search(r"2 .*MBR\s+1 Offline\s+ATA ata1-slave", out), out
+
+    with tap.case("Get-Partition: the GPT and MBR partitions with offset, size and type"):
+        out = m.command("Get-Partition")
+        assert re.search(r"1\s+1\s+1048576\s+8 MB Linux filesystem", out), out
+        assert re.search(r"2\s+1\s+1048576\s+2 MB Linux \(0x83\)", out), out
+        out = m.command("Get-Disk -Number 7")
+        assert "No MSFT_Disk objects found with property 'Number' equal to '7'." in out, out
+
+    with tap.case("Get-Volume: B: boot files and C: with size and free space"):
+        out = m.command("Get-Volume")
+        assert re.search(r"B\s+boot files\s+BootFiles", out), out
+        assert re.search(r"C\s+hvpart\s+ext2\s+Fixed\s+Disk 0\s+\d+(\.\d+)? MB\s+24 MB\r\n", out), out
+
+    with tap.case("Get-ChildItem / dir / ls list C:\\ (dirs first); Get-Content prints a file"):
+        out = m.command("Get-ChildItem")
+        assert "Directory: C:\\" in out, out
+        assert re.search(r"d-----.*sub\r\n.*-a----.*\s27 readme.txt", out, re.S), out
+        assert "hello from the host volume" in m.command("Get-Content readme.txt")
+        assert re.search(r"\s7 n.txt", m.command("dir C:/sub")), out
+
+    with tap.case("B: still holds the boot files; Copy-Item copies one to C: (300 KiB, indirect blocks)"):
+        out = m.command("ls B:\\")
+        assert re.search(r"blob\.bin\s+307200\r\n", out), out
+        assert "hello from a GRUB module" in m.command("cat B:note.txt")
+        out = m.command("New-Item -ItemType Directory data")
+        assert re.search(r"d-----.*data", out), out
+        out = m.command("Copy-Item B:\\blob.bin data")
+        assert out.strip() == "Copy-Item B:\\blob.bin data", out
+        assert re.search(r"307200 blob.bin", m.command("ls data")), out
+
+    with tap.case("Set-Location / cd with \\ and /, .. and relative paths; Get-Location"):
+        m.command("cd data")
+        assert "C:\\data" in m.command("Get-Location")
+        out = m.command("New-Item log.txt -Value 'line 1'")
+        assert re.search(r"7 log.txt", out), out
+        m.command("Add-Content log.txt 'line 2'")
+        m.command("Add-Content ../data/./log.txt 'line 3'")
+        assert "line 1\r\nline 2\r\nline 3\r\n" in m.command("Get-Content log.txt")
+        m.command("cd \\")
+        assert "C:\\\r\n" in m.command("pwd")
+
+    with tap.case("extend, rename and delete files; remove a tree with -Recurse"):
+        m.command("Set-Content grow.txt 'start'")
+        for i in range(20):
+            m.command("Add-Content grow.txt 'more line %02d'" % i)
+        m.command("Copy-Item readme.txt readme2.txt")
+        m.command("Move-Item readme2.txt sub\\moved.txt")
+        out = m.command("Remove-Item old.txt")
+        assert out.strip() == "Remove-Item old.txt", out
+        m.command("New-Item -ItemType Directory tmp")
+        m.command("New-Item tmp/a.txt -Value a")
+        m.command("New-Item -ItemType Directory tmp/deeper")
+        m.command("New-Item tmp/deeper/b.txt -Value b")
+        out = m.command("Remove-Item tmp")
+        assert "has children and the Recurse parameter was not specified" in out, out
+        m.command("Remove-Item tmp -Recurse")
+        out = m.command("ls")
+        assert "tmp" not in out and "old.txt" not in out and "grow.txt" in out, out
+
+    with tap.case("bad input: one clear error each, nothing changed"):
+        deep = "d" * 120
+        m.command("New-Item -ItemType Directory " + deep)
+        m.command("cd " + deep)
+        out = m.command("New-Item " + "e" * 140)   # C:\ddd...\eee... is over 255
+        assert "name too long" in out and out.strip().count("\n") == 1, out
+        m.command("cd ..")
+        m.command("Remove-Item " + deep)
+        before = m.command("ls")
+        for cmd, msg in (
+                ("Get-Content nothere.txt", "Cannot find path 'nothere.txt' because it does not exist."),
+                ("Get-ChildItem Q:\\", "A drive with the name 'Q' does not exist."),
+                ("Copy-Item readme.txt B:\\x.txt", "the drive is read-only"),
+                ("Remove-Item B:\\note.txt", "the drive is read-only"),
+                ("New-Item readme.txt", "An item with the specified name C:\\readme.txt already exists."),
+                ("New-Item nodir/x.txt", "Cannot find path 'C:\\nodir\\x.txt' because it does not exist."),
+                ("Get-Content data/blob.bin", "is a binary file"),
+                ("Set-Location readme.txt", "'readme.txt' is not a directory."),
+                ("Remove-Item \\", "Cannot remove the root of drive C:."),
+                ("Copy-Item sub x", "is a directory"),
+                ("Move-Item sub sub/inner", "Cannot move 'sub' into itself."),
+                ("New-Item -ItemType Folder f", "does not belong to the set")):
+            out = m.command(cmd)
+            assert msg in out, (cmd, out)
+            assert out.strip().count("\n") == 1, (cmd, out)
+        assert m.command("ls") == before
+
+    with tap.case("Stop-VMHost unmounts; e2fsck -fn is clean; debugfs finds the files"):
+        m.send_line("Stop-VMHost")
+        m.expect(r"Stopping the virtual machine host", 20)
+        assert m.wait_exit(60), "emulator still running"
+        fsck(host)
+        assert dump(host, "/data/blob.bin") == blob
+        assert dump(host, "/data/log.txt") == b"line 1\nline 2\nline 3\n"
+        grow = dump(host, "/grow.txt").decode()
+        assert grow.startswith("start\nmore line 00\n") and grow.endswith("more line 19\n"), grow
+        assert dump(host, "/sub/moved.txt") == b"hello from the host volume\n"
+        out = ls(host)
+        assert "old.txt" not in out and "tmp" not in out, out
+
+# ---- run 2: the same image again ----------------------------------------------
+with hvtest.Machine(iso, name="volume-2", disks=[host], watchdog=600) as m:
+    with tap.case("after a reboot the files are still there"):
+        boot(m)
+        assert "line 1\r\nline 2\r\nline 3" in m.command("cat C:\\data\\log.txt")
+        out = m.command("ls data")
+        assert re.search(r"307200 blob.bin", out), out
+        m.command("Copy-Item data/blob.bin blob-copy.bin")
+        m.command("Remove-Item grow.txt")
+        m.command("Remove-Item data -Recurse")
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+    with tap.case("second run's changes on disk, e2fsck -fn clean"):
+        fsck(host)
+        assert dump(host, "/blob-copy.bin") == blob
+        out = ls(host)
+        assert "grow.txt" not in out and "data" not in out, out
+
+# ---- run 3: a corrupt disk first, then the first ext2 partition (GPT) is C: ---
+with hvtest.Machine(iso, name="volume-3", disks=[corrupt, gpt], watchdog=600) as m:
+    with tap.case("a corrupt superblock gets a clear error; the GPT partition becomes C:"):
+        out = boot(m)
+        assert re.search(r"parent: disk 0: ext2 mount failed: file system corrupted \(.+\)", out), out
+        assert 'host volume C: is ext2 "hvpart" on disk 1 partition 1 (8 MiB)' in out, out
+        assert "on a GPT partition" in m.command("cat gpt.txt")
+        m.command("Copy-Item B:note.txt C:\\")
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+    with tap.case("the GPT partition passes e2fsck -fn and holds the new file"):
+        part = extract(gpt, 2048, 8 * MIB, os.path.join(D, "gpt-part.img"))
+        fsck(part)
+        assert dump(part, "/note.txt") == b"hello from a GRUB module\n"
+
+# ---- run 4: hostvolume= on hv's command line; a full volume --------------------
+iso4 = hvtest.scenario_iso("volume-cmdline", add=files, cmdline="hostvolume=1:1")
+with hvtest.Machine(iso4, name="volume-4", disks=[host, mbr], watchdog=600) as m:
+    with tap.case("hostvolume=1:1 picks the MBR partition on disk 1 as C:"):
+        out = boot(m)
+        assert 'host volume C: is ext2 "hvpart" on disk 1 partition 1 (2 MiB)' in out, out
+        assert "small volume" in m.command("cat seed.txt")
+    with tap.case("a file larger than the free space: clear error, no partial file left"):
+        out = m.command("Copy-Item B:\\big.bin big.bin")
+        assert "There is not enough space on the disk" in out, out
+        assert "big.bin" not in m.command("ls")
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+    with tap.case("the small volume passes e2fsck -fn afterwards"):
+        part = extract(mbr, 2048, 2 * MIB, os.path.join(D, "mbr-part.img"))
+        fsck(part)
+        assert "big.bin" not in ls(part)
+tap.done()
