@@ -61,19 +61,18 @@ def ls(image, path="/"):
     return sh("debugfs", "-R", "ls -l %s" % path, image)
 
 
-def partitioned(image, vol, style, first_lba=2048):
+def partitioned(image, vol, style, first_lba=2048, nsect=None):
     """A disk with one partition holding the ext2 image vol (MBR type 0x83,
-    or GPT "Linux filesystem"), written byte by byte here."""
+    or GPT "Linux filesystem"), written byte by byte here; sparse."""
     data = open(vol, "rb").read()
-    nsect = first_lba + len(data) // 512 + 64
-    disk = bytearray(nsect * 512)
-    disk[first_lba * 512:first_lba * 512 + len(data)] = data
+    nsect = nsect or first_lba + len(data) // 512 + 64
     last = first_lba + len(data) // 512 - 1
+    head = bytearray(34 * 512)
     if style == "mbr":
-        disk[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0",
+        head[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0",
                                     first_lba, len(data) // 512)
     else:
-        disk[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0xEE, b"\0\0\0", 1,
+        head[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0xEE, b"\0\0\0", 1,
                                     min(nsect - 1, 0xFFFFFFFF))
         linux = uuid.UUID("0FC63DAF-8483-4772-8E79-3D69D8477DE4").bytes_le
         ent = struct.pack("<16s16sQQQ72s", linux, uuid.uuid4().bytes_le, first_lba, last, 0,
@@ -83,11 +82,14 @@ def partitioned(image, vol, style, first_lba=2048):
                           34, nsect - 34, uuid.uuid4().bytes_le, 2, 128, 128,
                           zlib.crc32(table) & 0xFFFFFFFF)
         hdr = hdr[:16] + struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF) + hdr[20:]
-        disk[512:512 + len(hdr)] = hdr
-        disk[1024:1024 + len(table)] = table
-    disk[510:512] = b"\x55\xaa"
+        head[512:512 + len(hdr)] = hdr
+        head[1024:1024 + len(table)] = table
+    head[510:512] = b"\x55\xaa"
     with open(image, "wb") as f:
-        f.write(disk)
+        f.truncate(nsect * 512)
+        f.write(head)
+        f.seek(first_lba * 512)
+        f.write(data)
     return image
 
 
@@ -289,4 +291,21 @@ with hvtest.Machine(iso4, name="volume-4", disks=[host, mbr], watchdog=600) as m
         part = extract(mbr, 2048, 2 * MIB, os.path.join(D, "mbr-part.img"))
         fsck(part)
         assert "big.bin" not in ls(part)
+# ---- run 5: a 130 GiB disk (sparse) whose partition lies past LBA 2^28 ------
+LBA48_FIRST = (1 << 28) + 2048
+huge = partitioned(os.path.join(D, "huge.img"), gptvol, "gpt", LBA48_FIRST, 130 * (1 << 30) // 512)
+with hvtest.Machine(iso, name="volume-5", disks=[huge], watchdog=600) as m:
+    with tap.case("LBA48: a partition past 128 GiB reads and writes"):
+        out = boot(m)
+        assert "on disk 0 partition 1 (8 MiB)" in out, out
+        out = m.command("Get-Disk")
+        assert re.search(r"130 GB GPT", out), out
+        assert "on a GPT partition" in m.command("cat gpt.txt")
+        m.command("Set-Content lba48.txt 'beyond 128 GiB'")
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+        part = extract(huge, LBA48_FIRST, 8 * MIB, os.path.join(D, "huge-part.img"))
+        fsck(part)
+        assert dump(part, "/lba48.txt") == b"beyond 128 GiB\n"
+    os.unlink(huge)
 tap.done()
