@@ -32,7 +32,7 @@ def sh(*args, check=True):
 
 
 def mkvol(folder_files, image, size):
-    folder = image + ".d"
+    folder = image + "-files"  # not "*.d": the Makefile includes build/**/*.d
     sh("rm", "-rf", folder)
     for rel, data in folder_files.items():
         p = os.path.join(folder, rel)
