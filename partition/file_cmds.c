@@ -26,6 +26,9 @@ static int path_error(struct cmd_ctx *ctx, const struct cmd_args *a, const char 
 	if (rc == -ENXIO)
 		return cmd_error(ctx, a, "Cannot find drive. A drive with the name '%c' does not exist.",
 				 what[0]);
+	if (rc == -EBUSY)
+		return cmd_error(ctx, a, "'%s' is in use (an open or mounted VHD: Dismount-VHD it first).",
+				 what);
 	return cmd_error(ctx, a, "'%s': %s.", what, volume_strerror(rc));
 }
 

@@ -29,10 +29,17 @@ int file_get_location(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_volume(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_disk(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a);
+/* VHD cmdlets (partition/fio_ext2.c). */
+int file_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_test_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_dismount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
 
 extern const struct cmd_param file_p_path[1], file_p_path_req[1], file_p_content[2],
 	file_p_new[3], file_p_copy[2], file_p_remove[2], file_p_volume[1], file_p_disk[1],
-	file_p_part[1];
+	file_p_part[1], file_p_new_vhd[7], file_p_vhd[1], file_p_mount_vhd[2];
 extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	*const file_a_mv[], *const file_a_rm[], *const file_a_cd[], *const file_a_pwd[],
 	*const file_a_ni[], *const file_a_sc[], *const file_a_ac[];
@@ -75,6 +82,24 @@ extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	  file_p_disk, 1, file_get_disk, NULL }, \
 	{ "Get-Partition", "Lists partitions.", \
 	  "Lists the MBR or GPT partitions of every disk (or of disk -DiskNumber), with offset, size, type and drive letter.", \
-	  file_p_part, 1, file_get_partition, NULL }
+	  file_p_part, 1, file_get_partition, NULL }, \
+	{ "New-VHD", "Creates a VHD file.", \
+	  "Creates a fixed, dynamic (the default) or differencing VHD on an ext2 drive; a fixed one shows progress as it is written. A differencing disk's parent must be on the same drive.", \
+	  file_p_new_vhd, 7, file_new_vhd, NULL }, \
+	{ "Get-VHD", "Shows a VHD's type, sizes and parent.", \
+	  "Shows a VHD's format, type, file size, virtual size, block size, parent and whether it is mounted.", \
+	  file_p_vhd, 1, file_get_vhd, NULL }, \
+	{ "Test-VHD", "Checks a VHD for consistency.", \
+	  "Checks a VHD (and its parents) and prints True, or each problem found and False.", \
+	  file_p_vhd, 1, file_test_vhd, NULL }, \
+	{ "Merge-VHD", "Merges a differencing VHD into its parent.", \
+	  "Writes a differencing disk's data into its parent, with progress, then deletes it. An interrupted merge resumes.", \
+	  file_p_vhd, 1, file_merge_vhd, NULL }, \
+	{ "Mount-VHD", "Attaches a VHD and mounts its file system.", \
+	  "Attaches a VHD (fixed, dynamic or differencing) as a disk of the parent (Get-Disk lists it) and mounts the ext2 file system in it as the first free drive from V:, which it prints; copy files out of it or into it. -ReadOnly refuses every write. A VHD in use cannot be mounted.", \
+	  file_p_mount_vhd, 2, file_mount_vhd, NULL }, \
+	{ "Dismount-VHD", "Flushes and detaches a mounted VHD.", \
+	  "Unmounts the VHD's drive, flushes everything to the .vhd file and detaches the disk.", \
+	  file_p_vhd, 1, file_dismount_vhd, NULL }
 
 #endif

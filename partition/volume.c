@@ -67,6 +67,11 @@ static uint32_t rtc_now(void *ctx)
 	}
 }
 
+uint32_t volume_now(void)
+{
+	return rtc_now(NULL);
+}
+
 /* ---- Registry -------------------------------------------------------------- */
 
 struct volume *volume_by_letter(char letter)
@@ -222,6 +227,7 @@ int volume_unmount(struct volume *v)
 
 void volume_unmount_all(void)
 {
+	fio_ext2_dismount_all();   /* VHD drives first: they hold files open on C: */
 	for (int i = 0; i < VOL_MAX; i++)
 		if (vols[i])
 			(void)volume_unmount(vols[i]);

@@ -291,6 +291,82 @@ with hvtest.Machine(iso4, name="volume-4", disks=[host, mbr], watchdog=600) as m
         part = extract(mbr, 2048, 2 * MIB, os.path.join(D, "mbr-part.img"))
         fsck(part)
         assert "big.bin" not in ls(part)
+# ---- run 6: VHDs on the host volume; Mount-VHD and file-level recovery --------
+VHD = os.path.join(ROOT, "build", "tools", "vhd")
+hvtest.run_tool(["make", "--no-print-directory", "build/tools/vhd"], "building the vhd tool")
+inner_rand = bytes(rng.getrandbits(8) for _ in range(100000))
+inner = mkvol({"secret.txt": b"inside the vhd\n", "rand.bin": inner_rand},
+              os.path.join(D, "inner.img"), "8M")
+guest_vhd = os.path.join(D, "guest.vhd")
+if os.path.exists(guest_vhd):
+    os.unlink(guest_vhd)
+sh(VHD, "convert", "--from", "raw", "--to", "dynamic", inner, guest_vhd)
+vhost = mkvol({"readme.txt": b"readme\n", "vms/guest.vhd": open(guest_vhd, "rb").read()},
+              os.path.join(D, "vhdhost.img"), "48M")
+with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
+    boot(m)
+    with tap.case("Get-VHD and Test-VHD on a dynamic VHD built on the host"):
+        out = m.command("Get-VHD vms\\guest.vhd")
+        for pat in (r"Path\s+: C:\\vms\\guest.vhd", r"VhdType\s+: Dynamic", r"Size\s+: 8388608",
+                    r"Attached\s+: False"):
+            assert re.search(pat, out), (pat, out)
+        assert "True" in m.command("Test-VHD vms/guest.vhd")
+    with tap.case("Mount-VHD attaches it as a disk and mounts its ext2 as V:"):
+        out = m.command("Mount-VHD vms/guest.vhd")
+        assert "Mounted C:\\vms\\guest.vhd as disk 1, drive V:" in out, out
+        assert re.search(r"1 Virtual Disk .*8 MB RAW\s+0 Mounted VHD VHD guest.vhd", m.command("Get-Disk"))
+        assert re.search(r"V\s+hvpart\s+ext2\s+VHD\s+Disk 1", m.command("Get-Volume"))
+        assert "inside the vhd" in m.command("cat V:\\secret.txt")
+    with tap.case("file-level recovery: copy a file out; copy one in"):
+        m.command("Copy-Item V:\\rand.bin C:\\recovered.bin")
+        m.command("Copy-Item readme.txt V:\\")
+        m.command("Set-Content V:/serviced.txt 'offline servicing'")
+    with tap.case("a mounted VHD cannot be deleted, mounted twice, merged or tested"):
+        out = m.command("Remove-Item vms\\guest.vhd")
+        assert "is in use (an open or mounted VHD" in out, out
+        assert "already mounted" in m.command("Mount-VHD vms\\guest.vhd")
+        assert "Dismount-VHD it first" in m.command("Test-VHD vms\\guest.vhd")
+    with tap.case("Dismount-VHD; -ReadOnly refuses every write"):
+        assert m.command("Dismount-VHD vms\\guest.vhd").strip() == "Dismount-VHD vms\\guest.vhd"
+        assert "V" not in re.findall(r"^(\w) ", m.command("Get-Volume"), re.M)
+        out = m.command("Mount-VHD vms\\guest.vhd -ReadOnly")
+        assert "drive V: (read-only)" in out, out
+        for cmd in ("New-Item V:\\x.txt", "Remove-Item V:\\secret.txt", "Add-Content V:\\readme.txt x",
+                    "Copy-Item readme.txt V:\\r2.txt"):
+            assert "read-only" in m.command(cmd), cmd
+        m.command("Dismount-VHD vms\\guest.vhd")
+    with tap.case("New-VHD fixed, dynamic and differencing; Merge-VHD with progress"):
+        assert "Created C:\\vms\\fixed.vhd: Fixed VHD, 4 MB" in m.command("New-VHD vms\\fixed.vhd 4MB -Fixed")
+        assert "Dynamic VHD, 64 MB" in m.command("New-VHD vms\\dyn.vhd -SizeBytes 64MB")
+        assert "not enough space" in m.command("New-VHD vms\\huge.vhd 1GB -Fixed")
+        out = m.command("New-VHD vms\\diff.vhd -ParentPath vms\\guest.vhd")
+        assert "Differencing VHD, 8 MB" in out, out
+        assert re.search(r"ParentPath\s+: C:\\vms\\guest.vhd", m.command("Get-VHD vms\\diff.vhd"))
+        assert "drive V:" in m.command("Mount-VHD vms\\diff.vhd")
+        m.command("Set-Content V:\\child.txt 'written to the child'")
+        m.command("Dismount-VHD vms\\diff.vhd")
+        out = m.command("Merge-VHD vms\\diff.vhd")
+        assert "Merge-VHD: 100% done" in out, out
+        assert "diff.vhd" not in m.command("ls vms")
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+    with tap.case("on the host: e2fsck -fn clean, vhd check clean, the VHD's file system has the new files"):
+        fsck(vhost)
+        assert dump(vhost, "/recovered.bin") == inner_rand
+        for name in ("guest", "fixed", "dyn"):
+            out = os.path.join(D, "out-%s.vhd" % name)
+            with open(out, "wb") as f:
+                f.write(dump(vhost, "/vms/%s.vhd" % name))
+            sh(VHD, "check", out)
+        raw = os.path.join(D, "out-guest.raw")
+        if os.path.exists(raw):
+            os.unlink(raw)
+        sh(VHD, "convert", "--to", "raw", os.path.join(D, "out-guest.vhd"), raw)
+        fsck(raw)
+        assert dump(raw, "/readme.txt") == b"readme\n"
+        assert dump(raw, "/serviced.txt") == b"offline servicing\n"
+        assert dump(raw, "/child.txt") == b"written to the child\n"
+
 # ---- run 5: a 130 GiB disk (sparse) whose partition lies past LBA 2^28 ------
 LBA48_FIRST = (1 << 28) + 2048
 huge = partitioned(os.path.join(D, "huge.img"), gptvol, "gpt", LBA48_FIRST, 130 * (1 << 30) // 512)
