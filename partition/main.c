@@ -117,7 +117,6 @@ void parent_main(const struct hvpart_boot_info *bi)
 		printf("parent: hv refused the hypercall page; hv services are unavailable\n");
 	pmem_init();
 	vm_init();
-	irq_register_notify(vm_notify_isr);
 	pit_setup();
 	/* The TSC rate, for uptimes and for children's frequency MSRs. */
 	parent_tsc_hz = pit_calibrate_tsc(5);

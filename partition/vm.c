@@ -18,7 +18,6 @@
 static struct vm vms[VM_MAX];
 static uint8_t console_store[VM_MAX][CRING_CONSOLE_CAP];
 static struct vm *attached;
-static volatile int hv_notified;
 
 void vm_init(void)
 {
@@ -457,7 +456,7 @@ void vm_service(void)
 {
 	struct hvpart_intercept ic;
 
-	hv_notified = 0;
+	cpu_take_notify();
 	vm_reap();
 	for (int guard = 0; guard < 1024; guard++) {
 		struct hvpart_complete_in done;
@@ -478,18 +477,13 @@ void vm_service(void)
 	}
 }
 
-void vm_notify_isr(void)
-{
-	hv_notified = 1;
-}
-
 void vm_idle(void)
 {
 	/* "sti; hlt" is atomic against the wake-up (STI shadow, SDM Vol. 2B). */
 	__asm__ volatile("cli" ::: "memory");
-	if (!hv_notified && !serial_rx_pending())
+	if (!cpu_notify_pending() && !serial_rx_pending())
 		__asm__ volatile("sti; hlt" ::: "memory");
 	__asm__ volatile("sti" ::: "memory");
-	if (hv_notified)
+	if (cpu_notify_pending())
 		vm_service();
 }

@@ -58,5 +58,4 @@ void vm_service(void);
 void vm_set_attached(struct vm *vm);
 /* Wait for an interrupt (HLT), serving children meanwhile. */
 void vm_idle(void);
-void vm_notify_isr(void);   /* HVPART_NOTIFY_VECTOR handler */
 #endif

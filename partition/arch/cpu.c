@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct dtr) == 10, "descriptor-table register image");
 static uint64_t gdt[5];
 static uint8_t tss[104] __attribute__((aligned(16)));
 static struct gate idt[64];
-static void (*notify_fn)(void);
+static volatile int hv_notified;
 static irq_handler_fn irq_handlers[16];
 static uint16_t pic_mask = 0xffff;
 
@@ -54,9 +54,17 @@ static void pic_init(void)
 	pic_write_mask();
 }
 
-void irq_register_notify(irq_handler_fn fn)
+int cpu_take_notify(void)
 {
-	notify_fn = fn;
+	int was = hv_notified;
+
+	hv_notified = 0;
+	return was;
+}
+
+int cpu_notify_pending(void)
+{
+	return hv_notified;
 }
 
 void irq_register(int irq, irq_handler_fn fn)
@@ -131,8 +139,8 @@ void parent_trap(struct parent_frame *f)
 		fatal_exception(f);
 	if (f->vector >= IRQ_BASE + 16) {
 		/* Injected by hv, not from the PIC: no EOI. */
-		if (f->vector == HVPART_NOTIFY_VECTOR && notify_fn)
-			notify_fn();
+		if (f->vector == HVPART_NOTIFY_VECTOR)
+			hv_notified = 1;
 		return;
 	}
 	irq = (int)f->vector - IRQ_BASE;

@@ -16,7 +16,9 @@ typedef void (*irq_handler_fn)(void);
 
 void cpu_setup(void);
 void irq_register(int irq, irq_handler_fn fn);   /* also unmasks it */
-void irq_register_notify(irq_handler_fn fn);     /* HVPART_NOTIFY_VECTOR */
+/* hv's notification (HVPART_NOTIFY_VECTOR, injected): pending? / take it. */
+int cpu_notify_pending(void);
+int cpu_take_notify(void);
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);
