@@ -426,9 +426,23 @@ static int dest_resolve(struct cmd_ctx *ctx, const struct cmd_args *a, const str
 	return 0;
 }
 
-static int copy_data(struct vol_file *s, struct vol_file *d, char *buf)
+/* Copies of 8 MiB and more report progress every 10%. */
+#define COPY_PROGRESS_MIN (8ull << 20)
+
+static void copy_progress(struct cmd_ctx *ctx, uint64_t done, uint64_t size, unsigned *last)
+{
+	unsigned pct = (unsigned)(done * 100 / size);
+
+	if (size < COPY_PROGRESS_MIN || pct / 10 == *last / 10)
+		return;
+	*last = pct;
+	cmd_printf(ctx, "Copy-Item: %u%% done\n", pct / 10 * 10);
+}
+
+static int copy_data(struct cmd_ctx *ctx, struct vol_file *s, struct vol_file *d, char *buf)
 {
 	uint64_t off = 0, size = volume_file_size(s);
+	unsigned last = 0;
 
 	while (off < size) {
 		int64_t n = volume_file_read(s, off, buf, COPY_CHUNK), w;
@@ -441,6 +455,7 @@ static int copy_data(struct vol_file *s, struct vol_file *d, char *buf)
 		if (w != n)
 			return -ENOSPC;
 		off += (uint64_t)n;
+		copy_progress(ctx, off, size, &last);
 	}
 	return 0;
 }
@@ -458,7 +473,7 @@ static int space_check(struct volume *v, uint64_t need, uint64_t have_now)
 	return 0;
 }
 
-static int copy_file(const struct vol_path *src, const struct vol_path *dst)
+static int copy_file(struct cmd_ctx *ctx, const struct vol_path *src, const struct vol_path *dst)
 {
 	struct vol_file s, d;
 	struct ext2_stat old;
@@ -477,7 +492,7 @@ static int copy_file(const struct vol_path *src, const struct vol_path *dst)
 		return rc;
 	}
 	buf = malloc(COPY_CHUNK);
-	rc = buf ? copy_data(&s, &d, buf) : -ENOMEM;
+	rc = buf ? copy_data(ctx, &s, &d, buf) : -ENOMEM;
 	free(buf);
 	volume_file_close(&s);
 	if (volume_file_close(&d) && !rc)
@@ -503,7 +518,7 @@ int file_copy_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return cmd_error(ctx, a, "'%s' is a directory; Copy-Item copies files.", in);
 	if (dest_resolve(ctx, a, &src, out, &dst))
 		return 0;
-	rc = copy_file(&src, &dst);
+	rc = copy_file(ctx, &src, &dst);
 	if (rc == -ENOSPC)
 		cmd_error(ctx, a, "There is not enough space on the disk for '%s' (%llu bytes).",
 			  in, (unsigned long long)st.size);

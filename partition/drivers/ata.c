@@ -5,11 +5,13 @@
  * feature set follows T13 ATA-6 (section 6.20).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "partition/arch/cpu.h"
 #include "partition/drivers/ata.h"
+#include "partition/parent.h"
 #include "partition/vm.h"
 
 /* Command block registers, offsets from the channel's I/O base (ATA8-APT 6.1). */
@@ -53,6 +55,26 @@
 #define CMD_FLUSH_CACHE       0xe7
 #define CMD_FLUSH_CACHE_EXT   0xea   /* T13 ATA-6 */
 #define CMD_IDENTIFY          0xec
+#define CMD_READ_DMA          0xc8
+#define CMD_READ_DMA_EXT      0x25   /* T13 ATA-6 */
+#define CMD_WRITE_DMA         0xca
+#define CMD_WRITE_DMA_EXT     0x35   /* T13 ATA-6 */
+
+/* Bus-master IDE registers, 8 per channel from the controller's BAR4
+ * (SFF-8038i, "Bus Master IDE Controller", section 2). */
+#define BM_CMD    0
+#define BM_STATUS 2
+#define BM_PRD    4
+#define BM_CMD_START 0x01u
+#define BM_CMD_TO_MEMORY 0x08u   /* bit 3: the bus master writes memory (a device read) */
+#define BM_ST_ACTIVE 0x01u
+#define BM_ST_ERROR  0x02u        /* bits 1 and 2 clear when written with 1 */
+#define BM_ST_IRQ    0x04u
+
+/* PCI configuration mechanism #1 (PCI Local Bus spec 3.0, 3.2.2.3.2). */
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
+#define PCI_CLASS_IDE 0x0101u     /* mass storage, IDE */
 
 /* LBA28 commands move at most 256 sectors (count 0), LBA48 ones 65536;
  * we cap both at 256 so a PIO burst stays short. */
@@ -67,6 +89,19 @@ static inline void insw_block(uint16_t port, void *buf, size_t words)
 static inline void outsw_block(uint16_t port, const void *buf, size_t words)
 {
 	__asm__ volatile("rep outsw" : "+S"(buf), "+c"(words) : "d"(port) : "memory");
+}
+
+static inline void outl_port(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl_port(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static uint64_t timeout_ticks(unsigned ms)
@@ -275,6 +310,163 @@ static int ata_identify_dev(struct ata_dev *d, struct ata_identify *id)
 	return 1;
 }
 
+/* ---- Bus-master DMA ---------------------------------------------------------- */
+
+static uint8_t *dma_buf;          /* 64 KiB, 64 KiB aligned: one PRD, no boundary crossing */
+static struct ata_prd *dma_prd;
+
+/* SFF-8038i section 3 ("Programming sequence"): PRD table, direction,
+ * clear error and interrupt, command to the device, then start; done when
+ * the bus master is no longer active and the device no longer busy. */
+static int ata_dma_xfer(struct ata_dev *d, uint64_t lba, uint32_t count, int to_dev)
+{
+	int ext = ata_use_ext(d, lba, count), rc = ata_check_range(d, lba, count);
+	uint8_t dir = to_dev ? 0 : BM_CMD_TO_MEMORY, bst = 0;
+	uint64_t start, lim = timeout_ticks(5000);
+
+	if (rc || count > ATA_DMA_MAX || (!ext && lba + count > LBA28_LIMIT))
+		return rc ? rc : -EINVAL;
+	dma_prd->base = (uint32_t)(uintptr_t)dma_buf;
+	dma_prd->count = (uint16_t)(count * ATA_SECTOR);   /* 0 means 64 KiB */
+	dma_prd->flags = ATA_PRD_EOT;
+	pio_outb(d->bm + BM_CMD, 0);
+	outl_port(d->bm + BM_PRD, (uint32_t)(uintptr_t)dma_prd);
+	pio_outb(d->bm + BM_STATUS, BM_ST_ERROR | BM_ST_IRQ);
+	pio_outb(d->bm + BM_CMD, dir);
+	ata_taskfile(d, lba, count & 0xffff, ext);
+	pio_outb(d->io + REG_COMMAND, to_dev ? (ext ? CMD_WRITE_DMA_EXT : CMD_WRITE_DMA) :
+		 (ext ? CMD_READ_DMA_EXT : CMD_READ_DMA));
+	pio_outb(d->bm + BM_CMD, dir | BM_CMD_START);
+	for (start = cpu_rdtsc();;) {
+		bst = pio_inb(d->bm + BM_STATUS);
+		if ((!(bst & BM_ST_ACTIVE) || (bst & BM_ST_IRQ)) &&
+		    !(pio_inb(d->ctl + REG_ALTSTATUS) & ST_BSY))
+			break;
+		if (cpu_rdtsc() - start > lim) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	pio_outb(d->bm + BM_CMD, dir);   /* stop the bus master */
+	pio_outb(d->bm + BM_STATUS, BM_ST_ERROR | BM_ST_IRQ);
+	if (!rc && ((bst & BM_ST_ERROR) || (pio_inb(d->io + REG_STATUS) & (ST_ERR | ST_DF))))
+		rc = -EIO;
+	return rc;
+}
+
+int ata_dma_read(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+{
+	int rc = d->dma ? ata_dma_xfer(d, lba, count, 0) : -ENODEV;
+
+	if (!rc)
+		memcpy(buf, dma_buf, (size_t)count * ATA_SECTOR);
+	return rc;
+}
+
+int ata_dma_write(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	if (!d->dma)
+		return -ENODEV;
+	memcpy(dma_buf, buf, (size_t)count * ATA_SECTOR);
+	return ata_dma_xfer(d, lba, count, 1);
+}
+
+/* A DMA failure turns DMA off for the device and the transfer is redone
+ * with PIO, so a controller we misjudged costs speed, not data. */
+static void ata_dma_failed(struct ata_dev *d, int rc)
+{
+	printf("ata: %s: bus-master DMA failed (%d); using PIO from now on\n", d->location, rc);
+	d->dma = 0;
+}
+
+static int ata_bulk_read(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+{
+	uint8_t *p = buf;
+
+	while (d->dma && count) {
+		uint32_t n = count < ATA_DMA_MAX ? count : ATA_DMA_MAX;
+		int rc = ata_dma_read(d, lba, n, p);
+
+		if (rc) {
+			ata_dma_failed(d, rc);
+			break;
+		}
+		p += (size_t)n * ATA_SECTOR, lba += n, count -= n;
+	}
+	return count ? ata_read_sectors(d, lba, count, p) : 0;
+}
+
+static int ata_bulk_write(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
+{
+	const uint8_t *p = buf;
+
+	while (d->dma && count) {
+		uint32_t n = count < ATA_DMA_MAX ? count : ATA_DMA_MAX;
+		int rc = ata_dma_write(d, lba, n, p);
+
+		if (rc) {
+			ata_dma_failed(d, rc);
+			break;
+		}
+		p += (size_t)n * ATA_SECTOR, lba += n, count -= n;
+	}
+	return count ? ata_write_sectors(d, lba, count, p) : 0;
+}
+
+static uint32_t pci_read32(unsigned dev, unsigned fn, unsigned off)
+{
+	outl_port(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
+	return inl_port(PCI_DATA);
+}
+
+static void pci_write32(unsigned dev, unsigned fn, unsigned off, uint32_t v)
+{
+	outl_port(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
+	outl_port(PCI_DATA, v);
+}
+
+/* The bus-master base of an IDE controller on bus 0 whose channels are in
+ * compatibility mode (programming interface bits 0 and 2 clear: the legacy
+ * ports this driver uses; PCI IDE Controller spec 1.0, section 2.1), with
+ * I/O and bus mastering enabled in its command register; 0 if none. */
+static uint16_t ata_find_busmaster(void)
+{
+	for (unsigned dev = 0; dev < 32; dev++)
+		for (unsigned fn = 0; fn < 8; fn++) {
+			uint32_t id = pci_read32(dev, fn, 0), cls = pci_read32(dev, fn, 8);
+			uint32_t bar4;
+
+			if ((id & 0xffff) == 0xffff)
+				break;
+			if (cls >> 16 != PCI_CLASS_IDE || (cls & 0x0500) || !(cls & 0x8000))
+				continue;
+			bar4 = pci_read32(dev, fn, 0x20);
+			if (!(bar4 & 1) || !(bar4 & 0xfffc))
+				continue;
+			pci_write32(dev, fn, 4, pci_read32(dev, fn, 4) | 0x5);  /* I/O + bus master */
+			return (uint16_t)(bar4 & 0xfffc);
+		}
+	return 0;
+}
+
+static int ata_dma_setup(void)
+{
+	if (dma_buf)
+		return 0;
+	dma_buf = memalign(65536, 65536);
+	dma_prd = memalign(64, sizeof(*dma_prd));
+	/* The parent's heap is identity-mapped: a pointer is the physical
+	 * address the bus master needs, and it must be below 4 GiB. */
+	if (!dma_buf || !dma_prd || ((uintptr_t)dma_buf >> 32) || ((uintptr_t)dma_prd >> 32)) {
+		free(dma_buf);
+		free(dma_prd);
+		dma_buf = NULL;
+		dma_prd = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* ---- Block-device adapter ------------------------------------------------- */
 
 static int bd_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -302,7 +494,7 @@ static int bd_read(void *ctx, uint64_t off, void *buf, size_t len)
 
 			if (cnt > ATA_MAX_BURST)
 				cnt = ATA_MAX_BURST;
-			rc = ata_read_sectors(d, lba, (uint32_t)cnt, p);
+			rc = ata_bulk_read(d, lba, (uint32_t)cnt, p);
 			if (rc)
 				return rc;
 			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
@@ -346,7 +538,7 @@ static int bd_write(void *ctx, uint64_t off, const void *buf, size_t len)
 
 			if (cnt > ATA_MAX_BURST)
 				cnt = ATA_MAX_BURST;
-			rc = ata_write_sectors(d, off / ATA_SECTOR, (uint32_t)cnt, p);
+			rc = ata_bulk_write(d, off / ATA_SECTOR, (uint32_t)cnt, p);
 			if (rc)
 				return rc;
 			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
@@ -380,7 +572,7 @@ static const struct { uint16_t io, ctl; const char *name; } ata_channels[] = {
 	{ 0x170, 0x376, "ata1" },   /* secondary */
 };
 
-static int ata_probe_one(int ch, int slave)
+static int ata_probe_one(int ch, int slave, uint16_t bm)
 {
 	struct ata_identify id;
 	struct ata_dev *d = calloc(1, sizeof(*d));
@@ -399,6 +591,10 @@ static int ata_probe_one(int ch, int slave)
 		return 0;
 	}
 	ata_id_decode(d, &id);
+	if (bm && (id.word[ATA_ID_CAPS] & ATA_ID_CAPS_DMA) && !ata_dma_setup()) {
+		d->bm = (uint16_t)(bm + 8 * ch);
+		d->dma = 1;
+	}
 	if (!d->sectors) {
 		free(d);
 		return 0;
@@ -406,6 +602,9 @@ static int ata_probe_one(int ch, int slave)
 	snprintf(d->location, sizeof(d->location), "%s-%s", ata_channels[ch].name,
 		 slave ? "slave" : "master");
 	ata_blockdev_make(d, &bd);
+	printf("ata: %s: %s, %llu MiB, %s, %s\n", d->location, d->model,
+	       (unsigned long long)(d->sectors >> 11), d->lba48 ? "LBA48" : "LBA28",
+	       d->dma ? "bus-master DMA" : "PIO");
 	if (!disk_register(&bd, "ATA", d->location, d->model, d->serial)) {
 		free(d);
 		return 0;
@@ -415,6 +614,8 @@ static int ata_probe_one(int ch, int slave)
 
 int ata_probe_all(void)
 {
+	/* "ata=pio" on hv's command line keeps the driver on PIO. */
+	uint16_t bm = strstr(parent_boot->cmdline, "ata=pio") ? 0 : ata_find_busmaster();
 	int n = 0;
 
 	for (int ch = 0; ch < 2; ch++) {
@@ -422,7 +623,7 @@ int ata_probe_all(void)
 		if (pio_inb(ata_channels[ch].io + REG_STATUS) == 0xff)
 			continue;
 		for (int s = 0; s < 2; s++)
-			n += ata_probe_one(ch, s);
+			n += ata_probe_one(ch, s, bm);
 	}
 	return n;
 }

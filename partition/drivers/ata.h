@@ -1,6 +1,8 @@
 /*
  * ata: ATA disks on the legacy IDE channels (0x1f0/0x3f6, 0x170/0x376),
- * PIO data transfers with polling, LBA28 and LBA48 (T13 ATA-6). Each disk
+ * PIO and bus-master DMA transfers with polling, LBA28 and LBA48 (T13
+ * ATA-6). DMA is used when a PCI IDE controller in compatibility mode with
+ * a bus master is found (PIIX3 in Bochs and QEMU), PIO otherwise. Each disk
  * found becomes a struct blockdev registered with the disk registry.
  * Interrupts stay off (nIEN), so nothing here runs in interrupt context.
  */
@@ -17,6 +19,8 @@ struct ata_dev {
 	uint16_t io, ctl;      /* command block and control block bases */
 	uint8_t slave;         /* 0 master, 1 slave */
 	uint8_t lba48;         /* 48-bit Address feature set supported */
+	uint8_t dma;           /* bus-master DMA in use */
+	uint16_t bm;           /* this channel's bus-master registers, 0 if none */
 	uint64_t sectors;
 	char model[DISK_MODEL_MAX];
 	char serial[DISK_SERIAL_MAX];
@@ -30,6 +34,11 @@ int ata_probe_all(void);
 int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf);
 int ata_write_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf);
 int ata_flush_cache(struct ata_dev *d);
+/* Bus-master DMA transfer through the driver's 64 KiB bounce buffer: at
+ * most ATA_DMA_MAX sectors; -ENODEV when the device has no DMA. */
+#define ATA_DMA_MAX 128u
+int ata_dma_read(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf);
+int ata_dma_write(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf);
 /* Wraps the device as a block device (byte offsets, partial sectors are
  * read-modify-written). */
 void ata_blockdev_make(struct ata_dev *d, struct blockdev *out);

@@ -136,6 +136,7 @@ with hvtest.Machine(iso, name="volume-1", disks=[host, gpt, mbr], watchdog=900) 
     with tap.case("boot: ATA disks found, the whole-disk ext2 on disk 0 is C:"):
         out = boot(m)
         assert 'parent: host volume C: is ext2 "hvpart" on disk 0 (24 MiB)' in out, out
+        assert "ata: ata0-master: Generic 1234, 24 MiB, LBA48, bus-master DMA" in out, out
 
     with tap.case("Get-Disk: three ATA disks with model, size, RAW/GPT/MBR style and use"):
         out = m.command("Get-Disk")
@@ -241,10 +242,12 @@ with hvtest.Machine(iso, name="volume-1", disks=[host, gpt, mbr], watchdog=900) 
         out = ls(host)
         assert "old.txt" not in out and "tmp" not in out, out
 
-# ---- run 2: the same image again ----------------------------------------------
-with hvtest.Machine(iso, name="volume-2", disks=[host], watchdog=600) as m:
-    with tap.case("after a reboot the files are still there"):
-        boot(m)
+# ---- run 2: the same image again, with PIO instead of DMA -----------------------
+iso2 = hvtest.scenario_iso("volume-pio", add=files, cmdline="ata=pio")
+with hvtest.Machine(iso2, name="volume-2", disks=[host], watchdog=600) as m:
+    with tap.case("after a reboot (PIO this time) the files are still there"):
+        out = boot(m)
+        assert "ata: ata0-master: Generic 1234, 24 MiB, LBA48, PIO" in out, out
         assert "line 1\r\nline 2\r\nline 3" in m.command("cat C:\\data\\log.txt")
         out = m.command("ls data")
         assert re.search(r"307200 blob.bin", out), out
@@ -339,6 +342,11 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
         assert "Created C:\\vms\\fixed.vhd: Fixed VHD, 4 MB" in m.command("New-VHD vms\\fixed.vhd 4MB -Fixed")
         assert "Dynamic VHD, 64 MB" in m.command("New-VHD vms\\dyn.vhd -SizeBytes 64MB")
         assert "not enough space" in m.command("New-VHD vms\\huge.vhd 1GB -Fixed")
+        m.command("New-VHD vms\\f16.vhd 16MB -Fixed")
+        out = m.command("Copy-Item vms\\f16.vhd vms\\f16copy.vhd", timeout=600)
+        assert "Copy-Item: 50% done" in out and "Copy-Item: 100% done" in out, out
+        assert "True" in m.command("Test-VHD vms\\f16copy.vhd")
+        m.command("Remove-Item vms\\f16.vhd")
         out = m.command("New-VHD vms\\diff.vhd -ParentPath vms\\guest.vhd")
         assert "Differencing VHD, 8 MB" in out, out
         assert re.search(r"ParentPath\s+: C:\\vms\\guest.vhd", m.command("Get-VHD vms\\diff.vhd"))
@@ -353,7 +361,7 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
     with tap.case("on the host: e2fsck -fn clean, vhd check clean, the VHD's file system has the new files"):
         fsck(vhost)
         assert dump(vhost, "/recovered.bin") == inner_rand
-        for name in ("guest", "fixed", "dyn"):
+        for name in ("guest", "fixed", "dyn", "f16copy"):
             out = os.path.join(D, "out-%s.vhd" % name)
             with open(out, "wb") as f:
                 f.write(dump(vhost, "/vms/%s.vhd" % name))
