@@ -67,6 +67,12 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	p->stop_tsc = rdtsc();
 	if (p->privileged) {
 		hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
+		/* Without the parent nobody serves the children's devices or
+		 * owns the hardware: they stop too (as a root-partition crash
+		 * takes Hyper-V's guests down). */
+		for (uint32_t i = 0; i < MAX_PARTITIONS; i++)
+			if (partitions[i].in_use && partitions[i].state == HVPART_STATE_RUNNING)
+				partition_stop(&partitions[i], "the parent partition stopped");
 	} else {
 		hv_info("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 		sched_notify_parent();
