@@ -583,17 +583,24 @@ static int names_add(void *vctx, const struct ext2_dirent *e)
 }
 
 /* Depth-first: the names of a directory are gathered before any is
- * removed, so the directory is never changed while it is being read. */
-static int remove_tree(const struct vol_path *p, int depth)
+ * removed, so the directory is never changed while it is being read. The
+ * inodes on the way down are kept: meeting one again is a directory loop
+ * (a corrupt volume), reported before anything is removed because the
+ * caller walks the tree once with remove == 0 first. */
+static int remove_tree(const struct vol_path *p, uint32_t *anc, int depth, int remove)
 {
 	struct names l = { 0 };
 	struct ext2_stat st;
 	int rc = volume_stat(p, &st);
 
 	if (rc || st.type != EXT2_TYPE_DIR)
-		return rc ? rc : volume_unlink(p);
-	if (depth > REMOVE_DEPTH_MAX)
+		return rc ? rc : remove ? volume_unlink(p) : 0;
+	if (depth >= REMOVE_DEPTH_MAX)
 		return -ELOOP;
+	for (int i = 0; i < depth; i++)
+		if (anc[i] == st.ino)
+			return -ELOOP;
+	anc[depth] = st.ino;
 	rc = volume_list(p, names_add, &l);
 	if (!rc)
 		rc = l.err;
@@ -602,10 +609,10 @@ static int remove_tree(const struct vol_path *p, int depth)
 
 		rc = volume_join(&c, l.v[i]);
 		if (!rc)
-			rc = remove_tree(&c, depth + 1);
+			rc = remove_tree(&c, anc, depth + 1, remove);
 	}
 	free(l.v);
-	return rc ? rc : volume_rmdir(p);
+	return rc || !remove ? rc : volume_rmdir(p);
 }
 
 /* A drive whose current directory went away goes back to its root. */
@@ -638,8 +645,13 @@ int file_remove_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return path_error(ctx, a, where, -EROFS);
 	if (st.type != EXT2_TYPE_DIR)
 		rc = volume_unlink(&vp);
-	else if (cmd_arg_present(a, "Recurse"))
-		rc = remove_tree(&vp, 0);
+	else if (cmd_arg_present(a, "Recurse")) {
+		uint32_t anc[REMOVE_DEPTH_MAX];
+
+		rc = remove_tree(&vp, anc, 0, 0);
+		if (!rc)
+			rc = remove_tree(&vp, anc, 0, 1);
+	}
 	else
 		rc = volume_rmdir(&vp);
 	if (rc == -ENOTEMPTY)

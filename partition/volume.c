@@ -589,6 +589,7 @@ const char *volume_strerror(int err)
 	case EXDEV: return "source and destination are on different drives";
 	case EROFS: return "the drive is read-only";
 	case ENAMETOOLONG: return "name too long (255 bytes per name, 255 per path)";
+	case ELOOP: return "directory loop or tree deeper than 64 levels (run e2fsck on the volume)";
 	default: break;
 	}
 	if (err == -EUCLEAN && ext2_last_error()[0])

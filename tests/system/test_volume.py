@@ -375,6 +375,23 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
         assert dump(raw, "/serviced.txt") == b"offline servicing\n"
         assert dump(raw, "/child.txt") == b"written to the child\n"
 
+# ---- run 7: a directory loop (a corrupt volume made with debugfs) -------------
+loopvol = mkvol({"a/b/file.txt": b"x\n"}, os.path.join(D, "loop.img"), "8M")
+sh("debugfs", "-w", "-R", "link /a /a/b/loop", loopvol)
+with hvtest.Machine(iso, name="volume-7", disks=[loopvol], watchdog=600) as m:
+    with tap.case("a directory loop: clear error from Remove-Item -Recurse, nothing removed"):
+        boot(m)
+        m.command("cd a/b/loop/b/loop")
+        assert "C:\\a\\b\\loop\\b\\loop\r\n" in m.command("pwd")
+        m.command("cd \\")
+        out = m.command("Remove-Item a -Recurse")
+        assert "directory loop" in out and out.strip().count("\n") == 1, out
+        assert "file.txt" in m.command("ls a/b")
+        assert re.search(r"parent\s+Running", m.command("Get-VM parent"))
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+        assert dump(loopvol, "/a/b/file.txt") == b"x\n"
+
 # ---- run 5: a 130 GiB disk (sparse) whose partition lies past LBA 2^28 ------
 LBA48_FIRST = (1 << 28) + 2048
 huge = partitioned(os.path.join(D, "huge.img"), gptvol, "gpt", LBA48_FIRST, 130 * (1 << 30) // 512)
