@@ -39,7 +39,10 @@ _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t) &&
  *   2. writer: pending_send_sz (store) -> read_index (load);
  *      reader: read_index (store) -> pending_send_sz (load).
  * seq_cst operations are also acquire/release, so they carry the data
- * publication as well.
+ * publication as well. Loads that only refresh a cached peer index on the
+ * hot path are plain acquire (no handshake depends on them). Per packet the
+ * writer pays one full barrier (the write_index store, as Linux's virt_mb()
+ * in hv_signal_on_write); the reader pays one per drained batch (commit).
  */
 #define SC memory_order_seq_cst
 
@@ -101,11 +104,14 @@ static void ring_copy_out(const struct vmbus_ring *r, uint32_t off, void *dst,
 	memcpy((uint8_t *)dst + first, r->data, len - first);
 }
 
+/* off < size and n <= size at every call (packet pieces of a packet that
+ * fits), so one conditional subtraction wraps; no division on the hot
+ * path. */
 static uint32_t ring_add(const struct vmbus_ring *r, uint32_t off, size_t n)
 {
 	uint64_t v = (uint64_t)off + n;
 
-	return (uint32_t)(v % r->size);
+	return (uint32_t)(v >= r->size ? v - r->size : v);
 }
 
 void vmbus_ring_format(void *base, size_t total_bytes)
@@ -159,12 +165,14 @@ uint32_t vmbus_ring_max_payload(const struct vmbus_ring *r)
 	return room & ~7u;
 }
 
-/* Loads the reader's index. Acquire (via seq_cst) pairs with the reader's
- * store in iter_commit: its copies out of the data area happen before we
- * reuse that space. seq_cst for handshake 2. */
-static int ring_load_read(struct vmbus_ring *r, uint32_t *rd)
+/* Loads the reader's index. Acquire pairs with the reader's store in
+ * iter_commit: its copies out of the data area happen before we reuse that
+ * space. The caller passes seq_cst when the load closes handshake 2, plain
+ * acquire on the hot path (refreshing a stale cached index). */
+static int ring_load_read(struct vmbus_ring *r, uint32_t *rd,
+			  memory_order order)
 {
-	*rd = atomic_load_explicit(A(r->hdr->read_index), SC);
+	*rd = atomic_load_explicit(A(r->hdr->read_index), order);
 	if (!ring_index_ok(r, *rd))
 		return ring_break(r, "peer read_index out of range");
 	r->peer_idx = *rd;
@@ -194,7 +202,7 @@ static int ring_wait_room(struct vmbus_ring *r, uint32_t need, uint32_t *rd)
 	 * either the reader's commit sees our request and signals, or we see
 	 * its progress here. */
 	atomic_store_explicit(A(r->hdr->pending_send_sz), need, SC);
-	if (ring_load_read(r, rd))
+	if (ring_load_read(r, rd, SC))
 		return -EIO;
 	return ring_free(r->size, r->priv_write, *rd) > need ? 0 : -EAGAIN;
 }
@@ -215,17 +223,27 @@ static bool ring_need_signal(struct vmbus_ring *r, uint32_t old_write)
 	return rd == old_write;
 }
 
-static int ring_write_check(struct vmbus_ring *r, const struct vmbus_iovec *iov,
-			    unsigned niov, size_t *len)
+/* One packet to write: an optional header piece (the descriptor built by
+ * vmbus_ring_send) followed by the caller's gather list, so that send does
+ * not copy the list to prepend its descriptor. */
+struct ring_pkt {
+	const void *head;
+	size_t head_len;
+	const struct vmbus_iovec *iov;
+	unsigned niov;
+};
+
+static int ring_write_check(struct vmbus_ring *r, const struct ring_pkt *p,
+			    size_t *len)
 {
-	size_t total = 0;
+	size_t total = p->head_len;
 
 	if (r->broken)
 		return -EIO;
-	for (unsigned i = 0; i < niov; i++) {
-		if (!iov[i].base && iov[i].len)
+	for (unsigned i = 0; i < p->niov; i++) {
+		if (!p->iov[i].base && p->iov[i].len)
 			return -EINVAL;
-		total += iov[i].len;
+		total += p->iov[i].len;
 		if (total > RING_MAX_PKT)
 			return -EMSGSIZE;
 	}
@@ -237,49 +255,64 @@ static int ring_write_check(struct vmbus_ring *r, const struct vmbus_iovec *iov,
 	return 0;
 }
 
-int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
-		     unsigned niov, bool *signal)
+/* Room for need bytes at our write index. The cached read index can only
+ * understate the free space (the reader only moves forward), so trust it
+ * when it says "enough" and touch the shared cache line only when it does
+ * not. */
+static int ring_reserve(struct vmbus_ring *r, uint32_t need)
 {
-	static const uint8_t pad[8];
+	uint32_t rd = r->peer_idx;
+
+	if (rd != RING_NO_IDX && ring_free(r->size, r->priv_write, rd) > need)
+		return 0;
+	if (ring_load_read(r, &rd, memory_order_acquire))
+		return -EIO;
+	if (ring_free(r->size, r->priv_write, rd) > need)
+		return 0;
+	return ring_wait_room(r, need, &rd);
+}
+
+/* Copies the packet at the private write index: head, gather list, then
+ * padding to 8 and the trailer in one piece. Returns the new index. */
+static uint32_t ring_copy_pkt(struct vmbus_ring *r, const struct ring_pkt *p,
+			      size_t len)
+{
+	uint8_t tail[16] = { 0 };
+	uint32_t off = r->priv_write, pad = (uint32_t)(-len & 7u);
+	uint64_t trailer = (uint64_t)r->priv_write << 32;
+
+	if (p->head_len) {
+		ring_copy_in(r, off, p->head, p->head_len);
+		off = ring_add(r, off, p->head_len);
+	}
+	for (unsigned i = 0; i < p->niov; i++) {
+		ring_copy_in(r, off, p->iov[i].base, p->iov[i].len);
+		off = ring_add(r, off, p->iov[i].len);
+	}
+	memcpy(tail + pad, &trailer, sizeof(trailer));
+	ring_copy_in(r, off, tail, pad + VMBUS_PKT_TRAILER);
+	return ring_add(r, off, pad + VMBUS_PKT_TRAILER);
+}
+
+static int ring_write_pkt(struct vmbus_ring *r, const struct ring_pkt *p,
+			  bool *signal)
+{
 	size_t len = 0;
-	uint32_t need, rd, off, old_write = r->priv_write;
-	uint64_t trailer;
+	uint32_t old_write = r->priv_write;
 	int err;
 
 	*signal = false;
-	err = ring_write_check(r, iov, niov, &len);
+	err = ring_write_check(r, p, &len);
+	if (!err)
+		err = ring_reserve(r, (uint32_t)(((len + 7u) & ~(size_t)7u) +
+						 VMBUS_PKT_TRAILER));
 	if (err)
 		return err;
-	need = (uint32_t)(((len + 7u) & ~(size_t)7u) + VMBUS_PKT_TRAILER);
-	/* The cached read index can only understate the free space (the
-	 * reader only moves forward), so trust it when it says "enough" and
-	 * touch the shared cache line only when it does not. */
-	rd = r->peer_idx;
-	if ((rd == RING_NO_IDX || ring_free(r->size, old_write, rd) <= need) &&
-	    ring_load_read(r, &rd))
-		return -EIO;
-	if (ring_free(r->size, old_write, rd) <= need) {
-		err = ring_wait_room(r, need, &rd);
-		if (err)
-			return err;
-	}
-	off = old_write;
-	for (unsigned i = 0; i < niov; i++) {
-		ring_copy_in(r, off, iov[i].base, iov[i].len);
-		off = ring_add(r, off, iov[i].len);
-	}
-	if (len & 7u) {
-		ring_copy_in(r, off, pad, 8u - (len & 7u));
-		off = ring_add(r, off, 8u - (len & 7u));
-	}
-	trailer = (uint64_t)old_write << 32;
-	ring_copy_in(r, off, &trailer, sizeof(trailer));
-	off = ring_add(r, off, sizeof(trailer));
-	r->priv_write = off;
+	r->priv_write = ring_copy_pkt(r, p, len);
 	/* Release (via seq_cst): packet bytes become visible before the new
 	 * write_index, pairing with the reader's load of it; seq_cst for
 	 * handshake 1. */
-	atomic_store_explicit(A(r->hdr->write_index), off, SC);
+	atomic_store_explicit(A(r->hdr->write_index), r->priv_write, SC);
 	/* Request satisfied. Relaxed: a stale value seen by the reader only
 	 * costs a spurious signal. */
 	if (atomic_load_explicit(A(r->hdr->pending_send_sz), memory_order_relaxed))
@@ -291,39 +324,46 @@ int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
 	return 0;
 }
 
+int vmbus_ring_write(struct vmbus_ring *r, const struct vmbus_iovec *iov,
+		     unsigned niov, bool *signal)
+{
+	struct ring_pkt p = { NULL, 0, iov, niov };
+
+	return ring_write_pkt(r, &p, signal);
+}
+
 int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct vmbus_iovec *iov,
 		    unsigned niov, bool *signal)
 {
-	struct vmbus_iovec v[8];
 	struct vmbus_pkt_desc d;
+	struct ring_pkt p = { &d, sizeof(d), iov, niov };
 	size_t len = sizeof(d);
 
 	*signal = false;
 	if (niov > 7)
 		return -EINVAL;
 	for (unsigned i = 0; i < niov; i++) {
-		v[i + 1] = iov[i];
 		len += iov[i].len;
+		if (len > RING_MAX_PKT)
+			return -EMSGSIZE;
 	}
-	if (len > RING_MAX_PKT)
-		return -EMSGSIZE;
 	d.type = type;
 	d.offset8 = sizeof(d) / 8;
 	d.len8 = (uint16_t)((len + 7u) / 8u);
 	d.flags = flags;
 	d.trans_id = trans_id;
-	v[0].base = &d;
-	v[0].len = sizeof(d);
-	return vmbus_ring_write(r, v, niov + 1, signal);
+	return ring_write_pkt(r, &p, signal);
 }
 
-/* Loads the writer's index. Acquire (via seq_cst) pairs with the writer's
- * store: everything up to write_index has been written. seq_cst for
- * handshake 1. */
-static int ring_load_write(struct vmbus_ring *r, uint32_t *w)
+/* Loads the writer's index. Acquire pairs with the writer's store:
+ * everything up to write_index has been written. The caller passes seq_cst
+ * when the load closes handshake 1 (avail after unmasking), plain acquire
+ * on the hot path (the cached index is used up). */
+static int ring_load_write(struct vmbus_ring *r, uint32_t *w,
+			   memory_order order)
 {
-	*w = atomic_load_explicit(A(r->hdr->write_index), SC);
+	*w = atomic_load_explicit(A(r->hdr->write_index), order);
 	if (!ring_index_ok(r, *w))
 		return ring_break(r, "peer write_index out of range");
 	r->peer_idx = *w;
@@ -334,7 +374,7 @@ uint32_t vmbus_ring_avail(struct vmbus_ring *r)
 {
 	uint32_t w;
 
-	if (r->broken || ring_load_write(r, &w))
+	if (r->broken || ring_load_write(r, &w, SC))
 		return 0;
 	return ring_used(r->size, w, r->priv_read);
 }
@@ -350,7 +390,8 @@ static int ring_next_desc(struct vmbus_ring *r, struct vmbus_pkt_info *info)
 	/* Packets below the cached write index are already published; look
 	 * at the shared index only when they are used up. */
 	w = r->peer_idx;
-	if ((w == RING_NO_IDX || w == r->priv_read) && ring_load_write(r, &w))
+	if ((w == RING_NO_IDX || w == r->priv_read) &&
+	    ring_load_write(r, &w, memory_order_acquire))
 		return -EIO;
 	avail = ring_used(r->size, w, r->priv_read);
 	if (avail == 0)
@@ -444,7 +485,7 @@ static bool ring_writer_wants(struct vmbus_ring *r, uint32_t freed)
 	pending = atomic_load_explicit(A(r->hdr->pending_send_sz), SC);
 	if (!pending)
 		return false;
-	if (ring_load_write(r, &w))
+	if (ring_load_write(r, &w, memory_order_acquire))
 		return false;
 	space = ring_free(r->size, w, r->priv_read);
 	if (space <= pending)
