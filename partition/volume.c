@@ -569,6 +569,34 @@ int volume_rename(const struct vol_path *from, const struct vol_path *to)
 	return ext2_path_rename(from->vol->fs, from->path, to->path);
 }
 
+int volume_load_file(const char *path, size_t max, void **buf, size_t *len)
+{
+	struct vol_path vp;
+	struct vol_file f;
+	uint64_t size;
+	int64_t n;
+	void *p;
+	int rc = volume_resolve(path, &vp);
+
+	if (!rc)
+		rc = volume_open(&vp, EXT2_O_RDONLY, &f);
+	if (rc)
+		return rc;
+	size = volume_file_size(&f);
+	p = size <= max ? malloc(size ? (size_t)size : 1) : NULL;
+	n = p ? volume_file_read(&f, 0, p, (size_t)size) : size > max ? -EFBIG : -ENOMEM;
+	volume_file_close(&f);
+	if (n >= 0 && (uint64_t)n != size)
+		n = -EIO;
+	if (n < 0) {
+		free(p);
+		return (int)n;
+	}
+	*buf = p;
+	*len = (size_t)size;
+	return 0;
+}
+
 int volume_statfs(struct volume *v, struct ext2_statfs *st)
 {
 	if (v->kind == VOL_KIND_EXT2)

@@ -94,6 +94,9 @@ int volume_mkdir(const struct vol_path *p);
 int volume_rmdir(const struct vol_path *p);
 int volume_unlink(const struct vol_path *p);
 int volume_rename(const struct vol_path *from, const struct vol_path *to);
+/* Read a whole file (any drive) into a malloc'd buffer, at most max bytes:
+ * for callers that take a path, e.g. a kernel on C: for New-VM. */
+int volume_load_file(const char *path, size_t max, void **buf, size_t *len);
 /* Space on a drive. */
 int volume_statfs(struct volume *v, struct ext2_statfs *st);
 /* Seconds since 1970 from the real-time clock (0 if it reads garbage). */
