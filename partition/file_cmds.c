@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/drivers/disk.h"
@@ -829,6 +830,71 @@ int file_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return print_partitions(ctx, a, (int)cmd_arg_int(a, "DiskNumber", -1));
 }
 
+/* ---- Measure-Volume (benchmark) ---------------------------------------------------- */
+
+/* Sequential transfer of size bytes in COPY_CHUNK pieces: 0 file write,
+ * 1 file read, 2 raw read of the volume's own sectors. */
+static int measure_pass(struct volume *v, struct vol_file *f, int kind, uint64_t size, char *buf,
+			uint64_t *ticks)
+{
+	uint64_t t0 = cpu_rdtsc();
+
+	for (uint64_t off = 0; off < size; off += COPY_CHUNK) {
+		size_t n = size - off < COPY_CHUNK ? (size_t)(size - off) : COPY_CHUNK;
+		int64_t r = kind == 0 ? volume_file_write(f, off, buf, n) :
+			    kind == 1 ? volume_file_read(f, off, buf, n) :
+			    blockdev_read(&v->disk->bd, v->base + off, buf, n);
+
+		if (r < 0)
+			return (int)r;
+	}
+	if (kind == 0) {
+		int rc = volume_sync(v);
+
+		if (rc)
+			return rc;
+	}
+	*ticks = cpu_rdtsc() - t0;
+	return 0;
+}
+
+int file_measure_volume(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	uint64_t size = cmd_arg_size(a, "SizeBytes", 16ull << 20), t[3] = { 0 }, mib;
+	struct vol_path vp;
+	struct vol_file f;
+	char *buf;
+	int rc;
+
+	if (resolve_arg(ctx, a, "measure-volume.tmp", &vp))
+		return 0;
+	if (vp.vol->kind != VOL_KIND_EXT2 || size < (1u << 20) || size > vp.vol->size)
+		return cmd_error(ctx, a, "Measure-Volume needs an ext2 current drive and 1MB <= -SizeBytes <= its size.");
+	mib = size >> 20;
+	rc = space_check(vp.vol, size, 0);
+	buf = malloc(COPY_CHUNK);
+	if (!rc && buf) {
+		memset(buf, 0x5a, COPY_CHUNK);
+		rc = volume_open(&vp, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &f);
+		if (!rc) {
+			rc = measure_pass(vp.vol, &f, 0, size, buf, &t[0]);
+			for (int k = 1; k < 3 && !rc; k++)
+				rc = measure_pass(vp.vol, &f, k, size, buf, &t[k]);
+			volume_file_close(&f);
+			volume_unlink(&vp);
+			sync_after(ctx, a, vp.vol);
+		}
+	}
+	free(buf);
+	if (rc || !buf)
+		return path_error(ctx, a, "measure-volume.tmp", buf ? rc : -ENOMEM);
+	cmd_printf(ctx, "FileWriteTscPerMiB : %llu\n", (unsigned long long)(t[0] / mib));
+	cmd_printf(ctx, "FileReadTscPerMiB  : %llu\n", (unsigned long long)(t[1] / mib));
+	cmd_printf(ctx, "RawReadTscPerMiB   : %llu\n", (unsigned long long)(t[2] / mib));
+	cmd_printf(ctx, "FileReadVsRaw      : %llu%%\n", (unsigned long long)(t[1] ? t[2] * 100 / t[1] : 0));
+	return 0;
+}
+
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 const struct cmd_param file_p_path[1] = {
@@ -859,6 +925,9 @@ const struct cmd_param file_p_volume[1] = {
 };
 const struct cmd_param file_p_disk[1] = {
 	{ "Number", CMD_P_INT, 0, 0, "Only this disk, with its partitions." },
+};
+const struct cmd_param file_p_measure[1] = {
+	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB)." },
 };
 const struct cmd_param file_p_part[1] = {
 	{ "DiskNumber", CMD_P_INT, 0, 0, "Only this disk's partitions." },

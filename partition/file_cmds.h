@@ -29,6 +29,7 @@ int file_get_location(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_volume(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_disk(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a);
+int file_measure_volume(struct cmd_ctx *ctx, const struct cmd_args *a);
 /* VHD cmdlets (partition/fio_ext2.c). */
 int file_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
@@ -39,7 +40,7 @@ int file_dismount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
 
 extern const struct cmd_param file_p_path[1], file_p_path_req[1], file_p_content[2],
 	file_p_new[3], file_p_copy[2], file_p_remove[2], file_p_volume[1], file_p_disk[1],
-	file_p_part[1], file_p_new_vhd[7], file_p_vhd[1], file_p_mount_vhd[2];
+	file_p_part[1], file_p_measure[1], file_p_new_vhd[7], file_p_vhd[1], file_p_mount_vhd[2];
 extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	*const file_a_mv[], *const file_a_rm[], *const file_a_cd[], *const file_a_pwd[],
 	*const file_a_ni[], *const file_a_sc[], *const file_a_ac[];
@@ -83,6 +84,9 @@ extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	{ "Get-Partition", "Lists partitions.", \
 	  "Lists the MBR or GPT partitions of every disk (or of disk -DiskNumber), with offset, size, type and drive letter.", \
 	  file_p_part, 1, file_get_partition, NULL }, \
+	{ "Measure-Volume", "Times file and raw disk throughput.", \
+	  "Writes, syncs and reads back a file of -SizeBytes in the current location, then reads as many bytes of the raw volume, and prints TSC ticks per MiB for each (benchmark; the file is removed).", \
+	  file_p_measure, 1, file_measure_volume, NULL }, \
 	{ "New-VHD", "Creates a VHD file.", \
 	  "Creates a fixed, dynamic (the default) or differencing VHD on an ext2 drive; a fixed one shows progress as it is written. A differencing disk's parent must be on the same drive.", \
 	  file_p_new_vhd, 7, file_new_vhd, NULL }, \

@@ -104,22 +104,82 @@ struct volume *volume_current(void)
 	return current ? current : &boot_vol;
 }
 
+/* A direct-mapped, write-through cache of 4 KiB lines for the small reads
+ * ext2 makes (inodes, block maps, directory blocks): without it each one
+ * costs a disk command. Large reads and all writes go to the disk; writes
+ * also refresh the lines they overlap, so the cache never holds stale data. */
+#define VCACHE_LINES 256
+#define VCACHE_LINE 4096u
+
+struct vol_cache {
+	uint64_t tag[VCACHE_LINES];    /* line number + 1; 0 = empty */
+	uint8_t data[VCACHE_LINES][VCACHE_LINE];
+};
+
+static int cache_fill(struct volume *v, uint64_t line, uint8_t **out)
+{
+	struct vol_cache *c = v->cache;
+	unsigned idx = (unsigned)(line % VCACHE_LINES);
+	uint64_t off = line * VCACHE_LINE;
+	size_t n = v->size - off < VCACHE_LINE ? (size_t)(v->size - off) : VCACHE_LINE;
+	int rc;
+
+	if (c->tag[idx] != line + 1) {
+		c->tag[idx] = 0;
+		rc = blockdev_read(&v->disk->bd, v->base + off, c->data[idx], n);
+		if (rc)
+			return rc;
+		c->tag[idx] = line + 1;
+	}
+	*out = c->data[idx];
+	return 0;
+}
+
 static int dev_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct volume *v = ctx;
+	uint8_t *p = buf;
 
 	if (off > v->size || len > v->size - off)
 		return -EINVAL;
-	return blockdev_read(&v->disk->bd, v->base + off, buf, len);
+	if (!v->cache || len >= VCACHE_LINE)
+		return blockdev_read(&v->disk->bd, v->base + off, buf, len);
+	while (len) {
+		uint8_t *line;
+		size_t in = (size_t)(off % VCACHE_LINE), n = VCACHE_LINE - in < len ? VCACHE_LINE - in : len;
+		int rc = cache_fill(v, off / VCACHE_LINE, &line);
+
+		if (rc)
+			return rc;
+		memcpy(p, line + in, n);
+		p += n, off += n, len -= n;
+	}
+	return 0;
 }
 
 static int dev_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct volume *v = ctx;
+	int rc;
 
 	if (off > v->size || len > v->size - off)
 		return -EINVAL;
-	return blockdev_write(&v->disk->bd, v->base + off, buf, len);
+	rc = blockdev_write(&v->disk->bd, v->base + off, buf, len);
+	if (!v->cache || !len)
+		return rc;
+	for (uint64_t line = off / VCACHE_LINE; line <= (off + len - 1) / VCACHE_LINE; line++) {
+		unsigned idx = (unsigned)(line % VCACHE_LINES);
+		uint64_t ls = line * VCACHE_LINE, s0 = off > ls ? off : ls;
+		uint64_t e0 = off + len < ls + VCACHE_LINE ? off + len : ls + VCACHE_LINE;
+
+		if (v->cache->tag[idx] != line + 1)
+			continue;
+		if (rc)
+			v->cache->tag[idx] = 0;   /* the disk may hold either: forget it */
+		else
+			memcpy(v->cache->data[idx] + (s0 - ls), (const uint8_t *)buf + (s0 - off), e0 - s0);
+	}
+	return rc;
 }
 
 static int dev_flush(void *ctx)
@@ -192,9 +252,11 @@ int volume_mount_ext2(struct disk *d, int part, char letter, unsigned flags,
 	strcpy(v->cwd, "/");
 	rc = vol_locate(d, part, &v->base, &v->size);
 	v->ops = (struct ext2_dev_ops){ dev_read, dev_write, dev_flush, v->size };
+	v->cache = calloc(1, sizeof(*v->cache));   /* optional: without it, no caching */
 	if (!rc)
 		rc = ext2_mount(&v->ops, v, flags, &v->fs);
 	if (rc) {
+		free(v->cache);
 		free(v);
 		return rc;
 	}
@@ -221,6 +283,7 @@ int volume_unmount(struct volume *v)
 			vols[i] = NULL;
 	if (current == v)
 		current = volume_by_letter('C') ? volume_by_letter('C') : &boot_vol;
+	free(v->cache);
 	free(v);
 	return rc;
 }

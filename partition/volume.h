@@ -27,6 +27,7 @@
 #define VOL_MAX 8
 
 enum vol_kind { VOL_KIND_BOOT, VOL_KIND_EXT2 };
+struct vol_cache;
 
 struct volume {
 	char letter;
@@ -37,6 +38,7 @@ struct volume {
 	uint64_t base, size;         /* bytes on the disk */
 	struct ext2_dev_ops ops;
 	char cwd[VOL_PATH_MAX];      /* "/" or "/a/b" */
+	struct vol_cache *cache;     /* small reads (inodes, maps), write-through */
 };
 
 /* A resolved name: a drive and an absolute path on it ("/" or "/a/b"). */

@@ -309,6 +309,12 @@ vhost = mkvol({"readme.txt": b"readme\n", "vms/guest.vhd": open(guest_vhd, "rb")
               os.path.join(D, "vhdhost.img"), "48M")
 with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
     boot(m)
+    with tap.case("Measure-Volume: file reads at least 80% of raw disk speed (16 MiB)"):
+        out = m.command("Measure-Volume 16MB", timeout=300)
+        for line in out.splitlines()[1:]:
+            if line.strip():
+                print("# " + line.strip())
+        assert int(re.search(r"FileReadVsRaw\s+: (\d+)%", out).group(1)) >= 80, out
     with tap.case("Get-VHD and Test-VHD on a dynamic VHD built on the host"):
         out = m.command("Get-VHD vms\\guest.vhd")
         for pat in (r"Path\s+: C:\\vms\\guest.vhd", r"VhdType\s+: Dynamic", r"Size\s+: 8388608",
