@@ -22,6 +22,11 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
 /* CRC32 as GPT uses it: the IEEE 802.3 polynomial, reflected, initial
  * value and final XOR 0xffffffff (UEFI spec 2.x, 5.3.2 and Appendix). */
 static uint32_t gpt_crc32(const void *buf, size_t len)
@@ -67,14 +72,14 @@ static void gpt_type_name(const uint8_t *g, char *out, size_t n)
 	snprintf(out, n, "{%.8s...}", s);
 }
 
-static int gpt_header_ok(struct disk *d, struct gpt_header *h)
+static int gpt_header_ok(struct disk *d, struct gpt_header *h, uint64_t lba)
 {
 	uint32_t want = h->header_crc32;
 
 	if (memcmp(h->signature, GPT_SIGNATURE, 8))
 		return 0;
 	/* UEFI spec 5.3.2: HeaderSize is at least 92 and at most a block. */
-	if (h->header_size < sizeof(*h) || h->header_size > SECTOR || h->my_lba != 1)
+	if (h->header_size < sizeof(*h) || h->header_size > SECTOR || h->my_lba != lba)
 		return 0;
 	if (h->entry_size < sizeof(struct gpt_entry) || h->entry_size % 8 ||
 	    h->entry_size > 4096 || h->entry_count > GPT_ENTRIES_MAX)
@@ -112,14 +117,22 @@ static int disk_read_gpt(struct disk *d)
 	struct gpt_header h;
 	uint8_t *ents;
 	size_t len;
+	uint64_t last = d->bd.size / SECTOR - 1;
 	int rc = blockdev_read(&d->bd, SECTOR, sec, SECTOR);
 
 	if (rc)
 		return rc;
 	memcpy(&h, sec, sizeof(h));
-	if (!gpt_header_ok(d, &h)) {
-		snprintf(d->note, sizeof(d->note), "protective MBR but no valid GPT header");
-		return -EINVAL;
+	/* UEFI spec 5.3.2: if the primary header is invalid, the backup in
+	 * the last LBA is checked and used. */
+	if (!gpt_header_ok(d, &h, 1)) {
+		rc = blockdev_read(&d->bd, last * SECTOR, sec, SECTOR);
+		memcpy(&h, sec, sizeof(h));
+		if (rc || !gpt_header_ok(d, &h, last)) {
+			snprintf(d->note, sizeof(d->note), "protective MBR but no valid GPT header");
+			return rc ? rc : -EINVAL;
+		}
+		snprintf(d->note, sizeof(d->note), "primary GPT header damaged; using the backup");
 	}
 	len = (size_t)h.entry_count * h.entry_size;
 	len = (len + SECTOR - 1) / SECTOR * SECTOR;
@@ -164,6 +177,42 @@ static void mbr_add_entry(struct disk *d, const struct mbr_entry *e, int number)
 		 "Extended" : "MBR", e->type);
 }
 
+static int is_extended(uint8_t type)
+{
+	return type == MBR_TYPE_EXTENDED_CHS || type == MBR_TYPE_EXTENDED_LBA || type == 0x85;
+}
+
+/* Logical partitions: a chain of extended boot records inside the extended
+ * partition, each with the logical partition (start relative to that EBR)
+ * and a link to the next EBR (start relative to the extended partition);
+ * numbered from 5. Loops and links outside the extended partition end it. */
+static void mbr_read_logical(struct disk *d, const struct mbr_entry *ext)
+{
+	uint64_t base = get_le32(ext->lba_first), end = base + get_le32(ext->sectors), ebr = base;
+	uint8_t sec[SECTOR];
+	int number = 5;
+
+	for (int guard = 0; guard < DISK_PART_MAX && ebr >= base && ebr < end; guard++) {
+		struct mbr_entry e[2];
+		uint32_t first, next;
+
+		if (blockdev_read(&d->bd, ebr * SECTOR, sec, SECTOR) ||
+		    sec[MBR_SIG_OFFSET] != 0x55 || sec[MBR_SIG_OFFSET + 1] != 0xaa)
+			break;
+		memcpy(e, sec + MBR_TABLE_OFFSET, sizeof(e));
+		first = get_le32(e[0].lba_first);
+		if (e[0].type != MBR_TYPE_EMPTY && !is_extended(e[0].type) &&
+		    ebr + first + get_le32(e[0].sectors) <= end && ebr + first <= 0xffffffffu) {
+			put_le32(e[0].lba_first, (uint32_t)(ebr + first));
+			mbr_add_entry(d, &e[0], number++);
+		}
+		next = get_le32(e[1].lba_first);
+		if (!is_extended(e[1].type) || !next || base + next <= ebr)
+			break;   /* a chain only moves forward: no loops */
+		ebr = base + next;
+	}
+}
+
 int disk_read_partitions(struct disk *d)
 {
 	uint8_t sec[SECTOR];
@@ -188,6 +237,9 @@ int disk_read_partitions(struct disk *d)
 			return disk_read_gpt(d);
 	for (int i = 0; i < 4; i++)
 		mbr_add_entry(d, &e[i], i + 1);
+	for (int i = 0; i < 4; i++)
+		if (is_extended(e[i].type) && get_le32(e[i].sectors))
+			mbr_read_logical(d, &e[i]);
 	/* An ext2 volume's first sector can carry 0x55AA by chance; with no
 	 * usable entry, treat the disk as unpartitioned. */
 	if (d->nparts)

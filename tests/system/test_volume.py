@@ -426,6 +426,66 @@ with hvtest.Machine(iso, name="volume-8", disks=[fullvol], watchdog=600) as m:
         assert free_blocks(fullvol) == 75, free_blocks(fullvol)
         assert dump(fullvol, "/seed.txt") == b"seed\nstill writable\n"
 
+# ---- run 9: a logical partition (MBR extended chain); a GPT whose primary ----
+# header is damaged (the backup at the last LBA is used)
+def ebr_disk(image, vol):
+    data = open(vol, "rb").read()
+    n = len(data) // 512
+    with open(image, "wb") as f:
+        f.truncate((4096 + n + 64) * 512)
+        mbr = bytearray(512)
+        mbr[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x05, b"\0\0\0", 2048, 2048 + n)
+        mbr[510:512] = b"\x55\xaa"
+        ebr = bytearray(512)
+        ebr[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0", 2048, n)
+        ebr[510:512] = b"\x55\xaa"
+        f.write(mbr)
+        f.seek(2048 * 512)
+        f.write(ebr)
+        f.seek(4096 * 512)
+        f.write(data)
+    return image
+
+
+def gpt_backup_only(image):
+    """Copy the primary GPT (header + entries) of image to its end as the
+    backup, then destroy the primary header."""
+    with open(image, "r+b") as f:
+        f.seek(0, os.SEEK_END)
+        last = f.tell() // 512 - 1
+        f.seek(512)
+        hdr = bytearray(f.read(92))
+        f.seek(1024)
+        table = f.read(128 * 128)
+        struct.pack_into("<QQ", hdr, 24, last, 1)          # MyLBA, AlternateLBA
+        struct.pack_into("<Q", hdr, 72, last - 32)          # PartitionEntryLBA
+        struct.pack_into("<I", hdr, 16, 0)
+        struct.pack_into("<I", hdr, 16, zlib.crc32(bytes(hdr)) & 0xFFFFFFFF)
+        f.seek((last - 32) * 512)
+        f.write(table)
+        f.seek(last * 512)
+        f.write(bytes(hdr))
+        f.seek(512)
+        f.write(b"BROKEN!!")
+    return image
+
+
+logical = ebr_disk(os.path.join(D, "logical.img"), small)
+gptb = gpt_backup_only(partitioned(os.path.join(D, "gptb.img"), gptvol, "gpt"))
+with hvtest.Machine(iso, name="volume-9", disks=[logical, gptb], watchdog=600) as m:
+    with tap.case("a logical partition (number 5) in an extended partition becomes C:"):
+        out = boot(m)
+        assert 'host volume C: is ext2 "hvpart" on disk 0 partition 5 (2 MiB)' in out, out
+        assert "small volume" in m.command("cat seed.txt")
+    with tap.case("a GPT with a damaged primary header is read from its backup"):
+        out = m.command("Get-Partition")
+        assert re.search(r"0\s+1\s+1048576\s+\S+ \S+ Extended \(0x05\)", out), out
+        assert re.search(r"0\s+5 C\s+2097152\s+2 MB Linux \(0x83\)", out), out
+        assert re.search(r"1\s+1\s+1048576\s+8 MB Linux filesystem", out), out
+        assert "Disk 1: primary GPT header damaged; using the backup" in out, out
+        m.send_line("Stop-VMHost")
+        assert m.wait_exit(60), "emulator still running"
+
 # ---- run 5: a 130 GiB disk (sparse) whose partition lies past LBA 2^28 ------
 LBA48_FIRST = (1 << 28) + 2048
 huge = partitioned(os.path.join(D, "huge.img"), gptvol, "gpt", LBA48_FIRST, 130 * (1 << 30) // 512)
