@@ -220,6 +220,16 @@ static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *na
 	return rc ? rc : vp->vol->kind != VOL_KIND_EXT2 ? -EINVAL : 0;
 }
 
+/* The library's reason, after the drive-qualified name the user knows. */
+static int vhd_fail(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+		    const char *why)
+{
+	char where[VOL_PATH_MAX + 4];
+
+	volume_format(vp, where, sizeof(where));
+	return cmd_error(ctx, a, "'%s': %s.", where, why);
+}
+
 static const char *vhd_type_name(int t)
 {
 	return t == VHD_TYPE_FIXED ? "Fixed" : t == VHD_TYPE_DYNAMIC ? "Dynamic" :
@@ -320,7 +330,7 @@ static int mount_attach(struct cmd_ctx *ctx, const struct cmd_args *a, struct vh
 	int rc = vhd_open(&m->ops, m->file.path, m->read_only ? 0 : VHD_OPEN_RDWR, &v, &err);
 
 	if (rc)
-		return cmd_error(ctx, a, "%s", err.msg), rc ? rc : -EIO;
+		return vhd_fail(ctx, a, &m->file, err.msg), rc;
 	vhd_blockdev_wrap(v, !m->read_only, &bd);
 	m->disk = disk_register(&bd, "VHD", volume_basename(&m->file), "Virtual Disk", "");
 	if (!m->disk) {
@@ -453,7 +463,7 @@ int file_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	rc = vhd_create(&ops, vp.path, &p, &err);
 	volume_sync(vp.vol);
 	if (rc)
-		return cmd_error(ctx, a, "%s", err.msg);
+		return vhd_fail(ctx, a, &vp, err.msg);
 	{
 		struct vhd *v;
 
@@ -521,7 +531,7 @@ int file_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	fx.out = ctx;
 	fx_ops_make(&fx, &ops);
 	if (vhd_open(&ops, vp.path, 0, &v, &err))
-		return cmd_error(ctx, a, "%s", err.msg);
+		return vhd_fail(ctx, a, &vp, err.msg);
 	get_vhd_print(ctx, &vp, v);
 	vhd_close(v);
 	return 0;
@@ -577,7 +587,7 @@ int file_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	rc = vhd_merge(&ops, vp.path, merge_progress, &fx, &err);
 	volume_sync(vp.vol);
 	if (rc)
-		return cmd_error(ctx, a, "%s", err.msg);
+		return vhd_fail(ctx, a, &vp, err.msg);
 	return 0;
 }
 

@@ -349,6 +349,16 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
         assert "Created C:\\vms\\fixed.vhd: Fixed VHD, 4 MB" in m.command("New-VHD vms\\fixed.vhd 4MB -Fixed")
         assert "Dynamic VHD, 64 MB" in m.command("New-VHD vms\\dyn.vhd -SizeBytes 64MB")
         assert "not enough space" in m.command("New-VHD vms\\huge.vhd 1GB -Fixed")
+        disks = m.command("Get-Disk")
+        for cmd, msg in (("Mount-VHD vms\\dyn.vhd", "holds no ext2 file system"),
+                         ("Mount-VHD readme.txt", "Mount-VHD : "),
+                         ("Mount-VHD vms\\none.vhd", "Mount-VHD : "),
+                         ("Dismount-VHD vms\\dyn.vhd", "is not mounted"),
+                         ("New-VHD vms\\dyn.vhd -SizeBytes 8MB", "New-VHD : "),
+                         ("New-VHD B:\\x.vhd -SizeBytes 8MB", "must be on an ext2 drive")):
+            out = m.command(cmd)
+            assert msg in out and out.strip().count("\n") == 1, (cmd, out)
+        assert m.command("Get-Disk").strip() == disks.strip()
         m.command("New-VHD vms\\f16.vhd 16MB -Fixed")
         out = m.command("Copy-Item vms\\f16.vhd vms\\f16copy.vhd", timeout=600)
         assert "Copy-Item: 50% done" in out and "Copy-Item: 100% done" in out, out
