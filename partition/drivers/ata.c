@@ -434,17 +434,19 @@ static uint16_t ata_find_busmaster(void)
 	for (unsigned dev = 0; dev < 32; dev++)
 		for (unsigned fn = 0; fn < 8; fn++) {
 			uint32_t id = pci_read32(dev, fn, 0), cls = pci_read32(dev, fn, 8);
-			uint32_t bar4;
+			uint32_t bar4 = 0;
 
 			if ((id & 0xffff) == 0xffff)
 				break;
-			if (cls >> 16 != PCI_CLASS_IDE || (cls & 0x0500) || !(cls & 0x8000))
-				continue;
-			bar4 = pci_read32(dev, fn, 0x20);
-			if (!(bar4 & 1) || !(bar4 & 0xfffc))
-				continue;
-			pci_write32(dev, fn, 4, pci_read32(dev, fn, 4) | 0x5);  /* I/O + bus master */
-			return (uint16_t)(bar4 & 0xfffc);
+			if (cls >> 16 == PCI_CLASS_IDE && !(cls & 0x0500) && (cls & 0x8000))
+				bar4 = pci_read32(dev, fn, 0x20);
+			if ((bar4 & 1) && (bar4 & 0xfffc)) {
+				pci_write32(dev, fn, 4, pci_read32(dev, fn, 4) | 0x5);  /* I/O + bus master */
+				return (uint16_t)(bar4 & 0xfffc);
+			}
+			/* Header type bit 7: a multi-function device (PCI 3.0, 6.2.1). */
+			if (!fn && !(pci_read32(dev, 0, 0x0c) & 0x00800000u))
+				break;
 		}
 	return 0;
 }
