@@ -157,6 +157,27 @@ static int dev_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+/* A small write inside one line: patch the cached line and write the whole
+ * sectors it touches from there, so the disk layer need not read them
+ * back first (a read-modify-write per inode update otherwise). */
+static int dev_write_small(struct volume *v, uint64_t off, const void *buf, size_t len)
+{
+	uint64_t line = off / VCACHE_LINE, ls = line * VCACHE_LINE;
+	size_t in = (size_t)(off - ls), s0 = in & ~(size_t)511, e0 = (in + len + 511) & ~(size_t)511;
+	uint8_t *data;
+	int rc = cache_fill(v, line, &data);
+
+	if (rc)
+		return rc;
+	if (ls + e0 > v->size)
+		e0 = (size_t)(v->size - ls);
+	memcpy(data + in, buf, len);
+	rc = blockdev_write(&v->disk->bd, v->base + ls + s0, data + s0, e0 - s0);
+	if (rc)
+		v->cache->tag[line % VCACHE_LINES] = 0;
+	return rc;
+}
+
 static int dev_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct volume *v = ctx;
@@ -164,6 +185,9 @@ static int dev_write(void *ctx, uint64_t off, const void *buf, size_t len)
 
 	if (off > v->size || len > v->size - off)
 		return -EINVAL;
+	if (v->cache && len && len < VCACHE_LINE && off / VCACHE_LINE == (off + len - 1) / VCACHE_LINE &&
+	    ((off | len) & 511))
+		return dev_write_small(v, off, buf, len);
 	rc = blockdev_write(&v->disk->bd, v->base + off, buf, len);
 	if (!v->cache || !len)
 		return rc;
