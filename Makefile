@@ -94,9 +94,14 @@ test-system: deps
 	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(GUESTS_ELFS)
 	@tests/run-tests.sh --system-only
 
+# The demo host volume (drive C:): sample guests and a VHD with a note.
+# Rebuilt only when missing, so what you change in it survives a rerun.
+$(BUILD)/demo-vol.img: | $(DEMO_GUESTS)
+	tools/demo/mkhostvol $@ $(DEMO_GUESTS)
+
 run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso
-	@tools/run $(BUILD)/hvpart-demo.iso
+	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso $(BUILD)/demo-vol.img
+	@tools/run $(BUILD)/hvpart-demo.iso -- --disk $(BUILD)/demo-vol.img
 
 deps:
 	@tools/deps.sh

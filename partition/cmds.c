@@ -170,8 +170,8 @@ static const struct cmd_param p_wait[] = {
 static const struct cmd_param p_new[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
 	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
-	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel (a file name)." },
-	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module file; repeatable." },
+	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel: a boot file's name, or a path (C:\\guests\\x.elf)." },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
 	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
 };

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "partition/arch/cpu.h"
@@ -14,6 +15,7 @@
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/volume.h"
 
 static struct vm vms[VM_MAX];
 static uint8_t console_store[VM_MAX][CRING_CONSOLE_CAP];
@@ -93,15 +95,27 @@ static int dry_fill(void *ctx, uint64_t gpa, uint8_t byte, size_t len)
 	return gpa + len <= *(uint64_t *)ctx ? 0 : -EFAULT;
 }
 
-static int file_get(const char *name, struct ldr_file *f)
+#define VM_FILE_MAX (256u << 20)
+
+/* A kernel or module: a boot file by bare name (drive B:), or a path on
+ * any drive (C:\guests\x.elf), read into memory for the load. */
+static int file_get(const char *name, struct ldr_file *f, void **owned)
 {
 	const struct hvpart_module *m = parent_file_find(name);
+	size_t len;
 
-	if (!m)
+	*owned = NULL;
+	if (m) {
+		f->name = m->name;
+		f->data = (const void *)(uintptr_t)m->base;
+		f->len = m->length;
+		return 0;
+	}
+	if (volume_load_file(name, VM_FILE_MAX, owned, &len))
 		return -ENOENT;
-	f->name = m->name;
-	f->data = (const void *)(uintptr_t)m->base;
-	f->len = m->length;
+	f->name = name;
+	f->data = *owned;
+	f->len = len;
 	return 0;
 }
 
@@ -109,18 +123,24 @@ static int vm_load(struct vm *vm, const struct ldr_gmem *gm, struct ldr_vp_state
 		   char *why, size_t n)
 {
 	struct ldr_file kernel, mods[VM_MODULES_MAX];
+	void *owned[VM_MODULES_MAX + 1] = { 0 };
+	int rc = -ENOENT, i;
 
-	if (file_get(vm->kernel, &kernel)) {
+	if (file_get(vm->kernel, &kernel, &owned[0])) {
 		snprintf(why, n, "Cannot find path '%s' because it does not exist.", vm->kernel);
-		return -ENOENT;
+		goto out;
 	}
-	for (int i = 0; i < vm->nmodules; i++)
-		if (file_get(vm->modules[i], &mods[i])) {
+	for (i = 0; i < vm->nmodules; i++)
+		if (file_get(vm->modules[i], &mods[i], &owned[i + 1])) {
 			snprintf(why, n, "Cannot find path '%s' because it does not exist.",
 				 vm->modules[i]);
-			return -ENOENT;
+			goto out;
 		}
-	return ldr_load_multiboot(gm, &kernel, mods, vm->nmodules, vm->cmdline, vp, why, n);
+	rc = ldr_load_multiboot(gm, &kernel, mods, vm->nmodules, vm->cmdline, vp, why, n);
+out:
+	for (i = 0; i <= VM_MODULES_MAX; i++)
+		free(owned[i]);
+	return rc;
 }
 
 int vm_new(const struct vm_config *c, char *why, size_t n)

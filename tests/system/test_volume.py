@@ -513,4 +513,22 @@ with hvtest.Machine(iso, name="volume-5", disks=[huge], watchdog=600) as m:
         fsck(part)
         assert dump(part, "/lba48.txt") == b"beyond 128 GiB\n"
     os.unlink(huge)
+hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf"], "building hello")
+with open(os.path.join(hvtest.BUILD, "guests", "hello.elf"), "rb") as f:
+    hello = f.read()
+kvol = mkvol({"guests/hello.elf": hello}, os.path.join(D, "kernels.img"), "8M")
+with hvtest.Machine(iso, name="volume-10", disks=[kvol], watchdog=600) as m:
+    boot(m)
+    with tap.case("New-VM boots a kernel from the host volume (C:\\guests\\hello.elf)"):
+        out = m.command('New-VM -Name hv1 -MemoryStartupBytes 8MB -Kernel C:\\guests\\hello.elf -KernelArgs "exit=0"')
+        assert "Off" in out, out
+        m.command("Start-VM hv1")
+        out = m.command("Wait-VM hv1 -Timeout 60", timeout=90)
+        assert "exit code 1" in out, out
+        out = m.command("Get-VMConsoleLog hv1")
+        assert "hello: PASS" in out, out
+    with tap.case("New-VM with a missing path on C: is one clear error"):
+        out = m.command("New-VM -Name hv2 -MemoryStartupBytes 8MB -Kernel C:\\guests\\nope.elf")
+        assert "Cannot find path 'C:\\guests\\nope.elf' because it does not exist." in out, out
+
 tap.done()
