@@ -5,3 +5,4 @@ include tests/guests/guests.mk
 
 BENCHES += tests/bench/boot/bench_boot.py
 BENCHES += tests/bench/children/bench_children.py
+BENCHES += tests/bench/volume/bench_volume.py
