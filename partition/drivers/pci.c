@@ -90,7 +90,28 @@ void pci_enable_mmio_master(struct pci_addr a)
 	pci_write32(a, PCI_CFG_COMMAND, cmd | PCI_CMD_MEMORY | PCI_CMD_MASTER);
 }
 
-static int pci_scan_dev(uint8_t bus, uint8_t dev, pci_scan_fn fn, void *arg)
+/* A PCI-to-PCI bridge (class 06h, subclass 04h; header type 1) leads to
+ * its secondary bus (PCI-to-PCI Bridge spec 1.2, 3.2.5.4). */
+static int pci_scan_bus(uint8_t bus, pci_scan_fn fn, void *arg, uint32_t *seen);
+
+static int pci_scan_fn_one(struct pci_addr a, uint32_t id, pci_scan_fn fn, void *arg,
+			   uint32_t *seen)
+{
+	uint32_t cls = pci_read32(a, PCI_CFG_CLASS);
+	int rc = fn(a, id, cls, arg);
+
+	if (rc)
+		return rc;
+	if (cls >> 16 == 0x0604u && ((pci_read32(a, PCI_CFG_HEADER) >> 16) & 0x7fu) == 1) {
+		uint8_t sec = (uint8_t)(pci_read32(a, PCI_CFG_BUSES) >> 8);
+
+		if (sec)
+			return pci_scan_bus(sec, fn, arg, seen);
+	}
+	return 0;
+}
+
+static int pci_scan_dev(uint8_t bus, uint8_t dev, pci_scan_fn fn, void *arg, uint32_t *seen)
 {
 	for (uint8_t f = 0; f < 8; f++) {
 		struct pci_addr a = { bus, dev, f };
@@ -102,7 +123,7 @@ static int pci_scan_dev(uint8_t bus, uint8_t dev, pci_scan_fn fn, void *arg)
 				return 0;   /* no device: function 0 is always present */
 			continue;
 		}
-		rc = fn(a, id, pci_read32(a, PCI_CFG_CLASS), arg);
+		rc = pci_scan_fn_one(a, id, fn, arg, seen);
 		if (rc)
 			return rc;
 		if (!f && !((pci_read32(a, PCI_CFG_HEADER) >> 16) & PCI_HEADER_MULTIFN))
@@ -111,14 +132,23 @@ static int pci_scan_dev(uint8_t bus, uint8_t dev, pci_scan_fn fn, void *arg)
 	return 0;
 }
 
+static int pci_scan_bus(uint8_t bus, pci_scan_fn fn, void *arg, uint32_t *seen)
+{
+	if (seen[bus / 32] & (1u << (bus % 32)))
+		return 0;   /* a loop or a bus already done */
+	seen[bus / 32] |= 1u << (bus % 32);
+	for (uint8_t dev = 0; dev < 32; dev++) {
+		int rc = pci_scan_dev(bus, dev, fn, arg, seen);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int pci_scan(pci_scan_fn fn, void *arg)
 {
-	for (unsigned bus = 0; bus < 256; bus++)
-		for (uint8_t dev = 0; dev < 32; dev++) {
-			int rc = pci_scan_dev((uint8_t)bus, dev, fn, arg);
+	uint32_t seen[256 / 32] = { 0 };
 
-			if (rc)
-				return rc;
-		}
-	return 0;
+	return pci_scan_bus(0, fn, arg, seen);
 }

@@ -51,8 +51,8 @@ void pci_write32(struct pci_addr a, unsigned off, uint32_t val);
 int pci_bar_decode(struct pci_addr a, int index, struct pci_bar *out);
 /* Set memory space enable and bus master enable (PCI 3.0, 6.2.2). */
 void pci_enable_mmio_master(struct pci_addr a);
-/* Call fn for every function present on every bus (brute force over buses
- * 0-255, skipping functions 1-7 of single-function devices). A nonzero
+/* Call fn for every function present on bus 0 and on every bus behind a
+ * PCI-to-PCI bridge (skipping functions 1-7 of single-function devices). A nonzero
  * return from fn stops the scan and is returned. */
 typedef int (*pci_scan_fn)(struct pci_addr a, uint32_t id, uint32_t class_rev, void *arg);
 int pci_scan(pci_scan_fn fn, void *arg);
