@@ -499,9 +499,8 @@ int ahci_port_init(struct ahci_hba *h, int port, struct ahci_dev *d)
 	d->port = port;
 	d->pr = &h->regs->port[port];
 	rc = port_bringup(d);
-	if (rc)
-		return rc;
-	rc = ahci_identify(d, id);
+	if (!rc)
+		rc = ahci_identify(d, id);
 	if (rc)
 		port_stop(d);
 	return rc;
@@ -553,3 +552,217 @@ int ahci_flush(struct ahci_dev *d)
 
 	return ahci_command(d, &tf, NULL, 0, 0, T_FLUSH_MS);
 }
+
+/* ---- Parent glue: hooks, block device, disk registry ------------------------- */
+#ifdef __HVPART_TARGET__
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "partition/arch/cpu.h"
+#include "partition/drivers/disk.h"
+#include "partition/drivers/pci.h"
+#include "partition/parent.h"
+#include "partition/vm.h"
+
+#define PTE_P    0x1ull
+#define PTE_PS   0x80ull
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static uint32_t p_mmio_read32(volatile void *a) { return *(volatile uint32_t *)a; }
+static void p_mmio_write32(volatile void *a, uint32_t v) { *(volatile uint32_t *)a = v; }
+/* The parent identity-maps physical memory from 0, so page tables (and
+ * MMIO) are reachable at their physical addresses. */
+static void *p_phys_to_virt(uint64_t pa) { return (void *)(uintptr_t)pa; }
+
+/* Walk the 4-level page tables (Intel SDM vol. 3A 4.5): heap addresses are
+ * identity-mapped, but the image (.data, .bss) lives in the top 2 GiB. */
+static uint64_t p_virt_to_phys(const void *va)
+{
+	uint64_t v = (uintptr_t)va, cr3, e;
+	const uint64_t *t;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	t = (const uint64_t *)(uintptr_t)(cr3 & PTE_ADDR);
+	for (int level = 3; level >= 0; level--) {
+		e = t[(v >> (12 + 9 * level)) & 511u];
+		if (!(e & PTE_P))
+			return UINT64_MAX;
+		if (level == 0 || (level < 3 && (e & PTE_PS))) {
+			uint64_t span = 1ull << (12 + 9 * level);
+
+			return (e & PTE_ADDR & ~(span - 1)) | (v & (span - 1));
+		}
+		t = (const uint64_t *)(uintptr_t)(e & PTE_ADDR);
+	}
+	return UINT64_MAX;
+}
+
+static void *p_dma_alloc(size_t size, size_t align)
+{
+	void *p = memalign(align, size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+static uint64_t p_now_us(void)
+{
+	uint64_t hz = parent_tsc_hz ? parent_tsc_hz : 1000000000ull;
+
+	return cpu_rdtsc() / (hz / 1000000u ? hz / 1000000u : 1u);
+}
+
+static uint32_t p_inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void p_outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static const struct ahci_hooks parent_hooks = {
+	p_mmio_read32, p_mmio_write32, p_virt_to_phys, p_phys_to_virt, p_dma_alloc, p_now_us,
+};
+static const struct pci_hooks parent_pci_hooks = { p_inl, p_outl };
+
+struct ahci_pdisk {
+	struct ahci_dev dev;
+	uint8_t *bounce;       /* one sector: partial sectors and odd buffers */
+	char location[24];
+};
+
+/* One sector through the bounce buffer: read, patch, write back. */
+static int pd_sector(struct ahci_pdisk *p, uint64_t lba, size_t in, uint8_t *buf,
+		     size_t n, int write)
+{
+	int rc = 0;
+
+	if (!write || n != p->dev.sector_size)
+		rc = ahci_read(&p->dev, lba, 1, p->bounce);
+	if (rc)
+		return rc;
+	if (!write) {
+		memcpy(buf, p->bounce + in, n);
+		return 0;
+	}
+	memcpy(p->bounce + in, buf, n);
+	return ahci_write(&p->dev, lba, 1, p->bounce);
+}
+
+static int pd_io(struct ahci_pdisk *p, uint64_t off, uint8_t *buf, size_t len, int write)
+{
+	uint32_t ss = p->dev.sector_size;
+
+	while (len) {
+		uint64_t lba = off / ss;
+		size_t in = off % ss, n;
+		int rc;
+
+		if (in || len < ss || ((uintptr_t)buf & 1)) {
+			n = ss - in < len ? ss - in : len;
+			rc = pd_sector(p, lba, in, buf, n, write);
+		} else {
+			uint64_t cnt = len / ss < 65536 ? len / ss : 65536;
+
+			n = cnt * ss;
+			rc = write ? ahci_write(&p->dev, lba, (uint32_t)cnt, buf)
+				   : ahci_read(&p->dev, lba, (uint32_t)cnt, buf);
+		}
+		if (rc)
+			return rc;
+		buf += n, off += n, len -= n;
+	}
+	return 0;
+}
+
+static int pd_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return pd_io(ctx, off, buf, len, 0);
+}
+
+static int pd_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	return pd_io(ctx, off, (uint8_t *)(uintptr_t)buf, len, 1);
+}
+
+static int pd_flush(void *ctx)
+{
+	return ahci_flush(&((struct ahci_pdisk *)ctx)->dev);
+}
+
+static const struct blockdev_ops ahci_bd_ops = {
+	.read = pd_read, .write = pd_write, .flush = pd_flush, .close = NULL,
+};
+
+static int ahci_probe_port(struct ahci_hba *h, int ctrl, int port)
+{
+	struct ahci_pdisk *p = calloc(1, sizeof(*p));
+	struct blockdev bd;
+	int rc = p ? ahci_port_init(h, port, &p->dev) : -ENOMEM;
+
+	if (!rc && !(p->bounce = memalign(4096, p->dev.sector_size)))
+		rc = -ENOMEM;
+	if (rc) {
+		if (rc != -ENODEV)
+			printf("ahci: ahci%d-port%d: error %d\n", ctrl, port, rc);
+		free(p);   /* the port's DMA areas stay allocated: the HBA knows them */
+		return 0;
+	}
+	snprintf(p->location, sizeof(p->location), "ahci%d-port%d", ctrl, port);
+	memset(&bd, 0, sizeof(bd));
+	bd.ops = &ahci_bd_ops;
+	bd.ctx = p;
+	bd.size = p->dev.sectors * p->dev.sector_size;
+	bd.sector_size = p->dev.sector_size;
+	printf("ahci: %s: %s, %llu MiB, %u-byte sectors\n", p->location, p->dev.model,
+	       (unsigned long long)(bd.size >> 20), (unsigned)p->dev.sector_size);
+	return disk_register(&bd, "AHCI", p->location, p->dev.model, p->dev.serial) ? 1 : 0;
+}
+
+static int on_pci_ahci(struct pci_addr a, uint32_t id, uint32_t class_rev, void *arg)
+{
+	static int nctrl;
+	struct ahci_hba *h;
+	struct pci_bar bar;
+	int *count = arg, rc;
+
+	(void)id;
+	/* Class 01h (mass storage), subclass 06h (SATA), interface 01h (AHCI 1.0). */
+	if (class_rev >> 8 != 0x010601u || pci_bar_decode(a, 5, &bar) || bar.is_io ||
+	    !bar.base || bar.size < 0x180)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return 0;
+	pci_enable_mmio_master(a);
+	rc = ahci_hba_init(h, &parent_hooks, bar.base, 1);
+	if (rc) {
+		printf("ahci: %02x:%02x.%x: cannot take the HBA over (%d)\n", a.bus, a.dev, a.fn, rc);
+		free(h);
+		return 0;
+	}
+	for (int port = 0; port < 32; port++)
+		if (h->pi & (1u << port))
+			*count += ahci_probe_port(h, nctrl, port);
+	nctrl++;
+	return 0;
+}
+
+int ahci_probe_all(void)
+{
+	int n = 0;
+
+	/* "ahci=off" on hv's command line leaves AHCI controllers alone. */
+	if (strstr(parent_boot->cmdline, "ahci=off"))
+		return 0;
+	pci_set_hooks(&parent_pci_hooks);
+	pci_scan(on_pci_ahci, &n);
+	return n;
+}
+#endif
