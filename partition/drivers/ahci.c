@@ -51,7 +51,7 @@
 #define PXIS_OFS  (1u << 24)
 #define PXIS_ERRORS (PXIS_TFES | PXIS_HBFS | PXIS_HBDS | PXIS_IFS | PXIS_INFS | PXIS_OFS)
 
-/* ATA commands (ACS 7.x) and IDENTIFY words (ACS 7.16.7). */
+/* ATA commands (ATA8-ACS clause 7, opcodes) and IDENTIFY words (ACS 7.16.7). */
 #define ATA_CMD_READ_DMA        0xc8
 #define ATA_CMD_READ_DMA_EXT    0x25
 #define ATA_CMD_WRITE_DMA       0xca
@@ -545,7 +545,7 @@ int ahci_write(struct ahci_dev *d, uint64_t lba, uint32_t count, const void *buf
 	return ahci_rw(d, lba, count, (uint8_t *)(uintptr_t)buf, 1);
 }
 
-/* FLUSH CACHE EXT (ACS 7.10) or FLUSH CACHE (ACS 7.9): no data. */
+/* FLUSH CACHE EXT or FLUSH CACHE (ATA8-ACS clause 7): a non-data command. */
 int ahci_flush(struct ahci_dev *d)
 {
 	struct ata_tf tf = { d->lba48 ? ATA_CMD_FLUSH_CACHE_EXT : ATA_CMD_FLUSH_CACHE, 0, 0, 0 };

@@ -1,7 +1,8 @@
 /*
  * ahci: Serial ATA AHCI 1.3.1 host bus adapter driver, polled, one command
- * slot per port. Commands follow ATA8-ACS: IDENTIFY DEVICE (7.16), READ DMA
- * EXT (7.25), WRITE DMA EXT (7.58), FLUSH CACHE EXT (7.10).
+ * slot per port. Commands follow ATA8-ACS clause 7 (cited by command name):
+ * IDENTIFY DEVICE (7.16), READ DMA EXT, WRITE DMA EXT, FLUSH CACHE EXT (the
+ * 48-bit commands of T13 ATA-6), READ/WRITE DMA and FLUSH CACHE for LBA28.
  *
  * All hardware access goes through struct ahci_hooks (MMIO, address
  * translation, DMA memory, time), so the same source runs in the parent

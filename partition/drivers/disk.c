@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "partition/drivers/ahci.h"
 #include "partition/drivers/ata.h"
 #include "partition/drivers/disk.h"
 
@@ -340,4 +341,5 @@ const char *disk_style_name(enum disk_style s)
 void disk_scan(void)
 {
 	ata_probe_all();
+	ahci_probe_all();
 }
