@@ -39,6 +39,7 @@ def expected_image():
 
 iso = os.path.join(hvtest.BUILD, "test-iso", "ahcitest.iso")
 img = os.path.join(D, "ahci.img")
+img2 = os.path.join(D, "ahci-small.img")   # a second disk, 1 MiB, on port 1
 
 with tap.case("ahcitest builds and mkiso packs it"):
     hvtest.run_tool(["make", "--no-print-directory", "-f", "tests/guests/ahcitest/module.mk",
@@ -50,6 +51,8 @@ with tap.case("64 MiB image with the known pattern"):
     with open(img, "wb") as f:
         f.write(pattern(0, SECTORS, PAT_OLD))
     assert os.path.getsize(img) == SECTORS * 512
+    with open(img2, "wb") as f:
+        f.write(bytes(1 << 20))
 
 # Kernel result lines, in order, as the TAP cases they prove.
 CASES = [
@@ -64,7 +67,7 @@ CASES = [
 ]
 
 out = ""
-with hvtest.Machine(iso, name="ahci-q35", backend="qemu-tcg", watchdog=120, disks=[img],
+with hvtest.Machine(iso, name="ahci-q35", backend="qemu-tcg", watchdog=120, disks=[img, img2],
                     extra=["--machine", "q35"]) as m:
     with tap.case("q35: PCI scan finds the ICH9 AHCI controller (class 01h/06h/01h)"):
         m.expect(r"pci: 0:31\.2 8086:2922 AHCI", 60)
@@ -73,6 +76,8 @@ with hvtest.Machine(iso, name="ahci-q35", backend="qemu-tcg", watchdog=120, disk
     with tap.case("q35: IDENTIFY DEVICE: model, 64 MiB as LBA48 sectors, 512-byte sectors"):
         m.expect(r"port 0: disk model='QEMU HARDDISK' serial='[^']*' sectors=131072 "
                  r"sector_size=512 lba48=1", 30)
+    with tap.case("q35: a second disk on port 1 (1 MiB = 2048 sectors)"):
+        m.expect(r"port 1: disk model='QEMU HARDDISK' serial='[^']*' sectors=2048 ", 30)
     with tap.case("q35: the ATAPI CD-ROM on port 2 is skipped by its signature"):
         m.expect(r"port 2: no ATA disk", 30)
     with tap.case("q35: the run finishes (no hang) and powers off"):
@@ -98,6 +103,8 @@ with tap.case("host: the image changed exactly where the kernel wrote"):
         got = f.read()
     want = expected_image()
     assert len(got) == len(want), "image size %d" % len(got)
+    with open(img2, "rb") as f:
+        assert f.read() == bytes(1 << 20), "the second disk changed"
     if got != want:
         bad = [s for s in range(SECTORS) if got[s * 512:(s + 1) * 512] != want[s * 512:(s + 1) * 512]]
         raise AssertionError("%d sectors differ, first %s" % (len(bad), bad[:8]))
