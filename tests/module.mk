@@ -2,6 +2,7 @@
 include tests/guests/mb2echo/module.mk
 
 include tests/guests/guests.mk
+include tests/guests/ahcitest/module.mk
 
 BENCHES += tests/bench/boot/bench_boot.py
 BENCHES += tests/bench/children/bench_children.py
