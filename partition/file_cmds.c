@@ -747,8 +747,59 @@ static void disk_cells(const struct disk *d, char c[DISKCOLS][48])
 	tbl_format_bytes(c[3], 48, d->bd.size);
 	snprintf(c[4], 48, "%s", disk_style_name(d->style));
 	snprintf(c[5], 48, "%d", d->nparts);
-	snprintf(c[6], 48, "%s", disk_use_name(d->use));
+	/* ATAPI drives are read-only optical media (partition/drivers/atapi.h). */
+	snprintf(c[6], 48, "%s", !strcmp(d->bus, "ATAPI") ? "Optical" : disk_use_name(d->use));
 	snprintf(c[7], 48, "%s %s", d->bus, d->location);
+}
+
+/* CRC-32 as zlib computes it (IEEE 802.3 polynomial, reflected, initial
+ * value and final XOR 0xffffffff), so a host can check a sector dump. */
+static uint32_t sector_crc32(const uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* Get-Disk -Number N -ReadSector LBA: a diagnostic that reads one sector
+ * (the disk's own sector size) and prints its CRC-32 and first 16 bytes. */
+static int disk_read_sector_cmd(struct cmd_ctx *ctx, const struct cmd_args *a, int64_t number,
+				int64_t lba)
+{
+	struct disk *d = number >= 0 ? disk_find((int)number) : NULL;
+	uint32_t ss;
+	uint8_t *buf;
+	int rc;
+
+	if (number < 0)
+		return cmd_error(ctx, a, "-ReadSector needs -Number (the disk to read).");
+	if (!d)
+		return cmd_error(ctx, a, "No MSFT_Disk objects found with property 'Number' equal to '%lld'.",
+				 (long long)number);
+	ss = d->bd.sector_size ? d->bd.sector_size : 512;
+	if ((uint64_t)lba >= d->bd.size / ss)
+		return cmd_error(ctx, a, "Sector %lld is past the end of disk %d (%llu sectors of %u bytes).",
+				 (long long)lba, d->number, (unsigned long long)(d->bd.size / ss), ss);
+	if (!(buf = malloc(ss)))
+		return cmd_error(ctx, a, "Out of memory.");
+	rc = blockdev_read(&d->bd, (uint64_t)lba * ss, buf, ss);
+	if (rc) {
+		free(buf);
+		return cmd_error(ctx, a, "Reading sector %lld of disk %d failed: %s.", (long long)lba,
+				 d->number, strerror(-rc));
+	}
+	cmd_printf(ctx, "Disk %d sector %lld (%u bytes): CRC32 %08x, bytes 0-15:", d->number,
+		   (long long)lba, ss, (unsigned)sector_crc32(buf, ss));
+	for (int i = 0; i < 16; i++)
+		cmd_printf(ctx, " %02x", buf[i]);
+	cmd_printf(ctx, "\n");
+	free(buf);
+	return 0;
 }
 
 #define PARTCOLS 6
@@ -804,6 +855,8 @@ int file_get_disk(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct disk *d;
 	int n = 0;
 
+	if (cmd_arg_int(a, "ReadSector", -1) >= 0)
+		return disk_read_sector_cmd(ctx, a, only, cmd_arg_int(a, "ReadSector", -1));
 	for (int i = 0; (d = disk_at(i)) != NULL && n < DISK_MAX; i++) {
 		if (only >= 0 && d->number != only)
 			continue;
@@ -923,8 +976,9 @@ const struct cmd_param file_p_remove[2] = {
 const struct cmd_param file_p_volume[1] = {
 	{ "DriveLetter", CMD_P_STRING, 0, 0, "Only this drive (C, B, V, ...)." },
 };
-const struct cmd_param file_p_disk[1] = {
+const struct cmd_param file_p_disk[2] = {
 	{ "Number", CMD_P_INT, 0, 0, "Only this disk, with its partitions." },
+	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes." },
 };
 const struct cmd_param file_p_measure[1] = {
 	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB)." },

@@ -39,7 +39,7 @@ int file_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
 int file_dismount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a);
 
 extern const struct cmd_param file_p_path[1], file_p_path_req[1], file_p_content[2],
-	file_p_new[3], file_p_copy[2], file_p_remove[2], file_p_volume[1], file_p_disk[1],
+	file_p_new[3], file_p_copy[2], file_p_remove[2], file_p_volume[1], file_p_disk[2],
 	file_p_part[1], file_p_measure[1], file_p_new_vhd[7], file_p_vhd[1], file_p_mount_vhd[2];
 extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	*const file_a_mv[], *const file_a_rm[], *const file_a_cd[], *const file_a_pwd[],
@@ -79,8 +79,8 @@ extern const char *const file_a_ls[], *const file_a_cat[], *const file_a_cp[],
 	  "Lists the drives: B: (boot files), C: (the host volume) and mounted VHDs, with file system, size and free space.", \
 	  file_p_volume, 1, file_get_volume, NULL }, \
 	{ "Get-Disk", "Lists disks.", \
-	  "Lists the disks the parent found: number, model, size, partition style, partitions and use (host volume, pass-through to a VM, mounted VHD, or offline). With -Number, also lists that disk's partitions.", \
-	  file_p_disk, 1, file_get_disk, NULL }, \
+	  "Lists the disks the parent found: number, model, size, partition style, partitions and use (host volume, pass-through to a VM, mounted VHD, or offline). With -Number, also lists that disk's partitions. CD/DVD drives (bus ATAPI, use Optical) come after the other disks at boot and are read-only, with 2048-byte sectors. Diagnostic: -Number N -ReadSector LBA reads one sector and prints its CRC-32 and first 16 bytes.", \
+	  file_p_disk, 2, file_get_disk, NULL }, \
 	{ "Get-Partition", "Lists partitions.", \
 	  "Lists the MBR or GPT partitions of every disk (or of disk -DiskNumber), with offset, size, type and drive letter.", \
 	  file_p_part, 1, file_get_partition, NULL }, \

@@ -5,7 +5,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
 	partition/hvcall.c partition/main.c partition/cmds.c partition/vm_cmds.c \
 	partition/vm.c partition/pmem.c partition/hvcheck.c hv/mm/frame.c \
-	partition/drivers/ata.c partition/drivers/disk.c partition/volume.c \
+	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c partition/volume.c \
 	partition/file_cmds.c partition/fio_ext2.c \
 	partition/drivers/pci.c partition/drivers/ahci.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))

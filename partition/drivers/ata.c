@@ -11,6 +11,7 @@
 #include <string.h>
 #include "partition/arch/cpu.h"
 #include "partition/drivers/ata.h"
+#include "partition/drivers/atapi.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
 
@@ -574,7 +575,7 @@ static const struct { uint16_t io, ctl; const char *name; } ata_channels[] = {
 	{ 0x170, 0x376, "ata1" },   /* secondary */
 };
 
-static int ata_probe_one(int ch, int slave, uint16_t bm)
+static int ata_probe_one(int ch, int slave, uint16_t bm, int *packet)
 {
 	struct ata_identify id;
 	struct ata_dev *d = calloc(1, sizeof(*d));
@@ -587,8 +588,17 @@ static int ata_probe_one(int ch, int slave, uint16_t bm)
 	d->slave = (uint8_t)slave;
 	/* Interrupts off: this driver polls (ATA8-APT 6.2.6 nIEN). */
 	pio_outb(d->ctl + REG_DEVCTL, CTL_NIEN);
-	if (!ata_identify_dev(d, &id) ||
-	    !(id.word[ATA_ID_CAPS] & ATA_ID_CAPS_LBA)) {
+	snprintf(d->location, sizeof(d->location), "%s-%s", ata_channels[ch].name,
+		 slave ? "slave" : "master");
+	if (!ata_identify_dev(d, &id)) {
+		/* A PACKET device aborts IDENTIFY DEVICE and leaves its
+		 * signature in LBA mid/high (ACS 9.12). */
+		*packet = pio_inb(d->io + REG_LBA1) == ATAPI_SIG_MID &&
+			  pio_inb(d->io + REG_LBA2) == ATAPI_SIG_HIGH;
+		free(d);
+		return 0;
+	}
+	if (!(id.word[ATA_ID_CAPS] & ATA_ID_CAPS_LBA)) {
 		free(d);
 		return 0;
 	}
@@ -601,8 +611,6 @@ static int ata_probe_one(int ch, int slave, uint16_t bm)
 		free(d);
 		return 0;
 	}
-	snprintf(d->location, sizeof(d->location), "%s-%s", ata_channels[ch].name,
-		 slave ? "slave" : "master");
 	ata_blockdev_make(d, &bd);
 	printf("ata: %s: %s, %llu MiB, %s, %s\n", d->location, d->model,
 	       (unsigned long long)(d->sectors >> 11), d->lba48 ? "LBA48" : "LBA28",
@@ -618,14 +626,25 @@ int ata_probe_all(void)
 {
 	/* "ata=pio" on hv's command line keeps the driver on PIO. */
 	uint16_t bm = strstr(parent_boot->cmdline, "ata=pio") ? 0 : ata_find_busmaster();
-	int n = 0;
+	int n = 0, packet[2][2] = { { 0 } };
 
 	for (int ch = 0; ch < 2; ch++) {
 		/* An absent channel floats its status at 0xff. */
 		if (pio_inb(ata_channels[ch].io + REG_STATUS) == 0xff)
 			continue;
 		for (int s = 0; s < 2; s++)
-			n += ata_probe_one(ch, s, bm);
+			n += ata_probe_one(ch, s, bm, &packet[ch][s]);
 	}
+	/* PACKET devices (CD/DVD) after the disks, so that disks keep their
+	 * numbers whatever optical drives are attached. */
+	for (int ch = 0; ch < 2; ch++)
+		for (int s = 0; s < 2; s++) {
+			char loc[24];
+
+			if (!packet[ch][s])
+				continue;
+			snprintf(loc, sizeof(loc), "%s-%s", ata_channels[ch].name, s ? "slave" : "master");
+			n += atapi_probe_device(ata_channels[ch].io, ata_channels[ch].ctl, s, loc);
+		}
 	return n;
 }

@@ -28,7 +28,9 @@ struct ata_dev {
 };
 
 /* Probe both channels, register each ATA disk with disk_register; returns
- * the number of disks found. ATAPI devices (CD-ROMs) are skipped. */
+ * the number of disks found. Devices with the PACKET signature are then
+ * handed to atapi_probe_device (CD/DVD drives, partition/drivers/atapi.h),
+ * so they are numbered after the disks. */
 int ata_probe_all(void);
 /* Sector I/O: count sectors from lba, buffer of count * 512 bytes. */
 int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf);

@@ -323,9 +323,10 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
         assert "True" in m.command("Test-VHD vms/guest.vhd")
     with tap.case("Mount-VHD attaches it as a disk and mounts its ext2 as V:"):
         out = m.command("Mount-VHD vms/guest.vhd")
-        assert "Mounted C:\\vms\\guest.vhd as disk 1, drive V:" in out, out
-        assert re.search(r"1 Virtual Disk .*8 MB RAW\s+0 Mounted VHD VHD guest.vhd", m.command("Get-Disk"))
-        assert re.search(r"V\s+hvpart\s+ext2\s+VHD\s+Disk 1", m.command("Get-Volume"))
+        # Disk 1 is the CD-ROM (ATAPI, ata1-master) the ISO boots from.
+        assert "Mounted C:\\vms\\guest.vhd as disk 2, drive V:" in out, out
+        assert re.search(r"2 Virtual Disk .*8 MB RAW\s+0 Mounted VHD VHD guest.vhd", m.command("Get-Disk"))
+        assert re.search(r"V\s+hvpart\s+ext2\s+VHD\s+Disk 2", m.command("Get-Volume"))
         assert "inside the vhd" in m.command("cat V:\\secret.txt")
     with tap.case("file-level recovery: copy a file out; copy one in"):
         m.command("Copy-Item V:\\rand.bin C:\\recovered.bin")
