@@ -188,11 +188,11 @@ static int ata_use_ext(const struct ata_dev *d, uint64_t lba, uint32_t count)
 	return d->lba48 && lba + count > LBA28_LIMIT;
 }
 
-/* PIO data-in (ATA8-APT 11.x): per sector, wait for DRQ, read 256 words. */
-int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+/* Check the range, load the task file and issue a PIO read or write
+ * (LBA48 only when the range needs it: ATA8-ACS READ/WRITE SECTORS (EXT)). */
+static int ata_pio_start(struct ata_dev *d, uint64_t lba, uint32_t count, bool write)
 {
 	int ext, rc = ata_check_range(d, lba, count);
-	uint8_t *p = buf;
 
 	if (rc)
 		return rc;
@@ -200,7 +200,19 @@ int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
 	if (!ext && lba + count > LBA28_LIMIT)
 		return -EINVAL;
 	ata_taskfile(d, lba, count & 0xffff, ext);
-	pio_outb(d->io + REG_COMMAND, ext ? CMD_READ_SECTORS_EXT : CMD_READ_SECTORS);
+	pio_outb(d->io + REG_COMMAND, write ? (ext ? CMD_WRITE_SECTORS_EXT : CMD_WRITE_SECTORS)
+					    : (ext ? CMD_READ_SECTORS_EXT : CMD_READ_SECTORS));
+	return 0;
+}
+
+/* PIO data-in (ATA8-APT 11.x): per sector, wait for DRQ, read 256 words. */
+int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+{
+	int rc = ata_pio_start(d, lba, count, false);
+	uint8_t *p = buf;
+
+	if (rc)
+		return rc;
 	for (uint32_t i = 0; i < count; i++) {
 		ata_delay400(d);
 		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
@@ -215,16 +227,11 @@ int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
  * the device to finish the last one. */
 int ata_write_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
 {
-	int ext, rc = ata_check_range(d, lba, count);
+	int rc = ata_pio_start(d, lba, count, true);
 	const uint8_t *p = buf;
 
 	if (rc)
 		return rc;
-	ext = ata_use_ext(d, lba, count);
-	if (!ext && lba + count > LBA28_LIMIT)
-		return -EINVAL;
-	ata_taskfile(d, lba, count & 0xffff, ext);
-	pio_outb(d->io + REG_COMMAND, ext ? CMD_WRITE_SECTORS_EXT : CMD_WRITE_SECTORS);
 	for (uint32_t i = 0; i < count; i++) {
 		ata_delay400(d);
 		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
