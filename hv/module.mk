@@ -13,7 +13,7 @@ HV_SRCS := hv/arch/x86/boot.S hv/arch/x86/entry.S hv/arch/x86/cpu.c \
 	hv/lib/string.c hv/lib/fmt.c hv/lib/log.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
-	hv/arch/x86/vmx/vmx_vcpu.c \
+	hv/arch/x86/vmx/vmx_vcpu.c hv/arch/x86/insn.c \
 	hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/mm/frame.c hv/mm/ept.c hv/mm/pagetable.c \
 	hv/main.c
@@ -30,3 +30,8 @@ $(HVB)/%.o: %.S
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
 	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,linker.ld \
 		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ $(HV_OBJS)
+
+# Host test of the portable instruction decoder.
+$(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv/arch/x86/insn.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn

@@ -86,11 +86,26 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
 
     for mode, addr in (("read", "0x800000"), ("write", "0x800000"), ("read", "0x10000000"),
                        ("write", "0xfee00000"), ("read", "0xfffff000")):
-        with tap.case("hostile %s at %s (outside its memory) is stopped by hv" % (mode, addr)):
+        with tap.case("hostile %s at %s (outside its memory): nothing answers, all ones" % (mode, addr)):
             name = "x%s%s" % (mode[0], addr[2:6])
             wait, log = run(m, name, "hostile.elf", "mode=%s addr=%s" % (mode, addr))
-            assert "touched memory it does not own" in wait, wait
-            assert "hostile: FAIL" not in log, log
+            assert "exit code 1" in wait, wait
+            assert "nothing there (read 0xffffffff)" in log and "FAIL" not in log, log
+            m.command("Remove-VM %s" % name)
+
+    with tap.case("hostile sweep: every page to 64 MiB past its RAM and every MiB to 4 GiB; its own RAM intact"):
+        wait, log = run(m, "xsweep", "hostile.elf", "mode=sweep mem=8", timeout=300)
+        assert "exit code 1" in wait and "hostile: PASS" in log, log
+        n = int(re.search(r"sweep ok: (\d+) addresses", log).group(1))
+        assert n >= 14000 + 4000, log
+        assert "own ok" in log, log
+        m.command("Remove-VM xsweep")
+
+    with tap.case("hostile jumping outside its memory is stopped by hv"):
+        wait, log = run(m, "xexec", "hostile.elf", "mode=exec addr=0x10000000")
+        assert "touched memory it does not own (fetch" in wait, wait
+        assert "FAIL" not in log, log
+        m.command("Remove-VM xexec")
 
     with tap.case("partition hypercalls refuse unaligned, out-of-range, overlapping and foreign input, changing nothing"):
         out = m.command("Debug-VMHost HypercallValidation", timeout=60)

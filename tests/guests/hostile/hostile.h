@@ -4,6 +4,8 @@
 #include <stdint.h>
 
 void hostile_run_own(void);		/* returns only on success */
+void hostile_sweep(void) __attribute__((noreturn));
+void hostile_exec_addr(uint32_t addr) __attribute__((noreturn));
 void hostile_run_calls(void) __attribute__((noreturn));
 void hostile_touch_addr(int write, uint32_t addr) __attribute__((noreturn));
 

@@ -2,8 +2,11 @@
  * hostile: a child that tries what a child must not do, driven by its
  * command line so that one scenario can run it several times:
  *   mode=own            pattern-test all of its own free RAM
- *   mode=read addr=A    read physical A (should stop the child)
- *   mode=write addr=A   write physical A (should stop the child)
+ *   mode=read addr=A    read physical A (outside its RAM: all ones)
+ *   mode=write addr=A   write physical A, read it back (all ones)
+ *   mode=exec addr=A    jump to physical A (hv must stop the child)
+ *   mode=sweep [step=N] read/write/read every page to 64 MiB past its RAM,
+ *                       then every N (1 MiB) to 4 GiB; then mode=own
  *   mode=calls          parent-only hypercalls, bogus MSRs and ports,
  *                       then a deliberate triple fault
  *   mode=all            own, then calls
@@ -35,6 +38,10 @@ void guest_main(void)
 	}
 	if (!guest_strcmp(mode, "read") || !guest_strcmp(mode, "write"))
 		hostile_touch_addr(mode[0] == 'w', need_addr());
+	if (!guest_strcmp(mode, "exec"))
+		hostile_exec_addr(need_addr());
+	if (!guest_strcmp(mode, "sweep"))
+		hostile_sweep();
 	if (!guest_strcmp(mode, "calls"))
 		hostile_run_calls();
 	if (!guest_strcmp(mode, "all")) {

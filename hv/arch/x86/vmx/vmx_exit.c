@@ -6,6 +6,7 @@
  * and a guest-state dump, and stops only that partition.
  */
 #include "vmx.h"
+#include "../insn.h"
 #include <hv/lib.h>
 #include <hv/x86.h>
 
@@ -153,9 +154,79 @@ static void exit_io(struct vcpu *v, uint64_t q)
 	arch_vcpu_skip_insn(v);
 }
 
+/* A child's load or store to a GPA nothing backs: device memory with no
+ * device, as on a bus with nothing decoding the address: a read returns
+ * all ones, a write goes nowhere (docs/child-platform.md). The instruction
+ * is fetched from the child's own memory and decoded (insn.c); only the
+ * plain MOV forms are emulated, and only with paging off (no guest page
+ * walk yet): anything else stops the child as before. */
+static enum insn_mode guest_insn_mode(uint64_t cr0)
+{
+	uint64_t ar = vmread(VMCS_GUEST_CS_AR);
+
+	if (!(cr0 & CR0_PE))
+		return INSN_MODE16;
+	return (ar & (1u << 14)) ? INSN_MODE32 : INSN_MODE16;   /* CS.D */
+}
+
+static void load_all_ones(struct vcpu *v, const struct insn_mem *m)
+{
+	uint64_t val = m->size >= 8 ? ~0ull : (1ull << (m->size * 8)) - 1;
+	uint64_t *r = &v->gpr[m->reg], rsp = 0;
+
+	if (m->high_byte) {
+		v->gpr[m->reg - 4] |= 0xff00;   /* AH, CH, DH, BH */
+		return;
+	}
+	if (m->reg == GPR_RSP) {
+		rsp = vmread(VMCS_GUEST_RSP);
+		r = &rsp;
+	}
+	if (m->dst_size == 1)
+		*r = (*r & ~0xffull) | (val & 0xff);
+	else if (m->dst_size == 2)
+		*r = (*r & ~0xffffull) | (val & 0xffff);
+	else
+		*r = val;   /* a 32-bit write zero-extends (SDM Vol. 1 §3.4.1.1) */
+	if (m->reg == GPR_RSP)
+		vmwrite(VMCS_GUEST_RSP, rsp);
+}
+
+static bool emulate_unbacked(struct vcpu *v, uint64_t q)
+{
+	uint64_t cr0 = vmread(VMCS_GUEST_CR0), lin;
+	uint8_t bytes[15];
+	struct insn_mem m;
+	enum insn_mode mode;
+	size_t n;
+
+	if ((q & EPTV_FETCH) || (cr0 & CR0_PG))
+		return false;
+	mode = guest_insn_mode(cr0);
+	lin = vmread(VMCS_GUEST_CS_BASE) + vmread(VMCS_GUEST_RIP);
+	for (n = 0; n < sizeof(bytes); n++) {
+		const uint8_t *b = partition_gpa_ptr(v->part, (lin + n) & 0xffffffffull, 1, false);
+
+		if (!b)
+			break;
+		bytes[n] = *b;
+	}
+	if (insn_decode_mem(bytes, n, mode, &m))
+		return false;
+	if (!m.write)
+		load_all_ones(v, &m);
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + m.len);
+	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+	return true;
+}
+
 static void exit_ept_violation(struct vcpu *v, uint64_t q)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+
+	if (!v->part->privileged && emulate_unbacked(v, q))
+		return;
 
 	partition_stop(v->part, "%s at GPA %#lx touched memory it does not own (%s%s%s, qual %#lx, rip %#lx)",
 		       v->part->privileged ? "parent" : "partition", gpa,
