@@ -428,10 +428,10 @@ void vhd_close(struct vhd *v)
 		return;
 	if (v->parent)
 		vhd_close(v->parent);
-	if (v->fh)
-		v->ops->close(v->ops->ctx, v->fh);
 	if (v->ndirty)
 		vhd_flush(v);   /* like a disk's cache flush at shutdown */
+	if (v->fh)
+		v->ops->close(v->ops->ctx, v->fh);
 	vhd_bitmap_drop_all(v, 0);
 	free(v->dirty);
 	free(v->dirty_list);
