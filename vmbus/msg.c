@@ -114,7 +114,12 @@ uint64_t vmbus_msg_pfn_at(const uint8_t *pfns, uint32_t i)
 	return v;
 }
 
-static int gpadl_header_check(const void *buf, size_t len, const char **why)
+/* Checks a GPADL_HEADER from one private copy of its fixed part and range
+ * (the guest may change the message under us: no double fetch) and, when
+ * out is given and the GPADL is single-range, decodes it from the same
+ * copies; out->total_pfns stays 0 for a multi-range GPADL. */
+static int gpadl_header_check(const void *buf, size_t len, const char **why,
+			      struct vmbus_gpadl_hdr_info *out)
 {
 	struct vmbus_msg_gpadl_header hh, *h = &hh;
 	struct vmbus_gpa_range rg;
@@ -151,6 +156,15 @@ static int gpadl_header_check(const void *buf, size_t len, const char **why)
 		*why = "GPADL_HEADER carries more PFNs than its range";
 		return -EINVAL;
 	}
+	if (out) {
+		out->child_relid = h->child_relid;
+		out->gpadl = h->gpadl;
+		out->byte_count = rg.byte_count;
+		out->byte_offset = rg.byte_offset;
+		out->total_pfns = (uint32_t)pages;
+		out->pfns_here = (uint32_t)((len - sizeof(*h) - sizeof(rg)) / 8u);
+		out->pfns = (const uint8_t *)buf + sizeof(*h) + sizeof(rg);
+	}
 	return 0;
 }
 
@@ -165,7 +179,8 @@ static int body_check(size_t len, const char **why)
 	return 0;
 }
 
-int vmbus_msg_validate(const void *buf, size_t len, const char **why)
+static int msg_check(const void *buf, size_t len, const char **why,
+		     struct vmbus_gpadl_hdr_info *gi)
 {
 	struct vmbus_msg_hdr h;
 	static const char *ok = "ok";
@@ -189,7 +204,7 @@ int vmbus_msg_validate(const void *buf, size_t len, const char **why)
 		return -EINVAL;
 	}
 	if (h.msgtype == VMBUS_MSG_GPADL_HEADER) {
-		int err = gpadl_header_check(buf, len, why);
+		int err = gpadl_header_check(buf, len, why, gi);
 
 		if (err)
 			return err;
@@ -199,31 +214,27 @@ int vmbus_msg_validate(const void *buf, size_t len, const char **why)
 	return (int)h.msgtype;
 }
 
+int vmbus_msg_validate(const void *buf, size_t len, const char **why)
+{
+	return msg_check(buf, len, why, NULL);
+}
+
 int vmbus_msg_gpadl_header_decode(const void *buf, size_t len,
 				  struct vmbus_gpadl_hdr_info *out,
 				  const char **why)
 {
-	struct vmbus_msg_gpadl_header h;
-	struct vmbus_gpa_range rg;
+	struct vmbus_gpadl_hdr_info gi = { 0 };
 
-	if (vmbus_msg_validate(buf, len, why) != VMBUS_MSG_GPADL_HEADER) {
+	if (msg_check(buf, len, why, &gi) != VMBUS_MSG_GPADL_HEADER) {
 		if (**why == 'o')
 			*why = "not a GPADL_HEADER";
 		return -EINVAL;
 	}
-	memcpy(&h, buf, sizeof(h));
-	if (h.rangecount != 1) {
+	if (gi.total_pfns == 0) {
 		*why = "multi-range GPADL not supported";
 		return -EOPNOTSUPP;
 	}
-	memcpy(&rg, (const uint8_t *)buf + sizeof(h), sizeof(rg));
-	out->child_relid = h.child_relid;
-	out->gpadl = h.gpadl;
-	out->byte_count = rg.byte_count;
-	out->byte_offset = rg.byte_offset;
-	out->total_pfns = (h.range_buflen - (uint32_t)sizeof(rg)) / 8u;
-	out->pfns_here = (uint32_t)((len - sizeof(h) - sizeof(rg)) / 8u);
-	out->pfns = (const uint8_t *)buf + sizeof(h) + sizeof(rg);
+	*out = gi;
 	return 0;
 }
 
