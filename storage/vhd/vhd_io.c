@@ -363,7 +363,7 @@ out:
 int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
 			int *allocated)
 {
-	uint32_t blk, s, s0, s1;
+	uint32_t blk, boff, n, s0, s1;
 	uint8_t *bm;
 	int rc;
 
@@ -374,25 +374,22 @@ int vhd_query_allocated(struct vhd *v, uint64_t off, uint64_t len,
 		*allocated = len > 0;
 		return 0;
 	}
-	for (s0 = 0; len; ) {
+	for (; len; off += n, len -= n) {
 		blk = (uint32_t)(off / v->block_size);
-		s0 = (uint32_t)(off % v->block_size) / VHD_SECTOR;
-		s1 = s0 + (uint32_t)((len + VHD_SECTOR - 1) / VHD_SECTOR);
-		if (s1 > v->spb)
-			s1 = v->spb;
-		if (v->bat[blk] != VHD_BAT_UNUSED) {
-			rc = vhd_bitmap_get(v, blk, &bm);
-			if (rc)
-				return rc;
-			for (s = s0; s < s1; s++)
-				if (vhd_bit_test(bm, s))
-					return *allocated = 1, 0;
-		}
-		s = v->block_size - (uint32_t)(off % v->block_size);
-		if (s >= len)
-			break;
-		off += s;
-		len -= s;
+		boff = (uint32_t)(off % v->block_size);
+		n = v->block_size - boff < len ? v->block_size - boff :
+		    (uint32_t)len;
+		if (v->bat[blk] == VHD_BAT_UNUSED)
+			continue;
+		rc = vhd_bitmap_get(v, blk, &bm);
+		if (rc)
+			return rc;
+		/* Every sector the bytes touch, even partly. */
+		s0 = boff / VHD_SECTOR;
+		s1 = (boff + n + VHD_SECTOR - 1) / VHD_SECTOR;
+		if (vhd_bit_test(bm, s0) ||
+		    vhd_bitmap_count_run(bm, s0, s1) < s1 - s0)
+			return *allocated = 1, 0;
 	}
 	return 0;
 }

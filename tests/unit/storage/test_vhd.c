@@ -329,6 +329,7 @@ static void test_diff_zero_and_partial(void **state)
 {
 	uint8_t buf[4096], z[4096] = { 0 }, got[4096];
 	struct vhd *v;
+	int alloc;
 
 	(void)state;
 	mk("/p.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 0, NULL);
@@ -347,6 +348,13 @@ static void test_diff_zero_and_partial(void **state)
 	assert_memory_equal(got + 1024, buf, 1024 + 100);
 	assert_memory_equal(got + 2048 + 100, "xyz", 3);
 	assert_memory_equal(got + 2048 + 103, buf, 4096 - 2048 - 103);
+	/* Allocation queries count every sector a byte range touches. */
+	assert_int_equal(vhd_query_allocated(v, 8191, 2, &alloc), 0);
+	assert_int_equal(alloc, 1);
+	assert_int_equal(vhd_query_allocated(v, 9216, 1024, &alloc), 0);
+	assert_int_equal(alloc, 0);
+	assert_int_equal(vhd_query_allocated(v, 9216, 1025, &alloc), 0);
+	assert_int_equal(alloc, 1);
 	vhd_close(v);
 	v = op("/p.vhd", 0);
 	assert_int_equal(vhd_read(v, got, sizeof(got), 8192), 0);
