@@ -9,7 +9,6 @@ extern const struct hvpart_boot_info *parent_boot;
 extern uint64_t parent_prompt_tsc;
 
 void parent_heap_init(uint64_t base, uint64_t len);
-uint64_t parent_heap_free(void);
 
 /* Hypercalls (partition/hvcall.c). Input and output go through two
  * parent-owned pages; returns the TLFS status. */

@@ -106,6 +106,9 @@ static const struct hc_entry hc_table[] = {
 	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
 };
 
+/* One input block at a time: hv runs on one CPU (per-CPU with SMP). */
+static uint64_t hc_in_copy[4096 / 8];
+
 static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
 			      uint64_t in_gpa, uint64_t out_gpa)
 {
@@ -114,10 +117,16 @@ static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
 	if ((e->in_size && (in_gpa & 7)) || (e->out_size && (out_gpa & 7)))
 		return HV_STATUS_INVALID_ALIGNMENT;
 	if (e->in_size) {
-		a->in = partition_gpa_ptr(p, in_gpa, e->in_size, false);
-		if (!a->in)
+		const void *src = partition_gpa_ptr(p, in_gpa, e->in_size, false);
+
+		if (!src)
 			return (in_gpa & 0xfff) + e->in_size > 4096 ?
 				HV_STATUS_INVALID_ALIGNMENT : HV_STATUS_INVALID_PARAMETER;
+		/* Handlers check and then use their input: give them hv's own
+		 * copy, so the caller cannot change it in between (another
+		 * vCPU, or an output block overlapping the input). */
+		memcpy(hc_in_copy, src, e->in_size);
+		a->in = hc_in_copy;
 	}
 	if (e->out_size) {
 		a->out = partition_gpa_ptr(p, out_gpa, e->out_size, true);

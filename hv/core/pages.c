@@ -18,12 +18,3 @@ uint16_t pages_owner(uint64_t pa)
 {
 	return pa < PAGES_LIMIT ? owner_map[pa >> 12] : PAGE_OWNER_NONE;
 }
-
-uint64_t pages_count(uint16_t owner)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < PAGES_LIMIT / 4096; i++)
-		n += owner_map[i] == owner;
-	return n;
-}

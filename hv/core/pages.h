@@ -12,5 +12,4 @@
 
 void pages_set(uint64_t pa, uint64_t len, uint16_t owner);
 uint16_t pages_owner(uint64_t pa);
-uint64_t pages_count(uint16_t owner);
 #endif

@@ -11,7 +11,6 @@
 
 static volatile uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
-static volatile uint64_t rx_dropped;
 
 static void serial_isr(void)
 {
@@ -19,10 +18,8 @@ static void serial_isr(void)
 	while (pio_inb(COM1 + 5) & 1) {
 		uint8_t c = pio_inb(COM1);
 
-		if (rx_head - rx_tail >= RX_RING) {
-			rx_dropped++;
-			continue;
-		}
+		if (rx_head - rx_tail >= RX_RING)
+			continue;   /* ring full: the byte is lost, as on a UART overrun */
 		rx_ring[rx_head % RX_RING] = c;
 		rx_head++;
 	}
@@ -89,22 +86,7 @@ int serial_getc(void)
 	return c;
 }
 
-void serial_wait(void)
-{
-	/* STI's one-instruction shadow makes "sti; hlt" race-free: an
-	 * interrupt arriving after the check wakes the HLT (SDM Vol. 2B, STI). */
-	__asm__ volatile("cli" ::: "memory");
-	if (rx_tail == rx_head)
-		__asm__ volatile("sti; hlt" ::: "memory");
-	__asm__ volatile("sti" ::: "memory");
-}
-
 int serial_rx_pending(void)
 {
 	return rx_tail != rx_head;
-}
-
-uint64_t serial_rx_dropped(void)
-{
-	return rx_dropped;
 }

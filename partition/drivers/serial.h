@@ -10,8 +10,5 @@ void serial_write_raw(const char *s, size_t n); /* bytes as they are */
 void serial_puts_raw(const char *s);            /* safe from interrupt context */
 /* Next received byte, or -1 if none is waiting. */
 int serial_getc(void);
-/* Wait (HLT) until a byte may be waiting. */
-void serial_wait(void);
-uint64_t serial_rx_dropped(void);
 int serial_rx_pending(void);
 #endif

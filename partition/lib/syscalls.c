@@ -22,11 +22,6 @@ void parent_heap_init(uint64_t base, uint64_t len)
 	heap_end = heap_cur + len;
 }
 
-uint64_t parent_heap_free(void)
-{
-	return (uint64_t)(heap_end - heap_cur);
-}
-
 void *sbrk(ptrdiff_t incr);
 void *sbrk(ptrdiff_t incr)
 {

@@ -78,5 +78,7 @@ void vmx_cr_write(uint64_t cr0, uint64_t cr4);
 void vmx_setup_host(struct vcpu *v);
 struct vcpu *vmx_entry_failed(struct vcpu *v);
 struct vcpu *vmx_switch(struct vcpu *v);
+/* Step the current VMCS's guest past an instruction of len bytes. */
+void vmx_advance_rip(uint64_t len);
 extern uint64_t vmx_switches, vmx_switch_ticks;
 #endif

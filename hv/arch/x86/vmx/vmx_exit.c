@@ -31,14 +31,21 @@ bool arch_vcpu_long_mode(struct vcpu *v)
 	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & (1u << 13));
 }
 
+void vmx_advance_rip(uint64_t len)
+{
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
+	/* Completing an instruction ends STI/MOV-SS blocking (SDM Vol. 3C
+	 * §25.4.2, interruptibility state bits 0-1). */
+	if (intr & 3)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+}
+
 void arch_vcpu_skip_insn(struct vcpu *v)
 {
 	(void)v;
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-	/* Skipping an instruction ends STI/MOV-SS blocking (SDM Vol. 3C
-	 * §25.4.2, interruptibility state bits 0-1). */
-	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+	vmx_advance_rip(vmread(VMCS_EXIT_INSN_LEN));
 }
 
 /* Event injection (SDM Vol. 3C §27.6 "Event Injection"): type 3 = hardware
@@ -215,9 +222,7 @@ static bool emulate_unbacked(struct vcpu *v, uint64_t q)
 		return false;
 	if (!m.write)
 		load_all_ones(v, &m);
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + m.len);
-	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+	vmx_advance_rip(m.len);
 	return true;
 }
 

@@ -212,7 +212,7 @@ static void finish_intercept(struct vcpu *v)
 
 		*rax = ic->size == 4 ? v->icpt_result : (*rax & ~mask) | (v->icpt_result & mask);
 	}
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->icpt_insn_len);
+	vmx_advance_rip(v->icpt_insn_len);
 	v->icpt_done = false;
 }
 
