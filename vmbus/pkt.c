@@ -114,7 +114,7 @@ static int pkt_send(struct vmbus_chan *ch, uint16_t type, uint64_t trans_id,
 	bool sig = false;
 	int err;
 
-	if (hlen + len > 0xFFFFu * 8u)
+	if (len > 0xFFFFu * 8u - hlen)  /* hlen <= 24 + 16 * 16 + 1024 * 8 */
 		return -EMSGSIZE;
 	memcpy((void *)v[0].base, &d, sizeof(d));
 	v[n].base = payload;

@@ -243,9 +243,10 @@ static int ring_write_check(struct vmbus_ring *r, const struct ring_pkt *p,
 	for (unsigned i = 0; i < p->niov; i++) {
 		if (!p->iov[i].base && p->iov[i].len)
 			return -EINVAL;
-		total += p->iov[i].len;
-		if (total > RING_MAX_PKT)
+		/* Compare before adding: a huge len must not wrap total. */
+		if (p->iov[i].len > RING_MAX_PKT - total)
 			return -EMSGSIZE;
+		total += p->iov[i].len;
 	}
 	if (total < sizeof(struct vmbus_pkt_desc))
 		return -EINVAL;
@@ -344,9 +345,9 @@ int vmbus_ring_send(struct vmbus_ring *r, uint16_t type, uint16_t flags,
 	if (niov > 7)
 		return -EINVAL;
 	for (unsigned i = 0; i < niov; i++) {
-		len += iov[i].len;
-		if (len > RING_MAX_PKT)
+		if (iov[i].len > RING_MAX_PKT - len)
 			return -EMSGSIZE;
+		len += iov[i].len;
 	}
 	d.type = type;
 	d.offset8 = sizeof(d) / 8;

@@ -409,6 +409,13 @@ static void test_gather(void **state)
 	assert_int_equal(buf[45] | buf[46] | buf[47], 0);
 	v[0].len = 8;  /* shorter than a descriptor */
 	assert_int_equal(vmbus_ring_write(&p->w, v, 1, &sig), -EINVAL);
+	/* A length that would wrap the running total is too big, not small. */
+	v[0].len = 16;
+	v[1].len = SIZE_MAX - 7;  /* 16 + this wraps to 8 */
+	assert_int_equal(vmbus_ring_write(&p->w, v, 3, &sig), -EMSGSIZE);
+	assert_int_equal(vmbus_ring_send(&p->w, VMBUS_PKT_INBAND, 0, 1, &v[1],
+					 2, &sig), -EMSGSIZE);
+	assert_int_equal(vmbus_ring_space(&p->w), DATA_SZ);
 	pair_free(p);
 }
 
