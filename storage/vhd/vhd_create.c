@@ -55,10 +55,10 @@ static int check_params(const struct vhd_create_params *p, uint64_t size,
 	if (size > VHD_MAX_SIZE)
 		return vhd_set_err(why, "size %llu exceeds the VHD limit of "
 				   "2040G", (unsigned long long)size), -EFBIG;
-	if (bs < VHD_SECTOR || bs > (256u << 20) || (bs & (bs - 1)))
+	if (!vhd_block_size_ok(bs))
 		return vhd_set_err(why, "block size %u is not a power of two "
 				   "between 512 and 256M", bs), -EINVAL;
-	if ((size + bs - 1) / bs > (16u << 20))
+	if ((size + bs - 1) / bs > VHD_MAX_BLOCKS)
 		return vhd_set_err(why, "block size %u is too small for this "
 				   "size", bs), -EINVAL;
 	return 0;

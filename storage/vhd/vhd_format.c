@@ -194,9 +194,7 @@ int vhd_header_check(const struct vhd_dyn_header *h, char *why)
 	if ((vhd_be32(h->version) >> 16) != 1)
 		return vhd_set_err(why, "unsupported dynamic header version "
 				   "0x%x", vhd_be32(h->version)), -EINVAL;
-	/* Spec: block size is a power of two (default 2 MiB); we accept
-	 * 512 B .. 256 MiB so that bitmaps stay small. */
-	if (bs < VHD_SECTOR || bs > (256u << 20) || (bs & (bs - 1)))
+	if (!vhd_block_size_ok(bs))
 		return vhd_set_err(why, "block size %u is not a power of two "
 				   "between 512 and 256M", bs), -EINVAL;
 	return 0;

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "storage/vhd/vhd_priv.h"
 
-#define VHD_MAX_BLOCKS (16u << 20)       /* keeps the BAT in memory sane */
 #define VHD_MAX_LOCATOR_BYTES 8192u
 
 static void warn(struct vhd *v, const char *msg)

@@ -7,6 +7,7 @@
 
 #define VHD_PATH_MAX 1024
 #define VHD_BM_CACHE_MAX 65536u   /* cached block bitmaps before we drop */
+#define VHD_MAX_BLOCKS (16u << 20)  /* keeps the BAT in memory sane */
 #define VHD_DIRTY_BITMAP 1u
 #define VHD_DIRTY_BAT    2u
 
@@ -73,6 +74,13 @@ int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
 int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 		   unsigned flags, int depth, struct vhd **out, char *why);
 int vhd_repair_footer(struct vhd *v);
+
+/* Spec: block size is a power of two (default 2 MiB); we accept
+ * 512 B .. 256 MiB so that bitmaps stay small. */
+static inline int vhd_block_size_ok(uint32_t bs)
+{
+	return bs >= VHD_SECTOR && bs <= (256u << 20) && !(bs & (bs - 1));
+}
 
 static inline int vhd_bit_test(const uint8_t *bm, uint32_t i)
 {
