@@ -7,7 +7,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/vm.c partition/pmem.c partition/hvcheck.c hv/mm/frame.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c partition/volume.c \
 	partition/file_cmds.c partition/fio_ext2.c \
-	partition/drivers/pci.c partition/drivers/ahci.c
+	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 PARENT_LINK_LIBS := $(TGTB)/libconsole.a $(TGTB)/libloader.a $(TGTB)/libdevices.a \
 	$(TGTB)/libext2.a $(TGTB)/libstorage.a

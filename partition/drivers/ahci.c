@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "partition/drivers/ahci.h"
+#include "partition/drivers/ata_string.h"
 
 /* GHC (AHCI 3.1.2). */
 #define GHC_HR (1u << 0)           /* HBA reset */
@@ -380,26 +381,12 @@ int ahci_dma_cmd(struct ahci_dev *d, uint8_t cmd, uint64_t lba, uint32_t count,
 
 /* ---- IDENTIFY (ACS 7.16) ----------------------------------------------------- */
 
-/* ATA strings are byte-swapped words, space padded (ACS 3.x). */
-static void id_string(const uint16_t *id, int word, int nwords, char *out)
-{
-	int n = 0;
-
-	for (int i = 0; i < nwords; i++) {
-		out[n++] = (char)(id[word + i] >> 8);
-		out[n++] = (char)(id[word + i] & 0xff);
-	}
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == 0))
-		n--;
-	out[n] = 0;
-}
-
 static int id_decode(struct ahci_dev *d, const uint16_t *id)
 {
 	uint16_t ss = id[ID_SECTOR_SIZE];
 
-	id_string(id, ID_MODEL, 20, d->model);
-	id_string(id, ID_SERIAL, 10, d->serial);
+	ata_string_decode(&id[ID_MODEL], 20, d->model);
+	ata_string_decode(&id[ID_SERIAL], 10, d->serial);
 	if (!(id[ID_CAPS] & 0x0200u))
 		return -EOPNOTSUPP;          /* no LBA */
 	d->lba48 = (id[ID_CMDSET2] & 0x0400u) && (id[ID_CMDSET5] & 0x0400u);

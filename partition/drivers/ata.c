@@ -11,6 +11,7 @@
 #include <string.h>
 #include "partition/arch/cpu.h"
 #include "partition/drivers/ata.h"
+#include "partition/drivers/ata_string.h"
 #include "partition/drivers/atapi.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
@@ -253,30 +254,12 @@ int ata_flush_cache(struct ata_dev *d)
 	return ata_status_error(ata_wait(d, 0, 30000));
 }
 
-/* IDENTIFY strings hold two characters per word, first in the high byte
- * (ACS 3.3.10); trailing blanks are padding. */
-static void ata_id_string(const struct ata_identify *id, int word, int nwords, char *out)
-{
-	int n = 0;
-
-	for (int i = 0; i < nwords; i++) {
-		out[n++] = (char)(id->word[word + i] >> 8);
-		out[n++] = (char)(id->word[word + i] & 0xff);
-	}
-	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
-		out[--n] = '\0';
-	for (int i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
-}
-
 static void ata_id_decode(struct ata_dev *d, const struct ata_identify *id)
 {
 	const uint16_t *w = id->word;
 
-	ata_id_string(id, ATA_ID_MODEL, 20, d->model);
-	ata_id_string(id, ATA_ID_SERIAL, 10, d->serial);
+	ata_string_decode(&id->word[ATA_ID_MODEL], 20, d->model);
+	ata_string_decode(&id->word[ATA_ID_SERIAL], 10, d->serial);
 	d->sectors = (uint32_t)w[ATA_ID_LBA28_SECTORS] |
 		     ((uint32_t)w[ATA_ID_LBA28_SECTORS + 1] << 16);
 	/* T13 ATA-6 6.20: with the 48-bit feature set, words 100-103 give the

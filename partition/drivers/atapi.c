@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "partition/arch/cpu.h"
+#include "partition/drivers/ata_string.h"
 #include "partition/drivers/atapi.h"
 #include "partition/vm.h"
 
@@ -364,24 +365,6 @@ static const struct blockdev_ops atapi_bd_ops = {
 
 /* ---- Probe ------------------------------------------------------------------ */
 
-/* IDENTIFY strings: two characters a word, first in the high byte (ATA8-ACS
- * "ATA string convention"); trailing blanks are padding. */
-static void atapi_id_string(const struct ata_identify *id, int word, int nwords, char *out)
-{
-	int n = 0;
-
-	for (int i = 0; i < nwords; i++) {
-		out[n++] = (char)(id->word[word + i] >> 8);
-		out[n++] = (char)(id->word[word + i] & 0xff);
-	}
-	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
-		out[--n] = '\0';
-	for (int i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
-}
-
 /* IDENTIFY PACKET DEVICE (ATA8-ACS 7.17): PIO data-in of 256 words. Word 0
  * must say ATAPI (bits 15:14 = 10b) with 12-byte packets (bits 1:0 = 00b). */
 static int atapi_identify(struct atapi_dev *d, struct ata_identify *id)
@@ -438,8 +421,8 @@ int atapi_probe_device(uint16_t io, uint16_t ctl, int slave, const char *locatio
 		free(d);
 		return 0;
 	}
-	atapi_id_string(&id, ATA_ID_MODEL, 20, d->model);
-	atapi_id_string(&id, ATA_ID_SERIAL, 10, d->serial);
+	ata_string_decode(&id.word[ATA_ID_MODEL], 20, d->model);
+	ata_string_decode(&id.word[ATA_ID_SERIAL], 10, d->serial);
 	rc = atapi_test_unit_ready(d);
 	if (!rc)
 		rc = atapi_read_capacity(d);

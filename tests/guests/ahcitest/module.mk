@@ -17,7 +17,8 @@ AHCITEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 AHCITEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                     -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T $(AHCITEST_DIR)/linker.ld
 AHCITEST_OBJS   := $(AHCITEST_OUT)/entry.o $(AHCITEST_OUT)/main.o \
-                   $(AHCITEST_OUT)/ahci.o $(AHCITEST_OUT)/pci.o
+                   $(AHCITEST_OUT)/ahci.o $(AHCITEST_OUT)/pci.o \
+                   $(AHCITEST_OUT)/ata_string.o
 
 $(AHCITEST_OUT)/%.o: $(AHCITEST_DIR)/%.S
 	@mkdir -p $(@D)
