@@ -217,14 +217,17 @@ int vhdtool_read(int argc, char **argv)
 	if (vhd_open(fio_posix_get_ops(), argv[1], 0, &v, &err))
 		return vhdtool_fail(argv[1], "%s", err.msg), 1;
 	buf = malloc(CHUNK);
-	if (off > vhd_get_size(v) || len > vhd_get_size(v) - off) {
+	if (!buf) {
+		vhdtool_fail(argv[1], "out of memory");
+		rc = 1;
+	} else if (off > vhd_get_size(v) || len > vhd_get_size(v) - off) {
 		vhdtool_fail(argv[1], "range %llu+%llu is past the disk end "
 			     "%llu", (unsigned long long)off,
 			     (unsigned long long)len,
 			     (unsigned long long)vhd_get_size(v));
 		rc = 1;
 	}
-	for (; buf && !rc && len; len -= n, off += n) {
+	for (; !rc && len; len -= n, off += n) {
 		n = len < CHUNK ? (size_t)len : CHUNK;
 		rc = vhd_read(v, buf, n, off);
 		if (rc)
@@ -251,7 +254,11 @@ int vhdtool_write(int argc, char **argv)
 	if (vhd_open(fio_posix_get_ops(), argv[1], VHD_OPEN_RDWR, &v, &err))
 		return vhdtool_fail(argv[1], "%s", err.msg), 1;
 	buf = malloc(CHUNK);
-	while (buf && !rc && (n = fread(buf, 1, CHUNK, stdin)) > 0) {
+	if (!buf) {
+		vhdtool_fail(argv[1], "out of memory");
+		rc = 1;
+	}
+	while (!rc && (n = fread(buf, 1, CHUNK, stdin)) > 0) {
 		rc = vhd_write(v, buf, n, off);
 		if (rc)
 			vhdtool_fail(argv[1], "%s", vhd_get_error(v));
