@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/arch/cpu.h"
+#include "partition/devices/ports.h"
 #include "partition/drivers/serial.h"
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
@@ -421,37 +422,20 @@ static struct vm *vm_by_hv_id(uint64_t id)
 	return NULL;
 }
 
-/* One port access of a child (docs/child-platform.md, "I/O ports").
- * Returns true when the access ended the child. */
+static void vm_port_stop(void *ctx, const char *reason, bool has_code, uint32_t exit_code)
+{
+	hv_stop(ctx, reason, has_code, exit_code);
+}
+
+/* One port access of a child, decoded by the port table
+ * (partition/devices/ports.c). Returns true when the access ended the
+ * child. */
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
-	uint32_t mask = ic->size >= 4 ? 0xffffffffu : (1u << (ic->size * 8)) - 1;
-	uint32_t v = ic->value & mask;
+	const struct port_bus bus = { &vm->uart, vm_port_stop, vm };
+	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
-	*val = mask;                       /* an empty port reads all ones */
-	if (ic->port >= 0x3f8 && ic->port <= 0x3ff) {
-		if (ic->is_write)
-			uart_io_write(&vm->uart, ic->port - 0x3f8, (uint8_t)v);
-		else
-			*val = uart_io_read(&vm->uart, ic->port - 0x3f8) | (mask & ~0xffu);
-		return false;
-	}
-	if (!ic->is_write)
-		return false;
-	if (ic->port == 0xf4) {
-		/* QEMU's isa-debug-exit: exit code (v << 1) | 1. */
-		hv_stop(vm, "debug exit (port 0xf4)", true, (v << 1) | 1);
-		return true;
-	}
-	if ((ic->port == 0x64 && (v & 0xff) == 0xfe) || (ic->port == 0xcf9 && (v & 4))) {
-		hv_stop(vm, ic->port == 0x64 ? "reset (i8042 pulse)" : "reset (port 0xcf9)", false, 0);
-		return true;
-	}
-	if (ic->port == 0x604 && (v & 0x2000)) {
-		hv_stop(vm, "power off (ACPI S5)", false, 0);
-		return true;
-	}
-	return false;
+	return ports_access(&bus, &a, val);
 }
 
 /* A stopped child keeps no memory (as an Off VM in Hyper-V): remember

@@ -1,7 +1,7 @@
 # partition/devices: device models the parent emulates for children (COM1
-# 16550A UART) and the console-log byte ring. Portable: libdevices.a for
-# the parent, host objects for unit tests.
-DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c
+# 16550A UART), the child port map (ports.c) and the console-log byte ring.
+# Portable: libdevices.a for the parent, host objects for unit tests.
+DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/devices/ports.c
 DEV_HOST_OBJS := $(DEV_SRCS:%.c=$(HOSTB)/%.o)
 DEV_TGT_OBJS  := $(DEV_SRCS:%.c=$(TGTB)/%.o)
 
@@ -10,7 +10,8 @@ $(TGTB)/libdevices.a: $(DEV_TGT_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 DEV_TESTS := $(HOSTB)/tests/unit/devices/test_uart \
-             $(HOSTB)/tests/unit/devices/test_ring
+             $(HOSTB)/tests/unit/devices/test_ring \
+             $(HOSTB)/tests/unit/devices/test_ports
 
 $(DEV_TESTS): %: %.o $(DEV_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)

@@ -1,0 +1,105 @@
+/*
+ * ports: a child's I/O port map (docs/child-platform.md, "I/O ports").
+ * ports_access looks the port up in one table; a port no entry claims
+ * meets the explicit unhandled entry: reads return all ones, writes are
+ * ignored, as on a PC bus with nothing decoding the address.
+ */
+#include <stddef.h>
+
+#include "partition/devices/ports.h"
+
+#define COM1_BASE 0x3f8u
+
+struct port_ctx;
+
+/* One entry of the map: a handler returns true when it stopped the child. */
+struct port_range {
+	uint16_t first, last;
+	bool (*fn)(const struct port_ctx *c, uint32_t *val);
+	uint32_t bits, want;         /* port_stop_on_write: the write that stops */
+	const char *reason;
+};
+
+/* What a handler sees: the access, its entry, the mask of its size and
+ * the value written, already masked. */
+struct port_ctx {
+	const struct port_bus *bus;
+	const struct port_access *a;
+	const struct port_range *r;
+	uint32_t mask, v;
+};
+
+static bool port_com1(const struct port_ctx *c, uint32_t *val)
+{
+	unsigned off = c->a->port - COM1_BASE;
+
+	if (c->a->is_write)
+		uart_io_write(c->bus->com1, off, (uint8_t)c->v);
+	else
+		*val = uart_io_read(c->bus->com1, off) | (c->mask & ~0xffu);
+	return false;
+}
+
+/* QEMU's isa-debug-exit: writing v ends the machine with exit code
+ * (v << 1) | 1 (QEMU hw/misc/debugexit.c). */
+static bool port_debug_exit(const struct port_ctx *c, uint32_t *val)
+{
+	(void)val;
+	if (!c->a->is_write)
+		return false;
+	c->bus->stop(c->bus->ctx, "debug exit (port 0xf4)", true, (c->v << 1) | 1);
+	return true;
+}
+
+/* A write whose bits under r->bits equal r->want stops the child with
+ * r->reason: the reset and power-off registers of the port map. */
+static bool port_stop_on_write(const struct port_ctx *c, uint32_t *val)
+{
+	(void)val;
+	if (!c->a->is_write || (c->v & c->r->bits) != c->r->want)
+		return false;
+	c->bus->stop(c->bus->ctx, c->r->reason, false, 0);
+	return true;
+}
+
+/* Nothing decodes the port: reads float to all ones, writes go nowhere. */
+static bool port_unhandled(const struct port_ctx *c, uint32_t *val)
+{
+	(void)c;
+	(void)val;
+	return false;
+}
+
+static const struct port_range port_map[] = {
+	/* i8042 command 0xfe pulses the CPU reset line (Linux
+	 * arch/x86/kernel/reboot.c, BOOT_KBD). */
+	{ 0x0064, 0x0064, port_stop_on_write, 0xff, 0xfe, "reset (i8042 pulse)" },
+	{ 0x00f4, 0x00f4, port_debug_exit, 0, 0, NULL },
+	{ COM1_BASE, COM1_BASE + 7, port_com1, 0, 0, NULL },
+	/* PM1a control at 0x604 as QEMU places it: SLP_EN (bit 13) enters the
+	 * sleep state, for a child power-off (ACPI spec, PM1 Control
+	 * Register). */
+	{ 0x0604, 0x0604, port_stop_on_write, 0x2000, 0x2000, "power off (ACPI S5)" },
+	/* Reset control register: bit 2 starts the reset (Intel ICH "Reset
+	 * Control Register"; Linux reboot.c, BOOT_CF9). */
+	{ 0x0cf9, 0x0cf9, port_stop_on_write, 0x4, 0x4, "reset (port 0xcf9)" },
+};
+static const struct port_range port_none = { 0x0000, 0xffff, port_unhandled, 0, 0, NULL };
+
+static const struct port_range *port_lookup(uint16_t port)
+{
+	for (unsigned i = 0; i < sizeof(port_map) / sizeof(port_map[0]); i++)
+		if (port >= port_map[i].first && port <= port_map[i].last)
+			return &port_map[i];
+	return &port_none;
+}
+
+bool ports_access(const struct port_bus *bus, const struct port_access *a, uint32_t *val)
+{
+	uint32_t mask = a->size >= 4 ? 0xffffffffu : (1u << (a->size * 8)) - 1;
+	const struct port_range *r = port_lookup(a->port);
+	struct port_ctx c = { bus, a, r, mask, a->value & mask };
+
+	*val = mask;                       /* an empty port reads all ones */
+	return r->fn(&c, val);
+}

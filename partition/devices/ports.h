@@ -1,0 +1,34 @@
+/*
+ * ports: the I/O port map of a child partition, decoded through one table
+ * (docs/child-platform.md, "I/O ports"). Portable: the device models it
+ * reaches are handed in, so the host tests can drive it.
+ */
+#ifndef PARTITION_DEVICES_PORTS_H
+#define PARTITION_DEVICES_PORTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "partition/devices/uart16550.h"
+
+/* One port access as hv forwarded it: size 1, 2 or 4 bytes. */
+struct port_access {
+	uint16_t port;
+	uint8_t size;
+	bool is_write;
+	uint32_t value;              /* written value (OUT) */
+};
+
+/* The child's machine: its COM1 and how to stop it. */
+struct port_bus {
+	struct uart *com1;
+	/* Stops the child; has_code: exit_code is the child's exit code. */
+	void (*stop)(void *ctx, const char *reason, bool has_code, uint32_t exit_code);
+	void *ctx;
+};
+
+/* Emulates one access. *val is what an IN returns (masked to its size);
+ * returns true when the access stopped the child. */
+bool ports_access(const struct port_bus *bus, const struct port_access *a, uint32_t *val);
+
+#endif

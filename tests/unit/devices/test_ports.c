@@ -1,0 +1,153 @@
+/* Unit tests for a child's port map (partition/devices/ports.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "partition/devices/ports.h"
+
+struct machine {
+	struct uart uart;
+	uint8_t tx[16];
+	int ntx, stops;
+	const char *reason;
+	bool has_code;
+	uint32_t code;
+};
+
+static void m_tx(void *ctx, uint8_t byte)
+{
+	struct machine *m = ctx;
+
+	if (m->ntx < (int)sizeof(m->tx))
+		m->tx[m->ntx++] = byte;
+}
+
+static void m_irq(void *ctx, int level)
+{
+	(void)ctx;
+	(void)level;
+}
+
+static const struct uart_ops m_uart_ops = { m_tx, m_irq };
+
+static void m_stop(void *ctx, const char *reason, bool has_code, uint32_t code)
+{
+	struct machine *m = ctx;
+
+	m->stops++;
+	m->reason = reason;
+	m->has_code = has_code;
+	m->code = code;
+}
+
+static bool io(struct machine *m, uint16_t port, uint8_t size, bool wr, uint32_t v, uint32_t *val)
+{
+	const struct port_bus bus = { &m->uart, m_stop, m };
+	const struct port_access a = { port, size, wr, v };
+
+	return ports_access(&bus, &a, val);
+}
+
+static struct machine *machine_new(void)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	uart_init(&m->uart, &m_uart_ops, m);
+	return m;
+}
+
+static void test_unhandled_reads_all_ones(void **state)
+{
+	struct machine *m = machine_new();
+	uint32_t val = 0;
+
+	(void)state;
+	assert_false(io(m, 0x80, 1, false, 0, &val));
+	assert_int_equal(val, 0xff);
+	assert_false(io(m, 0x1234, 2, false, 0, &val));
+	assert_int_equal(val, 0xffff);
+	assert_false(io(m, 0xffff, 4, false, 0, &val));
+	assert_int_equal(val, 0xffffffffu);
+	/* Reads of the stop ports stop nothing and read all ones too. */
+	assert_false(io(m, 0xf4, 1, false, 0, &val));
+	assert_int_equal(val, 0xff);
+	assert_false(io(m, 0x80, 1, true, 0x55, &val));
+	assert_int_equal(m->stops, 0);
+	free(m);
+}
+
+static void test_com1(void **state)
+{
+	struct machine *m = machine_new();
+	uint32_t val = 0;
+
+	(void)state;
+	assert_false(io(m, 0x3f8, 1, true, 'h', &val));
+	assert_int_equal(m->ntx, 1);
+	assert_int_equal(m->tx[0], 'h');
+	/* LSR after a write: THRE and TEMT set (16550 LSR bits 5 and 6). */
+	assert_false(io(m, 0x3f8 + UART_LSR, 1, false, 0, &val));
+	assert_int_equal(val & (UART_LSR_THRE | UART_LSR_TEMT), UART_LSR_THRE | UART_LSR_TEMT);
+	/* A 16-bit read: the upper byte floats high. */
+	assert_false(io(m, 0x3ff, 2, false, 0, &val));
+	assert_int_equal(val & 0xff00, 0xff00);
+	/* Just outside COM1: nothing there. */
+	assert_false(io(m, 0x400, 1, true, 'x', &val));
+	assert_false(io(m, 0x3f7, 1, true, 'x', &val));
+	assert_int_equal(m->ntx, 1);
+	free(m);
+}
+
+static void test_debug_exit(void **state)
+{
+	struct machine *m = machine_new();
+	uint32_t val;
+
+	(void)state;
+	assert_true(io(m, 0xf4, 1, true, 0x1ff, &val));   /* masked to 8 bits */
+	assert_int_equal(m->stops, 1);
+	assert_true(m->has_code);
+	assert_int_equal(m->code, (0xffu << 1) | 1);
+	assert_true(io(m, 0xf4, 4, true, 0x10000, &val));
+	assert_int_equal(m->code, (0x10000u << 1) | 1);
+	free(m);
+}
+
+static void test_resets_and_power_off(void **state)
+{
+	struct machine *m = machine_new();
+	uint32_t val;
+
+	(void)state;
+	assert_false(io(m, 0x64, 1, true, 0xfd, &val));
+	assert_true(io(m, 0x64, 1, true, 0xfe, &val));
+	assert_string_equal(m->reason, "reset (i8042 pulse)");
+	assert_false(m->has_code);
+	assert_false(io(m, 0xcf9, 1, true, 0x02, &val));
+	assert_true(io(m, 0xcf9, 1, true, 0x06, &val));
+	assert_string_equal(m->reason, "reset (port 0xcf9)");
+	assert_false(io(m, 0x604, 2, true, 0x1fff, &val));
+	assert_true(io(m, 0x604, 2, true, 0x2000, &val));
+	assert_string_equal(m->reason, "power off (ACPI S5)");
+	/* An 8-bit write cannot reach SLP_EN (bit 13). */
+	assert_false(io(m, 0x604, 1, true, 0x2000, &val));
+	assert_int_equal(m->stops, 3);
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unhandled_reads_all_ones),
+		cmocka_unit_test(test_com1),
+		cmocka_unit_test(test_debug_exit),
+		cmocka_unit_test(test_resets_and_power_off),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
