@@ -14,8 +14,8 @@
 #include "partition/pmem.h"
 #include "partition/vm.h"
 #include "partition/parent.h"
-#include "partition/cmds.h"
-#include "partition/volume.h"
+#include "partition/cmdlets/cmdlets.h"
+#include "partition/volume/volume.h"
 
 #define PROMPT "PS hvpart> "
 

@@ -16,7 +16,7 @@
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
-#include "partition/volume.h"
+#include "partition/volume/volume.h"
 
 static struct vm vms[VM_MAX];
 static uint8_t console_store[VM_MAX][CRING_CONSOLE_CAP];

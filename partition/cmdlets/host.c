@@ -11,13 +11,13 @@
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/parent.h"
-#include "partition/cmds.h"
-#include "partition/file_cmds.h"
-#include "partition/volume.h"
+#include "partition/cmdlets/cmdlets.h"
+#include "partition/cmdlets/item.h"
+#include "partition/volume/volume.h"
 #include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
-#include "partition/vm_cmds.h"
+#include "partition/cmdlets/vm.h"
 
 
 static void vmx_feature_text(uint32_t f, char *buf, size_t n)

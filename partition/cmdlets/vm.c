@@ -13,7 +13,7 @@
 #include "partition/drivers/serial.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
-#include "partition/vm_cmds.h"
+#include "partition/cmdlets/vm.h"
 
 uint64_t parent_tsc_hz;
 

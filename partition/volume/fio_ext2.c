@@ -17,8 +17,8 @@
 #include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
-#include "partition/file_cmds.h"
-#include "partition/volume.h"
+#include "partition/cmdlets/item.h"
+#include "partition/volume/volume.h"
 #include "storage/vhd/vhd.h"
 
 /* ---- The fio table ------------------------------------------------------------ */

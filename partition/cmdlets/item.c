@@ -14,8 +14,8 @@
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/drivers/disk.h"
-#include "partition/file_cmds.h"
-#include "partition/volume.h"
+#include "partition/cmdlets/item.h"
+#include "partition/volume/volume.h"
 
 #define COPY_CHUNK (64u * 1024u)
 #define REMOVE_DEPTH_MAX 64

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include "partition/arch/cpu.h"
 #include "partition/parent.h"
-#include "partition/volume.h"
+#include "partition/volume/volume.h"
 
 #define EXT2_MAGIC_OFFSET 1080   /* superblock at 1024, s_magic at byte 56 */
 
