@@ -21,6 +21,7 @@
 
 const struct hvpart_boot_info *parent_boot;
 uint64_t parent_prompt_tsc;
+uint64_t parent_tsc_hz;
 static struct lineedit le;
 
 static void raw_write(void *ctx, const char *s, size_t n)
@@ -32,15 +33,20 @@ static void raw_write(void *ctx, const char *s, size_t n)
 
 static int complete(void *ctx, const char *prefix, size_t len, const char **m, int max)
 {
+	int n;
+	const struct cmd_def *tab = cmdlets_table(&n);
+
 	(void)ctx;
-	return cmd_complete(parent_cmds, parent_ncmds, prefix, len, m, max);
+	return cmd_complete(tab, n, prefix, len, m, max);
 }
 
 void console_run_line(const char *line)
 {
 	struct cmd_ctx ctx = { .write = raw_write, .crlf = true };
+	int n;
+	const struct cmd_def *tab = cmdlets_table(&n);
 
-	cmd_run_line(parent_cmds, parent_ncmds, &ctx, line);
+	cmd_run_line(tab, n, &ctx, line);
 }
 
 const struct hvpart_module *parent_file_find(const char *name)

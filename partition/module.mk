@@ -3,11 +3,14 @@
 
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
-	partition/hvcall.c partition/main.c partition/cmdlets/host.c partition/cmdlets/vm.c \
-	partition/vm.c partition/pmem.c partition/hvcheck.c hv/mm/frame.c \
-	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c partition/volume/volume.c \
-	partition/cmdlets/item.c partition/volume/fio_ext2.c \
-	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c
+	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c \
+	hv/mm/frame.c \
+	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
+	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
+	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \
+	partition/cmdlets/cmdlets.c partition/cmdlets/common.c partition/cmdlets/host.c \
+	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
+	partition/cmdlets/disk.c partition/cmdlets/vhd.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 PARENT_LINK_LIBS := $(TGTB)/libconsole.a $(TGTB)/libloader.a $(TGTB)/libdevices.a \
 	$(TGTB)/libext2.a $(TGTB)/libstorage.a

@@ -25,6 +25,6 @@ __attribute__((noreturn)) void parent_power_off(void);
 /* Files handed over by GRUB modules, by base name. */
 const struct hvpart_module *parent_file_find(const char *name);
 
-/* Console (partition/main.c; the cmdlet table is in cmds.c). */
+/* Console (partition/main.c; the cmdlets are in partition/cmdlets/). */
 void console_run_line(const char *line);
 #endif

@@ -1,8 +1,43 @@
-/* The parent console's cmdlet table (partition/cmds.c). */
-#ifndef PARENT_CMDS_H
-#define PARENT_CMDS_H
+/*
+ * The parent console's cmdlets, one file per noun group: host.c (VMHost),
+ * vm.c (VM), item.c (files and directories), location.c, disk.c (volumes,
+ * disks, partitions), vhd.c (VHD). Each file owns its table slice, its
+ * parameters, help text and handlers; cmdlets.c puts the slices together
+ * in the order Get-Help and tab completion print. Handlers are static and
+ * named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
+ */
+#ifndef PARENT_CMDLETS_H
+#define PARENT_CMDLETS_H
+
+#include <stdint.h>
 #include "partition/console/cmd.h"
 
-extern const struct cmd_def parent_cmds[];
-extern const int parent_ncmds;
+struct volume;
+struct vol_path;
+
+/* Each group's slice of the table. */
+extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
+	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[];
+extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
+	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count;
+
+/* The whole table, built from the slices on first use; *n gets its length. */
+const struct cmd_def *cmdlets_table(int *n);
+
+/* ---- Shared by the path-taking cmdlets (common.c) ---- */
+
+/* Bytes a file cmdlet moves per read or write. */
+#define CMDLET_CHUNK (64u * 1024u)
+
+/* Prints the error for rc about path what (PowerShell's wording for a
+ * missing path or drive); returns 0, as a handler does after an error. */
+int cmdlet_path_error(struct cmd_ctx *ctx, const struct cmd_args *a, const char *what, int rc);
+/* Resolves a path argument, printing the error when it cannot be. */
+int cmdlet_path_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *in,
+		    struct vol_path *vp);
+/* Syncs a drive after a write, printing an error if that fails. */
+void cmdlet_sync(struct cmd_ctx *ctx, const struct cmd_args *a, struct volume *v);
+/* -ENOSPC when need bytes (replacing have_now) cannot fit on v. */
+int cmdlet_space_check(struct volume *v, uint64_t need, uint64_t have_now);
+
 #endif

@@ -1,8 +1,8 @@
 /*
- * The parent console's cmdlets (Hyper-V PowerShell names). Parsing,
- * Get-Help and error wording live in partition/console; each handler here
- * validates what it was given, prints one clear error for a bad value,
- * and changes nothing in that case.
+ * The host cmdlets: Get-VMHost, Get-VMHostLog, Stop-VMHost, Measure-VMHost,
+ * Debug-VMHost. Parsing, Get-Help and error wording live in
+ * partition/console; each handler here validates what it was given, prints
+ * one clear error for a bad value, and changes nothing in that case.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,12 +12,10 @@
 #include "partition/console/table.h"
 #include "partition/parent.h"
 #include "partition/cmdlets/cmdlets.h"
-#include "partition/cmdlets/item.h"
 #include "partition/volume/volume.h"
 #include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
-#include "partition/cmdlets/vm.h"
 
 
 static void vmx_feature_text(uint32_t f, char *buf, size_t n)
@@ -32,7 +30,7 @@ static void vmx_feature_text(uint32_t f, char *buf, size_t n)
 				 buf[0] ? ", " : "", names[i]);
 }
 
-static int cmd_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hvpart_host_info hi;
 	char feat[160], tot[24], fre[24], hvm[24], rev[16], tsc[24], parts[8], freeb[24], poolb[24];
@@ -67,7 +65,7 @@ static int cmd_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static int cmd_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	static struct hvpart_log_chunk chunk;
 	uint64_t off = 0;
@@ -87,7 +85,7 @@ static int cmd_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static int cmd_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	cmd_printf(ctx, "Stopping the virtual machine host.\n");
@@ -98,7 +96,7 @@ static int cmd_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 /* Benchmarks (tests/bench/boot): cost of a CPUID exit and of a null
  * hypercall round trip, in TSC ticks (instructions under Bochs with
  * clock: sync=none). */
-static int cmd_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	int64_t iters = cmd_arg_int(a, "Iterations", 1000);
 	uint32_t r[4];
@@ -130,7 +128,7 @@ static int cmd_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 /* Fault injection for the system tests: each action is something a buggy
  * parent could do, and hv must contain it. */
-static int cmd_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char *act = cmd_arg_str(a, "Action");
 
@@ -153,28 +151,6 @@ static int cmd_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static const struct cmd_param p_name[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed)." },
-};
-static const struct cmd_param p_vm[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
-};
-static const struct cmd_param p_stop[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
-};
-static const struct cmd_param p_wait[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
-	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit)." },
-};
-static const struct cmd_param p_new[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
-	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
-	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel: a boot file's name, or a path (C:\\guests\\x.elf)." },
-	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
-	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
-};
 static const struct cmd_param p_measure[] = {
 	{ "Iterations", CMD_P_INT, 0, 0, "Round trips to time (default 1000)." },
 };
@@ -183,43 +159,20 @@ static const struct cmd_param p_debug[] = {
 	  "TouchHvMemory, TripleFault, UnknownHypercall or HypercallValidation." },
 };
 
-const struct cmd_def parent_cmds[] = {
+const struct cmd_def cmdlets_host[] = {
 	{ "Get-VMHost", "Shows the hypervisor, processor, VT-x features and memory.",
 	  "Shows hv's version, the processor model, the VT-x features hv uses, and memory: total, free in the parent, and owned by hv.",
-	  NULL, 0, cmd_get_vmhost, NULL },
-	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
-	  "Lists the parent and the virtual machines. With a name, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped.",
-	  p_name, 1, cmd_get_vm, NULL },
-	{ "New-VM", "Creates a virtual machine.",
-	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
-	  p_new, 6, cmd_new_vm, NULL },
-	{ "Start-VM", "Starts a virtual machine.",
-	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh.",
-	  p_vm, 1, cmd_start_vm, NULL },
-	{ "Stop-VM", "Stops a virtual machine.",
-	  "Stops the VM. Without a shutdown integration service both forms turn it off.",
-	  p_stop, 2, cmd_stop_vm, NULL },
-	{ "Remove-VM", "Deletes a virtual machine.",
-	  "Deletes a VM that is not running; its memory returns to the host, scrubbed.",
-	  p_vm, 1, cmd_remove_vm, NULL },
-	{ "Wait-VM", "Waits until a virtual machine stops.",
-	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state.",
-	  p_wait, 2, cmd_wait_vm, NULL },
-	{ "Get-VMConsoleLog", "Prints what a VM wrote to its COM1.",
-	  "Prints the VM's COM1 output, kept in a 64 KiB ring.", p_vm, 1, cmd_get_vmconsolelog, NULL },
-	{ "Connect-VM", "Joins a VM's COM1 to this console.",
-	  "Joins the VM's COM1 to this console; Ctrl-] detaches.", p_vm, 1, cmd_connect_vm, NULL },
+	  NULL, 0, cmdlet_get_vmhost, NULL },
 	{ "Get-VMHostLog", "Prints the hypervisor's log.",
-	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmd_get_vmhostlog, NULL },
+	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmdlet_get_vmhostlog, NULL },
 	{ "Stop-VMHost", "Powers the machine off.",
 	  "Powers the machine off cleanly (ACPI S5); under an emulator this ends the emulator.",
-	  NULL, 0, cmd_stop_vmhost, NULL },
+	  NULL, 0, cmdlet_stop_vmhost, NULL },
 	{ "Measure-VMHost", "Times VM-exit round trips.",
 	  "Times CPUID-exit and null-hypercall round trips from the parent, in TSC ticks.",
-	  p_measure, 1, cmd_measure_vmhost, NULL },
+	  p_measure, 1, cmdlet_measure_vmhost, NULL },
 	{ "Debug-VMHost", "Fault injection for tests.",
 	  "Makes the parent misbehave on purpose, to check that hv contains it: TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
-	  p_debug, 1, cmd_debug_vmhost, NULL },
-	FILE_CMDS_ENTRIES,
+	  p_debug, 1, cmdlet_debug_vmhost, NULL },
 };
-const int parent_ncmds = sizeof(parent_cmds) / sizeof(parent_cmds[0]);
+const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);

@@ -13,9 +13,7 @@
 #include "partition/drivers/serial.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
-#include "partition/cmdlets/vm.h"
-
-uint64_t parent_tsc_hz;
+#include "partition/cmdlets/cmdlets.h"
 
 static const char *const exit_names[HVPART_EXIT_KINDS] = {
 	"CPUID", "MsrRead", "MsrWrite", "IoPort", "Hlt", "Hypercall",
@@ -34,7 +32,7 @@ static struct vm *vm_arg(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return vm;
 }
 
-int cmd_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm_config c = { 0 };
 	char why[160];
@@ -63,7 +61,7 @@ int cmd_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-int cmd_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	char why[160];
@@ -75,7 +73,7 @@ int cmd_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-int cmd_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	char why[160];
@@ -89,7 +87,7 @@ int cmd_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-int cmd_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	char why[160];
@@ -169,7 +167,7 @@ static void getvm_fill(struct getvm_row *r, uint64_t id, const char *name, const
 	snprintf(r->c[6], 40, "%llu", have ? (unsigned long long)pi->exits_total : 0ull);
 }
 
-int cmd_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	static const char *const hdr[GETVM_COLS] = { "Id", "Name", "State", "MemoryAssigned",
 		"vCPUs", "Uptime", "Exits" };
@@ -232,7 +230,7 @@ static void print_final(struct cmd_ctx *ctx, const struct vm *vm, const struct h
 		cmd_printf(ctx, "%s: Stopped (%s)\n", vm->name, pi->stop_reason);
 }
 
-int cmd_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	int64_t timeout = cmd_arg_int(a, "Timeout", -1);
@@ -260,7 +258,7 @@ int cmd_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-int cmd_get_vmconsolelog(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_get_vmconsolelog(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	uint64_t off, lost;
@@ -291,7 +289,7 @@ static void replay_tail(struct cmd_ctx *ctx, struct vm *vm)
 		cmd_write(ctx, buf, got);
 }
 
-int cmd_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
 	struct hvpart_partition_info pi;
@@ -326,3 +324,52 @@ int cmd_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	cmd_printf(ctx, "\nDetached from '%s'.\n", vm->name);
 	return 0;
 }
+
+static const struct cmd_param p_name[] = {
+	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed)." },
+};
+static const struct cmd_param p_vm[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+};
+static const struct cmd_param p_stop[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
+};
+static const struct cmd_param p_wait[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit)." },
+};
+static const struct cmd_param p_new[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
+	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
+	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel: a boot file's name, or a path (C:\\guests\\x.elf)." },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
+};
+
+const struct cmd_def cmdlets_vm[] = {
+	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
+	  "Lists the parent and the virtual machines. With a name, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped.",
+	  p_name, 1, cmdlet_get_vm, NULL },
+	{ "New-VM", "Creates a virtual machine.",
+	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
+	  p_new, 6, cmdlet_new_vm, NULL },
+	{ "Start-VM", "Starts a virtual machine.",
+	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh.",
+	  p_vm, 1, cmdlet_start_vm, NULL },
+	{ "Stop-VM", "Stops a virtual machine.",
+	  "Stops the VM. Without a shutdown integration service both forms turn it off.",
+	  p_stop, 2, cmdlet_stop_vm, NULL },
+	{ "Remove-VM", "Deletes a virtual machine.",
+	  "Deletes a VM that is not running; its memory returns to the host, scrubbed.",
+	  p_vm, 1, cmdlet_remove_vm, NULL },
+	{ "Wait-VM", "Waits until a virtual machine stops.",
+	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state.",
+	  p_wait, 2, cmdlet_wait_vm, NULL },
+	{ "Get-VMConsoleLog", "Prints what a VM wrote to its COM1.",
+	  "Prints the VM's COM1 output, kept in a 64 KiB ring.", p_vm, 1, cmdlet_get_vmconsolelog, NULL },
+	{ "Connect-VM", "Joins a VM's COM1 to this console.",
+	  "Joins the VM's COM1 to this console; Ctrl-] detaches.", p_vm, 1, cmdlet_connect_vm, NULL },
+};
+const int cmdlets_vm_count = sizeof(cmdlets_vm) / sizeof(cmdlets_vm[0]);

@@ -11,6 +11,7 @@
 #include "partition/arch/cpu.h"
 #include "partition/parent.h"
 #include "partition/volume/volume.h"
+#include "partition/volume/vhd_mount.h"
 
 #define EXT2_MAGIC_OFFSET 1080   /* superblock at 1024, s_magic at byte 56 */
 
@@ -314,7 +315,7 @@ int volume_unmount(struct volume *v)
 
 void volume_unmount_all(void)
 {
-	fio_ext2_dismount_all();   /* VHD drives first: they hold files open on C: */
+	vhd_mount_close_all();   /* VHD drives first: they hold files open on C: */
 	for (int i = 0; i < VOL_MAX; i++)
 		if (vols[i])
 			(void)volume_unmount(vols[i]);

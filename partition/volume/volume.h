@@ -103,8 +103,6 @@ int volume_load_file(const char *path, size_t max, void **buf, size_t *len);
 int volume_statfs(struct volume *v, struct ext2_statfs *st);
 /* Seconds since 1970 from the real-time clock (0 if it reads garbage). */
 uint32_t volume_now(void);
-/* Dismount every mounted VHD (partition/fio_ext2.c). */
-void fio_ext2_dismount_all(void);
 
 /* Text for an error from these calls (ext2's detail when it has one). */
 const char *volume_strerror(int err);

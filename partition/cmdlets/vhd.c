@@ -1,0 +1,319 @@
+/*
+ * The VHD cmdlets: New-VHD, Get-VHD, Test-VHD, Merge-VHD, Mount-VHD,
+ * Dismount-VHD, over the VHD library (storage/vhd) and a drive's file
+ * operations (partition/volume/fio_ext2.h). Mount-VHD attaches the VHD as a
+ * disk (Get-Disk lists it, bus "VHD") and mounts the ext2 file system in
+ * it (whole disk or first ext2 partition) as the first free drive letter
+ * from V: (partition/volume/vhd_mount.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "partition/console/cmd.h"
+#include "partition/console/table.h"
+#include "partition/cmdlets/cmdlets.h"
+#include "partition/volume/fio_ext2.h"
+#include "partition/volume/vhd_mount.h"
+#include "partition/volume/volume.h"
+#include "storage/vhd/vhd.h"
+
+/* A user's path to (drive, '/'-path) for the library; VHDs live on ext2 drives. */
+static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
+		   struct vol_path *vp)
+{
+	const char *in = cmd_arg_str(a, name);
+	int rc = volume_resolve(in, vp);
+
+	if (rc == -ENXIO)
+		cmd_error(ctx, a, "Cannot find drive. A drive with the name '%c' does not exist.", in[0]);
+	else if (rc)
+		cmd_error(ctx, a, "'%s': %s.", in, volume_strerror(rc));
+	else if (vp->vol->kind != VOL_KIND_EXT2)
+		cmd_error(ctx, a, "'%s': VHD files must be on an ext2 drive (C: or a mounted VHD).", in);
+	return rc ? rc : vp->vol->kind != VOL_KIND_EXT2 ? -EINVAL : 0;
+}
+
+/* The library's reason, after the drive-qualified name the user knows. */
+static int vhd_fail(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+		    const char *why)
+{
+	char where[VOL_PATH_MAX + 4];
+
+	volume_format(vp, where, sizeof(where));
+	return cmd_error(ctx, a, "'%s': %s.", where, why);
+}
+
+static const char *vhd_type_name(int t)
+{
+	return t == VHD_TYPE_FIXED ? "Fixed" : t == VHD_TYPE_DYNAMIC ? "Dynamic" :
+	       t == VHD_TYPE_DIFF ? "Differencing" : "Unknown";
+}
+
+/* ---- Mount-VHD, Dismount-VHD ---------------------------------------------------- */
+
+static int cmdlet_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path file;
+	struct vhd_mount *m;
+	char where[VOL_PATH_MAX + 4], why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
+
+	if (vhd_arg(ctx, a, "Path", &file))
+		return 0;
+	if (vhd_mount_open(&file, cmd_arg_present(a, "ReadOnly"), &m, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	volume_format(&m->file, where, sizeof(where));
+	cmd_printf(ctx, "Mounted %s as disk %d, drive %c:%s\n", where, m->disk->number,
+		   m->vol->letter, m->read_only ? " (read-only)" : "");
+	return 0;
+}
+
+static int cmdlet_dismount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path vp;
+	struct vhd_mount *m;
+	char where[VOL_PATH_MAX + 4];
+	int rc;
+
+	if (vhd_arg(ctx, a, "Path", &vp))
+		return 0;
+	volume_format(&vp, where, sizeof(where));
+	m = vhd_mount_find(&vp);
+	if (!m)
+		return cmd_error(ctx, a, "The disk '%s' is not mounted.", where);
+	if (m->vol && volume_current() == m->vol) {
+		rc = volume_set_location("C:\\");
+		if (rc)
+			(void)volume_set_location("B:\\");
+	}
+	rc = vhd_mount_close(m);
+	if (rc)
+		return cmd_error(ctx, a, "'%s': %s.", where, volume_strerror(rc));
+	return 0;
+}
+
+/* ---- New-VHD, Get-VHD, Test-VHD, Merge-VHD -------------------------------------- */
+
+static int new_vhd_params(struct cmd_ctx *ctx, const struct cmd_args *a,
+			  struct vhd_create_params *p, struct vol_path *parent)
+{
+	int fixed = cmd_arg_present(a, "Fixed"), dyn = cmd_arg_present(a, "Dynamic");
+	int diff = cmd_arg_present(a, "Differencing") || cmd_arg_str(a, "ParentPath");
+
+	memset(p, 0, sizeof(*p));
+	if (fixed + dyn + diff > 1)
+		return cmd_error(ctx, a, "Use only one of -Fixed, -Dynamic and -Differencing."), -EINVAL;
+	if (diff) {
+		if (!cmd_arg_str(a, "ParentPath"))
+			return cmd_error(ctx, a, "-Differencing needs -ParentPath."), -EINVAL;
+		if (vhd_arg(ctx, a, "ParentPath", parent))
+			return -EINVAL;
+		p->type = VHD_TYPE_DIFF;
+		p->parent = parent->path;
+		return 0;
+	}
+	p->size = cmd_arg_size(a, "SizeBytes", 0);
+	if (!p->size || p->size % 512)
+		return cmd_error(ctx, a, "-SizeBytes must be given, and be a multiple of 512."), -EINVAL;
+	p->type = fixed ? VHD_TYPE_FIXED : VHD_TYPE_DYNAMIC;   /* Hyper-V's default: dynamic */
+	p->block_size = (uint32_t)cmd_arg_size(a, "BlockSizeBytes", 0);
+	return 0;
+}
+
+static int cmdlet_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path vp, parent;
+	struct vhd_create_params p;
+	struct fio_ext2 fx = { 0 };
+	struct fio_ops ops;
+	struct vhd_err err;
+	int rc;
+
+	if (vhd_arg(ctx, a, "Path", &vp) || new_vhd_params(ctx, a, &p, &parent))
+		return 0;
+	if (p.type == VHD_TYPE_DIFF && parent.vol != vp.vol)
+		return cmd_error(ctx, a, "A differencing disk and its parent must be on the same drive.");
+	if (p.type == VHD_TYPE_FIXED) {
+		struct ext2_statfs st;
+
+		/* A fixed disk promises all its space: refuse what cannot fit. */
+		if (!volume_statfs(vp.vol, &st) && p.size / st.block_size >= st.free_blocks)
+			return cmd_error(ctx, a, "There is not enough space on drive %c: for a fixed %llu-byte VHD.",
+					 vp.vol->letter, (unsigned long long)p.size);
+	}
+	fx.vol = vp.vol;
+	fx.out = ctx;
+	fx.what = "New-VHD";
+	fx.total = p.type == VHD_TYPE_FIXED ? p.size : 0;
+	fio_ext2_ops_make(&fx, &ops);
+	rc = vhd_create(&ops, vp.path, &p, &err);
+	volume_sync(vp.vol);
+	if (rc)
+		return vhd_fail(ctx, a, &vp, err.msg);
+	{
+		struct vhd *v;
+
+		if (!vhd_open(&ops, vp.path, 0, &v, &err)) {
+			char where[VOL_PATH_MAX + 4], sz[24];
+
+			volume_format(&vp, where, sizeof(where));
+			tbl_format_bytes(sz, sizeof(sz), vhd_get_size(v));
+			cmd_printf(ctx, "Created %s: %s VHD, %s\n", where,
+				   vhd_type_name(p.type), sz);
+			vhd_close(v);
+		}
+	}
+	return 0;
+}
+
+static void get_vhd_print(struct cmd_ctx *ctx, const struct vol_path *vp, struct vhd *v)
+{
+	struct vhd_info in;
+	struct tbl_sink sink = cmd_sink(ctx);
+	struct vhd_mount *m = vhd_mount_find(vp);
+	struct vhd *par = vhd_get_parent(v);
+	char where[VOL_PATH_MAX + 4], fsz[24], sz[24], bs[24], ppath[VOL_PATH_MAX + 4], dn[16];
+	const char *names[] = { "Path", "VhdFormat", "VhdType", "FileSize", "Size",
+		"LogicalSectorSize", "BlockSize", "ParentPath", "Attached", "DiskNumber" };
+	const char *vals[10];
+
+	vhd_get_info(v, &in);
+	volume_format(vp, where, sizeof(where));
+	snprintf(fsz, sizeof(fsz), "%llu", (unsigned long long)in.file_size);
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)in.cur_size);
+	snprintf(bs, sizeof(bs), "%u", in.block_size);
+	if (par)
+		snprintf(ppath, sizeof(ppath), "%c:%s", vp->vol->letter, vhd_get_path(par));
+	else
+		ppath[0] = '\0';
+	for (char *p = ppath; *p; p++)
+		*p = *p == '/' ? '\\' : *p;
+	snprintf(dn, sizeof(dn), "%d", m ? m->disk->number : -1);
+	vals[0] = where, vals[1] = "VHD", vals[2] = vhd_type_name(in.type), vals[3] = fsz;
+	vals[4] = sz, vals[5] = "512", vals[6] = bs, vals[7] = ppath;
+	vals[8] = m ? "True" : "False", vals[9] = m ? dn : "";
+	tbl_newline(&sink);
+	tbl_print_list(&sink, names, vals, 10);
+	tbl_newline(&sink);
+}
+
+static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path vp;
+	struct fio_ext2 fx = { 0 };
+	struct fio_ops ops;
+	struct vhd_err err;
+	struct vhd *v;
+	struct vhd_mount *m;
+
+	if (vhd_arg(ctx, a, "Path", &vp))
+		return 0;
+	m = vhd_mount_find(&vp);
+	if (m) {
+		get_vhd_print(ctx, &vp, m->vhd);
+		return 0;
+	}
+	fx.vol = vp.vol;
+	fx.out = ctx;
+	fio_ext2_ops_make(&fx, &ops);
+	if (vhd_open(&ops, vp.path, 0, &v, &err))
+		return vhd_fail(ctx, a, &vp, err.msg);
+	get_vhd_print(ctx, &vp, v);
+	vhd_close(v);
+	return 0;
+}
+
+static void test_report(void *cb_ctx, const char *problem)
+{
+	cmd_printf(cb_ctx, "  %s\n", problem);
+}
+
+static int cmdlet_test_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path vp;
+	struct fio_ext2 fx = { 0 };
+	struct fio_ops ops;
+	int rc;
+
+	if (vhd_arg(ctx, a, "Path", &vp))
+		return 0;
+	if (vhd_mount_in_use(&vp))
+		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first.");
+	fx.vol = vp.vol;
+	fx.out = ctx;
+	fio_ext2_ops_make(&fx, &ops);
+	rc = vhd_check(&ops, vp.path, test_report, ctx);
+	if (rc < 0)
+		return cmd_error(ctx, a, "'%s': %s.", cmd_arg_str(a, "Path"), volume_strerror(rc));
+	cmd_printf(ctx, "%s\n", rc ? "False" : "True");
+	return 0;
+}
+
+static void merge_progress(void *cb_ctx, uint64_t done, uint64_t total)
+{
+	fio_ext2_progress(cb_ctx, done, total);
+}
+
+static int cmdlet_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vol_path vp;
+	struct fio_ext2 fx = { 0 };
+	struct fio_ops ops;
+	struct vhd_err err;
+	int rc;
+
+	if (vhd_arg(ctx, a, "Path", &vp))
+		return 0;
+	if (vhd_mount_in_use(&vp))
+		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first.");
+	fx.vol = vp.vol;
+	fx.out = ctx;
+	fx.what = "Merge-VHD";
+	fio_ext2_ops_make(&fx, &ops);
+	rc = vhd_merge(&ops, vp.path, merge_progress, &fx, &err);
+	volume_sync(vp.vol);
+	if (rc)
+		return vhd_fail(ctx, a, &vp, err.msg);
+	return 0;
+}
+
+/* ---- Parameters and the table ------------------------------------------------------ */
+
+static const struct cmd_param p_new_vhd[] = {
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new .vhd file." },
+	{ "SizeBytes", CMD_P_SIZE, 0, 1, "Its size (e.g. 64MB), a multiple of 512." },
+	{ "Fixed", CMD_P_SWITCH, 0, -1, "Allocate all of it now." },
+	{ "Dynamic", CMD_P_SWITCH, 0, -1, "Grow as written (the default)." },
+	{ "Differencing", CMD_P_SWITCH, 0, -1, "Record changes to -ParentPath." },
+	{ "ParentPath", CMD_P_STRING, 0, -1, "The parent of a differencing disk (same drive)." },
+	{ "BlockSizeBytes", CMD_P_SIZE, 0, -1, "Dynamic block size (default 2MB)." },
+};
+static const struct cmd_param p_vhd[] = {
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },
+};
+static const struct cmd_param p_mount_vhd[] = {
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },
+	{ "ReadOnly", CMD_P_SWITCH, 0, -1, "Refuse every write to it." },
+};
+
+const struct cmd_def cmdlets_vhd[] = {
+	{ "New-VHD", "Creates a VHD file.",
+	  "Creates a fixed, dynamic (the default) or differencing VHD on an ext2 drive; a fixed one shows progress as it is written. A differencing disk's parent must be on the same drive.",
+	  p_new_vhd, 7, cmdlet_new_vhd, NULL },
+	{ "Get-VHD", "Shows a VHD's type, sizes and parent.",
+	  "Shows a VHD's format, type, file size, virtual size, block size, parent and whether it is mounted.",
+	  p_vhd, 1, cmdlet_get_vhd, NULL },
+	{ "Test-VHD", "Checks a VHD for consistency.",
+	  "Checks a VHD (and its parents) and prints True, or each problem found and False.",
+	  p_vhd, 1, cmdlet_test_vhd, NULL },
+	{ "Merge-VHD", "Merges a differencing VHD into its parent.",
+	  "Writes a differencing disk's data into its parent, with progress, then deletes it. An interrupted merge resumes.",
+	  p_vhd, 1, cmdlet_merge_vhd, NULL },
+	{ "Mount-VHD", "Attaches a VHD and mounts its file system.",
+	  "Attaches a VHD (fixed, dynamic or differencing) as a disk of the parent (Get-Disk lists it) and mounts the ext2 file system in it as the first free drive from V:, which it prints; copy files out of it or into it. -ReadOnly refuses every write. A VHD in use cannot be mounted.",
+	  p_mount_vhd, 2, cmdlet_mount_vhd, NULL },
+	{ "Dismount-VHD", "Flushes and detaches a mounted VHD.",
+	  "Unmounts the VHD's drive, flushes everything to the .vhd file and detaches the disk.",
+	  p_vhd, 1, cmdlet_dismount_vhd, NULL },
+};
+const int cmdlets_vhd_count = sizeof(cmdlets_vhd) / sizeof(cmdlets_vhd[0]);
