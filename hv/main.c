@@ -10,7 +10,7 @@
 #include <hv/lib.h>
 #include <hv/x86.h>
 #include <hv/boot/mb2.h>
-#include <hv/mm/frame.h>
+#include <hv/mm/pool.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
 #include "boot/boot.h"
@@ -52,24 +52,11 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->vmcs_revision = vmx_caps.revision;
 	hi->mem_total = mem.ram_total;
 	hi->mem_hv = (uint64_t)(__hv_end - __hv_start) + mem.pool_size;
-	hi->mem_hv_pool_free = frame_count_free(&mem.pool) * 4096;
+	hi->mem_hv_pool_free = hv_pool_free_bytes();
 	hi->mem_parent = mem.parent_bytes;
 	hi->partitions = partition_count();
 	hi->switches = vmx_switches;
 	hi->switch_ticks = vmx_switch_ticks;
-}
-
-int hv_pool_alloc(uint64_t *pa)
-{
-	if (frame_alloc_page(&mem.pool, pa))
-		return -ENOMEM;
-	memset((void *)(uintptr_t)*pa, 0, 4096);
-	return 0;
-}
-
-void hv_pool_free(uint64_t pa)
-{
-	frame_free_page(&mem.pool, pa);
 }
 
 static void *pool_page(void)

@@ -15,7 +15,7 @@ HV_SRCS := hv/arch/x86/boot.S hv/arch/x86/entry.S hv/arch/x86/cpu.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
 	hv/arch/x86/vmx/vmx_vcpu.c hv/arch/x86/insn.c \
 	hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
-	hv/mm/frame.c hv/mm/ept.c hv/mm/pagetable.c \
+	hv/mm/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c \
 	hv/main.c
 HV_OBJS := $(patsubst %,$(HVB)/%.o,$(basename $(HV_SRCS)))
 

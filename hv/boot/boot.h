@@ -10,8 +10,7 @@
 
 struct hv_mem {
 	struct frame_alloc phys;     /* RAM below 4 GiB not yet given out */
-	struct frame_alloc pool;     /* hv's own pages */
-	uint64_t pool_base, pool_size;
+	uint64_t pool_base, pool_size; /* hv's own pages (hv/mm/pool.c) */
 	uint64_t hv_start, hv_end;
 	uint64_t info_pa, info_len;
 	uint64_t ram_total, ram_top; /* usable RAM, and the end of the highest range */

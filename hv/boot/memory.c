@@ -6,14 +6,13 @@
 #include <errno.h>
 #include <string.h>
 #include <hv/lib.h>
+#include <hv/mm/pool.h>
 #include "boot.h"
 #include "../core/pages.h"
 
 #define PHYS_PAGES (HV_PHYS_LIMIT / 4096)
-#define POOL_MAX (16ull << 20)
 
 static uint64_t phys_bitmap[FRAME_BITMAP_WORDS(PHYS_PAGES)];
-static uint64_t pool_bitmap[FRAME_BITMAP_WORDS(POOL_MAX / 4096)];
 
 static void mem_scan_ram(struct hv_mem *m)
 {
@@ -44,7 +43,7 @@ static void mem_reserve_boot(struct hv_mem *m)
 
 static int mem_take_pool(struct hv_mem *m, const char **why)
 {
-	uint64_t size = POOL_MAX;
+	uint64_t size = HV_POOL_MAX;
 
 	/* Small machines give hv an eighth of RAM, never under 4 MiB. */
 	while (size > (4ull << 20) && size > m->ram_total / 8)
@@ -55,9 +54,7 @@ static int mem_take_pool(struct hv_mem *m, const char **why)
 		return -ENOMEM;
 	}
 	m->pool_size = size;
-	if (frame_init(&m->pool, m->pool_base, size / 4096, pool_bitmap,
-		       ARRAY_SIZE(pool_bitmap)) ||
-	    frame_add_free_range(&m->pool, m->pool_base, size) <= 0) {
+	if (hv_pool_init(m->pool_base, size)) {
 		*why = "cannot set up hv's pool allocator";
 		return -EINVAL;
 	}

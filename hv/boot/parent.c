@@ -12,6 +12,7 @@
 #include <hv/hv.h>
 #include <hv/mm/ept.h>
 #include <hv/mm/pagetable.h>
+#include <hv/mm/pool.h>
 #include "../arch/x86/vmx/vmx.h"
 #include "boot.h"
 #include "elf.h"
@@ -237,23 +238,6 @@ int boot_load_parent(struct hv_mem *m, const struct mb2_info *mbi, uint64_t boot
 	img->boot_info_gpa = bi_pa;
 	return 0;
 }
-
-/* EPT tables live in hv's pool. */
-static void *pool_table_alloc(void *ctx, uint64_t *pa)
-{
-	(void)ctx;
-	if (hv_pool_alloc(pa))
-		return NULL;
-	return (void *)(uintptr_t)*pa;
-}
-
-static void pool_table_free(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	hv_pool_free(pa);
-}
-
-const struct ept_ops hv_ept_ops = { pool_table_alloc, pool_table_free, ident_p2v };
 
 int boot_parent_ept(struct hv_mem *m, struct partition *p)
 {
