@@ -27,4 +27,5 @@ int boot_memory_init(struct hv_mem *m, const struct mb2_info *mbi, uint64_t hv_s
 int boot_load_parent(struct hv_mem *m, const struct mb2_info *mbi, uint64_t boot_tsc,
 		     struct hv_parent_image *img, const char **why);
 int boot_parent_ept(struct hv_mem *m, struct partition *p);
+void boot_parent_vp_state(const struct hv_parent_image *img, struct hvpart_vp_state *s);
 #endif

@@ -13,7 +13,6 @@
 #include <hv/mm/ept.h>
 #include <hv/mm/pagetable.h>
 #include <hv/mm/pool.h>
-#include "../arch/x86/vmx/vmx.h"
 #include "boot.h"
 #include "elf.h"
 
@@ -241,10 +240,9 @@ int boot_load_parent(struct hv_mem *m, const struct mb2_info *mbi, uint64_t boot
 
 int boot_parent_ept(struct hv_mem *m, struct partition *p)
 {
-	unsigned opts = (vmx_caps.features & HVPART_VMXF_EPT_1G) ? 0 : EPT_OPT_NO_1G;
 	uint64_t lim = phys_map_limit(m);
 
-	if (ept_init_opts(&p->ept, &hv_ept_ops, NULL, opts))
+	if (ept_init_opts(&p->ept, &hv_ept_ops, NULL, arch_ept_opts()))
 		return -ENOMEM;
 	/* Device memory is uncached; firmware-listed RAM (available, ACPI,
 	 * NVS) is write-back (SDM Vol. 3C §29.3.7 memory typing with EPT). */
@@ -264,4 +262,28 @@ int boot_parent_ept(struct hv_mem *m, struct partition *p)
 	    ept_unmap_range(&p->ept, m->pool_base, m->pool_size))
 		return -ENOMEM;
 	return 0;
+}
+
+/* The parent starts at its ELF entry in 64-bit mode, with the page tables
+ * boot_load_parent built and RDI = its boot information: flat segments
+ * (access rights as struct hvpart_seg holds them: type, S, DPL, P, L, D,
+ * G; 0 = unusable), a busy 64-bit TSS selector, and no descriptor tables
+ * yet (SDM Vol. 3A §9.8.5 "Initializing IA-32e Mode"). */
+void boot_parent_vp_state(const struct hv_parent_image *img, struct hvpart_vp_state *s)
+{
+	static const struct hvpart_seg code = { .sel = 0x08, .limit = 0xffffffff, .ar = 0xa09b };
+	static const struct hvpart_seg data = { .sel = 0x10, .limit = 0xffffffff, .ar = 0xc093 };
+	static const struct hvpart_seg none = { .limit = 0xffffffff };
+
+	memset(s, 0, sizeof(*s));
+	s->gpr[GPR_RDI] = img->boot_info_gpa;
+	s->rip = img->entry;
+	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	s->cr3 = img->cr3;
+	s->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
+	s->cs = code;
+	s->ss = s->ds = s->es = data;
+	s->fs = s->gs = s->ldtr = none;
+	s->tr = (struct hvpart_seg){ .sel = 0x18, .limit = 0x67, .ar = 0x8b };
 }

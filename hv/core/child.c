@@ -14,6 +14,9 @@
 #include "pages.h"
 
 static struct vcpu child_vcpus[MAX_PARTITIONS];
+/* A child traps all port I/O and external interrupts
+ * (docs/ARCHITECTURE.md rules 2 and 3). */
+static const struct arch_vcpu_config child_config = { .passthrough = false };
 
 static struct partition *child_get(uint64_t id)
 {
@@ -170,8 +173,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 	v = &child_vcpus[p->id];
 	memset(v, 0, sizeof(*v));
 	v->part = p;
-	v->vpid = (uint16_t)(p->id + 1);
-	if (arch_vcpu_create(v))
+	if (arch_vcpu_create(v, &child_config))
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	vlapic_reset(&v->lapic);
 	p->vcpus[0] = v;
@@ -294,39 +296,10 @@ uint16_t hc_delete_partition(struct hc_args *a)
 
 uint64_t partition_overhead(const struct partition *p)
 {
-	/* EPT tables, the VMCS, and hv's per-partition and per-vCPU records. */
+	/* EPT tables, the backend's page per vCPU (VMCS), and hv's
+	 * per-partition and per-vCPU records. */
 	return ept_table_count(&p->ept) * 4096 + p->nvcpus * (4096 + sizeof(struct vcpu)) +
 	       sizeof(struct partition);
-}
-
-uint16_t hc_get_intercept(struct hc_args *a)
-{
-	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct partition *p = child_get(id);
-		struct vcpu *v = p && p->nvcpus ? p->vcpus[0] : NULL;
-
-		if (!v || v->run != VCPU_BLOCKED || v->icpt_taken ||
-		    p->state != HVPART_STATE_RUNNING)
-			continue;
-		memcpy(a->out, &v->icpt, sizeof(v->icpt));
-		v->icpt_taken = true;
-		return HV_STATUS_SUCCESS;
-	}
-	return HV_STATUS_NO_DATA;
-}
-
-uint16_t hc_complete_intercept(struct hc_args *a)
-{
-	const struct hvpart_complete_in *in = a->in;
-	struct partition *p = child_get(in->partition_id);
-	struct vcpu *v = p && p->nvcpus ? p->vcpus[0] : NULL;
-
-	if (!v)
-		return HV_STATUS_INVALID_PARTITION_ID;
-	if (v->run != VCPU_BLOCKED || !v->icpt_taken || v->icpt.seq != in->seq)
-		return HV_STATUS_INVALID_PARAMETER;
-	hv_complete_io(v, in->value);
-	return HV_STATUS_SUCCESS;
 }
 
 uint16_t hc_set_tsc_frequency(struct hc_args *a)

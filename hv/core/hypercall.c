@@ -106,9 +106,6 @@ static const struct hc_entry hc_table[] = {
 	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
 };
 
-/* One input block at a time: hv runs on one CPU (per-CPU with SMP). */
-static uint64_t hc_in_copy[4096 / 8];
-
 static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
 			      uint64_t in_gpa, uint64_t out_gpa)
 {
@@ -125,8 +122,8 @@ static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,
 		/* Handlers check and then use their input: give them hv's own
 		 * copy, so the caller cannot change it in between (another
 		 * vCPU, or an output block overlapping the input). */
-		memcpy(hc_in_copy, src, e->in_size);
-		a->in = hc_in_copy;
+		memcpy(this_cpu()->hc_in, src, e->in_size);
+		a->in = this_cpu()->hc_in;
 	}
 	if (e->out_size) {
 		a->out = partition_gpa_ptr(p, out_gpa, e->out_size, true);
@@ -191,4 +188,5 @@ out:
 	v->gpr[GPR_RAX] = st;
 	if (!long_mode)
 		v->gpr[GPR_RDX] = 0;
+	arch_vcpu_skip_insn(v);
 }

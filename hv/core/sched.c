@@ -13,38 +13,32 @@
 #include <hv/hv.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include "intercept.h"
 
 #define SLICE_CHILD  (2ull << 20)   /* TSC ticks */
 #define SLICE_PARENT (8ull << 20)   /* favour the parent when it is busy */
 
 uint64_t hv_tsc_hz;
-uint32_t sched_children_running;
-static struct vcpu *parent_v;
 
 void sched_set_parent(struct vcpu *v)
 {
-	parent_v = v;
-}
-
-struct vcpu *sched_parent(void)
-{
-	return parent_v;
+	this_cpu()->parent = v;
 }
 
 void sched_notify_parent(void)
 {
-	parent_v->notify_pending = true;
+	this_cpu()->parent->notify_pending = true;
 }
 
 void sched_child_started(void)
 {
-	sched_children_running++;
+	this_cpu()->children_running++;
 }
 
 void sched_child_stopped(void)
 {
-	if (sched_children_running)
-		sched_children_running--;
+	if (this_cpu()->children_running)
+		this_cpu()->children_running--;
 }
 
 static bool child_ready(struct vcpu *v, uint64_t now)
@@ -61,13 +55,14 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 
 static bool ready(struct vcpu *v, uint64_t now)
 {
-	if (v == parent_v)
+	if (v == sched_parent())
 		return v->run == VCPU_RUNNABLE || v->notify_pending;
 	return child_ready(v, now);
 }
 
 struct vcpu *sched_next(struct vcpu *cur)
 {
+	struct vcpu *parent_v = sched_parent();
 	uint64_t now = rdtsc();
 	bool parent_alive = parent_v->part->state == HVPART_STATE_RUNNING;
 
@@ -119,13 +114,13 @@ uint64_t sched_budget(struct vcpu *v)
 {
 	uint64_t now = rdtsc(), budget = 0, fire;
 
-	if (!sched_children_running)
+	if (!this_cpu()->children_running)
 		return 0;
 	if (others_ready(v, now)) {
 		/* A turn is measured from when it began, so a vCPU that exits
 		 * often cannot renew its slice by re-entering. */
 		if (!v->slice_end)
-			v->slice_end = now + (v == parent_v ? SLICE_PARENT : SLICE_CHILD);
+			v->slice_end = now + (v == sched_parent() ? SLICE_PARENT : SLICE_CHILD);
 		budget = v->slice_end > now ? v->slice_end - now : 1;
 	} else {
 		v->slice_end = 0;
@@ -140,25 +135,94 @@ uint64_t sched_budget(struct vcpu *v)
 	return budget;
 }
 
-/* A child's port access waits for the parent's emulation (DESIGN.md
- * rule 3); the parent is told through HVPART_NOTIFY_VECTOR. */
-void hv_forward_io(struct vcpu *v, uint16_t port, unsigned size, bool is_write, uint32_t value)
+/* Pick who runs next, make its state current, and prepare its entry. */
+struct vcpu *sched_switch(struct vcpu *v)
 {
-	struct partition *p = v->part;
+	struct vcpu *next = v;
+	bool parent_called = v != sched_parent() && sched_parent()->notify_pending;
 
-	v->icpt = (struct hvpart_intercept){
-		.partition_id = p->id, .seq = ++p->icpt_seq, .type = HVPART_ICPT_IO,
-		.port = port, .size = (uint8_t)size, .is_write = is_write, .value = value,
-		.rip = arch_vcpu_rip(v),
-	};
-	v->icpt_taken = false;
-	v->run = VCPU_BLOCKED;
-	sched_notify_parent();
+	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
+	    parent_called)
+		next = sched_next(v);
+	v->yield = false;
+	if (next != v) {
+		v->slice_end = 0;
+		arch_vcpu_load(next);
+	}
+	sched_prepare_entry(next);
+	return next;
 }
 
-void hv_complete_io(struct vcpu *v, uint32_t value)
+struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 {
-	v->icpt_result = value;
-	v->icpt_done = true;
-	v->run = VCPU_RUNNABLE;
+	struct vcpu *next = sched_switch(v);
+
+	if (next != v) {
+		this_cpu()->switches++;
+		this_cpu()->switch_ticks += rdtsc() - t0;
+	}
+	return next;
+}
+
+/* The interrupt stays pending (no acknowledge-on-exit); resuming the
+ * parent lets it take it natively (docs/ARCHITECTURE.md rule 2). */
+void sched_yield_to_parent(struct vcpu *v)
+{
+	sched_parent()->run = VCPU_RUNNABLE;
+	v->yield = true;
+}
+
+void sched_yield(struct vcpu *v)
+{
+	v->yield = true;
+}
+
+void hv_handle_hlt(struct vcpu *v)
+{
+	arch_vcpu_skip_insn(v);
+	if (v->part->privileged) {
+		/* The parent halts in the guest where the CPU can (VT-x
+		 * activity state HLT, SDM Vol. 3C §27.7.4): a physical
+		 * interrupt, which is not intercepted for it, wakes it
+		 * directly. Meanwhile children may run. */
+		arch_vcpu_set_halted(v);
+		v->run = VCPU_HALTED;
+		return;
+	}
+	/* A child's HLT yields until its next interrupt, unless one is
+	 * already waiting and can be taken. */
+	vlapic_poll_timer(v, rdtsc());
+	if (vlapic_pending_vector(v) < 0 || !arch_vcpu_irq_enabled(v))
+		v->run = VCPU_HALTED;
+}
+
+/* The interrupt v should get next: the parent's notification, or the
+ * highest deliverable vector of a child's vLAPIC; -1 if none. */
+static int pending_vector(struct vcpu *v)
+{
+	if (v == sched_parent())
+		return v->notify_pending ? HVPART_NOTIFY_VECTOR : -1;
+	return vlapic_pending_vector(v);
+}
+
+void sched_prepare_entry(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+	int vec;
+
+	if (v->icpt_done)
+		intercept_finish(v);
+	if (v != c->parent)
+		vlapic_poll_timer(v, rdtsc());
+	vec = pending_vector(v);
+	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {
+		if (v == c->parent)
+			v->notify_pending = false;
+		else
+			vlapic_accept(v, vec);
+	}
+	if (c->children_running || v->timer_dirty) {
+		arch_vcpu_set_timer(v, sched_budget(v));
+		v->timer_dirty = c->children_running != 0;
+	}
 }

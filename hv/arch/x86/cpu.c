@@ -1,6 +1,7 @@
 /* GDT, TSS and IDT for hv itself. Any exception in hv is an hv bug: it is
  * reported with the faulting state and the machine halts. */
 #include "cpu.h"
+#include <hv/arch.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
 
@@ -34,7 +35,7 @@ static void idt_set(int vec, uint64_t handler)
 	};
 }
 
-void cpu_init_tables(void)
+void arch_cpu_init(void)
 {
 	struct desc_ptr gp, ip;
 

@@ -1,8 +1,9 @@
 /*
- * Vendor-neutral view of partitions and virtual processors. Generic code
- * (partitions, hypercalls, CPUID/MSR policy, scheduling) uses only this
- * header; the VT-x backend (hv/arch/x86/vmx/) implements the arch_* hooks,
- * so an SVM backend can sit beside it later.
+ * Vendor-neutral view of partitions and virtual processors, and the
+ * generic handlers a backend calls on VM exits. Generic code (partitions,
+ * hypercalls, CPUID/MSR/I/O policy, scheduling) uses this header and the
+ * arch interface (hv/arch.h); the VT-x backend (hv/arch/x86/vmx/)
+ * implements the arch_* hooks, so an SVM backend can sit beside it.
  */
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <hv/abi/hvpart_abi.h>
+#include <hv/arch.h>
+#include <hv/percpu.h>
 #include <hv/mm/ept.h>
 
 /* GPR indices follow the x86 register encoding (SDM Vol. 2 Table 2-2),
@@ -32,16 +35,12 @@ struct vlapic {
 enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED };
 
 struct vcpu {
-	uint64_t gpr[16];      /* [GPR_RSP] unused: RSP lives in the VMCS */
-	uint64_t launched;     /* offset 128, read by vmx_entry.S */
+	uint64_t gpr[16];      /* [GPR_RSP] unused: the backend keeps RSP */
+	struct arch_vcpu arch; /* the backend's; at offset 128 (arch_types.h) */
 	struct partition *part;
-	uint32_t index;
 	uint64_t exits[HVPART_EXIT_KINDS];
 	uint64_t exits_total;
-	/* VT-x state */
-	void *vmcs;
-	uint64_t vmcs_pa;
-	uint16_t vpid;
+	uint32_t index;
 	enum vcpu_run run;
 	uint32_t last_exit;          /* basic exit reason of the last exit */
 	bool notify_pending;         /* parent: HVPART_NOTIFY_VECTOR to inject */
@@ -50,12 +49,10 @@ struct vcpu {
 	bool icpt_taken;             /* the parent has fetched icpt */
 	bool icpt_done;              /* completed: apply at the next entry */
 	bool yield;                  /* give up the CPU after this exit */
-	uint8_t icpt_insn_len;
 	uint32_t icpt_result;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
-	bool timer_dirty;            /* preemption timer holds a short value */
+	bool timer_dirty;            /* the backend's timer holds a short value */
 };
-_Static_assert(offsetof(struct vcpu, launched) == 128, "vmx_entry.S offset");
 
 #define PARTITION_MAX_VCPUS 1
 #define MAX_PARTITIONS 16
@@ -80,27 +77,34 @@ struct partition {
 	uint64_t icpt_seq;
 };
 
-/* Arch hooks (VT-x: vmx.c). The vCPU calls run with the parent's vCPU
- * current and leave it current. */
-unsigned arch_ept_opts(void);
-void arch_ept_flush(void);
-int arch_vcpu_create(struct vcpu *v);
-void arch_vcpu_destroy(struct vcpu *v);
-int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s);
-void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s);
-uint64_t arch_vcpu_rip(struct vcpu *v);
-bool arch_vcpu_long_mode(struct vcpu *v);   /* 64-bit code segment */
-void arch_vcpu_skip_insn(struct vcpu *v);
-void arch_vcpu_inject_gp(struct vcpu *v);
-void arch_vcpu_inject_ud(struct vcpu *v);
-void arch_vcpu_dump(struct vcpu *v);
-
-/* Generic handlers (hv/core). Each returns nothing: a guest-caused error
- * stops the partition (partition_stop) and never panics hv. */
+/* Generic exit handlers (hv/core), called by the backend's exit
+ * dispatch with v's state loaded. Each returns nothing: a guest-caused
+ * error stops the partition (partition_stop) and never panics hv. Each
+ * steps past the instruction itself when it completes it. */
 void hv_handle_cpuid(struct vcpu *v);
 void hv_handle_rdmsr(struct vcpu *v);
 void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
+void hv_handle_hlt(struct vcpu *v);
+
+/* A port access (hv/core/io.c): IN or OUT of size 1, 2 or 4 bytes. */
+struct hv_io_access {
+	uint16_t port;
+	uint8_t size;
+	bool in;
+	bool string;                 /* INS/OUTS: not emulated */
+};
+void hv_handle_io(struct vcpu *v, const struct hv_io_access *a);
+
+/* A guest-physical access the partition's EPT does not allow
+ * (hv/core/mmio.c). detail: the backend's raw description (VT-x: the
+ * exit qualification), for the log only. */
+struct hv_gpa_fault {
+	uint64_t gpa;
+	uint64_t detail;
+	bool read, write, fetch;
+};
+void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f);
 
 void partition_stop(struct partition *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -114,8 +118,11 @@ uint32_t partition_count(void);
 /* Scheduler (hv/core/sched.c). sched_next picks the vCPU to run after an
  * exit (never NULL: halts the machine if none is left). */
 struct vcpu *sched_next(struct vcpu *cur);
-/* The parent's vCPU, and asking it to look at hv's messages. */
-struct vcpu *sched_parent(void);
+/* The parent's vCPU on this CPU, and asking it to look at hv's messages. */
+static inline struct vcpu *sched_parent(void)
+{
+	return this_cpu()->parent;
+}
 void sched_notify_parent(void);
 /* TSC ticks the next entry of v may run before hv must look again
  * (time slice, or the earliest child timer while the parent idles). */
@@ -123,8 +130,31 @@ uint64_t sched_budget(struct vcpu *v);
 void sched_set_parent(struct vcpu *v);
 void sched_child_started(void);
 void sched_child_stopped(void);
-extern uint32_t sched_children_running;
 extern uint64_t hv_tsc_hz;
+
+/* The exit path, for the backend: count the exit (kind: enum
+ * hvpart_exit_kind) before handling it ... */
+static inline void sched_count_exit(struct vcpu *v, uint32_t reason, unsigned kind)
+{
+	v->exits_total++;
+	v->last_exit = reason;
+	v->exits[kind]++;
+	/* Any exit but its HLT shows the parent busy. */
+	if (v->part->privileged && kind != HVPART_EXIT_HLT)
+		v->run = VCPU_RUNNABLE;
+}
+/* ... then pick who runs next, load it and prepare its entry; t0 is the
+ * TSC at the exit, for the switch statistics. */
+struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0);
+/* The same without statistics (after a failed entry). */
+struct vcpu *sched_switch(struct vcpu *v);
+/* Before every entry of v: finish a completed intercept, deliver a
+ * pending interrupt, arm the backend's timer. */
+void sched_prepare_entry(struct vcpu *v);
+/* A physical interrupt arrived while v ran: the parent takes it. */
+void sched_yield_to_parent(struct vcpu *v);
+/* v's turn is over (the backend's timer fired). */
+void sched_yield(struct vcpu *v);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);
@@ -134,8 +164,4 @@ void vlapic_poll_timer(struct vcpu *v, uint64_t now);
 int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
-
-/* Child intercepts (hv/core/intercept.c). */
-void hv_forward_io(struct vcpu *v, uint16_t port, unsigned size, bool is_write, uint32_t value);
-void hv_complete_io(struct vcpu *v, uint32_t value);
 #endif

@@ -8,11 +8,10 @@
 #include <string.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include <hv/mm/pool.h>
 #include "../cpu.h"
 
 struct vmx_caps vmx_caps;
-
-static uint8_t exit_stack[16384] __attribute__((aligned(16)));
 
 static void read_ctl_msr(uint32_t msr, uint32_t ok[2])
 {
@@ -75,7 +74,9 @@ static void vmx_collect_missing(char *why, size_t len)
 		append(why, len, "64-bit host/guest controls");
 }
 
-int vmx_check_support(char *why, size_t len)
+/* Checks VT-x support; on failure writes one line naming everything
+ * missing into why and returns -ENODEV. */
+static int vmx_check_support(char *why, size_t len)
 {
 	uint32_t r[4];
 	uint64_t fc;
@@ -113,7 +114,7 @@ int vmx_check_support(char *why, size_t len)
 	return 0;
 }
 
-int vmx_enable(void *vmxon_region, uint64_t vmxon_pa)
+static int vmx_enable(void *vmxon_region, uint64_t vmxon_pa)
 {
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
 	uint8_t fail;
@@ -128,6 +129,33 @@ int vmx_enable(void *vmxon_region, uint64_t vmxon_pa)
 	*(uint32_t *)vmxon_region = vmx_caps.revision;
 	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(vmxon_pa) : "cc", "memory");
 	return fail ? -EIO : 0;
+}
+
+int arch_cpu_enable(char *why, size_t len)
+{
+	struct arch_cpu *ac = &this_cpu()->arch;
+
+	if (hv_pool_alloc(&ac->vmxon_pa)) {
+		hv_snprintf(why, len, "out of memory in hv's pool while booting");
+		return -ENOMEM;
+	}
+	if (vmx_check_support(why, len))
+		return -ENODEV;
+	hv_info("hv: VT-x ok: VMCS revision %#x, EPT%s%s, unrestricted guest, VPID, preemption timer",
+		vmx_caps.revision,
+		(vmx_caps.features & HVPART_VMXF_EPT_2M) ? " 2M" : "",
+		(vmx_caps.features & HVPART_VMXF_EPT_1G) ? " 1G" : "");
+	if (vmx_enable((void *)(uintptr_t)ac->vmxon_pa, ac->vmxon_pa)) {
+		hv_snprintf(why, len, "VMXON failed");
+		return -EIO;
+	}
+	return 0;
+}
+
+void arch_fill_host_info(struct hvpart_host_info *hi)
+{
+	hi->vmx_features = vmx_caps.features;
+	hi->vmcs_revision = vmx_caps.revision;
 }
 
 /* Adjust a control word to what the CPU allows (SDM Vol. 3D §A.3.1). */
@@ -199,9 +227,16 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	return 0;
 }
 
+/* The top slot of this CPU's exit stack: the vCPU vmx_exit_stub hands
+ * to vmx_handle_exit. */
+static uint64_t *exit_slot(void)
+{
+	return (uint64_t *)(this_cpu()->arch.exit_stack + ARCH_EXIT_STACK_SIZE - 16);
+}
+
 void vmx_setup_host(struct vcpu *v)
 {
-	uint64_t *slot = (uint64_t *)(exit_stack + sizeof(exit_stack) - 16);
+	uint64_t *slot = exit_slot();
 
 	*slot = (uint64_t)v;
 	vmwrite(VMCS_HOST_CR0, read_cr0());
@@ -228,87 +263,14 @@ void vmx_setup_host(struct vcpu *v)
 	vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
 }
 
-static void vmx_guest_seg(uint32_t sel_f, uint16_t sel, uint32_t ar)
+void arch_vcpu_run(struct vcpu *v)
 {
-	/* Encodings of selector, limit, AR and base of one segment are at
-	 * fixed distances (SDM Vol. 3D Table B-1..B-4). */
-	uint32_t idx = sel_f - VMCS_GUEST_ES_SEL;
-
-	vmwrite(sel_f, sel);
-	vmwrite(VMCS_GUEST_ES_LIMIT + idx, 0xffffffff);
-	vmwrite(VMCS_GUEST_ES_AR + idx, ar);
-	vmwrite(VMCS_GUEST_ES_BASE + idx, 0);
-}
-
-/* 64-bit guest state as the parent expects it at its entry point
- * (checked by SDM Vol. 3C §27.3.1 "Checks on the Guest State Area"). */
-static void vmx_setup_guest64(const struct vmx_guest_init *gi)
-{
-	uint64_t cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-	uint64_t cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-
-	vmwrite(VMCS_GUEST_CR0, (cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
-	vmwrite(VMCS_CR0_SHADOW, cr0);
-	vmwrite(VMCS_GUEST_CR4, (cr4 | vmx_caps.cr4_fixed0 | CR4_VMXE) & vmx_caps.cr4_fixed1);
-	vmwrite(VMCS_CR4_SHADOW, cr4);
-	vmwrite(VMCS_GUEST_CR3, gi->cr3);
-	vmwrite(VMCS_GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE);
-	vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull); /* power-on PAT */
-	vmx_guest_seg(VMCS_GUEST_CS_SEL, 0x08, 0xa09b);  /* 64-bit code, accessed */
-	vmx_guest_seg(VMCS_GUEST_SS_SEL, 0x10, 0xc093);
-	vmx_guest_seg(VMCS_GUEST_DS_SEL, 0x10, 0xc093);
-	vmx_guest_seg(VMCS_GUEST_ES_SEL, 0x10, 0xc093);
-	vmx_guest_seg(VMCS_GUEST_FS_SEL, 0, AR_UNUSABLE);
-	vmx_guest_seg(VMCS_GUEST_GS_SEL, 0, AR_UNUSABLE);
-	vmx_guest_seg(VMCS_GUEST_LDTR_SEL, 0, AR_UNUSABLE);
-	vmwrite(VMCS_GUEST_TR_SEL, 0x18);
-	vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
-	vmwrite(VMCS_GUEST_TR_AR, 0x8b);                 /* busy 64-bit TSS */
-	vmwrite(VMCS_GUEST_TR_BASE, 0);
-	vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0);
-	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
-	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
-	vmwrite(VMCS_GUEST_DR7, 0x400);
-	vmwrite(VMCS_GUEST_RSP, gi->rsp);
-	vmwrite(VMCS_GUEST_RIP, gi->rip);
-	vmwrite(VMCS_GUEST_RFLAGS, gi->rflags | 2);
-	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
-	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
-	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
-}
-
-int vmx_vcpu_setup(struct vcpu *v, const struct vmx_guest_init *gi)
-{
-	int rc;
-
-	memset(v->vmcs, 0, 4096);
-	*(uint32_t *)v->vmcs = vmx_caps.revision;
-	if (vmclear(v->vmcs_pa) || vmptrld(v->vmcs_pa))
-		return -EIO;
-	rc = vmx_setup_controls(gi);
-	if (rc)
-		return rc;
-	vmwrite(VMCS_VPID, v->vpid);
-	vmx_setup_host(v);
-	vmx_setup_guest64(gi);
-	v->launched = 0;
-	return 0;
-}
-
-void vmx_run(struct vcpu *v)
-{
-	uint64_t *slot = (uint64_t *)(exit_stack + sizeof(exit_stack) - 16);
+	uint64_t *slot = exit_slot();
 
 	for (;;) {
 		*slot = (uint64_t)v;
-		if (vmptrld(v->vmcs_pa))
-			hv_panic("VMPTRLD of vCPU %u failed", v->index);
-		vmx_prepare_entry(v);
+		arch_vcpu_load(v);
+		sched_prepare_entry(v);
 		vmx_enter_guest(v);
 		v = vmx_entry_failed(v);
 		*slot = (uint64_t)v;

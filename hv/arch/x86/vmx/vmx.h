@@ -1,4 +1,8 @@
-/* VT-x backend interface used by hv's boot and scheduler code. */
+/*
+ * Internals of the VT-x backend, shared by the files of hv/arch/x86/vmx/
+ * only. Generic code reaches the backend through hv/arch.h; the build
+ * keeps every vmx_* symbol local to libhvarch-vmx.a (hv/module.mk).
+ */
 #ifndef HV_VMX_H
 #define HV_VMX_H
 #include <stdint.h>
@@ -15,19 +19,12 @@ struct vmx_caps {
 };
 extern struct vmx_caps vmx_caps;
 
-/* Checks VT-x support; on failure writes one line naming everything
- * missing into why and returns -ENODEV. */
-int vmx_check_support(char *why, size_t len);
-int vmx_enable(void *vmxon_region, uint64_t vmxon_pa);
-/* Initialise the VMCS of a vCPU that starts in 64-bit mode. */
+/* The VMCS controls of a new vCPU (vmx_setup_controls). */
 struct vmx_guest_init {
-	uint64_t rip, rsp, cr3, rflags;
 	uint64_t eptp;
 	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
 	bool child;                  /* intercept interrupts and all port I/O */
 };
-int vmx_vcpu_setup(struct vcpu *v, const struct vmx_guest_init *gi);
-__attribute__((noreturn)) void vmx_run(struct vcpu *v);
 
 /* vmx_entry.S */
 int vmx_enter_guest(struct vcpu *v);      /* returns only if entry failed */
@@ -69,16 +66,18 @@ static inline int vmclear(uint64_t pa)
 	return vmx_insn_ok(fail);
 }
 
+/* vmx_entry.S calls these two. */
 struct vcpu *vmx_handle_exit(struct vcpu *v);
-/* Before every entry: finish a completed intercept, inject a pending
- * interrupt, set the preemption timer (vmx_vcpu.c). */
-void vmx_prepare_entry(struct vcpu *v);
+struct vcpu *vmx_entry_failed(struct vcpu *v);
+
 int vmx_setup_controls(const struct vmx_guest_init *gi);
 void vmx_cr_write(uint64_t cr0, uint64_t cr4);
 void vmx_setup_host(struct vcpu *v);
-struct vcpu *vmx_entry_failed(struct vcpu *v);
-struct vcpu *vmx_switch(struct vcpu *v);
 /* Step the current VMCS's guest past an instruction of len bytes. */
 void vmx_advance_rip(uint64_t len);
-extern uint64_t vmx_switches, vmx_switch_ticks;
+/* Load v's VMCS, or the current vCPU's again (after touching another's). */
+int vmx_load(struct vcpu *v);
+void vmx_load_current(void);
+
+_Static_assert(offsetof(struct vcpu, arch.launched) == 128, "vmx_entry.S offset");
 #endif

@@ -6,7 +6,7 @@
  * and a guest-state dump, and stops only that partition.
  */
 #include "vmx.h"
-#include "../insn.h"
+#include <hv/hv.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
 
@@ -24,11 +24,39 @@ uint64_t arch_vcpu_rip(struct vcpu *v)
 	return vmread(VMCS_GUEST_RIP);
 }
 
+uint64_t arch_vcpu_rsp(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_RSP);
+}
+
+void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp)
+{
+	(void)v;
+	vmwrite(VMCS_GUEST_RSP, rsp);
+}
+
 bool arch_vcpu_long_mode(struct vcpu *v)
 {
 	/* IA-32e mode and CS.L (access rights bit 13, SDM Vol. 3C §25.4.1). */
 	(void)v;
 	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & (1u << 13));
+}
+
+bool arch_vcpu_irq_enabled(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_RFLAGS) & (1u << 9);
+}
+
+/* The parent's HLT waits in activity state HLT (= 1, SDM Vol. 3C
+ * §27.7.4) where the CPU has it; otherwise hv resumes it after the HLT
+ * and it spins through its idle loop. */
+void arch_vcpu_set_halted(struct vcpu *v)
+{
+	(void)v;
+	if (vmx_caps.features & HVPART_VMXF_ACT_HLT)
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
 }
 
 void vmx_advance_rip(uint64_t len)
@@ -46,6 +74,12 @@ void arch_vcpu_skip_insn(struct vcpu *v)
 {
 	(void)v;
 	vmx_advance_rip(vmread(VMCS_EXIT_INSN_LEN));
+}
+
+void arch_vcpu_advance_rip(struct vcpu *v, uint64_t len)
+{
+	(void)v;
+	vmx_advance_rip(len);
 }
 
 /* Event injection (SDM Vol. 3C §27.6 "Event Injection"): type 3 = hardware
@@ -97,146 +131,71 @@ static void exit_wrmsr(struct vcpu *v, uint64_t qual)
 	hv_handle_wrmsr(v);
 }
 
+/* VMCALL (SDM Vol. 2C): 0F 01 C1. */
+const uint8_t *arch_hypercall_insn(size_t *len)
+{
+	static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 };
+
+	*len = sizeof(vmcall);
+	return vmcall;
+}
+
 static void exit_vmcall(struct vcpu *v, uint64_t qual)
 {
 	(void)qual;
 	hv_handle_hypercall(v);
-	arch_vcpu_skip_insn(v);
 }
 
 static void exit_hlt(struct vcpu *v, uint64_t qual)
 {
 	(void)qual;
-	arch_vcpu_skip_insn(v);
-	if (v->part->privileged) {
-		/* The parent halts in non-root mode (activity state HLT = 1,
-		 * SDM Vol. 3C §27.7.4): a physical interrupt, which is not
-		 * intercepted for it, wakes it directly. Meanwhile children
-		 * may run. */
-		if (vmx_caps.features & HVPART_VMXF_ACT_HLT)
-			vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
-		v->run = VCPU_HALTED;
-		return;
-	}
-	/* A child's HLT yields until its next interrupt, unless one is
-	 * already waiting and can be taken. */
-	vlapic_poll_timer(v, rdtsc());
-	if (vlapic_pending_vector(v) < 0 || !(vmread(VMCS_GUEST_RFLAGS) & (1u << 9)))
-		v->run = VCPU_HALTED;
+	hv_handle_hlt(v);
 }
 
-/* Port I/O intercepts of the parent: hv performs the access for it. Only
- * plain IN/OUT of 1, 2 or 4 bytes; string I/O is not emulated. */
+/* Exit qualification for I/O instructions: SDM Vol. 3C Table 28-5. */
 static void exit_io(struct vcpu *v, uint64_t q)
 {
-	uint16_t port = IOQ_PORT(q);
-	unsigned size = IOQ_SIZE(q);
-	uint64_t *rax = &v->gpr[GPR_RAX];
+	const struct hv_io_access a = {
+		.port = IOQ_PORT(q), .size = (uint8_t)IOQ_SIZE(q),
+		.in = q & IOQ_IN, .string = q & IOQ_STRING,
+	};
 
-	if (q & IOQ_STRING) {
-		partition_stop(v->part, "string I/O (%s port %#x) is not emulated",
-			       (q & IOQ_IN) ? "ins" : "outs", port);
-		return;
-	}
-	if (!v->part->privileged) {
-		v->icpt_insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
-		hv_forward_io(v, port, size, !(q & IOQ_IN), (uint32_t)*rax);
-		return;
-	}
-	if (port == 0xcf9 && !(q & IOQ_IN) && (*rax & 4))
-		hv_warn("hv: parent requested a system reset through port 0xcf9");
-	if (q & IOQ_IN) {
-		uint64_t val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-		uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
-
-		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
-		*rax = size == 4 ? val : (*rax & ~mask) | (val & mask);
-	} else if (size == 1) {
-		outb(port, (uint8_t)*rax);
-	} else if (size == 2) {
-		outw(port, (uint16_t)*rax);
-	} else {
-		outl(port, (uint32_t)*rax);
-	}
-	arch_vcpu_skip_insn(v);
+	hv_handle_io(v, &a);
 }
 
-/* A child's load or store to a GPA nothing backs: device memory with no
- * device, as on a bus with nothing decoding the address: a read returns
- * all ones, a write goes nowhere (docs/child-platform.md). The instruction
- * is fetched from the child's own memory and decoded (insn.c); only the
- * plain MOV forms are emulated, and only with paging off (no guest page
- * walk yet): anything else stops the child as before. */
-static enum insn_mode guest_insn_mode(uint64_t cr0)
-{
-	uint64_t ar = vmread(VMCS_GUEST_CS_AR);
-
-	if (!(cr0 & CR0_PE))
-		return INSN_MODE16;
-	return (ar & (1u << 14)) ? INSN_MODE32 : INSN_MODE16;   /* CS.D */
-}
-
-static void load_all_ones(struct vcpu *v, const struct insn_mem *m)
-{
-	uint64_t val = m->size >= 8 ? ~0ull : (1ull << (m->size * 8)) - 1;
-	uint64_t *r = &v->gpr[m->reg], rsp = 0;
-
-	if (m->high_byte) {
-		v->gpr[m->reg - 4] |= 0xff00;   /* AH, CH, DH, BH */
-		return;
-	}
-	if (m->reg == GPR_RSP) {
-		rsp = vmread(VMCS_GUEST_RSP);
-		r = &rsp;
-	}
-	if (m->dst_size == 1)
-		*r = (*r & ~0xffull) | (val & 0xff);
-	else if (m->dst_size == 2)
-		*r = (*r & ~0xffffull) | (val & 0xffff);
-	else
-		*r = val;   /* a 32-bit write zero-extends (SDM Vol. 1 §3.4.1.1) */
-	if (m->reg == GPR_RSP)
-		vmwrite(VMCS_GUEST_RSP, rsp);
-}
-
-static bool emulate_unbacked(struct vcpu *v, uint64_t q)
+/* The instruction bytes at CS:RIP for the unbacked-GPA emulation
+ * (hv/core/mmio.c): with paging off, linear addresses are physical
+ * (truncated to 32 bits); the operand size comes from CR0.PE and CS.D
+ * (SDM Vol. 3A §3.4.5). */
+int arch_vcpu_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode)
 {
 	uint64_t cr0 = vmread(VMCS_GUEST_CR0), lin;
-	uint8_t bytes[15];
-	struct insn_mem m;
-	enum insn_mode mode;
-	size_t n;
+	int n;
 
-	if ((q & EPTV_FETCH) || (cr0 & CR0_PG))
-		return false;
-	mode = guest_insn_mode(cr0);
+	if (cr0 & CR0_PG)
+		return -1;
+	*mode = !(cr0 & CR0_PE) ? INSN_MODE16 :
+		(vmread(VMCS_GUEST_CS_AR) & (1u << 14)) ? INSN_MODE32 : INSN_MODE16;
 	lin = vmread(VMCS_GUEST_CS_BASE) + vmread(VMCS_GUEST_RIP);
-	for (n = 0; n < sizeof(bytes); n++) {
+	for (n = 0; n < 15; n++) {
 		const uint8_t *b = partition_gpa_ptr(v->part, (lin + n) & 0xffffffffull, 1, false);
 
 		if (!b)
 			break;
 		bytes[n] = *b;
 	}
-	if (insn_decode_mem(bytes, n, mode, &m))
-		return false;
-	if (!m.write)
-		load_all_ones(v, &m);
-	vmx_advance_rip(m.len);
-	return true;
+	return n;
 }
 
+/* Exit qualification for EPT violations: SDM Vol. 3C Table 28-7. */
 static void exit_ept_violation(struct vcpu *v, uint64_t q)
 {
-	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	const struct hv_gpa_fault f = {
+		.gpa = vmread(VMCS_GUEST_PHYS_ADDR), .detail = q,
+		.read = q & EPTV_READ, .write = q & EPTV_WRITE, .fetch = q & EPTV_FETCH,
+	};
 
-	if (!v->part->privileged && emulate_unbacked(v, q))
-		return;
-
-	partition_stop(v->part, "%s at GPA %#lx touched memory it does not own (%s%s%s, qual %#lx, rip %#lx)",
-		       v->part->privileged ? "parent" : "partition", gpa,
-		       (q & EPTV_READ) ? "read" : "", (q & EPTV_WRITE) ? "write" : "",
-		       (q & EPTV_FETCH) ? "fetch" : "", q, vmread(VMCS_GUEST_RIP));
+	hv_handle_gpa_fault(v, &f);
 }
 
 static void exit_triple_fault(struct vcpu *v, uint64_t q)
@@ -262,22 +221,21 @@ static void exit_inject_ud(struct vcpu *v, uint64_t q)
 
 static void exit_ext_intr(struct vcpu *v, uint64_t q)
 {
-	/* The interrupt stays pending (no acknowledge-on-exit); resuming the
-	 * parent lets it take it natively (DESIGN.md rule 2). */
+	/* No acknowledge-on-exit: the interrupt stays pending in the
+	 * physical APIC for the parent (SDM Vol. 3C §25.7.1). */
 	(void)q;
-	sched_parent()->run = VCPU_RUNNABLE;
-	v->yield = true;
+	sched_yield_to_parent(v);
 }
 
 static void exit_preempt(struct vcpu *v, uint64_t q)
 {
 	(void)q;
-	v->yield = true;
+	sched_yield(v);
 }
 
 static void exit_intr_window(struct vcpu *v, uint64_t q)
 {
-	/* The guest can take interrupts again: vmx_prepare_entry injects. */
+	/* The guest can take interrupts again: sched_prepare_entry injects. */
 	(void)v;
 	(void)q;
 	vmwrite(VMCS_PROC_CTLS, vmread(VMCS_PROC_CTLS) & ~(uint64_t)PROC_INTR_WINDOW_EXIT);
@@ -358,54 +316,23 @@ static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)
 		       reason, qual, vmread(VMCS_GUEST_RIP));
 }
 
-uint64_t vmx_switches, vmx_switch_ticks;
-
 struct vcpu *vmx_handle_exit(struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
-	struct vcpu *next;
 	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t reason = VMX_EXIT_REASON_BASIC(full);
 	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 
-	v->launched = 1;
-	v->exits_total++;
-	v->last_exit = reason;
-	if (v->part->privileged && reason != VMX_EXIT_HLT)
-		v->run = VCPU_RUNNABLE;
+	v->arch.launched = 1;
 	if (e && e->fn) {
-		v->exits[e->kind]++;
+		sched_count_exit(v, reason, e->kind);
 		e->fn(v, qual);
 	} else {
-		v->exits[HVPART_EXIT_OTHER]++;
+		sched_count_exit(v, reason, HVPART_EXIT_OTHER);
 		exit_unhandled(v, reason, qual);
 	}
-	next = vmx_switch(v);
-	if (next != v) {
-		vmx_switches++;
-		vmx_switch_ticks += rdtsc() - t0;
-	}
-	return next;
-}
-
-/* Pick who runs next, make its VMCS current, and prepare its entry. */
-struct vcpu *vmx_switch(struct vcpu *v)
-{
-	struct vcpu *next = v;
-	bool parent_called = v != sched_parent() && sched_parent()->notify_pending;
-
-	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
-	    parent_called)
-		next = sched_next(v);
-	v->yield = false;
-	if (next != v) {
-		v->slice_end = 0;
-		if (vmptrld(next->vmcs_pa))
-			hv_panic("VMPTRLD of partition %lu failed", next->part->id);
-	}
-	vmx_prepare_entry(next);
-	return next;
+	return sched_finish_exit(v, t0);
 }
 
 struct vcpu *vmx_entry_failed(struct vcpu *v)
@@ -414,6 +341,6 @@ struct vcpu *vmx_entry_failed(struct vcpu *v)
 
 	arch_vcpu_dump(v);
 	partition_stop(v->part, "VM%s failed with VM-instruction error %lu",
-		       v->launched ? "RESUME" : "LAUNCH", err);
-	return vmx_switch(v);
+		       v->arch.launched ? "RESUME" : "LAUNCH", err);
+	return sched_switch(v);
 }

@@ -1,10 +1,10 @@
 /*
- * Child vCPUs on VT-x: VMCS creation, architectural state in and out
- * (SDM Vol. 3C §25.4 guest-state area), EPT invalidation, and the work
- * done before every VM entry: finishing a port access the parent
- * emulated, injecting a pending interrupt (§27.6 event injection; §26.7.5
- * interrupt-window exiting when the guest cannot take it yet), and
- * arming the VMX-preemption timer (§26.5.1).
+ * vCPUs on VT-x: VMCS creation for the parent and the children, their
+ * architectural state in and out (SDM Vol. 3C §25.4 guest-state area),
+ * EPT invalidation, and the mechanics generic code asks for before an
+ * entry: injecting an interrupt (§27.6 event injection; §26.7.5
+ * interrupt-window exiting when the guest cannot take it yet), arming
+ * the VMX-preemption timer (§26.5.1), completing a deferred instruction.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,7 +13,32 @@
 #include <hv/x86.h>
 #include "vmx.h"
 
+/* Bitmaps shared by every vCPU of a kind: children's MSR bitmap, and the
+ * passthrough (parent) MSR and I/O bitmaps. Allocated at first use. */
 static uint64_t child_msr_bitmap_pa;
+static uint64_t pass_msr_bitmap_pa, pass_io_bitmap_pa[2];
+
+int vmx_load(struct vcpu *v)
+{
+	if (vmptrld(v->arch.vmcs_pa))
+		return -EIO;
+	return 0;
+}
+
+void vmx_load_current(void)
+{
+	struct vcpu *cur = this_cpu()->current;
+
+	if (cur)
+		vmx_load(cur);
+}
+
+void arch_vcpu_load(struct vcpu *v)
+{
+	if (vmx_load(v))
+		hv_panic("VMPTRLD of partition %lu failed", v->part->id);
+	this_cpu()->current = v;
+}
 
 unsigned arch_ept_opts(void)
 {
@@ -57,34 +82,82 @@ static int child_msr_bitmap(void)
 	return 0;
 }
 
-int arch_vcpu_create(struct vcpu *v)
+/* The parent passes all MSRs in the bitmap's ranges (a zeroed bitmap;
+ * MSRs outside them, the synthetic ones among them, always exit, SDM
+ * Vol. 3C §25.6.9) and the ports but the listed ones (I/O bitmap A
+ * covers ports 0-0x7fff, B 0x8000-0xffff, §25.6.4). */
+static int pass_bitmaps(const struct arch_vcpu_config *c)
 {
-	struct vmx_guest_init gi = { .child = true };
+	if (!pass_msr_bitmap_pa &&
+	    (hv_pool_alloc(&pass_io_bitmap_pa[0]) || hv_pool_alloc(&pass_msr_bitmap_pa) ||
+	     hv_pool_alloc(&pass_io_bitmap_pa[1])))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->ntrap_ports; i++) {
+		uint16_t port = c->trap_ports[i];
+		uint8_t *bm = (uint8_t *)(uintptr_t)pass_io_bitmap_pa[port >> 15];
+
+		bm[(port & 0x7fff) / 8] |= 1u << (port % 8);
+	}
+	return 0;
+}
+
+static int vcpu_bitmaps(const struct arch_vcpu_config *c, struct vmx_guest_init *gi)
+{
+	gi->child = !c->passthrough;
+	if (gi->child) {
+		if (child_msr_bitmap())
+			return -ENOMEM;
+		gi->msr_bitmap_pa = child_msr_bitmap_pa;
+		return 0;
+	}
+	if (pass_bitmaps(c))
+		return -ENOMEM;
+	gi->msr_bitmap_pa = pass_msr_bitmap_pa;
+	gi->io_bitmap_a_pa = pass_io_bitmap_pa[0];
+	gi->io_bitmap_b_pa = pass_io_bitmap_pa[1];
+	return 0;
+}
+
+/* The guest-state fields arch_vcpu_set_state leaves alone. */
+static void vmcs_init_guest(void)
+{
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);   /* power-on PAT */
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+}
+
+int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
+{
+	struct vmx_guest_init gi = { 0 };
 	uint64_t pa;
 	int rc = -ENOMEM;
 
-	if (child_msr_bitmap() || hv_pool_alloc(&pa))
+	if (vcpu_bitmaps(c, &gi) || hv_pool_alloc(&pa))
 		return -ENOMEM;
-	v->vmcs = (void *)(uintptr_t)pa;
-	v->vmcs_pa = pa;
-	*(uint32_t *)v->vmcs = vmx_caps.revision;
-	gi.msr_bitmap_pa = child_msr_bitmap_pa;
+	v->arch.vmcs = (void *)(uintptr_t)pa;
+	v->arch.vmcs_pa = pa;
+	/* VPIDs 1.. (0 is VMX root's own, SDM Vol. 3C §29.1.1). */
+	v->arch.vpid = (uint16_t)(v->part->id + 1);
+	v->arch.launched = 0;
+	*(uint32_t *)v->arch.vmcs = vmx_caps.revision;
 	gi.eptp = ept_eptp(&v->part->ept);
+	rc = -EIO;
 	if (vmclear(pa) || vmptrld(pa))
 		goto out;
 	rc = vmx_setup_controls(&gi);
 	if (!rc) {
-		vmwrite(VMCS_VPID, v->vpid);
+		vmwrite(VMCS_VPID, v->arch.vpid);
 		vmx_setup_host(v);
-		vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-		vmwrite(VMCS_GUEST_PENDING_DBG, 0);
-		vmwrite(VMCS_GUEST_DEBUGCTL, 0);
-		vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
-		vmwrite(VMCS_GUEST_DR7, 0x400);
+		vmcs_init_guest();
 	}
 out:
-	vmptrld(sched_parent()->vmcs_pa);
+	vmx_load_current();
 	if (rc)
 		hv_pool_free(pa);
 	return rc;
@@ -92,11 +165,11 @@ out:
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
-	vmclear(v->vmcs_pa);
-	vmptrld(sched_parent()->vmcs_pa);
-	hv_pool_free(v->vmcs_pa);
-	v->vmcs = NULL;
-	v->vmcs_pa = 0;
+	vmclear(v->arch.vmcs_pa);
+	vmx_load_current();
+	hv_pool_free(v->arch.vmcs_pa);
+	v->arch.vmcs = NULL;
+	v->arch.vmcs_pa = 0;
 }
 
 #define SEG_IDX(f) ((f) - VMCS_GUEST_ES_SEL)
@@ -140,7 +213,7 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 
 	if ((s->cr4 & CR4_VMXE) || (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)))
 		return -EINVAL;
-	if (vmptrld(v->vmcs_pa))
+	if (vmx_load(v))
 		return -EIO;
 	memcpy(v->gpr, s->gpr, sizeof(v->gpr));
 	vmwrite(VMCS_GUEST_RSP, s->gpr[GPR_RSP]);
@@ -167,15 +240,15 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-	v->launched = 0;
-	vmptrld(sched_parent()->vmcs_pa);
+	v->arch.launched = 0;
+	vmx_load_current();
 	return 0;
 }
 
 void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (vmptrld(v->vmcs_pa))
+	if (vmx_load(v))
 		return;
 	memcpy(s->gpr, v->gpr, sizeof(s->gpr));
 	s->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
@@ -197,23 +270,17 @@ void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s)
 	s->gdtr_limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT);
 	s->idtr_base = vmread(VMCS_GUEST_IDTR_BASE);
 	s->idtr_limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT);
-	vmptrld(sched_parent()->vmcs_pa);
+	vmx_load_current();
 }
 
-/* The parent emulated the port access: give IN its result and step past
- * the instruction (an 8/16-bit IN merges into AL/AX, SDM Vol. 2A IN). */
-static void finish_intercept(struct vcpu *v)
+void arch_vcpu_defer_skip(struct vcpu *v)
 {
-	const struct hvpart_intercept *ic = &v->icpt;
+	v->arch.icpt_insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+}
 
-	if (!ic->is_write) {
-		uint64_t mask = ic->size == 4 ? 0xffffffffull : (1ull << (ic->size * 8)) - 1;
-		uint64_t *rax = &v->gpr[GPR_RAX];
-
-		*rax = ic->size == 4 ? v->icpt_result : (*rax & ~mask) | (v->icpt_result & mask);
-	}
-	vmx_advance_rip(v->icpt_insn_len);
-	v->icpt_done = false;
+void arch_vcpu_finish_deferred(struct vcpu *v)
+{
+	vmx_advance_rip(v->arch.icpt_insn_len);
 }
 
 static void set_intr_window(bool on)
@@ -227,46 +294,26 @@ static void set_intr_window(bool on)
 
 /* External-interrupt injection (type 0) when RFLAGS.IF = 1 and nothing
  * blocks it (§26.3.1.5); otherwise ask for an interrupt-window exit. */
-static void inject_pending(struct vcpu *v)
+bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 {
-	int vec = v == sched_parent() ? (v->notify_pending ? HVPART_NOTIFY_VECTOR : -1)
-				      : vlapic_pending_vector(v);
-
-	if (vec < 0)
-		return;
+	(void)v;
 	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
-		return;               /* an exception is being injected first */
+		return false;         /* an exception is being injected first */
 	if (!(vmread(VMCS_GUEST_RFLAGS) & (1u << 9)) || (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
 		set_intr_window(true);
-		return;
+		return false;
 	}
 	set_intr_window(false);
 	vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an interrupt ends HLT */
-	if (v == sched_parent())
-		v->notify_pending = false;
-	else
-		vlapic_accept(v, vec);
+	return true;
 }
 
-static void set_timer(struct vcpu *v)
+void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
 {
-	uint64_t budget = sched_budget(v);
 	unsigned rate = vmx_caps.misc & 0x1f;   /* timer ticks = TSC >> rate (§25.5.1) */
 	uint64_t val = budget ? (budget >> rate) + 1 : 0xffffffffull;
 
+	(void)v;
 	vmwrite(VMCS_PREEMPTION_TIMER, val > 0xffffffffull ? 0xffffffffull : val);
-}
-
-void vmx_prepare_entry(struct vcpu *v)
-{
-	if (v->icpt_done)
-		finish_intercept(v);
-	if (v != sched_parent())
-		vlapic_poll_timer(v, rdtsc());
-	inject_pending(v);
-	if (sched_children_running || v->timer_dirty) {
-		set_timer(v);
-		v->timer_dirty = sched_children_running != 0;
-	}
 }

@@ -1,0 +1,60 @@
+/*
+ * Port I/O exits: who answers an access. A child's goes to the parent,
+ * which emulates the child's devices (docs/ARCHITECTURE.md rule 3); the
+ * parent's own accesses exit only for the ports io_parent_trap_ports
+ * lists, and hv performs them for it (rule 2: the parent drives the
+ * hardware). Only plain IN/OUT of 1, 2 or 4 bytes; string I/O is not
+ * emulated.
+ */
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <lib/pio.h>
+#include "intercept.h"
+#include "io.h"
+
+#define PORT_RESET_CONTROL 0xcf9   /* bit 2: reset (Intel ICH/PCH datasheets) */
+
+/* hv logs a reset the parent asks for, then lets it through. */
+static const uint16_t parent_trap_ports[] = { PORT_RESET_CONTROL };
+
+void io_parent_config(struct arch_vcpu_config *c)
+{
+	c->passthrough = true;
+	c->trap_ports = parent_trap_ports;
+	c->ntrap_ports = ARRAY_SIZE(parent_trap_ports);
+}
+
+static void parent_io(struct vcpu *v, const struct hv_io_access *a)
+{
+	uint64_t *rax = &v->gpr[GPR_RAX];
+
+	if (a->port == PORT_RESET_CONTROL && !a->in && (*rax & 4))
+		hv_warn("hv: parent requested a system reset through port 0xcf9");
+	if (a->in) {
+		uint32_t val = a->size == 1 ? pio_inb(a->port) :
+			       a->size == 2 ? pio_inw(a->port) : pio_inl(a->port);
+
+		*rax = intercept_merge_result(*rax, a->size, val);
+	} else if (a->size == 1) {
+		pio_outb(a->port, (uint8_t)*rax);
+	} else if (a->size == 2) {
+		pio_outw(a->port, (uint16_t)*rax);
+	} else {
+		pio_outl(a->port, (uint32_t)*rax);
+	}
+	arch_vcpu_skip_insn(v);
+}
+
+void hv_handle_io(struct vcpu *v, const struct hv_io_access *a)
+{
+	if (a->string) {
+		partition_stop(v->part, "string I/O (%s port %#x) is not emulated",
+			       a->in ? "ins" : "outs", a->port);
+		return;
+	}
+	if (!v->part->privileged) {
+		intercept_forward_io(v, a->port, a->size, !a->in, (uint32_t)v->gpr[GPR_RAX]);
+		return;
+	}
+	parent_io(v, a);
+}

@@ -1,0 +1,111 @@
+/*
+ * The arch interface: everything generic hv code (hv/main.c, hv/boot/,
+ * hv/core/, hv/mm/) asks of the CPU and of the virtualisation backend.
+ *
+ * One backend is linked into an hv image. Today that is Intel VT-x,
+ * hv/arch/x86/vmx/ (libhvarch-vmx.a); an AMD SVM backend goes beside it as
+ * hv/arch/x86/svm/ and implements these same functions, sharing the x86
+ * code in hv/arch/x86/ (boot, descriptor tables, instruction decoder).
+ * Generic code calls no vmx_* or svm_* symbol and reads no field of
+ * struct arch_vcpu or struct arch_cpu; the link of hv.elf enforces the
+ * first (hv/module.mk: the backend library exports arch_* only).
+ * docs/ARCHITECTURE.md rule 6.
+ *
+ * The arch_vcpu_* calls that take a vCPU which is not running (create,
+ * destroy, set and get state) load it and make this CPU's current vCPU
+ * (this_cpu()->current) loaded again before they return. All others act
+ * on v's loaded state: the vCPU that exited, or the one about to enter.
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arch/arch_types.h>
+#include <hv/arch/x86/insn.h>
+
+struct vcpu;
+struct hvpart_host_info;
+struct hvpart_vp_state;
+
+/* ---- this physical CPU ---- */
+
+/* hv's own GDT, TSS and IDT (hv/arch/x86/cpu.c). */
+void arch_cpu_init(void);
+/* Checks that the CPU can run hvpart and enters virtualisation
+ * operation. -ENODEV: why names every missing feature in one line;
+ * other errors: why says what failed. */
+int arch_cpu_enable(char *why, size_t len);
+/* The backend's fields of Get-VMHost (features, revision). */
+void arch_fill_host_info(struct hvpart_host_info *hi);
+/* EPT_OPT_* for every partition's EPT, from the CPU's capabilities. */
+unsigned arch_ept_opts(void);
+/* Drop every cached guest-physical translation: an EPT lost pages. */
+void arch_ept_flush(void);
+/* The instruction a guest's hypercall page uses to call hv (VT-x: VMCALL,
+ * SVM: VMMCALL; TLFS v6.0 §3.13), *len bytes. */
+const uint8_t *arch_hypercall_insn(size_t *len);
+
+/* ---- vCPU life cycle ---- */
+
+/* What a vCPU traps. A passthrough vCPU (the parent) drives the hardware
+ * (docs/ARCHITECTURE.md rule 2): its port I/O, MSRs in the architectural
+ * ranges and external interrupts are not intercepted, except the ports
+ * listed. Any other vCPU (a child) traps all port I/O and external
+ * interrupts (rule 3), and the MSRs the guest cannot own. */
+struct arch_vcpu_config {
+	bool passthrough;
+	const uint16_t *trap_ports;
+	size_t ntrap_ports;
+};
+
+/* v->part is set. Allocates and initialises v's hardware state (entry
+ * state comes from arch_vcpu_set_state). 0, -ENOMEM, -EIO, -ENODEV. */
+int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c);
+void arch_vcpu_destroy(struct vcpu *v);
+/* -EINVAL for a state the backend refuses (e.g. CR4.VMXE set). */
+int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s);
+void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s);
+/* Make v's state current on this CPU (this_cpu()->current = v). */
+void arch_vcpu_load(struct vcpu *v);
+/* Enter v and never return: from here on hv runs only on VM exits. */
+__attribute__((noreturn)) void arch_vcpu_run(struct vcpu *v);
+
+/* ---- the loaded vCPU's registers ---- */
+
+uint64_t arch_vcpu_rip(struct vcpu *v);
+uint64_t arch_vcpu_rsp(struct vcpu *v);
+void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp);
+bool arch_vcpu_long_mode(struct vcpu *v);     /* 64-bit code segment */
+bool arch_vcpu_irq_enabled(struct vcpu *v);   /* RFLAGS.IF */
+/* The bytes of the instruction at CS:RIP that caused the exit, from the
+ * guest's own memory, and the mode to decode them in. Returns how many
+ * bytes it got (up to 15), or -1 if it cannot fetch them (the guest has
+ * paging on: no guest page walk yet). */
+int arch_vcpu_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode);
+
+/* ---- stepping, events, timer ---- */
+
+/* Step past the instruction that caused the exit. */
+void arch_vcpu_skip_insn(struct vcpu *v);
+/* Step RIP forward by len bytes (an instruction hv emulated). */
+void arch_vcpu_advance_rip(struct vcpu *v, uint64_t len);
+/* The exiting instruction completes later (an intercept the parent
+ * emulates): remember how to step past it ... */
+void arch_vcpu_defer_skip(struct vcpu *v);
+/* ... and do so now. */
+void arch_vcpu_finish_deferred(struct vcpu *v);
+void arch_vcpu_inject_gp(struct vcpu *v);
+void arch_vcpu_inject_ud(struct vcpu *v);
+/* Deliver external-interrupt vector at this entry. false if the guest
+ * cannot take it now (RFLAGS.IF clear, STI/MOV-SS shadow: the backend
+ * then exits as soon as it can) or an exception is being injected. */
+bool arch_vcpu_inject_irq(struct vcpu *v, int vector);
+/* Let v wait for its next interrupt inside the guest, where the CPU can
+ * (the parent's HLT: a physical interrupt wakes it without hv). */
+void arch_vcpu_set_halted(struct vcpu *v);
+/* Exit to hv after at most ticks TSC ticks in the guest; 0: no limit. */
+void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks);
+/* Guest state to hv's log (after a fault that stops the partition). */
+void arch_vcpu_dump(struct vcpu *v);
+#endif

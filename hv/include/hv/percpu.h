@@ -1,0 +1,35 @@
+/*
+ * State of one physical CPU, reached through this_cpu() alone, so that
+ * SMP changes only this accessor (to the CPU's own area, e.g. through
+ * GS base) and the size of the array. hv runs on one CPU today.
+ */
+#ifndef HV_PERCPU_H
+#define HV_PERCPU_H
+#include <stdint.h>
+#include <arch/arch_types.h>
+
+#define HV_MAX_CPUS 1
+
+struct vcpu;
+
+struct percpu {
+	struct vcpu *current;        /* the vCPU whose state is loaded */
+	/* Scheduler (hv/core/sched.c). */
+	struct vcpu *parent;         /* the parent's vCPU on this CPU */
+	uint32_t children_running;   /* children in state Running */
+	/* Exit handling that resumed another vCPU: count and TSC ticks
+	 * (Get-VMHost, Measure-VMHost). */
+	uint64_t switches, switch_ticks;
+	/* Hypercall input, copied before the handler checks it
+	 * (hv/core/hypercall.c). */
+	uint64_t hc_in[4096 / 8];
+	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
+};
+
+extern struct percpu hv_percpu[HV_MAX_CPUS];
+
+static inline struct percpu *this_cpu(void)
+{
+	return &hv_percpu[0];
+}
+#endif
