@@ -13,7 +13,7 @@ HV_SRCS := hv/arch/x86/boot.S hv/arch/x86/entry.S hv/arch/x86/cpu.c \
 	hv/lib/string.c hv/lib/fmt.c hv/lib/log.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
-	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/percpu.c \
+	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/percpu.c \
 	hv/arch/x86/vmx/vmx_vcpu.c hv/arch/x86/insn.c \
 	hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/mm/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c \
