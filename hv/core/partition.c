@@ -11,12 +11,12 @@
 #include <hv/hv.h>
 #include <hv/x86.h>
 
-static struct partition partitions[MAX_PARTITIONS];
+struct partition partition_table[MAX_PARTITIONS];
 
 struct partition *partition_create(const char *name, bool privileged)
 {
 	for (uint32_t i = 0; i < MAX_PARTITIONS; i++) {
-		struct partition *p = &partitions[i];
+		struct partition *p = &partition_table[i];
 
 		if (p->in_use)
 			continue;
@@ -36,17 +36,12 @@ void partition_release(struct partition *p)
 	memset(p, 0, sizeof(*p));
 }
 
-struct partition *partition_by_id(uint64_t id)
-{
-	return id < MAX_PARTITIONS && partitions[id].in_use ? &partitions[id] : NULL;
-}
-
 uint32_t partition_count(void)
 {
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < MAX_PARTITIONS; i++)
-		n += partitions[i].in_use;
+		n += partition_table[i].in_use;
 	return n;
 }
 
@@ -71,8 +66,8 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 		 * owns the hardware: they stop too (as a root-partition crash
 		 * takes Hyper-V's guests down). */
 		for (uint32_t i = 0; i < MAX_PARTITIONS; i++)
-			if (partitions[i].in_use && partitions[i].state == HVPART_STATE_RUNNING)
-				partition_stop(&partitions[i], "the parent partition stopped");
+			if (partition_table[i].in_use && partition_table[i].state == HVPART_STATE_RUNNING)
+				partition_stop(&partition_table[i], "the parent partition stopped");
 	} else {
 		hv_info("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 		sched_notify_parent();

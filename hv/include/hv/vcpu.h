@@ -112,7 +112,13 @@ void partition_stop(struct partition *p, const char *fmt, ...)
  * (EPT readable, and writable when write is set) and it does not cross a
  * page; NULL otherwise. hv identity-maps physical memory. */
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write);
-struct partition *partition_by_id(uint64_t id);
+/* Every partition slot, indexed by ID (hv/core/partition.c). */
+extern struct partition partition_table[MAX_PARTITIONS];
+/* Inline: the scheduler looks partitions up on every switch. */
+static inline struct partition *partition_by_id(uint64_t id)
+{
+	return id < MAX_PARTITIONS && partition_table[id].in_use ? &partition_table[id] : NULL;
+}
 uint32_t partition_count(void);
 
 /* Scheduler (hv/core/sched.c). sched_next picks the vCPU to run after an
