@@ -4,7 +4,6 @@
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c \
-	hv/mm/frame.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
 	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \
@@ -13,7 +12,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/cmdlets/disk.c partition/cmdlets/vhd.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 PARENT_LINK_LIBS := $(TGTB)/libconsole.a $(TGTB)/libloader.a $(TGTB)/libdevices.a \
-	$(TGTB)/libext2.a $(TGTB)/libstorage.a
+	$(TGTB)/libext2.a $(TGTB)/libstorage.a $(TGTB)/liblib.a
 
 # Interrupt-context code must leave the SSE registers alone: hv and the
 # parent save no FPU state around interrupts.

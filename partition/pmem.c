@@ -1,11 +1,11 @@
 /*
  * Physical pages the parent can give to children: the free RAM hv listed
  * in the boot information, below 4 GiB. The portable frame allocator from
- * hv/mm/frame.c keeps the bitmap.
+ * lib/frame.c keeps the bitmap.
  */
 #include <errno.h>
 #include <string.h>
-#include "hv/mm/frame.h"
+#include "lib/frame.h"
 #include "partition/parent.h"
 #include "partition/pmem.h"
 

@@ -3,7 +3,7 @@
 #define HV_BOOT_BOOT_H
 #include <stdint.h>
 #include <hv/boot/mb2.h>
-#include <hv/mm/frame.h>
+#include <lib/frame.h>
 #include <hv/vcpu.h>
 
 #define HV_PHYS_LIMIT (1ull << 32)   /* hv's identity map (boot.S) */

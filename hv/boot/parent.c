@@ -13,8 +13,8 @@
 #include <hv/mm/ept.h>
 #include <hv/mm/pagetable.h>
 #include <hv/mm/pool.h>
+#include <lib/elf.h>
 #include "boot.h"
-#include "elf.h"
 
 #define PARENT_VBASE_MIN 0xffffffff80000000ull
 #define PARENT_MAX_SPAN (256ull << 20)
@@ -28,33 +28,33 @@ static int elf_check(const uint8_t *img, uint64_t size, struct elf_span *sp, con
 	const struct elf64_ehdr *eh = (const void *)img;
 
 	*why = "the parent module is not an ELF64 x86-64 executable";
-	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) ||
-	    eh->ident[4] != ELF_CLASS64 || eh->ident[5] != ELF_DATA_LE ||
-	    eh->type != ELF_ET_EXEC || eh->machine != ELF_EM_X86_64)
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4) ||
+	    eh->e_ident[ELF_EI_CLASS] != ELF_CLASS64 || eh->e_ident[ELF_EI_DATA] != ELF_DATA2LSB ||
+	    eh->e_type != ELF_ET_EXEC || eh->e_machine != ELF_EM_X86_64)
 		return -ENOEXEC;
 	*why = "the parent module's ELF program headers are malformed";
-	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 ||
-	    eh->phoff > size || (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+	if (eh->e_phentsize != sizeof(struct elf64_phdr) || eh->e_phnum == 0 ||
+	    eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr) > size - eh->e_phoff)
 		return -ENOEXEC;
 	sp->vmin = ~0ull;
 	sp->vmax = 0;
-	for (uint16_t i = 0; i < eh->phnum; i++) {
-		const struct elf64_phdr *ph = (const void *)(img + eh->phoff + i * sizeof(*ph));
+	for (uint16_t i = 0; i < eh->e_phnum; i++) {
+		const struct elf64_phdr *ph = (const void *)(img + eh->e_phoff + i * sizeof(*ph));
 
-		if (ph->type != ELF_PT_LOAD || !ph->memsz)
+		if (ph->p_type != ELF_PT_LOAD || !ph->p_memsz)
 			continue;
 		*why = "a parent ELF segment lies outside the file or the top 2 GiB";
-		if (ph->filesz > ph->memsz || ph->offset > size || ph->filesz > size - ph->offset ||
-		    ph->vaddr < PARENT_VBASE_MIN || ph->memsz > PARENT_MAX_SPAN ||
-		    ph->vaddr + ph->memsz < ph->vaddr)
+		if (ph->p_filesz > ph->p_memsz || ph->p_offset > size || ph->p_filesz > size - ph->p_offset ||
+		    ph->p_vaddr < PARENT_VBASE_MIN || ph->p_memsz > PARENT_MAX_SPAN ||
+		    ph->p_vaddr + ph->p_memsz < ph->p_vaddr)
 			return -ENOEXEC;
-		if (ph->vaddr < sp->vmin)
-			sp->vmin = ph->vaddr;
-		if (ph->vaddr + ph->memsz > sp->vmax)
-			sp->vmax = ph->vaddr + ph->memsz;
+		if (ph->p_vaddr < sp->vmin)
+			sp->vmin = ph->p_vaddr;
+		if (ph->p_vaddr + ph->p_memsz > sp->vmax)
+			sp->vmax = ph->p_vaddr + ph->p_memsz;
 	}
 	*why = "the parent ELF has no loadable segment containing its entry point";
-	if (sp->vmin == ~0ull || eh->entry < sp->vmin || eh->entry >= sp->vmax ||
+	if (sp->vmin == ~0ull || eh->e_entry < sp->vmin || eh->e_entry >= sp->vmax ||
 	    sp->vmax - sp->vmin > PARENT_MAX_SPAN)
 		return -ENOEXEC;
 	sp->vmin = ALIGN_DOWN(sp->vmin, 1ull << 21);
@@ -65,15 +65,15 @@ static void elf_copy(const uint8_t *img, uint64_t vmin, uint64_t pbase)
 {
 	const struct elf64_ehdr *eh = (const void *)img;
 
-	for (uint16_t i = 0; i < eh->phnum; i++) {
-		const struct elf64_phdr *ph = (const void *)(img + eh->phoff + i * sizeof(*ph));
+	for (uint16_t i = 0; i < eh->e_phnum; i++) {
+		const struct elf64_phdr *ph = (const void *)(img + eh->e_phoff + i * sizeof(*ph));
 		uint8_t *dst;
 
-		if (ph->type != ELF_PT_LOAD || !ph->memsz)
+		if (ph->p_type != ELF_PT_LOAD || !ph->p_memsz)
 			continue;
-		dst = (uint8_t *)(uintptr_t)(pbase + (ph->vaddr - vmin));
-		memcpy(dst, img + ph->offset, ph->filesz);
-		memset(dst + ph->filesz, 0, ph->memsz - ph->filesz);
+		dst = (uint8_t *)(uintptr_t)(pbase + (ph->p_vaddr - vmin));
+		memcpy(dst, img + ph->p_offset, ph->p_filesz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 	}
 }
 
@@ -233,7 +233,7 @@ int boot_load_parent(struct hv_mem *m, const struct mb2_info *mbi, uint64_t boot
 		return -ENOMEM;
 	bi->heap_len = heap_len;
 	bi_fill_memory(m, bi);
-	img->entry = ((const struct elf64_ehdr *)elf)->entry;
+	img->entry = ((const struct elf64_ehdr *)elf)->e_entry;
 	img->boot_info_gpa = bi_pa;
 	return 0;
 }

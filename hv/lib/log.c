@@ -1,7 +1,7 @@
 /* hv's log: every line goes into a 64 KiB ring the parent can read
  * (Get-VMHostLog) and, depending on level, to COM1. */
 #include <hv/lib.h>
-#include <hv/x86.h>
+#include <lib/pio.h>
 #include <string.h>
 
 #define COM1 0x3f8
@@ -14,22 +14,22 @@ static int log_console_quiet;    /* set once the parent owns COM1 */
 void serial_init(void)
 {
 	/* 8250/16550: 115200 8N1, FIFO on, no interrupts (hv polls). */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x80);
-	outb(COM1 + 0, 0x01);
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);
-	outb(COM1 + 2, 0xc7);
-	outb(COM1 + 4, 0x03);
+	pio_outb(COM1 + 1, 0x00);
+	pio_outb(COM1 + 3, 0x80);
+	pio_outb(COM1 + 0, 0x01);
+	pio_outb(COM1 + 1, 0x00);
+	pio_outb(COM1 + 3, 0x03);
+	pio_outb(COM1 + 2, 0xc7);
+	pio_outb(COM1 + 4, 0x03);
 }
 
 static void serial_putc(char c)
 {
 	/* LSR bit 5: transmit holding register empty. Bounded wait so a
 	 * missing UART cannot hang hv. */
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
+	for (int i = 0; i < 100000 && !(pio_inb(COM1 + 5) & 0x20); i++)
 		__asm__ volatile("pause");
-	outb(COM1, (uint8_t)c);
+	pio_outb(COM1, (uint8_t)c);
 }
 
 void serial_write(const char *s, size_t n)
@@ -103,12 +103,12 @@ void hv_power_off(void)
 	hv_info("hv: powering off");
 	/* QEMU q35/pc and Bochs PIIX4 ACPI PM1a_CNT: SLP_TYP=S5 (5<<10 on
 	 * QEMU's DSDT, 0 on Bochs) | SLP_EN (bit 13), ACPI spec §4.8.3.2.1. */
-	outw(0x604, 0x2000);
-	outw(0xb004, 0x2000);
+	pio_outw(0x604, 0x2000);
+	pio_outw(0xb004, 0x2000);
 	/* Bochs's legacy shutdown port (also ends the simulation). */
 	for (size_t i = 0; i < sizeof(bochs) - 1; i++)
-		outb(0x8900, (uint8_t)bochs[i]);
+		pio_outb(0x8900, (uint8_t)bochs[i]);
 	/* QEMU isa-debug-exit, when present. */
-	outl(0xf4, 0);
+	pio_outl(0xf4, 0);
 	hv_halt();
 }

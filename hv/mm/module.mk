@@ -1,17 +1,13 @@
 # hv memory-management and boot-parsing libraries: host tests and fuzzers.
-# (hv itself compiles hv/boot/mb2.c, hv/mm/{frame,pagetable,ept}.c with its
+# (hv itself compiles hv/boot/mb2.c, hv/mm/{pagetable,ept}.c with its
 # own freestanding flags; see hv/module.mk.)
 
 HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
-	$(HOSTB)/tests/unit/hv/test_frame $(HOSTB)/tests/unit/hv/test_ept \
+	$(HOSTB)/tests/unit/hv/test_ept \
 	$(HOSTB)/tests/unit/hv/test_pagetable
 
 $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 		$(HOSTB)/hv/boot/mb2.o
-	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
-
-$(HOSTB)/tests/unit/hv/test_frame: $(HOSTB)/tests/unit/hv/test_frame.o \
-		$(HOSTB)/hv/mm/frame.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 HVCORE_PT_OBJS := $(HOSTB)/hv/mm/pagetable.o $(HOSTB)/tests/unit/hv/fakemem.o

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <hv/lib.h>
-#include <hv/mm/frame.h>
+#include <lib/frame.h>
 #include <hv/mm/pool.h>
 
 static uint64_t pool_bitmap[FRAME_BITMAP_WORDS(HV_POOL_MAX / 4096)];

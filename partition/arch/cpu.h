@@ -2,6 +2,7 @@
 #ifndef PARENT_CPU_H
 #define PARENT_CPU_H
 #include <stdint.h>
+#include "lib/pio.h"
 
 struct parent_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -22,19 +23,6 @@ int cpu_take_notify(void);
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);
-
-static inline void pio_outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t pio_inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static inline uint64_t cpu_rdtsc(void)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/crc32.h"
 #include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
@@ -72,20 +73,6 @@ static void disk_cells(const struct disk *d, char c[DISKCOLS][48])
 	snprintf(c[7], 48, "%s %s", d->bus, d->location);
 }
 
-/* CRC-32 as zlib computes it (IEEE 802.3 polynomial, reflected, initial
- * value and final XOR 0xffffffff), so a host can check a sector dump. */
-static uint32_t sector_crc32(const uint8_t *p, size_t len)
-{
-	uint32_t crc = 0xffffffffu;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-	}
-	return ~crc;
-}
-
 /* Get-Disk -Number N -ReadSector LBA: a diagnostic that reads one sector
  * (the disk's own sector size) and prints its CRC-32 and first 16 bytes. */
 static int disk_read_sector_cmd(struct cmd_ctx *ctx, const struct cmd_args *a, int64_t number,
@@ -114,7 +101,7 @@ static int disk_read_sector_cmd(struct cmd_ctx *ctx, const struct cmd_args *a, i
 				 d->number, strerror(-rc));
 	}
 	cmd_printf(ctx, "Disk %d sector %lld (%u bytes): CRC32 %08x, bytes 0-15:", d->number,
-		   (long long)lba, ss, (unsigned)sector_crc32(buf, ss));
+		   (long long)lba, ss, (unsigned)crc32_compute(buf, ss));
 	for (int i = 0; i < 16; i++)
 		cmd_printf(ctx, " %02x", buf[i]);
 	cmd_printf(ctx, "\n");

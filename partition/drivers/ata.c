@@ -83,29 +83,6 @@
 #define ATA_MAX_BURST 256u
 #define LBA28_LIMIT (1ull << 28)
 
-static inline void insw_block(uint16_t port, void *buf, size_t words)
-{
-	__asm__ volatile("rep insw" : "+D"(buf), "+c"(words) : "d"(port) : "memory");
-}
-
-static inline void outsw_block(uint16_t port, const void *buf, size_t words)
-{
-	__asm__ volatile("rep outsw" : "+S"(buf), "+c"(words) : "d"(port) : "memory");
-}
-
-static inline void outl_port(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl_port(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static uint64_t timeout_ticks(unsigned ms)
 {
 	uint64_t hz = parent_tsc_hz ? parent_tsc_hz : 1000000000ull;
@@ -219,7 +196,7 @@ int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
 		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
 		if (rc)
 			return rc;
-		insw_block(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
+		pio_insw(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
 	}
 	return ata_status_error(ata_wait(d, 0, 5000));
 }
@@ -238,7 +215,7 @@ int ata_write_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, const voi
 		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
 		if (rc)
 			return rc;
-		outsw_block(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
+		pio_outsw(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
 	}
 	ata_delay400(d);
 	return ata_status_error(ata_wait(d, 0, 5000));
@@ -297,7 +274,7 @@ static int ata_identify_dev(struct ata_dev *d, struct ata_identify *id)
 		return 0;
 	if (pio_inb(d->io + REG_LBA1) || pio_inb(d->io + REG_LBA2))
 		return 0;  /* a PACKET or SATA-bridge signature: not ours */
-	insw_block(d->io + REG_DATA, id, ATA_ID_WORDS);
+	pio_insw(d->io + REG_DATA, id, ATA_ID_WORDS);
 	return 1;
 }
 
@@ -321,7 +298,7 @@ static int ata_dma_xfer(struct ata_dev *d, uint64_t lba, uint32_t count, int to_
 	dma_prd->count = (uint16_t)(count * ATA_SECTOR);   /* 0 means 64 KiB */
 	dma_prd->flags = ATA_PRD_EOT;
 	pio_outb(d->bm + BM_CMD, 0);
-	outl_port(d->bm + BM_PRD, (uint32_t)(uintptr_t)dma_prd);
+	pio_outl(d->bm + BM_PRD, (uint32_t)(uintptr_t)dma_prd);
 	pio_outb(d->bm + BM_STATUS, BM_ST_ERROR | BM_ST_IRQ);
 	pio_outb(d->bm + BM_CMD, dir);
 	ata_taskfile(d, lba, count & 0xffff, ext);
@@ -406,14 +383,14 @@ static int ata_bulk_write(struct ata_dev *d, uint64_t lba, uint32_t count, const
 
 static uint32_t pci_read32(unsigned dev, unsigned fn, unsigned off)
 {
-	outl_port(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
-	return inl_port(PCI_DATA);
+	pio_outl(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
+	return pio_inl(PCI_DATA);
 }
 
 static void pci_write32(unsigned dev, unsigned fn, unsigned off, uint32_t v)
 {
-	outl_port(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
-	outl_port(PCI_DATA, v);
+	pio_outl(PCI_ADDR, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));
+	pio_outl(PCI_DATA, v);
 }
 
 /* The bus-master base of an IDE controller on bus 0 whose channels are in

@@ -56,19 +56,6 @@
 #define ATAPI_TIMEOUT_MS 10000u
 #define ATAPI_READY_TRIES 4
 
-static inline uint16_t atapi_inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void atapi_outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static uint64_t atapi_ticks(unsigned ms)
 {
 	uint64_t hz = parent_tsc_hz ? parent_tsc_hz : 1000000000ull;
@@ -154,7 +141,7 @@ static int atapi_send_packet(struct atapi_dev *d, const struct atapi_cdb *cdb, u
 	    (pio_inb(d->io + REG_REASON) & (IR_COD | IR_IO)) != IR_COD)
 		return -EPROTO;
 	for (int i = 0; i < ATAPI_CDB_LEN; i += 2)
-		atapi_outw(d->io + REG_DATA, (uint16_t)(cdb->b[i] | cdb->b[i + 1] << 8));
+		pio_outw(d->io + REG_DATA, (uint16_t)(cdb->b[i] | cdb->b[i + 1] << 8));
 	return 0;
 }
 
@@ -165,7 +152,7 @@ static uint32_t atapi_take_block(struct atapi_dev *d, uint8_t *buf, uint32_t len
 	uint32_t n = pio_inb(d->io + REG_BCOUNT_LO) | (uint32_t)pio_inb(d->io + REG_BCOUNT_HI) << 8;
 
 	for (uint32_t i = 0; i < n; i += 2) {
-		uint16_t w = atapi_inw(d->io + REG_DATA);
+		uint16_t w = pio_inw(d->io + REG_DATA);
 
 		if (got + i < len)
 			buf[got + i] = (uint8_t)w;
@@ -382,7 +369,7 @@ static int atapi_identify(struct atapi_dev *d, struct ata_identify *id)
 	if ((st & (ST_CHK | ST_DF)) || !(st & ST_DRQ))
 		return -EIO;
 	for (int i = 0; i < ATA_ID_WORDS; i++)
-		id->word[i] = atapi_inw(d->io + REG_DATA);
+		id->word[i] = pio_inw(d->io + REG_DATA);
 	(void)atapi_wait_idle(d, 2000);
 	g = id->word[ATAPI_ID_GENCONF];
 	if ((g & ATAPI_ID_GENCONF_PROTO) != ATAPI_ID_GENCONF_ATAPI || (g & ATAPI_ID_GENCONF_PKTLEN))

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/crc32.h"
 #include "partition/drivers/ahci.h"
 #include "partition/drivers/ata.h"
 #include "partition/drivers/disk.h"
@@ -26,21 +27,6 @@ static uint32_t get_le32(const uint8_t *p)
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-/* CRC32 as GPT uses it: the IEEE 802.3 polynomial, reflected, initial
- * value and final XOR 0xffffffff (UEFI spec 2.x, 5.3.2 and Appendix). */
-static uint32_t gpt_crc32(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t crc = 0xffffffffu;
-
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-	}
-	return ~crc;
 }
 
 /* GUIDs are stored with the first three fields little-endian (UEFI spec
@@ -88,7 +74,7 @@ static int gpt_header_ok(struct disk *d, struct gpt_header *h, uint64_t lba)
 	if (h->entries_lba < 2 || h->entries_lba >= d->bd.size / SECTOR)
 		return 0;
 	h->header_crc32 = 0;
-	if (gpt_crc32(h, h->header_size) != want)
+	if (crc32_compute(h, h->header_size) != want)
 		return 0;
 	h->header_crc32 = want;
 	return 1;
@@ -141,7 +127,7 @@ static int disk_read_gpt(struct disk *d)
 	if (!ents)
 		return -ENOMEM;
 	rc = blockdev_read(&d->bd, h.entries_lba * SECTOR, ents, len);
-	if (!rc && gpt_crc32(ents, (size_t)h.entry_count * h.entry_size) != h.entries_crc32) {
+	if (!rc && crc32_compute(ents, (size_t)h.entry_count * h.entry_size) != h.entries_crc32) {
 		snprintf(d->note, sizeof(d->note), "GPT partition array checksum mismatch");
 		rc = -EINVAL;
 	}

@@ -13,7 +13,7 @@ GUESTS_CFLAGS  := -m32 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
                   -fno-stack-protector -fno-asynchronous-unwind-tables \
                   -mno-sse -mno-mmx -mno-80387 -fno-builtin \
                   -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow \
-                  -I$(GUESTS_DIR)/lib -MMD -MP
+                  -I$(GUESTS_DIR)/lib -I. -MMD -MP
 GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/pio.h"
 #include "partition/drivers/ahci.h"
 #include "partition/drivers/pci.h"
 
@@ -40,19 +41,14 @@ void *memcpy(void *d, const void *s, size_t n)
 
 /* ---- port I/O, COM1, printing ------------------------------------------- */
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static void outl32(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-static uint32_t inl32(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static void putc_(char c)
 {
 	if (c == '\n')
 		putc_('\r');
-	while (!(inb(COM1 + 5) & 0x20))
+	while (!(pio_inb(COM1 + 5) & 0x20))
 		;
-	outb(COM1, (uint8_t)c);
+	pio_outb(COM1, (uint8_t)c);
 }
 
 static void puts_(const char *s)
@@ -133,12 +129,12 @@ static void tsc_calibrate(void)
 	uint64_t t0, t1;
 	uint32_t spins = 0;
 
-	outb(0x61, (uint8_t)((inb(0x61) & ~0x02u) | 0x01u));
-	outb(0x43, 0xb0);                 /* channel 2, lobyte/hibyte, mode 0 */
-	outb(0x42, 11932 & 0xff);
-	outb(0x42, 11932 >> 8);
+	pio_outb(0x61, (uint8_t)((pio_inb(0x61) & ~0x02u) | 0x01u));
+	pio_outb(0x43, 0xb0);                 /* channel 2, lobyte/hibyte, mode 0 */
+	pio_outb(0x42, 11932 & 0xff);
+	pio_outb(0x42, 11932 >> 8);
 	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20) && ++spins < 100000000u)
+	while (!(pio_inb(0x61) & 0x20) && ++spins < 100000000u)
 		;
 	t1 = rdtsc();
 	if (t1 - t0 > 10000)
@@ -170,7 +166,7 @@ static void *h_dma_alloc(size_t size, size_t align)
 static const struct ahci_hooks hooks = {
 	h_mmio_read32, h_mmio_write32, h_virt_to_phys, h_phys_to_virt, h_dma_alloc, h_now_us,
 };
-static const struct pci_hooks phooks = { inl32, outl32 };
+static const struct pci_hooks phooks = { pio_inl, pio_outl };
 
 /* ---- PCI ------------------------------------------------------------------ */
 
@@ -351,12 +347,12 @@ void ahcitest_main(void)
 {
 	struct ahci_dev *disk = NULL;
 
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x80);
-	outb(COM1 + 0, 0x01);             /* 115200 baud */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);             /* 8N1 */
-	outb(COM1 + 2, 0xc7);
+	pio_outb(COM1 + 1, 0x00);
+	pio_outb(COM1 + 3, 0x80);
+	pio_outb(COM1 + 0, 0x01);             /* 115200 baud */
+	pio_outb(COM1 + 1, 0x00);
+	pio_outb(COM1 + 3, 0x03);             /* 8N1 */
+	pio_outb(COM1 + 2, 0xc7);
 	pr("ahcitest: start\n");
 	tsc_calibrate();
 	pr("ahcitest: tsc %U per us\n", tsc_per_us);
@@ -371,8 +367,8 @@ void ahcitest_main(void)
 		t_disk(disk);
 	}
 	pr("ahcitest: done, %d failures\n", failures);
-	outw(0x604, 0x2000);              /* ACPI S5 on QEMU's PM1a control */
-	outb(0xf4, 0);                    /* isa-debug-exit */
+	pio_outw(0x604, 0x2000);              /* ACPI S5 on QEMU's PM1a control */
+	pio_outb(0xf4, 0);                    /* isa-debug-exit */
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

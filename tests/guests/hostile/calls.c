@@ -108,15 +108,15 @@ static void poke_msr(uint32_t msr, int strict)
 /* Ports outside the contract's list: reads all ones, writes ignored. */
 static void poke_ports(void)
 {
-	uint8_t b = guest_inb(0x1234);
-	uint32_t l = guest_inl(0x1234);
+	uint8_t b = pio_inb(0x1234);
+	uint32_t l = pio_inl(0x1234);
 
 	guest_printf("hostile: in 0x1234: byte 0x%x dword 0x%x\n", b, l);
 	check(b == 0xff && l == 0xffffffffu, "port 0x1234 reads all ones");
-	guest_outb(0x80, 0x55);
-	guest_outb(0x3fa, 0xc1);	/* COM1 FCR: FIFO on, no clear bits */
-	guest_outb(0x1234, 0xaa);
-	guest_outl(0x1234, 0xdeadbeef);
+	pio_outb(0x80, 0x55);
+	pio_outb(0x3fa, 0xc1);	/* COM1 FCR: FIFO on, no clear bits */
+	pio_outb(0x1234, 0xaa);
+	pio_outl(0x1234, 0xdeadbeef);
 	guest_puts("hostile: out 0x80, 0x3fa, 0x1234 done; console still works\n");
 }
 

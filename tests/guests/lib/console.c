@@ -11,13 +11,13 @@
 
 void guest_init_console(void)
 {
-	guest_outb(COM1 + 1, 0x00);	/* IER: no interrupts */
-	guest_outb(COM1 + 3, 0x80);	/* LCR: DLAB to reach the divisor */
-	guest_outb(COM1 + 0, 0x01);	/* divisor 1: 115200 baud */
-	guest_outb(COM1 + 1, 0x00);
-	guest_outb(COM1 + 3, 0x03);	/* 8 data bits, no parity, 1 stop */
-	guest_outb(COM1 + 2, 0xc7);	/* FCR: FIFOs on and cleared */
-	guest_outb(COM1 + 4, 0x03);	/* MCR: DTR, RTS */
+	pio_outb(COM1 + 1, 0x00);	/* IER: no interrupts */
+	pio_outb(COM1 + 3, 0x80);	/* LCR: DLAB to reach the divisor */
+	pio_outb(COM1 + 0, 0x01);	/* divisor 1: 115200 baud */
+	pio_outb(COM1 + 1, 0x00);
+	pio_outb(COM1 + 3, 0x03);	/* 8 data bits, no parity, 1 stop */
+	pio_outb(COM1 + 2, 0xc7);	/* FCR: FIFOs on and cleared */
+	pio_outb(COM1 + 4, 0x03);	/* MCR: DTR, RTS */
 }
 
 void guest_putc(char c)
@@ -25,9 +25,9 @@ void guest_putc(char c)
 	uint32_t spins = 0;
 
 	/* Bounded wait: a UART that never reports THRE must not hang us. */
-	while (!(guest_inb(COM1 + 5) & LSR_THRE) && ++spins < 100000)
+	while (!(pio_inb(COM1 + 5) & LSR_THRE) && ++spins < 100000)
 		;
-	guest_outb(COM1, (uint8_t)c);
+	pio_outb(COM1, (uint8_t)c);
 }
 
 void guest_puts(const char *s)

@@ -10,7 +10,7 @@
  */
 void guest_exit(uint32_t v)
 {
-	guest_outl(DEBUG_EXIT_PORT, v);
+	pio_outl(DEBUG_EXIT_PORT, v);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

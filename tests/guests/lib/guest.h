@@ -8,6 +8,7 @@
 #define GUEST_H
 #include <stdint.h>
 #include "hw.h"
+#include "lib/pio.h"
 
 /* Debug-exit values shared by all guests (QEMU/hvpart exit = v << 1 | 1). */
 #define GUEST_EXIT_PASS      0x00
@@ -87,26 +88,6 @@ extern uint8_t guest_hv_in_page[4096], guest_hv_out_page[4096];
 #define GUEST_HV_STATUS(r) ((uint16_t)((r) & 0xffff))
 
 /* CPU helpers. */
-static inline void guest_outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline void guest_outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint8_t guest_inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint32_t guest_inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 static inline uint64_t guest_rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

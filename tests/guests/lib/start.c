@@ -11,8 +11,8 @@ void guest_run_main(uint32_t magic, uint32_t info);
  */
 static void mask_legacy_pic(void)
 {
-	guest_outb(0x21, 0xff);
-	guest_outb(0xa1, 0xff);
+	pio_outb(0x21, 0xff);
+	pio_outb(0xa1, 0xff);
 }
 void guest_run_main(uint32_t magic, uint32_t info)
 {

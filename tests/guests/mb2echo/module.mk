@@ -8,7 +8,7 @@ MB2ECHO_ELF    := $(BUILD)/guests/mb2echo.elf
 MB2ECHO_CC     := gcc
 MB2ECHO_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
                   -fno-stack-protector -fno-asynchronous-unwind-tables \
-                  -mno-sse -mno-mmx -Wall -Wextra -Werror
+                  -mno-sse -mno-mmx -Wall -Wextra -Werror -I.
 MB2ECHO_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                    -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T $(MB2ECHO_DIR)/linker.ld
 MB2ECHO_OBJS   := $(MB2ECHO_OUT)/entry.o $(MB2ECHO_OUT)/main.o

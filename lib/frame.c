@@ -2,7 +2,7 @@
  * Bitmap frame allocator. Frame numbers below are relative to fa->base;
  * alignment requests are applied to absolute physical frame numbers.
  */
-#include "hv/mm/frame.h"
+#include "lib/frame.h"
 
 #include <errno.h>
 #include <string.h>

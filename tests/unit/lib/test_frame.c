@@ -1,4 +1,4 @@
-/* Host tests for the physical frame allocator (hv/mm/frame.c). */
+/* Host tests for the physical frame allocator (lib/frame.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/mm/frame.h"
+#include "lib/frame.h"
 
 #define BASE   0x100000ull          /* 1 MiB: not 2 MiB aligned on purpose */
 #define NPAGES 4000ull              /* not a multiple of 64 */

@@ -5,12 +5,13 @@
  * out again by frame_reserve_range), free, or allocated. Two bitmaps in
  * caller storage record "managed" and "free"; nothing is allocated here.
  * An optional u16-per-frame owner array (caller storage) records who owns
- * each page (DESIGN.md rule 1: one owner per page).
+ * each page (docs/ARCHITECTURE.md rule 1: one owner per page).
  *
- * Not thread-safe; hv serialises callers.
+ * Not thread-safe; callers serialise. One copy for hv (its RAM and its
+ * pool), the parent (the pages it gives children) and the host tests.
  */
-#ifndef HV_MM_FRAME_H
-#define HV_MM_FRAME_H
+#ifndef LIB_FRAME_H
+#define LIB_FRAME_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -106,4 +107,4 @@ int frame_owner_get(const struct frame_alloc *fa, uint64_t pa,
 int frame_owner_transfer(struct frame_alloc *fa, uint64_t pa,
 			 uint64_t npages, uint16_t from, uint16_t to);
 
-#endif /* HV_MM_FRAME_H */
+#endif /* LIB_FRAME_H */
