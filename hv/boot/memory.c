@@ -1,7 +1,7 @@
 /*
- * Memory takeover at boot (DESIGN.md rule 1, one owner per page): hv keeps
- * its image and a pool for its own structures; every other page is the
- * parent's. The firmware map comes from Multiboot2 (tag 6).
+ * Memory takeover at boot (docs/ARCHITECTURE.md rule 1, one owner per
+ * page): hv keeps its image and a pool for its own structures; every
+ * other page is the parent's. The firmware map comes from Multiboot2 (tag 6).
  */
 #include <errno.h>
 #include <string.h>

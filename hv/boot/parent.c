@@ -257,7 +257,7 @@ int boot_parent_ept(struct hv_mem *m, struct partition *p)
 		    ept_map_range(&p->ept, b, b, end - b, EPT_RWX, EPT_MT_WB))
 			return -ENOMEM;
 	}
-	/* hv's own pages are not the parent's (DESIGN.md rule 1). */
+	/* hv's own pages are not the parent's (docs/ARCHITECTURE.md rule 1). */
 	if (ept_unmap_range(&p->ept, m->hv_start, m->hv_end - m->hv_start) ||
 	    ept_unmap_range(&p->ept, m->pool_base, m->pool_size))
 		return -ENOMEM;

@@ -4,7 +4,8 @@
  * unaligned, out of range or already mapped, or a page the parent does not
  * own, gets an error status and leaves all state as it was. Page ownership
  * moves from the parent to the child on deposit (the page leaves the
- * parent's EPT) and comes back scrubbed on delete (DESIGN.md rule 1).
+ * parent's EPT) and comes back scrubbed on delete (docs/ARCHITECTURE.md
+ * rule 1).
  */
 #include <string.h>
 #include <hv/hv.h>

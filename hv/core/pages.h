@@ -1,4 +1,4 @@
-/* Who owns each physical page below 4 GiB (DESIGN.md rule 1). */
+/* Who owns each physical page below 4 GiB (docs/ARCHITECTURE.md rule 1). */
 #ifndef HV_CORE_PAGES_H
 #define HV_CORE_PAGES_H
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /*
  * Partitions as hv sees them: identity, state, EPT, vCPUs, and the one
  * rule every guest-caused failure follows: it stops that partition only
- * (DESIGN.md rule 6). Guest memory is reached only through the
- * partition's own EPT, so a GPA naming memory the partition does not own
- * is refused (DESIGN.md rule 1).
+ * (docs/ARCHITECTURE.md rule 6). Guest memory is reached only through
+ * the partition's own EPT, so a GPA naming memory the partition does not
+ * own is refused (docs/ARCHITECTURE.md rule 1).
  */
 #include <stdarg.h>
 #include <string.h>

@@ -8,8 +8,8 @@
  * code in hv/arch/x86/ (boot, descriptor tables, instruction decoder).
  * Generic code calls no vmx_* or svm_* symbol and reads no field of
  * struct arch_vcpu or struct arch_cpu; the link of hv.elf enforces the
- * first (hv/module.mk: the backend library exports arch_* only).
- * docs/ARCHITECTURE.md rule 6.
+ * first (hv/module.mk: the backend library exports arch_* only). See
+ * docs/ARCHITECTURE.md, "The arch interface".
  *
  * The arch_vcpu_* calls that take a vCPU which is not running (create,
  * destroy, set and get state) load it and make this CPU's current vCPU

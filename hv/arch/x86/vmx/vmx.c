@@ -177,9 +177,10 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	uint32_t pin = 0, proc = 0, proc2 = 0, exitc = 0, entry = 0;
 	int rc = 0;
 
-	/* Children: physical interrupts exit (the parent owns them, DESIGN.md
-	 * rule 2) and every port access exits (rule 3). The preemption timer
-	 * bounds every partition's turn (hv/core/sched.c). */
+	/* Children: physical interrupts exit (the parent owns them,
+	 * docs/ARCHITECTURE.md rule 2) and every port access exits (rule 3).
+	 * The preemption timer bounds every partition's turn
+	 * (hv/core/sched.c). */
 	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER | (gi->child ? PIN_EXT_INTR_EXIT : 0),
 			 &pin, "pin-based");
 	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
