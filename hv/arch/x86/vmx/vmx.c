@@ -1,7 +1,8 @@
 /*
  * VT-x bring-up: capability checks (SDM Vol. 3C §24.6 "Discovering Support
- * for VMX", Vol. 3D Appendix A), VMXON (§24.7, §24.8), and the VMCS of a
- * vCPU (§25, §26.2-26.3 entry checks).
+ * for VMX", Vol. 3D Appendix A), VMXON (§24.7, §24.8), the controls and
+ * host state of a vCPU's VMCS (§25, §26.2-26.3 entry checks), and the
+ * loop that first enters the parent.
  */
 #include "vmx.h"
 #include <errno.h>

@@ -136,7 +136,7 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 {
 	struct vmx_guest_init gi = { 0 };
 	uint64_t pa;
-	int rc = -ENOMEM;
+	int rc;
 
 	if (vcpu_bitmaps(c, &gi) || hv_pool_alloc(&pa))
 		return -ENOMEM;
