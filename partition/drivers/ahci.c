@@ -600,23 +600,10 @@ static uint64_t p_now_us(void)
 	return cpu_rdtsc() / (hz / 1000000u ? hz / 1000000u : 1u);
 }
 
-static uint32_t p_inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void p_outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static const struct ahci_hooks parent_hooks = {
 	p_mmio_read32, p_mmio_write32, p_virt_to_phys, p_phys_to_virt, p_dma_alloc, p_now_us,
 };
-static const struct pci_hooks parent_pci_hooks = { p_inl, p_outl };
+static const struct pci_hooks parent_pci_hooks = { pio_inl, pio_outl };
 
 struct ahci_pdisk {
 	struct ahci_dev dev;
