@@ -1,6 +1,10 @@
 /*
- * Scheduling the parent and the children on one physical CPU.
- * - Round-robin time slices, enforced with the VMX-preemption timer.
+ * Scheduling the parent and the children on one physical CPU, and the
+ * generic part of every exit and entry (the backend calls
+ * sched_finish_exit after its exit dispatch, and sched_prepare_entry
+ * before every entry).
+ * - Round-robin time slices, enforced with the backend's timer
+ *   (arch_vcpu_set_timer; VT-x: the VMX-preemption timer).
  * - A child's HLT yields until its next interrupt (its vLAPIC timer).
  * - The parent is favoured when it has work: a physical interrupt while a
  *   child runs exits to hv (external-interrupt exiting is on for children),
@@ -8,7 +12,8 @@
  *   to the parent (intercepts, stopped children) switch to it at once.
  * - With nothing runnable, the parent idles in the HLT activity state and
  *   the preemption timer wakes hv for the earliest child timer.
- * One run queue for now; per-CPU queues come with SMP.
+ * One run queue for now; its state is per CPU (this_cpu()), so per-CPU
+ * queues can follow with SMP.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
