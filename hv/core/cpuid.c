@@ -3,7 +3,7 @@
  * leaves (TLFS v6.0 §2.4 "Hypervisor CPUID leaves"); the parent also holds
  * the CpuManagement and partition-creation privileges, a child never does
  * (Linux takes itself for the root partition when CpuManagement is set).
- * VMX is hidden: hv offers no nested virtualisation.
+ * VMX and SVM are hidden: hv offers no nested virtualisation.
  */
 #include <hv/lib.h>
 #include <hv/vcpu.h>
@@ -71,6 +71,11 @@ void hv_handle_cpuid(struct vcpu *v)
 				r[2] |= 1u << 24;        /* TSC-deadline timer mode */
 				r[1] &= 0x00ffffff;      /* initial APIC ID 0 */
 			}
+		} else if (leaf == 0x80000001) {
+			/* SVM: not offered either, whichever backend runs
+			 * (AMD APM Vol. 3, CPUID Fn8000_0001_ECX bit 2;
+			 * reserved and 0 on Intel CPUs). */
+			r[2] &= ~(1u << 2);
 		}
 	}
 	v->gpr[GPR_RAX] = r[0];
