@@ -62,6 +62,7 @@ _Static_assert(sizeof(struct hv_ref_tsc_page) == 4096, "reference TSC page");
 /* ---- Synthetic timers [TIMERS "Synthetic Timer MSRs"] ---- */
 #define HV_STIMER_COUNT          4
 #define HV_MSR_STIMER0_CONFIG    0x400000b0   /* timer n: CONFIG b0+2n, COUNT b1+2n */
+#define HV_MSR_STIMER0_COUNT     0x400000b1
 #define HV_MSR_STIMER3_COUNT     0x400000b7
 #define HV_STIMER_ENABLE         (1ull << 0)
 #define HV_STIMER_PERIODIC       (1ull << 1)
