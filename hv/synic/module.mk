@@ -5,7 +5,7 @@
 # and for host tests and a fuzzer.
 
 HVSYNIC_SRCS := hv/synic/synvp.c hv/synic/synvp_msg.c hv/synic/stimer.c \
-	hv/synic/reftime.c
+	hv/synic/reftime.c hv/synic/hvport.c
 HVSYNIC_HV_OBJS := $(patsubst %.c,$(HVB)/%.o,$(HVSYNIC_SRCS))
 
 $(HVB)/libhvsynic.a: $(HVSYNIC_HV_OBJS)
@@ -22,7 +22,7 @@ $(BUILD)/hv.elf: $(HVB)/libhvsynic.checked
 # ---- host unit tests (ASan + UBSan) ----
 HVSYNIC_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,$(HVSYNIC_SRCS)) \
 	$(HOSTB)/tests/unit/hv/fakesynic.o
-HVSYNIC_TESTS := test_synvp test_synic_time
+HVSYNIC_TESTS := test_synvp test_hvport test_synic_time
 $(HVSYNIC_TESTS:%=$(HOSTB)/tests/unit/hv/%): $(HOSTB)/tests/unit/hv/%: \
 		$(HOSTB)/tests/unit/hv/%.o $(HVSYNIC_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
