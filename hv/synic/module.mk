@@ -26,4 +26,15 @@ HVSYNIC_TESTS := test_synvp test_hvport test_synic_time
 $(HVSYNIC_TESTS:%=$(HOSTB)/tests/unit/hv/%): $(HOSTB)/tests/unit/hv/%: \
 		$(HOSTB)/tests/unit/hv/%.o $(HVSYNIC_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# The race test runs the guest inside hv's steps: synvp_msg.c with its
+# test hook compiled in (SYNVP_TEST_RACE_HOOK).
+HVSYNIC_RACE_OBJS := $(filter-out %/synvp_msg.o,$(HVSYNIC_HOST_OBJS)) \
+	$(HOSTB)/hv/synic/synvp_msg_racehook.o
+$(HOSTB)/hv/synic/synvp_msg_racehook.o: hv/synic/synvp_msg.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DSYNVP_TEST_RACE_HOOK -MMD -MP -c $< -o $@
+$(HOSTB)/tests/unit/hv/test_synic_race: $(HOSTB)/tests/unit/hv/test_synic_race.o \
+		$(HVSYNIC_RACE_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HVSYNIC_TESTS += test_synic_race
 HOST_TESTS += $(HVSYNIC_TESTS:%=$(HOSTB)/tests/unit/hv/%)

@@ -181,11 +181,21 @@ static struct hv_message *synvp_slot(struct synvp *s, unsigned sint)
  * harmless. A guest that does not follow the protocol can only delay its
  * own messages.
  */
+#ifdef SYNVP_TEST_RACE_HOOK
+/* tests/unit/hv/test_synic_race.c runs the guest's side at these points. */
+void synvp_test_race_hook(struct hv_message *slot, int point);
+#define SYNVP_RACE_POINT(slot, n) synvp_test_race_hook(slot, n)
+#else
+#define SYNVP_RACE_POINT(slot, n) ((void)0)
+#endif
+
 static bool synvp_slot_free(struct hv_message *slot)
 {
 	if (__atomic_load_n(&slot->header.type, __ATOMIC_SEQ_CST) == HV_MSG_NONE)
 		return true;
+	SYNVP_RACE_POINT(slot, 1);
 	__atomic_fetch_or(&slot->header.flags, HV_MSG_FLAG_PENDING, __ATOMIC_SEQ_CST);
+	SYNVP_RACE_POINT(slot, 2);
 	return __atomic_load_n(&slot->header.type, __ATOMIC_SEQ_CST) == HV_MSG_NONE;
 }
 
