@@ -38,3 +38,11 @@ $(HOSTB)/tests/unit/hv/test_synic_race: $(HOSTB)/tests/unit/hv/test_synic_race.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HVSYNIC_TESTS += test_synic_race
 HOST_TESTS += $(HVSYNIC_TESTS:%=$(HOSTB)/tests/unit/hv/%)
+
+# ---- libFuzzer: a hostile guest's MSR writes, posts, signals, EOMs and
+# the parent's port calls, with invariants checked after each step ----
+HVSYNIC_FUZZ_OBJS := $(patsubst %.c,$(FUZZB)/%.o,$(HVSYNIC_SRCS)) \
+	$(FUZZB)/tests/unit/hv/fakesynic.o
+$(FUZZB)/fuzz_synic: $(FUZZB)/tests/fuzz/fuzz_synic.o $(HVSYNIC_FUZZ_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+FUZZERS += $(FUZZB)/fuzz_synic
