@@ -14,8 +14,11 @@
  *  - no hv step wrote a busy SIM slot except to set MessagePending (steps
  *    that rightly write guest pages, enabling a page or setting event
  *    flags in a page a guest may alias, are not checked);
- *  - after an EOM every queue that cannot deliver sits behind a busy
- *    slot that has MessagePending set (no lost wakeup). */
+ *  - no lost wakeup: a queue that cannot deliver sits behind a busy slot
+ *    with MessagePending set, so a guest following Linux's protocol will
+ *    write EOM. Checked for every vCPU the guest has not tampered with
+ *    (scribbles, page ownership or aliasing, event flags landing in a SIM
+ *    page) since hv last scanned all its queues. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +69,14 @@ static struct hvport_conn conns[NCONNS];
 static struct hvport_table tab;
 static uint8_t snap[NCPUS][4096];
 static uint64_t snap_simp[NCPUS];
+static bool tampered[NCPUS];
+
+/* What a step did, for the checks. */
+struct effects {
+	bool writes_pages;       /* rightly wrote guest pages: skip the busy-slot check */
+	bool tampers;            /* may break the no-lost-wakeup state behind hv's back */
+	int scanned;             /* vCPU whose queues were all rescanned, or -1 */
+};
 
 static const uint64_t part_ids[NPARTS] = { 1, 2, 3 };
 static const unsigned part_first_cpu[NPARTS] = { 0, 2, 3 };
@@ -92,6 +103,7 @@ static void world_init(void)
 		if (hvport_add_partition(&tab, &part[i]))
 			abort();
 	}
+	memset(tampered, 0, sizeof(tampered));
 }
 
 /* ---- invariants ---- */
@@ -191,18 +203,32 @@ static void check_busy_slots(void)
 	}
 }
 
-/* Right after an EOM scan of vCPU c: a queue that did not deliver waits
- * behind a busy slot that asks for the next EOM. */
-static void check_no_lost_wakeup(unsigned c)
+/* Two ready vCPUs sharing a SIM page overwrite each other's flags: the
+ * TLFS calls that undefined, so such vCPUs are not checked. */
+static bool simp_aliased(unsigned c)
 {
-	struct hv_message *slots;
+	for (unsigned o = 0; o < NCPUS; o++)
+		if (o != c && synvp_msg_ready(vps[o]) &&
+		    HV_PAGE_MSR_GPA(vps[o]->simp) == HV_PAGE_MSR_GPA(vps[c]->simp))
+			return true;
+	return false;
+}
 
-	if (!synvp_msg_ready(vps[c]) || !(slots = fake_slot(&cpu[c], 0)))
-		return;
-	for (unsigned s = 0; s < HV_SINT_COUNT; s++)
-		if (vps[c]->head[s] && (slots[s].header.type == HV_MSG_NONE ||
-					!(slots[s].header.flags & HV_MSG_FLAG_PENDING)))
-			abort();
+/* A queue that did not deliver waits behind a busy slot that asks for
+ * the next EOM. */
+static void check_no_lost_wakeup(void)
+{
+	for (unsigned c = 0; c < NCPUS; c++) {
+		struct hv_message *slots;
+
+		if (tampered[c] || !synvp_msg_ready(vps[c]) || simp_aliased(c) ||
+		    !(slots = fake_slot(&cpu[c], 0)))
+			continue;
+		for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+			if (vps[c]->head[s] && (slots[s].header.type == HV_MSG_NONE ||
+						!(slots[s].header.flags & HV_MSG_FLAG_PENDING)))
+				abort();
+	}
 }
 
 /* ---- steps ---- */
@@ -231,38 +257,42 @@ static uint64_t msr_value(struct rd *r, uint32_t msr, uint8_t how)
 	return v & 1;
 }
 
-/* Returns the vCPU an EOM went to, or -1; *mem is set for steps that
- * rightly write guest pages outside busy message slots' rules. */
-static int step_msr(struct rd *r, bool *mem)
+/* Enabling a SIM or SIEF page clears it, maybe under another vCPU's SIM
+ * page. EOM, SINT, SCONTROL and SIM page writes rescan every queue. */
+static void step_msr(struct rd *r, struct effects *e)
 {
 	unsigned c = u8(r) % NCPUS;
 	uint8_t how = u8(r);
 	uint32_t msr = how & 0x40 ? 0x40000080 + u8(r) % 0x40 : msrs[how % (sizeof(msrs) / 4)];
 	uint64_t v = msr_value(r, msr, how);
+	int rc;
 
 	if (how & 0x20) {
 		(void)synvp_read_msr(vps[c], msr, &v);
-		return -1;
+		return;
 	}
-	*mem = msr == HV_MSR_SIMP || msr == HV_MSR_SIEFP;
-	(void)synvp_write_msr(vps[c], msr, v);
-	return msr == HV_MSR_EOM ? (int)c : -1;
+	e->writes_pages = e->tampers = msr == HV_MSR_SIMP || msr == HV_MSR_SIEFP;
+	rc = synvp_write_msr(vps[c], msr, v);
+	if (rc == 0 && (msr == HV_MSR_EOM || msr == HV_MSR_SCONTROL || msr == HV_MSR_SIMP ||
+			(msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15)))
+		e->scanned = (int)c;
 }
 
-/* The guest empties its slot with Linux's protocol; maybe EOM. */
-static int step_guest_ack(struct rd *r)
+/* The guest empties its slot with Linux's protocol: EOM only if
+ * MessagePending. Not tampering: this is what the protocol expects. */
+static void step_guest_ack(struct rd *r, struct effects *e)
 {
 	unsigned c = u8(r) % NCPUS, s = u8(r) % HV_SINT_COUNT;
 	struct hv_message *m = synvp_msg_ready(vps[c]) ? fake_slot(&cpu[c], s) : NULL;
 
 	if (!m)
-		return -1;
+		return;
 	m->header.type = HV_MSG_NONE;
 	snapshot();                /* the guest's own write is not checked */
 	if (!(m->header.flags & HV_MSG_FLAG_PENDING))
-		return -1;
+		return;
 	(void)synvp_write_msr(vps[c], HV_MSR_EOM, 0);
-	return (int)c;
+	e->scanned = (int)c;
 }
 
 static void step_guest_scribble(struct rd *r)
@@ -401,31 +431,30 @@ static void step_ownership(struct rd *r)
 	vm.unowned[pg] = !vm.unowned[pg];
 }
 
-static int step_eoi(struct rd *r)
+static void step_eoi(struct rd *r)
 {
 	unsigned c = u8(r) % NCPUS;
 
 	synvp_notify_eoi(vps[c], u8(r));
-	return -1;
 }
 
-/* Each step: one opcode byte, then its operands (see tests/fuzz/mkseeds_synic.py). */
-static int step(struct rd *r, bool *mem)
+/* Each step: one opcode byte, then its operands (tests/fuzz/mkseeds_synic.py
+ * writes seeds in this encoding). */
+static void step(struct rd *r, struct effects *e)
 {
 	switch (u8(r) % 13) {
-	case 0: case 1: return step_msr(r, mem);
-	case 2: return step_guest_ack(r);
-	case 3: step_guest_scribble(r); *mem = true; return -1;
-	case 4: step_post(r); return -1;
-	case 5: step_signal(r); *mem = true; return -1;
-	case 6: step_create(r); return -1;
-	case 7: step_connect(r); return -1;
-	case 8: step_delete(r); return -1;
-	case 9: step_time(r); return -1;
-	case 10: step_teardown(r); return -1;
-	case 11: step_ownership(r); return -1;
-	default:
-		return step_eoi(r);
+	case 0: case 1: step_msr(r, e); break;
+	case 2: step_guest_ack(r, e); break;
+	case 3: step_guest_scribble(r); e->writes_pages = e->tampers = true; break;
+	case 4: step_post(r); break;
+	case 5: step_signal(r); e->writes_pages = e->tampers = true; break;
+	case 6: step_create(r); break;
+	case 7: step_connect(r); break;
+	case 8: step_delete(r); break;
+	case 9: step_time(r); break;
+	case 10: step_teardown(r); break;
+	case 11: step_ownership(r); e->tampers = true; break;
+	default: step_eoi(r); break;
 	}
 }
 
@@ -435,15 +464,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	world_init();
 	for (int n = 0; r.n && n < 4000; n++) {
-		bool mem = false;
-		int eom;
+		struct effects e = { .scanned = -1 };
 
 		snapshot();
-		eom = step(&r, &mem);
-		if (!mem)
+		step(&r, &e);
+		if (!e.writes_pages)
 			check_busy_slots();
-		if (eom >= 0)
-			check_no_lost_wakeup((unsigned)eom);
+		if (e.tampers)
+			memset(tampered, 1, sizeof(tampered));
+		if (e.scanned >= 0)
+			tampered[e.scanned] = false;
+		check_no_lost_wakeup();
 		check_queues();
 		check_pools();
 	}

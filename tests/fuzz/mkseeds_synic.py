@@ -31,8 +31,14 @@ def ack(cpu, sint=2):
     return bytes([2, cpu, sint])
 
 
+posts = 0
+
+
 def post(sender, conn, mtype=1, size=16):
-    return bytes([4, sender, 0, conn, mtype - 1, size]) + bytes(range(16))
+    """Each post's payload differs, so an overwrite shows."""
+    global posts
+    posts += 1
+    return bytes([4, sender, 0, conn, mtype - 1, size]) + bytes((posts + i) & 0xff for i in range(16))
 
 
 def signal(sender, conn, flag):
