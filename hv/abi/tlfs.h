@@ -188,7 +188,7 @@ struct hv_input_create_port {
 	uint8_t port_vtl;
 	uint8_t min_connection_vtl;
 	uint16_t rsvdz;
-	uint64_t connection_partition;   /* only this partition may connect; 0 any */
+	uint64_t connection_partition;   /* hvpart: the only partition that may connect; 0 any */
 	struct hv_port_info port_info;
 	uint64_t proximity;
 };

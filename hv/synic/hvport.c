@@ -3,12 +3,19 @@
  * inter-partition-communication.md "Ports and Connections" and the
  * hypercall pages named in hvport.h); see hvport.h for the model.
  *
- * Status codes follow the TLFS hypercall pages. RsvdZ input fields, the
- * reserved high 8 bits of port and connection ids, and nonzero VTLs (hv
- * has VTL 0 only) are HV_STATUS_INVALID_PARAMETER. A duplicate port id is
+ * Status codes follow the TLFS hypercall pages. Where they are silent
+ * hvpart chooses: RsvdZ input fields, the reserved high 8 bits of port
+ * and connection ids, and nonzero VTLs (hv has VTL 0 only) are
+ * HV_STATUS_INVALID_PARAMETER; a duplicate port id is
  * HV_STATUS_INVALID_PORT_ID and a duplicate connection id
- * HV_STATUS_INVALID_CONNECTION_ID (TLFS v2.0 §14.9); a full table or pool
- * is HV_STATUS_INSUFFICIENT_MEMORY.
+ * HV_STATUS_INVALID_CONNECTION_ID (the id is the bad input); a full table
+ * or pool is HV_STATUS_INSUFFICIENT_MEMORY, as for memory the caller
+ * would have to deposit.
+ *
+ * CreatePort's ConnectionPartition ("partition automatically connected on
+ * creation (if any)") is not an automatic connection here: hvpart uses it
+ * to name the only partition that may connect to the port (0: any), so a
+ * child can never be connected to a port meant for another.
  *
  * Deleting a port leaves its connections in place but useless (TLFS:
  * "If a port is subsequently deleted, its connection, while it remains,

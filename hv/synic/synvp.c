@@ -5,11 +5,12 @@
  *
  * Reserved bits: SCONTROL, SIMP, SIEFP and SINTx mark theirs RsvdP
  * ("value should be preserved", Read / Write), so hv keeps what the
- * guest writes and returns it, as Hyper-V does; only the values the TLFS
- * or KVM refuse raise #GP: a write to SVERSION, an unmasked SINT with a
- * vector below 16, a SIMP or SIEFP page the partition does not own (KVM
- * arch/x86/kvm/hyperv.c synic_set_msr fails when it cannot clear it), and
- * the synthetic timers' RsvdZ bits (stimer.c).
+ * guest writes and returns it rather than raising #GP (KVM and OpenVMM
+ * do the same). Only the values the TLFS or KVM refuse raise #GP: a write
+ * to SVERSION, an unmasked SINT with a vector below 16, a SIMP or SIEFP
+ * page the partition does not own (KVM arch/x86/kvm/hyperv.c
+ * synic_set_msr fails when it cannot clear it), and the synthetic
+ * timers' RsvdZ bits (stimer.c).
  */
 #include <errno.h>
 #include <string.h>

@@ -370,8 +370,8 @@ static void test_vp_timer_waits_for_its_buffer(void **st)
 static void test_vp_timer_simp_off_not_stuck(void **st)
 {
 	(void)st;
-	/* The timer fires while the SIM page is off (notes §8: it must not
-	 * stay pending forever). */
+	/* The timer fires while the SIM page is off; it must not stay pending
+	 * forever once the page is on (the bug of microsoft/openvmm PR #4029). */
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SCONTROL, 1), 0);
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SINT0 + 2, 0xf3), 0);
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_STIMER0_CONFIG + 6,
