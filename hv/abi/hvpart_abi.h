@@ -25,6 +25,10 @@
 #define HV_STATUS_INSUFFICIENT_MEMORY      0x000B
 #define HV_STATUS_INVALID_PARTITION_ID     0x000D
 #define HV_STATUS_INVALID_VP_INDEX         0x000E
+#define HV_STATUS_INVALID_PORT_ID          0x0011
+#define HV_STATUS_INVALID_CONNECTION_ID    0x0012
+#define HV_STATUS_INSUFFICIENT_BUFFERS     0x0013
+#define HV_STATUS_INVALID_SYNIC_STATE      0x0018
 #define HV_STATUS_NO_DATA                  0x001B  /* nothing pending (hvpart) */
 
 /* TLFS call codes hv implements. */
