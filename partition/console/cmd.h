@@ -58,49 +58,49 @@ enum cmd_ptype { CMD_P_STRING, CMD_P_INT, CMD_P_SIZE, CMD_P_SWITCH };
 #define CMD_F_MULTI    0x2u  /* may be given several times */
 
 struct cmd_param {
-    const char *name;        /* canonical spelling, e.g. "MemoryStartupBytes" */
-    enum cmd_ptype type;
-    unsigned flags;          /* CMD_F_* */
-    int position;            /* 0, 1, ... or -1 if named only */
-    const char *help;
+	const char *name;        /* canonical spelling, e.g. "MemoryStartupBytes" */
+	enum cmd_ptype type;
+	unsigned flags;          /* CMD_F_* */
+	int position;            /* 0, 1, ... or -1 if named only */
+	const char *help;
 };
 
 struct cmd_ctx;
 struct cmd_args;
 
 struct cmd_def {
-    const char *name;
-    const char *synopsis;
-    const char *description;
-    const struct cmd_param *params;
-    int nparams;
-    int (*fn)(struct cmd_ctx *ctx, const struct cmd_args *args);
-    const char *const *aliases;   /* NULL-terminated list, or NULL */
+	const char *name;
+	const char *synopsis;
+	const char *description;
+	const struct cmd_param *params;
+	int nparams;
+	int (*fn)(struct cmd_ctx *ctx, const struct cmd_args *args);
+	const char *const *aliases;   /* NULL-terminated list, or NULL */
 };
 
 /* Output sink. write/wctx receive all output; with crlf set, cmd_printf and
  * the tables end lines with "\r\n" instead of "\n". user is for the
  * commands' own state. */
 struct cmd_ctx {
-    le_write_fn write;
-    void *wctx;
-    bool crlf;
-    void *user;
+	le_write_fn write;
+	void *wctx;
+	bool crlf;
+	void *user;
 };
 
 struct cmd_value {
-    const struct cmd_param *param;
-    const char *str;          /* the text as given (switches: "True"/"False") */
-    int64_t i;                /* CMD_P_INT; switches: 0/1 */
-    uint64_t u;               /* CMD_P_SIZE */
+	const struct cmd_param *param;
+	const char *str;          /* the text as given (switches: "True"/"False") */
+	int64_t i;                /* CMD_P_INT; switches: 0/1 */
+	uint64_t u;               /* CMD_P_SIZE */
 };
 
 /* The bound arguments handed to a command (valid during the call only). */
 struct cmd_args {
-    const struct cmd_def *def;
-    int nvalues;
-    struct cmd_value values[CMD_ARG_MAX];
-    char buf[CMD_LINE_MAX];   /* unquoted token text lives here */
+	const struct cmd_def *def;
+	int nvalues;
+	struct cmd_value values[CMD_ARG_MAX];
+	char buf[CMD_LINE_MAX];   /* unquoted token text lives here */
 };
 
 /* Parse and run one line. Returns the handler's result, 0 for a blank or
@@ -110,7 +110,7 @@ struct cmd_args {
  * positional arguments or unterminated quote; -E2BIG line or token count too
  * long. */
 int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
-                 const char *line);
+		 const char *line);
 
 /* Lookups by canonical parameter name (case-insensitive). */
 const char *cmd_arg_str(const struct cmd_args *a, const char *name);
@@ -124,26 +124,26 @@ int cmd_arg_count(const struct cmd_args *a, const char *name);   /* MULTI */
  * "Cmd : Cannot validate argument on parameter 'P'. The argument "x" does
  * not belong to the set "A,B,C"." (call it before changing anything). */
 int cmd_arg_enum(struct cmd_ctx *ctx, const struct cmd_args *a,
-                 const char *name, const char *const *set, int def);
+		 const char *name, const char *const *set, int def);
 const struct cmd_value *cmd_arg_at(const struct cmd_args *a, const char *name,
-                                   int i);                         /* NULL if none */
+				   int i);                         /* NULL if none */
 const char *cmd_arg_str_at(const struct cmd_args *a, const char *name, int i);
 
 /* Command-name completion for le_complete_fn: names (and Get-Help) starting
  * with prefix, case-insensitively, in table order. Returns the total count. */
 int cmd_complete(const struct cmd_def *tab, int n, const char *prefix,
-                 size_t len, const char **matches, int max);
+		 size_t len, const char **matches, int max);
 /* Find a command by name or alias (case-insensitive); NULL if unknown. */
 const struct cmd_def *cmd_find(const struct cmd_def *tab, int n,
-                               const char *name);
+			       const char *name);
 
 /* Output helpers. cmd_printf output is truncated at 1023 characters. */
 void cmd_write(struct cmd_ctx *ctx, const char *s, size_t n);
 int cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* Prints "Name : message" plus a line end, PowerShell's error shape. */
 int cmd_error(struct cmd_ctx *ctx, const struct cmd_args *a,
-              const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A table sink writing to ctx (for tbl_print and friends). */
 struct tbl_sink cmd_sink(struct cmd_ctx *ctx);
 /* Value conversions used for CMD_P_INT / CMD_P_SIZE / switch values:
@@ -159,6 +159,6 @@ int cmd_format_syntax(const struct cmd_def *d, char *buf, size_t n);
 bool cmd_match_glob(const char *pattern, const char *name);
 /* Print Get-Help output for the table (name NULL = the command list). */
 int cmd_help(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
-             const char *name);
+	     const char *name);
 
 #endif

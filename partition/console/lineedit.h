@@ -47,37 +47,37 @@ typedef void (*le_write_fn)(void *ctx, const char *s, size_t n);
  * (case-insensitively); return the number of matches (may exceed max, only
  * the first max are used). Strings must stay valid until the next call. */
 typedef int (*le_complete_fn)(void *ctx, const char *prefix, size_t len,
-                              const char **matches, int max);
+			      const char **matches, int max);
 
 enum le_esc_state { LE_ESC_NONE, LE_ESC_ESC, LE_ESC_INTER, LE_ESC_CSI,
-                    LE_ESC_SS3, LE_ESC_STR };
+		    LE_ESC_SS3, LE_ESC_STR };
 
 struct lineedit {
-    char line[LE_LINE_MAX];
-    size_t len;                       /* characters in line */
-    size_t cur;                       /* cursor, 0..len */
-    char hist[LE_HIST_MAX][LE_LINE_MAX];
-    int hist_count;                   /* valid entries, <= LE_HIST_MAX */
-    int hist_head;                    /* slot of the next entry to write */
-    int hist_pos;                     /* -1 editing a fresh line, else age */
-    char saved[LE_LINE_MAX];          /* fresh line kept while browsing */
-    char prompt[LE_PROMPT_MAX];
-    size_t prompt_len;
-    enum le_esc_state esc;            /* escape-sequence parser state */
-    unsigned esc_param;               /* first numeric CSI parameter */
-    bool esc_private;                 /* CSI had a non-digit parameter byte */
-    bool esc_semi;                    /* past the first CSI parameter */
-    bool last_cr;                     /* previous byte was CR (for CRLF) */
-    bool tab_pending;                 /* previous key was an ambiguous Tab */
-    le_write_fn write;
-    le_complete_fn complete;
-    void *ctx;
+	char line[LE_LINE_MAX];
+	size_t len;                       /* characters in line */
+	size_t cur;                       /* cursor, 0..len */
+	char hist[LE_HIST_MAX][LE_LINE_MAX];
+	int hist_count;                   /* valid entries, <= LE_HIST_MAX */
+	int hist_head;                    /* slot of the next entry to write */
+	int hist_pos;                     /* -1 editing a fresh line, else age */
+	char saved[LE_LINE_MAX];          /* fresh line kept while browsing */
+	char prompt[LE_PROMPT_MAX];
+	size_t prompt_len;
+	enum le_esc_state esc;            /* escape-sequence parser state */
+	unsigned esc_param;               /* first numeric CSI parameter */
+	bool esc_private;                 /* CSI had a non-digit parameter byte */
+	bool esc_semi;                    /* past the first CSI parameter */
+	bool last_cr;                     /* previous byte was CR (for CRLF) */
+	bool tab_pending;                 /* previous key was an ambiguous Tab */
+	le_write_fn write;
+	le_complete_fn complete;
+	void *ctx;
 };
 
 /* Set up the editor. The prompt is copied (truncated to LE_PROMPT_MAX-1);
  * complete may be NULL (Tab then rings the bell). Nothing is printed. */
 void le_init(struct lineedit *le, const char *prompt, le_write_fn w,
-             le_complete_fn c, void *ctx);
+	     le_complete_fn c, void *ctx);
 /* Replace the prompt (used by the next le_prompt/redraw). */
 void le_set_prompt(struct lineedit *le, const char *prompt);
 /* Print the prompt followed by the current line contents (normally empty). */

@@ -32,25 +32,25 @@
 typedef void (*tbl_write_fn)(void *ctx, const char *s, size_t n);
 
 struct tbl_sink {
-    tbl_write_fn write;
-    void *ctx;
-    bool crlf;
+	tbl_write_fn write;
+	void *ctx;
+	bool crlf;
 };
 
 /* cells is row-major: cells[r * ncols + c]. Returns 0 or -EINVAL
  * (ncols out of 1..TBL_COLS_MAX, nrows < 0, or NULL headers). */
 int tbl_print(const struct tbl_sink *out, const char *const *headers,
-              int ncols, const char *const *cells, int nrows,
-              const char *align);
+	      int ncols, const char *const *cells, int nrows,
+	      const char *align);
 /* One row with given widths (no newline handling beyond the row's own). */
 void tbl_print_row(const struct tbl_sink *out, const char *const *cells,
-                   const size_t *widths, int ncols, const char *align);
+		   const size_t *widths, int ncols, const char *align);
 /* The dashes row for widths (the column separator is one space). */
 void tbl_print_dashes(const struct tbl_sink *out, const size_t *widths,
-                      int ncols);
+		      int ncols);
 /* "Format-List": one "Name : Value" line per pair, names aligned. */
 void tbl_print_list(const struct tbl_sink *out, const char *const *names,
-                    const char *const *values, int n);
+		    const char *const *values, int n);
 /* Write a raw string / a line end. */
 void tbl_write(const struct tbl_sink *out, const char *s);
 void tbl_newline(const struct tbl_sink *out);

@@ -13,67 +13,67 @@ static size_t demo_out_bytes;
 
 static void demo_write(void *ctx, const char *s, size_t n)
 {
-    (void)ctx;
-    for (size_t i = 0; i < n; i++)       /* touch every byte (ASan) */
-        demo_out_bytes += (unsigned char)s[i] != 0;
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)       /* touch every byte (ASan) */
+		demo_out_bytes += (unsigned char)s[i] != 0;
 }
 
 static int demo_handler(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    static const char *const hdr[] = { "Name", "Memory", "Count", "Flag" };
-    char mem[32];
-    const char *row[4];
-    int n = cmd_arg_count(a, "Module");
+	static const char *const hdr[] = { "Name", "Memory", "Count", "Flag" };
+	char mem[32];
+	const char *row[4];
+	int n = cmd_arg_count(a, "Module");
 
-    tbl_format_bytes(mem, sizeof mem, cmd_arg_size(a, "MemoryStartupBytes", 0));
-    row[0] = cmd_arg_str(a, "Name");
-    row[1] = mem;
-    row[2] = cmd_arg_str(a, "ProcessorCount");
-    row[3] = cmd_arg_present(a, "TurnOff") ? "yes" : "no";
-    struct tbl_sink out = cmd_sink(ctx);
-    tbl_print(&out, hdr, 4, row, 1, "llrl");
-    for (int i = 0; i < n; i++)
-        cmd_printf(ctx, "module %d: %s\n", i, cmd_arg_str_at(a, "Module", i));
-    if (cmd_arg_str_at(a, "Module", n) || cmd_arg_at(a, "Module", -1))
-        abort();
-    cmd_printf(ctx, "%lld\n", (long long)cmd_arg_int(a, "ProcessorCount", 1));
-    static const char *const set[] = { "IDE", "SCSI", NULL };
-    if (cmd_arg_enum(ctx, a, "Kernel", set, 0) > 1)
-        abort();
-    return 0;
+	tbl_format_bytes(mem, sizeof mem, cmd_arg_size(a, "MemoryStartupBytes", 0));
+	row[0] = cmd_arg_str(a, "Name");
+	row[1] = mem;
+	row[2] = cmd_arg_str(a, "ProcessorCount");
+	row[3] = cmd_arg_present(a, "TurnOff") ? "yes" : "no";
+	struct tbl_sink out = cmd_sink(ctx);
+	tbl_print(&out, hdr, 4, row, 1, "llrl");
+	for (int i = 0; i < n; i++)
+		cmd_printf(ctx, "module %d: %s\n", i, cmd_arg_str_at(a, "Module", i));
+	if (cmd_arg_str_at(a, "Module", n) || cmd_arg_at(a, "Module", -1))
+		abort();
+	cmd_printf(ctx, "%lld\n", (long long)cmd_arg_int(a, "ProcessorCount", 1));
+	static const char *const set[] = { "IDE", "SCSI", NULL };
+	if (cmd_arg_enum(ctx, a, "Kernel", set, 0) > 1)
+		abort();
+	return 0;
 }
 
 static const struct cmd_param demo_new_vm[] = {
-    { "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name." },
-    { "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Memory." },
-    { "ProcessorCount", CMD_P_INT, 0, -1, "CPUs." },
-    { "Kernel", CMD_P_STRING, 0, 1, "Kernel." },
-    { "KernelArgs", CMD_P_STRING, 0, -1, "Args." },
-    { "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Modules." },
-    { "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name." },
+	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Memory." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "CPUs." },
+	{ "Kernel", CMD_P_STRING, 0, 1, "Kernel." },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "Args." },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Modules." },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
 };
 static const struct cmd_param demo_name_only[] = {
-    { "Name", CMD_P_STRING, 0, 0, "Name." },
-    { "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
+	{ "Name", CMD_P_STRING, 0, 0, "Name." },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
 };
 static const char *const demo_aliases[] = { "gvm", NULL };
 
 static const struct cmd_def demo_tab[] = {
-    { "New-VM", "Creates a VM.", "Long\ntext.", demo_new_vm, 7,
-      demo_handler, NULL },
-    { "Stop-VM", "Stops a VM.", NULL, demo_name_only, 2, demo_handler, NULL },
-    { "Get-VM", "Lists VMs.", "", demo_name_only, 1, demo_handler,
-      demo_aliases },
-    { "Get-VMHost", "Host.", "", NULL, 0, demo_handler, NULL },
-    { "Stop-VMHost", "Off.", "", NULL, 0, NULL, NULL },
+	{ "New-VM", "Creates a VM.", "Long\ntext.", demo_new_vm, 7,
+	  demo_handler, NULL },
+	{ "Stop-VM", "Stops a VM.", NULL, demo_name_only, 2, demo_handler, NULL },
+	{ "Get-VM", "Lists VMs.", "", demo_name_only, 1, demo_handler,
+	  demo_aliases },
+	{ "Get-VMHost", "Host.", "", NULL, 0, demo_handler, NULL },
+	{ "Stop-VMHost", "Off.", "", NULL, 0, NULL, NULL },
 };
 #define DEMO_N ((int)(sizeof demo_tab / sizeof demo_tab[0]))
 
 static int demo_complete(void *ctx, const char *prefix, size_t len,
-                         const char **m, int max)
+			 const char **m, int max)
 {
-    (void)ctx;
-    return cmd_complete(demo_tab, DEMO_N, prefix, len, m, max);
+	(void)ctx;
+	return cmd_complete(demo_tab, DEMO_N, prefix, len, m, max);
 }
 
 #endif

@@ -6,35 +6,35 @@
 #include <string.h>
 
 struct capture {
-    char buf[65536];
-    size_t len;
+	char buf[65536];
+	size_t len;
 };
 
 static inline void capture_write(void *ctx, const char *s, size_t n)
 {
-    struct capture *c = ctx;
+	struct capture *c = ctx;
 
-    if (n > sizeof c->buf - 1 - c->len)
-        n = sizeof c->buf - 1 - c->len;
-    memcpy(c->buf + c->len, s, n);
-    c->len += n;
-    c->buf[c->len] = '\0';
+	if (n > sizeof c->buf - 1 - c->len)
+		n = sizeof c->buf - 1 - c->len;
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
 }
 
 static inline void capture_reset(struct capture *c)
 {
-    c->len = 0;
-    c->buf[0] = '\0';
+	c->len = 0;
+	c->buf[0] = '\0';
 }
 
 static inline int capture_count(const struct capture *c, const char *needle)
 {
-    int k = 0;
-    size_t nl = strlen(needle);
+	int k = 0;
+	size_t nl = strlen(needle);
 
-    for (const char *p = c->buf; (p = strstr(p, needle)) != NULL; p += nl)
-        k++;
-    return k;
+	for (const char *p = c->buf; (p = strstr(p, needle)) != NULL; p += nl)
+		k++;
+	return k;
 }
 
 #endif

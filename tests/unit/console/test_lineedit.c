@@ -16,424 +16,424 @@ static char lines[40][LE_LINE_MAX];
 static int nlines;
 
 static const char *const names[] = {
-    "Get-Help", "Get-VM", "Get-VMHost", "Get-VMHostLog", "Stop-VMHost",
-    "Start-VM", "New-VM",
+	"Get-Help", "Get-VM", "Get-VMHost", "Get-VMHostLog", "Stop-VMHost",
+	"Start-VM", "New-VM",
 };
 
 static int complete(void *ctx, const char *prefix, size_t len,
-                    const char **m, int max)
+		    const char **m, int max)
 {
-    int k = 0;
+	int k = 0;
 
-    (void)ctx;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strncasecmp(names[i], prefix, len) == 0) {
-            if (k < max)
-                m[k] = names[i];
-            k++;
-        }
-    return k;
+	(void)ctx;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncasecmp(names[i], prefix, len) == 0) {
+			if (k < max)
+				m[k] = names[i];
+			k++;
+		}
+	return k;
 }
 
 static int setup(void **state)
 {
-    (void)state;
-    capture_reset(&out);
-    le_init(&le, "PS hvpart> ", capture_write, complete, &out);
-    nlines = 0;
-    return 0;
+	(void)state;
+	capture_reset(&out);
+	le_init(&le, "PS hvpart> ", capture_write, complete, &out);
+	nlines = 0;
+	return 0;
 }
 
 static void feedn(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (le_feed(&le, (uint8_t)s[i], lines[nlines % 40], LE_LINE_MAX))
-            nlines++;
+	for (size_t i = 0; i < n; i++)
+		if (le_feed(&le, (uint8_t)s[i], lines[nlines % 40], LE_LINE_MAX))
+			nlines++;
 }
 
 static void feed(const char *s)
 {
-    feedn(s, strlen(s));
+	feedn(s, strlen(s));
 }
 
 static void test_prompt_and_echo(void **state)
 {
-    (void)state;
-    le_prompt(&le);
-    feed("Get-VM");
-    assert_string_equal(out.buf, "PS hvpart> Get-VM");
-    assert_int_equal(nlines, 0);
-    feed("\r");
-    assert_int_equal(nlines, 1);
-    assert_string_equal(lines[0], "Get-VM");
-    assert_string_equal(out.buf, "PS hvpart> Get-VM\r\n");
+	(void)state;
+	le_prompt(&le);
+	feed("Get-VM");
+	assert_string_equal(out.buf, "PS hvpart> Get-VM");
+	assert_int_equal(nlines, 0);
+	feed("\r");
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "Get-VM");
+	assert_string_equal(out.buf, "PS hvpart> Get-VM\r\n");
 }
 
 static void test_backspace(void **state)
 {
-    (void)state;
-    feed("\x7f");                     /* column 0: bell only */
-    assert_string_equal(out.buf, "\a");
-    feed("\b");
-    assert_string_equal(out.buf, "\a\a");
-    capture_reset(&out);
-    feed("abc\x7f\x08X\r");
-    assert_string_equal(out.buf, "abc\b \b\b \bX\r\n");
-    assert_int_equal(nlines, 1);
-    assert_string_equal(lines[0], "aX");
+	(void)state;
+	feed("\x7f");                     /* column 0: bell only */
+	assert_string_equal(out.buf, "\a");
+	feed("\b");
+	assert_string_equal(out.buf, "\a\a");
+	capture_reset(&out);
+	feed("abc\x7f\x08X\r");
+	assert_string_equal(out.buf, "abc\b \b\b \bX\r\n");
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "aX");
 }
 
 static void test_enter_variants(void **state)
 {
-    (void)state;
-    feed("a\r\nb\nc\r\r\n\n");
-    assert_int_equal(nlines, 5);
-    assert_string_equal(lines[0], "a");
-    assert_string_equal(lines[1], "b");
-    assert_string_equal(lines[2], "c");
-    assert_string_equal(lines[3], "");   /* the second CR */
-    assert_string_equal(lines[4], "");   /* LF after a CRLF's LF */
-    assert_int_equal(capture_count(&out, "\r\n"), 5);
+	(void)state;
+	feed("a\r\nb\nc\r\r\n\n");
+	assert_int_equal(nlines, 5);
+	assert_string_equal(lines[0], "a");
+	assert_string_equal(lines[1], "b");
+	assert_string_equal(lines[2], "c");
+	assert_string_equal(lines[3], "");   /* the second CR */
+	assert_string_equal(lines[4], "");   /* LF after a CRLF's LF */
+	assert_int_equal(capture_count(&out, "\r\n"), 5);
 }
 
 static void test_history_walk(void **state)
 {
-    (void)state;
-    feed("one\rtwo\rthree\r");
-    assert_int_equal(le_history_count(&le), 3);
-    feed("par");                           /* being typed */
-    capture_reset(&out);
-    feed("\x1b[A");
-    assert_string_equal(out.buf, "\rPS hvpart> three\x1b[K");
-    feed("\x1bOA\x1b[A");
-    assert_string_equal(le.line, "one");
-    capture_reset(&out);
-    feed("\x1b[A");                        /* past the oldest */
-    assert_string_equal(out.buf, "\a");
-    assert_string_equal(le.line, "one");
-    feed("\x1b[B\x1bOB");
-    assert_string_equal(le.line, "three");
-    capture_reset(&out);
-    feed("\x1b[B");                        /* back to the typed text */
-    assert_string_equal(out.buf, "\rPS hvpart> par\x1b[K");
-    capture_reset(&out);
-    feed("\x1b[B");                        /* past the newest */
-    assert_string_equal(out.buf, "\a");
-    feed("\r");
-    assert_string_equal(lines[3], "par");
+	(void)state;
+	feed("one\rtwo\rthree\r");
+	assert_int_equal(le_history_count(&le), 3);
+	feed("par");                           /* being typed */
+	capture_reset(&out);
+	feed("\x1b[A");
+	assert_string_equal(out.buf, "\rPS hvpart> three\x1b[K");
+	feed("\x1bOA\x1b[A");
+	assert_string_equal(le.line, "one");
+	capture_reset(&out);
+	feed("\x1b[A");                        /* past the oldest */
+	assert_string_equal(out.buf, "\a");
+	assert_string_equal(le.line, "one");
+	feed("\x1b[B\x1bOB");
+	assert_string_equal(le.line, "three");
+	capture_reset(&out);
+	feed("\x1b[B");                        /* back to the typed text */
+	assert_string_equal(out.buf, "\rPS hvpart> par\x1b[K");
+	capture_reset(&out);
+	feed("\x1b[B");                        /* past the newest */
+	assert_string_equal(out.buf, "\a");
+	feed("\r");
+	assert_string_equal(lines[3], "par");
 }
 
 static void test_history_rules(void **state)
 {
-    (void)state;
-    feed("same\rsame\r\r   \r");
-    assert_int_equal(le_history_count(&le), 1);
-    for (int i = 0; i < 40; i++) {
-        char buf[16];
+	(void)state;
+	feed("same\rsame\r\r   \r");
+	assert_int_equal(le_history_count(&le), 1);
+	for (int i = 0; i < 40; i++) {
+		char buf[16];
 
-        snprintf(buf, sizeof buf, "cmd%d\r", i);
-        feed(buf);
-    }
-    assert_int_equal(le_history_count(&le), LE_HIST_MAX);
-    assert_string_equal(le_history_get(&le, 0), "cmd39");
-    assert_string_equal(le_history_get(&le, LE_HIST_MAX - 1), "cmd8");
-    assert_null(le_history_get(&le, LE_HIST_MAX));
-    assert_null(le_history_get(&le, -1));
-    /* a recalled line that is run again is not duplicated */
-    feed("\x1b[A\r");
-    assert_string_equal(lines[(nlines - 1) % 40], "cmd39");
-    assert_string_equal(le_history_get(&le, 1), "cmd38");
+		snprintf(buf, sizeof buf, "cmd%d\r", i);
+		feed(buf);
+	}
+	assert_int_equal(le_history_count(&le), LE_HIST_MAX);
+	assert_string_equal(le_history_get(&le, 0), "cmd39");
+	assert_string_equal(le_history_get(&le, LE_HIST_MAX - 1), "cmd8");
+	assert_null(le_history_get(&le, LE_HIST_MAX));
+	assert_null(le_history_get(&le, -1));
+	/* a recalled line that is run again is not duplicated */
+	feed("\x1b[A\r");
+	assert_string_equal(lines[(nlines - 1) % 40], "cmd39");
+	assert_string_equal(le_history_get(&le, 1), "cmd38");
 }
 
 static void test_tab_one_match(void **state)
 {
-    (void)state;
-    feed("stop");
-    capture_reset(&out);
-    feed("\t");
-    assert_string_equal(out.buf, "\rPS hvpart> Stop-VMHost \x1b[K");
-    feed("\r");
-    assert_string_equal(lines[0], "Stop-VMHost ");
+	(void)state;
+	feed("stop");
+	capture_reset(&out);
+	feed("\t");
+	assert_string_equal(out.buf, "\rPS hvpart> Stop-VMHost \x1b[K");
+	feed("\r");
+	assert_string_equal(lines[0], "Stop-VMHost ");
 }
 
 static void test_tab_many_matches(void **state)
 {
-    (void)state;
-    feed("get-vmh");
-    capture_reset(&out);
-    feed("\t");                       /* common prefix Get-VMHost */
-    assert_string_equal(out.buf, "\rPS hvpart> Get-VMHost\x1b[K");
-    capture_reset(&out);
-    feed("\t");                       /* second Tab lists */
-    assert_string_equal(out.buf, "\r\nGet-VMHost  Get-VMHostLog\r\n"
-                                 "\rPS hvpart> Get-VMHost\x1b[K");
-    feed("L\t\r");
-    assert_string_equal(lines[0], "Get-VMHostLog ");
+	(void)state;
+	feed("get-vmh");
+	capture_reset(&out);
+	feed("\t");                       /* common prefix Get-VMHost */
+	assert_string_equal(out.buf, "\rPS hvpart> Get-VMHost\x1b[K");
+	capture_reset(&out);
+	feed("\t");                       /* second Tab lists */
+	assert_string_equal(out.buf, "\r\nGet-VMHost  Get-VMHostLog\r\n"
+				     "\rPS hvpart> Get-VMHost\x1b[K");
+	feed("L\t\r");
+	assert_string_equal(lines[0], "Get-VMHostLog ");
 }
 
 static void test_tab_no_progress_then_list(void **state)
 {
-    (void)state;
-    feed("Get-");
-    capture_reset(&out);
-    feed("\t");                       /* already at the common prefix */
-    assert_string_equal(out.buf, "\a");
-    capture_reset(&out);
-    feed("\t");
-    assert_non_null(strstr(out.buf, "Get-Help  Get-VM  Get-VMHost  "
-                                    "Get-VMHostLog\r\n"));
-    feed("x\t");                      /* typing resets the Tab state */
-    capture_reset(&out);
-    feed("\t");
-    assert_string_equal(out.buf, "\a");
+	(void)state;
+	feed("Get-");
+	capture_reset(&out);
+	feed("\t");                       /* already at the common prefix */
+	assert_string_equal(out.buf, "\a");
+	capture_reset(&out);
+	feed("\t");
+	assert_non_null(strstr(out.buf, "Get-Help  Get-VM  Get-VMHost  "
+					"Get-VMHostLog\r\n"));
+	feed("x\t");                      /* typing resets the Tab state */
+	capture_reset(&out);
+	feed("\t");
+	assert_string_equal(out.buf, "\a");
 }
 
 static void test_tab_no_match_and_args(void **state)
 {
-    (void)state;
-    feed("Foo");
-    capture_reset(&out);
-    feed("\t");
-    assert_string_equal(out.buf, "\a");
-    feed("\x15Get-VM a");             /* Tab beyond the first word */
-    capture_reset(&out);
-    feed("\t");
-    assert_string_equal(out.buf, "\a");
-    assert_string_equal(le.line, "Get-VM a");
-    struct lineedit nc;
-    le_init(&nc, "> ", capture_write, NULL, &out);
-    capture_reset(&out);
-    le_feed(&nc, '\t', lines[0], LE_LINE_MAX);
-    assert_string_equal(out.buf, "\a");
+	(void)state;
+	feed("Foo");
+	capture_reset(&out);
+	feed("\t");
+	assert_string_equal(out.buf, "\a");
+	feed("\x15Get-VM a");             /* Tab beyond the first word */
+	capture_reset(&out);
+	feed("\t");
+	assert_string_equal(out.buf, "\a");
+	assert_string_equal(le.line, "Get-VM a");
+	struct lineedit nc;
+	le_init(&nc, "> ", capture_write, NULL, &out);
+	capture_reset(&out);
+	le_feed(&nc, '\t', lines[0], LE_LINE_MAX);
+	assert_string_equal(out.buf, "\a");
 }
 
 static int many_calls;
 
 static int complete_many(void *ctx, const char *prefix, size_t len,
-                         const char **m, int max)
+			 const char **m, int max)
 {
-    static const char *const pool[] = { "Aa", "Ab" };
+	static const char *const pool[] = { "Aa", "Ab" };
 
-    (void)ctx; (void)prefix; (void)len;
-    many_calls++;
-    for (int i = 0; i < max; i++)
-        m[i] = pool[i % 2];
-    return max + 5;                     /* more than fit */
+	(void)ctx; (void)prefix; (void)len;
+	many_calls++;
+	for (int i = 0; i < max; i++)
+		m[i] = pool[i % 2];
+	return max + 5;                     /* more than fit */
 }
 
 static void test_tab_too_many(void **state)
 {
-    struct lineedit e;
+	struct lineedit e;
 
-    (void)state;
-    le_init(&e, "> ", capture_write, complete_many, &out);
-    capture_reset(&out);
-    le_feed(&e, '\t', lines[0], LE_LINE_MAX);
-    assert_string_equal(out.buf, "\a");
-    assert_int_equal(e.len, 0);
-    capture_reset(&out);
-    le_feed(&e, '\t', lines[0], LE_LINE_MAX);
-    assert_int_equal(capture_count(&out, "Aa"), LE_MATCH_MAX / 2);
-    assert_int_equal(many_calls, 2);
+	(void)state;
+	le_init(&e, "> ", capture_write, complete_many, &out);
+	capture_reset(&out);
+	le_feed(&e, '\t', lines[0], LE_LINE_MAX);
+	assert_string_equal(out.buf, "\a");
+	assert_int_equal(e.len, 0);
+	capture_reset(&out);
+	le_feed(&e, '\t', lines[0], LE_LINE_MAX);
+	assert_int_equal(capture_count(&out, "Aa"), LE_MATCH_MAX / 2);
+	assert_int_equal(many_calls, 2);
 }
 
 static void test_overflow_bell(void **state)
 {
-    char big[300];
+	char big[300];
 
-    (void)state;
-    memset(big, 'x', sizeof big);
-    feedn(big, sizeof big);
-    assert_int_equal(le.len, LE_LINE_MAX - 1);
-    assert_int_equal(capture_count(&out, "\a"), 300 - (LE_LINE_MAX - 1));
-    feed("\r");
-    assert_int_equal(strlen(lines[0]), LE_LINE_MAX - 1);
-    /* a completion that does not fit is refused too */
-    memset(big, ' ', 250);
-    big[250] = 'n';                   /* "New-VM " would need 257 */
-    feedn(big, 251);
-    capture_reset(&out);
-    feed("\t");
-    assert_string_equal(out.buf, "\a");
-    assert_int_equal(le.len, 251);
+	(void)state;
+	memset(big, 'x', sizeof big);
+	feedn(big, sizeof big);
+	assert_int_equal(le.len, LE_LINE_MAX - 1);
+	assert_int_equal(capture_count(&out, "\a"), 300 - (LE_LINE_MAX - 1));
+	feed("\r");
+	assert_int_equal(strlen(lines[0]), LE_LINE_MAX - 1);
+	/* a completion that does not fit is refused too */
+	memset(big, ' ', 250);
+	big[250] = 'n';                   /* "New-VM " would need 257 */
+	feedn(big, 251);
+	capture_reset(&out);
+	feed("\t");
+	assert_string_equal(out.buf, "\a");
+	assert_int_equal(le.len, 251);
 }
 
 static void test_escape_swallowed(void **state)
 {
-    static const char *const seqs[] = {
-        "\x1b[1;5R", "\x1b[?25h", "\x1b[200~", "\x1b[6n", "\x1b(B",
-        "\x1bOP", "\x1b[15;2~", "\x1b[ q", "\x1b" "c", "\x1b[99Z",
-        "\x1b[1;2Q", "\x1b[>0c", "\x1b]0;title\x07", "\x1b]2;t\x1b\\",
-        "\x1bP1$r0m\x1b\\", "\x1b_apc\x80\xff\x1b\\", "\x1bO2P", "\x1b[5;5~",
-        "\x1b[?1;2c", "\x1b[<0;1;1M",
-    };
+	static const char *const seqs[] = {
+		"\x1b[1;5R", "\x1b[?25h", "\x1b[200~", "\x1b[6n", "\x1b(B",
+		"\x1bOP", "\x1b[15;2~", "\x1b[ q", "\x1b" "c", "\x1b[99Z",
+		"\x1b[1;2Q", "\x1b[>0c", "\x1b]0;title\x07", "\x1b]2;t\x1b\\",
+		"\x1bP1$r0m\x1b\\", "\x1b_apc\x80\xff\x1b\\", "\x1bO2P", "\x1b[5;5~",
+		"\x1b[?1;2c", "\x1b[<0;1;1M",
+	};
 
-    (void)state;
-    feed("ab");
-    capture_reset(&out);
-    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
-        feed(seqs[i]);
-    assert_string_equal(out.buf, "");
-    feed("c\r");
-    assert_string_equal(lines[0], "abc");
+	(void)state;
+	feed("ab");
+	capture_reset(&out);
+	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
+		feed(seqs[i]);
+	assert_string_equal(out.buf, "");
+	feed("c\r");
+	assert_string_equal(lines[0], "abc");
 }
 
 static void test_modified_keys(void **state)
 {
-    (void)state;
-    feed("one\rtwo\r");
-    feed("ac\x1b[1;5D" "b");          /* Ctrl-Left acts as Left */
-    feed("\x1b[1;5C" "d\r");
-    assert_string_equal(lines[2], "abcd");
-    feed("\x1b[1;2A\r");               /* Shift-Up recalls history */
-    assert_string_equal(lines[3], "abcd");
-    feed("x\x1b]0;t\ry\r");            /* CR ends a control string */
-    assert_string_equal(lines[4], "x");
-    assert_string_equal(lines[5], "y");
+	(void)state;
+	feed("one\rtwo\r");
+	feed("ac\x1b[1;5D" "b");          /* Ctrl-Left acts as Left */
+	feed("\x1b[1;5C" "d\r");
+	assert_string_equal(lines[2], "abcd");
+	feed("\x1b[1;2A\r");               /* Shift-Up recalls history */
+	assert_string_equal(lines[3], "abcd");
+	feed("x\x1b]0;t\ry\r");            /* CR ends a control string */
+	assert_string_equal(lines[4], "x");
+	assert_string_equal(lines[5], "y");
 }
 
 static void test_binary_garbage(void **state)
 {
-    uint8_t junk[256];
-    size_t k = 0;
+	uint8_t junk[256];
+	size_t k = 0;
 
-    (void)state;
-    for (int b = 0x80; b <= 0xff; b++)
-        junk[k++] = (uint8_t)b;
-    for (int b = 0; b < 0x20; b++)
-        if (!strchr("\x01\x02\x03\x04\x05\x06\x08\x09\x0a\x0b\x0c\x0d"
-                    "\x0e\x10\x15\x1b", b) && b != 0)
-            junk[k++] = (uint8_t)b;
-    junk[k++] = 0;
-    feed("ok");
-    capture_reset(&out);
-    feedn((const char *)junk, k);
-    assert_int_equal(out.len, 0);
-    feed("\r");
-    assert_string_equal(lines[0], "ok");
+	(void)state;
+	for (int b = 0x80; b <= 0xff; b++)
+		junk[k++] = (uint8_t)b;
+	for (int b = 0; b < 0x20; b++)
+		if (!strchr("\x01\x02\x03\x04\x05\x06\x08\x09\x0a\x0b\x0c\x0d"
+			    "\x0e\x10\x15\x1b", b) && b != 0)
+			junk[k++] = (uint8_t)b;
+	junk[k++] = 0;
+	feed("ok");
+	capture_reset(&out);
+	feedn((const char *)junk, k);
+	assert_int_equal(out.len, 0);
+	feed("\r");
+	assert_string_equal(lines[0], "ok");
 }
 
 static void test_control_inside_escape(void **state)
 {
-    (void)state;
-    feed("a\x1b[1\r");                /* CR aborts the sequence, then Enter */
-    assert_int_equal(nlines, 1);
-    assert_string_equal(lines[0], "a");
-    feed("b\x1b[\x18" "c\r");          /* CAN aborts silently */
-    assert_string_equal(lines[1], "bc");
-    feed("d\x1b\x1b[De\r");           /* ESC restarts; left arrow applies */
-    assert_string_equal(lines[2], "ed");
+	(void)state;
+	feed("a\x1b[1\r");                /* CR aborts the sequence, then Enter */
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "a");
+	feed("b\x1b[\x18" "c\r");          /* CAN aborts silently */
+	assert_string_equal(lines[1], "bc");
+	feed("d\x1b\x1b[De\r");           /* ESC restarts; left arrow applies */
+	assert_string_equal(lines[2], "ed");
 }
 
 static void test_ctrl_c(void **state)
 {
-    (void)state;
-    le_prompt(&le);
-    feed("Stop-VMHost");
-    capture_reset(&out);
-    feed("\x03");
-    assert_string_equal(out.buf, "^C\r\nPS hvpart> ");
-    assert_int_equal(nlines, 0);
-    feed("Get-VM\r");
-    assert_string_equal(lines[0], "Get-VM");
-    assert_int_equal(le_history_count(&le), 1);
+	(void)state;
+	le_prompt(&le);
+	feed("Stop-VMHost");
+	capture_reset(&out);
+	feed("\x03");
+	assert_string_equal(out.buf, "^C\r\nPS hvpart> ");
+	assert_int_equal(nlines, 0);
+	feed("Get-VM\r");
+	assert_string_equal(lines[0], "Get-VM");
+	assert_int_equal(le_history_count(&le), 1);
 }
 
 static void test_ctrl_u(void **state)
 {
-    (void)state;
-    feed("garbage");
-    capture_reset(&out);
-    feed("\x15");
-    assert_string_equal(out.buf, "\rPS hvpart> \x1b[K");
-    feed("x\r");
-    assert_string_equal(lines[0], "x");
+	(void)state;
+	feed("garbage");
+	capture_reset(&out);
+	feed("\x15");
+	assert_string_equal(out.buf, "\rPS hvpart> \x1b[K");
+	feed("x\r");
+	assert_string_equal(lines[0], "x");
 }
 
 static void test_cursor_insert(void **state)
 {
-    (void)state;
-    feed("ac");
-    capture_reset(&out);
-    feed("\x1b[D");
-    assert_string_equal(out.buf, "\x1b[1D");
-    capture_reset(&out);
-    feed("b");
-    assert_string_equal(out.buf, "bc\x1b[1D");
-    feed("\x1b[C\x1b[C\x1bOD\x1bOC");   /* right past the end is a no-op */
-    feed("d\r");
-    assert_string_equal(lines[0], "abcd");
+	(void)state;
+	feed("ac");
+	capture_reset(&out);
+	feed("\x1b[D");
+	assert_string_equal(out.buf, "\x1b[1D");
+	capture_reset(&out);
+	feed("b");
+	assert_string_equal(out.buf, "bc\x1b[1D");
+	feed("\x1b[C\x1b[C\x1bOD\x1bOC");   /* right past the end is a no-op */
+	feed("d\r");
+	assert_string_equal(lines[0], "abcd");
 }
 
 static void test_home_end_delete(void **state)
 {
-    (void)state;
-    feed("bcd");
-    feed("\x1b[H" "a");
-    feed("\x1b[F" "e");
-    feed("\x1b[1~" "\x1b[3~");        /* delete 'a' */
-    feed("\x1b[4~" "\x04");           /* ^D at the end: bell */
-    feed("\x01\x04\x05" "f");         /* delete 'b' */
-    capture_reset(&out);
-    feed("\x02\x02\x7f");             /* backspace in the middle */
-    assert_string_equal(out.buf, "\x1b[1D\x1b[1D\bef\x1b[K\x1b[2D");
-    feed("\r");
-    assert_string_equal(lines[0], "cef");
-    feed("xyz\x02\x02\x0b\r");         /* ^K */
-    assert_string_equal(lines[1], "x");
+	(void)state;
+	feed("bcd");
+	feed("\x1b[H" "a");
+	feed("\x1b[F" "e");
+	feed("\x1b[1~" "\x1b[3~");        /* delete 'a' */
+	feed("\x1b[4~" "\x04");           /* ^D at the end: bell */
+	feed("\x01\x04\x05" "f");         /* delete 'b' */
+	capture_reset(&out);
+	feed("\x02\x02\x7f");             /* backspace in the middle */
+	assert_string_equal(out.buf, "\x1b[1D\x1b[1D\bef\x1b[K\x1b[2D");
+	feed("\r");
+	assert_string_equal(lines[0], "cef");
+	feed("xyz\x02\x02\x0b\r");         /* ^K */
+	assert_string_equal(lines[1], "x");
 }
 
 static void test_ctrl_l_and_prompt(void **state)
 {
-    (void)state;
-    feed("ab\x02");
-    capture_reset(&out);
-    feed("\x0c");
-    assert_string_equal(out.buf, "\rPS hvpart> ab\x1b[K\x1b[1D");
-    le_set_prompt(&le, "PS x> ");
-    capture_reset(&out);
-    le_prompt(&le);
-    assert_string_equal(out.buf, "PS x> ab\x1b[1D");
+	(void)state;
+	feed("ab\x02");
+	capture_reset(&out);
+	feed("\x0c");
+	assert_string_equal(out.buf, "\rPS hvpart> ab\x1b[K\x1b[1D");
+	le_set_prompt(&le, "PS x> ");
+	capture_reset(&out);
+	le_prompt(&le);
+	assert_string_equal(out.buf, "PS x> ab\x1b[1D");
 }
 
 static void test_small_out_buffer(void **state)
 {
-    char small[4];
-    int done = 0;
+	char small[4];
+	int done = 0;
 
-    (void)state;
-    for (const char *p = "abcdefgh\r"; *p; p++)
-        done += le_feed(&le, (uint8_t)*p, small, sizeof small);
-    assert_int_equal(done, 1);
-    assert_string_equal(small, "abc");
-    assert_string_equal(le_history_get(&le, 0), "abcdefgh");
+	(void)state;
+	for (const char *p = "abcdefgh\r"; *p; p++)
+		done += le_feed(&le, (uint8_t)*p, small, sizeof small);
+	assert_int_equal(done, 1);
+	assert_string_equal(small, "abc");
+	assert_string_equal(le_history_get(&le, 0), "abcdefgh");
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_prompt_and_echo, setup),
-        cmocka_unit_test_setup(test_backspace, setup),
-        cmocka_unit_test_setup(test_enter_variants, setup),
-        cmocka_unit_test_setup(test_history_walk, setup),
-        cmocka_unit_test_setup(test_history_rules, setup),
-        cmocka_unit_test_setup(test_tab_one_match, setup),
-        cmocka_unit_test_setup(test_tab_many_matches, setup),
-        cmocka_unit_test_setup(test_tab_no_progress_then_list, setup),
-        cmocka_unit_test_setup(test_tab_no_match_and_args, setup),
-        cmocka_unit_test_setup(test_tab_too_many, setup),
-        cmocka_unit_test_setup(test_overflow_bell, setup),
-        cmocka_unit_test_setup(test_escape_swallowed, setup),
-        cmocka_unit_test_setup(test_modified_keys, setup),
-        cmocka_unit_test_setup(test_binary_garbage, setup),
-        cmocka_unit_test_setup(test_control_inside_escape, setup),
-        cmocka_unit_test_setup(test_ctrl_c, setup),
-        cmocka_unit_test_setup(test_ctrl_u, setup),
-        cmocka_unit_test_setup(test_cursor_insert, setup),
-        cmocka_unit_test_setup(test_home_end_delete, setup),
-        cmocka_unit_test_setup(test_ctrl_l_and_prompt, setup),
-        cmocka_unit_test_setup(test_small_out_buffer, setup),
-    };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_prompt_and_echo, setup),
+		cmocka_unit_test_setup(test_backspace, setup),
+		cmocka_unit_test_setup(test_enter_variants, setup),
+		cmocka_unit_test_setup(test_history_walk, setup),
+		cmocka_unit_test_setup(test_history_rules, setup),
+		cmocka_unit_test_setup(test_tab_one_match, setup),
+		cmocka_unit_test_setup(test_tab_many_matches, setup),
+		cmocka_unit_test_setup(test_tab_no_progress_then_list, setup),
+		cmocka_unit_test_setup(test_tab_no_match_and_args, setup),
+		cmocka_unit_test_setup(test_tab_too_many, setup),
+		cmocka_unit_test_setup(test_overflow_bell, setup),
+		cmocka_unit_test_setup(test_escape_swallowed, setup),
+		cmocka_unit_test_setup(test_modified_keys, setup),
+		cmocka_unit_test_setup(test_binary_garbage, setup),
+		cmocka_unit_test_setup(test_control_inside_escape, setup),
+		cmocka_unit_test_setup(test_ctrl_c, setup),
+		cmocka_unit_test_setup(test_ctrl_u, setup),
+		cmocka_unit_test_setup(test_cursor_insert, setup),
+		cmocka_unit_test_setup(test_home_end_delete, setup),
+		cmocka_unit_test_setup(test_ctrl_l_and_prompt, setup),
+		cmocka_unit_test_setup(test_small_out_buffer, setup),
+	};
 
-    return cmocka_run_group_tests_name("console_lineedit", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("console_lineedit", tests, NULL, NULL);
 }
