@@ -42,7 +42,9 @@ static int complete(void *ctx, const char *prefix, size_t len, const char **m, i
 
 void console_run_line(const char *line)
 {
-	struct cmd_ctx ctx = { .write = raw_write, .crlf = true };
+	/* $variables live as long as the console. */
+	static struct cmd_session session;
+	struct cmd_ctx ctx = { .write = raw_write, .crlf = true, .session = &session };
 	int n;
 	const struct cmd_def *tab = cmdlets_table(&n);
 

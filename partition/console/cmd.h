@@ -1,7 +1,17 @@
 /*
- * cmd: PowerShell-style cmdlet parser and dispatcher for the parent console.
+ * cmd: PowerShell-style command lines for the parent console: the parser,
+ * the parameter binder, the pipeline and variables.
  *
- * A line is: Verb-Noun [args...] [# comment]. Rules:
+ * A line is one or more statements separated by ';'. A statement is a
+ * pipeline, optionally assigned to a variable ("$x = Get-VM web1"). A
+ * pipeline is one or more elements separated by '|': the first may be a
+ * command, a variable ("$x", "$x.State") or a literal ('text', 64MB);
+ * the others are commands. Objects a command emits (obj.h) go to the next
+ * command; what reaches the end is shown by the console (its type's
+ * default view), or kept in the variable. Errors name the command that
+ * failed ("Stop-VM : ...").
+ *
+ * Within a command: Verb-Noun [args...] [# comment]. Rules:
  *  - command names, aliases and parameter names are case-insensitive;
  *  - "-Param value", "-Param:value", and positional values (bound, after all
  *    named parameters, to the unbound parameters with position >= 0 in
@@ -14,7 +24,14 @@
  *  - quoting: '...' (a doubled '' is one quote), "..." (backtick escapes the
  *    next character, a doubled "" is one quote); a backtick outside quotes
  *    escapes the next character; quoted and bare pieces of one token
- *    concatenate (ab"c d" is one value "abc d");
+ *    concatenate (ab"c d" is one value "abc d"); '$' is not expanded inside
+ *    quotes;
+ *  - an unquoted '|' or ';' ends the command; an unquoted '{' starting a
+ *    token begins a script block running to its matching '}' (bound only to
+ *    CMD_P_BLOCK parameters, which take nothing else);
+ *  - an unquoted "$name" or "$name.Property" argument is the variable's
+ *    value: a single value's text, each value for a CMD_F_MULTI parameter,
+ *    or, for an object, its property named like the parameter; "$true", "$false" and "$null" are plain words;
  *  - an unquoted comma separates list items: "-Module a,b" binds two values
  *    to a CMD_F_MULTI parameter (an empty item is an error); for any other
  *    parameter the comma is just part of the value;
@@ -27,16 +44,29 @@
  *    nothing and return 0;
  *  - one trailing CR/LF is stripped; tabs count as blanks; any other control
  *    character, or a line of CMD_LINE_MAX characters or more, is rejected.
- * Every error prints exactly one line (PowerShell wording, e.g.
- * "New-VM : A parameter cannot be found that matches parameter name 'Foo'.")
- * and runs nothing.
+ *
+ * Pipeline input: a command after '|' is called once per input object.
+ * Its CMD_F_PIPELINE parameters not given on the command line take the
+ * object's property of the same name (PowerShell's
+ * ValueFromPipelineByPropertyName), or the value itself when the object is
+ * a single value (ValueFromPipeline); mandatory parameters are checked
+ * after that. The built-in pipeline cmdlets (Where-Object, Format-Table)
+ * are called once and read all their input from ctx->in.
+ *
+ * Errors: a syntax error anywhere runs nothing of the line; a binding error
+ * (unknown parameter, bad value, missing mandatory parameter) runs nothing
+ * of its statement, and later statements still run. Every such error
+ * prints exactly one line (PowerShell wording, e.g. "New-VM : A parameter
+ * cannot be found that matches parameter name 'Foo'.").
  *
  * Get-Help (alias help) is built in: "Get-Help" lists all commands with
  * their synopsis; "Get-Help NAME" prints NAME, SYNOPSIS, SYNTAX (generated
  * from the parameter table), DESCRIPTION, PARAMETERS and ALIASES; NAME may be
  * an alias or a wildcard pattern with * and ? (then matching commands are
- * listed). "CMD ... -?" anywhere on a line shows CMD's help instead of
- * running it.
+ * listed). "CMD ... -?" anywhere in a command shows CMD's help instead of
+ * running the statement. The pipeline cmdlets are built in too
+ * (cmd_core.c): Get-Command, Where-Object, Select-Object, Sort-Object,
+ * Measure-Object, Format-Table, Format-List.
  */
 #ifndef HVPART_CONSOLE_CMD_H
 #define HVPART_CONSOLE_CMD_H
@@ -46,16 +76,22 @@
 #include <stdint.h>
 
 #include "partition/console/lineedit.h"
+#include "partition/console/obj.h"
 #include "partition/console/table.h"
 
 #define CMD_LINE_MAX  512   /* longest accepted line is CMD_LINE_MAX-1 */
-#define CMD_TOKEN_MAX 64    /* tokens per line */
-#define CMD_ARG_MAX   32    /* bound values per line */
+#define CMD_TOKEN_MAX 128   /* tokens per line */
+#define CMD_ARG_MAX   32    /* bound values per command */
+#define CMD_PIPE_MAX  16    /* commands per pipeline */
+#define CMD_VARS_MAX  32    /* variables per session */
+#define CMD_VAR_NAME_MAX 32 /* longest variable name is CMD_VAR_NAME_MAX-1 */
 
-enum cmd_ptype { CMD_P_STRING, CMD_P_INT, CMD_P_SIZE, CMD_P_SWITCH };
+enum cmd_ptype { CMD_P_STRING, CMD_P_INT, CMD_P_SIZE, CMD_P_SWITCH,
+		 CMD_P_BLOCK };
 
 #define CMD_F_REQUIRED 0x1u  /* mandatory */
 #define CMD_F_MULTI    0x2u  /* may be given several times */
+#define CMD_F_PIPELINE 0x4u  /* takes pipeline input (see above) */
 
 struct cmd_param {
 	const char *name;        /* canonical spelling, e.g. "MemoryStartupBytes" */
@@ -78,14 +114,37 @@ struct cmd_def {
 	const char *const *aliases;   /* NULL-terminated list, or NULL */
 };
 
+/* Variables live in a session, kept across lines. A zeroed session is
+ * empty; cmd_session_clear frees what its variables hold. */
+struct cmd_var {
+	char name[CMD_VAR_NAME_MAX];
+	struct cmd_objlist val;
+};
+
+struct cmd_session {
+	struct cmd_var vars[CMD_VARS_MAX];
+};
+
+void cmd_session_clear(struct cmd_session *s);
+
 /* Output sink. write/wctx receive all output; with crlf set, cmd_printf and
  * the tables end lines with "\r\n" instead of "\n". user is for the
- * commands' own state. */
+ * commands' own state; session (NULL: no variables) for $variables. The
+ * rest is set by cmd_run_line for the command running: the table, where
+ * cmd_emit puts objects, the whole input (the built-in pipeline cmdlets) and the
+ * input object this call is for (NULL for the first command). */
 struct cmd_ctx {
 	le_write_fn write;
 	void *wctx;
 	bool crlf;
 	void *user;
+	struct cmd_session *session;
+	const struct cmd_def *tab;
+	int ntab;
+	const struct cmd_def *cmd;
+	struct cmd_objlist *out;
+	const struct cmd_objlist *in;
+	const struct cmd_obj *input;
 };
 
 struct cmd_value {
@@ -100,15 +159,18 @@ struct cmd_args {
 	const struct cmd_def *def;
 	int nvalues;
 	struct cmd_value values[CMD_ARG_MAX];
-	char buf[CMD_LINE_MAX];   /* unquoted token text lives here */
+	size_t used;              /* of buf */
+	char buf[CMD_LINE_MAX];   /* text of values bound from pipeline input */
 };
 
-/* Parse and run one line. Returns the handler's result, 0 for a blank or
- * comment line, or a negative errno for a parse error (after printing one
- * error line): -ENOENT unknown command, -EINVAL bad/ambiguous/unknown
- * parameter, conversion error, missing mandatory parameter, too many
- * positional arguments or unterminated quote; -E2BIG line or token count too
- * long. */
+/* Parse and run one line. Returns the first negative result of a
+ * statement, else the last statement's: a statement's result is the first
+ * negative handler result, else the last handler's (0 when none ran).
+ * A blank or comment line returns 0. Errors (after printing one error
+ * line): -ENOENT unknown command or unset variable, -EINVAL
+ * bad/ambiguous/unknown parameter, conversion error, missing mandatory
+ * parameter, too many positional arguments, unterminated quote or block,
+ * misplaced pipe or expression; -E2BIG line, token or pipeline too long. */
 int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 		 const char *line);
 
@@ -129,10 +191,21 @@ const struct cmd_value *cmd_arg_at(const struct cmd_args *a, const char *name,
 				   int i);                         /* NULL if none */
 const char *cmd_arg_str_at(const struct cmd_args *a, const char *name, int i);
 
-/* Command-name completion for le_complete_fn: names (and Get-Help) starting
- * with prefix, case-insensitively, in table order. Returns the total count. */
+/* Command names (Get-Help, the table in order, then the built-in pipeline
+ * cmdlets) starting with prefix, case-insensitively. Returns the total
+ * count; the first max go to matches. */
 int cmd_complete(const struct cmd_def *tab, int n, const char *prefix,
 		 size_t len, const char **matches, int max);
+/* Completion of the word before the cursor, for le_complete_fn: a command
+ * name when the word starts a pipeline element; after an unquoted '-',
+ * that command's parameter names (*start is then just past the '-');
+ * otherwise a path from path() (NULL: none). A word starting with a quote
+ * does not complete. *start is where the word being completed begins. */
+typedef int (*cmd_path_fn)(void *ctx, const char *prefix, size_t len,
+			   const char **matches, int max);
+int cmd_complete_line(const struct cmd_def *tab, int n, const char *line,
+		      size_t cur, size_t *start, const char **matches, int max,
+		      cmd_path_fn path, void *pctx);
 /* Find a command by name or alias (case-insensitive); NULL if unknown. */
 const struct cmd_def *cmd_find(const struct cmd_def *tab, int n,
 			       const char *name);
@@ -151,6 +224,16 @@ struct tbl_sink cmd_sink(struct cmd_ctx *ctx);
 int cmd_parse_int(const char *s, int64_t *out);
 int cmd_parse_size(const char *s, uint64_t *out);
 int cmd_parse_bool(const char *s, int64_t *out);
+/* A time span as PowerShell's TimeSpan parses it: "d", "h:m", "h:m:s",
+ * "d.h:m" or "d.h:m:s" (hours < 24, minutes and seconds < 60), in
+ * seconds: 0, -EINVAL or -ERANGE. */
+int cmd_parse_span(const char *s, uint64_t *out);
+/* Does the regular expression re match somewhere in s, case-insensitively
+ * (PowerShell's -match)? 1, 0, -EINVAL (bad pattern) or -E2BIG (too much
+ * backtracking). Supported: literals, '.', [...] and [^...] with ranges,
+ * \d \w \s \D \W \S and escaped characters, ^ and $, groups ( ) and
+ * (?: ), alternation |, greedy quantifiers * + ? {m} {m,} {m,n}. */
+int cmd_regex_match(const char *re, const char *s);
 /* The generated syntax line, e.g.
  * "New-VM [-Name] <string> -MemoryStartupBytes <size> [-TurnOff]".
  * Returns the full length (snprintf semantics). */

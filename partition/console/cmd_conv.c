@@ -137,6 +137,65 @@ int cmd_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* One decimal field of a time span; max 0: no limit. */
+static int span_field(const char **s, uint64_t max, uint64_t *out)
+{
+	const char *end;
+	int rc = parse_uint(*s, 10, out, &end);
+
+	if (rc)
+		return rc;
+	if (max && *out >= max)
+		return -ERANGE;
+	*s = end;
+	return 0;
+}
+
+/* "h:m[:s]" after the days (or with h already read when days is NULL). */
+static int span_clock(const char **s, uint64_t h, uint64_t *out)
+{
+	uint64_t m, sec = 0;
+	int rc;
+
+	if (h >= 24)
+		return -ERANGE;
+	if (*(*s)++ != ':')
+		return -EINVAL;
+	if ((rc = span_field(s, 60, &m)) != 0)
+		return rc;
+	if (**s == ':') {
+		(*s)++;
+		if ((rc = span_field(s, 60, &sec)) != 0)
+			return rc;
+	}
+	*out = h * 3600 + m * 60 + sec;
+	return **s ? -EINVAL : 0;
+}
+
+int cmd_parse_span(const char *s, uint64_t *out)
+{
+	uint64_t a, d = 0, h, clock = 0;
+	int rc = span_field(&s, 0, &a);
+
+	if (rc)
+		return rc;
+	if (!*s) {                              /* "d" */
+		d = a;
+	} else if (*s == '.') {                 /* "d.h:m[:s]" */
+		d = a;
+		s++;
+		if ((rc = span_field(&s, 0, &h)) != 0 ||
+		    (rc = span_clock(&s, h, &clock)) != 0)
+			return rc;
+	} else if ((rc = span_clock(&s, a, &clock)) != 0) {
+		return rc;                      /* "h:m[:s]" */
+	}
+	if (d > (UINT64_MAX - 86399) / 86400)
+		return -ERANGE;
+	*out = d * 86400 + clock;
+	return 0;
+}
+
 static bool word_eq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)

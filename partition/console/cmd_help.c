@@ -22,10 +22,11 @@ const struct cmd_def cmd_help_def = {
 
 const char *cmd_type_name(const struct cmd_param *p, bool multi)
 {
-	static const char *const one[] = { "string", "int", "size", "switch" };
+	static const char *const one[] = { "string", "int", "size", "switch",
+					   "scriptblock" };
 	static const char *const many[] = { "string[]", "int[]", "size[]",
-					    "switch" };
-	unsigned t = (unsigned)p->type < 4 ? (unsigned)p->type : 0;
+					    "switch", "scriptblock" };
+	unsigned t = (unsigned)p->type < 5 ? (unsigned)p->type : 0;
 
 	return multi && (p->flags & CMD_F_MULTI) ? many[t] : one[t];
 }
@@ -130,10 +131,14 @@ static void help_params_section(struct cmd_ctx *ctx, const struct cmd_def *d)
 		cmd_write(ctx, "\n", 1);
 		indented(ctx, p->help, 8);
 		cmd_printf(ctx, "        Required? %s  Position? %s  "
-			   "Multiple? %s\n\n",
+			   "Multiple? %s",
 			   p->flags & CMD_F_REQUIRED ? "true" : "false",
 			   p->position >= 0 ? pos : "named",
 			   p->flags & CMD_F_MULTI ? "true" : "false");
+		if (p->flags & CMD_F_PIPELINE)
+			cmd_printf(ctx, "  Pipeline input? true (by property "
+				   "name)");
+		cmd_write(ctx, "\n\n", 2);
 	}
 }
 
@@ -156,10 +161,6 @@ static void help_one(struct cmd_ctx *ctx, const struct cmd_def *d)
 	}
 }
 
-static const struct cmd_def *entry(const struct cmd_def *tab, int i)
-{
-	return i < 0 ? &cmd_help_def : &tab[i];
-}
 
 static void list_row(struct cmd_ctx *ctx, const struct cmd_def *d,
 		     const size_t *w)
@@ -179,8 +180,8 @@ static int help_list(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 	size_t w[2] = { 4, 8 };
 	int count = 0;
 
-	for (int i = -1; i < n; i++) {
-		const struct cmd_def *d = entry(tab, i);
+	for (int i = -1; i < n + cmd_core_n; i++) {
+		const struct cmd_def *d = cmd_entry(tab, n, i);
 		size_t sl = d->synopsis ? strlen(d->synopsis) : 0;
 
 		if (pattern && !cmd_match_glob(pattern, d->name))
@@ -194,9 +195,9 @@ static int help_list(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 	tbl_newline(&out);
 	tbl_print_row(&out, hdr, w, 2, NULL);
 	tbl_print_dashes(&out, w, 2);
-	for (int i = -1; i < n; i++)
-		if (!pattern || cmd_match_glob(pattern, entry(tab, i)->name))
-			list_row(ctx, entry(tab, i), w);
+	for (int i = -1; i < n + cmd_core_n; i++)
+		if (!pattern || cmd_match_glob(pattern, cmd_entry(tab, n, i)->name))
+			list_row(ctx, cmd_entry(tab, n, i), w);
 	tbl_newline(&out);
 	return count;
 }

@@ -384,9 +384,9 @@ static void test_unknown_command(void **state)
 	expect_error("Foo-Bar", -ENOENT,
 		     "The term 'Foo-Bar' is not recognized as the name of a "
 		     "cmdlet.");
-	expect_error("  'Get-VM x'  a", -ENOENT,
-		     "The term 'Get-VM x' is not recognized as the name of a "
-		     "cmdlet.");
+	/* a quoted first word is a value, as in PowerShell */
+	expect_error("  'Get-VM x'  a", -EINVAL,
+		     "Unexpected token 'a' in expression or statement.");
 	expect_error("-Name", -ENOENT,
 		     "The term '-Name' is not recognized as the name of a "
 		     "cmdlet.");
@@ -466,7 +466,7 @@ static void test_too_many_tokens(void **state)
 	for (int i = 0; i < CMD_TOKEN_MAX; i++)
 		k += (size_t)snprintf(line + k, sizeof line - k, " a");
 	expect_error(line, -E2BIG,
-		     "The command line has too many arguments (at most 63).");
+		     "The command line has too many arguments (at most 127).");
 	/* many MULTI values: more than CMD_ARG_MAX */
 	k = (size_t)snprintf(line, sizeof line, "New-VM");
 	for (int i = 0; i < CMD_ARG_MAX + 2; i++)
@@ -497,13 +497,18 @@ static void test_complete(void **state)
 	assert_int_equal(cmd_complete(tab, NTAB, "get-v", 5, m, 8), 2);
 	assert_string_equal(m[0], "Get-VM");
 	assert_string_equal(m[1], "Get-VMHost");
-	assert_int_equal(cmd_complete(tab, NTAB, "Get-", 4, m, 8), 3);
+	assert_int_equal(cmd_complete(tab, NTAB, "Get-", 4, m, 8), 4);
 	assert_string_equal(m[0], "Get-Help");
+	assert_string_equal(m[3], "Get-Command");     /* built-in, last */
 	assert_int_equal(cmd_complete(tab, NTAB, "x", 1, m, 8), 0);
-	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1);
+	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1 + 7);
+	assert_int_equal(cmd_complete(tab, NTAB, "where-", 6, m, 8), 1);
+	assert_string_equal(m[0], "Where-Object");
 	assert_int_equal(cmd_complete(tab, NTAB, "New-VMX", 7, m, 8), 0);
 	assert_ptr_equal(cmd_find(tab, NTAB, "GVM"), &tab[2]);
 	assert_null(cmd_find(tab, NTAB, "Get"));
+	assert_string_equal(cmd_find(tab, NTAB, "?")->name, "Where-Object");
+	assert_string_equal(cmd_find(tab, NTAB, "FT")->name, "Format-Table");
 }
 
 static void test_syntax(void **state)
@@ -537,14 +542,21 @@ static void test_help_list(void **state)
 	assert_int_equal(run("Get-Help"), 0);
 	assert_string_equal(out.buf,
 	    "\n"
-	    "Name       Synopsis\n"
-	    "---------- ------------------------------------\n"
-	    "Get-Help   Displays information about commands.\n"
-	    "New-VM     Creates a virtual machine.\n"
-	    "Stop-VM    Stops a virtual machine.\n"
-	    "Get-VM     Lists virtual machines.\n"
-	    "Get-VMHost Shows the host.\n"
-	    "Fail-It    Always fails.\n"
+	    "Name           Synopsis\n"
+	    "-------------- -------------------------------------\n"
+	    "Get-Help       Displays information about commands.\n"
+	    "New-VM         Creates a virtual machine.\n"
+	    "Stop-VM        Stops a virtual machine.\n"
+	    "Get-VM         Lists virtual machines.\n"
+	    "Get-VMHost     Shows the host.\n"
+	    "Fail-It        Always fails.\n"
+	    "Get-Command    Lists the commands.\n"
+	    "Where-Object   Keeps the objects that pass a test.\n"
+	    "Select-Object  Picks properties or objects.\n"
+	    "Sort-Object    Sorts objects by property values.\n"
+	    "Measure-Object Counts objects, or sums a property.\n"
+	    "Format-Table   Shows objects as a table.\n"
+	    "Format-List    Shows objects as lists of properties.\n"
 	    "\n");
 	capture_reset(&out);
 	assert_int_equal(run("help *-vm*"), 0);
