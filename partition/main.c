@@ -31,13 +31,14 @@ static void raw_write(void *ctx, const char *s, size_t n)
 	serial_write_raw(s, n);
 }
 
-static int complete(void *ctx, const char *prefix, size_t len, const char **m, int max)
+static int complete(void *ctx, const char *line, size_t cur, size_t *start,
+		    const char **m, int max)
 {
 	int n;
 	const struct cmd_def *tab = cmdlets_table(&n);
 
 	(void)ctx;
-	return cmd_complete(tab, n, prefix, len, m, max);
+	return cmd_complete_line(tab, n, line, cur, start, m, max, NULL, NULL);
 }
 
 void console_run_line(const char *line)
@@ -71,17 +72,25 @@ static void run_autorun(void)
 	end = p + m->length;
 	while (p < end) {
 		size_t n = 0;
+		bool cut = false;
 
 		while (p < end && *p != '\n') {
 			if (n < sizeof(line) - 1 && *p != '\r')
 				line[n++] = *p;
+			else if (*p != '\r')
+				cut = true;
 			p++;
 		}
 		p++;
 		line[n] = '\0';
 		printf(PROMPT "%s\n", line);
 		fflush(stdout);
-		console_run_line(line);
+		/* A cut line must not run: what runs would not be what was written. */
+		if (cut)
+			printf("The command line is too long (at most %d characters); nothing was run.\n",
+			       CMD_LINE_MAX - 1);
+		else
+			console_run_line(line);
 	}
 }
 

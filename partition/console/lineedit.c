@@ -2,6 +2,7 @@
 #include "partition/console/lineedit.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,8 +78,22 @@ void le_init(struct lineedit *le, const char *prompt, le_write_fn w,
 	le_set_prompt(le, prompt);
 }
 
+void le_set_prompt_fn(struct lineedit *le, le_prompt_fn fn, void *ctx)
+{
+	le->prompt_fn = fn;
+	le->prompt_ctx = ctx;
+}
+
 void le_prompt(struct lineedit *le)
 {
+	if (le->prompt_fn) {
+		char buf[LE_PROMPT_MAX];
+
+		buf[0] = '\0';
+		le->prompt_fn(le->prompt_ctx, buf, sizeof buf);
+		buf[sizeof buf - 1] = '\0';
+		le_set_prompt(le, buf);
+	}
 	put(le, le->prompt, le->prompt_len);
 	put(le, le->line, le->len);
 	cursor_left(le, le->len - le->cur);
@@ -122,12 +137,14 @@ static void set_line(struct lineedit *le, const char *s)
 
 	memcpy(le->line, s, n + 1);
 	le->len = le->cur = n;
+	le->overflow = false;
 }
 
 static void clear_line(struct lineedit *le)
 {
 	le->len = le->cur = 0;
 	le->line[0] = '\0';
+	le->overflow = false;
 }
 
 /* Replace line[from, to) by s[0..n); the cursor ends after the insertion.
@@ -153,8 +170,10 @@ static void insert_char(struct lineedit *le, char ch)
 {
 	size_t tail = le->len - le->cur;
 
-	if (splice(le, le->cur, le->cur, &ch, 1) < 0)
+	if (splice(le, le->cur, le->cur, &ch, 1) < 0) {
+		le->overflow = true;            /* input was lost */
 		return;
+	}
 	put(le, &ch, 1);
 	if (tail) {
 		put(le, le->line + le->cur, tail);
@@ -220,10 +239,26 @@ static void history_step(struct lineedit *le, int dir)
 	le_redraw(le);
 }
 
+/* Enter after input was refused: the cut line must not run. */
+static int enter_overflow(struct lineedit *le)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "\r\nThe command line is too long (at most "
+		 "%d characters); nothing was run.\r\n", LE_LINE_MAX - 1);
+	puts_(le, msg);
+	clear_line(le);
+	le->hist_pos = -1;
+	le_prompt(le);
+	return -E2BIG;
+}
+
 static int enter(struct lineedit *le, char *out, size_t outsz)
 {
 	size_t n = le->len;
 
+	if (le->overflow)
+		return enter_overflow(le);
 	puts_(le, "\r\n");
 	if (out && outsz) {
 		if (n > outsz - 1)
@@ -274,6 +309,14 @@ static void list_matches(struct lineedit *le, const char **m, int n)
 	le_redraw(le);
 }
 
+/* A directory completes without the blank after it. */
+static bool wants_blank(const char *match)
+{
+	size_t n = strlen(match);
+
+	return n == 0 || (match[n - 1] != '\\' && match[n - 1] != '/');
+}
+
 static void complete_with(struct lineedit *le, size_t start, const char *s,
 			  size_t n, bool space)
 {
@@ -288,42 +331,13 @@ static void complete_with(struct lineedit *le, size_t start, const char *s,
 	le_redraw(le);
 }
 
-static void tab(struct lineedit *le)
+/* Several matches: extend to their common prefix, or list them on a
+ * second Tab. */
+static void complete_many(struct lineedit *le, size_t start, const char **m,
+			  int n, bool again)
 {
-	const char *m[LE_MATCH_MAX];
-	size_t start = 0, plen, common;
-	int n;
-	bool again = le->tab_pending;
+	size_t plen = le->cur - start, common = common_prefix(m, n);
 
-	le->tab_pending = false;
-	while (start < le->cur && le->line[start] == ' ')
-		start++;
-	for (size_t i = start; i < le->cur; i++)
-		if (le->line[i] == ' ') {
-			bell(le);                   /* only the first word completes */
-			return;
-		}
-	plen = le->cur - start;
-	n = le->complete ? le->complete(le->ctx, le->line + start, plen, m,
-					LE_MATCH_MAX) : 0;
-	if (n > LE_MATCH_MAX) {
-		n = LE_MATCH_MAX;                /* list only; never over-complete */
-		le->tab_pending = true;
-		if (again)
-			list_matches(le, m, n);
-		else
-			bell(le);
-		return;
-	}
-	if (n <= 0) {
-		bell(le);
-		return;
-	}
-	if (n == 1) {
-		complete_with(le, start, m[0], strlen(m[0]), true);
-		return;
-	}
-	common = common_prefix(m, n);
 	le->tab_pending = true;
 	if (common > plen || (common == plen &&
 			      strncmp(m[0], le->line + start, plen) != 0)) {
@@ -334,6 +348,36 @@ static void tab(struct lineedit *le)
 		list_matches(le, m, n);
 	else
 		bell(le);
+}
+
+static void tab(struct lineedit *le)
+{
+	const char *m[LE_MATCH_MAX];
+	size_t start = le->cur;
+	int n;
+	bool again = le->tab_pending;
+
+	le->tab_pending = false;
+	le->line[le->len] = '\0';
+	n = le->complete ? le->complete(le->ctx, le->line, le->cur, &start, m,
+					LE_MATCH_MAX) : 0;
+	if (start > le->cur)
+		start = le->cur;
+	if (n > LE_MATCH_MAX) {
+		n = LE_MATCH_MAX;                /* list only; never over-complete */
+		le->tab_pending = true;
+		if (again)
+			list_matches(le, m, n);
+		else
+			bell(le);
+		return;
+	}
+	if (n <= 0)
+		bell(le);
+	else if (n == 1)
+		complete_with(le, start, m[0], strlen(m[0]), wants_blank(m[0]));
+	else
+		complete_many(le, start, m, n, again);
 }
 
 /* ---- escape sequences ---- */

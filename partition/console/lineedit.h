@@ -17,7 +17,10 @@
  *   ^C                   abandon the line: prints "^C", CRLF and a new prompt
  *   ^U                   kill the whole line;  ^K kill to end of line
  *   ^L                   redraw the line
- *   Tab                  complete the command name (first word), see le_feed
+ *   Tab                  complete the word before the cursor through the
+ *                        complete callback (a unique match gets a blank
+ *                        after it unless it ends in '\' or '/', a
+ *                        directory); a second Tab lists ambiguous matches
  * Anything else below 0x20, and every byte >= 0x80, is ignored without echo.
  * Escape sequences other than those above are swallowed whole (ESC plus
  * intermediates plus final; CSI parameter/intermediate/final bytes per
@@ -37,17 +40,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LE_LINE_MAX   256   /* buffer size including the NUL: 255 chars max */
+#define LE_LINE_MAX   512   /* buffer size including the NUL: 511 chars max */
 #define LE_HIST_MAX   32    /* history ring entries */
 #define LE_PROMPT_MAX 64    /* prompt buffer size including the NUL */
 #define LE_MATCH_MAX  64    /* completion candidates asked for per Tab */
 
 typedef void (*le_write_fn)(void *ctx, const char *s, size_t n);
-/* Fill matches[0..max) with candidates starting with prefix[0..len)
- * (case-insensitively); return the number of matches (may exceed max, only
- * the first max are used). Strings must stay valid until the next call. */
-typedef int (*le_complete_fn)(void *ctx, const char *prefix, size_t len,
-			      const char **matches, int max);
+/* Completion of line[0..cur) (the cursor is at cur): set *start to where
+ * the word being completed begins (<= cur), fill matches[0..max) with
+ * replacements for line[*start..cur) and return the number of matches
+ * (may exceed max, only the first max are used; 0: none). Strings must
+ * stay valid until the next call. cmd_complete_line is one. */
+typedef int (*le_complete_fn)(void *ctx, const char *line, size_t cur,
+			      size_t *start, const char **matches, int max);
+/* Write the prompt to buf (NUL-terminated, at most n bytes), e.g.
+ * "PS C:\vms> " from the current location. */
+typedef void (*le_prompt_fn)(void *ctx, char *buf, size_t n);
 
 enum le_esc_state { LE_ESC_NONE, LE_ESC_ESC, LE_ESC_INTER, LE_ESC_CSI,
 		    LE_ESC_SS3, LE_ESC_STR };
@@ -69,9 +77,12 @@ struct lineedit {
 	bool esc_semi;                    /* past the first CSI parameter */
 	bool last_cr;                     /* previous byte was CR (for CRLF) */
 	bool tab_pending;                 /* previous key was an ambiguous Tab */
+	bool overflow;                    /* typed input was refused: too long */
 	le_write_fn write;
 	le_complete_fn complete;
 	void *ctx;
+	le_prompt_fn prompt_fn;
+	void *prompt_ctx;
 };
 
 /* Set up the editor. The prompt is copied (truncated to LE_PROMPT_MAX-1);
@@ -80,6 +91,8 @@ void le_init(struct lineedit *le, const char *prompt, le_write_fn w,
 	     le_complete_fn c, void *ctx);
 /* Replace the prompt (used by the next le_prompt/redraw). */
 void le_set_prompt(struct lineedit *le, const char *prompt);
+/* Have le_prompt ask fn for the prompt each time (fn NULL: the fixed one). */
+void le_set_prompt_fn(struct lineedit *le, le_prompt_fn fn, void *ctx);
 /* Print the prompt followed by the current line contents (normally empty). */
 void le_prompt(struct lineedit *le);
 /* Feed one input byte. Returns 1 when a line is complete: it is copied to
@@ -88,7 +101,10 @@ void le_prompt(struct lineedit *le);
  * line, and the line is added to history when it is not blank and differs
  * from the newest entry. The caller then runs the line and calls le_prompt.
  * Returns 0 otherwise. Input beyond LE_LINE_MAX-1 characters is refused with
- * a bell (0x07). */
+ * a bell (0x07), and then the Enter that ends the line prints an error
+ * instead of handing the cut line over (nothing of it must run): le_feed
+ * returns -E2BIG, the line is dropped (not kept in history) and a new
+ * prompt is printed. */
 int le_feed(struct lineedit *le, uint8_t byte, char *out, size_t outsz);
 /* Redraw prompt and line, e.g. after asynchronous output. */
 void le_redraw(struct lineedit *le);

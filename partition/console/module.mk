@@ -7,7 +7,7 @@ CONSOLE_SRCS := partition/console/lineedit.c partition/console/cmd.c \
                 partition/console/cmd_bind.c partition/console/cmd_pipe.c \
                 partition/console/cmd_var.c partition/console/cmd_where.c \
                 partition/console/cmd_core.c partition/console/cmd_regex.c \
-                partition/console/obj.c
+                partition/console/obj.c partition/console/cmd_complete.c
 CONSOLE_HOST_OBJS := $(CONSOLE_SRCS:%.c=$(HOSTB)/%.o)
 CONSOLE_FUZZ_OBJS := $(CONSOLE_SRCS:%.c=$(FUZZB)/%.o)
 CONSOLE_TGT_OBJS  := $(CONSOLE_SRCS:%.c=$(TGTB)/%.o)
@@ -25,7 +25,8 @@ $(CONSOLE_TESTS): %: %.o $(CONSOLE_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)
 
 CONSOLE_FUZZERS := $(FUZZB)/tests/fuzz/fuzz_console \
-                   $(FUZZB)/tests/fuzz/fuzz_console_cmd
+                   $(FUZZB)/tests/fuzz/fuzz_console_cmd \
+                   $(FUZZB)/tests/fuzz/fuzz_console_pipe
 
 $(CONSOLE_FUZZERS): %: %.o $(CONSOLE_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@

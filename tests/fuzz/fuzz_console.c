@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	le_init(&le, "PS hvpart> ", demo_write, demo_complete, NULL);
 	le_prompt(&le);
 	for (size_t i = 0; i < size; i++) {
-		if (le_feed(&le, data[i], line, sizeof line)) {
+		if (le_feed(&le, data[i], line, sizeof line) == 1) {
 			if (strlen(line) > LE_LINE_MAX - 1)
 				abort();
 			cmd_run_line(demo_tab, DEMO_N, &ctx, line);

@@ -43,6 +43,40 @@ static int demo_handler(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* Objects of every value type, for the pipeline. */
+static const char *const demo_states[] = { "Off", "Running", NULL };
+static const struct cmd_column demo_cols[] = {
+	{ "Name", NULL, 0 }, { "State", NULL, 0 }, { "Mem", "Mem(M)", 'r' },
+};
+static const struct cmd_type demo_type = {
+	"Demo", false, demo_cols, 3, "Group", "Directory", NULL,
+};
+
+static int demo_get(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	static const char *const names[] = { "web1", "web2", "db", "" };
+	const char *want = cmd_arg_str(a, "Name");
+
+	for (int i = 0; i < 4; i++) {
+		struct cmd_prop p[] = {
+			CMD_PROP_STR("Name", names[i]),
+			CMD_PROP_ENUM("State", i & 1, demo_states),
+			CMD_PROP_BYTES("Mem", (uint64_t)i << 26),
+			CMD_PROP_SPAN("Uptime", (uint64_t)i * 40000),
+			CMD_PROP_INT("Id", i - 1),
+			CMD_PROP_BOOL("On", i & 2),
+			CMD_PROP_STR("Group", i < 2 ? "A" : "B"),
+			CMD_PROP_NULL("Nothing"),
+		};
+
+		if (want && !cmd_match_glob(want, names[i]))
+			continue;
+		if (cmd_emit(ctx, &demo_type, p, 8))
+			return -1;
+	}
+	return 0;
+}
+
 static const struct cmd_param demo_new_vm[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name." },
 	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Memory." },
@@ -57,6 +91,12 @@ static const struct cmd_param demo_name_only[] = {
 	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
 };
 static const char *const demo_aliases[] = { "gvm", NULL };
+static const struct cmd_param demo_piped[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name." },
+	{ "Mem", CMD_P_SIZE, CMD_F_PIPELINE, 1, "Size." },
+	{ "Id", CMD_P_INT, CMD_F_PIPELINE, -1, "Id." },
+	{ "On", CMD_P_SWITCH, CMD_F_PIPELINE, -1, "Switch." },
+};
 
 static const struct cmd_def demo_tab[] = {
 	{ "New-VM", "Creates a VM.", "Long\ntext.", demo_new_vm, 7,
@@ -66,14 +106,33 @@ static const struct cmd_def demo_tab[] = {
 	  demo_aliases },
 	{ "Get-VMHost", "Host.", "", NULL, 0, demo_handler, NULL },
 	{ "Stop-VMHost", "Off.", "", NULL, 0, NULL, NULL },
+	{ "Get-Thing", "Objects.", "", demo_name_only, 1, demo_get, NULL },
+	{ "Set-Thing", "Takes input.", "", demo_piped, 4, demo_handler, NULL },
 };
 #define DEMO_N ((int)(sizeof demo_tab / sizeof demo_tab[0]))
 
-static int demo_complete(void *ctx, const char *prefix, size_t len,
-			 const char **m, int max)
+static int demo_path(void *ctx, const char *prefix, size_t len,
+		     const char **m, int max)
 {
+	static const char *const files[] = { "C:\\vms\\", "C:\\vms.txt",
+					     "note.txt" };
+	int k = 0;
+
 	(void)ctx;
-	return cmd_complete(demo_tab, DEMO_N, prefix, len, m, max);
+	for (int i = 0; i < 3; i++)
+		if (strlen(files[i]) >= len && !strncmp(files[i], prefix, len)) {
+			if (k < max)
+				m[k] = files[i];
+			k++;
+		}
+	return k;
+}
+
+static int demo_complete(void *ctx, const char *line, size_t cur,
+			 size_t *start, const char **m, int max)
+{
+	return cmd_complete_line(demo_tab, DEMO_N, line, cur, start, m, max,
+				 demo_path, ctx);
 }
 
 #endif

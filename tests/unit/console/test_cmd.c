@@ -511,6 +511,78 @@ static void test_complete(void **state)
 	assert_string_equal(cmd_find(tab, NTAB, "FT")->name, "Format-Table");
 }
 
+static int path_calls;
+static char path_seen[64];
+
+static int fake_path(void *pctx, const char *prefix, size_t len,
+		     const char **m, int max)
+{
+	(void)pctx;
+	path_calls++;
+	snprintf(path_seen, sizeof path_seen, "%.*s", (int)len, prefix);
+	if (max > 0)
+		m[0] = "C:\\vms\\";
+	return 1;
+}
+
+/* Completes line (cursor at its end); returns the count, *start in st. */
+static int complete_at(const char *line, size_t *st, const char **m)
+{
+	return cmd_complete_line(tab, NTAB, line, strlen(line), st, m, 8,
+				 fake_path, NULL);
+}
+
+static void test_complete_line(void **state)
+{
+	const char *m[8];
+	size_t st;
+
+	(void)state;
+	assert_int_equal(complete_at("get-v", &st, m), 2);   /* command */
+	assert_int_equal(st, 0);
+	assert_int_equal(complete_at("  Stop", &st, m), 1);
+	assert_int_equal(st, 2);
+	assert_string_equal(m[0], "Stop-VM");
+	/* after '|' or ';' a command again */
+	assert_int_equal(complete_at("Get-VM | Sto", &st, m), 1);
+	assert_int_equal(st, 9);
+	assert_int_equal(complete_at("Get-VM a;get-vmh", &st, m), 1);
+	assert_string_equal(m[0], "Get-VMHost");
+	/* parameter names of the element's command, after the '-' */
+	assert_int_equal(complete_at("New-VM x -Mem", &st, m), 1);
+	assert_int_equal(st, 10);
+	assert_string_equal(m[0], "MemoryStartupBytes");
+	assert_int_equal(complete_at("Get-VM | stop-vm -", &st, m), 3);
+	assert_string_equal(m[0], "Name");
+	assert_int_equal(complete_at("Get-VM | ? -n", &st, m), 3);
+	assert_string_equal(m[0], "NE");                 /* Where-Object */
+	assert_int_equal(complete_at("Nope -x", &st, m), 0);
+	/* only what is before the cursor counts */
+	path_calls = 0;
+	assert_int_equal(cmd_complete_line(tab, NTAB, "Get-VM -Name", 7, &st, m,
+					   8, fake_path, NULL), 1);
+	assert_int_equal(st, 7);
+	assert_string_equal(path_seen, "");
+	/* anything else is a path, from the parent's callback */
+	path_calls = 0;
+	assert_int_equal(complete_at("Get-VM C:\\v", &st, m), 1);
+	assert_int_equal(st, 7);
+	assert_string_equal(path_seen, "C:\\v");
+	assert_int_equal(complete_at("Get-VM -5", &st, m), 1);   /* a value */
+	assert_int_equal(path_calls, 2);
+	/* no completion inside quotes, of variables or script blocks */
+	assert_int_equal(complete_at("Get-VM 'C:\\v", &st, m), 0);
+	assert_int_equal(complete_at("Get-VM \"a b\"", &st, m), 0);
+	assert_int_equal(complete_at("Get-VM $x", &st, m), 0);
+	assert_int_equal(complete_at("Get-VM | ? {$_", &st, m), 0);
+	assert_int_equal(path_calls, 2);
+	assert_int_equal(cmd_complete_line(tab, NTAB, "Get-VM a", 8, &st, m, 8,
+					   NULL, NULL), 0);
+	/* a quoted '|' is no pipe */
+	assert_int_equal(complete_at("Get-VM '|' Sto", &st, m), 1);
+	assert_int_equal(path_calls, 3);
+}
+
 static void test_syntax(void **state)
 {
 	char buf[256];
@@ -625,11 +697,12 @@ static void test_help_one(void **state)
 	assert_non_null(strstr(out.buf, "SYNTAX\n    Get-Help [[-Name] <string>]"));
 }
 
-static int le_complete_tab(void *c, const char *prefix, size_t len,
-			   const char **m, int max)
+static int le_complete_tab(void *c, const char *line, size_t cur,
+			   size_t *start, const char **m, int max)
 {
 	(void)c;
-	return cmd_complete(tab, NTAB, prefix, len, m, max);
+	return cmd_complete_line(tab, NTAB, line, cur, start, m, max, NULL,
+				 NULL);
 }
 
 /* End to end: keys into the line editor, completed line into the parser. */
@@ -638,7 +711,7 @@ static void test_with_lineedit(void **state)
 	static struct lineedit le;
 	static struct capture echo;
 	char line[LE_LINE_MAX];
-	const char *keys = "stop\tvm9 -t\x1b[D\x1b[C\r\n";
+	const char *keys = "stop\tvm9 -tu\t\x1b[D\x1b[C\r\n";
 	int rc = 0, lines = 0;
 
 	(void)state;
@@ -650,7 +723,7 @@ static void test_with_lineedit(void **state)
 			lines++;
 		}
 	assert_int_equal(lines, 1);
-	assert_string_equal(line, "Stop-VM vm9 -t");
+	assert_string_equal(line, "Stop-VM vm9 -TurnOff ");
 	assert_int_equal(rc, 42);
 	assert_string_equal(seen.name, "vm9");
 	assert_true(seen.turnoff);
@@ -677,6 +750,7 @@ int main(void)
 		cmocka_unit_test_setup(test_too_many_tokens, setup),
 		cmocka_unit_test_setup(test_handler_result_and_error, setup),
 		cmocka_unit_test_setup(test_complete, setup),
+		cmocka_unit_test_setup(test_complete_line, setup),
 		cmocka_unit_test_setup(test_syntax, setup),
 		cmocka_unit_test_setup(test_help_list, setup),
 		cmocka_unit_test_setup(test_help_one, setup),

@@ -1,4 +1,5 @@
 /* Unit tests for the console line editor (partition/console/lineedit.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,16 +21,32 @@ static const char *const names[] = {
 	"Start-VM", "New-VM",
 };
 
-static int complete(void *ctx, const char *prefix, size_t len,
+static const char *const dirs[] = { "C:\\vms\\", "C:\\vms.txt" };
+
+/* Command names in the first word; paths (dirs) in later words. */
+static int complete(void *ctx, const char *line, size_t cur, size_t *start,
 		    const char **m, int max)
 {
+	const char *const *pool = names;
+	size_t npool = sizeof names / sizeof names[0], len;
+	const char *prefix;
 	int k = 0;
 
 	(void)ctx;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strncasecmp(names[i], prefix, len) == 0) {
+	for (*start = cur; *start > 0 && line[*start - 1] != ' '; (*start)--)
+		;
+	prefix = line + *start;
+	len = cur - *start;
+	for (size_t i = 0; i < *start; i++)
+		if (line[i] != ' ') {
+			pool = dirs;
+			npool = 2;
+			break;
+		}
+	for (size_t i = 0; i < npool; i++)
+		if (strncasecmp(pool[i], prefix, len) == 0) {
 			if (k < max)
-				m[k] = names[i];
+				m[k] = pool[i];
 			k++;
 		}
 	return k;
@@ -195,7 +212,7 @@ static void test_tab_no_match_and_args(void **state)
 	capture_reset(&out);
 	feed("\t");
 	assert_string_equal(out.buf, "\a");
-	feed("\x15Get-VM a");             /* Tab beyond the first word */
+	feed("\x15Get-VM a");             /* a later word: no path "a" */
 	capture_reset(&out);
 	feed("\t");
 	assert_string_equal(out.buf, "\a");
@@ -209,12 +226,13 @@ static void test_tab_no_match_and_args(void **state)
 
 static int many_calls;
 
-static int complete_many(void *ctx, const char *prefix, size_t len,
-			 const char **m, int max)
+static int complete_many(void *ctx, const char *line, size_t cur,
+			 size_t *start, const char **m, int max)
 {
 	static const char *const pool[] = { "Aa", "Ab" };
 
-	(void)ctx; (void)prefix; (void)len;
+	(void)ctx; (void)line;
+	*start = cur;
 	many_calls++;
 	for (int i = 0; i < max; i++)
 		m[i] = pool[i % 2];
@@ -237,25 +255,85 @@ static void test_tab_too_many(void **state)
 	assert_int_equal(many_calls, 2);
 }
 
-static void test_overflow_bell(void **state)
+static void test_overflow_refused(void **state)
 {
-	char big[300];
+	char big[LE_LINE_MAX + 40];
 
 	(void)state;
 	memset(big, 'x', sizeof big);
 	feedn(big, sizeof big);
 	assert_int_equal(le.len, LE_LINE_MAX - 1);
-	assert_int_equal(capture_count(&out, "\a"), 300 - (LE_LINE_MAX - 1));
-	feed("\r");
-	assert_int_equal(strlen(lines[0]), LE_LINE_MAX - 1);
-	/* a completion that does not fit is refused too */
-	memset(big, ' ', 250);
-	big[250] = 'n';                   /* "New-VM " would need 257 */
-	feedn(big, 251);
+	assert_int_equal(capture_count(&out, "\a"),
+			 (int)sizeof big - (LE_LINE_MAX - 1));
+	/* Enter hands nothing over: the cut line must not run */
+	capture_reset(&out);
+	assert_int_equal(le_feed(&le, '\r', lines[0], LE_LINE_MAX), -E2BIG);
+	assert_int_equal(nlines, 0);
+	assert_string_equal(out.buf, "\r\nThe command line is too long (at "
+			    "most 511 characters); nothing was run.\r\n"
+			    "PS hvpart> ");
+	assert_int_equal(le.len, 0);
+	assert_int_equal(le_history_count(&le), 0);
+	/* the next line is normal again */
+	feed("Get-VM\r");
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "Get-VM");
+	/* ^U after an overflow starts afresh too */
+	feedn(big, sizeof big);
+	feed("\x15ok\r");
+	assert_string_equal(lines[1], "ok");
+	/* a completion that does not fit is refused, and is no overflow */
+	memset(big, ' ', LE_LINE_MAX - 6);
+	big[LE_LINE_MAX - 6] = 'n';       /* "New-VM " would not fit */
+	feedn(big, LE_LINE_MAX - 5);
 	capture_reset(&out);
 	feed("\t");
 	assert_string_equal(out.buf, "\a");
-	assert_int_equal(le.len, 251);
+	assert_int_equal(le.len, LE_LINE_MAX - 5);
+	assert_int_equal(le_feed(&le, '\r', lines[2], LE_LINE_MAX), 1);
+}
+
+static void test_tab_later_word(void **state)
+{
+	(void)state;
+	feed("Get-Content C:\\v");
+	capture_reset(&out);
+	feed("\t");                      /* common prefix of both */
+	assert_string_equal(out.buf, "\rPS hvpart> Get-Content C:\\vms\x1b[K");
+	feed("\\\t");                   /* a directory: no blank after it */
+	assert_string_equal(le.line, "Get-Content C:\\vms\\");
+	feed("\x15Get-Content c:\\vms.\t");
+	assert_string_equal(le.line, "Get-Content C:\\vms.txt ");
+	/* completing in the middle keeps the tail */
+	feed("\x15Get-VM C:\\vms.t -x\x1b[D\x1b[D\x1b[D\t");
+	assert_string_equal(le.line, "Get-VM C:\\vms.txt -x");
+}
+
+static int prompts;
+
+static void prompt_fn(void *ctx, char *buf, size_t n)
+{
+	(void)ctx;
+	snprintf(buf, n, "PS C:\\vms%d> ", prompts++);
+}
+
+static void test_prompt_fn(void **state)
+{
+	(void)state;
+	le_set_prompt_fn(&le, prompt_fn, NULL);
+	capture_reset(&out);
+	le_prompt(&le);
+	assert_string_equal(out.buf, "PS C:\\vms0> ");
+	feed("ab\x0c");                   /* a redraw keeps the prompt */
+	assert_non_null(strstr(out.buf, "\rPS C:\\vms0> ab"));
+	feed("\r");
+	capture_reset(&out);
+	le_prompt(&le);                   /* asked again for each line */
+	assert_string_equal(out.buf, "PS C:\\vms1> ");
+	le_set_prompt_fn(&le, NULL, NULL);
+	capture_reset(&out);
+	le_prompt(&le);
+	assert_string_equal(out.buf, "PS C:\\vms1> ");
 }
 
 static void test_escape_swallowed(void **state)
@@ -422,7 +500,9 @@ int main(void)
 		cmocka_unit_test_setup(test_tab_no_progress_then_list, setup),
 		cmocka_unit_test_setup(test_tab_no_match_and_args, setup),
 		cmocka_unit_test_setup(test_tab_too_many, setup),
-		cmocka_unit_test_setup(test_overflow_bell, setup),
+		cmocka_unit_test_setup(test_overflow_refused, setup),
+		cmocka_unit_test_setup(test_tab_later_word, setup),
+		cmocka_unit_test_setup(test_prompt_fn, setup),
 		cmocka_unit_test_setup(test_escape_swallowed, setup),
 		cmocka_unit_test_setup(test_modified_keys, setup),
 		cmocka_unit_test_setup(test_binary_garbage, setup),
