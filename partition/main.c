@@ -17,8 +17,6 @@
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/volume/volume.h"
 
-#define PROMPT "PS hvpart> "
-
 const struct hvpart_boot_info *parent_boot;
 uint64_t parent_prompt_tsc;
 uint64_t parent_tsc_hz;
@@ -38,7 +36,7 @@ static int complete(void *ctx, const char *line, size_t cur, size_t *start,
 	const struct cmd_def *tab = cmdlets_table(&n);
 
 	(void)ctx;
-	return cmd_complete_line(tab, n, line, cur, start, m, max, NULL, NULL);
+	return cmd_complete_line(tab, n, line, cur, start, m, max, cmdlets_complete_path, NULL);
 }
 
 void console_run_line(const char *line)
@@ -64,7 +62,7 @@ static void run_autorun(void)
 {
 	const struct hvpart_module *m = parent_file_find("autorun");
 	const char *p, *end;
-	char line[CMD_LINE_MAX];
+	char line[CMD_LINE_MAX], prompt[LE_PROMPT_MAX];
 
 	if (!m)
 		return;
@@ -83,7 +81,8 @@ static void run_autorun(void)
 		}
 		p++;
 		line[n] = '\0';
-		printf(PROMPT "%s\n", line);
+		cmdlets_prompt(NULL, prompt, sizeof(prompt));
+		printf("%s%s\n", prompt, line);
 		fflush(stdout);
 		/* A cut line must not run: what runs would not be what was written. */
 		if (cut)
@@ -98,7 +97,9 @@ static void console_loop(void)
 {
 	char line[LE_LINE_MAX];
 
-	le_init(&le, PROMPT, raw_write, complete, NULL);
+	/* The prompt shows the current location, as PowerShell's does. */
+	le_init(&le, "PS > ", raw_write, complete, NULL);
+	le_set_prompt_fn(&le, cmdlets_prompt, NULL);
 	le_prompt(&le);
 	for (;;) {
 		int c = serial_getc();

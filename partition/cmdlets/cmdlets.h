@@ -24,6 +24,11 @@ extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 /* The whole table, built from the slices on first use; *n gets its length. */
 const struct cmd_def *cmdlets_table(int *n);
 
+/* The console's callbacks (location.c): the prompt, "PS C:\\vms> ", and Tab
+ * completion of paths on the parent's drives (a directory ends in '\\'). */
+void cmdlets_prompt(void *ctx, char *buf, size_t n);
+int cmdlets_complete_path(void *ctx, const char *prefix, size_t len, const char **m, int max);
+
 /* ---- Shared by the path-taking cmdlets (common.c) ---- */
 
 /* Bytes a file cmdlet moves per read or write. */

@@ -16,61 +16,80 @@
 
 /* ---- Get-Volume ------------------------------------------------------------------ */
 
-#define VOLCOLS 7
+static const struct cmd_type volume_type = { "Volume", false, NULL, 0, NULL, NULL, NULL };
+
+static int volume_emit(struct cmd_ctx *ctx, const struct volume *v, const struct ext2_statfs *st)
+{
+	char letter[2] = { v->letter, '\0' }, loc[48];
+	const struct cmd_prop p[] = {
+		CMD_PROP_STR("DriveLetter", letter),
+		CMD_PROP_STR("FileSystemLabel", st->label),
+		CMD_PROP_STR("FileSystem", v->kind == VOL_KIND_EXT2 ? "ext2" : "BootFiles"),
+		CMD_PROP_STR("DriveType", v->kind == VOL_KIND_BOOT ? "Boot" :
+			     v->disk->use == DISK_USE_MOUNTED_VHD ? "VHD" : "Fixed"),
+		CMD_PROP_STR("Location", loc),
+		CMD_PROP_BYTES("SizeRemaining", st->free_blocks * st->block_size),
+		CMD_PROP_BYTES("Size", st->blocks * st->block_size),
+	};
+
+	if (v->kind == VOL_KIND_EXT2)
+		snprintf(loc, sizeof(loc), "Disk %d%s%.0d", v->disk->number, v->part ? " Part " : "",
+			 v->part);
+	else
+		snprintf(loc, sizeof(loc), "GRUB modules");
+	return cmd_emit(ctx, &volume_type, p, 7);
+}
+
 static int cmdlet_get_volume(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const char *const hdr[VOLCOLS] = { "DriveLetter", "FileSystemLabel", "FileSystem",
-		"DriveType", "Location", "SizeRemaining", "Size" };
-	static char cells[VOL_MAX + 1][VOLCOLS][48];
-	const char *rows[(VOL_MAX + 1) * VOLCOLS];
 	const char *want = cmd_arg_str(a, "DriveLetter");
-	struct tbl_sink sink = cmd_sink(ctx);
 	struct volume *v;
-	int n = 0;
+	int n = 0, rc = 0;
 
-	for (int i = 0; (v = volume_at(i)) != NULL && n <= VOL_MAX; i++) {
+	for (int i = 0; rc == 0 && (v = volume_at(i)) != NULL; i++) {
 		struct ext2_statfs st;
-		char (*c)[48] = cells[n];
 
 		if (want && (!want[0] || (want[0] | 0x20) != (v->letter | 0x20)))
 			continue;
 		volume_statfs(v, &st);
-		snprintf(c[0], 48, "%c", v->letter);
-		snprintf(c[1], 48, "%s", st.label);
-		snprintf(c[2], 48, "%s", v->kind == VOL_KIND_EXT2 ? "ext2" : "BootFiles");
-		snprintf(c[3], 48, "%s", v->kind == VOL_KIND_BOOT ? "Boot" :
-			 v->disk->use == DISK_USE_MOUNTED_VHD ? "VHD" : "Fixed");
-		if (v->kind == VOL_KIND_EXT2)
-			snprintf(c[4], 48, "Disk %d%s%.0d", v->disk->number, v->part ? " Part " : "", v->part);
-		else
-			snprintf(c[4], 48, "GRUB modules");
-		tbl_format_bytes(c[5], 48, st.free_blocks * st.block_size);
-		tbl_format_bytes(c[6], 48, st.blocks * st.block_size);
-		for (int k = 0; k < VOLCOLS; k++)
-			rows[n * VOLCOLS + k] = c[k];
+		rc = volume_emit(ctx, v, &st);
 		n++;
 	}
 	if (!n && want)
 		return cmd_error(ctx, a, "No MSFT_Volume objects found with property 'DriveLetter' equal to '%s'.",
 				 want);
-	tbl_print(&sink, hdr, VOLCOLS, rows, n, "lllllrr");
-	return 0;
+	return rc;
 }
 
 /* ---- Get-Disk, Get-Partition ------------------------------------------------------ */
 
-#define DISKCOLS 8
-static void disk_cells(const struct disk *d, char c[DISKCOLS][48])
+static const struct cmd_column disk_cols[] = {
+	{ "Number", NULL, 0 }, { "FriendlyName", NULL, 0 }, { "SerialNumber", NULL, 0 },
+	{ "Size", NULL, 0 }, { "PartitionStyle", NULL, 0 }, { "Partitions", NULL, 0 },
+	{ "Use", NULL, 0 }, { "Location", NULL, 0 },
+};
+static const struct cmd_type disk_type = { "Disk", false, disk_cols, 8, NULL, NULL, NULL };
+
+/* DiskNumber repeats Number so that Get-Disk | Get-Partition binds it. */
+static int disk_emit(struct cmd_ctx *ctx, const struct disk *d)
 {
-	snprintf(c[0], 48, "%d", d->number);
-	snprintf(c[1], 48, "%s", d->model);
-	snprintf(c[2], 48, "%s", d->serial[0] ? d->serial : "-");
-	tbl_format_bytes(c[3], 48, d->bd.size);
-	snprintf(c[4], 48, "%s", disk_style_name(d->style));
-	snprintf(c[5], 48, "%d", d->nparts);
-	/* ATAPI drives are read-only optical media (partition/drivers/atapi.h). */
-	snprintf(c[6], 48, "%s", !strcmp(d->bus, "ATAPI") ? "Optical" : disk_use_name(d->use));
-	snprintf(c[7], 48, "%s %s", d->bus, d->location);
+	char loc[48];
+	const struct cmd_prop p[] = {
+		CMD_PROP_INT("Number", d->number),
+		CMD_PROP_STR("FriendlyName", d->model),
+		CMD_PROP_STR("SerialNumber", d->serial[0] ? d->serial : "-"),
+		CMD_PROP_BYTES("Size", d->bd.size),
+		CMD_PROP_STR("PartitionStyle", disk_style_name(d->style)),
+		CMD_PROP_INT("Partitions", d->nparts),
+		/* ATAPI drives are read-only optical media (partition/drivers/atapi.h). */
+		CMD_PROP_STR("Use", !strcmp(d->bus, "ATAPI") ? "Optical" : disk_use_name(d->use)),
+		CMD_PROP_STR("Location", loc),
+		CMD_PROP_INT("DiskNumber", d->number),
+		CMD_PROP_INT("LogicalSectorSize", d->bd.sector_size ? d->bd.sector_size : 512),
+	};
+
+	snprintf(loc, sizeof(loc), "%s %s", d->bus, d->location);
+	return cmd_emit(ctx, &disk_type, p, 10);
 }
 
 /* Get-Disk -Number N -ReadSector LBA: a diagnostic that reads one sector
@@ -109,85 +128,71 @@ static int disk_read_sector_cmd(struct cmd_ctx *ctx, const struct cmd_args *a, i
 	return 0;
 }
 
-#define PARTCOLS 6
-static int print_partitions(struct cmd_ctx *ctx, const struct cmd_args *a, int only)
-{
-	static const char *const hdr[PARTCOLS] = { "DiskNumber", "PartitionNumber", "DriveLetter",
-		"Offset", "Size", "Type" };
-	static char cells[DISK_MAX * (DISK_PART_MAX + 1)][PARTCOLS][48];
-	const char *rows[DISK_MAX * (DISK_PART_MAX + 1) * PARTCOLS];
-	struct tbl_sink sink = cmd_sink(ctx);
-	struct disk *d;
-	int n = 0;
+static const struct cmd_column part_cols[] = {
+	{ "DiskNumber", NULL, 0 }, { "PartitionNumber", NULL, 0 }, { "DriveLetter", NULL, 0 },
+	{ "Offset", NULL, 0 }, { "Size", NULL, 0 }, { "Type", NULL, 0 },
+};
+static const struct cmd_type part_type = { "Partition", false, part_cols, 6, NULL, NULL, NULL };
 
-	for (int i = 0; (d = disk_at(i)) != NULL; i++) {
+static int partition_emit(struct cmd_ctx *ctx, const struct disk *d, const struct disk_part *dp)
+{
+	char letter[2] = { dp->volume, '\0' };
+	struct cmd_prop p[] = {
+		CMD_PROP_INT("DiskNumber", d->number),
+		CMD_PROP_INT("PartitionNumber", dp->number),
+		CMD_PROP_STR("DriveLetter", dp->volume ? letter : NULL),
+		CMD_PROP_INT("Offset", (int64_t)dp->offset),
+		CMD_PROP_BYTES("Size", dp->size),
+		CMD_PROP_STR("Type", dp->type),
+	};
+
+	return cmd_emit(ctx, &part_type, p, 6);
+}
+
+static int cmdlet_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	int64_t only = cmd_arg_int(a, "DiskNumber", -1);
+	struct disk *d;
+	int n = 0, rc = 0;
+
+	for (int i = 0; rc == 0 && (d = disk_at(i)) != NULL; i++) {
 		if (only >= 0 && d->number != only)
 			continue;
-		for (int p = 0; p < d->nparts; p++) {
-			const struct disk_part *dp = &d->parts[p];
-			char (*c)[48] = cells[n];
-
-			snprintf(c[0], 48, "%d", d->number);
-			snprintf(c[1], 48, "%d", dp->number);
-			snprintf(c[2], 48, "%c", dp->volume ? dp->volume : ' ');
-			snprintf(c[3], 48, "%llu", (unsigned long long)dp->offset);
-			tbl_format_bytes(c[4], 48, dp->size);
-			snprintf(c[5], 48, "%s", dp->type);
-			for (int k = 0; k < PARTCOLS; k++)
-				rows[n * PARTCOLS + k] = c[k];
-			n++;
-		}
+		for (int p = 0; rc == 0 && p < d->nparts; p++, n++)
+			rc = partition_emit(ctx, d, &d->parts[p]);
 		if (d->note[0])
 			cmd_printf(ctx, "Disk %d: %s\n", d->number, d->note);
 	}
-	if (!n) {
-		if (only >= 0 && !disk_find(only))
-			return cmd_error(ctx, a, "No MSFT_Disk objects found with property 'Number' equal to '%d'.",
-					 only);
+	if (n || rc)
+		return rc;
+	if (only >= 0 && !disk_find((int)only))
+		return cmd_error(ctx, a, "No MSFT_Disk objects found with property 'Number' equal to '%lld'.",
+				 (long long)only);
+	if (!ctx->input)        /* Get-Disk | Get-Partition: quiet for such disks */
 		cmd_printf(ctx, "No partitions (a whole-disk file system or an empty disk).\n");
-		return 0;
-	}
-	tbl_print(&sink, hdr, PARTCOLS, rows, n, "rrlrrl");
 	return 0;
 }
 
 static int cmdlet_get_disk(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const char *const hdr[DISKCOLS] = { "Number", "FriendlyName", "SerialNumber",
-		"Size", "PartitionStyle", "Partitions", "Use", "Location" };
-	static char cells[DISK_MAX][DISKCOLS][48];
-	const char *rows[DISK_MAX * DISKCOLS];
 	int64_t only = cmd_arg_int(a, "Number", -1);
-	struct tbl_sink sink = cmd_sink(ctx);
 	struct disk *d;
-	int n = 0;
+	int n = 0, rc = 0;
 
 	if (cmd_arg_int(a, "ReadSector", -1) >= 0)
 		return disk_read_sector_cmd(ctx, a, only, cmd_arg_int(a, "ReadSector", -1));
-	for (int i = 0; (d = disk_at(i)) != NULL && n < DISK_MAX; i++) {
+	for (int i = 0; rc == 0 && (d = disk_at(i)) != NULL; i++) {
 		if (only >= 0 && d->number != only)
 			continue;
-		disk_cells(d, cells[n]);
-		for (int k = 0; k < DISKCOLS; k++)
-			rows[n * DISKCOLS + k] = cells[n][k];
+		rc = disk_emit(ctx, d);
 		n++;
 	}
 	if (!n && only >= 0)
 		return cmd_error(ctx, a, "No MSFT_Disk objects found with property 'Number' equal to '%lld'.",
 				 (long long)only);
-	if (!n) {
+	if (!n)
 		cmd_printf(ctx, "No disks found.\n");
-		return 0;
-	}
-	tbl_print(&sink, hdr, DISKCOLS, rows, n, "rllrlrll");
-	if (only >= 0)
-		return print_partitions(ctx, a, (int)only);
-	return 0;
-}
-
-static int cmdlet_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	return print_partitions(ctx, a, (int)cmd_arg_int(a, "DiskNumber", -1));
+	return rc;
 }
 
 /* ---- Measure-Volume (benchmark) ---------------------------------------------------- */
@@ -261,14 +266,14 @@ static const struct cmd_param p_volume[] = {
 	{ "DriveLetter", CMD_P_STRING, 0, 0, "Only this drive (C, B, V, ...)." },
 };
 static const struct cmd_param p_disk[] = {
-	{ "Number", CMD_P_INT, 0, 0, "Only this disk, with its partitions." },
+	{ "Number", CMD_P_INT, 0, 0, "Only this disk." },
 	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes." },
 };
 static const struct cmd_param p_measure[] = {
 	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB)." },
 };
 static const struct cmd_param p_part[] = {
-	{ "DiskNumber", CMD_P_INT, 0, 0, "Only this disk's partitions." },
+	{ "DiskNumber", CMD_P_INT, CMD_F_PIPELINE, 0, "Only this disk's partitions (Get-Disk 1 | Get-Partition)." },
 };
 
 const struct cmd_def cmdlets_disk[] = {
@@ -276,7 +281,7 @@ const struct cmd_def cmdlets_disk[] = {
 	  "Lists the drives: B: (boot files), C: (the host volume) and mounted VHDs, with file system, size and free space.",
 	  p_volume, 1, cmdlet_get_volume, NULL },
 	{ "Get-Disk", "Lists disks.",
-	  "Lists the disks the parent found: number, model, size, partition style, partitions and use (host volume, pass-through to a VM, mounted VHD, or offline). With -Number, also lists that disk's partitions. CD/DVD drives (bus ATAPI, use Optical) come after the other disks at boot and are read-only, with 2048-byte sectors. Diagnostic: -Number N -ReadSector LBA reads one sector and prints its CRC-32 and first 16 bytes.",
+	  "Lists the disks the parent found: number, model, size, partition style, partitions and use (host volume, pass-through to a VM, mounted VHD, or offline). Get-Disk -Number N | Get-Partition lists a disk's partitions. CD/DVD drives (bus ATAPI, use Optical) come after the other disks at boot and are read-only, with 2048-byte sectors. Diagnostic: -Number N -ReadSector LBA reads one sector and prints its CRC-32 and first 16 bytes.",
 	  p_disk, 2, cmdlet_get_disk, NULL },
 	{ "Get-Partition", "Lists partitions.",
 	  "Lists the MBR or GPT partitions of every disk (or of disk -DiskNumber), with offset, size, type and drive letter.",

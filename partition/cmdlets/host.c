@@ -30,39 +30,37 @@ static void vmx_feature_text(uint32_t f, char *buf, size_t n)
 				 buf[0] ? ", " : "", names[i]);
 }
 
+static const struct cmd_type vmhost_type = { "VMHost", true, NULL, 0, NULL, NULL, NULL };
+
 static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hvpart_host_info hi;
-	char feat[160], tot[24], fre[24], hvm[24], rev[16], tsc[24], parts[8], freeb[24], poolb[24];
-	char hz[24];
-	struct tbl_sink sink = cmd_sink(ctx);
+	char feat[160], rev[16];
 	uint16_t st = hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi));
 
 	if (st)
 		return cmd_error(ctx, a, "hv refused the host query (status %#x).", st);
 	vmx_feature_text(hi.vmx_features, feat, sizeof(feat));
-	tbl_format_bytes(tot, sizeof(tot), hi.mem_total);
-	tbl_format_bytes(fre, sizeof(fre), pmem_free_bytes());
-	snprintf(freeb, sizeof(freeb), "%llu", (unsigned long long)pmem_free_bytes());
-	snprintf(poolb, sizeof(poolb), "%llu", (unsigned long long)hi.mem_hv_pool_free);
-	snprintf(hz, sizeof(hz), "%llu", (unsigned long long)parent_tsc_hz);
-	tbl_format_bytes(hvm, sizeof(hvm), hi.mem_hv);
 	snprintf(rev, sizeof(rev), "%#x", hi.vmcs_revision);
-	snprintf(tsc, sizeof(tsc), "%llu", (unsigned long long)parent_prompt_tsc);
-	snprintf(parts, sizeof(parts), "%u", hi.partitions);
 	{
-		const char *names[] = { "ComputerName", "HypervisorVersion", "Processor",
-			"VmxFeatures", "VmcsRevision", "MemoryTotal", "MemoryFree",
-			"MemoryHypervisor", "MemoryFreeBytes", "HvPoolFreeBytes", "TscHz",
-			"Partitions", "PromptTsc" };
-		const char *vals[] = { "hvpart", hi.version, hi.cpu_brand, feat, rev,
-			tot, fre, hvm, freeb, poolb, hz, parts, tsc };
+		const struct cmd_prop p[] = {
+			CMD_PROP_STR("ComputerName", "hvpart"),
+			CMD_PROP_STR("HypervisorVersion", hi.version),
+			CMD_PROP_STR("Processor", hi.cpu_brand),
+			CMD_PROP_STR("VmxFeatures", feat),
+			CMD_PROP_STR("VmcsRevision", rev),
+			CMD_PROP_BYTES("MemoryTotal", hi.mem_total),
+			CMD_PROP_BYTES("MemoryFree", pmem_free_bytes()),
+			CMD_PROP_BYTES("MemoryHypervisor", hi.mem_hv),
+			CMD_PROP_INT("MemoryFreeBytes", (int64_t)pmem_free_bytes()),
+			CMD_PROP_INT("HvPoolFreeBytes", (int64_t)hi.mem_hv_pool_free),
+			CMD_PROP_INT("TscHz", (int64_t)parent_tsc_hz),
+			CMD_PROP_INT("Partitions", hi.partitions),
+			CMD_PROP_INT("PromptTsc", (int64_t)parent_prompt_tsc),
+		};
 
-		tbl_newline(&sink);
-		tbl_print_list(&sink, names, vals, 13);
-		tbl_newline(&sink);
+		return cmd_emit(ctx, &vmhost_type, p, 13);
 	}
-	return 0;
 }
 
 static int cmdlet_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)

@@ -69,79 +69,67 @@ static int item_cmp(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-static void item_cells(const struct item *it, char cells[4][32])
+/* Get-ChildItem's objects: a table per directory, as PowerShell groups
+ * them ("    Directory: C:\vms"); B: keeps the listing the console has
+ * always printed, Name and Length. Path repeats FullName so that
+ * Get-ChildItem | Get-VHD binds it. */
+static const struct cmd_column item_cols[] = {
+	{ "Mode", NULL, 0 }, { "LastWriteTime", NULL, 0 }, { "Length", NULL, 0 },
+	{ "Name", NULL, 0 },
+};
+static const struct cmd_type item_type = {
+	"FileInfo", false, item_cols, 4, "Directory", "Directory", NULL,
+};
+static const struct cmd_column boot_cols[] = { { "Name", NULL, 0 }, { "Length", NULL, 0 } };
+static const struct cmd_type boot_item_type = {
+	"BootFile", false, boot_cols, 2, NULL, NULL, NULL,
+};
+
+static int item_emit(struct cmd_ctx *ctx, const struct vol_path *dir, const char *where,
+		     const struct item *it)
 {
 	time_t t = it->st.mtime;
 	struct tm tm;
-	int dir = it->st.type == EXT2_TYPE_DIR;
+	bool isdir = it->st.type == EXT2_TYPE_DIR;
+	char when[32] = "", full[VOL_PATH_MAX + 4];
+	struct vol_path p = *dir;
+	const struct cmd_prop props[] = {
+		CMD_PROP_STR("Mode", isdir ? "d-----" : it->st.type == EXT2_TYPE_SYMLINK ?
+			     "-a---l" : "-a----"),
+		CMD_PROP_STR("LastWriteTime", when),
+		isdir ? (struct cmd_prop)CMD_PROP_NULL("Length") :
+			(struct cmd_prop)CMD_PROP_INT("Length", (int64_t)it->st.size),
+		CMD_PROP_STR("Name", it->name),
+		CMD_PROP_STR("Directory", where),
+		CMD_PROP_STR("FullName", full),
+		CMD_PROP_STR("Path", full),
+		CMD_PROP_BOOL("PSIsContainer", isdir),
+	};
 
-	snprintf(cells[0], 32, "%s", dir ? "d-----" : it->st.type == EXT2_TYPE_SYMLINK ?
-		 "-a---l" : "-a----");
 	if (t && gmtime_r(&t, &tm))
-		strftime(cells[1], 32, "%Y-%m-%d %H:%M", &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (volume_join(&p, it->name) == 0)
+		volume_format(&p, full, sizeof(full));
 	else
-		cells[1][0] = '\0';
-	if (dir)
-		cells[2][0] = '\0';
-	else
-		snprintf(cells[2], 32, "%llu", (unsigned long long)it->st.size);
+		snprintf(full, sizeof(full), "%s", where);
+	if (dir->vol->kind == VOL_KIND_BOOT) {
+		const struct cmd_prop boot[] = { props[3], props[2], props[5], props[6] };
+
+		return cmd_emit(ctx, &boot_item_type, boot, 4);
+	}
+	return cmd_emit(ctx, &item_type, props, 8);
 }
 
-static int print_items(struct cmd_ctx *ctx, const struct vol_path *dir,
-		       const struct item *items, int n)
+static int emit_items(struct cmd_ctx *ctx, const struct vol_path *dir, const struct item *items,
+		      int n)
 {
-	static const char *const hdr[] = { "Mode", "LastWriteTime", "Length", "Name" };
-	struct tbl_sink sink = cmd_sink(ctx);
-	char (*cells)[4][32] = calloc((size_t)n + 1, sizeof(*cells));
-	const char **rows = calloc((size_t)n * 4 + 1, sizeof(*rows));
 	char where[VOL_PATH_MAX + 4];
+	int rc = 0;
 
-	if (!cells || !rows) {
-		free(cells);
-		free(rows);
-		return -ENOMEM;
-	}
 	volume_format(dir, where, sizeof(where));
-	tbl_newline(&sink);
-	cmd_printf(ctx, "    Directory: %s\n", where);
-	for (int i = 0; i < n; i++) {
-		item_cells(&items[i], cells[i]);
-		rows[i * 4] = cells[i][0];
-		rows[i * 4 + 1] = cells[i][1];
-		rows[i * 4 + 2] = cells[i][2];
-		rows[i * 4 + 3] = items[i].name;
-	}
-	if (n)
-		tbl_print(&sink, hdr, 4, rows, n, "llrl");
-	else
-		tbl_newline(&sink);
-	free(cells);
-	free(rows);
-	return 0;
-}
-
-/* B: keeps the listing the console has always printed: Name and Length. */
-static int print_boot_items(struct cmd_ctx *ctx, const struct item *items, int n)
-{
-	static const char *const hdr[] = { "Name", "Length" };
-	struct tbl_sink sink = cmd_sink(ctx);
-	char (*len)[24] = calloc((size_t)n + 1, sizeof(*len));
-	const char **rows = calloc((size_t)n * 2 + 1, sizeof(*rows));
-
-	if (!len || !rows) {
-		free(len);
-		free(rows);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < n; i++) {
-		snprintf(len[i], sizeof(len[0]), "%llu", (unsigned long long)items[i].st.size);
-		rows[i * 2] = items[i].name;
-		rows[i * 2 + 1] = len[i];
-	}
-	tbl_print(&sink, hdr, 2, rows, n, "lr");
-	free(len);
-	free(rows);
-	return 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = item_emit(ctx, dir, where, &items[i]);
+	return rc;
 }
 
 static void path_parent(struct vol_path *p)
@@ -202,8 +190,7 @@ static int cmdlet_get_childitem(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return cmdlet_path_error(ctx, a, in, -ENOENT);
 	}
 	qsort(l.items, (size_t)l.n, sizeof(*l.items), item_cmp);
-	rc = l.dir.vol->kind == VOL_KIND_BOOT ? print_boot_items(ctx, l.items, l.n) :
-	     print_items(ctx, &l.dir, l.items, l.n);
+	rc = emit_items(ctx, &l.dir, l.items, l.n);
 	free(l.items);
 	return rc;
 }
@@ -320,7 +307,7 @@ static int show_one(struct cmd_ctx *ctx, const struct vol_path *vp)
 	if (volume_stat(vp, &it.st))
 		return 0;
 	path_parent(&dir);
-	return print_items(ctx, &dir, &it, 1);
+	return emit_items(ctx, &dir, &it, 1);
 }
 
 static int cmdlet_new_item(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -623,10 +610,10 @@ static int cmdlet_remove_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 static const struct cmd_param p_path[] = {
-	{ "Path", CMD_P_STRING, 0, 0, "A directory, file or wildcard pattern (default: the current location)." },
+	{ "Path", CMD_P_STRING, CMD_F_PIPELINE, 0, "A directory, file or wildcard pattern (default: the current location)." },
 };
 static const struct cmd_param p_path_req[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name." },
 };
 static const struct cmd_param p_content[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The file." },
@@ -638,11 +625,11 @@ static const struct cmd_param p_new[] = {
 	{ "Value", CMD_P_STRING, 0, -1, "A new file's text (a line end is added)." },
 };
 static const struct cmd_param p_copy[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The source." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The source (Get-ChildItem ... | Copy-Item -Destination D)." },
 	{ "Destination", CMD_P_STRING, CMD_F_REQUIRED, 1, "A new name, or a directory to put it in." },
 };
 static const struct cmd_param p_remove[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The file or directory." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The file or directory (Get-ChildItem *.tmp | Remove-Item)." },
 	{ "Recurse", CMD_P_SWITCH, 0, -1, "Also delete everything in a directory." },
 };
 static const char *const a_ls[] = { "ls", "dir", "gci", NULL };

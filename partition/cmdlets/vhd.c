@@ -166,35 +166,40 @@ static int cmdlet_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static void get_vhd_print(struct cmd_ctx *ctx, const struct vol_path *vp, struct vhd *v)
+static const struct cmd_type vhd_type = { "VirtualHardDisk", true, NULL, 0, NULL, NULL, NULL };
+
+static int get_vhd_emit(struct cmd_ctx *ctx, const struct vol_path *vp, struct vhd *v)
 {
 	struct vhd_info in;
-	struct tbl_sink sink = cmd_sink(ctx);
 	struct vhd_mount *m = vhd_mount_find(vp);
 	struct vhd *par = vhd_get_parent(v);
-	char where[VOL_PATH_MAX + 4], fsz[24], sz[24], bs[24], ppath[VOL_PATH_MAX + 4], dn[16];
-	const char *names[] = { "Path", "VhdFormat", "VhdType", "FileSize", "Size",
-		"LogicalSectorSize", "BlockSize", "ParentPath", "Attached", "DiskNumber" };
-	const char *vals[10];
+	char where[VOL_PATH_MAX + 4], ppath[VOL_PATH_MAX + 4] = "";
+	struct cmd_prop p[] = {
+		CMD_PROP_STR("Path", where),
+		CMD_PROP_STR("VhdFormat", "VHD"),
+		CMD_PROP_STR("VhdType", ""),
+		CMD_PROP_INT("FileSize", 0),
+		CMD_PROP_INT("Size", 0),
+		CMD_PROP_INT("LogicalSectorSize", 512),
+		CMD_PROP_INT("BlockSize", 0),
+		CMD_PROP_STR("ParentPath", ppath),
+		CMD_PROP_BOOL("Attached", m != NULL),
+		CMD_PROP_NULL("DiskNumber"),
+	};
 
 	vhd_get_info(v, &in);
 	volume_format(vp, where, sizeof(where));
-	snprintf(fsz, sizeof(fsz), "%llu", (unsigned long long)in.file_size);
-	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)in.cur_size);
-	snprintf(bs, sizeof(bs), "%u", in.block_size);
 	if (par)
 		snprintf(ppath, sizeof(ppath), "%c:%s", vp->vol->letter, vhd_get_path(par));
-	else
-		ppath[0] = '\0';
-	for (char *p = ppath; *p; p++)
-		*p = *p == '/' ? '\\' : *p;
-	snprintf(dn, sizeof(dn), "%d", m ? m->disk->number : -1);
-	vals[0] = where, vals[1] = "VHD", vals[2] = vhd_type_name(in.type), vals[3] = fsz;
-	vals[4] = sz, vals[5] = "512", vals[6] = bs, vals[7] = ppath;
-	vals[8] = m ? "True" : "False", vals[9] = m ? dn : "";
-	tbl_newline(&sink);
-	tbl_print_list(&sink, names, vals, 10);
-	tbl_newline(&sink);
+	for (char *c = ppath; *c; c++)
+		*c = *c == '/' ? '\\' : *c;
+	p[2].v.s = vhd_type_name(in.type);
+	p[3].v.i = (int64_t)in.file_size;
+	p[4].v.i = (int64_t)in.cur_size;
+	p[6].v.i = in.block_size;
+	if (m)
+		p[9] = (struct cmd_prop)CMD_PROP_INT("DiskNumber", m->disk->number);
+	return cmd_emit(ctx, &vhd_type, p, 10);
 }
 
 static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -205,22 +210,21 @@ static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_err err;
 	struct vhd *v;
 	struct vhd_mount *m;
+	int rc;
 
 	if (vhd_arg(ctx, a, "Path", &vp))
 		return 0;
 	m = vhd_mount_find(&vp);
-	if (m) {
-		get_vhd_print(ctx, &vp, m->vhd);
-		return 0;
-	}
+	if (m)
+		return get_vhd_emit(ctx, &vp, m->vhd);
 	fx.vol = vp.vol;
 	fx.out = ctx;
 	fio_ext2_ops_make(&fx, &ops);
 	if (vhd_open(&ops, vp.path, 0, &v, &err))
 		return vhd_fail(ctx, a, &vp, err.msg);
-	get_vhd_print(ctx, &vp, v);
+	rc = get_vhd_emit(ctx, &vp, v);
 	vhd_close(v);
-	return 0;
+	return rc;
 }
 
 static void test_report(void *cb_ctx, const char *problem)
@@ -289,7 +293,7 @@ static const struct cmd_param p_new_vhd[] = {
 	{ "BlockSizeBytes", CMD_P_SIZE, 0, -1, "Dynamic block size (default 2MB)." },
 };
 static const struct cmd_param p_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD)." },
 };
 static const struct cmd_param p_mount_vhd[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },

@@ -61,25 +61,43 @@ static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static int cmdlet_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+/* Runs fn on the VM -Name names, or on each VM a wildcard matches (none:
+ * nothing, as PowerShell does for a pattern). A negative result stops. */
+static int vm_each(struct cmd_ctx *ctx, const struct cmd_args *a,
+		   int (*fn)(struct cmd_ctx *, const struct cmd_args *, struct vm *))
 {
-	struct vm *vm = vm_arg(ctx, a);
+	const char *name = cmd_arg_str(a, "Name");
+	struct vm *vm;
+	int rc = 0;
+
+	if (!name || !strpbrk(name, "*?")) {
+		vm = vm_arg(ctx, a);
+		return vm ? fn(ctx, a, vm) : 0;
+	}
+	for (int i = 0; i < VM_MAX && rc >= 0; i++)
+		if ((vm = vm_at(i)) != NULL && cmd_match_glob(name, vm->name))
+			rc = fn(ctx, a, vm);
+	return rc;
+}
+
+static int start_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+{
 	char why[160];
 
-	if (!vm)
-		return 0;
 	if (vm_start(vm, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
 }
 
-static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_arg(ctx, a);
+	return vm_each(ctx, a, start_one);
+}
+
+static int stop_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+{
 	char why[160];
 
-	if (!vm)
-		return 0;
 	/* No shutdown integration service yet: both forms turn the VM off. */
 	if (vm_stop(vm, cmd_arg_present(a, "TurnOff") ? "turned off (Stop-VM -TurnOff)" :
 			"stopped (Stop-VM)", why, sizeof(why)))
@@ -87,134 +105,147 @@ static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-static int cmdlet_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_arg(ctx, a);
+	return vm_each(ctx, a, stop_one);
+}
+
+static int remove_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+{
 	char why[160];
 
-	if (!vm)
-		return 0;
 	if (vm_remove(vm, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
 }
 
-static void fmt_uptime(char *buf, size_t n, const struct hvpart_partition_info *pi, bool have)
+static int cmdlet_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	if (!have || !parent_tsc_hz)
-		snprintf(buf, n, "00:00:00");
-	else
-		tbl_format_uptime(buf, n, pi->run_tsc / parent_tsc_hz);
+	return vm_each(ctx, a, remove_one);
 }
 
-static void vm_detail(struct cmd_ctx *ctx, const struct hvpart_partition_info *pi,
-		      const struct vm *vm)
+static uint64_t uptime_s(const struct hvpart_partition_info *pi, bool have)
 {
-	struct tbl_sink sink = cmd_sink(ctx);
-	char vals[HVPART_EXIT_KINDS + 5][48];
-	const char *names[HVPART_EXIT_KINDS + 6], *v[HVPART_EXIT_KINDS + 6];
-	int n = 0;
-
-	for (int k = 0; k < HVPART_EXIT_KINDS; k++) {
-		snprintf(vals[n], sizeof(vals[0]), "%llu", (unsigned long long)pi->exits[k]);
-		names[n] = exit_names[k];
-		v[n] = vals[n];
-		n++;
-	}
-	snprintf(vals[n], sizeof(vals[0]), "%llu", (unsigned long long)pi->exits_total);
-	names[n] = "ExitsTotal";
-	v[n] = vals[n];
-	n++;
-	snprintf(vals[n], sizeof(vals[0]), "%u", pi->last_exit_reason);
-	names[n] = "LastExitReason";
-	v[n] = vals[n];
-	n++;
-	if (pi->flags & HVPART_INFO_EXIT_CODE)
-		snprintf(vals[n], sizeof(vals[0]), "%u", pi->exit_code);
-	else
-		snprintf(vals[n], sizeof(vals[0]), "-");
-	names[n] = "ExitCode";
-	v[n] = vals[n];
-	n++;
-	snprintf(vals[n], sizeof(vals[0]), "%llu", (unsigned long long)pi->overhead_bytes);
-	names[n] = "HvOverheadBytes";
-	v[n] = vals[n];
-	n++;
-	snprintf(vals[n], sizeof(vals[0]), "%llu", vm ? (unsigned long long)vm->start_cmd_tsc : 0ull);
-	names[n] = "StartTsc";
-	v[n] = vals[n];
-	n++;
-	names[n] = "StopReason";
-	v[n++] = pi->stop_reason[0] ? pi->stop_reason : "-";
-	tbl_print_list(&sink, names, v, n);
-	tbl_newline(&sink);
+	return have && parent_tsc_hz ? pi->run_tsc / parent_tsc_hz : 0;
 }
 
-#define GETVM_COLS 7
-struct getvm_row {
-	char c[GETVM_COLS][40];
+/* Get-VM's objects. The table shows the first seven properties ("vCPUs"
+ * is ProcessorCount, "Exits" ExitsTotal); Get-VM NAME's object (of
+ * vm_detail_type) is shown as that table and then the list of VM-exit
+ * counts and why it stopped. */
+static const char *const vm_states[] = { "Off", "Running", "Stopped", NULL };
+static const struct cmd_column vm_cols[] = {
+	{ "Id", NULL, 'l' }, { "Name", NULL, 0 }, { "State", NULL, 0 },
+	{ "MemoryAssigned", NULL, 0 }, { "ProcessorCount", "vCPUs", 'r' },
+	{ "Uptime", NULL, 0 }, { "ExitsTotal", "Exits", 'r' },
+};
+_Static_assert(HVPART_EXIT_KINDS == 12, "vm_detail_cols lists the exit kinds");
+static const struct cmd_column vm_detail_cols[] = {
+	{ "CPUID", NULL, 0 }, { "MsrRead", NULL, 0 }, { "MsrWrite", NULL, 0 },
+	{ "IoPort", NULL, 0 }, { "Hlt", NULL, 0 }, { "Hypercall", NULL, 0 },
+	{ "EptViolation", NULL, 0 }, { "ExternalInterrupt", NULL, 0 },
+	{ "ControlRegister", NULL, 0 }, { "TripleFault", NULL, 0 },
+	{ "PreemptionTimer", NULL, 0 }, { "Other", NULL, 0 }, { "ExitsTotal", NULL, 0 },
+	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "HvOverheadBytes", NULL, 0 },
+	{ "StartTsc", NULL, 0 }, { "StopReason", NULL, 0 },
 };
 
-static void getvm_fill(struct getvm_row *r, uint64_t id, const char *name, const char *state,
-		       uint64_t mem, const struct hvpart_partition_info *pi, bool have)
+static void vm_show_detail(struct cmd_ctx *ctx, const struct cmd_obj *const *objs, int n)
 {
-	snprintf(r->c[0], 40, "%llu", (unsigned long long)id);
-	snprintf(r->c[1], 40, "%s", name);
-	snprintf(r->c[2], 40, "%s", state);
-	tbl_format_bytes(r->c[3], 40, mem);
-	snprintf(r->c[4], 40, "%u", have ? pi->vcpus : 1);
-	fmt_uptime(r->c[5], 40, pi, have);
-	snprintf(r->c[6], 40, "%llu", have ? (unsigned long long)pi->exits_total : 0ull);
+	cmd_show_table(ctx, objs, n, vm_cols, 7);
+	if (n == 1)
+		cmd_show_fields(ctx, objs[0], vm_detail_cols, 18);
+}
+
+static const struct cmd_type vm_type = {
+	"VirtualMachine", false, vm_cols, 7, NULL, NULL, NULL,
+};
+static const struct cmd_type vm_detail_type = {
+	"VirtualMachine", false, vm_cols, 7, NULL, NULL, vm_show_detail,
+};
+
+#define VM_PROPS (9 + HVPART_EXIT_KINDS + 5)
+
+/* id < 0: none yet ("-"); state: an index into vm_states. */
+static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, int64_t id, const char *name,
+		   int state, uint64_t mem, const struct hvpart_partition_info *pi, bool have,
+		   const struct vm *vm)
+{
+	struct cmd_prop p[VM_PROPS] = {
+		id >= 0 ? (struct cmd_prop)CMD_PROP_INT("Id", id) :
+			  (struct cmd_prop)CMD_PROP_STR("Id", "-"),
+		CMD_PROP_STR("Name", name),
+		CMD_PROP_ENUM("State", state, vm_states),
+		CMD_PROP_BYTES("MemoryAssigned", mem),
+		CMD_PROP_INT("ProcessorCount", have ? pi->vcpus : 1),
+		CMD_PROP_SPAN("Uptime", uptime_s(pi, have)),
+		CMD_PROP_INT("ExitsTotal", have ? (int64_t)pi->exits_total : 0),
+		CMD_PROP_STR("VMName", name),
+		CMD_PROP_INT("LastExitReason", pi->last_exit_reason),
+	};
+	int n = 9;
+
+	for (int k = 0; k < HVPART_EXIT_KINDS; k++)
+		p[n++] = (struct cmd_prop)CMD_PROP_INT(exit_names[k], (int64_t)pi->exits[k]);
+	p[n++] = pi->flags & HVPART_INFO_EXIT_CODE ?
+		 (struct cmd_prop)CMD_PROP_INT("ExitCode", pi->exit_code) :
+		 (struct cmd_prop)CMD_PROP_STR("ExitCode", "-");
+	p[n++] = (struct cmd_prop)CMD_PROP_INT("HvOverheadBytes", (int64_t)pi->overhead_bytes);
+	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", vm ? (int64_t)vm->start_cmd_tsc : 0);
+	p[n++] = (struct cmd_prop)CMD_PROP_STR("StopReason",
+					       pi->stop_reason[0] ? pi->stop_reason : "-");
+	return cmd_emit(ctx, t, p, n);
+}
+
+static int vm_state_index(const char *name)
+{
+	for (int i = 0; vm_states[i]; i++)
+		if (!strcmp(vm_states[i], name))
+			return i;
+	return 0;
 }
 
 static int cmdlet_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const char *const hdr[GETVM_COLS] = { "Id", "Name", "State", "MemoryAssigned",
-		"vCPUs", "Uptime", "Exits" };
-	static struct getvm_row rows[VM_MAX + 1];
 	static struct hvpart_partition_info infos[VM_MAX + 1];
 	static const struct vm *owners[VM_MAX + 1];
-	const char *cells[(VM_MAX + 1) * GETVM_COLS];
+	static bool haves[VM_MAX + 1];
 	const char *want = cmd_arg_str(a, "Name");
+	const struct cmd_type *t;
 	uint64_t pid = 0;
-	int n = 0;
+	int n = 0, rc = 0;
 
 	if (hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &pid, 8, &infos[0], sizeof(infos[0])) == 0 &&
 	    (!want || cmd_match_glob(want, infos[0].name))) {
-		getvm_fill(&rows[n], 0, infos[0].name, infos[0].state == HVPART_STATE_RUNNING ?
-			   "Running" : "Stopped", infos[0].mem_bytes, &infos[0], true);
 		owners[n] = NULL;
-		n++;
+		haves[n++] = true;
 	}
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_at(i);
-		bool have;
 
 		if (!vm || (want && !cmd_match_glob(want, vm->name)))
 			continue;
-		have = vm_query(vm, &infos[n]);
-		if (!have)
+		haves[n] = vm_query(vm, &infos[n]);
+		if (!haves[n])
 			memset(&infos[n], 0, sizeof(infos[n]));
-		getvm_fill(&rows[n], have ? infos[n].id : 0, vm->name, vm_state_name(vm, &infos[n], have),
-			   vm->mem_bytes, &infos[n], have);
-		if (!have)
-			snprintf(rows[n].c[0], 40, "-");
-		owners[n] = vm;
-		n++;
+		owners[n++] = vm;
 	}
 	if (!n && want)
 		return cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".", want);
-	for (int r = 0; r < n; r++)
-		for (int c = 0; c < GETVM_COLS; c++)
-			cells[r * GETVM_COLS + c] = rows[r].c[c];
-	{
-		struct tbl_sink sink = cmd_sink(ctx);
+	t = want && n == 1 ? &vm_detail_type : &vm_type;
+	for (int r = 0; r < n && rc == 0; r++) {
+		const struct vm *vm = owners[r];
+		const struct hvpart_partition_info *pi = &infos[r];
 
-		tbl_print(&sink, hdr, GETVM_COLS, cells, n, "lllrrrr");
+		if (!vm)
+			rc = vm_emit(ctx, t, 0, pi->name, pi->state == HVPART_STATE_RUNNING ? 1 : 2,
+				     pi->mem_bytes, pi, true, NULL);
+		else
+			rc = vm_emit(ctx, t, haves[r] ? (int64_t)pi->id : -1, vm->name,
+				     vm_state_index(vm_state_name(vm, pi, haves[r])), vm->mem_bytes,
+				     pi, haves[r], vm);
 	}
-	if (want && n == 1)
-		vm_detail(ctx, &infos[0], owners[0]);
-	return 0;
+	return rc;
 }
 
 static bool vm_stopped(const struct vm *vm, struct hvpart_partition_info *pi)
@@ -329,14 +360,19 @@ static const struct cmd_param p_name[] = {
 	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed)." },
 };
 static const struct cmd_param p_vm[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+};
+static const struct cmd_param p_vms[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
 };
 static const struct cmd_param p_stop[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
 	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
 };
 static const struct cmd_param p_wait[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
 	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit)." },
 };
 static const struct cmd_param p_new[] = {
@@ -350,20 +386,20 @@ static const struct cmd_param p_new[] = {
 
 const struct cmd_def cmdlets_vm[] = {
 	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
-	  "Lists the parent and the virtual machines. With a name, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped.",
+	  "Lists the parent and the virtual machines (a name may hold wildcards: web*). With a name that matches one, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped. The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
 	  p_new, 6, cmdlet_new_vm, NULL },
 	{ "Start-VM", "Starts a virtual machine.",
-	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh.",
-	  p_vm, 1, cmdlet_start_vm, NULL },
+	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
+	  p_vms, 1, cmdlet_start_vm, NULL },
 	{ "Stop-VM", "Stops a virtual machine.",
-	  "Stops the VM. Without a shutdown integration service both forms turn it off.",
+	  "Stops the VM. Without a shutdown integration service both forms turn it off. A pattern (web*) stops each VM it matches; Get-VM web* | Stop-VM does the same (Get-VM also lists the parent, which Stop-VM refuses).",
 	  p_stop, 2, cmdlet_stop_vm, NULL },
 	{ "Remove-VM", "Deletes a virtual machine.",
-	  "Deletes a VM that is not running; its memory returns to the host, scrubbed.",
-	  p_vm, 1, cmdlet_remove_vm, NULL },
+	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. A pattern (web*) deletes each VM it matches.",
+	  p_vms, 1, cmdlet_remove_vm, NULL },
 	{ "Wait-VM", "Waits until a virtual machine stops.",
 	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state.",
 	  p_wait, 2, cmdlet_wait_vm, NULL },

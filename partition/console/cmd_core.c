@@ -327,8 +327,8 @@ static int format_list(struct cmd_ctx *ctx, const struct cmd_args *a)
 	for (int i = 0; i < ctx->in->n; i++) {
 		const struct cmd_obj *o = ctx->in->v[i];
 
-		cmd_list_one(ctx, o, props ? cols : NULL, props ?
-			     expand_props(a, o, cols, CMD_PROPS_MAX) : 0);
+		cmd_show_fields(ctx, o, props ? cols : NULL, props ?
+				expand_props(a, o, cols, CMD_PROPS_MAX) : 0);
 	}
 	return 0;
 }

@@ -103,8 +103,6 @@ bool cmd_is_operator(const char *name);
  * text, case-insensitively. */
 int cmd_val_cmp(const struct cmd_val *a, const struct cmd_val *b);
 int cmd_where_object(struct cmd_ctx *ctx, const struct cmd_args *a);
-/* One object's "Name : Value" lines and a blank line (obj.c). */
-void cmd_list_one(struct cmd_ctx *ctx, const struct cmd_obj *o,
-		  const struct cmd_column *cols, int ncols);
+
 
 #endif

@@ -271,8 +271,8 @@ out:
 	free(bufs);
 }
 
-void cmd_list_one(struct cmd_ctx *ctx, const struct cmd_obj *o,
-		  const struct cmd_column *cols, int ncols)
+void cmd_show_fields(struct cmd_ctx *ctx, const struct cmd_obj *o,
+		     const struct cmd_column *cols, int ncols)
 {
 	struct cmd_column c[CMD_PROPS_MAX];
 	const char *names[CMD_PROPS_MAX], *vals[CMD_PROPS_MAX];
@@ -300,7 +300,7 @@ void cmd_show_list(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 		return;
 	cmd_write(ctx, "\n", 1);
 	for (int i = 0; i < n; i++)
-		cmd_list_one(ctx, objs[i], cols, ncols);
+		cmd_show_fields(ctx, objs[i], cols, ncols);
 }
 
 static void show_values(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,

@@ -131,6 +131,10 @@ void cmd_show_table(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 		    int n, const struct cmd_column *cols, int ncols);
 void cmd_show_list(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 		   int n, const struct cmd_column *cols, int ncols);
+/* One object's "Name : Value" lines (names padded to the widest) and a
+ * blank line; cmd_show_list is a blank line and this for each object. */
+void cmd_show_fields(struct cmd_ctx *ctx, const struct cmd_obj *o,
+		     const struct cmd_column *cols, int ncols);
 /* The default display (what PowerShell's Out-Default does): runs of
  * objects of one type, each shown as its type says. */
 void cmd_show(struct cmd_ctx *ctx, const struct cmd_obj *const *objs, int n);

@@ -9,7 +9,7 @@ expect()/send_line() and report TAP lines through Tap:
     tap = hvtest.Tap()
     with hvtest.Machine(iso, name="boot") as m:
         with tap.case("reaches the prompt"):
-            m.expect(r"PS hvpart>", 60)
+            m.expect(hvtest.PROMPT, 60)
     tap.done()
 
 Every run leaves its serial log, emulator log and port-E9 output in
@@ -24,6 +24,10 @@ import subprocess
 import sys
 import threading
 import time
+
+# The console's prompt shows the current location, as PowerShell's does:
+# "PS C:\> ", "PS C:\vms> ", or "PS B:\> " without a host volume.
+PROMPT = r"PS [A-Z]:\\[^\r\n>]*> ?"
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
@@ -303,11 +307,11 @@ class Machine:
         """Send line followed by CR (what a terminal's Enter key sends)."""
         self.send_bytes(line + "\r")
 
-    def command(self, line, prompt=r"PS hvpart> ?", timeout=60):
+    def command(self, line, prompt=None, timeout=60):
         """Type a console command and return the output up to the next prompt."""
         self.send_line(line)
         start = self._cursor
-        m = self.expect(prompt, timeout)
+        m = self.expect(prompt or PROMPT, timeout)
         return self.output()[start:m.start()]
 
     def wait_exit(self, timeout=30):

@@ -63,7 +63,7 @@ def read_sector(m, disk_no, lba):
 
 with hvtest.Machine(iso, name="atapi", disks=[disk], watchdog=600) as m:
     with tap.case("boot: the CD-ROM on ata1-master is found by its PACKET signature, with its capacity"):
-        out = m.expect(r"PS hvpart> ", 120) and m.output()
+        out = m.expect(hvtest.PROMPT, 120) and m.output()
         r = re.search(r"atapi: ata1-master: (.+), (\d+) sectors of 2048 bytes \(\d+ MiB\), read-only", out)
         assert r, out
         model, n = r.group(1), int(r.group(2))

@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
 
-PROMPT = "PS hvpart>"
+PROMPT = re.compile(hvtest.PROMPT)
 TRIPLE = re.compile(r"3rd \(\d+\) exception with no resolution|triple fault", re.I)
 
 tap = hvtest.Tap()
@@ -42,7 +42,7 @@ def refused(name, pattern, iso, iso_args=None, **kw):
             m.expect(pattern, 60)
             m.expect(r"halting", 20)
             time.sleep(1)
-            if PROMPT in m.output():
+            if PROMPT.search(m.output()):
                 raise AssertionError("a console prompt appeared anyway")
         no_triple_fault(m)
 

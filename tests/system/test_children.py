@@ -39,7 +39,7 @@ def info(m, name):
 
 
 with hvtest.Machine(iso, name="children", watchdog=1200) as m:
-    m.expect(r"PS hvpart> ", 90)
+    m.expect(hvtest.PROMPT, 90)
 
     with tap.case("hello (Multiboot v1) runs and exits through port 0xf4 with code (v << 1) | 1"):
         wait, log = run(m, "h1", "hello.elf", "exit=0")
@@ -159,7 +159,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         m.send_line("hello child")
         m.expect(r"echo: hello child", 30)
         m.send_bytes("\x1d")
-        m.expect(r"Detached from 'echo'\.\r\nPS hvpart> ", 20)
+        m.expect(r"Detached from 'echo'\.\r\n" + hvtest.PROMPT, 20)
         out = m.command("Get-VMConsoleLog echo")
         assert "echo: hello child" in out, out
         m.command("Stop-VM echo -TurnOff")

@@ -2,9 +2,12 @@
 """Foundation scenario: GRUB -> hv -> parent console, driven over COM1.
 
 Checks the boot path, the cmdlets, line editing (backspace, history,
-tab completion), bad input (unknown commands, bad parameters, over-long
-lines, control characters, binary garbage), files handed over as GRUB
-modules, autorun, hv's log, and a clean power-off."""
+tab completion of commands, parameters and paths, the location in the
+prompt), bad input (unknown commands, bad parameters, over-long lines,
+control characters, binary garbage), files handed over as GRUB modules,
+autorun, hv's log, PowerShell's pipeline as a user types it (Format-List,
+Format-Table, Where-Object, Select-Object, Stop-VM from the pipeline,
+wildcards, Get-Command, ';', variables), and a clean power-off."""
 import os
 import re
 import sys
@@ -13,12 +16,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
 
 tap = hvtest.Tap()
+hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 d = os.path.join(hvtest.BUILD, "test-iso")
 os.makedirs(d, exist_ok=True)
 note = os.path.join(d, "note.txt")
 with open(note, "w") as f:
     f.write("hello from a GRUB module\nsecond line\n")
-iso = hvtest.scenario_iso("console", autorun_lines=["Get-ChildItem"], add=[note])
+guests = [os.path.join(hvtest.BUILD, "guests", n) for n in ("hello.elf", "spin.elf")]
+iso = hvtest.scenario_iso("console", autorun_lines=["Get-ChildItem"], add=[note] + guests)
 UP, BS, TAB = "\x1b[A", "\x7f", "\t"
 
 with hvtest.Machine(iso, name="console", watchdog=300) as m:
@@ -27,9 +32,13 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         m.expect(r"hv: VT-x ok: VMCS revision 0x[0-9a-f]+, EPT", 30)
         m.expect(r"hv: starting the parent partition", 30)
     with tap.case("autorun runs before the prompt and lists the added file"):
-        m.expect(r"PS hvpart> Get-ChildItem\r\n", 30)
+        m.expect(r"PS B:\\> Get-ChildItem\r\n", 30)
         m.expect(r"note\.txt\s+37\r\n", 10)
-        m.expect(r"PS hvpart> ", 30)
+        m.expect(hvtest.PROMPT, 30)
+    with tap.case("the prompt shows the current location (no host volume: B:\\)"):
+        out = m.command("Get-Location")
+        assert re.search(r"Path\r\n----\r\nB:\\\r\n", out), repr(out)
+        assert m.output().endswith("PS B:\\> "), repr(m.output()[-40:])
     with tap.case("Get-VMHost shows version, CPU, VMX features and memory"):
         out = m.command("Get-VMHost")
         for pat in (r"HypervisorVersion : \d+\.\d+\.\d+", r"Processor\s+: \S+",
@@ -78,11 +87,23 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         m.expect(r"Get-VMHostLog ", 10)
         out = m.command("")
         assert "hv: starting the parent partition" in out, repr(out)
-    with tap.case("a line longer than the buffer is refused with a bell, no overflow"):
-        m.send_bytes("x" * 400)
+    with tap.case("tab completes parameter names and paths"):
+        m.send_bytes("Get-VM -Na" + TAB)
+        m.expect(r"Get-VM -Name ", 10)
+        out = m.command("parent")
+        assert re.search(r"parent\s+Running", out), repr(out)
+        m.send_bytes("Get-Content no" + TAB)      # a boot file, on B:
+        m.expect(r"Get-Content note\.txt ", 10)
+        out = m.command("")
+        assert "hello from a GRUB module" in out, repr(out)
+    with tap.case("a line longer than the buffer is refused with an error and runs nothing"):
+        m.send_bytes("Get-VMHost " + "x" * 600)
         m.expect(r"\x07", 10)
         out = m.command("")
-        assert "is not recognized" in out, repr(out)
+        assert "The command line is too long (at most 511 characters); nothing was run." in out, repr(out)
+        assert "is not recognized" not in out and "HypervisorVersion" not in out, repr(out)
+        out = m.command("Get-VM parent")      # and the next line is normal
+        assert re.search(r"parent\s+Running", out), repr(out)
     with tap.case("control characters and binary garbage are ignored"):
         # Everything but the editing keys (Enter, Tab, Esc, backspace, and
         # Ctrl-A/B/C/D/E/F/K/L/N/P/U), then a command on the same line.
@@ -93,12 +114,91 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         # the command's own output rather than the next prompt.
         m.send_line("Get-VM parent")
         m.expect(r"0\s+parent\s+Running", 20)
-        m.expect(r"StopReason\s+: -\r\n\r\nPS hvpart> ", 20)
+        m.expect(r"StopReason\s+: -\r\n\r\n" + hvtest.PROMPT, 20)
     with tap.case("Get-Content prints a file handed over by GRUB"):
         out = m.command("Get-Content note.txt")
         assert "hello from a GRUB module\r\nsecond line" in out, repr(out)
         out = m.command("Get-Content missing.txt")
         assert "Cannot find path 'missing.txt' because it does not exist." in out, repr(out)
+    with tap.case("pipeline: VMs to work with (web1 running, web2 and db off)"):
+        for name, kernel, args, mem in (("web1", "spin.elf", "mode=sti", "8MB"),
+                                        ("web2", "hello.elf", "", "8MB"),
+                                        ("db", "hello.elf", "", "16MB")):
+            out = m.command('New-VM -Name %s -MemoryStartupBytes %s -Kernel %s -KernelArgs "%s"'
+                            % (name, mem, kernel, args))
+            assert "Off" in out, repr(out)
+        out = m.command("Start-VM web1")
+        assert out.strip() == "Start-VM web1", repr(out)
+    with tap.case("Get-VM | Format-List shows every property of each VM"):
+        out = m.command("Get-VM | Format-List")
+        for pat in (r"Name\s+: parent\r\n", r"Name\s+: web1\r\n", r"Name\s+: db\r\n",
+                    r"State\s+: Running\r\n", r"ProcessorCount\s+: 1\r\n",
+                    r"Hypercall\s+: \d+\r\n", r"StopReason\s+: "):
+            assert re.search(pat, out), (pat, repr(out))
+        assert len(re.findall(r"^Name\s+: ", out, re.M)) == 4 and "----" not in out, repr(out)
+    with tap.case("Get-VM | Format-Table Name,State: just those columns"):
+        out = m.command("Get-VM | Format-Table Name,State")
+        assert re.search(r"\r\nName\s+State\r\n-+ -+\r\n", out), repr(out)
+        assert re.search(r"\r\nweb1\s+Running\r\n", out), repr(out)
+        assert re.search(r"\r\nweb2\s+(Off|Stopped)\r\n", out), repr(out)
+        assert "MemoryAssigned" not in out and " MB" not in out, repr(out)
+    with tap.case("Get-VM | Where-Object State -eq Running, and the script-block form"):
+        out = m.command("Get-VM | Where-Object State -eq Running | Format-Table Name")
+        assert re.findall(r"^(\w+)\r$", out, re.M) == ["Name", "parent", "web1"], repr(out)
+        out = m.command("Get-VM | Where-Object { $_.MemoryAssigned -gt 64MB } | Format-Table Name")
+        assert re.findall(r"^(\w+)\r$", out, re.M) == ["Name", "parent"], repr(out)
+        out = m.command("Get-VM | ? { $_.MemoryAssigned -le 8MB -and $_.Name -like 'web*' } | ft Name")
+        names = re.findall(r"^(\w+)\r$", out, re.M)
+        assert "web1" in names and "db" not in names and "parent" not in names, repr(out)
+    with tap.case("Get-VM | Select-Object Name,Uptime"):
+        out = m.command("Get-VM | Select-Object Name,Uptime")
+        assert re.search(r"\r\nName\s+Uptime\r\n", out), repr(out)
+        assert re.search(r"\r\nweb1\s+\d\d:\d\d:\d\d\r\n", out), repr(out)
+        assert "Running" not in out, repr(out)
+    with tap.case("Get-VM -Name web* lists only the matches; Get-Command -Noun and -Verb"):
+        out = m.command("Get-VM -Name web*")
+        assert "web1" in out and "web2" in out and "db" not in out and "parent" not in out, repr(out)
+        out = m.command("Get-Command -Noun VM")
+        for c in ("Get-VM", "New-VM", "Start-VM", "Stop-VM", "Remove-VM"):
+            assert re.search(r"Cmdlet\s+%s\s" % c, out), (c, repr(out))
+        assert "Get-VMHost" not in out and "Get-Disk" not in out, repr(out)
+        out = m.command("Get-Command -Verb Stop")
+        assert re.findall(r"Cmdlet\s+(\S+)", out) == ["Stop-VM", "Stop-VMHost"], repr(out)
+    with tap.case("statements separated by ';' run one after another"):
+        out = m.command("Get-VM web1 | ft Name; Get-VM db | ft Name")
+        assert re.findall(r"^(\w+)\r$", out, re.M) == ["Name", "web1", "Name", "db"], repr(out)
+    with tap.case("variables: $x = Get-VM web1, then $x.State and $x"):
+        out = m.command("$x = Get-VM web1")
+        assert out.strip() == "$x = Get-VM web1", repr(out)
+        out = m.command("$x.State")
+        assert out.split("\r\n")[1:] == ["Running", ""], repr(out)
+        out = m.command("$x")
+        assert re.search(r"Id\s+Name\s+State\s+MemoryAssigned", out) and "web1" in out, repr(out)
+        out = m.command("$y")
+        assert "The variable '$y' cannot be retrieved because it has not been set." in out, repr(out)
+    with tap.case("errors in a pipeline name the cmdlet that failed and run nothing"):
+        out = m.command("Get-VM | Stop-VM -Bogus")
+        assert "Stop-VM : A parameter cannot be found that matches parameter name 'Bogus'." in out, repr(out)
+        out = m.command("Get-VM | Where-Object State -eq Runing")
+        assert 'Where-Object : Cannot convert value "Runing": specify one of' in out, repr(out)
+        out = m.command("Get-VM |")
+        assert "An empty pipe element is not allowed." in out, repr(out)
+        assert re.search(r"web1\s+Running", m.command("Get-VM web1")), "a failed line stopped web1"
+    with tap.case("Get-VM ... | Stop-VM stops what comes down the pipeline"):
+        line = "Get-VM web* | Where-Object State -eq Running | Stop-VM -TurnOff"
+        out = m.command(line)
+        assert out.strip() == line, repr(out)
+        out = m.command("Get-VM web1")
+        assert re.search(r"web1\s+(Off|Stopped)", out) and "turned off" in out, repr(out)
+        out = m.command("Get-VM parent | Stop-VM")   # refused, and the error names Stop-VM
+        assert re.search(r"Stop-VM : .*parent", out), repr(out)
+        out = m.command("Remove-VM web*; Get-VM db | Remove-VM; Get-VM")
+        names = re.findall(r"^\S+\s+(\S+)\s+\S+", out.split("\r\n", 1)[1], re.M)
+        assert names == ["Name", "------", "parent"], repr(out)
+    with tap.case("Get-Help describes the pipeline cmdlets"):
+        out = m.command("Get-Help Where-Object")
+        assert "Where-Object [[-FilterScript] <scriptblock>]" in out, repr(out)
+        assert "$_.MemoryAssigned -gt 64MB" in out, repr(out)
     with tap.case("Stop-VMHost powers off and the emulator ends"):
         m.send_line("Stop-VMHost")
         m.expect(r"Stopping the virtual machine host", 20)

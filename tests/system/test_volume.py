@@ -127,7 +127,7 @@ iso = hvtest.scenario_iso("volume", add=files)
 
 
 def boot(m):
-    m.expect(r"PS hvpart> ", 120)
+    m.expect(hvtest.PROMPT, 120)
     return m.output()
 
 
