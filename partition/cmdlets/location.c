@@ -44,9 +44,10 @@ void cmdlets_prompt(void *ctx, char *buf, size_t n)
 	(void)ctx;
 	volume_location(where, sizeof(where));
 	len = strlen(where);
-	/* PowerShell shows the whole location; a deep one keeps its tail. */
-	if (len + 6 > n && n > 12)
-		snprintf(buf, n, "PS ...%s> ", where + len - (n - 12));
+	/* PowerShell shows the whole location; one too long for the prompt
+	 * keeps its drive and its tail: "PS C:\...\tail> ". */
+	if (len + 6 > n && n > 16 && len > 3)
+		snprintf(buf, n, "PS %.3s...%s> ", where, where + len - (n - 16));
 	else
 		snprintf(buf, n, "PS %s> ", where);
 }

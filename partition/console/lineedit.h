@@ -42,7 +42,7 @@
 
 #define LE_LINE_MAX   512   /* buffer size including the NUL: 511 chars max */
 #define LE_HIST_MAX   32    /* history ring entries */
-#define LE_PROMPT_MAX 128   /* prompt buffer size including the NUL */
+#define LE_PROMPT_MAX 320   /* prompt buffer size including the NUL */
 #define LE_MATCH_MAX  64    /* completion candidates asked for per Tab */
 
 typedef void (*le_write_fn)(void *ctx, const char *s, size_t n);
