@@ -150,6 +150,11 @@ with hvtest.Machine(iso, name="volume-1", disks=[host, gpt, mbr], watchdog=900) 
         assert re.search(r"2\s+1\s+1048576\s+2 MB Linux \(0x83\)", out), out
         out = m.command("Get-Disk -Number 7")
         assert "No MSFT_Disk objects found with property 'Number' equal to '7'." in out, out
+        out = m.command("Get-Disk -Number 1 | Get-Partition")     # by property name
+        assert re.search(r"1\s+1\s+1048576\s+8 MB Linux filesystem", out), out
+        assert "0x83" not in out, out
+        out = m.command("Get-Disk | Where-Object PartitionStyle -eq MBR | Get-Partition")
+        assert "0x83" in out and "Linux filesystem" not in out, out
 
     with tap.case("Get-Volume: B: boot files and C: with size and free space"):
         out = m.command("Get-Volume")
@@ -346,6 +351,16 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
                     "Copy-Item readme.txt V:\\r2.txt"):
             assert "read-only" in m.command(cmd), cmd
         m.command("Dismount-VHD vms\\guest.vhd")
+    with tap.case("pipelines over files: Get-ChildItem *.vhd | Get-VHD; Get-ChildItem *.tmp | Remove-Item"):
+        out = m.command("Get-ChildItem vms\\*.vhd | Get-VHD")
+        assert re.search(r"Path\s+: C:\\vms\\guest\.vhd\r\n", out) and "VhdType" in out, out
+        out = m.command("Set-Content a.tmp x; Set-Content b.tmp y; ls *.tmp | Measure-Object")
+        assert re.search(r"Count : 2\r\n", out), out
+        out = m.command("Get-ChildItem *.tmp | Remove-Item")
+        assert out.strip() == "Get-ChildItem *.tmp | Remove-Item", out
+        assert ".tmp" not in m.command("ls")
+        out = m.command("ls | Where-Object PSIsContainer | Select-Object -ExpandProperty Name")
+        assert "vms\r\n" in out and "readme.txt" not in out, out
     with tap.case("New-VHD fixed, dynamic and differencing; Merge-VHD with progress"):
         assert "Created C:\\vms\\fixed.vhd: Fixed VHD, 4 MB" in m.command("New-VHD vms\\fixed.vhd 4MB -Fixed")
         assert "Dynamic VHD, 64 MB" in m.command("New-VHD vms\\dyn.vhd -SizeBytes 64MB")
