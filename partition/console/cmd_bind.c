@@ -256,7 +256,11 @@ static int bind_named(struct cmd_ctx *ctx, struct cmd_args *a,
 		}
 		if ((rc = resolve_param(ctx, a->def, tok[i].text, &p)) != 0)
 			return rc;
-		if (tok[i].colon)
+		if (tok[i].colon && p->type == CMD_P_BLOCK)
+			rc = cmd_perr(ctx, a->def, -EINVAL, "Cannot bind parameter "
+				      "'%s': give the script block after a blank "
+				      "(-%s { ... }).", p->name, p->name);
+		else if (tok[i].colon)
 			rc = bind_text(ctx, a, p, tok[i].colon);
 		else if (p->type == CMD_P_SWITCH)
 			rc = bind_value(ctx, a, p, "True");

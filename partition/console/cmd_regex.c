@@ -22,7 +22,7 @@
 #define RE_ALTS_MAX  128
 #define RE_REP_MAX   1000       /* largest {m,n} bound */
 #define RE_STEPS     200000
-#define RE_DEPTH     128
+#define RE_DEPTH     96         /* about 200 bytes of stack each */
 
 enum re_kind { RE_CHAR, RE_ANY, RE_CLASS, RE_BOL, RE_EOL, RE_GROUP };
 

@@ -559,6 +559,80 @@ static void test_help_for_pipeline(void **state)
 	assert_int_equal(gets, 0);
 }
 
+/* A type grouped by a property, as Get-ChildItem's per directory. */
+static const struct cmd_column file_cols[] = { { "Name", NULL, 0 }, { "Length", NULL, 0 } };
+static const struct cmd_type file_type = {
+	"File", false, file_cols, 2, "Dir", "Directory", NULL,
+};
+
+static void test_grouped_view_and_limits(void **state)
+{
+	static const char *const dirs[] = { "C:\\a", "C:\\a", "C:\\b" };
+	struct cmd_prop many[CMD_PROPS_MAX + 1];
+	struct cmd_objlist list = { 0 };
+
+	(void)state;
+	capture_reset(&out);
+	for (int i = 0; i < 3; i++) {
+		const struct cmd_prop p[] = {
+			CMD_PROP_STR("Name", i == 1 ? "long-name.txt" : "x"),
+			i == 2 ? (struct cmd_prop)CMD_PROP_NULL("Length") :
+				 (struct cmd_prop)CMD_PROP_INT("Length", 7 * i),
+			CMD_PROP_STR("Dir", dirs[i]),
+		};
+
+		assert_int_equal(cmd_emit(&ctx, &file_type, p, 3), 0);
+	}
+	/* emitted outside a pipeline: each shown at once, headed by its group */
+	assert_string_equal(out.buf,
+			    "\n    Directory: C:\\a\n\nName Length\n---- ------\nx         0\n\n"
+			    "\n    Directory: C:\\a\n\nName          Length\n"
+			    "------------- ------\nlong-name.txt      7\n\n"
+			    "\n    Directory: C:\\b\n\nName Length\n---- ------\nx\n\n");
+	/* in one display, a run of equal groups is one table */
+	for (int i = 0; i < 3; i++) {
+		const struct cmd_prop p[] = {
+			CMD_PROP_STR("Name", "f"), CMD_PROP_STR("Dir", dirs[i]),
+		};
+		struct cmd_obj *o = cmd_obj_new(&file_type, p, 2);
+
+		assert_non_null(o);
+		assert_int_equal(cmd_list_add(&list, o), 0);
+		cmd_obj_put(o);
+	}
+	capture_reset(&out);
+	cmd_show(&ctx, (const struct cmd_obj *const *)list.v, list.n);
+	assert_int_equal(capture_count(&out, "Directory: C:\\a"), 1);
+	assert_int_equal(capture_count(&out, "Directory: C:\\b"), 1);
+	cmd_list_free(&list);
+	/* too many properties: refused, with an error naming nothing wrong */
+	for (int i = 0; i <= CMD_PROPS_MAX; i++)
+		many[i] = (struct cmd_prop)CMD_PROP_INT("P", i);
+	assert_null(cmd_obj_new(&file_type, many, CMD_PROPS_MAX + 1));
+	cmd_obj_put(cmd_obj_new(NULL, many, 0));
+	capture_reset(&out);
+	assert_int_equal(cmd_emit(&ctx, &file_type, many, CMD_PROPS_MAX + 1), -ENOMEM);
+	assert_string_equal(out.buf, "Out of memory for the pipeline's objects.\n");
+	/* a table of more columns than it holds shows the first 16 */
+	{
+		char names[20][16];
+		struct cmd_obj *o;
+
+		for (int i = 0; i < 20; i++) {
+			snprintf(names[i], sizeof names[i], "c%d", i);
+			many[i] = (struct cmd_prop)CMD_PROP_INT(names[i], i);
+		}
+		o = cmd_obj_new(NULL, many, 20);
+		capture_reset(&out);
+		cmd_show_table(&ctx, (const struct cmd_obj *const *)&o, 1, NULL, 0);
+		assert_non_null(strstr(out.buf, "c14 c15\n"));
+		assert_null(strstr(out.buf, "c16"));
+		cmd_obj_put(o);
+	}
+	run("Get-Thing | ? -FilterScript:{$_.Web}");
+	assert_non_null(strstr(out.buf, "give the script block after a blank"));
+}
+
 static void test_regex(void **state)
 {
 	static const struct { const char *re, *s; int want; } t[] = {
@@ -641,6 +715,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_variables_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_for_pipeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grouped_view_and_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regex, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_span, setup, teardown),
 	};
