@@ -1,12 +1,15 @@
 # storage/: block-device interface, VHD library, host `vhd` tool, tests.
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
-  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c
+  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c storage/ptable.c
 STORAGE_HOST_SRCS := storage/host/fio_posix.c
+# What storage uses from lib/ (GPT checksums). The parent gets it from
+# liblib.a; host builds compile it in.
+STORAGE_LIB_DEPS := lib/crc32.c
 
-STORAGE_HOST_OBJS := $(STORAGE_LIB_SRCS:%.c=$(HOSTB)/%.o)
+STORAGE_HOST_OBJS := $(STORAGE_LIB_SRCS:%.c=$(HOSTB)/%.o) $(STORAGE_LIB_DEPS:%.c=$(HOSTB)/%.o)
 STORAGE_PX_HOST_OBJ := $(STORAGE_HOST_SRCS:%.c=$(HOSTB)/%.o)
-STORAGE_FUZZ_OBJS := $(STORAGE_LIB_SRCS:%.c=$(FUZZB)/%.o)
+STORAGE_FUZZ_OBJS := $(STORAGE_LIB_SRCS:%.c=$(FUZZB)/%.o) $(STORAGE_LIB_DEPS:%.c=$(FUZZB)/%.o)
 STORAGE_TGT_OBJS := $(STORAGE_LIB_SRCS:%.c=$(TGTB)/%.o)
 
 # Target library for the parent partition.
@@ -23,7 +26,7 @@ $(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ)
 # The `vhd` host tool.  Built optimised without sanitizers: it is a user
 # tool and the benchmark runs it against qemu-io.
 STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c \
-  $(STORAGE_LIB_SRCS) $(STORAGE_HOST_SRCS)
+  $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) $(STORAGE_HOST_SRCS)
 $(BUILD)/tools/vhd: $(STORAGE_TOOL_SRCS) $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
 	@mkdir -p $(@D)
 	$(HOST_CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -o $@ $(STORAGE_TOOL_SRCS)
@@ -53,7 +56,8 @@ FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
 
 # Benchmark: our library vs qemu-io on the same files.
 STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
-$(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS)   $(STORAGE_HOST_SRCS) $(STORAGE_HDRS)
+$(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) \
+  $(STORAGE_HOST_SRCS) $(STORAGE_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $(filter %.c,$^)
 BENCHES += tests/bench/storage/vhd
@@ -66,3 +70,13 @@ STORAGE_TOOL_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,tools/vhd/vhd_main.c \
 $(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 HOST_DEPS += $(HOSTB)/tools/vhd/vhd
+
+# Partition tables: unit tests (zlib's crc32 as the checksum oracle) and a
+# libFuzzer target that reads a table from the input bytes as a disk.
+$(HOSTB)/tests/unit/storage/test_ptable: $(HOSTB)/tests/unit/storage/test_ptable.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS) -lz
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_ptable
+$(FUZZB)/tests/fuzz/fuzz_ptable: $(FUZZB)/tests/fuzz/fuzz_ptable.o $(FUZZB)/storage/blockdev.o \
+  $(FUZZB)/storage/ptable.o $(FUZZB)/lib/crc32.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ptable

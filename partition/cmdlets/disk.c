@@ -79,8 +79,8 @@ static int disk_emit(struct cmd_ctx *ctx, const struct disk *d)
 		CMD_PROP_STR("FriendlyName", d->model),
 		CMD_PROP_STR("SerialNumber", d->serial[0] ? d->serial : "-"),
 		CMD_PROP_BYTES("Size", d->bd.size),
-		CMD_PROP_STR("PartitionStyle", disk_style_name(d->style)),
-		CMD_PROP_INT("Partitions", d->nparts),
+		CMD_PROP_STR("PartitionStyle", ptable_style_name(d->table.style)),
+		CMD_PROP_INT("Partitions", d->table.nparts),
 		/* ATAPI drives are read-only optical media (partition/drivers/atapi.h). */
 		CMD_PROP_STR("Use", !strcmp(d->bus, "ATAPI") ? "Optical" : disk_use_name(d->use)),
 		CMD_PROP_STR("Location", loc),
@@ -134,13 +134,15 @@ static const struct cmd_column part_cols[] = {
 };
 static const struct cmd_type part_type = { "Partition", false, part_cols, 6, NULL, NULL, NULL };
 
-static int partition_emit(struct cmd_ctx *ctx, const struct disk *d, const struct disk_part *dp)
+/* Partition i of disk d. */
+static int partition_emit(struct cmd_ctx *ctx, const struct disk *d, int i)
 {
-	char letter[2] = { dp->volume, '\0' };
+	const struct ptable_part *dp = &d->table.parts[i];
+	char letter[2] = { d->part_volume[i], '\0' };
 	struct cmd_prop p[] = {
 		CMD_PROP_INT("DiskNumber", d->number),
 		CMD_PROP_INT("PartitionNumber", dp->number),
-		CMD_PROP_STR("DriveLetter", dp->volume ? letter : NULL),
+		CMD_PROP_STR("DriveLetter", letter[0] ? letter : NULL),
 		CMD_PROP_INT("Offset", (int64_t)dp->offset),
 		CMD_PROP_BYTES("Size", dp->size),
 		CMD_PROP_STR("Type", dp->type),
@@ -158,10 +160,10 @@ static int cmdlet_get_partition(struct cmd_ctx *ctx, const struct cmd_args *a)
 	for (int i = 0; rc == 0 && (d = disk_at(i)) != NULL; i++) {
 		if (only >= 0 && d->number != only)
 			continue;
-		for (int p = 0; rc == 0 && p < d->nparts; p++, n++)
-			rc = partition_emit(ctx, d, &d->parts[p]);
-		if (d->note[0])
-			cmd_printf(ctx, "Disk %d: %s\n", d->number, d->note);
+		for (int p = 0; rc == 0 && p < d->table.nparts; p++, n++)
+			rc = partition_emit(ctx, d, p);
+		if (d->table.note[0])
+			cmd_printf(ctx, "Disk %d: %s\n", d->number, d->table.note);
 	}
 	if (n || rc)
 		return rc;

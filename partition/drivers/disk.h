@@ -1,18 +1,20 @@
 /*
- * disk: the parent's disk registry and the on-disk hardware structures its
- * drivers read (ATA IDENTIFY data, bus-master PRD entries, MBR and GPT).
+ * disk: the parent's disk registry and the hardware structures its drivers
+ * read (ATA IDENTIFY data, bus-master PRD entries).
  *
  * Each disk is a struct blockdev (storage/blockdev.h, byte-addressed) plus
- * what Get-Disk shows: number, model, serial, size, partition style and
- * partitions, and what the disk is used for. Drivers (ATA today) register
- * disks with disk_register; disk_scan probes the controllers and reads the
- * partition tables. Errors are negative errno values.
+ * what Get-Disk shows: number, model, serial, size, partition table and
+ * what the disk is used for. Drivers (ATA, ATAPI, AHCI) register disks
+ * with disk_register, which reads the partition table through the
+ * portable storage/ptable.h; disk_scan probes the controllers. Errors are
+ * negative errno values.
  */
 #ifndef PARENT_DRIVERS_DISK_H
 #define PARENT_DRIVERS_DISK_H
 
 #include <stdint.h>
 #include "storage/blockdev.h"
+#include "storage/ptable.h"
 
 /* ---- Hardware structures -------------------------------------------------- */
 
@@ -47,70 +49,13 @@ struct ata_prd {
 _Static_assert(sizeof(struct ata_prd) == 8, "PRD entry");
 #define ATA_PRD_EOT 0x8000u
 
-/* Master Boot Record: four 16-byte partition entries at offset 446 and the
- * signature 0x55 0xAA at 510 (UEFI spec 2.x, 5.2.1 "Legacy MBR"). */
-#define MBR_SIG_OFFSET   510
-#define MBR_TABLE_OFFSET 446
-#define MBR_TYPE_EMPTY   0x00
-#define MBR_TYPE_GPT_PROTECTIVE 0xee   /* UEFI spec 5.2.3 "Protective MBR" */
-#define MBR_TYPE_EXTENDED_CHS 0x05
-#define MBR_TYPE_EXTENDED_LBA 0x0f
-#define MBR_TYPE_LINUX   0x83
-
-struct mbr_entry {
-	uint8_t boot;          /* 0x80 = bootable */
-	uint8_t chs_first[3];
-	uint8_t type;
-	uint8_t chs_last[3];
-	uint8_t lba_first[4];  /* little-endian, unaligned in the sector */
-	uint8_t sectors[4];
-};
-_Static_assert(sizeof(struct mbr_entry) == 16, "MBR partition entry");
-
-/* GPT header at LBA 1 (UEFI spec 2.x, 5.3.2 "GPT Header"). */
-#define GPT_SIGNATURE "EFI PART"
-struct gpt_header {
-	char signature[8];
-	uint32_t revision;
-	uint32_t header_size;      /* 92 .. sector size */
-	uint32_t header_crc32;     /* CRC32 of header_size bytes, this field 0 */
-	uint32_t reserved;
-	uint64_t my_lba, alternate_lba, first_usable_lba, last_usable_lba;
-	uint8_t disk_guid[16];
-	uint64_t entries_lba;
-	uint32_t entry_count;
-	uint32_t entry_size;       /* 128 * 2^n */
-	uint32_t entries_crc32;
-} __attribute__((packed));
-_Static_assert(sizeof(struct gpt_header) == 92, "GPT header");
-
-/* GPT partition entry (UEFI spec 2.x, 5.3.3 "GPT Partition Entry Array"). */
-struct gpt_entry {
-	uint8_t type_guid[16];     /* all zero: unused entry */
-	uint8_t unique_guid[16];
-	uint64_t first_lba, last_lba; /* inclusive */
-	uint64_t attributes;
-	uint16_t name[36];         /* UTF-16LE */
-} __attribute__((packed));
-_Static_assert(sizeof(struct gpt_entry) == 128, "GPT partition entry");
-
 /* ---- Registry ------------------------------------------------------------- */
 
 #define DISK_MAX        8
-#define DISK_PART_MAX   16
 #define DISK_MODEL_MAX  41
 #define DISK_SERIAL_MAX 21
 
-enum disk_style { DISK_STYLE_RAW, DISK_STYLE_MBR, DISK_STYLE_GPT };
 enum disk_use { DISK_USE_OFFLINE, DISK_USE_HOST_VOLUME, DISK_USE_VM, DISK_USE_MOUNTED_VHD };
-
-struct disk_part {
-	int number;            /* 1-based, as Windows numbers partitions */
-	uint64_t offset, size; /* bytes */
-	uint8_t mbr_type;      /* MBR type byte, 0 for GPT */
-	char type[40];         /* "Linux (0x83)", "Linux filesystem", ... */
-	char volume;           /* drive letter mounted from it, 0 if none */
-};
 
 struct disk {
 	int number;
@@ -119,12 +64,10 @@ struct disk {
 	char bus[16];          /* "ATA", "VHD" */
 	char location[24];     /* "ata0-master", a VHD path's base name */
 	struct blockdev bd;
-	enum disk_style style;
-	int nparts;
-	struct disk_part parts[DISK_PART_MAX];
+	struct ptable table;   /* style, partitions, and why a table was ignored */
+	char part_volume[PTABLE_PART_MAX]; /* drive letter of table.parts[i], 0 if none */
 	enum disk_use use;
 	char volume;           /* drive letter on the whole disk, 0 if none */
-	char note[64];         /* why a table was ignored, "" if all is well */
 };
 
 /* Probe the ATA channels and read every disk's partition table. */
@@ -140,8 +83,5 @@ int disk_count(void);
 struct disk *disk_at(int i);           /* NULL past the end */
 struct disk *disk_find(int number);    /* NULL if none */
 const char *disk_use_name(enum disk_use u);
-const char *disk_style_name(enum disk_style s);
-/* Re-read the partition table (after the disk changed). */
-int disk_read_partitions(struct disk *d);
 
 #endif

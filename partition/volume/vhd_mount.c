@@ -40,10 +40,10 @@ static int mount_fs(struct vhd_mount *m)
 	unsigned fl = m->read_only ? EXT2_MOUNT_RDONLY : 0;
 	int rc = -ENOENT;
 
-	if (!d->nparts)
+	if (!d->table.nparts)
 		return volume_mount_ext2(d, 0, 0, fl, &m->vol);
-	for (int k = 0; k < d->nparts && rc; k++)
-		rc = volume_mount_ext2(d, d->parts[k].number, 0, fl, &m->vol);
+	for (int k = 0; k < d->table.nparts && rc; k++)
+		rc = volume_mount_ext2(d, d->table.parts[k].number, 0, fl, &m->vol);
 	return rc;
 }
 

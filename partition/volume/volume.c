@@ -236,25 +236,26 @@ static void vol_mark(struct volume *v, char letter)
 		v->disk->volume = letter;
 		return;
 	}
-	for (int i = 0; i < v->disk->nparts; i++)
-		if (v->disk->parts[i].number == v->part)
-			v->disk->parts[i].volume = letter;
+	for (int i = 0; i < v->disk->table.nparts; i++)
+		if (v->disk->table.parts[i].number == v->part)
+			v->disk->part_volume[i] = letter;
 }
 
 static int vol_locate(struct disk *d, int part, uint64_t *base, uint64_t *size)
 {
+	const struct ptable_part *pp;
+
 	if (!part) {
 		*base = 0;
 		*size = d->bd.size;
 		return 0;
 	}
-	for (int i = 0; i < d->nparts; i++)
-		if (d->parts[i].number == part) {
-			*base = d->parts[i].offset;
-			*size = d->parts[i].size;
-			return 0;
-		}
-	return -ENOENT;
+	pp = ptable_find(&d->table, part);
+	if (!pp)
+		return -ENOENT;
+	*base = pp->offset;
+	*size = pp->size;
+	return 0;
 }
 
 int volume_mount_ext2(struct disk *d, int part, char letter, unsigned flags,
@@ -401,10 +402,10 @@ int volume_mount_host(void)
 	for (int i = 0; disk_at(i); i++) {
 		struct disk *d = disk_at(i);
 
-		if (!d->nparts && !try_host(d, 0))
+		if (!d->table.nparts && !try_host(d, 0))
 			return 0;
-		for (int k = 0; k < d->nparts; k++)
-			if (!try_host(d, d->parts[k].number))
+		for (int k = 0; k < d->table.nparts; k++)
+			if (!try_host(d, d->table.parts[k].number))
 				return 0;
 	}
 	return -ENOENT;
