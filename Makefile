@@ -8,7 +8,14 @@
 #   FUZZERS      libFuzzer binaries; `make test` runs each for FUZZ_SECONDS.
 #   BENCHES      executables/scripts printing "bench NAME: VALUE UNIT (target T)".
 #   TOOLS        host tools built by `make tools` into build/tools/.
-#   PARENT_LIBS  target static libraries linked into the parent partition.
+#   PARENT_LIBS  target static libraries (build/target/lib*.a) of the layers
+#                the parent partition is made of; the one list the parent is
+#                linked from (rule below the includes). Each is linked whole
+#                (--whole-archive), so every object of every layer is in
+#                build/parent.elf and must link for the target: a missing
+#                symbol or two layers defining one fails the build, not the
+#                first caller that lands later. A new target library appends
+#                itself here and nowhere else.
 # Generic pattern rules compile any source tree for three flavours:
 #   build/host/%.o   Linux, ASan+UBSan, for unit tests
 #   build/fuzz/%.o   clang libFuzzer + ASan + UBSan
@@ -69,6 +76,15 @@ $(TGTB)/%.o: %.S
 	$(TARGET_CC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
 
 include $(sort $(wildcard */module.mk */*/module.mk))
+
+# The parent partition: its own objects (PARENT_OBJS, partition/module.mk)
+# and every layer's library. Here, after the includes, because prerequisites
+# are expanded when a rule is read and PARENT_LIBS is complete only now.
+$(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LIBS) partition/parent.ld $(NEWLIB)/lib/libc.a
+	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,partition/parent.ld \
+		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ $(PARENT_OBJS) \
+		-Wl,--whole-archive $(PARENT_LIBS) -Wl,--no-whole-archive \
+		$(NEWLIB)/lib/libc.a -lgcc
 
 .PHONY: all tools deps test test-host test-system bench run clean newlib
 

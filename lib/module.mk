@@ -4,13 +4,14 @@
 #   elf.h    ELF32/ELF64 structures (header only)
 #   crc32.c  CRC-32 (IEEE 802.3 / zlib / GPT)
 #   frame.c  physical frame allocator (bitmap, owner tracking)
-# The parent links liblib.a; hv compiles frame.c into libhvmm.a with its
+# The parent links liblib.a (PARENT_LIBS); hv compiles frame.c into libhvmm.a with its
 # own freestanding flags (hv/module.mk); host tests link the objects.
 LIB_SRCS := lib/crc32.c lib/frame.c
 
 $(TGTB)/liblib.a: $(LIB_SRCS:%.c=$(TGTB)/%.o)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+PARENT_LIBS += $(TGTB)/liblib.a
 
 $(HOSTB)/tests/unit/lib/test_frame: $(HOSTB)/tests/unit/lib/test_frame.o $(HOSTB)/lib/frame.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)

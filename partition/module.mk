@@ -11,15 +11,11 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
 	partition/cmdlets/disk.c partition/cmdlets/vhd.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
-PARENT_LINK_LIBS := $(TGTB)/libconsole.a $(TGTB)/libloader.a $(TGTB)/libdevices.a \
-	$(TGTB)/libext2.a $(TGTB)/libstorage.a $(TGTB)/liblib.a
 
 # Interrupt-context code must leave the SSE registers alone: hv and the
 # parent save no FPU state around interrupts.
 $(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o $(TGTB)/partition/drivers/pit.o: \
 	TARGET_CFLAGS += -mgeneral-regs-only
 
-$(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LINK_LIBS) partition/parent.ld $(NEWLIB)/lib/libc.a
-	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,partition/parent.ld \
-		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ \
-		$(PARENT_OBJS) $(PARENT_LINK_LIBS) $(NEWLIB)/lib/libc.a -lgcc
+# build/parent.elf links PARENT_OBJS with every library in PARENT_LIBS; the
+# rule is in the top-level Makefile, after all fragments have added theirs.
