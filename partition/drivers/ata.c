@@ -183,42 +183,41 @@ static int ata_pio_start(struct ata_dev *d, uint64_t lba, uint32_t count, bool w
 	return 0;
 }
 
-/* PIO data-in (ATA8-APT 11.x): per sector, wait for DRQ, read 256 words. */
-int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+/* PIO data-in or data-out (ATA8-APT 11.x): per sector, wait for DRQ and
+ * move 256 words; after data-out, wait for the device to finish the last
+ * sector. Exactly one of rd (read into) and wr (write from) is set. */
+static int ata_pio_xfer(struct ata_dev *d, uint64_t lba, uint32_t count, uint8_t *rd,
+			const uint8_t *wr)
 {
-	int rc = ata_pio_start(d, lba, count, false);
-	uint8_t *p = buf;
+	int rc = ata_pio_start(d, lba, count, wr != NULL);
 
 	if (rc)
 		return rc;
 	for (uint32_t i = 0; i < count; i++) {
+		size_t at = (size_t)i * ATA_SECTOR;
+
 		ata_delay400(d);
 		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
 		if (rc)
 			return rc;
-		pio_insw(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
+		if (wr)
+			pio_outsw(d->io + REG_DATA, wr + at, ATA_SECTOR / 2);
+		else
+			pio_insw(d->io + REG_DATA, rd + at, ATA_SECTOR / 2);
 	}
+	if (wr)
+		ata_delay400(d);
 	return ata_status_error(ata_wait(d, 0, 5000));
 }
 
-/* PIO data-out: per sector, wait for DRQ, write 256 words; then wait for
- * the device to finish the last one. */
+int ata_read_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+{
+	return ata_pio_xfer(d, lba, count, buf, NULL);
+}
+
 int ata_write_sectors(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
 {
-	int rc = ata_pio_start(d, lba, count, true);
-	const uint8_t *p = buf;
-
-	if (rc)
-		return rc;
-	for (uint32_t i = 0; i < count; i++) {
-		ata_delay400(d);
-		rc = ata_status_error(ata_wait(d, ST_DRQ, 5000));
-		if (rc)
-			return rc;
-		pio_outsw(d->io + REG_DATA, p + (size_t)i * ATA_SECTOR, ATA_SECTOR / 2);
-	}
-	ata_delay400(d);
-	return ata_status_error(ata_wait(d, 0, 5000));
+	return ata_pio_xfer(d, lba, count, NULL, buf);
 }
 
 /* FLUSH CACHE (EXT) writes the device's volatile cache to the medium
@@ -347,38 +346,29 @@ static void ata_dma_failed(struct ata_dev *d, int rc)
 	d->dma = 0;
 }
 
-static int ata_bulk_read(struct ata_dev *d, uint64_t lba, uint32_t count, void *buf)
+/* Whole sectors: bus-master DMA in chunks of ATA_DMA_MAX while DMA works,
+ * PIO for the rest. Exactly one of rd (read into) and wr (write from) is
+ * set, so reads and writes share one path. */
+static int ata_bulk_xfer(struct ata_dev *d, uint64_t lba, uint32_t count, uint8_t *rd,
+			 const uint8_t *wr)
 {
-	uint8_t *p = buf;
+	size_t done = 0;
 
 	while (d->dma && count) {
 		uint32_t n = count < ATA_DMA_MAX ? count : ATA_DMA_MAX;
-		int rc = ata_dma_read(d, lba, n, p);
+		int rc = wr ? ata_dma_write(d, lba, n, wr + done)
+			    : ata_dma_read(d, lba, n, rd + done);
 
 		if (rc) {
 			ata_dma_failed(d, rc);
 			break;
 		}
-		p += (size_t)n * ATA_SECTOR, lba += n, count -= n;
+		done += (size_t)n * ATA_SECTOR, lba += n, count -= n;
 	}
-	return count ? ata_read_sectors(d, lba, count, p) : 0;
-}
-
-static int ata_bulk_write(struct ata_dev *d, uint64_t lba, uint32_t count, const void *buf)
-{
-	const uint8_t *p = buf;
-
-	while (d->dma && count) {
-		uint32_t n = count < ATA_DMA_MAX ? count : ATA_DMA_MAX;
-		int rc = ata_dma_write(d, lba, n, p);
-
-		if (rc) {
-			ata_dma_failed(d, rc);
-			break;
-		}
-		p += (size_t)n * ATA_SECTOR, lba += n, count -= n;
-	}
-	return count ? ata_write_sectors(d, lba, count, p) : 0;
+	if (!count)
+		return 0;
+	return wr ? ata_write_sectors(d, lba, count, wr + done)
+		  : ata_read_sectors(d, lba, count, rd + done);
 }
 
 static uint32_t pci_read32(unsigned dev, unsigned fn, unsigned off)
@@ -439,82 +429,60 @@ static int ata_dma_setup(void)
 
 /* ---- Block-device adapter ------------------------------------------------- */
 
-static int bd_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	struct ata_dev *d = ctx;
-	uint8_t sec[ATA_SECTOR], *p = buf;
-
-	while (len) {
-		uint64_t lba = off / ATA_SECTOR;
-		size_t in = off % ATA_SECTOR;
-		int rc;
-
-		if (in || len < ATA_SECTOR) {
-			size_t n = ATA_SECTOR - in < len ? ATA_SECTOR - in : len;
-
-			rc = ata_read_sectors(d, lba, 1, sec);
-			if (rc)
-				return rc;
-			memcpy(p, sec + in, n);
-			p += n, off += n, len -= n;
-			continue;
-		}
-		{
-			uint64_t cnt = len / ATA_SECTOR;
-
-			if (cnt > ATA_MAX_BURST)
-				cnt = ATA_MAX_BURST;
-			rc = ata_bulk_read(d, lba, (uint32_t)cnt, p);
-			if (rc)
-				return rc;
-			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
-		}
-	}
-	return 0;
-}
-
-/* A partial sector is read, patched and written back. */
-static int bd_write_partial(struct ata_dev *d, uint64_t off, const uint8_t *p, size_t n)
+/* A partial sector is read, and for a write patched and written back. */
+static int bd_partial(struct ata_dev *d, uint64_t off, uint8_t *rd, const uint8_t *wr, size_t n)
 {
 	uint8_t sec[ATA_SECTOR];
 	int rc = ata_read_sectors(d, off / ATA_SECTOR, 1, sec);
 
 	if (rc)
 		return rc;
-	memcpy(sec + off % ATA_SECTOR, p, n);
+	if (!wr) {
+		memcpy(rd, sec + off % ATA_SECTOR, n);
+		return 0;
+	}
+	memcpy(sec + off % ATA_SECTOR, wr, n);
 	return ata_write_sectors(d, off / ATA_SECTOR, 1, sec);
+}
+
+/* Byte-granular transfer for the blockdev adapter: partial sectors one at a
+ * time, whole ones in bursts of up to ATA_MAX_BURST (rd or wr as in
+ * ata_bulk_xfer). */
+static int bd_xfer(struct ata_dev *d, uint64_t off, size_t len, uint8_t *rd, const uint8_t *wr)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t in = off % ATA_SECTOR, n = len - done;
+		int rc;
+
+		if (in || n < ATA_SECTOR) {
+			n = ATA_SECTOR - in < n ? ATA_SECTOR - in : n;
+			rc = bd_partial(d, off, rd ? rd + done : NULL, wr ? wr + done : NULL, n);
+		} else {
+			uint64_t cnt = n / ATA_SECTOR;
+
+			cnt = cnt < ATA_MAX_BURST ? cnt : ATA_MAX_BURST;
+
+			n = (size_t)cnt * ATA_SECTOR;
+			rc = ata_bulk_xfer(d, off / ATA_SECTOR, (uint32_t)cnt, rd ? rd + done : NULL,
+					   wr ? wr + done : NULL);
+		}
+		if (rc)
+			return rc;
+		done += n, off += n;
+	}
+	return 0;
+}
+
+static int bd_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return bd_xfer(ctx, off, len, buf, NULL);
 }
 
 static int bd_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
-	struct ata_dev *d = ctx;
-	const uint8_t *p = buf;
-
-	while (len) {
-		size_t in = off % ATA_SECTOR;
-		int rc;
-
-		if (in || len < ATA_SECTOR) {
-			size_t n = ATA_SECTOR - in < len ? ATA_SECTOR - in : len;
-
-			rc = bd_write_partial(d, off, p, n);
-			if (rc)
-				return rc;
-			p += n, off += n, len -= n;
-			continue;
-		}
-		{
-			uint64_t cnt = len / ATA_SECTOR;
-
-			if (cnt > ATA_MAX_BURST)
-				cnt = ATA_MAX_BURST;
-			rc = ata_bulk_write(d, off / ATA_SECTOR, (uint32_t)cnt, p);
-			if (rc)
-				return rc;
-			p += cnt * ATA_SECTOR, off += cnt * ATA_SECTOR, len -= cnt * ATA_SECTOR;
-		}
-	}
-	return 0;
+	return bd_xfer(ctx, off, len, NULL, buf);
 }
 
 static int bd_flush(void *ctx)
