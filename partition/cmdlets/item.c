@@ -444,6 +444,28 @@ static int copy_file(struct cmd_ctx *ctx, const struct vol_path *src, const stru
 	return rc;
 }
 
+/* Copy-Item and Move-Item: -Path resolved and stat'ed, what the cmdlet
+ * refuses to take as a source, then -Destination (dest_resolve). Nonzero
+ * when an error was printed. */
+static int item_paths(struct cmd_ctx *ctx, const struct cmd_args *a, int move,
+		      struct vol_path *src, struct ext2_stat *st, struct vol_path *dst)
+{
+	const char *in = cmd_arg_str(a, "Path");
+	int rc;
+
+	if (cmdlet_path_arg(ctx, a, in, src))
+		return -EINVAL;
+	rc = volume_stat(src, st);
+	if (rc)
+		return cmdlet_path_error(ctx, a, in, rc), rc;
+	if (!move && st->type == EXT2_TYPE_DIR)
+		return cmd_error(ctx, a, "'%s' is a directory; Copy-Item copies files.", in),
+		       -EISDIR;
+	if (move && !strcmp(src->path, "/"))
+		return cmd_error(ctx, a, "Cannot move the root of a drive."), -EINVAL;
+	return dest_resolve(ctx, a, src, cmd_arg_str(a, "Destination"), dst);
+}
+
 static int cmdlet_copy_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char *in = cmd_arg_str(a, "Path"), *out = cmd_arg_str(a, "Destination");
@@ -451,14 +473,7 @@ static int cmdlet_copy_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct ext2_stat st;
 	int rc;
 
-	if (cmdlet_path_arg(ctx, a, in, &src))
-		return 0;
-	rc = volume_stat(&src, &st);
-	if (rc)
-		return cmdlet_path_error(ctx, a, in, rc);
-	if (st.type == EXT2_TYPE_DIR)
-		return cmd_error(ctx, a, "'%s' is a directory; Copy-Item copies files.", in);
-	if (dest_resolve(ctx, a, &src, out, &dst))
+	if (item_paths(ctx, a, 0, &src, &st, &dst))
 		return 0;
 	rc = copy_file(ctx, &src, &dst);
 	if (rc == -ENOSPC)
@@ -473,19 +488,12 @@ static int cmdlet_copy_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 static int cmdlet_move_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	const char *in = cmd_arg_str(a, "Path"), *out = cmd_arg_str(a, "Destination");
+	const char *in = cmd_arg_str(a, "Path");
 	struct vol_path src, dst;
 	struct ext2_stat st;
 	int rc;
 
-	if (cmdlet_path_arg(ctx, a, in, &src))
-		return 0;
-	rc = volume_stat(&src, &st);
-	if (rc)
-		return cmdlet_path_error(ctx, a, in, rc);
-	if (!strcmp(src.path, "/"))
-		return cmd_error(ctx, a, "Cannot move the root of a drive.");
-	if (dest_resolve(ctx, a, &src, out, &dst))
+	if (item_paths(ctx, a, 1, &src, &st, &dst))
 		return 0;
 	if (st.type == EXT2_TYPE_DIR && dst.vol == src.vol &&
 	    !strncmp(dst.path, src.path, strlen(src.path)) && dst.path[strlen(src.path)] == '/')
