@@ -124,7 +124,7 @@ static int cmdlet_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path vp, parent;
 	struct vhd_create_params p;
-	struct fio_ext2 fx = { 0 };
+	struct fio_ext2 fx;
 	struct fio_ops ops;
 	struct vhd_err err;
 	int rc;
@@ -141,11 +141,8 @@ static int cmdlet_new_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 			return cmd_error(ctx, a, "There is not enough space on drive %c: for a fixed %llu-byte VHD.",
 					 vp.vol->letter, (unsigned long long)p.size);
 	}
-	fx.vol = vp.vol;
-	fx.out = ctx;
-	fx.what = "New-VHD";
+	fio_ext2_bind(&fx, vp.vol, ctx, "New-VHD", &ops);
 	fx.total = p.type == VHD_TYPE_FIXED ? p.size : 0;
-	fio_ext2_ops_make(&fx, &ops);
 	rc = vhd_create(&ops, vp.path, &p, &err);
 	volume_sync(vp.vol);
 	if (rc)
@@ -205,7 +202,7 @@ static int get_vhd_emit(struct cmd_ctx *ctx, const struct vol_path *vp, struct v
 static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path vp;
-	struct fio_ext2 fx = { 0 };
+	struct fio_ext2 fx;
 	struct fio_ops ops;
 	struct vhd_err err;
 	struct vhd *v;
@@ -217,9 +214,7 @@ static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	m = vhd_mount_find(&vp);
 	if (m)
 		return get_vhd_emit(ctx, &vp, m->vhd);
-	fx.vol = vp.vol;
-	fx.out = ctx;
-	fio_ext2_ops_make(&fx, &ops);
+	fio_ext2_bind(&fx, vp.vol, ctx, "Get-VHD", &ops);
 	if (vhd_open(&ops, vp.path, 0, &v, &err))
 		return vhd_fail(ctx, a, &vp, err.msg);
 	rc = get_vhd_emit(ctx, &vp, v);
@@ -232,20 +227,29 @@ static void test_report(void *cb_ctx, const char *problem)
 	cmd_printf(cb_ctx, "  %s\n", problem);
 }
 
+/* Test-VHD and Merge-VHD: -Path on an ext2 drive and not part of a mounted
+ * VHD's chain; fx and ops bound to its drive. Nonzero when an error was
+ * printed. */
+static int vhd_offline_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *what,
+			   struct vol_path *vp, struct fio_ext2 *fx, struct fio_ops *ops)
+{
+	if (vhd_arg(ctx, a, "Path", vp))
+		return -EINVAL;
+	if (vhd_mount_in_use(vp))
+		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first."), -EBUSY;
+	fio_ext2_bind(fx, vp->vol, ctx, what, ops);
+	return 0;
+}
+
 static int cmdlet_test_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path vp;
-	struct fio_ext2 fx = { 0 };
+	struct fio_ext2 fx;
 	struct fio_ops ops;
 	int rc;
 
-	if (vhd_arg(ctx, a, "Path", &vp))
+	if (vhd_offline_arg(ctx, a, "Test-VHD", &vp, &fx, &ops))
 		return 0;
-	if (vhd_mount_in_use(&vp))
-		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first.");
-	fx.vol = vp.vol;
-	fx.out = ctx;
-	fio_ext2_ops_make(&fx, &ops);
 	rc = vhd_check(&ops, vp.path, test_report, ctx);
 	if (rc < 0)
 		return cmd_error(ctx, a, "'%s': %s.", cmd_arg_str(a, "Path"), volume_strerror(rc));
@@ -261,19 +265,13 @@ static void merge_progress(void *cb_ctx, uint64_t done, uint64_t total)
 static int cmdlet_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path vp;
-	struct fio_ext2 fx = { 0 };
+	struct fio_ext2 fx;
 	struct fio_ops ops;
 	struct vhd_err err;
 	int rc;
 
-	if (vhd_arg(ctx, a, "Path", &vp))
+	if (vhd_offline_arg(ctx, a, "Merge-VHD", &vp, &fx, &ops))
 		return 0;
-	if (vhd_mount_in_use(&vp))
-		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first.");
-	fx.vol = vp.vol;
-	fx.out = ctx;
-	fx.what = "Merge-VHD";
-	fio_ext2_ops_make(&fx, &ops);
 	rc = vhd_merge(&ops, vp.path, merge_progress, &fx, &err);
 	volume_sync(vp.vol);
 	if (rc)

@@ -175,8 +175,10 @@ static void fx_log(void *ctx, const char *msg)
 		printf("WARNING: %s\n", msg);
 }
 
-void fio_ext2_ops_make(struct fio_ext2 *c, struct fio_ops *ops)
+void fio_ext2_bind(struct fio_ext2 *c, struct volume *vol, struct cmd_ctx *out,
+		   const char *what, struct fio_ops *ops)
 {
+	*c = (struct fio_ext2){ .vol = vol, .out = out, .what = what };
 	*ops = (struct fio_ops){
 		.ctx = c, .open = fx_open, .close = fx_close, .pread = fx_pread,
 		.pwrite = fx_pwrite, .flush = fx_flush, .size = fx_size,

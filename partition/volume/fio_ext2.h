@@ -20,8 +20,11 @@ struct fio_ext2 {
 	unsigned last_pct;
 };
 
-/* Fills ops with the table over c (set c->vol first; the rest may be 0). */
-void fio_ext2_ops_make(struct fio_ext2 *c, struct fio_ops *ops);
+/* Binds c to drive vol (progress and warnings to out while it is set, else
+ * stdout; what names the cmdlet in progress lines) and fills ops with the
+ * table over c. Set c->total afterwards for progress of a long write. */
+void fio_ext2_bind(struct fio_ext2 *c, struct volume *vol, struct cmd_ctx *out,
+		   const char *what, struct fio_ops *ops);
 /* "<what>: N% done" on c->out, every 10% and at 100%. */
 void fio_ext2_progress(struct fio_ext2 *c, uint64_t done, uint64_t total);
 

@@ -126,8 +126,7 @@ int vhd_mount_open(const struct vol_path *file, bool read_only, struct vhd_mount
 	}
 	m->file = *file;
 	m->read_only = read_only;
-	m->fx.vol = file->vol;
-	fio_ext2_ops_make(&m->fx, &m->ops);
+	fio_ext2_bind(&m->fx, file->vol, NULL, NULL, &m->ops);
 	rc = mount_attach(m, where, why, n);
 	if (rc) {
 		free(m);
