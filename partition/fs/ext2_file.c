@@ -12,30 +12,6 @@
 /* Coalesced device reads are bounded so a single call stays reasonable. */
 #define FILE_RUN_MAX 256u
 
-static int file_create(struct ext2_fs *fs, const char *path, uint32_t *ino)
-{
-	struct ext2_inode in;
-	uint32_t parent, old;
-	const char *name;
-	size_t len;
-	int rc = ext2_rw_check(fs);
-
-	if (!rc)
-		rc = ext2_path_parent(fs, path, &parent, &name, &len);
-	if (rc)
-		return rc;
-	rc = ext2_dir_find(fs, parent, name, len, &old);
-	if (rc != -ENOENT)
-		return rc ? rc : ext2_error_set(-EEXIST, "%s: already exists", path);
-	rc = ext2_node_create(fs, parent, EXT2_S_IFREG | 0644, ino, &in);
-	if (rc)
-		return rc;
-	rc = ext2_dir_add(fs, parent, name, len, *ino, EXT2_FT_REG_FILE);
-	if (rc)
-		ext2_inode_delete(fs, *ino, &in);
-	return rc;
-}
-
 static int open_existing(struct ext2_fs *fs, const char *path, uint32_t ino, unsigned flags)
 {
 	struct ext2_inode in;
@@ -64,7 +40,7 @@ int ext2_file_open(struct ext2_fs *fs, const char *path, unsigned flags, struct 
 	if ((flags & EXT2_O_TRUNC) && !(flags & EXT2_O_RDWR))
 		return ext2_error_set(-EINVAL, "%s: truncating needs a read-write open", path);
 	if (rc == -ENOENT && (flags & EXT2_O_CREAT))
-		rc = file_create(fs, path, &ino);
+		rc = ext2_path_create(fs, path, EXT2_S_IFREG | 0644, &ino);
 	else if (!rc)
 		rc = open_existing(fs, path, ino, flags);
 	if (rc)

@@ -156,21 +156,36 @@ int ext2_dir_list(struct ext2_fs *fs, const char *path, ext2_dir_cb cb, void *ct
 	return l.user_rc < 0 ? l.user_rc : 0;
 }
 
+/* An inode and its link count; links_store writes a new count back,
+ * stamped with the change time. */
+static int links_load(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t *links)
+{
+	int rc = ext2_inode_read(fs, ino, in);
+
+	if (!rc)
+		*links = EXT2_GET16(in->i_links_count);
+	return rc;
+}
+
+static int links_store(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t links)
+{
+	EXT2_SET16(in->i_links_count, links);
+	EXT2_SET32(in->i_ctime, ext2_time_now(fs));
+	return ext2_inode_write(fs, ino, in);
+}
+
 int ext2_inode_links_add(struct ext2_fs *fs, uint32_t ino, int delta)
 {
 	struct ext2_inode in;
 	uint32_t links;
-	int rc = ext2_inode_read(fs, ino, &in);
+	int rc = links_load(fs, ino, &in, &links);
 
 	if (rc)
 		return rc;
-	links = EXT2_GET16(in.i_links_count);
 	if (delta > 0 && links + (uint32_t)delta > EXT2_LINK_MAX)
 		return ext2_error_set(-EMLINK, "inode %u has too many links", ino);
 	links = delta < 0 && links < (uint32_t)-delta ? 0 : links + (uint32_t)delta;
-	EXT2_SET16(in.i_links_count, links);
-	EXT2_SET32(in.i_ctime, ext2_time_now(fs));
-	return ext2_inode_write(fs, ino, &in);
+	return links_store(fs, ino, &in, links);
 }
 
 static void inode_init(struct ext2_fs *fs, struct ext2_inode *in, uint32_t mode, uint32_t links)
@@ -216,12 +231,16 @@ int ext2_node_create(struct ext2_fs *fs, uint32_t parent, uint32_t mode, uint32_
 	return rc;
 }
 
-int ext2_dir_create(struct ext2_fs *fs, const char *path)
+/* A new file or directory at path, which must not exist: a fresh inode,
+ * for a directory the parent's link from "..", then the name in the
+ * parent. A failure undoes what was done (and only that). */
+int ext2_path_create(struct ext2_fs *fs, const char *path, uint32_t mode, uint32_t *ino)
 {
 	struct ext2_inode in;
-	uint32_t parent, ino, old;
+	uint32_t parent, old;
 	const char *name;
 	size_t len;
+	int is_dir = (mode & EXT2_S_IFMT) == EXT2_S_IFDIR, linked = 0;
 	int rc = ext2_rw_check(fs);
 
 	if (!rc)
@@ -231,17 +250,29 @@ int ext2_dir_create(struct ext2_fs *fs, const char *path)
 	rc = ext2_dir_find(fs, parent, name, len, &old);
 	if (rc != -ENOENT)
 		return rc ? rc : ext2_error_set(-EEXIST, "%s: already exists", path);
-	rc = ext2_node_create(fs, parent, EXT2_S_IFDIR | 0755, &ino, &in);
+	rc = ext2_node_create(fs, parent, mode, ino, &in);
 	if (rc)
 		return rc;
-	rc = ext2_inode_links_add(fs, parent, 1);
+	if (is_dir) {
+		rc = ext2_inode_links_add(fs, parent, 1);
+		linked = !rc;
+	}
 	if (!rc)
-		rc = ext2_dir_add(fs, parent, name, len, ino, EXT2_FT_DIR);
+		rc = ext2_dir_add(fs, parent, name, len, *ino,
+				  is_dir ? EXT2_FT_DIR : EXT2_FT_REG_FILE);
 	if (rc) {
-		ext2_inode_links_add(fs, parent, -1);
-		ext2_inode_delete(fs, ino, &in);
+		if (linked)
+			ext2_inode_links_add(fs, parent, -1);
+		ext2_inode_delete(fs, *ino, &in);
 	}
 	return rc;
+}
+
+int ext2_dir_create(struct ext2_fs *fs, const char *path)
+{
+	uint32_t ino;
+
+	return ext2_path_create(fs, path, EXT2_S_IFDIR | 0755, &ino);
 }
 
 /* Drops one name of `ino`; deletes the inode when no names are left. */
@@ -249,18 +280,15 @@ int ext2_inode_unref(struct ext2_fs *fs, uint32_t ino, int is_dir)
 {
 	struct ext2_inode in;
 	uint32_t links;
-	int rc = ext2_inode_read(fs, ino, &in);
+	int rc = links_load(fs, ino, &in, &links);
 
 	if (rc)
 		return rc;
-	links = EXT2_GET16(in.i_links_count);
 	/* A directory's own "." link goes with its last name. */
 	links = is_dir ? 0 : (links ? links - 1 : 0);
 	if (links == 0)
 		return ext2_inode_delete(fs, ino, &in);
-	EXT2_SET16(in.i_links_count, links);
-	EXT2_SET32(in.i_ctime, ext2_time_now(fs));
-	return ext2_inode_write(fs, ino, &in);
+	return links_store(fs, ino, &in, links);
 }
 
 /* Reads the type and checks the block map, so a removal of a corrupt inode

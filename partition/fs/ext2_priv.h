@@ -127,6 +127,8 @@ int ext2_path_resolve(struct ext2_fs *fs, const char *path, uint32_t *ino);
 int ext2_path_parent(struct ext2_fs *fs, const char *path, uint32_t *parent,
 		     const char **name, size_t *len);
 int ext2_file_busy(struct ext2_fs *fs, uint32_t ino);
+/* Creates a file or directory (mode) at path; *ino gets its inode. */
+int ext2_path_create(struct ext2_fs *fs, const char *path, uint32_t mode, uint32_t *ino);
 int ext2_node_create(struct ext2_fs *fs, uint32_t parent, uint32_t mode, uint32_t *ino,
 		     struct ext2_inode *in);
 int ext2_inode_links_add(struct ext2_fs *fs, uint32_t ino, int delta);

@@ -3,6 +3,7 @@
  * blocks, fast and slow symlinks, a volume that was not clean at mount, and
  * a block bitmap that calls metadata free. e2fsck -fn is the oracle.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,12 +262,46 @@ static void test_disk_pulled(void **state)
 	assert_int_equal(h_fsck(img), 0);
 }
 
+/* A directory at the link limit (EXT2_LINK_MAX) refuses a subdirectory
+ * with -EMLINK and keeps its link count: the failed mkdir must not undo an
+ * increment it never made. The file it tried to create is gone too. */
+static void test_mkdir_link_limit(void **state)
+{
+	char img[512];
+	struct ext2_fs *fs;
+	struct ext2_stat st;
+	struct ext2_statfs before, after;
+	struct himg h;
+
+	(void)state;
+	h_path(img, sizeof(img), "linkmax.img");
+	assert_int_equal(h_mkfs(img, 1024, "2M", NULL, NULL), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	assert_int_equal(ext2_dir_create(fs, "/d"), 0);
+	assert_int_equal(ext2_unmount(fs), 0);
+	h_close(&h);
+	assert_int_equal(h_sh("debugfs -w -R 'sif /d links_count 32000' '%s' >/dev/null 2>&1",
+			      img), 0);
+	assert_int_equal(h_mount(&h, img, 0, &fs), 0);
+	assert_int_equal(ext2_statfs_get(fs, &before), 0);
+	assert_int_equal(ext2_dir_create(fs, "/d/x"), -EMLINK);
+	assert_int_equal(ext2_path_stat(fs, "/d", &st), 0);
+	assert_int_equal(st.links, 32000);
+	assert_int_equal(ext2_path_stat(fs, "/d/x", &st), -ENOENT);
+	assert_int_equal(ext2_statfs_get(fs, &after), 0);
+	assert_int_equal(after.free_inodes, before.free_inodes);
+	assert_int_equal(after.free_blocks, before.free_blocks);
+	assert_int_equal(ext2_unmount(fs), 0);
+	h_close(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_htree_dir),    cmocka_unit_test(test_xattr_block),
 		cmocka_unit_test(test_symlinks),     cmocka_unit_test(test_unclean_kept),
 		cmocka_unit_test(test_bitmap_metadata), cmocka_unit_test(test_disk_pulled),
+		cmocka_unit_test(test_mkdir_link_limit),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
