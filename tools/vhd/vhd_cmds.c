@@ -148,86 +148,94 @@ static void printable(char *s)
 			*s = '?';
 }
 
-static void info_text(struct vhd *v)
-{
-	struct vhd_info in;
-	struct vhd *p;
+/* What `vhd info` prints, as text or as JSON. */
+struct info_view {
+	struct vhd_info in;      /* creator strings made printable */
+	char uuid[40];
+	int merging;             /* an interrupted merge: done of total blocks */
 	uint32_t done, total;
+};
+
+static void info_gather(struct vhd *v, struct info_view *iv)
+{
+	vhd_get_info(v, &iv->in);
+	printable(iv->in.creator_app);
+	printable(iv->in.creator_os);
+	uuid_str(iv->in.uuid, iv->uuid);
+	iv->merging = vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &iv->done,
+					     &iv->total) == 0;
+}
+
+static void info_text(struct vhd *v, const struct info_view *iv)
+{
+	const struct vhd_info *in = &iv->in;
+	struct vhd_info pin;
+	struct vhd *p;
 	char u[40];
 
-	vhd_get_info(v, &in);
-	printable(in.creator_app);
-	printable(in.creator_os);
-	uuid_str(in.uuid, u);
 	printf("file:             %s\ntype:             %s\n"
 	       "virtual size:     %llu\noriginal size:    %llu\n"
 	       "file size:        %llu\ngeometry (CHS):   %u/%u/%u\n"
 	       "uuid:             %s\ncreator:          %s %u.%u (%s)\n",
-	       vhd_get_path(v), type_name(in.type),
-	       (unsigned long long)in.cur_size,
-	       (unsigned long long)in.orig_size,
-	       (unsigned long long)in.file_size, in.cylinders, in.heads,
-	       in.spt, u, in.creator_app, in.creator_ver >> 16,
-	       in.creator_ver & 0xFFFF, in.creator_os);
-	if (in.type != VHD_TYPE_FIXED)
+	       vhd_get_path(v), type_name(in->type),
+	       (unsigned long long)in->cur_size,
+	       (unsigned long long)in->orig_size,
+	       (unsigned long long)in->file_size, in->cylinders, in->heads,
+	       in->spt, iv->uuid, in->creator_app, in->creator_ver >> 16,
+	       in->creator_ver & 0xFFFF, in->creator_os);
+	if (in->type != VHD_TYPE_FIXED)
 		printf("block size:       %u\nallocated blocks: %u of %u\n",
-		       in.block_size, in.allocated_blocks,
-		       (unsigned)((in.cur_size + in.block_size - 1) /
-				  in.block_size));
+		       in->block_size, in->allocated_blocks,
+		       (unsigned)((in->cur_size + in->block_size - 1) /
+				  in->block_size));
 	for (p = vhd_get_parent(v); p; p = vhd_get_parent(p)) {
-		vhd_get_info(p, &in);
-		uuid_str(in.uuid, u);
+		vhd_get_info(p, &pin);
+		uuid_str(pin.uuid, u);
 		printf("parent:           %s (%s, %s)\n", vhd_get_path(p),
-		       type_name(in.type), u);
+		       type_name(pin.type), u);
 	}
-	if (vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
-			       &total) == 0)
+	if (iv->merging)
 		printf("merge:            interrupted at block %u of %u "
-		       "(run `vhd merge` again to finish)\n", done, total);
+		       "(run `vhd merge` again to finish)\n", iv->done, iv->total);
 }
 
-static void info_json(struct vhd *v)
+static void info_json(struct vhd *v, const struct info_view *iv)
 {
-	struct vhd_info in;
+	const struct vhd_info *in = &iv->in;
+	struct vhd_info pin;
 	struct vhd *p;
-	uint32_t done, total;
 	char u[40];
 
-	vhd_get_info(v, &in);
-	printable(in.creator_app);
-	printable(in.creator_os);
-	uuid_str(in.uuid, u);
 	printf("{\"file\": ");
 	json_str(vhd_get_path(v));
 	printf(", \"type\": \"%s\", \"virtual_size\": %llu, "
 	       "\"original_size\": %llu, \"file_size\": %llu, "
 	       "\"geometry\": {\"cylinders\": %u, \"heads\": %u, "
 	       "\"sectors\": %u}, \"uuid\": \"%s\", \"creator\": "
-	       "{\"app\": ", type_name(in.type),
-	       (unsigned long long)in.cur_size,
-	       (unsigned long long)in.orig_size,
-	       (unsigned long long)in.file_size, in.cylinders, in.heads,
-	       in.spt, u);
-	json_str(in.creator_app);
-	printf(", \"version\": \"%u.%u\", \"os\": ", in.creator_ver >> 16,
-	       in.creator_ver & 0xFFFF);
-	json_str(in.creator_os);
+	       "{\"app\": ", type_name(in->type),
+	       (unsigned long long)in->cur_size,
+	       (unsigned long long)in->orig_size,
+	       (unsigned long long)in->file_size, in->cylinders, in->heads,
+	       in->spt, iv->uuid);
+	json_str(in->creator_app);
+	printf(", \"version\": \"%u.%u\", \"os\": ", in->creator_ver >> 16,
+	       in->creator_ver & 0xFFFF);
+	json_str(in->creator_os);
 	printf("}, \"block_size\": %u, \"allocated_blocks\": %u, "
-	       "\"footer_copy_used\": %s, \"chain\": [", in.block_size,
-	       in.allocated_blocks, in.used_footer_copy ? "true" : "false");
+	       "\"footer_copy_used\": %s, \"chain\": [", in->block_size,
+	       in->allocated_blocks, in->used_footer_copy ? "true" : "false");
 	for (p = vhd_get_parent(v); p; p = vhd_get_parent(p)) {
-		vhd_get_info(p, &in);
-		uuid_str(in.uuid, u);
+		vhd_get_info(p, &pin);
+		uuid_str(pin.uuid, u);
 		printf("%s{\"file\": ", p == vhd_get_parent(v) ? "" : ", ");
 		json_str(vhd_get_path(p));
 		printf(", \"type\": \"%s\", \"uuid\": \"%s\"}",
-		       type_name(in.type), u);
+		       type_name(pin.type), u);
 	}
 	printf("]");
-	if (vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &done,
-			       &total) == 0)
+	if (iv->merging)
 		printf(", \"merge\": {\"done_blocks\": %u, \"total_blocks\": "
-		       "%u}", done, total);
+		       "%u}", iv->done, iv->total);
 	printf("}\n");
 }
 
@@ -235,6 +243,7 @@ int vhdtool_info(int argc, char **argv)
 {
 	int i = 1, json = 0, k;
 	const char *file;
+	struct info_view iv;
 	struct vhd *v;
 
 	for (k = 1; k < argc; k++)
@@ -248,10 +257,11 @@ int vhdtool_info(int argc, char **argv)
 	v = open_or_fail(file, 0);
 	if (!v)
 		return 1;
+	info_gather(v, &iv);
 	if (json)
-		info_json(v);
+		info_json(v, &iv);
 	else
-		info_text(v);
+		info_text(v, &iv);
 	vhd_close(v);
 	return 0;
 }
