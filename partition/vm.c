@@ -1,9 +1,10 @@
 /*
  * The parent's partition manager: the worker-process role of Hyper-V.
  * It keeps each child's configuration, gives it memory from the parent's
- * own pages (loaded before hand-over, DESIGN.md rule 1), drives hv's
- * partition hypercalls, and emulates the devices a child touches
- * (DESIGN.md rule 3; docs/child-platform.md lists them).
+ * own pages (loaded before hand-over, docs/ARCHITECTURE.md rule 1),
+ * drives hv's partition hypercalls, and emulates the devices a child
+ * touches (docs/ARCHITECTURE.md rule 3; docs/child-platform.md lists
+ * them).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * use.  A device sees a size, a sector size and byte-addressed read/write/
  * flush; it knows nothing of the disk format behind it.  Backends: RAM,
  * a file or a region of a file (through struct fio_ops), and VHD
- * (storage/vhd/vhd.h, vhd_blockdev_open). */
+ * (storage/vhd/vhd.h, vhd_blockdev_wrap). */
 #ifndef STORAGE_BLOCKDEV_H
 #define STORAGE_BLOCKDEV_H
 

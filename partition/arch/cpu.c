@@ -1,8 +1,9 @@
 /*
  * The parent's GDT, TSS and IDT (SDM Vol. 3A §3.4.5, §6.14) and the 8259A
  * PIC, which the parent drives directly: physical interrupts reach it
- * natively (DESIGN.md rule 2). Built with -mgeneral-regs-only: interrupt
- * handlers must not touch the SSE state of the code they interrupt.
+ * natively (docs/ARCHITECTURE.md rule 2). Built with -mgeneral-regs-only:
+ * interrupt handlers must not touch the SSE state of the code they
+ * interrupt.
  */
 #include "cpu.h"
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /*
- * 16550A UART device model (COM1 for child partitions, DESIGN.md rule 3).
+ * 16550A UART device model (COM1 for child partitions,
+ * docs/ARCHITECTURE.md rule 3).
  * Register behaviour follows the NS16550A / PC16550D datasheet ("Register
  * Description", tables 2-6). Transmit is instantaneous: each THR byte goes
  * straight to ops->tx, so LSR THRE and TEMT read back set after a write.

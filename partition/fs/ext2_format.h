@@ -3,7 +3,8 @@
  * size pinned by _Static_assert. Fields are stored little-endian on disk
  * ("The Second Extended File System", Dave Poirier, section 3: "all values
  * are stored in little-endian byte order"), so code never uses a field
- * directly: it goes through ext2_le16/ext2_le32 and ext2_put_le16/32.
+ * directly: it goes through EXT2_GET16/32 and EXT2_SET16/32 (ext2_le*,
+ * ext2_cpu*), or ext2_get_le32/ext2_put_le32 inside a raw block.
  * Flags are plain masks; no C bitfields (their layout is compiler-defined).
  */
 #ifndef HVPART_EXT2_FORMAT_H

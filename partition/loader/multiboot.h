@@ -1,7 +1,8 @@
 /*
  * Child-partition kernel loader: Multiboot v1 (0.6.96) and Multiboot2 ELF
  * kernels with modules and a command line. The parent calls it before the
- * child first runs, while it still owns the child's pages (DESIGN.md rule 1).
+ * child first runs, while it still owns the child's pages
+ * (docs/ARCHITECTURE.md rule 1).
  *
  * Guest memory layout the loader produces (docs/child-platform.md):
  *   kernel segments   at their ELF p_paddr (or the Multiboot address fields)

@@ -5,8 +5,9 @@
  *
  * Durability: like a disk with a write cache, vhd_write's data is durable
  * only after vhd_flush returns 0 (which also writes the BAT entries and
- * bitmaps that point at it, in DESIGN.md rule 7's order).  vhd_close
- * flushes.  Locking: none inside; callers serialise calls on one chain. */
+ * bitmaps that point at it, in docs/ARCHITECTURE.md rule 7's order).
+ * vhd_close flushes.  Locking: none inside; callers serialise calls on one
+ * chain. */
 #ifndef STORAGE_VHD_H
 #define STORAGE_VHD_H
 

@@ -1,5 +1,5 @@
 /* VHD data path: byte-granular read and write, sector bitmaps, chain
- * resolution and crash-safe block allocation (DESIGN.md rule 7). */
+ * resolution and crash-safe block allocation (docs/ARCHITECTURE.md rule 7). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,9 +183,9 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* DESIGN.md rule 7, in this order: (1) the footer at the new end of file,
- * (2) data and bitmap where the old footer was, flush, (3) the BAT entry,
- * flush.  Steps (1)-(2) happen here; the flush, BAT entry and flush happen
+/* docs/ARCHITECTURE.md rule 7, in this order: (1) the footer at the new
+ * end of file, (2) data and bitmap where the old footer was, flush, (3)
+ * the BAT entry, flush.  Steps (1)-(2) happen here; the flush, BAT entry and flush happen
  * in vhd_flush, batched over every block allocated since the last one, as
  * a disk with a write cache acknowledges writes only at a cache flush.  A
  * crash before the BAT entry is durable leaves the old BAT, so the old

@@ -1,7 +1,7 @@
-/* Crash simulation (DESIGN.md rule 7): cut the power after every mutating
- * step of a block allocation, a bitmap update and a merge, under three
- * drive models (all writes kept, unflushed writes lost, a random subset of
- * unflushed writes kept).  The image must still open, hold the old or the
+/* Crash simulation (docs/ARCHITECTURE.md rule 7): cut the power after every
+ * mutating step of a block allocation, a bitmap update and a merge, under
+ * three drive models (all writes kept, unflushed writes lost, a random
+ * subset of unflushed writes kept).  The image must still open, hold the old or the
  * new data, and keep every acknowledged (flushed) write. */
 #include <errno.h>
 #include <setjmp.h>
