@@ -11,23 +11,23 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vswbench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 ir() { # ports frames
-	local out="$tmp/cg.$1.$2"
-	valgrind --tool=callgrind --toggle-collect=vsw_port_send \
-		--callgrind-out-file="$out" "$bin" loop "$1" "$2" >/dev/null 2>"$out.log" ||
-		{ cat "$out.log" >&2; return 1; }
-	awk '/^(summary|totals):/ { print $2; exit }' "$out"
+  local out="$tmp/cg.$1.$2"
+  valgrind --tool=callgrind --toggle-collect=vsw_port_send \
+    --callgrind-out-file="$out" "$bin" loop "$1" "$2" >/dev/null 2>"$out.log" ||
+    { cat "$out.log" >&2; return 1; }
+  awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
 
 for n in 4 1024; do
-	"$bin" time "$n"
+  "$bin" time "$n"
 done
 if ! command -v valgrind >/dev/null; then
-	echo "bench vswitch_instr: valgrind missing (apt-get install valgrind)"
-	exit 1
+  echo "bench vswitch_instr: valgrind missing (apt-get install valgrind)"
+  exit 1
 fi
 for n in 4 1024; do
-	a=$(ir "$n" "$k")
-	b=$(ir "$n" $((2 * k)))
-	awk -v a="$a" -v b="$b" -v k="$k" -v n="$n" 'BEGIN {
-		printf "bench vswitch_unicast_%dports_instr: %.1f instructions/frame (target <=150)\n", n, (b - a) / k }'
+  a=$(ir "$n" "$k")
+  b=$(ir "$n" $((2 * k)))
+  awk -v a="$a" -v b="$b" -v k="$k" -v n="$n" 'BEGIN {
+    printf "bench vswitch_unicast_%dports_instr: %.1f instructions/frame (target <=150)\n", n, (b - a) / k }'
 done
