@@ -2,7 +2,11 @@
 
 A Machine boots an ISO in Bochs (tools/run-bochs) or QEMU TCG (tools/run-qemu
 --tcg) with COM1 on a loopback TCP socket (the emulator waits for the
-connection, so no output is lost), under a watchdog. Scenarios call
+connection, so no output is lost), under a watchdog. With serial="pty" (Bochs
+only) COM1 is a pseudo-terminal instead, as `make run` gives the user: Bochs
+then feeds typed bytes to the UART at the line rate whether or not the guest
+keeps up (a full receive FIFO loses them), where the socket mode waits for
+the guest to drain the FIFO. Scenarios call
 expect()/send_line() and report TAP lines through Tap:
 
     import hvtest
@@ -18,12 +22,14 @@ build/test-logs/system/NAME.* (HVPART_LOGS overrides build/test-logs).
 
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import tty
 
 # The console's prompt shows the current location, as PowerShell's does:
 # "PS C:\> ", "PS C:\vms> ", or "PS B:\> " without a host volume.
@@ -102,14 +108,18 @@ class Machine:
     has no VMX). watchdog: seconds after which the emulator is killed
     whatever happens. Other keyword arguments map to the launcher's options:
     cpu, megs, disks (list), sync, ips (Bochs only), extra (list of raw
-    launcher arguments).
+    launcher arguments). serial: "socket" (default) or "pty" (Bochs only).
     """
 
     def __init__(self, iso, name="machine", backend="bochs", watchdog=300,
                  cpu=None, megs=None, disks=(), sync=None, ips=None, extra=(),
-                 echo=None):
+                 echo=None, serial="socket"):
         if backend not in ("bochs", "qemu-tcg"):
             raise HarnessError("unknown backend %r" % backend)
+        if serial not in ("socket", "pty") or (serial == "pty" and backend != "bochs"):
+            raise HarnessError("serial %r is not available with %s" % (serial, backend))
+        self.serial = serial
+        self._pty = None
         if not os.path.isfile(iso):
             raise HarnessError("ISO %s not found" % iso)
         self.iso, self.name, self.backend, self.watchdog = iso, name, backend, watchdog
@@ -135,8 +145,9 @@ class Machine:
     # ---- life cycle -------------------------------------------------------
     def _command(self, port):
         if self.backend == "bochs":
-            cmd = [os.path.join(ROOT, "tools", "run-bochs"), self.iso,
-                   "--serial-socket", str(port), "--timeout", str(self.watchdog),
+            com1 = ["--serial-pty", port] if self.serial == "pty" else ["--serial-socket", str(port)]
+            cmd = [os.path.join(ROOT, "tools", "run-bochs"), self.iso] + com1 + [
+                   "--timeout", str(self.watchdog),
                    "--log", self.emu_log, "--e9", self.e9_log]
             if self.sync:
                 cmd += ["--sync", self.sync]
@@ -156,6 +167,8 @@ class Machine:
 
     def start(self):
         """Launch the emulator and connect to COM1. Returns self."""
+        if self.serial == "pty":
+            return self._start_pty()
         for attempt in range(5):
             port = _free_port()
             for p in (self.emu_log, self.e9_log):
@@ -186,6 +199,37 @@ class Machine:
         self._reader.start()
         return self
 
+    def _start_pty(self):
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        tty.setraw(master)
+        self._pty = (master, slave)
+        for p in (self.emu_log, self.e9_log):
+            if os.path.exists(p):
+                os.unlink(p)
+        with open(self.launcher_log, "wb") as launcher:
+            self.started_at = time.monotonic()
+            self.proc = subprocess.Popen(self._command(os.ttyname(slave)), cwd=ROOT,
+                                         stdin=subprocess.DEVNULL, stdout=launcher,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.connected_at = time.monotonic()
+        self._serial_f = open(self.serial_log, "wb")
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+        return self
+
+    def _recv(self):
+        if self._pty is None:
+            return self.sock.recv(65536)
+        while True:
+            # The slave stays open here, so the master never sees a hangup:
+            # poll, and end when the emulator has gone.
+            r, _, _ = select.select([self._pty[0]], [], [], 0.5)
+            if r:
+                return os.read(self._pty[0], 65536)
+            if self.proc.poll() is not None or self._pty is None:
+                return b""
+
     def _connect(self, port):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -205,11 +249,12 @@ class Machine:
     def _read_loop(self):
         while True:
             try:
-                data = self.sock.recv(65536)
+                data = self._recv()
                 # The emulators write COM1 a byte at a time and their sockets
                 # use Nagle; acknowledging at once avoids a 40 ms delayed-ACK
                 # stall per burst. QUICKACK is not sticky: set it every time.
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                if self.sock is not None:
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             except OSError:
                 data = b""
             with self._lock:
@@ -254,6 +299,10 @@ class Machine:
                 pass
         if self._reader is not None:
             self._reader.join(2)
+        if self._pty is not None:
+            for fd in self._pty:
+                os.close(fd)
+            self._pty = None
         if self._serial_f is not None:
             self._serial_f.close()
             self._serial_f = None
@@ -298,7 +347,12 @@ class Machine:
         if isinstance(data, str):
             data = data.encode("latin-1")
         try:
-            self.sock.sendall(data)
+            if self._pty is not None:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._pty[0], view):]
+            else:
+                self.sock.sendall(data)
         except OSError as e:
             self._diagnose("send failed: %s" % e)
             raise HarnessError("%s: send failed: %s" % (self.name, e))
@@ -401,6 +455,15 @@ class _Case:
 
 
 # ---- build helpers -----------------------------------------------------------
+def count_in_file(path, text):
+    """How many times text occurs in a (possibly large) log file."""
+    needle, n = text.encode("latin-1"), 0
+    with open(path, "rb") as f:
+        for line in f:
+            n += line.count(needle)
+    return n
+
+
 def run_tool(args, what):
     r = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if r.returncode != 0:
