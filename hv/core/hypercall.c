@@ -184,6 +184,8 @@ void hv_handle_hypercall(struct vcpu *v)
 	st = hc_map_params(&a, e, r.in, r.out);
 	if (st == HV_STATUS_SUCCESS)
 		st = e->fn(&a);
+	if (st == HC_CONTINUE)
+		return;   /* RIP stays on the call (TLFS §3.8) */
 out:
 	v->gpr[GPR_RAX] = st;
 	if (!long_mode)

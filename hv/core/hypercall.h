@@ -3,6 +3,11 @@
 #define HV_CORE_HYPERCALL_H
 #include <hv/vcpu.h>
 
+/* A handler's "call me again" (TLFS §3.8 hypercall continuation): the
+ * guest's instruction pointer stays on the call, so it takes its pending
+ * interrupts and then repeats it. Never returned to a guest. */
+#define HC_CONTINUE 0xffffu
+
 struct hc_args {
 	struct vcpu *v;
 	const void *in;    /* NULL for fast calls */

@@ -71,6 +71,7 @@ struct partition {
 	char stop_reason[96];
 	bool in_use;
 	uint64_t max_gpa;            /* children: guest-physical limit */
+	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
 	uint64_t start_tsc, stop_tsc;
 	uint32_t exit_code;
 	bool has_exit_code;
