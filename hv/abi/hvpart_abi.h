@@ -51,6 +51,11 @@
 #define HVCALL_HVPART_GET_INTERCEPT        0x8018
 #define HVCALL_HVPART_COMPLETE_INTERCEPT   0x8019
 #define HVCALL_HVPART_SET_TSC_FREQUENCY    0x801a
+#define HVCALL_HVPART_SET_INTERRUPT_LATENCY 0x801b
+/* Bounds of its input, in microseconds, and what hv uses until it is set. */
+#define HVPART_LATENCY_MIN_US              10
+#define HVPART_LATENCY_MAX_US              100000
+#define HVPART_LATENCY_DEFAULT_US          1000
 
 /* Synthetic MSRs (TLFS §2.4, §3.13). */
 #define HV_MSR_GUEST_OS_ID                 0x40000000

@@ -104,6 +104,7 @@ static const struct hc_entry hc_table[] = {
 	{ HVCALL_HVPART_COMPLETE_INTERCEPT, 1, 0, sizeof(struct hvpart_complete_in), 0,
 	  hc_complete_intercept },
 	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
+	{ HVCALL_HVPART_SET_INTERRUPT_LATENCY, 1, 1, 0, 0, hc_set_interrupt_latency },
 };
 
 static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,

@@ -3,27 +3,70 @@
  * generic part of every exit and entry (the backend calls
  * sched_finish_exit after its exit dispatch, and sched_prepare_entry
  * before every entry).
- * - Round-robin time slices, enforced with the backend's timer
- *   (arch_vcpu_set_timer; VT-x: the VMX-preemption timer).
- * - A child's HLT yields until its next interrupt (its vLAPIC timer).
- * - The parent is favoured when it has work: a physical interrupt while a
- *   child runs exits to hv (external-interrupt exiting is on for children),
- *   and hv resumes the parent, which then takes it natively; hv's messages
- *   to the parent (intercepts, stopped children) switch to it at once.
- * - With nothing runnable, the parent idles in the HLT activity state and
- *   the preemption timer wakes hv for the earliest child timer.
+ * - Turns are enforced with the backend's timer (arch_vcpu_set_timer;
+ *   VT-x: the VMX-preemption timer) and measured from their start, so
+ *   re-entering does not renew them. A child's HLT yields until its next
+ *   interrupt (its vLAPIC timer); with nothing runnable the parent idles in
+ *   the HLT activity state and the timer wakes hv for the earliest child
+ *   timer.
+ * - The parent owns the physical interrupts (docs/ARCHITECTURE.md rule 2)
+ *   and takes each within its interrupt latency, whatever the children
+ *   do. The latency is the parent's choice (HvpartSetInterruptLatency:
+ *   short while its console is in use), as each look costs the children
+ *   an exit.
+ *   - A physical interrupt while a child runs exits to hv (external-
+ *     interrupt exiting) and the parent runs next, taking it natively.
+ *   - No child runs longer than the latency without hv looking for a
+ *     pending interrupt itself (arch_cpu_take_interrupt); one it accepts
+ *     is injected into the parent, which runs next. When the look finds
+ *     nothing the child goes on at once (look_only). The exit alone is
+ *     not enough: Bochs 2.7 does not exit for a guest entered with
+ *     RFLAGS.IF = 0 (it computes the interrupt mask at VM entry before it
+ *     is in non-root mode), so a child spinning with interrupts off kept
+ *     the CPU, and with the parent halted, for ever.
+ *   - A parent that has work waits at most one child turn of the latency:
+ *     it may sit in an interrupt handler or with interrupts off, where no
+ *     new interrupt shows, while its UART fills. It then runs its turn,
+ *     SLICE_PARENT_US, before the next child's.
+ *   - While the parent waits in HLT, the children take turns of
+ *     SLICE_CHILD among themselves.
+ *   hv's messages to the parent (intercepts, stopped children) switch to
+ *   it at once too.
  * One run queue for now; its state is per CPU (this_cpu()), so per-CPU
  * queues can follow with SMP.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include "hypercall.h"
 #include "intercept.h"
 
-#define SLICE_CHILD  (2ull << 20)   /* TSC ticks */
-#define SLICE_PARENT (8ull << 20)   /* favour the parent when it is busy */
+#define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
+#define SLICE_PARENT_US  4000
+#define LOOK_MIN         64             /* ticks: less is not worth an entry */
+#define TSC_HZ_DEFAULT   1000000000ull  /* until the parent has measured it */
 
 uint64_t hv_tsc_hz;
+
+static uint64_t us_to_tsc(uint64_t us)
+{
+	return (hv_tsc_hz ? hv_tsc_hz : TSC_HZ_DEFAULT) / 1000000 * us;
+}
+
+static uint64_t latency_ticks(void)
+{
+	uint64_t us = this_cpu()->latency_us;
+
+	return us_to_tsc(us ? us : HVPART_LATENCY_DEFAULT_US);
+}
+
+uint16_t hc_set_interrupt_latency(struct hc_args *a)
+{
+	if (a->fast_in < HVPART_LATENCY_MIN_US || a->fast_in > HVPART_LATENCY_MAX_US)
+		return HV_STATUS_INVALID_PARAMETER;
+	this_cpu()->latency_us = a->fast_in;
+	return HV_STATUS_SUCCESS;
+}
 
 void sched_set_parent(struct vcpu *v)
 {
@@ -46,6 +89,18 @@ void sched_child_stopped(void)
 		this_cpu()->children_running--;
 }
 
+static bool parent_alive(void)
+{
+	return sched_parent()->part->state == HVPART_STATE_RUNNING;
+}
+
+static bool parent_ready(void)
+{
+	struct vcpu *p = sched_parent();
+
+	return parent_alive() && (p->run == VCPU_RUNNABLE || p->notify_pending);
+}
+
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	if (v->part->state != HVPART_STATE_RUNNING)
@@ -58,31 +113,63 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	return v->run == VCPU_RUNNABLE;
 }
 
-static bool ready(struct vcpu *v, uint64_t now)
+/* The next child in turn after the last one, v itself last (NULL: none
+ * is ready). */
+static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
-	if (v == sched_parent())
-		return v->run == VCPU_RUNNABLE || v->notify_pending;
-	return child_ready(v, now);
+	for (uint32_t i = 1; i <= MAX_PARTITIONS; i++) {
+		struct partition *p = partition_by_id((this_cpu()->rr_last + i) % MAX_PARTITIONS);
+
+		if (p && !p->privileged && p->nvcpus && p->vcpus[0] != v &&
+		    child_ready(p->vcpus[0], now))
+			return p->vcpus[0];
+	}
+	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
+}
+
+/* Whether the parent must run now: hv has a message for it, or a physical
+ * interrupt is waiting (accepted here if the CPU has one pending). */
+static bool parent_called(void)
+{
+	struct percpu *c = this_cpu();
+	int vec;
+
+	if (!parent_alive())
+		return false;
+	if (c->parent->notify_pending || c->parent_woken || c->parent_irq_held)
+		return true;
+	vec = arch_cpu_take_interrupt();
+	if (vec < 0)
+		return false;
+	c->parent_irq = (uint8_t)vec;
+	c->parent_irq_held = true;
+	c->parent->run = VCPU_RUNNABLE;
+	return true;
 }
 
 struct vcpu *sched_next(struct vcpu *cur)
 {
-	struct vcpu *parent_v = sched_parent();
+	struct vcpu *parent_v = sched_parent(), *next;
 	uint64_t now = rdtsc();
-	bool parent_alive = parent_v->part->state == HVPART_STATE_RUNNING;
 
-	if (parent_alive && parent_v->notify_pending)
+	if (parent_called()) {
+		this_cpu()->parent_woken = false;
 		return parent_v;
-	for (uint32_t i = 1; i <= MAX_PARTITIONS; i++) {
-		struct partition *p = partition_by_id((cur->part->id + i) % MAX_PARTITIONS);
-
-		if (p && p->nvcpus && p->state == HVPART_STATE_RUNNING && ready(p->vcpus[0], now))
-			return p->vcpus[0];
 	}
-	if (parent_alive)
-		return parent_v;   /* idle: the parent waits in HLT */
-	hv_err("hv: no partition left to run; the machine is halted");
-	hv_halt();
+	if (cur != parent_v && cur->slice_end > now && child_ready(cur, now))
+		return cur;   /* hv looked and found nothing: the turn goes on */
+	if (cur != parent_v && parent_ready()) {
+		next = parent_v;
+	} else if ((next = next_child(cur, now))) {
+		this_cpu()->rr_last = next->part->id;
+	} else if (parent_alive()) {
+		next = parent_v;   /* idle: the parent waits in HLT */
+	} else {
+		hv_err("hv: no partition left to run; the machine is halted");
+		hv_halt();
+	}
+	next->slice_end = 0;   /* a new turn, also when cur keeps the CPU */
+	return next;
 }
 
 static uint64_t earliest_child_timer(void)
@@ -102,52 +189,72 @@ static uint64_t earliest_child_timer(void)
 	return best;
 }
 
-static bool others_ready(struct vcpu *v, uint64_t now)
+static uint64_t min_budget(uint64_t a, uint64_t b)
 {
-	for (uint32_t id = 0; id < MAX_PARTITIONS; id++) {
-		struct partition *p = partition_by_id(id);
+	return !a ? b : !b ? a : a < b ? a : b;
+}
 
-		if (p && p->nvcpus && p->vcpus[0] != v && p->state == HVPART_STATE_RUNNING &&
-		    ready(p->vcpus[0], now))
-			return true;
-	}
-	return false;
+/* How long v's turn lasts, from its start (0: no end, nobody waits). */
+static uint64_t turn_length(struct vcpu *v, uint64_t now)
+{
+	if (v == sched_parent())
+		return next_child(NULL, now) ? us_to_tsc(SLICE_PARENT_US) : 0;
+	if (parent_ready())
+		return latency_ticks();
+	return next_child(v, now) != v ? SLICE_CHILD : 0;
 }
 
 /* TSC ticks v may run from now (0: no limit needed). */
 uint64_t sched_budget(struct vcpu *v)
 {
-	uint64_t now = rdtsc(), budget = 0, fire;
+	struct percpu *c = this_cpu();
+	uint64_t now = rdtsc(), budget = 0, len;
 
-	if (!this_cpu()->children_running)
+	if (!c->children_running)
 		return 0;
-	if (others_ready(v, now)) {
-		/* A turn is measured from when it began, so a vCPU that exits
-		 * often cannot renew its slice by re-entering. */
-		if (!v->slice_end)
-			v->slice_end = now + (v == sched_parent() ? SLICE_PARENT : SLICE_CHILD);
+	if (!v->slice_end) {
+		len = turn_length(v, now);
+		v->slice_end = len ? now + len : 0;
+	}
+	if (v->slice_end)
 		budget = v->slice_end > now ? v->slice_end - now : 1;
-	} else {
-		v->slice_end = 0;
-	}
-	fire = earliest_child_timer();
-	if (fire) {
-		uint64_t until = fire > now ? fire - now : 1;
-
-		if (!budget || until < budget)
-			budget = until;
-	}
+	if (v != c->parent && parent_alive())
+		budget = min_budget(budget, latency_ticks());
+	c->next_fire = earliest_child_timer();
+	if (c->next_fire)
+		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : 1);
 	return budget;
+}
+
+/* The timer fired in a child for hv's look at the parent's interrupts:
+ * if none is waiting and its turn goes on, the ticks to the next look;
+ * 0 if hv must schedule. Others became ready since the entry only through
+ * a child timer (next_fire) or the parent (parent_called). */
+static uint64_t look_again(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+	uint64_t now, end;
+
+	if (v == c->parent || v->run != VCPU_RUNNABLE || v->part->state != HVPART_STATE_RUNNING ||
+	    parent_called())
+		return 0;
+	now = rdtsc();
+	end = now + latency_ticks();
+	if (v->slice_end && v->slice_end < end)
+		end = v->slice_end;
+	if (c->next_fire && c->next_fire < end)
+		end = c->next_fire;
+	return end > now + LOOK_MIN ? end - now : 0;
 }
 
 /* Pick who runs next, make its state current, and prepare its entry. */
 struct vcpu *sched_switch(struct vcpu *v)
 {
 	struct vcpu *next = v;
-	bool parent_called = v != sched_parent() && sched_parent()->notify_pending;
+	bool notified = v != sched_parent() && sched_parent()->notify_pending;
 
 	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
-	    parent_called)
+	    notified)
 		next = sched_next(v);
 	v->yield = false;
 	if (next != v) {
@@ -160,7 +267,13 @@ struct vcpu *sched_switch(struct vcpu *v)
 
 struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 {
-	struct vcpu *next = sched_switch(v);
+	struct vcpu *next;
+
+	if (this_cpu()->look_only) {
+		this_cpu()->look_only = false;
+		return v;   /* sched_yield re-armed the timer; nothing else changed */
+	}
+	next = sched_switch(v);
 
 	if (next != v) {
 		this_cpu()->switches++;
@@ -174,12 +287,24 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 void sched_yield_to_parent(struct vcpu *v)
 {
 	sched_parent()->run = VCPU_RUNNABLE;
+	this_cpu()->parent_woken = true;
 	v->yield = true;
 }
 
 void sched_yield(struct vcpu *v)
 {
-	v->yield = true;
+	uint64_t budget;
+
+	/* A vCPU still halted in the guest has taken no interrupt. */
+	if (arch_vcpu_halted(v))
+		v->run = VCPU_HALTED;
+	budget = look_again(v);
+	if (budget) {
+		arch_vcpu_set_timer(v, budget);
+		this_cpu()->look_only = true;
+	} else {
+		v->yield = true;
+	}
 }
 
 void hv_handle_hlt(struct vcpu *v)
@@ -205,9 +330,13 @@ void hv_handle_hlt(struct vcpu *v)
  * highest deliverable vector of a child's vLAPIC; -1 if none. */
 static int pending_vector(struct vcpu *v)
 {
-	if (v == sched_parent())
-		return v->notify_pending ? HVPART_NOTIFY_VECTOR : -1;
-	return vlapic_pending_vector(v);
+	struct percpu *c = this_cpu();
+
+	if (v != c->parent)
+		return vlapic_pending_vector(v);
+	if (c->parent_irq_held)
+		return c->parent_irq;   /* a physical one comes first */
+	return v->notify_pending ? HVPART_NOTIFY_VECTOR : -1;
 }
 
 void sched_prepare_entry(struct vcpu *v)
@@ -221,10 +350,12 @@ void sched_prepare_entry(struct vcpu *v)
 		vlapic_poll_timer(v, rdtsc());
 	vec = pending_vector(v);
 	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {
-		if (v == c->parent)
-			v->notify_pending = false;
-		else
+		if (v != c->parent)
 			vlapic_accept(v, vec);
+		else if (c->parent_irq_held)
+			c->parent_irq_held = false;
+		else
+			v->notify_pending = false;
 	}
 	if (c->children_running || v->timer_dirty) {
 		arch_vcpu_set_timer(v, sched_budget(v));

@@ -1,15 +1,20 @@
 /* GDT, TSS and IDT for hv itself. Any exception in hv is an hv bug: it is
- * reported with the faulting state and the machine halts. */
+ * reported with the faulting state and the machine halts. Vectors 32-255
+ * take the physical interrupts hv accepts for the parent in
+ * arch_cpu_take_interrupt (VM exits leave the IDTR limit at 0xffff, SDM Vol. 3C
+ * §28.5.2, so every vector needs a gate). */
 #include "cpu.h"
 #include <hv/arch.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
 
 extern const uint64_t trap_stub_table[32];
+extern const uint8_t irq_stubs[];
+volatile uint64_t hv_irq_vector;   /* written by irq_common (entry.S) */
 
 static uint64_t gdt[5];
 static struct tss64 tss;
-static struct idt_gate idt[32];
+static struct idt_gate idt[256];
 static uint8_t ist1_stack[8192] __attribute__((aligned(16)));
 
 static void gdt_set_tss(void)
@@ -47,6 +52,8 @@ void arch_cpu_init(void)
 	tss.iomap_base = sizeof(tss);
 	for (int v = 0; v < 32; v++)
 		idt_set(v, trap_stub_table[v]);
+	for (int v = 32; v < 256; v++)
+		idt_set(v, (uint64_t)(irq_stubs + (v - 32) * 16));
 	gp = (struct desc_ptr){ sizeof(gdt) - 1, (uint64_t)gdt };
 	ip = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lgdt %0" : : "m"(gp));
@@ -56,6 +63,18 @@ void arch_cpu_init(void)
 	__asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:\n\t"
 			 "movw %w1, %%ax; movw %%ax, %%ds; movw %%ax, %%es; movw %%ax, %%ss"
 			 : : "i"(HV_SEL_CODE), "i"(HV_SEL_DATA) : "rax", "memory");
+}
+
+/* Open interrupts in VMX root for one instruction boundary: STI blocks
+ * interrupts until after the next instruction (SDM Vol. 2B "STI"), so one
+ * pending physical interrupt, if any, is delivered between NOP and CLI,
+ * acknowledged at its controller as any delivery is, and its vector
+ * recorded by irq_common. */
+int arch_cpu_take_interrupt(void)
+{
+	hv_irq_vector = ~0ull;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	return hv_irq_vector == ~0ull ? -1 : (int)hv_irq_vector;
 }
 
 uint64_t cpu_gdt_base(void) { return (uint64_t)gdt; }

@@ -39,6 +39,26 @@ trap_common:
 	hlt
 	jmp 1b
 
+/* Vectors 32-255: a physical interrupt hv accepted in arch_take_interrupt's
+ * window (cpu.c). Record the vector and return with RFLAGS.IF = 0 in the
+ * saved frame, so the window accepts one interrupt at most. Each stub is
+ * 16 bytes: irq_stubs + (vector - 32) * 16. */
+	.global irq_stubs
+	.align 16
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	pushq $vec
+	jmp irq_common
+	.align 16
+	.set vec, vec + 1
+	.endr
+
+irq_common:
+	popq hv_irq_vector(%rip)
+	andq $~0x200, 16(%rsp)      /* frame: RIP, CS, RFLAGS (SDM Vol. 3A §6.14.2) */
+	iretq
+
 	.section .rodata
 	.global trap_stub_table
 	.align 8

@@ -42,6 +42,10 @@ void arch_fill_host_info(struct hvpart_host_info *hi);
 unsigned arch_ept_opts(void);
 /* Drop every cached guest-physical translation: an EPT lost pages. */
 void arch_ept_flush(void);
+/* Accept one pending physical interrupt in hv: interrupts open for one
+ * instruction boundary; the vector, or -1 if none was pending. The caller
+ * delivers it (to the parent: docs/ARCHITECTURE.md, "Scheduling"). */
+int arch_cpu_take_interrupt(void);
 /* The instruction a guest's hypercall page uses to call hv (VT-x: VMCALL,
  * SVM: VMMCALL; TLFS v6.0 §3.13), *len bytes. */
 const uint8_t *arch_hypercall_insn(size_t *len);
@@ -104,6 +108,9 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vector);
 /* Let v wait for its next interrupt inside the guest, where the CPU can
  * (the parent's HLT: a physical interrupt wakes it without hv). */
 void arch_vcpu_set_halted(struct vcpu *v);
+/* Whether v still waits inside the guest for an interrupt (after the
+ * timer fired while it was halted there: it has taken none). */
+bool arch_vcpu_halted(struct vcpu *v);
 /* Exit to hv after at most ticks TSC ticks in the guest; 0: no limit. */
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks);
 /* Guest state to hv's log (after a fault that stops the partition). */

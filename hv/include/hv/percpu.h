@@ -5,6 +5,7 @@
  */
 #ifndef HV_PERCPU_H
 #define HV_PERCPU_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <arch/arch_types.h>
 
@@ -17,6 +18,13 @@ struct percpu {
 	/* Scheduler (hv/core/sched.c). */
 	struct vcpu *parent;         /* the parent's vCPU on this CPU */
 	uint32_t children_running;   /* children in state Running */
+	bool parent_woken;           /* an interrupt exit: the parent goes next */
+	bool parent_irq_held;        /* hv accepted parent_irq, to inject */
+	uint8_t parent_irq;
+	bool look_only;              /* a timer exit that found nothing to do */
+	uint64_t rr_last;            /* the child that took the last turn */
+	uint64_t next_fire;          /* earliest child timer at the last budget */
+	uint64_t latency_us;         /* HvpartSetInterruptLatency; 0: default */
 	/* Exit handling that resumed another vCPU: count and TSC ticks
 	 * (Get-VMHost, Measure-VMHost). */
 	uint64_t switches, switch_ticks;

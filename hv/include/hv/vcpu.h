@@ -160,7 +160,8 @@ struct vcpu *sched_switch(struct vcpu *v);
 void sched_prepare_entry(struct vcpu *v);
 /* A physical interrupt arrived while v ran: the parent takes it. */
 void sched_yield_to_parent(struct vcpu *v);
-/* v's turn is over (the backend's timer fired). */
+/* The backend's timer fired in v: its turn is over, or it is time for
+ * hv's look at the parent's interrupts (hv/core/sched.c). */
 void sched_yield(struct vcpu *v);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */

@@ -59,6 +59,14 @@ void arch_vcpu_set_halted(struct vcpu *v)
 		vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1);
 }
 
+/* The preemption timer also counts down in the HLT activity state, and
+ * the exit saves that state (SDM Vol. 3C §26.5.1, §28.3.4). */
+bool arch_vcpu_halted(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_ACTIVITY_STATE) == 1;
+}
+
 void vmx_advance_rip(uint64_t len)
 {
 	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
