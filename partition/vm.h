@@ -56,6 +56,7 @@ const char *vm_state_name(const struct vm *vm, const struct hvpart_partition_inf
 void vm_service(void);
 /* Connect-VM: where a child's COM1 output goes live (NULL: nowhere). */
 void vm_set_attached(struct vm *vm);
-/* Wait for an interrupt (HLT), serving children meanwhile. */
-void vm_idle(void);
+/* Wait for an interrupt (HLT), serving children meanwhile; true if hv
+ * had news (a child's intercept, or a child stopped). */
+bool vm_idle(void);
 #endif

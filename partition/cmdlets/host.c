@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/arch/cpu.h"
+#include "partition/drivers/serial.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/parent.h"
@@ -36,12 +37,14 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hvpart_host_info hi;
 	char feat[160], rev[16];
+	struct serial_stats ss;
 	uint16_t st = hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi));
 
 	if (st)
 		return cmd_error(ctx, a, "hv refused the host query (status %#x).", st);
 	vmx_feature_text(hi.vmx_features, feat, sizeof(feat));
 	snprintf(rev, sizeof(rev), "%#x", hi.vmcs_revision);
+	serial_get_stats(&ss);
 	{
 		const struct cmd_prop p[] = {
 			CMD_PROP_STR("ComputerName", "hvpart"),
@@ -57,9 +60,12 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_INT("TscHz", (int64_t)parent_tsc_hz),
 			CMD_PROP_INT("Partitions", hi.partitions),
 			CMD_PROP_INT("PromptTsc", (int64_t)parent_prompt_tsc),
+			CMD_PROP_INT("ConsoleRxBytes", (int64_t)ss.rx_bytes),
+			CMD_PROP_INT("ConsoleOverruns", (int64_t)ss.rx_overruns),
+			CMD_PROP_INT("ConsoleRxDropped", (int64_t)ss.rx_dropped),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 13);
+		return cmd_emit(ctx, &vmhost_type, p, 16);
 	}
 }
 

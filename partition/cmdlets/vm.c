@@ -274,16 +274,14 @@ static int cmdlet_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return cmd_error(ctx, a, "Timeout must be between 0 and 86400 seconds.");
 	if (!vm_query(vm, &pi))
 		return cmd_error(ctx, a, "'%s' has not been started.", vm->name);
-	while (!vm_stopped(vm, &pi)) {
-		int c = serial_getc();
-
-		if (c == 3)
+	/* hv says when a child stops: ask it again only then. Input typed
+	 * meanwhile stays for the console (type-ahead). */
+	for (bool news = true; !news || !vm_stopped(vm, &pi); news = vm_idle()) {
+		if (serial_take_interrupt())
 			return cmd_error(ctx, a, "Interrupted; '%s' is still running.", vm->name);
 		if (timeout >= 0 && pit_ticks - start >= (uint64_t)timeout * PIT_HZ)
 			return cmd_error(ctx, a, "Timed out after %lld s; '%s' is still running.",
 					 (long long)timeout, vm->name);
-		vm_service();
-		vm_idle();
 	}
 	print_final(ctx, vm, &pi);
 	return 0;
