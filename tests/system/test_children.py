@@ -4,6 +4,7 @@ the parent console, isolated by EPT. Test guests: tests/guests/."""
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -137,8 +138,18 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         assert names() == before, (before, names())
 
     with tap.case("a child spinning with interrupts off never starves the console"):
-        run_out = m.command('New-VM -Name spin -MemoryStartupBytes 4MB -Kernel spin.elf')
+        run_out = m.command('New-VM -Name spin -MemoryStartupBytes 16MB -Kernel spin.elf')
         m.command("Start-VM spin")
+        # Until it prints this the child talks to the parent through port
+        # intercepts, which hands the parent the CPU whatever hv does.
+        for _ in range(60):
+            if "spinning forever with interrupts off" in m.command("Get-VMConsoleLog spin"):
+                break
+            time.sleep(0.5)
+        t0 = time.monotonic()
+        out = m.command("Wait-VM spin -Timeout 5", timeout=120)
+        assert "Timed out after 5 s; 'spin' is still running." in out, out
+        assert time.monotonic() - t0 < 60, time.monotonic() - t0
         for _ in range(3):
             out = m.command("Get-VM spin", timeout=30)
             assert re.search(r"spin\s+Running", out), out
