@@ -107,6 +107,12 @@ static void check_misc(struct chk *c, uint64_t id)
 	expect(c, "query: input GPA in hv's memory",
 	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, 0x200000, hvcall_out_gpa()),
 	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "interrupt latency: below 10 us",
+	       hvcall_fast(HVCALL_HVPART_SET_INTERRUPT_LATENCY, HVPART_LATENCY_MIN_US - 1),
+	       HV_STATUS_INVALID_PARAMETER);
+	expect(c, "interrupt latency: above 100 ms",
+	       hvcall_fast(HVCALL_HVPART_SET_INTERRUPT_LATENCY, HVPART_LATENCY_MAX_US + 1),
+	       HV_STATUS_INVALID_PARAMETER);
 	expect(c, "query: output block crossing a page",
 	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, hvcall_in_gpa(), hvcall_out_gpa() + 4000),
 	       HV_STATUS_INVALID_ALIGNMENT);

@@ -39,6 +39,7 @@ static const struct call calls[] = {
 	{ 0x8016, HV_STATUS_ACCESS_DENIED, 0, "HvpartStartPartition" },
 	{ 0x8017, HV_STATUS_ACCESS_DENIED, 0, "HvpartStopPartition" },
 	{ 0x8018, HV_STATUS_ACCESS_DENIED, 0, "HvpartGetIntercept" },
+	{ 0x801b, HV_STATUS_ACCESS_DENIED, 0, "HvpartSetInterruptLatency" },
 	{ 0x7ffe, HV_STATUS_INVALID_HYPERCALL_CODE, 0, "unknown" },
 };
 
