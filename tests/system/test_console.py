@@ -36,7 +36,9 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         m.expect(r"note\.txt\s+37\r\n", 10)
         m.expect(hvtest.PROMPT, 30)
     with tap.case("the prompt shows the current location (no host volume: B:\\)"):
-        out = m.command("Get-Location")
+        # The prompt's own pattern ends at "> ?": wait for its space too,
+        # which leaves the UART a character time after the ">".
+        out = m.command("Get-Location", prompt=r"PS B:\\> ")
         assert re.search(r"Path\r\n----\r\nB:\\\r\n", out), repr(out)
         assert m.output().endswith("PS B:\\> "), repr(m.output()[-40:])
     with tap.case("Get-VMHost shows version, CPU, VMX features and memory"):
