@@ -455,6 +455,37 @@ class _Case:
 
 
 # ---- build helpers -----------------------------------------------------------
+CONSOLE_COUNTERS = ("ConsoleRxBytes", "ConsoleOverruns", "ConsoleRxDropped")
+
+
+def console_counters(m):
+    """The parent console's receive counters (Get-VMHost): bytes taken from
+    the UART, the UART's overruns, bytes a full ring dropped."""
+    out = m.command("Get-VMHost", timeout=60)
+    return {k: int(re.search(k + r"\s+: (\d+)", out).group(1)) for k in CONSOLE_COUNTERS}
+
+
+def paste_comments(m, size):
+    """Paste size bytes of comment lines (63 characters and CR; the console
+    runs nothing for them) in one write, and wait for each line's echo.
+    Returns how many of them the console counted, and its overruns and
+    drops meanwhile."""
+    lines, total = [], 0
+    while total < size:
+        line = ("# paste line %04d " % len(lines)).ljust(63, "x")[:min(63, size - total - 1)]
+        lines.append(line)
+        total += len(line) + 1
+    before = console_counters(m)
+    m.send_bytes("".join(line + "\r" for line in lines))
+    for line in lines:
+        m.expect(re.escape(line) + r"\r\n", 120)
+    m.expect(PROMPT, 60)
+    after = console_counters(m)
+    delta = {k: after[k] - before[k] for k in CONSOLE_COUNTERS}
+    delta["ConsoleRxBytes"] -= len("Get-VMHost\r")
+    return delta
+
+
 def count_in_file(path, text):
     """How many times text occurs in a (possibly large) log file."""
     needle, n = text.encode("latin-1"), 0

@@ -45,33 +45,6 @@ def type_keys(m, tag):
     m.expect(hvtest.PROMPT, 30)
 
 
-def counters(m):
-    out = m.command("Get-VMHost", timeout=60)
-    return [int(re.search(k + r"\s+: (\d+)", out).group(1))
-            for k in ("ConsoleRxBytes", "ConsoleOverruns", "ConsoleRxDropped")]
-
-
-def paste(m):
-    """4 KiB of comment lines in one write; returns the bytes that did not
-    reach the console (by its receive count and by every line's echo)."""
-    lines, size, i = [], 0, 0
-    while size < PASTE:
-        line = ("# paste %04d " % i).ljust(63, "x")[:63]
-        if size + len(line) + 1 > PASTE:
-            line = line[:PASTE - size - 1]
-        lines.append(line)
-        size += len(line) + 1
-        i += 1
-    before = counters(m)
-    m.send_bytes("".join(l + "\r" for l in lines))
-    for line in lines:
-        m.expect(re.escape(line) + r"\r\n", 120)
-    m.expect(hvtest.PROMPT, 60)
-    after = counters(m)
-    received = after[0] - before[0] - len("Get-VMHost\r")
-    return PASTE - received + (after[1] - before[1])
-
-
 def serial_events(path):
     """(tick, 'read' or 'write', byte) for each byte Bochs's UART took from
     the terminal or sent to it, from its serial debug log."""
@@ -113,7 +86,8 @@ with hvtest.Machine(iso, name="bench-console", watchdog=1200, sync="none", seria
         m.command("Start-VM s%d" % i)
     m.command("Get-VM", timeout=60)
     type_keys(m, "busy")
-    lost = paste(m)
+    got = hvtest.paste_comments(m, PASTE)
+    lost = PASTE - got["ConsoleRxBytes"] + got["ConsoleOverruns"]
 events = list(serial_events(m.emu_log))
 overflows = hvtest.count_in_file(m.emu_log, "receive FIFO overflow")
 idle = statistics.median(round_trips(events, "idle"))
