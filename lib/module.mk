@@ -1,6 +1,8 @@
 # lib/: low-level code that hv, the parent, the test guests and the host
 # tests share, one copy each:
 #   pio.h    port-I/O wrappers (header only)
+#   uart.h   16550 polled transmit (header only)
+#   x86_gprs.h  assembler macros saving/restoring the GPRs of a trap frame
 #   elf.h    ELF32/ELF64 structures (header only)
 #   crc32.c  CRC-32 (IEEE 802.3 / zlib / GPT)
 #   frame.c  physical frame allocator (bitmap, owner tracking)

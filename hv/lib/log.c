@@ -2,6 +2,7 @@
  * (Get-VMHostLog) and, depending on level, to COM1. */
 #include <hv/lib.h>
 #include <lib/pio.h>
+#include <lib/uart.h>
 #include <string.h>
 
 #define COM1 0x3f8
@@ -23,22 +24,10 @@ void serial_init(void)
 	pio_outb(COM1 + 4, 0x03);
 }
 
-static void serial_putc(char c)
-{
-	/* LSR bit 5: transmit holding register empty. Bounded wait so a
-	 * missing UART cannot hang hv. */
-	for (int i = 0; i < 100000 && !(pio_inb(COM1 + 5) & 0x20); i++)
-		__asm__ volatile("pause");
-	pio_outb(COM1, (uint8_t)c);
-}
-
 void serial_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
-	}
+	/* Bounded waits, so a missing UART cannot hang hv. */
+	uart_write_crlf(COM1, s, n, 100000);
 }
 
 void log_set_console_quiet(int quiet)

@@ -1,5 +1,6 @@
 /* Parent entry: hv starts us in 64-bit mode with RDI = boot information
  * (struct hvpart_boot_info, identity-mapped) and interrupts off. */
+#include "lib/x86_gprs.h"
 	.section .text.start, "ax"
 	.global _start
 _start:
@@ -30,41 +31,13 @@ irq_stub_\vec:
 .endr
 
 irq_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	PUSH_GPRS
 	mov %rsp, %rdi
 	mov %rsp, %rbx
 	and $-16, %rsp
 	call parent_trap
 	mov %rbx, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	POP_GPRS
 	add $16, %rsp
 	iretq
 

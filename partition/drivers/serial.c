@@ -9,6 +9,7 @@
  */
 #include "serial.h"
 #include "partition/arch/cpu.h"
+#include "lib/uart.h"
 
 #define COM1 0x3f8
 #define RX_RING 4096
@@ -69,32 +70,21 @@ void serial_setup(void)
 	serial_isr();
 }
 
-static void serial_putc(char c)
-{
-	while (!(pio_inb(COM1 + 5) & 0x20))
-		__asm__ volatile("pause");
-	pio_outb(COM1, (uint8_t)c);
-}
-
 void serial_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
-	}
+	uart_write_crlf(COM1, s, n, 0);
 }
 
 void serial_write_raw(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		serial_putc(s[i]);
+		uart_putc(COM1, s[i], 0);
 }
 
 void serial_puts_raw(const char *s)
 {
 	while (*s)
-		serial_putc(*s++);
+		uart_putc(COM1, *s++, 0);
 }
 
 int serial_getc(void)

@@ -1,6 +1,7 @@
 /* Exception stubs for hv's IDT: push a uniform frame (struct trap_frame in
  * cpu.h) and call cpu_handle_trap. Vectors 8, 10-14, 17, 21, 29, 30 push an
  * error code (SDM Vol. 3A §6.13); the others get a 0 pushed here. */
+#include "lib/x86_gprs.h"
 	.text
 .macro STUB vec
 trap_stub_\vec:
@@ -17,21 +18,7 @@ trap_stub_\vec:
 .endr
 
 trap_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	PUSH_GPRS
 	mov %rsp, %rdi
 	and $-16, %rsp
 	call cpu_handle_trap
