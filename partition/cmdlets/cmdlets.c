@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include "partition/cmdlets/cmdlets.h"
 
-#define CMDLETS_MAX 64
+#define CMDLETS_MAX 128   /* about 40 today; the coming issues add about 40 */
 
 /* Entries [first, first + n) of a group; n < 0: to the group's end. */
 struct cmdlet_slice {
