@@ -13,6 +13,7 @@
 #include <hv/mm/pool.h>
 #include "boot/boot.h"
 #include "core/io.h"
+#include "core/synic.h"
 
 extern char __hv_start[], __hv_end[];
 
@@ -78,7 +79,10 @@ static void parent_start(const struct hv_parent_image *img)
 		boot_fail("hv: %s", "cannot create the parent partition");
 	if (boot_parent_ept(&mem, p))
 		boot_fail("hv: %s", "cannot build the parent's EPT (hv pool exhausted)");
+	if (synic_partition_init(p))
+		boot_fail("hv: %s", "cannot set up the parent's SynIC (hv pool exhausted)");
 	parent_vcpu.part = p;
+	synic_vcpu_init(&parent_vcpu);
 	p->vcpus[0] = &parent_vcpu;
 	sched_set_parent(&parent_vcpu);
 	p->nvcpus = 1;

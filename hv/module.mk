@@ -28,7 +28,8 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
 HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
-	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/percpu.c
+	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/synic_vp.c \
+	hv/core/percpu.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
 HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c
@@ -36,7 +37,7 @@ HV_ARCH_SRCS := $(wildcard hv/arch/x86/$(HV_ARCH)/*.c hv/arch/x86/$(HV_ARCH)/*.S
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
 hv_objs = $(patsubst %,$(HVB)/%.o,$(basename $(1)))
-HV_GENERIC_LIBS := $(HVB)/libhvcore.a $(HVB)/libhvmm.a $(HVB)/libhvlib.a
+HV_GENERIC_LIBS := $(HVB)/libhvcore.a $(HVB)/libhvsynic.a $(HVB)/libhvmm.a $(HVB)/libhvlib.a
 HV_ARCH_LIBS := $(HVB)/libhvarch-$(HV_ARCH).a $(HVB)/libhvx86.a
 
 $(HVB)/libhvcore.a: $(call hv_objs,$(HV_CORE_SRCS))

@@ -9,12 +9,12 @@
 
 static uint8_t *hc_page, *hc_in, *hc_out;
 
-static void wrmsr64(uint32_t msr, uint64_t v)
+void hvcall_write_msr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
-static uint64_t rdmsr64(uint32_t msr)
+uint64_t hvcall_read_msr(uint32_t msr)
 {
 	uint32_t lo, hi;
 
@@ -29,9 +29,9 @@ int hvcall_setup(uint64_t pages)
 	hc_out = hc_page + 2 * 4096;
 	/* Guest OS ID, open-source layout (TLFS §2.6): bit 63 set, OS type
 	 * 0x7f ("other"), version 1. */
-	wrmsr64(HV_MSR_GUEST_OS_ID, (1ull << 63) | (0x7full << 48) | 1);
-	wrmsr64(HV_MSR_HYPERCALL, (uint64_t)(uintptr_t)hc_page | HV_MSR_HYPERCALL_ENABLE);
-	return (rdmsr64(HV_MSR_HYPERCALL) & HV_MSR_HYPERCALL_ENABLE) ? 0 : -1;
+	hvcall_write_msr(HV_MSR_GUEST_OS_ID, (1ull << 63) | (0x7full << 48) | 1);
+	hvcall_write_msr(HV_MSR_HYPERCALL, (uint64_t)(uintptr_t)hc_page | HV_MSR_HYPERCALL_ENABLE);
+	return (hvcall_read_msr(HV_MSR_HYPERCALL) & HV_MSR_HYPERCALL_ENABLE) ? 0 : -1;
 }
 
 static uint64_t hc_raw(uint64_t control, uint64_t in, uint64_t out)

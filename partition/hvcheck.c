@@ -10,18 +10,22 @@
 #include "partition/parent.h"
 #include "partition/pmem.h"
 
-struct chk {
-	int run, failed;
-	uint64_t free0, pool0;   /* after setup, before any refused call */
-};
-
-static void expect(struct chk *c, const char *what, uint16_t got, uint16_t want)
+void hvcheck_expect(struct chk *c, const char *what, uint16_t got, uint16_t want)
 {
 	c->run++;
 	if (got != want)
 		c->failed++;
 	printf("  %-44s status %#x (want %#x) %s\n", what, got, want, got == want ? "ok" : "FAIL");
 }
+
+void hvcheck_true(struct chk *c, const char *what, int ok)
+{
+	c->run++;
+	if (!ok)
+		c->failed++;
+	printf("  %-44s %s\n", what, ok ? "ok" : "FAIL");
+}
+
 
 static uint16_t deposit1(uint64_t id, uint64_t gpa, uint64_t pfn, uint64_t n)
 {
@@ -56,32 +60,29 @@ static uint64_t pool_free(void)
 
 static void check_deposits(struct chk *c, uint64_t id, uint64_t pfn, uint64_t pfn2)
 {
-	expect(c, "deposit: unaligned GPA", deposit1(id, 0x123, pfn, 1), HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: GPA past the partition's size", deposit1(id, 4u << 20, pfn, 1),
+	hvcheck_expect(c, "deposit: unaligned GPA", deposit1(id, 0x123, pfn, 1), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "deposit: GPA past the partition's size", deposit1(id, 4u << 20, pfn, 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: page count overflowing the range", deposit1(id, 0, pfn, 1ull << 60),
+	hvcheck_expect(c, "deposit: page count overflowing the range", deposit1(id, 0, pfn, 1ull << 60),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: hv's own page (0x200000)", deposit1(id, 0, 0x200, 1),
+	hvcheck_expect(c, "deposit: hv's own page (0x200000)", deposit1(id, 0, 0x200, 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: a page above 4 GiB", deposit1(id, 0, 0x100000, 1),
+	hvcheck_expect(c, "deposit: a page above 4 GiB", deposit1(id, 0, 0x100000, 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: firmware page (0xf0000)", deposit1(id, 0, 0xf0, 1),
+	hvcheck_expect(c, "deposit: firmware page (0xf0000)", deposit1(id, 0, 0xf0, 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: same page twice in one call", deposit2(id, pfn, pfn, 0x1000),
+	hvcheck_expect(c, "deposit: same page twice in one call", deposit2(id, pfn, pfn, 0x1000),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: two runs onto one GPA", deposit2(id, pfn, pfn2, 0),
+	hvcheck_expect(c, "deposit: two runs onto one GPA", deposit2(id, pfn, pfn2, 0),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "start: no memory, no vCPU", hvcall(HVCALL_HVPART_START_PARTITION, &id, 8, NULL, 0),
+	hvcheck_expect(c, "start: no memory, no vCPU", hvcall(HVCALL_HVPART_START_PARTITION, &id, 8, NULL, 0),
 	       HV_STATUS_INVALID_PARTITION_STATE);
-	c->run++;
-	if (pmem_free_bytes() != c->free0 || pool_free() != c->pool0)
-		c->failed++;
-	printf("  %-44s %s\n", "refused calls changed nothing",
-	       pmem_free_bytes() == c->free0 && pool_free() == c->pool0 ? "ok" : "FAIL");
-	expect(c, "deposit: one good page", deposit1(id, 0, pfn, 1), HV_STATUS_SUCCESS);
-	expect(c, "deposit: onto a GPA already mapped", deposit1(id, 0, pfn2, 1),
+	hvcheck_true(c, "refused calls changed nothing",
+		     pmem_free_bytes() == c->free0 && pool_free() == c->pool0);
+	hvcheck_expect(c, "deposit: one good page", deposit1(id, 0, pfn, 1), HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "deposit: onto a GPA already mapped", deposit1(id, 0, pfn2, 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "deposit: a page the child now owns", deposit1(id, 0x1000, pfn, 1),
+	hvcheck_expect(c, "deposit: a page the child now owns", deposit1(id, 0x1000, pfn, 1),
 	       HV_STATUS_INVALID_PARAMETER);
 }
 
@@ -92,30 +93,50 @@ static void check_misc(struct chk *c, uint64_t id)
 
 	memset(&cin, 0, sizeof(cin));
 	strcpy(cin.name, "bad");
-	expect(c, "create: size 0", hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &out, 8),
+	hvcheck_expect(c, "create: size 0", hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &out, 8),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "create vp: index 1", hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
+	hvcheck_expect(c, "create vp: index 1", hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
 	       HV_STATUS_INVALID_VP_INDEX);
-	expect(c, "delete: unknown partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
+	hvcheck_expect(c, "delete: unknown partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
 	       HV_STATUS_INVALID_PARTITION_ID);
 	bogus = 0;
-	expect(c, "delete: the parent itself", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
+	hvcheck_expect(c, "delete: the parent itself", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
 	       HV_STATUS_INVALID_PARTITION_ID);
-	expect(c, "query: input GPA not 8-byte aligned",
+	hvcheck_expect(c, "query: input GPA not 8-byte aligned",
 	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, hvcall_in_gpa() + 4, hvcall_out_gpa()),
 	       HV_STATUS_INVALID_ALIGNMENT);
-	expect(c, "query: input GPA in hv's memory",
+	hvcheck_expect(c, "query: input GPA in hv's memory",
 	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, 0x200000, hvcall_out_gpa()),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "interrupt latency: below 10 us",
+	hvcheck_expect(c, "interrupt latency: below 10 us",
 	       hvcall_fast(HVCALL_HVPART_SET_INTERRUPT_LATENCY, HVPART_LATENCY_MIN_US - 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "interrupt latency: above 100 ms",
+	hvcheck_expect(c, "interrupt latency: above 100 ms",
 	       hvcall_fast(HVCALL_HVPART_SET_INTERRUPT_LATENCY, HVPART_LATENCY_MAX_US + 1),
 	       HV_STATUS_INVALID_PARAMETER);
-	expect(c, "query: output block crossing a page",
+	hvcheck_expect(c, "query: output block crossing a page",
 	       hvcall_raw(HVCALL_HVPART_GET_PARTITION_INFO, hvcall_in_gpa(), hvcall_out_gpa() + 4000),
 	       HV_STATUS_INVALID_ALIGNMENT);
+}
+
+/* A partition's EPT root and SynIC message buffers come from hv's pool
+ * and all go back on delete. (The first partition's deposit split the
+ * parent's large EPT pages for good, so this one deposits nothing.) */
+static void check_pool_cycle(struct chk *c, struct hvpart_create_in *cin)
+{
+	uint64_t before = pool_free(), id, during;
+
+	strcpy(cin->name, "hvcheck2");
+	hvcheck_expect(c, "create: a second test partition",
+		       hvcall(HVCALL_HVPART_CREATE_PARTITION, cin, sizeof(*cin), &id, 8),
+		       HV_STATUS_SUCCESS);
+	during = pool_free();
+	hvcheck_expect(c, "delete: the second test partition",
+		       hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0), HV_STATUS_SUCCESS);
+	printf("  hv pool: %llu bytes free, %llu with the partition\n",
+	       (unsigned long long)before, (unsigned long long)during);
+	hvcheck_true(c, "its hv pool pages (EPT, SynIC buffers) all back",
+		     during < before && pool_free() == before);
 }
 
 int hvcheck_run(void)
@@ -138,8 +159,10 @@ int hvcheck_run(void)
 	check_deposits(&c, id, two.runs[0].pa >> 12,
 		       two.nruns > 1 ? two.runs[1].pa >> 12 : (two.runs[0].pa >> 12) + 1);
 	check_misc(&c, id);
-	expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
+	hvcheck_synic(&c, id);
+	hvcheck_expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
 	       HV_STATUS_SUCCESS);
+	check_pool_cycle(&c, &cin);
 	pmem_release(&two);
 	printf("HypercallValidation: %d checks, %d failed\n", c.run, c.failed);
 	return c.failed ? -1 : 0;

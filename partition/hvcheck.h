@@ -2,4 +2,14 @@
 #ifndef PARENT_HVCHECK_H
 #define PARENT_HVCHECK_H
 int hvcheck_run(void);
+
+/* hvcheck.c's tally, shared with hvcheck_synic.c. */
+struct chk {
+	int run, failed;
+	uint64_t free0, pool0;   /* after setup, before any refused call */
+};
+void hvcheck_expect(struct chk *c, const char *what, uint16_t got, uint16_t want);
+void hvcheck_true(struct chk *c, const char *what, int ok);
+/* The parent's SynIC, ports and connections, with child `id` (no vCPU). */
+void hvcheck_synic(struct chk *c, uint64_t id);
 #endif

@@ -16,6 +16,9 @@ void parent_heap_init(uint64_t base, uint64_t len);
 int hvcall_setup(uint64_t pages);
 uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t out_len);
 uint16_t hvcall_fast(uint16_t code, uint64_t in);
+/* The synthetic MSRs hv emulates for the parent (SynIC, TLFS §2.4). */
+uint64_t hvcall_read_msr(uint32_t msr);
+void hvcall_write_msr(uint32_t msr, uint64_t v);
 /* Raw parameter GPAs, for validation tests; the staging pages' GPAs. */
 uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa);
 uint64_t hvcall_in_gpa(void);

@@ -80,7 +80,12 @@
 #define HV_CPUID_MAX                       0x40000005
 /* 0x40000003 EAX: partition privilege mask, low half (TLFS §4.2.2). */
 #define HV_FEAT_VP_RUNTIME                 (1u << 0)
+#define HV_FEAT_TIME_REF_COUNT             (1u << 1)
+#define HV_FEAT_SYNIC                      (1u << 2)
+#define HV_FEAT_SYNTH_TIMERS               (1u << 3)
 #define HV_FEAT_HYPERCALL_MSRS             (1u << 5)
+#define HV_FEAT_REF_TSC                    (1u << 9)
+#define HV_FEAT_EDX_DIRECT_STIMER          (1u << 19)   /* in EDX */
 #define HV_FEAT_VP_INDEX                   (1u << 6)
 /* 0x40000003 EBX: privilege flags, high half. */
 #define HV_PRIV_CREATE_PARTITIONS          (1u << 0)
@@ -88,6 +93,8 @@
 #define HV_PRIV_ACCESS_MEMORY_POOL         (1u << 2)
 #define HV_PRIV_POST_MESSAGES              (1u << 4)
 #define HV_PRIV_SIGNAL_EVENTS              (1u << 5)
+#define HV_PRIV_CREATE_PORT                (1u << 6)
+#define HV_PRIV_CONNECT_PORT               (1u << 7)
 #define HV_PRIV_CPU_MANAGEMENT             (1u << 12)
 
 /* Boot information hv hands the parent in RDI (identity-mapped GPA). */

@@ -13,6 +13,7 @@
 #include <hv/x86.h>
 #include "hypercall.h"
 #include "pages.h"
+#include "synic.h"
 
 static struct vcpu child_vcpus[MAX_PARTITIONS];
 /* A child traps all port I/O and external interrupts
@@ -41,6 +42,11 @@ uint16_t hc_create_partition(struct hc_args *a)
 	if (!p)
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	if (ept_init_opts(&p->ept, &hv_ept_ops, NULL, arch_ept_opts())) {
+		partition_release(p);
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
+	if (synic_partition_init(p)) {
+		ept_destroy(&p->ept);
 		partition_release(p);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
@@ -177,6 +183,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 	if (arch_vcpu_create(v, &child_config))
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	vlapic_reset(&v->lapic);
+	synic_vcpu_init(v);
 	p->vcpus[0] = v;
 	p->nvcpus = 1;
 	return HV_STATUS_SUCCESS;
@@ -294,6 +301,8 @@ uint16_t hc_delete_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (p->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
+	/* Idempotent: a restarted delete (HC_CONTINUE) finds nothing left. */
+	synic_partition_destroy(p);
 	if (!child_return_pages(p, a->v->part)) {
 		arch_ept_flush();
 		return HC_CONTINUE;
@@ -311,8 +320,12 @@ uint64_t partition_overhead(const struct partition *p)
 {
 	/* EPT tables, the backend's page per vCPU (VMCS), and hv's
 	 * per-partition and per-vCPU records. */
+	uint64_t synic = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(p->synic_pages); i++)
+		synic += p->synic_pages[i] ? 4096 : 0;
 	return ept_table_count(&p->ept) * 4096 + p->nvcpus * (4096 + sizeof(struct vcpu)) +
-	       sizeof(struct partition);
+	       sizeof(struct partition) + synic;
 }
 
 uint16_t hc_set_tsc_frequency(struct hc_args *a)

@@ -8,6 +8,7 @@
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
+#include "synic.h"
 
 /* "Microsoft Hv" in EBX:ECX:EDX; "Hv#1" in 0x40000001.EAX. */
 #define SIG_MICR 0x7263694d
@@ -33,13 +34,20 @@ static void hv_leaf(struct partition *p, uint32_t leaf, uint32_t r[4])
 		r[1] = (6u << 16) | 1; /* major 6, minor 1 */
 		break;
 	case HV_CPUID_FEATURES:
-		r[0] = HV_FEAT_HYPERCALL_MSRS | HV_FEAT_VP_INDEX;
+		r[0] = HV_FEAT_HYPERCALL_MSRS | HV_FEAT_VP_INDEX | HV_FEAT_SYNIC;
 		if (hv_tsc_hz)
 			r[0] |= HV_FEAT_FREQUENCY_MSRS;
+		/* Reference time, its TSC page and the timers need the TSC
+		 * rate; direct-mode timers come with them (EDX bit 19). */
+		if (synic_time_ok(p)) {
+			r[0] |= HV_FEAT_TIME_REF_COUNT | HV_FEAT_SYNTH_TIMERS | HV_FEAT_REF_TSC;
+			r[3] |= HV_FEAT_EDX_DIRECT_STIMER;
+		}
 		r[1] = HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
 		if (p->privileged)
 			r[1] |= HV_PRIV_CREATE_PARTITIONS | HV_PRIV_ACCESS_PARTITION_ID |
-				HV_PRIV_ACCESS_MEMORY_POOL | HV_PRIV_CPU_MANAGEMENT;
+				HV_PRIV_ACCESS_MEMORY_POOL | HV_PRIV_CPU_MANAGEMENT |
+				HV_PRIV_CREATE_PORT | HV_PRIV_CONNECT_PORT;
 		break;
 	case HV_CPUID_HINTS:
 		r[0] = 1u << 9;    /* deprecate AutoEOI */

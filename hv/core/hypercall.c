@@ -11,6 +11,7 @@
 #include <hv/hv.h>
 #include <hv/x86.h>
 #include "hypercall.h"
+#include "hv/abi/tlfs.h"
 
 struct hc_entry {
 	uint16_t code;
@@ -105,6 +106,22 @@ static const struct hc_entry hc_table[] = {
 	  hc_complete_intercept },
 	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
 	{ HVCALL_HVPART_SET_INTERRUPT_LATENCY, 1, 1, 0, 0, hc_set_interrupt_latency },
+	/* SynIC (TLFS inter-partition-communication.md): any partition may
+	 * post and signal; only the parent manages ports (CPUID 0x40000003
+	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59
+	 * takes the 0x96 layout (hvpart's choice; the connection info is
+	 * RsvdZ for message and event ports either way). */
+	{ HVCALL_POST_MESSAGE, 0, 0, sizeof(struct hv_input_post_message), 0, hc_post_message },
+	{ HVCALL_SIGNAL_EVENT, 0, 1, 0, 0, hc_signal_event },
+	{ HVCALL_CREATE_PORT, 1, 0, sizeof(struct hv_input_create_port), 0, hc_create_port },
+	{ HVCALL_CREATE_PORT_LEGACY, 1, 0, offsetof(struct hv_input_create_port, proximity), 0,
+	  hc_create_port_legacy },
+	{ HVCALL_DELETE_PORT, 1, 0, sizeof(struct hv_input_delete_port), 0, hc_delete_port },
+	{ HVCALL_CONNECT_PORT, 1, 0, sizeof(struct hv_input_connect_port), 0, hc_connect_port },
+	{ HVCALL_CONNECT_PORT_LEGACY, 1, 0, sizeof(struct hv_input_connect_port), 0,
+	  hc_connect_port },
+	{ HVCALL_DISCONNECT_PORT, 1, 0, sizeof(struct hv_input_disconnect_port), 0,
+	  hc_disconnect_port },
 };
 
 static uint16_t hc_map_params(struct hc_args *a, const struct hc_entry *e,

@@ -29,4 +29,13 @@ uint16_t hc_complete_intercept(struct hc_args *a);
 uint16_t hc_set_tsc_frequency(struct hc_args *a);
 /* Scheduler (hv/core/sched.c). */
 uint16_t hc_set_interrupt_latency(struct hc_args *a);
+
+/* SynIC (hv/core/synic_vp.c; docs/hypercalls.md). */
+uint16_t hc_post_message(struct hc_args *a);
+uint16_t hc_signal_event(struct hc_args *a);
+uint16_t hc_create_port(struct hc_args *a);
+uint16_t hc_create_port_legacy(struct hc_args *a);
+uint16_t hc_delete_port(struct hc_args *a);
+uint16_t hc_connect_port(struct hc_args *a);
+uint16_t hc_disconnect_port(struct hc_args *a);
 #endif

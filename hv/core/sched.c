@@ -40,6 +40,7 @@
 #include <hv/x86.h>
 #include "hypercall.h"
 #include "intercept.h"
+#include "synic.h"
 
 #define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
 #define SLICE_PARENT_US  4000
@@ -94,11 +95,18 @@ static bool parent_alive(void)
 	return sched_parent()->part->state == HVPART_STATE_RUNNING;
 }
 
+/* hv has something for the parent: a notification or a SINT vector
+ * (hv/core/synic_vp.c). */
+static bool parent_has_message(const struct vcpu *p)
+{
+	return p->notify_pending || synic_parent_vector(p) >= 0;
+}
+
 static bool parent_ready(void)
 {
 	struct vcpu *p = sched_parent();
 
-	return parent_alive() && (p->run == VCPU_RUNNABLE || p->notify_pending);
+	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
 static bool child_ready(struct vcpu *v, uint64_t now)
@@ -107,6 +115,7 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 		return false;
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
+		synic_poll(v);
 		if (vlapic_pending_vector(v) >= 0)
 			v->run = VCPU_RUNNABLE;
 	}
@@ -136,7 +145,7 @@ static bool parent_called(void)
 
 	if (!parent_alive())
 		return false;
-	if (c->parent->notify_pending || c->parent_woken || c->parent_irq_held)
+	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held)
 		return true;
 	vec = arch_cpu_take_interrupt();
 	if (vec < 0)
@@ -183,6 +192,9 @@ static uint64_t earliest_child_timer(void)
 		if (!p || !p->nvcpus || p->state != HVPART_STATE_RUNNING)
 			continue;
 		t = vlapic_next_fire(p->vcpus[0]);
+		if (t && (!best || t < best))
+			best = t;
+		t = synic_next_tsc(p->vcpus[0]);   /* synthetic timers */
 		if (t && (!best || t < best))
 			best = t;
 	}
@@ -251,7 +263,7 @@ static uint64_t look_again(struct vcpu *v)
 struct vcpu *sched_switch(struct vcpu *v)
 {
 	struct vcpu *next = v;
-	bool notified = v != sched_parent() && sched_parent()->notify_pending;
+	bool notified = v != sched_parent() && parent_has_message(sched_parent());
 
 	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
 	    notified)
@@ -326,8 +338,9 @@ void hv_handle_hlt(struct vcpu *v)
 		v->run = VCPU_HALTED;
 }
 
-/* The interrupt v should get next: the parent's notification, or the
- * highest deliverable vector of a child's vLAPIC; -1 if none. */
+/* The interrupt v should get next: the parent's notification, then its
+ * SINT vectors, or the highest deliverable vector of a child's vLAPIC;
+ * -1 if none. */
 static int pending_vector(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
@@ -336,7 +349,7 @@ static int pending_vector(struct vcpu *v)
 		return vlapic_pending_vector(v);
 	if (c->parent_irq_held)
 		return c->parent_irq;   /* a physical one comes first */
-	return v->notify_pending ? HVPART_NOTIFY_VECTOR : -1;
+	return v->notify_pending ? HVPART_NOTIFY_VECTOR : synic_parent_vector(v);
 }
 
 void sched_prepare_entry(struct vcpu *v)
@@ -348,14 +361,17 @@ void sched_prepare_entry(struct vcpu *v)
 		intercept_finish(v);
 	if (v != c->parent)
 		vlapic_poll_timer(v, rdtsc());
+	synic_poll(v);
 	vec = pending_vector(v);
 	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {
 		if (v != c->parent)
 			vlapic_accept(v, vec);
 		else if (c->parent_irq_held)
 			c->parent_irq_held = false;
-		else
+		else if (v->notify_pending)
 			v->notify_pending = false;
+		else
+			synic_parent_accept(v, vec);
 	}
 	if (c->children_running || v->timer_dirty) {
 		arch_vcpu_set_timer(v, sched_budget(v));

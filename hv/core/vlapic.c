@@ -9,6 +9,7 @@
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
+#include "synic.h"
 
 #define MSR_APIC_BASE     0x1b
 #define MSR_TSC_DEADLINE  0x6e0
@@ -99,10 +100,33 @@ int vlapic_pending_vector(struct vcpu *v)
 	return (irr & 0xf0) > ppr ? irr : -1;
 }
 
+/* An AutoEOI SINT vector (TLFS inter-partition-communication.md "SINTx
+ * Registers") is not put in service: the guest does not EOI it. */
 void vlapic_accept(struct vcpu *v, int vector)
 {
-	clear_bit256(v->lapic.irr, vector);
-	set_bit256(v->lapic.isr, vector);
+	struct vlapic *l = &v->lapic;
+
+	clear_bit256(l->irr, vector);
+	if (l->auto_eoi[vector / 32] & (1u << (vector % 32)))
+		clear_bit256(l->auto_eoi, vector);
+	else
+		set_bit256(l->isr, vector);
+}
+
+/* A SynIC interrupt (hv/core/synic_vp.c): edge-triggered, so it only
+ * sets the request bit (SDM Vol. 3A §11.8.3); the existing injection
+ * path delivers it. */
+void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi)
+{
+	struct vlapic *l = &v->lapic;
+
+	if (vector < 16)
+		return;
+	set_bit256(l->irr, vector);
+	if (auto_eoi)
+		set_bit256(l->auto_eoi, vector);
+	else
+		clear_bit256(l->auto_eoi, vector);
 }
 
 static uint64_t current_count(const struct vlapic *l, uint64_t now)
@@ -200,8 +224,13 @@ int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case 0x0b:                 /* EOI: must write 0 in x2APIC mode (§11.12.1) */
 		if (val)
 			return -2;
-		if (highest(l->isr) >= 0)
-			clear_bit256(l->isr, highest(l->isr));
+		if (highest(l->isr) >= 0) {
+			int vec = highest(l->isr);
+
+			clear_bit256(l->isr, vec);
+			/* TLFS: the EOI of a SINT vector retries its queue. */
+			synic_notify_eoi(v, (uint8_t)vec);
+		}
 		return 0;
 	case 0x0f: l->svr = (uint32_t)val & 0x1ff; return 0;
 	case 0x28: l->esr = 0; return 0;

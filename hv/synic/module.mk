@@ -1,7 +1,7 @@
 # hv/synic: the portable SynIC (per-vCPU MSRs, message queues, event
 # flags, synthetic timers), TLFS ports and connections, and reference
 # time maths. Built for hv (freestanding, no SSE) as libhvsynic.a, which
-# building hv.elf compiles but does not link yet (hv wires it in later),
+# hv.elf links (HV_GENERIC_LIBS; wired by hv/core/synic.c, synic_vp.c),
 # and for host tests and a fuzzer.
 
 HVSYNIC_SRCS := hv/synic/synvp.c hv/synic/synvp_msg.c hv/synic/stimer.c \
@@ -11,8 +11,8 @@ HVSYNIC_HV_OBJS := $(patsubst %.c,$(HVB)/%.o,$(HVSYNIC_SRCS))
 $(HVB)/libhvsynic.a: $(HVSYNIC_HV_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
-# Until hv links it, prove it would: with hv's string.o nothing may stay
-# undefined (no libgcc 128-bit division, no libatomic call).
+# With hv's string.o alone nothing may stay undefined (no libgcc 128-bit
+# division, no libatomic call), so the library stays portable.
 $(HVB)/libhvsynic.checked: $(HVB)/libhvsynic.a $(HVB)/hv/lib/string.o
 	ld -r -o $@.o --whole-archive $< --no-whole-archive $(HVB)/hv/lib/string.o
 	@u=$$(nm -u $@.o); if [ -n "$$u" ]; then echo "libhvsynic.a needs: $$u"; exit 1; fi

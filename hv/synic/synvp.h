@@ -79,6 +79,9 @@ int synvp_write_msr(struct synvp *s, uint32_t msr, uint64_t val);
 
 /* ---- messages (synvp_msg.c) ---- */
 void synic_pool_init(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n);
+/* Add n more buffers (another chunk of memory) to an initialised pool,
+ * before any port reserves from it: hv builds a pool from pages. */
+void synic_pool_add(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n);
 /* Promise n buffers to a port: 0, or -ENOMEM if fewer are unpromised. */
 int synic_pool_reserve(struct synic_pool *p, uint32_t n);
 void synic_pool_unreserve(struct synic_pool *p, uint32_t n);

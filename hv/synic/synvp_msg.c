@@ -24,6 +24,11 @@
 void synic_pool_init(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n)
 {
 	memset(p, 0, sizeof(*p));
+	synic_pool_add(p, bufs, n);
+}
+
+void synic_pool_add(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n)
+{
 	for (uint32_t i = n; i-- > 0;) {
 		memset(&bufs[i], 0, sizeof(bufs[i]));
 		bufs[i].kind = SYNIC_BUF_POOL;
@@ -31,7 +36,8 @@ void synic_pool_init(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n
 		bufs[i].next = p->free;
 		p->free = &bufs[i];
 	}
-	p->total = p->nfree = n;
+	p->total += n;
+	p->nfree += n;
 }
 
 int synic_pool_reserve(struct synic_pool *p, uint32_t n)

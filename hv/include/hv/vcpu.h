@@ -14,6 +14,9 @@
 #include <hv/arch.h>
 #include <hv/percpu.h>
 #include <hv/mm/ept.h>
+#include "hv/synic/hvport.h"
+#include "hv/synic/reftime.h"
+#include "hv/synic/synvp.h"
 
 /* GPR indices follow the x86 register encoding (SDM Vol. 2 Table 2-2),
  * so exit qualifications that name a register index gpr[] directly. */
@@ -29,6 +32,7 @@ struct vlapic {
 	uint64_t fire_tsc;           /* next timer expiry, 0 = not armed */
 	uint64_t period;             /* periodic mode: ticks per period */
 	uint32_t irr[8], isr[8];     /* 256-bit request and in-service sets */
+	uint32_t auto_eoi[8];        /* requested vectors a SynIC raised with AutoEOI */
 	uint64_t timer_fired;
 };
 
@@ -52,6 +56,9 @@ struct vcpu {
 	uint32_t icpt_result;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
 	bool timer_dirty;            /* the backend's timer holds a short value */
+	struct synvp synic;          /* hv/core/synic.c */
+	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
+	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
 };
 
 #define PARTITION_MAX_VCPUS 1
@@ -76,6 +83,15 @@ struct partition {
 	uint32_t exit_code;
 	bool has_exit_code;
 	uint64_t icpt_seq;
+	/* SynIC (hv/core/synic.c): the partition as the port layer sees it,
+	 * its message buffers' pages from hv's pool, and reference time. */
+	struct synic_partition synic;
+	struct synvp *synic_vps[PARTITION_MAX_VCPUS];
+	uint64_t synic_pages[18];    /* physical addresses, 0 = none */
+	struct reftime reftime;      /* scale 0: not yet known (no TSC rate) */
+	uint64_t create_tsc;         /* reference time 0 */
+	uint64_t ref_tsc_msr;
+	uint32_t ref_tsc_seq;
 };
 
 /* Generic exit handlers (hv/core), called by the backend's exit
@@ -171,5 +187,6 @@ int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);   /* -1 not APIC, 
 void vlapic_poll_timer(struct vcpu *v, uint64_t now);
 int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
+void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
 #endif

@@ -144,8 +144,10 @@ void hostile_run_calls(void)
 	else
 		guest_puts("hostile: hypercalls skipped: no Hyper-V interface\n");
 	guest_set_handler(VEC_GP, on_gp);
-	/* #GP on these MSRs is hvpart's contract; elsewhere only report. */
-	poke_msr(0x40000099, hv);
+	/* #GP on these MSRs is hvpart's contract; elsewhere only report.
+	 * 0x400000ff is in the synthetic range but no MSR (0x40000099 was,
+	 * until SINT9 became real). */
+	poke_msr(0x400000ff, hv);
 	poke_msr(0xc0011234, hv);
 	poke_ports();
 	if (failed)

@@ -85,6 +85,10 @@ guest_isr_\vec:
 	STUB 30, 1
 	STUB 31, 0
 	STUB 64, 0
+	STUB 80, 0
+	STUB 81, 0
+	STUB 82, 0
+	STUB 83, 0
 	STUB 255, 0
 
 isr_common:

@@ -1,7 +1,7 @@
 /*
  * The guest IDT: 32-bit interrupt gates (SDM Vol. 3A §6.11) for the 32
- * exception vectors, the APIC timer vector 0x40 and the spurious vector
- * 0xff. Unhandled exceptions print the vector and exit with
+ * exception vectors, the APIC timer vector 0x40, the SynIC vectors
+ * 0x50-0x53 and the spurious vector 0xff. Unhandled exceptions print the vector and exit with
  * GUEST_EXIT_EXC_BASE + vector.
  */
 #include "guest.h"
@@ -20,6 +20,8 @@ void guest_isr_24(void); void guest_isr_25(void); void guest_isr_26(void);
 void guest_isr_27(void); void guest_isr_28(void); void guest_isr_29(void);
 void guest_isr_30(void); void guest_isr_31(void); void guest_isr_64(void);
 void guest_isr_255(void);
+void guest_isr_80(void); void guest_isr_81(void); void guest_isr_82(void);
+void guest_isr_83(void);
 
 static void (*const exc_stubs[32])(void) = {
 	guest_isr_0, guest_isr_1, guest_isr_2, guest_isr_3, guest_isr_4,
@@ -57,6 +59,11 @@ void guest_init_idt(void)
 	for (int v = 0; v < 32; v++)
 		set_gate((uint8_t)v, exc_stubs[v]);
 	set_gate(0x40, guest_isr_64);
+	/* 0x50-0x53: SynIC SINTs and synthetic timers (tests/guests/synic). */
+	set_gate(0x50, guest_isr_80);
+	set_gate(0x51, guest_isr_81);
+	set_gate(0x52, guest_isr_82);
+	set_gate(0x53, guest_isr_83);
 	set_gate(0xff, guest_isr_255);
 	load_idt((uint32_t)idt, sizeof(idt) - 1);
 }

@@ -360,6 +360,29 @@ static void test_pool_reserve(void **st)
 	assert_int_equal(c, 8);
 }
 
+/* hv builds a pool from separate pages: chunks added later are as
+ * good as the first, and reserve/take see the total. */
+static void test_pool_add_chunks(void **st)
+{
+	static struct synic_msgbuf more[3];
+	uint32_t c = 0;
+
+	(void)st;
+	synic_pool_add(&pool, more, 3);
+	assert_int_equal(pool.total, 11);
+	assert_int_equal(pool.nfree, 11);
+	assert_int_equal(synic_pool_reserve(&pool, 11), 0);
+	assert_int_equal(synic_pool_reserve(&pool, 1), -ENOMEM);
+	for (unsigned i = 0; i < 11; i++) {
+		struct synic_msgbuf *b = synic_pool_take(&pool, &c);
+
+		assert_non_null(b);
+		assert_ptr_equal(b->pool, &pool);
+	}
+	assert_null(synic_pool_take(&pool, &c));
+	assert_int_equal(c, 11);
+}
+
 static void test_event_flags(void **st)
 {
 	struct hv_event_flags *f;
@@ -435,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_post_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_and_drop_return_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_reserve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_add_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_state_errors, setup, teardown),
 	};

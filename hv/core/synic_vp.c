@@ -1,0 +1,277 @@
+/*
+ * hv's side of the portable SynIC (hv/synic/): each partition's message
+ * buffers (pages from hv's pool), its reference time, each vCPU's synvp
+ * with its guest-memory, interrupt and clock hooks, timer polling for
+ * the scheduler, and the SynIC hypercalls over one port table
+ * (TLFS inter-partition-communication.md; docs/hypercalls.md).
+ *
+ * Locking: hv runs on one CPU and never preempts itself, so every call
+ * into hv/synic/ is already serialised (the library's only requirement,
+ * hv/synic/synvp.h); SMP puts one SynIC lock around these entry points.
+ *
+ * Interrupts: a child's SINT vector goes into its vLAPIC's IRR (with
+ * AutoEOI remembered, hv/core/vlapic.c) and its EOI of a SINT vector is a
+ * redelivery trigger. The parent has no vLAPIC: its SINT vectors wait in
+ * vcpu->synic_irr and are injected like HVPART_NOTIFY_VECTOR, never
+ * touching its physical LAPIC, so for the parent every SINT behaves as
+ * AutoEOI and EOM is its redelivery trigger (docs/ARCHITECTURE.md).
+ */
+#include <errno.h>
+#include <string.h>
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "hypercall.h"
+#include "synic.h"
+
+#define SYNIC_PORTS      64
+#define SYNIC_CONNS      128
+#define BUFS_PER_PAGE    (4096 / sizeof(struct synic_msgbuf))
+/* Pages of message buffers: the parent receives a message port per child
+ * (16 buffers each, TLFS "Guest Message Buffers"); a child needs one
+ * port for what the parent sends it. */
+#define PARENT_POOL_PAGES 18
+#define CHILD_POOL_PAGES  2
+#define HV_PARTITION_ID_SELF 0xffffffffffffffffull
+
+_Static_assert(PARENT_POOL_PAGES * BUFS_PER_PAGE >= (MAX_PARTITIONS - 1) * HVPORT_MSG_BUFS,
+	       "the parent's pool holds a message port per child");
+_Static_assert(CHILD_POOL_PAGES * BUFS_PER_PAGE >= HVPORT_MSG_BUFS, "a child's message port");
+
+static struct hvport synic_ports[SYNIC_PORTS];
+static struct hvport_conn synic_conns[SYNIC_CONNS];
+static struct hvport_table synic_table;
+static bool synic_table_ready;
+
+/* ---- hooks for hv/synic/ (ctx is the vCPU) ---- */
+
+static void *synic_map_page(void *ctx, uint64_t gpa)
+{
+	struct vcpu *v = ctx;
+
+	return partition_gpa_ptr(v->part, gpa, 4096, true);
+}
+
+static void synic_raise(void *ctx, uint8_t vector, bool auto_eoi)
+{
+	struct vcpu *v = ctx;
+
+	if (v->part->privileged)
+		v->synic_irr[vector / 32] |= 1u << (vector % 32);
+	else
+		vlapic_raise(v, vector, auto_eoi);
+}
+
+static uint64_t synic_now(void *ctx)
+{
+	struct vcpu *v = ctx;
+
+	return synic_ref_time(v->part);
+}
+
+static const struct synvp_ops synic_ops = { synic_map_page, synic_raise, synic_now };
+
+/* ---- reference time ---- */
+
+/* The parent exists before it has measured the TSC (SetTscFrequency):
+ * its reference time starts counting at its creation all the same. */
+bool synic_time_ok(struct partition *p)
+{
+	if (!p->reftime.scale && hv_tsc_hz)
+		(void)reftime_init(&p->reftime, hv_tsc_hz, p->create_tsc, 0);
+	return p->reftime.scale != 0;
+}
+
+uint64_t synic_ref_time(struct partition *p)
+{
+	return synic_time_ok(p) ? reftime_read(&p->reftime, rdtsc()) : 0;
+}
+
+/* hv's guests see the host TSC (no offset, no scaling), so one scale and
+ * offset stay valid for the partition's life (TLFS timers.md). */
+void synic_publish_ref_tsc(struct partition *p)
+{
+	struct hv_ref_tsc_page *pg;
+
+	if (!(p->ref_tsc_msr & HV_PAGE_MSR_ENABLE))
+		return;
+	pg = partition_gpa_ptr(p, HV_PAGE_MSR_GPA(p->ref_tsc_msr), 4096, true);
+	if (pg)
+		p->ref_tsc_seq = reftime_publish(pg, &p->reftime, p->ref_tsc_seq,
+						 synic_time_ok(p));
+}
+
+/* ---- partitions and vCPUs ---- */
+
+static void synic_table_init(void)
+{
+	if (synic_table_ready)
+		return;
+	if (hvport_init(&synic_table, synic_ports, SYNIC_PORTS, synic_conns, SYNIC_CONNS))
+		hv_panic("hv: SynIC port table");
+	synic_table_ready = true;
+}
+
+int synic_partition_init(struct partition *p)
+{
+	unsigned npages = p->privileged ? PARENT_POOL_PAGES : CHILD_POOL_PAGES;
+
+	synic_table_init();
+	p->create_tsc = rdtsc();
+	(void)synic_time_ok(p);
+	synic_pool_init(&p->synic.pool, NULL, 0);
+	for (unsigned i = 0; i < npages; i++) {
+		if (hv_pool_alloc(&p->synic_pages[i]))
+			goto fail;
+		synic_pool_add(&p->synic.pool, (void *)(uintptr_t)p->synic_pages[i],
+			       BUFS_PER_PAGE);
+	}
+	p->synic.id = p->id;
+	p->synic.vps = p->synic_vps;
+	p->synic.nvps = PARTITION_MAX_VCPUS;
+	if (hvport_add_partition(&synic_table, &p->synic))
+		goto fail;
+	return 0;
+fail:
+	synic_partition_free_pages(p);
+	return -ENOMEM;
+}
+
+void synic_partition_free_pages(struct partition *p)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(p->synic_pages); i++)
+		if (p->synic_pages[i]) {
+			hv_pool_free(p->synic_pages[i]);
+			p->synic_pages[i] = 0;
+		}
+}
+
+/* Teardown order (hv/synic/hvport.h): ports and connections first, then
+ * the vCPUs' queues, then the buffers' memory. */
+void synic_partition_destroy(struct partition *p)
+{
+	if (!synic_table_ready)
+		return;
+	hvport_remove_partition(&synic_table, p->id);
+	for (uint32_t i = 0; i < p->nvcpus; i++)
+		synvp_reset(&p->vcpus[i]->synic);
+	synic_partition_free_pages(p);
+}
+
+/* Direct-mode timers are offered (CPUID 0x40000003 EDX bit 19). */
+void synic_vcpu_init(struct vcpu *v)
+{
+	synvp_init(&v->synic, &synic_ops, v, true);
+	v->part->synic_vps[v->index] = &v->synic;
+}
+
+/* ---- the scheduler's hooks ---- */
+
+static bool synic_timers_armed(const struct vcpu *v)
+{
+	for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
+		if (v->synic.timer[i].armed)
+			return true;
+	return false;
+}
+
+void synic_poll(struct vcpu *v)
+{
+	if (synic_timers_armed(v))
+		synvp_poll_timers(&v->synic, synic_ref_time(v->part));
+}
+
+uint64_t synic_next_tsc(struct vcpu *v)
+{
+	uint64_t due, tsc;
+
+	if (!synic_timers_armed(v) || !synvp_next_timer(&v->synic, synic_ref_time(v->part), &due) ||
+	    reftime_to_tsc(&v->part->reftime, due, &tsc))
+		return 0;
+	return tsc ? tsc : 1;
+}
+
+void synic_notify_eoi(struct vcpu *v, uint8_t vector)
+{
+	synvp_notify_eoi(&v->synic, vector);
+}
+
+int synic_parent_vector(const struct vcpu *v)
+{
+	for (int w = 7; w >= 0; w--)
+		if (v->synic_irr[w])
+			return w * 32 + 31 - __builtin_clz(v->synic_irr[w]);
+	return -1;
+}
+
+void synic_parent_accept(struct vcpu *v, int vector)
+{
+	v->synic_irr[vector / 32] &= ~(1u << (vector % 32));
+}
+
+/* ---- hypercalls (hv/core/hypercall.c's table) ---- */
+
+static uint64_t synic_self(const struct hc_args *a, uint64_t id)
+{
+	return id == HV_PARTITION_ID_SELF ? a->v->part->id : id;
+}
+
+uint16_t hc_post_message(struct hc_args *a)
+{
+	return hvport_post(&synic_table, a->v->part->id, a->in);
+}
+
+uint16_t hc_signal_event(struct hc_args *a)
+{
+	return hvport_signal(&synic_table, a->v->part->id, a->fast_in);
+}
+
+uint16_t hc_create_port(struct hc_args *a)
+{
+	struct hv_input_create_port in;
+
+	memcpy(&in, a->in, sizeof(in));
+	in.port_partition = synic_self(a, in.port_partition);
+	in.connection_partition = synic_self(a, in.connection_partition);
+	return hvport_create(&synic_table, &in);
+}
+
+/* The legacy 0x57 input ends after port_info (no proximity field). */
+uint16_t hc_create_port_legacy(struct hc_args *a)
+{
+	struct hv_input_create_port in;
+
+	memset(&in, 0, sizeof(in));
+	memcpy(&in, a->in, offsetof(struct hv_input_create_port, proximity));
+	in.port_partition = synic_self(a, in.port_partition);
+	in.connection_partition = synic_self(a, in.connection_partition);
+	return hvport_create(&synic_table, &in);
+}
+
+uint16_t hc_delete_port(struct hc_args *a)
+{
+	struct hv_input_delete_port in;
+
+	memcpy(&in, a->in, sizeof(in));
+	in.port_partition = synic_self(a, in.port_partition);
+	return hvport_delete(&synic_table, &in);
+}
+
+uint16_t hc_connect_port(struct hc_args *a)
+{
+	struct hv_input_connect_port in;
+
+	memcpy(&in, a->in, sizeof(in));
+	in.connection_partition = synic_self(a, in.connection_partition);
+	in.port_partition = synic_self(a, in.port_partition);
+	return hvport_connect(&synic_table, &in);
+}
+
+uint16_t hc_disconnect_port(struct hc_args *a)
+{
+	struct hv_input_disconnect_port in;
+
+	memcpy(&in, a->in, sizeof(in));
+	in.connection_partition = synic_self(a, in.connection_partition);
+	return hvport_disconnect(&synic_table, &in);
+}
