@@ -5,6 +5,7 @@
  * their virtual address is their GPA.
  */
 #include <string.h>
+#include "hv/abi/tlfs.h"
 #include "partition/parent.h"
 
 static uint8_t *hc_page, *hc_in, *hc_out;
@@ -85,4 +86,42 @@ void parent_power_off(void)
 	hvcall_fast(HVCALL_HVPART_POWER_OFF, 0);
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
+			    uint64_t conn_part, uint16_t nflags)
+{
+	struct hv_input_create_port in;
+
+	memset(&in, 0, sizeof(in));
+	in.port_partition = part;
+	in.port_id = id;
+	in.connection_partition = conn_part;
+	in.port_info.port_type = type;
+	in.port_info.message.target_sint = sint;
+	in.port_info.message.target_vp = 0;
+	if (type == HV_PORT_TYPE_EVENT)
+		in.port_info.event.flag_count = nflags;
+	return hvcall(HVCALL_CREATE_PORT, &in, sizeof(in), NULL, 0);
+}
+
+uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,
+			     uint32_t port, uint32_t type)
+{
+	struct hv_input_connect_port in;
+
+	memset(&in, 0, sizeof(in));
+	in.connection_partition = conn_part;
+	in.connection_id = conn;
+	in.port_partition = port_part;
+	in.port_id = port;
+	in.connection_info.port_type = type;
+	return hvcall(HVCALL_CONNECT_PORT, &in, sizeof(in), NULL, 0);
+}
+
+uint16_t hvcall_delete_port(uint64_t part, uint32_t id)
+{
+	struct hv_input_delete_port in = { part, id, 0 };
+
+	return hvcall(HVCALL_DELETE_PORT, &in, sizeof(in), NULL, 0);
 }

@@ -6,8 +6,11 @@
  * input, with the message landing in the parent's SIM page, the 16-buffer
  * bound of a message port, and event flags in its SIEF page.
  *
- * The parent's SINT 2 polls (TLFS "SINTx Registers" bit 18): messages and
- * flags arrive without an interrupt, so the check needs no handler.
+ * The check uses SINT 5, polling (TLFS "SINTx Registers" bit 18): messages
+ * and flags arrive without an interrupt, so it needs no handler, and the
+ * parent's VMBus host on SINT 2 (partition/vsp/) is left alone; the SIM
+ * and SIEF pages are the host's when its SynIC is on, and every SynIC
+ * register is put back as it was.
  */
 #include <stdio.h>
 #include <malloc.h>
@@ -17,9 +20,9 @@
 #include "partition/hvcheck.h"
 #include "partition/parent.h"
 
-#define SINT       2
+#define SINT       5
 #define VECTOR     0x31
-#define SELF       0xffffffffffffffffull   /* HV_PARTITION_ID_SELF */
+#define SELF       HVCALL_SELF
 #define PORT_MSG   0x100
 #define PORT_EVT   0x101
 #define PORT_CHILD 0x102
@@ -30,38 +33,12 @@
 static uint16_t create_port(uint64_t part, uint32_t id, uint32_t type, uint64_t conn_part,
 			    uint16_t nflags)
 {
-	struct hv_input_create_port in;
-
-	memset(&in, 0, sizeof(in));
-	in.port_partition = part;
-	in.port_id = id;
-	in.connection_partition = conn_part;
-	in.port_info.port_type = type;
-	in.port_info.message.target_sint = SINT;
-	in.port_info.message.target_vp = 0;
-	if (type == HV_PORT_TYPE_EVENT)
-		in.port_info.event.flag_count = nflags;
-	return hvcall(HVCALL_CREATE_PORT, &in, sizeof(in), NULL, 0);
+	return hvcall_create_port(part, id, type, SINT, conn_part, nflags);
 }
 
 static uint16_t connect(uint32_t conn, uint64_t port_part, uint32_t port, uint32_t type)
 {
-	struct hv_input_connect_port in;
-
-	memset(&in, 0, sizeof(in));
-	in.connection_partition = SELF;
-	in.connection_id = conn;
-	in.port_partition = port_part;
-	in.port_id = port;
-	in.connection_info.port_type = type;
-	return hvcall(HVCALL_CONNECT_PORT, &in, sizeof(in), NULL, 0);
-}
-
-static uint16_t delete_port(uint64_t part, uint32_t id)
-{
-	struct hv_input_delete_port in = { part, id, 0 };
-
-	return hvcall(HVCALL_DELETE_PORT, &in, sizeof(in), NULL, 0);
+	return hvcall_connect_port(SELF, conn, port_part, port, type);
 }
 
 static uint16_t disconnect(uint32_t conn)
@@ -83,22 +60,55 @@ static uint16_t post(uint32_t conn, uint32_t type, uint32_t size, uint32_t seq)
 	return hvcall(HVCALL_POST_MESSAGE, &in, sizeof(in), NULL, 0);
 }
 
-static void synic_enable(struct hv_message_page *sim, struct hv_event_flags_page *sief)
+struct synic_saved {
+	uint64_t scontrol, simp, siefp, sint;
+	void *own_sim, *own_sief;
+};
+
+/* The parent's pages if its SynIC is on, else pages of our own. */
+static int synic_enable(struct synic_saved *sv, struct hv_message_page **sim,
+			struct hv_event_flags_page **sief)
 {
-	memset(sim, 0, sizeof(*sim));
-	memset(sief, 0, sizeof(*sief));
-	hvcall_write_msr(HV_MSR_SIMP, (uintptr_t)sim | HV_PAGE_MSR_ENABLE);
-	hvcall_write_msr(HV_MSR_SIEFP, (uintptr_t)sief | HV_PAGE_MSR_ENABLE);
+	sv->scontrol = hvcall_read_msr(HV_MSR_SCONTROL);
+	sv->simp = hvcall_read_msr(HV_MSR_SIMP);
+	sv->siefp = hvcall_read_msr(HV_MSR_SIEFP);
+	sv->sint = hvcall_read_msr(HV_MSR_SINT0 + SINT);
+	if (!(sv->simp & HV_PAGE_MSR_ENABLE)) {
+		sv->own_sim = memalign(4096, 4096);
+		if (!sv->own_sim)
+			return -1;
+		memset(sv->own_sim, 0, 4096);
+		hvcall_write_msr(HV_MSR_SIMP, (uintptr_t)sv->own_sim | HV_PAGE_MSR_ENABLE);
+	}
+	if (!(sv->siefp & HV_PAGE_MSR_ENABLE)) {
+		sv->own_sief = memalign(4096, 4096);
+		if (!sv->own_sief)
+			return -1;
+		memset(sv->own_sief, 0, 4096);
+		hvcall_write_msr(HV_MSR_SIEFP, (uintptr_t)sv->own_sief | HV_PAGE_MSR_ENABLE);
+	}
+	*sim = (void *)(uintptr_t)HV_PAGE_MSR_GPA(hvcall_read_msr(HV_MSR_SIMP));
+	*sief = (void *)(uintptr_t)HV_PAGE_MSR_GPA(hvcall_read_msr(HV_MSR_SIEFP));
+	memset(&(*sim)->slot[SINT], 0, sizeof((*sim)->slot[SINT]));
+	memset(&(*sief)->sint[SINT], 0, sizeof((*sief)->sint[SINT]));
 	hvcall_write_msr(HV_MSR_SINT0 + SINT, VECTOR | HV_SINT_POLLING);
 	hvcall_write_msr(HV_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+	return 0;
 }
 
-static void synic_disable(void)
+static void synic_restore(const struct synic_saved *sv)
 {
-	hvcall_write_msr(HV_MSR_SINT0 + SINT, HV_SINT_MASKED);
-	hvcall_write_msr(HV_MSR_SCONTROL, 0);
-	hvcall_write_msr(HV_MSR_SIMP, 0);
-	hvcall_write_msr(HV_MSR_SIEFP, 0);
+	/* Only what changed: rewriting an enabled page MSR could clear the
+	 * VMBus host's slots. */
+	hvcall_write_msr(HV_MSR_SINT0 + SINT, sv->sint);
+	if (sv->scontrol != HV_SCONTROL_ENABLE)
+		hvcall_write_msr(HV_MSR_SCONTROL, sv->scontrol);
+	if (sv->own_sim)
+		hvcall_write_msr(HV_MSR_SIMP, sv->simp);
+	if (sv->own_sief)
+		hvcall_write_msr(HV_MSR_SIEFP, sv->siefp);
+	free(sv->own_sim);
+	free(sv->own_sief);
 }
 
 /* First message in the slot, then 16 queued (one port's buffers), then
@@ -110,7 +120,7 @@ static void check_messages(struct chk *c, struct hv_message_page *sim)
 	int i, ok = 1;
 
 	hvcheck_expect(c, "post: to the parent's own port", post(CONN_MSG, 1, 8, 0), HV_STATUS_SUCCESS);
-	hvcheck_true(c, "post: message in SIM slot 2",
+	hvcheck_true(c, "post: message in SIM slot 5",
 		     m->header.type == 1 && m->header.payload_size == 8 && m->header.origin == PORT_MSG);
 	for (i = 1; i <= 16; i++)
 		ok &= post(CONN_MSG, 1, 8, i) == HV_STATUS_SUCCESS;
@@ -143,7 +153,7 @@ static void check_events(struct chk *c, struct hv_event_flags_page *sief)
 {
 	hvcheck_expect(c, "signal: flag 3 of the event port",
 		       hvcall_fast(HVCALL_SIGNAL_EVENT, CONN_EVT | (3ull << 32)), HV_STATUS_SUCCESS);
-	hvcheck_true(c, "signal: SIEF bit 3 of SINT 2 set", sief->sint[SINT].bits[0] == 1u << 3);
+	hvcheck_true(c, "signal: SIEF bit 3 of SINT 5 set", sief->sint[SINT].bits[0] == 1u << 3);
 	hvcheck_expect(c, "signal: flag past the port's count",
 		       hvcall_fast(HVCALL_SIGNAL_EVENT, CONN_EVT | (8ull << 32)),
 		       HV_STATUS_INVALID_PARAMETER);
@@ -197,20 +207,20 @@ static void check_ports(struct chk *c, uint64_t id)
 		       create_port(SELF, 0x104, HV_PORT_TYPE_EVENT, id, 1), HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "connect: the parent to the child's port",
 		       connect(0x205, SELF, 0x104, HV_PORT_TYPE_EVENT), HV_STATUS_ACCESS_DENIED);
-	hvcheck_expect(c, "delete port: the child's port", delete_port(SELF, 0x104), HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "delete port: the child's port", hvcall_delete_port(SELF, 0x104), HV_STATUS_SUCCESS);
 }
 
 static void check_teardown(struct chk *c)
 {
-	hvcheck_expect(c, "delete port: the message port", delete_port(SELF, PORT_MSG), HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "delete port: the message port", hvcall_delete_port(SELF, PORT_MSG), HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "post: connection to a deleted port", post(CONN_MSG, 1, 8, 0),
 		       HV_STATUS_INVALID_PORT_ID);
 	hvcheck_expect(c, "disconnect: that connection", disconnect(CONN_MSG), HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "post: after disconnect", post(CONN_MSG, 1, 8, 0),
 		       HV_STATUS_INVALID_CONNECTION_ID);
 	hvcheck_expect(c, "disconnect: again", disconnect(CONN_MSG), HV_STATUS_INVALID_CONNECTION_ID);
-	hvcheck_expect(c, "delete port: again", delete_port(SELF, PORT_MSG), HV_STATUS_INVALID_PORT_ID);
-	hvcheck_expect(c, "delete port: the event port", delete_port(SELF, PORT_EVT), HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "delete port: again", hvcall_delete_port(SELF, PORT_MSG), HV_STATUS_INVALID_PORT_ID);
+	hvcheck_expect(c, "delete port: the event port", hvcall_delete_port(SELF, PORT_EVT), HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "disconnect: the event connection", disconnect(CONN_EVT), HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "disconnect: the child connection", disconnect(CONN_CHILD), HV_STATUS_SUCCESS);
 	/* The child's port goes with the child (partition delete). */
@@ -218,28 +228,26 @@ static void check_teardown(struct chk *c)
 
 void hvcheck_synic(struct chk *c, uint64_t id)
 {
-	struct hv_message_page *sim = memalign(4096, sizeof(*sim));
-	struct hv_event_flags_page *sief = memalign(4096, sizeof(*sief));
+	struct synic_saved sv = { 0, 0, 0, 0, NULL, NULL };
+	struct hv_message_page *sim;
+	struct hv_event_flags_page *sief;
 	uint32_t r[4];
 
-	if (!sim || !sief) {
-		hvcheck_true(c, "SynIC: pages for the SIM and SIEF", 0);
-		goto out;
-	}
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(0x40000003), "c"(0));
 	hvcheck_true(c, "CPUID 0x40000003: SynIC, CreatePort, ConnectPort",
 		     (r[0] & (1u << 2)) && (r[1] & (1u << 6)) && (r[1] & (1u << 7)));
-	hvcheck_true(c, "SVERSION 1, SINT 2 masked at reset",
+	hvcheck_true(c, "SVERSION 1, SINT 5 masked (unused)",
 		     hvcall_read_msr(HV_MSR_SVERSION) == 1 &&
 		     hvcall_read_msr(HV_MSR_SINT0 + SINT) == HV_SINT_MASKED);
-	synic_enable(sim, sief);
+	if (synic_enable(&sv, &sim, &sief)) {
+		hvcheck_true(c, "SynIC: pages for the SIM and SIEF", 0);
+		goto out;
+	}
 	check_ports(c, id);
 	check_messages(c, sim);
 	check_events(c, sief);
 	check_child_port(c, id);
 	check_teardown(c);
-	synic_disable();
 out:
-	free(sim);
-	free(sief);
+	synic_restore(&sv);
 }

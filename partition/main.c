@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "partition/vsp/vsp_host.h"
 #include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/lineedit.h"
@@ -135,6 +136,8 @@ void parent_main(const struct hvpart_boot_info *bi)
 		printf("parent: hv refused the hypercall page; hv services are unavailable\n");
 	pmem_init();
 	vm_init();
+	if (vsp_init())
+		printf("parent: no memory for the SynIC pages; VMBus is unavailable\n");
 	pit_setup();
 	/* The TSC rate, for uptimes and for children's frequency MSRs. */
 	parent_tsc_hz = pit_calibrate_tsc(5);

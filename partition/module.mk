@@ -4,6 +4,7 @@
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c \
+	partition/vsp/vsp_host.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
 	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \

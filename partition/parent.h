@@ -19,6 +19,14 @@ uint16_t hvcall_fast(uint16_t code, uint64_t in);
 /* The synthetic MSRs hv emulates for the parent (SynIC, TLFS §2.4). */
 uint64_t hvcall_read_msr(uint32_t msr);
 void hvcall_write_msr(uint32_t msr, uint64_t v);
+/* SynIC ports and connections (docs/hypercalls.md), target VP 0;
+ * HVCALL_SELF names the parent. nflags: an event port's flag count. */
+#define HVCALL_SELF 0xffffffffffffffffull
+uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
+			    uint64_t conn_part, uint16_t nflags);
+uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,
+			     uint32_t port, uint32_t type);
+uint16_t hvcall_delete_port(uint64_t part, uint32_t id);
 /* Raw parameter GPAs, for validation tests; the staging pages' GPAs. */
 uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa);
 uint64_t hvcall_in_gpa(void);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "partition/vsp/vsp_host.h"
 #include "partition/arch/cpu.h"
 #include "partition/devices/ports.h"
 #include "partition/drivers/pit.h"
@@ -266,6 +267,7 @@ static void vm_teardown(struct vm *vm)
 	if (vm->hv_id >= 0) {
 		uint64_t id = (uint64_t)vm->hv_id;
 
+		vsp_host_destroy(id);
 		hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, sizeof(id), NULL, 0);
 		vm->hv_id = -1;
 	}
@@ -316,6 +318,8 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
 	if (st)
 		return hv_fail(vm, st, "create a virtual processor", why, n);
+	if (vsp_host_create(id))
+		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
 	vin.partition_id = id;
 	vp_conv(&vin.state, &vp);
@@ -463,6 +467,7 @@ void vm_service(void)
 	struct hvpart_intercept ic;
 
 	cpu_take_notify();
+	vsp_service();
 	vm_reap();
 	for (int guard = 0; guard < 1024; guard++) {
 		struct hvpart_complete_in done;

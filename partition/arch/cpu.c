@@ -7,6 +7,7 @@
  */
 #include "cpu.h"
 #include <stddef.h>
+#include "partition/vsp/vsp_host.h"
 #include "partition/drivers/serial.h"
 #include "hv/abi/hvpart_abi.h"
 
@@ -140,8 +141,8 @@ void parent_trap(struct parent_frame *f)
 		fatal_exception(f);
 	if (f->vector >= IRQ_BASE + 16) {
 		/* Injected by hv, not from the PIC: no EOI. */
-		if (f->vector == HVPART_NOTIFY_VECTOR)
-			hv_notified = 1;
+		if (f->vector == HVPART_NOTIFY_VECTOR || f->vector == VSP_VECTOR)
+			hv_notified = 1;   /* VSP_VECTOR: a VMBus message (vsp_host.h) */
 		return;
 	}
 	irq = (int)f->vector - IRQ_BASE;

@@ -18,7 +18,7 @@ GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
-GUESTS_NAMES   := hello timer ids spin hostile bench synic
+GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc
 
 GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
                    $(GUESTS_DIR)/lib/entry.S $(GUESTS_DIR)/lib/hypercall.S

@@ -20,6 +20,7 @@
 #define ST_PARAM     5
 #define ST_DENIED    6
 #define ST_BAD_CONN  0x12
+#define ST_BAD_PORT  0x11
 
 static struct hv_message_page sim __attribute__((aligned(4096)));
 static struct hv_event_flags_page sief __attribute__((aligned(4096)));
@@ -221,16 +222,20 @@ static void check_hypercalls(void)
 	uint32_t gpa = (uint32_t)guest_hv_in_page;
 	int denied = 1;
 
-	in->connection_id = 4;
+	/* Connections 1 and 4 lead to the parent's VMBus host (message
+	 * port, partition/vsp/); 99 leads nowhere. */
+	in->connection_id = 99;
 	in->rsvdz = 0;
 	in->message_type = 1;
 	in->payload_size = 8;
-	check(call(HVCALL_POST_MESSAGE, gpa) == ST_BAD_CONN, "post to conn 4 (no port): INVALID_CONNECTION_ID");
+	check(call(HVCALL_POST_MESSAGE, gpa) == ST_BAD_CONN, "post to conn 99: INVALID_CONNECTION_ID");
+	in->connection_id = 4;
 	in->payload_size = 241;
 	check(call(HVCALL_POST_MESSAGE, gpa) == ST_PARAM, "post of 241 bytes: INVALID_PARAMETER");
 	check(call(HVCALL_POST_MESSAGE, gpa + 4) == ST_ALIGNMENT, "post, misaligned input: INVALID_ALIGNMENT");
 	check(call(HVCALL_POST_MESSAGE, gpa + 3968) == ST_ALIGNMENT, "post, input crossing a page: INVALID_ALIGNMENT");
-	check(call(HVCALL_SIGNAL_EVENT | CTL_FAST, 1) == ST_BAD_CONN, "signal conn 1 (no port): INVALID_CONNECTION_ID");
+	check(call(HVCALL_SIGNAL_EVENT | CTL_FAST, 99) == ST_BAD_CONN, "signal conn 99: INVALID_CONNECTION_ID");
+	check(call(HVCALL_SIGNAL_EVENT | CTL_FAST, 4) == ST_BAD_PORT, "signal a message connection: INVALID_PORT_ID");
 	for (unsigned i = 0; i < sizeof(parent_only) / sizeof(parent_only[0]); i++) {
 		uint16_t st = call(parent_only[i], gpa);
 

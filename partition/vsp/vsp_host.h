@@ -1,0 +1,36 @@
+/*
+ * The VMBus host for each child (partition/vsp/vsp_host.c): the parent's
+ * own SynIC receives the children's channel messages, and a vmbus/
+ * server per child answers them through hv's ports and connections.
+ *
+ * Wiring (docs/ARCHITECTURE.md "VMBus transport"): the parent's SINT 2
+ * (vector VSP_VECTOR) receives; for child N, a message port
+ * VSP_PORT_BASE + N on the parent, which only N may connect to, with N's
+ * connection ids 1 and 4 (VMBus's INITIATE_CONTACT connections: below
+ * and from protocol 5.0); and a message port 1 on the child (its SINT 2,
+ * VP 0), reached by the parent's connection VSP_CONN_BASE + N.
+ */
+#ifndef PARENT_VSP_HOST_H
+#define PARENT_VSP_HOST_H
+#include <stdint.h>
+
+#define VSP_SINT       2
+#define VSP_VECTOR     0x31      /* injected by hv, like HVPART_NOTIFY_VECTOR */
+#define VSP_PORT_BASE  0x1000u
+#define VSP_CONN_BASE  0x2000u
+#define VSP_CHILD_PORT 1u
+
+/* Enable the parent's SynIC (SIMP, SIEFP, SINT 2): 0 or -errno. */
+int vsp_init(void);
+/* A child's VMBus host: ports and connections in hv, a vmbus server.
+ * Called after CreateVp, before StartPartition: 0 or -errno (nothing
+ * kept). */
+int vsp_host_create(uint64_t child);
+/* Before DeletePartition: the parent's port for the child goes (hv
+ * removes the child's ports and connections with the child). */
+void vsp_host_destroy(uint64_t child);
+/* Drain the parent's SIM slot into the children's servers. */
+void vsp_service(void);
+/* Statistics for Get-VMHost/tests: messages taken, dropped. */
+void vsp_stats(uint64_t *taken, uint64_t *dropped);
+#endif

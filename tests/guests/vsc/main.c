@@ -1,0 +1,157 @@
+/*
+ * vsc: a VMBus guest against the parent's VMBus host (partition/vsp/):
+ * it enables its SynIC (SIMP, SIEFP, SINT 2), posts INITIATE_CONTACT to
+ * connection 4 (protocol 5.x, message SINT 2; Linux drivers/hv/
+ * connection.c vmbus_negotiate_version) walking down Linux's version
+ * list, and prints the VERSION_RESPONSE that arrives in SIM slot 2.
+ * mode=hostile first posts what hv must refuse (a payload over 240
+ * bytes, an unknown connection, a misaligned input block, a hypervisor
+ * message type) and floods the host's port, then negotiates: the host
+ * must still answer.
+ */
+#include "guest.h"
+#include "hv/abi/hvpart_abi.h"
+#include "hv/abi/tlfs.h"
+#include "vmbus/msg.h"
+
+#define VEC_SINT2    0x52
+#define MSR_TSC_HZ   0x40000022
+#define FLOOD        2000
+
+static struct hv_message_page sim __attribute__((aligned(4096)));
+static struct hv_event_flags_page sief __attribute__((aligned(4096)));
+static volatile uint32_t interrupts;
+static uint64_t tsc_hz;
+static int failed;
+
+static void check(int ok, const char *what)
+{
+	guest_printf("vsc: %s: %s\n", what, ok ? "ok" : "FAILED");
+	if (!ok)
+		failed = 1;
+}
+
+static void on_sint2(struct guest_frame *f)
+{
+	(void)f;
+	interrupts++;
+	guest_signal_eoi();
+}
+
+static uint16_t post_raw(uint32_t gpa, uint32_t conn, uint32_t type, const void *msg, uint32_t len)
+{
+	struct hv_input_post_message *in = (void *)guest_hv_in_page;
+	const uint8_t *src = msg;
+
+	in->connection_id = conn;
+	in->rsvdz = 0;
+	in->message_type = type;
+	in->payload_size = len;
+	for (uint32_t i = 0; i < len && i < sizeof(in->payload); i++)
+		in->payload[i] = src[i];
+	return GUEST_HV_STATUS(guest_hypercall(HVCALL_POST_MESSAGE, gpa, 0));
+}
+
+static uint16_t post(uint32_t conn, const void *msg, uint32_t len)
+{
+	return post_raw((uint32_t)guest_hv_in_page, conn, 1, msg, len);
+}
+
+/* The next message in SINT 2's slot, copied out; the slot is freed and
+ * EOM written if more wait (TLFS "Message Buffers"). 0 on timeout. */
+static int receive(struct hv_message *out)
+{
+	volatile struct hv_message *m = &sim.slot[2];
+	uint64_t t0 = guest_rdtsc();
+
+	guest_sti();
+	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * tsc_hz)
+		guest_pause();
+	guest_cli();
+	if (m->header.type == HV_MSG_NONE)
+		return 0;
+	*out = *(struct hv_message *)m;
+	m->header.type = HV_MSG_NONE;
+	__asm__ volatile("mfence" ::: "memory");
+	if (m->header.flags & HV_MSG_FLAG_PENDING)
+		guest_wrmsr(HV_MSR_EOM, 0);
+	return 1;
+}
+
+static int negotiate(void)
+{
+	static const uint32_t versions[] = { 0x50003, 0x50002, 0x50001, 0x50000 };
+	struct vmbus_msg_initiate init;
+	struct hv_message reply;
+	const struct vmbus_msg_version_response *r = (const void *)reply.payload;
+
+	for (unsigned i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		uint16_t st;
+
+		init = (struct vmbus_msg_initiate){ .hdr = { VMBUS_MSG_INITIATE_CONTACT, 0 },
+						    .version = versions[i], .interrupt_page = 2 };
+		st = post(4, &init, sizeof(init));
+		if (st) {
+			guest_printf("vsc: INITIATE_CONTACT 0x%x: status 0x%x\n", versions[i], st);
+			return 0;
+		}
+		if (!receive(&reply)) {
+			guest_printf("vsc: no answer to INITIATE_CONTACT 0x%x\n", versions[i]);
+			return 0;
+		}
+		guest_printf("vsc: VERSION_RESPONSE type %u for 0x%x: supported %u, state %u, "
+			     "msg_conn_id %u, origin 0x%x, %u interrupts\n",
+			     r->hdr.msgtype, versions[i], r->version_supported, r->connection_state,
+			     r->msg_conn_id, (uint32_t)reply.header.origin, interrupts);
+		if (r->hdr.msgtype == VMBUS_MSG_VERSION_RESPONSE && r->version_supported) {
+			guest_printf("vsc: negotiated version 0x%x\n", versions[i]);
+			return r->msg_conn_id == 4;
+		}
+	}
+	return 0;
+}
+
+static void hostile(void)
+{
+	static uint8_t junk[256];
+	uint32_t gpa = (uint32_t)guest_hv_in_page, ok = 0, full = 0, other = 0;
+
+	check(post_raw(gpa, 4, 1, junk, 241) == HV_STATUS_INVALID_PARAMETER, "payload of 241 bytes refused");
+	check(post_raw(gpa, 99, 1, junk, 8) == HV_STATUS_INVALID_CONNECTION_ID, "unknown connection refused");
+	check(post_raw(gpa + 4, 4, 1, junk, 8) == HV_STATUS_INVALID_ALIGNMENT, "misaligned input refused");
+	check(post_raw(gpa, 4, 0x80000010, junk, 8) == HV_STATUS_INVALID_PARAMETER,
+	      "hypervisor message type refused");
+	junk[0] = 0xee;       /* an unknown channel message type: the host drops it */
+	for (int i = 0; i < FLOOD; i++) {
+		uint16_t st = post(4, junk, 240);
+
+		if (st == HV_STATUS_SUCCESS)
+			ok++;
+		else if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+			full++;
+		else
+			other++;
+	}
+	guest_printf("vsc: flood of %u: %u accepted, %u INSUFFICIENT_BUFFERS, %u other\n",
+		     FLOOD, ok, full, other);
+	check(other == 0 && ok + full == FLOOD, "flood: only SUCCESS or INSUFFICIENT_BUFFERS");
+}
+
+void guest_main(void)
+{
+	if (!guest_init_hv())
+		guest_fail("vsc", "no Hyper-V interface");
+	tsc_hz = guest_rdmsr(MSR_TSC_HZ);
+	guest_enable_apic();
+	guest_set_handler(VEC_SINT2, on_sint2);
+	guest_wrmsr(HV_MSR_SIMP, (uint32_t)&sim | HV_PAGE_MSR_ENABLE);
+	guest_wrmsr(HV_MSR_SIEFP, (uint32_t)&sief | HV_PAGE_MSR_ENABLE);
+	guest_wrmsr(HV_MSR_SINT0 + 2, VEC_SINT2);
+	guest_wrmsr(HV_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+	if (guest_test_arg("mode", "hostile"))
+		hostile();
+	check(negotiate(), "VMBus version negotiated with the parent's host");
+	if (failed)
+		guest_fail("vsc", "see the checks above");
+	guest_pass("vsc");
+}
