@@ -7,7 +7,9 @@
  * mode=hostile first posts what hv must refuse (a payload over 240
  * bytes, an unknown connection, a misaligned input block, a hypervisor
  * message type) and floods the host's port, then negotiates: the host
- * must still answer.
+ * must still answer. mode=bench then times INITIATE_CONTACT round trips
+ * (post, the parent's host, VERSION_RESPONSE in the SIM slot) in TSC
+ * ticks, for tests/bench/vmbus/bench_vmbus_wire.py.
  */
 #include "guest.h"
 #include "hv/abi/hvpart_abi.h"
@@ -137,6 +139,31 @@ static void hostile(void)
 	check(other == 0 && ok + full == FLOOD, "flood: only SUCCESS or INSUFFICIENT_BUFFERS");
 }
 
+/* Each INITIATE_CONTACT while connected resets the host's channels and
+ * is answered again (vmbus/server.c srv_on_initiate). */
+static void bench(uint32_t rounds)
+{
+	struct vmbus_msg_initiate init = { .hdr = { VMBUS_MSG_INITIATE_CONTACT, 0 },
+					   .version = 0x50003, .interrupt_page = 2 };
+	struct hv_message reply;
+	uint64_t best = ~0ull, total = 0;
+	uint32_t done = 0;
+
+	for (uint32_t i = 0; i < rounds; i++) {
+		uint64_t t0 = guest_rdtsc(), t;
+
+		if (post(4, &init, sizeof(init)) || !receive(&reply))
+			break;
+		t = guest_rdtsc() - t0;
+		total += t;
+		best = t < best ? t : best;
+		done++;
+	}
+	guest_printf("vsc: post_roundtrip rounds=%u best=%u total=%u\n", done, (uint32_t)best,
+		     (uint32_t)total);
+	check(done == rounds, "bench: every round trip answered");
+}
+
 void guest_main(void)
 {
 	if (!guest_init_hv())
@@ -151,6 +178,8 @@ void guest_main(void)
 	if (guest_test_arg("mode", "hostile"))
 		hostile();
 	check(negotiate(), "VMBus version negotiated with the parent's host");
+	if (guest_test_arg("mode", "bench"))
+		bench(guest_get_arg_u32("rounds", 100));
 	if (failed)
 		guest_fail("vsc", "see the checks above");
 	guest_pass("vsc");
