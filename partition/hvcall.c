@@ -89,7 +89,7 @@ void parent_power_off(void)
 }
 
 uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
-			    uint64_t conn_part, uint16_t nflags)
+			    uint64_t conn_part, uint16_t base, uint16_t nflags)
 {
 	struct hv_input_create_port in;
 
@@ -100,8 +100,10 @@ uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t 
 	in.port_info.port_type = type;
 	in.port_info.message.target_sint = sint;
 	in.port_info.message.target_vp = 0;
-	if (type == HV_PORT_TYPE_EVENT)
+	if (type == HV_PORT_TYPE_EVENT) {
+		in.port_info.event.base_flag = base;
 		in.port_info.event.flag_count = nflags;
+	}
 	return hvcall(HVCALL_CREATE_PORT, &in, sizeof(in), NULL, 0);
 }
 

@@ -33,7 +33,7 @@
 static uint16_t create_port(uint64_t part, uint32_t id, uint32_t type, uint64_t conn_part,
 			    uint16_t nflags)
 {
-	return hvcall_create_port(part, id, type, SINT, conn_part, nflags);
+	return hvcall_create_port(part, id, type, SINT, conn_part, 0, nflags);
 }
 
 static uint16_t connect(uint32_t conn, uint64_t port_part, uint32_t port, uint32_t type)

@@ -20,10 +20,10 @@ uint16_t hvcall_fast(uint16_t code, uint64_t in);
 uint64_t hvcall_read_msr(uint32_t msr);
 void hvcall_write_msr(uint32_t msr, uint64_t v);
 /* SynIC ports and connections (docs/hypercalls.md), target VP 0;
- * HVCALL_SELF names the parent. nflags: an event port's flag count. */
+ * HVCALL_SELF names the parent. base, nflags: an event port's flags. */
 #define HVCALL_SELF 0xffffffffffffffffull
 uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
-			    uint64_t conn_part, uint16_t nflags);
+			    uint64_t conn_part, uint16_t base, uint16_t nflags);
 uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,
 			     uint32_t port, uint32_t type);
 uint16_t hvcall_delete_port(uint64_t part, uint32_t id);

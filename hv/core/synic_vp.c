@@ -24,8 +24,8 @@
 #include "hypercall.h"
 #include "synic.h"
 
-#define SYNIC_PORTS      64
-#define SYNIC_CONNS      128
+#define SYNIC_PORTS      96
+#define SYNIC_CONNS      160
 #define BUFS_PER_PAGE    (4096 / sizeof(struct synic_msgbuf))
 /* Pages of message buffers: the parent receives a message port per child
  * (16 buffers each, TLFS "Guest Message Buffers"); a child needs one

@@ -10,9 +10,10 @@
  * (the port id).
  *
  * Sending: the server's post_msg is HvPostMessage on the parent's
- * connection to the child's port. Signals need event ports (not yet:
- * -ENOSYS) and GPADL mapping needs hv's GPADL calls (issue 13 step 4:
- * refused, so a guest's GPADL gets an error, never a mapping).
+ * connection to the child's port, its signal HvSignalEvent on the
+ * parent's event connection to the child. GPADL mapping needs hv's GPADL
+ * calls (issue 13 step 4): refused, so a guest's GPADL gets an error,
+ * never a mapping.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -86,11 +87,16 @@ static int vsp_post(void *ctx, const void *msg, size_t len)
 	return st == HV_STATUS_SUCCESS ? 0 : -EIO;
 }
 
+/* Set flag relid in the child's SIEF slot 2 and raise its SINT 2 (the
+ * host -> guest half of hyperv-notes "VMBus"). */
 static int vsp_signal(void *ctx, uint32_t relid)
 {
-	(void)ctx;
-	(void)relid;
-	return -ENOSYS;
+	struct vsp_host *h = ctx;
+	uint64_t in = (VSP_EVT_CONN_BASE + (uint32_t)h->child) | ((uint64_t)relid << 32);
+
+	if (relid >= HV_EVENT_FLAGS_COUNT)
+		return -EINVAL;
+	return hvcall_fast(HVCALL_SIGNAL_EVENT, in) == HV_STATUS_SUCCESS ? 0 : -EIO;
 }
 
 static int vsp_map(void *ctx, const uint64_t *pfns, uint32_t n, void **va)
@@ -138,16 +144,30 @@ static uint16_t wire(uint64_t child)
 	uint32_t port = VSP_PORT_BASE + (uint32_t)child;
 	uint16_t st;
 
-	st = hvcall_create_port(SELF, port, HV_PORT_TYPE_MESSAGE, VSP_SINT, child, 0);
+	st = hvcall_create_port(SELF, port, HV_PORT_TYPE_MESSAGE, VSP_SINT, child, 0, 0);
 	if (!st)
 		st = hvcall_connect_port(child, 1, SELF, port, HV_PORT_TYPE_MESSAGE);
 	if (!st)
 		st = hvcall_connect_port(child, 4, SELF, port, HV_PORT_TYPE_MESSAGE);
 	if (!st)
-		st = hvcall_create_port(child, VSP_CHILD_PORT, HV_PORT_TYPE_MESSAGE, VSP_SINT, SELF, 0);
+		st = hvcall_create_port(child, VSP_CHILD_PORT, HV_PORT_TYPE_MESSAGE, VSP_SINT, SELF, 0, 0);
 	if (!st)
 		st = hvcall_connect_port(SELF, VSP_CONN_BASE + (uint32_t)child, child,
 					 VSP_CHILD_PORT, HV_PORT_TYPE_MESSAGE);
+	/* Events: the child's flags 0..VSP_FLAGS-1 on our SINT 2 are a slice
+	 * of our SIEF page of its own; ours on the child cover all 2048. */
+	if (!st)
+		st = hvcall_create_port(SELF, VSP_EVT_PORT_BASE + (uint32_t)child, HV_PORT_TYPE_EVENT,
+					VSP_SINT, child, (uint16_t)(child * VSP_FLAGS), VSP_FLAGS);
+	if (!st)
+		st = hvcall_connect_port(child, VSP_EVT_CONN, SELF, VSP_EVT_PORT_BASE + (uint32_t)child,
+					 HV_PORT_TYPE_EVENT);
+	if (!st)
+		st = hvcall_create_port(child, VSP_CHILD_EVT_PORT, HV_PORT_TYPE_EVENT, VSP_SINT, SELF,
+					0, HV_EVENT_FLAGS_COUNT);
+	if (!st)
+		st = hvcall_connect_port(SELF, VSP_EVT_CONN_BASE + (uint32_t)child, child,
+					 VSP_CHILD_EVT_PORT, HV_PORT_TYPE_EVENT);
 	return st;
 }
 
@@ -187,6 +207,7 @@ void vsp_host_destroy(uint64_t child)
 	/* Connections from the child, and ours to its port, go with the
 	 * child in hv; our port for it goes now (queued messages with it). */
 	hvcall_delete_port(SELF, VSP_PORT_BASE + (uint32_t)child);
+	hvcall_delete_port(SELF, VSP_EVT_PORT_BASE + (uint32_t)child);
 	if (h->srv)
 		vmbus_server_destroy(h->srv);
 	memset(h, 0, sizeof(*h));
@@ -209,6 +230,36 @@ static void vsp_dispatch(uint64_t origin, const uint8_t *payload, uint32_t len)
 	(void)vmbus_server_handle_msg(h->srv, payload, len);
 }
 
+/* Flags the children set in their slice of our SIEF slot 2, taken with
+ * an atomic exchange per 32-bit word (TLFS "Event Flags": hv sets bits
+ * concurrently). Flag 0 is no channel (Linux vmbus_chan_sched skips
+ * relid 0): the host answers it with flag 0, a transport ping for
+ * tests/bench; the others go to the server. */
+static void vsp_service_events(void)
+{
+	volatile uint32_t *bits = (volatile uint32_t *)sief->sint[VSP_SINT].bits;
+
+	for (uint32_t child = 0; child < VSP_MAX; child++) {
+		struct vsp_host *h = host_of(child);
+
+		if (!h)
+			continue;
+		for (uint32_t w = 0; w < VSP_FLAGS / 32; w++) {
+			uint32_t set = __atomic_exchange_n(&bits[child * VSP_FLAGS / 32 + w], 0,
+							   __ATOMIC_SEQ_CST);
+
+			for (; set; set &= set - 1) {
+				uint32_t flag = w * 32 + (uint32_t)__builtin_ctz(set);
+
+				if (flag == 0)
+					(void)vsp_signal(h, 0);
+				else
+					(void)vmbus_server_handle_event(h->srv, flag);
+			}
+		}
+	}
+}
+
 void vsp_service(void)
 {
 	volatile struct hv_message *m;
@@ -216,6 +267,7 @@ void vsp_service(void)
 
 	if (!sim)
 		return;
+	vsp_service_events();
 	m = &sim->slot[VSP_SINT];
 	for (int guard = 0; guard < 256 && m->header.type != HV_MSG_NONE; guard++) {
 		uint64_t origin = m->header.origin;

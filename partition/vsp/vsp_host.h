@@ -8,7 +8,8 @@
  * VSP_PORT_BASE + N on the parent, which only N may connect to, with N's
  * connection ids 1 and 4 (VMBus's INITIATE_CONTACT connections: below
  * and from protocol 5.0); and a message port 1 on the child (its SINT 2,
- * VP 0), reached by the parent's connection VSP_CONN_BASE + N.
+ * VP 0), reached by the parent's connection VSP_CONN_BASE + N; and event
+ * ports both ways (below).
  */
 #ifndef PARENT_VSP_HOST_H
 #define PARENT_VSP_HOST_H
@@ -19,6 +20,16 @@
 #define VSP_PORT_BASE  0x1000u
 #define VSP_CONN_BASE  0x2000u
 #define VSP_CHILD_PORT 1u
+/* Events: child N's connection VSP_EVT_CONN reaches our event port
+ * VSP_EVT_PORT_BASE + N (flags N * VSP_FLAGS .. + VSP_FLAGS - 1 of our
+ * SIEF slot 2, so relids below VSP_FLAGS); our connection
+ * VSP_EVT_CONN_BASE + N reaches its event port VSP_CHILD_EVT_PORT (all
+ * 2048 flags of its SIEF slot 2). */
+#define VSP_FLAGS          128
+#define VSP_EVT_CONN       16u
+#define VSP_EVT_PORT_BASE  0x3000u
+#define VSP_EVT_CONN_BASE  0x4000u
+#define VSP_CHILD_EVT_PORT 2u
 
 /* Enable the parent's SynIC (SIMP, SIEFP, SINT 2): 0 or -errno. */
 int vsp_init(void);
