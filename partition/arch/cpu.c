@@ -141,8 +141,10 @@ void parent_trap(struct parent_frame *f)
 		fatal_exception(f);
 	if (f->vector >= IRQ_BASE + 16) {
 		/* Injected by hv, not from the PIC: no EOI. */
+		if (f->vector == VSP_VECTOR)
+			vsp_irq_pending = 1;   /* a VMBus message or event (vsp_host.h) */
 		if (f->vector == HVPART_NOTIFY_VECTOR || f->vector == VSP_VECTOR)
-			hv_notified = 1;   /* VSP_VECTOR: a VMBus message (vsp_host.h) */
+			hv_notified = 1;
 		return;
 	}
 	irq = (int)f->vector - IRQ_BASE;

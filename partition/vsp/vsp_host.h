@@ -40,8 +40,11 @@ int vsp_host_create(uint64_t child);
 /* Before DeletePartition: the parent's port for the child goes (hv
  * removes the child's ports and connections with the child). */
 void vsp_host_destroy(uint64_t child);
-/* Drain the parent's SIM slot into the children's servers. */
+/* Set by the VSP_VECTOR interrupt: hv delivered a message or set a flag
+ * (it raises the SINT for each), so vsp_service has work. */
+extern volatile int vsp_irq_pending;
+/* Drain the parent's SIM slot and event flags into the children's
+ * servers; cheap when vsp_irq_pending is clear (the main loop calls it
+ * on every wake-up). */
 void vsp_service(void);
-/* Statistics for Get-VMHost/tests: messages taken, dropped. */
-void vsp_stats(uint64_t *taken, uint64_t *dropped);
 #endif
