@@ -2,7 +2,8 @@
 # with newlib (built by `make newlib`) and the portable console library.
 
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
-	partition/drivers/serial.c partition/drivers/pit.c partition/lib/syscalls.c \
+	partition/drivers/serial.c partition/drivers/pit.c partition/drivers/rtc.c \
+	partition/clock.c partition/lib/syscalls.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c \
 	partition/vsp/vsp_host.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
@@ -15,7 +16,8 @@ PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 
 # Interrupt-context code must leave the SSE registers alone: hv and the
 # parent save no FPU state around interrupts.
-$(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o $(TGTB)/partition/drivers/pit.o: \
+$(TGTB)/partition/arch/cpu.o $(TGTB)/partition/drivers/serial.o $(TGTB)/partition/drivers/pit.o \
+$(TGTB)/partition/drivers/rtc.o $(TGTB)/partition/clock.o: \
 	TARGET_CFLAGS += -mgeneral-regs-only
 
 # build/parent.elf links PARENT_OBJS with every library in PARENT_LIBS; the

@@ -9,10 +9,18 @@
 #define PIT_INPUT_HZ 1193182u
 
 volatile uint64_t pit_ticks;
+static void (*tick_hook)(void);
 
 static void pit_isr(void)
 {
 	pit_ticks++;
+	if (tick_hook)
+		tick_hook();
+}
+
+void pit_set_tick_hook(void (*fn)(void))
+{
+	tick_hook = fn;
 }
 
 void pit_setup(void)

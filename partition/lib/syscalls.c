@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include "partition/clock.h"
 #include "partition/drivers/serial.h"
 #include "partition/parent.h"
 
@@ -96,6 +98,22 @@ int kill(int pid, int sig)
 	(void)sig;
 	errno = EINVAL;
 	return -1;
+}
+
+/* time() and gettimeofday(): the parent's wall clock (UTC, no zone). */
+int gettimeofday(struct timeval *tv, void *tz);
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	int64_t sec;
+	uint32_t nsec;
+
+	(void)tz;
+	clock_realtime(&sec, &nsec);
+	if (tv) {
+		tv->tv_sec = (time_t)sec;
+		tv->tv_usec = (suseconds_t)(nsec / 1000);
+	}
+	return 0;
 }
 
 void _exit(int code);

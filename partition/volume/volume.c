@@ -4,11 +4,12 @@
  * See volume.h for the rules.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "partition/arch/cpu.h"
+#include "partition/clock.h"
 #include "partition/parent.h"
 #include "partition/volume/volume.h"
 #include "partition/volume/vhd_mount.h"
@@ -19,58 +20,22 @@ static struct volume *vols[VOL_MAX];
 static struct volume boot_vol = { .letter = 'B', .kind = VOL_KIND_BOOT, .cwd = "/" };
 static struct volume *current;
 
-/* ---- Clock: the CMOS real-time clock (MC146818 registers) ------------------ */
+/* ---- Clock ------------------------------------------------------------------ */
 
-static uint8_t rtc_reg(uint8_t r)
+/* File times: seconds since 1970 from the parent's wall clock (clock.c). */
+static uint32_t vol_now(void *ctx)
 {
-	pio_outb(0x70, r);
-	return pio_inb(0x71);
-}
-
-static unsigned rtc_bin(uint8_t v, int bcd)
-{
-	return bcd ? (unsigned)(v >> 4) * 10 + (v & 0x0f) : v;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-	static const unsigned mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-	uint64_t days = (uint64_t)(y - 1970) * 365 + (y - 1969) / 4 - (y - 1901) / 100 + (y - 1601) / 400;
-	int leap = (y % 4 == 0 && y % 100) || y % 400 == 0;
-
-	return days + mdays[(m - 1) % 12] + (m > 2 && leap) + d - 1;
-}
-
-static uint32_t rtc_now(void *ctx)
-{
-	uint8_t b, s, mi, h, d, mo, y;
-	int bcd;
+	int64_t sec;
+	uint32_t nsec;
 
 	(void)ctx;
-	/* Register A bit 7: update in progress; wait it out (bounded). */
-	for (int i = 0; i < 100000 && (rtc_reg(0x0a) & 0x80); i++)
-		;
-	s = rtc_reg(0x00), mi = rtc_reg(0x02), h = rtc_reg(0x04);
-	d = rtc_reg(0x07), mo = rtc_reg(0x08), y = rtc_reg(0x09);
-	b = rtc_reg(0x0b);
-	bcd = !(b & 0x04);   /* register B bit 2: binary mode */
-	{
-		unsigned hour = rtc_bin(h & 0x7f, bcd);
-
-		if (!(b & 0x02) && (h & 0x80))   /* 12-hour mode, PM */
-			hour = (hour % 12) + 12;
-		if (rtc_bin(mo, bcd) < 1 || rtc_bin(mo, bcd) > 12 || !rtc_bin(d, bcd))
-			return 0;
-		return (uint32_t)(days_from_civil(2000 + rtc_bin(y, bcd), rtc_bin(mo, bcd),
-						  rtc_bin(d, bcd)) * 86400 + hour * 3600 +
-				  rtc_bin(mi, bcd) * 60 + rtc_bin(s, bcd));
-	}
+	clock_realtime(&sec, &nsec);
+	return sec < 0 ? 0 : sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 }
 
 uint32_t volume_now(void)
 {
-	return rtc_now(NULL);
+	return vol_now(NULL);
 }
 
 /* ---- Registry -------------------------------------------------------------- */
@@ -286,7 +251,7 @@ int volume_mount_ext2(struct disk *d, int part, char letter, unsigned flags,
 		free(v);
 		return rc;
 	}
-	ext2_clock_set(v->fs, rtc_now, NULL);
+	ext2_clock_set(v->fs, vol_now, NULL);
 	vol_mark(v, letter);
 	vols[slot] = v;
 	if (out)

@@ -101,7 +101,7 @@ int volume_rename(const struct vol_path *from, const struct vol_path *to);
 int volume_load_file(const char *path, size_t max, void **buf, size_t *len);
 /* Space on a drive. */
 int volume_statfs(struct volume *v, struct ext2_statfs *st);
-/* Seconds since 1970 from the real-time clock (0 if it reads garbage). */
+/* Seconds since 1970 for file times (the parent's wall clock, clock.h). */
 uint32_t volume_now(void);
 
 /* Text for an error from these calls (ext2's detail when it has one). */
