@@ -147,6 +147,18 @@ out:
 	return rc;
 }
 
+/* VM names are printable ASCII: the console takes nothing else
+ * (lineedit.h), and a name cut to its ASCII part would name another VM. */
+static bool name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 int vm_new(const struct vm_config *c, char *why, size_t n)
 {
 	struct vm *vm = NULL;
@@ -154,6 +166,11 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	struct ldr_gmem dry;
 	int rc;
 
+	if (!name_ok(c->name)) {
+		snprintf(why, n, "The name '%s' is not valid: VM names take ASCII letters, digits, spaces and punctuation only.",
+			 c->name);
+		return -EINVAL;
+	}
 	if (vm_find(c->name)) {
 		snprintf(why, n, "A virtual machine named '%s' already exists.", c->name);
 		return -EEXIST;

@@ -138,6 +138,7 @@ static void set_line(struct lineedit *le, const char *s)
 	memcpy(le->line, s, n + 1);
 	le->len = le->cur = n;
 	le->overflow = false;
+	le->foreign[0] = '\0';
 }
 
 static void clear_line(struct lineedit *le)
@@ -145,6 +146,7 @@ static void clear_line(struct lineedit *le)
 	le->len = le->cur = 0;
 	le->line[0] = '\0';
 	le->overflow = false;
+	le->foreign[0] = '\0';
 }
 
 /* Replace line[from, to) by s[0..n); the cursor ends after the insertion.
@@ -253,12 +255,27 @@ static int enter_overflow(struct lineedit *le)
 	return -E2BIG;
 }
 
+/* A line that had a non-ASCII character typed into it would run without
+ * that character (e.g. a VM named "caf" for "café"): refuse it whole. */
+static int enter_foreign(struct lineedit *le)
+{
+	puts_(le, "\r\nThe line did not run: '");
+	puts_(le, le->foreign);
+	puts_(le, "' is not an ASCII character, and this console takes ASCII only.\r\n");
+	clear_line(le);
+	le->hist_pos = -1;
+	le_prompt(le);
+	return -EILSEQ;
+}
+
 static int enter(struct lineedit *le, char *out, size_t outsz)
 {
 	size_t n = le->len;
 
 	if (le->overflow)
 		return enter_overflow(le);
+	if (le->foreign[0])
+		return enter_foreign(le);
 	puts_(le, "\r\n");
 	if (out && outsz) {
 		if (n > outsz - 1)
@@ -511,6 +528,42 @@ static void control(struct lineedit *le, uint8_t b)
 	}
 }
 
+/* UTF-8 (RFC 3629 section 4): a lead byte C2-DF, E0-EF or F0-F4 and one
+ * to three continuation bytes 80-BF, where E0 needs A0-BF next (no overlong
+ * form), ED 80-9F (no surrogate), F0 90-BF and F4 80-8F (nothing past
+ * U+10FFFF). A whole character is remembered (the first one per line) and
+ * answered with a bell; stray and broken bytes are dropped silently. */
+static bool utf8_second_ok(uint8_t lead, uint8_t b)
+{
+	uint8_t lo = lead == 0xe0 ? 0xa0 : lead == 0xf0 ? 0x90 : 0x80;
+	uint8_t hi = lead == 0xed ? 0x9f : lead == 0xf4 ? 0x8f : 0xbf;
+
+	return b >= lo && b <= hi;
+}
+
+static void utf8_byte(struct lineedit *le, uint8_t b)
+{
+	if (b >= 0xc2 && b <= 0xf4) {
+		le->u8[0] = (char)b;
+		le->u8_len = 1;
+		le->u8_need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+		return;
+	}
+	if (!le->u8_need || b > 0xbf ||
+	    (le->u8_len == 1 && !utf8_second_ok((uint8_t)le->u8[0], b))) {
+		le->u8_need = 0;
+		return;
+	}
+	le->u8[le->u8_len++] = (char)b;
+	if (--le->u8_need)
+		return;
+	if (!le->foreign[0]) {
+		memcpy(le->foreign, le->u8, le->u8_len);
+		le->foreign[le->u8_len] = '\0';
+	}
+	bell(le);
+}
+
 int le_feed(struct lineedit *le, uint8_t b, char *out, size_t outsz)
 {
 	bool after_cr = le->last_cr;
@@ -518,6 +571,8 @@ int le_feed(struct lineedit *le, uint8_t b, char *out, size_t outsz)
 	le->last_cr = false;
 	if (esc_feed(le, b))
 		return 0;
+	if (b < 0x80)
+		le->u8_need = 0;                 /* an unfinished UTF-8 character */
 	if (b == '\r' || b == '\n') {
 		le->tab_pending = false;
 		if (b == '\n' && after_cr)
@@ -527,8 +582,10 @@ int le_feed(struct lineedit *le, uint8_t b, char *out, size_t outsz)
 	}
 	if (b != 0x09)
 		le->tab_pending = false;
-	if (b >= 0x80)
+	if (b >= 0x80) {
+		utf8_byte(le, b);
 		return 0;
+	}
 	if (b < 0x20 || b == 0x7f)
 		control(le, b);
 	else

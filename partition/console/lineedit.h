@@ -21,7 +21,11 @@
  *                        complete callback (a unique match gets a blank
  *                        after it unless it ends in '\' or '/', a
  *                        directory); a second Tab lists ambiguous matches
- * Anything else below 0x20, and every byte >= 0x80, is ignored without echo.
+ * Anything else below 0x20 is ignored without echo. Bytes >= 0x80 are never
+ * inserted: a whole UTF-8 character rings the bell, and Enter then refuses
+ * the line with one message naming the character (le_feed returns -EILSEQ;
+ * nothing runs, since the line would run without it); broken UTF-8 is
+ * dropped silently.
  * Escape sequences other than those above are swallowed whole (ESC plus
  * intermediates plus final; CSI parameter/intermediate/final bytes per
  * ECMA-48; SS3 with optional digit/';' parameters; control strings
@@ -78,6 +82,9 @@ struct lineedit {
 	bool last_cr;                     /* previous byte was CR (for CRLF) */
 	bool tab_pending;                 /* previous key was an ambiguous Tab */
 	bool overflow;                    /* typed input was refused: too long */
+	char u8[4];                       /* UTF-8 character being received */
+	uint8_t u8_len, u8_need;          /* its bytes so far, bytes still due */
+	char foreign[5];                  /* first non-ASCII character typed */
 	le_write_fn write;
 	le_complete_fn complete;
 	void *ctx;

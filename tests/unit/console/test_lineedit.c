@@ -391,6 +391,64 @@ static void test_binary_garbage(void **state)
 	assert_string_equal(lines[0], "ok");
 }
 
+/* A whole UTF-8 character is never inserted: it rings the bell and the
+ * line is refused at Enter (else "café" would run as "caf"). */
+static void test_utf8_refused(void **state)
+{
+	(void)state;
+	le_prompt(&le);
+	feed("New-VM -Name caf\xc3\xa9");
+	assert_non_null(strstr(out.buf, "caf\a"));
+	capture_reset(&out);
+	assert_int_equal(le_feed(&le, '\r', lines[0], LE_LINE_MAX), -EILSEQ);
+	assert_string_equal(out.buf, "\r\nThe line did not run: '\xc3\xa9' is not an ASCII "
+			    "character, and this console takes ASCII only.\r\nPS hvpart> ");
+	assert_int_equal(le_history_count(&le), 0);
+	feed("Get-VM\r");                  /* the next line runs as usual */
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "Get-VM");
+	/* Three- and four-byte characters; the first one is named. */
+	feed("a\xe2\x82\xac b\xf0\x9f\x98\x80");
+	capture_reset(&out);
+	assert_int_equal(le_feed(&le, '\r', lines[1], LE_LINE_MAX), -EILSEQ);
+	assert_non_null(strstr(out.buf, "'\xe2\x82\xac' is not an ASCII"));
+	/* ^C and ^U forget it. */
+	feed("x\xc3\xa9\x03y\r");
+	assert_int_equal(nlines, 2);
+	assert_string_equal(lines[1], "y");
+	feed("x\xc3\xa9\x15z\r");
+	assert_int_equal(nlines, 3);
+	assert_string_equal(lines[2], "z");
+}
+
+/* Broken UTF-8 is dropped silently and does not block the line: overlong
+ * forms, surrogates, code points past U+10FFFF, stray continuation bytes,
+ * a character cut by an ASCII byte or by Enter. */
+static void test_utf8_broken(void **state)
+{
+	static const char *const broken[] = {
+		"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf0\x80\x80\xaf",
+		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\x80\xbf", "\xc3x", "\xe2\x82",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		capture_reset(&out);
+		feed("k");
+		feed(broken[i]);
+		feed("\r");
+		assert_int_equal(nlines, (int)i + 1);
+		assert_null(strchr(out.buf, '\a'));
+	}
+	assert_string_equal(lines[8], "kx");        /* the ASCII byte stays */
+	assert_string_equal(lines[9], "k");
+	/* The cut character's continuation byte does not finish it on the
+	 * next line. */
+	feed("\xc3\r\xa9m\r");
+	assert_int_equal(nlines, 12);
+	assert_string_equal(lines[11], "m");
+}
+
 static void test_control_inside_escape(void **state)
 {
 	(void)state;
@@ -506,6 +564,8 @@ int main(void)
 		cmocka_unit_test_setup(test_escape_swallowed, setup),
 		cmocka_unit_test_setup(test_modified_keys, setup),
 		cmocka_unit_test_setup(test_binary_garbage, setup),
+		cmocka_unit_test_setup(test_utf8_refused, setup),
+		cmocka_unit_test_setup(test_utf8_broken, setup),
 		cmocka_unit_test_setup(test_control_inside_escape, setup),
 		cmocka_unit_test_setup(test_ctrl_c, setup),
 		cmocka_unit_test_setup(test_ctrl_u, setup),
