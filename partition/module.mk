@@ -3,7 +3,7 @@
 
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/drivers/rtc.c \
-	partition/clock.c partition/lib/syscalls.c \
+	partition/clock.c partition/lib/syscalls.c partition/lib/guid.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c \
 	partition/vsp/vsp_host.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
