@@ -11,7 +11,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \
 	partition/cmdlets/cmdlets.c partition/cmdlets/common.c partition/cmdlets/host.c \
 	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
-	partition/cmdlets/disk.c partition/cmdlets/vhd.c
+	partition/cmdlets/disk.c partition/cmdlets/vhd.c partition/cmdlets/utility.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 
 # Interrupt-context code must leave the SSE registers alone: hv and the

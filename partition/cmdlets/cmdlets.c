@@ -15,9 +15,9 @@ struct cmdlet_slice {
 	int first, n;
 };
 
-/* The order Get-Help and tab completion print, as the console has always
- * had it: Get-VMHost leads, then the VM cmdlets, the rest of the host's,
- * files, locations, disks and VHDs. */
+/* The order Get-Help and tab completion print: Get-VMHost leads, then the
+ * VM cmdlets, the rest of the host's, files, locations, disks, VHDs, the
+ * utilities, and last the diagnostics. */
 static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_host, &cmdlets_host_count, 0, 1 },
 	{ cmdlets_vm, &cmdlets_vm_count, 0, -1 },
@@ -26,6 +26,8 @@ static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_location, &cmdlets_location_count, 0, -1 },
 	{ cmdlets_disk, &cmdlets_disk_count, 0, -1 },
 	{ cmdlets_vhd, &cmdlets_vhd_count, 0, -1 },
+	{ cmdlets_utility, &cmdlets_utility_count, 0, -1 },
+	{ cmdlets_diag, &cmdlets_diag_count, 0, -1 },
 };
 
 static struct cmd_def cmdlet_all[CMDLETS_MAX];

@@ -1,10 +1,11 @@
 /*
- * The parent console's cmdlets, one file per noun group: host.c (VMHost),
- * vm.c (VM), item.c (files and directories), location.c, disk.c (volumes,
- * disks, partitions), vhd.c (VHD). Each file owns its table slice, its
- * parameters, help text and handlers; cmdlets.c puts the slices together
- * in the order Get-Help and tab completion print. Handlers are static and
- * named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
+ * The parent console's cmdlets, one file per noun group: host.c (VMHost,
+ * and the diagnostics: Debug-VMHost), vm.c (VM), item.c (files and
+ * directories), location.c, disk.c (volumes, disks, partitions), vhd.c
+ * (VHD), utility.c (Get-Date, Start-Sleep). Each file owns its table
+ * slice, its parameters, help text and handlers; cmdlets.c puts the slices
+ * together in the order Get-Help and tab completion print. Handlers are
+ * static and named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
  */
 #ifndef PARENT_CMDLETS_H
 #define PARENT_CMDLETS_H
@@ -17,9 +18,10 @@ struct vol_path;
 
 /* Each group's slice of the table. */
 extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
-	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[];
+	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[];
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
-	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count;
+	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
+	cmdlets_diag_count;
 
 /* The whole table, built from the slices on first use; *n gets its length. */
 const struct cmd_def *cmdlets_table(int *n);

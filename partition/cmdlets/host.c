@@ -175,8 +175,14 @@ const struct cmd_def cmdlets_host[] = {
 	{ "Measure-VMHost", "Times VM-exit round trips.",
 	  "Times CPUID-exit and null-hypercall round trips from the parent, in TSC ticks.",
 	  p_measure, 1, cmdlet_measure_vmhost, NULL },
-	{ "Debug-VMHost", "Fault injection for tests.",
-	  "Makes the parent misbehave on purpose, to check that hv contains it: TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
-	  p_debug, 1, cmdlet_debug_vmhost, NULL },
 };
 const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);
+
+/* Diagnostics: not Hyper-V's, not for running VMs; Get-Help lists them
+ * last and says so. */
+const struct cmd_def cmdlets_diag[] = {
+	{ "Debug-VMHost", "Diagnostic, not for normal use: fault injection for hv's tests.",
+	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
+	  p_debug, 1, cmdlet_debug_vmhost, NULL },
+};
+const int cmdlets_diag_count = sizeof(cmdlets_diag) / sizeof(cmdlets_diag[0]);

@@ -65,6 +65,12 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
             assert c in out, (c, repr(out))
         out = m.command("Get-Help Get-VM")
         assert "Get-VM [[-Name] <string>]" in out, repr(out)
+    with tap.case("Get-Help marks Debug-VMHost as a diagnostic and lists it last"):
+        out = m.command("Get-Help")
+        names = re.findall(r"^([A-Z][A-Za-z]+-[A-Za-z]+)\s", out, re.M)
+        assert names[-1] == "Debug-VMHost", names
+        assert re.search(r"Debug-VMHost\s+Diagnostic, not for normal use", out), repr(out)
+        assert "not a Hyper-V cmdlet" in m.command("Get-Help Debug-VMHost")
     with tap.case("an unknown command prints one clear error line"):
         out = m.command("Get-Nothing")
         assert "The term 'Get-Nothing' is not recognized as the name of a cmdlet." in out, repr(out)
