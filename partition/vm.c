@@ -13,9 +13,11 @@
 #include <strings.h>
 #include "partition/vsp/vsp_host.h"
 #include "partition/arch/cpu.h"
+#include "partition/clock.h"
 #include "partition/devices/ports.h"
 #include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
+#include "partition/lib/guid.h"
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
@@ -24,6 +26,7 @@
 static struct vm vms[VM_MAX];
 static uint8_t console_store[VM_MAX][CRING_CONSOLE_CAP];
 static struct vm *attached;
+static uint32_t next_number = 1;   /* 0 is the parent's */
 
 void vm_init(void)
 {
@@ -42,6 +45,17 @@ struct vm *vm_find(const char *name)
 		if (vms[i].used && !strcasecmp(vms[i].name, name))
 			return &vms[i];
 	return NULL;
+}
+
+bool vm_is_parent_name(const char *name)
+{
+	struct hvpart_partition_info pi;
+	uint64_t id = 0;
+
+	if (hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), &pi, sizeof(pi)))
+		return !strcasecmp(name, "parent");
+	pi.name[sizeof(pi.name) - 1] = '\0';
+	return !strcasecmp(name, pi.name);
 }
 
 void vm_set_attached(struct vm *vm)
@@ -171,7 +185,7 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 			 c->name);
 		return -EINVAL;
 	}
-	if (vm_find(c->name)) {
+	if (vm_find(c->name) || vm_is_parent_name(c->name)) {
 		snprintf(why, n, "A virtual machine named '%s' already exists.", c->name);
 		return -EEXIST;
 	}
@@ -213,11 +227,14 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	/* Refuse a kernel that would not boot now, not at Start-VM. */
 	dry = (struct ldr_gmem){ &vm->mem_bytes, vm->mem_bytes, dry_write, dry_fill };
 	rc = vm_load(vm, &dry, &vp, why, n);
-	if (rc)
+	if (rc) {
 		memset(vm, 0, sizeof(*vm));
-	else
-		vm->used = true;
-	return rc;
+		return rc;
+	}
+	vm->used = true;
+	vm->number = next_number++;
+	guid_random(vm->vmid);
+	return 0;
 }
 
 static void seg_conv(struct hvpart_seg *d, const struct ldr_seg *s)
@@ -370,6 +387,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
 	if (st)
 		return hv_fail(vm, st, "start the partition", why, n);
+	vm->start_ns = clock_monotonic_ns();
 	return 0;
 }
 
@@ -427,14 +445,6 @@ bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi)
 	}
 	id = (uint64_t)vm->hv_id;
 	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi)) == 0;
-}
-
-const char *vm_state_name(const struct vm *vm, const struct hvpart_partition_info *pi, bool have)
-{
-	(void)vm;
-	if (!have || pi->state == HVPART_STATE_CREATED)
-		return "Off";
-	return pi->state == HVPART_STATE_RUNNING ? "Running" : "Stopped";
 }
 
 static struct vm *vm_by_hv_id(uint64_t id)

@@ -16,6 +16,8 @@
 
 struct vm {
 	bool used;
+	uint32_t number;             /* Get-VM's Id: 1, 2, ... never reused in a boot */
+	uint8_t vmid[16];            /* Hyper-V's VMId: a random GUID (partition/lib/guid.h) */
 	char name[VM_NAME_MAX];
 	uint64_t mem_bytes;
 	char kernel[VM_PATH_MAX];
@@ -27,6 +29,7 @@ struct vm {
 	struct uart uart;
 	struct cring console;
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
+	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */
 	bool have_final;             /* final state kept after hv let go */
 	struct hvpart_partition_info final;
 };
@@ -44,6 +47,9 @@ extern volatile uint64_t parent_ticks;   /* 100 Hz */
 
 void vm_init(void);
 struct vm *vm_find(const char *name);
+/* Whether name (case-insensitively) is the parent partition's, as hv
+ * names it and Get-VM lists it. */
+bool vm_is_parent_name(const char *name);
 struct vm *vm_at(int i);                 /* NULL if slot unused */
 int vm_new(const struct vm_config *c, char *why, size_t n);
 int vm_start(struct vm *vm, char *why, size_t n);
@@ -51,7 +57,6 @@ int vm_stop(struct vm *vm, const char *reason, char *why, size_t n);
 int vm_remove(struct vm *vm, char *why, size_t n);
 /* hv's view of vm; false if it has no partition (never started). */
 bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi);
-const char *vm_state_name(const struct vm *vm, const struct hvpart_partition_info *pi, bool have);
 /* Serve hv's intercepts and notices; call from every wait loop. */
 void vm_service(void);
 /* Connect-VM: where a child's COM1 output goes live (NULL: nowhere). */

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "partition/clock.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
+#include "partition/lib/guid.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
 #include "partition/cmdlets/cmdlets.h"
@@ -21,15 +23,36 @@ static const char *const exit_names[HVPART_EXIT_KINDS] = {
 	"PreemptionTimer", "Other",
 };
 
+/* Get-VM lists the parent, so a VM cmdlet given its name says why it
+ * will not act on it rather than that no such VM exists. */
+static const struct { const char *cmdlet, *why; } parent_refusals[] = {
+	{ "Remove-VM", "it cannot be removed." },
+	{ "Stop-VM", "it cannot be stopped here (Stop-VMHost powers the machine off)." },
+	{ "Start-VM", "it is always running." },
+	{ "Wait-VM", "it stops only with the machine (Stop-VMHost)." },
+	{ "Get-VMConsoleLog", "its output is this console (Get-VMHostLog prints hv's log)." },
+	{ "Connect-VM", "this console is its console already." },
+	{ NULL, "this cmdlet acts on virtual machines only." },   /* any other cmdlet */
+};
+
 static struct vm *vm_arg(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char *name = cmd_arg_str(a, "Name");
 	struct vm *vm = name ? vm_find(name) : NULL;
+	int i = 0;
 
-	if (!vm)
+	if (vm)
+		return vm;
+	if (!name || !vm_is_parent_name(name)) {
 		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
 			  name ? name : "");
-	return vm;
+		return NULL;
+	}
+	while (parent_refusals[i].cmdlet && strcasecmp(parent_refusals[i].cmdlet, a->def->name))
+		i++;
+	cmd_error(ctx, a, "'%s' is the parent partition, which runs this console: %s", name,
+		  parent_refusals[i].why);
+	return NULL;
 }
 
 static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -124,16 +147,12 @@ static int cmdlet_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return vm_each(ctx, a, remove_one);
 }
 
-static uint64_t uptime_s(const struct hvpart_partition_info *pi, bool have)
-{
-	return have && parent_tsc_hz ? pi->run_tsc / parent_tsc_hz : 0;
-}
-
 /* Get-VM's objects. The table shows the first seven properties ("vCPUs"
  * is ProcessorCount, "Exits" ExitsTotal); Get-VM NAME's object (of
- * vm_detail_type) is shown as that table and then the list of VM-exit
- * counts and why it stopped. */
-static const char *const vm_states[] = { "Off", "Running", "Stopped", NULL };
+ * vm_detail_type) is shown as that table and then the list of its ids,
+ * VM-exit counts, exit code and why it stopped. Hyper-V's states: a VM
+ * that is not running is Off (a stopped child keeps no memory). */
+static const char *const vm_states[] = { "Off", "Running", NULL };
 static const struct cmd_column vm_cols[] = {
 	{ "Id", NULL, 'l' }, { "Name", NULL, 0 }, { "State", NULL, 0 },
 	{ "MemoryAssigned", NULL, 0 }, { "ProcessorCount", "vCPUs", 'r' },
@@ -141,20 +160,21 @@ static const struct cmd_column vm_cols[] = {
 };
 _Static_assert(HVPART_EXIT_KINDS == 12, "vm_detail_cols lists the exit kinds");
 static const struct cmd_column vm_detail_cols[] = {
-	{ "CPUID", NULL, 0 }, { "MsrRead", NULL, 0 }, { "MsrWrite", NULL, 0 },
+	{ "VMId", NULL, 0 }, { "PartitionId", NULL, 0 }, { "CPUID", NULL, 0 }, { "MsrRead", NULL, 0 }, { "MsrWrite", NULL, 0 },
 	{ "IoPort", NULL, 0 }, { "Hlt", NULL, 0 }, { "Hypercall", NULL, 0 },
 	{ "EptViolation", NULL, 0 }, { "ExternalInterrupt", NULL, 0 },
 	{ "ControlRegister", NULL, 0 }, { "TripleFault", NULL, 0 },
 	{ "PreemptionTimer", NULL, 0 }, { "Other", NULL, 0 }, { "ExitsTotal", NULL, 0 },
-	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "HvOverheadBytes", NULL, 0 },
-	{ "StartTsc", NULL, 0 }, { "StopReason", NULL, 0 },
+	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "DebugExitStatus", NULL, 0 },
+	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 }, { "StopReason", NULL, 0 },
 };
+#define VM_DETAIL_COLS ((int)(sizeof(vm_detail_cols) / sizeof(vm_detail_cols[0])))
 
 static void vm_show_detail(struct cmd_ctx *ctx, const struct cmd_obj *const *objs, int n)
 {
 	cmd_show_table(ctx, objs, n, vm_cols, 7);
 	if (n == 1)
-		cmd_show_fields(ctx, objs[0], vm_detail_cols, 18);
+		cmd_show_fields(ctx, objs[0], vm_detail_cols, VM_DETAIL_COLS);
 }
 
 static const struct cmd_type vm_type = {
@@ -164,45 +184,66 @@ static const struct cmd_type vm_detail_type = {
 	"VirtualMachine", false, vm_cols, 7, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (9 + HVPART_EXIT_KINDS + 5)
+#define VM_PROPS (11 + HVPART_EXIT_KINDS + 6)
 
-/* id < 0: none yet ("-"); state: an index into vm_states. */
-static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, int64_t id, const char *name,
-		   int state, uint64_t mem, const struct hvpart_partition_info *pi, bool have,
-		   const struct vm *vm)
+/* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
+ * holds hv's view (of the latest run); up_ns: time since it started. */
+struct vm_view {
+	uint32_t id;
+	const char *name;
+	bool running, have;
+	uint64_t mem, up_ns;
+	const struct hvpart_partition_info *pi;
+	const struct vm *vm;
+};
+
+/* ExitCode is what the guest wrote to the debug-exit port; QEMU's
+ * isa-debug-exit would end the emulator with (code << 1) | 1 for the same
+ * write, shown beside it because the test guests report pass that way. */
+static int vm_exit_props(struct cmd_prop *p, const struct hvpart_partition_info *pi)
 {
+	if (!(pi->flags & HVPART_INFO_EXIT_CODE)) {
+		p[0] = (struct cmd_prop)CMD_PROP_STR("ExitCode", "-");
+		p[1] = (struct cmd_prop)CMD_PROP_STR("DebugExitStatus", "-");
+		return 2;
+	}
+	p[0] = (struct cmd_prop)CMD_PROP_INT("ExitCode", pi->exit_code);
+	p[1] = (struct cmd_prop)CMD_PROP_INT("DebugExitStatus", ((int64_t)pi->exit_code << 1) | 1);
+	return 2;
+}
+
+/* Hyper-V's view: a VM that is not running holds no memory and has no
+ * uptime. */
+static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct vm_view *w)
+{
+	const struct hvpart_partition_info *pi = w->pi;
+	char vmid[40] = "-";
 	struct cmd_prop p[VM_PROPS] = {
-		id >= 0 ? (struct cmd_prop)CMD_PROP_INT("Id", id) :
-			  (struct cmd_prop)CMD_PROP_STR("Id", "-"),
-		CMD_PROP_STR("Name", name),
-		CMD_PROP_ENUM("State", state, vm_states),
-		CMD_PROP_BYTES("MemoryAssigned", mem),
-		CMD_PROP_INT("ProcessorCount", have ? pi->vcpus : 1),
-		CMD_PROP_SPAN("Uptime", uptime_s(pi, have)),
-		CMD_PROP_INT("ExitsTotal", have ? (int64_t)pi->exits_total : 0),
-		CMD_PROP_STR("VMName", name),
+		CMD_PROP_INT("Id", w->id),
+		CMD_PROP_STR("Name", w->name),
+		CMD_PROP_ENUM("State", w->running, vm_states),
+		CMD_PROP_BYTES("MemoryAssigned", w->running ? w->mem : 0),
+		CMD_PROP_INT("ProcessorCount", w->have ? pi->vcpus : 1),
+		CMD_PROP_SPAN("Uptime", w->running ? w->up_ns / 1000000000u : 0),
+		CMD_PROP_INT("ExitsTotal", w->have ? (int64_t)pi->exits_total : 0),
+		CMD_PROP_STR("VMName", w->name),
+		CMD_PROP_STR("VMId", vmid),
+		w->have ? (struct cmd_prop)CMD_PROP_INT("PartitionId", (int64_t)pi->id) :
+			  (struct cmd_prop)CMD_PROP_STR("PartitionId", "-"),
 		CMD_PROP_INT("LastExitReason", pi->last_exit_reason),
 	};
-	int n = 9;
+	int n = 11;
 
+	if (w->vm)
+		guid_format(w->vm->vmid, false, vmid, sizeof(vmid));
 	for (int k = 0; k < HVPART_EXIT_KINDS; k++)
 		p[n++] = (struct cmd_prop)CMD_PROP_INT(exit_names[k], (int64_t)pi->exits[k]);
-	p[n++] = pi->flags & HVPART_INFO_EXIT_CODE ?
-		 (struct cmd_prop)CMD_PROP_INT("ExitCode", pi->exit_code) :
-		 (struct cmd_prop)CMD_PROP_STR("ExitCode", "-");
+	n += vm_exit_props(&p[n], pi);
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("HvOverheadBytes", (int64_t)pi->overhead_bytes);
-	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", vm ? (int64_t)vm->start_cmd_tsc : 0);
+	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", w->vm ? (int64_t)w->vm->start_cmd_tsc : 0);
 	p[n++] = (struct cmd_prop)CMD_PROP_STR("StopReason",
 					       pi->stop_reason[0] ? pi->stop_reason : "-");
 	return cmd_emit(ctx, t, p, n);
-}
-
-static int vm_state_index(const char *name)
-{
-	for (int i = 0; vm_states[i]; i++)
-		if (!strcmp(vm_states[i], name))
-			return i;
-	return 0;
 }
 
 static int cmdlet_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -212,7 +253,7 @@ static int cmdlet_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	static bool haves[VM_MAX + 1];
 	const char *want = cmd_arg_str(a, "Name");
 	const struct cmd_type *t;
-	uint64_t pid = 0;
+	uint64_t pid = 0, now = clock_monotonic_ns();
 	int n = 0, rc = 0;
 
 	if (hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &pid, 8, &infos[0], sizeof(infos[0])) == 0 &&
@@ -236,14 +277,17 @@ static int cmdlet_get_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	for (int r = 0; r < n && rc == 0; r++) {
 		const struct vm *vm = owners[r];
 		const struct hvpart_partition_info *pi = &infos[r];
+		struct vm_view w = { 0, pi->name, pi->state == HVPART_STATE_RUNNING, haves[r],
+				     pi->mem_bytes, now, pi, vm };
 
-		if (!vm)
-			rc = vm_emit(ctx, t, 0, pi->name, pi->state == HVPART_STATE_RUNNING ? 1 : 2,
-				     pi->mem_bytes, pi, true, NULL);
-		else
-			rc = vm_emit(ctx, t, haves[r] ? (int64_t)pi->id : -1, vm->name,
-				     vm_state_index(vm_state_name(vm, pi, haves[r])), vm->mem_bytes,
-				     pi, haves[r], vm);
+		if (vm) {
+			w.id = vm->number;
+			w.name = vm->name;
+			w.mem = vm->mem_bytes;
+			w.up_ns = now - vm->start_ns;
+			w.running = haves[r] && w.running;
+		}
+		rc = vm_emit(ctx, t, &w);
 	}
 	return rc;
 }
@@ -256,9 +300,9 @@ static bool vm_stopped(const struct vm *vm, struct hvpart_partition_info *pi)
 static void print_final(struct cmd_ctx *ctx, const struct vm *vm, const struct hvpart_partition_info *pi)
 {
 	if (pi->flags & HVPART_INFO_EXIT_CODE)
-		cmd_printf(ctx, "%s: Stopped, exit code %u (%s)\n", vm->name, pi->exit_code, pi->stop_reason);
+		cmd_printf(ctx, "%s: Off, exit code %u (%s)\n", vm->name, pi->exit_code, pi->stop_reason);
 	else
-		cmd_printf(ctx, "%s: Stopped (%s)\n", vm->name, pi->stop_reason);
+		cmd_printf(ctx, "%s: Off (%s)\n", vm->name, pi->stop_reason);
 }
 
 static int cmdlet_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -384,7 +428,7 @@ static const struct cmd_param p_new[] = {
 
 const struct cmd_def cmdlets_vm[] = {
 	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
-	  "Lists the parent and the virtual machines (a name may hold wildcards: web*). With a name that matches one, also shows VM-exit counts by reason, the last exit reason, the exit code and why the partition stopped. The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
+	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory. With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
@@ -399,7 +443,7 @@ const struct cmd_def cmdlets_vm[] = {
 	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. A pattern (web*) deletes each VM it matches.",
 	  p_vms, 1, cmdlet_remove_vm, NULL },
 	{ "Wait-VM", "Waits until a virtual machine stops.",
-	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state.",
+	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state: Off, the guest's exit code if it wrote one to port 0xf4, and why it stopped.",
 	  p_wait, 2, cmdlet_wait_vm, NULL },
 	{ "Get-VMConsoleLog", "Prints what a VM wrote to its COM1.",
 	  "Prints the VM's COM1 output, kept in a 64 KiB ring.", p_vm, 1, cmdlet_get_vmconsolelog, NULL },

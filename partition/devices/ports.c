@@ -40,14 +40,16 @@ static bool port_com1(const struct port_ctx *c, uint32_t *val)
 	return false;
 }
 
-/* QEMU's isa-debug-exit: writing v ends the machine with exit code
- * (v << 1) | 1 (QEMU hw/misc/debugexit.c). */
+/* QEMU's isa-debug-exit: writing v ends the machine (QEMU
+ * hw/misc/debugexit.c, whose emulator then exits with (v << 1) | 1). The
+ * child's exit code is v itself, the value the guest chose; Get-VM shows
+ * QEMU's form beside it as DebugExitStatus. */
 static bool port_debug_exit(const struct port_ctx *c, uint32_t *val)
 {
 	(void)val;
 	if (!c->a->is_write)
 		return false;
-	c->bus->stop(c->bus->ctx, "debug exit (port 0xf4)", true, (c->v << 1) | 1);
+	c->bus->stop(c->bus->ctx, "debug exit (port 0xf4)", true, c->v);
 	return true;
 }
 

@@ -42,29 +42,34 @@ def info(m, name):
 with hvtest.Machine(iso, name="children", watchdog=1200) as m:
     m.expect(hvtest.PROMPT, 90)
 
-    with tap.case("hello (Multiboot v1) runs and exits through port 0xf4 with code (v << 1) | 1"):
+    with tap.case("hello (Multiboot v1) exits through port 0xf4: the guest's own code 0, Off, no memory"):
         wait, log = run(m, "h1", "hello.elf", "exit=0")
-        assert "h1: Stopped, exit code 1 (debug exit (port 0xf4))" in wait, wait
+        assert "h1: Off, exit code 0 (debug exit (port 0xf4))" in wait, wait
         assert "hello from the child partition" in log and "hello: PASS" in log, log
         assert 'cmdline "exit=0"' in log, log
         out = info(m, "h1")
-        assert re.search(r"h1\s+Stopped\s+8 MB\s+1", out) and re.search(r"ExitCode\s+: 1\r", out), out
+        # Hyper-V's words: a VM that is not running is Off and holds no memory.
+        assert re.search(r"\n1\s+h1\s+Off\s+0 B\s+1\s+00:00:00", out), out
+        assert re.search(r"ExitCode\s+: 0\r", out), out
+        assert re.search(r"DebugExitStatus\s+: 1\r", out), out
         assert re.search(r"IoPort\s+: [1-9]\d*", out), out
 
-    with tap.case("exit=5 gives exit code 11, shown by Get-VM"):
+    with tap.case("exit=5 gives exit code 5; Get-VM shows QEMU's DebugExitStatus 11 beside it"):
         wait, log = run(m, "h2", "hello.elf", "exit=5")
-        assert "exit code 11" in wait, wait
+        assert "h2: Off, exit code 5 " in wait, wait
+        out = info(m, "h2")
+        assert re.search(r"ExitCode\s+: 5\r", out) and re.search(r"DebugExitStatus\s+: 11\r", out), out
 
     with tap.case("hello-mb2 (Multiboot v2) boots with its command line"):
         wait, log = run(m, "h3", "hello-mb2.elf", "id=7 exit=0")
-        assert "exit code 1" in wait and "boot multiboot2" in log and "hello: PASS" in log, log
+        assert "exit code 0" in wait and "boot multiboot2" in log and "hello: PASS" in log, log
 
     with tap.case("timer: LAPIC periodic, one-shot and TSC-deadline interrupts at the programmed rate"):
         wait, log = run(m, "t1", "timer.elf", "count=100000")
-        assert "timer: PASS" in log and "exit code 1" in wait, log
+        assert "timer: PASS" in log and "exit code 0" in wait, log
         assert "skipped" not in log, log
 
-    with tap.case("four children run at once, each printing its own id"):
+    with tap.case("four children run at once, each printing its own hv partition id"):
         for i in range(4):
             m.command('New-VM -Name c%d -MemoryStartupBytes 4MB -Kernel ids.elf -KernelArgs "delay=200000"' % i)
         for i in range(4):
@@ -72,12 +77,27 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         ids = {}
         for i in range(4):
             w = m.command("Wait-VM c%d -Timeout 120" % i, timeout=150)
-            assert "exit code 1" in w, w
-            pid = int(re.search(r"(\d+)\s+c%d\s+Stopped" % i, info(m, "c%d" % i)).group(1))
+            assert "exit code 0" in w, w
+            pid = int(re.search(r"PartitionId\s+: (\d+)", info(m, "c%d" % i)).group(1))
             log = m.command("Get-VMConsoleLog c%d" % i)
             assert "ids: partition %d\r" % pid in log and "ids %d tick 10" % pid in log, log
             ids[i] = pid
         assert len(set(ids.values())) == 4, ids
+
+    with tap.case("each VM has its own Id (1, 2, ... in creation order) and VMId, not Id 1 for all"):
+        out = m.command("Get-VM")
+        rows = re.findall(r"^(\d+)\s+(\S+)\s+(Running|Off)\s", out, re.M)
+        want = {"parent": 0, "h1": 1, "h2": 2, "h3": 3, "t1": 4, "c0": 5, "c1": 6, "c2": 7, "c3": 8}
+        assert {n: int(i) for i, n, _ in rows} == want, out
+        guids = set()
+        for n in want:
+            g = re.search(r"VMId\s+: (\S+)\r", info(m, n)).group(1)
+            if n == "parent":
+                assert g == "-", g
+                continue
+            assert re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", g), g
+            guids.add(g)
+        assert len(guids) == 8, guids
 
     with tap.case("hostile: own memory all there; parent-only hypercalls denied; bogus MSRs/ports; triple fault stops it"):
         wait, log = run(m, "x", "hostile.elf", "mode=all mem=8")
@@ -90,13 +110,13 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         with tap.case("hostile %s at %s (outside its memory): nothing answers, all ones" % (mode, addr)):
             name = "x%s%s" % (mode[0], addr[2:6])
             wait, log = run(m, name, "hostile.elf", "mode=%s addr=%s" % (mode, addr))
-            assert "exit code 1" in wait, wait
+            assert "exit code 0" in wait, wait
             assert "nothing there (read 0xffffffff)" in log and "FAIL" not in log, log
             m.command("Remove-VM %s" % name)
 
     with tap.case("hostile sweep: every page to 64 MiB past its RAM and every MiB to 4 GiB; its own RAM intact"):
         wait, log = run(m, "xsweep", "hostile.elf", "mode=sweep mem=8", timeout=300)
-        assert "exit code 1" in wait and "hostile: PASS" in log, log
+        assert "exit code 0" in wait and "hostile: PASS" in log, log
         n = int(re.search(r"sweep ok: (\d+) addresses", log).group(1))
         assert n >= 14000 + 4000, log
         assert "own ok" in log, log
@@ -137,6 +157,31 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             assert out.strip().count("\n") == 1, out
         assert names() == before, (before, names())
 
+    with tap.case("New-VM -Name café typed in UTF-8 is refused whole; no VM 'caf' appears"):
+        m.send_bytes("New-VM -Name caf\xc3\xa9 -MemoryStartupBytes 4MB -Kernel hello.elf\r")
+        m.expect(r"The line did not run: '\xc3\xa9' is not an ASCII character, and this "
+                 r"console takes ASCII only\.\r\nPS hvpart> ", 20)
+        out = m.command("Get-VM")
+        assert not re.search(r"\scaf", out), out
+
+    with tap.case("a VM never started is Off, holds no memory and has no partition id"):
+        out = m.command("New-VM -Name idle -MemoryStartupBytes 4MB -Kernel hello.elf")
+        assert re.search(r"idle\s+Off\s+4 MB", out), out      # its configured memory
+        out = info(m, "idle")
+        assert re.search(r"\s+idle\s+Off\s+0 B\s+1\s+00:00:00\s+0\r", out), out
+        assert re.search(r"PartitionId\s+: -\r", out) and re.search(r"ExitCode\s+: -\r", out), out
+        m.command("Remove-VM idle")
+
+    with tap.case("Remove-VM parent says the parent cannot be removed (Get-VM lists it)"):
+        out = m.command("Remove-VM parent")
+        assert "Remove-VM : 'parent' is the parent partition, which runs this console: " \
+               "it cannot be removed." in out and out.strip().count("\n") == 1, out
+        out = m.command("Stop-VM Parent -TurnOff")
+        assert "Stop-VM : 'Parent' is the parent partition" in out and "Stop-VMHost" in out, out
+        out = m.command("New-VM -Name parent -MemoryStartupBytes 4MB -Kernel hello.elf")
+        assert "A virtual machine named 'parent' already exists." in out, out
+        assert re.search(r"0\s+parent\s+Running", m.command("Get-VM parent")), out
+
     with tap.case("a child spinning with interrupts off never starves the console"):
         run_out = m.command('New-VM -Name spin -MemoryStartupBytes 16MB -Kernel spin.elf')
         m.command("Start-VM spin")
@@ -157,7 +202,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         assert "HypervisorVersion" in out, out
         m.command("Stop-VM spin -TurnOff")
         out = m.command("Get-VM spin")
-        assert re.search(r"spin\s+Stopped", out) and "turned off" in out, out
+        assert re.search(r"spin\s+Off\s+0 B", out) and "turned off" in out, out
         out = m.command("Remove-VM spin")
         assert "Remove-VM spin" in out and "error" not in out.lower(), out
 
@@ -193,7 +238,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             m.command('New-VM -Name loop -MemoryStartupBytes 4MB -Kernel hello.elf')
             m.command("Start-VM loop")
             w = m.command("Wait-VM loop -Timeout 60", timeout=90)
-            assert "exit code 1" in w, w
+            assert "exit code 0" in w, w
             m.command("Remove-VM loop")
         end = free()
         assert end == start, (start, end)

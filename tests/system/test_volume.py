@@ -540,7 +540,7 @@ with hvtest.Machine(iso, name="volume-10", disks=[kvol], watchdog=600) as m:
         assert "Off" in out, out
         m.command("Start-VM hv1")
         out = m.command("Wait-VM hv1 -Timeout 60", timeout=90)
-        assert "exit code 1" in out, out
+        assert "hv1: Off, exit code 0 " in out, out
         out = m.command("Get-VMConsoleLog hv1")
         assert "hello: PASS" in out, out
     with tap.case("New-VM with a missing path on C: is one clear error"):
