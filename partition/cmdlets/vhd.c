@@ -34,6 +34,28 @@ static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *na
 	return rc ? rc : vp->vol->kind != VOL_KIND_EXT2 ? -EINVAL : 0;
 }
 
+/* A path argument naming a VHD file that must exist: a missing one gets
+ * PowerShell's sentence with the drive-qualified path (the library would
+ * name its drive-relative path, which the user never typed). */
+static int vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
+			struct vol_path *vp)
+{
+	char where[VOL_PATH_MAX + 4];
+	struct ext2_stat st;
+	int rc = vhd_arg(ctx, a, name, vp);
+
+	if (rc)
+		return rc;
+	rc = volume_stat(vp, &st);
+	if (!rc && st.type == EXT2_TYPE_DIR)
+		rc = -EISDIR;
+	if (rc) {
+		volume_format(vp, where, sizeof(where));
+		cmdlet_path_error(ctx, a, where, rc);
+	}
+	return rc;
+}
+
 /* The library's reason, after the drive-qualified name the user knows. */
 static int vhd_fail(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
 		    const char *why)
@@ -58,7 +80,7 @@ static int cmdlet_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_mount *m;
 	char where[VOL_PATH_MAX + 4], why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
 
-	if (vhd_arg(ctx, a, "Path", &file))
+	if (vhd_file_arg(ctx, a, "Path", &file))
 		return 0;
 	if (vhd_mount_open(&file, cmd_arg_present(a, "ReadOnly"), &m, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
@@ -106,7 +128,7 @@ static int new_vhd_params(struct cmd_ctx *ctx, const struct cmd_args *a,
 	if (diff) {
 		if (!cmd_arg_str(a, "ParentPath"))
 			return cmd_error(ctx, a, "-Differencing needs -ParentPath."), -EINVAL;
-		if (vhd_arg(ctx, a, "ParentPath", parent))
+		if (vhd_file_arg(ctx, a, "ParentPath", parent))
 			return -EINVAL;
 		p->type = VHD_TYPE_DIFF;
 		p->parent = parent->path;
@@ -209,7 +231,7 @@ static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_mount *m;
 	int rc;
 
-	if (vhd_arg(ctx, a, "Path", &vp))
+	if (vhd_file_arg(ctx, a, "Path", &vp))
 		return 0;
 	m = vhd_mount_find(&vp);
 	if (m)
@@ -233,7 +255,7 @@ static void test_report(void *cb_ctx, const char *problem)
 static int vhd_offline_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *what,
 			   struct vol_path *vp, struct fio_ext2 *fx, struct fio_ops *ops)
 {
-	if (vhd_arg(ctx, a, "Path", vp))
+	if (vhd_file_arg(ctx, a, "Path", vp))
 		return -EINVAL;
 	if (vhd_mount_in_use(vp))
 		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first."), -EBUSY;

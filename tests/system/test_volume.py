@@ -368,7 +368,15 @@ with hvtest.Machine(iso, name="volume-6", disks=[vhost], watchdog=900) as m:
         disks = m.command("Get-Disk")
         for cmd, msg in (("Mount-VHD vms\\dyn.vhd", "holds no ext2 file system"),
                          ("Mount-VHD readme.txt", "Mount-VHD : "),
-                         ("Mount-VHD vms\\none.vhd", "Mount-VHD : "),
+                         # The drive-qualified path, not the library's "/vms/none.vhd".
+                         ("Mount-VHD vms\\none.vhd",
+                          "Mount-VHD : Cannot find path 'C:\\vms\\none.vhd' because it does not exist."),
+                         ("Get-VHD vms\\none.vhd",
+                          "Get-VHD : Cannot find path 'C:\\vms\\none.vhd' because it does not exist."),
+                         ("Test-VHD C:\\vms\\none.vhd",
+                          "Test-VHD : Cannot find path 'C:\\vms\\none.vhd' because it does not exist."),
+                         ("New-VHD vms\\d2.vhd -ParentPath vms\\none.vhd",
+                          "New-VHD : Cannot find path 'C:\\vms\\none.vhd' because it does not exist."),
                          ("Dismount-VHD vms\\dyn.vhd", "is not mounted"),
                          ("New-VHD vms\\dyn.vhd -SizeBytes 8MB", "New-VHD : "),
                          ("New-VHD B:\\x.vhd -SizeBytes 8MB", "must be on an ext2 drive")):
