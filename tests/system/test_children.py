@@ -160,7 +160,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
     with tap.case("New-VM -Name café typed in UTF-8 is refused whole; no VM 'caf' appears"):
         m.send_bytes("New-VM -Name caf\xc3\xa9 -MemoryStartupBytes 4MB -Kernel hello.elf\r")
         m.expect(r"The line did not run: '\xc3\xa9' is not an ASCII character, and this "
-                 r"console takes ASCII only\.\r\nPS hvpart> ", 20)
+                 r"console takes ASCII only\.\r\n" + hvtest.PROMPT, 20)
         out = m.command("Get-VM")
         assert not re.search(r"\scaf", out), out
 

@@ -79,7 +79,7 @@ def mtime(path):
 
 made = {}
 with hvtest.Machine(iso, name="clock-realtime", sync="realtime", disks=[IMG], watchdog=900) as m:
-    m.expect(r"PS hvpart> ", 120)
+    m.expect(hvtest.PROMPT, 120)
 
     with tap.case("realtime: Get-Date at the prompt agrees with the host's clock within a second"):
         within_a_second(m, "at the prompt")
@@ -132,7 +132,7 @@ with tap.case("debugfs: each file's modification time is within a second of its 
 
 # ---- run 2: an hour of emulated time -----------------------------------------
 with hvtest.Machine(iso, name="clock-hour", sync="none", watchdog=1200) as m:
-    m.expect(r"PS hvpart> ", 120)
+    m.expect(hvtest.PROMPT, 120)
     with tap.case("sync=none: Start-Sleep -Seconds 3600 is an hour by Get-Date too"):
         t0 = get_date(m)[0]
         wall = time.time()

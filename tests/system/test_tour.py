@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""README.md's tour works as written (issue 11, item 6).
+
+Boots what `make run` boots (build/hvpart-demo.iso with tools/demo/autorun,
+and a copy of the demo host volume), checks that the demo script runs
+without an error, then types every `PS C:\> ` line of README.md's tour in
+order: no command may answer with an error, and the steps the tour explains
+must show what it says (exit code 0 with DebugExitStatus 1, a child that is
+still running for Connect-VM and Stop-VM, VM files on C:, a clean
+power-off)."""
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvtest  # noqa: E402
+
+tap = hvtest.Tap()
+B = hvtest.BUILD
+ROOT = hvtest.ROOT
+hvtest.run_tool(["make", "--no-print-directory", "build/hvpart-demo.iso", "build/demo-vol.img"],
+                "building the demo")
+d = os.path.join(B, "test-tour")
+os.makedirs(d, exist_ok=True)
+vol = os.path.join(d, "demo-vol.img")
+shutil.copyfile(os.path.join(B, "demo-vol.img"), vol)   # the user's copy stays as it is
+
+# A cmdlet's error line: "Verb-Noun : message" (lists use names without a dash).
+ERROR = re.compile(r"^[A-Z][a-z]+-[A-Za-z]+ : .*$", re.M)
+
+
+def tour_lines():
+    """The commands of README.md's tour, in order, without their comments."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    tour = text[text.index("## A short tour of the console"):]
+    tour = tour[:tour.index("\n#", 5)]          # up to the next heading
+    cmds = []
+    for line in tour.splitlines():
+        m = re.match(r"^    PS [A-Z]:\\[^>]*> (.*?)(\s{2,}#.*)?$", line)
+        if m:
+            cmds.append(m.group(1).strip())
+    return cmds
+
+
+def no_error(cmd, out):
+    bad = ERROR.findall(out)
+    assert not bad, "%s: %s" % (cmd, bad)
+
+
+# What the tour says some steps show.
+CHECKS = {
+    "Wait-VM h1": [r"h1: Off, exit code 0 \(debug exit \(port 0xf4\)\)"],
+    "Get-VMConsoleLog h1": [r"hello: PASS"],
+    "Get-VM h1": [r"h1\s+Off\s+0 B", r"ExitCode\s+: 0\r", r"DebugExitStatus\s+: 1\r",
+                  r"VMId\s+: [0-9a-f-]{36}\r"],
+    "Get-VM": [r"echo\s+Running", r"\ss\s+Running", r"h1\s+Off"],
+    "Get-VM parent": [r"0\s+parent\s+Running", r"CPUID\s+: \d+"],
+    "Get-Date": [r"\r\n\w+day, \w+ \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d [AP]M\r\n"],
+    "Get-Content readme.txt": [r"hvpart host volume"],
+    "Mount-VHD C:\\vms\\notes.vhd": [r"drive V:"],
+}
+
+with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", disks=[vol], watchdog=900) as m:
+    with tap.case("make run's demo script runs without an error"):
+        m.expect(hvtest.PROMPT + r"# The console is yours[^\r]*\r\n" + hvtest.PROMPT, 300)
+        out = m.output()
+        no_error("tools/demo/autorun", out)
+        assert "demo: Off, exit code 0 (debug exit (port 0xf4))" in out, out[-2000:]
+        assert re.search(r"ExitCode\s+: 0\r", out) and "hello: PASS" in out, out[-2000:]
+
+    cmds = tour_lines()
+    with tap.case("README.md has a tour of at least 20 commands, ending in Stop-VMHost"):
+        assert len(cmds) >= 20 and cmds[-1] == "Stop-VMHost", cmds
+
+    for cmd in cmds:
+        with tap.case("tour: %s" % cmd):
+            if cmd == "Stop-VMHost":
+                m.send_line(cmd)
+                m.expect(r"Stopping the virtual machine host", 30)
+                if not m.wait_exit(60):
+                    raise hvtest.HarnessError("emulator still running after Stop-VMHost")
+                continue
+            if cmd.startswith("Connect-VM "):
+                m.send_line(cmd)
+                m.expect(r"Press Ctrl-\] to detach\.", 20)
+                m.send_line("hello from the tour")
+                m.expect(r"echo: hello from the tour", 30)
+                m.send_bytes("\x1d")
+                m.expect(r"Detached from '\w+'\.\r\n" + hvtest.PROMPT, 20)
+                continue
+            out = m.command(cmd, timeout=120)
+            no_error(cmd, out)
+            for pat in CHECKS.get(cmd, []):
+                assert re.search(pat, out), (cmd, pat, out)
+tap.done()
