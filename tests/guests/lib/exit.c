@@ -4,9 +4,10 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 /*
- * A 32-bit write of v to port 0xf4 stops the machine with exit code
- * (v << 1) | 1 (QEMU isa-debug-exit; docs/child-platform.md). If the
- * port is absent, halt with interrupts off forever.
+ * A 32-bit write of v to port 0xf4 stops the machine: under hvpart the
+ * child stops with exit code v, under QEMU (isa-debug-exit) the emulator
+ * exits with (v << 1) | 1 (docs/child-platform.md). If the port is absent,
+ * halt with interrupts off forever.
  */
 void guest_exit(uint32_t v)
 {
