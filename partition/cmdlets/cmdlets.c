@@ -17,7 +17,8 @@ struct cmdlet_slice {
 
 /* The order Get-Help and tab completion print: Get-VMHost leads, then the
  * VM cmdlets, the rest of the host's, files, locations, disks, VHDs, the
- * utilities, and last the diagnostics. */
+ * utilities, and last the diagnostics (the console's built-in pipeline
+ * cmdlets follow). */
 static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_host, &cmdlets_host_count, 0, 1 },
 	{ cmdlets_vm, &cmdlets_vm_count, 0, -1 },

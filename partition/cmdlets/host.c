@@ -179,7 +179,7 @@ const struct cmd_def cmdlets_host[] = {
 const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);
 
 /* Diagnostics: not Hyper-V's, not for running VMs; Get-Help lists them
- * last and says so. */
+ * after every other hvpart cmdlet and says so. */
 const struct cmd_def cmdlets_diag[] = {
 	{ "Debug-VMHost", "Diagnostic, not for normal use: fault injection for hv's tests.",
 	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
