@@ -19,6 +19,7 @@
  * tick. Built with -mgeneral-regs-only: clock_tick runs in the PIT
  * interrupt handler.
  */
+#include <stdbool.h>
 #include "partition/arch/cpu.h"
 #include "partition/clock.h"
 #include "partition/drivers/pit.h"
@@ -36,6 +37,7 @@ static struct {
 	struct civil_rtc_regs edge_regs;    /* the RTC at its latest second change */
 	volatile uint64_t edge_ticks;       /* PIT ticks when it was seen */
 	volatile uint32_t edge_seq;         /* counts changes of edge_regs */
+	volatile bool edge_seen;            /* a change seen since boot */
 	int last_sec;                       /* seconds register at the last look */
 	uint32_t decoded_seq;               /* edge_seq that decoded_epoch is of */
 	int64_t decoded_epoch;
@@ -70,6 +72,7 @@ static void clock_tick(void)
 	clk.last_sec = clk.edge_regs.sec;
 	clk.edge_ticks = pit_ticks;
 	clk.edge_seq++;
+	clk.edge_seen = true;
 }
 
 void clock_init(uint64_t tsc_hz)
@@ -125,19 +128,37 @@ static int64_t edge_epoch(uint32_t seq, const struct civil_rtc_regs *r)
 	return clk.decoded_epoch;
 }
 
+/* The boot reading is up to a second old, and only the clock's next
+ * update says how much: the first caller waits for it (at most a second,
+ * once; the PIT interrupt sees it) rather than get a time up to a second
+ * late. Not with interrupts off, which would wait forever. */
+static void wait_first_change(void)
+{
+	uint64_t flags, start = pit_ticks;
+
+	__asm__ volatile("pushfq; pop %0" : "=r"(flags));
+	if (!(flags & 0x200))
+		return;
+	while (!clk.edge_seen && pit_ticks - start <= PIT_HZ + PIT_HZ / 10)
+		__asm__ volatile("hlt" ::: "memory");
+}
+
 void clock_realtime(int64_t *sec, uint32_t *nsec)
 {
-	uint64_t flags = irq_save();
-	struct civil_rtc_regs r = clk.edge_regs;
-	uint64_t edge_ns = clk.edge_ticks * NS_PER_TICK;
-	uint32_t seq = clk.edge_seq;
-	uint64_t since;
+	struct civil_rtc_regs r;
+	uint64_t flags, edge_ns, since;
+	uint32_t seq;
 
+	if (!clk.edge_seen)
+		wait_first_change();
+	flags = irq_save();
+	r = clk.edge_regs;
+	edge_ns = clk.edge_ticks * NS_PER_TICK;
+	seq = clk.edge_seq;
 	irq_restore(flags);
 	since = clock_monotonic_ns() - edge_ns;
 	/* Staying below the clock's next second keeps the time from going
-	 * back when that second comes (the boot reading, before any change
-	 * was seen, may be most of a second old). */
+	 * back when that second comes. */
 	if (since < RTC_STALL_NS && since >= NS_PER_SEC)
 		since = NS_PER_SEC - 1;
 	*sec = edge_epoch(seq, &r) + (int64_t)(since / NS_PER_SEC);
