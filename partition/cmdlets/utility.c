@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "partition/clock.h"
 #include "partition/console/cmd.h"
+#include "partition/drivers/serial.h"
 #include "partition/time/datefmt.h"
 #include "partition/vm.h"
 #include "partition/cmdlets/cmdlets.h"
@@ -59,8 +60,8 @@ static int cmdlet_get_date(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return print_date(ctx, a, &t, sec, hint);
 }
 
-/* The wait keeps serving the children; keys typed meanwhile stay queued
- * for the next prompt. */
+/* The wait keeps serving the children; keys typed meanwhile stay for the
+ * console (type-ahead), and Ctrl-C ends it early, as in PowerShell. */
 static int cmdlet_start_sleep(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	bool has_s = cmd_arg_at(a, "Seconds", 0), has_ms = cmd_arg_at(a, "Milliseconds", 0);
@@ -72,10 +73,8 @@ static int cmdlet_start_sleep(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if (ms < 0 || ms > SLEEP_MAX_S * 1000ll)
 		return cmd_error(ctx, a, "The time must be between 0 and %d seconds.", SLEEP_MAX_S);
 	end = clock_monotonic_ns() + (uint64_t)ms * NS_PER_MS;
-	while (clock_monotonic_ns() < end) {
-		vm_service();
+	while (clock_monotonic_ns() < end && !serial_take_interrupt())
 		vm_idle();
-	}
 	return 0;
 }
 
@@ -97,7 +96,7 @@ const struct cmd_def cmdlets_utility[] = {
 	  "Shows the parent's date and time, kept from the real-time clock (UTC: the parent has no time zone). Without parameters PowerShell's long form; -Format takes .NET format strings (Get-Date -Format o gives 2026-12-02T06:17:17.1234567+00:00), -UFormat Unix ones (-UFormat %s gives seconds since 1970). File times on ext2 drives come from the same clock.",
 	  p_get_date, 3, cmdlet_get_date, get_date_aliases },
 	{ "Start-Sleep", "Waits a number of seconds.",
-	  "Waits for -Seconds or -Milliseconds while virtual machines keep running. Keys typed meanwhile wait for the next prompt.",
+	  "Waits for -Seconds or -Milliseconds while virtual machines keep running; Ctrl-C ends the wait. Keys typed meanwhile wait for the next prompt.",
 	  p_start_sleep, 2, cmdlet_start_sleep, start_sleep_aliases },
 };
 const int cmdlets_utility_count = sizeof(cmdlets_utility) / sizeof(cmdlets_utility[0]);

@@ -145,6 +145,14 @@ with hvtest.Machine(iso, name="clock-hour", sync="none", watchdog=1200) as m:
         t1 = get_date(m)[0]
         assert abs((t1 - t0) - 3600) <= 1, (t0, t1, t1 - t0)
         print("# an emulated hour took %.0f s of real time" % (time.time() - wall))
+    with tap.case("Start-Sleep keeps what is typed meanwhile, and Ctrl-C ends it"):
+        m.send_bytes("Start-Sleep -Seconds 2\rGet-VM parent\r")   # typed during the sleep
+        m.expect(r"0\s+parent\s+Running", 60)
+        m.expect(hvtest.PROMPT, 30)
+        m.send_line("Start-Sleep -Seconds 86400")                   # a day: hours of real time
+        m.expect(r"Start-Sleep -Seconds 86400\r\n", 10)
+        m.send_bytes("\x03")
+        m.expect(hvtest.PROMPT, 60)
     with tap.case("Get-Date matches Bochs's RTC when the machine powers off"):
         t2 = get_date(m)[0]
         m.send_line("Stop-VMHost")
