@@ -101,6 +101,6 @@ with hvtest.Machine(iso, name="console-input", watchdog=1500, serial="pty") as m
             m.command("Stop-VM %s -TurnOff" % n, timeout=60)
         out = m.command("Get-VM", timeout=60)
         for n in ("s", "s1", "s2", "s3"):
-            assert re.search(r"\d+\s+%s\s+Stopped" % n, out), out
+            assert re.search(r"\d+\s+%s\s+Off\s+0 B" % n, out), out
         assert re.search(r"0\s+parent\s+Running", out), out
 tap.done()
