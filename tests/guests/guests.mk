@@ -19,6 +19,7 @@ GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
 GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc
+comma := ,
 
 GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
                    $(GUESTS_DIR)/lib/entry.S $(GUESTS_DIR)/lib/hypercall.S
@@ -34,11 +35,12 @@ $(GUESTS_OBJ)/%.S.o: $(GUESTS_DIR)/%.S
 	@mkdir -p $(@D)
 	$(GUESTS_CC) $(GUESTS_CFLAGS) -c $< -o $@
 
-# $(1): output ELF, $(2): guest objects, $(3): Multiboot header object.
+# $(1): output ELF, $(2): guest objects, $(3): Multiboot header object,
+# $(4): extra link flags.
 define GUESTS_LINK
 $(1): $(2) $(3) $$(GUESTS_LIB_OBJS) $$(GUESTS_LDS)
 	@mkdir -p $$(@D)
-	$$(GUESTS_CC) $$(GUESTS_LDFLAGS) $(3) $$(GUESTS_LIB_OBJS) $(2) -o $$@
+	$$(GUESTS_CC) $$(GUESTS_LDFLAGS) $(4) $(3) $$(GUESTS_LIB_OBJS) $(2) -o $$@
 endef
 
 GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
@@ -50,9 +52,12 @@ $(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-mb2.elf,\
   $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB2_OBJ)))
 $(eval $(call GUESTS_LINK,$(GUESTS_OUT)/bench-mb2.elf,\
   $(call GUESTS_OBJS_OF,bench),$(GUESTS_MB2_OBJ)))
+$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-low.elf,\
+  $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB1_OBJ),-Wl$(comma)--defsym=guest_load_base=0x8000))
 
 GUESTS_ELFS := $(patsubst %,$(GUESTS_OUT)/%.elf,$(GUESTS_NAMES)) \
-               $(GUESTS_OUT)/hello-mb2.elf $(GUESTS_OUT)/bench-mb2.elf
+               $(GUESTS_OUT)/hello-mb2.elf $(GUESTS_OUT)/bench-mb2.elf \
+               $(GUESTS_OUT)/hello-low.elf
 
 .PHONY: guests
 guests: $(GUESTS_ELFS)

@@ -41,6 +41,7 @@ struct guest_range {
 };
 struct guest_boot {
 	uint32_t magic;			/* MB1_BOOT_MAGIC or MB2_BOOT_MAGIC */
+	uint32_t info_addr;		/* where the loader put it (EBX) */
 	char cmdline[256];
 	char loader[64];
 	uint32_t mem_lower_kb, mem_upper_kb;
