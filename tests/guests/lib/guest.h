@@ -65,6 +65,15 @@ void guest_set_handler(uint8_t vector, guest_isr_fn fn);
 void guest_dispatch_vector(struct guest_frame *f);
 void guest_load_empty_idt(void);
 
+/* User mode: guest_init_user loads a TSS (once); guest_run_user(fn)
+ * runs fn at CPL 3 with interrupts off until an exception ends it, and
+ * returns that exception's vector (its error code in guest_user_error).
+ * fn never returns normally: it must end with a faulting instruction. */
+void guest_init_user(void);
+uint32_t guest_run_user(void (*fn)(void));
+void guest_user_return(uint32_t vector) __attribute__((noreturn));
+extern uint32_t guest_user_error;
+
 /* Local APIC: x2APIC MSRs, or xAPIC MMIO when x2APIC is absent. */
 #define APIC_REG_ID      0x02
 #define APIC_REG_VERSION 0x03
