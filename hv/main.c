@@ -67,6 +67,7 @@ static void virt_start(void)
 		boot_fail("hv: this CPU cannot run hvpart: %s.", why);
 	if (rc)
 		boot_fail("hv: %s", why);
+	xstate_init();
 }
 
 static void parent_start(const struct hv_parent_image *img)
@@ -89,7 +90,8 @@ static void parent_start(const struct hv_parent_image *img)
 	p->mem_bytes = mem.parent_bytes;
 	io_parent_config(&cfg);
 	boot_parent_vp_state(img, &st);
-	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st))
+	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st) ||
+	    xstate_vcpu_init(&parent_vcpu))
 		boot_fail("hv: %s", "cannot set up the parent's virtual processor");
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();

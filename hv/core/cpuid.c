@@ -71,6 +71,7 @@ void hv_handle_cpuid(struct vcpu *v)
 		hv_leaf(v->part, leaf, r);
 	} else {
 		cpuid(leaf, sub, r);
+		xstate_cpuid(v, leaf, sub, r);
 		if (leaf == 1) {
 			r[2] &= ~(1u << 5);  /* VMX: not offered to guests */
 			r[2] |= 1u << 31;    /* hypervisor present */

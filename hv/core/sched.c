@@ -357,6 +357,7 @@ void sched_prepare_entry(struct vcpu *v)
 	struct percpu *c = this_cpu();
 	int vec;
 
+	xstate_load(v);
 	if (v->icpt_done)
 		intercept_finish(v);
 	if (v != c->parent)

@@ -82,6 +82,8 @@ uint64_t arch_vcpu_rsp(struct vcpu *v);
 void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp);
 bool arch_vcpu_long_mode(struct vcpu *v);     /* 64-bit code segment */
 bool arch_vcpu_irq_enabled(struct vcpu *v);   /* RFLAGS.IF */
+unsigned arch_vcpu_cpl(struct vcpu *v);       /* current privilege level */
+uint64_t arch_vcpu_cr4(struct vcpu *v);       /* CR4 as the guest reads it */
 /* The bytes of the instruction at CS:RIP that caused the exit, from the
  * guest's own memory, and the mode to decode them in. Returns how many
  * bytes it got (up to 15), or -1 if it cannot fetch them (the guest has

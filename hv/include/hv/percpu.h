@@ -15,6 +15,10 @@ struct vcpu;
 
 struct percpu {
 	struct vcpu *current;        /* the vCPU whose state is loaded */
+	/* Extended state (hv/core/xstate.c): the vCPU whose x87/SSE/AVX
+	 * registers the CPU holds, and the XCR0 it has. */
+	struct vcpu *xstate_owner;
+	uint64_t xcr0;
 	/* Scheduler (hv/core/sched.c). */
 	struct vcpu *parent;         /* the parent's vCPU on this CPU */
 	uint32_t children_running;   /* children in state Running */

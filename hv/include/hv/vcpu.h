@@ -59,6 +59,9 @@ struct vcpu {
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
+	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
+	void *xsave_area;            /* its extended state while not loaded: a
+	                              * page of hv's pool, 64-byte aligned */
 };
 
 #define PARTITION_MAX_VCPUS 1
@@ -103,6 +106,7 @@ void hv_handle_rdmsr(struct vcpu *v);
 void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
+void hv_handle_xsetbv(struct vcpu *v);
 
 /* A port access (hv/core/io.c): IN or OUT of size 1, 2 or 4 bytes. */
 struct hv_io_access {
@@ -179,6 +183,17 @@ void sched_yield_to_parent(struct vcpu *v);
 /* The backend's timer fired in v: its turn is over, or it is time for
  * hv's look at the parent's interrupts (hv/core/sched.c). */
 void sched_yield(struct vcpu *v);
+
+/* Extended state and XCR0 (hv/core/xstate.c). xstate_init at boot, before
+ * any vCPU exists (it sets CR4.OSXSAVE, which VMCS host state copies);
+ * xstate_vcpu_init gives a vCPU its area (0, or -1: hv's pool is empty);
+ * xstate_load makes v's state the registers' before v enters;
+ * xstate_cpuid fixes the XSAVE-related CPUID leaves 1, 7 and 0xD. */
+void xstate_init(void);
+int xstate_vcpu_init(struct vcpu *v);
+void xstate_vcpu_free(struct vcpu *v);
+void xstate_load(struct vcpu *v);
+void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);

@@ -190,8 +190,11 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	/* With EPT, CR3 accesses need not exit (TRUE controls allow clearing
 	 * them, SDM Vol. 3D §A.3.2). */
 	proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) | vmx_caps.proc_ok[0];
+	/* XSAVES/XRSTORS stay off: CPUID does not offer them (IA32_XSS is
+	 * not emulated), and with the control clear they are #UD (SDM Vol.
+	 * 3C §25.6.2, Table 25-7). */
 	rc |= ctl_adjust(vmx_caps.proc2_ok, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
-			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)),
+			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID)),
 			 &proc2, "secondary");
 	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
