@@ -45,7 +45,7 @@ with tap.case("xstate bare in Bochs: fresh state, OSXSAVE, leaf 0xd, bad XCR0s #
 ROUNDS, COUNT = 100, 2000000
 iso = hvtest.scenario_iso("vcpu", add=[os.path.join(G, "xstate.elf")])
 with hvtest.Machine(iso, name="vcpu", watchdog=1200) as m:
-    m.expect(r"PS hvpart> ", 90)
+    m.expect(hvtest.PROMPT, 90)
 
     with tap.case("xstate in two children at once: each keeps its own XMM/YMM, MXCSR, FCW and XCR0"):
         start(m, "xs1", "xstate.elf", "seed=1 rounds=%d count=%d" % (ROUNDS, COUNT))
