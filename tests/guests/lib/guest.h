@@ -87,6 +87,9 @@ int guest_enable_apic(void);		/* 1 = x2APIC, 0 = xAPIC */
 uint32_t guest_read_apic(uint32_t reg);
 void guest_write_apic(uint32_t reg, uint32_t v);
 void guest_signal_eoi(void);
+/* Sleeps count APIC timer ticks (one-shot, vector 0x40) in HLT with
+ * interrupts on; under a hypervisor other vCPUs run meanwhile. */
+void guest_sleep(uint32_t count);
 
 /* Hyper-V interface (TLFS). */
 int guest_detect_hv(void);

@@ -16,6 +16,8 @@
  *     word (from seed and round), sleep (STI; HLT until the timer),
  *     check them all. Run two at once with different seeds: each must
  *     get its own values back (the TSC range printed shows the overlap).
+ * With bench=N it also times N XSETBVs (alternating x87|SSE and the
+ * value it uses) and prints `xstate: xsetbv_ticks=T` (tests/bench/vcpu).
  * Runs bare (Bochs, QEMU) and as a child with the same result.
  */
 #include "guest.h"
@@ -33,14 +35,10 @@
 #define XCR0_AVX 4u
 #define XCR0_AVX512 0xe0u
 #define MXCSR_INIT 0x1f80u
-#define TIMER_VECTOR 0x40
-#define LVT_ONESHOT 0u
-#define DCR_DIVIDE_BY_1 0x0b
 #define VEC_GP 13
 
 static uint32_t regs[8][8] __attribute__((aligned(32)));   /* YMM0-7 */
 static uint32_t back[8][8] __attribute__((aligned(32)));
-static volatile uint32_t ticks;
 static int failed;
 static int avx;
 static uint32_t offered;
@@ -291,6 +289,22 @@ static void enable_xcr0(void)
 		check(regs_differ(NULL) == 0, "YMM upper halves are 0 at start");
 }
 
+static void bench_xsetbv(uint32_t n)
+{
+	uint64_t use = xgetbv0(), t0, t1;
+
+	if (!n)
+		return;
+	t0 = guest_rdtsc();
+	for (uint32_t i = 0; i < n; i++)
+		xsetbv(0, i & 1 ? use : XCR0_X87 | XCR0_SSE);
+	t1 = guest_rdtsc();
+	xsetbv(0, use);
+	/* No 64-bit division in the freestanding 32-bit guest: the loop is
+	 * far shorter than 2^32 ticks. */
+	guest_printf("xstate: xsetbv_ticks=%u\n", (uint32_t)(t1 - t0) / n);
+}
+
 static void fill(uint32_t seed, uint32_t round)
 {
 	for (uint32_t i = 0; i < 8; i++)
@@ -298,32 +312,11 @@ static void fill(uint32_t seed, uint32_t round)
 			regs[i][j] = seed << 24 | round << 12 | i << 4 | j;
 }
 
-static void on_timer(struct guest_frame *f)
-{
-	(void)f;
-	ticks++;
-	guest_signal_eoi();
-}
-
-/* One-shot timer, then STI; HLT until it fires (other vCPUs run). */
-static void sleep_once(uint32_t count)
-{
-	uint32_t t = ticks;
-
-	guest_write_apic(APIC_REG_TMR_ICR, count);
-	while (ticks == t)
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-}
-
 static void rounds_loop(uint32_t seed, uint32_t rounds, uint32_t count)
 {
 	uint64_t t0 = guest_rdtsc();
 	int bad = 0;
 
-	guest_enable_apic();
-	guest_set_handler(TIMER_VECTOR, on_timer);
-	guest_write_apic(APIC_REG_TMR_DCR, DCR_DIVIDE_BY_1);
-	guest_write_apic(APIC_REG_LVT_TMR, LVT_ONESHOT | TIMER_VECTOR);
 	for (uint32_t r = 1; r <= rounds; r++) {
 		uint32_t mxcsr = MXCSR_INIT ^ ((seed + r) & 3) << 13;     /* rounding control */
 		uint16_t fcw = (uint16_t)(0x037f ^ ((seed + r) & 3) << 10); /* x87 rounding */
@@ -332,7 +325,7 @@ static void rounds_loop(uint32_t seed, uint32_t rounds, uint32_t count)
 		load_regs();
 		ldmxcsr(mxcsr);
 		fldcw(fcw);
-		sleep_once(count);
+		guest_sleep(count);
 		if (regs_differ(regs) || stmxcsr() != mxcsr || fnstcw() != fcw) {
 			if (!bad++)
 				guest_printf("xstate: round %u: %d dwords, MXCSR 0x%x (want 0x%x), FCW 0x%x (want 0x%x) differ; XMM0 0x%x\n",
@@ -361,6 +354,7 @@ void guest_main(void)
 	check_leaf_d(XCR0_X87, "at start");
 	test_bad_values();
 	enable_xcr0();
+	bench_xsetbv(guest_get_arg_u32("bench", 0));
 	rounds_loop(seed, guest_get_arg_u32("rounds", 40), guest_get_arg_u32("count", 200000));
 	if (failed)
 		guest_fail("xstate", "see the checks above");
