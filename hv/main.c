@@ -14,6 +14,7 @@
 #include "boot/boot.h"
 #include "core/io.h"
 #include "core/synic.h"
+#include "core/msr.h"
 
 extern char __hv_start[], __hv_end[];
 
@@ -56,6 +57,8 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->partitions = partition_count();
 	hi->switches = this_cpu()->switches;
 	hi->switch_ticks = this_cpu()->switch_ticks;
+	hi->xstate_switches = this_cpu()->xstate_switches;
+	hi->xstate_ticks = this_cpu()->xstate_ticks;
 }
 
 static void virt_start(void)
@@ -84,6 +87,7 @@ static void parent_start(const struct hv_parent_image *img)
 		boot_fail("hv: %s", "cannot set up the parent's SynIC (hv pool exhausted)");
 	parent_vcpu.part = p;
 	synic_vcpu_init(&parent_vcpu);
+	msr_vcpu_reset(&parent_vcpu);
 	p->vcpus[0] = &parent_vcpu;
 	sched_set_parent(&parent_vcpu);
 	p->nvcpus = 1;

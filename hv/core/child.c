@@ -12,6 +12,7 @@
 #include <hv/lib.h>
 #include <hv/x86.h>
 #include "hypercall.h"
+#include "msr.h"
 #include "pages.h"
 #include "synic.h"
 
@@ -188,6 +189,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 	}
 	vlapic_reset(&v->lapic);
 	synic_vcpu_init(v);
+	msr_vcpu_reset(v);
 	p->vcpus[0] = v;
 	p->nvcpus = 1;
 	return HV_STATUS_SUCCESS;

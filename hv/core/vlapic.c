@@ -176,6 +176,24 @@ int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/* IA32_TSC_DEADLINE holds a time of the guest's TSC, which runs
+ * msrs.tsc_adjust ticks ahead of the CPU's (hv/core/msr.c); the timer
+ * fires at the CPU's time. 0 disarms it (§11.5.4.1). */
+static void deadline_arm(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	uint64_t at = l->tsc_deadline - v->msrs.tsc_adjust;
+
+	if (LVT_TIMER_MODE(l->lvt_timer) != TIMER_DEADLINE)
+		return;
+	l->fire_tsc = l->tsc_deadline ? (at ? at : 1) : 0;
+}
+
+void vlapic_tsc_moved(struct vcpu *v)
+{
+	deadline_arm(v);
+}
+
 static int vlapic_write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
 {
 	struct vlapic *l = &v->lapic;
@@ -185,8 +203,7 @@ static int vlapic_write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
 	switch (reg) {
 	case 0x32:
 		l->lvt_timer = (uint32_t)val & (0xff | LVT_MASKED | (3u << 17));
-		if (LVT_TIMER_MODE(l->lvt_timer) == TIMER_DEADLINE)
-			l->fire_tsc = l->tsc_deadline;
+		deadline_arm(v);
 		break;
 	case 0x38:
 		l->init_count = (uint32_t)val;
@@ -213,8 +230,7 @@ int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return val == APIC_BASE_VALUE ? 0 : -2;
 	if (msr == MSR_TSC_DEADLINE) {
 		l->tsc_deadline = val;
-		if (LVT_TIMER_MODE(l->lvt_timer) == TIMER_DEADLINE)
-			l->fire_tsc = val;
+		deadline_arm(v);
 		return 0;
 	}
 	if (msr < X2APIC_BASE || msr > 0x8ff)

@@ -152,9 +152,11 @@ void xstate_load(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vcpu *prev = c->xstate_owner;
+	uint64_t t0;
 
 	if (prev == v)
 		return;
+	t0 = rdtsc();
 	if (!xs.xsave) {
 		if (prev)
 			fxsave64(prev->xsave_area);
@@ -167,6 +169,8 @@ void xstate_load(struct vcpu *v)
 		xcr0_load(v->xcr0);
 	}
 	c->xstate_owner = v;
+	c->xstate_switches++;
+	c->xstate_ticks += rdtsc() - t0;
 }
 
 /* XSETBV (SDM Vol. 2D): ECX names the XCR (only XCR0 exists), EDX:EAX the

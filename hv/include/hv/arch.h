@@ -113,6 +113,9 @@ void arch_vcpu_set_halted(struct vcpu *v);
 /* Whether v still waits inside the guest for an interrupt (after the
  * timer fired while it was halted there: it has taken none). */
 bool arch_vcpu_halted(struct vcpu *v);
+/* The guest's TSC runs offset ticks ahead of the CPU's (RDTSC, RDTSCP,
+ * RDMSR of IA32_TSC without an exit). Children only. */
+void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
 /* Exit to hv after at most ticks TSC ticks in the guest; 0: no limit. */
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks);
 /* Guest state to hv's log (after a fault that stops the partition). */

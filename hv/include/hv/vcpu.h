@@ -38,6 +38,20 @@ struct vlapic {
 
 enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED };
 
+/* MSRs hv keeps for a vCPU (hv/core/msr.c, hv/core/mtrr.c). */
+#define MTRR_VAR_COUNT 8
+#define MSR_SWITCHED 5               /* STAR LSTAR SFMASK KERNEL_GS_BASE TSC_AUX */
+struct vcpu_msrs {
+	uint64_t tsc_adjust;         /* IA32_TSC_ADJUST = guest TSC - host TSC */
+	uint64_t misc_enable;
+	uint64_t mcg_status;
+	uint64_t cstar;              /* unused by Intel CPUs: kept, not loaded */
+	uint64_t mtrr_def_type;
+	uint64_t mtrr_fixed[11];
+	uint64_t mtrr_var[2 * MTRR_VAR_COUNT]; /* PHYSBASEn, PHYSMASKn */
+	uint64_t switched[MSR_SWITCHED];       /* while another vCPU runs */
+};
+
 struct vcpu {
 	uint64_t gpr[16];      /* [GPR_RSP] unused: the backend keeps RSP */
 	struct arch_vcpu arch; /* the backend's; at offset 128 (arch_types.h) */
@@ -59,6 +73,7 @@ struct vcpu {
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
+	struct vcpu_msrs msrs;       /* children; the parent's only `switched` */
 	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
 	void *xsave_area;            /* its extended state while not loaded: a
 	                              * page of hv's pool, 64-byte aligned */
@@ -204,4 +219,5 @@ int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
+void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
 #endif

@@ -185,7 +185,7 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER | (gi->child ? PIN_EXT_INTR_EXIT : 0),
 			 &pin, "pin-based");
 	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
-			 (gi->child ? PROC_UNCOND_IO_EXIT : PROC_USE_IO_BITMAPS),
+			 (gi->child ? PROC_UNCOND_IO_EXIT | PROC_USE_TSC_OFFSET : PROC_USE_IO_BITMAPS),
 			 &proc, "processor-based");
 	/* With EPT, CR3 accesses need not exit (TRUE controls allow clearing
 	 * them, SDM Vol. 3D §A.3.2). */
@@ -220,6 +220,7 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 		vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);
 	}
 	vmwrite(VMCS_PREEMPTION_TIMER, 0xffffffff);
+	vmwrite(VMCS_TSC_OFFSET, 0);
 	/* The guest sees CR4.VMXE clear: it is owned by hv (guest/host mask,
 	 * SDM Vol. 3C §25.6.6). */
 	/* Children may clear CR0.NE, which VMX needs set: hv owns the bit and
