@@ -16,10 +16,8 @@
  */
 #include "guest.h"
 
-#define VEC_GP 13
 #define BIT(n) (1u << (n))
 
-static volatile int faulted;
 static int failed, checks, strict;
 static uint32_t c1[4], c7[4], cx1[4], ca[4], cd1[4], maxphy;
 
@@ -32,38 +30,6 @@ static void check(int ok, const char *what)
 	}
 }
 
-/* #GP from RDMSR (0F 32) or WRMSR (0F 30): note it, step over it. */
-static void on_gp(struct guest_frame *f)
-{
-	const uint8_t *p = (const uint8_t *)f->eip;
-
-	if (p[0] != 0x0f || (p[1] != 0x30 && p[1] != 0x32)) {
-		guest_printf("cpumsr: #GP at 0x%x, not at RDMSR/WRMSR\n", f->eip);
-		guest_exit(GUEST_EXIT_EXC_BASE + VEC_GP);
-	}
-	faulted = 1;
-	f->eip += 2;
-}
-
-/* 0 and *v, or -1 if RDMSR raised #GP. */
-static int rd(uint32_t msr, uint64_t *v)
-{
-	uint32_t lo = 0, hi = 0;
-
-	faulted = 0;
-	__asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-	*v = (uint64_t)hi << 32 | lo;
-	return faulted ? -1 : 0;
-}
-
-static int wr(uint32_t msr, uint64_t v)
-{
-	faulted = 0;
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-			 : "memory");
-	return faulted ? -1 : 0;
-}
-
 static void cpuid_sub(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
@@ -74,7 +40,7 @@ static void cpuid_sub(uint32_t leaf, uint32_t sub, uint32_t r[4])
 static void exists(uint32_t msr, int want, const char *name)
 {
 	uint64_t v;
-	int ok = rd(msr, &v) == 0;
+	int ok = guest_rdmsr_safe(msr, &v) == 0;
 
 	if (ok != want)
 		guest_printf("cpumsr: MSR 0x%x (%s): RDMSR %s, CPUID says it %s\n", msr, name,
@@ -86,19 +52,21 @@ static void exists(uint32_t msr, int want, const char *name)
 static void sticks(uint32_t msr, uint64_t val, const char *name)
 {
 	uint64_t old, now = 0;
-	int ok = rd(msr, &old) == 0 && wr(msr, val) == 0 && rd(msr, &now) == 0 && now == val;
+	int ok = guest_rdmsr_safe(msr, &old) == 0 && guest_wrmsr_safe(msr, val) == 0 &&
+		 guest_rdmsr_safe(msr, &now) == 0 && now == val;
 
 	if (!ok)
 		guest_printf("cpumsr: MSR 0x%x (%s): wrote 0x%llx, read 0x%llx\n", msr, name, val, now);
 	check(ok, name);
-	wr(msr, old);
+	guest_wrmsr_safe(msr, old);
 }
 
 /* Writing val raises #GP and changes nothing. */
 static void refuses(uint32_t msr, uint64_t val, const char *name)
 {
 	uint64_t old = 0, now = 0;
-	int ok = rd(msr, &old) == 0 && wr(msr, val) == -1 && rd(msr, &now) == 0 && now == old;
+	int ok = guest_rdmsr_safe(msr, &old) == 0 && guest_wrmsr_safe(msr, val) == -1 &&
+		 guest_rdmsr_safe(msr, &now) == 0 && now == old;
 
 	if (!ok)
 		guest_printf("cpumsr: MSR 0x%x (%s): writing 0x%llx did not #GP (now 0x%llx)\n",
@@ -112,23 +80,23 @@ static void test_tsc(void)
 	int has_adj = (c7[1] & BIT(1)) != 0;
 
 	t0 = guest_rdtsc();
-	check(rd(0x10, &m) == 0, "IA32_TSC reads");
+	check(guest_rdmsr_safe(0x10, &m) == 0, "IA32_TSC reads");
 	t1 = guest_rdtsc();
 	check(t0 <= m && m <= t1, "IA32_TSC lies between two RDTSCs");
 	exists(0x3b, has_adj, "IA32_TSC_ADJUST iff CPUID.7.EBX[1]");
 	if (!has_adj)
 		return;
-	rd(0x3b, &adj);
+	guest_rdmsr_safe(0x3b, &adj);
 	/* WRMSR to the TSC moves TSC_ADJUST by as much (SDM Vol. 3B
 	 * §18.17.3): by 10^9 less the ticks between the RDTSC and the write. */
-	check(wr(0x10, guest_rdtsc() + 1000000000ull) == 0, "IA32_TSC writes");
+	check(guest_wrmsr_safe(0x10, guest_rdtsc() + 1000000000ull) == 0, "IA32_TSC writes");
 	t1 = guest_rdtsc();
-	rd(0x3b, &adj2);
+	guest_rdmsr_safe(0x3b, &adj2);
 	check(adj2 - adj <= 1000000000ull && adj2 - adj > 1000000000ull - 1000000,
 	      "writing IA32_TSC moves IA32_TSC_ADJUST by the difference");
 	check(t1 - t0 >= 1000000000ull, "RDTSC follows a written IA32_TSC");
 	/* ... and writing TSC_ADJUST moves the TSC back. */
-	wr(0x3b, adj);
+	guest_wrmsr_safe(0x3b, adj);
 	t1 = guest_rdtsc();
 	check(t1 - t0 < 1000000000ull, "writing IA32_TSC_ADJUST moves the TSC");
 }
@@ -139,7 +107,7 @@ static void test_mtrr(void)
 	uint32_t vcnt;
 
 	exists(0xfe, (c1[3] & BIT(12)) != 0, "MTRRcap iff CPUID.1.EDX.MTRR");
-	if (!(c1[3] & BIT(12)) || rd(0xfe, &cap))
+	if (!(c1[3] & BIT(12)) || guest_rdmsr_safe(0xfe, &cap))
 		return;
 	vcnt = cap & 0xff;
 	sticks(0x2ff, (1u << 11) | 6, "MTRRdefType E, WB");
@@ -176,7 +144,7 @@ static void test_pat_sysenter_mca(void)
 		sticks(0x176, 0x00100010, "SYSENTER_EIP");
 	}
 	exists(0x179, (c1[3] & BIT(14)) != 0, "IA32_MCG_CAP iff CPUID.1.EDX.MCA");
-	if (!(c1[3] & BIT(14)) || rd(0x179, &cap))
+	if (!(c1[3] & BIT(14)) || guest_rdmsr_safe(0x179, &cap))
 		return;
 	refuses(0x179, cap ^ 1, "IA32_MCG_CAP is read-only");
 	exists(0x17a, 1, "IA32_MCG_STATUS");
@@ -217,7 +185,7 @@ static void test_long_mode_msrs(void)
 		sticks(0xc0000102, 0xffff888000000000ull, "IA32_KERNEL_GS_BASE");
 		sticks(0xc0000100, 0x1000, "IA32_FS_BASE");
 		refuses(0xc0000082, 0x0000800000000000ull, "IA32_LSTAR non-canonical");
-		rd(0xc0000080, &efer);
+		guest_rdmsr_safe(0xc0000080, &efer);
 		sticks(0xc0000080, efer | 1, "IA32_EFER.SCE");
 		refuses(0xc0000080, efer | 2, "IA32_EFER bit 1 is reserved");
 		if (cx1[3] & BIT(20))
@@ -226,11 +194,11 @@ static void test_long_mode_msrs(void)
 	exists(0xc0000103, (cx1[3] & BIT(27)) || (c7[2] & BIT(22)), "IA32_TSC_AUX iff RDTSCP or RDPID");
 	if (!(cx1[3] & BIT(27)))
 		return;
-	rd(0xc0000103, &aux);
-	wr(0xc0000103, 0x1234);
+	guest_rdmsr_safe(0xc0000103, &aux);
+	guest_wrmsr_safe(0xc0000103, 0x1234);
 	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(ecx));
 	check(ecx == 0x1234, "RDTSCP returns IA32_TSC_AUX in ECX");
-	wr(0xc0000103, aux);
+	guest_wrmsr_safe(0xc0000103, aux);
 }
 
 /* MISC_ENABLE bit 22 limits CPUID leaf 0 to 2 (SDM Vol. 4 Table 2-2). */
@@ -239,16 +207,16 @@ static void test_misc_enable(void)
 	uint64_t misc = 0;
 	uint32_t r[4], max;
 
-	check(rd(0x1a0, &misc) == 0, "IA32_MISC_ENABLE reads");
+	check(guest_rdmsr_safe(0x1a0, &misc) == 0, "IA32_MISC_ENABLE reads");
 	guest_cpuid(0, r);
 	max = r[0];
-	if (wr(0x1a0, misc | BIT(22)) == 0) {
+	if (guest_wrmsr_safe(0x1a0, misc | BIT(22)) == 0) {
 		guest_cpuid(0, r);
 		check(r[0] == (max < 2 ? max : 2), "MISC_ENABLE.LIMIT_CPUID caps leaf 0 at 2");
 	} else {
 		check(0, "MISC_ENABLE.LIMIT_CPUID writes");
 	}
-	wr(0x1a0, misc);
+	guest_wrmsr_safe(0x1a0, misc);
 	guest_cpuid(0, r);
 	check(r[0] == max, "clearing LIMIT_CPUID restores leaf 0");
 	exists(0x8b, 1, "IA32_BIOS_SIGN_ID");
@@ -304,10 +272,10 @@ static void test_isolation(uint32_t seed, uint32_t rounds, uint32_t count)
 		return;
 	for (uint32_t r = 1; r <= rounds; r++) {
 		for (uint32_t i = 0; i < NOWN; i++)
-			wr(own_msrs[i], own_value(i, seed, r));
+			guest_wrmsr_safe(own_msrs[i], own_value(i, seed, r));
 		guest_sleep(count);
 		for (uint32_t i = 0; i < NOWN; i++)
-			if (rd(own_msrs[i], &v) || v != own_value(i, seed, r)) {
+			if (guest_rdmsr_safe(own_msrs[i], &v) || v != own_value(i, seed, r)) {
 				if (!bad++)
 					guest_printf("cpumsr: round %u: MSR 0x%x is 0x%llx, not 0x%llx\n",
 						     r, own_msrs[i], v, own_value(i, seed, r));
@@ -324,7 +292,6 @@ void guest_main(void)
 
 	guest_puts("cpumsr: start\n");
 	strict = guest_detect_hv();
-	guest_set_handler(VEC_GP, on_gp);
 	guest_cpuid(1, c1);
 	cpuid_sub(7, 0, c7);
 	cpuid_sub(0x80000001u, 0, cx1);

@@ -100,6 +100,12 @@ extern uint8_t guest_hv_in_page[4096], guest_hv_out_page[4096];
 /* Hypercall result value: status in bits 15:0 (TLFS §3.8). */
 #define GUEST_HV_STATUS(r) ((uint16_t)((r) & 0xffff))
 
+/* RDMSR/WRMSR returning 0, or -1 where the CPU raised #GP (lib/msr.c);
+ * guest_msr_fixup is the dispatcher's hook for that #GP. */
+int guest_rdmsr_safe(uint32_t msr, uint64_t *v);
+int guest_wrmsr_safe(uint32_t msr, uint64_t v);
+int guest_msr_fixup(struct guest_frame *f);
+
 /* CPU helpers. */
 static inline uint64_t guest_rdmsr(uint32_t msr)
 {

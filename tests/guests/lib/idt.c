@@ -100,6 +100,8 @@ void guest_dispatch_vector(struct guest_frame *f)
 		guest_user_error = f->error;
 		guest_user_return(f->vector);
 	}
+	if (f->vector == 13 && guest_msr_fixup(f))
+		return;
 
 	if (fn) {
 		fn(f);
