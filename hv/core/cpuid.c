@@ -38,6 +38,7 @@
 #define CPUID1_ECX_X2APIC     (1u << 21)
 #define CPUID1_ECX_TSC_DL     (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_EDX_APIC       (1u << 9)
 #define CPUID6_EAX_ARAT       (1u << 2)
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define CPUIDX1_ECX_SVM       (1u << 2)
@@ -195,11 +196,14 @@ static void leaf_0(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
  * bit are hv's (hv/core/vlapic.c). */
 static void leaf_1(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	(void)v, (void)leaf, (void)sub;
+	(void)leaf, (void)sub;
 	r[1] = (r[1] & 0xffff) | (1u << 16);
 	r[2] = (r[2] & OFFER_1_ECX) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL |
 	       CPUID1_ECX_HYPERVISOR;
 	r[3] &= OFFER_1_EDX;
+	/* EDX.APIC is 0 while IA32_APIC_BASE.EN is (SDM Vol. 3A §11.4.3). */
+	if (!vlapic_enabled(v))
+		r[3] &= ~CPUID1_EDX_APIC;
 }
 
 /* Leaf 4: caches as the CPU has them, shared by one logical processor in

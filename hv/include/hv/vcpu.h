@@ -34,6 +34,7 @@ struct vlapic {
 	uint32_t irr[8], isr[8];     /* 256-bit request and in-service sets */
 	uint32_t auto_eoi[8];        /* requested vectors a SynIC raised with AutoEOI */
 	uint64_t timer_fired;
+	uint64_t apic_base;          /* IA32_APIC_BASE */
 };
 
 enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED };
@@ -220,4 +221,5 @@ void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
 void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
+bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
 #endif
