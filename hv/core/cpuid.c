@@ -305,6 +305,13 @@ static uint32_t effective_leaf(struct vcpu *v, uint32_t leaf)
 	return host.intel ? basic : ~0u;
 }
 
+/* The leaves the extended state changes (hv/core/xstate.c). */
+static void xstate_fix(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	if (leaf == 1 || leaf == 7 || leaf == 0xd)
+		xstate_cpuid(v, leaf, sub, r);
+}
+
 static void child_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	leaf = effective_leaf(v, leaf);
@@ -314,7 +321,7 @@ static void child_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4
 	}
 	cpuid(leaf, sub, r);
 	rule_of(leaf)->fn(v, leaf, sub, r);
-	xstate_cpuid(v, leaf, sub, r);
+	xstate_fix(v, leaf, sub, r);
 }
 
 /* The parent: the CPU's leaves without VMX and SVM (AMD APM Vol. 3,
@@ -327,7 +334,7 @@ static void parent_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[
 		r[2] = (r[2] & ~CPUID1_ECX_VMX) | CPUID1_ECX_HYPERVISOR;
 	else if (leaf == 0x80000001)
 		r[2] &= ~CPUIDX1_ECX_SVM;
-	xstate_cpuid(v, leaf, sub, r);
+	xstate_fix(v, leaf, sub, r);
 }
 
 void hv_handle_cpuid(struct vcpu *v)

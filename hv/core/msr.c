@@ -80,13 +80,11 @@ void msr_vcpu_reset(struct vcpu *v)
 		nswitched = has_tsc_aux() ? MSR_SWITCHED : MSR_SWITCHED - 1;
 }
 
-void msr_load(struct vcpu *v)
+void msr_switch(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vcpu *prev = c->msr_owner;
 
-	if (prev == v)
-		return;
 	for (uint32_t i = 0; i < nswitched; i++) {
 		uint64_t now = rdmsr(switched_msrs[i]);
 

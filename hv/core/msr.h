@@ -36,8 +36,14 @@ bool msr_cpuid_limited(const struct vcpu *v);
 /* A new vCPU's emulated MSRs at their reset (or, for MTRRs and
  * MISC_ENABLE, firmware-set) values. */
 void msr_vcpu_reset(struct vcpu *v);
-/* Make v's software-switched MSRs the CPU's before v enters. */
-void msr_load(struct vcpu *v);
+/* Make v's software-switched MSRs the CPU's before v enters (inline:
+ * every entry checks, few switch). */
+void msr_switch(struct vcpu *v);
+static inline void msr_load(struct vcpu *v)
+{
+	if (this_cpu()->msr_owner != v)
+		msr_switch(v);
+}
 
 /* MTRRs (hv/core/mtrr.c): 0 and *val, or -1 for #GP. */
 int mtrr_read(struct vcpu *v, uint32_t msr, uint64_t *val);

@@ -5,7 +5,7 @@
  * VT-x and SVM switch neither XCR0 nor the registers XSAVE manages, so hv
  * does: the registers and XCR0 always hold the state of one vCPU, this
  * CPU's xstate_owner, and before a different vCPU enters
- * (sched_prepare_entry -> xstate_load) hv saves the owner's state into its
+ * (sched_prepare_entry -> xstate_load -> xstate_switch) hv saves the owner's state into its
  * area and loads the next one's. Save and restore run with XCR0 set to
  * every component hv switches, so that a component a vCPU has disabled in
  * its own XCR0 is still saved and restored, and a component absent from
@@ -148,15 +148,12 @@ void xstate_vcpu_free(struct vcpu *v)
 	v->xsave_area = NULL;
 }
 
-void xstate_load(struct vcpu *v)
+void xstate_switch(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vcpu *prev = c->xstate_owner;
-	uint64_t t0;
+	uint64_t t0 = rdtsc();
 
-	if (prev == v)
-		return;
-	t0 = rdtsc();
 	if (!xs.xsave) {
 		if (prev)
 			fxsave64(prev->xsave_area);
@@ -169,8 +166,10 @@ void xstate_load(struct vcpu *v)
 		xcr0_load(v->xcr0);
 	}
 	c->xstate_owner = v;
-	c->xstate_switches++;
-	c->xstate_ticks += rdtsc() - t0;
+	if (prev) {
+		c->xstate_switches++;
+		c->xstate_ticks += rdtsc() - t0;
+	}
 }
 
 /* XSETBV (SDM Vol. 2D): ECX names the XCR (only XCR0 exists), EDX:EAX the

@@ -208,7 +208,13 @@ void sched_yield(struct vcpu *v);
 void xstate_init(void);
 int xstate_vcpu_init(struct vcpu *v);
 void xstate_vcpu_free(struct vcpu *v);
-void xstate_load(struct vcpu *v);
+void xstate_switch(struct vcpu *v);
+/* Inline: every entry checks, few switch. */
+static inline void xstate_load(struct vcpu *v)
+{
+	if (this_cpu()->xstate_owner != v)
+		xstate_switch(v);
+}
 void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
