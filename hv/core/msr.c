@@ -110,6 +110,7 @@ static void tsc_move(struct vcpu *v, uint64_t delta)
 	v->msrs.tsc_adjust += delta;
 	arch_vcpu_set_tsc_offset(v, v->msrs.tsc_adjust);
 	vlapic_tsc_moved(v);
+	synic_publish_ref_tsc(v->part);
 }
 
 static int wr_tsc(struct vcpu *v, uint32_t msr, uint64_t val)
