@@ -14,6 +14,7 @@
 #include "boot/boot.h"
 #include "core/io.h"
 #include "core/synic.h"
+#include "core/msr.h"
 
 extern char __hv_start[], __hv_end[];
 
@@ -56,6 +57,8 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->partitions = partition_count();
 	hi->switches = this_cpu()->switches;
 	hi->switch_ticks = this_cpu()->switch_ticks;
+	hi->xstate_switches = this_cpu()->xstate_switches;
+	hi->xstate_ticks = this_cpu()->xstate_ticks;
 }
 
 static void virt_start(void)
@@ -67,6 +70,7 @@ static void virt_start(void)
 		boot_fail("hv: this CPU cannot run hvpart: %s.", why);
 	if (rc)
 		boot_fail("hv: %s", why);
+	xstate_init();
 }
 
 static void parent_start(const struct hv_parent_image *img)
@@ -83,13 +87,15 @@ static void parent_start(const struct hv_parent_image *img)
 		boot_fail("hv: %s", "cannot set up the parent's SynIC (hv pool exhausted)");
 	parent_vcpu.part = p;
 	synic_vcpu_init(&parent_vcpu);
+	msr_vcpu_reset(&parent_vcpu);
 	p->vcpus[0] = &parent_vcpu;
 	sched_set_parent(&parent_vcpu);
 	p->nvcpus = 1;
 	p->mem_bytes = mem.parent_bytes;
 	io_parent_config(&cfg);
 	boot_parent_vp_state(img, &st);
-	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st))
+	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st) ||
+	    xstate_vcpu_init(&parent_vcpu))
 		boot_fail("hv: %s", "cannot set up the parent's virtual processor");
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();

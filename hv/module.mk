@@ -1,6 +1,7 @@
 # hv: the hypervisor image (Multiboot2 ELF64, linked at 2 MiB by linker.ld).
-# Freestanding: no libc, general-purpose registers only (hv must never
-# touch the guests' SSE/AVX state, which it does not save), own string.h.
+# Freestanding: no libc, general-purpose registers only (the x87/SSE/AVX
+# registers hold a guest's state; hv/core/xstate.c switches them between
+# vCPUs and nothing else in hv touches them), own string.h.
 
 # The virtualisation backend linked into hv.elf (hv/arch/x86/$(HV_ARCH)/).
 HV_ARCH := vmx
@@ -29,7 +30,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
 	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/synic_vp.c \
-	hv/core/percpu.c
+	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
 HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c
@@ -73,3 +74,8 @@ $(BUILD)/hv.elf: $(HV_BOOT_OBJ) $(HV_GENERIC_LIBS) $(HV_ARCH_LIBS) linker.ld
 $(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv/arch/x86/insn.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn
+
+# Host test of the XSETBV rules and XSAVE sizes (hv/core/xstate.h).
+$(HOSTB)/tests/unit/hv/test_xstate: $(HOSTB)/tests/unit/hv/test_xstate.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_xstate

@@ -148,8 +148,10 @@ struct hvpart_host_info {
 	uint32_t partitions, rsvd;
 	uint64_t switches;           /* VM exits that resumed another partition */
 	uint64_t switch_ticks;       /* TSC ticks hv spent in those, exit to entry */
+	uint64_t xstate_switches;    /* extended-state switches (XSAVE + XRSTOR) */
+	uint64_t xstate_ticks;       /* TSC ticks they took, part of switch_ticks */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 136, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 152, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {

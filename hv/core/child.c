@@ -12,6 +12,7 @@
 #include <hv/lib.h>
 #include <hv/x86.h>
 #include "hypercall.h"
+#include "msr.h"
 #include "pages.h"
 #include "synic.h"
 
@@ -182,8 +183,13 @@ uint16_t hc_create_vp(struct hc_args *a)
 	v->part = p;
 	if (arch_vcpu_create(v, &child_config))
 		return HV_STATUS_INSUFFICIENT_MEMORY;
+	if (xstate_vcpu_init(v)) {
+		arch_vcpu_destroy(v);
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
 	vlapic_reset(&v->lapic);
 	synic_vcpu_init(v);
+	msr_vcpu_reset(v);
 	p->vcpus[0] = v;
 	p->nvcpus = 1;
 	return HV_STATUS_SUCCESS;
@@ -308,8 +314,10 @@ uint16_t hc_delete_partition(struct hc_args *a)
 		return HC_CONTINUE;
 	}
 	ept_destroy(&p->ept);
-	if (p->nvcpus)
+	if (p->nvcpus) {
+		xstate_vcpu_free(p->vcpus[0]);
 		arch_vcpu_destroy(p->vcpus[0]);
+	}
 	arch_ept_flush();
 	hv_info("hv: deleted partition %lu (%s)", p->id, p->name);
 	partition_release(p);
@@ -318,13 +326,13 @@ uint16_t hc_delete_partition(struct hc_args *a)
 
 uint64_t partition_overhead(const struct partition *p)
 {
-	/* EPT tables, the backend's page per vCPU (VMCS), and hv's
-	 * per-partition and per-vCPU records. */
+	/* EPT tables, the backend's page per vCPU (VMCS), the vCPU's
+	 * extended-state page, and hv's per-partition and per-vCPU records. */
 	uint64_t synic = 0;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(p->synic_pages); i++)
 		synic += p->synic_pages[i] ? 4096 : 0;
-	return ept_table_count(&p->ept) * 4096 + p->nvcpus * (4096 + sizeof(struct vcpu)) +
+	return ept_table_count(&p->ept) * 4096 + p->nvcpus * (2 * 4096 + sizeof(struct vcpu)) +
 	       sizeof(struct partition) + synic;
 }
 

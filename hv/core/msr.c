@@ -1,49 +1,280 @@
 /*
- * The policy for MSRs that reach hv. The parent's MSR bitmap passes the
- * architectural ranges through, so only MSRs outside them (the 0x4000xxxx
- * synthetic range among them, hv/core/synic.c) exit here. A child's
- * exits for all but the MSRs its VMCS switches: its x2APIC registers go
- * to the vLAPIC, a few harmless host values are shown read-only, the
- * synthetic ones to synic.c; unknown ones raise #GP, as on hardware.
+ * The policy for MSRs that reach hv (RDMSR/WRMSR exits).
+ *
+ * The parent's MSR bitmap passes the architectural ranges through, so
+ * only MSRs outside them (the 0x4000xxxx synthetic range among them,
+ * hv/core/synic.c) exit for it. A child's exit for every MSR but those
+ * the VMCS switches (SYSENTER, PAT, EFER, FS/GS base) and those hv
+ * switches below (STAR, LSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX). hv
+ * answers them from one table (child_msrs) whose explicit "unhandled"
+ * case is #GP: exactly the MSRs of features CPUID does not offer
+ * (hv/core/cpuid.c), as the SDM says for an MSR that does not exist
+ * (SDM Vol. 4 §2.1; Vol. 2B RDMSR, WRMSR: #GP(0) for a reserved or
+ * unimplemented MSR, and for setting reserved bits).
+ *
+ * Architectural MSRs a kernel touches: IA32_TSC (a write moves the guest's
+ * TSC offset; SDM Vol. 3B §18.17.3), IA32_TSC_ADJUST (§18.17.3), the
+ * microcode signature, MISC_ENABLE with its defined bits, MCG_CAP and
+ * MCG_STATUS with no banks (§16.3.1), the MTRRs (hv/core/mtrr.c), and
+ * the vLAPIC's (hv/core/vlapic.c).
  */
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
+#include "msr.h"
 #include "synic.h"
 
-/* MSRs a child may read whose host value is harmless to show (MTRR
- * capability and ranges, MISC_ENABLE, PLATFORM_INFO); writes to them are
- * dropped so no child can change the machine's memory types. */
-static bool msr_host_readable(uint32_t msr)
+/* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2): fast strings (bit 0) and
+ * "limit CPUID maxval" (22) are writable; "performance monitoring
+ * available" (7) reads 0 (no PMU is offered), "BTS unavailable" (11) and
+ * "PEBS unavailable" (12) read 1, and writes to those three are ignored.
+ * The other bits belong to features hv does not offer (thermal control,
+ * EIST, MONITOR, xTPR, XD disable) and are reserved: #GP if set. */
+#define MISC_FAST_STRINGS   (1ull << 0)
+#define MISC_BTS_UNAVAIL    (1ull << 11)
+#define MISC_PEBS_UNAVAIL   (1ull << 12)
+#define MISC_LIMIT_CPUID    (1ull << 22)
+#define MISC_RW             (MISC_FAST_STRINGS | MISC_LIMIT_CPUID)
+#define MISC_RO             ((1ull << 7) | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
+#define MISC_RESET          (MISC_FAST_STRINGS | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)
+/* IA32_MCG_STATUS (SDM Vol. 3B §16.3.1.2): RIPV, EIPV, MCIP; LMCE_S
+ * (bit 3) needs MCG_CAP.LMCE_P, which is 0. */
+#define MCG_STATUS_RW       0x7ull
+
+/* STAR, LSTAR, SFMASK, KERNEL_GS_BASE and TSC_AUX: a child uses them
+ * without exits (its MSR bitmap), but VT-x loads none of them on entry or
+ * exit (SDM Vol. 3C §25.4 lists the MSRs of the guest-state area), so hv
+ * switches them when another vCPU enters. TSC_AUX exists with RDTSCP or
+ * RDPID; CSTAR (unused by Intel CPUs, whose SYSCALL is 64-bit only) is
+ * emulated instead, with the others' canonical check. */
+static const uint32_t switched_msrs[MSR_SWITCHED] = {
+	MSR_STAR, MSR_LSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
+};
+static uint32_t nswitched;      /* MSR_SWITCHED, or one less: no TSC_AUX */
+
+struct msr_row {
+	uint32_t first, last;
+	int (*read)(struct vcpu *v, uint32_t msr, uint64_t *val);
+	int (*write)(struct vcpu *v, uint32_t msr, uint64_t val); /* NULL: #GP */
+};
+
+bool msr_cpuid_limited(const struct vcpu *v)
 {
-	return msr == 0xfe || (msr >= 0x200 && msr <= 0x2ff) || msr == 0x1a0 || msr == 0xce;
+	return !v->part->privileged && (v->msrs.misc_enable & MISC_LIMIT_CPUID);
 }
 
-/* 0 and *val, -2 for #GP, -1 if not one of a child's own MSRs. */
-static int child_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
+static bool has_tsc_aux(void)
 {
-	int rc = vlapic_rdmsr(v, msr, val);
+	uint32_t r[4], x[4];
 
-	if (rc != -1)
-		return rc;
-	if (msr_host_readable(msr)) {
-		*val = rdmsr(msr);
-		return 0;
+	cpuid(0x80000001u, 0, x);
+	cpuid(7, 0, r);
+	return (x[3] & (1u << 27)) || (r[2] & (1u << 22));   /* RDTSCP, RDPID */
+}
+
+void msr_vcpu_reset(struct vcpu *v)
+{
+	v->msrs = (struct vcpu_msrs){ .misc_enable = MISC_RESET };
+	mtrr_reset(v);
+	if (!nswitched)
+		nswitched = has_tsc_aux() ? MSR_SWITCHED : MSR_SWITCHED - 1;
+}
+
+void msr_switch(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *prev = c->msr_owner;
+
+	for (uint32_t i = 0; i < nswitched; i++) {
+		uint64_t now = rdmsr(switched_msrs[i]);
+
+		if (prev)
+			prev->msrs.switched[i] = now;
+		if (now != v->msrs.switched[i])
+			wrmsr(switched_msrs[i], v->msrs.switched[i]);
 	}
-	return -1;
+	c->msr_owner = v;
+}
+
+static int rd_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = rdtsc() + v->msrs.tsc_adjust;
+	return 0;
+}
+
+/* The guest's TSC is the CPU's plus an offset, which IA32_TSC_ADJUST
+ * shows: writing the TSC adds the difference to both (§18.17.3). */
+static void tsc_move(struct vcpu *v, uint64_t delta)
+{
+	v->msrs.tsc_adjust += delta;
+	arch_vcpu_set_tsc_offset(v, v->msrs.tsc_adjust);
+	vlapic_tsc_moved(v);
+	synic_publish_ref_tsc(v->part);
+}
+
+static int wr_tsc(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	tsc_move(v, val - (rdtsc() + v->msrs.tsc_adjust));
+	return 0;
+}
+
+static int rd_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = v->msrs.tsc_adjust;
+	return 0;
+}
+
+static int wr_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	tsc_move(v, val - v->msrs.tsc_adjust);
+	return 0;
+}
+
+static int rd_zero(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	*val = 0;
+	return 0;
+}
+
+/* Microcode: a VM loads none; the signature reads 0 (SDM Vol. 3A
+ * §10.11.7: software writes 0, executes CPUID, then reads it). */
+static int wr_ignore(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)v, (void)msr, (void)val;
+	return 0;
+}
+
+static int rd_misc(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = v->msrs.misc_enable;
+	return 0;
+}
+
+static int wr_misc(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	if (val & ~(MISC_RW | MISC_RO))
+		return -1;
+	v->msrs.misc_enable = (v->msrs.misc_enable & ~MISC_RW) | (val & MISC_RW);
+	return 0;
+}
+
+static int rd_mcg_status(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = v->msrs.mcg_status;
+	return 0;
+}
+
+static int wr_mcg_status(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	if (val & ~MCG_STATUS_RW)
+		return -1;
+	v->msrs.mcg_status = val;
+	return 0;
+}
+
+/* A 48-bit canonical address (SDM Vol. 1 §3.3.7.1), as WRMSR to LSTAR
+ * and CSTAR requires (Vol. 2B WRMSR). */
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+static int rd_cstar(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = v->msrs.cstar;
+	return 0;
+}
+
+static int wr_cstar(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	if (!canonical(val))
+		return -1;
+	v->msrs.cstar = val;
+	return 0;
+}
+
+/* Sorted by MSR; anything else is the unhandled case: #GP. MCG_CAP reads
+ * 0: no banks, no MCG_CTL, no CMCI, so MCG_CTL, the MCi_* banks and
+ * MCi_CTL2 do not exist. Model-specific MSRs (PLATFORM_INFO and the like)
+ * are not emulated, so they do not exist either (hv never reads a host
+ * MSR on a guest's behalf: one the CPU lacks would fault in hv). */
+static const struct msr_row child_msrs[] = {
+	{ MSR_IA32_TSC, MSR_IA32_TSC, rd_tsc, wr_tsc },
+	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, rd_tsc_adjust, wr_tsc_adjust },
+	{ MSR_IA32_BIOS_UPDT_TRIG, MSR_IA32_BIOS_UPDT_TRIG, NULL, wr_ignore },
+	{ MSR_IA32_BIOS_SIGN_ID, MSR_IA32_BIOS_SIGN_ID, rd_zero, wr_ignore },
+	{ MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, mtrr_read, NULL },
+	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, rd_zero, NULL },
+	{ MSR_IA32_MCG_STATUS, MSR_IA32_MCG_STATUS, rd_mcg_status, wr_mcg_status },
+	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, rd_misc, wr_misc },
+	{ MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_PHYSBASE0 + 2 * MTRR_VAR_COUNT - 1,
+	  mtrr_read, mtrr_write },
+	{ MSR_IA32_MTRR_FIX64K, MSR_IA32_MTRR_FIX64K, mtrr_read, mtrr_write },
+	{ MSR_IA32_MTRR_FIX16K_80, MSR_IA32_MTRR_FIX16K_A0, mtrr_read, mtrr_write },
+	{ MSR_IA32_MTRR_FIX4K_C0, MSR_IA32_MTRR_FIX4K_F8, mtrr_read, mtrr_write },
+	{ MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, mtrr_read, mtrr_write },
+	{ MSR_CSTAR, MSR_CSTAR, rd_cstar, wr_cstar },
+};
+
+static const struct msr_row *child_row(uint32_t msr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(child_msrs); i++)
+		if (msr >= child_msrs[i].first && msr <= child_msrs[i].last)
+			return &child_msrs[i];
+	return NULL;
+}
+
+/* 0 and *val, or -1 (#GP). The vLAPIC's MSRs, the table's, the
+ * synthetic ones; a parent reaches only the synthetic ones here. */
+static int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	const struct msr_row *row;
+	int rc;
+
+	if (!v->part->privileged) {
+		rc = vlapic_rdmsr(v, msr, val);
+		if (rc != -1)
+			return rc ? -1 : 0;
+		row = child_row(msr);
+		if (row)
+			return row->read ? row->read(v, msr, val) : -1;
+	}
+	return synic_read_msr(v, msr, val);
+}
+
+static int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	const struct msr_row *row;
+	int rc;
+
+	if (!v->part->privileged) {
+		rc = vlapic_wrmsr(v, msr, val);
+		if (rc != -1)
+			return rc ? -1 : 0;
+		row = child_row(msr);
+		if (row)
+			return row->write ? row->write(v, msr, val) : -1;
+	}
+	return synic_write_msr(v, msr, val);
 }
 
 void hv_handle_rdmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	uint64_t val;
-	int rc = -1;
 
-	if (!v->part->privileged)
-		rc = child_rdmsr(v, msr, &val);
-	if (rc == -1)
-		rc = synic_read_msr(v, msr, &val);
-	if (rc) {
+	if (msr_read(v, msr, &val)) {
 		arch_vcpu_inject_gp(v);
 		return;
 	}
@@ -57,19 +288,7 @@ void hv_handle_wrmsr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	uint64_t val = (v->gpr[GPR_RDX] << 32) | (uint32_t)v->gpr[GPR_RAX];
 
-	if (!v->part->privileged) {
-		int rc = vlapic_wrmsr(v, msr, val);
-
-		if (rc == -2) {
-			arch_vcpu_inject_gp(v);
-			return;
-		}
-		if (rc == 0 || msr_host_readable(msr)) {
-			arch_vcpu_skip_insn(v);
-			return;
-		}
-	}
-	if (synic_write_msr(v, msr, val)) {
+	if (msr_write(v, msr, val)) {
 		arch_vcpu_inject_gp(v);
 		return;
 	}

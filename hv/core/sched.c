@@ -41,6 +41,7 @@
 #include "hypercall.h"
 #include "intercept.h"
 #include "synic.h"
+#include "msr.h"
 
 #define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
 #define SLICE_PARENT_US  4000
@@ -357,6 +358,8 @@ void sched_prepare_entry(struct vcpu *v)
 	struct percpu *c = this_cpu();
 	int vec;
 
+	xstate_load(v);
+	msr_load(v);
 	if (v->icpt_done)
 		intercept_finish(v);
 	if (v != c->parent)

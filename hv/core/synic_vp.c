@@ -87,18 +87,33 @@ uint64_t synic_ref_time(struct partition *p)
 	return synic_time_ok(p) ? reftime_read(&p->reftime, rdtsc()) : 0;
 }
 
-/* hv's guests see the host TSC (no offset, no scaling), so one scale and
- * offset stay valid for the partition's life (TLFS timers.md). */
+/* p->reftime reads the CPU's TSC (TIME_REF_COUNT, timers); the page is
+ * read with the guest's, which runs msrs.tsc_adjust ticks ahead once a
+ * child writes IA32_TSC or TSC_ADJUST (hv/core/msr.c, which publishes
+ * again then). The page's offset takes that many ticks' worth of
+ * reference time off, so page and TIME_REF_COUNT agree (TLFS timers.md). */
+static struct reftime ref_for_guest_tsc(struct partition *p)
+{
+	struct reftime r = p->reftime;
+	int64_t adj = p->nvcpus ? (int64_t)p->vcpus[0]->msrs.tsc_adjust : 0;
+	uint64_t d = reftime_mul_hi(adj < 0 ? 0 - (uint64_t)adj : (uint64_t)adj, r.scale);
+
+	r.offset += adj < 0 ? (int64_t)d : -(int64_t)d;
+	return r;
+}
+
 void synic_publish_ref_tsc(struct partition *p)
 {
 	struct hv_ref_tsc_page *pg;
+	struct reftime r;
 
 	if (!(p->ref_tsc_msr & HV_PAGE_MSR_ENABLE))
 		return;
 	pg = partition_gpa_ptr(p, HV_PAGE_MSR_GPA(p->ref_tsc_msr), 4096, true);
-	if (pg)
-		p->ref_tsc_seq = reftime_publish(pg, &p->reftime, p->ref_tsc_seq,
-						 synic_time_ok(p));
+	if (!pg)
+		return;
+	r = ref_for_guest_tsc(p);
+	p->ref_tsc_seq = reftime_publish(pg, &r, p->ref_tsc_seq, synic_time_ok(p));
 }
 
 /* ---- partitions and vCPUs ---- */

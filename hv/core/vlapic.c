@@ -1,5 +1,8 @@
 /*
- * A child's local APIC, x2APIC MSR interface only (SDM Vol. 3A §11.12):
+ * A child's local APIC, x2APIC MSR interface only (SDM Vol. 3A §11.12),
+ * with IA32_APIC_BASE's disabled, xAPIC and x2APIC modes and their legal
+ * transitions (§11.12.5); in xAPIC mode the register page at the APIC
+ * base is not emulated yet (the access is an unbacked GPA):
  * ID, version, TPR, PPR, EOI, SVR, ISR/IRR/TMR, ESR, LVTs, ICR (self IPIs),
  * SELF IPI, and the timer in one-shot, periodic and TSC-deadline modes
  * (§11.5.4). The timer counts at the TSC rate divided by the divide
@@ -14,7 +17,12 @@
 #define MSR_APIC_BASE     0x1b
 #define MSR_TSC_DEADLINE  0x6e0
 #define X2APIC_BASE       0x800
-#define APIC_BASE_VALUE   (0xfee00000ull | (1u << 11) | (1u << 10) | (1u << 8))
+#define APIC_BASE_BSP     (1ull << 8)
+#define APIC_BASE_EXTD    (1ull << 10)
+#define APIC_BASE_EN      (1ull << 11)
+/* At start the APIC is in x2APIC mode, as firmware that enabled x2APIC
+ * leaves it (docs/child-platform.md). */
+#define APIC_BASE_START   (0xfee00000ull | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP)
 #define LVT_MASKED        (1u << 16)
 #define LVT_TIMER_MODE(l) (((l) >> 17) & 3)
 #define TIMER_ONESHOT     0
@@ -28,6 +36,59 @@ void vlapic_reset(struct vlapic *l)
 	l->svr = 0xff;            /* software-disabled after reset (§11.4.7.1) */
 	l->lvt_timer = LVT_MASKED;
 	l->divide_shift = 1;      /* divide configuration 0 = divide by 2 */
+	l->apic_base = APIC_BASE_START;
+}
+
+/* IA32_APIC_BASE modes: EN (bit 11) and EXTD (bit 10), §11.12.5. */
+enum { APIC_DISABLED, APIC_INVALID, APIC_XAPIC, APIC_X2APIC };
+
+static unsigned apic_mode(uint64_t base)
+{
+	return (unsigned)((base >> 10) & 3);
+}
+
+/* The transitions WRMSR may make (§11.12.5, Figure 11-28 "Local x2APIC
+ * State Transitions"): none into the invalid state (EN = 0, EXTD = 1);
+ * x2APIC to xAPIC and disabled to x2APIC only through xAPIC and disabled
+ * respectively; writing the current mode (a base change) is allowed. */
+static const bool apic_transition_ok[4][4] = {
+	[APIC_DISABLED] = { [APIC_DISABLED] = true, [APIC_XAPIC] = true },
+	[APIC_XAPIC] = { [APIC_DISABLED] = true, [APIC_XAPIC] = true, [APIC_X2APIC] = true },
+	[APIC_X2APIC] = { [APIC_DISABLED] = true, [APIC_X2APIC] = true },
+};
+
+/* Reserved: bits 0-7, 9, and from MAXPHYADDR up (§11.4.4, Figure 11-5). */
+static uint64_t apic_base_reserved(void)
+{
+	static uint64_t rsvd;
+	uint32_t r[4];
+
+	if (!rsvd) {
+		cpuid(0x80000008u, 0, r);
+		rsvd = 0x2ffull | ~((1ull << (r[0] & 0xff)) - 1);
+	}
+	return rsvd;
+}
+
+/* 0, or -2 (#GP) for reserved bits or an illegal transition. Disabling
+ * puts the APIC back in its power-up state, as §11.4.3 allows ("prior
+ * initialization to the APIC may be lost"): no interrupt from before
+ * survives, and a later enable starts clean. The x2APIC ID, 0, stays. */
+static int apic_base_write(struct vlapic *l, uint64_t val)
+{
+	unsigned from = apic_mode(l->apic_base), to = apic_mode(val);
+
+	if ((val & apic_base_reserved()) || !apic_transition_ok[from][to])
+		return -2;
+	if (to == APIC_DISABLED && from != APIC_DISABLED)
+		vlapic_reset(l);
+	l->apic_base = val;
+	return 0;
+}
+
+bool vlapic_enabled(const struct vcpu *v)
+{
+	return v->lapic.apic_base & APIC_BASE_EN;
 }
 
 static int highest(const uint32_t set[8])
@@ -92,7 +153,7 @@ int vlapic_pending_vector(struct vcpu *v)
 	int irr = highest(l->irr), isr = highest(l->isr);
 	int ppr = (int)(l->tpr & 0xf0);
 
-	if (irr < 0 || !(l->svr & SVR_ENABLE))
+	if (irr < 0 || !(l->svr & SVR_ENABLE) || !(l->apic_base & APIC_BASE_EN))
 		return -1;
 	if (isr >= 0 && (isr & 0xf0) > ppr)
 		ppr = isr & 0xf0;
@@ -142,7 +203,7 @@ int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	uint32_t reg = msr - X2APIC_BASE;
 
 	if (msr == MSR_APIC_BASE) {
-		*val = APIC_BASE_VALUE;
+		*val = l->apic_base;
 		return 0;
 	}
 	if (msr == MSR_TSC_DEADLINE) {
@@ -151,6 +212,9 @@ int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 	if (msr < X2APIC_BASE || msr > 0x8ff)
 		return -1;
+	/* The x2APIC registers exist only in x2APIC mode (§11.12.2). */
+	if (apic_mode(l->apic_base) != APIC_X2APIC)
+		return -2;
 	switch (reg) {
 	case 0x02: *val = v->index; break;
 	case 0x03: *val = 0x50014; break;               /* version 0x14, 6 LVTs */
@@ -176,6 +240,24 @@ int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/* IA32_TSC_DEADLINE holds a time of the guest's TSC, which runs
+ * msrs.tsc_adjust ticks ahead of the CPU's (hv/core/msr.c); the timer
+ * fires at the CPU's time. 0 disarms it (§11.5.4.1). */
+static void deadline_arm(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	uint64_t at = l->tsc_deadline - v->msrs.tsc_adjust;
+
+	if (LVT_TIMER_MODE(l->lvt_timer) != TIMER_DEADLINE)
+		return;
+	l->fire_tsc = l->tsc_deadline ? (at ? at : 1) : 0;
+}
+
+void vlapic_tsc_moved(struct vcpu *v)
+{
+	deadline_arm(v);
+}
+
 static int vlapic_write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
 {
 	struct vlapic *l = &v->lapic;
@@ -185,8 +267,7 @@ static int vlapic_write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
 	switch (reg) {
 	case 0x32:
 		l->lvt_timer = (uint32_t)val & (0xff | LVT_MASKED | (3u << 17));
-		if (LVT_TIMER_MODE(l->lvt_timer) == TIMER_DEADLINE)
-			l->fire_tsc = l->tsc_deadline;
+		deadline_arm(v);
 		break;
 	case 0x38:
 		l->init_count = (uint32_t)val;
@@ -210,15 +291,16 @@ int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	uint32_t reg = msr - X2APIC_BASE;
 
 	if (msr == MSR_APIC_BASE)
-		return val == APIC_BASE_VALUE ? 0 : -2;
+		return apic_base_write(l, val);
 	if (msr == MSR_TSC_DEADLINE) {
 		l->tsc_deadline = val;
-		if (LVT_TIMER_MODE(l->lvt_timer) == TIMER_DEADLINE)
-			l->fire_tsc = val;
+		deadline_arm(v);
 		return 0;
 	}
 	if (msr < X2APIC_BASE || msr > 0x8ff)
 		return -1;
+	if (apic_mode(l->apic_base) != APIC_X2APIC)
+		return -2;
 	switch (reg) {
 	case 0x08: l->tpr = (uint32_t)val & 0xff; return 0;
 	case 0x0b:                 /* EOI: must write 0 in x2APIC mode (§11.12.1) */

@@ -121,10 +121,16 @@ static int cmdlet_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	{
 		struct hvpart_host_info hi;
 
-		if (hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi)) == 0 && hi.switches)
+		if (hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi)))
+			hi.switches = hi.xstate_switches = 0;
+		if (hi.switches)
 			cmd_printf(ctx, "PartitionSwitchTsc    : %llu (%llu switches)\n",
 				   (unsigned long long)(hi.switch_ticks / hi.switches),
 				   (unsigned long long)hi.switches);
+		if (hi.xstate_switches)
+			cmd_printf(ctx, "XStateSwitchTsc       : %llu (%llu switches)\n",
+				   (unsigned long long)(hi.xstate_ticks / hi.xstate_switches),
+				   (unsigned long long)hi.xstate_switches);
 	}
 	cmd_printf(ctx, "PromptTsc             : %llu\n", (unsigned long long)parent_prompt_tsc);
 	return 0;

@@ -1,6 +1,7 @@
 /* Shared loader helpers; see ldr_common.h. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,16 +41,82 @@ uint64_t ldr_align_up(uint64_t v, uint64_t a)
 
 /*
  * 0 if [gpa, gpa+len) is guest RAM the loader may fill; -ERANGE if it runs
- * outside RAM; -EBUSY if it touches the boot-information area and the
- * reserved hole [LDR_INFO_BASE, 1 MiB) (docs/child-platform.md).
+ * outside RAM; -EBUSY if it touches the reserved hole [0x9fc00, 1 MiB)
+ * (docs/child-platform.md "Memory"). The boot information has no fixed
+ * place: it goes where the kernel and the modules are not (ldr_find_free).
  */
 int ldr_range_check(const struct ldr_gmem *mem, uint64_t gpa, uint64_t len)
 {
 	if (gpa > mem->size || len > mem->size - gpa)
 		return -ERANGE;
-	if (len && gpa < LDR_HIGH_BASE && gpa + len > LDR_INFO_BASE)
+	if (len && gpa < LDR_HIGH_BASE && gpa + len > LDR_LOW_END)
 		return -EBUSY;
 	return 0;
+}
+
+/* true if [gpa, gpa+len) lies inside one available range of the memory
+ * map; otherwise *next is the first address worth trying (<= gpa: none). */
+static bool ram_fits(const struct ldr_gmem *mem, uint64_t gpa, uint64_t len,
+		     uint64_t *next)
+{
+	if (gpa < LDR_LOW_END && len <= LDR_LOW_END - gpa)
+		return true;
+	if (gpa < LDR_HIGH_BASE) {
+		*next = LDR_HIGH_BASE;
+		return false;
+	}
+	*next = gpa;
+	return gpa <= mem->size && len <= mem->size - gpa;
+}
+
+static bool overlaps(uint64_t gpa, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	return lo < hi && gpa < hi && gpa + len > lo;
+}
+
+/* true if [gpa, gpa+len) (inside RAM) meets something already loaded;
+ * *next is then the end of that thing. */
+static bool taken_meets(const struct ldr_taken *t, uint64_t gpa, uint64_t len,
+			uint64_t *next)
+{
+	int i;
+
+	for (i = 0; t->img && i < t->img->nsegs; i++)
+		if (overlaps(gpa, len ? len : 1, t->img->seg_lo[i], t->img->seg_hi[i])) {
+			*next = t->img->seg_hi[i];
+			return true;
+		}
+	for (i = 0; i < t->nmods; i++)
+		if (overlaps(gpa, len ? len : 1, t->mods[i].start, t->mods[i].end)) {
+			*next = t->mods[i].end;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * The lowest page-aligned GPA at or above `from` where `len` bytes fit in
+ * available RAM without touching what t holds. 0 and *out, or -ENOMEM.
+ * Each step moves strictly upward, so the search ends.
+ */
+int ldr_find_free(const struct ldr_gmem *mem, const struct ldr_taken *t,
+		  uint64_t from, uint64_t len, uint64_t *out)
+{
+	uint64_t gpa = ldr_align_up(from, LDR_PAGE), next;
+
+	while (gpa >= from) {
+		if (ram_fits(mem, gpa, len, &next)) {
+			if (!taken_meets(t, gpa, len, &next)) {
+				*out = gpa;
+				return 0;
+			}
+			next = ldr_align_up(next, LDR_PAGE);
+		}
+		if (next <= gpa)
+			break;
+		gpa = next;
+	}
+	return -ENOMEM;
 }
 
 /*
@@ -72,15 +139,18 @@ int ldr_mmap_build(const struct ldr_gmem *mem, struct ldr_range *out)
 
 /*
  * Copy modules into guest memory, each starting on a page boundary
- * (Multiboot §3.1.2 flag bit 0 and Multiboot2 §3.1.10 ask for this),
- * from the first page at or after `after`.
+ * (Multiboot §3.1.2 flag bit 0 and Multiboot2 §3.1.10 ask for this): in
+ * order from the first free page after the kernel's highest loaded byte,
+ * or, when the top of RAM is too small, in the lowest free place (a
+ * kernel linked high leaves room below it).
  */
 int ldr_modules_place(const struct ldr_gmem *mem, const struct ldr_file *mods,
-		      int nmods, uint64_t after, struct ldr_placed *out,
-		      char *why, size_t whylen)
+		      int nmods, const struct ldr_image *img,
+		      struct ldr_placed *out, char *why, size_t whylen)
 {
+	struct ldr_taken t = { img, out, 0 };
+	uint64_t after = img->hi, at;
 	char sz[32];
-	uint64_t at = ldr_align_up(after, LDR_PAGE);
 	int i, rc;
 
 	ldr_size_text(mem->size, sz, sizeof(sz));
@@ -90,7 +160,8 @@ int ldr_modules_place(const struct ldr_gmem *mem, const struct ldr_file *mods,
 		if (!m->data && m->len)
 			return ldr_fail(why, whylen, -EINVAL,
 					"module '%s' has no data", ldr_name(m));
-		if (at < after || ldr_range_check(mem, at, m->len))
+		if (ldr_find_free(mem, &t, after, m->len, &at) &&
+		    ldr_find_free(mem, &t, LDR_PAGE, m->len, &at))
 			return ldr_fail(why, whylen, -ENOMEM,
 					"module '%s' does not fit in %s of guest memory",
 					ldr_name(m), sz);
@@ -101,7 +172,8 @@ int ldr_modules_place(const struct ldr_gmem *mem, const struct ldr_file *mods,
 					ldr_name(m), (unsigned long long)at);
 		out[i].start = at;
 		out[i].end = at + m->len;
-		at = ldr_align_up(at + m->len, LDR_PAGE);
+		t.nmods = i + 1;
+		after = out[i].end;
 	}
 	return 0;
 }

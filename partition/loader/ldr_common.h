@@ -13,7 +13,7 @@
 #include "partition/loader/multiboot.h"
 
 #define LDR_PAGE 0x1000u
-#define LDR_INFO_BASE 0x9000u     /* boot information starts here */
+#define LDR_INFO_BASE 0x9000u     /* boot information: first choice */
 #define LDR_LOW_END 0x9fc00u      /* end of low RAM (EBDA and up reserved) */
 #define LDR_HIGH_BASE 0x100000u   /* 1 MiB */
 #define LDR_MAX_SEGS 64           /* PT_LOAD segments per kernel */
@@ -40,6 +40,14 @@ struct ldr_raw_addrs {
 /* A placed module (GPA range [start, end)). */
 struct ldr_placed { uint64_t start, end; };
 
+/* Guest RAM the loader has filled so far: the kernel's segments and the
+ * modules placed until now. */
+struct ldr_taken {
+	const struct ldr_image *img;
+	const struct ldr_placed *mods;
+	int nmods;
+};
+
 /* Writes boot information sequentially into [cur, end) of guest memory. */
 struct ldr_info_writer {
 	const struct ldr_gmem *mem;
@@ -60,9 +68,11 @@ int ldr_image_load_elf(const struct ldr_gmem *mem, const struct ldr_file *kernel
 int ldr_image_load_raw(const struct ldr_gmem *mem, const struct ldr_file *kernel,
 		       const struct ldr_raw_addrs *ra, struct ldr_image *img,
 		       char *why, size_t whylen);
+int ldr_find_free(const struct ldr_gmem *mem, const struct ldr_taken *t,
+		  uint64_t from, uint64_t len, uint64_t *out);
 int ldr_modules_place(const struct ldr_gmem *mem, const struct ldr_file *mods,
-		      int nmods, uint64_t after, struct ldr_placed *out,
-		      char *why, size_t whylen);
+		      int nmods, const struct ldr_image *img,
+		      struct ldr_placed *out, char *why, size_t whylen);
 
 void ldr_iw_init(struct ldr_info_writer *w, const struct ldr_gmem *mem,
 		 uint64_t base, uint64_t end);

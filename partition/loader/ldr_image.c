@@ -140,8 +140,8 @@ static int seg_admit(const struct ldr_gmem *mem, const struct ldr_file *k,
 				pa, sz);
 	if (rc)
 		return ldr_fail(why, whylen, -ERANGE,
-				"kernel segment at 0x%llx overlaps the boot information area 0x%x-0x%x",
-				pa, LDR_INFO_BASE, LDR_HIGH_BASE - 1);
+				"kernel segment at 0x%llx overlaps the reserved area 0x%x-0x%x",
+				pa, LDR_LOW_END, LDR_HIGH_BASE - 1);
 	for (i = 0; i < img->nsegs; i++)
 		if (s->paddr < img->seg_hi[i] && s->paddr + s->memsz > img->seg_lo[i])
 			return ldr_fail(why, whylen, -ENOEXEC,

@@ -1,6 +1,6 @@
 /*
- * Multiboot boot information, written into guest memory from LDR_INFO_BASE
- * (0x9000) upward and kept below LDR_LOW_END (docs/child-platform.md).
+ * Multiboot boot information, written into guest memory where the caller
+ * placed it (multiboot.c: where the kernel and the modules are not).
  *   v1: multiboot_info (0.6.96 §3.3), then strings, mmap, module list.
  *   v2: fixed header and 8-byte-aligned tags (Multiboot2 §3.6).
  */
@@ -20,7 +20,7 @@ static int64_t iw_done(struct ldr_info_writer *w, uint64_t gpa, char *why,
 {
 	if (w->err == -ENOSPC)
 		return ldr_fail(why, whylen, -ENOSPC,
-				"boot information does not fit below 0x%x", LDR_LOW_END);
+				"boot information does not fit in guest memory");
 	if (w->err)
 		return ldr_fail(why, whylen, w->err,
 				"writing boot information failed");
@@ -79,25 +79,24 @@ static void mb1_mods(struct ldr_info_writer *w, const struct mb_boot *b,
 	}
 }
 
-int64_t ldr_build_mb1_info(const struct mb_boot *b, char *why, size_t whylen)
+int64_t ldr_build_mb1_info(const struct mb_boot *b, struct ldr_info_writer *w,
+			   char *why, size_t whylen)
 {
 	static const char name[] = LDR_LOADER_NAME;
-	struct ldr_info_writer w;
 	struct mb1_info mi;
 	uint64_t gpa;
 
 	memset(&mi, 0, sizeof(mi));
-	ldr_iw_init(&w, b->mem, LDR_INFO_BASE, LDR_LOW_END);
-	gpa = ldr_iw_put(&w, &mi, sizeof(mi), 8);    /* patched below */
+	gpa = ldr_iw_put(w, &mi, sizeof(mi), 8);    /* patched below */
 	mi.flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS |
 		   MB1_INFO_MMAP | MB1_INFO_LOADER_NAME;
 	mem_kib(b->mem, &mi.mem_lower, &mi.mem_upper);
-	mi.boot_loader_name = (uint32_t)ldr_iw_put(&w, name, sizeof(name), 1);
-	mi.cmdline = (uint32_t)ldr_iw_put(&w, b->cmdline, strlen(b->cmdline) + 1, 1);
-	mb1_mmap(&w, b->mem, &mi);
-	mb1_mods(&w, b, &mi);
-	ldr_iw_patch(&w, gpa, &mi, sizeof(mi));
-	return iw_done(&w, gpa, why, whylen);
+	mi.boot_loader_name = (uint32_t)ldr_iw_put(w, name, sizeof(name), 1);
+	mi.cmdline = (uint32_t)ldr_iw_put(w, b->cmdline, strlen(b->cmdline) + 1, 1);
+	mb1_mmap(w, b->mem, &mi);
+	mb1_mods(w, b, &mi);
+	ldr_iw_patch(w, gpa, &mi, sizeof(mi));
+	return iw_done(w, gpa, why, whylen);
 }
 
 /* One §3.6 tag: header, fixed body, optional NUL-terminated string, padding. */
@@ -135,33 +134,32 @@ static void mb2_mmap(struct ldr_info_writer *w, const struct ldr_gmem *mem)
 	ldr_iw_put(w, e, n * sizeof(e[0]), 1);   /* 24*n keeps 8-byte alignment */
 }
 
-int64_t ldr_build_mb2_info(const struct mb_boot *b, char *why, size_t whylen)
+int64_t ldr_build_mb2_info(const struct mb_boot *b, struct ldr_info_writer *w,
+			   char *why, size_t whylen)
 {
 	struct mb2_info_header ih = { 0, 0 };
 	struct mb2_tag t = { MB2_TAG_CMDLINE, 0 };
 	struct mb2_tag_meminfo mi = { MB2_TAG_BASIC_MEMINFO, sizeof(mi), 0, 0 };
 	struct mb2_tag_module tm;
-	struct ldr_info_writer w;
 	uint64_t gpa;
 	int i;
 
-	ldr_iw_init(&w, b->mem, LDR_INFO_BASE, LDR_LOW_END);
-	gpa = ldr_iw_put(&w, &ih, sizeof(ih), MB2_TAG_ALIGN);
-	mb2_tag(&w, &t, sizeof(t), b->cmdline);
+	gpa = ldr_iw_put(w, &ih, sizeof(ih), MB2_TAG_ALIGN);
+	mb2_tag(w, &t, sizeof(t), b->cmdline);
 	t.type = MB2_TAG_LOADER_NAME;
-	mb2_tag(&w, &t, sizeof(t), LDR_LOADER_NAME);
+	mb2_tag(w, &t, sizeof(t), LDR_LOADER_NAME);
 	for (i = 0; i < b->nmods; i++) {
 		tm = (struct mb2_tag_module){ MB2_TAG_MODULE, 0,
 					      (uint32_t)b->placed[i].start,
 					      (uint32_t)b->placed[i].end };
-		mb2_tag(&w, &tm, sizeof(tm), mod_name(&b->mods[i]));
+		mb2_tag(w, &tm, sizeof(tm), mod_name(&b->mods[i]));
 	}
 	mem_kib(b->mem, &mi.mem_lower, &mi.mem_upper);
-	mb2_tag(&w, &mi, sizeof(mi), NULL);
-	mb2_mmap(&w, b->mem);
+	mb2_tag(w, &mi, sizeof(mi), NULL);
+	mb2_mmap(w, b->mem);
 	t = (struct mb2_tag){ MB2_TAG_END, sizeof(t) };
-	ldr_iw_put(&w, &t, sizeof(t), MB2_TAG_ALIGN);
-	ih.total_size = (uint32_t)(w.cur - gpa);
-	ldr_iw_patch(&w, gpa, &ih, sizeof(ih));
-	return iw_done(&w, gpa, why, whylen);
+	ldr_iw_put(w, &t, sizeof(t), MB2_TAG_ALIGN);
+	ih.total_size = (uint32_t)(w->cur - gpa);
+	ldr_iw_patch(w, gpa, &ih, sizeof(ih));
+	return iw_done(w, gpa, why, whylen);
 }

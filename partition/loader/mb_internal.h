@@ -13,8 +13,12 @@ struct mb_boot {
 	const char *cmdline;
 };
 
-/* Each returns the info GPA (> 0) or a negative errno, reason in why. */
-int64_t ldr_build_mb1_info(const struct mb_boot *b, char *why, size_t whylen);
-int64_t ldr_build_mb2_info(const struct mb_boot *b, char *why, size_t whylen);
+/* Each writes the boot information through w (from w->cur, which must be
+ * page-aligned, so that a dry run from 0 gives the size of the real one)
+ * and returns its GPA or a negative errno, reason in why. */
+int64_t ldr_build_mb1_info(const struct mb_boot *b, struct ldr_info_writer *w,
+			   char *why, size_t whylen);
+int64_t ldr_build_mb2_info(const struct mb_boot *b, struct ldr_info_writer *w,
+			   char *why, size_t whylen);
 
 #endif

@@ -276,6 +276,62 @@ static int load_image(const struct ldr_gmem *mem, const struct ldr_file *k,
 			ldr_name(k), (unsigned long long)img->entry);
 }
 
+static int dry_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)src;
+	(void)len;
+	return 0;
+}
+
+static int dry_fill(void *ctx, uint64_t gpa, uint8_t byte, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)byte;
+	(void)len;
+	return 0;
+}
+
+static int64_t build_info(const struct mb_boot *b, int version,
+			  struct ldr_info_writer *w, char *why, size_t whylen)
+{
+	return version == 2 ? ldr_build_mb2_info(b, w, why, whylen)
+			    : ldr_build_mb1_info(b, w, why, whylen);
+}
+
+/*
+ * The boot information goes where the kernel's segments and the modules
+ * are not (Multiboot 0.6.96 §3.3 and Multiboot2 §3.4 let the loader put
+ * it anywhere; docs/child-platform.md "Boot"): a dry run from GPA 0 sizes
+ * it, then it is written at the first free page from LDR_INFO_BASE up
+ * (below 1 MiB for ordinary kernels linked at 1 MiB), else the lowest one.
+ */
+static int64_t place_info(const struct mb_boot *b, int version,
+			  const struct ldr_taken *t, char *why, size_t whylen)
+{
+	struct ldr_gmem dry = { NULL, b->mem->size, dry_write, dry_fill };
+	struct mb_boot d = *b;
+	struct ldr_info_writer w;
+	uint64_t at, size;
+	int64_t rc;
+
+	d.mem = &dry;
+	ldr_iw_init(&w, &dry, 0, dry.size);
+	rc = build_info(&d, version, &w, why, whylen);
+	if (rc < 0)
+		return rc;
+	size = w.cur;
+	if (ldr_find_free(b->mem, t, LDR_INFO_BASE, size, &at) &&
+	    ldr_find_free(b->mem, t, LDR_PAGE, size, &at))
+		return ldr_fail(why, whylen, -ENOSPC,
+				"boot information (%llu bytes) does not fit in guest memory beside the kernel and its modules",
+				(unsigned long long)size);
+	ldr_iw_init(&w, b->mem, at, at + size);
+	return build_info(b, version, &w, why, whylen);
+}
+
 int ldr_load_multiboot(const struct ldr_gmem *mem, const struct ldr_file *kernel,
 		       const struct ldr_file *mods, int nmods, const char *cmdline,
 		       struct ldr_vp_state *vp, char *why, size_t whylen)
@@ -299,11 +355,11 @@ int ldr_load_multiboot(const struct ldr_gmem *mem, const struct ldr_file *kernel
 		m32.size = MB_MAX_GPA;
 	if ((rc = find_header(kernel, &h, why, whylen)) ||
 	    (rc = load_image(&m32, kernel, &h, &img, why, whylen)) ||
-	    (rc = ldr_modules_place(&m32, mods, nmods, img.hi, placed, why, whylen)))
+	    (rc = ldr_modules_place(&m32, mods, nmods, &img, placed, why, whylen)))
 		return rc;
 	b = (struct mb_boot){ &m32, mods, placed, nmods, cmdline };
-	info = h.version == 2 ? ldr_build_mb2_info(&b, why, whylen)
-			      : ldr_build_mb1_info(&b, why, whylen);
+	info = place_info(&b, h.version, &(struct ldr_taken){ &img, placed, nmods },
+			  why, whylen);
 	if (info < 0)
 		return (int)info;
 	ldr_vp_flat32(vp, (uint32_t)img.entry);

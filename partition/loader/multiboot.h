@@ -5,10 +5,14 @@
  * (docs/ARCHITECTURE.md rule 1).
  *
  * Guest memory layout the loader produces (docs/child-platform.md):
- *   kernel segments   at their ELF p_paddr (or the Multiboot address fields)
- *   modules           page-aligned, in order, from the first page after the
- *                     kernel's highest loaded byte (BSS included)
- *   boot information  from LDR_INFO_BASE (0x9000) upward, below 0x9fc00
+ *   kernel segments   at their ELF p_paddr (or the Multiboot address fields),
+ *                     anywhere in available RAM
+ *   modules           page-aligned, in order, from the first free page after
+ *                     the kernel's highest loaded byte (BSS included), else
+ *                     the lowest free pages
+ *   boot information  one block on the first free page from 0x9000 up,
+ *                     else the lowest free one: never over the kernel or
+ *                     a module
  */
 #ifndef PARTITION_LOADER_MULTIBOOT_H
 #define PARTITION_LOADER_MULTIBOOT_H

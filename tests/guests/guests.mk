@@ -2,8 +2,8 @@
 # Included from tests/module.mk, or used on its own:
 #   make -f tests/guests/guests.mk guests
 # Each tests/guests/NAME/*.c links with the runtime in tests/guests/lib/
-# and a Multiboot v1 header into build/guests/NAME.elf; hello is also
-# linked with a Multiboot v2 header as build/guests/hello-mb2.elf.
+# and a Multiboot v1 header into build/guests/NAME.elf; those in
+# GUESTS_MB2_NAMES also with a Multiboot v2 header as NAME-mb2.elf.
 BUILD ?= build
 GUESTS_DIR     := tests/guests
 GUESTS_OUT     := $(BUILD)/guests
@@ -18,7 +18,11 @@ GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
-GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc
+GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc xstate cpumsr apicbase
+# Also linked over Multiboot v2 as NAME-mb2.elf, so that GRUB boots them
+# bare (the same guest bare and in a child, issue 12).
+GUESTS_MB2_NAMES := hello bench xstate cpumsr apicbase
+comma := ,
 
 GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
                    $(GUESTS_DIR)/lib/entry.S $(GUESTS_DIR)/lib/hypercall.S
@@ -34,11 +38,12 @@ $(GUESTS_OBJ)/%.S.o: $(GUESTS_DIR)/%.S
 	@mkdir -p $(@D)
 	$(GUESTS_CC) $(GUESTS_CFLAGS) -c $< -o $@
 
-# $(1): output ELF, $(2): guest objects, $(3): Multiboot header object.
+# $(1): output ELF, $(2): guest objects, $(3): Multiboot header object,
+# $(4): extra link flags.
 define GUESTS_LINK
 $(1): $(2) $(3) $$(GUESTS_LIB_OBJS) $$(GUESTS_LDS)
 	@mkdir -p $$(@D)
-	$$(GUESTS_CC) $$(GUESTS_LDFLAGS) $(3) $$(GUESTS_LIB_OBJS) $(2) -o $$@
+	$$(GUESTS_CC) $$(GUESTS_LDFLAGS) $(4) $(3) $$(GUESTS_LIB_OBJS) $(2) -o $$@
 endef
 
 GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
@@ -46,13 +51,14 @@ GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
 
 $(foreach g,$(GUESTS_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g).elf,\
   $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB1_OBJ))))
-$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-mb2.elf,\
-  $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB2_OBJ)))
-$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/bench-mb2.elf,\
-  $(call GUESTS_OBJS_OF,bench),$(GUESTS_MB2_OBJ)))
+$(foreach g,$(GUESTS_MB2_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g)-mb2.elf,\
+  $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB2_OBJ))))
+$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-low.elf,\
+  $(call GUESTS_OBJS_OF,hello),$(GUESTS_MB1_OBJ),-Wl$(comma)--defsym=guest_load_base=0x8000))
 
 GUESTS_ELFS := $(patsubst %,$(GUESTS_OUT)/%.elf,$(GUESTS_NAMES)) \
-               $(GUESTS_OUT)/hello-mb2.elf $(GUESTS_OUT)/bench-mb2.elf
+               $(patsubst %,$(GUESTS_OUT)/%-mb2.elf,$(GUESTS_MB2_NAMES)) \
+               $(GUESTS_OUT)/hello-low.elf
 
 .PHONY: guests
 guests: $(GUESTS_ELFS)

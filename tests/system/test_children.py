@@ -18,7 +18,7 @@ os.makedirs(d, exist_ok=True)
 junk = os.path.join(d, "notakernel.txt")
 with open(junk, "w") as f:
     f.write("just some text\n")
-files = [os.path.join(G, n) for n in ("hello.elf", "hello-mb2.elf", "timer.elf", "ids.elf",
+files = [os.path.join(G, n) for n in ("hello.elf", "hello-mb2.elf", "hello-low.elf", "timer.elf", "ids.elf",
                                       "spin.elf", "hostile.elf", "mb2echo.elf")] + [junk]
 iso = hvtest.scenario_iso("children", add=files)
 
@@ -63,6 +63,15 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
     with tap.case("hello-mb2 (Multiboot v2) boots with its command line"):
         wait, log = run(m, "h3", "hello-mb2.elf", "id=7 exit=0")
         assert "exit code 0" in wait and "boot multiboot2" in log and "hello: PASS" in log, log
+
+    with tap.case("a kernel linked at 0x8000 boots; its boot information lies outside its image"):
+        wait, log = run(m, "low", "hello-low.elf", "exit=0 low")
+        assert "exit code 1" in wait and "hello: PASS" in log and 'cmdline "exit=0 low"' in log, log
+        mt = re.search(r"image 0x([0-9a-f]+)-0x([0-9a-f]+), boot information at 0x([0-9a-f]+)", log)
+        assert mt, log
+        lo, hi, at = (int(x, 16) for x in mt.groups())
+        assert lo == 0x8000 and not lo <= at < hi, log
+        m.command("Remove-VM low")
 
     with tap.case("timer: LAPIC periodic, one-shot and TSC-deadline interrupts at the programmed rate"):
         # Each period is checked to 10%. The parent's 100 Hz PIT interrupt

@@ -82,6 +82,8 @@ uint64_t arch_vcpu_rsp(struct vcpu *v);
 void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp);
 bool arch_vcpu_long_mode(struct vcpu *v);     /* 64-bit code segment */
 bool arch_vcpu_irq_enabled(struct vcpu *v);   /* RFLAGS.IF */
+unsigned arch_vcpu_cpl(struct vcpu *v);       /* current privilege level */
+uint64_t arch_vcpu_cr4(struct vcpu *v);       /* CR4 as the guest reads it */
 /* The bytes of the instruction at CS:RIP that caused the exit, from the
  * guest's own memory, and the mode to decode them in. Returns how many
  * bytes it got (up to 15), or -1 if it cannot fetch them (the guest has
@@ -111,6 +113,9 @@ void arch_vcpu_set_halted(struct vcpu *v);
 /* Whether v still waits inside the guest for an interrupt (after the
  * timer fired while it was halted there: it has taken none). */
 bool arch_vcpu_halted(struct vcpu *v);
+/* The guest's TSC runs offset ticks ahead of the CPU's (RDTSC, RDTSCP,
+ * RDMSR of IA32_TSC without an exit). Children only. */
+void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
 /* Exit to hv after at most ticks TSC ticks in the guest; 0: no limit. */
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks);
 /* Guest state to hv's log (after a fault that stops the partition). */

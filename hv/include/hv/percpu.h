@@ -15,6 +15,13 @@ struct vcpu;
 
 struct percpu {
 	struct vcpu *current;        /* the vCPU whose state is loaded */
+	/* Extended state (hv/core/xstate.c): the vCPU whose x87/SSE/AVX
+	 * registers the CPU holds, and the XCR0 it has. */
+	struct vcpu *xstate_owner;
+	uint64_t xcr0;
+	/* The vCPU whose SYSCALL MSRs and TSC_AUX the CPU holds
+	 * (hv/core/msr.c). */
+	struct vcpu *msr_owner;
 	/* Scheduler (hv/core/sched.c). */
 	struct vcpu *parent;         /* the parent's vCPU on this CPU */
 	uint32_t children_running;   /* children in state Running */
@@ -28,6 +35,8 @@ struct percpu {
 	/* Exit handling that resumed another vCPU: count and TSC ticks
 	 * (Get-VMHost, Measure-VMHost). */
 	uint64_t switches, switch_ticks;
+	/* Extended-state switches among them and their TSC ticks. */
+	uint64_t xstate_switches, xstate_ticks;
 	/* Hypercall input, copied before the handler checks it
 	 * (hv/core/hypercall.c). */
 	uint64_t hc_in[4096 / 8];

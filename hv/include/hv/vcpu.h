@@ -34,9 +34,24 @@ struct vlapic {
 	uint32_t irr[8], isr[8];     /* 256-bit request and in-service sets */
 	uint32_t auto_eoi[8];        /* requested vectors a SynIC raised with AutoEOI */
 	uint64_t timer_fired;
+	uint64_t apic_base;          /* IA32_APIC_BASE */
 };
 
 enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED };
+
+/* MSRs hv keeps for a vCPU (hv/core/msr.c, hv/core/mtrr.c). */
+#define MTRR_VAR_COUNT 8
+#define MSR_SWITCHED 5               /* STAR LSTAR SFMASK KERNEL_GS_BASE TSC_AUX */
+struct vcpu_msrs {
+	uint64_t tsc_adjust;         /* IA32_TSC_ADJUST = guest TSC - host TSC */
+	uint64_t misc_enable;
+	uint64_t mcg_status;
+	uint64_t cstar;              /* unused by Intel CPUs: kept, not loaded */
+	uint64_t mtrr_def_type;
+	uint64_t mtrr_fixed[11];
+	uint64_t mtrr_var[2 * MTRR_VAR_COUNT]; /* PHYSBASEn, PHYSMASKn */
+	uint64_t switched[MSR_SWITCHED];       /* while another vCPU runs */
+};
 
 struct vcpu {
 	uint64_t gpr[16];      /* [GPR_RSP] unused: the backend keeps RSP */
@@ -59,6 +74,10 @@ struct vcpu {
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
+	struct vcpu_msrs msrs;       /* children; the parent's only `switched` */
+	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
+	void *xsave_area;            /* its extended state while not loaded: a
+	                              * page of hv's pool, 64-byte aligned */
 };
 
 #define PARTITION_MAX_VCPUS 1
@@ -103,6 +122,7 @@ void hv_handle_rdmsr(struct vcpu *v);
 void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
+void hv_handle_xsetbv(struct vcpu *v);
 
 /* A port access (hv/core/io.c): IN or OUT of size 1, 2 or 4 bytes. */
 struct hv_io_access {
@@ -180,6 +200,23 @@ void sched_yield_to_parent(struct vcpu *v);
  * hv's look at the parent's interrupts (hv/core/sched.c). */
 void sched_yield(struct vcpu *v);
 
+/* Extended state and XCR0 (hv/core/xstate.c). xstate_init at boot, before
+ * any vCPU exists (it sets CR4.OSXSAVE, which VMCS host state copies);
+ * xstate_vcpu_init gives a vCPU its area (0, or -1: hv's pool is empty);
+ * xstate_load makes v's state the registers' before v enters;
+ * xstate_cpuid fixes the XSAVE-related CPUID leaves 1, 7 and 0xD. */
+void xstate_init(void);
+int xstate_vcpu_init(struct vcpu *v);
+void xstate_vcpu_free(struct vcpu *v);
+void xstate_switch(struct vcpu *v);
+/* Inline: every entry checks, few switch. */
+static inline void xstate_load(struct vcpu *v)
+{
+	if (this_cpu()->xstate_owner != v)
+		xstate_switch(v);
+}
+void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);
 int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);  /* -1: not an APIC MSR */
@@ -189,4 +226,6 @@ int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
+void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
+bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
 #endif

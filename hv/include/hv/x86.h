@@ -31,6 +31,37 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* XCR0 and the extended-state instructions (SDM Vol. 2D XSETBV, XSAVE,
+ * XRSTOR; Vol. 2A FXSAVE, FXRSTOR). The 64-bit forms keep the full x87
+ * instruction and data pointers. The area must be 64-byte (XSAVE) or
+ * 16-byte (FXSAVE) aligned; rfbm selects components (EDX:EAX). */
+static inline void xsetbv(uint32_t xcr, uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void xsave64(void *area, uint64_t rfbm)
+{
+	__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
+			 "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
+static inline void xrstor64(const void *area, uint64_t rfbm)
+{
+	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
+			 "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
+static inline void fxsave64(void *area)
+{
+	__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void fxrstor64(const void *area)
+{
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
 #define DEF_CR(n)                                                         \
 	static inline uint64_t read_cr##n(void)                           \
 	{                                                                 \
@@ -66,6 +97,7 @@ DEF_CR(4)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)

@@ -1,6 +1,9 @@
 /*
- * hello: the smallest child. Prints a greeting and its command line,
- * then leaves through the debug-exit port with the value of `exit=N`.
+ * hello: the smallest child. Prints a greeting, its command line and
+ * where it and its boot information lie (the information must not be
+ * inside the image: hello-low.elf is linked at 0x8000 to check that the
+ * loader puts it elsewhere), then leaves through the debug-exit port
+ * with the value of `exit=N`.
  */
 #include "guest.h"
 
@@ -15,6 +18,12 @@ void guest_main(void)
 							      : "multiboot1",
 		     guest_boot_info.loader);
 	guest_printf("hello: cmdline \"%s\"\n", guest_boot_info.cmdline);
+	guest_printf("hello: image 0x%x-0x%x, boot information at 0x%x\n",
+		     (uint32_t)guest_image_start, (uint32_t)guest_image_end,
+		     guest_boot_info.info_addr);
+	if (guest_boot_info.info_addr >= (uint32_t)guest_image_start &&
+	    guest_boot_info.info_addr < (uint32_t)guest_image_end)
+		guest_fail("hello", "the boot information lies inside the image");
 	guest_printf("hello: exit=%u\n", code);
 	if (code == 0)
 		guest_pass("hello");

@@ -61,3 +61,34 @@ void guest_signal_eoi(void)
 {
 	guest_write_apic(APIC_REG_EOI, 0);
 }
+
+/* guest_sleep's timer: one-shot (LVT timer mode 0), divide by 1 (SDM
+ * Vol. 3A §11.5.4, Figures 11-8 and 11-10). */
+#define SLEEP_VECTOR    0x40
+#define DCR_DIVIDE_BY_1 0x0b
+
+static volatile uint32_t sleep_ticks;
+
+static void on_sleep_timer(struct guest_frame *f)
+{
+	(void)f;
+	sleep_ticks++;
+	guest_signal_eoi();
+}
+
+void guest_sleep(uint32_t count)
+{
+	static int ready;
+	uint32_t t = sleep_ticks;
+
+	if (!ready) {
+		guest_enable_apic();
+		guest_set_handler(SLEEP_VECTOR, on_sleep_timer);
+		guest_write_apic(APIC_REG_TMR_DCR, DCR_DIVIDE_BY_1);
+		guest_write_apic(APIC_REG_LVT_TMR, SLEEP_VECTOR);
+		ready = 1;
+	}
+	guest_write_apic(APIC_REG_TMR_ICR, count);
+	while (sleep_ticks == t)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}

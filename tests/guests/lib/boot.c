@@ -106,6 +106,7 @@ static void parse_mb2(uint32_t info)
 void guest_parse_boot(uint32_t magic, uint32_t info)
 {
 	guest_boot_info.magic = magic;
+	guest_boot_info.info_addr = info;
 	if (magic == MB1_BOOT_MAGIC)
 		parse_mb1((const struct mb1_info *)info);
 	else if (magic == MB2_BOOT_MAGIC)

@@ -6,6 +6,9 @@
  */
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
+#define SEL_UCODE 0x1b		/* GDT entry 3, RPL 3 */
+#define SEL_UDATA 0x23		/* GDT entry 4, RPL 3 */
+#define SEL_TSS 0x28		/* GDT entry 5 */
 
 	.section .text
 	.globl _start
@@ -100,14 +103,63 @@ isr_common:
 	add $8, %esp			/* vector, error code */
 	iret
 
-	.section .rodata
+/*
+ * int guest_run_user(void (*fn)(void)): runs fn at CPL 3 (flat ring-3
+ * segments, IF = 0) on its own stack until an exception ends it; the
+ * dispatcher (idt.c) then calls guest_user_return(vector), which resumes
+ * here on the saved ring-0 stack and returns the vector. An interrupt
+ * from ring 3 switches to the TSS's ring-0 stack (SDM Vol. 3A §6.12.1),
+ * so guest_tss must be loaded (guest_init_user does it). IRET to an
+ * outer level pops SS:ESP too (SDM Vol. 2A "IRET").
+ */
+	.globl guest_run_user
+guest_run_user:
+	push %ebp
+	push %ebx
+	push %esi
+	push %edi
+	mov %esp, user_saved_esp
+	mov 20(%esp), %eax
+	mov $SEL_UDATA, %cx
+	mov %cx, %ds
+	mov %cx, %es
+	push $SEL_UDATA
+	push $guest_user_stack_top
+	pushf
+	andl $~0x200, (%esp)
+	push $SEL_UCODE
+	push %eax
+	iret
+
+/* void guest_user_return(uint32_t vector): back to guest_run_user's caller. */
+	.globl guest_user_return
+guest_user_return:
+	mov 4(%esp), %eax
+	mov $SEL_DATA, %cx
+	mov %cx, %ds
+	mov %cx, %es
+	mov user_saved_esp, %esp
+	pop %edi
+	pop %esi
+	pop %ebx
+	pop %ebp
+	ret
+
+	.section .data
 	.balign 8
 /* Flat 4 GiB descriptors (SDM Vol. 3A §3.4.5): base 0, limit 0xfffff,
- * G=1, D/B=1, P=1, DPL 0; type 0xA code execute/read, 0x2 data r/w. */
+ * G=1, D/B=1, P=1; type 0xA code execute/read, 0x2 data r/w; DPL 0 for
+ * the kernel, DPL 3 for user mode; then a 32-bit TSS (type 9, §7.2.2)
+ * whose base guest_init_user fills in. */
+	.globl guest_gdt_tss
 gdt:
 	.quad 0
 	.quad 0x00cf9a000000ffff
 	.quad 0x00cf92000000ffff
+	.quad 0x00cffa000000ffff
+	.quad 0x00cff2000000ffff
+guest_gdt_tss:
+	.quad 0x0000890000000067
 gdt_end:
 gdt_ptr:
 	.short gdt_end - gdt - 1
@@ -119,5 +171,12 @@ gdt_ptr:
 guest_stack:
 	.skip 16384
 guest_stack_top:
+	.globl guest_user_stack_top, guest_ring0_stack_top
+	.skip 4096
+guest_user_stack_top:
+	.skip 4096
+guest_ring0_stack_top:
+user_saved_esp:
+	.skip 4
 
 	.section .note.GNU-stack, "", @progbits

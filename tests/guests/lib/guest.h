@@ -41,6 +41,7 @@ struct guest_range {
 };
 struct guest_boot {
 	uint32_t magic;			/* MB1_BOOT_MAGIC or MB2_BOOT_MAGIC */
+	uint32_t info_addr;		/* where the loader put it (EBX) */
 	char cmdline[256];
 	char loader[64];
 	uint32_t mem_lower_kb, mem_upper_kb;
@@ -64,6 +65,15 @@ void guest_set_handler(uint8_t vector, guest_isr_fn fn);
 void guest_dispatch_vector(struct guest_frame *f);
 void guest_load_empty_idt(void);
 
+/* User mode: guest_init_user loads a TSS (once); guest_run_user(fn)
+ * runs fn at CPL 3 with interrupts off until an exception ends it, and
+ * returns that exception's vector (its error code in guest_user_error).
+ * fn never returns normally: it must end with a faulting instruction. */
+void guest_init_user(void);
+uint32_t guest_run_user(void (*fn)(void));
+void guest_user_return(uint32_t vector) __attribute__((noreturn));
+extern uint32_t guest_user_error;
+
 /* Local APIC: x2APIC MSRs, or xAPIC MMIO when x2APIC is absent. */
 #define APIC_REG_ID      0x02
 #define APIC_REG_VERSION 0x03
@@ -77,6 +87,9 @@ int guest_enable_apic(void);		/* 1 = x2APIC, 0 = xAPIC */
 uint32_t guest_read_apic(uint32_t reg);
 void guest_write_apic(uint32_t reg, uint32_t v);
 void guest_signal_eoi(void);
+/* Sleeps count APIC timer ticks (one-shot, vector 0x40) in HLT with
+ * interrupts on; under a hypervisor other vCPUs run meanwhile. */
+void guest_sleep(uint32_t count);
 
 /* Hyper-V interface (TLFS). */
 int guest_detect_hv(void);
@@ -86,6 +99,12 @@ uint64_t guest_hypercall(uint64_t control, uint64_t in_gpa,
 extern uint8_t guest_hv_in_page[4096], guest_hv_out_page[4096];
 /* Hypercall result value: status in bits 15:0 (TLFS §3.8). */
 #define GUEST_HV_STATUS(r) ((uint16_t)((r) & 0xffff))
+
+/* RDMSR/WRMSR returning 0, or -1 where the CPU raised #GP (lib/msr.c);
+ * guest_msr_fixup is the dispatcher's hook for that #GP. */
+int guest_rdmsr_safe(uint32_t msr, uint64_t *v);
+int guest_wrmsr_safe(uint32_t msr, uint64_t v);
+int guest_msr_fixup(struct guest_frame *f);
 
 /* CPU helpers. */
 static inline uint64_t guest_rdmsr(uint32_t msr)

@@ -12,6 +12,9 @@
 /* Segment selectors of the guest's own flat GDT (see entry.S). */
 #define GUEST_SEL_CODE 0x08
 #define GUEST_SEL_DATA 0x10
+#define GUEST_SEL_UCODE 0x1b	/* ring 3, RPL 3 */
+#define GUEST_SEL_UDATA 0x23
+#define GUEST_SEL_TSS 0x28
 
 /* Pseudo-descriptor operand of LGDT/LIDT (SDM Vol. 3A §3.5.1, Fig. 3-11). */
 struct guest_desc_ptr {
@@ -43,6 +46,24 @@ struct guest_frame {
 	uint32_t eip, cs, eflags;
 };
 _Static_assert(sizeof(struct guest_frame) == 52, "interrupt frame");
+
+/* 32-bit task-state segment (SDM Vol. 3A §7.2.1, Figure 7-2). Only SS0
+ * and ESP0 matter here (the stack for interrupts from ring 3); an I/O
+ * map base at or past the limit means no I/O permission bitmap. */
+struct guest_tss {
+	uint16_t link, rsvd0;
+	uint32_t esp0;
+	uint16_t ss0, rsvd1;
+	uint32_t esp1;
+	uint16_t ss1, rsvd2;
+	uint32_t esp2;
+	uint16_t ss2, rsvd3;
+	uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint16_t es, rsvd4, cs, rsvd5, ss, rsvd6, ds, rsvd7, fs, rsvd8, gs, rsvd9;
+	uint16_t ldt, rsvd10;
+	uint16_t trap, iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct guest_tss) == 104, "32-bit TSS");
 
 /* Multiboot v1 (spec §3.1.1 header magic, §3.2 boot magic). */
 #define MB1_HEADER_MAGIC 0x1badb002u

@@ -88,9 +88,20 @@ static void report_unexpected(const struct guest_frame *f)
 	guest_exit(GUEST_EXIT_EXC_BASE + f->vector);
 }
 
+uint32_t guest_user_error;
+
 void guest_dispatch_vector(struct guest_frame *f)
 {
 	guest_isr_fn fn = handlers[f->vector & 0xff];
+
+	/* An exception from CPL 3 (CS.RPL, SDM Vol. 3A §5.5) ends the
+	 * function guest_run_user runs: back to its caller. */
+	if ((f->cs & 3) == 3) {
+		guest_user_error = f->error;
+		guest_user_return(f->vector);
+	}
+	if (f->vector == 13 && guest_msr_fixup(f))
+		return;
 
 	if (fn) {
 		fn(f);

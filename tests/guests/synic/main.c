@@ -15,6 +15,7 @@
 #define VEC_SINT3    0x51
 #define VEC_SINT4    0x52
 #define MSR_TSC_HZ   0x40000022
+#define MSR_TSC_ADJUST 0x3b
 #define CTL_FAST     (1ull << 16)
 #define ST_ALIGNMENT 4
 #define ST_PARAM     5
@@ -171,6 +172,13 @@ static void check_time(void)
 	page = mul_hi(guest_rdtsc(), reftsc.tsc_scale) + (uint64_t)reftsc.tsc_offset;
 	msr = ref_now();
 	check(msr >= page && msr - page < 10000, "TSC page time agrees with TIME_REF_COUNT");
+	/* Moving the guest's TSC (IA32_TSC_ADJUST, SDM Vol. 3B §18.17.3)
+	 * moves no reference time: hv publishes the page again. */
+	guest_wrmsr(MSR_TSC_ADJUST, guest_rdmsr(MSR_TSC_ADJUST) + 1000000000ull);
+	page = mul_hi(guest_rdtsc(), reftsc.tsc_scale) + (uint64_t)reftsc.tsc_offset;
+	msr = ref_now();
+	check(msr >= page && msr - page < 10000, "TSC page time agrees after a TSC_ADJUST write");
+	guest_wrmsr(MSR_TSC_ADJUST, guest_rdmsr(MSR_TSC_ADJUST) - 1000000000ull);
 }
 
 static void check_direct_timer(void)

@@ -439,10 +439,15 @@ static void test_segment_errors(void **state)
 	sk_phdr(0x1000, 0xfffffffffffff000ull, 0x1000, 0x2000);
 	sk_mb1(0x200, 3);
 	expect(run(NULL, 0, ""), -ERANGE, "does not fit");
-	sk_init(0, 0x8000);
-	sk_phdr(0x1000, 0x8000, 0x1000, 0x2000);          /* into 0x9000 */
+	sk_init(0, 0x9f000);
+	sk_phdr(0x1000, 0x9f000, 0x1000, 0x2000);         /* into 0x9fc00 */
 	sk_mb1(0x200, 3);
-	expect(run(NULL, 0, ""), -ERANGE, "overlaps the boot information area");
+	expect(run(NULL, 0, ""), -ERANGE,
+	       "kernel segment at 0x9f000 overlaps the reserved area 0x9fc00-0xfffff");
+	sk_init(0, 0xff000);
+	sk_phdr(0x1000, 0xff000, 0x1000, 0x1000);         /* the last reserved page */
+	sk_mb1(0x200, 3);
+	expect(run(NULL, 0, ""), -ERANGE, "overlaps the reserved area");
 	sk_init(0, 0x100000);
 	sk_phdr(0x3000, 0x100000, 0x1001, 0x2000);        /* past end of file */
 	sk_mb1(0x200, 3);
@@ -466,6 +471,123 @@ static void test_segment_errors(void **state)
 	sk_mb1(0x200, 3);
 	expect(run(NULL, 0, ""), -ENOEXEC, "no loadable segments");
 	assert_int_equal(ram.oob, 0);
+}
+
+/* [lo, hi) and [a, b) share a byte. */
+static int meets(uint64_t lo, uint64_t hi, uint64_t a, uint64_t b)
+{
+	return lo < b && a < hi;
+}
+
+/* Multiboot v1 info of the last run: every structure it points to, and
+ * the structure itself, lies outside [lo, hi). */
+static void check_mb1_info_outside(uint64_t lo, uint64_t hi)
+{
+	uint64_t info = vp.rbx, cmd = g32(info + 16), mods = g32(info + 24);
+
+	assert_false(meets(info, info + 68, lo, hi));
+	assert_false(meets(cmd, cmd + strlen((char *)ram.b + cmd) + 1, lo, hi));
+	assert_false(meets(g32(info + 48), g32(info + 48) + g32(info + 44), lo, hi));
+	assert_false(meets(mods, mods + 16 * g32(info + 20), lo, hi));
+	for (uint32_t i = 0; i < g32(info + 20); i++) {
+		uint64_t name = g32(mods + 16 * i + 8);
+
+		assert_false(meets(name, name + strlen((char *)ram.b + name) + 1, lo, hi));
+	}
+}
+
+/*
+ * Item 6 of issue 12: the boot information has no fixed address; it goes
+ * where the kernel and the modules are not. A kernel at 0x8000 (over the
+ * old fixed 0x9000) loads, its bytes and its module's stay intact, and
+ * the information lands on the first free page from 0x9000 up.
+ */
+static void test_info_beside_low_kernel(void **state)
+{
+	struct ldr_file m[3];
+
+	(void)state;
+	fill_mods(m);
+	sk_init(0, 0x8010);
+	sk_phdr(0x1000, 0x8000, 0x2000, 0x3000);          /* 0x8000-0xb000 */
+	sk_mb1(0x200, 3);
+	assert_int_equal(run(m, 1, "low"), 0);
+	assert_memory_equal(ram.b + 0x8000, K.b + 0x1000, 0x2000);
+	for (uint32_t a = 0xa000; a < 0xb000; a++)
+		assert_int_equal(ram.b[a], 0);
+	assert_int_equal(vp.rip, 0x8010);
+	assert_int_equal(g32(g32(vp.rbx + 24)), 0xb000);  /* module after the kernel */
+	assert_memory_equal(ram.b + 0xb000, mod_a, sizeof(mod_a));
+	assert_int_equal(vp.rbx, 0xd000);                 /* then the information */
+	check_mb1_info_outside(0x8000, 0xb000);
+	check_mb1_info_outside(0xb000, 0xb000 + sizeof(mod_a));
+	assert_string_equal((char *)ram.b + g32(vp.rbx + 16), "low");
+	/* Multiboot2: the same kernel, the tags right after the module */
+	sk_mb2(0x200, 0, NULL, 0);
+	put(0x200 + 0x400, 0, 4);
+	assert_int_equal(run(m, 1, "low"), 0);
+	assert_int_equal(vp.rbx, 0xd000);
+	assert_memory_equal(ram.b + 0x8000, K.b + 0x1000, 0x2000);
+	assert_memory_equal(ram.b + 0xb000, mod_a, sizeof(mod_a));
+}
+
+/* Low RAM full: the information goes above the kernel's high part; and
+ * the last partial page below 0x9fc00 is used when it is the only room. */
+static void test_info_when_low_ram_is_full(void **state)
+{
+	struct ldr_file m[3];
+	uint64_t info;
+
+	(void)state;
+	fill_mods(m);
+	sk_init(0, 0x100010);
+	sk_phdr(0x1000, 0x100000, 0x1000, 0x1000);
+	sk_phdr(0x2000, 0x1000, 0x1000, 0x9e000);         /* 0x1000-0x9f000 */
+	sk_mb1(0x200, 3);
+	assert_int_equal(run(m, 1, "x"), 0);
+	info = vp.rbx;
+	assert_int_equal(g32(g32(info + 24)), 0x101000);  /* module after 1 MiB + 4 KiB */
+	assert_int_equal(info, 0x9f000);                  /* 0xc00 bytes suffice */
+	check_mb1_info_outside(0x1000, 0x9f000);
+	check_mb1_info_outside(0x9fc00, 0x100000);
+	/* the partial page taken as well: the information goes above the module */
+	sk_init(0, 0x100010);
+	sk_phdr(0x1000, 0x100000, 0x1000, 0x1000);
+	sk_phdr(0x2000, 0x1000, 0x1000, 0x9ec00);         /* 0x1000-0x9fc00 */
+	sk_mb1(0x200, 3);
+	assert_int_equal(run(m, 1, "x"), 0);
+	assert_int_equal(vp.rbx, 0x103000);
+	check_mb1_info_outside(0x100000, 0x101000 + sizeof(mod_a));
+	assert_memory_equal(ram.b + 0x101000, mod_a, sizeof(mod_a));
+	/* and nothing free at all: one clear error */
+	sk_init(0, 0x100010);
+	sk_phdr(0x1000, 0x100000, 0x1000, RAM - 0x100000);
+	sk_phdr(0x2000, 0x1000, 0x1000, 0x9ec00);
+	sk_mb1(0x200, 3);
+	expect(run(NULL, 0, ""), -ENOSPC, "boot information (");
+	expect(run(NULL, 0, ""), -ENOSPC, "does not fit in guest memory beside the kernel");
+}
+
+/* A module that does not fit above the kernel goes below it (the last
+ * page of RAM is free but too small for it). */
+static void test_module_below_kernel(void **state)
+{
+	struct ldr_file m[3];
+
+	(void)state;
+	fill_mods(m);
+	sk_init(0, 0x100010);
+	sk_phdr(0x1000, 0x100000, 0x1000, RAM - 0x100000 - 0x1000);
+	sk_mb1(0x200, 3);
+	assert_int_equal(run(m, 2, ""), 0);
+	assert_int_equal(g32(g32(vp.rbx + 24)), 0x1000);  /* 5000 bytes: 0x1000-0x2388 */
+	assert_memory_equal(ram.b + 0x1000, mod_a, sizeof(mod_a));
+	/* the next one follows it, in order */
+	assert_int_equal(g32(g32(vp.rbx + 24) + 16), 0x3000);
+	assert_memory_equal(ram.b + 0x3000, mod_b, sizeof(mod_b));
+	assert_int_equal(ram.b[RAM - 0x1000], PAT);       /* the free top page stays */
+	assert_int_equal(vp.rbx, 0x9000);
+	check_mb1_info_outside(0x1000, 0x1000 + sizeof(mod_a));
 }
 
 static void test_elf_header_errors(void **state)
@@ -723,6 +845,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_synthetic_ok_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_multiboot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segment_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_beside_low_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_when_low_ram_is_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_below_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_header_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb1_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb1_aout_kludge, setup, teardown),

@@ -26,6 +26,7 @@
 #define VMCS_IO_BITMAP_A          0x2000
 #define VMCS_IO_BITMAP_B          0x2002
 #define VMCS_MSR_BITMAP           0x2004
+#define VMCS_TSC_OFFSET           0x2010
 #define VMCS_EPT_POINTER          0x201a
 #define VMCS_GUEST_PHYS_ADDR      0x2400
 #define VMCS_LINK_POINTER         0x2800
@@ -145,6 +146,7 @@
 #define PIN_PREEMPT_TIMER         (1u << 6)
 /* Primary processor-based controls (§25.6.2, Table 25-6). */
 #define PROC_INTR_WINDOW_EXIT     (1u << 2)
+#define PROC_USE_TSC_OFFSET       (1u << 3)
 #define PROC_HLT_EXIT             (1u << 7)
 #define PROC_CR3_LOAD_EXIT        (1u << 15)
 #define PROC_CR3_STORE_EXIT       (1u << 16)

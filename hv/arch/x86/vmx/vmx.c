@@ -185,13 +185,16 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER | (gi->child ? PIN_EXT_INTR_EXIT : 0),
 			 &pin, "pin-based");
 	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
-			 (gi->child ? PROC_UNCOND_IO_EXIT : PROC_USE_IO_BITMAPS),
+			 (gi->child ? PROC_UNCOND_IO_EXIT | PROC_USE_TSC_OFFSET : PROC_USE_IO_BITMAPS),
 			 &proc, "processor-based");
 	/* With EPT, CR3 accesses need not exit (TRUE controls allow clearing
 	 * them, SDM Vol. 3D §A.3.2). */
 	proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) | vmx_caps.proc_ok[0];
+	/* XSAVES/XRSTORS stay off: CPUID does not offer them (IA32_XSS is
+	 * not emulated), and with the control clear they are #UD (SDM Vol.
+	 * 3C §25.6.2, Table 25-7). */
 	rc |= ctl_adjust(vmx_caps.proc2_ok, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
-			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)),
+			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID)),
 			 &proc2, "secondary");
 	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
@@ -217,6 +220,7 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 		vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);
 	}
 	vmwrite(VMCS_PREEMPTION_TIMER, 0xffffffff);
+	vmwrite(VMCS_TSC_OFFSET, 0);
 	/* The guest sees CR4.VMXE clear: it is owned by hv (guest/host mask,
 	 * SDM Vol. 3C §25.6.6). */
 	/* Children may clear CR0.NE, which VMX needs set: hv owns the bit and

@@ -49,6 +49,24 @@ bool arch_vcpu_irq_enabled(struct vcpu *v)
 	return vmread(VMCS_GUEST_RFLAGS) & (1u << 9);
 }
 
+/* CPL is SS.DPL (access rights bits 6:5, SDM Vol. 3C §25.4.1), also in
+ * real mode (0) and virtual-8086 mode (3). */
+unsigned arch_vcpu_cpl(struct vcpu *v)
+{
+	(void)v;
+	return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+/* Bits hv owns read from the shadow, the rest from the guest's CR4
+ * (guest/host mask, SDM Vol. 3C §25.6.6). */
+uint64_t arch_vcpu_cr4(struct vcpu *v)
+{
+	uint64_t mask = vmread(VMCS_CR4_MASK);
+
+	(void)v;
+	return (vmread(VMCS_GUEST_CR4) & ~mask) | (vmread(VMCS_CR4_SHADOW) & mask);
+}
+
 /* The parent's HLT waits in activity state HLT (= 1, SDM Vol. 3C
  * §27.7.4) where the CPU has it; otherwise hv resumes it after the HLT
  * and it spins through its idle loop. */
@@ -146,6 +164,12 @@ const uint8_t *arch_hypercall_insn(size_t *len)
 
 	*len = sizeof(vmcall);
 	return vmcall;
+}
+
+static void exit_xsetbv(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	hv_handle_xsetbv(v);
 }
 
 static void exit_vmcall(struct vcpu *v, uint64_t qual)
@@ -313,6 +337,7 @@ static const struct exit_entry exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_ENTRY_FAIL_GUEST] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (guest state)" },
 	[VMX_EXIT_ENTRY_FAIL_MSR] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (MSR load)" },
 	[VMX_EXIT_EPT_VIOLATION] = { exit_ept_violation, HVPART_EXIT_EPT_VIOLATION, "EPT violation" },
+	[VMX_EXIT_XSETBV] = { exit_xsetbv, HVPART_EXIT_OTHER, "XSETBV" },
 };
 
 static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)

@@ -56,14 +56,16 @@ void arch_ept_flush(void)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(2ull) : "cc", "memory");
 }
 
-/* Children: every MSR exits but the ones the VMCS switches or that only
- * touch the guest's own state (SDM Vol. 3C §25.6.9 MSR bitmaps: read
+/* Children: every MSR exits but the ones the VMCS switches (SYSENTER,
+ * PAT, EFER, FS/GS base) and the ones hv switches in software
+ * (hv/core/msr.c: STAR, LSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX; SDM Vol.
+ * 3C §25.6.9 MSR bitmaps: read
  * bits for 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1024; write bits
  * at 2048 and 3072). */
 static int child_msr_bitmap(void)
 {
 	static const uint32_t pass[] = { 0x174, 0x175, 0x176, 0x277, 0xc0000080,
-		0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100,
+		0xc0000081, 0xc0000082, 0xc0000084, 0xc0000100,
 		0xc0000101, 0xc0000102, 0xc0000103 };
 	uint8_t *bm;
 
@@ -307,6 +309,14 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an interrupt ends HLT */
 	return true;
+}
+
+/* TSC offsetting (SDM Vol. 3C §26.6.5): on for children from creation
+ * (vmx_setup_controls), so only the offset changes. */
+void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	(void)v;
+	vmwrite(VMCS_TSC_OFFSET, offset);
 }
 
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
