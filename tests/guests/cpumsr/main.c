@@ -236,7 +236,7 @@ static void test_policy(void)
 	check(r[1] == 1 && r[3] == 0 && ((r[2] >> 8) & 0xff) == 1, "leaf 0xB: one thread, x2APIC ID 0");
 	check(!(c1[2] & (BIT(3) | BIT(5) | BIT(6))), "no MONITOR, VMX, SMX");
 	check(!(c7[2] & BIT(3)), "no PKU");
-	exists(0x40000099, 0, "an undefined synthetic MSR");
+	exists(0x400000ff, 0, "an undefined synthetic MSR");
 }
 
 /* The MSRs a guest uses without exits, and CSTAR. */
