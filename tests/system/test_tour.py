@@ -85,6 +85,10 @@ with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", disks=[vol], watchdog
             if cmd.startswith("Connect-VM "):
                 m.send_line(cmd)
                 m.expect(r"Press Ctrl-\] to detach\.", 20)
+                # The guest resets its UART's FIFO when it starts, as any
+                # 16550 driver does, so a line typed before "ready" is gone:
+                # a user waits for the banner, and so does the test.
+                m.expect(r"mb2echo ready", 30)
                 m.send_line("hello from the tour")
                 m.expect(r"echo: hello from the tour", 30)
                 m.send_bytes("\x1d")
