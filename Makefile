@@ -86,7 +86,7 @@ $(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LIBS) partition/parent.ld $(NEWLIB)
 		-Wl,--whole-archive $(PARENT_LIBS) -Wl,--no-whole-archive \
 		$(NEWLIB)/lib/libc.a -lgcc
 
-.PHONY: all tools deps test test-host test-system bench run clean newlib
+.PHONY: all tools deps test test-host test-system bench run clean newlib trace
 
 # The bootable image: hv, the parent, and the demo script for `make run`.
 ISO := $(BUILD)/hvpart.iso
@@ -135,6 +135,10 @@ test-host: $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@for b in $(BENCHES); do $$b || echo "bench $$b: FAILED"; done
+
+# hv with the exit and entry trace (docs/benchmarks.md, "Profiling").
+trace:
+	@$(MAKE) --no-print-directory HV_TRACE=1 $(BUILD)/hv-trace.elf
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,15 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
 	-mgeneral-regs-only -mno-red-zone \
 	-fno-pic -fno-pie -fno-stack-protector -mcmodel=small \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer
+# `make trace` builds build/hv-trace.elf, hv with the exit and entry trace
+# (hv/include/hv/trace.h), from its own objects in build/hv-trace.
+ifeq ($(HV_TRACE),1)
+HV_CFLAGS += -DHV_TRACE
+HVB := $(BUILD)/hv-trace
+HV_ELF := $(BUILD)/hv-trace.elf
+else
+HV_ELF := $(BUILD)/hv.elf
+endif
 
 # hv links from static libraries, one per layer (docs/ARCHITECTURE.md,
 # "hv's libraries"):
@@ -30,7 +39,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
 	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/synic_vp.c \
-	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c
+	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
 HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c
@@ -64,7 +73,7 @@ $(HVB)/%.o: %.S
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/hv.elf: $(HV_BOOT_OBJ) $(HV_GENERIC_LIBS) $(HV_ARCH_LIBS) linker.ld
+$(HV_ELF): $(HV_BOOT_OBJ) $(HV_GENERIC_LIBS) $(HV_ARCH_LIBS) linker.ld
 	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,linker.ld \
 		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ $(HV_BOOT_OBJ) \
 		-Wl,--whole-archive $(HV_GENERIC_LIBS) -Wl,--no-whole-archive \

@@ -185,6 +185,7 @@ void hv_handle_hypercall(struct vcpu *v)
 	ctl = r.ctl;
 	code = HV_HC_CODE(ctl);
 	a.fast_in = r.in;
+	trace_event(v, TRACE_HCALL, code);
 
 	for (size_t i = 0; i < ARRAY_SIZE(hc_table); i++)
 		if (hc_table[i].code == code)

@@ -60,6 +60,8 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 		sched_child_stopped();
 	p->state = HVPART_STATE_STOPPED;
 	p->stop_tsc = rdtsc();
+	if (!p->privileged)
+		trace_dump();
 	if (p->privileged) {
 		hv_err("hv: partition %lu (%s) stopped: %s", p->id, p->name, why);
 		/* Without the parent nobody serves the children's devices or

@@ -366,6 +366,7 @@ void sched_prepare_entry(struct vcpu *v)
 		vlapic_poll_timer(v, rdtsc());
 	synic_poll(v);
 	vec = pending_vector(v);
+	trace_event(v, TRACE_ENTRY, vec >= 0 ? (uint32_t)vec : 0xffff);
 	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {
 		if (v != c->parent)
 			vlapic_accept(v, vec);

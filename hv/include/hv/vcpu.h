@@ -17,6 +17,7 @@
 #include "hv/synic/hvport.h"
 #include "hv/synic/reftime.h"
 #include "hv/synic/synvp.h"
+#include <hv/trace.h>
 
 /* GPR indices follow the x86 register encoding (SDM Vol. 2 Table 2-2),
  * so exit qualifications that name a register index gpr[] directly. */
@@ -179,6 +180,7 @@ extern uint64_t hv_tsc_hz;
  * hvpart_exit_kind) before handling it ... */
 static inline void sched_count_exit(struct vcpu *v, uint32_t reason, unsigned kind)
 {
+	trace_event(v, TRACE_EXIT, reason);
 	v->exits_total++;
 	v->last_exit = reason;
 	v->exits[kind]++;

@@ -22,11 +22,17 @@ g = os.path.join(hvtest.BUILD, "guests")
 iso = hvtest.scenario_iso("bench-vmbus-wire", [
     'New-VM -Name b -MemoryStartupBytes 8MB -Kernel vsc.elf -KernelArgs "mode=bench rounds=%d"' % ROUNDS,
     "Start-VM b", "Wait-VM b -Timeout 300", "Get-VMConsoleLog b", "Stop-VMHost"],
-    add=[os.path.join(g, "vsc.elf")])
+    add=[os.path.join(g, "vsc.elf")],
+    # HVPART_TRACE=1: hv with the exit/entry trace, summarised by
+    # tools/trace-report (docs/benchmarks.md, "Profiling").
+    hv=os.path.join(hvtest.BUILD, "hv-trace.elf") if os.environ.get("HVPART_TRACE") else None)
 with hvtest.Machine(iso, name="bench-vmbus-wire", watchdog=600, sync="none") as m:
     m.expect(r"Stopping the virtual machine host", 500)
     out = m.output()
 
+if os.environ.get("HVPART_TRACE"):
+    print(hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "trace-report"), m.e9_log, "--last", "80"],
+                          "trace report"))
 ok = True
 for name, key, target in (("post_message_roundtrip", "post_roundtrip", 6000),
                           ("signal_event_roundtrip", "signal_roundtrip", 3000)):
