@@ -968,6 +968,13 @@ static void test_bad_ranges(void **state)
 	expect_srb(f, SRB_STATUS_INVALID_REQUEST);
 	assert_int_equal(data_va(f, 0)[0], 0x5A);     /* untouched */
 	f->deny_pfn = 0;
+	/* A READ whose SRB says the guest sends (data_in WRITE_TYPE): its
+	 * pages were not checked for the host to write, so nothing lands. */
+	a.data_in = VSTOR_DATA_WRITE;
+	srb(f, &a);
+	expect_srb(f, SRB_STATUS_INVALID_REQUEST);
+	assert_int_equal(data_va(f, 0)[0], 0x5A);
+	a.data_in = 1;
 	/* data_transfer_length beyond the range. */
 	a.range_len = 4096;
 	srb(f, &a);
