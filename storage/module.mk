@@ -101,3 +101,13 @@ $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_F
   $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp
+
+# Benchmark: storvsp over a dynamic VHD vs the VHD library directly.
+STORVSP_BENCH_SRCS := tests/bench/storage/storvsp_bench.c $(STORAGE_LIB_SRCS) \
+  $(STORAGE_LIB_DEPS) $(STORAGE_HOST_SRCS) $(STORVSP_SRCS) \
+  vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c
+$(BUILD)/bench/storvsp_bench: $(STORVSP_BENCH_SRCS) $(STORAGE_HDRS) $(wildcard vmbus/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $(filter %.c,$^)
+BENCHES += tests/bench/storage/storvsp
+tests/bench/storage/storvsp: $(BUILD)/bench/storvsp_bench

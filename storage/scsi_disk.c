@@ -433,26 +433,45 @@ static int rw_check(struct scsi_disk *d, struct scsi_cmd *c, uint64_t lba,
 	return 0;
 }
 
+/* The next piece of a transfer at pos: straight into (or out of) the
+ * initiator's buffer when the transport gives a span, else through the
+ * bounce buffer. *direct says which. */
+static uint32_t piece(struct scsi_disk *d, struct scsi_cmd *c, uint32_t pos,
+		      uint32_t left, int to_init, uint8_t **p, int *direct)
+{
+	uint32_t n;
+
+	if (c->xfer->span && !c->xfer->span(c->xfer_ctx, pos, left, to_init, p, &n) &&
+	    n && n <= left) {
+		*direct = 1;
+		return n;
+	}
+	*direct = 0;
+	*p = d->bounce;
+	return left < d->bounce_len ? left : d->bounce_len;
+}
+
 static int do_read(struct scsi_disk *d, struct scsi_cmd *c, uint64_t lba,
 		   uint32_t n)
 {
 	uint64_t off = lba * d->lbsz;
-	uint32_t total = n * d->lbsz, pos = 0;
-	int err;
+	uint32_t total = n * d->lbsz, pos = 0, chunk;
+	uint8_t *p;
+	int err, direct;
 
 	if (rw_check(d, c, lba, n))
 		return 0;
 	d->reads++;
 	while (pos < total) {
-		uint32_t chunk = total - pos < d->bounce_len ? total - pos
-							    : d->bounce_len;
-
-		err = blockdev_read(d->bd, off + pos, d->bounce, chunk);
+		chunk = piece(d, c, pos, total - pos, 1, &p, &direct);
+		err = blockdev_read(d->bd, off + pos, p, chunk);
 		if (err)
 			return io_fail(d, c, err, 0);
-		err = c->xfer->to_initiator(c->xfer_ctx, pos, d->bounce, chunk);
-		if (err)
-			return err;
+		if (!direct) {
+			err = c->xfer->to_initiator(c->xfer_ctx, pos, p, chunk);
+			if (err)
+				return err;
+		}
 		pos += chunk;
 		c->done = pos;
 	}
@@ -472,13 +491,16 @@ static int do_write(struct scsi_disk *d, struct scsi_cmd *c, uint64_t lba,
 		return io_fail(d, c, -EROFS, 1);
 	d->writes++;
 	while (pos < total) {
-		uint32_t chunk = total - pos < d->bounce_len ? total - pos
-							    : d->bounce_len;
+		uint8_t *p;
+		int direct;
+		uint32_t chunk = piece(d, c, pos, total - pos, 0, &p, &direct);
 
-		err = c->xfer->from_initiator(c->xfer_ctx, pos, d->bounce, chunk);
-		if (err)
-			return err;
-		err = blockdev_write(d->bd, off + pos, d->bounce, chunk);
+		if (!direct) {
+			err = c->xfer->from_initiator(c->xfer_ctx, pos, p, chunk);
+			if (err)
+				return err;
+		}
+		err = blockdev_write(d->bd, off + pos, p, chunk);
 		if (err)
 			return io_fail(d, c, err, 1);
 		pos += chunk;

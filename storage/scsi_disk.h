@@ -51,6 +51,12 @@ struct scsi_xfer_ops {
 			    uint32_t len);
 	int (*from_initiator)(void *ctx, uint32_t off, void *buf,
 			      uint32_t len);
+	/* Optional: a host pointer *p to n (1..len) contiguous bytes of the
+	 * buffer at off, so READ/WRITE move data between the backend and
+	 * the buffer with no staging copy; to_initiator says which way.
+	 * Non-zero: use the copy callbacks for this piece. */
+	int (*span)(void *ctx, uint32_t off, uint32_t len, int to_initiator,
+		    uint8_t **p, uint32_t *n);
 };
 
 struct scsi_cmd {

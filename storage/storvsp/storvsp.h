@@ -55,6 +55,10 @@ struct storvsp_gmem_ops {
 		    uint32_t len);
 	int (*write)(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
 		     uint32_t len);
+	/* Optional: the host's view of a page check accepted (valid for the
+	 * request), or NULL. Pages whose views are adjacent are moved with
+	 * one backend call and no staging copy. */
+	void *(*page_ptr)(void *ctx, uint64_t pfn, int host_writes);
 	void *ctx;
 };
 

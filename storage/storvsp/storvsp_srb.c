@@ -86,9 +86,63 @@ static int xfer_from_guest(void *ctx, uint32_t off, void *buf, uint32_t len)
 	return xfer_walk(ctx, off, buf, len, 0);
 }
 
+/* Where byte off of the buffer is: range i, byte pos of its pages. */
+static int xfer_locate(const struct sp_xfer *x, uint32_t off, unsigned *ri,
+		       uint64_t *pos)
+{
+	for (unsigned i = 0; i < x->n; i++) {
+		if (off < x->r[i].byte_count) {
+			*ri = i;
+			*pos = (uint64_t)x->r[i].byte_offset + off;
+			return 0;
+		}
+		off -= x->r[i].byte_count;
+	}
+	return -EFAULT;
+}
+
+/* A host pointer to the buffer at off, extended over following pages of
+ * the same range while their views are adjacent. */
+static int xfer_span(void *ctx, uint32_t off, uint32_t len, int to_guest,
+		     uint8_t **p, uint32_t *n)
+{
+	struct sp_xfer *x = ctx;
+	const struct storvsp_gmem_ops *g = x->sp->cfg.gmem;
+	const struct vmbus_gpa_view *v;
+	uint64_t pos, end, page;
+	uint8_t *base;
+	unsigned ri;
+
+	if (!g->page_ptr || (to_guest && !x->host_writes) ||
+	    off > x->len || len > x->len - off || xfer_locate(x, off, &ri, &pos))
+		return -ENOENT;
+	v = &x->r[ri];
+	end = (uint64_t)v->byte_offset + v->byte_count;
+	if (end - pos < len)
+		len = (uint32_t)(end - pos);
+	page = pos / 4096u;
+	base = g->page_ptr(g->ctx, vmbus_msg_pfn_at(v->pfns, (uint32_t)page), to_guest);
+	if (!base)
+		return -ENOENT;
+	*p = base + pos % 4096u;
+	*n = (uint32_t)(4096u - pos % 4096u);
+	while (*n < len) {
+		uint8_t *q = g->page_ptr(g->ctx, vmbus_msg_pfn_at(v->pfns,
+					  (uint32_t)++page), to_guest);
+
+		if (q != *p + *n)
+			break;
+		*n += 4096u;
+	}
+	if (*n > len)
+		*n = len;
+	return 0;
+}
+
 static const struct scsi_xfer_ops sp_xfer_ops = {
 	.to_initiator = xfer_to_guest,
 	.from_initiator = xfer_from_guest,
+	.span = xfer_span,
 };
 
 /* Decodes the ranges and checks the buffer: lengths first, then every

@@ -48,7 +48,16 @@ static int gm_write(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
 	return 0;
 }
 
-static const struct storvsp_gmem_ops gm = { gm_check, gm_read, gm_write, NULL };
+/* Page views only for even pages, so both data paths run. */
+static void *gm_ptr(void *ctx, uint64_t pfn, int w)
+{
+	if (gm_check(ctx, pfn, w) || (pfn & 1))
+		return NULL;
+	return gmem + (pfn - GM_BASE) * 4096u;
+}
+
+static const struct storvsp_gmem_ops gm = { gm_check, gm_read, gm_write,
+					    gm_ptr, NULL };
 
 /* A packet as the ring reader hands it over (descriptor validated: the
  * header offset is within the packet, lengths in 8-byte units). */

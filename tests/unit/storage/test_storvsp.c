@@ -37,6 +37,7 @@ struct fix {
 	struct blockdev bd;
 	uint32_t relid;
 	uint64_t deny_pfn;       /* a page of the guest it never shared */
+	int no_ptr;              /* gm_page_ptr gives no views */
 	int subch_cb;
 	uint64_t tid;
 	int flushes;
@@ -84,6 +85,17 @@ static int gm_write(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
 	return 0;
 }
 
+/* The host's view of a page, as the parent has once a page is shared;
+ * tests switch it off to take the copy path. */
+static void *gm_page_ptr(void *ctx, uint64_t pfn, int host_writes)
+{
+	struct fix *f = ctx;
+
+	if (f->no_ptr || gm_check(ctx, pfn, host_writes))
+		return NULL;
+	return gm_va(f, pfn, 0);
+}
+
 static void on_subch(void *ctx, uint16_t n)
 {
 	((struct fix *)ctx)->subch_cb = n;
@@ -125,7 +137,8 @@ static struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
 
 	assert_non_null(f);
 	harness_init(&f->h, GUEST_PAGES);
-	f->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, f };
+	f->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write,
+					   gm_page_ptr, f };
 	cfg.kind = kind;
 	cfg.gmem = &f->gm;
 	cfg.max_subchannels = 4;
@@ -701,16 +714,21 @@ static void rw_roundtrip(struct fix *f, uint32_t lba, uint32_t blocks)
 	free(back);
 }
 
+/* Both data paths: straight between the backend and the guest's pages,
+ * and through the staging copy when no page view is given. */
 static void test_rw_ram(void **state)
 {
-	struct fix *f = fix_new();
-
 	(void)state;
-	init_linux(f);
-	rw_roundtrip(f, 0, 1);
-	rw_roundtrip(f, 100, 9);
-	rw_roundtrip(f, DISK_BYTES / 512 - 4096, 4096);  /* 2 MiB, the maximum */
-	fix_free(f);
+	for (int copy = 0; copy < 2; copy++) {
+		struct fix *f = fix_new();
+
+		f->no_ptr = copy;
+		init_linux(f);
+		rw_roundtrip(f, 0, 1);
+		rw_roundtrip(f, 100, 9);
+		rw_roundtrip(f, DISK_BYTES / 512 - 4096, 4096);  /* 2 MiB */
+		fix_free(f);
+	}
 }
 
 static void test_flush_fua(void **state)
