@@ -451,6 +451,57 @@ static void test_subchannels(void **state)
 	fix_free(f);
 }
 
+/* The host offers the sub-channels the guest asked for with the same
+ * device ops and storvsp (here as a second offer: vmbus's server has no
+ * sub-channel index yet); requests on one are served and completed on
+ * it, and a reopened primary starts a new session. */
+static void test_subchannel_io(void **state)
+{
+	static const uint8_t rc10[10] = { 0x25 };
+	struct fix *f = fix_new();
+	struct vmbus_guid t, in = { { 9, 9, 9 } };
+	struct vmbus_chan *sub;
+	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB };
+	uint64_t pfn = DATA_PFN;
+	struct vmbus_gpa_desc d = { 8, 0, &pfn };
+	uint32_t relid, main_relid;
+	uint8_t buf[512];
+
+	(void)state;
+	init_linux(f);
+	assert_int_equal(op_simple(f, VSTOR_OP_CREATE_SUB_CHANNELS, 1), 0);
+	assert_int_equal(vmbus_guid_parse(VSTOR_SCSI_GUID_STR, &t), 0);
+	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &storvsp_dev_ops, f->sp,
+					    &relid), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_equal(vmbus_client_open(f->c, relid, 4, 4), 0);
+	harness_pump(&f->h, f->s, f->c);
+	sub = vmbus_client_chan(f->c, relid);
+	assert_non_null(sub);
+	p.srb.cdb_length = 10;
+	p.srb.data_in = 1;
+	p.srb.data_transfer_length = 8;
+	memcpy(p.srb.cdb, rc10, 10);
+	assert_int_equal(vmbus_chan_send_gpa(sub, 77, &d, 1, &p, sizeof(p)), 0);
+	harness_pump(&f->h, f->s, f->c);
+	f->resp_count = 0;
+	assert_int_equal(vmbus_chan_poll(sub, buf, sizeof(buf), take_comp, f, 0), 1);
+	assert_true(f->resp_tid == 77);
+	expect_good(f, 8);
+	assert_int_equal(drain(f), 0);   /* nothing on the primary */
+	/* The guest's driver closes everything and comes back. */
+	main_relid = f->relid;
+	assert_int_equal(vmbus_client_close(f->c, relid), 0);
+	assert_int_equal(vmbus_client_close(f->c, main_relid), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_false(storvsp_ready(f->sp));
+	assert_int_equal(storvsp_subchannels_requested(f->sp), 0);
+	assert_int_equal(vmbus_client_open(f->c, main_relid, 16, 4), 0);
+	harness_pump(&f->h, f->s, f->c);
+	init_linux(f);
+	fix_free(f);
+}
+
 /* The IDE accelerator: same protocol, no sub-channels, one disk at LUN 0
  * whatever path/target the SRB names. */
 static void test_ide(void **state)
@@ -1232,6 +1283,7 @@ int main(void)
 		cmocka_unit_test(test_init_order),
 		cmocka_unit_test(test_other_ops),
 		cmocka_unit_test(test_subchannels),
+		cmocka_unit_test(test_subchannel_io),
 		cmocka_unit_test(test_ide),
 		cmocka_unit_test(test_inquiry),
 		cmocka_unit_test(test_vpd),
