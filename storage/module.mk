@@ -88,12 +88,14 @@ FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ptable
 
 # storvsp: driven through vmbus's client and server over the vmbus test
 # harness (mock guest memory), with RAM and dynamic-VHD disks.
-STORVSP_UT_OBJS := $(HOSTB)/tests/unit/storage/test_storvsp.o \
+STORVSP_UT_OBJS := $(HOSTB)/tests/unit/storage/storvsp_fix.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/tests/unit/vmbus/harness.o
-$(HOSTB)/tests/unit/storage/test_storvsp: $(STORVSP_UT_OBJS) $(HOSTB)/libstorage.a \
-  $(HOSTB)/libvmbus.a
+$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi: \
+  $(HOSTB)/tests/unit/storage/%: $(HOSTB)/tests/unit/storage/%.o $(STORVSP_UT_OBJS) \
+  $(HOSTB)/libstorage.a $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
-HOST_TESTS += $(HOSTB)/tests/unit/storage/test_storvsp
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_storvsp \
+  $(HOSTB)/tests/unit/storage/test_storvsp_scsi
 
 # libFuzzer: the storvsp packet handler fed arbitrary packets.
 $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_FUZZ_OBJS) \
