@@ -310,6 +310,22 @@ const struct vmbus_dev_ops storvsp_dev_ops = {
 	.on_close = sp_on_close,
 };
 
+/* An unsolicited ENUMERATE_BUS (transaction id 0) on the primary
+ * channel: Linux's storvsc_on_receive answers it with a bus rescan, which
+ * finds added LUNs and, through TEST UNIT READY's INVALID_LUN, removed
+ * ones. OpenVMM sends it from protocol 4.2 (Windows 7) on. */
+int storvsp_notify_bus_change(struct storvsp *sp)
+{
+	struct vstor_packet p = { .operation = VSTOR_OP_ENUMERATE_BUS };
+
+	if (!sp->primary || sp->state != SP_READY)
+		return -ENOTCONN;
+	if (sp->version < VSTOR_VERSION_WIN7)
+		return -EOPNOTSUPP;
+	return vmbus_chan_send(sp->primary, VMBUS_PKT_INBAND, 0, 0, &p,
+			       sp_packet_size(sp));
+}
+
 /* ---- life cycle ---- */
 
 struct storvsp *storvsp_create(const struct storvsp_config *cfg)

@@ -94,6 +94,12 @@ int storvsp_add_lun(struct storvsp *sp, uint8_t path, uint8_t target,
 int storvsp_remove_lun(struct storvsp *sp, uint8_t path, uint8_t target,
 		       uint8_t lun);
 
+/* After storvsp_add_lun/_remove_lun on a running SCSI controller (hot
+ * add/remove): tells the guest to rescan. 0, -ENOTCONN (not initialised:
+ * the guest scans at init anyway), -EOPNOTSUPP (before protocol 4.2),
+ * -EAGAIN (ring full: call again later). */
+int storvsp_notify_bus_change(struct storvsp *sp);
+
 /* Device ops to pass to vmbus_server_offer with dev = the storvsp, for
  * the primary channel and each sub-channel. */
 extern const struct vmbus_dev_ops storvsp_dev_ops;

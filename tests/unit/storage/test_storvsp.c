@@ -180,6 +180,49 @@ static void test_subchannel_io(void **state)
 	fix_free(f);
 }
 
+static int take_enum(void *ctx, struct vmbus_chan *ch,
+		     const struct vmbus_pkt_info *info, const uint8_t *pkt)
+{
+	struct vstor_packet *p = ctx;
+
+	(void)ch;
+	assert_int_equal(info->desc.type, VMBUS_PKT_INBAND);
+	assert_true(info->desc.trans_id == 0);   /* unsolicited */
+	assert_true(info->pkt_len - info->payload_off >= 64);
+	memcpy(p, pkt + info->payload_off, 64);
+	return 0;
+}
+
+/* Hot add: a LUN added while the guest runs, then ENUMERATE_BUS; the
+ * guest's rescan (REPORT LUNS) sees it. */
+static void test_hot_add(void **state)
+{
+	static const uint8_t rl[12] = { 0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	struct fix *f = fix_new();
+	struct srb_args a = { .cdb = rl, .cdb_len = 12, .data_in = 1, .dtl = 64,
+			      .target = 1 };
+	struct vstor_packet p;
+	struct blockdev b2;
+	uint8_t buf[512];
+
+	(void)state;
+	assert_int_equal(storvsp_notify_bus_change(f->sp), -ENOTCONN);
+	init_linux(f);
+	assert_int_equal(blockdev_ram_create(1 << 20, 512, &b2), 0);
+	assert_int_equal(storvsp_add_lun(f->sp, 0, 1, 2, &b2, &disk_params), 0);
+	assert_int_equal(storvsp_notify_bus_change(f->sp), 0);
+	assert_int_equal(vmbus_chan_poll(vmbus_client_chan(f->c, f->relid), buf,
+					 sizeof(buf), take_enum, &p, 0), 1);
+	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
+	srb(f, &a);
+	expect_good(f, 16);
+	assert_int_equal(data_va(f, 0)[3], 8);   /* one LUN on target 1 */
+	assert_int_equal(data_va(f, 0)[9], 2);
+	assert_int_equal(storvsp_remove_lun(f->sp, 0, 1, 2), 0);
+	blockdev_close(&b2);
+	fix_free(f);
+}
+
 /* The IDE accelerator: same protocol, no sub-channels, one disk at LUN 0
  * whatever path/target the SRB names. */
 static void test_ide(void **state)
@@ -370,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_subchannel_io),
 		cmocka_unit_test(test_ide),
+		cmocka_unit_test(test_hot_add),
 		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_bad_cdbs),
 		cmocka_unit_test(test_flood),
