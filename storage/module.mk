@@ -60,7 +60,7 @@ $(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
 
 # Benchmark: our library vs qemu-io on the same files.
-STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
+STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h tests/bench/storage/*.h)
 $(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) \
   $(STORAGE_HOST_SRCS) $(STORAGE_HDRS)
 	@mkdir -p $(@D)

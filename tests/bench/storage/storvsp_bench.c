@@ -22,6 +22,7 @@
 #include "storage/storvsp/storvsp.h"
 #include "storage/storvsp/vstor.h"
 #include "storage/vhd/vhd.h"
+#include "tests/bench/storage/bench_rng.h"
 #include "vmbus/pkt.h"
 
 #define DISK (256ull << 20)
@@ -34,11 +35,7 @@ static uint64_t rng;
 
 static uint64_t next(void)
 {
-	uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return bench_rng_next(&rng);
 }
 
 static double now(void)
