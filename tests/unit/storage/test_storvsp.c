@@ -46,6 +46,17 @@ static void test_versions_linux(void **state)
 		assert_int_equal(f->resp_len, win8 ? 64 : 48);
 		cdb_srb(f, tur, 6, VSTOR_DATA_UNKNOWN, 0);
 		expect_good(f, 0);
+		if (!win8) {
+			/* A Windows 7-era guest's 48-byte SRB, no extension. */
+			struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB };
+
+			p.srb.length = 36;
+			p.srb.cdb_length = 6;
+			p.srb.sense_info_length = 18;
+			op_len(f, &p, VSTOR_PACKET_SIZE_PRE_WIN8);
+			assert_int_equal(f->resp_len, 48);
+			expect_good(f, 0);
+		}
 		fix_free(f);
 	}
 }
