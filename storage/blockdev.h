@@ -26,6 +26,9 @@ struct blockdev {
 	uint64_t size;         /* bytes */
 	uint32_t sector_size;  /* bytes, a power of two */
 	int read_only;
+	/* With discard: the unit in which it frees space (a dynamic VHD's
+	 * block), bytes; 0 means a sector. Smaller pieces are zeroed. */
+	uint32_t discard_granularity;
 };
 
 /* Bounds-checked entry points: -EINVAL past the end, -EROFS on a read-only

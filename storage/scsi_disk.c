@@ -153,9 +153,14 @@ static uint32_t vpd_limits(const struct scsi_disk *d, uint8_t *b)
 	put32(b + 8, d->max_xfer_blocks);      /* maximum transfer length */
 	put32(b + 12, d->max_xfer_blocks);     /* optimal transfer length */
 	if (blockdev_can_discard(d->bd)) {
+		uint32_t g = d->bd->discard_granularity / d->lbsz;
+
 		put32(b + 20, 0xFFFFFFFFu);    /* maximum unmap LBA count */
 		put32(b + 24, SCSI_UNMAP_MAX_DESC);
-		put32(b + 28, 1);              /* optimal unmap granularity */
+		/* Optimal unmap granularity: Linux aligns its discards to it
+		 * (discard_granularity), so a VHD gets whole blocks to free. */
+		put32(b + 28, g ? g : 1);
+		put32(b + 32, 0x80000000u);    /* UGAVALID, alignment 0 */
 	}
 	return 0x3C;
 }

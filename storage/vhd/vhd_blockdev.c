@@ -53,5 +53,7 @@ int vhd_blockdev_wrap(struct vhd *v, int writable, struct blockdev *out)
 	out->size = vhd_get_size(v);
 	out->sector_size = VHD_SECTOR;   /* VHD spec: 512-byte sectors */
 	out->read_only = !writable;
+	if (info.type == VHD_TYPE_DYNAMIC)
+		out->discard_granularity = info.block_size;
 	return 0;
 }

@@ -448,6 +448,9 @@ static void test_vhd_dynamic(void **state)
 	f = fix_new_kind(STORVSP_KIND_SCSI, &bd);
 	p = data_va(f, 0);
 	init_linux(f);
+	vpd(f, 0xB0, 0x40);                           /* unmap in VHD blocks */
+	assert_int_equal(p[28] << 24 | p[29] << 16 | p[30] << 8 | p[31], 4096);
+	assert_int_equal(p[32] & 0x80, 0x80);
 	vpd(f, 0xB2, 8);
 	assert_int_equal(p[5] & 0x84, 0x84);         /* LBPU, LBPRZ */
 	fill(src, sizeof(src), 7);
