@@ -31,6 +31,22 @@ int blockdev_flush(struct blockdev *bd)
 	return bd->read_only ? 0 : bd->ops->flush(bd->ctx);
 }
 
+int blockdev_discard(struct blockdev *bd, uint64_t off, uint64_t len)
+{
+	if (bd->read_only)
+		return -EROFS;
+	if (!bd->ops->discard)
+		return -EOPNOTSUPP;
+	if (off > bd->size || len > bd->size - off)
+		return -EINVAL;
+	return len ? bd->ops->discard(bd->ctx, off, len) : 0;
+}
+
+int blockdev_can_discard(const struct blockdev *bd)
+{
+	return bd->ops && bd->ops->discard && !bd->read_only;
+}
+
 uint64_t blockdev_get_size(const struct blockdev *bd)
 {
 	return bd->size;
@@ -68,9 +84,15 @@ static int ram_flush(void *ctx)
 	return 0;
 }
 
+static int ram_discard(void *ctx, uint64_t off, uint64_t len)
+{
+	memset((uint8_t *)ctx + off, 0, (size_t)len);
+	return 0;
+}
+
 static const struct blockdev_ops ram_ops = {
 	.read = ram_read, .write = ram_write, .flush = ram_flush,
-	.close = free,
+	.close = free, .discard = ram_discard,
 };
 
 int blockdev_ram_create(uint64_t size, uint32_t sector_size,

@@ -15,6 +15,9 @@ struct blockdev_ops {
 	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
 	int (*flush)(void *ctx);
 	void (*close)(void *ctx);
+	/* Optional (NULL: not supported): the range no longer holds data
+	 * and reads back as zeros afterwards (SCSI UNMAP with LBPRZ). */
+	int (*discard)(void *ctx, uint64_t off, uint64_t len);
 };
 
 struct blockdev {
@@ -23,6 +26,9 @@ struct blockdev {
 	uint64_t size;         /* bytes */
 	uint32_t sector_size;  /* bytes, a power of two */
 	int read_only;
+	/* With discard: the unit in which it frees space (a dynamic VHD's
+	 * block), bytes; 0 means a sector. Smaller pieces are zeroed. */
+	uint32_t discard_granularity;
 };
 
 /* Bounds-checked entry points: -EINVAL past the end, -EROFS on a read-only
@@ -31,6 +37,9 @@ int blockdev_read(struct blockdev *bd, uint64_t off, void *buf, size_t len);
 int blockdev_write(struct blockdev *bd, uint64_t off, const void *buf,
 		   size_t len);
 int blockdev_flush(struct blockdev *bd);
+/* -EOPNOTSUPP when the backend has no discard; bounds as read/write. */
+int blockdev_discard(struct blockdev *bd, uint64_t off, uint64_t len);
+int blockdev_can_discard(const struct blockdev *bd);
 uint64_t blockdev_get_size(const struct blockdev *bd);
 uint32_t blockdev_get_sector_size(const struct blockdev *bd);
 void blockdev_close(struct blockdev *bd);

@@ -2,6 +2,9 @@
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
   storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c storage/ptable.c
+# storvsp and the SCSI disk it serves (they also need libvmbus).
+STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
+  storage/storvsp/storvsp_srb.c
 STORAGE_HOST_SRCS := storage/host/fio_posix.c
 # What storage uses from lib/ (GPT checksums). The parent gets it from
 # liblib.a; host builds compile it in.
@@ -10,7 +13,9 @@ STORAGE_LIB_DEPS := lib/crc32.c
 STORAGE_HOST_OBJS := $(STORAGE_LIB_SRCS:%.c=$(HOSTB)/%.o) $(STORAGE_LIB_DEPS:%.c=$(HOSTB)/%.o)
 STORAGE_PX_HOST_OBJ := $(STORAGE_HOST_SRCS:%.c=$(HOSTB)/%.o)
 STORAGE_FUZZ_OBJS := $(STORAGE_LIB_SRCS:%.c=$(FUZZB)/%.o) $(STORAGE_LIB_DEPS:%.c=$(FUZZB)/%.o)
-STORAGE_TGT_OBJS := $(STORAGE_LIB_SRCS:%.c=$(TGTB)/%.o)
+STORAGE_TGT_OBJS := $(STORAGE_LIB_SRCS:%.c=$(TGTB)/%.o) $(STORVSP_SRCS:%.c=$(TGTB)/%.o)
+STORVSP_HOST_OBJS := $(STORVSP_SRCS:%.c=$(HOSTB)/%.o)
+STORVSP_FUZZ_OBJS := $(STORVSP_SRCS:%.c=$(FUZZB)/%.o)
 
 # Target library for the parent partition.
 $(TGTB)/libstorage.a: $(STORAGE_TGT_OBJS)
@@ -19,7 +24,7 @@ $(TGTB)/libstorage.a: $(STORAGE_TGT_OBJS)
 PARENT_LIBS += $(TGTB)/libstorage.a
 
 # Host library (ASan/UBSan) for tests and the tool.
-$(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ)
+$(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ) $(STORVSP_HOST_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
@@ -55,7 +60,7 @@ $(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
 
 # Benchmark: our library vs qemu-io on the same files.
-STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
+STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h tests/bench/storage/*.h)
 $(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) \
   $(STORAGE_HOST_SRCS) $(STORAGE_HDRS)
 	@mkdir -p $(@D)
@@ -80,3 +85,31 @@ $(FUZZB)/tests/fuzz/fuzz_ptable: $(FUZZB)/tests/fuzz/fuzz_ptable.o $(FUZZB)/stor
   $(FUZZB)/storage/ptable.o $(FUZZB)/lib/crc32.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ptable
+
+# storvsp: driven through vmbus's client and server over the vmbus test
+# harness (mock guest memory), with RAM and dynamic-VHD disks.
+STORVSP_UT_OBJS := $(HOSTB)/tests/unit/storage/storvsp_fix.o \
+  $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/tests/unit/vmbus/harness.o
+$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi: \
+  $(HOSTB)/tests/unit/storage/%: $(HOSTB)/tests/unit/storage/%.o $(STORVSP_UT_OBJS) \
+  $(HOSTB)/libstorage.a $(HOSTB)/libvmbus.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_storvsp \
+  $(HOSTB)/tests/unit/storage/test_storvsp_scsi
+
+# libFuzzer: the storvsp packet handler fed arbitrary packets.
+$(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_FUZZ_OBJS) \
+  $(FUZZB)/storage/blockdev.o \
+  $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp
+
+# Benchmark: storvsp over a dynamic VHD vs the VHD library directly.
+STORVSP_BENCH_SRCS := tests/bench/storage/storvsp_bench.c $(STORAGE_LIB_SRCS) \
+  $(STORAGE_LIB_DEPS) $(STORAGE_HOST_SRCS) $(STORVSP_SRCS) \
+  vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c
+$(BUILD)/bench/storvsp_bench: $(STORVSP_BENCH_SRCS) $(STORAGE_HDRS) $(wildcard vmbus/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $(filter %.c,$^)
+BENCHES += tests/bench/storage/storvsp
+tests/bench/storage/storvsp: $(BUILD)/bench/storvsp_bench

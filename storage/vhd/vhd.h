@@ -55,6 +55,10 @@ void vhd_close(struct vhd *v);
 int vhd_read(struct vhd *v, void *buf, size_t len, uint64_t off);
 int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off);
 int vhd_flush(struct vhd *v);
+/* Dynamic images only (-EOPNOTSUPP otherwise): blocks wholly inside the
+ * range are freed (read as zeros; file space not reclaimed), the rest is
+ * zeroed where allocated. Flushes before returning. */
+int vhd_discard(struct vhd *v, uint64_t off, uint64_t len);
 
 uint64_t vhd_get_size(const struct vhd *v);
 void vhd_get_info(const struct vhd *v, struct vhd_info *info);

@@ -319,6 +319,77 @@ int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 	return rc;
 }
 
+/* A block leaves the BAT (written back by the next vhd_flush); its bitmap
+ * is dropped, and any bitmap update pending for it with it. */
+static void free_block(struct vhd *v, uint32_t blk)
+{
+	if (v->bat[blk] == VHD_BAT_UNUSED)
+		return;
+	v->bat[blk] = VHD_BAT_UNUSED;
+	v->allocated--;
+	if (v->bm[blk]) {
+		free(v->bm[blk]);
+		v->bm[blk] = NULL;
+		v->bm_cached--;
+	}
+	mark_dirty(v, blk, VHD_DIRTY_BAT);
+	v->dirty[blk] = VHD_DIRTY_BAT;
+}
+
+/* Zeros over the allocated parts of [off, off + len), which lies in one
+ * block (holes of a dynamic image already read as zeros). */
+static int zero_in_block(struct vhd *v, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[64 * 1024];
+	int rc = 0;
+
+	if (v->bat[off / v->block_size] == VHD_BAT_UNUSED)
+		return 0;
+	while (len && !rc) {
+		uint32_t n = len < sizeof(zero) ? (uint32_t)len : sizeof(zero);
+
+		rc = vhd_write(v, zero, n, off);
+		off += n;
+		len -= n;
+	}
+	return rc;
+}
+
+/* Discard on a dynamic image (SCSI UNMAP): every block wholly inside the
+ * range is freed: its BAT entry goes back to unused, so it reads as zeros
+ * again. Its bytes stay in the file, unreferenced (blocks are only ever
+ * appended, so they are never handed out again; compacting is `vhd`
+ * tooling's job). The rest of the range is written with zeros where it is
+ * allocated, so that the whole range reads as zeros (LBPRZ). Fixed and
+ * differencing images: -EOPNOTSUPP (a freed differencing block would show
+ * the parent's data again). Durable on return: the BAT entries are written
+ * by the vhd_flush here, in rule 7's order (data flush, BAT, flush). */
+int vhd_discard(struct vhd *v, uint64_t off, uint64_t len)
+{
+	int rc = check_range(v, len, off);
+
+	if (rc)
+		return rc;
+	if (!v->writable)
+		return -EROFS;
+	if (v->type != VHD_TYPE_DYNAMIC)
+		return -EOPNOTSUPP;
+	while (len && !rc) {
+		uint64_t boff = off % v->block_size;
+		uint64_t n = v->block_size - boff;
+
+		if (n > len)
+			n = len;
+		if (boff == 0 && n == v->block_size)
+			free_block(v, (uint32_t)(off / v->block_size));
+		else
+			rc = zero_in_block(v, off, n);
+		off += n;
+		len -= n;
+	}
+	return rc ? rc : vhd_flush(v);
+}
+
 static int write_back(struct vhd *v, uint32_t blk)
 {
 	uint64_t base = (uint64_t)v->bat[blk] * VHD_SECTOR;

@@ -10,17 +10,13 @@
 #include <time.h>
 #include "storage/host/fio_posix.h"
 #include "storage/vhd/vhd.h"
+#include "tests/bench/storage/bench_rng.h"
 
 static uint64_t rng;
 
 static uint64_t next(void)
 {
-	/* splitmix64: the same sequence for both tools. */
-	uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return bench_rng_next(&rng);
 }
 
 static uint64_t op_offset(int seq, uint64_t i, uint64_t size, size_t len)

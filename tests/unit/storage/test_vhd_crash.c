@@ -1,8 +1,9 @@
 /* Crash simulation (docs/ARCHITECTURE.md rule 7): cut the power after every
- * mutating step of a block allocation, a bitmap update and a merge, under
- * three drive models (all writes kept, unflushed writes lost, a random
- * subset of unflushed writes kept).  The image must still open, hold the old or the
- * new data, and keep every acknowledged (flushed) write. */
+ * mutating step of a block allocation, a bitmap update, a merge and a
+ * discard, under three drive models (all writes kept, unflushed writes
+ * lost, a random subset of unflushed writes kept).  The image must still
+ * open, hold the old or the new data, and keep every acknowledged
+ * (flushed) write. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -267,6 +268,47 @@ static void test_bitmap_update(void **state)
 	}
 }
 
+/* Discard (SCSI UNMAP) on a dynamic image: block 3 wholly (freed: its BAT
+ * entry, flushed) and the first 1 KiB of block 4 (zeroed). After a cut at
+ * any step each range holds its old data or zeros, never anything else;
+ * once vhd_discard returned 0, zeros; and nothing else moved. */
+static void test_discard_crash(void **state)
+{
+	size_t i;
+	struct vhd *v;
+	long k;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		for (k = 0; ; k++) {
+			memfs_init(&fs);
+			mk("/b.vhd", VHD_TYPE_DYNAMIC, NULL, BS);
+			put("/b.vhd", 0xA0, 4096, 0);
+			put("/b.vhd", 0xD0, BS, 3 * BS);
+			put("/b.vhd", 0xD1, 4096, 4 * BS);
+			v = op("/b.vhd", VHD_OPEN_RDWR);
+			fs.budget = k;
+			rc = vhd_discard(v, 3 * BS, BS + 1024);
+			vhd_close(v);
+			memfs_cut_power(&fs, cuts[i].how, cuts[i].seed + (uint32_t)k);
+			v = op("/b.vhd", 0);
+			assert_true(range_is(v, 3 * BS, BS, 0) ||
+				    (rc && range_is(v, 3 * BS, BS, 0xD0)));
+			assert_true(range_is(v, 4 * BS, 1024, 0) ||
+				    (rc && range_is(v, 4 * BS, 1024, 0xD1)));
+			assert_true(range_is(v, 4 * BS + 1024, 3072, 0xD1));
+			assert_true(range_is(v, 0, 4096, 0xA0));
+			vhd_close(v);
+			still_usable("/b.vhd");
+			memfs_free(&fs);
+			if (!rc)
+				break;
+		}
+		assert_true(k >= 3);   /* zeros, flush, BAT, flush */
+	}
+}
+
 /* Merge: a kid over a base, 64 blocks of 4 KiB, data in most of them. */
 static uint8_t model[DISK];
 
@@ -359,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_bitmap_update),
 		cmocka_unit_test(test_multi_block),
 		cmocka_unit_test(test_merge_crash),
+		cmocka_unit_test(test_discard_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

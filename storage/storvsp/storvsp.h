@@ -1,0 +1,120 @@
+/*
+ * storvsp: the host side of Hyper-V's synthetic storage (VSTOR over
+ * VMBus), for the synthetic SCSI controller and the IDE accelerator
+ * channel. Portable (docs/ARCHITECTURE.md rule 5): it sees one VMBus
+ * channel API (vmbus/chan.h, vmbus/pkt.h), block devices
+ * (storage/blockdev.h, through storage/scsi_disk.h) and guest memory
+ * through struct storvsp_gmem_ops, nothing else.
+ *
+ * The host (partition/vsp/) creates one storvsp per controller, adds its
+ * disks with storvsp_add_lun, and offers the channel with
+ * vmbus_server_offer(..., &storvsp_dev_ops, sp, ...). When the guest asks
+ * for sub-channels (CREATE_SUB_CHANNELS), cfg.on_subchannels says how
+ * many; offering them (same dev ops and sp) is the host's job.
+ *
+ * Requests are served synchronously inside on_event; a completion is
+ * written before the next request is read, and when the guest's ring has
+ * no room for it the request's completion waits (pending_send_sz armed)
+ * and reading stops until the guest frees space and signals.
+ * Not internally locked: one thread (the VMBus worker) per storvsp.
+ */
+#ifndef STORAGE_STORVSP_STORVSP_H
+#define STORAGE_STORVSP_STORVSP_H
+
+#include <stdint.h>
+
+#include "storage/blockdev.h"
+#include "storage/scsi_disk.h"
+#include "vmbus/chan.h"
+#include "vmbus/server.h"
+
+enum storvsp_kind {
+	STORVSP_KIND_SCSI = 0,  /* ba6163d9-...: targets x LUNs, sub-channels */
+	STORVSP_KIND_IDE = 1,   /* 32412632-...: one disk at LUN 0, the path
+				 * and target of the SRB ignored (Linux puts
+				 * the instance GUID's target there); no
+				 * sub-channels */
+};
+
+#define STORVSP_MAX_LUNS 64
+#define STORVSP_MAX_CHANNELS 17            /* primary + 16 sub-channels */
+#define STORVSP_DEFAULT_MAX_TRANSFER (2u << 20)
+/* Packets handled per on_event call before yielding to other channels. */
+#define STORVSP_BUDGET 64u
+
+/*
+ * The guest's memory, as named by the PFNs of a GPA-direct packet. check
+ * MUST fail (negative errno) for any PFN not owned by this guest (or not
+ * shared with the host, per the platform's rules): storvsp calls it for
+ * every page of a request before moving any byte. read/write copy within
+ * one page (off + len <= 4096).
+ */
+struct storvsp_gmem_ops {
+	int (*check)(void *ctx, uint64_t pfn, int host_writes);
+	int (*read)(void *ctx, uint64_t pfn, uint32_t off, void *buf,
+		    uint32_t len);
+	int (*write)(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
+		     uint32_t len);
+	/* Optional: the host's view of a page check accepted (valid for the
+	 * request), or NULL. Pages whose views are adjacent are moved with
+	 * one backend call and no staging copy. */
+	void *(*page_ptr)(void *ctx, uint64_t pfn, int host_writes);
+	void *ctx;
+};
+
+struct storvsp_config {
+	enum storvsp_kind kind;
+	const struct storvsp_gmem_ops *gmem;
+	uint16_t max_subchannels;       /* SCSI only; told to the guest */
+	uint32_t max_transfer_bytes;    /* 0: STORVSP_DEFAULT_MAX_TRANSFER */
+	/* Optional: the guest asked for count sub-channels (accepted). */
+	void (*on_subchannels)(void *ctx, uint16_t count);
+	/* Optional log line: what happened and why (static strings). */
+	void (*log)(void *ctx, const char *what, const char *why);
+	void *ctx;
+};
+
+struct storvsp_stats {
+	uint64_t packets, srbs, completions, errors;
+	uint64_t bad_packets;   /* malformed: answered with an error */
+	uint64_t ring_waits;    /* completions that waited for ring room */
+};
+
+struct storvsp;
+
+struct storvsp *storvsp_create(const struct storvsp_config *cfg);
+/* Frees the storvsp; the blockdevs stay the caller's. */
+void storvsp_destroy(struct storvsp *sp);
+
+/* Attach bd as (path, target, lun); IDE: lun 0 only. -EEXIST, -ENOSPC,
+ * -EINVAL, or scsi_disk_init's error. */
+int storvsp_add_lun(struct storvsp *sp, uint8_t path, uint8_t target,
+		    uint8_t lun, struct blockdev *bd,
+		    const struct scsi_disk_params *p);
+int storvsp_remove_lun(struct storvsp *sp, uint8_t path, uint8_t target,
+		       uint8_t lun);
+
+/* After storvsp_add_lun/_remove_lun on a running SCSI controller (hot
+ * add/remove): tells the guest to rescan. 0, -ENOTCONN (not initialised:
+ * the guest scans at init anyway), -EOPNOTSUPP (before protocol 4.2),
+ * -EAGAIN (ring full: call again later). */
+int storvsp_notify_bus_change(struct storvsp *sp);
+
+/* Device ops to pass to vmbus_server_offer with dev = the storvsp, for
+ * the primary channel and each sub-channel. */
+extern const struct vmbus_dev_ops storvsp_dev_ops;
+
+/* One packet as vmbus_chan_poll delivers it (the fuzz target's entry):
+ * 0, or -EAGAIN when its completion is waiting for ring room. */
+int storvsp_handle_packet(struct storvsp *sp, struct vmbus_chan *ch,
+			  const struct vmbus_pkt_info *info,
+			  const uint8_t *pkt);
+
+/* Negotiated protocol (0 before), init finished, sub-channels the guest
+ * asked for (0 if none), statistics. */
+uint16_t storvsp_version(const struct storvsp *sp);
+int storvsp_ready(const struct storvsp *sp);
+uint16_t storvsp_subchannels_requested(const struct storvsp *sp);
+void storvsp_get_stats(const struct storvsp *sp, struct storvsp_stats *out);
+
+#endif /* STORAGE_STORVSP_STORVSP_H */
