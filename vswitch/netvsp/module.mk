@@ -11,3 +11,18 @@ $(TGTB)/libnetvsp.a: $(NETVSP_SRCS:%.c=$(TGTB)/%.o)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 PARENT_LIBS += $(TGTB)/libnetvsp.a
+
+# Host unit tests: netvsp driven by the mock netvsc guest (nvg.c) through a
+# ring pair, over a real switch.
+NETVSP_HOST_OBJS := $(NETVSP_SRCS:%.c=$(HOSTB)/%.o) $(VSW_SRCS:%.c=$(HOSTB)/%.o) \
+                    $(HOSTB)/vmbus/ring.o $(HOSTB)/vmbus/chan.o $(HOSTB)/vmbus/pkt.o \
+                    $(HOSTB)/vmbus/msg.o
+NETVSP_TESTS := unit_netvsp
+NETVSP_TEST_BINS := $(NETVSP_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
+$(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
+                     $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(NETVSP_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(NETVSP_TEST_BINS)
+.PHONY: netvsp-test
+netvsp-test: $(NETVSP_TEST_BINS)
+	@tests/run-host.sh --tests "$(NETVSP_TEST_BINS)"
