@@ -2,6 +2,7 @@
 #include "nvg.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,12 @@ static int sig_host(void *ctx, uint32_t id)
 	return 0;
 }
 
+static void nvg_log(void *ctx, const char *what, const char *why)
+{
+	(void)ctx;
+	fprintf(stderr, "# netvsp: %s: %s\n", what, why);
+}
+
 void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 {
 	memset(ops, 0, sizeof(*ops));
@@ -101,6 +108,7 @@ void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 	ops->buf_write = m_write;
 	ops->gpa_read = m_gpa;
 	ops->ctx = g;
+	if (getenv("NVG_LOG")) ops->log = nvg_log;
 }
 
 static int rings(struct nvg *g, uint32_t ring_bytes)
