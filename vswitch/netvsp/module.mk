@@ -26,3 +26,14 @@ HOST_TESTS += $(NETVSP_TEST_BINS)
 .PHONY: netvsp-test
 netvsp-test: $(NETVSP_TEST_BINS)
 	@tests/run-host.sh --tests "$(NETVSP_TEST_BINS)"
+
+# libFuzzer targets for the NVSP and RNDIS layers (same mock guest).
+NETVSP_FUZZ_OBJS := $(NETVSP_SRCS:%.c=$(FUZZB)/%.o) $(VSW_SRCS:%.c=$(FUZZB)/%.o) \
+                    $(FUZZB)/vmbus/ring.o $(FUZZB)/vmbus/chan.o $(FUZZB)/vmbus/pkt.o \
+                    $(FUZZB)/vmbus/msg.o $(FUZZB)/tests/unit/vswitch/nvg.o
+$(FUZZB)/tests/fuzz/fuzz_nvsp: $(FUZZB)/tests/fuzz/fuzz_nvsp.o $(NETVSP_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+$(FUZZB)/tests/fuzz/fuzz_rndis: $(FUZZB)/tests/fuzz/fuzz_rndis.o $(NETVSP_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_nvsp $(FUZZB)/tests/fuzz/fuzz_rndis
+.SECONDARY: $(NETVSP_FUZZ_OBJS)
