@@ -37,3 +37,18 @@ $(FUZZB)/tests/fuzz/fuzz_rndis: $(FUZZB)/tests/fuzz/fuzz_rndis.o $(NETVSP_FUZZ_O
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_nvsp $(FUZZB)/tests/fuzz/fuzz_rndis
 .SECONDARY: $(NETVSP_FUZZ_OBJS)
+
+# Benchmark: -O2, no sanitizers (tests/bench/netvsp/run.sh).
+NETVSP_BENCHB := $(BUILD)/bench/netvsp
+NETVSP_BENCH_SRCS := $(NETVSP_SRCS) $(VSW_SRCS) vmbus/ring.c vmbus/chan.c \
+                     vmbus/pkt.c vmbus/msg.c tests/unit/vswitch/nvg.c \
+                     tests/bench/netvsp/bench_netvsp.c
+$(NETVSP_BENCHB)/%.o: %.c $(NETVSP_HDRS) $(VSW_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VSW_BENCH_CFLAGS) -c $< -o $@
+$(NETVSP_BENCHB)/bench_netvsp: $(NETVSP_BENCH_SRCS:%.c=$(NETVSP_BENCHB)/%.o)
+	$(HOST_CC) -O2 -o $@ $^
+$(NETVSP_BENCHB)/run-netvsp-bench: tests/bench/netvsp/run.sh $(NETVSP_BENCHB)/bench_netvsp
+	@mkdir -p $(@D)
+	sed 's|@BENCH_BIN@|$(NETVSP_BENCHB)/bench_netvsp|' $< > $@ && chmod +x $@
+BENCHES += $(NETVSP_BENCHB)/run-netvsp-bench

@@ -318,7 +318,11 @@ static void rndis_done(struct nvsp_ctx *c, uint32_t status)
 	if (!(c->info->desc.flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED))
 		return;
 	r.rndis_pkt_complete.status = status;
-	reply(c, &r);
+	/* Type and status only, as Linux completes receives; Linux's
+	 * netvsc_send_completion() needs no more for this type. */
+	netvsp_lock(c->nv);
+	netvsp_send_comp(c->nv, c->info->desc.trans_id, &r, 8);
+	netvsp_unlock(c->nv);
 }
 
 /* RNDIS in a send-buffer section (in-band packet). */
@@ -368,7 +372,10 @@ struct nvsp_handler {
 	int (*fn)(struct nvsp_ctx *c);
 };
 
+/* The data path's message first: the lookup is a linear scan. */
 static const struct nvsp_handler nvsp_table[] = {
+	{ NVSP_MSG1_SEND_RNDIS_PKT, 16, NVSP_VERSION_1,
+	  NVSP_MSG1_SEND_RNDIS_PKT_COMP, h_rndis_pkt },
 	{ NVSP_MSG_INIT, 12, 0, NVSP_MSG_INIT_COMPLETE, h_init },
 	{ NVSP_MSG1_SEND_NDIS_VER, 12, NVSP_VERSION_1, 0, h_ndis_ver },
 	{ NVSP_MSG1_SEND_RECV_BUF, 10, NVSP_VERSION_1,
@@ -377,8 +384,6 @@ static const struct nvsp_handler nvsp_table[] = {
 	{ NVSP_MSG1_SEND_SEND_BUF, 10, NVSP_VERSION_1,
 	  NVSP_MSG1_SEND_SEND_BUF_COMP, h_send_buf },
 	{ NVSP_MSG1_REVOKE_SEND_BUF, 6, NVSP_VERSION_1, 0, h_revoke_send },
-	{ NVSP_MSG1_SEND_RNDIS_PKT, 16, NVSP_VERSION_1,
-	  NVSP_MSG1_SEND_RNDIS_PKT_COMP, h_rndis_pkt },
 	{ NVSP_MSG2_SEND_NDIS_CONFIG, 20, NVSP_VERSION_2, 0, h_ndis_config },
 	{ NVSP_MSG4_SWITCH_DATA_PATH, 8, NVSP_VERSION_4, 0, h_ignore },
 	{ NVSP_MSG4_SEND_VF_ASSOCIATION, 4, NVSP_VERSION_4, 0, h_ignore },

@@ -67,6 +67,10 @@ struct rmsg {
 	const struct netvsp_src *src;
 	uint32_t off;      /* of the message in the source */
 	struct rndis_hdr h;
+	/* The first body bytes, read with the header in one copy (a PACKET
+	 * header is all most messages need). */
+	uint32_t pre_len;
+	uint8_t pre[sizeof(struct rndis_packet)];
 };
 
 static uint32_t body_read(const struct rmsg *m, uint32_t off, void *dst,
@@ -75,6 +79,10 @@ static uint32_t body_read(const struct rmsg *m, uint32_t off, void *dst,
 	if (off > m->h.msg_len - RNDIS_HDR_SIZE ||
 	    len > m->h.msg_len - RNDIS_HDR_SIZE - off)
 		return RNDIS_STATUS_INVALID_LENGTH;
+	if (off + len <= m->pre_len) {
+		memcpy(dst, m->pre + off, len);
+		return 0;
+	}
 	if (netvsp_src_read(m->src, m->off + RNDIS_HDR_SIZE + off, dst, len))
 		return RNDIS_STATUS_INVALID_DATA;
 	return 0;
@@ -250,9 +258,9 @@ static uint32_t m_packet(struct rmsg *m)
 	if (len < VSW_FRAME_MIN || len > nv->cfg.mtu + 18u)
 		return NVSP_STAT_INVALID_RNDIS_PKT;
 	f = nv->txbuf + 4u;
-	if (body_read(m, p.data_off, f, 12) ||
-	    body_read(m, p.data_off + 12, f + 12 + (vlan != ~0u ? 4 : 0),
-		      len - 12))
+	if (vlan == ~0u ? body_read(m, p.data_off, f, len) :
+	    body_read(m, p.data_off, f, 12) ||
+	    body_read(m, p.data_off + 12, f + 16, len - 12))
 		return NVSP_STAT_INVALID_RNDIS_PKT;
 	if (vlan != ~0u) {
 		/* IEEE 802.1Q 9.5: TPID 0x8100, then PCP and VID. */
@@ -315,15 +323,21 @@ uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src)
 
 	while (m.off < src->len) {
 		const struct rndis_handler *h;
-		uint32_t st;
+		uint8_t head[sizeof(m.h) + sizeof(m.pre)];
+		uint32_t st, got = src->len - m.off;
 
-		if (src->len - m.off < sizeof(m.h) ||
-		    netvsp_src_read(src, m.off, &m.h, sizeof(m.h)) ||
-		    m.h.msg_len < sizeof(m.h) || m.h.msg_len > src->len - m.off ||
-		    ++n > NETVSP_BATCH_MAX) {
-			nv->st.rndis_bad++;
-			return NVSP_STAT_INVALID_RNDIS_PKT;
-		}
+		if (got > sizeof(head))
+			got = sizeof(head);
+		if (got < sizeof(m.h) || netvsp_src_read(src, m.off, head, got))
+			goto bad;
+		memcpy(&m.h, head, sizeof(m.h));
+		if (m.h.msg_len < sizeof(m.h) || m.h.msg_len > src->len - m.off ||
+		    ++n > NETVSP_BATCH_MAX)
+			goto bad;
+		m.pre_len = got - (uint32_t)sizeof(m.h);
+		if (m.pre_len > m.h.msg_len - sizeof(m.h))
+			m.pre_len = m.h.msg_len - (uint32_t)sizeof(m.h);
+		memcpy(m.pre, head + sizeof(m.h), m.pre_len);
 		h = rndis_lookup(&m);
 		if (!h->before_init && !nv->rndis_up) {
 			nv->st.rndis_bad++;
@@ -336,6 +350,9 @@ uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src)
 		m.off += m.h.msg_len;
 	}
 	return status;
+bad:
+	nv->st.rndis_bad++;
+	return NVSP_STAT_INVALID_RNDIS_PKT;
 }
 
 void netvsp_set_link(struct netvsp *nv, bool up)
