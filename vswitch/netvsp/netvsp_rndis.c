@@ -12,6 +12,8 @@
 
 #include "vmbus/msg.h"
 
+#include <stddef.h>
+
 /* Copy from a GPA-direct source: ranges one after another, each a run of
  * bytes starting byte_offset into its first page. */
 static int gpa_copy(const struct netvsp_src *s, uint32_t off, uint8_t *dst,
@@ -66,12 +68,15 @@ struct rmsg {
 	struct netvsp *nv;
 	const struct netvsp_src *src;
 	uint32_t off;      /* of the message in the source */
-	struct rndis_hdr h;
-	/* The first body bytes, read with the header in one copy (a PACKET
+	uint32_t pre_len;  /* valid bytes of pre */
+	/* The header and the first body bytes, read in one copy (a PACKET
 	 * header is all most messages need). */
-	uint32_t pre_len;
+	struct rndis_hdr h;
 	uint8_t pre[sizeof(struct rndis_packet)];
 };
+_Static_assert(offsetof(struct rmsg, pre) ==
+	       offsetof(struct rmsg, h) + sizeof(struct rndis_hdr),
+	       "one read fills the header and pre");
 
 static uint32_t body_read(const struct rmsg *m, uint32_t off, void *dst,
 			  uint32_t len)
@@ -323,21 +328,19 @@ uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src)
 
 	while (m.off < src->len) {
 		const struct rndis_handler *h;
-		uint8_t head[sizeof(m.h) + sizeof(m.pre)];
 		uint32_t st, got = src->len - m.off;
 
-		if (got > sizeof(head))
-			got = sizeof(head);
-		if (got < sizeof(m.h) || netvsp_src_read(src, m.off, head, got))
+		if (got > sizeof(m.h) + sizeof(m.pre))
+			got = sizeof(m.h) + sizeof(m.pre);
+		/* h and pre are adjacent: one read fills both. */
+		if (got < sizeof(m.h) || netvsp_src_read(src, m.off, &m.h, got))
 			goto bad;
-		memcpy(&m.h, head, sizeof(m.h));
 		if (m.h.msg_len < sizeof(m.h) || m.h.msg_len > src->len - m.off ||
 		    ++n > NETVSP_BATCH_MAX)
 			goto bad;
 		m.pre_len = got - (uint32_t)sizeof(m.h);
 		if (m.pre_len > m.h.msg_len - sizeof(m.h))
 			m.pre_len = m.h.msg_len - (uint32_t)sizeof(m.h);
-		memcpy(m.pre, head + sizeof(m.h), m.pre_len);
 		h = rndis_lookup(&m);
 		if (!h->before_init && !nv->rndis_up) {
 			nv->st.rndis_bad++;

@@ -52,6 +52,10 @@ static bool sec_used(const struct netvsp_rxalloc *a, uint32_t i)
 static void sec_mark(struct netvsp_rxalloc *a, uint32_t i, uint32_t k,
 		     bool used)
 {
+	if (k == 1) {  /* the common case: a frame up to 1,684 bytes */
+		a->used[i / 64u] ^= 1ull << (i % 64u);
+		return;
+	}
 	for (uint32_t j = i; j < i + k; j++) {
 		if (used)
 			a->used[j / 64u] |= 1ull << (j % 64u);
