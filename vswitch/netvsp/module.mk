@@ -17,7 +17,7 @@ PARENT_LIBS += $(TGTB)/libnetvsp.a
 NETVSP_HOST_OBJS := $(NETVSP_SRCS:%.c=$(HOSTB)/%.o) $(VSW_SRCS:%.c=$(HOSTB)/%.o) \
                     $(HOSTB)/vmbus/ring.o $(HOSTB)/vmbus/chan.o $(HOSTB)/vmbus/pkt.o \
                     $(HOSTB)/vmbus/msg.o
-NETVSP_TESTS := unit_netvsp unit_netvsp_hostile
+NETVSP_TESTS := unit_netvsp unit_netvsp_hostile unit_netvsp_threads
 NETVSP_TEST_BINS := $(NETVSP_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
 $(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
                      $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(NETVSP_HOST_OBJS)
@@ -52,3 +52,14 @@ $(NETVSP_BENCHB)/run-netvsp-bench: tests/bench/netvsp/run.sh $(NETVSP_BENCHB)/be
 	@mkdir -p $(@D)
 	sed 's|@BENCH_BIN@|$(NETVSP_BENCHB)/bench_netvsp|' $< > $@ && chmod +x $@
 BENCHES += $(NETVSP_BENCHB)/run-netvsp-bench
+
+# The two-thread test again under ThreadSanitizer ($(VMBUS_TSANB)/%.o rule
+# from vmbus/module.mk).
+NETVSP_TSAN_OBJS := $(patsubst %.c,$(VMBUS_TSANB)/%.o,$(NETVSP_SRCS) $(VSW_SRCS) \
+                    vmbus/ring.c vmbus/chan.c vmbus/pkt.c vmbus/msg.c \
+                    tests/unit/vswitch/nvg.c tests/unit/vswitch/vsw_testlib.c \
+                    tests/unit/vswitch/unit_netvsp_threads.c)
+$(VMBUS_TSANB)/tests/unit/vswitch/tsan_unit_netvsp_threads: $(NETVSP_TSAN_OBJS)
+	$(HOST_CC) -fsanitize=thread -o $@ $^ $(HOST_LIBS)
+.SECONDARY: $(NETVSP_TSAN_OBJS)
+HOST_TESTS += $(VMBUS_TSANB)/tests/unit/vswitch/tsan_unit_netvsp_threads

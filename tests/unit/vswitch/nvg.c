@@ -152,7 +152,8 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	g->send = (struct nvg_buf){ NVG_SEND_HANDLE, calloc(1, send_bytes),
 				    send_bytes, false };
 	g->pages = aligned_alloc(4096, NVG_PAGES * 4096u);
-	if (!g->recv.mem || !g->send.mem || !g->pages)
+	g->pktbuf = malloc(NVG_PKTBUF);
+	if (!g->recv.mem || !g->send.mem || !g->pages || !g->pktbuf)
 		return -ENOMEM;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.sw = sw;
@@ -179,6 +180,7 @@ void nvg_destroy(struct nvg *g)
 	free(g->recv.mem);
 	free(g->send.mem);
 	free(g->pages);
+	free(g->pktbuf);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -361,9 +363,7 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 
 int nvg_guest_drain(struct nvg *g)
 {
-	static uint8_t buf[70000];
-
-	return vmbus_chan_poll(&g->guest, buf, sizeof(buf), on_pkt, g, 0);
+	return vmbus_chan_poll(&g->guest, g->pktbuf, NVG_PKTBUF, on_pkt, g, 0);
 }
 
 /* Sends, lets the host run, reads its answers; the completion for tid

@@ -27,6 +27,7 @@
 #define NVG_PAGES 16u
 #define NVG_FRAMES 64u
 #define NVG_FRAME_MAX 9300u
+#define NVG_PKTBUF 70000u
 
 struct nvg_buf {
 	uint32_t handle;
@@ -48,6 +49,7 @@ struct nvg {
 	uint32_t ring_bytes;
 	struct nvg_buf recv, send;
 	uint8_t *pages;                 /* NVG_PAGES guest pages */
+	uint8_t *pktbuf;                /* one packet read from the ring */
 	uint32_t version;
 	uint32_t recv_section_size, recv_sections;
 	uint32_t send_section_size;
