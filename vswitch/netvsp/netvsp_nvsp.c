@@ -213,6 +213,8 @@ static int h_recv_buf(struct nvsp_ctx *c)
 
 	netvsp_lock(nv);
 	why = buf_take(nv, &nv->rbuf, &c->m.send_buf, sec, NETVSP_RECV_BUF_MAX);
+	/* Geometry first: a delivery may look as soon as sections exist. */
+	nv->recv_sec_size = sec;
 	if (!why && netvsp_rx_init(nv, nv->rbuf.bytes / sec)) {
 		buf_close(nv, &nv->rbuf);
 		why = "no memory for the section map";
@@ -225,7 +227,6 @@ static int h_recv_buf(struct nvsp_ctx *c)
 	} else {
 		/* One section of equal sub-allocations starting at 0: Linux
 		 * refuses anything else (netvsc_init_buf()). */
-		nv->recv_sec_size = sec;
 		rc->status = NVSP_STAT_SUCCESS;
 		rc->num_sections = 1;
 		rc->section.sub_alloc_size = sec;
