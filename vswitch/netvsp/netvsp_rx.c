@@ -14,6 +14,7 @@
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 int netvsp_rx_init(struct netvsp *nv, uint32_t n)
@@ -123,20 +124,48 @@ void netvsp_rx_complete(struct netvsp *nv, uint64_t tid)
 	rx_free(&nv->rx, first);
 }
 
+/* The transfer-page packet announcing one receive, built whole so the
+ * ring takes it in one copy: descriptor and page-set header, one range,
+ * then the NVSP SEND_RNDIS_PKT that Linux's netvsc_receive() expects. */
+struct xfer_pkt {
+	struct vmbus_xfer_hdr h;
+	struct vmbus_xfer_range r;
+	uint32_t type;
+	struct nvsp_rndis_pkt p;
+} __attribute__((packed));
+_Static_assert(sizeof(struct xfer_pkt) == 48, "one-range transfer packet");
+
+static int xfer_send(struct vmbus_chan *ch, uint16_t pageset, uint64_t tid,
+		     uint32_t off, uint32_t len)
+{
+	struct xfer_pkt x = {
+		.h = {
+			.d = { VMBUS_PKT_XFER_PAGES,
+			       (uint16_t)(offsetof(struct xfer_pkt, type) / 8u),
+			       (uint16_t)(sizeof(struct xfer_pkt) / 8u),
+			       VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid },
+			.xfer_pageset_id = pageset,
+			.range_cnt = 1,
+		},
+		.r = { len, off },
+		.type = NVSP_MSG1_SEND_RNDIS_PKT,
+		.p = { NVSP_CHANNEL_DATA, NVSP_INVALID_SECTION, 0 },
+	};
+	struct vmbus_iovec v = { &x, sizeof(x) };
+	bool sig = false;
+	int err = vmbus_ring_write(&ch->out, &v, 1, &sig);
+
+	if (!err && sig && ch->signal)
+		(void)ch->signal(ch->signal_ctx, ch->signal_id);
+	return err;
+}
+
 /* Writes hdr (hlen bytes) then body into fresh sections and sends the
  * transfer-page packet. 0, or -ENOBUFS (no sections), -EAGAIN (ring
  * full), -ENOTCONN (no buffer or channel), -EFAULT. Lock held. */
 static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 		  const void *body, uint32_t blen)
 {
-	static const struct nvsp_msg_rndis {
-		uint32_t type;
-		struct nvsp_rndis_pkt p;
-	} __attribute__((packed)) note = {
-		NVSP_MSG1_SEND_RNDIS_PKT,
-		{ NVSP_CHANNEL_DATA, NVSP_INVALID_SECTION, 0 },
-	};
-	struct vmbus_xfer_range rg;
 	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, off;
 	int first, err;
 
@@ -150,13 +179,9 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 	if (!err && blen)
 		err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h,
 					    off + hlen, body, blen);
-	rg.byte_count = total;
-	rg.byte_offset = off;
 	if (!err)
-		err = vmbus_chan_send_xfer(nv->ch,
-					   (uint64_t)k << 32 | (uint32_t)first,
-					   nv->rbuf.id, &rg, 1, &note,
-					   sizeof(note));
+		err = xfer_send(nv->ch, nv->rbuf.id,
+				(uint64_t)k << 32 | (uint32_t)first, off, total);
 	if (err)
 		rx_free(&nv->rx, (uint32_t)first);
 	return err;
@@ -232,6 +257,30 @@ void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
 
 /* ---- replies, queued when the ring is full ---- */
 
+/* A completion (VM_PKT_COMP echoing tid) built whole, for one copy into
+ * the ring; same effect as vmbus_chan_send_comp. */
+static int comp_send(struct vmbus_chan *ch, uint64_t tid, const void *msg,
+		     size_t len)
+{
+	uint8_t b[sizeof(struct vmbus_pkt_desc) + NVSP_MSG_SIZE];
+	struct vmbus_pkt_desc d = {
+		VMBUS_PKT_COMP, sizeof(d) / 8u,
+		(uint16_t)((sizeof(d) + len + 7u) / 8u), 0, tid,
+	};
+	struct vmbus_iovec v = { b, sizeof(d) + len };
+	bool sig = false;
+	int err;
+
+	if (len > NVSP_MSG_SIZE)
+		return vmbus_chan_send_comp(ch, tid, msg, len);
+	memcpy(b, &d, sizeof(d));
+	memcpy(b + sizeof(d), msg, len);
+	err = vmbus_ring_write(&ch->out, &v, 1, &sig);
+	if (!err && sig && ch->signal)
+		(void)ch->signal(ch->signal_ctx, ch->signal_id);
+	return err;
+}
+
 static int send_now(struct netvsp *nv, uint8_t kind, uint64_t tid,
 		    const void *msg, size_t len)
 {
@@ -239,7 +288,7 @@ static int send_now(struct netvsp *nv, uint8_t kind, uint64_t tid,
 		return -ENOTCONN;
 	switch (kind) {
 	case PEND_COMP:
-		return vmbus_chan_send_comp(nv->ch, tid, msg, len);
+		return comp_send(nv->ch, tid, msg, len);
 	case PEND_INBAND:
 		return vmbus_chan_send(nv->ch, VMBUS_PKT_INBAND, 0, 0, msg, len);
 	default:
