@@ -1,0 +1,86 @@
+/* fuzz_netvsp_env.h: shared setup of the netvsp fuzzers: a private switch
+ * with two mock netvsc guests (tests/unit/vswitch/nvg.c), "a" fed by the
+ * fuzzer, "b" well behaved, each fresh for every input. Invariants after
+ * every input: neither guest saw anything Linux's netvsc would reject,
+ * the receive-section count stays within the buffer, and b still gets a
+ * frame from a (unless a's channel broke, which closes only a). */
+#ifndef FUZZ_NETVSP_ENV_H
+#define FUZZ_NETVSP_ENV_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/vswitch/nvg.h"
+
+#define FZ_RING (64u * 1024u)
+#define FZ_RBUF (1728u * 64u)
+#define FZ_SBUF (6144u * 8u)
+
+struct fz_env {
+	struct vsw *sw;
+	struct nvg a, b;
+};
+
+static const uint8_t fz_mac_a[6] = { 2, 0, 0, 0, 0, 1 };
+static const uint8_t fz_mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+
+static void fz_check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* stage 0: channel open only; 1: NVSP connected; 2: RNDIS up. */
+static void fz_up(struct fz_env *e, unsigned stage, uint32_t version)
+{
+	memset(e, 0, sizeof(*e));
+	fz_check(vsw_create("f", VSW_TYPE_PRIVATE, NULL, &e->sw) == 0);
+	fz_check(nvg_create(&e->a, e->sw, fz_mac_a, 0, FZ_RING, FZ_RBUF,
+			    FZ_SBUF) == 0);
+	fz_check(nvg_create(&e->b, e->sw, fz_mac_b, 0, FZ_RING, FZ_RBUF,
+			    FZ_SBUF) == 0);
+	fz_check(nvg_bringup(&e->b, NVSP_VERSION_61) == 0);
+	if (stage == 1)
+		fz_check(nvg_connect(&e->a, version) == 0);
+	else if (stage >= 2)
+		fz_check(nvg_bringup(&e->a, version) == 0);
+}
+
+static void fz_down(struct fz_env *e)
+{
+	struct netvsp_stats s;
+	uint8_t f[64];
+	uint32_t n = e->b.n_frames;
+	int broken;
+
+	broken = nvg_host_poll(&e->a) < 0;
+	if (!broken)
+		fz_check(nvg_guest_drain(&e->a) >= 0);
+	nvg_host_poll(&e->a);
+	netvsp_get_stats(e->a.nv, &s);
+	fz_check(s.recv_sections_used <= s.recv_sections);
+	fz_check(e->b.proto_errors == 0);
+	/* a may have been told garbage answers to garbage requests, but
+	 * never a malformed transfer, table or completion. */
+	fz_check(e->a.proto_errors == 0);
+	/* Whatever a did, a frame a's netvsp accepts for b reaches b,
+	 * intact and once. */
+	if (!broken && s.nvsp_version) {
+		memset(f, 0x5A, sizeof(f));
+		memcpy(f, fz_mac_b, 6);
+		memcpy(f + 6, fz_mac_a, 6);
+		if (nvg_send_frame(&e->a, f, sizeof(f), ~0u, true) ==
+		    NVSP_STAT_SUCCESS && s.rndis_up) {
+			fz_check(nvg_guest_drain(&e->b) >= 0);
+			fz_check(e->b.n_frames == n + 1);
+			fz_check(!memcmp(e->b.frames[n % NVG_FRAMES].data, f,
+					 sizeof(f)));
+		}
+	}
+	nvg_destroy(&e->a);
+	nvg_destroy(&e->b);
+	vsw_destroy(e->sw);
+}
+
+#endif

@@ -1,0 +1,122 @@
+/* nvg.h: a mock netvsc guest for netvsp's host tests, fuzzers and bench.
+ *
+ * It plays Linux's hv_netvsc (drivers/net/hyperv/netvsc.c,
+ * rndis_filter.c): a VMBus ring pair with a netvsp on the host end, a
+ * receive and a send buffer shared by "GPADL" handle, a page arena for
+ * GPA-direct packets, and the guest's half of NVSP and RNDIS. What the
+ * host sends is checked the way Linux checks it (netvsc_receive(),
+ * rndis_filter_receive_data(), netvsc_send_completion()); every
+ * violation counts in proto_errors, which tests assert stays 0.
+ * No cmocka here: the fuzzers and the bench link it too.
+ */
+#ifndef NVG_H
+#define NVG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmbus/chan.h"
+#include "vswitch/netvsp/netvsp.h"
+#include "vswitch/netvsp/nvsp_wire.h"
+#include "vswitch/netvsp/rndis_wire.h"
+
+#define NVG_RECV_HANDLE 0x100u
+#define NVG_SEND_HANDLE 0x200u
+#define NVG_PFN_BASE 0x5000u
+#define NVG_PAGES 16u
+#define NVG_FRAMES 64u
+#define NVG_FRAME_MAX 9300u
+#define NVG_PKTBUF 70000u
+
+struct nvg_buf {
+	uint32_t handle;
+	uint8_t *mem;
+	uint32_t bytes;
+	bool open;
+};
+
+struct nvg_frame {
+	uint32_t len;
+	uint32_t vlan;  /* 802.1Q PPI value, or ~0u */
+	uint8_t data[NVG_FRAME_MAX];
+};
+
+struct nvg {
+	struct netvsp *nv;
+	struct vmbus_chan host, guest;  /* host: out = h2g, guest: out = g2h */
+	uint8_t *h2g, *g2h;
+	uint32_t ring_bytes;
+	struct nvg_buf recv, send;
+	uint8_t *pages;                 /* NVG_PAGES guest pages */
+	uint8_t *pktbuf;                /* one packet read from the ring */
+	uint32_t version;
+	uint32_t recv_section_size, recv_sections;
+	uint32_t send_section_size;
+	uint64_t next_tid;
+	/* what the guest got */
+	bool auto_complete;             /* complete receives at once */
+	uint64_t held[4096];            /* receives not completed yet */
+	uint32_t n_held;
+	struct nvg_frame frames[NVG_FRAMES];
+	uint32_t n_frames;              /* total; frames[] keeps the last 64 */
+	uint8_t ctrl[512];              /* last RNDIS control message */
+	uint32_t ctrl_len, n_ctrl;
+	uint32_t n_indicate, last_indicate;
+	uint64_t comp_tid;              /* last completion */
+	uint8_t comp[64];
+	uint32_t comp_len, n_comp;
+	uint32_t n_table, table_count;
+	uint32_t proto_errors;
+	const char *last_error;
+	uint32_t host_signals, guest_signals;
+	uint32_t rndis_req_id;
+	int refuse_gpa;                 /* gpa_read fails */
+};
+
+/* A guest with rings of ring_bytes data each and buffers of the given
+ * sizes, its netvsp a port of sw (static MAC mac, access VLAN vlan). */
+int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
+	       uint16_t vlan, uint32_t ring_bytes, uint32_t recv_bytes,
+	       uint32_t send_bytes);
+void nvg_destroy(struct nvg *g);
+/* The netvsp's config that nvg_create used (for custom instances). */
+void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops);
+
+/* Guest -> host: a raw in-band NVSP message (flags: completion wanted). */
+int nvg_send_nvsp(struct nvg *g, const void *msg, uint32_t len, bool comp,
+		  uint64_t *tid);
+/* Host polls until idle; returns the last netvsp_poll result. */
+int nvg_host_poll(struct nvg *g);
+/* Guest reads everything the host sent (frames, control replies,
+ * completions, tables); returns packets read. */
+int nvg_guest_drain(struct nvg *g);
+/* Complete the receives held back (auto_complete off). */
+void nvg_complete_held(struct nvg *g);
+
+/* Linux's sequence: INIT(version), NDIS_CONFIG, NDIS_VER, SEND_RECV_BUF,
+ * SEND_SEND_BUF. 0 on success, else the step's negative number. */
+int nvg_connect(struct nvg *g, uint32_t version);
+/* One RNDIS message through send-buffer section `section` (or, with
+ * gpa, through the guest pages): waits for the NVSP completion; returns
+ * its status (NVSP_STAT_*), or negative on a transport error. */
+int nvg_rndis(struct nvg *g, const void *msg, uint32_t len, uint32_t channel,
+	      bool gpa, uint32_t section);
+/* RNDIS INITIALIZE / QUERY / SET round trips: the reply is in g->ctrl.
+ * Return the RNDIS status of the reply, or negative. */
+int nvg_rndis_init(struct nvg *g);
+int nvg_query(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len,
+	      void *out, uint32_t *out_len);
+int nvg_set(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len);
+/* Linux's attach+ifup: connect, RNDIS init, the queries, offload set,
+ * packet filter. 0 on success. */
+int nvg_bringup(struct nvg *g, uint32_t version);
+/* One frame as an RNDIS PACKET (vlan: ~0u for none); returns the NVSP
+ * completion status. */
+int nvg_send_frame(struct nvg *g, const uint8_t *frame, uint32_t len,
+		   uint32_t vlan, bool gpa);
+/* Builds the RNDIS PACKET message for a frame into buf; returns length. */
+uint32_t nvg_build_packet(uint8_t *buf, const uint8_t *frame, uint32_t len,
+			  uint32_t vlan);
+
+#endif

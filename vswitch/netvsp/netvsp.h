@@ -1,0 +1,122 @@
+/* netvsp.h: the host side of Hyper-V's synthetic NIC (NVSP over VMBus,
+ * RNDIS inside it), as one port of a virtual switch.
+ *
+ * A netvsp instance is created with a switch port (vsw_port_add) and
+ * lives as long as the VM's network adapter; a VMBus channel comes and
+ * goes under it (netvsp_open / netvsp_close from the channel's on_open /
+ * on_close, netvsp_poll from on_event). Guest frames leave through the
+ * switch; frames the switch delivers are written straight into a section
+ * of the guest's receive buffer (the one copy) and announced with a
+ * transfer-page packet; the guest's completion frees the section.
+ *
+ * It depends on vmbus/ (struct vmbus_chan, packets) and vswitch/vsw.h
+ * only. Guest memory is reached through struct netvsp_guest_ops: the
+ * host maps the guest's GPADLs and GPA pages, netvsp copies through it
+ * and checks every guest-given offset, length, count and index first.
+ *
+ * Threading: netvsp_poll and netvsp_open/close for one instance from one
+ * thread; the switch may deliver from any thread. The ops' lock (if any)
+ * serialises the outbound ring and the receive-buffer allocator between
+ * the two; netvsp never holds it while sending into the switch, so two
+ * instances on one switch cannot deadlock.
+ *
+ * Errors are negative errno values.
+ */
+#ifndef NETVSP_H
+#define NETVSP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmbus/chan.h"
+#include "vswitch/vsw.h"
+
+struct netvsp;
+
+struct netvsp_guest_ops {
+	/* Map the GPADL `handle` the guest created for this channel: *buf
+	 * an opaque handle for the copies below, *bytes its size. -ENOENT
+	 * when there is no such GPADL. */
+	int (*buf_open)(void *ctx, uint32_t handle, void **buf,
+			uint32_t *bytes);
+	void (*buf_close)(void *ctx, void *buf);
+	/* Copy out of / into an open buffer; -EFAULT when [off, off + len)
+	 * is not inside it (netvsp checks first; this is the second lock). */
+	int (*buf_read)(void *ctx, void *buf, uint32_t off, void *dst,
+			uint32_t len);
+	int (*buf_write)(void *ctx, void *buf, uint32_t off, const void *src,
+			 uint32_t len);
+	/* Copy len bytes at byte off (< 4096, off + len <= 4096) of guest
+	 * page pfn, named by a GPA-direct packet; -EFAULT when the page is
+	 * not the guest's. */
+	int (*gpa_read)(void *ctx, uint64_t pfn, uint32_t off, void *dst,
+			uint32_t len);
+	/* Optional: lock/unlock (see Threading), log line (static strings). */
+	void (*lock)(void *ctx);
+	void (*unlock)(void *ctx);
+	void (*log)(void *ctx, const char *what, const char *why);
+	void *ctx;
+};
+
+struct netvsp_config {
+	struct vsw *sw;
+	/* The switch port (kind VM); deliver and ctx are netvsp's own. */
+	struct vsw_port_config port;
+	uint32_t mtu;               /* 0: the switch default, 1500 */
+	uint32_t recv_section_size; /* 0: 1728 (Hyper-V, Linux's default) */
+	uint32_t send_section_size; /* 0: 6144 (NETVSC_SEND_SECTION_SIZE) */
+	uint32_t link_speed_100bps; /* 0: 100000000 (10 Gbit/s) */
+	struct netvsp_guest_ops ops;
+};
+
+struct netvsp_stats {
+	/* guest -> switch */
+	uint64_t tx_frames, tx_bytes;
+	uint64_t tx_switch_drops;  /* refused by the switch (VLAN, guard...) */
+	uint64_t tx_bad;           /* malformed RNDIS packets, bad sections */
+	/* switch -> guest */
+	uint64_t rx_frames, rx_bytes;
+	uint64_t rx_drop_not_ready; /* no channel, buffer, RNDIS or filter */
+	uint64_t rx_drop_filtered;  /* packet filter said no */
+	uint64_t rx_drop_no_buffer; /* receive buffer full */
+	uint64_t rx_drop_ring_full; /* no room in the channel's ring */
+	/* protocol */
+	uint64_t nvsp_bad;          /* malformed, out of order, unhandled */
+	uint64_t rndis_bad;         /* malformed or unknown RNDIS message */
+	uint64_t oid_unhandled;     /* OIDs answered NOT_SUPPORTED */
+	uint64_t comp_bad;          /* completions naming no outstanding xfer */
+	uint64_t ctrl_dropped;      /* control replies lost (queue full) */
+	/* state */
+	uint32_t nvsp_version;      /* 0 until INIT succeeded */
+	uint32_t recv_sections, recv_sections_used;
+	uint32_t send_sections;
+	uint32_t packet_filter;
+	bool rndis_up;
+};
+
+int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out);
+/* Removes the switch port (no delivery is in flight after this starts to
+ * return) and frees the instance. Close the channel first. */
+void netvsp_destroy(struct netvsp *nv);
+
+/* The channel opened (rings attached): the NVSP conversation restarts. */
+int netvsp_open(struct netvsp *nv, struct vmbus_chan *ch);
+/* The channel is closing: buffers closed, state reset. */
+void netvsp_close(struct netvsp *nv);
+/* The guest signalled. Handles at most budget packets (0: 64). Returns 1
+ * when work may remain (call again), 0 when idle, -EIO when the channel
+ * broke (close it). */
+int netvsp_poll(struct netvsp *nv, unsigned budget);
+/* A GPADL of this channel is going away (vmbus on_gpadl_teardown): stop
+ * using it if it is one of the buffers. */
+void netvsp_gpadl_teardown(struct netvsp *nv, uint32_t handle);
+
+/* Media connect / disconnect, indicated to the guest (RNDIS
+ * INDICATE_STATUS) when RNDIS is up; a disconnected NIC drops frames. */
+void netvsp_set_link(struct netvsp *nv, bool up);
+
+void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out);
+struct vsw_port *netvsp_port(struct netvsp *nv);
+
+#endif /* NETVSP_H */

@@ -1,0 +1,138 @@
+/* netvsp_internal.h: shared by the netvsp sources only. */
+#ifndef NETVSP_INTERNAL_H
+#define NETVSP_INTERNAL_H
+
+#include "vswitch/netvsp/netvsp.h"
+#include "vswitch/netvsp/nvsp_wire.h"
+#include "vswitch/netvsp/rndis_wire.h"
+#include "vmbus/pkt.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Largest packet the guest may put in our inbound ring: a GPA-direct
+ * header with its ranges and PFNs (vmbus_pkt_gpa_parse caps them) plus
+ * an NVSP message. Larger breaks the channel (vmbus_chan_poll). */
+#define NETVSP_PKT_MAX (24u + 16u * 16u + 1024u * 8u + 64u)
+/* Control replies are built in full before they are sent. */
+#define NETVSP_CTRL_MAX 256u
+/* Largest QUERY answer: a control reply less its headers (8 + 16). */
+#define NETVSP_OID_OUT_MAX (NETVSP_CTRL_MAX - 24u)
+/* Replies waiting for room in the outbound ring. A guest packet can
+ * queue one completion and up to NETVSP_BATCH_MAX control replies. */
+#define NETVSP_PEND_MAX 32u
+#define NETVSP_BATCH_MAX 8u
+#define NETVSP_MCAST_MAX 32u
+/* Bounds on what a guest may hand us. */
+#define NETVSP_RECV_BUF_MAX (128u << 20)
+#define NETVSP_SEND_BUF_MAX (64u << 20)
+
+enum netvsp_pend_kind {
+	PEND_COMP = 0,  /* VM_PKT_COMP carrying data[0..len) */
+	PEND_CTRL,      /* RNDIS control message into the receive buffer */
+	PEND_INBAND,    /* in-band NVSP message without completion */
+};
+
+struct netvsp_pend {
+	uint8_t kind;
+	uint16_t len;
+	uint64_t tid;
+	uint8_t data[NETVSP_CTRL_MAX];
+};
+
+/* Receive-buffer sections: one bit per section (1 = the guest owns it
+ * until it completes the transfer that named it); alloc_n[i] is the
+ * length of the allocation starting at i (0: none starts there). */
+struct netvsp_rxalloc {
+	uint64_t *used;
+	uint8_t *alloc_n;
+	uint32_t n;       /* sections */
+	uint32_t words;
+	uint32_t cursor;  /* next-fit start */
+	uint32_t in_use;
+};
+
+struct netvsp_buf {
+	void *h;          /* from buf_open; NULL when absent */
+	uint32_t gpadl;
+	uint32_t bytes;
+	uint16_t id;
+};
+
+struct netvsp {
+	struct netvsp_config cfg;
+	struct vsw_port *port;
+	uint8_t mac[6];
+	struct vmbus_chan *ch;
+	uint32_t version;       /* negotiated NVSP version, 0 = none */
+	uint32_t ndis_major, ndis_minor, guest_mtu;
+	struct netvsp_buf rbuf, sbuf;
+	uint32_t recv_sec_size, send_sec_size, send_secs;
+	struct netvsp_rxalloc rx;
+	bool rndis_up;          /* INITIALIZED and not halted */
+	bool link_up;
+	uint32_t filter;
+	uint32_t n_mcast;
+	uint8_t mcast[NETVSP_MCAST_MAX][6];
+	struct netvsp_pend pend[NETVSP_PEND_MAX];
+	uint32_t pend_head, pend_count;
+	struct netvsp_stats st;
+	uint8_t pkt[NETVSP_PKT_MAX];
+	/* one guest frame: headroom for a tag insert, tag, MTU, header */
+	uint8_t txbuf[VSW_HEADROOM + 4u + VSW_MTU_MAX + 18u];
+};
+
+/* Where an RNDIS message batch lives: a send-buffer section or the pages
+ * of a GPA-direct packet. */
+struct netvsp_src {
+	struct netvsp *nv;
+	uint32_t len;
+	uint32_t base;                 /* send buffer: section offset */
+	const struct vmbus_gpa_view *r; /* GPA direct: ranges */
+	unsigned nr;
+};
+
+static inline void netvsp_lock(struct netvsp *nv)
+{
+	if (nv->cfg.ops.lock)
+		nv->cfg.ops.lock(nv->cfg.ops.ctx);
+}
+
+static inline void netvsp_unlock(struct netvsp *nv)
+{
+	if (nv->cfg.ops.unlock)
+		nv->cfg.ops.unlock(nv->cfg.ops.ctx);
+}
+
+static inline void netvsp_log(struct netvsp *nv, const char *what,
+			      const char *why)
+{
+	if (nv->cfg.ops.log)
+		nv->cfg.ops.log(nv->cfg.ops.ctx, what, why);
+}
+
+/* netvsp_rx.c: receive buffer, delivery, replies to the guest. */
+int netvsp_rx_init(struct netvsp *nv, uint32_t bytes);
+void netvsp_rx_fini(struct netvsp *nv);
+void netvsp_rx_complete(struct netvsp *nv, uint64_t tid);
+void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len);
+/* Queue-or-send helpers; call with the lock held. */
+void netvsp_send_comp(struct netvsp *nv, uint64_t tid, const void *msg,
+		      size_t len);
+void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len);
+void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len);
+/* Retries queued replies; returns the number still queued. */
+uint32_t netvsp_flush(struct netvsp *nv);
+
+/* netvsp_rndis.c: one batch of RNDIS messages; NVSP status result. */
+uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src);
+int netvsp_src_read(const struct netvsp_src *src, uint32_t off, void *dst,
+		    uint32_t len);
+
+/* netvsp_oid.c: QUERY and SET answers. */
+uint32_t netvsp_oid_query(struct netvsp *nv, uint32_t oid, const void *in,
+			  uint32_t in_len, uint8_t *out, uint32_t *out_len);
+uint32_t netvsp_oid_set(struct netvsp *nv, uint32_t oid, const void *in,
+			uint32_t in_len);
+
+#endif /* NETVSP_INTERNAL_H */

@@ -1,0 +1,239 @@
+/* netvsp_oid.c: the OIDs a guest queries and sets, one table row each,
+ * with an explicit "unhandled" row (NOT_SUPPORTED, counted).
+ *
+ * What Linux asks (rndis_filter_device_add(), rndis_filter_open(),
+ * netvsc_set_rx_mode()): the permanent MAC, the media connect status,
+ * the maximum frame size, the link speed, the offload hardware
+ * capabilities (must answer a valid NDIS offload object or the device
+ * fails to attach), the offload parameters (set; must succeed), the RSS
+ * capabilities (refused: Linux then runs one queue) and the packet
+ * filter. The rest are the general OIDs [MS-RNDIS] 2.2 requires.
+ */
+#include "vswitch/netvsp/netvsp_internal.h"
+
+struct oid_ctx {
+	struct netvsp *nv;
+	const uint8_t *in;
+	uint32_t in_len;
+	uint8_t *out;
+	uint32_t *out_len;
+};
+
+static uint32_t put32(struct oid_ctx *c, uint32_t v)
+{
+	memcpy(c->out, &v, 4);
+	*c->out_len = 4;
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t get32(const struct oid_ctx *c, uint32_t *v)
+{
+	if (c->in_len < 4)
+		return RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(v, c->in, 4);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t q_supported(struct oid_ctx *c);
+
+static uint32_t q_hw_status(struct oid_ctx *c)
+{
+	return put32(c, 0);  /* NdisHardwareStatusReady */
+}
+
+static uint32_t q_medium(struct oid_ctx *c)
+{
+	return put32(c, RNDIS_MEDIUM_802_3);
+}
+
+static uint32_t q_max_frame(struct oid_ctx *c)
+{
+	return put32(c, c->nv->cfg.mtu);  /* payload, header excluded */
+}
+
+static uint32_t q_max_total(struct oid_ctx *c)
+{
+	return put32(c, c->nv->cfg.mtu + 14u);
+}
+
+static uint32_t q_link_speed(struct oid_ctx *c)
+{
+	return put32(c, c->nv->cfg.link_speed_100bps);
+}
+
+static uint32_t q_connect(struct oid_ctx *c)
+{
+	return put32(c, c->nv->link_up ? 0u : 1u);  /* 0 = connected */
+}
+
+static uint32_t q_filter(struct oid_ctx *c)
+{
+	return put32(c, c->nv->filter);
+}
+
+static uint32_t q_mac_options(struct oid_ctx *c)
+{
+	return put32(c, 0);
+}
+
+static uint32_t q_vendor_ver(struct oid_ctx *c)
+{
+	return put32(c, 0x00010000u);
+}
+
+static uint32_t q_xmit_ok(struct oid_ctx *c)
+{
+	return put32(c, (uint32_t)c->nv->st.tx_frames);
+}
+
+static uint32_t q_rcv_ok(struct oid_ctx *c)
+{
+	return put32(c, (uint32_t)c->nv->st.rx_frames);
+}
+
+static uint32_t q_mac(struct oid_ctx *c)
+{
+	memcpy(c->out, c->nv->mac, 6);
+	*c->out_len = 6;
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t q_mcast_list(struct oid_ctx *c)
+{
+	*c->out_len = c->nv->n_mcast * 6u;
+	memcpy(c->out, c->nv->mcast, *c->out_len);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t q_mcast_max(struct oid_ctx *c)
+{
+	return put32(c, NETVSP_MCAST_MAX);
+}
+
+/* No offload at all: every capability word zero, so the guest computes
+ * its own checksums and segments (what Linux does with hwcaps of zero).
+ * Revision 1 / NDIS 6.0 size, which Linux accepts from any host. */
+static uint32_t q_offload_caps(struct oid_ctx *c)
+{
+	struct ndis_offload_6_0 o;
+
+	memset(&o, 0, sizeof(o));
+	o.hdr.type = NDIS_OBJECT_TYPE_OFFLOAD;
+	o.hdr.revision = NDIS_OFFLOAD_REVISION_1;
+	o.hdr.size = sizeof(o);
+	memcpy(c->out, &o, sizeof(o));
+	*c->out_len = sizeof(o);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t s_filter(struct oid_ctx *c)
+{
+	uint32_t f, st = get32(c, &f);
+
+	if (st)
+		return st;
+	netvsp_lock(c->nv);
+	c->nv->filter = f;
+	netvsp_unlock(c->nv);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t s_mcast_list(struct oid_ctx *c)
+{
+	uint32_t n = c->in_len / 6u;
+
+	if (c->in_len % 6u || n > NETVSP_MCAST_MAX)
+		return RNDIS_STATUS_INVALID_LENGTH;
+	netvsp_lock(c->nv);
+	memcpy(c->nv->mcast, c->in, c->in_len);
+	c->nv->n_mcast = n;
+	netvsp_unlock(c->nv);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+/* Offload parameters: accepted (we offered nothing to enable), as Linux
+ * requires the set to succeed. The object must at least be a header. */
+static uint32_t s_offload_params(struct oid_ctx *c)
+{
+	return c->in_len < sizeof(struct ndis_obj_hdr) ?
+	       RNDIS_STATUS_INVALID_LENGTH : RNDIS_STATUS_SUCCESS;
+}
+
+struct oid_row {
+	uint32_t oid;
+	uint32_t (*query)(struct oid_ctx *c);  /* NULL: not queryable */
+	uint32_t (*set)(struct oid_ctx *c);    /* NULL: not settable */
+};
+
+/* OID_802_3_CURRENT_ADDRESS set, RSS and the receive-scale parameters
+ * are deliberately absent (NOT_SUPPORTED): the MAC belongs to the switch
+ * port, and one queue is all this host offers. */
+static const struct oid_row oid_table[] = {
+	{ OID_GEN_SUPPORTED_LIST, q_supported, NULL },
+	{ OID_GEN_HARDWARE_STATUS, q_hw_status, NULL },
+	{ OID_GEN_MEDIA_SUPPORTED, q_medium, NULL },
+	{ OID_GEN_MEDIA_IN_USE, q_medium, NULL },
+	{ OID_GEN_MAXIMUM_FRAME_SIZE, q_max_frame, NULL },
+	{ OID_GEN_LINK_SPEED, q_link_speed, NULL },
+	{ OID_GEN_CURRENT_PACKET_FILTER, q_filter, s_filter },
+	{ OID_GEN_MAXIMUM_TOTAL_SIZE, q_max_total, NULL },
+	{ OID_GEN_MAC_OPTIONS, q_mac_options, NULL },
+	{ OID_GEN_MEDIA_CONNECT_STATUS, q_connect, NULL },
+	{ OID_GEN_VENDOR_DRIVER_VERSION, q_vendor_ver, NULL },
+	{ OID_GEN_XMIT_OK, q_xmit_ok, NULL },
+	{ OID_GEN_RCV_OK, q_rcv_ok, NULL },
+	{ OID_802_3_PERMANENT_ADDRESS, q_mac, NULL },
+	{ OID_802_3_CURRENT_ADDRESS, q_mac, NULL },
+	{ OID_802_3_MULTICAST_LIST, q_mcast_list, s_mcast_list },
+	{ OID_802_3_MAXIMUM_LIST_SIZE, q_mcast_max, NULL },
+	{ OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, q_offload_caps, NULL },
+	{ OID_TCP_OFFLOAD_PARAMETERS, NULL, s_offload_params },
+};
+
+#define OID_ROWS (sizeof(oid_table) / sizeof(oid_table[0]))
+_Static_assert(OID_ROWS * 4u <= NETVSP_OID_OUT_MAX, "supported list fits");
+
+static uint32_t q_supported(struct oid_ctx *c)
+{
+	for (size_t i = 0; i < OID_ROWS; i++)
+		memcpy(c->out + i * 4u, &oid_table[i].oid, 4);
+	*c->out_len = (uint32_t)(OID_ROWS * 4u);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t oid_unhandled(struct oid_ctx *c)
+{
+	(void)c;
+	return RNDIS_STATUS_NOT_SUPPORTED;
+}
+
+static const struct oid_row oid_unhandled_row = { 0, oid_unhandled,
+						  oid_unhandled };
+
+static const struct oid_row *oid_find(uint32_t oid)
+{
+	for (size_t i = 0; i < OID_ROWS; i++)
+		if (oid_table[i].oid == oid)
+			return &oid_table[i];
+	return &oid_unhandled_row;
+}
+
+uint32_t netvsp_oid_query(struct netvsp *nv, uint32_t oid, const void *in,
+			  uint32_t in_len, uint8_t *out, uint32_t *out_len)
+{
+	const struct oid_row *r = oid_find(oid);
+	struct oid_ctx c = { nv, in, in_len, out, out_len };
+
+	*out_len = 0;
+	return r->query ? r->query(&c) : RNDIS_STATUS_NOT_SUPPORTED;
+}
+
+uint32_t netvsp_oid_set(struct netvsp *nv, uint32_t oid, const void *in,
+			uint32_t in_len)
+{
+	const struct oid_row *r = oid_find(oid);
+	uint32_t dummy = 0;
+	struct oid_ctx c = { nv, in, in_len, NULL, &dummy };
+
+	return r->set ? r->set(&c) : RNDIS_STATUS_NOT_SUPPORTED;
+}

@@ -1,0 +1,372 @@
+/* netvsp_rx.c: everything netvsp sends to the guest.
+ *
+ * Frames and RNDIS control replies are written into sections of the
+ * guest's receive buffer and named by a transfer-page packet (page set =
+ * the id the guest gave its buffer, 0xCAFE for Linux), as Hyper-V does;
+ * Linux's netvsc_receive() reads every RNDIS message that way. The
+ * packet's trans_id encodes the allocation (count << 32 | first
+ * section); the guest's completion echoing it frees the sections, and a
+ * completion naming no live allocation is counted and ignored.
+ *
+ * A reply that finds the outbound ring full waits in a small queue
+ * (vmbus_ring_write has armed pending_send_sz, so the guest signals us
+ * when it has read); frames are dropped and counted instead.
+ */
+#include "vswitch/netvsp/netvsp_internal.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+
+int netvsp_rx_init(struct netvsp *nv, uint32_t n)
+{
+	struct netvsp_rxalloc *a = &nv->rx;
+
+	netvsp_rx_fini(nv);
+	if (n == 0)
+		return -EINVAL;
+	a->words = (n + 63u) / 64u;
+	a->used = calloc(a->words, sizeof(*a->used));
+	a->alloc_n = calloc(n, 1);
+	if (!a->used || !a->alloc_n) {
+		netvsp_rx_fini(nv);
+		return -ENOMEM;
+	}
+	/* Bits past the last section are permanently "used". */
+	if (n % 64u)
+		a->used[a->words - 1] = ~0ull << (n % 64u);
+	a->n = n;
+	return 0;
+}
+
+void netvsp_rx_fini(struct netvsp *nv)
+{
+	free(nv->rx.used);
+	free(nv->rx.alloc_n);
+	memset(&nv->rx, 0, sizeof(nv->rx));
+}
+
+static bool sec_used(const struct netvsp_rxalloc *a, uint32_t i)
+{
+	return a->used[i / 64u] >> (i % 64u) & 1u;
+}
+
+static void sec_mark(struct netvsp_rxalloc *a, uint32_t i, uint32_t k,
+		     bool used)
+{
+	if (k == 1) {  /* the common case: a frame up to 1,684 bytes */
+		a->used[i / 64u] ^= 1ull << (i % 64u);
+		return;
+	}
+	for (uint32_t j = i; j < i + k; j++) {
+		if (used)
+			a->used[j / 64u] |= 1ull << (j % 64u);
+		else
+			a->used[j / 64u] &= ~(1ull << (j % 64u));
+	}
+}
+
+/* One free section, next fit by whole words. */
+static int alloc_one(struct netvsp_rxalloc *a)
+{
+	uint32_t w = a->cursor / 64u;
+
+	for (uint32_t k = 0; k < a->words; k++, w = (w + 1 == a->words) ? 0 : w + 1) {
+		uint64_t freebits = ~a->used[w];
+
+		if (freebits)
+			return (int)(w * 64u + (uint32_t)__builtin_ctzll(freebits));
+	}
+	return -1;
+}
+
+/* k contiguous free sections (k > 1: jumbo frames), first fit. */
+static int alloc_run(const struct netvsp_rxalloc *a, uint32_t k)
+{
+	for (uint32_t i = 0, run = 0; i < a->n; i++) {
+		run = sec_used(a, i) ? 0 : run + 1;
+		if (run == k)
+			return (int)(i + 1 - k);
+	}
+	return -1;
+}
+
+static int rx_alloc(struct netvsp_rxalloc *a, uint32_t k)
+{
+	int i = k == 1 ? alloc_one(a) : alloc_run(a, k);
+
+	if (i < 0)
+		return -ENOBUFS;
+	sec_mark(a, (uint32_t)i, k, true);
+	a->alloc_n[i] = (uint8_t)k;
+	a->in_use += k;
+	a->cursor = (uint32_t)i + k >= a->n ? 0 : (uint32_t)i + k;
+	return i;
+}
+
+static void rx_free(struct netvsp_rxalloc *a, uint32_t i)
+{
+	uint32_t k = a->alloc_n[i];
+
+	sec_mark(a, i, k, false);
+	a->alloc_n[i] = 0;
+	a->in_use -= k;
+}
+
+void netvsp_rx_complete(struct netvsp *nv, uint64_t tid)
+{
+	uint32_t first = (uint32_t)tid, k = (uint32_t)(tid >> 32);
+
+	if (!nv->rx.n || first >= nv->rx.n || k == 0 ||
+	    nv->rx.alloc_n[first] != k) {
+		nv->st.comp_bad++;
+		return;
+	}
+	rx_free(&nv->rx, first);
+}
+
+/* The transfer-page packet announcing one receive, built whole so the
+ * ring takes it in one copy: descriptor and page-set header, one range,
+ * then the NVSP SEND_RNDIS_PKT that Linux's netvsc_receive() expects. */
+struct xfer_pkt {
+	struct vmbus_xfer_hdr h;
+	struct vmbus_xfer_range r;
+	uint32_t type;
+	struct nvsp_rndis_pkt p;
+} __attribute__((packed));
+_Static_assert(sizeof(struct xfer_pkt) == 48, "one-range transfer packet");
+
+static int xfer_send(struct vmbus_chan *ch, uint16_t pageset, uint64_t tid,
+		     uint32_t off, uint32_t len)
+{
+	struct xfer_pkt x = {
+		.h = {
+			.d = { VMBUS_PKT_XFER_PAGES,
+			       (uint16_t)(offsetof(struct xfer_pkt, type) / 8u),
+			       (uint16_t)(sizeof(struct xfer_pkt) / 8u),
+			       VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid },
+			.xfer_pageset_id = pageset,
+			.range_cnt = 1,
+		},
+		.r = { len, off },
+		.type = NVSP_MSG1_SEND_RNDIS_PKT,
+		.p = { NVSP_CHANNEL_DATA, NVSP_INVALID_SECTION, 0 },
+	};
+	struct vmbus_iovec v = { &x, sizeof(x) };
+	bool sig = false;
+	int err = vmbus_ring_write(&ch->out, &v, 1, &sig);
+
+	if (!err && sig && ch->signal)
+		(void)ch->signal(ch->signal_ctx, ch->signal_id);
+	return err;
+}
+
+/* Writes hdr (hlen bytes) then body into fresh sections and sends the
+ * transfer-page packet. 0, or -ENOBUFS (no sections), -EAGAIN (ring
+ * full), -ENOTCONN (no buffer or channel), -EFAULT. Lock held. */
+static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
+		  const void *body, uint32_t blen)
+{
+	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, off;
+	int first, err;
+
+	if (!nv->ch || !nv->rx.n)
+		return -ENOTCONN;
+	k = (total + sec - 1) / sec;
+	if (k > 255u || (first = rx_alloc(&nv->rx, k)) < 0)
+		return -ENOBUFS;
+	off = (uint32_t)first * sec;
+	err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h, off, hdr, hlen);
+	if (!err && blen)
+		err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h,
+					    off + hlen, body, blen);
+	if (!err)
+		err = xfer_send(nv->ch, nv->rbuf.id,
+				(uint64_t)k << 32 | (uint32_t)first, off, total);
+	if (err)
+		rx_free(&nv->rx, (uint32_t)first);
+	return err;
+}
+
+static bool rx_filter(const struct netvsp *nv, const uint8_t *dst)
+{
+	uint32_t f = nv->filter;
+
+	if (f & NDIS_PACKET_TYPE_PROMISCUOUS)
+		return true;
+	if (!(dst[0] & 1u))
+		return (f & NDIS_PACKET_TYPE_DIRECTED) && !memcmp(dst, nv->mac, 6);
+	if (!memcmp(dst, "\xff\xff\xff\xff\xff\xff", 6))
+		return f & NDIS_PACKET_TYPE_BROADCAST;
+	if (f & NDIS_PACKET_TYPE_ALL_MULTICAST)
+		return true;
+	if (!(f & NDIS_PACKET_TYPE_MULTICAST))
+		return false;
+	for (uint32_t i = 0; i < nv->n_mcast; i++)
+		if (!memcmp(dst, nv->mcast[i], 6))
+			return true;
+	return false;
+}
+
+static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
+{
+	struct {
+		struct rndis_hdr h;
+		struct rndis_packet p;
+	} __attribute__((packed)) m;
+	int err;
+
+	if (!nv->rndis_up || !nv->link_up || !nv->filter) {
+		nv->st.rx_drop_not_ready++;
+		return;
+	}
+	if (!rx_filter(nv, frame)) {
+		nv->st.rx_drop_filtered++;
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.h.type = RNDIS_MSG_PACKET;
+	m.h.msg_len = (uint32_t)sizeof(m) + len;
+	m.p.data_off = sizeof(m.p);
+	m.p.data_len = len;
+	/* An empty PPI area right after the header: Linux's rndis_get_ppi()
+	 * takes offset >= sizeof(rndis_packet) as valid. */
+	m.p.ppi_off = sizeof(m.p);
+	err = rx_put(nv, &m, sizeof(m), frame, len);
+	if (!err) {
+		nv->st.rx_frames++;
+		nv->st.rx_bytes += len;
+	} else if (err == -EAGAIN) {
+		nv->st.rx_drop_ring_full++;
+	} else if (err == -ENOBUFS) {
+		nv->st.rx_drop_no_buffer++;
+	} else {
+		nv->st.rx_drop_not_ready++;
+	}
+}
+
+/* The switch's delivery callback (vsw_deliver_fn): the one copy of the
+ * frame, straight into the guest's receive buffer. */
+void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct netvsp *nv = ctx;
+
+	netvsp_lock(nv);
+	rx_frame(nv, frame, (uint32_t)len);
+	netvsp_unlock(nv);
+}
+
+/* ---- replies, queued when the ring is full ---- */
+
+/* A completion (VM_PKT_COMP echoing tid) built whole, for one copy into
+ * the ring; same effect as vmbus_chan_send_comp. */
+static int comp_send(struct vmbus_chan *ch, uint64_t tid, const void *msg,
+		     size_t len)
+{
+	uint8_t b[sizeof(struct vmbus_pkt_desc) + NVSP_MSG_SIZE];
+	struct vmbus_pkt_desc d = {
+		VMBUS_PKT_COMP, sizeof(d) / 8u,
+		(uint16_t)((sizeof(d) + len + 7u) / 8u), 0, tid,
+	};
+	struct vmbus_iovec v = { b, sizeof(d) + len };
+	bool sig = false;
+	int err;
+
+	if (len > NVSP_MSG_SIZE)
+		return vmbus_chan_send_comp(ch, tid, msg, len);
+	memcpy(b, &d, sizeof(d));
+	memcpy(b + sizeof(d), msg, len);
+	err = vmbus_ring_write(&ch->out, &v, 1, &sig);
+	if (!err && sig && ch->signal)
+		(void)ch->signal(ch->signal_ctx, ch->signal_id);
+	return err;
+}
+
+static int send_now(struct netvsp *nv, uint8_t kind, uint64_t tid,
+		    const void *msg, size_t len)
+{
+	if (!nv->ch)
+		return -ENOTCONN;
+	switch (kind) {
+	case PEND_COMP:
+		return comp_send(nv->ch, tid, msg, len);
+	case PEND_INBAND:
+		return vmbus_chan_send(nv->ch, VMBUS_PKT_INBAND, 0, 0, msg, len);
+	default:
+		return rx_put(nv, msg, (uint32_t)len, NULL, 0);
+	}
+}
+
+static int pend_try(struct netvsp *nv, const struct netvsp_pend *p)
+{
+	return send_now(nv, p->kind, p->tid, p->data, p->len);
+}
+
+static void pend_add(struct netvsp *nv, uint8_t kind, uint64_t tid,
+		     const void *msg, size_t len)
+{
+	struct netvsp_pend *p;
+
+	if (nv->pend_count == NETVSP_PEND_MAX || len > NETVSP_CTRL_MAX) {
+		nv->st.ctrl_dropped++;
+		netvsp_log(nv, "reply dropped", "reply queue full");
+		return;
+	}
+	p = &nv->pend[(nv->pend_head + nv->pend_count) % NETVSP_PEND_MAX];
+	p->kind = kind;
+	p->tid = tid;
+	p->len = (uint16_t)len;
+	memcpy(p->data, msg, len);
+	nv->pend_count++;
+}
+
+uint32_t netvsp_flush(struct netvsp *nv)
+{
+	while (nv->pend_count) {
+		int err = pend_try(nv, &nv->pend[nv->pend_head]);
+
+		if (err == -EAGAIN || err == -ENOBUFS)
+			break;  /* wait for the guest to read / complete */
+		if (err)
+			nv->st.ctrl_dropped++;
+		nv->pend_head = (nv->pend_head + 1) % NETVSP_PEND_MAX;
+		nv->pend_count--;
+	}
+	return nv->pend_count;
+}
+
+/* Keeps order: nothing overtakes a queued reply. */
+static void send_or_queue(struct netvsp *nv, uint8_t kind, uint64_t tid,
+			  const void *msg, size_t len)
+{
+	int err;
+
+	if (len > NETVSP_CTRL_MAX) {
+		nv->st.ctrl_dropped++;
+		return;
+	}
+	if (netvsp_flush(nv) == 0) {
+		err = send_now(nv, kind, tid, msg, len);
+		if (err != -EAGAIN && err != -ENOBUFS) {
+			if (err)
+				nv->st.ctrl_dropped++;
+			return;
+		}
+	}
+	pend_add(nv, kind, tid, msg, len);
+}
+
+void netvsp_send_comp(struct netvsp *nv, uint64_t tid, const void *msg,
+		      size_t len)
+{
+	send_or_queue(nv, PEND_COMP, tid, msg, len);
+}
+
+void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len)
+{
+	send_or_queue(nv, PEND_INBAND, 0, msg, len);
+}
+
+void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len)
+{
+	send_or_queue(nv, PEND_CTRL, 0, msg, len);
+}
