@@ -18,13 +18,18 @@ void *memset(void *d, int c, size_t n)
 	return d;
 }
 
+/* REP MOVSQ then REP MOVSB (SDM Vol. 2B "MOVS"; DF is clear in hv, as
+ * the System V ABI requires at every call): hv copies hypercall input,
+ * SynIC messages and partition records on hot paths, and a byte loop
+ * cost a VMBus message round trip about 3,000 instructions
+ * (docs/benchmarks.md, "VMBus transport"). */
 void *memcpy(void *d, const void *s, size_t n)
 {
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
+	void *dp = d;
+	size_t q = n / 8, r = n % 8;
 
-	while (n--)
-		*dp++ = *sp++;
+	__asm__ volatile("rep movsq" : "+D"(dp), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(r) : : "memory");
 	return d;
 }
 
