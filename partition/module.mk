@@ -5,7 +5,8 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/drivers/rtc.c \
 	partition/clock.c partition/lib/syscalls.c partition/lib/guid.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c \
-	partition/vsp/vsp_host.c \
+	partition/hvcheck_gpadl.c partition/arch/vmap.c \
+	partition/vsp/vsp_host.c partition/vsp/vsp_gpadl.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
 	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \

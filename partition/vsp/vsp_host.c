@@ -11,9 +11,8 @@
  *
  * Sending: the server's post_msg is HvPostMessage on the parent's
  * connection to the child's port, its signal HvSignalEvent on the
- * parent's event connection to the child. GPADL mapping needs hv's GPADL
- * calls (issue 13 step 4): refused, so a guest's GPADL gets an error,
- * never a mapping.
+ * parent's event connection to the child. GPADLs are mapped through hv
+ * (vsp_gpadl.c), which checks that every page is the child's.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -22,6 +21,7 @@
 #include <string.h>
 #include "hv/abi/tlfs.h"
 #include "partition/parent.h"
+#include "partition/vsp/vsp_gpadl.h"
 #include "partition/vsp/vsp_host.h"
 #include "vmbus/server.h"
 
@@ -99,20 +99,19 @@ static int vsp_signal(void *ctx, uint32_t relid)
 	return hvcall_fast(HVCALL_SIGNAL_EVENT, in) == HV_STATUS_SUCCESS ? 0 : -EIO;
 }
 
+/* The only door through which a child names memory (vmbus/server.h):
+ * hv checks every page is the child's (vsp_gpadl.c). */
 static int vsp_map(void *ctx, const uint64_t *pfns, uint32_t n, void **va)
 {
-	(void)ctx;
-	(void)pfns;
-	(void)n;
-	(void)va;
-	return -EPERM;
+	struct vsp_host *h = ctx;
+
+	return vsp_gpadl_map(h->child, pfns, n, va);
 }
 
 static void vsp_unmap(void *ctx, void *va, uint32_t n)
 {
 	(void)ctx;
-	(void)va;
-	(void)n;
+	vsp_gpadl_unmap(va, n);
 }
 
 static void *vsp_alloc(void *ctx, size_t n)

@@ -58,6 +58,17 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         wait, log = run_vsc(m, "v3")
         assert "negotiated version 0x50003" in log and "vsc: PASS" in log, log
 
+    with tap.case("GPADL pages through hv: refusals, counts, held after delete, scrubbed at release"):
+        for line in ("gpadl map: three good pages and a bad one", "refused maps mapped nothing",
+                     "gpadl map: hv's page number (0x200)", "gpadl map: the same page twice",
+                     "gpadl view: shows what the pages hold", "gpadl counters: both pages held",
+                     "gpadl view: held pages unscrubbed and writable",
+                     "released held pages are the parent's, scrubbed",
+                     "gpadl: parent pages and vmap window as before"):
+            assert re.search(re.escape(line) + r".*ok", out), (line, out)
+        host = m.command("Get-VMHost")
+        assert re.search(r"GpadlPages\s*:\s*0\b", host) and re.search(r"GpadlHeldPages\s*:\s*0\b", host), host
+
     with tap.case("the parent stays responsive"):
         out = m.command("Get-VM")
         assert "v1" not in out and "v2" not in out, out
