@@ -130,6 +130,28 @@ static void test_offers(void **state)
 	fix_free(f);
 }
 
+/* The transport's connection ids for channels (partition/vsp/ uses 0x100
+ * + relid, keeping 1, 4 and its own below): the offer carries base +
+ * relid; default base 0 is the relid. */
+static void test_conn_base(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 2);
+	const struct vmbus_msg_offer *o;
+
+	(void)state;
+	vmbus_server_set_conn_base(f->s, 0x100);
+	connect_ok(f, VMBUS_VERSION_V5_3);
+	o = vmbus_client_offer(f->c, f->relid[1]);
+	assert_non_null(o);
+	assert_int_equal(o->connection_id, 0x100 + f->relid[1]);
+	assert_int_equal(o->child_relid, f->relid[1]);
+	fix_free(f);
+	f = fix_new(VMBUS_VERSION_V5_3, 1);
+	connect_ok(f, VMBUS_VERSION_V5_3);
+	assert_int_equal(vmbus_client_offer(f->c, f->relid[0])->connection_id, f->relid[0]);
+	fix_free(f);
+}
+
 static int count_comp(void *ctx, struct vmbus_chan *ch,
 		      const struct vmbus_pkt_info *info, const uint8_t *pkt)
 {
@@ -617,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_negotiate_versions),
 		cmocka_unit_test(test_negotiate_fail),
 		cmocka_unit_test(test_offers),
+		cmocka_unit_test(test_conn_base),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_rescind),
 		cmocka_unit_test(test_bad_gpadl),
