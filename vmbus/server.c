@@ -212,8 +212,12 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
 		return 0;
 	}
 	/* The slot stays reserved until the guest sends RELID_RELEASED, so
-	 * the relid is not reused while the guest still knows it. */
+	 * the relid is not reused while the guest still knows it. The device
+	 * is the caller's to free once this returns: the channel's GPADLs
+	 * that the guest still holds are torn down without telling it. */
 	c->state = CH_RESCINDED;
+	c->dops = NULL;
+	c->dev = NULL;
 	srv_hdr(&m, sizeof(m), VMBUS_MSG_RESCIND_OFFER);
 	m.child_relid = relid;
 	return srv_post(s, &m, sizeof(m));

@@ -79,7 +79,8 @@ int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
 		       const struct vmbus_guid *instance,
 		       const struct vmbus_dev_ops *dops, void *dev,
 		       uint32_t *relid);
-/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). */
+/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). The
+ * server keeps no pointer to its device afterwards. */
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 
 /* A message the guest posted. Returns 0 if handled, or a negative errno

@@ -133,6 +133,16 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         assert "echo 64-byte packets both ways, every byte verified: ok" in hostile_log, hostile_log
         assert gpadl_pages(m) == (0, 0)
 
+    with tap.case("out-of-range channel messages: OPENCHANNEL of an unknown relid or GPADL refused, a short one dropped"):
+        for line in ("OPENCHANNEL of an unknown relid refused: ok",
+                     "OPENCHANNEL with an unknown ring GPADL refused: ok",
+                     "a truncated OPENCHANNEL posted: ok"):
+            assert line in hostile_log, (line, hostile_log)
+
+    with tap.case("a signal storm (5000 HvSignalEvents) is absorbed; the echo channel works after it"):
+        assert "signal storm of 5000 on connection 0x101: 5000 ok, 0 refused" in hostile_log, hostile_log
+        assert "echo 64 KiB packets both ways, every byte verified: ok" in hostile_log, hostile_log
+
     with tap.case("a ring write index past its end: the host drops that channel, echoes nothing, still closes it"):
         assert "the host echoed 0 packets" in hostile_log, hostile_log
         assert "a corrupt ring index: the host drops the channel: ok" in hostile_log, hostile_log

@@ -214,6 +214,57 @@ static uint32_t stream(struct vmbus_chan *ch, uint32_t len, uint32_t count, uint
 	return rx.got - rx.bad;
 }
 
+/* ---- mode=bench: the echo channel's speed, no byte checks ---- */
+
+static int count_pkt(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
+		     const uint8_t *pkt)
+{
+	(void)ch;
+	(void)info;
+	(void)pkt;
+	(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+/* count packets of len bytes, batch at a time, each batch echoed before
+ * the next: ticks for all, or 0 if an echo went missing. */
+static uint64_t pump_echo(struct vmbus_chan *ch, uint32_t len, uint32_t count, uint32_t batch)
+{
+	uint32_t got = 0;
+	uint64_t t0 = guest_rdtsc();
+
+	for (uint32_t sent = 0; sent < count;) {
+		for (uint32_t b = 0; b < batch && sent < count; b++, sent++)
+			if (vmbus_chan_send(ch, VMBUS_PKT_INBAND, 0, sent, txbuf, len))
+				return 0;
+		for (uint64_t t = guest_rdtsc(); got < sent && guest_rdtsc() - t < 4 * vsc_tsc_hz;)
+			if (vmbus_chan_poll(ch, rxbuf, sizeof(rxbuf), count_pkt, &got, 0) < 0)
+				return 0;
+		if (got < sent)
+			return 0;
+	}
+	return guest_rdtsc() - t0;
+}
+
+static void echo_bench(struct vmbus_chan *ch)
+{
+	uint64_t copy = ~0ull, big, small;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t t0 = guest_rdtsc();
+
+		memcpy(rxbuf, txbuf, BIG);
+		t0 = guest_rdtsc() - t0;
+		copy = t0 < copy ? t0 : copy;
+	}
+	big = pump_echo(ch, BIG, 16, 1);
+	small = pump_echo(ch, 64, 1024, 32);
+	guest_printf("vsc: echo_bench big=%u ticks for 16 x 64 KiB, memcpy 64 KiB %u ticks\n",
+		     (uint32_t)big, (uint32_t)copy);
+	guest_printf("vsc: echo_bench small=%u ticks for 1024 x 64 B in batches of 32\n", (uint32_t)small);
+	vsc_check(big && small, "bench: every echo came back");
+}
+
 static uint32_t find_echo(struct vmbus_client *c)
 {
 	struct vmbus_guid echo;
@@ -248,6 +299,8 @@ static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, ui
 	ok = stream(ch, BIG, big, 1, &t);
 	guest_printf("vsc: echo 64 KiB: %u of %u verified, %u ticks\n", ok, big, (uint32_t)t);
 	vsc_check(ok == big, "echo 64 KiB packets both ways, every byte verified");
+	if (guest_test_arg("mode", "bench"))
+		echo_bench(ch);
 	if (guest_test_arg("mode", "hold")) {
 		/* Left open for the host's teardown at Stop-VM (test_vmbus). */
 		guest_printf("vsc: holding the echo channel open\n");
@@ -258,6 +311,64 @@ static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, ui
 		  pump(c, chan_is, relid | VMBUS_CH_OFFERED << 16) &&
 		  vmbus_client_chan_state(c, relid) == VMBUS_CH_OFFERED,
 		  "echo channel closed, its GPADL torn down");
+}
+
+/* Channel messages out of order or out of range: the host answers the
+ * ones a guest would wait on with a failure, drops the rest, and keeps
+ * serving (the echo test follows). Returns the OPENCHANNEL_RESULT status
+ * for an OPENCHANNEL naming ring GPADL `gpadl` on relid. */
+static int64_t raw_open(uint32_t relid, uint32_t gpadl)
+{
+	static struct vmbus_msg_open o;
+	struct hv_message m;
+
+	memset(&o, 0, sizeof(o));
+	o.hdr.msgtype = VMBUS_MSG_OPENCHANNEL;
+	o.child_relid = relid;
+	o.openid = 0x77;
+	o.ring_gpadl = gpadl;
+	o.downstream_page_offset = 2;
+	if (vsc_post(4, &o, sizeof(o)))
+		return -1;
+	while (vsc_receive(&m)) {
+		const struct vmbus_msg_open_result *r = (const void *)m.payload;
+
+		if (r->hdr.msgtype == VMBUS_MSG_OPENCHANNEL_RESULT && r->openid == 0x77)
+			return r->status;
+	}
+	return -1;
+}
+
+static void hostile_messages(uint32_t relid)
+{
+	static const uint8_t short_msg[4] = { VMBUS_MSG_OPENCHANNEL };
+	int64_t st;
+
+	st = raw_open(60, 1);
+	guest_printf("vsc: OPENCHANNEL of an unknown relid: status 0x%x\n", (uint32_t)st);
+	vsc_check(st > 0, "OPENCHANNEL of an unknown relid refused");
+	st = raw_open(relid, 0xbeef);
+	guest_printf("vsc: OPENCHANNEL with no such ring GPADL: status 0x%x\n", (uint32_t)st);
+	vsc_check(st > 0, "OPENCHANNEL with an unknown ring GPADL refused");
+	/* Shorter than its type: dropped, nothing to wait for. */
+	vsc_check(vsc_post(4, short_msg, sizeof(short_msg)) == 0, "a truncated OPENCHANNEL posted");
+}
+
+/* 5000 HvSignalEvents on the echo channel's connection before it is open:
+ * each must succeed (a flag already set is not raised again) and the host
+ * must stay usable (the echo test follows). */
+static void signal_storm(uint32_t conn)
+{
+	uint32_t ok = 0, other = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		if (GUEST_HV_STATUS(guest_hypercall(HVCALL_SIGNAL_EVENT | (1ull << 16), conn, 0)))
+			other++;
+		else
+			ok++;
+	}
+	guest_printf("vsc: signal storm of 5000 on connection 0x%x: %u ok, %u refused\n", conn, ok, other);
+	vsc_check(ok == 5000, "signal storm: every HvSignalEvent accepted");
 }
 
 /* ---- hostile GPADLs (mode=hostile): pages that are not ours ---- */
@@ -364,6 +475,8 @@ void vsc_channels(uint32_t small, uint32_t big)
 		     relid ? vmbus_client_offer(c, relid)->connection_id : 0);
 	vsc_check(relid != 0, "the host offers the echo device");
 	if (relid && guest_test_arg("mode", "hostile")) {
+		signal_storm(vmbus_client_offer(c, relid)->connection_id);
+		hostile_messages(relid);
 		hostile_gpadls(relid);
 		hostile_ring(c, relid);
 	}
