@@ -10,28 +10,38 @@
 #include "partition/vsp/vsp_dev.h"
 #include "vmbus/chan.h"
 
-/* 64 KiB of payload plus the descriptor: the largest packet echoed. */
-#define ECHO_MAX (64u * 1024 + 64)
 /* Packets per signal before the server calls us again (vmbus/server.h). */
 #define ECHO_BUDGET 64
 
 struct echo_dev {
 	uint64_t child;
-	uint8_t *buf;
 };
 
 static uint64_t echoed, dropped;
 
-static int echo_pkt(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
-		    const uint8_t *pkt)
+/* Each packet is echoed from the ring in place (vmbus_chan_poll_view):
+ * the parent copies it once, into the reply. The payload may change
+ * under us while we copy it on; that only changes what the guest gets
+ * back. */
+static int echo_view(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_view *v)
 {
+	uint32_t off = v->info.payload_off, end = v->info.pkt_len, s0 = v->seg_len[0];
+	struct vmbus_iovec iov[2];
+	unsigned n = 0;
+
 	(void)ctx;
-	if (info->desc.type != VMBUS_PKT_INBAND) {
+	if (v->info.desc.type != VMBUS_PKT_INBAND || off > end) {
 		dropped++;
 		return 0;
 	}
-	if (vmbus_chan_send(ch, VMBUS_PKT_INBAND, 0, info->desc.trans_id, pkt + info->payload_off,
-			    info->payload_len)) {
+	if (off < s0)
+		iov[n++] = (struct vmbus_iovec){ v->seg[0] + off, (end < s0 ? end : s0) - off };
+	if (end > s0) {
+		uint32_t from = off > s0 ? off - s0 : 0;
+
+		iov[n++] = (struct vmbus_iovec){ v->seg[1] + from, end - s0 - from };
+	}
+	if (vmbus_chan_sendv(ch, VMBUS_PKT_INBAND, 0, v->info.desc.trans_id, iov, n)) {
 		dropped++;
 		return 0;
 	}
@@ -49,7 +59,7 @@ static int echo_open(void *dev, struct vmbus_chan *ch)
 static int echo_event(void *dev, struct vmbus_chan *ch)
 {
 	struct echo_dev *e = dev;
-	int n = vmbus_chan_poll(ch, e->buf, ECHO_MAX, echo_pkt, e, ECHO_BUDGET);
+	int n = vmbus_chan_poll_view(ch, echo_view, e, ECHO_BUDGET);
 
 	return n >= ECHO_BUDGET ? 1 : 0;
 }
@@ -69,11 +79,6 @@ void *vsp_echo_create(uint64_t child)
 	if (!e)
 		return NULL;
 	e->child = child;
-	e->buf = malloc(ECHO_MAX);
-	if (!e->buf) {
-		free(e);
-		return NULL;
-	}
 	return e;
 }
 
@@ -81,9 +86,6 @@ void vsp_echo_destroy(void *dev)
 {
 	struct echo_dev *e = dev;
 
-	if (!e)
-		return;
-	free(e->buf);
 	free(e);
 }
 

@@ -22,6 +22,7 @@
 #include "hv/abi/tlfs.h"
 #include "partition/parent.h"
 #include "partition/clock.h"
+#include "partition/drivers/pit.h"
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_gpadl.h"
 #include "partition/vsp/vsp_host.h"
@@ -324,7 +325,15 @@ const char *vsp_host_status(uint64_t child, unsigned type)
 
 void vsp_tick(void)
 {
-	uint64_t now = clock_monotonic_ns() / 1000000;
+	static uint64_t last_tick;
+	uint64_t now;
+
+	/* Heartbeats and time samples are seconds apart: once per PIT tick
+	 * (10 ms) is plenty, and keeps the main loop's wake-ups cheap. */
+	if (pit_ticks == last_tick)
+		return;
+	last_tick = pit_ticks;
+	now = clock_monotonic_ns() / 1000000;
 
 	for (uint32_t child = 0; child < VSP_MAX; child++) {
 		struct vsp_host *h = host_of(child);
@@ -364,8 +373,8 @@ static void vsp_service_events(void)
 		if (!h)
 			continue;
 		for (uint32_t w = 0; w < VSP_FLAGS / 32; w++) {
-			uint32_t set = __atomic_exchange_n(&bits[child * VSP_FLAGS / 32 + w], 0,
-							   __ATOMIC_SEQ_CST);
+			volatile uint32_t *word = &bits[child * VSP_FLAGS / 32 + w];
+			uint32_t set = *word ? __atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST) : 0;
 
 			for (; set; set &= set - 1) {
 				uint32_t flag = w * 32 + (uint32_t)__builtin_ctz(set);
@@ -411,6 +420,7 @@ void vsp_service(void)
 {
 	volatile struct hv_message *m;
 	static uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
+	int left = 1;
 
 	if (!sim || !vsp_irq_pending)
 		return;
@@ -434,8 +444,11 @@ void vsp_service(void)
 			hvcall_write_msr(HV_MSR_EOM, 0);
 		vsp_dispatch(origin, payload, len);
 	}
-	for (int round = 0; round < MORE_ROUNDS && vsp_service_devices(); round++)
-		vsp_service_events();
-	if (m->header.type != HV_MSG_NONE || vsp_service_devices())
+	for (int round = 0; round < MORE_ROUNDS && left; round++) {
+		left = vsp_service_devices();
+		if (left)
+			vsp_service_events();
+	}
+	if (m->header.type != HV_MSG_NONE || left)
 		vsp_irq_pending = 1;   /* more next time (vm_idle does not halt) */
 }
