@@ -13,6 +13,7 @@
 #include <hv/mm/pool.h>
 #include "boot/boot.h"
 #include "core/io.h"
+#include "core/pages.h"
 #include "core/synic.h"
 #include "core/msr.h"
 
@@ -59,6 +60,7 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->switch_ticks = this_cpu()->switch_ticks;
 	hi->xstate_switches = this_cpu()->xstate_switches;
 	hi->xstate_ticks = this_cpu()->xstate_ticks;
+	gpadl_counts(&hi->gpadl_pages, &hi->gpadl_held_pages);
 }
 
 static void virt_start(void)

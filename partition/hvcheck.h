@@ -12,4 +12,6 @@ void hvcheck_expect(struct chk *c, const char *what, uint16_t got, uint16_t want
 void hvcheck_true(struct chk *c, const char *what, int ok);
 /* The parent's SynIC, ports and connections, with child `id` (no vCPU). */
 void hvcheck_synic(struct chk *c, uint64_t id);
+/* GPADL page mapping, with a child of its own (hvcheck_gpadl.c). */
+void hvcheck_gpadl(struct chk *c);
 #endif

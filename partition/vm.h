@@ -31,6 +31,7 @@ struct vm {
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */
 	bool have_final;             /* final state kept after hv let go */
+	uint32_t ic_disabled;        /* VMBus device types not offered (1 << VSP_DEV_*) */
 	struct hvpart_partition_info final;
 };
 

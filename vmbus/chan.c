@@ -55,15 +55,40 @@ static void chan_commit(struct vmbus_chan *ch)
 		chan_signal(ch);
 }
 
-static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
-		      vmbus_pkt_fn fn, void *ctx, int *count, unsigned budget)
+/* One packet for chan_drain: copied into buf for fn, or (vfn) shown in
+ * place. */
+struct chan_reader {
+	uint8_t *buf;
+	size_t cap;
+	vmbus_pkt_fn fn;
+	vmbus_view_fn vfn;
+	void *ctx;
+};
+
+static int chan_next(struct vmbus_chan *ch, const struct chan_reader *rd, int *err)
 {
 	struct vmbus_pkt_info info;
-	int rc = 0, err;
+	struct vmbus_pkt_view v;
+	int rc;
 
-	while ((!budget || (unsigned)*count < budget) &&
-	       (rc = vmbus_ring_iter_next(&ch->in, buf, cap, &info)) > 0) {
-		err = fn(ctx, ch, &info, buf);
+	if (rd->vfn) {
+		rc = vmbus_ring_iter_view(&ch->in, &v);
+		if (rc > 0)
+			*err = rd->vfn(rd->ctx, ch, &v);
+		return rc;
+	}
+	rc = vmbus_ring_iter_next(&ch->in, rd->buf, rd->cap, &info);
+	if (rc > 0)
+		*err = rd->fn(rd->ctx, ch, &info, rd->buf);
+	return rc;
+}
+
+static int chan_drain(struct vmbus_chan *ch, const struct chan_reader *rd, int *count,
+		      unsigned budget)
+{
+	int rc = 0, err = 0;
+
+	while ((!budget || (unsigned)*count < budget) && (rc = chan_next(ch, rd, &err)) > 0) {
 		(*count)++;
 		/* Batches of 16 packets or a quarter ring: amortises the
 		 * handshake, still frees space soon enough for a writer
@@ -87,8 +112,7 @@ static int chan_drain(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 	return rc < 0 ? chan_fail(ch, &ch->in) : 0;
 }
 
-int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
-		    vmbus_pkt_fn fn, void *ctx, unsigned budget)
+static int chan_poll(struct vmbus_chan *ch, const struct chan_reader *rd, unsigned budget)
 {
 	int count = 0, err;
 
@@ -96,7 +120,7 @@ int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 		return chan_fail(ch, ch->in.broken ? &ch->in : &ch->out);
 	for (;;) {
 		vmbus_ring_mask_begin(&ch->in);
-		err = chan_drain(ch, buf, cap, fn, ctx, &count, budget);
+		err = chan_drain(ch, rd, &count, budget);
 		/* A packet written while we were masked did not signal us;
 		 * mask_end reports it, so go round again (unless the budget
 		 * is spent: then the caller polls again). */
@@ -107,6 +131,21 @@ int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 	if (err < 0)
 		return err;
 	return ch->in.broken ? chan_fail(ch, &ch->in) : count;
+}
+
+int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
+		    vmbus_pkt_fn fn, void *ctx, unsigned budget)
+{
+	struct chan_reader rd = { buf, cap, fn, NULL, ctx };
+
+	return chan_poll(ch, &rd, budget);
+}
+
+int vmbus_chan_poll_view(struct vmbus_chan *ch, vmbus_view_fn fn, void *ctx, unsigned budget)
+{
+	struct chan_reader rd = { NULL, 0, NULL, fn, ctx };
+
+	return chan_poll(ch, &rd, budget);
 }
 
 int vmbus_chan_broken(const struct vmbus_chan *ch)

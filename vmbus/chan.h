@@ -49,6 +49,13 @@ int vmbus_chan_send_comp(struct vmbus_chan *ch, uint64_t trans_id,
 int vmbus_chan_poll(struct vmbus_chan *ch, uint8_t *buf, size_t cap,
 		    vmbus_pkt_fn fn, void *ctx, unsigned budget);
 
+/* Called for each received packet shown in place in the ring (v->seg,
+ * descriptor included; the descriptor was checked, the rest is still
+ * the peer's memory and may change under the reader: use it only where
+ * that does not matter, such as copying it on). */
+typedef int (*vmbus_view_fn)(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_view *v);
+/* vmbus_chan_poll without the copy into a buffer. */
+int vmbus_chan_poll_view(struct vmbus_chan *ch, vmbus_view_fn fn, void *ctx, unsigned budget);
 /* True once either ring was found corrupt. */
 int vmbus_chan_broken(const struct vmbus_chan *ch);
 

@@ -1,6 +1,7 @@
 # vmbus: ring buffers, channel messages, channel server (host) and client
 # (guest). Portable library built for host tests, fuzzers and the target.
-VMBUS_SRCS := vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c vmbus/server.c vmbus/client.c
+VMBUS_SRCS := vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c vmbus/server.c vmbus/client.c \
+	vmbus/ic.c
 VMBUS_HOST_OBJS := $(VMBUS_SRCS:%.c=$(HOSTB)/%.o)
 VMBUS_TGT_OBJS := $(VMBUS_SRCS:%.c=$(TGTB)/%.o)
 VMBUS_UT := tests/unit/vmbus
@@ -25,7 +26,7 @@ $(HOSTB)/libvmbus.a: $(VMBUS_HOST_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # ---- host unit tests (ASan + UBSan) ----
-VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e
+VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e test_ic
 $(HOSTB)/$(VMBUS_UT)/%: $(HOSTB)/$(VMBUS_UT)/%.o $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%)
@@ -52,7 +53,8 @@ HOST_TESTS += $(VMBUS_TSANB)/$(VMBUS_UT)/tsan_test_ring \
 VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
 $(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg \
+	   $(FUZZB)/tests/fuzz/fuzz_vmbus_ic
 .SECONDARY: $(VMBUS_FUZZ_LIB)
 
 # ---- benchmark (optimised, no sanitizers) ----

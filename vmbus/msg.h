@@ -210,6 +210,9 @@ _Static_assert(sizeof(struct vmbus_msg_version_response) == 16, "version_resp");
 #define VMBUS_GUID_SHUTDOWN  "0e0b6031-5213-4934-818b-38d90ced39db"
 #define VMBUS_GUID_TIMESYNC  "9527e630-d0ae-497b-adce-e80ab0175caf"
 #define VMBUS_GUID_HEARTBEAT "57164f39-9115-4e78-ab55-382f3bd5422d"
+/* hvpart's own test device: every packet comes back as it was sent
+ * (partition/vsp/vsp_echo.c, tests/guests/vsc). Not Hyper-V's. */
+#define VMBUS_GUID_HVPART_ECHO "adce65d1-d48c-4b3d-bc24-1715009cad18"
 
 /* Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into wire order: the first
  * three fields little endian, the last eight bytes as written (the

@@ -38,7 +38,7 @@ struct srv_chan {
 
 struct vmbus_server {
 	struct vmbus_server_ops ops;
-	uint32_t max_version, version;
+	uint32_t max_version, version, conn_base;
 	int state, offers_requested;
 	struct srv_chan chans[VMBUS_SERVER_MAX_CHANNELS];  /* relid = i + 1 */
 	struct srv_gpadl gpadls[VMBUS_SERVER_MAX_GPADLS];
@@ -169,8 +169,9 @@ static int srv_send_offer(struct vmbus_server *s, struct srv_chan *c)
 	m.offer.if_instance = c->inst;
 	m.child_relid = srv_relid(s, c);
 	/* monitor_allocated = 0: the guest signals with HvSignalEvent on
-	 * connection_id (hyperv-notes.md), which we make the relid. */
-	m.connection_id = m.child_relid;
+	 * connection_id (hyperv-notes.md): conn_base + relid, so the
+	 * transport can keep its own connection ids below conn_base. */
+	m.connection_id = s->conn_base + m.child_relid;
 	return srv_post(s, &m, sizeof(m));
 }
 
@@ -211,8 +212,12 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
 		return 0;
 	}
 	/* The slot stays reserved until the guest sends RELID_RELEASED, so
-	 * the relid is not reused while the guest still knows it. */
+	 * the relid is not reused while the guest still knows it. The device
+	 * is the caller's to free once this returns: the channel's GPADLs
+	 * that the guest still holds are torn down without telling it. */
 	c->state = CH_RESCINDED;
+	c->dops = NULL;
+	c->dev = NULL;
 	srv_hdr(&m, sizeof(m), VMBUS_MSG_RESCIND_OFFER);
 	m.child_relid = relid;
 	return srv_post(s, &m, sizeof(m));
@@ -583,6 +588,11 @@ int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id)
 		return -EIO;
 	}
 	return more;
+}
+
+void vmbus_server_set_conn_base(struct vmbus_server *s, uint32_t base)
+{
+	s->conn_base = base;
 }
 
 int vmbus_server_state(const struct vmbus_server *s)

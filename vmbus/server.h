@@ -79,7 +79,8 @@ int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
 		       const struct vmbus_guid *instance,
 		       const struct vmbus_dev_ops *dops, void *dev,
 		       uint32_t *relid);
-/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). */
+/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). The
+ * server keeps no pointer to its device afterwards. */
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 
 /* A message the guest posted. Returns 0 if handled, or a negative errno
@@ -91,6 +92,10 @@ int vmbus_server_handle_msg(struct vmbus_server *s, const void *msg,
  * channels, for fairness), as no new signal will come for that work. */
 int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id);
 
+/* Offers carry connection_id = base + relid (default base 0: the relid),
+ * the connection the guest signals the channel on; set it before the
+ * first offer. handle_event still takes the relid. */
+void vmbus_server_set_conn_base(struct vmbus_server *s, uint32_t base);
 int vmbus_server_state(const struct vmbus_server *s);
 uint32_t vmbus_server_version(const struct vmbus_server *s);
 /* Open channel by relid, or NULL. */

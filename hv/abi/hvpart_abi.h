@@ -52,6 +52,9 @@
 #define HVCALL_HVPART_COMPLETE_INTERCEPT   0x8019
 #define HVCALL_HVPART_SET_TSC_FREQUENCY    0x801a
 #define HVCALL_HVPART_SET_INTERRUPT_LATENCY 0x801b
+/* Shared pages (GPADLs, docs/hypercalls.md "GPADL pages"). */
+#define HVCALL_HVPART_MAP_GPADL_PAGES      0x8020
+#define HVCALL_HVPART_UNMAP_GPADL_PAGES    0x8021
 /* Bounds of its input, in microseconds, and what hv uses until it is set. */
 #define HVPART_LATENCY_MIN_US              10
 #define HVPART_LATENCY_MAX_US              100000
@@ -150,8 +153,10 @@ struct hvpart_host_info {
 	uint64_t switch_ticks;       /* TSC ticks hv spent in those, exit to entry */
 	uint64_t xstate_switches;    /* extended-state switches (XSAVE + XRSTOR) */
 	uint64_t xstate_ticks;       /* TSC ticks they took, part of switch_ticks */
+	uint64_t gpadl_pages;        /* children's pages mapped into the parent */
+	uint64_t gpadl_held_pages;   /* of those, pages of deleted children */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 152, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 168, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {
@@ -266,6 +271,27 @@ struct hvpart_partition_info {
 #define HVPART_INFO_PRESENT   2u
 _Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32,
 	       "partition info layout");
+
+/* MAP_GPADL_PAGES input: a child's guest page numbers (a GPADL's PFN
+ * list, or a piece of it), mapped read/write into the parent at their
+ * host-physical addresses, which the output lists in the same order. */
+#define HVPART_GPADL_PAGES 510
+struct hvpart_gpadl_map_in {
+	uint64_t partition_id;
+	uint32_t count, rsvd;
+	uint64_t gpfn[HVPART_GPADL_PAGES];
+};
+_Static_assert(sizeof(struct hvpart_gpadl_map_in) == 4096, "gpadl map input is a page");
+struct hvpart_gpadl_map_out {
+	uint64_t pa[HVPART_GPADL_PAGES];
+};
+_Static_assert(sizeof(struct hvpart_gpadl_map_out) == 4080, "gpadl map output");
+/* UNMAP_GPADL_PAGES input: host-physical addresses MAP returned. */
+struct hvpart_gpadl_unmap_in {
+	uint32_t count, rsvd;
+	uint64_t pa[HVPART_GPADL_PAGES];
+};
+_Static_assert(sizeof(struct hvpart_gpadl_unmap_in) == 4088, "gpadl unmap input");
 
 /* HVCALL_HVPART_READ_LOG: input { u64 offset }, output below. */
 struct hvpart_log_chunk {

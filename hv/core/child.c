@@ -282,6 +282,10 @@ static bool child_return_pages(struct partition *p, struct partition *parent)
 			continue;
 		done++;
 		hpa &= ~0xfffull;
+		/* Already back (a HELD page the parent released), or mapped by
+		 * the parent: stays as it is until its last unmap (gpadl.c). */
+		if (pages_owner(hpa) != PAGE_OWNER_CHILD(p->id) || gpadl_hold(hpa))
+			continue;
 		memset((void *)(uintptr_t)hpa, 0, 4096);
 		pages_set(hpa, 4096, PAGE_OWNER_PARENT);
 		if (run_len && run_pa + run_len == hpa) {
@@ -308,6 +312,7 @@ uint16_t hc_delete_partition(struct hc_args *a)
 	if (p->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
 	/* Idempotent: a restarted delete (HC_CONTINUE) finds nothing left. */
+	p->deleting = true;
 	synic_partition_destroy(p);
 	if (!child_return_pages(p, a->v->part)) {
 		arch_ept_flush();

@@ -106,6 +106,10 @@ static const struct hc_entry hc_table[] = {
 	  hc_complete_intercept },
 	{ HVCALL_HVPART_SET_TSC_FREQUENCY, 1, 1, 0, 0, hc_set_tsc_frequency },
 	{ HVCALL_HVPART_SET_INTERRUPT_LATENCY, 1, 1, 0, 0, hc_set_interrupt_latency },
+	{ HVCALL_HVPART_MAP_GPADL_PAGES, 1, 0, sizeof(struct hvpart_gpadl_map_in),
+	  sizeof(struct hvpart_gpadl_map_out), hc_map_gpadl_pages },
+	{ HVCALL_HVPART_UNMAP_GPADL_PAGES, 1, 0, sizeof(struct hvpart_gpadl_unmap_in), 0,
+	  hc_unmap_gpadl_pages },
 	/* SynIC (TLFS inter-partition-communication.md): any partition may
 	 * post and signal; only the parent manages ports (CPUID 0x40000003
 	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59

@@ -24,8 +24,11 @@
 #include "hypercall.h"
 #include "synic.h"
 
-#define SYNIC_PORTS      96
-#define SYNIC_CONNS      160
+/* Per child the parent's VMBus host uses 4 ports and 5 connections, and
+ * an event port and a connection per offered channel (partition/vsp/,
+ * up to 8 device types): 12 and 13 a child. */
+#define SYNIC_PORTS      (12 * MAX_PARTITIONS + 16)
+#define SYNIC_CONNS      (13 * MAX_PARTITIONS + 32)
 #define BUFS_PER_PAGE    (4096 / sizeof(struct synic_msgbuf))
 /* Pages of message buffers: the parent receives a message port per child
  * (16 buffers each, TLFS "Guest Message Buffers"); a child needs one

@@ -143,8 +143,8 @@ void parent_trap(struct parent_frame *f)
 		/* Injected by hv, not from the PIC: no EOI. */
 		if (f->vector == VSP_VECTOR)
 			vsp_irq_pending = 1;   /* a VMBus message or event (vsp_host.h) */
-		if (f->vector == HVPART_NOTIFY_VECTOR || f->vector == VSP_VECTOR)
-			hv_notified = 1;
+		if (f->vector == HVPART_NOTIFY_VECTOR)
+			hv_notified = 1;       /* an intercept, or a child stopped */
 		return;
 	}
 	irq = (int)f->vector - IRQ_BASE;

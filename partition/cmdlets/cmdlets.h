@@ -2,7 +2,8 @@
  * The parent console's cmdlets, one file per noun group: host.c (VMHost,
  * and the diagnostics: Debug-VMHost), vm.c (VM), item.c (files and
  * directories), location.c, disk.c (volumes, disks, partitions), vhd.c
- * (VHD), utility.c (Get-Date, Start-Sleep). Each file owns its table
+ * (VHD), utility.c (Get-Date, Start-Sleep), integration.c
+ * (VMIntegrationService). Each file owns its table
  * slice, its parameters, help text and handlers; cmdlets.c puts the slices
  * together in the order Get-Help and tab completion print. Handlers are
  * static and named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
@@ -18,7 +19,9 @@ struct vol_path;
 
 /* Each group's slice of the table. */
 extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
-	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[];
+	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[],
+	cmdlets_integration[];
+extern const int cmdlets_integration_count;
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
 	cmdlets_diag_count;

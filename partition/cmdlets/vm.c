@@ -16,6 +16,9 @@
 #include "partition/parent.h"
 #include "partition/vm.h"
 #include "partition/cmdlets/cmdlets.h"
+#include "partition/vsp/vsp_dev.h"
+#include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_ic.h"
 
 static const char *const exit_names[HVPART_EXIT_KINDS] = {
 	"CPUID", "MsrRead", "MsrWrite", "IoPort", "Hlt", "Hypercall",
@@ -117,13 +120,78 @@ static int cmdlet_start_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return vm_each(ctx, a, start_one);
 }
 
+static bool vm_stopped(const struct vm *vm, struct hvpart_partition_info *pi);
+
+/* The guest's answer to the shutdown request: -1 none (yet), 0 yes,
+ * 1 no. Looked up each time: the device goes when the VM stops. */
+static int shutdown_answer(const struct vm *vm)
+{
+	if (vm->hv_id < 0)
+		return -1;
+	return vsp_ic_shutdown_answer(vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_SHUTDOWN));
+}
+
+/* Waits (serving the children) until vm stops, or limit_s passes, or
+ * (until_answer) the guest answers the shutdown request: true only
+ * when it stopped. */
+static bool stop_wait(struct vm *vm, uint64_t limit_s, bool until_answer)
+{
+	struct hvpart_partition_info pi;
+	uint64_t start = pit_ticks;
+
+	while (!vm_stopped(vm, &pi) && pit_ticks - start < limit_s * PIT_HZ) {
+		if (until_answer && shutdown_answer(vm) >= 0)
+			return false;
+		vm_idle();
+	}
+	return vm_stopped(vm, &pi);
+}
+
+/* Stop-VM without -TurnOff: the guest is asked through the shutdown
+ * integration service and given STOP_WAIT_S to stop (Hyper-V's
+ * Stop-VM). -Force turns it off when it cannot be asked, does not
+ * answer within STOP_ANSWER_S (unresponsive), or has not stopped in
+ * time. */
+#define STOP_WAIT_S   60
+#define STOP_ANSWER_S 5
+
+static int stop_graceful(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, bool force)
+{
+	void *sd = vm->hv_id >= 0 ? vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_SHUTDOWN) : NULL;
+	char why[160];
+	const char *fail = NULL;
+
+	if (vsp_ic_shutdown_send(sd))
+		fail = "its shutdown integration service is not available";
+	else if (stop_wait(vm, STOP_ANSWER_S, true))
+		return 0;      /* it stopped before we saw its answer */
+	else if (shutdown_answer(vm) < 0)
+		fail = "the guest did not answer the shutdown request";
+	else if (shutdown_answer(vm) > 0)
+		fail = "the guest refused to shut down";
+	else if (!stop_wait(vm, STOP_WAIT_S, false))
+		fail = "the guest did not shut down in time";
+	if (!fail)
+		return 0;
+	if (!force)
+		return cmd_error(ctx, a, "'%s' was not shut down: %s. Stop-VM -Force turns it off then; "
+				 "-TurnOff turns it off at once.", vm->name, fail);
+	if (vm_stop(vm, "turned off (Stop-VM -Force)", why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	return 0;
+}
+
 static int stop_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
 {
+	struct hvpart_partition_info pi;
 	char why[160];
 
-	/* No shutdown integration service yet: both forms turn the VM off. */
-	if (vm_stop(vm, cmd_arg_present(a, "TurnOff") ? "turned off (Stop-VM -TurnOff)" :
-			"stopped (Stop-VM)", why, sizeof(why)))
+	if (!cmd_arg_present(a, "TurnOff")) {
+		if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING)
+			return cmd_error(ctx, a, "'%s' is not running.", vm->name);
+		return stop_graceful(ctx, a, vm, cmd_arg_present(a, "Force"));
+	}
+	if (vm_stop(vm, "turned off (Stop-VM -TurnOff)", why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
 }
@@ -156,7 +224,7 @@ static const char *const vm_states[] = { "Off", "Running", NULL };
 static const struct cmd_column vm_cols[] = {
 	{ "Id", NULL, 'l' }, { "Name", NULL, 0 }, { "State", NULL, 0 },
 	{ "MemoryAssigned", NULL, 0 }, { "ProcessorCount", "vCPUs", 'r' },
-	{ "Uptime", NULL, 0 }, { "ExitsTotal", "Exits", 'r' },
+	{ "Uptime", NULL, 0 }, { "ExitsTotal", "Exits", 'r' }, { "Heartbeat", NULL, 0 },
 };
 _Static_assert(HVPART_EXIT_KINDS == 12, "vm_detail_cols lists the exit kinds");
 static const struct cmd_column vm_detail_cols[] = {
@@ -172,19 +240,19 @@ static const struct cmd_column vm_detail_cols[] = {
 
 static void vm_show_detail(struct cmd_ctx *ctx, const struct cmd_obj *const *objs, int n)
 {
-	cmd_show_table(ctx, objs, n, vm_cols, 7);
+	cmd_show_table(ctx, objs, n, vm_cols, 8);
 	if (n == 1)
 		cmd_show_fields(ctx, objs[0], vm_detail_cols, VM_DETAIL_COLS);
 }
 
 static const struct cmd_type vm_type = {
-	"VirtualMachine", false, vm_cols, 7, NULL, NULL, NULL,
+	"VirtualMachine", false, vm_cols, 8, NULL, NULL, NULL,
 };
 static const struct cmd_type vm_detail_type = {
-	"VirtualMachine", false, vm_cols, 7, NULL, NULL, vm_show_detail,
+	"VirtualMachine", false, vm_cols, 8, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (11 + HVPART_EXIT_KINDS + 6)
+#define VM_PROPS (12 + HVPART_EXIT_KINDS + 6)
 
 /* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
  * holds hv's view (of the latest run); up_ns: time since it started. */
@@ -212,6 +280,17 @@ static int vm_exit_props(struct cmd_prop *p, const struct hvpart_partition_info 
 	return 2;
 }
 
+/* The heartbeat integration service's view (partition/vsp/vsp_ic.h):
+ * "-" for the parent and for a VM that is off. */
+static const char *vm_heartbeat(const struct vm_view *w)
+{
+	if (!w->vm || !w->running || w->vm->hv_id < 0)
+		return "-";
+	if (w->vm->ic_disabled & (1u << VSP_DEV_HEARTBEAT))
+		return "Disabled";
+	return vsp_host_status((uint64_t)w->vm->hv_id, VSP_DEV_HEARTBEAT);
+}
+
 /* Hyper-V's view: a VM that is not running holds no memory and has no
  * uptime. */
 static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct vm_view *w)
@@ -226,13 +305,14 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 		CMD_PROP_INT("ProcessorCount", w->have ? pi->vcpus : 1),
 		CMD_PROP_SPAN("Uptime", w->running ? w->up_ns / 1000000000u : 0),
 		CMD_PROP_INT("ExitsTotal", w->have ? (int64_t)pi->exits_total : 0),
+		CMD_PROP_STR("Heartbeat", vm_heartbeat(w)),
 		CMD_PROP_STR("VMName", w->name),
 		CMD_PROP_STR("VMId", vmid),
 		w->have ? (struct cmd_prop)CMD_PROP_INT("PartitionId", (int64_t)pi->id) :
 			  (struct cmd_prop)CMD_PROP_STR("PartitionId", "-"),
 		CMD_PROP_INT("LastExitReason", pi->last_exit_reason),
 	};
-	int n = 11;
+	int n = 12;
 
 	if (w->vm)
 		guid_format(w->vm->vmid, false, vmid, sizeof(vmid));
@@ -412,6 +492,7 @@ static const struct cmd_param p_stop[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
 	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Turn the VM off if the guest cannot be asked, does not answer, or does not shut down in time." },
 };
 static const struct cmd_param p_wait[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
@@ -437,8 +518,8 @@ const struct cmd_def cmdlets_vm[] = {
 	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
 	  p_vms, 1, cmdlet_start_vm, NULL },
 	{ "Stop-VM", "Stops a virtual machine.",
-	  "Stops the VM. Without a shutdown integration service both forms turn it off. A pattern (web*) stops each VM it matches; Get-VM web* | Stop-VM does the same (Get-VM also lists the parent, which Stop-VM refuses).",
-	  p_stop, 2, cmdlet_stop_vm, NULL },
+	  "Shuts the VM down: asks the guest through the Shutdown integration service and waits up to 60 s for it to stop. It fails, leaving the VM running, when the guest has not opened that service, does not answer within 5 s, refuses, or does not stop in time; -Force turns the VM off in those cases. -TurnOff turns it off at once, like pulling the plug. A pattern (web*) stops each VM it matches; Get-VM web* | Stop-VM does the same (Get-VM also lists the parent, which Stop-VM refuses).",
+	  p_stop, 3, cmdlet_stop_vm, NULL },
 	{ "Remove-VM", "Deletes a virtual machine.",
 	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. A pattern (web*) deletes each VM it matches.",
 	  p_vms, 1, cmdlet_remove_vm, NULL },

@@ -11,9 +11,8 @@
  *
  * Sending: the server's post_msg is HvPostMessage on the parent's
  * connection to the child's port, its signal HvSignalEvent on the
- * parent's event connection to the child. GPADL mapping needs hv's GPADL
- * calls (issue 13 step 4): refused, so a guest's GPADL gets an error,
- * never a mapping.
+ * parent's event connection to the child. GPADLs are mapped through hv
+ * (vsp_gpadl.c), which checks that every page is the child's.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -22,17 +21,26 @@
 #include <string.h>
 #include "hv/abi/tlfs.h"
 #include "partition/parent.h"
+#include "partition/clock.h"
+#include "partition/drivers/pit.h"
+#include "partition/vsp/vsp_dev.h"
+#include "partition/vsp/vsp_gpadl.h"
 #include "partition/vsp/vsp_host.h"
 #include "vmbus/server.h"
 
 #define SELF           HVCALL_SELF
 #define VSP_MAX        16
 #define POST_RETRIES   100
+/* Rounds of "the device has more" served in one vsp_service call. */
+#define MORE_ROUNDS    8
 
 struct vsp_host {
 	uint64_t child;
 	struct vmbus_server *srv;
 	uint64_t taken, dropped;
+	void *dev[VSP_DEV_COUNT];    /* per vsp_dev_types row; NULL: not offered */
+	uint32_t relid[VSP_DEV_COUNT];
+	uint32_t more[VSP_FLAGS / 32];  /* relids whose device asked to be polled again */
 };
 
 volatile int vsp_irq_pending;
@@ -99,20 +107,19 @@ static int vsp_signal(void *ctx, uint32_t relid)
 	return hvcall_fast(HVCALL_SIGNAL_EVENT, in) == HV_STATUS_SUCCESS ? 0 : -EIO;
 }
 
+/* The only door through which a child names memory (vmbus/server.h):
+ * hv checks every page is the child's (vsp_gpadl.c). */
 static int vsp_map(void *ctx, const uint64_t *pfns, uint32_t n, void **va)
 {
-	(void)ctx;
-	(void)pfns;
-	(void)n;
-	(void)va;
-	return -EPERM;
+	struct vsp_host *h = ctx;
+
+	return vsp_gpadl_map(h->child, pfns, n, va);
 }
 
 static void vsp_unmap(void *ctx, void *va, uint32_t n)
 {
 	(void)ctx;
-	(void)va;
-	(void)n;
+	vsp_gpadl_unmap(va, n);
 }
 
 static void *vsp_alloc(void *ctx, size_t n)
@@ -170,7 +177,64 @@ static uint16_t wire(uint64_t child)
 	return st;
 }
 
-int vsp_host_create(uint64_t child)
+/* A channel's event path: the child's connection VSP_CHAN_CONN_BASE +
+ * relid (the offer's connection_id, which Linux signals with flag 0,
+ * vmbus_set_event) to a port of ours whose one flag is relid in the
+ * child's slice of our SIEF slot 2. */
+static uint16_t wire_channel(uint64_t child, uint32_t relid)
+{
+	uint32_t port = VSP_CHAN_PORT(child, relid);
+	uint16_t st;
+
+	st = hvcall_create_port(SELF, port, HV_PORT_TYPE_EVENT, VSP_SINT, child,
+				(uint16_t)(child * VSP_FLAGS + relid), 1);
+	if (!st)
+		st = hvcall_connect_port(child, VSP_CHAN_CONN_BASE + relid, SELF, port,
+					 HV_PORT_TYPE_EVENT);
+	return st;
+}
+
+/* Offer device type i (vsp_dev.h) with an instance GUID naming the
+ * child and the row, and wire its event path. */
+static int offer_device(struct vsp_host *h, unsigned i)
+{
+	const struct vsp_dev_type *t = &vsp_dev_types[i];
+	struct vmbus_guid type, inst;
+
+	if (vmbus_guid_parse(t->guid, &type))
+		return -EINVAL;
+	inst = type;
+	inst.b[14] = (uint8_t)h->child;
+	inst.b[15] = (uint8_t)i;
+	h->dev[i] = t->create(h->child);
+	if (!h->dev[i])
+		return -ENOMEM;
+	if (vmbus_server_offer(h->srv, &type, &inst, t->ops, h->dev[i], &h->relid[i]))
+		return -ENOSPC;
+	if (h->relid[i] >= VSP_FLAGS || wire_channel(h->child, h->relid[i]))
+		return -EIO;
+	return 0;
+}
+
+/* Withdraw device i: the server closes its channel (unmapping the
+ * rings) and sends RESCIND_OFFER; its event path goes. */
+static void withdraw_device(struct vsp_host *h, unsigned i)
+{
+	struct hv_input_disconnect_port dc;
+
+	if (h->relid[i]) {
+		(void)vmbus_server_rescind(h->srv, h->relid[i]);
+		hvcall_delete_port(SELF, VSP_CHAN_PORT(h->child, h->relid[i]));
+		dc = (struct hv_input_disconnect_port){ h->child, VSP_CHAN_CONN_BASE + h->relid[i], 0 };
+		(void)hvcall(HVCALL_DISCONNECT_PORT, &dc, sizeof(dc), NULL, 0);
+	}
+	if (h->dev[i])
+		vsp_dev_types[i].destroy(h->dev[i]);
+	h->dev[i] = NULL;
+	h->relid[i] = 0;
+}
+
+int vsp_host_create(uint64_t child, uint32_t disabled)
 {
 	static const struct vmbus_server_ops base = {
 		vsp_post, vsp_signal, vsp_map, vsp_unmap, vsp_alloc, vsp_free, vsp_log, NULL,
@@ -190,6 +254,10 @@ int vsp_host_create(uint64_t child)
 	h->srv = vmbus_server_create(&ops[child], VMBUS_VERSION_V5_3);
 	if (!h->srv)
 		goto fail;
+	vmbus_server_set_conn_base(h->srv, VSP_CHAN_CONN_BASE);
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (!(disabled & (1u << i)) && offer_device(h, i))
+			goto fail;
 	return 0;
 fail:
 	vsp_host_destroy(child);
@@ -207,9 +275,73 @@ void vsp_host_destroy(uint64_t child)
 	 * child in hv; our port for it goes now (queued messages with it). */
 	hvcall_delete_port(SELF, VSP_PORT_BASE + (uint32_t)child);
 	hvcall_delete_port(SELF, VSP_EVT_PORT_BASE + (uint32_t)child);
+	/* The server closes the channels (on_close) and unmaps every GPADL
+	 * before the devices go. */
 	if (h->srv)
 		vmbus_server_destroy(h->srv);
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
+		if (h->relid[i])
+			hvcall_delete_port(SELF, VSP_CHAN_PORT(child, h->relid[i]));
+		if (h->dev[i])
+			vsp_dev_types[i].destroy(h->dev[i]);
+	}
 	memset(h, 0, sizeof(*h));
+}
+
+int vsp_host_set_device(uint64_t child, unsigned type, int on)
+{
+	struct vsp_host *h = host_of(child);
+
+	if (!h || type >= VSP_DEV_COUNT)
+		return -EINVAL;
+	if (!on) {
+		withdraw_device(h, type);
+		return 0;
+	}
+	if (h->dev[type])
+		return 0;
+	if (offer_device(h, type)) {
+		withdraw_device(h, type);
+		return -EIO;
+	}
+	return 0;
+}
+
+void *vsp_host_device(uint64_t child, unsigned type)
+{
+	struct vsp_host *h = host_of(child);
+
+	return h && type < VSP_DEV_COUNT ? h->dev[type] : NULL;
+}
+
+const char *vsp_host_status(uint64_t child, unsigned type)
+{
+	void *dev = vsp_host_device(child, type);
+
+	if (!dev)
+		return "NoContact";
+	return vsp_dev_types[type].status ? vsp_dev_types[type].status(dev) : "OK";
+}
+
+void vsp_tick(void)
+{
+	static uint64_t last_tick;
+	uint64_t now;
+
+	/* Heartbeats and time samples are seconds apart: once per PIT tick
+	 * (10 ms) is plenty, and keeps the main loop's wake-ups cheap. */
+	if (pit_ticks == last_tick)
+		return;
+	last_tick = pit_ticks;
+	now = clock_monotonic_ns() / 1000000;
+
+	for (uint32_t child = 0; child < VSP_MAX; child++) {
+		struct vsp_host *h = host_of(child);
+
+		for (unsigned i = 0; h && i < VSP_DEV_COUNT; i++)
+			if (h->dev[i] && vsp_dev_types[i].tick)
+				vsp_dev_types[i].tick(h->dev[i], now);
+	}
 }
 
 /* ---- receiving ---- */
@@ -241,8 +373,8 @@ static void vsp_service_events(void)
 		if (!h)
 			continue;
 		for (uint32_t w = 0; w < VSP_FLAGS / 32; w++) {
-			uint32_t set = __atomic_exchange_n(&bits[child * VSP_FLAGS / 32 + w], 0,
-							   __ATOMIC_SEQ_CST);
+			volatile uint32_t *word = &bits[child * VSP_FLAGS / 32 + w];
+			uint32_t set = *word ? __atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST) : 0;
 
 			for (; set; set &= set - 1) {
 				uint32_t flag = w * 32 + (uint32_t)__builtin_ctz(set);
@@ -250,16 +382,45 @@ static void vsp_service_events(void)
 				if (flag == 0)
 					(void)vsp_signal(h, 0);
 				else
-					(void)vmbus_server_handle_event(h->srv, flag);
+					h->more[w] |= 1u << (flag % 32);
 			}
 		}
 	}
+}
+
+/* Let the devices of flagged channels work; one that spent its budget
+ * (vmbus/server.h: no new signal will come for what is left) stays
+ * flagged, served again after the others, for fairness. True if any
+ * stays flagged. */
+static int vsp_service_devices(void)
+{
+	int left = 0;
+
+	for (uint32_t child = 0; child < VSP_MAX; child++) {
+		struct vsp_host *h = host_of(child);
+
+		for (uint32_t w = 0; h && w < VSP_FLAGS / 32; w++) {
+			uint32_t set = h->more[w];
+
+			h->more[w] = 0;
+			for (; set; set &= set - 1) {
+				uint32_t flag = w * 32 + (uint32_t)__builtin_ctz(set);
+
+				if (vmbus_server_handle_event(h->srv, flag) > 0) {
+					h->more[w] |= 1u << (flag % 32);
+					left = 1;
+				}
+			}
+		}
+	}
+	return left;
 }
 
 void vsp_service(void)
 {
 	volatile struct hv_message *m;
 	static uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
+	int left = 1;
 
 	if (!sim || !vsp_irq_pending)
 		return;
@@ -283,6 +444,11 @@ void vsp_service(void)
 			hvcall_write_msr(HV_MSR_EOM, 0);
 		vsp_dispatch(origin, payload, len);
 	}
-	if (m->header.type != HV_MSG_NONE)
-		vsp_irq_pending = 1;   /* the guard stopped us: more next time */
+	for (int round = 0; round < MORE_ROUNDS && left; round++) {
+		left = vsp_service_devices();
+		if (left)
+			vsp_service_events();
+	}
+	if (m->header.type != HV_MSG_NONE || left)
+		vsp_irq_pending = 1;   /* more next time (vm_idle does not halt) */
 }

@@ -30,13 +30,29 @@
 #define VSP_EVT_PORT_BASE  0x3000u
 #define VSP_EVT_CONN_BASE  0x4000u
 #define VSP_CHILD_EVT_PORT 2u
+/* Channels: the child signals relid on its connection VSP_CHAN_CONN_BASE
+ * + relid (the offer's connection_id), which reaches our event port
+ * VSP_CHAN_PORT(child, relid), flag child * VSP_FLAGS + relid. */
+#define VSP_CHAN_CONN_BASE 0x100u
+#define VSP_CHAN_PORT(child, relid) (0x10000u + (uint32_t)(child) * VSP_FLAGS + (relid))
 
 /* Enable the parent's SynIC (SIMP, SIEFP, SINT 2): 0 or -errno. */
 int vsp_init(void);
-/* A child's VMBus host: ports and connections in hv, a vmbus server.
- * Called after CreateVp, before StartPartition: 0 or -errno (nothing
- * kept). */
-int vsp_host_create(uint64_t child);
+/* A child's VMBus host: ports and connections in hv, a vmbus server
+ * offering every device type of vsp_dev.h whose bit is clear in
+ * disabled. Called after CreateVp, before StartPartition: 0 or -errno
+ * (nothing kept). */
+int vsp_host_create(uint64_t child, uint32_t disabled);
+/* Offer (on) or withdraw (rescind) device type `type` while the child
+ * runs: 0 or -errno. */
+int vsp_host_set_device(uint64_t child, unsigned type, int on);
+/* The child's instance of device type `type`, or NULL (not offered). */
+void *vsp_host_device(uint64_t child, unsigned type);
+/* The device's status word (vsp_dev.h), "NoContact" when not offered. */
+const char *vsp_host_status(uint64_t child, unsigned type);
+/* Devices' periodic work (heartbeat, time samples): call on every
+ * main-loop wake-up. */
+void vsp_tick(void);
 /* Before DeletePartition: the parent's port for the child goes (hv
  * removes the child's ports and connections with the child). */
 void vsp_host_destroy(uint64_t child);

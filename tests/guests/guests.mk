@@ -49,8 +49,18 @@ endef
 GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
                  $(wildcard $(GUESTS_DIR)/$(1)/*.c))
 
+# vmbus/'s client library, for the vsc guest: the portable sources built
+# 32-bit, with tests/guests/libc/ standing in for errno.h and string.h.
+GUESTS_VMBUS_SRCS := vmbus/msg.c vmbus/ring.c vmbus/chan.c vmbus/pkt.c vmbus/client.c vmbus/ic.c
+GUESTS_VMBUS_OBJS := $(patsubst %,$(GUESTS_OBJ)/%.o,$(GUESTS_VMBUS_SRCS))
+GUESTS_EXTRA_vsc  := $(GUESTS_VMBUS_OBJS)
+
+$(GUESTS_OBJ)/vmbus/%.c.o: vmbus/%.c
+	@mkdir -p $(@D)
+	$(GUESTS_CC) $(GUESTS_CFLAGS) -I$(GUESTS_DIR)/libc -c $< -o $@
+
 $(foreach g,$(GUESTS_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g).elf,\
-  $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB1_OBJ))))
+  $(call GUESTS_OBJS_OF,$(g)) $(GUESTS_EXTRA_$(g)),$(GUESTS_MB1_OBJ))))
 $(foreach g,$(GUESTS_MB2_NAMES),$(eval $(call GUESTS_LINK,$(GUESTS_OUT)/$(g)-mb2.elf,\
   $(call GUESTS_OBJS_OF,$(g)),$(GUESTS_MB2_OBJ))))
 $(eval $(call GUESTS_LINK,$(GUESTS_OUT)/hello-low.elf,\

@@ -8,6 +8,7 @@ parent stays responsive and hv's pool is given back."""
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -21,6 +22,40 @@ iso = hvtest.scenario_iso("vmbus", add=[os.path.join(G, "vsc.elf")])
 def host_pool(m):
     out = m.command("Get-VMHost")
     return int(re.search(r"HvPoolFreeBytes\s*:\s*(\d+)", out).group(1))
+
+
+def host_free(m):
+    out = m.command("Get-VMHost")
+    return int(re.search(r"MemoryFreeBytes\s*:\s*(\d+)", out).group(1))
+
+
+def gpadl_pages(m):
+    out = m.command("Get-VMHost")
+    return (int(re.search(r"GpadlPages\s*:\s*(\d+)", out).group(1)),
+            int(re.search(r"GpadlHeldPages\s*:\s*(\d+)", out).group(1)))
+
+
+def wait_log(m, name, text, tries=60):
+    log = ""
+    for _ in range(tries):
+        log = m.command("Get-VMConsoleLog %s" % name)
+        if text in log or "FAIL" in log:
+            break
+        m.command("Start-Sleep 2", timeout=30)
+    assert text in log, log
+    return log
+
+
+def wait_heartbeat(m, name, want, tries=30):
+    hb = None
+    for _ in range(tries):
+        out = m.command("Get-VM %s | Format-List Heartbeat" % name)
+        got = re.search(r"Heartbeat\s*:\s*(\S+)", out)
+        hb = got.group(1) if got else out
+        if hb == want:
+            break
+        m.command("Start-Sleep 1", timeout=30)
+    return hb
 
 
 def run_vsc(m, name, args=""):
@@ -42,12 +77,76 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         assert "HvSignalEvent to the host, its signal back in SIEF slot 2: ok" in log, log
         assert re.search(r"VERSION_RESPONSE type 15 for 0x50003: supported 1, state 0, "
                          r"msg_conn_id 4, origin 0x1, [1-9]\d* interrupts", log), log
+        v1_log = log
+
+    with tap.case("vsc's client library connects (Linux's version list) and finds the echo offer"):
+        assert "client connected, all offers delivered: ok" in v1_log, v1_log
+        assert "client version 0x50003" in v1_log, v1_log
+        assert "echo offer relid 1, connection id 0x101" in v1_log, v1_log
+
+    with tap.case("echo channel: ring GPADL mapped through hv, 64 B and 64 KiB packets verified both ways"):
+        assert "echo channel open (ring GPADL mapped by the host through hv): ok" in v1_log, v1_log
+        assert re.search(r"echo 64 B: 256 of 256 verified", v1_log), v1_log
+        assert re.search(r"echo 64 KiB: 8 of 8 verified", v1_log), v1_log
+        assert "echo 64-byte packets both ways, every byte verified: ok" in v1_log, v1_log
+        assert "echo 64 KiB packets both ways, every byte verified: ok" in v1_log, v1_log
+
+    with tap.case("echo channel closed (GPADL torn down), UNLOAD answered, no GPADL page left mapped"):
+        assert "echo channel closed, its GPADL torn down: ok" in v1_log, v1_log
+        assert "UNLOAD answered: ok" in v1_log, v1_log
+        assert gpadl_pages(m) == (0, 0)
+
+    with tap.case("a VM stopped with its echo channel open: the host unmaps its rings, no page leaks"):
+        free0 = host_free(m)
+        m.command('New-VM -Name vh -MemoryStartupBytes 8MB -Kernel vsc.elf -KernelArgs "mode=hold small=32 big=1"')
+        m.command("Start-VM vh")
+        log = ""
+        for _ in range(60):
+            log = m.command("Get-VMConsoleLog vh")
+            if "holding the echo channel open" in log or "FAIL" in log:
+                break
+            m.command("Start-Sleep 2", timeout=30)
+        assert "holding the echo channel open" in log, log
+        assert gpadl_pages(m) == (48, 0), gpadl_pages(m)
+        out = m.command("Stop-VM vh")
+        assert "'vh' was not shut down: its shutdown integration service is not available" in out, out
+        assert "Running" in m.command("Get-VM vh")
+        out = m.command("Stop-VM vh -Force", timeout=60)
+        assert "Stop-VM :" not in out, out
+        assert re.search(r"vh\s+Off", m.command("Get-VM vh")), m.command("Get-VM vh")
+        m.command("Remove-VM vh")
+        assert gpadl_pages(m) == (0, 0), gpadl_pages(m)
+        assert host_free(m) == free0, (host_free(m), free0)
 
     with tap.case("hostile vsc: bad posts refused, a flood bounded, the host still answers"):
         pool1 = host_pool(m)
         wait, log = run_vsc(m, "v2", "mode=hostile")
         assert "vsc: PASS" in log, log
         assert re.search(r"flood of 2000: \d+ accepted, \d+ INSUFFICIENT_BUFFERS, 0 other", log), log
+        hostile_log = log
+
+    with tap.case("hostile GPADLs (pages past its memory, at 4 GiB, overflowing, twice) refused, echo still works"):
+        for what in ("a page past its memory (GPA 8 MiB)", "a page at 4 GiB", "a PFN that overflows a GPA",
+                     "its own page twice", "two good pages and one past its memory"):
+            got = re.search(r"hostile GPADL naming %s: status 0x([0-9a-f]+)" % re.escape(what), hostile_log)
+            assert got and int(got.group(1), 16) != 0, (what, hostile_log)
+        assert "echo 64-byte packets both ways, every byte verified: ok" in hostile_log, hostile_log
+        assert gpadl_pages(m) == (0, 0)
+
+    with tap.case("out-of-range channel messages: OPENCHANNEL of an unknown relid or GPADL refused, a short one dropped"):
+        for line in ("OPENCHANNEL of an unknown relid refused: ok",
+                     "OPENCHANNEL with an unknown ring GPADL refused: ok",
+                     "a truncated OPENCHANNEL posted: ok"):
+            assert line in hostile_log, (line, hostile_log)
+
+    with tap.case("a signal storm (5000 HvSignalEvents) is absorbed; the echo channel works after it"):
+        assert "signal storm of 5000 on connection 0x101: 5000 ok, 0 refused" in hostile_log, hostile_log
+        assert "echo 64 KiB packets both ways, every byte verified: ok" in hostile_log, hostile_log
+
+    with tap.case("a ring write index past its end: the host drops that channel, echoes nothing, still closes it"):
+        assert "the host echoed 0 packets" in hostile_log, hostile_log
+        assert "a corrupt ring index: the host drops the channel: ok" in hostile_log, hostile_log
+        assert "the dropped channel closes, its GPADL torn down: ok" in hostile_log, hostile_log
 
     with tap.case("hv's pool after the hostile VM is removed is as before it"):
         assert host_pool(m) == pool1, (host_pool(m), pool1)
@@ -57,6 +156,80 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         assert re.search(r"HypercallValidation: (\d+) checks, 0 failed", out), out
         wait, log = run_vsc(m, "v3")
         assert "negotiated version 0x50003" in log and "vsc: PASS" in log, log
+
+    with tap.case("GPADL pages through hv: refusals, counts, held after delete, scrubbed at release"):
+        for line in ("gpadl map: three good pages and a bad one", "refused maps mapped nothing",
+                     "gpadl map: hv's page number (0x200)", "gpadl map: the same page twice",
+                     "gpadl view: shows what the pages hold", "gpadl counters: both pages held",
+                     "gpadl view: held pages unscrubbed and writable",
+                     "released held pages are the parent's, scrubbed",
+                     "gpadl: parent pages and vmap window as before"):
+            assert re.search(re.escape(line) + r".*ok", out), (line, out)
+        host = m.command("Get-VMHost")
+        assert re.search(r"GpadlPages\s*:\s*0\b", host) and re.search(r"GpadlHeldPages\s*:\s*0\b", host), host
+
+    with tap.case("every VMBus version Linux 6.1 and 6.12 offer, each with the echo channel"):
+        # Linux drivers/hv/connection.c vmbus_versions (WIN7 and WS2008 are
+        # no longer offered); below 5.0 contact goes to connection 1.
+        for v in (0x50002, 0x50001, 0x50000, 0x40001, 0x40000, 0x30000, 0x20004):
+            wait, log = run_vsc(m, "ver", "version=0x%x small=8 big=1" % v)
+            assert "client version 0x%x" % v in log and "vsc: PASS" in log, (hex(v), log)
+            assert "echo 64 KiB packets both ways, every byte verified: ok" in log, (hex(v), log)
+
+    with tap.case("Get-VMIntegrationService: Heartbeat, Shutdown, Time Synchronization, enabled"):
+        m.command('New-VM -Name ic -MemoryStartupBytes 8MB -Kernel vsc.elf -KernelArgs "mode=serve small=16 big=1"')
+        out = m.command("Get-VMIntegrationService -VMName ic")
+        for name in ("Heartbeat", "Shutdown", "Time Synchronization"):
+            assert re.search(r"ic\s+%s\s+True" % name, out), out
+        assert "Echo" not in out, out
+
+    with tap.case("integration services negotiated with hv_utils' versions; heartbeat OK"):
+        m.command("Start-VM ic")
+        log = wait_log(m, "ic", "serving integration services")
+        assert "heartbeat negotiated framework 3.0, service 3.0" in log, log
+        assert "shutdown negotiated framework 3.0, service 3.2" in log, log
+        assert "timesync negotiated framework 3.0, service 3.0" in log, log
+        hb = wait_heartbeat(m, "ic", "OK")
+        assert hb == "OK", hb
+        out = m.command("Get-VMIntegrationService -VMName ic")
+        assert re.search(r"Heartbeat\s+True\s+OK\s+3\.0", out), out
+        assert re.search(r"Shutdown\s+True\s+OK\s+3\.2", out), out
+        assert re.search(r"Time Synchronization\s+True\s+OK\s+3\.0", out), out
+
+    with tap.case("time synchronization: the guest gets the host's UTC time (SYNC at open)"):
+        log = m.command("Get-VMConsoleLog ic")
+        got = re.search(r"timesync flags 1, host time (\d+) s since 1970", log)
+        assert got, log
+        assert abs(int(got.group(1)) - time.time()) < 30, (got.group(1), time.time())
+
+    with tap.case("Disable-VMIntegrationService rescinds, Enable offers again"):
+        m.command("Disable-VMIntegrationService -VMName ic -Name Heartbeat")
+        out = m.command("Get-VMIntegrationService -VMName ic -Name Heartbeat")
+        assert re.search(r"Heartbeat\s+False", out), out
+        assert re.search(r"ic\s+Running.*Disabled", m.command("Get-VM")), m.command("Get-VM")
+        m.command("Enable-VMIntegrationService -VMName ic -Name Heartbeat")
+        out = m.command("Get-VMIntegrationService -VMName ic -Name Heartbeat")
+        assert re.search(r"Heartbeat\s+True\s+NoContact", out), out
+
+    with tap.case("Stop-VM asks the guest through the shutdown service and waits for it"):
+        out = m.command("Stop-VM ic", timeout=120)
+        assert "Stop-VM :" not in out, out
+        log = m.command("Get-VMConsoleLog ic")
+        assert "shutdown requested by the host" in log and "vsc: PASS" in log, log
+        assert re.search(r"ic\s+Off", m.command("Get-VM ic")), m.command("Get-VM ic")
+        m.command("Remove-VM ic")
+        assert gpadl_pages(m) == (0, 0)
+
+    with tap.case("a guest that stops answering heartbeats: OK, then LostCommunication"):
+        m.command('New-VM -Name mute -MemoryStartupBytes 8MB -Kernel vsc.elf '
+                  '-KernelArgs "mode=mute beats=3 small=16 big=1"')
+        m.command("Start-VM mute")
+        wait_log(m, "mute", "serving integration services")
+        assert wait_heartbeat(m, "mute", "OK") == "OK"
+        assert wait_heartbeat(m, "mute", "LostCommunication") == "LostCommunication"
+        out = m.command("Stop-VM mute", timeout=120)   # shutdown still answers
+        assert "Stop-VM :" not in out, out
+        m.command("Remove-VM mute")
 
     with tap.case("the parent stays responsive"):
         out = m.command("Get-VM")

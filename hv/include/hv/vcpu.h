@@ -99,6 +99,7 @@ struct partition {
 	bool in_use;
 	uint64_t max_gpa;            /* children: guest-physical limit */
 	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
+	bool deleting;               /* DeletePartition has begun (no new GPADL maps) */
 	uint64_t start_tsc, stop_tsc;
 	uint32_t exit_code;
 	bool has_exit_code;

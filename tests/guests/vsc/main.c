@@ -15,6 +15,7 @@
 #include "hv/abi/hvpart_abi.h"
 #include "hv/abi/tlfs.h"
 #include "vmbus/msg.h"
+#include "vsc.h"
 
 #define VEC_SINT2    0x52
 #define MSR_TSC_HZ   0x40000022
@@ -23,10 +24,11 @@
 static struct hv_message_page sim __attribute__((aligned(4096)));
 static struct hv_event_flags_page sief __attribute__((aligned(4096)));
 static volatile uint32_t interrupts;
-static uint64_t tsc_hz;
+uint64_t vsc_tsc_hz;
+uint32_t vsc_signals;
 static int failed;
 
-static void check(int ok, const char *what)
+void vsc_check(int ok, const char *what)
 {
 	guest_printf("vsc: %s: %s\n", what, ok ? "ok" : "FAILED");
 	if (!ok)
@@ -54,20 +56,45 @@ static uint16_t post_raw(uint32_t gpa, uint32_t conn, uint32_t type, const void 
 	return GUEST_HV_STATUS(guest_hypercall(HVCALL_POST_MESSAGE, gpa, 0));
 }
 
-static uint16_t post(uint32_t conn, const void *msg, uint32_t len)
+uint16_t vsc_post(uint32_t conn, const void *msg, uint32_t len)
 {
 	return post_raw((uint32_t)guest_hv_in_page, conn, 1, msg, len);
 }
 
 /* The next message in SINT 2's slot, copied out; the slot is freed and
  * EOM written if more wait (TLFS "Message Buffers"). 0 on timeout. */
-static int receive(struct hv_message *out)
+/* hv raises SINT 2 for a flag only when it was clear (TLFS
+ * HvCallSignalEvent): take them all, as Linux vmbus_chan_sched does. */
+void vsc_take_events(void)
+{
+	volatile uint32_t *bits = (volatile uint32_t *)sief.sint[2].bits;
+
+	for (int w = 0; w < 2048 / 32; w++)
+		if (bits[w])
+			(void)__atomic_exchange_n(&bits[w], 0, __ATOMIC_SEQ_CST);
+}
+
+int vsc_poll_msg(struct hv_message *out)
+{
+	volatile struct hv_message *m = &sim.slot[2];
+
+	if (m->header.type == HV_MSG_NONE)
+		return 0;
+	*out = *(struct hv_message *)m;
+	m->header.type = HV_MSG_NONE;
+	__asm__ volatile("mfence" ::: "memory");
+	if (m->header.flags & HV_MSG_FLAG_PENDING)
+		guest_wrmsr(HV_MSR_EOM, 0);
+	return 1;
+}
+
+int vsc_receive(struct hv_message *out)
 {
 	volatile struct hv_message *m = &sim.slot[2];
 	uint64_t t0 = guest_rdtsc();
 
 	guest_sti();
-	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * tsc_hz)
+	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * vsc_tsc_hz)
 		guest_pause();
 	guest_cli();
 	if (m->header.type == HV_MSG_NONE)
@@ -92,12 +119,12 @@ static int negotiate(void)
 
 		init = (struct vmbus_msg_initiate){ .hdr = { VMBUS_MSG_INITIATE_CONTACT, 0 },
 						    .version = versions[i], .interrupt_page = 2 };
-		st = post(4, &init, sizeof(init));
+		st = vsc_post(4, &init, sizeof(init));
 		if (st) {
 			guest_printf("vsc: INITIATE_CONTACT 0x%x: status 0x%x\n", versions[i], st);
 			return 0;
 		}
-		if (!receive(&reply)) {
+		if (!vsc_receive(&reply)) {
 			guest_printf("vsc: no answer to INITIATE_CONTACT 0x%x\n", versions[i]);
 			return 0;
 		}
@@ -118,14 +145,14 @@ static void hostile(void)
 	static uint8_t junk[256];
 	uint32_t gpa = (uint32_t)guest_hv_in_page, ok = 0, full = 0, other = 0;
 
-	check(post_raw(gpa, 4, 1, junk, 241) == HV_STATUS_INVALID_PARAMETER, "payload of 241 bytes refused");
-	check(post_raw(gpa, 99, 1, junk, 8) == HV_STATUS_INVALID_CONNECTION_ID, "unknown connection refused");
-	check(post_raw(gpa + 4, 4, 1, junk, 8) == HV_STATUS_INVALID_ALIGNMENT, "misaligned input refused");
-	check(post_raw(gpa, 4, 0x80000010, junk, 8) == HV_STATUS_INVALID_PARAMETER,
+	vsc_check(post_raw(gpa, 4, 1, junk, 241) == HV_STATUS_INVALID_PARAMETER, "payload of 241 bytes refused");
+	vsc_check(post_raw(gpa, 99, 1, junk, 8) == HV_STATUS_INVALID_CONNECTION_ID, "unknown connection refused");
+	vsc_check(post_raw(gpa + 4, 4, 1, junk, 8) == HV_STATUS_INVALID_ALIGNMENT, "misaligned input refused");
+	vsc_check(post_raw(gpa, 4, 0x80000010, junk, 8) == HV_STATUS_INVALID_PARAMETER,
 	      "hypervisor message type refused");
 	junk[0] = 0xee;       /* an unknown channel message type: the host drops it */
 	for (int i = 0; i < FLOOD; i++) {
-		uint16_t st = post(4, junk, 240);
+		uint16_t st = vsc_post(4, junk, 240);
 
 		if (st == HV_STATUS_SUCCESS)
 			ok++;
@@ -136,7 +163,7 @@ static void hostile(void)
 	}
 	guest_printf("vsc: flood of %u: %u accepted, %u INSUFFICIENT_BUFFERS, %u other\n",
 		     FLOOD, ok, full, other);
-	check(other == 0 && ok + full == FLOOD, "flood: only SUCCESS or INSUFFICIENT_BUFFERS");
+	vsc_check(other == 0 && ok + full == FLOOD, "flood: only SUCCESS or INSUFFICIENT_BUFFERS");
 }
 
 /* Each INITIATE_CONTACT while connected resets the host's channels and
@@ -152,7 +179,7 @@ static void bench(uint32_t rounds)
 	for (uint32_t i = 0; i < rounds; i++) {
 		uint64_t t0 = guest_rdtsc(), t;
 
-		if (post(4, &init, sizeof(init)) || !receive(&reply))
+		if (vsc_post(4, &init, sizeof(init)) || !vsc_receive(&reply))
 			break;
 		t = guest_rdtsc() - t0;
 		total += t;
@@ -161,7 +188,7 @@ static void bench(uint32_t rounds)
 	}
 	guest_printf("vsc: post_roundtrip rounds=%u best=%u total=%u\n", done, (uint32_t)best,
 		     (uint32_t)total);
-	check(done == rounds, "bench: every round trip answered");
+	vsc_check(done == rounds, "bench: every round trip answered");
 }
 
 /* Flag 0 on connection 16: the host's transport ping answers with flag
@@ -174,7 +201,7 @@ static int ping(void)
 	if (GUEST_HV_STATUS(guest_hypercall(HVCALL_SIGNAL_EVENT | (1ull << 16), 16, 0)))
 		return 0;
 	guest_sti();
-	while (!(*bits & 1) && guest_rdtsc() - t0 < 4 * tsc_hz)
+	while (!(*bits & 1) && guest_rdtsc() - t0 < 4 * vsc_tsc_hz)
 		guest_pause();
 	guest_cli();
 	if (!(*bits & 1))
@@ -200,14 +227,14 @@ static void bench_signal(uint32_t rounds)
 	}
 	guest_printf("vsc: signal_roundtrip rounds=%u best=%u total=%u\n", done, (uint32_t)best,
 		     (uint32_t)total);
-	check(done == rounds, "bench: every signal answered");
+	vsc_check(done == rounds, "bench: every signal answered");
 }
 
 void guest_main(void)
 {
 	if (!guest_init_hv())
 		guest_fail("vsc", "no Hyper-V interface");
-	tsc_hz = guest_rdmsr(MSR_TSC_HZ);
+	vsc_tsc_hz = guest_rdmsr(MSR_TSC_HZ);
 	guest_enable_apic();
 	guest_set_handler(VEC_SINT2, on_sint2);
 	guest_wrmsr(HV_MSR_SIMP, (uint32_t)&sim | HV_PAGE_MSR_ENABLE);
@@ -216,12 +243,13 @@ void guest_main(void)
 	guest_wrmsr(HV_MSR_SCONTROL, HV_SCONTROL_ENABLE);
 	if (guest_test_arg("mode", "hostile"))
 		hostile();
-	check(negotiate(), "VMBus version negotiated with the parent's host");
-	check(ping(), "HvSignalEvent to the host, its signal back in SIEF slot 2");
+	vsc_check(negotiate(), "VMBus version negotiated with the parent's host");
+	vsc_check(ping(), "HvSignalEvent to the host, its signal back in SIEF slot 2");
 	if (guest_test_arg("mode", "bench")) {
 		bench(guest_get_arg_u32("rounds", 100));
 		bench_signal(guest_get_arg_u32("rounds", 100));
 	}
+	vsc_channels(guest_get_arg_u32("small", 256), guest_get_arg_u32("big", 8));
 	if (failed)
 		guest_fail("vsc", "see the checks above");
 	guest_pass("vsc");

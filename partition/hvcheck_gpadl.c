@@ -1,0 +1,220 @@
+/*
+ * Debug-VMHost -Action HypercallValidation, GPADL part: hv's
+ * MAP_GPADL_PAGES and UNMAP_GPADL_PAGES (docs/hypercalls.md "GPADL
+ * pages") fed pages a child does not own, duplicates, counts out of
+ * range, and a mix of good and bad pages (refused whole: the mapped-page
+ * counter does not move); then the good path through the parent's vmap
+ * view, a page mapped twice (counted), the child deleted while its pages
+ * are mapped (they stay mapped and unscrubbed, HELD, and cannot be
+ * deposited elsewhere), and the last unmap giving them back scrubbed.
+ * Finally hv's pool, the parent's free pages and the vmap window are as
+ * before (no leak).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "partition/arch/vmap.h"
+#include "partition/hvcheck.h"
+#include "partition/parent.h"
+#include "partition/pmem.h"
+#include "partition/vsp/vsp_gpadl.h"
+
+#define NPAGES 3
+#define PATTERN(k) (0x5a5a0000u + (k))
+
+struct gpadl_fixture {
+	uint64_t id, pa[NPAGES];
+	struct pmem_set set;
+};
+
+static void counts(uint64_t *mapped, uint64_t *held)
+{
+	struct hvpart_host_info hi;
+
+	memset(&hi, 0, sizeof(hi));
+	(void)hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi));
+	*mapped = hi.gpadl_pages;
+	*held = hi.gpadl_held_pages;
+}
+
+static uint16_t map(uint64_t id, const uint64_t *gpfn, uint32_t n, uint64_t *pa)
+{
+	static struct hvpart_gpadl_map_in in;
+	static struct hvpart_gpadl_map_out out;
+	uint16_t st;
+
+	memset(&in, 0, sizeof(in));
+	in.partition_id = id;
+	in.count = n;
+	memcpy(in.gpfn, gpfn, (n < HVPART_GPADL_PAGES ? n : HVPART_GPADL_PAGES) * 8);
+	st = hvcall(HVCALL_HVPART_MAP_GPADL_PAGES, &in, sizeof(in), &out, sizeof(out));
+	if (!st && pa)
+		memcpy(pa, out.pa, n * 8);
+	return st;
+}
+
+static uint16_t unmap(const uint64_t *pa, uint32_t n)
+{
+	static struct hvpart_gpadl_unmap_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.count = n;
+	memcpy(in.pa, pa, (n < HVPART_GPADL_PAGES ? n : HVPART_GPADL_PAGES) * 8);
+	return hvcall(HVCALL_HVPART_UNMAP_GPADL_PAGES, &in, sizeof(in), NULL, 0);
+}
+
+/* A child with pages 0..NPAGES-1 deposited, each page starting with its
+ * pattern (deposit does not scrub: the mapping must show these). */
+static int fixture_make(struct gpadl_fixture *f)
+{
+	static struct hvpart_deposit_in in;
+	struct hvpart_create_in cin;
+
+	memset(&cin, 0, sizeof(cin));
+	strcpy(cin.name, "hvcheck-gpadl");
+	cin.max_gpa = 4u << 20;
+	if (pmem_alloc(NPAGES * 4096, &f->set))
+		return -1;
+	if (hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &f->id, 8)) {
+		pmem_release(&f->set);
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.partition_id = f->id;
+	for (uint32_t k = 0; k < NPAGES; k++) {
+		uint64_t contig;
+
+		f->pa[k] = pmem_gpa_to_pa(&f->set, (uint64_t)k * 4096, &contig);
+		*(volatile uint32_t *)(uintptr_t)f->pa[k] = PATTERN(k);
+		in.runs[in.nruns++] = (struct hvpart_deposit_run){ (uint64_t)k * 4096, f->pa[k] >> 12, 1 };
+	}
+	return hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0) ? -1 : 0;
+}
+
+static void check_refusals(struct chk *c, uint64_t id)
+{
+	uint64_t m0, h0, m, h, bad[4];
+
+	counts(&m0, &h0);
+	bad[0] = 0;
+	hvcheck_expect(c, "gpadl map: unknown partition", map(99, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "gpadl map: the parent", map(0, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "gpadl map: no pages", map(id, bad, 0, NULL), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "gpadl map: 511 pages in one call", map(id, bad, HVPART_GPADL_PAGES + 1, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = 3;
+	hvcheck_expect(c, "gpadl map: a GPA the child has no page at", map(id, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = 0x200;
+	hvcheck_expect(c, "gpadl map: hv's page number (0x200)", map(id, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = hvcall_in_gpa() >> 12;
+	hvcheck_expect(c, "gpadl map: a parent page's number", map(id, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = ~0ull >> 12;
+	hvcheck_expect(c, "gpadl map: a PFN that overflows a GPA", map(id, bad, 1, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = 1, bad[1] = 0, bad[2] = 1;
+	hvcheck_expect(c, "gpadl map: the same page twice", map(id, bad, 3, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	bad[0] = 0, bad[1] = 1, bad[2] = 2, bad[3] = 1u << 20;
+	hvcheck_expect(c, "gpadl map: three good pages and a bad one", map(id, bad, 4, NULL),
+		       HV_STATUS_INVALID_PARAMETER);
+	counts(&m, &h);
+	hvcheck_true(c, "refused maps mapped nothing", m == m0 && h == h0);
+}
+
+static void check_unmap_refusals(struct chk *c, const struct gpadl_fixture *f)
+{
+	uint64_t two[2] = { f->pa[0], f->pa[0] };
+
+	hvcheck_expect(c, "gpadl unmap: a page not mapped", unmap(&f->pa[2], 1),
+		       HV_STATUS_INVALID_PARAMETER);
+	two[1] = f->pa[0] + 8;
+	hvcheck_expect(c, "gpadl unmap: an unaligned address", unmap(&two[1], 1),
+		       HV_STATUS_INVALID_PARAMETER);
+	two[1] = f->pa[0];
+	hvcheck_expect(c, "gpadl unmap: the same page twice", unmap(two, 2),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "gpadl unmap: no pages", unmap(two, 0), HV_STATUS_INVALID_PARAMETER);
+}
+
+static int view_has(volatile const uint8_t *view, uint32_t k, uint32_t want)
+{
+	return *(volatile const uint32_t *)(view + (uint64_t)k * 4096) == want;
+}
+
+/* Map pages 0 and 1 as one view, page 1 a second time; delete the child
+ * with both mapped; release; all comes back. */
+static void check_lifecycle(struct chk *c, struct gpadl_fixture *f)
+{
+	uint64_t gpfn[2] = { 0, 1 }, pa[2], pa1, m, h;
+	uint8_t *view;
+
+	hvcheck_expect(c, "gpadl map: the child's pages 0 and 1", map(f->id, gpfn, 2, pa),
+		       HV_STATUS_SUCCESS);
+	hvcheck_true(c, "gpadl map: returns their host pages", pa[0] == f->pa[0] && pa[1] == f->pa[1]);
+	view = vmap_pages(pa, 2);
+	hvcheck_true(c, "gpadl view: shows what the pages hold",
+		     view && view_has(view, 0, PATTERN(0)) && view_has(view, 1, PATTERN(1)));
+	hvcheck_expect(c, "gpadl map: page 1 again (counted)", map(f->id, &gpfn[1], 1, &pa1),
+		       HV_STATUS_SUCCESS);
+	counts(&m, &h);
+	hvcheck_true(c, "gpadl counters: 2 pages mapped, none held", m == 2 && h == 0);
+	check_unmap_refusals(c, f);
+	hvcheck_expect(c, "gpadl unmap: page 1 once", unmap(&pa1, 1), HV_STATUS_SUCCESS);
+	hvcheck_true(c, "gpadl view: page 1 still mapped", view && view_has(view, 1, PATTERN(1)));
+	hvcheck_expect(c, "delete: the child, pages 0 and 1 mapped",
+		       hvcall(HVCALL_HVPART_DELETE_PARTITION, &f->id, 8, NULL, 0), HV_STATUS_SUCCESS);
+	counts(&m, &h);
+	hvcheck_true(c, "gpadl counters: both pages held", m == 2 && h == 2);
+	if (view)
+		view[4096 + 8] = 0x77;
+	hvcheck_true(c, "gpadl view: held pages unscrubbed and writable",
+		     view && view_has(view, 0, PATTERN(0)) && view[4096 + 8] == 0x77);
+	hvcheck_true(c, "page 2 (not mapped) came back scrubbed",
+		     *(volatile uint32_t *)(uintptr_t)f->pa[2] == 0);
+	if (view)
+		vmap_release(view, 2);
+	hvcheck_expect(c, "gpadl unmap: the held pages", unmap(pa, 2), HV_STATUS_SUCCESS);
+	counts(&m, &h);
+	hvcheck_true(c, "gpadl counters: nothing mapped or held", m == 0 && h == 0);
+	hvcheck_true(c, "released held pages are the parent's, scrubbed",
+		     *(volatile uint32_t *)(uintptr_t)f->pa[0] == 0 &&
+		     *(volatile uint32_t *)(uintptr_t)(f->pa[1] + 8) == 0);
+}
+
+/* A GPADL longer than one call (vsp_gpadl_hv_map splits it): a refused
+ * first piece maps nothing. */
+static void check_chunks(struct chk *c, uint64_t id)
+{
+	static uint64_t gpfn[HVPART_GPADL_PAGES + 1], pa[HVPART_GPADL_PAGES + 1];
+	uint64_t m0, h0, m, h;
+
+	counts(&m0, &h0);
+	for (uint32_t k = 0; k <= HVPART_GPADL_PAGES; k++)
+		gpfn[k] = k % 2;   /* duplicates within the first piece */
+	hvcheck_expect(c, "gpadl map (2 calls): duplicate pages",
+		       vsp_gpadl_hv_map(id, gpfn, HVPART_GPADL_PAGES + 1, pa), HV_STATUS_INVALID_PARAMETER);
+	counts(&m, &h);
+	hvcheck_true(c, "gpadl map (2 calls): nothing left mapped", m == m0 && h == h0);
+}
+
+void hvcheck_gpadl(struct chk *c)
+{
+	struct gpadl_fixture f;
+	uint64_t free0 = pmem_free_bytes(), vm0 = vmap_count();
+
+	memset(&f, 0, sizeof(f));
+	if (fixture_make(&f)) {
+		hvcheck_true(c, "gpadl: set up a child with 3 pages", 0);
+		return;
+	}
+	check_refusals(c, f.id);
+	check_chunks(c, f.id);
+	check_lifecycle(c, &f);
+	pmem_release(&f.set);
+	hvcheck_true(c, "gpadl: parent pages and vmap window as before",
+		     pmem_free_bytes() == free0 && vmap_count() == vm0);
+}

@@ -1,0 +1,14 @@
+/* The device types the VMBus host offers (see vsp_dev.h). */
+#include "partition/vsp/vsp_dev.h"
+#include "partition/vsp/vsp_ic.h"
+
+const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
+	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
+			   vsp_echo_destroy, NULL, NULL, 0 },
+	[VSP_DEV_HEARTBEAT] = { "Heartbeat", VMBUS_GUID_HEARTBEAT, &vsp_ic_ops,
+				vsp_ic_create_heartbeat, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+	[VSP_DEV_SHUTDOWN] = { "Shutdown", VMBUS_GUID_SHUTDOWN, &vsp_ic_ops, vsp_ic_create_shutdown,
+			       vsp_ic_destroy, NULL, vsp_ic_status, 1 },
+	[VSP_DEV_TIMESYNC] = { "Time Synchronization", VMBUS_GUID_TIMESYNC, &vsp_ic_ops,
+			       vsp_ic_create_timesync, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+};

@@ -1,0 +1,42 @@
+/*
+ * The device types the parent's VMBus host offers a child (one channel
+ * each), as a table (partition/vsp/vsp_dev.c): storvsp, netvsp and the
+ * integration services plug in by adding a row. The host creates one
+ * instance per child at Start-VM, offers it with the row's GUID, and the
+ * vmbus/ server calls the row's vmbus_dev_ops when the child opens,
+ * signals and closes the channel; the rings and any other GPADL are
+ * already mapped through hv (partition/vsp/vsp_gpadl.c) by then.
+ */
+#ifndef PARENT_VSP_DEV_H
+#define PARENT_VSP_DEV_H
+#include <stdint.h>
+#include "vmbus/server.h"
+
+struct vsp_dev_type {
+	const char *name;            /* Get-VMIntegrationService's Name */
+	const char *guid;            /* offer if_type, vmbus/msg.h text form */
+	const struct vmbus_dev_ops *ops;
+	/* An instance for child (state of the device, passed as `dev` to
+	 * ops): NULL when out of memory (the device is then not offered). */
+	void *(*create)(uint64_t child);
+	void (*destroy)(void *dev);
+	/* Optional: periodic work (every main-loop wake-up), now in ms. */
+	void (*tick)(void *dev, uint64_t now_ms);
+	/* Optional: a status word for the cmdlets ("OK", ...). */
+	const char *(*status)(const void *dev);
+	int integration;             /* listed by Get-VMIntegrationService */
+};
+
+/* Rows of vsp_dev_types by index (the table's order is the order of
+ * the relids a child sees: 1, 2, ...). */
+enum { VSP_DEV_ECHO, VSP_DEV_HEARTBEAT, VSP_DEV_SHUTDOWN, VSP_DEV_TIMESYNC, VSP_DEV_COUNT };
+extern const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT];
+
+/* The echo test device (partition/vsp/vsp_echo.c). */
+extern const struct vmbus_dev_ops vsp_echo_ops;
+void *vsp_echo_create(uint64_t child);
+void vsp_echo_destroy(void *dev);
+/* Packets it echoed and dropped (its reply did not fit), over all
+ * children since boot. */
+void vsp_echo_stats(uint64_t *echoed, uint64_t *dropped);
+#endif
