@@ -12,7 +12,7 @@
 #define VM_NAME_MAX 32
 #define VM_PATH_MAX 64
 #define VM_MODULES_MAX 8
-#define VM_CMDLINE_MAX 256
+#define VM_CMDLINE_MAX 1024
 
 struct vm {
 	bool used;
@@ -23,6 +23,7 @@ struct vm {
 	char kernel[VM_PATH_MAX];
 	char modules[VM_MODULES_MAX][VM_PATH_MAX];
 	int nmodules;
+	char initrd[VM_PATH_MAX];     /* Linux initrd; "" for none */
 	char cmdline[VM_CMDLINE_MAX];
 	int64_t hv_id;               /* -1: no partition in hv */
 	struct pmem_set mem;
@@ -35,7 +36,7 @@ struct vm {
 };
 
 struct vm_config {
-	const char *name, *kernel, *cmdline;
+	const char *name, *kernel, *cmdline, *initrd;
 	const char *modules[VM_MODULES_MAX];
 	int nmodules;
 	uint64_t mem_bytes;

@@ -35,6 +35,7 @@
 #define LNX_ACPI_GPA 0xe0000u        /* where vm.c puts the ACPI tables */
 #define LNX_ACPI_AREA 0x20000u
 #define LNX_MAP_TOP 0x100000000ull   /* the identity map covers 4 GiB */
+#define LNX_RAM_MAX 0xf0000000ull    /* RAM below the DSDT's VMOD window */
 #define LNX_BOOT_CS 0x10u            /* __BOOT_CS, boot.rst */
 #define LNX_BOOT_DS 0x18u            /* __BOOT_DS */
 
