@@ -140,12 +140,12 @@ static int file_get(const char *name, struct ldr_file *f, void **owned)
 }
 
 /* The ACPI tables a Linux child finds through the zero page's
- * acpi_rsdp_addr (and in the 0xe0000 scan area): one vCPU, no IOAPIC and
- * no 8259 behind the ports (partition/acpi/acpi.h). */
+ * acpi_rsdp_addr (and in the 0xe0000 scan area): one vCPU, no IOAPIC, the
+ * 8259 pair of partition/devices/pic8259.c (partition/acpi/acpi.h). */
 static int vm_acpi(const struct ldr_gmem *gm, uint64_t *rsdp, char *why, size_t n)
 {
 	static uint8_t tables[LNX_ACPI_AREA];
-	struct acpi_config ac = { 1, false, false };
+	struct acpi_config ac = { 1, false, true };
 	struct acpi_layout lay;
 	int rc = acpi_build_tables(&ac, LNX_ACPI_GPA, tables, sizeof(tables), &lay);
 
@@ -442,6 +442,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	if (!vm->console.buf)
 		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
 	uart_init(&vm->uart, &vm_uart_ops, vm);
+	pic_reset(&vm->pic);
 	vm->have_final = false;
 	rc = vm_build(vm, why, n);
 	if (rc)
@@ -528,7 +529,7 @@ static void vm_port_stop(void *ctx, const char *reason, bool has_code, uint32_t 
  * child. */
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
-	const struct port_bus bus = { &vm->uart, vm_port_stop, vm };
+	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
 	return ports_access(&bus, &a, val);

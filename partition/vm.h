@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/abi/hvpart_abi.h"
+#include "partition/devices/pic8259.h"
 #include "partition/devices/ring.h"
 #include "partition/devices/uart16550.h"
 #include "partition/pmem.h"
@@ -28,6 +29,7 @@ struct vm {
 	int64_t hv_id;               /* -1: no partition in hv */
 	struct pmem_set mem;
 	struct uart uart;
+	struct pic8259 pic;          /* registers only: no interrupt output yet */
 	struct cring console;
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */

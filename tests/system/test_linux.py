@@ -45,7 +45,8 @@ MILESTONES = [
     ("Linux detected Hyper-V", r"Hypervisor detected: Microsoft Hyper-V"),
     ("Linux ran /init", r"hvpart-init: start"),
     ("hv_vmbus loaded", r"hvpart-init: insmod hv_vmbus.ko: ok"),
-    ("a shell on ttyS0", r"hvpart-init: shell"),
+    ("/init reached its shell step", r"hvpart-init: shell"),
+    ("a shell prompt on ttyS0", r"\n/ # "),
 ]
 
 with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as m:
@@ -55,8 +56,9 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
         for cmd, msg in (
                 ("New-VM -Name l1 -MemoryStartupBytes 128MB -Kernel vmlinuz-trunc",
                  "kernel 'vmlinuz-trunc' is truncated"),
-                ("New-VM -Name l2 -MemoryStartupBytes 64MB -Kernel vmlinuz -Initrd initrd.gz",
-                 "needs 68 MiB of memory"),
+                # init_size is 51.5 MiB: relocated to 2 MiB it needs 54 MiB
+                ("New-VM -Name l2 -MemoryStartupBytes 48MB -Kernel vmlinuz -Initrd initrd.gz",
+                 "needs 54 MiB of memory to start"),
                 ("New-VM -Name l3 -MemoryStartupBytes 128MB -Kernel vmlinuz -Initrd nothere.gz",
                  "Cannot find path 'nothere.gz'"),
                 ("New-VM -Name l4 -MemoryStartupBytes 128MB -Kernel vmlinuz -Module initrd.gz",
