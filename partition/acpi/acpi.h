@@ -40,7 +40,7 @@
 struct acpi_config {
 	uint32_t nvcpus;                /* 1..ACPI_MAX_VCPUS; APIC IDs 0..n-1 */
 	bool ioapic;                    /* a virtual IOAPIC exists */
-	bool pic;                       /* a pair of 8259s answers */
+	bool pic;                       /* a pair of 8259s answers (MADT PCAT_COMPAT) */
 };
 
 /* Where each table went, as GPAs (base + offset). */
