@@ -434,7 +434,7 @@ const struct cmd_def cmdlets_vm[] = {
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
-	  p_new, 6, cmdlet_new_vm, NULL },
+	  p_new, sizeof(p_new) / sizeof(p_new[0]), cmdlet_new_vm, NULL },
 	{ "Start-VM", "Starts a virtual machine.",
 	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
 	  p_vms, 1, cmdlet_start_vm, NULL },
