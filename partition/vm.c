@@ -18,6 +18,8 @@
 #include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
 #include "partition/lib/guid.h"
+#include "partition/acpi/acpi.h"
+#include "partition/loader/linux.h"
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
@@ -137,17 +139,76 @@ static int file_get(const char *name, struct ldr_file *f, void **owned)
 	return 0;
 }
 
+/* The ACPI tables a Linux child finds through the zero page's
+ * acpi_rsdp_addr (and in the 0xe0000 scan area): one vCPU, no IOAPIC, the
+ * 8259 pair of partition/devices/pic8259.c (partition/acpi/acpi.h). */
+static int vm_acpi(const struct ldr_gmem *gm, uint64_t *rsdp, char *why, size_t n)
+{
+	static uint8_t tables[LNX_ACPI_AREA];
+	struct acpi_config ac = { 1, false, true };
+	struct acpi_layout lay;
+	int rc = acpi_build_tables(&ac, LNX_ACPI_GPA, tables, sizeof(tables), &lay);
+
+	if (!rc)
+		rc = gm->write(gm->ctx, LNX_ACPI_GPA, tables, lay.len);
+	if (rc)
+		snprintf(why, n, "Building the VM's ACPI tables failed (%d).", rc);
+	*rsdp = lay.rsdp;
+	return rc;
+}
+
+/* A bzImage (recognised by its setup header, never by name): ACPI tables,
+ * then the Linux boot protocol with the optional initrd. */
+static int vm_load_linux(struct vm *vm, const struct ldr_gmem *gm, const struct ldr_file *k,
+			 struct ldr_vp_state *vp, void **owned, char *why, size_t n)
+{
+	struct ldr_file rd = { 0 };
+	struct ldr_linux_boot b = { k, NULL, vm->cmdline, 0 };
+	int rc;
+
+	if (vm->nmodules) {
+		snprintf(why, n, "'%s' is a Linux kernel: it takes -Initrd, not -Module.", vm->kernel);
+		return -EINVAL;
+	}
+	if (vm->mem_bytes > LNX_RAM_MAX) {
+		snprintf(why, n, "A Linux VM has at most %u MB of memory (its MMIO window starts at 0x%x).",
+			 (unsigned)(LNX_RAM_MAX >> 20), (unsigned)LNX_RAM_MAX);
+		return -EINVAL;
+	}
+	if (vm->initrd[0]) {
+		if (file_get(vm->initrd, &rd, owned)) {
+			snprintf(why, n, "Cannot find path '%s' because it does not exist.", vm->initrd);
+			return -ENOENT;
+		}
+		b.initrd = &rd;
+	}
+	if ((rc = vm_acpi(gm, &b.rsdp, why, n)))
+		return rc;
+	return ldr_load_linux(gm, &b, vp, NULL, why, n);
+}
+
 static int vm_load(struct vm *vm, const struct ldr_gmem *gm, struct ldr_vp_state *vp,
 		   char *why, size_t n)
 {
 	struct ldr_file kernel, mods[VM_MODULES_MAX];
-	void *owned[VM_MODULES_MAX + 1] = { 0 };
+	void *owned[VM_MODULES_MAX + 2] = { 0 };
 	int rc = -ENOENT, i;
 
 	if (file_get(vm->kernel, &kernel, &owned[0])) {
 		snprintf(why, n, "Cannot find path '%s' because it does not exist.", vm->kernel);
 		goto out;
 	}
+	if (ldr_is_bzimage(&kernel)) {
+		rc = vm_load_linux(vm, gm, &kernel, vp, &owned[VM_MODULES_MAX + 1], why, n);
+		goto out;
+	}
+	rc = -EINVAL;
+	if (vm->initrd[0]) {
+		snprintf(why, n, "'%s' is not a Linux bzImage: -Initrd is for Linux kernels (a Multiboot kernel takes -Module).",
+			 vm->kernel);
+		goto out;
+	}
+	rc = -ENOENT;
 	for (i = 0; i < vm->nmodules; i++)
 		if (file_get(vm->modules[i], &mods[i], &owned[i + 1])) {
 			snprintf(why, n, "Cannot find path '%s' because it does not exist.",
@@ -156,7 +217,7 @@ static int vm_load(struct vm *vm, const struct ldr_gmem *gm, struct ldr_vp_state
 		}
 	rc = ldr_load_multiboot(gm, &kernel, mods, vm->nmodules, vm->cmdline, vp, why, n);
 out:
-	for (i = 0; i <= VM_MODULES_MAX; i++)
+	for (i = 0; i < VM_MODULES_MAX + 2; i++)
 		free(owned[i]);
 	return rc;
 }
@@ -190,6 +251,7 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 		return -EEXIST;
 	}
 	if (strlen(c->name) >= VM_NAME_MAX || strlen(c->kernel) >= VM_PATH_MAX ||
+	    (c->initrd && strlen(c->initrd) >= VM_PATH_MAX) ||
 	    (c->cmdline && strlen(c->cmdline) >= VM_CMDLINE_MAX) || c->nmodules > VM_MODULES_MAX) {
 		snprintf(why, n, "A name, path, module list or command line is too long.");
 		return -E2BIG;
@@ -220,6 +282,7 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	snprintf(vm->name, sizeof(vm->name), "%s", c->name);
 	snprintf(vm->kernel, sizeof(vm->kernel), "%s", c->kernel);
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", c->cmdline ? c->cmdline : "");
+	snprintf(vm->initrd, sizeof(vm->initrd), "%s", c->initrd ? c->initrd : "");
 	for (int i = 0; i < c->nmodules; i++)
 		snprintf(vm->modules[i], VM_PATH_MAX, "%s", c->modules[i]);
 	vm->nmodules = c->nmodules;
@@ -379,6 +442,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	if (!vm->console.buf)
 		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
 	uart_init(&vm->uart, &vm_uart_ops, vm);
+	pic_reset(&vm->pic);
 	vm->have_final = false;
 	rc = vm_build(vm, why, n);
 	if (rc)
@@ -465,7 +529,7 @@ static void vm_port_stop(void *ctx, const char *reason, bool has_code, uint32_t 
  * child. */
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
-	const struct port_bus bus = { &vm->uart, vm_port_stop, vm };
+	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
 	return ports_access(&bus, &a, val);

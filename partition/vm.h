@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/abi/hvpart_abi.h"
+#include "partition/devices/pic8259.h"
 #include "partition/devices/ring.h"
 #include "partition/devices/uart16550.h"
 #include "partition/pmem.h"
@@ -12,7 +13,7 @@
 #define VM_NAME_MAX 32
 #define VM_PATH_MAX 64
 #define VM_MODULES_MAX 8
-#define VM_CMDLINE_MAX 256
+#define VM_CMDLINE_MAX 1024
 
 struct vm {
 	bool used;
@@ -23,10 +24,12 @@ struct vm {
 	char kernel[VM_PATH_MAX];
 	char modules[VM_MODULES_MAX][VM_PATH_MAX];
 	int nmodules;
+	char initrd[VM_PATH_MAX];     /* Linux initrd; "" for none */
 	char cmdline[VM_CMDLINE_MAX];
 	int64_t hv_id;               /* -1: no partition in hv */
 	struct pmem_set mem;
 	struct uart uart;
+	struct pic8259 pic;          /* registers only: no interrupt output yet */
 	struct cring console;
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */
@@ -36,7 +39,7 @@ struct vm {
 };
 
 struct vm_config {
-	const char *name, *kernel, *cmdline;
+	const char *name, *kernel, *cmdline, *initrd;
 	const char *modules[VM_MODULES_MAX];
 	int nmodules;
 	uint64_t mem_bytes;

@@ -66,6 +66,7 @@ static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	c.name = cmd_arg_str(a, "Name");
 	c.kernel = cmd_arg_str(a, "Kernel");
 	c.cmdline = cmd_arg_str(a, "KernelArgs");
+	c.initrd = cmd_arg_str(a, "Initrd");
 	c.mem_bytes = cmd_arg_size(a, "MemoryStartupBytes", 0);
 	c.processors = cmd_arg_int(a, "ProcessorCount", 1);
 	c.nmodules = cmd_arg_count(a, "Module");
@@ -501,8 +502,9 @@ static const struct cmd_param p_wait[] = {
 static const struct cmd_param p_new[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
 	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
-	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel: a boot file's name, or a path (C:\\guests\\x.elf)." },
+	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel or Linux bzImage (told apart by content): a boot file's name, or a path (C:\\guests\\x.elf)." },
 	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
+	{ "Initrd", CMD_P_STRING, 0, -1, "A Linux kernel's initial RAM disk (name or path)." },
 	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
 };
@@ -513,7 +515,7 @@ const struct cmd_def cmdlets_vm[] = {
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
-	  p_new, 6, cmdlet_new_vm, NULL },
+	  p_new, sizeof(p_new) / sizeof(p_new[0]), cmdlet_new_vm, NULL },
 	{ "Start-VM", "Starts a virtual machine.",
 	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
 	  p_vms, 1, cmdlet_start_vm, NULL },

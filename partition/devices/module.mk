@@ -1,7 +1,8 @@
 # partition/devices: device models the parent emulates for children (COM1
 # 16550A UART), the child port map (ports.c) and the console-log byte ring.
 # Portable: libdevices.a for the parent, host objects for unit tests.
-DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/devices/ports.c
+DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/devices/ports.c \
+            partition/devices/pic8259.c
 DEV_HOST_OBJS := $(DEV_SRCS:%.c=$(HOSTB)/%.o)
 DEV_TGT_OBJS  := $(DEV_SRCS:%.c=$(TGTB)/%.o)
 

@@ -64,6 +64,18 @@ static bool port_stop_on_write(const struct port_ctx *c, uint32_t *val)
 	return true;
 }
 
+/* The 8259 pair and its ELCR (pic8259.h), byte-wide registers. */
+static bool port_pic(const struct port_ctx *c, uint32_t *val)
+{
+	if (!c->bus->pic)
+		return false;
+	if (c->a->is_write)
+		pic_io_write(c->bus->pic, c->a->port, (uint8_t)c->v);
+	else
+		*val = pic_io_read(c->bus->pic, c->a->port) | (c->mask & ~0xffu);
+	return false;
+}
+
 /* Nothing decodes the port: reads float to all ones, writes go nowhere. */
 static bool port_unhandled(const struct port_ctx *c, uint32_t *val)
 {
@@ -73,6 +85,9 @@ static bool port_unhandled(const struct port_ctx *c, uint32_t *val)
 }
 
 static const struct port_range port_map[] = {
+	{ 0x0020, 0x0021, port_pic, 0, 0, NULL },
+	{ 0x00a0, 0x00a1, port_pic, 0, 0, NULL },
+	{ 0x04d0, 0x04d1, port_pic, 0, 0, NULL },
 	/* i8042 command 0xfe pulses the CPU reset line (Linux
 	 * arch/x86/kernel/reboot.c, BOOT_KBD). */
 	{ 0x0064, 0x0064, port_stop_on_write, 0xff, 0xfe, "reset (i8042 pulse)" },

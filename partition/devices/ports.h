@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "partition/devices/pic8259.h"
 #include "partition/devices/uart16550.h"
 
 /* One port access as hv forwarded it: size 1, 2 or 4 bytes. */
@@ -19,12 +20,13 @@ struct port_access {
 	uint32_t value;              /* written value (OUT) */
 };
 
-/* The child's machine: its COM1 and how to stop it. */
+/* The child's machine: its COM1, its 8259 pair and how to stop it. */
 struct port_bus {
 	struct uart *com1;
 	/* Stops the child; has_code: exit_code is the child's exit code. */
 	void (*stop)(void *ctx, const char *reason, bool has_code, uint32_t exit_code);
 	void *ctx;
+	struct pic8259 *pic;          /* NULL: nothing at the PIC ports */
 };
 
 /* Emulates one access. *val is what an IN returns (masked to its size);

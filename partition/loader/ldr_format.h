@@ -2,7 +2,9 @@
  * On-disk and in-memory formats the child loader reads and writes:
  * ELF (lib/elf.h), Multiboot 0.6.96
  * (§3.1 header, §3.3 boot information) and Multiboot2 (§3.1 header tags,
- * §3.6 boot information tags). Every structure is little-endian x86 layout;
+ * §3.6 boot information tags), the Linux x86 boot protocol's setup header
+ * and zero page (Documentation/arch/x86/boot.rst, zero-page.rst) and the
+ * IA-32e page-table bits. Every structure is little-endian x86 layout;
  * each is followed by a _Static_assert on its size. Flags are masks.
  */
 #ifndef PARTITION_LOADER_LDR_FORMAT_H
@@ -156,5 +158,108 @@ struct mb2_mmap_entry {
 	uint32_t type, reserved;
 };
 _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "Multiboot2 §3.6.8 entry");
+
+/* ---- Linux x86 boot protocol (Documentation/arch/x86/boot.rst) ---- */
+#define LNX_HDR_OFFSET 0x1f1u          /* setup header: file and zero-page offset */
+#define LNX_BOOT_FLAG 0xaa55u          /* boot.rst: boot_flag at 0x1fe */
+#define LNX_HDR_MAGIC 0x53726448u      /* "HdrS" at 0x202 */
+#define LNX_MIN_VERSION 0x020cu        /* 2.12: xloadflags, the 64-bit entry */
+#define LNX_SECTOR 512u
+#define LNX_DEFAULT_SETUP_SECTS 4u     /* boot.rst: setup_sects 0 means 4 */
+#define LNX_ENTRY64_OFFSET 0x200u      /* boot.rst "64-bit Boot Protocol" */
+#define LNX_LOADED_HIGH 0x01u          /* loadflags bit 0: kernel at 1 MiB+ */
+#define LNX_KEEP_SEGMENTS 0x40u        /* loadflags bit 6 (obsolete) */
+#define LNX_CAN_USE_HEAP 0x80u         /* loadflags bit 7 */
+#define LNX_XLF_KERNEL_64 0x0001u      /* xloadflags bit 0: 64-bit entry */
+#define LNX_XLF_CAN_BE_LOADED_ABOVE_4G 0x0002u
+#define LNX_LOADER_UNDEFINED 0xffu     /* type_of_loader: "undefined" (boot.rst) */
+#define LNX_E820_MAX 128u              /* zero-page.rst: e820_table[128] */
+#define LNX_E820_RAM 1u
+#define LNX_E820_RESERVED 2u
+#define LNX_E820_ACPI 3u
+
+/*
+ * The setup header as boot.rst lays it out from 0x1f1 to 0x26c (protocol
+ * 2.15). Packed: the fields sit at the odd offsets the real-mode code
+ * fixed. A kernel's header may be shorter (the jump at 0x200 says how
+ * long); what it lacks reads as zero.
+ */
+struct lnx_setup_header {
+	uint8_t setup_sects;            /* 0x1f1 */
+	uint16_t root_flags;
+	uint32_t syssize;               /* 0x1f4: protected-mode code, 16-byte units */
+	uint16_t ram_size, vid_mode, root_dev;
+	uint16_t boot_flag;             /* 0x1fe */
+	uint16_t jump;                  /* 0x200: EB xx, header ends at 0x202+xx */
+	uint32_t header;                /* 0x202 */
+	uint16_t version;               /* 0x206 */
+	uint32_t realmode_swtch;
+	uint16_t start_sys_seg, kernel_version;
+	uint8_t type_of_loader;         /* 0x210 */
+	uint8_t loadflags;              /* 0x211 */
+	uint16_t setup_move_size;
+	uint32_t code32_start;          /* 0x214 */
+	uint32_t ramdisk_image;         /* 0x218 */
+	uint32_t ramdisk_size;          /* 0x21c */
+	uint32_t bootsect_kludge;
+	uint16_t heap_end_ptr;          /* 0x224 */
+	uint8_t ext_loader_ver, ext_loader_type;
+	uint32_t cmd_line_ptr;          /* 0x228 */
+	uint32_t initrd_addr_max;       /* 0x22c */
+	uint32_t kernel_alignment;      /* 0x230 */
+	uint8_t relocatable_kernel, min_alignment;
+	uint16_t xloadflags;            /* 0x236 */
+	uint32_t cmdline_size;          /* 0x238: longest command line, NUL excluded */
+	uint32_t hardware_subarch;
+	uint64_t hardware_subarch_data;
+	uint32_t payload_offset, payload_length;
+	uint64_t setup_data;            /* 0x250 */
+	uint64_t pref_address;          /* 0x258 */
+	uint32_t init_size;             /* 0x260: linear memory the kernel needs */
+	uint32_t handover_offset, kernel_info_offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct lnx_setup_header) == 0x26c - 0x1f1, "boot.rst setup header");
+
+/* zero-page.rst: one e820 entry, packed to 20 bytes. */
+struct lnx_e820_entry {
+	uint64_t addr, size;
+	uint32_t type;
+} __attribute__((packed));
+_Static_assert(sizeof(struct lnx_e820_entry) == 20, "e820 entry");
+
+/*
+ * The zero page (struct boot_params, zero-page.rst): only the fields a
+ * 64-bit direct boot fills are named; the rest stay zero. Offsets are
+ * asserted below.
+ */
+struct lnx_boot_params {
+	uint8_t pad0[0x070];
+	uint64_t acpi_rsdp_addr;        /* 0x070 */
+	uint8_t pad1[0x0c0 - 0x078];
+	uint32_t ext_ramdisk_image;     /* 0x0c0: high 32 bits */
+	uint32_t ext_ramdisk_size;      /* 0x0c4 */
+	uint32_t ext_cmd_line_ptr;      /* 0x0c8 */
+	uint8_t pad2[0x1e8 - 0x0cc];
+	uint8_t e820_entries;           /* 0x1e8 */
+	uint8_t pad3[0x1ef - 0x1e9];
+	uint8_t sentinel;               /* 0x1ef: must stay 0 (zero-page.rst) */
+	uint8_t pad4;
+	struct lnx_setup_header hdr;    /* 0x1f1 */
+	uint8_t pad5[0x2d0 - 0x26c];
+	struct lnx_e820_entry e820_table[LNX_E820_MAX]; /* 0x2d0 */
+	uint8_t pad6[0x1000 - 0xcd0];
+} __attribute__((packed));
+_Static_assert(sizeof(struct lnx_boot_params) == 4096, "zero page");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, acpi_rsdp_addr) == 0x070, "acpi_rsdp_addr");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, ext_ramdisk_image) == 0x0c0, "ext_ramdisk_image");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, e820_entries) == 0x1e8, "e820_entries");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, sentinel) == 0x1ef, "sentinel");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, hdr) == 0x1f1, "hdr");
+_Static_assert(__builtin_offsetof(struct lnx_boot_params, e820_table) == 0x2d0, "e820_table");
+
+/* An IA-32e page-table entry (SDM Vol. 3A §4.5): the bits the loader sets. */
+#define PTE_P 0x1ull
+#define PTE_RW 0x2ull
+#define PTE_PS 0x80ull                 /* in a page-directory entry: 2 MiB page */
 
 #endif

@@ -1,8 +1,9 @@
-# partition/loader: child-partition kernel loader (Multiboot v1/v2 now, the
-# Linux boot protocol next). Portable: libloader.a for the parent, host
+# partition/loader: child-partition kernel loader (Multiboot v1/v2 and the
+# Linux x86 64-bit boot protocol). Portable: libloader.a for the parent, host
 # objects for unit tests and the fuzzer.
 LDR_SRCS := partition/loader/ldr_common.c partition/loader/ldr_image.c \
-            partition/loader/multiboot.c partition/loader/mb_info.c
+            partition/loader/multiboot.c partition/loader/mb_info.c \
+            partition/loader/linux.c
 LDR_HOST_OBJS := $(LDR_SRCS:%.c=$(HOSTB)/%.o)
 LDR_FUZZ_OBJS := $(LDR_SRCS:%.c=$(FUZZB)/%.o)
 LDR_TGT_OBJS  := $(LDR_SRCS:%.c=$(TGTB)/%.o)
@@ -30,12 +31,14 @@ $(LDR_TB)/kernels.o: tests/unit/loader/kernels.S $(LDR_TB)/kern_mb1_32.elf \
 	$(HOST_CC) -c $< -o $@ -DKERN32='"$(LDR_TB)/kern_mb1_32.elf"' \
 	  -DKERN64='"$(LDR_TB)/kern_mb2_64.elf"'
 
-LDR_TESTS := $(LDR_TB)/test_multiboot
+LDR_TESTS := $(LDR_TB)/test_multiboot $(LDR_TB)/test_bzimage
 $(LDR_TB)/test_multiboot: $(LDR_TB)/test_multiboot.o $(LDR_TB)/kernels.o \
                           $(LDR_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)
+$(LDR_TB)/test_bzimage: $(LDR_TB)/test_bzimage.o $(LDR_HOST_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)
 
-LDR_FUZZERS := $(FUZZB)/tests/fuzz/fuzz_loader
+LDR_FUZZERS := $(FUZZB)/tests/fuzz/fuzz_loader $(FUZZB)/tests/fuzz/fuzz_bzimage
 $(LDR_FUZZERS): %: %.o $(LDR_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
 

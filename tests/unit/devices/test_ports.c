@@ -46,7 +46,7 @@ static void m_stop(void *ctx, const char *reason, bool has_code, uint32_t code)
 
 static bool io(struct machine *m, uint16_t port, uint8_t size, bool wr, uint32_t v, uint32_t *val)
 {
-	const struct port_bus bus = { &m->uart, m_stop, m };
+	const struct port_bus bus = { &m->uart, m_stop, m, NULL };
 	const struct port_access a = { port, size, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -140,6 +140,57 @@ static void test_resets_and_power_off(void **state)
 	free(m);
 }
 
+static bool pio(struct pic8259 *pic, uint16_t port, bool wr, uint8_t v, uint32_t *val)
+{
+	const struct port_bus bus = { NULL, m_stop, NULL, pic };
+	const struct port_access a = { port, 1, wr, v };
+
+	return ports_access(&bus, &a, val);
+}
+
+/* Linux's probe and init (arch/x86/kernel/i8259.c probe_8259A,
+ * init_8259A) against the 8259 pair: masks read back, the ICW sequence
+ * does not land in the mask, IRR/ISR read 0, ELCR keeps its writable bits. */
+static void test_pic8259(void **state)
+{
+	struct pic8259 pic;
+	uint32_t val = 0;
+
+	(void)state;
+	pic_reset(&pic);
+	assert_false(pio(&pic, 0x21, false, 0, &val));
+	assert_int_equal(val, 0xff);                      /* all masked at reset */
+	pio(&pic, 0xa1, true, 0xff, &val);
+	pio(&pic, 0x21, true, 0xfb, &val);                /* probe_val */
+	pio(&pic, 0x21, false, 0, &val);
+	assert_int_equal(val, 0xfb);
+	/* init_8259A: ICW1 0x11, ICW2 vector, ICW3 cascade, ICW4 0x01 */
+	pio(&pic, 0x20, true, 0x11, &val);
+	pio(&pic, 0x21, true, 0x30, &val);
+	pio(&pic, 0x21, true, 0x04, &val);
+	pio(&pic, 0x21, true, 0x01, &val);
+	pio(&pic, 0x21, false, 0, &val);
+	assert_int_equal(val, 0);                         /* ICW1 cleared the mask */
+	assert_int_equal(pic.master.vector_base, 0x30);
+	pio(&pic, 0x21, true, 0xef, &val);                /* OCW1 after the ICWs */
+	pio(&pic, 0x21, false, 0, &val);
+	assert_int_equal(val, 0xef);
+	pio(&pic, 0xa1, false, 0, &val);
+	assert_int_equal(val, 0xff);                      /* the slave kept its own */
+	pio(&pic, 0x20, true, 0x0b, &val);                /* OCW3: read ISR */
+	pio(&pic, 0x20, false, 0, &val);
+	assert_int_equal(val, 0);
+	pio(&pic, 0x4d0, true, 0xff, &val);
+	pio(&pic, 0x4d0, false, 0, &val);
+	assert_int_equal(val, 0xf8);
+	pio(&pic, 0x4d1, true, 0x02, &val);
+	pio(&pic, 0x4d1, false, 0, &val);
+	assert_int_equal(val, 0x02);
+	/* Without a PIC on the bus the ports float. */
+	pio(NULL, 0x21, false, 0, &val);
+	assert_int_equal(val, 0xff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_com1),
 		cmocka_unit_test(test_debug_exit),
 		cmocka_unit_test(test_resets_and_power_off),
+		cmocka_unit_test(test_pic8259),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
