@@ -119,6 +119,31 @@ static void check_misc(struct chk *c, uint64_t id)
 	       HV_STATUS_INVALID_ALIGNMENT);
 }
 
+static uint16_t assert_irq(uint64_t id, uint32_t vector, uint32_t flags)
+{
+	struct hvpart_assert_irq_in in = { id, vector, flags };
+
+	return hvcall(HVCALL_HVPART_ASSERT_INTERRUPT, &in, sizeof(in), NULL, 0);
+}
+
+/* HvpartAssertInterrupt (docs/hypercalls.md "Interrupts"): only a
+ * running child, only vectors 16-255, no reserved flag. */
+static void check_assert_irq(struct chk *c, uint64_t id)
+{
+	hvcheck_expect(c, "assert interrupt: the parent is no target",
+		       assert_irq(0, 0x34, HVPART_IRQ_EXTINT), HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "assert interrupt: no such partition",
+		       assert_irq(9999, 0x34, HVPART_IRQ_EXTINT), HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "assert interrupt: vector 15 (an exception's)",
+		       assert_irq(id, 15, HVPART_IRQ_EXTINT), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "assert interrupt: vector 256", assert_irq(id, 256, 0),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "assert interrupt: a reserved flag", assert_irq(id, 0x34, 2),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "assert interrupt: a child not started",
+		       assert_irq(id, 0x34, HVPART_IRQ_EXTINT), HV_STATUS_INVALID_PARTITION_STATE);
+}
+
 /* A partition's EPT root and SynIC message buffers come from hv's pool
  * and all go back on delete. (The first partition's deposit split the
  * parent's large EPT pages for good, so this one deposits nothing.) */
@@ -159,6 +184,7 @@ int hvcheck_run(void)
 	check_deposits(&c, id, two.runs[0].pa >> 12,
 		       two.nruns > 1 ? two.runs[1].pa >> 12 : (two.runs[0].pa >> 12) + 1);
 	check_misc(&c, id);
+	check_assert_irq(&c, id);
 	hvcheck_synic(&c, id);
 	hvcheck_expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
 	       HV_STATUS_SUCCESS);

@@ -350,10 +350,29 @@ static void vm_uart_tx(void *ctx, uint8_t byte)
 		serial_write_raw((const char *)&byte, 1);
 }
 
+/* Every vector the child's 8259 pair has ready goes to hv as an ExtINT
+ * (HvpartAssertInterrupt, docs/hypercalls.md "Interrupts"). */
+static void vm_pic_deliver(struct vm *vm)
+{
+	struct hvpart_assert_irq_in in = { .flags = HVPART_IRQ_EXTINT };
+	int vec;
+
+	if (vm->hv_id < 0)
+		return;
+	in.partition_id = (uint64_t)vm->hv_id;
+	while ((vec = pic_take(&vm->pic)) >= 0) {
+		in.vector = (uint32_t)vec;
+		hvcall(HVCALL_HVPART_ASSERT_INTERRUPT, &in, sizeof(in), NULL, 0);
+	}
+}
+
+/* COM1 is IRQ 4 (the child's DSDT, partition/acpi/dsdt.asl). */
 static void vm_uart_irq(void *ctx, int level)
 {
-	(void)ctx;
-	(void)level;   /* no interrupt controller for children yet */
+	struct vm *vm = ctx;
+
+	pic_set_irq(&vm->pic, 4, level);
+	vm_pic_deliver(vm);
 }
 
 static const struct uart_ops vm_uart_ops = { vm_uart_tx, vm_uart_irq };
@@ -532,7 +551,10 @@ static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_
 	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
-	return ports_access(&bus, &a, val);
+	if (ports_access(&bus, &a, val))
+		return true;
+	vm_pic_deliver(vm);   /* an unmask may release a waiting request */
+	return false;
 }
 
 /* A stopped child keeps no memory (as an Off VM in Hyper-V): remember

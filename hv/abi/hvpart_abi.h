@@ -55,6 +55,8 @@
 /* Shared pages (GPADLs, docs/hypercalls.md "GPADL pages"). */
 #define HVCALL_HVPART_MAP_GPADL_PAGES      0x8020
 #define HVCALL_HVPART_UNMAP_GPADL_PAGES    0x8021
+/* A device model's interrupt into a child (docs/hypercalls.md). */
+#define HVCALL_HVPART_ASSERT_INTERRUPT     0x8022
 /* Bounds of its input, in microseconds, and what hv uses until it is set. */
 #define HVPART_LATENCY_MIN_US              10
 #define HVPART_LATENCY_MAX_US              100000
@@ -292,6 +294,19 @@ struct hvpart_gpadl_unmap_in {
 	uint64_t pa[HVPART_GPADL_PAGES];
 };
 _Static_assert(sizeof(struct hvpart_gpadl_unmap_in) == 4088, "gpadl unmap input");
+
+/* HVCALL_HVPART_ASSERT_INTERRUPT: the parent's interrupt controller
+ * models (the 8259 pair) hand a child a vector. HVPART_IRQ_EXTINT: as the
+ * local APIC takes an 8259's interrupt through LINT0 in ExtINT mode (SDM
+ * Vol. 3A §11.5.1), the vector is not put in service, so the guest ends
+ * it at the 8259 only. */
+#define HVPART_IRQ_EXTINT 0x1u
+struct hvpart_assert_irq_in {
+	uint64_t partition_id;
+	uint32_t vector;             /* 16-255 */
+	uint32_t flags;              /* HVPART_IRQ_*; other bits reserved (0) */
+};
+_Static_assert(sizeof(struct hvpart_assert_irq_in) == 16, "assert interrupt input");
 
 /* HVCALL_HVPART_READ_LOG: input { u64 offset }, output below. */
 struct hvpart_log_chunk {

@@ -348,3 +348,23 @@ uint16_t hc_set_tsc_frequency(struct hc_args *a)
 	hv_tsc_hz = a->fast_in;
 	return HV_STATUS_SUCCESS;
 }
+
+/* A device model's interrupt (docs/hypercalls.md "Interrupts"): the
+ * vector goes to the child's vLAPIC as a request; an ExtINT one is never
+ * put in service (vlapic_raise's AutoEOI path), as the SDM has it for an
+ * 8259's interrupt through LINT0. A halted vCPU wakes when the scheduler
+ * finds the request (child_ready). */
+uint16_t hc_assert_interrupt(struct hc_args *a)
+{
+	const struct hvpart_assert_irq_in *in = a->in;
+	struct partition *p = child_get(in->partition_id);
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in->vector < 16 || in->vector > 255 || (in->flags & ~HVPART_IRQ_EXTINT))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (p->state != HVPART_STATE_RUNNING || !p->nvcpus)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	vlapic_raise(p->vcpus[0], (uint8_t)in->vector, in->flags & HVPART_IRQ_EXTINT);
+	return HV_STATUS_SUCCESS;
+}

@@ -110,6 +110,8 @@ static const struct hc_entry hc_table[] = {
 	  sizeof(struct hvpart_gpadl_map_out), hc_map_gpadl_pages },
 	{ HVCALL_HVPART_UNMAP_GPADL_PAGES, 1, 0, sizeof(struct hvpart_gpadl_unmap_in), 0,
 	  hc_unmap_gpadl_pages },
+	{ HVCALL_HVPART_ASSERT_INTERRUPT, 1, 0, sizeof(struct hvpart_assert_irq_in), 0,
+	  hc_assert_interrupt },
 	/* SynIC (TLFS inter-partition-communication.md): any partition may
 	 * post and signal; only the parent manages ports (CPUID 0x40000003
 	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59

@@ -30,6 +30,7 @@ uint16_t hc_set_tsc_frequency(struct hc_args *a);
 /* GPADL pages (hv/core/gpadl.c). */
 uint16_t hc_map_gpadl_pages(struct hc_args *a);
 uint16_t hc_unmap_gpadl_pages(struct hc_args *a);
+uint16_t hc_assert_interrupt(struct hc_args *a);
 /* Scheduler (hv/core/sched.c). */
 uint16_t hc_set_interrupt_latency(struct hc_args *a);
 

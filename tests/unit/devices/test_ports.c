@@ -191,6 +191,60 @@ static void test_pic8259(void **state)
 	assert_int_equal(val, 0xff);
 }
 
+/* Requests: none before the ICWs; an edge on an unmasked line is handed
+ * out once (ICW2 base + line), a masked one waits for the unmask (as
+ * Linux's mask_and_ack_8259A/unmask sequence needs); a level line that is
+ * still high requests again after an EOI; the slave's come through the
+ * master's line 2, in the 8259A's fixed priority. */
+static void test_pic8259_requests(void **state)
+{
+	struct pic8259 pic;
+	uint32_t val = 0;
+
+	(void)state;
+	pic_reset(&pic);
+	pic_set_irq(&pic, 4, 1);
+	assert_int_equal(pic_take(&pic), -1);             /* not initialised */
+	pic_set_irq(&pic, 4, 0);
+	pio(&pic, 0x20, true, 0x11, &val);
+	pio(&pic, 0x21, true, 0x30, &val);
+	pio(&pic, 0x21, true, 0x04, &val);
+	pio(&pic, 0x21, true, 0x01, &val);
+	pio(&pic, 0xa0, true, 0x11, &val);
+	pio(&pic, 0xa1, true, 0x38, &val);
+	pio(&pic, 0xa1, true, 0x02, &val);
+	pio(&pic, 0xa1, true, 0x01, &val);
+	pio(&pic, 0x21, true, 0xff & ~0x10 & ~0x04, &val); /* IRQ 4 and the cascade */
+	pio(&pic, 0xa1, true, 0xfd, &val);                /* IRQ 9 */
+	pic_set_irq(&pic, 4, 1);
+	pic_set_irq(&pic, 4, 1);                          /* no new edge */
+	assert_int_equal(pic_take(&pic), 0x34);
+	assert_int_equal(pic_take(&pic), -1);
+	pic_set_irq(&pic, 4, 0);
+	pio(&pic, 0x21, true, 0xff, &val);                /* masked: the edge waits */
+	pic_set_irq(&pic, 4, 1);
+	assert_int_equal(pic_take(&pic), -1);
+	pio(&pic, 0x20, true, 0x0a, &val);                /* OCW3: read IRR */
+	pio(&pic, 0x20, false, 0, &val);
+	assert_int_equal(val, 0x10);
+	pio(&pic, 0x21, true, 0xeb, &val);
+	assert_int_equal(pic_take(&pic), 0x34);
+	/* IRQ 9 level-triggered (ELCR), and IRQ 4 at once: 9 goes first
+	 * (the cascade, line 2, outranks line 4). */
+	pio(&pic, 0x4d1, true, 0x02, &val);
+	pic_set_irq(&pic, 4, 0);
+	pic_set_irq(&pic, 4, 1);
+	pic_set_irq(&pic, 9, 1);
+	assert_int_equal(pic_take(&pic), 0x39);
+	assert_int_equal(pic_take(&pic), 0x34);
+	assert_int_equal(pic_take(&pic), -1);
+	pio(&pic, 0xa0, true, 0x20, &val);                /* EOI, line still high */
+	assert_int_equal(pic_take(&pic), 0x39);
+	pic_set_irq(&pic, 9, 0);
+	pio(&pic, 0xa0, true, 0x20, &val);                /* EOI, line low: done */
+	assert_int_equal(pic_take(&pic), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_debug_exit),
 		cmocka_unit_test(test_resets_and_power_off),
 		cmocka_unit_test(test_pic8259),
+		cmocka_unit_test(test_pic8259_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
