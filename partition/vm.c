@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "partition/vsp/vsp_host.h"
 #include "partition/arch/cpu.h"
 #include "partition/clock.h"
@@ -462,6 +463,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
 	uart_init(&vm->uart, &vm_uart_ops, vm);
 	pic_reset(&vm->pic);
+	cmos_reset(&vm->cmos);
 	vm->have_final = false;
 	rc = vm_build(vm, why, n);
 	if (rc)
@@ -543,12 +545,19 @@ static void vm_port_stop(void *ctx, const char *reason, bool has_code, uint32_t 
 	hv_stop(ctx, reason, has_code, exit_code);
 }
 
+/* The host's wall clock for a child's RTC (partition/clock.c keeps the
+ * parent's time() on the RTC it read at boot). */
+static int64_t host_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
 /* One port access of a child, decoded by the port table
  * (partition/devices/ports.c). Returns true when the access ended the
  * child. */
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
-	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic };
+	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic, &vm->cmos, host_now };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
 	if (ports_access(&bus, &a, val))

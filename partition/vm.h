@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hv/abi/hvpart_abi.h"
+#include "partition/devices/cmos.h"
 #include "partition/devices/pic8259.h"
 #include "partition/devices/ring.h"
 #include "partition/devices/uart16550.h"
@@ -29,7 +30,8 @@ struct vm {
 	int64_t hv_id;               /* -1: no partition in hv */
 	struct pmem_set mem;
 	struct uart uart;
-	struct pic8259 pic;          /* registers only: no interrupt output yet */
+	struct pic8259 pic;          /* the child's 8259 pair: COM1 on IRQ 4 */
+	struct cmos cmos;            /* the child's RTC and NVRAM */
 	struct cring console;
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */

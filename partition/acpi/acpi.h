@@ -13,7 +13,7 @@
  *         mode always on), no PM timer (ACPI 5.0A made it optional; the
  *         TSC and LAPIC frequencies come from Hyper-V's MSRs instead), no
  *         GPE blocks, reset register 0xcf9 value 6; boot flags: no VGA,
- *         no 8042, no MSI, no ASPM, no CMOS RTC.
+ *         no 8042, no MSI, no ASPM; a CMOS RTC with its century at 0x32.
  *   MADT  the LAPIC at 0xfee00000; one entry per vCPU (APIC ID = index):
  *         Processor Local APIC below 255, Processor Local x2APIC from 255
  *         (ACPI 6.4 §5.2.12.12 asks for exactly that split); an IOAPIC at

@@ -96,8 +96,9 @@ static void fadt_fill(struct acpi_fadt *f, uint64_t facs, uint64_t dsdt)
 	f->x_pm1a_cnt_blk = gas_io(ACPI_PM1A_CNT, 2);
 	f->p_lvl2_lat = 101;            /* > 100: no C2 (§5.2.9 Table 5.9) */
 	f->p_lvl3_lat = 1001;           /* > 1000: no C3 */
-	f->iapc_boot_arch = ACPI_IAPC_NO_VGA | ACPI_IAPC_NO_MSI | ACPI_IAPC_NO_ASPM |
-			    ACPI_IAPC_NO_CMOS_RTC;
+	/* The CMOS RTC is there (partition/devices/cmos.h), century at 0x32. */
+	f->iapc_boot_arch = ACPI_IAPC_NO_VGA | ACPI_IAPC_NO_MSI | ACPI_IAPC_NO_ASPM;
+	f->century = 0x32;
 	f->flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 		   ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP | ACPI_FADT_HEADLESS;
 	f->reset_reg = gas_io(ACPI_RESET_PORT, 1);

@@ -2,7 +2,7 @@
 # 16550A UART), the child port map (ports.c) and the console-log byte ring.
 # Portable: libdevices.a for the parent, host objects for unit tests.
 DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/devices/ports.c \
-            partition/devices/pic8259.c
+            partition/devices/pic8259.c partition/devices/cmos.c
 DEV_HOST_OBJS := $(DEV_SRCS:%.c=$(HOSTB)/%.o)
 DEV_TGT_OBJS  := $(DEV_SRCS:%.c=$(TGTB)/%.o)
 

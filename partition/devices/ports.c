@@ -84,10 +84,24 @@ static bool port_unhandled(const struct port_ctx *c, uint32_t *val)
 	return false;
 }
 
+/* The CMOS RTC and NVRAM (cmos.h), byte-wide. */
+static bool port_cmos(const struct port_ctx *c, uint32_t *val)
+{
+	if (!c->bus->cmos)
+		return port_unhandled(c, val);
+	if (c->a->is_write)
+		cmos_write(c->bus->cmos, c->a->port, (uint8_t)c->v);
+	else
+		*val = cmos_read(c->bus->cmos, c->a->port, c->bus->now ? c->bus->now() : 0) |
+		       (c->mask & ~0xffu);
+	return false;
+}
+
 static const struct port_range port_map[] = {
 	{ 0x0020, 0x0021, port_pic, 0, 0, NULL },
 	{ 0x00a0, 0x00a1, port_pic, 0, 0, NULL },
 	{ 0x04d0, 0x04d1, port_pic, 0, 0, NULL },
+	{ 0x0070, 0x0071, port_cmos, 0, 0, NULL },
 	/* i8042 command 0xfe pulses the CPU reset line (Linux
 	 * arch/x86/kernel/reboot.c, BOOT_KBD). */
 	{ 0x0064, 0x0064, port_stop_on_write, 0xff, 0xfe, "reset (i8042 pulse)" },

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "partition/devices/cmos.h"
 #include "partition/devices/pic8259.h"
 #include "partition/devices/uart16550.h"
 
@@ -27,6 +28,8 @@ struct port_bus {
 	void (*stop)(void *ctx, const char *reason, bool has_code, uint32_t exit_code);
 	void *ctx;
 	struct pic8259 *pic;          /* NULL: nothing at the PIC ports */
+	struct cmos *cmos;            /* NULL: nothing at 0x70/0x71 */
+	int64_t (*now)(void);         /* the host's time, seconds since 1970 (UTC) */
 };
 
 /* Emulates one access. *val is what an IN returns (masked to its size);

@@ -46,7 +46,7 @@ static void m_stop(void *ctx, const char *reason, bool has_code, uint32_t code)
 
 static bool io(struct machine *m, uint16_t port, uint8_t size, bool wr, uint32_t v, uint32_t *val)
 {
-	const struct port_bus bus = { &m->uart, m_stop, m, NULL };
+	const struct port_bus bus = { &m->uart, m_stop, m, NULL, NULL, NULL };
 	const struct port_access a = { port, size, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -142,7 +142,7 @@ static void test_resets_and_power_off(void **state)
 
 static bool pio(struct pic8259 *pic, uint16_t port, bool wr, uint8_t v, uint32_t *val)
 {
-	const struct port_bus bus = { NULL, m_stop, NULL, pic };
+	const struct port_bus bus = { NULL, m_stop, NULL, pic, NULL, NULL };
 	const struct port_access a = { port, 1, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -245,6 +245,57 @@ static void test_pic8259_requests(void **state)
 	assert_int_equal(pic_take(&pic), -1);
 }
 
+static int64_t fixed_now(void)
+{
+	/* 2026-12-02 10:11:07 UTC, a Wednesday: `date -u -d @1796206267` */
+	return 1796206267;
+}
+
+static uint8_t rtc(struct cmos *c, uint8_t index)
+{
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, c, fixed_now };
+	const struct port_access wr = { 0x70, 1, true, index }, rd = { 0x71, 1, false, 0 };
+	uint32_t val = 0xffffffff;
+
+	assert_false(ports_access(&bus, &wr, &val));
+	assert_false(ports_access(&bus, &rd, &val));
+	return (uint8_t)val;
+}
+
+/* The RTC as Linux's mc146818_get_time reads it: UIP clear, BCD 24-hour,
+ * the host's date and time; time writes ignored; NVRAM reads back; the
+ * NMI-mask bit of the index ignored. Without the model the ports float. */
+static void test_cmos(void **state)
+{
+	struct cmos c;
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, &c, fixed_now };
+	const struct port_access wr = { 0x71, 1, true, 0x42 };
+	uint32_t val = 0;
+
+	(void)state;
+	cmos_reset(&c);
+	assert_int_equal(rtc(&c, 0x0a) & 0x80, 0);
+	assert_int_equal(rtc(&c, 0x0b), 0x02);
+	assert_int_equal(rtc(&c, 0x0d), 0x80);
+	assert_int_equal(rtc(&c, 0x00), 0x07);
+	assert_int_equal(rtc(&c, 0x02), 0x11);
+	assert_int_equal(rtc(&c, 0x04), 0x10);
+	assert_int_equal(rtc(&c, 0x06), 0x04);   /* Sunday = 1: Wednesday = 4 */
+	assert_int_equal(rtc(&c, 0x07), 0x02);
+	assert_int_equal(rtc(&c, 0x08), 0x12);
+	assert_int_equal(rtc(&c, 0x09), 0x26);
+	assert_int_equal(rtc(&c, 0x32), 0x20);
+	assert_int_equal(rtc(&c, 0x80 | 0x09), 0x26);
+	ports_access(&bus, &wr, &val);           /* index is 0x32 (0x80|0x09 -> 0x09) */
+	assert_int_equal(rtc(&c, 0x09), 0x26);   /* a time write is ignored */
+	rtc(&c, 0x40);
+	ports_access(&bus, &wr, &val);
+	assert_int_equal(rtc(&c, 0x40), 0x42);   /* NVRAM */
+	val = 0;
+	pio(NULL, 0x71, false, 0, &val);
+	assert_int_equal(val, 0xff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_resets_and_power_off),
 		cmocka_unit_test(test_pic8259),
 		cmocka_unit_test(test_pic8259_requests),
+		cmocka_unit_test(test_cmos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
