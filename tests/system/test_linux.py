@@ -124,8 +124,23 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
         m.send_bytes("\x1d")
         m.expect(r"Detached from 'lin'\.\r\n" + hvtest.PROMPT, 60)
 
+    with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):
+        out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
+        assert re.search(r"Heartbeat\s+True\s+OK", out), out
+        assert re.search(r"Shutdown\s+True\s+OK", out), out
+        out = m.command("Get-VM lin | Format-List Heartbeat", timeout=60)
+        assert re.search(r"Heartbeat\s*:\s*OK", out), out
+
+    with tap.case("Stop-VM asks Linux to shut down (shutdown service): it powers off, Off"):
+        out = m.command("Stop-VM lin", timeout=300)
+        assert "Stop-VM :" not in out, out
+        out = m.command("Get-VM lin", timeout=60)
+        assert re.search(r"lin\s+Off", out), out
+        assert re.search(r"StopReason\s*:\s*power off", out), out
+        log = m.command("Get-VMConsoleLog lin", timeout=120)
+        assert re.search(r"reboot: Power down", log), log[-2000:]
+
     with tap.case("hv and the parent survive the Linux child"):
-        m.command("Stop-VM lin -TurnOff", timeout=120)
         m.command("Remove-VM lin", timeout=120)
         out = m.command("Get-VM parent")
         assert re.search(r"parent\s+Running", out), out
