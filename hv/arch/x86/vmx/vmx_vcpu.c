@@ -33,8 +33,26 @@ void vmx_load_current(void)
 		vmx_load(cur);
 }
 
+/* CR2 is the one guest register neither the VMCS nor hv's exit path
+ * switches (SDM Vol. 3C §27.3, §28.5): a page fault a guest took stays
+ * readable in its handler only if another vCPU's fault cannot replace
+ * it, so it follows the vCPU here. */
+static void switch_cr2(struct vcpu *from, struct vcpu *to)
+{
+	uint64_t cr2;
+
+	if (from == to)
+		return;
+	if (from) {
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		from->arch.cr2 = cr2;
+	}
+	__asm__ volatile("mov %0, %%cr2" : : "r"(to->arch.cr2) : "memory");
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
+	switch_cr2(this_cpu()->current, v);
 	if (vmx_load(v))
 		hv_panic("VMPTRLD of partition %lu failed", v->part->id);
 	this_cpu()->current = v;
@@ -308,6 +326,22 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	set_intr_window(false);
 	vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an interrupt ends HLT */
+	return true;
+}
+
+/* NMI injection (type 2, vector 2). Blocked by an NMI in progress
+ * (interruptibility bit 3, kept by the CPU until the guest's IRET since
+ * hv uses neither NMI exiting nor virtual NMIs), and by the MOV-SS and
+ * STI shadows (§26.3.1.5: entry would fail or the CPU may refuse). */
+bool arch_vcpu_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
+		return false;
+	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)
+		return false;
+	vmwrite(VMCS_ENTRY_INTR_INFO, 2 | (2u << 8) | (1u << 31));
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an NMI ends HLT */
 	return true;
 }
 

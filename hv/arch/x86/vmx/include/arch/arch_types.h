@@ -17,6 +17,7 @@ struct arch_vcpu {
 	/* VM-exit instruction length of an intercept the parent completes
 	 * later (arch_vcpu_defer_skip; SDM Vol. 3C §28.2.5). */
 	uint8_t icpt_insn_len;
+	uint64_t cr2;             /* the guest's CR2 while another vCPU runs */
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384
