@@ -265,7 +265,9 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 	struct insn_mem m;
 	int nb = 0, rc;
 
-	if (f->fetch)
+	/* A fetch, or an access by event delivery (the IDT, GDT or stack in
+	 * such a GPA: no instruction to emulate), stops the child. */
+	if (f->fetch || arch_vcpu_delivering_event(v))
 		return false;
 	rc = fetch_decode(v, &m, bytes, &nb);
 	if (rc == 1)

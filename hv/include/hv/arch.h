@@ -115,6 +115,10 @@ void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err);
  * cannot take it now (RFLAGS.IF clear, STI/MOV-SS shadow: the backend
  * then exits as soon as it can) or an exception is being injected. */
 bool arch_vcpu_inject_irq(struct vcpu *v, int vector);
+/* Whether the exit interrupted the delivery of an event (the backend
+ * delivers it again at the next entry): the instruction at RIP has not
+ * run, so it must not be emulated. */
+bool arch_vcpu_delivering_event(struct vcpu *v);
 /* Deliver an NMI at this entry. false if the guest blocks NMIs now (one
  * in progress until IRET, a MOV-SS or STI shadow) or an event is already
  * being injected; the caller retries at a later entry. */

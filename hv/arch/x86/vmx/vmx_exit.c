@@ -94,6 +94,38 @@ void vmx_advance_rip(uint64_t len)
 	 * §25.4.2, interruptibility state bits 0-1). */
 	if (intr & 3)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+	/* With RFLAGS.TF the instruction hv completed ends in a single-step
+	 * trap, as the CPU's own would: pending debug exception BS (bit 14,
+	 * §25.4.2 Table 25-4), delivered as #DB with DR6.BS at entry
+	 * (§27.7.3). */
+	if (vmread(VMCS_GUEST_RFLAGS) & (1u << 8))
+		vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | (1u << 14));
+}
+
+/* An exit in the middle of delivering an event (IDT-vectoring
+ * information valid, SDM Vol. 3C §28.2.4) lost that event: it is
+ * delivered again at the next entry (§29.8.3 "Reflecting the event"),
+ * with its error code and, for software interrupts and exceptions, the
+ * instruction length. Interrupt injection then waits (arch_vcpu_inject_irq
+ * sees the valid bit). */
+static void requeue_vectoring(void)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	unsigned type = (info >> 8) & 7;
+
+	if (!(info & (1u << 31)))
+		return;
+	vmwrite(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));   /* bit 12: undefined here */
+	if (info & (1u << 11))
+		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	if (type == 4 || type == 5 || type == 6)
+		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+bool arch_vcpu_delivering_event(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31);
 }
 
 void arch_vcpu_skip_insn(struct vcpu *v)
@@ -390,6 +422,7 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 
 	v->arch.launched = 1;
+	requeue_vectoring();
 	if (e && e->fn) {
 		sched_count_exit(v, reason, e->kind);
 		e->fn(v, qual);

@@ -33,26 +33,39 @@ void vmx_load_current(void)
 		vmx_load(cur);
 }
 
-/* CR2 is the one guest register neither the VMCS nor hv's exit path
- * switches (SDM Vol. 3C §27.3, §28.5): a page fault a guest took stays
- * readable in its handler only if another vCPU's fault cannot replace
- * it, so it follows the vCPU here. */
-static void switch_cr2(struct vcpu *from, struct vcpu *to)
+/* CR2, DR0-DR3 and DR6 are guest registers neither the VMCS nor hv's
+ * exit path switches (SDM Vol. 3C §27.3, §28.5; DR7 and DEBUGCTL are in
+ * the VMCS): a page fault's address must stay readable in the guest's
+ * handler, and one vCPU's breakpoints must neither fire in nor be read by
+ * another, so they follow the vCPU here. hv sets no breakpoints itself. */
+#define READ_DR(n, x) __asm__ volatile("mov %%db" #n ", %0" : "=r"(x))
+#define WRITE_DR(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"(x))
+static void switch_regs(struct vcpu *from, struct vcpu *to)
 {
-	uint64_t cr2;
+	struct arch_vcpu *f, *t = &to->arch;
 
 	if (from == to)
 		return;
 	if (from) {
-		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-		from->arch.cr2 = cr2;
+		f = &from->arch;
+		__asm__ volatile("mov %%cr2, %0" : "=r"(f->cr2));
+		READ_DR(0, f->dr[0]);
+		READ_DR(1, f->dr[1]);
+		READ_DR(2, f->dr[2]);
+		READ_DR(3, f->dr[3]);
+		READ_DR(6, f->dr6);
 	}
-	__asm__ volatile("mov %0, %%cr2" : : "r"(to->arch.cr2) : "memory");
+	__asm__ volatile("mov %0, %%cr2" : : "r"(t->cr2) : "memory");
+	WRITE_DR(0, t->dr[0]);
+	WRITE_DR(1, t->dr[1]);
+	WRITE_DR(2, t->dr[2]);
+	WRITE_DR(3, t->dr[3]);
+	WRITE_DR(6, t->dr6);
 }
 
 void arch_vcpu_load(struct vcpu *v)
 {
-	switch_cr2(this_cpu()->current, v);
+	switch_regs(this_cpu()->current, v);
 	if (vmx_load(v))
 		hv_panic("VMPTRLD of partition %lu failed", v->part->id);
 	this_cpu()->current = v;
@@ -165,6 +178,10 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	/* VPIDs 1.. (0 is VMX root's own, SDM Vol. 3C §29.1.1). */
 	v->arch.vpid = (uint16_t)(v->part->id + 1);
 	v->arch.launched = 0;
+	v->arch.cr2 = 0;
+	for (int i = 0; i < 4; i++)
+		v->arch.dr[i] = 0;
+	v->arch.dr6 = 0xffff0ff0;             /* DR6 at reset (SDM Vol. 3A §9.1.1) */
 	*(uint32_t *)v->arch.vmcs = vmx_caps.revision;
 	gi.eptp = ept_eptp(&v->part->ept);
 	rc = -EIO;
