@@ -318,9 +318,9 @@ static int reg_read(struct vcpu *v, uint32_t reg, bool x2, uint64_t *val)
 	case R_LDR: *val = x2 ? x2apic_ldr(v) : l->ldr; return 0;
 	case R_DFR: *val = l->dfr; return x2 ? -2 : 0;
 	case R_APR: *val = 0; return x2 ? -2 : 0;   /* no x2APIC APR (Table 11-6) */
-	case R_ICR:
-		*val = x2 ? (uint64_t)l->icr_high << 32 : 0;
-		return 0;                      /* delivery status: always idle */
+	case R_ICR:                        /* delivery status (bit 12): always idle */
+		*val = l->icr_low | (x2 ? (uint64_t)l->icr_high << 32 : 0);
+		return 0;
 	case R_ICR2: *val = l->icr_high; return x2 ? -2 : 0;
 	default: return -2;
 	}
@@ -477,8 +477,11 @@ static int reg_write(struct vcpu *v, uint32_t reg, bool x2, uint64_t val)
 		l->esr_pending = 0;
 		return 0;
 	case R_ICR:
+		/* Bits 31:0 less delivery status and reserved bits 13, 16-17,
+		 * 20-31 (Figure 11-12); x2APIC bits 63:32 are the destination. */
+		l->icr_low = (uint32_t)val & 0x000ccfffu;
 		if (!x2)
-			val |= (uint64_t)l->icr_high << 32;
+			val = (uint32_t)val | (uint64_t)l->icr_high << 32;
 		else
 			l->icr_high = (uint32_t)(val >> 32);
 		icr_send(v, val, x2);

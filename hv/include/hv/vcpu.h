@@ -34,7 +34,7 @@ struct vlapic {
 	uint32_t esr_pending;        /* errors since the last ESR write (§11.5.3) */
 	uint32_t lvt[VLAPIC_NLVT];   /* registers 0x33-0x37 */
 	uint32_t ldr, dfr;           /* xAPIC logical destination, format */
-	uint32_t icr_high;           /* xAPIC ICR bits 63:32 */
+	uint32_t icr_low, icr_high;  /* ICR as last written (delivery status 0) */
 	bool nmi_pending;            /* an NMI IPI to deliver */
 	uint64_t tsc_deadline;       /* IA32_TSC_DEADLINE as written */
 	uint64_t fire_tsc;           /* next timer expiry, 0 = not armed */
