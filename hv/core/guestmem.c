@@ -29,15 +29,25 @@ static void table_set(void *ctx, uint64_t gpa, uint64_t bits, unsigned size)
 		__atomic_fetch_or((uint64_t *)p, bits, __ATOMIC_SEQ_CST);
 }
 
+/* MAXPHYADDR and 1 GiB pages as the vCPU's CPUID reports them. Both come
+ * from the CPU through a policy that is the same for every child
+ * (hv/core/cpuid.c), so they are read once: CPUID costs an MMIO exit
+ * more than the rest of the walk. */
 static void paging_regs(struct vcpu *v, struct pw_regs *r)
 {
+	static unsigned maxphy;
+	static bool gb;
 	uint32_t c[4];
 
+	if (!maxphy) {
+		cpuid_guest_leaf(v, 0x80000001u, 0, c);
+		gb = c[3] & (1u << 26);
+		cpuid_guest_leaf(v, 0x80000008u, 0, c);
+		maxphy = c[0] & 0xff;
+	}
 	arch_vcpu_paging(v, r);
-	cpuid_guest_leaf(v, 0x80000008u, 0, c);
-	r->maxphyaddr = c[0] & 0xff;
-	cpuid_guest_leaf(v, 0x80000001u, 0, c);
-	r->gb_pages = c[3] & (1u << 26);
+	r->maxphyaddr = maxphy;
+	r->gb_pages = gb;
 }
 
 static int translate(struct vcpu *v, uint64_t lin, unsigned access, uint64_t *gpa,

@@ -90,6 +90,18 @@ static int phys_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 	return device_at(v, gpa)->write(v, gpa, size, val);
 }
 
+/* The faulting GPA itself: nothing of the partition's is there (the EPT
+ * said so), so straight to the device. */
+static int dev_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	return device_at(v, gpa)->read(v, gpa, size, val);
+}
+
+static int dev_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	return device_at(v, gpa)->write(v, gpa, size, val);
+}
+
 /* ---- registers ---- */
 
 static uint64_t mask_of(unsigned size)
@@ -132,7 +144,7 @@ static uint64_t extend(const struct insn_mem *m, uint64_t val)
 static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 {
 	uint64_t mem, src, res, fl = arch_vcpu_rflags(v);
-	int rc = phys_read(v, gpa, m->size, &mem);
+	int rc = dev_read(v, gpa, m->size, &mem);
 
 	if (rc)
 		return rc;
@@ -144,7 +156,7 @@ static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 	} else {
 		res = insn_alu(m->alu, m->size, mem, src, &fl);
 		if (m->write)
-			rc = phys_write(v, gpa, m->size, res);
+			rc = dev_write(v, gpa, m->size, res);
 	}
 	arch_vcpu_set_rflags(v, fl);
 	return rc;
@@ -153,10 +165,10 @@ static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 static int do_xchg(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 {
 	uint64_t mem;
-	int rc = phys_read(v, gpa, m->size, &mem);
+	int rc = dev_read(v, gpa, m->size, &mem);
 
 	if (!rc)
-		rc = phys_write(v, gpa, m->size, reg_get(v, m->reg, m->high_byte));
+		rc = dev_write(v, gpa, m->size, reg_get(v, m->reg, m->high_byte));
 	if (!rc)
 		reg_set(v, m->reg, m->high_byte, m->size, mem);
 	return rc;
@@ -209,20 +221,20 @@ static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 
 	switch (m->kind) {
 	case INSN_LOAD:
-		rc = phys_read(v, gpa, m->size, &val);
+		rc = dev_read(v, gpa, m->size, &val);
 		if (!rc)
 			reg_set(v, m->reg, m->high_byte, m->dst_size, extend(m, val));
 		return rc;
 	case INSN_STORE:
 		val = m->has_imm ? m->imm : reg_get(v, m->reg, m->high_byte);
-		return phys_write(v, gpa, m->size, val & mask_of(m->size));
+		return dev_write(v, gpa, m->size, val & mask_of(m->size));
 	case INSN_ALU_MEM:
 	case INSN_ALU_REG:
 		return do_alu(v, m, gpa);
 	case INSN_XCHG:
 		return do_xchg(v, m, gpa);
 	case INSN_STOS:
-		rc = phys_write(v, gpa, m->size, v->gpr[GPR_RAX] & mask_of(m->size));
+		rc = dev_write(v, gpa, m->size, v->gpr[GPR_RAX] & mask_of(m->size));
 		if (!rc)
 			step_index(v, m, GPR_RDI);
 		return rc;
