@@ -80,10 +80,12 @@ int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, in
 	const uint8_t *p = NULL;
 	int n, rc;
 
+	/* CS's base counts outside 64-bit mode only (SDM Vol. 3A §3.4.4). */
 	*mode = arch_vcpu_insn_mode(v);
-	lin = arch_vcpu_seg_base(v, INSN_CS) + arch_vcpu_rip(v);
-	if (*mode != INSN_MODE64)
-		lin &= 0xffffffffull;
+	if (*mode == INSN_MODE64)
+		lin = arch_vcpu_rip(v);
+	else
+		lin = (arch_vcpu_seg_base(v, INSN_CS) + arch_vcpu_rip(v)) & 0xffffffffull;
 	*fault = 0;
 	for (n = 0; n < 15; n++, lin++) {
 		if (n == 0 || !(lin & 0xfff)) {
