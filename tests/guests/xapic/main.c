@@ -62,10 +62,20 @@ static void on_ipi(struct guest_frame *f)
 	__asm__ volatile("movl $0, (%0)" : : "r"(reg(EOI)) : "memory");   /* C7 /0 */
 }
 
+static volatile uint32_t nmi_nested_test, nmi_seen_inside;
+
+/* With nmi_nested_test, the first NMI sends itself another: the CPU
+ * holds it until this handler's IRET (SDM Vol. 3A §6.7.1). */
 static void on_nmi(struct guest_frame *f)
 {
 	(void)f;
 	got_nmi++;
+	if (nmi_nested_test && got_nmi == 1) {
+		*reg(ICR) = 4u << 8;              /* ICR2 still names this APIC */
+		for (int i = 0; i < 2000; i++)
+			guest_pause();
+		nmi_seen_inside = got_nmi;
+	}
 }
 
 static void on_timer(struct guest_frame *f)
@@ -182,6 +192,13 @@ static void interrupts(const char *ph)
 	for (int i = 0; i < 100 && !got_nmi; i++)
 		guest_pause();
 	check(got_nmi == 1, ph, "NMI IPI to self");
+	got_nmi = 0;
+	nmi_nested_test = 1;
+	*reg(ICR) = 4u << 8;
+	for (int i = 0; i < 1000 && got_nmi < 2; i++)
+		(void)*reg(TPR);                      /* under hvpart: an exit, an entry */
+	nmi_nested_test = 0;
+	check(nmi_seen_inside == 1 && got_nmi == 2, ph, "an NMI in the NMI handler waits for IRET");
 	*reg(LVT_ERROR) = V_ERROR;
 	*reg(ESR) = 0;
 	*reg(ICR) = (1u << 18) | 3;                   /* illegal vector 3 */
