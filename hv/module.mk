@@ -38,11 +38,11 @@ endif
 HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
-	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/synic.c hv/core/synic_vp.c \
+	hv/core/intercept.c hv/core/io.c hv/core/mmio.c hv/core/guestmem.c hv/core/synic.c hv/core/synic_vp.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
-HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c
+HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/pagewalk.c
 HV_ARCH_SRCS := $(wildcard hv/arch/x86/$(HV_ARCH)/*.c hv/arch/x86/$(HV_ARCH)/*.S)
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
@@ -88,3 +88,15 @@ HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn
 $(HOSTB)/tests/unit/hv/test_xstate: $(HOSTB)/tests/unit/hv/test_xstate.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_xstate
+
+# Host test of the guest page walker.
+$(HOSTB)/tests/unit/hv/test_pagewalk: $(HOSTB)/tests/unit/hv/test_pagewalk.o $(HOSTB)/hv/arch/x86/pagewalk.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_pagewalk
+
+# libFuzzer targets: the decoder and ALU, and the guest page walker.
+$(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+$(FUZZB)/fuzz_pagewalk: $(FUZZB)/tests/fuzz/fuzz_pagewalk.o $(FUZZB)/hv/arch/x86/pagewalk.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+FUZZERS += $(FUZZB)/fuzz_insn $(FUZZB)/fuzz_pagewalk

@@ -26,6 +26,7 @@
 #include <hv/x86.h>
 #include "synic.h"
 #include "msr.h"
+#include "cpuid.h"
 
 /* "Microsoft Hv" in EBX:ECX:EDX; "Hv#1" in 0x40000001.EAX. */
 #define SIG_MICR 0x7263694d
@@ -337,17 +338,22 @@ static void parent_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[
 	xstate_fix(v, leaf, sub, r);
 }
 
-void hv_handle_cpuid(struct vcpu *v)
+void cpuid_guest_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
-	uint32_t r[4];
-
 	if ((leaf & 0xffff0000u) == 0x40000000u)
 		hv_leaf(v->part, leaf, r);
 	else if (v->part->privileged)
 		parent_leaf(v, leaf, sub, r);
 	else
 		child_leaf(v, leaf, sub, r);
+}
+
+void hv_handle_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
+	uint32_t r[4];
+
+	cpuid_guest_leaf(v, leaf, sub, r);
 	v->gpr[GPR_RAX] = r[0];
 	v->gpr[GPR_RBX] = r[1];
 	v->gpr[GPR_RCX] = r[2];

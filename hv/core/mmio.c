@@ -1,46 +1,298 @@
 /*
  * Guest-physical accesses the partition's EPT does not allow. The parent
  * owns everything but hv's pages, so its fault is a bug in it: it stops
- * (and with it every child). A child's load or store to a GPA nothing
- * backs is device memory with no device, as on a bus with nothing
- * decoding the address: a read returns all ones, a write goes nowhere
- * (docs/child-platform.md). The instruction comes from the backend
- * (arch_vcpu_fetch_insn) and is decoded by hv/arch/x86/insn.c; only the
- * plain MOV forms are emulated, and only with paging off (no guest page
- * walk yet): anything else stops the child.
+ * (and with it every child). A child's load or store to a GPA its RAM
+ * does not cover is emulated: hv fetches the instruction through the
+ * guest's page tables (hv/core/guestmem.c), decodes it
+ * (hv/arch/x86/insn.c) and performs it against the device model at that
+ * address (the xAPIC page at the APIC base in xAPIC mode, hv/core/vlapic.c)
+ * or, where no device is, as a bus with nothing decoding the address: a
+ * read returns all ones, a write goes nowhere (docs/child-platform.md).
+ * Faults are the architectural ones: #PF from the fetch or the other
+ * operand of MOVS, #UD for LOCK where it is illegal. An instruction hv
+ * does not emulate (REP string forms, NOT/NEG/MUL, a fetch from such a
+ * GPA) stops the child with its bytes in the log.
+ * Known approximation: an operand that straddles a RAM page and an
+ * unbacked one is performed at the faulting GPA only.
  */
+#include <errno.h>
+#include <string.h>
 #include <hv/hv.h>
 #include <hv/lib.h>
+#include "guestmem.h"
 #include "intercept.h"
+#include "mmio.h"
 
-static void load_all_ones(struct vcpu *v, const struct insn_mem *m)
+/* ---- devices ---- */
+
+static int absent_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	uint64_t val = m->size >= 8 ? ~0ull : (1ull << (m->size * 8)) - 1;
+	(void)v;
+	(void)gpa;
+	*val = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	return 0;
+}
 
-	if (m->high_byte) {
-		v->gpr[m->reg - 4] |= 0xff00;   /* AH, CH, DH, BH */
+static int absent_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	(void)v;
+	(void)gpa;
+	(void)size;
+	(void)val;
+	return 0;
+}
+
+static bool absent_match(struct vcpu *v, uint64_t gpa)
+{
+	(void)v;
+	(void)gpa;
+	return true;
+}
+
+/* First match wins; the last entry is the explicit "nothing there". */
+static const struct mmio_dev devices[] = {
+	{ "xapic", vlapic_mmio_match, vlapic_mmio_read, vlapic_mmio_write },
+	{ "absent", absent_match, absent_read, absent_write },
+};
+
+static const struct mmio_dev *device_at(struct vcpu *v, uint64_t gpa)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(devices) / sizeof(devices[0]); i++)
+		if (devices[i].match(v, gpa))
+			break;
+	return &devices[i];
+}
+
+/* A physical access of size bytes: the partition's RAM if it owns the
+ * page (the RAM side of MOVS), else the device there. */
+static int phys_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	const uint8_t *p = partition_gpa_ptr(v->part, gpa, size, false);
+
+	if (p) {
+		*val = 0;
+		memcpy(val, p, size);
+		return 0;
+	}
+	return device_at(v, gpa)->read(v, gpa, size, val);
+}
+
+static int phys_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	uint8_t *p = partition_gpa_ptr(v->part, gpa, size, true);
+
+	if (p) {
+		memcpy(p, &val, size);
+		return 0;
+	}
+	return device_at(v, gpa)->write(v, gpa, size, val);
+}
+
+/* The faulting GPA itself: nothing of the partition's is there (the EPT
+ * said so), so straight to the device. */
+static int dev_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	return device_at(v, gpa)->read(v, gpa, size, val);
+}
+
+static int dev_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	return device_at(v, gpa)->write(v, gpa, size, val);
+}
+
+/* ---- registers ---- */
+
+static uint64_t mask_of(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static uint64_t reg_get(struct vcpu *v, unsigned reg, bool high_byte)
+{
+	if (high_byte)
+		return (v->gpr[reg - 4] >> 8) & 0xff;   /* AH, CH, DH, BH */
+	return reg == GPR_RSP ? arch_vcpu_rsp(v) : v->gpr[reg];
+}
+
+/* A size-byte result into reg, as x86 writes one (merge or zero-extend). */
+static void reg_set(struct vcpu *v, unsigned reg, bool high_byte, unsigned size, uint64_t val)
+{
+	if (high_byte) {
+		v->gpr[reg - 4] = (v->gpr[reg - 4] & ~0xff00ull) | ((val & 0xff) << 8);
 		return;
 	}
-	if (m->reg == GPR_RSP)
-		arch_vcpu_set_rsp(v, intercept_merge_result(arch_vcpu_rsp(v), m->dst_size, val));
+	if (reg == GPR_RSP)
+		arch_vcpu_set_rsp(v, intercept_merge_result(arch_vcpu_rsp(v), size, val));
 	else
-		v->gpr[m->reg] = intercept_merge_result(v->gpr[m->reg], m->dst_size, val);
+		v->gpr[reg] = intercept_merge_result(v->gpr[reg], size, val);
+}
+
+static uint64_t extend(const struct insn_mem *m, uint64_t val)
+{
+	uint64_t sign = 1ull << (8 * m->size - 1);
+
+	val &= mask_of(m->size);
+	if (m->sign_extend && (val & sign))
+		val |= ~mask_of(m->size);
+	return val & mask_of(m->dst_size);
+}
+
+/* ---- the instruction kinds ---- */
+
+static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
+{
+	uint64_t mem, src, res, fl = arch_vcpu_rflags(v);
+	int rc = dev_read(v, gpa, m->size, &mem);
+
+	if (rc)
+		return rc;
+	src = m->has_imm ? m->imm : reg_get(v, m->reg, m->high_byte);
+	if (m->kind == INSN_ALU_REG) {
+		res = insn_alu(m->alu, m->size, src, mem, &fl);
+		if (m->alu != ALU_CMP)
+			reg_set(v, m->reg, m->high_byte, m->size, res);
+	} else {
+		res = insn_alu(m->alu, m->size, mem, src, &fl);
+		if (m->write)
+			rc = dev_write(v, gpa, m->size, res);
+	}
+	arch_vcpu_set_rflags(v, fl);
+	return rc;
+}
+
+static int do_xchg(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
+{
+	uint64_t mem;
+	int rc = dev_read(v, gpa, m->size, &mem);
+
+	if (!rc)
+		rc = dev_write(v, gpa, m->size, reg_get(v, m->reg, m->high_byte));
+	if (!rc)
+		reg_set(v, m->reg, m->high_byte, m->size, mem);
+	return rc;
+}
+
+/* rSI/rDI step by the operand size, down when RFLAGS.DF, in the
+ * address size (SDM Vol. 2B "STOS", "MOVS"). */
+static void step_index(struct vcpu *v, const struct insn_mem *m, unsigned reg)
+{
+	uint64_t d = (arch_vcpu_rflags(v) & (1u << 10)) ? -(uint64_t)m->size : m->size;
+
+	reg_set(v, reg, false, m->addr_size, v->gpr[reg] + d);
+}
+
+static uint64_t index_lin(struct vcpu *v, const struct insn_mem *m, unsigned seg, unsigned reg)
+{
+	uint64_t base = arch_vcpu_seg_base(v, seg), lin;
+
+	if (arch_vcpu_insn_mode(v) == INSN_MODE64 && seg != INSN_FS && seg != INSN_GS)
+		base = 0;                       /* §3.2.4: flat in 64-bit mode */
+	lin = base + (v->gpr[reg] & mask_of(m->addr_size));
+	return arch_vcpu_insn_mode(v) == INSN_MODE64 ? lin : lin & 0xffffffffull;
+}
+
+/* MOVS: either side may be RAM or the device; both are translated (the
+ * source with the segment override, the destination always ES). */
+static int do_movs(struct vcpu *v, const struct insn_mem *m)
+{
+	uint64_t src, dst, val;
+	int rc;
+
+	rc = guest_translate(v, index_lin(v, m, m->seg, GPR_RSI), 0, &src);
+	if (!rc)
+		rc = guest_translate(v, index_lin(v, m, INSN_ES, GPR_RDI), PW_WRITE, &dst);
+	if (!rc)
+		rc = phys_read(v, src, m->size, &val);
+	if (!rc)
+		rc = phys_write(v, dst, m->size, val);
+	if (!rc) {
+		step_index(v, m, GPR_RSI);
+		step_index(v, m, GPR_RDI);
+	}
+	return rc;
+}
+
+static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
+{
+	uint64_t val;
+	int rc;
+
+	switch (m->kind) {
+	case INSN_LOAD:
+		rc = dev_read(v, gpa, m->size, &val);
+		if (!rc)
+			reg_set(v, m->reg, m->high_byte, m->dst_size, extend(m, val));
+		return rc;
+	case INSN_STORE:
+		val = m->has_imm ? m->imm : reg_get(v, m->reg, m->high_byte);
+		return dev_write(v, gpa, m->size, val & mask_of(m->size));
+	case INSN_ALU_MEM:
+	case INSN_ALU_REG:
+		return do_alu(v, m, gpa);
+	case INSN_XCHG:
+		return do_xchg(v, m, gpa);
+	case INSN_STOS:
+		rc = dev_write(v, gpa, m->size, v->gpr[GPR_RAX] & mask_of(m->size));
+		if (!rc)
+			step_index(v, m, GPR_RDI);
+		return rc;
+	case INSN_MOVS:
+		return do_movs(v, m);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Fetch and decode; 0 with *m, 1 if a fault was injected instead, or a
+ * negative errno (the child stops). */
+static int fetch_decode(struct vcpu *v, struct insn_mem *m, uint8_t bytes[15], int *nb)
+{
+	enum insn_mode mode;
+	uint64_t fault_lin, gpa;
+	int fault, rc;
+
+	*nb = guest_fetch_insn(v, bytes, &mode, &fault, &fault_lin);
+	if (*nb == -EFAULT)
+		return 1;
+	if (*nb < 0)
+		return *nb;
+	rc = insn_decode_mem(bytes, (size_t)*nb, mode, m);
+	if (rc == INSN_UD) {
+		arch_vcpu_inject_ud(v);
+		return 1;
+	}
+	if (rc && fault == -EFAULT && *nb < 15) {
+		/* Cut short by a page the CPU could not fetch either. */
+		if (guest_translate(v, fault_lin, PW_FETCH, &gpa) == -EFAULT)
+			return 1;
+	}
+	return rc ? -ENOTSUP : 0;
 }
 
 static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 {
-	uint8_t bytes[15];
+	uint8_t bytes[15] = { 0 };
 	struct insn_mem m;
-	enum insn_mode mode;
-	int n;
+	int nb = 0, rc;
 
-	if (f->fetch)
+	/* A fetch, or an access by event delivery (the IDT, GDT or stack in
+	 * such a GPA: no instruction to emulate), stops the child. */
+	if (f->fetch || arch_vcpu_delivering_event(v))
 		return false;
-	n = arch_vcpu_fetch_insn(v, bytes, &mode);
-	if (n < 0 || insn_decode_mem(bytes, (size_t)n, mode, &m))
+	rc = fetch_decode(v, &m, bytes, &nb);
+	if (rc == 1)
+		return true;
+	if (!rc)
+		rc = perform(v, &m, f->gpa);
+	if (rc == -EFAULT)
+		return true;                    /* #PF injected by MOVS's other side */
+	if (rc) {
+		hv_err("mmio: cannot emulate (%d) at GPA %#lx: %02x %02x %02x %02x %02x %02x",
+		       rc, f->gpa, bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
 		return false;
-	if (!m.write)
-		load_all_ones(v, &m);
+	}
 	arch_vcpu_advance_rip(v, m.len);
 	return true;
 }

@@ -117,7 +117,7 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
-		if (vlapic_pending_vector(v) >= 0)
+		if (vlapic_pending_vector(v) >= 0 || vlapic_nmi_pending(v))
 			v->run = VCPU_RUNNABLE;
 	}
 	return v->run == VCPU_RUNNABLE;
@@ -335,7 +335,7 @@ void hv_handle_hlt(struct vcpu *v)
 	/* A child's HLT yields until its next interrupt, unless one is
 	 * already waiting and can be taken. */
 	vlapic_poll_timer(v, rdtsc());
-	if (vlapic_pending_vector(v) < 0 || !arch_vcpu_irq_enabled(v))
+	if ((vlapic_pending_vector(v) < 0 || !arch_vcpu_irq_enabled(v)) && !vlapic_nmi_pending(v))
 		v->run = VCPU_HALTED;
 }
 
@@ -365,6 +365,9 @@ void sched_prepare_entry(struct vcpu *v)
 	if (v != c->parent)
 		vlapic_poll_timer(v, rdtsc());
 	synic_poll(v);
+	/* An NMI goes before any maskable interrupt (SDM Vol. 3A §6.9). */
+	if (v != c->parent && vlapic_nmi_pending(v) && arch_vcpu_inject_nmi(v))
+		vlapic_nmi_taken(v);
 	vec = pending_vector(v);
 	trace_event(v, TRACE_ENTRY, vec >= 0 ? (uint32_t)vec : 0xffff);
 	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {

@@ -1,18 +1,24 @@
 /*
- * A child's local APIC, x2APIC MSR interface only (SDM Vol. 3A §11.12),
- * with IA32_APIC_BASE's disabled, xAPIC and x2APIC modes and their legal
- * transitions (§11.12.5); in xAPIC mode the register page at the APIC
- * base is not emulated yet (the access is an unbacked GPA):
- * ID, version, TPR, PPR, EOI, SVR, ISR/IRR/TMR, ESR, LVTs, ICR (self IPIs),
- * SELF IPI, and the timer in one-shot, periodic and TSC-deadline modes
- * (§11.5.4). The timer counts at the TSC rate divided by the divide
- * configuration, as docs/child-platform.md promises.
+ * A child's local APIC (SDM Vol. 3A chapter 11): one register state
+ * behind both interfaces, the x2APIC MSRs (§11.12) and the xAPIC page
+ * at the APIC base (§11.4.1, Table 11-1; reached through hv/core/mmio.c,
+ * the page having no RAM behind it), with IA32_APIC_BASE's disabled,
+ * xAPIC and x2APIC modes and their legal transitions (§11.12.5):
+ * ID, version, TPR, PPR, EOI, LDR/DFR, SVR, ISR/IRR/TMR, ESR, the LVTs
+ * (timer, thermal, performance, LINT0, LINT1, error: masked at reset and
+ * while software-disabled, §11.4.7.2), ICR (fixed and NMI IPIs to this
+ * vCPU; INIT and SIPI: see icr_send), SELF IPI, and the timer in
+ * one-shot, periodic and TSC-deadline modes (§11.5.4). The timer counts
+ * at the TSC rate divided by the divide configuration, as
+ * docs/child-platform.md promises. A child has one vCPU and no LINT
+ * wires, thermal sensor or PMU: those LVTs are kept but never fire.
  */
 #include <string.h>
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
 #include "synic.h"
+#include "mmio.h"
 
 #define MSR_APIC_BASE     0x1b
 #define MSR_TSC_DEADLINE  0x6e0
@@ -29,12 +35,21 @@
 #define TIMER_PERIODIC    1
 #define TIMER_DEADLINE    2
 #define SVR_ENABLE        (1u << 8)
+#define LVT_ERROR         4          /* lvt[] index of register 0x37 */
+#define ESR_SEND_ILLEGAL  (1u << 5)  /* Figure 11-9 */
+#define ESR_RECV_ILLEGAL  (1u << 6)
+#define ESR_ILLEGAL_REG   (1u << 7)
 
+/* Power-up and INIT state (§11.4.7.1): IRR, ISR, TMR, ICR, LDR, TPR 0,
+ * DFR all ones, LVTs masked, SVR 0xff (software-disabled). */
 void vlapic_reset(struct vlapic *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->svr = 0xff;            /* software-disabled after reset (§11.4.7.1) */
+	l->svr = 0xff;
 	l->lvt_timer = LVT_MASKED;
+	for (unsigned i = 0; i < VLAPIC_NLVT; i++)
+		l->lvt[i] = LVT_MASKED;
+	l->dfr = ~0u;
 	l->divide_shift = 1;      /* divide configuration 0 = divide by 2 */
 	l->apic_base = APIC_BASE_START;
 }
@@ -109,6 +124,30 @@ static void clear_bit256(uint32_t set[8], int v)
 	set[v / 32] &= ~(1u << (v % 32));
 }
 
+static void lapic_error(struct vlapic *l, uint32_t bits);
+
+/* An interrupt from an LVT entry or a self IPI: vectors 0-15 are
+ * illegal and set "Received Illegal Vector" instead (§11.5.3). */
+static void local_interrupt(struct vlapic *l, uint32_t entry)
+{
+	if ((entry & 0xff) < 16)
+		lapic_error(l, ESR_RECV_ILLEGAL);
+	else
+		set_bit256(l->irr, entry & 0xff);
+}
+
+/* An error is recorded for the next ESR write, and interrupts through
+ * the error LVT if that is unmasked (§11.5.3). A masked error LVT or an
+ * illegal vector in it raises nothing more (no recursion). */
+static void lapic_error(struct vlapic *l, uint32_t bits)
+{
+	uint32_t e = l->lvt[LVT_ERROR];
+
+	l->esr_pending |= bits;
+	if (!(e & LVT_MASKED) && (e & 0xff) >= 16)
+		set_bit256(l->irr, e & 0xff);
+}
+
 static void timer_arm(struct vlapic *l, uint64_t now)
 {
 	uint64_t ticks = (uint64_t)l->init_count << l->divide_shift;
@@ -128,8 +167,8 @@ void vlapic_poll_timer(struct vcpu *v, uint64_t now)
 
 	if (!l->fire_tsc || now < l->fire_tsc)
 		return;
-	if (!(l->lvt_timer & LVT_MASKED) && (l->lvt_timer & 0xff) >= 16)
-		set_bit256(l->irr, l->lvt_timer & 0xff);
+	if (!(l->lvt_timer & LVT_MASKED))
+		local_interrupt(l, l->lvt_timer);
 	l->timer_fired++;
 	if (l->period) {
 		l->fire_tsc += l->period;
@@ -197,49 +236,6 @@ static uint64_t current_count(const struct vlapic *l, uint64_t now)
 	return (l->fire_tsc - now) >> l->divide_shift;
 }
 
-int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
-{
-	struct vlapic *l = &v->lapic;
-	uint32_t reg = msr - X2APIC_BASE;
-
-	if (msr == MSR_APIC_BASE) {
-		*val = l->apic_base;
-		return 0;
-	}
-	if (msr == MSR_TSC_DEADLINE) {
-		*val = l->tsc_deadline;
-		return 0;
-	}
-	if (msr < X2APIC_BASE || msr > 0x8ff)
-		return -1;
-	/* The x2APIC registers exist only in x2APIC mode (§11.12.2). */
-	if (apic_mode(l->apic_base) != APIC_X2APIC)
-		return -2;
-	switch (reg) {
-	case 0x02: *val = v->index; break;
-	case 0x03: *val = 0x50014; break;               /* version 0x14, 6 LVTs */
-	case 0x08: *val = l->tpr; break;
-	case 0x0a: *val = l->tpr & 0xf0; break;
-	case 0x0d: *val = 0; break;
-	case 0x0f: *val = l->svr; break;
-	case 0x28: *val = l->esr; break;
-	case 0x32: *val = l->lvt_timer; break;
-	case 0x38: *val = l->init_count; break;
-	case 0x39: *val = current_count(l, rdtsc()); break;
-	case 0x3e: *val = ((l->divide_shift - 1) & 3) | (((l->divide_shift - 1) & 4) << 1); break;
-	default:
-		if (reg >= 0x10 && reg < 0x18)
-			*val = l->isr[reg - 0x10];
-		else if (reg >= 0x20 && reg < 0x28)
-			*val = l->irr[reg - 0x20];
-		else if ((reg >= 0x18 && reg < 0x20) || (reg >= 0x2f && reg <= 0x37))
-			*val = reg >= 0x2f ? LVT_MASKED : 0;
-		else
-			return -2;
-	}
-	return 0;
-}
-
 /* IA32_TSC_DEADLINE holds a time of the guest's TSC, which runs
  * msrs.tsc_adjust ticks ahead of the CPU's (hv/core/msr.c); the timer
  * fires at the CPU's time. 0 disarms it (§11.5.4.1). */
@@ -258,37 +254,279 @@ void vlapic_tsc_moved(struct vcpu *v)
 	deadline_arm(v);
 }
 
-static int vlapic_write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
+/* ---- registers, shared by both interfaces ---- */
+
+/* Register index: the xAPIC offset / 16, the x2APIC MSR - 0x800
+ * (§11.12.1.2, Table 11-6). */
+enum {
+	R_ID = 0x02, R_VER = 0x03, R_TPR = 0x08, R_APR = 0x09, R_PPR = 0x0a, R_EOI = 0x0b,
+	R_LDR = 0x0d, R_DFR = 0x0e, R_SVR = 0x0f, R_ISR = 0x10, R_TMR = 0x18, R_IRR = 0x20,
+	R_ESR = 0x28, R_ICR = 0x30, R_ICR2 = 0x31, R_LVT_TIMER = 0x32, R_LVT_THERMAL = 0x33,
+	R_LVT_ERROR = 0x37, R_INIT = 0x38, R_CUR = 0x39, R_DIV = 0x3e, R_SELF = 0x3f,
+};
+
+static uint32_t x2apic_ldr(const struct vcpu *v)
+{
+	/* Logical x2APIC ID: cluster in 31:16, one bit of 16 (§11.12.10.2). */
+	return ((v->index >> 4) << 16) | (1u << (v->index & 0xf));
+}
+
+static int ppr_of(const struct vlapic *l)
+{
+	int isr = highest(l->isr), ppr = (int)(l->tpr & 0xf0);
+
+	return isr >= 0 && (isr & 0xf0) > ppr ? isr & 0xf0 : ppr;
+}
+
+/* Registers both modes read alike; false if reg is not one of them. */
+static bool common_read(struct vcpu *v, uint32_t reg, uint64_t *val)
 {
 	struct vlapic *l = &v->lapic;
-	uint64_t now = rdtsc();
+
+	if (reg >= R_ISR && reg < R_ISR + 8)
+		*val = l->isr[reg - R_ISR];
+	else if (reg >= R_TMR && reg < R_TMR + 8)
+		*val = 0;                      /* no level-triggered sources */
+	else if (reg >= R_IRR && reg < R_IRR + 8)
+		*val = l->irr[reg - R_IRR];
+	else if (reg >= R_LVT_THERMAL && reg <= R_LVT_ERROR)
+		*val = l->lvt[reg - R_LVT_THERMAL];
+	else switch (reg) {
+	case R_VER: *val = 0x50014; break;    /* version 0x14, 6 LVTs (max LVT 5) */
+	case R_TPR: *val = l->tpr; break;
+	case R_PPR: *val = (uint64_t)ppr_of(l); break;
+	case R_SVR: *val = l->svr; break;
+	case R_ESR: *val = l->esr; break;
+	case R_LVT_TIMER: *val = l->lvt_timer; break;
+	case R_INIT: *val = l->init_count; break;
+	case R_CUR: *val = current_count(l, rdtsc()); break;
+	case R_DIV: *val = ((l->divide_shift - 1) & 3) | (((l->divide_shift - 1) & 4) << 1); break;
+	default: return false;
+	}
+	return true;
+}
+
+/* 0, or -2 for a register the mode does not have (x2APIC: #GP). */
+static int reg_read(struct vcpu *v, uint32_t reg, bool x2, uint64_t *val)
+{
+	struct vlapic *l = &v->lapic;
+
+	if (common_read(v, reg, val))
+		return 0;
+	switch (reg) {
+	case R_ID: *val = x2 ? v->index : v->index << 24; return 0;
+	case R_LDR: *val = x2 ? x2apic_ldr(v) : l->ldr; return 0;
+	case R_DFR: *val = l->dfr; return x2 ? -2 : 0;
+	case R_APR: *val = 0; return x2 ? -2 : 0;   /* no x2APIC APR (Table 11-6) */
+	case R_ICR:                        /* delivery status (bit 12): always idle */
+		*val = l->icr_low | (x2 ? (uint64_t)l->icr_high << 32 : 0);
+		return 0;
+	case R_ICR2: *val = l->icr_high; return x2 ? -2 : 0;
+	default: return -2;
+	}
+}
+
+static void eoi(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	int vec = highest(l->isr);
+
+	if (vec < 0)
+		return;
+	clear_bit256(l->isr, vec);
+	/* TLFS: the EOI of a SINT vector retries its queue. */
+	synic_notify_eoi(v, (uint8_t)vec);
+}
+
+/* Whether the ICR's destination names this vCPU (§11.6.2, §11.12.9):
+ * physical: its ID or the broadcast ID; logical: flat or cluster model
+ * against the LDR (xAPIC), or the x2APIC logical ID. */
+static bool icr_to_me(struct vcpu *v, uint64_t icr, bool x2)
+{
+	struct vlapic *l = &v->lapic;
+	uint32_t dest = x2 ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56), ldr;
+	bool logical = icr & (1u << 11);
+
+	if (x2 && !logical)
+		return dest == v->index || dest == ~0u;
+	if (x2)
+		return dest == ~0u || ((dest >> 16) == (x2apic_ldr(v) >> 16) &&
+				       (dest & x2apic_ldr(v) & 0xffff));
+	if (!logical)
+		return dest == v->index || dest == 0xff;
+	ldr = l->ldr >> 24;
+	if ((l->dfr >> 28) == 0xf)
+		return (dest & ldr) != 0;           /* flat model */
+	return dest == 0xff || ((dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf));
+}
+
+/* Send the IPI in ICR (§11.6.1, Figure 11-12). A child has one vCPU, so
+ * only an IPI that reaches itself does anything: fixed and lowest
+ * priority put the vector in IRR, NMI makes an NMI pending. INIT to
+ * itself is not emulated: resetting the only vCPU would restart it at
+ * the reset vector, where a child has no firmware; the IPI is dropped
+ * (docs/child-platform.md). SIPI reaches no vCPU in wait-for-SIPI state,
+ * and is ignored as the SDM says for any other (§8.4.4.1 note on
+ * STARTUP IPIs). SMI is dropped (no SMM). */
+static void icr_send(struct vcpu *v, uint64_t icr, bool x2)
+{
+	struct vlapic *l = &v->lapic;
+	unsigned mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
+	bool me = shorthand == 1 || shorthand == 2 || (shorthand == 0 && icr_to_me(v, icr, x2));
+
+	if ((mode == 0 || mode == 1) && (icr & 0xff) < 16) {
+		lapic_error(l, ESR_SEND_ILLEGAL);
+		return;
+	}
+	if (!me)
+		return;
+	if (mode == 0 || mode == 1)
+		set_bit256(l->irr, icr & 0xff);
+	else if (mode == 4)
+		l->nmi_pending = true;
+}
+
+/* LVT writes keep the entry's defined bits (Figure 11-8); while the
+ * APIC is software-disabled the mask bit cannot be cleared (§11.4.7.2). */
+static void lvt_write(struct vlapic *l, uint32_t reg, uint32_t val)
+{
+	static const uint32_t keep[VLAPIC_NLVT] = {
+		0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff,  /* thermal perf LINT0 LINT1 error */
+	};
+
+	if (!(l->svr & SVR_ENABLE))
+		val |= LVT_MASKED;
+	l->lvt[reg - R_LVT_THERMAL] = val & keep[reg - R_LVT_THERMAL];
+}
+
+/* Software disable masks every LVT (§11.4.7.2). */
+static void svr_write(struct vlapic *l, uint32_t val)
+{
+	l->svr = val & 0x1ff;
+	if (l->svr & SVR_ENABLE)
+		return;
+	l->lvt_timer |= LVT_MASKED;
+	for (unsigned i = 0; i < VLAPIC_NLVT; i++)
+		l->lvt[i] |= LVT_MASKED;
+}
+
+static int write_timer(struct vcpu *v, uint32_t reg, uint64_t val)
+{
+	struct vlapic *l = &v->lapic;
 	uint32_t code;
 
 	switch (reg) {
-	case 0x32:
+	case R_LVT_TIMER:
+		if (!(l->svr & SVR_ENABLE))
+			val |= LVT_MASKED;
 		l->lvt_timer = (uint32_t)val & (0xff | LVT_MASKED | (3u << 17));
 		deadline_arm(v);
-		break;
-	case 0x38:
+		return 0;
+	case R_INIT:
 		l->init_count = (uint32_t)val;
-		timer_arm(l, now);
-		break;
-	case 0x3e:
+		timer_arm(l, rdtsc());
+		return 0;
+	case R_DIV:
 		/* Divide configuration bits 0, 1, 3 (§11.5.4, Figure 11-10):
 		 * 0b111 divides by 1, else by 2^(code + 1). */
 		code = ((uint32_t)val & 3) | (((uint32_t)val >> 1) & 4);
 		l->divide_shift = (code + 1) & 7;
-		break;
+		return 0;
 	default:
 		return -2;
 	}
-	return 0;
+}
+
+/* Registers both modes write alike; -1 if reg is not one of them. */
+static int common_write(struct vcpu *v, uint32_t reg, uint32_t val)
+{
+	struct vlapic *l = &v->lapic;
+
+	if (reg >= R_LVT_THERMAL && reg <= R_LVT_ERROR) {
+		lvt_write(l, reg, val);
+		return 0;
+	}
+	switch (reg) {
+	case R_TPR: l->tpr = val & 0xff; return 0;
+	case R_SVR: svr_write(l, val); return 0;
+	case R_LVT_TIMER: case R_INIT: case R_DIV: return write_timer(v, reg, val);
+	default: return -1;
+	}
+}
+
+/* 0, or -2: #GP in x2APIC mode (reserved register, read-only register,
+ * nonzero EOI or ESR write, §11.12.1.2); the xAPIC page ignores such
+ * writes. */
+static int reg_write(struct vcpu *v, uint32_t reg, bool x2, uint64_t val)
+{
+	struct vlapic *l = &v->lapic;
+	int rc = common_write(v, reg, (uint32_t)val);
+
+	if (rc != -1)
+		return rc;
+	switch (reg) {
+	case R_EOI:
+		if (x2 && val)
+			return -2;
+		eoi(v);
+		return 0;
+	case R_ESR:                        /* a write latches the errors (§11.5.3) */
+		if (x2 && val)
+			return -2;
+		l->esr = l->esr_pending;
+		l->esr_pending = 0;
+		return 0;
+	case R_ICR:
+		/* Bits 31:0 less delivery status and reserved bits 13, 16-17,
+		 * 20-31 (Figure 11-12); x2APIC bits 63:32 are the destination. */
+		l->icr_low = (uint32_t)val & 0x000ccfffu;
+		if (!x2)
+			val = (uint32_t)val | (uint64_t)l->icr_high << 32;
+		else
+			l->icr_high = (uint32_t)(val >> 32);
+		icr_send(v, val, x2);
+		return 0;
+	case R_SELF:                       /* an illegal vector is a send error */
+		if (!x2)
+			return -2;
+		if ((val & 0xff) < 16)
+			lapic_error(l, ESR_SEND_ILLEGAL);
+		else
+			set_bit256(l->irr, val & 0xff);
+		return 0;
+	case R_LDR: if (x2) return -2; l->ldr = (uint32_t)val & 0xff000000u; return 0;
+	case R_DFR: if (x2) return -2; l->dfr = (uint32_t)val | 0x0fffffffu; return 0;
+	case R_ICR2: if (x2) return -2; l->icr_high = (uint32_t)val & 0xff000000u; return 0;
+	default: return -2;
+	}
+}
+
+/* ---- the x2APIC MSRs ---- */
+
+int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct vlapic *l = &v->lapic;
+
+	if (msr == MSR_APIC_BASE) {
+		*val = l->apic_base;
+		return 0;
+	}
+	if (msr == MSR_TSC_DEADLINE) {
+		*val = l->tsc_deadline;
+		return 0;
+	}
+	if (msr < X2APIC_BASE || msr > 0x8ff)
+		return -1;
+	/* The x2APIC registers exist only in x2APIC mode (§11.12.2). */
+	if (apic_mode(l->apic_base) != APIC_X2APIC || msr - X2APIC_BASE == R_SELF ||
+	    msr - X2APIC_BASE == R_EOI)
+		return -2;                     /* SELF IPI and EOI are write-only */
+	return reg_read(v, msr - X2APIC_BASE, true, val);
 }
 
 int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	struct vlapic *l = &v->lapic;
-	uint32_t reg = msr - X2APIC_BASE;
 
 	if (msr == MSR_APIC_BASE)
 		return apic_base_write(l, val);
@@ -301,32 +539,51 @@ int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return -1;
 	if (apic_mode(l->apic_base) != APIC_X2APIC)
 		return -2;
-	switch (reg) {
-	case 0x08: l->tpr = (uint32_t)val & 0xff; return 0;
-	case 0x0b:                 /* EOI: must write 0 in x2APIC mode (§11.12.1) */
-		if (val)
-			return -2;
-		if (highest(l->isr) >= 0) {
-			int vec = highest(l->isr);
+	/* Reserved bits 63:32 of every register but the ICR (§11.12.1.2). */
+	if ((val >> 32) && msr - X2APIC_BASE != R_ICR)
+		return -2;
+	return reg_write(v, msr - X2APIC_BASE, true, val);
+}
 
-			clear_bit256(l->isr, vec);
-			/* TLFS: the EOI of a SINT vector retries its queue. */
-			synic_notify_eoi(v, (uint8_t)vec);
-		}
-		return 0;
-	case 0x0f: l->svr = (uint32_t)val & 0x1ff; return 0;
-	case 0x28: l->esr = 0; return 0;
-	case 0x30:                 /* ICR: only self IPIs go anywhere */
-		if (((val >> 18) & 3) == 1 && ((val >> 8) & 7) == 0 && (val & 0xff) >= 16)
-			set_bit256(l->irr, val & 0xff);
-		return 0;
-	case 0x3f:                 /* SELF IPI */
-		if ((val & 0xff) >= 16)
-			set_bit256(l->irr, val & 0xff);
-		return 0;
-	case 0x2f: case 0x33: case 0x34: case 0x35: case 0x36: case 0x37:
-		return 0;              /* other LVTs: accepted, never fire */
-	default:
-		return vlapic_write_timer(v, reg, val);
-	}
+/* ---- the xAPIC page ---- */
+
+bool vlapic_mmio_match(struct vcpu *v, uint64_t gpa)
+{
+	uint64_t base = v->lapic.apic_base;
+
+	return apic_mode(base) == APIC_XAPIC && (gpa & ~0xfffull) == (base & ~0xfffull);
+}
+
+/* Registers are 32 bits at 16-byte boundaries (§11.4.1: other accesses
+ * are undefined): a narrower read returns the bytes of the register it
+ * falls in, offsets 4-15 of a slot read 0; only aligned 32-bit writes
+ * take effect. Unimplemented registers read 0 and ignore writes. */
+int vlapic_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	uint32_t off = gpa & 0xfff;
+	uint64_t r = 0;
+
+	if ((off & 0xf) + size > 4 || reg_read(v, off >> 4, false, &r))
+		r = 0;
+	*val = (r >> (8 * (off & 3))) & (size >= 8 ? ~0ull : (1ull << (8 * size)) - 1);
+	return 0;
+}
+
+int vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	uint32_t off = gpa & 0xfff;
+
+	if (size == 4 && !(off & 0xf))
+		reg_write(v, off >> 4, false, (uint32_t)val);
+	return 0;
+}
+
+bool vlapic_nmi_pending(const struct vcpu *v)
+{
+	return v->lapic.nmi_pending && (v->lapic.apic_base & APIC_BASE_EN);
+}
+
+void vlapic_nmi_taken(struct vcpu *v)
+{
+	v->lapic.nmi_pending = false;
 }

@@ -1,4 +1,4 @@
-/* Decoder for the few memory-operand MOV forms; see insn.h. */
+/* The memory-operand instruction decoder and ALU; see insn.h. */
 #include "insn.h"
 #include <string.h>
 
@@ -23,18 +23,24 @@ static int skip(struct cursor *c, size_t k)
 	return 0;
 }
 
-static uint64_t little(const uint8_t *p, size_t k)
+/* k bytes little-endian, sign-extended from k bytes when sx. */
+static int take_imm(struct cursor *c, size_t k, bool sx, uint64_t *v)
 {
-	uint64_t v = 0;
+	const uint8_t *p = c->b + c->i;
 
+	if (skip(c, k))
+		return -1;
+	*v = 0;
 	for (size_t j = 0; j < k; j++)
-		v |= (uint64_t)p[j] << (8 * j);
-	return v;
+		*v |= (uint64_t)p[j] << (8 * j);
+	if (sx && k < 8 && (*v >> (8 * k - 1)) & 1)
+		*v |= ~0ull << (8 * k);
+	return 0;
 }
 
 /* ModR/M with a memory operand: consume SIB and displacement (SDM Vol. 2A
- * Tables 2-1, 2-2, 2-3). mod = 3 is a register, which is not a memory
- * access, so it is refused. */
+ * Tables 2-1, 2-2, 2-3; RIP-relative is mod 0, rm 5 in 64-bit code,
+ * §2.2.1.6). mod = 3 names a register, not memory: refused. */
 static int modrm_mem(struct cursor *c, uint8_t modrm, bool addr16)
 {
 	uint8_t mod = modrm >> 6, rm = modrm & 7, sib;
@@ -50,18 +56,27 @@ static int modrm_mem(struct cursor *c, uint8_t modrm, bool addr16)
 			return skip(c, 4);
 	}
 	if (mod == 0 && rm == 5)
-		return skip(c, 4);   /* disp32, or RIP-relative in 64-bit mode */
+		return skip(c, 4);
 	return skip(c, mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
 struct prefixes {
-	bool opsize, addrsize;
-	uint8_t rex;
+	bool opsize, addrsize, lock, rep;
+	uint8_t rex, seg;
 };
 
+static const int8_t seg_prefix[256] = {
+	[0x26] = INSN_ES + 1, [0x2e] = INSN_CS + 1, [0x36] = INSN_SS + 1,
+	[0x3e] = INSN_DS + 1, [0x64] = INSN_FS + 1, [0x65] = INSN_GS + 1,
+};
+
+/* Legacy prefixes in any order, then REX right before the opcode
+ * (§2.1.1, §2.2.1: a REX followed by a legacy prefix is ignored; such
+ * code is refused here rather than modelled). */
 static int read_prefixes(struct cursor *c, enum insn_mode mode, struct prefixes *p, uint8_t *op)
 {
 	memset(p, 0, sizeof(*p));
+	p->seg = INSN_DS;
 	for (;;) {
 		if (take(c, op))
 			return -1;
@@ -69,16 +84,17 @@ static int read_prefixes(struct cursor *c, enum insn_mode mode, struct prefixes 
 			p->opsize = true;
 		else if (*op == 0x67)
 			p->addrsize = true;
-		else if (*op == 0x26 || *op == 0x2e || *op == 0x36 || *op == 0x3e ||
-			 *op == 0x64 || *op == 0x65)
-			continue;
-		else if (*op == 0xf0 || *op == 0xf2 || *op == 0xf3)
-			return -1;   /* LOCK/REP forms are not emulated */
+		else if (seg_prefix[*op])
+			p->seg = (uint8_t)(seg_prefix[*op] - 1);
+		else if (*op == 0xf0)
+			p->lock = true;
+		else if (*op == 0xf2 || *op == 0xf3)
+			p->rep = true;
 		else
 			break;
 	}
 	if (mode == INSN_MODE64 && (*op & 0xf0) == 0x40) {
-		p->rex = *op;    /* REX comes last, right before the opcode (§2.2.1) */
+		p->rex = *op;
 		if (take(c, op))
 			return -1;
 	}
@@ -94,69 +110,298 @@ static uint8_t op_size(enum insn_mode mode, const struct prefixes *p)
 	return p->opsize ? 2 : 4;
 }
 
-static int decode_modrm_form(struct cursor *c, uint8_t op, enum insn_mode mode,
-			     const struct prefixes *p, struct insn_mem *o)
+static uint8_t addr_size(enum insn_mode mode, const struct prefixes *p)
 {
-	bool addr16 = (mode == INSN_MODE16) != p->addrsize && mode != INSN_MODE64;
-	uint8_t modrm, full = op_size(mode, p);
+	if (mode == INSN_MODE64)
+		return p->addrsize ? 4 : 8;
+	return (mode == INSN_MODE16) != p->addrsize ? 2 : 4;
+}
 
-	if (take(c, &modrm))
-		return -1;
-	o->reg = ((modrm >> 3) & 7) | ((p->rex & 4) ? 8 : 0);
-	if (modrm_mem(c, modrm, addr16))
-		return -1;
-	o->size = (op == 0x88 || op == 0x8a || op == 0xc6) ? 1 : full;
-	o->dst_size = o->size;
-	o->write = op == 0x88 || op == 0x89 || op == 0xc6 || op == 0xc7;
-	o->high_byte = o->size == 1 && !p->rex && o->reg >= 4 && o->reg < 8;
-	if (op == 0xc6 || op == 0xc7) {
-		size_t k = op == 0xc6 ? 1 : (full == 2 ? 2 : 4);
+/* One-byte opcode forms (SDM Vol. 2D Table A-2). */
+enum form { F_NONE, F_ALU, F_GRP1, F_TEST_RM, F_GRP3, F_MOV, F_MOV_IMM, F_MOFFS,
+	    F_XCHG, F_STOS, F_MOVS, F_MOVSXD, F_0F };
 
-		if (((modrm >> 3) & 7) != 0 || c->i + k > c->n || c->i + k > 15)
-			return -1;
-		o->imm = little(c->b + c->i, k);
-		if (k == 4 && full == 8 && (o->imm & 0x80000000u))
-			o->imm |= 0xffffffff00000000ull;   /* imm32 sign-extends */
-		o->has_imm = true;
-		c->i += k;
-	}
+#define ALU_ROW(b) [b] = F_ALU, [b + 1] = F_ALU, [b + 2] = F_ALU, [b + 3] = F_ALU
+static const uint8_t one_byte[256] = {
+	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
+	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
+	[0x63] = F_MOVSXD,
+	[0x80] = F_GRP1, [0x81] = F_GRP1, [0x82] = F_GRP1, [0x83] = F_GRP1,
+	[0x84] = F_TEST_RM, [0x85] = F_TEST_RM, [0x86] = F_XCHG, [0x87] = F_XCHG,
+	[0x88] = F_MOV, [0x89] = F_MOV, [0x8a] = F_MOV, [0x8b] = F_MOV,
+	[0xa0] = F_MOFFS, [0xa1] = F_MOFFS, [0xa2] = F_MOFFS, [0xa3] = F_MOFFS,
+	[0xa4] = F_MOVS, [0xa5] = F_MOVS, [0xaa] = F_STOS, [0xab] = F_STOS,
+	[0xc6] = F_MOV_IMM, [0xc7] = F_MOV_IMM, [0xf6] = F_GRP3, [0xf7] = F_GRP3,
+	[0x0f] = F_0F,
+};
+
+struct dec {
+	struct cursor c;
+	struct prefixes p;
+	enum insn_mode mode;
+	struct insn_mem *o;
+	uint8_t modrm;
+};
+
+static void set_reg(struct dec *d)
+{
+	struct insn_mem *o = d->o;
+
+	o->reg = ((d->modrm >> 3) & 7) | ((d->p.rex & 4) ? 8 : 0);
+	o->high_byte = o->size == 1 && !d->p.rex && o->reg >= 4 && o->reg < 8;
+}
+
+/* ModR/M then the memory operand's bytes; size: 1 for the byte forms. */
+static int operand(struct dec *d, bool byte)
+{
+	if (take(&d->c, &d->modrm) ||
+	    modrm_mem(&d->c, d->modrm, addr_size(d->mode, &d->p) == 2))
+		return -1;
+	d->o->size = byte ? 1 : op_size(d->mode, &d->p);
+	d->o->dst_size = d->o->size;
+	set_reg(d);
 	return 0;
+}
+
+/* The immediate of the 80/81/83, C6/C7, F6/F7 forms: imm8, or imm16/32
+ * (imm32 sign-extended for 64-bit operands; §2.2.1.5). */
+static int immediate(struct dec *d, bool imm8)
+{
+	size_t k = imm8 ? 1 : (d->o->size == 2 ? 2 : 4);
+	uint64_t mask = d->o->size >= 8 ? ~0ull : (1ull << (8 * d->o->size)) - 1;
+
+	if (take_imm(&d->c, k, true, &d->o->imm))
+		return -1;
+	d->o->imm &= mask;
+	d->o->has_imm = true;
+	return 0;
+}
+
+static int form_alu(struct dec *d, uint8_t op)
+{
+	struct insn_mem *o = d->o;
+
+	if ((op & 7) > 3 || operand(d, !(op & 1)))
+		return -1;
+	o->alu = (op >> 3) & 7;
+	o->read = true;
+	o->kind = (op & 2) ? INSN_ALU_REG : INSN_ALU_MEM;
+	o->write = o->kind == INSN_ALU_MEM && o->alu != ALU_CMP;
+	return 0;
+}
+
+static int form_imm_alu(struct dec *d, uint8_t op, bool test)
+{
+	struct insn_mem *o = d->o;
+
+	if (operand(d, !(op & 1)))
+		return -1;
+	if (test && ((d->modrm >> 3) & 7) > 1)
+		return -1;                       /* NOT NEG MUL DIV: not emulated */
+	if (op == 0x82 && d->mode == INSN_MODE64)
+		return INSN_UD;
+	o->kind = INSN_ALU_MEM;
+	o->alu = test ? ALU_TEST : (d->modrm >> 3) & 7;
+	o->read = true;
+	o->write = o->alu != ALU_CMP && o->alu != ALU_TEST;
+	return immediate(d, op == 0x80 || op == 0x82 || op == 0x83 || op == 0xf6);
+}
+
+static int form_mov(struct dec *d, uint8_t op)
+{
+	if (operand(d, !(op & 1)))
+		return -1;
+	d->o->write = !(op & 2);
+	d->o->read = !d->o->write;
+	d->o->kind = d->o->write ? INSN_STORE : INSN_LOAD;
+	return 0;
+}
+
+static int form_mov_imm(struct dec *d, uint8_t op)
+{
+	if (operand(d, !(op & 1)) || ((d->modrm >> 3) & 7) != 0)
+		return -1;
+	d->o->kind = INSN_STORE;
+	d->o->write = true;
+	return immediate(d, op == 0xc6);
+}
+
+/* moffs: an absolute address of the address size (§2.2.1.4). */
+static int form_moffs(struct dec *d, uint8_t op)
+{
+	struct insn_mem *o = d->o;
+
+	if (skip(&d->c, addr_size(d->mode, &d->p)))
+		return -1;
+	o->size = (op & 1) ? op_size(d->mode, &d->p) : 1;
+	o->dst_size = o->size;
+	o->write = op >= 0xa2;
+	o->read = !o->write;
+	o->kind = o->write ? INSN_STORE : INSN_LOAD;
+	return 0;
+}
+
+static int form_string(struct dec *d, uint8_t op, bool movs)
+{
+	struct insn_mem *o = d->o;
+
+	if (d->p.rep)
+		return -1;                       /* REP MOVS/STOS: not emulated */
+	o->size = (op & 1) ? op_size(d->mode, &d->p) : 1;
+	o->dst_size = o->size;
+	o->addr_size = addr_size(d->mode, &d->p);
+	o->kind = movs ? INSN_MOVS : INSN_STOS;
+	o->write = true;
+	o->read = movs;
+	return 0;
+}
+
+/* Two-byte opcodes: MOVZX (B6, B7) and MOVSX (BE, BF). */
+static int form_0f(struct dec *d)
+{
+	struct insn_mem *o = d->o;
+	uint8_t op2;
+
+	if (take(&d->c, &op2) || (op2 != 0xb6 && op2 != 0xb7 && op2 != 0xbe && op2 != 0xbf))
+		return -1;
+	if (d->p.rep)
+		return -1;                       /* F3 0F B8-BF: POPCNT, TZCNT... */
+	if (operand(d, false))
+		return -1;
+	o->dst_size = o->size;
+	o->size = (op2 & 1) ? 2 : 1;
+	o->sign_extend = op2 >= 0xbe;
+	o->high_byte = false;                /* reg is the wide destination */
+	o->kind = INSN_LOAD;
+	o->read = true;
+	return 0;
+}
+
+static int form_movsxd(struct dec *d)
+{
+	struct insn_mem *o = d->o;
+
+	if (d->mode != INSN_MODE64 || operand(d, false))
+		return -1;                       /* 63 is ARPL outside 64-bit code */
+	o->dst_size = o->size;
+	o->size = o->size < 4 ? o->size : 4;   /* 66 63: r16, r/m16 */
+	o->sign_extend = o->dst_size == 8;
+	o->kind = INSN_LOAD;
+	o->read = true;
+	return 0;
+}
+
+static int decode_form(struct dec *d, uint8_t op)
+{
+	switch (one_byte[op]) {
+	case F_ALU: return form_alu(d, op);
+	case F_GRP1: return form_imm_alu(d, op, false);
+	case F_GRP3: return form_imm_alu(d, op, true);
+	case F_TEST_RM:
+		if (operand(d, op == 0x84))
+			return -1;
+		d->o->kind = INSN_ALU_MEM;
+		d->o->alu = ALU_TEST;
+		d->o->read = true;
+		return 0;
+	case F_XCHG:
+		if (operand(d, op == 0x86))
+			return -1;
+		d->o->kind = INSN_XCHG;
+		d->o->read = d->o->write = true;
+		return 0;
+	case F_MOV: return form_mov(d, op);
+	case F_MOV_IMM: return form_mov_imm(d, op);
+	case F_MOFFS: return form_moffs(d, op);
+	case F_STOS: return form_string(d, op, false);
+	case F_MOVS: return form_string(d, op, true);
+	case F_MOVSXD: return form_movsxd(d);
+	case F_0F: return form_0f(d);
+	default: return -1;                  /* the explicit "unhandled" entry */
+	}
+}
+
+/* LOCK is legal only on the read-modify-write forms with a memory
+ * destination (SDM Vol. 2A "LOCK"); anywhere else it is #UD. */
+static bool lock_ok(const struct insn_mem *o)
+{
+	return o->kind == INSN_XCHG ||
+	       (o->kind == INSN_ALU_MEM && o->alu != ALU_CMP && o->alu != ALU_TEST);
 }
 
 int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct insn_mem *o)
 {
-	struct cursor c = { bytes, n, 0 };
-	struct prefixes p;
-	uint8_t op, op2, modrm;
+	struct dec d = { .c = { bytes, n, 0 }, .mode = mode, .o = o };
+	uint8_t op;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	if (read_prefixes(&c, mode, &p, &op))
-		return -1;
-	if (op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b || op == 0xc6 || op == 0xc7) {
-		if (decode_modrm_form(&c, op, mode, &p, o))
-			return -1;
-	} else if (op >= 0xa0 && op <= 0xa3) {
-		/* moffs: an absolute address of the address size (§2.2.1.4). */
-		size_t k = mode == INSN_MODE64 ? (p.addrsize ? 4 : 8)
-					       : ((mode == INSN_MODE16) != p.addrsize ? 2 : 4);
-
-		if (skip(&c, k))
-			return -1;
-		o->size = (op & 1) ? op_size(mode, &p) : 1;
-		o->dst_size = o->size;
-		o->write = op >= 0xa2;
-		o->reg = 0;
-	} else if (op == 0x0f) {
-		if (take(&c, &op2) || (op2 != 0xb6 && op2 != 0xb7) || take(&c, &modrm))
-			return -1;
-		o->reg = ((modrm >> 3) & 7) | ((p.rex & 4) ? 8 : 0);
-		if (modrm_mem(&c, modrm, (mode == INSN_MODE16) != p.addrsize && mode != INSN_MODE64))
-			return -1;
-		o->size = op2 == 0xb6 ? 1 : 2;
-		o->dst_size = op_size(mode, &p);
-	} else {
-		return -1;
-	}
-	o->len = (uint8_t)c.i;
+	if (read_prefixes(&d.c, mode, &d.p, &op))
+		return INSN_UNSUPPORTED;
+	rc = decode_form(&d, op);
+	if (rc)
+		return rc == INSN_UD ? INSN_UD : INSN_UNSUPPORTED;
+	if (d.p.rep)
+		return INSN_UNSUPPORTED;         /* F2/F3: REP, or another instruction */
+	if (d.p.lock && !lock_ok(o))
+		return INSN_UD;
+	o->lock = d.p.lock;
+	o->seg = d.p.seg;
+	if (!o->addr_size)
+		o->addr_size = addr_size(mode, &d.p);
+	o->len = (uint8_t)d.c.i;
 	return 0;
+}
+
+/* ---- the ALU ---- */
+
+#define FL_CF (1ull << 0)
+#define FL_PF (1ull << 2)
+#define FL_AF (1ull << 4)
+#define FL_ZF (1ull << 6)
+#define FL_SF (1ull << 7)
+#define FL_OF (1ull << 11)
+
+static uint64_t flags_of(unsigned size, uint64_t res, bool cf, bool of, bool af)
+{
+	uint64_t sign = 1ull << (8 * size - 1), f = 0;
+
+	if (cf)
+		f |= FL_CF;
+	if (of)
+		f |= FL_OF;
+	if (af)
+		f |= FL_AF;
+	if (!res)
+		f |= FL_ZF;
+	if (res & sign)
+		f |= FL_SF;
+	if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
+		f |= FL_PF;                      /* parity of the low byte */
+	return f;
+}
+
+uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1, sign, res, cin;
+	bool sub = op == ALU_SUB || op == ALU_SBB || op == ALU_CMP, cf, of;
+
+	a &= mask;
+	b &= mask;
+	sign = 1ull << (8 * size - 1);
+	cin = (op == ALU_ADC || op == ALU_SBB) ? (*rflags & FL_CF) : 0;
+	switch (op) {
+	case ALU_OR: res = a | b; break;
+	case ALU_AND: case ALU_TEST: res = a & b; break;
+	case ALU_XOR: res = a ^ b; break;
+	default:
+		res = (sub ? a - b - cin : a + b + cin) & mask;
+		cf = sub ? (b > a || (cin && b == a)) : (res < a || (cin && res == a));
+		of = sub ? ((a ^ b) & (a ^ res) & sign) : (~(a ^ b) & (a ^ res) & sign);
+		*rflags = (*rflags & ~INSN_FLAGS_STATUS) |
+			  flags_of(size, res, cf, of, (a ^ b ^ res) & 0x10);
+		return res;
+	}
+	*rflags = (*rflags & ~INSN_FLAGS_STATUS) | flags_of(size, res, false, false, false);
+	return res;
 }

@@ -1,9 +1,18 @@
 /*
- * Length and operands of the x86 instructions a guest may use to touch
- * memory it has no page behind (SDM Vol. 2A §2.1-2.2: prefixes, ModR/M,
- * SIB, displacement, immediate): MOV r/m,r and r,r/m (88, 89, 8A, 8B),
- * MOV r/m,imm (C6 /0, C7 /0), MOV with a moffs (A0-A3) and MOVZX (0F B6,
- * 0F B7). Portable: no hardware access, host-tested.
+ * Decoder for the x86 instructions a guest may use on memory hv emulates
+ * (device registers, GPAs nothing backs): SDM Vol. 2A §2.1-2.2 (legacy
+ * prefixes, REX, ModR/M, SIB, displacement, immediate) in 16-, 32- and
+ * 64-bit code. The forms are those Linux's MMIO accessors and the
+ * Windows HAL compile to, plus the rest of their families:
+ *   MOV        88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs)
+ *   MOVZX/SX   0F B6, 0F B7, 0F BE, 0F BF, MOVSXD 63 (64-bit)
+ *   ALU        ADD OR ADC SBB AND SUB XOR CMP: 00-3B (r/m forms),
+ *              80, 81, 83 (imm; 82 outside 64-bit); TEST 84 85, F6 /0, F7 /0
+ *   XCHG       86 87
+ *   STOS MOVS  AA AB A4 A5, single (a REP prefix is refused)
+ * and it computes the ALU results with their flags. Portable: no
+ * hardware access; host-tested (tests/unit/hv/test_insn.c, with the host
+ * CPU as the flags oracle) and fuzzed (tests/fuzz/fuzz_insn.c).
  */
 #ifndef HV_X86_INSN_H
 #define HV_X86_INSN_H
@@ -13,18 +22,55 @@
 
 enum insn_mode { INSN_MODE16, INSN_MODE32, INSN_MODE64 };
 
+enum insn_kind {
+	INSN_LOAD,       /* reg = mem (zero- or sign-extended to dst_size) */
+	INSN_STORE,      /* mem = reg, or imm when has_imm */
+	INSN_ALU_MEM,    /* mem = mem OP src (src: reg, or imm); CMP/TEST: flags only */
+	INSN_ALU_REG,    /* reg = reg OP mem; CMP: flags only */
+	INSN_XCHG,       /* mem <-> reg */
+	INSN_STOS,       /* ES:[rDI] = rAX; rDI steps by size (RFLAGS.DF) */
+	INSN_MOVS,       /* ES:[rDI] = seg:[rSI]; both step */
+};
+
+/* Operation codes 0-7 are the ModR/M reg field of 80-83 (SDM Vol. 2A
+ * Table A-6, group 1). */
+enum insn_alu { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+
+/* Segment registers in their Sreg encoding order (SDM Vol. 2B "MOV"). */
+enum insn_seg { INSN_ES, INSN_CS, INSN_SS, INSN_DS, INSN_FS, INSN_GS };
+
 struct insn_mem {
 	uint8_t len;        /* whole instruction, bytes */
 	uint8_t size;       /* memory operand, bytes: 1, 2, 4, 8 */
-	uint8_t dst_size;   /* register written by a load (MOVZX widens) */
-	bool write;         /* store to memory (else load into reg) */
-	bool has_imm;       /* store of imm (C6/C7) */
+	uint8_t dst_size;   /* register written by a load (MOVZX/MOVSX widen) */
+	uint8_t kind;       /* enum insn_kind */
+	uint8_t alu;        /* enum insn_alu (ALU kinds) */
+	uint8_t addr_size;  /* 2, 4, 8: width of rSI/rDI for STOS/MOVS */
+	uint8_t seg;        /* enum insn_seg of the (source) memory operand */
+	bool write;         /* the instruction writes memory */
+	bool read;          /* the instruction reads memory */
+	bool has_imm;       /* the source is imm, not reg */
+	bool sign_extend;   /* MOVSX/MOVSXD */
+	bool lock;          /* LOCK prefix (on a form that allows it) */
 	bool high_byte;     /* reg is AH/CH/DH/BH (8-bit, no REX) */
 	uint8_t reg;        /* register operand, x86 numbering 0-15 */
-	uint64_t imm;
+	uint64_t imm;       /* sign- or zero-extended to size, as the CPU does */
 };
 
-/* Decode bytes[0..n). 0, or -1 if it is not one of the forms above (or is
- * cut short), in which case the caller must not emulate it. */
+/* insn_decode_mem results besides 0: not one of the forms above, or cut
+ * short (the caller must not emulate it); or the CPU raises #UD for it
+ * (LOCK on a form that cannot take it, SDM Vol. 2A "LOCK", 82 in 64-bit
+ * code). */
+#define INSN_UNSUPPORTED (-1)
+#define INSN_UD          (-2)
+
 int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct insn_mem *out);
+
+/* RFLAGS status bits the ALU operations write (SDM Vol. 1 §3.4.3.1). */
+#define INSN_FLAGS_STATUS 0x8d5ull   /* CF PF AF ZF SF OF */
+
+/* a OP b on size bytes: the result (truncated to size), and *rflags with
+ * its status flags replaced as the instruction sets them (logic ops and
+ * TEST clear CF, OF and AF; AF is undefined for them in the SDM, 0 here). */
+uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags);
 #endif

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <arch/arch_types.h>
 #include <hv/arch/x86/insn.h>
+#include <hv/arch/x86/pagewalk.h>
 
 struct vcpu;
 struct hvpart_host_info;
@@ -84,11 +85,16 @@ bool arch_vcpu_long_mode(struct vcpu *v);     /* 64-bit code segment */
 bool arch_vcpu_irq_enabled(struct vcpu *v);   /* RFLAGS.IF */
 unsigned arch_vcpu_cpl(struct vcpu *v);       /* current privilege level */
 uint64_t arch_vcpu_cr4(struct vcpu *v);       /* CR4 as the guest reads it */
-/* The bytes of the instruction at CS:RIP that caused the exit, from the
- * guest's own memory, and the mode to decode them in. Returns how many
- * bytes it got (up to 15), or -1 if it cannot fetch them (the guest has
- * paging on: no guest page walk yet). */
-int arch_vcpu_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode);
+/* The paging controls of the loaded guest (CR0, CR3, CR4, EFER, RFLAGS,
+ * CPL) for the guest page walk (hv/arch/x86/pagewalk.h); the caller
+ * fills maxphyaddr and gb_pages from the guest's CPUID. */
+void arch_vcpu_paging(struct vcpu *v, struct pw_regs *r);
+/* The code size at CS:RIP, to decode the guest's instruction in. */
+enum insn_mode arch_vcpu_insn_mode(struct vcpu *v);
+/* Base of segment register seg (enum insn_seg). */
+uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned seg);
+uint64_t arch_vcpu_rflags(struct vcpu *v);
+void arch_vcpu_set_rflags(struct vcpu *v, uint64_t rflags);
 
 /* ---- stepping, events, timer ---- */
 
@@ -103,10 +109,20 @@ void arch_vcpu_defer_skip(struct vcpu *v);
 void arch_vcpu_finish_deferred(struct vcpu *v);
 void arch_vcpu_inject_gp(struct vcpu *v);
 void arch_vcpu_inject_ud(struct vcpu *v);
+/* #PF at linear address lin (the guest's CR2) with error code err. */
+void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err);
 /* Deliver external-interrupt vector at this entry. false if the guest
  * cannot take it now (RFLAGS.IF clear, STI/MOV-SS shadow: the backend
  * then exits as soon as it can) or an exception is being injected. */
 bool arch_vcpu_inject_irq(struct vcpu *v, int vector);
+/* Whether the exit interrupted the delivery of an event (the backend
+ * delivers it again at the next entry): the instruction at RIP has not
+ * run, so it must not be emulated. */
+bool arch_vcpu_delivering_event(struct vcpu *v);
+/* Deliver an NMI at this entry. false if the guest blocks NMIs now (one
+ * in progress until IRET, a MOV-SS or STI shadow) or an event is already
+ * being injected; the caller retries at a later entry. */
+bool arch_vcpu_inject_nmi(struct vcpu *v);
 /* Let v wait for its next interrupt inside the guest, where the CPU can
  * (the parent's HLT: a physical interrupt wakes it without hv). */
 void arch_vcpu_set_halted(struct vcpu *v);

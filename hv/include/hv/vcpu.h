@@ -26,9 +26,16 @@ enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
 
 struct partition;
 
-/* Virtual local APIC of a child, x2APIC interface (SDM Vol. 3A §11.12). */
+/* Virtual local APIC of a child: one state behind the x2APIC MSRs and
+ * the xAPIC page (SDM Vol. 3A chapter 11, hv/core/vlapic.c). */
+#define VLAPIC_NLVT 5                /* thermal, perf, LINT0, LINT1, error */
 struct vlapic {
 	uint32_t tpr, svr, lvt_timer, init_count, divide_shift, esr;
+	uint32_t esr_pending;        /* errors since the last ESR write (§11.5.3) */
+	uint32_t lvt[VLAPIC_NLVT];   /* registers 0x33-0x37 */
+	uint32_t ldr, dfr;           /* xAPIC logical destination, format */
+	uint32_t icr_low, icr_high;  /* ICR as last written (delivery status 0) */
+	bool nmi_pending;            /* an NMI IPI to deliver */
 	uint64_t tsc_deadline;       /* IA32_TSC_DEADLINE as written */
 	uint64_t fire_tsc;           /* next timer expiry, 0 = not armed */
 	uint64_t period;             /* periodic mode: ticks per period */
@@ -231,4 +238,7 @@ void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
 void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
 bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
+/* An NMI waits for delivery; vlapic_nmi_taken when it was injected. */
+bool vlapic_nmi_pending(const struct vcpu *v);
+void vlapic_nmi_taken(struct vcpu *v);
 #endif

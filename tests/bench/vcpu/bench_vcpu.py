@@ -6,6 +6,10 @@ sleep and wake in turn, so hv switches their extended state. Prints:
   bench xsetbv_bare: N ticks (target -)         the same instruction bare
   bench xstate_switch: N ticks (target -)       XSAVE + XRSTOR + XCR0 loads in hv
   bench partition_switch: N ticks (target -)    the whole switch, xstate included
+  bench mmio_read: N ticks (target 3000)        an xAPIC TPR read with paging on:
+                                                exit, walk, decode, emulate, resume
+  bench mmio_read_bare: N ticks (target -)      the same read bare (Bochs's APIC)
+  bench xapic_eoi: N ticks (target 1000)        an xAPIC EOI write, the same path
 """
 import os
 import re
@@ -22,8 +26,11 @@ iso = hvtest.scenario_iso("bench-vcpu", [
     'New-VM -Name x1 -MemoryStartupBytes 8MB -Kernel xstate.elf -KernelArgs "seed=1 %s"' % ARGS,
     'New-VM -Name x2 -MemoryStartupBytes 8MB -Kernel xstate.elf -KernelArgs "seed=2 %s"' % ARGS,
     "Start-VM x1", "Start-VM x2", "Wait-VM x1 -Timeout 300", "Wait-VM x2 -Timeout 300",
-    "Get-VMConsoleLog x1", "Measure-VMHost -Iterations 10", "Stop-VMHost"],
-    add=[os.path.join(g, "xstate.elf")])
+    "Get-VMConsoleLog x1",
+    'New-VM -Name xa -MemoryStartupBytes 8MB -Kernel xapic.elf -KernelArgs "bench=%d"' % N,
+    "Start-VM xa", "Wait-VM xa -Timeout 300", "Get-VMConsoleLog xa",
+    "Measure-VMHost -Iterations 10", "Stop-VMHost"],
+    add=[os.path.join(g, "xstate.elf"), os.path.join(g, "xapic.elf")])
 with hvtest.Machine(iso, name="bench-vcpu", watchdog=600, sync="none") as m:
     m.expect(r"Stopping the virtual machine host", 500)
     out = m.output()
@@ -36,10 +43,21 @@ with hvtest.Machine(bare_iso, name="bench-vcpu-bare", watchdog=300, sync="none")
     m.expect(r"xstate: xsetbv_ticks=\d+", 250)
     bare = int(re.search(r"xstate: xsetbv_ticks=(\d+)", m.output()).group(1))
 
+xapic_iso = hvtest.mkiso(os.path.join(hvtest.BUILD, "test-iso", "bench-vcpu-xapic-bare.iso"),
+                         hv=os.path.join(g, "xapic-mb2.elf"), parent="none", cmdline="bench=%d" % N)
+with hvtest.Machine(xapic_iso, name="bench-vcpu-xapic-bare", watchdog=300, sync="none") as m:
+    m.expect(r"xapic: mmio_read_ticks=\d+", 250)
+    xapic_bare = int(re.search(r"xapic: mmio_read_ticks=(\d+)", m.output()).group(1))
+
 xsetbv = int(re.search(r"xstate: xsetbv_ticks=(\d+)", out).group(1))
+xa = re.search(r"xapic: mmio_read_ticks=(\d+) eoi_ticks=(\d+)", out)
+assert xa, out
 xs = re.search(r"XStateSwitchTsc\s*:\s*(\d+) \((\d+) switches\)", out)
 sw = int(re.search(r"PartitionSwitchTsc\s*:\s*(\d+)", out).group(1))
 print("bench xsetbv_roundtrip: %d ticks (target -)" % xsetbv)
 print("bench xsetbv_bare: %d ticks (target -)" % bare)
 print("bench xstate_switch: %d ticks (target -; %d switches)" % (int(xs.group(1)), int(xs.group(2))))
 print("bench partition_switch: %d ticks (target -)" % sw)
+print("bench mmio_read: %d ticks (target 3000)" % int(xa.group(1)))
+print("bench mmio_read_bare: %d ticks (target -)" % xapic_bare)
+print("bench xapic_eoi: %d ticks (target 1000)" % int(xa.group(2)))

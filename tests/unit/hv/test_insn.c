@@ -1,8 +1,11 @@
-/* Host tests for hv/arch/x86/insn.c, the memory-operand MOV decoder. */
+/* Host tests for hv/arch/x86/insn.c: the memory-operand decoder against
+ * a table of encodings (checked with objdump when written), and the ALU
+ * against the host CPU itself (the flags oracle). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include "hv/arch/x86/insn.h"
 
@@ -106,6 +109,212 @@ static void test_refused(void **s)
 	dec(reg_form, 0, INSN_MODE32, -1);
 }
 
+
+#define D64(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; dec(b_, sizeof(b_), INSN_MODE64, 0); })
+#define D16(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; dec(b_, sizeof(b_), INSN_MODE16, 0); })
+#define RC(mode, rc, ...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; dec(b_, sizeof(b_), mode, rc); })
+
+/* What Linux's readl/writel and friends compile to (arch/x86/include/asm/io.h
+ * build_mmio_read/write: "mov" with an "m" operand), and the IOAPIC/HPET
+ * register accesses through them. */
+static void test_linux_accessors(void **s)
+{
+	struct insn_mem o;
+
+	(void)s;
+	o = D64(0x8b, 0x00);                          /* readl: mov (%rax),%eax */
+	assert_int_equal(o.kind, INSN_LOAD);
+	assert_int_equal(o.size, 4);
+	o = D64(0x89, 0x10);                          /* writel: mov %edx,(%rax) */
+	assert_int_equal(o.kind, INSN_STORE);
+	assert_int_equal(o.reg, 2);
+	o = D64(0x48, 0x8b, 0x87, 0xf0, 0, 0, 0);     /* readq: mov 0xf0(%rdi),%rax */
+	assert_int_equal(o.size, 8);
+	assert_int_equal(o.len, 7);
+	o = D64(0x44, 0x89, 0x4c, 0x24, 0x10);        /* mov %r9d,0x10(%rsp) */
+	assert_int_equal(o.reg, 9);
+	assert_int_equal(o.len, 5);
+	o = D64(0x0f, 0xb7, 0x47, 0x02);              /* readw: movzwl 2(%rdi),%eax */
+	assert_int_equal(o.size, 2);
+	assert_int_equal(o.dst_size, 4);
+	assert_false(o.sign_extend);
+	o = D64(0x66, 0x89, 0x37);                    /* writew: mov %si,(%rdi) */
+	assert_int_equal(o.size, 2);
+	o = D64(0x40, 0x88, 0x37);                    /* writeb: mov %sil,(%rdi) */
+	assert_int_equal(o.size, 1);
+	assert_false(o.high_byte);                    /* REX: SIL, not DH */
+	assert_int_equal(o.reg, 6);
+	o = D64(0x8b, 0x05, 0x10, 0, 0, 0);           /* mov 0x10(%rip),%eax */
+	assert_int_equal(o.len, 6);
+	o = D64(0xc7, 0x80, 0xb0, 0, 0, 0, 0, 0, 0, 0);  /* movl $0,0xb0(%rax): APIC EOI */
+	assert_int_equal(o.len, 10);
+	assert_true(o.has_imm);
+	assert_int_equal(o.imm, 0);
+}
+
+static void test_alu_forms(void **s)
+{
+	struct insn_mem o;
+
+	(void)s;
+	o = D32(0x01, 0x18);                          /* add %ebx,(%eax) */
+	assert_int_equal(o.kind, INSN_ALU_MEM);
+	assert_int_equal(o.alu, ALU_ADD);
+	assert_true(o.read && o.write);
+	o = D32(0x2b, 0x08);                          /* sub (%eax),%ecx */
+	assert_int_equal(o.kind, INSN_ALU_REG);
+	assert_int_equal(o.alu, ALU_SUB);
+	assert_int_equal(o.reg, 1);
+	assert_false(o.write);
+	o = D32(0x39, 0x08);                          /* cmp %ecx,(%eax) */
+	assert_int_equal(o.alu, ALU_CMP);
+	assert_false(o.write);
+	o = D32(0x20, 0x20);                          /* and %ah,(%eax) */
+	assert_int_equal(o.size, 1);
+	assert_true(o.high_byte);
+	o = D32(0x83, 0x48, 0x04, 0xf0);              /* orl $-16,4(%eax) */
+	assert_int_equal(o.alu, ALU_OR);
+	assert_int_equal(o.imm, 0xfffffff0);
+	assert_int_equal(o.len, 4);
+	o = D32(0x81, 0x30, 0x78, 0x56, 0x34, 0x12);  /* xorl $0x12345678,(%eax) */
+	assert_int_equal(o.alu, ALU_XOR);
+	assert_int_equal(o.imm, 0x12345678);
+	o = D32(0x66, 0x81, 0x38, 0x34, 0x12);        /* cmpw $0x1234,(%eax) */
+	assert_int_equal(o.size, 2);
+	assert_int_equal(o.len, 5);
+	o = D64(0x48, 0x81, 0x20, 0x00, 0xff, 0xff, 0xff);  /* andq $-256,(%rax) */
+	assert_int_equal(o.imm, 0xffffffffffffff00ull);
+	o = D32(0x80, 0x08, 0x80);                    /* orb $0x80,(%eax) */
+	assert_int_equal(o.imm, 0x80);
+	o = D32(0x85, 0x03);                          /* test %eax,(%ebx) */
+	assert_int_equal(o.alu, ALU_TEST);
+	assert_false(o.write);
+	o = D32(0xf7, 0x00, 1, 0, 0, 0);              /* testl $1,(%eax) */
+	assert_int_equal(o.alu, ALU_TEST);
+	assert_int_equal(o.len, 6);
+	o = D32(0xf6, 0x40, 0x10, 0x02);              /* testb $2,0x10(%eax) */
+	assert_int_equal(o.len, 4);
+	o = D32(0x87, 0x18);                          /* xchg %ebx,(%eax) */
+	assert_int_equal(o.kind, INSN_XCHG);
+	o = D32(0xf0, 0x09, 0x18);                    /* lock or %ebx,(%eax) */
+	assert_true(o.lock);
+	o = D32(0x0f, 0xbe, 0x00);                    /* movsbl (%eax),%eax */
+	assert_true(o.sign_extend);
+	assert_int_equal(o.size, 1);
+	o = D64(0x48, 0x63, 0x07);                    /* movslq (%rdi),%rax */
+	assert_true(o.sign_extend);
+	assert_int_equal(o.size, 4);
+	assert_int_equal(o.dst_size, 8);
+}
+
+static void test_strings_and_prefixes(void **s)
+{
+	struct insn_mem o;
+
+	(void)s;
+	o = D32(0xab);                                /* stos %eax,%es:(%edi) */
+	assert_int_equal(o.kind, INSN_STOS);
+	assert_int_equal(o.size, 4);
+	assert_int_equal(o.addr_size, 4);
+	o = D64(0x48, 0xa5);                          /* movsq */
+	assert_int_equal(o.kind, INSN_MOVS);
+	assert_int_equal(o.size, 8);
+	assert_int_equal(o.addr_size, 8);
+	o = D64(0x67, 0x64, 0xa4);                    /* movsb %fs:(%esi),%es:(%edi) */
+	assert_int_equal(o.seg, INSN_FS);
+	assert_int_equal(o.addr_size, 4);
+	o = D16(0xaa);
+	assert_int_equal(o.addr_size, 2);
+	o = D16(0x66, 0x67, 0x8b, 0x00);              /* mov (%eax),%eax in 16-bit code */
+	assert_int_equal(o.size, 4);
+	assert_int_equal(o.len, 4);
+	o = D16(0x8b, 0x47, 0x02);                    /* mov 2(%bx),%ax */
+	assert_int_equal(o.len, 3);
+	o = D64(0x65, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0);   /* mov %gs:0,%rax */
+	assert_int_equal(o.seg, INSN_GS);
+	assert_int_equal(o.len, 9);
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf3, 0xab);          /* rep stos */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf2, 0xa4);          /* repne movsb */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf3, 0x0f, 0xb8, 0x00); /* popcnt */
+	RC(INSN_MODE32, INSN_UD, 0xf0, 0x89, 0x18);             /* lock mov */
+	RC(INSN_MODE32, INSN_UD, 0xf0, 0x39, 0x18);             /* lock cmp */
+	RC(INSN_MODE32, INSN_UD, 0xf0, 0xab);                   /* lock stos */
+	RC(INSN_MODE64, INSN_UD, 0x82, 0x00, 0x01);             /* 82 in 64-bit code */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x63, 0x00);          /* arpl */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf7, 0x18);          /* neg: not emulated */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x05, 1, 0, 0, 0);    /* add $1,%eax: no memory */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x01, 0xc0);          /* add %eax,%eax */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x81, 0x00, 1, 2);    /* cut imm32 */
+}
+
+/* ---- the ALU against the host CPU ---- */
+
+#define HOST_OP(name, insn, sfx, T)                                           \
+	static uint64_t name(uint64_t a, uint64_t b, uint64_t *fl)            \
+	{                                                                     \
+		T x = (T)a, y = (T)b;                                         \
+		uint64_t f = *fl;                                             \
+		__asm__("lea -128(%%rsp),%%rsp\n\tpush %[f]\n\tpopfq\n\t"     \
+			insn sfx " %[y],%[x]\n\tpushfq\n\tpop %[f]\n\t"        \
+			"lea 128(%%rsp),%%rsp"                                \
+			: [x] "+q"(x), [f] "+r"(f) : [y] "q"(y) : "cc", "memory"); \
+		*fl = f;                                                      \
+		return (uint64_t)x;                                           \
+	}
+#define HOST_SIZES(insn)                                                      \
+	HOST_OP(host_##insn##1, #insn, "b", uint8_t)                          \
+	HOST_OP(host_##insn##2, #insn, "w", uint16_t)                         \
+	HOST_OP(host_##insn##4, #insn, "l", uint32_t)                         \
+	HOST_OP(host_##insn##8, #insn, "q", uint64_t)
+HOST_SIZES(add) HOST_SIZES(or) HOST_SIZES(adc) HOST_SIZES(sbb)
+HOST_SIZES(and) HOST_SIZES(sub) HOST_SIZES(xor) HOST_SIZES(cmp) HOST_SIZES(test)
+
+typedef uint64_t (*host_fn)(uint64_t, uint64_t, uint64_t *);
+#define ROW(insn) { host_##insn##1, host_##insn##2, host_##insn##4, host_##insn##8 }
+static const host_fn host_ops[9][4] = {
+	ROW(add), ROW(or), ROW(adc), ROW(sbb), ROW(and), ROW(sub), ROW(xor), ROW(cmp), ROW(test),
+};
+
+static uint64_t interesting(unsigned i)
+{
+	static const uint64_t v[] = { 0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
+		0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffull,
+		0x8000000000000000ull, ~0ull, 0x0f, 0x10 };
+
+	if (i < sizeof(v) / sizeof(v[0]))
+		return v[i];
+	return ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)rand();
+}
+
+static void test_alu_vs_host(void **s)
+{
+	static const unsigned sizes[4] = { 1, 2, 4, 8 };
+	unsigned checked = 0;
+
+	(void)s;
+	srand(12);
+	for (unsigned op = 0; op <= ALU_TEST; op++)
+		for (unsigned z = 0; z < 4; z++)
+			for (unsigned i = 0; i < 40; i++)
+				for (unsigned j = 0; j < 40; j++)
+					for (uint64_t cf = 0; cf < 2; cf++) {
+						uint64_t a = interesting(i), b = interesting(j);
+						uint64_t hf = 0x2 | cf, ef = 0x2 | cf;
+						uint64_t mask = z == 3 ? ~0ull : (1ull << (8 * sizes[z])) - 1;
+						uint64_t want = host_ops[op][z](a, b, &hf);
+						uint64_t got = insn_alu(op, sizes[z], a, b, &ef);
+						uint64_t fm = INSN_FLAGS_STATUS;
+
+						if (op == ALU_OR || op == ALU_AND || op == ALU_XOR || op == ALU_TEST)
+							fm &= ~0x10ull;   /* AF undefined */
+						if (op != ALU_CMP && op != ALU_TEST)
+							assert_int_equal(got, want & mask);
+						assert_int_equal(ef & fm, hf & fm);
+						checked++;
+					}
+	assert_int_equal(checked, 9 * 4 * 40 * 40 * 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +322,10 @@ int main(void)
 		cmocka_unit_test(test_immediates_and_movzx),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_linux_accessors),
+		cmocka_unit_test(test_alu_forms),
+		cmocka_unit_test(test_strings_and_prefixes),
+		cmocka_unit_test(test_alu_vs_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

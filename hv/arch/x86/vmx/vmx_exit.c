@@ -94,6 +94,38 @@ void vmx_advance_rip(uint64_t len)
 	 * §25.4.2, interruptibility state bits 0-1). */
 	if (intr & 3)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+	/* With RFLAGS.TF the instruction hv completed ends in a single-step
+	 * trap, as the CPU's own would: pending debug exception BS (bit 14,
+	 * §25.4.2 Table 25-4), delivered as #DB with DR6.BS at entry
+	 * (§27.7.3). */
+	if (vmread(VMCS_GUEST_RFLAGS) & (1u << 8))
+		vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | (1u << 14));
+}
+
+/* An exit in the middle of delivering an event (IDT-vectoring
+ * information valid, SDM Vol. 3C §28.2.4) lost that event: it is
+ * delivered again at the next entry (§29.8.3 "Reflecting the event"),
+ * with its error code and, for software interrupts and exceptions, the
+ * instruction length. Interrupt injection then waits (arch_vcpu_inject_irq
+ * sees the valid bit). */
+static void requeue_vectoring(void)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	unsigned type = (info >> 8) & 7;
+
+	if (!(info & (1u << 31)))
+		return;
+	vmwrite(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));   /* bit 12: undefined here */
+	if (info & (1u << 11))
+		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	if (type == 4 || type == 5 || type == 6)
+		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+bool arch_vcpu_delivering_event(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31);
 }
 
 void arch_vcpu_skip_insn(struct vcpu *v)
@@ -195,28 +227,60 @@ static void exit_io(struct vcpu *v, uint64_t q)
 	hv_handle_io(v, &a);
 }
 
-/* The instruction bytes at CS:RIP for the unbacked-GPA emulation
- * (hv/core/mmio.c): with paging off, linear addresses are physical
- * (truncated to 32 bits); the operand size comes from CR0.PE and CS.D
- * (SDM Vol. 3A §3.4.5). */
-int arch_vcpu_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode)
+/* The guest's paging controls for hv/arch/x86/pagewalk.c. CR0 and CR4
+ * as the CPU uses them (the guest/host masks only change what the guest
+ * reads), CR3 and EFER as loaded (EPT: the guest owns CR3). */
+void arch_vcpu_paging(struct vcpu *v, struct pw_regs *r)
 {
-	uint64_t cr0 = vmread(VMCS_GUEST_CR0), lin;
-	int n;
+	r->cr0 = vmread(VMCS_GUEST_CR0);
+	r->cr3 = vmread(VMCS_GUEST_CR3);
+	r->cr4 = vmread(VMCS_GUEST_CR4);
+	r->efer = vmread(VMCS_GUEST_EFER);
+	r->rflags = vmread(VMCS_GUEST_RFLAGS);
+	r->cpl = arch_vcpu_cpl(v);
+}
 
-	if (cr0 & CR0_PG)
-		return -1;
-	*mode = !(cr0 & CR0_PE) ? INSN_MODE16 :
-		(vmread(VMCS_GUEST_CS_AR) & (1u << 14)) ? INSN_MODE32 : INSN_MODE16;
-	lin = vmread(VMCS_GUEST_CS_BASE) + vmread(VMCS_GUEST_RIP);
-	for (n = 0; n < 15; n++) {
-		const uint8_t *b = partition_gpa_ptr(v->part, (lin + n) & 0xffffffffull, 1, false);
+/* Code size at CS:RIP: 64-bit in IA-32e mode with CS.L, else CS.D (bit
+ * 14 of the access rights) in protected mode; real and virtual-8086 mode
+ * are 16-bit (SDM Vol. 3A §3.4.5, §5.2.1). */
+enum insn_mode arch_vcpu_insn_mode(struct vcpu *v)
+{
+	if (arch_vcpu_long_mode(v))
+		return INSN_MODE64;
+	if (!(vmread(VMCS_GUEST_CR0) & CR0_PE) || (vmread(VMCS_GUEST_RFLAGS) & (1u << 17)))
+		return INSN_MODE16;
+	return (vmread(VMCS_GUEST_CS_AR) & (1u << 14)) ? INSN_MODE32 : INSN_MODE16;
+}
 
-		if (!b)
-			break;
-		bytes[n] = *b;
-	}
-	return n;
+/* ES, CS, SS, DS, FS, GS bases are consecutive VMCS fields (SDM Vol. 3C
+ * Appendix B.4.3). */
+uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned seg)
+{
+	(void)v;
+	return seg <= INSN_GS ? vmread(VMCS_GUEST_ES_BASE + 2 * seg) : 0;
+}
+
+uint64_t arch_vcpu_rflags(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_RFLAGS);
+}
+
+void arch_vcpu_set_rflags(struct vcpu *v, uint64_t rflags)
+{
+	(void)v;
+	vmwrite(VMCS_GUEST_RFLAGS, rflags);
+}
+
+/* #PF (vector 14) with its error code; CR2 is not in the VMCS: the CPU
+ * keeps the guest's in the register itself, which arch_vcpu_load
+ * switches with the vCPU (SDM Vol. 3C §27.3: VM entry does not load it). */
+void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err)
+{
+	v->arch.cr2 = lin;
+	__asm__ volatile("mov %0, %%cr2" : : "r"(lin) : "memory");
+	vmwrite(VMCS_ENTRY_INTR_INFO, 14 | (3u << 8) | (1u << 11) | (1u << 31));
+	vmwrite(VMCS_ENTRY_EXC_ERROR, err);
 }
 
 /* Exit qualification for EPT violations: SDM Vol. 3C Table 28-7. */
@@ -358,6 +422,7 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 
 	v->arch.launched = 1;
+	requeue_vectoring();
 	if (e && e->fn) {
 		sched_count_exit(v, reason, e->kind);
 		e->fn(v, qual);

@@ -33,8 +33,39 @@ void vmx_load_current(void)
 		vmx_load(cur);
 }
 
+/* CR2, DR0-DR3 and DR6 are guest registers neither the VMCS nor hv's
+ * exit path switches (SDM Vol. 3C §27.3, §28.5; DR7 and DEBUGCTL are in
+ * the VMCS): a page fault's address must stay readable in the guest's
+ * handler, and one vCPU's breakpoints must neither fire in nor be read by
+ * another, so they follow the vCPU here. hv sets no breakpoints itself. */
+#define READ_DR(n, x) __asm__ volatile("mov %%db" #n ", %0" : "=r"(x))
+#define WRITE_DR(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"(x))
+static void switch_regs(struct vcpu *from, struct vcpu *to)
+{
+	struct arch_vcpu *f, *t = &to->arch;
+
+	if (from == to)
+		return;
+	if (from) {
+		f = &from->arch;
+		__asm__ volatile("mov %%cr2, %0" : "=r"(f->cr2));
+		READ_DR(0, f->dr[0]);
+		READ_DR(1, f->dr[1]);
+		READ_DR(2, f->dr[2]);
+		READ_DR(3, f->dr[3]);
+		READ_DR(6, f->dr6);
+	}
+	__asm__ volatile("mov %0, %%cr2" : : "r"(t->cr2) : "memory");
+	WRITE_DR(0, t->dr[0]);
+	WRITE_DR(1, t->dr[1]);
+	WRITE_DR(2, t->dr[2]);
+	WRITE_DR(3, t->dr[3]);
+	WRITE_DR(6, t->dr6);
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
+	switch_regs(this_cpu()->current, v);
 	if (vmx_load(v))
 		hv_panic("VMPTRLD of partition %lu failed", v->part->id);
 	this_cpu()->current = v;
@@ -147,6 +178,10 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	/* VPIDs 1.. (0 is VMX root's own, SDM Vol. 3C §29.1.1). */
 	v->arch.vpid = (uint16_t)(v->part->id + 1);
 	v->arch.launched = 0;
+	v->arch.cr2 = 0;
+	for (int i = 0; i < 4; i++)
+		v->arch.dr[i] = 0;
+	v->arch.dr6 = 0xffff0ff0;             /* DR6 at reset (SDM Vol. 3A §9.1.1) */
 	*(uint32_t *)v->arch.vmcs = vmx_caps.revision;
 	gi.eptp = ept_eptp(&v->part->ept);
 	rc = -EIO;
@@ -308,6 +343,22 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	set_intr_window(false);
 	vmwrite(VMCS_ENTRY_INTR_INFO, (uint32_t)vec | (1u << 31));
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an interrupt ends HLT */
+	return true;
+}
+
+/* NMI injection (type 2, vector 2). Blocked by an NMI in progress
+ * (interruptibility bit 3, kept by the CPU until the guest's IRET since
+ * hv uses neither NMI exiting nor virtual NMIs), and by the MOV-SS and
+ * STI shadows (§26.3.1.5: entry would fail or the CPU may refuse). */
+bool arch_vcpu_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
+		return false;
+	if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)
+		return false;
+	vmwrite(VMCS_ENTRY_INTR_INFO, 2 | (2u << 8) | (1u << 31));
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);   /* an NMI ends HLT */
 	return true;
 }
 

@@ -17,6 +17,12 @@ struct arch_vcpu {
 	/* VM-exit instruction length of an intercept the parent completes
 	 * later (arch_vcpu_defer_skip; SDM Vol. 3C §28.2.5). */
 	uint8_t icpt_insn_len;
+	/* Guest registers neither the VMCS nor the exit path switches, kept
+	 * here while another vCPU runs: CR2, DR0-DR3, DR6 (DR7 is in the
+	 * VMCS; vmx_vcpu.c, switch_regs). */
+	uint64_t cr2;
+	uint64_t dr[4];
+	uint64_t dr6;
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384

@@ -1,0 +1,9 @@
+/* The CPUID values a vCPU sees (hv/core/cpuid.c), for hv code that must
+ * agree with them (the page walk's MAXPHYADDR and 1 GiB pages). */
+#ifndef HV_CORE_CPUID_H
+#define HV_CORE_CPUID_H
+#include <stdint.h>
+#include <hv/vcpu.h>
+
+void cpuid_guest_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+#endif
