@@ -42,7 +42,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
-HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c
+HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_len.c
 HV_ARCH_SRCS := $(wildcard hv/arch/x86/$(HV_ARCH)/*.c hv/arch/x86/$(HV_ARCH)/*.S)
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
@@ -83,6 +83,11 @@ $(HV_ELF): $(HV_BOOT_OBJ) $(HV_GENERIC_LIBS) $(HV_ARCH_LIBS) linker.ld
 $(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv/arch/x86/insn.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn
+
+# Host test of the intercepted-instruction length decoder (SVM without NRIPS).
+$(HOSTB)/tests/unit/hv/test_insn_len: $(HOSTB)/tests/unit/hv/test_insn_len.o $(HOSTB)/hv/arch/x86/insn_len.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_len
 
 # Host test of the XSETBV rules and XSAVE sizes (hv/core/xstate.h).
 $(HOSTB)/tests/unit/hv/test_xstate: $(HOSTB)/tests/unit/hv/test_xstate.o
