@@ -16,6 +16,10 @@ struct svm_maps svm_maps;
 /* Bumped by arch_ept_flush; a vCPU that saw an older value flushes its
  * TLB at its next VMRUN. */
 uint32_t svm_flush_gen = 1;
+/* The VMCB that last ran with each ASID: when partitions share an ASID
+ * (more partitions than the CPU has ASIDs), a VMCB that takes it over
+ * flushes the TLB first (§15.16). */
+uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];
 
 
 static void append(char *why, size_t len, const char *what)
@@ -194,9 +198,11 @@ void arch_vcpu_run(struct vcpu *v)
 	for (;;) {
 		vm = svm_vmcb(v);
 		vm->save.rax = v->gpr[GPR_RAX];
-		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run) {
+		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run ||
+		    svm_asid_owner[v->arch.asid] != v->arch.vmcb_pa) {
 			vm->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
 			v->arch.flush_gen = svm_flush_gen;
+			svm_asid_owner[v->arch.asid] = v->arch.vmcb_pa;
 		}
 		/* §15.15.3: a VMCB new to this CPU, or after another ran here
 		 * (hv does not track which groups the CPU kept), has no clean

@@ -23,6 +23,9 @@ struct svm_maps {
 };
 extern struct svm_maps svm_maps;
 extern uint32_t svm_flush_gen;
+/* ASIDs hv uses at most: 1..SVM_ASIDS_MAX. */
+#define SVM_ASIDS_MAX 64
+extern uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];
 
 /* svm_entry.S: CLGI, VMSAVE hv's state, VMLOAD and VMRUN the guest, and
  * back: VMSAVE the guest, VMLOAD hv's, STGI (APM Vol. 2 §15.5, §15.17). */

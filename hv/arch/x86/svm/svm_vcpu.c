@@ -77,9 +77,11 @@ static void setup_controls(struct vcpu *v, bool child)
 	c->pause_count = 0;       /* every PAUSE exits where the filter exists */
 	c->iopm_pa = child ? svm_maps.child_iopm : svm_maps.pass_iopm;
 	c->msrpm_pa = child ? svm_maps.child_msrpm : svm_maps.pass_msrpm;
-	/* ASIDs 1.. (0 is the host's, §15.16); past the CPU's count,
-	 * partitions share one, and its TLB is flushed at every VMRUN. */
-	c->asid = 1 + (uint32_t)(v->part->id % (svm_caps.nasid - 1));
+	/* ASIDs 1.. (0 is the host's, §15.16); past the CPU's count (or
+	 * SVM_ASIDS_MAX), partitions share one, and a VMCB taking over an
+	 * ASID another ran with flushes the TLB (arch_vcpu_run). */
+	c->asid = 1 + (uint32_t)(v->part->id %
+				 (svm_caps.nasid - 1 < SVM_ASIDS_MAX ? svm_caps.nasid - 1 : SVM_ASIDS_MAX));
 	c->vintr = child ? SVM_VINTR_MASKING : 0;
 	c->np_ctl = 1;            /* NP_ENABLE */
 	c->ncr3 = ept_eptp(&v->part->ept);
