@@ -104,6 +104,9 @@ $(ISO_SVM): $(BUILD)/hv-svm.elf $(BUILD)/parent.elf tools/mkiso
 DEMO_GUESTS := $(addprefix $(BUILD)/guests/,hello.elf timer.elf ids.elf spin.elf mb2echo.elf)
 $(BUILD)/hvpart-demo.iso: $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun $(DEMO_GUESTS)
 	tools/mkiso --autorun tools/demo/autorun $(addprefix --add ,$(DEMO_GUESTS)) -o $@
+# Its SVM twin (tools/run boots it on SVM platforms).
+$(BUILD)/hvpart-demo-svm.iso: $(BUILD)/hv-svm.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun $(DEMO_GUESTS)
+	tools/mkiso --hv $(BUILD)/hv-svm.elf --autorun tools/demo/autorun $(addprefix --add ,$(DEMO_GUESTS)) -o $@
 
 tools: $(TOOLS)
 
@@ -122,7 +125,7 @@ $(BUILD)/demo-vol.img: | $(DEMO_GUESTS)
 	tools/demo/mkhostvol $@ $(DEMO_GUESTS)
 
 run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso $(BUILD)/demo-vol.img
+	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso $(BUILD)/hvpart-demo-svm.iso $(BUILD)/demo-vol.img
 	@tools/run $(BUILD)/hvpart-demo.iso -- --disk $(BUILD)/demo-vol.img
 
 deps:
