@@ -88,6 +88,8 @@ int arch_cpu_enable(char *why, size_t len)
 		(f & SVM_F_VMCB_CLEAN) ? ", VMCB clean bits" : "",
 		(f & SVM_F_FLUSH_ASID) ? ", flush by ASID" : "",
 		(f & SVM_F_DECODE) ? ", decode assists" : "");
+	if (svm_selftest())
+		hv_err("hv: SVM self-test failed (see above); continuing");
 	return 0;
 }
 

@@ -45,6 +45,8 @@ static inline void svm_dirty(struct vcpu *v, uint32_t groups)
 }
 
 int svm_setup_maps(const uint16_t *trap_ports, size_t n);
+/* svm_selftest.c: VMRUN's state checks at boot; 0 if all behaved. */
+int svm_selftest(void);
 /* Length of the instruction behind the current exit (svm_insn.c). */
 unsigned svm_exit_insn_len(struct vcpu *v);
 void svm_advance_rip(struct vcpu *v, uint64_t len);

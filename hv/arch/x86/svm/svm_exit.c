@@ -238,14 +238,29 @@ static const struct exit_entry *exit_lookup(uint64_t code)
 	return NULL;
 }
 
+/* An exit in the middle of delivering an event (an injected interrupt
+ * whose IDT or stack page faulted in the nested tables, a physical
+ * interrupt during delivery) leaves the event in EXITINTINFO: inject it
+ * again so that it is not lost (APM Vol. 2 §15.7.2). Software interrupts
+ * (type 4) would need nRIP; hv injects none. */
+static void reinject(struct vmcb *vm)
+{
+	uint64_t ii = vm->ctl.exitintinfo;
+
+	vm->ctl.eventinj = 0;
+	if ((ii & SVM_EVT_V) && ((ii >> 8) & 7) != 4)
+		vm->ctl.eventinj = ii;
+}
+
 struct vcpu *svm_handle_exit(struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
-	const struct vmcb *vm = svm_vmcb(v);
+	struct vmcb *vm = svm_vmcb(v);
 	uint64_t code = vm->ctl.exitcode, i1 = vm->ctl.exitinfo1;
 	const struct exit_entry *e = exit_lookup(code);
 	uint32_t reason = (uint32_t)code;
 
+	reinject(vm);
 	if (e) {
 		sched_count_exit(v, reason, code == SVM_EXIT_MSR && (i1 & 1) ?
 				 HVPART_EXIT_MSR_WRITE : e->kind);
