@@ -138,27 +138,37 @@ static int pool_contig(unsigned n, uint64_t *pa)
 	return 0;
 }
 
+/* The byte offset of msr's range in the MSRPM: three 2 KiB ranges,
+ * 0-1FFFh, C000_0000h-C000_1FFFh, C001_0000h-C001_1FFFh (§15.11,
+ * Figure 15-5); bit 2n of a range reads, 2n+1 writes. -1: outside
+ * (always intercepted). */
+static int msrpm_base(uint32_t msr)
+{
+	if (msr < 0x2000)
+		return 0;
+	if (msr - 0xc0000000u < 0x2000)
+		return 0x800;
+	if (msr - 0xc0010000u < 0x2000)
+		return 0x1000;
+	return -1;
+}
+
 static void msrpm_pass(uint8_t *pm, uint32_t msr)
 {
-	uint32_t base, bit;
+	int base = msrpm_base(msr);
+	uint32_t bit = (msr & 0x1fff) * 2;
 
-	/* Three 2 KiB ranges: 0-1FFFh, C000_0000h-, C001_0000h- (Figure 15-5
-	 * of §15.11); bit 2n reads, 2n+1 writes. */
-	if (msr < 0x2000)
-		base = 0;
-	else if (msr - 0xc0000000u < 0x2000)
-		base = 0x800;
-	else
-		return;
-	bit = (msr & 0x1fff) * 2;
-	pm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+	if (base >= 0)
+		pm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
 }
 
 static void msrpm_trap(uint8_t *pm, uint32_t msr)
 {
-	uint32_t base = msr < 0x2000 ? 0 : 0x800, bit = (msr & 0x1fff) * 2;
+	int base = msrpm_base(msr);
+	uint32_t bit = (msr & 0x1fff) * 2;
 
-	pm[base + bit / 8] |= (uint8_t)(3u << (bit % 8));
+	if (base >= 0)
+		pm[base + bit / 8] |= (uint8_t)(3u << (bit % 8));
 }
 
 /* Children: every port exits; every MSR but the ones VMLOAD/VMSAVE or the
@@ -166,7 +176,9 @@ static void msrpm_trap(uint8_t *pm, uint32_t msr)
  * with nested paging the guest's PAT is G_PAT, §15.25.8) and TSC_AUX,
  * which hv/core/msr.c switches. The parent: the ports and MSRs pass
  * through (docs/ARCHITECTURE.md rule 2) but the listed ports. Both trap
- * EFER, whose SVME hv owns (the backend's MSR exit). */
+ * EFER, whose SVME hv owns (the backend's MSR exit), and the SVM MSRs
+ * VM_CR, IGNNE, SMM_CTL and VM_HSAVE_PA (C001_0114h-0117h, §15.30), which
+ * are hv's: the parent gets what hv/core/msr.c gives an unknown MSR. */
 int svm_setup_maps(const uint16_t *trap_ports, size_t n)
 {
 	static const uint32_t pass[] = { 0x174, 0x175, 0x176, 0x277, 0xc0000081,
@@ -183,7 +195,10 @@ int svm_setup_maps(const uint16_t *trap_ports, size_t n)
 	memset(pm, 0xff, SVM_MSRPM_PAGES * 4096);
 	for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
 		msrpm_pass(pm, pass[i]);
-	msrpm_trap((uint8_t *)(uintptr_t)m->pass_msrpm, (uint32_t)MSR_IA32_EFER);
+	pm = (uint8_t *)(uintptr_t)m->pass_msrpm;
+	msrpm_trap(pm, (uint32_t)MSR_IA32_EFER);
+	for (uint32_t msr = MSR_VM_CR; msr <= MSR_VM_HSAVE_PA; msr++)
+		msrpm_trap(pm, msr);
 	io = (uint8_t *)(uintptr_t)m->pass_iopm;
 	for (size_t i = 0; i < n; i++)
 		io[trap_ports[i] / 8] |= (uint8_t)(1u << (trap_ports[i] % 8));
