@@ -132,12 +132,12 @@ class Machine:
                  echo=None, serial="socket"):
         if backend not in ("bochs", "qemu-tcg"):
             raise HarnessError("unknown backend %r" % backend)
-        if backend == "bochs" and PLATFORM == "qemu-svm":
+        if backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
             # The Bochs-only knobs have no QEMU meaning; the CPU is -cpu max.
             backend, cpu, sync, ips = "qemu-svm", None, None, None
-            if serial == "pty":
-                raise HarnessError("serial 'pty' needs Bochs (platform %s)" % PLATFORM)
-        elif backend == "bochs" and PLATFORM == "bochs-svm" and cpu is None:
+        elif backend == "bochs" and SVM and cpu is None:
+            # bochs-svm, and a pty scenario on qemu-svm (a pty needs Bochs):
+            # the SVM image on Bochs's ryzen.
             cpu = "ryzen"
         if SVM:
             name = name + "-" + PLATFORM
