@@ -84,26 +84,32 @@ static bool la_to_gpa(struct vcpu *v, uint64_t la, uint64_t *gpa)
 	return walk32(v, g->cr3, la & 0xffffffff, gpa);
 }
 
-/* Up to 15 bytes at CS:RIP, byte by byte (the instruction may cross a
- * page); the decode mode from EFER.LMA, CS.L and CS.D. */
+/* Up to 15 bytes at CS:RIP; one translation per page the instruction
+ * touches (it may cross one boundary); the decode mode from EFER.LMA,
+ * CS.L and CS.D. */
 int arch_vcpu_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode)
 {
 	const struct vmcb_save *g = &svm_vmcb(v)->save;
 	bool lm = (g->efer & EFER_LMA) && (g->cs.attrib & (1u << 9));
 	uint64_t la = lm ? g->rip : g->cs.base + (g->rip & 0xffffffffull), gpa;
-	int n;
+	int n = 0;
 
 	*mode = lm ? INSN_MODE64 :
 		((g->cr0 & CR0_PE) && (g->cs.attrib & (1u << 10))) ? INSN_MODE32 : INSN_MODE16;
-	for (n = 0; n < 15; n++) {
+	while (n < 15) {
+		uint64_t at = la + (uint64_t)n;
+		size_t chunk = 4096 - (at & 4095);
 		const uint8_t *b;
 
-		if (!la_to_gpa(v, la + (uint64_t)n, &gpa))
+		if (chunk > (size_t)(15 - n))
+			chunk = (size_t)(15 - n);
+		if (!la_to_gpa(v, at, &gpa))
 			break;
-		b = partition_gpa_ptr(v->part, gpa, 1, false);
+		b = partition_gpa_ptr(v->part, gpa, chunk, false);
 		if (!b)
 			break;
-		bytes[n] = *b;
+		for (size_t k = 0; k < chunk; k++)
+			bytes[n++] = b[k];
 	}
 	return n ? n : -1;
 }
