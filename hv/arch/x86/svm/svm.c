@@ -90,6 +90,8 @@ int arch_cpu_enable(char *why, size_t len)
 		(f & SVM_F_DECODE) ? ", decode assists" : "");
 	if (svm_selftest())
 		hv_err("hv: SVM self-test failed (see above); continuing");
+	if (!svm_timer_init())
+		hv_info("hv: no LAPIC TSC-deadline timer: a child's turn ends at the parent's next interrupt");
 	return 0;
 }
 
@@ -214,6 +216,7 @@ void arch_vcpu_run(struct vcpu *v)
 	sched_prepare_entry(v);
 	for (;;) {
 		vm = svm_vmcb(v);
+		svm_timer_before_run(v);
 		vm->save.rax = v->gpr[GPR_RAX];
 		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run ||
 		    svm_asid_owner[v->arch.asid] != v->arch.vmcb_pa) {

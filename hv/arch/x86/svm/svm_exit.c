@@ -165,12 +165,20 @@ static void exit_inject_ud(struct vcpu *v, uint64_t i1)
 	arch_vcpu_inject_ud(v);
 }
 
-/* Not acknowledged: the interrupt stays pending for the parent, which
- * takes it natively when it runs (docs/ARCHITECTURE.md rule 2). */
+/* A child's: hv's timer (its turn is over: hv/core/sched.c looks for
+ * the parent's interrupts and drops hv's vector, svm_timer.c), or the
+ * parent's interrupt, not acknowledged: it stays pending for the parent,
+ * which takes it natively when it runs (docs/ARCHITECTURE.md rule 2).
+ * The parent's: only while hv drains its timer's vector. */
 static void exit_intr(struct vcpu *v, uint64_t i1)
 {
 	(void)i1;
-	sched_yield_to_parent(v);
+	if (!v->arch.child)
+		svm_timer_drain(v);
+	else if (svm_timer_fired())
+		sched_yield(v);
+	else
+		sched_yield_to_parent(v);
 }
 
 static void exit_init(struct vcpu *v, uint64_t i1)

@@ -108,6 +108,7 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	v->arch.vmcb = (struct vmcb *)(uintptr_t)pa;
 	v->arch.vmcb_pa = pa;
 	v->arch.first_run = 1;
+	v->arch.child = !c->passthrough;
 	setup_controls(v, !c->passthrough);
 	init_save(&v->arch.vmcb->save);
 	return 0;
@@ -259,16 +260,6 @@ void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
 	svm_vmcb(v)->ctl.tsc_offset = offset;
 	svm_dirty(v, VMCB_CLEAN_I);
-}
-
-/* SVM has no preemption timer. A child's turn ends at the next physical
- * interrupt (INTR is intercepted for children; the parent's PIT runs at
- * 100 Hz), the parent's when it halts: docs/ARCHITECTURE.md, "The SVM
- * backend". */
-void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
-{
-	(void)v;
-	(void)ticks;
 }
 
 /* No HLT activity state to resume into: the parent's HLT completes and

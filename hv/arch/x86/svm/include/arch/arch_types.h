@@ -19,6 +19,8 @@ struct arch_vcpu {
 	uint8_t icpt_insn_len;
 	uint8_t first_run;        /* VMCB never run: every clean bit 0 */
 	uint32_t flush_gen;       /* arch_ept_flush generation last seen */
+	uint8_t child;            /* not passthrough: INTR intercepted */
+	uint8_t drain;            /* parent: INTR intercepted to drain hv's timer */
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384

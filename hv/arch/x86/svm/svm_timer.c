@@ -1,0 +1,157 @@
+/*
+ * hv's timer on SVM, which has no preemption timer: the physical LAPIC
+ * timer in TSC-deadline mode (SDM Vol. 3A §11.5.4.1), with a vector of
+ * hv's own, armed for children only. A child exits on it like on any
+ * physical interrupt (INTR is intercepted for children); hv accepts it
+ * (arch_cpu_take_interrupt below swallows and EOIs it), so the parent,
+ * which owns the interrupt hardware and does not use its LAPIC timer
+ * (docs/ARCHITECTURE.md rule 2), never sees the vector. Entering the
+ * parent disarms it; when the deadline may already have passed, the
+ * parent runs with INTR intercepted until hv has drained the vector.
+ * Without TSC-deadline or an enabled xAPIC there is no timer, and a
+ * child's turn ends at the parent's next interrupt instead.
+ */
+#include "svm.h"
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "../cpu.h"
+
+#define MSR_APIC_BASE      0x1b
+#define MSR_TSC_DEADLINE   0x6e0
+#define APIC_BASE_EN       (1ull << 11)
+#define APIC_BASE_EXTD     (1ull << 10)
+#define LAPIC_SVR          0xf0
+#define LAPIC_EOI          0xb0
+#define LAPIC_LVT_TIMER    0x320
+#define LVT_TSC_DEADLINE   (2u << 17)
+#define X2APIC_MSR(off)    (0x800 + ((off) >> 4))
+
+static struct {
+	bool ok, x2apic;
+	volatile uint32_t *mmio;
+	uint64_t armed;           /* TSC deadline set, 0 = none */
+	bool fired;               /* an earlier deadline may have fired, and
+	                           * its vector is not drained yet */
+} tm;
+
+static uint32_t lapic_read(uint32_t off)
+{
+	return tm.x2apic ? (uint32_t)rdmsr(X2APIC_MSR(off)) : tm.mmio[off / 4];
+}
+
+static void lapic_write(uint32_t off, uint32_t v)
+{
+	if (tm.x2apic)
+		wrmsr(X2APIC_MSR(off), v);
+	else
+		tm.mmio[off / 4] = v;
+}
+
+/* At boot: use the LAPIC timer if the CPU has TSC-deadline mode
+ * (CPUID.1:ECX[24]) and the firmware left the LAPIC enabled (hv does
+ * not change the parent's interrupt set-up). */
+bool svm_timer_init(void)
+{
+	uint32_t r[4];
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 24)) || !(base & APIC_BASE_EN))
+		return false;
+	tm.x2apic = base & APIC_BASE_EXTD;
+	tm.mmio = (volatile uint32_t *)(uintptr_t)(base & 0xfffff000ull);
+	if (!(lapic_read(LAPIC_SVR) & (1u << 8)))
+		return false;
+	wrmsr(MSR_TSC_DEADLINE, 0);
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_TSC_DEADLINE);
+	tm.ok = true;
+	return true;
+}
+
+/* A pending interrupt accepted in hv (hv/core/sched.c looks for the
+ * parent's); hv's own timer vector is EOIed and dropped here. */
+int arch_cpu_take_interrupt(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int vec = x86_take_interrupt();
+
+		if (vec != SVM_TIMER_VECTOR)
+			return vec;
+		lapic_write(LAPIC_EOI, 0);
+		/* One IRR bit holds every firing so far (SDM Vol. 3A §11.8.4). */
+		tm.fired = false;
+		if (tm.armed && rdtsc() >= tm.armed)
+			tm.armed = 0;
+	}
+	return -1;
+}
+
+/* Whether hv's timer is why a child exited on INTR. */
+bool svm_timer_fired(void)
+{
+	return tm.ok && (tm.fired || (tm.armed && rdtsc() >= tm.armed));
+}
+
+/* Whether hv's vector waits in the LAPIC's IRR (offset 200h + 10h per 32
+ * vectors, SDM Vol. 3A §11.8.4). */
+static bool vector_pending(void)
+{
+	return lapic_read(0x200 + (SVM_TIMER_VECTOR / 32) * 0x10) & (1u << (SVM_TIMER_VECTOR % 32));
+}
+
+static void set_drain(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+	uint32_t i1 = on ? (c->intercept1 | SVM_I1_INTR) : (c->intercept1 & ~SVM_I1_INTR);
+
+	v->arch.drain = on;
+	if (i1 != c->intercept1) {
+		c->intercept1 = i1;
+		svm_dirty(v, VMCB_CLEAN_I);
+	}
+}
+
+void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
+{
+	uint64_t now;
+
+	if (!tm.ok)
+		return;
+	if (tm.armed) {
+		wrmsr(MSR_TSC_DEADLINE, 0);
+		/* Read after the disarm: a deadline before now may have fired. */
+		now = rdtsc();
+		if (now >= tm.armed)
+			tm.fired = true;
+		tm.armed = 0;
+	}
+	if (v->arch.child && ticks) {
+		tm.armed = rdtsc() + ticks;
+		wrmsr(MSR_TSC_DEADLINE, tm.armed);
+		return;
+	}
+	if (!v->arch.child)
+		set_drain(v, tm.fired);
+}
+
+/* The parent's INTR exit while draining: hv's vector is dropped; any
+ * other interrupt hv accepted meanwhile is the parent's, injected now. */
+void svm_timer_drain(struct vcpu *v)
+{
+	int vec = arch_cpu_take_interrupt();
+
+	if (vec >= 0 && !arch_vcpu_inject_irq(v, vec))
+		hv_err("hv: interrupt vector %d for the parent could not be injected", vec);
+	if (tm.fired && !vector_pending())
+		tm.fired = false;      /* the disarm was in time after all */
+	set_drain(v, tm.fired);
+}
+
+/* Before every VMRUN: the parent never runs with hv's timer armed, even
+ * when the scheduler had no reason to set a timer for it (the last child
+ * just stopped). */
+void svm_timer_before_run(struct vcpu *v)
+{
+	if (!v->arch.child && (tm.armed || (tm.fired && !v->arch.drain)))
+		arch_vcpu_set_timer(v, 0);
+}
