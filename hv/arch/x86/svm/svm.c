@@ -69,6 +69,7 @@ static int svm_check_support(char *why, size_t len)
 int arch_cpu_enable(char *why, size_t len)
 {
 	struct arch_cpu *ac = &this_cpu()->arch;
+	const char *no_timer;
 	uint32_t f;
 
 	if (svm_check_support(why, len))
@@ -90,8 +91,9 @@ int arch_cpu_enable(char *why, size_t len)
 		(f & SVM_F_DECODE) ? ", decode assists" : "");
 	if (svm_selftest())
 		hv_err("hv: SVM self-test failed (see above); continuing");
-	if (!svm_timer_init())
-		hv_info("hv: no LAPIC TSC-deadline timer: a child's turn ends at the parent's next interrupt");
+	if ((no_timer = svm_timer_init()))
+		hv_info("hv: no timer for hv: %s; a child's turn ends at the parent's next interrupt",
+			no_timer);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * hv's timer on SVM, which has no preemption timer: the physical LAPIC
- * timer in TSC-deadline mode (SDM Vol. 3A §11.5.4.1), with a vector of
+ * timer in TSC-deadline mode (SDM Vol. 3A §11.5.4.1), or one-shot mode
+ * calibrated against the TSC where the CPU lacks it, with a vector of
  * hv's own, armed for children only. A child exits on it like on any
  * physical interrupt (INTR is intercepted for children); hv accepts it
  * (arch_cpu_take_interrupt below swallows and EOIs it), so the parent,
@@ -8,8 +9,8 @@
  * (docs/ARCHITECTURE.md rule 2), never sees the vector. Entering the
  * parent disarms it; when the deadline may already have passed, the
  * parent runs with INTR intercepted until hv has drained the vector.
- * Without TSC-deadline or an enabled xAPIC there is no timer, and a
- * child's turn ends at the parent's next interrupt instead.
+ * With the LAPIC disabled there is no timer, and a child's turn ends at
+ * the parent's next interrupt instead.
  */
 #include "svm.h"
 #include <hv/lib.h>
@@ -23,11 +24,16 @@
 #define LAPIC_SVR          0xf0
 #define LAPIC_EOI          0xb0
 #define LAPIC_LVT_TIMER    0x320
+#define LAPIC_TIMER_INIT   0x380
+#define LAPIC_TIMER_CUR    0x390
+#define LAPIC_TIMER_DIV    0x3e0
 #define LVT_TSC_DEADLINE   (2u << 17)
+#define LVT_MASKED         (1u << 16)
 #define X2APIC_MSR(off)    (0x800 + ((off) >> 4))
 
 static struct {
-	bool ok, x2apic;
+	bool ok, x2apic, deadline;
+	uint64_t ratio;           /* one-shot mode: LAPIC ticks per 2^20 TSC ticks */
 	volatile uint32_t *mmio;
 	uint64_t armed;           /* TSC deadline set, 0 = none */
 	bool fired;               /* an earlier deadline may have fired, and
@@ -47,25 +53,67 @@ static void lapic_write(uint32_t off, uint32_t v)
 		tm.mmio[off / 4] = v;
 }
 
-/* At boot: use the LAPIC timer if the CPU has TSC-deadline mode
- * (CPUID.1:ECX[24]) and the firmware left the LAPIC enabled (hv does
- * not change the parent's interrupt set-up). */
-bool svm_timer_init(void)
+/* One-shot mode without TSC-deadline: the LAPIC timer's rate against the
+ * TSC, counted over 2^20 TSC ticks with divide-by-1 (SDM Vol. 3A
+ * §11.5.4). */
+static void calibrate(void)
+{
+	uint64_t t0;
+
+	lapic_write(LAPIC_TIMER_DIV, 0xb);                  /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < (1u << 20))
+		;
+	tm.ratio = 0xffffffffull - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR);      /* one-shot */
+}
+
+/* At boot: use the LAPIC timer if the firmware left the LAPIC enabled
+ * (hv does not change the parent's interrupt set-up); TSC-deadline mode
+ * where the CPU has it (CPUID.1:ECX[24]), else one-shot. Returns why not,
+ * or NULL. */
+const char *svm_timer_init(void)
 {
 	uint32_t r[4];
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
-	cpuid(1, 0, r);
-	if (!(r[2] & (1u << 24)) || !(base & APIC_BASE_EN))
-		return false;
+	if (!(base & APIC_BASE_EN))
+		return "the LAPIC is disabled (IA32_APIC_BASE.EN = 0)";
 	tm.x2apic = base & APIC_BASE_EXTD;
 	tm.mmio = (volatile uint32_t *)(uintptr_t)(base & 0xfffff000ull);
 	if (!(lapic_read(LAPIC_SVR) & (1u << 8)))
-		return false;
-	wrmsr(MSR_TSC_DEADLINE, 0);
-	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_TSC_DEADLINE);
+		return "the LAPIC is software-disabled (SVR bit 8 = 0)";
+	cpuid(1, 0, r);
+	tm.deadline = r[2] & (1u << 24);
+	if (tm.deadline) {
+		wrmsr(MSR_TSC_DEADLINE, 0);
+		lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_TSC_DEADLINE);
+	} else {
+		calibrate();
+		if (!tm.ratio)
+			return "the LAPIC timer does not count";
+	}
 	tm.ok = true;
-	return true;
+	hv_info("hv: hv's timer: LAPIC %s, vector %#x", tm.deadline ? "TSC-deadline" : "one-shot",
+		SVM_TIMER_VECTOR);
+	return NULL;
+}
+
+/* Arm (deadline: a TSC value) or disarm (0) the LAPIC timer. */
+static void timer_write(uint64_t deadline)
+{
+	uint64_t now, n;
+
+	if (tm.deadline) {
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+		return;
+	}
+	now = rdtsc();
+	n = deadline > now ? (((deadline - now) * tm.ratio) >> 20) + 1 : 1;
+	lapic_write(LAPIC_TIMER_INIT, deadline ? (uint32_t)(n > 0xffffffffu ? 0xffffffffu : n) : 0);
 }
 
 /* A pending interrupt accepted in hv (hv/core/sched.c looks for the
@@ -118,7 +166,7 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
 	if (!tm.ok)
 		return;
 	if (tm.armed) {
-		wrmsr(MSR_TSC_DEADLINE, 0);
+		timer_write(0);
 		/* Read after the disarm: a deadline before now may have fired. */
 		now = rdtsc();
 		if (now >= tm.armed)
@@ -127,7 +175,7 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
 	}
 	if (v->arch.child && ticks) {
 		tm.armed = rdtsc() + ticks;
-		wrmsr(MSR_TSC_DEADLINE, tm.armed);
+		timer_write(tm.armed);
 		return;
 	}
 	if (!v->arch.child)
