@@ -169,13 +169,13 @@ static void exit_inject_ud(struct vcpu *v, uint64_t i1)
  * the parent's interrupts and drops hv's vector, svm_timer.c), or the
  * parent's interrupt, not acknowledged: it stays pending for the parent,
  * which takes it natively when it runs (docs/ARCHITECTURE.md rule 2).
- * The parent's: only while hv drains its timer's vector. */
+ * The parent's (INTR intercepted while hv's timer is armed, svm_timer.c):
+ * the scheduler looks, accepts the interrupt and drops hv's vector or
+ * injects the parent's own. */
 static void exit_intr(struct vcpu *v, uint64_t i1)
 {
 	(void)i1;
-	if (!v->arch.child)
-		svm_timer_drain(v);
-	else if (svm_timer_fired())
+	if (!v->arch.child || svm_timer_fired())
 		sched_yield(v);
 	else
 		sched_yield_to_parent(v);

@@ -6,9 +6,9 @@
  * physical interrupt (INTR is intercepted for children); hv accepts it
  * (arch_cpu_take_interrupt below swallows and EOIs it), so the parent,
  * which owns the interrupt hardware and does not use its LAPIC timer
- * (docs/ARCHITECTURE.md rule 2), never sees the vector. Entering the
- * parent disarms it; when the deadline may already have passed, the
- * parent runs with INTR intercepted until hv has drained the vector.
+ * (docs/ARCHITECTURE.md rule 2), never sees the vector. It also bounds
+ * the parent's turn while children run; the parent then runs with INTR
+ * intercepted, as it does while the vector may still be pending.
  * With the LAPIC disabled there is no timer, and a child's turn ends at
  * the parent's next interrupt instead.
  */
@@ -147,7 +147,11 @@ static bool vector_pending(void)
 	return lapic_read(0x200 + (SVM_TIMER_VECTOR / 32) * 0x10) & (1u << (SVM_TIMER_VECTOR % 32));
 }
 
-static void set_drain(struct vcpu *v, bool on)
+/* The parent's INTR intercept: on while hv's timer is armed during its
+ * turn or its vector may still be pending, so that the parent never takes
+ * it; its own interrupts meanwhile are accepted by hv and injected
+ * (hv/core/sched.c, parent_called), as on VT-x with Bochs. */
+static void set_intr_exit(struct vcpu *v, bool on)
 {
 	struct vmcb_control *c = &svm_vmcb(v)->ctl;
 	uint32_t i1 = on ? (c->intercept1 | SVM_I1_INTR) : (c->intercept1 & ~SVM_I1_INTR);
@@ -161,45 +165,30 @@ static void set_drain(struct vcpu *v, bool on)
 
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
 {
-	uint64_t now;
-
 	if (!tm.ok)
 		return;
 	if (tm.armed) {
 		timer_write(0);
 		/* Read after the disarm: a deadline before now may have fired. */
-		now = rdtsc();
-		if (now >= tm.armed)
+		if (rdtsc() >= tm.armed)
 			tm.fired = true;
 		tm.armed = 0;
 	}
-	if (v->arch.child && ticks) {
-		tm.armed = rdtsc() + ticks;
-		timer_write(tm.armed);
-		return;
-	}
-	if (!v->arch.child)
-		set_drain(v, tm.fired);
-}
-
-/* The parent's INTR exit while draining: hv's vector is dropped; any
- * other interrupt hv accepted meanwhile is the parent's, injected now. */
-void svm_timer_drain(struct vcpu *v)
-{
-	int vec = arch_cpu_take_interrupt();
-
-	if (vec >= 0 && !arch_vcpu_inject_irq(v, vec))
-		hv_err("hv: interrupt vector %d for the parent could not be injected", vec);
 	if (tm.fired && !vector_pending())
 		tm.fired = false;      /* the disarm was in time after all */
-	set_drain(v, tm.fired);
+	if (ticks) {
+		tm.armed = rdtsc() + ticks;
+		timer_write(tm.armed);
+	}
+	if (!v->arch.child)
+		set_intr_exit(v, tm.armed || tm.fired);
 }
 
-/* Before every VMRUN: the parent never runs with hv's timer armed, even
- * when the scheduler had no reason to set a timer for it (the last child
- * just stopped). */
+/* Before every VMRUN: the parent never runs with hv's timer armed and
+ * its INTR intercept off (the scheduler may set no timer for it when the
+ * last child just stopped). */
 void svm_timer_before_run(struct vcpu *v)
 {
-	if (!v->arch.child && (tm.armed || (tm.fired && !v->arch.drain)))
-		arch_vcpu_set_timer(v, 0);
+	if (!v->arch.child && (tm.armed || tm.fired) && !v->arch.drain)
+		set_intr_exit(v, true);
 }
