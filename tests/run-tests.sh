@@ -58,12 +58,10 @@ fi
 # The scenarios that also run on QEMU TCG with SVM (issue 17), next to why
 # the others do not yet:
 #   console    all of it
-#   children   all but the LAPIC timer's rate: SVM has no preemption timer
-#              and hv does not use the physical LAPIC timer yet, so a child's
-#              timer is seen at the parent's next PIT tick (10 ms)
-#   the rest   not yet run on SVM (VMBus, storage, Linux: expected to work,
-#              unverified); console_input needs Bochs's pty (it runs the
-#              SVM image on Bochs ryzen there)
+#   children   all of it (the timer case at 20 ms periods of QEMU's TSC)
+#   the rest   not yet run on SVM (VMBus, SynIC, storage, Linux: expected
+#              to work, unverified); console_input needs Bochs's pty (it
+#              runs the SVM image on Bochs ryzen there)
 # (Names match file names as in run.sh: "console." is test_console.py alone.)
 SVM_SCENARIOS=${SVM_SCENARIOS:-console. children.}
 if [ "$system" = 1 ]; then
