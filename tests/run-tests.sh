@@ -7,7 +7,9 @@ usage() {
 Usage: tests/run-tests.sh [--host-only | --system-only] [-- SYSTEM-ARGS...]
 Runs the host suite (`make test-host`, unit tests and fuzzers, see
 tests/run-host.sh) and then the system suite (tests/system/run.sh; arguments
-after -- go to it, e.g. `-- --jobs 2 harness`). Each suite appends its
+after -- go to it, e.g. `-- --jobs 2 harness`) on Bochs VT-x, then, when no
+arguments were given, the scenarios in SVM_SCENARIOS on QEMU TCG with the
+SVM image (--platform qemu-svm). Each suite appends its
 "passed failed" counts to a file named by HVPART_COUNTS; a suite that could
 not run at all (build failure) counts as one failure. The very last line
 printed is "N passed, N failed" (totals). Exit status 0 only if none failed.
@@ -53,9 +55,23 @@ if [ "$host" = 1 ]; then
   echo "== host suite"
   run_suite host "${MAKE:-make}" --no-print-directory test-host
 fi
+# The scenarios that also run on QEMU TCG with SVM (issue 17), next to why
+# the others do not yet:
+#   console    all of it
+#   children   all of it (the timer case at 20 ms periods of QEMU's TSC)
+#   the rest   not yet run on SVM (VMBus, SynIC, storage, Linux: expected
+#              to work, unverified); console_input needs Bochs's pty (it
+#              runs the SVM image on Bochs ryzen there)
+# (Names match file names as in run.sh: "console." is test_console.py alone.)
+SVM_SCENARIOS=${SVM_SCENARIOS:-console. children.}
 if [ "$system" = 1 ]; then
-  echo "== system suite"
+  echo "== system suite (Bochs, VT-x)"
   run_suite system tests/system/run.sh "${sys_args[@]}"
+  if [ ${#sys_args[@]} -eq 0 ] && [ -n "$SVM_SCENARIOS" ]; then
+    echo "== system suite (QEMU TCG, SVM): $SVM_SCENARIOS"
+    # shellcheck disable=SC2086  # a list of names
+    run_suite system-svm tests/system/run.sh --platform qemu-svm $SVM_SCENARIOS
+  fi
 fi
 
 pass=0; fail=0

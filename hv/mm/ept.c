@@ -1,5 +1,5 @@
 /*
- * EPT on top of the shared 4-level walker (hv/mm/pagetable.c).
+ * EPT and AMD NPT on top of the shared 4-level walker (hv/mm/pagetable.c).
  */
 #include "hv/mm/ept.h"
 
@@ -20,22 +20,76 @@ static const struct ptwalk_format ept_format = {
 	.large = EPT_LARGE,
 };
 
+/*
+ * AMD NPT: long-mode entries (APM Vol. 2 §5.3.3, Figures 5-17..5-23).
+ * Every access the nested walk checks is a user access, and a walk of the
+ * guest's own page tables a user write (APM Vol. 2 §15.25.5), so every
+ * table entry carries P|RW|US and the leaf alone restricts. A leaf is
+ * P|US, RW when writable, NX when not executable, and PWT/PCD selecting
+ * the host PAT entry of its memory type (npt_pat_bits).
+ */
+static const struct ptwalk_format npt_format = {
+	.present = PT_P,
+	.table_bits = PT_P | PT_RW | PT_US,
+	.leaf_attrs = PT_P | PT_RW | PT_US | PT_PWT | PT_PCD | PT_A | PT_D |
+		      PT_NX,
+	.large = PT_PS,
+};
+
 #define EPT_OPTS_ALL (EPT_OPT_NO_1G | EPT_OPT_AD | EPT_OPT_EXEC_ONLY | \
-		      EPT_OPT_EPTP_UC)
+		      EPT_OPT_EPTP_UC | EPT_OPT_NPT)
+#define NPT_OPTS_BAD (EPT_OPT_AD | EPT_OPT_EXEC_ONLY | EPT_OPT_EPTP_UC)
+
+/* Host PAT at its reset value (APM Vol. 2 §7.8.2, Table 7-10): entry 0
+ * WB, 1 WT, 3 UC; PAT index = PAT:PCD:PWT. WC and WP have no entry. */
+static int npt_pat_bits(unsigned memtype, uint64_t *bits)
+{
+	switch (memtype) {
+	case EPT_MT_WB: *bits = 0; return 0;
+	case EPT_MT_WT: *bits = PT_PWT; return 0;
+	case EPT_MT_UC: *bits = PT_PWT | PT_PCD; return 0;
+	default: return -EINVAL;
+	}
+}
+
+static unsigned npt_memtype(uint64_t e)
+{
+	switch (e & (PT_PWT | PT_PCD)) {
+	case 0: return EPT_MT_WB;
+	case PT_PWT: return EPT_MT_WT;
+	default: return EPT_MT_UC;      /* PCD alone (UC-) is never built */
+	}
+}
+
+/* EPT_R/W/X and a memory type as an NPT leaf's attributes. */
+static int npt_attrs(uint64_t perms, unsigned memtype, uint64_t *attrs)
+{
+	uint64_t pat;
+
+	if ((perms & ~EPT_RWX) || !(perms & EPT_R) || npt_pat_bits(memtype, &pat))
+		return -EINVAL;
+	*attrs = PT_P | PT_US | pat | ((perms & EPT_W) ? PT_RW : 0) |
+		 ((perms & EPT_X) ? 0 : PT_NX);
+	return 0;
+}
 
 int ept_init_opts(struct ept *ept, const struct ept_ops *ops, void *ctx,
 		  unsigned opts)
 {
 	struct pt_ops po;
 
-	if (!ops || (opts & ~EPT_OPTS_ALL))
+	if (!ops || (opts & ~EPT_OPTS_ALL) ||
+	    ((opts & EPT_OPT_NPT) && (opts & NPT_OPTS_BAD)))
 		return -EINVAL;
 	po.alloc_table = ops->alloc_table;
 	po.free_table = ops->free_table;
 	po.phys_to_virt = ops->phys_to_virt;
 	ept->opts = opts;
-	/* 1 GiB EPT leaves need IA32_VMX_EPT_VPID_CAP bit 17 (§29.3.2). */
-	return ptwalk_init(&ept->w, &ept_format, &po, ctx,
+	/* 1 GiB EPT leaves need IA32_VMX_EPT_VPID_CAP bit 17 (§29.3.2);
+	 * 1 GiB NPT leaves, CPUID 8000_0001h EDX[26] (APM Vol. 2 §5.3.5). */
+	return ptwalk_init(&ept->w,
+			   (opts & EPT_OPT_NPT) ? &npt_format : &ept_format,
+			   &po, ctx,
 			   (opts & EPT_OPT_NO_1G) ? 2 : 3);
 }
 
@@ -70,13 +124,20 @@ static int ept_check_range(uint64_t gpa, uint64_t size)
 int ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
 		  uint64_t perms, unsigned memtype)
 {
-	/* Bits 51:N of an entry are reserved (§29.3.2); N <= 52. */
+	uint64_t attrs = perms | ((uint64_t)memtype << EPT_MT_SHIFT);
+
+	/* Bits 51:N of an entry are reserved (§29.3.2, APM Vol. 2 §5.3.3);
+	 * N <= 52. */
 	if (ept_check_range(gpa, size) || (hpa & (EPT_SIZE_4K - 1)) ||
-	    hpa > EPT_ADDR_MASK || size > EPT_ADDR_MASK + EPT_SIZE_4K - hpa ||
-	    ept_check_leaf(ept, perms, memtype))
+	    hpa > EPT_ADDR_MASK || size > EPT_ADDR_MASK + EPT_SIZE_4K - hpa)
 		return -EINVAL;
-	return ptwalk_map_range(&ept->w, gpa, hpa, size,
-				perms | ((uint64_t)memtype << EPT_MT_SHIFT));
+	if (ept->opts & EPT_OPT_NPT) {
+		if (npt_attrs(perms, memtype, &attrs))
+			return -EINVAL;
+	} else if (ept_check_leaf(ept, perms, memtype)) {
+		return -EINVAL;
+	}
+	return ptwalk_map_range(&ept->w, gpa, hpa, size, attrs);
 }
 
 int ept_unmap_range(struct ept *ept, uint64_t gpa, uint64_t size)
@@ -101,10 +162,19 @@ int ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa,
 	span = 1ull << (12 + 9 * (level - 1));
 	if (hpa)
 		*hpa = (e & EPT_ADDR_MASK & ~(span - 1)) | (gpa & (span - 1));
-	if (perms)
-		*perms = e & (EPT_RWX | EPT_IPAT);
-	if (memtype)
-		*memtype = (unsigned)((e & EPT_MT_MASK) >> EPT_MT_SHIFT);
+	if (ept->opts & EPT_OPT_NPT) {
+		/* Present means readable (APM Vol. 2 §5.6). */
+		if (perms)
+			*perms = EPT_R | ((e & PT_RW) ? EPT_W : 0) |
+				 ((e & PT_NX) ? 0 : EPT_X);
+		if (memtype)
+			*memtype = npt_memtype(e);
+	} else {
+		if (perms)
+			*perms = e & (EPT_RWX | EPT_IPAT);
+		if (memtype)
+			*memtype = (unsigned)((e & EPT_MT_MASK) >> EPT_MT_SHIFT);
+	}
 	if (page_size)
 		*page_size = span;
 	return 0;
@@ -119,6 +189,9 @@ void ept_destroy(struct ept *ept)
  * length minus one, 6 A/D enable, 51:12 PML4 physical address. */
 uint64_t ept_eptp(const struct ept *ept)
 {
+	if (ept->opts & EPT_OPT_NPT)
+		return ept->w.root_pa & PT_ADDR_MASK;   /* N_CR3 */
+
 	uint64_t mt = (ept->opts & EPT_OPT_EPTP_UC) ? EPT_MT_UC : EPT_MT_WB;
 	uint64_t ad = (ept->opts & EPT_OPT_AD) ? EPTP_AD_ENABLE : 0;
 

@@ -1,9 +1,17 @@
 /*
- * EPT builder: 4-level extended page tables (SDM Vol. 3C §29.3 "The
- * Extended Page Table Mechanism (EPT)"), built with the shared walker in
- * hv/mm/pagetable.h. Tables come from ops (caller memory) and are reached
- * through ops->phys_to_virt. The caller issues INVEPT after changing the
- * tables of a running guest.
+ * Second-level page-table builder in two formats behind one API:
+ *  - Intel EPT: 4-level extended page tables (SDM Vol. 3C §29.3 "The
+ *    Extended Page Table Mechanism (EPT)"), the default;
+ *  - AMD NPT (EPT_OPT_NPT): nested page tables, which are ordinary
+ *    long-mode page tables (AMD APM Vol. 2 §15.25.5 "Nested Table Walk",
+ *    §5.3 "Long-Mode Page Translation").
+ * Callers speak EPT's terms either way (EPT_R/W/X, EPT_MT_*), so the
+ * generic code in hv/core/ needs no vendor test; the NPT flavour
+ * translates them (see npt_attrs in ept.c). Both are built with the shared
+ * walker in hv/mm/pagetable.h. Tables come from ops (caller memory) and
+ * are reached through ops->phys_to_virt. The caller flushes cached
+ * translations (INVEPT, or an SVM TLB flush) after changing the tables of
+ * a running guest.
  */
 #ifndef HV_MM_EPT_H
 #define HV_MM_EPT_H
@@ -57,6 +65,14 @@ _Static_assert(sizeof(ept_eptp_t) == 8, "ept_eptp_t size");
 #define EPT_OPT_AD        2u  /* set EPTP[6] (IA32_VMX_EPT_VPID_CAP[21]) */
 #define EPT_OPT_EXEC_ONLY 4u  /* allow X without R (IA32_VMX_EPT_VPID_CAP[0]) */
 #define EPT_OPT_EPTP_UC   8u  /* paging-structure memory type UC, not WB */
+/* AMD nested page tables instead of EPT (APM Vol. 2 §15.25). Only WB, WT
+ * and UC memory types (the host PAT's power-on entries 0, 1 and 3, APM
+ * Vol. 2 §7.8.2: hv leaves IA32_PAT at its reset value); no IPAT (the guest
+ * PAT always combines, §15.25.8); every leaf is readable, so R is required
+ * and there is no execute-only; no X is the NX bit, which hv's EFER.NXE
+ * makes valid (the SVM backend sets it). Incompatible with AD and
+ * EXEC_ONLY. */
+#define EPT_OPT_NPT      16u
 
 struct ept_ops {
 	/* A zeroed 4 KiB page; *pa gets its physical address. NULL: no memory. */
@@ -100,7 +116,9 @@ int ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa,
 /* Free every table (the PML4 included); the ept must be re-inited to reuse. */
 void ept_destroy(struct ept *ept);
 
-/* EPTP for the VMCS: WB (or UC) | walk length 4 | optional A/D | PML4. */
+/* EPTP for the VMCS: WB (or UC) | walk length 4 | optional A/D | PML4.
+ * With EPT_OPT_NPT: the VMCB's N_CR3 (APM Vol. 2 §15.25.4; a CR3 value:
+ * the PML4's address, PWT = PCD = 0, i.e. table walks WB). */
 uint64_t ept_eptp(const struct ept *ept);
 
 /* Tables currently allocated, PML4 included (4 KiB each). */

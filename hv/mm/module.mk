@@ -4,6 +4,7 @@
 
 HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
 	$(HOSTB)/tests/unit/hv/test_ept \
+	$(HOSTB)/tests/unit/hv/test_npt \
 	$(HOSTB)/tests/unit/hv/test_pagetable
 
 $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
@@ -13,6 +14,10 @@ $(HOSTB)/tests/unit/hv/test_mb2: $(HOSTB)/tests/unit/hv/test_mb2.o \
 HVCORE_PT_OBJS := $(HOSTB)/hv/mm/pagetable.o $(HOSTB)/tests/unit/hv/fakemem.o
 
 $(HOSTB)/tests/unit/hv/test_ept: $(HOSTB)/tests/unit/hv/test_ept.o \
+		$(HOSTB)/hv/mm/ept.o $(HVCORE_PT_OBJS)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(HOSTB)/tests/unit/hv/test_npt: $(HOSTB)/tests/unit/hv/test_npt.o \
 		$(HOSTB)/hv/mm/ept.o $(HVCORE_PT_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 

@@ -18,6 +18,10 @@ $(HVB)/libhvsynic.checked: $(HVB)/libhvsynic.a $(HVB)/hv/lib/string.o
 	@u=$$(nm -u $@.o); if [ -n "$$u" ]; then echo "libhvsynic.a needs: $$u"; exit 1; fi
 	@touch $@
 $(BUILD)/hv.elf: $(HVB)/libhvsynic.checked
+# The SVM image's copy (hv/module.mk compiles hv once per backend).
+$(HVB_svm)/libhvsynic.a: $(patsubst %.c,$(HVB_svm)/%.o,$(HVSYNIC_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
 
 # ---- host unit tests (ASan + UBSan) ----
 HVSYNIC_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,$(HVSYNIC_SRCS)) \

@@ -38,6 +38,22 @@ PROMPT = r"PS [A-Z]:\\[^\r\n>]*> ?"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
 
+# The platform scenarios run on (tests/system/run.sh --platform, or
+# HVPART_PLATFORM): "bochs-vmx" (default: Bochs corei7_skylake_x, the VT-x
+# image build/hv.elf), "qemu-svm" (QEMU TCG -cpu max, the SVM image
+# build/hv-svm.elf) or "bochs-svm" (Bochs ryzen, the SVM image). A scenario
+# that asks for a backend itself (backend="qemu-tcg") keeps it.
+PLATFORMS = ("bochs-vmx", "qemu-svm", "bochs-svm")
+PLATFORM = os.environ.get("HVPART_PLATFORM", "bochs-vmx")
+if PLATFORM not in PLATFORMS:
+    raise SystemExit("hvtest: unknown HVPART_PLATFORM %r (one of %s)" % (PLATFORM, ", ".join(PLATFORMS)))
+SVM = PLATFORM.endswith("-svm")
+
+
+def default_hv():
+    """The hv image of this platform."""
+    return os.path.join(BUILD, "hv-svm.elf" if SVM else "hv.elf")
+
 
 class HarnessError(Exception):
     """A scenario step failed (timeout, unexpected exit, bad setup)."""
@@ -116,6 +132,15 @@ class Machine:
                  echo=None, serial="socket"):
         if backend not in ("bochs", "qemu-tcg"):
             raise HarnessError("unknown backend %r" % backend)
+        if backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
+            # The Bochs-only knobs have no QEMU meaning; the CPU is -cpu max.
+            backend, cpu, sync, ips = "qemu-svm", None, None, None
+        elif backend == "bochs" and SVM and cpu is None:
+            # bochs-svm, and a pty scenario on qemu-svm (a pty needs Bochs):
+            # the SVM image on Bochs's ryzen.
+            cpu = "ryzen"
+        if SVM:
+            name = name + "-" + PLATFORM
         if serial not in ("socket", "pty") or (serial == "pty" and backend != "bochs"):
             raise HarnessError("serial %r is not available with %s" % (serial, backend))
         self.serial = serial
@@ -544,5 +569,7 @@ def scenario_iso(name, autorun_lines=None, add=(), cmdline=None, hv=None, parent
         autorun = os.path.join(d, name + ".autorun")
         with open(autorun, "w") as f:
             f.write("".join(line + "\n" for line in autorun_lines))
+    if hv is None and SVM:
+        hv, name = default_hv(), name + "-svm"
     return mkiso(os.path.join(d, name + ".iso"), hv=hv, parent=parent, cmdline=cmdline,
                  autorun=autorun, add=add)

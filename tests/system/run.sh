@@ -4,13 +4,16 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: tests/system/run.sh [--jobs N] [--watchdog S] [NAME...]
+Usage: tests/system/run.sh [--platform P] [--jobs N] [--watchdog S] [NAME...]
 Runs every tests/system/test_*.py (or only those whose file name contains one
 of the NAMEs) with /usr/bin/python3 under `timeout`, prints their TAP lines,
 and ends with "system: N passed, N failed". A scenario that exits non-zero
 without a "not ok" line, is killed by the watchdog, or reports nothing counts
 as one failure. Appends "passed failed" to the file $HVPART_COUNTS when set.
 Logs: build/test-logs/system/ (HVPART_LOGS overrides build/test-logs).
+  --platform P  bochs-vmx (default; Bochs VT-x, build/hv.elf), qemu-svm
+                (QEMU TCG with SVM, build/hv-svm.elf) or bochs-svm (Bochs
+                ryzen); sets HVPART_PLATFORM for tests/system/hvtest.py
   --jobs N      run N scenarios at once (default 1; output is then shown per
                 scenario when it ends)
   --watchdog S  seconds per scenario (default $HVPART_SYSTEM_WATCHDOG or 900)
@@ -23,6 +26,8 @@ jobs=1; watchdog=${HVPART_SYSTEM_WATCHDOG:-900}; names=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
+    --platform) [ $# -ge 2 ] && [[ $2 =~ ^(bochs-vmx|qemu-svm|bochs-svm)$ ]] || { echo "run.sh: --platform needs bochs-vmx, qemu-svm or bochs-svm" >&2; exit 2; }
+                export HVPART_PLATFORM=$2; shift 2 ;;
     --jobs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --jobs needs a positive number" >&2; exit 2; }
             jobs=$2; shift 2 ;;
     --watchdog) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --watchdog needs seconds" >&2; exit 2; }

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Boots hv must refuse (issue 2): no parent module, a corrupt parent, a CPU
 with VMX but no EPT (Bochs core2_penryn_t9600) and one with no VMX at all
-(QEMU TCG). Each must print one clear line, halt, and never triple-fault.
-The console itself is covered by test_console.py."""
+(QEMU TCG); and for the SVM image (issue 17): a CPU with VT-x and no SVM
+(Bochs corei7_skylake_x) and one with SVM but no nested paging (QEMU TCG
+-cpu max,-npt). Each must print one clear line naming what is missing,
+halt, and never triple-fault. The console itself is covered by
+test_console.py."""
 import os
 import re
 import sys
@@ -59,7 +62,15 @@ refused("corrupt parent module: clear message, halt", r"hv: the parent module[^\
         None, dict(name="boot-errors-badparent", parent=bogus))
 refused("core2_penryn (VMX without EPT): names EPT, halts", r"hv: this CPU cannot run hvpart:[^\n]*EPT",
         iso, cpu="core2_penryn_t9600")
-refused("qemu-tcg (no VMX): names VT-x, halts", r"hv: this CPU cannot run hvpart:[^\n]*VT-x",
-        iso, backend="qemu-tcg")
+vmx_iso = hvtest.scenario_iso("boot-errors-vmx", hv=os.path.join(hvtest.BUILD, "hv.elf"))
+svm_iso = hvtest.scenario_iso("boot-errors-svm", hv=os.path.join(hvtest.BUILD, "hv-svm.elf"))
+refused("qemu-tcg (no VMX): names VT-x and the SVM image, halts",
+        r"hv: this CPU cannot run hvpart:[^\n]*VT-x[^\n]*SVM image", vmx_iso, backend="qemu-tcg")
+refused("SVM image on skylake (VT-x, no SVM): names SVM and the VT-x image, halts",
+        r"hv: this CPU cannot run hvpart:[^\n]*no AMD SVM[^\n]*VT-x image", svm_iso,
+        cpu="corei7_skylake_x")
+refused("SVM image on qemu-tcg -cpu max,-npt: names nested paging, halts",
+        r"hv: this CPU cannot run hvpart:[^\n]*nested paging", svm_iso, backend="qemu-tcg",
+        cpu="max,-npt")
 
 tap.done()

@@ -69,8 +69,9 @@ void arch_cpu_init(void)
  * interrupts until after the next instruction (SDM Vol. 2B "STI"), so one
  * pending physical interrupt, if any, is delivered between NOP and CLI,
  * acknowledged at its controller as any delivery is, and its vector
- * recorded by irq_common. */
-int arch_cpu_take_interrupt(void)
+ * recorded by irq_common. Each backend's arch_cpu_take_interrupt calls it
+ * (the SVM one filters out its own timer's vector). */
+int x86_take_interrupt(void)
 {
 	hv_irq_vector = ~0ull;
 	__asm__ volatile("sti; nop; cli" ::: "memory");

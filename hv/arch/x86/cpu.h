@@ -50,4 +50,6 @@ uint64_t cpu_gdt_base(void);
 uint64_t cpu_idt_base(void);
 uint64_t cpu_tss_base(void);
 void cpu_handle_trap(struct trap_frame *tf);
+/* One pending physical interrupt accepted in hv: its vector, or -1. */
+int x86_take_interrupt(void);
 #endif

@@ -87,7 +87,7 @@ static int vmx_check_support(char *why, size_t len)
 	if (!(r[2] & (1u << 5))) {
 		cpuid(0x80000001, 0, r);
 		hv_snprintf(why, len, "no VT-x (CPUID.1:ECX.VMX[bit 5] = 0%s)",
-			    (r[2] & (1u << 2)) ? "; this CPU has AMD SVM, for which hvpart has no backend yet" : "");
+			    (r[2] & (1u << 2)) ? "; this CPU has AMD SVM: boot the SVM image (hv-svm.elf, hvpart-svm.iso)" : "");
 		return -ENODEV;
 	}
 	/* IA32_FEATURE_CONTROL: bit 0 lock, bit 2 VMX outside SMX (SDM Vol. 3C §24.7). */

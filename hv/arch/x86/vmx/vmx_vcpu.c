@@ -12,6 +12,12 @@
 #include <hv/lib.h>
 #include <hv/x86.h>
 #include "vmx.h"
+#include "../cpu.h"
+
+int arch_cpu_take_interrupt(void)
+{
+	return x86_take_interrupt();
+}
 
 /* Bitmaps shared by every vCPU of a kind: children's MSR bitmap, and the
  * passthrough (parent) MSR and I/O bitmaps. Allocated at first use. */

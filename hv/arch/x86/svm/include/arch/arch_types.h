@@ -1,0 +1,33 @@
+/*
+ * The SVM backend's part of hv's generic structures: struct vcpu's
+ * `arch` member and struct percpu's `arch` member (hv/include/hv/vcpu.h,
+ * hv/include/hv/percpu.h). Generic code includes this header for the
+ * sizes only and never reads a field; only hv/arch/x86/svm/ does.
+ */
+#ifndef HV_ARCH_SVM_ARCH_TYPES_H
+#define HV_ARCH_SVM_ARCH_TYPES_H
+#include <stdint.h>
+
+struct vmcb;
+
+struct arch_vcpu {
+	uint64_t vmcb_pa;         /* first: svm_entry.S reads it at vcpu + 128 */
+	struct vmcb *vmcb;        /* in hv's pool (identity-mapped) */
+	uint32_t asid;
+	/* Length of an intercept the parent completes later
+	 * (arch_vcpu_defer_skip). */
+	uint8_t icpt_insn_len;
+	uint8_t first_run;        /* VMCB never run: every clean bit 0 */
+	uint32_t flush_gen;       /* arch_ept_flush generation last seen */
+	uint8_t child;            /* not passthrough: INTR intercepted */
+	uint8_t drain;            /* parent: INTR intercepted to drain hv's timer */
+};
+
+#define ARCH_EXIT_STACK_SIZE 16384
+
+struct arch_cpu {
+	uint64_t hsave_pa;        /* VM_HSAVE_PA (APM Vol. 2 §15.30.4) */
+	uint64_t host_vmcb_pa;    /* hv's FS/GS/TR/LDTR for VMSAVE/VMLOAD */
+	uint64_t last_vmcb;       /* VMCB that ran last here (clean bits) */
+};
+#endif

@@ -1,0 +1,63 @@
+/*
+ * Internals of the SVM backend, shared by the files of hv/arch/x86/svm/
+ * only. Generic code reaches the backend through hv/arch.h; the build
+ * keeps every svm_* symbol local to libhvarch-svm.a (hv/module.mk).
+ */
+#ifndef HV_SVM_H
+#define HV_SVM_H
+#include <stdint.h>
+#include <hv/vcpu.h>
+#include "vmcb.h"
+
+struct svm_caps {
+	uint32_t revision;           /* CPUID 8000_000Ah EAX[7:0] */
+	uint32_t nasid;              /* EBX: ASIDs, 0 being the host's */
+	uint32_t features;           /* EDX: SVM_F_* */
+	bool gbpages;                /* CPUID 8000_0001h EDX[26] */
+};
+extern struct svm_caps svm_caps;
+
+/* The permission maps every vCPU of a kind shares (svm.c). */
+struct svm_maps {
+	uint64_t child_iopm, pass_iopm, child_msrpm, pass_msrpm;
+};
+extern struct svm_maps svm_maps;
+extern uint32_t svm_flush_gen;
+/* ASIDs hv uses at most: 1..SVM_ASIDS_MAX. */
+#define SVM_ASIDS_MAX 64
+extern uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];
+
+/* svm_entry.S: CLGI, VMSAVE hv's state, VMLOAD and VMRUN the guest, and
+ * back: VMSAVE the guest, VMLOAD hv's, STGI (APM Vol. 2 §15.5, §15.17). */
+void svm_run(struct vcpu *v, uint64_t host_vmcb_pa);
+
+static inline struct vmcb *svm_vmcb(struct vcpu *v)
+{
+	return v->arch.vmcb;
+}
+
+/* Every VMCB field hv writes in a group the CPU may cache goes through
+ * here: the group's clean bit is cleared for the next VMRUN (APM Vol. 2
+ * §15.15.3). */
+static inline void svm_dirty(struct vcpu *v, uint32_t groups)
+{
+	v->arch.vmcb->ctl.clean &= ~groups;
+}
+
+int svm_setup_maps(const uint16_t *trap_ports, size_t n);
+/* svm_timer.c: hv's timer on the LAPIC, vector SVM_TIMER_VECTOR. */
+#define SVM_TIMER_VECTOR 0xec
+const char *svm_timer_init(void);
+bool svm_timer_fired(void);
+void svm_timer_before_run(struct vcpu *v);
+/* svm_selftest.c: VMRUN's state checks at boot; 0 if all behaved. */
+int svm_selftest(void);
+/* Length of the instruction behind the current exit (svm_insn.c). */
+unsigned svm_exit_insn_len(struct vcpu *v);
+void svm_advance_rip(struct vcpu *v, uint64_t len);
+struct vcpu *svm_handle_exit(struct vcpu *v);
+uint16_t svm_attr_from_ar(uint32_t ar);
+uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit);
+
+_Static_assert(offsetof(struct vcpu, arch.vmcb_pa) == 128, "svm_entry.S offset");
+#endif

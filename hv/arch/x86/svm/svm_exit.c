@@ -1,0 +1,281 @@
+/*
+ * #VMEXIT dispatch (AMD APM Vol. 2 §15.6, exit codes in Appendix C). One
+ * table maps each exit code to a handler and a vendor-neutral statistics
+ * bucket, in the same shape as the VT-x backend's; codes without an entry
+ * take the explicit "unhandled" path, which logs the code, EXITINFO1/2
+ * and a VMCB dump, and stops only that partition. The handlers only
+ * decode; policy is the generic hv_handle_* of hv/core/.
+ */
+#include "svm.h"
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+
+typedef void (*exit_fn)(struct vcpu *v, uint64_t info1);
+
+struct exit_entry {
+	exit_fn fn;
+	uint8_t kind;      /* enum hvpart_exit_kind */
+	const char *name;
+};
+
+uint64_t arch_vcpu_rip(struct vcpu *v) { return svm_vmcb(v)->save.rip; }
+uint64_t arch_vcpu_rsp(struct vcpu *v) { return svm_vmcb(v)->save.rsp; }
+void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp) { svm_vmcb(v)->save.rsp = rsp; }
+uint64_t arch_vcpu_cr4(struct vcpu *v) { return svm_vmcb(v)->save.cr4; }
+/* The VMCB keeps the CPL itself (§15.5.1; SS.DPL need not match it). */
+unsigned arch_vcpu_cpl(struct vcpu *v) { return svm_vmcb(v)->save.cpl & 3; }
+
+bool arch_vcpu_long_mode(struct vcpu *v)
+{
+	const struct vmcb_save *g = &svm_vmcb(v)->save;
+
+	return (g->efer & EFER_LMA) && (g->cs.attrib & (1u << 9));   /* CS.L */
+}
+
+bool arch_vcpu_irq_enabled(struct vcpu *v)
+{
+	return svm_vmcb(v)->save.rflags & (1u << 9);
+}
+
+void svm_advance_rip(struct vcpu *v, uint64_t len)
+{
+	struct vmcb *vm = svm_vmcb(v);
+
+	vm->save.rip += len;
+	/* Completing an instruction ends an STI/MOV SS shadow (§15.21.5). */
+	vm->ctl.int_state &= ~1ull;
+}
+
+void arch_vcpu_skip_insn(struct vcpu *v) { svm_advance_rip(v, svm_exit_insn_len(v)); }
+void arch_vcpu_advance_rip(struct vcpu *v, uint64_t len) { svm_advance_rip(v, len); }
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+	const struct vmcb *vm = svm_vmcb(v);
+	const struct vmcb_save *g = &vm->save;
+
+	hv_err("  rip %#lx rsp %#lx rflags %#lx cs %#x/%#x cpl %u",
+	       g->rip, g->rsp, g->rflags, g->cs.sel, g->cs.attrib, g->cpl);
+	hv_err("  cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx",
+	       g->cr0, g->cr3, g->cr4, g->efer);
+	hv_err("  rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx",
+	       g->rax, v->gpr[GPR_RBX], v->gpr[GPR_RCX],
+	       v->gpr[GPR_RDX], v->gpr[GPR_RSI], v->gpr[GPR_RDI]);
+	hv_err("  exitcode %#lx info1 %#lx info2 %#lx intinfo %#lx eventinj %#lx",
+	       vm->ctl.exitcode, vm->ctl.exitinfo1, vm->ctl.exitinfo2,
+	       vm->ctl.exitintinfo, vm->ctl.eventinj);
+	hv_err("  asid %u intercepts %#x %#x ncr3 %#lx clean %#x",
+	       vm->ctl.asid, vm->ctl.intercept1, vm->ctl.intercept2,
+	       vm->ctl.ncr3, vm->ctl.clean);
+}
+
+static void exit_cpuid(struct vcpu *v, uint64_t i1) { (void)i1; hv_handle_cpuid(v); }
+static void exit_xsetbv(struct vcpu *v, uint64_t i1) { (void)i1; hv_handle_xsetbv(v); }
+static void exit_vmmcall(struct vcpu *v, uint64_t i1) { (void)i1; hv_handle_hypercall(v); }
+static void exit_hlt(struct vcpu *v, uint64_t i1) { (void)i1; hv_handle_hlt(v); }
+
+static void exit_skip(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	arch_vcpu_skip_insn(v);
+}
+
+/* EFER is the guest's but for SVME, which VMRUN needs set (§15.5.1) and
+ * the guest must neither see nor clear; a CPU without SVM (what CPUID
+ * shows) has it reserved, so setting it is #GP (APM Vol. 2 §3.1.7). */
+static bool efer_access(struct vcpu *v, bool write)
+{
+	struct vmcb_save *g = &svm_vmcb(v)->save;
+	uint64_t val = (v->gpr[GPR_RAX] & 0xffffffffull) | (v->gpr[GPR_RDX] << 32);
+
+	if ((uint32_t)v->gpr[GPR_RCX] != MSR_IA32_EFER)
+		return false;
+	if (!write) {
+		v->gpr[GPR_RAX] = (uint32_t)(g->efer & ~EFER_SVME);
+		v->gpr[GPR_RDX] = (g->efer & ~EFER_SVME) >> 32;
+	} else if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) {
+		arch_vcpu_inject_gp(v);
+		return true;
+	} else {
+		/* LMA is the CPU's to set (§14.6.1): the written bit is ignored. */
+		g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
+		svm_dirty(v, VMCB_CLEAN_CRX);
+	}
+	arch_vcpu_skip_insn(v);
+	return true;
+}
+
+/* EXITINFO1: 0 RDMSR, 1 WRMSR (§15.11). */
+static void exit_msr(struct vcpu *v, uint64_t i1)
+{
+	if (efer_access(v, i1 & 1))
+		return;
+	if (i1 & 1)
+		hv_handle_wrmsr(v);
+	else
+		hv_handle_rdmsr(v);
+}
+
+/* EXITINFO1 of an I/O intercept (§15.10.2, Figure 15-2). */
+static void exit_io(struct vcpu *v, uint64_t q)
+{
+	const struct hv_io_access a = {
+		.port = SVM_IO_PORT(q), .size = (uint8_t)SVM_IO_SZ(q),
+		.in = q & SVM_IO_IN, .string = q & SVM_IO_STR,
+	};
+
+	hv_handle_io(v, &a);
+}
+
+/* #NPF: EXITINFO1 a page-fault error code, EXITINFO2 the GPA (§15.25.6). */
+static void exit_npf(struct vcpu *v, uint64_t q)
+{
+	const struct hv_gpa_fault f = {
+		.gpa = svm_vmcb(v)->ctl.exitinfo2, .detail = q,
+		.write = q & SVM_NPF_W, .fetch = q & SVM_NPF_ID,
+		.read = !(q & (SVM_NPF_W | SVM_NPF_ID)),
+	};
+
+	hv_handle_gpa_fault(v, &f);
+}
+
+/* The guest's triple fault; the VMCB's state is undefined after it
+ * (§15.12), so the partition never runs again. */
+static void exit_shutdown(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "triple fault (shutdown) at rip %#lx", svm_vmcb(v)->save.rip);
+}
+
+/* VMRUN refused the guest state (§15.5.1). */
+static void exit_invalid(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "VMRUN failed: invalid guest state in the VMCB");
+}
+
+static void exit_inject_ud(struct vcpu *v, uint64_t i1)
+{
+	/* SVM instructions in a guest: no nested virtualisation; #UD as on
+	 * a CPU without SVM (which is what CPUID reports). */
+	(void)i1;
+	arch_vcpu_inject_ud(v);
+}
+
+/* A child's: hv's timer (its turn is over: hv/core/sched.c looks for
+ * the parent's interrupts and drops hv's vector, svm_timer.c), or the
+ * parent's interrupt, not acknowledged: it stays pending for the parent,
+ * which takes it natively when it runs (docs/ARCHITECTURE.md rule 2).
+ * The parent's (INTR intercepted while hv's timer is armed, svm_timer.c):
+ * the scheduler looks, accepts the interrupt and drops hv's vector or
+ * injects the parent's own. */
+static void exit_intr(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	if (!v->arch.child || svm_timer_fired())
+		sched_yield(v);
+	else
+		sched_yield_to_parent(v);
+}
+
+static void exit_init(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	hv_err("hv: INIT signal while partition %lu ran; ignored", v->part->id);
+	sched_yield_to_parent(v);
+}
+
+/* The guest can take an interrupt: sched_prepare_entry injects it. */
+static void exit_vintr(struct vcpu *v, uint64_t i1)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	(void)i1;
+	c->vintr &= ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16));
+	c->intercept1 &= ~SVM_I1_VINTR;
+	svm_dirty(v, VMCB_CLEAN_TPR | VMCB_CLEAN_I);
+}
+
+static const struct exit_entry exit_table[SVM_EXIT_TABLE] = {
+	[SVM_EXIT_INTR] = { exit_intr, HVPART_EXIT_EXT_INTR, "INTR" },
+	[SVM_EXIT_INIT] = { exit_init, HVPART_EXIT_OTHER, "INIT" },
+	[SVM_EXIT_VINTR] = { exit_vintr, HVPART_EXIT_OTHER, "VINTR" },
+	[SVM_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
+	[SVM_EXIT_INVD] = { exit_skip, HVPART_EXIT_OTHER, "INVD" },
+	[SVM_EXIT_PAUSE] = { exit_skip, HVPART_EXIT_OTHER, "PAUSE" },
+	[SVM_EXIT_HLT] = { exit_hlt, HVPART_EXIT_HLT, "HLT" },
+	[SVM_EXIT_IOIO] = { exit_io, HVPART_EXIT_IO, "IOIO" },
+	[SVM_EXIT_MSR] = { exit_msr, HVPART_EXIT_MSR_READ, "MSR" },
+	[SVM_EXIT_SHUTDOWN] = { exit_shutdown, HVPART_EXIT_TRIPLE_FAULT, "shutdown" },
+	[SVM_EXIT_VMRUN] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMRUN" },
+	[SVM_EXIT_VMMCALL] = { exit_vmmcall, HVPART_EXIT_HYPERCALL, "VMMCALL" },
+	[SVM_EXIT_VMLOAD] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMLOAD" },
+	[SVM_EXIT_VMSAVE] = { exit_inject_ud, HVPART_EXIT_OTHER, "VMSAVE" },
+	[SVM_EXIT_STGI] = { exit_inject_ud, HVPART_EXIT_OTHER, "STGI" },
+	[SVM_EXIT_CLGI] = { exit_inject_ud, HVPART_EXIT_OTHER, "CLGI" },
+	[SVM_EXIT_SKINIT] = { exit_inject_ud, HVPART_EXIT_OTHER, "SKINIT" },
+	[SVM_EXIT_XSETBV] = { exit_xsetbv, HVPART_EXIT_OTHER, "XSETBV" },
+};
+
+/* The codes past the table's range that have a row of their own. */
+static const struct exit_entry exit_npf_entry = { exit_npf, HVPART_EXIT_EPT_VIOLATION, "NPF" };
+static const struct exit_entry exit_invalid_entry = { exit_invalid, HVPART_EXIT_OTHER, "VMEXIT_INVALID" };
+
+static void exit_unhandled(struct vcpu *v, uint64_t code, uint64_t i1)
+{
+	hv_err("hv: unhandled #VMEXIT %#lx in partition %lu: EXITINFO1 %#lx EXITINFO2 %#lx",
+	       code, v->part->id, i1, svm_vmcb(v)->ctl.exitinfo2);
+	arch_vcpu_dump(v);
+	partition_stop(v->part, "unhandled #VMEXIT %#lx (info1 %#lx) at rip %#lx",
+		       code, i1, svm_vmcb(v)->save.rip);
+}
+
+static const struct exit_entry *exit_lookup(uint64_t code)
+{
+	if (code < SVM_EXIT_TABLE)
+		return exit_table[code].fn ? &exit_table[code] : NULL;
+	if (code == SVM_EXIT_NPF)
+		return &exit_npf_entry;
+	/* VMEXIT_INVALID is -1; QEMU 7.2 writes only its low 32 bits
+	 * (/work/shared/bochs-notes.md, "AMD SVM under emulation"). */
+	if ((uint32_t)code == 0xffffffffu)
+		return &exit_invalid_entry;
+	return NULL;
+}
+
+/* An exit in the middle of delivering an event (an injected interrupt
+ * whose IDT or stack page faulted in the nested tables, a physical
+ * interrupt during delivery) leaves the event in EXITINTINFO: inject it
+ * again so that it is not lost (APM Vol. 2 §15.7.2). Software interrupts
+ * (type 4) would need nRIP; hv injects none. */
+static void reinject(struct vmcb *vm)
+{
+	uint64_t ii = vm->ctl.exitintinfo;
+
+	vm->ctl.eventinj = 0;
+	if ((ii & SVM_EVT_V) && ((ii >> 8) & 7) != 4)
+		vm->ctl.eventinj = ii;
+}
+
+struct vcpu *svm_handle_exit(struct vcpu *v)
+{
+	uint64_t t0 = rdtsc();
+	struct vmcb *vm = svm_vmcb(v);
+	uint64_t code = vm->ctl.exitcode, i1 = vm->ctl.exitinfo1;
+	const struct exit_entry *e = exit_lookup(code);
+	uint32_t reason = (uint32_t)code;
+
+	reinject(vm);
+	if (e) {
+		sched_count_exit(v, reason, code == SVM_EXIT_MSR && (i1 & 1) ?
+				 HVPART_EXIT_MSR_WRITE : e->kind);
+		e->fn(v, i1);
+	} else {
+		sched_count_exit(v, reason, HVPART_EXIT_OTHER);
+		exit_unhandled(v, code, i1);
+	}
+	return sched_finish_exit(v, t0);
+}

@@ -1,0 +1,194 @@
+/*
+ * hv's timer on SVM, which has no preemption timer: the physical LAPIC
+ * timer in TSC-deadline mode (SDM Vol. 3A §11.5.4.1), or one-shot mode
+ * calibrated against the TSC where the CPU lacks it, with a vector of
+ * hv's own, armed for children only. A child exits on it like on any
+ * physical interrupt (INTR is intercepted for children); hv accepts it
+ * (arch_cpu_take_interrupt below swallows and EOIs it), so the parent,
+ * which owns the interrupt hardware and does not use its LAPIC timer
+ * (docs/ARCHITECTURE.md rule 2), never sees the vector. It also bounds
+ * the parent's turn while children run; the parent then runs with INTR
+ * intercepted, as it does while the vector may still be pending.
+ * With the LAPIC disabled there is no timer, and a child's turn ends at
+ * the parent's next interrupt instead.
+ */
+#include "svm.h"
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "../cpu.h"
+
+#define MSR_APIC_BASE      0x1b
+#define MSR_TSC_DEADLINE   0x6e0
+#define APIC_BASE_EN       (1ull << 11)
+#define APIC_BASE_EXTD     (1ull << 10)
+#define LAPIC_SVR          0xf0
+#define LAPIC_EOI          0xb0
+#define LAPIC_LVT_TIMER    0x320
+#define LAPIC_TIMER_INIT   0x380
+#define LAPIC_TIMER_CUR    0x390
+#define LAPIC_TIMER_DIV    0x3e0
+#define LVT_TSC_DEADLINE   (2u << 17)
+#define LVT_MASKED         (1u << 16)
+#define X2APIC_MSR(off)    (0x800 + ((off) >> 4))
+
+static struct {
+	bool ok, x2apic, deadline;
+	uint64_t ratio;           /* one-shot mode: LAPIC ticks per 2^20 TSC ticks */
+	volatile uint32_t *mmio;
+	uint64_t armed;           /* TSC deadline set, 0 = none */
+	bool fired;               /* an earlier deadline may have fired, and
+	                           * its vector is not drained yet */
+} tm;
+
+static uint32_t lapic_read(uint32_t off)
+{
+	return tm.x2apic ? (uint32_t)rdmsr(X2APIC_MSR(off)) : tm.mmio[off / 4];
+}
+
+static void lapic_write(uint32_t off, uint32_t v)
+{
+	if (tm.x2apic)
+		wrmsr(X2APIC_MSR(off), v);
+	else
+		tm.mmio[off / 4] = v;
+}
+
+/* One-shot mode without TSC-deadline: the LAPIC timer's rate against the
+ * TSC, counted over 2^20 TSC ticks with divide-by-1 (SDM Vol. 3A
+ * §11.5.4). */
+static void calibrate(void)
+{
+	uint64_t t0;
+
+	lapic_write(LAPIC_TIMER_DIV, 0xb);                  /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < (1u << 20))
+		;
+	tm.ratio = 0xffffffffull - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR);      /* one-shot */
+}
+
+/* At boot: use the LAPIC timer if the firmware left the LAPIC enabled
+ * (hv does not change the parent's interrupt set-up); TSC-deadline mode
+ * where the CPU has it (CPUID.1:ECX[24]), else one-shot. Returns why not,
+ * or NULL. */
+const char *svm_timer_init(void)
+{
+	uint32_t r[4];
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_EN))
+		return "the LAPIC is disabled (IA32_APIC_BASE.EN = 0)";
+	tm.x2apic = base & APIC_BASE_EXTD;
+	tm.mmio = (volatile uint32_t *)(uintptr_t)(base & 0xfffff000ull);
+	if (!(lapic_read(LAPIC_SVR) & (1u << 8)))
+		return "the LAPIC is software-disabled (SVR bit 8 = 0)";
+	cpuid(1, 0, r);
+	tm.deadline = r[2] & (1u << 24);
+	if (tm.deadline) {
+		wrmsr(MSR_TSC_DEADLINE, 0);
+		lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_TSC_DEADLINE);
+	} else {
+		calibrate();
+		if (!tm.ratio)
+			return "the LAPIC timer does not count";
+	}
+	tm.ok = true;
+	hv_info("hv: hv's timer: LAPIC %s, vector %#x", tm.deadline ? "TSC-deadline" : "one-shot",
+		SVM_TIMER_VECTOR);
+	return NULL;
+}
+
+/* Arm (deadline: a TSC value) or disarm (0) the LAPIC timer. */
+static void timer_write(uint64_t deadline)
+{
+	uint64_t now, n;
+
+	if (tm.deadline) {
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+		return;
+	}
+	now = rdtsc();
+	n = deadline > now ? (((deadline - now) * tm.ratio) >> 20) + 1 : 1;
+	lapic_write(LAPIC_TIMER_INIT, deadline ? (uint32_t)(n > 0xffffffffu ? 0xffffffffu : n) : 0);
+}
+
+/* A pending interrupt accepted in hv (hv/core/sched.c looks for the
+ * parent's); hv's own timer vector is EOIed and dropped here. */
+int arch_cpu_take_interrupt(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int vec = x86_take_interrupt();
+
+		if (vec != SVM_TIMER_VECTOR)
+			return vec;
+		lapic_write(LAPIC_EOI, 0);
+		/* One IRR bit holds every firing so far (SDM Vol. 3A §11.8.4). */
+		tm.fired = false;
+		if (tm.armed && rdtsc() >= tm.armed)
+			tm.armed = 0;
+	}
+	return -1;
+}
+
+/* Whether hv's timer is why a child exited on INTR. */
+bool svm_timer_fired(void)
+{
+	return tm.ok && (tm.fired || (tm.armed && rdtsc() >= tm.armed));
+}
+
+/* Whether hv's vector waits in the LAPIC's IRR (offset 200h + 10h per 32
+ * vectors, SDM Vol. 3A §11.8.4). */
+static bool vector_pending(void)
+{
+	return lapic_read(0x200 + (SVM_TIMER_VECTOR / 32) * 0x10) & (1u << (SVM_TIMER_VECTOR % 32));
+}
+
+/* The parent's INTR intercept: on while hv's timer is armed during its
+ * turn or its vector may still be pending, so that the parent never takes
+ * it; its own interrupts meanwhile are accepted by hv and injected
+ * (hv/core/sched.c, parent_called), as on VT-x with Bochs. */
+static void set_intr_exit(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+	uint32_t i1 = on ? (c->intercept1 | SVM_I1_INTR) : (c->intercept1 & ~SVM_I1_INTR);
+
+	v->arch.drain = on;
+	if (i1 != c->intercept1) {
+		c->intercept1 = i1;
+		svm_dirty(v, VMCB_CLEAN_I);
+	}
+}
+
+void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
+{
+	if (!tm.ok)
+		return;
+	if (tm.armed) {
+		timer_write(0);
+		/* Read after the disarm: a deadline before now may have fired. */
+		if (rdtsc() >= tm.armed)
+			tm.fired = true;
+		tm.armed = 0;
+	}
+	if (tm.fired && !vector_pending())
+		tm.fired = false;      /* the disarm was in time after all */
+	if (ticks) {
+		tm.armed = rdtsc() + ticks;
+		timer_write(tm.armed);
+	}
+	if (!v->arch.child)
+		set_intr_exit(v, tm.armed || tm.fired);
+}
+
+/* Before every VMRUN: the parent never runs with hv's timer armed and
+ * its INTR intercept off (the scheduler may set no timer for it when the
+ * last child just stopped). */
+void svm_timer_before_run(struct vcpu *v)
+{
+	if (!v->arch.child && (tm.armed || tm.fired) && !v->arch.drain)
+		set_intr_exit(v, true);
+}

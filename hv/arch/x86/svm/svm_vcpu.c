@@ -1,0 +1,289 @@
+/*
+ * vCPUs on SVM: a VMCB per vCPU (AMD APM Vol. 2 §15.5, Appendix B), its
+ * intercepts and permission maps, ASIDs (§15.16), the architectural state
+ * in and out, the VMRUN consistency checks hv makes before the CPU does
+ * (§15.5.1, so a malformed state is refused with an error, never a
+ * VMEXIT_INVALID later), and event injection (§15.20 EVENTINJ; §15.21.4
+ * the virtual interrupt that asks for an exit when the guest can take
+ * one).
+ */
+#include <errno.h>
+#include <string.h>
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include <hv/mm/pool.h>
+#include "svm.h"
+
+/* The VMCB is in memory: loading a vCPU only makes it current. */
+void arch_vcpu_load(struct vcpu *v)
+{
+	this_cpu()->current = v;
+}
+
+/* VMX access rights (struct hvpart_seg, SDM Vol. 3C §25.4.1) to the VMCB's
+ * 12 packed bits: ar 7:0 as they are, ar 15:12 to 11:8 (APM Vol. 2
+ * §15.5.1). An unusable segment (ar 0 or bit 16) is not present. */
+uint16_t svm_attr_from_ar(uint32_t ar)
+{
+	if (!ar || (ar & (1u << 16)))
+		return 0;
+	return (uint16_t)((ar & 0xff) | ((ar >> 4) & 0xf00));
+}
+
+uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit)
+{
+	(void)limit;
+	if (!(attr & 0x80))
+		return 1u << 16;
+	return (attr & 0xff) | ((uint32_t)(attr & 0xf00) << 4);
+}
+
+static void seg_write(struct vmcb_seg *d, const struct hvpart_seg *s)
+{
+	d->sel = s->sel;
+	d->attrib = svm_attr_from_ar(s->ar);
+	d->limit = s->limit;
+	d->base = s->base;
+}
+
+static void seg_read(const struct vmcb_seg *s, struct hvpart_seg *d)
+{
+	d->sel = s->sel;
+	d->ar = svm_ar_from_attr(s->attrib, s->limit);
+	d->limit = s->limit;
+	d->base = s->base;
+}
+
+/* Intercepts (§15.9-§15.14). Always: CPUID, HLT, VMMCALL and the other
+ * SVM instructions (VMRUN's intercept is mandatory, §15.5.1), XSETBV
+ * (hv/core/xstate.c), MSRs through the MSRPM, I/O through the IOPM,
+ * INVD, PAUSE (counted, then resumed), SHUTDOWN (a triple fault would
+ * otherwise reset the machine) and INIT. Children also exit on physical
+ * interrupts (INTR, with V_INTR_MASKING so the guest's IF cannot hold them
+ * off, §15.21.1; docs/ARCHITECTURE.md rule 2). NMIs are not intercepted,
+ * as on VT-x: with GIF clear after the exit, an intercepted NMI would be
+ * taken by hv's own IDT at STGI, where it is fatal. */
+static void setup_controls(struct vcpu *v, bool child)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	c->intercept1 = SVM_I1_CPUID | SVM_I1_HLT | SVM_I1_IOIO | SVM_I1_MSR |
+			SVM_I1_INVD | SVM_I1_SHUTDOWN | SVM_I1_INIT |
+			((svm_caps.features & SVM_F_PAUSE) ? SVM_I1_PAUSE : 0) |
+			(child ? SVM_I1_INTR : 0);
+	c->intercept2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
+			SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT | SVM_I2_XSETBV;
+	c->pause_count = 0;       /* every PAUSE exits where the filter exists */
+	c->iopm_pa = child ? svm_maps.child_iopm : svm_maps.pass_iopm;
+	c->msrpm_pa = child ? svm_maps.child_msrpm : svm_maps.pass_msrpm;
+	/* ASIDs 1.. (0 is the host's, §15.16); past the CPU's count (or
+	 * SVM_ASIDS_MAX), partitions share one, and a VMCB taking over an
+	 * ASID another ran with flushes the TLB (arch_vcpu_run). */
+	c->asid = 1 + (uint32_t)(v->part->id %
+				 (svm_caps.nasid - 1 < SVM_ASIDS_MAX ? svm_caps.nasid - 1 : SVM_ASIDS_MAX));
+	c->vintr = child ? SVM_VINTR_MASKING : 0;
+	c->np_ctl = 1;            /* NP_ENABLE */
+	c->ncr3 = ept_eptp(&v->part->ept);
+	c->clean = 0;
+	v->arch.asid = c->asid;
+}
+
+/* The state-save fields arch_vcpu_set_state leaves alone (reset values,
+ * APM Vol. 2 §14.1.3). */
+static void init_save(struct vmcb_save *s)
+{
+	s->g_pat = 0x0007040600070406ull;    /* power-on PAT */
+	s->dr7 = 0x400;
+	s->dr6 = 0xffff0ff0;
+}
+
+int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
+{
+	uint64_t pa;
+
+	if (svm_setup_maps(c->passthrough ? c->trap_ports : NULL,
+			   c->passthrough ? c->ntrap_ports : 0) || hv_pool_alloc(&pa))
+		return -ENOMEM;
+	v->arch.vmcb = (struct vmcb *)(uintptr_t)pa;
+	v->arch.vmcb_pa = pa;
+	v->arch.first_run = 1;
+	v->arch.child = !c->passthrough;
+	setup_controls(v, !c->passthrough);
+	init_save(&v->arch.vmcb->save);
+	return 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	if (this_cpu()->arch.last_vmcb == v->arch.vmcb_pa)
+		this_cpu()->arch.last_vmcb = 0;
+	hv_pool_free(v->arch.vmcb_pa);
+	v->arch.vmcb = NULL;
+	v->arch.vmcb_pa = 0;
+}
+
+/* What VMRUN would refuse (§15.5.1 "Canonicalization and Consistency
+ * Checks"), checked here so that a malformed state from the parent is
+ * -EINVAL and never reaches the CPU. */
+static int check_state(const struct hvpart_vp_state *s)
+{
+	bool lma = s->efer & EFER_LMA, cs_l = s->cs.ar & (1u << 13), cs_d = s->cs.ar & (1u << 14);
+
+	if (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return -EINVAL;
+	if ((s->cr0 >> 32) || ((s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD)))
+		return -EINVAL;
+	if ((s->cr4 & CR4_VMXE) || (s->cr4 >> 32))    /* no VMX on AMD; 63:32 MBZ */
+		return -EINVAL;
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) &&
+	    (!(s->cr4 & CR4_PAE) || !(s->cr0 & CR0_PE)))
+		return -EINVAL;
+	if (lma != ((s->efer & EFER_LME) && (s->cr0 & CR0_PG)))
+		return -EINVAL;
+	if (lma && cs_l && cs_d)
+		return -EINVAL;
+	if (lma && (s->cr3 >> 52))
+		return -EINVAL;
+	return 0;
+}
+
+int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
+{
+	struct vmcb_save *g = &svm_vmcb(v)->save;
+
+	if (check_state(s))
+		return -EINVAL;
+	memcpy(v->gpr, s->gpr, sizeof(v->gpr));
+	g->rsp = s->gpr[GPR_RSP];
+	g->rax = s->gpr[GPR_RAX];
+	g->rip = s->rip;
+	g->rflags = (s->rflags & 0x3f7fd7) | 2;
+	g->cr0 = s->cr0 | CR0_ET;
+	g->cr3 = s->cr3;
+	g->cr4 = s->cr4;
+	g->efer = s->efer | EFER_SVME;    /* §15.5.1: SVME must be set */
+	seg_write(&g->cs, &s->cs);
+	seg_write(&g->ds, &s->ds);
+	seg_write(&g->es, &s->es);
+	seg_write(&g->fs, &s->fs);
+	seg_write(&g->gs, &s->gs);
+	seg_write(&g->ss, &s->ss);
+	seg_write(&g->tr, &s->tr);
+	seg_write(&g->ldtr, &s->ldtr);
+	g->cpl = (s->cr0 & CR0_PE) ? (uint8_t)((s->ss.ar >> 5) & 3) : 0;
+	g->gdtr.base = s->gdtr_base;
+	g->gdtr.limit = s->gdtr_limit;
+	g->idtr.base = s->idtr_base;
+	g->idtr.limit = s->idtr_limit;
+	svm_vmcb(v)->ctl.eventinj = 0;
+	svm_vmcb(v)->ctl.int_state = 0;
+	svm_dirty(v, VMCB_CLEAN_CRX | VMCB_CLEAN_SEG | VMCB_CLEAN_DT);
+	return 0;
+}
+
+void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s)
+{
+	const struct vmcb_save *g = &svm_vmcb(v)->save;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->gpr, v->gpr, sizeof(s->gpr));
+	s->gpr[GPR_RSP] = g->rsp;
+	s->rip = g->rip;
+	s->rflags = g->rflags;
+	s->cr0 = g->cr0;
+	s->cr3 = g->cr3;
+	s->cr4 = g->cr4;
+	s->efer = g->efer & ~EFER_SVME;
+	seg_read(&g->cs, &s->cs);
+	seg_read(&g->ds, &s->ds);
+	seg_read(&g->es, &s->es);
+	seg_read(&g->fs, &s->fs);
+	seg_read(&g->gs, &s->gs);
+	seg_read(&g->ss, &s->ss);
+	seg_read(&g->tr, &s->tr);
+	seg_read(&g->ldtr, &s->ldtr);
+	s->gdtr_base = g->gdtr.base;
+	s->gdtr_limit = g->gdtr.limit;
+	s->idtr_base = g->idtr.base;
+	s->idtr_limit = g->idtr.limit;
+}
+
+void arch_vcpu_defer_skip(struct vcpu *v)
+{
+	v->arch.icpt_insn_len = (uint8_t)svm_exit_insn_len(v);
+}
+
+void arch_vcpu_finish_deferred(struct vcpu *v)
+{
+	svm_advance_rip(v, v->arch.icpt_insn_len);
+}
+
+/* Ask for an exit as soon as the guest can take an interrupt: a virtual
+ * interrupt (V_IRQ, priority above any TPR with V_IGN_TPR) is taken when
+ * RFLAGS.IF and no shadow allow, and the VINTR intercept makes that an
+ * exit instead (§15.21.4). */
+static void set_intr_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+	uint64_t want = on ? (c->vintr | SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16))
+			   : (c->vintr & ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16)));
+	uint32_t i1 = on ? (c->intercept1 | SVM_I1_VINTR) : (c->intercept1 & ~SVM_I1_VINTR);
+
+	if (want != c->vintr) {
+		c->vintr = want;
+		svm_dirty(v, VMCB_CLEAN_TPR);
+	}
+	if (i1 != c->intercept1) {
+		c->intercept1 = i1;
+		svm_dirty(v, VMCB_CLEAN_I);
+	}
+}
+
+bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
+{
+	struct vmcb *vm = svm_vmcb(v);
+
+	if (vm->ctl.eventinj & SVM_EVT_V)
+		return false;         /* an exception is being injected first */
+	if (!(vm->save.rflags & (1u << 9)) || (vm->ctl.int_state & 1)) {
+		set_intr_window(v, true);
+		return false;
+	}
+	set_intr_window(v, false);
+	vm->ctl.eventinj = SVM_EVT_VECTOR(vec) | SVM_EVT_TYPE_INTR | SVM_EVT_V;
+	return true;
+}
+
+/* TSC offset (§15.18.1), in the intercepts' clean group. */
+void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	svm_vmcb(v)->ctl.tsc_offset = offset;
+	svm_dirty(v, VMCB_CLEAN_I);
+}
+
+/* No HLT activity state to resume into: the parent's HLT completes and
+ * its idle loop halts again (an exit each time), so hv keeps control to
+ * run children between them. */
+void arch_vcpu_set_halted(struct vcpu *v)
+{
+	(void)v;
+}
+
+bool arch_vcpu_halted(struct vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
+/* Event injection (§15.20): type 3 exception; #GP with error code 0. */
+void arch_vcpu_inject_gp(struct vcpu *v)
+{
+	svm_vmcb(v)->ctl.eventinj = SVM_EVT_VECTOR(13) | SVM_EVT_TYPE_EXC | SVM_EVT_EV |
+				    SVM_EVT_V | SVM_EVT_ERR(0);
+}
+
+void arch_vcpu_inject_ud(struct vcpu *v)
+{
+	svm_vmcb(v)->ctl.eventinj = SVM_EVT_VECTOR(6) | SVM_EVT_TYPE_EXC | SVM_EVT_V;
+}
