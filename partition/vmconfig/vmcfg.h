@@ -1,0 +1,130 @@
+/*
+ * vmcfg: the text format of a VM's configuration file (config.txt in the
+ * VM's folder on the host volume; docs/vm-config.md is the reference).
+ *
+ *   # comment
+ *   [VM]
+ *   Name = web1
+ *   MemoryStartupBytes = 32MB
+ *   Module = B:\mod.bin            (a key may repeat: order is kept)
+ *   [HardDrive]                    (a section may repeat: one per disk)
+ *   Path = C:\vhd\web1.vhd
+ *
+ * Two layers. The document layer (vmcfg_parse, vmcfg_write and the
+ * accessors) keeps every section and key in file order, known or not, so a
+ * file written by a newer parent round-trips through an older one. The VM
+ * layer (vmcfg_get_vm, vmcfg_put_vm) maps the [VM] section's known keys to
+ * struct vmcfg_vm and back, touching no other key. Other settings (disks,
+ * adapters, integration services) add their own keys and sections through
+ * the document accessors.
+ *
+ * Portable (docs/ARCHITECTURE.md rule 5): malloc and string functions
+ * only; built for the parent and for host tests; fuzz_vmconfig feeds the
+ * parser garbage, since a file on the volume is untrusted input. Errors
+ * are negative errno with a message that names the line.
+ */
+#ifndef PARTITION_VMCFG_H
+#define PARTITION_VMCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMCFG_FILE_MAX   (64u * 1024u)   /* bigger files are refused */
+#define VMCFG_LINE_MAX   4096u           /* bytes in one line, without its end */
+#define VMCFG_VALUE_MAX  1000u           /* bytes in one value, once unquoted */
+#define VMCFG_KEY_MAX    48u             /* key and section names, with NUL */
+#define VMCFG_ITEMS_MAX  512             /* sections plus keys in one file */
+
+struct vmcfg_entry {
+	char *key, *value;
+	int line;                /* 0 for an entry added in memory */
+};
+
+struct vmcfg_section {
+	char *name;
+	int line;
+	struct vmcfg_entry *e;
+	int n, cap;
+};
+
+struct vmcfg_doc {
+	struct vmcfg_section *s;
+	int n, cap;
+};
+
+/* Why a file was refused: line 0 means the file as a whole. */
+struct vmcfg_error {
+	int line;
+	char msg[160];
+};
+
+/* ---- Document layer ---- */
+
+/* Parse text (need not be NUL-terminated). On error doc is left empty and
+ * err says which line and why. */
+int vmcfg_parse(const char *text, size_t len, struct vmcfg_doc *doc, struct vmcfg_error *err);
+/* The file's text (malloc'd, NUL-terminated; *len without the NUL). */
+char *vmcfg_write(const struct vmcfg_doc *doc, size_t *len);
+void vmcfg_free(struct vmcfg_doc *doc);
+
+/* The idx-th section named name (case-insensitive), or NULL. */
+struct vmcfg_section *vmcfg_section(const struct vmcfg_doc *doc, const char *name, int idx);
+int vmcfg_section_count(const struct vmcfg_doc *doc, const char *name);
+/* Append a new section; NULL when out of memory or the file would be too big. */
+struct vmcfg_section *vmcfg_section_add(struct vmcfg_doc *doc, const char *name);
+/* The idx-th entry for key in s (case-insensitive), or NULL. */
+struct vmcfg_entry *vmcfg_find(const struct vmcfg_section *s, const char *key, int idx);
+const char *vmcfg_get(const struct vmcfg_section *s, const char *key);
+/* Set key to value: the first entry is changed in place, later ones are
+ * removed; a missing key is appended. value NULL removes every entry. */
+int vmcfg_set(struct vmcfg_section *s, const char *key, const char *value);
+/* Append one more entry for key (repeatable keys). */
+int vmcfg_add(struct vmcfg_section *s, const char *key, const char *value);
+
+/* ---- VM layer: the [VM] section ---- */
+
+#define VMCFG_NAME_MAX     32
+#define VMCFG_PATH_MAX     64
+#define VMCFG_MODULES_MAX  8
+#define VMCFG_ARGS_MAX     256
+#define VMCFG_NOTES_MAX    256
+
+/* Hyper-V's AutomaticStartAction and AutomaticStopAction values. */
+enum vmcfg_start { VMCFG_START_NOTHING, VMCFG_START_START, VMCFG_START_IF_RUNNING };
+enum vmcfg_stop { VMCFG_STOP_TURN_OFF, VMCFG_STOP_SAVE, VMCFG_STOP_SHUT_DOWN };
+extern const char *const vmcfg_start_names[];   /* NULL-terminated */
+extern const char *const vmcfg_stop_names[];
+
+struct vmcfg_vm {
+	char name[VMCFG_NAME_MAX];
+	uint8_t vmid[16];            /* Windows' binary GUID layout (partition/lib/guid.h) */
+	uint64_t memory_bytes;
+	uint32_t processors;
+	char kernel[VMCFG_PATH_MAX];
+	char modules[VMCFG_MODULES_MAX][VMCFG_PATH_MAX];
+	int nmodules;
+	char kernel_args[VMCFG_ARGS_MAX];
+	char notes[VMCFG_NOTES_MAX];
+	enum vmcfg_start start_action;
+	enum vmcfg_stop stop_action;
+	bool was_running;            /* for StartIfRunning: running when last saved */
+};
+
+/* Read the [VM] section. Name, VMId, MemoryStartupBytes and Kernel are
+ * required; the rest have Hyper-V's defaults. A key given twice that may
+ * appear once, or a bad value, is an error naming its line. Keys this
+ * parent does not know are kept in doc; *unknown_line gets the line of
+ * the first one (0: none), so the caller can say so. */
+int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_line,
+		 struct vmcfg_error *err);
+/* Write vm into doc's [VM] section (created first in the file when
+ * missing), replacing the known keys and leaving every other key and
+ * section as it was. */
+int vmcfg_put_vm(struct vmcfg_doc *doc, const struct vmcfg_vm *vm);
+
+/* "xxxxxxxx-xxxx-..." <-> the binary layout; 0 or -EINVAL. */
+int vmcfg_guid_parse(const char *s, uint8_t g[16]);
+void vmcfg_guid_format(const uint8_t g[16], char out[37]);
+
+#endif

@@ -1,0 +1,93 @@
+/* libFuzzer target: the input is a config.txt from the host volume
+ * (docs/vm-config.md). Besides the sanitizers' checks: a file that parses
+ * must write back to text that parses to the same document, and whose
+ * writing is stable (write(parse(write(d))) == write(d)); the VM layer
+ * must either refuse it with a message or give a VM that writes back and
+ * reads again to the same values; an error must name a line within the
+ * file. Any broken promise aborts. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "partition/vmconfig/vmcfg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int count_lines(const uint8_t *d, size_t n)
+{
+	int l = 1;
+
+	for (size_t i = 0; i < n; i++)
+		l += d[i] == '\n';
+	return l;
+}
+
+static void same_docs(const struct vmcfg_doc *a, const struct vmcfg_doc *b)
+{
+	if (a->n != b->n)
+		abort();
+	for (int i = 0; i < a->n; i++) {
+		if (strcmp(a->s[i].name, b->s[i].name) || a->s[i].n != b->s[i].n)
+			abort();
+		for (int j = 0; j < a->s[i].n; j++)
+			if (strcmp(a->s[i].e[j].key, b->s[i].e[j].key) ||
+			    strcmp(a->s[i].e[j].value, b->s[i].e[j].value))
+				abort();
+	}
+}
+
+static void check_vm(struct vmcfg_doc *doc)
+{
+	struct vmcfg_vm vm, again;
+	struct vmcfg_doc d2;
+	struct vmcfg_error err;
+	size_t len;
+	char *text;
+	int unk;
+
+	if (vmcfg_get_vm(doc, &vm, &unk, &err)) {
+		if (!err.msg[0])
+			abort();
+		return;
+	}
+	if (vmcfg_put_vm(doc, &vm))
+		return;   /* out of memory, or a value the writer will not take */
+	text = vmcfg_write(doc, &len);
+	if (!text)
+		return;
+	if (vmcfg_parse(text, len, &d2, &err) || vmcfg_get_vm(&d2, &again, &unk, &err))
+		abort();
+	if (memcmp(&vm, &again, sizeof(vm)))
+		abort();
+	vmcfg_free(&d2);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmcfg_doc doc, d2;
+	struct vmcfg_error err;
+	size_t len, len2;
+	char *t1, *t2;
+
+	if (vmcfg_parse((const char *)data, size, &doc, &err)) {
+		if (!err.msg[0] || err.line < 0 || err.line > count_lines(data, size) || doc.n)
+			abort();
+		return 0;
+	}
+	t1 = vmcfg_write(&doc, &len);
+	if (t1) {
+		if (strlen(t1) != len || vmcfg_parse(t1, len, &d2, &err))
+			abort();
+		same_docs(&doc, &d2);
+		t2 = vmcfg_write(&d2, &len2);
+		if (t2 && (len2 != len || memcmp(t1, t2, len)))
+			abort();
+		free(t2);
+		vmcfg_free(&d2);
+		free(t1);
+	}
+	check_vm(&doc);
+	vmcfg_free(&doc);
+	return 0;
+}
