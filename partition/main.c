@@ -15,6 +15,7 @@
 #include "partition/drivers/serial.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
+#include "partition/vmstore.h"
 #include "partition/parent.h"
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/volume/volume.h"
@@ -148,6 +149,8 @@ void parent_main(const struct hvpart_boot_info *bi)
 	/* Disks, then the host volume as C: (drive B: holds the boot files). */
 	disk_scan();
 	volume_mount_host();
+	/* The VMs whose configurations are on C: (partition/vmstore.c). */
+	vmstore_boot();
 	printf("hvpart parent partition ready (%u files, %lu MiB heap)\n",
 	       (unsigned)bi->module_count, (unsigned long)(bi->heap_len >> 20));
 	/* The console takes commands from here on (boot benchmark mark). */

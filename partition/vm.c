@@ -235,6 +235,24 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+int vm_check_name(const char *name, char *why, size_t n)
+{
+	if (!name_ok(name)) {
+		snprintf(why, n, "The name '%s' is not valid: VM names take ASCII letters, digits, spaces and punctuation only.",
+			 name);
+		return -EINVAL;
+	}
+	if (vm_find(name) || vm_is_parent_name(name)) {
+		snprintf(why, n, "A virtual machine named '%s' already exists.", name);
+		return -EEXIST;
+	}
+	if (strlen(name) >= VM_NAME_MAX) {
+		snprintf(why, n, "A name, path, module list or command line is too long.");
+		return -E2BIG;
+	}
+	return 0;
+}
+
 int vm_new(const struct vm_config *c, char *why, size_t n)
 {
 	struct vm *vm = NULL;
@@ -242,16 +260,10 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	struct ldr_gmem dry;
 	int rc;
 
-	if (!name_ok(c->name)) {
-		snprintf(why, n, "The name '%s' is not valid: VM names take ASCII letters, digits, spaces and punctuation only.",
-			 c->name);
-		return -EINVAL;
-	}
-	if (vm_find(c->name) || vm_is_parent_name(c->name)) {
-		snprintf(why, n, "A virtual machine named '%s' already exists.", c->name);
-		return -EEXIST;
-	}
-	if (strlen(c->name) >= VM_NAME_MAX || strlen(c->kernel) >= VM_PATH_MAX ||
+	rc = vm_check_name(c->name, why, n);
+	if (rc)
+		return rc;
+	if (strlen(c->kernel) >= VM_PATH_MAX ||
 	    (c->initrd && strlen(c->initrd) >= VM_PATH_MAX) ||
 	    (c->cmdline && strlen(c->cmdline) >= VM_CMDLINE_MAX) || c->nmodules > VM_MODULES_MAX) {
 		snprintf(why, n, "A name, path, module list or command line is too long.");
@@ -261,11 +273,9 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 		snprintf(why, n, "ProcessorCount must be 1: hvpart gives each child one virtual processor for now.");
 		return -EINVAL;
 	}
-	if (c->mem_bytes < (4u << 20) || c->mem_bytes > (4ull << 30) || (c->mem_bytes & ((2u << 20) - 1))) {
-		snprintf(why, n, "MemoryStartupBytes must be a multiple of 2MB between 4MB and 4GB.");
+	if (vm_check_memory(c->mem_bytes, why, n))
 		return -EINVAL;
-	}
-	if (c->mem_bytes > pmem_free_bytes()) {
+	if (!c->vmid && c->mem_bytes > pmem_free_bytes()) {
 		snprintf(why, n, "Not enough memory: %llu MB requested, %llu MB free.",
 			 (unsigned long long)(c->mem_bytes >> 20),
 			 (unsigned long long)(pmem_free_bytes() >> 20));
@@ -290,14 +300,26 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	vm->mem_bytes = c->mem_bytes;
 	/* Refuse a kernel that would not boot now, not at Start-VM. */
 	dry = (struct ldr_gmem){ &vm->mem_bytes, vm->mem_bytes, dry_write, dry_fill };
-	rc = vm_load(vm, &dry, &vp, why, n);
+	rc = c->vmid ? 0 : vm_load(vm, &dry, &vp, why, n);
 	if (rc) {
 		memset(vm, 0, sizeof(*vm));
 		return rc;
 	}
 	vm->used = true;
 	vm->number = next_number++;
-	guid_random(vm->vmid);
+	if (c->vmid)
+		memcpy(vm->vmid, c->vmid, sizeof(vm->vmid));
+	else
+		guid_random(vm->vmid);
+	return 0;
+}
+
+int vm_check_memory(uint64_t bytes, char *why, size_t n)
+{
+	if (bytes < (4u << 20) || bytes > (4ull << 30) || (bytes & ((2u << 20) - 1))) {
+		snprintf(why, n, "MemoryStartupBytes must be a multiple of 2MB between 4MB and 4GB.");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -514,6 +536,7 @@ int vm_remove(struct vm *vm, char *why, size_t n)
 	if (attached == vm)
 		attached = NULL;
 	vm_teardown(vm);
+	vmcfg_free(&vm->cfg);
 	memset(vm, 0, sizeof(*vm));
 	vm->hv_id = -1;
 	return 0;

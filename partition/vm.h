@@ -9,12 +9,14 @@
 #include "partition/devices/ring.h"
 #include "partition/devices/uart16550.h"
 #include "partition/pmem.h"
+#include "partition/vmconfig/vmcfg.h"
 
 #define VM_MAX 15
 #define VM_NAME_MAX 32
 #define VM_PATH_MAX 64
 #define VM_MODULES_MAX 8
 #define VM_CMDLINE_MAX 1024
+#define VM_FOLDER_MAX 160
 
 struct vm {
 	bool used;
@@ -38,6 +40,14 @@ struct vm {
 	bool have_final;             /* final state kept after hv let go */
 	uint32_t ic_disabled;        /* VMBus device types not offered (1 << VSP_DEV_*) */
 	struct hvpart_partition_info final;
+	/* Settings that live only in the configuration (partition/vmstore.c). */
+	char notes[VMCFG_NOTES_MAX];
+	enum vmcfg_start start_action;
+	enum vmcfg_stop stop_action;
+	/* Its folder on the host volume ("C:\Hyper-V\web1"); "" when the VM
+	 * lives in memory only (no host volume). */
+	char folder[VM_FOLDER_MAX];
+	struct vmcfg_doc cfg;        /* the file as read: keys this parent does not know */
 };
 
 struct vm_config {
@@ -46,6 +56,10 @@ struct vm_config {
 	int nmodules;
 	uint64_t mem_bytes;
 	int64_t processors;
+	/* Loading a saved configuration (partition/vmstore.c): keep its VMId
+	 * and skip the boot checks (a kernel that went missing is Start-VM's
+	 * error, as a missing VHD is in Hyper-V). NULL for New-VM. */
+	const uint8_t *vmid;
 };
 
 extern uint64_t parent_tsc_hz;
@@ -58,6 +72,10 @@ struct vm *vm_find(const char *name);
 bool vm_is_parent_name(const char *name);
 struct vm *vm_at(int i);                 /* NULL if slot unused */
 int vm_new(const struct vm_config *c, char *why, size_t n);
+/* A name New-VM or Rename-VM may give: valid and not taken. */
+int vm_check_name(const char *name, char *why, size_t n);
+/* MemoryStartupBytes's rule (New-VM, Set-VM, a loaded configuration). */
+int vm_check_memory(uint64_t bytes, char *why, size_t n);
 int vm_start(struct vm *vm, char *why, size_t n);
 int vm_stop(struct vm *vm, const char *reason, char *why, size_t n);
 int vm_remove(struct vm *vm, char *why, size_t n);

@@ -17,6 +17,7 @@
 #include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
+#include "partition/vmstore.h"
 
 
 static void vmx_feature_text(uint32_t f, char *buf, size_t n)
@@ -65,9 +66,10 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_INT("ConsoleRxDropped", (int64_t)ss.rx_dropped),
 			CMD_PROP_INT("GpadlPages", (int64_t)hi.gpadl_pages),
 			CMD_PROP_INT("GpadlHeldPages", (int64_t)hi.gpadl_held_pages),
+			CMD_PROP_STR("VirtualMachinePath", vmstore_where()),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 18);
+		return cmd_emit(ctx, &vmhost_type, p, 19);
 	}
 }
 
@@ -95,6 +97,7 @@ static int cmdlet_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	(void)a;
 	cmd_printf(ctx, "Stopping the virtual machine host.\n");
+	vmstore_host_stop();   /* each VM's AutomaticStopAction */
 	volume_unmount_all();
 	parent_power_off();
 }
@@ -178,7 +181,7 @@ const struct cmd_def cmdlets_host[] = {
 	{ "Get-VMHostLog", "Prints the hypervisor's log.",
 	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmdlet_get_vmhostlog, NULL },
 	{ "Stop-VMHost", "Powers the machine off.",
-	  "Powers the machine off cleanly (ACPI S5); under an emulator this ends the emulator.",
+	  "Applies each running VM's AutomaticStopAction (TurnOff; ShutDown and Save turn the VM off until the shutdown integration service and saved states exist), records which VMs were running for AutomaticStartAction StartIfRunning, unmounts the drives and powers the machine off cleanly (ACPI S5); under an emulator this ends the emulator.",
 	  NULL, 0, cmdlet_stop_vmhost, NULL },
 	{ "Measure-VMHost", "Times VM-exit round trips.",
 	  "Times CPUID-exit and null-hypercall round trips from the parent, in TSC ticks.",

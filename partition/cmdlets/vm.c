@@ -1,6 +1,8 @@
 /*
- * The child-partition cmdlets: New-VM, Start-VM, Stop-VM, Remove-VM,
- * Get-VM, Wait-VM, Get-VMConsoleLog, Connect-VM. Each validates its input,
+ * The child-partition cmdlets: New-VM, Set-VM, Rename-VM, Start-VM,
+ * Stop-VM, Remove-VM, Get-VM, Wait-VM, Get-VMConsoleLog, Connect-VM.
+ * With a host volume, New-VM, Set-VM, Rename-VM and Remove-VM keep the
+ * VM's configuration on it (partition/vmstore.c). Each validates its input,
  * prints one clear error, and leaves nothing half-made on failure.
  */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include "partition/lib/guid.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vmstore.h"
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_host.h"
@@ -58,6 +61,19 @@ static struct vm *vm_arg(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return NULL;
 }
 
+/* The new VM's folder and configuration; on failure the VM is gone again. */
+static int persist_new(struct vm *vm, const char *path, char *why, size_t n)
+{
+	char unused[160];
+	int rc = vmstore_plan(vm->name, path, vm->folder, sizeof(vm->folder), why, n);
+
+	if (!rc)
+		rc = vmstore_create(vm, why, n);
+	if (rc)
+		vm_remove(vm, unused, sizeof(unused));
+	return rc;
+}
+
 static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm_config c = { 0 };
@@ -75,6 +91,8 @@ static int cmdlet_new_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	for (int i = 0; i < c.nmodules; i++)
 		c.modules[i] = cmd_arg_str_at(a, "Module", i);
 	if (vm_new(&c, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	if (persist_new(vm_find(c.name), cmd_arg_str(a, "Path"), why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	{
 		char mem[24];
@@ -202,11 +220,125 @@ static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return vm_each(ctx, a, stop_one);
 }
 
+static bool vm_running(const struct vm *vm)
+{
+	struct hvpart_partition_info pi;
+
+	return vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
+}
+
+/* As Hyper-V's Remove-VM: the configuration goes, files that are not
+ * hvpart's (VHDs someone put in the folder) stay. */
 static int remove_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
 {
+	char why[160], folder[VM_FOLDER_MAX];
+	bool kept = false;
+
+	snprintf(folder, sizeof(folder), "%s", vm->folder);
+	if (!vm_running(vm) && vmstore_delete(vm, &kept, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	if (vm_remove(vm, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	if (kept)
+		cmd_printf(ctx, "The configuration was deleted; %s stays because it holds other files.\n",
+			   folder);
+	return 0;
+}
+
+/* ---- Set-VM ---- */
+
+struct vm_settings {
+	uint64_t mem_bytes;
+	enum vmcfg_start start;
+	enum vmcfg_stop stop;
+	char notes[VMCFG_NOTES_MAX];
+};
+
+static void settings_get(const struct vm *vm, struct vm_settings *s)
+{
+	s->mem_bytes = vm->mem_bytes;
+	s->start = vm->start_action;
+	s->stop = vm->stop_action;
+	memcpy(s->notes, vm->notes, sizeof(s->notes));
+}
+
+static void settings_put(struct vm *vm, const struct vm_settings *s)
+{
+	vm->mem_bytes = s->mem_bytes;
+	vm->start_action = s->start;
+	vm->stop_action = s->stop;
+	memcpy(vm->notes, s->notes, sizeof(vm->notes));
+}
+
+/* Hyper-V changes memory and processors only while a VM is off; the rest
+ * any time. Everything is checked before anything changes. */
+static int set_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm,
+		     struct vm_settings *s)
+{
+	const char *notes = cmd_arg_str(a, "Notes");
+	bool mem = cmd_arg_at(a, "MemoryStartupBytes", 0), cpus = cmd_arg_at(a, "ProcessorCount", 0);
 	char why[160];
 
-	if (vm_remove(vm, why, sizeof(why)))
+	if ((mem || cpus) && vm_running(vm))
+		return cmd_error(ctx, a, "'%s' is running: %s can be changed only while it is off (Stop-VM first).",
+				 vm->name, mem ? "MemoryStartupBytes" : "ProcessorCount");
+	if (mem) {
+		s->mem_bytes = cmd_arg_size(a, "MemoryStartupBytes", 0);
+		if (vm_check_memory(s->mem_bytes, why, sizeof(why)))
+			return cmd_error(ctx, a, "%s", why);
+	}
+	if (cpus && cmd_arg_int(a, "ProcessorCount", 1) != 1)
+		return cmd_error(ctx, a, "ProcessorCount must be 1: hvpart gives each child one virtual processor for now.");
+	if (s->stop == VMCFG_STOP_SAVE)
+		return cmd_error(ctx, a, "AutomaticStopAction Save needs saved states (Save-VM), which hvpart does not have yet; use TurnOff or ShutDown.");
+	if (notes && strlen(notes) >= sizeof(s->notes))
+		return cmd_error(ctx, a, "Notes may be at most %zu characters.", sizeof(s->notes) - 1);
+	if (notes)
+		snprintf(s->notes, sizeof(s->notes), "%s", notes);
+	return 1;
+}
+
+static int set_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+{
+	int start = cmd_arg_enum(ctx, a, "AutomaticStartAction", vmcfg_start_names, -1);
+	int stop = start < -1 ? start : cmd_arg_enum(ctx, a, "AutomaticStopAction", vmcfg_stop_names, -1);
+	struct vm_settings old, s;
+	char why[160];
+
+	if (start < -1 || stop < -1)
+		return -1;   /* cmd_arg_enum said why */
+	settings_get(vm, &old);
+	s = old;
+	if (start >= 0)
+		s.start = (enum vmcfg_start)start;
+	if (stop >= 0)
+		s.stop = (enum vmcfg_stop)stop;
+	if (set_check(ctx, a, vm, &s) != 1)
+		return 0;
+	settings_put(vm, &s);
+	if (vmstore_save(vm, why, sizeof(why))) {
+		settings_put(vm, &old);
+		return cmd_error(ctx, a, "%s; nothing was changed.", why);
+	}
+	return 0;
+}
+
+static int cmdlet_set_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	return vm_each(ctx, a, set_one);
+}
+
+/* ---- Rename-VM ---- */
+
+static int cmdlet_rename_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_arg(ctx, a);
+	const char *to = cmd_arg_str(a, "NewName");
+	char why[160];
+
+	if (!vm)
+		return 0;
+	if (vmstore_rename(vm, to, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
 }
@@ -236,6 +368,8 @@ static const struct cmd_column vm_detail_cols[] = {
 	{ "PreemptionTimer", NULL, 0 }, { "Other", NULL, 0 }, { "ExitsTotal", NULL, 0 },
 	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "DebugExitStatus", NULL, 0 },
 	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 }, { "StopReason", NULL, 0 },
+	{ "ConfigurationLocation", NULL, 0 }, { "AutomaticStartAction", NULL, 0 },
+	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 },
 };
 #define VM_DETAIL_COLS ((int)(sizeof(vm_detail_cols) / sizeof(vm_detail_cols[0])))
 
@@ -253,7 +387,7 @@ static const struct cmd_type vm_detail_type = {
 	"VirtualMachine", false, vm_cols, 8, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (12 + HVPART_EXIT_KINDS + 6)
+#define VM_PROPS (12 + HVPART_EXIT_KINDS + 10)
 
 /* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
  * holds hv's view (of the latest run); up_ns: time since it started. */
@@ -292,6 +426,20 @@ static const char *vm_heartbeat(const struct vm_view *w)
 	return vsp_host_status((uint64_t)w->vm->hv_id, VSP_DEV_HEARTBEAT);
 }
 
+/* Where the configuration is and the settings only it holds; the parent
+ * has none ("-"). A VM in memory only (no host volume) says so. */
+static int vm_config_props(struct cmd_prop *p, const struct vm *vm)
+{
+	p[0] = (struct cmd_prop)CMD_PROP_STR("ConfigurationLocation",
+					     !vm ? "-" : vm->folder[0] ? vm->folder : "(memory only)");
+	p[1] = (struct cmd_prop)CMD_PROP_STR("AutomaticStartAction",
+					     vm ? vmcfg_start_names[vm->start_action] : "-");
+	p[2] = (struct cmd_prop)CMD_PROP_STR("AutomaticStopAction",
+					     vm ? vmcfg_stop_names[vm->stop_action] : "-");
+	p[3] = (struct cmd_prop)CMD_PROP_STR("Notes", vm && vm->notes[0] ? vm->notes : "");
+	return 4;
+}
+
 /* Hyper-V's view: a VM that is not running holds no memory and has no
  * uptime. */
 static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct vm_view *w)
@@ -324,6 +472,7 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", w->vm ? (int64_t)w->vm->start_cmd_tsc : 0);
 	p[n++] = (struct cmd_prop)CMD_PROP_STR("StopReason",
 					       pi->stop_reason[0] ? pi->stop_reason : "-");
+	n += vm_config_props(&p[n], w->vm);
 	return cmd_emit(ctx, t, p, n);
 }
 
@@ -507,6 +656,20 @@ static const struct cmd_param p_new[] = {
 	{ "Initrd", CMD_P_STRING, 0, -1, "A Linux kernel's initial RAM disk (name or path)." },
 	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
+	{ "Path", CMD_P_STRING, 0, -1, "Folder on C: that gets the VM's folder (default C:\\Hyper-V)." },
+};
+static const struct cmd_param p_set[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
+	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off)." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1; only while it is off)." },
+	{ "AutomaticStartAction", CMD_P_STRING, 0, -1, "At host start: Nothing, Start, or StartIfRunning (if it was running when the host stopped)." },
+	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, or ShutDown (a turn-off until the shutdown integration service exists)." },
+	{ "Notes", CMD_P_STRING, 0, -1, "Free text kept with the VM." },
+};
+static const struct cmd_param p_rename[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 1, "Its new name." },
 };
 
 const struct cmd_def cmdlets_vm[] = {
@@ -514,8 +677,14 @@ const struct cmd_def cmdlets_vm[] = {
 	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory. With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
-	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it.",
+	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it. With a host volume the configuration is kept in C:\\Hyper-V\\NAME\\config.txt (or PATH\\NAME\\config.txt with -Path; docs/vm-config.md describes the file), and the VM is there again after the host restarts; without one (booted from the ISO alone) it lasts until the host restarts. Get-VMHost's VirtualMachinePath says which.",
 	  p_new, sizeof(p_new) / sizeof(p_new[0]), cmdlet_new_vm, NULL },
+	{ "Set-VM", "Changes a virtual machine's settings.",
+	  "Changes the memory and processor count (only while the VM is off, as Hyper-V), the automatic start and stop actions and the notes, and writes the configuration again. AutomaticStopAction Save is refused until saved states exist.",
+	  p_set, 6, cmdlet_set_vm, NULL },
+	{ "Rename-VM", "Renames a virtual machine.",
+	  "Gives the VM a new name; its folder under C:\\Hyper-V is renamed with it (a folder chosen with New-VM -Path stays where it is). A running VM keeps its partition's name until it restarts.",
+	  p_rename, 2, cmdlet_rename_vm, NULL },
 	{ "Start-VM", "Starts a virtual machine.",
 	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
 	  p_vms, 1, cmdlet_start_vm, NULL },
@@ -523,7 +692,7 @@ const struct cmd_def cmdlets_vm[] = {
 	  "Shuts the VM down: asks the guest through the Shutdown integration service and waits up to 60 s for it to stop. It fails, leaving the VM running, when the guest has not opened that service, does not answer within 5 s, refuses, or does not stop in time; -Force turns the VM off in those cases. -TurnOff turns it off at once, like pulling the plug. A pattern (web*) stops each VM it matches; Get-VM web* | Stop-VM does the same (Get-VM also lists the parent, which Stop-VM refuses).",
 	  p_stop, 3, cmdlet_stop_vm, NULL },
 	{ "Remove-VM", "Deletes a virtual machine.",
-	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. A pattern (web*) deletes each VM it matches.",
+	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. Its configuration file is deleted, and its folder too unless other files (VHDs) are in it, which stay, as Hyper-V keeps a removed VM's disks. A pattern (web*) deletes each VM it matches.",
 	  p_vms, 1, cmdlet_remove_vm, NULL },
 	{ "Wait-VM", "Waits until a virtual machine stops.",
 	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state: Off, the guest's exit code if it wrote one to port 0xf4, and why it stopped.",

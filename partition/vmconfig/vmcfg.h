@@ -31,8 +31,8 @@
 #include <stdint.h>
 
 #define VMCFG_FILE_MAX   (64u * 1024u)   /* bigger files are refused */
-#define VMCFG_LINE_MAX   4096u           /* bytes in one line, without its end */
-#define VMCFG_VALUE_MAX  1000u           /* bytes in one value, once unquoted */
+#define VMCFG_LINE_MAX   4608u           /* bytes in one line, without its end */
+#define VMCFG_VALUE_MAX  1024u           /* bytes in one value, once unquoted */
 #define VMCFG_KEY_MAX    48u             /* key and section names, with NUL */
 #define VMCFG_ITEMS_MAX  512             /* sections plus keys in one file */
 
@@ -87,7 +87,7 @@ int vmcfg_add(struct vmcfg_section *s, const char *key, const char *value);
 #define VMCFG_NAME_MAX     32
 #define VMCFG_PATH_MAX     64
 #define VMCFG_MODULES_MAX  8
-#define VMCFG_ARGS_MAX     256
+#define VMCFG_ARGS_MAX     1024
 #define VMCFG_NOTES_MAX    256
 
 /* Hyper-V's AutomaticStartAction and AutomaticStopAction values. */

@@ -281,7 +281,7 @@ static int parse_entry(struct vmcfg_doc *doc, const char *p, const char *end, in
 {
 	const char *eq = memchr(p, '=', (size_t)(end - p)), *k_end, *v;
 	char vbuf[VMCFG_LINE_MAX];
-	size_t vlen;
+	size_t vlen = 0;
 	int rc;
 
 	if (!eq)

@@ -235,13 +235,16 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 		return copy_str(vm->notes, sizeof(vm->notes), e, err);
 	if (!strcasecmp(k, "WasRunning"))
 		return get_bool(e, &vm->was_running, err);
+	i = 0;
 	rc = get_enum(e, !strcasecmp(k, "AutomaticStartAction") ? vmcfg_start_names
 							       : vmcfg_stop_names, &i, err);
+	if (rc)
+		return rc;
 	if (!strcasecmp(k, "AutomaticStartAction"))
 		vm->start_action = (enum vmcfg_start)i;
 	else
 		vm->stop_action = (enum vmcfg_stop)i;
-	return rc;
+	return 0;
 }
 
 /* A key that may appear once, given again, is an error on its second line. */

@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""VM configurations that last (issue 19 item 1; docs/vm-config.md).
+
+Run 1 makes VMs on a fresh host volume (default folder, -Path, Set-VM,
+Rename-VM, Remove-VM, a VM left running with StartIfRunning) and powers off
+with Stop-VMHost; the host checks the files with debugfs and e2fsck -fn and
+then damages one VM's config.txt. Run 2 boots the same image: Get-VM lists
+the VMs with the same VMIds, the damaged one gets one message naming it and
+its line and the others load, AutomaticStartAction Start and StartIfRunning
+start their guests. Run 3 has no host volume: VMs stay in memory and say so."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvtest  # noqa: E402
+
+tap = hvtest.Tap()
+ROOT = hvtest.ROOT
+B = hvtest.BUILD
+D = os.path.join(B, "test-config")
+os.makedirs(D, exist_ok=True)
+os.environ["PATH"] += ":/sbin:/usr/sbin"
+ERROR = re.compile(r"^[A-Z][a-z]+-[A-Za-z]+ : .*$", re.M)
+
+
+def sh(*args):
+    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode:
+        raise hvtest.HarnessError("%s: exit %d: %s" % (args[0], r.returncode,
+                                                       r.stdout.decode(errors="replace")))
+    return r.stdout.decode(errors="replace")
+
+
+def fsck(image):
+    r = subprocess.run(["e2fsck", "-fn", image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode(errors="replace")
+    assert r.returncode == 0, out
+
+
+def cat(image, path):
+    r = subprocess.run(["debugfs", "-R", "cat %s" % path, image],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return r.stdout.decode(errors="replace")
+
+
+def ls(image, path):
+    return sh("debugfs", "-R", "ls %s" % path, image)
+
+
+def no_error(cmd, out):
+    bad = ERROR.findall(out)
+    assert not bad, "%s: %s" % (cmd, bad)
+
+
+def ok(m, cmd, timeout=60):
+    out = m.command(cmd, timeout=timeout)
+    no_error(cmd, out)
+    return out
+
+
+def vmid(m, name):
+    out = m.command("Get-VM %s" % name)
+    g = re.search(r"VMId\s+: ([0-9a-f-]{36})\r", out)
+    assert g, out
+    return g.group(1)
+
+
+def boot(m):
+    m.expect(hvtest.PROMPT, 180)
+    return m.output()
+
+
+def power_off(m):
+    m.send_line("Stop-VMHost")
+    m.expect(r"Stopping the virtual machine host", 30)
+    assert m.wait_exit(90), "emulator still running after Stop-VMHost"
+
+
+hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf"],
+                "building guests")
+folder = os.path.join(D, "vol-files")
+sh("rm", "-rf", folder)
+os.makedirs(os.path.join(folder, "guests"))
+for g in ("hello.elf", "spin.elf"):
+    with open(os.path.join(B, "guests", g), "rb") as src, \
+         open(os.path.join(folder, "guests", g), "wb") as dst:
+        dst.write(src.read())
+vol = os.path.join(D, "vol.img")
+sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "16M")
+iso = hvtest.scenario_iso("config", add=[os.path.join(B, "guests", "hello.elf")])
+HELLO = "C:\\guests\\hello.elf"
+ids = {}
+
+# ---- run 1: make, change, rename, remove; power off with a VM running ----------
+with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
+    boot(m)
+    with tap.case("Get-VMHost names C:\\Hyper-V as the VirtualMachinePath"):
+        out = ok(m, "Get-VMHost")
+        assert re.search(r"VirtualMachinePath\s+: C:\\Hyper-V\r", out), out
+    with tap.case("New-VM writes C:\\Hyper-V\\NAME\\config.txt; its output is as before"):
+        out = ok(m, 'New-VM -Name a -MemoryStartupBytes 8MB -Kernel %s -KernelArgs "exit=0"' % HELLO)
+        assert re.search(r"a\s+Off\s+8 MB\s+C:\\guests\\hello.elf", out), out
+        assert "Hyper-V" not in out, out
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "Name = a" in out and "KernelArgs = exit=0" in out, out
+        out = ok(m, "Get-VM a")
+        assert re.search(r"ConfigurationLocation\s+: C:\\Hyper-V\\a\r", out), out
+    with tap.case("New-VM -Path puts the folder elsewhere on C:"):
+        ok(m, 'New-VM -Name b -MemoryStartupBytes 4MB -Kernel %s -Path C:\\elsewhere' % HELLO)
+        out = ok(m, "Get-VM b")
+        assert re.search(r"ConfigurationLocation\s+: C:\\elsewhere\\b\r", out), out
+        out = m.command('New-VM -Name c -MemoryStartupBytes 4MB -Kernel %s -Path B:\\' % HELLO)
+        assert "-Path must be a folder on the host volume C:" in out, out
+        out = m.command('New-VM -Name "x/y" -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
+        assert "cannot name the VM's folder" in out, out
+        assert "x/y" not in m.command("Get-VM"), "a refused VM was left behind"
+    with tap.case("Set-VM changes settings and the file; bad values are refused"):
+        ok(m, 'New-VM -Name auto -MemoryStartupBytes 4MB -Kernel %s -KernelArgs "exit=0"' % HELLO)
+        ok(m, 'Set-VM auto -AutomaticStartAction Start -Notes "starts with the host"')
+        ok(m, "Set-VM a -MemoryStartupBytes 16MB -AutomaticStopAction ShutDown")
+        out = m.command("Set-VM a -AutomaticStopAction Save")
+        assert "AutomaticStopAction Save needs saved states" in out, out
+        out = m.command("Set-VM a -AutomaticStartAction Sometimes")
+        assert "does not belong to the set" in out, out
+        out = m.command("Set-VM a -MemoryStartupBytes 5MB")
+        assert "multiple of 2MB" in out, out
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "MemoryStartupBytes = 16MB" in out and "AutomaticStopAction = ShutDown" in out, out
+        out = ok(m, "Get-VM auto")
+        assert re.search(r"AutomaticStartAction\s+: Start\r", out), out
+        assert re.search(r"Notes\s+: starts with the host\r", out), out
+    with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
+        ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
+        ok(m, "Start-VM s")
+        out = m.command("Set-VM s -MemoryStartupBytes 8MB")
+        assert "'s' is running: MemoryStartupBytes can be changed only while it is off" in out, out
+        out = m.command("Set-VM s -ProcessorCount 1")
+        assert "'s' is running: ProcessorCount" in out, out
+        ok(m, "Set-VM s -AutomaticStartAction StartIfRunning")
+    with tap.case("Rename-VM renames the VM and its folder; Remove-VM deletes the folder"):
+        ok(m, 'New-VM -Name old -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
+        ok(m, "Rename-VM old renamed")
+        out = ok(m, "Get-VM renamed")
+        assert re.search(r"ConfigurationLocation\s+: C:\\Hyper-V\\renamed\r", out), out
+        ok(m, 'New-VM -Name gone -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
+        ok(m, "Remove-VM gone")
+        ok(m, 'New-VM -Name bad -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
+        out = ok(m, "Get-ChildItem C:\\Hyper-V")
+        assert "gone" not in out and "old" not in out and "renamed" in out, out
+    for n in ("a", "b", "auto", "renamed", "s"):
+        ids[n] = vmid(m, n)
+    with tap.case("Stop-VMHost turns the running VM off and powers off"):
+        power_off(m)
+    with tap.case("on the host: e2fsck -fn clean, the files say what the console set"):
+        fsck(vol)
+        a = cat(vol, "/Hyper-V/a/config.txt")
+        assert "VMId = %s\n" % ids["a"] in a and "MemoryStartupBytes = 16MB\n" in a, a
+        assert "AutomaticStopAction = ShutDown\n" in a, a
+        assert cat(vol, "/Hyper-V/b.location") == "C:\\elsewhere\\b\n"
+        assert "Name = b\n" in cat(vol, "/elsewhere/b/config.txt")
+        s = cat(vol, "/Hyper-V/s/config.txt")
+        assert "AutomaticStartAction = StartIfRunning\n" in s and "WasRunning = True\n" in s, s
+        assert "Name = renamed\n" in cat(vol, "/Hyper-V/renamed/config.txt")
+        top = ls(vol, "/Hyper-V")
+        assert "gone" not in top and " old " not in top and ".new" not in top, top
+        assert "config.txt.new" not in ls(vol, "/Hyper-V/a")
+
+# A person's edit gone wrong: line 4 of bad's file is not a number.
+broken = os.path.join(D, "broken.txt")
+with open(broken, "w") as f:
+    f.write("[VM]\nName = bad\nVMId = 00000000-0000-4000-8000-000000000001\n"
+            "MemoryStartupBytes = lots\nKernel = %s\n" % HELLO)
+sh("debugfs", "-w", "-R", "rm /Hyper-V/bad/config.txt", vol)
+sh("debugfs", "-w", "-R", "write %s /Hyper-V/bad/config.txt" % broken, vol)
+fsck(vol)
+
+# ---- run 2: the same image again -------------------------------------------------
+with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
+    out = boot(m)
+    with tap.case("boot: the broken configuration gets one message naming the VM and line"):
+        assert ("parent: VM 'bad' not loaded: C:\\Hyper-V\\bad\\config.txt line 4: "
+                "MemoryStartupBytes must be a number") in out, out
+        assert out.count("not loaded") == 1, out
+        assert "parent: 5 virtual machines loaded from C:\\Hyper-V" in out, out
+    with tap.case("boot: AutomaticStartAction Start and StartIfRunning started their VMs"):
+        assert "parent: started VM 'auto' (AutomaticStartAction Start)" in out, out
+        assert "parent: started VM 's' (AutomaticStartAction StartIfRunning)" in out, out
+        assert "started VM 'a'" not in out, out
+    with tap.case("Get-VM lists the same VMs with the same VMIds and settings"):
+        out = ok(m, "Get-VM")
+        for n in ids:
+            assert re.search(r"\s%s\s+(Off|Running)" % n, out), (n, out)
+        assert "bad" not in out and "gone" not in out, out
+        for n, g in ids.items():
+            assert vmid(m, n) == g, n
+        out = ok(m, "Get-VM a")
+        assert re.search(r"AutomaticStopAction\s+: ShutDown\r", out), out
+        assert re.search(r"Notes\s+: \r", out), out
+        out = ok(m, "Get-VM auto")
+        assert re.search(r"Notes\s+: starts with the host\r", out), out
+    with tap.case("the VM started at boot ran its guest"):
+        out = ok(m, "Wait-VM auto -Timeout 60", timeout=90)
+        assert "auto: Off, exit code 0 " in out, out
+        assert "hello: PASS" in ok(m, "Get-VMConsoleLog auto")
+        assert re.search(r"\ss\s+Running", ok(m, "Get-VM s")), "s is not running"
+    with tap.case("a VM loaded from C: starts; the one that did not load blocks its name"):
+        ok(m, "Start-VM a")
+        out = ok(m, "Wait-VM a -Timeout 60", timeout=90)
+        assert "a: Off, exit code 0 " in out, out
+        out = m.command('New-VM -Name bad -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
+        assert "C:\\Hyper-V\\bad\\config.txt already holds a virtual machine's configuration" in out, out
+    with tap.case("Remove-VM of a VM elsewhere deletes its folder and its link"):
+        ok(m, "Remove-VM b")
+        power_off(m)
+        fsck(vol)
+        assert "b.location" not in ls(vol, "/Hyper-V")
+        assert " b " not in ls(vol, "/elsewhere")
+
+# ---- run 3: no host volume ---------------------------------------------------------
+with hvtest.Machine(iso, name="config-3", watchdog=600) as m:
+    boot(m)
+    with tap.case("without a host volume New-VM says nothing extra and VMs live in memory"):
+        out = ok(m, "Get-VMHost")
+        assert re.search(r"VirtualMachinePath\s+: \(none: no writable host volume", out), out
+        out = ok(m, 'New-VM -Name mem -MemoryStartupBytes 4MB -Kernel hello.elf')
+        assert re.search(r"mem\s+Off\s+4 MB\s+hello.elf\s*$", out.strip()), out
+        out = ok(m, "Get-VM mem")
+        assert re.search(r"ConfigurationLocation\s+: \(memory only\)\r", out), out
+        out = m.command('New-VM -Name m2 -MemoryStartupBytes 4MB -Kernel hello.elf -Path C:\\x')
+        assert "-Path needs a writable host volume" in out, out
+        ok(m, "Set-VM mem -AutomaticStartAction Start")
+tap.done()
