@@ -16,7 +16,7 @@ $(TGTB)/libext2.a: $(EXT2_TGT_OBJS)
 PARENT_LIBS += $(TGTB)/libext2.a
 
 EXT2_TEST_NAMES := test_ext2_read test_ext2_write test_ext2_ns test_ext2_model \
-                   test_ext2_corrupt test_ext2_edge
+                   test_ext2_corrupt test_ext2_edge test_ext2_replace
 EXT2_TESTS := $(EXT2_TEST_NAMES:%=$(HOSTB)/tests/unit/ext2/%)
 EXT2_HARNESS := $(HOSTB)/tests/unit/ext2/ext2_harness.o
 
