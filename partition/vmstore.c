@@ -64,7 +64,7 @@ static int write_all(const struct vol_path *vp, const char *data, size_t len)
 static int write_atomic(const char *folder, const char *name, const char *data, size_t len)
 {
 	char tmpname[VOL_NAME_MAX + 1];
-	struct vol_path tmp, dst;
+	struct vol_path tmp = { 0 }, dst;
 	int rc;
 
 	snprintf(tmpname, sizeof(tmpname), "%s.new", name);
@@ -284,8 +284,9 @@ int vmstore_delete(struct vm *vm, bool *kept, char *why, size_t n)
 		volume_unlink(&vp);
 	write_location(vm, true);
 	rc = path_in(vm->folder, NULL, &vp);
-	rc = rc ? rc : volume_rmdir(&vp);
-	*kept = rc == -ENOTEMPTY;
+	if (rc)
+		return 0;
+	*kept = volume_rmdir(&vp) == -ENOTEMPTY;
 	volume_sync(vp.vol);
 	return 0;
 }

@@ -306,7 +306,7 @@ static int set_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
 	char why[160];
 
 	if (start < -1 || stop < -1)
-		return -1;   /* cmd_arg_enum said why */
+		return 0;   /* cmd_arg_enum said why */
 	settings_get(vm, &old);
 	s = old;
 	if (start >= 0)

@@ -197,7 +197,7 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
             assert vmid(m, n) == g, n
         out = ok(m, "Get-VM a")
         assert re.search(r"AutomaticStopAction\s+: ShutDown\r", out), out
-        assert re.search(r"Notes\s+: \r", out), out
+        assert re.search(r"Notes\s+:\s*\r", out), out
         out = ok(m, "Get-VM auto")
         assert re.search(r"Notes\s+: starts with the host\r", out), out
     with tap.case("the VM started at boot ran its guest"):
