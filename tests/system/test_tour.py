@@ -60,6 +60,7 @@ CHECKS = {
     "Get-Date": [r"\r\n\w+day, \w+ \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d [AP]M\r\n"],
     "Get-Content readme.txt": [r"hvpart host volume"],
     "Mount-VHD C:\\vms\\notes.vhd": [r"drive V:"],
+    "Get-Content C:\\Hyper-V\\s\\config.txt": [r"\[VM\]\r\n", r"Name = s\r", r"KernelArgs = mode=sti\r"],
 }
 
 with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", disks=[vol], watchdog=900) as m:
