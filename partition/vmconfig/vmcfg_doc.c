@@ -471,7 +471,7 @@ char *vmcfg_write(const struct vmcfg_doc *doc, size_t *len)
 		out_str(&o, "]\n");
 		for (int j = 0; j < s->n; j++) {
 			out_str(&o, s->e[j].key);
-			out_str(&o, " = ");
+			out_str(&o, s->e[j].value[0] ? " = " : " =");   /* no trailing blank */
 			if (needs_quotes(s->e[j].value))
 				out_quoted(&o, s->e[j].value);
 			else

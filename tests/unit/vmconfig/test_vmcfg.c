@@ -168,6 +168,7 @@ static void test_put_new(void **state)
 	assert_non_null(strstr(text, "MemoryStartupBytes = 5MB\n"));
 	assert_non_null(strstr(text, "VMId = 000000ab-0000-0000-0000-000000000000\n"));
 	assert_non_null(strstr(text, "AutomaticStartAction = Nothing\nAutomaticStopAction = TurnOff\n"));
+	assert_non_null(strstr(text, "\nKernelArgs =\n"));   /* empty: no trailing blank */
 	assert_true(strstr(text, "[VM]") < strstr(text, "[NetworkAdapter]"));
 	parse_ok(text, &back);
 	get_ok(&back, &vm2, &unk);
