@@ -10,12 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "partition/vmconfig/vmcfg.h"
+#include "partition/vmconfig/vmcfg_priv.h"
 
-static int fail(struct vmcfg_error *err, int line, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(struct vmcfg_error *err, int line, int rc, const char *fmt, ...)
+int vmcfg_fail(struct vmcfg_error *err, int line, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -210,7 +207,7 @@ void vmcfg_free(struct vmcfg_doc *doc)
 
 /* ---- Parsing ---- */
 
-static int hexval(char c)
+int vmcfg_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -240,24 +237,24 @@ static int unquote(const char *p, size_t len, char *out, size_t *olen, int line,
 			case 'r': c = '\r'; break;
 			case 't': c = '\t'; break;
 			case 'x':
-				h1 = i < len ? hexval(p[i]) : -1;
-				h2 = i + 1 < len ? hexval(p[i + 1]) : -1;
+				h1 = i < len ? vmcfg_hexval(p[i]) : -1;
+				h2 = i + 1 < len ? vmcfg_hexval(p[i + 1]) : -1;
 				if (h1 < 0 || h2 < 0 || (h1 | h2) == 0)
-					return fail(err, line, -EINVAL, "bad \\x escape (two hex digits, not 00)");
+					return vmcfg_fail(err, line, -EINVAL, "bad \\x escape (two hex digits, not 00)");
 				c = (char)(h1 << 4 | h2);
 				i += 2;
 				break;
 			default:
-				return fail(err, line, -EINVAL, "unknown escape in a quoted value");
+				return vmcfg_fail(err, line, -EINVAL, "unknown escape in a quoted value");
 			}
 		}
 		out[o++] = c;
 	}
 	if (i >= len)
-		return fail(err, line, -EINVAL, "quoted value has no closing quote");
+		return vmcfg_fail(err, line, -EINVAL, "quoted value has no closing quote");
 	for (i++; i < len; i++)
 		if (p[i] != ' ' && p[i] != '\t')
-			return fail(err, line, -EINVAL, "text after a quoted value");
+			return vmcfg_fail(err, line, -EINVAL, "text after a quoted value");
 	*olen = o;
 	return 0;
 }
@@ -285,14 +282,14 @@ static int parse_entry(struct vmcfg_doc *doc, const char *p, const char *end, in
 	int rc;
 
 	if (!eq)
-		return fail(err, line, -EINVAL, "expected \"Key = value\" or \"[Section]\"");
+		return vmcfg_fail(err, line, -EINVAL, "expected \"Key = value\" or \"[Section]\"");
 	k_end = trim_end(p, eq);
 	if (!name_ok(p, (size_t)(k_end - p)))
-		return fail(err, line, -EINVAL,
+		return vmcfg_fail(err, line, -EINVAL,
 			    "bad key (letters, digits, '_', '-' and '.', at most %u)",
 			    VMCFG_KEY_MAX - 1);
 	if (!doc->n)
-		return fail(err, line, -EINVAL, "key before the first [Section]");
+		return vmcfg_fail(err, line, -EINVAL, "key before the first [Section]");
 	v = skip_ws(eq + 1, end);
 	if (v < end && *v == '"') {
 		rc = unquote(v, (size_t)(end - v), vbuf, &vlen, line, err);
@@ -303,11 +300,11 @@ static int parse_entry(struct vmcfg_doc *doc, const char *p, const char *end, in
 		memcpy(vbuf, v, vlen);
 	}
 	if (vlen > VMCFG_VALUE_MAX)
-		return fail(err, line, -E2BIG, "value longer than %u bytes", VMCFG_VALUE_MAX);
+		return vmcfg_fail(err, line, -E2BIG, "value longer than %u bytes", VMCFG_VALUE_MAX);
 	if (items(doc) >= VMCFG_ITEMS_MAX)
-		return fail(err, line, -E2BIG, "more than %d sections and keys", VMCFG_ITEMS_MAX);
+		return vmcfg_fail(err, line, -E2BIG, "more than %d sections and keys", VMCFG_ITEMS_MAX);
 	rc = entry_new(&doc->s[doc->n - 1], p, (size_t)(k_end - p), vbuf, vlen, line);
-	return rc ? fail(err, line, rc, "out of memory") : 0;
+	return rc ? vmcfg_fail(err, line, rc, "out of memory") : 0;
 }
 
 static int parse_section(struct vmcfg_doc *doc, const char *p, const char *end, int line,
@@ -316,15 +313,15 @@ static int parse_section(struct vmcfg_doc *doc, const char *p, const char *end, 
 	const char *close = memchr(p, ']', (size_t)(end - p)), *n, *n_end;
 
 	if (!close || skip_ws(close + 1, end) != end)
-		return fail(err, line, -EINVAL, "a section line is \"[Name]\" and nothing else");
+		return vmcfg_fail(err, line, -EINVAL, "a section line is \"[Name]\" and nothing else");
 	n = skip_ws(p + 1, close);
 	n_end = trim_end(n, close);
 	if (!name_ok(n, (size_t)(n_end - n)))
-		return fail(err, line, -EINVAL, "bad section name");
+		return vmcfg_fail(err, line, -EINVAL, "bad section name");
 	if (items(doc) >= VMCFG_ITEMS_MAX)
-		return fail(err, line, -E2BIG, "more than %d sections and keys", VMCFG_ITEMS_MAX);
+		return vmcfg_fail(err, line, -E2BIG, "more than %d sections and keys", VMCFG_ITEMS_MAX);
 	if (!section_new(doc, n, (size_t)(n_end - n), line))
-		return fail(err, line, -ENOMEM, "out of memory");
+		return vmcfg_fail(err, line, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -333,10 +330,10 @@ static int parse_section(struct vmcfg_doc *doc, const char *p, const char *end, 
 static int line_check(const char *p, const char *end, int line, struct vmcfg_error *err)
 {
 	if ((size_t)(end - p) > VMCFG_LINE_MAX)
-		return fail(err, line, -E2BIG, "line longer than %u bytes", VMCFG_LINE_MAX);
+		return vmcfg_fail(err, line, -E2BIG, "line longer than %u bytes", VMCFG_LINE_MAX);
 	for (const char *q = p; q < end; q++)
 		if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
-			return fail(err, line, -EINVAL, "control character 0x%02x at column %d",
+			return vmcfg_fail(err, line, -EINVAL, "control character 0x%02x at column %d",
 				    (unsigned char)*q, (int)(q - p) + 1);
 	return 0;
 }
@@ -369,7 +366,7 @@ int vmcfg_parse(const char *text, size_t len, struct vmcfg_doc *doc, struct vmcf
 	err->line = 0;
 	err->msg[0] = '\0';
 	if (len > VMCFG_FILE_MAX)
-		return fail(err, 0, -EFBIG, "file larger than %u bytes", VMCFG_FILE_MAX);
+		return vmcfg_fail(err, 0, -EFBIG, "file larger than %u bytes", VMCFG_FILE_MAX);
 	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;

@@ -4,13 +4,12 @@
  * are Hyper-V's property names (Get-VM | Format-List shows the same).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "partition/vmconfig/vmcfg.h"
+#include "partition/vmconfig/vmcfg_priv.h"
 
 const char *const vmcfg_start_names[] = { "Nothing", "Start", "StartIfRunning", NULL };
 const char *const vmcfg_stop_names[] = { "TurnOff", "Save", "ShutDown", NULL };
@@ -24,20 +23,6 @@ static const char *const known_keys[] = {
 /* Of those, the ones that may repeat. */
 static const char *const repeat_keys[] = { "Module", NULL };
 
-static int fail(struct vmcfg_error *err, int line, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(struct vmcfg_error *err, int line, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 static int in_set(const char *const *set, const char *s)
 {
 	for (int i = 0; set[i]; i++)
@@ -50,22 +35,9 @@ static int in_set(const char *const *set, const char *s)
 
 static int hex2(const char *s)
 {
-	int v = 0;
+	int hi = vmcfg_hexval(s[0]), lo = hi < 0 ? -1 : vmcfg_hexval(s[1]);
 
-	for (int i = 0; i < 2; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
+	return lo < 0 ? -1 : hi << 4 | lo;
 }
 
 /* Text order of the 16 bytes: the first three fields are stored
@@ -162,7 +134,7 @@ static void format_bytes(uint64_t v, char *out, size_t n)
 static int copy_str(char *dst, size_t cap, const struct vmcfg_entry *e, struct vmcfg_error *err)
 {
 	if (strlen(e->value) >= cap)
-		return fail(err, e->line, -E2BIG, "%s is longer than %zu characters", e->key,
+		return vmcfg_fail(err, e->line, -E2BIG, "%s is longer than %zu characters", e->key,
 			    cap - 1);
 	memcpy(dst, e->value, strlen(e->value) + 1);
 	return 0;
@@ -175,7 +147,7 @@ static int get_bool(const struct vmcfg_entry *e, bool *out, struct vmcfg_error *
 	else if (!strcasecmp(e->value, "false") || !strcmp(e->value, "0"))
 		*out = false;
 	else
-		return fail(err, e->line, -EINVAL, "%s must be True or False", e->key);
+		return vmcfg_fail(err, e->line, -EINVAL, "%s must be True or False", e->key);
 	return 0;
 }
 
@@ -185,7 +157,7 @@ static int get_enum(const struct vmcfg_entry *e, const char *const *set, int *ou
 	int i = in_set(set, e->value);
 
 	if (i < 0)
-		return fail(err, e->line, -EINVAL, "%s must be %s, %s or %s", e->key, set[0],
+		return vmcfg_fail(err, e->line, -EINVAL, "%s must be %s, %s or %s", e->key, set[0],
 			    set[1], set[2]);
 	*out = i;
 	return 0;
@@ -194,7 +166,7 @@ static int get_enum(const struct vmcfg_entry *e, const char *const *set, int *ou
 static int get_number(const struct vmcfg_entry *e, uint64_t *out, struct vmcfg_error *err)
 {
 	if (parse_bytes(e->value, out))
-		return fail(err, e->line, -EINVAL, "%s must be a number (bytes, or with KB, MB, GB)",
+		return vmcfg_fail(err, e->line, -EINVAL, "%s must be a number (bytes, or with KB, MB, GB)",
 			    e->key);
 	return 0;
 }
@@ -208,17 +180,17 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 
 	if (!strcasecmp(k, "Name"))
 		return e->value[0] ? copy_str(vm->name, sizeof(vm->name), e, err)
-				   : fail(err, e->line, -EINVAL, "Name is empty");
+				   : vmcfg_fail(err, e->line, -EINVAL, "Name is empty");
 	if (!strcasecmp(k, "VMId"))
 		return vmcfg_guid_parse(e->value, vm->vmid)
-			? fail(err, e->line, -EINVAL, "VMId is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+			? vmcfg_fail(err, e->line, -EINVAL, "VMId is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
 			: 0;
 	if (!strcasecmp(k, "MemoryStartupBytes"))
 		return get_number(e, &vm->memory_bytes, err);
 	if (!strcasecmp(k, "ProcessorCount")) {
 		rc = get_number(e, &v, err);
 		if (!rc && (v < 1 || v > 64))
-			rc = fail(err, e->line, -EINVAL, "ProcessorCount must be 1 to 64");
+			rc = vmcfg_fail(err, e->line, -EINVAL, "ProcessorCount must be 1 to 64");
 		vm->processors = (uint32_t)v;
 		return rc;
 	}
@@ -226,7 +198,7 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 		return copy_str(vm->kernel, sizeof(vm->kernel), e, err);
 	if (!strcasecmp(k, "Module")) {
 		if (vm->nmodules >= VMCFG_MODULES_MAX)
-			return fail(err, e->line, -E2BIG, "more than %d modules", VMCFG_MODULES_MAX);
+			return vmcfg_fail(err, e->line, -E2BIG, "more than %d modules", VMCFG_MODULES_MAX);
 		return copy_str(vm->modules[vm->nmodules++], VMCFG_PATH_MAX, e, err);
 	}
 	if (!strcasecmp(k, "KernelArgs"))
@@ -256,7 +228,7 @@ static int dup_check(const struct vmcfg_section *s, int j, struct vmcfg_error *e
 		return 0;
 	for (int i = 0; i < j; i++)
 		if (!strcasecmp(s->e[i].key, e->key))
-			return fail(err, e->line, -EINVAL, "%s given twice (first on line %d)",
+			return vmcfg_fail(err, e->line, -EINVAL, "%s given twice (first on line %d)",
 				    e->key, s->e[i].line);
 	return 0;
 }
@@ -267,7 +239,7 @@ static int required(const struct vmcfg_section *s, struct vmcfg_error *err)
 
 	for (int i = 0; i < 4; i++)
 		if (!vmcfg_find(s, req[i], 0))
-			return fail(err, s->line, -EINVAL, "[%s] has no %s", s->name, req[i]);
+			return vmcfg_fail(err, s->line, -EINVAL, "[%s] has no %s", s->name, req[i]);
 	return 0;
 }
 
@@ -281,10 +253,10 @@ int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_
 	vm->processors = 1;
 	*unknown_line = 0;
 	if (!s)
-		return fail(err, 0, -EINVAL, "no [VM] section");
+		return vmcfg_fail(err, 0, -EINVAL, "no [VM] section");
 	again = vmcfg_section(doc, "VM", 1);
 	if (again)
-		return fail(err, again->line, -EINVAL, "a second [VM] section (the first is on line %d)",
+		return vmcfg_fail(err, again->line, -EINVAL, "a second [VM] section (the first is on line %d)",
 			    s->line);
 	for (int j = 0; j < s->n && !rc; j++) {
 		if (in_set(known_keys, s->e[j].key) < 0) {
