@@ -367,9 +367,9 @@ static const struct cmd_column vm_detail_cols[] = {
 	{ "ControlRegister", NULL, 0 }, { "TripleFault", NULL, 0 },
 	{ "PreemptionTimer", NULL, 0 }, { "Other", NULL, 0 }, { "ExitsTotal", NULL, 0 },
 	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "DebugExitStatus", NULL, 0 },
-	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 }, { "StopReason", NULL, 0 },
+	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 },
 	{ "ConfigurationLocation", NULL, 0 }, { "AutomaticStartAction", NULL, 0 },
-	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 },
+	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 }, { "StopReason", NULL, 0 },
 };
 #define VM_DETAIL_COLS ((int)(sizeof(vm_detail_cols) / sizeof(vm_detail_cols[0])))
 
@@ -470,9 +470,10 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 	n += vm_exit_props(&p[n], pi);
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("HvOverheadBytes", (int64_t)pi->overhead_bytes);
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", w->vm ? (int64_t)w->vm->start_cmd_tsc : 0);
+	n += vm_config_props(&p[n], w->vm);
+	/* Last, as Get-VM NAME has always ended (scripts and tests look for it). */
 	p[n++] = (struct cmd_prop)CMD_PROP_STR("StopReason",
 					       pi->stop_reason[0] ? pi->stop_reason : "-");
-	n += vm_config_props(&p[n], w->vm);
 	return cmd_emit(ctx, t, p, n);
 }
 

@@ -47,7 +47,7 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         assert m.output().endswith("PS B:\\> "), repr(m.output()[-40:])
     with tap.case("Get-VMHost shows version, CPU, VMX features and memory"):
         out = m.command("Get-VMHost")
-        for pat in (r"HypervisorVersion : \d+\.\d+\.\d+", r"Processor\s+: \S+",
+        for pat in (r"HypervisorVersion\s+: \d+\.\d+\.\d+", r"Processor\s+: \S+",
                     # SVM shows its revision and no VT-x features.
                     r"VmxFeatures\s+:" if hvtest.SVM else
                     r"VmxFeatures\s+: EPT, UnrestrictedGuest, VPID, PreemptionTimer",
