@@ -101,6 +101,7 @@ static void to_cfg(const struct vm *vm, struct vmcfg_vm *c)
 	c->memory_bytes = vm->mem_bytes;
 	c->processors = 1;
 	memcpy(c->kernel, vm->kernel, sizeof(c->kernel));
+	memcpy(c->initrd, vm->initrd, sizeof(c->initrd));
 	for (int i = 0; i < vm->nmodules; i++)
 		memcpy(c->modules[i], vm->modules[i], VMCFG_PATH_MAX);
 	c->nmodules = vm->nmodules;
@@ -385,6 +386,7 @@ static void load_one(const char *folder, const char *label)
 		       c.name, file, unk);
 	vc.name = c.name;
 	vc.kernel = c.kernel;
+	vc.initrd = c.initrd[0] ? c.initrd : NULL;
 	vc.cmdline = c.kernel_args;
 	for (int i = 0; i < c.nmodules; i++)
 		vc.modules[i] = c.modules[i];

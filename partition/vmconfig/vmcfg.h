@@ -102,6 +102,7 @@ struct vmcfg_vm {
 	uint64_t memory_bytes;
 	uint32_t processors;
 	char kernel[VMCFG_PATH_MAX];
+	char initrd[VMCFG_PATH_MAX];  /* a Linux kernel's initrd; "" for none */
 	char modules[VMCFG_MODULES_MAX][VMCFG_PATH_MAX];
 	int nmodules;
 	char kernel_args[VMCFG_ARGS_MAX];

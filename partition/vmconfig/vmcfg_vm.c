@@ -16,7 +16,7 @@ const char *const vmcfg_stop_names[] = { "TurnOff", "Save", "ShutDown", NULL };
 
 /* Keys of [VM] this parent reads; any other is kept and reported. */
 static const char *const known_keys[] = {
-	"Name", "VMId", "MemoryStartupBytes", "ProcessorCount", "Kernel", "Module",
+	"Name", "VMId", "MemoryStartupBytes", "ProcessorCount", "Kernel", "Initrd", "Module",
 	"KernelArgs", "Notes", "AutomaticStartAction", "AutomaticStopAction",
 	"WasRunning", NULL,
 };
@@ -196,6 +196,8 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 	}
 	if (!strcasecmp(k, "Kernel"))
 		return copy_str(vm->kernel, sizeof(vm->kernel), e, err);
+	if (!strcasecmp(k, "Initrd"))
+		return copy_str(vm->initrd, sizeof(vm->initrd), e, err);
 	if (!strcasecmp(k, "Module")) {
 		if (vm->nmodules >= VMCFG_MODULES_MAX)
 			return vmcfg_fail(err, e->line, -E2BIG, "more than %d modules", VMCFG_MODULES_MAX);
@@ -290,6 +292,8 @@ static int put_known(struct vmcfg_section *s, const struct vmcfg_vm *vm)
 		rc = vmcfg_set(s, "ProcessorCount", cpus);
 	if (!rc)
 		rc = vmcfg_set(s, "Kernel", vm->kernel);
+	if (!rc)
+		rc = vmcfg_set(s, "Initrd", vm->initrd);
 	if (!rc)
 		rc = vmcfg_set(s, "KernelArgs", vm->kernel_args);
 	return rc;

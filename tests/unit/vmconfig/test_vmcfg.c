@@ -21,6 +21,7 @@ static const char full[] =
 	"MemoryStartupBytes = 32MB\n"
 	"ProcessorCount = 2\n"
 	"Kernel = C:\\guests\\hello.elf\n"
+	"Initrd = C:\\linux\\initrd.img\n"
 	"Module = B:\\mod1\n"
 	"Module = C:\\m 2.bin\n"
 	"KernelArgs = console=ttyS0 # not a comment\n"
@@ -69,6 +70,7 @@ static void test_every_key(void **state)
 	assert_int_equal(vm.memory_bytes, 32u << 20);
 	assert_int_equal(vm.processors, 2);
 	assert_string_equal(vm.kernel, "C:\\guests\\hello.elf");
+	assert_string_equal(vm.initrd, "C:\\linux\\initrd.img");
 	assert_int_equal(vm.nmodules, 2);
 	assert_string_equal(vm.modules[0], "B:\\mod1");
 	assert_string_equal(vm.modules[1], "C:\\m 2.bin");
@@ -77,7 +79,7 @@ static void test_every_key(void **state)
 	assert_int_equal(vm.start_action, VMCFG_START_IF_RUNNING);
 	assert_int_equal(vm.stop_action, VMCFG_STOP_SHUT_DOWN);
 	assert_true(vm.was_running);
-	assert_int_equal(unk, 15);   /* Future */
+	assert_int_equal(unk, 16);   /* Future */
 	assert_int_equal(vmcfg_section_count(&doc, "harddrive"), 2);
 	assert_string_equal(vmcfg_get(vmcfg_section(&doc, "HardDrive", 1), "path"), "C:\\vhd\\b.vhd");
 	assert_null(vmcfg_section(&doc, "HardDrive", 2));
