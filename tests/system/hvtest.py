@@ -50,6 +50,16 @@ if PLATFORM not in PLATFORMS:
 SVM = PLATFORM.endswith("-svm")
 
 
+def _terminated(signum, frame):
+    """run.sh's watchdog (timeout) sends SIGTERM: unwind, so that every
+    Machine's close() stops its emulator, which runs in a session of its
+    own and would otherwise outlive the scenario."""
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _terminated)
+
+
 def default_hv():
     """The hv image of this platform."""
     return os.path.join(BUILD, "hv-svm.elf" if SVM else "hv.elf")
