@@ -17,6 +17,7 @@
 #include "partition/volume/vhd_mount.h"
 #include "partition/volume/volume.h"
 #include "partition/vm.h"
+#include "partition/vsp/vsp_stor.h"
 #include "storage/vhd/vhd.h"
 
 /* A user's path to (drive, '/'-path) for the library; VHDs live on ext2 drives. */
@@ -266,6 +267,9 @@ static int vhd_offline_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const 
 		return -EINVAL;
 	if (vhd_mount_in_use(vp))
 		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first."), -EBUSY;
+	if (vsp_stor_in_use(vp))
+		return cmd_error(ctx, a, "The disk is in use by a running virtual machine; stop it first."),
+		       -EBUSY;
 	fio_ext2_bind(fx, vp->vol, ctx, what, ops);
 	return 0;
 }
