@@ -8,13 +8,14 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/hvcheck_gpadl.c partition/arch/vmap.c \
 	partition/vsp/vsp_host.c partition/vsp/vsp_gpadl.c \
 	partition/vsp/vsp_dev.c partition/vsp/vsp_echo.c partition/vsp/vsp_ic.c \
+	partition/vsp/vsp_stor.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
 	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \
 	partition/cmdlets/cmdlets.c partition/cmdlets/common.c partition/cmdlets/host.c \
 	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
 	partition/cmdlets/disk.c partition/cmdlets/vhd.c partition/cmdlets/utility.c \
-	partition/cmdlets/integration.c
+	partition/cmdlets/integration.c partition/cmdlets/vmdisk.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 
 # Interrupt-context code must leave the SSE registers alone: hv and the

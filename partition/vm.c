@@ -12,7 +12,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_stor.h"
 #include "partition/arch/cpu.h"
 #include "partition/clock.h"
 #include "partition/devices/ports.h"
@@ -407,6 +409,9 @@ static void vm_teardown(struct vm *vm)
 		uint64_t id = (uint64_t)vm->hv_id;
 
 		vsp_host_destroy(id);
+		/* The disks' data and metadata reach the drive before the
+		 * VM is Off (vm_query reaps a stopped child first). */
+		(void)vsp_stor_detach(id);
 		hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, sizeof(id), NULL, 0);
 		vm->hv_id = -1;
 	}
@@ -457,7 +462,12 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
 	if (st)
 		return hv_fail(vm, st, "create a virtual processor", why, n);
-	if (vsp_host_create(id, vm->ic_disabled))
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n)) {
+		vm_teardown(vm);
+		return -EIO;
+	}
+	/* The SCSI controller is offered to a VM with disks only. */
+	if (vsp_host_create(id, vm->ic_disabled | (vm->ndisks ? 0 : 1u << VSP_DEV_SCSI)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
 	vin.partition_id = id;
@@ -542,17 +552,30 @@ int vm_remove(struct vm *vm, char *why, size_t n)
 	return 0;
 }
 
+static bool hv_info(const struct vm *vm, struct hvpart_partition_info *pi)
+{
+	uint64_t id = (uint64_t)vm->hv_id;
+
+	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi)) == 0;
+}
+
+static void vm_reap(void);
+
+/* A child hv reports stopped is reaped first (its disks flushed and
+ * closed, vm_teardown), so nobody sees a VM Off whose writes are still
+ * on their way to the drive. */
 bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi)
 {
-	uint64_t id;
-
-	if (vm->hv_id < 0) {
-		if (vm->have_final)
-			*pi = vm->final;
-		return vm->have_final;
+	if (vm->hv_id >= 0) {
+		if (!hv_info(vm, pi))
+			return false;
+		if (pi->state != HVPART_STATE_STOPPED)
+			return true;
+		vm_reap();
 	}
-	id = (uint64_t)vm->hv_id;
-	return hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, sizeof(id), pi, sizeof(*pi)) == 0;
+	if (vm->have_final)
+		*pi = vm->final;
+	return vm->have_final;
 }
 
 static struct vm *vm_by_hv_id(uint64_t id)
@@ -598,7 +621,7 @@ static void vm_reap(void)
 		struct vm *vm = &vms[i];
 		struct hvpart_partition_info pi;
 
-		if (!vm->used || vm->hv_id < 0 || !vm_query(vm, &pi) ||
+		if (!vm->used || vm->hv_id < 0 || !hv_info(vm, &pi) ||
 		    pi.state != HVPART_STATE_STOPPED)
 			continue;
 		vm->final = pi;

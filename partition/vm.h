@@ -48,6 +48,10 @@ struct vm {
 	 * lives in memory only (no host volume). */
 	char folder[VM_FOLDER_MAX];
 	struct vmcfg_doc cfg;        /* the file as read: keys this parent does not know */
+	/* Its hard disks (Add-VMHardDiskDrive), in the order added: VHDs on
+	 * SCSI controller 0, served by partition/vsp/vsp_stor.c. */
+	struct vmcfg_disk disks[VMCFG_DISKS_MAX];
+	int ndisks;
 };
 
 struct vm_config {

@@ -123,6 +123,8 @@ static int save(struct vm *vm, int was_running)
 	if (was_running >= 0)
 		c.was_running = was_running;
 	rc = vmcfg_put_vm(&vm->cfg, &c);
+	if (!rc)
+		rc = vmcfg_put_disks(&vm->cfg, vm->disks, vm->ndisks);
 	if (rc)
 		return rc;
 	text = vmcfg_write(&vm->cfg, &len);
@@ -359,9 +361,10 @@ static void load_one(const char *folder, const char *label)
 	struct vmcfg_doc doc;
 	struct vmcfg_vm c;
 	struct vm_config vc = { 0 };
+	static struct vmcfg_disk disks[VMCFG_DISKS_MAX];
 	void *text;
 	size_t len;
-	int unk, rc;
+	int unk, rc, ndisks = 0;
 
 	snprintf(file, sizeof(file), "%s\\%s", folder, VMSTORE_FILE);
 	rc = volume_load_file(file, VMCFG_FILE_MAX, &text, &len);
@@ -373,6 +376,8 @@ static void load_one(const char *folder, const char *label)
 	free(text);
 	if (!rc)
 		rc = vmcfg_get_vm(&doc, &c, &unk, &err);
+	if (!rc)
+		rc = vmcfg_get_disks(&doc, disks, VMCFG_DISKS_MAX, &ndisks, &err);
 	if (rc) {
 		if (err.line)
 			printf("parent: VM '%s' not loaded: %s line %d: %s\n", label, file, err.line, err.msg);
@@ -406,6 +411,8 @@ static void load_one(const char *folder, const char *label)
 		vm->start_action = c.start_action;
 		vm->stop_action = c.stop_action;
 		snprintf(vm->folder, sizeof(vm->folder), "%s", folder);
+		memcpy(vm->disks, disks, (size_t)ndisks * sizeof(disks[0]));
+		vm->ndisks = ndisks;
 		vm->cfg = doc;   /* the VM owns it now */
 	}
 }

@@ -3,7 +3,7 @@
  * and the diagnostics: Debug-VMHost), vm.c (VM), item.c (files and
  * directories), location.c, disk.c (volumes, disks, partitions), vhd.c
  * (VHD), utility.c (Get-Date, Start-Sleep), integration.c
- * (VMIntegrationService). Each file owns its table
+ * (VMIntegrationService), vmdisk.c (VMHardDiskDrive). Each file owns its table
  * slice, its parameters, help text and handlers; cmdlets.c puts the slices
  * together in the order Get-Help and tab completion print. Handlers are
  * static and named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
@@ -16,12 +16,13 @@
 
 struct volume;
 struct vol_path;
+struct vm;
 
 /* Each group's slice of the table. */
 extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[],
-	cmdlets_integration[];
-extern const int cmdlets_integration_count;
+	cmdlets_integration[], cmdlets_vmdisk[];
+extern const int cmdlets_integration_count, cmdlets_vmdisk_count;
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
 	cmdlets_diag_count;
@@ -45,6 +46,12 @@ int cmdlet_path_error(struct cmd_ctx *ctx, const struct cmd_args *a, const char 
 /* Resolves a path argument, printing the error when it cannot be. */
 int cmdlet_path_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *in,
 		    struct vol_path *vp);
+/* A path argument naming an existing VHD file on an ext2 drive (vhd.c),
+ * printing PowerShell's error when it is not. */
+int cmdlet_vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
+			struct vol_path *vp);
+/* The VM that has file as a hard disk (vmdisk.c), or NULL. */
+struct vm *cmdlet_vhd_owner(const struct vol_path *file);
 /* Syncs a drive after a write, printing an error if that fails. */
 void cmdlet_sync(struct cmd_ctx *ctx, const struct cmd_args *a, struct volume *v);
 /* -ENOSPC when need bytes (replacing have_now) cannot fit on v. */

@@ -16,6 +16,8 @@
 #include "partition/volume/fio_ext2.h"
 #include "partition/volume/vhd_mount.h"
 #include "partition/volume/volume.h"
+#include "partition/vm.h"
+#include "partition/vsp/vsp_stor.h"
 #include "storage/vhd/vhd.h"
 
 /* A user's path to (drive, '/'-path) for the library; VHDs live on ext2 drives. */
@@ -37,7 +39,7 @@ static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *na
 /* A path argument naming a VHD file that must exist: a missing one gets
  * PowerShell's sentence with the drive-qualified path (the library would
  * name its drive-relative path, which the user never typed). */
-static int vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
+int cmdlet_vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
 			struct vol_path *vp)
 {
 	char where[VOL_PATH_MAX + 4];
@@ -80,8 +82,14 @@ static int cmdlet_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_mount *m;
 	char where[VOL_PATH_MAX + 4], why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
 
-	if (vhd_file_arg(ctx, a, "Path", &file))
+	if (cmdlet_vhd_file_arg(ctx, a, "Path", &file))
 		return 0;
+	if (cmdlet_vhd_owner(&file)) {
+		volume_format(&file, where, sizeof(where));
+		return cmd_error(ctx, a, "The disk '%s' is attached to virtual machine '%s' "
+				 "(Remove-VMHardDiskDrive first): it is being used by another process.",
+				 where, cmdlet_vhd_owner(&file)->name);
+	}
 	if (vhd_mount_open(&file, cmd_arg_present(a, "ReadOnly"), &m, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	volume_format(&m->file, where, sizeof(where));
@@ -128,7 +136,7 @@ static int new_vhd_params(struct cmd_ctx *ctx, const struct cmd_args *a,
 	if (diff) {
 		if (!cmd_arg_str(a, "ParentPath"))
 			return cmd_error(ctx, a, "-Differencing needs -ParentPath."), -EINVAL;
-		if (vhd_file_arg(ctx, a, "ParentPath", parent))
+		if (cmdlet_vhd_file_arg(ctx, a, "ParentPath", parent))
 			return -EINVAL;
 		p->type = VHD_TYPE_DIFF;
 		p->parent = parent->path;
@@ -231,7 +239,7 @@ static int cmdlet_get_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_mount *m;
 	int rc;
 
-	if (vhd_file_arg(ctx, a, "Path", &vp))
+	if (cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
 		return 0;
 	m = vhd_mount_find(&vp);
 	if (m)
@@ -255,10 +263,13 @@ static void test_report(void *cb_ctx, const char *problem)
 static int vhd_offline_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *what,
 			   struct vol_path *vp, struct fio_ext2 *fx, struct fio_ops *ops)
 {
-	if (vhd_file_arg(ctx, a, "Path", vp))
+	if (cmdlet_vhd_file_arg(ctx, a, "Path", vp))
 		return -EINVAL;
 	if (vhd_mount_in_use(vp))
 		return cmd_error(ctx, a, "The disk is mounted; Dismount-VHD it first."), -EBUSY;
+	if (vsp_stor_in_use(vp))
+		return cmd_error(ctx, a, "The disk is in use by a running virtual machine; stop it first."),
+		       -EBUSY;
 	fio_ext2_bind(fx, vp->vol, ctx, what, ops);
 	return 0;
 }

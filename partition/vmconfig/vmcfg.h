@@ -73,6 +73,9 @@ struct vmcfg_section *vmcfg_section(const struct vmcfg_doc *doc, const char *nam
 int vmcfg_section_count(const struct vmcfg_doc *doc, const char *name);
 /* Append a new section; NULL when out of memory or the file would be too big. */
 struct vmcfg_section *vmcfg_section_add(struct vmcfg_doc *doc, const char *name);
+/* Remove section s (a pointer into doc) and its entries; pointers to
+ * later sections move down by one. */
+void vmcfg_section_remove(struct vmcfg_doc *doc, struct vmcfg_section *s);
 /* The idx-th entry for key in s (case-insensitive), or NULL. */
 struct vmcfg_entry *vmcfg_find(const struct vmcfg_section *s, const char *key, int idx);
 const char *vmcfg_get(const struct vmcfg_section *s, const char *key);
@@ -123,6 +126,30 @@ int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_
  * missing), replacing the known keys and leaving every other key and
  * section as it was. */
 int vmcfg_put_vm(struct vmcfg_doc *doc, const struct vmcfg_vm *vm);
+
+/* ---- Disk layer: the [HardDrive] sections (one per disk) ---- */
+
+#define VMCFG_DISKS_MAX      64      /* SCSI locations 0-63 of controller 0 */
+#define VMCFG_DISK_PATH_MAX  128
+
+/* Add-VMHardDiskDrive's settings. Only the synthetic SCSI controller 0
+ * exists for now (ControllerType SCSI, ControllerNumber 0). */
+struct vmcfg_disk {
+	char path[VMCFG_DISK_PATH_MAX];  /* C:\lin.vhd */
+	uint8_t controller_number;
+	uint8_t controller_location;
+};
+
+/* Read every [HardDrive] section in file order into d[0..*n). A missing
+ * Path, an unknown ControllerType, a number or location out of range, a
+ * key given twice, two disks at one location, or more than max disks is
+ * an error naming its line. Other keys are kept in doc. */
+int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, int *n,
+		    struct vmcfg_error *err);
+/* Make doc's [HardDrive] sections d[0..n): the k-th existing section is
+ * reused for d[k] (its other keys kept), new ones appended, extra ones
+ * removed. 0, -ENOMEM or -EINVAL (a value the writer will not take). */
+int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n);
 
 /* "xxxxxxxx-xxxx-..." <-> the binary layout; 0 or -EINVAL. */
 int vmcfg_guid_parse(const char *s, uint8_t g[16]);

@@ -191,6 +191,20 @@ int vmcfg_set(struct vmcfg_section *s, const char *key, const char *value)
 	return 0;
 }
 
+void vmcfg_section_remove(struct vmcfg_doc *doc, struct vmcfg_section *s)
+{
+	int i = (int)(s - doc->s);
+
+	if (i < 0 || i >= doc->n)
+		return;
+	while (s->n)
+		entry_drop(s, s->n - 1);
+	free(s->e);
+	free(s->name);
+	memmove(&doc->s[i], &doc->s[i + 1], (size_t)(doc->n - i - 1) * sizeof(doc->s[0]));
+	doc->n--;
+}
+
 void vmcfg_free(struct vmcfg_doc *doc)
 {
 	for (int i = 0; i < doc->n; i++) {

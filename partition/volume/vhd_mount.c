@@ -81,17 +81,30 @@ static int mount_slot(void)
 	return -1;
 }
 
-/* Open the VHD and register it as a disk. */
-static int mount_attach(struct vhd_mount *m, const char *where, char *why, size_t n)
+int vhd_mount_open_file(const struct vol_path *file, bool read_only, struct fio_ext2 *fx,
+			struct fio_ops *ops, struct vhd **out, char *why, size_t n)
 {
+	char where[VOL_PATH_MAX + 4];
 	struct vhd_err err;
-	struct blockdev bd;
-	int rc = vhd_open(&m->ops, m->file.path, m->read_only ? 0 : VHD_OPEN_RDWR, &m->vhd, &err);
+	int rc;
 
+	fio_ext2_bind(fx, file->vol, NULL, NULL, ops);
+	rc = vhd_open(ops, file->path, read_only ? 0 : VHD_OPEN_RDWR, out, &err);
 	if (rc) {
+		volume_format(file, where, sizeof(where));
 		snprintf(why, n, "'%s': %s.", where, err.msg);
-		return rc;
 	}
+	return rc;
+}
+
+/* Open the VHD and register it as a disk. */
+static int mount_attach(struct vhd_mount *m, char *why, size_t n)
+{
+	struct blockdev bd;
+	int rc = vhd_mount_open_file(&m->file, m->read_only, &m->fx, &m->ops, &m->vhd, why, n);
+
+	if (rc)
+		return rc;
 	vhd_blockdev_wrap(m->vhd, !m->read_only, &bd);
 	m->disk = disk_register(&bd, "VHD", volume_basename(&m->file), "Virtual Disk", "");
 	if (!m->disk) {
@@ -126,8 +139,7 @@ int vhd_mount_open(const struct vol_path *file, bool read_only, struct vhd_mount
 	}
 	m->file = *file;
 	m->read_only = read_only;
-	fio_ext2_bind(&m->fx, file->vol, NULL, NULL, &m->ops);
-	rc = mount_attach(m, where, why, n);
+	rc = mount_attach(m, why, n);
 	if (rc) {
 		free(m);
 		return rc;

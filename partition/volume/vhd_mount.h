@@ -25,6 +25,13 @@ struct vhd_mount {
 	bool read_only;
 };
 
+/* Open the .vhd file (and its parents) on its drive through the drive's
+ * file operations: fx and ops get bound to file's drive and must stay
+ * where they are while *out is open. What Mount-VHD and a VM's disks
+ * (partition/vsp/vsp_stor.c) both use. On failure why holds the
+ * sentence to print. */
+int vhd_mount_open_file(const struct vol_path *file, bool read_only, struct fio_ext2 *fx,
+			struct fio_ops *ops, struct vhd **out, char *why, size_t n);
 /* The mount of this .vhd file; NULL if it is not mounted. */
 struct vhd_mount *vhd_mount_find(const struct vol_path *file);
 /* True when the file is mounted or is a parent of a mounted VHD: writing

@@ -1,6 +1,8 @@
 /* The device types the VMBus host offers (see vsp_dev.h). */
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_ic.h"
+#include "partition/vsp/vsp_stor.h"
+#include "storage/storvsp/storvsp.h"
 
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
@@ -11,4 +13,7 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 			       vsp_ic_destroy, NULL, vsp_ic_status, 1 },
 	[VSP_DEV_TIMESYNC] = { "Time Synchronization", VMBUS_GUID_TIMESYNC, &vsp_ic_ops,
 			       vsp_ic_create_timesync, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+	/* Offered only to a VM with disks (partition/vm.c). */
+	[VSP_DEV_SCSI] = { "SCSI Controller", VMBUS_GUID_SCSI, &storvsp_dev_ops, vsp_stor_create,
+			   vsp_stor_destroy, NULL, vsp_stor_status, 0 },
 };

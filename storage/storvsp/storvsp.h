@@ -59,6 +59,15 @@ struct storvsp_gmem_ops {
 	 * request), or NULL. Pages whose views are adjacent are moved with
 	 * one backend call and no staging copy. */
 	void *(*page_ptr)(void *ctx, uint64_t pfn, int host_writes);
+	/* Optional: after check accepted every page of a request and before
+	 * any byte moves; an error refuses the request. A platform whose
+	 * check only collects the pages proves them here, all at once (the
+	 * parent maps them through hv in one call, partition/vsp/vsp_stor.c). */
+	int (*prepare)(void *ctx);
+	/* Optional: the request is finished (or refused after check was
+	 * called): views page_ptr gave and what check or prepare took may
+	 * go. Called once per request that called check. */
+	void (*release)(void *ctx);
 	void *ctx;
 };
 

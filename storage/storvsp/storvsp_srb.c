@@ -30,6 +30,7 @@ struct sp_xfer {
 	unsigned n;
 	uint32_t len;
 	int host_writes;  /* pages checked for the host to write into */
+	int checked;      /* gmem->check was called: release at the end */
 };
 
 /* Copies [off, off + len) of the buffer to or from buf, page by page. */
@@ -170,12 +171,25 @@ static int xfer_setup(struct storvsp *sp, const struct sp_req *r,
 		total += x->r[i].byte_count;
 	if (dtl > total)
 		return -EINVAL;
+	x->checked = 1;
 	for (unsigned i = 0; i < x->n; i++)
 		for (uint32_t p = 0; p < x->r[i].pfn_count; p++)
 			if (g->check(g->ctx, vmbus_msg_pfn_at(x->r[i].pfns, p),
 				     x->host_writes))
 				return -EFAULT;
+	if (g->prepare && g->prepare(g->ctx))
+		return -EFAULT;
 	return 0;
+}
+
+/* The platform may let go of the request's pages (gmem->release). */
+static void xfer_release(struct sp_xfer *x)
+{
+	const struct storvsp_gmem_ops *g = x->sp->cfg.gmem;
+
+	if (x->checked && g->release)
+		g->release(g->ctx);
+	x->checked = 0;
 }
 
 /* ---- LUNs ---- */
@@ -330,9 +344,11 @@ int sp_execute_srb(struct storvsp *sp, struct sp_req *r)
 	if (s->cdb_length == 0 || s->cdb_length > VSTOR_CDB_MAX)
 		return srb_fail(sp, r, SRB_STATUS_INVALID_REQUEST,
 				VSTOR_STATUS_INVALID_PARAMETER);
-	if (xfer_setup(sp, r, &x))
+	if (xfer_setup(sp, r, &x)) {
+		xfer_release(&x);
 		return srb_fail(sp, r, SRB_STATUS_INVALID_REQUEST,
 				VSTOR_STATUS_INVALID_PARAMETER);
+	}
 	memset(&c, 0, sizeof(c));
 	c.cdb = s->cdb;
 	c.cdb_len = s->cdb_length;
@@ -340,6 +356,7 @@ int sp_execute_srb(struct storvsp *sp, struct sp_req *r)
 	c.xfer = &sp_xfer_ops;
 	c.xfer_ctx = &x;
 	err = srb_run(sp, r, &c, &no_lun);
+	xfer_release(&x);
 	if (no_lun)
 		return srb_fail(sp, r, SRB_STATUS_INVALID_LUN,
 				NT_DEVICE_DOES_NOT_EXIST);

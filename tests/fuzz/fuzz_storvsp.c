@@ -57,7 +57,7 @@ static void *gm_ptr(void *ctx, uint64_t pfn, int w)
 }
 
 static const struct storvsp_gmem_ops gm = { gm_check, gm_read, gm_write,
-					    gm_ptr, NULL };
+					    gm_ptr, NULL, NULL, NULL };
 
 /* A packet as the ring reader hands it over (descriptor validated: the
  * header offset is within the packet, lengths in 8-byte units). */

@@ -11,6 +11,40 @@
 #include <string.h>
 #include "partition/vmconfig/vmcfg.h"
 
+/* The [HardDrive] sections: refused with a message naming a line of the
+ * file, or read, written back and read again to the same disks. */
+static void check_disks(struct vmcfg_doc *doc, int lines)
+{
+	static struct vmcfg_disk d[VMCFG_DISKS_MAX], again[VMCFG_DISKS_MAX];
+	struct vmcfg_doc d2;
+	struct vmcfg_error err;
+	size_t len;
+	char *text;
+	int n, n2;
+
+	if (vmcfg_get_disks(doc, d, VMCFG_DISKS_MAX, &n, &err)) {
+		if (!err.msg[0] || err.line < 0 || err.line > lines)
+			abort();
+		return;
+	}
+	memset(again, 0, sizeof(again));
+	if (vmcfg_put_disks(doc, d, n))
+		return;   /* out of memory, or the file would be too big */
+	text = vmcfg_write(doc, &len);
+	if (!text)
+		return;
+	if (vmcfg_parse(text, len, &d2, &err) ||
+	    vmcfg_get_disks(&d2, again, VMCFG_DISKS_MAX, &n2, &err) || n2 != n)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (strcmp(d[i].path, again[i].path) ||
+		    d[i].controller_number != again[i].controller_number ||
+		    d[i].controller_location != again[i].controller_location)
+			abort();
+	vmcfg_free(&d2);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int count_lines(const uint8_t *d, size_t n)
@@ -87,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vmcfg_free(&d2);
 		free(t1);
 	}
+	check_disks(&doc, count_lines(data, size));
 	check_vm(&doc);
 	vmcfg_free(&doc);
 	return 0;

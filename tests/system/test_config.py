@@ -131,6 +131,12 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         out = ok(m, "Get-VM auto")
         assert re.search(r"AutomaticStartAction\s+: Start\r", out), out
         assert re.search(r"Notes\s+: starts with the host\r", out), out
+    with tap.case("Add-VMHardDiskDrive writes a [HardDrive] section"):
+        ok(m, "New-VHD -Path C:\\a.vhd -SizeBytes 4MB -Dynamic")
+        ok(m, "Add-VMHardDiskDrive -VMName a -ControllerType SCSI -ControllerLocation 2 -Path C:\\a.vhd")
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "[HardDrive]\r\nPath = C:\\a.vhd\r\nControllerType = SCSI\r\nControllerNumber = 0\r\n" \
+            "ControllerLocation = 2\r\n" in out, out
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Start-VM s")
@@ -200,6 +206,9 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert re.search(r"Notes\s+:\s*\r", out), out
         out = ok(m, "Get-VM auto")
         assert re.search(r"Notes\s+: starts with the host\r", out), out
+    with tap.case("the hard disk drive added before the reboot is still there"):
+        out = ok(m, "Get-VMHardDiskDrive -VMName a")
+        assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
     with tap.case("the VM started at boot ran its guest"):
         out = ok(m, "Wait-VM auto -Timeout 60", timeout=90)
         assert "auto: Off, exit code 0 " in out, out

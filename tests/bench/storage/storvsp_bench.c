@@ -74,7 +74,7 @@ static void *gm_ptr(void *ctx, uint64_t pfn, int w)
 }
 
 static const struct storvsp_gmem_ops gmem = { gm_check, gm_read, gm_write,
-					      gm_ptr, NULL };
+					      gm_ptr, NULL, NULL, NULL };
 
 struct rig {
 	struct storvsp *sp;

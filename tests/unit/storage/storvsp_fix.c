@@ -20,6 +20,7 @@ static int gm_check(void *ctx, uint64_t pfn, int host_writes)
 	struct fix *f = ctx;
 
 	(void)host_writes;
+	f->open_checks++;
 	if (pfn < GMEM_PFN_BASE || pfn >= GMEM_PFN_BASE + f->h.mem.npages ||
 	    pfn == f->deny_pfn)
 		return -EFAULT;
@@ -58,6 +59,22 @@ static void *gm_page_ptr(void *ctx, uint64_t pfn, int host_writes)
 	if (f->no_ptr || gm_check(ctx, pfn, host_writes))
 		return NULL;
 	return gm_va(f, pfn, 0);
+}
+
+static int gm_prepare(void *ctx)
+{
+	struct fix *f = ctx;
+
+	f->prepares++;
+	return f->fail_prepare ? -EFAULT : 0;
+}
+
+static void gm_release(void *ctx)
+{
+	struct fix *f = ctx;
+
+	f->releases++;
+	f->open_checks = 0;
 }
 
 static void on_subch(void *ctx, uint16_t n)
@@ -102,7 +119,7 @@ struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
 	assert_non_null(f);
 	harness_init(&f->h, GUEST_PAGES);
 	f->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write,
-					   gm_page_ptr, f };
+					   gm_page_ptr, gm_prepare, gm_release, f };
 	cfg.kind = kind;
 	cfg.gmem = &f->gm;
 	cfg.max_subchannels = 4;

@@ -31,6 +31,10 @@ struct fix {
 	int subch_cb;
 	uint64_t tid;
 	int flushes;
+	/* gmem prepare/release: calls, pages checked since the last
+	 * release, and a prepare that refuses (the platform's all-at-once
+	 * proof failing) */
+	int prepares, releases, open_checks, fail_prepare;
 	/* last completion */
 	struct vstor_packet resp;
 	uint32_t resp_len;

@@ -332,6 +332,51 @@ static void test_bad_ranges(void **state)
 	fix_free(f);
 }
 
+/* The platform's prepare/release around each request's pages: prepare
+ * after every check and before any byte moves (a refusal leaves the
+ * disk and the guest's pages as they were), release once per request
+ * that checked pages, after the last access, success or not. */
+static void test_gmem_prepare_release(void **state)
+{
+	uint8_t cdb[16], disk[4096], before[4096];
+	struct fix *f = fix_new();
+	struct srb_args a = { .cdb = cdb, .cdb_len = 10, .dtl = 4096 };
+
+	(void)state;
+	init_linux(f);
+	assert_int_equal(f->prepares, 0);
+	assert_int_equal(blockdev_read(&f->bd, 0, before, 4096), 0);
+	memset(data_va(f, 0), 0xC3, 4096);
+	rw10(cdb, 0x2A, 0, 8, 0);
+	f->fail_prepare = 1;
+	srb(f, &a);
+	expect_srb(f, SRB_STATUS_INVALID_REQUEST);
+	assert_int_equal(f->prepares, 1);
+	assert_int_equal(f->releases, 1);
+	assert_int_equal(blockdev_read(&f->bd, 0, disk, 4096), 0);
+	assert_memory_equal(disk, before, 4096);
+	f->fail_prepare = 0;
+	srb(f, &a);
+	expect_good(f, 4096);
+	assert_int_equal(f->prepares, 2);
+	assert_int_equal(f->releases, 2);
+	assert_int_equal(f->open_checks, 0);   /* nothing touched after release */
+	/* A page refused by check: no prepare, but a release. */
+	f->deny_pfn = DATA_PFN;
+	srb(f, &a);
+	expect_srb(f, SRB_STATUS_INVALID_REQUEST);
+	assert_int_equal(f->prepares, 2);
+	assert_int_equal(f->releases, 3);
+	f->deny_pfn = 0;
+	/* No pages (TEST UNIT READY in-band): neither. */
+	memset(cdb, 0, sizeof(cdb));
+	cdb_srb(f, cdb, 6, 0, 0);
+	expect_good(f, 0);
+	assert_int_equal(f->prepares, 2);
+	assert_int_equal(f->releases, 3);
+	fix_free(f);
+}
+
 static void test_bad_cdbs(void **state)
 {
 	static const uint8_t ws16[16] = { 0x93 };  /* WRITE SAME (16) */
@@ -427,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_hot_add),
 		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_bad_cdbs),
+		cmocka_unit_test(test_gmem_prepare_release),
 		cmocka_unit_test(test_flood),
 	};
 

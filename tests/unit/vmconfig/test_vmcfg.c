@@ -344,6 +344,66 @@ static void test_guid(void **state)
 	assert_int_equal(vmcfg_guid_parse("0f3a6c2e-9b1d-4e57-8a40-5c2f1e9d7bz6", g), -EINVAL);
 }
 
+/* [HardDrive]: read in file order, written back (other keys kept),
+ * removed, and bad sections refused naming their line. */
+static void test_disks(void **state)
+{
+	static const char text[] =
+		"[VM]\nName = d\nVMId = 0f3a6c2e-9b1d-4e57-8a40-5c2f1e9d7b36\n"
+		"MemoryStartupBytes = 128MB\nKernel = B:\\vmlinuz\n"
+		"[HardDrive]\nPath = C:\\lin.vhd\nControllerType = scsi\n"
+		"ControllerNumber = 0\nControllerLocation = 0\nCache = kept\n"
+		"[HardDrive]\nPath = C:\\b.vhd\nControllerLocation = 5\n";
+	struct vmcfg_disk d[VMCFG_DISKS_MAX];
+	struct vmcfg_error err;
+	struct vmcfg_doc doc;
+	size_t len;
+	char *out;
+	int n;
+
+	(void)state;
+	parse_ok(text, &doc);
+	assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DISKS_MAX, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0].path, "C:\\lin.vhd");
+	assert_int_equal(d[1].controller_location, 5);
+	/* Drop the first, move the second, add one. */
+	d[0] = d[1];
+	d[0].controller_location = 1;
+	snprintf(d[1].path, sizeof(d[1].path), "C:\\new.vhd");
+	d[1].controller_location = 2;
+	assert_int_equal(vmcfg_put_disks(&doc, d, 2), 0);
+	out = vmcfg_write(&doc, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "[HardDrive]\nPath = C:\\b.vhd\nControllerType = SCSI\n"
+				    "ControllerNumber = 0\nControllerLocation = 1\nCache = kept\n"));
+	assert_non_null(strstr(out, "[HardDrive]\nPath = C:\\new.vhd\n"));
+	free(out);
+	assert_int_equal(vmcfg_put_disks(&doc, d, 0), 0);
+	assert_int_equal(vmcfg_section_count(&doc, "HardDrive"), 0);
+	assert_non_null(vmcfg_section(&doc, "VM", 0));
+	vmcfg_free(&doc);
+	{
+		static const struct { const char *text; int line; const char *msg; } bad[] = {
+			{ "[HardDrive]\nControllerLocation = 1\n", 1, "needs a Path" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\n", 3, "must be SCSI" },
+			{ "[HardDrive]\nPath = a\nControllerNumber = 1\n", 3, "must be 0" },
+			{ "[HardDrive]\nPath = a\nControllerLocation = 64\n", 3, "0 to 63" },
+			{ "[HardDrive]\nPath = a\nControllerLocation = -1\n", 3, "0 to 63" },
+			{ "[HardDrive]\nPath = a\nPath = b\n", 3, "given twice" },
+			{ "[HardDrive]\nPath = a\n[HardDrive]\nPath = b\n", 3, "two disks" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			parse_ok(bad[i].text, &doc);
+			assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DISKS_MAX, &n, &err), -EINVAL);
+			assert_int_equal(err.line, bad[i].line);
+			assert_non_null(strstr(err.msg, bad[i].msg));
+			vmcfg_free(&doc);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_modules_limit),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_guid),
+		cmocka_unit_test(test_disks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

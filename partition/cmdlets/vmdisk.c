@@ -1,0 +1,253 @@
+/*
+ * The hard-disk cmdlets: Add-VMHardDiskDrive, Get-VMHardDiskDrive,
+ * Remove-VMHardDiskDrive, with Hyper-V's names and parameters. A disk is
+ * a VHD file on an ext2 drive (C:) at a location of the VM's synthetic
+ * SCSI controller 0 (ControllerLocation = the LUN the guest sees); the
+ * list is kept in the VM's configuration ([HardDrive] sections,
+ * docs/vm-config.md) and served at Start-VM by partition/vsp/vsp_stor.c.
+ * Adding and removing work while the VM is off (hot add and remove on
+ * SCSI are not done yet); IDE and pass-through disks are not either.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "partition/cmdlets/cmdlets.h"
+#include "partition/console/cmd.h"
+#include "partition/vm.h"
+#include "partition/vmstore.h"
+#include "partition/volume/vhd_mount.h"
+#include "partition/volume/volume.h"
+
+static const struct cmd_column disk_cols[] = {
+	{ "VMName", NULL, 0 }, { "ControllerType", NULL, 0 }, { "ControllerNumber", NULL, 0 },
+	{ "ControllerLocation", NULL, 0 }, { "DiskNumber", NULL, 0 }, { "Path", NULL, 0 },
+};
+static const struct cmd_type disk_type = { "HardDiskDrive", false, disk_cols, 6, NULL, NULL,
+					   NULL };
+
+static struct vm *vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "VMName");
+	struct vm *vm = name ? vm_find(name) : NULL;
+
+	if (!vm)
+		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
+			  name ? name : "");
+	return vm;
+}
+
+static bool vm_on(const struct vm *vm)
+{
+	struct hvpart_partition_info pi;
+
+	return vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
+}
+
+struct vm *cmdlet_vhd_owner(const struct vol_path *file)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+
+		for (int k = 0; vm && k < vm->ndisks; k++) {
+			struct vol_path vp;
+
+			if (!volume_resolve(vm->disks[k].path, &vp) && vp.vol == file->vol &&
+			    !strcmp(vp.path, file->path))
+				return vm;
+		}
+	}
+	return NULL;
+}
+
+/* -ControllerType SCSI (the only one so far), -ControllerNumber 0. */
+static int controller_args(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *t = cmd_arg_str(a, "ControllerType");
+
+	if (!t || strcasecmp(t, "SCSI")) {
+		cmd_error(ctx, a, "Cannot validate argument on parameter 'ControllerType'. Only SCSI "
+			  "is supported (IDE disks are not yet).");
+		return -1;
+	}
+	if (cmd_arg_int(a, "ControllerNumber", 0) != 0) {
+		cmd_error(ctx, a, "The virtual machine has one SCSI controller: ControllerNumber must be 0.");
+		return -1;
+	}
+	return 0;
+}
+
+static int slot_at(const struct vm *vm, int loc)
+{
+	for (int k = 0; k < vm->ndisks; k++)
+		if (vm->disks[k].controller_location == loc)
+			return k;
+	return -1;
+}
+
+/* -ControllerLocation, or the first free one (Hyper-V's default). */
+static int location_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm)
+{
+	int64_t loc = cmd_arg_int(a, "ControllerLocation", -1);
+
+	if (loc == -1) {
+		for (loc = 0; loc < VMCFG_DISKS_MAX && slot_at(vm, (int)loc) >= 0; loc++)
+			;
+		if (loc == VMCFG_DISKS_MAX)
+			return cmd_error(ctx, a, "The SCSI controller of '%s' has no free location.",
+					 vm->name), -1;
+		return (int)loc;
+	}
+	if (loc < 0 || loc >= VMCFG_DISKS_MAX)
+		return cmd_error(ctx, a, "ControllerLocation must be 0 to %d.", VMCFG_DISKS_MAX - 1), -1;
+	return (int)loc;
+}
+
+/* The file must be a VHD this parent can open, not mounted, on no VM. */
+static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+			  const char *where)
+{
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd *v;
+	struct vm *owner = cmdlet_vhd_owner(vp);
+	char why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
+
+	if (owner)
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': '%s' is already "
+				 "attached to virtual machine '%s'.", where, owner->name), -1;
+	if (vhd_mount_in_use(vp))
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': '%s' is mounted "
+				 "(Dismount-VHD it first).", where), -1;
+	if (vhd_mount_open_file(vp, true, &fx, &ops, &v, why, sizeof(why)))
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': %s", why), -1;
+	vhd_close(v);
+	return 0;
+}
+
+static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+	struct vol_path vp;
+	struct vmcfg_disk *d;
+	char where[VOL_PATH_MAX + 4], why[200];
+	int loc;
+
+	if (!vm || controller_args(ctx, a))
+		return 0;
+	if (vm_on(vm))
+		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be added only while it "
+				 "is off (Stop-VM first; hot add is not supported yet).", vm->name);
+	loc = location_arg(ctx, a, vm);
+	if (loc < 0 || cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
+		return 0;
+	if (slot_at(vm, loc) >= 0)
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': SCSI controller 0 "
+				 "location %d of '%s' is already in use.", loc, vm->name);
+	volume_format(&vp, where, sizeof(where));
+	if (strlen(where) >= sizeof(d->path))
+		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
+				 VMCFG_DISK_PATH_MAX - 1);
+	if (vhd_free_check(ctx, a, &vp, where))
+		return 0;
+	d = &vm->disks[vm->ndisks];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->path, where, strlen(where) + 1);
+	d->controller_location = (uint8_t)loc;
+	vm->ndisks++;
+	if (vmstore_save(vm, why, sizeof(why))) {
+		vm->ndisks--;
+		return cmd_error(ctx, a, "%s; nothing was changed.", why);
+	}
+	return 0;
+}
+
+static int disk_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcfg_disk *d)
+{
+	const struct cmd_prop p[] = {
+		CMD_PROP_STR("VMName", vm->name),
+		CMD_PROP_STR("ControllerType", "SCSI"),
+		CMD_PROP_INT("ControllerNumber", d->controller_number),
+		CMD_PROP_INT("ControllerLocation", d->controller_location),
+		CMD_PROP_NULL("DiskNumber"),      /* a VHD, not a pass-through disk */
+		CMD_PROP_STR("Path", d->path),
+	};
+
+	return cmd_emit(ctx, &disk_type, p, 6);
+}
+
+static int cmdlet_get_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+	int rc = 0;
+
+	if (!vm)
+		return 0;
+	/* Hyper-V lists by controller, then location. */
+	for (int loc = 0; loc < VMCFG_DISKS_MAX && !rc; loc++) {
+		int k = slot_at(vm, loc);
+
+		if (k >= 0)
+			rc = disk_emit(ctx, vm, &vm->disks[k]);
+	}
+	return rc;
+}
+
+static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+	struct vmcfg_disk gone;
+	char why[200];
+	int64_t loc;
+	int k;
+
+	if (!vm || controller_args(ctx, a))
+		return 0;
+	loc = cmd_arg_int(a, "ControllerLocation", -1);
+	k = loc >= 0 && loc < VMCFG_DISKS_MAX ? slot_at(vm, (int)loc) : -1;
+	if (k < 0)
+		return cmd_error(ctx, a, "No hard disk drive of '%s' is at SCSI controller 0 location %lld.",
+				 vm->name, (long long)loc);
+	if (vm_on(vm))
+		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be removed only while it "
+				 "is off (Stop-VM first; hot remove is not supported yet).", vm->name);
+	gone = vm->disks[k];
+	memmove(&vm->disks[k], &vm->disks[k + 1], (size_t)(vm->ndisks - k - 1) * sizeof(gone));
+	vm->ndisks--;
+	if (vmstore_save(vm, why, sizeof(why))) {
+		memmove(&vm->disks[k + 1], &vm->disks[k], (size_t)(vm->ndisks - k) * sizeof(gone));
+		vm->disks[k] = gone;
+		vm->ndisks++;
+		return cmd_error(ctx, a, "%s; nothing was changed.", why);
+	}
+	return 0;
+}
+
+static const struct cmd_param p_add[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI (the synthetic SCSI controller)." },
+	{ "ControllerNumber", CMD_P_INT, 0, -1, "0 (the VM's one SCSI controller)." },
+	{ "ControllerLocation", CMD_P_INT, 0, -1, "0-63, the LUN the guest sees (default: the first free)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 1, "The .vhd file (fixed or dynamic) on C:." },
+};
+static const struct cmd_param p_get[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+};
+static const struct cmd_param p_remove[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI." },
+	{ "ControllerNumber", CMD_P_INT, CMD_F_REQUIRED, -1, "0." },
+	{ "ControllerLocation", CMD_P_INT, CMD_F_REQUIRED, -1, "The disk's location (Get-VMHardDiskDrive shows it)." },
+};
+
+const struct cmd_def cmdlets_vmdisk[] = {
+	{ "Add-VMHardDiskDrive", "Adds a hard disk drive (a VHD) to a virtual machine.",
+	  "Attaches a VHD file (fixed or dynamic, on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free), while the VM is off. Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM, a location in use. The guest sees it through its storage VSC (Linux hv_storvsc) from the next Start-VM; the list is kept in the VM's configuration.",
+	  p_add, 5, cmdlet_add_vmharddiskdrive, NULL },
+	{ "Get-VMHardDiskDrive", "Lists a virtual machine's hard disk drives.",
+	  "Lists the VM's hard disk drives: controller type, number and location, and the VHD's path (DiskNumber is for pass-through disks, empty for a VHD).",
+	  p_get, 1, cmdlet_get_vmharddiskdrive, NULL },
+	{ "Remove-VMHardDiskDrive", "Removes a hard disk drive from a virtual machine.",
+	  "Detaches the disk at the given SCSI controller location while the VM is off; the VHD file stays.",
+	  p_remove, 4, cmdlet_remove_vmharddiskdrive, NULL },
+};
+const int cmdlets_vmdisk_count = sizeof(cmdlets_vmdisk) / sizeof(cmdlets_vmdisk[0]);

@@ -1,0 +1,143 @@
+/*
+ * The disk layer of the configuration format: [HardDrive] sections (one
+ * per disk, docs/vm-config.md) to struct vmcfg_disk and back. Key names
+ * are Hyper-V's (Get-VMHardDiskDrive's ControllerType, ControllerNumber,
+ * ControllerLocation, Path).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "partition/vmconfig/vmcfg_priv.h"
+
+#define SECTION "HardDrive"
+
+static const char *const disk_keys[] = {
+	"Path", "ControllerType", "ControllerNumber", "ControllerLocation", NULL,
+};
+
+/* A decimal number 0..max (no sign, no suffix). */
+static int small_number(const char *s, unsigned max, uint8_t *out)
+{
+	unsigned v = 0;
+
+	if (!*s || strlen(s) > 3)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* Each known key at most once; the entry for key, or NULL. */
+static int disk_key(const struct vmcfg_section *s, const char *key,
+		    const struct vmcfg_entry **e, struct vmcfg_error *err)
+{
+	const struct vmcfg_entry *twice = vmcfg_find(s, key, 1);
+
+	if (twice)
+		return vmcfg_fail(err, twice->line, -EINVAL, "%s is given twice in one [%s]", key,
+				  SECTION);
+	*e = vmcfg_find(s, key, 0);
+	return 0;
+}
+
+static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct vmcfg_error *err)
+{
+	const struct vmcfg_entry *e[4];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	for (int i = 0; disk_keys[i]; i++) {
+		rc = disk_key(s, disk_keys[i], &e[i], err);
+		if (rc)
+			return rc;
+	}
+	if (!e[0] || !e[0]->value[0])
+		return vmcfg_fail(err, s->line, -EINVAL, "[%s] needs a Path", SECTION);
+	if (strlen(e[0]->value) >= sizeof(d->path))
+		return vmcfg_fail(err, e[0]->line, -EINVAL, "Path is longer than %u characters",
+				  VMCFG_DISK_PATH_MAX - 1);
+	memcpy(d->path, e[0]->value, strlen(e[0]->value) + 1);
+	if (e[1] && strcasecmp(e[1]->value, "SCSI"))
+		return vmcfg_fail(err, e[1]->line, -EINVAL,
+				  "ControllerType must be SCSI (IDE disks are not supported yet)");
+	if (e[2] && small_number(e[2]->value, 0, &d->controller_number))
+		return vmcfg_fail(err, e[2]->line, -EINVAL,
+				  "ControllerNumber must be 0 (one SCSI controller)");
+	if (e[3] && small_number(e[3]->value, VMCFG_DISKS_MAX - 1, &d->controller_location))
+		return vmcfg_fail(err, e[3]->line, -EINVAL, "ControllerLocation must be 0 to %d",
+				  VMCFG_DISKS_MAX - 1);
+	return 0;
+}
+
+int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, int *n,
+		    struct vmcfg_error *err)
+{
+	int count = vmcfg_section_count(doc, SECTION), rc;
+
+	*n = 0;
+	for (int i = 0; i < count; i++) {
+		const struct vmcfg_section *s = vmcfg_section(doc, SECTION, i);
+
+		if (i >= max)
+			return vmcfg_fail(err, s->line, -EINVAL, "more than %d [%s] sections", max,
+					  SECTION);
+		rc = get_disk(s, &d[i], err);
+		if (rc)
+			return rc;
+		for (int j = 0; j < i; j++)
+			if (d[j].controller_number == d[i].controller_number &&
+			    d[j].controller_location == d[i].controller_location)
+				return vmcfg_fail(err, s->line, -EINVAL,
+						  "two disks at SCSI %u location %u",
+						  d[i].controller_number, d[i].controller_location);
+		*n = i + 1;
+	}
+	return 0;
+}
+
+static int put_disk(struct vmcfg_section *s, const struct vmcfg_disk *d)
+{
+	char num[8], loc[8];
+	int rc;
+
+	snprintf(num, sizeof(num), "%u", d->controller_number);
+	snprintf(loc, sizeof(loc), "%u", d->controller_location);
+	rc = vmcfg_set(s, "Path", d->path);
+	if (!rc)
+		rc = vmcfg_set(s, "ControllerType", "SCSI");
+	if (!rc)
+		rc = vmcfg_set(s, "ControllerNumber", num);
+	if (!rc)
+		rc = vmcfg_set(s, "ControllerLocation", loc);
+	return rc;
+}
+
+int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n)
+{
+	struct vmcfg_section *s;
+	int rc;
+
+	while (vmcfg_section_count(doc, SECTION) > n)
+		vmcfg_section_remove(doc, vmcfg_section(doc, SECTION, n));
+	for (int i = 0; i < n; i++) {
+		if (!d[i].path[0] || memchr(d[i].path, 0, sizeof(d[i].path)) == NULL)
+			return -EINVAL;
+		s = vmcfg_section(doc, SECTION, i);
+		if (!s)
+			s = vmcfg_section_add(doc, SECTION);
+		if (!s)
+			return -ENOMEM;
+		rc = put_disk(s, &d[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

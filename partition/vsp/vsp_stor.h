@@ -1,0 +1,39 @@
+/*
+ * A child's synthetic SCSI controller (partition/vsp/vsp_stor.c): the
+ * portable storvsp (storage/storvsp/) bound to the child's VMBus channel,
+ * its disks VHD files on an ext2 drive of the parent (C:), opened the way
+ * Mount-VHD opens them (partition/volume/vhd_mount.h).
+ *
+ * Order at Start-VM (partition/vm.c): vsp_stor_attach opens the VM's
+ * disks, then vsp_host_create offers the controller (row VSP_DEV_SCSI of
+ * vsp_dev.h), whose create picks them up. When the child stops:
+ * vsp_host_destroy closes the channel and frees the storvsp, then
+ * vsp_stor_detach flushes each VHD (vhd_flush: data, BAT, footer, the
+ * drive synced) and closes it; the VM is reported Off only after that.
+ *
+ * The child's data pages: every page a request names is proved the
+ * child's by hv (HvpartMapGpadlPages, docs/hypercalls.md "GPADL pages")
+ * before any byte moves, and unmapped when the request is done.
+ */
+#ifndef PARENT_VSP_STOR_H
+#define PARENT_VSP_STOR_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "partition/vmconfig/vmcfg.h"
+#include "partition/volume/volume.h"
+
+/* Open disks d[0..n) (ControllerLocation = the LUN) for child: 0, or
+ * -errno with why the sentence to print (nothing kept open). */
+int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len);
+/* Flush and close the child's disks (after vsp_host_destroy): 0, or the
+ * first flush error (every disk is closed anyway). */
+int vsp_stor_detach(uint64_t child);
+/* True while a child has file open as a disk. */
+bool vsp_stor_in_use(const struct vol_path *file);
+
+/* The device row's functions (vsp_dev.c). */
+void *vsp_stor_create(uint64_t child);
+void vsp_stor_destroy(void *dev);
+const char *vsp_stor_status(const void *dev);
+#endif
