@@ -41,8 +41,10 @@
 #define CPUID7_EDX_AVX512  0x0080010cu   /* 4VNNIW 4FMAPS VP2INTERSECT FP16: 2 3 8 23 */
 #define CPUID7_EDX_AMX     0x03400000u   /* AMX-BF16, AMX-TILE, AMX-INT8: 22 24 25 */
 /* CPUID.(EAX=0DH,ECX=1):EAX (SDM Vol. 1 §13.2): XSAVEOPT, XSAVEC, XGETBV
- * with ECX = 1; XSAVES (bit 3) is not offered: IA32_XSS is not emulated. */
+ * with ECX = 1; XSAVES (bit 3) is not offered: IA32_XSS is not emulated.
+ * XSAVEC only where it stores what the SDM says (xsavec_sound). */
 #define CPUID_D1_EAX_OFFERED 0x7u
+#define CPUID_D1_EAX_XSAVEC  (1u << 1)
 
 /* FXSAVE image of the initial state (SDM Vol. 1 §10.5.1, Table 10-2):
  * FCW 0x37f, MXCSR 0x1f80 at byte 24. XRSTOR takes MXCSR from the legacy
@@ -56,6 +58,7 @@ static struct {
 	bool xsave;                  /* the CPU has XSAVE (CPUID.1:ECX[26]) */
 	uint64_t mask;               /* XCR0 components hv switches and offers */
 	uint32_t size;               /* standard-format bytes for mask */
+	uint32_t d1_eax;             /* CPUID.(0DH,1):EAX bits offered */
 	struct xstate_layout layout;
 } xs;
 
@@ -84,6 +87,42 @@ static void layout_read(void)
 	}
 }
 
+/* In the compacted format the first component above SSE starts at byte
+ * 576, right after the XSAVE header (SDM Vol. 1 §13.4.3). Bochs 2.7's
+ * XSAVEC stores it at 416, inside the legacy region, while its XRSTOR
+ * reads it from 576: a guest that switches tasks with XSAVEC (Linux 6.1
+ * does when XSAVES is absent) gets other registers' bytes back in YMM and
+ * ZMM, and its processes die (a busybox's TLS set-up copied zeros).
+ * So hv stores a known YMM0 once and offers XSAVEC only if its upper
+ * half lands at 576. Runs at boot, before any vCPU's state is loaded. */
+static bool xsavec_sound(void)
+{
+	static uint8_t area[1024] __attribute__((aligned(64)));
+	static const uint64_t pat[4] = { 0x0123456789abcdefull, 0xfedcba9876543210ull,
+					 0x5a5a5a5a0f0f0f0full, 0xa5a5a5a5f0f0f0f0ull };
+	uint64_t hi[2];
+
+	memset(area, 0, sizeof(area));
+	xsetbv(0, XFEAT_X87 | XFEAT_SSE | XFEAT_AVX);
+	__asm__ volatile("vmovdqu %0, %%ymm0" : : "m"(pat));
+	xsavec64(area, XFEAT_X87 | XFEAT_SSE | XFEAT_AVX);
+	__asm__ volatile("vzeroall");
+	memcpy(hi, area + 576, sizeof(hi));
+	return hi[0] == pat[2] && hi[1] == pat[3];
+}
+
+static void d1_probe(void)
+{
+	uint32_t r[4];
+
+	cpuid(0xd, 1, r);
+	xs.d1_eax = r[0] & CPUID_D1_EAX_OFFERED;
+	if (!(xs.d1_eax & CPUID_D1_EAX_XSAVEC) || !(xs.mask & XFEAT_AVX) || xsavec_sound())
+		return;
+	xs.d1_eax &= ~CPUID_D1_EAX_XSAVEC;
+	hv_info("hv: XSAVEC stores AVX state off the SDM's compacted layout: not offered");
+}
+
 void xstate_init(void)
 {
 	uint32_t r[4];
@@ -109,6 +148,7 @@ void xstate_init(void)
 	xs.size = xstate_size_standard(&xs.layout, xs.mask);
 	if (xs.size > 4096)
 		hv_panic("hv: XSAVE area of %u bytes for XCR0 %#lx exceeds a page", xs.size, xs.mask);
+	d1_probe();
 	this_cpu()->xcr0 = XCR0_RESET;
 	xsetbv(0, XCR0_RESET);
 	hv_info("hv: XSAVE: XCR0 components %#lx offered, %u-byte areas", xs.mask, xs.size);
@@ -237,7 +277,7 @@ static void leaf_d(struct vcpu *v, uint32_t sub, uint32_t r[4])
 		r[2] = xs.size;
 		r[3] = (uint32_t)(xs.mask >> 32);
 	} else if (sub == 1) {
-		r[0] &= CPUID_D1_EAX_OFFERED;
+		r[0] &= xs.d1_eax;
 		r[1] = xstate_size_compacted(&xs.layout, v->xcr0);
 		r[2] = r[3] = 0;
 	}

@@ -46,6 +46,12 @@ static inline void xsave64(void *area, uint64_t rfbm)
 			 "d"((uint32_t)(rfbm >> 32)) : "memory");
 }
 
+static inline void xsavec64(void *area, uint64_t rfbm)
+{
+	__asm__ volatile("xsavec64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
+			 "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
 static inline void xrstor64(const void *area, uint64_t rfbm)
 {
 	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
