@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 #include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_net.h"
 #include "partition/arch/cpu.h"
 #include "partition/clock.h"
 #include "partition/devices/ports.h"
@@ -457,7 +458,7 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
 	if (st)
 		return hv_fail(vm, st, "create a virtual processor", why, n);
-	if (vsp_host_create(id, vm->ic_disabled))
+	if (vsp_host_create(id, vm->ic_disabled | vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
 	vin.partition_id = id;

@@ -1,6 +1,7 @@
 /* The device types the VMBus host offers (see vsp_dev.h). */
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_ic.h"
+#include "partition/vsp/vsp_net.h"
 
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
@@ -11,4 +12,7 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 			       vsp_ic_destroy, NULL, vsp_ic_status, 1 },
 	[VSP_DEV_TIMESYNC] = { "Time Synchronization", VMBUS_GUID_TIMESYNC, &vsp_ic_ops,
 			       vsp_ic_create_timesync, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+	/* Offered only to a VM with an adapter (vsp_net_absent). */
+	[VSP_DEV_NET] = { "Network Adapter", VMBUS_GUID_NIC, &vsp_net_ops, vsp_net_create,
+			  vsp_net_destroy, NULL, vsp_net_status, 0 },
 };
