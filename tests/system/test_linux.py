@@ -114,6 +114,15 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
         assert macs["lin2"] == "00155D000B02", macs
         out = m.command("Remove-VMSwitch lab")
         assert "2 network adapters are connected" in out, out
+        # Internal is accepted with the parent's port unconnected, and says so.
+        out = m.command("New-VMSwitch int1 -SwitchType Internal")
+        assert re.search(r"int1\s+Internal", out), out
+        out = m.command("Get-VMSwitch int1 | Format-List Notes")
+        assert "parent's port is not connected" in out, out
+        out = m.command("Remove-VMSwitch int1")
+        assert "Remove-VMSwitch :" not in out, out
+        out = m.command("Get-VMSwitch int1")
+        assert 'unable to find a virtual switch with name "int1"' in out, out
 
     with tap.case("Start-VM loads both (lin and lin2, each with its network adapter)"):
         for vm in ("lin", "lin2"):
@@ -219,6 +228,21 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
             assert sent >= 6 and recv >= 6, out
         # Linux's own counters agree that frames went both ways.
         assert run("lin", "test $(cat /sys/class/net/eth0/statistics/rx_packets) -ge 6")
+
+    with tap.case("A 4 MiB file crosses the switch intact over TCP (busybox httpd on lin2, "
+                  "wget on lin)"):
+        assert run("lin2", "mkdir -p /tmp/www && dd if=/dev/urandom of=/tmp/www/f bs=4096 count=1024 "
+                   "2>/dev/null && httpd -p 80 -h /tmp/www")
+        token[0] += 1
+        got = shell("lin2", "echo sum%d-$(md5sum < /tmp/www/f)" % token[0],
+                    r"sum%d-([0-9a-f]{32})" % token[0])
+        want = got.group(1)
+        t0 = time.time()
+        assert run("lin", "wget -q -O /tmp/f http://10.0.0.2/f", 600)
+        print("# 4 MiB over the private switch in %.0f s (Bochs)" % (time.time() - t0))
+        token[0] += 1
+        got = shell("lin", "echo sum%d-$(md5sum < /tmp/f)" % token[0], r"sum%d-([0-9a-f]{32})" % token[0])
+        assert got.group(1) == want, (got.group(1), want)
 
     with tap.case("Disconnect-VMNetworkAdapter: the guest's link goes down, pings fail; "
                   "Connect-VMNetworkAdapter brings them back"):
