@@ -149,13 +149,17 @@ void *vsp_net_create(uint64_t child)
 	cfg.port.vlan_mode = VSW_VLAN_ACCESS;
 	cfg.ops = (struct netvsp_guest_ops){ nb_open, nb_close, nb_read, nb_write, nb_gpa_read,
 					     NULL, NULL, NULL, d };
+	if (!netvsp_create(&cfg, &d->nv))
+		return d;
 	/* A switch that refuses the port (its MAC is there already): the
 	 * adapter starts unplugged rather than the VM not starting. */
-	if (netvsp_create(&cfg, &d->nv) && (cfg.sw = NULL, netvsp_create(&cfg, &d->nv))) {
-		free(d);
-		return NULL;
+	if (cfg.sw) {
+		cfg.sw = NULL;
+		if (!netvsp_create(&cfg, &d->nv))
+			return d;
 	}
-	return d;
+	free(d);
+	return NULL;
 }
 
 void vsp_net_destroy(void *dev)

@@ -246,6 +246,8 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
 
     with tap.case("Disconnect-VMNetworkAdapter: the guest's link goes down, pings fail; "
                   "Connect-VMNetworkAdapter brings them back"):
+        out = m.command("Connect-VMNetworkAdapter -VMName lin -SwitchName lab")   # already: no change
+        assert "Connect-VMNetworkAdapter :" not in out, out
         out = m.command("Disconnect-VMNetworkAdapter -VMName lin2")
         assert "Disconnect-VMNetworkAdapter :" not in out, out
         out = m.command("Get-VMNetworkAdapter -VMName lin2")

@@ -121,8 +121,8 @@ void netvsp_set_link(struct netvsp *nv, bool up);
 /* Plug the NIC into another switch (Connect-VMNetworkAdapter), or into
  * none (sw NULL: Disconnect-VMNetworkAdapter): a new port with the same
  * MAC and VLAN settings, the old one removed, and the link indicated up
- * or down. Call from the netvsp_poll thread. 0, or the new port's error
- * (nothing changed). */
+ * or down; the switch it is on already is no change. Call from the
+ * netvsp_poll thread. 0, or the new port's error (nothing changed). */
 int netvsp_set_switch(struct netvsp *nv, struct vsw *sw);
 
 void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out);

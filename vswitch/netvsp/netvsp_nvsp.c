@@ -564,6 +564,8 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
 	struct vsw_port *np = NULL, *old;
 	int err;
 
+	if (sw == nv->cfg.sw)
+		return 0;   /* already there (or already unplugged) */
 	if (sw) {
 		/* The NIC keeps its address from switch to switch. */
 		pc.kind = VSW_PORT_VM;

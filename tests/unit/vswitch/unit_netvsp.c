@@ -467,7 +467,8 @@ static void test_set_switch(void **state)
 {
 	struct pair *p = pair_new(0, 0, RING, RBUF);
 	struct vsw *sw2;
-	struct nvg c;
+	struct vsw_port *port;
+	struct nvg c, e;
 	uint8_t f[200], mc[6], mac[6];
 	uint32_t len, filt = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST;
 
@@ -498,10 +499,16 @@ static void test_set_switch(void **state)
 	assert_true(nvg_guest_drain(&c) >= 0);
 	assert_int_equal(c.n_frames, 1);
 	assert_int_equal(stats(&p->a).rx_frames, 0);
-	/* A MAC already on the target switch (c's own, there) is refused;
-	 * nothing changes. */
-	assert_int_equal(netvsp_set_switch(c.nv, sw2), -EEXIST);
+	/* The switch it is on is no change; a MAC already on the target
+	 * switch (e has c's, on the first switch) is refused and nothing
+	 * changes. */
+	assert_int_equal(netvsp_set_switch(c.nv, sw2), 0);
 	assert_non_null(netvsp_port(c.nv));
+	assert_int_equal(nvg_create(&e, p->sw, mc, 0, RING, RBUF, SBUF), 0);
+	port = netvsp_port(e.nv);
+	assert_int_equal(netvsp_set_switch(e.nv, sw2), -EEXIST);
+	assert_ptr_equal(netvsp_port(e.nv), port);
+	nvg_destroy(&e);
 	len = frame(f, p->mb, mc, 100, 3);
 	assert_int_equal(nvg_send_frame(&c, f, len, ~0u, false), NVSP_STAT_SUCCESS);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
