@@ -169,9 +169,11 @@ with hvtest.Machine(iso, name="linux", megs=512, watchdog=BOOT_SECONDS + 600) as
         m.send_line("Connect-VM lin")
         m.expect(r"Press Ctrl-\] to detach\.", 60)
         m.send_line("echo hv-$((6*7)) $(cat /proc/interrupts | grep -c ttyS0)")
-        m.expect(r"hv-42 1", 120)
-        m.send_bytes("\x1d")
-        m.expect(r"Detached from 'lin'\.\r\n" + hvtest.PROMPT, 60)
+        try:
+            m.expect(r"hv-42 1", 120)
+        finally:   # detach even on failure, so the later cases still run
+            m.send_bytes("\x1d")
+            m.expect(r"Detached from 'lin'\.\r\n" + hvtest.PROMPT, 60)
 
     token = [0]
 
