@@ -15,6 +15,7 @@
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_host.h"
 #include "partition/vsp/vsp_stor.h"
+#include "partition/vsp/vsp_net.h"
 #include "partition/arch/cpu.h"
 #include "partition/clock.h"
 #include "partition/devices/ports.h"
@@ -467,7 +468,8 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 		return -EIO;
 	}
 	/* The SCSI controller is offered to a VM with disks only. */
-	if (vsp_host_create(id, vm->ic_disabled | (vm->ndisks ? 0 : 1u << VSP_DEV_SCSI)))
+	if (vsp_host_create(id, vm->ic_disabled | (vm->ndisks ? 0 : 1u << VSP_DEV_SCSI) |
+			    vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
 	vin.partition_id = id;

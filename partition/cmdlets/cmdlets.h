@@ -23,6 +23,8 @@ extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[],
 	cmdlets_integration[], cmdlets_vmdisk[];
 extern const int cmdlets_integration_count, cmdlets_vmdisk_count;
+extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapters */
+extern const int cmdlets_network_count;
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
 	cmdlets_diag_count;

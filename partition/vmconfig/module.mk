@@ -2,7 +2,8 @@
 # Portable: libvmcfg.a for the parent, host objects for the unit tests and
 # a libFuzzer target (a file on the host volume is untrusted input).
 VMCFG_SRCS := partition/vmconfig/vmcfg_doc.c partition/vmconfig/vmcfg_vm.c \
-  partition/vmconfig/vmcfg_disk.c
+  partition/vmconfig/vmcfg_disk.c \
+              partition/vmconfig/vmcfg_net.c
 VMCFG_HOST_OBJS := $(VMCFG_SRCS:%.c=$(HOSTB)/%.o)
 VMCFG_FUZZ_OBJS := $(VMCFG_SRCS:%.c=$(FUZZB)/%.o)
 VMCFG_TGT_OBJS  := $(VMCFG_SRCS:%.c=$(TGTB)/%.o)
@@ -11,7 +12,8 @@ $(TGTB)/libvmcfg.a: $(VMCFG_TGT_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-VMCFG_TESTS := $(HOSTB)/tests/unit/vmconfig/test_vmcfg
+VMCFG_TESTS := $(HOSTB)/tests/unit/vmconfig/test_vmcfg \
+               $(HOSTB)/tests/unit/vmconfig/test_vmcfg_net
 
 $(VMCFG_TESTS): %: %.o $(VMCFG_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)

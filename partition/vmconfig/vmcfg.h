@@ -151,6 +151,30 @@ int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, 
  * removed. 0, -ENOMEM or -EINVAL (a value the writer will not take). */
 int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n);
 
+/* ---- Network adapters: the [NetworkAdapter] sections (vmcfg_net.c) ---- */
+
+#define VMCFG_NICS_MAX 8
+
+struct vmcfg_nic {
+	char name[VMCFG_NAME_MAX];        /* "Network Adapter" */
+	char switch_name[VMCFG_NAME_MAX]; /* "": not connected */
+	uint8_t mac[6];                   /* a unicast address, never all zero */
+	bool dynamic_mac;                 /* from the host's 00-15-5D pool */
+};
+
+int vmcfg_nic_count(const struct vmcfg_doc *doc);
+/* Read adapter idx (0..count-1): Name and MacAddress required, each key
+ * at most once, the MAC a station address; errors name the line. */
+int vmcfg_get_nic(const struct vmcfg_doc *doc, int idx, struct vmcfg_nic *nic,
+		  struct vmcfg_error *err);
+/* Write adapter idx (idx == count appends a section); other keys of the
+ * section are kept. -EINVAL for a value vmcfg_get_nic would refuse. */
+int vmcfg_put_nic(struct vmcfg_doc *doc, int idx, const struct vmcfg_nic *nic);
+/* "00155D000A01" (also with '-' or ':' between octets) <-> 6 bytes;
+ * out is written as Get-VMNetworkAdapter shows it: 12 upper-case digits. */
+int vmcfg_mac_parse(const char *s, uint8_t mac[6]);
+void vmcfg_mac_format(const uint8_t mac[6], char out[13]);
+
 /* "xxxxxxxx-xxxx-..." <-> the binary layout; 0 or -EINVAL. */
 int vmcfg_guid_parse(const char *s, uint8_t g[16]);
 void vmcfg_guid_format(const uint8_t g[16], char out[37]);

@@ -3,6 +3,7 @@
 #include "partition/vsp/vsp_ic.h"
 #include "partition/vsp/vsp_stor.h"
 #include "storage/storvsp/storvsp.h"
+#include "partition/vsp/vsp_net.h"
 
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
@@ -16,4 +17,7 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	/* Offered only to a VM with disks (partition/vm.c). */
 	[VSP_DEV_SCSI] = { "SCSI Controller", VMBUS_GUID_SCSI, &storvsp_dev_ops, vsp_stor_create,
 			   vsp_stor_destroy, NULL, vsp_stor_status, 0 },
+	/* Offered only to a VM with an adapter (vsp_net_absent). */
+	[VSP_DEV_NET] = { "Network Adapter", VMBUS_GUID_NIC, &vsp_net_ops, vsp_net_create,
+			  vsp_net_destroy, NULL, vsp_net_status, 0 },
 };

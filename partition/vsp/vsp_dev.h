@@ -30,6 +30,7 @@ struct vsp_dev_type {
 /* Rows of vsp_dev_types by index (the table's order is the order of
  * the relids a child sees: 1, 2, ...). */
 enum { VSP_DEV_ECHO, VSP_DEV_HEARTBEAT, VSP_DEV_SHUTDOWN, VSP_DEV_TIMESYNC, VSP_DEV_SCSI,
+       VSP_DEV_NET,
        VSP_DEV_COUNT };
 extern const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT];
 

@@ -314,6 +314,16 @@ void *vsp_host_device(uint64_t child, unsigned type)
 	return h && type < VSP_DEV_COUNT ? h->dev[type] : NULL;
 }
 
+int vsp_host_gpadl_view(uint64_t child, unsigned type, uint32_t handle, void **va,
+			size_t *bytes)
+{
+	struct vsp_host *h = host_of(child);
+
+	if (!h || type >= VSP_DEV_COUNT || !h->relid[type])
+		return -ENOENT;
+	return vmbus_server_gpadl_view(h->srv, h->relid[type], handle, va, bytes);
+}
+
 const char *vsp_host_status(uint64_t child, unsigned type)
 {
 	void *dev = vsp_host_device(child, type);

@@ -13,6 +13,7 @@
  */
 #ifndef PARENT_VSP_HOST_H
 #define PARENT_VSP_HOST_H
+#include <stddef.h>
 #include <stdint.h>
 
 #define VSP_SINT       2
@@ -48,6 +49,10 @@ int vsp_host_create(uint64_t child, uint32_t disabled);
 int vsp_host_set_device(uint64_t child, unsigned type, int on);
 /* The child's instance of device type `type`, or NULL (not offered). */
 void *vsp_host_device(uint64_t child, unsigned type);
+/* Host view of a GPADL the child made for device `type`'s channel
+ * (netvsc's receive and send buffers): vmbus_server_gpadl_view. */
+int vsp_host_gpadl_view(uint64_t child, unsigned type, uint32_t handle, void **va,
+			size_t *bytes);
 /* The device's status word (vsp_dev.h), "NoContact" when not offered. */
 const char *vsp_host_status(uint64_t child, unsigned type);
 /* Devices' periodic work (heartbeat, time samples): call on every

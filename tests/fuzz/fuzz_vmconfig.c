@@ -97,6 +97,27 @@ static void check_vm(struct vmcfg_doc *doc)
 	free(text);
 }
 
+/* Network adapters: refused with a message, or written back and read
+ * again to the same values. */
+static void check_nics(struct vmcfg_doc *doc)
+{
+	struct vmcfg_nic nic, again;
+	struct vmcfg_error err;
+	int n = vmcfg_nic_count(doc);
+
+	for (int i = 0; i < n; i++) {
+		if (vmcfg_get_nic(doc, i, &nic, &err)) {
+			if (!err.msg[0])
+				abort();
+			continue;
+		}
+		if (vmcfg_put_nic(doc, i, &nic))
+			continue;   /* out of memory */
+		if (vmcfg_get_nic(doc, i, &again, &err) || memcmp(&nic, &again, sizeof(nic)))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmcfg_doc doc, d2;
@@ -123,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_disks(&doc, count_lines(data, size));
 	check_vm(&doc);
+	check_nics(&doc);
 	vmcfg_free(&doc);
 	return 0;
 }

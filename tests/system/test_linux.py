@@ -7,8 +7,12 @@ Linux 64-bit boot protocol with the parent's ACPI tables. The boot case
 checks each milestone up to a shell prompt on ttyS0 (interrupt-driven:
 COM1's IRQ 4 through the child's 8259 pair) and prints where Linux
 stopped (the last lines of its console and of hv's log); then the shell
-answers a command typed through Connect-VM. Only a kernel that cannot be
-built (no Debian mirror) skips.
+answers a command typed through Connect-VM, and 60 pipelines run with no
+process dying. A second child, net2, boots beside it; both have a
+synthetic network adapter (hv_netvsc) on a private switch (issue 16):
+each has the MAC Get-VMNetworkAdapter shows, they ping each other, the
+counters move, 4 MiB crosses over TCP, and a disconnected adapter's link
+goes down. Only a kernel that cannot be built (no Debian mirror) skips.
 
 The same boot checks the child's synthetic SCSI disk (issue 15): a
 dynamic VHD on the host volume C: added with Add-VMHardDiskDrive is
@@ -109,9 +113,11 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert not re.search(r"\bl[1-6]\b", out), out
 
     with tap.case("New-VM takes the bzImage (by content) with an initrd"):
-        out = m.command('New-VM -Name lin -MemoryStartupBytes 128MB -Kernel vmlinuz -Initrd initrd.gz '
-                        '-KernelArgs "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8 panic=-1"')
-        assert "Off" in out, out
+        for vm in ("lin", "net2"):
+            out = m.command('New-VM -Name %s -MemoryStartupBytes 128MB -Kernel vmlinuz -Initrd initrd.gz '
+                            '-KernelArgs "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8 panic=-1"'
+                            % vm)
+            assert "Off" in out, out
 
     with tap.case("Add-VMHardDiskDrive: a dynamic VHD on SCSI 0; refusals; Get-VMHardDiskDrive"):
         out = m.command("New-VHD -Path C:\\lin.vhd -SizeBytes 64MB -Dynamic", timeout=120)
@@ -160,9 +166,51 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert re.search(r"\[HardDrive\]\s+Path = C:\\lin\.vhd\s+ControllerType = SCSI\s+"
                          r"ControllerNumber = 0\s+ControllerLocation = 0", out), out
 
-    with tap.case("Start-VM loads Linux"):
-        out = m.command("Start-VM lin", timeout=300)
-        assert out.strip() == "Start-VM lin", repr(out)
+    # Issue 16: both children get a synthetic NIC on a private switch.
+    macs = {}
+    with tap.case("New-VMSwitch Private, Add-VMNetworkAdapter (dynamic and static MAC), Get-VMSwitch, "
+                  "Get-VMNetworkAdapter; bad input refused"):
+        out = m.command("New-VMSwitch -Name lab -SwitchType Private")
+        assert re.search(r"lab\s+Private", out), out
+        for cmd, msg in (
+                ("New-VMSwitch -Name lab -SwitchType Private", 'virtual switch named "lab" already exists'),
+                ("New-VMSwitch -Name ext -NetAdapterName eth0", "External switches need a physical"),
+                ("Add-VMNetworkAdapter -VMName lin -SwitchName nosuch",
+                 'unable to find a virtual switch with name "nosuch"'),
+                ("Add-VMNetworkAdapter -VMName net2 -SwitchName lab -StaticMacAddress 01155D000001",
+                 "not a valid unicast MAC address")):
+            out = m.command(cmd)
+            assert msg in out, (cmd, out)
+        out = m.command("Add-VMNetworkAdapter -VMName lin -SwitchName lab")
+        assert "Add-VMNetworkAdapter :" not in out, out
+        out = m.command("Add-VMNetworkAdapter -VMName net2 -SwitchName lab -StaticMacAddress 00-15-5D-00-0B-02")
+        assert "Add-VMNetworkAdapter :" not in out, out
+        out = m.command("Get-VMSwitch")
+        assert re.search(r"Name\s+SwitchType\s+NetAdapterInterfaceDescription", out), out
+        for vm in ("lin", "net2"):
+            out = m.command("Get-VMNetworkAdapter -VMName " + vm)
+            assert re.search(r"Name\s+VMName\s+SwitchName\s+MacAddress\s+Status", out), out
+            mm = re.search(r"Network Adapter\s+%s\s+lab\s+([0-9A-F]{12})" % vm, out)
+            assert mm, out
+            macs[vm] = mm.group(1)
+        assert macs["lin"].startswith("00155D000A"), macs
+        assert macs["net2"] == "00155D000B02", macs
+        out = m.command("Remove-VMSwitch lab")
+        assert "2 network adapters are connected" in out, out
+        # Internal is accepted with the parent's port unconnected, and says so.
+        out = m.command("New-VMSwitch int1 -SwitchType Internal")
+        assert re.search(r"int1\s+Internal", out), out
+        out = m.command("Get-VMSwitch int1 | Format-List Notes")
+        assert "parent's port is not connected" in out, out
+        out = m.command("Remove-VMSwitch int1")
+        assert "Remove-VMSwitch :" not in out, out
+        out = m.command("Get-VMSwitch int1")
+        assert 'unable to find a virtual switch with name "int1"' in out, out
+
+    with tap.case("Start-VM loads both (lin and net2, each with its network adapter)"):
+        for vm in ("lin", "net2"):
+            out = m.command("Start-VM " + vm, timeout=300)
+            assert out.strip() == "Start-VM " + vm, repr(out)
 
     # Watch the console until a milestone beyond the last one reached
     # stops appearing (or the VM stops).
@@ -232,6 +280,92 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert back == guest_md5, (back, guest_md5)
         assert errs == "0", "I/O errors in dmesg"
 
+    token = [0]
+
+    def shell_run(vm, line, want, timeout=120):
+        """Run line in vm's shell (Connect-VM) and wait for want, which
+        must not appear in the line itself (the shell echoes it)."""
+        m.send_line("Connect-VM " + vm)
+        m.expect(r"Press Ctrl-\] to detach\.", 60)
+        m.send_line(line)
+        try:
+            return m.expect(want, timeout)
+        finally:
+            m.send_bytes("\x1d")
+            m.expect(r"Detached from '%s'\.\r\n" % vm + hvtest.PROMPT, 60)
+
+    def run(vm, cmd, timeout=120):
+        """cmd in vm's shell: True if it exited 0."""
+        token[0] += 1
+        t = token[0]
+        got = shell_run(vm, "%s; echo tok%d-rc-$((0+$?))-end" % (cmd, t), r"tok%d-rc-(\d+)-end" % t,
+                    timeout)
+        return got.group(1) == "0"
+
+    with tap.case("net2 reached its shell too"):
+        for _ in range(30):
+            log2 = m.command("Get-VMConsoleLog net2", timeout=120)
+            if re.search(r"\n/ # ", log2):
+                break
+            time.sleep(10)
+        with open(os.path.join(d, "linux2-console.log"), "w") as f:
+            f.write(log2)
+        assert re.search(r"\n/ # ", log2), log2[-2000:]
+
+    def mac_colons(mac):
+        return ":".join(mac[i:i + 2] for i in range(0, 12, 2)).lower()
+
+    with tap.case("hv_netvsc: eth0 in each child has the MAC Get-VMNetworkAdapter shows; "
+                  "Status Ok"):
+        for vm, ip in (("lin", "10.0.0.1"), ("net2", "10.0.0.2")):
+            assert run(vm, "grep -qx %s /sys/class/net/eth0/address" % mac_colons(macs[vm])), vm
+            assert run(vm, "ip link set eth0 up && ip addr add %s/24 dev eth0" % ip), vm
+            out = m.command("Get-VMNetworkAdapter -VMName " + vm)
+            assert re.search(r"lab\s+%s\s+Ok" % macs[vm], out), out
+
+    with tap.case("Two Linux children on a private switch ping each other; counters in "
+                  "Get-VMNetworkAdapter"):
+        assert run("lin", "ping -c 3 -W 5 10.0.0.2", 180)
+        assert run("net2", "ping -c 3 -W 5 10.0.0.1", 180)
+        for vm in ("lin", "net2"):
+            out = m.command("Get-VMNetworkAdapter -VMName %s | Format-List" % vm)
+            sent = int(re.search(r"SentFrames\s*:\s*(\d+)", out).group(1))
+            recv = int(re.search(r"ReceivedFrames\s*:\s*(\d+)", out).group(1))
+            print("# %s: SentFrames %d ReceivedFrames %d" % (vm, sent, recv))
+            assert sent >= 6 and recv >= 6, out
+        # Linux's own counters agree that frames went both ways.
+        assert run("lin", "test $(cat /sys/class/net/eth0/statistics/rx_packets) -ge 6")
+
+    with tap.case("A 4 MiB file crosses the switch intact over TCP (busybox httpd on net2, "
+                  "wget on lin)"):
+        assert run("net2", "mkdir -p /tmp/www && dd if=/dev/urandom of=/tmp/www/f bs=4096 count=1024 "
+                   "2>/dev/null && httpd -p 80 -h /tmp/www")
+        token[0] += 1
+        got = shell_run("net2", "echo sum%d-$(md5sum < /tmp/www/f)" % token[0],
+                    r"sum%d-([0-9a-f]{32})" % token[0])
+        want = got.group(1)
+        t0 = time.time()
+        assert run("lin", "wget -q -O /tmp/f http://10.0.0.2/f", 600)
+        print("# 4 MiB over the private switch in %.0f s (Bochs)" % (time.time() - t0))
+        token[0] += 1
+        got = shell_run("lin", "echo sum%d-$(md5sum < /tmp/f)" % token[0], r"sum%d-([0-9a-f]{32})" % token[0])
+        assert got.group(1) == want, (got.group(1), want)
+
+    with tap.case("Disconnect-VMNetworkAdapter: the guest's link goes down, pings fail; "
+                  "Connect-VMNetworkAdapter brings them back"):
+        out = m.command("Connect-VMNetworkAdapter -VMName lin -SwitchName lab")   # already: no change
+        assert "Connect-VMNetworkAdapter :" not in out, out
+        out = m.command("Disconnect-VMNetworkAdapter -VMName net2")
+        assert "Disconnect-VMNetworkAdapter :" not in out, out
+        out = m.command("Get-VMNetworkAdapter -VMName net2")
+        assert not re.search(r"\blab\b", out), out
+        assert run("net2", "sleep 1; grep -qx 0 /sys/class/net/eth0/carrier")
+        assert not run("lin", "ping -c 2 -W 2 10.0.0.2", 180)
+        out = m.command("Connect-VMNetworkAdapter -VMName net2 -SwitchName lab")
+        assert "Connect-VMNetworkAdapter :" not in out, out
+        assert run("net2", "sleep 1; grep -qx 1 /sys/class/net/eth0/carrier")
+        assert run("lin", "ping -c 3 -W 5 10.0.0.2", 180)
+
     with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):
         out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
         assert re.search(r"Heartbeat\s+True\s+OK", out), out
@@ -248,8 +382,21 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         log = m.command("Get-VMConsoleLog lin", timeout=120)
         assert re.search(r"reboot: Power down", log), log[-2000:]
 
-    with tap.case("hv and the parent survive the Linux child"):
+    with tap.case("Stop-VM net2; Remove-VMSwitch -Force disconnects its adapters"):
+        out = m.command("Stop-VM net2", timeout=300)
+        assert "Stop-VM :" not in out, out
+        out = m.command("Get-VM net2", timeout=60)
+        assert re.search(r"net2\s+Off", out), out
+        out = m.command("Remove-VMSwitch lab -Force")
+        assert "Remove-VMSwitch :" not in out, out
+        out = m.command("Get-VMNetworkAdapter -VMName net2")
+        assert re.search(r"Network Adapter\s+net2\s+00155D000B02", out), out
+        out = m.command("Get-VMSwitch")
+        assert "lab" not in out, out
+
+    with tap.case("hv and the parent survive the Linux children"):
         m.command("Remove-VM lin", timeout=120)
+        m.command("Remove-VM net2", timeout=120)
         out = m.command("Get-VM parent")
         assert re.search(r"parent\s+Running", out), out
 

@@ -60,6 +60,8 @@ struct netvsp_guest_ops {
 };
 
 struct netvsp_config {
+	/* NULL: not connected (link down, frames dropped as tx_switch_drops;
+	 * port.mac_mode must be static) until netvsp_set_switch. */
 	struct vsw *sw;
 	/* The switch port (kind VM); deliver and ctx are netvsp's own. */
 	struct vsw_port_config port;
@@ -115,6 +117,13 @@ void netvsp_gpadl_teardown(struct netvsp *nv, uint32_t handle);
 /* Media connect / disconnect, indicated to the guest (RNDIS
  * INDICATE_STATUS) when RNDIS is up; a disconnected NIC drops frames. */
 void netvsp_set_link(struct netvsp *nv, bool up);
+
+/* Plug the NIC into another switch (Connect-VMNetworkAdapter), or into
+ * none (sw NULL: Disconnect-VMNetworkAdapter): a new port with the same
+ * MAC and VLAN settings, the old one removed, and the link indicated up
+ * or down; the switch it is on already is no change. Call from the
+ * netvsp_poll thread. 0, or the new port's error (nothing changed). */
+int netvsp_set_switch(struct netvsp *nv, struct vsw *sw);
 
 void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out);
 struct vsw_port *netvsp_port(struct netvsp *nv);

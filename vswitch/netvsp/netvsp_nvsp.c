@@ -22,7 +22,7 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 	struct netvsp *nv;
 	int err;
 
-	if (!cfg || !cfg->sw || !out || !cfg->ops.buf_open ||
+	if (!cfg || !out || !cfg->ops.buf_open ||
 	    !cfg->ops.buf_close || !cfg->ops.buf_read ||
 	    !cfg->ops.buf_write || !cfg->ops.gpa_read)
 		return -EINVAL;
@@ -47,7 +47,16 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 		nv->cfg.send_section_size = 6144u;
 	if (!nv->cfg.link_speed_100bps)
 		nv->cfg.link_speed_100bps = 100000000u;
-	nv->link_up = true;
+	/* Without a switch: a NIC whose cable is out (static MAC only). */
+	nv->link_up = cfg->sw != NULL;
+	if (!cfg->sw) {
+		err = -EINVAL;
+		if (cfg->port.mac_mode != VSW_MAC_STATIC)
+			goto fail;
+		memcpy(nv->mac, cfg->port.mac, 6);
+		*out = nv;
+		return 0;
+	}
 	pc = cfg->port;
 	pc.kind = VSW_PORT_VM;
 	pc.deliver = netvsp_deliver;
@@ -68,7 +77,8 @@ void netvsp_destroy(struct netvsp *nv)
 	if (!nv)
 		return;
 	/* First: once this returns no delivery is in flight to us. */
-	vsw_port_remove(nv->port);
+	if (nv->port)
+		vsw_port_remove(nv->port);
 	netvsp_close(nv);
 	free(nv);
 }
@@ -546,6 +556,39 @@ void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out)
 	out->packet_filter = nv->filter;
 	out->rndis_up = nv->rndis_up;
 	netvsp_unlock(nv);
+}
+
+int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
+{
+	struct vsw_port_config pc = nv->cfg.port;
+	struct vsw_port *np = NULL, *old;
+	int err;
+
+	if (sw == nv->cfg.sw)
+		return 0;   /* already there (or already unplugged) */
+	if (sw) {
+		/* The NIC keeps its address from switch to switch. */
+		pc.kind = VSW_PORT_VM;
+		pc.mac_mode = VSW_MAC_STATIC;
+		memcpy(pc.mac, nv->mac, 6);
+		pc.deliver = netvsp_deliver;
+		pc.ctx = nv;
+		err = vsw_port_add(sw, &pc, &np);
+		if (err)
+			return err;
+	}
+	old = nv->port;
+	/* The send path reads nv->port on the poll thread, which is ours
+	 * (netvsp.h); the old port goes after the swap: once vsw_port_remove
+	 * returns, no frame from the old switch is in flight to us. */
+	netvsp_lock(nv);
+	nv->port = np;
+	nv->cfg.sw = sw;
+	netvsp_unlock(nv);
+	if (old)
+		vsw_port_remove(old);
+	netvsp_set_link(nv, sw != NULL);
+	return 0;
 }
 
 struct vsw_port *netvsp_port(struct netvsp *nv)

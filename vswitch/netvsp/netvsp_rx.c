@@ -228,9 +228,11 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 	m.h.msg_len = (uint32_t)sizeof(m) + len;
 	m.p.data_off = sizeof(m.p);
 	m.p.data_len = len;
-	/* An empty PPI area right after the header: Linux's rndis_get_ppi()
-	 * takes offset >= sizeof(rndis_packet) as valid. */
-	m.p.ppi_off = sizeof(m.p);
+	/* No PPI: offset 0. Linux's rndis_get_ppi() (drivers/net/hyperv/
+	 * rndis_filter.c) skips a zero offset, but a non-zero one needs a
+	 * length of at least one PPI header, or it logs "Invalid
+	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
+	m.p.ppi_off = 0;
 	err = rx_put(nv, &m, sizeof(m), frame, len);
 	if (!err) {
 		nv->st.rx_frames++;

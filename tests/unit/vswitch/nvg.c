@@ -222,6 +222,10 @@ static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len)
 		return perr(g, "RNDIS data outside message");
 	if (p.ppi_off && (p.ppi_off < sizeof(p) || p.ppi_off > body))
 		return perr(g, "invalid per_pkt_info_offset");
+	/* rndis_get_ppi(): a PPI area shorter than one PPI header is an
+	 * error Linux logs for every frame. */
+	if (p.ppi_off && (p.ppi_len < 12u || p.ppi_len > body - p.ppi_off))
+		return perr(g, "invalid per_pkt_info_len");
 	if (p.data_len > NVG_FRAME_MAX)
 		return perr(g, "frame larger than the test keeps");
 	f->len = p.data_len;

@@ -460,6 +460,64 @@ static void test_filter_and_state(void **state)
 	pair_free(p);
 }
 
+/* Disconnect-VMNetworkAdapter / Connect-VMNetworkAdapter: b unplugged
+ * (link down indicated, its frames go nowhere, a's do not reach it),
+ * then plugged into a second switch with c, keeping its MAC. */
+static void test_set_switch(void **state)
+{
+	struct pair *p = pair_new(0, 0, RING, RBUF);
+	struct vsw *sw2;
+	struct vsw_port *port;
+	struct nvg c, e;
+	uint8_t f[200], mc[6], mac[6];
+	uint32_t len, filt = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST;
+
+	(void)state;
+	assert_int_equal(vsw_create("s2", VSW_TYPE_PRIVATE, NULL, &sw2), 0);
+	vswt_make_mac(mc, 3);
+	assert_int_equal(nvg_create(&c, sw2, mc, 0, RING, RBUF, SBUF), 0);
+	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_bringup(&c, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_set(&c, OID_GEN_CURRENT_PACKET_FILTER, &filt, 4), 0);
+	assert_int_equal(netvsp_set_switch(p->b.nv, NULL), 0);
+	assert_null(netvsp_port(p->b.nv));
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.last_indicate, RNDIS_STATUS_MEDIA_DISCONNECT);
+	len = frame(f, p->ma, p->mb, 100, 1);
+	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_int_equal(stats(&p->b).tx_switch_drops, 1);
+	assert_int_equal(stats(&p->a).rx_frames, 0);
+	/* Into sw2: the same MAC, link up, frames reach c and not a. */
+	assert_int_equal(netvsp_set_switch(p->b.nv, sw2), 0);
+	vsw_port_get_mac(netvsp_port(p->b.nv), mac);
+	assert_memory_equal(mac, p->mb, 6);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.last_indicate, RNDIS_STATUS_MEDIA_CONNECT);
+	len = frame(f, bcast, p->mb, 100, 2);
+	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&c) >= 0);
+	assert_int_equal(c.n_frames, 1);
+	assert_int_equal(stats(&p->a).rx_frames, 0);
+	/* The switch it is on is no change; a MAC already on the target
+	 * switch (e has c's, on the first switch) is refused and nothing
+	 * changes. */
+	assert_int_equal(netvsp_set_switch(c.nv, sw2), 0);
+	assert_non_null(netvsp_port(c.nv));
+	assert_int_equal(nvg_create(&e, p->sw, mc, 0, RING, RBUF, SBUF), 0);
+	port = netvsp_port(e.nv);
+	assert_int_equal(netvsp_set_switch(e.nv, sw2), -EEXIST);
+	assert_ptr_equal(netvsp_port(e.nv), port);
+	nvg_destroy(&e);
+	len = frame(f, p->mb, mc, 100, 3);
+	assert_int_equal(nvg_send_frame(&c, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.n_frames, 1);
+	nvg_destroy(&c);
+	pair_free(p);
+	vsw_destroy(sw2);
+}
+
 /* Revoke, GPADL teardown, close and reopen. */
 static void test_revoke_reopen(void **state)
 {
@@ -584,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_jumbo),
 		cmocka_unit_test(test_vlan_ppi),
 		cmocka_unit_test(test_filter_and_state),
+		cmocka_unit_test(test_set_switch),
 		cmocka_unit_test(test_revoke_reopen),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_ring_full),

@@ -1,0 +1,385 @@
+/*
+ * The virtual network cmdlets (issue 16), with Hyper-V's names,
+ * parameters, tables and errors: New-VMSwitch, Get-VMSwitch,
+ * Remove-VMSwitch (partition/vnet.h: switches live in memory only for
+ * now), Add-VMNetworkAdapter, Get-VMNetworkAdapter,
+ * Connect-VMNetworkAdapter, Disconnect-VMNetworkAdapter. Adapters are kept
+ * in the VM's configuration ([NetworkAdapter], docs/vm-config.md); a
+ * running VM's adapter is its netvsp (partition/vsp/vsp_net.h), plugged
+ * into another switch or unplugged at once, its link following.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "partition/cmdlets/cmdlets.h"
+#include "partition/console/cmd.h"
+#include "partition/vm.h"
+#include "partition/vmconfig/vmcfg.h"
+#include "partition/vmstore.h"
+#include "partition/vnet.h"
+#include "partition/vsp/vsp_dev.h"
+#include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_net.h"
+
+#define NIC_DEFAULT_NAME "Network Adapter"
+
+static const char *const switch_types[] = { "Private", "Internal", "External", NULL };
+static const char *const bools[] = { "False", "True", NULL };
+
+static const struct cmd_column sw_cols[] = {
+	{ "Name", NULL, 0 }, { "SwitchType", NULL, 0 }, { "NetAdapterInterfaceDescription", NULL, 0 },
+};
+static const struct cmd_type sw_type = { "VMSwitch", false, sw_cols, 3, NULL, NULL, NULL };
+static const struct cmd_column nic_cols[] = {
+	{ "Name", NULL, 0 }, { "VMName", NULL, 0 }, { "SwitchName", NULL, 0 },
+	{ "MacAddress", NULL, 0 }, { "Status", NULL, 0 },
+};
+static const struct cmd_type nic_type = { "VMNetworkAdapter", false, nic_cols, 5, NULL, NULL, NULL };
+
+/* ---- switches ---- */
+
+static int sw_emit(struct cmd_ctx *ctx, const struct vnet_switch *s)
+{
+	const char *notes = s->type == VSW_TYPE_INTERNAL
+		? "The parent's port is not connected: the parent has no IP stack yet, so this switch joins children only."
+		: "";
+	const struct cmd_prop p[] = {
+		CMD_PROP_STR("Name", s->name),
+		CMD_PROP_ENUM("SwitchType", s->type, switch_types),
+		CMD_PROP_STR("NetAdapterInterfaceDescription", ""),
+		CMD_PROP_INT("ConnectedAdapters", vnet_switch_users(s->name)),
+		CMD_PROP_STR("Notes", notes),
+	};
+
+	return cmd_emit(ctx, &sw_type, p, 5);
+}
+
+static int no_switch(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name)
+{
+	return cmd_error(ctx, a, "Hyper-V was unable to find a virtual switch with name \"%s\".", name);
+}
+
+static int cmdlet_new_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "Name");
+	int type = cmd_arg_enum(ctx, a, "SwitchType", switch_types, -1);
+	char why[160];
+
+	if (type < -1)
+		return 0;
+	if (cmd_arg_str(a, "NetAdapterName") || type == VSW_TYPE_EXTERNAL)
+		return cmd_error(ctx, a, "External switches need a physical network adapter driver, which hvpart does not have yet; use -SwitchType Private or Internal.");
+	if (type < 0)
+		return cmd_error(ctx, a, "Give -SwitchType Private or Internal (or -NetAdapterName for an external switch).");
+	if (!name[0] || strlen(name) >= VSW_NAME_MAX)
+		return cmd_error(ctx, a, "A switch name has 1 to %d characters.", VSW_NAME_MAX - 1);
+	if (vnet_switch_new(name, (enum vsw_type)type, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	return sw_emit(ctx, vnet_switch_find(name));
+}
+
+static int cmdlet_get_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "Name");
+	int type = cmd_arg_enum(ctx, a, "SwitchType", switch_types, -1);
+	int rc = 0, found = 0;
+
+	if (type < -1)
+		return 0;
+	for (int i = 0; i < VNET_SWITCH_MAX && rc == 0; i++) {
+		const struct vnet_switch *s = vnet_switch_at(i);
+
+		if (!s || (name && !cmd_match_glob(name, s->name)) || (type >= 0 && (int)s->type != type))
+			continue;
+		found++;
+		rc = sw_emit(ctx, s);
+	}
+	if (!found && name && !strpbrk(name, "*?["))
+		return no_switch(ctx, a, name);
+	return rc;
+}
+
+/* ---- adapters ---- */
+
+static struct vm *vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "VMName");
+	struct vm *vm = name ? vm_find(name) : NULL;
+
+	if (!vm)
+		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
+			  name ? name : "");
+	return vm;
+}
+
+static bool vm_running(const struct vm *vm)
+{
+	struct hvpart_partition_info pi;
+
+	return vm->hv_id >= 0 && vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
+}
+
+/* The running VM's netvsp for adapter idx (only the first is offered,
+ * vsp_net.h), or NULL. */
+static void *nic_dev(const struct vm *vm, int idx)
+{
+	return idx == 0 && vm_running(vm) ? vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_NET) : NULL;
+}
+
+static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const struct vmcfg_nic *n)
+{
+	void *dev = nic_dev(vm, idx);
+	struct netvsp_stats st;
+	char mac[13];
+
+	memset(&st, 0, sizeof(st));
+	if (dev)
+		vsp_net_stats(dev, &st);
+	vmcfg_mac_format(n->mac, mac);
+	{
+		const struct cmd_prop p[] = {
+			CMD_PROP_STR("Name", n->name),
+			CMD_PROP_STR("VMName", vm->name),
+			CMD_PROP_STR("SwitchName", n->switch_name),
+			CMD_PROP_STR("MacAddress", mac),
+			CMD_PROP_STR("Status", dev ? vsp_net_status(dev) : ""),
+			CMD_PROP_ENUM("Connected", n->switch_name[0] && vnet_switch_find(n->switch_name), bools),
+			CMD_PROP_ENUM("DynamicMacAddressEnabled", n->dynamic_mac, bools),
+			CMD_PROP_INT("SentFrames", (int64_t)st.tx_frames),
+			CMD_PROP_INT("SentBytes", (int64_t)st.tx_bytes),
+			CMD_PROP_INT("ReceivedFrames", (int64_t)st.rx_frames),
+			CMD_PROP_INT("ReceivedBytes", (int64_t)st.rx_bytes),
+			CMD_PROP_INT("DroppedFrames", (int64_t)(st.tx_switch_drops + st.tx_bad +
+				st.rx_drop_not_ready + st.rx_drop_filtered + st.rx_drop_no_buffer +
+				st.rx_drop_ring_full)),
+		};
+
+		return cmd_emit(ctx, &nic_type, p, sizeof(p) / sizeof(p[0]));
+	}
+}
+
+/* Adapters of vm matching -Name (all when absent); fn on each. */
+static int nic_each(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm,
+		    int (*fn)(struct cmd_ctx *, const struct cmd_args *, struct vm *, int,
+			      struct vmcfg_nic *))
+{
+	const char *want = cmd_arg_str(a, "Name");
+	int n = vmcfg_nic_count(&vm->cfg), found = 0, rc = 0;
+
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct vmcfg_nic nic;
+		struct vmcfg_error err;
+
+		if (vmcfg_get_nic(&vm->cfg, i, &nic, &err) || (want && !cmd_match_glob(want, nic.name)))
+			continue;
+		found++;
+		rc = fn(ctx, a, vm, i, &nic);
+	}
+	if (!found && want)
+		return cmd_error(ctx, a, "No network adapter named \"%s\" on '%s'.", want, vm->name);
+	return rc;
+}
+
+static int get_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		   struct vmcfg_nic *nic)
+{
+	(void)a;
+	return nic_emit(ctx, vm, idx, nic);
+}
+
+static int cmdlet_get_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+
+	return vm ? nic_each(ctx, a, vm, get_one) : 0;
+}
+
+/* Write adapter idx into the VM's configuration and its file. */
+static int nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		    const struct vmcfg_nic *nic)
+{
+	char why[160];
+
+	if (vmcfg_put_nic(&vm->cfg, idx, nic))
+		return cmd_error(ctx, a, "Not enough memory to change '%s''s configuration.", vm->name);
+	if (vmstore_save(vm, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s (the change holds until the host restarts).", why);
+	return 0;
+}
+
+static int new_mac(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_nic *nic)
+{
+	const char *mac = cmd_arg_str(a, "StaticMacAddress");
+
+	if (!mac) {
+		nic->dynamic_mac = true;
+		if (vnet_mac_new(nic->mac))
+			return cmd_error(ctx, a, "The pool of dynamic MAC addresses is exhausted.");
+		return 0;
+	}
+	if (vmcfg_mac_parse(mac, nic->mac) || (nic->mac[0] & 1) ||
+	    !memcmp(nic->mac, "\0\0\0\0\0\0", 6))
+		return cmd_error(ctx, a, "Cannot validate argument on parameter 'StaticMacAddress'. \"%s\" is not a valid unicast MAC address (12 hex digits, such as 00155D000A01).", mac);
+	if (vnet_mac_taken(nic->mac))
+		return cmd_error(ctx, a, "The MAC address %s is already used by another network adapter.", mac);
+	return 0;
+}
+
+static int cmdlet_add_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+	const char *sw = cmd_arg_str(a, "SwitchName"), *name = cmd_arg_str(a, "Name");
+	struct vmcfg_nic nic;
+
+	if (!vm)
+		return 0;
+	memset(&nic, 0, sizeof(nic));
+	if (vm_running(vm))
+		return cmd_error(ctx, a, "The operation cannot be performed while the virtual machine '%s' is running: a synthetic network adapter is added while it is off.", vm->name);
+	if (vmcfg_nic_count(&vm->cfg) >= 1)
+		return cmd_error(ctx, a, "'%s' has a network adapter already: hvpart offers one per VM for now.", vm->name);
+	if (sw && !vnet_switch_find(sw))
+		return no_switch(ctx, a, sw);
+	if (name && (!name[0] || strlen(name) >= sizeof(nic.name)))
+		return cmd_error(ctx, a, "An adapter name has 1 to %zu characters.", sizeof(nic.name) - 1);
+	snprintf(nic.name, sizeof(nic.name), "%s", name ? name : NIC_DEFAULT_NAME);
+	if (sw)
+		snprintf(nic.switch_name, sizeof(nic.switch_name), "%s", vnet_switch_find(sw)->name);
+	if (new_mac(ctx, a, &nic))
+		return 0;
+	return nic_save(ctx, a, vm, vmcfg_nic_count(&vm->cfg), &nic);
+}
+
+/* Plug adapter idx into s (NULL: unplug): the running netvsp first, so a
+ * refusal changes nothing. */
+static int nic_plug(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		    struct vmcfg_nic *nic, struct vnet_switch *s)
+{
+	void *dev = nic_dev(vm, idx);
+
+	if (dev && vsp_net_connect(dev, s ? s->sw : NULL))
+		return cmd_error(ctx, a, "Could not connect '%s' of '%s' to \"%s\": its MAC address is in use on that switch.", nic->name, vm->name, s ? s->name : "");
+	snprintf(nic->switch_name, sizeof(nic->switch_name), "%s", s ? s->name : "");
+	return nic_save(ctx, a, vm, idx, nic);
+}
+
+static int connect_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		       struct vmcfg_nic *nic)
+{
+	return nic_plug(ctx, a, vm, idx, nic, vnet_switch_find(cmd_arg_str(a, "SwitchName")));
+}
+
+static int disconnect_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+			  struct vmcfg_nic *nic)
+{
+	return nic_plug(ctx, a, vm, idx, nic, NULL);
+}
+
+static int cmdlet_connect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+	const char *sw = cmd_arg_str(a, "SwitchName");
+
+	if (!vm)
+		return 0;
+	if (!vnet_switch_find(sw))
+		return no_switch(ctx, a, sw);
+	return nic_each(ctx, a, vm, connect_one);
+}
+
+static int cmdlet_disconnect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = vm_named(ctx, a);
+
+	return vm ? nic_each(ctx, a, vm, disconnect_one) : 0;
+}
+
+/* Remove-VMSwitch -Force: every adapter on the switch is unplugged. */
+static int unplug_all(struct cmd_ctx *ctx, const struct cmd_args *a, struct vnet_switch *s)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+		int n = vm ? vmcfg_nic_count(&vm->cfg) : 0;
+
+		for (int k = 0; k < n; k++) {
+			struct vmcfg_nic nic;
+			struct vmcfg_error err;
+
+			if (!vmcfg_get_nic(&vm->cfg, k, &nic, &err) &&
+			    !strcasecmp(nic.switch_name, s->name) && nic_plug(ctx, a, vm, k, &nic, NULL))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmdlet_remove_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "Name");
+	struct vnet_switch *s = vnet_switch_find(name);
+	int users;
+
+	if (!s)
+		return no_switch(ctx, a, name);
+	users = vnet_switch_users(s->name);
+	if (users && !cmd_arg_present(a, "Force"))
+		return cmd_error(ctx, a, "The virtual switch \"%s\" cannot be removed: %d network adapter%s connected to it (Disconnect-VMNetworkAdapter first, or -Force to disconnect them).", s->name, users, users == 1 ? " is" : "s are");
+	if (users && unplug_all(ctx, a, s))
+		return 0;
+	vnet_switch_delete(s);
+	return 0;
+}
+
+static const struct cmd_param p_new_sw[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new switch." },
+	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children, and the parent once it has an IP stack)." },
+	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switches: the physical adapter (not available yet)." },
+};
+static const struct cmd_param p_get_sw[] = {
+	{ "Name", CMD_P_STRING, 0, 0, "Switch name (wildcards allowed)." },
+	{ "SwitchType", CMD_P_STRING, 0, -1, "Only switches of this type: Private, Internal, External." },
+};
+static const struct cmd_param p_rm_sw[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name." },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Disconnect the adapters connected to it first." },
+};
+static const struct cmd_param p_add_nic[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "SwitchName", CMD_P_STRING, 0, -1, "Connect it to this switch (none: not connected)." },
+	{ "Name", CMD_P_STRING, 0, -1, "Name of the adapter (default: Network Adapter)." },
+	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "Its MAC address (12 hex digits); default: a dynamic one from 00-15-5D-00-0A-01..FF." },
+};
+static const struct cmd_param p_get_nic[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed)." },
+};
+static const struct cmd_param p_conn_nic[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "SwitchName", CMD_P_STRING, CMD_F_REQUIRED, -1, "The switch." },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
+};
+
+const struct cmd_def cmdlets_network[] = {
+	{ "New-VMSwitch", "Creates a virtual switch.",
+	  "Creates a private switch (children only) or an internal one. Internal switches are accepted with the parent's port unconnected (the parent has no IP stack yet), so they join children as a private switch does; Get-VMSwitch | Format-List Notes says so. External switches (-NetAdapterName) are refused until the parent has a physical NIC driver. Switches live in memory until the host restarts.",
+	  p_new_sw, 3, cmdlet_new_vmswitch, NULL },
+	{ "Get-VMSwitch", "Lists virtual switches.",
+	  "Lists the switches: Name, SwitchType, NetAdapterInterfaceDescription; Format-List adds ConnectedAdapters and Notes.",
+	  p_get_sw, 2, cmdlet_get_vmswitch, NULL },
+	{ "Remove-VMSwitch", "Removes a virtual switch.",
+	  "Removes the switch; refused while adapters are connected to it, unless -Force, which disconnects them (their link goes down).",
+	  p_rm_sw, 2, cmdlet_remove_vmswitch, NULL },
+	{ "Add-VMNetworkAdapter", "Adds a synthetic network adapter to a VM.",
+	  "Adds a network adapter (netvsc in the guest) to a VM that is off, connected to -SwitchName or to nothing, with -StaticMacAddress or a dynamic MAC. Kept in the VM's configuration. One adapter per VM for now.",
+	  p_add_nic, 4, cmdlet_add_vmnetworkadapter, NULL },
+	{ "Get-VMNetworkAdapter", "Lists a VM's network adapters.",
+	  "Lists the adapters: Name, VMName, SwitchName, MacAddress, Status (Ok once the guest's driver is up, NoContact before; empty while the VM is off). Format-List adds Connected, DynamicMacAddressEnabled and the frame and byte counters of the running adapter.",
+	  p_get_nic, 2, cmdlet_get_vmnetworkadapter, NULL },
+	{ "Connect-VMNetworkAdapter", "Connects a VM's network adapter to a switch.",
+	  "Connects the adapter(s) to the switch, at once if the VM runs (the guest sees its link come up).",
+	  p_conn_nic, 3, cmdlet_connect_vmnetworkadapter, NULL },
+	{ "Disconnect-VMNetworkAdapter", "Disconnects a VM's network adapter.",
+	  "Disconnects the adapter(s) from their switch, at once if the VM runs (the guest sees its link go down).",
+	  p_get_nic, 2, cmdlet_disconnect_vmnetworkadapter, NULL },
+};
+const int cmdlets_network_count = sizeof(cmdlets_network) / sizeof(cmdlets_network[0]);

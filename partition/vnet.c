@@ -1,0 +1,131 @@
+/*
+ * The parent's virtual switches and dynamic MACs (see vnet.h). The parent
+ * is single-threaded (its main loop serves VMBus and the console), so the
+ * switches take no lock (vsw_ops.lock NULL: vswitch/vsw.h "Threading").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "partition/clock.h"
+#include "partition/vm.h"
+#include "partition/vnet.h"
+#include "partition/vmconfig/vmcfg.h"
+
+static struct vnet_switch switches[VNET_SWITCH_MAX];
+
+static uint64_t vnet_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_monotonic_ns() / 1000000;
+}
+
+struct vnet_switch *vnet_switch_at(int i)
+{
+	return i >= 0 && i < VNET_SWITCH_MAX && switches[i].used ? &switches[i] : NULL;
+}
+
+struct vnet_switch *vnet_switch_find(const char *name)
+{
+	for (int i = 0; i < VNET_SWITCH_MAX; i++)
+		if (switches[i].used && !strcasecmp(switches[i].name, name))
+			return &switches[i];
+	return NULL;
+}
+
+int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
+{
+	struct vsw_config cfg = { .ops = { vnet_now_ms, NULL, NULL, NULL } };
+	struct vnet_switch *s = NULL;
+
+	if (vnet_switch_find(name)) {
+		snprintf(why, n, "A virtual switch named \"%s\" already exists.", name);
+		return -EEXIST;
+	}
+	for (int i = 0; i < VNET_SWITCH_MAX && !s; i++)
+		if (!switches[i].used)
+			s = &switches[i];
+	if (!s) {
+		snprintf(why, n, "No more than %d virtual switches.", VNET_SWITCH_MAX);
+		return -ENOSPC;
+	}
+	if (vsw_create(name, type, &cfg, &s->sw)) {
+		snprintf(why, n, "Not enough memory for the virtual switch \"%s\".", name);
+		return -ENOMEM;
+	}
+	s->used = true;
+	s->type = type;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	return 0;
+}
+
+void vnet_switch_delete(struct vnet_switch *s)
+{
+	vsw_destroy(s->sw);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Calls fn for every valid adapter of every VM; stops at a non-zero. */
+static int each_nic(int (*fn)(const struct vmcfg_nic *nic, const void *arg), const void *arg)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+		int n = vm ? vmcfg_nic_count(&vm->cfg) : 0;
+
+		for (int k = 0; k < n; k++) {
+			struct vmcfg_nic nic;
+			struct vmcfg_error err;
+			int rc;
+
+			if (vmcfg_get_nic(&vm->cfg, k, &nic, &err))
+				continue;
+			rc = fn(&nic, arg);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int vnet_switch_users(const char *name)
+{
+	int users = 0;
+
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+		int n = vm ? vmcfg_nic_count(&vm->cfg) : 0;
+
+		for (int k = 0; k < n; k++) {
+			struct vmcfg_nic nic;
+			struct vmcfg_error err;
+
+			if (!vmcfg_get_nic(&vm->cfg, k, &nic, &err) &&
+			    !strcasecmp(nic.switch_name, name))
+				users++;
+		}
+	}
+	return users;
+}
+
+static int same_mac(const struct vmcfg_nic *nic, const void *arg)
+{
+	return !memcmp(nic->mac, arg, 6);
+}
+
+bool vnet_mac_taken(const uint8_t mac[6])
+{
+	return each_nic(same_mac, mac) != 0;
+}
+
+int vnet_mac_new(uint8_t mac[6])
+{
+	for (unsigned lo = 1; lo <= 0xff; lo++) {
+		const uint8_t m[6] = { 0x00, 0x15, 0x5d, VNET_MAC_B3, VNET_MAC_B4, (uint8_t)lo };
+
+		if (!vnet_mac_taken(m)) {
+			memcpy(mac, m, 6);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}

@@ -1,0 +1,48 @@
+/*
+ * The parent's virtual switches (partition/vnet.c): the vswitch/ objects
+ * New-VMSwitch creates, by name, and the host's pool of dynamic MAC
+ * addresses. Switches live in memory only for now: they are gone after a
+ * reboot (New-VMSwitch again); the adapters that name them are kept in
+ * their VMs' configurations (docs/vm-config.md "Network adapters") and
+ * start disconnected while their switch does not exist.
+ *
+ * Internal switches are created with the parent's port unconnected: the
+ * parent has no IP stack yet (issue 16 item 4), so an internal switch
+ * carries traffic between children only, as a private one does, and
+ * Get-VMSwitch says so.
+ */
+#ifndef PARENT_VNET_H
+#define PARENT_VNET_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vswitch/vsw.h"
+
+#define VNET_SWITCH_MAX 8
+/* Dynamic MACs: 00-15-5D-00-0A-01 .. 00-15-5D-00-0A-FF (Hyper-V's OUI;
+ * Hyper-V takes octets 4 and 5 from the host's IP address, which the
+ * parent does not have). */
+#define VNET_MAC_B3 0x00
+#define VNET_MAC_B4 0x0A
+
+struct vnet_switch {
+	bool used;
+	char name[VSW_NAME_MAX];
+	enum vsw_type type;
+	struct vsw *sw;
+};
+
+/* New-VMSwitch: 0, or -EEXIST (the name is taken), -ENOSPC, -ENOMEM with
+ * the message in why. */
+int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n);
+struct vnet_switch *vnet_switch_find(const char *name);   /* case-insensitive */
+struct vnet_switch *vnet_switch_at(int i);                /* NULL if unused */
+/* Adapters of all VMs whose configuration names this switch. */
+int vnet_switch_users(const char *name);
+/* Remove-VMSwitch, once no port is left on it (vsw_destroy). */
+void vnet_switch_delete(struct vnet_switch *s);
+/* A MAC from the dynamic pool that no VM's adapter has: 0, or -ENOSPC. */
+int vnet_mac_new(uint8_t mac[6]);
+/* Whether any VM's adapter has mac. */
+bool vnet_mac_taken(const uint8_t mac[6]);
+#endif

@@ -1,0 +1,230 @@
+/*
+ * The synthetic network adapter's VSP (see vsp_net.h). netvsp checks
+ * every offset, length and page the guest names before it calls the
+ * guest-memory ops below; the ops check again against the buffer the
+ * GPADL really maps (vswitch/netvsp/README.md "Guest memory only through
+ * netvsp_guest_ops"), and GPA-direct pages go through hv, which refuses
+ * a page that is not the child's (vsp_gpadl.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "partition/vm.h"
+#include "partition/vnet.h"
+#include "partition/vmconfig/vmcfg.h"
+#include "partition/vsp/vsp_dev.h"
+#include "partition/vsp/vsp_gpadl.h"
+#include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_net.h"
+
+/* netvsp opens the receive and the send buffer; room for a revoked one
+ * lingering while its replacement opens. */
+#define NET_BUFS 4
+
+struct net_buf {
+	uint8_t *va;
+	uint32_t bytes;
+	bool used;
+};
+
+struct net_dev {
+	uint64_t child;
+	struct netvsp *nv;
+	struct net_buf buf[NET_BUFS];
+	uint64_t bad_pages;   /* GPA-direct pages hv refused */
+};
+
+static int nb_open(void *ctx, uint32_t handle, void **buf, uint32_t *bytes)
+{
+	struct net_dev *d = ctx;
+	void *va;
+	size_t n;
+
+	if (vsp_host_gpadl_view(d->child, VSP_DEV_NET, handle, &va, &n))
+		return -ENOENT;
+	if (n > UINT32_MAX)
+		return -EINVAL;
+	for (int i = 0; i < NET_BUFS; i++) {
+		if (!d->buf[i].used) {
+			d->buf[i] = (struct net_buf){ va, (uint32_t)n, true };
+			*buf = &d->buf[i];
+			*bytes = (uint32_t)n;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void nb_close(void *ctx, void *buf)
+{
+	struct net_buf *b = buf;
+
+	(void)ctx;
+	memset(b, 0, sizeof(*b));
+}
+
+static int nb_read(void *ctx, void *buf, uint32_t off, void *dst, uint32_t len)
+{
+	struct net_buf *b = buf;
+
+	(void)ctx;
+	if (!b->used || off > b->bytes || len > b->bytes - off)
+		return -EFAULT;
+	memcpy(dst, b->va + off, len);
+	return 0;
+}
+
+static int nb_write(void *ctx, void *buf, uint32_t off, const void *src, uint32_t len)
+{
+	struct net_buf *b = buf;
+
+	(void)ctx;
+	if (!b->used || off > b->bytes || len > b->bytes - off)
+		return -EFAULT;
+	memcpy(b->va + off, src, len);
+	return 0;
+}
+
+/* A page named by a GPA-direct packet (Linux sends a frame that way when
+ * it does not fit a send section): mapped through hv for the copy only. */
+static int nb_gpa_read(void *ctx, uint64_t pfn, uint32_t off, void *dst, uint32_t len)
+{
+	struct net_dev *d = ctx;
+	void *va;
+
+	if (off >= 4096 || len > 4096 - off)
+		return -EFAULT;
+	if (vsp_gpadl_map(d->child, &pfn, 1, &va)) {
+		d->bad_pages++;
+		return -EFAULT;
+	}
+	memcpy(dst, (const uint8_t *)va + off, len);
+	vsp_gpadl_unmap(va, 1);
+	return 0;
+}
+
+static struct vm *vm_of(uint64_t child)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+
+		if (vm && vm->hv_id >= 0 && (uint64_t)vm->hv_id == child)
+			return vm;
+	}
+	return NULL;
+}
+
+static bool first_nic(const struct vm *vm, struct vmcfg_nic *nic)
+{
+	struct vmcfg_error err;
+
+	return vm && vmcfg_nic_count(&vm->cfg) > 0 && !vmcfg_get_nic(&vm->cfg, 0, nic, &err);
+}
+
+uint32_t vsp_net_absent(const struct vm *vm)
+{
+	struct vmcfg_nic nic;
+
+	return first_nic(vm, &nic) ? 0 : 1u << VSP_DEV_NET;
+}
+
+void *vsp_net_create(uint64_t child)
+{
+	struct net_dev *d = calloc(1, sizeof(*d));
+	struct vnet_switch *s;
+	struct vmcfg_nic nic;
+	struct netvsp_config cfg;
+
+	if (!d || !first_nic(vm_of(child), &nic)) {
+		free(d);
+		return NULL;
+	}
+	d->child = child;
+	s = nic.switch_name[0] ? vnet_switch_find(nic.switch_name) : NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sw = s ? s->sw : NULL;
+	cfg.port.kind = VSW_PORT_VM;
+	cfg.port.mac_mode = VSW_MAC_STATIC;
+	memcpy(cfg.port.mac, nic.mac, 6);
+	cfg.port.vlan_mode = VSW_VLAN_ACCESS;
+	cfg.ops = (struct netvsp_guest_ops){ nb_open, nb_close, nb_read, nb_write, nb_gpa_read,
+					     NULL, NULL, NULL, d };
+	if (!netvsp_create(&cfg, &d->nv))
+		return d;
+	/* A switch that refuses the port (its MAC is there already): the
+	 * adapter starts unplugged rather than the VM not starting. */
+	if (cfg.sw) {
+		cfg.sw = NULL;
+		if (!netvsp_create(&cfg, &d->nv))
+			return d;
+	}
+	free(d);
+	return NULL;
+}
+
+void vsp_net_destroy(void *dev)
+{
+	struct net_dev *d = dev;
+
+	netvsp_destroy(d->nv);
+	free(d);
+}
+
+const char *vsp_net_status(const void *dev)
+{
+	const struct net_dev *d = dev;
+	struct netvsp_stats st;
+
+	netvsp_get_stats(d->nv, &st);
+	return st.rndis_up ? "Ok" : "NoContact";
+}
+
+int vsp_net_connect(void *dev, struct vsw *sw)
+{
+	struct net_dev *d = dev;
+
+	return netvsp_set_switch(d->nv, sw);
+}
+
+void vsp_net_stats(void *dev, struct netvsp_stats *st)
+{
+	struct net_dev *d = dev;
+
+	netvsp_get_stats(d->nv, st);
+}
+
+/* ---- the channel (vmbus/server.h) ---- */
+
+static int net_open(void *dev, struct vmbus_chan *ch)
+{
+	struct net_dev *d = dev;
+
+	return netvsp_open(d->nv, ch);
+}
+
+/* A broken ring (-EIO) is the guest's fault: the channel stays quiet
+ * until the guest closes and reopens it. */
+static int net_event(void *dev, struct vmbus_chan *ch)
+{
+	struct net_dev *d = dev;
+
+	(void)ch;
+	return netvsp_poll(d->nv, 0) > 0;
+}
+
+static void net_close(void *dev, struct vmbus_chan *ch)
+{
+	struct net_dev *d = dev;
+
+	(void)ch;
+	netvsp_close(d->nv);
+}
+
+static void net_gpadl_teardown(void *dev, uint32_t handle)
+{
+	struct net_dev *d = dev;
+
+	netvsp_gpadl_teardown(d->nv, handle);
+}
+
+const struct vmbus_dev_ops vsp_net_ops = { net_open, net_event, net_close, net_gpadl_teardown };

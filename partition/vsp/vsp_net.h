@@ -1,0 +1,33 @@
+/*
+ * A child's synthetic network adapter (partition/vsp/vsp_net.c): the
+ * netvsp library (vswitch/netvsp/) as a row of the VMBus host's device
+ * table (vsp_dev.h), its guest memory reached through the channel's
+ * GPADLs (vsp_gpadl.c) and its port on one of the parent's switches
+ * (partition/vnet.h). One adapter per VM is offered for now: the VM's
+ * first [NetworkAdapter] (docs/vm-config.md).
+ */
+#ifndef PARENT_VSP_NET_H
+#define PARENT_VSP_NET_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmbus/server.h"
+#include "vswitch/netvsp/netvsp.h"
+
+struct vm;
+
+extern const struct vmbus_dev_ops vsp_net_ops;
+/* The adapter of the VM whose partition is child, plugged into the
+ * switch its configuration names (unplugged when there is none); NULL
+ * when the VM has no adapter or memory ran out. */
+void *vsp_net_create(uint64_t child);
+void vsp_net_destroy(void *dev);
+/* "Ok" once the guest's driver brought RNDIS up, "NoContact" before. */
+const char *vsp_net_status(const void *dev);
+/* Whether vm has an adapter to offer (Start-VM leaves the row out when
+ * not: 1 << VSP_DEV_NET in the disabled mask). */
+uint32_t vsp_net_absent(const struct vm *vm);
+/* Connect-VMNetworkAdapter (sw) / Disconnect-VMNetworkAdapter (NULL) on
+ * a running VM: 0 or the switch's error. */
+int vsp_net_connect(void *dev, struct vsw *sw);
+void vsp_net_stats(void *dev, struct netvsp_stats *st);
+#endif
