@@ -11,6 +11,7 @@
 #ifndef PARENT_CMDLETS_H
 #define PARENT_CMDLETS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "partition/console/cmd.h"
 
@@ -54,6 +55,10 @@ int cmdlet_vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const cha
 			struct vol_path *vp);
 /* The VM that has file as a hard disk (vmdisk.c), or NULL. */
 struct vm *cmdlet_vhd_owner(const struct vol_path *file);
+/* The VM -VMName names, or NULL after Hyper-V's error (vm.c). */
+struct vm *cmdlet_vm_named(struct cmd_ctx *ctx, const struct cmd_args *a);
+/* Does vm's partition exist and run (vm.c)? */
+bool cmdlet_vm_running(const struct vm *vm);
 /* Syncs a drive after a write, printing an error if that fails. */
 void cmdlet_sync(struct cmd_ctx *ctx, const struct cmd_args *a, struct volume *v);
 /* -ENOSPC when need bytes (replacing have_now) cannot fit on v. */

@@ -24,29 +24,11 @@ static const struct cmd_column ic_cols[] = {
 static const struct cmd_type ic_type = { "VMIntegrationComponent", false, ic_cols, 5,
 					 NULL, NULL, NULL };
 
-static struct vm *vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *name = cmd_arg_str(a, "VMName");
-	struct vm *vm = name ? vm_find(name) : NULL;
-
-	if (!vm)
-		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
-			  name ? name : "");
-	return vm;
-}
-
-static bool vm_running(const struct vm *vm)
-{
-	struct hvpart_partition_info pi;
-
-	return vm->hv_id >= 0 && vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
-}
-
 /* Status while running; an Off VM's services have none (Hyper-V shows
  * nothing there). */
 static int ic_emit(struct cmd_ctx *ctx, const struct vm *vm, unsigned i)
 {
-	bool on = !(vm->ic_disabled & (1u << i)), run = vm_running(vm);
+	bool on = !(vm->ic_disabled & (1u << i)), run = cmdlet_vm_running(vm);
 	void *dev = run ? vsp_host_device((uint64_t)vm->hv_id, i) : NULL;
 	uint32_t ver = dev && vsp_dev_types[i].ops == &vsp_ic_ops ? vsp_ic_version(dev) : 0;
 	char v[16] = "";
@@ -80,7 +62,7 @@ static int ic_index(const char *name)
 
 static int cmdlet_get_vmintegrationservice(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	const char *name = cmd_arg_str(a, "Name");
 	int rc = 0, found = 0;
 
@@ -100,7 +82,7 @@ static int cmdlet_get_vmintegrationservice(struct cmd_ctx *ctx, const struct cmd
 
 static int ic_set(struct cmd_ctx *ctx, const struct cmd_args *a, int on)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	int i;
 
 	if (!vm)
@@ -113,7 +95,7 @@ static int ic_set(struct cmd_ctx *ctx, const struct cmd_args *a, int on)
 		vm->ic_disabled &= ~(1u << i);
 	else
 		vm->ic_disabled |= 1u << i;
-	if (vm_running(vm) && vsp_host_set_device((uint64_t)vm->hv_id, (unsigned)i, on))
+	if (cmdlet_vm_running(vm) && vsp_host_set_device((uint64_t)vm->hv_id, (unsigned)i, on))
 		return cmd_error(ctx, a, "Could not %s '%s' for '%s' now; it will be %s at the next Start-VM.",
 				 on ? "offer" : "withdraw", vsp_dev_types[i].name, vm->name,
 				 on ? "offered" : "left out");

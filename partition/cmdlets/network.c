@@ -101,29 +101,11 @@ static int cmdlet_get_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 /* ---- adapters ---- */
 
-static struct vm *vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *name = cmd_arg_str(a, "VMName");
-	struct vm *vm = name ? vm_find(name) : NULL;
-
-	if (!vm)
-		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
-			  name ? name : "");
-	return vm;
-}
-
-static bool vm_running(const struct vm *vm)
-{
-	struct hvpart_partition_info pi;
-
-	return vm->hv_id >= 0 && vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
-}
-
 /* The running VM's netvsp for adapter idx (only the first is offered,
  * vsp_net.h), or NULL. */
 static void *nic_dev(const struct vm *vm, int idx)
 {
-	return idx == 0 && vm_running(vm) ? vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_NET) : NULL;
+	return idx == 0 && cmdlet_vm_running(vm) ? vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_NET) : NULL;
 }
 
 static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const struct vmcfg_nic *n)
@@ -189,7 +171,7 @@ static int get_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm,
 
 static int cmdlet_get_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 
 	return vm ? nic_each(ctx, a, vm, get_one) : 0;
 }
@@ -227,14 +209,14 @@ static int new_mac(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_n
 
 static int cmdlet_add_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	const char *sw = cmd_arg_str(a, "SwitchName"), *name = cmd_arg_str(a, "Name");
 	struct vmcfg_nic nic;
 
 	if (!vm)
 		return 0;
 	memset(&nic, 0, sizeof(nic));
-	if (vm_running(vm))
+	if (cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "The operation cannot be performed while the virtual machine '%s' is running: a synthetic network adapter is added while it is off.", vm->name);
 	if (vmcfg_nic_count(&vm->cfg) >= 1)
 		return cmd_error(ctx, a, "'%s' has a network adapter already: hvpart offers one per VM for now.", vm->name);
@@ -277,7 +259,7 @@ static int disconnect_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct 
 
 static int cmdlet_connect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	const char *sw = cmd_arg_str(a, "SwitchName");
 
 	if (!vm)
@@ -289,7 +271,7 @@ static int cmdlet_connect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd
 
 static int cmdlet_disconnect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 
 	return vm ? nic_each(ctx, a, vm, disconnect_one) : 0;
 }

@@ -220,11 +220,25 @@ static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return vm_each(ctx, a, stop_one);
 }
 
-static bool vm_running(const struct vm *vm)
+/* A VM's partition exists and runs (vm_query is false for one that has
+ * none). */
+bool cmdlet_vm_running(const struct vm *vm)
 {
 	struct hvpart_partition_info pi;
 
 	return vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
+}
+
+/* -VMName's VM, or NULL after Hyper-V's error for a name it cannot find. */
+struct vm *cmdlet_vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "VMName");
+	struct vm *vm = name ? vm_find(name) : NULL;
+
+	if (!vm)
+		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
+			  name ? name : "");
+	return vm;
 }
 
 /* As Hyper-V's Remove-VM: the configuration goes, files that are not
@@ -235,7 +249,7 @@ static int remove_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 	bool kept = false;
 
 	snprintf(folder, sizeof(folder), "%s", vm->folder);
-	if (!vm_running(vm) && vmstore_delete(vm, &kept, why, sizeof(why)))
+	if (!cmdlet_vm_running(vm) && vmstore_delete(vm, &kept, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	if (vm_remove(vm, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
@@ -279,7 +293,7 @@ static int set_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 	bool mem = cmd_arg_at(a, "MemoryStartupBytes", 0), cpus = cmd_arg_at(a, "ProcessorCount", 0);
 	char why[160];
 
-	if ((mem || cpus) && vm_running(vm))
+	if ((mem || cpus) && cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "'%s' is running: %s can be changed only while it is off (Stop-VM first).",
 				 vm->name, mem ? "MemoryStartupBytes" : "ProcessorCount");
 	if (mem) {

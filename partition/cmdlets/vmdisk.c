@@ -25,24 +25,6 @@ static const struct cmd_column disk_cols[] = {
 static const struct cmd_type disk_type = { "HardDiskDrive", false, disk_cols, 6, NULL, NULL,
 					   NULL };
 
-static struct vm *vm_named(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *name = cmd_arg_str(a, "VMName");
-	struct vm *vm = name ? vm_find(name) : NULL;
-
-	if (!vm)
-		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
-			  name ? name : "");
-	return vm;
-}
-
-static bool vm_on(const struct vm *vm)
-{
-	struct hvpart_partition_info pi;
-
-	return vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
-}
-
 struct vm *cmdlet_vhd_owner(const struct vol_path *file)
 {
 	for (int i = 0; i < VM_MAX; i++) {
@@ -126,7 +108,7 @@ static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const s
 
 static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	struct vol_path vp;
 	struct vmcfg_disk *d;
 	char where[VOL_PATH_MAX + 4], why[200];
@@ -134,7 +116,7 @@ static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 
 	if (!vm || controller_args(ctx, a))
 		return 0;
-	if (vm_on(vm))
+	if (cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be added only while it "
 				 "is off (Stop-VM first; hot add is not supported yet).", vm->name);
 	loc = location_arg(ctx, a, vm);
@@ -177,7 +159,7 @@ static int disk_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcf
 
 static int cmdlet_get_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	int rc = 0;
 
 	if (!vm)
@@ -194,7 +176,7 @@ static int cmdlet_get_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 
 static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = vm_named(ctx, a);
+	struct vm *vm = cmdlet_vm_named(ctx, a);
 	struct vmcfg_disk gone;
 	char why[200];
 	int64_t loc;
@@ -207,7 +189,7 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 	if (k < 0)
 		return cmd_error(ctx, a, "No hard disk drive of '%s' is at SCSI controller 0 location %lld.",
 				 vm->name, (long long)loc);
-	if (vm_on(vm))
+	if (cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be removed only while it "
 				 "is off (Stop-VM first; hot remove is not supported yet).", vm->name);
 	gone = vm->disks[k];
