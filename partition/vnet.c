@@ -65,8 +65,8 @@ void vnet_switch_delete(struct vnet_switch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Calls fn for every valid adapter of every VM; stops at a non-zero. */
-static int each_nic(int (*fn)(const struct vmcfg_nic *nic, const void *arg), const void *arg)
+int vnet_each_nic(int (*fn)(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg),
+		  void *arg)
 {
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_at(i);
@@ -79,7 +79,7 @@ static int each_nic(int (*fn)(const struct vmcfg_nic *nic, const void *arg), con
 
 			if (vmcfg_get_nic(&vm->cfg, k, &nic, &err))
 				continue;
-			rc = fn(&nic, arg);
+			rc = fn(vm, k, &nic, arg);
 			if (rc)
 				return rc;
 		}
@@ -87,34 +87,40 @@ static int each_nic(int (*fn)(const struct vmcfg_nic *nic, const void *arg), con
 	return 0;
 }
 
-int vnet_switch_users(const char *name)
+struct users {
+	const char *name;
+	int n;
+};
+
+static int count_user(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg)
 {
-	int users = 0;
+	struct users *u = arg;
 
-	for (int i = 0; i < VM_MAX; i++) {
-		struct vm *vm = vm_at(i);
-		int n = vm ? vmcfg_nic_count(&vm->cfg) : 0;
-
-		for (int k = 0; k < n; k++) {
-			struct vmcfg_nic nic;
-			struct vmcfg_error err;
-
-			if (!vmcfg_get_nic(&vm->cfg, k, &nic, &err) &&
-			    !strcasecmp(nic.switch_name, name))
-				users++;
-		}
-	}
-	return users;
+	(void)vm;
+	(void)idx;
+	if (!strcasecmp(nic->switch_name, u->name))
+		u->n++;
+	return 0;
 }
 
-static int same_mac(const struct vmcfg_nic *nic, const void *arg)
+int vnet_switch_users(const char *name)
 {
+	struct users u = { name, 0 };
+
+	vnet_each_nic(count_user, &u);
+	return u.n;
+}
+
+static int same_mac(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg)
+{
+	(void)vm;
+	(void)idx;
 	return !memcmp(nic->mac, arg, 6);
 }
 
 bool vnet_mac_taken(const uint8_t mac[6])
 {
-	return each_nic(same_mac, mac) != 0;
+	return vnet_each_nic(same_mac, (void *)mac) != 0;
 }
 
 int vnet_mac_new(uint8_t mac[6])

@@ -43,6 +43,13 @@ int vnet_switch_users(const char *name);
 void vnet_switch_delete(struct vnet_switch *s);
 /* A MAC from the dynamic pool that no VM's adapter has: 0, or -ENOSPC. */
 int vnet_mac_new(uint8_t mac[6]);
+/* Calls fn for every readable adapter of every VM (the VM, the
+ * adapter's index in its configuration); stops at, and returns, the
+ * first non-zero. */
+struct vm;
+struct vmcfg_nic;
+int vnet_each_nic(int (*fn)(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg),
+		  void *arg);
 /* Whether any VM's adapter has mac. */
 bool vnet_mac_taken(const uint8_t mac[6]);
 #endif

@@ -277,22 +277,27 @@ static int cmdlet_disconnect_vmnetworkadapter(struct cmd_ctx *ctx, const struct 
 }
 
 /* Remove-VMSwitch -Force: every adapter on the switch is unplugged. */
+struct unplug {
+	struct cmd_ctx *ctx;
+	const struct cmd_args *a;
+	const struct vnet_switch *s;
+};
+
+static int unplug_one(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg)
+{
+	const struct unplug *u = arg;
+	struct vmcfg_nic mine = *nic;   /* nic_plug writes the new switch in */
+
+	if (strcasecmp(nic->switch_name, u->s->name))
+		return 0;
+	return nic_plug(u->ctx, u->a, vm, idx, &mine, NULL) ? -1 : 0;
+}
+
 static int unplug_all(struct cmd_ctx *ctx, const struct cmd_args *a, struct vnet_switch *s)
 {
-	for (int i = 0; i < VM_MAX; i++) {
-		struct vm *vm = vm_at(i);
-		int n = vm ? vmcfg_nic_count(&vm->cfg) : 0;
+	struct unplug u = { ctx, a, s };
 
-		for (int k = 0; k < n; k++) {
-			struct vmcfg_nic nic;
-			struct vmcfg_error err;
-
-			if (!vmcfg_get_nic(&vm->cfg, k, &nic, &err) &&
-			    !strcasecmp(nic.switch_name, s->name) && nic_plug(ctx, a, vm, k, &nic, NULL))
-				return -1;
-		}
-	}
-	return 0;
+	return vnet_each_nic(unplug_one, &u);
 }
 
 static int cmdlet_remove_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
