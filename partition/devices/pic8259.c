@@ -93,11 +93,13 @@ uint8_t pic_io_read(const struct pic8259 *p, uint16_t port)
 
 void pic_set_irq(struct pic8259 *p, unsigned irq, int level)
 {
-	struct pic_chip *c = irq < 8 ? &p->master : &p->slave;
-	uint8_t bit = (uint8_t)(1u << (irq & 7));
+	struct pic_chip *c;
+	uint8_t bit;
 
 	if (irq > 15)
 		return;
+	c = irq < 8 ? &p->master : &p->slave;
+	bit = (uint8_t)(1u << (irq & 7));
 	if (level && (!(c->level & bit) || (c->elcr & bit)))
 		c->irr |= bit;
 	if (level)
