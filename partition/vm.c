@@ -580,7 +580,7 @@ bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi)
 	return vm->have_final;
 }
 
-static struct vm *vm_by_hv_id(uint64_t id)
+struct vm *vm_by_hv_id(uint64_t id)
 {
 	for (int i = 0; i < VM_MAX; i++)
 		if (vms[i].used && vms[i].hv_id == (int64_t)id)

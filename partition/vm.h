@@ -75,6 +75,8 @@ struct vm *vm_find(const char *name);
  * names it and Get-VM lists it. */
 bool vm_is_parent_name(const char *name);
 struct vm *vm_at(int i);                 /* NULL if slot unused */
+/* The VM whose running partition is hv's partition id, or NULL. */
+struct vm *vm_by_hv_id(uint64_t id);
 int vm_new(const struct vm_config *c, char *why, size_t n);
 /* A name New-VM or Rename-VM may give: valid and not taken. */
 int vm_check_name(const char *name, char *why, size_t n);

@@ -103,17 +103,6 @@ static int nb_gpa_read(void *ctx, uint64_t pfn, uint32_t off, void *dst, uint32_
 	return 0;
 }
 
-static struct vm *vm_of(uint64_t child)
-{
-	for (int i = 0; i < VM_MAX; i++) {
-		struct vm *vm = vm_at(i);
-
-		if (vm && vm->hv_id >= 0 && (uint64_t)vm->hv_id == child)
-			return vm;
-	}
-	return NULL;
-}
-
 static bool first_nic(const struct vm *vm, struct vmcfg_nic *nic)
 {
 	struct vmcfg_error err;
@@ -135,7 +124,7 @@ void *vsp_net_create(uint64_t child)
 	struct vmcfg_nic nic;
 	struct netvsp_config cfg;
 
-	if (!d || !first_nic(vm_of(child), &nic)) {
+	if (!d || !first_nic(vm_by_hv_id(child), &nic)) {
 		free(d);
 		return NULL;
 	}
