@@ -98,8 +98,14 @@ static void hv_leaf(struct partition *p, uint32_t leaf, uint32_t r[4])
 		break;
 	case HV_CPUID_FEATURES:
 		r[0] = HV_FEAT_HYPERCALL_MSRS | HV_FEAT_VP_INDEX | HV_FEAT_SYNIC;
-		if (hv_tsc_hz)
+		/* Linux reads the TSC and APIC-timer rates from the frequency
+		 * MSRs only when EDX says they are available too
+		 * (arch/x86/kernel/cpu/mshyperv.c); otherwise it calibrates
+		 * against the PIT, which QEMU TCG's timing defeats. */
+		if (hv_tsc_hz) {
 			r[0] |= HV_FEAT_FREQUENCY_MSRS;
+			r[3] |= HV_FEAT_EDX_FREQUENCY_MSRS;
+		}
 		/* Reference time, its TSC page and the timers need the TSC
 		 * rate; direct-mode timers come with them (EDX bit 19). */
 		if (synic_time_ok(p)) {
