@@ -593,6 +593,17 @@ static void vm_port_stop(void *ctx, const char *reason, bool has_code, uint32_t 
 	hv_stop(ctx, reason, has_code, exit_code);
 }
 
+/* A guest reboot: stop the partition now (its vCPU must not run on past
+ * the reset line) and let vm_reap boot it afresh. */
+static void vm_port_reset(void *ctx, const char *reason)
+{
+	struct vm *vm = ctx;
+
+	vm->reset_pending = true;
+	snprintf(vm->last_reset, sizeof(vm->last_reset), "%s", reason);
+	hv_stop(vm, reason, false, 0);
+}
+
 /* The host's wall clock for a child's RTC (partition/clock.c keeps the
  * parent's time() on the RTC it read at boot). */
 static int64_t host_now(void)
@@ -605,13 +616,29 @@ static int64_t host_now(void)
  * child. */
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
-	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic, &vm->cmos, host_now };
+	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic, &vm->cmos, host_now,
+				      vm_port_reset };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
 	if (ports_access(&bus, &a, val))
 		return true;
 	vm_pic_deliver(vm);   /* an unmask may release a waiting request */
 	return false;
+}
+
+/* The guest reset its machine: Hyper-V starts the VM again, with the
+ * same configuration, disks and console log (Get-VMConsoleLog shows both
+ * boots). If it cannot start, the VM stays Off and says why. */
+static void vm_restart(struct vm *vm)
+{
+	char why[160];
+
+	vm->reset_pending = false;
+	vm->resets++;
+	if (vm_start(vm, why, sizeof(why)) == 0)
+		return;
+	snprintf(vm->final.stop_reason, sizeof(vm->final.stop_reason), "%s; restart failed: %s",
+		 vm->last_reset, why);
 }
 
 /* A stopped child keeps no memory (as an Off VM in Hyper-V): remember
@@ -629,6 +656,8 @@ static void vm_reap(void)
 		vm->final = pi;
 		vm->have_final = true;
 		vm_teardown(vm);
+		if (vm->reset_pending)
+			vm_restart(vm);
 	}
 }
 

@@ -38,6 +38,11 @@ struct vm {
 	uint64_t start_cmd_tsc;      /* when Start-VM began (benchmarks) */
 	uint64_t start_ns;           /* clock_monotonic_ns() when it started running */
 	bool have_final;             /* final state kept after hv let go */
+	/* The guest reset its machine (partition/devices/ports.h): vm_reap
+	 * starts it again. Get-VM shows how often, and the last line used. */
+	bool reset_pending;
+	uint32_t resets;
+	char last_reset[48];
 	uint32_t ic_disabled;        /* VMBus device types not offered (1 << VSP_DEV_*) */
 	struct hvpart_partition_info final;
 	/* Settings that live only in the configuration (partition/vmstore.c). */

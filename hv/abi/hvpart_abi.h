@@ -92,6 +92,7 @@
 #define HV_FEAT_REF_TSC                    (1u << 9)
 #define HV_FEAT_EDX_DIRECT_STIMER          (1u << 19)   /* in EDX */
 #define HV_FEAT_EDX_FREQUENCY_MSRS         (1u << 8)    /* in EDX */
+#define HV_FEAT_EDX_GUEST_CRASH_MSRS       (1u << 10)   /* in EDX */
 #define HV_FEAT_VP_INDEX                   (1u << 6)
 /* 0x40000003 EBX: privilege flags, high half. */
 #define HV_PRIV_CREATE_PARTITIONS          (1u << 0)

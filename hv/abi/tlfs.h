@@ -8,6 +8,8 @@
  *   [IPC]    inter-partition-communication.md (SynIC MSRs, SIM/SIEF pages)
  *   [MSG]    datatypes/hv_message.md; Linux include/hyperv/hvgdk_mini.h
  *   [TIMERS] timers.md; datatypes/hv_timer_message_payload.md
+ *   [MISC]   feature-discovery.md (CPUID 0x40000003 EDX bit 10); Linux
+ *            include/hyperv/hvgdk_mini.h (HV_X64_MSR_CRASH_*)
  *   [PORT]   datatypes/hv_port_info.md, hv_connection_id.md,
  *            hypercalls/HvCall{CreatePort,ConnectPort,DeletePort,
  *            DisconnectPort,PostMessage,SignalEvent}.md;
@@ -29,6 +31,17 @@
 #define HV_MSR_SINT0             0x40000090
 #define HV_MSR_SINT15            0x4000009f
 #define HV_MSR_VP_ASSIST_PAGE    0x40000073
+
+/* ---- Guest crash registers [MISC] ----
+ * P0-P4 hold what the guest reports (Linux: error, guest id, RIP, RAX,
+ * RSP; drivers/hv/vmbus_drv.c hyperv_report_panic); writing CrashNotify
+ * to CRASH_CTL says the guest crashed, and reading CRASH_CTL gives the
+ * notifications the hypervisor supports. CPUID 0x40000003 EDX bit 10
+ * advertises them. */
+#define HV_MSR_CRASH_P0          0x40000100
+#define HV_MSR_CRASH_P4          0x40000104
+#define HV_MSR_CRASH_CTL         0x40000105
+#define HV_CRASH_CTL_NOTIFY      (1ull << 63)
 
 #define HV_SYNIC_VERSION         1       /* SVERSION reads 1 (Linux HV_SYNIC_VERSION_1) */
 #define HV_SINT_COUNT            16

@@ -112,6 +112,9 @@ static void hv_leaf(struct partition *p, uint32_t leaf, uint32_t r[4])
 			r[0] |= HV_FEAT_TIME_REF_COUNT | HV_FEAT_SYNTH_TIMERS | HV_FEAT_REF_TSC;
 			r[3] |= HV_FEAT_EDX_DIRECT_STIMER;
 		}
+		/* A child reports its crashes (the parent is hvpart's own). */
+		if (!p->privileged)
+			r[3] |= HV_FEAT_EDX_GUEST_CRASH_MSRS;
 		r[1] = HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
 		if (p->privileged)
 			r[1] |= HV_PRIV_CREATE_PARTITIONS | HV_PRIV_ACCESS_PARTITION_ID |

@@ -84,6 +84,43 @@ static int read_frequency(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return hv_tsc_hz ? 0 : -1;
 }
 
+static int read_crash(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	*val = v->part->crash_p[msr - HV_MSR_CRASH_P0];
+	return 0;
+}
+
+static int write_crash(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	v->part->crash_p[msr - HV_MSR_CRASH_P0] = val;
+	return 0;
+}
+
+/* CrashNotify is the one notification offered (no crash message page). */
+static int read_crash_ctl(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v;
+	(void)msr;
+	*val = HV_CRASH_CTL_NOTIFY;
+	return 0;
+}
+
+/* The guest says it crashed: the VM stops with the five parameters as
+ * its reason, as Hyper-V logs them ("ErrorCode0..4"). Bits it was not
+ * offered are reserved: #GP. */
+static int write_crash_ctl(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	const uint64_t *c = v->part->crash_p;
+
+	(void)msr;
+	if (val & ~HV_CRASH_CTL_NOTIFY)
+		return -1;
+	if (val)
+		partition_stop(v->part, "guest crash: %lx %lx %lx %lx %lx",
+			       c[0], c[1], c[2], c[3], c[4]);
+	return 0;
+}
+
 static int read_synvp(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	return synvp_read_msr(&v->synic, msr, val) ? -1 : 0;
@@ -161,6 +198,8 @@ static const struct synth_msr synth_msrs[] = {
 	{ HV_MSR_TSC_FREQUENCY, HV_MSR_TSC_FREQUENCY, true, read_frequency, NULL },
 	{ HV_MSR_APIC_FREQUENCY, HV_MSR_APIC_FREQUENCY, true, read_frequency, NULL },
 	{ HV_MSR_VP_ASSIST_PAGE, HV_MSR_VP_ASSIST_PAGE, false, read_vp_assist, write_vp_assist },
+	{ HV_MSR_CRASH_P0, HV_MSR_CRASH_P4, true, read_crash, write_crash },
+	{ HV_MSR_CRASH_CTL, HV_MSR_CRASH_CTL, true, read_crash_ctl, write_crash_ctl },
 	/* SCONTROL, SVERSION, SIEFP, SIMP, EOM (0x40000085-8f: synvp #GPs) */
 	{ HV_MSR_SCONTROL, HV_MSR_SINT15, false, read_synvp, write_synvp },
 	{ HV_MSR_STIMER0_CONFIG, HV_MSR_STIMER3_COUNT, false, read_synvp, write_synvp },

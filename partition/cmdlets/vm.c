@@ -383,7 +383,8 @@ static const struct cmd_column vm_detail_cols[] = {
 	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "DebugExitStatus", NULL, 0 },
 	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 },
 	{ "ConfigurationLocation", NULL, 0 }, { "AutomaticStartAction", NULL, 0 },
-	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 }, { "StopReason", NULL, 0 },
+	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 },
+	{ "GuestResets", NULL, 0 }, { "LastGuestReset", NULL, 0 }, { "StopReason", NULL, 0 },
 };
 #define VM_DETAIL_COLS ((int)(sizeof(vm_detail_cols) / sizeof(vm_detail_cols[0])))
 
@@ -401,7 +402,7 @@ static const struct cmd_type vm_detail_type = {
 	"VirtualMachine", false, vm_cols, 8, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (12 + HVPART_EXIT_KINDS + 10)
+#define VM_PROPS (12 + HVPART_EXIT_KINDS + 12)
 
 /* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
  * holds hv's view (of the latest run); up_ns: time since it started. */
@@ -485,6 +486,10 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("HvOverheadBytes", (int64_t)pi->overhead_bytes);
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", w->vm ? (int64_t)w->vm->start_cmd_tsc : 0);
 	n += vm_config_props(&p[n], w->vm);
+	/* A guest reboot restarts the VM (partition/vm.c, vm_restart). */
+	p[n++] = (struct cmd_prop)CMD_PROP_INT("GuestResets", w->vm ? w->vm->resets : 0);
+	p[n++] = (struct cmd_prop)CMD_PROP_STR("LastGuestReset",
+					       w->vm && w->vm->last_reset[0] ? w->vm->last_reset : "-");
 	/* Last, as Get-VM NAME has always ended (scripts and tests look for it). */
 	p[n++] = (struct cmd_prop)CMD_PROP_STR("StopReason",
 					       pi->stop_reason[0] ? pi->stop_reason : "-");
@@ -689,7 +694,7 @@ static const struct cmd_param p_rename[] = {
 
 const struct cmd_def cmdlets_vm[] = {
 	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
-	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory. With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
+	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory. With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, how often its guest reset it (GuestResets, LastGuestReset: a guest reboot starts the VM again, as in Hyper-V), why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it. With a host volume the configuration is kept in C:\\Hyper-V\\NAME\\config.txt (or PATH\\NAME\\config.txt with -Path; docs/vm-config.md describes the file), and the VM is there again after the host restarts; without one (booted from the ISO alone) it lasts until the host restarts. Get-VMHost's VirtualMachinePath says which.",

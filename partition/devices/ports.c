@@ -12,11 +12,12 @@
 
 struct port_ctx;
 
-/* One entry of the map: a handler returns true when it stopped the child. */
+/* One entry of the map: a handler returns true when it stopped (or
+ * reset) the child. */
 struct port_range {
 	uint16_t first, last;
 	bool (*fn)(const struct port_ctx *c, uint32_t *val);
-	uint32_t bits, want;         /* port_stop_on_write: the write that stops */
+	uint32_t bits, want;         /* port_*_on_write: the write that acts */
 	const char *reason;
 };
 
@@ -64,6 +65,20 @@ static bool port_stop_on_write(const struct port_ctx *c, uint32_t *val)
 	return true;
 }
 
+/* As port_stop_on_write, for the reset lines: the bus restarts the
+ * child where it can. */
+static bool port_reset_on_write(const struct port_ctx *c, uint32_t *val)
+{
+	(void)val;
+	if (!c->a->is_write || (c->v & c->r->bits) != c->r->want)
+		return false;
+	if (c->bus->reset)
+		c->bus->reset(c->bus->ctx, c->r->reason);
+	else
+		c->bus->stop(c->bus->ctx, c->r->reason, false, 0);
+	return true;
+}
+
 /* The 8259 pair and its ELCR (pic8259.h), byte-wide registers. */
 static bool port_pic(const struct port_ctx *c, uint32_t *val)
 {
@@ -104,7 +119,7 @@ static const struct port_range port_map[] = {
 	{ 0x0070, 0x0071, port_cmos, 0, 0, NULL },
 	/* i8042 command 0xfe pulses the CPU reset line (Linux
 	 * arch/x86/kernel/reboot.c, BOOT_KBD). */
-	{ 0x0064, 0x0064, port_stop_on_write, 0xff, 0xfe, "reset (i8042 pulse)" },
+	{ 0x0064, 0x0064, port_reset_on_write, 0xff, 0xfe, "reset (i8042 pulse)" },
 	{ 0x00f4, 0x00f4, port_debug_exit, 0, 0, NULL },
 	{ COM1_BASE, COM1_BASE + 7, port_com1, 0, 0, NULL },
 	/* PM1a control at 0x604 as QEMU places it: SLP_EN (bit 13) enters the
@@ -113,7 +128,7 @@ static const struct port_range port_map[] = {
 	{ 0x0604, 0x0604, port_stop_on_write, 0x2000, 0x2000, "power off (ACPI S5)" },
 	/* Reset control register: bit 2 starts the reset (Intel ICH "Reset
 	 * Control Register"; Linux reboot.c, BOOT_CF9). */
-	{ 0x0cf9, 0x0cf9, port_stop_on_write, 0x4, 0x4, "reset (port 0xcf9)" },
+	{ 0x0cf9, 0x0cf9, port_reset_on_write, 0x4, 0x4, "reset (port 0xcf9)" },
 };
 static const struct port_range port_none = { 0x0000, 0xffff, port_unhandled, 0, 0, NULL };
 

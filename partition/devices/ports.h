@@ -30,10 +30,14 @@ struct port_bus {
 	struct pic8259 *pic;          /* NULL: nothing at the PIC ports */
 	struct cmos *cmos;            /* NULL: nothing at 0x70/0x71 */
 	int64_t (*now)(void);         /* the host's time, seconds since 1970 (UTC) */
+	/* The guest pulled the reset line (i8042, port 0xcf9, the FADT's
+	 * reset register): the VM restarts, as Hyper-V restarts a VM whose
+	 * guest reboots. NULL: a reset stops the child like power-off. */
+	void (*reset)(void *ctx, const char *reason);
 };
 
 /* Emulates one access. *val is what an IN returns (masked to its size);
- * returns true when the access stopped the child. */
+ * returns true when the access stopped or reset the child. */
 bool ports_access(const struct port_bus *bus, const struct port_access *a, uint32_t *val);
 
 #endif

@@ -373,6 +373,37 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         out = m.command("Get-VM lin | Format-List Heartbeat", timeout=60)
         assert re.search(r"Heartbeat\s*:\s*OK", out), out
 
+    with tap.case("A guest reboot restarts the VM (Running, GuestResets 1); after it the disk keeps "
+                  "its data and Heartbeat is OK again"):
+        with shell(m, "lin"):
+            m.send_line("reboot -f")
+            m.expect(r"reboot: Restarting system", 300)
+        # The second boot, after the reset, up to its shell prompt.
+        second = None
+        for _ in range(60):
+            time.sleep(10)
+            log = m.command("Get-VMConsoleLog lin", timeout=120)
+            second = re.search(r"hvpart-init: shell[\s\S]*\n/ # ", log.split("reboot: Restarting system")[-1])
+            if second:
+                break
+        with open(os.path.join(d, "linux-reboot-console.log"), "w") as f:
+            f.write(log)
+        assert second, log[-2000:]
+        out = m.command("Get-VM lin", timeout=60)
+        assert re.search(r"lin\s+Running", out), out
+        assert re.search(r"GuestResets\s*:\s*1\b", out), out
+        assert re.search(r"LastGuestReset\s*:\s*reset \(port 0xcf9\)", out), out
+        token[0] += 1
+        got = shell_run("lin", "echo back%d-$(dd if=/dev/sda bs=1M skip=%d count=%d 2>/dev/null | md5sum)"
+                        % (token[0], PATTERN_AT_MIB, PATTERN_MIB), r"back%d-([0-9a-f]{32})" % token[0], 300)
+        assert got.group(1) == guest_md5, (got.group(1), guest_md5)
+        for _ in range(12):
+            out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
+            if re.search(r"Heartbeat\s+True\s+OK", out):
+                break
+            time.sleep(10)
+        assert re.search(r"Heartbeat\s+True\s+OK", out), out
+
     with tap.case("Stop-VM asks Linux to shut down (shutdown service): it powers off, Off"):
         out = m.command("Stop-VM lin", timeout=300)
         assert "Stop-VM :" not in out, out
@@ -382,11 +413,21 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         log = m.command("Get-VMConsoleLog lin", timeout=120)
         assert re.search(r"reboot: Power down", log), log[-2000:]
 
-    with tap.case("Stop-VM net2; Remove-VMSwitch -Force disconnects its adapters"):
-        out = m.command("Stop-VM net2", timeout=300)
-        assert "Stop-VM :" not in out, out
+    with tap.case("A kernel panic in net2 (sysrq c) is reported through the crash MSRs: Off, "
+                  "StopReason 'guest crash', the panic in Get-VMConsoleLog"):
+        m.send_line("Connect-VM net2")
+        m.expect(r"Press Ctrl-\] to detach\.", 60)
+        m.send_line("echo c > /proc/sysrq-trigger")
+        m.expect(r"Detached from 'net2'\.\r\n" + hvtest.PROMPT, 600)
         out = m.command("Get-VM net2", timeout=60)
         assert re.search(r"net2\s+Off", out), out
+        # Linux reports error, guest id (vendor 0x8100), RIP, RAX, RSP
+        # (drivers/hv/vmbus_drv.c, hyperv_report_panic).
+        assert re.search(r"StopReason\s*:\s*guest crash: [0-9a-f]+ 8100[0-9a-f]{12} ffffffff[0-9a-f]{8} ", out), out
+        log2 = m.command("Get-VMConsoleLog net2", timeout=120)
+        assert "Kernel panic - not syncing: sysrq triggered crash" in log2, log2[-2000:]
+
+    with tap.case("Remove-VMSwitch -Force disconnects the adapters (net2 is Off)"):
         out = m.command("Remove-VMSwitch lab -Force")
         assert "Remove-VMSwitch :" not in out, out
         out = m.command("Get-VMNetworkAdapter -VMName net2")

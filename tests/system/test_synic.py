@@ -48,6 +48,17 @@ with hvtest.Machine(iso, name="synic", watchdog=900) as m:
         assert "synic: PASS" in log, log
         assert host_pool(m) == pool1, (host_pool(m), pool1)
 
+    with tap.case("a guest crash report (CRASH_CTL CrashNotify) stops the VM with P0-P4 as its reason"):
+        m.command('New-VM -Name s3 -MemoryStartupBytes 8MB -Kernel synic.elf -KernelArgs "crash=1"')
+        m.command("Start-VM s3")
+        wait = m.command("Wait-VM s3 -Timeout 300", timeout=330)
+        out = m.command("Get-VM s3")
+        assert re.search(r"s3\s+Off", out), out
+        assert re.search(r"StopReason\s*:\s*guest crash: e2 8100000000000000 c0ffee 0 7000", out), out
+        log = m.command("Get-VMConsoleLog s3")
+        assert "still running" not in log and "FAILED" not in log, log
+        m.command("Remove-VM s3")
+
     with tap.case("the parent still answers"):
         out = m.command("Get-VM")
         assert "s1" not in out and "s2" not in out, out

@@ -120,6 +120,7 @@ struct partition {
 	uint64_t create_tsc;         /* reference time 0 */
 	uint64_t ref_tsc_msr;
 	uint32_t ref_tsc_seq;
+	uint64_t crash_p[5];         /* HV_MSR_CRASH_P0..P4 (children) */
 };
 
 /* Generic exit handlers (hv/core), called by the backend's exit

@@ -127,6 +127,34 @@ static void check_cpuid(void)
 	check(!(r[0] & (1u << 4)), "CPUID: no APIC-access MSRs / VP assist enlightenment");
 	check((r[1] & 0x30) == 0x30 && !(r[1] & 0x10c0), "CPUID: post and signal, no port creation");
 	check((r[3] & (1u << 19)) != 0, "CPUID: direct-mode timers");
+	check((r[0] & (1u << 11)) && (r[3] & (1u << 8)), "CPUID: frequency MSRs (EAX 11, EDX 8)");
+	check((r[3] & (1u << 10)) != 0, "CPUID: guest crash MSRs");
+}
+
+static void wr_crash_msg(void) { guest_wrmsr(HV_MSR_CRASH_CTL, 1ull << 62); }
+
+/* The crash registers keep what is written; CRASH_CTL offers CrashNotify
+ * only, so CrashMessage (bit 62) is reserved. */
+static void check_crash_msrs(void)
+{
+	for (uint32_t i = 0; i < 5; i++)
+		guest_wrmsr(HV_MSR_CRASH_P0 + i, 0x1000000000ull * (i + 1) + i);
+	check(guest_rdmsr(HV_MSR_CRASH_P0 + 3) == 0x4000000003ull, "CRASH_P3 keeps its value");
+	check(guest_rdmsr(HV_MSR_CRASH_CTL) == HV_CRASH_CTL_NOTIFY, "CRASH_CTL offers CrashNotify");
+	check(gp_of(wr_crash_msg) == 1, "CRASH_CTL CrashMessage (not offered): #GP");
+	guest_wrmsr(HV_MSR_CRASH_CTL, 0);   /* no notification: runs on */
+}
+
+/* crash=1: report a crash as Linux's panic notifier does; hv stops the
+ * VM with P0-P4 as its reason, so nothing after the write runs. */
+static void crash_now(void)
+{
+	static const uint64_t p[5] = { 0xe2, 0x8100000000000000ull, 0xc0ffee, 0, 0x7000 };
+
+	for (uint32_t i = 0; i < 5; i++)
+		guest_wrmsr(HV_MSR_CRASH_P0 + i, p[i]);
+	guest_wrmsr(HV_MSR_CRASH_CTL, HV_CRASH_CTL_NOTIFY);
+	guest_fail("synic", "still running after CrashNotify");
 }
 
 static void check_msrs(void)
@@ -265,6 +293,9 @@ void guest_main(void)
 	guest_set_handler(VEC_SINT4, on_sint4);
 	check_cpuid();
 	check_msrs();
+	check_crash_msrs();
+	if (guest_test_arg("crash", "1"))
+		crash_now();
 	check_time();
 	check_direct_timer();
 	check_message_timers();

@@ -12,7 +12,8 @@
 struct machine {
 	struct uart uart;
 	uint8_t tx[16];
-	int ntx, stops;
+	int ntx, stops, resets;
+	bool with_reset;             /* the bus has a reset callback */
 	const char *reason;
 	bool has_code;
 	uint32_t code;
@@ -44,9 +45,18 @@ static void m_stop(void *ctx, const char *reason, bool has_code, uint32_t code)
 	m->code = code;
 }
 
+static void m_reset(void *ctx, const char *reason)
+{
+	struct machine *m = ctx;
+
+	m->resets++;
+	m->reason = reason;
+}
+
 static bool io(struct machine *m, uint16_t port, uint8_t size, bool wr, uint32_t v, uint32_t *val)
 {
-	const struct port_bus bus = { &m->uart, m_stop, m, NULL, NULL, NULL };
+	const struct port_bus bus = { &m->uart, m_stop, m, NULL, NULL, NULL,
+				      m->with_reset ? m_reset : NULL };
 	const struct port_access a = { port, size, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -137,12 +147,22 @@ static void test_resets_and_power_off(void **state)
 	/* An 8-bit write cannot reach SLP_EN (bit 13). */
 	assert_false(io(m, 0x604, 1, true, 0x2000, &val));
 	assert_int_equal(m->stops, 3);
+	/* With a reset line on the bus, the resets restart (the parent's
+	 * VMs) and power-off still stops. */
+	m->with_reset = true;
+	assert_true(io(m, 0x64, 1, true, 0xfe, &val));
+	assert_true(io(m, 0xcf9, 1, true, 0x06, &val));
+	assert_string_equal(m->reason, "reset (port 0xcf9)");
+	assert_int_equal(m->resets, 2);
+	assert_true(io(m, 0x604, 2, true, 0x2000, &val));
+	assert_int_equal(m->stops, 4);
+	assert_int_equal(m->resets, 2);
 	free(m);
 }
 
 static bool pio(struct pic8259 *pic, uint16_t port, bool wr, uint8_t v, uint32_t *val)
 {
-	const struct port_bus bus = { NULL, m_stop, NULL, pic, NULL, NULL };
+	const struct port_bus bus = { NULL, m_stop, NULL, pic, NULL, NULL, NULL };
 	const struct port_access a = { port, 1, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -253,7 +273,7 @@ static int64_t fixed_now(void)
 
 static uint8_t rtc(struct cmos *c, uint8_t index)
 {
-	const struct port_bus bus = { NULL, m_stop, NULL, NULL, c, fixed_now };
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, c, fixed_now, NULL };
 	const struct port_access wr = { 0x70, 1, true, index }, rd = { 0x71, 1, false, 0 };
 	uint32_t val = 0xffffffff;
 
@@ -268,7 +288,7 @@ static uint8_t rtc(struct cmos *c, uint8_t index)
 static void test_cmos(void **state)
 {
 	struct cmos c;
-	const struct port_bus bus = { NULL, m_stop, NULL, NULL, &c, fixed_now };
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, &c, fixed_now, NULL };
 	const struct port_access wr = { 0x71, 1, true, 0x42 };
 	uint32_t val = 0;
 
