@@ -121,12 +121,15 @@ test-system: deps
 
 # The demo host volume (drive C:): sample guests and a VHD with a note.
 # Rebuilt only when missing, so what you change in it survives a rerun.
+# Its Linux child comes from Debian's packages (tools/mkguest-linux, which
+# needs a Debian mirror; without one the demo runs without Linux).
 $(BUILD)/demo-vol.img: | $(DEMO_GUESTS)
-	tools/demo/mkhostvol $@ $(DEMO_GUESTS)
+	tools/mkguest-linux $(BUILD)/linux-guest || echo "make run: no Linux guest for the demo (see above)"
+	tools/demo/mkhostvol $@ --linux $(BUILD)/linux-guest $(DEMO_GUESTS)
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hvpart-demo.iso $(BUILD)/hvpart-demo-svm.iso $(BUILD)/demo-vol.img
-	@tools/run $(BUILD)/hvpart-demo.iso -- --disk $(BUILD)/demo-vol.img
+	@tools/run $(BUILD)/hvpart-demo.iso -- --megs 512 --disk $(BUILD)/demo-vol.img
 
 deps:
 	@tools/deps.sh

@@ -11,3 +11,4 @@ BENCHES += tests/bench/console/bench_console.py
 BENCHES += tests/bench/volume/bench_volume.py
 BENCHES += tests/bench/vmbus/bench_vmbus_wire.py
 BENCHES += tests/bench/vcpu/bench_vcpu.py
+BENCHES += tests/bench/linux/bench_linux.py

@@ -50,8 +50,9 @@ trunc = os.path.join(LG, "vmlinuz-trunc")
 with open(os.path.join(LG, "vmlinuz"), "rb") as f, open(trunc, "wb") as g:
     g.write(f.read(1 << 20))
 hello = os.path.join(B, "guests", "hello.elf")
-hvtest.run_tool(["make", "--no-print-directory", hello, "build/tools/vhd"],
-                "building hello.elf and tools/vhd")
+echo = os.path.join(B, "guests", "mb2echo.elf")
+hvtest.run_tool(["make", "--no-print-directory", hello, echo, "build/tools/vhd"],
+                "building hello.elf, mb2echo.elf and tools/vhd")
 # A host volume C: for the VHD and the VM's configuration.
 D = os.path.join(B, "test-linux")
 shutil.rmtree(D, ignore_errors=True)
@@ -64,7 +65,7 @@ PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
 
 iso = hvtest.scenario_iso("linux", add=[os.path.join(LG, "vmlinuz"), os.path.join(LG, "initrd.gz"),
-                                        trunc, hello])
+                                        trunc, hello, echo])
 
 @contextlib.contextmanager
 def shell(m, vm):
@@ -207,7 +208,12 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         out = m.command("Get-VMSwitch int1")
         assert 'unable to find a virtual switch with name "int1"' in out, out
 
-    with tap.case("Start-VM loads both (lin and net2, each with its network adapter)"):
+    with tap.case("Start-VM loads both (lin and net2, each with its network adapter), beside a test "
+                  "guest (mb2echo)"):
+        out = m.command("New-VM -Name echo -MemoryStartupBytes 4MB -Kernel mb2echo.elf")
+        assert "Off" in out, out
+        out = m.command("Start-VM echo")
+        assert out.strip() == "Start-VM echo", repr(out)
         for vm in ("lin", "net2"):
             out = m.command("Start-VM " + vm, timeout=300)
             assert out.strip() == "Start-VM " + vm, repr(out)
@@ -422,8 +428,9 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         out = m.command("Get-VM net2", timeout=60)
         assert re.search(r"net2\s+Off", out), out
         # Linux reports error, guest id (vendor 0x8100), RIP, RAX, RSP
-        # (drivers/hv/vmbus_drv.c, hyperv_report_panic).
-        assert re.search(r"StopReason\s*:\s*guest crash: [0-9a-f]+ 8100[0-9a-f]{12} ffffffff[0-9a-f]{8} ", out), out
+        # (drivers/hv/vmbus_drv.c, hyperv_report_panic) from the registers
+        # at the panicking task's kernel entry: here the write to sysrq-trigger.
+        assert re.search(r"StopReason\s*:\s*guest crash: [0-9a-f]+ 8100[0-9a-f]{12}( [0-9a-f]+){3}\r?\n", out), out
         log2 = m.command("Get-VMConsoleLog net2", timeout=120)
         assert "Kernel panic - not syncing: sysrq triggered crash" in log2, log2[-2000:]
 
@@ -434,6 +441,16 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert re.search(r"Network Adapter\s+net2\s+00155D000B02", out), out
         out = m.command("Get-VMSwitch")
         assert "lab" not in out, out
+
+    with tap.case("The test guest beside them ran all along: it still echoes through Connect-VM"):
+        out = m.command("Get-VM echo")
+        assert re.search(r"echo\s+Running", out), out
+        with shell(m, "echo"):
+            m.send_line("still here")
+            m.expect(r"echo: still here", 60)
+        out = m.command("Stop-VM echo -TurnOff")
+        assert "Stop-VM :" not in out, out
+        m.command("Remove-VM echo")
 
     with tap.case("hv and the parent survive the Linux children"):
         m.command("Remove-VM lin", timeout=120)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -57,13 +58,27 @@ CHECKS = {
                   r"VMId\s+: [0-9a-f-]{36}\r"],
     "Get-VM": [r"echo\s+Running", r"\ss\s+Running", r"h1\s+Off"],
     "Get-VM parent": [r"0\s+parent\s+Running", r"CPUID\s+: \d+"],
+    "Get-VMIntegrationService -VMName linux": [r"Heartbeat\s+True\s+OK"],
     "Get-Date": [r"\r\n\w+day, \w+ \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d [AP]M\r\n"],
     "Get-Content readme.txt": [r"hvpart host volume"],
     "Mount-VHD C:\\vms\\notes.vhd": [r"drive V:"],
     "Get-Content C:\\Hyper-V\\s\\config.txt": [r"\[VM\]\r\n", r"Name = s\r", r"KernelArgs = mode=sti\r"],
 }
 
-with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", disks=[vol], watchdog=900) as m:
+def wait_linux_shell(m):
+    """As a user does: look at the Linux child's console until its shell's
+    prompt is there (it boots in the background during the tour)."""
+    log = ""
+    for _ in range(90):
+        log = m.command("Get-VMConsoleLog linux", timeout=120)
+        if re.search(r"\n/ # ", log):
+            return
+        time.sleep(10)
+    raise AssertionError("the demo's Linux child reached no shell prompt:\n" + log[-2000:])
+
+
+# As make run: 512 MiB, so the demo's Linux child (128 MB) fits.
+with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", megs=512, disks=[vol], watchdog=1500) as m:
     with tap.case("make run's demo script runs without an error"):
         m.expect(hvtest.PROMPT + r"# The console is yours[^\r]*\r\n" + hvtest.PROMPT, 300)
         out = m.output()
@@ -82,6 +97,21 @@ with hvtest.Machine("%s/hvpart-demo.iso" % B, name="tour", disks=[vol], watchdog
                 m.expect(r"Stopping the virtual machine host", 30)
                 if not m.wait_exit(60):
                     raise hvtest.HarnessError("emulator still running after Stop-VMHost")
+                continue
+            if cmd == "Connect-VM linux":
+                wait_linux_shell(m)
+                m.send_line(cmd)
+                m.expect(r"Press Ctrl-\] to detach\.", 20)
+                m.send_line("uname -r")
+                m.expect(r"\d+\.\d+\.\d+-\d+-cloud-amd64\r?\n", 60)
+                m.send_bytes("\x1d")
+                m.expect(r"Detached from 'linux'\.\r\n" + hvtest.PROMPT, 20)
+                continue
+            if cmd.startswith("Stop-VM linux"):
+                out = m.command(cmd, timeout=300)
+                no_error(cmd, out)
+                out = m.command("Get-VM linux")
+                assert re.search(r"linux\s+Off", out) and re.search(r"StopReason\s*:\s*power off", out), out
                 continue
             if cmd.startswith("Connect-VM "):
                 m.send_line(cmd)
