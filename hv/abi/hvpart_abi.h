@@ -142,17 +142,28 @@ _Static_assert(sizeof(struct hvpart_boot_info) == 48 + 64 * 16 + 32 * 80 + 256,
 #define HVPART_VMXF_EPT_2M        (1u << 4)
 #define HVPART_VMXF_EPT_1G        (1u << 5)
 #define HVPART_VMXF_ACT_HLT       (1u << 6)
+/* On SVM, the same field holds the SVM features in use (CPUID
+ * 8000_000AH EDX bits, APM Vol. 3 E.4.9, under these names). */
+#define HVPART_SVMF_NPT           (1u << 0)
+#define HVPART_SVMF_NRIPS         (1u << 1)
+#define HVPART_SVMF_VMCB_CLEAN    (1u << 2)
+#define HVPART_SVMF_FLUSH_ASID    (1u << 3)
+#define HVPART_SVMF_DECODE        (1u << 4)
+#define HVPART_SVMF_NPT_1G        (1u << 5)
+/* Which backend runs: Get-VMHost names it. */
+#define HVPART_ARCH_VMX           1u
+#define HVPART_ARCH_SVM           2u
 struct hvpart_host_info {
 	char version[16];
 	char cpu_brand[48];
-	uint32_t vmx_features;       /* HVPART_VMXF_* in use */
-	uint32_t vmcs_revision;
+	uint32_t vmx_features;       /* HVPART_VMXF_* (VT-x) or HVPART_SVMF_* (SVM) in use */
+	uint32_t vmcs_revision;      /* VMCS revision, or the SVM revision */
 	uint64_t mem_total;          /* usable RAM reported by the loader */
 	uint64_t mem_hv;             /* owned by hv (image + pool) */
 	uint64_t mem_hv_pool_free;   /* free inside hv's pool */
 	uint64_t mem_parent;         /* owned by the parent */
 	uint64_t tsc_khz;            /* 0 if unknown */
-	uint32_t partitions, rsvd;
+	uint32_t partitions, arch;   /* arch: HVPART_ARCH_* */
 	uint64_t switches;           /* VM exits that resumed another partition */
 	uint64_t switch_ticks;       /* TSC ticks hv spent in those, exit to entry */
 	uint64_t xstate_switches;    /* extended-state switches (XSAVE + XRSTOR) */

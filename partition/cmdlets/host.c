@@ -20,13 +20,18 @@
 #include "partition/vmstore.h"
 
 
-static void vmx_feature_text(uint32_t f, char *buf, size_t n)
+/* The backend's features in use, by the names of its vendor's manual
+ * (bit i of HVPART_VMXF_* or HVPART_SVMF_*). */
+static void virt_feature_text(uint32_t arch, uint32_t f, char *buf, size_t n)
 {
-	static const char *const names[] = { "EPT", "UnrestrictedGuest", "VPID",
-		"PreemptionTimer", "EPT-2MB", "EPT-1GB", "HltActivityState" };
+	static const char *const vmx[] = { "EPT", "UnrestrictedGuest", "VPID",
+		"PreemptionTimer", "EPT-2MB", "EPT-1GB", "HltActivityState", NULL };
+	static const char *const svm[] = { "NestedPaging", "NRIPSave", "VmcbClean",
+		"FlushByAsid", "DecodeAssists", "NPT-1GB", NULL };
+	const char *const *names = arch == HVPART_ARCH_SVM ? svm : vmx;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; names[i]; i++)
 		if (f & (1u << i))
 			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
 				 buf[0] ? ", " : "", names[i]);
@@ -43,7 +48,7 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 	if (st)
 		return cmd_error(ctx, a, "hv refused the host query (status %#x).", st);
-	vmx_feature_text(hi.vmx_features, feat, sizeof(feat));
+	virt_feature_text(hi.arch, hi.vmx_features, feat, sizeof(feat));
 	snprintf(rev, sizeof(rev), "%#x", hi.vmcs_revision);
 	serial_get_stats(&ss);
 	{
@@ -51,8 +56,10 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_STR("ComputerName", "hvpart"),
 			CMD_PROP_STR("HypervisorVersion", hi.version),
 			CMD_PROP_STR("Processor", hi.cpu_brand),
-			CMD_PROP_STR("VmxFeatures", feat),
-			CMD_PROP_STR("VmcsRevision", rev),
+			CMD_PROP_STR("Virtualization", hi.arch == HVPART_ARCH_SVM ?
+				     "AMD-V (SVM)" : "Intel VT-x"),
+			CMD_PROP_STR("VirtualizationFeatures", feat),
+			CMD_PROP_STR(hi.arch == HVPART_ARCH_SVM ? "SvmRevision" : "VmcsRevision", rev),
 			CMD_PROP_BYTES("MemoryTotal", hi.mem_total),
 			CMD_PROP_BYTES("MemoryFree", pmem_free_bytes()),
 			CMD_PROP_BYTES("MemoryHypervisor", hi.mem_hv),
@@ -69,7 +76,7 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_STR("VirtualMachinePath", vmstore_where()),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 19);
+		return cmd_emit(ctx, &vmhost_type, p, 20);
 	}
 }
 
@@ -175,8 +182,8 @@ static const struct cmd_param p_debug[] = {
 };
 
 const struct cmd_def cmdlets_host[] = {
-	{ "Get-VMHost", "Shows the hypervisor, processor, VT-x features and memory.",
-	  "Shows hv's version, the processor model, the VT-x features hv uses, and memory: total, free in the parent, and owned by hv.",
+	{ "Get-VMHost", "Shows the hypervisor, processor, VT-x or AMD-V features and memory.",
+	  "Shows hv's version, the processor model, the virtualization extension hv runs on (Intel VT-x or AMD-V) with the features of it hv uses, and memory: total, free in the parent, and owned by hv.",
 	  NULL, 0, cmdlet_get_vmhost, NULL },
 	{ "Get-VMHostLog", "Prints the hypervisor's log.",
 	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmdlet_get_vmhostlog, NULL },

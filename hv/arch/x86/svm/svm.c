@@ -97,11 +97,21 @@ int arch_cpu_enable(char *why, size_t len)
 	return 0;
 }
 
-/* Get-VMHost shows the SVM revision where VT-x shows its VMCS revision;
- * the VT-x feature bits do not apply. */
+/* Get-VMHost shows the SVM revision where VT-x shows its VMCS revision,
+ * and the SVM features in use where VT-x shows its own. */
 void arch_fill_host_info(struct hvpart_host_info *hi)
 {
-	hi->vmx_features = 0;
+	static const struct { uint32_t svm, abi; } map[] = {
+		{ SVM_F_NP, HVPART_SVMF_NPT }, { SVM_F_NRIPS, HVPART_SVMF_NRIPS },
+		{ SVM_F_VMCB_CLEAN, HVPART_SVMF_VMCB_CLEAN },
+		{ SVM_F_FLUSH_ASID, HVPART_SVMF_FLUSH_ASID }, { SVM_F_DECODE, HVPART_SVMF_DECODE },
+	};
+
+	hi->arch = HVPART_ARCH_SVM;
+	hi->vmx_features = svm_caps.gbpages ? HVPART_SVMF_NPT_1G : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (svm_caps.features & map[i].svm)
+			hi->vmx_features |= map[i].abi;
 	hi->vmcs_revision = svm_caps.revision;
 }
 

@@ -155,6 +155,7 @@ int arch_cpu_enable(char *why, size_t len)
 
 void arch_fill_host_info(struct hvpart_host_info *hi)
 {
+	hi->arch = HVPART_ARCH_VMX;
 	hi->vmx_features = vmx_caps.features;
 	hi->vmcs_revision = vmx_caps.revision;
 }
