@@ -73,8 +73,9 @@ int guest_translate(struct vcpu *v, uint64_t lin, unsigned access, uint64_t *gpa
 	return translate(v, lin, access, gpa, true);
 }
 
-int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, int *fault,
-		     uint64_t *fault_lin)
+/* inject: a #PF at the first byte is raised in the guest. */
+static int fetch(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, int *fault,
+		 uint64_t *fault_lin, bool inject)
 {
 	uint64_t lin, gpa = 0;
 	const uint8_t *p = NULL;
@@ -89,7 +90,7 @@ int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, in
 	*fault = 0;
 	for (n = 0; n < 15; n++, lin++) {
 		if (n == 0 || !(lin & 0xfff)) {
-			rc = translate(v, lin, PW_FETCH, &gpa, n == 0);
+			rc = translate(v, lin, PW_FETCH, &gpa, inject && n == 0);
 			p = rc ? NULL : partition_gpa_ptr(v->part, gpa, 1, false);
 			if (rc || !p) {
 				*fault = rc ? rc : -EIO;
@@ -102,4 +103,18 @@ int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, in
 		bytes[n] = *p;
 	}
 	return n;
+}
+
+int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, int *fault,
+		     uint64_t *fault_lin)
+{
+	return fetch(v, bytes, mode, fault, fault_lin, true);
+}
+
+int guest_peek_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode)
+{
+	uint64_t lin;
+	int fault;
+
+	return fetch(v, bytes, mode, &fault, &lin, false);
 }

@@ -19,4 +19,8 @@ int guest_translate(struct vcpu *v, uint64_t lin, unsigned access, uint64_t *gpa
  * guest_translate result), or -EFAULT/-EIO for the first byte. */
 int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, int *fault,
 		     uint64_t *fault_lin);
+/* The same bytes without raising anything in the guest: for the length
+ * of an instruction that already ran (an exit without NRIPS). The count
+ * fetched, or a negative errno if not even the first byte is there. */
+int guest_peek_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode);
 #endif
