@@ -7,161 +7,107 @@
  * stays the child's, and the parent reaches it only while it is mapped,
  * at its host-physical address (where it was before the deposit, so the
  * parent's identity page tables already cover it) and without execute.
- * hv counts the parent's mappings per page. A page still mapped when its
- * child is deleted is neither scrubbed nor reused: it becomes HELD, stays
- * mapped for the parent (a device model in the middle of a transfer never
- * faults, rule 6), and goes back to the parent, scrubbed, at its last
- * unmap.
- *
- * Every call checks all its input before it changes anything; a page
- * named twice in one call, a page that is not the child's (hv's, the
- * parent's, another child's, or no page at all) or whose count is full
- * refuses the whole call.
+ * The counting, the checks and the HELD pages of a deleted child are the
+ * portable hv/mm/gpadl.c (host-tested, fuzzed); this file wires it to
+ * the partitions, the owner map (pages.c) and the parent's EPT.
  */
 #include <string.h>
 #include <hv/hv.h>
 #include <hv/lib.h>
+#include "hv/mm/gpadl.h"
 #include "hypercall.h"
 #include "pages.h"
 
-/* Per page below 4 GiB: bits 6:0 the parent's mappings, bit 7 "named in
- * the call being checked" (found duplicates, cleared before return). */
-#define REF_MARK 0x80u
-#define REF_MAX  0x7fu
-
-static uint8_t ref_map[PAGES_LIMIT / 4096];
-static uint64_t mapped_pages, held_pages;
-
-static uint8_t ref_of(uint64_t pa)
+/* Child gpfn -> the host page behind it in the child's EPT. */
+static bool child_page(void *child, uint64_t gpfn, uint64_t *pa)
 {
-	return ref_map[pa >> 12] & REF_MAX;
-}
-
-static void marks_clear(const uint64_t *pa, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		ref_map[pa[i] >> 12] &= (uint8_t)~REF_MARK;
-}
-
-/* Mark pa for this call; false if it already was (a duplicate). */
-static bool mark(uint64_t pa)
-{
-	if (ref_map[pa >> 12] & REF_MARK)
-		return false;
-	ref_map[pa >> 12] |= REF_MARK;
-	return true;
-}
-
-/* Child gpfn -> host page, if it is the child's own RAM page. */
-static bool child_page(struct partition *p, uint64_t gpfn, uint64_t *pa)
-{
+	struct partition *p = child;
 	uint64_t hpa, perms, ps;
 	unsigned mt;
 
 	if (gpfn >= (p->max_gpa >> 12) || ept_lookup(&p->ept, gpfn << 12, &hpa, &perms, &mt, &ps))
 		return false;
-	hpa &= ~0xfffull;
-	*pa = hpa;
-	return hpa < PAGES_LIMIT && pages_owner(hpa) == PAGE_OWNER_CHILD(p->id) &&
-	       ref_of(hpa) < REF_MAX;
+	*pa = hpa & ~0xfffull;
+	return true;
 }
 
-static uint16_t map_check(struct partition *p, const struct hvpart_gpadl_map_in *in, uint64_t *pa)
+static uint16_t owner(void *ctx, uint64_t pa)
 {
-	uint32_t i;
-
-	if (!in->count || in->count > HVPART_GPADL_PAGES || in->rsvd)
-		return HV_STATUS_INVALID_PARAMETER;
-	for (i = 0; i < in->count; i++)
-		if (!child_page(p, in->gpfn[i], &pa[i]) || !mark(pa[i]))
-			break;
-	marks_clear(pa, i);
-	return i == in->count ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+	(void)ctx;
+	return pages_owner(pa);
 }
 
-/* Drop one mapping of pa; at the last, the page leaves the parent's EPT
- * (a live child's) or comes back to the parent scrubbed (a HELD one). */
-static void unref(struct partition *parent, uint64_t pa)
+static void set_owner(void *ctx, uint64_t pa, uint16_t o)
 {
-	if (--ref_map[pa >> 12])
-		return;
-	mapped_pages--;
-	if (pages_owner(pa) != PAGE_OWNER_HELD) {
-		ept_unmap_range(&parent->ept, pa, 4096);
-		return;
-	}
-	held_pages--;
+	(void)ctx;
+	pages_set(pa, 4096, o);
+}
+
+static int map(void *ctx, uint64_t pa)
+{
+	return ept_map_range(&((struct partition *)ctx)->ept, pa, pa, 4096, EPT_R | EPT_W,
+			     EPT_MT_WB);
+}
+
+static void unmap(void *ctx, uint64_t pa)
+{
+	ept_unmap_range(&((struct partition *)ctx)->ept, pa, 4096);
+}
+
+/* hv identity-maps the first 4 GiB (boot.S), the whole table. */
+static void scrub(void *ctx, uint64_t pa)
+{
+	(void)ctx;
 	memset((void *)(uintptr_t)pa, 0, 4096);
-	pages_set(pa, 4096, PAGE_OWNER_PARENT);
-	ept_map_range(&parent->ept, pa, pa, 4096, EPT_RWX, EPT_MT_WB);
 }
+
+static void give_back(void *ctx, uint64_t pa)
+{
+	ept_map_range(&((struct partition *)ctx)->ept, pa, pa, 4096, EPT_RWX, EPT_MT_WB);
+}
+
+static void flush(void *ctx)
+{
+	(void)ctx;
+	arch_ept_flush();
+}
+
+static const struct gpadl_ops ops = {
+	.owner_parent = PAGE_OWNER_PARENT, .owner_held = PAGE_OWNER_HELD,
+	.child_page = child_page, .owner = owner, .set_owner = set_owner, .map = map,
+	.unmap = unmap, .scrub = scrub, .give_back = give_back, .flush = flush,
+};
+
+static uint8_t ref_map[PAGES_LIMIT / 4096];
+/* ctx, the parent, is set at its first call (one parent). */
+static struct gpadl_table table = { .ops = &ops, .ref = ref_map, .npages = PAGES_LIMIT / 4096 };
 
 uint16_t hc_map_gpadl_pages(struct hc_args *a)
 {
 	const struct hvpart_gpadl_map_in *in = a->in;
-	struct hvpart_gpadl_map_out *out = a->out;
-	struct partition *p = partition_by_id(in->partition_id), *parent = a->v->part;
-	static uint64_t pa[HVPART_GPADL_PAGES];   /* one CPU; calls never nest */
-	uint16_t st;
-	uint32_t i;
+	struct partition *p = partition_by_id(in->partition_id);
 
 	if (!p || p->privileged)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (p->state == HVPART_STATE_STOPPED || p->deleting)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	st = map_check(p, in, pa);
-	if (st)
-		return st;
-	for (i = 0; i < in->count; i++) {
-		if (!ref_of(pa[i]) &&
-		    ept_map_range(&parent->ept, pa[i], pa[i], 4096, EPT_R | EPT_W, EPT_MT_WB))
-			break;
-		if (!ref_map[pa[i] >> 12]++)
-			mapped_pages++;
-	}
-	if (i < in->count) {
-		/* hv's pool ran dry for an EPT table: undo, all or nothing. */
-		while (i--)
-			unref(parent, pa[i]);
-		arch_ept_flush();
-		return HV_STATUS_INSUFFICIENT_MEMORY;
-	}
-	memcpy(out->pa, pa, in->count * sizeof(pa[0]));
-	arch_ept_flush();
-	return HV_STATUS_SUCCESS;
+	table.ctx = a->v->part;
+	return gpadl_table_map(&table, p, PAGE_OWNER_CHILD(p->id), in, a->out);
 }
 
 uint16_t hc_unmap_gpadl_pages(struct hc_args *a)
 {
-	const struct hvpart_gpadl_unmap_in *in = a->in;
-	uint32_t i;
-
-	if (!in->count || in->count > HVPART_GPADL_PAGES || in->rsvd)
-		return HV_STATUS_INVALID_PARAMETER;
-	for (i = 0; i < in->count; i++)
-		if ((in->pa[i] & 0xfff) || in->pa[i] >= PAGES_LIMIT || !ref_of(in->pa[i]) ||
-		    !mark(in->pa[i]))
-			break;
-	marks_clear(in->pa, i);
-	if (i < in->count)
-		return HV_STATUS_INVALID_PARAMETER;
-	for (i = 0; i < in->count; i++)
-		unref(a->v->part, in->pa[i]);
-	arch_ept_flush();
-	return HV_STATUS_SUCCESS;
+	table.ctx = a->v->part;
+	return gpadl_table_unmap(&table, a->in);
 }
 
 bool gpadl_hold(uint64_t pa)
 {
-	if (pa >= PAGES_LIMIT || !ref_of(pa))
-		return false;
-	pages_set(pa, 4096, PAGE_OWNER_HELD);
-	held_pages++;
-	return true;
+	return gpadl_table_hold(&table, pa);
 }
 
 void gpadl_counts(uint64_t *mapped, uint64_t *held)
 {
-	*mapped = mapped_pages;
-	*held = held_pages;
+	*mapped = table.mapped;
+	*held = table.held;
 }
