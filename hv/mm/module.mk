@@ -30,3 +30,14 @@ $(FUZZB)/fuzz_mb2: $(FUZZB)/tests/fuzz/fuzz_mb2.o $(FUZZB)/hv/boot/mb2.o
 
 HOST_TESTS += $(HVCORE_TESTS)
 FUZZERS += $(FUZZB)/fuzz_mb2
+
+# The GPADL table (hv/mm/gpadl.c) over a fake page space: host test and a
+# fuzzer driving map/unmap/delete sequences against a model.
+GPADL_FAKE := tests/unit/hv/fakegpadl.o hv/mm/gpadl.o
+$(HOSTB)/tests/unit/hv/test_gpadl: $(HOSTB)/tests/unit/hv/test_gpadl.o \
+		$(addprefix $(HOSTB)/,$(GPADL_FAKE))
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+$(FUZZB)/fuzz_gpadl: $(FUZZB)/tests/fuzz/fuzz_gpadl.o $(addprefix $(FUZZB)/,$(GPADL_FAKE))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_gpadl
+FUZZERS += $(FUZZB)/fuzz_gpadl
