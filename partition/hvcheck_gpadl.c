@@ -90,6 +90,32 @@ static int fixture_make(struct gpadl_fixture *f)
 	return hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0) ? -1 : 0;
 }
 
+/* The parameter blocks themselves (TLFS §3.4; docs/hypercalls.md
+ * statuses): refused by the dispatcher before the handler runs. The map
+ * input is a whole page and its output 4080 bytes, the unmap input 4088,
+ * so an offset of 8, 24 and 16 crosses a page. */
+static void check_param_blocks(struct chk *c)
+{
+	uint64_t in = hvcall_in_gpa(), out = hvcall_out_gpa();
+
+	hvcheck_expect(c, "gpadl map: input GPA not 8-byte aligned",
+		       hvcall_raw(HVCALL_HVPART_MAP_GPADL_PAGES, in + 4, out), HV_STATUS_INVALID_ALIGNMENT);
+	hvcheck_expect(c, "gpadl map: input crossing a page",
+		       hvcall_raw(HVCALL_HVPART_MAP_GPADL_PAGES, in + 8, out), HV_STATUS_INVALID_ALIGNMENT);
+	hvcheck_expect(c, "gpadl map: output crossing a page",
+		       hvcall_raw(HVCALL_HVPART_MAP_GPADL_PAGES, in, out + 24),
+		       HV_STATUS_INVALID_ALIGNMENT);
+	hvcheck_expect(c, "gpadl map: input GPA in hv's memory",
+		       hvcall_raw(HVCALL_HVPART_MAP_GPADL_PAGES, 0x200000, out),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "gpadl unmap: input crossing a page",
+		       hvcall_raw(HVCALL_HVPART_UNMAP_GPADL_PAGES, in + 16, 0),
+		       HV_STATUS_INVALID_ALIGNMENT);
+	hvcheck_expect(c, "gpadl unmap: input GPA in hv's memory",
+		       hvcall_raw(HVCALL_HVPART_UNMAP_GPADL_PAGES, 0x200000, 0),
+		       HV_STATUS_INVALID_PARAMETER);
+}
+
 static void check_refusals(struct chk *c, uint64_t id)
 {
 	uint64_t m0, h0, m, h, bad[4];
@@ -121,6 +147,7 @@ static void check_refusals(struct chk *c, uint64_t id)
 	bad[0] = 0, bad[1] = 1, bad[2] = 2, bad[3] = 1u << 20;
 	hvcheck_expect(c, "gpadl map: three good pages and a bad one", map(id, bad, 4, NULL),
 		       HV_STATUS_INVALID_PARAMETER);
+	check_param_blocks(c);
 	counts(&m, &h);
 	hvcheck_true(c, "refused maps mapped nothing", m == m0 && h == h0);
 }
