@@ -234,6 +234,7 @@ static void step_map(struct rd *r)
 	static struct snap s;
 	uint8_t v = u8(r), flags = u8(r);
 	const struct fg_child *c = &kids[u8(r) % NKIDS];
+	unsigned maps_before, unmaps_before;
 	uint16_t want, got;
 
 	memset(&in, 0, sizeof(in));
@@ -246,6 +247,8 @@ static void step_map(struct rd *r)
 		in.gpfn[i] = b == 0xff ? UINT64_MAX - (flags & 3) : b % 28;
 	}
 	want = predict_map(c, &in, pa);
+	maps_before = f.maps;
+	unmaps_before = f.unmaps;
 	take(&s);
 	memset(&out, 0xa5, sizeof(out));
 	got = gpadl_table_map(&f.t, (void *)c, PAGE_OWNER_CHILD(c->id), &in, &out);
@@ -255,6 +258,8 @@ static void step_map(struct rd *r)
 		map_done(&in, &out, pa);
 		return;
 	}
+	if (got == HV_STATUS_INSUFFICIENT_MEMORY && f.maps != f.unmaps + maps_before - unmaps_before)
+		fail("out of tables: %u maps not undone", f.maps - f.unmaps);
 	if (out.pa[0] != 0xa5a5a5a5a5a5a5a5ull)
 		fail("refused map wrote its output");
 	same(&s, "a refused map");
@@ -306,6 +311,8 @@ static void run_unmap(const struct hvpart_gpadl_unmap_in *in)
 	static struct snap s;
 	uint16_t want = predict_unmap(in), got;
 
+	unsigned flushes = f.flushes;
+
 	take(&s);
 	memcpy(was, f.owner, sizeof(was));
 	memcpy(scrubs, f.scrubs, sizeof(scrubs));
@@ -316,6 +323,9 @@ static void run_unmap(const struct hvpart_gpadl_unmap_in *in)
 		same(&s, "a refused unmap");
 		return;
 	}
+	/* The parent's cached translations of what left its EPT. */
+	if (f.flushes == flushes)
+		fail("unmap without a flush");
 	for (uint32_t i = 0; i < in->count; i++) {
 		refs[in->pa[i] >> 12]--;
 		forget_live(in->pa[i]);

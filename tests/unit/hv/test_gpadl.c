@@ -125,6 +125,7 @@ static void test_map_counts_per_page(void **st)
 {
 	const uint64_t g[3] = { 2, 0, 5 }, again[2] = { 5, 2 };
 	uint64_t pa[3];
+	unsigned flushes;
 
 	(void)st;
 	assert_int_equal(map(&kid, 3, g), HV_STATUS_SUCCESS);
@@ -157,7 +158,10 @@ static void test_map_counts_per_page(void **st)
 	assert_int_equal(unmap(3, pa), HV_STATUS_SUCCESS);
 	assert_int_equal(gpadl_table_refs(&f.t, PG(15)), 1);
 	assert_int_equal(f.perm[15], FG_RW);
+	flushes = f.flushes;
 	assert_int_equal(unmap(1, &pa[2]), HV_STATUS_SUCCESS);
+	/* The parent's cached translations go with its EPT entries. */
+	assert_int_equal(f.flushes, flushes + 1);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(gpadl_table_refs(&f.t, pa[i]), 0);
 		assert_int_equal(f.perm[pa[i] >> 12], 0);
@@ -256,6 +260,7 @@ static void test_map_refused(void **st)
 				 HV_STATUS_INVALID_PARAMETER);
 		assert_unchanged(&s);
 		assert_int_equal(mout.pa[0], 0xeeeeeeeeeeeeeeeeull);
+		assert_int_equal(f.flushes, 1);
 	}
 	assert_int_equal(gpadl_table_refs(&f.t, PG(10)), 1);
 	assert_int_equal(gpadl_table_refs(&f.t, PG(11)), 1);
@@ -338,6 +343,7 @@ static void test_map_out_of_tables(void **st)
 	take(&s);
 	f.fail_map_after = 2;
 	assert_int_equal(map(&kid, 5, g), HV_STATUS_INSUFFICIENT_MEMORY);
+	assert_int_equal(f.flushes, 2);   /* the undone pages were in the EPT */
 	assert_int_equal(mout.pa[0], 0xeeeeeeeeeeeeeeeeull);
 	/* Pages 10 and 12 were mapped, then unmapped; 11 kept its one. */
 	assert_int_equal(f.maps, s.maps + 2);
