@@ -228,6 +228,70 @@ static void check_chunks(struct chk *c, uint64_t id)
 	hvcheck_true(c, "gpadl map (2 calls): nothing left mapped", m == m0 && h == h0);
 }
 
+/* Deposit a child's pages 0..n-1 from set, in runs as long as the set's
+ * contiguous stretches, as many calls as the runs need. */
+static int deposit_all(uint64_t id, const struct pmem_set *set, uint32_t n)
+{
+	static struct hvpart_deposit_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.partition_id = id;
+	for (uint32_t k = 0; k < n;) {
+		uint64_t contig, pa = pmem_gpa_to_pa(set, (uint64_t)k * 4096, &contig);
+		uint64_t len = contig / 4096 < n - k ? contig / 4096 : n - k;
+
+		in.runs[in.nruns++] = (struct hvpart_deposit_run){ (uint64_t)k * 4096, pa >> 12, len };
+		k += (uint32_t)len;
+		if (in.nruns == HVPART_DEPOSIT_RUNS || k == n) {
+			if (hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0))
+				return -1;
+			in.nruns = 0;
+		}
+	}
+	return 0;
+}
+
+/* Every piece alone is clean (the child's own pages, each once), but a
+ * page repeats across pieces: refused before any call, nothing mapped. */
+static void check_chunk_repeat(struct chk *c)
+{
+	static uint64_t gpfn[HVPART_GPADL_PAGES + 1], pa[HVPART_GPADL_PAGES + 1];
+	struct hvpart_create_in cin;
+	struct pmem_set set;
+	uint64_t id, m0, h0, m, h;
+
+	memset(&cin, 0, sizeof(cin));
+	strcpy(cin.name, "hvcheck-gpadl2");
+	cin.max_gpa = 4u << 20;
+	if (pmem_alloc(HVPART_GPADL_PAGES * 4096, &set))
+		goto fail;
+	if (hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &id, 8))
+		goto fail_set;
+	if (deposit_all(id, &set, HVPART_GPADL_PAGES))
+		goto fail_part;
+	counts(&m0, &h0);
+	for (uint32_t k = 0; k < HVPART_GPADL_PAGES; k++)
+		gpfn[k] = k;
+	gpfn[HVPART_GPADL_PAGES] = 7;
+	hvcheck_expect(c, "gpadl map (2 calls): a page repeated across calls",
+		       vsp_gpadl_hv_map(id, gpfn, HVPART_GPADL_PAGES + 1, pa), HV_STATUS_INVALID_PARAMETER);
+	counts(&m, &h);
+	hvcheck_true(c, "gpadl map (2 calls, repeat): nothing left mapped", m == m0 && h == h0);
+	hvcheck_expect(c, "gpadl map: the same 510 pages once each (one call)",
+		       vsp_gpadl_hv_map(id, gpfn, HVPART_GPADL_PAGES, pa), HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "gpadl unmap: those 510", vsp_gpadl_hv_unmap(pa, HVPART_GPADL_PAGES),
+		       HV_STATUS_SUCCESS);
+	hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, sizeof(id), NULL, 0);
+	pmem_release(&set);
+	return;
+fail_part:
+	hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, sizeof(id), NULL, 0);
+fail_set:
+	pmem_release(&set);
+fail:
+	hvcheck_true(c, "gpadl: set up a child with 510 pages", 0);
+}
+
 void hvcheck_gpadl(struct chk *c)
 {
 	struct gpadl_fixture f;
@@ -240,6 +304,7 @@ void hvcheck_gpadl(struct chk *c)
 	}
 	check_refusals(c, f.id);
 	check_chunks(c, f.id);
+	check_chunk_repeat(c);
 	check_lifecycle(c, &f);
 	pmem_release(&f.set);
 	hvcheck_true(c, "gpadl: parent pages and vmap window as before",

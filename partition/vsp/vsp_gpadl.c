@@ -5,6 +5,7 @@
  * pages) is several calls, undone here if a later one fails.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "partition/parent.h"
@@ -27,12 +28,43 @@ uint16_t vsp_gpadl_hv_unmap(const uint64_t *pa, uint32_t n)
 	return st;
 }
 
+static int gpfn_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* hv refuses a page named twice within one call; across calls it cannot
+ * see it, so a list longer than one call is checked whole here (issue
+ * 13: a GPADL naming the same page twice is an error). */
+static bool gpfn_repeats(const uint64_t *gpfn, uint32_t n)
+{
+	uint64_t *s;
+	bool rep = false;
+
+	if (n <= HVPART_GPADL_PAGES)
+		return false;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return true;          /* refused rather than unchecked */
+	memcpy(s, gpfn, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), gpfn_cmp);
+	for (uint32_t k = 1; k < n && !rep; k++)
+		rep = s[k] == s[k - 1];
+	free(s);
+	return rep;
+}
+
 uint16_t vsp_gpadl_hv_map(uint64_t child, const uint64_t *gpfn, uint32_t n, uint64_t *pa)
 {
 	static struct hvpart_gpadl_map_in in;
 	static struct hvpart_gpadl_map_out out;
 	uint32_t done;
 	uint16_t st = HV_STATUS_SUCCESS;
+
+	if (gpfn_repeats(gpfn, n))
+		return HV_STATUS_INVALID_PARAMETER;
 
 	for (done = 0; done < n; done += in.count) {
 		memset(&in, 0, sizeof(in));
