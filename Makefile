@@ -42,7 +42,7 @@ HOST_LIBS    := -lcmocka -lpthread
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -D_GNU_SOURCE -I.
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 
 # Bare-metal target: the parent partition and the portable libraries it links.
 NEWLIB       := $(BUILD)/newlib/x86_64-elf

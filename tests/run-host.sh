@@ -4,7 +4,7 @@
 # test and appends "passed failed" counts to $HVPART_COUNTS when set.
 # Usage: run-host.sh --tests "A B" [--fuzzers "F G"] [--fuzz-seconds S]
 set -u
-tests=""; fuzzers=""; fuzz_seconds=15; watchdog=${HVPART_WATCHDOG:-900}
+tests=""; fuzzers=""; fuzz_seconds=10; watchdog=${HVPART_WATCHDOG:-900}
 while [ $# -gt 0 ]; do
   case "$1" in
     --tests) tests=$2; shift 2 ;;
