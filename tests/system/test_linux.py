@@ -12,7 +12,11 @@ process dying. A second child, net2, boots beside it; both have a
 synthetic network adapter (hv_netvsc) on a private switch (issue 16):
 each has the MAC Get-VMNetworkAdapter shows, they ping each other, the
 counters move, 4 MiB crosses over TCP, and a disconnected adapter's link
-goes down. Only a kernel that cannot be built (no Debian mirror) skips.
+goes down. net2 runs the newest series Debian 12 packages (the
+bookworm-backports cloud kernel, `tools/mkguest-linux --series
+backports`), lin the 6.1 series; each child's `uname -r` is checked.
+Only a 6.1 kernel that cannot be built (no Debian mirror) skips; a
+backports kernel that cannot be built fails (net2 then boots 6.1).
 
 The same boot checks the child's synthetic SCSI disk (issue 15): a
 dynamic VHD on the host volume C: added with Add-VMHardDiskDrive is
@@ -35,6 +39,7 @@ import hvtest  # noqa: E402
 tap = hvtest.Tap()
 B = hvtest.BUILD
 LG = os.path.join(B, "linux-guest")
+LGB = os.path.join(B, "linux-guest-backports")    # net2's kernel
 BOOT_SECONDS = int(os.environ.get("HVPART_LINUX_BOOT_SECONDS", "900"))
 
 try:
@@ -44,6 +49,16 @@ except hvtest.HarnessError as e:
     tap.skip("Linux guest", "cannot build it (no Debian mirror?): %s" % e)
     tap.done()
     sys.exit(0)
+bpo_error = None
+try:
+    hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkguest-linux"), LGB, "--series", "backports"],
+                    "tools/mkguest-linux --series backports")
+except hvtest.HarnessError as e:
+    bpo_error = str(e)
+tap.result("tools/mkguest-linux --series backports builds the newest packaged kernel (bookworm-backports)",
+           bpo_error is None, bpo_error and "cannot build it (deb.debian.org unreachable?): %s" % bpo_error)
+KVER = {"lin": open(os.path.join(LG, "KERNEL_VERSION")).read().strip(),
+        "net2": open(os.path.join(LGB if bpo_error is None else LG, "KERNEL_VERSION")).read().strip()}
 
 # A truncated copy: the first MiB of the kernel, header intact.
 trunc = os.path.join(LG, "vmlinuz-trunc")
@@ -64,8 +79,13 @@ hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "v
 PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
 
+# net2's kernel under its own names on B: (mkiso names modules by base name).
+for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
+    shutil.copy(os.path.join(LGB if bpo_error is None else LG, f), os.path.join(D, g))
+KFILES = {"lin": ("vmlinuz", "initrd.gz"), "net2": ("vmlinuz-bpo", "initrd-bpo.gz")}
 iso = hvtest.scenario_iso("linux", add=[os.path.join(LG, "vmlinuz"), os.path.join(LG, "initrd.gz"),
-                                        trunc, hello, echo])
+                                        trunc, hello, echo, os.path.join(D, "vmlinuz-bpo"),
+                                        os.path.join(D, "initrd-bpo.gz")])
 
 @contextlib.contextmanager
 def shell(m, vm):
@@ -115,9 +135,9 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
 
     with tap.case("New-VM takes the bzImage (by content) with an initrd"):
         for vm in ("lin", "net2"):
-            out = m.command('New-VM -Name %s -MemoryStartupBytes 128MB -Kernel vmlinuz -Initrd initrd.gz '
+            out = m.command('New-VM -Name %s -MemoryStartupBytes 128MB -Kernel %s -Initrd %s '
                             '-KernelArgs "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8 panic=-1"'
-                            % vm)
+                            % ((vm,) + KFILES[vm]))
             assert "Off" in out, out
 
     with tap.case("Add-VMHardDiskDrive: a dynamic VHD on SCSI 0; refusals; Get-VMHardDiskDrive"):
@@ -317,6 +337,20 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         with open(os.path.join(d, "linux2-console.log"), "w") as f:
             f.write(log2)
         assert re.search(r"\n/ # ", log2), log2[-2000:]
+
+    with tap.case("Each child runs its kernel series: uname -r is 6.1.* in lin, the newest packaged "
+                  "series (bookworm-backports) in net2; every insmod ok"):
+        assert bpo_error is None, "net2 runs 6.1: the backports kernel was not built (see above)"
+        for vm, clog in (("lin", log), ("net2", log2)):
+            token[0] += 1
+            got = shell_run(vm, "echo un%d-$(uname -r)-end" % token[0], r"un%d-(\S+)-end" % token[0]).group(1)
+            assert got == KVER[vm], (vm, got, KVER[vm])
+            assert "insmod" in clog and not re.search(r"hvpart-init: insmod \S+: FAILED", clog), (vm, clog[-2000:])
+            shell_at = re.search(r"\[\s*([0-9.]+)\] hvpart-init: shell", clog)
+            print("# %s: %s, /init's shell step at %s s of guest time" % (vm, got, shell_at and shell_at.group(1)))
+        assert re.match(r"6\.1\.", KVER["lin"]), KVER
+        series = [tuple(int(x) for x in KVER[vm].split(".")[:2]) for vm in ("lin", "net2")]
+        assert series[1] > series[0], ("net2's kernel is not a newer series", KVER)
 
     def mac_colons(mac):
         return ":".join(mac[i:i + 2] for i in range(0, 12, 2)).lower()
