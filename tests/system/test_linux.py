@@ -69,9 +69,9 @@ trunc = os.path.join(LG, "vmlinuz-trunc")
 with open(os.path.join(LG, "vmlinuz"), "rb") as f, open(trunc, "wb") as g:
     g.write(f.read(1 << 20))
 hello = os.path.join(B, "guests", "hello.elf")
-echo = os.path.join(B, "guests", "mb2echo.elf")
-hvtest.run_tool(["make", "--no-print-directory", hello, echo, "build/tools/vhd"],
-                "building hello.elf, mb2echo.elf and tools/vhd")
+hvtest.run_tool(["make", "--no-print-directory", "guests", "build/tools/vhd"],
+                "building the test guests and tools/vhd")
+echo = hvtest.build_mb2echo()
 # A host volume C: for the VHD and the VM's configuration.
 D = os.path.join(B, "test-linux")
 shutil.rmtree(D, ignore_errors=True)
