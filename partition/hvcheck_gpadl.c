@@ -64,9 +64,10 @@ static uint16_t unmap(const uint64_t *pa, uint32_t n)
 
 /* A child with pages 0..NPAGES-1 deposited, each page starting with its
  * pattern (deposit does not scrub: the mapping must show these). */
+static int deposit_all(uint64_t id, const struct pmem_set *set, uint32_t n);
+
 static int fixture_make(struct gpadl_fixture *f)
 {
-	static struct hvpart_deposit_in in;
 	struct hvpart_create_in cin;
 
 	memset(&cin, 0, sizeof(cin));
@@ -78,16 +79,13 @@ static int fixture_make(struct gpadl_fixture *f)
 		pmem_release(&f->set);
 		return -1;
 	}
-	memset(&in, 0, sizeof(in));
-	in.partition_id = f->id;
 	for (uint32_t k = 0; k < NPAGES; k++) {
 		uint64_t contig;
 
 		f->pa[k] = pmem_gpa_to_pa(&f->set, (uint64_t)k * 4096, &contig);
 		*(volatile uint32_t *)(uintptr_t)f->pa[k] = PATTERN(k);
-		in.runs[in.nruns++] = (struct hvpart_deposit_run){ (uint64_t)k * 4096, f->pa[k] >> 12, 1 };
 	}
-	return hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0) ? -1 : 0;
+	return deposit_all(f->id, &f->set, NPAGES);
 }
 
 /* The parameter blocks themselves (TLFS §3.4; docs/hypercalls.md

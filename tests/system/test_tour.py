@@ -79,6 +79,19 @@ def wait_linux_shell(m):
     raise AssertionError("the demo's Linux child reached no shell prompt:\n" + log[-2000:])
 
 
+def connect(m, cmd, banner, line, answer, timeout):
+    """Connect-VM, wait for banner (if any), type line, expect answer,
+    detach."""
+    m.send_line(cmd)
+    m.expect(r"Press Ctrl-\] to detach\.", 20)
+    if banner:
+        m.expect(banner, 30)
+    m.send_line(line)
+    m.expect(answer, timeout)
+    m.send_bytes("\x1d")
+    m.expect(r"Detached from '\w+'\.\r\n" + hvtest.PROMPT, 20)
+
+
 # As make run: 512 MiB, so the demo's Linux child (128 MB) fits.
 with hvtest.Machine(os.path.join(B, DEMO), name="tour", megs=512, disks=[vol], watchdog=1500) as m:
     with tap.case("make run's demo script runs without an error"):
@@ -102,12 +115,7 @@ with hvtest.Machine(os.path.join(B, DEMO), name="tour", megs=512, disks=[vol], w
                 continue
             if cmd == "Connect-VM linux":
                 wait_linux_shell(m)
-                m.send_line(cmd)
-                m.expect(r"Press Ctrl-\] to detach\.", 20)
-                m.send_line("uname -r")
-                m.expect(r"\d+\.\d+\.\d+-\d+-cloud-amd64\r?\n", 60)
-                m.send_bytes("\x1d")
-                m.expect(r"Detached from 'linux'\.\r\n" + hvtest.PROMPT, 20)
+                connect(m, cmd, None, "uname -r", r"\d+\.\d+\.\d+-\d+-cloud-amd64\r?\n", 60)
                 continue
             if cmd.startswith("Stop-VM linux"):
                 out = m.command(cmd, timeout=300)
@@ -116,16 +124,10 @@ with hvtest.Machine(os.path.join(B, DEMO), name="tour", megs=512, disks=[vol], w
                 assert re.search(r"linux\s+Off", out) and re.search(r"StopReason\s*:\s*power off", out), out
                 continue
             if cmd.startswith("Connect-VM "):
-                m.send_line(cmd)
-                m.expect(r"Press Ctrl-\] to detach\.", 20)
                 # The guest resets its UART's FIFO when it starts, as any
                 # 16550 driver does, so a line typed before "ready" is gone:
                 # a user waits for the banner, and so does the test.
-                m.expect(r"mb2echo ready", 30)
-                m.send_line("hello from the tour")
-                m.expect(r"echo: hello from the tour", 30)
-                m.send_bytes("\x1d")
-                m.expect(r"Detached from '\w+'\.\r\n" + hvtest.PROMPT, 20)
+                connect(m, cmd, r"mb2echo ready", "hello from the tour", r"echo: hello from the tour", 30)
                 continue
             out = m.command(cmd, timeout=120)
             no_error(cmd, out)
