@@ -3,13 +3,27 @@
  * where it and its boot information lie (the information must not be
  * inside the image: hello-low.elf is linked at 0x8000 to check that the
  * loader puts it elsewhere), then leaves through the debug-exit port
- * with the value of `exit=N`.
+ * with the value of `exit=N`. `burst=N` first writes N lines to COM1 and
+ * reports the TSC ticks they took: each byte is a port intercept served
+ * by the parent, so this measures how soon a child resumes after one
+ * (tests/system/test_children.py runs it beside a spinning child).
  */
 #include "guest.h"
+
+static void burst(uint32_t lines)
+{
+	uint64_t t0 = guest_rdtsc(), t;
+
+	for (uint32_t i = 0; i < lines; i++)
+		guest_printf("hello: burst line %u of %u ..........\n", i + 1, lines);
+	t = guest_rdtsc() - t0;
+	guest_printf("hello: burst %u lines in %llu TSC ticks\n", lines, t);
+}
 
 void guest_main(void)
 {
 	uint32_t code = guest_get_arg_u32("exit", 0);
+	uint32_t lines = guest_get_arg_u32("burst", 0);
 
 	guest_puts("hello: start\n");
 	guest_puts("hello from the child partition\n");
@@ -24,6 +38,8 @@ void guest_main(void)
 	if (guest_boot_info.info_addr >= (uint32_t)guest_image_start &&
 	    guest_boot_info.info_addr < (uint32_t)guest_image_end)
 		guest_fail("hello", "the boot information lies inside the image");
+	if (lines)
+		burst(lines);
 	guest_printf("hello: exit=%u\n", code);
 	if (code == 0)
 		guest_pass("hello");
