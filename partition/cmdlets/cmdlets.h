@@ -26,6 +26,8 @@ extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 extern const int cmdlets_integration_count, cmdlets_vmdisk_count;
 extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapters */
 extern const int cmdlets_network_count;
+extern const struct cmd_def cmdlets_netvlan[];   /* netvlan.c: adapter VLANs */
+extern const int cmdlets_netvlan_count;
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
 	cmdlets_diag_count;
@@ -63,5 +65,21 @@ bool cmdlet_vm_running(const struct vm *vm);
 void cmdlet_sync(struct cmd_ctx *ctx, const struct cmd_args *a, struct volume *v);
 /* -ENOSPC when need bytes (replacing have_now) cannot fit on v. */
 int cmdlet_space_check(struct volume *v, uint64_t need, uint64_t have_now);
+
+/* ---- Shared by the network adapter cmdlets (network.c, netvlan.c) ---- */
+
+struct vmcfg_nic;
+typedef int (*cmdlet_nic_fn)(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm,
+			     int idx, struct vmcfg_nic *nic);
+/* fn on each adapter of vm matching -Name or -VMNetworkAdapterName (all
+ * when absent; Hyper-V's error when a name matches none), until one
+ * returns non-zero. */
+int cmdlet_nic_each(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, cmdlet_nic_fn fn);
+/* Writes adapter idx into vm's configuration and its file; 0, or 0
+ * after printing the error (a handler's return either way). */
+int cmdlet_nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		    const struct vmcfg_nic *nic);
+/* The running VM's netvsp device for adapter idx (vsp_net.h), or NULL. */
+void *cmdlet_nic_dev(const struct vm *vm, int idx);
 
 #endif

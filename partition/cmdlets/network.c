@@ -3,11 +3,15 @@
  * parameters, tables and errors: New-VMSwitch, Get-VMSwitch,
  * Remove-VMSwitch (partition/vnet.h: switches live in memory only for
  * now), Add-VMNetworkAdapter, Get-VMNetworkAdapter,
- * Connect-VMNetworkAdapter, Disconnect-VMNetworkAdapter. Adapters are kept
- * in the VM's configuration ([NetworkAdapter], docs/vm-config.md); a
- * running VM's adapter is its netvsp (partition/vsp/vsp_net.h), plugged
- * into another switch or unplugged at once, its link following.
+ * Connect-VMNetworkAdapter, Disconnect-VMNetworkAdapter,
+ * Remove-VMNetworkAdapter, Set-VMNetworkAdapter (netvlan.c also has
+ * Set-/Get-VMNetworkAdapterVlan). Adapters are kept in the VM's
+ * configuration ([NetworkAdapter], docs/vm-config.md); a running VM's
+ * adapter is its netvsp (partition/vsp/vsp_net.h), plugged into another
+ * switch or unplugged at once, its link following, its MAC-spoofing and
+ * VLAN settings applied to its switch port at once.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +29,7 @@
 
 static const char *const switch_types[] = { "Private", "Internal", "External", NULL };
 static const char *const bools[] = { "False", "True", NULL };
+static const char *const on_off[] = { "Off", "On", NULL };
 
 static const struct cmd_column sw_cols[] = {
 	{ "Name", NULL, 0 }, { "SwitchType", NULL, 0 }, { "NetAdapterInterfaceDescription", NULL, 0 },
@@ -103,20 +108,37 @@ static int cmdlet_get_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 /* The running VM's netvsp for adapter idx (only the first is offered,
  * vsp_net.h), or NULL. */
-static void *nic_dev(const struct vm *vm, int idx)
+void *cmdlet_nic_dev(const struct vm *vm, int idx)
 {
 	return idx == 0 && cmdlet_vm_running(vm) ? vsp_host_device((uint64_t)vm->hv_id, VSP_DEV_NET) : NULL;
 }
 
+/* Status: Hyper-V's is the running adapter's operational status; a VM
+ * that is off has no running adapter to report one (in 2008 R2's WMI the
+ * Msvm_SyntheticEthernetPort exists only while the VM runs, only its
+ * setting data while it is off), and the Hyper-V module shows that as
+ * the empty list "{}". We show the same rather than a status no adapter
+ * reported. */
+static const char *nic_status(const struct vm *vm, void *dev)
+{
+	if (dev)
+		return vsp_net_status(dev);
+	return cmdlet_vm_running(vm) ? "NoContact" : "{}";
+}
+
 static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const struct vmcfg_nic *n)
 {
-	void *dev = nic_dev(vm, idx);
+	void *dev = cmdlet_nic_dev(vm, idx);
 	struct netvsp_stats st;
+	struct vsw_port_stats ps;
 	char mac[13];
 
 	memset(&st, 0, sizeof(st));
-	if (dev)
+	memset(&ps, 0, sizeof(ps));
+	if (dev) {
 		vsp_net_stats(dev, &st);
+		vsp_net_port_stats(dev, &ps);
+	}
 	vmcfg_mac_format(n->mac, mac);
 	{
 		const struct cmd_prop p[] = {
@@ -124,9 +146,11 @@ static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const str
 			CMD_PROP_STR("VMName", vm->name),
 			CMD_PROP_STR("SwitchName", n->switch_name),
 			CMD_PROP_STR("MacAddress", mac),
-			CMD_PROP_STR("Status", dev ? vsp_net_status(dev) : ""),
+			CMD_PROP_STR("Status", nic_status(vm, dev)),
 			CMD_PROP_ENUM("Connected", n->switch_name[0] && vnet_switch_find(n->switch_name), bools),
 			CMD_PROP_ENUM("DynamicMacAddressEnabled", n->dynamic_mac, bools),
+			CMD_PROP_ENUM("MacAddressSpoofing", n->mac_spoofing, on_off),
+			CMD_PROP_ENUM("VlanOperationMode", n->vlan_mode, vmcfg_vlan_mode_names),
 			CMD_PROP_INT("SentFrames", (int64_t)st.tx_frames),
 			CMD_PROP_INT("SentBytes", (int64_t)st.tx_bytes),
 			CMD_PROP_INT("ReceivedFrames", (int64_t)st.rx_frames),
@@ -134,18 +158,27 @@ static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const str
 			CMD_PROP_INT("DroppedFrames", (int64_t)(st.tx_switch_drops + st.tx_bad +
 				st.rx_drop_not_ready + st.rx_drop_filtered + st.rx_drop_no_buffer +
 				st.rx_drop_ring_full)),
+			/* The switch's drops on this port, by reason (vsw.h). */
+			CMD_PROP_INT("MacSpoofingDroppedFrames", (int64_t)ps.drops[VSW_DROP_SPOOF]),
+			CMD_PROP_INT("VlanDroppedFrames", (int64_t)ps.drops[VSW_DROP_VLAN]),
 		};
 
 		return cmd_emit(ctx, &nic_type, p, sizeof(p) / sizeof(p[0]));
 	}
 }
 
-/* Adapters of vm matching -Name (all when absent); fn on each. */
-static int nic_each(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm,
-		    int (*fn)(struct cmd_ctx *, const struct cmd_args *, struct vm *, int,
-			      struct vmcfg_nic *))
+/* The adapter name a cmdlet was given: -Name, or -VMNetworkAdapterName
+ * (the VLAN cmdlets); NULL for all. */
+static const char *nic_wanted(const struct cmd_args *a)
 {
 	const char *want = cmd_arg_str(a, "Name");
+
+	return want ? want : cmd_arg_str(a, "VMNetworkAdapterName");
+}
+
+int cmdlet_nic_each(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, cmdlet_nic_fn fn)
+{
+	const char *want = nic_wanted(a);
 	int n = vmcfg_nic_count(&vm->cfg), found = 0, rc = 0;
 
 	for (int i = 0; i < n && rc == 0; i++) {
@@ -173,11 +206,11 @@ static int cmdlet_get_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_arg
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 
-	return vm ? nic_each(ctx, a, vm, get_one) : 0;
+	return vm ? cmdlet_nic_each(ctx, a, vm, get_one) : 0;
 }
 
 /* Write adapter idx into the VM's configuration and its file. */
-static int nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+int cmdlet_nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
 		    const struct vmcfg_nic *nic)
 {
 	char why[160];
@@ -189,21 +222,30 @@ static int nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm
 	return 0;
 }
 
+/* The adapter's MAC from -StaticMacAddress, or a dynamic one: 0, or
+ * -EINVAL after the error. A MAC the adapter has already is not taken. */
 static int new_mac(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_nic *nic)
 {
 	const char *mac = cmd_arg_str(a, "StaticMacAddress");
+	uint8_t m[6];
 
 	if (!mac) {
 		nic->dynamic_mac = true;
-		if (vnet_mac_new(nic->mac))
-			return cmd_error(ctx, a, "The pool of dynamic MAC addresses is exhausted.");
-		return 0;
+		if (!vnet_mac_new(nic->mac))
+			return 0;
+		cmd_error(ctx, a, "The pool of dynamic MAC addresses is exhausted.");
+		return -EINVAL;
 	}
-	if (vmcfg_mac_parse(mac, nic->mac) || (nic->mac[0] & 1) ||
-	    !memcmp(nic->mac, "\0\0\0\0\0\0", 6))
-		return cmd_error(ctx, a, "Cannot validate argument on parameter 'StaticMacAddress'. \"%s\" is not a valid unicast MAC address (12 hex digits, such as 00155D000A01).", mac);
-	if (vnet_mac_taken(nic->mac))
-		return cmd_error(ctx, a, "The MAC address %s is already used by another network adapter.", mac);
+	if (vmcfg_mac_parse(mac, m) || (m[0] & 1) || !memcmp(m, "\0\0\0\0\0\0", 6)) {
+		cmd_error(ctx, a, "Cannot validate argument on parameter 'StaticMacAddress'. \"%s\" is not a valid unicast MAC address (12 hex digits, such as 00155D000A01).", mac);
+		return -EINVAL;
+	}
+	if (memcmp(m, nic->mac, 6) && vnet_mac_taken(m)) {
+		cmd_error(ctx, a, "The MAC address %s is already used by another network adapter.", mac);
+		return -EINVAL;
+	}
+	memcpy(nic->mac, m, 6);
+	nic->dynamic_mac = false;
 	return 0;
 }
 
@@ -228,8 +270,93 @@ static int cmdlet_add_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_arg
 	if (sw)
 		snprintf(nic.switch_name, sizeof(nic.switch_name), "%s", vnet_switch_find(sw)->name);
 	if (new_mac(ctx, a, &nic))
+		return 0;   /* the error is printed */
+	return cmdlet_nic_save(ctx, a, vm, vmcfg_nic_count(&vm->cfg), &nic);
+}
+
+/* Hyper-V 2008 R2 adds and removes synthetic adapters, and changes
+ * their MAC, only while the VM is off (hot add and remove came with 2012
+ * R2, and for generation 2 VMs only). Its error names the device and the
+ * state. */
+static int refuse_running(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm,
+			  const char *verb, const char *what, const char *why)
+{
+	return cmd_error(ctx, a, "Failed to %s device '%s'. The operation cannot be performed while the virtual machine '%s' is in its current state (Running): %s.", verb, what, vm->name, why);
+}
+
+static bool nic_matches(const struct vm *vm, int idx, const char *want)
+{
+	struct vmcfg_nic nic;
+	struct vmcfg_error err;
+
+	return !vmcfg_get_nic(&vm->cfg, idx, &nic, &err) && (!want || cmd_match_glob(want, nic.name));
+}
+
+/* Remove-VMNetworkAdapter: the matching adapters' sections go from the
+ * configuration (their dynamic MACs return to the pool: vnet.c counts
+ * only configured adapters). */
+static int cmdlet_remove_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = cmdlet_vm_named(ctx, a);
+	const char *want = cmd_arg_str(a, "Name");
+	char why[160];
+	int n, found = 0;
+
+	if (!vm)
 		return 0;
-	return nic_save(ctx, a, vm, vmcfg_nic_count(&vm->cfg), &nic);
+	n = vmcfg_nic_count(&vm->cfg);
+	for (int i = 0; i < n; i++)
+		found += nic_matches(vm, i, want);
+	if (!found)
+		return want ? cmd_error(ctx, a, "No network adapter named \"%s\" on '%s'.", want, vm->name) : 0;
+	if (cmdlet_vm_running(vm))
+		return refuse_running(ctx, a, vm, "remove", want ? want : NIC_DEFAULT_NAME,
+				      "synthetic network adapters are removed while it is off");
+	for (int i = n - 1; i >= 0; i--)
+		if (nic_matches(vm, i, want))
+			vmcfg_remove_nic(&vm->cfg, i);
+	if (vmstore_save(vm, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s (the change holds until the host restarts).", why);
+	return 0;
+}
+
+/* Set-VMNetworkAdapter on one adapter: the MAC (off only), then the
+ * spoofing setting, live on the running port first so that a refusal
+ * changes nothing. */
+static int set_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
+		   struct vmcfg_nic *nic)
+{
+	int spoof = cmd_arg_enum(ctx, a, "MacAddressSpoofing", on_off, -1);
+	void *dev = cmdlet_nic_dev(vm, idx);
+	bool mac = cmd_arg_str(a, "StaticMacAddress") || cmd_arg_present(a, "DynamicMacAddress");
+
+	if (spoof < -1)
+		return 0;   /* the error is printed (checked before: not reached) */
+	if (mac && cmdlet_vm_running(vm))
+		return refuse_running(ctx, a, vm, "modify", nic->name,
+				      "the MAC address of a synthetic adapter changes while it is off");
+	if (cmd_arg_present(a, "DynamicMacAddress") && nic->dynamic_mac)
+		mac = false;   /* dynamic already: it keeps its address */
+	if (mac && new_mac(ctx, a, nic))
+		return 0;   /* the error is printed */
+	if (spoof >= 0)
+		nic->mac_spoofing = spoof == 1;
+	if (dev && vsp_net_set_policy(dev, nic))
+		return cmd_error(ctx, a, "Failed to modify device '%s' of '%s': its switch port refused the settings.", nic->name, vm->name);
+	return cmdlet_nic_save(ctx, a, vm, idx, nic);
+}
+
+static int cmdlet_set_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = cmdlet_vm_named(ctx, a);
+
+	if (!vm)
+		return 0;
+	if (cmd_arg_str(a, "StaticMacAddress") && cmd_arg_present(a, "DynamicMacAddress"))
+		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters.");
+	if (cmd_arg_enum(ctx, a, "MacAddressSpoofing", on_off, -1) < -1)
+		return 0;
+	return cmdlet_nic_each(ctx, a, vm, set_one);
 }
 
 /* Plug adapter idx into s (NULL: unplug): the running netvsp first, so a
@@ -237,12 +364,12 @@ static int cmdlet_add_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_arg
 static int nic_plug(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
 		    struct vmcfg_nic *nic, struct vnet_switch *s)
 {
-	void *dev = nic_dev(vm, idx);
+	void *dev = cmdlet_nic_dev(vm, idx);
 
 	if (dev && vsp_net_connect(dev, s ? s->sw : NULL))
 		return cmd_error(ctx, a, "Could not connect '%s' of '%s' to \"%s\": its MAC address is in use on that switch.", nic->name, vm->name, s ? s->name : "");
 	snprintf(nic->switch_name, sizeof(nic->switch_name), "%s", s ? s->name : "");
-	return nic_save(ctx, a, vm, idx, nic);
+	return cmdlet_nic_save(ctx, a, vm, idx, nic);
 }
 
 static int connect_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, int idx,
@@ -266,14 +393,14 @@ static int cmdlet_connect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd
 		return 0;
 	if (!vnet_switch_find(sw))
 		return no_switch(ctx, a, sw);
-	return nic_each(ctx, a, vm, connect_one);
+	return cmdlet_nic_each(ctx, a, vm, connect_one);
 }
 
 static int cmdlet_disconnect_vmnetworkadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 
-	return vm ? nic_each(ctx, a, vm, disconnect_one) : 0;
+	return vm ? cmdlet_nic_each(ctx, a, vm, disconnect_one) : 0;
 }
 
 /* Remove-VMSwitch -Force: every adapter on the switch is unplugged. */
@@ -345,6 +472,13 @@ static const struct cmd_param p_conn_nic[] = {
 	{ "SwitchName", CMD_P_STRING, CMD_F_REQUIRED, -1, "The switch." },
 	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
 };
+static const struct cmd_param p_set_nic[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
+	{ "MacAddressSpoofing", CMD_P_STRING, 0, -1, "On: frames from other source MACs pass; Off (default): the switch drops and counts them." },
+	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "A new MAC address (12 hex digits), while the VM is off." },
+	{ "DynamicMacAddress", CMD_P_SWITCH, 0, -1, "A dynamic MAC from the host's pool instead, while the VM is off." },
+};
 
 const struct cmd_def cmdlets_network[] = {
 	{ "New-VMSwitch", "Creates a virtual switch.",
@@ -360,7 +494,7 @@ const struct cmd_def cmdlets_network[] = {
 	  "Adds a network adapter (netvsc in the guest) to a VM that is off, connected to -SwitchName or to nothing, with -StaticMacAddress or a dynamic MAC. Kept in the VM's configuration. One adapter per VM for now.",
 	  p_add_nic, 4, cmdlet_add_vmnetworkadapter, NULL },
 	{ "Get-VMNetworkAdapter", "Lists a VM's network adapters.",
-	  "Lists the adapters: Name, VMName, SwitchName, MacAddress, Status (Ok once the guest's driver is up, NoContact before; empty while the VM is off). Format-List adds Connected, DynamicMacAddressEnabled and the frame and byte counters of the running adapter.",
+	  "Lists the adapters: Name, VMName, SwitchName, MacAddress, Status (Ok once the guest's driver is up, NoContact before; {} while the VM is off, as in Hyper-V: no running adapter reports a status). Format-List adds Connected, DynamicMacAddressEnabled, MacAddressSpoofing, VlanOperationMode, the frame and byte counters of the running adapter, and its switch port's drops: MacSpoofingDroppedFrames (source MAC not its own, spoofing Off) and VlanDroppedFrames (a VLAN its port is not a member of).",
 	  p_get_nic, 2, cmdlet_get_vmnetworkadapter, NULL },
 	{ "Connect-VMNetworkAdapter", "Connects a VM's network adapter to a switch.",
 	  "Connects the adapter(s) to the switch, at once if the VM runs (the guest sees its link come up).",
@@ -368,5 +502,11 @@ const struct cmd_def cmdlets_network[] = {
 	{ "Disconnect-VMNetworkAdapter", "Disconnects a VM's network adapter.",
 	  "Disconnects the adapter(s) from their switch, at once if the VM runs (the guest sees its link go down).",
 	  p_get_nic, 2, cmdlet_disconnect_vmnetworkadapter, NULL },
+	{ "Remove-VMNetworkAdapter", "Removes a VM's network adapter.",
+	  "Removes the adapter(s) named -Name (default: all) from a VM that is off, and from its configuration; a dynamic MAC returns to the pool. Refused while the VM runs, as Hyper-V 2008 R2 does.",
+	  p_get_nic, 2, cmdlet_remove_vmnetworkadapter, NULL },
+	{ "Set-VMNetworkAdapter", "Changes a VM's network adapter.",
+	  "-MacAddressSpoofing On|Off: whether the switch passes frames whose source MAC is not the adapter's (Off: dropped, counted in Get-VMNetworkAdapter | Format-List MacSpoofingDroppedFrames); applied at once to a running VM. -StaticMacAddress M or -DynamicMacAddress change the MAC while the VM is off. Kept in the VM's configuration.",
+	  p_set_nic, 5, cmdlet_set_vmnetworkadapter, NULL },
 };
 const int cmdlets_network_count = sizeof(cmdlets_network) / sizeof(cmdlets_network[0]);

@@ -155,11 +155,24 @@ int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n);
 
 #define VMCFG_NICS_MAX 8
 
+/* Set-VMNetworkAdapterVlan's OperationMode (Hyper-V's names). */
+enum vmcfg_vlan_mode { VMCFG_VLAN_UNTAGGED, VMCFG_VLAN_ACCESS, VMCFG_VLAN_TRUNK };
+extern const char *const vmcfg_vlan_mode_names[];  /* NULL-terminated */
+
+#define VMCFG_VID_MAX     4094u   /* 802.1Q: 0 and 0xFFF are not VLANs */
+#define VMCFG_VLAN_WORDS  64      /* bits 0..4095 */
+
 struct vmcfg_nic {
 	char name[VMCFG_NAME_MAX];        /* "Network Adapter" */
 	char switch_name[VMCFG_NAME_MAX]; /* "": not connected */
 	uint8_t mac[6];                   /* a unicast address, never all zero */
 	bool dynamic_mac;                 /* from the host's 00-15-5D pool */
+	bool mac_spoofing;                /* MacAddressSpoofing On */
+	enum vmcfg_vlan_mode vlan_mode;
+	uint16_t access_vlan;             /* Access: 1..4094, else 0 */
+	uint16_t native_vlan;             /* Trunk: 0..4094 (0: untagged), else 0 */
+	uint64_t allowed[VMCFG_VLAN_WORDS]; /* Trunk: bit v for VID v (1..4094,
+					     * at least one), else all zero */
 };
 
 int vmcfg_nic_count(const struct vmcfg_doc *doc);
@@ -174,6 +187,19 @@ int vmcfg_put_nic(struct vmcfg_doc *doc, int idx, const struct vmcfg_nic *nic);
  * out is written as Get-VMNetworkAdapter shows it: 12 upper-case digits. */
 int vmcfg_mac_parse(const char *s, uint8_t mac[6]);
 void vmcfg_mac_format(const uint8_t mac[6], char out[13]);
+/* Remove adapter idx's section (other adapters move down); -ENOENT. */
+int vmcfg_remove_nic(struct vmcfg_doc *doc, int idx);
+
+/* A VLAN ID list as Set-VMNetworkAdapterVlan -AllowedVlanIdList takes it
+ * and config.txt keeps it: items "V" or "A-B" (1 <= A <= B <= 4094)
+ * separated by ',', blanks around items allowed, at least one item.
+ * Parse: bits gets the union; 0, or -EINVAL with *why (a static string).
+ * Format: the canonical text (ascending, adjacent IDs joined: "1-5,7"),
+ * never longer than a list that parsed to the same bits; 0 or -E2BIG. */
+int vmcfg_vlan_list_parse(const char *s, uint64_t bits[VMCFG_VLAN_WORDS], const char **why);
+int vmcfg_vlan_list_format(const uint64_t bits[VMCFG_VLAN_WORDS], char *out, size_t n);
+/* Number of IDs in bits; bits to an array of up to VMCFG_VID_MAX IDs. */
+size_t vmcfg_vlan_list_ids(const uint64_t bits[VMCFG_VLAN_WORDS], uint16_t *ids);
 
 /* "xxxxxxxx-xxxx-..." <-> the binary layout; 0 or -EINVAL. */
 int vmcfg_guid_parse(const char *s, uint8_t g[16]);

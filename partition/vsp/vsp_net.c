@@ -32,6 +32,11 @@ struct net_dev {
 	struct netvsp *nv;
 	struct net_buf buf[NET_BUFS];
 	uint64_t bad_pages;   /* GPA-direct pages hv refused */
+	/* A trunk's allowed VLAN IDs: the port config points here
+	 * (netvsp_set_policy), two copies so the live one stays valid
+	 * while the next is written. */
+	uint16_t allowed[2][VMCFG_VID_MAX];
+	int cur;
 };
 
 static int nb_open(void *ctx, uint32_t handle, void **buf, uint32_t *bytes)
@@ -117,6 +122,44 @@ uint32_t vsp_net_absent(const struct vm *vm)
 	return first_nic(vm, &nic) ? 0 : 1u << VSP_DEV_NET;
 }
 
+/* The port settings nic asks for (vswitch/vsw.h): Untagged is access
+ * VLAN 0, the untagged network; a trunk's IDs go into d->allowed[slot]. */
+static void nic_policy(struct net_dev *d, int slot, const struct vmcfg_nic *nic,
+		       struct vsw_port_config *pc)
+{
+	pc->flags = nic->mac_spoofing ? VSW_PORT_ALLOW_SPOOF : 0;
+	pc->vlan_mode = nic->vlan_mode == VMCFG_VLAN_TRUNK ? VSW_VLAN_TRUNK : VSW_VLAN_ACCESS;
+	pc->access_vlan = nic->vlan_mode == VMCFG_VLAN_ACCESS ? nic->access_vlan : 0;
+	pc->native_vlan = nic->vlan_mode == VMCFG_VLAN_TRUNK ? nic->native_vlan : 0;
+	pc->n_allowed = nic->vlan_mode == VMCFG_VLAN_TRUNK
+		? vmcfg_vlan_list_ids(nic->allowed, d->allowed[slot]) : 0;
+	pc->allowed_vlans = pc->n_allowed ? d->allowed[slot] : NULL;
+}
+
+int vsp_net_set_policy(void *dev, const struct vmcfg_nic *nic)
+{
+	struct net_dev *d = dev;
+	struct vsw_port_config pc;
+	int next = !d->cur, rc;
+
+	memset(&pc, 0, sizeof(pc));
+	nic_policy(d, next, nic, &pc);
+	rc = netvsp_set_policy(d->nv, &pc);
+	if (!rc)
+		d->cur = next;
+	return rc;
+}
+
+void vsp_net_port_stats(void *dev, struct vsw_port_stats *st)
+{
+	struct net_dev *d = dev;
+	struct vsw_port *port = netvsp_port(d->nv);
+
+	memset(st, 0, sizeof(*st));
+	if (port)
+		vsw_port_get_stats(port, st);
+}
+
 void *vsp_net_create(uint64_t child)
 {
 	struct net_dev *d = calloc(1, sizeof(*d));
@@ -135,7 +178,7 @@ void *vsp_net_create(uint64_t child)
 	cfg.port.kind = VSW_PORT_VM;
 	cfg.port.mac_mode = VSW_MAC_STATIC;
 	memcpy(cfg.port.mac, nic.mac, 6);
-	cfg.port.vlan_mode = VSW_VLAN_ACCESS;
+	nic_policy(d, 0, &nic, &cfg.port);
 	cfg.ops = (struct netvsp_guest_ops){ nb_open, nb_close, nb_read, nb_write, nb_gpa_read,
 					     NULL, NULL, NULL, d };
 	if (!netvsp_create(&cfg, &d->nv))

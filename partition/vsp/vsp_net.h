@@ -14,6 +14,7 @@
 #include "vswitch/netvsp/netvsp.h"
 
 struct vm;
+struct vmcfg_nic;
 
 extern const struct vmbus_dev_ops vsp_net_ops;
 /* The adapter of the VM whose partition is child, plugged into the
@@ -30,4 +31,11 @@ uint32_t vsp_net_absent(const struct vm *vm);
  * a running VM: 0 or the switch's error. */
 int vsp_net_connect(void *dev, struct vsw *sw);
 void vsp_net_stats(void *dev, struct netvsp_stats *st);
+/* Set-VMNetworkAdapter -MacAddressSpoofing, Set-VMNetworkAdapterVlan on
+ * a running VM: nic's spoofing and VLAN settings onto the live port.
+ * 0, or -EINVAL (nothing changed). */
+int vsp_net_set_policy(void *dev, const struct vmcfg_nic *nic);
+/* The switch port's counters (drops by reason, vswitch/vsw.h); all zero
+ * while the adapter is not connected. */
+void vsp_net_port_stats(void *dev, struct vsw_port_stats *st);
 #endif

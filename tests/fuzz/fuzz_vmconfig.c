@@ -4,7 +4,8 @@
  * writing is stable (write(parse(write(d))) == write(d)); the VM layer
  * must either refuse it with a message or give a VM that writes back and
  * reads again to the same values; an error must name a line within the
- * file. Any broken promise aborts. */
+ * file. The whole input is also a VLAN ID list for the list parser
+ * (check_vlan_list). Any broken promise aborts. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,6 +98,33 @@ static void check_vm(struct vmcfg_doc *doc)
 	free(text);
 }
 
+/* A VLAN ID list (AllowedVlanIdList, Set-VMNetworkAdapterVlan): what
+ * parses formats into VMCFG_VALUE_MAX bytes whenever the text fitted
+ * there (the canonical text is never longer than its input), formats
+ * stably, and parses back to the same IDs; a refusal says why and leaves
+ * no ID set. */
+static void check_vlan_list(const uint8_t *data, size_t size)
+{
+	static const uint64_t none[VMCFG_VLAN_WORDS];
+	uint64_t bits[VMCFG_VLAN_WORDS], again[VMCFG_VLAN_WORDS];
+	char in[VMCFG_VALUE_MAX + 1], out[VMCFG_VALUE_MAX + 1], out2[VMCFG_VALUE_MAX + 1];
+	const char *why = NULL;
+	size_t n = size < VMCFG_VALUE_MAX ? size : VMCFG_VALUE_MAX;
+
+	memcpy(in, data, n);
+	in[n] = '\0';
+	if (vmcfg_vlan_list_parse(in, bits, &why)) {
+		if (!why || !why[0] || memcmp(bits, none, sizeof(none)))
+			abort();
+		return;
+	}
+	if (vmcfg_vlan_list_format(bits, out, strlen(in) + 1) ||
+	    vmcfg_vlan_list_parse(out, again, &why) || memcmp(bits, again, sizeof(bits)) ||
+	    vmcfg_vlan_list_format(again, out2, sizeof(out2)) || strcmp(out, out2) ||
+	    !vmcfg_vlan_list_ids(bits, NULL) || (bits[0] & 1) || (bits[VMCFG_VLAN_WORDS - 1] >> 63))
+		abort();
+}
+
 /* Network adapters: refused with a message, or written back and read
  * again to the same values. */
 static void check_nics(struct vmcfg_doc *doc)
@@ -146,5 +174,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_vm(&doc);
 	check_nics(&doc);
 	vmcfg_free(&doc);
+	check_vlan_list(data, size);
 	return 0;
 }

@@ -137,14 +137,93 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
         assert "[HardDrive]\r\nPath = C:\\a.vhd\r\nControllerType = SCSI\r\nControllerNumber = 0\r\n" \
             "ControllerLocation = 2\r\n" in out, out
+    with tap.case("Network adapters of an Off VM: Status {}, Set-VMNetworkAdapterVlan (Access, Trunk, "
+                  "Untagged) and Set-VMNetworkAdapter -MacAddressSpoofing kept in config.txt; bad values refused"):
+        ok(m, "New-VMSwitch -Name lab -SwitchType Private")
+        ok(m, "Add-VMNetworkAdapter -VMName a -SwitchName lab")
+        ok(m, "Add-VMNetworkAdapter -VMName b -SwitchName lab -StaticMacAddress 00155D00AB01")
+        out = ok(m, "Get-VMNetworkAdapter -VMName a")
+        assert re.search(r"Network Adapter\s+a\s+lab\s+00155D000A[0-9A-F]{2}\s+\{\}\r", out), out
+        ok(m, "Set-VMNetworkAdapterVlan -VMName a -Access -VlanId 5")
+        ok(m, 'Set-VMNetworkAdapterVlan -VMName b -VMNetworkAdapterName "Network Adapter" -Trunk '
+              '-AllowedVlanIdList "7, 1-5,3" -NativeVlanId 0')
+        ok(m, "Set-VMNetworkAdapter -VMName a -MacAddressSpoofing On")
+        out = ok(m, "Get-VMNetworkAdapterVlan")
+        assert re.search(r"VMName\s+VMNetworkAdapterName\s+Mode\s+VlanList\r", out), out
+        assert re.search(r"\ba\s+Network Adapter\s+Access\s+5\r", out), out
+        assert re.search(r"\bb\s+Network Adapter\s+Trunk\s+0,1-5,7\r", out), out
+        out = ok(m, "Get-VMNetworkAdapter -VMName a | Format-List")
+        assert re.search(r"MacAddressSpoofing\s+: On\r", out), out
+        assert re.search(r"VlanOperationMode\s+: Access\r", out), out
+        assert re.search(r"MacSpoofingDroppedFrames\s+: 0\r", out), out
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "MacAddressSpoofing = On\r\nVlanOperationMode = Access\r\nAccessVlanId = 5\r\n" in out, out
+        out = ok(m, "Get-Content C:\\elsewhere\\b\\config.txt")
+        assert "VlanOperationMode = Trunk\r\nNativeVlanId = 0\r\nAllowedVlanIdList = 1-5,7\r\n" in out, out
+        for cmd, msg in (
+                ("Set-VMNetworkAdapterVlan -VMName a -Access -VlanId 0", "less than the minimum allowed range of 1"),
+                ("Set-VMNetworkAdapterVlan -VMName a -Access -VlanId 4095", "greater than the maximum allowed range of 4094"),
+                ("Set-VMNetworkAdapterVlan -VMName a -Access", "missing mandatory parameters: VlanId."),
+                ("Set-VMNetworkAdapterVlan -VMName a -Access -Trunk -VlanId 3", "Parameter set cannot be resolved"),
+                ("Set-VMNetworkAdapterVlan -VMName a -Untagged -VlanId 3", "Parameter set cannot be resolved"),
+                ("Set-VMNetworkAdapterVlan -VMName a -Trunk -AllowedVlanIdList 1-5", "missing mandatory parameters: NativeVlanId."),
+                ('Set-VMNetworkAdapterVlan -VMName a -Trunk -AllowedVlanIdList "5-3" -NativeVlanId 1',
+                 "is not a list of VLAN IDs: a range A-B has B below A"),
+                ('Set-VMNetworkAdapterVlan -VMName a -Trunk -AllowedVlanIdList "1,,2" -NativeVlanId 1', "an item is empty"),
+                ("Set-VMNetworkAdapterVlan -VMName a -VMNetworkAdapterName nic9 -Untagged",
+                 "No network adapter named \"nic9\" on 'a'"),
+                ("Set-VMNetworkAdapter -VMName a -MacAddressSpoofing Maybe", 'does not belong to the set "Off,On"'),
+                ("Set-VMNetworkAdapter -VMName b -StaticMacAddress 00155D00AB02 -DynamicMacAddress",
+                 "Parameter set cannot be resolved"),
+                ("Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155D00AB01", "already used by another network adapter")):
+            out = m.command(cmd)
+            assert msg in out, (cmd, out)
+        out = ok(m, "Get-VMNetworkAdapterVlan -VMName a")   # a refusal changed nothing
+        assert re.search(r"\ba\s+Network Adapter\s+Access\s+5\r", out), out
+        # Off: the MAC changes; a dynamic MAC comes from the pool again.
+        ok(m, "Set-VMNetworkAdapter -VMName b -StaticMacAddress 00-15-5D-00-AB-02")
+        assert "00155D00AB02" in ok(m, "Get-VMNetworkAdapter -VMName b")
+        ok(m, "Set-VMNetworkAdapter -VMName b -DynamicMacAddress")
+        out = ok(m, "Get-VMNetworkAdapter -VMName b | Format-List")
+        assert re.search(r"MacAddress\s+: 00155D000A[0-9A-F]{2}\r", out), out
+        assert re.search(r"DynamicMacAddressEnabled\s+: True\r", out), out
+        ok(m, "Set-VMNetworkAdapterVlan -VMName b -Untagged")
+        out = ok(m, "Get-VMNetworkAdapterVlan -VMName b")
+        assert re.search(r"\bb\s+Network Adapter\s+Untagged\s*\r", out), out
+        out = ok(m, "Get-Content C:\\elsewhere\\b\\config.txt")
+        assert "VlanOperationMode = Untagged\r\n" in out and "AllowedVlanIdList" not in out, out
+    with tap.case("Remove-VMNetworkAdapter removes an Off VM's adapter and its section; Add works again"):
+        out = m.command("Remove-VMNetworkAdapter -VMName b -Name nic9")
+        assert "No network adapter named \"nic9\" on 'b'" in out, out
+        ok(m, "Remove-VMNetworkAdapter -VMName b")
+        assert "Network Adapter" not in ok(m, "Get-VMNetworkAdapter -VMName b")
+        assert "[NetworkAdapter]" not in ok(m, "Get-Content C:\\elsewhere\\b\\config.txt")
+        ok(m, "Add-VMNetworkAdapter -VMName b -Name second")
+        ok(m, "Remove-VMNetworkAdapter -VMName b -Name sec*")
+        assert "second" not in ok(m, "Get-VMNetworkAdapter -VMName b")
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
+        ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")
         ok(m, "Start-VM s")
         out = m.command("Set-VM s -MemoryStartupBytes 8MB")
         assert "'s' is running: MemoryStartupBytes can be changed only while it is off" in out, out
         out = m.command("Set-VM s -ProcessorCount 1")
         assert "'s' is running: ProcessorCount" in out, out
         ok(m, "Set-VM s -AutomaticStartAction StartIfRunning")
+    with tap.case("A running VM's adapter: VLAN and spoofing change live and are kept; removing it or "
+                  "changing its MAC is refused with Hyper-V's wording"):
+        out = ok(m, "Get-VMNetworkAdapter -VMName s")
+        assert re.search(r"Network Adapter\s+s\s+lab\s+[0-9A-F]{12}\s+NoContact\r", out), out
+        ok(m, "Set-VMNetworkAdapterVlan -VMName s -Trunk -AllowedVlanIdList 10-20 -NativeVlanId 7")
+        ok(m, "Set-VMNetworkAdapter -VMName s -MacAddressSpoofing On")
+        out = ok(m, "Get-VMNetworkAdapterVlan -VMName s")
+        assert re.search(r"\bs\s+Network Adapter\s+Trunk\s+7,10-20\r", out), out
+        out = m.command("Remove-VMNetworkAdapter -VMName s")
+        assert ("Remove-VMNetworkAdapter : Failed to remove device 'Network Adapter'. The operation cannot be "
+                "performed while the virtual machine 's' is in its current state (Running)") in out, out
+        out = m.command("Set-VMNetworkAdapter -VMName s -StaticMacAddress 00155D00AB09")
+        assert "Failed to modify device 'Network Adapter'. The operation cannot be performed" in out, out
+        assert "Network Adapter" in ok(m, "Get-VMNetworkAdapter -VMName s")
     with tap.case("Rename-VM renames the VM and its folder; Remove-VM deletes the folder"):
         ok(m, 'New-VM -Name old -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
         ok(m, "Rename-VM old renamed")
@@ -163,11 +242,15 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         fsck(vol)
         a = cat(vol, "/Hyper-V/a/config.txt")
         assert "VMId = %s\n" % ids["a"] in a and "MemoryStartupBytes = 16MB\n" in a, a
+        assert "[NetworkAdapter]\n" in a and "AccessVlanId = 5\n" in a, a
+        assert "[NetworkAdapter]" not in cat(vol, "/elsewhere/b/config.txt")
         assert "AutomaticStopAction = ShutDown\n" in a, a
         assert cat(vol, "/Hyper-V/b.location") == "C:\\elsewhere\\b\n"
         assert "Name = b\n" in cat(vol, "/elsewhere/b/config.txt")
         s = cat(vol, "/Hyper-V/s/config.txt")
         assert "AutomaticStartAction = StartIfRunning\n" in s and "WasRunning = True\n" in s, s
+        assert "MacAddressSpoofing = On\nVlanOperationMode = Trunk\nNativeVlanId = 7\n" \
+            "AllowedVlanIdList = 10-20\n" in s, s
         assert "Name = renamed\n" in cat(vol, "/Hyper-V/renamed/config.txt")
         top = ls(vol, "/Hyper-V")
         assert "gone" not in top and " old " not in top and ".new" not in top, top
@@ -209,6 +292,13 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
     with tap.case("the hard disk drive added before the reboot is still there"):
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
+    with tap.case("the network adapters' VLAN and spoofing settings are still there"):
+        out = ok(m, "Get-VMNetworkAdapterVlan")
+        assert re.search(r"\ba\s+Network Adapter\s+Access\s+5\r", out), out
+        assert re.search(r"\bs\s+Network Adapter\s+Trunk\s+7,10-20\r", out), out
+        out = ok(m, "Get-VMNetworkAdapter -VMName a | Format-List")
+        assert re.search(r"MacAddressSpoofing\s+: On\r", out), out
+        assert re.search(r"Status\s+: \{\}\r", out), out
     with tap.case("the VM started at boot ran its guest"):
         out = ok(m, "Wait-VM auto -Timeout 60", timeout=90)
         assert "auto: Off, exit code 0 " in out, out

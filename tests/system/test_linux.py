@@ -11,8 +11,10 @@ answers a command typed through Connect-VM, and 60 pipelines run with no
 process dying. A second child, net2, boots beside it; both have a
 synthetic network adapter (hv_netvsc) on a private switch (issue 16):
 each has the MAC Get-VMNetworkAdapter shows, they ping each other, the
-counters move, 4 MiB crosses over TCP, and a disconnected adapter's link
-goes down. net2 runs the newest series Debian 12 packages (the
+counters move, 4 MiB crosses over TCP, a disconnected adapter's link
+goes down, VLANs set live separate and join them
+(Set-VMNetworkAdapterVlan), and a MAC changed in the guest is dropped
+and counted until -MacAddressSpoofing On. net2 runs the newest series Debian 12 packages (the
 bookworm-backports cloud kernel, `tools/mkguest-linux --series
 backports`), lin the 6.1 series; each child's `uname -r` is checked.
 Only a 6.1 kernel that cannot be built (no Debian mirror) skips; a
@@ -414,6 +416,52 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert "Connect-VMNetworkAdapter :" not in out, out
         assert run("net2", "sleep 1; grep -qx 1 /sys/class/net/eth0/carrier")
         assert run("lin", "ping -c 3 -W 5 10.0.0.2", 180)
+
+    def ok_cmd(cmd):
+        out = m.command(cmd)
+        assert not re.search(r"^[A-Z][a-z]+-[A-Za-z]+ : ", out, re.M), out
+        return out
+
+    def nic_counter(vm, name):
+        out = m.command("Get-VMNetworkAdapter -VMName %s | Format-List" % vm)
+        got = re.search(r"%s\s*:\s*(\d+)" % name, out)
+        assert got, out
+        return int(got.group(1))
+
+    with tap.case("Set-VMNetworkAdapterVlan on running VMs: net2 on access VLAN 5 is cut off from lin "
+                  "(untagged); lin on VLAN 5 too, they ping; both Untagged again, they ping"):
+        ok_cmd("Set-VMNetworkAdapterVlan -VMName net2 -Access -VlanId 5")
+        out = ok_cmd("Get-VMNetworkAdapterVlan")
+        assert re.search(r"net2\s+Network Adapter\s+Access\s+5\r", out), out
+        assert re.search(r"lin\s+Network Adapter\s+Untagged", out), out
+        assert not run("lin", "ping -c 2 -W 2 10.0.0.2", 180)
+        ok_cmd("Set-VMNetworkAdapterVlan -VMName lin -Access -VlanId 5")
+        assert run("lin", "ping -c 3 -W 5 10.0.0.2", 180)
+        for vm in ("lin", "net2"):
+            ok_cmd("Set-VMNetworkAdapterVlan -VMName %s -Untagged" % vm)
+        assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+        print("# VlanDroppedFrames: lin %d, net2 %d" % (nic_counter("lin", "VlanDroppedFrames"),
+                                                       nic_counter("net2", "VlanDroppedFrames")))
+
+    with tap.case("MAC spoofing: net2 takes another MAC (ip link set eth0 address); with "
+                  "-MacAddressSpoofing Off its frames are dropped and counted, with On it pings; restored"):
+        out = ok_cmd("Get-VMNetworkAdapter -VMName net2 | Format-List")
+        assert re.search(r"MacAddressSpoofing\s*:\s*Off\r", out), out
+        before = nic_counter("net2", "MacSpoofingDroppedFrames")
+        assert run("net2", "ip link set eth0 down && ip link set eth0 address 00:15:5d:ff:ff:01 && "
+                   "ip link set eth0 up && grep -qx 00:15:5d:ff:ff:01 /sys/class/net/eth0/address")
+        assert not run("net2", "ping -c 2 -W 2 10.0.0.1", 180)
+        after = nic_counter("net2", "MacSpoofingDroppedFrames")
+        print("# MacSpoofingDroppedFrames of net2: %d -> %d" % (before, after))
+        assert after > before, (before, after)
+        ok_cmd("Set-VMNetworkAdapter -VMName net2 -MacAddressSpoofing On")
+        assert run("net2", "ping -c 3 -W 5 10.0.0.1", 180)
+        assert nic_counter("net2", "MacSpoofingDroppedFrames") == after
+        ok_cmd("Set-VMNetworkAdapter -VMName net2 -MacAddressSpoofing Off")
+        assert run("net2", "ip link set eth0 down && ip link set eth0 address %s && ip link set eth0 up"
+                   % mac_colons(macs["net2"]))
+        assert run("net2", "ping -c 2 -W 5 10.0.0.1", 180)
+        assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
 
     with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):
         out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)

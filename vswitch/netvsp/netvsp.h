@@ -125,6 +125,14 @@ void netvsp_set_link(struct netvsp *nv, bool up);
  * netvsp_poll thread. 0, or the new port's error (nothing changed). */
 int netvsp_set_switch(struct netvsp *nv, struct vsw *sw);
 
+/* Set-VMNetworkAdapter -MacAddressSpoofing, Set-VMNetworkAdapterVlan:
+ * the port's vlan_mode, access_vlan, native_vlan, allowed_vlans,
+ * n_allowed and flags from pc (the rest ignored), applied to the live
+ * port (vsw_port_update) and kept for the next switch. allowed_vlans
+ * must stay valid while the instance lives or until the next call.
+ * Call from the netvsp_poll thread. 0, or -EINVAL (nothing changed). */
+int netvsp_set_policy(struct netvsp *nv, const struct vsw_port_config *pc);
+
 void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out);
 struct vsw_port *netvsp_port(struct netvsp *nv);
 

@@ -62,7 +62,9 @@ struct netvsp_buf {
 struct netvsp {
 	struct netvsp_config cfg;
 	struct vsw_port *port;
-	uint8_t mac[6];
+	uint8_t mac[6];         /* the port's (permanent) address */
+	uint8_t cur_mac[6];     /* the guest's current address: mac, or what
+				 * it set as NetworkAddress (netvsp_oid.c) */
 	struct vmbus_chan *ch;
 	uint32_t version;       /* negotiated NVSP version, 0 = none */
 	uint32_t ndis_major, ndis_minor, guest_mtu;

@@ -54,6 +54,7 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 		if (cfg->port.mac_mode != VSW_MAC_STATIC)
 			goto fail;
 		memcpy(nv->mac, cfg->port.mac, 6);
+		memcpy(nv->cur_mac, nv->mac, 6);
 		*out = nv;
 		return 0;
 	}
@@ -65,6 +66,7 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 	if (err)
 		goto fail;
 	vsw_port_get_mac(nv->port, nv->mac);
+	memcpy(nv->cur_mac, nv->mac, 6);
 	*out = nv;
 	return 0;
 fail:
@@ -100,6 +102,7 @@ static void state_reset(struct netvsp *nv)
 	nv->rndis_up = false;
 	nv->filter = 0;
 	nv->n_mcast = 0;
+	memcpy(nv->cur_mac, nv->mac, 6);   /* a new NIC instance in the guest */
 	nv->send_secs = 0;
 	nv->pend_head = nv->pend_count = 0;
 }
@@ -588,6 +591,28 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
 	if (old)
 		vsw_port_remove(old);
 	netvsp_set_link(nv, sw != NULL);
+	return 0;
+}
+
+int netvsp_set_policy(struct netvsp *nv, const struct vsw_port_config *pc)
+{
+	struct vsw_port_config c = nv->cfg.port;
+	int err;
+
+	c.vlan_mode = pc->vlan_mode;
+	c.access_vlan = pc->access_vlan;
+	c.native_vlan = pc->native_vlan;
+	c.allowed_vlans = pc->allowed_vlans;
+	c.n_allowed = pc->n_allowed;
+	c.flags = pc->flags;
+	/* The live port first (it checks the values): a refusal changes
+	 * nothing; unplugged, the next switch gets them (set_switch). */
+	if (nv->port) {
+		err = vsw_port_update(nv->port, &c);
+		if (err)
+			return err;
+	}
+	nv->cfg.port = c;
 	return 0;
 }
 

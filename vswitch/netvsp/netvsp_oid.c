@@ -98,6 +98,13 @@ static uint32_t q_mac(struct oid_ctx *c)
 	return RNDIS_STATUS_SUCCESS;
 }
 
+static uint32_t q_cur_mac(struct oid_ctx *c)
+{
+	memcpy(c->out, c->nv->cur_mac, 6);
+	*c->out_len = 6;
+	return RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t q_mcast_list(struct oid_ctx *c)
 {
 	*c->out_len = c->nv->n_mcast * 6u;
@@ -159,6 +166,67 @@ static uint32_t s_offload_params(struct oid_ctx *c)
 	       RNDIS_STATUS_INVALID_LENGTH : RNDIS_STATUS_SUCCESS;
 }
 
+/* Does the UTF-16LE text at p (n bytes) spell ascii, ignoring case? */
+static bool utf16_is(const uint8_t *p, uint32_t n, const char *ascii)
+{
+	size_t k = strlen(ascii);
+
+	if (n != 2u * k)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t ch = p[2 * i];
+
+		if (p[2 * i + 1] || (ch | 0x20) != (ascii[i] | 0x20))
+			return false;
+	}
+	return true;
+}
+
+/* 12 UTF-16LE hex digits to a station address; false if not one. */
+static bool utf16_mac(const uint8_t *p, uint32_t n, uint8_t mac[6])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (n != 24u)
+		return false;
+	for (unsigned i = 0; i < 12; i++) {
+		const char *d = p[2 * i + 1] || !p[2 * i] ? NULL : strchr(hex, p[2 * i] | 0x20);
+
+		if (!d)
+			return false;
+		mac[i / 2] = (uint8_t)(mac[i / 2] << 4 | (d - hex));
+	}
+	/* A station address: not a group address, not all zero (IEEE 802). */
+	return !(mac[0] & 1u) && memcmp(mac, "\0\0\0\0\0\0", 6);
+}
+
+/* OID_GEN_RNDIS_CONFIG_PARAMETER "NetworkAddress": the guest changes its
+ * NIC's address (ip link set eth0 address ...). Accepted as Hyper-V
+ * does: the address only steers what the NIC receives (rx_filter);
+ * whether the switch passes frames from it is the port's MAC-spoofing
+ * setting (Set-VMNetworkAdapter -MacAddressSpoofing). Other parameters
+ * are not supported. Every offset and length is checked against in_len. */
+static uint32_t s_config_param(struct oid_ctx *c)
+{
+	struct rndis_config_param h;
+	uint8_t mac[6] = { 0 };
+
+	if (c->in_len < sizeof(h))
+		return RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&h, c->in, sizeof(h));
+	if (h.name_off > c->in_len || h.name_len > c->in_len - h.name_off ||
+	    h.value_off > c->in_len || h.value_len > c->in_len - h.value_off)
+		return RNDIS_STATUS_INVALID_LENGTH;
+	if (!utf16_is(c->in + h.name_off, h.name_len, "NetworkAddress"))
+		return RNDIS_STATUS_NOT_SUPPORTED;
+	if (h.type != RNDIS_CONFIG_PARAM_STRING || !utf16_mac(c->in + h.value_off, h.value_len, mac))
+		return RNDIS_STATUS_INVALID_DATA;
+	netvsp_lock(c->nv);
+	memcpy(c->nv->cur_mac, mac, 6);
+	netvsp_unlock(c->nv);
+	return RNDIS_STATUS_SUCCESS;
+}
+
 struct oid_row {
 	uint32_t oid;
 	uint32_t (*query)(struct oid_ctx *c);  /* NULL: not queryable */
@@ -166,8 +234,9 @@ struct oid_row {
 };
 
 /* OID_802_3_CURRENT_ADDRESS set, RSS and the receive-scale parameters
- * are deliberately absent (NOT_SUPPORTED): the MAC belongs to the switch
- * port, and one queue is all this host offers. */
+ * are deliberately absent (NOT_SUPPORTED): a guest changes its address
+ * through the config parameter, as hv_netvsc does, and one queue is all
+ * this host offers. */
 static const struct oid_row oid_table[] = {
 	{ OID_GEN_SUPPORTED_LIST, q_supported, NULL },
 	{ OID_GEN_HARDWARE_STATUS, q_hw_status, NULL },
@@ -183,7 +252,8 @@ static const struct oid_row oid_table[] = {
 	{ OID_GEN_XMIT_OK, q_xmit_ok, NULL },
 	{ OID_GEN_RCV_OK, q_rcv_ok, NULL },
 	{ OID_802_3_PERMANENT_ADDRESS, q_mac, NULL },
-	{ OID_802_3_CURRENT_ADDRESS, q_mac, NULL },
+	{ OID_802_3_CURRENT_ADDRESS, q_cur_mac, NULL },
+	{ OID_GEN_RNDIS_CONFIG_PARAMETER, NULL, s_config_param },
 	{ OID_802_3_MULTICAST_LIST, q_mcast_list, s_mcast_list },
 	{ OID_802_3_MAXIMUM_LIST_SIZE, q_mcast_max, NULL },
 	{ OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, q_offload_caps, NULL },

@@ -194,7 +194,7 @@ static bool rx_filter(const struct netvsp *nv, const uint8_t *dst)
 	if (f & NDIS_PACKET_TYPE_PROMISCUOUS)
 		return true;
 	if (!(dst[0] & 1u))
-		return (f & NDIS_PACKET_TYPE_DIRECTED) && !memcmp(dst, nv->mac, 6);
+		return (f & NDIS_PACKET_TYPE_DIRECTED) && !memcmp(dst, nv->cur_mac, 6);
 	if (!memcmp(dst, "\xff\xff\xff\xff\xff\xff", 6))
 		return f & NDIS_PACKET_TYPE_BROADCAST;
 	if (f & NDIS_PACKET_TYPE_ALL_MULTICAST)

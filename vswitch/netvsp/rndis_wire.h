@@ -51,6 +51,7 @@
 #define OID_GEN_RECEIVE_SCALE_PARAMETERS   0x00010204u
 #define OID_GEN_XMIT_OK               0x00020101u
 #define OID_GEN_RCV_OK                0x00020102u
+#define OID_GEN_RNDIS_CONFIG_PARAMETER 0x0001021Bu
 #define OID_802_3_PERMANENT_ADDRESS   0x01010101u
 #define OID_802_3_CURRENT_ADDRESS     0x01010102u
 #define OID_802_3_MULTICAST_LIST      0x01010103u
@@ -111,6 +112,22 @@ struct rndis_init_comp {
 	uint32_t af_list_size;
 } __attribute__((packed));
 _Static_assert(sizeof(struct rndis_init_comp) == 44, "rndis_initialize_complete");
+
+/* OID_GEN_RNDIS_CONFIG_PARAMETER's information buffer ([MS-RNDIS]
+ * "Setting Device-Specific Parameters"; Linux hyperv_net.h struct
+ * rndis_config_parameter_info): offsets from the start of this header,
+ * the name and a string value in UTF-16LE. hv_netvsc sets
+ * "NetworkAddress" to 12 hex digits to change the NIC's address
+ * (rndis_filter.c, rndis_filter_set_device_mac). */
+struct rndis_config_param {
+	uint32_t name_off;
+	uint32_t name_len;
+	uint32_t type;
+	uint32_t value_off;
+	uint32_t value_len;
+} __attribute__((packed));
+_Static_assert(sizeof(struct rndis_config_param) == 20, "rndis_config_parameter_info");
+#define RNDIS_CONFIG_PARAM_STRING 2u
 
 /* QUERY and SET requests share this layout. */
 struct rndis_oid_req {

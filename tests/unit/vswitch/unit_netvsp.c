@@ -518,6 +518,142 @@ static void test_set_switch(void **state)
 	vsw_destroy(sw2);
 }
 
+/* hv_netvsc's "NetworkAddress" config parameter (rndis_filter.c,
+ * rndis_filter_set_device_mac): 0x1C-byte header then the name and 12
+ * hex digits, UTF-16LE. */
+static uint32_t netaddr_param(uint8_t *buf, const char *name, const char *value)
+{
+	struct rndis_config_param h = { 20, 0, RNDIS_CONFIG_PARAM_STRING, 0, 0 };
+	uint32_t off = 20;
+
+	h.name_len = (uint32_t)strlen(name) * 2u;
+	h.value_off = h.name_off + h.name_len;
+	h.value_len = (uint32_t)strlen(value) * 2u;
+	for (const char *s = name; *s; s++, off += 2)
+		buf[off] = (uint8_t)*s, buf[off + 1] = 0;
+	for (const char *s = value; *s; s++, off += 2)
+		buf[off] = (uint8_t)*s, buf[off + 1] = 0;
+	memcpy(buf, &h, sizeof(h));
+	return off;
+}
+
+static uint64_t port_drops(struct nvg *g, enum vsw_drop why)
+{
+	struct vsw_port_stats s;
+
+	vsw_port_get_stats(netvsp_port(g->nv), &s);
+	return s.drops[why];
+}
+
+/* The guest changes its address (ip link set eth0 address): with the
+ * MAC-spoofing guard (the default) its frames from the new address are
+ * dropped and counted; netvsp_set_policy(ALLOW_SPOOF) lets them through
+ * and frames to the new address reach it. Malformed parameters are
+ * refused and change nothing. */
+static void test_guest_mac_and_spoofing(void **state)
+{
+	struct pair *p = pair_new(0, 0, RING, RBUF);
+	struct vsw_port_config pc;
+	uint8_t buf[128], f[200], out[8], mn[6] = { 0x00, 0x15, 0x5d, 0xff, 0xff, 0x01 };
+	uint32_t len, n;
+	struct rndis_config_param *h = (struct rndis_config_param *)buf;
+
+	(void)state;
+	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
+	len = netaddr_param(buf, "NetworkAddress", "00155dffff01");
+	assert_int_equal(nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len), 0);
+	n = sizeof(out);
+	assert_int_equal(nvg_query(&p->a, OID_802_3_CURRENT_ADDRESS, NULL, 0, out, &n), 0);
+	assert_memory_equal(out, mn, 6);
+	n = sizeof(out);
+	assert_int_equal(nvg_query(&p->a, OID_802_3_PERMANENT_ADDRESS, NULL, 0, out, &n), 0);
+	assert_memory_equal(out, p->ma, 6);
+	/* Spoofing off: dropped at the switch, counted on a's port. */
+	len = frame(f, bcast, mn, 100, 1);
+	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.n_frames, 0);
+	assert_int_equal(port_drops(&p->a, VSW_DROP_SPOOF), 1);
+	assert_int_equal(stats(&p->a).tx_switch_drops, 1);
+	/* Spoofing on: through, and b's answer to mn reaches a. */
+	memset(&pc, 0, sizeof(pc));
+	pc.vlan_mode = VSW_VLAN_ACCESS;
+	pc.flags = VSW_PORT_ALLOW_SPOOF;
+	assert_int_equal(netvsp_set_policy(p->a.nv, &pc), 0);
+	one_way(&p->a, &p->b, bcast, mn, 100, false, 2);
+	one_way(&p->b, &p->a, mn, p->mb, 100, false, 3);
+	assert_int_equal(port_drops(&p->a, VSW_DROP_SPOOF), 1);
+	/* Bad parameters: short, out of bounds, other names, not a MAC. */
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, 19),
+			 RNDIS_STATUS_INVALID_LENGTH);
+	len = netaddr_param(buf, "NetworkAddress", "00155dffff02");
+	h->value_off = len - 2;
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len),
+			 RNDIS_STATUS_INVALID_LENGTH);
+	len = netaddr_param(buf, "Speed", "00155dffff02");
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len),
+			 RNDIS_STATUS_NOT_SUPPORTED);
+	len = netaddr_param(buf, "NetworkAddress", "01155dffff02");   /* group */
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len),
+			 RNDIS_STATUS_INVALID_DATA);
+	len = netaddr_param(buf, "NetworkAddress", "00155dffff0g");
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len),
+			 RNDIS_STATUS_INVALID_DATA);
+	len = netaddr_param(buf, "NetworkAddress", "00155dffff0");
+	assert_int_equal((uint32_t)nvg_set(&p->a, OID_GEN_RNDIS_CONFIG_PARAMETER, buf, len),
+			 RNDIS_STATUS_INVALID_DATA);
+	n = sizeof(out);
+	assert_int_equal(nvg_query(&p->a, OID_802_3_CURRENT_ADDRESS, NULL, 0, out, &n), 0);
+	assert_memory_equal(out, mn, 6);
+	pair_free(p);
+}
+
+/* Set-VMNetworkAdapterVlan on a live port: a on access VLAN 5 no longer
+ * hears b (untagged); b on VLAN 5 too, it does; a bad policy is refused
+ * and changes nothing; the policy survives unplugging and plugging. */
+static void test_set_policy_vlan(void **state)
+{
+	struct pair *p = pair_new(0, 0, RING, RBUF);
+	struct vsw_port_config pc;
+	uint8_t f[200];
+	uint16_t bad_list[1] = { 4095 };
+	uint32_t len;
+
+	(void)state;
+	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
+	memset(&pc, 0, sizeof(pc));
+	pc.vlan_mode = VSW_VLAN_ACCESS;
+	pc.access_vlan = 5;
+	assert_int_equal(netvsp_set_policy(p->a.nv, &pc), 0);
+	len = frame(f, bcast, p->mb, 100, 1);
+	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&p->a) >= 0);
+	assert_int_equal(p->a.n_frames, 0);
+	assert_int_equal(netvsp_set_policy(p->b.nv, &pc), 0);
+	one_way(&p->b, &p->a, bcast, p->mb, 100, false, 2);
+	pc.vlan_mode = VSW_VLAN_TRUNK;
+	pc.allowed_vlans = bad_list;
+	pc.n_allowed = 1;
+	assert_int_equal(netvsp_set_policy(p->a.nv, &pc), -EINVAL);
+	one_way(&p->b, &p->a, bcast, p->mb, 100, false, 3);
+	/* a unplugged and plugged back keeps VLAN 5; b back to untagged. */
+	assert_int_equal(netvsp_set_switch(p->a.nv, NULL), 0);
+	assert_int_equal(netvsp_set_switch(p->a.nv, p->sw), 0);
+	one_way(&p->b, &p->a, bcast, p->mb, 100, false, 4);
+	pc.vlan_mode = VSW_VLAN_ACCESS;
+	pc.n_allowed = 0;
+	pc.allowed_vlans = NULL;
+	pc.access_vlan = 0;
+	assert_int_equal(netvsp_set_policy(p->b.nv, &pc), 0);
+	len = frame(f, bcast, p->mb, 100, 5);
+	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&p->a) >= 0);
+	assert_int_equal(p->a.n_frames, 3);   /* a (VLAN 5 still) did not get it */
+	pair_free(p);
+}
+
 /* Revoke, GPADL teardown, close and reopen. */
 static void test_revoke_reopen(void **state)
 {
@@ -643,6 +779,8 @@ int main(void)
 		cmocka_unit_test(test_vlan_ppi),
 		cmocka_unit_test(test_filter_and_state),
 		cmocka_unit_test(test_set_switch),
+		cmocka_unit_test(test_guest_mac_and_spoofing),
+		cmocka_unit_test(test_set_policy_vlan),
 		cmocka_unit_test(test_revoke_reopen),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_ring_full),
