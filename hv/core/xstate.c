@@ -233,6 +233,39 @@ void hv_handle_xsetbv(struct vcpu *v)
 	arch_vcpu_skip_insn(v);
 }
 
+/*
+ * After an exit on a CPU that may not have exited for the guest's XSETBV:
+ * QEMU 7.2's TCG emulates SVM but its XSETBV never checks the intercept
+ * (target/i386/tcg/fpu_helper.c, helper_xsetbv), so the guest's XSETBV
+ * runs natively, XCR0 changes under hv, and CPUID leaf 0xD then reported
+ * sizes for a stale XCR0 (Linux: "XSAVE consistency problem", XSAVE
+ * turned off). XCR0 belongs to the vCPU that owns the registers, so hv
+ * follows it. A component hv does not offer is taken away again: the
+ * guest ran an XSETBV hv would have refused with #GP.
+ */
+void xstate_follow_xcr0(struct vcpu *v)
+{
+	static bool warned;
+	struct percpu *c = this_cpu();
+	uint64_t now;
+
+	if (!xs.xsave || c->xstate_owner != v)
+		return;
+	now = xgetbv(0);
+	if (now == c->xcr0)
+		return;
+	c->xcr0 = now;
+	if (now & ~xs.mask) {
+		if (!warned)
+			hv_warn("hv: partition %lu set XCR0 %#lx without an XSETBV exit; %#lx kept",
+				v->part->id, now, v->xcr0);
+		warned = true;
+		xcr0_load(v->xcr0);
+		return;
+	}
+	v->xcr0 = now;
+}
+
 /* Leaf 1 ECX: XSAVE and AVX as offered; OSXSAVE is the guest's own
  * CR4.OSXSAVE (SDM Vol. 2A CPUID, Table 3-10, bit 27): the CPUID hv runs
  * reflects hv's CR4, not the guest's. */

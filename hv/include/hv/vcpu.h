@@ -133,6 +133,7 @@ void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
 void hv_handle_xsetbv(struct vcpu *v);
+void xstate_follow_xcr0(struct vcpu *v);
 
 /* A port access (hv/core/io.c): IN or OUT of size 1, 2 or 4 bytes. */
 struct hv_io_access {

@@ -269,6 +269,7 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)code;
 
 	reinject(vm);
+	xstate_follow_xcr0(v);   /* an XSETBV that did not exit */
 	if (e) {
 		sched_count_exit(v, reason, code == SVM_EXIT_MSR && (i1 & 1) ?
 				 HVPART_EXIT_MSR_WRITE : e->kind);
