@@ -5,9 +5,12 @@
  * SCSI controller 0 (ControllerLocation = the LUN the guest sees); the
  * list is kept in the VM's configuration ([HardDrive] sections,
  * docs/vm-config.md) and served at Start-VM by partition/vsp/vsp_stor.c.
- * Adding and removing work while the VM is off (hot add and remove on
- * SCSI are not done yet); IDE and pass-through disks are not either.
+ * Adding and removing work while the VM is off and, on SCSI, while it
+ * runs (hot add and remove, as Hyper-V does them: the LUN appears on or
+ * goes from the running controller and the guest is told to rescan,
+ * partition/vsp/vsp_stor.h). IDE and pass-through disks are not done.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +20,7 @@
 #include "partition/vmstore.h"
 #include "partition/volume/vhd_mount.h"
 #include "partition/volume/volume.h"
+#include "partition/vsp/vsp_stor.h"
 
 static const struct cmd_column disk_cols[] = {
 	{ "VMName", NULL, 0 }, { "ControllerType", NULL, 0 }, { "ControllerNumber", NULL, 0 },
@@ -41,11 +45,19 @@ struct vm *cmdlet_vhd_owner(const struct vol_path *file)
 	return NULL;
 }
 
-/* -ControllerType SCSI (the only one so far), -ControllerNumber 0. */
-static int controller_args(struct cmd_ctx *ctx, const struct cmd_args *a)
+/* -ControllerType SCSI (the only one so far), -ControllerNumber 0. IDE
+ * drives change only while the VM is off (Hyper-V's IDE controller has
+ * no hot plug): on a running VM that is the error, before the type's. */
+static int controller_args(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm)
 {
 	const char *t = cmd_arg_str(a, "ControllerType");
 
+	if (t && !strcasecmp(t, "IDE") && cmdlet_vm_running(vm)) {
+		cmd_error(ctx, a, "Failed to modify device 'Virtual Hard Disk': the operation cannot be "
+			  "performed while the virtual machine is in its current state ('%s' is running; "
+			  "IDE drives change only while it is off).", vm->name);
+		return -1;
+	}
 	if (!t || strcasecmp(t, "SCSI")) {
 		cmd_error(ctx, a, "Cannot validate argument on parameter 'ControllerType'. Only SCSI "
 			  "is supported (IDE disks are not yet).");
@@ -106,6 +118,26 @@ static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const s
 	return 0;
 }
 
+/* vm->disks[vm->ndisks] is filled in: a running VM gets it now (hot
+ * add), then the configuration keeps it; on failure nothing changed. */
+static int add_commit(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm, char *why,
+		      size_t n)
+{
+	const struct vmcfg_disk *d = &vm->disks[vm->ndisks];
+	bool hot = cmdlet_vm_running(vm);
+
+	if (hot && vsp_stor_hot_add((uint64_t)vm->hv_id, d, why, n))
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': %s", why);
+	vm->ndisks++;
+	if (vmstore_save(vm, why, n)) {
+		vm->ndisks--;
+		if (hot)
+			(void)vsp_stor_hot_remove((uint64_t)vm->hv_id, d->controller_location);
+		return cmd_error(ctx, a, "%s; nothing was changed.", why);
+	}
+	return 0;
+}
+
 static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
@@ -114,11 +146,8 @@ static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 	char where[VOL_PATH_MAX + 4], why[200];
 	int loc;
 
-	if (!vm || controller_args(ctx, a))
+	if (!vm || controller_args(ctx, a, vm))
 		return 0;
-	if (cmdlet_vm_running(vm))
-		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be added only while it "
-				 "is off (Stop-VM first; hot add is not supported yet).", vm->name);
 	loc = location_arg(ctx, a, vm);
 	if (loc < 0 || cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
 		return 0;
@@ -135,12 +164,7 @@ static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 	memset(d, 0, sizeof(*d));
 	memcpy(d->path, where, strlen(where) + 1);
 	d->controller_location = (uint8_t)loc;
-	vm->ndisks++;
-	if (vmstore_save(vm, why, sizeof(why))) {
-		vm->ndisks--;
-		return cmd_error(ctx, a, "%s; nothing was changed.", why);
-	}
-	return 0;
+	return add_commit(ctx, a, vm, why, sizeof(why));
 }
 
 static int disk_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcfg_disk *d)
@@ -180,18 +204,15 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 	struct vmcfg_disk gone;
 	char why[200];
 	int64_t loc;
-	int k;
+	int k, rc;
 
-	if (!vm || controller_args(ctx, a))
+	if (!vm || controller_args(ctx, a, vm))
 		return 0;
 	loc = cmd_arg_int(a, "ControllerLocation", -1);
 	k = loc >= 0 && loc < VMCFG_DISKS_MAX ? slot_at(vm, (int)loc) : -1;
 	if (k < 0)
 		return cmd_error(ctx, a, "No hard disk drive of '%s' is at SCSI controller 0 location %lld.",
 				 vm->name, (long long)loc);
-	if (cmdlet_vm_running(vm))
-		return cmd_error(ctx, a, "'%s' is running: hard disk drives can be removed only while it "
-				 "is off (Stop-VM first; hot remove is not supported yet).", vm->name);
 	gone = vm->disks[k];
 	memmove(&vm->disks[k], &vm->disks[k + 1], (size_t)(vm->ndisks - k - 1) * sizeof(gone));
 	vm->ndisks--;
@@ -201,6 +222,12 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 		vm->ndisks++;
 		return cmd_error(ctx, a, "%s; nothing was changed.", why);
 	}
+	/* Running: hot remove (the configuration no longer has it, so a
+	 * guest reboot will not bring it back either). */
+	rc = cmdlet_vm_running(vm) ? vsp_stor_hot_remove((uint64_t)vm->hv_id, (unsigned)loc) : 0;
+	if (rc < 0 && rc != -ENOENT)
+		return cmd_error(ctx, a, "The disk was removed, but flushing '%s' failed; check it with "
+				 "Test-VHD.", gone.path);
 	return 0;
 }
 
@@ -223,13 +250,13 @@ static const struct cmd_param p_remove[] = {
 
 const struct cmd_def cmdlets_vmdisk[] = {
 	{ "Add-VMHardDiskDrive", "Adds a hard disk drive (a VHD) to a virtual machine.",
-	  "Attaches a VHD file (fixed or dynamic, on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free), while the VM is off. Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM, a location in use. The guest sees it through its storage VSC (Linux hv_storvsc) from the next Start-VM; the list is kept in the VM's configuration.",
+	  "Attaches a VHD file (fixed or dynamic, on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free). On a running VM the disk is hot added: the guest is told to rescan its bus and sees the new LUN (a VM that started without disks has no SCSI controller to add to). Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM, a location in use. The guest sees it through its storage VSC (Linux hv_storvsc); the list is kept in the VM's configuration.",
 	  p_add, 5, cmdlet_add_vmharddiskdrive, NULL },
 	{ "Get-VMHardDiskDrive", "Lists a virtual machine's hard disk drives.",
 	  "Lists the VM's hard disk drives: controller type, number and location, and the VHD's path (DiskNumber is for pass-through disks, empty for a VHD).",
 	  p_get, 1, cmdlet_get_vmharddiskdrive, NULL },
 	{ "Remove-VMHardDiskDrive", "Removes a hard disk drive from a virtual machine.",
-	  "Detaches the disk at the given SCSI controller location while the VM is off; the VHD file stays.",
+	  "Detaches the disk at the given SCSI controller location. On a running VM it is hot removed: the guest is told to rescan and drops the LUN (requests to it fail), and the VHD is flushed and closed. The VHD file stays.",
 	  p_remove, 4, cmdlet_remove_vmharddiskdrive, NULL },
 };
 const int cmdlets_vmdisk_count = sizeof(cmdlets_vmdisk) / sizeof(cmdlets_vmdisk[0]);

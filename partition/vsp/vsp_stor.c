@@ -42,8 +42,7 @@ struct stor_disk {
 
 struct stor_child {
 	uint64_t child;
-	struct stor_disk *disks;
-	int ndisks;
+	struct stor_disk *disk[VMCFG_DISKS_MAX];   /* by LUN (ControllerLocation) */
 	struct storvsp *sp;        /* while the controller is offered */
 	struct storvsp_gmem_ops gm;
 	/* The current request's pages: guest page numbers, then where hv
@@ -182,14 +181,56 @@ static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_dis
 	return 0;
 }
 
-static void child_free(struct stor_child *c)
+/* Open the disk of cfg into c's slot for its LUN: 0 or -errno (why says). */
+static int child_open_disk(struct stor_child *c, const struct vmcfg_disk *cfg, char *why,
+			   size_t len)
+{
+	struct stor_disk *d;
+	int rc;
+
+	if (cfg->controller_location >= VMCFG_DISKS_MAX || c->disk[cfg->controller_location]) {
+		snprintf(why, len, "SCSI controller 0 location %u is in use.",
+			 (unsigned)cfg->controller_location);
+		return -EEXIST;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(why, len, "Out of memory for the virtual machine's disks.");
+		return -ENOMEM;
+	}
+	rc = disk_open(d, c->child, cfg, why, len);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	c->disk[d->lun] = d;
+	return 0;
+}
+
+/* Flush and close the disk at lun and free its slot: 0 or the flush error. */
+static int child_close_disk(struct stor_child *c, unsigned lun)
 {
 	int rc = 0;
 
-	for (int i = 0; i < c->ndisks; i++)
-		disk_close(&c->disks[i], &rc);
-	free(c->disks);
+	if (!c->disk[lun])
+		return 0;
+	disk_close(c->disk[lun], &rc);
+	free(c->disk[lun]);
+	c->disk[lun] = NULL;
+	return rc;
+}
+
+static int child_free(struct stor_child *c)
+{
+	int rc = 0, err;
+
+	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
+		err = child_close_disk(c, i);
+		if (err && !rc)
+			rc = err;
+	}
 	free(c);
+	return rc;
 }
 
 int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len)
@@ -202,10 +243,7 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 	if (!n)
 		return 0;
 	c = calloc(1, sizeof(*c));
-	if (c)
-		c->disks = calloc((size_t)n, sizeof(*c->disks));
-	if (!c || !c->disks) {
-		free(c);
+	if (!c) {
 		snprintf(why, len, "Out of memory for the virtual machine's disks.");
 		return -ENOMEM;
 	}
@@ -213,11 +251,11 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 	c->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, gm_page_ptr, gm_prepare,
 					   gm_release, c };
 	children[child] = c;    /* vsp_stor_in_use sees this child's own disks too */
-	for (; c->ndisks < n; c->ndisks++) {
-		rc = disk_open(&c->disks[c->ndisks], child, &d[c->ndisks], why, len);
+	for (int i = 0; i < n; i++) {
+		rc = child_open_disk(c, &d[i], why, len);
 		if (rc) {
 			children[child] = NULL;
-			child_free(c);
+			(void)child_free(c);
 			return rc;
 		}
 	}
@@ -227,30 +265,95 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 int vsp_stor_detach(uint64_t child)
 {
 	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
-	int rc = 0;
+	int rc;
 
 	if (!c)
 		return 0;
 	children[child] = NULL;
-	for (int i = 0; i < c->ndisks; i++)
-		disk_close(&c->disks[i], &rc);
+	rc = child_free(c);
 	if (rc)
 		printf("parent: flushing a disk of child %llu failed: %s\n",
 		       (unsigned long long)child, volume_strerror(rc));
-	child_free(c);
 	return rc;
 }
 
 bool vsp_stor_in_use(const struct vol_path *file)
 {
 	for (int k = 0; k < STOR_CHILDREN; k++)
-		for (int i = 0; children[k] && i < children[k]->ndisks; i++) {
-			const struct stor_disk *d = &children[k]->disks[i];
+		for (int i = 0; children[k] && i < VMCFG_DISKS_MAX; i++) {
+			const struct stor_disk *d = children[k]->disk[i];
 
-			if (d->vhd && d->file.vol == file->vol && !strcmp(d->file.path, file->path))
+			if (d && d->vhd && d->file.vol == file->vol && !strcmp(d->file.path, file->path))
 				return true;
 		}
 	return false;
+}
+
+/* ---- hot add and remove (SCSI, the VM running) ---- */
+
+/* What INQUIRY tells of the disk: our serial, and an NAA IEEE Registered
+ * Extended id (SPC-4 7.8.6.6) of the child and the LUN. */
+static void disk_params(const struct stor_child *c, const struct stor_disk *d,
+			struct scsi_disk_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->serial = d->serial;
+	p->naa_id[0] = 0x60;
+	p->naa_id[14] = (uint8_t)c->child;
+	p->naa_id[15] = d->lun;
+}
+
+/* The controller of a running child: NULL when it has none (it started
+ * with no disk, so none was offered; Hyper-V adds a controller only to a
+ * VM that is off). */
+static struct stor_child *child_running(uint64_t child)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+
+	return c && c->sp ? c : NULL;
+}
+
+/* Add-VMHardDiskDrive on a running VM: open the VHD, add the LUN, and
+ * tell the guest to rescan (storvsp_notify_bus_change; a guest whose
+ * driver has not finished its init scans the bus then anyway). */
+int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size_t len)
+{
+	struct stor_child *c = child_running(child);
+	struct scsi_disk_params p;
+	int rc, lun = d->controller_location;
+
+	if (!c) {
+		snprintf(why, len, "The virtual machine has no SCSI controller running (it started "
+			 "without hard disk drives); add the drive while it is off.");
+		return -ENODEV;
+	}
+	rc = child_open_disk(c, d, why, len);
+	if (rc)
+		return rc;
+	disk_params(c, c->disk[lun], &p);
+	rc = storvsp_add_lun(c->sp, 0, 0, (uint8_t)lun, &c->disk[lun]->bd, &p);
+	if (rc) {
+		snprintf(why, len, "The SCSI controller refused the disk (%s).", volume_strerror(rc));
+		(void)child_close_disk(c, (unsigned)lun);
+		return rc;
+	}
+	(void)storvsp_notify_bus_change(c->sp);
+	return 0;
+}
+
+/* Remove-VMHardDiskDrive on a running VM: the LUN goes first (requests
+ * to it still in the ring get SRB_STATUS_INVALID_LUN; none is in flight,
+ * they are served one at a time on this thread), the guest rescans, and
+ * the VHD is flushed and closed. */
+int vsp_stor_hot_remove(uint64_t child, unsigned lun)
+{
+	struct stor_child *c = child_running(child);
+
+	if (!c || lun >= VMCFG_DISKS_MAX || !c->disk[lun])
+		return -ENOENT;
+	(void)storvsp_remove_lun(c->sp, 0, 0, (uint8_t)lun);
+	(void)storvsp_notify_bus_change(c->sp);
+	return child_close_disk(c, lun);
 }
 
 /* ---- the device row ---- */
@@ -259,7 +362,7 @@ void *vsp_stor_create(uint64_t child)
 {
 	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
 	struct storvsp_config cfg = { 0 };
-	struct scsi_disk_params p = { 0 };
+	struct scsi_disk_params p;
 
 	if (!c || c->sp)
 		return NULL;
@@ -269,17 +372,11 @@ void *vsp_stor_create(uint64_t child)
 	c->sp = storvsp_create(&cfg);
 	if (!c->sp)
 		return NULL;
-	for (int i = 0; i < c->ndisks; i++) {
-		struct stor_disk *d = &c->disks[i];
-
-		/* NAA IEEE Registered Extended (SPC-4 7.8.6.6): our own id,
-		 * the child and the LUN. */
-		p.serial = d->serial;
-		memset(p.naa_id, 0, sizeof(p.naa_id));
-		p.naa_id[0] = 0x60;
-		p.naa_id[14] = (uint8_t)child;
-		p.naa_id[15] = d->lun;
-		if (storvsp_add_lun(c->sp, 0, 0, d->lun, &d->bd, &p)) {
+	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
+		if (!c->disk[i])
+			continue;
+		disk_params(c, c->disk[i], &p);
+		if (storvsp_add_lun(c->sp, 0, 0, (uint8_t)i, &c->disk[i]->bd, &p)) {
 			storvsp_destroy(c->sp);
 			c->sp = NULL;
 			return NULL;

@@ -11,6 +11,10 @@
  * vsp_stor_detach flushes each VHD (vhd_flush: data, BAT, footer, the
  * drive synced) and closes it; the VM is reported Off only after that.
  *
+ * SCSI hot add and remove while the child runs (vsp_stor_hot_add,
+ * _hot_remove): the LUN is added to or removed from the running storvsp
+ * and the guest told to rescan (an unsolicited ENUMERATE_BUS).
+ *
  * The child's data pages: every page a request names is proved the
  * child's by hv (HvpartMapGpadlPages, docs/hypercalls.md "GPADL pages")
  * before any byte moves, and unmapped when the request is done.
@@ -29,6 +33,15 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 /* Flush and close the child's disks (after vsp_host_destroy): 0, or the
  * first flush error (every disk is closed anyway). */
 int vsp_stor_detach(uint64_t child);
+/* SCSI hot add (Add-VMHardDiskDrive on a running VM): open d and add it
+ * at LUN d->controller_location, then tell the guest to rescan. 0, or
+ * -errno with why the sentence to print (-ENODEV: the child has no SCSI
+ * controller, it started without disks). */
+int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size_t len);
+/* SCSI hot remove: drop the LUN, tell the guest to rescan, flush and
+ * close the VHD. 0, -ENOENT (no such disk open), or the flush error (the
+ * disk is closed anyway). */
+int vsp_stor_hot_remove(uint64_t child, unsigned lun);
 /* True while a child has file open as a disk. */
 bool vsp_stor_in_use(const struct vol_path *file);
 

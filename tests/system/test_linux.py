@@ -84,6 +84,7 @@ hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "v
 # The guest writes PATTERN_MIB MiB of random bytes at PATTERN_AT_MIB MiB.
 PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
+hot_md5 = None    # storhot: what the guest wrote through the hot-added disk
 
 # net2's kernel under its own names on B: (mkiso names modules by base name).
 for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
@@ -311,6 +312,51 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         errs = m.expect(r"ERR=(\d+)\r?\n", 60).group(1)
         assert back == guest_md5, (back, guest_md5)
         assert errs == "0", "I/O errors in dmesg"
+
+    # ---- storhot: SCSI hot add and remove (issue 15) ----
+    # other.vhd (8 MiB dynamic, free again since lin2 let it go) is hot
+    # added to the running lin at location 1: Linux rescans on the
+    # host's ENUMERATE_BUS and it is /dev/sdb; 1 MiB written there is read
+    # back, then a hot remove makes /dev/sdb go. The host checks the bytes
+    # after Stop-VMHost (the storhot case at the end). About 20 s of Bochs time.
+    with tap.case("SCSI hot add to running lin: Get-VMHardDiskDrive lists it, /dev/sdb appears, "
+                  "1 MiB written reads back; IDE and a VM without a SCSI controller are refused"):
+        out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType IDE -Path C:\\other.vhd")
+        assert "cannot be performed while the virtual machine is in its current state" in out, out
+        out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerLocation 1 "
+                        "-Path C:\\other.vhd", timeout=60)
+        assert "Add-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName lin")
+        assert re.search(r"lin\s+SCSI\s+0\s+1\s+C:\\other\.vhd", out), out
+        with shell(m, "lin"):
+            m.send_line("i=0; while [ ! -b /dev/sdb ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; "
+                        "echo HOT=$(cat /sys/block/sdb/size)")
+            assert m.expect(r"HOT=(\d+)\r?\n", 180).group(1) == str(8 * 2048)
+            m.send_line("dd if=/dev/urandom of=/tmp/hot bs=64k count=16 2>/dev/null; "
+                        "dd if=/tmp/hot of=/dev/sdb bs=64k conv=fsync 2>/dev/null; "
+                        "echo 3 > /proc/sys/vm/drop_caches; echo HOTMD5=$(md5sum < /tmp/hot)"
+                        "-$(dd if=/dev/sdb bs=64k count=16 2>/dev/null | md5sum)")
+            got = m.expect(r"HOTMD5=([0-9a-f]{32})\s*-?\s*-([0-9a-f]{32})", 180)
+            assert got.group(1) == got.group(2), got.group(0)
+            hot_md5 = got.group(1)
+
+    with tap.case("SCSI hot remove from running lin: /dev/sdb goes, Get-VMHardDiskDrive no longer "
+                  "lists it, sda still works"):
+        out = m.command("Remove-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerNumber 0 "
+                        "-ControllerLocation 1", timeout=60)
+        assert "Remove-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName lin")
+        assert "other.vhd" not in out and re.search(r"lin\s+SCSI\s+0\s+0\s+C:\\lin\.vhd", out), out
+        with shell(m, "lin"):
+            m.send_line("i=0; while [ -e /sys/block/sdb ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; "
+                        "echo GO\"\"NE=$(ls /sys/block | tr '\\n' ' ')-$(dd if=/dev/sda bs=4k count=1 "
+                        "2>/dev/null | wc -c)")
+            got = m.expect(r"GONE=([^\r\n]*)-(\d+)\r?\n", 180)
+            assert "sdb" not in got.group(1) and "sda" in got.group(1), got.group(0)
+            assert got.group(2) == "4096", got.group(0)
+        out = m.command("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd")
+        assert "has no SCSI controller running" in out, out
+    # ---- end storhot ----
 
     token = [0]
 
@@ -586,5 +632,22 @@ with tap.case("the VHD Linux wrote passes vhd check, and qemu-img reads its byte
         head = f.read(PATTERN_AT_MIB << 20)
     assert got == guest_md5, (got, guest_md5)
     assert head.count(0) == len(head), "bytes before the pattern are not zero"
+
+
+# ---- storhot: what the hot-added disk holds (issue 15) ----
+with tap.case("the hot-removed VHD was flushed and closed: vhd check passes, qemu-img reads the "
+              "MiB the guest wrote through the hot-added /dev/sdb"):
+    assert stopped, "the emulator did not end after Stop-VMHost"
+    assert hot_md5, "the guest wrote nothing through /dev/sdb (see the hot add case)"
+    hv_, hraw = os.path.join(D, "other.vhd"), os.path.join(D, "other.raw")
+    rc, out = host("debugfs", "-R", "dump /other.vhd %s" % hv_, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", hv_)
+    assert rc == 0, out
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", hv_, hraw)
+    assert rc == 0, out
+    with open(hraw, "rb") as f:
+        assert hashlib.md5(f.read(1 << 20)).hexdigest() == hot_md5
+# ---- end storhot ----
 
 tap.done()
