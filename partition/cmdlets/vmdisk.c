@@ -96,7 +96,66 @@ static int location_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const str
 	return (int)loc;
 }
 
-/* The file must be a VHD this parent can open, not mounted, on no VM. */
+/* Chain v (opened from vp) against the running VMs' chains and the
+ * mounts: its top is to be written when writable, its parents read.
+ * Nonzero after printing the error that refuses it. */
+int cmdlet_vhd_chain_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+			   const struct vhd *v, bool writable, const char *what)
+{
+	const char *path = NULL;
+	int child = vsp_stor_chain_user(vp, v, writable, &path);
+	struct vm *user = child >= 0 ? vm_by_hv_id((uint64_t)child) : NULL;
+	struct vol_path pp = { .vol = vp->vol };
+	char where[VOL_PATH_MAX + 4];
+
+	if (child >= 0) {
+		snprintf(pp.path, sizeof(pp.path), "%s", path);
+		volume_format(&pp, where, sizeof(where));
+		if (!strcmp(path, vp->path))
+			return cmd_error(ctx, a, "%s: '%s' is in use by virtual machine '%s' (as its disk "
+					 "or the parent of its differencing disk): the process cannot access "
+					 "the file because it is being used by another process.", what, where,
+					 user ? user->name : "?"), -1;
+		return cmd_error(ctx, a, "%s: its parent '%s' is attached to virtual machine '%s' for "
+				 "writing: the process cannot access the file because it is being used by "
+				 "another process.", what, where, user ? user->name : "?"), -1;
+	}
+	for (v = vhd_get_parent(v); v; v = vhd_get_parent(v)) {
+		struct vhd_mount *m;
+
+		snprintf(pp.path, sizeof(pp.path), "%s", vhd_get_path(v));
+		m = vhd_mount_find(&pp);
+		volume_format(&pp, where, sizeof(where));
+		if (m && !m->read_only)
+			return cmd_error(ctx, a, "%s: its parent '%s' is mounted for writing; a parent "
+					 "must not change under its differencing disk.", what, where), -1;
+	}
+	return 0;
+}
+
+/* A new disk's parents must not be another VM's disk (written whenever
+ * that VM runs), even while it is off. */
+static int parents_unattached(struct cmd_ctx *ctx, const struct cmd_args *a,
+			      const struct vol_path *vp, const struct vhd *v)
+{
+	for (v = vhd_get_parent(v); v; v = vhd_get_parent(v)) {
+		struct vol_path pp = { .vol = vp->vol };
+		char where[VOL_PATH_MAX + 4];
+		struct vm *owner;
+
+		snprintf(pp.path, sizeof(pp.path), "%s", vhd_get_path(v));
+		owner = cmdlet_vhd_owner(&pp);
+		volume_format(&pp, where, sizeof(where));
+		if (owner)
+			return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': its parent '%s' "
+					 "is attached to virtual machine '%s' for writing; a parent must not "
+					 "change under its differencing disk.", where, owner->name), -1;
+	}
+	return 0;
+}
+
+/* The file must be a VHD this parent can open, not mounted, on no VM,
+ * not read by a running VM's chain, and its parents written by none. */
 static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
 			  const char *where)
 {
@@ -105,6 +164,7 @@ static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const s
 	struct vhd *v;
 	struct vm *owner = cmdlet_vhd_owner(vp);
 	char why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
+	int rc;
 
 	if (owner)
 		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': '%s' is already "
@@ -114,8 +174,11 @@ static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const s
 				 "(Dismount-VHD it first).", where), -1;
 	if (vhd_mount_open_file(vp, true, &fx, &ops, &v, why, sizeof(why)))
 		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': %s", why), -1;
+	rc = cmdlet_vhd_chain_check(ctx, a, vp, v, true, "Failed to add device 'Virtual Hard Disk'");
+	if (!rc)
+		rc = parents_unattached(ctx, a, vp, v);
 	vhd_close(v);
-	return 0;
+	return rc;
 }
 
 /* vm->disks[vm->ndisks] is filled in: a running VM gets it now (hot

@@ -25,6 +25,7 @@
 #include "partition/volume/vhd_mount.h"
 #include "storage/storvsp/storvsp.h"
 #include "storage/vhd/vhd.h"
+#include "storage/vhd/vhd_claim.h"
 #include "vmbus/pkt.h"
 
 /* hv's child ids the VMBus host serves (VSP_MAX in vsp_host.c). */
@@ -37,6 +38,7 @@ struct stor_disk {
 	struct vhd *vhd;
 	struct blockdev bd;
 	uint8_t lun;
+	int owner;                 /* the child: its claims on the chain's files */
 	char serial[21];
 };
 
@@ -53,6 +55,9 @@ struct stor_child {
 };
 
 static struct stor_child *children[STOR_CHILDREN];
+/* Every open disk's chain: its top written, its parents read (shared by
+ * differencing disks of one parent). */
+static struct vhd_claims claims;
 
 /* ---- the child's pages ---- */
 
@@ -148,8 +153,54 @@ static void disk_close(struct stor_disk *d, int *rc)
 	err = blockdev_flush(&d->bd);
 	if (err && !*rc)
 		*rc = err;
+	vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
 	blockdev_close(&d->bd);   /* vhd_close */
 	d->vhd = NULL;
+}
+
+/* A parent of the new chain mounted for writing (Mount-VHD without
+ * -ReadOnly) would change under it. */
+static const char *chain_parent_mounted(const struct stor_disk *d)
+{
+	for (struct vhd *p = vhd_get_parent(d->vhd); p; p = vhd_get_parent(p)) {
+		struct vol_path vp = { .vol = d->file.vol };
+		struct vhd_mount *m;
+
+		snprintf(vp.path, sizeof(vp.path), "%s", vhd_get_path(p));
+		m = vhd_mount_find(&vp);
+		if (m && !m->read_only)
+			return vhd_get_path(p);
+	}
+	return NULL;
+}
+
+/* The chain is open: claim its files (top written, parents read). */
+static int disk_claim(struct stor_disk *d, const struct vmcfg_disk *cfg, char *why, size_t len)
+{
+	const struct vhd_claim *who;
+	const char *mounted = chain_parent_mounted(d);
+	int rc;
+
+	struct vol_path pp = { .vol = d->file.vol };
+	char where[VOL_PATH_MAX + 4];
+
+	if (mounted) {
+		snprintf(pp.path, sizeof(pp.path), "%s", mounted);
+		volume_format(&pp, where, sizeof(where));
+		snprintf(why, len, "The parent '%s' of virtual hard disk '%s' is mounted (Mount-VHD) "
+			 "for writing; Dismount-VHD it first.", where, cfg->path);
+		return -EBUSY;
+	}
+	rc = vhd_claims_take(&claims, d->file.vol, d->vhd, 1, d->owner, &who);
+	if (rc == -EBUSY) {
+		snprintf(pp.path, sizeof(pp.path), "%s", who->path);
+		volume_format(&pp, where, sizeof(where));
+		snprintf(why, len, "The parent '%s' of virtual hard disk '%s' is in use for writing "
+			 "by a running virtual machine.", where, cfg->path);
+	}
+	else if (rc)
+		snprintf(why, len, "Too many virtual hard disk files open.");
+	return rc;
 }
 
 static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_disk *cfg,
@@ -168,13 +219,20 @@ static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_dis
 		return -EBUSY;
 	}
 	if (vsp_stor_in_use(&d->file)) {
-		snprintf(why, len, "The virtual hard disk '%s' is already in use by a running virtual machine.",
-			 cfg->path);
+		snprintf(why, len, "The virtual hard disk '%s' is already in use by a running virtual "
+			 "machine (as its disk, or the parent of its differencing disk).", cfg->path);
 		return -EBUSY;
 	}
 	rc = vhd_mount_open_file(&d->file, false, &d->fx, &d->ops, &d->vhd, why, len);
 	if (rc)
 		return rc;
+	d->owner = (int)child;
+	rc = disk_claim(d, cfg, why, len);
+	if (rc) {
+		vhd_close(d->vhd);
+		d->vhd = NULL;
+		return rc;
+	}
 	vhd_blockdev_wrap(d->vhd, 1, &d->bd);
 	d->lun = cfg->controller_location;
 	snprintf(d->serial, sizeof(d->serial), "HVPART%02u%02u", (unsigned)child, d->lun);
@@ -279,14 +337,24 @@ int vsp_stor_detach(uint64_t child)
 
 bool vsp_stor_in_use(const struct vol_path *file)
 {
-	for (int k = 0; k < STOR_CHILDREN; k++)
-		for (int i = 0; children[k] && i < VMCFG_DISKS_MAX; i++) {
-			const struct stor_disk *d = children[k]->disk[i];
+	return vsp_stor_user(file, true) >= 0;
+}
 
-			if (d && d->vhd && d->file.vol == file->vol && !strcmp(d->file.path, file->path))
-				return true;
-		}
-	return false;
+int vsp_stor_user(const struct vol_path *file, bool write)
+{
+	const struct vhd_claim *c = vhd_claims_find(&claims, file->vol, file->path, write);
+
+	return c ? c->owner : -1;
+}
+
+int vsp_stor_chain_user(const struct vol_path *top, const struct vhd *v, bool writable,
+			const char **path)
+{
+	const struct vhd_claim *c = vhd_claims_conflict(&claims, top->vol, v, writable);
+
+	if (c && path)
+		*path = c->path;
+	return c ? c->owner : -1;
 }
 
 /* ---- hot add and remove (SCSI, the VM running) ---- */

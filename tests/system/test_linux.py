@@ -85,6 +85,7 @@ hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "v
 PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
 hot_md5 = None    # storhot: what the guest wrote through the hot-added disk
+diff_md5 = []     # storhot: its write to diff.vhd, and the chain's first MiB
 
 # net2's kernel under its own names on B: (mkiso names modules by base name).
 for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
@@ -356,6 +357,50 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
             assert got.group(2) == "4096", got.group(0)
         out = m.command("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd")
         assert "has no SCSI controller running" in out, out
+
+    # Differencing disks (storhot step 2): diff.vhd and diff2.vhd over
+    # other.vhd, hot added to lin at locations 1 and 2: two chains read
+    # the one parent while each writes its own child; while they run
+    # other.vhd cannot be attached, mounted or merged into. About 25 s.
+    with tap.case("Differencing VHDs over one parent hot added to lin: each reads the parent's bytes, "
+                  "writes go to the child; the parent in use is refused for writing, mount, merge"):
+        for f in ("diff", "diff2"):
+            out = m.command("New-VHD -Path C:\\%s.vhd -ParentPath C:\\other.vhd -Differencing" % f,
+                            timeout=120)
+            assert "New-VHD :" not in out, out
+        for loc, f in ((1, "diff"), (2, "diff2")):
+            out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerLocation %d "
+                            "-Path C:\\%s.vhd" % (loc, f), timeout=60)
+            assert "Add-VMHardDiskDrive :" not in out, out
+        for cmd, msg in (
+                ("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd",
+                 "in use by virtual machine 'lin'"),
+                ("Mount-VHD -Path C:\\other.vhd", "in use by virtual machine 'lin'"),
+                ("Merge-VHD -Path C:\\diff.vhd", "in use by a running virtual machine")):
+            out = m.command(cmd, timeout=60)
+            assert msg in out, (cmd, out)
+        with shell(m, "lin"):
+            # the disks by LUN (sysfs H:C:T:L), whatever sdX names they got
+            m.send_line("lun() { echo /dev/$(ls /sys/bus/scsi/devices/*:0:0:$1/block 2>/dev/null); }; "
+                        "i=0; while { [ ! -b $(lun 1) ] || [ ! -b $(lun 2) ]; } && [ $i -lt 60 ]; do "
+                        "sleep 1; i=$((i+1)); done; B=$(lun 1); C=$(lun 2); "
+                        "dd if=/dev/urandom of=/tmp/dw bs=64k count=4 2>/dev/null; "
+                        "dd if=/tmp/dw of=$B bs=64k conv=fsync 2>/dev/null; "
+                        "echo 3 > /proc/sys/vm/drop_caches; echo D\"\"IFF=$(md5sum < /tmp/dw)"
+                        "$(dd if=$B bs=64k count=16 2>/dev/null | md5sum)"
+                        "$(dd if=$B bs=64k count=4 2>/dev/null | md5sum)"
+                        "$(dd if=$C bs=64k count=16 2>/dev/null | md5sum)-end")
+            got = m.expect(r"DIFF=([0-9a-f]{32})\s+-([0-9a-f]{32})\s+-([0-9a-f]{32})\s+-"
+                           r"([0-9a-f]{32})\s+--end", 180)
+            wrote, chain1, back, chain2 = got.groups()
+            assert back == wrote, got.group(0)            # sdb reads what it wrote
+            assert chain2 == hot_md5, (chain2, hot_md5)   # sdc: the parent's bytes
+            assert chain1 not in (hot_md5, chain2), got.group(0)
+            diff_md5[:] = [wrote, chain1]
+        for loc in (1, 2):
+            out = m.command("Remove-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerNumber 0 "
+                            "-ControllerLocation %d" % loc, timeout=60)
+            assert "Remove-VMHardDiskDrive :" not in out, out
     # ---- end storhot ----
 
     token = [0]
@@ -648,6 +693,27 @@ with tap.case("the hot-removed VHD was flushed and closed: vhd check passes, qem
     assert rc == 0, out
     with open(hraw, "rb") as f:
         assert hashlib.md5(f.read(1 << 20)).hexdigest() == hot_md5
+
+with tap.case("diff.vhd holds only what the guest wrote (qemu-img), the chain reads as the guest "
+              "saw it (libvhdi), and the parent other.vhd is unchanged (the case above)"):
+    assert stopped and len(diff_md5) == 2, "no differencing disk was written (see above)"
+    dv, draw = os.path.join(D, "diff.vhd"), os.path.join(D, "diff.raw")
+    rc, out = host("debugfs", "-R", "dump /diff.vhd %s" % dv, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", dv)
+    assert rc == 0, out
+    # qemu's vpc driver reads a differencing VHD's own blocks, not its parent's
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", dv, draw)
+    assert rc == 0, out
+    with open(draw, "rb") as f:
+        own = f.read(1 << 20)
+    assert hashlib.md5(own[:256 << 10]).hexdigest() == diff_md5[0]
+    assert own[256 << 10:].count(0) == len(own) - (256 << 10), "diff.vhd holds bytes the guest did not write"
+    rc, out = host("/usr/bin/python3", "-c",
+                   "import sys,pyvhdi,hashlib\n"
+                   "c=pyvhdi.file(); c.open(sys.argv[1]); p=pyvhdi.file(); p.open(sys.argv[2])\n"
+                   "c.set_parent(p); print(hashlib.md5(c.read(1 << 20)).hexdigest())", dv, hv_)
+    assert rc == 0 and out.strip() == diff_md5[1], (out, diff_md5)
 # ---- end storhot ----
 
 tap.done()
