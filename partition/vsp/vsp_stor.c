@@ -179,10 +179,9 @@ static int disk_claim(struct stor_disk *d, const struct vmcfg_disk *cfg, char *w
 {
 	const struct vhd_claim *who;
 	const char *mounted = chain_parent_mounted(d);
-	int rc;
-
 	struct vol_path pp = { .vol = d->file.vol };
 	char where[VOL_PATH_MAX + 4];
+	int rc;
 
 	if (mounted) {
 		snprintf(pp.path, sizeof(pp.path), "%s", mounted);
@@ -197,9 +196,9 @@ static int disk_claim(struct stor_disk *d, const struct vmcfg_disk *cfg, char *w
 		volume_format(&pp, where, sizeof(where));
 		snprintf(why, len, "The parent '%s' of virtual hard disk '%s' is in use for writing "
 			 "by a running virtual machine.", where, cfg->path);
-	}
-	else if (rc)
+	} else if (rc) {
 		snprintf(why, len, "Too many virtual hard disk files open.");
+	}
 	return rc;
 }
 
@@ -308,7 +307,7 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 	c->child = child;
 	c->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, gm_page_ptr, gm_prepare,
 					   gm_release, c };
-	children[child] = c;    /* vsp_stor_in_use sees this child's own disks too */
+	children[child] = c;
 	for (int i = 0; i < n; i++) {
 		rc = child_open_disk(c, &d[i], why, len);
 		if (rc) {
