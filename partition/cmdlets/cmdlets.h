@@ -56,6 +56,12 @@ int cmdlet_path_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *i
 int cmdlet_vhd_file_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name,
 			struct vol_path *vp);
 /* The VM that has file as a hard disk (vmdisk.c), or NULL. */
+/* A VHD chain to be opened (top written when writable, parents read)
+ * against running VMs' chains, VMs' disks and mounts: 0, or nonzero after
+ * the error "what: ..." was printed (partition/cmdlets/vmdisk.c). */
+struct vhd;
+int cmdlet_vhd_chain_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+			   const struct vhd *v, bool writable, const char *what);
 struct vm *cmdlet_vhd_owner(const struct vol_path *file);
 /* The VM -VMName names, or NULL after Hyper-V's error (vm.c). */
 struct vm *cmdlet_vm_named(struct cmd_ctx *ctx, const struct cmd_args *a);

@@ -76,6 +76,27 @@ static const char *vhd_type_name(int t)
 
 /* ---- Mount-VHD, Dismount-VHD ---------------------------------------------------- */
 
+/* A running VM's chain must not be written under it: the VHD may be
+ * mounted for writing only when no VM reads it (as a differencing disk's
+ * parent), read-only when no VM writes it; its parents when no VM writes
+ * them. Nonzero after the error. */
+static int mount_chain_check(struct cmd_ctx *ctx, const struct cmd_args *a,
+			     const struct vol_path *file)
+{
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd *v;
+	char why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
+	int rc;
+
+	if (vhd_mount_open_file(file, true, &fx, &ops, &v, why, sizeof(why)))
+		return 0;    /* vhd_mount_open says why */
+	rc = cmdlet_vhd_chain_check(ctx, a, file, v, !cmd_arg_present(a, "ReadOnly"),
+				    "The disk cannot be mounted");
+	vhd_close(v);
+	return rc;
+}
+
 static int cmdlet_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path file;
@@ -90,6 +111,8 @@ static int cmdlet_mount_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 				 "(Remove-VMHardDiskDrive first): it is being used by another process.",
 				 where, cmdlet_vhd_owner(&file)->name);
 	}
+	if (mount_chain_check(ctx, a, &file))
+		return 0;
 	if (vhd_mount_open(&file, cmd_arg_present(a, "ReadOnly"), &m, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	volume_format(&m->file, where, sizeof(where));
@@ -295,6 +318,37 @@ static void merge_progress(void *cb_ctx, uint64_t done, uint64_t total)
 	fio_ext2_progress(cb_ctx, done, total);
 }
 
+/* Merge-VHD writes the parent: refused while a running VM's chain reads
+ * it (another differencing disk of it) or it is mounted. An interrupted
+ * merge whose child no longer opens is left to vhd_merge. */
+static int merge_parent_check(struct cmd_ctx *ctx, const struct cmd_args *a,
+			      const struct vol_path *child)
+{
+	struct vol_path pp = { .vol = child->vol };
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd *v, *par;
+	char why[VOL_PATH_MAX + VHD_ERR_LEN + 16], where[VOL_PATH_MAX + 4];
+	int user;
+
+	if (vhd_mount_open_file(child, true, &fx, &ops, &v, why, sizeof(why)))
+		return 0;
+	par = vhd_get_parent(v);
+	if (par)
+		snprintf(pp.path, sizeof(pp.path), "%s", vhd_get_path(par));
+	vhd_close(v);
+	if (!par)
+		return 0;     /* not differencing: vhd_merge says so */
+	volume_format(&pp, where, sizeof(where));
+	user = vsp_stor_user(&pp, true);
+	if (user >= 0)
+		return cmd_error(ctx, a, "The parent '%s' is in use by a running virtual machine (as its "
+				 "disk or the parent of its differencing disk); stop it first.", where);
+	if (vhd_mount_in_use(&pp))
+		return cmd_error(ctx, a, "The parent '%s' is mounted; Dismount-VHD it first.", where);
+	return 0;
+}
+
 static int cmdlet_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vol_path vp;
@@ -303,7 +357,7 @@ static int cmdlet_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	struct vhd_err err;
 	int rc;
 
-	if (vhd_offline_arg(ctx, a, "Merge-VHD", &vp, &fx, &ops))
+	if (vhd_offline_arg(ctx, a, "Merge-VHD", &vp, &fx, &ops) || merge_parent_check(ctx, a, &vp))
 		return 0;
 	rc = vhd_merge(&ops, vp.path, merge_progress, &fx, &err);
 	volume_sync(vp.vol);

@@ -25,6 +25,7 @@
 #include "partition/volume/vhd_mount.h"
 #include "storage/storvsp/storvsp.h"
 #include "storage/vhd/vhd.h"
+#include "storage/vhd/vhd_claim.h"
 #include "vmbus/pkt.h"
 
 /* hv's child ids the VMBus host serves (VSP_MAX in vsp_host.c). */
@@ -37,13 +38,13 @@ struct stor_disk {
 	struct vhd *vhd;
 	struct blockdev bd;
 	uint8_t lun;
+	int owner;                 /* the child: its claims on the chain's files */
 	char serial[21];
 };
 
 struct stor_child {
 	uint64_t child;
-	struct stor_disk *disks;
-	int ndisks;
+	struct stor_disk *disk[VMCFG_DISKS_MAX];   /* by LUN (ControllerLocation) */
 	struct storvsp *sp;        /* while the controller is offered */
 	struct storvsp_gmem_ops gm;
 	/* The current request's pages: guest page numbers, then where hv
@@ -54,6 +55,9 @@ struct stor_child {
 };
 
 static struct stor_child *children[STOR_CHILDREN];
+/* Every open disk's chain: its top written, its parents read (shared by
+ * differencing disks of one parent). */
+static struct vhd_claims claims;
 
 /* ---- the child's pages ---- */
 
@@ -149,8 +153,53 @@ static void disk_close(struct stor_disk *d, int *rc)
 	err = blockdev_flush(&d->bd);
 	if (err && !*rc)
 		*rc = err;
+	vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
 	blockdev_close(&d->bd);   /* vhd_close */
 	d->vhd = NULL;
+}
+
+/* A parent of the new chain mounted for writing (Mount-VHD without
+ * -ReadOnly) would change under it. */
+static const char *chain_parent_mounted(const struct stor_disk *d)
+{
+	for (struct vhd *p = vhd_get_parent(d->vhd); p; p = vhd_get_parent(p)) {
+		struct vol_path vp = { .vol = d->file.vol };
+		struct vhd_mount *m;
+
+		snprintf(vp.path, sizeof(vp.path), "%s", vhd_get_path(p));
+		m = vhd_mount_find(&vp);
+		if (m && !m->read_only)
+			return vhd_get_path(p);
+	}
+	return NULL;
+}
+
+/* The chain is open: claim its files (top written, parents read). */
+static int disk_claim(struct stor_disk *d, const struct vmcfg_disk *cfg, char *why, size_t len)
+{
+	const struct vhd_claim *who;
+	const char *mounted = chain_parent_mounted(d);
+	struct vol_path pp = { .vol = d->file.vol };
+	char where[VOL_PATH_MAX + 4];
+	int rc;
+
+	if (mounted) {
+		snprintf(pp.path, sizeof(pp.path), "%s", mounted);
+		volume_format(&pp, where, sizeof(where));
+		snprintf(why, len, "The parent '%s' of virtual hard disk '%s' is mounted (Mount-VHD) "
+			 "for writing; Dismount-VHD it first.", where, cfg->path);
+		return -EBUSY;
+	}
+	rc = vhd_claims_take(&claims, d->file.vol, d->vhd, 1, d->owner, &who);
+	if (rc == -EBUSY) {
+		snprintf(pp.path, sizeof(pp.path), "%s", who->path);
+		volume_format(&pp, where, sizeof(where));
+		snprintf(why, len, "The parent '%s' of virtual hard disk '%s' is in use for writing "
+			 "by a running virtual machine.", where, cfg->path);
+	} else if (rc) {
+		snprintf(why, len, "Too many virtual hard disk files open.");
+	}
+	return rc;
 }
 
 static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_disk *cfg,
@@ -169,27 +218,76 @@ static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_dis
 		return -EBUSY;
 	}
 	if (vsp_stor_in_use(&d->file)) {
-		snprintf(why, len, "The virtual hard disk '%s' is already in use by a running virtual machine.",
-			 cfg->path);
+		snprintf(why, len, "The virtual hard disk '%s' is already in use by a running virtual "
+			 "machine (as its disk, or the parent of its differencing disk).", cfg->path);
 		return -EBUSY;
 	}
 	rc = vhd_mount_open_file(&d->file, false, &d->fx, &d->ops, &d->vhd, why, len);
 	if (rc)
 		return rc;
+	d->owner = (int)child;
+	rc = disk_claim(d, cfg, why, len);
+	if (rc) {
+		vhd_close(d->vhd);
+		d->vhd = NULL;
+		return rc;
+	}
 	vhd_blockdev_wrap(d->vhd, 1, &d->bd);
 	d->lun = cfg->controller_location;
 	snprintf(d->serial, sizeof(d->serial), "HVPART%02u%02u", (unsigned)child, d->lun);
 	return 0;
 }
 
-static void child_free(struct stor_child *c)
+/* Open the disk of cfg into c's slot for its LUN: 0 or -errno (why says). */
+static int child_open_disk(struct stor_child *c, const struct vmcfg_disk *cfg, char *why,
+			   size_t len)
+{
+	struct stor_disk *d;
+	int rc;
+
+	if (cfg->controller_location >= VMCFG_DISKS_MAX || c->disk[cfg->controller_location]) {
+		snprintf(why, len, "SCSI controller 0 location %u is in use.",
+			 (unsigned)cfg->controller_location);
+		return -EEXIST;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(why, len, "Out of memory for the virtual machine's disks.");
+		return -ENOMEM;
+	}
+	rc = disk_open(d, c->child, cfg, why, len);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	c->disk[d->lun] = d;
+	return 0;
+}
+
+/* Flush and close the disk at lun and free its slot: 0 or the flush error. */
+static int child_close_disk(struct stor_child *c, unsigned lun)
 {
 	int rc = 0;
 
-	for (int i = 0; i < c->ndisks; i++)
-		disk_close(&c->disks[i], &rc);
-	free(c->disks);
+	if (!c->disk[lun])
+		return 0;
+	disk_close(c->disk[lun], &rc);
+	free(c->disk[lun]);
+	c->disk[lun] = NULL;
+	return rc;
+}
+
+static int child_free(struct stor_child *c)
+{
+	int rc = 0, err;
+
+	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
+		err = child_close_disk(c, i);
+		if (err && !rc)
+			rc = err;
+	}
 	free(c);
+	return rc;
 }
 
 int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len)
@@ -202,22 +300,19 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 	if (!n)
 		return 0;
 	c = calloc(1, sizeof(*c));
-	if (c)
-		c->disks = calloc((size_t)n, sizeof(*c->disks));
-	if (!c || !c->disks) {
-		free(c);
+	if (!c) {
 		snprintf(why, len, "Out of memory for the virtual machine's disks.");
 		return -ENOMEM;
 	}
 	c->child = child;
 	c->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, gm_page_ptr, gm_prepare,
 					   gm_release, c };
-	children[child] = c;    /* vsp_stor_in_use sees this child's own disks too */
-	for (; c->ndisks < n; c->ndisks++) {
-		rc = disk_open(&c->disks[c->ndisks], child, &d[c->ndisks], why, len);
+	children[child] = c;
+	for (int i = 0; i < n; i++) {
+		rc = child_open_disk(c, &d[i], why, len);
 		if (rc) {
 			children[child] = NULL;
-			child_free(c);
+			(void)child_free(c);
 			return rc;
 		}
 	}
@@ -227,30 +322,105 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 int vsp_stor_detach(uint64_t child)
 {
 	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
-	int rc = 0;
+	int rc;
 
 	if (!c)
 		return 0;
 	children[child] = NULL;
-	for (int i = 0; i < c->ndisks; i++)
-		disk_close(&c->disks[i], &rc);
+	rc = child_free(c);
 	if (rc)
 		printf("parent: flushing a disk of child %llu failed: %s\n",
 		       (unsigned long long)child, volume_strerror(rc));
-	child_free(c);
 	return rc;
 }
 
 bool vsp_stor_in_use(const struct vol_path *file)
 {
-	for (int k = 0; k < STOR_CHILDREN; k++)
-		for (int i = 0; children[k] && i < children[k]->ndisks; i++) {
-			const struct stor_disk *d = &children[k]->disks[i];
+	return vsp_stor_user(file, true) >= 0;
+}
 
-			if (d->vhd && d->file.vol == file->vol && !strcmp(d->file.path, file->path))
-				return true;
-		}
-	return false;
+int vsp_stor_user(const struct vol_path *file, bool write)
+{
+	const struct vhd_claim *c = vhd_claims_find(&claims, file->vol, file->path, write);
+
+	return c ? c->owner : -1;
+}
+
+int vsp_stor_chain_user(const struct vol_path *top, const struct vhd *v, bool writable,
+			const char **path)
+{
+	const struct vhd_claim *c = vhd_claims_conflict(&claims, top->vol, v, writable);
+
+	if (c && path)
+		*path = c->path;
+	return c ? c->owner : -1;
+}
+
+/* ---- hot add and remove (SCSI, the VM running) ---- */
+
+/* What INQUIRY tells of the disk: our serial, and an NAA IEEE Registered
+ * Extended id (SPC-4 7.8.6.6) of the child and the LUN. */
+static void disk_params(const struct stor_child *c, const struct stor_disk *d,
+			struct scsi_disk_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->serial = d->serial;
+	p->naa_id[0] = 0x60;
+	p->naa_id[14] = (uint8_t)c->child;
+	p->naa_id[15] = d->lun;
+}
+
+/* The controller of a running child: NULL when it has none (it started
+ * with no disk, so none was offered; Hyper-V adds a controller only to a
+ * VM that is off). */
+static struct stor_child *child_running(uint64_t child)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+
+	return c && c->sp ? c : NULL;
+}
+
+/* Add-VMHardDiskDrive on a running VM: open the VHD, add the LUN, and
+ * tell the guest to rescan (storvsp_notify_bus_change; a guest whose
+ * driver has not finished its init scans the bus then anyway). */
+int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size_t len)
+{
+	struct stor_child *c = child_running(child);
+	struct scsi_disk_params p;
+	int rc, lun = d->controller_location;
+
+	if (!c) {
+		snprintf(why, len, "The virtual machine has no SCSI controller running (it started "
+			 "without hard disk drives); add the drive while it is off.");
+		return -ENODEV;
+	}
+	rc = child_open_disk(c, d, why, len);
+	if (rc)
+		return rc;
+	disk_params(c, c->disk[lun], &p);
+	rc = storvsp_add_lun(c->sp, 0, 0, (uint8_t)lun, &c->disk[lun]->bd, &p);
+	if (rc) {
+		snprintf(why, len, "The SCSI controller refused the disk (%s).", volume_strerror(rc));
+		(void)child_close_disk(c, (unsigned)lun);
+		return rc;
+	}
+	(void)storvsp_notify_bus_change(c->sp);
+	return 0;
+}
+
+/* Remove-VMHardDiskDrive on a running VM: the LUN goes first (requests
+ * to it still in the ring get SRB_STATUS_INVALID_LUN; none is in flight,
+ * they are served one at a time on this thread), the guest rescans, and
+ * the VHD is flushed and closed. */
+int vsp_stor_hot_remove(uint64_t child, unsigned lun)
+{
+	struct stor_child *c = child_running(child);
+
+	if (!c || lun >= VMCFG_DISKS_MAX || !c->disk[lun])
+		return -ENOENT;
+	(void)storvsp_remove_lun(c->sp, 0, 0, (uint8_t)lun);
+	(void)storvsp_notify_bus_change(c->sp);
+	return child_close_disk(c, lun);
 }
 
 /* ---- the device row ---- */
@@ -259,7 +429,7 @@ void *vsp_stor_create(uint64_t child)
 {
 	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
 	struct storvsp_config cfg = { 0 };
-	struct scsi_disk_params p = { 0 };
+	struct scsi_disk_params p;
 
 	if (!c || c->sp)
 		return NULL;
@@ -269,17 +439,11 @@ void *vsp_stor_create(uint64_t child)
 	c->sp = storvsp_create(&cfg);
 	if (!c->sp)
 		return NULL;
-	for (int i = 0; i < c->ndisks; i++) {
-		struct stor_disk *d = &c->disks[i];
-
-		/* NAA IEEE Registered Extended (SPC-4 7.8.6.6): our own id,
-		 * the child and the LUN. */
-		p.serial = d->serial;
-		memset(p.naa_id, 0, sizeof(p.naa_id));
-		p.naa_id[0] = 0x60;
-		p.naa_id[14] = (uint8_t)child;
-		p.naa_id[15] = d->lun;
-		if (storvsp_add_lun(c->sp, 0, 0, d->lun, &d->bd, &p)) {
+	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
+		if (!c->disk[i])
+			continue;
+		disk_params(c, c->disk[i], &p);
+		if (storvsp_add_lun(c->sp, 0, 0, (uint8_t)i, &c->disk[i]->bd, &p)) {
 			storvsp_destroy(c->sp);
 			c->sp = NULL;
 			return NULL;

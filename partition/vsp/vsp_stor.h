@@ -11,6 +11,15 @@
  * vsp_stor_detach flushes each VHD (vhd_flush: data, BAT, footer, the
  * drive synced) and closes it; the VM is reported Off only after that.
  *
+ * Differencing disks: the chain is opened with its parents read-only
+ * (vhd_open) and every file claimed (storage/vhd/vhd_claim.h): the top
+ * for writing, parents for reading, so two children may share a parent
+ * while no one may write a file a running child's chain reads.
+ *
+ * SCSI hot add and remove while the child runs (vsp_stor_hot_add,
+ * _hot_remove): the LUN is added to or removed from the running storvsp
+ * and the guest told to rescan (an unsolicited ENUMERATE_BUS).
+ *
  * The child's data pages: every page a request names is proved the
  * child's by hv (HvpartMapGpadlPages, docs/hypercalls.md "GPADL pages")
  * before any byte moves, and unmapped when the request is done.
@@ -22,6 +31,7 @@
 #include <stdint.h>
 #include "partition/vmconfig/vmcfg.h"
 #include "partition/volume/volume.h"
+#include "storage/vhd/vhd.h"
 
 /* Open disks d[0..n) (ControllerLocation = the LUN) for child: 0, or
  * -errno with why the sentence to print (nothing kept open). */
@@ -29,8 +39,26 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 /* Flush and close the child's disks (after vsp_host_destroy): 0, or the
  * first flush error (every disk is closed anyway). */
 int vsp_stor_detach(uint64_t child);
-/* True while a child has file open as a disk. */
+/* SCSI hot add (Add-VMHardDiskDrive on a running VM): open d and add it
+ * at LUN d->controller_location, then tell the guest to rescan. 0, or
+ * -errno with why the sentence to print (-ENODEV: the child has no SCSI
+ * controller, it started without disks). */
+int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size_t len);
+/* SCSI hot remove: drop the LUN, tell the guest to rescan, flush and
+ * close the VHD. 0, -ENOENT (no such disk open), or the flush error (the
+ * disk is closed anyway). */
+int vsp_stor_hot_remove(uint64_t child, unsigned lun);
+/* True while a running child uses file: as a disk (written) or as the
+ * parent of a differencing disk (read). */
 bool vsp_stor_in_use(const struct vol_path *file);
+/* The child whose open chain stands in the way of opening file (write:
+ * for writing; else for reading, which only a child writing it refuses),
+ * or -1. */
+int vsp_stor_user(const struct vol_path *file, bool write);
+/* The same for a whole chain v opened from top (its top for writing when
+ * writable, its parents for reading); *path names the file in the way. */
+int vsp_stor_chain_user(const struct vol_path *top, const struct vhd *v, bool writable,
+			const char **path);
 
 /* The device row's functions (vsp_dev.c). */
 void *vsp_stor_create(uint64_t child);

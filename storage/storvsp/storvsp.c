@@ -231,6 +231,38 @@ int storvsp_handle_packet(struct storvsp *sp, struct vmbus_chan *ch,
 	return sp_lookup(r.in.operation)(sp, &r);
 }
 
+/* An unsolicited ENUMERATE_BUS (transaction id 0) on the primary
+ * channel: Linux's storvsc_on_receive answers it with a bus rescan
+ * (storvsc_host_scan: TEST UNIT READY to each known LUN, whose
+ * SRB_STATUS_INVALID_LUN makes storvsc_remove_lun drop a removed one,
+ * then scsi_scan_host, whose REPORT LUNS finds added ones). OpenVMM
+ * sends it from protocol 4.2 (Windows 7) on. */
+static int sp_send_enum(struct storvsp *sp)
+{
+	struct vstor_packet p = { .operation = VSTOR_OP_ENUMERATE_BUS };
+	int err = vmbus_chan_send(sp->primary, VMBUS_PKT_INBAND, 0, 0, &p,
+				  sp_packet_size(sp));
+
+	sp->enum_pending = err == -EAGAIN;
+	return sp->enum_pending ? 0 : err;
+}
+
+/* A ring full of completions must not lose the rescan: it is kept and
+ * sent when the guest signals room (pending_send_sz is armed). */
+int storvsp_notify_bus_change(struct storvsp *sp)
+{
+	if (!sp->primary || sp->state != SP_READY)
+		return -ENOTCONN;
+	if (sp->version < VSTOR_VERSION_WIN7)
+		return -EOPNOTSUPP;
+	return sp_send_enum(sp);
+}
+
+int storvsp_bus_change_pending(const struct storvsp *sp)
+{
+	return sp->enum_pending;
+}
+
 /* ---- channel glue ---- */
 
 static int sp_poll_fn(void *ctx, struct vmbus_chan *ch,
@@ -254,6 +286,7 @@ static int sp_on_open(void *dev, struct vmbus_chan *ch)
 		sp->state = SP_NONE;
 		sp->version = 0;
 		sp->subch = 0;
+		sp->enum_pending = 0;   /* the new session scans at init */
 	}
 	return 0;
 }
@@ -270,6 +303,7 @@ static void sp_on_close(void *dev, struct vmbus_chan *ch)
 		sp->state = SP_NONE;
 		sp->version = 0;
 		sp->subch = 0;
+		sp->enum_pending = 0;
 	}
 }
 
@@ -297,6 +331,8 @@ static int sp_on_event(void *dev, struct vmbus_chan *ch)
 
 	if (!c || sp_flush_waiting(sp, c))
 		return 0;
+	if (ch == sp->primary && sp->enum_pending && sp_send_enum(sp))
+		return 0;  /* broken: the server closes the channel */
 	n = vmbus_chan_poll(ch, sp->rx, sizeof(sp->rx), sp_poll_fn, sp,
 			    STORVSP_BUDGET);
 	if (n < 0)
@@ -309,22 +345,6 @@ const struct vmbus_dev_ops storvsp_dev_ops = {
 	.on_event = sp_on_event,
 	.on_close = sp_on_close,
 };
-
-/* An unsolicited ENUMERATE_BUS (transaction id 0) on the primary
- * channel: Linux's storvsc_on_receive answers it with a bus rescan, which
- * finds added LUNs and, through TEST UNIT READY's INVALID_LUN, removed
- * ones. OpenVMM sends it from protocol 4.2 (Windows 7) on. */
-int storvsp_notify_bus_change(struct storvsp *sp)
-{
-	struct vstor_packet p = { .operation = VSTOR_OP_ENUMERATE_BUS };
-
-	if (!sp->primary || sp->state != SP_READY)
-		return -ENOTCONN;
-	if (sp->version < VSTOR_VERSION_WIN7)
-		return -EOPNOTSUPP;
-	return vmbus_chan_send(sp->primary, VMBUS_PKT_INBAND, 0, 0, &p,
-			       sp_packet_size(sp));
-}
 
 /* ---- life cycle ---- */
 

@@ -104,10 +104,14 @@ int storvsp_remove_lun(struct storvsp *sp, uint8_t path, uint8_t target,
 		       uint8_t lun);
 
 /* After storvsp_add_lun/_remove_lun on a running SCSI controller (hot
- * add/remove): tells the guest to rescan. 0, -ENOTCONN (not initialised:
- * the guest scans at init anyway), -EOPNOTSUPP (before protocol 4.2),
- * -EAGAIN (ring full: call again later). */
+ * add/remove): tells the guest to rescan. 0 (sent, or kept and sent when
+ * the guest frees ring room: storvsp_bus_change_pending), -ENOTCONN (not
+ * initialised: the guest scans at init anyway), -EOPNOTSUPP (before
+ * protocol 4.2), or the channel's error. A removed LUN's requests still
+ * in the ring get SRB_STATUS_INVALID_LUN (nothing is in flight: requests
+ * are served synchronously). */
 int storvsp_notify_bus_change(struct storvsp *sp);
+int storvsp_bus_change_pending(const struct storvsp *sp);
 
 /* Device ops to pass to vmbus_server_offer with dev = the storvsp, for
  * the primary channel and each sub-channel. */

@@ -44,6 +44,7 @@ struct storvsp {
 	enum sp_state state;
 	uint16_t version;
 	uint16_t subch;
+	int enum_pending;         /* an ENUMERATE_BUS waits for ring room */
 	struct vmbus_chan *primary;
 	struct sp_lun luns[STORVSP_MAX_LUNS];
 	struct sp_chan chans[STORVSP_MAX_CHANNELS];

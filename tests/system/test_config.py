@@ -201,6 +201,34 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         ok(m, "Add-VMNetworkAdapter -VMName b -Name second")
         ok(m, "Remove-VMNetworkAdapter -VMName b -Name sec*")
         assert "second" not in ok(m, "Get-VMNetworkAdapter -VMName b")
+    # ---- storhot: Set-VMHardDiskDrive (issue 15) ----
+    with tap.case("Set-VMHardDiskDrive moves a drive and gives it another VHD; refusals; "
+                  "[HardDrive] follows"):
+        ok(m, "New-VHD -Path C:\\b.vhd -SizeBytes 4MB -Dynamic")
+        ok(m, "Set-VMHardDiskDrive -VMName a -ControllerType SCSI -ControllerLocation 2 "
+              "-ToControllerLocation 5 -Path C:\\b.vhd")
+        out = ok(m, "Get-VMHardDiskDrive -VMName a")
+        assert re.search(r"\ba\s+SCSI\s+0\s+5\s+C:\\b\.vhd\r", out) and "a.vhd" not in out, out
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "[HardDrive]\r\nPath = C:\\b.vhd\r\nControllerType = SCSI\r\nControllerNumber = 0\r\n" \
+            "ControllerLocation = 5\r\n" in out, out
+        set_ = "Set-VMHardDiskDrive -VMName a -ControllerType SCSI "
+        for cmd, msg in ((set_ + "-ControllerLocation 2 -Path C:\\a.vhd",
+                          "No hard disk drive of 'a' is at SCSI controller 0 location 2"),
+                         (set_ + "-ControllerLocation 5 -ToControllerLocation 64",
+                          "ToControllerLocation must be 0 to 63"),
+                         (set_ + "-ControllerLocation 5 -ToControllerType IDE", "Only SCSI"),
+                         (set_ + "-ControllerLocation 5 -Path C:\\nothere.vhd",
+                          "Cannot find path 'C:\\nothere.vhd'")):
+            out = m.command(cmd)
+            assert "Set-VMHardDiskDrive : " in out and msg in out, (cmd, out)
+        out = ok(m, "Get-VMHardDiskDrive -VMName a")
+        assert re.search(r"\ba\s+SCSI\s+0\s+5\s+C:\\b\.vhd\r", out), out
+        # back where the later cases expect it (location 2, a.vhd)
+        ok(m, set_ + "-ControllerLocation 5 -ToControllerLocation 2 -Path C:\\a.vhd")
+        out = ok(m, "Get-VMHardDiskDrive -VMName a")
+        assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
+    # ---- end storhot ----
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")

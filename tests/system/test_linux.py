@@ -85,6 +85,8 @@ hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "v
 # The guest writes PATTERN_MIB MiB of random bytes at PATTERN_AT_MIB MiB.
 PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
+hot_md5 = None    # storhot: what the guest wrote through the hot-added disk
+diff_md5 = []     # storhot: its write to diff.vhd, and the chain's first MiB
 
 # net2's kernel under its own names on B: (mkiso names modules by base name).
 for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
@@ -312,6 +314,95 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         errs = m.expect(r"ERR=(\d+)\r?\n", 60).group(1)
         assert back == guest_md5, (back, guest_md5)
         assert errs == "0", "I/O errors in dmesg"
+
+    # ---- storhot: SCSI hot add and remove (issue 15) ----
+    # other.vhd (8 MiB dynamic, free again since lin2 let it go) is hot
+    # added to the running lin at location 1: Linux rescans on the
+    # host's ENUMERATE_BUS and it is /dev/sdb; 256 KiB written there is read
+    # back, then a hot remove makes /dev/sdb go. The host checks the bytes
+    # after Stop-VMHost (the storhot case at the end).
+    with tap.case("SCSI hot add to running lin: Get-VMHardDiskDrive lists it, /dev/sdb appears, "
+                  "256 KiB written reads back; IDE and a VM without a SCSI controller are refused"):
+        out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType IDE -Path C:\\other.vhd")
+        assert "cannot be performed while the virtual machine is in its current state" in out, out
+        out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerLocation 1 "
+                        "-Path C:\\other.vhd", timeout=60)
+        assert "Add-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName lin")
+        assert re.search(r"lin\s+SCSI\s+0\s+1\s+C:\\other\.vhd", out), out
+        with shell(m, "lin"):
+            m.send_line("i=0; while [ ! -b /dev/sdb ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; "
+                        "echo HOT=$(cat /sys/block/sdb/size)")
+            assert m.expect(r"HOT=(\d+)\r?\n", 180).group(1) == str(8 * 2048)
+            m.send_line("dd if=/dev/urandom of=/tmp/hot bs=64k count=4 2>/dev/null; "
+                        "dd if=/tmp/hot of=/dev/sdb bs=64k conv=fsync 2>/dev/null; "
+                        "echo 3 > /proc/sys/vm/drop_caches; echo HOTMD5=$(md5sum < /tmp/hot)"
+                        "-$(dd if=/dev/sdb bs=64k count=4 2>/dev/null | md5sum)")
+            got = m.expect(r"HOTMD5=([0-9a-f]{32})\s*-?\s*-([0-9a-f]{32})", 180)
+            assert got.group(1) == got.group(2), got.group(0)
+            hot_md5 = got.group(1)
+
+    with tap.case("SCSI hot remove from running lin: /dev/sdb goes, Get-VMHardDiskDrive no longer "
+                  "lists it, sda still works"):
+        out = m.command("Remove-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerNumber 0 "
+                        "-ControllerLocation 1", timeout=60)
+        assert "Remove-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName lin")
+        assert "other.vhd" not in out and re.search(r"lin\s+SCSI\s+0\s+0\s+C:\\lin\.vhd", out), out
+        with shell(m, "lin"):
+            m.send_line("i=0; while [ -e /sys/block/sdb ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; "
+                        "echo GO\"\"NE=$(ls /sys/block | tr '\\n' ' ')-$(dd if=/dev/sda bs=4k count=1 "
+                        "2>/dev/null | wc -c)")
+            got = m.expect(r"GONE=([^\r\n]*)-(\d+)\r?\n", 180)
+            assert "sdb" not in got.group(1) and "sda" in got.group(1), got.group(0)
+            assert got.group(2) == "4096", got.group(0)
+        out = m.command("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd")
+        assert "has no SCSI controller running" in out, out
+
+    # Differencing disks (storhot step 2): diff.vhd and diff2.vhd over
+    # other.vhd, hot added to lin at locations 1 and 2: two chains read
+    # the one parent while each writes its own child; while they run
+    # other.vhd cannot be attached, mounted or merged into.
+    with tap.case("Differencing VHDs over one parent hot added to lin: each reads the parent's bytes, "
+                  "writes go to the child; the parent in use is refused for writing, mount, merge"):
+        for f in ("diff", "diff2"):
+            out = m.command("New-VHD -Path C:\\%s.vhd -ParentPath C:\\other.vhd -Differencing" % f,
+                            timeout=120)
+            assert "New-VHD :" not in out, out
+        for loc, f in ((1, "diff"), (2, "diff2")):
+            out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerLocation %d "
+                            "-Path C:\\%s.vhd" % (loc, f), timeout=60)
+            assert "Add-VMHardDiskDrive :" not in out, out
+        for cmd, msg in (
+                ("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd",
+                 "in use by virtual machine 'lin'"),
+                ("Mount-VHD -Path C:\\other.vhd", "in use by virtual machine 'lin'"),
+                ("Merge-VHD -Path C:\\diff.vhd", "in use by a running virtual machine")):
+            out = m.command(cmd, timeout=60)
+            assert msg in out, (cmd, out)
+        with shell(m, "lin"):
+            # the disks by LUN (sysfs H:C:T:L), whatever sdX names they got
+            m.send_line("lun() { echo /dev/$(ls /sys/bus/scsi/devices/*:0:0:$1/block 2>/dev/null); }; "
+                        "i=0; while { [ ! -b $(lun 1) ] || [ ! -b $(lun 2) ]; } && [ $i -lt 300 ]; do "
+                        "sleep 0.2; i=$((i+1)); done; B=$(lun 1); C=$(lun 2); "
+                        "dd if=/dev/urandom of=/tmp/dw bs=64k count=1 2>/dev/null; "
+                        "dd if=/tmp/dw of=$B bs=64k conv=fsync 2>/dev/null; "
+                        "echo 3 > /proc/sys/vm/drop_caches; echo D\"\"IFF=$(md5sum < /tmp/dw)"
+                        "$(dd if=$B bs=64k count=4 2>/dev/null | md5sum)"
+                        "$(dd if=$B bs=64k count=1 2>/dev/null | md5sum)"
+                        "$(dd if=$C bs=64k count=4 2>/dev/null | md5sum)-end")
+            got = m.expect(r"DIFF=([0-9a-f]{32})\s+-([0-9a-f]{32})\s+-([0-9a-f]{32})\s+-"
+                           r"([0-9a-f]{32})\s+--end", 180)
+            wrote, chain1, back, chain2 = got.groups()
+            assert back == wrote, got.group(0)            # sdb reads what it wrote
+            assert chain2 == hot_md5, (chain2, hot_md5)   # sdc: the parent's bytes
+            assert chain1 not in (hot_md5, chain2), got.group(0)
+            diff_md5[:] = [wrote, chain1]
+        for loc in (1, 2):
+            out = m.command("Remove-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerNumber 0 "
+                            "-ControllerLocation %d" % loc, timeout=60)
+            assert "Remove-VMHardDiskDrive :" not in out, out
+    # ---- end storhot ----
 
     token = [0]
 
@@ -595,5 +686,43 @@ with tap.case("the VHD Linux wrote passes vhd check, and qemu-img reads its byte
         head = f.read(PATTERN_AT_MIB << 20)
     assert got == guest_md5, (got, guest_md5)
     assert head.count(0) == len(head), "bytes before the pattern are not zero"
+
+
+# ---- storhot: what the hot-added disk holds (issue 15) ----
+with tap.case("the hot-removed VHD was flushed and closed: vhd check passes, qemu-img reads the "
+              "256 KiB the guest wrote through the hot-added /dev/sdb"):
+    assert stopped, "the emulator did not end after Stop-VMHost"
+    assert hot_md5, "the guest wrote nothing through /dev/sdb (see the hot add case)"
+    hv_, hraw = os.path.join(D, "other.vhd"), os.path.join(D, "other.raw")
+    rc, out = host("debugfs", "-R", "dump /other.vhd %s" % hv_, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", hv_)
+    assert rc == 0, out
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", hv_, hraw)
+    assert rc == 0, out
+    with open(hraw, "rb") as f:
+        assert hashlib.md5(f.read(256 << 10)).hexdigest() == hot_md5
+
+with tap.case("diff.vhd holds only what the guest wrote (qemu-img), the chain reads as the guest "
+              "saw it (libvhdi), and the parent other.vhd is unchanged (the case above)"):
+    assert stopped and len(diff_md5) == 2, "no differencing disk was written (see above)"
+    dv, draw = os.path.join(D, "diff.vhd"), os.path.join(D, "diff.raw")
+    rc, out = host("debugfs", "-R", "dump /diff.vhd %s" % dv, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", dv)
+    assert rc == 0, out
+    # qemu's vpc driver reads a differencing VHD's own blocks, not its parent's
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", dv, draw)
+    assert rc == 0, out
+    with open(draw, "rb") as f:
+        own = f.read(1 << 20)
+    assert hashlib.md5(own[:64 << 10]).hexdigest() == diff_md5[0]
+    assert own[64 << 10:].count(0) == len(own) - (64 << 10), "diff.vhd holds bytes the guest did not write"
+    rc, out = host("/usr/bin/python3", "-c",
+                   "import sys,pyvhdi,hashlib\n"
+                   "c=pyvhdi.file(); c.open(sys.argv[1]); p=pyvhdi.file(); p.open(sys.argv[2])\n"
+                   "c.set_parent(p); print(hashlib.md5(c.read(256 << 10)).hexdigest())", dv, hv_)
+    assert rc == 0 and out.strip() == diff_md5[1], (out, diff_md5)
+# ---- end storhot ----
 
 tap.done()

@@ -234,6 +234,136 @@ static void test_hot_add(void **state)
 	fix_free(f);
 }
 
+/* A guest-side reader that counts both kinds of packet: completions
+ * (take_comp) and unsolicited ENUMERATE_BUS (trans_id 0, in-band). */
+struct both {
+	struct fix *f;
+	int enums;
+};
+
+static int take_both(void *ctx, struct vmbus_chan *ch,
+		     const struct vmbus_pkt_info *info, const uint8_t *pkt)
+{
+	struct both *b = ctx;
+	struct vstor_packet p;
+
+	if (info->desc.type == VMBUS_PKT_COMP)
+		return take_comp(b->f, ch, info, pkt);
+	take_enum(&p, ch, info, pkt);
+	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
+	b->enums++;
+	return 0;
+}
+
+static int drain_both(struct both *b)
+{
+	uint8_t buf[512];
+
+	return vmbus_chan_poll(vmbus_client_chan(b->f->c, b->f->relid), buf,
+			       sizeof(buf), take_both, b, 0);
+}
+
+/* Hot remove: a request to the LUN still in the ring when it goes gets
+ * SRB_STATUS_INVALID_LUN (what makes Linux's storvsc_remove_lun drop the
+ * device, drivers/scsi/storvsc_drv.c storvsc_handle_error); the rescan's
+ * REPORT LUNS no longer lists it and its INQUIRY says qualifier 3. */
+static void test_hot_remove(void **state)
+{
+	static const uint8_t rl[12] = { 0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	static const uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static const uint8_t tur[6] = { 0 };
+	struct fix *f = fix_new();
+	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB,
+				  .flags = VSTOR_FLAG_REQUEST_COMPLETION };
+	struct srb_args a = { .cdb = tur, .cdb_len = 6, .lun = 1 };
+	struct both b = { f, 0 };
+	struct blockdev b2;
+
+	(void)state;
+	init_linux(f);
+	assert_int_equal(blockdev_ram_create(1 << 20, 512, &b2), 0);
+	assert_int_equal(storvsp_add_lun(f->sp, 0, 0, 1, &b2, &disk_params), 0);
+	srb(f, &a);
+	expect_good(f, 0);
+	/* queued by the guest, not yet read when the host removes the LUN */
+	p.srb.length = sizeof(p.srb);
+	p.srb.lun = 1;
+	p.srb.cdb_length = 6;
+	assert_int_equal(vmbus_chan_send(vmbus_client_chan(f->c, f->relid),
+					 VMBUS_PKT_INBAND,
+					 VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+					 77, &p, sizeof(p)), 0);
+	assert_int_equal(storvsp_remove_lun(f->sp, 0, 0, 1), 0);
+	assert_int_equal(storvsp_remove_lun(f->sp, 0, 0, 1), -ENOENT);
+	blockdev_close(&b2);
+	assert_int_equal(storvsp_notify_bus_change(f->sp), 0);
+	harness_pump(&f->h, f->s, f->c);
+	f->resp_count = 0;
+	assert_int_equal(drain_both(&b), 2);
+	assert_int_equal(b.enums, 1);
+	assert_int_equal(f->resp_count, 1);
+	assert_true(f->resp_tid == 77);
+	expect_srb(f, SRB_STATUS_INVALID_LUN);
+	a.cdb = rl;
+	a.cdb_len = 12;
+	a.data_in = 1;
+	a.dtl = 64;
+	a.lun = 0;
+	srb(f, &a);
+	expect_good(f, 16);
+	assert_int_equal(data_va(f, 0)[3], 8);   /* LUN 0 only */
+	assert_int_equal(data_va(f, 0)[9], 0);
+	a.cdb = inq;
+	a.cdb_len = 6;
+	a.dtl = 36;
+	a.lun = 1;
+	srb(f, &a);
+	expect_good(f, 36);
+	assert_int_equal(data_va(f, 0)[0], 0x7F);  /* no LUN there */
+	fix_free(f);
+}
+
+/* The rescan is not lost when the guest's ring is full of completions:
+ * it waits for room like a completion does, and goes out once the guest
+ * reads and signals. A new session of the driver forgets it (its own
+ * init scans the bus). */
+static void test_enum_waits_for_room(void **state)
+{
+	struct fix *f = fix_new();
+	struct vmbus_chan *ch;
+	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB };
+	struct storvsp_stats st;
+	struct both b = { f, 0 };
+	unsigned sent = 0;
+
+	(void)state;
+	init_linux(f);
+	ch = vmbus_client_chan(f->c, f->relid);
+	p.srb.cdb_length = 6;     /* TEST UNIT READY to LUN 0 */
+	for (int round = 0; round < 100; round++) {
+		storvsp_get_stats(f->sp, &st);
+		if (st.ring_waits)
+			break;
+		while (vmbus_chan_send(ch, VMBUS_PKT_INBAND,
+				       VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+				       1000 + sent, &p, sizeof(p)) == 0)
+			sent++;
+		harness_pump(&f->h, f->s, f->c);
+	}
+	assert_true(st.ring_waits > 0);
+	assert_int_equal(storvsp_notify_bus_change(f->sp), 0);
+	assert_true(storvsp_bus_change_pending(f->sp));
+	f->resp_count = 0;
+	for (int i = 0; i < 100 && (f->resp_count < (int)sent || !b.enums); i++) {
+		drain_both(&b);
+		harness_pump(&f->h, f->s, f->c);
+	}
+	assert_int_equal(b.enums, 1);
+	assert_int_equal(f->resp_count, (int)sent);
+	assert_false(storvsp_bus_change_pending(f->sp));
+	fix_free(f);
+}
+
 /* The IDE accelerator: same protocol, no sub-channels, one disk at LUN 0
  * whatever path/target the SRB names. */
 static void test_ide(void **state)
@@ -470,6 +600,8 @@ int main(void)
 		cmocka_unit_test(test_subchannel_io),
 		cmocka_unit_test(test_ide),
 		cmocka_unit_test(test_hot_add),
+		cmocka_unit_test(test_hot_remove),
+		cmocka_unit_test(test_enum_waits_for_room),
 		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_bad_cdbs),
 		cmocka_unit_test(test_gmem_prepare_release),
