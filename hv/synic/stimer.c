@@ -15,6 +15,17 @@ static uint64_t stimer_check_sint(uint64_t config)
 	return config;
 }
 
+/* Times are compared by signed distance (stimer_is_due), so a period of
+ * 2^63 or more would look like the past after every expiry and the timer
+ * would fire without end. Such a period (over 29,000 years of 100 ns
+ * units) is clamped to 2^62, which no guest can tell apart. */
+#define STIMER_PERIOD_MAX (1ull << 62)
+
+static uint64_t stimer_period(const struct stimer *t)
+{
+	return t->count < STIMER_PERIOD_MAX ? t->count : STIMER_PERIOD_MAX;
+}
+
 /* The first expiry after (re)enabling: COUNT is the absolute time of a
  * one-shot timer, the period of a periodic one, whose first period
  * begins when it is enabled (TLFS "Synthetic Timer Count Register"). */
@@ -23,7 +34,7 @@ static void stimer_rearm(struct stimer *t, uint64_t now)
 	t->armed = (t->config & HV_STIMER_ENABLE) && t->count;
 	if (!t->armed)
 		return;
-	t->due = (t->config & HV_STIMER_PERIODIC) ? now + t->count : t->count;
+	t->due = (t->config & HV_STIMER_PERIODIC) ? now + stimer_period(t) : t->count;
 }
 
 int stimer_write_config(struct stimer *t, uint64_t val, bool direct_ok, uint64_t now)
@@ -68,9 +79,9 @@ void stimer_expire(struct stimer *t, uint64_t now, uint64_t *expiration)
 		t->armed = false;
 		return;
 	}
-	t->due += t->count;
+	t->due += stimer_period(t);
 	if ((int64_t)(t->due - now) <= 0)
-		t->due = now + t->count;           /* skip missed periods */
+		t->due = now + stimer_period(t);   /* skip missed periods */
 }
 
 void stimer_fill_message(struct hv_message *m, unsigned idx, uint64_t expiration)

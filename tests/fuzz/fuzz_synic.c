@@ -215,13 +215,18 @@ static bool simp_aliased(unsigned c)
 }
 
 /* A queue that did not deliver waits behind a busy slot that asks for
- * the next EOM. */
+ * the next EOM. Aliasing is sticky tampering: once another vCPU's
+ * messages went through the same slots, this vCPU's guest may have
+ * emptied a slot and sent the EOM to the other vCPU, so the check waits
+ * for hv's next full rescan of this vCPU even after the aliasing ends. */
 static void check_no_lost_wakeup(void)
 {
 	for (unsigned c = 0; c < NCPUS; c++) {
 		struct hv_message *slots;
 
-		if (tampered[c] || !synvp_msg_ready(vps[c]) || simp_aliased(c) ||
+		if (synvp_msg_ready(vps[c]) && simp_aliased(c))
+			tampered[c] = true;
+		if (tampered[c] || !synvp_msg_ready(vps[c]) ||
 		    !(slots = fake_slot(&cpu[c], 0)))
 			continue;
 		for (unsigned s = 0; s < HV_SINT_COUNT; s++)

@@ -259,6 +259,24 @@ static void test_stimer_periodic_and_wrap(void **st)
 	assert_true(stimer_is_due(&t, 10));
 }
 
+/* A periodic COUNT of 2^63 or more once looked like the past after every
+ * expiry, so the timer fired without end (found by fuzz_synic). */
+static void test_stimer_huge_period(void **st)
+{
+	struct stimer t = { 0 };
+	uint64_t exp;
+
+	(void)st;
+	stimer_write_count(&t, 0xf300005641b9557eull, 0);
+	assert_int_equal(stimer_write_config(&t, CFG(1, 0) | HV_STIMER_PERIODIC | 1, false, 0), 0);
+	assert_false(stimer_is_due(&t, 0));
+	assert_false(stimer_is_due(&t, 1ull << 61));
+	assert_true(stimer_is_due(&t, 1ull << 62));
+	stimer_expire(&t, 1ull << 62, &exp);
+	assert_false(stimer_is_due(&t, 1ull << 62));
+	assert_true(stimer_is_due(&t, 1ull << 63));
+}
+
 static void test_stimer_message(void **st)
 {
 	struct hv_message m;
@@ -418,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_stimer_config_rules),
 		cmocka_unit_test(test_stimer_count_rules),
 		cmocka_unit_test(test_stimer_periodic_and_wrap),
+		cmocka_unit_test(test_stimer_huge_period),
 		cmocka_unit_test(test_stimer_message),
 		cmocka_unit_test_setup_teardown(test_vp_timer_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vp_timer_waits_for_its_buffer, setup, teardown),
