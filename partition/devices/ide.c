@@ -10,7 +10,7 @@
 #include "partition/devices/ide.h"
 
 /* With no device on the channel nothing drives the bus; DD7's pull-down
- * (ATA/ATAPI-7 vol 2 §5.2.1) makes every register read 0x7f. */
+ * (ATA/ATAPI-7 vol 2, the DD7 pull-down) makes every register read 0x7f. */
 #define IDE_FLOAT 0x7fu
 
 static bool channel_empty(const struct ide_channel *ch)
@@ -359,8 +359,10 @@ void ide_cmd_write(struct ide_channel *ch, unsigned reg, unsigned size, uint32_t
 	unsigned i;
 
 	if (reg == IDE_REG_DATA) {
-		if (!(ch->devctl & ATA_CTL_SRST))
-			data_write(ch, size, v);
+		if (ch->devctl & ATA_CTL_SRST)
+			return;
+		ch->devctl &= (uint8_t)~ATA_CTL_HOB;
+		data_write(ch, size, v);
 		return;
 	}
 	for (i = 0; i < size && i < 4 && reg + i <= 7; i++)

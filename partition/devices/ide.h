@@ -73,7 +73,7 @@ enum {
 #define BM_ST_DMA0     0x20     /* drive 0 DMA capable (software's bit) */
 #define BM_ST_DMA1     0x40
 
-/* One physical region descriptor (SFF-8038i §2.1): base bits 31:1, byte
+/* One physical region descriptor (SFF-8038i, "Physical Region Descriptor"): base bits 31:1, byte
  * count bits 15:1 (0 = 64 KiB), bit 31 of the second dword end of table. */
 struct ide_prd {
 	uint32_t addr;
@@ -125,7 +125,7 @@ struct ide_bm {
 };
 
 /* The shared register file: both devices latch every command block
- * write (ATA/ATAPI-7 vol 2 §5.2); index 1 is the "previous content" a
+ * write (ATA/ATAPI-7 vol 2, register addressing); index 1 is the "previous content" a
  * read with HOB set returns (48-bit address feature set). */
 struct ide_taskfile {
 	uint8_t feature[2], count[2], lbal[2], lbam[2], lbah[2];

@@ -21,7 +21,7 @@
 #define GEN1_FN_IDE         1
 #define GEN1_FN_ACPI        3
 
-/* PIIX4 function 1 (IDE) registers (Intel 82371AB PIIX4 datasheet §5). */
+/* PIIX4 function 1 (IDE) registers (Intel 82371AB PIIX4 datasheet, function 1 registers). */
 #define PIIX4_IDE_BMIBA     0x20      /* BAR4: bus-master block, 16 ports */
 #define PIIX4_IDETIM_PRI    0x40      /* 16 bits */
 #define PIIX4_IDETIM_SEC    0x42
