@@ -55,7 +55,7 @@ struct vm {
 	struct vmcfg_doc cfg;        /* the file as read: keys this parent does not know */
 	/* Its hard disks (Add-VMHardDiskDrive), in the order added: VHDs on
 	 * SCSI controller 0, served by partition/vsp/vsp_stor.c. */
-	struct vmcfg_disk disks[VMCFG_DISKS_MAX];
+	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	int ndisks;
 };
 
