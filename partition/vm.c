@@ -27,6 +27,7 @@
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vm_ide.h"
 #include "partition/volume/volume.h"
 
 static struct vm vms[VM_MAX];
@@ -392,13 +393,16 @@ static void vm_pic_deliver(struct vm *vm)
 	}
 }
 
+void vm_irq_set(struct vm *vm, unsigned line, int level)
+{
+	pic_set_irq(&vm->pic, (int)line, level);
+	vm_pic_deliver(vm);
+}
+
 /* COM1 is IRQ 4 (the child's DSDT, partition/acpi/dsdt.asl). */
 static void vm_uart_irq(void *ctx, int level)
 {
-	struct vm *vm = ctx;
-
-	pic_set_irq(&vm->pic, 4, level);
-	vm_pic_deliver(vm);
+	vm_irq_set(ctx, 4, level);
 }
 
 static const struct uart_ops vm_uart_ops = { vm_uart_tx, vm_uart_irq };
@@ -410,6 +414,7 @@ static void vm_teardown(struct vm *vm)
 		uint64_t id = (uint64_t)vm->hv_id;
 
 		vsp_host_destroy(id);
+		vm_ide_stop(vm);
 		/* The disks' data and metadata reach the drive before the
 		 * VM is Off (vm_query reaps a stopped child first). */
 		(void)vsp_stor_detach(id);
@@ -424,6 +429,14 @@ static int hv_fail(struct vm *vm, uint16_t st, const char *what, char *why, size
 	snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
 	vm_teardown(vm);
 	return -EIO;
+}
+
+static bool vm_has_scsi(const struct vm *vm)
+{
+	for (int i = 0; i < vm->ndisks; i++)
+		if (vm->disks[i].controller_type == VMCFG_CTRL_SCSI)
+			return true;
+	return false;
 }
 
 static int vm_build(struct vm *vm, char *why, size_t n)
@@ -463,12 +476,12 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
 	if (st)
 		return hv_fail(vm, st, "create a virtual processor", why, n);
-	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n)) {
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n)) {
 		vm_teardown(vm);
 		return -EIO;
 	}
-	/* The SCSI controller is offered to a VM with disks only. */
-	if (vsp_host_create(id, vm->ic_disabled | (vm->ndisks ? 0 : 1u << VSP_DEV_SCSI) |
+	/* The SCSI controller is offered to a VM with SCSI disks only. */
+	if (vsp_host_create(id, vm->ic_disabled | (vm_has_scsi(vm) ? 0 : 1u << VSP_DEV_SCSI) |
 			    vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
@@ -617,7 +630,8 @@ static int64_t host_now(void)
 static bool io_emulate(struct vm *vm, const struct hvpart_intercept *ic, uint32_t *val)
 {
 	const struct port_bus bus = { &vm->uart, vm_port_stop, vm, &vm->pic, &vm->cmos, host_now,
-				      vm_port_reset };
+				      vm_port_reset, vm->ide ? &vm->ide->pci.bus : NULL,
+				      vm->ide ? &vm->ide->ide : NULL };
 	const struct port_access a = { ic->port, ic->size, ic->is_write != 0, ic->value };
 
 	if (ports_access(&bus, &a, val))

@@ -18,6 +18,8 @@
 #define VM_CMDLINE_MAX 1024
 #define VM_FOLDER_MAX 160
 
+struct vm_ide;
+
 struct vm {
 	bool used;
 	uint32_t number;             /* Get-VM's Id: 1, 2, ... never reused in a boot */
@@ -54,9 +56,11 @@ struct vm {
 	char folder[VM_FOLDER_MAX];
 	struct vmcfg_doc cfg;        /* the file as read: keys this parent does not know */
 	/* Its hard disks (Add-VMHardDiskDrive), in the order added: VHDs on
-	 * SCSI controller 0, served by partition/vsp/vsp_stor.c. */
-	struct vmcfg_disk disks[VMCFG_DISKS_MAX];
+	 * SCSI controller 0, served by partition/vsp/vsp_stor.c, and on the
+	 * IDE controllers (partition/vm_ide.c). */
+	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	int ndisks;
+	struct vm_ide *ide;          /* while it runs: PCI bus and IDE (vm_ide.h) */
 };
 
 struct vm_config {
@@ -94,6 +98,9 @@ int vm_remove(struct vm *vm, char *why, size_t n);
 bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi);
 /* Serve hv's intercepts and notices; call from every wait loop. */
 void vm_service(void);
+/* The child's ISA interrupt line (0-15) at its 8259 pair goes to level;
+ * what becomes ready is delivered. */
+void vm_irq_set(struct vm *vm, unsigned line, int level);
 /* Connect-VM: where a child's COM1 output goes live (NULL: nowhere). */
 void vm_set_attached(struct vm *vm);
 /* Wait for an interrupt (HLT), serving children meanwhile; true if hv

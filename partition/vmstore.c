@@ -361,7 +361,7 @@ static void load_one(const char *folder, const char *label)
 	struct vmcfg_doc doc;
 	struct vmcfg_vm c;
 	struct vm_config vc = { 0 };
-	static struct vmcfg_disk disks[VMCFG_DISKS_MAX];
+	static struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	void *text;
 	size_t len;
 	int unk, rc, ndisks = 0;
@@ -377,7 +377,7 @@ static void load_one(const char *folder, const char *label)
 	if (!rc)
 		rc = vmcfg_get_vm(&doc, &c, &unk, &err);
 	if (!rc)
-		rc = vmcfg_get_disks(&doc, disks, VMCFG_DISKS_MAX, &ndisks, &err);
+		rc = vmcfg_get_disks(&doc, disks, VMCFG_DRIVES_MAX, &ndisks, &err);
 	if (rc) {
 		if (err.line)
 			printf("parent: VM '%s' not loaded: %s line %d: %s\n", label, file, err.line, err.msg);

@@ -1,14 +1,18 @@
 /*
  * The hard-disk cmdlets: Add-VMHardDiskDrive, Get-VMHardDiskDrive,
  * Set-VMHardDiskDrive (while off), Remove-VMHardDiskDrive, with
- * Hyper-V's names and parameters. A disk is a VHD file on an ext2 drive (C:) at a location of the VM's synthetic
- * SCSI controller 0 (ControllerLocation = the LUN the guest sees); the
- * list is kept in the VM's configuration ([HardDrive] sections,
- * docs/vm-config.md) and served at Start-VM by partition/vsp/vsp_stor.c.
- * Adding and removing work while the VM is off and, on SCSI, while it
- * runs (hot add and remove, as Hyper-V does them: the LUN appears on or
- * goes from the running controller and the guest is told to rescan,
- * partition/vsp/vsp_stor.h). IDE and pass-through disks are not done.
+ * Hyper-V's names and parameters. A disk is a VHD file on an ext2 drive
+ * (C:) at a location of the VM's synthetic SCSI controller 0
+ * (ControllerLocation = the LUN the guest sees) or of one of its two
+ * emulated IDE controllers (locations 0 and 1, as in a generation 1 VM);
+ * the list is kept in the VM's configuration ([HardDrive] sections,
+ * docs/vm-config.md), opened at Start-VM by partition/vsp/vsp_stor.c and
+ * served over VMBus (SCSI) or by partition/vm_ide.c (IDE). Adding and
+ * removing work while the VM is off and, on SCSI, while it runs (hot add
+ * and remove, as Hyper-V does them: the LUN appears on or goes from the
+ * running controller and the guest is told to rescan,
+ * partition/vsp/vsp_stor.h); IDE drives change only while it is off.
+ * Pass-through disks are not done.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,55 +49,127 @@ struct vm *cmdlet_vhd_owner(const struct vol_path *file)
 	return NULL;
 }
 
-/* -ControllerType SCSI (the only one so far), -ControllerNumber 0. IDE
- * drives change only while the VM is off (Hyper-V's IDE controller has
- * no hot plug): on a running VM that is the error, before the type's. */
-static int controller_args(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm)
-{
-	const char *t = cmd_arg_str(a, "ControllerType");
+/* A drive's place: controller type, number and location. */
+struct place {
+	uint8_t type, num, loc;
+};
 
-	if (t && !strcasecmp(t, "IDE") && cmdlet_vm_running(vm)) {
-		cmd_error(ctx, a, "Failed to modify device 'Virtual Hard Disk': the operation cannot be "
-			  "performed while the virtual machine is in its current state ('%s' is running; "
-			  "IDE drives change only while it is off).", vm->name);
-		return -1;
-	}
-	if (!t || strcasecmp(t, "SCSI")) {
-		cmd_error(ctx, a, "Cannot validate argument on parameter 'ControllerType'. Only SCSI "
-			  "is supported (IDE disks are not yet).");
-		return -1;
-	}
-	if (cmd_arg_int(a, "ControllerNumber", 0) != 0) {
-		cmd_error(ctx, a, "The virtual machine has one SCSI controller: ControllerNumber must be 0.");
-		return -1;
-	}
+static const char *type_name(uint8_t type)
+{
+	return type == VMCFG_CTRL_IDE ? "IDE" : "SCSI";
+}
+
+/* How many controllers and locations a type has: SCSI controller 0
+ * with 64 locations; IDE controllers 0 and 1 with 2 each (generation 1). */
+static int num_max(uint8_t type)
+{
+	return type == VMCFG_CTRL_IDE ? 1 : 0;
+}
+
+static int loc_max(uint8_t type)
+{
+	return type == VMCFG_CTRL_IDE ? 1 : VMCFG_DISKS_MAX - 1;
+}
+
+/* -<pfx>ControllerType (SCSI or IDE) into *type; nonzero after the error.
+ * IDE drives change only while the VM is off (Hyper-V's IDE controller
+ * has no hot plug): on a running VM that is the error. */
+static int type_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm,
+		    const char *pfx, uint8_t *type)
+{
+	char key[32];
+	const char *t;
+
+	snprintf(key, sizeof(key), "%sControllerType", pfx);
+	t = cmd_arg_str(a, key);
+	if (!t)
+		return 0;              /* only the To- form is optional */
+	if (strcasecmp(t, "SCSI") && strcasecmp(t, "IDE"))
+		return cmd_error(ctx, a, "Cannot validate argument on parameter '%s'. The argument \"%s\" "
+				 "does not belong to the set \"IDE,SCSI\" specified by the ValidateSet "
+				 "attribute. Supply an argument that is in the set and then try the command "
+				 "again.", key, t), -1;
+	*type = strcasecmp(t, "IDE") ? VMCFG_CTRL_SCSI : VMCFG_CTRL_IDE;
+	if (*type == VMCFG_CTRL_IDE && cmdlet_vm_running(vm))
+		return cmd_error(ctx, a, "Failed to modify device 'Virtual Hard Disk': the operation cannot be "
+				 "performed while the virtual machine is in its current state ('%s' is running; "
+				 "IDE drives change only while it is off).", vm->name), -1;
 	return 0;
 }
 
-static int slot_at(const struct vm *vm, int loc)
+/* -<pfx>ControllerNumber within the type's controllers (-1: not given). */
+static int num_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const char *pfx, uint8_t type,
+		   int *num)
+{
+	char key[32];
+	int64_t v;
+
+	snprintf(key, sizeof(key), "%sControllerNumber", pfx);
+	v = cmd_arg_int(a, key, -1);
+	if (v != -1 && (v < 0 || v > num_max(type)))
+		return cmd_error(ctx, a, type == VMCFG_CTRL_IDE ?
+				 "The virtual machine has IDE controllers 0 and 1: %s must be 0 or 1." :
+				 "The virtual machine has one SCSI controller: %s must be 0.", key), -1;
+	*num = (int)v;
+	return 0;
+}
+
+static int slot_at(const struct vm *vm, struct place p)
 {
 	for (int k = 0; k < vm->ndisks; k++)
-		if (vm->disks[k].controller_location == loc)
+		if (vm->disks[k].controller_type == p.type && vm->disks[k].controller_number == p.num &&
+		    vm->disks[k].controller_location == p.loc)
 			return k;
 	return -1;
 }
 
-/* -ControllerLocation, or the first free one (Hyper-V's default). */
-static int location_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm)
+/* -ControllerType, -ControllerNumber and -ControllerLocation naming an
+ * existing drive (Set- and Remove-VMHardDiskDrive): its index, or -1
+ * after the error. */
+static int drive_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm)
 {
+	struct place p = { VMCFG_CTRL_SCSI, 0, 0 };
+	int num, k;
 	int64_t loc = cmd_arg_int(a, "ControllerLocation", -1);
 
-	if (loc == -1) {
-		for (loc = 0; loc < VMCFG_DISKS_MAX && slot_at(vm, (int)loc) >= 0; loc++)
-			;
-		if (loc == VMCFG_DISKS_MAX)
-			return cmd_error(ctx, a, "The SCSI controller of '%s' has no free location.",
-					 vm->name), -1;
-		return (int)loc;
-	}
-	if (loc < 0 || loc >= VMCFG_DISKS_MAX)
-		return cmd_error(ctx, a, "ControllerLocation must be 0 to %d.", VMCFG_DISKS_MAX - 1), -1;
-	return (int)loc;
+	if (type_arg(ctx, a, vm, "", &p.type) || num_arg(ctx, a, "", p.type, &num))
+		return -1;
+	p.num = (uint8_t)(num < 0 ? 0 : num);
+	p.loc = (uint8_t)loc;
+	k = loc >= 0 && loc <= loc_max(p.type) ? slot_at(vm, p) : -1;
+	if (k < 0)
+		cmd_error(ctx, a, "No hard disk drive of '%s' is at %s controller %u location %lld.",
+			  vm->name, type_name(p.type), p.num, (long long)loc);
+	return k;
+}
+
+/* -ControllerNumber and -ControllerLocation for a new drive of type
+ * p->type, or the first free place (Hyper-V's default); nonzero after the
+ * error. */
+static int place_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm,
+		     struct place *p)
+{
+	int64_t loc = cmd_arg_int(a, "ControllerLocation", -1);
+	int num;
+
+	if (num_arg(ctx, a, "", p->type, &num))
+		return -1;
+	if (loc != -1 && (loc < 0 || loc > loc_max(p->type)))
+		return cmd_error(ctx, a, "ControllerLocation must be 0 to %d.", loc_max(p->type)), -1;
+	for (int n = num < 0 ? 0 : num; n <= (num < 0 ? num_max(p->type) : num); n++)
+		for (int l = loc < 0 ? 0 : (int)loc; l <= (loc < 0 ? loc_max(p->type) : loc); l++) {
+			*p = (struct place){ p->type, (uint8_t)n, (uint8_t)l };
+			if (slot_at(vm, *p) < 0)
+				return 0;
+		}
+	if (loc < 0)
+		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': the %s controller%s "
+				 "of '%s' %s no free location.", type_name(p->type),
+				 num < 0 && p->type == VMCFG_CTRL_IDE ? "s" : "", vm->name,
+				 num < 0 && p->type == VMCFG_CTRL_IDE ? "have" : "has"), -1;
+	return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': %s controller %u location "
+			 "%lld of '%s' is already in use.", type_name(p->type), p->num, (long long)loc,
+			 vm->name), -1;
 }
 
 /* Chain v (opened from vp) against the running VMs' chains and the
@@ -206,19 +282,16 @@ static int add_commit(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
+	struct place p = { VMCFG_CTRL_SCSI, 0, 0 };
 	struct vol_path vp;
 	struct vmcfg_disk *d;
 	char where[VOL_PATH_MAX + 4], why[200];
-	int loc;
 
-	if (!vm || controller_args(ctx, a, vm))
+	if (!vm || type_arg(ctx, a, vm, "", &p.type) || place_arg(ctx, a, vm, &p) ||
+	    cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
 		return 0;
-	loc = location_arg(ctx, a, vm);
-	if (loc < 0 || cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
-		return 0;
-	if (slot_at(vm, loc) >= 0)
-		return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': SCSI controller 0 "
-				 "location %d of '%s' is already in use.", loc, vm->name);
+	if (vm->ndisks >= VMCFG_DRIVES_MAX)
+		return cmd_error(ctx, a, "%s: '%s' has no room for another drive.", ADD_FAILED, vm->name);
 	volume_format(&vp, where, sizeof(where));
 	if (strlen(where) >= sizeof(d->path))
 		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
@@ -228,7 +301,9 @@ static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 	d = &vm->disks[vm->ndisks];
 	memset(d, 0, sizeof(*d));
 	memcpy(d->path, where, strlen(where) + 1);
-	d->controller_location = (uint8_t)loc;
+	d->controller_type = p.type;
+	d->controller_number = p.num;
+	d->controller_location = p.loc;
 	return add_commit(ctx, a, vm, why, sizeof(why));
 }
 
@@ -236,7 +311,7 @@ static int disk_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcf
 {
 	const struct cmd_prop p[] = {
 		CMD_PROP_STR("VMName", vm->name),
-		CMD_PROP_STR("ControllerType", "SCSI"),
+		CMD_PROP_STR("ControllerType", type_name(d->controller_type)),
 		CMD_PROP_INT("ControllerNumber", d->controller_number),
 		CMD_PROP_INT("ControllerLocation", d->controller_location),
 		CMD_PROP_NULL("DiskNumber"),      /* a VHD, not a pass-through disk */
@@ -269,49 +344,52 @@ static int set_path(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_
 	return 0;
 }
 
-/* -ToControllerType SCSI, -ToControllerNumber 0, -ToControllerLocation
- * free (or the drive's own). Nonzero after the error. */
+/* -ToControllerType, -ToControllerNumber, -ToControllerLocation: a free
+ * place (or the drive's own), each defaulting to the drive's. Nonzero
+ * after the error. */
 static int set_location(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vm *vm,
 			struct vmcfg_disk *d)
 {
-	const char *t = cmd_arg_str(a, "ToControllerType");
+	struct place p = { d->controller_type, d->controller_number, d->controller_location };
 	int64_t to = cmd_arg_int(a, "ToControllerLocation", -1);
+	int num;
 
-	if (t && strcasecmp(t, "SCSI"))
-		return cmd_error(ctx, a, "Cannot validate argument on parameter 'ToControllerType'. Only "
-				 "SCSI is supported (IDE disks are not yet)."), -1;
-	if (cmd_arg_int(a, "ToControllerNumber", 0) != 0)
-		return cmd_error(ctx, a, "The virtual machine has one SCSI controller: "
-				 "ToControllerNumber must be 0."), -1;
-	if (to == -1 || to == d->controller_location)
+	if (type_arg(ctx, a, vm, "To", &p.type) || num_arg(ctx, a, "To", p.type, &num))
+		return -1;
+	if (num >= 0)
+		p.num = (uint8_t)num;
+	if (to != -1 && (to < 0 || to > loc_max(p.type)))
+		return cmd_error(ctx, a, "ToControllerLocation must be 0 to %d.", loc_max(p.type)), -1;
+	if (to >= 0)
+		p.loc = (uint8_t)to;
+	if (p.num > num_max(p.type) || p.loc > loc_max(p.type))
+		return cmd_error(ctx, a, "%s: %s controller %u location %u does not exist; give "
+				 "-ToControllerNumber and -ToControllerLocation.", SET_FAILED,
+				 type_name(p.type), p.num, p.loc), -1;
+	if (p.type == d->controller_type && p.num == d->controller_number &&
+	    p.loc == d->controller_location)
 		return 0;
-	if (to < 0 || to >= VMCFG_DISKS_MAX)
-		return cmd_error(ctx, a, "ToControllerLocation must be 0 to %d.", VMCFG_DISKS_MAX - 1), -1;
-	if (slot_at(vm, (int)to) >= 0)
-		return cmd_error(ctx, a, "%s: SCSI controller 0 location %lld of '%s' is already in use.",
-				 SET_FAILED, (long long)to, vm->name), -1;
-	d->controller_location = (uint8_t)to;
+	if (slot_at(vm, p) >= 0)
+		return cmd_error(ctx, a, "%s: %s controller %u location %u of '%s' is already in use.",
+				 SET_FAILED, type_name(p.type), p.num, p.loc, vm->name), -1;
+	d->controller_type = p.type;
+	d->controller_number = p.num;
+	d->controller_location = p.loc;
 	return 0;
 }
 
-/* Set-VMHardDiskDrive: the drive at -ControllerLocation gets another VHD
- * (-Path) or moves (-ToControllerLocation), while the VM is off (as in
+/* Set-VMHardDiskDrive: the drive at -ControllerType/-Number/-Location
+ * gets another VHD (-Path) or moves (-To...), while the VM is off (as in
  * Hyper-V, whose running VMs change a SCSI disk by removing and adding). */
 static int cmdlet_set_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 	struct vmcfg_disk nd, old;
 	char why[200];
-	int64_t loc;
 	int k;
 
-	if (!vm || controller_args(ctx, a, vm))
+	if (!vm || (k = drive_arg(ctx, a, vm)) < 0)
 		return 0;
-	loc = cmd_arg_int(a, "ControllerLocation", -1);
-	k = loc >= 0 && loc < VMCFG_DISKS_MAX ? slot_at(vm, (int)loc) : -1;
-	if (k < 0)
-		return cmd_error(ctx, a, "No hard disk drive of '%s' is at SCSI controller 0 location %lld.",
-				 vm->name, (long long)loc);
 	if (cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "%s: the operation cannot be performed while the virtual machine "
 				 "is in its current state ('%s' is running; use Remove- and "
@@ -334,12 +412,20 @@ static int cmdlet_get_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args
 
 	if (!vm)
 		return 0;
-	/* Hyper-V lists by controller, then location. */
-	for (int loc = 0; loc < VMCFG_DISKS_MAX && !rc; loc++) {
-		int k = slot_at(vm, loc);
+	/* Hyper-V lists a generation 1 VM's IDE controllers first, then
+	 * SCSI, each by controller, then location. */
+	static const uint8_t order[] = { VMCFG_CTRL_IDE, VMCFG_CTRL_SCSI };
 
-		if (k >= 0)
-			rc = disk_emit(ctx, vm, &vm->disks[k]);
+	for (unsigned t = 0; t < sizeof(order) && !rc; t++) {
+		uint8_t type = order[t];
+
+		for (int num = 0; num <= num_max(type) && !rc; num++)
+			for (int loc = 0; loc <= loc_max(type) && !rc; loc++) {
+				int k = slot_at(vm, (struct place){ type, (uint8_t)num, (uint8_t)loc });
+
+				if (k >= 0)
+					rc = disk_emit(ctx, vm, &vm->disks[k]);
+			}
 	}
 	return rc;
 }
@@ -349,16 +435,10 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 	struct vmcfg_disk gone;
 	char why[200];
-	int64_t loc;
 	int k, rc;
 
-	if (!vm || controller_args(ctx, a, vm))
+	if (!vm || (k = drive_arg(ctx, a, vm)) < 0)
 		return 0;
-	loc = cmd_arg_int(a, "ControllerLocation", -1);
-	k = loc >= 0 && loc < VMCFG_DISKS_MAX ? slot_at(vm, (int)loc) : -1;
-	if (k < 0)
-		return cmd_error(ctx, a, "No hard disk drive of '%s' is at SCSI controller 0 location %lld.",
-				 vm->name, (long long)loc);
 	gone = vm->disks[k];
 	memmove(&vm->disks[k], &vm->disks[k + 1], (size_t)(vm->ndisks - k - 1) * sizeof(gone));
 	vm->ndisks--;
@@ -368,9 +448,11 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 		vm->ndisks++;
 		return cmd_error(ctx, a, "%s; nothing was changed.", why);
 	}
-	/* Running: hot remove (the configuration no longer has it, so a
-	 * guest reboot will not bring it back either). */
-	rc = cmdlet_vm_running(vm) ? vsp_stor_hot_remove((uint64_t)vm->hv_id, (unsigned)loc) : 0;
+	/* Running (SCSI only: drive_arg refused IDE): hot remove (the
+	 * configuration no longer has it, so a guest reboot will not bring
+	 * it back either). */
+	rc = cmdlet_vm_running(vm) ? vsp_stor_hot_remove((uint64_t)vm->hv_id, gone.controller_location)
+				   : 0;
 	if (rc < 0 && rc != -ENOENT)
 		return cmd_error(ctx, a, "The disk was removed, but flushing '%s' failed; check it with "
 				 "Test-VHD.", gone.path);
@@ -379,43 +461,43 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 
 static const struct cmd_param p_add[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI (the synthetic SCSI controller)." },
-	{ "ControllerNumber", CMD_P_INT, 0, -1, "0 (the VM's one SCSI controller)." },
-	{ "ControllerLocation", CMD_P_INT, 0, -1, "0-63, the LUN the guest sees (default: the first free)." },
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 1, "The .vhd file (fixed or dynamic) on C:." },
+	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI (the synthetic SCSI controller) or IDE (the emulated IDE controllers)." },
+	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0 (the VM's one SCSI controller); IDE: 0 or 1 (default: the first with a free location)." },
+	{ "ControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63, the LUN the guest sees; IDE: 0 (master) or 1 (slave) (default: the first free)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 1, "The .vhd file (fixed, dynamic or differencing) on C:." },
 };
 static const struct cmd_param p_set[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI." },
-	{ "ControllerNumber", CMD_P_INT, 0, -1, "0." },
+	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI or IDE." },
+	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0; IDE: 0 or 1 (default 0)." },
 	{ "ControllerLocation", CMD_P_INT, CMD_F_REQUIRED, -1, "The drive's location (Get-VMHardDiskDrive shows it)." },
 	{ "Path", CMD_P_STRING, 0, -1, "Another .vhd file on C: for the drive." },
-	{ "ToControllerType", CMD_P_STRING, 0, -1, "SCSI." },
-	{ "ToControllerNumber", CMD_P_INT, 0, -1, "0." },
-	{ "ToControllerLocation", CMD_P_INT, 0, -1, "0-63: move the drive there (a free location)." },
+	{ "ToControllerType", CMD_P_STRING, 0, -1, "SCSI or IDE (default: the drive's)." },
+	{ "ToControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0; IDE: 0 or 1 (default: the drive's)." },
+	{ "ToControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63; IDE: 0 or 1: move the drive there (a free location)." },
 };
 static const struct cmd_param p_get[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
 };
 static const struct cmd_param p_remove[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI." },
-	{ "ControllerNumber", CMD_P_INT, CMD_F_REQUIRED, -1, "0." },
+	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI or IDE." },
+	{ "ControllerNumber", CMD_P_INT, CMD_F_REQUIRED, -1, "SCSI: 0; IDE: 0 or 1." },
 	{ "ControllerLocation", CMD_P_INT, CMD_F_REQUIRED, -1, "The disk's location (Get-VMHardDiskDrive shows it)." },
 };
 
 const struct cmd_def cmdlets_vmdisk[] = {
 	{ "Add-VMHardDiskDrive", "Adds a hard disk drive (a VHD) to a virtual machine.",
-	  "Attaches a VHD file (fixed or dynamic, on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free). On a running VM the disk is hot added: the guest is told to rescan its bus and sees the new LUN (a VM that started without disks has no SCSI controller to add to). Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM, a location in use. The guest sees it through its storage VSC (Linux hv_storvsc); the list is kept in the VM's configuration.",
+	  "Attaches a VHD file (on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free), or to one of its two emulated IDE controllers (-ControllerType IDE, -ControllerNumber 0 or 1, -ControllerLocation 0 or 1, as in a generation 1 VM). On a running VM a SCSI disk is hot added: the guest is told to rescan its bus and sees the new LUN (a VM that started without SCSI disks has no SCSI controller to add to); IDE drives change only while the VM is off. Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM (on IDE or SCSI), a location in use. The guest sees a SCSI disk through its storage VSC (Linux hv_storvsc), an IDE disk at the PIIX4 IDE controller's legacy ports (Linux ata_piix); the list is kept in the VM's configuration.",
 	  p_add, 5, cmdlet_add_vmharddiskdrive, NULL },
 	{ "Get-VMHardDiskDrive", "Lists a virtual machine's hard disk drives.",
-	  "Lists the VM's hard disk drives: controller type, number and location, and the VHD's path (DiskNumber is for pass-through disks, empty for a VHD).",
+	  "Lists the VM's hard disk drives, IDE controllers first, then SCSI: controller type, number and location, and the VHD's path (DiskNumber is for pass-through disks, empty for a VHD).",
 	  p_get, 1, cmdlet_get_vmharddiskdrive, NULL },
 	{ "Set-VMHardDiskDrive", "Changes a virtual machine's hard disk drive.",
-	  "Gives the drive at SCSI controller 0 location -ControllerLocation another VHD (-Path, checked as Add-VMHardDiskDrive checks it) or moves it to a free -ToControllerLocation, while the VM is off; the configuration keeps the change.",
+	  "Gives the drive at -ControllerType, -ControllerNumber and -ControllerLocation another VHD (-Path, checked as Add-VMHardDiskDrive checks it) or moves it to a free place (-ToControllerType, -ToControllerNumber, -ToControllerLocation), while the VM is off; the configuration keeps the change.",
 	  p_set, 8, cmdlet_set_vmharddiskdrive, NULL },
 	{ "Remove-VMHardDiskDrive", "Removes a hard disk drive from a virtual machine.",
-	  "Detaches the disk at the given SCSI controller location. On a running VM it is hot removed: the guest is told to rescan and drops the LUN (requests to it fail), and the VHD is flushed and closed. The VHD file stays.",
+	  "Detaches the disk at the given controller location. On a running VM a SCSI disk is hot removed: the guest is told to rescan and drops the LUN (requests to it fail), and the VHD is flushed and closed; IDE drives are removed only while the VM is off. The VHD file stays.",
 	  p_remove, 4, cmdlet_remove_vmharddiskdrive, NULL },
 };
 const int cmdlets_vmdisk_count = sizeof(cmdlets_vmdisk) / sizeof(cmdlets_vmdisk[0]);

@@ -1,6 +1,6 @@
 # partition/devices: device models the parent emulates for children (COM1
 # 16550A UART, 8259, CMOS; the gen1 PCI bus and the PIIX4 IDE controller,
-# not yet wired to children), the child port map (ports.c) and the
+# wired to children by partition/vm_ide.c), the child port map (ports.c) and the
 # console-log byte ring.
 # Portable: libdevices.a for the parent, host objects for unit tests.
 DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/devices/ports.c \

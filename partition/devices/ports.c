@@ -112,6 +112,38 @@ static bool port_cmos(const struct port_ctx *c, uint32_t *val)
 	return false;
 }
 
+/* Configuration mechanism #1 (pci.h): 0xcf8 as a dword, 0xcfc-0xcff.
+ * What the bus does not decode at 0xcf9 (a byte access) is the reset
+ * control register, as on a PIIX4/ICH where both share the dword. */
+static bool port_pci(const struct port_ctx *c, uint32_t *val)
+{
+	uint32_t v = c->v;
+
+	if (c->bus->pci && pci_bus_io(c->bus->pci, c->a->port, c->a->size, c->a->is_write, &v)) {
+		if (!c->a->is_write)
+			*val = v & c->mask;
+		return false;
+	}
+	if (c->a->port == 0x0cf9)
+		return port_reset_on_write(c, val);
+	return false;
+}
+
+/* The PIIX4 IDE function's ports (piix_ide.h): its legacy command and
+ * control blocks, and the bus-master block at BAR4, which the guest may
+ * move anywhere no row of the map claims (so the unhandled entry asks
+ * too). Not decoded (the function disabled, a channel's decode off):
+ * the port floats. */
+static bool port_ide(const struct port_ctx *c, uint32_t *val)
+{
+	uint32_t v = c->v;
+
+	if (c->bus->ide && piix_ide_io(c->bus->ide, c->a->port, c->a->size, c->a->is_write, &v) &&
+	    !c->a->is_write)
+		*val = v & c->mask;
+	return false;
+}
+
 static const struct port_range port_map[] = {
 	{ 0x0020, 0x0021, port_pic, 0, 0, NULL },
 	{ 0x00a0, 0x00a1, port_pic, 0, 0, NULL },
@@ -126,11 +158,20 @@ static const struct port_range port_map[] = {
 	 * sleep state, for a child power-off (ACPI spec, PM1 Control
 	 * Register). */
 	{ 0x0604, 0x0604, port_stop_on_write, 0x2000, 0x2000, "power off (ACPI S5)" },
-	/* Reset control register: bit 2 starts the reset (Intel ICH "Reset
-	 * Control Register"; Linux reboot.c, BOOT_CF9). */
-	{ 0x0cf9, 0x0cf9, port_reset_on_write, 0x4, 0x4, "reset (port 0xcf9)" },
+	/* PCI configuration space, and in it the reset control register at
+	 * 0xcf9: bit 2 starts the reset (Intel ICH "Reset Control Register";
+	 * Linux reboot.c, BOOT_CF9). */
+	{ 0x0cf8, 0x0cff, port_pci, 0x4, 0x4, "reset (port 0xcf9)" },
+	/* The IDE channels in compatibility mode (ide.h, IDE_PRI_* and
+	 * IDE_SEC_*). */
+	{ 0x01f0, 0x01f7, port_ide, 0, 0, NULL },
+	{ 0x03f6, 0x03f6, port_ide, 0, 0, NULL },
+	{ 0x0170, 0x0177, port_ide, 0, 0, NULL },
+	{ 0x0376, 0x0376, port_ide, 0, 0, NULL },
 };
-static const struct port_range port_none = { 0x0000, 0xffff, port_unhandled, 0, 0, NULL };
+/* No row: a PCI I/O BAR may be there (the IDE bus-master block), else
+ * nothing decodes the port. */
+static const struct port_range port_none = { 0x0000, 0xffff, port_ide, 0, 0, NULL };
 
 static const struct port_range *port_lookup(uint16_t port)
 {

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "partition/devices/cmos.h"
+#include "partition/devices/pci.h"
 #include "partition/devices/pic8259.h"
+#include "partition/devices/piix_ide.h"
 #include "partition/devices/uart16550.h"
 
 /* One port access as hv forwarded it: size 1, 2 or 4 bytes. */
@@ -34,6 +36,11 @@ struct port_bus {
 	 * reset register): the VM restarts, as Hyper-V restarts a VM whose
 	 * guest reboots. NULL: a reset stops the child like power-off. */
 	void (*reset)(void *ctx, const char *reason);
+	/* The gen1 PCI bus (0xcf8/0xcfc) and its PIIX4 IDE function (the
+	 * legacy IDE ports and the bus-master block wherever BAR4 puts it).
+	 * NULL: nothing there, the ports float. */
+	struct pci_bus *pci;
+	struct piix_ide *ide;
 };
 
 /* Emulates one access. *val is what an IN returns (masked to its size);

@@ -130,19 +130,27 @@ int vmcfg_put_vm(struct vmcfg_doc *doc, const struct vmcfg_vm *vm);
 /* ---- Disk layer: the [HardDrive] sections (one per disk) ---- */
 
 #define VMCFG_DISKS_MAX      64      /* SCSI locations 0-63 of controller 0 */
+#define VMCFG_IDE_DRIVES     4       /* IDE controllers 0-1, locations 0-1 */
+#define VMCFG_DRIVES_MAX     (VMCFG_DISKS_MAX + VMCFG_IDE_DRIVES)
 #define VMCFG_DISK_PATH_MAX  128
 
-/* Add-VMHardDiskDrive's settings. Only the synthetic SCSI controller 0
- * exists for now (ControllerType SCSI, ControllerNumber 0). */
+/* Get-VMHardDiskDrive's ControllerType: the synthetic SCSI controller 0,
+ * or one of a generation 1 VM's two emulated IDE controllers (each with
+ * locations 0 and 1, master and slave). */
+enum vmcfg_ctrl { VMCFG_CTRL_SCSI = 0, VMCFG_CTRL_IDE = 1 };
+
+/* Add-VMHardDiskDrive's settings. */
 struct vmcfg_disk {
 	char path[VMCFG_DISK_PATH_MAX];  /* C:\lin.vhd */
-	uint8_t controller_number;
-	uint8_t controller_location;
+	uint8_t controller_type;         /* enum vmcfg_ctrl */
+	uint8_t controller_number;       /* SCSI: 0; IDE: 0 or 1 */
+	uint8_t controller_location;     /* SCSI: 0-63; IDE: 0 or 1 */
 };
 
 /* Read every [HardDrive] section in file order into d[0..*n). A missing
- * Path, an unknown ControllerType, a number or location out of range, a
- * key given twice, two disks at one location, or more than max disks is
+ * Path, an unknown ControllerType, a number or location out of range for
+ * its type, a key given twice, two disks at one location of one
+ * controller, one Path given twice, or more than max disks is
  * an error naming its line. Other keys are kept in doc. */
 int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, int *n,
 		    struct vmcfg_error *err);

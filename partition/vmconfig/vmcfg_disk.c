@@ -5,6 +5,7 @@
  * ControllerLocation, Path).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,27 @@ static int disk_key(const struct vmcfg_section *s, const char *key,
 	return 0;
 }
 
+/* ControllerType (default SCSI), ControllerNumber and ControllerLocation
+ * within the type's range: SCSI controller 0 locations 0-63, IDE
+ * controllers 0-1 locations 0-1 (a generation 1 VM's). */
+static int disk_place(const struct vmcfg_entry *const e[4], struct vmcfg_disk *d,
+		      struct vmcfg_error *err)
+{
+	bool ide = e[1] && !strcasecmp(e[1]->value, "IDE");
+	unsigned nmax = ide ? 1 : 0, lmax = ide ? 1 : VMCFG_DISKS_MAX - 1;
+
+	if (e[1] && !ide && strcasecmp(e[1]->value, "SCSI"))
+		return vmcfg_fail(err, e[1]->line, -EINVAL, "ControllerType must be SCSI or IDE");
+	d->controller_type = ide ? VMCFG_CTRL_IDE : VMCFG_CTRL_SCSI;
+	if (e[2] && small_number(e[2]->value, nmax, &d->controller_number))
+		return vmcfg_fail(err, e[2]->line, -EINVAL, ide ? "ControllerNumber must be 0 or 1 "
+				  "(two IDE controllers)" : "ControllerNumber must be 0 (one SCSI controller)");
+	if (e[3] && small_number(e[3]->value, lmax, &d->controller_location))
+		return vmcfg_fail(err, e[3]->line, -EINVAL, "ControllerLocation must be 0 to %u",
+				  lmax);
+	return 0;
+}
+
 static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct vmcfg_error *err)
 {
 	const struct vmcfg_entry *e[4];
@@ -65,15 +87,22 @@ static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct 
 		return vmcfg_fail(err, e[0]->line, -EINVAL, "Path is longer than %u characters",
 				  VMCFG_DISK_PATH_MAX - 1);
 	memcpy(d->path, e[0]->value, strlen(e[0]->value) + 1);
-	if (e[1] && strcasecmp(e[1]->value, "SCSI"))
-		return vmcfg_fail(err, e[1]->line, -EINVAL,
-				  "ControllerType must be SCSI (IDE disks are not supported yet)");
-	if (e[2] && small_number(e[2]->value, 0, &d->controller_number))
-		return vmcfg_fail(err, e[2]->line, -EINVAL,
-				  "ControllerNumber must be 0 (one SCSI controller)");
-	if (e[3] && small_number(e[3]->value, VMCFG_DISKS_MAX - 1, &d->controller_location))
-		return vmcfg_fail(err, e[3]->line, -EINVAL, "ControllerLocation must be 0 to %d",
-				  VMCFG_DISKS_MAX - 1);
+	return disk_place(e, d, err);
+}
+
+/* d[i] against d[0..i): one disk a location, one location a file. */
+static int disk_unique(const struct vmcfg_disk *d, int i, int line, struct vmcfg_error *err)
+{
+	for (int j = 0; j < i; j++) {
+		if (d[j].controller_type == d[i].controller_type &&
+		    d[j].controller_number == d[i].controller_number &&
+		    d[j].controller_location == d[i].controller_location)
+			return vmcfg_fail(err, line, -EINVAL, "two disks at %s %u location %u",
+					  d[i].controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI",
+					  d[i].controller_number, d[i].controller_location);
+		if (!strcmp(d[j].path, d[i].path))
+			return vmcfg_fail(err, line, -EINVAL, "%s is attached twice", d[i].path);
+	}
 	return 0;
 }
 
@@ -92,12 +121,9 @@ int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, 
 		rc = get_disk(s, &d[i], err);
 		if (rc)
 			return rc;
-		for (int j = 0; j < i; j++)
-			if (d[j].controller_number == d[i].controller_number &&
-			    d[j].controller_location == d[i].controller_location)
-				return vmcfg_fail(err, s->line, -EINVAL,
-						  "two disks at SCSI %u location %u",
-						  d[i].controller_number, d[i].controller_location);
+		rc = disk_unique(d, i, s->line, err);
+		if (rc)
+			return rc;
 		*n = i + 1;
 	}
 	return 0;
@@ -112,7 +138,8 @@ static int put_disk(struct vmcfg_section *s, const struct vmcfg_disk *d)
 	snprintf(loc, sizeof(loc), "%u", d->controller_location);
 	rc = vmcfg_set(s, "Path", d->path);
 	if (!rc)
-		rc = vmcfg_set(s, "ControllerType", "SCSI");
+		rc = vmcfg_set(s, "ControllerType",
+			       d->controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI");
 	if (!rc)
 		rc = vmcfg_set(s, "ControllerNumber", num);
 	if (!rc)
@@ -128,7 +155,8 @@ int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n)
 	while (vmcfg_section_count(doc, SECTION) > n)
 		vmcfg_section_remove(doc, vmcfg_section(doc, SECTION, n));
 	for (int i = 0; i < n; i++) {
-		if (!d[i].path[0] || memchr(d[i].path, 0, sizeof(d[i].path)) == NULL)
+		if (!d[i].path[0] || memchr(d[i].path, 0, sizeof(d[i].path)) == NULL ||
+		    d[i].controller_type > VMCFG_CTRL_IDE)
 			return -EINVAL;
 		s = vmcfg_section(doc, SECTION, i);
 		if (!s)

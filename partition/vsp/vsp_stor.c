@@ -45,6 +45,9 @@ struct stor_disk {
 struct stor_child {
 	uint64_t child;
 	struct stor_disk *disk[VMCFG_DISKS_MAX];   /* by LUN (ControllerLocation) */
+	/* IDE disks (the emulated controller, partition/vm_ide.c), by
+	 * ControllerNumber * 2 + ControllerLocation. */
+	struct stor_disk *ide[VMCFG_IDE_DRIVES];
 	struct storvsp *sp;        /* while the controller is offered */
 	struct storvsp_gmem_ops gm;
 	/* The current request's pages: guest page numbers, then where hv
@@ -234,20 +237,36 @@ static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_dis
 	}
 	vhd_blockdev_wrap(d->vhd, 1, &d->bd);
 	d->lun = cfg->controller_location;
-	snprintf(d->serial, sizeof(d->serial), "HVPART%02u%02u", (unsigned)child, d->lun);
+	if (cfg->controller_type == VMCFG_CTRL_IDE)
+		snprintf(d->serial, sizeof(d->serial), "HVPART%02uIDE%u%u", (unsigned)child,
+			 (unsigned)cfg->controller_number, d->lun);
+	else
+		snprintf(d->serial, sizeof(d->serial), "HVPART%02u%02u", (unsigned)child, d->lun);
 	return 0;
+}
+
+/* The slot of cfg's disk: a SCSI LUN or an IDE position; NULL when the
+ * location is out of range. */
+static struct stor_disk **disk_slot(struct stor_child *c, const struct vmcfg_disk *cfg)
+{
+	unsigned num = cfg->controller_number, loc = cfg->controller_location;
+
+	if (cfg->controller_type == VMCFG_CTRL_IDE)
+		return num < 2 && loc < 2 ? &c->ide[num * 2 + loc] : NULL;
+	return num == 0 && loc < VMCFG_DISKS_MAX ? &c->disk[loc] : NULL;
 }
 
 /* Open the disk of cfg into c's slot for its LUN: 0 or -errno (why says). */
 static int child_open_disk(struct stor_child *c, const struct vmcfg_disk *cfg, char *why,
 			   size_t len)
 {
-	struct stor_disk *d;
+	struct stor_disk *d, **slot = disk_slot(c, cfg);
 	int rc;
 
-	if (cfg->controller_location >= VMCFG_DISKS_MAX || c->disk[cfg->controller_location]) {
-		snprintf(why, len, "SCSI controller 0 location %u is in use.",
-			 (unsigned)cfg->controller_location);
+	if (!slot || *slot) {
+		snprintf(why, len, "%s controller %u location %u is in use.",
+			 cfg->controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI",
+			 (unsigned)cfg->controller_number, (unsigned)cfg->controller_location);
 		return -EEXIST;
 	}
 	d = calloc(1, sizeof(*d));
@@ -260,29 +279,35 @@ static int child_open_disk(struct stor_child *c, const struct vmcfg_disk *cfg, c
 		free(d);
 		return rc;
 	}
-	c->disk[d->lun] = d;
+	*slot = d;
 	return 0;
 }
 
-/* Flush and close the disk at lun and free its slot: 0 or the flush error. */
-static int child_close_disk(struct stor_child *c, unsigned lun)
+/* Flush and close the disk in *slot and free the slot: 0 or the flush
+ * error. */
+static int slot_close(struct stor_disk **slot)
 {
 	int rc = 0;
 
-	if (!c->disk[lun])
+	if (!*slot)
 		return 0;
-	disk_close(c->disk[lun], &rc);
-	free(c->disk[lun]);
-	c->disk[lun] = NULL;
+	disk_close(*slot, &rc);
+	free(*slot);
+	*slot = NULL;
 	return rc;
+}
+
+static int child_close_disk(struct stor_child *c, unsigned lun)
+{
+	return slot_close(&c->disk[lun]);
 }
 
 static int child_free(struct stor_child *c)
 {
 	int rc = 0, err;
 
-	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
-		err = child_close_disk(c, i);
+	for (unsigned i = 0; i < VMCFG_DISKS_MAX + VMCFG_IDE_DRIVES; i++) {
+		err = slot_close(i < VMCFG_DISKS_MAX ? &c->disk[i] : &c->ide[i - VMCFG_DISKS_MAX]);
 		if (err && !rc)
 			rc = err;
 	}
@@ -389,7 +414,7 @@ int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size
 	struct scsi_disk_params p;
 	int rc, lun = d->controller_location;
 
-	if (!c) {
+	if (!c || d->controller_type != VMCFG_CTRL_SCSI) {
 		snprintf(why, len, "The virtual machine has no SCSI controller running (it started "
 			 "without hard disk drives); add the drive while it is off.");
 		return -ENODEV;
@@ -421,6 +446,19 @@ int vsp_stor_hot_remove(uint64_t child, unsigned lun)
 	(void)storvsp_remove_lun(c->sp, 0, 0, (uint8_t)lun);
 	(void)storvsp_notify_bus_change(c->sp);
 	return child_close_disk(c, lun);
+}
+
+struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned location,
+				   const char **serial)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+	struct stor_disk *d = c && controller < 2 && location < 2 ? c->ide[controller * 2 + location]
+								  : NULL;
+
+	if (!d)
+		return NULL;
+	*serial = d->serial;
+	return &d->bd;
 }
 
 /* ---- the device row ---- */

@@ -33,12 +33,20 @@
 #include "partition/volume/volume.h"
 #include "storage/vhd/vhd.h"
 
-/* Open disks d[0..n) (ControllerLocation = the LUN) for child: 0, or
- * -errno with why the sentence to print (nothing kept open). */
+/* Open disks d[0..n) for child: SCSI ones (ControllerLocation = the
+ * LUN) for the synthetic controller, IDE ones for the emulated IDE
+ * controller (vsp_stor_ide_disk), one opening and claiming path for
+ * both. 0, or -errno with why the sentence to print (nothing kept
+ * open). */
 int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len);
 /* Flush and close the child's disks (after vsp_host_destroy): 0, or the
  * first flush error (every disk is closed anyway). */
 int vsp_stor_detach(uint64_t child);
+/* The IDE disk at controller (0-1) location (0-1) that vsp_stor_attach
+ * opened for child, and its IDENTIFY serial; NULL when none. Valid until
+ * vsp_stor_detach. */
+struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned location,
+				   const char **serial);
 /* SCSI hot add (Add-VMHardDiskDrive on a running VM): open d and add it
  * at LUN d->controller_location, then tell the guest to rescan. 0, or
  * -errno with why the sentence to print (-ENODEV: the child has no SCSI

@@ -16,14 +16,14 @@
  * file, or read, written back and read again to the same disks. */
 static void check_disks(struct vmcfg_doc *doc, int lines)
 {
-	static struct vmcfg_disk d[VMCFG_DISKS_MAX], again[VMCFG_DISKS_MAX];
+	static struct vmcfg_disk d[VMCFG_DRIVES_MAX], again[VMCFG_DRIVES_MAX];
 	struct vmcfg_doc d2;
 	struct vmcfg_error err;
 	size_t len;
 	char *text;
 	int n, n2;
 
-	if (vmcfg_get_disks(doc, d, VMCFG_DISKS_MAX, &n, &err)) {
+	if (vmcfg_get_disks(doc, d, VMCFG_DRIVES_MAX, &n, &err)) {
 		if (!err.msg[0] || err.line < 0 || err.line > lines)
 			abort();
 		return;
@@ -35,10 +35,11 @@ static void check_disks(struct vmcfg_doc *doc, int lines)
 	if (!text)
 		return;
 	if (vmcfg_parse(text, len, &d2, &err) ||
-	    vmcfg_get_disks(&d2, again, VMCFG_DISKS_MAX, &n2, &err) || n2 != n)
+	    vmcfg_get_disks(&d2, again, VMCFG_DRIVES_MAX, &n2, &err) || n2 != n)
 		abort();
 	for (int i = 0; i < n; i++)
 		if (strcmp(d[i].path, again[i].path) ||
+		    d[i].controller_type != again[i].controller_type ||
 		    d[i].controller_number != again[i].controller_number ||
 		    d[i].controller_location != again[i].controller_location)
 			abort();

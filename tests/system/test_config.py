@@ -78,12 +78,12 @@ def power_off(m):
     assert m.wait_exit(90), "emulator still running after Stop-VMHost"
 
 
-hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf"],
-                "building guests")
+hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf",
+                 "build/guests/idetest.elf", "build/tools/vhd"], "building guests and tools/vhd")
 folder = os.path.join(D, "vol-files")
 sh("rm", "-rf", folder)
 os.makedirs(os.path.join(folder, "guests"))
-for g in ("hello.elf", "spin.elf"):
+for g in ("hello.elf", "spin.elf", "idetest.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
@@ -217,7 +217,7 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
                           "No hard disk drive of 'a' is at SCSI controller 0 location 2"),
                          (set_ + "-ControllerLocation 5 -ToControllerLocation 64",
                           "ToControllerLocation must be 0 to 63"),
-                         (set_ + "-ControllerLocation 5 -ToControllerType IDE", "Only SCSI"),
+                         (set_ + "-ControllerLocation 5 -ToControllerType IDE", "IDE controller 0 location 5 does not exist"),
                          (set_ + "-ControllerLocation 5 -Path C:\\nothere.vhd",
                           "Cannot find path 'C:\\nothere.vhd'")):
             out = m.command(cmd)
@@ -229,6 +229,49 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
     # ---- end storhot ----
+    # ---- IDE (issue 15): the emulated controller of a generation 1 VM ----
+    with tap.case("Add-VMHardDiskDrive -ControllerType IDE: a guest finds 8086:7111 on PCI, IDENTIFY, "
+                  "PIO and DMA round trips on IDE 0:0, IRQ 14, a DMA outside its memory refused"):
+        ok(m, "New-VHD -Path C:\\ide.vhd -SizeBytes 4MB -Dynamic")
+        ok(m, 'New-VM -Name ide -MemoryStartupBytes 4MB -Kernel C:\\guests\\idetest.elf')
+        for cmd, msg in (("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 2 "
+                          "-Path C:\\ide.vhd", "IDE controllers 0 and 1"),
+                         ("Add-VMHardDiskDrive -VMName ide -ControllerType SATA -Path C:\\ide.vhd",
+                          'does not belong to the set "IDE,SCSI"')):
+            out = m.command(cmd)
+            assert "Add-VMHardDiskDrive : " in out and msg in out, (cmd, out)
+        ok(m, "Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\ide.vhd")
+        out = ok(m, "Get-VMHardDiskDrive -VMName ide")
+        assert re.search(r"\bide\s+IDE\s+0\s+0\s+C:\\ide\.vhd\r", out), out
+        out = m.command("Add-VMHardDiskDrive -VMName a -ControllerType SCSI -Path C:\\ide.vhd")
+        assert "already attached to virtual machine 'ide'" in out, out
+        assert "ControllerType = IDE\r\n" in ok(m, "Get-Content C:\\Hyper-V\\ide\\config.txt")
+        ok(m, "Start-VM ide")
+        out = ok(m, "Wait-VM ide -Timeout 120", timeout=150)
+        log = ok(m, "Get-VMConsoleLog ide")
+        for line in ("idetest: pci 00:0.0 8086:7192 class 60000",
+                     "idetest: pci 00:7.1 8086:7111 class 10180",
+                     "idetest: ide at 00:7.1 command 5 bmiba ffa0",
+                     'idetest: identify model "Virtual HD" sectors 8192 dma yes',
+                     "idetest: irq14 raised", "idetest: pio write+read lba 100: match",
+                     "idetest: dma write+read lba 200: match",
+                     "idetest: dma outside memory: bus-master error", "idetest: PASS"):
+            assert line in log, (line, log)
+        out = ok(m, "Get-VM ide")
+        assert re.search(r"ExitCode\s+: 0\r", out), out
+        out = m.command("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 1 "
+                        "-Path C:\\b.vhd")
+        assert "Add-VMHardDiskDrive : " not in out, out
+        ok(m, "Set-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 1 "
+              "-ControllerLocation 0 -ToControllerLocation 1")
+        out = ok(m, "Get-VMHardDiskDrive -VMName ide")
+        assert re.search(r"\bide\s+IDE\s+1\s+1\s+C:\\b\.vhd\r", out), out
+        ok(m, "Remove-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 1 "
+              "-ControllerLocation 1")
+        assert "b.vhd" not in ok(m, "Get-VMHardDiskDrive -VMName ide")
+        ok(m, "Remove-VM ide")     # its VHD stays, for the host's check below
+    # ---- end IDE ----
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")
@@ -283,6 +326,17 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         top = ls(vol, "/Hyper-V")
         assert "gone" not in top and " old " not in top and ".new" not in top, top
         assert "config.txt.new" not in ls(vol, "/Hyper-V/a")
+    with tap.case("on the host: the VHD the IDE guest wrote passes vhd check, and qemu-img reads "
+                  "its PIO and DMA sectors"):
+        vhd, raw = os.path.join(D, "ide.vhd"), os.path.join(D, "ide.raw")
+        sh("debugfs", "-R", "dump /ide.vhd %s" % vhd, vol)
+        sh(os.path.join(B, "tools", "vhd"), "check", vhd)
+        sh("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, raw)
+        with open(raw, "rb") as f:
+            data = f.read()
+        for lba in (100, 200):   # tests/guests/idetest/main.c's fill()
+            want = bytes((lba * 7 + i // 512 * 13 + i) & 0xff for i in range(4096))
+            assert data[lba * 512:lba * 512 + 4096] == want, lba
 
 # A person's edit gone wrong: line 4 of bad's file is not a number.
 broken = os.path.join(D, "broken.txt")

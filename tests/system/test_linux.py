@@ -158,7 +158,7 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         add = "Add-VMHardDiskDrive -VMName %s -ControllerType SCSI "
         for cmd, msg in (
                 (add % "lin" + "-Path C:\\nothere.vhd", "Cannot find path 'C:\\nothere.vhd'"),
-                ("Add-VMHardDiskDrive -VMName lin -ControllerType IDE -Path C:\\lin.vhd", "Only SCSI"),
+                ("Add-VMHardDiskDrive -VMName lin -ControllerType SATA -Path C:\\lin.vhd", "does not belong to the set"),
                 (add % "nobody" + "-Path C:\\lin.vhd", 'unable to find a virtual machine with name "nobody"'),
                 (add % "lin" + "-ControllerLocation 64 -Path C:\\lin.vhd", "ControllerLocation must be 0 to 63"),
                 (add % "lin" + "-Path C:\\Hyper-V\\lin\\config.txt", "Failed to add device 'Virtual Hard Disk'")):

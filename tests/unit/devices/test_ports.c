@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "partition/devices/pci_gen1.h"
 #include "partition/devices/ports.h"
 
 struct machine {
@@ -56,7 +57,17 @@ static void m_reset(void *ctx, const char *reason)
 static bool io(struct machine *m, uint16_t port, uint8_t size, bool wr, uint32_t v, uint32_t *val)
 {
 	const struct port_bus bus = { &m->uart, m_stop, m, NULL, NULL, NULL,
-				      m->with_reset ? m_reset : NULL };
+				      m->with_reset ? m_reset : NULL, NULL, NULL };
+	const struct port_access a = { port, size, wr, v };
+
+	return ports_access(&bus, &a, val);
+}
+
+static bool io_gen1(struct machine *m, struct pci_gen1 *g, struct piix_ide *p, uint16_t port,
+		    uint8_t size, bool wr, uint32_t v, uint32_t *val)
+{
+	const struct port_bus bus = { &m->uart, m_stop, m, NULL, NULL, NULL, m_reset,
+				      &g->bus, p };
 	const struct port_access a = { port, size, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -162,7 +173,7 @@ static void test_resets_and_power_off(void **state)
 
 static bool pio(struct pic8259 *pic, uint16_t port, bool wr, uint8_t v, uint32_t *val)
 {
-	const struct port_bus bus = { NULL, m_stop, NULL, pic, NULL, NULL, NULL };
+	const struct port_bus bus = { NULL, m_stop, NULL, pic, NULL, NULL, NULL, NULL, NULL };
 	const struct port_access a = { port, 1, wr, v };
 
 	return ports_access(&bus, &a, val);
@@ -273,7 +284,7 @@ static int64_t fixed_now(void)
 
 static uint8_t rtc(struct cmos *c, uint8_t index)
 {
-	const struct port_bus bus = { NULL, m_stop, NULL, NULL, c, fixed_now, NULL };
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, c, fixed_now, NULL, NULL, NULL };
 	const struct port_access wr = { 0x70, 1, true, index }, rd = { 0x71, 1, false, 0 };
 	uint32_t val = 0xffffffff;
 
@@ -288,7 +299,7 @@ static uint8_t rtc(struct cmos *c, uint8_t index)
 static void test_cmos(void **state)
 {
 	struct cmos c;
-	const struct port_bus bus = { NULL, m_stop, NULL, NULL, &c, fixed_now, NULL };
+	const struct port_bus bus = { NULL, m_stop, NULL, NULL, &c, fixed_now, NULL, NULL, NULL };
 	const struct port_access wr = { 0x71, 1, true, 0x42 };
 	uint32_t val = 0;
 
@@ -316,6 +327,69 @@ static void test_cmos(void **state)
 	assert_int_equal(val, 0xff);
 }
 
+/* The gen1 PCI bus and IDE function behind the map: configuration
+ * mechanism #1 at 0xcf8/0xcfc with the reset register at 0xcf9 still
+ * working, the legacy IDE ports and BAR4's block (moved, too) reaching
+ * the function; without the bus (a NULL pci) the ports float. */
+static void test_pci_and_ide(void **state)
+{
+	struct machine *m = machine_new();
+	struct pci_gen1 *g = calloc(1, sizeof(*g));
+	struct piix_ide *p = calloc(1, sizeof(*p));
+	uint32_t val = 0;
+
+	(void)state;
+	assert_non_null(g);
+	assert_non_null(p);
+	pci_gen1_init(g);
+	piix_ide_init(p, &g->ide, NULL, NULL);
+	ide_reset(&p->ch[0]);
+	ide_reset(&p->ch[1]);
+	assert_false(io_gen1(m, g, p, 0xcf8, 4, true, 0x80003900u, &val));   /* 00:07.1 */
+	assert_false(io_gen1(m, g, p, 0xcf8, 4, false, 0, &val));
+	assert_int_equal(val, 0x80003900u);
+	assert_false(io_gen1(m, g, p, 0xcfc, 4, false, 0, &val));
+	assert_int_equal(val, 0x71118086u);
+	assert_false(io_gen1(m, g, p, 0xcfe, 2, false, 0, &val));
+	assert_int_equal(val, 0x7111);
+	/* Nothing at 00:01.0: all ones. */
+	assert_false(io_gen1(m, g, p, 0xcf8, 4, true, 0x80000800u, &val));
+	assert_false(io_gen1(m, g, p, 0xcfc, 4, false, 0, &val));
+	assert_int_equal(val, 0xffffffffu);
+	/* 0xcf9 as a byte is the reset register, as before. */
+	assert_true(io_gen1(m, g, p, 0xcf9, 1, true, 0x06, &val));
+	assert_int_equal(m->resets, 1);
+	/* Empty channels reach the model: its registers read 0x7f (DD7's
+	 * pull-down, ide.c), not the 0xff of a port nothing decodes. */
+	assert_false(io_gen1(m, g, p, 0x1f7, 1, false, 0, &val));
+	assert_int_equal(val, 0x7f);
+	assert_false(io_gen1(m, g, p, 0x3f6, 1, false, 0, &val));
+	assert_int_equal(val, 0x7f);
+	assert_false(io_gen1(m, g, p, 0x177, 1, false, 0, &val));
+	assert_int_equal(val, 0x7f);
+	assert_false(io_gen1(m, g, p, 0x376, 1, false, 0, &val));
+	assert_int_equal(val, 0x7f);
+	/* BAR4's block: the PRD pointer of channel 1 reads back, and after
+	 * the guest moves BAR4 to 0xc000, there and no longer at 0xffa8. */
+	assert_false(io_gen1(m, g, p, 0xffac, 4, true, 0x12340, &val));
+	assert_false(io_gen1(m, g, p, 0xffac, 4, false, 0, &val));
+	assert_int_equal(val, 0x12340);
+	assert_false(io_gen1(m, g, p, 0xcf8, 4, true, 0x80003920u, &val));
+	assert_false(io_gen1(m, g, p, 0xcfc, 4, true, 0xc001, &val));
+	assert_false(io_gen1(m, g, p, 0xc00c, 4, false, 0, &val));
+	assert_int_equal(val, 0x12340);
+	assert_false(io_gen1(m, g, p, 0xffac, 4, false, 0, &val));
+	assert_int_equal(val, 0xffffffffu);
+	/* Without the bus: nothing at the PCI or IDE ports. */
+	assert_false(io(m, 0xcfc, 4, false, 0, &val));
+	assert_int_equal(val, 0xffffffffu);
+	assert_false(io(m, 0x1f7, 1, false, 0, &val));
+	assert_int_equal(val, 0xff);
+	free(p);
+	free(g);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_pic8259),
 		cmocka_unit_test(test_pic8259_requests),
 		cmocka_unit_test(test_cmos),
+		cmocka_unit_test(test_pci_and_ide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,8 +353,10 @@ static void test_disks(void **state)
 		"MemoryStartupBytes = 128MB\nKernel = B:\\vmlinuz\n"
 		"[HardDrive]\nPath = C:\\lin.vhd\nControllerType = scsi\n"
 		"ControllerNumber = 0\nControllerLocation = 0\nCache = kept\n"
-		"[HardDrive]\nPath = C:\\b.vhd\nControllerLocation = 5\n";
-	struct vmcfg_disk d[VMCFG_DISKS_MAX];
+		"[HardDrive]\nPath = C:\\b.vhd\nControllerLocation = 5\n"
+		"[HardDrive]\nPath = C:\\ide.vhd\nControllerType = IDE\n"
+		"ControllerNumber = 1\nControllerLocation = 1\n";
+	struct vmcfg_disk d[VMCFG_DRIVES_MAX];
 	struct vmcfg_error err;
 	struct vmcfg_doc doc;
 	size_t len;
@@ -363,10 +365,21 @@ static void test_disks(void **state)
 
 	(void)state;
 	parse_ok(text, &doc);
-	assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DISKS_MAX, &n, &err), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DRIVES_MAX, &n, &err), 0);
+	assert_int_equal(n, 3);
 	assert_string_equal(d[0].path, "C:\\lin.vhd");
+	assert_int_equal(d[0].controller_type, VMCFG_CTRL_SCSI);
 	assert_int_equal(d[1].controller_location, 5);
+	assert_int_equal(d[2].controller_type, VMCFG_CTRL_IDE);
+	assert_int_equal(d[2].controller_number, 1);
+	assert_int_equal(d[2].controller_location, 1);
+	/* The IDE disk survives a rewrite as IDE. */
+	assert_int_equal(vmcfg_put_disks(&doc, d, 3), 0);
+	out = vmcfg_write(&doc, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "[HardDrive]\nPath = C:\\ide.vhd\nControllerType = IDE\n"
+				    "ControllerNumber = 1\nControllerLocation = 1\n"));
+	free(out);
 	/* Drop the first, move the second, add one. */
 	d[0] = d[1];
 	d[0].controller_location = 1;
@@ -386,7 +399,15 @@ static void test_disks(void **state)
 	{
 		static const struct { const char *text; int line; const char *msg; } bad[] = {
 			{ "[HardDrive]\nControllerLocation = 1\n", 1, "needs a Path" },
-			{ "[HardDrive]\nPath = a\nControllerType = IDE\n", 3, "must be SCSI" },
+			{ "[HardDrive]\nPath = a\nControllerType = SATA\n", 3, "must be SCSI or IDE" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\nControllerNumber = 2\n", 4,
+			  "0 or 1" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\nControllerLocation = 2\n", 4,
+			  "0 to 1" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\n[HardDrive]\nPath = b\n"
+			  "ControllerType = ide\n", 4, "two disks at IDE 0 location 0" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\n[HardDrive]\nPath = a\n", 4,
+			  "attached twice" },
 			{ "[HardDrive]\nPath = a\nControllerNumber = 1\n", 3, "must be 0" },
 			{ "[HardDrive]\nPath = a\nControllerLocation = 64\n", 3, "0 to 63" },
 			{ "[HardDrive]\nPath = a\nControllerLocation = -1\n", 3, "0 to 63" },
@@ -396,7 +417,7 @@ static void test_disks(void **state)
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			parse_ok(bad[i].text, &doc);
-			assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DISKS_MAX, &n, &err), -EINVAL);
+			assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DRIVES_MAX, &n, &err), -EINVAL);
 			assert_int_equal(err.line, bad[i].line);
 			assert_non_null(strstr(err.msg, bad[i].msg));
 			vmcfg_free(&doc);
