@@ -34,8 +34,12 @@
 #define SIG_THV  0x76482074
 #define SIG_HV1  0x31237648
 #define SIG_INTEL_EBX 0x756e6547  /* "Genu" */
+#define SIG_TCG_EBX 0x54474354    /* "TCGTCGTCGTCG", QEMU's TCG */
+#define SIG_TCG_ECX 0x43544743
+#define SIG_TCG_EDX 0x47435447
 
 #define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_CX16       (1u << 13)
 #define CPUID1_ECX_X2APIC     (1u << 21)
 #define CPUID1_ECX_TSC_DL     (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
@@ -201,6 +205,37 @@ static void leaf_0(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	r[0] = max_basic(v);
 }
 
+/* Whether hv itself runs under QEMU's TCG ("TCGTCGTCGTCG" in the
+ * hypervisor leaf 0x40000000 of the CPU hv sees; checked once). */
+static bool host_is_qemu_tcg(void)
+{
+	static int known = -1;
+	uint32_t r[4];
+
+	if (known < 0) {
+		cpuid(1, 0, r);
+		known = 0;
+		if (r[2] & CPUID1_ECX_HYPERVISOR) {
+			cpuid(0x40000000u, 0, r);
+			known = r[1] == SIG_TCG_EBX && r[2] == SIG_TCG_ECX && r[3] == SIG_TCG_EDX;
+		}
+	}
+	return known;
+}
+
+/* QEMU 7.2's TCG computes the flags of CMPXCHG16B from a stale lazy-flags
+ * state, so RFLAGS may hold garbage after it; an SVM #VMEXIT saves that
+ * RFLAGS whole and VMRUN loads it back, TF, DF, IOPL and reserved bits
+ * included (APM Vol. 2 §15.5.1 loads RFLAGS from the VMCB). Linux 6.12's
+ * SLUB runs CMPXCHG16B on every allocation and died of it (single-step
+ * #DB, then init killed). Without CMPXCHG16B Linux uses its own
+ * emulation (arch/x86/lib/cmpxchg16b_emu.S), so hv hides the bit from
+ * children there; docs/child-platform.md "Under QEMU". */
+static uint32_t platform_1_ecx(void)
+{
+	return host_is_qemu_tcg() ? OFFER_1_ECX & ~CPUID1_ECX_CX16 : OFFER_1_ECX;
+}
+
 /* Leaf 1: one logical processor (EBX[23:16]) with initial APIC ID 0
  * (EBX[31:24]); the x2APIC, the TSC-deadline timer and the hypervisor
  * bit are hv's (hv/core/vlapic.c). */
@@ -208,7 +243,7 @@ static void leaf_1(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	(void)leaf, (void)sub;
 	r[1] = (r[1] & 0xffff) | (1u << 16);
-	r[2] = (r[2] & OFFER_1_ECX) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL |
+	r[2] = (r[2] & platform_1_ecx()) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL |
 	       CPUID1_ECX_HYPERVISOR;
 	r[3] &= OFFER_1_EDX;
 	/* EDX.APIC is 0 while IA32_APIC_BASE.EN is (SDM Vol. 3A §11.4.3). */
