@@ -90,8 +90,11 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         # failed it by boot-timing luck, so the periods are 20 ms here.
         # On QEMU TCG (qemu-svm) the TSC is the host's (~2 GHz) and an exit
         # costs ~60-90 us of real time, so the same 20 ms is count=40000000.
-        count = 40000000 if hvtest.PLATFORM == "qemu-svm" else 1000000
-        wait, log = run(m, "t1", "timer.elf", "count=%d" % count)
+        # There single periods scatter by up to 8 ms while their mean is
+        # right (CI once: 33-47 M ticks for 40 M), so each one is held to
+        # 50 % and the mean of ten to 10 %; Bochs keeps 10 % for each.
+        args = "count=40000000 jitter=50" if hvtest.PLATFORM == "qemu-svm" else "count=1000000"
+        wait, log = run(m, "t1", "timer.elf", args)
         assert "timer: PASS" in log and "exit code 0" in wait, log
         assert "skipped" not in log, log
 
