@@ -431,12 +431,25 @@ static int hv_fail(struct vm *vm, uint16_t st, const char *what, char *why, size
 	return -EIO;
 }
 
-static bool vm_has_scsi(const struct vm *vm)
+/* The storage rows of vsp_dev.h this VM does not get: the SCSI
+ * controller without SCSI disks, an IDE accelerator channel without a
+ * disk at its IDE position. */
+static uint32_t vm_storage_absent(const struct vm *vm)
 {
-	for (int i = 0; i < vm->ndisks; i++)
-		if (vm->disks[i].controller_type == VMCFG_CTRL_SCSI)
-			return true;
-	return false;
+	uint32_t absent = 1u << VSP_DEV_SCSI;
+
+	for (unsigned u = 0; u < VMCFG_IDE_DRIVES; u++)
+		absent |= 1u << (VSP_DEV_IDE0 + u);
+	for (int i = 0; i < vm->ndisks; i++) {
+		const struct vmcfg_disk *d = &vm->disks[i];
+
+		if (d->controller_type == VMCFG_CTRL_SCSI)
+			absent &= ~(1u << VSP_DEV_SCSI);
+		else if (d->controller_number < 2 && d->controller_location < 2)
+			absent &= ~(1u << (VSP_DEV_IDE0 + d->controller_number * 2 +
+					   d->controller_location));
+	}
+	return absent;
 }
 
 static int vm_build(struct vm *vm, char *why, size_t n)
@@ -481,7 +494,7 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 		return -EIO;
 	}
 	/* The SCSI controller is offered to a VM with SCSI disks only. */
-	if (vsp_host_create(id, vm->ic_disabled | (vm_has_scsi(vm) ? 0 : 1u << VSP_DEV_SCSI) |
+	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) |
 			    vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));

@@ -5,6 +5,9 @@
 #include "storage/storvsp/storvsp.h"
 #include "partition/vsp/vsp_net.h"
 
+#define IDE_ROW(unit) { "IDE Controller", VMBUS_GUID_IDE, &storvsp_dev_ops, vsp_stor_create_ide, \
+			vsp_stor_destroy, NULL, vsp_stor_status, 0, (unit), vsp_stor_ide_instance }
+
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
 			   vsp_echo_destroy, NULL, NULL, 0 },
@@ -20,4 +23,9 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	/* Offered only to a VM with an adapter (vsp_net_absent). */
 	[VSP_DEV_NET] = { "Network Adapter", VMBUS_GUID_NIC, &vsp_net_ops, vsp_net_create,
 			  vsp_net_destroy, NULL, vsp_net_status, 0 },
+	/* Offered only for an IDE disk at that position (partition/vm.c). */
+	[VSP_DEV_IDE0] = IDE_ROW(0),
+	[VSP_DEV_IDE1] = IDE_ROW(1),
+	[VSP_DEV_IDE2] = IDE_ROW(2),
+	[VSP_DEV_IDE3] = IDE_ROW(3),
 };

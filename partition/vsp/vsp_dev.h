@@ -17,26 +17,34 @@ struct vsp_dev_type {
 	const char *guid;            /* offer if_type, vmbus/msg.h text form */
 	const struct vmbus_dev_ops *ops;
 	/* An instance for child (state of the device, passed as `dev` to
-	 * ops): NULL when out of memory (the device is then not offered). */
-	void *(*create)(uint64_t child);
+	 * ops): NULL when out of memory (the device is then not offered).
+	 * unit is the row's own (which of several rows of one kind). */
+	void *(*create)(uint64_t child, unsigned unit);
 	void (*destroy)(void *dev);
 	/* Optional: periodic work (every main-loop wake-up), now in ms. */
 	void (*tick)(void *dev, uint64_t now_ms);
 	/* Optional: a status word for the cmdlets ("OK", ...). */
 	const char *(*status)(const void *dev);
 	int integration;             /* listed by Get-VMIntegrationService */
+	unsigned unit;               /* passed to create */
+	/* Optional: the offer's instance GUID, from the type's (else the
+	 * type's with the child and the row in its last two bytes). */
+	void (*instance)(unsigned unit, struct vmbus_guid *inst);
 };
 
 /* Rows of vsp_dev_types by index (the table's order is the order of
  * the relids a child sees: 1, 2, ...). */
 enum { VSP_DEV_ECHO, VSP_DEV_HEARTBEAT, VSP_DEV_SHUTDOWN, VSP_DEV_TIMESYNC, VSP_DEV_SCSI,
        VSP_DEV_NET,
+       /* The IDE accelerator channels: IDE controller N location L is row
+	* VSP_DEV_IDE0 + N * 2 + L (vsp_stor.h). */
+       VSP_DEV_IDE0, VSP_DEV_IDE1, VSP_DEV_IDE2, VSP_DEV_IDE3,
        VSP_DEV_COUNT };
 extern const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT];
 
 /* The echo test device (partition/vsp/vsp_echo.c). */
 extern const struct vmbus_dev_ops vsp_echo_ops;
-void *vsp_echo_create(uint64_t child);
+void *vsp_echo_create(uint64_t child, unsigned unit);
 void vsp_echo_destroy(void *dev);
 /* Packets it echoed and dropped (its reply did not fit), over all
  * children since boot. */

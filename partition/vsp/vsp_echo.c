@@ -72,10 +72,11 @@ static void echo_close(void *dev, struct vmbus_chan *ch)
 
 const struct vmbus_dev_ops vsp_echo_ops = { echo_open, echo_event, echo_close, NULL };
 
-void *vsp_echo_create(uint64_t child)
+void *vsp_echo_create(uint64_t child, unsigned unit)
 {
 	struct echo_dev *e = calloc(1, sizeof(*e));
 
+	(void)unit;
 	if (!e)
 		return NULL;
 	e->child = child;

@@ -206,7 +206,9 @@ static int offer_device(struct vsp_host *h, unsigned i)
 	inst = type;
 	inst.b[14] = (uint8_t)h->child;
 	inst.b[15] = (uint8_t)i;
-	h->dev[i] = t->create(h->child);
+	if (t->instance)
+		t->instance(t->unit, &inst);
+	h->dev[i] = t->create(h->child, t->unit);
 	if (!h->dev[i])
 		return -ENOMEM;
 	if (vmbus_server_offer(h->srv, &type, &inst, t->ops, h->dev[i], &h->relid[i]))

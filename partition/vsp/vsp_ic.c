@@ -202,18 +202,21 @@ static void *ic_create(uint64_t child, enum vsp_ic_kind kind)
 	return d;
 }
 
-void *vsp_ic_create_heartbeat(uint64_t child)
+void *vsp_ic_create_heartbeat(uint64_t child, unsigned unit)
 {
+	(void)unit;
 	return ic_create(child, VSP_IC_HEARTBEAT);
 }
 
-void *vsp_ic_create_shutdown(uint64_t child)
+void *vsp_ic_create_shutdown(uint64_t child, unsigned unit)
 {
+	(void)unit;
 	return ic_create(child, VSP_IC_SHUTDOWN);
 }
 
-void *vsp_ic_create_timesync(uint64_t child)
+void *vsp_ic_create_timesync(uint64_t child, unsigned unit)
 {
+	(void)unit;
 	return ic_create(child, VSP_IC_TIMESYNC);
 }
 

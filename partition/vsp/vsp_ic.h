@@ -19,9 +19,9 @@ enum vsp_ic_kind { VSP_IC_HEARTBEAT, VSP_IC_SHUTDOWN, VSP_IC_TIMESYNC, VSP_IC_KI
 #define VSP_IC_TIMESYNC_MS  5000u
 
 extern const struct vmbus_dev_ops vsp_ic_ops;
-void *vsp_ic_create_heartbeat(uint64_t child);
-void *vsp_ic_create_shutdown(uint64_t child);
-void *vsp_ic_create_timesync(uint64_t child);
+void *vsp_ic_create_heartbeat(uint64_t child, unsigned unit);
+void *vsp_ic_create_shutdown(uint64_t child, unsigned unit);
+void *vsp_ic_create_timesync(uint64_t child, unsigned unit);
 void vsp_ic_destroy(void *dev);
 
 /* Periodic work of one instance (heartbeat and time requests), at most

@@ -160,13 +160,14 @@ void vsp_net_port_stats(void *dev, struct vsw_port_stats *st)
 		vsw_port_get_stats(port, st);
 }
 
-void *vsp_net_create(uint64_t child)
+void *vsp_net_create(uint64_t child, unsigned unit)
 {
 	struct net_dev *d = calloc(1, sizeof(*d));
 	struct vnet_switch *s;
 	struct vmcfg_nic nic;
 	struct netvsp_config cfg;
 
+	(void)unit;
 	if (!d || !first_nic(vm_by_hv_id(child), &nic)) {
 		free(d);
 		return NULL;

@@ -20,7 +20,7 @@ extern const struct vmbus_dev_ops vsp_net_ops;
 /* The adapter of the VM whose partition is child, plugged into the
  * switch its configuration names (unplugged when there is none); NULL
  * when the VM has no adapter or memory ran out. */
-void *vsp_net_create(uint64_t child);
+void *vsp_net_create(uint64_t child, unsigned unit);
 void vsp_net_destroy(void *dev);
 /* "Ok" once the guest's driver brought RNDIS up, "NoContact" before. */
 const char *vsp_net_status(const void *dev);

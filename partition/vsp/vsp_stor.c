@@ -49,6 +49,8 @@ struct stor_child {
 	 * ControllerNumber * 2 + ControllerLocation. */
 	struct stor_disk *ide[VMCFG_IDE_DRIVES];
 	struct storvsp *sp;        /* while the controller is offered */
+	/* The IDE accelerator channel of each IDE disk, while offered. */
+	struct storvsp *idesp[VMCFG_IDE_DRIVES];
 	struct storvsp_gmem_ops gm;
 	/* The current request's pages: guest page numbers, then where hv
 	 * mapped them; hint: the last one looked up. */
@@ -416,7 +418,7 @@ int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size
 
 	if (!c || d->controller_type != VMCFG_CTRL_SCSI) {
 		snprintf(why, len, "The virtual machine has no SCSI controller running (it started "
-			 "without hard disk drives); add the drive while it is off.");
+			 "without SCSI hard disk drives); add the drive while it is off.");
 		return -ENODEV;
 	}
 	rc = child_open_disk(c, d, why, len);
@@ -461,20 +463,27 @@ struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned
 	return &d->bd;
 }
 
-/* ---- the device row ---- */
+/* ---- the device rows ---- */
 
-void *vsp_stor_create(uint64_t child)
+static struct storvsp *sp_new(struct stor_child *c, enum storvsp_kind kind)
 {
-	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
 	struct storvsp_config cfg = { 0 };
-	struct scsi_disk_params p;
 
-	if (!c || c->sp)
-		return NULL;
-	cfg.kind = STORVSP_KIND_SCSI;
+	cfg.kind = kind;
 	cfg.gmem = &c->gm;
 	cfg.max_subchannels = 0;      /* the host offers no sub-channels yet */
-	c->sp = storvsp_create(&cfg);
+	return storvsp_create(&cfg);
+}
+
+void *vsp_stor_create(uint64_t child, unsigned unit)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+	struct scsi_disk_params p;
+
+	(void)unit;
+	if (!c || c->sp)
+		return NULL;
+	c->sp = sp_new(c, STORVSP_KIND_SCSI);
 	if (!c->sp)
 		return NULL;
 	for (unsigned i = 0; i < VMCFG_DISKS_MAX; i++) {
@@ -490,13 +499,62 @@ void *vsp_stor_create(uint64_t child)
 	return c->sp;
 }
 
+/* IDE disk unit (controller * 2 + location) over VMBus: the same disk
+ * and backend the emulated controller serves (vm_ide.c), as LUN 0 of a
+ * channel of its own, the way Hyper-V's IDE accelerator reaches a
+ * generation 1 VM's IDE disks once the guest's storvsc loads. */
+void *vsp_stor_create_ide(uint64_t child, unsigned unit)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+	struct stor_disk *d = c && unit < VMCFG_IDE_DRIVES ? c->ide[unit] : NULL;
+	struct scsi_disk_params p;
+
+	if (!d || c->idesp[unit])
+		return NULL;
+	c->idesp[unit] = sp_new(c, STORVSP_KIND_IDE);
+	if (!c->idesp[unit])
+		return NULL;
+	disk_params(c, d, &p);
+	p.naa_id[13] = (uint8_t)(0x10 | unit);   /* not the SCSI LUN's id */
+	if (storvsp_add_lun(c->idesp[unit], 0, 0, 0, &d->bd, &p)) {
+		storvsp_destroy(c->idesp[unit]);
+		c->idesp[unit] = NULL;
+	}
+	return c->idesp[unit];
+}
+
+/* Linux's storvsc takes an IDE channel's SCSI target from bytes 4-5 of
+ * the instance GUID, and once took the path from bytes 0-3
+ * (drivers/scsi/storvsc_drv.c, storvsc_probe); the guest then sees the
+ * disk at host:0:location:0. Instance GUIDs need be unique only on one
+ * child's bus. */
+void vsp_stor_ide_instance(unsigned unit, struct vmbus_guid *inst)
+{
+	memset(inst, 0, sizeof(*inst));
+	inst->b[0] = (uint8_t)(unit / 2);         /* ControllerNumber */
+	inst->b[4] = (uint8_t)(unit % 2);         /* ControllerLocation */
+	inst->b[6] = 0x99;
+	inst->b[7] = 0x88;
+}
+
 void vsp_stor_destroy(void *dev)
 {
-	for (int k = 0; k < STOR_CHILDREN; k++)
-		if (children[k] && children[k]->sp == dev) {
-			gm_release(children[k]);
-			children[k]->sp = NULL;
-		}
+	for (int k = 0; k < STOR_CHILDREN; k++) {
+		struct stor_child *c = children[k];
+
+		bool mine = c && c->sp == dev;
+
+		for (unsigned i = 0; c && i < VMCFG_IDE_DRIVES; i++)
+			if (c->idesp[i] == dev) {
+				c->idesp[i] = NULL;
+				mine = true;
+			}
+		if (!mine)
+			continue;
+		if (c->sp == dev)
+			c->sp = NULL;
+		gm_release(c);
+	}
 	storvsp_destroy(dev);
 }
 

@@ -68,8 +68,13 @@ int vsp_stor_user(const struct vol_path *file, bool write);
 int vsp_stor_chain_user(const struct vol_path *top, const struct vhd *v, bool writable,
 			const char **path);
 
-/* The device row's functions (vsp_dev.c). */
-void *vsp_stor_create(uint64_t child);
+/* The device rows' functions (vsp_dev.c): the SCSI controller, and an
+ * IDE disk's accelerator channel (unit = ControllerNumber * 2 +
+ * ControllerLocation) with its instance GUID. */
+struct vmbus_guid;
+void *vsp_stor_create(uint64_t child, unsigned unit);
+void *vsp_stor_create_ide(uint64_t child, unsigned unit);
+void vsp_stor_ide_instance(unsigned unit, struct vmbus_guid *inst);
 void vsp_stor_destroy(void *dev);
 const char *vsp_stor_status(const void *dev);
 #endif

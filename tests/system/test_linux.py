@@ -25,7 +25,9 @@ dynamic VHD on the host volume C: added with Add-VMHardDiskDrive is
 /dev/sda to hv_storvsc + sd_mod; 4 MiB written with dd read back equal;
 after Stop-VM and Stop-VMHost, the VHD pulled out of the volume image
 passes `vhd check` (qemu-img has no check for VHD) and qemu-img reads
-the same bytes from it (`qemu-img convert`)."""
+the same bytes from it (`qemu-img convert`). net2 has an IDE disk
+(IDE 0:1), which its storvsc reaches over the IDE accelerator channel:
+ext2 made and written there passes e2fsck on the host with its files."""
 import hashlib
 import contextlib
 import os
@@ -85,6 +87,8 @@ PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
 hot_md5 = None    # storhot: what the guest wrote through the hot-added disk
 diff_md5 = []     # storhot: its write to diff.vhd, and the chain's first MiB
+ide_md5 = None    # net2's file on its IDE disk (ext2)
+IDE_INST = "00000000-0001-8899-0000-000000000000"   # IDE 0:1's VMBus instance (vsp_stor.c)
 
 # net2's kernel under its own names on B: (mkiso names modules by base name).
 for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
@@ -193,6 +197,17 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         out = m.command("Get-Content C:\\Hyper-V\\lin\\config.txt")
         assert re.search(r"\[HardDrive\]\s+Path = C:\\lin\.vhd\s+ControllerType = SCSI\s+"
                          r"ControllerNumber = 0\s+ControllerLocation = 0", out), out
+
+    # Issue 15: an IDE disk reaches net2's storvsc over the IDE
+    # accelerator channel (net2 has no SCSI disk, so it is /dev/sda).
+    with tap.case("Add-VMHardDiskDrive -ControllerType IDE: a dynamic VHD at IDE 0 location 1 of net2"):
+        out = m.command("New-VHD -Path C:\\ide.vhd -SizeBytes 16MB -Dynamic", timeout=120)
+        assert "Created C:\\ide.vhd: Dynamic VHD" in out, out
+        out = m.command("Add-VMHardDiskDrive -VMName net2 -ControllerType IDE -ControllerNumber 0 "
+                        "-ControllerLocation 1 -Path C:\\ide.vhd", timeout=60)
+        assert "Add-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName net2")
+        assert re.search(r"net2\s+IDE\s+0\s+1\s+C:\\ide\.vhd", out), out
 
     # Issue 16: both children get a synthetic NIC on a private switch.
     macs = {}
@@ -452,6 +467,30 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         series = [tuple(int(x) for x in KVER[vm].split(".")[:2]) for vm in ("lin", "net2")]
         assert series[1] > series[0], ("net2's kernel is not a newer series", KVER)
 
+    # The IDE accelerator (issue 15): Linux's storvsc takes IDE 0:1 from
+    # the offer's instance GUID (target = location) and sees a disk there;
+    # ext2 made on it holds a file across unmount and remount (re-read
+    # from the disk: caches dropped). The host checks it after Stop-VMHost.
+    with tap.case("hv_storvsc over the IDE accelerator channel (net2): IDE 0:1 is VMBus device "
+                  "%s of class 32412632-...; /dev/sda at target 1, 16 MiB; ext2 made, a file written, "
+                  "synced and read back after a remount" % IDE_INST):
+        got = shell_run("net2", 'I=/sys/bus/vmbus/devices/%s; echo "T7|$(cat $I/class_id)|'
+                        '$(readlink /sys/block/sda)|$(cat /sys/block/sda/size)|end"' % IDE_INST,
+                        r"T7\|(\S+)\|(\S+)\|(\d+)\|end")
+        assert got.group(1) == "{32412632-86cb-44a2-9b5c-50d1417354f5}", got.group(0)
+        assert re.search(r"/%s/host\d+/target\d+:0:1/\d+:0:1:0/block/sda$" % IDE_INST, got.group(2)), \
+            got.group(0)
+        assert got.group(3) == str(16 * 2048), got.group(0)
+        got = shell_run("net2", "mke2fs -F -L hvide /dev/sda >/dev/null 2>&1 && mkdir -p /mnt && "
+                        "mount -t ext2 /dev/sda /mnt && dd if=/dev/urandom of=/mnt/data.bin bs=64k count=16 "
+                        "2>/dev/null && echo hvpart-ide > /mnt/hello.txt && sync && umount /mnt && "
+                        "echo 3 > /proc/sys/vm/drop_caches && mount -t ext2 /dev/sda /mnt && "
+                        'echo "M7|$(md5sum < /mnt/data.bin | head -c 32)|$(cat /mnt/hello.txt)|end"; '
+                        "umount /mnt; sync",
+                        r"M7\|([0-9a-f]{32})\|(\S+)\|end", 300)
+        assert got.group(2) == "hvpart-ide", got.group(0)
+        ide_md5 = got.group(1)
+
     # Each kernel checks CPUID leaf 0xD's sizes against XCR0 after its
     # XSETBV; a stale XCR0 in hv (QEMU's SVM never exits for XSETBV) made
     # both say "XSAVE consistency problem" and fall back to FXSAVE.
@@ -684,6 +723,26 @@ with tap.case("the VHD Linux wrote passes vhd check, and qemu-img reads its byte
         head = f.read(PATTERN_AT_MIB << 20)
     assert got == guest_md5, (got, guest_md5)
     assert head.count(0) == len(head), "bytes before the pattern are not zero"
+
+
+with tap.case("net2's IDE disk (ide.vhd): vhd check passes, and the ext2 it made passes e2fsck -fn "
+              "with its files intact (qemu-img convert, debugfs)"):
+    assert stopped, "the emulator did not end after Stop-VMHost"
+    assert ide_md5, "net2 wrote no file on its IDE disk (see above)"
+    iv, iraw = os.path.join(D, "ide.vhd"), os.path.join(D, "ide.raw")
+    rc, out = host("debugfs", "-R", "dump /ide.vhd %s" % iv, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", iv)
+    assert rc == 0, out
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", iv, iraw)
+    assert rc == 0, out
+    rc, out = host("e2fsck", "-fn", iraw)
+    assert rc == 0 and "hvide" in out, out
+    rc, out = host("debugfs", "-R", "cat /hello.txt", iraw)
+    assert rc == 0 and "hvpart-ide" in out, out
+    r = subprocess.run(["debugfs", "-R", "cat /data.bin", iraw], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    assert len(r.stdout) == 1 << 20 and hashlib.md5(r.stdout).hexdigest() == ide_md5, len(r.stdout)
 
 
 # ---- storhot: what the hot-added disk holds (issue 15) ----
