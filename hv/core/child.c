@@ -187,7 +187,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 		arch_vcpu_destroy(v);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	vlapic_reset(&v->lapic);
+	vlapic_reset_firmware(&v->lapic);
 	synic_vcpu_init(v);
 	msr_vcpu_reset(v);
 	p->vcpus[0] = v;

@@ -32,6 +32,12 @@
  *     SLICE_CHILD among themselves.
  *   hv's messages to the parent (intercepts, stopped children) switch to
  *   it at once too.
+ *   - A child whose turn the parent takes (an intercept it serves, a
+ *     message, a physical interrupt) keeps the rest of that turn and goes
+ *     on as soon as the parent is done (kept_turn), as a Hyper-V virtual
+ *     processor does after its worker process completes an intercept.
+ *     Otherwise every port access, each COM1 byte of a Linux boot, would
+ *     cost it a whole turn of every other ready child.
  * One run queue for now; its state is per CPU (this_cpu()), so per-CPU
  * queues can follow with SMP.
  */
@@ -137,6 +143,36 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
 }
 
+/* The parent takes cur's turn: cur keeps what is left of it. */
+static void keep_turn(struct vcpu *cur, uint64_t now)
+{
+	if (cur != sched_parent() && cur->slice_end > now)
+		this_cpu()->kept_turn = cur->part->id;
+}
+
+static bool turn_kept(const struct vcpu *v)
+{
+	return v != sched_parent() && v->part->id == this_cpu()->kept_turn;
+}
+
+/* The child whose turn the parent took, if it can go on with it now. It
+ * stays kept while it waits for its intercept and its turn lasts. */
+static struct vcpu *kept_child(uint64_t now)
+{
+	struct percpu *c = this_cpu();
+	struct partition *p = partition_by_id(c->kept_turn);
+	struct vcpu *v = p && !p->privileged && p->nvcpus ? p->vcpus[0] : NULL;
+
+	if (!v || v->slice_end <= now || v->part->state != HVPART_STATE_RUNNING) {
+		c->kept_turn = 0;
+		return NULL;
+	}
+	if (!child_ready(v, now))
+		return NULL;
+	c->kept_turn = 0;
+	return v;
+}
+
 /* Whether the parent must run now: hv has a message for it, or a physical
  * interrupt is waiting (accepted here if the CPU has one pending). */
 static bool parent_called(void)
@@ -164,12 +200,16 @@ struct vcpu *sched_next(struct vcpu *cur)
 
 	if (parent_called()) {
 		this_cpu()->parent_woken = false;
+		keep_turn(cur, now);
 		return parent_v;
 	}
 	if (cur != parent_v && cur->slice_end > now && child_ready(cur, now))
 		return cur;   /* hv looked and found nothing: the turn goes on */
 	if (cur != parent_v && parent_ready()) {
+		keep_turn(cur, now);
 		next = parent_v;
+	} else if ((next = kept_child(now))) {
+		return next;   /* the rest of its turn */
 	} else if ((next = next_child(cur, now))) {
 		this_cpu()->rr_last = next->part->id;
 	} else if (parent_alive()) {
@@ -271,7 +311,8 @@ struct vcpu *sched_switch(struct vcpu *v)
 		next = sched_next(v);
 	v->yield = false;
 	if (next != v) {
-		v->slice_end = 0;
+		if (!turn_kept(v))
+			v->slice_end = 0;
 		arch_vcpu_load(next);
 	}
 	sched_prepare_entry(next);

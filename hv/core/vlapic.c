@@ -54,6 +54,23 @@ void vlapic_reset(struct vlapic *l)
 	l->apic_base = APIC_BASE_START;
 }
 
+/* A child's APIC at its first instruction, as PC firmware leaves the
+ * boot processor's: software-enabled, in virtual wire mode (Intel
+ * MultiProcessor Specification 1.4 §3.6.2.2), LINT0 taking the 8259's
+ * interrupts as ExtINT and LINT1 wired to NMI, both level-triggered. A
+ * Multiboot kernel that only programs the 8259 pair then gets its
+ * interrupts, as on a real PC; before, a child's APIC started
+ * software-disabled and the 8259's requests stayed pending for ever. */
+#define LVT_LINT0 2
+#define LVT_LINT1 3
+void vlapic_reset_firmware(struct vlapic *l)
+{
+	vlapic_reset(l);
+	l->svr = SVR_ENABLE | 0xff;
+	l->lvt[LVT_LINT0] = 0x8700;
+	l->lvt[LVT_LINT1] = 0x8400;
+}
+
 /* IA32_APIC_BASE modes: EN (bit 11) and EXTD (bit 10), §11.12.5. */
 enum { APIC_DISABLED, APIC_INVALID, APIC_XAPIC, APIC_X2APIC };
 

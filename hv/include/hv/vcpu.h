@@ -231,6 +231,7 @@ void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);
+void vlapic_reset_firmware(struct vlapic *l);   /* a child's start state */
 int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);  /* -1: not an APIC MSR */
 int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);   /* -1 not APIC, -2 #GP */
 void vlapic_poll_timer(struct vcpu *v, uint64_t now);

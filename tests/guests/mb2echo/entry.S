@@ -21,12 +21,43 @@ mb2_header_end:
 _start:
 	cli
 	cld
+	/* Our own GDT: Multiboot2 leaves GDTR undefined, and the interrupt
+	 * gates below name a code selector that must be valid. */
+	lgdt gdt_desc
+	ljmp $0x08, $1f
+1:	mov $0x10, %cx
+	mov %cx, %ds
+	mov %cx, %es
+	mov %cx, %fs
+	mov %cx, %gs
+	mov %cx, %ss
 	mov $stack_top, %esp
 	push %ebx		/* Multiboot2 information address */
 	push %eax		/* boot loader magic */
 	call mb2echo_main
 1:	hlt
 	jmp 1b
+
+/* Every vector: end the 8259 pair's interrupt and return; the waiting
+ * loop (getc_serial) reads the UART itself. */
+	.globl mb2echo_isr
+mb2echo_isr:
+	push %eax
+	mov $0x20, %al
+	out %al, $0xa0
+	out %al, $0x20
+	pop %eax
+	iret
+
+	.section .rodata
+	.balign 8
+gdt:
+	.quad 0
+	.quad 0x00cf9a000000ffff	/* 0x08: flat 32-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: flat data */
+gdt_desc:
+	.short gdt_desc - gdt - 1
+	.long gdt
 
 	.section .bss
 	.balign 16
