@@ -28,8 +28,9 @@
 #include "intercept.h"
 #include "mmio.h"
 
-/* Elements of a REP STOS/MOVS per exit: about what one exit costs, and
- * short enough that an interrupt waits at most a few microseconds. */
+/* Elements of a REP STOS/MOVS per exit: bounds the time one exit spends
+ * in hv (each element is a page walk and a device access), so that a
+ * guest-chosen count of 2^64 cannot hold the CPU. */
 #define MMIO_REP_CHUNK 128
 
 /* ---- devices ---- */
