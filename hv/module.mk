@@ -52,7 +52,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c hv/mm/gpadl.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
-HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_len.c \
+HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_string.c hv/arch/x86/insn_len.c \
 	hv/arch/x86/pagewalk.c
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
@@ -101,6 +101,12 @@ $(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn
 
+# Host test of STOS/MOVS and REP (with the decoder).
+$(HOSTB)/tests/unit/hv/test_insn_string: $(HOSTB)/tests/unit/hv/test_insn_string.o \
+		$(HOSTB)/hv/arch/x86/insn_string.o $(HOSTB)/hv/arch/x86/insn.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_string
+
 # Host test of the intercepted-instruction length decoder (SVM without NRIPS).
 $(HOSTB)/tests/unit/hv/test_insn_len: $(HOSTB)/tests/unit/hv/test_insn_len.o $(HOSTB)/hv/arch/x86/insn_len.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
@@ -117,7 +123,8 @@ $(HOSTB)/tests/unit/hv/test_pagewalk: $(HOSTB)/tests/unit/hv/test_pagewalk.o $(H
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_pagewalk
 
 # libFuzzer targets: the decoder and ALU, and the guest page walker.
-$(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o
+$(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o \
+		$(FUZZB)/hv/arch/x86/insn_string.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 $(FUZZB)/fuzz_pagewalk: $(FUZZB)/tests/fuzz/fuzz_pagewalk.o $(FUZZB)/hv/arch/x86/pagewalk.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^

@@ -8,20 +8,30 @@
  * address (the xAPIC page at the APIC base in xAPIC mode, hv/core/vlapic.c)
  * or, where no device is, as a bus with nothing decoding the address: a
  * read returns all ones, a write goes nowhere (docs/child-platform.md).
- * Faults are the architectural ones: #PF from the fetch or the other
- * operand of MOVS, #UD for LOCK where it is illegal. An instruction hv
- * does not emulate (REP string forms, NOT/NEG/MUL, a fetch from such a
- * GPA) stops the child with its bytes in the log.
- * Known approximation: an operand that straddles a RAM page and an
- * unbacked one is performed at the faulting GPA only.
+ * Faults are the architectural ones: #PF from the fetch or from a STOS
+ * or MOVS element that does not translate, #UD for LOCK where it is
+ * illegal. REP STOS/MOVS run MMIO_REP_CHUNK elements per exit and leave
+ * RIP on the instruction until rCX reaches 0, so interrupts are taken
+ * between chunks. An instruction hv does not emulate (MUL/DIV, a fetch
+ * from such a GPA) stops the child with its bytes in the log.
+ * Known approximations: an operand that straddles a RAM page and an
+ * unbacked one is performed at the faulting GPA only (a string element:
+ * at the GPA of its first byte); segment limits and canonical addresses
+ * of string elements are not checked.
  */
 #include <errno.h>
 #include <string.h>
 #include <hv/hv.h>
 #include <hv/lib.h>
+#include <hv/arch/x86/insn_string.h>
 #include "guestmem.h"
 #include "intercept.h"
 #include "mmio.h"
+
+/* Elements of a REP STOS/MOVS per exit: bounds the time one exit spends
+ * in hv (each element is a page walk and a device access), so that a
+ * guest-chosen count of 2^64 cannot hold the CPU. */
+#define MMIO_REP_CHUNK 128
 
 /* ---- devices ---- */
 
@@ -141,6 +151,9 @@ static uint64_t extend(const struct insn_mem *m, uint64_t val)
 
 /* ---- the instruction kinds ---- */
 
+/* The two-operand ALU ops, NOT and NEG (no source) and the bit tests
+ * (the source is the bit offset: gpa already is the operand holding the
+ * bit, see form_bt_reg in insn.c). */
 static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 {
 	uint64_t mem, src, res, fl = arch_vcpu_rflags(v);
@@ -148,7 +161,10 @@ static int do_alu(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 
 	if (rc)
 		return rc;
-	src = m->has_imm ? m->imm : reg_get(v, m->reg, m->high_byte);
+	if (m->alu == ALU_NOT || m->alu == ALU_NEG)
+		src = 0;
+	else
+		src = m->has_imm ? m->imm : reg_get(v, m->reg, m->high_byte);
 	if (m->kind == INSN_ALU_REG) {
 		res = insn_alu(m->alu, m->size, src, mem, &fl);
 		if (m->alu != ALU_CMP)
@@ -174,47 +190,54 @@ static int do_xchg(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 	return rc;
 }
 
-/* rSI/rDI step by the operand size, down when RFLAGS.DF, in the
- * address size (SDM Vol. 2B "STOS", "MOVS"). */
-static void step_index(struct vcpu *v, const struct insn_mem *m, unsigned reg)
-{
-	uint64_t d = (arch_vcpu_rflags(v) & (1u << 10)) ? -(uint64_t)m->size : m->size;
+/* ---- STOS and MOVS (hv/arch/x86/insn_string.c) ---- */
 
-	reg_set(v, reg, false, m->addr_size, v->gpr[reg] + d);
+static int str_translate(void *ctx, uint64_t lin, bool write, uint64_t *gpa)
+{
+	return guest_translate(ctx, lin, write ? PW_WRITE : 0, gpa);
 }
 
-static uint64_t index_lin(struct vcpu *v, const struct insn_mem *m, unsigned seg, unsigned reg)
+static int str_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	uint64_t base = arch_vcpu_seg_base(v, seg), lin;
+	return phys_read(ctx, gpa, size, val);
+}
 
+static int str_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	return phys_write(ctx, gpa, size, val);
+}
+
+/* Flat in 64-bit mode but for FS and GS (SDM Vol. 3A §3.2.4). */
+static uint64_t seg_base(struct vcpu *v, unsigned seg)
+{
 	if (arch_vcpu_insn_mode(v) == INSN_MODE64 && seg != INSN_FS && seg != INSN_GS)
-		base = 0;                       /* §3.2.4: flat in 64-bit mode */
-	lin = base + (v->gpr[reg] & mask_of(m->addr_size));
-	return arch_vcpu_insn_mode(v) == INSN_MODE64 ? lin : lin & 0xffffffffull;
+		return 0;
+	return arch_vcpu_seg_base(v, seg);
 }
 
-/* MOVS: either side may be RAM or the device; both are translated (the
- * source with the segment override, the destination always ES). */
-static int do_movs(struct vcpu *v, const struct insn_mem *m)
+/* Every element is translated (the source with the segment override,
+ * the destination always ES) and may be RAM or a device: the faulting
+ * GPA is only the first element's. */
+static int do_string(struct vcpu *v, const struct insn_mem *m, bool *done)
 {
-	uint64_t src, dst, val;
-	int rc;
+	const struct insn_string_ops ops = { v, str_translate, str_read, str_write };
+	struct insn_string_state s = {
+		.rax = v->gpr[GPR_RAX], .rcx = v->gpr[GPR_RCX],
+		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI],
+		.src_base = seg_base(v, m->seg), .dst_base = seg_base(v, INSN_ES),
+		.df = arch_vcpu_rflags(v) & (1u << 10),
+		.wide = arch_vcpu_insn_mode(v) == INSN_MODE64,
+	};
+	int rc = insn_string_run(m, &s, &ops, MMIO_REP_CHUNK, done);
 
-	rc = guest_translate(v, index_lin(v, m, m->seg, GPR_RSI), 0, &src);
-	if (!rc)
-		rc = guest_translate(v, index_lin(v, m, INSN_ES, GPR_RDI), PW_WRITE, &dst);
-	if (!rc)
-		rc = phys_read(v, src, m->size, &val);
-	if (!rc)
-		rc = phys_write(v, dst, m->size, val);
-	if (!rc) {
-		step_index(v, m, GPR_RSI);
-		step_index(v, m, GPR_RDI);
-	}
+	v->gpr[GPR_RCX] = s.rcx;
+	v->gpr[GPR_RSI] = s.rsi;
+	v->gpr[GPR_RDI] = s.rdi;
 	return rc;
 }
 
-static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
+/* 0 with *done = whether the instruction completed, or a negative errno. */
+static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa, bool *done)
 {
 	uint64_t val;
 	int rc;
@@ -234,12 +257,8 @@ static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 	case INSN_XCHG:
 		return do_xchg(v, m, gpa);
 	case INSN_STOS:
-		rc = dev_write(v, gpa, m->size, v->gpr[GPR_RAX] & mask_of(m->size));
-		if (!rc)
-			step_index(v, m, GPR_RDI);
-		return rc;
 	case INSN_MOVS:
-		return do_movs(v, m);
+		return do_string(v, m, done);
 	default:
 		return -EINVAL;
 	}
@@ -275,6 +294,7 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 {
 	uint8_t bytes[15] = { 0 };
 	struct insn_mem m;
+	bool done = true;
 	int nb = 0, rc;
 
 	/* A fetch, or an access by event delivery (the IDT, GDT or stack in
@@ -285,15 +305,16 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 	if (rc == 1)
 		return true;
 	if (!rc)
-		rc = perform(v, &m, f->gpa);
+		rc = perform(v, &m, f->gpa, &done);
 	if (rc == -EFAULT)
-		return true;                    /* #PF injected by MOVS's other side */
+		return true;                    /* #PF injected by a string element */
 	if (rc) {
 		hv_err("mmio: cannot emulate (%d) at GPA %#lx: %02x %02x %02x %02x %02x %02x",
 		       rc, f->gpa, bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
 		return false;
 	}
-	arch_vcpu_advance_rip(v, m.len);
+	if (done)
+		arch_vcpu_advance_rip(v, m.len);
 	return true;
 }
 

@@ -61,7 +61,8 @@ static int modrm_mem(struct cursor *c, uint8_t modrm, bool addr16)
 }
 
 struct prefixes {
-	bool opsize, addrsize, lock, rep;
+	bool opsize, addrsize, lock;
+	uint8_t rep;                         /* the last of F2/F3, or 0 */
 	uint8_t rex, seg;
 };
 
@@ -89,7 +90,7 @@ static int read_prefixes(struct cursor *c, enum insn_mode mode, struct prefixes 
 		else if (*op == 0xf0)
 			p->lock = true;
 		else if (*op == 0xf2 || *op == 0xf3)
-			p->rep = true;
+			p->rep = *op;
 		else
 			break;
 	}
@@ -190,21 +191,35 @@ static int form_alu(struct dec *d, uint8_t op)
 	return 0;
 }
 
-static int form_imm_alu(struct dec *d, uint8_t op, bool test)
+static int form_imm_alu(struct dec *d, uint8_t op)
 {
 	struct insn_mem *o = d->o;
 
 	if (operand(d, !(op & 1)))
 		return -1;
-	if (test && ((d->modrm >> 3) & 7) > 1)
-		return -1;                       /* NOT NEG MUL DIV: not emulated */
 	if (op == 0x82 && d->mode == INSN_MODE64)
 		return INSN_UD;
 	o->kind = INSN_ALU_MEM;
-	o->alu = test ? ALU_TEST : (d->modrm >> 3) & 7;
+	o->alu = (d->modrm >> 3) & 7;
 	o->read = true;
-	o->write = o->alu != ALU_CMP && o->alu != ALU_TEST;
-	return immediate(d, op == 0x80 || op == 0x82 || op == 0x83 || op == 0xf6);
+	o->write = o->alu != ALU_CMP;
+	return immediate(d, op != 0x81);
+}
+
+/* Group 3 (SDM Vol. 2A Table A-6): TEST imm (/0, and /1, which CPUs
+ * execute as TEST), NOT, NEG; MUL IMUL DIV IDIV are not emulated. */
+static int form_grp3(struct dec *d, uint8_t op)
+{
+	static const uint8_t ops[8] = { ALU_TEST, ALU_TEST, ALU_NOT, ALU_NEG, 0xff, 0xff, 0xff, 0xff };
+	struct insn_mem *o = d->o;
+
+	if (operand(d, op == 0xf6) || ops[(d->modrm >> 3) & 7] == 0xff)
+		return -1;
+	o->kind = INSN_ALU_MEM;
+	o->alu = ops[(d->modrm >> 3) & 7];
+	o->read = true;
+	o->write = o->alu != ALU_TEST;
+	return o->alu == ALU_TEST ? immediate(d, op == 0xf6) : 0;
 }
 
 static int form_mov(struct dec *d, uint8_t op)
@@ -245,8 +260,9 @@ static int form_string(struct dec *d, uint8_t op, bool movs)
 {
 	struct insn_mem *o = d->o;
 
-	if (d->p.rep)
-		return -1;                       /* REP MOVS/STOS: not emulated */
+	if (d->p.rep == 0xf2)
+		return -1;                       /* REPNE MOVS/STOS: reserved (SDM Vol. 2B "REP") */
+	o->rep = d->p.rep == 0xf3;
 	o->size = (op & 1) ? op_size(d->mode, &d->p) : 1;
 	o->dst_size = o->size;
 	o->addr_size = addr_size(d->mode, &d->p);
@@ -256,16 +272,11 @@ static int form_string(struct dec *d, uint8_t op, bool movs)
 	return 0;
 }
 
-/* Two-byte opcodes: MOVZX (B6, B7) and MOVSX (BE, BF). */
-static int form_0f(struct dec *d)
+/* MOVZX (0F B6, B7) and MOVSX (0F BE, BF). */
+static int form_movx(struct dec *d, uint8_t op2)
 {
 	struct insn_mem *o = d->o;
-	uint8_t op2;
 
-	if (take(&d->c, &op2) || (op2 != 0xb6 && op2 != 0xb7 && op2 != 0xbe && op2 != 0xbf))
-		return -1;
-	if (d->p.rep)
-		return -1;                       /* F3 0F B8-BF: POPCNT, TZCNT... */
 	if (operand(d, false))
 		return -1;
 	o->dst_size = o->size;
@@ -275,6 +286,64 @@ static int form_0f(struct dec *d)
 	o->kind = INSN_LOAD;
 	o->read = true;
 	return 0;
+}
+
+/* BT BTS BTR BTC with the bit offset in a register (0F A3 AB B3 BB:
+ * bits 4:3 of the opcode pick the operation). The offset is signed and
+ * may lie beyond the operand: the CPU accesses the word, dword or qword
+ * at EA + (operand size) * floor(offset / operand width) (SDM Vol. 2A
+ * "BT", Figure 3-2). The exit's GPA is that access, so only the offset
+ * modulo the width is left to apply (insn_alu). */
+static int form_bt_reg(struct dec *d, uint8_t op2)
+{
+	struct insn_mem *o = d->o;
+
+	if (operand(d, false))
+		return -1;
+	o->kind = INSN_ALU_MEM;
+	o->alu = ALU_BT + ((op2 >> 3) & 3);
+	o->read = true;
+	o->write = o->alu != ALU_BT;
+	return 0;
+}
+
+/* Group 8, 0F BA /4-/7 ib: the bit offset is imm8 modulo the operand
+ * width (SDM Vol. 2A "BT"); /0-/3 are reserved (Table A-6): #UD. */
+static int form_bt_imm(struct dec *d)
+{
+	struct insn_mem *o = d->o;
+	unsigned r;
+
+	if (operand(d, false))
+		return -1;
+	r = (d->modrm >> 3) & 7;
+	if (take_imm(&d->c, 1, false, &o->imm))
+		return -1;
+	if (r < 4)
+		return INSN_UD;
+	o->imm &= 8u * o->size - 1;
+	o->has_imm = true;
+	o->kind = INSN_ALU_MEM;
+	o->alu = ALU_BT + (r - 4);
+	o->read = true;
+	o->write = o->alu != ALU_BT;
+	return 0;
+}
+
+/* Two-byte opcodes (SDM Vol. 2D Table A-3). With F2/F3 these are other
+ * instructions (F3 0F B8 POPCNT, BC TZCNT, BD LZCNT) or reserved. */
+static int form_0f(struct dec *d)
+{
+	uint8_t op2;
+
+	if (take(&d->c, &op2) || d->p.rep)
+		return -1;
+	switch (op2) {
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf: return form_movx(d, op2);
+	case 0xa3: case 0xab: case 0xb3: case 0xbb: return form_bt_reg(d, op2);
+	case 0xba: return form_bt_imm(d);
+	default: return -1;
+	}
 }
 
 static int form_movsxd(struct dec *d)
@@ -295,8 +364,8 @@ static int decode_form(struct dec *d, uint8_t op)
 {
 	switch (one_byte[op]) {
 	case F_ALU: return form_alu(d, op);
-	case F_GRP1: return form_imm_alu(d, op, false);
-	case F_GRP3: return form_imm_alu(d, op, true);
+	case F_GRP1: return form_imm_alu(d, op);
+	case F_GRP3: return form_grp3(d, op);
 	case F_TEST_RM:
 		if (operand(d, op == 0x84))
 			return -1;
@@ -322,11 +391,11 @@ static int decode_form(struct dec *d, uint8_t op)
 }
 
 /* LOCK is legal only on the read-modify-write forms with a memory
- * destination (SDM Vol. 2A "LOCK"); anywhere else it is #UD. */
+ * destination (SDM Vol. 2A "LOCK": ADD ADC AND BTC BTR BTS NEG NOT OR
+ * SBB SUB XOR XCHG ...); anywhere else, CMP TEST BT included, #UD. */
 static bool lock_ok(const struct insn_mem *o)
 {
-	return o->kind == INSN_XCHG ||
-	       (o->kind == INSN_ALU_MEM && o->alu != ALU_CMP && o->alu != ALU_TEST);
+	return o->kind == INSN_XCHG || (o->kind == INSN_ALU_MEM && o->write);
 }
 
 int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct insn_mem *o)
@@ -341,8 +410,8 @@ int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct 
 	rc = decode_form(&d, op);
 	if (rc)
 		return rc == INSN_UD ? INSN_UD : INSN_UNSUPPORTED;
-	if (d.p.rep)
-		return INSN_UNSUPPORTED;         /* F2/F3: REP, or another instruction */
+	if (d.p.rep && !o->rep)
+		return INSN_UNSUPPORTED;         /* F2/F3: another instruction, or reserved */
 	if (d.p.lock && !lock_ok(o))
 		return INSN_UD;
 	o->lock = d.p.lock;
@@ -381,7 +450,21 @@ static uint64_t flags_of(unsigned size, uint64_t res, bool cf, bool of, bool af)
 	return f;
 }
 
-uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+/* The bit tests: CF = the bit; BTS sets it, BTR clears it, BTC flips it. */
+static uint64_t bit_op(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+	uint64_t bit = 1ull << (b & (8 * size - 1));
+
+	*rflags = (*rflags & ~FL_CF) | ((a & bit) ? FL_CF : 0);
+	switch (op) {
+	case ALU_BTS: return a | bit;
+	case ALU_BTR: return a & ~bit;
+	case ALU_BTC: return a ^ bit;
+	default: return a;
+	}
+}
+
+static uint64_t alu_arith(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
 {
 	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1, sign, res, cin;
 	bool sub = op == ALU_SUB || op == ALU_SBB || op == ALU_CMP, cf, of;
@@ -404,4 +487,17 @@ uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint6
 	}
 	*rflags = (*rflags & ~INSN_FLAGS_STATUS) | flags_of(size, res, false, false, false);
 	return res;
+}
+
+uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+
+	switch (op) {
+	case ALU_NOT: return ~a & mask;                       /* flags: none */
+	case ALU_NEG: return alu_arith(ALU_SUB, size, 0, a, rflags);   /* SDM "NEG" */
+	case ALU_BT: case ALU_BTS: case ALU_BTR: case ALU_BTC:
+		return bit_op(op, size, a & mask, b, rflags);
+	default: return alu_arith(op, size, a, b, rflags);
+	}
 }

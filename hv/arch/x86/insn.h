@@ -8,11 +8,15 @@
  *   MOVZX/SX   0F B6, 0F B7, 0F BE, 0F BF, MOVSXD 63 (64-bit)
  *   ALU        ADD OR ADC SBB AND SUB XOR CMP: 00-3B (r/m forms),
  *              80, 81, 83 (imm; 82 outside 64-bit); TEST 84 85, F6 /0, F7 /0
+ *   unary      NOT F6/F7 /2, NEG F6/F7 /3
+ *   bit tests  BT BTS BTR BTC: 0F A3 AB B3 BB (bit offset in a register),
+ *              0F BA /4-/7 (imm8)
  *   XCHG       86 87
- *   STOS MOVS  AA AB A4 A5, single (a REP prefix is refused)
- * and it computes the ALU results with their flags. Portable: no
- * hardware access; host-tested (tests/unit/hv/test_insn.c, with the host
- * CPU as the flags oracle) and fuzzed (tests/fuzz/fuzz_insn.c).
+ *   STOS MOVS  AA AB A4 A5, single or with REP (F3)
+ * and it computes the ALU results with their flags; insn_string.h runs
+ * the string forms. Portable: no hardware access; host-tested
+ * (tests/unit/hv/test_insn.c, with the host CPU as the flags oracle) and
+ * fuzzed (tests/fuzz/fuzz_insn.c).
  */
 #ifndef HV_X86_INSN_H
 #define HV_X86_INSN_H
@@ -25,7 +29,8 @@ enum insn_mode { INSN_MODE16, INSN_MODE32, INSN_MODE64 };
 enum insn_kind {
 	INSN_LOAD,       /* reg = mem (zero- or sign-extended to dst_size) */
 	INSN_STORE,      /* mem = reg, or imm when has_imm */
-	INSN_ALU_MEM,    /* mem = mem OP src (src: reg, or imm); CMP/TEST: flags only */
+	INSN_ALU_MEM,    /* mem = mem OP src (src: reg, or imm); CMP/TEST/BT: flags only;
+			  * for the bit tests src is the bit offset */
 	INSN_ALU_REG,    /* reg = reg OP mem; CMP: flags only */
 	INSN_XCHG,       /* mem <-> reg */
 	INSN_STOS,       /* ES:[rDI] = rAX; rDI steps by size (RFLAGS.DF) */
@@ -33,8 +38,11 @@ enum insn_kind {
 };
 
 /* Operation codes 0-7 are the ModR/M reg field of 80-83 (SDM Vol. 2A
- * Table A-6, group 1). */
-enum insn_alu { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+ * Table A-6, group 1); BT-BTC are in the order of group 8's /4-/7. NOT
+ * and NEG take no source. */
+enum insn_alu { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST,
+		ALU_NOT, ALU_NEG, ALU_BT, ALU_BTS, ALU_BTR, ALU_BTC };
+#define ALU_LAST ALU_BTC
 
 /* Segment registers in their Sreg encoding order (SDM Vol. 2B "MOV"). */
 enum insn_seg { INSN_ES, INSN_CS, INSN_SS, INSN_DS, INSN_FS, INSN_GS };
@@ -52,6 +60,7 @@ struct insn_mem {
 	bool has_imm;       /* the source is imm, not reg */
 	bool sign_extend;   /* MOVSX/MOVSXD */
 	bool lock;          /* LOCK prefix (on a form that allows it) */
+	bool rep;           /* STOS/MOVS with REP (F3): rCX (address size) counts */
 	bool high_byte;     /* reg is AH/CH/DH/BH (8-bit, no REX) */
 	uint8_t reg;        /* register operand, x86 numbering 0-15 */
 	uint64_t imm;       /* sign- or zero-extended to size, as the CPU does */
@@ -71,6 +80,9 @@ int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct 
 
 /* a OP b on size bytes: the result (truncated to size), and *rflags with
  * its status flags replaced as the instruction sets them (logic ops and
- * TEST clear CF, OF and AF; AF is undefined for them in the SDM, 0 here). */
+ * TEST clear CF, OF and AF; AF is undefined for them in the SDM, 0 here).
+ * NOT: ~a, no flag changes; NEG: 0 - a with SUB's flags. The bit tests:
+ * bit b modulo the operand width of a into CF, the other flags kept
+ * (SDM Vol. 2A "BT": OF SF AF PF undefined, ZF unaffected). */
 uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags);
 #endif

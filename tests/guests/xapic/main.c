@@ -4,26 +4,28 @@
  * with paging on (32-bit paging, 4 MiB pages, the page also mapped at
  * 0xc0000000 through a 4 KiB PTE), with the instruction forms hv's MMIO
  * emulation decodes: MOV loads and stores (plain, imm, MOVZX), OR, AND,
- * XOR, ADD, CMP, TEST, XCHG, STOS and MOVS both ways; and a MOVS from the
- * page to an unmapped address, which must raise #PF with CR2 and error
- * code 2 (write, not present). Registers: ID, version, TPR/PPR, SVR,
+ * XOR, ADD, CMP, TEST, XCHG, BT/BTS/BTR/BTC (one with a register offset
+ * that reaches PPR from TPR and back), STOS and MOVS both ways, REP STOS
+ * (ECX 1 and 0); and a MOVS from the page to an unmapped address, which
+ * must raise #PF with CR2 and error code 2 (write, not present). Registers: ID, version, TPR/PPR, SVR,
  * LDR/DFR, IRR/ISR, EOI, ESR, ICR (a fixed self IPI, an NMI to its own
  * ID, an illegal vector that the error LVT reports), the LVT timer with
  * initial/current count and divide configuration.
  * Runs bare (Bochs starts in xAPIC mode) and as a child (x2APIC at start:
  * the guest goes x2APIC -> disabled -> xAPIC, the legal way, §11.12.5),
  * with the same output. Under hvpart it also checks the reset state of
- * the LVTs (masked) and that an address with no device reads all ones.
+ * the LVTs (masked) and that an address with no device reads all ones,
+ * and with paging on runs absent.c's checks on such an address.
  * Option bench=N: with paging on, time N TPR reads and N EOI writes
  * through the page (tests/bench/vcpu) and print the mean ticks of each.
  */
 #include "guest.h"
+#include "xapic.h"
 
 #define MSR_APIC_BASE 0x1b
 #define BASE_EN   (1u << 11)
 #define BASE_EXTD (1u << 10)
 #define APIC_PHYS 0xfee00000u
-#define ALIAS     0xc0000000u
 
 enum { ID = 0x02, VER = 0x03, TPR = 0x08, PPR = 0x0a, EOI = 0x0b, LDR = 0x0d, DFR = 0x0e,
        SVR = 0x0f, ISR = 0x10, IRR = 0x20, ESR = 0x28, ICR = 0x30, ICR2 = 0x31,
@@ -122,6 +124,28 @@ static void registers(const char *ph)
 	check(*reg(LDR) == 0x02000000u, ph, "LDR logical ID 2");
 }
 
+/* CF after a bit test on the APIC page (setc). */
+#define BT_CF(insn, ...) ({                                                    \
+	uint32_t c_;                                                           \
+	__asm__ volatile(insn "\n\tsetc %b0\n\tmovzbl %b0, %0" : "=q"(c_) : __VA_ARGS__ : "cc", "memory"); \
+	c_; })
+
+/* TPR 0x20 and PPR following it (nothing in service). A register
+ * offset of 260 from TPR is bit 4 of the dword 32 bytes on, PPR; -252
+ * from PPR is bit 4 of TPR (floor(-252 / 32) = -8; SDM Vol. 2A "BT"). */
+static void bit_tests(const char *ph)
+{
+	*reg(TPR) = 0x20;
+	check(BT_CF("btl $5, (%1)", "r"(reg(TPR))) == 1, ph, "BT imm: CF");
+	check(BT_CF("btsl $4, (%1)", "r"(reg(TPR))) == 0 && *reg(TPR) == 0x30, ph, "BTS imm");
+	check(BT_CF("lock btrl %2, (%1)", "r"(reg(TPR)), "r"(5u)) == 1 && *reg(TPR) == 0x10, ph, "LOCK BTR reg");
+	check(BT_CF("btcl $7, (%1)", "r"(reg(TPR))) == 0 && *reg(TPR) == 0x90, ph, "BTC imm");
+	check(BT_CF("bt %2, (%1)", "r"(reg(TPR)), "r"(260u)) == 1, ph, "BT reg offset 260: PPR bit 4");
+	check(BT_CF("bt %2, (%1)", "r"(reg(PPR)), "r"(-252)) == 1, ph, "BT reg offset -252: TPR bit 4");
+	check(BT_CF("bt %2, (%1)", "r"(reg(TPR)), "r"(262u)) == 0, ph, "BT reg offset 262: PPR bit 6");
+	*reg(TPR) = 0;
+}
+
 static void alu_forms(const char *ph)
 {
 	uint32_t x, zf, nz;
@@ -148,6 +172,7 @@ static void alu_forms(const char *ph)
 	x = 0x40;
 	__asm__ volatile("xchgl %0, (%1)" : "+r"(x) : "r"(reg(TPR)) : "memory");
 	check(x == 0xf0 && *reg(TPR) == 0x40, ph, "XCHG");
+	bit_tests(ph);
 }
 
 static void strings(const char *ph)
@@ -157,6 +182,16 @@ static void strings(const char *ph)
 
 	__asm__ volatile("cld; stosl" : "+D"(t) : "a"(0x30) : "memory");
 	check(*reg(TPR) == 0x30 && t == reg(TPR) + 1, ph, "STOS to TPR, EDI steps");
+	{
+		uint32_t c = 1;
+
+		t = reg(TPR);
+		__asm__ volatile("rep stosl" : "+c"(c), "+D"(t) : "a"(0x40) : "memory");
+		check(*reg(TPR) == 0x40 && t == reg(TPR) + 1 && c == 0, ph, "REP STOS ECX 1 to TPR");
+		t = reg(TPR);
+		__asm__ volatile("rep stosl" : "+c"(c), "+D"(t) : "a"(0x50) : "memory");
+		check(*reg(TPR) == 0x40 && t == reg(TPR) && c == 0, ph, "REP STOS ECX 0: nothing");
+	}
 	{
 		const uint32_t *s = &src;
 		volatile uint32_t *dd = reg(TPR);
@@ -243,6 +278,12 @@ static void phase(const char *ph)
 
 /* 32-bit paging (§4.3): 4 MiB identity pages, and at ALIAS a page table
  * with the APIC page at PTE 0 and nothing at PTE 1. */
+void xapic_map(unsigned idx, uint32_t phys)
+{
+	pt[idx] = phys | 0x3;
+	__asm__ volatile("invlpg (%0)" : : "r"(ALIAS + idx * 4096) : "memory");
+}
+
 static void paging_on(void)
 {
 	for (uint32_t i = 0; i < 1024; i++)
@@ -333,6 +374,8 @@ void guest_main(void)
 	}
 	phase("paging on");
 	unmapped_movs();
+	if (strict && xapic_absent_checks())
+		failed = 1;
 	if (failed)
 		guest_fail("xapic", "see the checks above");
 	guest_pass("xapic");

@@ -92,7 +92,6 @@ static void test_modes(void **s)
 static void test_refused(void **s)
 {
 	static const uint8_t reg_form[] = { 0x8b, 0xc0 };       /* mov %eax,%eax */
-	static const uint8_t rep_movs[] = { 0xf3, 0xa5 };
 	static const uint8_t ud2[] = { 0x0f, 0x0b };
 	static const uint8_t cut[] = { 0x8b, 0x05, 1, 2 };      /* disp32 cut short */
 	static const uint8_t c7_bad_reg[] = { 0xc7, 0x08, 0, 0, 0, 0 };
@@ -101,7 +100,6 @@ static void test_refused(void **s)
 
 	(void)s;
 	dec(reg_form, sizeof(reg_form), INSN_MODE32, -1);
-	dec(rep_movs, sizeof(rep_movs), INSN_MODE32, -1);
 	dec(ud2, sizeof(ud2), INSN_MODE32, -1);
 	dec(cut, sizeof(cut), INSN_MODE32, -1);
 	dec(c7_bad_reg, sizeof(c7_bad_reg), INSN_MODE32, -1);
@@ -233,7 +231,6 @@ static void test_strings_and_prefixes(void **s)
 	o = D64(0x65, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0);   /* mov %gs:0,%rax */
 	assert_int_equal(o.seg, INSN_GS);
 	assert_int_equal(o.len, 9);
-	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf3, 0xab);          /* rep stos */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf2, 0xa4);          /* repne movsb */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf3, 0x0f, 0xb8, 0x00); /* popcnt */
 	RC(INSN_MODE32, INSN_UD, 0xf0, 0x89, 0x18);             /* lock mov */
@@ -241,10 +238,121 @@ static void test_strings_and_prefixes(void **s)
 	RC(INSN_MODE32, INSN_UD, 0xf0, 0xab);                   /* lock stos */
 	RC(INSN_MODE64, INSN_UD, 0x82, 0x00, 0x01);             /* 82 in 64-bit code */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x63, 0x00);          /* arpl */
-	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf7, 0x18);          /* neg: not emulated */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf7, 0x20);          /* mul: not emulated */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x05, 1, 0, 0, 0);    /* add $1,%eax: no memory */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x01, 0xc0);          /* add %eax,%eax */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x81, 0x00, 1, 2);    /* cut imm32 */
+}
+
+/* ---- a table of encodings: bit tests, NOT/NEG, REP strings ----
+ * The bytes are GNU as 2.40's for the text in each comment (objdump
+ * -d, -Mi8086 for the 16-bit rows). */
+
+struct row {
+	enum insn_mode mode;
+	uint8_t b[15], n;
+	int rc;
+	uint8_t len, kind, alu, size, addr_size, reg, seg;
+	bool write, lock, rep, has_imm;
+	uint64_t imm;
+};
+
+#define M16 INSN_MODE16
+#define M32 INSN_MODE32
+#define M64 INSN_MODE64
+#define B(...) { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ })
+#define BTR(mode, bytes, op, sz, r, w) \
+	{ mode, bytes, 0, 0, INSN_ALU_MEM, op, sz, 0, r, INSN_DS, w, false, false, false, 0 }
+#define BTI(mode, bytes, op, sz, w, i) \
+	{ mode, bytes, 0, 0, INSN_ALU_MEM, op, sz, 0, 0, INSN_DS, w, false, false, true, i }
+#define STR(mode, bytes, k, sz, asz, sg, rp) \
+	{ mode, bytes, 0, 0, k, 0, sz, asz, 0, sg, true, false, rp, false, 0 }
+#define BAD(mode, bytes, rc) { mode, bytes, rc, 0, 0, 0, 0, 0, 0, 0, false, false, false, false, 0 }
+
+static const struct row rows[] = {
+	BTR(M64, B(0x0f, 0xa3, 0x07), ALU_BT, 4, 0, false),                 /* bt %eax,(%rdi) */
+	BTR(M64, B(0x48, 0x0f, 0xab, 0x0f), ALU_BTS, 8, 1, true),           /* bts %rcx,(%rdi) */
+	BTR(M64, B(0x66, 0x44, 0x0f, 0xb3, 0x48, 0x10), ALU_BTR, 2, 9, true), /* btr %r9w,0x10(%rax) */
+	BTR(M64, B(0x0f, 0xbb, 0x15, 0, 1, 0, 0), ALU_BTC, 4, 2, true),     /* btc %edx,0x100(%rip) */
+	BTR(M32, B(0x0f, 0xa3, 0x03), ALU_BT, 4, 0, false),                 /* bt %eax,(%ebx) */
+	BTR(M32, B(0x64, 0x0f, 0xb3, 0x08), ALU_BTR, 4, 1, true),           /* btr %ecx,%fs:(%eax) */
+	BTR(M16, B(0x0f, 0xa3, 0x07), ALU_BT, 2, 0, false),                 /* bt %ax,(%bx) */
+	BTR(M16, B(0x66, 0x0f, 0xab, 0x07), ALU_BTS, 4, 0, true),           /* bts %eax,(%bx) */
+	BTI(M64, B(0x0f, 0xba, 0x27, 0x05), ALU_BT, 4, false, 5),           /* btl $5,(%rdi) */
+	BTI(M64, B(0x66, 0x0f, 0xba, 0x3b, 0x11), ALU_BTC, 2, true, 1),     /* btcw $17,(%rbx): mod 16 */
+	BTI(M64, B(0xf0, 0x48, 0x0f, 0xba, 0x37, 0x3f), ALU_BTR, 8, true, 63), /* lock btrq $63,(%rdi) */
+	BTI(M32, B(0x0f, 0xba, 0x28, 0x03), ALU_BTS, 4, true, 3),           /* btsl $3,(%eax) */
+	BTI(M32, B(0xf0, 0x0f, 0xba, 0x38, 0x01), ALU_BTC, 4, true, 1),     /* lock btcl $1,(%eax) */
+	BTI(M16, B(0x0f, 0xba, 0x66, 0x02, 0x0f), ALU_BT, 2, false, 15),    /* btw $15,2(%bp) */
+	BTR(M16, B(0xf0, 0x0f, 0xab, 0x0d), ALU_BTS, 2, 1, true),           /* lock bts %cx,(%di) */
+	BTR(M64, B(0x0f, 0xb3, 0x38), ALU_BTR, 4, 7, true),                 /* btr %edi,(%rax) */
+	BTR(M64, B(0x48, 0xf7, 0x58, 0x08), ALU_NEG, 8, 3, true),           /* negq 8(%rax) */
+	BTR(M64, B(0xf7, 0x17), ALU_NOT, 4, 2, true),                       /* notl (%rdi) */
+	BTR(M64, B(0xf0, 0xf6, 0x17), ALU_NOT, 1, 2, true),                 /* lock notb (%rdi) */
+	BTR(M64, B(0x66, 0xf0, 0x41, 0xf7, 0x18), ALU_NEG, 2, 3, true),     /* lock negw (%r8) */
+	BTR(M32, B(0xf7, 0x10), ALU_NOT, 4, 2, true),                       /* notl (%eax) */
+	BTR(M32, B(0xf6, 0x59, 0x04), ALU_NEG, 1, 3, true),                 /* negb 4(%ecx) */
+	BTR(M16, B(0xf7, 0x1c), ALU_NEG, 2, 3, true),                       /* negw (%si) */
+	STR(M64, B(0xf3, 0x48, 0xab), INSN_STOS, 8, 8, INSN_DS, true),      /* rep stos %rax */
+	STR(M64, B(0xf3, 0xaa), INSN_STOS, 1, 8, INSN_DS, true),            /* rep stos %al */
+	STR(M64, B(0xf3, 0xa5), INSN_MOVS, 4, 8, INSN_DS, true),            /* rep movsl */
+	STR(M64, B(0x67, 0xf3, 0xa5), INSN_MOVS, 4, 4, INSN_DS, true),      /* rep movsl (%esi),(%edi) */
+	STR(M64, B(0x65, 0xf3, 0xa4), INSN_MOVS, 1, 8, INSN_GS, true),      /* rep movsb %gs:(%rsi) */
+	STR(M32, B(0xf3, 0xab), INSN_STOS, 4, 4, INSN_DS, true),            /* rep stos %eax */
+	STR(M32, B(0x67, 0xf3, 0xab), INSN_STOS, 4, 2, INSN_DS, true),      /* rep stos %eax,(%di) */
+	STR(M16, B(0xf3, 0xab), INSN_STOS, 2, 2, INSN_DS, true),            /* rep stos %ax,(%di) */
+	STR(M16, B(0x67, 0x66, 0xf3, 0xa5), INSN_MOVS, 4, 4, INSN_DS, true), /* rep movsl (%esi),(%edi) */
+	STR(M16, B(0xa5), INSN_MOVS, 2, 2, INSN_DS, false),                 /* movsw */
+	BAD(M64, B(0xf0, 0x0f, 0xa3, 0x07), INSN_UD),                       /* lock bt: #UD */
+	BAD(M64, B(0xf0, 0x0f, 0xba, 0x27, 0x05), INSN_UD),                 /* lock bt imm: #UD */
+	BAD(M64, B(0x0f, 0xba, 0x07, 0x05), INSN_UD),                       /* 0f ba /0: reserved */
+	BAD(M32, B(0x0f, 0xba, 0x18, 0x05), INSN_UD),                       /* 0f ba /3: reserved */
+	BAD(M64, B(0xf0, 0xf3, 0xab), INSN_UD),                             /* lock rep stos */
+	BAD(M64, B(0xf2, 0xab), INSN_UNSUPPORTED),                          /* repne stos: reserved */
+	BAD(M64, B(0xf3, 0x0f, 0xbc, 0x07), INSN_UNSUPPORTED),              /* tzcnt (%rdi),%eax */
+	BAD(M64, B(0xf3, 0x0f, 0xa3, 0x07), INSN_UNSUPPORTED),              /* F3 bt: reserved */
+	BAD(M64, B(0x0f, 0xa3, 0xc3), INSN_UNSUPPORTED),                    /* bt %eax,%ebx: no memory */
+	BAD(M64, B(0xf7, 0xd0), INSN_UNSUPPORTED),                          /* not %eax */
+	BAD(M64, B(0xf6, 0x27), INSN_UNSUPPORTED),                          /* mulb (%rdi) */
+	BAD(M64, B(0xf7, 0x3f), INSN_UNSUPPORTED),                          /* idivl (%rdi) */
+	BAD(M64, B(0x0f, 0xba, 0x27), INSN_UNSUPPORTED),                    /* imm8 cut short */
+	BAD(M64, B(0xf3, 0x90), INSN_UNSUPPORTED),                          /* pause */
+};
+
+/* The first field of the decoded form that differs from the row, or NULL. */
+static const char *row_mismatch(const struct row *r)
+{
+	struct insn_mem o;
+	int rc = insn_decode_mem(r->b, r->n, r->mode, &o);
+	bool alu = r->kind == INSN_ALU_MEM;
+
+	if (rc != r->rc)
+		return "rc";
+	if (rc)
+		return NULL;
+	if (o.len != r->n || o.kind != r->kind || o.size != r->size ||
+	    o.read != (alu || r->kind == INSN_MOVS))
+		return "len, kind, size or read";
+	if (o.write != r->write || o.rep != r->rep || o.has_imm != r->has_imm)
+		return "write, rep or has_imm";
+	if (o.lock != (r->b[0] == 0xf0 || r->b[1] == 0xf0))
+		return "lock";
+	if (alu ? o.alu != r->alu : (o.addr_size != r->addr_size || o.seg != r->seg))
+		return "alu, or addr_size and seg";
+	if (r->has_imm ? o.imm != r->imm : (alu && o.reg != r->reg))
+		return "imm or reg";
+	return NULL;
+}
+
+static void test_table(void **s)
+{
+	(void)s;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *bad = row_mismatch(&rows[i]);
+
+		if (bad)
+			fail_msg("row %zu: %s", i, bad);
+	}
 }
 
 /* ---- the ALU against the host CPU ---- */
@@ -315,6 +423,71 @@ static void test_alu_vs_host(void **s)
 	assert_int_equal(checked, 9 * 4 * 40 * 40 * 2);
 }
 
+#define HOST_UN(name, insn, sfx, T)                                           \
+	static uint64_t name(uint64_t a, uint64_t b, uint64_t *fl)            \
+	{                                                                     \
+		T x = (T)a;                                                   \
+		uint64_t f = *fl;                                             \
+		(void)b;                                                      \
+		__asm__("lea -128(%%rsp),%%rsp\n\tpush %[f]\n\tpopfq\n\t"     \
+			insn sfx " %[x]\n\tpushfq\n\tpop %[f]\n\t"               \
+			"lea 128(%%rsp),%%rsp"                                \
+			: [x] "+q"(x), [f] "+r"(f) : : "cc", "memory");       \
+		*fl = f;                                                      \
+		return (uint64_t)x;                                           \
+	}
+#define HOST_UN_SIZES(insn)                                                   \
+	HOST_UN(host_##insn##1, #insn, "b", uint8_t)                          \
+	HOST_UN(host_##insn##2, #insn, "w", uint16_t)                         \
+	HOST_UN(host_##insn##4, #insn, "l", uint32_t)                         \
+	HOST_UN(host_##insn##8, #insn, "q", uint64_t)
+/* The bit tests have no byte form (the row's first entry is unused). */
+#define HOST_BT_SIZES(insn)                                                   \
+	HOST_OP(host_##insn##2, #insn, "w", uint16_t)                         \
+	HOST_OP(host_##insn##4, #insn, "l", uint32_t)                         \
+	HOST_OP(host_##insn##8, #insn, "q", uint64_t)
+HOST_UN_SIZES(not) HOST_UN_SIZES(neg)
+HOST_BT_SIZES(bt) HOST_BT_SIZES(bts) HOST_BT_SIZES(btr) HOST_BT_SIZES(btc)
+#define BT_ROW(insn) { NULL, host_##insn##2, host_##insn##4, host_##insn##8 }
+static const host_fn host_more[6][4] = {
+	ROW(not), ROW(neg), BT_ROW(bt), BT_ROW(bts), BT_ROW(btr), BT_ROW(btc),
+};
+
+/* The flags each of NOT NEG BT BTS BTR BTC defines: none; all six; CF
+ * (and ZF, unaffected: both start from the same RFLAGS). */
+static uint64_t defined_flags(unsigned op)
+{
+	if (op == ALU_NOT)
+		return INSN_FLAGS_STATUS;        /* unchanged, so equal */
+	return op == ALU_NEG ? INSN_FLAGS_STATUS : 0x41;
+}
+
+static void test_unary_and_bits_vs_host(void **s)
+{
+	static const unsigned sizes[4] = { 1, 2, 4, 8 };
+	unsigned checked = 0;
+
+	(void)s;
+	srand(13);
+	for (unsigned op = ALU_NOT; op <= ALU_BTC; op++)
+		for (unsigned z = op >= ALU_BT; z < 4; z++)
+			for (unsigned i = 0; i < 40; i++)
+				for (unsigned j = 0; j < 40; j++) {
+					uint64_t a = interesting(i), b = interesting(j) + j;
+					uint64_t hf = 0x2 | (j & 0x41), ef = hf;
+					uint64_t mask = z == 3 ? ~0ull : (1ull << (8 * sizes[z])) - 1;
+					uint64_t want = host_more[op - ALU_NOT][z](a, b, &hf);
+					uint64_t got = insn_alu(op, sizes[z], a, b, &ef);
+
+					assert_int_equal(got, want & mask);
+					assert_int_equal(ef & defined_flags(op), hf & defined_flags(op));
+					if (op != ALU_NEG)   /* only NEG writes OF SF AF PF here */
+						assert_int_equal(ef & 0x890, (0x2 | (j & 0x41)) & 0x890);
+					checked++;
+				}
+	assert_int_equal(checked, 2 * 4 * 1600 + 4 * 3 * 1600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,7 +498,9 @@ int main(void)
 		cmocka_unit_test(test_linux_accessors),
 		cmocka_unit_test(test_alu_forms),
 		cmocka_unit_test(test_strings_and_prefixes),
+		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_alu_vs_host),
+		cmocka_unit_test(test_unary_and_bits_vs_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
