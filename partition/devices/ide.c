@@ -65,6 +65,19 @@ static void packet_status_phase(struct ide_channel *ch, struct ide_drive *d)
 		ch->tf.count[0] = 0x03;
 }
 
+/* The channel has one bus-master engine: a host that starts a DMA
+ * command on one device while the other's is pending broke the rule of
+ * one command a channel (ATA/ATAPI-6 5.2.10, without the overlapped
+ * feature set); the older command is aborted. */
+void ide_dma_claim(struct ide_channel *ch, struct ide_drive *d)
+{
+	int unit = d == &ch->drive[0] ? 0 : 1;
+
+	if (ch->dma_unit >= 0 && ch->dma_unit != unit)
+		ide_fail(ch, &ch->drive[ch->dma_unit], ATA_E_ABRT);
+	ch->dma_unit = unit;
+}
+
 void ide_done(struct ide_channel *ch, struct ide_drive *d)
 {
 	ide_end_transfer(ch, d);

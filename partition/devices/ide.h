@@ -209,6 +209,7 @@ static inline bool ide_present(const struct ide_drive *d)
 	return d->bd || d->is_atapi;
 }
 void ide_end_transfer(struct ide_channel *ch, struct ide_drive *d);
+void ide_dma_claim(struct ide_channel *ch, struct ide_drive *d);
 void ide_drive_ready(struct ide_channel *ch, struct ide_drive *d);
 void ide_id_string(uint16_t *w, unsigned words, const char *s);
 void ide_id_checksum(uint16_t *id);

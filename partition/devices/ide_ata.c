@@ -113,7 +113,7 @@ static void start_data(struct ide_channel *ch, struct ide_drive *d, const struct
 	if (c->flags & C_DMA) {
 		d->xfer = wr ? IDE_X_DMA_OUT : IDE_X_DMA_IN;
 		d->status = ATA_DRDY | ATA_DSC | ATA_DRQ;
-		ch->dma_unit = d == &ch->drive[0] ? 0 : 1;
+		ide_dma_claim(ch, d);
 		ide_bm_kick(ch);
 		return;
 	}

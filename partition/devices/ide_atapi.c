@@ -155,7 +155,7 @@ static void data_in(struct ide_channel *ch, struct ide_drive *d)
 		d->xfer = IDE_X_DMA_IN;
 		ch->tf.count[0] = IR_IO;
 		d->status = ATA_DRDY | ATA_DRQ;
-		ch->dma_unit = d == &ch->drive[0] ? 0 : 1;
+		ide_dma_claim(ch, d);
 		ide_bm_kick(ch);
 		return;
 	}
