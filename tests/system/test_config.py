@@ -298,7 +298,7 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
             "ControllerLocation = 1\r\nPath = C:\\dvd.iso\r\n" in \
             ok(m, "Get-Content C:\\Hyper-V\\ide\\config.txt")
         # another VM runs with the same ISO: it is only read, so both may
-        ok(m, 'New-VM -Name cd2 -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
+        ok(m, 'New-VM -Name cd2 -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=hlt"')
         ok(m, "Add-VMDvdDrive -VMName cd2 -ControllerNumber 1 -Path C:\\dvd.iso")
         ok(m, "Start-VM cd2")
         ok(m, "Start-VM ide")
