@@ -105,8 +105,8 @@ static void iso_close(struct vm_ide_iso *m)
 }
 
 /* Open path read-only as a medium: *out, or -errno with why. An ISO
- * 9660 image is a whole number of 2048-byte logical sectors (ECMA-119
- * 6.1.2), which is what the drive's READ CAPACITY reports. */
+ * 9660 image is a whole number of 2048-byte logical sectors (ECMA-119),
+ * which is what the drive's READ CAPACITY reports. */
 static int iso_open(const char *path, struct vm_ide_iso **out, char *why, size_t n)
 {
 	struct vm_ide_iso *m = calloc(1, sizeof(*m));

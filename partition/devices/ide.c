@@ -57,7 +57,8 @@ void ide_end_transfer(struct ide_channel *ch, struct ide_drive *d)
 }
 
 /* A PACKET device ends every command with interrupt reason I/O and C/D
- * set in the sector count register (ATA/ATAPI-6 8.21.6 and 9.10,
+ * set in the sector count register (ATA/ATAPI-6, PACKET normal outputs
+ * and the packet protocols,
  * "status" phase). */
 static void packet_status_phase(struct ide_channel *ch, struct ide_drive *d)
 {
@@ -67,7 +68,7 @@ static void packet_status_phase(struct ide_channel *ch, struct ide_drive *d)
 
 /* The channel has one bus-master engine: a host that starts a DMA
  * command on one device while the other's is pending broke the rule of
- * one command a channel (ATA/ATAPI-6 5.2.10, without the overlapped
+ * one command a channel (ATA/ATAPI-6, without the overlapped
  * feature set); the older command is aborted. */
 void ide_dma_claim(struct ide_channel *ch, struct ide_drive *d)
 {
@@ -109,7 +110,7 @@ void ide_set_signature(struct ide_channel *ch)
 
 /* A device after reset or diagnostics: idle, no transfer, diagnostic
  * code 01h ("passed"), settings kept. A PACKET device leaves DRDY
- * clear (ATA/ATAPI-6 9.1, "Power-on and hardware reset": status 00h
+ * clear (ATA/ATAPI-6, "Signature and persistence": status 00h
  * for devices implementing the PACKET command feature set). */
 void ide_drive_ready(struct ide_channel *ch, struct ide_drive *d)
 {
@@ -308,7 +309,7 @@ static uint8_t status_read(struct ide_channel *ch, bool clear_irq)
 
 /* Each device keeps its own signature after a reset; the register
  * file here is shared, so a PACKET device's (LBA mid 14h, high EBh:
- * ATA/ATAPI-6 9.12, "Signature and persistence") shows while it is
+ * ATA/ATAPI-6, "Signature and persistence") shows while it is
  * selected until the host writes a register. */
 static bool sig_packet(struct ide_channel *ch)
 {

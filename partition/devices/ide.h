@@ -101,7 +101,7 @@ enum ide_xfer {
 #define ATAPI_SECTOR    2048u
 
 /* An ATAPI CD-ROM's state (ide_atapi.c): the medium, the sense data of
- * the last command (SPC-3 4.5) and what the data transfer still owes. */
+ * the last command (SPC-3, sense data) and what the data transfer still owes. */
 struct ide_atapi {
 	struct blockdev *medium;      /* NULL: no medium (the tray is empty) */
 	uint64_t blocks;              /* capacity, 2048-byte blocks */
@@ -185,7 +185,7 @@ int ide_attach_atapi(struct ide_channel *ch, unsigned unit, struct blockdev *med
 		     const char *serial);
 /* The CD-ROM at unit gets another medium (NULL: ejected) while the guest
  * runs; a transfer from the old one ends, and the guest is told through
- * UNIT ATTENTION 06/28/00 and a media event (MMC-5 6.7). The old
+ * UNIT ATTENTION 06/28/00 and a media event (MMC-5, GET EVENT STATUS NOTIFICATION). The old
  * medium may be closed afterwards. -EINVAL: no CD-ROM there, a bad medium. */
 int ide_atapi_set_medium(struct ide_channel *ch, unsigned unit, struct blockdev *medium);
 /* Hardware reset (power-on or RESET-): both devices, the bus master. */

@@ -436,7 +436,8 @@ static void cmd_identify_packet(struct ide_channel *ch, struct ide_drive *d,
 
 /* IDENTIFY DEVICE and the media access commands of an ATA disk: a
  * PACKET device aborts them and leaves its signature in the registers,
- * which is how a host tells the kinds apart (ATA/ATAPI-6 8.15.1 and 9.12). */
+ * which is how a host tells the kinds apart (ATA/ATAPI-6, IDENTIFY
+ * DEVICE; "Signature and persistence"). */
 static void cmd_signature_abort(struct ide_channel *ch, struct ide_drive *d,
 				const struct ata_cmd *c)
 {
@@ -445,7 +446,7 @@ static void cmd_signature_abort(struct ide_channel *ch, struct ide_drive *d,
 }
 
 /* DEVICE RESET: the device alone resets, keeps its settings, shows its
- * signature and does not interrupt (ATA/ATAPI-6 8.10). */
+ * signature and does not interrupt (ATA/ATAPI-6, DEVICE RESET). */
 static void cmd_device_reset(struct ide_channel *ch, struct ide_drive *d,
 			     const struct ata_cmd *c)
 {
@@ -455,7 +456,8 @@ static void cmd_device_reset(struct ide_channel *ch, struct ide_drive *d,
 	ide_update_irq(ch);
 }
 
-/* The PACKET command feature set's ATA commands (ATA/ATAPI-6 table 5:
+/* The PACKET command feature set's ATA commands (ATA/ATAPI-6, the
+ * command matrix:
  * the commands a device implementing it supports). */
 static const struct ata_cmd atapi_cmds[256] = {
 	[ATA_DEVICE_RESET]    = { cmd_device_reset, 0 },

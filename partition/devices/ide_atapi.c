@@ -17,10 +17,10 @@
  *
  * Commands: one table indexed by operation code, the unhandled entry
  * answering CHECK CONDITION ILLEGAL REQUEST / INVALID COMMAND OPERATION
- * CODE (05/20/00); sense data per SPC-3 4.5 (fixed format), commands
+ * CODE (05/20/00); sense data per SPC-3 "Sense data" (fixed format), commands
  * per MMC-5 (T10/1675-D) and SPC-3 (T10/1416-D). A pending UNIT
  * ATTENTION (a new medium, 06/28/00) fails the next command except
- * those that MMC-5 4.1.6.1 and SPC-3 5.9.7 exempt (INQUIRY, REQUEST
+ * those that MMC-5 and SPC-3 ("Unit attention condition") exempt (INQUIRY, REQUEST
  * SENSE, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION). Sense data
  * lasts until the next command that is not REQUEST SENSE.
  */
@@ -29,7 +29,7 @@
 
 #include "partition/devices/ide.h"
 
-/* Operation codes (MMC-5 table 2, SPC-3 table D.2). */
+/* Operation codes (MMC-5 and SPC-3, the operation code tables). */
 enum {
 	SCSI_TEST_UNIT_READY = 0x00, SCSI_REQUEST_SENSE = 0x03, SCSI_INQUIRY = 0x12,
 	SCSI_START_STOP = 0x1b, SCSI_PREVENT_ALLOW = 0x1e, SCSI_READ_CAPACITY = 0x25,
@@ -38,7 +38,8 @@ enum {
 	SCSI_MODE_SENSE10 = 0x5a, SCSI_READ12 = 0xa8, SCSI_WRITE12 = 0xaa,
 };
 
-/* Sense keys and additional sense codes (SPC-3 4.5.6, annex D). */
+/* Sense keys and additional sense codes (SPC-3, "Sense key and sense code
+ * definitions" and the ASC/ASCQ assignments). */
 enum {
 	KEY_NOT_READY = 0x02, KEY_MEDIUM_ERROR = 0x03, KEY_ILLEGAL_REQUEST = 0x05,
 	KEY_UNIT_ATTENTION = 0x06, KEY_DATA_PROTECT = 0x07,
@@ -47,15 +48,16 @@ enum {
 	ASC_SAVING_UNSUPPORTED = 0x39, ASC_NO_MEDIUM = 0x3a, ASC_REMOVAL_PREVENTED = 0x53,
 };
 
-/* Interrupt reason (ATA/ATAPI-6 8.21.5): C/D bit 0, I/O bit 1. */
+/* Interrupt reason (ATA/ATAPI-6, PACKET: the Sector Count register's
+ * C/D bit 0 and I/O bit 1). */
 #define IR_CD 0x01
 #define IR_IO 0x02
 
-/* MMC-5 6.7.2.4 media event codes. */
+/* Media event codes (MMC-5, GET EVENT STATUS NOTIFICATION, media class). */
 #define EV_NEW_MEDIA     2
 #define EV_MEDIA_REMOVAL 3
 
-#define PROFILE_CDROM   0x0008      /* MMC-5 table 89 */
+#define PROFILE_CDROM   0x0008      /* MMC-5, the profile list */
 #define MAX_DRQ_BLOCK   0xfffeu
 
 #define ID_MODEL    "Msft Virtual CD/ROM"
@@ -100,7 +102,8 @@ static void sense_set(struct ide_drive *d, uint8_t key, uint8_t asc, uint8_t asc
 }
 
 /* CHECK CONDITION: ERR, the sense key in Error bits 7:4, ABRT for a
- * command the device refuses as invalid (ATA/ATAPI-6 8.21.6). */
+ * command the device refuses as invalid (ATA/ATAPI-6, PACKET "Error
+ * outputs"). */
 static void check_condition(struct ide_channel *ch, struct ide_drive *d, uint8_t key, uint8_t asc,
 			    uint8_t ascq)
 {
@@ -143,8 +146,8 @@ static void pio_next_block(struct ide_channel *ch, struct ide_drive *d)
 
 /* d->cd.total bytes go to the host: from d->buf (a reply) or the medium
  * (on_disk, d->lba and d->left set). A PIO transfer needs a byte count
- * limit: zero cannot carry data (ATA/ATAPI-6 8.21.4: the host shall
- * not give zero), so the command is refused as an invalid field. */
+ * limit: zero cannot carry data (ATA/ATAPI-6, PACKET "Byte Count":
+ * the host shall not give zero), so the command is refused as an invalid field. */
 static void data_in(struct ide_channel *ch, struct ide_drive *d)
 {
 	if (d->cd.total == 0) {
@@ -200,7 +203,8 @@ int ide_atapi_fill(struct ide_channel *ch, struct ide_drive *d)
 }
 
 /* A word of the data register; a block of odd length ends with a
- * padded word (ATA/ATAPI-6 9.10: the host reads the rounded-up count). */
+ * padded word (ATA/ATAPI-6, the PACKET PIO data-in protocol: the host
+ * reads the rounded-up count). */
 uint16_t ide_atapi_data_in(struct ide_channel *ch, struct ide_drive *d)
 {
 	uint32_t n = d->cd.blk_left < 2 ? d->cd.blk_left : 2;
@@ -233,7 +237,7 @@ static void cmd_good(struct ide_channel *ch, struct ide_drive *d, const uint8_t 
 	ide_atapi_complete(ch, d);
 }
 
-/* REQUEST SENSE (SPC-3 6.27): fixed-format sense (SPC-3 4.5.3), then
+/* REQUEST SENSE (SPC-3): fixed-format sense data (SPC-3), then
  * the sense is cleared; with none, a pending unit attention is
  * reported (and cleared) instead. Descriptor format is not supported. */
 static void cmd_request_sense(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
@@ -266,8 +270,8 @@ static void pad_copy(uint8_t *dst, const char *s, size_t n)
 	memcpy(dst, s, k < n ? k : n);
 }
 
-/* INQUIRY (SPC-3 6.4): standard data only (EVPD refused): a removable
- * CD/DVD device (peripheral type 05h, MMC-5 4.1), Hyper-V's strings. */
+/* INQUIRY (SPC-3): standard data only (EVPD refused): a removable
+ * CD/DVD device (peripheral type 05h, MMC-5), Hyper-V's strings. */
 static void cmd_inquiry(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
 {
 	uint8_t *b = d->buf;
@@ -288,7 +292,7 @@ static void cmd_inquiry(struct ide_channel *ch, struct ide_drive *d, const uint8
 	reply(ch, d, 36, be16(cdb + 3));
 }
 
-/* READ CAPACITY (MMC-5 6.23): the last block and the block length. */
+/* READ CAPACITY (MMC-5): the last block and the block length. */
 static void cmd_read_capacity(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
 {
 	(void)cdb;
@@ -297,7 +301,7 @@ static void cmd_read_capacity(struct ide_channel *ch, struct ide_drive *d, const
 	reply(ch, d, 8, 8);
 }
 
-/* READ (10) and READ (12) (MMC-5 6.15, 6.16): the range must lie on
+/* READ (10) and READ (12) (MMC-5): the range must lie on
  * the medium (05/21/00 otherwise); a zero length moves nothing. */
 static void read_blocks(struct ide_channel *ch, struct ide_drive *d, uint32_t lba, uint32_t n)
 {
@@ -324,16 +328,16 @@ static void cmd_read12(struct ide_channel *ch, struct ide_drive *d, const uint8_
 }
 
 /* WRITE (10), WRITE (12), WRITE AND VERIFY (10): the medium is a
- * CD-ROM: DATA PROTECT / WRITE PROTECTED (SPC-3 annex D, 27/00). */
+ * CD-ROM: DATA PROTECT / WRITE PROTECTED (SPC-3 ASC 27h/00h). */
 static void cmd_write(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
 {
 	(void)cdb;
 	check_condition(ch, d, KEY_DATA_PROTECT, ASC_WRITE_PROTECTED, 0);
 }
 
-/* The CD/DVD Capabilities and Mechanical Status page 2Ah (MMC-3
- * 5.5.10; MMC-5 keeps it in annex): reads CD-ROM only, a tray that
- * locks and ejects. changeable: the mask of changeable fields (none). */
+/* The CD/DVD Capabilities and Mechanical Status page 2Ah (MMC-3, "CD
+ * Capabilities and Mechanical Status Page"; MMC-5 keeps it in an
+ * annex): reads CD-ROM only, a tray that locks and ejects. changeable: the mask of changeable fields (none). */
 static uint32_t page_capabilities(const struct ide_drive *d, uint8_t *p, bool changeable)
 {
 	memset(p, 0, 20);
@@ -349,7 +353,7 @@ static uint32_t page_capabilities(const struct ide_drive *d, uint8_t *p, bool ch
 	return 20;
 }
 
-/* MODE SENSE (10) (SPC-3 6.10): the capabilities page (alone or as
+/* MODE SENSE (10) (SPC-3): the capabilities page (alone or as
  * "all pages"), current, default or changeable values; saved values
  * are not supported (39/00). No block descriptors. */
 static void cmd_mode_sense10(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
@@ -366,14 +370,14 @@ static void cmd_mode_sense10(struct ide_channel *ch, struct ide_drive *d, const 
 		return;
 	}
 	memset(d->buf, 0, 8);
-	/* medium type (MMC-3 5.5.1): 01h 120 mm CD-ROM, 70h door closed, no disc */
+	/* medium type (MMC-3, mode parameter header): 01h 120 mm CD-ROM, 70h door closed, no disc */
 	d->buf[2] = d->cd.medium ? 0x01 : 0x70;
 	len = 8 + page_capabilities(d, d->buf + 8, pc == 1);
 	put_be16(d->buf, len - 2);
 	reply(ch, d, len, be16(cdb + 7));
 }
 
-/* One TOC track descriptor (MMC-5 6.26.3.2): a data track (ADR 1,
+/* One TOC track descriptor (MMC-5, READ TOC/PMA/ATIP format 0000b): a data track (ADR 1,
  * control 4), its start as an LBA or as MSF (LBA + 150 frames). */
 static void toc_entry(uint8_t *e, uint8_t track, uint32_t lba, bool msf)
 {
@@ -391,7 +395,7 @@ static void toc_entry(uint8_t *e, uint8_t track, uint32_t lba, bool msf)
 	e[7] = (uint8_t)(f % 75);
 }
 
-/* READ TOC/PMA/ATIP (MMC-5 6.26): format 0 (the TOC: track 1 and the
+/* READ TOC/PMA/ATIP (MMC-5): format 0 (the TOC: track 1 and the
  * lead-out, from the starting track on) and format 1 (session info,
  * which Linux's sr asks for through the older format field in byte 9
  * bits 7:6, SFF-8020i). Other formats are refused. */
@@ -421,8 +425,8 @@ static void cmd_read_toc(struct ide_channel *ch, struct ide_drive *d, const uint
 	reply(ch, d, len, be16(cdb + 7));
 }
 
-/* GET CONFIGURATION (MMC-5 6.6): the Profile List (0000h: CD-ROM,
- * current with a medium) and Core (0001h: ATAPI, MMC-5 5.3.2) features;
+/* GET CONFIGURATION (MMC-5): the Profile List (0000h: CD-ROM,
+ * current with a medium) and Core (0001h: ATAPI; MMC-5, "Core Feature") features;
  * RT 0 all from the starting feature, 1 the current ones, 2 exactly it. */
 static uint32_t feature(const struct ide_drive *d, unsigned code, uint8_t *f)
 {
@@ -457,7 +461,7 @@ static void cmd_get_configuration(struct ide_channel *ch, struct ide_drive *d, c
 	reply(ch, d, len, be16(cdb + 7));
 }
 
-/* GET EVENT STATUS NOTIFICATION (MMC-5 6.7), polled only (asynchronous
+/* GET EVENT STATUS NOTIFICATION (MMC-5), polled only (asynchronous
  * is refused): the media class, its event reported once. */
 static void cmd_get_event_status(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
 {
@@ -483,14 +487,14 @@ static void cmd_get_event_status(struct ide_channel *ch, struct ide_drive *d, co
 	reply(ch, d, 8, be16(cdb + 7));
 }
 
-/* PREVENT ALLOW MEDIUM REMOVAL (MMC-5 6.12): the guest's lock. */
+/* PREVENT ALLOW MEDIUM REMOVAL (MMC-5): the guest's lock. */
 static void cmd_prevent_allow(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
 {
 	d->cd.locked = cdb[4] & 0x01;
 	ide_atapi_complete(ch, d);
 }
 
-/* START STOP UNIT (MMC-5 6.38): an eject while locked is refused
+/* START STOP UNIT (MMC-5): an eject while locked is refused
  * (05/53/02); otherwise the command succeeds and the medium stays: it
  * is the host's to change (Set-VMDvdDrive), as in Hyper-V. */
 static void cmd_start_stop(struct ide_channel *ch, struct ide_drive *d, const uint8_t *cdb)
@@ -555,7 +559,7 @@ void ide_atapi_data_out(struct ide_channel *ch, struct ide_drive *d, uint16_t w)
 		run_cdb(ch, d);
 }
 
-/* PACKET (ATA/ATAPI-6 8.21): Features bit 0 DMA, bit 1 OVL (overlap is
+/* PACKET (ATA/ATAPI-6, PACKET command): Features bit 0 DMA, bit 1 OVL (overlap is
  * not claimed in IDENTIFY PACKET DEVICE, so it is aborted); then DRQ
  * with C/D set for the command packet, no interrupt. */
 void ide_atapi_packet(struct ide_channel *ch, struct ide_drive *d)
@@ -576,7 +580,7 @@ void ide_atapi_packet(struct ide_channel *ch, struct ide_drive *d)
 }
 
 /* IDENTIFY DEVICE (and the disk's media commands) on a PACKET device:
- * ABRT with the signature (ATA/ATAPI-6 8.15.1). */
+ * ABRT with the signature (ATA/ATAPI-6, IDENTIFY DEVICE). */
 void ide_atapi_signature_abort(struct ide_channel *ch, struct ide_drive *d)
 {
 	ide_fail(ch, d, ATA_E_ABRT);
@@ -586,7 +590,7 @@ void ide_atapi_signature_abort(struct ide_channel *ch, struct ide_drive *d)
 	ch->tf.lbah[0] = 0xeb;
 }
 
-/* IDENTIFY PACKET DEVICE (ATA/ATAPI-6 8.16): word 0 85C0h (ATAPI,
+/* IDENTIFY PACKET DEVICE (ATA/ATAPI-6): word 0 85C0h (ATAPI,
  * CD-ROM, removable, DRQ within 50 us, 12-byte packets); LBA and DMA
  * (word 49), the ATA disk's PIO/DMA modes; PACKET, DEVICE RESET and
  * power management feature sets (words 82-87); ATA/ATAPI-4 to -6. */

@@ -12,11 +12,12 @@
  * tests/guests/lib/start.c). Commands follow ATA8-ACS.
  *
  * Then the ATAPI CD-ROM (Add-VMDvdDrive): each channel is reset (SRST)
- * and each device's signature read (ATA/ATAPI-6 9.12: LBA mid/high 14h
+ * and each device's signature read (ATA/ATAPI-6, "Signature and persistence": LBA mid/high 14h
  * EBh for a PACKET device); on the first CD-ROM: IDENTIFY PACKET DEVICE,
  * READ CAPACITY, and the ISO 9660 primary volume descriptor (logical
- * sector 16, ECMA-119 8.4) read with READ (10) by PIO (ATA/ATAPI-6 9.10)
- * and with READ (12) by bus-master DMA (9.11); both are printed with an
+ * sector 16, ECMA-119 "Primary Volume Descriptor") read with READ (10)
+ * by PIO (ATA/ATAPI-6, PACKET PIO data-in protocol)
+ * and with READ (12) by bus-master DMA (its DMA protocol); both are printed with an
  * FNV-1a hash for the host to compare with the ISO file. A WRITE (10)
  * must end in CHECK CONDITION with sense key DATA PROTECT (7).
  *
@@ -353,8 +354,8 @@ static uint32_t fnv1a(const uint8_t *p, uint32_t n)
 	return h;
 }
 
-/* Type, standard identifier and volume identifier (ECMA-119 8.4.1-8.4.3,
- * 8.4.6) of a volume descriptor, and its hash. */
+/* Type, standard identifier and volume identifier (ECMA-119, Primary Volume
+ * Descriptor: bytes 1, 2-6 and 41-72) of a volume descriptor, and its hash. */
 static void pvd_print(const char *how, const uint8_t *d)
 {
 	char id[6], vol[33];

@@ -331,6 +331,30 @@ static void test_read_dma(void **state)
 	assert_int_equal(inb(CMD + 7), 0x50);
 	assert_memory_equal(gmem + 0x10008, "Msft    ", 8);
 	outb(BM2, 0x08);
+	/* a table shorter than the transfer: Active clears, no interrupt,
+	 * the command is dropped (as for a disk, ide_bmdma.c) */
+	(void)inb(CMD + 7);
+	dma_setup(2048);
+	packet(r12, 0, true);
+	assert_int_equal(inb(BM2 + 2) & 7, 0);
+	assert_int_equal(irq_level[15], 0);
+	assert_int_equal(inb(CMD + 7), 0x50);
+	outb(BM2, 0x08);
+	/* a region outside guest memory: master abort, ERR, interrupt */
+	{
+		uint32_t prd[2] = { GMEM_SIZE - 1024, 4096 | PRD_EOT };
+
+		memcpy(gmem + 0x1000, prd, sizeof(prd));
+	}
+	out(BM2 + 4, 4, 0x1000);
+	outb(BM2 + 2, 0x06);
+	outb(BM2, 0x09);
+	packet((const uint8_t[12]){ 0x28, 0, 0, 0, 0, 0, 0, 0, 2 }, 0, true);
+	assert_int_equal(inb(BM2 + 2) & 7, 6);     /* Error, Interrupt */
+	assert_int_equal(irq_level[15], 1);
+	assert_int_equal(inb(CMD + 7) & (ATA_ERR | ATA_DRQ), ATA_ERR);
+	assert_int_equal(inb(CMD + 2) & 3, 3);
+	outb(BM2, 0x08);
 }
 
 static void test_bad_cdbs(void **state)
