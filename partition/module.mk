@@ -15,7 +15,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/cmdlets/cmdlets.c partition/cmdlets/common.c partition/cmdlets/host.c \
 	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
 	partition/cmdlets/disk.c partition/cmdlets/vhd.c partition/cmdlets/utility.c \
-	partition/cmdlets/integration.c partition/cmdlets/vmdisk.c
+	partition/cmdlets/integration.c partition/cmdlets/vmdisk.c partition/cmdlets/vmdvd.c
 # Virtual networks (issue 16): the parent's switches, the netvsp VSP and
 # their cmdlets.
 PARENT_SRCS += partition/vnet.c partition/vsp/vsp_net.c partition/cmdlets/network.c \

@@ -60,6 +60,10 @@ struct vm {
 	 * IDE controllers (partition/vm_ide.c). */
 	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	int ndisks;
+	/* Its DVD drives (Add-VMDvdDrive) on the IDE controllers, each with
+	 * an ISO or none (partition/vm_ide.c opens them). */
+	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
+	int ndvds;
 	struct vm_ide *ide;          /* while it runs: PCI bus and IDE (vm_ide.h) */
 };
 

@@ -125,6 +125,8 @@ static int save(struct vm *vm, int was_running)
 	rc = vmcfg_put_vm(&vm->cfg, &c);
 	if (!rc)
 		rc = vmcfg_put_disks(&vm->cfg, vm->disks, vm->ndisks);
+	if (!rc)
+		rc = vmcfg_put_dvds(&vm->cfg, vm->dvds, vm->ndvds);
 	if (rc)
 		return rc;
 	text = vmcfg_write(&vm->cfg, &len);
@@ -362,9 +364,10 @@ static void load_one(const char *folder, const char *label)
 	struct vmcfg_vm c;
 	struct vm_config vc = { 0 };
 	static struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
+	static struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
 	void *text;
 	size_t len;
-	int unk, rc, ndisks = 0;
+	int unk, rc, ndisks = 0, ndvds = 0;
 
 	snprintf(file, sizeof(file), "%s\\%s", folder, VMSTORE_FILE);
 	rc = volume_load_file(file, VMCFG_FILE_MAX, &text, &len);
@@ -378,6 +381,8 @@ static void load_one(const char *folder, const char *label)
 		rc = vmcfg_get_vm(&doc, &c, &unk, &err);
 	if (!rc)
 		rc = vmcfg_get_disks(&doc, disks, VMCFG_DRIVES_MAX, &ndisks, &err);
+	if (!rc)
+		rc = vmcfg_get_dvds(&doc, disks, ndisks, dvds, VMCFG_IDE_DRIVES, &ndvds, &err);
 	if (rc) {
 		if (err.line)
 			printf("parent: VM '%s' not loaded: %s line %d: %s\n", label, file, err.line, err.msg);
@@ -413,6 +418,8 @@ static void load_one(const char *folder, const char *label)
 		snprintf(vm->folder, sizeof(vm->folder), "%s", folder);
 		memcpy(vm->disks, disks, (size_t)ndisks * sizeof(disks[0]));
 		vm->ndisks = ndisks;
+		memcpy(vm->dvds, dvds, (size_t)ndvds * sizeof(dvds[0]));
+		vm->ndvds = ndvds;
 		vm->cfg = doc;   /* the VM owns it now */
 	}
 }

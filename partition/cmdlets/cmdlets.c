@@ -24,6 +24,7 @@ static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_vm, &cmdlets_vm_count, 0, -1 },
 	{ cmdlets_integration, &cmdlets_integration_count, 0, -1 },
 	{ cmdlets_vmdisk, &cmdlets_vmdisk_count, 0, -1 },
+	{ cmdlets_vmdvd, &cmdlets_vmdvd_count, 0, -1 },
 	{ cmdlets_network, &cmdlets_network_count, 0, -1 },
 	{ cmdlets_netvlan, &cmdlets_netvlan_count, 0, -1 },
 	{ cmdlets_host, &cmdlets_host_count, 1, -1 },

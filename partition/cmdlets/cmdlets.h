@@ -3,7 +3,8 @@
  * and the diagnostics: Debug-VMHost), vm.c (VM), item.c (files and
  * directories), location.c, disk.c (volumes, disks, partitions), vhd.c
  * (VHD), utility.c (Get-Date, Start-Sleep), integration.c
- * (VMIntegrationService), vmdisk.c (VMHardDiskDrive). Each file owns its table
+ * (VMIntegrationService), vmdisk.c (VMHardDiskDrive), vmdvd.c
+ * (VMDvdDrive). Each file owns its table
  * slice, its parameters, help text and handlers; cmdlets.c puts the slices
  * together in the order Get-Help and tab completion print. Handlers are
  * static and named cmdlet_<verb>_<noun> (cmdlet_start_vm for Start-VM).
@@ -22,8 +23,8 @@ struct vm;
 /* Each group's slice of the table. */
 extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[],
-	cmdlets_integration[], cmdlets_vmdisk[];
-extern const int cmdlets_integration_count, cmdlets_vmdisk_count;
+	cmdlets_integration[], cmdlets_vmdisk[], cmdlets_vmdvd[];
+extern const int cmdlets_integration_count, cmdlets_vmdisk_count, cmdlets_vmdvd_count;
 extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapters */
 extern const int cmdlets_network_count;
 extern const struct cmd_def cmdlets_netvlan[];   /* netvlan.c: adapter VLANs */
@@ -63,6 +64,9 @@ struct vhd;
 int cmdlet_vhd_chain_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
 			   const struct vhd *v, bool writable, const char *what);
 struct vm *cmdlet_vhd_owner(const struct vol_path *file);
+/* The index in vm->dvds of its DVD drive at IDE controller num location
+ * loc, or -1 (vmdvd.c). */
+int cmdlet_dvd_at(const struct vm *vm, unsigned num, unsigned loc);
 /* The VM -VMName names, or NULL after Hyper-V's error (vm.c). */
 struct vm *cmdlet_vm_named(struct cmd_ctx *ctx, const struct cmd_args *a);
 /* Does vm's partition exist and run (vm.c)? */

@@ -123,6 +123,12 @@ static int slot_at(const struct vm *vm, struct place p)
 	return -1;
 }
 
+/* No hard disk there, nor (on IDE) a DVD drive. */
+static bool place_free(const struct vm *vm, struct place p)
+{
+	return slot_at(vm, p) < 0 && (p.type != VMCFG_CTRL_IDE || cmdlet_dvd_at(vm, p.num, p.loc) < 0);
+}
+
 /* -ControllerType, -ControllerNumber and -ControllerLocation naming an
  * existing drive (Set- and Remove-VMHardDiskDrive): its index, or -1
  * after the error. */
@@ -159,7 +165,7 @@ static int place_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 	for (int n = num < 0 ? 0 : num; n <= (num < 0 ? num_max(p->type) : num); n++)
 		for (int l = loc < 0 ? 0 : (int)loc; l <= (loc < 0 ? loc_max(p->type) : loc); l++) {
 			*p = (struct place){ p->type, (uint8_t)n, (uint8_t)l };
-			if (slot_at(vm, *p) < 0)
+			if (place_free(vm, *p))
 				return 0;
 		}
 	if (loc < 0)
@@ -168,8 +174,8 @@ static int place_arg(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 				 num < 0 && p->type == VMCFG_CTRL_IDE ? "s" : "", vm->name,
 				 num < 0 && p->type == VMCFG_CTRL_IDE ? "have" : "has"), -1;
 	return cmd_error(ctx, a, "Failed to add device 'Virtual Hard Disk': %s controller %u location "
-			 "%lld of '%s' is already in use.", type_name(p->type), p->num, (long long)loc,
-			 vm->name), -1;
+			 "%lld of '%s' is already in use%s.", type_name(p->type), p->num, (long long)loc,
+			 vm->name, slot_at(vm, *p) < 0 ? " (by a DVD drive)" : ""), -1;
 }
 
 /* Chain v (opened from vp) against the running VMs' chains and the
@@ -369,7 +375,7 @@ static int set_location(struct cmd_ctx *ctx, const struct cmd_args *a, const str
 	if (p.type == d->controller_type && p.num == d->controller_number &&
 	    p.loc == d->controller_location)
 		return 0;
-	if (slot_at(vm, p) >= 0)
+	if (!place_free(vm, p))
 		return cmd_error(ctx, a, "%s: %s controller %u location %u of '%s' is already in use.",
 				 SET_FAILED, type_name(p.type), p.num, p.loc, vm->name), -1;
 	d->controller_type = p.type;

@@ -15,7 +15,7 @@
 
 static bool channel_empty(const struct ide_channel *ch)
 {
-	return !ch->drive[0].bd && !ch->drive[1].bd;
+	return !ide_present(&ch->drive[0]) && !ide_present(&ch->drive[1]);
 }
 
 struct ide_drive *ide_sel(struct ide_channel *ch)
@@ -29,7 +29,7 @@ struct ide_drive *ide_sel(struct ide_channel *ch)
 void ide_update_irq(struct ide_channel *ch)
 {
 	struct ide_drive *d = ide_sel(ch);
-	int level = d->bd && d->intrq && !(ch->devctl & ATA_CTL_NIEN);
+	int level = ide_present(d) && d->intrq && !(ch->devctl & ATA_CTL_NIEN);
 
 	if (level == ch->irq_level)
 		return;
@@ -46,27 +46,53 @@ void ide_raise(struct ide_channel *ch, struct ide_drive *d)
 	ide_update_irq(ch);
 }
 
-static void end_transfer(struct ide_channel *ch, struct ide_drive *d)
+void ide_end_transfer(struct ide_channel *ch, struct ide_drive *d)
 {
 	d->xfer = IDE_X_NONE;
 	d->left = 0;
 	d->pos = d->len = 0;
+	d->cd.total = d->cd.blk_left = 0;
 	if (ch->dma_unit >= 0 && &ch->drive[ch->dma_unit] == d)
 		ch->dma_unit = -1;
 }
 
+/* A PACKET device ends every command with interrupt reason I/O and C/D
+ * set in the sector count register (ATA/ATAPI-6, PACKET normal outputs
+ * and the packet protocols,
+ * "status" phase). */
+static void packet_status_phase(struct ide_channel *ch, struct ide_drive *d)
+{
+	if (d->is_atapi && d->cd.packet_cmd)
+		ch->tf.count[0] = 0x03;
+}
+
+/* The channel has one bus-master engine: a host that starts a DMA
+ * command on one device while the other's is pending broke the rule of
+ * one command a channel (ATA/ATAPI-6, without the overlapped
+ * feature set); the older command is aborted. */
+void ide_dma_claim(struct ide_channel *ch, struct ide_drive *d)
+{
+	int unit = d == &ch->drive[0] ? 0 : 1;
+
+	if (ch->dma_unit >= 0 && ch->dma_unit != unit)
+		ide_fail(ch, &ch->drive[ch->dma_unit], ATA_E_ABRT);
+	ch->dma_unit = unit;
+}
+
 void ide_done(struct ide_channel *ch, struct ide_drive *d)
 {
-	end_transfer(ch, d);
+	ide_end_transfer(ch, d);
 	d->status = ATA_DRDY | ATA_DSC;
+	packet_status_phase(ch, d);
 	ide_raise(ch, d);
 }
 
 void ide_fail(struct ide_channel *ch, struct ide_drive *d, uint8_t err)
 {
-	end_transfer(ch, d);
+	ide_end_transfer(ch, d);
 	d->status = ATA_DRDY | ATA_ERR;
 	d->error = err;
+	packet_status_phase(ch, d);
 	ide_raise(ch, d);
 }
 
@@ -79,17 +105,20 @@ void ide_set_signature(struct ide_channel *ch)
 	memset(tf, 0, sizeof(*tf));
 	tf->count[0] = tf->count[1] = 1;
 	tf->lbal[0] = tf->lbal[1] = 1;
+	ch->sig_valid = true;
 }
 
 /* A device after reset or diagnostics: idle, no transfer, diagnostic
- * code 01h ("passed"), settings kept. */
-static void drive_ready(struct ide_channel *ch, struct ide_drive *d)
+ * code 01h ("passed"), settings kept. A PACKET device leaves DRDY
+ * clear (ATA/ATAPI-6, "Signature and persistence": status 00h
+ * for devices implementing the PACKET command feature set). */
+void ide_drive_ready(struct ide_channel *ch, struct ide_drive *d)
 {
-	end_transfer(ch, d);
+	ide_end_transfer(ch, d);
 	d->intrq = false;
 	d->standby = false;
 	d->status = d->bd ? (ATA_DRDY | ATA_DSC) : 0;
-	d->error = d->bd ? 0x01 : 0;
+	d->error = ide_present(d) ? 0x01 : 0;
 }
 
 /* Power-on defaults of the settings a reset does not touch. */
@@ -123,6 +152,8 @@ int ide_attach(struct ide_channel *ch, unsigned unit, struct blockdev *bd,
 	if (unit > 1 || (bd && blockdev_get_size(bd) < IDE_SECTOR))
 		return -EINVAL;
 	d = &ch->drive[unit];
+	memset(&d->cd, 0, sizeof(d->cd));
+	d->is_atapi = false;
 	d->bd = bd;
 	d->sectors = bd ? blockdev_get_size(bd) / IDE_SECTOR : 0;
 	memset(d->serial, 0, sizeof(d->serial));
@@ -138,7 +169,7 @@ void ide_reset(struct ide_channel *ch)
 	ch->devctl = 0;
 	for (i = 0; i < 2; i++) {
 		drive_defaults(&ch->drive[i]);
-		drive_ready(ch, &ch->drive[i]);
+		ide_drive_ready(ch, &ch->drive[i]);
 	}
 	ide_set_signature(ch);
 	ide_bm_reset(&ch->bm);
@@ -190,7 +221,7 @@ static void pio_block_done(struct ide_channel *ch, struct ide_drive *d)
 	d->left -= n;
 	d->lba += n;
 	if (d->left == 0) {
-		end_transfer(ch, d);
+		ide_end_transfer(ch, d);
 		d->status = ATA_DRDY | ATA_DSC;
 		if (out)
 			ide_raise(ch, d);
@@ -205,6 +236,8 @@ static uint16_t data_in_word(struct ide_channel *ch, struct ide_drive *d)
 {
 	uint16_t w;
 
+	if (d->xfer == IDE_X_ATAPI_IN)
+		return ide_atapi_data_in(ch, d);
 	if (d->xfer != IDE_X_PIO_IN || d->pos + 2 > d->len)
 		return 0xffff;
 	w = (uint16_t)(d->buf[d->pos] | d->buf[d->pos + 1] << 8);
@@ -216,6 +249,10 @@ static uint16_t data_in_word(struct ide_channel *ch, struct ide_drive *d)
 
 static void data_out_word(struct ide_channel *ch, struct ide_drive *d, uint16_t w)
 {
+	if (d->xfer == IDE_X_PACKET) {
+		ide_atapi_data_out(ch, d, w);
+		return;
+	}
 	if (d->xfer != IDE_X_PIO_OUT || d->pos + 2 > d->len)
 		return;
 	d->buf[d->pos] = (uint8_t)w;
@@ -233,7 +270,7 @@ static uint32_t data_read(struct ide_channel *ch, unsigned size)
 	struct ide_drive *d = ide_sel(ch);
 	uint32_t v;
 
-	if (!d->bd)
+	if (!ide_present(d))
 		return size == 4 ? 0xffffffffu : 0xffffu;
 	v = data_in_word(ch, d);
 	if (size == 4)
@@ -245,7 +282,7 @@ static void data_write(struct ide_channel *ch, unsigned size, uint32_t v)
 {
 	struct ide_drive *d = ide_sel(ch);
 
-	if (!d->bd)
+	if (!ide_present(d))
 		return;
 	data_out_word(ch, d, (uint16_t)(size == 1 ? (v & 0xff) : v));
 	if (size == 4)
@@ -261,13 +298,22 @@ static uint8_t status_read(struct ide_channel *ch, bool clear_irq)
 
 	if (channel_empty(ch))
 		return IDE_FLOAT;
-	if (!d->bd)
+	if (!ide_present(d))
 		return 0;
 	if (clear_irq) {
 		d->intrq = false;
 		ide_update_irq(ch);
 	}
 	return d->status;
+}
+
+/* Each device keeps its own signature after a reset; the register
+ * file here is shared, so a PACKET device's (LBA mid 14h, high EBh:
+ * ATA/ATAPI-6, "Signature and persistence") shows while it is
+ * selected until the host writes a register. */
+static bool sig_packet(struct ide_channel *ch)
+{
+	return ch->sig_valid && ide_sel(ch)->is_atapi;
 }
 
 static uint8_t reg_read(struct ide_channel *ch, unsigned reg)
@@ -279,15 +325,15 @@ static uint8_t reg_read(struct ide_channel *ch, unsigned reg)
 		return IDE_FLOAT;
 	switch (reg) {
 	case IDE_REG_ERROR:
-		return ide_sel(ch)->bd ? ide_sel(ch)->error : 0;
+		return ide_present(ide_sel(ch)) ? ide_sel(ch)->error : 0;
 	case IDE_REG_COUNT:
 		return tf->count[hob];
 	case IDE_REG_LBAL:
 		return tf->lbal[hob];
 	case IDE_REG_LBAM:
-		return tf->lbam[hob];
+		return sig_packet(ch) ? 0x14 : tf->lbam[hob];
 	case IDE_REG_LBAH:
-		return tf->lbah[hob];
+		return sig_packet(ch) ? 0xeb : tf->lbah[hob];
 	case IDE_REG_DEVICE:
 		return tf->device;
 	case IDE_REG_STATUS:
@@ -314,6 +360,8 @@ static void reg_write(struct ide_channel *ch, unsigned reg, uint8_t v)
 	if (ch->devctl & ATA_CTL_SRST)
 		return;
 	ch->devctl &= (uint8_t)~ATA_CTL_HOB;
+	if (reg != IDE_REG_DEVICE)
+		ch->sig_valid = false;
 	switch (reg) {
 	case IDE_REG_FEATURE:
 		push(tf->feature, v);
@@ -384,8 +432,8 @@ static void srst_edge(struct ide_channel *ch, bool asserted)
 	for (i = 0; i < 2; i++) {
 		struct ide_drive *d = &ch->drive[i];
 
-		drive_ready(ch, d);
-		if (asserted && d->bd)
+		ide_drive_ready(ch, d);
+		if (asserted && ide_present(d))
 			d->status = ATA_BSY;
 	}
 	ch->dma_unit = -1;

@@ -93,10 +93,34 @@ struct ide_host_ops {
 
 enum ide_xfer {
 	IDE_X_NONE, IDE_X_PIO_IN, IDE_X_PIO_OUT, IDE_X_DMA_IN, IDE_X_DMA_OUT,
+	IDE_X_PACKET,                 /* ATAPI: taking the 12-byte command packet */
+	IDE_X_ATAPI_IN,               /* ATAPI: PIO data-in, byte-count DRQ blocks */
+};
+
+#define ATAPI_CDB_LEN   12u
+#define ATAPI_SECTOR    2048u
+
+/* An ATAPI CD-ROM's state (ide_atapi.c): the medium, the sense data of
+ * the last command (SPC-3, sense data) and what the data transfer still owes. */
+struct ide_atapi {
+	struct blockdev *medium;      /* NULL: no medium (the tray is empty) */
+	uint64_t blocks;              /* capacity, 2048-byte blocks */
+	uint8_t cdb[ATAPI_CDB_LEN];
+	uint8_t key, asc, ascq;       /* sense of the last CHECK CONDITION */
+	bool unit_attention;          /* a medium arrived: 06/28/00 pending */
+	uint8_t media_event;          /* GET EVENT STATUS NOTIFICATION's, 0: none */
+	bool locked;                  /* PREVENT MEDIUM REMOVAL */
+	bool packet_cmd;              /* the command is PACKET: ends with I/O, C/D */
+	bool dma;                     /* PACKET's Features bit 0 */
+	uint16_t bcl;                 /* PACKET's byte count limit */
+	uint64_t total;               /* bytes the host still gets */
+	uint32_t blk_left;            /* bytes left of this PIO DRQ block */
 };
 
 struct ide_drive {
-	struct blockdev *bd;          /* NULL: no device */
+	struct blockdev *bd;          /* an ATA disk; NULL: none (see atapi) */
+	bool is_atapi;                /* an ATAPI CD-ROM, with or without medium */
+	struct ide_atapi cd;
 	uint64_t sectors;             /* capacity, 512-byte sectors */
 	char serial[21];
 	uint8_t status, error;
@@ -142,6 +166,7 @@ struct ide_channel {
 	int irq_level;
 	int dma_unit;                 /* the drive with a DMA command, or -1 */
 	struct ide_bm bm;
+	bool sig_valid;               /* the registers hold the reset signature */
 };
 
 /* Channel at power-on, both positions empty. */
@@ -153,6 +178,16 @@ void ide_init(struct ide_channel *ch, const struct ide_host_ops *ops, void *ctx,
  * not closed by the channel. Call ide_reset afterwards. */
 int ide_attach(struct ide_channel *ch, unsigned unit, struct blockdev *bd,
 	       const char *serial);
+/* Puts an ATAPI CD-ROM at unit 0 or 1, with medium (read-only, a
+ * whole number of 2048-byte blocks) or without (NULL). -EINVAL for a
+ * bad unit or medium. Call ide_reset afterwards. */
+int ide_attach_atapi(struct ide_channel *ch, unsigned unit, struct blockdev *medium,
+		     const char *serial);
+/* The CD-ROM at unit gets another medium (NULL: ejected) while the guest
+ * runs; a transfer from the old one ends, and the guest is told through
+ * UNIT ATTENTION 06/28/00 and a media event (MMC-5, GET EVENT STATUS NOTIFICATION). The old
+ * medium may be closed afterwards. -EINVAL: no CD-ROM there, a bad medium. */
+int ide_atapi_set_medium(struct ide_channel *ch, unsigned unit, struct blockdev *medium);
 /* Hardware reset (power-on or RESET-): both devices, the bus master. */
 void ide_reset(struct ide_channel *ch);
 
@@ -169,6 +204,25 @@ uint32_t ide_bm_read(struct ide_channel *ch, unsigned reg, unsigned size);
 void ide_bm_write(struct ide_channel *ch, unsigned reg, unsigned size, uint32_t v);
 
 /* Internal to ide*.c. */
+static inline bool ide_present(const struct ide_drive *d)
+{
+	return d->bd || d->is_atapi;
+}
+void ide_end_transfer(struct ide_channel *ch, struct ide_drive *d);
+void ide_dma_claim(struct ide_channel *ch, struct ide_drive *d);
+void ide_drive_ready(struct ide_channel *ch, struct ide_drive *d);
+void ide_id_string(uint16_t *w, unsigned words, const char *s);
+void ide_id_checksum(uint16_t *id);
+/* ide_atapi.c: the PACKET command and its phases. */
+void ide_atapi_identify(struct ide_channel *ch, struct ide_drive *d);
+void ide_atapi_packet(struct ide_channel *ch, struct ide_drive *d);
+void ide_atapi_signature_abort(struct ide_channel *ch, struct ide_drive *d);
+uint16_t ide_atapi_data_in(struct ide_channel *ch, struct ide_drive *d);
+void ide_atapi_data_out(struct ide_channel *ch, struct ide_drive *d, uint16_t w);
+/* DMA: the next bytes of the reply in d->buf[d->pos..d->len), at most
+ * d->cd.total of them counted; -EIO after reporting a medium error. */
+int ide_atapi_fill(struct ide_channel *ch, struct ide_drive *d);
+void ide_atapi_complete(struct ide_channel *ch, struct ide_drive *d);
 struct ide_drive *ide_sel(struct ide_channel *ch);
 void ide_update_irq(struct ide_channel *ch);
 void ide_raise(struct ide_channel *ch, struct ide_drive *d);

@@ -25,6 +25,7 @@ enum {
 	ATA_STANDBY = 0xe2, ATA_IDLE = 0xe3, ATA_CHECK_POWER = 0xe5,
 	ATA_SLEEP = 0xe6, ATA_FLUSH_CACHE = 0xe7, ATA_FLUSH_CACHE_EXT = 0xea,
 	ATA_IDENTIFY = 0xec, ATA_SET_FEATURES = 0xef,
+	ATA_DEVICE_RESET = 0x08, ATA_PACKET = 0xa0, ATA_IDENTIFY_PACKET = 0xa1,
 };
 
 /* What IDENTIFY says (and SET FEATURES accepts): PIO 0-4, multiword
@@ -112,7 +113,7 @@ static void start_data(struct ide_channel *ch, struct ide_drive *d, const struct
 	if (c->flags & C_DMA) {
 		d->xfer = wr ? IDE_X_DMA_OUT : IDE_X_DMA_IN;
 		d->status = ATA_DRDY | ATA_DSC | ATA_DRQ;
-		ch->dma_unit = d == &ch->drive[0] ? 0 : 1;
+		ide_dma_claim(ch, d);
 		ide_bm_kick(ch);
 		return;
 	}
@@ -149,7 +150,7 @@ static void cmd_rw(struct ide_channel *ch, struct ide_drive *d, const struct ata
 		start_data(ch, d, c);
 }
 
-static void put_string(uint16_t *w, unsigned words, const char *s)
+void ide_id_string(uint16_t *w, unsigned words, const char *s)
 {
 	size_t n = strlen(s);
 	unsigned i;
@@ -211,7 +212,7 @@ static void id_features(uint16_t *id, const struct ide_drive *d)
 	id[87] = 0x4000;
 }
 
-static void id_checksum(uint16_t *id)
+void ide_id_checksum(uint16_t *id)
 {
 	uint8_t sum = 0xa5;
 	unsigned i;
@@ -229,9 +230,9 @@ static void build_identify(const struct ide_drive *d, unsigned unit, uint16_t *i
 
 	memset(id, 0, 512);
 	id[0] = 0x0040;                       /* ATA device, fixed */
-	put_string(&id[10], 10, d->serial);
-	put_string(&id[23], 4, ID_FIRMWARE);
-	put_string(&id[27], 20, ID_MODEL);
+	ide_id_string(&id[10], 10, d->serial);
+	ide_id_string(&id[23], 4, ID_FIRMWARE);
+	ide_id_string(&id[27], 20, ID_MODEL);
 	id[47] = 0x8000 | IDE_MAX_MULT;
 	id[49] = 0x0b00;                      /* IORDY, LBA, DMA */
 	id[50] = 0x4000;
@@ -248,7 +249,7 @@ static void build_identify(const struct ide_drive *d, unsigned unit, uint16_t *i
 	id_geometry(id, d);
 	id_modes(id, d);
 	id_features(id, d);
-	id_checksum(id);
+	ide_id_checksum(id);
 }
 
 static void cmd_identify(struct ide_channel *ch, struct ide_drive *d, const struct ata_cmd *c)
@@ -374,8 +375,8 @@ static void cmd_diag(struct ide_channel *ch, struct ide_drive *d, const struct a
 		x->xfer = IDE_X_NONE;
 		x->left = 0;
 		x->intrq = false;
-		x->status = x->bd ? (ATA_DRDY | ATA_DSC) : 0;
-		x->error = x->bd ? 0x01 : 0;
+		x->status = x->bd ? (ATA_DRDY | ATA_DSC) : 0;   /* PACKET: 00h */
+		x->error = ide_present(x) ? 0x01 : 0;
 	}
 	ch->dma_unit = -1;
 	ide_set_signature(ch);
@@ -418,9 +419,72 @@ static const struct ata_cmd ata_cmds[256] = {
 	[ATA_SET_FEATURES]       = { cmd_set_features, 0 },
 };
 
-/* The unhandled entry: IDENTIFY PACKET DEVICE, DEVICE RESET, NOP and
- * every code not above. */
+/* ---- a PACKET (ATAPI) device's ATA commands ---- */
+
+static void cmd_packet(struct ide_channel *ch, struct ide_drive *d, const struct ata_cmd *c)
+{
+	(void)c;
+	ide_atapi_packet(ch, d);
+}
+
+static void cmd_identify_packet(struct ide_channel *ch, struct ide_drive *d,
+				const struct ata_cmd *c)
+{
+	(void)c;
+	ide_atapi_identify(ch, d);
+}
+
+/* IDENTIFY DEVICE and the media access commands of an ATA disk: a
+ * PACKET device aborts them and leaves its signature in the registers,
+ * which is how a host tells the kinds apart (ATA/ATAPI-6, IDENTIFY
+ * DEVICE; "Signature and persistence"). */
+static void cmd_signature_abort(struct ide_channel *ch, struct ide_drive *d,
+				const struct ata_cmd *c)
+{
+	(void)c;
+	ide_atapi_signature_abort(ch, d);
+}
+
+/* DEVICE RESET: the device alone resets, keeps its settings, shows its
+ * signature and does not interrupt (ATA/ATAPI-6, DEVICE RESET). */
+static void cmd_device_reset(struct ide_channel *ch, struct ide_drive *d,
+			     const struct ata_cmd *c)
+{
+	(void)c;
+	ide_drive_ready(ch, d);
+	ide_set_signature(ch);
+	ide_update_irq(ch);
+}
+
+/* The PACKET command feature set's ATA commands (ATA/ATAPI-6, the
+ * command matrix:
+ * the commands a device implementing it supports). */
+static const struct ata_cmd atapi_cmds[256] = {
+	[ATA_DEVICE_RESET]    = { cmd_device_reset, 0 },
+	[ATA_READ_SECTORS]    = { cmd_signature_abort, 0 },
+	[ATA_READ_SECTORS_NR] = { cmd_signature_abort, 0 },
+	[ATA_READ_DMA]        = { cmd_signature_abort, 0 },
+	[ATA_IDENTIFY]        = { cmd_signature_abort, 0 },
+	[ATA_EXEC_DIAG]       = { cmd_diag, 0 },
+	[ATA_PACKET]          = { cmd_packet, 0 },
+	[ATA_IDENTIFY_PACKET] = { cmd_identify_packet, 0 },
+	[ATA_STANDBY_IMM]     = { cmd_power, 0 },
+	[ATA_IDLE_IMM]        = { cmd_power, C_WAKE },
+	[ATA_CHECK_POWER]     = { cmd_check_power, 0 },
+	[ATA_SLEEP]           = { cmd_power, 0 },
+	[ATA_SET_FEATURES]    = { cmd_set_features, 0 },
+};
+
+/* The unhandled entry: IDENTIFY PACKET DEVICE on a disk, DEVICE RESET,
+ * NOP and every code not in the device's table. */
 static const struct ata_cmd ata_unhandled = { cmd_abort, 0 };
+
+static const struct ata_cmd *cmd_lookup(const struct ide_drive *d, uint8_t code)
+{
+	const struct ata_cmd *t = d->is_atapi ? atapi_cmds : ata_cmds;
+
+	return t[code].run ? &t[code] : &ata_unhandled;
+}
 
 /* A write of the Command register: the selected device (device 0 for
  * EXECUTE DEVICE DIAGNOSTIC) drops what it was doing and its pending
@@ -428,15 +492,12 @@ static const struct ata_cmd ata_unhandled = { cmd_abort, 0 };
 void ide_execute(struct ide_channel *ch, uint8_t code)
 {
 	struct ide_drive *d = code == ATA_EXEC_DIAG ? &ch->drive[0] : ide_sel(ch);
-	const struct ata_cmd *c = ata_cmds[code].run ? &ata_cmds[code] : &ata_unhandled;
+	const struct ata_cmd *c = cmd_lookup(d, code);
 
-	if (!d->bd)
+	if (!ide_present(d))
 		return;
-	d->xfer = IDE_X_NONE;
-	d->left = 0;
-	d->pos = d->len = 0;
-	if (ch->dma_unit >= 0 && &ch->drive[ch->dma_unit] == d)
-		ch->dma_unit = -1;
+	ide_end_transfer(ch, d);
+	d->cd.packet_cmd = false;
 	d->intrq = false;
 	ide_update_irq(ch);
 	d->error = 0;

@@ -101,10 +101,8 @@ static void bm_abort(struct ide_channel *ch, struct ide_drive *d)
 static void bm_short(struct ide_channel *ch, struct ide_drive *d)
 {
 	ch->bm.status &= (uint8_t)~BM_ST_ACTIVE;
-	d->xfer = IDE_X_NONE;
-	d->left = 0;
+	ide_end_transfer(ch, d);
 	d->status = ATA_DRDY | ATA_DSC;
-	ch->dma_unit = -1;
 }
 
 /* One chunk of up to IDE_BUF_SIZE bytes: 0, or the outcome that ended
@@ -136,6 +134,33 @@ static int bm_chunk(struct ide_channel *ch, struct ide_drive *d)
 	return 0;
 }
 
+/* An ATAPI reply: the device hands over its bytes as it has them
+ * (ide_atapi_fill), the engine moves them; a short table or a master
+ * abort ends it as for a disk. */
+static void bm_run_atapi(struct ide_channel *ch, struct ide_drive *d)
+{
+	while (d->cd.total > 0) {
+		uint32_t k;
+		int r;
+
+		if (ide_atapi_fill(ch, d) < 0)
+			return;
+		k = (uint32_t)(d->len - d->pos < d->cd.total ? d->len - d->pos : d->cd.total);
+		r = prd_move(ch, d->buf + d->pos, k, true);
+		if (r < 0)
+			bm_abort(ch, d);
+		else if (r == BM_PRD_SHORT)
+			bm_short(ch, d);
+		if (r)
+			return;
+		d->pos += k;
+		d->cd.total -= k;
+	}
+	if (ch->bm.cur_left == 0 && ch->bm.cur_eot)
+		ch->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+	ide_atapi_complete(ch, d);
+}
+
 /* The whole transfer. At the end Active stays set when descriptors (or
  * bytes of one) remain: "PRD larger than the transfer" in SFF-8038i. */
 static void bm_run(struct ide_channel *ch, struct ide_drive *d)
@@ -144,6 +169,10 @@ static void bm_run(struct ide_channel *ch, struct ide_drive *d)
 
 	if (in != !!(ch->bm.cmd & BM_CMD_TOMEM)) {
 		bm_abort(ch, d);
+		return;
+	}
+	if (d->is_atapi) {
+		bm_run_atapi(ch, d);
 		return;
 	}
 	while (d->left > 0)
@@ -162,7 +191,7 @@ void ide_bm_kick(struct ide_channel *ch)
 	    !(ch->bm.status & BM_ST_ACTIVE))
 		return;
 	d = &ch->drive[ch->dma_unit];
-	if (!d->bd || (d->xfer != IDE_X_DMA_IN && d->xfer != IDE_X_DMA_OUT))
+	if (!ide_present(d) || (d->xfer != IDE_X_DMA_IN && d->xfer != IDE_X_DMA_OUT))
 		return;
 	bm_run(ch, d);
 }

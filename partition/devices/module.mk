@@ -7,7 +7,8 @@ DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/dev
             partition/devices/pic8259.c partition/devices/cmos.c \
             partition/devices/pci.c partition/devices/pci_gen1.c \
             partition/devices/ide.c partition/devices/ide_ata.c \
-            partition/devices/ide_bmdma.c partition/devices/piix_ide.c
+            partition/devices/ide_bmdma.c partition/devices/ide_atapi.c \
+            partition/devices/piix_ide.c
 DEV_HOST_OBJS := $(DEV_SRCS:%.c=$(HOSTB)/%.o)
 DEV_TGT_OBJS  := $(DEV_SRCS:%.c=$(TGTB)/%.o)
 
@@ -19,12 +20,14 @@ DEV_TESTS := $(HOSTB)/tests/unit/devices/test_uart \
              $(HOSTB)/tests/unit/devices/test_ring \
              $(HOSTB)/tests/unit/devices/test_ports \
              $(HOSTB)/tests/unit/devices/test_pci \
-             $(HOSTB)/tests/unit/devices/test_ide
+             $(HOSTB)/tests/unit/devices/test_ide \
+             $(HOSTB)/tests/unit/devices/test_atapi
 
 # libFuzzer: port access sequences against both channels and the engine.
 IDE_FUZZ_OBJS := $(patsubst %.c,$(FUZZB)/%.o,partition/devices/pci.c \
   partition/devices/pci_gen1.c partition/devices/ide.c partition/devices/ide_ata.c \
-  partition/devices/ide_bmdma.c partition/devices/piix_ide.c storage/blockdev.c)
+  partition/devices/ide_bmdma.c partition/devices/ide_atapi.c partition/devices/piix_ide.c \
+  storage/blockdev.c)
 $(FUZZB)/tests/fuzz/fuzz_ide: $(FUZZB)/tests/fuzz/fuzz_ide.o $(IDE_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ide

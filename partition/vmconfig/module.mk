@@ -2,7 +2,7 @@
 # Portable: libvmcfg.a for the parent, host objects for the unit tests and
 # a libFuzzer target (a file on the host volume is untrusted input).
 VMCFG_SRCS := partition/vmconfig/vmcfg_doc.c partition/vmconfig/vmcfg_vm.c \
-  partition/vmconfig/vmcfg_disk.c partition/vmconfig/vmcfg_vlan.c \
+  partition/vmconfig/vmcfg_disk.c partition/vmconfig/vmcfg_dvd.c partition/vmconfig/vmcfg_vlan.c \
               partition/vmconfig/vmcfg_net.c
 VMCFG_HOST_OBJS := $(VMCFG_SRCS:%.c=$(HOSTB)/%.o)
 VMCFG_FUZZ_OBJS := $(VMCFG_SRCS:%.c=$(FUZZB)/%.o)

@@ -159,6 +159,27 @@ int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, 
  * removed. 0, -ENOMEM or -EINVAL (a value the writer will not take). */
 int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n);
 
+/* ---- DVD drives: the [DvdDrive] sections (vmcfg_dvd.c) ---- */
+
+/* Add-VMDvdDrive's settings: an ATAPI CD-ROM at a place of a generation
+ * 1 VM's IDE controllers, with an ISO file or no medium. */
+struct vmcfg_dvd {
+	char path[VMCFG_DISK_PATH_MAX];  /* C:\boot.iso; "" for no medium */
+	uint8_t controller_number;       /* 0 or 1 */
+	uint8_t controller_location;     /* 0 or 1 */
+};
+
+/* Read every [DvdDrive] section in file order into d[0..*n). A
+ * ControllerType other than IDE, a number or location out of range, a
+ * key given twice, two drives at one place or a drive where an IDE hard
+ * disk of disks[0..ndisks) is, or more than max drives is an error
+ * naming its line. A missing or empty Path is a drive without medium;
+ * one ISO may be in several drives (it is only read). */
+int vmcfg_get_dvds(const struct vmcfg_doc *doc, const struct vmcfg_disk *disks, int ndisks,
+		   struct vmcfg_dvd *d, int max, int *n, struct vmcfg_error *err);
+/* Make doc's [DvdDrive] sections d[0..n) as vmcfg_put_disks does. */
+int vmcfg_put_dvds(struct vmcfg_doc *doc, const struct vmcfg_dvd *d, int n);
+
 /* ---- Network adapters: the [NetworkAdapter] sections (vmcfg_net.c) ---- */
 
 #define VMCFG_NICS_MAX 8

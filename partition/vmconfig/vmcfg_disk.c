@@ -19,7 +19,7 @@ static const char *const disk_keys[] = {
 };
 
 /* A decimal number 0..max (no sign, no suffix). */
-static int small_number(const char *s, unsigned max, uint8_t *out)
+int vmcfg_small_number(const char *s, unsigned max, uint8_t *out)
 {
 	unsigned v = 0;
 
@@ -61,10 +61,10 @@ static int disk_place(const struct vmcfg_entry *const e[4], struct vmcfg_disk *d
 	if (e[1] && !ide && strcasecmp(e[1]->value, "SCSI"))
 		return vmcfg_fail(err, e[1]->line, -EINVAL, "ControllerType must be SCSI or IDE");
 	d->controller_type = ide ? VMCFG_CTRL_IDE : VMCFG_CTRL_SCSI;
-	if (e[2] && small_number(e[2]->value, nmax, &d->controller_number))
+	if (e[2] && vmcfg_small_number(e[2]->value, nmax, &d->controller_number))
 		return vmcfg_fail(err, e[2]->line, -EINVAL, ide ? "ControllerNumber must be 0 or 1 "
 				  "(two IDE controllers)" : "ControllerNumber must be 0 (one SCSI controller)");
-	if (e[3] && small_number(e[3]->value, lmax, &d->controller_location))
+	if (e[3] && vmcfg_small_number(e[3]->value, lmax, &d->controller_location))
 		return vmcfg_fail(err, e[3]->line, -EINVAL, "ControllerLocation must be 0 to %u",
 				  lmax);
 	return 0;

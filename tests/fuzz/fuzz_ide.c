@@ -115,6 +115,11 @@ static const struct blockdev_ops fz_disk_ops = { d_read, d_write, d_flush, d_clo
 static uint8_t data0[DISK0_SECT * IDE_SECTOR], data1[DISK1_SECT * IDE_SECTOR];
 static struct fdisk fd0 = { data0, sizeof(data0) }, fd1 = { data1, sizeof(data1) };
 static struct blockdev bd0, bd1;
+/* An ISO of 16 blocks of 2048 bytes for the ATAPI CD-ROM. */
+static uint8_t data_iso[16 * ATAPI_SECTOR];
+static struct fdisk fd_iso = { data_iso, sizeof(data_iso) };
+static struct blockdev bd_iso;
+static bool cd_loaded;
 
 static const uint16_t fz_ports[] = {
 	0x1f0, 0x1f1, 0x1f2, 0x1f3, 0x1f4, 0x1f5, 0x1f6, 0x1f7, 0x3f6,
@@ -156,6 +161,8 @@ static void setup(uint8_t cfg)
 	calls = 0;
 	bd0 = (struct blockdev){ &fz_disk_ops, &fd0, sizeof(data0), 512, cfg & 4, 0 };
 	bd1 = (struct blockdev){ &fz_disk_ops, &fd1, sizeof(data1), 512, 0, 0 };
+	bd_iso = (struct blockdev){ &fz_disk_ops, &fd_iso, sizeof(data_iso), 2048, 1, 0 };
+	cd_loaded = !(cfg & 16);
 	pci_gen1_init(&G);
 	piix_ide_init(&P, &G.ide, &fz_ops, NULL);
 	ide_attach(&P.ch[0], 0, &bd0, "FUZZ0");
@@ -163,6 +170,10 @@ static void setup(uint8_t cfg)
 		ide_attach(&P.ch[0], 1, &bd1, "FUZZ1");
 	if (cfg & 2)
 		ide_attach(&P.ch[1], 0, &bd1, "FUZZ2");
+	/* cfg bit 3: a CD-ROM, as the primary slave or the secondary's
+	 * second device; bit 4: without a medium */
+	if (cfg & 8)
+		ide_attach_atapi(&P.ch[(cfg & 1) ? 1 : 0], 1, cd_loaded ? &bd_iso : NULL, "FUZZCD");
 	ide_reset(&P.ch[0]);
 	ide_reset(&P.ch[1]);
 }
@@ -172,9 +183,17 @@ static void check_drive(const struct ide_channel *ch, const struct ide_drive *d,
 	bool pio = d->xfer == IDE_X_PIO_IN || d->xfer == IDE_X_PIO_OUT;
 	bool dma = d->xfer == IDE_X_DMA_IN || d->xfer == IDE_X_DMA_OUT;
 
-	if (!d->bd) {
+	if (!ide_present(d)) {
 		fz_check(d->status == 0 && d->xfer == IDE_X_NONE && !d->intrq);
 		return;
+	}
+	if (d->is_atapi) {
+		fz_check(!d->bd && (!d->cd.medium || d->cd.blocks == 16));
+		fz_check(d->xfer != IDE_X_PIO_OUT && d->xfer != IDE_X_DMA_OUT);
+		fz_check(d->xfer != IDE_X_ATAPI_IN || d->cd.blk_left <= 0xfffe);
+		if (d->on_disk && d->xfer != IDE_X_NONE && d->xfer != IDE_X_PACKET)
+			fz_check(d->lba + d->left <= d->cd.blocks &&
+				 d->cd.total <= (uint64_t)(d->left * ATAPI_SECTOR + d->len - d->pos));
 	}
 	if (d->status & ATA_ERR)
 		fz_check(!(d->status & (ATA_BSY | ATA_DRQ)));
@@ -182,11 +201,12 @@ static void check_drive(const struct ide_channel *ch, const struct ide_drive *d,
 		fz_check(ch->devctl & ATA_CTL_SRST);
 	fz_check(!(d->status & ATA_DRQ) == (d->xfer == IDE_X_NONE));
 	fz_check(d->pos <= d->len && d->len <= IDE_BUF_SIZE && d->pos % 2 == 0);
-	if (pio && d->on_disk)
+	if (pio && d->on_disk && !d->is_atapi)
 		fz_check(d->lba <= d->sectors && d->left <= d->sectors - d->lba &&
 			 d->len <= d->left * IDE_SECTOR);
 	if (dma)
-		fz_check(ch->dma_unit == unit && d->lba + d->left <= d->sectors);
+		fz_check(ch->dma_unit == unit &&
+			 (d->is_atapi || d->lba + d->left <= d->sectors));
 }
 
 static void check(void)
@@ -242,6 +262,17 @@ static void step_pci(struct in *in)
 	pci_bus_io(&G.bus, PCI_CONFIG_DATA, 4, true, &v);
 }
 
+/* Set-VMDvdDrive while the guest runs: the medium goes or comes back. */
+static void step_medium(void)
+{
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned u = 0; u < 2; u++)
+			if (P.ch[c].drive[u].is_atapi) {
+				cd_loaded = !cd_loaded;
+				fz_check(ide_atapi_set_medium(&P.ch[c], u, cd_loaded ? &bd_iso : NULL) == 0);
+			}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -250,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup(take(&in));
 	while (in.n) {
-		switch (take(&in) & 7) {
+		switch (take(&in) & 15) {
 		case 0: step_port(&in, true); break;
 		case 1: step_port(&in, false); break;
 		case 2: step_data(&in, false); break;
@@ -258,6 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: step_mem(&in); break;
 		case 5: fault_mask = take(&in); break;
 		case 6: step_pci(&in); break;
+		case 8: step_medium(); break;
 		default: ide_reset(&P.ch[0]); ide_reset(&P.ch[1]); break;
 		}
 		check();

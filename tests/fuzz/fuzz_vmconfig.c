@@ -47,6 +47,42 @@ static void check_disks(struct vmcfg_doc *doc, int lines)
 	free(text);
 }
 
+/* The [DvdDrive] sections, against the disks the file has: refused
+ * with a message naming a line, or read, written back and read again. */
+static void check_dvds(struct vmcfg_doc *doc, int lines)
+{
+	static struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
+	static struct vmcfg_dvd d[VMCFG_IDE_DRIVES], again[VMCFG_IDE_DRIVES];
+	struct vmcfg_doc d2;
+	struct vmcfg_error err;
+	size_t len;
+	char *text;
+	int nd = 0, n, n2;
+
+	if (vmcfg_get_disks(doc, disks, VMCFG_DRIVES_MAX, &nd, &err))
+		nd = 0;
+	if (vmcfg_get_dvds(doc, disks, nd, d, VMCFG_IDE_DRIVES, &n, &err)) {
+		if (!err.msg[0] || err.line < 0 || err.line > lines)
+			abort();
+		return;
+	}
+	if (vmcfg_put_dvds(doc, d, n))
+		return;
+	text = vmcfg_write(doc, &len);
+	if (!text)
+		return;
+	if (vmcfg_parse(text, len, &d2, &err) ||
+	    vmcfg_get_dvds(&d2, disks, nd, again, VMCFG_IDE_DRIVES, &n2, &err) || n2 != n)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (strcmp(d[i].path, again[i].path) ||
+		    d[i].controller_number != again[i].controller_number ||
+		    d[i].controller_location != again[i].controller_location)
+			abort();
+	vmcfg_free(&d2);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int count_lines(const uint8_t *d, size_t n)
@@ -172,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t1);
 	}
 	check_disks(&doc, count_lines(data, size));
+	check_dvds(&doc, count_lines(data, size));
 	check_vm(&doc);
 	check_nics(&doc);
 	vmcfg_free(&doc);

@@ -62,6 +62,19 @@ SRST = out(PRI["ctl"], 0x0e) + out(PRI["ctl"], 0x0a) + STATUS
 DMA_TABLE = (prd(0, 0x8000, 512, False) + prd(1, 0x9000, 1024, True) +
              out(BM["prd"], 0x1000, 4) + out(BM["status"], 0x06))
 
+def packet(cdb, bcl=0xfffe, dma=False):
+    """PACKET to the primary slave (a CD-ROM with cfg bit 3), then the
+    12-byte command packet word by word."""
+    cdb = bytes(cdb) + bytes(12 - len(cdb))
+    seq = (out(PRI["device"], 0xb0) + out(PRI["feature"], 1 if dma else 0) +
+           out(PRI["lbam"], bcl & 0xff) + out(PRI["lbah"], bcl >> 8) + out(PRI["command"], 0xa0))
+    for i in range(0, 12, 2):
+        seq += out(PRI["data"], cdb[i] | cdb[i + 1] << 8, 2)
+    return seq
+
+
+MEDIUM = b"\x08"          # step_medium: Set-VMDvdDrive while running
+
 SEEDS = {
     "identify": b"\x01" + SRST + cmd28(0xec) + STATUS + data_in(256) + STATUS,
     "pio-rw": (b"\x00" + cmd28(0x20, 5, 2) + STATUS + data_in(512) + STATUS +
@@ -87,6 +100,20 @@ SEEDS = {
     "misc": (b"\x04" + cmd28(0xef, 0, 0x42, 0x03) + cmd28(0xe0) + cmd28(0xe5) +
              inp(PRI["count"]) + cmd28(0xe7) + cmd28(0x91, 0, 32, dev=0xa3) +
              cmd28(0x20, 1, 1, dev=0xa0) + cmd28(0x30, 0, 1) + cmd28(0xa1) + STATUS),
+    "atapi-identify": (b"\x08" + SRST + out(PRI["device"], 0xb0) + inp(PRI["lbam"]) +
+                       out(PRI["command"], 0xec) + out(PRI["command"], 0xa1) + data_in(256) +
+                       packet([0x12, 0, 0, 0, 36]) + STATUS + data_in(24) + STATUS),
+    "atapi-read-pio": (b"\x08" + packet([0x28, 0, 0, 0, 0, 2, 0, 0, 3], 1000) + STATUS +
+                       data_in(504) + STATUS + data_in(504) + packet([0x25]) + data_in(8) +
+                       packet([0x43, 2, 0, 0, 0, 0, 0, 0, 20]) + data_in(16)),
+    "atapi-read-dma": (b"\x08" + DMA_TABLE + out(BM["cmd"], 0x08) +
+                       packet([0xa8, 0, 0, 0, 0, 1, 0, 0, 0, 1], dma=True) + out(BM["cmd"], 0x09) +
+                       inp(BM["status"]) + out(BM["cmd"], 0x08) + STATUS),
+    "atapi-media": (b"\x18" + packet([0x00], 0) + STATUS + packet([0x03, 0, 0, 0, 18]) +
+                    data_in(16) + MEDIUM + packet([0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8]) +
+                    data_in(8) + packet([0x00], 0) + packet([0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 28]) +
+                    data_in(16) + packet([0x46, 0, 0, 0, 0, 0, 0, 0, 32]) + data_in(16) +
+                    packet([0x2a, 0, 0, 0, 0, 1, 0, 0, 1]) + packet([0xff])),
 }
 
 

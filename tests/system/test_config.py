@@ -87,6 +87,31 @@ for g in ("hello.elf", "spin.elf", "idetest.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
+# Two small ISO 9660 images for the DVD drives (xorriso, the oracle): the
+# guest must read the first one's primary volume descriptor (sector 16).
+ISOS = {}
+for name, label in (("dvd.iso", "HVPARTDVD"), ("dvd2.iso", "HVPARTDVD2")):
+    src = os.path.join(D, "iso-" + label)
+    sh("rm", "-rf", src)
+    os.makedirs(src)
+    with open(os.path.join(src, "readme.txt"), "w") as f:
+        f.write("%s for test_config\n" % label)
+    sh("xorriso", "-as", "mkisofs", "-quiet", "-V", label, "-o", os.path.join(folder, name), src)
+    with open(os.path.join(folder, name), "rb") as f:
+        ISOS[name] = f.read()
+
+
+def fnv1a(data):
+    h = 0x811c9dc5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xffffffff
+    return h
+
+
+with open(os.path.join(folder, "half.iso"), "wb") as f:
+    f.write(bytes(3000))      # not a whole number of 2048-byte sectors
+PVD = ISOS["dvd.iso"][16 * 2048:17 * 2048]
+assert PVD[:6] == b"\x01CD001", PVD[:8]
 vol = os.path.join(D, "vol.img")
 sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "16M")
 iso = hvtest.scenario_iso("config", add=[os.path.join(B, "guests", "hello.elf")])
@@ -231,7 +256,9 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
     # ---- end storhot ----
     # ---- IDE (issue 15): the emulated controller of a generation 1 VM ----
     with tap.case("Add-VMHardDiskDrive -ControllerType IDE: a guest finds 8086:7111 on PCI, IDENTIFY, "
-                  "PIO and DMA round trips on IDE 0:0, IRQ 14, a DMA outside its memory refused"):
+                  "PIO and DMA round trips on IDE 0:0, IRQ 14, a DMA outside its memory refused; "
+                  "Add-VMDvdDrive: the guest reads the ISO's volume descriptor by PIO and DMA "
+                  "(an ISO shared with another running VM), Set-VMDvdDrive changes media live"):
         ok(m, "New-VHD -Path C:\\ide.vhd -SizeBytes 4MB -Dynamic")
         ok(m, 'New-VM -Name ide -MemoryStartupBytes 4MB -Kernel C:\\guests\\idetest.elf')
         for cmd, msg in (("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 2 "
@@ -247,6 +274,33 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         out = m.command("Add-VMHardDiskDrive -VMName a -ControllerType SCSI -Path C:\\ide.vhd")
         assert "already attached to virtual machine 'ide'" in out, out
         assert "ControllerType = IDE\r\n" in ok(m, "Get-Content C:\\Hyper-V\\ide\\config.txt")
+        # the DVD drive (ATAPI): refusals first, then the first free place, 0:1
+        for cmd, msg in (("-ControllerNumber 0 -ControllerLocation 0 -Path C:\\dvd.iso",
+                          "Failed to add device 'DVD Drive': IDE controller 0 location 0 of 'ide' "
+                          "is already in use (by a hard disk drive)"),
+                         ("-ControllerNumber 2", "ControllerNumber must be 0 or 1"),
+                         ("-Path C:\\nope.iso", "Failed to add device 'DVD Drive': The file "
+                          "'C:\\nope.iso' cannot be opened"),
+                         ("-Path C:\\ide.vhd", "'C:\\ide.vhd' is a hard disk drive of virtual "
+                          "machine 'ide'"),
+                         ("-Path C:\\half.iso", "is not an ISO image")):
+            out = m.command("Add-VMDvdDrive -VMName ide " + cmd)
+            assert "Add-VMDvdDrive : " in out and msg in out, (cmd, out)
+        ok(m, "Add-VMDvdDrive -VMName ide -Path C:\\dvd.iso")
+        out = ok(m, "Get-VMDvdDrive -VMName ide")
+        assert re.search(r"VMName\s+ControllerType\s+ControllerNumber\s+ControllerLocation\s+"
+                         r"DvdMediaType\s+Path\r", out), out
+        assert re.search(r"\bide\s+IDE\s+0\s+1\s+ISO\s+C:\\dvd\.iso\r", out), out
+        out = m.command("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 0 "
+                        "-ControllerLocation 1 -Path C:\\b.vhd")
+        assert "IDE controller 0 location 1 of 'ide' is already in use (by a DVD drive)" in out, out
+        assert "[DvdDrive]\r\nControllerType = IDE\r\nControllerNumber = 0\r\n" \
+            "ControllerLocation = 1\r\nPath = C:\\dvd.iso\r\n" in \
+            ok(m, "Get-Content C:\\Hyper-V\\ide\\config.txt")
+        # another VM runs with the same ISO: it is only read, so both may
+        ok(m, 'New-VM -Name cd2 -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=hlt"')
+        ok(m, "Add-VMDvdDrive -VMName cd2 -ControllerNumber 1 -Path C:\\dvd.iso")
+        ok(m, "Start-VM cd2")
         ok(m, "Start-VM ide")
         out = ok(m, "Wait-VM ide -Timeout 120", timeout=150)
         log = ok(m, "Get-VMConsoleLog ide")
@@ -256,10 +310,38 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
                      'idetest: identify model "Virtual HD" sectors 8192 dma yes',
                      "idetest: irq14 raised", "idetest: pio write+read lba 100: match",
                      "idetest: dma write+read lba 200: match",
-                     "idetest: dma outside memory: bus-master error", "idetest: PASS"):
+                     "idetest: dma outside memory: bus-master error",
+                     "idetest: atapi at channel 0 device 1",
+                     "idetest: atapi identify device: aborted",
+                     'idetest: atapi identify packet: word0 85c0 model "Msft Virtual CD/ROM"',
+                     "idetest: atapi capacity %d blocks of 2048" % (len(ISOS["dvd.iso"]) // 2048),
+                     "idetest: atapi pio lba 16: type 1 id CD001 volume HVPARTDVD fnv %x" % fnv1a(PVD),
+                     "idetest: atapi dma lba 16: type 1 id CD001 volume HVPARTDVD fnv %x" % fnv1a(PVD),
+                     "idetest: atapi pio and dma: same", "idetest: atapi write: data protect",
+                     "idetest: PASS"):
             assert line in log, (line, log)
         out = ok(m, "Get-VM ide")
         assert re.search(r"ExitCode\s+: 0\r", out), out
+        # a running VM: the medium changes (the guest would see UNIT ATTENTION),
+        # the drive itself stays
+        ok(m, "Set-VMDvdDrive -VMName cd2 -Path C:\\dvd2.iso")
+        out = ok(m, "Get-VMDvdDrive")
+        assert re.search(r"\bcd2\s+IDE\s+1\s+0\s+ISO\s+C:\\dvd2\.iso\r", out), out
+        assert re.search(r"\bide\s+IDE\s+0\s+1\s+ISO\s+C:\\dvd\.iso\r", out), out
+        ok(m, "Set-VMDvdDrive -VMName cd2 -Path $null")
+        out = ok(m, "Get-VMDvdDrive -VMName cd2")
+        assert re.search(r"\bcd2\s+IDE\s+1\s+0\s+None\s*\r", out), out
+        for cmd in ("Add-VMDvdDrive -VMName cd2", "Remove-VMDvdDrive -VMName cd2"):
+            out = m.command(cmd)
+            assert "the operation cannot be performed while the virtual machine is in its " \
+                   "current state ('cd2' is running" in out, (cmd, out)
+        out = m.command("Set-VMDvdDrive -VMName cd2 -Path C:\\nope.iso")
+        assert "Set-VMDvdDrive : Failed to modify device 'DVD Drive'" in out, out
+        ok(m, "Stop-VM cd2 -TurnOff")
+        ok(m, "Remove-VMDvdDrive -VMName cd2")
+        assert "cd2" not in ok(m, "Get-VMDvdDrive")
+        ok(m, "Remove-VM cd2")
+        ok(m, "Remove-VMDvdDrive -VMName ide -ControllerNumber 0 -ControllerLocation 1")
         out = m.command("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 1 "
                         "-Path C:\\b.vhd")
         assert "Add-VMHardDiskDrive : " not in out, out

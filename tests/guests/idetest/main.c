@@ -11,6 +11,16 @@
  * slave 8259's request register (read with OCW3; the line stays masked,
  * tests/guests/lib/start.c). Commands follow ATA8-ACS.
  *
+ * Then the ATAPI CD-ROM (Add-VMDvdDrive): each channel is reset (SRST)
+ * and each device's signature read (ATA/ATAPI-6, "Signature and persistence": LBA mid/high 14h
+ * EBh for a PACKET device); on the first CD-ROM: IDENTIFY PACKET DEVICE,
+ * READ CAPACITY, and the ISO 9660 primary volume descriptor (logical
+ * sector 16, ECMA-119 "Primary Volume Descriptor") read with READ (10)
+ * by PIO (ATA/ATAPI-6, PACKET PIO data-in protocol)
+ * and with READ (12) by bus-master DMA (its DMA protocol); both are printed with an
+ * FNV-1a hash for the host to compare with the ISO file. A WRITE (10)
+ * must end in CHECK CONDITION with sense key DATA PROTECT (7).
+ *
  * Arguments: `lba=N` (default 100): where the PIO pair goes; the DMA
  * pair goes to N + 100. The data is a pattern of the LBA and the byte's
  * offset, so the host can check it in the VHD afterwards
@@ -48,6 +58,9 @@
 struct prd {
 	uint32_t addr, count_eot;
 };
+
+#define ATA_PACKET          0xa0
+#define ATA_IDENTIFY_PACKET 0xa1
 
 static uint8_t buf[SECTORS * 512] __attribute__((aligned(4096)));
 static uint8_t back[SECTORS * 512] __attribute__((aligned(4096)));
@@ -245,6 +258,204 @@ static void dma_outside(uint32_t lba)
 		     check((st & BM_ERROR) && !(st & BM_ACTIVE), "bus-master error", "NOT REFUSED"));
 }
 
+/* ---- the ATAPI CD-ROM ---- */
+
+struct cd {
+	uint16_t cmd, ctl, bm;
+	uint8_t dev;                    /* the device register's value: A0h or B0h */
+};
+
+static uint8_t cd_wait(const struct cd *c)
+{
+	uint8_t st;
+
+	for (uint32_t spins = 0; spins < 1000000; spins++)
+		if (!((st = pio_inb(c->cmd + 7)) & ST_BSY))
+			return st;
+	return 0xff;
+}
+
+/* SRST on each channel, then each device's signature. */
+static int cd_find(struct cd *c)
+{
+	static const uint16_t cmd[2] = { 0x1f0, 0x170 }, ctl[2] = { 0x3f6, 0x376 };
+
+	for (unsigned ch = 0; ch < 2; ch++) {
+		pio_outb(ctl[ch], 0x04);
+		pio_outb(ctl[ch], 0x00);
+		for (unsigned dev = 0; dev < 2; dev++) {
+			pio_outb(cmd[ch] + 6, (uint8_t)(0xa0 | dev << 4));
+			if (pio_inb(cmd[ch] + 4) == 0x14 && pio_inb(cmd[ch] + 5) == 0xeb) {
+				*c = (struct cd){ cmd[ch], ctl[ch], (uint16_t)(bm + 8 * ch),
+						  (uint8_t)(0xa0 | dev << 4) };
+				guest_printf("idetest: atapi at channel %u device %u\n", ch, dev);
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* PACKET with a 2048-byte byte count limit (and the DMA bit), then the
+ * command packet once the device asks for it (DRQ, C/D). */
+static int cd_packet(const struct cd *c, const uint8_t cdb[12], int dma)
+{
+	uint8_t st;
+
+	pio_outb(c->cmd + 6, c->dev);
+	cd_wait(c);
+	pio_outb(c->cmd + 1, dma ? 1 : 0);
+	pio_outb(c->cmd + 4, 0x00);
+	pio_outb(c->cmd + 5, 0x08);
+	pio_outb(c->cmd + 7, ATA_PACKET);
+	st = cd_wait(c);
+	if (!(st & ST_DRQ) || (pio_inb(c->cmd + 2) & 3) != 1)
+		return -1;
+	for (int i = 0; i < 12; i += 2)
+		pio_outw(c->cmd, (uint16_t)(cdb[i] | cdb[i + 1] << 8));
+	return 0;
+}
+
+/* A command by PIO: the bytes read (each DRQ block's count from LBA
+ * mid/high), or -(sense key) after CHECK CONDITION, -16 on no answer. */
+static int cd_pio(const struct cd *c, const uint8_t cdb[12], uint8_t *data, uint32_t max)
+{
+	uint32_t got = 0;
+	uint8_t st;
+
+	if (cd_packet(c, cdb, 0))
+		return -16;
+	while ((st = cd_wait(c)) & ST_DRQ) {
+		uint32_t n = pio_inb(c->cmd + 4) | (uint32_t)pio_inb(c->cmd + 5) << 8;
+
+		for (uint32_t i = 0; i < n; i += 2) {
+			uint16_t w = pio_inw(c->cmd);
+
+			if (got + i + 1 < max) {
+				data[got + i] = (uint8_t)w;
+				data[got + i + 1] = (uint8_t)(w >> 8);
+			}
+		}
+		got += n;
+	}
+	if (st == 0xff)
+		return -16;
+	if (st & ST_ERR)
+		return -(int)(pio_inb(c->cmd + 1) >> 4);
+	return (int)got;
+}
+
+static uint32_t fnv1a(const uint8_t *p, uint32_t n)
+{
+	uint32_t h = 0x811c9dc5u;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x01000193u;
+	return h;
+}
+
+/* Type, standard identifier and volume identifier (ECMA-119, Primary Volume
+ * Descriptor: bytes 1, 2-6 and 41-72) of a volume descriptor, and its hash. */
+static void pvd_print(const char *how, const uint8_t *d)
+{
+	char id[6], vol[33];
+
+	for (int i = 0; i < 5; i++)
+		id[i] = (char)d[1 + i];
+	id[5] = 0;
+	for (int i = 0; i < 32; i++)
+		vol[i] = (char)d[40 + i];
+	vol[32] = 0;
+	for (int i = 31; i >= 0 && vol[i] == ' '; i--)
+		vol[i] = 0;
+	guest_printf("idetest: atapi %s lba 16: type %u id %s volume %s fnv %x\n", how, d[0], id,
+		     vol, fnv1a(d, 2048));
+}
+
+static void cd_identify(const struct cd *c)
+{
+	uint16_t id[256];
+	char model[41];
+	uint8_t st;
+
+	pio_outb(c->cmd + 6, c->dev);
+	pio_outb(c->cmd + 7, ATA_IDENTIFY);        /* a PACKET device aborts it */
+	st = cd_wait(c);
+	guest_printf("idetest: atapi identify device: %s\n",
+		     check((st & ST_ERR) && pio_inb(c->cmd + 4) == 0x14, "aborted", "NOT ABORTED"));
+	pio_outb(c->cmd + 7, ATA_IDENTIFY_PACKET);
+	st = cd_wait(c);
+	if (!(st & ST_DRQ))
+		guest_fail("idetest", "IDENTIFY PACKET DEVICE gave no data");
+	for (int i = 0; i < 256; i++)
+		id[i] = pio_inw(c->cmd);
+	for (int i = 0; i < 20; i++) {
+		model[2 * i] = (char)(id[27 + i] >> 8);
+		model[2 * i + 1] = (char)id[27 + i];
+	}
+	model[40] = 0;
+	for (int i = 39; i >= 0 && model[i] == ' '; i--)
+		model[i] = 0;
+	guest_printf("idetest: atapi identify packet: word0 %x model \"%s\"\n", id[0], model);
+}
+
+/* READ (12) of sector 16 into back by bus-master DMA. */
+static uint8_t cd_dma(const struct cd *c)
+{
+	static const uint8_t r12[12] = { 0xa8, 0, 0, 0, 0, 16, 0, 0, 0, 1 };
+	uint32_t spins = 0;
+	uint8_t st;
+
+	prd[0] = (struct prd){ (uint32_t)back, 2048u | 0x80000000u };
+	pio_outb(c->bm + BM_CMD, 0);
+	pio_outb(c->bm + BM_STATUS, BM_ERROR | BM_INTR);
+	pio_outl(c->bm + BM_PRD, (uint32_t)prd);
+	pio_outb(c->bm + BM_CMD, BM_TOMEM);
+	if (cd_packet(c, r12, 1))
+		return BM_ERROR;
+	pio_outb(c->bm + BM_CMD, BM_TOMEM | BM_START);
+	while (!((st = pio_inb(c->bm + BM_STATUS)) & (BM_INTR | BM_ERROR)) && ++spins < 1000000)
+		;
+	pio_outb(c->bm + BM_CMD, 0);
+	if (cd_wait(c) & ST_ERR)
+		st |= BM_ERROR;
+	return st;
+}
+
+static void cd_test(void)
+{
+	static const uint8_t cap[12] = { 0x25 }, r10[12] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 1 };
+	static const uint8_t w10[12] = { 0x2a, 0, 0, 0, 0, 16, 0, 0, 1 };
+	struct cd c;
+	int n;
+
+	if (cd_find(&c)) {
+		guest_puts("idetest: no atapi device\n");
+		return;
+	}
+	cd_identify(&c);
+	n = cd_pio(&c, cap, buf, 8);
+	if (n != 8)
+		guest_fail("idetest", "READ CAPACITY failed");
+	guest_printf("idetest: atapi capacity %u blocks of %u\n",
+		     ((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | buf[2] << 8 | buf[3]) + 1,
+		     (uint32_t)buf[6] << 8 | buf[7]);
+	for (uint32_t i = 0; i < 2048; i++)
+		buf[i] = back[i] = 0;
+	n = cd_pio(&c, r10, buf, 2048);
+	if (n != 2048)
+		guest_fail("idetest", "READ (10) by PIO failed");
+	pvd_print("pio", buf);
+	if (cd_dma(&c) & BM_ERROR)
+		guest_fail("idetest", "READ (12) by DMA failed");
+	pvd_print("dma", back);
+	guest_printf("idetest: atapi pio and dma: %s\n",
+		     check(same(buf, back, 2048), "same", "DIFFERENT"));
+	n = cd_pio(&c, w10, buf, 0);
+	guest_printf("idetest: atapi write: %s\n",
+		     check(n == -7, "data protect", "NOT REFUSED"));
+}
+
 void guest_main(void)
 {
 	uint32_t lba = guest_get_arg_u32("lba", 100);
@@ -270,6 +481,7 @@ void guest_main(void)
 	pio_round_trip(lba);
 	dma_round_trip(lba + 100);
 	dma_outside(lba + 100);
+	cd_test();
 	guest_printf("idetest: done in %llu TSC ticks\n", guest_rdtsc() - t0);
 	if (bad)
 		guest_fail("idetest", "a check above failed");

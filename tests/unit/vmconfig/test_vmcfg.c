@@ -425,6 +425,79 @@ static void test_disks(void **state)
 	}
 }
 
+static void test_dvds(void **state)
+{
+	static const char text[] =
+		"[HardDrive]\nPath = C:\\ide.vhd\nControllerType = IDE\n"
+		"ControllerNumber = 0\nControllerLocation = 0\n"
+		"[DvdDrive]\nControllerType = IDE\nControllerNumber = 1\nControllerLocation = 0\n"
+		"Path = C:\\boot.iso\nTray = kept\n"
+		"[DvdDrive]\nControllerNumber = 0\nControllerLocation = 1\n"
+		"[DvdDrive]\nControllerNumber = 1\nControllerLocation = 1\nPath = C:\\boot.iso\n";
+	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
+	struct vmcfg_dvd d[VMCFG_IDE_DRIVES];
+	struct vmcfg_error err;
+	struct vmcfg_doc doc;
+	size_t len;
+	char *out;
+	int nd, n;
+
+	(void)state;
+	parse_ok(text, &doc);
+	assert_int_equal(vmcfg_get_disks(&doc, disks, VMCFG_DRIVES_MAX, &nd, &err), 0);
+	assert_int_equal(vmcfg_get_dvds(&doc, disks, nd, d, VMCFG_IDE_DRIVES, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(d[0].path, "C:\\boot.iso");
+	assert_int_equal(d[0].controller_number, 1);
+	assert_int_equal(d[0].controller_location, 0);
+	assert_string_equal(d[1].path, "");           /* no medium */
+	assert_int_equal(d[1].controller_location, 1);
+	assert_string_equal(d[2].path, "C:\\boot.iso");   /* one ISO, two drives */
+	/* the medium goes, a drive goes; other keys stay */
+	d[0].path[0] = 0;
+	assert_int_equal(vmcfg_put_dvds(&doc, d, 2), 0);
+	out = vmcfg_write(&doc, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "[DvdDrive]\nControllerType = IDE\nControllerNumber = 1\n"
+				    "ControllerLocation = 0\nTray = kept\n"));
+	assert_non_null(strstr(out, "[DvdDrive]\nControllerNumber = 0\nControllerLocation = 1\n"
+				    "ControllerType = IDE\n"));
+	assert_null(strstr(out, "boot.iso"));
+	free(out);
+	assert_int_equal(vmcfg_put_dvds(&doc, d, 0), 0);
+	assert_int_equal(vmcfg_section_count(&doc, "DvdDrive"), 0);
+	assert_int_equal(vmcfg_section_count(&doc, "HardDrive"), 1);
+	vmcfg_free(&doc);
+	{
+		static const struct { const char *text; int line; const char *msg; } bad[] = {
+			{ "[DvdDrive]\nControllerLocation = 1\n", 1, "ControllerNumber must be 0 or 1" },
+			{ "[DvdDrive]\nControllerNumber = 2\nControllerLocation = 0\n", 2, "0 or 1" },
+			{ "[DvdDrive]\nControllerNumber = 0\nControllerLocation = 2\n", 3,
+			  "ControllerLocation must be 0 or 1" },
+			{ "[DvdDrive]\nControllerType = SCSI\nControllerNumber = 0\n"
+			  "ControllerLocation = 0\n", 2, "must be IDE" },
+			{ "[DvdDrive]\nControllerNumber = 0\nControllerLocation = 0\n"
+			  "[DvdDrive]\nControllerNumber = 0\nControllerLocation = 0\n", 4,
+			  "two DVD drives at IDE 0 location 0" },
+			{ "[HardDrive]\nPath = a\nControllerType = IDE\nControllerNumber = 1\n"
+			  "ControllerLocation = 1\n[DvdDrive]\nControllerNumber = 1\n"
+			  "ControllerLocation = 1\n", 6, "has a hard disk and a DVD drive" },
+			{ "[DvdDrive]\nControllerNumber = 0\nControllerLocation = 0\nPath = a\n"
+			  "Path = b\n", 5, "given twice" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			parse_ok(bad[i].text, &doc);
+			assert_int_equal(vmcfg_get_disks(&doc, disks, VMCFG_DRIVES_MAX, &nd, &err), 0);
+			assert_int_equal(vmcfg_get_dvds(&doc, disks, nd, d, VMCFG_IDE_DRIVES, &n, &err),
+					 -EINVAL);
+			assert_int_equal(err.line, bad[i].line);
+			assert_non_null(strstr(err.msg, bad[i].msg));
+			vmcfg_free(&doc);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_guid),
 		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_dvds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
