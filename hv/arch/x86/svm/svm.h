@@ -55,6 +55,10 @@ int svm_selftest(void);
 /* Length of the instruction behind the current exit (svm_insn.c). */
 unsigned svm_exit_insn_len(struct vcpu *v);
 void svm_advance_rip(struct vcpu *v, uint64_t len);
+/* NMI blocking kept by hv (svm_guest.c): the IRET exit, and the check
+ * at every exit whether that IRET has run. */
+void svm_nmi_iret(struct vcpu *v);
+void svm_nmi_check_unmask(struct vcpu *v);
 struct vcpu *svm_handle_exit(struct vcpu *v);
 uint16_t svm_attr_from_ar(uint32_t ar);
 uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit);

@@ -45,6 +45,16 @@ void svm_advance_rip(struct vcpu *v, uint64_t len)
 	vm->save.rip += len;
 	/* Completing an instruction ends an STI/MOV SS shadow (§15.21.5). */
 	vm->ctl.int_state &= ~1ull;
+	/* With RFLAGS.TF the instruction hv completed ends in a single-step
+	 * trap, as the CPU's own would (APM Vol. 2 §13.1.4: #DB after it,
+	 * DR6.BS set). SVM has no pending-debug field like VT-x's, so hv
+	 * injects the #DB itself, unless an event is already being injected
+	 * again (EXITINTINFO), which comes first. */
+	if ((vm->save.rflags & (1u << 8)) && !(vm->ctl.eventinj & SVM_EVT_V)) {
+		vm->save.dr6 |= 1u << 14;
+		svm_dirty(v, VMCB_CLEAN_DRX);
+		vm->ctl.eventinj = SVM_EVT_VECTOR(1) | SVM_EVT_TYPE_EXC | SVM_EVT_V;
+	}
 }
 
 void arch_vcpu_skip_insn(struct vcpu *v) { svm_advance_rip(v, svm_exit_insn_len(v)); }
@@ -199,11 +209,14 @@ static void exit_vintr(struct vcpu *v, uint64_t i1)
 	svm_dirty(v, VMCB_CLEAN_TPR | VMCB_CLEAN_I);
 }
 
+static void exit_iret(struct vcpu *v, uint64_t i1) { (void)i1; svm_nmi_iret(v); }
+
 static const struct exit_entry exit_table[SVM_EXIT_TABLE] = {
 	[SVM_EXIT_INTR] = { exit_intr, HVPART_EXIT_EXT_INTR, "INTR" },
 	[SVM_EXIT_INIT] = { exit_init, HVPART_EXIT_OTHER, "INIT" },
 	[SVM_EXIT_VINTR] = { exit_vintr, HVPART_EXIT_OTHER, "VINTR" },
 	[SVM_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
+	[SVM_EXIT_IRET] = { exit_iret, HVPART_EXIT_OTHER, "IRET" },
 	[SVM_EXIT_INVD] = { exit_skip, HVPART_EXIT_OTHER, "INVD" },
 	[SVM_EXIT_PAUSE] = { exit_skip, HVPART_EXIT_OTHER, "PAUSE" },
 	[SVM_EXIT_HLT] = { exit_hlt, HVPART_EXIT_HLT, "HLT" },
@@ -269,6 +282,7 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)code;
 
 	reinject(vm);
+	svm_nmi_check_unmask(v);
 	xstate_follow_xcr0(v);   /* an XSETBV that did not exit */
 	if (e) {
 		sched_count_exit(v, reason, code == SVM_EXIT_MSR && (i1 & 1) ?

@@ -65,17 +65,45 @@ void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err)
 			   SVM_EVT_ERR(err);
 }
 
-/* An NMI waits while an event is being injected or in an interrupt
- * shadow; the CPU itself holds it off while the guest runs its NMI
- * handler (§15.20: NMIs stay blocked until IRET). */
+/* An NMI waits while an event is being injected, in an interrupt
+ * shadow, and while the guest runs the handler of the last NMI hv
+ * injected: an NMI delivered through the IDT blocks further NMIs until
+ * the next IRET (SDM Vol. 3A §6.7.1; APM Vol. 2 §8.2.18), but EVENTINJ
+ * ignores that blocking (§15.20), so hv keeps it: masked from the
+ * injection, and the IRET intercepted to learn when it ends. */
 bool arch_vcpu_inject_nmi(struct vcpu *v)
 {
 	struct vmcb *vm = svm_vmcb(v);
 
-	if ((vm->ctl.eventinj & SVM_EVT_V) || (vm->ctl.int_state & 1))
+	if ((vm->ctl.eventinj & SVM_EVT_V) || (vm->ctl.int_state & 1) || v->arch.nmi_masked)
 		return false;
 	vm->ctl.eventinj = SVM_EVT_VECTOR(2) | SVM_EVT_TYPE_NMI | SVM_EVT_V;
+	v->arch.nmi_masked = 1;
+	v->arch.nmi_await_iret = 0;
+	vm->ctl.intercept1 |= SVM_I1_IRET;
+	svm_dirty(v, VMCB_CLEAN_I);
 	return true;
+}
+
+/* The IRET intercept comes before the IRET runs (§15.9): the blocking
+ * ends at the first exit after it, once RIP has left it (the guest may
+ * take an exit before its first instruction, an interrupt at VMRUN). */
+void svm_nmi_iret(struct vcpu *v)
+{
+	struct vmcb *vm = svm_vmcb(v);
+
+	v->arch.nmi_await_iret = 1;
+	v->arch.nmi_iret_rip = vm->save.rip;
+	vm->ctl.intercept1 &= ~SVM_I1_IRET;
+	svm_dirty(v, VMCB_CLEAN_I);
+}
+
+void svm_nmi_check_unmask(struct vcpu *v)
+{
+	if (v->arch.nmi_await_iret && svm_vmcb(v)->save.rip != v->arch.nmi_iret_rip) {
+		v->arch.nmi_await_iret = 0;
+		v->arch.nmi_masked = 0;
+	}
 }
 
 /* EXITINTINFO valid: the exit came while the CPU delivered an event

@@ -16,8 +16,34 @@
 #include "svm.h"
 
 /* The VMCB is in memory: loading a vCPU only makes it current. */
+/* DR0-DR3 are guest registers VMRUN and #VMEXIT do not switch (the VMCB
+ * holds DR6 and DR7, APM Vol. 2 §15.5.1 and Table B-2): one vCPU's
+ * breakpoints must neither fire in nor be read by another, so they
+ * follow the vCPU here. hv sets no breakpoints itself. */
+#define READ_DR(n, x) __asm__ volatile("mov %%db" #n ", %0" : "=r"(x))
+#define WRITE_DR(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"(x))
+static void switch_dr(struct vcpu *from, struct vcpu *to)
+{
+	uint64_t *f, *t = to->arch.dr;
+
+	if (from == to)
+		return;
+	if (from) {
+		f = from->arch.dr;
+		READ_DR(0, f[0]);
+		READ_DR(1, f[1]);
+		READ_DR(2, f[2]);
+		READ_DR(3, f[3]);
+	}
+	WRITE_DR(0, t[0]);
+	WRITE_DR(1, t[1]);
+	WRITE_DR(2, t[2]);
+	WRITE_DR(3, t[3]);
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
+	switch_dr(this_cpu()->current, v);
 	this_cpu()->current = v;
 }
 

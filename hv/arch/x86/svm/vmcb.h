@@ -124,6 +124,7 @@ _Static_assert(offsetof(struct vmcb, save) == 0x400, "state-save area at 400h");
 #define SVM_I1_INIT      (1u << 3)
 #define SVM_I1_VINTR     (1u << 4)
 #define SVM_I1_CPUID     (1u << 18)
+#define SVM_I1_IRET      (1u << 20)
 #define SVM_I1_INVD      (1u << 22)
 #define SVM_I1_PAUSE     (1u << 23)
 #define SVM_I1_HLT       (1u << 24)
@@ -187,6 +188,7 @@ enum svm_exit {
 	SVM_EXIT_INIT = 0x63,
 	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_CPUID = 0x72,
+	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_INVD = 0x76,
 	SVM_EXIT_PAUSE = 0x77,
 	SVM_EXIT_HLT = 0x78,
