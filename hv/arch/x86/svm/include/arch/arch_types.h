@@ -21,6 +21,10 @@ struct arch_vcpu {
 	uint32_t flush_gen;       /* arch_ept_flush generation last seen */
 	uint8_t child;            /* not passthrough: INTR intercepted */
 	uint8_t drain;            /* parent: INTR intercepted to drain hv's timer */
+	/* DR0-DR3: the VMCB holds only DR6 and DR7, and the guest writes
+	 * the others without exits, so they follow the vCPU here while
+	 * another runs (svm_vcpu.c, arch_vcpu_load). */
+	uint64_t dr[4];
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384
