@@ -245,6 +245,11 @@ static void synic_ctx_set(struct vcpu *v, const struct hvpart_synic_state *s, ui
 
 	p->guest_os_id = s->guest_os_id;
 	p->hypercall_msr = s->hypercall;
+	/* Filled again with this backend's instruction (the context may
+	 * come from the other one: VMCALL vs VMMCALL), where the page is
+	 * already deposited; otherwise it keeps what memory holds. */
+	if (s->hypercall & HV_MSR_HYPERCALL_ENABLE)
+		(void)synic_write_msr(v, HV_MSR_HYPERCALL, s->hypercall);
 	p->ref_tsc_msr = s->ref_tsc;
 	v->vp_assist_msr = s->vp_assist;
 	memcpy(p->crash_p, s->crash_p, sizeof(p->crash_p));
