@@ -190,6 +190,67 @@ static void check_bad(struct chk *c, uint64_t id, const struct vmctx_buf *b)
 	hvcheck_true(c, "refused contexts changed nothing", same_as_base(b));
 }
 
+/* A running child (one page: HLT; JMP back, at 1 MiB in the flat
+ * state): its context only while it is suspended or stopped, no import
+ * into it, and Suspend/Resume in their order. */
+static void check_running(struct chk *c, const struct vmctx_buf *b)
+{
+	static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };   /* 1: hlt; jmp 1b */
+	static struct hvpart_deposit_in dep;
+	struct hvpart_create_in cin = { "hvctx-run", 4u << 20 };
+	struct hvpart_partition_info pi;
+	struct hvpart_stop_in stop = { 0, 0, 0, "hvcheck" };
+	struct pmem_set page;
+	uint64_t id, vp[2], p0 = b->pa[0], p1 = b->pa[1], rip;
+
+	if (pmem_alloc(4096, &page) || hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &id, 8)) {
+		hvcheck_true(c, "running child: set up", 0);
+		return;
+	}
+	memcpy((void *)(uintptr_t)page.runs[0].pa, code, sizeof(code));
+	memset(&dep, 0, sizeof(dep));
+	dep.partition_id = id;
+	dep.nruns = 1;
+	dep.runs[0] = (struct hvpart_deposit_run){ 0x100000, page.runs[0].pa >> 12, 1 };
+	vp[0] = id;
+	vp[1] = 0;
+	hvcheck_true(c, "running child: deposit, vCPU, state, start",
+		     !hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &dep, sizeof(dep), NULL, 0) &&
+		     !hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0) && !set_flat_state(id) &&
+		     !hvcall(HVCALL_HVPART_START_PARTITION, &id, 8, NULL, 0));
+	hvcheck_expect(c, "get context: a running child", ctx_call(HVCALL_HVPART_GET_VP_CONTEXT, id, 0, 2, p0, p1),
+		       HV_STATUS_INVALID_PARTITION_STATE);
+	hvcheck_expect(c, "set context: a running child", ctx_call(HVCALL_HVPART_SET_VP_CONTEXT, id, 0, 2, p0, p1),
+		       HV_STATUS_INVALID_PARTITION_STATE);
+	hvcheck_expect(c, "suspend: a running child", hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, 8, NULL, 0),
+		       HV_STATUS_SUCCESS);
+	hvcheck_true(c, "its info says suspended, still Running",
+		     !hvcall(HVCALL_HVPART_GET_PARTITION_INFO, &id, 8, &pi, sizeof(pi)) &&
+		     (pi.flags & HVPART_INFO_SUSPENDED) && pi.state == HVPART_STATE_RUNNING);
+	hvcheck_expect(c, "suspend: already suspended", hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, 8, NULL, 0),
+		       HV_STATUS_INVALID_PARTITION_STATE);
+	hvcheck_expect(c, "get context: the suspended child", ctx_call(HVCALL_HVPART_GET_VP_CONTEXT, id, 0, 2, p0, p1),
+		       HV_STATUS_SUCCESS);
+	rip = page0(b)->regs.rip;
+	hvcheck_true(c, "its RIP on its HLT loop, CS its flat code segment",
+		     rip >= 0x100000 && rip <= 0x100003 && page0(b)->regs.cs.sel == 8);
+	hvcheck_expect(c, "set context: a suspended child", ctx_call(HVCALL_HVPART_SET_VP_CONTEXT, id, 0, 2, p0, p1),
+		       HV_STATUS_INVALID_PARTITION_STATE);
+	hvcheck_expect(c, "resume: the suspended child", hvcall(HVCALL_HVPART_RESUME_PARTITION, &id, 8, NULL, 0),
+		       HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "resume: not suspended any more", hvcall(HVCALL_HVPART_RESUME_PARTITION, &id, 8, NULL, 0),
+		       HV_STATUS_INVALID_PARTITION_STATE);
+	hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, 8, NULL, 0);
+	stop.partition_id = id;
+	hvcheck_expect(c, "stop: a suspended child", hvcall(HVCALL_HVPART_STOP_PARTITION, &stop, sizeof(stop), NULL, 0),
+		       HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "get context: a stopped child", ctx_call(HVCALL_HVPART_GET_VP_CONTEXT, id, 0, 2, p0, p1),
+		       HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "delete: the running-child test partition",
+		       hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0), HV_STATUS_SUCCESS);
+	pmem_release(&page);
+}
+
 void hvcheck_vpctx(struct chk *c)
 {
 	struct hvpart_create_in cin;
@@ -230,5 +291,6 @@ void hvcheck_vpctx(struct chk *c)
 		       HV_STATUS_INVALID_PARTITION_ID);
 	hvcheck_expect(c, "delete: the context test partition",
 		       hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0), HV_STATUS_SUCCESS);
+	check_running(c, &b);
 	vmctx_buf_free(&b);
 }
