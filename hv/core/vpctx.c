@@ -163,6 +163,28 @@ static bool synic_queued(const struct vcpu *v)
 	return false;
 }
 
+/* An external interrupt hv was injecting when the guest stopped (an exit
+ * during its delivery left it pending) goes back to the exported vLAPIC
+ * as a request, undoing vlapic_accept: in service again only when it is
+ * delivered. So the context carries no interrupt whose delivery the CPU
+ * itself might refuse at the next entry (VT-x wants RFLAGS.IF set for
+ * one, SDM Vol. 3C §26.3.1.5; SVM injects it regardless). A vector not
+ * in service was an AutoEOI one (SynIC, 8259). */
+static void ctx_requeue_irq(struct hvpart_vp_context_body *c)
+{
+	uint32_t vec = c->ev.pending & 0xff, w = vec / 32, bit = 1u << (vec % 32);
+
+	if (!(c->ev.pending & HVPART_EVENT_VALID) || ((c->ev.pending >> 8) & 7) != 0)
+		return;
+	if (c->lapic.isr[w] & bit)
+		c->lapic.isr[w] &= ~bit;
+	else
+		c->lapic.auto_eoi[w] |= bit;
+	c->lapic.irr[w] |= bit;
+	c->ev.pending = 0;
+	c->ev.error_code = 0;
+}
+
 static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsave)
 {
 	uint64_t now = ctx_now(v->part);
@@ -176,6 +198,7 @@ static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsa
 	c->ev.nmi_pending = v->lapic.nmi_pending;
 	vlapic_ctx_get(v, &c->lapic, now);
 	synic_ctx_get(v, &c->synic, now);
+	ctx_requeue_irq(c);
 	c->xsave_size = xstate_ctx_get(v, xsave, &c->xcr0);
 	memcpy(&c->xsave_bv, (uint8_t *)xsave + 512, sizeof(c->xsave_bv));
 	c->size = 4096 + c->xsave_size;
@@ -288,17 +311,30 @@ static int ctx_check_header(const struct hvpart_vp_context *c)
 	return zero(c->rsvd, sizeof(c->rsvd)) ? 0 : -EINVAL;
 }
 
-static int ctx_check(const struct vcpu *v, const struct hvpart_vp_context *c, const void *xsave)
+/* NULL, or the part refused (hv's log says which, for whoever made the
+ * context). */
+static const char *ctx_check(const struct vcpu *v, const struct hvpart_vp_context *c,
+			     const void *xsave)
 {
 	const struct hvpart_vp_context_body *b = &c->b;
+	const char *cpu;
 	uint64_t bv;
 
 	memcpy(&bv, (const uint8_t *)xsave + 512, sizeof(bv));
-	if (ctx_check_header(c) || vpctx_check_cpu(b) || msr_ctx_check(v, &b->msr) ||
-	    vlapic_ctx_check(&b->lapic) || synic_ctx_check(v, &b->synic) ||
-	    xstate_ctx_check(xsave, b->xsave_size, b->xcr0) || bv != b->xsave_bv)
-		return -EINVAL;
-	return 0;
+	if (ctx_check_header(c))
+		return "header";
+	cpu = vpctx_check_cpu(b);
+	if (cpu)
+		return cpu;
+	if (msr_ctx_check(v, &b->msr))
+		return "MSRs";
+	if (vlapic_ctx_check(&b->lapic))
+		return "local APIC";
+	if (synic_ctx_check(v, &b->synic))
+		return "Hyper-V MSRs or SynIC";
+	if (xstate_ctx_check(xsave, b->xsave_size, b->xcr0) || bv != b->xsave_bv)
+		return "XSAVE area or XCR0";
+	return NULL;
 }
 
 static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, const void *xsave)
@@ -323,6 +359,7 @@ uint16_t hc_set_vp_context(struct hc_args *a)
 	void *pg[HVPART_VP_CONTEXT_PAGES];
 	uint16_t st;
 	struct vcpu *v = ctx_vcpu(in, &st);
+	const char *bad;
 
 	if (!v)
 		return st;
@@ -332,8 +369,12 @@ uint16_t hc_set_vp_context(struct hc_args *a)
 		return HV_STATUS_INVALID_PARAMETER;
 	memcpy(&ctx_in, pg[0], sizeof(ctx_in));
 	memcpy(xsave_in, pg[1], sizeof(xsave_in));
-	if (ctx_check(v, &ctx_in, xsave_in))
+	bad = ctx_check(v, &ctx_in, xsave_in);
+	if (bad) {
+		hv_info("hv: partition %lu (%s): vCPU context refused: %s", v->part->id,
+			v->part->name, bad);
 		return HV_STATUS_INVALID_PARAMETER;
+	}
 	ctx_apply(v, &ctx_in.b, xsave_in);
 	hv_info("hv: partition %lu (%s): vCPU context imported", v->part->id, v->part->name);
 	return HV_STATUS_SUCCESS;

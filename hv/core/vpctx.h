@@ -5,8 +5,9 @@
 #include <hv/vcpu.h>
 
 /* The registers, events and debug registers of an imported context as
- * the architecture and the backend would take them: 0 or -EINVAL. */
-int vpctx_check_cpu(const struct hvpart_vp_context_body *c);
+ * the architecture and the backend would take them: NULL, or which part
+ * is refused (for hv's log). */
+const char *vpctx_check_cpu(const struct hvpart_vp_context_body *c);
 /* StartPartition of a partition whose time stands still (an imported
  * context): the guest's time goes on from where it stopped. */
 void vpctx_time_resume(struct partition *p);

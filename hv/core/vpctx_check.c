@@ -125,9 +125,13 @@ static int check_debug(const struct hvpart_vp_context_body *c)
 	return (c->dr6 >> 32) || (c->dr7 >> 32) ? -EINVAL : 0;
 }
 
-int vpctx_check_cpu(const struct hvpart_vp_context_body *c)
+const char *vpctx_check_cpu(const struct hvpart_vp_context_body *c)
 {
-	if (check_regs(&c->regs) || check_events(c) || check_debug(c))
-		return -EINVAL;
-	return arch_vcpu_check_context(c);
+	if (check_regs(&c->regs))
+		return "registers";
+	if (check_events(c))
+		return "pending event or shadows";
+	if (check_debug(c))
+		return "debug registers";
+	return arch_vcpu_check_context(c) ? "state the backend refuses" : NULL;
 }

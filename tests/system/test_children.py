@@ -188,8 +188,11 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         # context"). The guest must neither restart nor lose count, and
         # its time must have stood still: the longest TSC gap between two
         # of its timer ticks stays far below the time it was suspended.
-        # Periods of 4 ms (Bochs) and 2 ms (QEMU, whose TSC is real time).
-        count = 4000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+        # Periods of 4 ms on Bochs; 20 ms on QEMU, whose TSC is real time
+        # and where a printed line (two exits a byte) took longer than five
+        # 2 ms periods. There the suspension is shorter than ten periods
+        # and the TSC check is left to Bochs.
+        count = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
         m.command('New-VM -Name cnt -MemoryStartupBytes 4MB -Kernel counter.elf -KernelArgs "count=%d every=5"'
                   % count)
         m.command("Start-VM cnt")

@@ -32,7 +32,12 @@ void arch_vcpu_get_context(struct vcpu *v, struct hvpart_vp_context_body *c)
 	c->msr.sysenter_cs = vm->save.sysenter_cs;
 	c->msr.sysenter_esp = vm->save.sysenter_esp;
 	c->msr.sysenter_eip = vm->save.sysenter_eip;
-	c->ev.shadow = (vm->ctl.int_state & 1) ? HVPART_SHADOW_STI : 0;
+	/* SVM has one interrupt shadow (§15.21.5) for STI and MOV SS alike;
+	 * with RFLAGS.IF clear it cannot be STI's, so it is carried as
+	 * MOV SS's (QEMU's TCG reported it with IF clear for the counter
+	 * guest, whose STI-shadow context SetVpContext then refused). */
+	if (vm->ctl.int_state & 1)
+		c->ev.shadow = (vm->save.rflags & (1u << 9)) ? HVPART_SHADOW_STI : HVPART_SHADOW_MOV_SS;
 	/* hv injects no software interrupts (svm_exit.c, reinject). */
 	if ((ev & SVM_EVT_V) && ((ev >> 8) & 7) != 4) {
 		c->ev.pending = (uint32_t)ev & EVT_LOW_MASK;
