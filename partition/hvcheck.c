@@ -189,6 +189,7 @@ int hvcheck_run(void)
 	hvcheck_expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
 	       HV_STATUS_SUCCESS);
 	hvcheck_gpadl(&c);
+	hvcheck_vpctx(&c);
 	check_pool_cycle(&c, &cin);
 	pmem_release(&two);
 	printf("HypercallValidation: %d checks, %d failed\n", c.run, c.failed);

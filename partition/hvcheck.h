@@ -14,4 +14,7 @@ void hvcheck_true(struct chk *c, const char *what, int ok);
 void hvcheck_synic(struct chk *c, uint64_t id);
 /* GPADL page mapping, with a child of its own (hvcheck_gpadl.c). */
 void hvcheck_gpadl(struct chk *c);
+/* Suspend, resume and the vCPU context, with a child of its own
+ * (hvcheck_vpctx.c). */
+void hvcheck_vpctx(struct chk *c);
 #endif

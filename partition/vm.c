@@ -27,6 +27,7 @@
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vm_ctx.h"
 #include "partition/vm_ide.h"
 #include "partition/volume/volume.h"
 
@@ -348,17 +349,17 @@ static void vp_conv(struct hvpart_vp_state *d, const struct ldr_vp_state *s)
 }
 
 /* Hand the loaded pages to the child, run by run. */
-static uint16_t vm_deposit(struct vm *vm)
+static uint16_t deposit_set(uint64_t id, const struct pmem_set *mem)
 {
 	static struct hvpart_deposit_in in;
 	uint16_t st = HV_STATUS_SUCCESS;
 	uint32_t r = 0;
 
-	while (r < vm->mem.nruns && !st) {
+	while (r < mem->nruns && !st) {
 		memset(&in, 0, sizeof(in));
-		in.partition_id = (uint64_t)vm->hv_id;
-		for (; r < vm->mem.nruns && in.nruns < HVPART_DEPOSIT_RUNS; r++) {
-			const struct pmem_run *run = &vm->mem.runs[r];
+		in.partition_id = id;
+		for (; r < mem->nruns && in.nruns < HVPART_DEPOSIT_RUNS; r++) {
+			const struct pmem_run *run = &mem->runs[r];
 
 			in.runs[in.nruns++] = (struct hvpart_deposit_run){ run->gpa, run->pa >> 12,
 									   run->npages };
@@ -366,6 +367,11 @@ static uint16_t vm_deposit(struct vm *vm)
 		st = hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &in, sizeof(in), NULL, 0);
 	}
 	return st;
+}
+
+static uint16_t vm_deposit(struct vm *vm)
+{
+	return deposit_set((uint64_t)vm->hv_id, &vm->mem);
 }
 
 static void vm_uart_tx(void *ctx, uint8_t byte)
@@ -536,16 +542,26 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	return 0;
 }
 
-static uint16_t hv_stop(struct vm *vm, const char *reason, bool code, uint32_t exit_code)
+static uint16_t hv_stop_code(uint64_t id, const char *reason, bool code, uint32_t exit_code)
 {
 	struct hvpart_stop_in in;
 
 	memset(&in, 0, sizeof(in));
-	in.partition_id = (uint64_t)vm->hv_id;
+	in.partition_id = id;
 	in.flags = code ? HVPART_STOP_EXIT_CODE : 0;
 	in.exit_code = exit_code;
 	snprintf(in.reason, sizeof(in.reason), "%s", reason);
 	return hvcall(HVCALL_HVPART_STOP_PARTITION, &in, sizeof(in), NULL, 0);
+}
+
+static uint16_t hv_stop(struct vm *vm, const char *reason, bool code, uint32_t exit_code)
+{
+	return hv_stop_code((uint64_t)vm->hv_id, reason, code, exit_code);
+}
+
+static uint16_t hv_stop_id(uint64_t id, const char *reason)
+{
+	return hv_stop_code(id, reason, false, 0);
 }
 
 int vm_stop(struct vm *vm, const char *reason, char *why, size_t n)
@@ -764,4 +780,111 @@ bool vm_idle(void)
 	}
 	vm_service();
 	return true;
+}
+
+/* ---- Debug-VMHost -Action SaveRestore (partition/vm_ctx.c) ---- */
+
+/* A new partition for vm from a copy of its memory and its vCPU
+ * context: created, the copy deposited, a vCPU, the context imported.
+ * 0 and *id, or the failing status (what names the step). */
+static uint16_t sr_build(struct vm *vm, const struct pmem_set *mem, const struct vmctx_buf *b,
+			 uint64_t *id, const char **what)
+{
+	struct hvpart_create_in cin;
+	uint64_t vpin[2];
+	uint16_t st;
+
+	memset(&cin, 0, sizeof(cin));
+	snprintf(cin.name, sizeof(cin.name), "%s", vm->name);
+	cin.max_gpa = vm->mem_bytes;
+	*what = "create a partition";
+	st = hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), id, sizeof(*id));
+	if (st)
+		return st;
+	vpin[0] = *id;
+	vpin[1] = 0;
+	*what = "take the copied memory";
+	st = deposit_set(*id, mem);
+	if (!st) {
+		*what = "create a virtual processor";
+		st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
+	}
+	if (!st) {
+		*what = "import the vCPU context";
+		st = vmctx_io(HVCALL_HVPART_SET_VP_CONTEXT, *id, b);
+	}
+	if (st)
+		hvcall(HVCALL_HVPART_DELETE_PARTITION, id, sizeof(*id), NULL, 0);
+	return st;
+}
+
+/* The old partition goes (its pages scrubbed and back in the parent's
+ * pool), the new one takes its place under the same VM: the device
+ * models kept in struct vm (COM1, the 8259 pair, CMOS) carry on as
+ * they were; VMBus and IDE start afresh (their state is not saved yet). */
+static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, char *why, size_t n)
+{
+	uint64_t old = (uint64_t)vm->hv_id;
+
+	vsp_host_destroy(old);
+	vm_ide_stop(vm);
+	(void)vsp_stor_detach(old);
+	vm->hv_id = (int64_t)id;
+	hv_stop_id(old, "saved and restored into another partition");
+	hvcall(HVCALL_HVPART_DELETE_PARTITION, &old, sizeof(old), NULL, 0);
+	pmem_release(&vm->mem);
+	vm->mem = *mem;
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n) ||
+	    vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
+		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "reconnect the devices", why, n);
+	return 0;
+}
+
+int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
+{
+	struct hvpart_partition_info pi;
+	struct vmctx_buf b;
+	struct pmem_set mem;
+	const char *what = "suspend the partition";
+	uint64_t old = (uint64_t)vm->hv_id, id = 0;
+	uint16_t st;
+
+	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING) {
+		snprintf(why, n, "'%s' is not running.", vm->name);
+		return -EINVAL;
+	}
+	if (vmctx_buf_alloc(&b) || pmem_alloc(vm->mem_bytes, &mem)) {
+		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
+		return -ENOMEM;
+	}
+	r->t0 = cpu_rdtsc();
+	st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &old, sizeof(old), NULL, 0);
+	if (!st) {
+		what = "export the vCPU context";
+		st = vmctx_export(old, &b);
+	}
+	if (!st) {
+		what = "map the child's memory";
+		st = vmctx_copy_memory(old, vm->mem_bytes, &mem);
+	}
+	if (!st) {
+		memcpy(&r->ctx, (const void *)(uintptr_t)b.pa[0], sizeof(r->ctx));
+		st = sr_build(vm, &mem, &b, &id, &what);
+	}
+	vmctx_buf_free(&b);
+	if (st) {
+		pmem_release(&mem);
+		hvcall(HVCALL_HVPART_RESUME_PARTITION, &old, sizeof(old), NULL, 0);
+		snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
+		return -EIO;
+	}
+	r->old_id = old;
+	r->new_id = id;
+	if (sr_switch(vm, id, &mem, why, n))
+		return -EIO;
+	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
+	r->t1 = cpu_rdtsc();
+	if (st)
+		return hv_fail(vm, st, "start the restored partition", why, n);
+	return 0;
 }

@@ -107,6 +107,15 @@ void vm_service(void);
 void vm_irq_set(struct vm *vm, unsigned line, int level);
 /* Connect-VM: where a child's COM1 output goes live (NULL: nowhere). */
 void vm_set_attached(struct vm *vm);
+/* Debug-VMHost -Action SaveRestore: suspend vm's partition, export its
+ * vCPU context, copy its memory, build a new partition from both and
+ * start it in place of the old (partition/vm_ctx.c). */
+struct vm_sr_report {
+	uint64_t old_id, new_id;
+	uint64_t t0, t1;             /* TSC at the suspend and the new start */
+	struct hvpart_vp_context ctx; /* the exported page 0 */
+};
+int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n);
 /* Wait for an interrupt (HLT), serving children meanwhile; true if hv
  * had news (a child's intercept, or a child stopped). */
 bool vm_idle(void);

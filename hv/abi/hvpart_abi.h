@@ -57,6 +57,12 @@
 #define HVCALL_HVPART_UNMAP_GPADL_PAGES    0x8021
 /* A device model's interrupt into a child (docs/hypercalls.md). */
 #define HVCALL_HVPART_ASSERT_INTERRUPT     0x8022
+/* Pausing a child and moving its vCPU's whole context (docs/hypercalls.md
+ * "vCPU context"). */
+#define HVCALL_HVPART_SUSPEND_PARTITION    0x8023
+#define HVCALL_HVPART_RESUME_PARTITION     0x8024
+#define HVCALL_HVPART_GET_VP_CONTEXT       0x8025
+#define HVCALL_HVPART_SET_VP_CONTEXT       0x8026
 /* Bounds of its input, in microseconds, and what hv uses until it is set. */
 #define HVPART_LATENCY_MIN_US              10
 #define HVPART_LATENCY_MAX_US              100000
@@ -283,6 +289,7 @@ struct hvpart_partition_info {
 	uint32_t flags, rsvd;
 };
 #define HVPART_INFO_EXIT_CODE 1u
+#define HVPART_INFO_SUSPENDED 4u    /* SuspendPartition holds it (state RUNNING) */
 #define HVPART_INFO_PRESENT   2u
 _Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32,
 	       "partition info layout");
@@ -320,6 +327,111 @@ struct hvpart_assert_irq_in {
 	uint32_t flags;              /* HVPART_IRQ_*; other bits reserved (0) */
 };
 _Static_assert(sizeof(struct hvpart_assert_irq_in) == 16, "assert interrupt input");
+
+/* ---- vCPU context (GET/SET_VP_CONTEXT; docs/hypercalls.md "vCPU
+ * context") ----
+ * Everything of a vCPU a guest can observe that lives in hv, vendor-
+ * neutral (segments in VMX access-rights format on both backends), so a
+ * context exported on one backend imports on the other. Page 0 of the
+ * context is struct hvpart_vp_context; the XSAVE area (standard format,
+ * SDM Vol. 1 §13.4) follows in page 1. Times are relative to the moment
+ * the guest's time stopped (SuspendPartition, or the stop): the guest's
+ * TSC, reference time and timers continue from there when the partition
+ * that imports the context starts. */
+#define HVPART_VP_CONTEXT_MAGIC   0x58435648u   /* "HVCX" */
+#define HVPART_VP_CONTEXT_VERSION 1u
+#define HVPART_VP_CONTEXT_PAGES   2u
+
+/* A pending event in VMX interruption-information format (SDM Vol. 3C
+ * §25.8.3): vector 7:0, type 10:8 (0 external interrupt, 2 NMI, 3
+ * hardware exception; others are not carried), error code valid 11,
+ * valid 31. shadow: HVPART_SHADOW_* (§25.4.2 interruptibility state). */
+#define HVPART_EVENT_VALID        (1u << 31)
+#define HVPART_EVENT_ERR_VALID    (1u << 11)
+#define HVPART_SHADOW_STI         (1u << 0)
+#define HVPART_SHADOW_MOV_SS      (1u << 1)
+#define HVPART_SHADOW_NMI_BLOCKED (1u << 3)
+struct hvpart_vp_events {
+	uint32_t pending, error_code;
+	uint32_t shadow;
+	uint32_t halted;             /* 1: waits for an interrupt (HLT) */
+	uint32_t nmi_pending;        /* an NMI IPI not yet delivered */
+	uint32_t rsvd;
+};
+_Static_assert(sizeof(struct hvpart_vp_events) == 24, "vp events");
+
+/* The MSRs hv keeps per vCPU (docs/child-platform.md "Processor"); EFER
+ * and the FS/GS bases are in struct hvpart_vp_state. */
+struct hvpart_vp_msrs {
+	uint64_t pat, sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+	uint64_t misc_enable, mcg_status;
+	uint64_t tsc;                /* the guest's TSC when its time stopped */
+	uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+};
+_Static_assert(sizeof(struct hvpart_vp_msrs) == 41 * 8, "vp msrs");
+
+/* The local APIC (SDM Vol. 3A chapter 11). divide_shift: log2 of the
+ * timer's divisor (0-7); timer_left: TSC ticks from the stop to the next
+ * expiry (0: not armed), period: ticks per period (periodic mode). */
+struct hvpart_lapic_state {
+	uint64_t apic_base;
+	uint32_t tpr, svr, lvt_timer, init_count, divide_shift, esr, esr_pending;
+	uint32_t lvt[5];             /* thermal, performance, LINT0, LINT1, error */
+	uint32_t ldr, dfr, icr_low, icr_high;
+	uint32_t irr[8], isr[8], auto_eoi[8];
+	uint64_t tsc_deadline;       /* IA32_TSC_DEADLINE, in the guest's TSC */
+	uint64_t timer_left, period;
+};
+_Static_assert(sizeof(struct hvpart_lapic_state) == 8 + 16 * 4 + 24 * 4 + 24, "lapic state");
+
+/* Hyper-V's partition MSRs and the vCPU's SynIC (TLFS §3.13,
+ * inter-partition-communication.md, timers.md). ref_time: the partition's
+ * reference time (100 ns) when its time stopped. */
+struct hvpart_stimer_state {
+	uint64_t config, count, due;
+	uint32_t armed, rsvd;
+};
+_Static_assert(sizeof(struct hvpart_stimer_state) == 32, "stimer state");
+struct hvpart_synic_state {
+	uint64_t guest_os_id, hypercall, ref_tsc, vp_assist, crash_p[5];
+	uint64_t ref_time;
+	uint64_t scontrol, simp, siefp, sint[16];
+	struct hvpart_stimer_state timer[4];
+};
+_Static_assert(sizeof(struct hvpart_synic_state) == 29 * 8 + 4 * 32, "synic state");
+
+struct hvpart_vp_context_body {
+	uint32_t magic;              /* HVPART_VP_CONTEXT_MAGIC */
+	uint16_t version;            /* HVPART_VP_CONTEXT_VERSION; newer is refused */
+	uint16_t arch;               /* HVPART_ARCH_* that exported it (information) */
+	uint32_t size;               /* bytes: 4096 + xsave_size */
+	uint32_t flags;              /* none defined: 0 */
+	struct hvpart_vp_state regs;
+	uint64_t cr2, dr[4], dr6, dr7, xcr0;
+	struct hvpart_vp_events ev;
+	struct hvpart_vp_msrs msr;
+	struct hvpart_lapic_state lapic;
+	struct hvpart_synic_state synic;
+	uint64_t xsave_bv;           /* XSTATE_BV of the area (its header) */
+	uint32_t xsave_size, rsvd;   /* bytes of the area in page 1 */
+};
+struct hvpart_vp_context {
+	struct hvpart_vp_context_body b;
+	uint8_t rsvd[4096 - sizeof(struct hvpart_vp_context_body)]; /* 0 */
+};
+_Static_assert(sizeof(struct hvpart_vp_context_body) ==
+	       16 + 392 + 64 + 24 + 41 * 8 + 192 + 360 + 16, "vp context layout");
+_Static_assert(sizeof(struct hvpart_vp_context) == 4096, "vp context is page 0");
+
+/* GET/SET_VP_CONTEXT input: the parent's own pages (page-aligned GPAs)
+ * that receive or hold the context's pages, in order. */
+struct hvpart_vp_context_in {
+	uint64_t partition_id;
+	uint32_t vp_index, npages;
+	uint64_t page_gpa[HVPART_VP_CONTEXT_PAGES];
+};
+_Static_assert(sizeof(struct hvpart_vp_context_in) == 32, "vp context input");
 
 /* HVCALL_HVPART_READ_LOG: input { u64 offset }, output below. */
 struct hvpart_log_chunk {

@@ -15,6 +15,7 @@
 #include "msr.h"
 #include "pages.h"
 #include "synic.h"
+#include "vpctx.h"
 
 static struct vcpu child_vcpus[MAX_PARTITIONS];
 /* A child traps all port I/O and external interrupts
@@ -235,10 +236,13 @@ uint16_t hc_start_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (p->state != HVPART_STATE_CREATED || !p->nvcpus || !p->mem_bytes)
 		return HV_STATUS_INVALID_PARTITION_STATE;
+	/* An imported context's time goes on from where it stopped. */
+	if (p->freeze_tsc)
+		vpctx_time_resume(p);
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();
 	sched_child_started();
-	p->vcpus[0]->run = VCPU_RUNNABLE;
+	p->vcpus[0]->run = p->vcpus[0]->start_halted ? VCPU_HALTED : VCPU_RUNNABLE;
 	hv_info("hv: starting partition %lu (%s), %lu KiB", p->id, p->name, p->mem_bytes >> 10);
 	return HV_STATUS_SUCCESS;
 }

@@ -62,7 +62,8 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 	pi->overhead_bytes = partition_overhead(p);
 	pi->last_exit_reason = p->nvcpus ? p->vcpus[0]->last_exit : 0;
 	pi->exit_code = p->exit_code;
-	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0);
+	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0) |
+		    (p->suspended ? HVPART_INFO_SUSPENDED : 0);
 	return HV_STATUS_SUCCESS;
 }
 
@@ -112,6 +113,12 @@ static const struct hc_entry hc_table[] = {
 	  hc_unmap_gpadl_pages },
 	{ HVCALL_HVPART_ASSERT_INTERRUPT, 1, 0, sizeof(struct hvpart_assert_irq_in), 0,
 	  hc_assert_interrupt },
+	{ HVCALL_HVPART_SUSPEND_PARTITION, 1, 0, 8, 0, hc_suspend_partition },
+	{ HVCALL_HVPART_RESUME_PARTITION, 1, 0, 8, 0, hc_resume_partition },
+	{ HVCALL_HVPART_GET_VP_CONTEXT, 1, 0, sizeof(struct hvpart_vp_context_in), 0,
+	  hc_get_vp_context },
+	{ HVCALL_HVPART_SET_VP_CONTEXT, 1, 0, sizeof(struct hvpart_vp_context_in), 0,
+	  hc_set_vp_context },
 	/* SynIC (TLFS inter-partition-communication.md): any partition may
 	 * post and signal; only the parent manages ports (CPUID 0x40000003
 	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59

@@ -31,6 +31,11 @@ uint16_t hc_set_tsc_frequency(struct hc_args *a);
 uint16_t hc_map_gpadl_pages(struct hc_args *a);
 uint16_t hc_unmap_gpadl_pages(struct hc_args *a);
 uint16_t hc_assert_interrupt(struct hc_args *a);
+/* Suspend, resume and the vCPU context (hv/core/vpctx.c). */
+uint16_t hc_suspend_partition(struct hc_args *a);
+uint16_t hc_resume_partition(struct hc_args *a);
+uint16_t hc_get_vp_context(struct hc_args *a);
+uint16_t hc_set_vp_context(struct hc_args *a);
 /* Scheduler (hv/core/sched.c). */
 uint16_t hc_set_interrupt_latency(struct hc_args *a);
 

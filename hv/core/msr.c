@@ -18,6 +18,8 @@
  * MCG_STATUS with no banks (§16.3.1), the MTRRs (hv/core/mtrr.c), and
  * the vLAPIC's (hv/core/vlapic.c).
  */
+#include <errno.h>
+#include <string.h>
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
@@ -293,4 +295,85 @@ void hv_handle_wrmsr(struct vcpu *v)
 		return;
 	}
 	arch_vcpu_skip_insn(v);
+}
+
+/* ---- a vCPU context's MSRs (hv/core/vpctx.c) ---- */
+
+/* The MSRs this file keeps (PAT, SYSENTER and the TSC are the caller's).
+ * The parent's hypercall runs, so it owns the switched MSRs and v's are
+ * in v->msrs.switched. */
+void msr_ctx_get(const struct vcpu *v, struct hvpart_vp_msrs *m)
+{
+	const struct vcpu_msrs *s = &v->msrs;
+
+	m->star = s->switched[0];
+	m->lstar = s->switched[1];
+	m->sfmask = s->switched[2];
+	m->kernel_gs_base = s->switched[3];
+	m->tsc_aux = nswitched == MSR_SWITCHED ? s->switched[4] : 0;
+	m->cstar = s->cstar;
+	m->misc_enable = s->misc_enable;
+	m->mcg_status = s->mcg_status;
+	m->mtrr_def_type = s->mtrr_def_type;
+	memcpy(m->mtrr_fixed, s->mtrr_fixed, sizeof(m->mtrr_fixed));
+	memcpy(m->mtrr_var, s->mtrr_var, sizeof(m->mtrr_var));
+}
+
+/* PAT entries 2, 3 are reserved types (SDM Vol. 3A §12.12.2, Table 12-10:
+ * WRMSR #GP for 2, 3 and 8 or more). */
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned t = (pat >> (8 * i)) & 0xff;
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* The fixed-range MTRRs' MSR numbers, in msrs.mtrr_fixed order. */
+static const uint32_t mtrr_fixed_msrs[11] = {
+	0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
+};
+
+/* Would every value be taken by WRMSR (Vol. 2B WRMSR #GP; the rules of
+ * the rows above, run on a scratch vCPU so v is untouched)? */
+int msr_ctx_check(const struct vcpu *v, const struct hvpart_vp_msrs *m)
+{
+	static struct vcpu scratch;
+	int bad = 0;
+
+	scratch.part = v->part;
+	msr_vcpu_reset(&scratch);
+	bad |= wr_misc(&scratch, MSR_IA32_MISC_ENABLE, m->misc_enable) ||
+	       scratch.msrs.misc_enable != m->misc_enable;
+	bad |= wr_mcg_status(&scratch, MSR_IA32_MCG_STATUS, m->mcg_status);
+	bad |= mtrr_write(&scratch, MSR_IA32_MTRR_DEF_TYPE, m->mtrr_def_type);
+	for (unsigned i = 0; i < 11; i++)
+		bad |= mtrr_write(&scratch, mtrr_fixed_msrs[i], m->mtrr_fixed[i]);
+	for (unsigned i = 0; i < 2 * MTRR_VAR_COUNT; i++)
+		bad |= mtrr_write(&scratch, MSR_IA32_MTRR_PHYSBASE0 + i, m->mtrr_var[i]);
+	bad |= !canonical(m->lstar) || !canonical(m->cstar) || !canonical(m->kernel_gs_base) ||
+	       !canonical(m->sysenter_esp) || !canonical(m->sysenter_eip);
+	bad |= (m->sfmask >> 32) || (m->tsc_aux >> 32) || (m->sysenter_cs >> 32) ||
+	       (nswitched != MSR_SWITCHED && m->tsc_aux) || !pat_valid(m->pat);
+	return bad ? -EINVAL : 0;
+}
+
+void msr_ctx_set(struct vcpu *v, const struct hvpart_vp_msrs *m)
+{
+	struct vcpu_msrs *s = &v->msrs;
+
+	s->switched[0] = m->star;
+	s->switched[1] = m->lstar;
+	s->switched[2] = m->sfmask;
+	s->switched[3] = m->kernel_gs_base;
+	s->switched[4] = m->tsc_aux;
+	s->cstar = m->cstar;
+	s->misc_enable = m->misc_enable;
+	s->mcg_status = m->mcg_status;
+	s->mtrr_def_type = m->mtrr_def_type;
+	memcpy(s->mtrr_fixed, m->mtrr_fixed, sizeof(s->mtrr_fixed));
+	memcpy(s->mtrr_var, m->mtrr_var, sizeof(s->mtrr_var));
 }

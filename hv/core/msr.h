@@ -49,4 +49,9 @@ static inline void msr_load(struct vcpu *v)
 int mtrr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int mtrr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void mtrr_reset(struct vcpu *v);
+/* A vCPU context's MSRs that msr.c and mtrr.c keep (hv/core/vpctx.c):
+ * out, checked as WRMSR would (0 or -EINVAL; v is untouched), in. */
+void msr_ctx_get(const struct vcpu *v, struct hvpart_vp_msrs *m);
+int msr_ctx_check(const struct vcpu *v, const struct hvpart_vp_msrs *m);
+void msr_ctx_set(struct vcpu *v, const struct hvpart_vp_msrs *m);
 #endif

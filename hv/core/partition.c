@@ -56,7 +56,8 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	hv_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	hv_snprintf(p->stop_reason, sizeof(p->stop_reason), "%s", why);
-	if (p->state == HVPART_STATE_RUNNING && !p->privileged)
+	/* A suspended child was counted out when it was suspended. */
+	if (p->state == HVPART_STATE_RUNNING && !p->privileged && !p->suspended)
 		sched_child_stopped();
 	p->state = HVPART_STATE_STOPPED;
 	p->stop_tsc = rdtsc();

@@ -118,7 +118,7 @@ static bool parent_ready(void)
 
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
-	if (v->part->state != HVPART_STATE_RUNNING)
+	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended)
 		return false;
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
@@ -230,7 +230,7 @@ static uint64_t earliest_child_timer(void)
 		struct partition *p = partition_by_id(id);
 		uint64_t t;
 
-		if (!p || !p->nvcpus || p->state != HVPART_STATE_RUNNING)
+		if (!p || !p->nvcpus || p->state != HVPART_STATE_RUNNING || p->suspended)
 			continue;
 		t = vlapic_next_fire(p->vcpus[0]);
 		if (t && (!best || t < best))

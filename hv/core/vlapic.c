@@ -13,6 +13,7 @@
  * docs/child-platform.md promises. A child has one vCPU and no LINT
  * wires, thermal sensor or PMU: those LVTs are kept but never fire.
  */
+#include <errno.h>
 #include <string.h>
 #include <hv/lib.h>
 #include <hv/vcpu.h>
@@ -603,4 +604,95 @@ bool vlapic_nmi_pending(const struct vcpu *v)
 void vlapic_nmi_taken(struct vcpu *v)
 {
 	v->lapic.nmi_pending = false;
+}
+
+/* ---- the vLAPIC in a vCPU context (hv/core/vpctx.c) ---- */
+
+/* Timers are host-TSC times here; the context holds how far the next
+ * expiry was from `now`, the moment the guest's time stopped. */
+void vlapic_ctx_get(const struct vcpu *v, struct hvpart_lapic_state *s, uint64_t now)
+{
+	const struct vlapic *l = &v->lapic;
+
+	*s = (struct hvpart_lapic_state){
+		.apic_base = l->apic_base, .tpr = l->tpr, .svr = l->svr,
+		.lvt_timer = l->lvt_timer, .init_count = l->init_count,
+		.divide_shift = l->divide_shift, .esr = l->esr, .esr_pending = l->esr_pending,
+		.ldr = l->ldr, .dfr = l->dfr, .icr_low = l->icr_low, .icr_high = l->icr_high,
+		.tsc_deadline = l->tsc_deadline, .period = l->period,
+	};
+	memcpy(s->lvt, l->lvt, sizeof(s->lvt));
+	memcpy(s->irr, l->irr, sizeof(s->irr));
+	memcpy(s->isr, l->isr, sizeof(s->isr));
+	memcpy(s->auto_eoi, l->auto_eoi, sizeof(s->auto_eoi));
+	if (l->fire_tsc)
+		s->timer_left = l->fire_tsc > now ? l->fire_tsc - now : 1;
+}
+
+/* What the registers' writes could never produce is refused: reserved
+ * bits of IA32_APIC_BASE or its invalid mode (§11.12.5), bits outside
+ * TPR, SVR, the LVTs' defined fields (Figure 11-8; lvt_write, svr_write
+ * above), a divisor shift over 7, vectors 0-15 requested or in service
+ * (§11.5.3: never accepted), a periodic timer without a period, and
+ * timer distances past 2^62 ticks (no sum with a TSC may overflow). */
+int vlapic_ctx_check(const struct hvpart_lapic_state *s)
+{
+	static const uint32_t keep[VLAPIC_NLVT] = { 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff };
+
+	if ((s->apic_base & apic_base_reserved()) || apic_mode(s->apic_base) == APIC_INVALID)
+		return -EINVAL;
+	if ((s->tpr & ~0xffu) || (s->svr & ~0x1ffu) || s->divide_shift > 7 ||
+	    (s->lvt_timer & ~(0xffu | LVT_MASKED | (3u << 17))) || LVT_TIMER_MODE(s->lvt_timer) == 3)
+		return -EINVAL;
+	for (unsigned i = 0; i < VLAPIC_NLVT; i++)
+		if (s->lvt[i] & ~keep[i])
+			return -EINVAL;
+	if ((s->irr[0] | s->isr[0] | s->auto_eoi[0]) & 0xffff)
+		return -EINVAL;
+	if ((s->timer_left >> 62) || (s->period >> 62) ||
+	    (s->period && (!s->timer_left || LVT_TIMER_MODE(s->lvt_timer) != TIMER_PERIODIC)))
+		return -EINVAL;
+	return 0;
+}
+
+void vlapic_ctx_set(struct vcpu *v, const struct hvpart_lapic_state *s, uint64_t now)
+{
+	struct vlapic *l = &v->lapic;
+
+	vlapic_reset(l);
+	l->apic_base = s->apic_base;
+	l->tpr = s->tpr;
+	l->svr = s->svr;
+	l->lvt_timer = s->lvt_timer;
+	l->init_count = s->init_count;
+	l->divide_shift = s->divide_shift;
+	l->esr = s->esr;
+	l->esr_pending = s->esr_pending;
+	l->ldr = s->ldr;
+	l->dfr = s->dfr;
+	l->icr_low = s->icr_low;
+	l->icr_high = s->icr_high;
+	l->tsc_deadline = s->tsc_deadline;
+	l->period = s->period;
+	memcpy(l->lvt, s->lvt, sizeof(l->lvt));
+	memcpy(l->irr, s->irr, sizeof(l->irr));
+	memcpy(l->isr, s->isr, sizeof(l->isr));
+	memcpy(l->auto_eoi, s->auto_eoi, sizeof(l->auto_eoi));
+	l->fire_tsc = s->timer_left ? now + s->timer_left : 0;
+}
+
+/* The guest's time stood still for delta host ticks (suspended, or an
+ * imported context waiting for StartPartition): a one-shot or periodic
+ * expiry moves out by as much; a TSC deadline follows the TSC offset,
+ * which the caller has moved first. */
+void vlapic_time_shift(struct vcpu *v, uint64_t delta)
+{
+	struct vlapic *l = &v->lapic;
+
+	if (LVT_TIMER_MODE(l->lvt_timer) == TIMER_DEADLINE) {
+		deadline_arm(v);
+		return;
+	}
+	if (l->fire_tsc)
+		l->fire_tsc += delta;
 }

@@ -20,6 +20,7 @@
  * offers no XSAVE (XSETBV is then #UD in the guest, as CR4.OSXSAVE cannot
  * be set).
  */
+#include <errno.h>
 #include <string.h>
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -324,4 +325,67 @@ void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		leaf7(r);
 	else if (leaf == 0xd)
 		leaf_d(v, sub, r);
+}
+
+/* ---- the vCPU context's XSAVE area (hv/core/vpctx.c) ---- */
+
+/* The parent, whose hypercall runs, owns the registers, so v's state is
+ * in its area (xstate_switch saved it when the parent entered). */
+uint32_t xstate_ctx_get(struct vcpu *v, void *dst, uint64_t *xcr0)
+{
+	if (this_cpu()->xstate_owner == v)
+		hv_panic("hv: context of partition %lu read while its state is loaded",
+			 v->part->id);
+	memcpy(dst, v->xsave_area, xs.size);
+	*xcr0 = v->xcr0;
+	return xs.size;
+}
+
+/* MXCSR bits the CPU takes (FXSAVE's MXCSR_MASK; 0 means 0xFFBF, SDM
+ * Vol. 1 §11.6.6). FXRSTOR and XRSTOR #GP on any other (SDM Vol. 2A
+ * FXRSTOR, Vol. 2D XRSTOR). */
+static uint32_t mxcsr_mask(void)
+{
+	static uint8_t img[512] __attribute__((aligned(64)));
+	static uint32_t mask;
+
+	if (!mask) {
+		fxsave64(img);
+		memcpy(&mask, img + 28, sizeof(mask));
+		if (!mask)
+			mask = 0xffbf;
+	}
+	return mask;
+}
+
+/* What XRSTOR in standard form would fault on (SDM Vol. 1 §13.8.1 and
+ * Vol. 2D XRSTOR #GP): XSTATE_BV naming a component hv does not switch,
+ * XCOMP_BV or header bytes 63:16 not 0, reserved MXCSR bits; and an XCR0
+ * XSETBV would refuse. The size must be this host's (same layout). */
+int xstate_ctx_check(const void *area, uint32_t size, uint64_t xcr0)
+{
+	const uint8_t *a = area;
+	uint64_t hdr[8];
+	uint32_t mxcsr;
+
+	memcpy(&mxcsr, a + LEGACY_MXCSR_OFF, sizeof(mxcsr));
+	if (size != xs.size || (mxcsr & ~mxcsr_mask()))
+		return -EINVAL;
+	if (!xs.xsave)
+		return xcr0 == XCR0_RESET ? 0 : -EINVAL;
+	if (!xcr0_valid(xcr0, xs.mask))
+		return -EINVAL;
+	memcpy(hdr, a + 512, sizeof(hdr));
+	if (hdr[0] & ~xs.mask)
+		return -EINVAL;
+	for (unsigned i = 1; i < 8; i++)
+		if (hdr[i])
+			return -EINVAL;
+	return 0;
+}
+
+void xstate_ctx_set(struct vcpu *v, const void *area, uint32_t size, uint64_t xcr0)
+{
+	memcpy(v->xsave_area, area, size);
+	v->xcr0 = xcr0;
 }

@@ -148,6 +148,33 @@ static int cmdlet_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* Debug-VMHost -Action SaveRestore -VMName N: the vCPU context round
+ * trip (docs/hypercalls.md "vCPU context") until Save-VM exists. */
+static int debug_save_restore(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	static struct vm_sr_report r;
+	const char *name = cmd_arg_str(a, "VMName");
+	const struct hvpart_vp_context_body *c = &r.ctx.b;
+	struct vm *vm = name ? vm_find(name) : NULL;
+	char why[160];
+
+	if (!name)
+		return cmd_error(ctx, a, "SaveRestore needs -VMName.");
+	if (!vm)
+		return cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".", name);
+	if (vm_save_restore(vm, &r, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	cmd_printf(ctx, "Saved '%s' (partition %llu): context version %u, %u bytes, RIP %#llx, "
+		   "TSC %llu, LAPIC timer %llu ticks left, XCR0 %#llx\n", vm->name,
+		   (unsigned long long)r.old_id, c->version, c->size,
+		   (unsigned long long)c->regs.rip, (unsigned long long)c->msr.tsc,
+		   (unsigned long long)c->lapic.timer_left, (unsigned long long)c->xcr0);
+	cmd_printf(ctx, "Restored '%s' into partition %llu and started it (%llu TSC ticks "
+		   "suspended)\n", vm->name, (unsigned long long)r.new_id,
+		   (unsigned long long)(r.t1 - r.t0));
+	return 0;
+}
+
 /* Fault injection for the system tests: each action is something a buggy
  * parent could do, and hv must contain it. */
 static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -162,13 +189,15 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		cpu_force_triple_fault();
 	} else if (!strcasecmp(act, "HypercallValidation")) {
 		hvcheck_run();
+	} else if (!strcasecmp(act, "SaveRestore")) {
+		return debug_save_restore(ctx, a);
 	} else if (!strcasecmp(act, "UnknownHypercall")) {
 		uint16_t st = hvcall_fast(0x7fff, 0);
 
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore.", act);
 	}
 	return 0;
 }
@@ -178,7 +207,8 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall or HypercallValidation." },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation or SaveRestore." },
+	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore." },
 };
 
 const struct cmd_def cmdlets_host[] = {
@@ -200,7 +230,7 @@ const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);
  * after every other hvpart cmdlet and says so. */
 const struct cmd_def cmdlets_diag[] = {
 	{ "Debug-VMHost", "Diagnostic, not for normal use: fault injection for hv's tests.",
-	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed.",
-	  p_debug, 1, cmdlet_debug_vmhost, NULL },
+	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed, SaveRestore -VMName N suspends a running VM, exports its vCPU context and copies its memory, builds a new partition from them and starts it in the old one's place (the building block of Save-VM; VMBus and IDE devices start afresh).",
+	  p_debug, 2, cmdlet_debug_vmhost, NULL },
 };
 const int cmdlets_diag_count = sizeof(cmdlets_diag) / sizeof(cmdlets_diag[0]);

@@ -28,6 +28,7 @@
 struct vcpu;
 struct hvpart_host_info;
 struct hvpart_vp_state;
+struct hvpart_vp_context_body;
 
 /* ---- this physical CPU ---- */
 
@@ -71,6 +72,15 @@ void arch_vcpu_destroy(struct vcpu *v);
 /* -EINVAL for a state the backend refuses (e.g. CR4.VMXE set). */
 int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s);
 void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s);
+/* The backend's part of a vCPU context (hv/core/vpctx.c): registers,
+ * CR2, DR0-DR7, PAT, SYSENTER, the pending event, interrupt shadow and
+ * NMI blocking. get fills those fields of c (a soft event the guest will
+ * raise again is dropped, RIP back on its instruction); check says
+ * whether set would take c (0, -EINVAL: what the CPU's entry checks or
+ * the architecture refuse); set loads it, after check passed. */
+void arch_vcpu_get_context(struct vcpu *v, struct hvpart_vp_context_body *c);
+int arch_vcpu_check_context(const struct hvpart_vp_context_body *c);
+void arch_vcpu_set_context(struct vcpu *v, const struct hvpart_vp_context_body *c);
 /* Make v's state current on this CPU (this_cpu()->current = v). */
 void arch_vcpu_load(struct vcpu *v);
 /* Enter v and never return: from here on hv runs only on VM exits. */

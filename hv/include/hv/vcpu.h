@@ -86,6 +86,7 @@ struct vcpu {
 	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
 	void *xsave_area;            /* its extended state while not loaded: a
 	                              * page of hv's pool, 64-byte aligned */
+	bool start_halted;           /* an imported context waits in HLT */
 };
 
 #define PARTITION_MAX_VCPUS 1
@@ -121,6 +122,11 @@ struct partition {
 	uint64_t ref_tsc_msr;
 	uint32_t ref_tsc_seq;
 	uint64_t crash_p[5];         /* HV_MSR_CRASH_P0..P4 (children) */
+	/* SuspendPartition (hv/core/vpctx.c): the child stays RUNNING but
+	 * is not scheduled, and its time stands still from freeze_tsc (also
+	 * set by an imported context until StartPartition). */
+	bool suspended;
+	uint64_t freeze_tsc;         /* host TSC at which its time stopped, 0 none */
 };
 
 /* Generic exit handlers (hv/core), called by the backend's exit
@@ -228,6 +234,12 @@ static inline void xstate_load(struct vcpu *v)
 		xstate_switch(v);
 }
 void xstate_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* The vCPU context's XSAVE area (hv/core/vpctx.c): v's area and XCR0 out
+ * (size bytes, standard format); whether an area and XCR0 would load
+ * without a fault (0, or -EINVAL); and in. v is not loaded. */
+uint32_t xstate_ctx_get(struct vcpu *v, void *dst, uint64_t *xcr0);
+int xstate_ctx_check(const void *area, uint32_t size, uint64_t xcr0);
+void xstate_ctx_set(struct vcpu *v, const void *area, uint32_t size, uint64_t xcr0);
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);
@@ -244,4 +256,12 @@ bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
 /* An NMI waits for delivery; vlapic_nmi_taken when it was injected. */
 bool vlapic_nmi_pending(const struct vcpu *v);
 void vlapic_nmi_taken(struct vcpu *v);
+/* The vLAPIC in a vCPU context: out relative to host TSC now, checked,
+ * and in (hv/core/vlapic_ctx.c). */
+struct hvpart_lapic_state;
+void vlapic_ctx_get(const struct vcpu *v, struct hvpart_lapic_state *s, uint64_t now);
+int vlapic_ctx_check(const struct hvpart_lapic_state *s);
+void vlapic_ctx_set(struct vcpu *v, const struct hvpart_lapic_state *s, uint64_t now);
+/* Time stood still for delta ticks: timers move out by as much. */
+void vlapic_time_shift(struct vcpu *v, uint64_t delta);
 #endif

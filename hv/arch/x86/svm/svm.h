@@ -62,6 +62,8 @@ void svm_nmi_check_unmask(struct vcpu *v);
 struct vcpu *svm_handle_exit(struct vcpu *v);
 uint16_t svm_attr_from_ar(uint32_t ar);
 uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit);
+/* What VMRUN would refuse of a state (svm_vcpu.c): 0 or -EINVAL. */
+int svm_check_state(const struct hvpart_vp_state *s);
 
 _Static_assert(offsetof(struct vcpu, arch.vmcb_pa) == 128, "svm_entry.S offset");
 #endif

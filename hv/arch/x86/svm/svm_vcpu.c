@@ -15,35 +15,29 @@
 #include <hv/mm/pool.h>
 #include "svm.h"
 
-/* The VMCB is in memory: loading a vCPU only makes it current. */
-/* DR0-DR3 are guest registers VMRUN and #VMEXIT do not switch (the VMCB
- * holds DR6 and DR7, APM Vol. 2 §15.5.1 and Table B-2): one vCPU's
- * breakpoints must neither fire in nor be read by another, so they
- * follow the vCPU here. hv sets no breakpoints itself. */
+/* The VMCB is in memory: loading a vCPU makes it current and switches
+ * DR0-DR3, which neither the VMCB nor VMSAVE/VMLOAD hold (APM Vol. 2
+ * §15.5.1, Table B-2 has DR6 and DR7 only) and which a child writes
+ * without an exit: one vCPU's breakpoints must neither fire in nor be
+ * read by another, and a vCPU context must find them. */
 #define READ_DR(n, x) __asm__ volatile("mov %%db" #n ", %0" : "=r"(x))
 #define WRITE_DR(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"(x))
-static void switch_dr(struct vcpu *from, struct vcpu *to)
-{
-	uint64_t *f, *t = to->arch.dr;
-
-	if (from == to)
-		return;
-	if (from) {
-		f = from->arch.dr;
-		READ_DR(0, f[0]);
-		READ_DR(1, f[1]);
-		READ_DR(2, f[2]);
-		READ_DR(3, f[3]);
-	}
-	WRITE_DR(0, t[0]);
-	WRITE_DR(1, t[1]);
-	WRITE_DR(2, t[2]);
-	WRITE_DR(3, t[3]);
-}
-
 void arch_vcpu_load(struct vcpu *v)
 {
-	switch_dr(this_cpu()->current, v);
+	struct vcpu *from = this_cpu()->current;
+
+	if (from && from != v) {
+		READ_DR(0, from->arch.dr[0]);
+		READ_DR(1, from->arch.dr[1]);
+		READ_DR(2, from->arch.dr[2]);
+		READ_DR(3, from->arch.dr[3]);
+	}
+	if (from != v) {
+		WRITE_DR(0, v->arch.dr[0]);
+		WRITE_DR(1, v->arch.dr[1]);
+		WRITE_DR(2, v->arch.dr[2]);
+		WRITE_DR(3, v->arch.dr[3]);
+	}
 	this_cpu()->current = v;
 }
 
@@ -152,7 +146,7 @@ void arch_vcpu_destroy(struct vcpu *v)
 /* What VMRUN would refuse (§15.5.1 "Canonicalization and Consistency
  * Checks"), checked here so that a malformed state from the parent is
  * -EINVAL and never reaches the CPU. */
-static int check_state(const struct hvpart_vp_state *s)
+int svm_check_state(const struct hvpart_vp_state *s)
 {
 	bool lma = s->efer & EFER_LMA, cs_l = s->cs.ar & (1u << 13), cs_d = s->cs.ar & (1u << 14);
 
@@ -178,7 +172,7 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 {
 	struct vmcb_save *g = &svm_vmcb(v)->save;
 
-	if (check_state(s))
+	if (svm_check_state(s))
 		return -EINVAL;
 	memcpy(v->gpr, s->gpr, sizeof(v->gpr));
 	g->rsp = s->gpr[GPR_RSP];

@@ -21,12 +21,14 @@ struct arch_vcpu {
 	uint32_t flush_gen;       /* arch_ept_flush generation last seen */
 	uint8_t child;            /* not passthrough: INTR intercepted */
 	uint8_t drain;            /* parent: INTR intercepted to drain hv's timer */
+	/* DR0-DR3: the VMCB holds only DR6 and DR7, and the guest writes
+	 * the others without exits, so they follow the vCPU here while
+	 * another runs (svm_vcpu.c, arch_vcpu_load). */
+	uint64_t dr[4];
 	/* NMI blocking, which SVM leaves to the hypervisor for an NMI it
 	 * injects (svm_guest.c): set at the injection, ended once the
 	 * guest's IRET (intercepted) has run, i.e. at an exit with RIP no
 	 * longer at that IRET. */
-	/* DR0-DR3: the VMCB holds DR6 and DR7 only (svm_vcpu.c). */
-	uint64_t dr[4];
 	uint8_t nmi_masked;
 	uint8_t nmi_await_iret;
 	uint64_t nmi_iret_rip;

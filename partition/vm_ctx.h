@@ -1,0 +1,23 @@
+/* A child's vCPU context and memory out of one partition and into a new
+ * one (partition/vm_ctx.c; docs/hypercalls.md "vCPU context"). */
+#ifndef PARENT_VM_CTX_H
+#define PARENT_VM_CTX_H
+#include <stdint.h>
+#include "hv/abi/hvpart_abi.h"
+#include "partition/pmem.h"
+
+/* Two of the parent's pages for a context, and their addresses. */
+struct vmctx_buf {
+	struct pmem_set set;
+	uint64_t pa[HVPART_VP_CONTEXT_PAGES];
+};
+int vmctx_buf_alloc(struct vmctx_buf *b);
+void vmctx_buf_free(struct vmctx_buf *b);
+uint16_t vmctx_io(uint16_t code, uint64_t id, const struct vmctx_buf *b);
+/* GetVpContext of a suspended child, serving its port accesses between
+ * tries (one hv has not seen answered keeps it inside an instruction). */
+uint16_t vmctx_export(uint64_t id, const struct vmctx_buf *b);
+/* Copy bytes of child id's memory, mapped a piece at a time
+ * (MapGpadlPages), into dst's pages, guest-physical order. */
+uint16_t vmctx_copy_memory(uint64_t id, uint64_t bytes, const struct pmem_set *dst);
+#endif
