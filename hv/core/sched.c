@@ -170,6 +170,13 @@ static struct vcpu *kept_child(uint64_t now)
 	if (!child_ready(v, now))
 		return NULL;
 	c->kept_turn = 0;
+	/* A parent with work waits at most one child turn of the latency
+	 * (above): the rest of a turn that began while it slept shrinks to
+	 * that, as a new turn would be (turn_length). Without this, four
+	 * spinners each kept 2^21-tick turns while the parent echoed a paste,
+	 * and its UART overran (test_console_input). */
+	if (parent_ready() && v->slice_end > now + latency_ticks())
+		v->slice_end = now + latency_ticks();
 	return v;
 }
 

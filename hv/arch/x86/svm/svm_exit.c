@@ -151,12 +151,13 @@ static void exit_npf(struct vcpu *v, uint64_t q)
 }
 
 /* The guest's triple fault; the VMCB's state is undefined after it
- * (§15.12), so the partition never runs again. */
+ * (§15.12), so the partition never runs again. The reason reads as the
+ * VT-x backend's: Get-VM shows the same words on either. */
 static void exit_shutdown(struct vcpu *v, uint64_t i1)
 {
 	(void)i1;
 	arch_vcpu_dump(v);
-	partition_stop(v->part, "triple fault (shutdown) at rip %#lx", svm_vmcb(v)->save.rip);
+	partition_stop(v->part, "triple fault at rip %#lx", svm_vmcb(v)->save.rip);
 }
 
 /* VMRUN refused the guest state (§15.5.1). */
