@@ -231,6 +231,9 @@ void ide_fail(struct ide_channel *ch, struct ide_drive *d, uint8_t err);
 void ide_set_signature(struct ide_channel *ch);
 void ide_execute(struct ide_channel *ch, uint8_t cmd);
 void ide_pio_start(struct ide_channel *ch, struct ide_drive *d);
+/* Send a 256-word IDENTIFY page (little-endian words) as one PIO-in
+ * block: IDENTIFY DEVICE and IDENTIFY PACKET DEVICE alike. */
+void ide_pio_send_identify(struct ide_channel *ch, struct ide_drive *d, const uint16_t *id);
 void ide_bm_kick(struct ide_channel *ch);
 void ide_bm_reset(struct ide_bm *bm);
 

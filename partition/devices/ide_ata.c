@@ -255,11 +255,15 @@ static void build_identify(const struct ide_drive *d, unsigned unit, uint16_t *i
 static void cmd_identify(struct ide_channel *ch, struct ide_drive *d, const struct ata_cmd *c)
 {
 	uint16_t id[256];
-	unsigned i;
 
 	(void)c;
 	build_identify(d, d == &ch->drive[1], id);
-	for (i = 0; i < 256; i++) {
+	ide_pio_send_identify(ch, d, id);
+}
+
+void ide_pio_send_identify(struct ide_channel *ch, struct ide_drive *d, const uint16_t *id)
+{
+	for (unsigned i = 0; i < 256; i++) {
 		d->buf[2 * i] = (uint8_t)id[i];
 		d->buf[2 * i + 1] = (uint8_t)(id[i] >> 8);
 	}

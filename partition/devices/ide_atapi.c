@@ -617,14 +617,7 @@ void ide_atapi_identify(struct ide_channel *ch, struct ide_drive *d)
 	id[88] = 0x0007;
 	id[93] = d == &ch->drive[1] ? 0x4300 : 0x400b;
 	ide_id_checksum(id);
-	for (unsigned i = 0; i < 256; i++) {
-		d->buf[2 * i] = (uint8_t)id[i];
-		d->buf[2 * i + 1] = (uint8_t)(id[i] >> 8);
-	}
-	d->on_disk = false;
-	d->xfer = IDE_X_PIO_IN;
-	d->left = d->block = 1;
-	ide_pio_start(ch, d);
+	ide_pio_send_identify(ch, d, id);
 }
 
 /* ---- attaching and changing the medium ---- */
