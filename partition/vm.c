@@ -25,6 +25,7 @@
 #include "partition/acpi/acpi.h"
 #include "partition/loader/linux.h"
 #include "partition/loader/multiboot.h"
+#include "partition/net/pnet.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
@@ -758,13 +759,16 @@ bool vm_idle(void)
 
 	idle_latency(typed, last_input);
 	vsp_tick();
+	/* The parent's IP stack: frames the switches queued for it during
+	 * the last vsp_service, and its timers (partition/net/pnet.h). */
+	pnet_poll();
 	/* "sti; hlt" is atomic against the wake-up (STI shadow, SDM Vol. 2B):
 	 * input that arrived since the last look is not slept through. */
 	__asm__ volatile("cli" ::: "memory");
 	arrived = serial_take_arrival();
 	/* vsp_irq_pending without an interrupt: a VMBus device left work
 	 * (vsp_service), which no new signal will announce. */
-	if (!cpu_notify_pending() && !arrived && !vsp_irq_pending)
+	if (!cpu_notify_pending() && !arrived && !vsp_irq_pending && !pnet_pending())
 		__asm__ volatile("sti; hlt" ::: "memory");
 	__asm__ volatile("sti" ::: "memory");
 	if (arrived) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/clock.h"
+#include "partition/net/pnet.h"
 #include "partition/vm.h"
 #include "partition/vnet.h"
 #include "partition/vmconfig/vmcfg.h"
@@ -33,6 +34,19 @@ struct vnet_switch *vnet_switch_find(const char *name)
 	return NULL;
 }
 
+/* The parent's adapter on sw: a host port with a dynamic MAC. */
+static int host_attach(struct vsw *sw, const char *name, struct pnet_if **out)
+{
+	char alias[PNET_ALIAS_MAX];
+	uint8_t mac[6];
+	int rc = vnet_mac_new(mac);
+
+	if (rc)
+		return rc;
+	snprintf(alias, sizeof(alias), VNET_HOST_ALIAS_FMT, name);
+	return pnet_if_add(sw, alias, mac, out);
+}
+
 int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 {
 	struct vsw_config cfg = { .ops = { vnet_now_ms, NULL, NULL, NULL } };
@@ -53,6 +67,12 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 		snprintf(why, n, "Not enough memory for the virtual switch \"%s\".", name);
 		return -ENOMEM;
 	}
+	if (type == VSW_TYPE_INTERNAL && host_attach(s->sw, name, &s->host)) {
+		vsw_destroy(s->sw);
+		s->sw = NULL;
+		snprintf(why, n, "Could not create the management OS's adapter on \"%s\".", name);
+		return -ENOMEM;
+	}
 	s->used = true;
 	s->type = type;
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -61,6 +81,7 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 
 void vnet_switch_delete(struct vnet_switch *s)
 {
+	pnet_if_remove(s->host);
 	vsw_destroy(s->sw);
 	memset(s, 0, sizeof(*s));
 }
@@ -120,6 +141,16 @@ static int same_mac(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *a
 
 bool vnet_mac_taken(const uint8_t mac[6])
 {
+	for (int i = 0; i < PNET_IF_MAX; i++) {
+		const struct pnet_if *p = pnet_if_at(i);
+		uint8_t m[6];
+
+		if (p) {
+			pnet_if_mac(p, m);
+			if (!memcmp(m, mac, 6))
+				return true;
+		}
+	}
 	return vnet_each_nic(same_mac, (void *)mac) != 0;
 }
 

@@ -6,10 +6,11 @@
  * their VMs' configurations (docs/vm-config.md "Network adapters") and
  * start disconnected while their switch does not exist.
  *
- * Internal switches are created with the parent's port unconnected: the
- * parent has no IP stack yet (issue 16 item 4), so an internal switch
- * carries traffic between children only, as a private one does, and
- * Get-VMSwitch says so.
+ * An internal switch has the parent's own adapter on it from its
+ * creation: a host port with a MAC from the dynamic pool, joined to an
+ * lwIP interface named "vEthernet (S)", as Hyper-V names the management
+ * OS's virtual NIC (partition/net/pnet.h; docs/ARCHITECTURE.md "The
+ * parent on the network"). It goes with the switch.
  */
 #ifndef PARENT_VNET_H
 #define PARENT_VNET_H
@@ -25,12 +26,18 @@
 #define VNET_MAC_B3 0x00
 #define VNET_MAC_B4 0x0A
 
+struct pnet_if;
+
 struct vnet_switch {
 	bool used;
 	char name[VSW_NAME_MAX];
 	enum vsw_type type;
 	struct vsw *sw;
+	struct pnet_if *host;   /* the parent's adapter, or NULL */
 };
+
+/* "vEthernet (S)": the parent's adapter's name on switch S. */
+#define VNET_HOST_ALIAS_FMT "vEthernet (%s)"
 
 /* New-VMSwitch: 0, or -EEXIST (the name is taken), -ENOSPC, -ENOMEM with
  * the message in why. */
@@ -50,6 +57,6 @@ struct vm;
 struct vmcfg_nic;
 int vnet_each_nic(int (*fn)(struct vm *vm, int idx, const struct vmcfg_nic *nic, void *arg),
 		  void *arg);
-/* Whether any VM's adapter has mac. */
+/* Whether any VM's adapter, or any of the parent's, has mac. */
 bool vnet_mac_taken(const uint8_t mac[6]);
 #endif

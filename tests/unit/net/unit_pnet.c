@@ -1,0 +1,378 @@
+/* unit_pnet.c: the parent's IP stack glue (partition/net/pnet.c) with lwIP
+ * on a real internal switch (vswitch/), against a scripted station on a
+ * VM port that builds and checks its frames by the RFCs itself: ARP
+ * (RFC 826), ICMP echo both ways (RFC 792, checksums by RFC 1071),
+ * addresses, the receive queue's bound, and removal. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lwip/sys.h"
+#include "partition/net/pnet.h"
+#include "vswitch/vsw.h"
+
+/* ---- what lwIP's port needs (the parent's is partition/net/pnet_sys.c) ---- */
+
+static uint32_t fake_ms;
+
+u32_t sys_now(void)
+{
+	return fake_ms;
+}
+
+void pnet_platform_assert(const char *msg, const char *file, int line)
+{
+	fprintf(stderr, "lwIP assertion %s at %s:%d\n", msg, file, line);
+	abort();
+}
+
+uint32_t pnet_platform_rand(void)
+{
+	return (uint32_t)rand();
+}
+
+/* ---- the station: a VM port that records what it gets ---- */
+
+#define ST_FRAMES 32
+#define HOST_IP 0x0a000101u   /* 10.0.1.1 */
+#define ST_IP   0x0a000102u   /* 10.0.1.2 */
+
+static const uint8_t host_mac[6] = { 0x00, 0x15, 0x5d, 0x00, 0x0a, 0x01 };
+static const uint8_t st_mac[6] = { 0x00, 0x15, 0x5d, 0x00, 0x0b, 0x02 };
+
+struct frame {
+	uint8_t b[1600];
+	size_t len;
+};
+
+static struct {
+	struct vsw *sw;
+	struct vsw_port *port;
+	struct pnet_if *nif;
+	struct frame got[ST_FRAMES];
+	int n;
+} st;
+
+static void st_deliver(void *ctx, const uint8_t *f, size_t len)
+{
+	(void)ctx;
+	if (st.n < ST_FRAMES && len <= sizeof(st.got[0].b)) {
+		memcpy(st.got[st.n].b, f, len);
+		st.got[st.n++].len = len;
+	}
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/* RFC 1071: the ones' complement of the ones' complement sum. */
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += get16(p + i);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static int st_send(uint8_t *f, size_t len)
+{
+	return vsw_port_send(st.port, f, len, 0);
+}
+
+static void eth(uint8_t *f, const uint8_t *dst, uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, st_mac, 6);
+	put16(f + 12, type);
+}
+
+/* RFC 826: an ARP packet for Ethernet and IPv4 from the station. */
+static void st_arp(uint16_t op, const uint8_t *dst, const uint8_t *tha, uint32_t tpa)
+{
+	uint8_t f[60] = { 0 };
+
+	eth(f, dst, 0x0806);
+	put16(f + 14, 1);
+	put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	put16(f + 20, op);
+	memcpy(f + 22, st_mac, 6);
+	put32(f + 28, ST_IP);
+	memcpy(f + 32, tha, 6);
+	put32(f + 38, tpa);
+	assert_true(st_send(f, sizeof(f)) >= 0);
+}
+
+/* An IPv4 ICMP echo (type 8) or echo reply (0) from the station. */
+static void st_icmp(uint8_t type, uint16_t id, uint16_t seq, const uint8_t *data, size_t n)
+{
+	uint8_t f[14 + 20 + 8 + 256] = { 0 };
+	uint8_t *ip = f + 14, *ic = ip + 20;
+
+	assert_true(n <= 256);
+	eth(f, host_mac, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + 8 + n));
+	ip[8] = 64;
+	ip[9] = 1;
+	put32(ip + 12, ST_IP);
+	put32(ip + 16, HOST_IP);
+	put16(ip + 10, csum(ip, 20));
+	ic[0] = type;
+	put16(ic + 4, id);
+	put16(ic + 6, seq);
+	memcpy(ic + 8, data, n);
+	put16(ic + 2, csum(ic, 8 + n));
+	assert_true(st_send(f, 14 + 20 + 8 + n) >= 0);
+}
+
+/* The parent's turn: its queue into lwIP, its answers into the switch. */
+static void pump(void)
+{
+	pnet_poll();
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	struct vsw_port_config pc;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(vsw_create("S", VSW_TYPE_INTERNAL, NULL, &st.sw), 0);
+	memset(&pc, 0, sizeof(pc));
+	pc.kind = VSW_PORT_VM;
+	memcpy(pc.mac, st_mac, 6);
+	pc.deliver = st_deliver;
+	assert_int_equal(vsw_port_add(st.sw, &pc, &st.port), 0);
+	assert_int_equal(pnet_if_add(st.sw, "vEthernet (S)", host_mac, &st.nif), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pnet_if_remove(st.nif);
+	vsw_destroy(st.sw);
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_addresses(void **state)
+{
+	uint32_t ip;
+	unsigned prefix;
+	char text[16];
+
+	(void)state;
+	assert_ptr_equal(pnet_if_find("VETHERNET (s)"), st.nif);
+	assert_int_equal(pnet_if_index(st.nif), PNET_IFINDEX_BASE);
+	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(pnet_addr_clear(st.nif), -ENOENT);
+	assert_int_equal(pnet_addr_set(st.nif, 0x0a000100u, 24), -EINVAL);  /* subnet's zero */
+	assert_int_equal(pnet_addr_set(st.nif, 0x0a0001ffu, 24), -EINVAL);  /* broadcast */
+	assert_int_equal(pnet_addr_set(st.nif, 0xe0000001u, 8), -EINVAL);   /* class D */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 33), -EINVAL);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_set(st.nif, ST_IP, 24), -EEXIST);
+	assert_true(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(ip, HOST_IP);
+	assert_int_equal(prefix, 24);
+	assert_ptr_equal(pnet_route(0x0a0001feu), st.nif);
+	assert_null(pnet_route(0x0a000201u));
+	assert_int_equal(pnet_addr_clear(st.nif), 0);
+	assert_null(pnet_route(ST_IP));
+	pnet_ip_format(0xc0a80a01u, text);
+	assert_string_equal(text, "192.168.10.1");
+	assert_int_equal(pnet_ip_parse("10.0.1.254", &ip), 0);
+	assert_int_equal(ip, 0x0a0001feu);
+	assert_int_equal(pnet_ip_parse("10.0.1", &ip), -EINVAL);
+	assert_int_equal(pnet_ip_parse("10.0.1.256", &ip), -EINVAL);
+	assert_int_equal(pnet_ip_parse("10.0.1.1 ", &ip), -EINVAL);
+	assert_int_equal(pnet_ip_parse("1000.0.1.1", &ip), -EINVAL);
+}
+
+/* The last frame the station got, of ethertype type, or NULL. */
+static const struct frame *last_of(uint16_t type)
+{
+	for (int i = st.n - 1; i >= 0; i--)
+		if (st.got[i].len >= 14 && get16(st.got[i].b + 12) == type)
+			return &st.got[i];
+	return NULL;
+}
+
+static void test_arp_and_echo_in(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6];
+	const struct frame *f;
+	uint8_t data[40];
+	const uint8_t *ip, *ic;
+
+	(void)state;
+	/* No address: an ARP request for 10.0.1.1 goes unanswered. */
+	st_arp(1, bcast, zero, HOST_IP);
+	pump();
+	assert_null(last_of(0x0806));
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	st_arp(1, bcast, zero, HOST_IP);
+	pump();
+	f = last_of(0x0806);
+	assert_non_null(f);
+	assert_true(f->len >= 60);                    /* padded to Ethernet's minimum */
+	assert_memory_equal(f->b, st_mac, 6);         /* to the station */
+	assert_memory_equal(f->b + 6, host_mac, 6);
+	assert_int_equal(get16(f->b + 20), 2);        /* a reply */
+	assert_memory_equal(f->b + 22, host_mac, 6);  /* sender: the parent */
+	assert_int_equal(get32(f->b + 28), HOST_IP);
+	assert_int_equal(get32(f->b + 38), ST_IP);
+	/* An echo request: the reply carries the same id, seq and data. */
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	st.n = 0;
+	st_icmp(8, 0x1234, 7, data, sizeof(data));
+	pump();
+	f = last_of(0x0800);
+	assert_non_null(f);
+	ip = f->b + 14;
+	ic = ip + 20;
+	assert_int_equal(ip[0], 0x45);
+	assert_int_equal(csum(ip, 20), 0);
+	assert_int_equal(ip[9], 1);
+	assert_int_equal(get32(ip + 12), HOST_IP);
+	assert_int_equal(get32(ip + 16), ST_IP);
+	assert_int_equal(get16(ip + 2), 20 + 8 + sizeof(data));
+	assert_int_equal(ic[0], 0);
+	assert_int_equal(csum(ic, 8 + sizeof(data)), 0);
+	assert_int_equal(get16(ic + 4), 0x1234);
+	assert_int_equal(get16(ic + 6), 7);
+	assert_memory_equal(ic + 8, data, sizeof(data));
+	pnet_addr_clear(st.nif);
+}
+
+static void test_ping_out(void **state)
+{
+	const struct frame *f;
+	const uint8_t *ip, *ic;
+	uint8_t data[32];
+	uint16_t len;
+
+	(void)state;
+	assert_int_equal(pnet_ping_send(ST_IP, 1, 32, 80), -EHOSTUNREACH);  /* no address yet */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	st.n = 0;
+	assert_int_equal(pnet_ping_send(ST_IP, 1, 32, 80), 0);
+	/* The station is not in the ARP cache of this fresh interface: a
+	 * request for it first, the echo waits for the answer... */
+	f = last_of(0x0806);
+	assert_non_null(f);
+	assert_null(last_of(0x0800));
+	assert_int_equal(get16(f->b + 20), 1);
+	assert_int_equal(get32(f->b + 38), ST_IP);
+	st_arp(2, host_mac, host_mac, HOST_IP);
+	pump();
+	/* ...then the echo request: TTL 80, Windows' a..w data. */
+	f = last_of(0x0800);
+	assert_non_null(f);
+	ip = f->b + 14;
+	ic = ip + 20;
+	assert_int_equal(ip[8], 80);
+	assert_int_equal(csum(ip, 20), 0);
+	len = get16(ip + 2);
+	assert_int_equal(len, 20 + 8 + 32);
+	assert_int_equal(ic[0], 8);
+	assert_int_equal(csum(ic, 8 + 32), 0);
+	assert_int_equal(get16(ic + 6), 1);
+	for (unsigned i = 0; i < 32; i++)
+		assert_int_equal(ic[8 + i], 'a' + i % 23);
+	memcpy(data, ic + 8, 32);
+	assert_false(pnet_ping_reply(1));
+	/* A reply with another identifier, or other data, is not ours. */
+	st_icmp(0, (uint16_t)(get16(ic + 4) + 1), 1, data, 32);
+	pump();
+	assert_false(pnet_ping_reply(1));
+	data[3] ^= 1;
+	st_icmp(0, get16(ic + 4), 1, data, 32);
+	pump();
+	assert_false(pnet_ping_reply(1));
+	data[3] ^= 1;
+	st_icmp(0, get16(ic + 4), 1, data, 32);
+	pump();
+	assert_true(pnet_ping_reply(1));
+	assert_false(pnet_ping_reply(2));
+	pnet_ping_end();
+	pnet_addr_clear(st.nif);
+}
+
+static void test_queue_bound_and_remove(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6];
+	struct pnet_if_stats s0, s1;
+	struct vsw_port_stats ps;
+
+	(void)state;
+	pnet_if_stats(st.nif, &s0);
+	for (int i = 0; i < PNET_RXQ_MAX + 6; i++)
+		st_arp(1, bcast, zero, ST_IP + 5);
+	assert_true(pnet_pending());
+	pnet_if_stats(st.nif, &s1);
+	assert_int_equal(s1.rx_frames - s0.rx_frames, PNET_RXQ_MAX);
+	assert_int_equal(s1.rx_drops - s0.rx_drops, 6);
+	pump();
+	assert_false(pnet_pending());
+	/* Removed with frames queued: freed (ASan checks), and the switch
+	 * floods to the station's port alone. */
+	st_arp(1, bcast, zero, ST_IP + 5);
+	pnet_if_remove(st.nif);
+	assert_false(pnet_pending());
+	assert_null(pnet_if_find("vEthernet (S)"));
+	assert_int_equal(st_send((uint8_t[60]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x15, 0x5d, 0, 0x0b, 2, 8, 6 }, 60), 0);
+	vsw_port_get_stats(st.port, &ps);
+	assert_true(ps.rx_frames > 0);
+	/* Re-added for teardown. */
+	assert_int_equal(pnet_if_add(st.sw, "vEthernet (S)", host_mac, &st.nif), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_and_echo_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_bound_and_remove, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
