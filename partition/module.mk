@@ -19,7 +19,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 # Virtual networks (issue 16): the parent's switches, the netvsp VSP and
 # their cmdlets.
 PARENT_SRCS += partition/vnet.c partition/vsp/vsp_net.c partition/cmdlets/network.c \
-  partition/cmdlets/netvlan.c
+  partition/cmdlets/netvlan.c partition/cmdlets/netip.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 
 # Interrupt-context code must leave the SSE registers alone: hv and the

@@ -29,6 +29,8 @@ extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapter
 extern const int cmdlets_network_count;
 extern const struct cmd_def cmdlets_netvlan[];   /* netvlan.c: adapter VLANs */
 extern const int cmdlets_netvlan_count;
+extern const struct cmd_def cmdlets_netip[];     /* netip.c: the parent's IP, ping */
+extern const int cmdlets_netip_count;
 extern const int cmdlets_host_count, cmdlets_vm_count, cmdlets_item_count,
 	cmdlets_location_count, cmdlets_disk_count, cmdlets_vhd_count, cmdlets_utility_count,
 	cmdlets_diag_count;

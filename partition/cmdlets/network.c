@@ -17,6 +17,7 @@
 #include <strings.h>
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/console/cmd.h"
+#include "partition/net/pnet.h"
 #include "partition/vm.h"
 #include "partition/vmconfig/vmcfg.h"
 #include "partition/vmstore.h"
@@ -45,9 +46,13 @@ static const struct cmd_type nic_type = { "VMNetworkAdapter", false, nic_cols, 5
 
 static int sw_emit(struct cmd_ctx *ctx, const struct vnet_switch *s)
 {
-	const char *notes = s->type == VSW_TYPE_INTERNAL
-		? "The parent's port is not connected: the parent has no IP stack yet, so this switch joins children only."
-		: "";
+	char notes[PNET_ALIAS_MAX + 48] = "";
+
+	/* Hyper-V shows the management OS's adapter in Get-NetAdapter; we
+	 * name it here as well (Format-List Notes). */
+	if (s->host)
+		snprintf(notes, sizeof(notes), "The parent's adapter on this switch is \"%s\".",
+			 pnet_if_alias(s->host));
 	const struct cmd_prop p[] = {
 		CMD_PROP_STR("Name", s->name),
 		CMD_PROP_ENUM("SwitchType", s->type, switch_types),
@@ -446,7 +451,7 @@ static int cmdlet_remove_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 static const struct cmd_param p_new_sw[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new switch." },
-	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children, and the parent once it has an IP stack)." },
+	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children and the parent, through its adapter \"vEthernet (S)\")." },
 	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switches: the physical adapter (not available yet)." },
 };
 static const struct cmd_param p_get_sw[] = {
@@ -482,7 +487,7 @@ static const struct cmd_param p_set_nic[] = {
 
 const struct cmd_def cmdlets_network[] = {
 	{ "New-VMSwitch", "Creates a virtual switch.",
-	  "Creates a private switch (children only) or an internal one. Internal switches are accepted with the parent's port unconnected (the parent has no IP stack yet), so they join children as a private switch does; Get-VMSwitch | Format-List Notes says so. External switches (-NetAdapterName) are refused until the parent has a physical NIC driver. Switches live in memory until the host restarts.",
+	  "Creates a private switch (children only) or an internal one, which also joins the parent: its adapter \"vEthernet (S)\" (a MAC from the dynamic pool) takes an address with New-NetIPAddress, and Test-Connection pings from it. External switches (-NetAdapterName) are refused until the parent has a physical NIC driver. Switches live in memory until the host restarts.",
 	  p_new_sw, 3, cmdlet_new_vmswitch, NULL },
 	{ "Get-VMSwitch", "Lists virtual switches.",
 	  "Lists the switches: Name, SwitchType, NetAdapterInterfaceDescription; Format-List adds ConnectedAdapters and Notes.",

@@ -14,7 +14,9 @@ each has the MAC Get-VMNetworkAdapter shows, they ping each other, the
 counters move, 4 MiB crosses over TCP, a disconnected adapter's link
 goes down, VLANs set live separate and join them
 (Set-VMNetworkAdapterVlan), and a MAC changed in the guest is dropped
-and counted until -MacAddressSpoofing On. net2 runs the newest series Debian 12 packages (the
+and counted until -MacAddressSpoofing On; moved onto an internal switch,
+net2 and the parent ping each other (the parent's "vEthernet (int)",
+New-NetIPAddress, Test-Connection; issue 16 item 4). net2 runs the newest series Debian 12 packages (the
 bookworm-backports cloud kernel, `tools/mkguest-linux --series
 backports`), lin the 6.1 series; each child's `uname -r` is checked.
 Only a 6.1 kernel that cannot be built (no Debian mirror) skips; a
@@ -240,15 +242,61 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert macs["net2"] == "00155D000B02", macs
         out = m.command("Remove-VMSwitch lab")
         assert "2 network adapters are connected" in out, out
-        # Internal is accepted with the parent's port unconnected, and says so.
+        # An internal switch joins the parent: its adapter "vEthernet (int1)".
         out = m.command("New-VMSwitch int1 -SwitchType Internal")
         assert re.search(r"int1\s+Internal", out), out
         out = m.command("Get-VMSwitch int1 | Format-List Notes")
-        assert "parent's port is not connected" in out, out
+        assert 'adapter on this switch is "vEthernet (int1)"' in out, out
         out = m.command("Remove-VMSwitch int1")
         assert "Remove-VMSwitch :" not in out, out
         out = m.command("Get-VMSwitch int1")
         assert 'unable to find a virtual switch with name "int1"' in out, out
+
+    # Issue 16 item 4, without a child: the parent's adapter on an
+    # internal switch takes an address; errors as Windows words them.
+    with tap.case("New-NetIPAddress / Get-NetIPAddress / Remove-NetIPAddress on \"vEthernet (int1)\"; "
+                  "Test-Connection to nobody fails as PowerShell 5.1 says, and Ctrl-C stops it"):
+        out = m.command("New-VMSwitch int1 -SwitchType Internal")
+        assert re.search(r"int1\s+Internal", out), out
+        out = m.command('New-NetIPAddress -InterfaceAlias "vEthernet (int1)" -IPAddress 10.0.1.1 -PrefixLength 24')
+        assert re.search(r"IPAddress\s+: 10\.0\.1\.1\r\nInterfaceIndex\s+: \d+\r\nInterfaceAlias\s+: "
+                         r"vEthernet \(int1\)\r\nAddressFamily\s+: IPv4\r\nType\s+: Unicast\r\n"
+                         r"PrefixLength\s+: 24\r\n", out), out
+        for cmd, err in (
+                ('New-NetIPAddress -InterfaceAlias "vEthernet (int1)" -IPAddress 10.0.1.1 -PrefixLength 24',
+                 "New-NetIPAddress : The object already exists."),
+                ('New-NetIPAddress -InterfaceAlias "vEthernet (nope)" -IPAddress 10.0.2.1 -PrefixLength 24',
+                 "New-NetIPAddress : No matching MSFT_NetIPInterface objects found by CIM query"),
+                ('New-NetIPAddress -InterfaceAlias "vEthernet (int1)" -IPAddress 10.0.1.300 -PrefixLength 24',
+                 "New-NetIPAddress : Invalid parameter IPAddress 10.0.1.300"),
+                ('New-NetIPAddress -InterfaceAlias "vEthernet (int1)" -IPAddress 10.0.1.1 -PrefixLength 33',
+                 "greater than the maximum allowed range of 32"),
+                ("Get-NetIPAddress -IPAddress 10.9.9.9",
+                 "Get-NetIPAddress : No matching MSFT_NetIPAddress objects found by CIM query"),
+                ("Test-Connection server01", "Test-Connection : Testing connection to computer 'server01' "
+                 "failed: No such host is known"),
+                ("Test-Connection 10.0.1.2 -Count 1", "Test-Connection : Testing connection to computer "
+                 "'10.0.1.2' failed: Error due to lack of resources")):
+            out = m.command(cmd)
+            assert err in out, (cmd, out)
+        out = m.command("Test-Connection 10.0.1.2 -Count 1 -Quiet")
+        assert re.search(r"^False\r$", out, re.M), out
+        out = m.command("Get-NetIPAddress")
+        assert re.search(r"InterfaceAlias\s+: vEthernet \(int1\)\r\n", out), out
+        assert re.search(r"PolicyStore\s+: ActiveStore", out), out
+        m.send_line("Test-Connection 10.0.1.2 -Count 1000")
+        m.expect(r"Test-Connection 10\.0\.1\.2 -Count 1000\r\n", 10)
+        time.sleep(2)
+        m.send_bytes("\x03")
+        m.expect(hvtest.PROMPT, 30)
+        out = m.command("Remove-NetIPAddress -IPAddress 10.0.1.1")
+        assert "Remove-NetIPAddress :" not in out, out
+        out = m.command("Get-NetIPAddress")
+        assert "10.0.1.1" not in out, out
+        out = m.command("Remove-VMSwitch int1")
+        assert "Remove-VMSwitch :" not in out, out
+        out = m.command('Get-NetIPAddress -InterfaceAlias "vEthernet (int1)"')
+        assert "No matching MSFT_NetIPAddress objects" in out, out
 
     with tap.case("Start-VM loads both (lin and net2, each with its network adapter), beside a test "
                   "guest (mb2echo)"):
@@ -599,6 +647,29 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
                    % mac_colons(macs["net2"]))
         assert run("net2", "ping -c 2 -W 5 10.0.0.1", 180)
         assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+
+    with tap.case("The parent on an internal switch: net2 moved onto \"int\" pings the parent's "
+                  "\"vEthernet (int)\" (10.0.1.1), the parent's Test-Connection pings net2; "
+                  "Remove-NetIPAddress: no more answers; net2 back on lab"):
+        ok_cmd("New-VMSwitch int -SwitchType Internal")
+        ok_cmd('New-NetIPAddress -InterfaceAlias "vEthernet (int)" -IPAddress 10.0.1.1 -PrefixLength 24')
+        ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName int")
+        assert run("net2", "sleep 1; ip addr add 10.0.1.2/24 dev eth0 && ping -c 3 -W 5 10.0.1.1", 180)
+        out = ok_cmd("Test-Connection 10.0.1.2 -Count 2")
+        assert re.search(r"Source\s+Destination\s+IPV4Address\s+IPV6Address\s+Bytes\s+Time\(ms\)\r\n"
+                         r"-+\s+-+\s+-+\s+-+\s+-+\s+-+\r\n", out), out
+        rows = re.findall(r"hvpart\s+10\.0\.1\.2\s+10\.0\.1\.2\s+32\s+(\d+)\r", out)
+        assert len(rows) == 2, out
+        print("# Test-Connection from the parent to net2: %s ms" % ", ".join(rows))
+        out = ok_cmd('Get-NetIPAddress -InterfaceAlias "vEthernet (int)"')
+        assert re.search(r"IPAddress\s+: 10\.0\.1\.1\r", out) and re.search(r"PrefixLength\s+: 24\r", out), out
+        # Linux's ARP table has the parent's MAC (from the dynamic pool).
+        assert run("net2", "grep -q '^10\\.0\\.1\\.1 .*00:15:5d:00:0a:' /proc/net/arp")
+        ok_cmd("Remove-NetIPAddress -IPAddress 10.0.1.1")
+        assert not run("net2", "ping -c 1 -W 2 10.0.1.1", 180)
+        ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName lab")
+        ok_cmd("Remove-VMSwitch int")
+        assert run("net2", "ip addr del 10.0.1.2/24 dev eth0; sleep 1; ping -c 2 -W 5 10.0.0.1", 180)
 
     with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):
         out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
