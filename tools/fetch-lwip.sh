@@ -42,5 +42,7 @@ rm -rf "$out/src.new"
 # installed; its hashes, which apt already checked, are checked always.
 dpkg-source -q -x "$dsc" "$out/src.new" >&2 || die "dpkg-source -x $dsc failed"
 rm -rf "$out/src"; mv "$out/src.new" "$out/src"
+# dpkg-source leaves a copy of the upstream tarball beside its output.
+rm -f "$out"/lwip_*.orig.tar.*
 basename "$dsc" .dsc | sed 's/^lwip_//' > "$out/VERSION"
 say "lwIP $(cat "$out/VERSION") unpacked in $out/src"
