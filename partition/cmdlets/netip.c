@@ -52,6 +52,16 @@ static const struct cmd_type ping_type = { "PingStatus", false, ping_cols, 6, NU
 
 /* ---- addresses ---- */
 
+/* PowerShell's ValidateRange errors. */
+static int range_error(struct cmd_ctx *ctx, const struct cmd_args *a, const char *p, int64_t v,
+		       int64_t lo, int64_t hi)
+{
+	if (v < lo)
+		return cmd_error(ctx, a, "Cannot validate argument on parameter '%s'. The %lld argument is less than the minimum allowed range of %lld. Supply an argument that is greater than or equal to %lld and then try the command again.", p, (long long)v, (long long)lo, (long long)lo);
+	return cmd_error(ctx, a, "Cannot validate argument on parameter '%s'. The %lld argument is greater than the maximum allowed range of %lld. Supply an argument that is less than or equal to %lld and then try the command again.", p, (long long)v, (long long)hi, (long long)hi);
+}
+
+
 /* CIM's error when a query finds nothing, as the NetTCPIP cmdlets print it. */
 static int cim_none(struct cmd_ctx *ctx, const struct cmd_args *a, const char *cls,
 		    const char *prop, const char *val)
@@ -136,7 +146,7 @@ static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 	if (!cmd_arg_str(a, "InterfaceAlias") && !cmd_arg_at(a, "InterfaceIndex", 0))
 		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: give -InterfaceAlias or -InterfaceIndex.");
 	if (prefix < 0 || prefix > 32)
-		return cmd_error(ctx, a, "Cannot validate argument on parameter 'PrefixLength'. The %lld argument is greater than the maximum allowed range of 32. Supply an argument that is less than or equal to 32 and then try the command again.", (long long)prefix);
+		return range_error(ctx, a, "PrefixLength", prefix, 0, 32);
 	if (cmd_arg_str(a, "DefaultGateway"))
 		return cmd_error(ctx, a, "The parent routes to its own subnets only: -DefaultGateway is not supported.");
 	if (ip_arg(ctx, a, &ip))
@@ -275,14 +285,6 @@ static int ping_one(struct cmd_ctx *ctx, struct ping_job *j, uint16_t seq, bool 
 	if (!quiet && ping_row(ctx, j, (clock_monotonic_ns() - t0) / NS_PER_MS))
 		return -1;
 	return 1;
-}
-
-static int range_error(struct cmd_ctx *ctx, const struct cmd_args *a, const char *p, int64_t v,
-		       int64_t lo, int64_t hi)
-{
-	if (v < lo)
-		return cmd_error(ctx, a, "Cannot validate argument on parameter '%s'. The %lld argument is less than the minimum allowed range of %lld. Supply an argument that is greater than or equal to %lld and then try the command again.", p, (long long)v, (long long)lo, (long long)lo);
-	return cmd_error(ctx, a, "Cannot validate argument on parameter '%s'. The %lld argument is greater than the maximum allowed range of %lld. Supply an argument that is less than or equal to %lld and then try the command again.", p, (long long)v, (long long)hi, (long long)hi);
 }
 
 /* The numeric parameters against their ranges: 0, or 1 after the error. */
