@@ -63,3 +63,16 @@ $(HOSTB)/tests/unit/net/unit_pnet: $(HOSTB)/tests/unit/net/unit_pnet.o \
 		$(HOSTB)/partition/net/pnet.o $(LWIP_HOST_OBJS) $(PNET_VSW_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/net/unit_pnet
+
+# libFuzzer target: a guest's frames into lwIP through the switch.
+LWIP_FUZZ_OBJS := $(LWIP_FILES:%.c=$(FUZZB)/lwip/%.o)
+$(LWIP_FUZZ_OBJS): $(FUZZB)/lwip/%.o: $(LWIP_STAMP) $(LWIP_OPTS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(LWIP_INCS) -w -MMD -MP -c $(LWIP_SRC)/$*.c -o $@
+PNET_FUZZ_OBJS := $(FUZZB)/partition/net/pnet.o $(FUZZB)/tests/fuzz/fuzz_pnet.o
+$(PNET_FUZZ_OBJS): FUZZ_CFLAGS += $(LWIP_INCS)
+$(PNET_FUZZ_OBJS): | $(LWIP_STAMP)
+$(FUZZB)/tests/fuzz/fuzz_pnet: $(PNET_FUZZ_OBJS) $(LWIP_FUZZ_OBJS) \
+		$(patsubst %.c,$(FUZZB)/%.o,$(wildcard vswitch/vsw_*.c))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_pnet
