@@ -39,6 +39,9 @@
 #define LWIP_IGMP              0
 #define LWIP_DNS               0
 #define IP_FORWARD             0
+/* Windows' DefaultTTL (128): what a child sees in the parent's echo
+ * replies and other packets, as from a Windows management OS. */
+#define IP_DEFAULT_TTL         128
 #define IP_REASSEMBLY          1
 #define IP_FRAG                1
 /* One interface per internal switch (vnet.h VNET_SWITCH_MAX). */
