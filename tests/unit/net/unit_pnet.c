@@ -270,6 +270,7 @@ static void test_arp_and_echo_in(void **state)
 	assert_int_equal(ip[0], 0x45);
 	assert_int_equal(csum(ip, 20), 0);
 	assert_int_equal(ip[9], 1);
+	assert_int_equal(ip[8], 128);                 /* Windows' default TTL */
 	assert_int_equal(get32(ip + 12), HOST_IP);
 	assert_int_equal(get32(ip + 16), ST_IP);
 	assert_int_equal(get16(ip + 2), 20 + 8 + sizeof(data));
