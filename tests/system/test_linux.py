@@ -654,7 +654,9 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         ok_cmd("New-VMSwitch int -SwitchType Internal")
         ok_cmd('New-NetIPAddress -InterfaceAlias "vEthernet (int)" -IPAddress 10.0.1.1 -PrefixLength 24')
         ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName int")
-        assert run("net2", "sleep 1; ip addr add 10.0.1.2/24 dev eth0 && ping -c 3 -W 5 10.0.1.1", 180)
+        # Three replies, each with Windows' TTL (128) from lwIP.
+        assert run("net2", "sleep 1; ip addr add 10.0.1.2/24 dev eth0 && "
+                   "ping -c 3 -W 5 10.0.1.1 | grep -c ' ttl=128 ' | grep -qx 3", 180)
         out = ok_cmd("Test-Connection 10.0.1.2 -Count 2")
         assert re.search(r"Source\s+Destination\s+IPV4Address\s+IPV6Address\s+Bytes\s+Time\(ms\)\r\n"
                          r"-+\s+-+\s+-+\s+-+\s+-+\s+-+\r\n", out), out
