@@ -26,6 +26,7 @@
 #include "partition/loader/linux.h"
 #include "partition/loader/multiboot.h"
 #include "partition/parent.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
 #include "partition/vm_ide.h"
@@ -758,6 +759,7 @@ bool vm_idle(void)
 
 	idle_latency(typed, last_input);
 	vsp_tick();
+	pnic_poll();
 	/* "sti; hlt" is atomic against the wake-up (STI shadow, SDM Vol. 2B):
 	 * input that arrived since the last look is not slept through. */
 	__asm__ volatile("cli" ::: "memory");

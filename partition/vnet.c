@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/clock.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
 #include "partition/vnet.h"
 #include "partition/vmconfig/vmcfg.h"
@@ -61,6 +62,7 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 
 void vnet_switch_delete(struct vnet_switch *s)
 {
+	pnic_unbind_switch(s);   /* an external switch's uplink goes first */
 	vsw_destroy(s->sw);
 	memset(s, 0, sizeof(*s));
 }
