@@ -28,9 +28,6 @@
 #define PNIC_BAR0_MIN 0x20000u   /* 128 KiB of registers (SDM 13.1) */
 
 static struct pnic nics[PNIC_MAX];
-/* A received frame is switched from a private copy (vsw.h: the switch
- * may rewrite the header and the headroom in place), with room for a tag. */
-static uint8_t rx_copy[VSW_HEADROOM + E1000_FRAME_MAX];
 
 /* ---- hooks ---- */
 
@@ -133,6 +130,7 @@ static int on_pci(struct pci_addr a, uint32_t id, uint32_t class_rev, void *arg)
 		return 0;
 	}
 	n->used = true;
+	e1000_uplink_init(&n->up, &n->d);
 	n->bus = a.bus, n->dev = a.dev, n->fn = a.fn;
 	n->if_index = *count + 2;   /* 1 is the loopback's in Windows */
 	n->description = "Intel(R) PRO/1000 MT Desktop Adapter";
@@ -176,38 +174,18 @@ struct pnic *pnic_of_switch(const struct vnet_switch *s)
 	return NULL;
 }
 
-/* ---- the uplink ---- */
-
-/* A frame the switch sends out of the external port: onto the wire. */
-static void uplink_deliver(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct pnic *n = ctx;
-
-	if (e1000_send(&n->d, frame, len))
-		n->tx_dropped++;
-}
+/* ---- the uplink (partition/drivers/e1000_uplink.c) ---- */
 
 int pnic_bind(struct pnic *n, struct vnet_switch *s)
 {
-	/* The external port carries every VLAN tagged (Hyper-V's external
-	 * port is a trunk of VIDs 1..4094) and untagged frames natively. */
-	struct vsw_port_config c = {
-		.kind = VSW_PORT_EXTERNAL, .mac_mode = VSW_MAC_STATIC,
-		.vlan_mode = VSW_VLAN_TRUNK, .native_vlan = 0,
-		.flags = VSW_PORT_TRUNK_ALL, .deliver = uplink_deliver, .ctx = n,
-	};
 	int rc;
 
 	if (n->bound)
 		return -EBUSY;
-	memcpy(c.mac, n->d.mac, 6);
-	rc = vsw_port_add(s->sw, &c, &n->uplink);
-	if (rc)
-		return rc;
-	/* Frames for the children's MACs come in too (the switch filters). */
-	e1000_set_promisc(&n->d, true);
-	n->bound = s;
-	return 0;
+	rc = e1000_uplink_bind(&n->up, s->sw);
+	if (!rc)
+		n->bound = s;
+	return rc;
 }
 
 void pnic_unbind_switch(const struct vnet_switch *s)
@@ -216,23 +194,9 @@ void pnic_unbind_switch(const struct vnet_switch *s)
 
 	if (!n)
 		return;
-	vsw_port_remove(n->uplink);
-	e1000_set_promisc(&n->d, false);
-	n->uplink = NULL;
+	e1000_uplink_unbind(&n->up);
 	n->bound = NULL;
 	n->mgmt_os = false;
-}
-
-static void uplink_receive(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct pnic *n = ctx;
-
-	if (!n->uplink || len > E1000_FRAME_MAX) {
-		n->rx_unbound++;
-		return;
-	}
-	memcpy(rx_copy + VSW_HEADROOM, frame, len);
-	(void)vsw_port_send(n->uplink, rx_copy + VSW_HEADROOM, len, VSW_HEADROOM);
 }
 
 void pnic_poll(void)
@@ -250,7 +214,7 @@ void pnic_poll(void)
 		 * link changes are looked for once per tick. */
 		if (tick)
 			e1000_service(&n->d);
-		e1000_poll_rx(&n->d, uplink_receive, n, PNIC_RX_DESC);
+		e1000_uplink_poll(&n->up, PNIC_RX_DESC);
 	}
 }
 

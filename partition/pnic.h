@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "partition/drivers/e1000.h"
+#include "partition/drivers/e1000_uplink.h"
 #include "vswitch/vsw.h"
 
 #define PNIC_MAX 4
@@ -27,10 +28,8 @@ struct pnic {
 	uint8_t bus, dev, fn;
 	struct e1000 d;
 	struct vnet_switch *bound; /* the external switch it is the uplink of */
-	struct vsw_port *uplink;
+	struct e1000_uplink up;   /* its port on that switch, and counters */
 	bool mgmt_os;             /* -AllowManagementOS: a vEthernet shares it */
-	uint64_t rx_unbound;      /* frames received while no switch was bound */
-	uint64_t tx_dropped;      /* frames the switch sent that the NIC refused */
 };
 
 /* Probe PCI for e1000s and bring each up (boot; "nic=off" on hv's

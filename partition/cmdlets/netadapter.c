@@ -134,6 +134,54 @@ static int cmdlet_get_netadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return rc;
 }
 
+static const struct cmd_column st_cols[] = {
+	{ "Name", NULL, 0 }, { "ReceivedBytes", NULL, 0 }, { "ReceivedUnicastPackets", NULL, 0 },
+	{ "SentBytes", NULL, 0 }, { "SentUnicastPackets", NULL, 0 },
+};
+static const struct cmd_type st_type = { "NetAdapterStatistics", false, st_cols, 5, NULL, NULL, NULL };
+
+static int stats_emit(struct cmd_ctx *ctx, const struct pnic *n)
+{
+	const struct e1000_stats *st = &n->d.st;
+	const struct e1000_uplink_stats *u = &n->up.st;
+	const struct cmd_prop p[] = {
+		CMD_PROP_STR("Name", n->name),
+		CMD_PROP_INT("ReceivedBytes", (int64_t)st->rx_bytes),
+		CMD_PROP_INT("ReceivedUnicastPackets", (int64_t)u->rx_uc),
+		CMD_PROP_INT("SentBytes", (int64_t)st->tx_bytes),
+		CMD_PROP_INT("SentUnicastPackets", (int64_t)u->tx_uc),
+		CMD_PROP_INT("ReceivedMulticastPackets", (int64_t)u->rx_mc),
+		CMD_PROP_INT("ReceivedBroadcastPackets", (int64_t)u->rx_bc),
+		CMD_PROP_INT("SentMulticastPackets", (int64_t)u->tx_mc),
+		CMD_PROP_INT("SentBroadcastPackets", (int64_t)u->tx_bc),
+		/* Frames with errors, the ones the receiver had no room for,
+		 * and those that came while no switch was bound. */
+		CMD_PROP_INT("ReceivedDiscardedPackets",
+			     (int64_t)(st->rx_errors + st->rx_missed + u->rx_unbound)),
+		CMD_PROP_INT("OutboundDiscardedPackets", (int64_t)u->tx_dropped),
+	};
+
+	return cmd_emit(ctx, &st_type, p, sizeof(p) / sizeof(p[0]));
+}
+
+static int cmdlet_get_netadapterstatistics(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *want = cmd_arg_str(a, "Name");
+	int rc = 0, found = 0;
+
+	for (int i = 0; i < PNIC_MAX && !rc; i++) {
+		const struct pnic *n = pnic_at(i);
+
+		if (n && (!want || cmd_match_glob(want, n->name))) {
+			found++;
+			rc = stats_emit(ctx, n);
+		}
+	}
+	if (!found && want && !strpbrk(want, "*?["))
+		return cmd_error(ctx, a, "No MSFT_NetAdapterStatisticsSettingData objects found with property 'Name' equal to '%s'. Verify the value of the property and retry.", want);
+	return rc;
+}
+
 /* New-VMSwitch -NetAdapterName: the switch, then its uplink. */
 int cmdlet_new_external_switch(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name)
 {
@@ -177,9 +225,16 @@ static const struct cmd_param p_get_na[] = {
 	{ "Physical", CMD_P_SWITCH, 0, -1, "Only the physical adapters." },
 };
 
+static const struct cmd_param p_get_st[] = {
+	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed)." },
+};
+
 const struct cmd_def cmdlets_netadapter[] = {
 	{ "Get-NetAdapter", "Lists the host's network adapters.",
 	  "Lists the parent's network adapters: the physical ones (Intel 82540EM, named Ethernet, Ethernet 2, ...; Status Up or Disconnected from the link) and the management OS's virtual ones, vEthernet (S), one per internal switch and per external switch created with -AllowManagementOS $true. Format-List adds VMSwitch: the switch an adapter is the uplink of, or a virtual adapter's switch.",
 	  p_get_na, 2, cmdlet_get_netadapter, NULL },
+	{ "Get-NetAdapterStatistics", "Shows a physical network adapter's counters.",
+	  "Bytes and frames received and sent by the physical adapters: ReceivedBytes, ReceivedUnicastPackets, SentBytes, SentUnicastPackets; Format-List adds the multicast and broadcast frames and the discarded ones (received with errors, without room, or while no switch was bound; sent but refused by the adapter).",
+	  p_get_st, 1, cmdlet_get_netadapterstatistics, NULL },
 };
 const int cmdlets_netadapter_count = sizeof(cmdlets_netadapter) / sizeof(cmdlets_netadapter[0]);
