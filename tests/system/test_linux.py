@@ -14,7 +14,12 @@ each has the MAC Get-VMNetworkAdapter shows, they ping each other, the
 counters move, 4 MiB crosses over TCP, a disconnected adapter's link
 goes down, VLANs set live separate and join them
 (Set-VMNetworkAdapterVlan), and a MAC changed in the guest is dropped
-and counted until -MacAddressSpoofing On. net2 runs the newest series Debian 12 packages (the
+and counted until -MacAddressSpoofing On. The emulator has an e1000
+(issue 16 item 3): Get-NetAdapter lists it, New-VMSwitch -NetAdapterName
+makes it an external switch's uplink, lin on that switch gets a DHCP
+lease from Bochs's vnet and pings it (QEMU's hub has no DHCP server:
+there the frames are seen going out), and Remove-VMSwitch unbinds it.
+net2 runs the newest series Debian 12 packages (the
 bookworm-backports cloud kernel, `tools/mkguest-linux --series
 backports`), lin the 6.1 series; each child's `uname -r` is checked.
 Only a 6.1 kernel that cannot be built (no Debian mirror) skips; a
