@@ -14,6 +14,7 @@
 #include "partition/drivers/pit.h"
 #include "partition/drivers/serial.h"
 #include "partition/pmem.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
 #include "partition/vmstore.h"
 #include "partition/parent.h"
@@ -149,6 +150,8 @@ void parent_main(const struct hvpart_boot_info *bi)
 	/* Disks, then the host volume as C: (drive B: holds the boot files). */
 	disk_scan();
 	volume_mount_host();
+	/* Physical network adapters, for Get-NetAdapter and external switches. */
+	pnic_probe_all();
 	/* The VMs whose configurations are on C: (partition/vmstore.c). */
 	vmstore_boot();
 	printf("hvpart parent partition ready (%u files, %lu MiB heap)\n",

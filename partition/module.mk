@@ -20,6 +20,8 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 # their cmdlets.
 PARENT_SRCS += partition/vnet.c partition/vsp/vsp_net.c partition/cmdlets/network.c \
   partition/cmdlets/netvlan.c partition/cmdlets/netip.c
+# The physical NIC (e1000 over PCI) and Get-NetAdapter (issue 16 item 3).
+PARENT_SRCS += partition/pnic.c partition/cmdlets/netadapter.c
 PARENT_OBJS := $(patsubst %,$(TGTB)/%.o,$(basename $(PARENT_SRCS)))
 
 # Interrupt-context code must leave the SSE registers alone: hv and the

@@ -27,6 +27,7 @@
 #include "partition/loader/multiboot.h"
 #include "partition/net/pnet.h"
 #include "partition/parent.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
 #include "partition/vm_ide.h"
@@ -759,8 +760,11 @@ bool vm_idle(void)
 
 	idle_latency(typed, last_input);
 	vsp_tick();
+	/* The physical NIC's rings (partition/pnic.h): frames in and out. */
+	pnic_poll();
 	/* The parent's IP stack: frames the switches queued for it during
-	 * the last vsp_service, and its timers (partition/net/pnet.h). */
+	 * the last vsp_service or pnic_poll, and its timers
+	 * (partition/net/pnet.h). */
 	pnet_poll();
 	/* "sti; hlt" is atomic against the wake-up (STI shadow, SDM Vol. 2B):
 	 * input that arrived since the last look is not slept through. */

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include "partition/clock.h"
 #include "partition/net/pnet.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
 #include "partition/vnet.h"
 #include "partition/vmconfig/vmcfg.h"
@@ -81,6 +82,7 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 
 void vnet_switch_delete(struct vnet_switch *s)
 {
+	pnic_unbind_switch(s);   /* an external switch's uplink goes first */
 	pnet_if_remove(s->host);
 	vsw_destroy(s->sw);
 	memset(s, 0, sizeof(*s));

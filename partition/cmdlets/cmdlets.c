@@ -28,6 +28,7 @@ static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_network, &cmdlets_network_count, 0, -1 },
 	{ cmdlets_netvlan, &cmdlets_netvlan_count, 0, -1 },
 	{ cmdlets_netip, &cmdlets_netip_count, 0, -1 },
+	{ cmdlets_netadapter, &cmdlets_netadapter_count, 0, -1 },
 	{ cmdlets_host, &cmdlets_host_count, 1, -1 },
 	{ cmdlets_item, &cmdlets_item_count, 0, -1 },
 	{ cmdlets_location, &cmdlets_location_count, 0, -1 },

@@ -94,4 +94,14 @@ int cmdlet_nic_save(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm
 /* The running VM's netvsp device for adapter idx (vsp_net.h), or NULL. */
 void *cmdlet_nic_dev(const struct vm *vm, int idx);
 
+/* ---- Physical adapters (netadapter.c) ---- */
+extern const struct cmd_def cmdlets_netadapter[];   /* Get-NetAdapter */
+extern const int cmdlets_netadapter_count;
+struct vnet_switch;
+/* New-VMSwitch -NetAdapterName: creates switch name bound to the
+ * adapter; 0 after the output or the error, as a handler returns. */
+int cmdlet_new_external_switch(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name);
+/* The InterfaceDescription of s's physical adapter, or "". */
+const char *cmdlet_switch_nic_description(const struct vnet_switch *s);
+
 #endif

@@ -56,7 +56,7 @@ static int sw_emit(struct cmd_ctx *ctx, const struct vnet_switch *s)
 	const struct cmd_prop p[] = {
 		CMD_PROP_STR("Name", s->name),
 		CMD_PROP_ENUM("SwitchType", s->type, switch_types),
-		CMD_PROP_STR("NetAdapterInterfaceDescription", ""),
+		CMD_PROP_STR("NetAdapterInterfaceDescription", cmdlet_switch_nic_description(s)),
 		CMD_PROP_INT("ConnectedAdapters", vnet_switch_users(s->name)),
 		CMD_PROP_STR("Notes", notes),
 	};
@@ -77,12 +77,19 @@ static int cmdlet_new_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 	if (type < -1)
 		return 0;
-	if (cmd_arg_str(a, "NetAdapterName") || type == VSW_TYPE_EXTERNAL)
-		return cmd_error(ctx, a, "External switches need a physical network adapter driver, which hvpart does not have yet; use -SwitchType Private or Internal.");
-	if (type < 0)
+	if (type < 0 && !cmd_arg_str(a, "NetAdapterName"))
 		return cmd_error(ctx, a, "Give -SwitchType Private or Internal (or -NetAdapterName for an external switch).");
 	if (!name[0] || strlen(name) >= VSW_NAME_MAX)
 		return cmd_error(ctx, a, "A switch name has 1 to %d characters.", VSW_NAME_MAX - 1);
+	if (cmd_arg_str(a, "NetAdapterName") && type >= 0 && type != VSW_TYPE_EXTERNAL)
+		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: -NetAdapterName makes an external switch, -SwitchType %s another kind.", switch_types[type]);
+	if (cmd_arg_str(a, "NetAdapterName") || type == VSW_TYPE_EXTERNAL) {
+		if (vnet_switch_find(name))
+			return cmd_error(ctx, a, "A virtual switch named \"%s\" already exists.", name);
+		if (cmdlet_new_external_switch(ctx, a, name) || !vnet_switch_find(name))
+			return 0;   /* the error is printed */
+		return sw_emit(ctx, vnet_switch_find(name));
+	}
 	if (vnet_switch_new(name, (enum vsw_type)type, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return sw_emit(ctx, vnet_switch_find(name));
@@ -452,7 +459,8 @@ static int cmdlet_remove_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_param p_new_sw[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new switch." },
 	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children and the parent, through its adapter \"vEthernet (S)\")." },
-	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switches: the physical adapter (not available yet)." },
+	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switch: the physical adapter (Get-NetAdapter) that becomes its uplink." },
+	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true (default) to give the management OS a vEthernet adapter on it, $false not to." },
 };
 static const struct cmd_param p_get_sw[] = {
 	{ "Name", CMD_P_STRING, 0, 0, "Switch name (wildcards allowed)." },
@@ -487,8 +495,8 @@ static const struct cmd_param p_set_nic[] = {
 
 const struct cmd_def cmdlets_network[] = {
 	{ "New-VMSwitch", "Creates a virtual switch.",
-	  "Creates a private switch (children only) or an internal one, which also joins the parent: its adapter \"vEthernet (S)\" (a MAC from the dynamic pool) takes an address with New-NetIPAddress, and Test-Connection pings from it. External switches (-NetAdapterName) are refused until the parent has a physical NIC driver. Switches live in memory until the host restarts.",
-	  p_new_sw, 3, cmdlet_new_vmswitch, NULL },
+	  "Creates a private switch (children only) or an internal one, which also joins the parent: its adapter \"vEthernet (S)\" (a MAC from the dynamic pool) takes an address with New-NetIPAddress, and Test-Connection pings from it. -NetAdapterName NIC makes an external switch whose uplink is that physical adapter (Get-NetAdapter): children's frames go out of it, frames from the wire come in (the adapter receives promiscuously); one switch per adapter; with -AllowManagementOS $true (the default) the parent joins it too. Switches live in memory until the host restarts.",
+	  p_new_sw, 4, cmdlet_new_vmswitch, NULL },
 	{ "Get-VMSwitch", "Lists virtual switches.",
 	  "Lists the switches: Name, SwitchType, NetAdapterInterfaceDescription; Format-List adds ConnectedAdapters and Notes.",
 	  p_get_sw, 2, cmdlet_get_vmswitch, NULL },

@@ -323,3 +323,15 @@ void e1000_set_promisc(struct e1000 *d, bool on)
 	wr(d, E1000_RCTL, on ? v | E1000_RCTL_UPE | E1000_RCTL_MPE :
 	   v & ~(E1000_RCTL_UPE | E1000_RCTL_MPE));
 }
+
+/* STATUS.SPEED (SDM 13.4.2): 00b 10 Mb/s, 01b 100 Mb/s, 10b and 11b
+ * 1000 Mb/s; meaningful only with LU. */
+unsigned e1000_link_speed(struct e1000 *d)
+{
+	static const unsigned mbps[4] = { 10, 100, 1000, 1000 };
+	uint32_t st = rd(d, E1000_STATUS);
+
+	if (!(st & E1000_STATUS_LU))
+		return 0;
+	return mbps[(st >> E1000_STATUS_SPEED_SHIFT) & 3u];
+}

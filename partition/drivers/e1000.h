@@ -9,8 +9,8 @@
  * accepted, unicast to the station address (and promiscuous on request).
  * All hardware access goes through struct e1000_hooks (registers, DMA
  * memory, delays), so the same source runs in the parent and in the host
- * test against a register-level model. Not yet bound to a PCI device or a
- * switch port. Errors are negative errno values; every wait has a bound.
+ * test against a register-level model; partition/pnic.c binds it to PCI
+ * devices and switch ports. Errors are negative errno values; every wait has a bound.
  */
 #ifndef PARENT_DRIVERS_E1000_H
 #define PARENT_DRIVERS_E1000_H
@@ -55,6 +55,7 @@
 #define E1000_CTRL_PHY_RST (1u << 31)
 /* STATUS (SDM 13.4.2). */
 #define E1000_STATUS_LU  (1u << 1)
+#define E1000_STATUS_SPEED_SHIFT 6   /* 00 10, 01 100, 1x 1000 Mb/s */
 /* EERD (SDM 13.4.4, 82540EM layout): start, done, address, data. */
 #define E1000_EERD_START (1u << 0)
 #define E1000_EERD_DONE  (1u << 4)
@@ -178,5 +179,7 @@ unsigned e1000_poll_rx(struct e1000 *d, e1000_rx_fn fn, void *ctx,
 uint32_t e1000_service(struct e1000 *d);
 /* Unicast promiscuous mode (an external switch's port needs it). */
 void e1000_set_promisc(struct e1000 *d, bool on);
+/* The link's speed in Mb/s from STATUS (0 while the link is down). */
+unsigned e1000_link_speed(struct e1000 *d);
 
 #endif

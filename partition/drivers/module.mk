@@ -1,8 +1,10 @@
 # partition/drivers/: parent drivers with their own host tests. The e1000
-# driver is portable (hooks only): libe1000.a for the parent (not yet
-# bound to a PCI device), a host test against a register-level model.
+# driver and its switch uplink are portable (hooks only): libe1000.a for
+# the parent (bound to PCI devices by partition/pnic.c), host tests
+# against a register-level model (test_e1000) and with a real switch
+# (test_e1000_uplink).
 
-E1000_SRCS := partition/drivers/e1000.c
+E1000_SRCS := partition/drivers/e1000.c partition/drivers/e1000_uplink.c
 $(TGTB)/libe1000.a: $(E1000_SRCS:%.c=$(TGTB)/%.o)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -10,6 +12,13 @@ PARENT_LIBS += $(TGTB)/libe1000.a
 
 E1000_TEST := $(HOSTB)/tests/unit/devices/test_e1000
 $(E1000_TEST): $(E1000_TEST).o $(HOSTB)/tests/unit/devices/e1000_model.o \
-               $(E1000_SRCS:%.c=$(HOSTB)/%.o)
+               $(HOSTB)/partition/drivers/e1000.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(E1000_TEST)
+
+E1000_UPLINK_TEST := $(HOSTB)/tests/unit/devices/test_e1000_uplink
+$(E1000_UPLINK_TEST): $(E1000_UPLINK_TEST).o $(HOSTB)/tests/unit/devices/e1000_model.o \
+               $(E1000_SRCS:%.c=$(HOSTB)/%.o) \
+               $(addprefix $(HOSTB)/vswitch/,vsw_frame.o vsw_mac.o vsw_pool.o vsw_switch.o vsw_fwd.o)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(E1000_UPLINK_TEST)

@@ -135,11 +135,14 @@ class Machine:
     whatever happens. Other keyword arguments map to the launcher's options:
     cpu, megs, disks (list), sync, ips (Bochs only), extra (list of raw
     launcher arguments). serial: "socket" (default) or "pty" (Bochs only).
+    nic: a MAC ("00:15:5d:00:0a:01") for an e1000 on a network inside the
+    emulator: Bochs's vnet (a host at 192.168.10.1 answering ARP, ICMP
+    echo and DHCP for that one MAC), or on QEMU a hub with no other port.
     """
 
     def __init__(self, iso, name="machine", backend="bochs", watchdog=300,
                  cpu=None, megs=None, disks=(), sync=None, ips=None, extra=(),
-                 echo=None, serial="socket"):
+                 echo=None, serial="socket", nic=None):
         if backend not in ("bochs", "qemu-tcg"):
             raise HarnessError("unknown backend %r" % backend)
         if backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
@@ -160,6 +163,7 @@ class Machine:
         self.iso, self.name, self.backend, self.watchdog = iso, name, backend, watchdog
         self.cpu, self.megs, self.disks, self.sync, self.ips = cpu, megs, list(disks), sync, ips
         self.extra = list(extra)
+        self.nic = nic
         self.echo = echo if echo is not None else bool(os.environ.get("HVTEST_ECHO"))
         d = log_dir()
         self.serial_log = os.path.join(d, name + ".serial")
@@ -198,6 +202,8 @@ class Machine:
             cmd += ["--megs", str(self.megs)]
         for d in self.disks:
             cmd += ["--disk", d]
+        if self.nic:
+            cmd += (["--nic", "vnet"] if self.backend == "bochs" else ["--nic"]) + ["--nic-mac", self.nic]
         return cmd + self.extra
 
     def start(self):

@@ -16,7 +16,12 @@ goes down, VLANs set live separate and join them
 (Set-VMNetworkAdapterVlan), and a MAC changed in the guest is dropped
 and counted until -MacAddressSpoofing On; moved onto an internal switch,
 net2 and the parent ping each other (the parent's "vEthernet (int)",
-New-NetIPAddress, Test-Connection; issue 16 item 4). net2 runs the newest series Debian 12 packages (the
+New-NetIPAddress, Test-Connection; issue 16 item 4). The emulator has an e1000
+(issue 16 item 3): Get-NetAdapter lists it, New-VMSwitch -NetAdapterName
+makes it an external switch's uplink, lin on that switch gets a DHCP
+lease from Bochs's vnet and pings it (QEMU's hub has no DHCP server:
+there the frames are seen going out), and Remove-VMSwitch unbinds it.
+net2 runs the newest series Debian 12 packages (the
 bookworm-backports cloud kernel, `tools/mkguest-linux --series
 backports`), lin the 6.1 series; each child's `uname -r` is checked.
 Only a 6.1 kernel that cannot be built (no Debian mirror) skips; a
@@ -123,7 +128,15 @@ MILESTONES = [
     ("a shell prompt on ttyS0", r"\n/ # "),
 ]
 
-with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECONDS + 600) as m:
+# The emulator's e1000 (issue 16 item 3) has lin's MAC: Bochs's vnet
+# answers one station only, the MAC its NIC is configured with (Bochs's
+# iodev/network/netutil.cc ignores frames from any other source), and lin
+# is the station on the external switch. lin's MAC is the first of the
+# dynamic pool (checked below).
+NIC_MAC = "00:15:5d:00:0a:01"
+ON_QEMU = hvtest.PLATFORM == "qemu-svm"   # its hub answers nothing (no DHCP server)
+with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECONDS + 600,
+                    nic=NIC_MAC) as m:
     m.expect(r"PS [A-Z]:\\[^>]*> ", 300)
 
     with tap.case("New-VM refuses bad Linux input with one clear error each, creating nothing"):
@@ -219,7 +232,8 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert re.search(r"lab\s+Private", out), out
         for cmd, msg in (
                 ("New-VMSwitch -Name lab -SwitchType Private", 'virtual switch named "lab" already exists'),
-                ("New-VMSwitch -Name ext -NetAdapterName eth0", "External switches need a physical"),
+                ("New-VMSwitch -Name ext -NetAdapterName eth0",
+                 "No MSFT_NetAdapter objects found with property 'Name' equal to 'eth0'"),
                 ("Add-VMNetworkAdapter -VMName lin -SwitchName nosuch",
                  'unable to find a virtual switch with name "nosuch"'),
                 ("Add-VMNetworkAdapter -VMName net2 -SwitchName lab -StaticMacAddress 01155D000001",
@@ -667,11 +681,82 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert re.search(r"IPAddress\s+: 10\.0\.1\.1\r", out) and re.search(r"PrefixLength\s+: 24\r", out), out
         # Linux's ARP table has the parent's MAC (from the dynamic pool).
         assert run("net2", "grep -q '^10\\.0\\.1\\.1 .*00:15:5d:00:0a:' /proc/net/arp")
+        # Get-NetAdapter lists the parent's adapter with that MAC.
+        token[0] += 1
+        mac = shell_run("net2", "echo arp%d-$(grep '^10\\.0\\.1\\.1 ' /proc/net/arp | tr -s ' ' | cut -d' ' -f4)-end"
+                        % token[0], r"arp%d-([0-9a-f:]{17})-end" % token[0]).group(1)
+        out = ok_cmd('Get-NetAdapter -Name "vEthernet (int)"')
+        assert re.search(r"vEthernet \(int\)\s+Hyper-V Virtual Ethernet Adapter.*\s%s\s"
+                         % mac.upper().replace(":", "-"), out), (mac, out)
         ok_cmd("Remove-NetIPAddress -IPAddress 10.0.1.1")
         assert not run("net2", "ping -c 1 -W 2 10.0.1.1", 180)
         ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName lab")
         ok_cmd("Remove-VMSwitch int")
         assert run("net2", "ip addr del 10.0.1.2/24 dev eth0; sleep 1; ping -c 2 -W 5 10.0.0.1", 180)
+
+    # Issue 16 item 3: the parent's e1000 as an external switch's uplink.
+    # On Bochs the wire leads to vnet (192.168.10.1: ARP, ICMP echo, DHCP);
+    # QEMU's hub has no other port, so there frames only go out.
+    def nic_stat(name):
+        out = m.command("Get-NetAdapterStatistics | Format-List")
+        got = re.search(r"%s\s*:\s*(\d+)" % name, out)
+        assert got, out
+        return int(got.group(1))
+
+    ext_t0 = time.time()
+    with tap.case("Get-NetAdapter lists the emulator's e1000 (Up, 1 Gbps); New-VMSwitch -NetAdapterName "
+                  "binds it, a second switch on it is refused"):
+        out = ok_cmd("Get-NetAdapter")
+        assert re.search(r"Name\s+InterfaceDescription\s+ifIndex\s+Status\s+MacAddress\s+LinkSpeed", out), out
+        assert re.search(r"Ethernet\s+Intel\(R\) PRO/1000 MT Desktop Adapter\s+\d+\s+Up\s+%s\s+1 Gbps"
+                         % NIC_MAC.upper().replace(":", "-"), out), out
+        out = ok_cmd("New-VMSwitch -Name wire -NetAdapterName Ethernet -AllowManagementOS $false")
+        assert re.search(r"wire\s+External\s+Intel\(R\) PRO/1000 MT Desktop Adapter", out), out
+        out = m.command("New-VMSwitch -Name wire2 -NetAdapterName Ethernet")
+        assert "External Ethernet adapter 'Ethernet' is already bound" in out, out
+        out = ok_cmd("Get-NetAdapter -Name Ethernet | Format-List")
+        assert re.search(r"VMSwitch\s*:\s*wire\r", out), out
+        assert "vEthernet (wire)" not in ok_cmd("Get-NetAdapter")   # -AllowManagementOS $false
+
+    with tap.case("A child on the external switch: lin's frames leave through the e1000%s" %
+                  ("" if ON_QEMU else "; it gets a DHCP lease from Bochs's vnet (192.168.10.15) "
+                   "and pings 192.168.10.1")):
+        assert macs["lin"] == NIC_MAC.replace(":", "").upper(), macs
+        sent0 = nic_stat("SentBytes")
+        ok_cmd("Connect-VMNetworkAdapter -VMName lin -SwitchName wire")
+        assert run("lin", "printf '#!/bin/sh\\n[ \"$1\" = bound ] && ip addr add $ip/24 dev $interface\\n"
+                   "exit 0\\n' > /tmp/dh && chmod +x /tmp/dh")
+        token[0] += 1
+        got = shell_run("lin", "udhcpc -i eth0 -n -q -t 4 -T 3 -s /tmp/dh 2>&1 | tail -n 3; echo dh%d-$((1+1))-end"
+                        % token[0], r"(?:lease of (\d+\.\d+\.\d+\.\d+) obtained from "
+                        r"(\d+\.\d+\.\d+\.\d+)[\s\S]*)?dh%d-2-end" % token[0], 180)
+        print("# udhcpc on the external switch: %s" % got.group(0).replace("\r\n", " | "))
+        assert nic_stat("SentBroadcastPackets") >= 1
+        assert nic_stat("SentBytes") > sent0
+        if not ON_QEMU:
+            assert got.group(1) == "192.168.10.15" and got.group(2) == "192.168.10.1", got.group(0)
+            assert run("lin", "ping -c 3 -W 5 192.168.10.1", 180)
+            assert nic_stat("ReceivedUnicastPackets") >= 4
+        out = m.command("Get-NetAdapterStatistics")
+        assert re.search(r"Name\s+ReceivedBytes\s+ReceivedUnicastPackets\s+SentBytes\s+SentUnicastPackets",
+                         out), out
+        print("# " + " ".join(out.split()))
+
+    with tap.case("Remove-VMSwitch on the external switch (-Force) unbinds the e1000: it takes a new one; "
+                  "lin is back on lab"):
+        assert run("lin", "ip addr flush dev eth0 && ip addr add 10.0.0.1/24 dev eth0")
+        out = m.command("Remove-VMSwitch wire")
+        assert "cannot be removed: 1 network adapter is connected" in out, out
+        ok_cmd("Remove-VMSwitch wire -Force")
+        assert re.search(r"VMSwitch\s*:\s*\r", ok_cmd("Get-NetAdapter Ethernet | Format-List")), "still bound"
+        out = ok_cmd("New-VMSwitch -Name wire2 -NetAdapterName Ethernet")
+        assert re.search(r"wire2\s+External", out), out
+        out = ok_cmd("Get-NetAdapter")
+        assert re.search(r"vEthernet \(wire2\)\s+Hyper-V Virtual Ethernet Adapter", out), out
+        ok_cmd("Remove-VMSwitch wire2")
+        ok_cmd("Connect-VMNetworkAdapter -VMName lin -SwitchName lab")
+        assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+    print("# the external switch's cases took %.0f s" % (time.time() - ext_t0))
 
     with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):
         out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)

@@ -93,7 +93,9 @@ def connect(m, cmd, banner, line, answer, timeout):
 
 
 # As make run: 512 MiB, so the demo's Linux child (128 MB) fits.
-with hvtest.Machine(os.path.join(B, DEMO), name="tour", megs=512, disks=[vol], watchdog=1500) as m:
+# As make run: an e1000 on a network inside the emulator (tools/run).
+with hvtest.Machine(os.path.join(B, DEMO), name="tour", megs=512, disks=[vol], watchdog=1500,
+                    nic="00:15:5d:00:0a:01") as m:
     with tap.case("make run's demo script runs without an error"):
         m.expect(hvtest.PROMPT + r"# The console is yours[^\r]*\r\n" + hvtest.PROMPT, 300)
         out = m.output()

@@ -103,6 +103,23 @@ void em_tx_kick(struct e1000_model *m)
 	tx_run(m);
 }
 
+/* The receive filter (SDM 13.4.22 RCTL, 13.5.2 RAL/RAH): broadcast with
+ * BAM, multicast with MPE (the multicast table is not modelled: the
+ * driver clears it), unicast to RAL0/RAH0 when AV, anything with UPE. */
+static bool rx_accept(struct e1000_model *m, const uint8_t *f)
+{
+	static const uint8_t all[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint32_t rctl = *R(m, E1000_RCTL), lo = *R(m, E1000_RAL0), hi = *R(m, E1000_RAH0);
+	uint8_t ra[6] = { (uint8_t)lo, (uint8_t)(lo >> 8), (uint8_t)(lo >> 16), (uint8_t)(lo >> 24),
+			  (uint8_t)hi, (uint8_t)(hi >> 8) };
+
+	if (!memcmp(f, all, 6))
+		return rctl & E1000_RCTL_BAM;
+	if (f[0] & 1)
+		return rctl & E1000_RCTL_MPE;
+	return (rctl & E1000_RCTL_UPE) || ((hi & E1000_RAH_AV) && !memcmp(f, ra, 6));
+}
+
 int em_receive(struct e1000_model *m, const uint8_t *f, uint32_t len,
 	       uint8_t errors, unsigned pieces)
 {
@@ -111,6 +128,10 @@ int em_receive(struct e1000_model *m, const uint8_t *f, uint32_t len,
 
 	if (!n || !(*R(m, E1000_RCTL) & E1000_RCTL_EN) || !m->link)
 		return -1;
+	if (len >= 6 && !rx_accept(m, f)) {
+		m->filtered++;
+		return -1;
+	}
 	for (unsigned p = 0; p < pieces; p++) {
 		struct e1000_rx_desc *r;
 		uint32_t chunk = p + 1 == pieces ? len - off : len / pieces;

@@ -36,6 +36,7 @@ struct e1000_model {
 	struct em_frame wire[EM_WIRE];
 	unsigned n_wire;        /* total; wire[] keeps the last EM_WIRE */
 	unsigned missed;        /* frames the receiver had no room for */
+	unsigned filtered;      /* frames the receive filter refused */
 	unsigned violations;
 	const char *why;
 	struct { uint8_t *p; size_t n; } region[EM_REGIONS];
@@ -45,7 +46,7 @@ struct e1000_model {
 void em_init(struct e1000_model *m, const uint8_t mac[6]);
 /* Hooks for the driver; ctx is the model. dma_alloc tracks regions. */
 void em_hooks(struct e1000_model *m, struct e1000_hooks *h);
-/* A frame arrives from the wire (errors: the descriptor's error byte;
+/* A frame arrives from the wire, through the receive filter (errors: the descriptor's error byte;
  * pieces > 1: split across that many descriptors, EOP on the last).
  * Returns 0, or -1 when it was dropped (receiver off, no descriptor). */
 int em_receive(struct e1000_model *m, const uint8_t *f, uint32_t len,

@@ -231,6 +231,16 @@ static void test_link(void **state)
 	assert_int_equal(r->d.st.link_changes, 2);
 	assert_int_equal(e1000_send(&r->d, f, 60), 0);
 	assert_int_equal(e1000_service(&r->d) & E1000_ICR_LSC, 0);
+	/* STATUS.SPEED (SDM 13.4.2): 1000, 100, 10 Mb/s; 0 without link. */
+	r->m.reg[E1000_STATUS / 4] = E1000_STATUS_LU | 2u << E1000_STATUS_SPEED_SHIFT;
+	assert_int_equal(e1000_link_speed(&r->d), 1000);
+	r->m.reg[E1000_STATUS / 4] = E1000_STATUS_LU | 1u << E1000_STATUS_SPEED_SHIFT;
+	assert_int_equal(e1000_link_speed(&r->d), 100);
+	r->m.reg[E1000_STATUS / 4] = E1000_STATUS_LU;
+	assert_int_equal(e1000_link_speed(&r->d), 10);
+	r->m.reg[E1000_STATUS / 4] = 3u << E1000_STATUS_SPEED_SHIFT;
+	assert_int_equal(e1000_link_speed(&r->d), 0);
+	em_set_link(&r->m, true);
 	e1000_set_promisc(&r->d, true);
 	assert_true(r->m.reg[E1000_RCTL / 4] & E1000_RCTL_UPE);
 	e1000_set_promisc(&r->d, false);
