@@ -97,6 +97,9 @@ static void check_misc(struct chk *c, uint64_t id)
 	       HV_STATUS_INVALID_PARAMETER);
 	hvcheck_expect(c, "create vp: index 1", hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
 	       HV_STATUS_INVALID_VP_INDEX);
+	vp[1] = 4;   /* past the four vCPUs a child may have */
+	hvcheck_expect(c, "create vp: index 4", hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
+	       HV_STATUS_INVALID_VP_INDEX);
 	hvcheck_expect(c, "delete: unknown partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &bogus, 8, NULL, 0),
 	       HV_STATUS_INVALID_PARTITION_ID);
 	bogus = 0;

@@ -127,7 +127,8 @@ BAD(b_nmi_vec, c->ev.pending = HVPART_EVENT_VALID | (2u << 8) | 3)
 BAD(b_irq_if, c->regs.rflags &= ~(1ull << 9); c->ev.pending = HVPART_EVENT_VALID | 0x30)
 BAD(b_sti_if, c->regs.rflags &= ~(1ull << 9); c->ev.shadow = HVPART_SHADOW_STI)
 BAD(b_exc_err, c->ev.pending = HVPART_EVENT_VALID | (3u << 8) | 6 | HVPART_EVENT_ERR_VALID)
-BAD(b_halted, c->ev.halted = 2)
+BAD(b_halted, c->ev.halted = 3)
+BAD(b_sipi_bsp, c->ev.halted = 2)
 
 static const struct bad_ctx bads[] = {
 	{ "a newer context version", b_version }, { "not a context (magic)", b_magic },
@@ -149,7 +150,8 @@ static const struct bad_ctx bads[] = {
 	{ "hypercall page without a guest OS ID", b_hcall },
 	{ "stimer config reserved bit", b_stimer }, { "NMI event with vector 3", b_nmi_vec },
 	{ "interrupt pending with IF clear", b_irq_if }, { "STI shadow with IF clear", b_sti_if },
-	{ "#UD with an error code", b_exc_err }, { "halted not 0 or 1", b_halted },
+	{ "#UD with an error code", b_exc_err }, { "halted not 0, 1 or 2", b_halted },
+	{ "vCPU 0 waiting for SIPI", b_sipi_bsp },
 };
 
 /* The fields a context of a partition not started changes by itself
@@ -218,6 +220,10 @@ static void check_running(struct chk *c, const struct vmctx_buf *b)
 		     !hvcall(HVCALL_HVPART_DEPOSIT_PAGES, &dep, sizeof(dep), NULL, 0) &&
 		     !hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0) && !set_flat_state(id) &&
 		     !hvcall(HVCALL_HVPART_START_PARTITION, &id, 8, NULL, 0));
+	vp[1] = 1;
+	hvcheck_expect(c, "create vp: a running child gets no new vCPU",
+		       hvcall(HVCALL_HVPART_CREATE_VP, vp, sizeof(vp), NULL, 0),
+		       HV_STATUS_INVALID_PARTITION_STATE);
 	hvcheck_expect(c, "get context: a running child", ctx_call(HVCALL_HVPART_GET_VP_CONTEXT, id, 0, 2, p0, p1),
 		       HV_STATUS_INVALID_PARTITION_STATE);
 	hvcheck_expect(c, "set context: a running child", ctx_call(HVCALL_HVPART_SET_VP_CONTEXT, id, 0, 2, p0, p1),

@@ -26,6 +26,7 @@ struct vm {
 	uint8_t vmid[16];            /* Hyper-V's VMId: a random GUID (partition/lib/guid.h) */
 	char name[VM_NAME_MAX];
 	uint64_t mem_bytes;
+	uint32_t processors;          /* virtual processors, 1..VM_PROCESSORS_MAX */
 	char kernel[VM_PATH_MAX];
 	char modules[VM_MODULES_MAX][VM_PATH_MAX];
 	int nmodules;
@@ -95,6 +96,9 @@ int vm_new(const struct vm_config *c, char *why, size_t n);
 int vm_check_name(const char *name, char *why, size_t n);
 /* MemoryStartupBytes's rule (New-VM, Set-VM, a loaded configuration). */
 int vm_check_memory(uint64_t bytes, char *why, size_t n);
+/* ProcessorCount's rule: 1 to VM_PROCESSORS_MAX, as Hyper-V 2008 R2. */
+#define VM_PROCESSORS_MAX 4
+int vm_check_processors(int64_t count, char *why, size_t n);
 int vm_start(struct vm *vm, char *why, size_t n);
 int vm_stop(struct vm *vm, const char *reason, char *why, size_t n);
 int vm_remove(struct vm *vm, char *why, size_t n);
@@ -102,6 +106,9 @@ int vm_remove(struct vm *vm, char *why, size_t n);
 bool vm_query(const struct vm *vm, struct hvpart_partition_info *pi);
 /* Serve hv's intercepts and notices; call from every wait loop. */
 void vm_service(void);
+/* Intercepts the parent's own poll found before hv's notification came
+ * (vm.c, poll_due): each is a notification hv did not deliver. */
+extern uint64_t vm_unannounced;
 /* The child's ISA interrupt line (0-15) at its 8259 pair goes to level;
  * what becomes ready is delivered. */
 void vm_irq_set(struct vm *vm, unsigned line, int level);

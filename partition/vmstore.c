@@ -99,7 +99,7 @@ static void to_cfg(const struct vm *vm, struct vmcfg_vm *c)
 	memcpy(c->name, vm->name, sizeof(c->name));
 	memcpy(c->vmid, vm->vmid, sizeof(c->vmid));
 	c->memory_bytes = vm->mem_bytes;
-	c->processors = 1;
+	c->processors = vm->processors;
 	memcpy(c->kernel, vm->kernel, sizeof(c->kernel));
 	memcpy(c->initrd, vm->initrd, sizeof(c->initrd));
 	for (int i = 0; i < vm->nmodules; i++)

@@ -259,7 +259,7 @@ struct hvpart_intercept {
 	uint16_t port;
 	uint8_t size, is_write;
 	uint32_t value;              /* written value (OUT) */
-	uint32_t rsvd;
+	uint32_t vp_index;           /* the virtual processor that waits */
 	uint64_t rip;
 };
 _Static_assert(sizeof(struct hvpart_intercept) == 40, "intercept message");
@@ -286,8 +286,19 @@ struct hvpart_partition_info {
 	uint64_t overhead_bytes;     /* hv memory used for it: EPT, VMCS, ... */
 	uint32_t last_exit_reason;   /* architecture exit reason */
 	uint32_t exit_code;          /* with HVPART_INFO_EXIT_CODE */
-	uint32_t flags, rsvd;
+	uint32_t flags;
+	/* Each vCPU's scheduling state, a byte each from vCPU 0 (bits 7:0):
+	 * HVPART_VP_* in bits 3:0, fetched (the parent took its intercept)
+	 * bit 4, completed (the result waits for its entry) bit 5. */
+	uint32_t vp_states;
 };
+#define HVPART_VP_RUNNABLE 0
+#define HVPART_VP_HALTED   1
+#define HVPART_VP_BLOCKED  2       /* waits for the parent's intercept */
+#define HVPART_VP_WAIT_SIPI 3
+#define HVPART_VP_FETCHED  0x10u
+#define HVPART_VP_DONE     0x20u
+#define HVPART_VP_NOTIFY   0x40u    /* the parent: a notification waits for delivery */
 #define HVPART_INFO_EXIT_CODE 1u
 #define HVPART_INFO_SUSPENDED 4u    /* SuspendPartition holds it (state RUNNING) */
 #define HVPART_INFO_PRESENT   2u
@@ -354,7 +365,7 @@ _Static_assert(sizeof(struct hvpart_assert_irq_in) == 16, "assert interrupt inpu
 struct hvpart_vp_events {
 	uint32_t pending, error_code;
 	uint32_t shadow;
-	uint32_t halted;             /* 1: waits for an interrupt (HLT) */
+	uint32_t halted;             /* 1: waits for an interrupt (HLT), 2: for SIPI */
 	uint32_t nmi_pending;        /* an NMI IPI not yet delivered */
 	uint32_t rsvd;
 };

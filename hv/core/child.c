@@ -17,7 +17,7 @@
 #include "synic.h"
 #include "vpctx.h"
 
-static struct vcpu child_vcpus[MAX_PARTITIONS];
+static struct vcpu child_vcpus[MAX_PARTITIONS][PARTITION_MAX_VCPUS];
 /* A child traps all port I/O and external interrupts
  * (docs/ARCHITECTURE.md rules 2 and 3). */
 static const struct arch_vcpu_config child_config = { .passthrough = false };
@@ -169,6 +169,8 @@ uint16_t hc_deposit_pages(struct hc_args *a)
 	return HV_STATUS_SUCCESS;
 }
 
+/* VPs are created in order, 0 (the BSP) first, before the start; an AP
+ * waits for its STARTUP IPI unless the parent gives it a state. */
 uint16_t hc_create_vp(struct hc_args *a)
 {
 	const uint64_t *in = a->in;
@@ -177,22 +179,25 @@ uint16_t hc_create_vp(struct hc_args *a)
 
 	if (!p)
 		return HV_STATUS_INVALID_PARTITION_ID;
-	if (in[1] != 0 || p->nvcpus)
+	if (p->state != HVPART_STATE_CREATED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (in[1] != p->nvcpus || in[1] >= PARTITION_MAX_VCPUS)
 		return HV_STATUS_INVALID_VP_INDEX;
-	v = &child_vcpus[p->id];
+	v = &child_vcpus[p->id][in[1]];
 	memset(v, 0, sizeof(*v));
 	v->part = p;
+	v->index = (uint32_t)in[1];
 	if (arch_vcpu_create(v, &child_config))
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	if (xstate_vcpu_init(v)) {
 		arch_vcpu_destroy(v);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	vlapic_reset_firmware(&v->lapic);
+	vlapic_reset_firmware(&v->lapic, v->index == 0);
 	synic_vcpu_init(v);
 	msr_vcpu_reset(v);
-	p->vcpus[0] = v;
-	p->nvcpus = 1;
+	v->start_run = v->index ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
+	p->vcpus[p->nvcpus++] = v;
 	return HV_STATUS_SUCCESS;
 }
 
@@ -213,8 +218,10 @@ uint16_t hc_set_vp_state(struct hc_args *a)
 						     HV_STATUS_INVALID_PARTITION_ID;
 	if (v->part->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	return arch_vcpu_set_state(v, &in->state) ? HV_STATUS_INVALID_PARAMETER :
-						    HV_STATUS_SUCCESS;
+	if (arch_vcpu_set_state(v, &in->state))
+		return HV_STATUS_INVALID_PARAMETER;
+	v->start_run = VCPU_RUNNABLE;
+	return HV_STATUS_SUCCESS;
 }
 
 uint16_t hc_get_vp_state(struct hc_args *a)
@@ -242,7 +249,11 @@ uint16_t hc_start_partition(struct hc_args *a)
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();
 	sched_child_started();
-	p->vcpus[0]->run = p->vcpus[0]->start_halted ? VCPU_HALTED : VCPU_RUNNABLE;
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		p->vcpus[i]->run = p->vcpus[i]->start_run;
+		if (p->nvcpus > 1)
+			arch_vcpu_pause_exiting(p->vcpus[i]);
+	}
 	hv_info("hv: starting partition %lu (%s), %lu KiB", p->id, p->name, p->mem_bytes >> 10);
 	return HV_STATUS_SUCCESS;
 }
@@ -323,9 +334,9 @@ uint16_t hc_delete_partition(struct hc_args *a)
 		return HC_CONTINUE;
 	}
 	ept_destroy(&p->ept);
-	if (p->nvcpus) {
-		xstate_vcpu_free(p->vcpus[0]);
-		arch_vcpu_destroy(p->vcpus[0]);
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		xstate_vcpu_free(p->vcpus[i]);
+		arch_vcpu_destroy(p->vcpus[i]);
 	}
 	arch_ept_flush();
 	hv_info("hv: deleted partition %lu (%s)", p->id, p->name);

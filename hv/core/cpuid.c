@@ -44,6 +44,7 @@
 #define CPUID1_ECX_TSC_DL     (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_APIC       (1u << 9)
+#define CPUID1_EDX_HTT        (1u << 28)
 #define CPUID6_EAX_ARAT       (1u << 2)
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define CPUIDX1_ECX_SVM       (1u << 2)
@@ -191,6 +192,12 @@ static void host_read(void)
 	host.max_basic = r[0] < MAX_BASIC_LEAF ? r[0] : MAX_BASIC_LEAF;
 }
 
+bool cpuid_vendor_amd(void)
+{
+	host_read();
+	return !host.intel;
+}
+
 /* Leaf 0: the highest basic leaf hv describes; with IA32_MISC_ENABLE's
  * "limit CPUID maxval" set, 2 (SDM Vol. 4 Table 2-2, bit 22). */
 static uint32_t max_basic(struct vcpu *v)
@@ -236,27 +243,46 @@ static uint32_t platform_1_ecx(void)
 	return host_is_qemu_tcg() ? OFFER_1_ECX & ~CPUID1_ECX_CX16 : OFFER_1_ECX;
 }
 
-/* Leaf 1: one logical processor (EBX[23:16]) with initial APIC ID 0
- * (EBX[31:24]); the x2APIC, the TSC-deadline timer and the hypervisor
- * bit are hv's (hv/core/vlapic.c). */
+/* The topology a child sees: its vCPUs are the cores of one package, a
+ * thread each, APIC ID = VP index; the core field of the APIC ID is
+ * core_bits() wide (SDM Vol. 3A §9.9.1, leaves 1, 4 and 0xB; AMD APM
+ * Vol. 3 E.4.7, leaf 0x80000008 ECX). */
+static uint32_t core_bits(const struct vcpu *v)
+{
+	uint32_t n = v->part->nvcpus, bits = 0;
+
+	while ((1u << bits) < n)
+		bits++;
+	return bits;
+}
+
+/* Leaf 1: the package's addressable IDs (EBX[23:16]) with HTT (EDX[28])
+ * when there are several, this vCPU's initial APIC ID (EBX[31:24]); the
+ * x2APIC, the TSC-deadline timer and the hypervisor bit are hv's
+ * (hv/core/vlapic.c). */
 static void leaf_1(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	(void)leaf, (void)sub;
-	r[1] = (r[1] & 0xffff) | (1u << 16);
+	r[1] = (r[1] & 0xffff) | (1u << core_bits(v)) << 16 | v->index << 24;
 	r[2] = (r[2] & platform_1_ecx()) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL |
 	       CPUID1_ECX_HYPERVISOR;
-	r[3] &= OFFER_1_EDX;
+	r[3] &= OFFER_1_EDX & ~CPUID1_EDX_HTT;
+	if (v->part->nvcpus > 1)
+		r[3] |= CPUID1_EDX_HTT;
 	/* EDX.APIC is 0 while IA32_APIC_BASE.EN is (SDM Vol. 3A §11.4.3). */
 	if (!vlapic_enabled(v))
 		r[3] &= ~CPUID1_EDX_APIC;
 }
 
-/* Leaf 4: caches as the CPU has them, shared by one logical processor in
- * a package of one core (EAX[25:14] and EAX[31:26] are counts - 1). */
+/* Leaf 4: caches as the CPU has them, each private to one logical
+ * processor, in a package of the partition's cores (EAX[25:14] and
+ * EAX[31:26] are counts - 1). */
 static void leaf_4(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	(void)v, (void)leaf, (void)sub;
+	(void)leaf, (void)sub;
 	r[0] &= 0x3fff;
+	if (r[0] & 0x1f)   /* a cache, not the null type that ends the list */
+		r[0] |= ((1u << core_bits(v)) - 1) << 26;
 }
 
 /* Leaf 6: only ARAT: the vLAPIC timer never stops (no C-states). */
@@ -279,15 +305,18 @@ static void leaf_7(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	r[3] &= OFFER_7_EDX;
 }
 
-/* Leaf 0xB (x2APIC topology, SDM Vol. 3A §10.12.8.1): one thread in one
- * core, x2APIC ID 0. Level 0 is SMT (type 1), level 1 core (type 2), then
+/* Leaf 0xB (x2APIC topology, SDM Vol. 3A §10.12.8.1): one thread per
+ * core, the partition's vCPUs as cores; EDX the x2APIC ID. Level 0 is SMT
+ * (type 1), level 1 core (type 2, EAX the shift to the package ID), then
  * an invalid level (type 0) echoing ECX. */
 static void leaf_b(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	leaf_zero(v, leaf, sub, r);
 	r[2] = sub & 0xff;
+	r[3] = v->index;
 	if (sub < 2) {
-		r[1] = 1;
+		r[0] = sub ? core_bits(v) : 0;
+		r[1] = sub ? v->part->nvcpus : 1;
 		r[2] |= (sub + 1) << 8;
 	}
 }
@@ -299,11 +328,13 @@ static void leaf_x0(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 /* 0x80000008: address sizes as the CPU has them (EPT maps any GPA the
- * CPU can); no AMD feature bits in EBX, one core (ECX). */
+ * CPU can); no AMD feature bits in EBX; ECX the cores less one (NC) and
+ * the APIC ID's core bits (ApicIdCoreIdSize, [15:12]). */
 static void leaf_x8(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	(void)v, (void)leaf, (void)sub;
-	r[1] = r[2] = r[3] = 0;
+	(void)leaf, (void)sub;
+	r[1] = r[3] = 0;
+	r[2] = (v->part->nvcpus - 1) | core_bits(v) << 12;
 }
 
 static const struct leaf_rule child_leaves[] = {

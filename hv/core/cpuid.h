@@ -2,8 +2,12 @@
  * agree with them (the page walk's MAXPHYADDR and 1 GiB pages). */
 #ifndef HV_CORE_CPUID_H
 #define HV_CORE_CPUID_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <hv/vcpu.h>
 
 void cpuid_guest_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* Whether children see an AMD CPU (leaf 0's vendor is the host's): AMD's
+ * own MSRs exist for them only then. */
+bool cpuid_vendor_amd(void);
 #endif

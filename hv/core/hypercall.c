@@ -38,6 +38,10 @@ static uint16_t hc_get_host_info(struct hc_args *a)
 	return HV_STATUS_SUCCESS;
 }
 
+_Static_assert(VCPU_RUNNABLE == HVPART_VP_RUNNABLE && VCPU_HALTED == HVPART_VP_HALTED &&
+	       VCPU_BLOCKED == HVPART_VP_BLOCKED && VCPU_WAIT_SIPI == HVPART_VP_WAIT_SIPI,
+	       "partition info's vCPU states are enum vcpu_run's");
+
 static uint16_t hc_get_partition_info(struct hc_args *a)
 {
 	struct partition *p = partition_by_id(*(const uint64_t *)a->in);
@@ -61,6 +65,13 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 		pi->run_tsc = (p->state == HVPART_STATE_STOPPED ? p->stop_tsc : rdtsc()) - p->start_tsc;
 	pi->overhead_bytes = partition_overhead(p);
 	pi->last_exit_reason = p->nvcpus ? p->vcpus[0]->last_exit : 0;
+	for (uint32_t i = 0; i < p->nvcpus && i < 4; i++) {
+		const struct vcpu *v = p->vcpus[i];
+
+		pi->vp_states |= ((uint32_t)v->run | (v->icpt_taken ? HVPART_VP_FETCHED : 0) |
+				  (v->icpt_done ? HVPART_VP_DONE : 0) |
+				  (v->notify_pending ? HVPART_VP_NOTIFY : 0)) << (8 * i);
+	}
 	pi->exit_code = p->exit_code;
 	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0) |
 		    (p->suspended ? HVPART_INFO_SUSPENDED : 0);

@@ -34,7 +34,7 @@ void intercept_forward_io(struct vcpu *v, uint16_t port, unsigned size, bool is_
 	arch_vcpu_defer_skip(v);
 	v->icpt = (struct hvpart_intercept){
 		.partition_id = p->id, .seq = ++p->icpt_seq, .type = HVPART_ICPT_IO,
-		.port = port, .size = (uint8_t)size, .is_write = is_write, .value = value,
+		.vp_index = v->index, .port = port, .size = (uint8_t)size, .is_write = is_write, .value = value,
 		.rip = arch_vcpu_rip(v),
 	};
 	v->icpt_taken = false;
@@ -61,20 +61,46 @@ void intercept_finish(struct vcpu *v)
 	v->icpt_done = false;
 }
 
-static struct vcpu *child_vcpu(uint64_t id)
+static struct partition *child_of(uint64_t id)
 {
 	struct partition *p = partition_by_id(id);
 
-	return p && !p->privileged && p->nvcpus ? p->vcpus[0] : NULL;
+	return p && !p->privileged ? p : NULL;
+}
+
+/* The vCPU of p whose intercept the parent has not fetched yet. */
+static struct vcpu *untaken(struct partition *p)
+{
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = p->vcpus[i];
+
+		if (v->run == VCPU_BLOCKED && !v->icpt_taken)
+			return v;
+	}
+	return NULL;
+}
+
+/* The first child vCPU whose port access waits for the parent unfetched
+ * (NULL: none). */
+struct vcpu *intercept_unfetched(void)
+{
+	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
+		struct partition *p = child_of(id);
+		struct vcpu *v;
+
+		if (p && p->state == HVPART_STATE_RUNNING && (v = untaken(p)))
+			return v;
+	}
+	return NULL;
 }
 
 uint16_t hc_get_intercept(struct hc_args *a)
 {
 	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct vcpu *v = child_vcpu(id);
+		struct partition *p = child_of(id);
+		struct vcpu *v;
 
-		if (!v || v->run != VCPU_BLOCKED || v->icpt_taken ||
-		    v->part->state != HVPART_STATE_RUNNING)
+		if (!p || p->state != HVPART_STATE_RUNNING || !(v = untaken(p)))
 			continue;
 		memcpy(a->out, &v->icpt, sizeof(v->icpt));
 		v->icpt_taken = true;
@@ -83,15 +109,32 @@ uint16_t hc_get_intercept(struct hc_args *a)
 	return HV_STATUS_NO_DATA;
 }
 
+/* The vCPU of p that waits for the intercept numbered seq (sequence
+ * numbers are the partition's, so at most one matches). */
+static struct vcpu *waiting(struct partition *p, uint64_t seq)
+{
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = p->vcpus[i];
+
+		if (v->run == VCPU_BLOCKED && v->icpt_taken && v->icpt.seq == seq)
+			return v;
+	}
+	return NULL;
+}
+
 uint16_t hc_complete_intercept(struct hc_args *a)
 {
 	const struct hvpart_complete_in *in = a->in;
-	struct vcpu *v = child_vcpu(in->partition_id);
+	struct partition *p = child_of(in->partition_id);
+	struct vcpu *v;
 
-	if (!v)
+	if (!p || !p->nvcpus)
 		return HV_STATUS_INVALID_PARTITION_ID;
-	if (v->run != VCPU_BLOCKED || !v->icpt_taken || v->icpt.seq != in->seq)
+	if (!(v = waiting(p, in->seq))) {
+		hv_err("hv: CompleteIntercept of partition %lu sequence %lu: no vCPU waits for it",
+		       p->id, in->seq);
 		return HV_STATUS_INVALID_PARAMETER;
+	}
 	intercept_complete_io(v, in->value);
 	return HV_STATUS_SUCCESS;
 }

@@ -17,6 +17,8 @@ void intercept_forward_io(struct vcpu *v, uint16_t port, unsigned size, bool is_
 			  uint32_t value);
 /* The parent's answer: value is the IN result (ignored for OUT). */
 void intercept_complete_io(struct vcpu *v, uint32_t value);
+/* A child vCPU whose access waits unfetched by the parent, or NULL. */
+struct vcpu *intercept_unfetched(void);
 /* At v's next entry (its state loaded): apply a completed intercept. */
 void intercept_finish(struct vcpu *v);
 /* A size-byte result written into a general register as x86 writes one:

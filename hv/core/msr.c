@@ -23,6 +23,7 @@
 #include <hv/lib.h>
 #include <hv/vcpu.h>
 #include <hv/x86.h>
+#include "cpuid.h"
 #include "msr.h"
 #include "synic.h"
 
@@ -206,6 +207,26 @@ static int wr_cstar(struct vcpu *v, uint32_t msr, uint64_t val)
 	return 0;
 }
 
+/* AMD's SYSCFG (APM Vol. 2 §7.9.1, "System Configuration Register"):
+ * on an AMD CPU it always exists, and Linux's MTRR setup reads it
+ * unguarded (arch/x86/kernel/cpu/mtrr/generic.c, the fixed-range DRAM
+ * modify check). Reads 0: no fixed-range RdDram/WrDram extension, no
+ * TOP_MEM2, no SME; hv emulates none of them, so only 0 may be written. */
+static int rd_syscfg(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	if (!cpuid_vendor_amd())
+		return -1;
+	*val = 0;
+	return 0;
+}
+
+static int wr_syscfg(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)v, (void)msr;
+	return cpuid_vendor_amd() && val == 0 ? 0 : -1;
+}
+
 /* Sorted by MSR; anything else is the unhandled case: #GP. MCG_CAP reads
  * 0: no banks, no MCG_CTL, no CMCI, so MCG_CTL, the MCi_* banks and
  * MCi_CTL2 do not exist. Model-specific MSRs (PLATFORM_INFO and the like)
@@ -227,6 +248,7 @@ static const struct msr_row child_msrs[] = {
 	{ MSR_IA32_MTRR_FIX4K_C0, MSR_IA32_MTRR_FIX4K_F8, mtrr_read, mtrr_write },
 	{ MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, mtrr_read, mtrr_write },
 	{ MSR_CSTAR, MSR_CSTAR, rd_cstar, wr_cstar },
+	{ MSR_AMD64_SYSCFG, MSR_AMD64_SYSCFG, rd_syscfg, wr_syscfg },
 };
 
 static const struct msr_row *child_row(uint32_t msr)

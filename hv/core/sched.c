@@ -38,8 +38,8 @@
  *     processor does after its worker process completes an intercept.
  *     Otherwise every port access, each COM1 byte of a Linux boot, would
  *     cost it a whole turn of every other ready child.
- * One run queue for now; its state is per CPU (this_cpu()), so per-CPU
- * queues can follow with SMP.
+ * One run queue for now, over every child's vCPUs (a slot each); its
+ * state is per CPU (this_cpu()), so per-CPU queues can follow with SMP.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -129,16 +129,31 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	return v->run == VCPU_RUNNABLE;
 }
 
-/* The next child in turn after the last one, v itself last (NULL: none
- * is ready). */
+#define NSLOTS (MAX_PARTITIONS * PARTITION_MAX_VCPUS)
+
+/* The child vCPU in a slot (NULL: none). */
+static struct vcpu *slot_vcpu(uint64_t slot)
+{
+	struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
+	uint32_t i = (uint32_t)(slot % PARTITION_MAX_VCPUS);
+
+	return p && !p->privileged && i < p->nvcpus ? p->vcpus[i] : NULL;
+}
+
+static uint64_t slot_of(const struct vcpu *v)
+{
+	return v->part->id * PARTITION_MAX_VCPUS + v->index;
+}
+
+/* The next child vCPU in turn after the last one, v itself last (NULL:
+ * none is ready). */
 static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
-	for (uint32_t i = 1; i <= MAX_PARTITIONS; i++) {
-		struct partition *p = partition_by_id((this_cpu()->rr_last + i) % MAX_PARTITIONS);
+	for (uint32_t i = 1; i <= NSLOTS; i++) {
+		struct vcpu *c = slot_vcpu((this_cpu()->rr_last + i) % NSLOTS);
 
-		if (p && !p->privileged && p->nvcpus && p->vcpus[0] != v &&
-		    child_ready(p->vcpus[0], now))
-			return p->vcpus[0];
+		if (c && c != v && child_ready(c, now))
+			return c;
 	}
 	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
 }
@@ -147,12 +162,12 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
 	if (cur != sched_parent() && cur->slice_end > now)
-		this_cpu()->kept_turn = cur->part->id;
+		this_cpu()->kept_turn = 1 + slot_of(cur);
 }
 
 static bool turn_kept(const struct vcpu *v)
 {
-	return v != sched_parent() && v->part->id == this_cpu()->kept_turn;
+	return v != sched_parent() && 1 + slot_of(v) == this_cpu()->kept_turn;
 }
 
 /* The child whose turn the parent took, if it can go on with it now. It
@@ -160,8 +175,7 @@ static bool turn_kept(const struct vcpu *v)
 static struct vcpu *kept_child(uint64_t now)
 {
 	struct percpu *c = this_cpu();
-	struct partition *p = partition_by_id(c->kept_turn);
-	struct vcpu *v = p && !p->privileged && p->nvcpus ? p->vcpus[0] : NULL;
+	struct vcpu *v = c->kept_turn ? slot_vcpu(c->kept_turn - 1) : NULL;
 
 	if (!v || v->slice_end <= now || v->part->state != HVPART_STATE_RUNNING) {
 		c->kept_turn = 0;
@@ -218,7 +232,7 @@ struct vcpu *sched_next(struct vcpu *cur)
 	} else if ((next = kept_child(now))) {
 		return next;   /* the rest of its turn */
 	} else if ((next = next_child(cur, now))) {
-		this_cpu()->rr_last = next->part->id;
+		this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
 	} else {
@@ -233,16 +247,16 @@ static uint64_t earliest_child_timer(void)
 {
 	uint64_t best = 0;
 
-	for (uint32_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct partition *p = partition_by_id(id);
+	for (uint64_t slot = 0; slot < NSLOTS; slot++) {
+		struct vcpu *v = slot_vcpu(slot);
 		uint64_t t;
 
-		if (!p || !p->nvcpus || p->state != HVPART_STATE_RUNNING || p->suspended)
+		if (!v || v->part->state != HVPART_STATE_RUNNING || v->part->suspended)
 			continue;
-		t = vlapic_next_fire(p->vcpus[0]);
+		t = vlapic_next_fire(v);
 		if (t && (!best || t < best))
 			best = t;
-		t = synic_next_tsc(p->vcpus[0]);   /* synthetic timers */
+		t = synic_next_tsc(v);   /* synthetic timers */
 		if (t && (!best || t < best))
 			best = t;
 	}
@@ -368,6 +382,46 @@ void sched_yield(struct vcpu *v)
 	}
 }
 
+/* A vCPU in a spin-wait loop (PAUSE, SDM Vol. 2B) most likely waits for
+ * a sibling of its partition, which on one CPU can only run if it yields:
+ * an IPI's acknowledgement, a lock holder. Its turn ends; the next ready
+ * vCPU in turn goes (itself again if none is). A one-vCPU child waits for
+ * nothing another vCPU could do: it goes on. */
+void hv_handle_pause(struct vcpu *v)
+{
+	arch_vcpu_skip_insn(v);
+	if (v->part->privileged || v->part->nvcpus < 2)
+		return;
+	v->slice_end = 1;   /* over, but not a new turn (0) */
+	v->yield = true;
+}
+
+/* The parent halts only once it has fetched every intercept it was
+ * told of (partition/vm.c, vm_idle checks its notification with
+ * interrupts off first): an unfetched one without a notification pending
+ * means a notification was lost, and that child would wait for ever
+ * (seen under QEMU SVM: a Linux child's console stalled until Connect-VM
+ * polled). Say so, and tell the parent again. */
+static void parent_check_notified(struct vcpu *parent)
+{
+	static unsigned lost, stuck;
+	struct vcpu *c;
+
+	if (!(c = intercept_unfetched()))
+		return;
+	if (parent->notify_pending) {
+		if (stuck++ < 4)
+			hv_err("hv: the parent halted with its notification still undelivered (partition %lu's port 0x%x waits; held irq %d)",
+			       c->part->id, c->icpt.port,
+			       this_cpu()->parent_irq_held ? this_cpu()->parent_irq : -1);
+		return;
+	}
+	if (lost++ < 4)
+		hv_err("hv: the parent halted with partition %lu's port 0x%x access unfetched and no notification pending; notified again",
+		       c->part->id, c->icpt.port);
+	parent->notify_pending = true;
+}
+
 void hv_handle_hlt(struct vcpu *v)
 {
 	arch_vcpu_skip_insn(v);
@@ -378,6 +432,7 @@ void hv_handle_hlt(struct vcpu *v)
 		 * directly. Meanwhile children may run. */
 		arch_vcpu_set_halted(v);
 		v->run = VCPU_HALTED;
+		parent_check_notified(v);
 		return;
 	}
 	/* A child's HLT yields until its next interrupt, unless one is
@@ -427,6 +482,11 @@ void sched_prepare_entry(struct vcpu *v)
 			v->notify_pending = false;
 		else
 			synic_parent_accept(v, vec);
+		/* Another one waiting asks for the interrupt window (the
+		 * backend cannot inject two at one entry). */
+		vec = pending_vector(v);
+		if (vec >= 0)
+			arch_vcpu_inject_irq(v, vec);
 	}
 	if (c->children_running || v->timer_dirty) {
 		arch_vcpu_set_timer(v, sched_budget(v));

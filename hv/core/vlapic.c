@@ -6,12 +6,12 @@
  * xAPIC and x2APIC modes and their legal transitions (§11.12.5):
  * ID, version, TPR, PPR, EOI, LDR/DFR, SVR, ISR/IRR/TMR, ESR, the LVTs
  * (timer, thermal, performance, LINT0, LINT1, error: masked at reset and
- * while software-disabled, §11.4.7.2), ICR (fixed and NMI IPIs to this
- * vCPU; INIT and SIPI: see icr_send), SELF IPI, and the timer in
+ * while software-disabled, §11.4.7.2), ICR (IPIs among the partition's
+ * vCPUs: hv/core/ipi.c), SELF IPI, and the timer in
  * one-shot, periodic and TSC-deadline modes (§11.5.4). The timer counts
  * at the TSC rate divided by the divide configuration, as
- * docs/child-platform.md promises. A child has one vCPU and no LINT
- * wires, thermal sensor or PMU: those LVTs are kept but never fire.
+ * docs/child-platform.md promises. A child has no LINT wires, thermal
+ * sensor or PMU: those LVTs are kept but never fire.
  */
 #include <errno.h>
 #include <string.h>
@@ -64,9 +64,15 @@ void vlapic_reset(struct vlapic *l)
  * software-disabled and the 8259's requests stayed pending for ever. */
 #define LVT_LINT0 2
 #define LVT_LINT1 3
-void vlapic_reset_firmware(struct vlapic *l)
+void vlapic_reset_firmware(struct vlapic *l, bool bsp)
 {
 	vlapic_reset(l);
+	if (!bsp) {
+		/* An AP waits for its INIT-SIPI in the power-up state, its
+		 * BSP flag clear (§8.4.1, §11.4.4). */
+		l->apic_base &= ~APIC_BASE_BSP;
+		return;
+	}
 	l->svr = SVR_ENABLE | 0xff;
 	l->lvt[LVT_LINT0] = 0x8700;
 	l->lvt[LVT_LINT1] = 0x8400;
@@ -359,7 +365,7 @@ static void eoi(struct vcpu *v)
 /* Whether the ICR's destination names this vCPU (§11.6.2, §11.12.9):
  * physical: its ID or the broadcast ID; logical: flat or cluster model
  * against the LDR (xAPIC), or the x2APIC logical ID. */
-static bool icr_to_me(struct vcpu *v, uint64_t icr, bool x2)
+bool vlapic_ipi_match(struct vcpu *v, uint64_t icr, bool x2)
 {
 	struct vlapic *l = &v->lapic;
 	uint32_t dest = x2 ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56), ldr;
@@ -378,30 +384,20 @@ static bool icr_to_me(struct vcpu *v, uint64_t icr, bool x2)
 	return dest == 0xff || ((dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf));
 }
 
-/* Send the IPI in ICR (§11.6.1, Figure 11-12). A child has one vCPU, so
- * only an IPI that reaches itself does anything: fixed and lowest
- * priority put the vector in IRR, NMI makes an NMI pending. INIT to
- * itself is not emulated: resetting the only vCPU would restart it at
- * the reset vector, where a child has no firmware; the IPI is dropped
- * (docs/child-platform.md). SIPI reaches no vCPU in wait-for-SIPI state,
- * and is ignored as the SDM says for any other (§8.4.4.1 note on
- * STARTUP IPIs). SMI is dropped (no SMM). */
-static void icr_send(struct vcpu *v, uint64_t icr, bool x2)
+/* A send error: the ICR named an illegal vector (§11.5.3). */
+void vlapic_send_illegal(struct vcpu *v)
 {
-	struct vlapic *l = &v->lapic;
-	unsigned mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
-	bool me = shorthand == 1 || shorthand == 2 || (shorthand == 0 && icr_to_me(v, icr, x2));
+	lapic_error(&v->lapic, ESR_SEND_ILLEGAL);
+}
 
-	if ((mode == 0 || mode == 1) && (icr & 0xff) < 16) {
-		lapic_error(l, ESR_SEND_ILLEGAL);
-		return;
-	}
-	if (!me)
-		return;
-	if (mode == 0 || mode == 1)
-		set_bit256(l->irr, icr & 0xff);
-	else if (mode == 4)
-		l->nmi_pending = true;
+/* INIT (§11.4.7.3): the power-up state but for the APIC base (x2APIC mode
+ * survives INIT, §11.12.5.1) and the ID, which is the vCPU's index. */
+void vlapic_init_reset(struct vcpu *v)
+{
+	uint64_t base = v->lapic.apic_base;
+
+	vlapic_reset(&v->lapic);
+	v->lapic.apic_base = base;
 }
 
 /* LVT writes keep the entry's defined bits (Figure 11-8); while the
@@ -502,7 +498,7 @@ static int reg_write(struct vcpu *v, uint32_t reg, bool x2, uint64_t val)
 			val = (uint32_t)val | (uint64_t)l->icr_high << 32;
 		else
 			l->icr_high = (uint32_t)(val >> 32);
-		icr_send(v, val, x2);
+		ipi_send(v, val, x2);
 		return 0;
 	case R_SELF:                       /* an illegal vector is a send error */
 		if (!x2)

@@ -79,14 +79,15 @@ static void load_tsc_offset(struct vcpu *v)
 void vpctx_time_resume(struct partition *p)
 {
 	uint64_t delta = rdtsc() - p->freeze_tsc;
-	struct vcpu *v = p->nvcpus ? p->vcpus[0] : NULL;
 
 	p->freeze_tsc = 0;
-	if (!v)
-		return;
-	v->msrs.tsc_adjust -= delta;
-	with_loaded(v, load_tsc_offset);
-	vlapic_time_shift(v, delta);
+	for (uint32_t i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = p->vcpus[i];
+
+		v->msrs.tsc_adjust -= delta;
+		with_loaded(v, load_tsc_offset);
+		vlapic_time_shift(v, delta);
+	}
 	if (p->reftime.scale)
 		p->reftime.offset -= (int64_t)reftime_mul_hi(delta, p->reftime.scale);
 	synic_publish_ref_tsc(p);
@@ -194,7 +195,7 @@ static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsa
 	arch_vcpu_get_context(v, c);
 	msr_ctx_get(v, &c->msr);
 	c->msr.tsc = now + v->msrs.tsc_adjust;
-	c->ev.halted = v->run == VCPU_HALTED;
+	c->ev.halted = v->run == VCPU_WAIT_SIPI ? 2 : v->run == VCPU_HALTED;
 	c->ev.nmi_pending = v->lapic.nmi_pending;
 	vlapic_ctx_get(v, &c->lapic, now);
 	synic_ctx_get(v, &c->synic, now);
@@ -326,6 +327,10 @@ static const char *ctx_check(const struct vcpu *v, const struct hvpart_vp_contex
 	cpu = vpctx_check_cpu(b);
 	if (cpu)
 		return cpu;
+	/* Only an application processor waits for SIPI: INIT to vCPU 0 is
+	 * dropped (hv/core/ipi.c), so nothing would ever start it. */
+	if (b->ev.halted == 2 && v->index == 0)
+		return "event state (vCPU 0 waiting for SIPI)";
 	if (msr_ctx_check(v, &b->msr))
 		return "MSRs";
 	if (vlapic_ctx_check(&b->lapic))
@@ -349,7 +354,8 @@ static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, co
 	v->lapic.nmi_pending = b->ev.nmi_pending;
 	synic_ctx_set(v, &b->synic, now);
 	xstate_ctx_set(v, xsave, b->xsave_size, b->xcr0);
-	v->start_halted = b->ev.halted;
+	v->start_run = b->ev.halted == 2 ? VCPU_WAIT_SIPI :
+		       b->ev.halted ? VCPU_HALTED : VCPU_RUNNABLE;
 	v->part->freeze_tsc = now;
 }
 

@@ -102,7 +102,7 @@ static int check_events(const struct hvpart_vp_context_body *c)
 	if ((e->shadow & ~(HVPART_SHADOW_STI | HVPART_SHADOW_MOV_SS | HVPART_SHADOW_NMI_BLOCKED)) ||
 	    (e->shadow & 3) == 3 || ((e->shadow & HVPART_SHADOW_STI) && !(c->regs.rflags & RFLAGS_IF)))
 		return -EINVAL;
-	if (e->halted > 1 || e->nmi_pending > 1 || e->rsvd)
+	if (e->halted > 2 || e->nmi_pending > 1 || e->rsvd)
 		return -EINVAL;
 	if (!(p & HVPART_EVENT_VALID))
 		return p || e->error_code ? -EINVAL : 0;

@@ -145,6 +145,7 @@ static int cmdlet_measure_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 				   (unsigned long long)hi.xstate_switches);
 	}
 	cmd_printf(ctx, "PromptTsc             : %llu\n", (unsigned long long)parent_prompt_tsc);
+	cmd_printf(ctx, "UnannouncedIntercepts : %llu\n", (unsigned long long)vm_unannounced);
 	return 0;
 }
 

@@ -262,6 +262,7 @@ static int remove_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 /* ---- Set-VM ---- */
 
 struct vm_settings {
+	uint32_t processors;
 	uint64_t mem_bytes;
 	enum vmcfg_start start;
 	enum vmcfg_stop stop;
@@ -271,6 +272,7 @@ struct vm_settings {
 static void settings_get(const struct vm *vm, struct vm_settings *s)
 {
 	s->mem_bytes = vm->mem_bytes;
+	s->processors = vm->processors;
 	s->start = vm->start_action;
 	s->stop = vm->stop_action;
 	memcpy(s->notes, vm->notes, sizeof(s->notes));
@@ -279,6 +281,7 @@ static void settings_get(const struct vm *vm, struct vm_settings *s)
 static void settings_put(struct vm *vm, const struct vm_settings *s)
 {
 	vm->mem_bytes = s->mem_bytes;
+	vm->processors = s->processors;
 	vm->start_action = s->start;
 	vm->stop_action = s->stop;
 	memcpy(vm->notes, s->notes, sizeof(vm->notes));
@@ -301,8 +304,13 @@ static int set_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 		if (vm_check_memory(s->mem_bytes, why, sizeof(why)))
 			return cmd_error(ctx, a, "%s", why);
 	}
-	if (cpus && cmd_arg_int(a, "ProcessorCount", 1) != 1)
-		return cmd_error(ctx, a, "ProcessorCount must be 1: hvpart gives each child one virtual processor for now.");
+	if (cpus) {
+		int64_t count = cmd_arg_int(a, "ProcessorCount", 1);
+
+		if (vm_check_processors(count, why, sizeof(why)))
+			return cmd_error(ctx, a, "%s", why);
+		s->processors = (uint32_t)count;
+	}
 	if (s->stop == VMCFG_STOP_SAVE)
 		return cmd_error(ctx, a, "AutomaticStopAction Save needs saved states (Save-VM), which hvpart does not have yet; use TurnOff or ShutDown.");
 	if (notes && strlen(notes) >= sizeof(s->notes))
@@ -381,7 +389,7 @@ static const struct cmd_column vm_detail_cols[] = {
 	{ "ControlRegister", NULL, 0 }, { "TripleFault", NULL, 0 },
 	{ "PreemptionTimer", NULL, 0 }, { "Other", NULL, 0 }, { "ExitsTotal", NULL, 0 },
 	{ "LastExitReason", NULL, 0 }, { "ExitCode", NULL, 0 }, { "DebugExitStatus", NULL, 0 },
-	{ "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 },
+	{ "VirtualProcessors", NULL, 0 }, { "HvOverheadBytes", NULL, 0 }, { "StartTsc", NULL, 0 },
 	{ "ConfigurationLocation", NULL, 0 }, { "AutomaticStartAction", NULL, 0 },
 	{ "AutomaticStopAction", NULL, 0 }, { "Notes", NULL, 0 },
 	{ "GuestResets", NULL, 0 }, { "LastGuestReset", NULL, 0 }, { "StopReason", NULL, 0 },
@@ -402,7 +410,7 @@ static const struct cmd_type vm_detail_type = {
 	"VirtualMachine", false, vm_cols, 8, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (12 + HVPART_EXIT_KINDS + 12)
+#define VM_PROPS (12 + HVPART_EXIT_KINDS + 13)
 
 /* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
  * holds hv's view (of the latest run); up_ns: time since it started. */
@@ -428,6 +436,36 @@ static int vm_exit_props(struct cmd_prop *p, const struct hvpart_partition_info 
 	p[0] = (struct cmd_prop)CMD_PROP_INT("ExitCode", pi->exit_code);
 	p[1] = (struct cmd_prop)CMD_PROP_INT("DebugExitStatus", ((int64_t)pi->exit_code << 1) | 1);
 	return 2;
+}
+
+/* A blocked vCPU's intercept fetched by the parent or not; a port
+ * access answered and not yet finished; the parent's notification
+ * waiting for delivery. */
+static const char *vp_detail(uint32_t s)
+{
+	if ((s & 0xf) == HVPART_VP_BLOCKED)
+		return (s & HVPART_VP_FETCHED) ? "(fetched)" : "(not fetched)";
+	if (s & HVPART_VP_DONE)
+		return "(answered)";
+	return (s & HVPART_VP_NOTIFY) ? "(notified)" : "";
+}
+
+/* hv's view of each vCPU (HVPART_VP_*, docs/hypercalls.md): what it waits
+ * for, as one word each, "-" for a partition not running. */
+static const char *vp_states(const struct hvpart_partition_info *pi, char *buf, size_t len)
+{
+	static const char *const run[] = { "Running", "Halted", "WaitsForParent", "WaitsForSipi" };
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < pi->vcpus && i < 4 && at < len; i++) {
+		uint32_t s = (pi->vp_states >> (8 * i)) & 0xff;
+
+		at += (size_t)snprintf(buf + at, len - at, "%s%s%s", i ? " " : "",
+				       (s & 0xf) < 4 ? run[s & 0xf] : "?",
+				       vp_detail(s));
+	}
+	return buf[0] && pi->state == HVPART_STATE_RUNNING ? buf : "-";
 }
 
 /* The heartbeat integration service's view (partition/vsp/vsp_ic.h):
@@ -460,13 +498,13 @@ static int vm_config_props(struct cmd_prop *p, const struct vm *vm)
 static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct vm_view *w)
 {
 	const struct hvpart_partition_info *pi = w->pi;
-	char vmid[40] = "-";
+	char vmid[40] = "-", vps[96];
 	struct cmd_prop p[VM_PROPS] = {
 		CMD_PROP_INT("Id", w->id),
 		CMD_PROP_STR("Name", w->name),
 		CMD_PROP_ENUM("State", w->running, vm_states),
 		CMD_PROP_BYTES("MemoryAssigned", w->running ? w->mem : 0),
-		CMD_PROP_INT("ProcessorCount", w->have ? pi->vcpus : 1),
+		CMD_PROP_INT("ProcessorCount", w->have ? pi->vcpus : w->vm ? w->vm->processors : 1),
 		CMD_PROP_SPAN("Uptime", w->running ? w->up_ns / 1000000000u : 0),
 		CMD_PROP_INT("ExitsTotal", w->have ? (int64_t)pi->exits_total : 0),
 		CMD_PROP_STR("Heartbeat", vm_heartbeat(w)),
@@ -483,6 +521,7 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 	for (int k = 0; k < HVPART_EXIT_KINDS; k++)
 		p[n++] = (struct cmd_prop)CMD_PROP_INT(exit_names[k], (int64_t)pi->exits[k]);
 	n += vm_exit_props(&p[n], pi);
+	p[n++] = (struct cmd_prop)CMD_PROP_STR("VirtualProcessors", vp_states(pi, vps, sizeof(vps)));
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("HvOverheadBytes", (int64_t)pi->overhead_bytes);
 	p[n++] = (struct cmd_prop)CMD_PROP_INT("StartTsc", w->vm ? (int64_t)w->vm->start_cmd_tsc : 0);
 	n += vm_config_props(&p[n], w->vm);
@@ -675,14 +714,14 @@ static const struct cmd_param p_new[] = {
 	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
 	{ "Initrd", CMD_P_STRING, 0, -1, "A Linux kernel's initial RAM disk (name or path)." },
 	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1)." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; default 1)." },
 	{ "Path", CMD_P_STRING, 0, -1, "Folder on C: that gets the VM's folder (default C:\\Hyper-V)." },
 };
 static const struct cmd_param p_set[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
 	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off)." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1; only while it is off)." },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off)." },
 	{ "AutomaticStartAction", CMD_P_STRING, 0, -1, "At host start: Nothing, Start, or StartIfRunning (if it was running when the host stopped)." },
 	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, or ShutDown (a turn-off until the shutdown integration service exists)." },
 	{ "Notes", CMD_P_STRING, 0, -1, "Free text kept with the VM." },

@@ -69,6 +69,9 @@ struct arch_vcpu_config {
  * state comes from arch_vcpu_set_state). 0, -ENOMEM, -EIO, -ENODEV. */
 int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c);
 void arch_vcpu_destroy(struct vcpu *v);
+/* Exit on PAUSE (hv_handle_pause), for a child with several vCPUs; v is
+ * not running (loaded and put back, as create). */
+void arch_vcpu_pause_exiting(struct vcpu *v);
 /* -EINVAL for a state the backend refuses (e.g. CR4.VMXE set). */
 int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s);
 void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s);
@@ -122,8 +125,9 @@ void arch_vcpu_inject_ud(struct vcpu *v);
 /* #PF at linear address lin (the guest's CR2) with error code err. */
 void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err);
 /* Deliver external-interrupt vector at this entry. false if the guest
- * cannot take it now (RFLAGS.IF clear, STI/MOV-SS shadow: the backend
- * then exits as soon as it can) or an exception is being injected. */
+ * cannot take it now (RFLAGS.IF clear, STI/MOV-SS shadow) or another
+ * event goes in at this entry: the backend then exits as soon as the
+ * guest can take it (the interrupt window). */
 bool arch_vcpu_inject_irq(struct vcpu *v, int vector);
 /* Whether the exit interrupted the delivery of an event (the backend
  * delivers it again at the next entry): the instruction at RIP has not

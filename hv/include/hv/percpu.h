@@ -29,8 +29,9 @@ struct percpu {
 	bool parent_irq_held;        /* hv accepted parent_irq, to inject */
 	uint8_t parent_irq;
 	bool look_only;              /* a timer exit that found nothing to do */
-	uint64_t rr_last;            /* the child that took the last turn */
-	uint64_t kept_turn;          /* the child whose turn the parent took; 0: none */
+	/* Child vCPUs by slot: partition id * PARTITION_MAX_VCPUS + index. */
+	uint64_t rr_last;            /* the slot that took the last turn */
+	uint64_t kept_turn;          /* 1 + the slot whose turn the parent took; 0: none */
 	uint64_t next_fire;          /* earliest child timer at the last budget */
 	uint64_t latency_us;         /* HvpartSetInterruptLatency; 0: default */
 	/* Exit handling that resumed another vCPU: count and TSC ticks

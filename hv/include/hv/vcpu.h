@@ -45,7 +45,9 @@ struct vlapic {
 	uint64_t apic_base;          /* IA32_APIC_BASE */
 };
 
-enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED };
+/* VCPU_WAIT_SIPI: an application processor after power-up or INIT,
+ * until a STARTUP IPI (SDM Vol. 3A §8.4.1, "wait-for-SIPI"). */
+enum vcpu_run { VCPU_RUNNABLE, VCPU_HALTED, VCPU_BLOCKED, VCPU_WAIT_SIPI };
 
 /* MSRs hv keeps for a vCPU (hv/core/msr.c, hv/core/mtrr.c). */
 #define MTRR_VAR_COUNT 8
@@ -86,10 +88,13 @@ struct vcpu {
 	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
 	void *xsave_area;            /* its extended state while not loaded: a
 	                              * page of hv's pool, 64-byte aligned */
-	bool start_halted;           /* an imported context waits in HLT */
+	/* How it starts (StartPartition): an AP waits for SIPI unless the
+	 * parent gave it a state; an imported context says (HLT, SIPI). */
+	enum vcpu_run start_run;
 };
 
-#define PARTITION_MAX_VCPUS 1
+/* Hyper-V 2008 R2 gives a child up to four virtual processors. */
+#define PARTITION_MAX_VCPUS 4
 #define MAX_PARTITIONS 16
 
 struct partition {
@@ -138,6 +143,8 @@ void hv_handle_rdmsr(struct vcpu *v);
 void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
+/* PAUSE (a spin-wait loop): give the turn to a sibling vCPU. */
+void hv_handle_pause(struct vcpu *v);
 void hv_handle_xsetbv(struct vcpu *v);
 void xstate_follow_xcr0(struct vcpu *v);
 
@@ -243,7 +250,7 @@ void xstate_ctx_set(struct vcpu *v, const void *area, uint32_t size, uint64_t xc
 
 /* Virtual LAPIC (hv/core/vlapic.c). */
 void vlapic_reset(struct vlapic *l);
-void vlapic_reset_firmware(struct vlapic *l);   /* a child's start state */
+void vlapic_reset_firmware(struct vlapic *l, bool bsp);   /* a child's start state */
 int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);  /* -1: not an APIC MSR */
 int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);   /* -1 not APIC, -2 #GP */
 void vlapic_poll_timer(struct vcpu *v, uint64_t now);
@@ -256,6 +263,13 @@ bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
 /* An NMI waits for delivery; vlapic_nmi_taken when it was injected. */
 bool vlapic_nmi_pending(const struct vcpu *v);
 void vlapic_nmi_taken(struct vcpu *v);
+/* IPIs (hv/core/ipi.c): whether v is a destination of the ICR value icr
+ * (physical or logical), a send error on v, INIT's APIC reset; ipi_send
+ * delivers an ICR write to the partition's vCPUs. */
+bool vlapic_ipi_match(struct vcpu *v, uint64_t icr, bool x2);
+void vlapic_send_illegal(struct vcpu *v);
+void vlapic_init_reset(struct vcpu *v);
+void ipi_send(struct vcpu *src, uint64_t icr, bool x2);
 /* The vLAPIC in a vCPU context: out relative to host TSC now, checked,
  * and in (hv/core/vlapic_ctx.c). */
 struct hvpart_lapic_state;

@@ -91,6 +91,12 @@ static void exit_skip(struct vcpu *v, uint64_t i1)
 	arch_vcpu_skip_insn(v);
 }
 
+static void exit_pause(struct vcpu *v, uint64_t i1)
+{
+	(void)i1;
+	hv_handle_pause(v);
+}
+
 /* EFER is the guest's but for SVME, which VMRUN needs set (§15.5.1) and
  * the guest must neither see nor clear; a CPU without SVM (what CPUID
  * shows) has it reserved, so setting it is #GP (APM Vol. 2 §3.1.7). */
@@ -219,7 +225,7 @@ static const struct exit_entry exit_table[SVM_EXIT_TABLE] = {
 	[SVM_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
 	[SVM_EXIT_IRET] = { exit_iret, HVPART_EXIT_OTHER, "IRET" },
 	[SVM_EXIT_INVD] = { exit_skip, HVPART_EXIT_OTHER, "INVD" },
-	[SVM_EXIT_PAUSE] = { exit_skip, HVPART_EXIT_OTHER, "PAUSE" },
+	[SVM_EXIT_PAUSE] = { exit_pause, HVPART_EXIT_OTHER, "PAUSE" },
 	[SVM_EXIT_HLT] = { exit_hlt, HVPART_EXIT_HLT, "HLT" },
 	[SVM_EXIT_IOIO] = { exit_io, HVPART_EXIT_IO, "IOIO" },
 	[SVM_EXIT_MSR] = { exit_msr, HVPART_EXIT_MSR_READ, "MSR" },

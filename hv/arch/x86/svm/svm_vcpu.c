@@ -134,6 +134,13 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	return 0;
 }
 
+/* A child's PAUSE exits already (svm_vcpu_init's intercepts), where the
+ * CPU has the intercept. */
+void arch_vcpu_pause_exiting(struct vcpu *v)
+{
+	(void)v;
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
 	if (this_cpu()->arch.last_vmcb == v->arch.vmcb_pa)
@@ -264,9 +271,14 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 {
 	struct vmcb *vm = svm_vmcb(v);
 
-	if (vm->ctl.eventinj & SVM_EVT_V)
-		return false;         /* an exception is being injected first */
-	if (!(vm->save.rflags & (1u << 9)) || (vm->ctl.int_state & 1)) {
+	/* Another event goes in at this VMRUN (an exception, or the vector
+	 * injected before): the VINTR intercept then exits once the guest can
+	 * take this one too, after that event's handler (APM Vol. 2 §15.21.4).
+	 * Without it a second pending vector waited for the guest's next
+	 * exit, which a parent spinning in its idle loop never made: a
+	 * child's intercept then went unserved for minutes. */
+	if (!(vm->save.rflags & (1u << 9)) || (vm->ctl.int_state & 1) ||
+	    (vm->ctl.eventinj & SVM_EVT_V)) {
 		set_intr_window(v, true);
 		return false;
 	}

@@ -148,6 +148,7 @@
 #define PROC_INTR_WINDOW_EXIT     (1u << 2)
 #define PROC_USE_TSC_OFFSET       (1u << 3)
 #define PROC_HLT_EXIT             (1u << 7)
+#define PROC_PAUSE_EXIT           (1u << 30)
 #define PROC_CR3_LOAD_EXIT        (1u << 15)
 #define PROC_CR3_STORE_EXIT       (1u << 16)
 #define PROC_UNCOND_IO_EXIT       (1u << 24)

@@ -343,6 +343,12 @@ static void exit_skip(struct vcpu *v, uint64_t q)
 	arch_vcpu_skip_insn(v);
 }
 
+static void exit_pause(struct vcpu *v, uint64_t q)
+{
+	(void)q;
+	hv_handle_pause(v);
+}
+
 /* MOV to CR0/CR4 that touched a bit hv owns (qualification: SDM Vol. 3C
  * Table 28-3). CR0.PG with EFER.LME switches IA-32e mode (§10.8.5). */
 static void exit_cr(struct vcpu *v, uint64_t q)
@@ -402,6 +408,7 @@ static const struct exit_entry exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_ENTRY_FAIL_MSR] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (MSR load)" },
 	[VMX_EXIT_EPT_VIOLATION] = { exit_ept_violation, HVPART_EXIT_EPT_VIOLATION, "EPT violation" },
 	[VMX_EXIT_XSETBV] = { exit_xsetbv, HVPART_EXIT_OTHER, "XSETBV" },
+	[VMX_EXIT_PAUSE] = { exit_pause, HVPART_EXIT_OTHER, "PAUSE" },
 };
 
 static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)

@@ -215,6 +215,16 @@ void arch_vcpu_destroy(struct vcpu *v)
 	v->arch.vmcs_pa = 0;
 }
 
+/* PAUSE exiting (SDM Vol. 3C §25.6.2, processor-based control bit 30),
+ * where the CPU allows it: otherwise a spinning vCPU waits out its turn. */
+void arch_vcpu_pause_exiting(struct vcpu *v)
+{
+	if (!(vmx_caps.proc_ok[1] & PROC_PAUSE_EXIT) || vmx_load(v))
+		return;
+	vmwrite(VMCS_PROC_CTLS, vmread(VMCS_PROC_CTLS) | PROC_PAUSE_EXIT);
+	vmx_load_current();
+}
+
 #define SEG_IDX(f) ((f) - VMCS_GUEST_ES_SEL)
 
 static void seg_write(uint32_t sel_field, const struct hvpart_seg *g)
@@ -283,7 +293,9 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-	v->arch.launched = 0;
+	/* v->arch.launched stays: a launched VMCS takes VMRESUME whatever
+	 * guest state it holds (SDM Vol. 3C §24.1); VMLAUNCH would fail on
+	 * it (an AP's state set again at its second SIPI). */
 	vmx_load_current();
 	return 0;
 }
@@ -340,9 +352,13 @@ static void set_intr_window(bool on)
 bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 {
 	(void)v;
-	if (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))
-		return false;         /* an exception is being injected first */
-	if (!(vmread(VMCS_GUEST_RFLAGS) & (1u << 9)) || (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
+	/* Another event goes in at this entry (an exception, or the vector
+	 * injected before): exit once the guest can take this one too, after
+	 * that event's handler (SDM Vol. 3C §26.7.5). Without the window a
+	 * second pending vector waited for the guest's next exit, which a
+	 * parent spinning in its idle loop never made. */
+	if (!(vmread(VMCS_GUEST_RFLAGS) & (1u << 9)) || (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3) ||
+	    (vmread(VMCS_ENTRY_INTR_INFO) & (1u << 31))) {
 		set_intr_window(true);
 		return false;
 	}
