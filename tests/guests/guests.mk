@@ -1,7 +1,7 @@
 # Test guests: freestanding 32-bit Multiboot kernels for child partitions.
 # Included from tests/module.mk, or used on its own:
 #   make -f tests/guests/guests.mk guests
-# Each tests/guests/NAME/*.c links with the runtime in tests/guests/lib/
+# Each tests/guests/NAME/*.c and *.S links with the runtime in tests/guests/lib/
 # and a Multiboot v1 header into build/guests/NAME.elf; those in
 # GUESTS_MB2_NAMES also with a Multiboot v2 header as NAME-mb2.elf.
 BUILD ?= build

@@ -191,23 +191,27 @@ void smp_ap_main(uint32_t slot)
 
 /* ---- the BSP ---------------------------------------------------------- */
 
-/* The highest free page below the EBDA (the memory map's RAM, outside
- * our image) for the trampoline; 0 if none. */
-static uint32_t tramp_page(void)
+/* Page p lies in the memory map's RAM and outside our image. */
+static int page_free(uint32_t p)
 {
-	uint32_t best = 0, img0 = (uint32_t)guest_image_start, img1 = (uint32_t)guest_image_end;
+	int ram = 0;
 
 	for (uint32_t i = 0; i < guest_boot_info.nranges; i++) {
-		uint64_t b = guest_boot_info.ram[i].base, e = b + guest_boot_info.ram[i].length;
-		uint64_t p = (e > 0xa0000 ? 0xa0000 : e) & ~0xfffull;
-		for (p -= 0x1000; p >= b && p >= 0x1000 && p < 0xa0000; p -= 0x1000) {
-			if (p + 0x1000 <= img0 || p >= img1)
-				break;
-		}
-		if (p >= b && p >= 0x1000 && p < 0xa0000 && (p + 0x1000 <= img0 || p >= img1) && p > best)
-			best = (uint32_t)p;
+		uint64_t b = guest_boot_info.ram[i].base;
+		ram |= p >= b && p + 0x1000ull <= b + guest_boot_info.ram[i].length;
 	}
-	return best;
+	return ram && (p + 0x1000 <= (uint32_t)guest_image_start ||
+		       p >= (uint32_t)guest_image_end);
+}
+
+/* The highest free page below 0xa0000 (a STARTUP vector names pages
+ * 0x00-0xff; 0xa0000 up is video memory and ROM); 0 if none. */
+static uint32_t tramp_page(void)
+{
+	for (uint32_t p = 0x9f000; p >= 0x1000; p -= 0x1000)
+		if (page_free(p))
+			return p;
+	return 0;
 }
 
 static uint32_t install_trampoline(void)
@@ -396,9 +400,30 @@ static uint32_t logical_dests(uint32_t *d)
 	return n;
 }
 
+/*
+ * x2APIC's LDR is not written but derived from the ID (§11.12.10.2):
+ * cluster ID >> 4 in bits 31:16, bit ID & 15 below. Bochs 2.7 derives it
+ * only when leaving x2APIC mode (cpu/apic.cc set_base tests the old
+ * mode), so there it reads 0 and no logical IPI reaches the AP.
+ */
+static void check_x2apic_ldr(void)
+{
+	for (uint32_t s = 0; s < ncpus && x2; s++) {
+		uint32_t id = cpus[s].apic_id, want = ((id >> 4) << 16) | (1u << (id & 15));
+		if (cpus[s].logical == want)
+			continue;
+		lock();
+		guest_printf("smp: FAIL x2APIC LDR 0x%x, not 0x%x, on cpu%u (apic id %u)\n",
+			     cpus[s].logical, want, s, id);
+		guest_exit(GUEST_EXIT_FAIL);
+	}
+}
+
 static void logical(void)
 {
 	uint32_t d[SMP_MAX_CPUS], n = logical_dests(d);
+
+	check_x2apic_ldr();
 
 	for (uint32_t i = 0; i < rounds; i++) {
 		uint32_t s;
@@ -527,10 +552,10 @@ void guest_main(void)
 	bsp_to_aps();
 	aps_to_bsp();
 	broadcast();
-	logical();
 	self_ipis();
 	nmis();
 	atomic_adds();
+	logical();
 	recheck();
 	lock();
 	guest_pass("smp");
