@@ -1,7 +1,7 @@
 # Test guests: freestanding 32-bit Multiboot kernels for child partitions.
 # Included from tests/module.mk, or used on its own:
 #   make -f tests/guests/guests.mk guests
-# Each tests/guests/NAME/*.c links with the runtime in tests/guests/lib/
+# Each tests/guests/NAME/*.c and *.S links with the runtime in tests/guests/lib/
 # and a Multiboot v1 header into build/guests/NAME.elf; those in
 # GUESTS_MB2_NAMES also with a Multiboot v2 header as NAME-mb2.elf.
 BUILD ?= build
@@ -18,10 +18,10 @@ GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
-GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc xstate cpumsr apicbase xapic debug idetest counter
+GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc xstate cpumsr apicbase xapic debug idetest counter smp
 # Also linked over Multiboot v2 as NAME-mb2.elf, so that GRUB boots them
 # bare (the same guest bare and in a child, issue 12).
-GUESTS_MB2_NAMES := hello bench xstate cpumsr apicbase xapic debug
+GUESTS_MB2_NAMES := hello bench xstate cpumsr apicbase xapic debug smp
 comma := ,
 
 GUESTS_LIB_SRCS := $(wildcard $(GUESTS_DIR)/lib/*.c) \
@@ -47,7 +47,7 @@ $(1): $(2) $(3) $$(GUESTS_LIB_OBJS) $$(GUESTS_LDS)
 endef
 
 GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
-                 $(wildcard $(GUESTS_DIR)/$(1)/*.c))
+                 $(wildcard $(GUESTS_DIR)/$(1)/*.c $(GUESTS_DIR)/$(1)/*.S))
 
 # vmbus/'s client library, for the vsc guest: the portable sources built
 # 32-bit, with tests/guests/libc/ standing in for errno.h and string.h.
