@@ -207,12 +207,17 @@ static int wr_cstar(struct vcpu *v, uint32_t msr, uint64_t val)
 	return 0;
 }
 
-/* AMD's SYSCFG (APM Vol. 2 §7.9.1, "System Configuration Register"):
- * on an AMD CPU it always exists, and Linux's MTRR setup reads it
- * unguarded (arch/x86/kernel/cpu/mtrr/generic.c, the fixed-range DRAM
- * modify check). Reads 0: no fixed-range RdDram/WrDram extension, no
- * TOP_MEM2, no SME; hv emulates none of them, so only 0 may be written. */
-static int rd_syscfg(struct vcpu *v, uint32_t msr, uint64_t *val)
+/* AMD MSRs that exist on every AMD CPU a child may be told it has, and
+ * that Linux reads unguarded, read 0 and take only 0 (hv emulates none of
+ * their features); on an Intel CPU they do not exist.
+ * - SYSCFG (APM Vol. 2 §7.9.1): Linux's MTRR setup reads it
+ *   (arch/x86/kernel/cpu/mtrr/generic.c, the fixed-range DRAM modify
+ *   check). 0: no RdDram/WrDram extension, no TOP_MEM2, no SME.
+ * - Interrupt Pending (0xc0010055, the K8 family's "C1E on CMP halt"
+ *   control): Linux reads it on CPUs with the AMD E400 erratum
+ *   (arch/x86/kernel/process.c, arch_post_acpi_subsys_init), such as
+ *   QEMU's TCG CPU (family 0xf). 0: C1E is not enabled. */
+static int rd_amd_zero(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v, (void)msr;
 	if (!cpuid_vendor_amd())
@@ -221,7 +226,7 @@ static int rd_syscfg(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
-static int wr_syscfg(struct vcpu *v, uint32_t msr, uint64_t val)
+static int wr_amd_zero(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	(void)v, (void)msr;
 	return cpuid_vendor_amd() && val == 0 ? 0 : -1;
@@ -248,7 +253,8 @@ static const struct msr_row child_msrs[] = {
 	{ MSR_IA32_MTRR_FIX4K_C0, MSR_IA32_MTRR_FIX4K_F8, mtrr_read, mtrr_write },
 	{ MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, mtrr_read, mtrr_write },
 	{ MSR_CSTAR, MSR_CSTAR, rd_cstar, wr_cstar },
-	{ MSR_AMD64_SYSCFG, MSR_AMD64_SYSCFG, rd_syscfg, wr_syscfg },
+	{ MSR_AMD64_SYSCFG, MSR_AMD64_SYSCFG, rd_amd_zero, wr_amd_zero },
+	{ MSR_K8_INT_PENDING, MSR_K8_INT_PENDING, rd_amd_zero, wr_amd_zero },
 };
 
 static const struct msr_row *child_row(uint32_t msr)

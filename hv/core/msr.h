@@ -30,6 +30,7 @@
 #define MSR_KERNEL_GS_BASE      0xc0000102
 #define MSR_TSC_AUX             0xc0000103
 #define MSR_AMD64_SYSCFG        0xc0010010
+#define MSR_K8_INT_PENDING      0xc0010055
 
 /* MISC_ENABLE bit 22: CPUID leaf 0 reports at most 2 (SDM Vol. 4
  * Table 2-2). */
