@@ -101,7 +101,7 @@ $(ISO): $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso
 $(ISO_SVM): $(BUILD)/hv-svm.elf $(BUILD)/parent.elf tools/mkiso
 	tools/mkiso --hv $(BUILD)/hv-svm.elf -o $@
 
-DEMO_GUESTS := $(addprefix $(BUILD)/guests/,hello.elf timer.elf ids.elf spin.elf mb2echo.elf)
+DEMO_GUESTS := $(addprefix $(BUILD)/guests/,hello.elf timer.elf ids.elf spin.elf mb2echo.elf smp.elf)
 $(BUILD)/hvpart-demo.iso: $(BUILD)/hv.elf $(BUILD)/parent.elf tools/mkiso tools/demo/autorun $(DEMO_GUESTS)
 	tools/mkiso --autorun tools/demo/autorun $(addprefix --add ,$(DEMO_GUESTS)) -o $@
 # Its SVM twin (tools/run boots it on SVM platforms).
