@@ -94,9 +94,11 @@ static int wait_for(volatile uint32_t *p, uint32_t want)
 {
 	uint64_t end = guest_rdtsc() + TIMEOUT;
 
-	while (*p < want)
+	while (*p < want) {
 		if (guest_rdtsc() > end)
 			return -1;
+		guest_pause();   /* as Linux's cpu_relax: a hypervisor may yield here */
+	}
 	return 0;
 }
 
@@ -299,6 +301,7 @@ static void finish(uint32_t slot, uint32_t done0)
 		}
 		if (guest_rdtsc() > end)
 			fail_cpu("no answer from", slot);
+		guest_pause();
 	}
 	if (c->err)
 		fail_cpu(c->err, slot);
@@ -355,9 +358,11 @@ static uint32_t all_reached(volatile uint32_t *(*field)(uint32_t), uint32_t want
 	for (uint32_t s = 1; s < ncpus; s++) {
 		if (only_logical && !cpus[s].logical)
 			continue;
-		while (*field(s) < want)
+		while (*field(s) < want) {
 			if (guest_rdtsc() > end)
 				return s;
+			guest_pause();
+		}
 	}
 	return 0;
 }

@@ -134,11 +134,16 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	return 0;
 }
 
-/* A child's PAUSE exits already (svm_vcpu_init's intercepts), where the
- * CPU has the intercept. */
+/* The PAUSE intercept (APM Vol. 2 §15.14.4) even where the CPU has no
+ * pause filter (QEMU's TCG): then every PAUSE exits, which is what a
+ * vCPU spinning for a sibling needs on one CPU. */
 void arch_vcpu_pause_exiting(struct vcpu *v)
 {
-	(void)v;
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	c->intercept1 |= SVM_I1_PAUSE;
+	c->pause_count = 0;
+	svm_dirty(v, VMCB_CLEAN_I);
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
