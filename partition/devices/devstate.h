@@ -12,7 +12,8 @@
  * or missing, a field no guest could have produced (the restore
  * functions check each against the device's rules), and it applies
  * nothing until every record has passed: a saved-state file is a file a
- * user can corrupt. Portable (docs/ARCHITECTURE.md rule 5).
+ * user can corrupt. The port map (ports.c) holds no state of its own.
+ * Portable (docs/ARCHITECTURE.md rule 5).
  */
 #ifndef PARTITION_DEVICES_DEVSTATE_H
 #define PARTITION_DEVICES_DEVSTATE_H
