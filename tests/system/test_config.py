@@ -471,8 +471,8 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
     with tap.case("Stop-VMHost turns the running VM off, saves the one with AutomaticStopAction Save, "
                   "and powers off"):
         m.send_line("Stop-VMHost")
-        m.expect(r"parent: saved VM 'echo' \(AutomaticStopAction Save\)", 120)
         m.expect(r"Stopping the virtual machine host", 30)
+        m.expect(r"parent: saved VM 'echo' \(AutomaticStopAction Save\)", 120)
         assert m.wait_exit(90), "emulator still running after Stop-VMHost"
     with tap.case("on the host: e2fsck -fn clean, the files say what the console set"):
         fsck(vol)
