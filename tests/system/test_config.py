@@ -548,7 +548,7 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
     with tap.case("Get-VM lists the same VMs with the same VMIds and settings"):
         out = ok(m, "Get-VM")
         for n in ids:
-            assert re.search(r"\s%s\s+(Off|Running)" % n, out), (n, out)
+            assert re.search(r"\s%s\s+(Off|Running|Saved)" % n, out), (n, out)
         assert "bad" not in out and "gone" not in out, out
         for n, g in ids.items():
             assert vmid(m, n) == g, n
