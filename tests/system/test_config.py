@@ -492,7 +492,7 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert "gone" not in top and " old " not in top and ".new" not in top, top
         assert "config.txt.new" not in ls(vol, "/Hyper-V/a")
         for n in ("cnt", "echo"):
-            d = ls(vol, "/Hyper-V/%s/Virtual Machines/%s" % (n, ids[n].upper()))
+            d = ls(vol, '"/Hyper-V/%s/Virtual Machines/%s"' % (n, ids[n].upper()))
             assert "%s.vsv" % ids[n].upper() in d and "%s.bin" % ids[n].upper() in d, d
             assert ".new" not in d, d
     with tap.case("on the host: the VHD the IDE guest wrote passes vhd check, and qemu-img reads "
