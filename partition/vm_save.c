@@ -327,8 +327,14 @@ static int restore_devices(struct vm *vm, void *arg, char *why, size_t n)
 	struct resume_ctx *r = arg;
 	struct devstate_set set = sv_devices(vm);
 
-	if (!devstate_restore(&set, r->dev, r->dev_len))
+	/* Everything checked out: the files go now, before the child runs
+	 * (a CPU-bound guest leaves the parent little time afterwards). A
+	 * StartPartition hv then refuses leaves the VM Off. */
+	if (!devstate_restore(&set, r->dev, r->dev_len)) {
+		if (vm_discard_saved(vm, why, n))
+			printf("parent: VM '%s': %s\n", vm->name, why);
 		return 0;
+	}
 	snprintf(why, n, "'%s' failed to restore from its saved state: in %s the state of its devices does not check out (damaged, or its drives changed since Save-VM). Remove-VMSavedState -VMName %s discards it; the VM then starts afresh.",
 		 vm->name, r->file, vm->name);
 	return -EINVAL;
@@ -389,12 +395,7 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 	}
 	vmctx_buf_free(&b);
 	free(buf);
-	if (rc)
-		return rc;
-	vm->saved = false;
-	if (vm_discard_saved(vm, why, n))
-		printf("parent: VM '%s' resumed, but %s\n", vm->name, why);
-	return 0;
+	return rc;
 }
 
 /* ---- Discarding and finding ---- */
