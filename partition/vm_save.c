@@ -366,7 +366,7 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 {
 	char file[VM_FOLDER_MAX + 96];
 	struct resume_ctx r = { NULL, 0, file };
-	struct vmctx_buf b;
+	struct vmctx_buf b = { 0 };
 	struct pmem_set mem;
 	uint8_t *buf;
 	size_t len;
@@ -376,6 +376,7 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 		return rc;
 	if (vmctx_buf_alloc(&b) || pmem_alloc(vm->mem_bytes, &mem)) {
 		free(buf);
+		vmctx_buf_free(&b);
 		snprintf(why, n, "Not enough memory to start '%s' (%llu MB needed, %llu MB free).",
 			 vm->name, (unsigned long long)(vm->mem_bytes >> 20),
 			 (unsigned long long)(pmem_free_bytes() >> 20));
