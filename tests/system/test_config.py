@@ -547,8 +547,8 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
     with tap.case("boot: the saved VMs load as Saved"):
         assert "parent: VM 'cnt' is Saved (Start-VM resumes it)" in out, out
         assert "parent: VM 'echo' is Saved (Start-VM resumes it)" in out, out
-        out = ok(m, "Get-VM")
-        assert re.search(r"\scnt\s+Saved", out) and re.search(r"\secho\s+Saved", out), out
+        listed = ok(m, "Get-VM")
+        assert re.search(r"\scnt\s+Saved", listed) and re.search(r"\secho\s+Saved", listed), listed
     with tap.case("boot: AutomaticStartAction Start and StartIfRunning started their VMs"):
         assert "parent: started VM 'auto' (AutomaticStartAction Start)" in out, out
         assert "parent: started VM 's' (AutomaticStartAction StartIfRunning)" in out, out
