@@ -130,3 +130,11 @@ $(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o 
 $(FUZZB)/fuzz_pagewalk: $(FUZZB)/tests/fuzz/fuzz_pagewalk.o $(FUZZB)/hv/arch/x86/pagewalk.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 FUZZERS += $(FUZZB)/fuzz_insn $(FUZZB)/fuzz_pagewalk
+
+# libFuzzer: the import checks of a vCPU context (hv/core/vpctx_check.c),
+# which a saved-state file feeds (docs/vm-config.md "Saved state"); it
+# builds against hv's headers and the host's CPUID (MAXPHYADDR).
+$(FUZZB)/hv/core/vpctx_check.o $(FUZZB)/tests/fuzz/fuzz_vpctx.o: FUZZ_CFLAGS += -Ihv/include -Ihv/arch/x86/vmx/include
+$(FUZZB)/fuzz_vpctx: $(FUZZB)/tests/fuzz/fuzz_vpctx.o $(FUZZB)/hv/core/vpctx_check.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+FUZZERS += $(FUZZB)/fuzz_vpctx

@@ -530,6 +530,17 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 	return 0;
 }
 
+/* COM1, the 8259 pair and CMOS at power-on; the console ring kept. */
+static void vm_devices_reset(struct vm *vm)
+{
+	if (!vm->console.buf)
+		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
+	uart_init(&vm->uart, &vm_uart_ops, vm);
+	pic_reset(&vm->pic);
+	cmos_reset(&vm->cmos);
+	vm->have_final = false;
+}
+
 int vm_start(struct vm *vm, char *why, size_t n)
 {
 	struct hvpart_partition_info pi;
@@ -541,14 +552,11 @@ int vm_start(struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' is already running.", vm->name);
 		return -EBUSY;
 	}
+	if (vm->saved)
+		return vm_resume(vm, why, n);
 	vm->start_cmd_tsc = cpu_rdtsc();
 	vm_teardown(vm);            /* a stopped VM boots afresh */
-	if (!vm->console.buf)
-		cring_init(&vm->console, console_store[vm - vms], CRING_CONSOLE_CAP);
-	uart_init(&vm->uart, &vm_uart_ops, vm);
-	pic_reset(&vm->pic);
-	cmos_reset(&vm->cmos);
-	vm->have_final = false;
+	vm_devices_reset(vm);
 	rc = vm_build(vm, why, n);
 	if (rc)
 		return rc;
@@ -605,6 +613,8 @@ int vm_remove(struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' is running; stop it first (Stop-VM -TurnOff).", vm->name);
 		return -EBUSY;
 	}
+	if (vm->saved && vm_discard_saved(vm, why, n))
+		return -EIO;
 	if (attached == vm)
 		attached = NULL;
 	vm_teardown(vm);
@@ -940,5 +950,46 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	r->t1 = cpu_rdtsc();
 	if (st)
 		return hv_fail(vm, st, "start the restored partition", why, n);
+	return 0;
+}
+
+/* ---- Start-VM of a saved VM (partition/vm_save.c) ---- */
+
+int vm_start_restored(struct vm *vm, struct pmem_set *mem, const struct vmctx_buf *b,
+		      int (*restore)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
+		      char *why, size_t n)
+{
+	const char *what;
+	uint64_t id = 0;
+	uint16_t st;
+	int rc;
+
+	vm->start_cmd_tsc = cpu_rdtsc();
+	vm_teardown(vm);
+	vm_devices_reset(vm);
+	st = sr_build(vm, mem, b, &id, &what);
+	if (st) {
+		pmem_release(mem);
+		snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
+		return -EIO;
+	}
+	vm->hv_id = (int64_t)id;
+	vm->mem = *mem;
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n)) {
+		vm_teardown(vm);
+		return -EIO;
+	}
+	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
+		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
+	rc = restore(vm, arg, why, n);
+	if (rc) {
+		vm_teardown(vm);
+		return rc;
+	}
+	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
+	if (st)
+		return hv_fail(vm, st, "start the restored partition", why, n);
+	vm->start_ns = clock_monotonic_ns();
+	vm_pic_deliver(vm);          /* requests the 8259 pair held when saved */
 	return 0;
 }

@@ -66,6 +66,9 @@ struct vm {
 	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
 	int ndvds;
 	struct vm_ide *ide;          /* while it runs: PCI bus and IDE (vm_ide.h) */
+	/* Save-VM wrote its state to its folder (partition/vm_save.c):
+	 * Get-VM shows Saved, Start-VM resumes it. */
+	bool saved;
 };
 
 struct vm_config {
@@ -123,6 +126,26 @@ struct vm_sr_report {
 	struct hvpart_vp_context ctx; /* the exported page 0 */
 };
 int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n);
+/* Save-VM and the rest of saved states (partition/vm_save.c; the files
+ * are docs/vm-config.md's "Saved state"). */
+struct vmctx_buf;
+/* Suspend vm, write its vCPU context, device state and memory to its
+ * folder, and stop it: Get-VM shows Saved. reason: its StopReason. */
+int vm_save(struct vm *vm, const char *reason, char *why, size_t n);
+/* Start-VM of a Saved VM: resume it from the files, which are deleted
+ * once it runs. A file that does not check out leaves it Saved. */
+int vm_resume(struct vm *vm, char *why, size_t n);
+/* Remove-VMSavedState (and Remove-VM): delete the files; the VM is Off. */
+int vm_discard_saved(struct vm *vm, char *why, size_t n);
+/* Boot: whether vm's folder holds a saved state (sets vm->saved). */
+bool vm_probe_saved(struct vm *vm);
+/* For vm_resume: a partition from mem (which it takes) and the vCPU
+ * context in b, COM1, the 8259 pair and CMOS reset and the devices
+ * attached as Start-VM does; then restore(vm, arg) puts the saved device
+ * state in place, and the child starts. On any failure nothing stays. */
+int vm_start_restored(struct vm *vm, struct pmem_set *mem, const struct vmctx_buf *b,
+		      int (*restore)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
+		      char *why, size_t n);
 /* Wait for an interrupt (HLT), serving children meanwhile; true if hv
  * had news (a child's intercept, or a child stopped). */
 bool vm_idle(void);

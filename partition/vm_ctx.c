@@ -7,6 +7,7 @@
  * partition/vm.c); Save-VM and snapshots will write the same pieces to
  * a file instead.
  */
+#include <errno.h>
 #include <string.h>
 #include "partition/parent.h"
 #include "partition/vm.h"
@@ -51,13 +52,14 @@ uint16_t vmctx_export(uint64_t id, const struct vmctx_buf *b)
 	return st;
 }
 
-/* One MapGpadlPages call's worth: n pages from guest page gpfn on. */
-static uint16_t copy_piece(uint64_t id, uint64_t gpfn, uint32_t n, const struct pmem_set *dst)
+/* One MapGpadlPages call's worth: n pages from guest page gpfn on,
+ * handed to fn while hv has them mapped. *cbrc: fn's result. */
+static uint16_t map_piece(uint64_t id, uint64_t gpfn, uint32_t n, vmctx_piece_fn fn, void *arg,
+			  int *cbrc)
 {
 	static struct hvpart_gpadl_map_in in;
 	static struct hvpart_gpadl_map_out out;
 	static struct hvpart_gpadl_unmap_in un;
-	uint64_t contig;
 	uint16_t st;
 
 	memset(&in, 0, sizeof(in));
@@ -68,26 +70,42 @@ static uint16_t copy_piece(uint64_t id, uint64_t gpfn, uint32_t n, const struct 
 	st = hvcall(HVCALL_HVPART_MAP_GPADL_PAGES, &in, sizeof(in), &out, sizeof(out));
 	if (st)
 		return st;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t to = pmem_gpa_to_pa(dst, (gpfn + i) << 12, &contig);
-
-		memcpy((void *)(uintptr_t)to, (const void *)(uintptr_t)out.pa[i], 4096);
-	}
+	*cbrc = fn(arg, gpfn << 12, out.pa, n);
 	memset(&un, 0, sizeof(un));
 	un.count = n;
 	memcpy(un.pa, out.pa, n * sizeof(out.pa[0]));
 	return hvcall(HVCALL_HVPART_UNMAP_GPADL_PAGES, &un, sizeof(un), NULL, 0);
 }
 
-uint16_t vmctx_copy_memory(uint64_t id, uint64_t bytes, const struct pmem_set *dst)
+int vmctx_each_piece(uint64_t id, uint64_t bytes, vmctx_piece_fn fn, void *arg)
 {
 	uint64_t pages = bytes >> 12;
 	uint16_t st = HV_STATUS_SUCCESS;
+	int rc = 0;
 
-	for (uint64_t g = 0; g < pages && !st; g += HVPART_GPADL_PAGES) {
+	for (uint64_t g = 0; g < pages && !st && !rc; g += HVPART_GPADL_PAGES) {
 		uint64_t n = pages - g < HVPART_GPADL_PAGES ? pages - g : HVPART_GPADL_PAGES;
 
-		st = copy_piece(id, g, (uint32_t)n, dst);
+		st = map_piece(id, g, (uint32_t)n, fn, arg, &rc);
 	}
-	return st;
+	return st ? -EIO : rc;
+}
+
+static int copy_to_set(void *arg, uint64_t gpa, const uint64_t *pa, uint32_t n)
+{
+	const struct pmem_set *dst = arg;
+	uint64_t contig;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t to = pmem_gpa_to_pa(dst, gpa + i * 4096ull, &contig);
+
+		memcpy((void *)(uintptr_t)to, (const void *)(uintptr_t)pa[i], 4096);
+	}
+	return 0;
+}
+
+uint16_t vmctx_copy_memory(uint64_t id, uint64_t bytes, const struct pmem_set *dst)
+{
+	return vmctx_each_piece(id, bytes, copy_to_set, (void *)dst) ? HV_STATUS_INVALID_PARAMETER
+								     : HV_STATUS_SUCCESS;
 }

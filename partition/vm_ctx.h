@@ -20,4 +20,10 @@ uint16_t vmctx_export(uint64_t id, const struct vmctx_buf *b);
 /* Copy bytes of child id's memory, mapped a piece at a time
  * (MapGpadlPages), into dst's pages, guest-physical order. */
 uint16_t vmctx_copy_memory(uint64_t id, uint64_t bytes, const struct pmem_set *dst);
+/* The child's memory a piece at a time, in guest-physical order: fn gets
+ * the pieces' first guest address and the parent addresses of its n
+ * pages while hv has them mapped. 0, fn's negative errno (which ends the
+ * walk), or -EIO when hv refused a mapping. */
+typedef int (*vmctx_piece_fn)(void *arg, uint64_t gpa, const uint64_t *pa, uint32_t n);
+int vmctx_each_piece(uint64_t id, uint64_t bytes, vmctx_piece_fn fn, void *arg);
 #endif

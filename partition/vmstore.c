@@ -33,7 +33,7 @@ const char *vmstore_where(void)
 
 /* ---- Files ---- */
 
-static int path_in(const char *folder, const char *name, struct vol_path *vp)
+int vmstore_path(const char *folder, const char *name, struct vol_path *vp)
 {
 	int rc = volume_resolve(folder, vp);
 
@@ -68,9 +68,9 @@ static int write_atomic(const char *folder, const char *name, const char *data, 
 	int rc;
 
 	snprintf(tmpname, sizeof(tmpname), "%s.new", name);
-	rc = path_in(folder, tmpname, &tmp);
+	rc = vmstore_path(folder, tmpname, &tmp);
 	if (!rc)
-		rc = path_in(folder, name, &dst);
+		rc = vmstore_path(folder, name, &dst);
 	if (!rc)
 		rc = write_all(&tmp, data, len);
 	if (!rc)
@@ -164,7 +164,7 @@ static bool exists(const char *folder, const char *name)
 	struct vol_path vp;
 	struct ext2_stat st;
 
-	return !path_in(folder, name, &vp) && !volume_stat(&vp, &st);
+	return !vmstore_path(folder, name, &vp) && !volume_stat(&vp, &st);
 }
 
 int vmstore_plan(const char *name, const char *path, char *folder, size_t n, char *why,
@@ -184,7 +184,7 @@ int vmstore_plan(const char *name, const char *path, char *folder, size_t n, cha
 			 name);
 		return -EINVAL;
 	}
-	rc = path_in(path ? path : VMSTORE_ROOT, name, &vp);
+	rc = vmstore_path(path ? path : VMSTORE_ROOT, name, &vp);
 	if (!rc && vp.vol != volume_by_letter('C'))
 		rc = -EXDEV;
 	if (rc) {
@@ -202,7 +202,7 @@ int vmstore_plan(const char *name, const char *path, char *folder, size_t n, cha
 }
 
 /* mkdir -p: each component of folder that is missing. */
-static int make_folders(const char *folder)
+int vmstore_mkdirs(const char *folder)
 {
 	struct vol_path vp, cur;
 	int rc = volume_resolve(folder, &vp);
@@ -244,11 +244,11 @@ static int write_location(const struct vm *vm, bool remove)
 		return 0;
 	snprintf(name, sizeof(name), "%s%s", vm->name, LOCATION_SUFFIX);
 	if (remove) {
-		rc = path_in(VMSTORE_ROOT, name, &vp);
+		rc = vmstore_path(VMSTORE_ROOT, name, &vp);
 		return rc ? rc : volume_unlink(&vp);
 	}
 	snprintf(line, sizeof(line), "%s\n", vm->folder);
-	rc = make_folders(VMSTORE_ROOT);
+	rc = vmstore_mkdirs(VMSTORE_ROOT);
 	return rc ? rc : write_atomic(VMSTORE_ROOT, name, line, strlen(line));
 }
 
@@ -258,7 +258,7 @@ int vmstore_create(struct vm *vm, char *why, size_t n)
 
 	if (!vm->folder[0])
 		return 0;
-	rc = make_folders(vm->folder);
+	rc = vmstore_mkdirs(vm->folder);
 	if (!rc)
 		rc = save(vm, 0);
 	if (!rc)
@@ -277,7 +277,7 @@ int vmstore_delete(struct vm *vm, bool *kept, char *why, size_t n)
 	*kept = false;
 	if (!vm->folder[0])
 		return 0;
-	rc = path_in(vm->folder, VMSTORE_FILE, &vp);
+	rc = vmstore_path(vm->folder, VMSTORE_FILE, &vp);
 	if (!rc)
 		rc = volume_unlink(&vp);
 	if (rc && rc != -ENOENT) {
@@ -285,10 +285,10 @@ int vmstore_delete(struct vm *vm, bool *kept, char *why, size_t n)
 			 volume_strerror(rc));
 		return rc;
 	}
-	if (!path_in(vm->folder, VMSTORE_FILE ".new", &vp))
+	if (!vmstore_path(vm->folder, VMSTORE_FILE ".new", &vp))
 		volume_unlink(&vp);
 	write_location(vm, true);
-	rc = path_in(vm->folder, NULL, &vp);
+	rc = vmstore_path(vm->folder, NULL, &vp);
 	if (rc)
 		return 0;
 	*kept = volume_rmdir(&vp) == -ENOTEMPTY;
@@ -307,17 +307,17 @@ static int move_files(struct vm *vm, const char *to, char *folder, size_t n)
 
 	snprintf(folder, n, "%s", vm->folder);
 	if (in_root(vm->folder, vm->name)) {
-		rc = path_in(VMSTORE_ROOT, vm->name, &a);
+		rc = vmstore_path(VMSTORE_ROOT, vm->name, &a);
 		if (!rc)
-			rc = path_in(VMSTORE_ROOT, to, &b);
+			rc = vmstore_path(VMSTORE_ROOT, to, &b);
 		if (!rc)
 			snprintf(folder, n, "%s\\%s", VMSTORE_ROOT, to);
 	} else {
 		snprintf(from_l, sizeof(from_l), "%s%s", vm->name, LOCATION_SUFFIX);
 		snprintf(to_l, sizeof(to_l), "%s%s", to, LOCATION_SUFFIX);
-		rc = path_in(VMSTORE_ROOT, from_l, &a);
+		rc = vmstore_path(VMSTORE_ROOT, from_l, &a);
 		if (!rc)
-			rc = path_in(VMSTORE_ROOT, to_l, &b);
+			rc = vmstore_path(VMSTORE_ROOT, to_l, &b);
 	}
 	if (!rc && !volume_stat(&b, &(struct ext2_stat){ 0 }))
 		rc = -EEXIST;   /* a stray folder or link of that name: not ours to replace */
@@ -421,6 +421,8 @@ static void load_one(const char *folder, const char *label)
 		memcpy(vm->dvds, dvds, (size_t)ndvds * sizeof(dvds[0]));
 		vm->ndvds = ndvds;
 		vm->cfg = doc;   /* the VM owns it now */
+		if (vm_probe_saved(vm))
+			printf("parent: VM '%s' is Saved (Start-VM resumes it)\n", vm->name);
 	}
 }
 
@@ -483,7 +485,7 @@ static void auto_start(void)
 {
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_at(i);
-		char why[160];
+		char why[512];
 
 		if (!vm || !(vm->start_action == VMCFG_START_START ||
 			     (vm->start_action == VMCFG_START_IF_RUNNING && doc_was_running(&vm->cfg))))
@@ -529,7 +531,7 @@ static int shutdown_guest(struct vm *vm)
 
 static void stop_one(struct vm *vm)
 {
-	char why[160];
+	char why[512];
 
 	if (vm->stop_action == VMCFG_STOP_SHUT_DOWN) {
 		if (!shutdown_guest(vm))
@@ -537,8 +539,12 @@ static void stop_one(struct vm *vm)
 		printf("parent: VM '%s': AutomaticStopAction ShutDown needs the shutdown integration service, which hvpart does not have yet; turning it off\n",
 		       vm->name);
 	} else if (vm->stop_action == VMCFG_STOP_SAVE) {
-		printf("parent: VM '%s': AutomaticStopAction Save needs saved states, which hvpart does not have yet; turning it off\n",
-		       vm->name);
+		if (!vm_save(vm, "saved (AutomaticStopAction at Stop-VMHost)", why, sizeof(why))) {
+			printf("parent: saved VM '%s' (AutomaticStopAction Save)\n", vm->name);
+			return;
+		}
+		printf("parent: VM '%s': AutomaticStopAction Save failed: %s; turning it off\n",
+		       vm->name, why);
 	}
 	if (vm_stop(vm, "turned off (AutomaticStopAction at Stop-VMHost)", why, sizeof(why)))
 		printf("parent: VM '%s': %s\n", vm->name, why);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct vm;
+struct vol_path;
 
 #define VMSTORE_ROOT "C:\\Hyper-V"
 #define VMSTORE_FILE "config.txt"
@@ -39,6 +40,10 @@ int vmstore_delete(struct vm *vm, bool *kept, char *why, size_t n);
  * chosen with -Path stays; its .location link follows the name), and the
  * configuration. */
 int vmstore_rename(struct vm *vm, const char *to, char *why, size_t n);
+/* name inside folder (NULL: the folder itself) as a volume path. */
+int vmstore_path(const char *folder, const char *name, struct vol_path *vp);
+/* mkdir -p folder. */
+int vmstore_mkdirs(const char *folder);
 /* Boot, after the host volume mounts: load every configuration (one
  * message for each that cannot be loaded, naming the VM and the line),
  * then start those whose AutomaticStartAction says so. */

@@ -27,6 +27,8 @@ extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 extern const int cmdlets_integration_count, cmdlets_vmdisk_count, cmdlets_vmdvd_count;
 extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapters */
 extern const int cmdlets_network_count;
+extern const struct cmd_def cmdlets_vmsave[];    /* vmsave.c: Save-VM, saved states */
+extern const int cmdlets_vmsave_count;
 extern const struct cmd_def cmdlets_netvlan[];   /* netvlan.c: adapter VLANs */
 extern const int cmdlets_netvlan_count;
 extern const struct cmd_def cmdlets_netip[];     /* netip.c: the parent's IP, ping */

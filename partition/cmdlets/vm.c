@@ -127,7 +127,7 @@ static int vm_each(struct cmd_ctx *ctx, const struct cmd_args *a,
 
 static int start_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
 {
-	char why[160];
+	char why[512];
 
 	if (vm_start(vm, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
@@ -249,6 +249,8 @@ static int remove_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 	bool kept = false;
 
 	snprintf(folder, sizeof(folder), "%s", vm->folder);
+	if (!cmdlet_vm_running(vm) && vm->saved && vm_discard_saved(vm, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
 	if (!cmdlet_vm_running(vm) && vmstore_delete(vm, &kept, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	if (vm_remove(vm, why, sizeof(why)))
@@ -299,6 +301,9 @@ static int set_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 	if ((mem || cpus) && cmdlet_vm_running(vm))
 		return cmd_error(ctx, a, "'%s' is running: %s can be changed only while it is off (Stop-VM first).",
 				 vm->name, mem ? "MemoryStartupBytes" : "ProcessorCount");
+	if ((mem || cpus) && vm->saved)
+		return cmd_error(ctx, a, "'%s' is saved: %s can be changed only while it is off (Remove-VMSavedState first).",
+				 vm->name, mem ? "MemoryStartupBytes" : "ProcessorCount");
 	if (mem) {
 		s->mem_bytes = cmd_arg_size(a, "MemoryStartupBytes", 0);
 		if (vm_check_memory(s->mem_bytes, why, sizeof(why)))
@@ -311,8 +316,9 @@ static int set_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct
 			return cmd_error(ctx, a, "%s", why);
 		s->processors = (uint32_t)count;
 	}
-	if (s->stop == VMCFG_STOP_SAVE)
-		return cmd_error(ctx, a, "AutomaticStopAction Save needs saved states (Save-VM), which hvpart does not have yet; use TurnOff or ShutDown.");
+	if (s->stop == VMCFG_STOP_SAVE && !vm->folder[0])
+		return cmd_error(ctx, a, "AutomaticStopAction Save needs a folder on a writable host volume (C:) for the saved state; '%s' is kept in memory only.",
+				 vm->name);
 	if (notes && strlen(notes) >= sizeof(s->notes))
 		return cmd_error(ctx, a, "Notes may be at most %zu characters.", sizeof(s->notes) - 1);
 	if (notes)
@@ -374,8 +380,9 @@ static int cmdlet_remove_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
  * is ProcessorCount, "Exits" ExitsTotal); Get-VM NAME's object (of
  * vm_detail_type) is shown as that table and then the list of its ids,
  * VM-exit counts, exit code and why it stopped. Hyper-V's states: a VM
- * that is not running is Off (a stopped child keeps no memory). */
-static const char *const vm_states[] = { "Off", "Running", NULL };
+ * that is not running is Off (a stopped child keeps no memory), or Saved
+ * when Save-VM wrote its state to its folder (partition/vm_save.c). */
+static const char *const vm_states[] = { "Off", "Running", "Saved", NULL };
 static const struct cmd_column vm_cols[] = {
 	{ "Id", NULL, 'l' }, { "Name", NULL, 0 }, { "State", NULL, 0 },
 	{ "MemoryAssigned", NULL, 0 }, { "ProcessorCount", "vCPUs", 'r' },
@@ -502,7 +509,7 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 	struct cmd_prop p[VM_PROPS] = {
 		CMD_PROP_INT("Id", w->id),
 		CMD_PROP_STR("Name", w->name),
-		CMD_PROP_ENUM("State", w->running, vm_states),
+		CMD_PROP_ENUM("State", w->running ? 1 : w->vm && w->vm->saved ? 2 : 0, vm_states),
 		CMD_PROP_BYTES("MemoryAssigned", w->running ? w->mem : 0),
 		CMD_PROP_INT("ProcessorCount", w->have ? pi->vcpus : w->vm ? w->vm->processors : 1),
 		CMD_PROP_SPAN("Uptime", w->running ? w->up_ns / 1000000000u : 0),
@@ -723,7 +730,7 @@ static const struct cmd_param p_set[] = {
 	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off)." },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off)." },
 	{ "AutomaticStartAction", CMD_P_STRING, 0, -1, "At host start: Nothing, Start, or StartIfRunning (if it was running when the host stopped)." },
-	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, or ShutDown (a turn-off until the shutdown integration service exists)." },
+	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, Save (as Save-VM), or ShutDown (a turn-off until the shutdown integration service exists)." },
 	{ "Notes", CMD_P_STRING, 0, -1, "Free text kept with the VM." },
 };
 static const struct cmd_param p_rename[] = {
@@ -733,19 +740,19 @@ static const struct cmd_param p_rename[] = {
 
 const struct cmd_def cmdlets_vm[] = {
 	{ "Get-VM", "Lists partitions with their state, memory, uptime and exits.",
-	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory. With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, how often its guest reset it (GuestResets, LastGuestReset: a guest reboot starts the VM again, as in Hyper-V), why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
+	  "Lists the parent (Id 0) and the virtual machines (Id 1, 2, ... in order of creation; a name may hold wildcards: web*). A VM that is not running is Off and holds no memory, or Saved when Save-VM kept its state (Start-VM resumes it). With a name that matches one, also shows its VMId (a GUID), hv's PartitionId for its latest run, VM-exit counts by reason, the last exit reason, how often its guest reset it (GuestResets, LastGuestReset: a guest reboot starts the VM again, as in Hyper-V), why it stopped, and its ExitCode: the value the guest wrote to the debug-exit port 0xf4 (DebugExitStatus beside it is (ExitCode << 1) | 1, the exit status QEMU's isa-debug-exit gives the emulator for the same write). The objects carry all of these as properties: Get-VM | Format-List shows them, Get-VM | Where-Object State -eq Running picks, and the vCPUs and Exits columns are the ProcessorCount and ExitsTotal properties.",
 	  p_name, 1, cmdlet_get_vm, NULL },
 	{ "New-VM", "Creates a virtual machine.",
 	  "Creates a child partition's configuration and checks that its kernel would boot; Start-VM runs it. With a host volume the configuration is kept in C:\\Hyper-V\\NAME\\config.txt (or PATH\\NAME\\config.txt with -Path; docs/vm-config.md describes the file), and the VM is there again after the host restarts; without one (booted from the ISO alone) it lasts until the host restarts. Get-VMHost's VirtualMachinePath says which.",
 	  p_new, sizeof(p_new) / sizeof(p_new[0]), cmdlet_new_vm, NULL },
 	{ "Set-VM", "Changes a virtual machine's settings.",
-	  "Changes the memory and processor count (only while the VM is off, as Hyper-V), the automatic start and stop actions and the notes, and writes the configuration again. AutomaticStopAction Save is refused until saved states exist.",
+	  "Changes the memory and processor count (only while the VM is off, as Hyper-V), the automatic start and stop actions and the notes, and writes the configuration again. AutomaticStopAction Save makes Stop-VMHost save the VM (as Save-VM), and the next Start-VM resumes it.",
 	  p_set, 6, cmdlet_set_vm, NULL },
 	{ "Rename-VM", "Renames a virtual machine.",
 	  "Gives the VM a new name; its folder under C:\\Hyper-V is renamed with it (a folder chosen with New-VM -Path stays where it is). A running VM keeps its partition's name until it restarts.",
 	  p_rename, 2, cmdlet_rename_vm, NULL },
 	{ "Start-VM", "Starts a virtual machine.",
-	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
+	  "Gives the VM its memory, loads its kernel and modules, and starts it. A stopped VM boots afresh; a Saved one resumes where Save-VM stopped it, and its saved state is deleted. A pattern (web*) starts each VM it matches; Get-VM web* | Start-VM does the same.",
 	  p_vms, 1, cmdlet_start_vm, NULL },
 	{ "Stop-VM", "Stops a virtual machine.",
 	  "Shuts the VM down: asks the guest through the Shutdown integration service and waits up to 60 s for it to stop. It fails, leaving the VM running, when the guest has not opened that service, does not answer within 5 s, refuses, or does not stop in time; -Force turns the VM off in those cases. -TurnOff turns it off at once, like pulling the plug. A pattern (web*) stops each VM it matches; Get-VM web* | Stop-VM does the same (Get-VM also lists the parent, which Stop-VM refuses).",

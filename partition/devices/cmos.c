@@ -1,6 +1,8 @@
 /* CMOS RTC and NVRAM model; see cmos.h. */
+#include <errno.h>
 #include <string.h>
 
+#include "partition/devices/devstate.h"
 #include "partition/devices/cmos.h"
 
 #define REG_A 0x0a
@@ -87,4 +89,43 @@ uint8_t cmos_read(const struct cmos *c, uint16_t port, int64_t now)
 	case REG_D: return REG_D_VRT;
 	default:   return c->nvram[i];
 	}
+}
+
+/* ---- Saved state (devstate.h) ---- */
+
+void cmos_save(const struct cmos *c, struct ds_cmos *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->index = c->index;
+	w->reg_b = c->reg_b;
+	memcpy(w->nvram, c->nvram, sizeof(w->nvram));
+}
+
+/* cmos_write keeps a 7-bit index, status B with the 24-hour bit and the
+ * guest's bits only, and never stores the clock and status registers'
+ * bytes or the century's (they stay 0). */
+int cmos_check(const struct ds_cmos *w)
+{
+	unsigned i;
+
+	if ((w->index & 0x80) || (w->reg_b & ~(REG_B_RO_MASK | REG_B_24H)) ||
+	    !(w->reg_b & REG_B_24H))
+		return -EINVAL;
+	for (i = 0; i < sizeof(w->pad); i++)
+		if (w->pad[i])
+			return -EINVAL;
+	for (i = 0; i < 0x0e; i++)
+		if (w->nvram[i])
+			return -EINVAL;
+	return w->nvram[CMOS_CENTURY_REG] ? -EINVAL : 0;
+}
+
+int cmos_restore(struct cmos *c, const struct ds_cmos *w)
+{
+	if (cmos_check(w))
+		return -EINVAL;
+	c->index = w->index;
+	c->reg_b = w->reg_b;
+	memcpy(c->nvram, w->nvram, sizeof(c->nvram));
+	return 0;
 }

@@ -8,7 +8,8 @@ DEV_SRCS := partition/devices/uart16550.c partition/devices/ring.c partition/dev
             partition/devices/pci.c partition/devices/pci_gen1.c \
             partition/devices/ide.c partition/devices/ide_ata.c \
             partition/devices/ide_bmdma.c partition/devices/ide_atapi.c \
-            partition/devices/piix_ide.c
+            partition/devices/piix_ide.c partition/devices/ide_state.c \
+            partition/devices/devstate.c
 DEV_HOST_OBJS := $(DEV_SRCS:%.c=$(HOSTB)/%.o)
 DEV_TGT_OBJS  := $(DEV_SRCS:%.c=$(TGTB)/%.o)
 
@@ -21,7 +22,8 @@ DEV_TESTS := $(HOSTB)/tests/unit/devices/test_uart \
              $(HOSTB)/tests/unit/devices/test_ports \
              $(HOSTB)/tests/unit/devices/test_pci \
              $(HOSTB)/tests/unit/devices/test_ide \
-             $(HOSTB)/tests/unit/devices/test_atapi
+             $(HOSTB)/tests/unit/devices/test_atapi \
+             $(HOSTB)/tests/unit/devices/test_devstate
 
 # libFuzzer: port access sequences against both channels and the engine.
 IDE_FUZZ_OBJS := $(patsubst %.c,$(FUZZB)/%.o,partition/devices/pci.c \
@@ -43,3 +45,9 @@ devices-test: $(DEV_TESTS) $(FUZZB)/tests/fuzz/fuzz_ide
 
 HOST_TESTS  += $(DEV_TESTS)
 PARENT_LIBS += $(TGTB)/libdevices.a
+
+# libFuzzer: the devices' saved-state parser (devstate.h).
+DEVSTATE_FUZZ_OBJS := $(patsubst %.c,$(FUZZB)/%.o,$(DEV_SRCS) storage/blockdev.c)
+$(FUZZB)/tests/fuzz/fuzz_devstate: $(FUZZB)/tests/fuzz/fuzz_devstate.o $(DEVSTATE_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_devstate

@@ -1,6 +1,8 @@
 /* 8259A pair and ELCR register model; see pic8259.h. */
+#include <errno.h>
 #include <string.h>
 
+#include "partition/devices/devstate.h"
 #include "partition/devices/pic8259.h"
 
 #define ICW1_INIT 0x10u              /* command-port byte with bit 4: ICW1 */
@@ -131,4 +133,60 @@ int pic_take(struct pic8259 *p)
 		return -1;         /* line 2 is the cascade: nothing of its own */
 	p->master.irr &= (uint8_t)~(1u << m);
 	return p->master.vector_base + m;
+}
+
+/* ---- Saved state (devstate.h) ---- */
+
+static void chip_save(const struct pic_chip *c, struct ds_pic_chip *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->imr = c->imr; w->vector_base = c->vector_base; w->icw_step = c->icw_step;
+	w->need_icw4 = c->need_icw4; w->single = c->single; w->read_isr = c->read_isr;
+	w->elcr = c->elcr; w->irr = c->irr; w->level = c->level; w->ready = c->ready;
+}
+
+void pic_save(const struct pic8259 *p, struct ds_pic *w)
+{
+	chip_save(&p->master, &w->master);
+	chip_save(&p->slave, &w->slave);
+}
+
+/* The values cmd_write and data_write leave: ICW1's bits as flags, the
+ * vector base's low three bits clear (ICW2), ICW3 only when cascaded,
+ * ICW4 only when ICW1 asked for it, the ELCR's fixed-edge lines clear. */
+static int chip_check(const struct ds_pic_chip *w, uint8_t elcr_mask)
+{
+	static const uint8_t zero[sizeof(w->pad)];
+
+	if (w->need_icw4 > 1 || (w->single & ~ICW1_SNGL) || w->read_isr > 1 || w->ready > 1)
+		return -EINVAL;
+	if ((w->vector_base & 7) || (w->elcr & ~elcr_mask) || w->icw_step > 3)
+		return -EINVAL;
+	if ((w->icw_step == 2 && w->single) || (w->icw_step == 3 && !w->need_icw4))
+		return -EINVAL;
+	if (w->icw_step >= 2 && !w->ready)
+		return -EINVAL;
+	return memcmp(w->pad, zero, sizeof(zero)) ? -EINVAL : 0;
+}
+
+int pic_check(const struct ds_pic *w)
+{
+	return chip_check(&w->master, ELCR_MASTER_MASK) || chip_check(&w->slave, ELCR_SLAVE_MASK)
+		       ? -EINVAL : 0;
+}
+
+static void chip_load(struct pic_chip *c, const struct ds_pic_chip *w)
+{
+	c->imr = w->imr; c->vector_base = w->vector_base; c->icw_step = w->icw_step;
+	c->need_icw4 = w->need_icw4; c->single = w->single; c->read_isr = w->read_isr;
+	c->elcr = w->elcr; c->irr = w->irr; c->level = w->level; c->ready = w->ready;
+}
+
+int pic_restore(struct pic8259 *p, const struct ds_pic *w)
+{
+	if (pic_check(w))
+		return -EINVAL;
+	chip_load(&p->master, &w->master);
+	chip_load(&p->slave, &w->slave);
+	return 0;
 }

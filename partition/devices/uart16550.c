@@ -2,8 +2,10 @@
  * 16550A UART model. Datasheet references are to the PC16550D / NS16550A
  * "Register Description" section (tables 2-6, sections 8.1-8.8).
  */
+#include <errno.h>
 #include <string.h>
 
+#include "partition/devices/devstate.h"
 #include "partition/devices/uart16550.h"
 
 /* Loopback feeds the receiver FIFO: 16 bytes in FIFO mode, else the 1-byte RBR. */
@@ -246,4 +248,73 @@ int uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
 		rx_put(u, buf[i]);
 	irq_update(u);
 	return (int)n;
+}
+
+/* ---- Saved state (devstate.h) ---- */
+
+void uart_save(const struct uart *u, struct ds_uart *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->ier = u->ier; w->lcr = u->lcr; w->mcr = u->mcr; w->lsr = u->lsr;
+	w->msr = u->msr; w->scr = u->scr; w->fcr = u->fcr; w->dll = u->dll;
+	w->dlm = u->dlm; w->rbr = u->rbr;
+	w->thr_ipending = u->thr_ipending;
+	w->irq_level = (uint8_t)u->irq_level;
+	w->rx_count = (uint32_t)u->rx_count;
+	for (size_t i = 0; i < u->rx_count; i++)
+		w->rxq[i] = u->rxq[(u->rx_head + i) % UART_RXQ_CAP];
+}
+
+/* What the registers can hold: IER's low nibble (table 3), MCR's five
+ * bits, FCR as fcr_write keeps it, LSR without DR (computed from the
+ * queue) or bit 7 and with THRE and TEMT, the MSR's inputs as the MCR
+ * makes them (§8.6, §8.8). */
+static int uart_check_regs(const struct ds_uart *w)
+{
+	struct uart t = { .mcr = w->mcr };
+	uint8_t fcr_ok = (uint8_t)(UART_FCR_ENABLE | UART_FCR_TRIG_MASK);
+
+	if ((w->ier & ~0x0f) || (w->mcr & ~UART_MCR_MASK))
+		return -EINVAL;
+	if ((w->fcr & ~fcr_ok) || ((w->fcr & UART_FCR_TRIG_MASK) && !(w->fcr & UART_FCR_ENABLE)))
+		return -EINVAL;
+	if (w->lsr & (UART_LSR_DR | 0x80) || w->thr_ipending > 1 || w->irq_level > 1)
+		return -EINVAL;
+	/* transmission is instantaneous: THR and TEMT are always empty */
+	if ((w->lsr & (UART_LSR_THRE | UART_LSR_TEMT)) != (UART_LSR_THRE | UART_LSR_TEMT))
+		return -EINVAL;
+	return (w->msr & 0xf0) == msr_inputs(&t) ? 0 : -EINVAL;
+}
+
+int uart_check(const struct ds_uart *w)
+{
+	struct uart t;
+
+	if (uart_check_regs(w) || w->rx_count > UART_RXQ_CAP)
+		return -EINVAL;
+	for (size_t i = w->rx_count; i < UART_RXQ_CAP; i++)
+		if (w->rxq[i])
+			return -EINVAL;             /* bytes past the queue: not ours */
+	memset(&t, 0, sizeof(t));
+	t.ier = w->ier; t.mcr = w->mcr; t.lsr = w->lsr; t.msr = w->msr; t.fcr = w->fcr;
+	t.thr_ipending = w->thr_ipending;
+	t.rx_count = w->rx_count;
+	/* the line is what irq_update would make it */
+	return (!(iir_value(&t) & UART_IIR_NONE) && (t.mcr & UART_MCR_OUT2) &&
+		!(t.mcr & UART_MCR_LOOP)) == w->irq_level ? 0 : -EINVAL;
+}
+
+int uart_restore(struct uart *u, const struct ds_uart *w)
+{
+	if (uart_check(w))
+		return -EINVAL;
+	u->ier = w->ier; u->lcr = w->lcr; u->mcr = w->mcr; u->lsr = w->lsr;
+	u->msr = w->msr; u->scr = w->scr; u->fcr = w->fcr; u->dll = w->dll;
+	u->dlm = w->dlm; u->rbr = w->rbr;
+	u->thr_ipending = w->thr_ipending;
+	u->irq_level = w->irq_level;
+	memcpy(u->rxq, w->rxq, sizeof(u->rxq));
+	u->rx_head = 0;
+	u->rx_count = w->rx_count;
+	return 0;
 }

@@ -70,6 +70,18 @@ static struct vsp_host *host_of(uint64_t child)
 	return child < VSP_MAX && hosts[child].srv ? &hosts[child] : NULL;
 }
 
+const char *vsp_host_in_use(uint64_t child)
+{
+	struct vsp_host *h = host_of(child);
+
+	if (!h || vmbus_server_state(h->srv) == VMBUS_SRV_DISCONNECTED)
+		return NULL;
+	for (unsigned t = 0; t < VSP_DEV_COUNT; t++)
+		if (h->dev[t] && vmbus_server_chan(h->srv, h->relid[t]))
+			return vsp_dev_types[t].name;
+	return "VMBus";
+}
+
 /* ---- the server's ops ---- */
 
 /* The protocol has no retransmission (vmbus/server.h): retry while the

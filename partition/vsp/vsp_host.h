@@ -53,6 +53,12 @@ void *vsp_host_device(uint64_t child, unsigned type);
  * (netvsc's receive and send buffers): vmbus_server_gpadl_view. */
 int vsp_host_gpadl_view(uint64_t child, unsigned type, uint32_t handle, void **va,
 			size_t *bytes);
+/* Whether the child uses its VMBus, which Save-VM cannot save yet
+ * (docs/vm-config.md, "Saved state"): NULL when the guest never made
+ * contact, else the name of a device whose channel it has open (its
+ * Get-VMIntegrationService name, "SCSI Controller", "Network Adapter"),
+ * or "VMBus" for contact without an open channel. */
+const char *vsp_host_in_use(uint64_t child);
 /* The device's status word (vsp_dev.h), "NoContact" when not offered. */
 const char *vsp_host_status(uint64_t child, unsigned type);
 /* Devices' periodic work (heartbeat, time samples): call on every

@@ -7,11 +7,17 @@ with Stop-VMHost; the host checks the files with debugfs and e2fsck -fn and
 then damages one VM's config.txt. Run 2 boots the same image: Get-VM lists
 the VMs with the same VMIds, the damaged one gets one message naming it and
 its line and the others load, AutomaticStartAction Start and StartIfRunning
-start their guests. Run 3 has no host volume: VMs stay in memory and say so."""
+start their guests. Run 3 has no host volume: VMs stay in memory and say so.
+Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
+saved and resumed, mb2echo is saved and resumed with its COM1 still
+answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
+AutomaticStopAction Save); the host then damages one .vsv, and run 2
+resumes the other, refuses the damaged one and discards it."""
 import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -67,6 +73,41 @@ def vmid(m, name):
     return g.group(1)
 
 
+def cat_console(m, path):
+    return ok(m, "Get-Content %s" % path).replace("\r\n", "\n")
+
+
+def counter_lines(log):
+    """The counter guest's lines: (tick, count) each."""
+    return [(int(t), int(c)) for t, c in re.findall(r"counter: tick (\d+) count (\d+) gap \d+\r", log)]
+
+
+def wait_counter(m, name, ticks, timeout=120):
+    """Get-VMConsoleLog until the counter guest has printed tick >= ticks."""
+    end = time.time() + timeout
+    while True:
+        log = m.command("Get-VMConsoleLog %s" % name)
+        lines = counter_lines(log)
+        if lines and lines[-1][0] >= ticks:
+            return log, lines
+        assert time.time() < end, log
+        time.sleep(1)
+
+
+def echo_line(m, name, text):
+    """Connect-VM to mb2echo, type a line, see it echoed, detach."""
+    m.send_line("Connect-VM %s" % name)
+    m.expect(r"Press Ctrl-\] to detach\.", 20)
+    m.send_line(text)
+    m.expect(r"echo: %s" % re.escape(text), 30)
+    m.send_bytes("\x1d")
+    m.expect(r"Detached from '%s'\.\r\n" % name + hvtest.PROMPT, 20)
+
+
+def saved_dir(name, gid):
+    return "C:\\Hyper-V\\%s\\Virtual Machines\\%s" % (name, gid.upper())
+
+
 def boot(m):
     m.expect(hvtest.PROMPT, 180)
     return m.output()
@@ -79,11 +120,12 @@ def power_off(m):
 
 
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf",
-                 "build/guests/idetest.elf", "build/tools/vhd"], "building guests and tools/vhd")
+                 "build/guests/idetest.elf", "build/guests/counter.elf", "build/guests/mb2echo.elf",
+                 "build/tools/vhd"], "building guests and tools/vhd")
 folder = os.path.join(D, "vol-files")
 sh("rm", "-rf", folder)
 os.makedirs(os.path.join(folder, "guests"))
-for g in ("hello.elf", "spin.elf", "idetest.elf"):
+for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
@@ -113,7 +155,7 @@ with open(os.path.join(folder, "half.iso"), "wb") as f:
 PVD = ISOS["dvd.iso"][16 * 2048:17 * 2048]
 assert PVD[:6] == b"\x01CD001", PVD[:8]
 vol = os.path.join(D, "vol.img")
-sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "16M")
+sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "32M")
 iso = hvtest.scenario_iso("config", add=[os.path.join(B, "guests", "hello.elf")])
 HELLO = "C:\\guests\\hello.elf"
 ids = {}
@@ -145,8 +187,9 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         ok(m, 'New-VM -Name auto -MemoryStartupBytes 4MB -Kernel %s -KernelArgs "exit=0"' % HELLO)
         ok(m, 'Set-VM auto -AutomaticStartAction Start -Notes "starts with the host"')
         ok(m, "Set-VM a -MemoryStartupBytes 16MB -AutomaticStopAction ShutDown")
-        out = m.command("Set-VM a -AutomaticStopAction Save")
-        assert "AutomaticStopAction Save needs saved states" in out, out
+        ok(m, "Set-VM a -AutomaticStopAction Save")
+        assert "AutomaticStopAction = Save\n" in cat_console(m, "C:\\Hyper-V\\a\\config.txt")
+        ok(m, "Set-VM a -AutomaticStopAction ShutDown")
         out = m.command("Set-VM a -AutomaticStartAction Sometimes")
         assert "does not belong to the set" in out, out
         out = m.command("Set-VM a -MemoryStartupBytes 5MB")
@@ -354,6 +397,52 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert "b.vhd" not in ok(m, "Get-VMHardDiskDrive -VMName ide")
         ok(m, "Remove-VM ide")     # its VHD stays, for the host's check below
     # ---- end IDE ----
+    # ---- saved states ----
+    # Before the spinning VM s starts: with a second CPU-bound child the
+    # parent (and so the console) gets little time on Bochs.
+    # Periods of 4 ms on Bochs, 20 ms on QEMU (test_children.py's SaveRestore).
+    COUNT = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+    with tap.case("Save-VM saves a counting guest mid-run: Get-VM shows Saved, the files are on C:, "
+                  "Start-VM resumes it counting on from where it was"):
+        ok(m, 'New-VM -Name cnt -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
+              '-KernelArgs "count=%d every=5"' % COUNT)
+        ok(m, "Start-VM cnt")
+        log, lines = wait_counter(m, "cnt", 10)
+        ok(m, "Save-VM cnt", timeout=120)
+        out = ok(m, "Get-VM cnt")
+        assert re.search(r"cnt\s+Saved\s+0 B", out), out
+        ids["cnt"] = vmid(m, "cnt")
+        out = ok(m, "Get-ChildItem '%s'" % saved_dir("cnt", ids["cnt"]))
+        assert "%s.vsv" % ids["cnt"].upper() in out and "%s.bin" % ids["cnt"].upper() in out, out
+        at_save = counter_lines(ok(m, "Get-VMConsoleLog cnt"))[-1]
+        ok(m, "Start-VM cnt", timeout=120)
+        assert re.search(r"cnt\s+Running", ok(m, "Get-VM cnt"))
+        log, lines = wait_counter(m, "cnt", at_save[0] + 15)
+        # one start, and ticks and count go on rising across the save
+        assert log.count("counter: start") == 1 and "FAIL" not in log, log
+        for (t0, c0), (t1, c1) in zip(lines, lines[1:]):
+            assert t0 < t1 and c0 < c1, (t0, c0, t1, c1, log)
+        assert "Virtual Machines" not in ok(m, "Get-ChildItem C:\\Hyper-V\\cnt"), "saved state kept"
+        out = m.command("Remove-VMSavedState -VMName cnt")
+        assert "Remove-VMSavedState : 'cnt' has no saved state: it is running." in out, out
+        # saved again: it stays Saved over the reboot (damaged below), and a
+        # CPU-bound child left running slows the parent down on Bochs
+        ok(m, "Save-VM cnt", timeout=120)
+    with tap.case("Save-VM of mb2echo: after Start-VM its COM1 still answers through Connect-VM"):
+        ok(m, "New-VM -Name echo -MemoryStartupBytes 4MB -Kernel C:\\guests\\mb2echo.elf")
+        ok(m, "Start-VM echo")
+        for _ in range(60):   # ready: halted waiting for COM1's interrupt
+            got = re.search(r"Hlt\s+:\s+(\d+)", m.command("Get-VM echo | Format-List"))
+            if got and int(got.group(1)):
+                break
+            time.sleep(0.5)
+        ok(m, "Save-VM echo", timeout=120)
+        assert re.search(r"echo\s+Saved", ok(m, "Get-VM echo"))
+        ok(m, "Start-VM echo", timeout=120)
+        echo_line(m, "echo", "after resume")
+        out = m.command("Set-VM echo -AutomaticStopAction Save")
+        no_error("Set-VM", out)
+        ids["echo"] = vmid(m, "echo")
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")
@@ -389,8 +478,12 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert "gone" not in out and "old" not in out and "renamed" in out, out
     for n in ("a", "b", "auto", "renamed", "s"):
         ids[n] = vmid(m, n)
-    with tap.case("Stop-VMHost turns the running VM off and powers off"):
-        power_off(m)
+    with tap.case("Stop-VMHost turns the running VM off, saves the one with AutomaticStopAction Save, "
+                  "and powers off"):
+        m.send_line("Stop-VMHost")
+        m.expect(r"Stopping the virtual machine host", 30)
+        m.expect(r"parent: saved VM 'echo' \(AutomaticStopAction Save\)", 120)
+        assert m.wait_exit(90), "emulator still running after Stop-VMHost"
     with tap.case("on the host: e2fsck -fn clean, the files say what the console set"):
         fsck(vol)
         a = cat(vol, "/Hyper-V/a/config.txt")
@@ -408,6 +501,10 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         top = ls(vol, "/Hyper-V")
         assert "gone" not in top and " old " not in top and ".new" not in top, top
         assert "config.txt.new" not in ls(vol, "/Hyper-V/a")
+        for n in ("cnt", "echo"):
+            d = ls(vol, '"/Hyper-V/%s/Virtual Machines/%s"' % (n, ids[n].upper()))
+            assert "%s.vsv" % ids[n].upper() in d and "%s.bin" % ids[n].upper() in d, d
+            assert ".new" not in d, d
     with tap.case("on the host: the VHD the IDE guest wrote passes vhd check, and qemu-img reads "
                   "its PIO and DMA sectors"):
         vhd, raw = os.path.join(D, "ide.vhd"), os.path.join(D, "ide.raw")
@@ -427,6 +524,18 @@ with open(broken, "w") as f:
             "MemoryStartupBytes = lots\nKernel = %s\n" % HELLO)
 sh("debugfs", "-w", "-R", "rm /Hyper-V/bad/config.txt", vol)
 sh("debugfs", "-w", "-R", "write %s /Hyper-V/bad/config.txt" % broken, vol)
+# A saved state damaged on the host: a few bytes of cnt's .vsv flipped.
+vsv = "/Hyper-V/cnt/Virtual Machines/%s/%s.vsv" % (ids["cnt"].upper(), ids["cnt"].upper())
+vsv_local = os.path.join(D, "cnt.vsv")
+sh("debugfs", "-R", 'dump "%s" %s' % (vsv, vsv_local), vol)
+with open(vsv_local, "r+b") as f:
+    data = bytearray(f.read())
+    for off in (200, 5000, 9000):
+        data[off] ^= 0x5a
+    f.seek(0)
+    f.write(data)
+sh("debugfs", "-w", "-R", 'rm "%s"' % vsv, vol)
+sh("debugfs", "-w", "-R", 'write %s "%s"' % (vsv_local, vsv), vol)
 fsck(vol)
 
 # ---- run 2: the same image again -------------------------------------------------
@@ -436,7 +545,12 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert ("parent: VM 'bad' not loaded: C:\\Hyper-V\\bad\\config.txt line 4: "
                 "MemoryStartupBytes must be a number") in out, out
         assert out.count("not loaded") == 1, out
-        assert "parent: 5 virtual machines loaded from C:\\Hyper-V" in out, out
+        assert "parent: 7 virtual machines loaded from C:\\Hyper-V" in out, out
+    with tap.case("boot: the saved VMs load as Saved"):
+        assert "parent: VM 'cnt' is Saved (Start-VM resumes it)" in out, out
+        assert "parent: VM 'echo' is Saved (Start-VM resumes it)" in out, out
+        listed = ok(m, "Get-VM")
+        assert re.search(r"\scnt\s+Saved", listed) and re.search(r"\secho\s+Saved", listed), listed
     with tap.case("boot: AutomaticStartAction Start and StartIfRunning started their VMs"):
         assert "parent: started VM 'auto' (AutomaticStartAction Start)" in out, out
         assert "parent: started VM 's' (AutomaticStartAction StartIfRunning)" in out, out
@@ -444,7 +558,7 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
     with tap.case("Get-VM lists the same VMs with the same VMIds and settings"):
         out = ok(m, "Get-VM")
         for n in ids:
-            assert re.search(r"\s%s\s+(Off|Running)" % n, out), (n, out)
+            assert re.search(r"\s%s\s+(Off|Running|Saved)" % n, out), (n, out)
         assert "bad" not in out and "gone" not in out, out
         for n, g in ids.items():
             assert vmid(m, n) == g, n
@@ -474,6 +588,24 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert "a: Off, exit code 0 " in out, out
         out = m.command('New-VM -Name bad -MemoryStartupBytes 4MB -Kernel %s' % HELLO)
         assert "C:\\Hyper-V\\bad\\config.txt already holds a virtual machine's configuration" in out, out
+    with tap.case("a damaged saved state: Start-VM says so and the VM stays Saved; the other resumes "
+                  "with COM1 answering; Remove-VMSavedState discards it and the VM boots afresh"):
+        ok(m, "Stop-VM s -TurnOff")   # a spinning VM leaves the parent little time on Bochs
+        out = m.command("Start-VM cnt", timeout=120)
+        assert ("Start-VM : 'cnt' failed to restore from its saved state: C:\\Hyper-V\\cnt\\"
+                "Virtual Machines\\%s\\%s.vsv cannot be used: its checksum does not match"
+                % (ids["cnt"].upper(), ids["cnt"].upper())) in out, out
+        assert re.search(r"cnt\s+Saved", ok(m, "Get-VM cnt"))
+        ok(m, "Start-VM echo", timeout=120)
+        echo_line(m, "echo", "after reboot")
+        assert "Virtual Machines" not in ok(m, "Get-ChildItem C:\\Hyper-V\\echo")
+        ok(m, "Remove-VMSavedState -VMName cnt")
+        assert re.search(r"cnt\s+Off", ok(m, "Get-VM cnt"))
+        ok(m, "Start-VM cnt")
+        log, _ = wait_counter(m, "cnt", 5)
+        assert "counter: start" in log, log
+        ok(m, "Stop-VM cnt -TurnOff")
+        ok(m, "Stop-VM echo -TurnOff")
     with tap.case("Remove-VM of a VM elsewhere deletes its folder and its link"):
         ok(m, "Remove-VM b")
         power_off(m)

@@ -1,0 +1,439 @@
+/*
+ * Saved states (issue 19 item 2): Save-VM suspends a child, writes its
+ * vCPU context, the state of the devices the parent emulates for it and
+ * its memory to its folder (vm_save.h; docs/vm-config.md "Saved state")
+ * and stops it; Start-VM builds a new partition from the files and
+ * resumes the guest where it was. The files are written as the
+ * configuration is: new files, synced, renamed over, synced; the .vsv
+ * last, so a crash leaves the VM Off or Saved, never half saved. VMBus
+ * devices keep state in the guest's rings and GPADLs that is not saved
+ * yet, so a VM whose guest uses its VMBus is refused.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/crc32.h"
+#include "partition/devices/devstate.h"
+#include "partition/lib/guid.h"
+#include "partition/parent.h"
+#include "partition/vm.h"
+#include "partition/vm_ctx.h"
+#include "partition/vm_ide.h"
+#include "partition/vm_save.h"
+#include "partition/vmstore.h"
+#include "partition/volume/volume.h"
+#include "partition/vsp/vsp_host.h"
+
+#define SV_DIR "Virtual Machines"
+#define SV_IO_CHUNK (1u << 20)
+
+/* "<folder>\Virtual Machines\<VMId>" and the files' base name. */
+static void sv_where(const struct vm *vm, char *dir, size_t n, char *base, size_t bn)
+{
+	guid_format(vm->vmid, true, base, bn);
+	snprintf(dir, n, "%s\\%s\\%s", vm->folder, SV_DIR, base);
+}
+
+static int sv_path(const struct vm *vm, const char *ext, struct vol_path *vp, char *shown,
+		   size_t sn)
+{
+	char dir[VM_FOLDER_MAX + 64], base[40], name[48];
+
+	sv_where(vm, dir, sizeof(dir), base, sizeof(base));
+	snprintf(name, sizeof(name), "%s%s", base, ext);
+	if (shown)
+		snprintf(shown, sn, "%s\\%s", dir, name);
+	return vmstore_path(dir, name, vp);
+}
+
+static struct devstate_set sv_devices(struct vm *vm)
+{
+	return (struct devstate_set){ &vm->uart, &vm->pic, &vm->cmos, &vm->ide->pci,
+				      &vm->ide->ide };
+}
+
+/* ---- Writing ---- */
+
+struct bin_writer {
+	struct vol_file f;
+	uint8_t *bounce;
+};
+
+/* One mapped piece of the child's memory into the .bin at its offset. */
+static int bin_piece(void *arg, uint64_t gpa, const uint64_t *pa, uint32_t n)
+{
+	struct bin_writer *w = arg;
+	int64_t got;
+
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(w->bounce + i * 4096ull, (const void *)(uintptr_t)pa[i], 4096);
+	got = volume_file_write(&w->f, gpa, w->bounce, n * 4096ull);
+	if (got < 0)
+		return (int)got;
+	return (uint64_t)got == n * 4096ull ? 0 : -ENOSPC;
+}
+
+static int write_bin(const struct vol_path *vp, uint64_t child, uint64_t bytes)
+{
+	struct bin_writer w;
+	int rc, crc;
+
+	w.bounce = malloc(HVPART_GPADL_PAGES * 4096ull);
+	if (!w.bounce)
+		return -ENOMEM;
+	rc = volume_open(vp, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &w.f);
+	if (!rc) {
+		rc = vmctx_each_piece(child, bytes, bin_piece, &w);
+		crc = volume_file_close(&w.f);
+		rc = rc ? rc : crc;
+	}
+	free(w.bounce);
+	return rc;
+}
+
+static int write_vsv(const struct vol_path *vp, const uint8_t *buf, size_t len)
+{
+	struct vol_file f;
+	int64_t w;
+	int rc = volume_open(vp, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &f);
+
+	if (rc)
+		return rc;
+	w = volume_file_write(&f, 0, buf, len);
+	rc = volume_file_close(&f);
+	if (w < 0)
+		return (int)w;
+	return (size_t)w != len ? -ENOSPC : rc;
+}
+
+/* Both files as .new, synced, renamed (.bin first: the .vsv commits),
+ * synced again. */
+static int write_files(struct vm *vm, uint64_t child, const uint8_t *vsv, size_t len)
+{
+	char dir[VM_FOLDER_MAX + 64], base[40];
+	struct vol_path bin_new, bin, vsv_new, vsv_path;
+	int rc;
+
+	sv_where(vm, dir, sizeof(dir), base, sizeof(base));
+	rc = vmstore_mkdirs(dir);
+	if (!rc)
+		rc = sv_path(vm, ".bin.new", &bin_new, NULL, 0);
+	if (!rc)
+		rc = sv_path(vm, ".bin", &bin, NULL, 0);
+	if (!rc)
+		rc = sv_path(vm, ".vsv.new", &vsv_new, NULL, 0);
+	if (!rc)
+		rc = sv_path(vm, ".vsv", &vsv_path, NULL, 0);
+	if (rc)
+		return rc;
+	rc = write_bin(&bin_new, child, vm->mem_bytes);
+	if (!rc)
+		rc = write_vsv(&vsv_new, vsv, len);
+	if (!rc)
+		rc = volume_sync(bin_new.vol);
+	if (!rc)
+		rc = volume_rename(&bin_new, &bin);
+	if (!rc)
+		rc = volume_rename(&vsv_new, &vsv_path);
+	if (!rc)
+		return volume_sync(vsv_path.vol);
+	volume_unlink(&bin_new);
+	volume_unlink(&vsv_new);
+	return rc;
+}
+
+/* The .vsv image: header, the context pages hv exported, the devices. */
+static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, size_t *len)
+{
+	struct devstate_set set = sv_devices(vm);
+	struct vsv_hdr h;
+	size_t off = sizeof(h), dev = 0;
+	int rc;
+
+	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
+		memcpy(buf + off + i * 4096u, (const void *)(uintptr_t)b->pa[i], 4096);
+	off += VSV_CTX_BYTES;
+	rc = devstate_save(&set, buf + off, VSV_DEV_MAX, &dev);
+	if (rc)
+		return rc;
+	memset(&h, 0, sizeof(h));
+	h.magic = VSV_MAGIC;
+	h.version = VSV_VERSION;
+	h.hdr_bytes = sizeof(h);
+	memcpy(h.vmid, vm->vmid, sizeof(h.vmid));
+	h.mem_bytes = vm->mem_bytes;
+	h.vcpus = 1;
+	h.ctx_bytes = VSV_CTX_BYTES;
+	h.dev_bytes = (uint32_t)dev;
+	h.saved_at = volume_now();
+	memcpy(buf, &h, sizeof(h));
+	*len = off + dev;
+	h.crc = crc32_compute(buf, *len);
+	memcpy(buf, &h, sizeof(h));
+	return 0;
+}
+
+/* Suspended: the context out, the files written. */
+static int save_suspended(struct vm *vm, uint64_t id, uint8_t *vsv, char *why, size_t n)
+{
+	struct vmctx_buf b;
+	char shown[VM_FOLDER_MAX + 96];
+	size_t len;
+	uint16_t st;
+	int rc;
+
+	if (vmctx_buf_alloc(&b)) {
+		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
+		return -ENOMEM;
+	}
+	st = vmctx_export(id, &b);
+	if (st) {
+		vmctx_buf_free(&b);
+		snprintf(why, n, "The hypervisor refused to export the vCPU context (status %#x).", st);
+		return -EIO;
+	}
+	rc = build_vsv(vm, &b, vsv, &len);
+	vmctx_buf_free(&b);
+	if (!rc)
+		rc = write_files(vm, id, vsv, len);
+	if (rc) {
+		sv_path(vm, ".vsv", &(struct vol_path){ 0 }, shown, sizeof(shown));
+		snprintf(why, n, "Could not write the saved state %s: %s", shown, volume_strerror(rc));
+	}
+	return rc;
+}
+
+static int save_refused(const struct vm *vm, char *why, size_t n)
+{
+	struct hvpart_partition_info pi;
+	const char *busy;
+
+	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING) {
+		snprintf(why, n, "'%s' cannot be saved: it is not running.", vm->name);
+		return -EINVAL;
+	}
+	busy = vsp_host_in_use((uint64_t)vm->hv_id);
+	if (busy) {
+		snprintf(why, n, "'%s' cannot be saved: its guest uses the VMBus (%s), whose state hvpart cannot save yet. Shut it down or turn it off instead (Stop-VM).",
+			 vm->name, busy);
+		return -EBUSY;
+	}
+	if (!vm->folder[0]) {
+		snprintf(why, n, "'%s' cannot be saved: it has no folder on a writable host volume (C:) to keep the saved state in.",
+			 vm->name);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+int vm_save(struct vm *vm, const char *reason, char *why, size_t n)
+{
+	uint64_t id = (uint64_t)vm->hv_id;
+	uint8_t *vsv;
+	uint16_t st;
+	int rc = save_refused(vm, why, n);
+
+	if (rc)
+		return rc;
+	vsv = malloc(VSV_MAX);
+	if (!vsv) {
+		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
+		return -ENOMEM;
+	}
+	st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, sizeof(id), NULL, 0);
+	if (st) {
+		free(vsv);
+		snprintf(why, n, "The hypervisor refused to suspend the partition (status %#x).", st);
+		return -EIO;
+	}
+	rc = save_suspended(vm, id, vsv, why, n);
+	free(vsv);
+	if (rc) {
+		hvcall(HVCALL_HVPART_RESUME_PARTITION, &id, sizeof(id), NULL, 0);
+		return rc;
+	}
+	vm->saved = true;
+	return vm_stop(vm, reason, why, n);
+}
+
+/* ---- Reading ---- */
+
+/* Whether the .vsv can be this VM's: every header field, the length
+ * and the checksum. NULL, or what is wrong. */
+static const char *vsv_check(const struct vm *vm, uint8_t *buf, size_t len)
+{
+	struct vsv_hdr h;
+	uint32_t crc;
+
+	if (len < sizeof(h))
+		return "it is shorter than its header";
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != VSV_MAGIC || h.hdr_bytes != sizeof(h))
+		return "it is not an hvpart saved state";
+	if (h.version != VSV_VERSION)
+		return "it is of a version this hvpart does not read";
+	crc = h.crc;
+	h.crc = 0;
+	memcpy(buf, &h, sizeof(h));
+	if (crc32_compute(buf, len) != crc)
+		return "its checksum does not match: the file was changed or damaged";
+	if (memcmp(h.vmid, vm->vmid, sizeof(h.vmid)))
+		return "it belongs to another virtual machine (VMId)";
+	if (h.vcpus != 1 || h.ctx_bytes != VSV_CTX_BYTES || h.dev_bytes > VSV_DEV_MAX ||
+	    len != sizeof(h) + VSV_CTX_BYTES + h.dev_bytes)
+		return "its sections do not add up to its length";
+	if (h.mem_bytes != vm->mem_bytes)
+		return "it was saved with another MemoryStartupBytes";
+	return NULL;
+}
+
+/* The .bin into mem, run by run; it must be exactly the memory's size. */
+static int read_bin(const struct vm *vm, const struct pmem_set *mem)
+{
+	struct vol_path vp;
+	struct vol_file f;
+	int rc = sv_path(vm, ".bin", &vp, NULL, 0);
+
+	if (!rc)
+		rc = volume_open(&vp, EXT2_O_RDONLY, &f);
+	if (rc)
+		return rc;
+	if (volume_file_size(&f) != vm->mem_bytes)
+		rc = -EINVAL;
+	for (uint32_t r = 0; r < mem->nruns && !rc; r++) {
+		const struct pmem_run *run = &mem->runs[r];
+
+		for (uint64_t o = 0; o < run->npages * 4096 && !rc; o += SV_IO_CHUNK) {
+			uint64_t k = run->npages * 4096 - o < SV_IO_CHUNK ? run->npages * 4096 - o
+									  : SV_IO_CHUNK;
+			int64_t got = volume_file_read(&f, run->gpa + o, (void *)(uintptr_t)(run->pa + o), k);
+
+			rc = got < 0 ? (int)got : (uint64_t)got != k ? -EINVAL : 0;
+		}
+	}
+	volume_file_close(&f);
+	return rc;
+}
+
+struct resume_ctx {
+	const uint8_t *dev;
+	size_t dev_len;
+	const char *file;
+};
+
+static int restore_devices(struct vm *vm, void *arg, char *why, size_t n)
+{
+	struct resume_ctx *r = arg;
+	struct devstate_set set = sv_devices(vm);
+
+	/* Everything checked out: the files go now, before the child runs
+	 * (a CPU-bound guest leaves the parent little time afterwards). A
+	 * StartPartition hv then refuses leaves the VM Off. */
+	if (!devstate_restore(&set, r->dev, r->dev_len)) {
+		if (vm_discard_saved(vm, why, n))
+			printf("parent: VM '%s': %s\n", vm->name, why);
+		return 0;
+	}
+	snprintf(why, n, "'%s' failed to restore from its saved state: in %s the state of its devices does not check out (damaged, or its drives changed since Save-VM). Remove-VMSavedState -VMName %s discards it; the VM then starts afresh.",
+		 vm->name, r->file, vm->name);
+	return -EINVAL;
+}
+
+static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, char *file, size_t fn,
+		    char *why, size_t n)
+{
+	const char *bad;
+	int rc;
+
+	sv_path(vm, ".vsv", &(struct vol_path){ 0 }, file, fn);
+	rc = volume_load_file(file, VSV_MAX + 1, (void **)buf, len);
+	if (rc) {
+		snprintf(why, n, "'%s' failed to restore from its saved state: %s: %s", vm->name,
+			 file, volume_strerror(rc));
+		return rc;
+	}
+	bad = vsv_check(vm, *buf, *len);
+	if (!bad)
+		return 0;
+	free(*buf);
+	snprintf(why, n, "'%s' failed to restore from its saved state: %s cannot be used: %s. Remove-VMSavedState -VMName %s discards it; the VM then starts afresh.",
+		 vm->name, file, bad, vm->name);
+	return -EINVAL;
+}
+
+int vm_resume(struct vm *vm, char *why, size_t n)
+{
+	char file[VM_FOLDER_MAX + 96];
+	struct resume_ctx r = { NULL, 0, file };
+	struct vmctx_buf b = { 0 };
+	struct pmem_set mem;
+	uint8_t *buf;
+	size_t len;
+	int rc = load_vsv(vm, &buf, &len, file, sizeof(file), why, n);
+
+	if (rc)
+		return rc;
+	if (vmctx_buf_alloc(&b) || pmem_alloc(vm->mem_bytes, &mem)) {
+		free(buf);
+		vmctx_buf_free(&b);
+		snprintf(why, n, "Not enough memory to start '%s' (%llu MB needed, %llu MB free).",
+			 vm->name, (unsigned long long)(vm->mem_bytes >> 20),
+			 (unsigned long long)(pmem_free_bytes() >> 20));
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
+		memcpy((void *)(uintptr_t)b.pa[i], buf + sizeof(struct vsv_hdr) + i * 4096u, 4096);
+	r.dev = buf + sizeof(struct vsv_hdr) + VSV_CTX_BYTES;
+	r.dev_len = len - sizeof(struct vsv_hdr) - VSV_CTX_BYTES;
+	rc = read_bin(vm, &mem);
+	if (rc) {
+		pmem_release(&mem);
+		snprintf(why, n, "'%s' failed to restore from its saved state: its memory file beside %s cannot be read whole: %s",
+			 vm->name, file, volume_strerror(rc));
+	} else {
+		rc = vm_start_restored(vm, &mem, &b, restore_devices, &r, why, n);
+	}
+	vmctx_buf_free(&b);
+	free(buf);
+	return rc;
+}
+
+/* ---- Discarding and finding ---- */
+
+int vm_discard_saved(struct vm *vm, char *why, size_t n)
+{
+	static const char *const ext[] = { ".vsv", ".bin", ".vsv.new", ".bin.new" };
+	char dir[VM_FOLDER_MAX + 64], base[40], shown[VM_FOLDER_MAX + 96];
+	struct vol_path vp;
+	int rc;
+
+	for (unsigned i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		rc = sv_path(vm, ext[i], &vp, shown, sizeof(shown));
+		if (!rc)
+			rc = volume_unlink(&vp);
+		if (rc && rc != -ENOENT && i == 0) {
+			snprintf(why, n, "Could not delete %s: %s", shown, volume_strerror(rc));
+			return rc;
+		}
+	}
+	vm->saved = false;
+	sv_where(vm, dir, sizeof(dir), base, sizeof(base));
+	if (!vmstore_path(dir, NULL, &vp))
+		volume_rmdir(&vp);
+	snprintf(dir, sizeof(dir), "%s\\%s", vm->folder, SV_DIR);
+	if (!vmstore_path(dir, NULL, &vp))
+		volume_rmdir(&vp);           /* only when empty */
+	if (vp.vol)
+		volume_sync(vp.vol);
+	return 0;
+}
+
+bool vm_probe_saved(struct vm *vm)
+{
+	struct vol_path vp;
+	struct ext2_stat st;
+
+	vm->saved = vm->folder[0] && !sv_path(vm, ".vsv", &vp, NULL, 0) && !volume_stat(&vp, &st);
+	return vm->saved;
+}

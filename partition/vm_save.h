@@ -1,0 +1,34 @@
+/*
+ * A VM's saved state on the host volume (partition/vm_save.c; the layout
+ * is docs/vm-config.md, "Saved state"): in the VM's folder, as Hyper-V
+ * keeps it, "Virtual Machines\<VMId>\<VMId>.vsv" (this header, the vCPU
+ * context pages of docs/hypercalls.md "vCPU context", the device section
+ * of partition/devices/devstate.h) and "<VMId>.bin" (the guest's memory,
+ * guest-physical order). The .vsv is written last: a VM is Saved when
+ * its .vsv exists.
+ */
+#ifndef PARENT_VM_SAVE_H
+#define PARENT_VM_SAVE_H
+#include <stdint.h>
+#include "hv/abi/hvpart_abi.h"
+
+#define VSV_MAGIC   0x0a0d5653565048ull   /* "HPVSV\r\n": a text-mode copy breaks it */
+#define VSV_VERSION 1u
+#define VSV_CTX_BYTES (HVPART_VP_CONTEXT_PAGES * 4096u)
+#define VSV_DEV_MAX  (64u << 10)
+#define VSV_MAX      (sizeof(struct vsv_hdr) + VSV_CTX_BYTES + VSV_DEV_MAX)
+
+struct vsv_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_bytes;          /* sizeof(struct vsv_hdr) */
+	uint8_t vmid[16];            /* the VM's: a file from another VM is refused */
+	uint64_t mem_bytes;          /* the .bin's size, MemoryStartupBytes when saved */
+	uint32_t vcpus;              /* 1 */
+	uint32_t ctx_bytes;          /* VSV_CTX_BYTES for each vCPU */
+	uint32_t dev_bytes;          /* the device section's */
+	uint32_t crc;                /* CRC-32 of the file with this field 0 */
+	uint64_t saved_at;           /* seconds since 1970 (volume_now) */
+};
+_Static_assert(sizeof(struct vsv_hdr) == 64, "vsv_hdr is 64 bytes");
+#endif
