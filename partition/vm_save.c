@@ -213,6 +213,12 @@ static int save_refused(const struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' cannot be saved: it is not running.", vm->name);
 		return -EINVAL;
 	}
+	/* The saved state holds vCPU 0's context only (docs/vm-config.md). */
+	if (vm->processors > 1) {
+		snprintf(why, n, "'%s' cannot be saved: it has %u virtual processors, and hvpart saves one so far. Shut it down or turn it off instead (Stop-VM).",
+			 vm->name, vm->processors);
+		return -EINVAL;
+	}
 	busy = vsp_host_in_use((uint64_t)vm->hv_id);
 	if (busy) {
 		snprintf(why, n, "'%s' cannot be saved: its guest uses the VMBus (%s), whose state hvpart cannot save yet. Shut it down or turn it off instead (Stop-VM).",

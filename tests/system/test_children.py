@@ -261,6 +261,13 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             print("# %s: BSP->AP IPI round trip %s TSC ticks" %
                   (name, int(ticks.group(1)) // smp_rounds if ticks else "?"))
             m.command("Remove-VM %s" % name)
+        # The saved state holds one vCPU's context so far: Save-VM says so.
+        m.command("New-VM -Name mps -MemoryStartupBytes 4MB -Kernel spin.elf -ProcessorCount 2")
+        m.command("Start-VM mps")
+        out = m.command("Save-VM mps")
+        assert "'mps' cannot be saved: it has 2 virtual processors" in out, out
+        m.command("Stop-VM mps -TurnOff")
+        m.command("Remove-VM mps")
         out = m.command("New-VM -Name mp5 -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 5")
         assert "ProcessorCount must be between 1 and 4" in out, out
         out = m.command("Get-VM")
