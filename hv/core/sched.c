@@ -247,18 +247,21 @@ static uint64_t earliest_child_timer(void)
 {
 	uint64_t best = 0;
 
-	for (uint64_t slot = 0; slot < NSLOTS; slot++) {
-		struct vcpu *v = slot_vcpu(slot);
-		uint64_t t;
+	/* On every child entry (sched_budget): by partition, then its vCPUs. */
+	for (uint32_t id = 1; id < MAX_PARTITIONS; id++) {
+		struct partition *p = partition_by_id(id);
 
-		if (!v || v->part->state != HVPART_STATE_RUNNING || v->part->suspended)
+		if (!p || p->privileged || p->state != HVPART_STATE_RUNNING || p->suspended)
 			continue;
-		t = vlapic_next_fire(v);
-		if (t && (!best || t < best))
-			best = t;
-		t = synic_next_tsc(v);   /* synthetic timers */
-		if (t && (!best || t < best))
-			best = t;
+		for (uint32_t i = 0; i < p->nvcpus; i++) {
+			uint64_t t = vlapic_next_fire(p->vcpus[i]);
+
+			if (t && (!best || t < best))
+				best = t;
+			t = synic_next_tsc(p->vcpus[i]);   /* synthetic timers */
+			if (t && (!best || t < best))
+				best = t;
+		}
 	}
 	return best;
 }

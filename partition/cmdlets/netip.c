@@ -166,6 +166,22 @@ static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 	return addr_emit(ctx, nif);
 }
 
+/* Whether adapter p has an address that -IPAddress, -InterfaceAlias and
+ * -InterfaceIndex (each optional, idx < 0: any) select. */
+static bool addr_selected(struct pnet_if *p, const char *want_ip, const char *alias, int64_t idx)
+{
+	uint32_t ip;
+	unsigned prefix;
+	char text[16];
+
+	if (!p || !pnet_addr_get(p, &ip, &prefix))
+		return false;
+	pnet_ip_format(ip, text);
+	return (!want_ip || cmd_match_glob(want_ip, text)) &&
+	       (!alias || cmd_match_glob(alias, pnet_if_alias(p))) &&
+	       (idx < 0 || pnet_if_index(p) == idx);
+}
+
 static int cmdlet_get_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char *want_ip = cmd_arg_str(a, "IPAddress"), *alias = cmd_arg_str(a, "InterfaceAlias");
@@ -176,16 +192,8 @@ static int cmdlet_get_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 		return 0;
 	for (int i = 0; i < PNET_IF_MAX && rc == 0; i++) {
 		struct pnet_if *p = pnet_if_at(i);
-		uint32_t ip;
-		unsigned prefix;
-		char text[16];
 
-		if (!p || !pnet_addr_get(p, &ip, &prefix))
-			continue;
-		pnet_ip_format(ip, text);
-		if ((want_ip && !cmd_match_glob(want_ip, text)) ||
-		    (alias && !cmd_match_glob(alias, pnet_if_alias(p))) ||
-		    (idx >= 0 && pnet_if_index(p) != idx))
+		if (!addr_selected(p, want_ip, alias, idx))
 			continue;
 		found++;
 		rc = addr_emit(ctx, p);
@@ -205,15 +213,8 @@ static int cmdlet_remove_netipaddress(struct cmd_ctx *ctx, const struct cmd_args
 		return cmd_error(ctx, a, "Give -IPAddress or -InterfaceAlias.");
 	for (int i = 0; i < PNET_IF_MAX; i++) {
 		struct pnet_if *p = pnet_if_at(i);
-		uint32_t ip;
-		unsigned prefix;
-		char text[16];
 
-		if (!p || !pnet_addr_get(p, &ip, &prefix))
-			continue;
-		pnet_ip_format(ip, text);
-		if ((want_ip && !cmd_match_glob(want_ip, text)) ||
-		    (alias && !cmd_match_glob(alias, pnet_if_alias(p))))
+		if (!addr_selected(p, want_ip, alias, -1))
 			continue;
 		found++;
 		pnet_addr_clear(p);
