@@ -103,6 +103,18 @@ static void ic_send_time(struct ic_dev *d, uint8_t flags)
 	(void)ic_request(d, &t, sizeof(t));
 }
 
+static void ic_send_heartbeat(struct ic_dev *d)
+{
+	struct vmbus_ic_heartbeat hb;
+
+	/* An unanswered request is simply superseded: the guest answers in
+	 * order, and only the latest tid counts. */
+	memset(&hb, 0, sizeof(hb));
+	d->seq += 2;
+	hb.seq_num = d->seq;
+	(void)ic_request(d, &hb, sizeof(hb));
+}
+
 static void ic_on_answer(struct ic_dev *d, const struct vmbus_ic_hdr *h, const uint8_t *data,
 			 size_t dlen)
 {
@@ -113,6 +125,10 @@ static void ic_on_answer(struct ic_dev *d, const struct vmbus_ic_hdr *h, const u
 		d->state = vmbus_ic_negotiated(data, dlen, &d->fw, &d->srv) ? IC_MISMATCH : IC_READY;
 		if (d->state == IC_READY && d->kind == VSP_IC_TIMESYNC)
 			ic_send_time(d, VMBUS_IC_TIME_SYNC);   /* set the clock at start */
+		/* The first heartbeat goes at once, so that Heartbeat turns OK
+		 * as soon as the guest's service is up, not a period later. */
+		if (d->state == IC_READY && d->kind == VSP_IC_HEARTBEAT)
+			ic_send_heartbeat(d);
 		return;
 	}
 	if (d->state != IC_READY || h->msgtype != kinds[d->kind].msgtype)
@@ -174,18 +190,12 @@ const struct vmbus_dev_ops vsp_ic_ops = { ic_open, ic_event, ic_close, NULL };
 void vsp_ic_tick(void *dev, uint64_t now)
 {
 	struct ic_dev *d = dev;
-	struct vmbus_ic_heartbeat hb;
 
 	if (!d || d->state != IC_READY)
 		return;
-	if (d->kind == VSP_IC_HEARTBEAT && now - d->last_sent_ms >= VSP_IC_HEARTBEAT_MS) {
-		/* An unanswered request is simply superseded: the guest
-		 * answers in order, and only the latest tid counts. */
-		memset(&hb, 0, sizeof(hb));
-		d->seq += 2;
-		hb.seq_num = d->seq;
-		(void)ic_request(d, &hb, sizeof(hb));
-	} else if (d->kind == VSP_IC_TIMESYNC && now - d->last_sent_ms >= VSP_IC_TIMESYNC_MS) {
+	if (d->kind == VSP_IC_HEARTBEAT && now - d->last_sent_ms >= VSP_IC_HEARTBEAT_MS)
+		ic_send_heartbeat(d);
+	else if (d->kind == VSP_IC_TIMESYNC && now - d->last_sent_ms >= VSP_IC_TIMESYNC_MS) {
 		ic_send_time(d, VMBUS_IC_TIME_SAMPLE);
 	}
 }
