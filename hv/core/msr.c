@@ -360,6 +360,24 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
+bool msr_value_valid(uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_IA32_PAT:
+		return pat_valid(val);
+	case MSR_IA32_SYSENTER_CS:      /* bits 63:32 are reserved (Vol. 4 Table 2-2) */
+		return !(val >> 32);
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		return canonical(val);
+	default:
+		return true;
+	}
+}
+
 /* The fixed-range MTRRs' MSR numbers, in msrs.mtrr_fixed order. */
 static const uint32_t mtrr_fixed_msrs[11] = {
 	0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
@@ -382,10 +400,13 @@ int msr_ctx_check(const struct vcpu *v, const struct hvpart_vp_msrs *m)
 		bad |= mtrr_write(&scratch, mtrr_fixed_msrs[i], m->mtrr_fixed[i]);
 	for (unsigned i = 0; i < 2 * MTRR_VAR_COUNT; i++)
 		bad |= mtrr_write(&scratch, MSR_IA32_MTRR_PHYSBASE0 + i, m->mtrr_var[i]);
-	bad |= !canonical(m->lstar) || !canonical(m->cstar) || !canonical(m->kernel_gs_base) ||
-	       !canonical(m->sysenter_esp) || !canonical(m->sysenter_eip);
-	bad |= (m->sfmask >> 32) || (m->tsc_aux >> 32) || (m->sysenter_cs >> 32) ||
-	       (nswitched != MSR_SWITCHED && m->tsc_aux) || !pat_valid(m->pat);
+	bad |= !msr_value_valid(MSR_LSTAR, m->lstar) || !msr_value_valid(MSR_CSTAR, m->cstar) ||
+	       !msr_value_valid(MSR_KERNEL_GS_BASE, m->kernel_gs_base) ||
+	       !msr_value_valid(MSR_IA32_SYSENTER_ESP, m->sysenter_esp) ||
+	       !msr_value_valid(MSR_IA32_SYSENTER_EIP, m->sysenter_eip) ||
+	       !msr_value_valid(MSR_IA32_SYSENTER_CS, m->sysenter_cs) ||
+	       !msr_value_valid(MSR_IA32_PAT, m->pat);
+	bad |= (m->sfmask >> 32) || (m->tsc_aux >> 32) || (nswitched != MSR_SWITCHED && m->tsc_aux);
 	return bad ? -EINVAL : 0;
 }
 

@@ -23,6 +23,9 @@
 #define MSR_IA32_MTRR_FIX4K_C0  0x268
 #define MSR_IA32_MTRR_FIX4K_F8  0x26f
 #define MSR_IA32_MTRR_DEF_TYPE  0x2ff
+#define MSR_IA32_SYSENTER_CS    0x174
+#define MSR_IA32_SYSENTER_ESP   0x175
+#define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_STAR                0xc0000081
 #define MSR_LSTAR               0xc0000082
 #define MSR_CSTAR               0xc0000083
@@ -46,6 +49,12 @@ static inline void msr_load(struct vcpu *v)
 	if (this_cpu()->msr_owner != v)
 		msr_switch(v);
 }
+
+/* Would WRMSR take val for msr (Vol. 2B WRMSR #GP)? For the MSRs a
+ * backend keeps in its guest state (PAT, SYSENTER, LSTAR, KERNEL_GS_BASE)
+ * when it traps their writes instead of trusting the CPU's own check;
+ * true for any other MSR. */
+bool msr_value_valid(uint32_t msr, uint64_t val);
 
 /* MTRRs (hv/core/mtrr.c): 0 and *val, or -1 for #GP. */
 int mtrr_read(struct vcpu *v, uint32_t msr, uint64_t *val);

@@ -135,6 +135,8 @@ class Machine:
     whatever happens. Other keyword arguments map to the launcher's options:
     cpu, megs, disks (list), sync, ips (Bochs only), extra (list of raw
     launcher arguments). serial: "socket" (default) or "pty" (Bochs only).
+    bare: the machine boots no hv (an oracle run of a test kernel), so it
+    runs on the backend and CPU asked for whatever the platform.
     nic: a MAC ("00:15:5d:00:0a:01") for an e1000 on a network inside the
     emulator: Bochs's vnet (a host at 192.168.10.1 answering ARP, ICMP
     echo and DHCP for that one MAC), or on QEMU a hub with no other port.
@@ -142,10 +144,12 @@ class Machine:
 
     def __init__(self, iso, name="machine", backend="bochs", watchdog=300,
                  cpu=None, megs=None, disks=(), sync=None, ips=None, extra=(),
-                 echo=None, serial="socket", nic=None):
+                 echo=None, serial="socket", nic=None, bare=False):
         if backend not in ("bochs", "qemu-tcg"):
             raise HarnessError("unknown backend %r" % backend)
-        if backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
+        if bare:
+            pass
+        elif backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
             # The Bochs-only knobs have no QEMU meaning; the CPU is -cpu max.
             backend, cpu, sync, ips = "qemu-svm", None, None, None
         elif backend == "bochs" and SVM and cpu is None:

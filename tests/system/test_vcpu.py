@@ -16,12 +16,18 @@ G = os.path.join(B, "guests")
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 
 
+# The bare runs in Bochs are oracles of Bochs's own CPU, the same on every
+# platform: the VT-x suite runs them; the SVM suite keeps only the xapic
+# one, whose output the child's must match.
+BOCHS_ONLY = "a bare-Bochs oracle, run by the VT-x suite"
+
+
 def bare(name, args, timeout=250, cpus=1, tag=""):
     """Boot NAME-mb2.elf as the machine's kernel (GRUB, no hv); its output.
     An MSR Bochs lacks raises #GP, as on hardware (--strict-msrs)."""
     iso = hvtest.mkiso(os.path.join(B, "test-iso", "vcpu-bare-%s%s.iso" % (name, tag)),
                        hv=os.path.join(G, name + "-mb2.elf"), parent="none", cmdline=args)
-    with hvtest.Machine(iso, name="vcpu-bare-" + name + tag, watchdog=timeout + 60,
+    with hvtest.Machine(iso, name="vcpu-bare-" + name + tag, watchdog=timeout + 60, bare=True,
                         extra=["--strict-msrs"] + (["--cpus", str(cpus)] if cpus > 1 else [])) as m:
         m.expect(r"%s: (PASS|FAIL)[^\n]*\n" % name, timeout)
         return m.output()
@@ -72,6 +78,22 @@ def finish(m, name, timeout=200):
     return wait, log
 
 
+# QEMU 7.2's TCG never exits for XSETBV (docs/ARCHITECTURE.md, "The SVM
+# backend"): a child's XSETBV of PKRU, which QEMU's CPU has and hv does not
+# offer, takes effect without the #GP; hv finds XCR0 changed at the next
+# exit, puts the vCPU's back and logs it. On qemu-svm that is the one
+# xstate check that fails; every other check must pass.
+QEMU_XSETBV = "XSETBV(0, 0x201) [PKRU, not offered]: 0 #GP"
+
+
+def passed(guest, wait, log):
+    """The guest passed, or on qemu-svm failed only QEMU's XSETBV."""
+    if hvtest.PLATFORM == "qemu-svm" and guest == "xstate" and QEMU_XSETBV in log:
+        return ("exit code 1" in wait and "check failed" not in log
+                and "xstate: FAIL see the checks above" in log)
+    return "exit code 0" in wait and "%s: PASS" % guest in log
+
+
 def pair(m, guest, lost):
     """Two children of guest at once, seeds 1 and 2, each ROUNDS sleeps; each
     must print "seed S: ROUNDS rounds, 0 <lost> (TSC A to B)", and the two
@@ -82,7 +104,7 @@ def pair(m, guest, lost):
     spans, logs = [], []
     for seed, n in enumerate(names, 1):
         wait, log = finish(m, n)
-        assert "exit code 0" in wait and "%s: PASS" % guest in log, (wait, log)
+        assert passed(guest, wait, log), (wait, log)
         mt = re.search(r"seed %d: %d rounds, 0 %s \(TSC (\d+) to (\d+)\)" % (seed, ROUNDS, lost), log)
         assert mt, log
         spans.append((int(mt.group(1)), int(mt.group(2))))
@@ -92,9 +114,12 @@ def pair(m, guest, lost):
     return logs
 
 
-with tap.case("xstate bare in Bochs: fresh state, OSXSAVE, leaf 0xd, bad XCR0s #GP, registers survive HLT"):
-    out = bare("xstate", "seed=3 rounds=5")
-    assert "xstate: PASS" in out and "check failed" not in out, out
+if hvtest.SVM:
+    tap.skip("xstate bare in Bochs: fresh state, OSXSAVE, leaf 0xd, bad XCR0s #GP, registers survive HLT", BOCHS_ONLY)
+else:
+    with tap.case("xstate bare in Bochs: fresh state, OSXSAVE, leaf 0xd, bad XCR0s #GP, registers survive HLT"):
+        out = bare("xstate", "seed=3 rounds=5")
+        assert "xstate: PASS" in out and "check failed" not in out, out
 
 ROUNDS, COUNT = 100, 2000000
 # Where Bochs 2.7's corei7_skylake_x disagrees with its own CPUID (the
@@ -113,10 +138,13 @@ BOCHS_CPUMSR = {
     "IA32_BIOS_SIGN_ID",
 }
 
-with tap.case("cpumsr bare in Bochs: only Bochs's own CPUID/MSR disagreements fail"):
-    out = bare("cpumsr", "")
-    failed = set(re.findall(r"cpumsr: check failed: (.*?)\r?\n", out))
-    assert failed == BOCHS_CPUMSR, sorted(failed ^ BOCHS_CPUMSR)
+if hvtest.SVM:
+    tap.skip("cpumsr bare in Bochs: only Bochs's own CPUID/MSR disagreements fail", BOCHS_ONLY)
+else:
+    with tap.case("cpumsr bare in Bochs: only Bochs's own CPUID/MSR disagreements fail"):
+        out = bare("cpumsr", "")
+        failed = set(re.findall(r"cpumsr: check failed: (.*?)\r?\n", out))
+        assert failed == BOCHS_CPUMSR, sorted(failed ^ BOCHS_CPUMSR)
 
 # Bochs's APIC, once disabled through IA32_APIC_BASE, ignores every later
 # write until reset (a 3-wire-bus APIC; the SDM lets FSB-era and later
@@ -127,11 +155,14 @@ BOCHS_APICBASE = {
     "disabled to xAPIC again", "xAPIC to x2APIC", "x2APIC registers back",
 }
 
-with tap.case("apicbase bare in Bochs: illegal IA32_APIC_BASE writes #GP; Bochs cannot enable its APIC again"):
-    out = bare("apicbase", "")
-    failed = set(re.findall(r"apicbase: check failed: (.*?)(?: \(WRMSR.*)?\r?\n", out))
-    assert failed == BOCHS_APICBASE, sorted(failed ^ BOCHS_APICBASE)
-    assert "apicbase: FAIL the APIC could not be enabled again" in out, out
+if hvtest.SVM:
+    tap.skip("apicbase bare in Bochs: illegal IA32_APIC_BASE writes #GP; Bochs cannot enable its APIC again", BOCHS_ONLY)
+else:
+    with tap.case("apicbase bare in Bochs: illegal IA32_APIC_BASE writes #GP; Bochs cannot enable its APIC again"):
+        out = bare("apicbase", "")
+        failed = set(re.findall(r"apicbase: check failed: (.*?)(?: \(WRMSR.*)?\r?\n", out))
+        assert failed == BOCHS_APICBASE, sorted(failed ^ BOCHS_APICBASE)
+        assert "apicbase: FAIL the APIC could not be enabled again" in out, out
 
 # Bochs 2.7 records APIC errors in the ESR but raises no error-LVT
 # interrupt for them (SDM Vol. 3A §11.5.3 says the error LVT interrupts).
@@ -152,9 +183,12 @@ with tap.case("xapic bare in Bochs: the xAPIC page with paging off and on, MMIO 
     assert {"%s: %s" % f for f in failed} == BOCHS_XAPIC, sorted(failed)
     assert "xapic: paging on: #PF at 0xc0001000 error 2" in xapic_bare, xapic_bare
 
-with tap.case("debug bare in Bochs: single-step over CPUID/RDMSR/OUT/MMIO, a DR0 data breakpoint, DR0-3 kept"):
-    debug_bare = bare("debug", "rounds=3")
-    assert "debug: PASS" in debug_bare and "check failed" not in debug_bare, debug_bare
+if hvtest.SVM:
+    tap.skip("debug bare in Bochs: single-step over CPUID/RDMSR/OUT/MMIO, a DR0 data breakpoint, DR0-3 kept", BOCHS_ONLY)
+else:
+    with tap.case("debug bare in Bochs: single-step over CPUID/RDMSR/OUT/MMIO, a DR0 data breakpoint, DR0-3 kept"):
+        debug_bare = bare("debug", "rounds=3")
+        assert "debug: PASS" in debug_bare and "check failed" not in debug_bare, debug_bare
 
 # The smp guest's oracle (issue 18): bare QEMU with 2 and 4 processors
 # (under a second each), and Bochs with cpu count=2 in x2APIC mode.
@@ -170,10 +204,13 @@ with tap.case("smp bare in QEMU -smp 2 and -smp 4: MADT, INIT/SIPI/SIPI, fixed/b
 # Bochs 2.7 derives the x2APIC LDR only when the APIC leaves x2APIC mode
 # (cpu/apic.cc set_base tests the old mode), so it reads 0 and logical
 # IPIs reach no one: the guest's last phase fails there, on the BSP.
-with tap.case("smp bare in Bochs, cpu count=2, x2APIC: INIT/SIPI and IPIs through the ICR MSR, the SELF IPI register; Bochs's LDR is 0"):
-    out = bare("smp", "cpus=2 mode=x2apic rounds=200 count=20000", cpus=2, tag="-x2")
-    assert "smp: bsp apic id 0, x2apic mode" in out, out
-    smp_counts_exact(out, 2, 200, 20000, last="smp: FAIL x2APIC LDR 0x0, not 0x1, on cpu0 (apic id 0)")
+if hvtest.SVM:
+    tap.skip("smp bare in Bochs, cpu count=2, x2APIC: INIT/SIPI and IPIs through the ICR MSR, the SELF IPI register; Bochs's LDR is 0", BOCHS_ONLY)
+else:
+    with tap.case("smp bare in Bochs, cpu count=2, x2APIC: INIT/SIPI and IPIs through the ICR MSR, the SELF IPI register; Bochs's LDR is 0"):
+        out = bare("smp", "cpus=2 mode=x2apic rounds=200 count=20000", cpus=2, tag="-x2")
+        assert "smp: bsp apic id 0, x2apic mode" in out, out
+        smp_counts_exact(out, 2, 200, 20000, last="smp: FAIL x2APIC LDR 0x0, not 0x1, on cpu0 (apic id 0)")
 
 iso = hvtest.scenario_iso("vcpu", add=[os.path.join(G, n) for n in ("xstate.elf", "cpumsr.elf",
                                                                      "apicbase.elf", "xapic.elf",
@@ -185,6 +222,9 @@ with hvtest.Machine(iso, name="vcpu", watchdog=1200) as m:
         for log in pair(m, "xstate", "with lost registers"):
             assert "at start MXCSR 0x1f80, XMM0-7 zero" in log, log
             assert re.search(r"bad XSETBVs: \d+ #GP, XSETBV at CPL 3: vector 13", log), log
+        if hvtest.PLATFORM == "qemu-svm":
+            out = m.command("Get-VMHostLog")
+            assert re.search(r"set XCR0 0x201 without an XSETBV exit; 0x\d+ kept", out), out
         out = m.command("Get-VM xs1")
         assert re.search(r"xs1\s+Off", out), out
 

@@ -167,13 +167,19 @@ static int msrpm_base(uint32_t msr)
 	return -1;
 }
 
-static void msrpm_pass(uint8_t *pm, uint32_t msr)
+/* Two bits per MSR, the read intercept below the write (§15.11). */
+static void msrpm_clear(uint8_t *pm, uint32_t msr, unsigned bits)
 {
 	int base = msrpm_base(msr);
 	uint32_t bit = (msr & 0x1fff) * 2;
 
 	if (base >= 0)
-		pm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+		pm[base + bit / 8] &= (uint8_t)~(bits << (bit % 8));
+}
+
+static void msrpm_pass(uint8_t *pm, uint32_t msr)
+{
+	msrpm_clear(pm, msr, 3);
 }
 
 static void msrpm_trap(uint8_t *pm, uint32_t msr)
@@ -188,15 +194,20 @@ static void msrpm_trap(uint8_t *pm, uint32_t msr)
 /* Children: every port exits; every MSR but the ones VMLOAD/VMSAVE or the
  * VMCB switch (SYSENTER, FS/GS base, KERNEL_GS_BASE, STAR, LSTAR, SFMASK;
  * with nested paging the guest's PAT is G_PAT, §15.25.8) and TSC_AUX,
- * which hv/core/msr.c switches. The parent: the ports and MSRs pass
+ * which hv/core/msr.c switches. Of those, SYSENTER and LSTAR are read
+ * without an exit but written through one, and PAT exits for both
+ * (svm_exit.c, vmcb_msr_access): a guest writes them once at boot, and hv
+ * checks the value as WRMSR must (#GP for a reserved PAT type or a
+ * non-canonical address) where an emulator does not (QEMU 7.2 takes both,
+ * keeps 16 bits of SYSENTER_CS and ignores G_PAT). The parent: the ports and MSRs pass
  * through (docs/ARCHITECTURE.md rule 2) but the listed ports. Both trap
  * EFER, whose SVME hv owns (the backend's MSR exit), and the SVM MSRs
  * VM_CR, IGNNE, SMM_CTL and VM_HSAVE_PA (C001_0114h-0117h, §15.30), which
  * are hv's: the parent gets what hv/core/msr.c gives an unknown MSR. */
 int svm_setup_maps(const uint16_t *trap_ports, size_t n)
 {
-	static const uint32_t pass[] = { 0x174, 0x175, 0x176, 0x277, 0xc0000081,
-		0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103 };
+	static const uint32_t pass[] = { 0xc0000081, 0xc0000084, 0xc0000100, 0xc0000101,
+		0xc0000102, 0xc0000103 };
 	struct svm_maps *m = &svm_maps;
 	uint8_t *io, *pm;
 
@@ -209,6 +220,8 @@ int svm_setup_maps(const uint16_t *trap_ports, size_t n)
 	memset(pm, 0xff, SVM_MSRPM_PAGES * 4096);
 	for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
 		msrpm_pass(pm, pass[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(svm_write_checked_msrs); i++)
+		msrpm_clear(pm, svm_write_checked_msrs[i], 1);
 	pm = (uint8_t *)(uintptr_t)m->pass_msrpm;
 	msrpm_trap(pm, (uint32_t)MSR_IA32_EFER);
 	for (uint32_t msr = MSR_VM_CR; msr <= MSR_VM_HSAVE_PA; msr++)

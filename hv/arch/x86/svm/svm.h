@@ -23,6 +23,11 @@ struct svm_maps {
 };
 extern struct svm_maps svm_maps;
 extern uint32_t svm_flush_gen;
+/* The MSRs a child reads without an exit but writes through one, so that
+ * hv checks the value (svm.c svm_setup_maps, svm_exit.c); PAT exits for
+ * both. */
+#define SVM_WRITE_CHECKED 4
+extern const uint32_t svm_write_checked_msrs[SVM_WRITE_CHECKED];
 /* ASIDs hv uses at most: 1..SVM_ASIDS_MAX. */
 #define SVM_ASIDS_MAX 64
 extern uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];

@@ -10,6 +10,7 @@
 #include <hv/hv.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include "hv/core/msr.h"
 
 typedef void (*exit_fn)(struct vcpu *v, uint64_t info1);
 
@@ -122,10 +123,58 @@ static bool efer_access(struct vcpu *v, bool write)
 	return true;
 }
 
+const uint32_t svm_write_checked_msrs[SVM_WRITE_CHECKED] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_LSTAR,
+};
+
+/* Where a child's value of a write-checked MSR lives: SYSENTER in its VMCB
+ * for the next VMLOAD (§15.5.2); PAT in G_PAT (§15.25.8), read through an
+ * exit too, because QEMU 7.2 reads the CPU's PAT and ignores G_PAT; LSTAR
+ * in the CPU, which hv/core/msr.c switches (svm_entry.S). */
+static uint64_t *vmcb_msr_slot(struct vmcb_save *g, uint32_t msr)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS: return &g->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP: return &g->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP: return &g->sysenter_eip;
+	case MSR_IA32_PAT: return &g->g_pat;
+	default: return NULL;
+	}
+}
+
+/* A child's access to one of them: checked as WRMSR must check it (Vol. 2B
+ * WRMSR #GP), where an emulator does not (QEMU takes a reserved PAT type
+ * or a non-canonical LSTAR, and keeps 16 bits of SYSENTER_CS). */
+static bool vmcb_msr_access(struct vcpu *v, bool write)
+{
+	struct vmcb_save *g = &svm_vmcb(v)->save;
+	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
+	uint64_t val = (v->gpr[GPR_RAX] & 0xffffffffull) | (v->gpr[GPR_RDX] << 32);
+	uint64_t *slot = vmcb_msr_slot(g, msr);
+
+	if (!slot && !(write && msr == MSR_LSTAR))
+		return false;
+	if (!write) {
+		v->gpr[GPR_RAX] = (uint32_t)*slot;
+		v->gpr[GPR_RDX] = *slot >> 32;
+	} else if (!msr_value_valid(msr, val)) {
+		arch_vcpu_inject_gp(v);
+		return true;
+	} else if (slot) {
+		*slot = val;
+		if (msr == MSR_IA32_PAT)
+			svm_dirty(v, VMCB_CLEAN_NP);
+	} else {
+		wrmsr(MSR_LSTAR, val);
+	}
+	arch_vcpu_skip_insn(v);
+	return true;
+}
+
 /* EXITINFO1: 0 RDMSR, 1 WRMSR (§15.11). */
 static void exit_msr(struct vcpu *v, uint64_t i1)
 {
-	if (efer_access(v, i1 & 1))
+	if (efer_access(v, i1 & 1) || vmcb_msr_access(v, i1 & 1))
 		return;
 	if (i1 & 1)
 		hv_handle_wrmsr(v);
