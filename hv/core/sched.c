@@ -23,7 +23,11 @@
  *     not enough: Bochs 2.7 does not exit for a guest entered with
  *     RFLAGS.IF = 0 (it computes the interrupt mask at VM entry before it
  *     is in non-root mode), so a child spinning with interrupts off kept
- *     the CPU, and with the parent halted, for ever.
+ *     the CPU, and with the parent halted, for ever. Where hv's timer is
+ *     itself an interrupt (SVM, arch_timer_is_interrupt) a look finds
+ *     nothing that would not have exited by itself: none is made, and a
+ *     child runs to the end of its turn or the next interrupt (on QEMU
+ *     TCG the looks, an exit a millisecond, cost a CPU-bound child 8 %).
  *   - A parent that has work waits at most one child turn of the latency:
  *     it may sit in an interrupt handler or with interrupts off, where no
  *     new interrupt shows, while its UART fills. It then runs its turn,
@@ -295,7 +299,7 @@ uint64_t sched_budget(struct vcpu *v)
 	}
 	if (v->slice_end)
 		budget = v->slice_end > now ? v->slice_end - now : 1;
-	if (v != c->parent && parent_alive())
+	if (v != c->parent && parent_alive() && !arch_timer_is_interrupt())
 		budget = min_budget(budget, latency_ticks());
 	c->next_fire = earliest_child_timer();
 	if (c->next_fire)

@@ -148,6 +148,12 @@ bool arch_vcpu_halted(struct vcpu *v);
 void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
 /* Exit to hv after at most ticks TSC ticks in the guest; 0: no limit. */
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks);
+/* Whether that timer is itself a physical interrupt (SVM: the LAPIC timer,
+ * which exits only as every interrupt does) rather than an exit cause of
+ * its own (VT-x: the VMX-preemption timer). Then a timed look for the
+ * parent's interrupts (hv/core/sched.c) could only find what would have
+ * exited by itself, and hv does not make it. */
+bool arch_timer_is_interrupt(void);
 /* Guest state to hv's log (after a fault that stops the partition). */
 void arch_vcpu_dump(struct vcpu *v);
 #endif

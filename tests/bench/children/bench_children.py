@@ -8,8 +8,8 @@ counts instructions, so figures repeat exactly). Prints:
   bench child_loop_vs_bare: P % (target >= 98)
 With HVPART_PLATFORM=qemu-svm (tests/bench/children/bench_children_svm.sh,
 issue 17) the same on the SVM image under QEMU TCG, whose TSC is the
-host's wall clock: the loop runs ten times longer, three times in a child
-and three times bare, and the best of each counts (the host's other load
+host's wall clock: the loop runs ten times longer, five times in a child
+and five times bare, and the best of each counts (the host's other load
 only ever slows a run); only the loop figure is printed, with a _qemu_svm
 suffix.
 """
@@ -22,7 +22,7 @@ import hvtest  # noqa: E402
 
 QEMU = hvtest.PLATFORM == "qemu-svm"
 LOOPS = 200000000 if QEMU else 20000000
-RUNS = 3 if QEMU else 1
+RUNS = 5 if QEMU else 1
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 g = os.path.join(hvtest.BUILD, "guests")
 loop_runs = []

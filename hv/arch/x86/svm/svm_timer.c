@@ -163,6 +163,11 @@ static void set_intr_exit(struct vcpu *v, bool on)
 	}
 }
 
+bool arch_timer_is_interrupt(void)
+{
+	return true;
+}
+
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
 {
 	if (!tm.ok)

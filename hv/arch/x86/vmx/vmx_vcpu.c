@@ -392,6 +392,11 @@ void arch_vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
 	vmwrite(VMCS_TSC_OFFSET, offset);
 }
 
+bool arch_timer_is_interrupt(void)
+{
+	return false;
+}
+
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
 {
 	unsigned rate = vmx_caps.misc & 0x1f;   /* timer ticks = TSC >> rate (§25.5.1) */
