@@ -59,8 +59,8 @@ fi
 
 # run_one SCENARIO: runs it, writes NAME.tap and NAME.result ("pass fail").
 run_one() {
-  local t=$1 name tap rc p f
-  name=$(basename "$t" .py); tap=$log_dir/$name.tap
+  local t=$1 name tap rc p f t0 secs
+  name=$(basename "$t" .py); tap=$log_dir/$name.tap; t0=$SECONDS
   if [ "$jobs" = 1 ]; then
     set +e
     timeout -k 10 "$watchdog" /usr/bin/python3 -u "$t" 2>&1 | tee "$tap"
@@ -72,6 +72,7 @@ run_one() {
     rc=$?
     set -e
   fi
+  secs=$((SECONDS - t0))
   p=$(grep -c '^ok ' "$tap" || true); f=$(grep -c '^not ok ' "$tap" || true)
   local why=""
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then why="killed by the ${watchdog}s watchdog"; f=$((f + 1))
@@ -81,10 +82,10 @@ run_one() {
   {
     [ "$jobs" = 1 ] || cat "$tap"
     if [ "$f" -gt 0 ]; then
-      echo "FAIL $name: $p passed, $f failed${why:+ ($why)}; log $tap"
+      echo "FAIL $name: $p passed, $f failed${why:+ ($why)}; log $tap (${secs} s)"
       [ -z "$why" ] || tail -n 20 "$tap" | sed 's/^/#   /'
     else
-      echo "ok   $name: $p passed"
+      echo "ok   $name: $p passed (${secs} s)"
     fi
   } > "$log_dir/$name.summary"
   echo "$p $f" > "$log_dir/$name.result"
