@@ -212,15 +212,16 @@ static int avhds_make(struct vm *vm, const struct vmcfg_disk *parents, int count
 
 /* ---- Checkpoint-VM ---- */
 
-static int snap_refused(const struct vm *vm, const char *what, char *why, size_t n)
+static int snap_refused(const struct vm *vm, const char *what, bool allow_running, char *why,
+			size_t n)
 {
 	if (!vm->folder[0]) {
 		snprintf(why, n, "'%s' has no folder on a writable host volume (C:) to keep snapshots in.",
 			 vm->name);
 		return -ENXIO;
 	}
-	if (running(vm)) {
-		snprintf(why, n, "%s The operation cannot be performed while the virtual machine '%s' is in its current state (Running); hvpart takes and applies snapshots of a VM that is off.",
+	if (!allow_running && running(vm)) {
+		snprintf(why, n, "%s The operation cannot be performed while the virtual machine '%s' is in its current state (Running). Turn it off (Stop-VM) or save it (Save-VM) first.",
 			 what, vm->name);
 		return -EBUSY;
 	}
@@ -255,17 +256,40 @@ static int write_settings(struct vm *vm, const uint8_t id[16], char *why, size_t
 	return rc;
 }
 
-static void settings_unlink(struct vm *vm, const uint8_t id[16])
+/* Snapshots\<Id>: where a snapshot taken while running keeps its
+ * memory and devices (vm_saved_copy's files). */
+static void state_dir(const struct vm *vm, const uint8_t id[16], char *out, size_t n)
 {
-	char path[VM_FOLDER_MAX + 64], g[40];
+	char g[40];
 
 	id_text(id, g);
-	snprintf(path, sizeof(path), "%s\\%s\\%s%s", vm->folder, SNAP_DIR, g, SNAP_EXT);
+	snprintf(out, n, "%s\\%s\\%s", vm->folder, SNAP_DIR, g);
+}
+
+/* A snapshot's own files: its settings and its saved state. */
+static void settings_unlink(struct vm *vm, const uint8_t id[16])
+{
+	char path[VM_FOLDER_MAX + 128], dir[VM_FOLDER_MAX + 64], vmid[40];
+	static const char *const ext[] = { ".vsv", ".bin", ".vsv.new", ".bin.new" };
+	struct vol_path vp;
+
+	state_dir(vm, id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s%s", dir, SNAP_EXT);
 	unlink_path(path);
+	guid_format(vm->vmid, true, vmid, sizeof(vmid));
+	for (unsigned i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s\\%s%s", dir, vmid, ext[i]);
+		unlink_path(path);
+	}
+	if (!volume_resolve(dir, &vp))
+		volume_rmdir(&vp);
+	snap_dir(vm, dir, sizeof(dir));
+	if (!volume_resolve(dir, &vp))
+		volume_rmdir(&vp);          /* only when empty */
 }
 
 static int checkpoint_commit(struct vm *vm, const uint8_t id[16], const char *name,
-			     int64_t when, char *why, size_t n)
+			     int64_t when, bool saved, char *why, size_t n)
 {
 	const char *frozen[VMCFG_DRIVES_MAX];
 	struct undo *u = &U;
@@ -278,16 +302,47 @@ static int checkpoint_commit(struct vm *vm, const uint8_t id[16], const char *na
 		frozen[i] = S.old[i];
 		memcpy(vm->disks[i].path, S.made[i], sizeof(S.made[i]));
 	}
-	rc = vmcfg_snap_add(&vm->cfg, id, name, when, false, frozen, vm->ndisks);
+	rc = vmcfg_snap_add(&vm->cfg, id, name, when, saved, frozen, vm->ndisks);
 	return commit(vm, u, rc, why, n);
+}
+
+/* The snapshot of an Off or Saved VM (a Saved VM's state is copied into
+ * the snapshot's folder, so the snapshot holds it). */
+static int checkpoint_stopped(struct vm *vm, const char *name, int64_t when, char *why, size_t n)
+{
+	char dir[VM_FOLDER_MAX + 64];
+	uint8_t id[16];
+	bool saved = vm->saved;
+	int rc;
+
+	guid_random(id);
+	snap_dir(vm, dir, sizeof(dir));
+	rc = vmstore_mkdirs(dir);
+	if (rc) {
+		snprintf(why, n, "Could not create %s: %s", dir, volume_strerror(rc));
+		return rc;
+	}
+	/* rule 8: the new files first; config.txt switches to them last */
+	state_dir(vm, id, dir, sizeof(dir));
+	rc = saved ? vm_saved_copy(vm, dir, false, why, n) : 0;
+	rc = rc ?: avhds_make(vm, vm->disks, vm->ndisks, why, n);
+	if (!rc) {
+		rc = write_settings(vm, id, why, n) ?: checkpoint_commit(vm, id, name, when, saved, why, n);
+		if (rc)
+			for (int i = 0; i < vm->ndisks; i++)
+				unlink_path(S.made[i]);
+	}
+	if (rc)
+		settings_unlink(vm, id);
+	return rc;
 }
 
 int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 {
-	char dflt[VMCFG_SNAP_NAME_MAX], dir[VM_FOLDER_MAX + 16];
+	char dflt[VMCFG_SNAP_NAME_MAX];
 	int64_t when = volume_now();
-	uint8_t id[16];
-	int rc = snap_refused(vm, "Could not create the snapshot.", why, n) ?: read_tree(vm, why, n);
+	bool was_running;
+	int rc = snap_refused(vm, "Could not create the snapshot.", true, why, n) ?: read_tree(vm, why, n);
 
 	if (rc)
 		return rc;
@@ -304,22 +359,20 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 		default_name(vm, when, dflt, sizeof(dflt));
 		name = dflt;
 	}
-	guid_random(id);
-	snap_dir(vm, dir, sizeof(dir));
-	rc = vmstore_mkdirs(dir);
-	if (rc) {
-		snprintf(why, n, "Could not create %s: %s", dir, volume_strerror(rc));
+	/* A running VM: paused and saved as Save-VM does (it refuses what it
+	 * cannot save, with its reasons), snapshotted Saved, and resumed. */
+	was_running = running(vm);
+	if (was_running && (rc = vm_save(vm, "saved (Checkpoint-VM)", why, n)) != 0)
 		return rc;
-	}
-	/* rule 8: the new files first; config.txt switches to them last */
-	rc = avhds_make(vm, vm->disks, vm->ndisks, why, n);
-	if (rc)
-		return rc;
-	rc = write_settings(vm, id, why, n) ?: checkpoint_commit(vm, id, name, when, why, n);
-	if (rc) {
-		for (int i = 0; i < vm->ndisks; i++)
-			unlink_path(S.made[i]);
-		settings_unlink(vm, id);
+	rc = checkpoint_stopped(vm, name, when, why, n);
+	if (was_running) {
+		char why2[512];
+
+		if (vm_resume(vm, why2, sizeof(why2)))
+			snprintf(why, n, "%s%s'%s' stays Saved: %s", rc ? why : "", rc ? " " : "", vm->name, why2);
+		else if (!rc)
+			return 0;
+		return rc ? rc : -EIO;
 	}
 	return rc;
 }
@@ -411,7 +464,7 @@ int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n)
 	struct vmcfg_snap sn;
 	struct undo *u = &U;
 	int nd = 0, nv = 0, old_n = vm->ndisks;
-	int rc = snap_refused(vm, "Could not apply the snapshot.", why, n) ?: read_tree(vm, why, n);
+	int rc = snap_refused(vm, "Could not apply the snapshot.", false, why, n) ?: read_tree(vm, why, n);
 
 	if (rc || (rc = find_one(vm, name, why, n)) < 0)
 		return rc;
@@ -439,6 +492,14 @@ int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n)
 	read_tree(vm, why, n);
 	drop_unused(vm, S.old, old_n);
 	volume_sync(volume_by_letter('C'));
+	if (sn.saved) {
+		/* after the switch (rule 8): a crash before this leaves the VM Off
+		 * on the snapshot's disks, which the snapshot still holds */
+		char dir[VM_FOLDER_MAX + 64];
+
+		state_dir(vm, sn.id, dir, sizeof(dir));
+		return vm_saved_copy(vm, dir, true, why, n);
+	}
 	return 0;
 }
 

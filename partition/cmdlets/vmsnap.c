@@ -45,7 +45,7 @@ static int snap_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcf
 		CMD_PROP_STR("Id", id),
 		CMD_PROP_STR("ParentSnapshotId", pid),
 		CMD_PROP_BOOL("IsCurrent", t->current == i),
-		CMD_PROP_STR("State", sn->saved ? "Saved" : "Off"),
+		CMD_PROP_STR("State", sn->saved ? "Saved" : "Off"),   /* Saved: it holds memory */
 	};
 
 	civil_from_epoch(sn->created, 0, &ct);
@@ -120,13 +120,13 @@ static const struct cmd_param p_one[] = {
 
 const struct cmd_def cmdlets_vmsnap[] = {
 	{ "Checkpoint-VM", "Takes a snapshot of a virtual machine.",
-	  "Takes a snapshot of a VM that is off: each of its virtual hard disks is frozen and the VM goes on in a new differencing disk (C:\\Hyper-V\\NAME\\Snapshots\\DISK_GUID.avhd) whose parent it is, and its settings are kept (Snapshots\\ID.txt). The snapshot tree is in config.txt and lasts over host restarts (docs/vm-config.md, \"Snapshots\"). A running VM is refused for now.",
+	  "Takes a snapshot of a VM that is off: each of its virtual hard disks is frozen and the VM goes on in a new differencing disk (C:\\Hyper-V\\NAME\\Snapshots\\DISK_GUID.avhd) whose parent it is, and its settings are kept (Snapshots\\ID.txt). The snapshot tree is in config.txt and lasts over host restarts (docs/vm-config.md, \"Snapshots\"). A running VM is paused and saved as Save-VM saves it (and refused where Save-VM refuses), the saved state goes with the snapshot (Snapshots\\ID\\), and the VM resumes; a Saved VM's state goes with the snapshot too.",
 	  p_checkpoint, 2, cmdlet_checkpoint_vm, NULL },
 	{ "Get-VMSnapshot", "Lists a virtual machine's snapshots.",
 	  "Lists the VM's snapshots in the order they were taken, with their type, creation time and parent; Format-List also shows Id, ParentSnapshotId, IsCurrent (the snapshot the VM now runs on) and State.",
 	  p_get, 2, cmdlet_get_vmsnapshot, NULL },
 	{ "Restore-VMSnapshot", "Applies a snapshot to a virtual machine.",
-	  "Takes the VM (off or saved; a saved state is discarded, as in Hyper-V) back to the snapshot: its settings, and its disks as they were, in new differencing disks on the frozen ones; the changes made since are discarded.",
+	  "Takes the VM (off or saved; a saved state is discarded, as in Hyper-V) back to the snapshot: its settings, and its disks as they were, in new differencing disks on the frozen ones; the changes made since are discarded. A snapshot taken while the VM ran leaves it Saved with the snapshot's memory and devices: Start-VM resumes it there.",
 	  p_one, 2, cmdlet_restore_vmsnapshot, NULL },
 	{ "Remove-VMSnapshot", "Deletes a virtual machine's snapshot.",
 	  "Deletes the snapshot (each one of that name). When the VM is off and runs on that snapshot and nothing else depends on it, its differencing disks are merged into their parents, as Windows Server 2008 R2 merges when the VM is off; otherwise the files stay in the chain. A merge cut short by a crash is finished at the next boot.",

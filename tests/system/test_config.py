@@ -488,6 +488,49 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
         SNAPF["k1"] = re.findall(r"Disk = (\S+)\n", cfg)[-1]
         SNAPF["k2"] = snap_disk(m)
+    with tap.case("Checkpoint-VM of a running counting guest: paused, saved into the snapshot, resumed "
+                  "counting on; Restore-VMSnapshot leaves it Saved and Start-VM resumes it from the "
+                  "snapshot's count, not a boot"):
+        lcount = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+        ok(m, 'New-VM -Name live -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
+              '-KernelArgs "count=%d every=5"' % lcount)
+        ok(m, "Start-VM live")
+        _, pre = wait_counter(m, "live", 5)
+        ok(m, "Checkpoint-VM -VMName live -SnapshotName live1", timeout=180)
+        assert re.search(r"live\s+Running", ok(m, "Get-VM live"))
+        log, lines = wait_counter(m, "live", pre[-1][0] + 20)
+        for (t0, c0), (t1, c1) in zip(lines, lines[1:]):   # on across the checkpoint
+            assert t0 < t1 and c0 < c1, (t0, c0, t1, c1, log)
+        out = ok(m, "Get-VMSnapshot -VMName live | Format-List")
+        assert re.search(r"State\s+: Saved\r", out), out
+        sid = re.search(r"\bId\s+: ([0-9a-f-]{36})\r", out).group(1).upper()
+        lid = vmid(m, "live").upper()
+        files = ok(m, "Get-ChildItem C:\\Hyper-V\\live\\Snapshots\\%s" % sid)
+        assert "%s.vsv" % lid in files and "%s.bin" % lid in files, files
+        ok(m, "Stop-VM live -TurnOff")
+        out = m.command("Restore-VMSnapshot -VMName live -Name live1")
+        no_error("Restore-VMSnapshot", out)
+        assert re.search(r"live\s+Saved", ok(m, "Get-VM live"))
+        off = counter_lines(ok(m, "Get-VMConsoleLog live"))
+        after_ckpt = [t for t, _ in off if t > pre[-1][0]]
+        ok(m, "Start-VM live", timeout=120)
+        log, lines = wait_counter(m, "live", 0)
+        end = time.time() + 120
+        while len(lines) < len(off) + 3:
+            assert time.time() < end, log
+            time.sleep(1)
+            log = ok(m, "Get-VMConsoleLog live")
+            lines = counter_lines(log)
+        new = [t for t, _ in lines[len(off):]]
+        # the first tick after the resume is one the guest printed after the
+        # checkpoint the first time (same state), earlier than where it was off
+        assert new[0] in after_ckpt and new[0] < off[-1][0], (new, after_ckpt, off[-1])
+        assert all(a < b for a, b in zip(new, new[1:])), new
+        assert log.count("counter: start") == 1 and "FAIL" not in log, log
+        ok(m, "Stop-VM live -TurnOff")
+        ok(m, "Remove-VMSnapshot -VMName live -Name live1")
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\live")
+        ok(m, "Remove-VM live")
     # ---- end snapshots ----
     # ---- saved states ----
     # Before the spinning VM s starts: with a second CPU-bound child the
@@ -677,7 +720,7 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         out = ok(m, "Get-VM auto")
         assert re.search(r"Notes\s+: starts with the host\r", out), out
     with tap.case("snapshots after the reboot: the merge the crash cut short was finished at boot, the "
-                  "tree is there; Remove-VMSnapshot merges the last AVHD; a running VM is refused"):
+                  "tree is there; Remove-VMSnapshot merges the last AVHD; restoring a running VM is refused"):
         out = ok(m, "Get-VMSnapshot -VMName snap")
         assert re.search(r"\bsnap\s+kept\s+Standard\s+\S+ \S+ [AP]M\s*\r", out) and "kept2" not in out, out
         out = ok(m, "Get-VMHardDiskDrive -VMName snap")
@@ -688,9 +731,9 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         out = ok(m, "Remove-VMSnapshot -VMName snap -Name kept")
         assert "Merged 1 differencing disk into its parent." in out, out
         assert re.search(r"\bsnap\s+IDE\s+0\s+0\s+C:\\snap\.vhd\r", ok(m, "Get-VMHardDiskDrive -VMName snap"))
-        out = m.command("Checkpoint-VM -VMName s")
-        assert ("Checkpoint-VM : Could not create the snapshot. The operation cannot be performed while the "
-                "virtual machine 's' is in its current state (Running)") in out, out
+        out = m.command("Restore-VMSnapshot -VMName s -Name any")
+        assert ("Restore-VMSnapshot : Could not apply the snapshot. The operation cannot be performed while "
+                "the virtual machine 's' is in its current state (Running)") in out, out
     with tap.case("the hard disk drive added before the reboot is still there"):
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
