@@ -315,6 +315,9 @@ static int checkpoint_stopped(struct vm *vm, const char *name, int64_t when, cha
 	bool saved = vm->saved;
 	int rc;
 
+	rc = vm_snap_merges(vm, why, n);   /* an AVHD about to be merged is no parent */
+	if (rc)
+		return rc;
 	guid_random(id);
 	snap_dir(vm, dir, sizeof(dir));
 	rc = vmstore_mkdirs(dir);
@@ -389,7 +392,7 @@ static int find_one(struct vm *vm, const char *name, char *why, size_t n)
 		return -ENOENT;
 	}
 	if (vmcfg_snap_find(&S.tree, name, i + 1) >= 0) {
-		snprintf(why, n, "'%s' has more than one snapshot named '%s'; Rename-VMSnapshot one of them first.",
+		snprintf(why, n, "'%s' has more than one snapshot named '%s'; give one of them another name first (Rename-VMSnapshot).",
 			 vm->name, name);
 		return -EINVAL;
 	}
@@ -464,7 +467,8 @@ int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n)
 	struct vmcfg_snap sn;
 	struct undo *u = &U;
 	int nd = 0, nv = 0, old_n = vm->ndisks;
-	int rc = snap_refused(vm, "Could not apply the snapshot.", false, why, n) ?: read_tree(vm, why, n);
+	int rc = snap_refused(vm, "Could not apply the snapshot.", false, why, n) ?:
+		 vm_snap_merges(vm, why, n) ?: read_tree(vm, why, n);
 
 	if (rc || (rc = find_one(vm, name, why, n)) < 0)
 		return rc;
@@ -503,6 +507,30 @@ int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n)
 	return 0;
 }
 
+/* ---- Rename-VMSnapshot ---- */
+
+int vm_snap_rename(struct vm *vm, const char *name, const char *to, char *why, size_t n)
+{
+	struct undo *u = &U;
+	int rc = read_tree(vm, why, n);
+
+	if (rc || (rc = find_one(vm, name, why, n)) < 0)
+		return rc;
+	if (!to[0] || strlen(to) >= VMCFG_SNAP_NAME_MAX) {
+		snprintf(why, n, "A snapshot's name must be 1 to %d characters.", VMCFG_SNAP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	{
+		uint8_t id[16];
+
+		memcpy(id, S.tree.s[rc].id, sizeof(id));
+		rc = undo_keep(vm, u);
+		if (!rc)
+			rc = commit(vm, u, vmcfg_snap_rename(&vm->cfg, id, to), why, n);
+	}
+	return rc;
+}
+
 /* ---- Merges ---- */
 
 /* Merge child into its parent (vhd_merge resumes one cut short, and
@@ -533,7 +561,10 @@ int vm_snap_merges(struct vm *vm, char *why, size_t n)
 	struct vmcfg_error err;
 	int count = 0, rc;
 
-	if (!vm->folder[0] || vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err))
+	/* never under a running VM: running() also reaps a child that
+	 * stopped, which closes its disks (vm_query) */
+	if (!vm->folder[0] || running(vm) ||
+	    vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err))
 		return 0;     /* a bad [Merge] was reported at boot */
 	for (int i = 0; i < count; i++) {
 		const struct vmcfg_merge *m = &S.merges[i];
@@ -585,7 +616,7 @@ static void parent_of(const char *x, char *out, size_t n)
  * snapshot keeps, is recorded for merging, and the drive switches to the
  * parent (rule 8: vm_snap_merges finishes it before anything reads it).
  * The pairs are found first: adding a section moves the tree's. */
-static int plan_merges(struct vm *vm, int idx, int *planned)
+static int plan_merges(struct vm *vm, int idx, bool now, int *planned)
 {
 	const struct vmcfg_snap *sn = &S.tree.s[idx];
 	char par[VOL_PATH_MAX + 4];
@@ -608,7 +639,8 @@ static int plan_merges(struct vm *vm, int idx, int *planned)
 	}
 	for (int i = 0; i < np && !rc; i++) {
 		rc = vmcfg_merge_add(&vm->cfg, S.merges[i].child, S.merges[i].parent);
-		memcpy(vm->disks[drive[i]].path, S.merges[i].parent, sizeof(S.merges[i].parent));
+		if (now)
+			memcpy(vm->disks[drive[i]].path, S.merges[i].parent, sizeof(S.merges[i].parent));
 	}
 	*planned = np;
 	return rc;
@@ -625,7 +657,7 @@ static int leaf_files(int idx)
 	return c;
 }
 
-static int remove_one(struct vm *vm, int idx, int *merged, char *why, size_t n)
+static int remove_one(struct vm *vm, int idx, int *merged, int *waiting, char *why, size_t n)
 {
 	struct vmcfg_snap sn = S.tree.s[idx];
 	int deps = vmcfg_snap_dependents(&S.tree, idx), planned = 0, nfiles = 0;
@@ -634,8 +666,8 @@ static int remove_one(struct vm *vm, int idx, int *merged, char *why, size_t n)
 
 	if (rc)
 		return rc;
-	if (deps == 1 && S.tree.current == idx && !running(vm))
-		rc = plan_merges(vm, idx, &planned);
+	if (deps == 1 && S.tree.current == idx)
+		rc = plan_merges(vm, idx, !running(vm), &planned);
 	if (!rc && deps == 0)
 		nfiles = leaf_files(idx);
 	rc = commit(vm, u, rc ?: vmcfg_snap_remove(&vm->cfg, sn.id), why, n);
@@ -644,16 +676,54 @@ static int remove_one(struct vm *vm, int idx, int *merged, char *why, size_t n)
 	settings_unlink(vm, sn.id);
 	read_tree(vm, why, n);
 	drop_unused(vm, S.old, nfiles);
+	if (running(vm)) {
+		*waiting += planned;     /* merged once it is off */
+		return 0;
+	}
 	rc = vm_snap_merges(vm, why, n);
 	*merged += rc ? 0 : planned;
 	return rc;
 }
 
-int vm_snap_remove(struct vm *vm, const char *name, int *merged, char *why, size_t n)
+/* The index of the snapshot with id, or -1. */
+static int index_of(const uint8_t id[16])
+{
+	for (int i = 0; i < S.tree.n; i++)
+		if (!memcmp(S.tree.s[i].id, id, 16))
+			return i;
+	return -1;
+}
+
+/* Snapshot idx and, with subtree, every descendant, leaves first (a
+ * child always follows its parent in the tree). */
+static int remove_tree(struct vm *vm, int idx, bool subtree, int *merged, int *waiting, char *why,
+		       size_t n)
+{
+	static uint8_t ids[VMCFG_SNAPS_MAX][16];
+	bool in[VMCFG_SNAPS_MAX] = { false };
+	int count = 0, rc = 0;
+
+	in[idx] = true;
+	for (int k = idx + 1; subtree && k < S.tree.n; k++)
+		in[k] = S.tree.s[k].parent >= 0 && in[S.tree.s[k].parent];
+	for (int k = S.tree.n - 1; k >= idx; k--)
+		if (in[k])
+			memcpy(ids[count++], S.tree.s[k].id, 16);
+	for (int k = 0; k < count && !rc; k++) {
+		int i = index_of(ids[k]);
+
+		if (i >= 0)
+			rc = remove_one(vm, i, merged, waiting, why, n);
+	}
+	return rc;
+}
+
+int vm_snap_remove(struct vm *vm, const char *name, bool subtree, int *merged, int *waiting,
+		   char *why, size_t n)
 {
 	int rc = read_tree(vm, why, n), i;
 
-	*merged = 0;
+	*merged = *waiting = 0;
 	if (rc)
 		return rc;
 	if (vmcfg_snap_find(&S.tree, name, 0) < 0) {
@@ -661,6 +731,6 @@ int vm_snap_remove(struct vm *vm, const char *name, int *merged, char *why, size
 		return -ENOENT;
 	}
 	while (!rc && (i = vmcfg_snap_find(&S.tree, name, 0)) >= 0)
-		rc = remove_one(vm, i, merged, why, n);
+		rc = remove_tree(vm, i, subtree, merged, waiting, why, n);
 	return rc;
 }

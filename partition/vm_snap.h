@@ -23,10 +23,17 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n);
 /* Restore-VMSnapshot: the VM (off or saved; a saved state is discarded)
  * goes back to the snapshot's settings and disks, in new AVHDs. */
 int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n);
-/* Remove-VMSnapshot: each snapshot named name. *merged counts the AVHDs
- * merged into their parents. */
-int vm_snap_remove(struct vm *vm, const char *name, int *merged, char *why, size_t n);
-/* Finish the merges config.txt records (a crash cut them short); boot and
- * Start-VM call it, so no VM ever reads a parent whose merge is not done. */
+/* Rename-VMSnapshot: the one snapshot named name gets the name to. */
+int vm_snap_rename(struct vm *vm, const char *name, const char *to, char *why, size_t n);
+/* Remove-VMSnapshot: each snapshot named name (with subtree, and all
+ * its descendants: -IncludeAllChildSnapshots). *merged counts the AVHDs
+ * merged into their parents; *waiting those of a running VM, recorded to
+ * be merged once it is off (Windows Server 2008 R2 merges then). */
+int vm_snap_remove(struct vm *vm, const char *name, bool subtree, int *merged, int *waiting,
+		   char *why, size_t n);
+/* Do the merges config.txt records: those a crash cut short, and those
+ * waiting for the VM to be off. Boot, Start-VM, Stop-VM, Checkpoint-VM and
+ * Restore-VMSnapshot call it; it does nothing while the VM runs, and a
+ * recorded merge's parent is read by nothing but its child's chain. */
 int vm_snap_merges(struct vm *vm, char *why, size_t n);
 #endif

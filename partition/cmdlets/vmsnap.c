@@ -88,16 +88,31 @@ static int cmdlet_restore_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args 
 	return 0;
 }
 
+static int cmdlet_rename_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = cmdlet_vm_named(ctx, a);
+	char why[512];
+
+	if (!vm)
+		return 0;
+	if (vm_snap_rename(vm, cmd_arg_str(a, "Name"), cmd_arg_str(a, "NewName"), why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	return 0;
+}
+
 static int cmdlet_remove_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 	char why[512];
-	int merged;
+	int merged, waiting;
 
 	if (!vm)
 		return 0;
-	if (vm_snap_remove(vm, cmd_arg_str(a, "Name"), &merged, why, sizeof(why)))
+	if (vm_snap_remove(vm, cmd_arg_str(a, "Name"), cmd_arg_present(a, "IncludeAllChildSnapshots"), &merged, &waiting, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
+	if (waiting)
+		cmd_printf(ctx, "'%s' is running: %d differencing disk%s will be merged when it is off (Stop-VM, its next start, or the host's next boot).\n",
+			   vm->name, waiting, waiting == 1 ? "" : "s");
 	if (merged)
 		cmd_printf(ctx, "Merged %d differencing disk%s into %s parent%s.\n", merged,
 			   merged == 1 ? "" : "s", merged == 1 ? "its" : "their", merged == 1 ? "" : "s");
@@ -117,6 +132,16 @@ static const struct cmd_param p_one[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
 };
+static const struct cmd_param p_remove[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
+	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it." },
+};
+static const struct cmd_param p_rename[] = {
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
+	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name." },
+};
 
 const struct cmd_def cmdlets_vmsnap[] = {
 	{ "Checkpoint-VM", "Takes a snapshot of a virtual machine.",
@@ -128,8 +153,11 @@ const struct cmd_def cmdlets_vmsnap[] = {
 	{ "Restore-VMSnapshot", "Applies a snapshot to a virtual machine.",
 	  "Takes the VM (off or saved; a saved state is discarded, as in Hyper-V) back to the snapshot: its settings, and its disks as they were, in new differencing disks on the frozen ones; the changes made since are discarded. A snapshot taken while the VM ran leaves it Saved with the snapshot's memory and devices: Start-VM resumes it there.",
 	  p_one, 2, cmdlet_restore_vmsnapshot, NULL },
+	{ "Rename-VMSnapshot", "Renames a virtual machine's snapshot.",
+	  "Gives the snapshot (the one of that name) a new name, kept in config.txt.",
+	  p_rename, 3, cmdlet_rename_vmsnapshot, NULL },
 	{ "Remove-VMSnapshot", "Deletes a virtual machine's snapshot.",
-	  "Deletes the snapshot (each one of that name). When the VM is off and runs on that snapshot and nothing else depends on it, its differencing disks are merged into their parents, as Windows Server 2008 R2 merges when the VM is off; otherwise the files stay in the chain. A merge cut short by a crash is finished at the next boot.",
-	  p_one, 2, cmdlet_remove_vmsnapshot, NULL },
+	  "Deletes the snapshot (each one of that name; with -IncludeAllChildSnapshots, each with every snapshot below it, the lowest first). When the VM runs on that snapshot and nothing else depends on it, its differencing disks are merged into their parents when the VM is off, as Windows Server 2008 R2 merges: at once, or for a running VM at Stop-VM, its next start or the host's next boot; otherwise the files stay in the chain. A merge cut short by a crash is finished at the next boot.",
+	  p_remove, 3, cmdlet_remove_vmsnapshot, NULL },
 };
 const int cmdlets_vmsnap_count = sizeof(cmdlets_vmsnap) / sizeof(cmdlets_vmsnap[0]);

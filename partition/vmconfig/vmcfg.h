@@ -282,6 +282,8 @@ int vmcfg_snap_set_current(struct vmcfg_doc *doc, const uint8_t *id);
 /* Remove the snapshot with id: its children and, when it was current,
  * the VM get its parent. -ENOENT when there is none. */
 int vmcfg_snap_remove(struct vmcfg_doc *doc, const uint8_t id[16]);
+/* Rename-VMSnapshot: -EINVAL for an empty or too long name, -ENOENT. */
+int vmcfg_snap_rename(struct vmcfg_doc *doc, const uint8_t id[16], const char *name);
 /* The first snapshot at index >= from named name (case-insensitive), or -1. */
 int vmcfg_snap_find(const struct vmcfg_snaps *s, const char *name, int from);
 /* What still reads snapshot i's frozen files: its child snapshots, plus

@@ -265,6 +265,18 @@ int vmcfg_snap_remove(struct vmcfg_doc *doc, const uint8_t id[16])
 	return rc;
 }
 
+int vmcfg_snap_rename(struct vmcfg_doc *doc, const uint8_t id[16], const char *name)
+{
+	struct vmcfg_section *s;
+	char g[37];
+
+	if (!name[0] || strlen(name) >= VMCFG_SNAP_NAME_MAX)
+		return -EINVAL;
+	vmcfg_guid_format(id, g);
+	s = section_by_id(doc, g);
+	return s ? vmcfg_set(s, "Name", name) : -ENOENT;
+}
+
 int vmcfg_snap_find(const struct vmcfg_snaps *s, const char *name, int from)
 {
 	for (int i = from < 0 ? 0 : from; i < s->n; i++)

@@ -465,22 +465,23 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
             assert (f.split("\\")[-1] in files) == there, (f, files)
         out = ok(m, "Get-VMSnapshot -VMName snap | Format-List")
         assert re.search(r"Name\s+: before\r\n(.*\r\n)*?IsCurrent\s+: True\r", out), out
-        ok(m, 'Remove-VMSnapshot -VMName snap -Name "%s"' % second)
-        assert avhd1.split("\\")[-1] not in ok(m, "Get-ChildItem %s" % SNAPS)
-    with tap.case("Remove-VMSnapshot of the snapshot the VM runs on merges its AVHD into the disk "
-                  "(the VM is off, as 2008 R2 merges): the drive is C:\\snap.vhd again, nothing left"):
-        out = ok(m, "Remove-VMSnapshot -VMName snap -Name before")
+        ok(m, 'Rename-VMSnapshot -VMName snap -Name "%s" -NewName second' % second)
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        assert re.search(r"\bsnap\s+second\s+Standard\s+\S+ \S+ [AP]M\s+before\r", out), out
+    with tap.case("Remove-VMSnapshot -IncludeAllChildSnapshots: the leaf's AVHD is deleted, and the AVHD of "
+                  "the snapshot the VM runs on is merged into the disk (the VM is off, as 2008 R2 merges): "
+                  "the drive is C:\\snap.vhd again, nothing left"):
+        out = ok(m, "Remove-VMSnapshot -VMName snap -Name before -IncludeAllChildSnapshots")
         assert "Merged 1 differencing disk into its parent." in out, out
         assert snap_disk(m) == "C:\\snap.vhd"
         assert "before" not in ok(m, "Get-VMSnapshot -VMName snap")
-        assert ".avhd" not in ok(m, "Get-ChildItem %s" % SNAPS)
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\snap")   # emptied and removed
         cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
         assert "[Snapshot]" not in cfg and "[Merge]" not in cfg and "ParentSnapshotId" not in cfg, cfg
         # the host compares this copy with ide.vhd: the guest's writes were discarded
         ok(m, "Copy-Item C:\\snap.vhd C:\\restored.vhd")
-    with tap.case("two more snapshots with the guest writing after each; they stay over Stop-VMHost"):
+    with tap.case("two more snapshots, the guest writing after the second; they stay over Stop-VMHost"):
         ok(m, "Checkpoint-VM -VMName snap -SnapshotName kept")
-        run_idetest(m)
         ok(m, "Checkpoint-VM -VMName snap -SnapshotName kept2")
         run_idetest(m)
         out = ok(m, "Get-VMSnapshot -VMName snap")
@@ -494,6 +495,9 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         lcount = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
         ok(m, 'New-VM -Name live -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
               '-KernelArgs "count=%d every=5"' % lcount)
+        ok(m, "New-VHD -Path C:\\live.vhd -SizeBytes 2MB -Dynamic")   # frozen and merged below
+        ok(m, "Add-VMHardDiskDrive -VMName live -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\live.vhd")
         ok(m, "Start-VM live")
         _, pre = wait_counter(m, "live", 5)
         ok(m, "Checkpoint-VM -VMName live -SnapshotName live1", timeout=180)
@@ -527,10 +531,19 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert new[0] in after_ckpt and new[0] < off[-1][0], (new, after_ckpt, off[-1])
         assert all(a < b for a, b in zip(new, new[1:])), new
         assert log.count("counter: start") == 1 and "FAIL" not in log, log
+    with tap.case("Remove-VMSnapshot of a running VM's snapshot: its AVHD is merged once the VM is off "
+                  "(Stop-VM), as 2008 R2 merges"):
+        out = ok(m, "Remove-VMSnapshot -VMName live -Name live1")
+        assert "'live' is running: 1 differencing disk will be merged when it is off" in out, out
+        assert ".avhd" in ok(m, "Get-VMHardDiskDrive -VMName live")
+        assert "[Merge]" in ok(m, "Get-Content C:\\Hyper-V\\live\\config.txt")
         ok(m, "Stop-VM live -TurnOff")
-        ok(m, "Remove-VMSnapshot -VMName live -Name live1")
+        out = ok(m, "Get-VMHardDiskDrive -VMName live")
+        assert re.search(r"\blive\s+IDE\s+0\s+0\s+C:\\live\.vhd\r", out), out
+        assert "[Merge]" not in ok(m, "Get-Content C:\\Hyper-V\\live\\config.txt")
         assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\live")
         ok(m, "Remove-VM live")
+        assert "True" in ok(m, "Test-VHD C:\\live.vhd")
     # ---- end snapshots ----
     # ---- saved states ----
     # Before the spinning VM s starts: with a second CPU-bound child the

@@ -102,6 +102,11 @@ static void test_tree(void **state)
 	if (vmcfg_get_vm(&doc, &vm, &unk, &err))
 		fail_msg("line %d: %s", err.line, err.msg);
 	assert_int_equal(unk, 0);
+	assert_int_equal(vmcfg_snap_rename(&doc, b, "two, renamed"), 0);
+	assert_int_equal(vmcfg_snap_rename(&doc, b, ""), -EINVAL);
+	snaps_ok(&doc, &s);
+	assert_string_equal(s.s[1].name, "two, renamed");
+	assert_int_equal(s.s[1].parent, 0);
 	/* removing one: its children and the VM go to its parent (none) */
 	assert_int_equal(vmcfg_snap_remove(&doc, a), 0);
 	assert_int_equal(vmcfg_snap_remove(&doc, a), -ENOENT);
