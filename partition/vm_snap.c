@@ -266,6 +266,17 @@ static void state_dir(const struct vm *vm, const uint8_t id[16], char *out, size
 	snprintf(out, n, "%s\\%s\\%s", vm->folder, SNAP_DIR, g);
 }
 
+/* The Snapshots folder goes when nothing is left in it. */
+static void snaps_tidy(const struct vm *vm)
+{
+	char dir[VM_FOLDER_MAX + 16];
+	struct vol_path vp;
+
+	snap_dir(vm, dir, sizeof(dir));
+	if (!volume_resolve(dir, &vp))
+		volume_rmdir(&vp);          /* -ENOTEMPTY otherwise */
+}
+
 /* A snapshot's own files: its settings and its saved state. */
 static void settings_unlink(struct vm *vm, const uint8_t id[16])
 {
@@ -283,9 +294,7 @@ static void settings_unlink(struct vm *vm, const uint8_t id[16])
 	}
 	if (!volume_resolve(dir, &vp))
 		volume_rmdir(&vp);
-	snap_dir(vm, dir, sizeof(dir));
-	if (!volume_resolve(dir, &vp))
-		volume_rmdir(&vp);          /* only when empty */
+	snaps_tidy(vm);
 }
 
 static int checkpoint_commit(struct vm *vm, const uint8_t id[16], const char *name,
@@ -580,6 +589,8 @@ int vm_snap_merges(struct vm *vm, char *why, size_t n)
 		if (rc)
 			return rc;
 	}
+	if (count)
+		snaps_tidy(vm);
 	return 0;
 }
 
