@@ -12,7 +12,14 @@ Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
 saved and resumed, mb2echo is saved and resumed with its COM1 still
 answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
 AutomaticStopAction Save); the host then damages one .vsv, and run 2
-resumes the other, refuses the damaged one and discards it."""
+resumes the other, refuses the damaged one and discards it.
+Snapshots (issue 19 item 3) too: in run 1 an IDE guest's disk is
+checkpointed, written, restored, and the snapshots removed with their
+AVHDs merged or deleted; a running counting guest is checkpointed and
+restored into Saved; a running VM's merge waits until Stop-VM. The host
+then makes a crash in the middle of a Remove-VMSnapshot (config.txt
+switched, merge not done); run 2 finds the merge finished at boot and the
+tree there, and the host checks the flattened disk with qemu-img."""
 import os
 import re
 import subprocess
