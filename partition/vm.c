@@ -31,6 +31,7 @@
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
 #include "partition/vm_ide.h"
+#include "partition/vm_snap.h"
 #include "partition/volume/volume.h"
 
 static struct vm vms[VM_MAX];
@@ -552,6 +553,9 @@ int vm_start(struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' is already running.", vm->name);
 		return -EBUSY;
 	}
+	rc = vm_snap_merges(vm, why, n);   /* docs/ARCHITECTURE.md rule 8 */
+	if (rc)
+		return rc;
 	if (vm->saved)
 		return vm_resume(vm, why, n);
 	vm->start_cmd_tsc = cpu_rdtsc();

@@ -137,6 +137,10 @@ int vm_save(struct vm *vm, const char *reason, char *why, size_t n);
 int vm_resume(struct vm *vm, char *why, size_t n);
 /* Remove-VMSavedState (and Remove-VM): delete the files; the VM is Off. */
 int vm_discard_saved(struct vm *vm, char *why, size_t n);
+/* Copy the saved state's .bin and .vsv (in that order: the .vsv commits)
+ * between the VM's place and folder dir (Snapshots\<Id>), each a new
+ * file synced and renamed over: into_vm makes the VM Saved with dir's. */
+int vm_saved_copy(struct vm *vm, const char *dir, bool into_vm, char *why, size_t n);
 /* Boot: whether vm's folder holds a saved state (sets vm->saved). */
 bool vm_probe_saved(struct vm *vm);
 /* For vm_resume: a partition from mem (which it takes) and the vCPU

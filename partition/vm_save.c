@@ -405,6 +405,69 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 	return rc;
 }
 
+/* ---- Copies (snapshots taken while running, partition/vm_snap.c) ---- */
+
+/* from into to (a new file, synced, renamed over). */
+static int copy_file(const struct vol_path *from, const struct vol_path *to, uint8_t *buf)
+{
+	struct vol_path tmp = *to;
+	struct vol_file src, dst = { 0 };
+	uint64_t size, off;
+	int64_t got = 0;
+	int rc;
+
+	if (strlen(tmp.path) + 5 > sizeof(tmp.path))
+		return -ENAMETOOLONG;
+	strcat(tmp.path, ".new");
+	rc = volume_open(from, EXT2_O_RDONLY, &src);
+	if (rc)
+		return rc;
+	rc = volume_open(&tmp, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &dst);
+	size = volume_file_size(&src);
+	for (off = 0; !rc && off < size; off += (uint64_t)got) {
+		got = volume_file_read(&src, off, buf, size - off < SV_IO_CHUNK ? size - off : SV_IO_CHUNK);
+		if (got <= 0)
+			rc = got < 0 ? (int)got : -EIO;
+		else if (volume_file_write(&dst, off, buf, (size_t)got) != got)
+			rc = -ENOSPC;
+	}
+	volume_file_close(&src);
+	if (dst.vol)
+		rc = volume_file_close(&dst) ?: rc;
+	rc = rc ?: volume_sync(tmp.vol) ?: volume_rename(&tmp, to);
+	if (rc)
+		volume_unlink(&tmp);
+	return rc;
+}
+
+int vm_saved_copy(struct vm *vm, const char *dir, bool into_vm, char *why, size_t n)
+{
+	static const char *const ext[] = { ".bin", ".vsv" };   /* the .vsv commits */
+	char vdir[VM_FOLDER_MAX + 64], base[40], name[48];
+	struct vol_path other, mine;
+	uint8_t *buf = malloc(SV_IO_CHUNK);
+	int rc = buf ? 0 : -ENOMEM;
+
+	sv_where(vm, vdir, sizeof(vdir), base, sizeof(base));
+	if (!rc)
+		rc = vmstore_mkdirs(into_vm ? vdir : dir);
+	for (unsigned i = 0; i < 2 && !rc; i++) {
+		snprintf(name, sizeof(name), "%s%s", base, ext[i]);
+		rc = vmstore_path(dir, name, &other) ?: sv_path(vm, ext[i], &mine, NULL, 0);
+		if (!rc)
+			rc = into_vm ? copy_file(&other, &mine, buf) : copy_file(&mine, &other, buf);
+	}
+	free(buf);
+	if (!rc)
+		rc = volume_sync(volume_by_letter('C'));
+	if (rc)
+		snprintf(why, n, "Could not copy the saved state %s %s: %s", into_vm ? "from" : "to", dir,
+			 volume_strerror(rc));
+	else if (into_vm)
+		vm->saved = true;
+	return rc;
+}
+
 /* ---- Discarding and finding ---- */
 
 int vm_discard_saved(struct vm *vm, char *why, size_t n)

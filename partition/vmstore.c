@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/vm.h"
+#include "partition/vm_snap.h"
 #include "partition/vmstore.h"
 #include "partition/volume/volume.h"
 
@@ -61,7 +62,7 @@ static int write_all(const struct vol_path *vp, const char *data, size_t len)
  * entry at the new inode in one directory-block write), synced again. A
  * crash leaves the old file or the new one, never a mix
  * (docs/vm-config.md, "Writing"). */
-static int write_atomic(const char *folder, const char *name, const char *data, size_t len)
+int vmstore_write_file(const char *folder, const char *name, const char *data, size_t len)
 {
 	char tmpname[VOL_NAME_MAX + 1];
 	struct vol_path tmp = { 0 }, dst;
@@ -132,9 +133,23 @@ static int save(struct vm *vm, int was_running)
 	text = vmcfg_write(&vm->cfg, &len);
 	if (!text)
 		return -ENOMEM;
-	rc = write_atomic(vm->folder, VMSTORE_FILE, text, len);
+	rc = vmstore_write_file(vm->folder, VMSTORE_FILE, text, len);
 	free(text);
 	return rc;
+}
+
+char *vmstore_settings_text(const struct vm *vm, size_t *len)
+{
+	struct vmcfg_doc doc = { 0 };
+	struct vmcfg_vm c;
+	char *text = NULL;
+
+	to_cfg(vm, &c);
+	if (!vmcfg_put_vm(&doc, &c) && !vmcfg_put_disks(&doc, vm->disks, vm->ndisks) &&
+	    !vmcfg_put_dvds(&doc, vm->dvds, vm->ndvds))
+		text = vmcfg_write(&doc, len);
+	vmcfg_free(&doc);
+	return text;
 }
 
 int vmstore_save(struct vm *vm, char *why, size_t n)
@@ -249,7 +264,7 @@ static int write_location(const struct vm *vm, bool remove)
 	}
 	snprintf(line, sizeof(line), "%s\n", vm->folder);
 	rc = vmstore_mkdirs(VMSTORE_ROOT);
-	return rc ? rc : write_atomic(VMSTORE_ROOT, name, line, strlen(line));
+	return rc ? rc : vmstore_write_file(VMSTORE_ROOT, name, line, strlen(line));
 }
 
 int vmstore_create(struct vm *vm, char *why, size_t n)
@@ -336,6 +351,12 @@ int vmstore_rename(struct vm *vm, const char *to, char *why, size_t n)
 			 to);
 		return -EINVAL;
 	}
+	if (vm->folder[0] && in_root(vm->folder, vm->name) && vmcfg_section_count(&vm->cfg, "Snapshot")) {
+		/* its AVHDs' paths, in config.txt and in their parent locators, name the folder */
+		snprintf(why, n, "'%s' has snapshots, whose files are in its folder %s; remove them (Remove-VMSnapshot) before renaming it.",
+			 vm->name, vm->folder);
+		return -EBUSY;
+	}
 	memcpy(old, vm->name, sizeof(old));
 	if (vm->folder[0]) {
 		rc = move_files(vm, to, folder, sizeof(folder));
@@ -365,6 +386,8 @@ static void load_one(const char *folder, const char *label)
 	struct vm_config vc = { 0 };
 	static struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	static struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
+	static struct vmcfg_snaps snaps;
+	static struct vmcfg_merge merges[VMCFG_MERGES_MAX];
 	void *text;
 	size_t len;
 	int unk, rc, ndisks = 0, ndvds = 0;
@@ -383,6 +406,9 @@ static void load_one(const char *folder, const char *label)
 		rc = vmcfg_get_disks(&doc, disks, VMCFG_DRIVES_MAX, &ndisks, &err);
 	if (!rc)
 		rc = vmcfg_get_dvds(&doc, disks, ndisks, dvds, VMCFG_IDE_DRIVES, &ndvds, &err);
+	if (!rc)
+		rc = vmcfg_get_snaps(&doc, &snaps, &err) ?:
+		     vmcfg_get_merges(&doc, merges, VMCFG_MERGES_MAX, &unk, &err);
 	if (rc) {
 		if (err.line)
 			printf("parent: VM '%s' not loaded: %s line %d: %s\n", label, file, err.line, err.msg);
@@ -423,6 +449,8 @@ static void load_one(const char *folder, const char *label)
 		vm->cfg = doc;   /* the VM owns it now */
 		if (vm_probe_saved(vm))
 			printf("parent: VM '%s' is Saved (Start-VM resumes it)\n", vm->name);
+		if (vm_snap_merges(vm, why, sizeof(why)))   /* one a crash cut short */
+			printf("parent: VM '%s': %s\n", vm->name, why);
 	}
 }
 

@@ -33,6 +33,12 @@ int vmstore_create(struct vm *vm, char *why, size_t n);
 /* Write vm's configuration again (Set-VM): a new file, synced, renamed
  * over the old one, synced (docs/vm-config.md, "Writing"). */
 int vmstore_save(struct vm *vm, char *why, size_t n);
+/* name in folder written as config.txt is (new file, synced, renamed
+ * over, synced): a crash leaves the old file or the new one. */
+int vmstore_write_file(const char *folder, const char *name, const char *data, size_t len);
+/* vm's settings alone ([VM], [HardDrive], [DvdDrive]; no snapshots,
+ * adapters or other sections) as a configuration's text, malloc'd. */
+char *vmstore_settings_text(const struct vm *vm, size_t *len);
 /* Remove-VM: delete the configuration and the folder if nothing else is
  * in it; *kept says the folder stayed (other files in it). */
 int vmstore_delete(struct vm *vm, bool *kept, char *why, size_t n);

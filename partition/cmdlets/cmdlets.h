@@ -29,6 +29,8 @@ extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapter
 extern const int cmdlets_network_count;
 extern const struct cmd_def cmdlets_vmsave[];    /* vmsave.c: Save-VM, saved states */
 extern const int cmdlets_vmsave_count;
+extern const struct cmd_def cmdlets_vmsnap[];    /* vmsnap.c: snapshots */
+extern const int cmdlets_vmsnap_count;
 extern const struct cmd_def cmdlets_netvlan[];   /* netvlan.c: adapter VLANs */
 extern const int cmdlets_netvlan_count;
 extern const struct cmd_def cmdlets_netip[];     /* netip.c: the parent's IP, ping */

@@ -17,6 +17,7 @@
 #include "partition/lib/guid.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vm_snap.h"
 #include "partition/vmstore.h"
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/vsp/vsp_dev.h"
@@ -200,7 +201,7 @@ static int stop_graceful(struct cmd_ctx *ctx, const struct cmd_args *a, struct v
 	return 0;
 }
 
-static int stop_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+static int stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
 {
 	struct hvpart_partition_info pi;
 	char why[160];
@@ -213,6 +214,18 @@ static int stop_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm
 	if (vm_stop(vm, "turned off (Stop-VM -TurnOff)", why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
+}
+
+/* Once it is off, the merges Remove-VMSnapshot left for then (as
+ * Windows Server 2008 R2 merges when the VM is off; vm_snap.h). */
+static int stop_one(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm)
+{
+	int rc = stop_vm(ctx, a, vm);
+	char why[512];
+
+	if (!cmdlet_vm_running(vm) && vm_snap_merges(vm, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why);
+	return rc;
 }
 
 static int cmdlet_stop_vm(struct cmd_ctx *ctx, const struct cmd_args *a)

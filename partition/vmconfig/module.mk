@@ -3,7 +3,7 @@
 # a libFuzzer target (a file on the host volume is untrusted input).
 VMCFG_SRCS := partition/vmconfig/vmcfg_doc.c partition/vmconfig/vmcfg_vm.c \
   partition/vmconfig/vmcfg_disk.c partition/vmconfig/vmcfg_dvd.c partition/vmconfig/vmcfg_vlan.c \
-              partition/vmconfig/vmcfg_net.c
+              partition/vmconfig/vmcfg_net.c partition/vmconfig/vmcfg_snap.c
 VMCFG_HOST_OBJS := $(VMCFG_SRCS:%.c=$(HOSTB)/%.o)
 VMCFG_FUZZ_OBJS := $(VMCFG_SRCS:%.c=$(FUZZB)/%.o)
 VMCFG_TGT_OBJS  := $(VMCFG_SRCS:%.c=$(TGTB)/%.o)
@@ -13,7 +13,8 @@ $(TGTB)/libvmcfg.a: $(VMCFG_TGT_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 VMCFG_TESTS := $(HOSTB)/tests/unit/vmconfig/test_vmcfg \
-               $(HOSTB)/tests/unit/vmconfig/test_vmcfg_net
+               $(HOSTB)/tests/unit/vmconfig/test_vmcfg_net \
+               $(HOSTB)/tests/unit/vmconfig/test_vmcfg_snap
 
 $(VMCFG_TESTS): %: %.o $(VMCFG_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)

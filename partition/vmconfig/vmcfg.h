@@ -230,6 +230,85 @@ int vmcfg_vlan_list_format(const uint64_t bits[VMCFG_VLAN_WORDS], char *out, siz
 /* Number of IDs in bits; bits to an array of up to VMCFG_VID_MAX IDs. */
 size_t vmcfg_vlan_list_ids(const uint64_t bits[VMCFG_VLAN_WORDS], uint16_t *ids);
 
+/* ---- Snapshots: the [Snapshot] and [Merge] sections (vmcfg_snap.c) ----
+ *
+ * One [Snapshot] per snapshot, parents before children (a snapshot is
+ * always taken after its parent, and removing one hands its children to
+ * its parent, so file order keeps this; it makes a cycle impossible):
+ *   Id = <GUID>, Name = <text>, ParentId = <GUID> (absent: a root),
+ *   CreationTime = <seconds since 1970, UTC>, SnapshotType = Standard,
+ *   SavedState = True|False (taken while running: its memory and devices
+ *   are in Snapshots\<Id>\), Disk = <path> (repeated: the files the
+ *   snapshot holds frozen, one per hard disk, in drive order).
+ * [VM] ParentSnapshotId names the snapshot the VM runs on (its current
+ * AVHDs' parents), as Hyper-V's VM ParentSnapshotId; absent: none.
+ * A [Merge] (Child = <avhd>, Parent = <file>) is a merge under way: until
+ * it is done, Parent may be used by nothing (docs/vm-config.md,
+ * "Snapshots"). */
+
+#define VMCFG_SNAPS_MAX     32
+#define VMCFG_SNAP_NAME_MAX 100
+#define VMCFG_MERGES_MAX    VMCFG_DRIVES_MAX
+
+struct vmcfg_snap {
+	uint8_t id[16];
+	char name[VMCFG_SNAP_NAME_MAX];
+	int parent;                  /* index into vmcfg_snaps.s, -1: a root */
+	int64_t created;             /* seconds since 1970, UTC */
+	bool saved;
+	int ndisks;
+	const struct vmcfg_section *sec;  /* its section: Disk entries (valid until doc changes) */
+};
+
+struct vmcfg_snaps {
+	int n;
+	int current;                 /* ParentSnapshotId's index, -1: none */
+	struct vmcfg_snap s[VMCFG_SNAPS_MAX];
+};
+
+/* Read and check every [Snapshot] and [VM] ParentSnapshotId: Id, Name
+ * and CreationTime required, Id unique, ParentId an earlier snapshot's,
+ * each key once (Disk repeats), at most VMCFG_SNAPS_MAX; errors name the
+ * line. */
+int vmcfg_get_snaps(const struct vmcfg_doc *doc, struct vmcfg_snaps *out, struct vmcfg_error *err);
+/* The k-th frozen file of snapshot sn (k < ndisks). */
+const char *vmcfg_snap_disk(const struct vmcfg_snap *sn, int k);
+/* Append a [Snapshot] whose parent is the current one, with disks
+ * paths[0..n), and make it current. */
+int vmcfg_snap_add(struct vmcfg_doc *doc, const uint8_t id[16], const char *name, int64_t created,
+		   bool saved, const char *const *paths, int n);
+/* Set [VM] ParentSnapshotId (NULL: remove it). */
+int vmcfg_snap_set_current(struct vmcfg_doc *doc, const uint8_t *id);
+/* Remove the snapshot with id: its children and, when it was current,
+ * the VM get its parent. -ENOENT when there is none. */
+int vmcfg_snap_remove(struct vmcfg_doc *doc, const uint8_t id[16]);
+/* Rename-VMSnapshot: -EINVAL for an empty or too long name, -ENOENT. */
+int vmcfg_snap_rename(struct vmcfg_doc *doc, const uint8_t id[16], const char *name);
+/* The first snapshot at index >= from named name (case-insensitive), or -1. */
+int vmcfg_snap_find(const struct vmcfg_snaps *s, const char *name, int from);
+/* What still reads snapshot i's frozen files: its child snapshots, plus
+ * the VM's current disks when i is current. */
+int vmcfg_snap_dependents(const struct vmcfg_snaps *s, int i);
+/* Whether path is a frozen file of a snapshot other than except. */
+bool vmcfg_snap_file_used(const struct vmcfg_snaps *s, const char *path, int except);
+/* Hyper-V's default name: "<vm> - (M/D/YYYY - h:mm:ss AM)". */
+void vmcfg_snap_default_name(const char *vm, int64_t year, unsigned mon, unsigned day,
+			     unsigned hour, unsigned min, unsigned sec, char *out, size_t n);
+/* The AVHD for disk in folder dir, Hyper-V's "<disk>_<GUID>.avhd": the
+ * disk's file name without its extension and without an earlier
+ * "_<GUID>" (an AVHD of an AVHD keeps the disk's name). 0 or -ENAMETOOLONG. */
+int vmcfg_avhd_name(const char *disk, const char *dir, const uint8_t g[16], char *out, size_t n);
+
+struct vmcfg_merge {
+	char child[VMCFG_DISK_PATH_MAX], parent[VMCFG_DISK_PATH_MAX];
+};
+/* Every [Merge] in file order: Child and Parent required, once each. */
+int vmcfg_get_merges(const struct vmcfg_doc *doc, struct vmcfg_merge *m, int max, int *n,
+		     struct vmcfg_error *err);
+int vmcfg_merge_add(struct vmcfg_doc *doc, const char *child, const char *parent);
+/* Remove the [Merge] for child; -ENOENT when there is none. */
+int vmcfg_merge_done(struct vmcfg_doc *doc, const char *child);
+
 /* "xxxxxxxx-xxxx-..." <-> the binary layout; 0 or -EINVAL. */
 int vmcfg_guid_parse(const char *s, uint8_t g[16]);
 void vmcfg_guid_format(const uint8_t g[16], char out[37]);

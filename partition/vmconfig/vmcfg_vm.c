@@ -18,7 +18,7 @@ const char *const vmcfg_stop_names[] = { "TurnOff", "Save", "ShutDown", NULL };
 static const char *const known_keys[] = {
 	"Name", "VMId", "MemoryStartupBytes", "ProcessorCount", "Kernel", "Initrd", "Module",
 	"KernelArgs", "Notes", "AutomaticStartAction", "AutomaticStopAction",
-	"WasRunning", NULL,
+	"WasRunning", "ParentSnapshotId", NULL,   /* the last: vmcfg_snap.c's */
 };
 /* Of those, the ones that may repeat. */
 static const char *const repeat_keys[] = { "Module", NULL };
@@ -209,6 +209,8 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 		return copy_str(vm->notes, sizeof(vm->notes), e, err);
 	if (!strcasecmp(k, "WasRunning"))
 		return get_bool(e, &vm->was_running, err);
+	if (!strcasecmp(k, "ParentSnapshotId"))
+		return 0;   /* vmcfg_get_snaps checks it against the snapshots */
 	i = 0;
 	rc = get_enum(e, !strcasecmp(k, "AutomaticStartAction") ? vmcfg_start_names
 							       : vmcfg_stop_names, &i, err);

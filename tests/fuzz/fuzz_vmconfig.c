@@ -47,6 +47,35 @@ static void check_disks(struct vmcfg_doc *doc, int lines)
 	free(text);
 }
 
+/* The snapshot tree and merges: refused with a message naming a line,
+ * or every parent index earlier than its child, and removing each
+ * snapshot in turn leaves a tree that still reads (children handed on). */
+static void check_snaps(struct vmcfg_doc *doc, int lines)
+{
+	static struct vmcfg_snaps s;
+	static struct vmcfg_merge m[VMCFG_MERGES_MAX];
+	struct vmcfg_error err;
+	uint8_t id[16];
+	int n;
+
+	if (vmcfg_get_merges(doc, m, VMCFG_MERGES_MAX, &n, &err) &&
+	    (!err.msg[0] || err.line < 0 || err.line > lines))
+		abort();
+	if (vmcfg_get_snaps(doc, &s, &err)) {
+		if (!err.msg[0] || err.line < 0 || err.line > lines)
+			abort();
+		return;
+	}
+	for (int i = 0; i < s.n; i++)
+		if (s.s[i].parent >= i || s.s[i].parent < -1)
+			abort();
+	while (s.n) {
+		memcpy(id, s.s[0].id, 16);
+		if (vmcfg_snap_remove(doc, id) || vmcfg_get_snaps(doc, &s, &err))
+			abort();
+	}
+}
+
 /* The [DvdDrive] sections, against the disks the file has: refused
  * with a message naming a line, or read, written back and read again. */
 static void check_dvds(struct vmcfg_doc *doc, int lines)
@@ -209,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_disks(&doc, count_lines(data, size));
 	check_dvds(&doc, count_lines(data, size));
+	check_snaps(&doc, count_lines(data, size));
 	check_vm(&doc);
 	check_nics(&doc);
 	vmcfg_free(&doc);

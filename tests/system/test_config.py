@@ -12,7 +12,14 @@ Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
 saved and resumed, mb2echo is saved and resumed with its COM1 still
 answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
 AutomaticStopAction Save); the host then damages one .vsv, and run 2
-resumes the other, refuses the damaged one and discards it."""
+resumes the other, refuses the damaged one and discards it.
+Snapshots (issue 19 item 3) too: in run 1 an IDE guest's disk is
+checkpointed, written, restored, and the snapshots removed with their
+AVHDs merged or deleted; a running counting guest is checkpointed and
+restored into Saved; a running VM's merge waits until Stop-VM. The host
+then makes a crash in the middle of a Remove-VMSnapshot (config.txt
+switched, merge not done); run 2 finds the merge finished at boot and the
+tree there, and the host checks the flattened disk with qemu-img."""
 import os
 import re
 import subprocess
@@ -159,6 +166,7 @@ sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "32M")
 iso = hvtest.scenario_iso("config", add=[os.path.join(B, "guests", "hello.elf")])
 HELLO = "C:\\guests\\hello.elf"
 ids = {}
+SNAPF = {}   # the snapshot case's AVHDs, for the crash made on the host
 
 # ---- run 1: make, change, rename, remove; power off with a VM running ----------
 with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
@@ -397,6 +405,166 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert "b.vhd" not in ok(m, "Get-VMHardDiskDrive -VMName ide")
         ok(m, "Remove-VM ide")     # its VHD stays, for the host's check below
     # ---- end IDE ----
+    # ---- snapshots (issue 19 item 3): an IDE guest's disk ----
+    SNAPS = "C:\\Hyper-V\\snap\\Snapshots"
+    AVHD = re.compile(r"C:\\Hyper-V\\snap\\Snapshots\\snap_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-"
+                      r"[0-9A-F]{4}-[0-9A-F]{12}\.avhd")
+
+    def snap_disk(m):
+        out = ok(m, "Get-VMHardDiskDrive -VMName snap")
+        g = re.search(r"\bsnap\s+IDE\s+0\s+0\s+(\S+)\r", out)
+        assert g, out
+        return g.group(1)
+
+    def run_idetest(m):
+        before = ok(m, "Get-VMConsoleLog snap").count("idetest: PASS")
+        ok(m, "Start-VM snap")
+        out = ok(m, "Wait-VM snap -Timeout 120", timeout=150)
+        assert "snap: Off, exit code 0 " in out, out
+        log = ok(m, "Get-VMConsoleLog snap")
+        assert log.count("idetest: PASS") == before + 1 and "pio write+read lba 300: match" in log, log
+    with tap.case("Checkpoint-VM of an Off VM: an AVHD in C:\\Hyper-V\\NAME\\Snapshots whose parent is "
+                  "the disk, the drive switches to it; Get-VMSnapshot shows Hyper-V's table"):
+        # the disk starts as the IDE guest left ide.vhd (LBAs 100 and 200 written)
+        ok(m, "Copy-Item C:\\ide.vhd C:\\snap.vhd")
+        ok(m, 'New-VM -Name snap -MemoryStartupBytes 4MB -Kernel C:\\guests\\idetest.elf -KernelArgs "lba=300"')
+        ok(m, "Add-VMHardDiskDrive -VMName snap -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\snap.vhd")
+        ok(m, "Checkpoint-VM -VMName snap -SnapshotName before")
+        avhd1 = snap_disk(m)
+        assert AVHD.fullmatch(avhd1), avhd1
+        out = ok(m, "Get-VHD %s" % avhd1)
+        assert re.search(r"VhdType\s+: Differencing\r", out) and \
+            re.search(r"ParentPath\s+: C:\\snap\.vhd\r", out), out
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        assert re.search(r"VMName\s+Name\s+SnapshotType\s+CreationTime\s+ParentSnapshotName\r", out), out
+        assert re.search(r"\bsnap\s+before\s+Standard\s+\d+/\d+/20\d\d \d+:\d\d:\d\d [AP]M\s*\r", out), out
+        cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
+        assert "[Snapshot]\n" in cfg and "Name = before\nCreationTime = " in cfg, cfg
+        assert "Disk = C:\\snap.vhd\n" in cfg and "Path = %s\n" % avhd1 in cfg, cfg
+    with tap.case("the guest writes to the AVHD; a second Checkpoint-VM gets Hyper-V's default name and "
+                  "its parent; refusals say Hyper-V's words"):
+        run_idetest(m)
+        ok(m, "Checkpoint-VM snap")
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        g = re.search(r"\bsnap\s+(snap - \(\d+/\d+/20\d\d - \d+:\d\d:\d\d [AP]M\))\s+Standard\s+"
+                      r"\S+ \S+ [AP]M\s+before\r", out)
+        assert g, out
+        second = g.group(1)
+        avhd2 = snap_disk(m)
+        assert AVHD.fullmatch(avhd2) and avhd2 != avhd1, (avhd1, avhd2)
+        for cmd, msg in (("Restore-VMSnapshot -VMName snap -Name nope",
+                          "Restore-VMSnapshot : Unable to find a snapshot matching the given criteria."),
+                         ("Remove-VMSnapshot -VMName snap -Name nope",
+                          "Remove-VMSnapshot : Unable to find a snapshot matching the given criteria."),
+                         ("Checkpoint-VM -VMName nobody",
+                          'Checkpoint-VM : Hyper-V was unable to find a virtual machine with name "nobody".')):
+            out = m.command(cmd)
+            assert msg in out, (cmd, out)
+    with tap.case("Restore-VMSnapshot: a new AVHD on the snapshot's disk, the discarded one deleted, the "
+                  "other snapshot's kept; Remove-VMSnapshot of a leaf deletes its AVHD"):
+        ok(m, "Restore-VMSnapshot -VMName snap -Name before")
+        avhd3 = snap_disk(m)
+        assert AVHD.fullmatch(avhd3) and avhd3 not in (avhd1, avhd2), avhd3
+        assert re.search(r"ParentPath\s+: C:\\snap\.vhd\r", ok(m, "Get-VHD %s" % avhd3))
+        files = ok(m, "Get-ChildItem %s" % SNAPS)
+        for f, there in ((avhd1, True), (avhd2, False), (avhd3, True)):
+            assert (f.split("\\")[-1] in files) == there, (f, files)
+        out = ok(m, "Get-VMSnapshot -VMName snap | Format-List")
+        assert re.search(r"Name\s+: before\r\n(.*\r\n)*?IsCurrent\s+: True\r", out), out
+        ok(m, 'Rename-VMSnapshot -VMName snap -Name "%s" -NewName second' % second)
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        assert re.search(r"\bsnap\s+second\s+Standard\s+\S+ \S+ [AP]M\s+before\r", out), out
+    with tap.case("Remove-VMSnapshot -IncludeAllChildSnapshots: the leaf's AVHD is deleted, and the AVHD of "
+                  "the snapshot the VM runs on is merged into the disk (the VM is off, as 2008 R2 merges): "
+                  "the drive is C:\\snap.vhd again, nothing left"):
+        out = ok(m, "Remove-VMSnapshot -VMName snap -Name before -IncludeAllChildSnapshots")
+        assert "Merged 1 differencing disk into its parent." in out, out
+        assert snap_disk(m) == "C:\\snap.vhd"
+        assert "before" not in ok(m, "Get-VMSnapshot -VMName snap")
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\snap")   # emptied and removed
+        cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
+        assert "[Snapshot]" not in cfg and "[Merge]" not in cfg and "ParentSnapshotId" not in cfg, cfg
+        # the host compares this copy with ide.vhd: the guest's writes were discarded
+        ok(m, "Copy-Item C:\\snap.vhd C:\\restored.vhd")
+    with tap.case("two more snapshots, the guest writing after the second; they stay over Stop-VMHost"):
+        ok(m, "Checkpoint-VM -VMName snap -SnapshotName kept")
+        ok(m, "Checkpoint-VM -VMName snap -SnapshotName kept2")
+        run_idetest(m)
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        assert re.search(r"\bsnap\s+kept2\s+Standard\s+\S+ \S+ [AP]M\s+kept\r", out), out
+        cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
+        SNAPF["k1"] = re.findall(r"Disk = (\S+)\n", cfg)[-1]
+        SNAPF["k2"] = snap_disk(m)
+    with tap.case("Checkpoint-VM of a running counting guest: paused, saved into the snapshot, resumed "
+                  "counting on; Restore-VMSnapshot leaves it Saved and Start-VM resumes it from the "
+                  "snapshot's count, not a boot"):
+        lcount = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+        ok(m, 'New-VM -Name live -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
+              '-KernelArgs "count=%d every=5"' % lcount)
+        ok(m, "Start-VM live")
+        _, pre = wait_counter(m, "live", 5)
+        ok(m, "Checkpoint-VM -VMName live -SnapshotName live1", timeout=180)
+        assert re.search(r"live\s+Running", ok(m, "Get-VM live"))
+        log, lines = wait_counter(m, "live", pre[-1][0] + 25)
+        for (t0, c0), (t1, c1) in zip(lines, lines[1:]):   # on across the checkpoint
+            assert t0 < t1 and c0 < c1, (t0, c0, t1, c1, log)
+        out = ok(m, "Get-VMSnapshot -VMName live | Format-List")
+        assert re.search(r"State\s+: Saved\r", out), out
+        sid = re.search(r"\bId\s+: ([0-9a-f-]{36})\r", out).group(1).upper()
+        lid = vmid(m, "live").upper()
+        files = ok(m, "Get-ChildItem C:\\Hyper-V\\live\\Snapshots\\%s" % sid)
+        assert "%s.vsv" % lid in files and "%s.bin" % lid in files, files
+        ok(m, "Stop-VM live -TurnOff")
+        out = m.command("Restore-VMSnapshot -VMName live -Name live1")
+        no_error("Restore-VMSnapshot", out)
+        assert re.search(r"live\s+Saved", ok(m, "Get-VM live"))
+        off = counter_lines(ok(m, "Get-VMConsoleLog live"))
+        ok(m, "Start-VM live", timeout=120)
+        log, lines = wait_counter(m, "live", 0)
+        end = time.time() + 120
+        while len(lines) < len(off) + 3:
+            assert time.time() < end, log
+            time.sleep(1)
+            log = ok(m, "Get-VMConsoleLog live")
+            lines = counter_lines(log)
+        # The line cut by Stop-VM -TurnOff is finished by the resumed guest
+        # (COM1 goes on where the checkpoint caught it): skip that one.
+        new = lines[len(off) + 1:]
+        # it goes on from the checkpoint: tick and count past those before
+        # it, below those it had reached when it was turned off
+        assert pre[-1][0] < new[0][0] < off[-1][0] and pre[-1][1] < new[0][1] < off[-1][1], \
+            (pre[-1], new, off[-1])
+        for (t0, c0), (t1, c1) in zip(new, new[1:]):
+            assert t0 < t1 and c0 < c1, (new, log)
+        assert log.count("counter: start") == 1 and "FAIL" not in log, log
+        # a CPU-bound child leaves the parent little time on Bochs: off first
+        ok(m, "Stop-VM live -TurnOff")
+        ok(m, "Remove-VMSnapshot -VMName live -Name live1")
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\live")
+        ok(m, "Remove-VM live")
+    with tap.case("Remove-VMSnapshot of a running VM's snapshot: its AVHD is merged once the VM is off "
+                  "(Stop-VM), as 2008 R2 merges"):
+        ok(m, "New-VHD -Path C:\\idle.vhd -SizeBytes 2MB -Dynamic")
+        ok(m, 'New-VM -Name idle -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=hlt"')
+        ok(m, "Add-VMHardDiskDrive -VMName idle -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\idle.vhd")
+        ok(m, "Start-VM idle")
+        ok(m, "Checkpoint-VM -VMName idle -SnapshotName i1", timeout=180)
+        assert re.search(r"idle\s+Running", ok(m, "Get-VM idle"))
+        out = ok(m, "Remove-VMSnapshot -VMName idle -Name i1")
+        assert "'idle' is running: 1 differencing disk will be merged when it is off" in out, out
+        assert re.search(r"\bidle\s+IDE\s+0\s+0\s+C:\\Hyper-V\\idle\\Snapshots\\idle_\S+\.avhd\r",
+                         ok(m, "Get-VMHardDiskDrive -VMName idle"))
+        assert "[Merge]" in ok(m, "Get-Content C:\\Hyper-V\\idle\\config.txt")
+        ok(m, "Stop-VM idle -TurnOff")
+        out = ok(m, "Get-VMHardDiskDrive -VMName idle")
+        assert re.search(r"\bidle\s+IDE\s+0\s+0\s+C:\\idle\.vhd\r", out), out
+        assert "[Merge]" not in ok(m, "Get-Content C:\\Hyper-V\\idle\\config.txt")
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\idle")
+        ok(m, "Remove-VM idle")
+        assert "True" in ok(m, "Test-VHD C:\\idle.vhd")
+    # ---- end snapshots ----
     # ---- saved states ----
     # Before the spinning VM s starts: with a second CPU-bound child the
     # parent (and so the console) gets little time on Bochs.
@@ -536,6 +704,23 @@ with open(vsv_local, "r+b") as f:
     f.write(data)
 sh("debugfs", "-w", "-R", 'rm "%s"' % vsv, vol)
 sh("debugfs", "-w", "-R", 'write %s "%s"' % (vsv_local, vsv), vol)
+# A crash in Remove-VMSnapshot -Name kept2 right after config.txt switched
+# (docs/ARCHITECTURE.md rule 8): kept2 is gone from the tree, the drive
+# names kept2's frozen AVHD, and the [Merge] of the VM's AVHD into it is
+# recorded but not done. Boot must finish it before anything reads it.
+snapcfg = cat(vol, "/Hyper-V/snap/config.txt")
+sections = re.split(r"\n(?=\[)", snapcfg)
+kept_id = [re.search(r"Id = (\S+)", x).group(1) for x in sections if "\nName = kept\n" in x][0]
+sections = [x for x in sections if "\nName = kept2\n" not in x]
+snapcfg = "\n".join(sections)
+snapcfg = re.sub(r"ParentSnapshotId = \S+", "ParentSnapshotId = " + kept_id, snapcfg)
+snapcfg = snapcfg.replace("Path = %s\n" % SNAPF["k2"], "Path = %s\n" % SNAPF["k1"])
+snapcfg += "\n[Merge]\nChild = %s\nParent = %s\n" % (SNAPF["k2"], SNAPF["k1"])
+assert snapcfg.count("[Snapshot]") == 1 and "Path = %s\n" % SNAPF["k1"] in snapcfg, snapcfg
+with open(os.path.join(D, "snapcfg.txt"), "w") as f:
+    f.write(snapcfg)
+sh("debugfs", "-w", "-R", "rm /Hyper-V/snap/config.txt", vol)
+sh("debugfs", "-w", "-R", "write %s /Hyper-V/snap/config.txt" % os.path.join(D, "snapcfg.txt"), vol)
 fsck(vol)
 
 # ---- run 2: the same image again -------------------------------------------------
@@ -545,7 +730,7 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert ("parent: VM 'bad' not loaded: C:\\Hyper-V\\bad\\config.txt line 4: "
                 "MemoryStartupBytes must be a number") in out, out
         assert out.count("not loaded") == 1, out
-        assert "parent: 7 virtual machines loaded from C:\\Hyper-V" in out, out
+        assert "parent: 8 virtual machines loaded from C:\\Hyper-V" in out, out
     with tap.case("boot: the saved VMs load as Saved"):
         assert "parent: VM 'cnt' is Saved (Start-VM resumes it)" in out, out
         assert "parent: VM 'echo' is Saved (Start-VM resumes it)" in out, out
@@ -567,6 +752,21 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert re.search(r"Notes\s+:\s*\r", out), out
         out = ok(m, "Get-VM auto")
         assert re.search(r"Notes\s+: starts with the host\r", out), out
+    with tap.case("snapshots after the reboot: the merge the crash cut short was finished at boot, the "
+                  "tree is there; Remove-VMSnapshot merges the last AVHD; restoring a running VM is refused"):
+        out = ok(m, "Get-VMSnapshot -VMName snap")
+        assert re.search(r"\bsnap\s+kept\s+Standard\s+\S+ \S+ [AP]M\s*\r", out) and "kept2" not in out, out
+        out = ok(m, "Get-VMHardDiskDrive -VMName snap")
+        assert SNAPF["k1"] in out, out
+        files = ok(m, "Get-ChildItem C:\\Hyper-V\\snap\\Snapshots")
+        assert SNAPF["k2"].split("\\")[-1] not in files and SNAPF["k1"].split("\\")[-1] in files, files
+        assert "[Merge]" not in ok(m, "Get-Content C:\\Hyper-V\\snap\\config.txt")
+        out = ok(m, "Remove-VMSnapshot -VMName snap -Name kept")
+        assert "Merged 1 differencing disk into its parent." in out, out
+        assert re.search(r"\bsnap\s+IDE\s+0\s+0\s+C:\\snap\.vhd\r", ok(m, "Get-VMHardDiskDrive -VMName snap"))
+        out = m.command("Restore-VMSnapshot -VMName s -Name any")
+        assert ("Restore-VMSnapshot : Could not apply the snapshot. The operation cannot be performed while "
+                "the virtual machine 's' is in its current state (Running)") in out, out
     with tap.case("the hard disk drive added before the reboot is still there"):
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
@@ -612,6 +812,27 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         fsck(vol)
         assert "b.location" not in ls(vol, "/Hyper-V")
         assert " b " not in ls(vol, "/elsewhere")
+
+with tap.case("on the host: the merged snap.vhd passes vhd check and holds the guest's writes (qemu-img "
+              "reads it); the copy taken after the restore equals ide.vhd (qemu-img compare): the writes "
+              "made after the snapshot were discarded"):
+    local = {}
+    for n in ("snap", "restored", "ide"):
+        local[n] = os.path.join(D, "%s-final.vhd" % n)
+        sh("rm", "-f", local[n])
+        sh("debugfs", "-R", "dump /%s.vhd %s" % (n, local[n]), vol)
+    sh(os.path.join(B, "tools", "vhd"), "check", local["snap"])
+    sh("qemu-img", "compare", "-f", "vpc", "-F", "vpc", local["restored"], local["ide"])
+    raw = {}
+    for n in ("snap", "ide"):
+        sh("qemu-img", "convert", "-f", "vpc", "-O", "raw", local[n], local[n] + ".raw")
+        with open(local[n] + ".raw", "rb") as f:
+            raw[n] = bytearray(f.read())
+    want = raw["ide"]
+    assert want[300 * 512:300 * 512 + 4096] == bytes(4096), "lba 300 was not empty in ide.vhd"
+    for lba in (300, 400):   # tests/guests/idetest/main.c's fill() with lba=300
+        want[lba * 512:lba * 512 + 4096] = bytes((lba * 7 + i // 512 * 13 + i) & 0xff for i in range(4096))
+    assert raw["snap"] == want, "snap.vhd differs from ide.vhd plus the guest's writes"
 
 # ---- run 3: no host volume ---------------------------------------------------------
 with hvtest.Machine(iso, name="config-3", watchdog=600) as m:

@@ -1,0 +1,747 @@
+/*
+ * Snapshots: Checkpoint-VM, Restore-VMSnapshot, Remove-VMSnapshot and the
+ * merges (vm_snap.h). The tree lives in config.txt (partition/vmconfig/
+ * vmcfg_snap.c); this file makes and deletes the files and orders every
+ * write by docs/ARCHITECTURE.md rule 8. Each operation edits vm->cfg and
+ * the drive list in memory, then commits with vmstore_save (the atomic
+ * write); a failed commit puts the in-memory state back from the text
+ * it had before, so memory and file agree.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "partition/lib/guid.h"
+#include "partition/time/civil.h"
+#include "partition/vm.h"
+#include "partition/vm_snap.h"
+#include "partition/vmstore.h"
+#include "partition/volume/fio_ext2.h"
+#include "partition/volume/volume.h"
+#include "storage/vhd/vhd.h"
+
+#define SNAP_DIR "Snapshots"
+#define SNAP_EXT ".txt"
+
+typedef char snap_path[VMCFG_DISK_PATH_MAX];
+
+/* Scratch for one operation (the parent runs one cmdlet at a time). */
+static struct {
+	struct vmcfg_snaps tree;
+	snap_path made[VMCFG_DRIVES_MAX], old[VMCFG_DRIVES_MAX];
+	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
+	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
+	struct vmcfg_merge merges[VMCFG_MERGES_MAX];
+} S;
+
+static void snap_dir(const struct vm *vm, char *out, size_t n)
+{
+	snprintf(out, n, "%s\\%s", vm->folder, SNAP_DIR);
+}
+
+static void id_text(const uint8_t id[16], char out[40])
+{
+	guid_format(id, true, out, 40);
+}
+
+/* One of the VM's own AVHDs: made here, in its Snapshots folder. */
+static bool is_ours(const struct vm *vm, const char *path)
+{
+	char dir[VM_FOLDER_MAX + 16];
+	size_t dl, pl = strlen(path);
+
+	snap_dir(vm, dir, sizeof(dir));
+	dl = strlen(dir);
+	return pl > dl + 6 && !strncasecmp(path, dir, dl) && path[dl] == '\\' &&
+	       !strcasecmp(path + pl - 5, ".avhd");
+}
+
+static void unlink_path(const char *path)
+{
+	struct vol_path vp;
+
+	if (!volume_resolve(path, &vp))
+		volume_unlink(&vp);
+}
+
+static int read_tree(struct vm *vm, char *why, size_t n)
+{
+	struct vmcfg_error err;
+
+	if (!vmcfg_get_snaps(&vm->cfg, &S.tree, &err))
+		return 0;
+	snprintf(why, n, "The snapshots in %s\\%s cannot be read: line %d: %s", vm->folder,
+		 VMSTORE_FILE, err.line, err.msg);
+	return -EINVAL;
+}
+
+/* ---- Committing, and undoing a commit that failed ---- */
+
+/* What an operation may change: the file's text, the drives and the
+ * settings a restore brings back. */
+struct undo {
+	char *text;
+	size_t len;
+	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
+	int ndisks, ndvds, nmodules;
+	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
+	uint64_t mem_bytes;
+	uint32_t processors;
+	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], cmdline[VM_CMDLINE_MAX];
+	char modules[VM_MODULES_MAX][VM_PATH_MAX];
+};
+static struct undo U;
+
+static int undo_keep(struct vm *vm, struct undo *u)
+{
+	u->text = vmcfg_write(&vm->cfg, &u->len);
+	memcpy(u->disks, vm->disks, sizeof(u->disks));
+	u->ndisks = vm->ndisks;
+	memcpy(u->dvds, vm->dvds, sizeof(u->dvds));
+	u->ndvds = vm->ndvds;
+	u->mem_bytes = vm->mem_bytes;
+	u->processors = vm->processors;
+	memcpy(u->kernel, vm->kernel, sizeof(u->kernel));
+	memcpy(u->initrd, vm->initrd, sizeof(u->initrd));
+	memcpy(u->cmdline, vm->cmdline, sizeof(u->cmdline));
+	memcpy(u->modules, vm->modules, sizeof(u->modules));
+	u->nmodules = vm->nmodules;
+	return u->text ? 0 : -ENOMEM;
+}
+
+/* The state u kept back in memory (an edit or its commit failed). */
+static void undo_apply(struct vm *vm, struct undo *u)
+{
+	struct vmcfg_error err;
+
+	vmcfg_free(&vm->cfg);
+	if (vmcfg_parse(u->text, u->len, &vm->cfg, &err))
+		printf("parent: VM '%s': its configuration in memory is lost: %s\n", vm->name, err.msg);
+	memcpy(vm->disks, u->disks, sizeof(u->disks));
+	vm->ndisks = u->ndisks;
+	memcpy(vm->dvds, u->dvds, sizeof(u->dvds));
+	vm->ndvds = u->ndvds;
+	vm->mem_bytes = u->mem_bytes;
+	vm->processors = u->processors;
+	memcpy(vm->kernel, u->kernel, sizeof(u->kernel));
+	memcpy(vm->initrd, u->initrd, sizeof(u->initrd));
+	memcpy(vm->cmdline, u->cmdline, sizeof(u->cmdline));
+	memcpy(vm->modules, u->modules, sizeof(u->modules));
+	vm->nmodules = u->nmodules;
+}
+
+/* rc 0: the edited state written (rule 8's switch); else, or when the
+ * write fails, the old one back in memory. */
+static int commit(struct vm *vm, struct undo *u, int rc, char *why, size_t n)
+{
+	if (!rc)
+		rc = vmstore_save(vm, why, n);
+	else
+		snprintf(why, n, "The configuration of '%s' cannot take the change (%s).", vm->name,
+			 rc == -ENOMEM ? "it would be too large" : "a bad value");
+	if (rc)
+		undo_apply(vm, u);
+	free(u->text);
+	u->text = NULL;
+	return rc;
+}
+
+static bool running(const struct vm *vm)
+{
+	struct hvpart_partition_info pi;
+
+	return vm_query(vm, &pi) && pi.state == HVPART_STATE_RUNNING;
+}
+
+/* ---- AVHDs ---- */
+
+/* A differencing disk at child whose parent is parent (both on C:). */
+static int avhd_create(const char *child, const char *parent, char *why, size_t n)
+{
+	struct vol_path c, p;
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd_create_params prm = { .type = VHD_TYPE_DIFF };
+	struct vhd_err err;
+	int rc = volume_resolve(child, &c) ?: volume_resolve(parent, &p);
+
+	if (!rc && c.vol != p.vol)
+		rc = -EXDEV;
+	if (rc) {
+		snprintf(why, n, "The disk '%s' is not on the host volume C:, where the VM's snapshots are: %s",
+			 parent, volume_strerror(rc));
+		return rc;
+	}
+	fio_ext2_bind(&fx, c.vol, NULL, "Checkpoint-VM", &ops);
+	prm.parent = p.path;
+	rc = vhd_create(&ops, c.path, &prm, &err);
+	if (rc)
+		snprintf(why, n, "Could not create the differencing disk '%s': %s.", child, err.msg);
+	return rc;
+}
+
+/* A new AVHD on each of parents[0..count) into S.made; on failure none
+ * is left. */
+static int avhds_make(struct vm *vm, const struct vmcfg_disk *parents, int count, char *why,
+		      size_t n)
+{
+	char dir[VM_FOLDER_MAX + 16];
+	uint8_t g[16];
+	int rc = 0, i;
+
+	memset(S.made, 0, sizeof(S.made));
+	snap_dir(vm, dir, sizeof(dir));
+	for (i = 0; i < count && !rc; i++) {
+		guid_random(g);
+		rc = vmcfg_avhd_name(parents[i].path, dir, g, S.made[i], sizeof(S.made[i]));
+		if (rc)
+			snprintf(why, n, "The differencing disk for '%s' would have a path longer than %d characters.",
+				 parents[i].path, VMCFG_DISK_PATH_MAX - 1);
+		else
+			rc = avhd_create(S.made[i], parents[i].path, why, n);
+	}
+	if (rc) {
+		for (int k = 0; k < i - 1; k++)
+			unlink_path(S.made[k]);
+		memset(S.made, 0, sizeof(S.made));
+	}
+	volume_sync(volume_by_letter('C'));
+	return rc;
+}
+
+/* ---- Checkpoint-VM ---- */
+
+static int snap_refused(const struct vm *vm, const char *what, bool allow_running, char *why,
+			size_t n)
+{
+	if (!vm->folder[0]) {
+		snprintf(why, n, "'%s' has no folder on a writable host volume (C:) to keep snapshots in.",
+			 vm->name);
+		return -ENXIO;
+	}
+	if (!allow_running && running(vm)) {
+		snprintf(why, n, "%s The operation cannot be performed while the virtual machine '%s' is in its current state (Running). Turn it off (Stop-VM) or save it (Save-VM) first.",
+			 what, vm->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void default_name(const struct vm *vm, int64_t when, char *out, size_t n)
+{
+	struct civil_time t;
+
+	civil_from_epoch(when, 0, &t);
+	vmcfg_snap_default_name(vm->name, t.year, t.month, t.day, t.hour, t.minute, t.second, out, n);
+}
+
+/* Snapshots\<Id>.txt: the settings the snapshot keeps. */
+static int write_settings(struct vm *vm, const uint8_t id[16], char *why, size_t n)
+{
+	char dir[VM_FOLDER_MAX + 16], name[48];
+	size_t len;
+	char *text = vmstore_settings_text(vm, &len);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	snap_dir(vm, dir, sizeof(dir));
+	id_text(id, name);
+	strcat(name, SNAP_EXT);
+	rc = vmstore_write_file(dir, name, text, len);
+	free(text);
+	if (rc)
+		snprintf(why, n, "Could not write %s\\%s: %s", dir, name, volume_strerror(rc));
+	return rc;
+}
+
+/* Snapshots\<Id>: where a snapshot taken while running keeps its
+ * memory and devices (vm_saved_copy's files). */
+static void state_dir(const struct vm *vm, const uint8_t id[16], char *out, size_t n)
+{
+	char g[40];
+
+	id_text(id, g);
+	snprintf(out, n, "%s\\%s\\%s", vm->folder, SNAP_DIR, g);
+}
+
+/* The Snapshots folder goes when nothing is left in it. */
+static void snaps_tidy(const struct vm *vm)
+{
+	char dir[VM_FOLDER_MAX + 16];
+	struct vol_path vp;
+
+	snap_dir(vm, dir, sizeof(dir));
+	if (!volume_resolve(dir, &vp))
+		volume_rmdir(&vp);          /* -ENOTEMPTY otherwise */
+}
+
+/* A snapshot's own files: its settings and its saved state. */
+static void settings_unlink(struct vm *vm, const uint8_t id[16])
+{
+	char path[VM_FOLDER_MAX + 128], dir[VM_FOLDER_MAX + 64], vmid[40];
+	static const char *const ext[] = { ".vsv", ".bin", ".vsv.new", ".bin.new" };
+	struct vol_path vp;
+
+	state_dir(vm, id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s%s", dir, SNAP_EXT);
+	unlink_path(path);
+	guid_format(vm->vmid, true, vmid, sizeof(vmid));
+	for (unsigned i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s\\%s%s", dir, vmid, ext[i]);
+		unlink_path(path);
+	}
+	if (!volume_resolve(dir, &vp))
+		volume_rmdir(&vp);
+	snaps_tidy(vm);
+}
+
+static int checkpoint_commit(struct vm *vm, const uint8_t id[16], const char *name,
+			     int64_t when, bool saved, char *why, size_t n)
+{
+	const char *frozen[VMCFG_DRIVES_MAX];
+	struct undo *u = &U;
+	int rc = undo_keep(vm, u);
+
+	if (rc)
+		return rc;
+	for (int i = 0; i < vm->ndisks; i++) {
+		memcpy(S.old[i], vm->disks[i].path, sizeof(S.old[i]));
+		frozen[i] = S.old[i];
+		memcpy(vm->disks[i].path, S.made[i], sizeof(S.made[i]));
+	}
+	rc = vmcfg_snap_add(&vm->cfg, id, name, when, saved, frozen, vm->ndisks);
+	return commit(vm, u, rc, why, n);
+}
+
+/* The snapshot of an Off or Saved VM (a Saved VM's state is copied into
+ * the snapshot's folder, so the snapshot holds it). */
+static int checkpoint_stopped(struct vm *vm, const char *name, int64_t when, char *why, size_t n)
+{
+	char dir[VM_FOLDER_MAX + 64];
+	uint8_t id[16];
+	bool saved = vm->saved;
+	int rc;
+
+	rc = vm_snap_merges(vm, why, n);   /* an AVHD about to be merged is no parent */
+	if (rc)
+		return rc;
+	guid_random(id);
+	snap_dir(vm, dir, sizeof(dir));
+	rc = vmstore_mkdirs(dir);
+	if (rc) {
+		snprintf(why, n, "Could not create %s: %s", dir, volume_strerror(rc));
+		return rc;
+	}
+	/* rule 8: the new files first; config.txt switches to them last */
+	state_dir(vm, id, dir, sizeof(dir));
+	rc = saved ? vm_saved_copy(vm, dir, false, why, n) : 0;
+	rc = rc ?: avhds_make(vm, vm->disks, vm->ndisks, why, n);
+	if (!rc) {
+		rc = write_settings(vm, id, why, n) ?: checkpoint_commit(vm, id, name, when, saved, why, n);
+		if (rc)
+			for (int i = 0; i < vm->ndisks; i++)
+				unlink_path(S.made[i]);
+	}
+	if (rc)
+		settings_unlink(vm, id);
+	return rc;
+}
+
+int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
+{
+	char dflt[VMCFG_SNAP_NAME_MAX];
+	int64_t when = volume_now();
+	bool was_running;
+	int rc = snap_refused(vm, "Could not create the snapshot.", true, why, n) ?: read_tree(vm, why, n);
+
+	if (rc)
+		return rc;
+	if (S.tree.n == VMCFG_SNAPS_MAX) {
+		snprintf(why, n, "'%s' has %d snapshots, the most hvpart keeps; remove one first.", vm->name,
+			 VMCFG_SNAPS_MAX);
+		return -ENOSPC;
+	}
+	if (name && (!name[0] || strlen(name) >= VMCFG_SNAP_NAME_MAX)) {
+		snprintf(why, n, "A snapshot's name must be 1 to %d characters.", VMCFG_SNAP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	if (!name) {
+		default_name(vm, when, dflt, sizeof(dflt));
+		name = dflt;
+	}
+	/* A running VM: paused and saved as Save-VM does (it refuses what it
+	 * cannot save, with its reasons), snapshotted Saved, and resumed. */
+	was_running = running(vm);
+	if (was_running && (rc = vm_save(vm, "saved (Checkpoint-VM)", why, n)) != 0)
+		return rc;
+	rc = checkpoint_stopped(vm, name, when, why, n);
+	if (was_running) {
+		char why2[512];
+
+		if (vm_resume(vm, why2, sizeof(why2)))
+			snprintf(why, n, "%s%s'%s' stays Saved: %s", rc ? why : "", rc ? " " : "", vm->name, why2);
+		else if (!rc)
+			return 0;
+		return rc ? rc : -EIO;
+	}
+	return rc;
+}
+
+/* ---- Restore-VMSnapshot ---- */
+
+/* The snapshot name names, exactly one; Hyper-V's wording otherwise. */
+static int find_one(struct vm *vm, const char *name, char *why, size_t n)
+{
+	int i = vmcfg_snap_find(&S.tree, name, 0);
+
+	if (i < 0) {
+		snprintf(why, n, "Unable to find a snapshot matching the given criteria.");
+		return -ENOENT;
+	}
+	if (vmcfg_snap_find(&S.tree, name, i + 1) >= 0) {
+		snprintf(why, n, "'%s' has more than one snapshot named '%s'; give one of them another name first (Rename-VMSnapshot).",
+			 vm->name, name);
+		return -EINVAL;
+	}
+	return i;
+}
+
+/* Snapshots\<Id>.txt read into c, S.disks and S.dvds. */
+static int read_settings(struct vm *vm, const struct vmcfg_snap *sn, struct vmcfg_vm *c, int *nd,
+			 int *nv, char *why, size_t n)
+{
+	char file[VM_FOLDER_MAX + 64], g[40];
+	struct vmcfg_error err = { 0, "" };
+	struct vmcfg_doc doc;
+	void *text;
+	size_t len;
+	int unk, rc;
+
+	id_text(sn->id, g);
+	snprintf(file, sizeof(file), "%s\\%s\\%s%s", vm->folder, SNAP_DIR, g, SNAP_EXT);
+	rc = volume_load_file(file, VMCFG_FILE_MAX, &text, &len);
+	if (rc) {
+		snprintf(why, n, "The snapshot's settings %s cannot be read: %s", file, volume_strerror(rc));
+		return rc;
+	}
+	rc = vmcfg_parse(text, len, &doc, &err);
+	free(text);
+	if (!rc)
+		rc = vmcfg_get_vm(&doc, c, &unk, &err) ?:
+		     vmcfg_get_disks(&doc, S.disks, VMCFG_DRIVES_MAX, nd, &err) ?:
+		     vmcfg_get_dvds(&doc, S.disks, *nd, S.dvds, VMCFG_IDE_DRIVES, nv, &err);
+	vmcfg_free(&doc);
+	if (rc)
+		snprintf(why, n, "The snapshot's settings %s line %d: %s", file, err.line, err.msg);
+	return rc;
+}
+
+static void apply_settings(struct vm *vm, const struct vmcfg_vm *c, int nd, int nv)
+{
+	vm->mem_bytes = c->memory_bytes;
+	vm->processors = c->processors;
+	memcpy(vm->kernel, c->kernel, sizeof(vm->kernel));
+	memcpy(vm->initrd, c->initrd, sizeof(vm->initrd));
+	for (int i = 0; i < c->nmodules; i++)
+		memcpy(vm->modules[i], c->modules[i], VM_PATH_MAX);
+	vm->nmodules = c->nmodules;
+	memcpy(vm->cmdline, c->kernel_args, sizeof(vm->cmdline));
+	for (int i = 0; i < nd; i++) {
+		vm->disks[i] = S.disks[i];
+		memcpy(vm->disks[i].path, S.made[i], sizeof(S.made[i]));
+	}
+	vm->ndisks = nd;
+	memcpy(vm->dvds, S.dvds, (size_t)nv * sizeof(S.dvds[0]));
+	vm->ndvds = nv;
+}
+
+/* After the switch: the VM's former AVHDs that nothing names any more. */
+static void drop_unused(struct vm *vm, const snap_path *files, int count)
+{
+	for (int i = 0; i < count; i++) {
+		bool used = !is_ours(vm, files[i]) || vmcfg_snap_file_used(&S.tree, files[i], -1);
+
+		for (int k = 0; k < vm->ndisks && !used; k++)
+			used = !strcasecmp(vm->disks[k].path, files[i]);
+		if (!used)
+			unlink_path(files[i]);
+	}
+}
+
+int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n)
+{
+	static struct vmcfg_vm c;
+	struct vmcfg_snap sn;
+	struct undo *u = &U;
+	int nd = 0, nv = 0, old_n = vm->ndisks;
+	int rc = snap_refused(vm, "Could not apply the snapshot.", false, why, n) ?:
+		 vm_snap_merges(vm, why, n) ?: read_tree(vm, why, n);
+
+	if (rc || (rc = find_one(vm, name, why, n)) < 0)
+		return rc;
+	sn = S.tree.s[rc];
+	rc = read_settings(vm, &sn, &c, &nd, &nv, why, n);
+	if (rc)
+		return rc;
+	if (vm->saved && (rc = vm_discard_saved(vm, why, n)) != 0)
+		return rc;       /* Hyper-V: applying a snapshot discards the saved state */
+	rc = avhds_make(vm, S.disks, nd, why, n);
+	if (rc)
+		return rc;
+	for (int i = 0; i < old_n; i++)
+		memcpy(S.old[i], vm->disks[i].path, sizeof(S.old[i]));
+	rc = undo_keep(vm, u);
+	if (!rc) {
+		apply_settings(vm, &c, nd, nv);
+		rc = commit(vm, u, vmcfg_snap_set_current(&vm->cfg, sn.id), why, n);
+	}
+	if (rc) {
+		for (int i = 0; i < nd; i++)
+			unlink_path(S.made[i]);
+		return rc;
+	}
+	read_tree(vm, why, n);
+	drop_unused(vm, S.old, old_n);
+	volume_sync(volume_by_letter('C'));
+	if (sn.saved) {
+		/* after the switch (rule 8): a crash before this leaves the VM Off
+		 * on the snapshot's disks, which the snapshot still holds */
+		char dir[VM_FOLDER_MAX + 64];
+
+		state_dir(vm, sn.id, dir, sizeof(dir));
+		return vm_saved_copy(vm, dir, true, why, n);
+	}
+	return 0;
+}
+
+/* ---- Rename-VMSnapshot ---- */
+
+int vm_snap_rename(struct vm *vm, const char *name, const char *to, char *why, size_t n)
+{
+	struct undo *u = &U;
+	int rc = read_tree(vm, why, n);
+
+	if (rc || (rc = find_one(vm, name, why, n)) < 0)
+		return rc;
+	if (!to[0] || strlen(to) >= VMCFG_SNAP_NAME_MAX) {
+		snprintf(why, n, "A snapshot's name must be 1 to %d characters.", VMCFG_SNAP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	{
+		uint8_t id[16];
+
+		memcpy(id, S.tree.s[rc].id, sizeof(id));
+		rc = undo_keep(vm, u);
+		if (!rc)
+			rc = commit(vm, u, vmcfg_snap_rename(&vm->cfg, id, to), why, n);
+	}
+	return rc;
+}
+
+/* ---- Merges ---- */
+
+/* Merge child into its parent (vhd_merge resumes one cut short, and
+ * deletes child at its end). A child already gone was merged. */
+static int merge_file(const char *child, char *why, size_t n)
+{
+	struct vol_path vp;
+	struct ext2_stat st;
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd_err err;
+	int rc = volume_resolve(child, &vp);
+
+	if (rc == -ENOENT || (!rc && volume_stat(&vp, &st) == -ENOENT))
+		return 0;
+	if (rc)
+		return rc;
+	fio_ext2_bind(&fx, vp.vol, NULL, "Remove-VMSnapshot", &ops);
+	rc = vhd_merge(&ops, vp.path, NULL, NULL, &err);
+	volume_sync(vp.vol);
+	if (rc)
+		snprintf(why, n, "Could not merge '%s' into its parent: %s.", child, err.msg);
+	return rc;
+}
+
+int vm_snap_merges(struct vm *vm, char *why, size_t n)
+{
+	struct vmcfg_error err;
+	int count = 0, rc;
+
+	/* never under a running VM: running() also reaps a child that
+	 * stopped, which closes its disks (vm_query) */
+	if (!vm->folder[0] || running(vm) ||
+	    vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err))
+		return 0;     /* a bad [Merge] was reported at boot */
+	for (int i = 0; i < count; i++) {
+		const struct vmcfg_merge *m = &S.merges[i];
+
+		rc = merge_file(m->child, why, n);
+		if (rc)
+			return rc;
+		for (int k = 0; k < vm->ndisks; k++)
+			if (!strcasecmp(vm->disks[k].path, m->child))
+				memcpy(vm->disks[k].path, m->parent, sizeof(m->parent));
+		vmcfg_merge_done(&vm->cfg, m->child);
+		rc = vmstore_save(vm, why, n);
+		if (rc)
+			return rc;
+	}
+	if (count)
+		snaps_tidy(vm);
+	return 0;
+}
+
+/* ---- Remove-VMSnapshot ---- */
+
+/* The parent path X's chain names (C:\... form), or "". */
+static void parent_of(const char *x, char *out, size_t n)
+{
+	struct vol_path vp;
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct vhd_err err;
+	struct vhd *v;
+
+	out[0] = '\0';
+	if (volume_resolve(x, &vp))
+		return;
+	fio_ext2_bind(&fx, vp.vol, NULL, "Remove-VMSnapshot", &ops);
+	if (vhd_open(&ops, vp.path, 0, &v, &err))
+		return;
+	if (vhd_get_parent(v)) {
+		struct vol_path pp = { .vol = vp.vol };
+
+		snprintf(pp.path, sizeof(pp.path), "%s", vhd_get_path(vhd_get_parent(v)));
+		volume_format(&pp, out, n);
+		for (char *c = out; *c; c++)
+			*c = *c == '/' ? '\\' : *c;
+	}
+	vhd_close(v);
+}
+
+/* The snapshot is current and the VM's AVHDs its only dependents: each
+ * AVHD of ours whose parent is one of its frozen files, which no other
+ * snapshot keeps, is recorded for merging, and the drive switches to the
+ * parent (rule 8: vm_snap_merges finishes it before anything reads it).
+ * The pairs are found first: adding a section moves the tree's. */
+static int plan_merges(struct vm *vm, int idx, bool now, int *planned)
+{
+	const struct vmcfg_snap *sn = &S.tree.s[idx];
+	char par[VOL_PATH_MAX + 4];
+	int np = 0, rc = 0;
+	int drive[VMCFG_MERGES_MAX];
+
+	for (int j = 0; j < vm->ndisks && np < VMCFG_MERGES_MAX; j++) {
+		if (!is_ours(vm, vm->disks[j].path))
+			continue;
+		parent_of(vm->disks[j].path, par, sizeof(par));
+		for (int k = 0; k < sn->ndisks; k++) {
+			if (strcasecmp(par, vmcfg_snap_disk(sn, k)) || strlen(par) >= VMCFG_DISK_PATH_MAX ||
+			    vmcfg_snap_file_used(&S.tree, par, idx))
+				continue;
+			memcpy(S.merges[np].child, vm->disks[j].path, sizeof(S.merges[np].child));
+			memcpy(S.merges[np].parent, par, strlen(par) + 1);
+			drive[np++] = j;
+			break;
+		}
+	}
+	for (int i = 0; i < np && !rc; i++) {
+		rc = vmcfg_merge_add(&vm->cfg, S.merges[i].child, S.merges[i].parent);
+		if (now)
+			memcpy(vm->disks[drive[i]].path, S.merges[i].parent, sizeof(S.merges[i].parent));
+	}
+	*planned = np;
+	return rc;
+}
+
+/* A leaf that is not current: its frozen AVHDs, which nothing reads. */
+static int leaf_files(int idx)
+{
+	const struct vmcfg_snap *sn = &S.tree.s[idx];
+	int c = 0;
+
+	for (int k = 0; k < sn->ndisks; k++)
+		memcpy(S.old[c++], vmcfg_snap_disk(sn, k), sizeof(S.old[0]));
+	return c;
+}
+
+static int remove_one(struct vm *vm, int idx, int *merged, int *waiting, char *why, size_t n)
+{
+	struct vmcfg_snap sn = S.tree.s[idx];
+	int deps = vmcfg_snap_dependents(&S.tree, idx), planned = 0, nfiles = 0;
+	struct undo *u = &U;
+	int rc = undo_keep(vm, u);
+
+	if (rc)
+		return rc;
+	if (deps == 1 && S.tree.current == idx)
+		rc = plan_merges(vm, idx, !running(vm), &planned);
+	if (!rc && deps == 0)
+		nfiles = leaf_files(idx);
+	rc = commit(vm, u, rc ?: vmcfg_snap_remove(&vm->cfg, sn.id), why, n);
+	if (rc)
+		return rc;
+	settings_unlink(vm, sn.id);
+	read_tree(vm, why, n);
+	drop_unused(vm, S.old, nfiles);
+	if (running(vm)) {
+		*waiting += planned;     /* merged once it is off */
+		return 0;
+	}
+	rc = vm_snap_merges(vm, why, n);
+	*merged += rc ? 0 : planned;
+	return rc;
+}
+
+/* The index of the snapshot with id, or -1. */
+static int index_of(const uint8_t id[16])
+{
+	for (int i = 0; i < S.tree.n; i++)
+		if (!memcmp(S.tree.s[i].id, id, 16))
+			return i;
+	return -1;
+}
+
+/* Snapshot idx and, with subtree, every descendant, leaves first (a
+ * child always follows its parent in the tree). */
+static int remove_tree(struct vm *vm, int idx, bool subtree, int *merged, int *waiting, char *why,
+		       size_t n)
+{
+	static uint8_t ids[VMCFG_SNAPS_MAX][16];
+	bool in[VMCFG_SNAPS_MAX] = { false };
+	int count = 0, rc = 0;
+
+	in[idx] = true;
+	for (int k = idx + 1; subtree && k < S.tree.n; k++)
+		in[k] = S.tree.s[k].parent >= 0 && in[S.tree.s[k].parent];
+	for (int k = S.tree.n - 1; k >= idx; k--)
+		if (in[k])
+			memcpy(ids[count++], S.tree.s[k].id, 16);
+	for (int k = 0; k < count && !rc; k++) {
+		int i = index_of(ids[k]);
+
+		if (i >= 0)
+			rc = remove_one(vm, i, merged, waiting, why, n);
+	}
+	return rc;
+}
+
+int vm_snap_remove(struct vm *vm, const char *name, bool subtree, int *merged, int *waiting,
+		   char *why, size_t n)
+{
+	int rc = read_tree(vm, why, n), i;
+
+	*merged = *waiting = 0;
+	if (rc)
+		return rc;
+	if (vmcfg_snap_find(&S.tree, name, 0) < 0) {
+		snprintf(why, n, "Unable to find a snapshot matching the given criteria.");
+		return -ENOENT;
+	}
+	while (!rc && (i = vmcfg_snap_find(&S.tree, name, 0)) >= 0)
+		rc = remove_tree(vm, i, subtree, merged, waiting, why, n);
+	return rc;
+}
