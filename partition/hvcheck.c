@@ -122,6 +122,30 @@ static void check_misc(struct chk *c, uint64_t id)
 	       HV_STATUS_INVALID_ALIGNMENT);
 }
 
+static uint16_t sched(uint64_t id, uint32_t weight, uint16_t reserve, uint16_t max)
+{
+	struct hvpart_sched_in in = { id, weight, reserve, max };
+
+	return hvcall(HVCALL_HVPART_SET_SCHEDULING, &in, sizeof(in), NULL, 0);
+}
+
+/* HvpartSetScheduling (docs/hypercalls.md): a child only; weight
+ * 1-10000, maximum 1-100, reserve at most the maximum. */
+static void check_scheduling(struct chk *c, uint64_t id)
+{
+	hvcheck_expect(c, "scheduling: weight 0", sched(id, 0, 0, 100), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "scheduling: weight 10001", sched(id, HVPART_WEIGHT_MAX + 1, 0, 100),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "scheduling: maximum 0", sched(id, 100, 0, 0), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "scheduling: maximum 101", sched(id, 100, 0, 101), HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "scheduling: reserve above maximum", sched(id, 100, 60, 50),
+		       HV_STATUS_INVALID_PARAMETER);
+	hvcheck_expect(c, "scheduling: the parent", sched(0, 100, 0, 100), HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "scheduling: unknown partition", sched(99, 100, 0, 100),
+		       HV_STATUS_INVALID_PARTITION_ID);
+	hvcheck_expect(c, "scheduling: a child's", sched(id, 200, 10, 90), HV_STATUS_SUCCESS);
+}
+
 static uint16_t assert_irq(uint64_t id, uint32_t vector, uint32_t flags)
 {
 	struct hvpart_assert_irq_in in = { id, vector, flags };
@@ -188,6 +212,7 @@ int hvcheck_run(void)
 		       two.nruns > 1 ? two.runs[1].pa >> 12 : (two.runs[0].pa >> 12) + 1);
 	check_misc(&c, id);
 	check_assert_irq(&c, id);
+	check_scheduling(&c, id);
 	hvcheck_synic(&c, id);
 	hvcheck_expect(&c, "delete: the test partition", hvcall(HVCALL_HVPART_DELETE_PARTITION, &id, 8, NULL, 0),
 	       HV_STATUS_SUCCESS);

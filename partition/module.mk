@@ -4,7 +4,7 @@
 PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/drivers/rtc.c \
 	partition/clock.c partition/lib/syscalls.c partition/lib/guid.c \
-	partition/hvcall.c partition/main.c partition/vm.c partition/vm_ctx.c partition/vm_save.c partition/vm_snap.c partition/vm_ide.c partition/vmstore.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c partition/hvcheck_vpctx.c \
+	partition/hvcall.c partition/main.c partition/vm.c partition/vm_ctx.c partition/vm_sched.c partition/vm_save.c partition/vm_snap.c partition/vm_ide.c partition/vmstore.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c partition/hvcheck_vpctx.c \
 	partition/hvcheck_gpadl.c partition/arch/vmap.c \
 	partition/vsp/vsp_host.c partition/vsp/vsp_gpadl.c \
 	partition/vsp/vsp_dev.c partition/vsp/vsp_echo.c partition/vsp/vsp_ic.c \
@@ -15,7 +15,8 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/cmdlets/cmdlets.c partition/cmdlets/common.c partition/cmdlets/host.c \
 	partition/cmdlets/vm.c partition/cmdlets/item.c partition/cmdlets/location.c \
 	partition/cmdlets/disk.c partition/cmdlets/vhd.c partition/cmdlets/utility.c \
-	partition/cmdlets/integration.c partition/cmdlets/vmdisk.c partition/cmdlets/vmdvd.c partition/cmdlets/vmsave.c partition/cmdlets/vmsnap.c
+	partition/cmdlets/integration.c partition/cmdlets/vmdisk.c partition/cmdlets/vmdvd.c partition/cmdlets/vmsave.c partition/cmdlets/vmsnap.c \
+	partition/cmdlets/vmproc.c partition/cmdlets/vmdump.c
 # Virtual networks (issue 16): the parent's switches, the netvsp VSP and
 # their cmdlets.
 PARENT_SRCS += partition/vnet.c partition/vsp/vsp_net.c partition/cmdlets/network.c \

@@ -311,6 +311,8 @@ int vm_new(const struct vm_config *c, char *why, size_t n)
 	vm->nmodules = c->nmodules;
 	vm->mem_bytes = c->mem_bytes;
 	vm->processors = (uint32_t)c->processors;
+	vm->weight = 100;
+	vm->max_pct = 100;
 	/* Refuse a kernel that would not boot now, not at Start-VM. */
 	dry = (struct ldr_gmem){ &vm->mem_bytes, vm->mem_bytes, dry_write, dry_fill };
 	rc = c->vmid ? 0 : vm_load(vm, &dry, &vp, why, n);
@@ -561,7 +563,7 @@ int vm_start(struct vm *vm, char *why, size_t n)
 	vm->start_cmd_tsc = cpu_rdtsc();
 	vm_teardown(vm);            /* a stopped VM boots afresh */
 	vm_devices_reset(vm);
-	rc = vm_build(vm, why, n);
+	rc = vm_build(vm, why, n) ?: vm_set_processor_share(vm, why, n);
 	if (rc)
 		return rc;
 	id = (uint64_t)vm->hv_id;
@@ -948,7 +950,7 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	}
 	r->old_id = old;
 	r->new_id = id;
-	if (sr_switch(vm, id, &mem, why, n))
+	if (sr_switch(vm, id, &mem, why, n) || vm_set_processor_share(vm, why, n))
 		return -EIO;
 	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
 	r->t1 = cpu_rdtsc();
@@ -985,7 +987,7 @@ int vm_start_restored(struct vm *vm, struct pmem_set *mem, const struct vmctx_bu
 	}
 	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
-	rc = restore(vm, arg, why, n);
+	rc = restore(vm, arg, why, n) ?: vm_set_processor_share(vm, why, n);
 	if (rc) {
 		vm_teardown(vm);
 		return rc;

@@ -27,6 +27,9 @@ struct vm {
 	char name[VM_NAME_MAX];
 	uint64_t mem_bytes;
 	uint32_t processors;          /* virtual processors, 1..VM_PROCESSORS_MAX */
+	/* Set-VMProcessor's resource control, given to hv at every start and
+	 * at once while it runs (vm_set_processor_share). */
+	uint32_t weight, reserve_pct, max_pct;
 	char kernel[VM_PATH_MAX];
 	char modules[VM_MODULES_MAX][VM_PATH_MAX];
 	int nmodules;
@@ -103,6 +106,9 @@ int vm_check_memory(uint64_t bytes, char *why, size_t n);
 #define VM_PROCESSORS_MAX 4
 int vm_check_processors(int64_t count, char *why, size_t n);
 int vm_start(struct vm *vm, char *why, size_t n);
+/* Give hv vm's weight, reserve and maximum now if it runs (0 if not):
+ * 0 or a negative errno with why. */
+int vm_set_processor_share(struct vm *vm, char *why, size_t n);
 int vm_stop(struct vm *vm, const char *reason, char *why, size_t n);
 int vm_remove(struct vm *vm, char *why, size_t n);
 /* hv's view of vm; false if it has no partition (never started). */

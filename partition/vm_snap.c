@@ -87,7 +87,7 @@ struct undo {
 	int ndisks, ndvds, nmodules;
 	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
 	uint64_t mem_bytes;
-	uint32_t processors;
+	uint32_t processors, weight, reserve_pct, max_pct;
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], cmdline[VM_CMDLINE_MAX];
 	char modules[VM_MODULES_MAX][VM_PATH_MAX];
 };
@@ -102,6 +102,9 @@ static int undo_keep(struct vm *vm, struct undo *u)
 	u->ndvds = vm->ndvds;
 	u->mem_bytes = vm->mem_bytes;
 	u->processors = vm->processors;
+	u->weight = vm->weight;
+	u->reserve_pct = vm->reserve_pct;
+	u->max_pct = vm->max_pct;
 	memcpy(u->kernel, vm->kernel, sizeof(u->kernel));
 	memcpy(u->initrd, vm->initrd, sizeof(u->initrd));
 	memcpy(u->cmdline, vm->cmdline, sizeof(u->cmdline));
@@ -124,6 +127,9 @@ static void undo_apply(struct vm *vm, struct undo *u)
 	vm->ndvds = u->ndvds;
 	vm->mem_bytes = u->mem_bytes;
 	vm->processors = u->processors;
+	vm->weight = u->weight;
+	vm->reserve_pct = u->reserve_pct;
+	vm->max_pct = u->max_pct;
 	memcpy(vm->kernel, u->kernel, sizeof(u->kernel));
 	memcpy(vm->initrd, u->initrd, sizeof(u->initrd));
 	memcpy(vm->cmdline, u->cmdline, sizeof(u->cmdline));
@@ -442,6 +448,9 @@ static void apply_settings(struct vm *vm, const struct vmcfg_vm *c, int nd, int 
 {
 	vm->mem_bytes = c->memory_bytes;
 	vm->processors = c->processors;
+	vm->weight = c->weight;
+	vm->reserve_pct = c->reserve_pct;
+	vm->max_pct = c->max_pct;
 	memcpy(vm->kernel, c->kernel, sizeof(vm->kernel));
 	memcpy(vm->initrd, c->initrd, sizeof(vm->initrd));
 	for (int i = 0; i < c->nmodules; i++)

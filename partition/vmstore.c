@@ -101,6 +101,9 @@ static void to_cfg(const struct vm *vm, struct vmcfg_vm *c)
 	memcpy(c->vmid, vm->vmid, sizeof(c->vmid));
 	c->memory_bytes = vm->mem_bytes;
 	c->processors = vm->processors;
+	c->weight = vm->weight;
+	c->reserve_pct = vm->reserve_pct;
+	c->max_pct = vm->max_pct;
 	memcpy(c->kernel, vm->kernel, sizeof(c->kernel));
 	memcpy(c->initrd, vm->initrd, sizeof(c->initrd));
 	for (int i = 0; i < vm->nmodules; i++)
@@ -439,6 +442,9 @@ static void load_one(const char *folder, const char *label)
 		struct vm *vm = vm_find(c.name);
 
 		memcpy(vm->notes, c.notes, sizeof(vm->notes));
+		vm->weight = c.weight;
+		vm->reserve_pct = c.reserve_pct;
+		vm->max_pct = c.max_pct;
 		vm->start_action = c.start_action;
 		vm->stop_action = c.stop_action;
 		snprintf(vm->folder, sizeof(vm->folder), "%s", folder);

@@ -63,6 +63,8 @@
 #define HVCALL_HVPART_RESUME_PARTITION     0x8024
 #define HVCALL_HVPART_GET_VP_CONTEXT       0x8025
 #define HVCALL_HVPART_SET_VP_CONTEXT       0x8026
+/* A child's share of the CPU (below, struct hvpart_sched_in). */
+#define HVCALL_HVPART_SET_SCHEDULING       0x8027
 /* Bounds of its input, in microseconds, and what hv uses until it is set. */
 #define HVPART_LATENCY_MIN_US              10
 #define HVPART_LATENCY_MAX_US              100000
@@ -291,6 +293,7 @@ struct hvpart_partition_info {
 	 * HVPART_VP_* in bits 3:0, fetched (the parent took its intercept)
 	 * bit 4, completed (the result waits for its entry) bit 5. */
 	uint32_t vp_states;
+	uint64_t vp_run_tsc[4];      /* TSC ticks each vCPU has run in the guest */
 };
 #define HVPART_VP_RUNNABLE 0
 #define HVPART_VP_HALTED   1
@@ -302,8 +305,24 @@ struct hvpart_partition_info {
 #define HVPART_INFO_EXIT_CODE 1u
 #define HVPART_INFO_SUSPENDED 4u    /* SuspendPartition holds it (state RUNNING) */
 #define HVPART_INFO_PRESENT   2u
-_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32,
+_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32 + 32,
 	       "partition info layout");
+
+/* HVCALL_HVPART_SET_SCHEDULING input: Hyper-V's processor resource
+ * control (Set-VMProcessor -RelativeWeight -Reserve -Maximum) for a
+ * child, each of its virtual processors alike. Weight: its share against
+ * other ready vCPUs (1-10000, 100 by default); reserve and maximum: the
+ * least and most of one physical CPU each vCPU gets in every accounting
+ * period (docs/hypercalls.md), in percent (0-100 with reserve <= maximum,
+ * maximum at least 1). Anything else: HV_STATUS_INVALID_PARAMETER. */
+struct hvpart_sched_in {
+	uint64_t partition_id;
+	uint32_t weight;
+	uint16_t reserve_pct, max_pct;
+};
+_Static_assert(sizeof(struct hvpart_sched_in) == 16, "scheduling input");
+#define HVPART_WEIGHT_MAX 10000u
+#define HVPART_SCHED_PERIOD_US 100000u
 
 /* MAP_GPADL_PAGES input: a child's guest page numbers (a GPADL's PFN
  * list, or a piece of it), mapped read/write into the parent at their

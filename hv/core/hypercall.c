@@ -71,6 +71,7 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 		pi->vp_states |= ((uint32_t)v->run | (v->icpt_taken ? HVPART_VP_FETCHED : 0) |
 				  (v->icpt_done ? HVPART_VP_DONE : 0) |
 				  (v->notify_pending ? HVPART_VP_NOTIFY : 0)) << (8 * i);
+		pi->vp_run_tsc[i] = v->run_ticks;
 	}
 	pi->exit_code = p->exit_code;
 	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0) |
@@ -130,6 +131,8 @@ static const struct hc_entry hc_table[] = {
 	  hc_get_vp_context },
 	{ HVCALL_HVPART_SET_VP_CONTEXT, 1, 0, sizeof(struct hvpart_vp_context_in), 0,
 	  hc_set_vp_context },
+	{ HVCALL_HVPART_SET_SCHEDULING, 1, 0, sizeof(struct hvpart_sched_in), 0,
+	  hc_set_scheduling },
 	/* SynIC (TLFS inter-partition-communication.md): any partition may
 	 * post and signal; only the parent manages ports (CPUID 0x40000003
 	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59

@@ -38,6 +38,7 @@ uint16_t hc_get_vp_context(struct hc_args *a);
 uint16_t hc_set_vp_context(struct hc_args *a);
 /* Scheduler (hv/core/sched.c). */
 uint16_t hc_set_interrupt_latency(struct hc_args *a);
+uint16_t hc_set_scheduling(struct hc_args *a);
 
 /* SynIC (hv/core/synic_vp.c; docs/hypercalls.md). */
 uint16_t hc_post_message(struct hc_args *a);

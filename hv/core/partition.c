@@ -26,6 +26,8 @@ struct partition *partition_create(const char *name, bool privileged)
 		hv_snprintf(p->name, sizeof(p->name), "%s", name);
 		p->privileged = privileged;
 		p->state = HVPART_STATE_CREATED;
+		p->weight = 100;
+		p->max_pct = 100;
 		return p;
 	}
 	return NULL;

@@ -120,9 +120,77 @@ static bool parent_ready(void)
 	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
+/* ---- Processor resource control (HvpartSetScheduling) ----
+ * Hyper-V's Set-VMProcessor -RelativeWeight, -Reserve and -Maximum, per
+ * child vCPU. hv counts each vCPU's time in the guest (entry to exit) in
+ * accounting periods of HVPART_SCHED_PERIOD_US, which start for all at
+ * once:
+ * - the weight scales its turn (SLICE_CHILD at 100, clamped to 1/64 to 64
+ *   times that), so vCPUs that all want the CPU share it as their weights;
+ * - at its maximum share of the period a vCPU is not ready until the next
+ *   period, and its turn ends where it reaches that share;
+ * - a ready vCPU under its reserve goes before the others. */
+static uint64_t period_ticks(void)
+{
+	return us_to_tsc(HVPART_SCHED_PERIOD_US);
+}
+
+static uint64_t pct_ticks(uint32_t pct)
+{
+	return period_ticks() / 100 * pct;
+}
+
+static bool capped(const struct vcpu *v)
+{
+	return v->part->max_pct < 100 && v->period_used >= pct_ticks(v->part->max_pct);
+}
+
+static bool under_reserve(const struct vcpu *v)
+{
+	return v->part->reserve_pct && v->period_used < pct_ticks(v->part->reserve_pct);
+}
+
+static uint64_t weighted_slice(const struct vcpu *v)
+{
+	uint64_t t = SLICE_CHILD * v->part->weight / 100;
+
+	if (t < SLICE_CHILD / 64)
+		return SLICE_CHILD / 64;
+	return t > SLICE_CHILD * 64 ? SLICE_CHILD * 64 : t;
+}
+
+uint16_t hc_set_scheduling(struct hc_args *a)
+{
+	const struct hvpart_sched_in *in = a->in;
+	struct partition *p = partition_by_id(in->partition_id);
+
+	if (!p || p->privileged)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (!in->weight || in->weight > HVPART_WEIGHT_MAX || !in->max_pct || in->max_pct > 100 ||
+	    in->reserve_pct > in->max_pct)
+		return HV_STATUS_INVALID_PARAMETER;
+	p->weight = in->weight;
+	p->reserve_pct = in->reserve_pct;
+	p->max_pct = in->max_pct;
+	return HV_STATUS_SUCCESS;
+}
+
+/* The time v spent in the guest since its entry (sched_prepare_entry). */
+static void account_exit(struct vcpu *v, uint64_t t_exit)
+{
+	uint64_t d;
+
+	if (v->entered_tsc && t_exit > v->entered_tsc) {
+		d = t_exit - v->entered_tsc;
+		v->run_ticks += d;
+		v->period_used += d;
+	}
+	v->entered_tsc = 0;
+}
+
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
-	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended)
+	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || capped(v))
 		return false;
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
@@ -151,8 +219,38 @@ static uint64_t slot_of(const struct vcpu *v)
 
 /* The next child vCPU in turn after the last one, v itself last (NULL:
  * none is ready). */
+/* A new accounting period for every child vCPU. */
+static void period_roll(uint64_t now)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *v;
+
+	if (now - c->period_start < period_ticks())
+		return;
+	c->period_start = now;
+	for (uint64_t slot = 0; slot < NSLOTS; slot++)
+		if ((v = slot_vcpu(slot)))
+			v->period_used = 0;
+}
+
+/* The next ready vCPU in turn that is under its reserve, v last. */
+static struct vcpu *reserved_child(struct vcpu *v, uint64_t now)
+{
+	for (uint32_t i = 1; i <= NSLOTS; i++) {
+		struct vcpu *c = slot_vcpu((this_cpu()->rr_last + i) % NSLOTS);
+
+		if (c && c != v && under_reserve(c) && child_ready(c, now))
+			return c;
+	}
+	return v && v != sched_parent() && under_reserve(v) && child_ready(v, now) ? v : NULL;
+}
+
 static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
+	struct vcpu *r = reserved_child(v, now);
+
+	if (r)
+		return r;
 	for (uint32_t i = 1; i <= NSLOTS; i++) {
 		struct vcpu *c = slot_vcpu((this_cpu()->rr_last + i) % NSLOTS);
 
@@ -223,6 +321,7 @@ struct vcpu *sched_next(struct vcpu *cur)
 	struct vcpu *parent_v = sched_parent(), *next;
 	uint64_t now = rdtsc();
 
+	period_roll(now);
 	if (parent_called()) {
 		this_cpu()->parent_woken = false;
 		keep_turn(cur, now);
@@ -265,6 +364,11 @@ static uint64_t earliest_child_timer(void)
 			t = synic_next_tsc(p->vcpus[i]);   /* synthetic timers */
 			if (t && (!best || t < best))
 				best = t;
+			/* At its maximum: ready again in the next period. */
+			t = capped(p->vcpus[i]) && p->vcpus[i]->run == VCPU_RUNNABLE ?
+			    this_cpu()->period_start + period_ticks() : 0;
+			if (t && (!best || t < best))
+				best = t;
 		}
 	}
 	return best;
@@ -282,7 +386,7 @@ static uint64_t turn_length(struct vcpu *v, uint64_t now)
 		return next_child(NULL, now) ? us_to_tsc(SLICE_PARENT_US) : 0;
 	if (parent_ready())
 		return latency_ticks();
-	return next_child(v, now) != v ? SLICE_CHILD : 0;
+	return next_child(v, now) != v ? weighted_slice(v) : 0;
 }
 
 /* TSC ticks v may run from now (0: no limit needed). */
@@ -301,6 +405,9 @@ uint64_t sched_budget(struct vcpu *v)
 		budget = v->slice_end > now ? v->slice_end - now : 1;
 	if (v != c->parent && parent_alive() && !arch_timer_is_interrupt())
 		budget = min_budget(budget, latency_ticks());
+	if (v != c->parent && v->part->max_pct < 100)
+		budget = min_budget(budget, pct_ticks(v->part->max_pct) > v->period_used ?
+					    pct_ticks(v->part->max_pct) - v->period_used : 1);
 	c->next_fire = earliest_child_timer();
 	if (c->next_fire)
 		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : 1);
@@ -351,6 +458,7 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 {
 	struct vcpu *next;
 
+	account_exit(v, t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
 		return v;   /* sched_yield re-armed the timer; nothing else changed */
@@ -499,4 +607,5 @@ void sched_prepare_entry(struct vcpu *v)
 		arch_vcpu_set_timer(v, sched_budget(v));
 		v->timer_dirty = c->children_running != 0;
 	}
+	v->entered_tsc = rdtsc();
 }

@@ -24,6 +24,7 @@ static const struct cmdlet_slice cmdlet_order[] = {
 	{ cmdlets_vm, &cmdlets_vm_count, 0, -1 },
 	{ cmdlets_vmsave, &cmdlets_vmsave_count, 0, -1 },
 	{ cmdlets_vmsnap, &cmdlets_vmsnap_count, 0, -1 },
+	{ cmdlets_vmproc, &cmdlets_vmproc_count, 0, -1 },
 	{ cmdlets_integration, &cmdlets_integration_count, 0, -1 },
 	{ cmdlets_vmdisk, &cmdlets_vmdisk_count, 0, -1 },
 	{ cmdlets_vmdvd, &cmdlets_vmdvd_count, 0, -1 },

@@ -23,8 +23,9 @@ struct vm;
 /* Each group's slice of the table. */
 extern const struct cmd_def cmdlets_host[], cmdlets_vm[], cmdlets_item[],
 	cmdlets_location[], cmdlets_disk[], cmdlets_vhd[], cmdlets_utility[], cmdlets_diag[],
-	cmdlets_integration[], cmdlets_vmdisk[], cmdlets_vmdvd[];
-extern const int cmdlets_integration_count, cmdlets_vmdisk_count, cmdlets_vmdvd_count;
+	cmdlets_integration[], cmdlets_vmdisk[], cmdlets_vmdvd[], cmdlets_vmproc[];
+extern const int cmdlets_integration_count, cmdlets_vmdisk_count, cmdlets_vmdvd_count,
+	cmdlets_vmproc_count;
 extern const struct cmd_def cmdlets_network[];   /* network.c: switches, adapters */
 extern const int cmdlets_network_count;
 extern const struct cmd_def cmdlets_vmsave[];    /* vmsave.c: Save-VM, saved states */
@@ -75,6 +76,8 @@ struct vm *cmdlet_vhd_owner(const struct vol_path *file);
 int cmdlet_dvd_at(const struct vm *vm, unsigned num, unsigned loc);
 /* The VM -VMName names, or NULL after Hyper-V's error (vm.c). */
 struct vm *cmdlet_vm_named(struct cmd_ctx *ctx, const struct cmd_args *a);
+/* Debug-VMHost -Action DumpVM (vmdump.c). */
+int cmdlet_dump_vm(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *vm);
 /* Does vm's partition exist and run (vm.c)? */
 bool cmdlet_vm_running(const struct vm *vm);
 /* Syncs a drive after a write, printing an error if that fails. */

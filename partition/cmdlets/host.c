@@ -192,13 +192,19 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		hvcheck_run();
 	} else if (!strcasecmp(act, "SaveRestore")) {
 		return debug_save_restore(ctx, a);
+	} else if (!strcasecmp(act, "DumpVM")) {
+		struct vm *vm = cmd_arg_str(a, "VMName") ? vm_find(cmd_arg_str(a, "VMName")) : NULL;
+
+		if (!vm)
+			return cmd_error(ctx, a, "DumpVM needs -VMName and a virtual machine of that name.");
+		return cmdlet_dump_vm(ctx, a, vm);
 	} else if (!strcasecmp(act, "UnknownHypercall")) {
 		uint16_t st = hvcall_fast(0x7fff, 0);
 
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM.", act);
 	}
 	return 0;
 }
@@ -208,8 +214,8 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation or SaveRestore." },
-	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore." },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore or DumpVM." },
+	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show." },
 };
 
 const struct cmd_def cmdlets_host[] = {
@@ -231,7 +237,7 @@ const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);
  * after every other hvpart cmdlet and says so. */
 const struct cmd_def cmdlets_diag[] = {
 	{ "Debug-VMHost", "Diagnostic, not for normal use: fault injection for hv's tests.",
-	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed, SaveRestore -VMName N suspends a running VM, exports its vCPU context and copies its memory, builds a new partition from them and starts it in the old one's place (the building block of Save-VM; VMBus and IDE devices start afresh).",
+	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed, SaveRestore -VMName N suspends a running VM, exports its vCPU context and copies its memory, builds a new partition from them and starts it in the old one's place (the building block of Save-VM; VMBus and IDE devices start afresh). DumpVM -VMName N shows a running VM's COM1 and 8259 state and its vCPU 0's registers, local APIC (requested and in-service vectors) and synthetic timers, for a guest that hangs.",
 	  p_debug, 2, cmdlet_debug_vmhost, NULL },
 };
 const int cmdlets_diag_count = sizeof(cmdlets_diag) / sizeof(cmdlets_diag[0]);

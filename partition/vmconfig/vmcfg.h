@@ -104,6 +104,9 @@ struct vmcfg_vm {
 	uint8_t vmid[16];            /* Windows' binary GUID layout (partition/lib/guid.h) */
 	uint64_t memory_bytes;
 	uint32_t processors;
+	/* Processor resource control (Set-VMProcessor): RelativeWeight
+	 * 1-10000 (100), Reserve 0-100 % (0), Maximum 1-100 % (100). */
+	uint32_t weight, reserve_pct, max_pct;
 	char kernel[VMCFG_PATH_MAX];
 	char initrd[VMCFG_PATH_MAX];  /* a Linux kernel's initrd; "" for none */
 	char modules[VMCFG_MODULES_MAX][VMCFG_PATH_MAX];

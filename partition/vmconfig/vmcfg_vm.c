@@ -16,7 +16,8 @@ const char *const vmcfg_stop_names[] = { "TurnOff", "Save", "ShutDown", NULL };
 
 /* Keys of [VM] this parent reads; any other is kept and reported. */
 static const char *const known_keys[] = {
-	"Name", "VMId", "MemoryStartupBytes", "ProcessorCount", "Kernel", "Initrd", "Module",
+	"Name", "VMId", "MemoryStartupBytes", "ProcessorCount", "ProcessorRelativeWeight",
+	"ProcessorReserve", "ProcessorMaximum", "Kernel", "Initrd", "Module",
 	"KernelArgs", "Notes", "AutomaticStartAction", "AutomaticStopAction",
 	"WasRunning", "ParentSnapshotId", NULL,   /* the last: vmcfg_snap.c's */
 };
@@ -171,6 +172,32 @@ static int get_number(const struct vmcfg_entry *e, uint64_t *out, struct vmcfg_e
 	return 0;
 }
 
+/* ProcessorRelativeWeight, ProcessorReserve, ProcessorMaximum: Hyper-V's
+ * ranges (Set-VMProcessor); that Reserve is at most Maximum is checked
+ * when both are read (vmcfg_get_vm). */
+static int get_processor(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcfg_error *err)
+{
+	static const struct { const char *key; uint64_t lo, hi; } keys[] = {
+		{ "ProcessorRelativeWeight", 1, 10000 }, { "ProcessorReserve", 0, 100 },
+		{ "ProcessorMaximum", 1, 100 },
+	};
+	uint32_t *dst[] = { &vm->weight, &vm->reserve_pct, &vm->max_pct };
+	uint64_t v;
+	int rc;
+
+	for (int i = 0; i < 3; i++) {
+		if (strcasecmp(e->key, keys[i].key))
+			continue;
+		rc = get_number(e, &v, err);
+		if (!rc && (v < keys[i].lo || v > keys[i].hi))
+			return vmcfg_fail(err, e->line, -EINVAL, "%s must be %llu to %llu", keys[i].key,
+					  (unsigned long long)keys[i].lo, (unsigned long long)keys[i].hi);
+		*dst[i] = (uint32_t)v;
+		return rc;
+	}
+	return vmcfg_fail(err, e->line, -EINVAL, "%s is not a setting", e->key);
+}
+
 /* One known key's value into vm. */
 static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcfg_error *err)
 {
@@ -194,6 +221,8 @@ static int get_key(const struct vmcfg_entry *e, struct vmcfg_vm *vm, struct vmcf
 		vm->processors = (uint32_t)v;
 		return rc;
 	}
+	if (!strncasecmp(k, "Processor", 9))
+		return get_processor(e, vm, err);
 	if (!strcasecmp(k, "Kernel"))
 		return copy_str(vm->kernel, sizeof(vm->kernel), e, err);
 	if (!strcasecmp(k, "Initrd"))
@@ -255,6 +284,8 @@ int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_
 
 	memset(vm, 0, sizeof(*vm));
 	vm->processors = 1;
+	vm->weight = 100;
+	vm->max_pct = 100;
 	*unknown_line = 0;
 	if (!s)
 		return vmcfg_fail(err, 0, -EINVAL, "no [VM] section");
@@ -272,6 +303,9 @@ int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_
 		if (!rc)
 			rc = get_key(&s->e[j], vm, err);
 	}
+	if (!rc && vm->reserve_pct > vm->max_pct)
+		rc = vmcfg_fail(err, s->line, -EINVAL, "ProcessorReserve (%u) is above ProcessorMaximum (%u)",
+				vm->reserve_pct, vm->max_pct);
 	return rc ? rc : required(s, err);
 }
 
@@ -279,12 +313,15 @@ int vmcfg_get_vm(const struct vmcfg_doc *doc, struct vmcfg_vm *vm, int *unknown_
 
 static int put_known(struct vmcfg_section *s, const struct vmcfg_vm *vm)
 {
-	char id[37], mem[24], cpus[12];
+	char id[37], mem[24], cpus[12], w[12], res[12], max[12];
 	int rc;
 
 	vmcfg_guid_format(vm->vmid, id);
 	format_bytes(vm->memory_bytes, mem, sizeof(mem));
 	snprintf(cpus, sizeof(cpus), "%u", vm->processors);
+	snprintf(w, sizeof(w), "%u", vm->weight);
+	snprintf(res, sizeof(res), "%u", vm->reserve_pct);
+	snprintf(max, sizeof(max), "%u", vm->max_pct);
 	rc = vmcfg_set(s, "Name", vm->name);
 	if (!rc)
 		rc = vmcfg_set(s, "VMId", id);
@@ -292,6 +329,12 @@ static int put_known(struct vmcfg_section *s, const struct vmcfg_vm *vm)
 		rc = vmcfg_set(s, "MemoryStartupBytes", mem);
 	if (!rc)
 		rc = vmcfg_set(s, "ProcessorCount", cpus);
+	if (!rc)
+		rc = vmcfg_set(s, "ProcessorRelativeWeight", w);
+	if (!rc)
+		rc = vmcfg_set(s, "ProcessorReserve", res);
+	if (!rc)
+		rc = vmcfg_set(s, "ProcessorMaximum", max);
 	if (!rc)
 		rc = vmcfg_set(s, "Kernel", vm->kernel);
 	if (!rc)
@@ -324,7 +367,8 @@ int vmcfg_put_vm(struct vmcfg_doc *doc, const struct vmcfg_vm *vm)
 
 	if ((unsigned)vm->start_action > VMCFG_START_IF_RUNNING ||
 	    (unsigned)vm->stop_action > VMCFG_STOP_SHUT_DOWN || vm->nmodules < 0 ||
-	    vm->nmodules > VMCFG_MODULES_MAX)
+	    vm->nmodules > VMCFG_MODULES_MAX || !vm->weight || vm->weight > 10000 ||
+	    !vm->max_pct || vm->max_pct > 100 || vm->reserve_pct > vm->max_pct)
 		return -EINVAL;
 	if (!s) {
 		struct vmcfg_section added;

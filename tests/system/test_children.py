@@ -45,6 +45,31 @@ def burst_ticks(m, name):
     return int(found.group(1))
 
 
+def vp_seconds(m, name):
+    """Get-VMProcessor's VirtualProcessorRunTime: seconds each vCPU has run."""
+    out = m.command("Get-VMProcessor %s | Format-List" % name)
+    t = re.search(r"VirtualProcessorRunTime\s*:\s*([^\r\n]*)", out)
+    assert t, out
+    return [float(x) for x in re.findall(r"vCPU \d+: (\d+\.\d+) s", t.group(1))]
+
+
+def run_deltas(m, names, secs):
+    """How long each VM ran in the guest over secs seconds of this test's
+    clock, as Get-VMProcessor reports it."""
+    before = [sum(vp_seconds(m, n)) for n in names]
+    time.sleep(secs)
+    after = [sum(vp_seconds(m, n)) for n in names]
+    d = [b - a for a, b in zip(before, after)]
+    print("# run time over %d s: %s" % (secs, ", ".join("%s %.3f s" % x for x in zip(names, d))))
+    assert min(d) > 0.05, d
+    return d
+
+
+def set_ok(m, cmd):
+    out = m.command(cmd)
+    assert out.strip() == cmd, repr(out)
+
+
 def info(m, name):
     return m.command("Get-VM %s" % name)
 
@@ -371,6 +396,50 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         print("# 20 lines to COM1: %d TSC ticks alone, %d beside a spinning child (%.2f x)"
               % (alone, beside, beside / alone))
         assert beside < 4 * alone, (alone, beside)
+
+    with tap.case("Set-VMProcessor on running spinners: RelativeWeight 300 against 100 runs three times as "
+                  "long, Maximum 25 caps one, Reserve 60 puts one ahead of two others; bad values refused"):
+        for n in ("w1", "w2", "w3"):
+            m.command('New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf -KernelArgs "mode=sti"' % n)
+        out = m.command("Get-VMProcessor w2")
+        assert re.search(r"w2\s+1\s+0\s+100\s+100\r", out), out
+        assert re.search(r"VMName\s+Count\s+Reserve\s+Maximum\s+RelativeWeight", out), out
+        set_ok(m, "Set-VMProcessor w2 -RelativeWeight 300")
+        m.command("Start-VM w1")
+        m.command("Start-VM w2")
+        d = run_deltas(m, ["w1", "w2"], 12)
+        assert 2.4 <= d[1] / d[0] <= 3.6, d
+        set_ok(m, "Set-VMProcessor w2 -RelativeWeight 100 -Maximum 25")
+        out = m.command("Get-VMProcessor w2")
+        assert re.search(r"w2\s+1\s+0\s+25\s+100\r", out), out
+        d = run_deltas(m, ["w1", "w2"], 12)
+        assert 0.15 <= d[1] / sum(d) <= 0.32, d          # 0.5 without the cap
+        set_ok(m, "Set-VMProcessor w2 -Maximum 100 -Reserve 60")
+        m.command("Start-VM w3")
+        d = run_deltas(m, ["w1", "w2", "w3"], 12)
+        assert d[1] / sum(d) >= 0.55, d                   # a third without the reserve
+        assert 0.6 <= d[0] / d[2] <= 1.6, d
+        out = m.command("Debug-VMHost -Action DumpVM -VMName w2", timeout=60)
+        assert re.search(r"COM1: IER 0x[0-9a-f]+ .*IRQ line \d", out), out
+        assert re.search(r"vCPU 0: RIP 0x[0-9a-f]+ RFLAGS 0x[0-9a-f]+ \(IF 1\)", out), out   # mode=sti
+        assert "LAPIC: highest requested vector" in out, out
+        assert re.search(r"w2\s+Running", m.command("Get-VM w2")), out
+        out = m.command("Set-VMProcessor w2 -Maximum 0")
+        assert "Set-VMProcessor : Maximum must be between 1 and 100." in out, out
+        out = m.command("Set-VMProcessor w2 -Reserve 80 -Maximum 50")
+        assert "Set-VMProcessor : Reserve (80) cannot be greater than Maximum (50)." in out, out
+        out = m.command("Set-VMProcessor w2 -RelativeWeight 10001")
+        assert "RelativeWeight must be between 1 and 10000." in out, out
+        out = m.command("Set-VMProcessor w2 -Count 2")
+        assert "'w2' is running: Count can be changed only while it is off (Stop-VM first)." in out, out
+        out = m.command("Get-VMProcessor w2")
+        assert re.search(r"w2\s+1\s+60\s+100\s+100\r", out), out
+        for n in ("w1", "w2", "w3"):
+            m.command("Stop-VM %s -TurnOff" % n)
+        set_ok(m, "Set-VMProcessor w3 -Count 2")
+        assert re.search(r"w3\s+2\s+0\s+100\s+100\r", m.command("Get-VMProcessor w3")), out
+        for n in ("w1", "w2", "w3"):
+            m.command("Remove-VM %s" % n)
 
     with tap.case("Connect-VM joins a child's COM1 to the console; Ctrl-] detaches; a child halted "
                   "waiting for COM1's interrupt wakes for what is typed"):

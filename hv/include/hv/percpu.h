@@ -32,6 +32,7 @@ struct percpu {
 	/* Child vCPUs by slot: partition id * PARTITION_MAX_VCPUS + index. */
 	uint64_t rr_last;            /* the slot that took the last turn */
 	uint64_t kept_turn;          /* 1 + the slot whose turn the parent took; 0: none */
+	uint64_t period_start;       /* this accounting period's (hv/core/sched.c) */
 	uint64_t next_fire;          /* earliest child timer at the last budget */
 	uint64_t latency_us;         /* HvpartSetInterruptLatency; 0: default */
 	/* Exit handling that resumed another vCPU: count and TSC ticks

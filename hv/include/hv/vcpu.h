@@ -80,6 +80,9 @@ struct vcpu {
 	bool yield;                  /* give up the CPU after this exit */
 	uint32_t icpt_result;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
+	uint64_t entered_tsc;        /* its last entry, 0 = not in the guest */
+	uint64_t run_ticks;          /* in the guest, in all */
+	uint64_t period_used;        /* in the guest, this accounting period */
 	bool timer_dirty;            /* the backend's timer holds a short value */
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
@@ -114,6 +117,9 @@ struct partition {
 	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
 	bool deleting;               /* DeletePartition has begun (no new GPADL maps) */
 	uint64_t start_tsc, stop_tsc;
+	/* Its share of the CPU (HvpartSetScheduling, hv/core/sched.c). */
+	uint32_t weight;
+	uint16_t reserve_pct, max_pct;
 	uint32_t exit_code;
 	bool has_exit_code;
 	uint64_t icpt_seq;

@@ -20,6 +20,9 @@ static const char full[] =
 	"VMId = 0f3a6c2e-9b1d-4e57-8a40-5c2f1e9d7b36\n"
 	"MemoryStartupBytes = 32MB\n"
 	"ProcessorCount = 2\n"
+	"ProcessorRelativeWeight = 250\n"
+	"processorreserve = 10\n"
+	"ProcessorMaximum = 75\n"
 	"Kernel = C:\\guests\\hello.elf\n"
 	"Initrd = C:\\linux\\initrd.img\n"
 	"Module = B:\\mod1\n"
@@ -79,7 +82,10 @@ static void test_every_key(void **state)
 	assert_int_equal(vm.start_action, VMCFG_START_IF_RUNNING);
 	assert_int_equal(vm.stop_action, VMCFG_STOP_SHUT_DOWN);
 	assert_true(vm.was_running);
-	assert_int_equal(unk, 16);   /* Future */
+	assert_int_equal(vm.weight, 250);
+	assert_int_equal(vm.reserve_pct, 10);
+	assert_int_equal(vm.max_pct, 75);
+	assert_int_equal(unk, 19);   /* Future */
 	assert_int_equal(vmcfg_section_count(&doc, "harddrive"), 2);
 	assert_string_equal(vmcfg_get(vmcfg_section(&doc, "HardDrive", 1), "path"), "C:\\vhd\\b.vhd");
 	assert_null(vmcfg_section(&doc, "HardDrive", 2));
@@ -99,6 +105,9 @@ static void test_defaults(void **state)
 	get_ok(&doc, &vm, &unk);
 	assert_int_equal(unk, 0);
 	assert_int_equal(vm.processors, 1);
+	assert_int_equal(vm.weight, 100);
+	assert_int_equal(vm.reserve_pct, 0);
+	assert_int_equal(vm.max_pct, 100);
 	assert_int_equal(vm.memory_bytes, 4u << 20);
 	assert_int_equal(vm.nmodules, 0);
 	assert_string_equal(vm.kernel_args, "");
@@ -152,13 +161,20 @@ static void test_round_trip(void **state)
 static void test_put_new(void **state)
 {
 	struct vmcfg_doc doc = { 0 }, back;
-	struct vmcfg_vm vm = { .memory_bytes = 5u << 20, .processors = 1 };
+	struct vmcfg_vm vm = { .memory_bytes = 5u << 20, .processors = 1, .weight = 100,
+			       .max_pct = 100 };
 	struct vmcfg_vm vm2;
 	size_t len;
 	char *text;
 	int unk;
 
 	(void)state;
+	vm.weight = 0;      /* out of range: refused */
+	assert_int_equal(vmcfg_put_vm(&doc, &vm), -EINVAL);
+	vm.weight = 100;
+	vm.reserve_pct = 101;
+	assert_int_equal(vmcfg_put_vm(&doc, &vm), -EINVAL);
+	vm.reserve_pct = 0;
 	snprintf(vm.name, sizeof(vm.name), "n");
 	snprintf(vm.kernel, sizeof(vm.kernel), "k");
 	vm.vmid[0] = 0xab;
@@ -171,6 +187,8 @@ static void test_put_new(void **state)
 	assert_non_null(strstr(text, "VMId = 000000ab-0000-0000-0000-000000000000\n"));
 	assert_non_null(strstr(text, "AutomaticStartAction = Nothing\nAutomaticStopAction = TurnOff\n"));
 	assert_non_null(strstr(text, "\nKernelArgs =\n"));   /* empty: no trailing blank */
+	assert_non_null(strstr(text, "ProcessorCount = 1\nProcessorRelativeWeight = 100\n"
+				     "ProcessorReserve = 0\nProcessorMaximum = 100\n"));
 	assert_true(strstr(text, "[VM]") < strstr(text, "[NetworkAdapter]"));
 	parse_ok(text, &back);
 	get_ok(&back, &vm2, &unk);
@@ -253,6 +271,14 @@ static const struct bad bad_vms[] = {
 	{ "[VM]\nMemoryStartupBytes = 99999999999999999999\n", 2, "must be a number" },
 	{ "[VM]\nMemoryStartupBytes = 99999999999TB\n", 2, "must be a number" },
 	{ "[VM]\nProcessorCount = 0\n", 2, "ProcessorCount must be 1 to 64" },
+	{ "[VM]\nProcessorRelativeWeight = 0\n", 2, "ProcessorRelativeWeight must be 1 to 10000" },
+	{ "[VM]\nProcessorRelativeWeight = 10001\n", 2, "ProcessorRelativeWeight must be 1 to 10000" },
+	{ "[VM]\nProcessorReserve = 101\n", 2, "ProcessorReserve must be 0 to 100" },
+	{ "[VM]\nProcessorMaximum = 0\n", 2, "ProcessorMaximum must be 1 to 100" },
+	{ "[VM]\nProcessorMaximum = x\n", 2, "ProcessorMaximum must be a number" },
+	{ "[VM]\nName = a\nVMId = 00000000-0000-0000-0000-000000000000\nMemoryStartupBytes = 1MB\n"
+	  "Kernel = k\nProcessorReserve = 60\nProcessorMaximum = 50\n", 1,
+	  "ProcessorReserve (60) is above ProcessorMaximum (50)" },
 	{ "[VM]\nAutomaticStartAction = Always\n", 2, "Nothing, Start or StartIfRunning" },
 	{ "[VM]\nAutomaticStopAction = Pause\n", 2, "TurnOff, Save or ShutDown" },
 	{ "[VM]\nWasRunning = maybe\n", 2, "True or False" },
