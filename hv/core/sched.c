@@ -305,8 +305,17 @@ static bool parent_called(void)
 
 	if (!parent_alive())
 		return false;
-	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held)
+	/* Called, the parent runs: it is not halted any more. A message
+	 * that woke it left run at VCPU_HALTED, and at its next exit hv then
+	 * took it for idle and gave the CPU to a ready child mid-work (after
+	 * each CompleteIntercept, say), until its next interrupt called it
+	 * again: under QEMU SVM the demo's Linux child then crawled, one port
+	 * access per PIT tick of the parent, until Connect-VM kept the parent
+	 * busy (make run, Debug-VMHost -Action DumpVM). */
+	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held) {
+		c->parent->run = VCPU_RUNNABLE;
 		return true;
+	}
 	vec = arch_cpu_take_interrupt();
 	if (vec < 0)
 		return false;
