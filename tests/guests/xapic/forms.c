@@ -6,7 +6,8 @@
  * for a quotient too wide, with the registers unchanged; LODS, CMPS
  * (TPR against PPR: both operands on the page), SCAS, REPE/REPNE with
  * their ZF stop; MOVSX/MOVZX widths; CMP reg,mem; and a LOCK prefix on
- * MOV and CMP, which is #UD (SDM Vol. 2A "LOCK"). TPR is read and
+ * MOV and CMP, which is #UD (SDM Vol. 2A "LOCK"); a REP STOS that runs
+ * past ES's limit (#GP) and one that wraps DI at 64 KiB. TPR is read and
  * written whole (bits 7:0, SDM Vol. 3A §11.8.3.1); PPR follows it while
  * nothing is in service.
  */
@@ -32,7 +33,7 @@ static void check(int ok, const char *what)
 	}
 }
 
-/* #DE and #UD: record, and step over the faulting instruction, whose
+/* #DE, #UD and #GP: record, and step over the faulting instruction, whose
  * length the caller put in skip_len. */
 static void on_fault(struct guest_frame *f)
 {
@@ -157,6 +158,52 @@ static void widths_and_lock(volatile uint32_t *tpr)
 	*tpr = 0;
 }
 
+/* ES := a byte-granular data segment (type 2, S, P, D/B; SDM Vol. 3A
+ * §3.4.5) in the GDT's spare entry (lib/entry.S), and back to flat. */
+extern uint64_t guest_gdt_spare;
+#define SEL_SPARE 0x30
+
+static void es_limited(uint32_t base, uint32_t limit)
+{
+	guest_gdt_spare = (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | (0x92ull << 40) |
+			  ((uint64_t)((limit >> 16) & 0xf) << 48) | (0x4ull << 52) |
+			  ((uint64_t)(base >> 24) << 56);
+	__asm__ volatile("mov %w0, %%es" : : "r"(SEL_SPARE) : "memory");
+}
+
+static void es_flat(void)
+{
+	__asm__ volatile("mov %w0, %%es" : : "r"(GUEST_SEL_DATA) : "memory");
+}
+
+/* A REP STOSL whose first element is TPR and whose second lies past
+ * ES's limit: TPR written, then #GP(0) with ECX and EDI as after one
+ * element (SDM Vol. 3A §5.3). Then with a 16-bit address size (67): DI
+ * wraps from 0xfffc to 0 within a 64 KiB segment, and CX and DI keep
+ * their upper halves (SDM Vol. 2B "REP", "STOS"). */
+static void limits(volatile uint8_t *apic)
+{
+	volatile uint32_t *tpr = (volatile uint32_t *)(apic + TPR_OFF);
+	uint32_t c = 2, d = TPR_OFF;
+
+	fault_count = 0;
+	skip_len = 2;                                /* F3 AB */
+	*tpr = 0;
+	es_limited((uint32_t)apic, TPR_OFF + 3);
+	__asm__ volatile("cld; rep stosl" : "+c"(c), "+D"(d) : "a"(0x40) : "memory");
+	es_flat();
+	check(fault_count == 1 && fault_vector == 13 && c == 1 && d == TPR_OFF + 4 && *tpr == 0x40,
+	      "REP STOS past ES's limit: #GP after the first element");
+	c = 0xabcd0002;
+	d = 0x1234fffc;
+	es_limited((uint32_t)apic + TPR_OFF - 0xfffc, 0xffff);
+	__asm__ volatile(".byte 0x67\n\trep stosl" : "+c"(c), "+D"(d) : "a"(0x50) : "memory");
+	es_flat();
+	check(fault_count == 1 && c == 0xabcd0000 && d == 0x12340004 && *tpr == 0x50,
+	      "REP STOS with 16-bit addresses: DI wraps, upper ECX/EDI kept");
+	*tpr = 0;
+}
+
 int xapic_forms(volatile uint32_t *apic, const char *ph)
 {
 	volatile uint32_t *tpr = (volatile uint32_t *)((volatile uint8_t *)apic + TPR_OFF);
@@ -170,5 +217,7 @@ int xapic_forms(volatile uint32_t *apic, const char *ph)
 	divide_errors(tpr);
 	strings((volatile uint8_t *)apic);
 	widths_and_lock(tpr);
+	guest_set_handler(13, on_fault);
+	limits((volatile uint8_t *)apic);
 	return failed;
 }
