@@ -147,7 +147,7 @@ def xapic_lines(out):
 
 
 with tap.case("xapic bare in Bochs: the xAPIC page with paging off and on, MMIO forms (BT family, REP STOS, MUL/DIV with #DE, "
-              "LODS/CMPS/SCAS, LOCK #UD), IPIs, NMI, timer, #PF from MOVS"):
+              "LODS/CMPS/SCAS, LOCK #UD, REP STOS past ES's limit #GP, DI wrap), IPIs, NMI, timer, #PF from MOVS"):
     xapic_bare = bare("xapic", "")
     failed = set(re.findall(r"xapic: (.*?): check failed: (.*?)\r?\n", xapic_bare))
     assert {"%s: %s" % f for f in failed} == BOCHS_XAPIC, sorted(failed)
@@ -205,7 +205,7 @@ with hvtest.Machine(iso, name="vcpu", watchdog=1200) as m:
         assert "IA32_APIC_BASE 0xfee00d00 at start" in log and "the timer woke the HLT" in log, log
 
     with tap.case("xapic in a child: x2APIC -> disabled -> xAPIC, the page through hv's MMIO emulation (MUL/DIV and #DE, "
-                  "LODS/CMPS/SCAS, LOCK #UD too), same output as bare; BT/BTS/BTR/BTC, NOT, NEG, REP STOS/MOVS, "
+                  "LODS/CMPS/SCAS, LOCK #UD, a string element past ES's limit #GP too), same output as bare; BT/BTS/BTR/BTC, NOT, NEG, REP STOS/MOVS, "
                   "MUL/DIV, REPE/REPNE SCAS, CMPS, LODS on an unbacked GPA with paging on"):
         start(m, "xa", "xapic.elf", "")
         wait, log = finish(m, "xa")
