@@ -367,6 +367,19 @@ static int form_bt_imm(struct dec *d)
 	return 0;
 }
 
+/* MOVNTI m32/m64, r (0F C3; SDM Vol. 2B "MOVNTI"): a store; the
+ * non-temporal hint means nothing to a device. No 66 form (NP): #UD. */
+static int form_movnti(struct dec *d)
+{
+	if (operand(d, false))
+		return -1;
+	if (d->p.opsize)
+		return INSN_UD;
+	d->o->kind = INSN_STORE;
+	d->o->write = true;
+	return 0;
+}
+
 /* Two-byte opcodes (SDM Vol. 2D Table A-3). With F2/F3 these are other
  * instructions (F3 0F B8 POPCNT, BC TZCNT, BD LZCNT) or reserved. */
 static int form_0f(struct dec *d)
@@ -380,6 +393,7 @@ static int form_0f(struct dec *d)
 	case 0xa3: case 0xab: case 0xb3: case 0xbb: return form_bt_reg(d, op2);
 	case 0xba: return form_bt_imm(d);
 	case 0xaf: return form_imul(d, op2);
+	case 0xc3: return form_movnti(d);
 	default: return -1;
 	}
 }

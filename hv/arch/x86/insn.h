@@ -4,7 +4,7 @@
  * prefixes, REX, ModR/M, SIB, displacement, immediate) in 16-, 32- and
  * 64-bit code. The forms are those Linux's MMIO accessors and the
  * Windows HAL compile to, plus the rest of their families:
- *   MOV        88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs)
+ *   MOV        88 89 8A 8B, C6 /0, C7 /0, A0-A3 (moffs), MOVNTI 0F C3
  *   MOVZX/SX   0F B6, 0F B7, 0F BE, 0F BF, MOVSXD 63 (64-bit)
  *   ALU        ADD OR ADC SBB AND SUB XOR CMP: 00-3B (r/m forms),
  *              80, 81, 83 (imm; 82 outside 64-bit); TEST 84 85, F6 /0, F7 /0

@@ -1,5 +1,5 @@
 /* Host tests for the decoder's multiply, divide and string forms, the
- * 16-bit addressing forms, MOVZX/MOVSX, CMP and TEST (hv/arch/x86/insn.c)
+ * 16-bit addressing forms, MOVZX/MOVSX, MOVNTI, CMP and TEST (hv/arch/x86/insn.c)
  * against a table of encodings (GNU objdump 2.40's text for each in its
  * comment; -Mi8086 for the 16-bit rows), and insn_muldiv and IMUL2
  * (insn_alu.c) against the host CPU: the same instruction run on a host
@@ -99,6 +99,13 @@ static const struct row rows[] = {
 	AL(M64, B(0x48, 0x85, 0x07), INSN_ALU_MEM, ALU_TEST, 8, 0, 0, 0), /* test %rax,(%rdi) */
 	AL(M64, B(0xf7, 0x4f, 0x04, 1, 0, 0, 0), INSN_ALU_MEM, ALU_TEST, 4, 1, R_IMM, 1), /* testl $0x1,0x4(%rdi) (/1) */
 	AL(M64, B(0x48, 0x83, 0x7f, 0x08, 0xff), INSN_ALU_MEM, ALU_CMP, 8, 7, R_IMM, ~0ull), /* cmpq $-1,0x8(%rdi) */
+	AL(M64, B(0x0f, 0xc3, 0x07), INSN_STORE, 0, 4, 0, R_WRITE, 0),  /* movnti %eax,(%rdi) */
+	AL(M64, B(0x48, 0x0f, 0xc3, 0x47, 0x08), INSN_STORE, 0, 8, 0, R_WRITE, 0), /* movnti %rax,0x8(%rdi) */
+	AL(M64, B(0x44, 0x0f, 0xc3, 0x0f), INSN_STORE, 0, 4, 9, R_WRITE, 0), /* movnti %r9d,(%rdi) */
+	AL(M32, B(0x0f, 0xc3, 0x08), INSN_STORE, 0, 4, 1, R_WRITE, 0),  /* movnti %ecx,(%eax) */
+	BAD(M64, B(0x66, 0x0f, 0xc3, 0x07), INSN_UD),                  /* 66 movnti: (bad) */
+	BAD(M64, B(0xf0, 0x0f, 0xc3, 0x07), INSN_UD),                  /* lock movnti */
+	BAD(M64, B(0x0f, 0xc3, 0xc7), INSN_UNSUPPORTED),               /* register form: no memory */
 	BAD(M64, B(0xf0, 0xf7, 0x37), INSN_UD),                        /* lock divl (%rdi) */
 	BAD(M64, B(0xf0, 0x0f, 0xaf, 0x07), INSN_UD),                  /* lock imul (%rdi),%eax */
 	BAD(M64, B(0xf0, 0xa6), INSN_UD),                              /* lock cmpsb */
