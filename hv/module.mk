@@ -53,8 +53,8 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/vpctx.c hv/core/vpctx_check.c hv/core/ipi.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c hv/mm/gpadl.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
-HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_string.c hv/arch/x86/insn_len.c \
-	hv/arch/x86/pagewalk.c
+HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_alu.c hv/arch/x86/insn_string.c \
+	hv/arch/x86/insn_len.c hv/arch/x86/pagewalk.c
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
 # $(call hv_image,ARCH): the libraries and the image of one backend.
@@ -98,13 +98,22 @@ HV_GENERIC_LIBS := $(HV_GENERIC_LIBS_vmx)
 HV_CFLAGS := $(call hv_cflags,vmx)
 
 # Host test of the portable instruction decoder.
-$(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv/arch/x86/insn.o
+$(HOSTB)/tests/unit/hv/test_insn: $(HOSTB)/tests/unit/hv/test_insn.o $(HOSTB)/hv/arch/x86/insn.o \
+		$(HOSTB)/hv/arch/x86/insn_alu.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn
 
+# Host test of MUL IMUL DIV IDIV and the new string forms' decoding, with
+# the host CPU as the oracle.
+$(HOSTB)/tests/unit/hv/test_insn_muldiv: $(HOSTB)/tests/unit/hv/test_insn_muldiv.o \
+		$(HOSTB)/hv/arch/x86/insn.o $(HOSTB)/hv/arch/x86/insn_alu.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_muldiv
+
 # Host test of STOS/MOVS and REP (with the decoder).
 $(HOSTB)/tests/unit/hv/test_insn_string: $(HOSTB)/tests/unit/hv/test_insn_string.o \
-		$(HOSTB)/hv/arch/x86/insn_string.o $(HOSTB)/hv/arch/x86/insn.o
+		$(HOSTB)/hv/arch/x86/insn_string.o $(HOSTB)/hv/arch/x86/insn.o \
+		$(HOSTB)/hv/arch/x86/insn_alu.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_string
 
@@ -125,7 +134,7 @@ HOST_TESTS += $(HOSTB)/tests/unit/hv/test_pagewalk
 
 # libFuzzer targets: the decoder and ALU, and the guest page walker.
 $(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o \
-		$(FUZZB)/hv/arch/x86/insn_string.o
+		$(FUZZB)/hv/arch/x86/insn_string.o $(FUZZB)/hv/arch/x86/insn_alu.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 $(FUZZB)/fuzz_pagewalk: $(FUZZB)/tests/fuzz/fuzz_pagewalk.o $(FUZZB)/hv/arch/x86/pagewalk.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^

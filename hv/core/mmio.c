@@ -8,16 +8,19 @@
  * address (the xAPIC page at the APIC base in xAPIC mode, hv/core/vlapic.c)
  * or, where no device is, as a bus with nothing decoding the address: a
  * read returns all ones, a write goes nowhere (docs/child-platform.md).
- * Faults are the architectural ones: #PF from the fetch or from a STOS
- * or MOVS element that does not translate, #UD for LOCK where it is
- * illegal. REP STOS/MOVS run MMIO_REP_CHUNK elements per exit and leave
- * RIP on the instruction until rCX reaches 0, so interrupts are taken
- * between chunks. An instruction hv does not emulate (MUL/DIV, a fetch
+ * Faults are the architectural ones: #PF from the fetch or from a string
+ * element that does not translate, #GP(0)/#SS(0) for a string element
+ * beyond its segment's limit (or not canonical in 64-bit code), #DE for
+ * a divide error, #UD for LOCK where it is illegal. A REP string runs
+ * MMIO_REP_CHUNK elements per exit and leaves RIP on the instruction
+ * until it completes, so interrupts are taken between chunks. An
+ * instruction hv does not emulate (CMPXCHG, XADD, SSE moves, a fetch
  * from such a GPA) stops the child with its bytes in the log.
  * Known approximations: an operand that straddles a RAM page and an
  * unbacked one is performed at the faulting GPA only (a string element:
- * at the GPA of its first byte); segment limits and canonical addresses
- * of string elements are not checked.
+ * at the GPA of its first byte); a string element's segment is checked
+ * for its limit, not for its type (a read-only ES, an execute-only
+ * source), which the CPU checked when the segment was loaded.
  */
 #include <errno.h>
 #include <string.h>
@@ -190,7 +193,26 @@ static int do_xchg(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
 	return rc;
 }
 
-/* ---- STOS and MOVS (hv/arch/x86/insn_string.c) ---- */
+/* MUL IMUL DIV IDIV: rDX:rAX with the operand; a divide error is #DE
+ * with the registers untouched (SDM Vol. 2A "DIV", "IDIV"). */
+static int do_muldiv(struct vcpu *v, const struct insn_mem *m, uint64_t gpa)
+{
+	uint64_t mem, fl = arch_vcpu_rflags(v), rax = v->gpr[GPR_RAX], rdx = v->gpr[GPR_RDX];
+	int rc = dev_read(v, gpa, m->size, &mem);
+
+	if (rc)
+		return rc;
+	if (insn_muldiv(m->alu, m->size, mem, &rax, &rdx, &fl) == INSN_DE) {
+		arch_vcpu_inject_fault(v, 0);
+		return -EFAULT;
+	}
+	v->gpr[GPR_RAX] = rax;
+	v->gpr[GPR_RDX] = rdx;
+	arch_vcpu_set_rflags(v, fl);
+	return 0;
+}
+
+/* ---- the string instructions (hv/arch/x86/insn_string.c) ---- */
 
 static int str_translate(void *ctx, uint64_t lin, bool write, uint64_t *gpa)
 {
@@ -207,6 +229,11 @@ static int str_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return phys_write(ctx, gpa, size, val);
 }
 
+static void str_raise(void *ctx, unsigned vector)
+{
+	arch_vcpu_inject_fault(ctx, vector);
+}
+
 /* Flat in 64-bit mode but for FS and GS (SDM Vol. 3A §3.2.4). */
 static uint64_t seg_base(struct vcpu *v, unsigned seg)
 {
@@ -215,24 +242,48 @@ static uint64_t seg_base(struct vcpu *v, unsigned seg)
 	return arch_vcpu_seg_base(v, seg);
 }
 
+/* The limit check of seg (SDM Vol. 3A §5.3): an expand-down data
+ * segment (type bit 3 clear, bit 2 set) and its D/B flag; an unusable
+ * one admits no offset (#GP, as a null selector's use is). */
+static struct insn_limit seg_limit(struct vcpu *v, unsigned seg)
+{
+	uint32_t ar, limit = arch_vcpu_seg_limit(v, seg, &ar);
+	struct insn_limit l = {
+		.limit = limit, .expand_down = (ar & 0xc) == 0x4,
+		.big = ar & (1u << 14), .stack = seg == INSN_SS,
+	};
+
+	if (ar & (1u << 16)) {
+		l.limit = 0xffffffffu;           /* every offset is above it */
+		l.expand_down = true;
+		l.big = false;
+	}
+	return l;
+}
+
 /* Every element is translated (the source with the segment override,
- * the destination always ES) and may be RAM or a device: the faulting
- * GPA is only the first element's. */
+ * the destination always ES), checked against its segment's limit (or
+ * for canonical form in 64-bit code) and may be RAM or a device: the
+ * faulting GPA is only the first element's. */
 static int do_string(struct vcpu *v, const struct insn_mem *m, bool *done)
 {
-	const struct insn_string_ops ops = { v, str_translate, str_read, str_write };
+	const struct insn_string_ops ops = { v, str_translate, str_read, str_write, str_raise };
+	bool wide = arch_vcpu_insn_mode(v) == INSN_MODE64;
 	struct insn_string_state s = {
 		.rax = v->gpr[GPR_RAX], .rcx = v->gpr[GPR_RCX],
-		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI],
+		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI], .rflags = arch_vcpu_rflags(v),
 		.src_base = seg_base(v, m->seg), .dst_base = seg_base(v, INSN_ES),
-		.df = arch_vcpu_rflags(v) & (1u << 10),
-		.wide = arch_vcpu_insn_mode(v) == INSN_MODE64,
+		.src_limit = seg_limit(v, m->seg), .dst_limit = seg_limit(v, INSN_ES),
+		.limits = !wide, .df = arch_vcpu_rflags(v) & (1u << 10), .wide = wide,
+		.la57 = arch_vcpu_cr4(v) & (1u << 12),
 	};
 	int rc = insn_string_run(m, &s, &ops, MMIO_REP_CHUNK, done);
 
+	v->gpr[GPR_RAX] = s.rax;
 	v->gpr[GPR_RCX] = s.rcx;
 	v->gpr[GPR_RSI] = s.rsi;
 	v->gpr[GPR_RDI] = s.rdi;
+	arch_vcpu_set_rflags(v, s.rflags);
 	return rc;
 }
 
@@ -256,8 +307,13 @@ static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa, bool 
 		return do_alu(v, m, gpa);
 	case INSN_XCHG:
 		return do_xchg(v, m, gpa);
+	case INSN_MULDIV:
+		return do_muldiv(v, m, gpa);
 	case INSN_STOS:
 	case INSN_MOVS:
+	case INSN_LODS:
+	case INSN_CMPS:
+	case INSN_SCAS:
 		return do_string(v, m, done);
 	default:
 		return -EINVAL;
@@ -307,7 +363,7 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 	if (!rc)
 		rc = perform(v, &m, f->gpa, &done);
 	if (rc == -EFAULT)
-		return true;                    /* #PF injected by a string element */
+		return true;                    /* a fault injected (#PF #GP #SS #DE) */
 	if (rc) {
 		hv_err("mmio: cannot emulate (%d) at GPA %#lx: %02x %02x %02x %02x %02x %02x",
 		       rc, f->gpa, bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);

@@ -177,7 +177,8 @@ def xapic_lines(out):
             and "PASS" not in l and "FAIL" not in l and "unbacked GPA" not in l]
 
 
-with tap.case("xapic bare in Bochs: the xAPIC page with paging off and on, MMIO forms (BT family, REP STOS), IPIs, NMI, timer, #PF from MOVS"):
+with tap.case("xapic bare in Bochs: the xAPIC page with paging off and on, MMIO forms (BT family, REP STOS, MUL/DIV with #DE, "
+              "LODS/CMPS/SCAS, LOCK #UD, REP STOS past ES's limit #GP, DI wrap), IPIs, NMI, timer, #PF from MOVS"):
     xapic_bare = bare("xapic", "")
     failed = set(re.findall(r"xapic: (.*?): check failed: (.*?)\r?\n", xapic_bare))
     assert {"%s: %s" % f for f in failed} == BOCHS_XAPIC, sorted(failed)
@@ -243,12 +244,14 @@ with hvtest.Machine(iso, name="vcpu", watchdog=1200) as m:
         assert "exit code 0" in wait and "apicbase: PASS" in log and "check failed" not in log, (wait, log)
         assert "IA32_APIC_BASE 0xfee00d00 at start" in log and "the timer woke the HLT" in log, log
 
-    with tap.case("xapic in a child: x2APIC -> disabled -> xAPIC, the page through hv's MMIO emulation, same output as bare; "
-                  "BT/BTS/BTR/BTC, NOT, NEG, REP STOS/MOVS on an unbacked GPA with paging on"):
+    with tap.case("xapic in a child: x2APIC -> disabled -> xAPIC, the page through hv's MMIO emulation (MUL/DIV and #DE, "
+                  "LODS/CMPS/SCAS, LOCK #UD, a string element past ES's limit #GP too), same output as bare; BT/BTS/BTR/BTC, NOT, NEG, REP STOS/MOVS, "
+                  "MUL/DIV, REPE/REPNE SCAS, CMPS, LODS on an unbacked GPA with paging on"):
         start(m, "xa", "xapic.elf", "")
         wait, log = finish(m, "xa")
         assert "exit code 0" in wait and "xapic: PASS" in log and "check failed" not in log, (wait, log)
         assert "xapic: unbacked GPA: BT/BTS/BTR/BTC, NOT, NEG, REP STOS/MOVS: done" in log, log
+        assert "xapic: unbacked GPA: MUL, DIV, REPE/REPNE SCAS, REPE CMPS, LODS: done" in log, log
         assert xapic_lines(log) == xapic_lines(xapic_bare), (xapic_lines(log), xapic_lines(xapic_bare))
 
     with tap.case("debug in two children at once: single-step #DB after every instruction hv completes, DR0 breakpoint, each keeps its own DR0-3"):

@@ -120,18 +120,20 @@ static uint8_t addr_size(enum insn_mode mode, const struct prefixes *p)
 
 /* One-byte opcode forms (SDM Vol. 2D Table A-2). */
 enum form { F_NONE, F_ALU, F_GRP1, F_TEST_RM, F_GRP3, F_MOV, F_MOV_IMM, F_MOFFS,
-	    F_XCHG, F_STOS, F_MOVS, F_MOVSXD, F_0F };
+	    F_XCHG, F_STRING, F_MOVSXD, F_IMUL3, F_0F };
 
 #define ALU_ROW(b) [b] = F_ALU, [b + 1] = F_ALU, [b + 2] = F_ALU, [b + 3] = F_ALU
 static const uint8_t one_byte[256] = {
 	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
 	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
-	[0x63] = F_MOVSXD,
+	[0x63] = F_MOVSXD, [0x69] = F_IMUL3, [0x6b] = F_IMUL3,
 	[0x80] = F_GRP1, [0x81] = F_GRP1, [0x82] = F_GRP1, [0x83] = F_GRP1,
 	[0x84] = F_TEST_RM, [0x85] = F_TEST_RM, [0x86] = F_XCHG, [0x87] = F_XCHG,
 	[0x88] = F_MOV, [0x89] = F_MOV, [0x8a] = F_MOV, [0x8b] = F_MOV,
 	[0xa0] = F_MOFFS, [0xa1] = F_MOFFS, [0xa2] = F_MOFFS, [0xa3] = F_MOFFS,
-	[0xa4] = F_MOVS, [0xa5] = F_MOVS, [0xaa] = F_STOS, [0xab] = F_STOS,
+	[0xa4] = F_STRING, [0xa5] = F_STRING, [0xa6] = F_STRING, [0xa7] = F_STRING,
+	[0xaa] = F_STRING, [0xab] = F_STRING, [0xac] = F_STRING, [0xad] = F_STRING,
+	[0xae] = F_STRING, [0xaf] = F_STRING,
 	[0xc6] = F_MOV_IMM, [0xc7] = F_MOV_IMM, [0xf6] = F_GRP3, [0xf7] = F_GRP3,
 	[0x0f] = F_0F,
 };
@@ -201,25 +203,43 @@ static int form_imm_alu(struct dec *d, uint8_t op)
 		return INSN_UD;
 	o->kind = INSN_ALU_MEM;
 	o->alu = (d->modrm >> 3) & 7;
+	o->high_byte = false;                /* reg is the opcode extension */
 	o->read = true;
 	o->write = o->alu != ALU_CMP;
 	return immediate(d, op != 0x81);
 }
 
 /* Group 3 (SDM Vol. 2A Table A-6): TEST imm (/0, and /1, which CPUs
- * execute as TEST), NOT, NEG; MUL IMUL DIV IDIV are not emulated. */
+ * execute as TEST), NOT, NEG; MUL IMUL DIV IDIV on rDX:rAX. */
 static int form_grp3(struct dec *d, uint8_t op)
 {
-	static const uint8_t ops[8] = { ALU_TEST, ALU_TEST, ALU_NOT, ALU_NEG, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t ops[8] = { ALU_TEST, ALU_TEST, ALU_NOT, ALU_NEG,
+					ALU_MUL, ALU_IMUL, ALU_DIV, ALU_IDIV };
 	struct insn_mem *o = d->o;
 
-	if (operand(d, op == 0xf6) || ops[(d->modrm >> 3) & 7] == 0xff)
+	if (operand(d, op == 0xf6))
 		return -1;
-	o->kind = INSN_ALU_MEM;
 	o->alu = ops[(d->modrm >> 3) & 7];
+	o->high_byte = false;                /* reg is the opcode extension */
+	o->kind = o->alu >= ALU_MUL ? INSN_MULDIV : INSN_ALU_MEM;
 	o->read = true;
-	o->write = o->alu != ALU_TEST;
+	o->write = o->alu == ALU_NOT || o->alu == ALU_NEG;
 	return o->alu == ALU_TEST ? immediate(d, op == 0xf6) : 0;
+}
+
+/* IMUL r, r/m, imm: 69 (imm16/32) and 6B (imm8, sign-extended); 0F AF
+ * is IMUL r, r/m (SDM Vol. 2A "IMUL"). The register is the destination;
+ * the source is the imm, or the register itself for 0F AF. */
+static int form_imul(struct dec *d, uint8_t op)
+{
+	struct insn_mem *o = d->o;
+
+	if (operand(d, false))
+		return -1;
+	o->kind = INSN_ALU_REG;
+	o->alu = ALU_IMUL2;
+	o->read = true;
+	return op == 0xaf ? 0 : immediate(d, op == 0x6b);
 }
 
 static int form_mov(struct dec *d, uint8_t op)
@@ -256,19 +276,36 @@ static int form_moffs(struct dec *d, uint8_t op)
 	return 0;
 }
 
-static int form_string(struct dec *d, uint8_t op, bool movs)
+/* The string instructions, by opcode bits 3:1 from A4 (SDM Vol. 2D
+ * Table A-2): MOVS A4/A5, CMPS A6/A7, STOS AA/AB, LODS AC/AD, SCAS
+ * AE/AF; A8/A9 are TEST AL/rAX, imm (no memory). */
+static const struct {
+	uint8_t kind;
+	bool read, write, cmp;
+} strings[6] = {
+	{ INSN_MOVS, true, true, false }, { INSN_CMPS, true, false, true },
+	{ 0, false, false, false },        { INSN_STOS, false, true, false },
+	{ INSN_LODS, true, false, false }, { INSN_SCAS, true, false, true },
+};
+
+/* F3 is REP, or REPE for the compares; F2 is REPNE for the compares and
+ * undefined for the others (SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ"),
+ * so refused. */
+static int form_string(struct dec *d, uint8_t op)
 {
 	struct insn_mem *o = d->o;
+	unsigned i = (unsigned)(op - 0xa4) >> 1;
 
-	if (d->p.rep == 0xf2)
-		return -1;                       /* REPNE MOVS/STOS: reserved (SDM Vol. 2B "REP") */
-	o->rep = d->p.rep == 0xf3;
+	if (d->p.rep == 0xf2 && !strings[i].cmp)
+		return -1;
+	o->rep = d->p.rep != 0;
+	o->repne = d->p.rep == 0xf2;
 	o->size = (op & 1) ? op_size(d->mode, &d->p) : 1;
 	o->dst_size = o->size;
 	o->addr_size = addr_size(d->mode, &d->p);
-	o->kind = movs ? INSN_MOVS : INSN_STOS;
-	o->write = true;
-	o->read = movs;
+	o->kind = strings[i].kind;
+	o->read = strings[i].read;
+	o->write = strings[i].write;
 	return 0;
 }
 
@@ -330,6 +367,19 @@ static int form_bt_imm(struct dec *d)
 	return 0;
 }
 
+/* MOVNTI m32/m64, r (0F C3; SDM Vol. 2B "MOVNTI"): a store; the
+ * non-temporal hint means nothing to a device. No 66 form (NP): #UD. */
+static int form_movnti(struct dec *d)
+{
+	if (operand(d, false))
+		return -1;
+	if (d->p.opsize)
+		return INSN_UD;
+	d->o->kind = INSN_STORE;
+	d->o->write = true;
+	return 0;
+}
+
 /* Two-byte opcodes (SDM Vol. 2D Table A-3). With F2/F3 these are other
  * instructions (F3 0F B8 POPCNT, BC TZCNT, BD LZCNT) or reserved. */
 static int form_0f(struct dec *d)
@@ -342,6 +392,8 @@ static int form_0f(struct dec *d)
 	case 0xb6: case 0xb7: case 0xbe: case 0xbf: return form_movx(d, op2);
 	case 0xa3: case 0xab: case 0xb3: case 0xbb: return form_bt_reg(d, op2);
 	case 0xba: return form_bt_imm(d);
+	case 0xaf: return form_imul(d, op2);
+	case 0xc3: return form_movnti(d);
 	default: return -1;
 	}
 }
@@ -382,9 +434,9 @@ static int decode_form(struct dec *d, uint8_t op)
 	case F_MOV: return form_mov(d, op);
 	case F_MOV_IMM: return form_mov_imm(d, op);
 	case F_MOFFS: return form_moffs(d, op);
-	case F_STOS: return form_string(d, op, false);
-	case F_MOVS: return form_string(d, op, true);
+	case F_STRING: return form_string(d, op);
 	case F_MOVSXD: return form_movsxd(d);
+	case F_IMUL3: return form_imul(d, op);
 	case F_0F: return form_0f(d);
 	default: return -1;                  /* the explicit "unhandled" entry */
 	}
@@ -420,84 +472,4 @@ int insn_decode_mem(const uint8_t *bytes, size_t n, enum insn_mode mode, struct 
 		o->addr_size = addr_size(mode, &d.p);
 	o->len = (uint8_t)d.c.i;
 	return 0;
-}
-
-/* ---- the ALU ---- */
-
-#define FL_CF (1ull << 0)
-#define FL_PF (1ull << 2)
-#define FL_AF (1ull << 4)
-#define FL_ZF (1ull << 6)
-#define FL_SF (1ull << 7)
-#define FL_OF (1ull << 11)
-
-static uint64_t flags_of(unsigned size, uint64_t res, bool cf, bool of, bool af)
-{
-	uint64_t sign = 1ull << (8 * size - 1), f = 0;
-
-	if (cf)
-		f |= FL_CF;
-	if (of)
-		f |= FL_OF;
-	if (af)
-		f |= FL_AF;
-	if (!res)
-		f |= FL_ZF;
-	if (res & sign)
-		f |= FL_SF;
-	if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
-		f |= FL_PF;                      /* parity of the low byte */
-	return f;
-}
-
-/* The bit tests: CF = the bit; BTS sets it, BTR clears it, BTC flips it. */
-static uint64_t bit_op(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
-{
-	uint64_t bit = 1ull << (b & (8 * size - 1));
-
-	*rflags = (*rflags & ~FL_CF) | ((a & bit) ? FL_CF : 0);
-	switch (op) {
-	case ALU_BTS: return a | bit;
-	case ALU_BTR: return a & ~bit;
-	case ALU_BTC: return a ^ bit;
-	default: return a;
-	}
-}
-
-static uint64_t alu_arith(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
-{
-	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1, sign, res, cin;
-	bool sub = op == ALU_SUB || op == ALU_SBB || op == ALU_CMP, cf, of;
-
-	a &= mask;
-	b &= mask;
-	sign = 1ull << (8 * size - 1);
-	cin = (op == ALU_ADC || op == ALU_SBB) ? (*rflags & FL_CF) : 0;
-	switch (op) {
-	case ALU_OR: res = a | b; break;
-	case ALU_AND: case ALU_TEST: res = a & b; break;
-	case ALU_XOR: res = a ^ b; break;
-	default:
-		res = (sub ? a - b - cin : a + b + cin) & mask;
-		cf = sub ? (b > a || (cin && b == a)) : (res < a || (cin && res == a));
-		of = sub ? ((a ^ b) & (a ^ res) & sign) : (~(a ^ b) & (a ^ res) & sign);
-		*rflags = (*rflags & ~INSN_FLAGS_STATUS) |
-			  flags_of(size, res, cf, of, (a ^ b ^ res) & 0x10);
-		return res;
-	}
-	*rflags = (*rflags & ~INSN_FLAGS_STATUS) | flags_of(size, res, false, false, false);
-	return res;
-}
-
-uint64_t insn_alu(enum insn_alu op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
-{
-	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-
-	switch (op) {
-	case ALU_NOT: return ~a & mask;                       /* flags: none */
-	case ALU_NEG: return alu_arith(ALU_SUB, size, 0, a, rflags);   /* SDM "NEG" */
-	case ALU_BT: case ALU_BTS: case ALU_BTR: case ALU_BTC:
-		return bit_op(op, size, a & mask, b, rflags);
-	default: return alu_arith(op, size, a, b, rflags);
-	}
 }

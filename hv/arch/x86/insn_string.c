@@ -1,6 +1,8 @@
-/* STOS and MOVS, single and REP; see insn_string.h. */
+/* The string instructions, single and REP; see insn_string.h. */
 #include "insn_string.h"
 #include <errno.h>
+
+#define FL_ZF (1ull << 6)
 
 static uint64_t mask_of(unsigned size)
 {
@@ -17,14 +19,65 @@ static uint64_t merge(uint64_t reg, unsigned size, uint64_t val)
 	return (reg & ~mask_of(size)) | (val & mask_of(size));
 }
 
-/* base + index in the address size; outside 64-bit code the linear
- * address wraps at 4 GiB (SDM Vol. 3A §3.4). */
-static uint64_t lin_addr(const struct insn_string_state *s, uint64_t base, uint64_t index,
-			 unsigned asz)
-{
-	uint64_t a = base + (index & mask_of(asz));
+/* What each kind touches: the source seg:[rSI], the destination
+ * ES:[rDI] (read by the compares, written by MOVS and STOS). */
+static const struct {
+	bool src, dst, dst_read, dst_write;
+} uses[INSN_KIND_LAST + 1] = {
+	[INSN_MOVS] = { true, true, false, true },
+	[INSN_STOS] = { false, true, false, true },
+	[INSN_LODS] = { true, false, false, false },
+	[INSN_CMPS] = { true, true, true, false },
+	[INSN_SCAS] = { false, true, true, false },
+};
 
-	return s->wide ? a : (uint32_t)a;
+static bool is_string(enum insn_kind k)
+{
+	return k == INSN_MOVS || k == INSN_STOS || k == INSN_LODS || k == INSN_CMPS || k == INSN_SCAS;
+}
+
+/* Offsets off .. off + size - 1 within the segment (SDM Vol. 3A §5.3);
+ * the sum is 64-bit, so an element past 0xffff or 0xffffffff (the
+ * address size's wrap) is beyond any limit. */
+static bool within(const struct insn_limit *l, uint64_t off, unsigned size)
+{
+	uint64_t last = off + size - 1;
+
+	if (!l->expand_down)
+		return last <= l->limit;
+	return off > l->limit && last <= (l->big ? 0xffffffffull : 0xffffull);
+}
+
+/* Canonical: bits 63:47 (63:56 with 5-level paging) all equal (SDM Vol.
+ * 1 §3.3.7.1). */
+static bool canonical(const struct insn_string_state *s, uint64_t lin)
+{
+	unsigned sh = s->la57 ? 7 : 16;
+
+	return (uint64_t)((int64_t)(lin << sh) >> sh) == lin;
+}
+
+static int fault(const struct insn_string_ops *ops, unsigned vector)
+{
+	if (ops->raise)
+		ops->raise(ops->ctx, vector);
+	return -EFAULT;
+}
+
+/* base + index in the address size, checked and translated. Outside
+ * 64-bit code the linear address wraps at 4 GiB (SDM Vol. 3A §3.4). */
+static int address(const struct insn_mem *m, const struct insn_string_state *s,
+		   const struct insn_string_ops *ops, bool dst, bool write, uint64_t *gpa)
+{
+	const struct insn_limit *l = dst ? &s->dst_limit : &s->src_limit;
+	uint64_t off = (dst ? s->rdi : s->rsi) & mask_of(m->addr_size);
+	uint64_t lin = (dst ? s->dst_base : s->src_base) + off;
+
+	if (s->wide && (!canonical(s, lin) || !canonical(s, lin + m->size - 1)))
+		return fault(ops, !dst && m->seg == INSN_SS ? 12 : 13);
+	if (!s->wide && s->limits && !within(l, off, m->size))
+		return fault(ops, l->stack ? 12 : 13);
+	return ops->translate(ops->ctx, s->wide ? lin : (uint32_t)lin, write, gpa);
 }
 
 /* rSI/rDI step by the element size, down when RFLAGS.DF. */
@@ -33,37 +86,60 @@ static uint64_t step(const struct insn_mem *m, const struct insn_string_state *s
 	return merge(index, m->addr_size, index + (s->df ? -(uint64_t)m->size : m->size));
 }
 
-/* One element: MOVS reads seg:[rSI] (its translation first, as the CPU
- * reads before it writes), both write ES:[rDI]. Registers move only
- * once the element is done. */
+static int translate_both(const struct insn_mem *m, const struct insn_string_state *s,
+			  const struct insn_string_ops *ops, uint64_t *src, uint64_t *dst)
+{
+	int rc = 0;
+
+	if (uses[m->kind].src)
+		rc = address(m, s, ops, false, false, src);
+	if (!rc && uses[m->kind].dst)
+		rc = address(m, s, ops, true, uses[m->kind].dst_write, dst);
+	return rc;
+}
+
+/* One element. The source translates first, as the CPU reads before it
+ * writes; registers move only once the element is done. The compares
+ * set the flags of CMP first - second: seg:[rSI] - ES:[rDI] for CMPS,
+ * rAX - ES:[rDI] for SCAS (SDM Vol. 2A "CMPS", Vol. 2B "SCAS"). */
 static int element(const struct insn_mem *m, struct insn_string_state *s,
 		   const struct insn_string_ops *ops)
 {
-	bool movs = m->kind == INSN_MOVS;
-	uint64_t src = 0, dst = 0, val = s->rax;
-	int rc = 0;
+	uint64_t src = 0, dst = 0, val = s->rax, cmp = 0;
+	int rc = translate_both(m, s, ops, &src, &dst);
 
-	if (movs)
-		rc = ops->translate(ops->ctx, lin_addr(s, s->src_base, s->rsi, m->addr_size), false, &src);
-	if (!rc)
-		rc = ops->translate(ops->ctx, lin_addr(s, s->dst_base, s->rdi, m->addr_size), true, &dst);
-	if (!rc && movs)
+	if (!rc && uses[m->kind].src)
 		rc = ops->read(ops->ctx, src, m->size, &val);
-	if (!rc)
+	if (!rc && uses[m->kind].dst_read)
+		rc = ops->read(ops->ctx, dst, m->size, &cmp);
+	if (!rc && uses[m->kind].dst_write)
 		rc = ops->write(ops->ctx, dst, m->size, val & mask_of(m->size));
 	if (rc)
 		return rc;
-	if (movs)
+	if (uses[m->kind].dst_read)
+		insn_alu(ALU_CMP, m->size, val, cmp, &s->rflags);
+	if (m->kind == INSN_LODS)
+		s->rax = merge(s->rax, m->size, val);
+	if (uses[m->kind].src)
 		s->rsi = step(m, s, s->rsi);
-	s->rdi = step(m, s, s->rdi);
+	if (uses[m->kind].dst)
+		s->rdi = step(m, s, s->rdi);
 	return 0;
 }
 
-/* REP: while rCX (address size) is not 0, an element, then rCX - 1; a
- * count of 0 does nothing (SDM Vol. 2B "REP"). The CPU itself may stop
- * between iterations for an interrupt with RIP still on the instruction
- * and resume it with the registers as they are (same page), which is
- * what a chunk of max elements leaves. */
+/* REPE stops a compare on ZF = 0, REPNE on ZF = 1. */
+static bool cmp_stops(const struct insn_mem *m, const struct insn_string_state *s)
+{
+	if (!uses[m->kind].dst_read)
+		return false;
+	return m->repne ? (s->rflags & FL_ZF) : !(s->rflags & FL_ZF);
+}
+
+/* REP: while rCX (address size) is not 0, an element, then rCX - 1,
+ * then the compares' ZF test; a count of 0 does nothing (SDM Vol. 2B
+ * "REP"). The CPU itself may stop between iterations for an interrupt
+ * with RIP still on the instruction and resume it with the registers as
+ * they are, which is what a chunk of max elements leaves. */
 int insn_string_run(const struct insn_mem *m, struct insn_string_state *s,
 		    const struct insn_string_ops *ops, unsigned max, bool *done)
 {
@@ -71,7 +147,7 @@ int insn_string_run(const struct insn_mem *m, struct insn_string_state *s,
 	int rc;
 
 	*done = false;
-	if (m->kind != INSN_STOS && m->kind != INSN_MOVS)
+	if (!is_string(m->kind))
 		return -EINVAL;
 	if (!m->rep) {
 		rc = element(m, s, ops);
@@ -83,6 +159,10 @@ int insn_string_run(const struct insn_mem *m, struct insn_string_state *s,
 		if (rc)
 			return rc;
 		s->rcx = merge(s->rcx, m->addr_size, s->rcx - 1);
+		if (cmp_stops(m, s)) {
+			*done = true;
+			return 0;
+		}
 	}
 	*done = !(s->rcx & cmask);
 	return 0;

@@ -106,6 +106,11 @@ void arch_vcpu_paging(struct vcpu *v, struct pw_regs *r);
 enum insn_mode arch_vcpu_insn_mode(struct vcpu *v);
 /* Base of segment register seg (enum insn_seg). */
 uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned seg);
+/* Limit of segment register seg (byte-granular), and its access rights
+ * in the VMCS layout (SDM Vol. 3C Table 24-2: type 3:0, S 4, DPL 6:5,
+ * P 7, D/B 14, G 15, unusable 16), for the limit checks of emulated
+ * string elements. */
+uint32_t arch_vcpu_seg_limit(struct vcpu *v, unsigned seg, uint32_t *ar);
 uint64_t arch_vcpu_rflags(struct vcpu *v);
 void arch_vcpu_set_rflags(struct vcpu *v, uint64_t rflags);
 
@@ -122,6 +127,10 @@ void arch_vcpu_defer_skip(struct vcpu *v);
 void arch_vcpu_finish_deferred(struct vcpu *v);
 void arch_vcpu_inject_gp(struct vcpu *v);
 void arch_vcpu_inject_ud(struct vcpu *v);
+/* A fault with error code 0 where the vector has one (SDM Vol. 3A
+ * §6.15: #DF #TS #NP #SS #GP #PF #AC #CP): #DE, #SS(0), #GP(0) of an
+ * emulated instruction. */
+void arch_vcpu_inject_fault(struct vcpu *v, unsigned vector);
 /* #PF at linear address lin (the guest's CR2) with error code err. */
 void arch_vcpu_inject_pf(struct vcpu *v, uint64_t lin, uint32_t err);
 /* Deliver external-interrupt vector at this entry. false if the guest

@@ -150,7 +150,7 @@ guest_user_return:
 /* Flat 4 GiB descriptors (SDM Vol. 3A §3.4.5): base 0, limit 0xfffff,
  * G=1, D/B=1, P=1; type 0xA code execute/read, 0x2 data r/w; DPL 0 for
  * the kernel, DPL 3 for user mode; then a 32-bit TSS (type 9, §7.2.2)
- * whose base guest_init_user fills in. */
+ * whose base guest_init_user fills in, and a spare entry. */
 	.globl guest_gdt_tss
 gdt:
 	.quad 0
@@ -160,6 +160,11 @@ gdt:
 	.quad 0x00cff2000000ffff
 guest_gdt_tss:
 	.quad 0x0000890000000067
+/* A spare entry (selector 0x30) a test fills with a segment of its own
+ * (the xapic guest: a data segment with a small limit). */
+	.globl guest_gdt_spare
+guest_gdt_spare:
+	.quad 0
 gdt_end:
 gdt_ptr:
 	.short gdt_end - gdt - 1

@@ -13,7 +13,8 @@
  *   REP STOS that runs from the bus into a RAM page (ALIAS + 0x2000,
  *   + 0x3000) and a REP MOVS that runs into the unmapped page at ALIAS
  *   + 0x1000 after two elements: #PF, CR2, error code 2, ECX/ESI/EDI as
- *   after those two.
+ *   after those two; MUL and DIV by all ones, REPE/REPNE SCAS, REPE
+ *   CMPS and LODS (more_forms).
  */
 #include "guest.h"
 #include "xapic.h"
@@ -148,8 +149,45 @@ static void rep_movs_fault(void)
 	check(c == 2 && s == ABSENT + 8 && d == ALIAS + 0x1000, "REP MOVS #PF: ECX ESI EDI after 2 elements");
 }
 
+/* MUL and DIV by all ones; REPE SCAS over more elements than hv does
+ * per exit (it compares equal all the way), REPNE SCAS that stops on
+ * the first, REPE CMPS bus against bus, LODS (SDM Vol. 2B "SCAS",
+ * "REP"; Vol. 2A "CMPS", "LODS", "DIV"). */
+static void more_forms(void)
+{
+	volatile uint32_t *a = at(0x500);
+	uint32_t x = 0, d = 0xfffffffeu, c, f;
+	const volatile void *s, *t;
+
+	__asm__ volatile("divl (%2)" : "+a"(x), "+d"(d) : "b"(a) : "cc", "memory");
+	/* (2^32 - 2) * 2^32 = (2^32 - 1)^2 - 1: quotient and remainder 2^32 - 2 */
+	check(x == 0xfffffffeu && d == 0xfffffffeu, "DIV by all ones: quotient and remainder");
+	x = 2;
+	__asm__ volatile("mull (%3)\n\tpushf\n\tpop %2" : "+a"(x), "+d"(d), "=r"(f) : "b"(a) : "cc", "memory");
+	check(x == 0xfffffffeu && d == 1 && (f & FL_CF), "MUL by all ones: EDX 1, CF 1");
+	c = 300;
+	t = a;
+	__asm__ volatile("cld; repe scasl\n\tpushf\n\tpop %1" : "+D"(t), "=r"(f), "+c"(c) : "a"(~0u) : "cc", "memory");
+	check(c == 0 && (f & FL_ZF) && t == (const volatile uint8_t *)a + 1200, "REPE SCAS x300: ECX 0, ZF 1");
+	c = 300;
+	t = a;
+	__asm__ volatile("repne scasl\n\tpushf\n\tpop %1" : "+D"(t), "=r"(f), "+c"(c) : "a"(~0u) : "cc", "memory");
+	check(c == 299 && (f & FL_ZF) && t == (const volatile uint8_t *)a + 4, "REPNE SCAS: stops at the first");
+	c = 200;
+	s = a;
+	t = at(0x1000);
+	__asm__ volatile("repe cmpsl\n\tpushf\n\tpop %2" : "+S"(s), "+D"(t), "=r"(f), "+c"(c) : : "cc", "memory");
+	check(c == 0 && (f & FL_ZF) && s == (const volatile uint8_t *)a + 800, "REPE CMPS bus with bus: ECX 0, ZF 1");
+	x = 0x12340000u;
+	s = a;
+	__asm__ volatile("lodsw" : "+a"(x), "+S"(s) : : "memory");
+	check(x == 0x1234ffffu, "LODSW: AX all ones, upper EAX kept");
+}
+
 int xapic_absent_checks(void)
 {
+	more_forms();
+	guest_printf("xapic: unbacked GPA: MUL, DIV, REPE/REPNE SCAS, REPE CMPS, LODS: done\n");
 	bit_tests();
 	not_neg();
 	rep_stos();

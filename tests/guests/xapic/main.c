@@ -6,7 +6,8 @@
  * emulation decodes: MOV loads and stores (plain, imm, MOVZX), OR, AND,
  * XOR, ADD, CMP, TEST, XCHG, BT/BTS/BTR/BTC (one with a register offset
  * that reaches PPR from TPR and back), STOS and MOVS both ways, REP STOS
- * (ECX 1 and 0); and a MOVS from the page to an unmapped address, which
+ * (ECX 1 and 0), and forms.c's MUL/IMUL/DIV/IDIV (#DE), LODS/CMPS/SCAS,
+ * MOVSX and LOCK #UD; and a MOVS from the page to an unmapped address, which
  * must raise #PF with CR2 and error code 2 (write, not present). Registers: ID, version, TPR/PPR, SVR,
  * LDR/DFR, IRR/ISR, EOI, ESR, ICR (a fixed self IPI, an NMI to its own
  * ID, an illegal vector that the error LVT reports), the LVT timer with
@@ -275,6 +276,8 @@ static void phase(const char *ph)
 	registers(ph);
 	alu_forms(ph);
 	strings(ph);
+	if (xapic_forms(apic, ph))
+		failed = 1;
 	interrupts(ph);
 	timer(ph);
 	guest_printf("xapic: %s: done\n", ph);

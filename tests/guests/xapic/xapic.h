@@ -10,4 +10,7 @@ void xapic_map(unsigned idx, uint32_t phys);
 /* Under hvpart, paging on: the unbacked-GPA checks (absent.c); 0 if all
  * passed. */
 int xapic_absent_checks(void);
+/* MUL/DIV (#DE), LODS/CMPS/SCAS, MOVSX, LOCK #UD on the page at apic
+ * (forms.c), in phase ph; 0 if all passed. */
+int xapic_forms(volatile uint32_t *apic, const char *ph);
 #endif

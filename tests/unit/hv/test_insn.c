@@ -238,7 +238,7 @@ static void test_strings_and_prefixes(void **s)
 	RC(INSN_MODE32, INSN_UD, 0xf0, 0xab);                   /* lock stos */
 	RC(INSN_MODE64, INSN_UD, 0x82, 0x00, 0x01);             /* 82 in 64-bit code */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x63, 0x00);          /* arpl */
-	RC(INSN_MODE32, INSN_UNSUPPORTED, 0xf7, 0x20);          /* mul: not emulated */
+	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x0f, 0xc1, 0x00);    /* xadd: not emulated */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x05, 1, 0, 0, 0);    /* add $1,%eax: no memory */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x01, 0xc0);          /* add %eax,%eax */
 	RC(INSN_MODE32, INSN_UNSUPPORTED, 0x81, 0x00, 1, 2);    /* cut imm32 */
@@ -313,8 +313,8 @@ static const struct row rows[] = {
 	BAD(M64, B(0xf3, 0x0f, 0xa3, 0x07), INSN_UNSUPPORTED),              /* F3 bt: reserved */
 	BAD(M64, B(0x0f, 0xa3, 0xc3), INSN_UNSUPPORTED),                    /* bt %eax,%ebx: no memory */
 	BAD(M64, B(0xf7, 0xd0), INSN_UNSUPPORTED),                          /* not %eax */
-	BAD(M64, B(0xf6, 0x27), INSN_UNSUPPORTED),                          /* mulb (%rdi) */
-	BAD(M64, B(0xf7, 0x3f), INSN_UNSUPPORTED),                          /* idivl (%rdi) */
+	BAD(M64, B(0xf6, 0xe7), INSN_UNSUPPORTED),                          /* mul %bh: no memory */
+	BAD(M64, B(0xf3, 0x0f, 0xaf, 0x07), INSN_UNSUPPORTED),              /* F3 imul: reserved */
 	BAD(M64, B(0x0f, 0xba, 0x27), INSN_UNSUPPORTED),                    /* imm8 cut short */
 	BAD(M64, B(0xf3, 0x90), INSN_UNSUPPORTED),                          /* pause */
 };

@@ -5,6 +5,7 @@
  * what hv's MMIO emulation sees (hv/core/mmio.c). The instructions come
  * from the decoder (insn.c), so the two are tested together. */
 #include <errno.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 struct fake {
 	uint8_t ram[RAM_SIZE];
 	uint64_t fault_lin;
-	unsigned faults, dev_reads, dev_writes, translations;
+	unsigned faults, dev_reads, dev_writes, translations, raised, vector;
 };
 
 static struct fake mem;
@@ -69,7 +70,15 @@ static int f_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return 0;
 }
 
-static const struct insn_string_ops ops = { &mem, f_translate, f_read, f_write };
+static void f_raise(void *ctx, unsigned vector)
+{
+	struct fake *f = ctx;
+
+	f->raised++;
+	f->vector = vector;
+}
+
+static const struct insn_string_ops ops = { &mem, f_translate, f_read, f_write, f_raise };
 
 static struct insn_mem decode(enum insn_mode mode, const uint8_t *b, size_t n)
 {
@@ -266,6 +275,236 @@ static void test_wrap_4g(void **s)
 	assert_int_equal(mem.ram[0x20], 0x5a);
 }
 
+/* ---- LODS, CMPS, SCAS against the host CPU ----
+ * The same instruction runs on the host over the same bytes (the fake's
+ * RAM: linear address = offset into it) from the same registers; the
+ * registers, the status flags and the memory must come out equal. */
+
+struct regs {
+	uint64_t rax, rcx, rsi, rdi, fl;
+};
+
+#define HOST_STR(name, insn)                                                    \
+	static void name(struct regs *r)                                        \
+	{                                                                       \
+		uint64_t f = r->fl;                                             \
+		__asm__ volatile("lea -128(%%rsp),%%rsp\n\tpush %[f]\n\tpopfq\n\t"  \
+				 insn "\n\tpushfq\n\tpop %[f]\n\tcld\n\t"      \
+				 "lea 128(%%rsp),%%rsp"                        \
+				 : "+a"(r->rax), "+c"(r->rcx), "+S"(r->rsi), "+D"(r->rdi), \
+				   [f] "+r"(f) : : "cc", "memory");              \
+		r->fl = f;                                                      \
+	}
+HOST_STR(h_cmpsb, "cmpsb") HOST_STR(h_repe_cmpsb, "repe cmpsb") HOST_STR(h_repne_cmpsb, "repne cmpsb")
+HOST_STR(h_repe_cmpsw, "repe cmpsw") HOST_STR(h_repe_cmpsl, "repe cmpsl") HOST_STR(h_repne_cmpsq, "repne cmpsq")
+HOST_STR(h_scasb, "scasb") HOST_STR(h_repne_scasb, "repne scasb") HOST_STR(h_repe_scasl, "repe scasl")
+HOST_STR(h_repne_scasw, "repne scasw") HOST_STR(h_repe_scasq, "repe scasq")
+HOST_STR(h_lodsb, "lodsb") HOST_STR(h_rep_lodsb, "rep lodsb") HOST_STR(h_lodsq, "lodsq")
+HOST_STR(h_rep_lodsw, "rep lodsw") HOST_STR(h_rep_movsl, "rep movsl") HOST_STR(h_rep_stosw, "rep stosw")
+
+static const struct {
+	uint8_t b[3], n;
+	void (*host)(struct regs *);
+} host_rows[] = {
+	{ { 0xa6 }, 1, h_cmpsb },                    /* cmpsb */
+	{ { 0xf3, 0xa6 }, 2, h_repe_cmpsb },         /* repz cmpsb */
+	{ { 0xf2, 0xa6 }, 2, h_repne_cmpsb },        /* repnz cmpsb */
+	{ { 0x66, 0xf3, 0xa7 }, 3, h_repe_cmpsw },   /* repz cmpsw */
+	{ { 0xf3, 0xa7 }, 2, h_repe_cmpsl },         /* repz cmpsl */
+	{ { 0xf2, 0x48, 0xa7 }, 3, h_repne_cmpsq },  /* repnz cmpsq */
+	{ { 0xae }, 1, h_scasb },                    /* scas %es:(%rdi),%al */
+	{ { 0xf2, 0xae }, 2, h_repne_scasb },        /* repnz scas %es:(%rdi),%al */
+	{ { 0xf3, 0xaf }, 2, h_repe_scasl },         /* repz scas %es:(%rdi),%eax */
+	{ { 0x66, 0xf2, 0xaf }, 3, h_repne_scasw },  /* repnz scas %es:(%rdi),%ax */
+	{ { 0xf3, 0x48, 0xaf }, 3, h_repe_scasq },   /* repz scas %es:(%rdi),%rax */
+	{ { 0xac }, 1, h_lodsb },                    /* lods %ds:(%rsi),%al */
+	{ { 0xf3, 0xac }, 2, h_rep_lodsb },          /* rep lods %ds:(%rsi),%al */
+	{ { 0x48, 0xad }, 2, h_lodsq },              /* lods %ds:(%rsi),%rax */
+	{ { 0x66, 0xf3, 0xad }, 3, h_rep_lodsw },    /* rep lods %ds:(%rsi),%ax */
+	{ { 0xf3, 0xa5 }, 2, h_rep_movsl },          /* rep movsl */
+	{ { 0x66, 0xf3, 0xab }, 3, h_rep_stosw },    /* rep stos %ax,%es:(%rdi) */
+};
+
+#define SRC 0x1000u
+#define DST 0x3000u
+
+/* Two 0x1000-byte areas, equal but for a few bytes; rAX a value that
+ * occurs in the destination, or not. */
+static void fill(unsigned trial, uint64_t *rax)
+{
+	for (unsigned i = 0; i < 0x1000; i++)
+		mem.ram[SRC + i] = mem.ram[DST + i] = (uint8_t)(rand() % 3);
+	for (unsigned k = trial % 4; k; k--)
+		mem.ram[DST + rand() % 0x1000] ^= (uint8_t)(1 + rand() % 255);
+	*rax = trial & 1 ? 0x0101010101010101ull * (uint64_t)(rand() % 3) : ((uint64_t)rand() << 31) ^ (uint64_t)rand();
+}
+
+/* One trial: host and emulator from the same start; max elements per
+ * call (the chunks a REP takes in hv). */
+static void one_string_trial(unsigned row, unsigned trial, unsigned max)
+{
+	static uint8_t host_ram[RAM_SIZE];
+	struct insn_mem m = decode(INSN_MODE64, host_rows[row].b, host_rows[row].n);
+	bool df = trial & 2, done = false;
+	uint64_t base = (uint64_t)(uintptr_t)host_ram, rax;
+	unsigned off = df ? 0xf00 : 0x10, calls = 0;
+	struct insn_string_state st;
+	struct regs h;
+
+	fill(trial, &rax);
+	memcpy(host_ram, mem.ram, RAM_SIZE);
+	st = (struct insn_string_state){ .rax = rax, .rcx = (unsigned)rand() % 40, .rsi = SRC + off,
+					 .rdi = DST + off, .rflags = 0x202 | (trial & 0x8d5), .df = df,
+					 .wide = true };
+	h = (struct regs){ st.rax, st.rcx, base + st.rsi, base + st.rdi, st.rflags | (df ? 0x400 : 0) };
+	host_rows[row].host(&h);
+	while (!done) {
+		assert_int_equal(insn_string_run(&m, &st, &ops, max, &done), 0);
+		assert_true(++calls < 100);
+	}
+	assert_int_equal(st.rax, h.rax);
+	assert_int_equal(st.rcx, h.rcx);
+	assert_int_equal(st.rsi, h.rsi - base);
+	assert_int_equal(st.rdi, h.rdi - base);
+	assert_int_equal(st.rflags & 0x8d5, h.fl & 0x8d5);
+	assert_memory_equal(mem.ram, host_ram, RAM_SIZE);
+}
+
+static void test_strings_vs_host(void **s)
+{
+	unsigned n = 0;
+
+	(void)s;
+	srand(16);
+	for (unsigned row = 0; row < sizeof(host_rows) / sizeof(host_rows[0]); row++)
+		for (unsigned trial = 0; trial < 64; trial++, n++)
+			one_string_trial(row, trial, trial % 5 ? 128 : 3);
+	assert_int_equal(n, 17 * 64);
+}
+
+/* REPE CMPS stops at the first difference with rCX counted down past
+ * it; REPNE SCAS at the first match; both leave ZF telling which. */
+static void test_repe_repne_stop(void **s)
+{
+	struct insn_mem cmps = DEC(INSN_MODE32, 0xf3, 0xa6);         /* repz cmpsb */
+	struct insn_mem scas = DEC(INSN_MODE32, 0xf2, 0xae);         /* repnz scasb */
+	struct insn_string_state st = { .rcx = 10, .rsi = 0x100, .rdi = 0x200 };
+
+	(void)s;
+	memcpy(mem.ram + 0x100, "abcdefghij", 10);
+	memcpy(mem.ram + 0x200, "abcdXfghij", 10);
+	run_all(&cmps, &st);
+	assert_int_equal(st.rcx, 5);
+	assert_int_equal(st.rsi, 0x105);
+	assert_int_equal(st.rdi, 0x205);
+	assert_false(st.rflags & 0x40);
+	st = (struct insn_string_state){ .rax = 'X', .rcx = 10, .rdi = 0x200, .rflags = 0x40 };
+	run_all(&scas, &st);
+	assert_int_equal(st.rcx, 5);
+	assert_int_equal(st.rdi, 0x205);
+	assert_true(st.rflags & 0x40);
+	st = (struct insn_string_state){ .rax = 'Z', .rcx = 10, .rdi = 0x200 };
+	run_all(&scas, &st);
+	assert_int_equal(st.rcx, 0);
+	assert_false(st.rflags & 0x40);
+}
+
+/* ---- segment limits and canonical addresses (SDM Vol. 3A §5.3) ---- */
+
+static const struct insn_limit flat = { .limit = 0xffffffffu };
+
+/* 16-bit code: a word at DI 0xffff ends past the 64 KiB limit (the
+ * address size's wrap): #GP(0), nothing stored, DI unchanged. */
+static void test_limit_16bit_wrap(void **s)
+{
+	struct insn_mem m = DEC(INSN_MODE16, 0xab);                   /* stosw */
+	struct insn_string_state st = { .rax = 0x1234, .rdi = 0xffff, .dst_base = 0x1000,
+					.src_limit = { .limit = 0xffff }, .dst_limit = { .limit = 0xffff },
+					.limits = true };
+	bool done = true;
+
+	(void)s;
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), -EFAULT);
+	assert_false(done);
+	assert_int_equal(mem.raised, 1);
+	assert_int_equal(mem.vector, 13);
+	assert_int_equal(st.rdi, 0xffff);
+	assert_int_equal(mem.ram[0x1000 + 0xffff], 0);
+	assert_int_equal(mem.translations, 0);
+	st.rdi = 0xfffe;                                  /* the last whole word: fine */
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), 0);
+	assert_int_equal(mem.ram[0x1000 + 0xffff], 0x12);
+	assert_int_equal(st.rdi, 0);
+}
+
+/* REP STOSL running into ES's limit: the elements below it done, then
+ * #GP(0) with ECX and EDI as after them. */
+static void test_limit_midway(void **s)
+{
+	struct insn_mem m = DEC(INSN_MODE32, 0xf3, 0xab);
+	struct insn_string_state st = { .rax = 0x11223344, .rcx = 4, .rdi = 0x10f8,
+					.src_limit = flat, .dst_limit = { .limit = 0x10ff }, .limits = true };
+	bool done = true;
+
+	(void)s;
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), -EFAULT);
+	assert_false(done);
+	assert_int_equal(mem.vector, 13);
+	assert_int_equal(st.rcx, 2);
+	assert_int_equal(st.rdi, 0x1100);
+	assert_int_equal(mem.ram[0x10ff], 0x11);
+	assert_int_equal(mem.ram[0x1100], 0);
+}
+
+/* The source through SS (36 prefix): #SS(0) past its limit; an
+ * expand-down ES admits only offsets above its limit. */
+static void test_limit_ss_and_expand_down(void **s)
+{
+	struct insn_mem movs = DEC(INSN_MODE32, 0x36, 0xa4);          /* movsb %ss:(%esi),%es:(%edi) */
+	struct insn_mem stos = DEC(INSN_MODE32, 0xaa);
+	struct insn_string_state st = { .rsi = 0x1000, .rdi = 0x2000,
+					.src_limit = { .limit = 0xfff, .stack = true }, .dst_limit = flat,
+					.limits = true };
+	bool done;
+
+	(void)s;
+	assert_int_equal(insn_string_run(&movs, &st, &ops, 128, &done), -EFAULT);
+	assert_int_equal(mem.vector, 12);
+	st.src_limit = flat;
+	st.dst_limit = (struct insn_limit){ .limit = 0x2fff, .expand_down = true, .big = true };
+	assert_int_equal(insn_string_run(&stos, &st, &ops, 128, &done), -EFAULT);
+	assert_int_equal(mem.vector, 13);
+	assert_int_equal(mem.raised, 2);
+	st.rdi = 0x3000;
+	assert_int_equal(insn_string_run(&stos, &st, &ops, 128, &done), 0);
+	st.dst_limit.big = false;                         /* upper bound 0xffff */
+	st.rdi = 0xffff;
+	assert_int_equal(insn_string_run(&stos, &st, &ops, 128, &done), 0);
+	st.rdi = 0x10000;
+	assert_int_equal(insn_string_run(&stos, &st, &ops, 128, &done), -EFAULT);
+	assert_int_equal(mem.raised, 3);
+}
+
+/* 64-bit code: no limits, but an element must be canonical in all its
+ * bytes: 48 bits, or 57 with 5-level paging. */
+static void test_canonical(void **s)
+{
+	struct insn_mem m = DEC(INSN_MODE64, 0x48, 0xab);             /* stosq */
+	struct insn_string_state st = { .rdi = 0x00007ffffffffffcull, .wide = true,
+					.dst_limit = { .limit = 0 }, .limits = true };
+	bool done;
+
+	(void)s;
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), -EFAULT);
+	assert_int_equal(mem.vector, 13);
+	st.la57 = true;
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), 0);
+	assert_int_equal(mem.dev_writes, 1);
+	st.rdi = 0xfe00000000000000ull;                 /* bit 56 clear, 63:57 set */
+	assert_int_equal(insn_string_run(&m, &st, &ops, 128, &done), -EFAULT);
+	assert_int_equal(mem.raised, 2);
+}
+
 static void test_not_a_string(void **s)
 {
 	struct insn_mem m = DEC(INSN_MODE32, 0x8b, 0x00);
@@ -290,6 +529,12 @@ int main(void)
 		cmocka_unit_test_setup(test_fault_order, setup),
 		cmocka_unit_test_setup(test_wrap_4g, setup),
 		cmocka_unit_test_setup(test_not_a_string, setup),
+		cmocka_unit_test_setup(test_strings_vs_host, setup),
+		cmocka_unit_test_setup(test_repe_repne_stop, setup),
+		cmocka_unit_test_setup(test_limit_16bit_wrap, setup),
+		cmocka_unit_test_setup(test_limit_midway, setup),
+		cmocka_unit_test_setup(test_limit_ss_and_expand_down, setup),
+		cmocka_unit_test_setup(test_canonical, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,20 @@ uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned seg)
 	return seg <= INSN_GS ? s[seg].base : 0;
 }
 
+/* The VMCB's attributes are the descriptor's bits 47:40 and 55:52
+ * packed into 11:0 (APM Vol. 2 §15.5.1): spread to the VMCS layout. */
+uint32_t arch_vcpu_seg_limit(struct vcpu *v, unsigned seg, uint32_t *ar)
+{
+	const struct vmcb_seg *s = &svm_vmcb(v)->save.es;
+
+	if (seg > INSN_GS) {
+		*ar = 1u << 16;
+		return 0;
+	}
+	*ar = (s[seg].attrib & 0xffu) | ((uint32_t)(s[seg].attrib & 0xf00u) << 4);
+	return s[seg].limit;
+}
+
 uint64_t arch_vcpu_rflags(struct vcpu *v)
 {
 	return svm_vmcb(v)->save.rflags;

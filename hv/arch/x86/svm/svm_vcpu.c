@@ -324,3 +324,11 @@ void arch_vcpu_inject_ud(struct vcpu *v)
 {
 	svm_vmcb(v)->ctl.eventinj = SVM_EVT_VECTOR(6) | SVM_EVT_TYPE_EXC | SVM_EVT_V;
 }
+
+void arch_vcpu_inject_fault(struct vcpu *v, unsigned vector)
+{
+	bool err = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+
+	svm_vmcb(v)->ctl.eventinj = SVM_EVT_VECTOR(vector) | SVM_EVT_TYPE_EXC | SVM_EVT_V |
+				    (err ? SVM_EVT_EV | SVM_EVT_ERR(0) : 0);
+}

@@ -155,6 +155,16 @@ void arch_vcpu_inject_ud(struct vcpu *v)
 	vmwrite(VMCS_ENTRY_INTR_INFO, 6 | (3u << 8) | (1u << 31));
 }
 
+void arch_vcpu_inject_fault(struct vcpu *v, unsigned vector)
+{
+	bool err = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+
+	(void)v;
+	vmwrite(VMCS_ENTRY_INTR_INFO, (vector & 0xff) | (3u << 8) | (err ? 1u << 11 : 0) | (1u << 31));
+	if (err)
+		vmwrite(VMCS_ENTRY_EXC_ERROR, 0);
+}
+
 void arch_vcpu_dump(struct vcpu *v)
 {
 	hv_err("  rip %#lx rsp %#lx rflags %#lx cs %#lx",
@@ -258,6 +268,18 @@ uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned seg)
 {
 	(void)v;
 	return seg <= INSN_GS ? vmread(VMCS_GUEST_ES_BASE + 2 * seg) : 0;
+}
+
+/* Limits and access rights are consecutive VMCS fields too, ES first. */
+uint32_t arch_vcpu_seg_limit(struct vcpu *v, unsigned seg, uint32_t *ar)
+{
+	(void)v;
+	if (seg > INSN_GS) {
+		*ar = 1u << 16;                  /* unusable */
+		return 0;
+	}
+	*ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * seg);
+	return (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + 2 * seg);
 }
 
 uint64_t arch_vcpu_rflags(struct vcpu *v)
