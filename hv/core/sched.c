@@ -305,17 +305,8 @@ static bool parent_called(void)
 
 	if (!parent_alive())
 		return false;
-	/* Called, the parent runs: it is not halted any more. A message
-	 * that woke it left run at VCPU_HALTED, and at its next exit hv then
-	 * took it for idle and gave the CPU to a ready child mid-work (after
-	 * each CompleteIntercept, say), until its next interrupt called it
-	 * again: under QEMU SVM the demo's Linux child then crawled, one port
-	 * access per PIT tick of the parent, until Connect-VM kept the parent
-	 * busy (make run, Debug-VMHost -Action DumpVM). */
-	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held) {
-		c->parent->run = VCPU_RUNNABLE;
+	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held)
 		return true;
-	}
 	vec = arch_cpu_take_interrupt();
 	if (vec < 0)
 		return false;
@@ -598,6 +589,15 @@ void sched_prepare_entry(struct vcpu *v)
 	vec = pending_vector(v);
 	trace_event(v, TRACE_ENTRY, vec >= 0 ? (uint32_t)vec : 0xffff);
 	if (vec >= 0 && arch_vcpu_inject_irq(v, vec)) {
+		/* The parent takes an interrupt: it runs again. A message that
+		 * woke it left run at VCPU_HALTED, and at its next exit hv took
+		 * it for idle and gave the CPU to a ready child mid-work (after
+		 * each CompleteIntercept, say) until its next interrupt: under
+		 * QEMU SVM the demo's Linux child then crawled, one port access
+		 * per PIT tick of the parent, until Connect-VM kept the parent
+		 * busy (make run; Debug-VMHost -Action DumpVM showed it). */
+		if (v == c->parent)
+			v->run = VCPU_RUNNABLE;
 		if (v != c->parent)
 			vlapic_accept(v, vec);
 		else if (c->parent_irq_held)
