@@ -360,13 +360,13 @@ void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f)
  * a STOS, MOVS, PUSH or CALL that stores to EOI for a plain store (Linux's
  * KVM trusts it, arch/x86/kvm/vmx/vmx.c handle_apic_access); where the
  * backend reports one (cpu_len) it must agree. A few sites are kept: a
- * guest may EOI from several handlers. */
+ * guest may EOI from several handlers. f is a write at EOI's offset. */
 static bool eoi_site(struct vcpu *v, const struct hv_gpa_fault *f, uint64_t rip, uint8_t cpu_len)
 {
 	struct vlapic *l = &v->lapic;
 	unsigned i;
 
-	if (!f->write || f->read || f->fetch || (f->gpa & 0xfff) != APIC_EOI_OFFSET)
+	if (f->read || f->fetch)
 		return false;
 	for (i = 0; i < VLAPIC_EOI_SITES; i++)
 		if (l->eoi_site_len[i] && l->eoi_site_rip[i] == rip)
@@ -392,15 +392,16 @@ static void eoi_site_learn(struct vlapic *l, uint64_t rip, uint8_t len)
  * it stops. */
 static bool apic_page_access(struct vcpu *v, const struct hv_gpa_fault *f, uint8_t cpu_len)
 {
-	uint64_t rip = arch_vcpu_rip(v);
+	bool eoi = f->write && (f->gpa & 0xfff) == APIC_EOI_OFFSET;
+	uint64_t rip = eoi ? arch_vcpu_rip(v) : 0;
 	struct insn_mem m;
 	bool stored;
 
-	if (eoi_site(v, f, rip, cpu_len))
+	if (eoi && eoi_site(v, f, rip, cpu_len))
 		return true;
 	if (!emulate_unbacked(v, f, &m, &stored))
 		return false;
-	if (stored && m.size == 4 && (f->gpa & 0xfff) == APIC_EOI_OFFSET && vlapic_mmio_match(v, f->gpa))
+	if (eoi && stored && m.size == 4 && vlapic_mmio_match(v, f->gpa))
 		eoi_site_learn(&v->lapic, rip, m.len);
 	return true;
 }

@@ -303,13 +303,14 @@ static void exit_ept_violation(struct vcpu *v, uint64_t q)
 static void exit_apic_access(struct vcpu *v, uint64_t q)
 {
 	unsigned type = APICQ_TYPE(q);
-	const struct hv_apic_access a = {
+	struct hv_apic_access a = {
 		.offset = APICQ_OFFSET(q), .detail = q,
 		.kind = type == APICQ_LINEAR_READ ? HV_APIC_READ :
 			type == APICQ_LINEAR_WRITE ? HV_APIC_WRITE : HV_APIC_OTHER,
-		.insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN),
 	};
 
+	if (a.kind == HV_APIC_WRITE)
+		a.insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
 	hv_handle_apic_access(v, &a);
 }
 
