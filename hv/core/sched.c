@@ -149,10 +149,22 @@ static uint64_t slot_of(const struct vcpu *v)
  * none is ready). */
 static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
+	/* The slots of a partition that is absent, the parent, or has fewer
+	 * vCPUs are passed over together: this runs on most entries of a
+	 * child (sched_budget, turn_length), and slot by slot the scan was
+	 * 1,274 ticks of every xAPIC EOI's 2,089 (docs/benchmarks.md). */
 	for (uint32_t i = 1; i <= NSLOTS; i++) {
-		struct vcpu *c = slot_vcpu((this_cpu()->rr_last + i) % NSLOTS);
+		uint64_t slot = (this_cpu()->rr_last + i) % NSLOTS;
+		struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
+		uint32_t k = (uint32_t)(slot % PARTITION_MAX_VCPUS);
+		struct vcpu *c;
 
-		if (c && c != v && child_ready(c, now))
+		if (!p || p->privileged || k >= p->nvcpus) {
+			i += PARTITION_MAX_VCPUS - 1 - k;
+			continue;
+		}
+		c = p->vcpus[k];
+		if (c != v && child_ready(c, now))
 			return c;
 	}
 	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
