@@ -149,10 +149,16 @@ static uint64_t slot_of(const struct vcpu *v)
  * none is ready). */
 static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
-	/* The slots of a partition that is absent, the parent, or has fewer
-	 * vCPUs are passed over together: this runs on most entries of a
-	 * child (sched_budget, turn_length), and slot by slot the scan was
-	 * 1,274 ticks of every xAPIC EOI's 2,089 (docs/benchmarks.md). */
+	/* This runs on most entries of a child (sched_budget, turn_length);
+	 * slot by slot the scan was 1,274 ticks of every xAPIC EOI's 2,089
+	 * (docs/benchmarks.md). A ready v whose partition is the only running
+	 * one (children_running counts the started, unsuspended children)
+	 * and has one vCPU has nobody beside it; otherwise the slots of a
+	 * partition that is absent, the parent, or has fewer vCPUs are passed
+	 * over together. */
+	if (v && v != sched_parent() && this_cpu()->children_running == 1 && v->part->nvcpus == 1 &&
+	    child_ready(v, now))
+		return v;
 	for (uint32_t i = 1; i <= NSLOTS; i++) {
 		uint64_t slot = (this_cpu()->rr_last + i) % NSLOTS;
 		struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
