@@ -7,6 +7,7 @@
  * parent's EPT) and comes back scrubbed on delete (docs/ARCHITECTURE.md
  * rule 1).
  */
+#include <errno.h>
 #include <string.h>
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -29,6 +30,28 @@ static struct partition *child_get(uint64_t id)
 	return p && !p->privileged ? p : NULL;
 }
 
+/* The xAPIC page at its reset base (SDM Vol. 3A §11.4.4) through the
+ * backend's APIC-access page, where there is one and the child's RAM
+ * does not reach it: the CPU then reports an access there with its
+ * offset (hv_handle_apic_access), and an EOI needs no page walk or
+ * decode. Read and write only: a fetch stays an EPT violation, which
+ * stops the child as before. A base the guest moves elsewhere, a child
+ * with RAM there, and SVM keep the EPT-violation path (hv/core/mmio.c). */
+#define APIC_PAGE_GPA 0xfee00000ull
+
+static int map_apic_page(struct partition *p)
+{
+	uint64_t hpa;
+	int rc = arch_apic_access_page(&hpa);
+
+	if (rc == -ENODEV || p->max_gpa > APIC_PAGE_GPA)
+		return 0;
+	if (rc || ept_map_range(&p->ept, APIC_PAGE_GPA, hpa, 4096, EPT_R | EPT_W, EPT_MT_UC))
+		return -ENOMEM;
+	p->apic_page_gpa = APIC_PAGE_GPA;
+	return 0;
+}
+
 uint16_t hc_create_partition(struct hc_args *a)
 {
 	const struct hvpart_create_in *in = a->in;
@@ -47,12 +70,12 @@ uint16_t hc_create_partition(struct hc_args *a)
 		partition_release(p);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	if (synic_partition_init(p)) {
+	p->max_gpa = in->max_gpa;
+	if (map_apic_page(p) || synic_partition_init(p)) {
 		ept_destroy(&p->ept);
 		partition_release(p);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	p->max_gpa = in->max_gpa;
 	*(uint64_t *)a->out = p->id;
 	hv_info("hv: created partition %lu (%s)", p->id, p->name);
 	return HV_STATUS_SUCCESS;

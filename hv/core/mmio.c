@@ -16,6 +16,11 @@
  * until it completes, so interrupts are taken between chunks. An
  * instruction hv does not emulate (CMPXCHG, XADD, SSE moves, a fetch
  * from such a GPA) stops the child with its bytes in the log.
+ * On VT-x a child's xAPIC page at its reset base is the CPU's
+ * APIC-access page (hv/core/child.c, map_apic_page): its accesses arrive
+ * here as APIC accesses with the page offset (hv_handle_apic_access) and
+ * take the same emulation, except an EOI store by an instruction decoded
+ * before at that RIP, which is done without a walk or decode (eoi_site).
  * Known approximations: an operand that straddles a RAM page and an
  * unbacked one is performed at the faulting GPA only (a string element:
  * at the GPA of its first byte); a string element's segment is checked
@@ -346,22 +351,26 @@ static int fetch_decode(struct vcpu *v, struct insn_mem *m, uint8_t bytes[15], i
 	return rc ? -ENOTSUP : 0;
 }
 
-static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
+/* Emulate the instruction that touched f->gpa: true if handled (done,
+ * or a fault injected instead), with *stored set when it completed as a
+ * plain store (MOV to memory). False: the child must stop. */
+static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f, struct insn_mem *m,
+			     bool *stored)
 {
 	uint8_t bytes[15] = { 0 };
-	struct insn_mem m;
 	bool done = true;
 	int nb = 0, rc;
 
+	*stored = false;
 	/* A fetch, or an access by event delivery (the IDT, GDT or stack in
 	 * such a GPA: no instruction to emulate), stops the child. */
 	if (f->fetch || arch_vcpu_delivering_event(v))
 		return false;
-	rc = fetch_decode(v, &m, bytes, &nb);
+	rc = fetch_decode(v, m, bytes, &nb);
 	if (rc == 1)
 		return true;
 	if (!rc)
-		rc = perform(v, &m, f->gpa, &done);
+		rc = perform(v, m, f->gpa, &done);
 	if (rc == -EFAULT)
 		return true;                    /* a fault injected (#PF #GP #SS #DE) */
 	if (rc) {
@@ -370,17 +379,104 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f)
 		return false;
 	}
 	if (done)
-		arch_vcpu_advance_rip(v, m.len);
+		arch_vcpu_advance_rip(v, m->len);
+	*stored = m->kind == INSN_STORE;
 	return true;
 }
 
-void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f)
+static void stop_unowned(struct vcpu *v, const struct hv_gpa_fault *f)
 {
-	if (!v->part->privileged && emulate_unbacked(v, f))
-		return;
-
 	partition_stop(v->part, "%s at GPA %#lx touched memory it does not own (%s%s%s, qual %#lx, rip %#lx)",
 		       v->part->privileged ? "parent" : "partition", f->gpa,
 		       f->read ? "read" : "", f->write ? "write" : "",
 		       f->fetch ? "fetch" : "", f->detail, arch_vcpu_rip(v));
+}
+
+void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f)
+{
+	struct insn_mem m;
+	bool stored;
+
+	if (!v->part->privileged && emulate_unbacked(v, f, &m, &stored))
+		return;
+	stop_unowned(v, f);
+}
+
+/* ---- the APIC page as the CPU reports it (VT-x's APIC-access page) ---- */
+
+#define APIC_EOI_OFFSET 0xb0            /* SDM Vol. 3A Table 11-1 */
+
+/* An EOI store at a RIP where hv decoded a 32-bit MOV to EOI before is
+ * that instruction again: the EOI and RIP past it by the length decoded
+ * then, with no walk, fetch or decode (the CPU has checked the access:
+ * paging faults and segment checks come before an APIC-access exit, SDM
+ * Vol. 3C §30.4.1). The CPU's instruction length is not enough by itself:
+ * §28.2.5 defines it for APIC-access exits only during delivery of a
+ * software interrupt or exception, not for these, and it would also take
+ * a STOS, MOVS, PUSH or CALL that stores to EOI for a plain store (Linux's
+ * KVM trusts it, arch/x86/kvm/vmx/vmx.c handle_apic_access); where the
+ * backend reports one (cpu_len) it must agree. A few sites are kept: a
+ * guest may EOI from several handlers. f is a write at EOI's offset. */
+static bool eoi_site(struct vcpu *v, const struct hv_gpa_fault *f, uint64_t rip, uint8_t cpu_len)
+{
+	struct vlapic *l = &v->lapic;
+	unsigned i;
+
+	if (f->read || f->fetch)
+		return false;
+	for (i = 0; i < VLAPIC_EOI_SITES; i++)
+		if (l->eoi_site_len[i] && l->eoi_site_rip[i] == rip)
+			break;
+	if (i == VLAPIC_EOI_SITES || (cpu_len && cpu_len != l->eoi_site_len[i]) ||
+	    arch_vcpu_delivering_event(v) || !vlapic_mmio_match(v, f->gpa))
+		return false;
+	vlapic_mmio_write(v, f->gpa, 4, 0);
+	arch_vcpu_advance_rip(v, l->eoi_site_len[i]);
+	return true;
+}
+
+static void eoi_site_learn(struct vlapic *l, uint64_t rip, uint8_t len)
+{
+	unsigned i = l->eoi_site_next++ % VLAPIC_EOI_SITES;
+
+	l->eoi_site_rip[i] = rip;
+	l->eoi_site_len[i] = len;
+}
+
+/* A child's access to its APIC page: an EOI at a known site, else
+ * emulated (a 32-bit MOV to the xAPIC's EOI becomes a known site). False:
+ * it stops. */
+static bool apic_page_access(struct vcpu *v, const struct hv_gpa_fault *f, uint8_t cpu_len)
+{
+	bool eoi = f->write && (f->gpa & 0xfff) == APIC_EOI_OFFSET;
+	uint64_t rip = eoi ? arch_vcpu_rip(v) : 0;
+	struct insn_mem m;
+	bool stored;
+
+	if (eoi && eoi_site(v, f, rip, cpu_len))
+		return true;
+	if (!emulate_unbacked(v, f, &m, &stored))
+		return false;
+	if (eoi && stored && m.size == 4 && vlapic_mmio_match(v, f->gpa))
+		eoi_site_learn(&v->lapic, rip, m.len);
+	return true;
+}
+
+/* The GPA is the page's (the partition maps it at one address) plus the
+ * offset; the device there is this vCPU's xAPIC if its base is there,
+ * else nothing (mmio.c's table), as for an EPT violation. */
+void hv_handle_apic_access(struct vcpu *v, const struct hv_apic_access *a)
+{
+	const struct hv_gpa_fault f = {
+		.gpa = v->part->apic_page_gpa | a->offset, .detail = a->detail,
+		.read = a->kind == HV_APIC_READ, .write = a->kind == HV_APIC_WRITE,
+	};
+
+	if (v->part->privileged || !v->part->apic_page_gpa || a->kind == HV_APIC_OTHER) {
+		partition_stop(v->part, "APIC-page access hv does not emulate at GPA %#lx (qual %#lx, rip %#lx)",
+			       f.gpa, a->detail, arch_vcpu_rip(v));
+		return;
+	}
+	if (!apic_page_access(v, &f, a->insn_len))
+		stop_unowned(v, &f);
 }

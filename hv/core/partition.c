@@ -86,6 +86,10 @@ void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool writ
 
 	if (len == 0 || len > 4096 || (gpa & 0xfff) + len > 4096)
 		return NULL;
+	/* The APIC-access page is a marker the CPU recognises, shared by
+	 * every child: never memory (hv/core/child.c, map_apic_page). */
+	if (p->apic_page_gpa && (gpa & ~0xfffull) == p->apic_page_gpa)
+		return NULL;
 	if (ept_lookup(&p->ept, gpa, &hpa, &perms, &mt, &psize))
 		return NULL;
 	if (!(perms & EPT_R) || (write && !(perms & EPT_W)))

@@ -48,6 +48,13 @@ void arch_ept_flush(void);
  * instruction boundary; the vector, or -1 if none was pending. The caller
  * delivers it (to the parent: docs/ARCHITECTURE.md, "Scheduling"). */
 int arch_cpu_take_interrupt(void);
+/* The page a child's EPT maps at its xAPIC base so that the CPU reports
+ * accesses there as APIC accesses (hv_handle_apic_access, with the
+ * offset and access type) rather than EPT violations: 0 and *hpa, or
+ * -ENODEV where the backend has no such page (SVM, or a VT-x CPU without
+ * "virtualize APIC accesses"), -ENOMEM. Where it exists, every child
+ * vCPU has it (docs/ARCHITECTURE.md, "vLAPIC"). */
+int arch_apic_access_page(uint64_t *hpa);
 /* The instruction a guest's hypercall page uses to call hv (VT-x: VMCALL,
  * SVM: VMMCALL; TLFS v6.0 §3.13), *len bytes. */
 const uint8_t *arch_hypercall_insn(size_t *len);

@@ -29,6 +29,7 @@ struct partition;
 /* Virtual local APIC of a child: one state behind the x2APIC MSRs and
  * the xAPIC page (SDM Vol. 3A chapter 11, hv/core/vlapic.c). */
 #define VLAPIC_NLVT 5                /* thermal, perf, LINT0, LINT1, error */
+#define VLAPIC_EOI_SITES 4
 struct vlapic {
 	uint32_t tpr, svr, lvt_timer, init_count, divide_shift, esr;
 	uint32_t esr_pending;        /* errors since the last ESR write (§11.5.3) */
@@ -43,6 +44,11 @@ struct vlapic {
 	uint32_t auto_eoi[8];        /* requested vectors a SynIC raised with AutoEOI */
 	uint64_t timer_fired;
 	uint64_t apic_base;          /* IA32_APIC_BASE */
+	/* The last EOI writes hv decoded as 32-bit MOV stores (hv/core/mmio.c,
+	 * eoi_site): their RIPs and lengths (0 = free), replaced in turn. */
+	uint64_t eoi_site_rip[VLAPIC_EOI_SITES];
+	uint8_t eoi_site_len[VLAPIC_EOI_SITES];
+	uint8_t eoi_site_next;
 };
 
 /* VCPU_WAIT_SIPI: an application processor after power-up or INIT,
@@ -114,6 +120,9 @@ struct partition {
 	char stop_reason[96];
 	bool in_use;
 	uint64_t max_gpa;            /* children: guest-physical limit */
+	/* Children: where the EPT maps the backend's APIC-access page (the
+	 * xAPIC base at start, above max_gpa), 0 = not mapped. */
+	uint64_t apic_page_gpa;
 	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
 	bool deleting;               /* DeletePartition has begun (no new GPADL maps) */
 	uint64_t start_tsc, stop_tsc;
@@ -172,6 +181,18 @@ struct hv_gpa_fault {
 	bool read, write, fetch;
 };
 void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f);
+/* An access to a child's APIC page the CPU reported as one (VT-x's
+ * APIC-access page, arch_apic_access_page), before it happened: the page
+ * offset, a read or write by an instruction or anything else (a fetch,
+ * event delivery, a page walk), the instruction's length as the CPU
+ * reported it (a hint, 0 if none) and the backend's qualification. */
+struct hv_apic_access {
+	uint16_t offset;
+	enum { HV_APIC_READ, HV_APIC_WRITE, HV_APIC_OTHER } kind;
+	uint8_t insn_len;
+	uint64_t detail;
+};
+void hv_handle_apic_access(struct vcpu *v, const struct hv_apic_access *a);
 
 void partition_stop(struct partition *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -118,6 +118,14 @@ static void init_save(struct vmcb_save *s)
 	s->dr6 = 0xffff0ff0;
 }
 
+/* SVM has no APIC-access page (AVIC, APM Vol. 2 §15.29, is not used):
+ * a child's xAPIC page stays a nested page fault for hv/core/mmio.c. */
+int arch_apic_access_page(uint64_t *hpa)
+{
+	(void)hpa;
+	return -ENODEV;
+}
+
 int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 {
 	uint64_t pa;

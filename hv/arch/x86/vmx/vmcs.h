@@ -27,6 +27,7 @@
 #define VMCS_IO_BITMAP_B          0x2002
 #define VMCS_MSR_BITMAP           0x2004
 #define VMCS_TSC_OFFSET           0x2010
+#define VMCS_APIC_ACCESS_ADDR     0x2014
 #define VMCS_EPT_POINTER          0x201a
 #define VMCS_GUEST_PHYS_ADDR      0x2400
 #define VMCS_LINK_POINTER         0x2800
@@ -156,6 +157,7 @@
 #define PROC_USE_MSR_BITMAPS      (1u << 28)
 #define PROC_SECONDARY            (1u << 31)
 /* Secondary processor-based controls (Table 25-7). */
+#define PROC2_VIRT_APIC_ACCESS    (1u << 0)
 #define PROC2_EPT                 (1u << 1)
 #define PROC2_RDTSCP              (1u << 3)
 #define PROC2_VPID                (1u << 5)
@@ -247,6 +249,13 @@ enum vmx_exit_reason {
 #define EPTV_WRITE                (1ull << 1)
 #define EPTV_FETCH                (1ull << 2)
 #define EPTV_GLA_VALID            (1ull << 7)
+/* Exit qualification for APIC-access VM exits (Table 28-6): the page
+ * offset (bits 11:0) and the access type (bits 15:12); types 0 and 1 are
+ * a linear read or write during instruction execution. */
+#define APICQ_OFFSET(q)           ((uint16_t)((q) & 0xfff))
+#define APICQ_TYPE(q)             ((unsigned)((q) >> 12) & 0xf)
+#define APICQ_LINEAR_READ         0
+#define APICQ_LINEAR_WRITE        1
 
 /* I/O exit qualification (Table 28-5). */
 #define IOQ_SIZE(q)               ((unsigned)((q) & 7) + 1)

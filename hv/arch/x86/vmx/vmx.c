@@ -194,8 +194,11 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	/* XSAVES/XRSTORS stay off: CPUID does not offer them (IA32_XSS is
 	 * not emulated), and with the control clear they are #UD (SDM Vol.
 	 * 3C §25.6.2, Table 25-7). */
+	/* A child's xAPIC page: "virtualize APIC accesses" without "use TPR
+	 * shadow" (vmx_vcpu.c, arch_apic_access_page; §30.4). */
 	rc |= ctl_adjust(vmx_caps.proc2_ok, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
-			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID)),
+			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID)) |
+			 (gi->apic_access_pa ? PROC2_VIRT_APIC_ACCESS : 0),
 			 &proc2, "secondary");
 	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
@@ -216,6 +219,8 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_EPT_POINTER, gi->eptp);
 	vmwrite(VMCS_MSR_BITMAP, gi->msr_bitmap_pa);
+	if (gi->apic_access_pa)
+		vmwrite(VMCS_APIC_ACCESS_ADDR, gi->apic_access_pa);
 	if (!gi->child) {
 		vmwrite(VMCS_IO_BITMAP_A, gi->io_bitmap_a_pa);
 		vmwrite(VMCS_IO_BITMAP_B, gi->io_bitmap_b_pa);

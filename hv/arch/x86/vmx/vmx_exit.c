@@ -316,6 +316,26 @@ static void exit_ept_violation(struct vcpu *v, uint64_t q)
 	hv_handle_gpa_fault(v, &f);
 }
 
+/* APIC-access VM exit (SDM Vol. 3C §30.4; qualification: Table 28-6),
+ * fault-like: the access has not happened. The instruction length is
+ * passed as a hint only: §28.2.5 defines it for APIC-access exits during
+ * delivery of a software interrupt or exception, not for these, so the
+ * generic side trusts it only where it decoded that instruction itself
+ * (hv/core/mmio.c, eoi_site). */
+static void exit_apic_access(struct vcpu *v, uint64_t q)
+{
+	unsigned type = APICQ_TYPE(q);
+	struct hv_apic_access a = {
+		.offset = APICQ_OFFSET(q), .detail = q,
+		.kind = type == APICQ_LINEAR_READ ? HV_APIC_READ :
+			type == APICQ_LINEAR_WRITE ? HV_APIC_WRITE : HV_APIC_OTHER,
+	};
+
+	if (a.kind == HV_APIC_WRITE)
+		a.insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+	hv_handle_apic_access(v, &a);
+}
+
 static void exit_triple_fault(struct vcpu *v, uint64_t q)
 {
 	(void)q;
@@ -428,6 +448,7 @@ static const struct exit_entry exit_table[VMX_EXIT_MAX] = {
 	[VMX_EXIT_WRMSR] = { exit_wrmsr, HVPART_EXIT_MSR_WRITE, "WRMSR" },
 	[VMX_EXIT_ENTRY_FAIL_GUEST] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (guest state)" },
 	[VMX_EXIT_ENTRY_FAIL_MSR] = { exit_entry_fail, HVPART_EXIT_OTHER, "entry failure (MSR load)" },
+	[VMX_EXIT_APIC_ACCESS] = { exit_apic_access, HVPART_EXIT_EPT_VIOLATION, "APIC access" },
 	[VMX_EXIT_EPT_VIOLATION] = { exit_ept_violation, HVPART_EXIT_EPT_VIOLATION, "EPT violation" },
 	[VMX_EXIT_XSETBV] = { exit_xsetbv, HVPART_EXIT_OTHER, "XSETBV" },
 	[VMX_EXIT_PAUSE] = { exit_pause, HVPART_EXIT_OTHER, "PAUSE" },

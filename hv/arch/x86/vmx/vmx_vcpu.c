@@ -140,11 +140,33 @@ static int pass_bitmaps(const struct arch_vcpu_config *c)
 	return 0;
 }
 
+/* The APIC-access page (SDM Vol. 3C §30.4): one for every child vCPU.
+ * Without "use TPR shadow" every linear access to it exits before it
+ * happens (§30.4.2, §30.4.3), so the CPU never reads or writes it and
+ * what identifies the vCPU's own APIC is the exit itself. Where the
+ * CPU's secondary controls do not allow "virtualize APIC accesses"
+ * (IA32_VMX_PROCBASED_CTLS2 allowed-1, SDM Vol. 3D §A.3.3), -ENODEV:
+ * the xAPIC page stays an EPT violation, as on SVM. */
+static uint64_t apic_access_pa;
+
+int arch_apic_access_page(uint64_t *hpa)
+{
+	if (!(vmx_caps.proc2_ok[1] & PROC2_VIRT_APIC_ACCESS))
+		return -ENODEV;
+	if (!apic_access_pa && hv_pool_alloc(&apic_access_pa))
+		return -ENOMEM;
+	*hpa = apic_access_pa;
+	return 0;
+}
+
 static int vcpu_bitmaps(const struct arch_vcpu_config *c, struct vmx_guest_init *gi)
 {
 	gi->child = !c->passthrough;
 	if (gi->child) {
-		if (child_msr_bitmap())
+		/* Every child vCPU has the control where the CPU allows it:
+		 * a partition whose EPT maps the page must never reach it as
+		 * memory (it is shared by all children). */
+		if (child_msr_bitmap() || arch_apic_access_page(&gi->apic_access_pa) == -ENOMEM)
 			return -ENOMEM;
 		gi->msr_bitmap_pa = child_msr_bitmap_pa;
 		return 0;
