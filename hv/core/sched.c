@@ -353,7 +353,10 @@ struct vcpu *sched_next(struct vcpu *cur)
 	} else if ((next = kept_child(now))) {
 		return next;   /* the rest of its turn */
 	} else if ((next = next_child(cur, now))) {
-		this_cpu()->rr_last = slot_of(next);
+		/* A pick for its reserve leaves the round where it was, or
+		 * the others after it would be passed over every period. */
+		if (!under_reserve(next))
+			this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
 	} else {
@@ -479,6 +482,7 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 	account_exit(v, t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
+		v->entered_tsc = rdtsc();   /* no sched_prepare_entry on this way back */
 		return v;   /* sched_yield re-armed the timer; nothing else changed */
 	}
 	next = sched_switch(v);

@@ -398,7 +398,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         assert beside < 4 * alone, (alone, beside)
 
     with tap.case("Set-VMProcessor on running spinners: RelativeWeight 300 against 100 runs three times as "
-                  "long, Maximum 25 caps one, Reserve 60 puts one ahead of two others; bad values refused"):
+                  "long, Maximum 10 caps one, Reserve 60 puts one ahead of two others; bad values refused"):
         for n in ("w1", "w2", "w3"):
             m.command('New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf -KernelArgs "mode=sti"' % n)
         out = m.command("Get-VMProcessor w2")
@@ -409,11 +409,13 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         m.command("Start-VM w2")
         d = run_deltas(m, ["w1", "w2"], 12)
         assert 2.4 <= d[1] / d[0] <= 3.6, d
-        set_ok(m, "Set-VMProcessor w2 -RelativeWeight 100 -Maximum 25")
+        # At most a tenth of each 100 ms period; w1 takes what the parent
+        # leaves (on Bochs the parent's console takes about half).
+        set_ok(m, "Set-VMProcessor w2 -RelativeWeight 100 -Maximum 10")
         out = m.command("Get-VMProcessor w2")
-        assert re.search(r"w2\s+1\s+0\s+25\s+100\r", out), out
+        assert re.search(r"w2\s+1\s+0\s+10\s+100\r", out), out
         d = run_deltas(m, ["w1", "w2"], 12)
-        assert 0.15 <= d[1] / sum(d) <= 0.32, d          # 0.5 without the cap
+        assert d[1] / d[0] <= 0.5, d                      # 1 without the cap
         set_ok(m, "Set-VMProcessor w2 -Maximum 100 -Reserve 60")
         m.command("Start-VM w3")
         d = run_deltas(m, ["w1", "w2", "w3"], 12)
