@@ -62,6 +62,7 @@ CHECKS = {
     "Get-VM parent": [r"0\s+parent\s+Running", r"CPUID\s+: \d+"],
     "Get-VMIntegrationService -VMName linux": [r"Heartbeat\s+True\s+OK"],
     "Get-VMProcessor s": [r"\ss\s+1\s+0\s+50\s+100\r"],
+    "Get-VMSnapshot -VMName s": [r"\ss\s+clean\s+Standard"],
     "Get-Date": [r"\r\n\w+day, \w+ \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d [AP]M\r\n"],
     "Get-Content readme.txt": [r"hvpart host volume"],
     "Mount-VHD C:\\vms\\notes.vhd": [r"drive V:"],

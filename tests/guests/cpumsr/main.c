@@ -88,11 +88,13 @@ static void test_tsc(void)
 		return;
 	guest_rdmsr_safe(0x3b, &adj);
 	/* WRMSR to the TSC moves TSC_ADJUST by as much (SDM Vol. 3B
-	 * §18.17.3): by 10^9 less the ticks between the RDTSC and the write. */
+	 * §18.17.3): by 10^9 less the ticks between the RDTSC and the write,
+	 * which under QEMU TCG (the host's TSC, a busy host) can pass 10^6:
+	 * a tenth of the step is allowed. */
 	check(guest_wrmsr_safe(0x10, guest_rdtsc() + 1000000000ull) == 0, "IA32_TSC writes");
 	t1 = guest_rdtsc();
 	guest_rdmsr_safe(0x3b, &adj2);
-	check(adj2 - adj <= 1000000000ull && adj2 - adj > 1000000000ull - 1000000,
+	check(adj2 - adj <= 1000000000ull && adj2 - adj > 1000000000ull - 100000000ull,
 	      "writing IA32_TSC moves IA32_TSC_ADJUST by the difference");
 	check(t1 - t0 >= 1000000000ull, "RDTSC follows a written IA32_TSC");
 	/* ... and writing TSC_ADJUST moves the TSC back. */
