@@ -145,6 +145,14 @@ static bool capped(const struct vcpu *v)
 	return v->part->max_pct < 100 && v->period_used >= pct_ticks(v->part->max_pct);
 }
 
+/* Ticks v may still run this period under its maximum (at least 1). */
+static uint64_t cap_left(const struct vcpu *v)
+{
+	uint64_t cap = pct_ticks(v->part->max_pct);
+
+	return cap > v->period_used ? cap - v->period_used : 1;
+}
+
 static bool under_reserve(const struct vcpu *v)
 {
 	return v->part->reserve_pct && v->period_used < pct_ticks(v->part->reserve_pct);
@@ -231,16 +239,27 @@ static void period_roll(uint64_t now)
 			v->period_used = 0;
 }
 
-/* The next ready vCPU in turn that is under its reserve, v last. */
-static struct vcpu *reserved_child(struct vcpu *v, uint64_t now)
+/* The next ready child vCPU in turn after the last one, not v (NULL:
+ * none); only one under its reserve if reserve. Slots of a partition
+ * that is absent, the parent, or has fewer vCPUs are passed over
+ * together. */
+static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 {
 	for (uint32_t i = 1; i <= NSLOTS; i++) {
-		struct vcpu *c = slot_vcpu((this_cpu()->rr_last + i) % NSLOTS);
+		uint64_t slot = (this_cpu()->rr_last + i) % NSLOTS;
+		struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
+		uint32_t k = (uint32_t)(slot % PARTITION_MAX_VCPUS);
+		struct vcpu *c;
 
-		if (c && c != v && under_reserve(c) && child_ready(c, now))
+		if (!p || p->privileged || k >= p->nvcpus) {
+			i += PARTITION_MAX_VCPUS - 1 - k;
+			continue;
+		}
+		c = p->vcpus[k];
+		if (c != v && (!reserve || under_reserve(c)) && child_ready(c, now))
 			return c;
 	}
-	return v && v != sched_parent() && under_reserve(v) && child_ready(v, now) ? v : NULL;
+	return NULL;
 }
 
 /* The next child vCPU in turn after the last one, v itself last (NULL:
@@ -253,28 +272,16 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 	 * slot by slot the scan was 1,274 ticks of every xAPIC EOI's 2,089
 	 * (docs/benchmarks.md). A ready v whose partition is the only running
 	 * one (children_running counts the started, unsuspended children)
-	 * and has one vCPU has nobody beside it; otherwise the slots of a
-	 * partition that is absent, the parent, or has fewer vCPUs are passed
-	 * over together. */
+	 * and has one vCPU has nobody beside it. */
 	if (v && v != sched_parent() && this_cpu()->children_running == 1 && v->part->nvcpus == 1 &&
 	    child_ready(v, now))
 		return v;
-	if ((r = reserved_child(v, now)))
+	if ((r = scan_children(v, now, true)))
 		return r;
-	for (uint32_t i = 1; i <= NSLOTS; i++) {
-		uint64_t slot = (this_cpu()->rr_last + i) % NSLOTS;
-		struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
-		uint32_t k = (uint32_t)(slot % PARTITION_MAX_VCPUS);
-		struct vcpu *c;
-
-		if (!p || p->privileged || k >= p->nvcpus) {
-			i += PARTITION_MAX_VCPUS - 1 - k;
-			continue;
-		}
-		c = p->vcpus[k];
-		if (c != v && child_ready(c, now))
-			return c;
-	}
+	if (v && v != sched_parent() && under_reserve(v) && child_ready(v, now))
+		return v;
+	if ((r = scan_children(v, now, false)))
+		return r;
 	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
 }
 
@@ -367,6 +374,11 @@ struct vcpu *sched_next(struct vcpu *cur)
 	return next;
 }
 
+static uint64_t min_budget(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 static uint64_t earliest_child_timer(void)
 {
 	uint64_t best = 0;
@@ -378,26 +390,16 @@ static uint64_t earliest_child_timer(void)
 		if (!p || p->privileged || p->state != HVPART_STATE_RUNNING || p->suspended)
 			continue;
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
-			uint64_t t = vlapic_next_fire(p->vcpus[i]);
+			struct vcpu *v = p->vcpus[i];
 
-			if (t && (!best || t < best))
-				best = t;
-			t = synic_next_tsc(p->vcpus[i]);   /* synthetic timers */
-			if (t && (!best || t < best))
-				best = t;
+			best = min_budget(best, vlapic_next_fire(v));
+			best = min_budget(best, synic_next_tsc(v));   /* synthetic timers */
 			/* At its maximum: ready again in the next period. */
-			t = capped(p->vcpus[i]) && p->vcpus[i]->run == VCPU_RUNNABLE ?
-			    this_cpu()->period_start + period_ticks() : 0;
-			if (t && (!best || t < best))
-				best = t;
+			if (capped(v) && v->run == VCPU_RUNNABLE)
+				best = min_budget(best, this_cpu()->period_start + period_ticks());
 		}
 	}
 	return best;
-}
-
-static uint64_t min_budget(uint64_t a, uint64_t b)
-{
-	return !a ? b : !b ? a : a < b ? a : b;
 }
 
 /* How long v's turn lasts, from its start (0: no end, nobody waits). */
@@ -427,8 +429,7 @@ uint64_t sched_budget(struct vcpu *v)
 	if (v != c->parent && parent_alive() && !arch_timer_is_interrupt())
 		budget = min_budget(budget, latency_ticks());
 	if (v != c->parent && v->part->max_pct < 100)
-		budget = min_budget(budget, pct_ticks(v->part->max_pct) > v->period_used ?
-					    pct_ticks(v->part->max_pct) - v->period_used : 1);
+		budget = min_budget(budget, cap_left(v));
 	c->next_fire = earliest_child_timer();
 	if (c->next_fire)
 		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : 1);
