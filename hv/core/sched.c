@@ -37,8 +37,9 @@
  *   hv's messages to the parent (intercepts, stopped children) switch to
  *   it at once too.
  *   - A child whose turn the parent takes (an intercept it serves, a
- *     message, a physical interrupt) keeps the rest of that turn and goes
- *     on as soon as the parent is done (kept_turn), as a Hyper-V virtual
+ *     message, a physical interrupt) keeps the rest of that turn, paused
+ *     while the parent runs, and goes on as soon as the parent is done
+ *     (kept_turn), as a Hyper-V virtual
  *     processor does after its worker process completes an intercept.
  *     Otherwise every port access, each COM1 byte of a Linux boot, would
  *     cost it a whole turn of every other ready child.
@@ -285,11 +286,20 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 	return v && v != sched_parent() && child_ready(v, now) ? v : NULL;
 }
 
-/* The parent takes cur's turn: cur keeps what is left of it. */
+/* The parent takes cur's turn: cur keeps what is left of it, paused
+ * while the parent runs. Counting the parent's time against it (the turn
+ * ending at its old TSC) made a Linux child beside a CPU-bound one crawl
+ * on QEMU SVM: serving one port access took longer than the rest of its
+ * turn, so each COM1 byte cost a whole turn of the other child (make run
+ * with spin.elf started; Linux stopped 2 s into its boot, its RCU stall
+ * report printing byte by byte). A Hyper-V virtual processor is not
+ * charged for the root's work on its intercepts either. */
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
-	if (cur != sched_parent() && cur->slice_end > now)
+	if (cur != sched_parent() && cur->slice_end > now) {
 		this_cpu()->kept_turn = 1 + slot_of(cur);
+		cur->kept_left = cur->slice_end - now;
+	}
 }
 
 static bool turn_kept(const struct vcpu *v)
@@ -298,25 +308,26 @@ static bool turn_kept(const struct vcpu *v)
 }
 
 /* The child whose turn the parent took, if it can go on with it now. It
- * stays kept while it waits for its intercept and its turn lasts. */
+ * stays kept while it waits for its intercept. */
 static struct vcpu *kept_child(uint64_t now)
 {
 	struct percpu *c = this_cpu();
 	struct vcpu *v = c->kept_turn ? slot_vcpu(c->kept_turn - 1) : NULL;
 
-	if (!v || v->slice_end <= now || v->part->state != HVPART_STATE_RUNNING) {
+	if (!v || v->part->state != HVPART_STATE_RUNNING) {
 		c->kept_turn = 0;
 		return NULL;
 	}
 	if (!child_ready(v, now))
 		return NULL;
 	c->kept_turn = 0;
+	v->slice_end = now + v->kept_left;
 	/* A parent with work waits at most one child turn of the latency
 	 * (above): the rest of a turn that began while it slept shrinks to
 	 * that, as a new turn would be (turn_length). Without this, four
 	 * spinners each kept 2^21-tick turns while the parent echoed a paste,
 	 * and its UART overran (test_console_input). */
-	if (parent_ready() && v->slice_end > now + latency_ticks())
+	if (parent_ready() && v->kept_left > latency_ticks())
 		v->slice_end = now + latency_ticks();
 	return v;
 }

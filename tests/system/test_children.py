@@ -382,7 +382,10 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         # up the rest of its turn right after each one, as a Linux child's
         # boot log needs (docs/ARCHITECTURE.md, Scheduling: the kept turn);
         # without, it waited a whole turn of the spinner for every byte
-        # (about 50 times slower than alone).
+        # (about 50 times slower than alone). The parent's time serving
+        # those intercepts is not the writer's either: counted against its
+        # turn it was 2.3-2.4 times slower on QEMU SVM (1.6 since; Bochs
+        # 1.1), and the demo's Linux beside spin.elf never reached its shell.
         alone = burst_ticks(m, "b1")
         m.command("New-VM -Name spin2 -MemoryStartupBytes 4MB -Kernel spin.elf")
         m.command("Start-VM spin2")
@@ -395,7 +398,7 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         m.command("Remove-VM spin2")
         print("# 20 lines to COM1: %d TSC ticks alone, %d beside a spinning child (%.2f x)"
               % (alone, beside, beside / alone))
-        assert beside < 4 * alone, (alone, beside)
+        assert beside < 2 * alone, (alone, beside)
 
     with tap.case("Set-VMProcessor on running spinners: RelativeWeight 300 against 100 runs three times as "
                   "long, Maximum 10 caps one, Reserve 60 puts one ahead of two others; bad values refused"):

@@ -86,6 +86,7 @@ struct vcpu {
 	bool yield;                  /* give up the CPU after this exit */
 	uint32_t icpt_result;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
+	uint64_t kept_left;          /* ticks of a turn the parent took (kept_turn) */
 	uint64_t entered_tsc;        /* its last entry, 0 = not in the guest */
 	uint64_t run_ticks;          /* in the guest, in all */
 	uint64_t period_used;        /* in the guest, this accounting period */
