@@ -196,7 +196,6 @@ void pnic_unbind_switch(const struct vnet_switch *s)
 		return;
 	e1000_uplink_unbind(&n->up);
 	n->bound = NULL;
-	n->mgmt_os = false;
 }
 
 void pnic_poll(void)

@@ -29,7 +29,6 @@ struct pnic {
 	struct e1000 d;
 	struct vnet_switch *bound; /* the external switch it is the uplink of */
 	struct e1000_uplink up;   /* its port on that switch, and counters */
-	bool mgmt_os;             /* -AllowManagementOS: a vEthernet shares it */
 };
 
 /* Probe PCI for e1000s and bring each up (boot; "nic=off" on hv's

@@ -35,17 +35,55 @@ struct vnet_switch *vnet_switch_find(const char *name)
 	return NULL;
 }
 
-/* The parent's adapter on sw: a host port with a dynamic MAC. */
-static int host_attach(struct vsw *sw, const char *name, struct pnet_if **out)
+/* The parent's adapter on sw: a host port with mac, its DHCP client on
+ * (Windows enables DHCP on a new adapter; New-NetIPAddress turns it
+ * off). */
+static int host_attach(struct vsw *sw, const char *name, const uint8_t mac[6],
+		       struct pnet_if **out)
 {
 	char alias[PNET_ALIAS_MAX];
+	int rc;
+
+	snprintf(alias, sizeof(alias), VNET_HOST_ALIAS_FMT, name);
+	rc = pnet_if_add(sw, alias, mac, out);
+	if (rc)
+		return rc;
+	rc = pnet_dhcp_set(*out, true);
+	if (rc) {
+		pnet_if_remove(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* An internal switch's adapter: a MAC from the dynamic pool. */
+static int internal_attach(struct vsw *sw, const char *name, struct pnet_if **out)
+{
 	uint8_t mac[6];
 	int rc = vnet_mac_new(mac);
 
+	return rc ? rc : host_attach(sw, name, mac, out);
+}
+
+int vnet_switch_set_mgmt(struct vnet_switch *s, bool share, const uint8_t mac[6])
+{
+	int rc;
+
+	if (s->type != VSW_TYPE_EXTERNAL)
+		return -EINVAL;
+	if (share == (s->host != NULL))
+		return 0;
+	if (!share) {
+		pnet_if_remove(s->host);
+		s->host = NULL;
+		return vsw_set_mgmt_share(s->sw, false);
+	}
+	rc = vsw_set_mgmt_share(s->sw, true);
+	if (!rc)
+		rc = host_attach(s->sw, s->name, mac, &s->host);
 	if (rc)
-		return rc;
-	snprintf(alias, sizeof(alias), VNET_HOST_ALIAS_FMT, name);
-	return pnet_if_add(sw, alias, mac, out);
+		vsw_set_mgmt_share(s->sw, false);
+	return rc;
 }
 
 int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
@@ -68,7 +106,7 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 		snprintf(why, n, "Not enough memory for the virtual switch \"%s\".", name);
 		return -ENOMEM;
 	}
-	if (type == VSW_TYPE_INTERNAL && host_attach(s->sw, name, &s->host)) {
+	if (type == VSW_TYPE_INTERNAL && internal_attach(s->sw, name, &s->host)) {
 		vsw_destroy(s->sw);
 		s->sw = NULL;
 		snprintf(why, n, "Could not create the management OS's adapter on \"%s\".", name);
@@ -82,8 +120,10 @@ int vnet_switch_new(const char *name, enum vsw_type type, char *why, size_t n)
 
 void vnet_switch_delete(struct vnet_switch *s)
 {
-	pnic_unbind_switch(s);   /* an external switch's uplink goes first */
+	/* The parent's adapter first: its DHCPRELEASE still has the
+	 * uplink to leave by; then an external switch's uplink. */
 	pnet_if_remove(s->host);
+	pnic_unbind_switch(s);
 	vsw_destroy(s->sw);
 	memset(s, 0, sizeof(*s));
 }

@@ -10,7 +10,9 @@
  * creation: a host port with a MAC from the dynamic pool, joined to an
  * lwIP interface named "vEthernet (S)", as Hyper-V names the management
  * OS's virtual NIC (partition/net/pnet.h; docs/ARCHITECTURE.md "The
- * parent on the network"). It goes with the switch.
+ * parent on the network"). It goes with the switch. An external switch
+ * has one while it allows the management OS (vnet_switch_set_mgmt).
+ * Each starts with its DHCP client on, as a new adapter in Windows.
  */
 #ifndef PARENT_VNET_H
 #define PARENT_VNET_H
@@ -46,6 +48,13 @@ struct vnet_switch *vnet_switch_find(const char *name);   /* case-insensitive */
 struct vnet_switch *vnet_switch_at(int i);                /* NULL if unused */
 /* Adapters of all VMs whose configuration names this switch. */
 int vnet_switch_users(const char *name);
+/* -AllowManagementOS on external switch s: share gives the parent its
+ * adapter "vEthernet (S)" on the switch with mac (the physical
+ * adapter's: Hyper-V moves the NIC's address to the management OS's
+ * virtual adapter), its DHCP client on; !share takes it away. 0 (also
+ * when it was so), -EINVAL (not external), or the port's error (-EEXIST:
+ * an adapter on the switch has mac). */
+int vnet_switch_set_mgmt(struct vnet_switch *s, bool share, const uint8_t mac[6]);
 /* Remove-VMSwitch, once no port is left on it (vsw_destroy). */
 void vnet_switch_delete(struct vnet_switch *s);
 /* A MAC from the dynamic pool that no VM's adapter has: 0, or -ENOSPC. */

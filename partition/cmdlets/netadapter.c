@@ -18,8 +18,6 @@
 #include "partition/pnic.h"
 #include "partition/vnet.h"
 
-#define VETH_IF_INDEX0 10   /* ifIndex of the first vEthernet adapter */
-
 static const struct cmd_column na_cols[] = {
 	{ "Name", NULL, 0 }, { "InterfaceDescription", NULL, 0 }, { "ifIndex", NULL, 0 },
 	{ "Status", NULL, 0 }, { "MacAddress", NULL, 0 }, { "LinkSpeed", NULL, 0 },
@@ -64,31 +62,16 @@ static int pnic_emit(struct cmd_ctx *ctx, const struct pnic *n)
 		       n->bound ? n->bound->name : "");
 }
 
-/* Does switch s give the management OS a virtual adapter? */
+/* Switch s gives the management OS a virtual adapter (an internal one
+ * always, an external one with -AllowManagementOS: vnet.h). Its MAC is
+ * its port's: from the dynamic pool on an internal switch, the physical
+ * adapter's on an external one. */
 static bool has_veth(const struct vnet_switch *s)
 {
-	const struct pnic *n = pnic_of_switch(s);
-
-	return s->type == VSW_TYPE_INTERNAL || (n && n->mgmt_os);
+	return s->host != NULL;
 }
 
-/* A vEthernet adapter's MAC: on an external switch the physical
- * adapter's (Hyper-V moves the NIC's address to the management OS's
- * virtual adapter), otherwise 00-15-5D-00-0B-(0xF0 + slot), outside the
- * children's dynamic pool (vnet.h). */
-static void veth_mac(const struct vnet_switch *s, int slot, uint8_t mac[6])
-{
-	const struct pnic *n = pnic_of_switch(s);
-	const uint8_t m[6] = { 0x00, 0x15, 0x5d, 0x00, 0x0b, (uint8_t)(0xf0 + slot) };
-
-	if (s->host) {   /* the parent's port on an internal switch (vnet.c) */
-		pnet_if_mac(s->host, mac);
-		return;
-	}
-	memcpy(mac, n ? n->d.mac : m, 6);
-}
-
-static int veth_emit(struct cmd_ctx *ctx, const struct vnet_switch *s, int slot, int nth)
+static int veth_emit(struct cmd_ctx *ctx, const struct vnet_switch *s, int nth)
 {
 	char name[VSW_NAME_MAX + 16], desc[48];
 	uint8_t mac[6];
@@ -100,11 +83,12 @@ static int veth_emit(struct cmd_ctx *ctx, const struct vnet_switch *s, int slot,
 		snprintf(desc, sizeof(desc), "Hyper-V Virtual Ethernet Adapter #%d", nth + 1);
 	else
 		snprintf(desc, sizeof(desc), "Hyper-V Virtual Ethernet Adapter");
-	veth_mac(s, slot, mac);
+	pnet_if_mac(s->host, mac);
 	if (n)
 		pnic_link_speed(n, speed, sizeof(speed));
-	return na_emit(ctx, name, desc, VETH_IF_INDEX0 + slot, n ? pnic_status(n) : "Up", mac, speed,
-		       s->name);
+	/* ifIndex as Get-NetIPAddress and Get-NetIPInterface show it. */
+	return na_emit(ctx, name, desc, pnet_if_index(s->host), n ? pnic_status(n) : "Up", mac,
+		       speed, s->name);
 }
 
 static int cmdlet_get_netadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -130,7 +114,7 @@ static int cmdlet_get_netadapter(struct cmd_ctx *ctx, const struct cmd_args *a)
 		snprintf(name, sizeof(name), "vEthernet (%s)", s->name);
 		if (!want || cmd_match_glob(want, name)) {
 			found++;
-			rc = veth_emit(ctx, s, i, nth);
+			rc = veth_emit(ctx, s, nth);
 		}
 		nth++;
 	}
@@ -208,12 +192,42 @@ int cmdlet_new_external_switch(struct cmd_ctx *ctx, const struct cmd_args *a, co
 	if (vnet_switch_new(name, VSW_TYPE_EXTERNAL, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	s = vnet_switch_find(name);
-	vsw_set_mgmt_share(s->sw, share != 0);
 	if (pnic_bind(n, s)) {
 		vnet_switch_delete(s);
 		return cmd_error(ctx, a, "Failed while adding virtual Ethernet switch connections: the switch refused '%s' as its uplink.", n->name);
 	}
-	n->mgmt_os = share != 0;
+	/* After the uplink: the adapter's first DHCPDISCOVER goes out. */
+	if (share && vnet_switch_set_mgmt(s, true, n->d.mac)) {
+		vnet_switch_delete(s);
+		return cmd_error(ctx, a, "Failed while adding virtual Ethernet switch connections: could not create the management OS's adapter on \"%s\".", name);
+	}
+	return 0;
+}
+
+/* Set-VMSwitch -AllowManagementOS: the management OS's adapter on an
+ * external switch comes or goes (its address with it). */
+static int cmdlet_set_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *name = cmd_arg_str(a, "Name"), *allow = cmd_arg_str(a, "AllowManagementOS");
+	struct vnet_switch *s = vnet_switch_find(name);
+	struct pnic *n;
+	int64_t share;
+	int rc;
+
+	if (!s)
+		return cmd_error(ctx, a, "Hyper-V was unable to find a virtual switch with name \"%s\".", name);
+	if (!allow)
+		return 0;   /* nothing to change */
+	if (cmd_parse_bool(allow, &share))
+		return cmd_error(ctx, a, "Cannot process argument transformation on parameter 'AllowManagementOS'. Cannot convert value \"%s\" to type \"System.Boolean\".", allow);
+	n = pnic_of_switch(s);
+	if (s->type != VSW_TYPE_EXTERNAL || !n)
+		return cmd_error(ctx, a, "Failed while modifying virtual Ethernet switch \"%s\": -AllowManagementOS applies to an external switch (an internal switch always has the management OS's adapter, a private one never).", s->name);
+	rc = vnet_switch_set_mgmt(s, share != 0, n->d.mac);
+	if (rc == -EEXIST)
+		return cmd_error(ctx, a, "Failed while modifying virtual Ethernet switch \"%s\": a virtual machine's network adapter on it has the MAC address of '%s', which the management OS's adapter takes.", s->name, n->name);
+	if (rc)
+		return cmd_error(ctx, a, "Failed while modifying virtual Ethernet switch \"%s\": could not create the management OS's adapter.", s->name);
 	return 0;
 }
 
@@ -230,6 +244,11 @@ static const struct cmd_param p_get_na[] = {
 	{ "Physical", CMD_P_SWITCH, 0, -1, "Only the physical adapters." },
 };
 
+static const struct cmd_param p_set_sw[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name." },
+	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true gives the management OS its adapter \"vEthernet (S)\" on it, $false takes it away." },
+};
+
 static const struct cmd_param p_get_st[] = {
 	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed)." },
 };
@@ -241,5 +260,8 @@ const struct cmd_def cmdlets_netadapter[] = {
 	{ "Get-NetAdapterStatistics", "Shows a physical network adapter's counters.",
 	  "Bytes and frames received and sent by the physical adapters: ReceivedBytes, ReceivedUnicastPackets, SentBytes, SentUnicastPackets; Format-List adds the multicast and broadcast frames and the discarded ones (received with errors, without room, or while no switch was bound; sent but refused by the adapter).",
 	  p_get_st, 1, cmdlet_get_netadapterstatistics, NULL },
+	{ "Set-VMSwitch", "Changes a virtual switch.",
+	  "-AllowManagementOS $true|$false on an external switch: the management OS's adapter \"vEthernet (S)\" (the physical adapter's MAC, DHCP on) is created on it or removed with its address; Get-NetAdapter shows it or not, Get-VMSwitch | Format-List AllowManagementOS tells which.",
+	  p_set_sw, 2, cmdlet_set_vmswitch, NULL },
 };
 const int cmdlets_netadapter_count = sizeof(cmdlets_netadapter) / sizeof(cmdlets_netadapter[0]);

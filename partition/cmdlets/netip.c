@@ -2,11 +2,15 @@
  * The parent's own IP cmdlets (issue 16 item 4), with the names,
  * parameters, views and errors of Windows' NetTCPIP module and of
  * Windows PowerShell 5.1's Test-Connection: New-NetIPAddress,
- * Get-NetIPAddress, Remove-NetIPAddress on the parent's adapters
- * ("vEthernet (S)", one per internal switch, partition/vnet.h), and
- * Test-Connection, which pings from the parent (partition/net/pnet.h).
- * Addresses live in memory, like the switches they sit on: Windows'
- * ActiveStore, never its PersistentStore.
+ * Get-NetIPAddress, Remove-NetIPAddress, Get-NetIPInterface and
+ * Set-NetIPInterface -Dhcp on the parent's adapters ("vEthernet (S)", one
+ * per internal switch and per external switch that allows the management
+ * OS, partition/vnet.h), and Test-Connection, which pings from the parent
+ * (partition/net/pnet.h). An adapter has one IPv4 address: static
+ * (New-NetIPAddress, which turns its DHCP client off, as it does in
+ * Windows) or leased by DHCP (on when the adapter is created). Addresses
+ * live in memory, like the switches they sit on: Windows' ActiveStore,
+ * never its PersistentStore.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +20,9 @@
 #include "partition/console/cmd.h"
 #include "partition/drivers/serial.h"
 #include "partition/net/pnet.h"
+#include "partition/pnic.h"
 #include "partition/vm.h"
+#include "partition/vnet.h"
 
 #define NS_PER_MS 1000000ull
 /* Windows PowerShell 5.1's Test-Connection defaults: 4 echoes of 32
@@ -71,8 +77,14 @@ static int cim_none(struct cmd_ctx *ctx, const struct cmd_args *a, const char *c
 			 "((%s LIKE '%s')). Verify query parameters and retry.", cls, cls, cls, prop, val);
 }
 
+/* A lease's lifetime as Get-NetIPAddress shows a TimeSpan. */
+#define LIFE_INFINITE "Infinite ([TimeSpan]::MaxValue)"
+
 static int addr_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
 {
+	bool dhcp = pnet_addr_origin(nif) == PNET_ORIGIN_DHCP;
+	struct pnet_lease lease = { UINT32_MAX, 0, 0 };
+	const char *origin = dhcp ? "Dhcp" : "Manual";
 	uint32_t ip;
 	unsigned prefix;
 	char text[16];
@@ -80,7 +92,14 @@ static int addr_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
 	if (!pnet_addr_get(nif, &ip, &prefix))
 		return 0;
 	pnet_ip_format(ip, text);
+	if (dhcp)
+		pnet_dhcp_lease(nif, &lease);
 	{
+		/* Windows gives a leased address the lease's remaining time
+		 * as both lifetimes. */
+		const struct cmd_prop life = lease.left_s == UINT32_MAX
+			? (struct cmd_prop)CMD_PROP_STR("ValidLifetime", LIFE_INFINITE)
+			: (struct cmd_prop)CMD_PROP_SPAN("ValidLifetime", lease.left_s);
 		const struct cmd_prop p[] = {
 			CMD_PROP_STR("IPAddress", text),
 			CMD_PROP_INT("InterfaceIndex", pnet_if_index(nif)),
@@ -88,11 +107,11 @@ static int addr_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
 			CMD_PROP_STR("AddressFamily", "IPv4"),
 			CMD_PROP_STR("Type", "Unicast"),
 			CMD_PROP_INT("PrefixLength", prefix),
-			CMD_PROP_STR("PrefixOrigin", "Manual"),
-			CMD_PROP_STR("SuffixOrigin", "Manual"),
+			CMD_PROP_STR("PrefixOrigin", origin),
+			CMD_PROP_STR("SuffixOrigin", origin),
 			CMD_PROP_STR("AddressState", "Preferred"),
-			CMD_PROP_STR("ValidLifetime", "Infinite ([TimeSpan]::MaxValue)"),
-			CMD_PROP_STR("PreferredLifetime", "Infinite ([TimeSpan]::MaxValue)"),
+			life,
+			{ "PreferredLifetime", life.v },
 			CMD_PROP_BOOL("SkipAsSource", false),
 			CMD_PROP_STR("PolicyStore", "ActiveStore"),
 		};
@@ -154,12 +173,17 @@ static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 	nif = if_named(ctx, a);
 	if (!nif)
 		return 0;
-	if (pnet_addr_get(nif, &have, &have_prefix)) {
+	if (pnet_addr_origin(nif) == PNET_ORIGIN_MANUAL && pnet_addr_get(nif, &have, &have_prefix)) {
 		if (have == ip)
 			return cmd_error(ctx, a, "The object already exists.");
 		pnet_ip_format(have, text);
 		return cmd_error(ctx, a, "'%s' has the address %s/%u already: the parent keeps one IPv4 address per adapter (Remove-NetIPAddress -IPAddress %s first).", pnet_if_alias(nif), text, have_prefix, text);
 	}
+	if (!pnet_addr_check(ip, (unsigned)prefix))
+		return cmd_error(ctx, a, "Invalid parameter IPAddress %s: not a unicast address of a /%lld subnet.", cmd_arg_str(a, "IPAddress"), (long long)prefix);
+	/* Windows: a static address turns the adapter's DHCP off (its lease
+	 * goes); Set-NetIPInterface -Dhcp Enabled turns it back on. */
+	pnet_dhcp_set(nif, false);
 	rc = pnet_addr_set(nif, ip, (unsigned)prefix);
 	if (rc)
 		return cmd_error(ctx, a, "Invalid parameter IPAddress %s: not a unicast address of a /%lld subnet.", cmd_arg_str(a, "IPAddress"), (long long)prefix);
@@ -217,11 +241,107 @@ static int cmdlet_remove_netipaddress(struct cmd_ctx *ctx, const struct cmd_args
 		if (!addr_selected(p, want_ip, alias, -1))
 			continue;
 		found++;
-		pnet_addr_clear(p);
+		if (pnet_addr_clear(p) == -EBUSY)
+			return cmd_error(ctx, a, "The address on '%s' is leased by DHCP: Set-NetIPInterface -InterfaceAlias \"%s\" -Dhcp Disabled gives it up.", pnet_if_alias(p), pnet_if_alias(p));
 	}
 	if (!found)
 		return cim_none(ctx, a, "MSFT_NetIPAddress", want_ip ? "IPAddress" : "InterfaceAlias",
 				want_ip ? want_ip : alias);
+	return 0;
+}
+
+/* ---- interfaces: Get-/Set-NetIPInterface ---- */
+
+static const char *const dhcp_states[] = { "Disabled", "Enabled", NULL };
+static const char *const conn_states[] = { "Disconnected", "Connected", NULL };
+
+/* MSFT_NetIPInterface's table. */
+static const struct cmd_column ipif_cols[] = {
+	{ "ifIndex", NULL, 0 }, { "InterfaceAlias", NULL, 0 }, { "AddressFamily", NULL, 0 },
+	{ "NlMtu", "NlMtu(Bytes)", 0 }, { "InterfaceMetric", NULL, 0 }, { "Dhcp", NULL, 0 },
+	{ "ConnectionState", NULL, 0 }, { "PolicyStore", NULL, 0 },
+};
+static const struct cmd_type ipif_type = { "NetIPInterface", false, ipif_cols, 8, NULL, NULL, NULL };
+
+/* The physical adapter under nif's switch (an external one), or NULL. */
+static const struct pnic *if_pnic(const struct pnet_if *nif)
+{
+	for (int i = 0; i < VNET_SWITCH_MAX; i++) {
+		const struct vnet_switch *s = vnet_switch_at(i);
+
+		if (s && s->host == nif)
+			return pnic_of_switch(s);
+	}
+	return NULL;
+}
+
+/* Windows' automatic interface metric from the link speed ("An
+ * explanation of the Automatic Metric feature for IPv4 routes",
+ * Microsoft KB 299540): 5 from 2 Gbps, 10 from 200 Mbps. A vEthernet on
+ * an internal switch is a 10 Gbps link. */
+static int if_metric(const struct pnic *n)
+{
+	unsigned mbps = n && n->d.link_up ? e1000_link_speed((struct e1000 *)&n->d) : 10000;
+
+	return mbps >= 2000 ? 5 : mbps >= 200 ? 10 : 20;
+}
+
+static int ipif_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
+{
+	const struct pnic *n = if_pnic(nif);
+	const struct cmd_prop p[] = {
+		CMD_PROP_INT("ifIndex", pnet_if_index(nif)),
+		CMD_PROP_STR("InterfaceAlias", pnet_if_alias(nif)),
+		CMD_PROP_STR("AddressFamily", "IPv4"),
+		CMD_PROP_INT("NlMtu", VSW_MTU_DEFAULT),
+		CMD_PROP_INT("InterfaceMetric", if_metric(n)),
+		CMD_PROP_ENUM("Dhcp", pnet_dhcp_on(nif), dhcp_states),
+		CMD_PROP_ENUM("ConnectionState", !n || n->d.link_up, conn_states),
+		CMD_PROP_STR("PolicyStore", "ActiveStore"),
+	};
+
+	return cmd_emit(ctx, &ipif_type, p, sizeof(p) / sizeof(p[0]));
+}
+
+static int cmdlet_get_netipinterface(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *alias = cmd_arg_str(a, "InterfaceAlias");
+	int64_t idx = cmd_arg_int(a, "InterfaceIndex", -1);
+	int found = 0, rc = 0;
+
+	if (cmd_arg_enum(ctx, a, "AddressFamily", families, 0) < 0)
+		return 0;
+	for (int i = 0; i < PNET_IF_MAX && rc == 0; i++) {
+		struct pnet_if *p = pnet_if_at(i);
+
+		if (!p || (alias && !cmd_match_glob(alias, pnet_if_alias(p))) ||
+		    (idx >= 0 && pnet_if_index(p) != idx))
+			continue;
+		found++;
+		rc = ipif_emit(ctx, p);
+	}
+	if (!found && alias && !strpbrk(alias, "*?["))
+		return cim_none(ctx, a, "MSFT_NetIPInterface", "InterfaceAlias", alias);
+	return rc;
+}
+
+/* Set-NetIPInterface -Dhcp: Enabled starts the adapter's DHCP client (a
+ * static address goes: the parent keeps one per adapter), Disabled
+ * releases its lease and stops it. */
+static int cmdlet_set_netipinterface(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	int dhcp = cmd_arg_enum(ctx, a, "Dhcp", dhcp_states, -1);
+	struct pnet_if *nif;
+
+	if (dhcp < -1 || cmd_arg_enum(ctx, a, "AddressFamily", families, 0) < 0)
+		return 0;
+	if (!cmd_arg_str(a, "InterfaceAlias") && !cmd_arg_at(a, "InterfaceIndex", 0))
+		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: give -InterfaceAlias or -InterfaceIndex.");
+	nif = if_named(ctx, a);
+	if (!nif || dhcp < 0)
+		return 0;
+	if (pnet_dhcp_set(nif, dhcp == 1))
+		return cmd_error(ctx, a, "Not enough memory to start the DHCP client on '%s'.", pnet_if_alias(nif));
 	return 0;
 }
 
@@ -372,6 +492,17 @@ static const struct cmd_param p_rm_addr[] = {
 	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "Remove this adapter's address." },
 	{ "Confirm", CMD_P_SWITCH, 0, -1, "Accepted; the parent's console does not ask." },
 };
+static const struct cmd_param p_get_ipif[] = {
+	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "Only this adapter (wildcards allowed)." },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "Only the adapter with this index." },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4." },
+};
+static const struct cmd_param p_set_ipif[] = {
+	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "The adapter, \"vEthernet (S)\"." },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index." },
+	{ "Dhcp", CMD_P_STRING, 0, -1, "Enabled: the adapter asks for an address by DHCP (a static one goes); Disabled: it releases its lease." },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4." },
+};
 static const struct cmd_param p_ping[] = {
 	{ "ComputerName", CMD_P_STRING, CMD_F_REQUIRED, 0, "The IPv4 address to ping (the parent has no name resolution)." },
 	{ "Count", CMD_P_INT, 0, -1, "Echo requests to send (default 4)." },
@@ -383,14 +514,20 @@ static const struct cmd_param p_ping[] = {
 
 const struct cmd_def cmdlets_netip[] = {
 	{ "New-NetIPAddress", "Gives one of the parent's adapters an IPv4 address.",
-	  "Sets the IPv4 address and prefix length of the parent's adapter \"vEthernet (S)\" on internal switch S (one address per adapter). Children on the switch then reach the parent at that address: it answers ARP and ping. The address lives in memory (ActiveStore), as the switch does.",
+	  "Sets the IPv4 address and prefix length of the parent's adapter \"vEthernet (S)\" on switch S (one address per adapter; its DHCP client stops, as in Windows). Children on the switch then reach the parent at that address: it answers ARP and ping. The address lives in memory (ActiveStore), as the switch does.",
 	  p_new_addr, 6, cmdlet_new_netipaddress, NULL },
 	{ "Get-NetIPAddress", "Lists the parent's IP addresses.",
 	  "Lists the addresses of the parent's adapters, each as a list: IPAddress, InterfaceIndex, InterfaceAlias, AddressFamily, Type, PrefixLength, PrefixOrigin, SuffixOrigin, AddressState, ValidLifetime, PreferredLifetime, SkipAsSource, PolicyStore.",
 	  p_get_addr, 4, cmdlet_get_netipaddress, NULL },
 	{ "Remove-NetIPAddress", "Removes an IP address from the parent's adapter.",
-	  "Removes the address (the adapter no longer answers at it).",
+	  "Removes a static address (the adapter no longer answers at it); a DHCP lease goes with Set-NetIPInterface -Dhcp Disabled.",
 	  p_rm_addr, 3, cmdlet_remove_netipaddress, NULL },
+	{ "Get-NetIPInterface", "Lists the parent's IP interfaces.",
+	  "Lists the parent's adapters as IP interfaces: ifIndex, InterfaceAlias, AddressFamily, NlMtu(Bytes), InterfaceMetric, Dhcp (Enabled while its DHCP client runs), ConnectionState, PolicyStore.",
+	  p_get_ipif, 3, cmdlet_get_netipinterface, NULL },
+	{ "Set-NetIPInterface", "Changes one of the parent's IP interfaces.",
+	  "-Dhcp Enabled: the adapter's DHCP client asks for an address (its static address goes, the parent keeps one per adapter); Get-NetIPAddress shows the lease with PrefixOrigin Dhcp and its remaining lifetime. -Dhcp Disabled: the lease is released and the address goes.",
+	  p_set_ipif, 4, cmdlet_set_netipinterface, NULL },
 	{ "Test-Connection", "Pings a computer from the parent.",
 	  "Sends ICMP echo requests from the parent and lists each reply: Source, Destination, IPV4Address, IPV6Address, Bytes, Time(ms). The children keep running meanwhile; Ctrl-C stops it. When no reply comes: \"Testing connection to computer 'X' failed: Error due to lack of resources\".",
 	  p_ping, 6, cmdlet_test_connection, NULL },

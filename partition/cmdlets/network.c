@@ -58,10 +58,13 @@ static int sw_emit(struct cmd_ctx *ctx, const struct vnet_switch *s)
 		CMD_PROP_ENUM("SwitchType", s->type, switch_types),
 		CMD_PROP_STR("NetAdapterInterfaceDescription", cmdlet_switch_nic_description(s)),
 		CMD_PROP_INT("ConnectedAdapters", vnet_switch_users(s->name)),
+		/* Hyper-V: True for an internal switch, False for a private
+		 * one, the setting for an external one (vnet.h). */
+		CMD_PROP_ENUM("AllowManagementOS", s->host != NULL, bools),
 		CMD_PROP_STR("Notes", notes),
 	};
 
-	return cmd_emit(ctx, &sw_type, p, 5);
+	return cmd_emit(ctx, &sw_type, p, sizeof(p) / sizeof(p[0]));
 }
 
 static int no_switch(struct cmd_ctx *ctx, const struct cmd_args *a, const char *name)
@@ -495,10 +498,10 @@ static const struct cmd_param p_set_nic[] = {
 
 const struct cmd_def cmdlets_network[] = {
 	{ "New-VMSwitch", "Creates a virtual switch.",
-	  "Creates a private switch (children only) or an internal one, which also joins the parent: its adapter \"vEthernet (S)\" (a MAC from the dynamic pool) takes an address with New-NetIPAddress, and Test-Connection pings from it. -NetAdapterName NIC makes an external switch whose uplink is that physical adapter (Get-NetAdapter): children's frames go out of it, frames from the wire come in (the adapter receives promiscuously); one switch per adapter; with -AllowManagementOS $true (the default) the parent joins it too. Switches live in memory until the host restarts.",
+	  "Creates a private switch (children only) or an internal one, which also joins the parent: its adapter \"vEthernet (S)\" (a MAC from the dynamic pool) takes an address with New-NetIPAddress, and Test-Connection pings from it. -NetAdapterName NIC makes an external switch whose uplink is that physical adapter (Get-NetAdapter): children's frames go out of it, frames from the wire come in (the adapter receives promiscuously); one switch per adapter; with -AllowManagementOS $true (the default) the parent joins it too, through \"vEthernet (S)\" with the physical adapter's MAC, which asks for an address by DHCP (Set-VMSwitch -AllowManagementOS changes it). Switches live in memory until the host restarts.",
 	  p_new_sw, 4, cmdlet_new_vmswitch, NULL },
 	{ "Get-VMSwitch", "Lists virtual switches.",
-	  "Lists the switches: Name, SwitchType, NetAdapterInterfaceDescription; Format-List adds ConnectedAdapters and Notes.",
+	  "Lists the switches: Name, SwitchType, NetAdapterInterfaceDescription; Format-List adds ConnectedAdapters, AllowManagementOS and Notes.",
 	  p_get_sw, 2, cmdlet_get_vmswitch, NULL },
 	{ "Remove-VMSwitch", "Removes a virtual switch.",
 	  "Removes the switch; refused while adapters are connected to it, unless -Force, which disconnects them (their link goes down).",

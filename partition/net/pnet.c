@@ -8,15 +8,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/dhcp.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/raw.h"
+#include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -34,7 +37,10 @@ struct pnet_if {
 	char alias[PNET_ALIAS_MAX];
 	struct netif nif;
 	struct vsw_port *port;
-	bool has_addr;
+	bool has_addr;         /* a static address (New-NetIPAddress) */
+	bool dhcp_on;          /* lwIP's DHCP client runs on it */
+	uint8_t dhcp_state;    /* its state at the last pnet_poll */
+	uint32_t bound_ms;     /* sys_now() when it last became bound */
 	struct pbuf *rxq[PNET_RXQ_MAX];
 	unsigned rx_head, rx_count;
 	struct pnet_if_stats st;
@@ -125,6 +131,23 @@ static void rxq_flush(struct pnet_if *p)
 	}
 }
 
+/* When each DHCP client last became bound (a DHCPACK: RFC 2131 4.4.1,
+ * 4.4.5), which dates its lease: lwIP counts a lease's age in minutes
+ * only (struct dhcp lease_used). */
+static void dhcp_watch(void)
+{
+	for (int i = 0; i < PNET_IF_MAX; i++) {
+		struct pnet_if *p = &ifs[i];
+		const struct dhcp *d = p->used && p->dhcp_on ? netif_dhcp_data(&p->nif) : NULL;
+
+		if (!d)
+			continue;
+		if (d->state == DHCP_STATE_BOUND && p->dhcp_state != DHCP_STATE_BOUND)
+			p->bound_ms = sys_now();
+		p->dhcp_state = d->state;
+	}
+}
+
 void pnet_poll(void)
 {
 	if (!lwip_ready)
@@ -144,6 +167,7 @@ void pnet_poll(void)
 		}
 	}
 	sys_check_timeouts();
+	dhcp_watch();
 }
 
 bool pnet_pending(void)
@@ -200,8 +224,13 @@ void pnet_if_remove(struct pnet_if *p)
 {
 	if (!p || !p->used)
 		return;
+	/* lwIP 2.1.3's dhcp_stop releases a lease (dhcp_release_and_stop):
+	 * its DHCPRELEASE goes out while the port is there. */
+	if (p->dhcp_on)
+		dhcp_stop(&p->nif);
 	vsw_port_remove(p->port);
 	netif_remove(&p->nif);
+	dhcp_cleanup(&p->nif);   /* frees the client's state, if any */
 	rxq_flush(p);
 	memset(p, 0, sizeof(*p));
 }
@@ -246,22 +275,32 @@ static uint32_t prefix_mask(unsigned prefix)
 	return prefix ? 0xffffffffu << (32 - prefix) : 0;
 }
 
+bool pnet_addr_check(uint32_t ip, unsigned prefix)
+{
+	uint32_t mask;
+
+	if (prefix < 1 || prefix > 32)
+		return false;
+	mask = prefix_mask(prefix);
+	/* RFC 1122 3.2.1.3: no 0.x, 127.x, class D/E, nor (below /31,
+	 * RFC 3021) a subnet's all-zeros or all-ones host part. */
+	if ((ip >> 24) == 0 || (ip >> 24) == 127 || (ip >> 28) >= 14)
+		return false;
+	return prefix >= 31 || ((ip & ~mask) != 0 && (ip & ~mask) != ~mask);
+}
+
 int pnet_addr_set(struct pnet_if *p, uint32_t ip, unsigned prefix)
 {
 	uint32_t mask;
 	ip4_addr_t a, m;
 
-	if (prefix < 1 || prefix > 32)
+	if (!pnet_addr_check(ip, prefix))
 		return -EINVAL;
 	mask = prefix_mask(prefix);
-	/* RFC 1122 3.2.1.3: no 0.x, 127.x, class D/E, nor (below /31,
-	 * RFC 3021) a subnet's all-zeros or all-ones host part. */
-	if ((ip >> 24) == 0 || (ip >> 24) == 127 || (ip >> 28) >= 14)
-		return -EINVAL;
-	if (prefix < 31 && ((ip & ~mask) == 0 || (ip & ~mask) == ~mask))
-		return -EINVAL;
 	if (p->has_addr)
 		return -EEXIST;
+	if (p->dhcp_on)
+		return -EBUSY;
 	ip4_addr_set_u32(&a, lwip_htonl(ip));
 	ip4_addr_set_u32(&m, lwip_htonl(mask));
 	netif_set_addr(&p->nif, &a, &m, NULL);
@@ -272,7 +311,7 @@ int pnet_addr_set(struct pnet_if *p, uint32_t ip, unsigned prefix)
 int pnet_addr_clear(struct pnet_if *p)
 {
 	if (!p->has_addr)
-		return -ENOENT;
+		return dhcp_supplied_address(&p->nif) ? -EBUSY : -ENOENT;
 	netif_set_addr(&p->nif, NULL, NULL, NULL);
 	p->has_addr = false;
 	return 0;
@@ -283,13 +322,63 @@ bool pnet_addr_get(const struct pnet_if *p, uint32_t *ip, unsigned *prefix)
 	uint32_t mask;
 	unsigned n = 0;
 
-	if (!p->has_addr)
+	if (!p->has_addr && !dhcp_supplied_address(&p->nif))
 		return false;
 	*ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&p->nif)));
 	mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(&p->nif)));
 	while (n < 32 && (mask << n) & 0x80000000u)
 		n++;
 	*prefix = n;
+	return true;
+}
+
+enum pnet_origin pnet_addr_origin(const struct pnet_if *p)
+{
+	if (p->has_addr)
+		return PNET_ORIGIN_MANUAL;
+	return dhcp_supplied_address(&p->nif) ? PNET_ORIGIN_DHCP : PNET_ORIGIN_NONE;
+}
+
+/* ---- DHCP ---- */
+
+int pnet_dhcp_set(struct pnet_if *p, bool on)
+{
+	if (on == p->dhcp_on)
+		return 0;
+	if (!on) {
+		/* Releases a lease and takes its address off the netif. */
+		dhcp_release_and_stop(&p->nif);
+		p->dhcp_on = false;
+		return 0;
+	}
+	if (p->has_addr)
+		pnet_addr_clear(p);
+	p->dhcp_state = DHCP_STATE_OFF;
+	if (dhcp_start(&p->nif) != ERR_OK)
+		return -ENOMEM;
+	p->dhcp_on = true;
+	return 0;
+}
+
+bool pnet_dhcp_on(const struct pnet_if *p)
+{
+	return p->dhcp_on;
+}
+
+bool pnet_dhcp_lease(const struct pnet_if *p, struct pnet_lease *out)
+{
+	const struct dhcp *d = netif_dhcp_data(&p->nif);
+	uint32_t age;
+
+	if (!p->dhcp_on || !d || !dhcp_supplied_address(&p->nif))
+		return false;
+	age = (sys_now() - p->bound_ms) / 1000u;
+	if (d->offered_t0_lease == 0xffffffffu)   /* RFC 2132 9.2: infinity */
+		out->left_s = UINT32_MAX;
+	else
+		out->left_s = d->offered_t0_lease > age ? d->offered_t0_lease - age : 0;
+	out->server = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&d->server_ip_addr)));
+	out->router = lwip_ntohl(ip4_addr_get_u32(&d->offered_gw_addr));
 	return true;
 }
 

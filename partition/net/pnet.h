@@ -27,8 +27,10 @@ struct pnet_if;
 #define PNET_IF_MAX 8          /* one per internal switch (vnet.h) */
 #define PNET_ALIAS_MAX 80
 #define PNET_RXQ_MAX 64        /* frames waiting for pnet_poll, per interface */
-/* Windows numbers interfaces from 1; ours start here, after loopback's 1. */
-#define PNET_IFINDEX_BASE 2
+/* Windows numbers interfaces from 1; ours start here, after loopback's 1
+ * and the physical adapters' 2.. (partition/pnic.c), one number per
+ * adapter in Get-NetAdapter, Get-NetIPAddress and Get-NetIPInterface. */
+#define PNET_IFINDEX_BASE 10
 
 struct pnet_if_stats {
 	uint64_t rx_frames, rx_bytes;  /* delivered by the switch */
@@ -54,12 +56,36 @@ void pnet_if_mac(const struct pnet_if *nif, uint8_t mac[6]);
 void pnet_if_stats(const struct pnet_if *nif, struct pnet_if_stats *out);
 
 /* The interface's IPv4 address (host byte order; lwIP keeps one per
- * interface): set (-EEXIST when it has one), clear (-ENOENT when it has
- * none), get (false when none). prefix 1..32 (-EINVAL otherwise, or for
- * an address that is not a unicast one of its subnet). */
+ * interface), static or leased: set a static one (-EEXIST when it has
+ * one, -EBUSY while its DHCP client runs), clear the static one
+ * (-ENOENT when it has none, -EBUSY for a lease: pnet_dhcp_set(false)
+ * gives that up), get either (false when none). prefix 1..32 (-EINVAL
+ * otherwise, or for an address that is not a unicast one of its
+ * subnet). */
 int pnet_addr_set(struct pnet_if *nif, uint32_t ip, unsigned prefix);
+/* Whether pnet_addr_set would take ip/prefix as an address. */
+bool pnet_addr_check(uint32_t ip, unsigned prefix);
 int pnet_addr_clear(struct pnet_if *nif);
 bool pnet_addr_get(const struct pnet_if *nif, uint32_t *ip, unsigned *prefix);
+
+/* Where the address came from (Get-NetIPAddress's PrefixOrigin). */
+enum pnet_origin { PNET_ORIGIN_NONE, PNET_ORIGIN_MANUAL, PNET_ORIGIN_DHCP };
+enum pnet_origin pnet_addr_origin(const struct pnet_if *nif);
+
+/* lwIP's DHCP client (RFC 2131) on the interface. Off when it is added.
+ * On: its static address goes and the client starts (-ENOMEM when lwIP
+ * has no memory for it); off: a lease is released (DHCPRELEASE, RFC 2131
+ * 4.4.6) and its address goes. 0 when it was so already. */
+int pnet_dhcp_set(struct pnet_if *nif, bool on);
+bool pnet_dhcp_on(const struct pnet_if *nif);
+/* The lease the client holds: false when none. Seconds left of it
+ * (UINT32_MAX for an infinite one), from the last DHCPACK; the server
+ * that gave it and the router it named (0: none). */
+struct pnet_lease {
+	uint32_t left_s;
+	uint32_t server, router;
+};
+bool pnet_dhcp_lease(const struct pnet_if *nif, struct pnet_lease *out);
 /* The interface whose subnet holds ip (where a packet to ip goes), or NULL. */
 struct pnet_if *pnet_route(uint32_t ip);
 

@@ -21,6 +21,10 @@ New-NetIPAddress, Test-Connection; issue 16 item 4). The emulator has an e1000
 makes it an external switch's uplink, lin on that switch gets a DHCP
 lease from Bochs's vnet and pings it (QEMU's hub has no DHCP server:
 there the frames are seen going out), and Remove-VMSwitch unbinds it.
+The parent's own adapter on an external switch (-AllowManagementOS, the
+e1000's MAC; issue 16 item 4) gets a DHCP lease from vnet (on QEMU a
+static address), pings vnet, and pings net2 on the same switch and is
+pinged by it; Set-VMSwitch -AllowManagementOS takes it away and back.
 net2 runs the newest series Debian 12 packages (the
 bookworm-backports cloud kernel, `tools/mkguest-linux --series
 backports`), lin the 6.1 series; each child's `uname -r` is checked.
@@ -773,8 +777,8 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
                          out), out
         print("# " + " ".join(out.split()))
 
-    with tap.case("Remove-VMSwitch on the external switch (-Force) unbinds the e1000: it takes a new one; "
-                  "lin is back on lab"):
+    with tap.case("Remove-VMSwitch on the external switch (-Force) unbinds the e1000: it takes a new one, "
+                  "which gives the parent an adapter with the e1000's MAC (-AllowManagementOS defaults to $true)"):
         assert run("lin", "ip addr flush dev eth0 && ip addr add 10.0.0.1/24 dev eth0")
         out = m.command("Remove-VMSwitch wire")
         assert "cannot be removed: 1 network adapter is connected" in out, out
@@ -782,11 +786,68 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
         assert re.search(r"VMSwitch\s*:\s*\r", ok_cmd("Get-NetAdapter Ethernet | Format-List")), "still bound"
         out = ok_cmd("New-VMSwitch -Name wire2 -NetAdapterName Ethernet")
         assert re.search(r"wire2\s+External", out), out
+        # -AllowManagementOS defaults to $true: the parent's adapter on
+        # the switch has the e1000's MAC, as Hyper-V moves it there.
         out = ok_cmd("Get-NetAdapter")
-        assert re.search(r"vEthernet \(wire2\)\s+Hyper-V Virtual Ethernet Adapter", out), out
+        assert re.search(r"vEthernet \(wire2\)\s+Hyper-V Virtual Ethernet Adapter\s+\d+\s+Up\s+%s\s"
+                         % NIC_MAC.upper().replace(":", "-"), out), out
+        assert re.search(r"AllowManagementOS\s*:\s*True\r",
+                         ok_cmd("Get-VMSwitch wire2 | Format-List AllowManagementOS")), "not shared"
+
+    # Issue 16 item 4 on the external switch: the parent's adapter asks
+    # for an address by DHCP. Bochs's vnet serves the NIC's MAC, which
+    # the adapter has (on QEMU nothing answers: a static address).
+    mgmt_t0 = time.time()
+    with tap.case("The parent on the external switch: \"vEthernet (wire2)\" %s; net2 on wire2 and the "
+                  "parent ping each other; Set-VMSwitch -AllowManagementOS $false takes the adapter away, "
+                  "$true brings it back; lin is back on lab" % ("takes a static address (no DHCP server on QEMU's hub)"
+                                            if ON_QEMU else "gets a DHCP lease from Bochs's vnet "
+                                            "(192.168.10.15, PrefixOrigin Dhcp) and pings 192.168.10.1")):
+        alias = '-InterfaceAlias "vEthernet (wire2)"'
+        out = ok_cmd("Get-NetIPInterface " + alias)
+        assert re.search(r"ifIndex\s+InterfaceAlias\s+AddressFamily\s+NlMtu\(Bytes\)\s+InterfaceMetric\s+"
+                         r"Dhcp\s+ConnectionState\s+PolicyStore\r\n", out), out
+        assert re.search(r"vEthernet \(wire2\)\s+IPv4\s+1500\s+\d+\s+Enabled\s+Connected\s+ActiveStore", out), out
+        if ON_QEMU:
+            ok_cmd("New-NetIPAddress %s -IPAddress 192.168.10.15 -PrefixLength 24" % alias)
+            assert re.search(r"\s+Disabled\s+Connected", ok_cmd("Get-NetIPInterface " + alias)), "DHCP still on"
+        else:
+            for _ in range(60):
+                out = m.command("Get-NetIPAddress " + alias)
+                if "PrefixOrigin" in out:
+                    break
+                time.sleep(1)
+            print("# the parent's DHCP lease after %.0f s" % (time.time() - mgmt_t0))
+            assert re.search(r"IPAddress\s+: 192\.168\.10\.15\r", out), out
+            assert re.search(r"PrefixLength\s+: 24\r\nPrefixOrigin\s+: Dhcp\r\nSuffixOrigin\s+: Dhcp\r\n"
+                             r"AddressState\s+: Preferred\r\nValidLifetime\s+: (\d+\.)?\d\d:\d\d:\d\d\r\n", out), out
+            out = ok_cmd("Test-Connection 192.168.10.1 -Count 2")
+            assert len(re.findall(r"hvpart\s+192\.168\.10\.1\s+192\.168\.10\.1\s+32\s+\d+\r", out)) == 2, out
+            out = m.command("Remove-NetIPAddress -IPAddress 192.168.10.15")
+            assert "is leased by DHCP: Set-NetIPInterface" in out, out
+        # lin has the e1000's MAC: the switch has it on the parent's port.
+        out = m.command("Connect-VMNetworkAdapter -VMName lin -SwitchName wire2")
+        assert "its MAC address is in use on that switch" in out, out
+        ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName wire2")
+        assert run("net2", "sleep 1; ip addr add 192.168.10.20/24 dev eth0 && ping -c 2 -W 5 192.168.10.15", 180)
+        out = ok_cmd("Test-Connection 192.168.10.20 -Count 2")
+        assert len(re.findall(r"hvpart\s+192\.168\.10\.20\s+192\.168\.10\.20\s+32\s+\d+\r", out)) == 2, out
+        ok_cmd("Set-VMSwitch wire2 -AllowManagementOS $false")
+        assert "vEthernet (wire2)" not in ok_cmd("Get-NetAdapter")
+        assert re.search(r"AllowManagementOS\s*:\s*False\r", ok_cmd("Get-VMSwitch wire2 | Format-List"))
+        out = m.command("Test-Connection 192.168.10.20 -Count 1")
+        assert "Testing connection to computer '192.168.10.20' failed" in out, out
+        out = m.command("Set-VMSwitch lab -AllowManagementOS $true")
+        assert "-AllowManagementOS applies to an external switch" in out, out
+        ok_cmd("Set-VMSwitch wire2 -AllowManagementOS $true")
+        out = ok_cmd("Get-NetIPInterface")
+        assert re.search(r"vEthernet \(wire2\)\s+IPv4\s+1500\s+\d+\s+Enabled", out), out
+        assert run("net2", "ip addr del 192.168.10.20/24 dev eth0")
+        ok_cmd("Connect-VMNetworkAdapter -VMName net2 -SwitchName lab")
         ok_cmd("Remove-VMSwitch wire2")
         ok_cmd("Connect-VMNetworkAdapter -VMName lin -SwitchName lab")
         assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+    print("# the parent's cases on the external switch took %.0f s" % (time.time() - mgmt_t0))
     print("# the external switch's cases took %.0f s" % (time.time() - ext_t0))
 
     with tap.case("Linux's hv_utils: Get-VMIntegrationService lists its services, Heartbeat OK"):

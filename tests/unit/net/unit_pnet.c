@@ -2,7 +2,8 @@
  * on a real internal switch (vswitch/), against a scripted station on a
  * VM port that builds and checks its frames by the RFCs itself: ARP
  * (RFC 826), ICMP echo both ways (RFC 792, checksums by RFC 1071),
- * addresses, the receive queue's bound, and removal. */
+ * addresses, the receive queue's bound, removal, and lwIP's DHCP client
+ * against the station as a DHCP server (RFC 2131, options RFC 2132). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -366,6 +367,179 @@ static void test_queue_bound_and_remove(void **state)
 	assert_int_equal(pnet_if_add(st.sw, "vEthernet (S)", host_mac, &st.nif), 0);
 }
 
+/* ---- DHCP: the station as the server ---- */
+
+#define DHCP_YIADDR 0x0a000132u   /* 10.0.1.50, what the station offers */
+#define DHCP_ROUTER 0x0a0001feu
+#define DHCP_LEASE  3600u
+#define BOOTP_LEN   236u          /* RFC 2131 figure 1, up to the options */
+#define DHCP_COOKIE 0x63825363u   /* RFC 2131 3: 99.130.83.99 */
+
+/* The last DHCP message the parent sent (UDP 68 -> 67): its BOOTP part,
+ * or NULL; *type gets option 53 (RFC 2132 9.6). */
+static const uint8_t *last_dhcp(uint8_t *type)
+{
+	for (int i = st.n - 1; i >= 0; i--) {
+		const struct frame *f = &st.got[i];
+		const uint8_t *ip = f->b + 14, *b = ip + 28;
+
+		if (f->len < 14 + 28 + BOOTP_LEN + 4 || get16(f->b + 12) != 0x0800 || ip[9] != 17 ||
+		    get16(ip + 20) != 68 || get16(ip + 22) != 67 || get32(b + BOOTP_LEN) != DHCP_COOKIE)
+			continue;
+		for (size_t o = BOOTP_LEN + 4; b + o + 2 < f->b + f->len && b[o] != 255; o += 2u + b[o + 1])
+			if (b[o] == 53)
+				*type = b[o + 2];
+		return b;
+	}
+	return NULL;
+}
+
+/* The station's reply of type (2 offer, 5 ack) to xid: to the parent's
+ * MAC, from ST_IP port 67, yiaddr DHCP_YIADDR, with the server
+ * identifier, lease, mask and router options. chaddr from mac. */
+static void st_dhcp(uint8_t type, uint32_t xid, const uint8_t *mac)
+{
+	uint8_t f[14 + 28 + BOOTP_LEN + 64] = { 0 };
+	uint8_t *ip = f + 14, *udp = ip + 20, *b = udp + 8, *o = b + BOOTP_LEN + 4;
+	size_t blen;
+
+	eth(f, host_mac, 0x0800);
+	b[0] = 2;                 /* BOOTREPLY */
+	b[1] = 1;                 /* Ethernet */
+	b[2] = 6;
+	put32(b + 4, xid);
+	put32(b + 16, DHCP_YIADDR);
+	put32(b + 20, ST_IP);     /* siaddr */
+	memcpy(b + 28, mac, 6);
+	put32(b + BOOTP_LEN, DHCP_COOKIE);
+	*o++ = 53, *o++ = 1, *o++ = type;
+	*o++ = 54, *o++ = 4, put32(o, ST_IP), o += 4;
+	*o++ = 51, *o++ = 4, put32(o, DHCP_LEASE), o += 4;
+	*o++ = 1, *o++ = 4, put32(o, 0xffffff00u), o += 4;
+	*o++ = 3, *o++ = 4, put32(o, DHCP_ROUTER), o += 4;
+	*o++ = 255;
+	blen = (size_t)(o - b);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(28 + blen));
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, ST_IP);
+	put32(ip + 16, DHCP_YIADDR);
+	put16(ip + 10, csum(ip, 20));
+	put16(udp, 67);
+	put16(udp + 2, 68);
+	put16(udp + 4, (uint16_t)(8 + blen));   /* checksum 0: none (RFC 768) */
+	assert_true(st_send(f, 14 + 28 + blen) >= 0);
+}
+
+/* Lets lwIP's timers run for ms (its DHCP fine timer is 500 ms). */
+static void pass_ms(unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t += 100) {
+		fake_ms += 100;
+		pump();
+	}
+}
+
+static void test_dhcp_lease(void **state)
+{
+	static const uint8_t other[6] = { 0x00, 0x15, 0x5d, 0x00, 0x0a, 0x99 };
+	const uint8_t *b;
+	uint8_t type = 0;
+	struct pnet_lease lease;
+	uint32_t ip, xid;
+	unsigned prefix;
+
+	(void)state;
+	fake_ms += 100000;   /* the lease is dated from its ack, not from boot */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_MANUAL);
+	assert_false(pnet_dhcp_on(st.nif));
+	st.n = 0;
+	/* On: the static address goes, a DHCPDISCOVER is broadcast from
+	 * 0.0.0.0 with the adapter's MAC as chaddr. */
+	assert_int_equal(pnet_dhcp_set(st.nif, true), 0);
+	assert_true(pnet_dhcp_on(st.nif));
+	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_NONE);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), -EBUSY);
+	b = last_dhcp(&type);
+	assert_non_null(b);
+	assert_int_equal(type, 1);
+	assert_int_equal(b[0], 1);                     /* BOOTREQUEST */
+	assert_memory_equal(b + 28, host_mac, 6);
+	assert_memory_equal(st.got[st.n - 1].b, "\xff\xff\xff\xff\xff\xff", 6);
+	assert_int_equal(get32(b - 28 + 12), 0);       /* from 0.0.0.0 */
+	xid = get32(b + 4);
+	/* An offer for another transaction, or for another MAC, is not
+	 * taken (RFC 2131 4.4.1: the client matches xid and chaddr). */
+	st.n = 0;
+	st_dhcp(2, xid + 1, host_mac);
+	st_dhcp(2, xid, other);
+	pump();
+	assert_null(last_dhcp(&type));
+	/* The offer: a DHCPREQUEST for it. */
+	st_dhcp(2, xid, host_mac);
+	pump();
+	b = last_dhcp(&type);
+	assert_non_null(b);
+	assert_int_equal(type, 3);
+	xid = get32(b + 4);
+	assert_false(pnet_dhcp_lease(st.nif, &lease));
+	/* The ack: after lwIP's ARP probe for the address goes unanswered
+	 * (RFC 2131 4.4.1 "SHOULD" check), the lease is the adapter's. */
+	st_dhcp(5, xid, host_mac);
+	pump();
+	pass_ms(1500);
+	assert_true(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(ip, DHCP_YIADDR);
+	assert_int_equal(prefix, 24);
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_DHCP);
+	assert_ptr_equal(pnet_route(ST_IP), st.nif);
+	assert_true(pnet_dhcp_lease(st.nif, &lease));
+	assert_true(lease.left_s <= DHCP_LEASE && lease.left_s >= DHCP_LEASE - 2);
+	assert_int_equal(lease.server, ST_IP);
+	assert_int_equal(lease.router, DHCP_ROUTER);
+	pass_ms(600 * 1000);
+	assert_true(pnet_dhcp_lease(st.nif, &lease));
+	assert_true(lease.left_s <= DHCP_LEASE - 600 && lease.left_s >= DHCP_LEASE - 602);
+	/* A lease is not a static address: neither replaced nor cleared. */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), -EBUSY);
+	assert_int_equal(pnet_addr_clear(st.nif), -EBUSY);
+	/* Off: the lease is released (a DHCPRELEASE to the server, once ARP
+	 * has its MAC: RFC 2131 4.4.6), the address gone. */
+	st.n = 0;
+	assert_int_equal(pnet_dhcp_set(st.nif, false), 0);
+	assert_false(pnet_dhcp_on(st.nif));
+	st_arp(2, host_mac, host_mac, DHCP_YIADDR);
+	pump();
+	b = last_dhcp(&type);
+	assert_non_null(b);
+	assert_int_equal(type, 7);
+	assert_int_equal(get32(b + 12), DHCP_YIADDR);   /* ciaddr */
+	assert_memory_equal(st.got[st.n - 1].b, st_mac, 6);
+	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_false(pnet_dhcp_lease(st.nif, &lease));
+	assert_null(pnet_route(ST_IP));
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	/* On again (twice: no change), a new lease, then the interface
+	 * removed while it holds it (teardown): the release goes out before
+	 * the port does, and the client's state is freed (ASan). */
+	assert_int_equal(pnet_dhcp_set(st.nif, true), 0);
+	assert_int_equal(pnet_dhcp_set(st.nif, true), 0);
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_NONE);
+	b = last_dhcp(&type);
+	assert_non_null(b);
+	assert_int_equal(type, 1);
+	st_dhcp(2, get32(b + 4), host_mac);
+	pump();
+	b = last_dhcp(&type);
+	assert_int_equal(type, 3);
+	st_dhcp(5, get32(b + 4), host_mac);
+	pass_ms(1500);
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_DHCP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_and_echo_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound_and_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp_lease, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
