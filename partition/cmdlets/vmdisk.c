@@ -46,8 +46,8 @@ struct vm *cmdlet_vhd_owner(const struct vol_path *file)
 		for (int k = 0; vm && k < vm->ndisks; k++) {
 			struct vol_path vp;
 
-			if (!vm->disks[k].pass_through && !volume_resolve(vm->disks[k].path, &vp) && vp.vol == file->vol &&
-			    !strcmp(vp.path, file->path))
+			if (!vm->disks[k].pass_through && !volume_resolve(vm->disks[k].path, &vp) &&
+			    vp.vol == file->vol && !strcmp(vp.path, file->path))
 				return vm;
 		}
 	}
