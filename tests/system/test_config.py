@@ -443,7 +443,8 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         for cmd, msg in (("-DiskNumber 1", "Failed to add device 'Physical Disk Drive': disk 1 is online "
                           "in the management operating system. A pass-through disk must be offline there "
                           "first: Set-Disk -Number 1 -IsOffline $true."),
-                         ("-DiskNumber 9", "No MSFT_Disk objects found with property 'Number' equal to '9'"),
+                         ("-DiskNumber 9", "Failed to add device 'Physical Disk Drive': No MSFT_Disk objects "
+                          "found with property 'Number' equal to '9'."),
                          ("-DiskNumber 1 -Path C:\\a.vhd", "Parameter set cannot be resolved")):
             out = m.command("Add-VMHardDiskDrive -VMName pt -ControllerType IDE " + cmd)
             assert "Add-VMHardDiskDrive : " + msg in out, (cmd, out)
