@@ -226,6 +226,14 @@ static int snap_refused(const struct vm *vm, const char *what, bool allow_runnin
 			 vm->name);
 		return -ENXIO;
 	}
+	for (int i = 0; i < vm->ndisks; i++)
+		if (vm->disks[i].pass_through) {
+			/* A physical disk has no differencing disk to freeze it. */
+			snprintf(why, n, "%s '%s' has a pass-through disk (disk %u): a snapshot cannot "
+				 "include a physical disk; remove it (Remove-VMHardDiskDrive) first.",
+				 what, vm->name, vm->disks[i].disk_number);
+			return -EOPNOTSUPP;
+		}
 	if (!allow_running && running(vm)) {
 		snprintf(why, n, "%s The operation cannot be performed while the virtual machine '%s' is in its current state (Running). Turn it off (Stop-VM) or save it (Save-VM) first.",
 			 what, vm->name);

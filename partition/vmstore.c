@@ -533,6 +533,31 @@ static void auto_start(void)
 	}
 }
 
+/* Pass-through disks: every disk starts online at boot; the ones a VM's
+ * configuration names go offline again before anything else can mount
+ * them (the host volume was chosen before the configurations could be
+ * read: a VM naming that disk will not start). */
+static void offline_pass_through(void)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+
+		for (int k = 0; vm && k < vm->ndisks; k++) {
+			const struct vmcfg_disk *d = &vm->disks[k];
+			struct disk *pd = d->pass_through ? disk_find(d->disk_number) : NULL;
+
+			if (!d->pass_through)
+				continue;
+			if (!pd)
+				printf("parent: VM '%s': pass-through disk %u is not found\n", vm->name,
+				       d->disk_number);
+			else if (disk_set_offline(pd, true))
+				printf("parent: VM '%s': pass-through disk %u is in use by the parent and "
+				       "stays online\n", vm->name, d->disk_number);
+		}
+	}
+}
+
 void vmstore_boot(void)
 {
 	static struct scan s;
@@ -548,6 +573,7 @@ void vmstore_boot(void)
 	if (loaded)
 		printf("parent: %d virtual machine%s loaded from %s\n", loaded, loaded == 1 ? "" : "s",
 		       VMSTORE_ROOT);
+	offline_pass_through();
 	auto_start();
 }
 

@@ -1,4 +1,5 @@
-/* Block-device front end (bounds checks) and the RAM and file backends. */
+/* Block-device front end (bounds checks) and the RAM, file and view
+ * backends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,4 +188,53 @@ int blockdev_file_open(const struct fio_ops *ops, const char *path,
 fail:
 	free(f);
 	return rc;
+}
+
+/* View backend: ctx is the device viewed. */
+static int view_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return blockdev_read(ctx, off, buf, len);
+}
+
+static int view_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	return blockdev_write(ctx, off, buf, len);
+}
+
+static int view_flush(void *ctx)
+{
+	return blockdev_flush(ctx);
+}
+
+static void view_close(void *ctx)
+{
+	(void)ctx;          /* the device viewed stays open */
+}
+
+static int view_discard(void *ctx, uint64_t off, uint64_t len)
+{
+	return blockdev_discard(ctx, off, len);
+}
+
+static const struct blockdev_ops view_ops = {
+	.read = view_read, .write = view_write, .flush = view_flush,
+	.close = view_close,
+};
+static const struct blockdev_ops view_discard_ops = {
+	.read = view_read, .write = view_write, .flush = view_flush,
+	.close = view_close, .discard = view_discard,
+};
+
+int blockdev_view_open(struct blockdev *under, int writable, struct blockdev *out)
+{
+	if (!under || !under->ops)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->ops = under->ops->discard ? &view_discard_ops : &view_ops;
+	out->ctx = under;
+	out->size = under->size;
+	out->sector_size = under->sector_size;
+	out->read_only = !writable || under->read_only;
+	out->discard_granularity = under->discard_granularity;
+	return 0;
 }

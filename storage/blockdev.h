@@ -1,8 +1,10 @@
 /* blockdev: the block-device interface that device models (IDE, storvsp)
  * use.  A device sees a size, a sector size and byte-addressed read/write/
  * flush; it knows nothing of the disk format behind it.  Backends: RAM,
- * a file or a region of a file (through struct fio_ops), and VHD
- * (storage/vhd/vhd.h, vhd_blockdev_wrap). */
+ * a file or a region of a file (through struct fio_ops), VHD
+ * (storage/vhd/vhd.h, vhd_blockdev_wrap), and a view of another device
+ * (a pass-through disk: the parent's disk registry keeps the driver's
+ * device, a VM's disk is a view of it). */
 #ifndef STORAGE_BLOCKDEV_H
 #define STORAGE_BLOCKDEV_H
 
@@ -51,5 +53,11 @@ int blockdev_ram_create(uint64_t size, uint32_t sector_size,
 int blockdev_file_open(const struct fio_ops *ops, const char *path,
 		       uint64_t base, uint64_t len, int writable,
 		       struct blockdev *out);
+
+/* A view of under: its size and sector size, reads, writes, flushes and
+ * (when under has it) discard go to under through the checked entry
+ * points above; read-only when !writable or under is. Closing the view
+ * leaves under open; under must outlive it. 0 or -EINVAL (no device). */
+int blockdev_view_open(struct blockdev *under, int writable, struct blockdev *out);
 
 #endif

@@ -81,6 +81,11 @@ $(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 HOST_DEPS += $(HOSTB)/tools/vhd/vhd
 
+# The view backend of storage/blockdev.c (pass-through disks).
+$(HOSTB)/tests/unit/storage/test_blockdev: $(HOSTB)/tests/unit/storage/test_blockdev.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_blockdev
+
 # Partition tables: unit tests (zlib's crc32 as the checksum oracle) and a
 # libFuzzer target that reads a table from the input bytes as a disk.
 $(HOSTB)/tests/unit/storage/test_ptable: $(HOSTB)/tests/unit/storage/test_ptable.o $(HOSTB)/libstorage.a

@@ -71,6 +71,9 @@ struct vhd;
 int cmdlet_vhd_chain_check(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
 			   const struct vhd *v, bool writable, const char *what);
 struct vm *cmdlet_vhd_owner(const struct vol_path *file);
+/* The VM that has the parent's disk number as a pass-through disk
+ * (vmdisk.c), or NULL. */
+struct vm *cmdlet_disk_owner(int number);
 /* The index in vm->dvds of its DVD drive at IDE controller num location
  * loc, or -1 (vmdvd.c). */
 int cmdlet_dvd_at(const struct vm *vm, unsigned num, unsigned loc);

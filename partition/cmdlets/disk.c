@@ -1,8 +1,10 @@
 /*
- * The disk and volume cmdlets: Get-Volume, Get-Disk, Get-Partition and
- * Measure-Volume (a benchmark of file and raw disk throughput).
+ * The disk and volume cmdlets: Get-Volume, Get-Disk, Set-Disk (-IsOffline,
+ * for pass-through disks), Get-Partition and Measure-Volume (a benchmark
+ * of file and raw disk throughput).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "partition/console/table.h"
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/drivers/disk.h"
+#include "partition/vm.h"
 #include "partition/volume/volume.h"
 
 /* ---- Get-Volume ------------------------------------------------------------------ */
@@ -65,10 +68,10 @@ static int cmdlet_get_volume(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 static const struct cmd_column disk_cols[] = {
 	{ "Number", NULL, 0 }, { "FriendlyName", NULL, 0 }, { "SerialNumber", NULL, 0 },
-	{ "Size", NULL, 0 }, { "PartitionStyle", NULL, 0 }, { "Partitions", NULL, 0 },
-	{ "Use", NULL, 0 }, { "Location", NULL, 0 },
+	{ "OperationalStatus", NULL, 0 }, { "Size", NULL, 0 }, { "PartitionStyle", NULL, 0 },
+	{ "Partitions", NULL, 0 }, { "Use", NULL, 0 }, { "Location", NULL, 0 },
 };
-static const struct cmd_type disk_type = { "Disk", false, disk_cols, 8, NULL, NULL, NULL };
+static const struct cmd_type disk_type = { "Disk", false, disk_cols, 9, NULL, NULL, NULL };
 
 /* DiskNumber repeats Number so that Get-Disk | Get-Partition binds it. */
 static int disk_emit(struct cmd_ctx *ctx, const struct disk *d)
@@ -78,6 +81,7 @@ static int disk_emit(struct cmd_ctx *ctx, const struct disk *d)
 		CMD_PROP_INT("Number", d->number),
 		CMD_PROP_STR("FriendlyName", d->model),
 		CMD_PROP_STR("SerialNumber", d->serial[0] ? d->serial : "-"),
+		CMD_PROP_STR("OperationalStatus", d->offline ? "Offline" : "Online"),
 		CMD_PROP_BYTES("Size", d->bd.size),
 		CMD_PROP_STR("PartitionStyle", ptable_style_name(d->table.style)),
 		CMD_PROP_INT("Partitions", d->table.nparts),
@@ -86,10 +90,11 @@ static int disk_emit(struct cmd_ctx *ctx, const struct disk *d)
 		CMD_PROP_STR("Location", loc),
 		CMD_PROP_INT("DiskNumber", d->number),
 		CMD_PROP_INT("LogicalSectorSize", d->bd.sector_size ? d->bd.sector_size : 512),
+		CMD_PROP_BOOL("IsOffline", d->offline),
 	};
 
 	snprintf(loc, sizeof(loc), "%s %s", d->bus, d->location);
-	return cmd_emit(ctx, &disk_type, p, 10);
+	return cmd_emit(ctx, &disk_type, p, 12);
 }
 
 /* Get-Disk -Number N -ReadSector LBA: a diagnostic that reads one sector
@@ -197,6 +202,55 @@ static int cmdlet_get_disk(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return rc;
 }
 
+/* ---- Set-Disk -IsOffline ------------------------------------------------------------ */
+
+/* Offline: refused while a volume of the disk is mounted, with the
+ * status MSFT_Disk's Offline method gives for the disk the system runs
+ * from (41009, "Operation not supported on a critical disk") or for a
+ * disk in use (6); online: refused while a VM has it as a pass-through
+ * disk (the parent must not mount what the guest writes). */
+static int disk_offline_refused(struct cmd_ctx *ctx, const struct cmd_args *a, struct disk *d,
+				bool offline)
+{
+	struct vm *owner = cmdlet_disk_owner(d->number);
+	char letter = disk_mounted_letter(d);
+
+	if (offline && d->use == DISK_USE_HOST_VOLUME)
+		return cmd_error(ctx, a, "Operation not supported on a critical disk. (Disk %d holds "
+				 "the host volume %c:.)", d->number, letter ? letter : 'C'), -1;
+	if (offline && letter)
+		return cmd_error(ctx, a, "Disk is in use. (Drive %c: is mounted from disk %d; "
+				 "Dismount-VHD it first.)", letter, d->number), -1;
+	if (!offline && owner)
+		return cmd_error(ctx, a, "Disk is in use. (Disk %d is a pass-through disk of virtual "
+				 "machine '%s'; Remove-VMHardDiskDrive it first.)", d->number,
+				 owner->name), -1;
+	return 0;
+}
+
+static int cmdlet_set_disk(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	int64_t number = cmd_arg_int(a, "Number", -1), off;
+	const char *want = cmd_arg_str(a, "IsOffline");
+	struct disk *d = number >= 0 && number <= INT32_MAX ? disk_find((int)number) : NULL;
+	int rc;
+
+	if (!d)
+		return cmd_error(ctx, a, "No MSFT_Disk objects found with property 'Number' equal to '%lld'.",
+				 (long long)number);
+	if (!want)
+		return cmd_error(ctx, a, "Give -IsOffline $true or $false.");
+	if (cmd_parse_bool(want, &off))
+		return cmd_error(ctx, a, "Cannot process argument transformation on parameter 'IsOffline'. "
+				 "Cannot convert value \"%s\" to type \"System.Boolean\".", want);
+	if (disk_offline_refused(ctx, a, d, off != 0))
+		return 0;
+	rc = disk_set_offline(d, off != 0);
+	if (rc)       /* a running VM has it (the configuration check above covers that) */
+		return cmd_error(ctx, a, "Disk is in use. (Disk %d: %s.)", d->number, strerror(-rc));
+	return 0;
+}
+
 /* ---- Measure-Volume (benchmark) ---------------------------------------------------- */
 
 /* Sequential transfer of size bytes in CMDLET_CHUNK pieces: 0 file write,
@@ -271,6 +325,10 @@ static const struct cmd_param p_disk[] = {
 	{ "Number", CMD_P_INT, 0, 0, "Only this disk." },
 	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes." },
 };
+static const struct cmd_param p_set_disk[] = {
+	{ "Number", CMD_P_INT, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The disk (Get-Disk's Number; Get-Disk 1 | Set-Disk -IsOffline $true)." },
+	{ "IsOffline", CMD_P_STRING, 0, -1, "$true: take the disk offline (no volume of it mounted; it may then be a VM's pass-through disk); $false: bring it online." },
+};
 static const struct cmd_param p_measure[] = {
 	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB)." },
 };
@@ -283,8 +341,11 @@ const struct cmd_def cmdlets_disk[] = {
 	  "Lists the drives: B: (boot files), C: (the host volume) and mounted VHDs, with file system, size and free space.",
 	  p_volume, 1, cmdlet_get_volume, NULL },
 	{ "Get-Disk", "Lists disks.",
-	  "Lists the disks the parent found: number, model, size, partition style, partitions and use (host volume, pass-through to a VM, mounted VHD, or offline). Get-Disk -Number N | Get-Partition lists a disk's partitions. CD/DVD drives (bus ATAPI, use Optical) come after the other disks at boot and are read-only, with 2048-byte sectors. Diagnostic: -Number N -ReadSector LBA reads one sector and prints its CRC-32 and first 16 bytes.",
+	  "Lists the disks the parent found: number, model, serial, OperationalStatus (Online, or Offline after Set-Disk -IsOffline $true), size, partition style, partitions and use (host volume, pass-through to a running VM, mounted VHD, or none). Get-Disk -Number N | Get-Partition lists a disk's partitions. CD/DVD drives (bus ATAPI, use Optical) come after the other disks at boot and are read-only, with 2048-byte sectors. Diagnostic: -Number N -ReadSector LBA reads one sector and prints its CRC-32 and first 16 bytes.",
 	  p_disk, 2, cmdlet_get_disk, NULL },
+	{ "Set-Disk", "Takes a disk offline or brings it online.",
+	  "Set-Disk -Number N -IsOffline $true takes disk N offline in the parent: it is not mounted, and Add-VMHardDiskDrive -DiskNumber N may pass it through to a VM. Refused for the disk of the host volume (a critical disk) and a disk with a mounted drive. -IsOffline $false brings it online again, refused while a VM has it as a pass-through disk. Get-Disk shows the state (OperationalStatus, IsOffline); at boot every disk is online, then the disks the VMs' configurations name as pass-through disks are taken offline again.",
+	  p_set_disk, 2, cmdlet_set_disk, NULL },
 	{ "Get-Partition", "Lists partitions.",
 	  "Lists the MBR or GPT partitions of every disk (or of disk -DiskNumber), with offset, size, type and drive letter.",
 	  p_part, 1, cmdlet_get_partition, NULL },

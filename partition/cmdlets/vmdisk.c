@@ -12,7 +12,10 @@
  * and remove, as Hyper-V does them: the LUN appears on or goes from the
  * running controller and the guest is told to rescan,
  * partition/vsp/vsp_stor.h); IDE drives change only while it is off.
- * Pass-through disks are not done.
+ * A pass-through disk (-DiskNumber) is a disk of the parent that is
+ * offline there (Set-Disk -IsOffline $true, partition/cmdlets/disk.c);
+ * the configuration keeps its number (DiskNumber in [HardDrive]), and
+ * while a VM has it, the parent neither brings it online nor mounts it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +23,8 @@
 #include <strings.h>
 #include "partition/cmdlets/cmdlets.h"
 #include "partition/console/cmd.h"
+#include "partition/console/table.h"
+#include "partition/drivers/disk.h"
 #include "partition/vm.h"
 #include "partition/vmstore.h"
 #include "partition/volume/vhd_mount.h"
@@ -41,10 +46,22 @@ struct vm *cmdlet_vhd_owner(const struct vol_path *file)
 		for (int k = 0; vm && k < vm->ndisks; k++) {
 			struct vol_path vp;
 
-			if (!volume_resolve(vm->disks[k].path, &vp) && vp.vol == file->vol &&
-			    !strcmp(vp.path, file->path))
+			if (!vm->disks[k].pass_through && !volume_resolve(vm->disks[k].path, &vp) &&
+			    vp.vol == file->vol && !strcmp(vp.path, file->path))
 				return vm;
 		}
+	}
+	return NULL;
+}
+
+struct vm *cmdlet_disk_owner(int number)
+{
+	for (int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+
+		for (int k = 0; vm && k < vm->ndisks; k++)
+			if (vm->disks[k].pass_through && vm->disks[k].disk_number == number)
+				return vm;
 	}
 	return NULL;
 }
@@ -263,6 +280,7 @@ static int vhd_free_check(struct cmd_ctx *ctx, const struct cmd_args *a, const s
 }
 
 #define ADD_FAILED "Failed to add device 'Virtual Hard Disk'"
+#define ADD_PHYS_FAILED "Failed to add device 'Physical Disk Drive'"
 #define SET_FAILED "Failed to modify device 'Virtual Hard Disk'"
 
 /* vm->disks[vm->ndisks] is filled in: a running VM gets it now (hot
@@ -285,45 +303,112 @@ static int add_commit(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 	return 0;
 }
 
+/* -Path: a VHD file free for d; nonzero after the error. */
+static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_disk *d)
+{
+	struct vol_path vp;
+	char where[VOL_PATH_MAX + 4];
+
+	if (cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
+		return -1;
+	volume_format(&vp, where, sizeof(where));
+	if (strlen(where) >= sizeof(d->path))
+		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
+				 VMCFG_DISK_PATH_MAX - 1), -1;
+	if (vhd_free_check(ctx, a, &vp, where, ADD_FAILED))
+		return -1;
+	memcpy(d->path, where, strlen(where) + 1);
+	return 0;
+}
+
+/* -DiskNumber: a hard disk of the parent (Get-Disk), offline there and
+ * on no VM (Hyper-V passes a disk to one VM, and only one the
+ * management OS has taken offline); nonzero after the error. */
+static int phys_arg(struct cmd_ctx *ctx, const struct cmd_args *a, int64_t number,
+		    struct vmcfg_disk *d)
+{
+	struct disk *pd = number <= VMCFG_DISK_NUMBER_MAX ? disk_find((int)number) : NULL;
+	struct vm *owner = pd ? cmdlet_disk_owner(pd->number) : NULL;
+
+	if (!pd)
+		return cmd_error(ctx, a, "%s: No MSFT_Disk objects found with property 'Number' equal "
+				 "to '%lld'.", ADD_PHYS_FAILED, (long long)number), -1;
+	if (!strcmp(pd->bus, "ATAPI"))
+		return cmd_error(ctx, a, "%s: disk %d is a CD/DVD drive, not a hard disk.",
+				 ADD_PHYS_FAILED, pd->number), -1;
+	if (owner)
+		return cmd_error(ctx, a, "%s: disk %d is already attached to virtual machine '%s'.",
+				 ADD_PHYS_FAILED, pd->number, owner->name), -1;
+	if (!pd->offline)
+		return cmd_error(ctx, a, "%s: disk %d is online in the management operating system. "
+				 "A pass-through disk must be offline there first: Set-Disk -Number %d "
+				 "-IsOffline $true.", ADD_PHYS_FAILED, pd->number, pd->number), -1;
+	d->pass_through = 1;
+	d->disk_number = (uint16_t)pd->number;
+	return 0;
+}
+
 static int cmdlet_add_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
 	struct place p = { VMCFG_CTRL_SCSI, 0, 0 };
-	struct vol_path vp;
+	int64_t number = cmd_arg_int(a, "DiskNumber", -1);
 	struct vmcfg_disk *d;
-	char where[VOL_PATH_MAX + 4], why[200];
+	char why[200];
 
-	if (!vm || type_arg(ctx, a, vm, "", &p.type) || place_arg(ctx, a, vm, &p) ||
-	    cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
+	if (!vm || type_arg(ctx, a, vm, "", &p.type) || place_arg(ctx, a, vm, &p))
 		return 0;
+	if (!cmd_arg_str(a, "Path") == (number < 0))
+		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named "
+				 "parameters: give -Path (a VHD) or -DiskNumber (a pass-through disk).");
 	if (vm->ndisks >= VMCFG_DRIVES_MAX)
 		return cmd_error(ctx, a, "%s: '%s' has no room for another drive.", ADD_FAILED, vm->name);
-	volume_format(&vp, where, sizeof(where));
-	if (strlen(where) >= sizeof(d->path))
-		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
-				 VMCFG_DISK_PATH_MAX - 1);
-	if (vhd_free_check(ctx, a, &vp, where, ADD_FAILED))
-		return 0;
 	d = &vm->disks[vm->ndisks];
 	memset(d, 0, sizeof(*d));
-	memcpy(d->path, where, strlen(where) + 1);
+	if (number >= 0 ? phys_arg(ctx, a, number, d) : vhd_arg(ctx, a, d))
+		return 0;
 	d->controller_type = p.type;
 	d->controller_number = p.num;
 	d->controller_location = p.loc;
 	return add_commit(ctx, a, vm, why, sizeof(why));
 }
 
+/* What Hyper-V shows as a pass-through disk's Path: "Disk 1 1 MB Bus 0
+ * Lun 0 Target 1" (an ATA channel is the bus, master or slave the
+ * target; an AHCI port the target on bus 0). */
+static void phys_path(const struct vmcfg_disk *d, char *buf, size_t n)
+{
+	const struct disk *pd = disk_find(d->disk_number);
+	unsigned bus = 0, target = 0;
+	char size[24], role[8] = "";
+
+	if (!pd) {
+		snprintf(buf, n, "Disk %u (not found)", d->disk_number);
+		return;
+	}
+	tbl_format_bytes(size, sizeof(size), pd->bd.size);
+	if (sscanf(pd->location, "ata%u-%7s", &bus, role) == 2)
+		target = !strcmp(role, "slave");
+	else if (sscanf(pd->location, "ahci%*u-port%u", &target) != 1)
+		target = 0;
+	snprintf(buf, n, "Disk %d %s Bus %u Lun 0 Target %u", pd->number, size, bus, target);
+}
+
 static int disk_emit(struct cmd_ctx *ctx, const struct vm *vm, const struct vmcfg_disk *d)
 {
+	char phys[64];
 	const struct cmd_prop p[] = {
 		CMD_PROP_STR("VMName", vm->name),
 		CMD_PROP_STR("ControllerType", type_name(d->controller_type)),
 		CMD_PROP_INT("ControllerNumber", d->controller_number),
 		CMD_PROP_INT("ControllerLocation", d->controller_location),
-		CMD_PROP_NULL("DiskNumber"),      /* a VHD, not a pass-through disk */
-		CMD_PROP_STR("Path", d->path),
+		d->pass_through ? (struct cmd_prop)CMD_PROP_INT("DiskNumber", d->disk_number)
+				: (struct cmd_prop)CMD_PROP_NULL("DiskNumber"),   /* a VHD */
+		CMD_PROP_STR("Path", d->pass_through ? phys : d->path),
 	};
 
+	if (d->pass_through)
+		phys_path(d, phys, sizeof(phys));
 	return cmd_emit(ctx, &disk_type, p, 6);
 }
 
@@ -342,11 +427,14 @@ static int set_path(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_
 	if (strlen(where) >= sizeof(d->path))
 		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
 				 VMCFG_DISK_PATH_MAX - 1), -1;
-	if (!volume_resolve(d->path, &cur) && cur.vol == vp.vol && !strcmp(cur.path, vp.path))
+	if (!d->pass_through && !volume_resolve(d->path, &cur) && cur.vol == vp.vol &&
+	    !strcmp(cur.path, vp.path))
 		return 0;
 	if (vhd_free_check(ctx, a, &vp, where, SET_FAILED))
 		return -1;
 	memcpy(d->path, where, strlen(where) + 1);
+	d->pass_through = 0;      /* a pass-through drive gets a VHD instead */
+	d->disk_number = 0;
 	return 0;
 }
 
@@ -459,6 +547,9 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 	 * it back either). */
 	rc = cmdlet_vm_running(vm) ? vsp_stor_hot_remove((uint64_t)vm->hv_id, gone.controller_location)
 				   : 0;
+	if (rc < 0 && rc != -ENOENT && gone.pass_through)
+		return cmd_error(ctx, a, "The disk was removed, but flushing disk %u failed.",
+				 gone.disk_number);
 	if (rc < 0 && rc != -ENOENT)
 		return cmd_error(ctx, a, "The disk was removed, but flushing '%s' failed; check it with "
 				 "Test-VHD.", gone.path);
@@ -470,7 +561,8 @@ static const struct cmd_param p_add[] = {
 	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI (the synthetic SCSI controller) or IDE (the emulated IDE controllers)." },
 	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0 (the VM's one SCSI controller); IDE: 0 or 1 (default: the first with a free location)." },
 	{ "ControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63, the LUN the guest sees; IDE: 0 (master) or 1 (slave) (default: the first free)." },
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 1, "The .vhd file (fixed, dynamic or differencing) on C:." },
+	{ "Path", CMD_P_STRING, 0, 1, "The .vhd file (fixed, dynamic or differencing) on C:." },
+	{ "DiskNumber", CMD_P_INT, 0, -1, "Instead of -Path: a pass-through disk, the parent's disk with this Number (Get-Disk), taken offline there first (Set-Disk -IsOffline $true)." },
 };
 static const struct cmd_param p_set[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
@@ -494,10 +586,10 @@ static const struct cmd_param p_remove[] = {
 
 const struct cmd_def cmdlets_vmdisk[] = {
 	{ "Add-VMHardDiskDrive", "Adds a hard disk drive (a VHD) to a virtual machine.",
-	  "Attaches a VHD file (on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free), or to one of its two emulated IDE controllers (-ControllerType IDE, -ControllerNumber 0 or 1, -ControllerLocation 0 or 1, as in a generation 1 VM). On a running VM a SCSI disk is hot added: the guest is told to rescan its bus and sees the new LUN (a VM that started without SCSI disks has no SCSI controller to add to); IDE drives change only while the VM is off. Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM (on IDE or SCSI), a location in use. The guest sees a SCSI disk through its storage VSC (Linux hv_storvsc), an IDE disk at the PIIX4 IDE controller's legacy ports (Linux ata_piix); the list is kept in the VM's configuration.",
-	  p_add, 5, cmdlet_add_vmharddiskdrive, NULL },
+	  "Attaches a VHD file (on C:) to the VM's synthetic SCSI controller at -ControllerLocation (the LUN; default the first free), or to one of its two emulated IDE controllers (-ControllerType IDE, -ControllerNumber 0 or 1, -ControllerLocation 0 or 1, as in a generation 1 VM). On a running VM a SCSI disk is hot added: the guest is told to rescan its bus and sees the new LUN (a VM that started without SCSI disks has no SCSI controller to add to); IDE drives change only while the VM is off. Refused: a missing file, one that is not a VHD, a VHD mounted with Mount-VHD or attached to a VM (on IDE or SCSI), a location in use. -DiskNumber D instead of -Path passes the parent's disk D through (a pass-through disk): it must be offline in the parent (Set-Disk -Number D -IsOffline $true) and on no other VM; while a VM has it, the parent keeps it offline and never mounts it. The guest sees a SCSI disk through its storage VSC (Linux hv_storvsc), an IDE disk at the PIIX4 IDE controller's legacy ports (Linux ata_piix); the list is kept in the VM's configuration.",
+	  p_add, 6, cmdlet_add_vmharddiskdrive, NULL },
 	{ "Get-VMHardDiskDrive", "Lists a virtual machine's hard disk drives.",
-	  "Lists the VM's hard disk drives, IDE controllers first, then SCSI: controller type, number and location, and the VHD's path (DiskNumber is for pass-through disks, empty for a VHD).",
+	  "Lists the VM's hard disk drives, IDE controllers first, then SCSI: controller type, number and location, and the VHD's path, or for a pass-through disk its DiskNumber and a Path of the form \"Disk 1 1 MB Bus 0 Lun 0 Target 1\".",
 	  p_get, 1, cmdlet_get_vmharddiskdrive, NULL },
 	{ "Set-VMHardDiskDrive", "Changes a virtual machine's hard disk drive.",
 	  "Gives the drive at -ControllerType, -ControllerNumber and -ControllerLocation another VHD (-Path, checked as Add-VMHardDiskDrive checks it) or moves it to a free place (-ToControllerType, -ToControllerNumber, -ToControllerLocation), while the VM is off; the configuration keeps the change.",

@@ -94,12 +94,55 @@ const char *disk_use_name(enum disk_use u)
 	case DISK_USE_HOST_VOLUME: return "Host volume";
 	case DISK_USE_VM: return "Pass-through";
 	case DISK_USE_MOUNTED_VHD: return "Mounted VHD";
-	default: return "Offline";
+	default: return "None";
 	}
 }
 
+char disk_mounted_letter(const struct disk *d)
+{
+	if (d->volume)
+		return d->volume;
+	for (int i = 0; i < d->table.nparts && i < PTABLE_PART_MAX; i++)
+		if (d->part_volume[i])
+			return d->part_volume[i];
+	return 0;
+}
+
+int disk_set_offline(struct disk *d, bool offline)
+{
+	if (offline && (disk_mounted_letter(d) || d->use == DISK_USE_HOST_VOLUME ||
+			d->use == DISK_USE_MOUNTED_VHD))
+		return -EBUSY;
+	if (!offline && d->use == DISK_USE_VM)
+		return -EBUSY;
+	d->offline = offline;
+	return 0;
+}
+
+/* The parent's own disks are ATA hard disks (ata.c, ahci.c); CD/DVD
+ * drives (bus ATAPI) are read-only media of another sector size. */
+int disk_claim_vm(struct disk *d)
+{
+	if (!strcmp(d->bus, "ATAPI"))
+		return -ENODEV;
+	if (!d->offline || d->use != DISK_USE_NONE)
+		return -EBUSY;
+	d->use = DISK_USE_VM;
+	return 0;
+}
+
+void disk_release_vm(struct disk *d)
+{
+	if (d->use == DISK_USE_VM)
+		d->use = DISK_USE_NONE;
+}
+
+#ifdef __HVPART_TARGET__
+/* The registry itself is portable: host tests (tests/unit/devices/
+ * test_disk.c) register RAM disks. */
 void disk_scan(void)
 {
 	ata_probe_all();
 	ahci_probe_all();
 }
+#endif

@@ -12,6 +12,7 @@
 #ifndef PARENT_DRIVERS_DISK_H
 #define PARENT_DRIVERS_DISK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "storage/blockdev.h"
 #include "storage/ptable.h"
@@ -55,7 +56,7 @@ _Static_assert(sizeof(struct ata_prd) == 8, "PRD entry");
 #define DISK_MODEL_MAX  41
 #define DISK_SERIAL_MAX 21
 
-enum disk_use { DISK_USE_OFFLINE, DISK_USE_HOST_VOLUME, DISK_USE_VM, DISK_USE_MOUNTED_VHD };
+enum disk_use { DISK_USE_NONE, DISK_USE_HOST_VOLUME, DISK_USE_VM, DISK_USE_MOUNTED_VHD };
 
 struct disk {
 	int number;
@@ -68,6 +69,10 @@ struct disk {
 	char part_volume[PTABLE_PART_MAX]; /* drive letter of table.parts[i], 0 if none */
 	enum disk_use use;
 	char volume;           /* drive letter on the whole disk, 0 if none */
+	/* Set-Disk -IsOffline: no volume of it is mounted while set; a VM
+	 * may have it as a pass-through disk only then (use DISK_USE_VM
+	 * while the VM runs). Every disk is online at boot. */
+	bool offline;
 };
 
 /* Probe the ATA channels and read every disk's partition table. */
@@ -83,5 +88,16 @@ int disk_count(void);
 struct disk *disk_at(int i);           /* NULL past the end */
 struct disk *disk_find(int number);    /* NULL if none */
 const char *disk_use_name(enum disk_use u);
+/* A drive letter on the disk or one of its partitions (0 if none). */
+char disk_mounted_letter(const struct disk *d);
+/* Set-Disk -IsOffline: offline is refused (-EBUSY) while a volume of the
+ * disk is mounted (the host volume, a mounted VHD's drive), online while
+ * a VM has it (DISK_USE_VM). Callers refuse more (an attached disk). */
+int disk_set_offline(struct disk *d, bool offline);
+/* A VM starts with disk d passed through: -ENODEV for a CD/DVD drive,
+ * -EBUSY unless d is offline and no other VM has it; then d's use is
+ * DISK_USE_VM until disk_release_vm. */
+int disk_claim_vm(struct disk *d);
+void disk_release_vm(struct disk *d);
 
 #endif

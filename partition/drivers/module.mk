@@ -22,3 +22,10 @@ $(E1000_UPLINK_TEST): $(E1000_UPLINK_TEST).o $(HOSTB)/tests/unit/devices/e1000_m
                $(addprefix $(HOSTB)/vswitch/,vsw_frame.o vsw_mac.o vsw_pool.o vsw_switch.o vsw_fwd.o)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(E1000_UPLINK_TEST)
+
+# The disk registry's rules (Set-Disk -IsOffline, pass-through claims) on
+# RAM disks.
+DISK_TEST := $(HOSTB)/tests/unit/devices/test_disk
+$(DISK_TEST): $(DISK_TEST).o $(HOSTB)/partition/drivers/disk.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(DISK_TEST)

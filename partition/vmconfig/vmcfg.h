@@ -142,19 +142,26 @@ int vmcfg_put_vm(struct vmcfg_doc *doc, const struct vmcfg_vm *vm);
  * locations 0 and 1, master and slave). */
 enum vmcfg_ctrl { VMCFG_CTRL_SCSI = 0, VMCFG_CTRL_IDE = 1 };
 
-/* Add-VMHardDiskDrive's settings. */
+#define VMCFG_DISK_NUMBER_MAX 9999
+
+/* Add-VMHardDiskDrive's settings: a VHD file (-Path) or, with
+ * pass_through set, a physical disk of the parent (-DiskNumber, its
+ * Get-Disk Number; path is then empty). Zeroed means a VHD. */
 struct vmcfg_disk {
 	char path[VMCFG_DISK_PATH_MAX];  /* C:\lin.vhd */
 	uint8_t controller_type;         /* enum vmcfg_ctrl */
 	uint8_t controller_number;       /* SCSI: 0; IDE: 0 or 1 */
 	uint8_t controller_location;     /* SCSI: 0-63; IDE: 0 or 1 */
+	uint8_t pass_through;            /* 1: disk_number, not path */
+	uint16_t disk_number;            /* 0..VMCFG_DISK_NUMBER_MAX */
 };
 
-/* Read every [HardDrive] section in file order into d[0..*n). A missing
- * Path, an unknown ControllerType, a number or location out of range for
- * its type, a key given twice, two disks at one location of one
- * controller, one Path given twice, or more than max disks is
- * an error naming its line. Other keys are kept in doc. */
+/* Read every [HardDrive] section in file order into d[0..*n). Neither
+ * or both of Path and DiskNumber (a pass-through disk), a DiskNumber
+ * not in 0..VMCFG_DISK_NUMBER_MAX, an unknown ControllerType, a number
+ * or location out of range for its type, a key given twice, two disks at one location of one
+ * controller, one Path or DiskNumber given twice, or more than max
+ * disks is an error naming its line. Other keys are kept in doc. */
 int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, int *n,
 		    struct vmcfg_error *err);
 /* Make doc's [HardDrive] sections d[0..n): the k-th existing section is

@@ -2,7 +2,7 @@
  * The disk layer of the configuration format: [HardDrive] sections (one
  * per disk, docs/vm-config.md) to struct vmcfg_disk and back. Key names
  * are Hyper-V's (Get-VMHardDiskDrive's ControllerType, ControllerNumber,
- * ControllerLocation, Path).
+ * ControllerLocation, Path, and DiskNumber for a pass-through disk).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,8 +15,9 @@
 #define SECTION "HardDrive"
 
 static const char *const disk_keys[] = {
-	"Path", "ControllerType", "ControllerNumber", "ControllerLocation", NULL,
+	"Path", "ControllerType", "ControllerNumber", "ControllerLocation", "DiskNumber", NULL,
 };
+#define DISK_KEYS 5
 
 /* A decimal number 0..max (no sign, no suffix). */
 int vmcfg_small_number(const char *s, unsigned max, uint8_t *out)
@@ -52,7 +53,7 @@ static int disk_key(const struct vmcfg_section *s, const char *key,
 /* ControllerType (default SCSI), ControllerNumber and ControllerLocation
  * within the type's range: SCSI controller 0 locations 0-63, IDE
  * controllers 0-1 locations 0-1 (a generation 1 VM's). */
-static int disk_place(const struct vmcfg_entry *const e[4], struct vmcfg_disk *d,
+static int disk_place(const struct vmcfg_entry *const e[DISK_KEYS], struct vmcfg_disk *d,
 		      struct vmcfg_error *err)
 {
 	bool ide = e[1] && !strcasecmp(e[1]->value, "IDE");
@@ -70,9 +71,25 @@ static int disk_place(const struct vmcfg_entry *const e[4], struct vmcfg_disk *d
 	return 0;
 }
 
+/* DiskNumber: a pass-through disk's Get-Disk Number, decimal. */
+static int disk_number(const struct vmcfg_entry *e, struct vmcfg_disk *d, struct vmcfg_error *err)
+{
+	const char *s = e->value;
+	unsigned v = 0;
+
+	if (!*s || strlen(s) > 4 || strspn(s, "0123456789") != strlen(s))
+		return vmcfg_fail(err, e->line, -EINVAL, "DiskNumber must be 0 to %u",
+				  VMCFG_DISK_NUMBER_MAX);
+	for (; *s; s++)
+		v = v * 10 + (unsigned)(*s - '0');
+	d->pass_through = 1;
+	d->disk_number = (uint16_t)v;
+	return 0;
+}
+
 static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct vmcfg_error *err)
 {
-	const struct vmcfg_entry *e[4];
+	const struct vmcfg_entry *e[DISK_KEYS];
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -81,8 +98,14 @@ static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct 
 		if (rc)
 			return rc;
 	}
+	if (e[4] && e[0])
+		return vmcfg_fail(err, e[4]->line, -EINVAL, "[%s] has a Path and a DiskNumber; "
+				  "give one", SECTION);
+	if (e[4])
+		return disk_number(e[4], d, err) ?: disk_place(e, d, err);
 	if (!e[0] || !e[0]->value[0])
-		return vmcfg_fail(err, s->line, -EINVAL, "[%s] needs a Path", SECTION);
+		return vmcfg_fail(err, s->line, -EINVAL, "[%s] needs a Path or a DiskNumber",
+				  SECTION);
 	if (strlen(e[0]->value) >= sizeof(d->path))
 		return vmcfg_fail(err, e[0]->line, -EINVAL, "Path is longer than %u characters",
 				  VMCFG_DISK_PATH_MAX - 1);
@@ -90,7 +113,8 @@ static int get_disk(const struct vmcfg_section *s, struct vmcfg_disk *d, struct 
 	return disk_place(e, d, err);
 }
 
-/* d[i] against d[0..i): one disk a location, one location a file. */
+/* d[i] against d[0..i): one disk a location, one location a file or
+ * a physical disk. */
 static int disk_unique(const struct vmcfg_disk *d, int i, int line, struct vmcfg_error *err)
 {
 	for (int j = 0; j < i; j++) {
@@ -100,7 +124,10 @@ static int disk_unique(const struct vmcfg_disk *d, int i, int line, struct vmcfg
 			return vmcfg_fail(err, line, -EINVAL, "two disks at %s %u location %u",
 					  d[i].controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI",
 					  d[i].controller_number, d[i].controller_location);
-		if (!strcmp(d[j].path, d[i].path))
+		if (d[j].pass_through && d[i].pass_through && d[j].disk_number == d[i].disk_number)
+			return vmcfg_fail(err, line, -EINVAL, "DiskNumber %u is attached twice",
+					  d[i].disk_number);
+		if (!d[i].pass_through && !d[j].pass_through && !strcmp(d[j].path, d[i].path))
 			return vmcfg_fail(err, line, -EINVAL, "%s is attached twice", d[i].path);
 	}
 	return 0;
@@ -131,12 +158,16 @@ int vmcfg_get_disks(const struct vmcfg_doc *doc, struct vmcfg_disk *d, int max, 
 
 static int put_disk(struct vmcfg_section *s, const struct vmcfg_disk *d)
 {
-	char num[8], loc[8];
+	char num[8], loc[8], dn[8];
 	int rc;
 
 	snprintf(num, sizeof(num), "%u", d->controller_number);
 	snprintf(loc, sizeof(loc), "%u", d->controller_location);
-	rc = vmcfg_set(s, "Path", d->path);
+	snprintf(dn, sizeof(dn), "%u", d->disk_number);
+	/* A reused section drops the other kind's key. */
+	rc = vmcfg_set(s, "Path", d->pass_through ? NULL : d->path);
+	if (!rc)
+		rc = vmcfg_set(s, "DiskNumber", d->pass_through ? dn : NULL);
 	if (!rc)
 		rc = vmcfg_set(s, "ControllerType",
 			       d->controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI");
@@ -155,7 +186,8 @@ int vmcfg_put_disks(struct vmcfg_doc *doc, const struct vmcfg_disk *d, int n)
 	while (vmcfg_section_count(doc, SECTION) > n)
 		vmcfg_section_remove(doc, vmcfg_section(doc, SECTION, n));
 	for (int i = 0; i < n; i++) {
-		if (!d[i].path[0] || memchr(d[i].path, 0, sizeof(d[i].path)) == NULL ||
+		if ((d[i].pass_through ? d[i].disk_number > VMCFG_DISK_NUMBER_MAX : !d[i].path[0]) ||
+		    memchr(d[i].path, 0, sizeof(d[i].path)) == NULL ||
 		    d[i].controller_type > VMCFG_CTRL_IDE)
 			return -EINVAL;
 		s = vmcfg_section(doc, SECTION, i);

@@ -57,7 +57,7 @@ int vhd_mount_close(struct vhd_mount *m)
 			return rc;
 		m->vol = NULL;
 	}
-	m->disk->use = DISK_USE_OFFLINE;
+	m->disk->use = DISK_USE_NONE;
 	disk_unregister(m->disk);      /* closes the blockdev, which closes (and flushes) the VHD */
 	for (int i = 0; i < DISK_MAX; i++)
 		if (mounts[i] == m)

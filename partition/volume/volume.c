@@ -231,7 +231,9 @@ int volume_mount_ext2(struct disk *d, int part, char letter, unsigned flags,
 
 	if (!letter)
 		letter = free_letter('V');
-	if (slot < 0 || !letter || volume_by_letter(letter))
+	/* An offline disk (Set-Disk -IsOffline, a pass-through disk) is
+	 * never mounted. */
+	if (slot < 0 || !letter || volume_by_letter(letter) || d->offline)
 		return -EBUSY;
 	v = calloc(1, sizeof(*v));
 	if (!v)

@@ -1,6 +1,7 @@
 /*
  * The synthetic SCSI controller of each child (see vsp_stor.h): storvsp
- * over the child's VMBus channel, VHD disks on a parent drive.
+ * over the child's VMBus channel, VHD disks on a parent drive and
+ * pass-through disks (a view of an offline parent disk's device).
  *
  * Guest memory (storvsp_gmem_ops): storvsp calls check for every page a
  * request names, then prepare, before any byte moves. check only collects
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "partition/drivers/disk.h"
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_gpadl.h"
 #include "partition/vsp/vsp_host.h"
@@ -36,6 +38,7 @@ struct stor_disk {
 	struct fio_ext2 fx;        /* the drive's file operations: stays put */
 	struct fio_ops ops;
 	struct vhd *vhd;
+	struct disk *phys;         /* a pass-through disk: bd is a view of it */
 	struct blockdev bd;
 	uint8_t lun;
 	int owner;                 /* the child: its claims on the chain's files */
@@ -153,14 +156,18 @@ static void disk_close(struct stor_disk *d, int *rc)
 {
 	int err;
 
-	if (!d->vhd)
+	if (!d->vhd && !d->phys)
 		return;
 	err = blockdev_flush(&d->bd);
 	if (err && !*rc)
 		*rc = err;
-	vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
-	blockdev_close(&d->bd);   /* vhd_close */
+	if (d->vhd)
+		vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
+	blockdev_close(&d->bd);   /* vhd_close, or the view's (the disk stays) */
+	if (d->phys)
+		disk_release_vm(d->phys);
 	d->vhd = NULL;
+	d->phys = NULL;
 }
 
 /* A parent of the new chain mounted for writing (Mount-VHD without
@@ -207,8 +214,39 @@ static int disk_claim(struct stor_disk *d, const struct vmcfg_disk *cfg, char *w
 	return rc;
 }
 
-static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_disk *cfg,
-		     char *why, size_t len)
+/* A pass-through disk: the parent's disk, offline and no other running
+ * VM's (Hyper-V's rule: the management OS keeps off a disk a VM has). */
+static int phys_open(struct stor_disk *d, const struct vmcfg_disk *cfg, char *why, size_t len)
+{
+	struct disk *pd = disk_find(cfg->disk_number);
+	int rc = pd ? disk_claim_vm(pd) : -ENOENT;
+
+	if (rc == -ENOENT)
+		snprintf(why, len, "The physical disk %u cannot be found (Get-Disk lists the disks).",
+			 cfg->disk_number);
+	else if (rc == -ENODEV)
+		snprintf(why, len, "Disk %u is a CD/DVD drive, not a hard disk.", cfg->disk_number);
+	else if (rc && !pd->offline)
+		snprintf(why, len, "Disk %u is online in the management operating system; take it "
+			 "offline first (Set-Disk -Number %u -IsOffline $true).", cfg->disk_number,
+			 cfg->disk_number);
+	else if (rc)
+		snprintf(why, len, "Disk %u is in use by another running virtual machine.",
+			 cfg->disk_number);
+	if (rc)
+		return rc;
+	rc = blockdev_view_open(&pd->bd, 1, &d->bd);
+	if (rc) {
+		disk_release_vm(pd);
+		snprintf(why, len, "Disk %u cannot be opened.", cfg->disk_number);
+		return rc;
+	}
+	d->phys = pd;
+	return 0;
+}
+
+static int file_open(struct stor_disk *d, uint64_t child, const struct vmcfg_disk *cfg,
+		    char *why, size_t len)
 {
 	int rc = volume_resolve(cfg->path, &d->file);
 
@@ -238,6 +276,16 @@ static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_dis
 		return rc;
 	}
 	vhd_blockdev_wrap(d->vhd, 1, &d->bd);
+	return 0;
+}
+
+static int disk_open(struct stor_disk *d, uint64_t child, const struct vmcfg_disk *cfg,
+		     char *why, size_t len)
+{
+	int rc = cfg->pass_through ? phys_open(d, cfg, why, len) : file_open(d, child, cfg, why, len);
+
+	if (rc)
+		return rc;
 	d->lun = cfg->controller_location;
 	if (cfg->controller_type == VMCFG_CTRL_IDE)
 		snprintf(d->serial, sizeof(d->serial), "HVPART%02uIDE%u%u", (unsigned)child,

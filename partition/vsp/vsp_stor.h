@@ -2,7 +2,11 @@
  * A child's synthetic SCSI controller (partition/vsp/vsp_stor.c): the
  * portable storvsp (storage/storvsp/) bound to the child's VMBus channel,
  * its disks VHD files on an ext2 drive of the parent (C:), opened the way
- * Mount-VHD opens them (partition/volume/vhd_mount.h).
+ * Mount-VHD opens them (partition/volume/vhd_mount.h), or pass-through
+ * disks: a parent disk that is offline (Set-Disk -IsOffline), claimed
+ * for the child while it runs (disk_claim_vm, partition/drivers/disk.h)
+ * and reached through a view of the driver's device (blockdev_view_open),
+ * so SCSI and IDE serve it as they serve a VHD.
  *
  * Order at Start-VM (partition/vm.c): vsp_stor_attach opens the VM's
  * disks, then vsp_host_create offers the controller (row VSP_DEV_SCSI of

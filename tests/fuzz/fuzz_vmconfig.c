@@ -41,7 +41,9 @@ static void check_disks(struct vmcfg_doc *doc, int lines)
 		if (strcmp(d[i].path, again[i].path) ||
 		    d[i].controller_type != again[i].controller_type ||
 		    d[i].controller_number != again[i].controller_number ||
-		    d[i].controller_location != again[i].controller_location)
+		    d[i].controller_location != again[i].controller_location ||
+		    d[i].pass_through != again[i].pass_through ||
+		    d[i].disk_number != again[i].disk_number)
 			abort();
 	vmcfg_free(&d2);
 	free(text);

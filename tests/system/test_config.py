@@ -8,6 +8,12 @@ then damages one VM's config.txt. Run 2 boots the same image: Get-VM lists
 the VMs with the same VMIds, the damaged one gets one message naming it and
 its line and the others load, AutomaticStartAction Start and StartIfRunning
 start their guests. Run 3 has no host volume: VMs stay in memory and say so.
+Pass-through disks (issue 15) too: runs 1 and 2 have a second raw disk
+(pt.img, disk 1), which Set-Disk takes offline and Add-VMHardDiskDrive
+-DiskNumber gives to an IDE guest that writes and reads it; the host
+checks the image's bytes after each run, the attachment lasts over the
+restart, and the refusals (the system disk offline, an online disk
+attached, an attached disk online) carry Windows' and Hyper-V's errors.
 Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
 saved and resumed, mb2echo is saved and resumed with its COM1 still
 answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
@@ -162,6 +168,10 @@ with open(os.path.join(folder, "half.iso"), "wb") as f:
 PVD = ISOS["dvd.iso"][16 * 2048:17 * 2048]
 assert PVD[:6] == b"\x01CD001", PVD[:8]
 vol = os.path.join(D, "vol.img")
+PT_SECTORS = 2048                    # pt.img, 1 MiB: disk 1 (ata0-slave), passed through
+pt = os.path.join(D, "pt.img")
+with open(pt, "wb") as f:
+    f.write(bytes(PT_SECTORS * 512))
 sh(os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", "32M")
 iso = hvtest.scenario_iso("config", add=[os.path.join(B, "guests", "hello.elf")])
 HELLO = "C:\\guests\\hello.elf"
@@ -169,7 +179,7 @@ ids = {}
 SNAPF = {}   # the snapshot case's AVHDs, for the crash made on the host
 
 # ---- run 1: make, change, rename, remove; power off with a VM running ----------
-with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
+with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
     boot(m)
     with tap.case("Get-VMHost names C:\\Hyper-V as the VirtualMachinePath"):
         out = ok(m, "Get-VMHost")
@@ -405,6 +415,58 @@ with hvtest.Machine(iso, name="config-1", disks=[vol], watchdog=900) as m:
         assert "b.vhd" not in ok(m, "Get-VMHardDiskDrive -VMName ide")
         ok(m, "Remove-VM ide")     # its VHD stays, for the host's check below
     # ---- end IDE ----
+    # ---- pass-through disks (issue 15): disk 1 is pt.img ----
+    PT_ROW = re.compile(r"\bpt\s+IDE\s+0\s+0\s+1\s+Disk 1 1 MB Bus 0 Lun 0 Target 1\r")
+
+    def pt_status(m, status):
+        out = ok(m, "Get-Disk -Number 1")
+        assert re.search(r"OperationalStatus", out), out
+        assert re.search(r"\n\s*1 .*\s%s\s+1 MB RAW\s+0 None\s+ATA ata0-slave\r" % status, out), out
+
+    def run_pt(m):
+        ok(m, "Start-VM pt")
+        out = ok(m, "Wait-VM pt -Timeout 120", timeout=150)
+        assert "pt: Off, exit code 0 " in out, out
+        log = ok(m, "Get-VMConsoleLog pt")
+        for line in ('idetest: identify model "Virtual HD" sectors %d dma yes' % PT_SECTORS,
+                     "idetest: pio write+read lba 500: match",
+                     "idetest: dma write+read lba 600: match", "idetest: PASS"):
+            assert line in log, (line, log)
+    with tap.case("pass-through: Set-Disk -IsOffline takes disk 1 offline (Get-Disk); refused: the host "
+                  "volume's disk (a critical disk), an online disk for Add-VMHardDiskDrive -DiskNumber, "
+                  "bringing an attached disk online, the disk on a second VM, a snapshot"):
+        pt_status(m, "Online")
+        out = m.command("Set-Disk -Number 0 -IsOffline $true")
+        assert "Set-Disk : Operation not supported on a critical disk. (Disk 0 holds the host " \
+               "volume C:.)" in out, out
+        ok(m, 'New-VM -Name pt -MemoryStartupBytes 4MB -Kernel C:\\guests\\idetest.elf -KernelArgs "lba=500"')
+        for cmd, msg in (("-DiskNumber 1", "Failed to add device 'Physical Disk Drive': disk 1 is online "
+                          "in the management operating system. A pass-through disk must be offline there "
+                          "first: Set-Disk -Number 1 -IsOffline $true."),
+                         ("-DiskNumber 9", "Failed to add device 'Physical Disk Drive': No MSFT_Disk objects "
+                          "found with property 'Number' equal to '9'."),
+                         ("-DiskNumber 1 -Path C:\\a.vhd", "Parameter set cannot be resolved")):
+            out = m.command("Add-VMHardDiskDrive -VMName pt -ControllerType IDE " + cmd)
+            assert "Add-VMHardDiskDrive : " + msg in out, (cmd, out)
+        ok(m, "Set-Disk -Number 1 -IsOffline $true")
+        pt_status(m, "Offline")
+        ok(m, "Add-VMHardDiskDrive -VMName pt -ControllerType IDE -ControllerNumber 0 -ControllerLocation 0 "
+              "-DiskNumber 1")
+        out = ok(m, "Get-VMHardDiskDrive -VMName pt")
+        assert re.search(r"DiskNumber\s+Path\r", out) and PT_ROW.search(out), out
+        assert "[HardDrive]\r\nDiskNumber = 1\r\nControllerType = IDE\r\n" in \
+            ok(m, "Get-Content C:\\Hyper-V\\pt\\config.txt")
+        out = m.command("Set-Disk -Number 1 -IsOffline $false")
+        assert "Set-Disk : Disk is in use. (Disk 1 is a pass-through disk of virtual machine 'pt'; " \
+               "Remove-VMHardDiskDrive it first.)" in out, out
+        out = m.command("Add-VMHardDiskDrive -VMName a -ControllerType SCSI -DiskNumber 1")
+        assert "Failed to add device 'Physical Disk Drive': disk 1 is already attached to virtual " \
+               "machine 'pt'." in out, out
+        out = m.command("Checkpoint-VM pt")
+        assert "'pt' has a pass-through disk (disk 1): a snapshot cannot include a physical disk" in out, out
+        pt_status(m, "Offline")
+    with tap.case("pass-through: idetest writes and reads disk 1 by PIO and by DMA on IDE 0:0"):
+        run_pt(m)
     # ---- snapshots (issue 19 item 3): an IDE guest's disk ----
     SNAPS = "C:\\Hyper-V\\snap\\Snapshots"
     AVHD = re.compile(r"C:\\Hyper-V\\snap\\Snapshots\\snap_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-"
@@ -723,14 +785,33 @@ sh("debugfs", "-w", "-R", "rm /Hyper-V/snap/config.txt", vol)
 sh("debugfs", "-w", "-R", "write %s /Hyper-V/snap/config.txt" % os.path.join(D, "snapcfg.txt"), vol)
 fsck(vol)
 
+
+def pt_check(what):
+    """pt.img holds idetest's fill() at lba 500 (PIO) and 600 (DMA), zeros elsewhere."""
+    with open(pt, "rb") as f:
+        data = f.read()
+    want = bytearray(PT_SECTORS * 512)
+    for lba in (500, 600):   # tests/guests/idetest/main.c's fill() with lba=500
+        want[lba * 512:lba * 512 + 4096] = bytes((lba * 7 + i // 512 * 13 + i) & 0xff for i in range(4096))
+    assert len(data) == len(want), len(data)
+    if data != want:
+        bad = [s for s in range(PT_SECTORS) if data[s * 512:(s + 1) * 512] != want[s * 512:(s + 1) * 512]]
+        raise AssertionError("%s: %d sectors differ, first %s" % (what, len(bad), bad[:8]))
+
+
+with tap.case("on the host: pt.img holds exactly the pass-through guest's PIO and DMA sectors"):
+    pt_check("run 1")
+    with open(pt, "wb") as f:     # emptied: run 2's guest must write them again
+        f.write(bytes(PT_SECTORS * 512))
+
 # ---- run 2: the same image again -------------------------------------------------
-with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
+with hvtest.Machine(iso, name="config-2", disks=[vol, pt], watchdog=900) as m:
     out = boot(m)
     with tap.case("boot: the broken configuration gets one message naming the VM and line"):
         assert ("parent: VM 'bad' not loaded: C:\\Hyper-V\\bad\\config.txt line 4: "
                 "MemoryStartupBytes must be a number") in out, out
         assert out.count("not loaded") == 1, out
-        assert "parent: 8 virtual machines loaded from C:\\Hyper-V" in out, out
+        assert "parent: 9 virtual machines loaded from C:\\Hyper-V" in out, out
     with tap.case("boot: the saved VMs load as Saved"):
         assert "parent: VM 'cnt' is Saved (Start-VM resumes it)" in out, out
         assert "parent: VM 'echo' is Saved (Start-VM resumes it)" in out, out
@@ -806,12 +887,28 @@ with hvtest.Machine(iso, name="config-2", disks=[vol], watchdog=900) as m:
         assert "counter: start" in log, log
         ok(m, "Stop-VM cnt -TurnOff")
         ok(m, "Stop-VM echo -TurnOff")
+    with tap.case("pass-through after the restart: pt keeps disk 1, which boot took offline again; "
+                  "onlining it is refused; the guest writes it again; Remove-VMHardDiskDrive detaches it "
+                  "and Set-Disk brings it online"):
+        out = ok(m, "Get-VMHardDiskDrive -VMName pt")
+        assert PT_ROW.search(out), out
+        pt_status(m, "Offline")
+        out = m.command("Set-Disk -Number 1 -IsOffline $false")
+        assert "Set-Disk : Disk is in use. (Disk 1 is a pass-through disk of virtual machine 'pt'" in out, out
+        run_pt(m)
+        ok(m, "Remove-VMHardDiskDrive -VMName pt -ControllerType IDE -ControllerNumber 0 -ControllerLocation 0")
+        assert "Disk 1" not in ok(m, "Get-VMHardDiskDrive -VMName pt")
+        ok(m, "Set-Disk -Number 1 -IsOffline $false")
+        pt_status(m, "Online")
     with tap.case("Remove-VM of a VM elsewhere deletes its folder and its link"):
         ok(m, "Remove-VM b")
         power_off(m)
         fsck(vol)
         assert "b.location" not in ls(vol, "/Hyper-V")
         assert " b " not in ls(vol, "/elsewhere")
+
+with tap.case("on the host: after the restart pt.img again holds exactly the guest's sectors"):
+    pt_check("run 2")
 
 with tap.case("on the host: the merged snap.vhd passes vhd check and holds the guest's writes (qemu-img "
               "reads it); the copy taken after the restore equals ide.vhd (qemu-img compare): the writes "

@@ -143,8 +143,8 @@ with hvtest.Machine(iso, name="volume-1", disks=[host, gpt, mbr], watchdog=900) 
     with tap.case("Get-Disk: three ATA disks with model, size, RAW/GPT/MBR style and use"):
         out = m.command("Get-Disk")
         assert re.search(r"0 .*24 MB RAW\s+0 Host volume ATA ata0-master", out), out
-        assert re.search(r"1 .*GPT\s+1 Offline\s+ATA ata0-slave", out), out
-        assert re.search(r"2 .*MBR\s+1 Offline\s+ATA ata1-slave", out), out
+        assert re.search(r"1 .*Online\s+.*GPT\s+1 None\s+ATA ata0-slave", out), out
+        assert re.search(r"2 .*Online\s+.*MBR\s+1 None\s+ATA ata1-slave", out), out
 
     with tap.case("Get-Partition: the GPT and MBR partitions with offset, size and type"):
         out = m.command("Get-Partition")

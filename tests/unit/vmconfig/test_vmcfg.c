@@ -439,6 +439,14 @@ static void test_disks(void **state)
 			{ "[HardDrive]\nPath = a\nControllerLocation = -1\n", 3, "0 to 63" },
 			{ "[HardDrive]\nPath = a\nPath = b\n", 3, "given twice" },
 			{ "[HardDrive]\nPath = a\n[HardDrive]\nPath = b\n", 3, "two disks" },
+			{ "[HardDrive]\nPath = a\nDiskNumber = 1\n", 3, "a Path and a DiskNumber" },
+			{ "[HardDrive]\nDiskNumber = 1x\n", 2, "DiskNumber must be 0 to 9999" },
+			{ "[HardDrive]\nDiskNumber = -1\n", 2, "DiskNumber must be 0 to 9999" },
+			{ "[HardDrive]\nDiskNumber = 10000\n", 2, "DiskNumber must be 0 to 9999" },
+			{ "[HardDrive]\nDiskNumber =\n", 2, "DiskNumber must be" },
+			{ "[HardDrive]\nDiskNumber = 1\nDiskNumber = 2\n", 3, "given twice" },
+			{ "[HardDrive]\nDiskNumber = 1\n[HardDrive]\nDiskNumber = 1\n"
+			  "ControllerLocation = 1\n", 3, "DiskNumber 1 is attached twice" },
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -449,6 +457,66 @@ static void test_disks(void **state)
 			vmcfg_free(&doc);
 		}
 	}
+}
+
+/* A pass-through disk: DiskNumber instead of Path, kept through a
+ * rewrite; a section that turns from one kind into the other loses the
+ * other kind's key; two pass-through disks and a VHD of the same name
+ * as nothing else do not clash. */
+static void test_pass_through(void **state)
+{
+	static const char text[] =
+		"[VM]\nName = p\nVMId = 0f3a6c2e-9b1d-4e57-8a40-5c2f1e9d7b36\n"
+		"MemoryStartupBytes = 4MB\nKernel = B:\\k\n"
+		"[HardDrive]\nDiskNumber = 1\nControllerType = IDE\n"
+		"[HardDrive]\nDiskNumber = 0012\nControllerLocation = 3\n"
+		"[HardDrive]\nPath = C:\\a.vhd\nControllerLocation = 4\n";
+	struct vmcfg_disk d[VMCFG_DRIVES_MAX];
+	struct vmcfg_error err;
+	struct vmcfg_doc doc;
+	size_t len;
+	char *out;
+	int n;
+
+	(void)state;
+	parse_ok(text, &doc);
+	assert_int_equal(vmcfg_get_disks(&doc, d, VMCFG_DRIVES_MAX, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(d[0].pass_through, 1);
+	assert_int_equal(d[0].disk_number, 1);
+	assert_string_equal(d[0].path, "");
+	assert_int_equal(d[0].controller_type, VMCFG_CTRL_IDE);
+	assert_int_equal(d[1].pass_through, 1);
+	assert_int_equal(d[1].disk_number, 12);
+	assert_int_equal(d[1].controller_location, 3);
+	assert_int_equal(d[2].pass_through, 0);
+	/* Round trip; then disk 0 becomes a VHD and the VHD a pass-through disk. */
+	assert_int_equal(vmcfg_put_disks(&doc, d, 3), 0);
+	out = vmcfg_write(&doc, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "[HardDrive]\nDiskNumber = 1\nControllerType = IDE\n"
+				    "ControllerNumber = 0\nControllerLocation = 0\n"));
+	assert_non_null(strstr(out, "[HardDrive]\nDiskNumber = 12\nControllerLocation = 3\n"));
+	free(out);
+	d[0].pass_through = 0;
+	snprintf(d[0].path, sizeof(d[0].path), "C:\\b.vhd");
+	d[2].pass_through = 1;
+	d[2].disk_number = 7;
+	d[2].path[0] = '\0';
+	assert_int_equal(vmcfg_put_disks(&doc, d, 3), 0);
+	out = vmcfg_write(&doc, &len);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "[HardDrive]\nControllerType = IDE\nControllerNumber = 0\n"
+				    "ControllerLocation = 0\nPath = C:\\b.vhd\n"));
+	assert_non_null(strstr(out, "[HardDrive]\nControllerLocation = 4\nControllerType = SCSI\n"
+				    "ControllerNumber = 0\nDiskNumber = 7\n"));
+	assert_null(strstr(out, "a.vhd"));
+	assert_null(strstr(out, "DiskNumber = 1\n"));
+	free(out);
+	/* What the writer refuses: a number past the range. */
+	d[2].disk_number = VMCFG_DISK_NUMBER_MAX + 1;
+	assert_int_equal(vmcfg_put_disks(&doc, d, 3), -EINVAL);
+	vmcfg_free(&doc);
 }
 
 static void test_dvds(void **state)
@@ -538,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_guid),
 		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_pass_through),
 		cmocka_unit_test(test_dvds),
 	};
 
