@@ -38,7 +38,11 @@ after Stop-VM and Stop-VMHost, the VHD pulled out of the volume image
 passes `vhd check` (qemu-img has no check for VHD) and qemu-img reads
 the same bytes from it (`qemu-img convert`). net2 has an IDE disk
 (IDE 0:1), which its storvsc reaches over the IDE accelerator channel:
-ext2 made and written there passes e2fsck on the host with its files."""
+ext2 made and written there passes e2fsck on the host with its files.
+A pass-through disk (the emulator's pt.img, disk 1; Set-Disk -IsOffline,
+Add-VMHardDiskDrive -DiskNumber) is hot added to the running lin over
+SCSI; what dd writes at an offset reads back, and after Stop-VMHost the
+file holds exactly those bytes there and zeros elsewhere."""
 import hashlib
 import contextlib
 import os
