@@ -38,7 +38,11 @@ after Stop-VM and Stop-VMHost, the VHD pulled out of the volume image
 passes `vhd check` (qemu-img has no check for VHD) and qemu-img reads
 the same bytes from it (`qemu-img convert`). net2 has an IDE disk
 (IDE 0:1), which its storvsc reaches over the IDE accelerator channel:
-ext2 made and written there passes e2fsck on the host with its files."""
+ext2 made and written there passes e2fsck on the host with its files.
+A pass-through disk (the emulator's pt.img, disk 1; Set-Disk -IsOffline,
+Add-VMHardDiskDrive -DiskNumber) is hot added to the running lin over
+SCSI; what dd writes at an offset reads back, and after Stop-VMHost the
+file holds exactly those bytes there and zeros elsewhere."""
 import hashlib
 import contextlib
 import os
@@ -100,6 +104,14 @@ os.makedirs(os.path.join(D, "vol-files"))
 VOL = os.path.join(D, "vol.img")
 hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "vol-files"), VOL,
                  "--size", "48M"], "tools/mkvol")
+# pt.img: disk 1 (ata0-slave), zeros, passed through to lin over SCSI
+# (issue 15); the guest writes PT_KIB KiB at PT_AT (bytes), the host
+# checks the file after Stop-VMHost.
+PT_MIB, PT_AT, PT_KIB = 4, 300 * 4096, 192
+PT = os.path.join(D, "pt.img")
+with open(PT, "wb") as f:
+    f.truncate(PT_MIB << 20)
+pt_md5 = None     # what lin wrote through the pass-through disk
 # The guest writes PATTERN_MIB MiB of random bytes at PATTERN_AT_MIB MiB.
 PATTERN_AT_MIB, PATTERN_MIB = 8, 4
 guest_md5 = None
@@ -146,7 +158,7 @@ MILESTONES = [
 # dynamic pool (checked below).
 NIC_MAC = "00:15:5d:00:0a:01"
 ON_QEMU = hvtest.PLATFORM == "qemu-svm"   # its hub answers nothing (no DHCP server)
-with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECONDS + 600,
+with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_SECONDS + 600,
                     nic=NIC_MAC) as m:
     m.expect(r"PS [A-Z]:\\[^>]*> ", 300)
 
@@ -465,6 +477,47 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL], watchdog=BOOT_SECO
             assert got.group(2) == "4096", got.group(0)
         out = m.command("Add-VMHardDiskDrive -VMName net2 -ControllerType SCSI -Path C:\\other.vhd")
         assert "has no SCSI controller running" in out, out
+
+    # Pass-through over SCSI (issue 15): disk 1 (pt.img), offline in the
+    # parent, hot added to the running lin by -DiskNumber takes the first
+    # free location (1); Linux's storvsc sees a PT_MIB MiB disk there and
+    # what dd writes at PT_AT reads back; after the hot remove the disk
+    # goes online again. The host checks pt.img itself after Stop-VMHost.
+    with tap.case("SCSI pass-through hot added to running lin (-DiskNumber 1): the guest writes and reads "
+                  "it back at an offset; hot removed, Set-Disk brings it online"):
+        t0 = time.monotonic()
+        out = m.command("Set-Disk -Number 1 -IsOffline $true")
+        assert "Set-Disk :" not in out, out
+        out = m.command("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -DiskNumber 1", timeout=60)
+        assert "Add-VMHardDiskDrive :" not in out, out
+        out = m.command("Get-VMHardDiskDrive -VMName lin")
+        assert re.search(r"lin\s+SCSI\s+0\s+1\s+1\s+Disk 1 %d MB " % PT_MIB, out), out
+        with shell(m, "lin"):
+            m.send_line("lun() { echo /dev/$(ls /sys/bus/scsi/devices/*:0:0:$1/block 2>/dev/null); }; "
+                        "i=0; while [ ! -b $(lun 1) ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; "
+                        "P=$(lun 1); dd if=/dev/urandom of=/tmp/pt bs=1k count=%d 2>/dev/null; "
+                        "dd if=/tmp/pt of=$P bs=4k seek=%d conv=fsync 2>/dev/null; "
+                        "echo 3 > /proc/sys/vm/drop_caches; echo P\"\"T=$(cat /sys/block/${P#/dev/}/size)"
+                        "-$(md5sum < /tmp/pt)-$(dd if=$P bs=4k skip=%d count=%d 2>/dev/null | md5sum)-end"
+                        % (PT_KIB, PT_AT // 4096, PT_AT // 4096, PT_KIB // 4))
+            got = m.expect(r"PT=(\d+)-([0-9a-f]{32})\s+-?-([0-9a-f]{32})\s+-?-end", 180)
+            assert got.group(1) == str(PT_MIB * 2048), got.group(0)
+            assert got.group(2) == got.group(3), got.group(0)
+            pt_md5 = got.group(2)
+        out = m.command("Remove-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerNumber 0 "
+                        "-ControllerLocation 1", timeout=60)
+        assert "Remove-VMHardDiskDrive :" not in out, out
+        assert "Disk 1" not in m.command("Get-VMHardDiskDrive -VMName lin")
+        with shell(m, "lin"):
+            m.send_line("i=0; while [ -e /sys/bus/scsi/devices/0:0:0:1 ] && [ $i -lt 300 ]; do sleep 0.2; "
+                        "i=$((i+1)); done; echo PT\"\"GONE=$(ls /sys/bus/scsi/devices | tr '\\n' ' ')-end")
+            got = m.expect(r"PTGONE=([^\r\n]*)-end", 180)
+            assert not re.search(r":0:0:1\b", got.group(1)), got.group(0)
+        out = m.command("Set-Disk -Number 1 -IsOffline $false")
+        assert "Set-Disk :" not in out, out
+        out = m.command("Get-Disk -Number 1")
+        assert re.search(r"\n\s*1 .*\sOnline\s+%d MB RAW" % PT_MIB, out), out
+        print("# the SCSI pass-through case took %.0f s" % (time.monotonic() - t0))
 
     # Differencing disks (storhot step 2): diff.vhd and diff2.vhd over
     # other.vhd, hot added to lin at locations 1 and 2: two chains read
@@ -1009,6 +1062,17 @@ with tap.case("the hot-removed VHD was flushed and closed: vhd check passes, qem
     assert rc == 0, out
     with open(hraw, "rb") as f:
         assert hashlib.md5(f.read(256 << 10)).hexdigest() == hot_md5
+
+with tap.case("on the host: pt.img holds exactly the bytes lin wrote through the SCSI pass-through "
+              "disk, at that offset, and zeros elsewhere"):
+    assert stopped, "the emulator did not end after Stop-VMHost"
+    assert pt_md5, "lin wrote nothing through the pass-through disk (see above)"
+    with open(PT, "rb") as f:
+        img = f.read()
+    assert len(img) == PT_MIB << 20, len(img)
+    assert hashlib.md5(img[PT_AT:PT_AT + (PT_KIB << 10)]).hexdigest() == pt_md5
+    rest = img[:PT_AT] + img[PT_AT + (PT_KIB << 10):]
+    assert rest.count(0) == len(rest), "pt.img holds bytes the guest did not write"
 
 with tap.case("diff.vhd holds only what the guest wrote (qemu-img), the chain reads as the guest "
               "saw it (libvhdi), and the parent other.vhd is unchanged (the case above)"):
