@@ -12,6 +12,7 @@
 #include <hv/x86.h>
 
 struct partition partition_table[MAX_PARTITIONS];
+uint32_t partition_children;
 
 struct partition *partition_create(const char *name, bool privileged)
 {
@@ -28,6 +29,8 @@ struct partition *partition_create(const char *name, bool privileged)
 		p->state = HVPART_STATE_CREATED;
 		p->weight = 100;
 		p->max_pct = 100;
+		if (!privileged)
+			partition_children |= 1u << i;
 		return p;
 	}
 	return NULL;
@@ -35,6 +38,7 @@ struct partition *partition_create(const char *name, bool privileged)
 
 void partition_release(struct partition *p)
 {
+	partition_children &= ~(1u << p->id);
 	memset(p, 0, sizeof(*p));
 }
 

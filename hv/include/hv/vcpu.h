@@ -202,6 +202,10 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write);
 /* Every partition slot, indexed by ID (hv/core/partition.c). */
 extern struct partition partition_table[MAX_PARTITIONS];
+/* Bit id set while partition_table[id] holds a child (in use, not the
+ * parent): the scheduler's scans on every entry visit these only. */
+extern uint32_t partition_children;
+_Static_assert(MAX_PARTITIONS <= 32, "partition_children holds a bit per partition");
 /* Inline: the scheduler looks partitions up on every switch. */
 static inline struct partition *partition_by_id(uint64_t id)
 {
