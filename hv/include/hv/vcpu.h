@@ -105,6 +105,14 @@ struct vcpu {
 /* Hyper-V 2008 R2 gives a child up to four virtual processors. */
 #define PARTITION_MAX_VCPUS 4
 #define MAX_PARTITIONS 16
+#define GPA_CACHE_ENTRIES 4   /* a power of two */
+
+/* One page's translation through the partition's EPT, as ept_lookup gave
+ * it while the EPT's generation was gen (tag: the GPA's page number + 1,
+ * 0 = empty). */
+struct gpa_cache_entry {
+	uint64_t tag, hpa, perms, gen;
+};
 
 struct partition {
 	uint64_t id;
@@ -123,6 +131,10 @@ struct partition {
 	/* Children: where the EPT maps the backend's APIC-access page (the
 	 * xAPIC base at start, above max_gpa), 0 = not mapped. */
 	uint64_t apic_page_gpa;
+	/* partition_gpa_ptr's last translations, by page number: a VMBus
+	 * round trip reaches the same few pages (hypercall input, SIM, SIEF)
+	 * four times, and each EPT walk cost some 200 ticks. */
+	struct gpa_cache_entry gpa_cache[GPA_CACHE_ENTRIES];
 	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
 	bool deleting;               /* DeletePartition has begun (no new GPADL maps) */
 	uint64_t start_tsc, stop_tsc;
