@@ -279,20 +279,34 @@ static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 	return NULL;
 }
 
+/* The vCPU of the only running child (children_running counts the
+ * started, unsuspended children) if it has one vCPU; NULL otherwise. */
+static struct vcpu *lone_child(void)
+{
+	if (this_cpu()->children_running != 1)
+		return NULL;
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		if (p->state == HVPART_STATE_RUNNING && !p->suspended)
+			return p->nvcpus == 1 ? p->vcpus[0] : NULL;
+	}
+	return NULL;
+}
+
 /* The next child vCPU in turn after the last one, v itself last (NULL:
  * none is ready); one under its reserve goes first. */
 static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
 	struct vcpu *r;
 
-	/* This runs on most entries of a child (sched_budget, turn_length);
-	 * slot by slot the scan was 1,274 ticks of every xAPIC EOI's 2,089
-	 * (docs/benchmarks.md). A ready v whose partition is the only running
-	 * one (children_running counts the started, unsuspended children)
-	 * and has one vCPU has nobody beside it. */
-	if (v && v != sched_parent() && this_cpu()->children_running == 1 && v->part->nvcpus == 1 &&
-	    child_ready(v, now))
-		return v;
+	/* This runs on most entries of a child (sched_budget, turn_length)
+	 * and on the parent's HLT; slot by slot the scan was 1,274 ticks of
+	 * every xAPIC EOI's 2,089 (docs/benchmarks.md). A lone running child
+	 * with one vCPU has nobody beside it: it is the answer if it is ready
+	 * (v itself, or v is not a running child's), else nobody is. */
+	if ((r = lone_child()))
+		return child_ready(r, now) ? r : NULL;
 	if ((r = scan_children(v, now, true)))
 		return r;
 	if (v && v != sched_parent() && under_reserve(v) && child_ready(v, now))
