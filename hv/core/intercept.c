@@ -82,13 +82,14 @@ static struct vcpu *untaken(struct partition *p)
 
 /* The first child vCPU whose port access waits for the parent unfetched
  * (NULL: none). */
+/* On every HLT of the parent (hv/core/sched.c): the children only. */
 struct vcpu *intercept_unfetched(void)
 {
-	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct partition *p = child_of(id);
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
 		struct vcpu *v;
 
-		if (p && p->state == HVPART_STATE_RUNNING && (v = untaken(p)))
+		if (p->state == HVPART_STATE_RUNNING && (v = untaken(p)))
 			return v;
 	}
 	return NULL;

@@ -12,6 +12,7 @@
 #include <hv/x86.h>
 
 struct partition partition_table[MAX_PARTITIONS];
+uint32_t partition_children;
 
 struct partition *partition_create(const char *name, bool privileged)
 {
@@ -28,6 +29,8 @@ struct partition *partition_create(const char *name, bool privileged)
 		p->state = HVPART_STATE_CREATED;
 		p->weight = 100;
 		p->max_pct = 100;
+		if (!privileged)
+			partition_children |= 1u << i;
 		return p;
 	}
 	return NULL;
@@ -35,6 +38,7 @@ struct partition *partition_create(const char *name, bool privileged)
 
 void partition_release(struct partition *p)
 {
+	partition_children &= ~(1u << p->id);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -79,10 +83,30 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	}
 }
 
+/* gpa's page through p's EPT: from the cache while the EPT has not
+ * changed since (ept.gen), else walked and remembered. */
+static int gpa_translate(struct partition *p, uint64_t gpa, uint64_t *hpa, uint64_t *perms)
+{
+	uint64_t page = gpa >> 12, psize;
+	struct gpa_cache_entry *c = &p->gpa_cache[page % GPA_CACHE_ENTRIES];
+	unsigned mt;
+
+	if (c->tag != page + 1 || c->gen != p->ept.gen) {
+		if (ept_lookup(&p->ept, gpa & ~0xfffull, &c->hpa, &c->perms, &mt, &psize)) {
+			c->tag = 0;
+			return -1;
+		}
+		c->tag = page + 1;
+		c->gen = p->ept.gen;
+	}
+	*hpa = c->hpa | (gpa & 0xfff);
+	*perms = c->perms;
+	return 0;
+}
+
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write)
 {
-	uint64_t hpa, perms, psize;
-	unsigned mt;
+	uint64_t hpa, perms;
 
 	if (len == 0 || len > 4096 || (gpa & 0xfff) + len > 4096)
 		return NULL;
@@ -90,7 +114,7 @@ void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool writ
 	 * every child: never memory (hv/core/child.c, map_apic_page). */
 	if (p->apic_page_gpa && (gpa & ~0xfffull) == p->apic_page_gpa)
 		return NULL;
-	if (ept_lookup(&p->ept, gpa, &hpa, &perms, &mt, &psize))
+	if (gpa_translate(p, gpa, &hpa, &perms))
 		return NULL;
 	if (!(perms & EPT_R) || (write && !(perms & EPT_W)))
 		return NULL;

@@ -240,25 +240,57 @@ static void period_roll(uint64_t now)
 			v->period_used = 0;
 }
 
+/* Partitions after id, cyclically, before the next child's (id's own
+ * if it is the only one); MAX_PARTITIONS if there is no child. */
+static uint32_t partitions_to_next_child(uint32_t id)
+{
+	uint32_t m = partition_children, r;
+
+	if (!m)
+		return MAX_PARTITIONS;
+	id = (id + 1) % MAX_PARTITIONS;
+	r = (m >> id) | (m << ((MAX_PARTITIONS - id) % MAX_PARTITIONS));
+	return (uint32_t)__builtin_ctz(r);
+}
+
 /* The next ready child vCPU in turn after the last one, not v (NULL:
- * none); only one under its reserve if reserve. Slots of a partition
- * that is absent, the parent, or has fewer vCPUs are passed over
- * together. */
+ * none); only one under its reserve if reserve. Slots of partitions that
+ * are absent or the parent, and a child's slots beyond its vCPUs, are
+ * passed over together (partition_children): this runs on most entries,
+ * and slot by slot it was most of a VMBus signal's round trip in hv
+ * (docs/benchmarks.md). */
 static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 {
 	for (uint32_t i = 1; i <= NSLOTS; i++) {
 		uint64_t slot = (this_cpu()->rr_last + i) % NSLOTS;
-		struct partition *p = partition_by_id(slot / PARTITION_MAX_VCPUS);
+		uint32_t id = (uint32_t)(slot / PARTITION_MAX_VCPUS);
 		uint32_t k = (uint32_t)(slot % PARTITION_MAX_VCPUS);
+		struct partition *p = partition_by_id(id);
 		struct vcpu *c;
 
-		if (!p || p->privileged || k >= p->nvcpus) {
-			i += PARTITION_MAX_VCPUS - 1 - k;
+		if (!(partition_children & (1u << id)) || k >= p->nvcpus) {
+			i += PARTITION_MAX_VCPUS - 1 - k +
+			     PARTITION_MAX_VCPUS * partitions_to_next_child(id);
 			continue;
 		}
 		c = p->vcpus[k];
 		if (c != v && (!reserve || under_reserve(c)) && child_ready(c, now))
 			return c;
+	}
+	return NULL;
+}
+
+/* The vCPU of the only running child (children_running counts the
+ * started, unsuspended children) if it has one vCPU; NULL otherwise. */
+static struct vcpu *lone_child(void)
+{
+	if (this_cpu()->children_running != 1)
+		return NULL;
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		if (p->state == HVPART_STATE_RUNNING && !p->suspended)
+			return p->nvcpus == 1 ? p->vcpus[0] : NULL;
 	}
 	return NULL;
 }
@@ -269,14 +301,13 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 {
 	struct vcpu *r;
 
-	/* This runs on most entries of a child (sched_budget, turn_length);
-	 * slot by slot the scan was 1,274 ticks of every xAPIC EOI's 2,089
-	 * (docs/benchmarks.md). A ready v whose partition is the only running
-	 * one (children_running counts the started, unsuspended children)
-	 * and has one vCPU has nobody beside it. */
-	if (v && v != sched_parent() && this_cpu()->children_running == 1 && v->part->nvcpus == 1 &&
-	    child_ready(v, now))
-		return v;
+	/* This runs on most entries of a child (sched_budget, turn_length)
+	 * and on the parent's HLT; slot by slot the scan was 1,274 ticks of
+	 * every xAPIC EOI's 2,089 (docs/benchmarks.md). A lone running child
+	 * with one vCPU has nobody beside it: it is the answer if it is ready
+	 * (v itself, or v is not a running child's), else nobody is. */
+	if ((r = lone_child()))
+		return child_ready(r, now) ? r : NULL;
 	if ((r = scan_children(v, now, true)))
 		return r;
 	if (v && v != sched_parent() && under_reserve(v) && child_ready(v, now))
@@ -394,11 +425,11 @@ static uint64_t earliest_child_timer(void)
 {
 	uint64_t best = 0;
 
-	/* On every child entry (sched_budget): by partition, then its vCPUs. */
-	for (uint32_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct partition *p = partition_by_id(id);
+	/* On every entry (sched_budget): by child partition, then its vCPUs. */
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
 
-		if (!p || p->privileged || p->state != HVPART_STATE_RUNNING || p->suspended)
+		if (p->state != HVPART_STATE_RUNNING || p->suspended)
 			continue;
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
@@ -413,11 +444,25 @@ static uint64_t earliest_child_timer(void)
 	return best;
 }
 
+/* Whether any child vCPU is ready: next_child(NULL, now) != NULL, without
+ * its turn order (two passes over the run queue). */
+static bool any_child_ready(uint64_t now)
+{
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		for (uint32_t i = 0; i < p->nvcpus; i++)
+			if (child_ready(p->vcpus[i], now))
+				return true;
+	}
+	return false;
+}
+
 /* How long v's turn lasts, from its start (0: no end, nobody waits). */
 static uint64_t turn_length(struct vcpu *v, uint64_t now)
 {
 	if (v == sched_parent())
-		return next_child(NULL, now) ? us_to_tsc(SLICE_PARENT_US) : 0;
+		return any_child_ready(now) ? us_to_tsc(SLICE_PARENT_US) : 0;
 	if (parent_ready())
 		return latency_ticks();
 	return next_child(v, now) != v ? weighted_slice(v) : 0;

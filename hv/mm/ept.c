@@ -85,6 +85,7 @@ int ept_init_opts(struct ept *ept, const struct ept_ops *ops, void *ctx,
 	po.free_table = ops->free_table;
 	po.phys_to_virt = ops->phys_to_virt;
 	ept->opts = opts;
+	ept->gen++;
 	/* 1 GiB EPT leaves need IA32_VMX_EPT_VPID_CAP bit 17 (§29.3.2);
 	 * 1 GiB NPT leaves, CPUID 8000_0001h EDX[26] (APM Vol. 2 §5.3.5). */
 	return ptwalk_init(&ept->w,
@@ -137,6 +138,7 @@ int ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
 	} else if (ept_check_leaf(ept, perms, memtype)) {
 		return -EINVAL;
 	}
+	ept->gen++;   /* also when it fails half way: some entries may have changed */
 	return ptwalk_map_range(&ept->w, gpa, hpa, size, attrs);
 }
 
@@ -144,6 +146,7 @@ int ept_unmap_range(struct ept *ept, uint64_t gpa, uint64_t size)
 {
 	if (ept_check_range(gpa, size))
 		return -EINVAL;
+	ept->gen++;
 	return ptwalk_unmap_range(&ept->w, gpa, size);
 }
 
@@ -182,6 +185,7 @@ int ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa,
 
 void ept_destroy(struct ept *ept)
 {
+	ept->gen++;
 	ptwalk_destroy(&ept->w);
 }
 

@@ -84,6 +84,10 @@ struct ept_ops {
 struct ept {
 	struct ptwalk w;
 	unsigned opts;
+	/* Changes with every map, unmap and destroy: a translation a caller
+	 * cached (hv/core/partition.c, partition_gpa_ptr) is good only while
+	 * gen is what it was at the lookup. */
+	uint64_t gen;
 };
 
 /* Allocates the PML4. -ENOMEM; -EINVAL for bad ops or options. */

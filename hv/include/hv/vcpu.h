@@ -106,6 +106,14 @@ struct vcpu {
 /* Hyper-V 2008 R2 gives a child up to four virtual processors. */
 #define PARTITION_MAX_VCPUS 4
 #define MAX_PARTITIONS 16
+#define GPA_CACHE_ENTRIES 4   /* a power of two */
+
+/* One page's translation through the partition's EPT, as ept_lookup gave
+ * it while the EPT's generation was gen (tag: the GPA's page number + 1,
+ * 0 = empty). */
+struct gpa_cache_entry {
+	uint64_t tag, hpa, perms, gen;
+};
 
 struct partition {
 	uint64_t id;
@@ -124,6 +132,10 @@ struct partition {
 	/* Children: where the EPT maps the backend's APIC-access page (the
 	 * xAPIC base at start, above max_gpa), 0 = not mapped. */
 	uint64_t apic_page_gpa;
+	/* partition_gpa_ptr's last translations, by page number: a VMBus
+	 * round trip reaches the same few pages (hypercall input, SIM, SIEF)
+	 * four times, and each EPT walk cost some 200 ticks. */
+	struct gpa_cache_entry gpa_cache[GPA_CACHE_ENTRIES];
 	uint64_t reclaim_gpa;        /* DeletePartition: pages returned below */
 	bool deleting;               /* DeletePartition has begun (no new GPADL maps) */
 	uint64_t start_tsc, stop_tsc;
@@ -203,6 +215,10 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool write);
 /* Every partition slot, indexed by ID (hv/core/partition.c). */
 extern struct partition partition_table[MAX_PARTITIONS];
+/* Bit id set while partition_table[id] holds a child (in use, not the
+ * parent): the scheduler's scans on every entry visit these only. */
+extern uint32_t partition_children;
+_Static_assert(MAX_PARTITIONS <= 32, "partition_children holds a bit per partition");
 /* Inline: the scheduler looks partitions up on every switch. */
 static inline struct partition *partition_by_id(uint64_t id)
 {

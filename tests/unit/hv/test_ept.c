@@ -215,6 +215,32 @@ static void test_no_1g(void **st)
 	assert_int_equal(mem.live, 0);
 }
 
+/* Every change moves the generation a cached translation is checked
+ * against (hv/core/partition.c, partition_gpa_ptr); a lookup or a refused
+ * call does not. */
+static void test_generation(void **st)
+{
+	struct ept e;
+	uint64_t g, hpa = 0;
+
+	(void)st;
+	assert_int_equal(ept_init(&e, &ops, &mem), 0);
+	g = e.gen;
+	map_ok(&e, 0, 0x200000, 4096, EPT_RWX, EPT_MT_WB);
+	assert_true(e.gen != g);
+	g = e.gen;
+	assert_int_equal(ept_lookup(&e, 0x10, &hpa, NULL, NULL, NULL), 0);
+	assert_true(hpa == 0x200010 && e.gen == g);
+	assert_int_equal(ept_map_range(&e, 1, 0, 4096, EPT_RWX, EPT_MT_WB), -EINVAL);
+	assert_true(e.gen == g);
+	assert_int_equal(ept_unmap_range(&e, 0, 4096), 0);
+	assert_true(e.gen != g);
+	g = e.gen;
+	ept_destroy(&e);
+	assert_true(e.gen != g);
+	assert_int_equal(mem.live, 0);
+}
+
 /* Non-identity, misaligned host addresses force smaller pages. */
 static void test_page_size_choice(void **st)
 {
@@ -416,6 +442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_identity_holes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_1g, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_size_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_changes_subrange, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
