@@ -155,7 +155,7 @@ static int deposit_apply(struct partition *p, struct partition *parent,
 		if (ept_unmap_range(&parent->ept, pa, len) ||
 		    ept_map_range(&p->ept, r->gpa, pa, len, EPT_RWX, EPT_MT_WB)) {
 			ept_unmap_range(&p->ept, r->gpa, len);
-			ept_map_range(&parent->ept, pa, len, len, EPT_RWX, EPT_MT_WB);
+			ept_map_range(&parent->ept, pa, pa, len, EPT_RWX, EPT_MT_WB);   /* the parent is identity-mapped */
 			return -1;
 		}
 		pages_set(pa, len, PAGE_OWNER_CHILD(p->id));
