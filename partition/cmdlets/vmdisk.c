@@ -303,18 +303,28 @@ static int add_commit(struct cmd_ctx *ctx, const struct cmd_args *a, struct vm *
 	return 0;
 }
 
+/* -Path as a volume path and its text, which must fit a vmcfg_disk's
+ * path; nonzero after the error. */
+static int path_arg(struct cmd_ctx *ctx, const struct cmd_args *a, struct vol_path *vp,
+		    char *where, size_t len)
+{
+	if (cmdlet_vhd_file_arg(ctx, a, "Path", vp))
+		return -1;
+	volume_format(vp, where, len);
+	if (strlen(where) >= VMCFG_DISK_PATH_MAX)
+		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
+				 VMCFG_DISK_PATH_MAX - 1), -1;
+	return 0;
+}
+
 /* -Path: a VHD file free for d; nonzero after the error. */
 static int vhd_arg(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_disk *d)
 {
 	struct vol_path vp;
 	char where[VOL_PATH_MAX + 4];
 
-	if (cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
+	if (path_arg(ctx, a, &vp, where, sizeof(where)))
 		return -1;
-	volume_format(&vp, where, sizeof(where));
-	if (strlen(where) >= sizeof(d->path))
-		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
-				 VMCFG_DISK_PATH_MAX - 1), -1;
 	if (vhd_free_check(ctx, a, &vp, where, ADD_FAILED))
 		return -1;
 	memcpy(d->path, where, strlen(where) + 1);
@@ -421,12 +431,8 @@ static int set_path(struct cmd_ctx *ctx, const struct cmd_args *a, struct vmcfg_
 
 	if (!cmd_arg_str(a, "Path"))
 		return 0;
-	if (cmdlet_vhd_file_arg(ctx, a, "Path", &vp))
+	if (path_arg(ctx, a, &vp, where, sizeof(where)))
 		return -1;
-	volume_format(&vp, where, sizeof(where));
-	if (strlen(where) >= sizeof(d->path))
-		return cmd_error(ctx, a, "The path '%s' is too long (at most %d characters).", where,
-				 VMCFG_DISK_PATH_MAX - 1), -1;
 	if (!d->pass_through && !volume_resolve(d->path, &cur) && cur.vol == vp.vol &&
 	    !strcmp(cur.path, vp.path))
 		return 0;
