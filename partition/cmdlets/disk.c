@@ -215,6 +215,12 @@ static int disk_offline_refused(struct cmd_ctx *ctx, const struct cmd_args *a, s
 	struct vm *owner = cmdlet_disk_owner(d->number);
 	char letter = disk_mounted_letter(d);
 
+	/* A CD/DVD drive is not an MSFT_Disk in Windows (Get-Disk lists it
+	 * here only for -ReadSector), and a pass-through disk must be a
+	 * hard disk (phys_arg, vmdisk.c): nothing to take offline. */
+	if (!strcmp(d->bus, "ATAPI"))
+		return cmd_error(ctx, a, "The request is not supported. (Disk %d is a CD/DVD drive; "
+				 "only a hard disk goes offline.)", d->number), -1;
 	if (offline && d->use == DISK_USE_HOST_VOLUME)
 		return cmd_error(ctx, a, "Operation not supported on a critical disk. (Disk %d holds "
 				 "the host volume %c:.)", d->number, letter ? letter : 'C'), -1;

@@ -97,8 +97,14 @@ with hvtest.Machine(iso, name="atapi", disks=[disk], watchdog=600) as m:
         vol = open(disk, "rb").read(3 * 512)[1024:1536]
         assert "CRC32 %08x" % (zlib.crc32(vol) & 0xFFFFFFFF) in out, out
 
-    with tap.case("the console still works after the reads: Get-Disk -Number 1 lists the CD-ROM"):
+    with tap.case("the console still works after the reads: Get-Disk -Number 1 lists the CD-ROM; "
+                  "Set-Disk refuses to take it offline"):
         out = m.command("Get-Disk -Number 1")
         assert "ATAPI ata1-master" in out, out
+        out = m.command("Set-Disk -Number 1 -IsOffline $true")
+        assert ("Set-Disk : The request is not supported. (Disk 1 is a CD/DVD drive; only a hard "
+                "disk goes offline.)") in out, out
+        out = m.command("Get-Disk -Number 1")
+        assert re.search(r"\bOnline\b", out) and "Offline" not in out, out
 
 tap.done()
