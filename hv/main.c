@@ -16,6 +16,7 @@
 #include "core/pages.h"
 #include "core/synic.h"
 #include "core/msr.h"
+#include "core/smp.h"
 
 extern char __hv_start[], __hv_end[];
 
@@ -61,6 +62,8 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->xstate_switches = this_cpu()->xstate_switches;
 	hi->xstate_ticks = this_cpu()->xstate_ticks;
 	gpadl_counts(&hi->gpadl_pages, &hi->gpadl_held_pages);
+	hi->cpus_online = percpu_online_count();
+	hi->cpus_listed = smp_cpus_listed();
 }
 
 static void virt_start(void)
@@ -116,6 +119,8 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 	struct hv_parent_image img;
 	const void *info = (const void *)(uintptr_t)info_pa;
 
+	percpu_install(&hv_percpu[0], 0, smp_boot_apic_id());
+	hv_percpu[0].online = SMP_AP_ONLINE;
 	serial_init();
 	arch_cpu_init();
 	hv_info("hvpart hv %s", HV_VERSION);
@@ -128,6 +133,7 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 			     (uint64_t)(uintptr_t)__hv_end, info_pa, &why))
 		boot_fail("hv: %s", why);
 	virt_start();
+	smp_boot(&mbi);
 	if (boot_load_parent(&mem, &mbi, boot_tsc, &img, &why))
 		boot_fail("hv: %s", why);
 	parent_start(&img);

@@ -58,7 +58,7 @@ fi
 # The scenarios that also run on QEMU TCG with SVM (issue 17), next to why
 # the others do not:
 #   console, children, synic, vmbus, vmbus_cycles, volume, config, atapi,
-#   tour       all of it (the timer case in children at 20 ms periods of
+#   tour, smp  all of it (the timer case in children at 20 ms periods of
 #              QEMU's TSC; the tour boots the SVM twin of the demo)
 #   linux      all of it: both Linux children, disk, network, reboot, panic
 #   faults     all of it (the UEFI case boots the SVM image to the parent
@@ -74,7 +74,7 @@ fi
 #   boot_errors, ahci, harness   pick their own emulators and CPU models
 #   clock      its second machine needs Bochs's sync=none (an emulated
 #              hour); the first passes on QEMU SVM
-SVM_SCENARIOS=${SVM_SCENARIOS:-console. children. synic. vmbus volume. linux. faults. config. atapi. tour. vcpu.}
+SVM_SCENARIOS=${SVM_SCENARIOS:-console. children. synic. vmbus volume. linux. faults. config. atapi. tour. vcpu. smp.}
 if [ "$system" = 1 ]; then
   echo "== system suite (Bochs, VT-x)"
   run_suite system tests/system/run.sh "${sys_args[@]}"

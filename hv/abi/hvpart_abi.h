@@ -178,8 +178,10 @@ struct hvpart_host_info {
 	uint64_t xstate_ticks;       /* TSC ticks they took, part of switch_ticks */
 	uint64_t gpadl_pages;        /* children's pages mapped into the parent */
 	uint64_t gpadl_held_pages;   /* of those, pages of deleted children */
+	uint32_t cpus_online;        /* processors hv started (boot CPU included) */
+	uint32_t cpus_listed;        /* processors the firmware's MADT lists */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 168, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 176, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {

@@ -3,6 +3,7 @@
 # own freestanding flags; see hv/module.mk.)
 
 HVCORE_TESTS := $(HOSTB)/tests/unit/hv/test_mb2 \
+	$(HOSTB)/tests/unit/hv/test_madt \
 	$(HOSTB)/tests/unit/hv/test_ept \
 	$(HOSTB)/tests/unit/hv/test_npt \
 	$(HOSTB)/tests/unit/hv/test_pagetable
@@ -28,8 +29,14 @@ $(HOSTB)/tests/unit/hv/test_pagetable: $(HOSTB)/tests/unit/hv/test_pagetable.o \
 $(FUZZB)/fuzz_mb2: $(FUZZB)/tests/fuzz/fuzz_mb2.o $(FUZZB)/hv/boot/mb2.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 
+$(HOSTB)/tests/unit/hv/test_madt: $(HOSTB)/tests/unit/hv/test_madt.o \
+		$(HOSTB)/hv/boot/madt.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+$(FUZZB)/fuzz_madt: $(FUZZB)/tests/fuzz/fuzz_madt.o $(FUZZB)/hv/boot/madt.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
+
 HOST_TESTS += $(HVCORE_TESTS)
-FUZZERS += $(FUZZB)/fuzz_mb2
+FUZZERS += $(FUZZB)/fuzz_mb2 $(FUZZB)/fuzz_madt
 
 # The GPADL table (hv/mm/gpadl.c) over a fake page space: host test and a
 # fuzzer driving map/unmap/delete sequences against a model.

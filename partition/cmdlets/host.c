@@ -56,6 +56,10 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_STR("ComputerName", "hvpart"),
 			CMD_PROP_STR("HypervisorVersion", hi.version),
 			CMD_PROP_STR("Processor", hi.cpu_brand),
+			/* Processors hv runs on; LogicalProcessorsFound: the
+			 * firmware's count, more when some did not start. */
+			CMD_PROP_INT("LogicalProcessorCount", hi.cpus_online),
+			CMD_PROP_INT("LogicalProcessorsFound", hi.cpus_listed),
 			CMD_PROP_STR("Virtualization", hi.arch == HVPART_ARCH_SVM ?
 				     "AMD-V (SVM)" : "Intel VT-x"),
 			CMD_PROP_STR("VirtualizationFeatures", feat),
@@ -76,7 +80,7 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_STR("VirtualMachinePath", vmstore_where()),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 20);
+		return cmd_emit(ctx, &vmhost_type, p, 22);
 	}
 }
 

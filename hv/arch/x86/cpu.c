@@ -5,6 +5,7 @@
  * §28.5.2, so every vector needs a gate). */
 #include "cpu.h"
 #include <hv/arch.h>
+#include <hv/percpu.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
 
@@ -12,14 +13,25 @@ extern const uint64_t trap_stub_table[32];
 extern const uint8_t irq_stubs[];
 volatile uint64_t hv_irq_vector;   /* written by irq_common (entry.S) */
 
-static uint64_t gdt[5];
-static struct tss64 tss;
+/* Each CPU has its own GDT and TSS (LTR marks the TSS descriptor busy,
+ * SDM Vol. 3A §8.2.3, so two CPUs cannot load one) and its own IST stack;
+ * the IDT is shared. */
+struct cpu_tables {
+	uint64_t gdt[5];
+	struct tss64 tss;
+	uint8_t ist1_stack[8192] __attribute__((aligned(16)));
+};
+static struct cpu_tables tables[HV_MAX_CPUS];
 static struct idt_gate idt[256];
-static uint8_t ist1_stack[8192] __attribute__((aligned(16)));
 
-static void gdt_set_tss(void)
+static struct cpu_tables *my_tables(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	return &tables[this_cpu()->index];
+}
+
+static void gdt_set_tss(uint64_t *gdt, const struct tss64 *tss)
+{
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 
 	/* 16-byte system descriptor, type 9 = available 64-bit TSS
 	 * (SDM Vol. 3A §8.2.3). */
@@ -42,19 +54,22 @@ static void idt_set(int vec, uint64_t handler)
 
 void arch_cpu_init(void)
 {
+	struct cpu_tables *t = my_tables();
 	struct desc_ptr gp, ip;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
-	gdt[2] = 0x00cf92000000ffffull; /* data */
-	gdt_set_tss();
-	tss.ist[0] = (uint64_t)(ist1_stack + sizeof(ist1_stack));
-	tss.iomap_base = sizeof(tss);
-	for (int v = 0; v < 32; v++)
-		idt_set(v, trap_stub_table[v]);
-	for (int v = 32; v < 256; v++)
-		idt_set(v, (uint64_t)(irq_stubs + (v - 32) * 16));
-	gp = (struct desc_ptr){ sizeof(gdt) - 1, (uint64_t)gdt };
+	t->gdt[0] = 0;
+	t->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	t->gdt[2] = 0x00cf92000000ffffull; /* data */
+	gdt_set_tss(t->gdt, &t->tss);
+	t->tss.ist[0] = (uint64_t)(t->ist1_stack + sizeof(t->ist1_stack));
+	t->tss.iomap_base = sizeof(t->tss);
+	if (!this_cpu()->index) {
+		for (int v = 0; v < 32; v++)
+			idt_set(v, trap_stub_table[v]);
+		for (int v = 32; v < 256; v++)
+			idt_set(v, (uint64_t)(irq_stubs + (v - 32) * 16));
+	}
+	gp = (struct desc_ptr){ sizeof(t->gdt) - 1, (uint64_t)t->gdt };
 	ip = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lgdt %0" : : "m"(gp));
 	__asm__ volatile("lidt %0" : : "m"(ip));
@@ -78,9 +93,9 @@ int x86_take_interrupt(void)
 	return hv_irq_vector == ~0ull ? -1 : (int)hv_irq_vector;
 }
 
-uint64_t cpu_gdt_base(void) { return (uint64_t)gdt; }
+uint64_t cpu_gdt_base(void) { return (uint64_t)my_tables()->gdt; }
 uint64_t cpu_idt_base(void) { return (uint64_t)idt; }
-uint64_t cpu_tss_base(void) { return (uint64_t)&tss; }
+uint64_t cpu_tss_base(void) { return (uint64_t)&my_tables()->tss; }
 
 void cpu_handle_trap(struct trap_frame *tf)
 {

@@ -38,6 +38,18 @@ void arch_cpu_init(void);
  * operation. -ENODEV: why names every missing feature in one line;
  * other errors: why says what failed. */
 int arch_cpu_enable(char *why, size_t len);
+/* An application processor (docs/ARCHITECTURE.md, "Processors"):
+ * arch_cpu_start_ap wakes the CPU pc->apic_id (INIT-SIPI-SIPI, SDM Vol.
+ * 3A §9.4.4) on hv's page tables and its own stack; it installs pc, loads
+ * its descriptor tables and calls smp_ap_main(pc). 0 once pc->online is
+ * set; -ETIMEDOUT if the CPU never came (it is sent INIT again). */
+struct percpu;
+int arch_cpu_start_ap(struct percpu *pc);
+/* On an AP: virtualisation operation as on the boot CPU, whose checks
+ * (arch_cpu_enable) already passed. */
+int arch_cpu_enable_ap(char *why, size_t len);
+/* Stops this CPU with interrupts off until an INIT. */
+__attribute__((noreturn)) void arch_cpu_park(void);
 /* The backend's fields of Get-VMHost (features, revision). */
 void arch_fill_host_info(struct hvpart_host_info *hi);
 /* EPT_OPT_* for every partition's EPT, from the CPU's capabilities. */

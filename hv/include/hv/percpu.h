@@ -1,7 +1,9 @@
 /*
- * State of one physical CPU, reached through this_cpu() alone, so that
- * SMP changes only this accessor (to the CPU's own area, e.g. through
- * GS base) and the size of the array. hv runs on one CPU today.
+ * State of one physical CPU, reached through this_cpu() alone: each CPU's
+ * GS base points at its own struct percpu, whose first field points at
+ * itself (VT-x restores GS base from the VMCS's host area at every exit,
+ * SDM Vol. 3C §28.5.2; the SVM backend's VMSAVE/VMLOAD pair does, APM
+ * Vol. 2 §15.5.2). docs/ARCHITECTURE.md, "Per-CPU state".
  */
 #ifndef HV_PERCPU_H
 #define HV_PERCPU_H
@@ -9,11 +11,15 @@
 #include <stdint.h>
 #include <arch/arch_types.h>
 
-#define HV_MAX_CPUS 1
+#define HV_MAX_CPUS 8
 
 struct vcpu;
 
 struct percpu {
+	struct percpu *self;         /* first: this_cpu() reads it at %gs:0 */
+	uint32_t index;              /* in hv_percpu[]; 0 is the boot CPU */
+	uint32_t apic_id;
+	volatile uint32_t online;    /* an AP sets it once in VMX/SVM root (hv/core/smp.c) */
 	struct vcpu *current;        /* the vCPU whose state is loaded */
 	/* Extended state (hv/core/xstate.c): the vCPU whose x87/SSE/AVX
 	 * registers the CPU holds, and the XCR0 it has. */
@@ -50,6 +56,14 @@ extern struct percpu hv_percpu[HV_MAX_CPUS];
 
 static inline struct percpu *this_cpu(void)
 {
-	return &hv_percpu[0];
+	struct percpu *p;
+
+	__asm__("mov %%gs:0, %0" : "=r"(p));
+	return p;
 }
+
+/* The CPU's own area in its GS base (hv/core/percpu.c), at boot on each. */
+void percpu_install(struct percpu *p, uint32_t index, uint32_t apic_id);
+/* CPUs started (the boot CPU and the APs that came up). */
+uint32_t percpu_online_count(void);
 #endif

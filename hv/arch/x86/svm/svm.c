@@ -66,11 +66,12 @@ static int svm_check_support(char *why, size_t len)
 	return why[0] ? -ENODEV : 0;
 }
 
-int arch_cpu_enable(char *why, size_t len)
+/* EFER.SVME and a host save area of this CPU's own (APM Vol. 2
+ * §15.4, §15.30.4 VM_HSAVE_PA), after the checks: each CPU has its own
+ * VM_CR. */
+static int cpu_enter_root(char *why, size_t len)
 {
 	struct arch_cpu *ac = &this_cpu()->arch;
-	const char *no_timer;
-	uint32_t f;
 
 	if (svm_check_support(why, len))
 		return -ENODEV;
@@ -82,6 +83,22 @@ int arch_cpu_enable(char *why, size_t len)
 	 * only with the host's EFER.NXE (hv/mm/ept.h, EPT_OPT_NPT). */
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME | EFER_NXE);
 	wrmsr(MSR_VM_HSAVE_PA, ac->hsave_pa);
+	return 0;
+}
+
+int arch_cpu_enable_ap(char *why, size_t len)
+{
+	return cpu_enter_root(why, len);
+}
+
+int arch_cpu_enable(char *why, size_t len)
+{
+	const char *no_timer;
+	uint32_t f;
+	int rc = cpu_enter_root(why, len);
+
+	if (rc)
+		return rc;
 	f = svm_caps.features;
 	hv_info("hv: SVM ok: revision %u, %u ASIDs, nested paging%s%s%s%s%s",
 		svm_caps.revision, svm_caps.nasid, svm_caps.gbpages ? " 1G" : "",

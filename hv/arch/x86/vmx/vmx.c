@@ -132,7 +132,10 @@ static int vmx_enable(void *vmxon_region, uint64_t vmxon_pa)
 	return fail ? -EIO : 0;
 }
 
-int arch_cpu_enable(char *why, size_t len)
+/* VMXON on this CPU with a VMXON region of its own (SDM Vol. 3C
+ * §24.7); the checks first, since each CPU has its own
+ * IA32_FEATURE_CONTROL. */
+static int cpu_enter_root(char *why, size_t len)
 {
 	struct arch_cpu *ac = &this_cpu()->arch;
 
@@ -142,14 +145,28 @@ int arch_cpu_enable(char *why, size_t len)
 	}
 	if (vmx_check_support(why, len))
 		return -ENODEV;
-	hv_info("hv: VT-x ok: VMCS revision %#x, EPT%s%s, unrestricted guest, VPID, preemption timer",
-		vmx_caps.revision,
-		(vmx_caps.features & HVPART_VMXF_EPT_2M) ? " 2M" : "",
-		(vmx_caps.features & HVPART_VMXF_EPT_1G) ? " 1G" : "");
 	if (vmx_enable((void *)(uintptr_t)ac->vmxon_pa, ac->vmxon_pa)) {
 		hv_snprintf(why, len, "VMXON failed");
 		return -EIO;
 	}
+	return 0;
+}
+
+int arch_cpu_enable_ap(char *why, size_t len)
+{
+	return cpu_enter_root(why, len);
+}
+
+int arch_cpu_enable(char *why, size_t len)
+{
+	int rc = cpu_enter_root(why, len);
+
+	if (rc)
+		return rc;
+	hv_info("hv: VT-x ok: VMCS revision %#x, EPT%s%s, unrestricted guest, VPID, preemption timer",
+		vmx_caps.revision,
+		(vmx_caps.features & HVPART_VMXF_EPT_2M) ? " 2M" : "",
+		(vmx_caps.features & HVPART_VMXF_EPT_1G) ? " 1G" : "");
 	return 0;
 }
 
@@ -262,7 +279,7 @@ void vmx_setup_host(struct vcpu *v)
 	vmwrite(VMCS_HOST_GS_SEL, 0);
 	vmwrite(VMCS_HOST_TR_SEL, HV_SEL_TSS);
 	vmwrite(VMCS_HOST_FS_BASE, 0);
-	vmwrite(VMCS_HOST_GS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, (uint64_t)this_cpu());   /* this_cpu() (hv/include/hv/percpu.h) */
 	vmwrite(VMCS_HOST_TR_BASE, cpu_tss_base());
 	vmwrite(VMCS_HOST_GDTR_BASE, cpu_gdt_base());
 	vmwrite(VMCS_HOST_IDTR_BASE, cpu_idt_base());
