@@ -254,10 +254,21 @@ with hvtest.Machine(iso, name="vcpu", watchdog=1200) as m:
         assert "xapic: unbacked GPA: MUL, DIV, REPE/REPNE SCAS, REPE CMPS, LODS: done" in log, log
         assert xapic_lines(log) == xapic_lines(xapic_bare), (xapic_lines(log), xapic_lines(xapic_bare))
 
-    with tap.case("debug in two children at once: single-step #DB after every instruction hv completes, DR0 breakpoint, each keeps its own DR0-3"):
-        for log in pair(m, "debug", "with lost debug registers"):
-            assert "check failed" not in log, log
-            assert "debug: single-step over CPUID, RDMSR, OUT, MMIO load: done" in log, log
+    DEBUG_CASE = ("debug in two children at once: single-step #DB after every instruction hv completes, "
+                  "DR0 breakpoint, each keeps its own DR0-3")
+    if hvtest.PLATFORM == "bochs-svm":
+        # Bochs 2.7 schedules a TF single-step trap before the guest's
+        # next instruction (event.cc) and Svm_Vmexit never drops it, so an
+        # intercepted instruction of a single-stepping guest delivers #DB
+        # to hv at the instruction after VMRUN, on the guest's TR: a
+        # triple fault of the emulator (docs/ARCHITECTURE.md, "The SVM
+        # backend"). QEMU SVM runs the case.
+        tap.skip(DEBUG_CASE, "Bochs 2.7 ryzen keeps a guest's single-step trap across #VMEXIT")
+    else:
+        with tap.case(DEBUG_CASE):
+            for log in pair(m, "debug", "with lost debug registers"):
+                assert "check failed" not in log, log
+                assert "debug: single-step over CPUID, RDMSR, OUT, MMIO load: done" in log, log
 
     with tap.case("hv and the parent survive, the parent's console still works"):
         out = m.command("Get-VM parent")

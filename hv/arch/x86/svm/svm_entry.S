@@ -24,6 +24,7 @@
 #define SAVE_LSTAR  0x608
 #define SAVE_SFMASK 0x618
 #define SAVE_KGS    0x620
+#define SAVE_CR2    0x640
 
 .macro copy_syscall from, to, tmp
 	mov SAVE_STAR(\from), \tmp
@@ -53,6 +54,13 @@ svm_run:
 	mov 128(%rdi), %rax         /* the guest's VMCB */
 	copy_syscall %rsi, %rax, %rcx
 	vmload
+	/* VMRUN loads the guest's CR2 from the VMCB (APM Vol. 2 §15.5.1);
+	 * Bochs 2.7's reads it and never loads it, so a #PF hv injects there
+	 * reaches the guest with the host's CR2. The same value in the CPU
+	 * first costs one MOV here and changes nothing where VMRUN loads it
+	 * (hv itself never reads CR2 but in its fatal-exception report). */
+	mov SAVE_CR2(%rax), %rcx
+	mov %rcx, %cr2
 	mov 8(%rdi), %rcx
 	mov 16(%rdi), %rdx
 	mov 24(%rdi), %rbx
