@@ -56,6 +56,9 @@ void st_print_reply(const char *what, const struct st_reply *r);
 /* io.c: the honest part; hostile.c: the rest. */
 void st_honest(uint32_t max_transfer);
 void st_hostile(uint32_t max_transfer, uint32_t mem_mib);
+/* bench.c: mode=bench; main.c counts the signals both ways. */
+void st_bench(void);
+extern volatile uint32_t st_signals_out, st_irqs_in;
 /* main.c: before init (a fresh session of the channel). */
 void st_before_init(void);
 /* hostile.c: probes st_init runs after step 1 (BEGIN) and 3 (properties)
