@@ -14,6 +14,10 @@ Pass-through disks (issue 15) too: runs 1 and 2 have a second raw disk
 checks the image's bytes after each run, the attachment lasts over the
 restart, and the refusals (the system disk offline, an online disk
 attached, an attached disk online) carry Windows' and Hyper-V's errors.
+A hostile storvsc guest (tests/guests/stortest, issue 15) runs in run 1
+beside the IDE guest: every refusal storvsp owes it is checked line by
+line, Get-VM shows it stopped by its own exit, and the host finds its
+VHD consistent with the honest pattern where it was written.
 Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
 saved and resumed, mb2echo is saved and resumed with its COM1 still
 answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
