@@ -14,6 +14,10 @@ Pass-through disks (issue 15) too: runs 1 and 2 have a second raw disk
 checks the image's bytes after each run, the attachment lasts over the
 restart, and the refusals (the system disk offline, an online disk
 attached, an attached disk online) carry Windows' and Hyper-V's errors.
+A hostile storvsc guest (tests/guests/stortest, issue 15) runs in run 1
+beside the IDE guest: every refusal storvsp owes it is checked line by
+line, Get-VM shows it stopped by its own exit, and the host finds its
+VHD consistent with the honest pattern where it was written.
 Saved states (issue 19 item 2) ride along: in run 1 a counting guest is
 saved and resumed, mb2echo is saved and resumed with its COM1 still
 answering, and both stay saved over Stop-VMHost (one by Save-VM, one by
@@ -134,11 +138,11 @@ def power_off(m):
 
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf",
                  "build/guests/idetest.elf", "build/guests/counter.elf", "build/guests/mb2echo.elf",
-                 "build/tools/vhd"], "building guests and tools/vhd")
+                 "build/guests/stortest.elf", "build/tools/vhd"], "building guests and tools/vhd")
 folder = os.path.join(D, "vol-files")
 sh("rm", "-rf", folder)
 os.makedirs(os.path.join(folder, "guests"))
-for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf"):
+for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf", "stortest.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
@@ -315,6 +319,12 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
     # ---- end storhot ----
+    # ---- a hostile storvsc guest (issue 15) beside the IDE guest below ----
+    with tap.case("hostile storvsc guest: its VM with a SCSI VHD starts beside the IDE guest"):
+        ok(m, "New-VHD -Path C:\\st.vhd -SizeBytes 4MB -Dynamic")
+        ok(m, 'New-VM -Name st -MemoryStartupBytes 8MB -Kernel C:\\guests\\stortest.elf -KernelArgs "mem=8"')
+        ok(m, "Add-VMHardDiskDrive -VMName st -ControllerType SCSI -Path C:\\st.vhd")
+        ok(m, "Start-VM st")
     # ---- IDE (issue 15): the emulated controller of a generation 1 VM ----
     with tap.case("Add-VMHardDiskDrive -ControllerType IDE: a guest finds 8086:7111 on PCI, IDENTIFY, "
                   "PIO and DMA round trips on IDE 0:0, IRQ 14, a DMA outside its memory refused; "
@@ -415,6 +425,74 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         assert "b.vhd" not in ok(m, "Get-VMHardDiskDrive -VMName ide")
         ok(m, "Remove-VM ide")     # its VHD stays, for the host's check below
     # ---- end IDE ----
+    ST_CHECKS = (
+        "VMBus connected, all offers delivered", "the host offers the synthetic SCSI controller",
+        "SCSI channel open",
+        "READ(10) before BEGIN_INITIALIZATION refused (INVALID_DEVICE_STATE)",
+        "QUERY_PROPERTIES before BEGIN_INITIALIZATION refused",
+        "END_INITIALIZATION before BEGIN_INITIALIZATION refused",
+        "QUERY_PROTOCOL_VERSION before BEGIN refused",
+        "QUERY_PROTOCOL_VERSION 1.0: REVISION_MISMATCH",
+        "READ(10) after BEGIN_INITIALIZATION refused (INVALID_DEVICE_STATE)",
+        "READ(10) before END_INITIALIZATION refused (INVALID_DEVICE_STATE)",
+        "VSTOR initialised (BEGIN, version, properties, END)",
+        "INQUIRY: a direct-access disk, Msft Virtual Disk", "REPORT LUNS: LUN 0 only",
+        "READ CAPACITY(10): 512-byte blocks, room for the test",
+        "WRITE(10) of 16 blocks at LBA 64", "SYNCHRONIZE CACHE(10)",
+        "READ(10) of LBA 64: the pattern written, every byte")
+    ST_HOSTILE = (
+        "WRITE from the page past its memory refused", "WRITE from a page at 4 GiB refused",
+        "WRITE from the local APIC page (0xfee00000, not its RAM) refused",
+        "WRITE from a PFN whose GPA overflows 64 bits refused",
+        "WRITE over two own pages and one past its memory refused, the disk unchanged",
+        "READ into two own pages and one past its memory refused, its pages untouched",
+        "an honest READ after it",
+        "a GPA range whose offset+length overflows 32 bits refused",
+        "a GPA range starting beyond its first page refused",
+        "a transfer length larger than its page range refused",
+        "a transfer length over max_transfer_bytes refused",
+        "READ(16) of exactly max_transfer_bytes into its own RAM works",
+        "a transfer length of 0xffffffff refused",
+        "READ(16) whose LBA + length wraps 64 bits: LBA OUT OF RANGE",
+        "READ(16) of 0x800008 blocks (bytes wrap 32 bits): LBA OUT OF RANGE",
+        "WRITE(10) of 8 blocks from a 512-byte buffer: INVALID FIELD IN CDB",
+        "READ(10) to LUN 1 (not there): SRB_STATUS_INVALID_LUN",
+        "READ(10) to target 1 (not there): SRB_STATUS_INVALID_LUN",
+        "READ(10) to LUN 255 (not there): SRB_STATUS_INVALID_LUN",
+        "INQUIRY of LUN 5: peripheral qualifier 3 (no LU there)",
+        "a 16-byte VSTOR packet: INVALID_PARAMETER", "operation 99: NOT_SUPPORTED",
+        "FCHBA_DATA: NOT_SUPPORTED",
+        "BEGIN_INITIALIZATION again: INVALID_DEVICE_STATE, the session goes on",
+        "BEGIN_INITIALIZATION as a GPA-direct packet: INVALID_PARAMETER",
+        "CREATE_SUB_CHANNELS where none are offered: INVALID_DEVICE_STATE",
+        "an SRB with cdb_length 0 refused", "an SRB with cdb_length 17 refused",
+        "flood: every request completed exactly once, the ring filled, READ after it",
+        "500 requests asking no completion: none answered, READ after them")
+    with tap.case("hostile storvsc guest: VSTOR init and honest INQUIRY, REPORT LUNS, READ CAPACITY, "
+                  "WRITE(10), READ(10) over the synthetic SCSI controller"):
+        out = ok(m, "Wait-VM st -Timeout 300", timeout=330)
+        st_log = ok(m, "Get-VMConsoleLog st")
+        for line in ST_CHECKS:
+            assert "stortest: %s: ok" % line in st_log, (line, st_log)
+        assert "stortest: protocol 0x602" in st_log, st_log
+        assert "stortest: capacity 8192 blocks of 512" in st_log, st_log
+    with tap.case("hostile storvsc guest: pages outside its memory, overflowing and oversized lengths, "
+                  "missing LUNs, malformed packets and a flood each get storvsp's error, and the "
+                  "channel serves an honest READ after each"):
+        for line in ST_HOSTILE:
+            assert "stortest: %s: ok" % line in st_log, (line, st_log)
+        assert re.search(r"stortest: flood of 3000: 3000 sent, 3000 completed, 0 missing, 0 twice, 0 bad, "
+                         r"ring full [1-9]\d* times", st_log), st_log
+        assert "stortest: %d checks, 0 failed" % (len(ST_CHECKS) + len(ST_HOSTILE)) in st_log, st_log
+        assert "stortest: PASS" in st_log and "exit code 0" in out, (out, st_log)
+    with tap.case("after the hostile storvsc guest: Get-VM shows it Off with exit code 0, the IDE guest "
+                  "beside it passed, the console answers"):
+        out = ok(m, "Get-VM st")
+        assert re.search(r"\bst\s+Off\s", out) and re.search(r"ExitCode\s+: 0\r", out), out
+        assert re.search(r"StopReason\s+: debug exit \(port 0xf4\)\r", out), out
+        assert re.search(r"\bst\s+SCSI\s+0\s+0\s+C:\\st\.vhd\r", ok(m, "Get-VMHardDiskDrive -VMName st"))
+        assert "VirtualMachinePath" in ok(m, "Get-VMHost")
+        ok(m, "Remove-VM st")     # its VHD stays, for the host's check below
     # ---- pass-through disks (issue 15): disk 1 is pt.img ----
     PT_ROW = re.compile(r"\bpt\s+IDE\s+0\s+0\s+1\s+Disk 1 1 MB Bus 0 Lun 0 Target 1\r")
 
@@ -746,6 +824,19 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         for lba in (100, 200):   # tests/guests/idetest/main.c's fill()
             want = bytes((lba * 7 + i // 512 * 13 + i) & 0xff for i in range(4096))
             assert data[lba * 512:lba * 512 + 4096] == want, lba
+
+    with tap.case("on the host: the hostile storvsc guest's VHD passes vhd check and holds its honest "
+                  "pattern at LBA 64 (nothing of the refused writes)"):
+        vhd, raw = os.path.join(D, "st.vhd"), os.path.join(D, "st.raw")
+        sh("debugfs", "-R", "dump /st.vhd %s" % vhd, vol)
+        sh(os.path.join(B, "tools", "vhd"), "check", vhd)
+        sh("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, raw)
+        with open(raw, "rb") as f:
+            data = f.read()
+        # tests/guests/stortest/vstor.c st_pattern(64, i, 1), 16 blocks
+        want = bytes((64 * 5 + 29 + i + (i >> 9) * 3) & 0xff for i in range(16 * 512))
+        assert data[64 * 512:80 * 512] == want
+        assert data[80 * 512:88 * 512] == bytes(8 * 512), "a refused write reached the disk"
 
 # A person's edit gone wrong: line 4 of bad's file is not a number.
 broken = os.path.join(D, "broken.txt")
