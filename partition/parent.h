@@ -27,7 +27,8 @@ uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t 
 uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,
 			     uint32_t port, uint32_t type);
 uint16_t hvcall_delete_port(uint64_t part, uint32_t id);
-/* Raw parameter GPAs, for validation tests; the staging pages' GPAs. */
+/* Raw parameter GPAs (validation tests; vsp_post builds its message in
+ * the input staging page itself); the staging pages' GPAs. */
 uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa);
 uint64_t hvcall_in_gpa(void);
 uint64_t hvcall_out_gpa(void);

@@ -42,6 +42,11 @@ struct vmbus_server {
 	int state, offers_requested;
 	struct srv_chan chans[VMBUS_SERVER_MAX_CHANNELS];  /* relid = i + 1 */
 	struct srv_gpadl gpadls[VMBUS_SERVER_MAX_GPADLS];
+	/* High-water marks: every channel slot from chan_hi on is CH_FREE
+	 * and every GPADL slot from gpadl_hi on unused, so the scans (a
+	 * reset on each INITIATE_CONTACT among them) cost what is in use,
+	 * not 64 + 256 slots (docs/benchmarks.md, VMBus). */
+	unsigned chan_hi, gpadl_hi;
 };
 
 static int srv_drop(struct vmbus_server *s, uint32_t type, const char *why)
@@ -81,7 +86,7 @@ static uint32_t srv_relid(const struct vmbus_server *s,
 static struct srv_gpadl *srv_gpadl_find(struct vmbus_server *s,
 					uint32_t handle)
 {
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+	for (unsigned i = 0; i < s->gpadl_hi; i++)
 		if (s->gpadls[i].used && s->gpadls[i].handle == handle)
 			return &s->gpadls[i];
 	return NULL;
@@ -121,14 +126,17 @@ static void srv_chan_close(struct srv_chan *c)
  * rescinded channels (the guest that would release them is gone). */
 static void srv_reset(struct vmbus_server *s)
 {
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
+	for (unsigned i = 0; i < s->chan_hi; i++) {
 		srv_chan_close(&s->chans[i]);
 		if (s->chans[i].state == CH_RESCINDED)
 			memset(&s->chans[i], 0, sizeof(s->chans[i]));
 	}
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+	while (s->chan_hi && s->chans[s->chan_hi - 1].state == CH_FREE)
+		s->chan_hi--;
+	for (unsigned i = 0; i < s->gpadl_hi; i++)
 		if (s->gpadls[i].used)
 			srv_gpadl_free(s, &s->gpadls[i]);
+	s->gpadl_hi = 0;
 	s->state = VMBUS_SRV_DISCONNECTED;
 	s->offers_requested = 0;
 	s->version = 0;
@@ -192,6 +200,8 @@ int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
 		c->dops = dops;
 		c->dev = dev;
 		*relid = i + 1;
+		if (s->chan_hi < i + 1)
+			s->chan_hi = i + 1;
 		if (s->offers_requested)
 			return srv_send_offer(s, c);
 		return 0;
@@ -255,7 +265,7 @@ static int srv_on_request_offers(struct vmbus_server *s)
 	int err;
 
 	s->offers_requested = 1;
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
+	for (unsigned i = 0; i < s->chan_hi; i++) {
 		if (s->chans[i].state != CH_OFFERED &&
 		    s->chans[i].state != CH_OPEN)
 			continue;
@@ -305,13 +315,19 @@ static struct srv_gpadl *srv_gpadl_slot(struct vmbus_server *s)
 	struct srv_gpadl *free_slot = NULL;
 	unsigned pending = 0;
 
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++) {
+	for (unsigned i = 0; i < s->gpadl_hi; i++) {
 		if (!s->gpadls[i].used && !free_slot)
 			free_slot = &s->gpadls[i];
 		else if (s->gpadls[i].used && !s->gpadls[i].complete)
 			pending++;
 	}
-	return pending < VMBUS_SERVER_MAX_PENDING_GPADLS ? free_slot : NULL;
+	if (!free_slot && s->gpadl_hi < VMBUS_SERVER_MAX_GPADLS)
+		free_slot = &s->gpadls[s->gpadl_hi];
+	if (pending >= VMBUS_SERVER_MAX_PENDING_GPADLS || !free_slot)
+		return NULL;
+	if (free_slot == &s->gpadls[s->gpadl_hi])
+		s->gpadl_hi++;   /* the caller fills it; used implies below gpadl_hi */
+	return free_slot;
 }
 
 static int srv_gpadl_refuse(struct vmbus_server *s, uint32_t relid,
@@ -629,7 +645,7 @@ unsigned vmbus_server_gpadl_count(const struct vmbus_server *s)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++)
+	for (unsigned i = 0; i < s->gpadl_hi; i++)
 		n += s->gpadls[i].used ? 1u : 0u;
 	return n;
 }

@@ -45,6 +45,12 @@ struct vsp_host {
 
 volatile int vsp_irq_pending;
 static struct vsp_host hosts[VSP_MAX];
+/* Bit N: hosts[N] has a server (host_of(N) != NULL). vsp_service walks
+ * only these children: it runs on every VMBus message and event, and
+ * all VSP_MAX slots twice over were a tenth of a signal's round trip
+ * (docs/benchmarks.md, VMBus). */
+static uint32_t host_mask;
+_Static_assert(VSP_MAX <= 32, "host_mask has a bit per child");
 static struct hv_message_page *sim;
 static struct hv_event_flags_page *sief;
 
@@ -85,22 +91,26 @@ const char *vsp_host_in_use(uint64_t child)
 /* ---- the server's ops ---- */
 
 /* The protocol has no retransmission (vmbus/server.h): retry while the
- * child's port is full, as Linux vmbus_post_msg does the other way. */
+ * child's port is full, as Linux vmbus_post_msg does the other way.
+ * The message is built in the hypercall input page itself, header and
+ * payload_size bytes (hv reads no further, TLFS HvCallPostMessage): a
+ * copy of all 256 bytes, cleared first and copied again by hvcall(),
+ * was three passes over the block on every message. */
 static int vsp_post(void *ctx, const void *msg, size_t len)
 {
 	struct vsp_host *h = ctx;
-	static struct hv_input_post_message in;
+	struct hv_input_post_message *in = (void *)(uintptr_t)hvcall_in_gpa();
 	uint16_t st = HV_STATUS_INVALID_PARAMETER;
 
 	if (len > HV_MESSAGE_PAYLOAD_MAX)
 		return -EINVAL;
-	memset(&in, 0, sizeof(in));
-	in.connection_id = VSP_CONN_BASE + (uint32_t)h->child;
-	in.message_type = 1;             /* VMBus channel message (Linux vmbus_post_msg) */
-	in.payload_size = (uint32_t)len;
-	memcpy(in.payload, msg, len);
+	in->connection_id = VSP_CONN_BASE + (uint32_t)h->child;
+	in->rsvdz = 0;
+	in->message_type = 1;            /* VMBus channel message (Linux vmbus_post_msg) */
+	in->payload_size = (uint32_t)len;
+	memcpy(in->payload, msg, len);
 	for (int i = 0; i < POST_RETRIES; i++) {
-		st = hvcall(HVCALL_POST_MESSAGE, &in, sizeof(in), NULL, 0);
+		st = hvcall_raw(HVCALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
 		if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
 			break;
 	}
@@ -268,6 +278,7 @@ int vsp_host_create(uint64_t child, uint32_t disabled)
 	h->srv = vmbus_server_create(&ops[child], VMBUS_VERSION_V5_3);
 	if (!h->srv)
 		goto fail;
+	host_mask |= 1u << child;
 	vmbus_server_set_conn_base(h->srv, VSP_CHAN_CONN_BASE);
 	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
 		if (!(disabled & (1u << i)) && offer_device(h, i))
@@ -300,6 +311,7 @@ void vsp_host_destroy(uint64_t child)
 			vsp_dev_types[i].destroy(h->dev[i]);
 	}
 	memset(h, 0, sizeof(*h));
+	host_mask &= ~(1u << child);
 }
 
 int vsp_host_set_device(uint64_t child, unsigned type, int on)
@@ -391,12 +403,11 @@ static void vsp_service_events(void)
 {
 	volatile uint32_t *bits = (volatile uint32_t *)sief->sint[VSP_SINT].bits;
 
-	for (uint32_t child = 0; child < VSP_MAX; child++) {
-		struct vsp_host *h = host_of(child);
+	for (uint32_t m = host_mask; m; m &= m - 1) {
+		uint32_t child = (uint32_t)__builtin_ctz(m);
+		struct vsp_host *h = &hosts[child];
 
-		if (!h)
-			continue;
-		for (uint32_t w = 0; w < VSP_FLAGS / 32; w++) {
+		for (uint32_t w = 0; h->srv && w < VSP_FLAGS / 32; w++) {
 			volatile uint32_t *word = &bits[child * VSP_FLAGS / 32 + w];
 			uint32_t set = *word ? __atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST) : 0;
 
@@ -420,10 +431,10 @@ static int vsp_service_devices(void)
 {
 	int left = 0;
 
-	for (uint32_t child = 0; child < VSP_MAX; child++) {
-		struct vsp_host *h = host_of(child);
+	for (uint32_t m = host_mask; m; m &= m - 1) {
+		struct vsp_host *h = &hosts[__builtin_ctz(m)];
 
-		for (uint32_t w = 0; h && w < VSP_FLAGS / 32; w++) {
+		for (uint32_t w = 0; h->srv && w < VSP_FLAGS / 32; w++) {
 			uint32_t set = h->more[w];
 
 			h->more[w] = 0;

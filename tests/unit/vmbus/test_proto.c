@@ -420,6 +420,38 @@ static void test_gpadl_pending_cap(void **state)
 	fix_free(f);
 }
 
+/* The GPADL table fills to VMBUS_SERVER_MAX_GPADLS and refuses the
+ * next; a reconnect (INITIATE_CONTACT while connected) unmaps every one,
+ * and the whole table is usable again (the server scans only up to its
+ * high-water mark, which the reset brings back to 0). */
+static void test_gpadl_table_reset(void **state)
+{
+	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 1);
+	uint8_t buf[VMBUS_MSG_MAX];
+	uint64_t pfn;
+	uint32_t used;
+	int len;
+
+	(void)state;
+	raw_connect(f);
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < VMBUS_SERVER_MAX_GPADLS; i++) {
+			pfn = GMEM_PFN_BASE + 10 + i;
+			assert_int_equal(raw_gpadl(f, f->relid[0], 1000 + i, &pfn, 1), 0);
+		}
+		assert_int_equal(vmbus_server_gpadl_count(f->s), VMBUS_SERVER_MAX_GPADLS);
+		assert_int_equal(f->h.mem.maps, VMBUS_SERVER_MAX_GPADLS);
+		len = vmbus_msg_gpadl_header_build(buf, f->relid[0], 5000, &pfn, 1, 4096, &used);
+		vmbus_server_handle_msg(f->s, buf, (size_t)len);
+		assert_non_null(strstr(f->h.last_log, "too many GPADLs"));
+		assert_int_equal(vmbus_server_gpadl_count(f->s), VMBUS_SERVER_MAX_GPADLS);
+		raw_connect(f);
+		assert_int_equal(vmbus_server_gpadl_count(f->s), 0);
+		assert_int_equal(f->h.mem.maps, 0);
+	}
+	fix_free(f);
+}
+
 /* A VSP looks up a data GPADL (netvsc receive buffer) by handle. */
 static void test_gpadl_view(void **state)
 {
@@ -698,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_ring_closes),
 		cmocka_unit_test(test_teardown_while_open),
 		cmocka_unit_test(test_poll_budget),
+		cmocka_unit_test(test_gpadl_table_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
