@@ -277,6 +277,8 @@ void guest_main(void)
 			guest_fail("nettest", "the NIC did not come up");
 		if (guest_test_arg("mode", "echo"))
 			nt_echo(&nic);
+		else if (guest_test_arg("mode", "bench"))
+			nt_bench(&nic);
 		else
 			nt_send(&nic);
 	}

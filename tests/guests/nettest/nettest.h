@@ -107,6 +107,7 @@ void nt_build_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t
 int nt_parse_mac(const char *s, uint8_t *mac);
 void nt_echo(struct nt_nic *n);
 void nt_send(struct nt_nic *n);
+void nt_bench(struct nt_nic *n);
 void nt_hostile(struct vmbus_client *c);
 void nt_hold(void) __attribute__((noreturn));
 #endif

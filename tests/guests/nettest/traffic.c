@@ -158,7 +158,7 @@ static void echo_send(struct echo *e)
 
 	memcpy(&h, f + 14, sizeof(h));
 	if (h.kind == K_MARK) {
-		uint32_t counts[2] = { e->got, e->ok };
+		uint32_t counts[3] = { e->got, e->ok, e->flood };
 		uint8_t to[6];
 
 		e->marks++;
@@ -205,7 +205,7 @@ void nt_echo(struct nt_nic *n)
 
 struct sender {
 	uint8_t peer[6];
-	uint32_t echoed, verified, bad, stat, peer_got, peer_ok;
+	uint32_t echoed, verified, bad, stat, peer_got, peer_ok, peer_flood;
 };
 
 static void send_rx(void *ctx, const uint8_t *f, uint32_t len)
@@ -218,12 +218,13 @@ static void send_rx(void *ctx, const uint8_t *f, uint32_t len)
 		return;
 	}
 	if (h.kind == K_STAT) {
-		uint32_t counts[2];
+		uint32_t counts[3];
 
 		memcpy(counts, f + HDR_LEN, sizeof(counts));
 		s->stat++;
 		s->peer_got = counts[0];
 		s->peer_ok = counts[1];
+		s->peer_flood = counts[2];
 		return;
 	}
 	s->echoed++;
@@ -321,4 +322,41 @@ void nt_send(struct nt_nic *n)
 	}
 	nt_check(n->tx_bad == 0 && n->rx_bad == 0 && n->unexpected == 0,
 		 "no send refused, nothing malformed from the host");
+}
+
+/* mode=bench peer=MAC [count=N]: N frames of 1,500 bytes one way (kind
+ * FLOOD: counted by the echoer, not answered), timed from the first send
+ * to the STAT that answers the MARK after them, against this CPU's
+ * memcpy of the same 1,500 bytes (tests/bench/netvsp/bench_netvsp_wire.py). */
+void nt_bench(struct nt_nic *n)
+{
+	static struct sender s;
+	static uint8_t f[1500], g[1500];
+	char arg[16];
+	uint32_t count = guest_get_arg_u32("count", 2000), sent = 0;
+	uint64_t t0, t, copy = ~0ull;
+
+	if (!guest_get_arg("peer", arg, sizeof(arg)) || nt_parse_mac(arg, s.peer))
+		guest_fail("nettest", "bench needs peer=MAC (12 hex digits)");
+	n->rx = send_rx;
+	n->rx_ctx = &s;
+	for (int i = 0; i < 8; i++) {
+		t0 = guest_rdtsc();
+		memcpy(g, f, sizeof(f));
+		t = guest_rdtsc() - t0;
+		copy = t < copy ? t : copy;
+	}
+	t0 = guest_rdtsc();
+	for (; sent < count; sent++) {
+		nt_build_frame(f, s.peer, n->mac, K_FLOOD, sent, sizeof(f));
+		if (nt_send_frame(n, f, sizeof(f), ~0u, 0))
+			break;
+	}
+	nt_build_frame(f, s.peer, n->mac, K_MARK, sent, 64);
+	if (!nt_send_frame(n, f, 64, ~0u, 0))
+		wait_count(n, &s.stat, 1, 10000);
+	t = guest_rdtsc() - t0;
+	guest_printf("nettest: bench: %u frames of 1500 bytes sent, the peer got %u, %u ticks; "
+		     "memcpy of 1500 bytes %u ticks\n", sent, s.peer_flood, (uint32_t)t, (uint32_t)copy);
+	nt_check(sent == count && s.stat == 1, "bench: every frame sent, the mark answered");
 }
