@@ -18,7 +18,7 @@ GUESTS_LDS     := $(GUESTS_DIR)/lib/linker.ld
 GUESTS_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
                   -Wl,--no-warn-rwx-segments -T $(GUESTS_LDS)
-GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc xstate cpumsr apicbase xapic debug idetest counter smp stortest
+GUESTS_NAMES   := hello timer ids spin hostile bench synic vsc xstate cpumsr apicbase xapic debug idetest counter smp stortest nettest
 # Also linked over Multiboot v2 as NAME-mb2.elf, so that GRUB boots them
 # bare (the same guest bare and in a child, issue 12).
 GUESTS_MB2_NAMES := hello bench xstate cpumsr apicbase xapic debug smp
@@ -55,6 +55,7 @@ GUESTS_VMBUS_SRCS := vmbus/msg.c vmbus/ring.c vmbus/chan.c vmbus/pkt.c vmbus/cli
 GUESTS_VMBUS_OBJS := $(patsubst %,$(GUESTS_OBJ)/%.o,$(GUESTS_VMBUS_SRCS))
 GUESTS_EXTRA_vsc  := $(GUESTS_VMBUS_OBJS)
 GUESTS_EXTRA_stortest := $(GUESTS_VMBUS_OBJS)
+GUESTS_EXTRA_nettest := $(GUESTS_VMBUS_OBJS)
 
 $(GUESTS_OBJ)/vmbus/%.c.o: vmbus/%.c
 	@mkdir -p $(@D)

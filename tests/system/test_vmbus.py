@@ -16,7 +16,7 @@ import hvtest  # noqa: E402
 tap = hvtest.Tap()
 G = os.path.join(hvtest.BUILD, "guests")
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
-iso = hvtest.scenario_iso("vmbus", add=[os.path.join(G, "vsc.elf")])
+iso = hvtest.scenario_iso("vmbus", add=[os.path.join(G, "vsc.elf"), os.path.join(G, "nettest.elf")])
 
 
 def host_pool(m):
@@ -56,6 +56,38 @@ def wait_heartbeat(m, name, want, tries=30):
             break
         m.command("Start-Sleep 1", timeout=30)
     return hb
+
+
+def nic_counters(m, name):
+    out = m.command("Get-VMNetworkAdapter -VMName %s | Format-List" % name)
+    got = dict((k, int(v)) for k, v in re.findall(r"^(\w+)\s+: (\d+)\r?$", out, re.M))
+    assert "SentFrames" in got and "VlanDroppedFrames" in got, out
+    return got
+
+
+def delta(after, before):
+    return dict((k, after[k] - before.get(k, 0)) for k in after)
+
+
+# The nettest pair (issue 16 item 5): "ne" echoes on the private switch
+# "nt", each sender is a new VM on the same switch; MACs static so that
+# each knows the other's.
+NE_MAC, NS_MAC, NH_MAC = "00155D00E001", "00155D00E002", "00155D00E003"
+
+
+def run_nettest(m, name, mac, args, wait_for="nettest: holding"):
+    """Start a nettest VM on switch nt, wait until it holds (or exits),
+    return its log and its adapter's counters while it still runs."""
+    m.command('New-VM -Name %s -MemoryStartupBytes 8MB -Kernel nettest.elf -KernelArgs "%s"' % (name, args))
+    m.command("Add-VMNetworkAdapter -VMName %s -SwitchName nt -StaticMacAddress %s" % (name, mac))
+    m.command("Start-VM %s" % name)
+    log = wait_log(m, name, wait_for, tries=90)
+    return log, nic_counters(m, name)
+
+
+def remove_vm(m, name):
+    m.command("Stop-VM %s -TurnOff" % name, timeout=60)
+    m.command("Remove-VM %s" % name)
 
 
 def run_vsc(m, name, args=""):
@@ -235,6 +267,91 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         out = m.command("Stop-VM mute", timeout=120)   # shutdown still answers
         assert "Stop-VM :" not in out, out
         m.command("Remove-VM mute")
+
+    with tap.case("nettest echoer: NIC channel, NVSP, buffers and RNDIS up on a private switch"):
+        m.command("New-VMSwitch -Name nt -SwitchType Private")
+        m.command('New-VM -Name ne -MemoryStartupBytes 8MB -Kernel nettest.elf -KernelArgs "mode=echo"')
+        m.command("Add-VMNetworkAdapter -VMName ne -SwitchName nt -StaticMacAddress %s" % NE_MAC)
+        m.command("Start-VM ne")
+        log = wait_log(m, "ne", "nettest: echo: ready")
+        assert "NVSP version 0x60001, 151 receive sections, 16 send sections" in log, log
+        assert "mac 0:15:5d:0:e0:1 link up" in log, log
+        assert "RNDIS up (init, MAC and link queried, packet filter set): ok" in log, log
+        out = m.command("Get-VMNetworkAdapter -VMName ne")
+        assert re.search(r"ne\s+nt\s+%s\s+Ok" % NE_MAC, out), out
+
+    with tap.case("nettest: 64 frames of 8 sizes up to 1,514 bytes each way, every byte verified, counters agree"):
+        e0 = nic_counters(m, "ne")
+        log, s = run_nettest(m, "ns", NS_MAC, "mode=send peer=%s count=64 forge=8 hold=1" % NE_MAC)
+        e = delta(nic_counters(m, "ne"), e0)
+        assert "nettest: PASS" in log, log
+        assert re.search(r"send: 64 data frames of 8 sizes \(60 to 1514 bytes\) sent, 64 echoed, 64 verified, 0 bad", log), log
+        assert "every frame echoed, every byte verified: ok" in log, log
+        assert "mark: answered, the peer got 64 data frames, 64 verified; 0 sends refused, 0 malformed" in log, log
+        elog = m.command("Get-VMConsoleLog ne")
+        assert "echo: mark 1: 64 data frames, 64 verified, 64 echoed, 0 bad, 0 flood, 0 not queued" in elog, elog
+        # 64 data frames and the mark one way, 64 echoes and the answer back.
+        size = sum((60, 64, 128, 333, 577, 1024, 1500, 1514)) * 8
+        assert (s["SentFrames"], s["ReceivedFrames"]) == (65, 65), s
+        assert (e["SentFrames"], e["ReceivedFrames"]) == (65, 65), e
+        assert s["SentBytes"] == e["ReceivedBytes"] == size + 64, (s, e)
+        assert e["SentBytes"] == s["ReceivedBytes"] == size + 64, (s, e)
+        sent_frames = s
+
+    with tap.case("nettest: frames with a forged source MAC (MacAddressSpoofing Off) dropped and counted"):
+        assert "8 frames with the forged source 02005e102030 sent" in log, log
+        assert sent_frames["MacSpoofingDroppedFrames"] == 8, sent_frames
+        assert sent_frames["DroppedFrames"] == 8, sent_frames
+        assert e["MacSpoofingDroppedFrames"] == 0 and e["DroppedFrames"] == 0, e
+        remove_vm(m, "ns")
+
+    with tap.case("nettest: an access VLAN on the echoer stops the frames; frames tagged into it dropped and counted"):
+        m.command("Set-VMNetworkAdapterVlan -VMName ne -Access -VlanId 5")
+        e0 = nic_counters(m, "ne")
+        log, s = run_nettest(m, "ns", NS_MAC, "mode=send peer=%s count=16 tag=5 tagged=8 expect=none hold=1" % NE_MAC)
+        e = delta(nic_counters(m, "ne"), e0)
+        assert "nettest: PASS" in log, log
+        assert re.search(r"send: 16 data frames of 8 sizes \(60 to 1514 bytes\) sent, 0 echoed", log), log
+        assert "8 frames tagged VLAN 5 sent" in log, log
+        assert "no frame reached the peer or came back: ok" in log, log
+        assert e["ReceivedFrames"] == 0 and e["SentFrames"] == 0, e
+        assert s["VlanDroppedFrames"] == 8 and s["ReceivedFrames"] == 0, s
+        remove_vm(m, "ns")
+        m.command("Set-VMNetworkAdapterVlan -VMName ne -Untagged")
+
+    with tap.case("hostile nettest: bad NVSP and RNDIS refused or dropped, one line per check"):
+        log, _ = run_nettest(m, "nh", NH_MAC, "mode=hostile peer=%s flood=300 hold=1" % NE_MAC)
+        assert "nettest: PASS" in log, log
+        checks = re.findall(r"^nettest: (.*): (ok|FAILED)\r?$", log, re.M)
+        assert len(checks) >= 30 and all(r == "ok" for _, r in checks), log
+        for what in ("RNDIS packet before NVSP INIT refused", "receive buffer before NVSP INIT refused",
+                     "INIT of a version hvpart does not speak refused", "a second INIT refused",
+                     "RNDIS packet before the buffers refused", "receive buffer naming no GPADL refused",
+                     "send section index past the send buffer refused",
+                     "send section size past its section refused",
+                     "page buffer outside the guest's memory refused",
+                     "a transfer-page packet from the guest, ranges outside every buffer, dropped",
+                     "completions of transfers never made dropped",
+                     "RNDIS QUERY before RNDIS INITIALIZE refused",
+                     "RNDIS msg_len past its section refused", "a frame of 1,600 bytes (MTU 1,500) refused",
+                     "a batch of 9 RNDIS messages (limit 8) refused",
+                     "a QUERY whose buffer lies outside its message refused",
+                     "a frame flood: every frame taken, every send completed"):
+            assert "nettest: %s: ok" % what in log, (what, log)
+        h = nic_counters(m, "nh")
+        assert h["SentFrames"] == 300, h
+        remove_vm(m, "nh")
+
+    with tap.case("after the hostile guest: the echoer got its flood, the pair still exchanges every frame"):
+        log, s = run_nettest(m, "ns", NS_MAC, "mode=send peer=%s count=16 hold=1" % NE_MAC)
+        assert "nettest: PASS" in log, log
+        assert "mark: answered, the peer got 16 data frames, 16 verified" in log, log
+        elog = m.command("Get-VMConsoleLog ne")
+        got = re.search(r"echo: mark 2: 16 data frames, 16 verified, 16 echoed, 0 bad, (\d+) flood", elog)
+        assert got and int(got.group(1)) > 0, elog
+        remove_vm(m, "ns")
+        remove_vm(m, "ne")
+        m.command("Remove-VMSwitch nt")
 
     with tap.case("the parent stays responsive"):
         out = m.command("Get-VM")
