@@ -53,9 +53,11 @@ GUESTS_OBJS_OF = $(patsubst $(GUESTS_DIR)/%,$(GUESTS_OBJ)/%.o,\
 # 32-bit, with tests/guests/libc/ standing in for errno.h and string.h.
 GUESTS_VMBUS_SRCS := vmbus/msg.c vmbus/ring.c vmbus/chan.c vmbus/pkt.c vmbus/client.c vmbus/ic.c
 GUESTS_VMBUS_OBJS := $(patsubst %,$(GUESTS_OBJ)/%.o,$(GUESTS_VMBUS_SRCS))
-GUESTS_EXTRA_vsc  := $(GUESTS_VMBUS_OBJS)
-GUESTS_EXTRA_stortest := $(GUESTS_VMBUS_OBJS)
-GUESTS_EXTRA_nettest := $(GUESTS_VMBUS_OBJS)
+# tests/guests/vgl/: the page pool and SynIC reading the three share.
+GUESTS_VGL_OBJS   := $(GUESTS_OBJ)/vgl/vgl.c.o
+GUESTS_EXTRA_vsc  := $(GUESTS_VMBUS_OBJS) $(GUESTS_VGL_OBJS)
+GUESTS_EXTRA_stortest := $(GUESTS_VMBUS_OBJS) $(GUESTS_VGL_OBJS)
+GUESTS_EXTRA_nettest := $(GUESTS_VMBUS_OBJS) $(GUESTS_VGL_OBJS)
 
 $(GUESTS_OBJ)/vmbus/%.c.o: vmbus/%.c
 	@mkdir -p $(@D)

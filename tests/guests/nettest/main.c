@@ -11,6 +11,7 @@
 #include "guest.h"
 #include "hv/abi/hvpart_abi.h"
 #include "hv/abi/tlfs.h"
+#include "tests/guests/vgl/vgl.h"
 #include "vmbus/client.h"
 #include "vmbus/msg.h"
 #include "nettest.h"
@@ -71,11 +72,7 @@ void nt_idle(void)
  * HvCallSignalEvent): clear them all before looking at the rings. */
 void nt_take_events(void)
 {
-	volatile uint32_t *bits = (volatile uint32_t *)sief.sint[2].bits;
-
-	for (int w = 0; w < 2048 / 32; w++)
-		if (bits[w])
-			(void)__atomic_exchange_n(&bits[w], 0, __ATOMIC_SEQ_CST);
+	vgl_take_events(&sief, 2);
 }
 
 /* The next message of SIM slot 2, copied out, the slot freed and EOM
@@ -87,113 +84,12 @@ static int sim_receive(struct hv_message *out)
 
 	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * nt_tsc_hz)
 		nt_idle();
-	if (m->header.type == HV_MSG_NONE)
-		return 0;
-	*out = *(struct hv_message *)m;
-	m->header.type = HV_MSG_NONE;
-	__asm__ volatile("mfence" ::: "memory");
-	if (m->header.flags & HV_MSG_FLAG_PENDING)
-		guest_wrmsr(HV_MSR_EOM, 0);
-	return 1;
+	return vgl_take_msg(&sim, 2, out);
 }
 
 int nt_pump(struct vmbus_client *c, int (*cond)(struct vmbus_client *, uint32_t), uint32_t arg)
 {
-	struct hv_message m;
-
-	while (!cond(c, arg)) {
-		if (!sim_receive(&m))
-			return 0;
-		(void)vmbus_client_handle_msg(c, m.payload, m.header.payload_size);
-	}
-	return 1;
-}
-
-/* ---- the client's ops: pages from a pool, the SynIC ---- */
-
-static void *pages_get(uint32_t n)
-{
-	for (uint32_t i = 0, run = 0; i < POOL_PAGES; i++) {
-		run = pool_used[i] ? 0 : run + 1;
-		if (run == n) {
-			uint32_t first = i + 1 - n;
-
-			for (uint32_t k = 0; k < n; k++)
-				pool_used[first + k] = 1;
-			memset(&pool[first * 4096], 0, n * 4096);
-			return &pool[first * 4096];
-		}
-	}
-	return NULL;
-}
-
-static void pages_put(void *va, uint32_t n)
-{
-	uint32_t first = (uint32_t)((uint8_t *)va - pool) / 4096;
-
-	for (uint32_t k = 0; k < n && first + k < POOL_PAGES; k++)
-		pool_used[first + k] = 0;
-}
-
-static void *cl_alloc(void *ctx, size_t n)
-{
-	uint32_t pages = (uint32_t)((n + 8 + 4095) / 4096);
-	uint32_t *p = pages_get(pages);
-
-	(void)ctx;
-	if (!p)
-		return NULL;
-	p[0] = pages;
-	return p + 2;
-}
-
-static void cl_free(void *ctx, void *p)
-{
-	uint32_t *h = (uint32_t *)p - 2;
-
-	(void)ctx;
-	if (p)
-		pages_put(h, h[0]);
-}
-
-static int cl_alloc_pages(void *ctx, uint32_t n, void **va, uint64_t *pfns)
-{
-	uint8_t *p = pages_get(n);
-
-	(void)ctx;
-	if (!p)
-		return -1;
-	for (uint32_t k = 0; k < n; k++)
-		pfns[k] = ((uint32_t)p >> 12) + k;   /* paging off: GPA = address */
-	*va = p;
-	return 0;
-}
-
-static void cl_free_pages(void *ctx, void *va, uint32_t n)
-{
-	(void)ctx;
-	pages_put(va, n);
-}
-
-static int cl_post(void *ctx, uint32_t conn, const void *msg, size_t len)
-{
-	struct hv_input_post_message *in = (void *)guest_hv_in_page;
-
-	(void)ctx;
-	in->connection_id = conn;
-	in->rsvdz = 0;
-	in->message_type = 1;
-	in->payload_size = (uint32_t)len;
-	memcpy(in->payload, msg, len < sizeof(in->payload) ? len : sizeof(in->payload));
-	for (int i = 0; i < 1000; i++) {
-		uint16_t st = GUEST_HV_STATUS(guest_hypercall(HVCALL_POST_MESSAGE,
-							      (uint32_t)guest_hv_in_page, 0));
-
-		if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
-			return st ? -1 : 0;
-		guest_pause();
-	}
-	return -1;
+	return vgl_pump(c, sim_receive, cond, arg);
 }
 
 static int cl_signal(void *ctx, uint32_t conn)
@@ -206,12 +102,6 @@ static void cl_log(void *ctx, const char *what, const char *why)
 {
 	(void)ctx;
 	guest_printf("nettest: client: %s: %s\n", what, why);
-}
-
-static int is_ready(struct vmbus_client *c, uint32_t arg)
-{
-	(void)arg;
-	return vmbus_client_state(c) == VMBUS_CL_READY || vmbus_client_state(c) == VMBUS_CL_FAILED;
 }
 
 void nt_hold(void)
@@ -244,7 +134,7 @@ static void synic_on(void)
 void guest_main(void)
 {
 	static const struct vmbus_client_ops ops = {
-		cl_post, cl_signal, cl_alloc_pages, cl_free_pages, cl_alloc, cl_free, cl_log,
+		vgl_cl_post, cl_signal, vgl_alloc_pages, vgl_free_pages, vgl_alloc, vgl_free, cl_log,
 		NULL, NULL, NULL, NULL,
 	};
 	static struct nt_nic nic;
@@ -254,8 +144,9 @@ void guest_main(void)
 		guest_fail("nettest", "no Hyper-V interface");
 	nt_tsc_hz = guest_rdmsr(MSR_TSC_HZ);
 	synic_on();
+	vgl_pool_init(pool, pool_used, POOL_PAGES);
 	c = vmbus_client_create(&ops);
-	if (!c || vmbus_client_connect(c, NULL, 0) || !nt_pump(c, is_ready, 0) ||
+	if (!c || vmbus_client_connect(c, NULL, 0) || !nt_pump(c, vgl_is_ready, 0) ||
 	    vmbus_client_state(c) != VMBUS_CL_READY)
 		guest_fail("nettest", "no VMBus connection");
 	if (guest_test_arg("mode", "hostile")) {

@@ -15,6 +15,7 @@
 #include "hv/abi/tlfs.h"
 #include "stortest.h"
 #include "tests/guests/libc/string.h"
+#include "tests/guests/vgl/vgl.h"
 #include "vmbus/client.h"
 #include "vmbus/msg.h"
 
@@ -44,26 +45,10 @@ void st_check(int ok, const char *what)
  * each host signal is counted (mode=bench). */
 static void on_sint2(struct guest_frame *f)
 {
-	volatile uint32_t *bits = (volatile uint32_t *)sief.sint[2].bits;
-
 	(void)f;
 	st_irqs_in++;
-	for (int w = 0; w < 2048 / 32; w++)
-		if (bits[w])
-			(void)__atomic_exchange_n(&bits[w], 0, __ATOMIC_SEQ_CST);
+	vgl_take_events(&sief, 2);
 	guest_signal_eoi();
-}
-
-static uint16_t post(uint32_t conn, const void *msg, uint32_t len)
-{
-	struct hv_input_post_message *in = (void *)guest_hv_in_page;
-
-	in->connection_id = conn;
-	in->rsvdz = 0;
-	in->message_type = 1;
-	in->payload_size = len;
-	memcpy(in->payload, msg, len < sizeof(in->payload) ? len : sizeof(in->payload));
-	return GUEST_HV_STATUS(guest_hypercall(HVCALL_POST_MESSAGE, (uint32_t)guest_hv_in_page, 0));
 }
 
 /* The next message in SINT 2's slot (TLFS "Message Buffers": free the
@@ -77,93 +62,7 @@ static int receive(struct hv_message *out)
 	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * st_tsc_hz)
 		guest_pause();
 	guest_cli();
-	if (m->header.type == HV_MSG_NONE)
-		return 0;
-	*out = *(struct hv_message *)m;
-	m->header.type = HV_MSG_NONE;
-	__asm__ volatile("mfence" ::: "memory");
-	if (m->header.flags & HV_MSG_FLAG_PENDING)
-		guest_wrmsr(HV_MSR_EOM, 0);
-	return 1;
-}
-
-/* ---- the client's ops: pages from a pool, the SynIC ---- */
-
-static void *pages_get(uint32_t n)
-{
-	for (uint32_t i = 0, run = 0; i < POOL_PAGES; i++) {
-		run = pool_used[i] ? 0 : run + 1;
-		if (run == n) {
-			uint32_t first = i + 1 - n;
-
-			for (uint32_t k = 0; k < n; k++)
-				pool_used[first + k] = k == 0 ? (uint8_t)n : 1;
-			memset(&pool[first * 4096], 0, n * 4096);
-			return &pool[first * 4096];
-		}
-	}
-	return NULL;
-}
-
-static void pages_put(void *va, uint32_t n)
-{
-	uint32_t first = (uint32_t)((uint8_t *)va - pool) / 4096;
-
-	for (uint32_t k = 0; k < n && first + k < POOL_PAGES; k++)
-		pool_used[first + k] = 0;
-}
-
-static void *cl_alloc(void *ctx, size_t n)
-{
-	uint32_t pages = (uint32_t)((n + 8 + 4095) / 4096);
-	uint32_t *p = pages_get(pages);
-
-	(void)ctx;
-	if (!p)
-		return NULL;
-	p[0] = pages;
-	return p + 2;
-}
-
-static void cl_free(void *ctx, void *p)
-{
-	uint32_t *h = (uint32_t *)p - 2;
-
-	(void)ctx;
-	if (p)
-		pages_put(h, h[0]);
-}
-
-static int cl_alloc_pages(void *ctx, uint32_t n, void **va, uint64_t *pfns)
-{
-	uint8_t *p = pages_get(n);
-
-	(void)ctx;
-	if (!p)
-		return -1;
-	for (uint32_t k = 0; k < n; k++)
-		pfns[k] = ((uint32_t)p >> 12) + k;   /* paging off: GPA = address */
-	*va = p;
-	return 0;
-}
-
-static void cl_free_pages(void *ctx, void *va, uint32_t n)
-{
-	(void)ctx;
-	pages_put(va, n);
-}
-
-static int cl_post(void *ctx, uint32_t conn, const void *msg, size_t len)
-{
-	(void)ctx;
-	for (int i = 0; i < 1000; i++) {
-		uint16_t st = post(conn, msg, (uint32_t)len);
-
-		if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
-			return st ? -1 : 0;
-		guest_pause();
-	}
-	return -1;
+	return vgl_take_msg(&sim, 2, out);
 }
 
 static int cl_signal(void *ctx, uint32_t conn)
@@ -177,32 +76,6 @@ static void cl_log(void *ctx, const char *what, const char *why)
 {
 	(void)ctx;
 	guest_printf("stortest: client: %s: %s\n", what, why);
-}
-
-/* Feed the client what arrives in SIM slot 2 until cond holds. */
-static int pump(struct vmbus_client *c, int (*cond)(struct vmbus_client *, uint32_t), uint32_t arg)
-{
-	struct hv_message m;
-
-	while (!cond(c, arg)) {
-		if (!receive(&m))
-			return 0;
-		(void)vmbus_client_handle_msg(c, m.payload, m.header.payload_size);
-	}
-	return 1;
-}
-
-static int is_ready(struct vmbus_client *c, uint32_t arg)
-{
-	(void)arg;
-	return vmbus_client_state(c) == VMBUS_CL_READY || vmbus_client_state(c) == VMBUS_CL_FAILED;
-}
-
-static int chan_is(struct vmbus_client *c, uint32_t arg)
-{
-	int st = vmbus_client_chan_state(c, arg & 0xffff);
-
-	return st == (int)(arg >> 16) || st == VMBUS_CH_FAILED;
 }
 
 static int same_guid(const struct vmbus_guid *a, const struct vmbus_guid *b)
@@ -231,12 +104,13 @@ static uint32_t find_scsi(struct vmbus_client *c)
 static struct vmbus_client *connect(uint32_t *relid)
 {
 	static const struct vmbus_client_ops ops = {
-		cl_post, cl_signal, cl_alloc_pages, cl_free_pages, cl_alloc, cl_free, cl_log,
+		vgl_cl_post, cl_signal, vgl_alloc_pages, vgl_free_pages, vgl_alloc, vgl_free, cl_log,
 		NULL, NULL, NULL, NULL,
 	};
+	vgl_pool_init(pool, pool_used, POOL_PAGES);
 	struct vmbus_client *c = vmbus_client_create(&ops);
 
-	st_check(c && vmbus_client_connect(c, NULL, 0) == 0 && pump(c, is_ready, 0) &&
+	st_check(c && vmbus_client_connect(c, NULL, 0) == 0 && vgl_pump(c, receive, vgl_is_ready, 0) &&
 		 vmbus_client_state(c) == VMBUS_CL_READY, "VMBus connected, all offers delivered");
 	if (!c || vmbus_client_state(c) != VMBUS_CL_READY)
 		return NULL;
@@ -246,7 +120,7 @@ static struct vmbus_client *connect(uint32_t *relid)
 	if (!*relid)
 		return NULL;
 	st_check(vmbus_client_open(c, *relid, RING_PAGES, RING_PAGES) == 0 &&
-		 pump(c, chan_is, *relid | VMBUS_CH_OPEN << 16) &&
+		 vgl_pump(c, receive, vgl_chan_is, *relid | VMBUS_CH_OPEN << 16) &&
 		 vmbus_client_chan_state(c, *relid) == VMBUS_CH_OPEN, "SCSI channel open");
 	if (vmbus_client_chan_state(c, *relid) != VMBUS_CH_OPEN)
 		return NULL;

@@ -8,6 +8,7 @@
 #include "guest.h"
 #include "hv/abi/hvpart_abi.h"
 #include "hv/abi/tlfs.h"
+#include "tests/guests/vgl/vgl.h"
 #include "vmbus/client.h"
 #include "vmbus/msg.h"
 #include "vsc.h"
@@ -21,86 +22,6 @@ static uint8_t pool[POOL_PAGES * 4096] __attribute__((aligned(4096)));
 static uint8_t pool_used[POOL_PAGES];
 static uint8_t txbuf[BIG], rxbuf[BIG + 64];
 
-/* ---- the client's ops: memory from a page pool, the SynIC ---- */
-
-static void *pages_get(uint32_t n)
-{
-	for (uint32_t i = 0, run = 0; i < POOL_PAGES; i++) {
-		run = pool_used[i] ? 0 : run + 1;
-		if (run == n) {
-			uint32_t first = i + 1 - n;
-
-			for (uint32_t k = 0; k < n; k++)
-				pool_used[first + k] = k == 0 ? (uint8_t)(n > 255 ? 255 : n) : 1;
-			memset(&pool[first * 4096], 0, n * 4096);
-			return &pool[first * 4096];
-		}
-	}
-	return NULL;
-}
-
-static void pages_put(void *va, uint32_t n)
-{
-	uint32_t first = (uint32_t)((uint8_t *)va - pool) / 4096;
-
-	for (uint32_t k = 0; k < n && first + k < POOL_PAGES; k++)
-		pool_used[first + k] = 0;
-}
-
-/* Small allocations get whole pages, their count in a header. */
-static void *cl_alloc(void *ctx, size_t n)
-{
-	uint32_t pages = (uint32_t)((n + 8 + 4095) / 4096);
-	uint32_t *p = pages_get(pages);
-
-	(void)ctx;
-	if (!p)
-		return NULL;
-	p[0] = pages;
-	return p + 2;
-}
-
-static void cl_free(void *ctx, void *p)
-{
-	uint32_t *h = (uint32_t *)p - 2;
-
-	(void)ctx;
-	if (p)
-		pages_put(h, h[0]);
-}
-
-static int cl_alloc_pages(void *ctx, uint32_t n, void **va, uint64_t *pfns)
-{
-	uint8_t *p = pages_get(n);
-
-	(void)ctx;
-	if (!p)
-		return -1;
-	for (uint32_t k = 0; k < n; k++)
-		pfns[k] = ((uint32_t)p >> 12) + k;   /* paging off: GPA = address */
-	*va = p;
-	return 0;
-}
-
-static void cl_free_pages(void *ctx, void *va, uint32_t n)
-{
-	(void)ctx;
-	pages_put(va, n);
-}
-
-static int cl_post(void *ctx, uint32_t conn, const void *msg, size_t len)
-{
-	(void)ctx;
-	for (int i = 0; i < 1000; i++) {
-		uint16_t st = vsc_post(conn, msg, (uint32_t)len);
-
-		if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
-			return st ? -1 : 0;
-		guest_pause();
-	}
-	return -1;
-}
-
 static int cl_signal(void *ctx, uint32_t conn)
 {
 	(void)ctx;
@@ -112,33 +33,6 @@ static void cl_log(void *ctx, const char *what, const char *why)
 {
 	(void)ctx;
 	guest_printf("vsc: client: %s: %s\n", what, why);
-}
-
-/* Feed the client what arrives in SIM slot 2 until cond holds (0 on a
- * 4-second silence). */
-static int pump(struct vmbus_client *c, int (*cond)(struct vmbus_client *, uint32_t), uint32_t arg)
-{
-	struct hv_message m;
-
-	while (!cond(c, arg)) {
-		if (!vsc_receive(&m))
-			return 0;
-		(void)vmbus_client_handle_msg(c, m.payload, m.header.payload_size);
-	}
-	return 1;
-}
-
-static int is_ready(struct vmbus_client *c, uint32_t arg)
-{
-	(void)arg;
-	return vmbus_client_state(c) == VMBUS_CL_READY || vmbus_client_state(c) == VMBUS_CL_FAILED;
-}
-
-static int chan_is(struct vmbus_client *c, uint32_t arg)
-{
-	int st = vmbus_client_chan_state(c, arg & 0xffff);
-
-	return st == (int)(arg >> 16) || st == VMBUS_CH_FAILED;
 }
 
 static int is_unloaded(struct vmbus_client *c, uint32_t arg)
@@ -287,7 +181,7 @@ static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, ui
 	uint32_t ok;
 
 	vsc_check(vmbus_client_open(c, relid, RING_PAGES, RING_PAGES) == 0 &&
-		  pump(c, chan_is, relid | VMBUS_CH_OPEN << 16) &&
+		  vgl_pump(c, vsc_receive, vgl_chan_is, relid | VMBUS_CH_OPEN << 16) &&
 		  vmbus_client_chan_state(c, relid) == VMBUS_CH_OPEN,
 		  "echo channel open (ring GPADL mapped by the host through hv)");
 	ch = vmbus_client_chan(c, relid);
@@ -308,7 +202,7 @@ static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, ui
 			__asm__ volatile("sti; hlt");
 	}
 	vsc_check(vmbus_client_close(c, relid) == 0 &&
-		  pump(c, chan_is, relid | VMBUS_CH_OFFERED << 16) &&
+		  vgl_pump(c, vsc_receive, vgl_chan_is, relid | VMBUS_CH_OFFERED << 16) &&
 		  vmbus_client_chan_state(c, relid) == VMBUS_CH_OFFERED,
 		  "echo channel closed, its GPADL torn down");
 }
@@ -432,7 +326,7 @@ static void hostile_ring(struct vmbus_client *c, uint32_t relid)
 	struct vmbus_chan *ch;
 	uint64_t t;
 
-	if (vmbus_client_open(c, relid, 4, 4) || !pump(c, chan_is, relid | VMBUS_CH_OPEN << 16) ||
+	if (vmbus_client_open(c, relid, 4, 4) || !vgl_pump(c, vsc_receive, vgl_chan_is, relid | VMBUS_CH_OPEN << 16) ||
 	    !(ch = vmbus_client_chan(c, relid))) {
 		vsc_check(0, "echo channel open for the ring test");
 		return;
@@ -445,7 +339,7 @@ static void hostile_ring(struct vmbus_client *c, uint32_t relid)
 	guest_printf("vsc: ring write index past its end: the host echoed %u packets\n", rx.got);
 	vsc_check(rx.got == 0, "a corrupt ring index: the host drops the channel");
 	vsc_check(vmbus_client_close(c, relid) == 0 &&
-		  pump(c, chan_is, relid | VMBUS_CH_OFFERED << 16) &&
+		  vgl_pump(c, vsc_receive, vgl_chan_is, relid | VMBUS_CH_OFFERED << 16) &&
 		  vmbus_client_chan_state(c, relid) == VMBUS_CH_OFFERED,
 		  "the dropped channel closes, its GPADL torn down");
 }
@@ -453,9 +347,10 @@ static void hostile_ring(struct vmbus_client *c, uint32_t relid)
 void vsc_channels(uint32_t small, uint32_t big)
 {
 	static const struct vmbus_client_ops ops = {
-		cl_post, cl_signal, cl_alloc_pages, cl_free_pages, cl_alloc, cl_free, cl_log,
+		vgl_cl_post, cl_signal, vgl_alloc_pages, vgl_free_pages, vgl_alloc, vgl_free, cl_log,
 		NULL, NULL, NULL, NULL,
 	};
+	vgl_pool_init(pool, pool_used, POOL_PAGES);
 	struct vmbus_client *c = vmbus_client_create(&ops);
 	/* version=V: offer only V (below 5.0 contact goes to connection 1,
 	 * Linux vmbus_negotiate_version); default: Linux's whole list. */
@@ -466,7 +361,7 @@ void vsc_channels(uint32_t small, uint32_t big)
 		return;
 	}
 	vsc_check(vmbus_client_connect(c, only ? &only : NULL, only ? 1 : 0) == 0 &&
-		  pump(c, is_ready, 0) &&
+		  vgl_pump(c, vsc_receive, vgl_is_ready, 0) &&
 		  vmbus_client_state(c) == VMBUS_CL_READY,
 		  "client connected, all offers delivered");
 	guest_printf("vsc: client version 0x%x\n", vmbus_client_version(c));
@@ -486,5 +381,5 @@ void vsc_channels(uint32_t small, uint32_t big)
 		vsc_serve(c);
 		return;
 	}
-	vsc_check(vmbus_client_unload(c) == 0 && pump(c, is_unloaded, 0), "UNLOAD answered");
+	vsc_check(vmbus_client_unload(c) == 0 && vgl_pump(c, vsc_receive, is_unloaded, 0), "UNLOAD answered");
 }

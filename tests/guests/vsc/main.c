@@ -14,6 +14,7 @@
 #include "guest.h"
 #include "hv/abi/hvpart_abi.h"
 #include "hv/abi/tlfs.h"
+#include "tests/guests/vgl/vgl.h"
 #include "vmbus/msg.h"
 #include "vsc.h"
 
@@ -64,7 +65,7 @@ static uint16_t post_raw(uint32_t gpa, uint32_t conn, uint32_t type, const void 
 
 uint16_t vsc_post(uint32_t conn, const void *msg, uint32_t len)
 {
-	return post_raw((uint32_t)guest_hv_in_page, conn, 1, msg, len);
+	return vgl_post(conn, msg, len);
 }
 
 /* The next message in SINT 2's slot, copied out; the slot is freed and
@@ -73,25 +74,12 @@ uint16_t vsc_post(uint32_t conn, const void *msg, uint32_t len)
  * HvCallSignalEvent): take them all, as Linux vmbus_chan_sched does. */
 void vsc_take_events(void)
 {
-	volatile uint32_t *bits = (volatile uint32_t *)sief.sint[2].bits;
-
-	for (int w = 0; w < 2048 / 32; w++)
-		if (bits[w])
-			(void)__atomic_exchange_n(&bits[w], 0, __ATOMIC_SEQ_CST);
+	vgl_take_events(&sief, 2);
 }
 
 int vsc_poll_msg(struct hv_message *out)
 {
-	volatile struct hv_message *m = &sim.slot[2];
-
-	if (m->header.type == HV_MSG_NONE)
-		return 0;
-	*out = *(struct hv_message *)m;
-	m->header.type = HV_MSG_NONE;
-	__asm__ volatile("mfence" ::: "memory");
-	if (m->header.flags & HV_MSG_FLAG_PENDING)
-		guest_wrmsr(HV_MSR_EOM, 0);
-	return 1;
+	return vgl_take_msg(&sim, 2, out);
 }
 
 int vsc_receive(struct hv_message *out)
@@ -103,14 +91,7 @@ int vsc_receive(struct hv_message *out)
 	while (m->header.type == HV_MSG_NONE && guest_rdtsc() - t0 < 4 * vsc_tsc_hz)
 		guest_pause();
 	guest_cli();
-	if (m->header.type == HV_MSG_NONE)
-		return 0;
-	*out = *(struct hv_message *)m;
-	m->header.type = HV_MSG_NONE;
-	__asm__ volatile("mfence" ::: "memory");
-	if (m->header.flags & HV_MSG_FLAG_PENDING)
-		guest_wrmsr(HV_MSR_EOM, 0);
-	return 1;
+	return vgl_take_msg(&sim, 2, out);
 }
 
 static int negotiate(void)
