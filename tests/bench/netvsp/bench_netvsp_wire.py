@@ -11,7 +11,7 @@ Prints:
   bench netvsp_frames_1500: N frames per million ticks (report)
   bench netvsp_frames_vs_memcpy: P % (target >= 50 %)
 
-Not in `make bench` (tests/module.mk BENCHES) yet: in 1 of 2 runs it
+Not in `make bench` (tests/module.mk BENCHES) yet: in a helper's run it
 left the parent's console unanswered (Start-Sleep never returned), the
 open finding of tests/guests/README.md's nettest entry; it is kept as the
 way to reproduce that.
