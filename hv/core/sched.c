@@ -392,6 +392,17 @@ struct vcpu *sched_next(struct vcpu *cur)
 	if (parent_called()) {
 		this_cpu()->parent_woken = false;
 		keep_turn(cur, now);
+		/* Called, the parent gets a turn of its own: one left from
+		 * before (over, or cut short by the child it now preempts)
+		 * gave it a 1-tick budget at each entry. With its interrupts
+		 * off (a PIT tick in service) and a notification it could not
+		 * yet take, it was called again at every such exit and ran a
+		 * few instructions per entry: under two nettest guests'
+		 * traffic it spent minutes in one tick's handler, the PIC's
+		 * IRQ0 in service, and its console stopped answering
+		 * (tests/bench/netvsp/bench_netvsp_wire.py). */
+		if (cur != parent_v || parent_v->slice_end <= now)
+			parent_v->slice_end = 0;
 		return parent_v;
 	}
 	if (cur != parent_v && cur->slice_end > now && child_ready(cur, now))
@@ -468,6 +479,22 @@ static uint64_t turn_length(struct vcpu *v, uint64_t now)
 	return next_child(v, now) != v ? weighted_slice(v) : 0;
 }
 
+/* The budget at an entry when a child's timer is already due. A child
+ * exits at once, so that the timed one can be picked. The parent runs
+ * again only when it was called (an interrupt, a message: it goes before
+ * the children), and a 1-tick budget then gave it a few instructions per
+ * entry for as long as it stayed called: with its interrupts off in a PIT
+ * tick's handler and a notification waiting for them, it spent minutes
+ * in that handler, IRQ0 in service at the PIC, its console unanswered,
+ * under two nettest guests' traffic (the timed child never ran, as the
+ * parent was called at each exit; tests/bench/netvsp/bench_netvsp_wire.py).
+ * It now gets its interrupt latency, the bound it set for taking its own
+ * interrupts, before the timed child goes. */
+static uint64_t overdue_budget(const struct vcpu *v)
+{
+	return v == sched_parent() ? latency_ticks() : 1;
+}
+
 /* TSC ticks v may run from now (0: no limit needed). */
 uint64_t sched_budget(struct vcpu *v)
 {
@@ -488,7 +515,7 @@ uint64_t sched_budget(struct vcpu *v)
 		budget = min_budget(budget, cap_left(v));
 	c->next_fire = earliest_child_timer();
 	if (c->next_fire)
-		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : 1);
+		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : overdue_budget(v));
 	return budget;
 }
 
