@@ -383,6 +383,13 @@ static bool parent_called(void)
 	return true;
 }
 
+static bool timer_due(uint64_t now)
+{
+	uint64_t t = this_cpu()->next_fire;
+
+	return t && t <= now;
+}
+
 struct vcpu *sched_next(struct vcpu *cur)
 {
 	struct vcpu *parent_v = sched_parent(), *next;
@@ -405,7 +412,10 @@ struct vcpu *sched_next(struct vcpu *cur)
 			parent_v->slice_end = 0;
 		return parent_v;
 	}
-	if (cur != parent_v && cur->slice_end > now && child_ready(cur, now))
+	/* A child's timer that is due ends the turn, so that its vCPU can
+	 * be picked: going on, cur exited at every tick (its budget, which
+	 * the due timer cut to 1) until its turn ended. */
+	if (cur != parent_v && cur->slice_end > now && child_ready(cur, now) && !timer_due(now))
 		return cur;   /* hv looked and found nothing: the turn goes on */
 	if (cur != parent_v && parent_ready()) {
 		keep_turn(cur, now);
@@ -445,11 +455,15 @@ static uint64_t earliest_child_timer(void)
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
 
+			/* At its maximum: ready again in the next period, not
+			 * at its timers (one of them overdue meanwhile cut
+			 * everyone else's budgets to 1 tick until then). */
+			if (capped(v)) {
+				best = min_budget(best, this_cpu()->period_start + period_ticks());
+				continue;
+			}
 			best = min_budget(best, vlapic_next_fire(v));
 			best = min_budget(best, synic_next_tsc(v));   /* synthetic timers */
-			/* At its maximum: ready again in the next period. */
-			if (capped(v) && v->run == VCPU_RUNNABLE)
-				best = min_budget(best, this_cpu()->period_start + period_ticks());
 		}
 	}
 	return best;
