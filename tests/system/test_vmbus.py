@@ -355,11 +355,12 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
     # timer was due: in a PIT tick's handler for minutes, its console
     # unanswered (hv/core/sched.c, overdue_budget). Each Start-Sleep of
     # the wait below must come back within its 30 s.
-    with tap.case("a one-way burst of 300 frames of 1,500 bytes: all arrive, the console answers throughout"):
+    with tap.case("a one-way burst of 300 frames of 1,500 bytes, then 50 pings: all arrive, the console answers throughout"):
         log, _ = run_nettest(m, "nb", NS_MAC, "mode=bench peer=%s count=300 hold=1" % NE_MAC,
                              wait_for="nettest: PASS")
         got = re.search(r"bench: (\d+) frames of 1500 bytes sent, the peer got (\d+), (\d+) ticks", log)
         assert got and got.group(1) == "300" and got.group(2) == "300", log
+        assert re.search(r"ping of 60 bytes: 50 of 50 answered, mean \d+ ticks", log), log
         remove_vm(m, "nb")
         remove_vm(m, "ne")
         m.command("Remove-VMSwitch nt")
