@@ -72,7 +72,17 @@ static uint64_t synic_now(void *ctx)
 	return synic_ref_time(v->part);
 }
 
-static const struct synvp_ops synic_ops = { synic_map_page, synic_raise, synic_now };
+/* synic_map_page's answers hold while the EPT's generation does
+ * (partition_gpa_ptr keeps translations the same way). */
+static uint64_t synic_map_gen(void *ctx)
+{
+	struct vcpu *v = ctx;
+
+	return v->part->ept.gen;
+}
+
+static const struct synvp_ops synic_ops = { synic_map_page, synic_raise, synic_now,
+					    synic_map_gen };
 
 /* ---- reference time ---- */
 
