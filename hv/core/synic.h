@@ -40,7 +40,19 @@ void synic_poll(struct vcpu *v);
 uint64_t synic_next_tsc(struct vcpu *v);
 /* A child's EOI of vector (hv/core/vlapic.c). */
 void synic_notify_eoi(struct vcpu *v, uint8_t vector);
-/* The parent's highest SINT vector waiting, -1 if none; and its taking. */
-int synic_parent_vector(const struct vcpu *v);
+/* The parent's highest SINT vector waiting, -1 if none; and its taking.
+ * Asked several times on each exit and entry (the scheduler's
+ * parent_has_message, the injection), so a summary of the words that
+ * hold one answers without a scan of all eight. */
+static inline int synic_parent_vector(const struct vcpu *v)
+{
+	int w;
+
+	if (!v->synic_irr_words)
+		return -1;
+	w = 31 - __builtin_clz(v->synic_irr_words);
+	return w * 32 + 31 - __builtin_clz(v->synic_irr[w]);
+}
+
 void synic_parent_accept(struct vcpu *v, int vector);
 #endif

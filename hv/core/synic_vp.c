@@ -59,10 +59,12 @@ static void synic_raise(void *ctx, uint8_t vector, bool auto_eoi)
 {
 	struct vcpu *v = ctx;
 
-	if (v->part->privileged)
+	if (v->part->privileged) {
 		v->synic_irr[vector / 32] |= 1u << (vector % 32);
-	else
+		v->synic_irr_words |= (uint8_t)(1u << (vector / 32));
+	} else {
 		vlapic_raise(v, vector, auto_eoi);
+	}
 }
 
 static uint64_t synic_now(void *ctx)
@@ -224,17 +226,11 @@ void synic_notify_eoi(struct vcpu *v, uint8_t vector)
 	synvp_notify_eoi(&v->synic, vector);
 }
 
-int synic_parent_vector(const struct vcpu *v)
-{
-	for (int w = 7; w >= 0; w--)
-		if (v->synic_irr[w])
-			return w * 32 + 31 - __builtin_clz(v->synic_irr[w]);
-	return -1;
-}
-
 void synic_parent_accept(struct vcpu *v, int vector)
 {
 	v->synic_irr[vector / 32] &= ~(1u << (vector % 32));
+	if (!v->synic_irr[vector / 32])
+		v->synic_irr_words &= (uint8_t)~(1u << (vector / 32));
 }
 
 /* ---- hypercalls (hv/core/hypercall.c's table) ---- */

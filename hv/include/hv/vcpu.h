@@ -94,6 +94,7 @@ struct vcpu {
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
+	uint8_t synic_irr_words;     /* bit w: synic_irr[w] != 0 (synic_parent_vector) */
 	struct vcpu_msrs msrs;       /* children; the parent's only `switched` */
 	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
 	void *xsave_area;            /* its extended state while not loaded: a
