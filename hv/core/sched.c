@@ -91,15 +91,33 @@ void sched_notify_parent(void)
 	this_cpu()->parent->notify_pending = true;
 }
 
+/* earliest_child_timer's answer is kept while this stands still. It
+ * moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
+ * which reach a child only through its SynIC's flags, messages and
+ * interrupts) and the parent's HLT: a child's exit may write its timers
+ * or stop it, the parent's hypercalls start, stop and suspend children,
+ * set their shares and the TSC rate. It also moves when a child's timer
+ * fires or is polled (sched_timers_changed), when a child starts or
+ * stops, and at a new accounting period. Never 0, which fire_gen uses
+ * for none. */
+static uint64_t timers_gen = 1;
+
+void sched_timers_changed(void)
+{
+	timers_gen++;
+}
+
 void sched_child_started(void)
 {
 	this_cpu()->children_running++;
+	sched_timers_changed();
 }
 
 void sched_child_stopped(void)
 {
 	if (this_cpu()->children_running)
 		this_cpu()->children_running--;
+	sched_timers_changed();
 }
 
 static bool parent_alive(void)
@@ -235,6 +253,7 @@ static void period_roll(uint64_t now)
 	if (now - c->period_start < period_ticks())
 		return;
 	c->period_start = now;
+	sched_timers_changed();   /* the capped are ready again */
 	for (uint64_t slot = 0; slot < NSLOTS; slot++)
 		if ((v = slot_vcpu(slot)))
 			v->period_used = 0;
@@ -421,11 +440,20 @@ static uint64_t min_budget(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+/* The earliest child timer, as the last entry worked it out if nothing
+ * that moves it happened since (timers_gen): a VMBus round trip's three
+ * entries all ask, and only the first would find anything new. Not kept
+ * while a child has a maximum share: whether it is capped moves with
+ * every tick it runs. */
 static uint64_t earliest_child_timer(void)
 {
+	struct percpu *c = this_cpu();
 	uint64_t best = 0;
+	bool shares = false;
 
-	/* On every entry (sched_budget): by child partition, then its vCPUs. */
+	if (c->fire_gen == timers_gen)
+		return c->next_fire;
+	/* By child partition, then its vCPUs. */
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
@@ -436,11 +464,13 @@ static uint64_t earliest_child_timer(void)
 
 			best = min_budget(best, vlapic_next_fire(v));
 			best = min_budget(best, synic_next_tsc(v));   /* synthetic timers */
+			shares |= p->max_pct < 100;
 			/* At its maximum: ready again in the next period. */
 			if (capped(v) && v->run == VCPU_RUNNABLE)
-				best = min_budget(best, this_cpu()->period_start + period_ticks());
+				best = min_budget(best, c->period_start + period_ticks());
 		}
 	}
+	c->fire_gen = shares ? 0 : timers_gen;
 	return best;
 }
 
@@ -536,6 +566,9 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 {
 	struct vcpu *next;
 
+	if (!v->exit_quiet)
+		sched_timers_changed();
+	v->exit_quiet = false;
 	account_exit(v, t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
@@ -626,6 +659,7 @@ void hv_handle_hlt(struct vcpu *v)
 		 * directly. Meanwhile children may run. */
 		arch_vcpu_set_halted(v);
 		v->run = VCPU_HALTED;
+		v->exit_quiet = true;   /* no child's timer moved */
 		parent_check_notified(v);
 		return;
 	}

@@ -207,8 +207,10 @@ static bool synic_timers_armed(const struct vcpu *v)
 
 void synic_poll(struct vcpu *v)
 {
-	if (synic_timers_armed(v))
+	if (synic_timers_armed(v)) {
 		synvp_poll_timers(&v->synic, synic_ref_time(v->part));
+		sched_timers_changed();   /* one may have fired and moved */
+	}
 }
 
 uint64_t synic_next_tsc(struct vcpu *v)

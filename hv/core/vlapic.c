@@ -194,6 +194,7 @@ void vlapic_poll_timer(struct vcpu *v, uint64_t now)
 	if (!(l->lvt_timer & LVT_MASKED))
 		local_interrupt(l, l->lvt_timer);
 	l->timer_fired++;
+	sched_timers_changed();   /* fire_tsc moves below */
 	if (l->period) {
 		l->fire_tsc += l->period;
 		if (l->fire_tsc <= now)  /* missed periods coalesce (§11.5.4) */

@@ -91,6 +91,9 @@ struct vcpu {
 	uint64_t run_ticks;          /* in the guest, in all */
 	uint64_t period_used;        /* in the guest, this accounting period */
 	bool timer_dirty;            /* the backend's timer holds a short value */
+	/* This exit moved no child's timer or state (a VMBus call, the
+	 * parent's HLT): the earliest child timer stays (sched.c). */
+	bool exit_quiet;
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
@@ -242,6 +245,9 @@ uint64_t sched_budget(struct vcpu *v);
 void sched_set_parent(struct vcpu *v);
 void sched_child_started(void);
 void sched_child_stopped(void);
+/* A child's timer may have moved (its vLAPIC timer fired, a synthetic
+ * timer was polled): the kept earliest child timer is worked out again. */
+void sched_timers_changed(void);
 extern uint64_t hv_tsc_hz;
 
 /* The exit path, for the backend: count the exit (kind: enum
