@@ -91,15 +91,16 @@ void sched_notify_parent(void)
 	this_cpu()->parent->notify_pending = true;
 }
 
-/* earliest_child_timer's answer is kept while this stands still. It
+/* earliest_child_timer's and lone_child's answers are kept while this
+ * stands still. It
  * moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
  * which reach a child only through its SynIC's flags, messages and
  * interrupts) and the parent's HLT: a child's exit may write its timers
  * or stop it, the parent's hypercalls start, stop and suspend children,
  * set their shares and the TSC rate. It also moves when a child's timer
- * fires or is polled (sched_timers_changed), when a child starts or
- * stops, and at a new accounting period. Never 0, which fire_gen uses
- * for none. */
+ * fires or is polled (sched_timers_changed), when a child starts, stops
+ * or gets a vCPU, and at a new accounting period. Never 0, which
+ * fire_gen uses for none. */
 static uint64_t timers_gen = 1;
 
 void sched_timers_changed(void)
@@ -301,7 +302,7 @@ static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 
 /* The vCPU of the only running child (children_running counts the
  * started, unsuspended children) if it has one vCPU; NULL otherwise. */
-static struct vcpu *lone_child(void)
+static struct vcpu *find_lone_child(void)
 {
 	if (this_cpu()->children_running != 1)
 		return NULL;
@@ -312,6 +313,19 @@ static struct vcpu *lone_child(void)
 			return p->nvcpus == 1 ? p->vcpus[0] : NULL;
 	}
 	return NULL;
+}
+
+/* Asked on most exits and entries; what it depends on (children_running,
+ * the children's states and vCPUs) moves timers_gen. */
+static struct vcpu *lone_child(void)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->lone_gen != timers_gen) {
+		c->lone = find_lone_child();
+		c->lone_gen = timers_gen;
+	}
+	return c->lone;
 }
 
 /* The next child vCPU in turn after the last one, v itself last (NULL:
@@ -478,6 +492,10 @@ static uint64_t earliest_child_timer(void)
  * its turn order (two passes over the run queue). */
 static bool any_child_ready(uint64_t now)
 {
+	struct vcpu *r = lone_child();
+
+	if (r)   /* the only running child, one vCPU */
+		return child_ready(r, now);
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
