@@ -130,11 +130,16 @@ bool vlapic_enabled(const struct vcpu *v)
 	return v->lapic.apic_base & APIC_BASE_EN;
 }
 
+/* Asked four times on an entry that injects (vlapic_pending_vector
+ * before and after), mostly of an empty ISR: by 64-bit halves. */
 static int highest(const uint32_t set[8])
 {
-	for (int w = 7; w >= 0; w--)
-		if (set[w])
-			return w * 32 + 31 - __builtin_clz(set[w]);
+	uint64_t q[4];
+
+	memcpy(q, set, sizeof(q));
+	for (int w = 3; w >= 0; w--)
+		if (q[w])
+			return w * 64 + 63 - __builtin_clzll(q[w]);
 	return -1;
 }
 
