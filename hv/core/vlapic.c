@@ -219,11 +219,13 @@ uint64_t vlapic_next_fire(const struct vcpu *v)
 int vlapic_pending_vector(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
-	int irr = highest(l->irr), isr = highest(l->isr);
-	int ppr = (int)(l->tpr & 0xf0);
+	int irr = highest(l->irr), isr, ppr = (int)(l->tpr & 0xf0);
 
+	/* Asked again after each injection, mostly of an empty IRR: the ISR
+	 * only when there is a request. */
 	if (irr < 0 || !(l->svr & SVR_ENABLE) || !(l->apic_base & APIC_BASE_EN))
 		return -1;
+	isr = highest(l->isr);
 	if (isr >= 0 && (isr & 0xf0) > ppr)
 		ppr = isr & 0xf0;
 	/* Deliverable only above the processor-priority class (§11.8.3.1). */
