@@ -136,7 +136,7 @@ static int highest(const uint32_t set[8])
 {
 	uint64_t q[4];
 
-	memcpy(q, set, sizeof(q));
+	__builtin_memcpy(q, set, sizeof(q));   /* inline: no call (-ffreestanding) */
 	for (int w = 3; w >= 0; w--)
 		if (q[w])
 			return w * 64 + 63 - __builtin_clzll(q[w]);
