@@ -197,21 +197,11 @@ void synic_vcpu_init(struct vcpu *v)
 
 /* ---- the scheduler's hooks ---- */
 
-/* On every entry, and mostly none is: one test of all four. */
-static bool synic_timers_armed(const struct vcpu *v)
+/* synic_poll (synic.h) found one armed. */
+void synic_poll_timers(struct vcpu *v)
 {
-	const struct stimer *t = v->synic.timer;
-
-	_Static_assert(HV_STIMER_COUNT == 4, "four synthetic timers (TLFS)");
-	return t[0].armed | t[1].armed | t[2].armed | t[3].armed;
-}
-
-void synic_poll(struct vcpu *v)
-{
-	if (synic_timers_armed(v)) {
-		synvp_poll_timers(&v->synic, synic_ref_time(v->part));
-		sched_timers_changed();   /* one may have fired and moved */
-	}
+	synvp_poll_timers(&v->synic, synic_ref_time(v->part));
+	sched_timers_changed();   /* one may have fired and moved */
 }
 
 uint64_t synic_next_tsc(struct vcpu *v)

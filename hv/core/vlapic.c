@@ -190,7 +190,7 @@ static void timer_arm(struct vlapic *l, uint64_t now)
 		l->period = ticks;
 }
 
-void vlapic_poll_timer(struct vcpu *v, uint64_t now)
+void vlapic_fire_timer(struct vcpu *v, uint64_t now)
 {
 	struct vlapic *l = &v->lapic;
 

@@ -304,7 +304,14 @@ void vlapic_reset(struct vlapic *l);
 void vlapic_reset_firmware(struct vlapic *l, bool bsp);   /* a child's start state */
 int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);  /* -1: not an APIC MSR */
 int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);   /* -1 not APIC, -2 #GP */
-void vlapic_poll_timer(struct vcpu *v, uint64_t now);
+/* Fire v's timer if it is due at now: asked before every entry of a
+ * child, where it mostly is not, so that test is inline. */
+void vlapic_fire_timer(struct vcpu *v, uint64_t now);
+static inline void vlapic_poll_timer(struct vcpu *v, uint64_t now)
+{
+	if (v->lapic.fire_tsc && now >= v->lapic.fire_tsc)
+		vlapic_fire_timer(v, now);
+}
 int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
