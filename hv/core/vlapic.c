@@ -600,11 +600,6 @@ int vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 	return 0;
 }
 
-bool vlapic_nmi_pending(const struct vcpu *v)
-{
-	return v->lapic.nmi_pending && (v->lapic.apic_base & APIC_BASE_EN);
-}
-
 void vlapic_nmi_taken(struct vcpu *v)
 {
 	v->lapic.nmi_pending = false;

@@ -318,8 +318,12 @@ void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
 void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
 bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
-/* An NMI waits for delivery; vlapic_nmi_taken when it was injected. */
-bool vlapic_nmi_pending(const struct vcpu *v);
+/* An NMI waits for delivery; vlapic_nmi_taken when it was injected.
+ * Asked before every entry of a child: inline. */
+static inline bool vlapic_nmi_pending(const struct vcpu *v)
+{
+	return v->lapic.nmi_pending && vlapic_enabled(v);
+}
 void vlapic_nmi_taken(struct vcpu *v);
 /* IPIs (hv/core/ipi.c): whether v is a destination of the ICR value icr
  * (physical or logical), a send error on v, INIT's APIC reset; ipi_send
