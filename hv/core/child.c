@@ -221,6 +221,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 	msr_vcpu_reset(v);
 	v->start_run = v->index ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
 	p->vcpus[p->nvcpus++] = v;
+	sched_timers_changed();   /* lone_child's answer (sched.c) */
 	return HV_STATUS_SUCCESS;
 }
 

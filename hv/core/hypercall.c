@@ -229,6 +229,9 @@ void hv_handle_hypercall(struct vcpu *v)
 		goto out;
 	if (HV_HC_REP_COUNT(ctl))
 		goto out;
+	/* VMBus's two calls reach a child only through its SynIC (flags,
+	 * messages, an interrupt): no child's timer or state moves. */
+	v->exit_quiet = code == HVCALL_POST_MESSAGE || code == HVCALL_SIGNAL_EVENT;
 	st = hc_map_params(&a, e, r.in, r.out);
 	if (st == HV_STATUS_SUCCESS)
 		st = e->fn(&a);

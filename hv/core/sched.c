@@ -91,15 +91,34 @@ void sched_notify_parent(void)
 	this_cpu()->parent->notify_pending = true;
 }
 
+/* earliest_child_timer's and lone_child's answers are kept while this
+ * stands still. It
+ * moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
+ * which reach a child only through its SynIC's flags, messages and
+ * interrupts) and the parent's HLT: a child's exit may write its timers
+ * or stop it, the parent's hypercalls start, stop and suspend children,
+ * set their shares and the TSC rate. It also moves when a child's timer
+ * fires or is polled (sched_timers_changed), when a child starts, stops
+ * or gets a vCPU, and at a new accounting period. Never 0, which
+ * fire_gen uses for none. */
+static uint64_t timers_gen = 1;
+
+void sched_timers_changed(void)
+{
+	timers_gen++;
+}
+
 void sched_child_started(void)
 {
 	this_cpu()->children_running++;
+	sched_timers_changed();
 }
 
 void sched_child_stopped(void)
 {
 	if (this_cpu()->children_running)
 		this_cpu()->children_running--;
+	sched_timers_changed();
 }
 
 static bool parent_alive(void)
@@ -235,6 +254,7 @@ static void period_roll(uint64_t now)
 	if (now - c->period_start < period_ticks())
 		return;
 	c->period_start = now;
+	sched_timers_changed();   /* the capped are ready again */
 	for (uint64_t slot = 0; slot < NSLOTS; slot++)
 		if ((v = slot_vcpu(slot)))
 			v->period_used = 0;
@@ -282,7 +302,7 @@ static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 
 /* The vCPU of the only running child (children_running counts the
  * started, unsuspended children) if it has one vCPU; NULL otherwise. */
-static struct vcpu *lone_child(void)
+static struct vcpu *find_lone_child(void)
 {
 	if (this_cpu()->children_running != 1)
 		return NULL;
@@ -293,6 +313,19 @@ static struct vcpu *lone_child(void)
 			return p->nvcpus == 1 ? p->vcpus[0] : NULL;
 	}
 	return NULL;
+}
+
+/* Asked on most exits and entries; what it depends on (children_running,
+ * the children's states and vCPUs) moves timers_gen. */
+static struct vcpu *lone_child(void)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->lone_gen != timers_gen) {
+		c->lone = find_lone_child();
+		c->lone_gen = timers_gen;
+	}
+	return c->lone;
 }
 
 /* The next child vCPU in turn after the last one, v itself last (NULL:
@@ -442,11 +475,20 @@ static uint64_t min_budget(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
+/* The earliest child timer, as the last entry worked it out if nothing
+ * that moves it happened since (timers_gen): a VMBus round trip's three
+ * entries all ask, and only the first would find anything new. Not kept
+ * while a child has a maximum share: whether it is capped moves with
+ * every tick it runs. */
 static uint64_t earliest_child_timer(void)
 {
+	struct percpu *c = this_cpu();
 	uint64_t best = 0;
+	bool shares = false;
 
-	/* On every entry (sched_budget): by child partition, then its vCPUs. */
+	if (c->fire_gen == timers_gen)
+		return c->next_fire;
+	/* By child partition, then its vCPUs. */
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
@@ -455,17 +497,19 @@ static uint64_t earliest_child_timer(void)
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
 
+			shares |= p->max_pct < 100;
 			/* At its maximum: ready again in the next period, not
 			 * at its timers (one of them overdue meanwhile cut
 			 * everyone else's budgets to 1 tick until then). */
 			if (capped(v)) {
-				best = min_budget(best, this_cpu()->period_start + period_ticks());
+				best = min_budget(best, c->period_start + period_ticks());
 				continue;
 			}
 			best = min_budget(best, vlapic_next_fire(v));
 			best = min_budget(best, synic_next_tsc(v));   /* synthetic timers */
 		}
 	}
+	c->fire_gen = shares ? 0 : timers_gen;
 	return best;
 }
 
@@ -473,6 +517,10 @@ static uint64_t earliest_child_timer(void)
  * its turn order (two passes over the run queue). */
 static bool any_child_ready(uint64_t now)
 {
+	struct vcpu *r = lone_child();
+
+	if (r)   /* the only running child, one vCPU */
+		return child_ready(r, now);
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
@@ -577,6 +625,9 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 {
 	struct vcpu *next;
 
+	if (!v->exit_quiet)
+		sched_timers_changed();
+	v->exit_quiet = false;
 	account_exit(v, t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
@@ -667,6 +718,7 @@ void hv_handle_hlt(struct vcpu *v)
 		 * directly. Meanwhile children may run. */
 		arch_vcpu_set_halted(v);
 		v->run = VCPU_HALTED;
+		v->exit_quiet = true;   /* no child's timer moved */
 		parent_check_notified(v);
 		return;
 	}

@@ -34,13 +34,39 @@ void synic_vcpu_init(struct vcpu *v);
 bool synic_time_ok(struct partition *p);
 uint64_t synic_ref_time(struct partition *p);
 void synic_publish_ref_tsc(struct partition *p);
-/* Before every entry: fire due synthetic timers. */
-void synic_poll(struct vcpu *v);
+/* Before every entry: fire due synthetic timers. Mostly none is armed,
+ * which is tested inline (all four at once). */
+static inline bool synic_timers_armed(const struct vcpu *v)
+{
+	const struct stimer *t = v->synic.timer;
+
+	_Static_assert(HV_STIMER_COUNT == 4, "four synthetic timers (TLFS)");
+	return t[0].armed | t[1].armed | t[2].armed | t[3].armed;
+}
+
+void synic_poll_timers(struct vcpu *v);
+static inline void synic_poll(struct vcpu *v)
+{
+	if (synic_timers_armed(v))
+		synic_poll_timers(v);
+}
 /* TSC at which v's next synthetic timer is due, 0 if none. */
 uint64_t synic_next_tsc(struct vcpu *v);
 /* A child's EOI of vector (hv/core/vlapic.c). */
 void synic_notify_eoi(struct vcpu *v, uint8_t vector);
-/* The parent's highest SINT vector waiting, -1 if none; and its taking. */
-int synic_parent_vector(const struct vcpu *v);
+/* The parent's highest SINT vector waiting, -1 if none; and its taking.
+ * Asked several times on each exit and entry (the scheduler's
+ * parent_has_message, the injection), so a summary of the words that
+ * hold one answers without a scan of all eight. */
+static inline int synic_parent_vector(const struct vcpu *v)
+{
+	int w;
+
+	if (!v->synic_irr_words)
+		return -1;
+	w = 31 - __builtin_clz(v->synic_irr_words);
+	return w * 32 + 31 - __builtin_clz(v->synic_irr[w]);
+}
+
 void synic_parent_accept(struct vcpu *v, int vector);
 #endif

@@ -59,10 +59,12 @@ static void synic_raise(void *ctx, uint8_t vector, bool auto_eoi)
 {
 	struct vcpu *v = ctx;
 
-	if (v->part->privileged)
+	if (v->part->privileged) {
 		v->synic_irr[vector / 32] |= 1u << (vector % 32);
-	else
+		v->synic_irr_words |= (uint8_t)(1u << (vector / 32));
+	} else {
 		vlapic_raise(v, vector, auto_eoi);
+	}
 }
 
 static uint64_t synic_now(void *ctx)
@@ -72,7 +74,17 @@ static uint64_t synic_now(void *ctx)
 	return synic_ref_time(v->part);
 }
 
-static const struct synvp_ops synic_ops = { synic_map_page, synic_raise, synic_now };
+/* synic_map_page's answers hold while the EPT's generation does
+ * (partition_gpa_ptr keeps translations the same way). */
+static uint64_t synic_map_gen(void *ctx)
+{
+	struct vcpu *v = ctx;
+
+	return v->part->ept.gen;
+}
+
+static const struct synvp_ops synic_ops = { synic_map_page, synic_raise, synic_now,
+					    synic_map_gen };
 
 /* ---- reference time ---- */
 
@@ -185,18 +197,11 @@ void synic_vcpu_init(struct vcpu *v)
 
 /* ---- the scheduler's hooks ---- */
 
-static bool synic_timers_armed(const struct vcpu *v)
+/* synic_poll (synic.h) found one armed. */
+void synic_poll_timers(struct vcpu *v)
 {
-	for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
-		if (v->synic.timer[i].armed)
-			return true;
-	return false;
-}
-
-void synic_poll(struct vcpu *v)
-{
-	if (synic_timers_armed(v))
-		synvp_poll_timers(&v->synic, synic_ref_time(v->part));
+	synvp_poll_timers(&v->synic, synic_ref_time(v->part));
+	sched_timers_changed();   /* one may have fired and moved */
 }
 
 uint64_t synic_next_tsc(struct vcpu *v)
@@ -214,17 +219,11 @@ void synic_notify_eoi(struct vcpu *v, uint8_t vector)
 	synvp_notify_eoi(&v->synic, vector);
 }
 
-int synic_parent_vector(const struct vcpu *v)
-{
-	for (int w = 7; w >= 0; w--)
-		if (v->synic_irr[w])
-			return w * 32 + 31 - __builtin_clz(v->synic_irr[w]);
-	return -1;
-}
-
 void synic_parent_accept(struct vcpu *v, int vector)
 {
 	v->synic_irr[vector / 32] &= ~(1u << (vector % 32));
+	if (!v->synic_irr[vector / 32])
+		v->synic_irr_words &= (uint8_t)~(1u << (vector / 32));
 }
 
 /* ---- hypercalls (hv/core/hypercall.c's table) ---- */

@@ -130,11 +130,16 @@ bool vlapic_enabled(const struct vcpu *v)
 	return v->lapic.apic_base & APIC_BASE_EN;
 }
 
+/* Asked four times on an entry that injects (vlapic_pending_vector
+ * before and after), mostly of an empty ISR: by 64-bit halves. */
 static int highest(const uint32_t set[8])
 {
-	for (int w = 7; w >= 0; w--)
-		if (set[w])
-			return w * 32 + 31 - __builtin_clz(set[w]);
+	uint64_t q[4];
+
+	__builtin_memcpy(q, set, sizeof(q));   /* inline: no call (-ffreestanding) */
+	for (int w = 3; w >= 0; w--)
+		if (q[w])
+			return w * 64 + 63 - __builtin_clzll(q[w]);
 	return -1;
 }
 
@@ -185,7 +190,7 @@ static void timer_arm(struct vlapic *l, uint64_t now)
 		l->period = ticks;
 }
 
-void vlapic_poll_timer(struct vcpu *v, uint64_t now)
+void vlapic_fire_timer(struct vcpu *v, uint64_t now)
 {
 	struct vlapic *l = &v->lapic;
 
@@ -194,6 +199,7 @@ void vlapic_poll_timer(struct vcpu *v, uint64_t now)
 	if (!(l->lvt_timer & LVT_MASKED))
 		local_interrupt(l, l->lvt_timer);
 	l->timer_fired++;
+	sched_timers_changed();   /* fire_tsc moves below */
 	if (l->period) {
 		l->fire_tsc += l->period;
 		if (l->fire_tsc <= now)  /* missed periods coalesce (§11.5.4) */
@@ -213,11 +219,13 @@ uint64_t vlapic_next_fire(const struct vcpu *v)
 int vlapic_pending_vector(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
-	int irr = highest(l->irr), isr = highest(l->isr);
-	int ppr = (int)(l->tpr & 0xf0);
+	int irr = highest(l->irr), isr, ppr = (int)(l->tpr & 0xf0);
 
+	/* Asked again after each injection, mostly of an empty IRR: the ISR
+	 * only when there is a request. */
 	if (irr < 0 || !(l->svr & SVR_ENABLE) || !(l->apic_base & APIC_BASE_EN))
 		return -1;
+	isr = highest(l->isr);
 	if (isr >= 0 && (isr & 0xf0) > ppr)
 		ppr = isr & 0xf0;
 	/* Deliverable only above the processor-priority class (§11.8.3.1). */
@@ -590,11 +598,6 @@ int vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 	if (size == 4 && !(off & 0xf))
 		reg_write(v, off >> 4, false, (uint32_t)val);
 	return 0;
-}
-
-bool vlapic_nmi_pending(const struct vcpu *v)
-{
-	return v->lapic.nmi_pending && (v->lapic.apic_base & APIC_BASE_EN);
 }
 
 void vlapic_nmi_taken(struct vcpu *v)

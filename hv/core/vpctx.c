@@ -288,6 +288,7 @@ static void synic_ctx_set(struct vcpu *v, const struct hvpart_synic_state *s, ui
 
 		v->synic.timer[i] = (struct stimer){ t->config, t->count, t->due, t->armed != 0 };
 	}
+	synvp_changed(&v->synic);   /* kept signal routes to it (hvport.c) */
 }
 
 static bool zero(const void *p, size_t n)

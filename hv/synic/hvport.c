@@ -119,6 +119,7 @@ static void hvport_unlink_conn(struct hvport_table *t, struct hvport_conn *c)
 		pp = &t->conns[*pp].next;
 	*pp = c->next;
 	memset(c, 0, sizeof(*c));
+	t->gen++;
 }
 
 /* ---- create ---- */
@@ -218,6 +219,7 @@ static void hvport_destroy(struct hvport_table *t, struct hvport *p)
 			t->conns[i].port = -1;
 	hvport_unlink_port(t, p);
 	memset(p, 0, sizeof(*p));
+	t->gen++;   /* kept routes through it are gone (hvport_signal) */
 }
 
 uint16_t hvport_delete(struct hvport_table *t, const struct hv_input_delete_port *in)
@@ -320,18 +322,23 @@ void hvport_remove_partition(struct hvport_table *t, uint64_t id)
 
 /* ---- post and signal ---- */
 
-/* The port a connection of `sender` reaches, or a status. */
-static uint16_t hvport_route(struct hvport_table *t, uint64_t sender, uint32_t conn_id,
-			     uint32_t type, struct hvport **out)
+/* The port connection c (NULL: none) reaches, or a status. */
+static uint16_t hvport_conn_port(struct hvport_table *t, const struct hvport_conn *c,
+				 uint32_t type, struct hvport **out)
 {
-	struct hvport_conn *c = hvport_find_conn(t, sender, conn_id);
-
 	if (!c)
 		return HV_STATUS_INVALID_CONNECTION_ID;
 	if (c->port < 0 || t->ports[c->port].type != type)
 		return HV_STATUS_INVALID_PORT_ID;
 	*out = &t->ports[c->port];
 	return HV_STATUS_SUCCESS;
+}
+
+/* The port a connection of `sender` reaches, or a status. */
+static uint16_t hvport_route(struct hvport_table *t, uint64_t sender, uint32_t conn_id,
+			     uint32_t type, struct hvport **out)
+{
+	return hvport_conn_port(t, hvport_find_conn(t, sender, conn_id), type, out);
 }
 
 /* TLFS: VPs whose SynIC or SIM (SIEF) page is disabled are not targets;
@@ -409,23 +416,63 @@ uint16_t hvport_post(struct hvport_table *t, uint64_t sender,
 /* TLFS HvCallSignalEvent: the flag is relative to the port's base and
  * must be below its flag count; a masked SINT or a disabled SynIC or
  * SIEF page is INVALID_SYNIC_STATE. */
+
+/* Whether c's kept route still holds: the table is checked first, as a
+ * route's VP goes away only with its partition (hvport_remove_partition,
+ * which moves the table's gen). */
+static bool hvport_route_kept(const struct hvport_table *t, const struct hvport_conn *c)
+{
+	const struct synvp *vp = c->fast_vp;
+
+	return vp && c->fast_tgen == t->gen && c->fast_vgen == vp->gen &&
+	       c->fast_mgen == vp->ops->map_gen(vp->ctx);
+}
+
+/* Keep the route a signal took. Not for HV_ANY_VP: its target depends on
+ * every VP's state, which no one generation covers. */
+static void hvport_keep_route(const struct hvport_table *t, struct hvport_conn *c,
+			      const struct hvport *p, struct synvp *vp, void *page)
+{
+	if (!page || p->vp == HV_ANY_VP || !vp->ops->map_gen)
+		return;
+	c->fast_vp = vp;
+	c->fast_page = page;
+	c->fast_tgen = t->gen;
+	c->fast_vgen = vp->gen;
+	c->fast_mgen = vp->ops->map_gen(vp->ctx);
+}
+
+/* HvSignalEvent is the VMBus's doorbell, twice in each request and its
+ * answer: a connection keeps the route its last signal took (the target
+ * VP and its SIEF page), so the next one skips the target's checks and
+ * the page's translation while nothing they depend on changed; the flag's
+ * range is checked on every call. */
 uint16_t hvport_signal(struct hvport_table *t, uint64_t sender, uint64_t input)
 {
+	struct hvport_conn *c;
 	struct hvport *p;
 	struct synvp *vp;
+	void *page;
 	uint16_t flag = HV_SIGNAL_FLAG(input), st;
 
 	if (input & HV_SIGNAL_RSVDZ)
 		return HV_STATUS_INVALID_PARAMETER;
-	st = hvport_route(t, sender, HV_SIGNAL_CONN_ID(input), HV_PORT_TYPE_EVENT, &p);
+	c = hvport_find_conn(t, sender, HV_SIGNAL_CONN_ID(input));
+	st = hvport_conn_port(t, c, HV_PORT_TYPE_EVENT, &p);
 	if (st != HV_STATUS_SUCCESS)
 		return st;
 	if (flag >= p->flag_count)
 		return HV_STATUS_INVALID_PARAMETER;
+	if (hvport_route_kept(t, c)) {
+		(void)synvp_signal_mapped(c->fast_vp, c->fast_page, p->sint,
+					  (unsigned)p->base_flag + flag);
+		return HV_STATUS_SUCCESS;
+	}
 	st = hvport_target(p, synvp_event_ready, &vp);
 	if (st != HV_STATUS_SUCCESS)
 		return st;
-	if (synvp_signal_event(vp, p->sint, (unsigned)p->base_flag + flag) < 0)
+	if (synvp_signal_event_page(vp, p->sint, (unsigned)p->base_flag + flag, &page) < 0)
 		return HV_STATUS_INVALID_SYNIC_STATE;
+	hvport_keep_route(t, c, p, vp, page);
 	return HV_STATUS_SUCCESS;
 }

@@ -60,6 +60,15 @@ struct hvport_conn {
 	int32_t port;                    /* ports[] index; -1: port deleted */
 	int32_t next;
 	uint8_t used;
+	/* An event connection's kept route (hvport_signal): the target VP
+	 * and its SIEF page as the last signal found them, good while the
+	 * table's routes (fast_tgen), the VP's SynIC registers (fast_vgen)
+	 * and its guest mappings (fast_mgen, synvp_ops.map_gen) are
+	 * unchanged. fast_vp NULL: none kept. */
+	struct synvp *fast_vp;
+	void *fast_page;
+	uint64_t fast_mgen;
+	uint32_t fast_tgen, fast_vgen;
 };
 
 struct hvport_table {
@@ -69,6 +78,7 @@ struct hvport_table {
 	int32_t port_bucket[HVPORT_BUCKETS];
 	int32_t conn_bucket[HVPORT_BUCKETS];
 	struct synic_partition *parts[HVPORT_MAX_PARTITIONS];
+	uint32_t gen;                    /* moved when a port or connection goes */
 };
 
 /* Empty table over the caller's arrays: 0, or -EINVAL. */

@@ -37,6 +37,12 @@ void synvp_reset(struct synvp *s)
 		s->sint[i] = HV_SINT_RESET;
 	s->scontrol = s->simp = s->siefp = 0;
 	memset(s->timer, 0, sizeof(s->timer));
+	synvp_changed(s);
+}
+
+void synvp_changed(struct synvp *s)
+{
+	s->gen++;
 }
 
 static uint64_t synvp_now(struct synvp *s)
@@ -179,7 +185,10 @@ int synvp_write_msr(struct synvp *s, uint32_t msr, uint64_t val)
 {
 	const struct synvp_msr *m = synvp_find_msr(msr);
 
-	return m ? m->write(s, msr - m->first, val) : -ENOENT;
+	if (!m)
+		return -ENOENT;
+	synvp_changed(s);   /* even a refused write: cheaper than knowing */
+	return m->write(s, msr - m->first, val);
 }
 
 /* ---- synthetic timers ---- */

@@ -53,6 +53,10 @@ struct synvp_ops {
 	void (*raise)(void *ctx, uint8_t vector, bool auto_eoi);
 	/* The partition's reference time (100 ns units). */
 	uint64_t (*now)(void *ctx);
+	/* Optional: a number that moves whenever a page map_page gave may no
+	 * longer be the guest's (hv: the EPT's generation). While it stands
+	 * still, a signal's route may keep the SIEF page (hvport.c). */
+	uint64_t (*map_gen)(void *ctx);
 };
 
 struct synvp {
@@ -64,6 +68,9 @@ struct synvp {
 	struct stimer timer[HV_STIMER_COUNT];
 	struct synic_msgbuf timer_buf[HV_STIMER_COUNT]; /* one each (TLFS) */
 	bool direct_timers;          /* CPUID 0x40000003 EDX bit 19 offered */
+	/* Moved by every write of a SynIC or timer MSR, reset and
+	 * synvp_changed: a signal's kept route is checked against it. */
+	uint32_t gen;
 };
 
 /* ---- registers (synvp.c) ---- */
@@ -76,6 +83,8 @@ int synvp_read_msr(struct synvp *s, uint32_t msr, uint64_t *val);
 /* 0; -ENOENT: not a SynIC or timer MSR; -EINVAL: the value is refused
  * (the caller injects #GP). */
 int synvp_write_msr(struct synvp *s, uint32_t msr, uint64_t val);
+/* The caller changed the registers itself (an imported state). */
+void synvp_changed(struct synvp *s);
 
 /* ---- messages (synvp_msg.c) ---- */
 void synic_pool_init(struct synic_pool *p, struct synic_msgbuf *bufs, uint32_t n);
@@ -118,6 +127,12 @@ unsigned synvp_count_queued(const struct synvp *s, unsigned sint);
  * -ENODEV: SynIC or SIEF disabled or SINT masked; -EFAULT: the SIEF page
  * is not the partition's; -EINVAL: sint or flag out of range. */
 int synvp_signal_event(struct synvp *s, unsigned sint, unsigned flag);
+/* The same, and *page: the SIEF page it used (NULL unless it got one). */
+int synvp_signal_event_page(struct synvp *s, unsigned sint, unsigned flag, void **page);
+/* The same through a SIEF page the caller kept from an earlier call,
+ * while nothing it depends on changed (s->gen, map_gen; hvport.c):
+ * sint and flag in range, s ready for events. 1 or 0 as above. */
+int synvp_signal_mapped(struct synvp *s, void *page, unsigned sint, unsigned flag);
 
 /* ---- synthetic timers (synvp.c, semantics in stimer.c) ---- */
 /* Fire every timer due at `now`: a direct timer raises its vector, a

@@ -285,22 +285,37 @@ void synvp_notify_eoi(struct synvp *s, uint8_t vector)
  * inside the guest's aligned word is atomic with respect to the guest's
  * (SDM Vol. 3A §9.1.2.2 "Software Controlled Bus Locking").
  */
-int synvp_signal_event(struct synvp *s, unsigned sint, unsigned flag)
+int synvp_signal_mapped(struct synvp *s, void *page, unsigned sint, unsigned flag)
 {
-	struct hv_event_flags_page *page;
-	uint8_t *byte, mask;
+	struct hv_event_flags_page *pg = page;
+	uint8_t *byte = &pg->sint[sint].bits[flag / 8];
+	uint8_t mask = (uint8_t)(1u << (flag % 8));
 
-	if (sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
-		return -EINVAL;
-	if (!synvp_event_ready(s, sint))
-		return -ENODEV;
-	page = s->ops->map_page(s->ctx, HV_PAGE_MSR_GPA(s->siefp));
-	if (!page)
-		return -EFAULT;
-	byte = &page->sint[sint].bits[flag / 8];
-	mask = (uint8_t)(1u << (flag % 8));
 	if (__atomic_fetch_or(byte, mask, __ATOMIC_SEQ_CST) & mask)
 		return 0;
 	synvp_raise_sint(s, sint);
 	return 1;
+}
+
+int synvp_signal_event_page(struct synvp *s, unsigned sint, unsigned flag, void **page)
+{
+	void *pg;
+
+	*page = NULL;
+	if (sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
+		return -EINVAL;
+	if (!synvp_event_ready(s, sint))
+		return -ENODEV;
+	pg = s->ops->map_page(s->ctx, HV_PAGE_MSR_GPA(s->siefp));
+	if (!pg)
+		return -EFAULT;
+	*page = pg;
+	return synvp_signal_mapped(s, pg, sint, flag);
+}
+
+int synvp_signal_event(struct synvp *s, unsigned sint, unsigned flag)
+{
+	void *page;
+
+	return synvp_signal_event_page(s, sint, flag, &page);
 }

@@ -434,6 +434,7 @@ static void step_ownership(struct rd *r)
 	unsigned pg = u8(r) % FAKE_NPAGES;
 
 	vm.unowned[pg] = !vm.unowned[pg];
+	vm.map_gen++;
 }
 
 static void step_eoi(struct rd *r)

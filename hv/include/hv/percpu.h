@@ -40,6 +40,9 @@ struct percpu {
 	uint64_t kept_turn;          /* 1 + the slot whose turn the parent took; 0: none */
 	uint64_t period_start;       /* this accounting period's (hv/core/sched.c) */
 	uint64_t next_fire;          /* earliest child timer at the last budget */
+	uint64_t fire_gen;           /* next_fire holds while timers_gen is this */
+	struct vcpu *lone;           /* lone_child's answer while timers_gen is lone_gen */
+	uint64_t lone_gen;
 	uint64_t latency_us;         /* HvpartSetInterruptLatency; 0: default */
 	/* Exit handling that resumed another vCPU: count and TSC ticks
 	 * (Get-VMHost, Measure-VMHost). */

@@ -91,9 +91,13 @@ struct vcpu {
 	uint64_t run_ticks;          /* in the guest, in all */
 	uint64_t period_used;        /* in the guest, this accounting period */
 	bool timer_dirty;            /* the backend's timer holds a short value */
+	/* This exit moved no child's timer or state (a VMBus call, the
+	 * parent's HLT): the earliest child timer stays (sched.c). */
+	bool exit_quiet;
 	struct synvp synic;          /* hv/core/synic.c */
 	uint64_t vp_assist_msr;      /* stored only (no enlightenment behind it) */
 	uint32_t synic_irr[8];       /* parent: SINT vectors to inject (no vLAPIC) */
+	uint8_t synic_irr_words;     /* bit w: synic_irr[w] != 0 (synic_parent_vector) */
 	struct vcpu_msrs msrs;       /* children; the parent's only `switched` */
 	uint64_t xcr0;               /* the guest's XCR0 (hv/core/xstate.c) */
 	void *xsave_area;            /* its extended state while not loaded: a
@@ -241,6 +245,9 @@ uint64_t sched_budget(struct vcpu *v);
 void sched_set_parent(struct vcpu *v);
 void sched_child_started(void);
 void sched_child_stopped(void);
+/* A child's timer may have moved (its vLAPIC timer fired, a synthetic
+ * timer was polled): the kept earliest child timer is worked out again. */
+void sched_timers_changed(void);
 extern uint64_t hv_tsc_hz;
 
 /* The exit path, for the backend: count the exit (kind: enum
@@ -297,15 +304,26 @@ void vlapic_reset(struct vlapic *l);
 void vlapic_reset_firmware(struct vlapic *l, bool bsp);   /* a child's start state */
 int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);  /* -1: not an APIC MSR */
 int vlapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);   /* -1 not APIC, -2 #GP */
-void vlapic_poll_timer(struct vcpu *v, uint64_t now);
+/* Fire v's timer if it is due at now: asked before every entry of a
+ * child, where it mostly is not, so that test is inline. */
+void vlapic_fire_timer(struct vcpu *v, uint64_t now);
+static inline void vlapic_poll_timer(struct vcpu *v, uint64_t now)
+{
+	if (v->lapic.fire_tsc && now >= v->lapic.fire_tsc)
+		vlapic_fire_timer(v, now);
+}
 int vlapic_pending_vector(struct vcpu *v);                      /* -1 if none */
 void vlapic_accept(struct vcpu *v, int vector);                 /* IRR -> ISR */
 void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi); /* SynIC */
 uint64_t vlapic_next_fire(const struct vcpu *v);                /* 0 if none */
 void vlapic_tsc_moved(struct vcpu *v);    /* the guest's TSC offset changed */
 bool vlapic_enabled(const struct vcpu *v); /* IA32_APIC_BASE.EN */
-/* An NMI waits for delivery; vlapic_nmi_taken when it was injected. */
-bool vlapic_nmi_pending(const struct vcpu *v);
+/* An NMI waits for delivery; vlapic_nmi_taken when it was injected.
+ * Asked before every entry of a child: inline. */
+static inline bool vlapic_nmi_pending(const struct vcpu *v)
+{
+	return v->lapic.nmi_pending && vlapic_enabled(v);
+}
 void vlapic_nmi_taken(struct vcpu *v);
 /* IPIs (hv/core/ipi.c): whether v is a destination of the ICR value icr
  * (physical or logical), a send error on v, INIT's APIC reset; ipi_send

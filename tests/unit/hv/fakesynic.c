@@ -33,7 +33,12 @@ static uint64_t fake_now(void *ctx)
 	return ((struct fakevcpu *)ctx)->vm->now;
 }
 
-const struct synvp_ops fake_ops = { fake_map, fake_raise, fake_now };
+static uint64_t fake_map_gen(void *ctx)
+{
+	return ((struct fakevcpu *)ctx)->vm->map_gen;
+}
+
+const struct synvp_ops fake_ops = { fake_map, fake_raise, fake_now, fake_map_gen };
 
 void fakevm_init(struct fakevm *vm)
 {

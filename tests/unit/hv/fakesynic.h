@@ -14,6 +14,7 @@
 struct fakevm {
 	uint8_t *page[FAKE_NPAGES];
 	bool unowned[FAKE_NPAGES];   /* map_page refuses it */
+	uint64_t map_gen;            /* moved with every change of unowned[] */
 	uint64_t now;                /* reference time */
 };
 

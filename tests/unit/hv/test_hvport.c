@@ -419,6 +419,57 @@ static void test_signal(void **st)
 	assert_int_equal(ccpu.nraised, 2);
 }
 
+/* A connection keeps its last signal's route (hvport_signal): each thing
+ * the route rests on, changed, must be seen by the next signal. */
+static void test_signal_kept_route(void **st)
+{
+	struct hv_event_flags *f = fake_flags(&ccpu, 2);
+
+	(void)st;
+	assert_int_equal(create(ev_port(CHILD, 0x300, 0, 2, 16, 16)), HV_STATUS_SUCCESS);
+	assert_int_equal(connect_(conn(PARENT, 0x2000, CHILD, 0x300, HV_PORT_TYPE_EVENT)),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000), HV_STATUS_SUCCESS);
+	assert_non_null(hvport_find_conn(&t, PARENT, 0x2000)->fast_vp);
+	/* The SIEF page moved (page 5 -> 6): the flag lands in the new one. */
+	f->bits[2] = 0;
+	assert_int_equal(fake_wrmsr(&ccpu, HV_MSR_SIEFP, fake_gpa(6) | HV_PAGE_MSR_ENABLE), 0);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (1ull << 32)), HV_STATUS_SUCCESS);
+	assert_int_equal(f->bits[2], 0);
+	assert_int_equal(fake_flags(&ccpu, 2)->bits[2], 1 << 1);
+	assert_int_equal(ccpu.nraised, 2);
+	/* The page is no longer the partition's (its mapping changed). */
+	vm.unowned[6] = true;
+	vm.map_gen++;
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (2ull << 32)), HV_STATUS_INVALID_SYNIC_STATE);
+	vm.unowned[6] = false;
+	vm.map_gen++;
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (2ull << 32)), HV_STATUS_SUCCESS);
+	assert_int_equal(ccpu.nraised, 3);
+	/* Masked, then polling: the SINT's value is read again. */
+	assert_int_equal(fake_wrmsr(&ccpu, HV_MSR_SINT0 + 2, 0x100f3), 0);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (3ull << 32)), HV_STATUS_INVALID_SYNIC_STATE);
+	assert_int_equal(fake_wrmsr(&ccpu, HV_MSR_SINT0 + 2, 0xf3), 0);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (3ull << 32)), HV_STATUS_SUCCESS);
+	assert_int_equal(ccpu.nraised, 4);
+	/* The flag's range is checked on the kept route too. */
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (16ull << 32)), HV_STATUS_INVALID_PARAMETER);
+	/* The port deleted, then one with the same id: the connection is
+	 * useless (TLFS), kept route or not. */
+	assert_int_equal(del(CHILD, 0x300), HV_STATUS_SUCCESS);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000), HV_STATUS_INVALID_PORT_ID);
+	assert_int_equal(create(ev_port(CHILD, 0x300, 0, 2, 16, 16)), HV_STATUS_SUCCESS);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000), HV_STATUS_INVALID_PORT_ID);
+	/* Reconnected, then the target's SynIC reset. */
+	assert_int_equal(disconnect(PARENT, 0x2000), HV_STATUS_SUCCESS);
+	assert_int_equal(connect_(conn(PARENT, 0x2000, CHILD, 0x300, HV_PORT_TYPE_EVENT)),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (4ull << 32)), HV_STATUS_SUCCESS);
+	synvp_reset(&ccpu.vp);
+	assert_int_equal(hvport_signal(&t, PARENT, 0x2000 | (5ull << 32)), HV_STATUS_INVALID_SYNIC_STATE);
+	assert_int_equal(ccpu.nraised, 5);
+}
+
 static void test_delete_port(void **st)
 {
 	(void)st;
@@ -554,7 +605,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_create_checks), T(test_create_limits), T(test_connect_checks),
 		T(test_post_delivers), T(test_post_rejects), T(test_flood_is_bounded_per_port),
-		T(test_any_vp), T(test_signal), T(test_delete_port),
+		T(test_any_vp), T(test_signal), T(test_signal_kept_route), T(test_delete_port),
 		T(test_teardown_partition), T(test_partition_registry), T(test_hash_chains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

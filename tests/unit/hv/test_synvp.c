@@ -144,6 +144,7 @@ static void test_page_not_owned_gp(void **st)
 {
 	(void)st;
 	vm.unowned[6] = true;
+	vm.map_gen++;
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SIMP, fake_gpa(6) | 1), -EINVAL);
 	assert_int_equal(fake_rdmsr(&cpu, HV_MSR_SIMP), 0);
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SIEFP, fake_gpa(6) | 1), -EINVAL);
@@ -431,8 +432,10 @@ static void test_event_state_errors(void **st)
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SCONTROL, 1), 0);
 	/* The page stopped being the partition's. */
 	vm.unowned[2] = true;
+	vm.map_gen++;
 	assert_int_equal(synvp_signal_event(&cpu.vp, SINT, 1), -EFAULT);
 	vm.unowned[2] = false;
+	vm.map_gen++;
 	/* Polling: set, no interrupt. */
 	assert_int_equal(fake_wrmsr(&cpu, HV_MSR_SINT0 + SINT, VEC | HV_SINT_POLLING), 0);
 	assert_int_equal(synvp_signal_event(&cpu.vp, SINT, 1), 1);
