@@ -690,18 +690,18 @@ void hv_handle_pause(struct vcpu *v)
  * polled). Say so, and tell the parent again. */
 static void parent_check_notified(struct vcpu *parent)
 {
-	static unsigned lost, stuck;
+	static unsigned lost;
 	struct vcpu *c;
 
 	if (!(c = intercept_unfetched()))
 		return;
-	if (parent->notify_pending) {
-		if (stuck++ < 4)
-			hv_err("hv: the parent halted with its notification still undelivered (partition %lu's port 0x%x waits; held irq %d)",
-			       c->part->id, c->icpt.port,
-			       this_cpu()->parent_irq_held ? this_cpu()->parent_irq : -1);
+	/* Raised while the parent's interrupts were off (its idle loop's
+	 * check, then "sti; hlt", whose STI shadow holds the injection
+	 * until the HLT has exited): not lost, as parent_called sees it and
+	 * the next entry injects it. It was reported on the console, which
+	 * a user then saw after Debug-VMHost -Action SaveRestore. */
+	if (parent->notify_pending)
 		return;
-	}
 	if (lost++ < 4)
 		hv_err("hv: the parent halted with partition %lu's port 0x%x access unfetched and no notification pending; notified again",
 		       c->part->id, c->icpt.port);
