@@ -32,6 +32,10 @@
 
 /* hv's child ids the VMBus host serves (VSP_MAX in vsp_host.c). */
 #define STOR_CHILDREN 16
+/* Twice a request's most pages, so that a probe always ends. */
+#define GM_SLOT_BITS 11
+#define GM_SLOTS (1u << GM_SLOT_BITS)
+_Static_assert(GM_SLOTS >= 2 * VMBUS_PKT_MAX_PFNS, "gm_check's set must stay half empty");
 
 struct stor_disk {
 	struct vol_path file;
@@ -60,6 +64,11 @@ struct stor_child {
 	uint64_t gpfn[VMBUS_PKT_MAX_PFNS], pa[VMBUS_PKT_MAX_PFNS];
 	uint32_t npages, hint;
 	bool mapped;
+	/* The same pages as a set, for gm_check: a slot holds a page of
+	 * the current request only while its gen is seen_gen, which each
+	 * request's end moves, so nothing is cleared between requests. */
+	struct gm_slot { uint64_t pfn; uint32_t gen; } seen[GM_SLOTS];
+	uint32_t seen_gen;
 };
 
 static struct stor_child *children[STOR_CHILDREN];
@@ -69,18 +78,36 @@ static struct vhd_claims claims;
 
 /* ---- the child's pages ---- */
 
+/* pfn's slot in the request's set: where it is, or the free one where it
+ * goes (multiplicative hashing, linear probing). The set is at most half
+ * full, so the probe ends. */
+static struct gm_slot *gm_slot_of(struct stor_child *c, uint64_t pfn)
+{
+	uint32_t i = (uint32_t)((pfn * 0x9e3779b97f4a7c15ull) >> (64 - GM_SLOT_BITS));
+
+	while (c->seen[i].gen == c->seen_gen && c->seen[i].pfn != pfn)
+		i = (i + 1) & (GM_SLOTS - 1);
+	return &c->seen[i];
+}
+
+/* Each page of a request once, in constant time a page: a scan of the
+ * pages so far made a guest's 1,024-page request cost half a million
+ * comparisons. */
 static int gm_check(void *ctx, uint64_t pfn, int host_writes)
 {
 	struct stor_child *c = ctx;
+	struct gm_slot *slot;
 
 	(void)host_writes;        /* hv maps the child's pages read/write */
 	if (c->mapped)
 		return -EBUSY;
-	for (uint32_t i = c->npages; i-- > 0;)
-		if (c->gpfn[i] == pfn)
-			return 0;  /* named twice: hv takes each page once a call */
+	slot = gm_slot_of(c, pfn);
+	if (slot->gen == c->seen_gen)
+		return 0;  /* named twice: hv takes each page once a call */
 	if (c->npages >= VMBUS_PKT_MAX_PFNS)
 		return -E2BIG;
+	slot->gen = c->seen_gen;
+	slot->pfn = pfn;
 	c->gpfn[c->npages++] = pfn;
 	return 0;
 }
@@ -106,6 +133,10 @@ static void gm_release(void *ctx)
 		(void)vsp_gpadl_hv_unmap(c->pa, c->npages);
 	c->mapped = false;
 	c->npages = 0;
+	if (++c->seen_gen == 0) {   /* wrapped: old slots would look current */
+		memset(c->seen, 0, sizeof(c->seen));
+		c->seen_gen = 1;
+	}
 }
 
 /* Where hv mapped page pfn of this request; NULL if it is not one. */
@@ -380,6 +411,7 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 		return -ENOMEM;
 	}
 	c->child = child;
+	c->seen_gen = 1;   /* calloc's slots (gen 0) are not current */
 	c->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, gm_page_ptr, gm_prepare,
 					   gm_release, c };
 	children[child] = c;

@@ -452,6 +452,7 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         "a transfer length larger than its page range refused",
         "a transfer length over max_transfer_bytes refused",
         "READ(16) of exactly max_transfer_bytes into its own RAM works",
+        "a READ of 8 KiB into one page named twice works, the second 4 KiB last",
         "a transfer length of 0xffffffff refused",
         "READ(16) whose LBA + length wraps 64 bits: LBA OUT OF RANGE",
         "READ(16) of 0x800008 blocks (bytes wrap 32 bits): LBA OUT OF RANGE",

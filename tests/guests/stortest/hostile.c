@@ -284,6 +284,21 @@ static void ranges(uint32_t max_transfer, uint32_t mem_mib)
 			 "READ(16) of exactly max_transfer_bytes into its own RAM works");
 	}
 	{
+		/* One page named twice (hv maps each page once a request,
+		 * partition/vsp/vsp_stor.c gm_check): the read fills it twice,
+		 * the second 4 KiB last. */
+		uint64_t twice[2] = { pfn, pfn };
+		struct rng rg = { 8192, 0, 2, twice };
+		uint32_t ok = 1;
+
+		st_cdb_rw10(cdb, 0, LBA, 8192 / ST_LBSZ);
+		send_gpa(cdb, 10, VSTOR_DATA_READ, 8192, &rg, 1, &r);
+		for (uint32_t i = 0; i < 4096; i++)
+			ok &= st_buf[i] == st_pattern(LBA, 4096 + i, 1);
+		st_check(r.got && r.pkt.srb.srb_status == SRB_STATUS_SUCCESS && ok,
+			 "a READ of 8 KiB into one page named twice works, the second 4 KiB last");
+	}
+	{
 		struct rng rg = { 4096, 0, 1, &pfn };
 
 		st_cdb_rw10(cdb, 0, LBA, 8);
