@@ -92,8 +92,7 @@ void sched_notify_parent(void)
 }
 
 /* earliest_child_timer's and lone_child's answers are kept while this
- * stands still. It
- * moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
+ * stands still. It moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
  * which reach a child only through its SynIC's flags, messages and
  * interrupts) and the parent's HLT: a child's exit may write its timers
  * or stop it, the parent's hypercalls start, stop and suspend children,
@@ -434,13 +433,8 @@ struct vcpu *sched_next(struct vcpu *cur)
 		keep_turn(cur, now);
 		/* Called, the parent gets a turn of its own: one left from
 		 * before (over, or cut short by the child it now preempts)
-		 * gave it a 1-tick budget at each entry. With its interrupts
-		 * off (a PIT tick in service) and a notification it could not
-		 * yet take, it was called again at every such exit and ran a
-		 * few instructions per entry: under two nettest guests'
-		 * traffic it spent minutes in one tick's handler, the PIC's
-		 * IRQ0 in service, and its console stopped answering
-		 * (tests/bench/netvsp/bench_netvsp_wire.py). */
+		 * gave it a 1-tick budget at each entry, the crawl that
+		 * overdue_budget describes. */
 		if (cur != parent_v || parent_v->slice_end <= now)
 			parent_v->slice_end = 0;
 		return parent_v;
