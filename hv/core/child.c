@@ -384,7 +384,7 @@ uint16_t hc_set_tsc_frequency(struct hc_args *a)
 {
 	if (a->fast_in < 1000000 || a->fast_in > 100000000000ull)
 		return HV_STATUS_INVALID_PARAMETER;
-	hv_tsc_hz = a->fast_in;
+	sched_set_tsc_hz(a->fast_in);
 	return HV_STATUS_SUCCESS;
 }
 

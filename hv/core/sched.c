@@ -60,17 +60,36 @@
 #define TSC_HZ_DEFAULT   1000000000ull  /* until the parent has measured it */
 
 uint64_t hv_tsc_hz;
+/* Kept with hv_tsc_hz: the conversions run several times on every VMBus
+ * round trip, and the division they were cost it ticks it has none of to
+ * spare (docs/benchmarks.md, signal_event_roundtrip). */
+static uint64_t tsc_per_us = TSC_HZ_DEFAULT / 1000000;
 
 static uint64_t us_to_tsc(uint64_t us)
 {
-	return (hv_tsc_hz ? hv_tsc_hz : TSC_HZ_DEFAULT) / 1000000 * us;
+	return tsc_per_us * us;
+}
+
+static void latency_update(struct percpu *c)
+{
+	c->latency_tsc = us_to_tsc(c->latency_us ? c->latency_us : HVPART_LATENCY_DEFAULT_US);
 }
 
 static uint64_t latency_ticks(void)
 {
-	uint64_t us = this_cpu()->latency_us;
+	struct percpu *c = this_cpu();
 
-	return us_to_tsc(us ? us : HVPART_LATENCY_DEFAULT_US);
+	if (!c->latency_tsc)
+		latency_update(c);
+	return c->latency_tsc;
+}
+
+/* The parent's measure of the TSC (HvpartSetTscFrequency). */
+void sched_set_tsc_hz(uint64_t hz)
+{
+	hv_tsc_hz = hz;
+	tsc_per_us = hz / 1000000;
+	latency_update(this_cpu());
 }
 
 uint16_t hc_set_interrupt_latency(struct hc_args *a)
@@ -78,6 +97,7 @@ uint16_t hc_set_interrupt_latency(struct hc_args *a)
 	if (a->fast_in < HVPART_LATENCY_MIN_US || a->fast_in > HVPART_LATENCY_MAX_US)
 		return HV_STATUS_INVALID_PARAMETER;
 	this_cpu()->latency_us = a->fast_in;
+	latency_update(this_cpu());
 	return HV_STATUS_SUCCESS;
 }
 
@@ -222,8 +242,10 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
-		if (vlapic_pending_vector(v) >= 0 || vlapic_nmi_pending(v))
+		if (vlapic_pending_vector(v) >= 0 || vlapic_nmi_pending(v)) {
 			v->run = VCPU_RUNNABLE;
+			v->woke = true;
+		}
 	}
 	return v->run == VCPU_RUNNABLE;
 }
@@ -359,10 +381,22 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
  * charged for the root's work on its intercepts either. */
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
-	if (cur != sched_parent() && cur->slice_end > now) {
-		this_cpu()->kept_turn = 1 + slot_of(cur);
-		cur->kept_left = cur->slice_end - now;
-	}
+	struct percpu *c = this_cpu();
+	uint64_t slot;
+	struct vcpu *old;
+
+	if (cur == sched_parent() || cur->slice_end <= now)
+		return;
+	slot = 1 + slot_of(cur);
+	/* One kept turn at a time: a woken child that took its own turn
+	 * (woken_child) and is now cut short too replaces the one kept
+	 * before it, which would then wait a whole round. It goes first
+	 * instead, as if woken: a sender and the receiver it wakes take
+	 * turns frame by frame. */
+	if (c->kept_turn && c->kept_turn != slot && (old = slot_vcpu(c->kept_turn - 1)))
+		old->woke = true;
+	c->kept_turn = slot;
+	cur->kept_left = cur->slice_end - now;
 }
 
 static bool turn_kept(const struct vcpu *v)
@@ -393,6 +427,44 @@ static struct vcpu *kept_child(uint64_t now)
 	if (parent_ready() && v->kept_left > latency_ticks())
 		v->slice_end = now + latency_ticks();
 	return v;
+}
+
+/* A child vCPU, other than the kept one k, that the parent's work has
+ * just made ready from HLT and that has not run since (an event the
+ * parent signalled it, a message). It goes before k's turn resumes:
+ * otherwise a receiver woken for every frame waited for the whole turn
+ * of a sender that the parent served frame after frame, and its receive
+ * buffer overflowed (two nettest guests, 53 of 300 frames dropped in
+ * test_vmbus; tests/bench/netvsp/bench_netvsp_wire.py). It is the boost
+ * a Xen credit vCPU gets when it wakes. It takes a turn of its own, and
+ * k keeps the rest of its (kept_turn stays): k is not charged for it,
+ * and a CPU-bound child, which never halts, is never one. A test of the
+ * two children's shares this period kept the echoer from its boost
+ * after it had served another sender's flood, and it dropped frames
+ * again; with the turns as they are, k still gets one between any two
+ * of the woken child's. */
+static struct vcpu *woken_child(uint64_t now)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *k, *v;
+
+	/* A lone child has nobody to wake beside it: the VMBus round trip's
+	 * case, which is measured to the tick (docs/benchmarks.md). */
+	if (!c->kept_turn || c->children_running < 2)
+		return NULL;
+	if (!(k = slot_vcpu(c->kept_turn - 1)))
+		return NULL;
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		for (uint32_t i = 0; i < p->nvcpus; i++) {
+			v = p->vcpus[i];
+			/* child_ready first: it is what sets woke. */
+			if (v != k && child_ready(v, now) && v->woke)
+				return v;
+		}
+	}
+	return NULL;
 }
 
 /* Whether the parent must run now: hv has a message for it, or a physical
@@ -447,6 +519,8 @@ struct vcpu *sched_next(struct vcpu *cur)
 	if (cur != parent_v && parent_ready()) {
 		keep_turn(cur, now);
 		next = parent_v;
+	} else if ((next = woken_child(now))) {
+		/* Its own turn; the kept one's waits until it ends. */
 	} else if ((next = kept_child(now))) {
 		return next;   /* the rest of its turn */
 	} else if ((next = next_child(cur, now))) {
@@ -746,8 +820,10 @@ void sched_prepare_entry(struct vcpu *v)
 	msr_load(v);
 	if (v->icpt_done)
 		intercept_finish(v);
-	if (v != c->parent)
+	if (v != c->parent) {
 		vlapic_poll_timer(v, rdtsc());
+		v->woke = false;
+	}
 	synic_poll(v);
 	/* An NMI goes before any maskable interrupt (SDM Vol. 3A §6.9). */
 	if (v != c->parent && vlapic_nmi_pending(v) && arch_vcpu_inject_nmi(v))

@@ -359,7 +359,7 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         log, _ = run_nettest(m, "nb", NS_MAC, "mode=bench peer=%s count=300 hold=1" % NE_MAC,
                              wait_for="nettest: PASS")
         got = re.search(r"bench: (\d+) frames of 1500 bytes sent, the peer got (\d+), (\d+) ticks", log)
-        assert got and got.group(1) == "300" and got.group(2) == "300", log
+        assert got and got.group(1) == "300" and got.group(2) == "300", (log, nic_counters(m, "ne"))
         assert re.search(r"ping of 60 bytes: 50 of 50 answered, mean \d+ ticks", log), log
         remove_vm(m, "nb")
         remove_vm(m, "ne")

@@ -44,6 +44,7 @@ struct percpu {
 	struct vcpu *lone;           /* lone_child's answer while timers_gen is lone_gen */
 	uint64_t lone_gen;
 	uint64_t latency_us;         /* HvpartSetInterruptLatency; 0: default */
+	uint64_t latency_tsc;        /* the same in TSC ticks; 0: not yet known (sched.c) */
 	/* Exit handling that resumed another vCPU: count and TSC ticks
 	 * (Get-VMHost, Measure-VMHost). */
 	uint64_t switches, switch_ticks;

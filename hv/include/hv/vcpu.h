@@ -87,6 +87,7 @@ struct vcpu {
 	uint32_t icpt_result;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
 	uint64_t kept_left;          /* ticks of a turn the parent took (kept_turn) */
+	bool woke;                   /* ready from HLT, not entered since (sched.c woken_child) */
 	uint64_t entered_tsc;        /* its last entry, 0 = not in the guest */
 	uint64_t run_ticks;          /* in the guest, in all */
 	uint64_t period_used;        /* in the guest, this accounting period */
@@ -243,6 +244,7 @@ void sched_notify_parent(void);
  * (time slice, or the earliest child timer while the parent idles). */
 uint64_t sched_budget(struct vcpu *v);
 void sched_set_parent(struct vcpu *v);
+void sched_set_tsc_hz(uint64_t hz);
 void sched_child_started(void);
 void sched_child_stopped(void);
 /* A child's timer may have moved (its vLAPIC timer fired, a synthetic

@@ -28,7 +28,11 @@ import hvtest  # noqa: E402
 COUNT = 1000
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 g = os.path.join(hvtest.BUILD, "guests")
-iso = hvtest.scenario_iso("bench-netvsp-wire", add=[os.path.join(g, "nettest.elf")])
+iso = hvtest.scenario_iso("bench-netvsp-wire", add=[os.path.join(g, "nettest.elf")],
+                         # HVPART_TRACE=1: hv with the exit/entry trace,
+                         # summarised by tools/trace-report (docs/benchmarks.md,
+                         # "Profiling").
+                         hv=os.path.join(hvtest.BUILD, "hv-trace.elf") if os.environ.get("HVPART_TRACE") else None)
 
 
 def wait_log(m, name, text, tries=120):
@@ -56,6 +60,10 @@ with hvtest.Machine(iso, name="bench-netvsp-wire", watchdog=900, sync="none") as
         if name == "e":
             wait_log(m, "e", "echo: ready")
     log = wait_log(m, "b", "nettest: PASS")
+
+if os.environ.get("HVPART_TRACE"):
+    print(hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "trace-report"), m.e9_log, "--last", "80"],
+                          "trace report"))
 
 r = re.search(r"bench: (\d+) frames of 1500 bytes sent, the peer got (\d+), (\d+) ticks; "
               r"memcpy of 1500 bytes (\d+) ticks", log)
