@@ -27,7 +27,26 @@ int ext2_bitmaps_flush(struct ext2_fs *fs)
 {
 	int rc = bm_flush_one(fs, &fs->bbm, 0);
 
-	return rc ? rc : bm_flush_one(fs, &fs->ibm, 1);
+	if (!rc)
+		rc = bm_flush_one(fs, &fs->ibm, 1);
+	if (!rc)
+		fs->alloc_unwritten = 0;
+	return rc;
+}
+
+/* Without a journal, the order of writes is what keeps a crash harmless
+ * (McKusick and Ganger, "Soft Updates", 1999: never point to a resource
+ * before it is marked used). A block or inode allocated in a cached
+ * bitmap is written to the bitmap on disk before anything that points at
+ * it (an inode, an indirect block, see ext2_inode_write and the indirect
+ * cache): otherwise a crash leaves a file owning a block the bitmap calls
+ * free, the next mount (there is no fsck at boot) hands it to another
+ * file, and the two files then overwrite each other's data. Frees keep
+ * the lazy order (the bitmap after the inode that dropped the pointer),
+ * unless an allocation's write takes them along. */
+int ext2_alloc_commit(struct ext2_fs *fs)
+{
+	return fs->alloc_unwritten ? ext2_bitmaps_flush(fs) : 0;
 }
 
 static int bm_load(struct ext2_fs *fs, uint32_t group, int inodes)
@@ -131,6 +150,7 @@ static int block_alloc_in(struct ext2_fs *fs, uint32_t g, uint32_t start, uint32
 		return ext2_error_set(-EUCLEAN, "group %u: bitmap marks metadata block %u free", g, *blk);
 	fs->bbm.buf[bit >> 3] |= (uint8_t)(1u << (bit & 7));
 	fs->bbm.dirty = 1;
+	fs->alloc_unwritten = 1;
 	counts_adjust(fs, g, -1, 0, 0);
 	return 1;
 }
@@ -219,6 +239,7 @@ static int inode_alloc_in(struct ext2_fs *fs, uint32_t g, int is_dir, uint32_t *
 				      EXT2_GET16(fs->gd[g].bg_free_inodes_count));
 	fs->ibm.buf[bit >> 3] |= (uint8_t)(1u << (bit & 7));
 	fs->ibm.dirty = 1;
+	fs->alloc_unwritten = 1;
 	counts_adjust(fs, g, 0, -1, is_dir ? 1 : 0);
 	*ino = g * fs->inodes_per_group + (uint32_t)bit + 1;
 	return 1;

@@ -42,6 +42,9 @@ int ext2_inode_write(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *
 	uint64_t off;
 	int rc = ext2_rw_check(fs);
 
+	/* Bitmaps, then indirect blocks (ext2_ind_cache_flush commits the
+	 * bitmaps first), then the inode: each only after what it points at
+	 * is marked used on disk (ext2_alloc_commit). */
 	if (!rc)
 		rc = ext2_ind_cache_flush(fs);
 	if (!rc)
@@ -212,6 +215,8 @@ int ext2_inode_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
 		 * indirect blocks: keep the last one of each level. */
 		if (fs->ind_tag[lvl] != cur) {
 			if (fs->ind_dirty[lvl] && fs->ind_tag[lvl])
+				rc = ext2_alloc_commit(fs);
+			if (!rc && fs->ind_dirty[lvl] && fs->ind_tag[lvl])
 				rc = ext2_block_write(fs, fs->ind_tag[lvl], buf);
 			fs->ind_dirty[lvl] = 0;
 			fs->ind_tag[lvl] = 0;

@@ -44,6 +44,7 @@ struct ext2_fs {
 	uint32_t ind_tag[4];         /* block held in ind[level], 0 = none */
 	int ind_dirty[4];            /* ind[level] changed, not yet written */
 	struct ext2_bmcache bbm, ibm;
+	int alloc_unwritten;         /* a bitmap bit set since the bitmaps were written */
 	uint8_t *zero;               /* one zeroed block */
 	uint8_t *ind[4];             /* per-depth indirect-block buffers */
 	uint8_t *dirbuf;             /* directory block buffer */
@@ -96,6 +97,9 @@ int ext2_block_in_use(struct ext2_fs *fs, uint32_t blk);
 int ext2_inode_alloc(struct ext2_fs *fs, uint32_t parent, int is_dir, uint32_t *ino);
 int ext2_inode_release(struct ext2_fs *fs, uint32_t ino, int is_dir);
 int ext2_bitmaps_flush(struct ext2_fs *fs);
+/* Writes the bitmaps if a bit was set since they were last written: before
+ * any write that points at a new block or inode (ext2_alloc.c). */
+int ext2_alloc_commit(struct ext2_fs *fs);
 
 /* ext2_inode.c */
 int ext2_inode_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);

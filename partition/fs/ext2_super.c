@@ -513,10 +513,11 @@ int ext2_statfs_get(struct ext2_fs *fs, struct ext2_statfs *st)
 
 /* Indirect blocks changed by allocation are written back lazily: before
  * the buffer is reused, before any inode write (so an inode never points
- * at an unwritten map) and on sync. */
+ * at an unwritten map) and on sync; each after the bitmaps that mark the
+ * blocks it names used (ext2_alloc_commit). */
 int ext2_ind_cache_flush(struct ext2_fs *fs)
 {
-	int lvl, rc = 0;
+	int lvl, rc = ext2_alloc_commit(fs);
 
 	for (lvl = 1; lvl < 4; lvl++) {
 		if (!fs->ind_dirty[lvl] || !fs->ind_tag[lvl])

@@ -127,10 +127,28 @@ static struct vmbus_client *connect(uint32_t *relid)
 	return c;
 }
 
+/* After init: the crash modes alone (crash.c), or the honest part and
+ * then the mode's own. */
+static void run_mode(uint32_t max_transfer)
+{
+	if (guest_test_arg("mode", "crash"))
+		st_crash();
+	else if (guest_test_arg("mode", "verify"))
+		st_crash_verify();
+	else {
+		st_honest(max_transfer);
+		if (guest_test_arg("mode", "bench"))
+			st_bench();
+		else if (!guest_test_arg("mode", "honest"))
+			st_hostile(max_transfer, guest_get_arg_u32("mem", 8));
+	}
+}
+
 void guest_main(void)
 {
 	struct vmbus_client *c;
 	uint32_t relid = 0, max_transfer = 0;
+	int crash;
 
 	if (!guest_init_hv())
 		guest_fail("stortest", "no Hyper-V interface");
@@ -145,15 +163,12 @@ void guest_main(void)
 	if (!c)
 		guest_fail("stortest", "no SCSI channel");
 	st_set_chan(vmbus_client_chan(c, relid));
-	st_probing = !guest_test_arg("mode", "honest") && !guest_test_arg("mode", "bench");
+	crash = guest_test_arg("mode", "crash") || guest_test_arg("mode", "verify");
+	st_probing = !guest_test_arg("mode", "honest") && !guest_test_arg("mode", "bench") && !crash;
 	if (st_probing)
 		st_before_init();
 	st_check(st_init(&max_transfer) == 0, "VSTOR initialised (BEGIN, version, properties, END)");
-	st_honest(max_transfer);
-	if (guest_test_arg("mode", "bench"))
-		st_bench();
-	else if (!guest_test_arg("mode", "honest"))
-		st_hostile(max_transfer, guest_get_arg_u32("mem", 8));
+	run_mode(max_transfer);
 	guest_printf("stortest: %u checks, %u failed\n", checks, failed);
 	if (failed)
 		guest_fail("stortest", "see the checks above");

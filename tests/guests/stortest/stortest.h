@@ -59,6 +59,10 @@ void st_hostile(uint32_t max_transfer, uint32_t mem_mib);
 /* bench.c: mode=bench; main.c counts the signals both ways. */
 void st_bench(void);
 extern volatile uint32_t st_signals_out, st_irqs_in;
+/* crash.c: mode=crash (generations written and synced until killed) and
+ * mode=verify (what a killed run acknowledged, read back). */
+void st_crash(void);
+void st_crash_verify(void);
 /* main.c: before init (a fresh session of the channel). */
 void st_before_init(void);
 /* hostile.c: probes st_init runs after step 1 (BEGIN) and 3 (properties)
