@@ -17,7 +17,10 @@ the same VHD, one VM per pattern. Prints:
 where P is the parent's ticks per request over the child's; and, for each
 child run, its ticks, the VMBus signals both ways and its exits per
 request (Get-VM's count less that of a VM that booted the same way and
-ran no request), to show where the child's ticks go.
+ran no request), to show where the child's ticks go. HVPART_TRACE=1 runs it on
+build/hv-trace.elf (`make trace`) and prints tools/trace-report's account
+of hv's time by exit reason and hypercall (docs/benchmarks.md,
+"Profiling"); tracing adds ticks, so its figures are not the bench's.
 """
 import os
 import re
@@ -39,7 +42,9 @@ with open(os.path.join(B, "guests", "stortest.elf"), "rb") as src, \
     dst.write(src.read())
 vol = os.path.join(D, "vol.img")
 hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), folder, vol, "--size", "96M"], "mkvol")
-iso = hvtest.scenario_iso("bench-vhd-cvp")
+TRACE = os.environ.get("HVPART_TRACE")
+iso = hvtest.scenario_iso("bench-vhd-cvp" + ("-trace" if TRACE else ""),
+                          hv=os.path.join(B, "hv-trace.elf") if TRACE else None)
 
 # name: (stortest argument, Measure-VHD arguments)
 PATTERNS = {
@@ -76,6 +81,9 @@ with hvtest.Machine(iso, name="bench-vhd-cvp", disks=[vol], watchdog=1500, sync=
     base = child(m, "z", "")
     kids = {k: child(m, "c" + k, v[0]) for k, v in PATTERNS.items()}
 
+if TRACE:
+    print(hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "trace-report"), m.e9_log, "--last", "1"],
+                          "trace report"))
 ok = fill[0] is not None and base[1] is not None and "stortest: PASS" in base[0]
 if not ok:
     print("bench vhd_child_vs_parent: FAILED (setup: %s / %s)" % (fill[2][-300:], base[0][-300:]))
