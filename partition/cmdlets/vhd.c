@@ -466,6 +466,8 @@ static int cmdlet_measure_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	    mv_pass(&r, &vp.vol->disk->bd, vp.vol->base, vp.vol->size, 0, &raw))
 		cmd_error(ctx, a, "Reading the raw disk failed.");
 	free(r.buf);
+	if (r.write)
+		cmdlet_sync(ctx, a, vp.vol);
 	if (rc)
 		return 0;
 	cmd_printf(ctx, "Pattern              : %s\n", mv_patterns[r.pattern]);
