@@ -81,6 +81,11 @@ $(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 HOST_DEPS += $(HOSTB)/tools/vhd/vhd
 
+# The benchmarks' shared request patterns (storage/bench_pattern.h).
+$(HOSTB)/tests/unit/storage/test_bench_pattern: $(HOSTB)/tests/unit/storage/test_bench_pattern.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_bench_pattern
+
 # The view backend of storage/blockdev.c (pass-through disks).
 $(HOSTB)/tests/unit/storage/test_blockdev: $(HOSTB)/tests/unit/storage/test_blockdev.o $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)

@@ -13,5 +13,6 @@ BENCHES += tests/bench/volume/bench_volume.py
 BENCHES += tests/bench/vmbus/bench_vmbus_wire.py
 BENCHES += tests/bench/netvsp/bench_netvsp_wire.py
 BENCHES += tests/bench/storage/bench_storvsc.py
+BENCHES += tests/bench/storage/bench_vhd_child_vs_parent.py
 BENCHES += tests/bench/vcpu/bench_vcpu.py
 BENCHES += tests/bench/linux/bench_linux.py

@@ -1,6 +1,6 @@
 /*
  * The VHD cmdlets: New-VHD, Get-VHD, Test-VHD, Merge-VHD, Mount-VHD,
- * Dismount-VHD, over the VHD library (storage/vhd) and a drive's file
+ * Dismount-VHD and the benchmark Measure-VHD, over the VHD library (storage/vhd) and a drive's file
  * operations (partition/volume/fio_ext2.h). Mount-VHD attaches the VHD as a
  * disk (Get-Disk lists it, bus "VHD") and mounts the ext2 file system in
  * it (whole disk or first ext2 partition) as the first free drive letter
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "partition/arch/cpu.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
 #include "partition/cmdlets/cmdlets.h"
@@ -18,6 +19,7 @@
 #include "partition/volume/volume.h"
 #include "partition/vm.h"
 #include "partition/vsp/vsp_stor.h"
+#include "storage/bench_pattern.h"
 #include "storage/vhd/vhd.h"
 
 /* A user's path to (drive, '/'-path) for the library; VHDs live on ext2 drives. */
@@ -366,6 +368,117 @@ static int cmdlet_merge_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* ---- Measure-VHD (benchmark) ------------------------------------------------------ */
+
+/* Not a Hyper-V cmdlet: the parent's side of issue 15's child-versus-
+ * parent benchmark (tests/bench/storage/bench_vhd_child_vs_parent.py).
+ * The VHD is opened as vsp_stor opens a child's disk (vhd_mount_open_file,
+ * vhd_blockdev_wrap) and requests go through the same blockdev calls
+ * storvsp makes, one at a time, at the offsets the stortest guest draws
+ * (storage/bench_pattern.h), timed with the TSC. Writes are not flushed
+ * inside the timing, as a child's plain WRITE(10) is not. */
+enum { MV_RANDOM4K, MV_SEQ1M };
+static const char *const mv_patterns[] = { "Random4K", "Sequential1M", NULL };
+
+struct mv_run {
+	int pattern, write;
+	uint64_t count, seed;
+	uint8_t *buf;
+};
+
+static size_t mv_len(const struct mv_run *r)
+{
+	return r->pattern == MV_SEQ1M ? 1u << 20 : 4096u;
+}
+
+/* r->count requests on bd at base + the pattern's slots of size bytes. */
+static int mv_pass(const struct mv_run *r, struct blockdev *bd, uint64_t base, uint64_t size,
+		   int write, uint64_t *ticks)
+{
+	size_t len = mv_len(r);
+	uint64_t nslots = size / len, state = r->seed, t0 = cpu_rdtsc();
+
+	for (uint64_t i = 0; i < r->count; i++) {
+		uint64_t slot = r->pattern == MV_SEQ1M ? bench_pat_seq(i, nslots) :
+			       bench_pat_random(&state, nslots);
+		int rc = write ? blockdev_write(bd, base + slot * len, r->buf, len) :
+			 blockdev_read(bd, base + slot * len, r->buf, len);
+
+		if (rc)
+			return rc;
+	}
+	*ticks = cpu_rdtsc() - t0;
+	return 0;
+}
+
+/* Opens the VHD as a child's disk is opened and runs r on it. */
+static int mv_vhd(struct cmd_ctx *ctx, const struct cmd_args *a, const struct vol_path *vp,
+		  const struct mv_run *r, uint64_t *ticks)
+{
+	char why[VOL_PATH_MAX + VHD_ERR_LEN + 16];
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	struct blockdev bd;
+	struct vhd *v;
+	int rc;
+
+	if (vhd_mount_open_file(vp, !r->write, &fx, &ops, &v, why, sizeof(why)))
+		return cmd_error(ctx, a, "%s", why), -EIO;
+	if (cmdlet_vhd_chain_check(ctx, a, vp, v, r->write, "The disk cannot be measured")) {
+		vhd_close(v);
+		return -EBUSY;
+	}
+	vhd_blockdev_wrap(v, r->write, &bd);
+	if (vhd_get_size(v) < mv_len(r))
+		rc = (cmd_error(ctx, a, "The disk is smaller than one request."), -EINVAL);
+	else if ((rc = mv_pass(r, &bd, 0, vhd_get_size(v), r->write, ticks)) != 0)
+		cmd_error(ctx, a, "'%s': %s.", cmd_arg_str(a, "Path"), vhd_get_error(v));
+	if (r->write && blockdev_flush(&bd) && !rc)
+		rc = (cmd_error(ctx, a, "'%s': %s.", cmd_arg_str(a, "Path"), vhd_get_error(v)), -EIO);
+	blockdev_close(&bd);     /* vhd_close */
+	return rc;
+}
+
+static int cmdlet_measure_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct mv_run r = { 0, cmd_arg_present(a, "Write"), (uint64_t)cmd_arg_int(a, "Count", 128),
+			    (uint64_t)cmd_arg_int(a, "Seed", 1), NULL };
+	uint64_t t = 0, raw = 0;
+	struct vol_path vp;
+	struct fio_ext2 fx;
+	struct fio_ops ops;
+	int rc;
+
+	r.pattern = cmd_arg_enum(ctx, a, "Pattern", mv_patterns, MV_RANDOM4K);
+	if (r.pattern < 0)
+		return 0;
+	if (r.count < 1 || r.count > 1000000)
+		return cmd_error(ctx, a, "-Count must be 1 to 1000000.");
+	if (vhd_offline_arg(ctx, a, "Measure-VHD", &vp, &fx, &ops))
+		return 0;
+	r.buf = malloc(mv_len(&r));
+	if (!r.buf)
+		return cmdlet_path_error(ctx, a, cmd_arg_str(a, "Path"), -ENOMEM);
+	memset(r.buf, 0x5a, mv_len(&r));
+	rc = mv_vhd(ctx, a, &vp, &r, &t);
+	/* The physical limit: as many reads of the raw disk under the drive. */
+	if (!rc && r.pattern == MV_SEQ1M && !r.write &&
+	    mv_pass(&r, &vp.vol->disk->bd, vp.vol->base, vp.vol->size, 0, &raw))
+		cmd_error(ctx, a, "Reading the raw disk failed.");
+	free(r.buf);
+	if (r.write)
+		cmdlet_sync(ctx, a, vp.vol);
+	if (rc)
+		return 0;
+	cmd_printf(ctx, "Pattern              : %s\n", mv_patterns[r.pattern]);
+	cmd_printf(ctx, "Write                : %s\n", r.write ? "True" : "False");
+	cmd_printf(ctx, "Requests             : %llu\n", (unsigned long long)r.count);
+	cmd_printf(ctx, "TscPerRequest        : %llu\n", (unsigned long long)(t / r.count));
+	if (raw)
+		cmd_printf(ctx, "RawReadTscPerRequest : %llu\n", (unsigned long long)(raw / r.count));
+	return 0;
+}
+
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 static const struct cmd_param p_new_vhd[] = {
@@ -379,6 +492,13 @@ static const struct cmd_param p_new_vhd[] = {
 };
 static const struct cmd_param p_vhd[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD)." },
+};
+static const struct cmd_param p_measure_vhd[] = {
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file (not in use by a running VM or mounted)." },
+	{ "Pattern", CMD_P_STRING, 0, -1, "Random4K (the default): 4 KiB at random 4 KiB slots of -Seed; Sequential1M: 1 MiB at a time from offset 0, wrapping." },
+	{ "Count", CMD_P_INT, 0, -1, "Requests (default 128)." },
+	{ "Seed", CMD_P_INT, 0, -1, "Random4K's seed (default 1), as stortest's seed=." },
+	{ "Write", CMD_P_SWITCH, 0, -1, "Write 0x5A bytes instead of reading (not flushed until the end, untimed)." },
 };
 static const struct cmd_param p_mount_vhd[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },
@@ -404,5 +524,8 @@ const struct cmd_def cmdlets_vhd[] = {
 	{ "Dismount-VHD", "Flushes and detaches a mounted VHD.",
 	  "Unmounts the VHD's drive, flushes everything to the .vhd file and detaches the disk.",
 	  p_vhd, 1, cmdlet_dismount_vhd, NULL },
+	{ "Measure-VHD", "Times requests on a VHD as a child's disk serves them.",
+	  "A benchmark, not a Hyper-V cmdlet: opens the VHD as a child's disk is opened (the storage stack storvsp uses) and times -Count requests of -Pattern one at a time, printing TSC ticks per request; Sequential1M reads also time as many 1 MiB reads of the raw disk under the drive (RawReadTscPerRequest). The offsets are those the stortest guest's bench mode draws (storage/bench_pattern.h), for issue 15's child-versus-parent benchmark. -Write overwrites data in the VHD.",
+	  p_measure_vhd, 5, cmdlet_measure_vhd, NULL },
 };
 const int cmdlets_vhd_count = sizeof(cmdlets_vhd) / sizeof(cmdlets_vhd[0]);

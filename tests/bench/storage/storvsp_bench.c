@@ -22,7 +22,7 @@
 #include "storage/storvsp/storvsp.h"
 #include "storage/storvsp/vstor.h"
 #include "storage/vhd/vhd.h"
-#include "tests/bench/storage/bench_rng.h"
+#include "storage/bench_pattern.h"
 #include "vmbus/pkt.h"
 
 #define DISK (256ull << 20)
