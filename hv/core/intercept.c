@@ -10,6 +10,7 @@
 #include <hv/lib.h>
 #include "hypercall.h"
 #include "intercept.h"
+#include "io.h"
 
 uint64_t intercept_merge_result(uint64_t reg, unsigned size, uint64_t value)
 {
@@ -38,6 +39,7 @@ void intercept_forward_io(struct vcpu *v, uint16_t port, unsigned size, bool is_
 		.rip = arch_vcpu_rip(v),
 	};
 	v->icpt_taken = false;
+	v->icpt_string = false;
 	v->run = VCPU_BLOCKED;
 	sched_notify_parent();
 }
@@ -50,11 +52,17 @@ void intercept_complete_io(struct vcpu *v, uint32_t value)
 }
 
 /* The parent emulated the port access: give IN its result and step past
- * the instruction. */
+ * the instruction (an INS/OUTS element: io_string_finish). */
 void intercept_finish(struct vcpu *v)
 {
 	const struct hvpart_intercept *ic = &v->icpt;
 
+	if (v->icpt_string) {
+		v->icpt_string = false;
+		v->icpt_done = false;
+		io_string_finish(v, v->icpt_result);
+		return;
+	}
 	if (!ic->is_write)
 		v->gpr[GPR_RAX] = intercept_merge_result(v->gpr[GPR_RAX], ic->size, v->icpt_result);
 	arch_vcpu_finish_deferred(v);

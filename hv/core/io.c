@@ -3,8 +3,8 @@
  * which emulates the child's devices (docs/ARCHITECTURE.md rule 3); the
  * parent's own accesses exit only for the ports io_parent_trap_ports
  * lists, and hv performs them for it (rule 2: the parent drives the
- * hardware). Only plain IN/OUT of 1, 2 or 4 bytes; string I/O is not
- * emulated.
+ * hardware). Plain IN/OUT of 1, 2 or 4 bytes here; INS and OUTS in
+ * io_string.c.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -48,8 +48,7 @@ static void parent_io(struct vcpu *v, const struct hv_io_access *a)
 void hv_handle_io(struct vcpu *v, const struct hv_io_access *a)
 {
 	if (a->string) {
-		partition_stop(v->part, "string I/O (%s port %#x) is not emulated",
-			       a->in ? "ins" : "outs", a->port);
+		io_string_exit(v, a);
 		return;
 	}
 	if (!v->part->privileged) {

@@ -266,29 +266,44 @@ static struct insn_limit seg_limit(struct vcpu *v, unsigned seg)
 	return l;
 }
 
+void mmio_string_begin(struct vcpu *v, const struct insn_mem *m, struct insn_string_state *s,
+			struct insn_string_ops *ops)
+{
+	bool wide = arch_vcpu_insn_mode(v) == INSN_MODE64;
+
+	*ops = (struct insn_string_ops){ v, str_translate, str_read, str_write, str_raise, NULL, NULL };
+	*s = (struct insn_string_state){
+		.rax = v->gpr[GPR_RAX], .rcx = v->gpr[GPR_RCX],
+		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI], .rflags = arch_vcpu_rflags(v),
+		.src_base = seg_base(v, m->seg), .dst_base = seg_base(v, INSN_ES),
+		.src_limit = seg_limit(v, m->seg), .dst_limit = seg_limit(v, INSN_ES),
+		.limits = !wide, .df = arch_vcpu_rflags(v) & (1u << 10), .wide = wide,
+		.la57 = arch_vcpu_cr4(v) & (1u << 12), .port = (uint16_t)v->gpr[GPR_RDX],
+	};
+}
+
+void mmio_string_end(struct vcpu *v, const struct insn_string_state *s)
+{
+	v->gpr[GPR_RAX] = s->rax;
+	v->gpr[GPR_RCX] = s->rcx;
+	v->gpr[GPR_RSI] = s->rsi;
+	v->gpr[GPR_RDI] = s->rdi;
+	arch_vcpu_set_rflags(v, s->rflags);
+}
+
 /* Every element is translated (the source with the segment override,
  * the destination always ES), checked against its segment's limit (or
  * for canonical form in 64-bit code) and may be RAM or a device: the
  * faulting GPA is only the first element's. */
 static int do_string(struct vcpu *v, const struct insn_mem *m, bool *done)
 {
-	const struct insn_string_ops ops = { v, str_translate, str_read, str_write, str_raise };
-	bool wide = arch_vcpu_insn_mode(v) == INSN_MODE64;
-	struct insn_string_state s = {
-		.rax = v->gpr[GPR_RAX], .rcx = v->gpr[GPR_RCX],
-		.rsi = v->gpr[GPR_RSI], .rdi = v->gpr[GPR_RDI], .rflags = arch_vcpu_rflags(v),
-		.src_base = seg_base(v, m->seg), .dst_base = seg_base(v, INSN_ES),
-		.src_limit = seg_limit(v, m->seg), .dst_limit = seg_limit(v, INSN_ES),
-		.limits = !wide, .df = arch_vcpu_rflags(v) & (1u << 10), .wide = wide,
-		.la57 = arch_vcpu_cr4(v) & (1u << 12),
-	};
-	int rc = insn_string_run(m, &s, &ops, MMIO_REP_CHUNK, done);
+	struct insn_string_ops ops;
+	struct insn_string_state s;
+	int rc;
 
-	v->gpr[GPR_RAX] = s.rax;
-	v->gpr[GPR_RCX] = s.rcx;
-	v->gpr[GPR_RSI] = s.rsi;
-	v->gpr[GPR_RDI] = s.rdi;
-	arch_vcpu_set_rflags(v, s.rflags);
+	mmio_string_begin(v, m, &s, &ops);
+	rc = insn_string_run(m, &s, &ops, MMIO_REP_CHUNK, done);
+	mmio_string_end(v, &s);
 	return rc;
 }
 
@@ -325,9 +340,7 @@ static int perform(struct vcpu *v, const struct insn_mem *m, uint64_t gpa, bool 
 	}
 }
 
-/* Fetch and decode; 0 with *m, 1 if a fault was injected instead, or a
- * negative errno (the child stops). */
-static int fetch_decode(struct vcpu *v, struct insn_mem *m, uint8_t bytes[15], int *nb)
+int mmio_fetch_decode(struct vcpu *v, struct insn_mem *m, uint8_t bytes[15], int *nb)
 {
 	enum insn_mode mode;
 	uint64_t fault_lin, gpa;
@@ -366,7 +379,7 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f, struc
 	 * such a GPA: no instruction to emulate), stops the child. */
 	if (f->fetch || arch_vcpu_delivering_event(v))
 		return false;
-	rc = fetch_decode(v, m, bytes, &nb);
+	rc = mmio_fetch_decode(v, m, bytes, &nb);
 	if (rc == 1)
 		return true;
 	if (!rc)

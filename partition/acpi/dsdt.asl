@@ -15,6 +15,16 @@
  *                   for the resource walk; the IRQ in it is used on arm64
  *                   only (on x86 the vector is HYPERVISOR_CALLBACK_VECTOR)
  *   \_SB.UAR1       COM1, a 16550 at 0x3f8 on IRQ 4 (PNP0501)
+ *   \_SB.PCI0       the PCI root bridge of bus 0 (PNP0A03; conventional PCI,
+ *                   a 440BX, so no PNP0A08), which the gen1 functions of
+ *                   partition/devices/pci_gen1.c sit on: with ACPI on, x86
+ *                   Linux scans PCI only below such a device (pci_acpi_init
+ *                   takes over from pci_legacy_init). _CRS: bus 0, the
+ *                   configuration ports 0xcf8-0xcff (mechanism #1), and the
+ *                   rest of the I/O space as the window the IDE function's
+ *                   legacy ports and BAR4 (0xffa0) and the PM base (0x600)
+ *                   lie in. No memory window: no gen1 function has a memory
+ *                   BAR, and [0xf0000000, 0xf7ffffff] is VMOD's.
  * The VMOD window [0xf0000000, 0xf7ffffff] assumes guest RAM stays below
  * 0xf0000000, which New-VM enforces for Linux kernels.
  */
@@ -52,6 +62,23 @@ DefinitionBlock ("", "DSDT", 2, "HVPART", "HVPARTDS", 0x00000001)
                     IRQNoFlags () {5}
                 })
             }
+        }
+
+        Device (PCI0)
+        {
+            Name (_HID, EisaId ("PNP0A03"))
+            Name (_UID, Zero)
+            Name (_BBN, Zero)
+            Name (_CRS, ResourceTemplate ()
+            {
+                WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+                    0x0000, 0x0000, 0x0000, 0x0000, 0x0001,,,)
+                IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+                WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+                    0x0000, 0x0000, 0x0CF7, 0x0000, 0x0CF8,,,, TypeStatic)
+                WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+                    0x0000, 0x0D00, 0xFFFF, 0x0000, 0xF300,,,, TypeStatic)
+            })
         }
 
         Device (UAR1)

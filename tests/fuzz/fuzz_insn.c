@@ -7,7 +7,8 @@
  * on registers and segment limits from the input against memory where
  * one page faults: it runs at most the bound it is given, counts rCX
  * down by the elements it did, moves rSI and rDI by them in the address
- * size, reads and writes once per element and operand, and leaves the
+ * size, reads and writes once per element and operand (a port for INS
+ * and OUTS), and leaves the
  * bits above the address size alone. */
 #include <errno.h>
 #include <stdbool.h>
@@ -23,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_string(unsigned k)
 {
-	return k == INSN_STOS || k == INSN_MOVS || k == INSN_LODS || k == INSN_CMPS || k == INSN_SCAS;
+	return k == INSN_STOS || k == INSN_MOVS || k == INSN_LODS || k == INSN_CMPS || k == INSN_SCAS ||
+	       k == INSN_INS || k == INSN_OUTS;
 }
 
 static void check(const struct insn_mem *o, size_t n)
@@ -128,7 +130,7 @@ static void alu(const uint8_t *data, size_t size)
 }
 
 struct fake {
-	unsigned fault_page, stores, loads, raised;
+	unsigned fault_page, stores, loads, raised, port_ins, port_outs;
 };
 
 static int f_translate(void *ctx, uint64_t lin, bool write, uint64_t *gpa)
@@ -158,6 +160,27 @@ static int f_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return 0;
 }
 
+/* The port reads all ones, more than the element holds: the engine
+ * stores only the element's bytes (f_write checks). */
+static int f_port_in(void *ctx, uint16_t port, unsigned size, uint64_t *val)
+{
+	(void)port;
+	if (size != 1 && size != 2 && size != 4)
+		abort();
+	((struct fake *)ctx)->port_ins++;
+	*val = ~0ull;
+	return 0;
+}
+
+static int f_port_out(void *ctx, uint16_t port, unsigned size, uint64_t val)
+{
+	(void)port;
+	if ((size != 1 && size != 2 && size != 4) || (val >> (8 * size)))
+		abort();
+	((struct fake *)ctx)->port_outs++;
+	return 0;
+}
+
 /* Bits above the address size: kept for 16-bit addresses, cleared once
  * written as a 32-bit register (SDM Vol. 1 §3.4.1.1). */
 static bool upper_ok(const struct insn_mem *o, uint64_t was, uint64_t now, unsigned stores)
@@ -172,11 +195,12 @@ static bool upper_ok(const struct insn_mem *o, uint64_t was, uint64_t now, unsig
 /* Per element: the index registers it steps, its reads and writes. */
 static const struct {
 	bool src, dst;
-	unsigned loads, stores;
+	unsigned loads, stores, ins, outs;
 } uses[INSN_KIND_LAST + 1] = {
 	[INSN_MOVS] = { true, true, 1, 1 }, [INSN_STOS] = { false, true, 0, 1 },
 	[INSN_LODS] = { true, false, 1, 0 }, [INSN_CMPS] = { true, true, 2, 0 },
 	[INSN_SCAS] = { false, true, 1, 0 },
+	[INSN_INS] = { false, true, 0, 1, 1, 0 }, [INSN_OUTS] = { true, false, 1, 0, 0, 1 },
 };
 
 static void f_raise(void *ctx, unsigned vector)
@@ -217,7 +241,8 @@ static void moved_ok(const struct insn_mem *o, bool used, uint64_t was, uint64_t
 static void string(const struct insn_mem *o, const uint8_t *data, size_t size)
 {
 	struct fake f = { .fault_page = data[0] & 7 };
-	const struct insn_string_ops ops = { &f, f_translate, f_read, f_write, f_raise };
+	const struct insn_string_ops ops = { &f, f_translate, f_read, f_write, f_raise, f_port_in,
+					     f_port_out };
 	struct insn_string_state s = { 0 }, before;
 	bool cmp = o->kind == INSN_CMPS || o->kind == INSN_SCAS, done;
 	unsigned max = data[1] & 0xff;
@@ -240,6 +265,8 @@ static void string(const struct insn_mem *o, const uint8_t *data, size_t size)
 	if (o->rep && !upper_ok(o, before.rcx, s.rcx, (unsigned)n))
 		abort();
 	if (f.stores != uses[o->kind].stores * n || f.loads != uses[o->kind].loads * n)
+		abort();
+	if (f.port_ins != uses[o->kind].ins * n || f.port_outs != uses[o->kind].outs * n)
 		abort();
 	if (((s.rflags ^ before.rflags) & ~(uint64_t)INSN_FLAGS_STATUS) || (!cmp && s.rflags != before.rflags))
 		abort();

@@ -120,13 +120,14 @@ static uint8_t addr_size(enum insn_mode mode, const struct prefixes *p)
 
 /* One-byte opcode forms (SDM Vol. 2D Table A-2). */
 enum form { F_NONE, F_ALU, F_GRP1, F_TEST_RM, F_GRP3, F_MOV, F_MOV_IMM, F_MOFFS,
-	    F_XCHG, F_STRING, F_MOVSXD, F_IMUL3, F_0F };
+	    F_XCHG, F_STRING, F_MOVSXD, F_IMUL3, F_0F, F_PORT_STRING };
 
 #define ALU_ROW(b) [b] = F_ALU, [b + 1] = F_ALU, [b + 2] = F_ALU, [b + 3] = F_ALU
 static const uint8_t one_byte[256] = {
 	ALU_ROW(0x00), ALU_ROW(0x08), ALU_ROW(0x10), ALU_ROW(0x18),
 	ALU_ROW(0x20), ALU_ROW(0x28), ALU_ROW(0x30), ALU_ROW(0x38),
 	[0x63] = F_MOVSXD, [0x69] = F_IMUL3, [0x6b] = F_IMUL3,
+	[0x6c] = F_PORT_STRING, [0x6d] = F_PORT_STRING, [0x6e] = F_PORT_STRING, [0x6f] = F_PORT_STRING,
 	[0x80] = F_GRP1, [0x81] = F_GRP1, [0x82] = F_GRP1, [0x83] = F_GRP1,
 	[0x84] = F_TEST_RM, [0x85] = F_TEST_RM, [0x86] = F_XCHG, [0x87] = F_XCHG,
 	[0x88] = F_MOV, [0x89] = F_MOV, [0x8a] = F_MOV, [0x8b] = F_MOV,
@@ -309,6 +310,27 @@ static int form_string(struct dec *d, uint8_t op)
 	return 0;
 }
 
+/* INS 6C/6D (ES:[rDI] from port DX) and OUTS 6E/6F (port DX from
+ * seg:[rSI], DS unless overridden; INS's ES cannot be, SDM Vol. 2A
+ * "INS"). The wide forms move 16 or 32 bits by 66 alone: REX.W is
+ * ignored (Vol. 2B "OUTS": 64-bit operands are not supported). F2 is
+ * undefined for them, so refused, as for MOVS. */
+static int form_port_string(struct dec *d, uint8_t op)
+{
+	struct insn_mem *o = d->o;
+
+	if (d->p.rep == 0xf2)
+		return -1;
+	o->rep = d->p.rep != 0;
+	o->size = (op & 1) ? ((d->mode == INSN_MODE16) != d->p.opsize ? 2 : 4) : 1;
+	o->dst_size = o->size;
+	o->addr_size = addr_size(d->mode, &d->p);
+	o->kind = op < 0x6e ? INSN_INS : INSN_OUTS;
+	o->read = op >= 0x6e;
+	o->write = op < 0x6e;
+	return 0;
+}
+
 /* MOVZX (0F B6, B7) and MOVSX (0F BE, BF). */
 static int form_movx(struct dec *d, uint8_t op2)
 {
@@ -435,6 +457,7 @@ static int decode_form(struct dec *d, uint8_t op)
 	case F_MOV_IMM: return form_mov_imm(d, op);
 	case F_MOFFS: return form_moffs(d, op);
 	case F_STRING: return form_string(d, op);
+	case F_PORT_STRING: return form_port_string(d, op);
 	case F_MOVSXD: return form_movsxd(d);
 	case F_IMUL3: return form_imul(d, op);
 	case F_0F: return form_0f(d);

@@ -16,6 +16,8 @@
  *   XCHG       86 87
  *   strings    MOVS A4 A5, STOS AA AB, LODS AC AD (single or REP, F3);
  *              CMPS A6 A7, SCAS AE AF (single, REPE F3 or REPNE F2)
+ *   port I/O   INS 6C 6D, OUTS 6E 6F (single or REP, F3): the string I/O
+ *              of hv/core/io_string.c, not MMIO
  * insn_alu.c computes the ALU, multiply and divide results with their
  * flags; insn_string.h runs the string forms. Portable: no hardware
  * access; host-tested (tests/unit/hv/test_insn.c and test_insn_muldiv.c,
@@ -43,8 +45,10 @@ enum insn_kind {
 	INSN_LODS,       /* rAX = seg:[rSI]; rSI steps */
 	INSN_CMPS,       /* flags of seg:[rSI] - ES:[rDI]; both step */
 	INSN_SCAS,       /* flags of rAX - ES:[rDI]; rDI steps */
+	INSN_INS,        /* ES:[rDI] = port DX; rDI steps */
+	INSN_OUTS,       /* port DX = seg:[rSI]; rSI steps */
 };
-#define INSN_KIND_LAST INSN_SCAS
+#define INSN_KIND_LAST INSN_OUTS
 
 /* Operation codes 0-7 are the ModR/M reg field of 80-83 (SDM Vol. 2A
  * Table A-6, group 1); BT-BTC are in the order of group 8's /4-/7. NOT

@@ -20,20 +20,36 @@ static uint64_t merge(uint64_t reg, unsigned size, uint64_t val)
 }
 
 /* What each kind touches: the source seg:[rSI], the destination
- * ES:[rDI] (read by the compares, written by MOVS and STOS). */
+ * ES:[rDI] (read by the compares, written by MOVS, STOS and INS), and
+ * port DX (read by INS, written by OUTS). */
 static const struct {
-	bool src, dst, dst_read, dst_write;
+	bool src, dst, dst_read, dst_write, port_in, port_out;
 } uses[INSN_KIND_LAST + 1] = {
-	[INSN_MOVS] = { true, true, false, true },
-	[INSN_STOS] = { false, true, false, true },
-	[INSN_LODS] = { true, false, false, false },
-	[INSN_CMPS] = { true, true, true, false },
-	[INSN_SCAS] = { false, true, true, false },
+	[INSN_MOVS] = { true, true, false, true, false, false },
+	[INSN_STOS] = { false, true, false, true, false, false },
+	[INSN_LODS] = { true, false, false, false, false, false },
+	[INSN_CMPS] = { true, true, true, false, false, false },
+	[INSN_SCAS] = { false, true, true, false, false, false },
+	[INSN_INS] = { false, true, false, true, true, false },
+	[INSN_OUTS] = { true, false, false, false, false, true },
 };
 
-static bool is_string(enum insn_kind k)
+static bool is_string(const struct insn_mem *m, const struct insn_string_ops *ops)
 {
-	return k == INSN_MOVS || k == INSN_STOS || k == INSN_LODS || k == INSN_CMPS || k == INSN_SCAS;
+	switch (m->kind) {
+	case INSN_MOVS:
+	case INSN_STOS:
+	case INSN_LODS:
+	case INSN_CMPS:
+	case INSN_SCAS:
+		return true;
+	case INSN_INS:
+		return ops->port_in;
+	case INSN_OUTS:
+		return ops->port_out;
+	default:
+		return false;
+	}
 }
 
 /* Offsets off .. off + size - 1 within the segment (SDM Vol. 3A §5.3);
@@ -99,7 +115,10 @@ static int translate_both(const struct insn_mem *m, const struct insn_string_sta
 }
 
 /* One element. The source translates first, as the CPU reads before it
- * writes; registers move only once the element is done. The compares
+ * writes; registers move only once the element is done. INS translates
+ * its destination before it reads the port: a port read has side effects
+ * (an IDE data register moves on), and an element that faults runs
+ * again after the guest's handler, so it must not have read. The compares
  * set the flags of CMP first - second: seg:[rSI] - ES:[rDI] for CMPS,
  * rAX - ES:[rDI] for SCAS (SDM Vol. 2A "CMPS", Vol. 2B "SCAS"). */
 static int element(const struct insn_mem *m, struct insn_string_state *s,
@@ -110,6 +129,10 @@ static int element(const struct insn_mem *m, struct insn_string_state *s,
 
 	if (!rc && uses[m->kind].src)
 		rc = ops->read(ops->ctx, src, m->size, &val);
+	if (!rc && uses[m->kind].port_in)
+		rc = ops->port_in(ops->ctx, s->port, m->size, &val);
+	if (!rc && uses[m->kind].port_out)
+		rc = ops->port_out(ops->ctx, s->port, m->size, val & mask_of(m->size));
 	if (!rc && uses[m->kind].dst_read)
 		rc = ops->read(ops->ctx, dst, m->size, &cmp);
 	if (!rc && uses[m->kind].dst_write)
@@ -147,7 +170,7 @@ int insn_string_run(const struct insn_mem *m, struct insn_string_state *s,
 	int rc;
 
 	*done = false;
-	if (!is_string(m->kind))
+	if (!is_string(m, ops))
 		return -EINVAL;
 	if (!m->rep) {
 		rc = element(m, s, ops);

@@ -85,6 +85,10 @@ struct vcpu {
 	bool icpt_done;              /* completed: apply at the next entry */
 	bool yield;                  /* give up the CPU after this exit */
 	uint32_t icpt_result;
+	/* The intercept is one element of an INS/OUTS (hv/core/io_string.c),
+	 * icpt_insn the instruction decoded at the exit. */
+	bool icpt_string;
+	struct insn_mem icpt_insn;
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
 	uint64_t kept_left;          /* ticks of a turn the parent took (kept_turn) */
 	bool woke;                   /* ready from HLT, not entered since (sched.c woken_child) */
@@ -186,7 +190,7 @@ struct hv_io_access {
 	uint16_t port;
 	uint8_t size;
 	bool in;
-	bool string;                 /* INS/OUTS: not emulated */
+	bool string;                 /* INS/OUTS (hv/core/io_string.c) */
 };
 void hv_handle_io(struct vcpu *v, const struct hv_io_access *a);
 

@@ -4,7 +4,9 @@
  * through configuration mechanism #1 (PCI 3.0 §3.2.2.3.2), finds the
  * PIIX4 IDE function 8086:7111, reads its bus-master block from BAR4
  * (PIIX4 datasheet, BMIBA), then on the primary master (0x1f0, IRQ 14):
- * IDENTIFY DEVICE, a PIO WRITE/READ SECTORS round trip, a bus-master
+ * IDENTIFY DEVICE (its block read once by IN, once by REP INSW), a PIO
+ * WRITE/READ SECTORS round trip (the sectors by IN/OUT, REP INSW/OUTSW
+ * and REP with DF set), a bus-master
  * WRITE/READ DMA round trip (SFF-8038i: PRD table, Start, Interrupt
  * bit), and a DMA whose PRD points at memory that is not the guest's,
  * which must end with the bus-master Error bit. IRQ 14 must reach the
@@ -158,6 +160,45 @@ static int pio_block(uint16_t *w, int out)
 	return 0;
 }
 
+/* A DRQ block by REP INSW/OUTSW, libata's PIO data path
+ * (ata_sff_data_xfer): hv emulates the string I/O, one element per
+ * port intercept the parent serves. down: DF set (std, cld in the same
+ * asm so no compiler string op runs between), the words moving from the
+ * top of w down (SDM Vol. 2B "OUTS"). 0, -1 without DRQ, or -2 if rCX
+ * and rSI/rDI did not end where the CPU leaves them. */
+static int pio_block_rep(uint16_t *w, int out, int down)
+{
+	uint8_t st = wait_idle();
+	uint16_t *p = down ? w + 255 : w, *end = down ? w - 1 : w + 256;
+	size_t n = 256;
+
+	if (!(st & ST_DRQ) || (st & ST_ERR))
+		return -1;
+	if (out && down)
+		__asm__ volatile("std; rep outsw; cld" : "+S"(p), "+c"(n) : "d"(CMD) : "memory");
+	else if (out)
+		__asm__ volatile("rep outsw" : "+S"(p), "+c"(n) : "d"(CMD) : "memory");
+	else if (down)
+		__asm__ volatile("std; rep insw; cld" : "+D"(p), "+c"(n) : "d"(CMD) : "memory");
+	else
+		__asm__ volatile("rep insw" : "+D"(p), "+c"(n) : "d"(CMD) : "memory");
+	return n || p != end ? -2 : 0;
+}
+
+/* IDENTIFY DEVICE again, its block read with REP INSW: the same words. */
+static void identify_rep(const uint16_t id[256])
+{
+	static uint16_t again[256];
+	int rc;
+
+	pio_outb(CMD + 7, ATA_IDENTIFY);
+	rc = pio_block_rep(again, 0, 0);
+	(void)pio_inb(CMD + 7);
+	guest_printf("idetest: identify by rep insw: %s\n",
+		     check(!rc && same((const uint8_t *)id, (const uint8_t *)again, 512), "same",
+			   "DIFFERENT"));
+}
+
 static void identify(void)
 {
 	uint16_t id[256];
@@ -183,6 +224,27 @@ static void identify(void)
 	guest_printf("idetest: irq14 %s\n",
 		     check(!(irr0 & 0x40) && (slave_irr() & 0x40), "raised", "MISSING"));
 	(void)pio_inb(CMD + 7);                     /* acknowledges INTRQ */
+	identify_rep(id);
+}
+
+/* Sector s of a PIO transfer: the even ones by IN/OUT, sector 1 by REP
+ * with DF set (written from a reversed copy, so the disk gets the same
+ * bytes), the others by REP upwards. */
+static int pio_sector(uint8_t *p, uint32_t s, int out)
+{
+	static uint16_t rev[256];
+	int rc;
+
+	if (!(s & 1))
+		return pio_block((uint16_t *)p, out);
+	if (s != 1)
+		return pio_block_rep((uint16_t *)p, out, 0);
+	for (int i = 0; out && i < 256; i++)
+		rev[255 - i] = ((uint16_t *)p)[i];
+	rc = pio_block_rep(rev, out, 1);
+	for (int i = 0; !out && i < 256; i++)
+		((uint16_t *)p)[i] = rev[255 - i];
+	return rc;
 }
 
 static void pio_round_trip(uint32_t lba)
@@ -190,7 +252,7 @@ static void pio_round_trip(uint32_t lba)
 	fill(buf, lba);
 	issue(ATA_WRITE_PIO, lba, SECTORS);
 	for (uint32_t s = 0; s < SECTORS; s++)
-		if (pio_block((uint16_t *)(buf + s * 512), 1))
+		if (pio_sector(buf + s * 512, s, 1))
 			guest_fail("idetest", "PIO write: no DRQ");
 	if (wait_idle() & (ST_ERR | ST_DRQ))
 		guest_fail("idetest", "PIO write ended with an error");
@@ -198,7 +260,7 @@ static void pio_round_trip(uint32_t lba)
 		back[i] = 0;
 	issue(ATA_READ_PIO, lba, SECTORS);
 	for (uint32_t s = 0; s < SECTORS; s++)
-		if (pio_block((uint16_t *)(back + s * 512), 0))
+		if (pio_sector(back + s * 512, s, 0))
 			guest_fail("idetest", "PIO read: no DRQ");
 	guest_printf("idetest: pio write+read lba %u: %s\n", lba,
 		     check(same(buf, back, sizeof(buf)), "match", "MISMATCH"));

@@ -261,13 +261,18 @@ static void test_iasl_oracle(void **state)
 	assert_non_null(strstr(t, "PNP0501"));
 	assert_non_null(strstr(t, "0x03F8"));
 	assert_non_null(strstr(t, "Name (_S5, Package"));
+	assert_non_null(strstr(t, "Device (PCI0)"));
+	assert_non_null(strstr(t, "EisaId (\"PNP0A03\")"));
 	/* Second oracle: ACPICA's acpiexec loads FADT, DSDT and MADT as an
 	 * OS does and evaluates what Linux asks for: VMBus's _HID (ACPICA
 	 * upper-cases IDs; Linux matches both spellings), COM1's _CRS (IO
-	 * 0x3f8-0x3ff, IRQ 4) and \_S5. */
+	 * 0x3f8-0x3ff, IRQ 4), \_S5, and the PCI root bridge's _HID
+	 * (EisaId PNP0A03) and _CRS (bus 0 alone; IO 0xcf8-0xcff; the I/O
+	 * windows 0-0xcf7 and 0xd00-0xffff, the last ending the template). */
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && timeout 60 acpiexec -b 'evaluate \\_SB.VMOD.VMBS._HID; "
-		 "evaluate \\_SB.UAR1._CRS; evaluate \\_SB.VMOD._CRS; evaluate \\_S5' "
+		 "evaluate \\_SB.UAR1._CRS; evaluate \\_SB.VMOD._CRS; evaluate \\_S5; "
+		 "evaluate \\_SB.PCI0._HID; evaluate \\_SB.PCI0._CRS' "
 		 "facp.dat dsdt.dat apic.dat > exec.dsl 2>&1", dir);
 	assert_int_equal(system(cmd), 0);
 	t = slurp(dir, "exec");
@@ -277,6 +282,10 @@ static void test_iasl_oracle(void **state)
 	assert_non_null(strstr(t, "[String] Length 05 = \"VMBUS\""));
 	assert_non_null(strstr(t, "47 01 F8 03 F8 03 01 08 22 10 00 79 00"));
 	assert_non_null(strstr(t, "[Package] Contains 4 Elements"));
+	assert_non_null(strstr(t, "[Integer] = 00000000030AD041"));
+	assert_non_null(strstr(t, "0000: 88 0D 00 02 0C 00 00 00 00 00 00 00 00 00 01 00"));
+	assert_non_null(strstr(t, "0010: 47 01 F8 0C F8 0C 01 08"));
+	assert_non_null(strstr(t, "0030: 00 0D FF FF 00 00 00 F3 79 00"));
 	/* Negative control: a wrong checksum is reported. */
 	memcpy(bad, at(madt), (size_t)rd(madt + 4, 4));
 	bad[9] ^= 0x55;

@@ -1,5 +1,5 @@
 /* Host tests for hv/arch/x86/insn_string.c: STOS and MOVS, single and
- * REP, on a fake address space: linear = guest-physical, RAM below
+ * REP, INS and OUTS against a fake port, on a fake address space: linear = guest-physical, RAM below
  * 0x20000, a page that does not translate at HOLE (#PF), and a bus with
  * nothing on it above DEV (reads all ones, writes go nowhere), which is
  * what hv's MMIO emulation sees (hv/core/mmio.c). The instructions come
@@ -78,7 +78,7 @@ static void f_raise(void *ctx, unsigned vector)
 	f->vector = vector;
 }
 
-static const struct insn_string_ops ops = { &mem, f_translate, f_read, f_write, f_raise };
+static const struct insn_string_ops ops = { &mem, f_translate, f_read, f_write, f_raise, NULL, NULL };
 
 static struct insn_mem decode(enum insn_mode mode, const uint8_t *b, size_t n)
 {
@@ -516,6 +516,189 @@ static void test_not_a_string(void **s)
 	assert_false(done);
 }
 
+/* ---- INS and OUTS ---- */
+
+/* A port that reads 0x1000, 0x1001, ... (or -EAGAIN while busy: the
+ * parent has not answered yet) and logs what is written to it. */
+struct fake_port {
+	uint16_t port;
+	unsigned reads, writes, size;
+	uint64_t next, out[64];
+	bool busy;
+};
+
+static struct fake_port fport;
+
+static int p_in(void *ctx, uint16_t port, unsigned size, uint64_t *val)
+{
+	(void)ctx;
+	if (fport.busy)
+		return -EAGAIN;
+	fport.port = port;
+	fport.size = size;
+	fport.reads++;
+	*val = fport.next++;
+	return 0;
+}
+
+static int p_out(void *ctx, uint16_t port, unsigned size, uint64_t val)
+{
+	(void)ctx;
+	if (fport.busy)
+		return -EAGAIN;
+	fport.port = port;
+	fport.size = size;
+	assert_true(fport.writes < 64);
+	fport.out[fport.writes++] = val;
+	return 0;
+}
+
+static const struct insn_string_ops pops = { &mem, f_translate, f_read, f_write, f_raise, p_in, p_out };
+
+static int setup_port(void **s)
+{
+	memset(&fport, 0, sizeof(fport));
+	fport.next = 0x1000;
+	return setup(s);
+}
+
+/* The sizes: 6C byte; 6D/6F 16 or 32 bits by 66 and the code size, never
+ * 64 (REX.W ignored); F2 refused; OUTS takes a segment override. */
+static void test_port_decode(void **s)
+{
+	static const struct {
+		enum insn_mode mode;
+		uint8_t b[4], n, size, kind, addr, seg;
+		bool rep;
+	} cases[] = {
+		{ INSN_MODE32, { 0x6c }, 1, 1, INSN_INS, 4, INSN_DS, false },
+		{ INSN_MODE32, { 0x66, 0xf3, 0x6d }, 3, 2, INSN_INS, 4, INSN_DS, true },
+		{ INSN_MODE16, { 0xf3, 0x6d }, 2, 2, INSN_INS, 2, INSN_DS, true },
+		{ INSN_MODE16, { 0x66, 0x67, 0x6f }, 3, 4, INSN_OUTS, 4, INSN_DS, false },
+		{ INSN_MODE64, { 0xf3, 0x48, 0x6f }, 3, 4, INSN_OUTS, 8, INSN_DS, true },
+		{ INSN_MODE64, { 0x66, 0x48, 0x6d }, 3, 2, INSN_INS, 8, INSN_DS, false },
+		{ INSN_MODE64, { 0x67, 0x64, 0x6e }, 3, 1, INSN_OUTS, 4, INSN_FS, false },
+	};
+	struct insn_mem m;
+
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(insn_decode_mem(cases[i].b, cases[i].n, cases[i].mode, &m), 0);
+		assert_int_equal(m.len, cases[i].n);
+		assert_int_equal(m.size, cases[i].size);
+		assert_int_equal(m.kind, cases[i].kind);
+		assert_int_equal(m.addr_size, cases[i].addr);
+		assert_int_equal(m.seg, cases[i].seg);
+		assert_int_equal(m.rep, cases[i].rep);
+	}
+	assert_int_equal(insn_decode_mem((const uint8_t[]){ 0xf2, 0x6d }, 2, INSN_MODE32, &m),
+			 INSN_UNSUPPORTED);
+}
+
+/* rep insw with 16-bit addresses in 32-bit code (67): DI and CX step in
+ * 16 bits with the upper halves kept, the words land at ES base + DI in
+ * the order the port gave them. */
+static void test_rep_insw(void **s)
+{
+	struct insn_mem m = DEC(INSN_MODE32, 0x67, 0xf3, 0x66, 0x6d);
+	struct insn_string_state st = { .rcx = 0xabcd0003, .rdi = 0x12340100, .dst_base = 0x2000,
+					.port = 0x1f0 };
+	unsigned calls = 0;
+	bool done = false;
+
+	(void)s;
+	while (!done) {
+		assert_int_equal(insn_string_run(&m, &st, &pops, 1, &done), 0);
+		calls++;
+	}
+	assert_int_equal(calls, 3);
+	assert_int_equal(st.rcx, 0xabcd0000);
+	assert_int_equal(st.rdi, 0x12340106);
+	assert_int_equal(fport.reads, 3);
+	assert_int_equal(fport.port, 0x1f0);
+	assert_int_equal(fport.size, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(mem.ram[0x2100 + 2 * i], (0x1000 + i) & 0xff);
+		assert_int_equal(mem.ram[0x2101 + 2 * i], 0x10);
+	}
+}
+
+/* rep outsd with FS's base and DF: the dwords go out from the top down;
+ * RSI steps down, RDI is untouched. */
+static void test_rep_outsd_backwards(void **s)
+{
+	struct insn_mem m = DEC(INSN_MODE64, 0xf3, 0x64, 0x6f);
+	struct insn_string_state st = { .rcx = 3, .rsi = 0x308, .rdi = 0x55, .src_base = 0x1000,
+					.df = true, .wide = true, .port = 0x170 };
+	uint32_t v[3] = { 0x11111111, 0x22222222, 0x33333333 };
+	bool done = false;
+
+	(void)s;
+	memcpy(mem.ram + 0x1300, v, sizeof(v));
+	assert_int_equal(insn_string_run(&m, &st, &pops, 128, &done), 0);
+	assert_true(done);
+	assert_int_equal(st.rcx, 0);
+	assert_int_equal(st.rsi, 0x2fc);
+	assert_int_equal(st.rdi, 0x55);
+	assert_int_equal(fport.writes, 3);
+	assert_int_equal(fport.out[0], 0x33333333);
+	assert_int_equal(fport.out[1], 0x22222222);
+	assert_int_equal(fport.out[2], 0x11111111);
+}
+
+/* A port that answers later: the element stops with nothing stepped and
+ * runs whole once the answer is there (hv's child: the parent's
+ * intercept); OUTS read its memory before. */
+static void test_port_answers_later(void **s)
+{
+	struct insn_mem in = DEC(INSN_MODE64, 0xf3, 0x6c);
+	struct insn_mem out = DEC(INSN_MODE64, 0x6e);
+	struct insn_string_state st = { .rcx = 2, .rsi = 0x400, .rdi = 0x500, .wide = true };
+	bool done = true;
+
+	(void)s;
+	mem.ram[0x400] = 0x5a;
+	fport.busy = true;
+	assert_int_equal(insn_string_run(&in, &st, &pops, 1, &done), -EAGAIN);
+	assert_false(done);
+	assert_int_equal(st.rcx, 2);
+	assert_int_equal(st.rdi, 0x500);
+	assert_int_equal(insn_string_run(&out, &st, &pops, 1, &done), -EAGAIN);
+	assert_int_equal(st.rsi, 0x400);
+	fport.busy = false;
+	assert_int_equal(insn_string_run(&in, &st, &pops, 1, &done), 0);
+	assert_false(done);
+	assert_int_equal(st.rcx, 1);
+	assert_int_equal(st.rdi, 0x501);
+	assert_int_equal(mem.ram[0x500], 0x00);             /* 0x1000's low byte */
+	assert_int_equal(insn_string_run(&out, &st, &pops, 1, &done), 0);
+	assert_true(done);
+	assert_int_equal(st.rsi, 0x401);
+	assert_int_equal(st.rcx, 1);                        /* not a REP */
+	assert_int_equal(fport.out[0], 0x5a);
+}
+
+/* INS to a page that does not translate: #PF before the port is read
+ * (a read moves the device on); OUTS from one: no write. Without port
+ * ops the engine refuses them. */
+static void test_port_fault(void **s)
+{
+	struct insn_mem in = DEC(INSN_MODE32, 0xf3, 0x6d);
+	struct insn_mem out = DEC(INSN_MODE32, 0x6f);
+	struct insn_string_state st = { .rcx = 5, .rdi = HOLE - 4, .rsi = HOLE };
+	bool done;
+
+	(void)s;
+	assert_int_equal(insn_string_run(&in, &st, &pops, 128, &done), -EFAULT);
+	assert_int_equal(fport.reads, 1);
+	assert_int_equal(st.rcx, 4);
+	assert_int_equal(st.rdi, HOLE);
+	assert_int_equal(mem.faults, 1);
+	assert_int_equal(insn_string_run(&out, &st, &pops, 1, &done), -EFAULT);
+	assert_int_equal(fport.writes, 0);
+	assert_int_equal(insn_string_run(&in, &st, &ops, 1, &done), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +718,11 @@ int main(void)
 		cmocka_unit_test_setup(test_limit_midway, setup),
 		cmocka_unit_test_setup(test_limit_ss_and_expand_down, setup),
 		cmocka_unit_test_setup(test_canonical, setup),
+		cmocka_unit_test_setup(test_port_decode, setup_port),
+		cmocka_unit_test_setup(test_rep_insw, setup_port),
+		cmocka_unit_test_setup(test_rep_outsd_backwards, setup_port),
+		cmocka_unit_test_setup(test_port_answers_later, setup_port),
+		cmocka_unit_test_setup(test_port_fault, setup_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
