@@ -382,20 +382,10 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
 	struct percpu *c = this_cpu();
-	uint64_t slot;
-	struct vcpu *old;
 
 	if (cur == sched_parent() || cur->slice_end <= now)
 		return;
-	slot = 1 + slot_of(cur);
-	/* One kept turn at a time: a woken child that took its own turn
-	 * (woken_child) and is now cut short too replaces the one kept
-	 * before it, which would then wait a whole round. It goes first
-	 * instead, as if woken: a sender and the receiver it wakes take
-	 * turns frame by frame. */
-	if (c->kept_turn && c->kept_turn != slot && (old = slot_vcpu(c->kept_turn - 1)))
-		old->woke = true;
-	c->kept_turn = slot;
+	c->kept_turn = 1 + slot_of(cur);
 	cur->kept_left = cur->slice_end - now;
 }
 

@@ -53,51 +53,6 @@ static uint8_t byte_of(uint32_t seq, uint32_t i)
 	return (uint8_t)(seq * 131u + i * 7u + (i >> 8));
 }
 
-/* FLOOD frames carry the pattern of seq 0 whatever their seq, so that
- * the benchmark's sender copies it and the echoer compares it as a whole
- * (one REP MOVSB or REPE CMPSD, about a tick a byte or a dword under
- * Bochs) instead of computing it byte by byte: that loop cost the two
- * guests about 30,000 of a frame's 50,000 ticks, which measured nettest
- * rather than the path through the parent. */
-static uint8_t flood_pattern[NT_FRAME_MAX];
-static int flood_built;
-
-static const uint8_t *flood_bytes(void)
-{
-	if (!flood_built++)
-		for (uint32_t i = HDR_LEN; i < NT_FRAME_MAX; i++)
-			flood_pattern[i] = byte_of(0, i);
-	return flood_pattern;
-}
-
-/* The pattern of a frame of seq from byte HDR_LEN on. */
-static void fill_pattern(uint8_t *f, uint16_t kind, uint32_t seq, uint32_t len)
-{
-	if (kind == K_FLOOD) {
-		memcpy(f + HDR_LEN, flood_bytes() + HDR_LEN, len - HDR_LEN);
-		return;
-	}
-	for (uint32_t i = HDR_LEN; i < len; i++)
-		f[i] = byte_of(seq, i);
-}
-
-/* 0 when n bytes at a and b are equal: REPE CMPSD over the dwords, then
- * the tail (SDM Vol. 2B "REP/REPE/REPZ"). */
-static int same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n)
-{
-	uint32_t words = n / 4;
-	uint8_t eq;
-
-	__asm__ volatile("cld; repe cmpsl; sete %0"
-			 : "=q"(eq), "+S"(a), "+D"(b), "+c"(words) : "0"((uint8_t)1) : "memory", "cc");
-	if (words || !eq)
-		return -1;
-	for (uint32_t i = 0; i < n % 4; i++)
-		if (a[i] != b[i])
-			return -1;
-	return 0;
-}
-
 /* A test frame: dst, src, EtherType, header, pattern (kind STAT carries
  * two counts in its first 8 pattern bytes instead). */
 void nt_build_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t kind,
@@ -110,7 +65,8 @@ void nt_build_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t
 	f[12] = ETHERTYPE >> 8;
 	f[13] = ETHERTYPE & 0xff;
 	memcpy(f + 14, &h, sizeof(h));
-	fill_pattern(f, kind, seq, len);
+	for (uint32_t i = HDR_LEN; i < len; i++)
+		f[i] = byte_of(seq, i);
 }
 
 /* 0 when f is a well-formed test frame of its length; its header in *h. */
@@ -123,8 +79,6 @@ static int check(const uint8_t *f, uint32_t len, struct nt_hdr *h)
 		return -1;
 	if (h->kind == K_STAT)
 		return 0;
-	if (h->kind == K_FLOOD)
-		return same_bytes(f + HDR_LEN, flood_bytes() + HDR_LEN, len - HDR_LEN);
 	for (uint32_t i = HDR_LEN; i < len; i++)
 		if (f[i] != byte_of(h->seq, i))
 			return -1;
@@ -424,12 +378,9 @@ void nt_bench(struct nt_nic *n)
 		t = guest_rdtsc() - t0;
 		copy = t < copy ? t : copy;
 	}
-	/* Built once; each send changes only the header's seq, as a driver
-	 * copies a frame it was handed. */
-	nt_build_frame(f, s.peer, n->mac, K_FLOOD, 0, sizeof(f));
 	t0 = guest_rdtsc();
 	for (; sent < count; sent++) {
-		memcpy(f + 14 + offsetof(struct nt_hdr, seq), &sent, sizeof(sent));
+		nt_build_frame(f, s.peer, n->mac, K_FLOOD, sent, sizeof(f));
 		if (nt_send_frame(n, f, sizeof(f), ~0u, 0))
 			break;
 	}
