@@ -281,6 +281,40 @@ static void test_oom(void **st)
 	assert_int_equal(mem.live, 0);
 }
 
+/* Pages of one table mapped, then unmapped one at a time in order,
+ * backwards, from the middle out and with a stride (the emptiness check
+ * looks after the page just cleared first): the table and the ones above
+ * it go exactly when its last entry does, and never before. */
+static void test_prune_orders(void **st)
+{
+	static const unsigned orders = 4, n = 40;
+	struct pt pt;
+
+	(void)st;
+	assert_int_equal(pt_init(&pt, &ops, &mem, 0), 0);
+	map_ok(&pt, 0, 0, GIB, PT_RW);   /* 1 GiB leaf: PML4 + PDPT */
+	for (unsigned o = 0; o < orders; o++) {
+		uint64_t base = 3 * GIB + 7 * 4096 + o * 2 * MIB, before = mem.live;
+
+		for (unsigned i = 0; i < n; i++)
+			map_ok(&pt, base + i * 4096ull, 0x40000000ull + i * 4096ull, 4096, PT_RW);
+		assert_int_equal(mem.live, before + 2);   /* a PD and a PT */
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = o == 0 ? k : o == 1 ? n - 1 - k :
+				     o == 2 ? (n / 2 + (k % 2 ? (k + 1) / 2 : n - k / 2)) % n :
+				     (k * 7) % n;
+
+			assert_int_equal(mem.live, before + 2);
+			unmap_ok(&pt, base + i * 4096ull, 4096);
+			check_page(&pt, (base + i * 4096ull) / 4096);
+		}
+		assert_int_equal(mem.live, before);
+		check_all(&pt);
+	}
+	pt_destroy(&pt);
+	assert_int_equal(mem.live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_1g_and_cr3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_orders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 	};
 
