@@ -48,6 +48,22 @@ static inline uint32_t pio_inl(uint16_t port)
 	return v;
 }
 
+/* IN or OUT of 1, 2 or 4 bytes, the size an I/O exit names. */
+static inline uint32_t pio_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? pio_inb(port) : size == 2 ? pio_inw(port) : pio_inl(port);
+}
+
+static inline void pio_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		pio_outb(port, (uint8_t)v);
+	else if (size == 2)
+		pio_outw(port, (uint16_t)v);
+	else
+		pio_outl(port, v);
+}
+
 /* words 16-bit reads from one port into buf (REP INSW; DF is clear in
  * every caller, as the System V ABI guarantees at a call). */
 static inline void pio_insw(uint16_t port, void *buf, size_t words)

@@ -30,18 +30,10 @@ static void parent_io(struct vcpu *v, const struct hv_io_access *a)
 
 	if (a->port == PORT_RESET_CONTROL && !a->in && (*rax & 4))
 		hv_warn("hv: parent requested a system reset through port 0xcf9");
-	if (a->in) {
-		uint32_t val = a->size == 1 ? pio_inb(a->port) :
-			       a->size == 2 ? pio_inw(a->port) : pio_inl(a->port);
-
-		*rax = intercept_merge_result(*rax, a->size, val);
-	} else if (a->size == 1) {
-		pio_outb(a->port, (uint8_t)*rax);
-	} else if (a->size == 2) {
-		pio_outw(a->port, (uint16_t)*rax);
-	} else {
-		pio_outl(a->port, (uint32_t)*rax);
-	}
+	if (a->in)
+		*rax = intercept_merge_result(*rax, a->size, pio_in(a->port, a->size));
+	else
+		pio_out(a->port, a->size, (uint32_t)*rax);
 	arch_vcpu_skip_insn(v);
 }
 

@@ -85,19 +85,14 @@ static int answered_out(void *ctx, uint16_t port, unsigned size, uint64_t val)
 static int parent_in(void *ctx, uint16_t port, unsigned size, uint64_t *val)
 {
 	(void)ctx;
-	*val = size == 1 ? pio_inb(port) : size == 2 ? pio_inw(port) : pio_inl(port);
+	*val = pio_in(port, size);
 	return 0;
 }
 
 static int parent_out(void *ctx, uint16_t port, unsigned size, uint64_t val)
 {
 	(void)ctx;
-	if (size == 1)
-		pio_outb(port, (uint8_t)val);
-	else if (size == 2)
-		pio_outw(port, (uint16_t)val);
-	else
-		pio_outl(port, (uint32_t)val);
+	pio_out(port, size, (uint32_t)val);
 	return 0;
 }
 

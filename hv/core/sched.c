@@ -112,7 +112,8 @@ void sched_notify_parent(void)
 }
 
 /* earliest_child_timer's and lone_child's answers are kept while this
- * stands still. It moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
+ * stands still. It
+ * moves on every exit but a VMBus call (HvPostMessage, HvSignalEvent,
  * which reach a child only through its SynIC's flags, messages and
  * interrupts) and the parent's HLT: a child's exit may write its timers
  * or stop it, the parent's hypercalls start, stop and suspend children,
@@ -381,12 +382,10 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
  * charged for the root's work on its intercepts either. */
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
-	struct percpu *c = this_cpu();
-
-	if (cur == sched_parent() || cur->slice_end <= now)
-		return;
-	c->kept_turn = 1 + slot_of(cur);
-	cur->kept_left = cur->slice_end - now;
+	if (cur != sched_parent() && cur->slice_end > now) {
+		this_cpu()->kept_turn = 1 + slot_of(cur);
+		cur->kept_left = cur->slice_end - now;
+	}
 }
 
 static bool turn_kept(const struct vcpu *v)

@@ -23,6 +23,7 @@ build/test-logs/system/NAME.* (HVPART_LOGS overrides build/test-logs).
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -546,6 +547,19 @@ def run_tool(args, what):
         raise HarnessError("%s failed (exit %d): %s" % (what, r.returncode,
                                                        r.stdout.decode(errors="replace").strip()))
     return r.stdout.decode(errors="replace")
+
+
+def guest_volume(d, guests, size):
+    """Build d/vol.img (tools/mkvol, size like "32M") holding each of the
+    built guests (names in build/guests) under guests/; returns its path."""
+    folder = os.path.join(d, "vol-files")
+    subprocess.run(["rm", "-rf", folder], check=True)
+    os.makedirs(os.path.join(folder, "guests"))
+    for g in guests:
+        shutil.copyfile(os.path.join(BUILD, "guests", g), os.path.join(folder, "guests", g))
+    vol = os.path.join(d, "vol.img")
+    run_tool([os.path.join(ROOT, "tools", "mkvol"), folder, vol, "--size", size], "mkvol")
+    return vol
 
 
 def mkiso(out, hv=None, parent=None, cmdline=None, autorun=None, add=(), grub_serial=False):

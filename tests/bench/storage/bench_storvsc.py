@@ -17,7 +17,6 @@ guest, under load, at most one a request.
 """
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "system"))
@@ -27,14 +26,7 @@ N = {"qd1": 128, "qd32": 1024}
 B = hvtest.BUILD
 D = os.path.join(B, "bench-storvsc")
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/stortest.elf"], "building stortest")
-folder = os.path.join(D, "vol-files")
-subprocess.run(["rm", "-rf", folder], check=True)
-os.makedirs(os.path.join(folder, "guests"))
-with open(os.path.join(B, "guests", "stortest.elf"), "rb") as src, \
-     open(os.path.join(folder, "guests", "stortest.elf"), "wb") as dst:
-    dst.write(src.read())
-vol = os.path.join(D, "vol.img")
-hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), folder, vol, "--size", "32M"], "mkvol")
+vol = hvtest.guest_volume(D, ["stortest.elf"], "32M")
 iso = hvtest.scenario_iso("bench-storvsc")
 
 

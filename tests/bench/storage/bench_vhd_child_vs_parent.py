@@ -24,7 +24,6 @@ of hv's time by exit reason and hypercall (docs/benchmarks.md,
 """
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "system"))
@@ -34,14 +33,7 @@ N, M, SEED, VHD_MB = 256, 32, 7, 32
 B = hvtest.BUILD
 D = os.path.join(B, "bench-vhd-cvp")
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/stortest.elf"], "building stortest")
-folder = os.path.join(D, "vol-files")
-subprocess.run(["rm", "-rf", folder], check=True)
-os.makedirs(os.path.join(folder, "guests"))
-with open(os.path.join(B, "guests", "stortest.elf"), "rb") as src, \
-     open(os.path.join(folder, "guests", "stortest.elf"), "wb") as dst:
-    dst.write(src.read())
-vol = os.path.join(D, "vol.img")
-hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), folder, vol, "--size", "96M"], "mkvol")
+vol = hvtest.guest_volume(D, ["stortest.elf"], "96M")
 TRACE = os.environ.get("HVPART_TRACE")
 iso = hvtest.scenario_iso("bench-vhd-cvp" + ("-trace" if TRACE else ""),
                           hv=os.path.join(B, "hv-trace.elf") if TRACE else None)
