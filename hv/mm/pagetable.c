@@ -161,19 +161,24 @@ int ptwalk_map_range(struct ptwalk *w, uint64_t va, uint64_t pa,
 {
 	while (size) {
 		unsigned level = pw_pick_level(w, va, pa, size);
-		uint64_t *slot, old;
+		uint64_t *slot, old, span = pw_span(level);
 		int rc = pw_descend(w, va, level, &slot);
 
 		if (rc)
 			return rc;
-		old = *slot;
-		pw_store(slot, pa | attrs | (level > 1 ? w->fmt->large : 0));
-		/* A leaf replacing a table: the old subtree is unreachable. */
-		if (pw_is_table(w, old, level))
-			pw_free_subtree(w, old & PW_ADDR, level - 1);
-		va += pw_span(level);
-		pa += pw_span(level);
-		size -= pw_span(level);
+		/* The leaves that follow in the same table go in without a
+		 * walk from the root each: a GPADL run of 256 pages is one
+		 * descent, not 256 (hv/core/gpadl.c). */
+		do {
+			old = *slot;
+			pw_store(slot++, pa | attrs | (level > 1 ? w->fmt->large : 0));
+			/* A leaf replacing a table: the old subtree is unreachable. */
+			if (pw_is_table(w, old, level))
+				pw_free_subtree(w, old & PW_ADDR, level - 1);
+			va += span;
+			pa += span;
+			size -= span;
+		} while (size && pw_index(va, level) && pw_pick_level(w, va, pa, size) == level);
 	}
 	return 0;
 }
@@ -220,7 +225,29 @@ static void pw_prune(struct ptwalk *w, struct pw_path *p, unsigned level,
 	}
 }
 
-/* Unmap from va as far as one entry allows; advances *va. */
+/* Clear the entry at s (for *va, at `level`: absent or wholly in the
+ * range) and those after it in the same table while they are too, with
+ * no walk from the root for each; *va ends past the last. */
+static void pw_clear_run(struct ptwalk *w, uint64_t *s, unsigned level, uint64_t *va,
+			 uint64_t end)
+{
+	uint64_t span = pw_span(level);
+
+	*va &= ~(span - 1);
+	do {
+		uint64_t e = *s;
+
+		if (pw_present(w, e))
+			pw_store(s, 0);
+		if (pw_is_table(w, e, level) && end - *va >= span)
+			pw_free_subtree(w, e & PW_ADDR, level - 1);
+		s++;
+		*va += span;
+	} while (*va < end && pw_index(*va, level) &&
+		 (end - *va >= span || !pw_present(w, *s)));
+}
+
+/* Unmap from va as far as one table allows; advances *va. */
 static int pw_unmap_step(struct ptwalk *w, uint64_t *va, uint64_t end,
 			 struct pw_path *p, unsigned *stop)
 {
@@ -235,11 +262,7 @@ static int pw_unmap_step(struct ptwalk *w, uint64_t *va, uint64_t end,
 		int covers = *va == ebase && end - *va >= span;
 
 		if (!pw_present(w, e) || covers) {
-			if (pw_present(w, e))
-				pw_store(s, 0);
-			if (covers && pw_is_table(w, e, level))
-				pw_free_subtree(w, e & PW_ADDR, level - 1);
-			*va = ebase + span;
+			pw_clear_run(w, s, level, va, end);
 			*stop = level;
 			return 0;
 		}
