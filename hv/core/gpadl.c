@@ -43,15 +43,21 @@ static void set_owner(void *ctx, uint64_t pa, uint16_t o)
 	pages_set(pa, 4096, o);
 }
 
-static int map(void *ctx, uint64_t pa)
+/* A run fails only for want of a table, maybe half way: what it mapped
+ * goes again, so that the parent reaches no page uncounted (rule 1). */
+static int map(void *ctx, uint64_t pa, uint32_t n)
 {
-	return ept_map_range(&((struct partition *)ctx)->ept, pa, pa, 4096, EPT_R | EPT_W,
-			     EPT_MT_WB);
+	struct ept *e = &((struct partition *)ctx)->ept;
+	int rc = ept_map_range(e, pa, pa, (uint64_t)n * 4096, EPT_R | EPT_W, EPT_MT_WB);
+
+	if (rc)
+		ept_unmap_range(e, pa, (uint64_t)n * 4096);
+	return rc;
 }
 
-static void unmap(void *ctx, uint64_t pa)
+static void unmap(void *ctx, uint64_t pa, uint32_t n)
 {
-	ept_unmap_range(&((struct partition *)ctx)->ept, pa, 4096);
+	ept_unmap_range(&((struct partition *)ctx)->ept, pa, (uint64_t)n * 4096);
 }
 
 /* hv identity-maps the first 4 GiB (boot.S), the whole table. */

@@ -58,22 +58,59 @@ static uint16_t map_check(struct gpadl_table *t, void *child, uint16_t owner,
 }
 
 /* Drop one mapping of pa; at the last, the page leaves the parent's EPT
- * (a live child's) or comes back to the parent scrubbed (a HELD one). */
-static void unref(struct gpadl_table *t, uint64_t pa)
+ * (a live child's: true, the caller unmaps it) or comes back to the
+ * parent scrubbed (a HELD one). */
+static bool drop(struct gpadl_table *t, uint64_t pa)
 {
 	const struct gpadl_ops *o = t->ops;
 
 	if (--t->ref[pa >> 12])
-		return;
+		return false;
 	t->mapped--;
-	if (o->owner(t->ctx, pa) != o->owner_held) {
-		o->unmap(t->ctx, pa);
-		return;
-	}
+	if (o->owner(t->ctx, pa) != o->owner_held)
+		return true;
 	t->held--;
 	o->scrub(t->ctx, pa);
 	o->set_owner(t->ctx, pa, o->owner_parent);
 	o->give_back(t->ctx, pa);
+	return false;
+}
+
+static void unref(struct gpadl_table *t, uint64_t pa)
+{
+	if (drop(t, pa))
+		t->ops->unmap(t->ctx, pa, 1);
+}
+
+/* End of the run of contiguous, unmapped pages of t->pa[] from i. */
+static uint32_t run_end(const struct gpadl_table *t, uint32_t i, uint32_t count)
+{
+	uint32_t j = i + 1;
+
+	while (j < count && t->pa[j] == t->pa[j - 1] + 4096 && !gpadl_table_refs(t, t->pa[j]))
+		j++;
+	return j;
+}
+
+/* Map t->pa[0..count) (checked): runs of unmapped pages in one op call
+ * each, pages already mapped only counted. count, or the index of the
+ * first page of the run that could not be mapped. */
+static uint32_t map_runs(struct gpadl_table *t, uint32_t count)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < count; i = j) {
+		j = i + 1;
+		if (!gpadl_table_refs(t, t->pa[i])) {
+			j = run_end(t, i, count);
+			if (t->ops->map(t->ctx, t->pa[i], j - i))
+				return i;
+		}
+		for (uint32_t k = i; k < j; k++)
+			if (!t->ref[t->pa[k] >> 12]++)
+				t->mapped++;
+	}
+	return count;
 }
 
 uint16_t gpadl_table_map(struct gpadl_table *t, void *child, uint16_t owner,
@@ -84,12 +121,7 @@ uint16_t gpadl_table_map(struct gpadl_table *t, void *child, uint16_t owner,
 
 	if (st)
 		return st;
-	for (i = 0; i < in->count; i++) {
-		if (!gpadl_table_refs(t, t->pa[i]) && t->ops->map(t->ctx, t->pa[i]))
-			break;
-		if (!t->ref[t->pa[i] >> 12]++)
-			t->mapped++;
-	}
+	i = map_runs(t, in->count);
 	if (i < in->count) {
 		/* hv's pool ran dry for an EPT table: undo, all or nothing. */
 		while (i--)
@@ -101,6 +133,29 @@ uint16_t gpadl_table_map(struct gpadl_table *t, void *child, uint16_t owner,
 		out->pa[i] = t->pa[i];
 	t->ops->flush(t->ctx);
 	return HV_STATUS_SUCCESS;
+}
+
+/* One mapping fewer for each page of in (checked); the pages that leave
+ * the parent's EPT go in runs of contiguous ones, one op call each. */
+static void unmap_runs(struct gpadl_table *t, const struct hvpart_gpadl_unmap_in *in)
+{
+	uint64_t run = 0;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < in->count; i++) {
+		if (!drop(t, in->pa[i]))
+			continue;
+		if (n && in->pa[i] == run + (uint64_t)n * 4096) {
+			n++;
+			continue;
+		}
+		if (n)
+			t->ops->unmap(t->ctx, run, n);
+		run = in->pa[i];
+		n = 1;
+	}
+	if (n)
+		t->ops->unmap(t->ctx, run, n);
 }
 
 uint16_t gpadl_table_unmap(struct gpadl_table *t, const struct hvpart_gpadl_unmap_in *in)
@@ -115,8 +170,7 @@ uint16_t gpadl_table_unmap(struct gpadl_table *t, const struct hvpart_gpadl_unma
 	marks_clear(t, in->pa, i);
 	if (i < in->count)
 		return HV_STATUS_INVALID_PARAMETER;
-	for (i = 0; i < in->count; i++)
-		unref(t, in->pa[i]);
+	unmap_runs(t, in);
 	t->ops->flush(t->ctx);
 	return HV_STATUS_SUCCESS;
 }

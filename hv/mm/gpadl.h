@@ -32,11 +32,14 @@ struct gpadl_ops {
 	bool (*child_page)(void *child, uint64_t gpfn, uint64_t *pa);
 	uint16_t (*owner)(void *ctx, uint64_t pa);
 	void (*set_owner)(void *ctx, uint64_t pa, uint16_t owner);
-	/* Into the parent's EPT at pa, read/write, no execute: 0, or a
-	 * negative errno when hv's pool has no table left. */
-	int (*map)(void *ctx, uint64_t pa);
-	/* Out of the parent's EPT. */
-	void (*unmap)(void *ctx, uint64_t pa);
+	/* The n pages from pa into the parent's EPT, read/write, no
+	 * execute: 0, or a negative errno when hv's pool has no table left,
+	 * with none of the n mapped (the op undoes its own part). Runs of
+	 * contiguous pages go in one call: one walk of the tables for a
+	 * storvsc request's buffer instead of one a page. */
+	int (*map)(void *ctx, uint64_t pa, uint32_t n);
+	/* The n pages from pa out of the parent's EPT. */
+	void (*unmap)(void *ctx, uint64_t pa, uint32_t n);
 	/* Zero the page. */
 	void (*scrub)(void *ctx, uint64_t pa);
 	/* A scrubbed page back to the parent: its EPT, read/write/execute. */

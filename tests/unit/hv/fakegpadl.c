@@ -63,9 +63,8 @@ static void set_owner(void *ctx, uint64_t pa, uint16_t o)
 	f->owner[i] = o;
 }
 
-static int map(void *ctx, uint64_t pa)
+static int map_one(struct fakegpadl *f, uint64_t pa)
 {
-	struct fakegpadl *f = ctx;
 	int i = page_of(f, pa, "map");
 
 	if (i < 0)
@@ -81,9 +80,8 @@ static int map(void *ctx, uint64_t pa)
 	return 0;
 }
 
-static void unmap(void *ctx, uint64_t pa)
+static void unmap_one(struct fakegpadl *f, uint64_t pa)
 {
-	struct fakegpadl *f = ctx;
 	int i = page_of(f, pa, "unmap");
 
 	if (i < 0)
@@ -92,6 +90,36 @@ static void unmap(void *ctx, uint64_t pa)
 		bad(f, "unmap of page %d (perm %u, owner %#x)", i, f->perm[i], f->owner[i]);
 	f->perm[i] = 0;
 	f->unmaps++;
+}
+
+/* As hv's EPT: a run that fails half way has its mapped part undone. */
+static int map(void *ctx, uint64_t pa, uint32_t n)
+{
+	struct fakegpadl *f = ctx;
+	uint32_t i;
+	int rc = 0;
+
+	if (!n)
+		bad(f, "map of no page at %#llx", (unsigned long long)pa);
+	f->map_calls++;
+	for (i = 0; i < n; i++)
+		if ((rc = map_one(f, pa + (uint64_t)i * 4096)) != 0)
+			break;
+	if (rc)
+		while (i--)
+			unmap_one(f, pa + (uint64_t)i * 4096);
+	return rc;
+}
+
+static void unmap(void *ctx, uint64_t pa, uint32_t n)
+{
+	struct fakegpadl *f = ctx;
+
+	if (!n)
+		bad(f, "unmap of no page at %#llx", (unsigned long long)pa);
+	f->unmap_calls++;
+	for (uint32_t i = 0; i < n; i++)
+		unmap_one(f, pa + (uint64_t)i * 4096);
 }
 
 static void scrub(void *ctx, uint64_t pa)

@@ -31,7 +31,8 @@ struct fakegpadl {
 	uint8_t *perm;                  /* the parent's EPT: 0, FG_RW, FG_RWX */
 	uint8_t **mem;
 	unsigned *scrubs, *give_backs;
-	unsigned maps, unmaps, flushes;
+	unsigned maps, unmaps, flushes;  /* pages */
+	unsigned map_calls, unmap_calls;  /* op calls (runs) */
 	int fail_map_after;             /* maps left before one fails; <0 never */
 	unsigned bad;
 	char why[160];                  /* the first bad call */

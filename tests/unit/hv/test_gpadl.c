@@ -361,6 +361,45 @@ static void test_map_out_of_tables(void **st)
 	check_counts();
 }
 
+/* Contiguous pages go into and out of the EPT as runs, one op call each
+ * (a storvsc buffer's pages: one table walk, not one a page): a run ends
+ * at a gap, at a page out of order and at a page already mapped; the
+ * unmaps coalesce the pages that leave, whatever order they come in. */
+static void test_runs(void **st)
+{
+	const uint64_t pre = 3, g[7] = { 0, 1, 2, 3, 4, 5, 7 };
+	const uint64_t back[7] = { PG(12), PG(10), PG(11), PG(13), PG(14), PG(15), PG(17) };
+	const uint64_t last = PG(13);
+	static uint64_t all[HVPART_GPADL_PAGES], pa[HVPART_GPADL_PAGES];
+
+	(void)st;
+	assert_int_equal(map(&kid, 1, &pre), HV_STATUS_SUCCESS);
+	f.map_calls = 0;
+	/* 10-12 one run, 13 counted only, 14-15 a run, 17 alone */
+	assert_int_equal(map(&kid, 7, g), HV_STATUS_SUCCESS);
+	assert_int_equal(f.map_calls, 3);
+	assert_int_equal(f.maps, 1 + 6);
+	assert_int_equal(gpadl_table_refs(&f.t, PG(13)), 2);
+	/* 12 | 10-11 | (13 stays: one ref left) 14-15 | 17 */
+	assert_int_equal(unmap(7, back), HV_STATUS_SUCCESS);
+	assert_int_equal(f.unmap_calls, 4);
+	assert_int_equal(f.unmaps, 6);
+	assert_int_equal(f.perm[13], FG_RW);
+	assert_int_equal(unmap(1, &last), HV_STATUS_SUCCESS);
+	assert_int_equal(f.t.mapped, 0);
+	/* kid2's 510 contiguous pages: one call each way */
+	f.map_calls = f.unmap_calls = 0;
+	for (uint32_t i = 0; i < HVPART_GPADL_PAGES; i++)
+		all[i] = i;
+	assert_int_equal(map(&kid2, HVPART_GPADL_PAGES, all), HV_STATUS_SUCCESS);
+	assert_int_equal(f.map_calls, 1);
+	memcpy(pa, mout.pa, sizeof(pa));
+	assert_int_equal(unmap(HVPART_GPADL_PAGES, pa), HV_STATUS_SUCCESS);
+	assert_int_equal(f.unmap_calls, 1);
+	assert_int_equal(f.t.mapped, 0);
+	check_counts();
+}
+
 /* Delete kid while the parent maps pages 0 (twice) and 1: those two are
  * HELD (mapped, data intact, not the parent's, not depositable); the rest
  * are scrubbed and back. The last unmap of a held page scrubs it and
@@ -429,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ref_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_out_of_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_while_mapped, setup, teardown),
 	};
 
