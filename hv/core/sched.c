@@ -456,8 +456,34 @@ static struct vcpu *woken_child(uint64_t now)
 	return NULL;
 }
 
+/* The parent's accepted interrupts: the lowest vector goes first, as
+ * the 8259's IRQ 0 before IRQ 7 (the parent's IRQ_BASE vectors), so that
+ * its non-specific EOI ends the one it handled (8259A datasheet, fully
+ * nested mode). */
+static int parent_irq_first(const struct percpu *c)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (c->parent_irqs[i])
+			return (int)(i * 64 + (unsigned)__builtin_ctzll(c->parent_irqs[i]));
+	return -1;
+}
+
+static bool parent_irq_take(struct percpu *c, int vec)
+{
+	uint64_t bit = 1ull << (vec % 64);
+
+	if (vec < 0 || !(c->parent_irqs[vec / 64] & bit))
+		return false;
+	c->parent_irqs[vec / 64] &= ~bit;
+	return true;
+}
+
 /* Whether the parent must run now: hv has a message for it, or a physical
- * interrupt is waiting (accepted here if the CPU has one pending). */
+ * interrupt is waiting. One pending in the CPU is accepted here every
+ * time, also while others wait: left pending, it would make the parent
+ * exit again at once (INTR intercepted, svm_timer.c) before it could take
+ * the one offered it (a physical interrupt goes before a virtual one,
+ * APM Vol. 2 §15.21.4), for ever. */
 static bool parent_called(void)
 {
 	struct percpu *c = this_cpu();
@@ -465,15 +491,12 @@ static bool parent_called(void)
 
 	if (!parent_alive())
 		return false;
-	if (parent_has_message(c->parent) || c->parent_woken || c->parent_irq_held)
-		return true;
 	vec = arch_cpu_take_interrupt();
-	if (vec < 0)
-		return false;
-	c->parent_irq = (uint8_t)vec;
-	c->parent_irq_held = true;
-	c->parent->run = VCPU_RUNNABLE;
-	return true;
+	if (vec >= 0) {
+		c->parent_irqs[vec / 64] |= 1ull << (vec % 64);
+		c->parent->run = VCPU_RUNNABLE;
+	}
+	return parent_has_message(c->parent) || c->parent_woken || parent_irq_first(c) >= 0;
 }
 
 static bool timer_due(uint64_t now)
@@ -795,9 +818,20 @@ static int pending_vector(struct vcpu *v)
 
 	if (v != c->parent)
 		return vlapic_pending_vector(v);
-	if (c->parent_irq_held)
-		return c->parent_irq;   /* a physical one comes first */
+	if (parent_irq_first(c) >= 0)
+		return parent_irq_first(c);   /* a physical one comes first */
 	return v->notify_pending ? HVPART_NOTIFY_VECTOR : synic_parent_vector(v);
+}
+
+/* The parent took vec: a physical one, its notification or a SINT's. */
+static void parent_accept(struct percpu *c, struct vcpu *v, int vec)
+{
+	if (parent_irq_take(c, vec))
+		return;
+	if (v->notify_pending)
+		v->notify_pending = false;
+	else
+		synic_parent_accept(v, vec);
 }
 
 void sched_prepare_entry(struct vcpu *v)
@@ -831,12 +865,8 @@ void sched_prepare_entry(struct vcpu *v)
 			v->run = VCPU_RUNNABLE;
 		if (v != c->parent)
 			vlapic_accept(v, vec);
-		else if (c->parent_irq_held)
-			c->parent_irq_held = false;
-		else if (v->notify_pending)
-			v->notify_pending = false;
 		else
-			synic_parent_accept(v, vec);
+			parent_accept(c, v, vec);
 		/* Another one waiting asks for the interrupt window (the
 		 * backend cannot inject two at one entry). */
 		vec = pending_vector(v);

@@ -133,12 +133,31 @@ static __attribute__((noreturn)) void fatal_exception(struct parent_frame *f)
 		__asm__ volatile("cli; hlt");
 }
 
+#define RFLAGS_IF 0x200ull
+static volatile uint64_t masked_deliveries;
+
+uint64_t cpu_masked_deliveries(void)
+{
+	return masked_deliveries;
+}
+
 void parent_trap(struct parent_frame *f)
 {
 	int irq;
 
 	if (f->vector < IRQ_BASE)
 		fatal_exception(f);
+	/* An interrupt cannot arrive where RFLAGS.IF was clear: one that
+	 * did is a second delivery of one already taken (QEMU's TCG did it
+	 * after EVENTINJ, docs/ARCHITECTURE.md "QEMU 7.2's TCG delivers an
+	 * EVENTINJ interrupt twice"). Its handler already ran and ended it
+	 * at the 8259; running it again inside itself moved typed
+	 * characters, and a second EOI would end another IRQ. Counted for
+	 * Get-VMHost, and dropped. */
+	if (!(f->rflags & RFLAGS_IF)) {
+		masked_deliveries++;
+		return;
+	}
 	if (f->vector >= IRQ_BASE + 16) {
 		/* Injected by hv, not from the PIC: no EOI. */
 		if (f->vector == VSP_VECTOR)

@@ -20,6 +20,8 @@ void irq_register(int irq, irq_handler_fn fn);   /* also unmasks it */
 /* hv's notification (HVPART_NOTIFY_VECTOR, injected): pending? / take it. */
 int cpu_notify_pending(void);
 int cpu_take_notify(void);
+/* Interrupts delivered where RFLAGS.IF was clear, and dropped (cpu.c). */
+uint64_t cpu_masked_deliveries(void);
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);

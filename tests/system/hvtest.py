@@ -511,6 +511,17 @@ def console_counters(m):
     return {k: int(re.search(k + r"\s+: (\d+)", out).group(1)) for k in CONSOLE_COUNTERS}
 
 
+def masked_deliveries(m):
+    """Get-VMHost's InterruptsWhileMasked: interrupts the parent was
+    delivered where its RFLAGS.IF was clear (a second delivery; it drops
+    them, partition/arch/cpu.c). 0 on a sound platform."""
+    out = m.command("Get-VMHost", timeout=60)
+    g = re.search(r"InterruptsWhileMasked\s+: (\d+)", out)
+    if not g:
+        raise HarnessError("Get-VMHost has no InterruptsWhileMasked:\n" + out)
+    return int(g.group(1))
+
+
 def paste_comments(m, size):
     """Paste size bytes of comment lines (63 characters and CR; the console
     runs nothing for them) in one write, and wait for each line's echo.

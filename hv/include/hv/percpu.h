@@ -32,8 +32,9 @@ struct percpu {
 	struct vcpu *parent;         /* the parent's vCPU on this CPU */
 	uint32_t children_running;   /* children in state Running */
 	bool parent_woken;           /* an interrupt exit: the parent goes next */
-	bool parent_irq_held;        /* hv accepted parent_irq, to inject */
-	uint8_t parent_irq;
+	/* The parent's physical interrupts hv accepted, to inject, by
+	 * vector (hv/core/sched.c, parent_called). */
+	uint64_t parent_irqs[4];
 	bool look_only;              /* a timer exit that found nothing to do */
 	/* Child vCPUs by slot: partition id * PARTITION_MAX_VCPUS + index. */
 	uint64_t rr_last;            /* the slot that took the last turn */

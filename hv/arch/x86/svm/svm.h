@@ -64,6 +64,11 @@ void svm_advance_rip(struct vcpu *v, uint64_t len);
  * at every exit whether that IRET has run. */
 void svm_nmi_iret(struct vcpu *v);
 void svm_nmi_check_unmask(struct vcpu *v);
+/* Maskable interrupts offered through V_IRQ (svm_vcpu.c). */
+void svm_virq_offer(struct vcpu *v, int vec);
+void svm_virq_check(struct vcpu *v);
+int svm_virq_pending(const struct vcpu *v);
+void svm_virq_drop(struct vcpu *v);
 struct vcpu *svm_handle_exit(struct vcpu *v);
 uint16_t svm_attr_from_ar(uint32_t ar);
 uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit);

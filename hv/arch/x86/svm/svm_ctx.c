@@ -42,6 +42,9 @@ void arch_vcpu_get_context(struct vcpu *v, struct hvpart_vp_context_body *c)
 	if ((ev & SVM_EVT_V) && ((ev >> 8) & 7) != 4) {
 		c->ev.pending = (uint32_t)ev & EVT_LOW_MASK;
 		c->ev.error_code = (uint32_t)(ev >> 32);
+	} else if (svm_virq_pending(v) >= 0) {
+		/* offered through V_IRQ, not taken yet: an external interrupt */
+		c->ev.pending = (uint32_t)svm_virq_pending(v) | HVPART_EVENT_VALID;
 	}
 }
 
@@ -66,7 +69,11 @@ void arch_vcpu_set_context(struct vcpu *v, const struct hvpart_vp_context_body *
 	vm->save.sysenter_eip = c->msr.sysenter_eip;
 	vm->ctl.int_state = (c->ev.shadow & (HVPART_SHADOW_STI | HVPART_SHADOW_MOV_SS)) ? 1 : 0;
 	vm->ctl.eventinj = 0;
-	if (c->ev.pending & HVPART_EVENT_VALID)
+	/* An external interrupt goes back as an offer (svm_vcpu.c,
+	 * svm_virq_offer says why not EVENTINJ), the other events as they were. */
+	if ((c->ev.pending & HVPART_EVENT_VALID) && !(c->ev.pending & (7u << 8)))
+		svm_virq_offer(v, (int)(c->ev.pending & 0xff));
+	else if (c->ev.pending & HVPART_EVENT_VALID)
 		vm->ctl.eventinj = (c->ev.pending & EVT_LOW_MASK) |
 				   ((c->ev.pending & HVPART_EVENT_ERR_VALID) ?
 				    SVM_EVT_ERR(c->ev.error_code) : 0);

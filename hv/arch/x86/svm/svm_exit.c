@@ -260,7 +260,7 @@ static void exit_vintr(struct vcpu *v, uint64_t i1)
 	struct vmcb_control *c = &svm_vmcb(v)->ctl;
 
 	(void)i1;
-	c->vintr &= ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16));
+	c->vintr &= ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | SVM_VINTR_PRIO_MASK);
 	c->intercept1 &= ~SVM_I1_VINTR;
 	svm_dirty(v, VMCB_CLEAN_TPR | VMCB_CLEAN_I);
 }
@@ -319,14 +319,25 @@ static const struct exit_entry *exit_lookup(uint64_t code)
  * whose IDT or stack page faulted in the nested tables, a physical
  * interrupt during delivery) leaves the event in EXITINTINFO: inject it
  * again so that it is not lost (APM Vol. 2 §15.7.2). Software interrupts
- * (type 4) would need nRIP; hv injects none. */
-static void reinject(struct vmcb *vm)
+ * (type 4) would need nRIP; hv injects none. QEMU's TCG records an
+ * external interrupt it was delivering as an exception (type 3), which
+ * its VMRUN refuses past vector 31: it goes back as what it was. A
+ * virtual interrupt (svm_virq_offer) cut short that QEMU still has pending
+ * in V_IRQ is delivered again from there; injecting it too would deliver
+ * it twice. */
+static void reinject(struct vcpu *v, struct vmcb *vm)
 {
 	uint64_t ii = vm->ctl.exitintinfo;
+	uint64_t type = (ii >> 8) & 7;
 
 	vm->ctl.eventinj = 0;
-	if ((ii & SVM_EVT_V) && ((ii >> 8) & 7) != 4)
-		vm->ctl.eventinj = ii;
+	if (!(ii & SVM_EVT_V) || type == 4)
+		return;
+	if (type == 3 && SVM_EVT_VECTOR(ii) >= 32)
+		ii &= ~((7ull << 8) | SVM_EVT_EV);
+	if (!(ii & (7ull << 8)) && svm_virq_pending(v) == (int)SVM_EVT_VECTOR(ii))
+		return;
+	vm->ctl.eventinj = ii;
 }
 
 struct vcpu *svm_handle_exit(struct vcpu *v)
@@ -337,7 +348,8 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = exit_lookup(code);
 	uint32_t reason = (uint32_t)code;
 
-	reinject(vm);
+	svm_virq_check(v);
+	reinject(v, vm);
 	svm_nmi_check_unmask(v);
 	xstate_follow_xcr0(v);   /* an XSETBV that did not exit */
 	if (e) {

@@ -218,6 +218,7 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 	g->idtr.limit = s->idtr_limit;
 	svm_vmcb(v)->ctl.eventinj = 0;
 	svm_vmcb(v)->ctl.int_state = 0;
+	svm_virq_drop(v);
 	svm_dirty(v, VMCB_CLEAN_CRX | VMCB_CLEAN_SEG | VMCB_CLEAN_DT);
 	return 0;
 }
@@ -266,8 +267,8 @@ void arch_vcpu_finish_deferred(struct vcpu *v)
 static void set_intr_window(struct vcpu *v, bool on)
 {
 	struct vmcb_control *c = &svm_vmcb(v)->ctl;
-	uint64_t want = on ? (c->vintr | SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16))
-			   : (c->vintr & ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | (0xfull << 16)));
+	uint64_t want = on ? (c->vintr | SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | SVM_VINTR_PRIO_MASK)
+			   : (c->vintr & ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | SVM_VINTR_PRIO_MASK));
 	uint32_t i1 = on ? (c->intercept1 | SVM_I1_VINTR) : (c->intercept1 & ~SVM_I1_VINTR);
 
 	if (want != c->vintr) {
@@ -280,23 +281,88 @@ static void set_intr_window(struct vcpu *v, bool on)
 	}
 }
 
+/* A maskable interrupt goes in as a virtual interrupt the guest takes
+ * itself (V_IRQ with V_INTR_VECTOR and no VINTR intercept, §15.21.4),
+ * not through EVENTINJ: QEMU 7.2's TCG delivers an EVENTINJ interrupt at
+ * VMRUN but leaves its vector as the CPU's pending exception, and
+ * delivers it a second time, whatever RFLAGS.IF says, at the next kick
+ * of its vCPU loop before another exception or exit replaces it (seen
+ * as the parent's serial handler run inside itself: typed characters
+ * swapped on the console, test_config and test_vcpu under qemu-svm). The
+ * CPU clears V_IRQ when it takes the interrupt and writes it back at
+ * #VMEXIT (svm_virq_check). */
+void svm_virq_offer(struct vcpu *v, int vec)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	c->vintr = (c->vintr & ~SVM_VINTR_VECTOR_MASK) | SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR |
+		   SVM_VINTR_PRIO_MASK | SVM_VINTR_VECTOR(vec);
+	c->intercept1 &= ~SVM_I1_VINTR;
+	svm_dirty(v, VMCB_CLEAN_TPR | VMCB_CLEAN_I);
+	v->arch.virq = 1;
+}
+
+/* At each exit: the offered interrupt was taken if V_IRQ is clear. One
+ * not taken yet (the guest's IF was off, or a physical interrupt came
+ * first) stays offered. */
+void svm_virq_check(struct vcpu *v)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	if (!v->arch.virq || (c->vintr & SVM_VINTR_IRQ))
+		return;
+	v->arch.virq = 0;
+	c->vintr &= ~(SVM_VINTR_IGN_TPR | SVM_VINTR_PRIO_MASK | SVM_VINTR_VECTOR_MASK);
+	svm_dirty(v, VMCB_CLEAN_TPR);
+}
+
+/* The vector offered and not taken, or -1 (the vCPU context). */
+int svm_virq_pending(const struct vcpu *v)
+{
+	const struct vmcb_control *c = &svm_vmcb((struct vcpu *)v)->ctl;
+
+	if (!v->arch.virq || !(c->vintr & SVM_VINTR_IRQ))
+		return -1;
+	return (int)((c->vintr & SVM_VINTR_VECTOR_MASK) >> 32);
+}
+
+/* Drop an offer or a window (a new context, a reset). */
+void svm_virq_drop(struct vcpu *v)
+{
+	struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	v->arch.virq = 0;
+	c->vintr &= ~(SVM_VINTR_IRQ | SVM_VINTR_IGN_TPR | SVM_VINTR_PRIO_MASK | SVM_VINTR_VECTOR_MASK);
+	c->intercept1 &= ~SVM_I1_VINTR;
+	svm_dirty(v, VMCB_CLEAN_TPR | VMCB_CLEAN_I);
+}
+
 bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 {
 	struct vmcb *vm = svm_vmcb(v);
 
-	/* Another event goes in at this VMRUN (an exception, or the vector
-	 * injected before): the VINTR intercept then exits once the guest can
-	 * take this one too, after that event's handler (APM Vol. 2 §15.21.4).
-	 * Without it a second pending vector waited for the guest's next
-	 * exit, which a parent spinning in its idle loop never made: a
-	 * child's intercept then went unserved for minutes. */
+	/* One offered and not taken holds the next until an exit shows it
+	 * taken (V_IRQ carries one vector; a window would need it too). */
+	if (v->arch.virq)
+		return false;
+	/* Another event goes in at this VMRUN (an exception, or a vector
+	 * re-injected from EXITINTINFO): the VINTR intercept then exits
+	 * once the guest can take this one too, after that event's handler
+	 * (APM Vol. 2 §15.21.4). Without it a second pending vector waited
+	 * for the guest's next exit, which a parent spinning in its idle
+	 * loop never made: a child's intercept then went unserved for
+	 * minutes. */
 	if (!(vm->save.rflags & (1u << 9)) || (vm->ctl.int_state & 1) ||
 	    (vm->ctl.eventinj & SVM_EVT_V)) {
 		set_intr_window(v, true);
 		return false;
 	}
-	set_intr_window(v, false);
-	vm->ctl.eventinj = SVM_EVT_VECTOR(vec) | SVM_EVT_TYPE_INTR | SVM_EVT_V;
+	if (v->arch.child) {
+		set_intr_window(v, false);
+		vm->ctl.eventinj = SVM_EVT_VECTOR(vec) | SVM_EVT_TYPE_INTR | SVM_EVT_V;
+		return true;
+	}
+	svm_virq_offer(v, vec);
 	return true;
 }
 

@@ -151,6 +151,9 @@ _Static_assert(offsetof(struct vmcb, save) == 0x400, "state-save area at 400h");
 #define SVM_VINTR_MASKING (1ull << 24)
 #define SVM_VINTR_IRQ     (1ull << 8)
 #define SVM_VINTR_IGN_TPR (1ull << 20)
+#define SVM_VINTR_PRIO_MASK (0xfull << 16)          /* V_INTR_PRIO, bits 19:16 */
+#define SVM_VINTR_VECTOR(v) ((uint64_t)((v) & 0xff) << 32)  /* V_INTR_VECTOR, 39:32 */
+#define SVM_VINTR_VECTOR_MASK (0xffull << 32)
 
 /* EVENTINJ and EXITINTINFO (§15.20, Figure 15-4). */
 #define SVM_EVT_VECTOR(v) ((uint64_t)(v) & 0xff)

@@ -30,6 +30,9 @@ struct arch_vcpu {
 	 * guest's IRET (intercepted) has run, i.e. at an exit with RIP no
 	 * longer at that IRET. */
 	uint8_t nmi_masked;
+	/* A maskable interrupt offered through V_IRQ and not yet taken
+	 * (svm_vcpu.c, svm_virq_offer): no other goes in until it is. */
+	uint8_t virq;
 	uint8_t nmi_await_iret;
 	uint64_t nmi_iret_rip;
 };
