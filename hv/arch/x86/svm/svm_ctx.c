@@ -69,11 +69,9 @@ void arch_vcpu_set_context(struct vcpu *v, const struct hvpart_vp_context_body *
 	vm->save.sysenter_eip = c->msr.sysenter_eip;
 	vm->ctl.int_state = (c->ev.shadow & (HVPART_SHADOW_STI | HVPART_SHADOW_MOV_SS)) ? 1 : 0;
 	vm->ctl.eventinj = 0;
-	/* An external interrupt goes back as an offer (svm_vcpu.c,
-	 * svm_virq_offer says why not EVENTINJ), the other events as they were. */
-	if ((c->ev.pending & HVPART_EVENT_VALID) && !(c->ev.pending & (7u << 8)))
-		svm_virq_offer(v, (int)(c->ev.pending & 0xff));
-	else if (c->ev.pending & HVPART_EVENT_VALID)
+	/* Children take their interrupts through EVENTINJ (svm_vcpu.c,
+	 * arch_vcpu_inject_irq), an offered one too. */
+	if (c->ev.pending & HVPART_EVENT_VALID)
 		vm->ctl.eventinj = (c->ev.pending & EVT_LOW_MASK) |
 				   ((c->ev.pending & HVPART_EVENT_ERR_VALID) ?
 				    SVM_EVT_ERR(c->ev.error_code) : 0);
