@@ -266,28 +266,37 @@ static int all_zero(const uint8_t *p, size_t n)
  * a disk with a write cache acknowledges writes only at a cache flush.  A
  * crash before the BAT entry is durable leaves the old BAT, so the old
  * data; the footer copy at offset 0 covers a torn end footer. */
-/* Where a new block's bitmap goes: so that its data start on a 4 KiB
- * boundary of the file (the host's page, and the physical sector of most
- * disks under it), where a 4 KiB-aligned guest read is one page of the
- * host's cache, not two (docs/benchmarks.md). The spec places a block at
- * any sector (its BAT entry is a sector offset, "Block Allocation Table");
- * the few sectors skipped are zeroed by alloc_block. */
+/* Where a new block's bitmap goes: so that its data start on a boundary
+ * of block_size / 32 in the file (64 KiB for the default 2 MiB, at most
+ * 64 KiB, at least a sector), which skips at most 1/32 of a block. Linux
+ * caches an aligned range of the file in large folios, so that reading
+ * it costs fewer page-cache lookups: measured on sequential 1 MiB reads
+ * of a dynamic disk, 87-88 % of a raw file's speed with data at 4 KiB,
+ * 94-96 % at 64 KiB (docs/benchmarks.md). The spec places a block at any
+ * sector (its BAT entry is a sector offset, "Block Allocation Table"). */
 static uint64_t alloc_where(const struct vhd *v)
 {
-	uint64_t data = v->alloc_pos + v->bitmap_bytes + VHD_DATA_ALIGN - 1;
+	uint64_t align = v->block_size / 32, data;
 
-	return (data & ~(uint64_t)(VHD_DATA_ALIGN - 1)) - v->bitmap_bytes;
+	if (align > VHD_DATA_ALIGN)
+		align = VHD_DATA_ALIGN;
+	if (align < VHD_SECTOR)
+		align = VHD_SECTOR;
+	data = (v->alloc_pos + v->bitmap_bytes + align - 1) & ~(align - 1);
+	return data - v->bitmap_bytes;
 }
 
-/* The skipped sectors before a new block, which held the old end footer:
- * zeros, so that no stale footer stays inside the file. */
+/* The old end footer, now inside the skipped sectors before a new block:
+ * zeros, so that no stale footer stays in the file; the rest of the gap
+ * was never written (a hole, reading as zeros). */
 static int zero_pad(struct vhd *v, uint64_t pos)
 {
-	static const uint8_t zero[VHD_DATA_ALIGN];
+	static const uint8_t zero[VHD_SECTOR];
+	uint64_t n = pos - v->alloc_pos;
 
-	if (pos == v->alloc_pos)
+	if (n == 0)
 		return 0;
-	return vhd_write_raw(v, zero, (size_t)(pos - v->alloc_pos),
+	return vhd_write_raw(v, zero, (size_t)(n < VHD_SECTOR ? n : VHD_SECTOR),
 			     v->alloc_pos);
 }
 

@@ -393,6 +393,41 @@ static void test_chain_extents(void **state)
 	free(buf);
 }
 
+/* New blocks' data start at block_size / 32 in the file (at most 64 KiB,
+ * at least a sector), and no footer but the two real ones stays inside. */
+static void test_block_alignment(void **state)
+{
+	const uint32_t bs[] = { 2u << 20, 512u << 10, 16u << 10 };
+	const char *names[] = { "/a1.vhd", "/a2.vhd", "/a3.vhd" };
+	uint8_t b[4096];
+	struct memfs_file *f;
+	struct vhd *v;
+	uint64_t data, align, off;
+	uint32_t i, k;
+
+	(void)state;
+	fill(b, sizeof(b));
+	for (i = 0; i < 3; i++) {
+		align = bs[i] / 32 > VHD_SECTOR ? bs[i] / 32 : VHD_SECTOR;
+		mk(names[i], VHD_TYPE_DYNAMIC, 8 * bs[i], bs[i], NULL);
+		v = op(names[i], VHD_OPEN_RDWR);
+		for (k = 0; k < 8; k += 3)
+			assert_int_equal(vhd_write(v, b, sizeof(b),
+						   (uint64_t)k * bs[i]), 0);
+		assert_int_equal(vhd_flush(v), 0);
+		for (k = 0; k < 8; k += 3) {
+			data = (uint64_t)v->bat[k] * VHD_SECTOR +
+			       v->bitmap_bytes;
+			assert_int_equal(data % align, 0);
+		}
+		vhd_close(v);
+		f = memfs_lookup(&fs, names[i]);
+		for (off = VHD_SECTOR; off + VHD_SECTOR < f->size;
+		     off += VHD_SECTOR)
+			assert_false(!memcmp(f->data + off, "conectix", 8));
+	}
+}
+
 /* Reads that fail in one byte range of one file, to test the fallback of
  * a merged parent read. */
 static struct fio_ops poison_ops;
@@ -820,6 +855,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_depth3, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_chain_extents, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_block_alignment, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_chain_merge_fallback,
 						setup, teardown),
