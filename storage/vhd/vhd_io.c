@@ -197,6 +197,7 @@ static int read_block(struct vhd *v, uint32_t blk, uint32_t boff,
 		      uint32_t n, uint8_t *buf)
 {
 	uint64_t vbase = (uint64_t)blk * v->block_size;
+	uint32_t s0, end;
 	uint8_t *bm;
 	int rc;
 
@@ -205,9 +206,18 @@ static int read_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	rc = vhd_bitmap_get(v, blk, &bm);
 	if (rc)
 		return rc;
-	rc = read_block_lower(v, bm, boff, n, buf, vbase);
-	if (!rc)
-		rc = read_block_own(v, bm, blk, boff, n, buf);
+	s0 = boff / VHD_SECTOR;
+	end = (uint32_t)(((uint64_t)boff + n + VHD_SECTOR - 1) / VHD_SECTOR);
+	if (vhd_bitmap_count_run(bm, s0, end) == end - s0) {   /* one run */
+		rc = vhd_bit_test(bm, s0) ?
+		     vhd_read_raw(v, buf, n, (uint64_t)v->bat[blk] *
+				  VHD_SECTOR + v->bitmap_bytes + boff) :
+		     read_lower(v, buf, n, vbase + boff);
+	} else {
+		rc = read_block_lower(v, bm, boff, n, buf, vbase);
+		if (!rc)
+			rc = read_block_own(v, bm, blk, boff, n, buf);
+	}
 	if (rc)
 		vhd_set_err(v->err, "read error in block %u", blk);
 	return rc;
