@@ -8,6 +8,9 @@
 #define VHD_PATH_MAX 1024
 #define VHD_BM_CACHE_MAX 65536u   /* cached block bitmaps before we drop */
 #define VHD_MAX_BLOCKS (16u << 20)  /* keeps the BAT in memory sane */
+/* Lower reads merged across present runs up to this size (vhd_io.c). */
+#define VHD_MERGE_GAP (32u << 10)
+#define VHD_DATA_ALIGN (64u << 10)  /* new blocks' data: most alignment */
 #define VHD_DIRTY_BITMAP 1u
 #define VHD_DIRTY_BAT    2u
 

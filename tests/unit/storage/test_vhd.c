@@ -325,6 +325,170 @@ static void test_chain_depth3(void **state)
 	free(pm);
 }
 
+/* Sector-granular pieces of 1..24 sectors (runs both below and above
+ * VHD_MERGE_GAP's 32 KiB apart), some byte-granular, some larger. */
+static void scatter_writes(struct vhd *v, uint8_t *model, size_t size, int n)
+{
+	uint8_t buf[96 << 10];
+	size_t off, len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len = (i % 7 == 0 ? 40 + rnd() % 150 : 1 + rnd() % 24) *
+		      VHD_SECTOR;
+		off = (rnd() % (size / VHD_SECTOR)) * VHD_SECTOR;
+		if (i % 5 == 0) {   /* unaligned edges: read-merge-write */
+			off += rnd() % VHD_SECTOR;
+			len -= rnd() % VHD_SECTOR;
+		}
+		if (off + len > size)
+			len = size - off;
+		fill(buf, len);
+		assert_int_equal(vhd_write(v, buf, len, off), 0);
+		memcpy(model + off, buf, len);
+	}
+}
+
+/* A depth-4 chain, each layer with its own block size and scattered
+ * pieces, read back at arbitrary unaligned ranges against a model: a read
+ * that took a sector from the wrong layer (a merged parent read landing
+ * over the child's data, or a run boundary off by one) shows here. */
+static void test_chain_extents(void **state)
+{
+	const size_t size = (1 << 20) + 3 * VHD_SECTOR;
+	const uint32_t bs[] = { 64 << 10, 16 << 10, 128 << 10, 4 << 10 };
+	const char *chain[] = { "/e/base.vhd", "/e/s1.vhd", "/e/s2.vhd",
+				"/e/s3.vhd" };
+	uint8_t *model = calloc(1, size), *snap[4], *buf = malloc(size);
+	size_t off, len;
+	struct vhd *v;
+	int i, k;
+
+	(void)state;
+	assert_non_null(buf);
+	for (i = 0; i < 4; i++) {
+		mk(chain[i], i ? VHD_TYPE_DIFF : VHD_TYPE_DYNAMIC,
+		   i ? 0 : size, bs[i], i ? chain[i - 1] : NULL);
+		v = op(chain[i], VHD_OPEN_RDWR);
+		scatter_writes(v, model, size, 120);
+		assert_int_equal(vhd_flush(v), 0);
+		vhd_close(v);
+		snap[i] = malloc(size);
+		memcpy(snap[i], model, size);
+	}
+	for (i = 0; i < 4; i++) {
+		v = op(chain[i], 0);
+		expect_content(v, snap[i], size);
+		for (k = 0; k < 300; k++) {
+			off = rnd() % size;
+			len = rnd() % ((size - off < 300000 ? size - off :
+					300000) + 1);
+			assert_int_equal(vhd_read(v, buf, len, off), 0);
+			assert_memory_equal(buf, snap[i] + off, len);
+		}
+		vhd_close(v);
+		free(snap[i]);
+	}
+	free(model);
+	free(buf);
+}
+
+/* New blocks' data start at block_size / 32 in the file (at most 64 KiB,
+ * at least a sector), and no footer but the two real ones stays inside. */
+static void test_block_alignment(void **state)
+{
+	const uint32_t bs[] = { 2u << 20, 512u << 10, 16u << 10 };
+	const char *names[] = { "/a1.vhd", "/a2.vhd", "/a3.vhd" };
+	uint8_t b[4096];
+	struct memfs_file *f;
+	struct vhd *v;
+	uint64_t data, align, off;
+	uint32_t i, k;
+
+	(void)state;
+	fill(b, sizeof(b));
+	for (i = 0; i < 3; i++) {
+		align = bs[i] / 32 > VHD_SECTOR ? bs[i] / 32 : VHD_SECTOR;
+		mk(names[i], VHD_TYPE_DYNAMIC, 8 * bs[i], bs[i], NULL);
+		v = op(names[i], VHD_OPEN_RDWR);
+		for (k = 0; k < 8; k += 3)
+			assert_int_equal(vhd_write(v, b, sizeof(b),
+						   (uint64_t)k * bs[i]), 0);
+		assert_int_equal(vhd_flush(v), 0);
+		for (k = 0; k < 8; k += 3) {
+			data = (uint64_t)v->bat[k] * VHD_SECTOR +
+			       v->bitmap_bytes;
+			assert_int_equal(data % align, 0);
+		}
+		vhd_close(v);
+		f = memfs_lookup(&fs, names[i]);
+		for (off = VHD_SECTOR; off + VHD_SECTOR < f->size;
+		     off += VHD_SECTOR)
+			assert_false(!memcmp(f->data + off, "conectix", 8));
+	}
+}
+
+/* Reads that fail in one byte range of one file, to test the fallback of
+ * a merged parent read. */
+static struct fio_ops poison_ops;
+static void *poison_fh;
+static uint64_t poison_off, poison_end;
+
+static int poison_pread(void *ctx, void *fh, void *buf, size_t len,
+			uint64_t off)
+{
+	if (fh == poison_fh && off < poison_end && off + len > poison_off)
+		return -EIO;
+	return fs.ops.pread(ctx, fh, buf, len, off);
+}
+
+static struct vhd *op_poisoned(const char *path)
+{
+	struct vhd_err err = { "" };
+	struct vhd *v = NULL;
+
+	poison_ops = fs.ops;
+	poison_ops.pread = poison_pread;
+	assert_int_equal(vhd_open(&poison_ops, path, 0, &v, &err), 0);
+	return v;
+}
+
+/* A bad sector in the parent under data the child holds must not fail
+ * the child's read (the merged read over it fails, the runs alone do
+ * not); one under data the child lacks must. */
+static void test_chain_merge_fallback(void **state)
+{
+	uint8_t a[64 << 10], b[8 << 10], got[64 << 10];
+	struct vhd *v;
+
+	(void)state;
+	fill(a, sizeof(a));
+	fill(b, sizeof(b));
+	mk("/m/base.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 64 << 10, NULL);
+	v = op("/m/base.vhd", VHD_OPEN_RDWR);
+	assert_int_equal(vhd_write(v, a, sizeof(a), 0), 0);
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+	mk("/m/s1.vhd", VHD_TYPE_DIFF, 0, 64 << 10, "/m/base.vhd");
+	v = op("/m/s1.vhd", VHD_OPEN_RDWR);
+	assert_int_equal(vhd_write(v, b, sizeof(b), 16 << 10), 0);
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+	memcpy(a + (16 << 10), b, sizeof(b));
+	v = op_poisoned("/m/s1.vhd");
+	poison_fh = v->parent->fh;
+	poison_off = (uint64_t)v->parent->bat[0] * VHD_SECTOR +
+		     v->parent->bitmap_bytes + (20 << 10);
+	poison_end = poison_off + VHD_SECTOR;
+	assert_int_equal(vhd_read(v, got, sizeof(got), 0), 0);
+	assert_memory_equal(got, a, sizeof(got));
+	poison_off -= 8 << 10;   /* now under a sector s1 lacks */
+	poison_end -= 8 << 10;
+	assert_int_equal(vhd_read(v, got, sizeof(got), 0), -EIO);
+	poison_fh = NULL;
+	vhd_close(v);
+}
+
 static void test_diff_zero_and_partial(void **state)
 {
 	uint8_t buf[4096], z[4096] = { 0 }, got[4096];
@@ -690,6 +854,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_chain_depth3, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_extents, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_block_alignment, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_merge_fallback,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_zero_and_partial,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parent_links, setup,
