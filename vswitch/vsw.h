@@ -129,6 +129,10 @@ struct vsw_config {
 };
 
 typedef void (*vsw_deliver_fn)(void *ctx, const uint8_t *frame, size_t len);
+/* Optional: "the frames delivered since the last flush are all there is
+ * for now" (see vsw_burst_begin). Runs under the switch lock like
+ * deliver, and like it must not send on or destroy the switch. */
+typedef void (*vsw_flush_fn)(void *ctx);
 
 struct vsw_port_config {
 	enum vsw_port_kind kind;
@@ -142,6 +146,7 @@ struct vsw_port_config {
 	uint32_t flags;           /* VSW_PORT_* */
 	vsw_deliver_fn deliver;
 	void *ctx;
+	vsw_flush_fn flush;       /* NULL: the port holds nothing back */
 };
 
 /* MAC pool. */
@@ -184,6 +189,17 @@ void vsw_port_get_stats(struct vsw_port *port, struct vsw_port_stats *out);
  * no way to rewrite the tag; -EINVAL for bad arguments. */
 int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
 		  size_t headroom);
+
+/* Bursts. A sender with several frames in hand (netvsp draining a
+ * guest's ring) brackets them with vsw_burst_begin/vsw_burst_end on its
+ * port: a destination port with a flush callback then hears flush once,
+ * when the burst ends, instead of after every frame, so it can announce
+ * the frames together (netvsp: one transfer-page packet and at most one
+ * signal, as Hyper-V batches receives). Outside a burst flush follows
+ * each vsw_port_send. Bursts nest and may overlap across threads: the
+ * flushes run when the last one ends. Not from a deliver callback. */
+void vsw_burst_begin(struct vsw_port *port);
+void vsw_burst_end(struct vsw_port *port);
 
 /* Frame parser (exposed for the fuzzer and for netvsp). */
 struct vsw_frame_info {

@@ -93,11 +93,22 @@ static int fwd_convert(struct vsw *sw, struct fwd_frame *f)
 	return fwd_tag(sw, f);
 }
 
-static inline void fwd_deliver(struct vsw_port *dp, const struct fwd_frame *f)
+/* Remembers a port that holds frames back until its flush. */
+static inline void fwd_queue_flush(struct vsw *sw, struct vsw_port *dp)
+{
+	if (dp->flush && !dp->flush_queued) {
+		dp->flush_queued = true;
+		sw->flushq[sw->n_flushq++] = dp;
+	}
+}
+
+static inline void fwd_deliver(struct vsw *sw, struct vsw_port *dp,
+			       const struct fwd_frame *f)
 {
 	dp->st.tx_frames++;
 	dp->st.tx_bytes += f->len;
 	dp->deliver(dp->ctx, f->p, f->len);
+	fwd_queue_flush(sw, dp);
 }
 
 static inline bool fwd_flood_to(const struct vsw_port *dp,
@@ -119,7 +130,7 @@ static int fwd_flood_pass(struct vsw *sw, struct vsw_port *in,
 		if (!fwd_flood_to(dp, in, f->vid))
 			continue;
 		if ((dp->pvid != f->vid) == f->tagged) {
-			fwd_deliver(dp, f);
+			fwd_deliver(sw, dp, f);
 			n++;
 		} else {
 			(*other)++;
@@ -157,7 +168,7 @@ static int fwd_unicast(struct vsw *sw, struct vsw_port *in,
 	if ((dp->pvid != f->vid) != f->tagged && fwd_convert(sw, f))
 		return fwd_drop(in, VSW_DROP_NO_HEADROOM);
 	sw->st.forwarded++;
-	fwd_deliver(dp, f);
+	fwd_deliver(sw, dp, f);
 	return 1;
 }
 
@@ -219,6 +230,7 @@ static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
 	dp->st.tx_frames++;
 	dp->st.tx_bytes += len;
 	dp->deliver(dp->ctx, frame, len);
+	fwd_queue_flush(sw, dp);
 	return 1;
 }
 
@@ -273,6 +285,42 @@ int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
 	port->st.rx_frames++;
 	port->st.rx_bytes += len;
 	ret = fwd_frame(sw, port, frame, len, headroom);
+	if (!sw->bursts)
+		vsw_flush_queued(sw);
 	vsw_unlock(sw);
 	return ret;
+}
+
+/* Pops before calling: a callback that removes a port (port_unqueue)
+ * leaves the queue consistent. */
+void vsw_flush_queued(struct vsw *sw)
+{
+	while (sw->n_flushq) {
+		struct vsw_port *p = sw->flushq[--sw->n_flushq];
+
+		p->flush_queued = false;
+		p->flush(p->ctx);
+	}
+}
+
+void vsw_burst_begin(struct vsw_port *port)
+{
+	if (!port)
+		return;
+	vsw_lock(port->sw);
+	port->sw->bursts++;
+	vsw_unlock(port->sw);
+}
+
+void vsw_burst_end(struct vsw_port *port)
+{
+	struct vsw *sw;
+
+	if (!port)
+		return;
+	sw = port->sw;
+	vsw_lock(sw);
+	if (sw->bursts && --sw->bursts == 0)
+		vsw_flush_queued(sw);
+	vsw_unlock(sw);
 }

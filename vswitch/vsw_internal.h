@@ -49,6 +49,8 @@ struct vsw_port {
 	uint8_t mac[6];
 	vsw_deliver_fn deliver;
 	void *ctx;
+	vsw_flush_fn flush;
+	bool flush_queued;   /* in sw->flushq */
 	struct vsw_port_stats st;
 	uint64_t allowed[VSW_VID_BITMAP_WORDS]; /* trunk allowed VIDs */
 };
@@ -67,6 +69,9 @@ struct vsw {
 	struct vsw_port *host, *external;
 	uint32_t busy;            /* floods in progress (active[] being walked) */
 	struct vsw_port *dead;    /* ports removed while busy, freed after */
+	struct vsw_port **flushq; /* ports delivered to since the last flush */
+	uint32_t n_flushq;
+	uint32_t bursts;          /* vsw_burst_begin without its end */
 	struct vsw_mactable tbl;
 	struct vsw_stats st;
 	uint8_t *scratch;         /* one frame, for tag insertion w/o headroom */
@@ -181,6 +186,8 @@ static inline int vsw_parse_l2(const uint8_t *frame, size_t len, uint32_t mtu,
 
 /* vsw_switch.c: free the ports removed while a flood was walking them. */
 void vsw_port_reap(struct vsw *sw);
+/* vsw_fwd.c: flush callbacks of the queued ports (lock held). */
+void vsw_flush_queued(struct vsw *sw);
 
 /* vsw_mac.c */
 int vsw_mac_init(struct vsw_mactable *t, uint32_t size, uint32_t aging_ms);

@@ -38,11 +38,12 @@ static int sw_alloc(struct vsw *sw, const struct vsw_config *c)
 	sw->pool = c->pool;
 	sw->ports = calloc(sw->max_ports, sizeof(*sw->ports));
 	sw->active = calloc(sw->max_ports, sizeof(*sw->active));
+	sw->flushq = calloc(sw->max_ports, sizeof(*sw->flushq));
 	/* Largest frame after a tag insert: MTU + header + 802.1Q tag. */
 	sw->scratch_len = (size_t)sw->mtu + sizeof(struct vsw_eth_hdr) +
 			  sizeof(struct vsw_vlan_tag);
 	sw->scratch = malloc(sw->scratch_len);
-	if (!sw->ports || !sw->active || !sw->scratch)
+	if (!sw->ports || !sw->active || !sw->flushq || !sw->scratch)
 		return -ENOMEM;
 	return vsw_mac_init(&sw->tbl,
 			    c->mac_table_size ? c->mac_table_size : VSW_MACS_DEFAULT,
@@ -53,6 +54,7 @@ static void sw_free(struct vsw *sw)
 {
 	vsw_mac_fini(&sw->tbl);
 	free(sw->scratch);
+	free(sw->flushq);
 	free(sw->active);
 	free(sw->ports);
 	free(sw);
@@ -92,10 +94,22 @@ err_free:
 	return ret;
 }
 
+/* A removed port hears no flush: its owner drops or sends what it held. */
+static void port_unqueue(struct vsw *sw, struct vsw_port *p)
+{
+	for (uint32_t i = 0; p->flush_queued && i < sw->n_flushq; i++) {
+		if (sw->flushq[i] == p) {
+			sw->flushq[i] = sw->flushq[--sw->n_flushq];
+			p->flush_queued = false;
+		}
+	}
+}
+
 static void port_unlink(struct vsw *sw, struct vsw_port *p)
 {
 	struct vsw_port *last = sw->active[--sw->n_active];
 
+	port_unqueue(sw, p);
 	sw->active[p->active_pos] = last;
 	last->active_pos = p->active_pos;
 	sw->ports[p->idx] = NULL;
@@ -236,6 +250,7 @@ static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
 	p->kind = c->kind;
 	p->deliver = c->deliver;
 	p->ctx = c->ctx;
+	p->flush = c->flush;
 	port_fill_policy(p, c);
 	if (c->mac_mode == VSW_MAC_STATIC)
 		memcpy(p->mac, c->mac, 6);

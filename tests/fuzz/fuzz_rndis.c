@@ -3,7 +3,10 @@
  * through guest pages instead of the send buffer, bit 2 RNDIS left
  * uninitialised; bytes 1.. the RNDIS batch exactly as the guest wrote it
  * (up to a send section). Then the same bytes again with the 8-byte
- * message header made consistent, to reach deeper. Invariants: see
+ * message header made consistent, to reach deeper; with bit 3 instead
+ * cut into several messages back to back, as Linux packs a section,
+ * each msg_len taken from its own length byte (8-byte units, the last
+ * one possibly overrunning the section). Invariants: see
  * fuzz_netvsp_env.h; frames reaching b never exceed the switch MTU. */
 #include "tests/fuzz/fuzz_netvsp_env.h"
 
@@ -21,6 +24,22 @@ static void fz_send(struct fz_env *e, const uint8_t *p, size_t n, uint8_t mode)
 	nvg_host_poll(&e->b);
 }
 
+static void fz_chain(uint8_t *buf, size_t n)
+{
+	size_t off = 0;
+
+	while (n - off >= 8) {
+		uint32_t len = 8u + 8u * buf[off + 4];
+
+		if (len > n - off && !(buf[off + 5] & 1u))
+			len = (uint32_t)(n - off);
+		memcpy(buf + off + 4, &len, 4);
+		off += len;
+		if (off >= n)
+			break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz_env e;
@@ -34,7 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data + 1, n);
 	if (n)
 		fz_send(&e, buf, n, data[0]);
-	if (n >= 8) {
+	if (n >= 8 && (data[0] & 8u)) {
+		fz_chain(buf, n);
+		fz_send(&e, buf, n, data[0]);
+	} else if (n >= 8) {
 		uint32_t len = (uint32_t)n;
 
 		memcpy(buf + 4, &len, 4);

@@ -17,7 +17,8 @@ PARENT_LIBS += $(TGTB)/libnetvsp.a
 NETVSP_HOST_OBJS := $(NETVSP_SRCS:%.c=$(HOSTB)/%.o) $(VSW_SRCS:%.c=$(HOSTB)/%.o) \
                     $(HOSTB)/vmbus/ring.o $(HOSTB)/vmbus/chan.o $(HOSTB)/vmbus/pkt.o \
                     $(HOSTB)/vmbus/msg.o
-NETVSP_TESTS := unit_netvsp unit_netvsp_hostile unit_netvsp_threads
+NETVSP_TESTS := unit_netvsp unit_netvsp_hostile unit_netvsp_threads \
+                unit_netvsp_batch
 NETVSP_TEST_BINS := $(NETVSP_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
 $(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
                      $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(NETVSP_HOST_OBJS)

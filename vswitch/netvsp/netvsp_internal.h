@@ -23,6 +23,9 @@
 #define NETVSP_PEND_MAX 32u
 #define NETVSP_BATCH_MAX 8u
 #define NETVSP_MCAST_MAX 32u
+/* Frames announced by one transfer-page packet (one range each, Linux's
+ * netvsc_receive() walks range_cnt); 32 ranges make a 296-byte packet. */
+#define NETVSP_RX_BATCH_MAX 32u
 /* Bounds on what a guest may hand us. */
 #define NETVSP_RECV_BUF_MAX (128u << 20)
 #define NETVSP_SEND_BUF_MAX (64u << 20)
@@ -52,6 +55,17 @@ struct netvsp_rxalloc {
 	uint32_t in_use;
 };
 
+/* Frames written into the receive buffer and not yet announced: their
+ * sections are one allocation (first, secs), grown as frames come, so
+ * the guest's one completion of the packet frees them all. */
+struct netvsp_rxbatch {
+	uint32_t n;       /* ranges (frames) */
+	uint32_t first;   /* first section */
+	uint32_t secs;    /* sections so far */
+	uint64_t bytes;   /* frame bytes, for the counters */
+	struct vmbus_xfer_range r[NETVSP_RX_BATCH_MAX];
+};
+
 struct netvsp_buf {
 	void *h;          /* from buf_open; NULL when absent */
 	uint32_t gpadl;
@@ -71,6 +85,7 @@ struct netvsp {
 	struct netvsp_buf rbuf, sbuf;
 	uint32_t recv_sec_size, send_sec_size, send_secs;
 	struct netvsp_rxalloc rx;
+	struct netvsp_rxbatch rxb;
 	bool rndis_up;          /* INITIALIZED and not halted */
 	bool link_up;
 	uint32_t filter;
@@ -118,6 +133,10 @@ int netvsp_rx_init(struct netvsp *nv, uint32_t bytes);
 void netvsp_rx_fini(struct netvsp *nv);
 void netvsp_rx_complete(struct netvsp *nv, uint64_t tid);
 void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len);
+/* The switch's flush callback: announce the batch (vsw_flush_fn). */
+void netvsp_deliver_flush(void *ctx);
+/* Sends the pending batch; lock held. */
+void netvsp_rx_flush(struct netvsp *nv);
 /* Queue-or-send helpers; call with the lock held. */
 void netvsp_send_comp(struct netvsp *nv, uint64_t tid, const void *msg,
 		      size_t len);

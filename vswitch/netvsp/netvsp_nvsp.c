@@ -61,6 +61,7 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 	pc = cfg->port;
 	pc.kind = VSW_PORT_VM;
 	pc.deliver = netvsp_deliver;
+	pc.flush = netvsp_deliver_flush;
 	pc.ctx = nv;
 	err = vsw_port_add(cfg->sw, &pc, &nv->port);
 	if (err)
@@ -539,8 +540,12 @@ int netvsp_poll(struct netvsp *nv, unsigned budget)
 		return 1;
 	if (!budget)
 		budget = 64;
+	/* One burst for the drain: the frames this guest sends to another
+	 * are announced to it together when the drain ends (vsw.h). */
+	vsw_burst_begin(nv->port);
 	n = vmbus_chan_poll(nv->ch, nv->pkt, sizeof(nv->pkt), on_pkt, nv,
 			    budget);
+	vsw_burst_end(nv->port);
 	if (n == -EBUSY)
 		return 1;
 	if (n < 0)
@@ -575,6 +580,7 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
 		pc.mac_mode = VSW_MAC_STATIC;
 		memcpy(pc.mac, nv->mac, 6);
 		pc.deliver = netvsp_deliver;
+		pc.flush = netvsp_deliver_flush;
 		pc.ctx = nv;
 		err = vsw_port_add(sw, &pc, &np);
 		if (err)
@@ -590,6 +596,10 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
 	netvsp_unlock(nv);
 	if (old)
 		vsw_port_remove(old);
+	/* The old port's flush will not come: announce what it delivered. */
+	netvsp_lock(nv);
+	netvsp_rx_flush(nv);
+	netvsp_unlock(nv);
 	netvsp_set_link(nv, sw != NULL);
 	return 0;
 }

@@ -8,6 +8,14 @@
  * section); the guest's completion echoing it frees the sections, and a
  * completion naming no live allocation is counted and ignored.
  *
+ * Frames are batched: each is written into the sections right after the
+ * previous one's and gets its own range, and one packet with up to
+ * NETVSP_RX_BATCH_MAX ranges announces them when the switch says the
+ * sender's burst is over (netvsp_deliver_flush; vsw.h "Bursts"). Linux's
+ * netvsc_receive() handles range_cnt ranges, one RNDIS packet each, and
+ * completes the packet once; Hyper-V batches receives the same way. The
+ * batch's sections are one allocation, so that completion frees them.
+ *
  * A reply that finds the outbound ring full waits in a small queue
  * (vmbus_ring_write has armed pending_send_sz, so the guest signals us
  * when it has read); frames are dropped and counted instead.
@@ -40,6 +48,9 @@ int netvsp_rx_init(struct netvsp *nv, uint32_t n)
 
 void netvsp_rx_fini(struct netvsp *nv)
 {
+	/* A batch not yet announced dies with the buffer. */
+	nv->st.rx_drop_not_ready += nv->rxb.n;
+	memset(&nv->rxb, 0, sizeof(nv->rxb));
 	free(nv->rx.used);
 	free(nv->rx.alloc_n);
 	memset(&nv->rx, 0, sizeof(nv->rx));
@@ -124,67 +135,175 @@ void netvsp_rx_complete(struct netvsp *nv, uint64_t tid)
 	rx_free(&nv->rx, first);
 }
 
-/* The transfer-page packet announcing one receive, built whole so the
- * ring takes it in one copy: descriptor and page-set header, one range,
- * then the NVSP SEND_RNDIS_PKT that Linux's netvsc_receive() expects. */
-struct xfer_pkt {
-	struct vmbus_xfer_hdr h;
-	struct vmbus_xfer_range r;
+/* Grows an allocation of `have` sections at `first` by the k sections
+ * right after it, when they are free (a batch stays one allocation). */
+static bool rx_grow(struct netvsp_rxalloc *a, uint32_t first, uint32_t have,
+		    uint32_t k)
+{
+	uint32_t end = first + have;
+
+	if (have + k > 255u || end + k > a->n)
+		return false;
+	for (uint32_t j = end; j < end + k; j++)
+		if (sec_used(a, j))
+			return false;
+	sec_mark(a, end, k, true);
+	a->alloc_n[first] = (uint8_t)(have + k);
+	a->in_use += k;
+	a->cursor = end + k >= a->n ? 0 : end + k;
+	return true;
+}
+
+static void rx_shrink(struct netvsp_rxalloc *a, uint32_t first,
+		      uint32_t have, uint32_t k)
+{
+	sec_mark(a, first + have, k, false);
+	a->alloc_n[first] = (uint8_t)have;
+	a->in_use -= k;
+}
+
+/* After the descriptor, page-set header and ranges: the NVSP
+ * SEND_RNDIS_PKT that Linux's netvsc_receive() reads at offset8, which
+ * must lie past NETVSC_XFER_HEADER_SIZE(range_cnt). */
+struct xfer_tail {
 	uint32_t type;
 	struct nvsp_rndis_pkt p;
 } __attribute__((packed));
-_Static_assert(sizeof(struct xfer_pkt) == 48, "one-range transfer packet");
+_Static_assert(sizeof(struct xfer_tail) == 16, "type + nvsp_1_message_send_rndis_packet");
 
+/* One transfer-page packet naming n ranges: one ring write, so at most
+ * one signal for the lot. */
 static int xfer_send(struct vmbus_chan *ch, uint16_t pageset, uint64_t tid,
-		     uint32_t off, uint32_t len)
+		     const struct vmbus_xfer_range *r, uint32_t n)
 {
-	struct xfer_pkt x = {
-		.h = {
-			.d = { VMBUS_PKT_XFER_PAGES,
-			       (uint16_t)(offsetof(struct xfer_pkt, type) / 8u),
-			       (uint16_t)(sizeof(struct xfer_pkt) / 8u),
-			       VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid },
-			.xfer_pageset_id = pageset,
-			.range_cnt = 1,
-		},
-		.r = { len, off },
-		.type = NVSP_MSG1_SEND_RNDIS_PKT,
-		.p = { NVSP_CHANNEL_DATA, NVSP_INVALID_SECTION, 0 },
+	uint32_t off = (uint32_t)sizeof(struct vmbus_xfer_hdr) +
+		       n * (uint32_t)sizeof(*r);
+	struct vmbus_xfer_hdr h = {
+		.d = { VMBUS_PKT_XFER_PAGES, (uint16_t)(off / 8u),
+		       (uint16_t)((off + sizeof(struct xfer_tail)) / 8u),
+		       VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid },
+		.xfer_pageset_id = pageset,
+		.range_cnt = n,
 	};
-	struct vmbus_iovec v = { &x, sizeof(x) };
+	struct xfer_tail t = {
+		NVSP_MSG1_SEND_RNDIS_PKT,
+		{ NVSP_CHANNEL_DATA, NVSP_INVALID_SECTION, 0 },
+	};
+	struct vmbus_iovec v[3] = {
+		{ &h, sizeof(h) }, { r, n * sizeof(*r) }, { &t, sizeof(t) },
+	};
 	bool sig = false;
-	int err = vmbus_ring_write(&ch->out, &v, 1, &sig);
+	int err = vmbus_ring_write(&ch->out, v, 3, &sig);
 
 	if (!err && sig && ch->signal)
 		(void)ch->signal(ch->signal_ctx, ch->signal_id);
 	return err;
 }
 
+static int rx_write(struct netvsp *nv, uint32_t off, const void *hdr,
+		    uint32_t hlen, const void *body, uint32_t blen)
+{
+	int err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h, off,
+					hdr, hlen);
+
+	if (!err && blen)
+		err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h,
+					    off + hlen, body, blen);
+	return err;
+}
+
 /* Writes hdr (hlen bytes) then body into fresh sections and sends the
- * transfer-page packet. 0, or -ENOBUFS (no sections), -EAGAIN (ring
- * full), -ENOTCONN (no buffer or channel), -EFAULT. Lock held. */
+ * transfer-page packet at once (control replies). 0, or -ENOBUFS (no
+ * sections), -EAGAIN (ring full), -ENOTCONN (no buffer or channel),
+ * -EFAULT. Lock held. */
 static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 		  const void *body, uint32_t blen)
 {
 	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, off;
+	struct vmbus_xfer_range r;
+	int first, err;
+
+	if (!nv->ch || !nv->rx.n)
+		return -ENOTCONN;
+	/* Frames announced before this reply stay before it. */
+	netvsp_rx_flush(nv);
+	k = (total + sec - 1) / sec;
+	if (k > 255u || (first = rx_alloc(&nv->rx, k)) < 0)
+		return -ENOBUFS;
+	off = (uint32_t)first * sec;
+	r = (struct vmbus_xfer_range){ total, off };
+	err = rx_write(nv, off, hdr, hlen, body, blen);
+	if (!err)
+		err = xfer_send(nv->ch, nv->rbuf.id,
+				(uint64_t)k << 32 | (uint32_t)first, &r, 1);
+	if (err)
+		rx_free(&nv->rx, (uint32_t)first);
+	return err;
+}
+
+/* Writes a frame into sections right after the batch's (or starts a new
+ * batch when they are taken or the batch is full) and adds its range;
+ * the switch's flush, or a full batch, sends the packet. Lock held. */
+static int rx_batch_add(struct netvsp *nv, const void *hdr, uint32_t hlen,
+			const void *body, uint32_t blen)
+{
+	struct netvsp_rxbatch *b = &nv->rxb;
+	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, at, have;
 	int first, err;
 
 	if (!nv->ch || !nv->rx.n)
 		return -ENOTCONN;
 	k = (total + sec - 1) / sec;
-	if (k > 255u || (first = rx_alloc(&nv->rx, k)) < 0)
+	if (k > 255u)
 		return -ENOBUFS;
-	off = (uint32_t)first * sec;
-	err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h, off, hdr, hlen);
-	if (!err && blen)
-		err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h,
-					    off + hlen, body, blen);
-	if (!err)
-		err = xfer_send(nv->ch, nv->rbuf.id,
-				(uint64_t)k << 32 | (uint32_t)first, off, total);
-	if (err)
-		rx_free(&nv->rx, (uint32_t)first);
-	return err;
+	if (b->n && b->n < NETVSP_RX_BATCH_MAX &&
+	    rx_grow(&nv->rx, b->first, b->secs, k)) {
+		have = b->secs;
+	} else {
+		netvsp_rx_flush(nv);
+		if ((first = rx_alloc(&nv->rx, k)) < 0)
+			return -ENOBUFS;
+		b->first = (uint32_t)first;
+		have = 0;
+	}
+	at = b->first + have;
+	err = rx_write(nv, at * sec, hdr, hlen, body, blen);
+	if (err) {
+		if (have)
+			rx_shrink(&nv->rx, b->first, have, k);
+		else
+			rx_free(&nv->rx, b->first);
+		return err;
+	}
+	b->secs = have + k;
+	b->r[b->n++] = (struct vmbus_xfer_range){ total, at * sec };
+	b->bytes += blen;
+	return 0;
+}
+
+void netvsp_rx_flush(struct netvsp *nv)
+{
+	struct netvsp_rxbatch *b = &nv->rxb;
+	int err;
+
+	if (!b->n)
+		return;
+	err = nv->ch ? xfer_send(nv->ch, nv->rbuf.id,
+				 (uint64_t)b->secs << 32 | b->first, b->r, b->n) :
+		       -ENOTCONN;
+	if (!err) {
+		nv->st.rx_frames += b->n;
+		nv->st.rx_bytes += b->bytes;
+	} else {
+		rx_free(&nv->rx, b->first);
+		if (err == -EAGAIN)
+			nv->st.rx_drop_ring_full += b->n;
+		else
+			nv->st.rx_drop_not_ready += b->n;
+	}
+	b->n = 0;
+	b->secs = 0;
+	b->bytes = 0;
 }
 
 static bool rx_filter(const struct netvsp *nv, const uint8_t *dst)
@@ -233,13 +352,11 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 	 * length of at least one PPI header, or it logs "Invalid
 	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
 	m.p.ppi_off = 0;
-	err = rx_put(nv, &m, sizeof(m), frame, len);
-	if (!err) {
-		nv->st.rx_frames++;
-		nv->st.rx_bytes += len;
-	} else if (err == -EAGAIN) {
-		nv->st.rx_drop_ring_full++;
-	} else if (err == -ENOBUFS) {
+	/* Counted as received when the batch goes out (netvsp_rx_flush). */
+	err = rx_batch_add(nv, &m, sizeof(m), frame, len);
+	if (!err)
+		return;
+	if (err == -ENOBUFS) {
 		nv->st.rx_drop_no_buffer++;
 	} else {
 		nv->st.rx_drop_not_ready++;
@@ -254,6 +371,15 @@ void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
 
 	netvsp_lock(nv);
 	rx_frame(nv, frame, (uint32_t)len);
+	netvsp_unlock(nv);
+}
+
+void netvsp_deliver_flush(void *ctx)
+{
+	struct netvsp *nv = ctx;
+
+	netvsp_lock(nv);
+	netvsp_rx_flush(nv);
 	netvsp_unlock(nv);
 }
 

@@ -166,6 +166,8 @@ void guest_main(void)
 		}
 		if (err)
 			guest_fail("nettest", "the NIC did not come up");
+		/* pack=N: up to N frames per send section (default 1, one each). */
+		nic.pack = guest_get_arg_u32("pack", 1);
 		if (guest_test_arg("mode", "echo"))
 			nt_echo(&nic);
 		else if (guest_test_arg("mode", "bench"))

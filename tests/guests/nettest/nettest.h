@@ -53,6 +53,12 @@ struct nt_nic {
 	uint32_t n_table;
 	/* sends in flight: send-buffer sections, GPA-direct slots */
 	uint32_t sec_busy;           /* bit per section */
+	/* pack > 1: up to pack RNDIS PACKETs share a send section, as
+	 * Linux's netvsc_send() packs them while more frames follow; the
+	 * open section goes out when full or at the next poll. */
+	uint32_t pack;
+	int open_sec;                /* -1: none open */
+	uint32_t open_len, open_n;
 	uint32_t tx_busy, tx_bad;    /* in flight; completions not SUCCESS */
 	uint32_t rx_frames, rx_bad;  /* frames; malformed from the host */
 	uint32_t unexpected;         /* packets a netvsc guest never gets */
@@ -92,7 +98,11 @@ int nt_set(struct nt_nic *n, uint32_t oid, const void *in, uint32_t in_len);
  * a send section, or in page buffers with gpa; vlan ~0u for none.
  * Waits while NT_TX_WINDOW sends are in flight. 0 or -1. */
 int nt_send_frame(struct nt_nic *n, const uint8_t *frame, uint32_t len, uint32_t vlan, int gpa);
-/* Polls the channel once (frames to n->rx, completions, replies). */
+#define NT_PACK_MAX 8u        /* netvsp's max_pkt_per_msg */
+/* Sends the open packed section, if any. 0 or -1. */
+int nt_send_flush(struct nt_nic *n);
+/* Polls the channel once (frames to n->rx, completions, replies), after
+ * sending the open packed section. */
 int nt_nic_poll(struct nt_nic *n);
 /* Polls until no send is in flight (or ms pass). */
 int nt_nic_drain(struct nt_nic *n, uint32_t ms);

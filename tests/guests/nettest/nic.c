@@ -174,6 +174,8 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info 
 
 int nt_nic_poll(struct nt_nic *n)
 {
+	if (nt_send_flush(n))
+		return -1;
 	nt_take_events();
 	return vmbus_chan_poll(n->ch, pktbuf, sizeof(pktbuf), on_pkt, n, 64);
 }
@@ -377,6 +379,7 @@ static int gpadl_done(struct vmbus_client *c, uint32_t h)
 int nt_nic_open_raw(struct nt_nic *n, struct vmbus_client *c)
 {
 	memset(n, 0, sizeof(*n));
+	n->open_sec = -1;
 	n->cl = c;
 	n->relid = (uint32_t)find_nic(c);
 	guest_printf("nettest: NIC offer relid %u\n", n->relid);
@@ -583,14 +586,85 @@ static int take_slot(struct nt_nic *n, int gpa)
 	return -1;
 }
 
+/* SEND_RNDIS_PKT naming section s with its first size bytes. */
+static int post_section(struct nt_nic *n, uint32_t s, uint32_t size)
+{
+	struct nvsp_msg m = { .type = NVSP_MSG1_SEND_RNDIS_PKT };
+
+	m.rndis_pkt.channel_type = NVSP_CHANNEL_DATA;
+	m.rndis_pkt.section_index = s;
+	m.rndis_pkt.section_size = size;
+	return send_inband(n, &m, sizeof(m), TX_TAG | s);
+}
+
+int nt_send_flush(struct nt_nic *n)
+{
+	uint32_t s = (uint32_t)n->open_sec;
+
+	if (n->open_sec < 0 || !n->open_n)
+		return 0;
+	n->open_sec = -1;
+	if (post_section(n, s, n->open_len)) {
+		n->sec_busy &= ~(1u << s);
+		n->tx_busy--;
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends to the open section when the message fits (each msg_len
+ * padded to 8 bytes, the alignment netvsp's RNDIS INITIALIZE completion
+ * offers); 1 when appended, 0 when not, -1 when the flush failed. */
+static int pack_frame(struct nt_nic *n, const uint8_t *frame, uint32_t len)
+{
+	uint8_t *sec;
+	uint32_t mlen;
+
+	if (n->open_sec >= 0 &&
+	    (n->open_n >= n->pack || n->open_n >= NT_PACK_MAX ||
+	     n->open_len + RNDIS_PKT_HDR_SIZE + len + 7u > n->send_sec))
+		if (nt_send_flush(n))
+			return -1;
+	if (n->open_sec < 0)
+		return 0;
+	sec = n->send + (uint32_t)n->open_sec * n->send_sec + n->open_len;
+	mlen = (build_packet(sec, frame, len, ~0u) + 7u) & ~7u;
+	memcpy(sec + 4, &mlen, 4);
+	n->open_len += mlen;
+	n->open_n++;
+	return 1;
+}
+
+/* pack > 1: a new open section holding this frame. */
+static int open_section(struct nt_nic *n, uint32_t s, const uint8_t *frame, uint32_t len)
+{
+	n->sec_busy |= 1u << s;
+	n->tx_busy++;
+	n->open_sec = (int)s;
+	n->open_len = 0;
+	n->open_n = 0;
+	return pack_frame(n, frame, len) == 1 ? 0 : -1;
+}
+
 int nt_send_frame(struct nt_nic *n, const uint8_t *frame, uint32_t len, uint32_t vlan, int gpa)
 {
 	struct nvsp_msg m = { .type = NVSP_MSG1_SEND_RNDIS_PKT };
-	int s = take_slot(n, gpa), err;
+	int s, err, packed = 0;
 	uint32_t mlen;
 
-	if (s < 0 || len > NT_FRAME_MAX)
+	if (len > NT_FRAME_MAX)
 		return -1;
+	if (n->pack > 1 && !gpa && vlan == ~0u)
+		packed = pack_frame(n, frame, len);
+	else if (nt_send_flush(n))  /* frames keep their order */
+		return -1;
+	if (packed)
+		return packed < 0 ? -1 : 0;
+	s = take_slot(n, gpa);
+	if (s < 0)
+		return -1;
+	if (n->pack > 1 && !gpa && vlan == ~0u)
+		return open_section(n, (uint32_t)s, frame, len);
 	m.rndis_pkt.channel_type = NVSP_CHANNEL_DATA;
 	if (gpa) {
 		mlen = build_packet(msgbuf, frame, len, vlan);
@@ -599,10 +673,8 @@ int nt_send_frame(struct nt_nic *n, const uint8_t *frame, uint32_t len, uint32_t
 		err = send_gpa(n, (uint32_t)s, &m, msgbuf, mlen, TX_TAG | GPA_SLOT | (uint32_t)s);
 	} else {
 		mlen = build_packet(n->send + (uint32_t)s * n->send_sec, frame, len, vlan);
-		m.rndis_pkt.section_index = (uint32_t)s;
-		m.rndis_pkt.section_size = mlen;
 		n->sec_busy |= 1u << s;
-		err = send_inband(n, &m, sizeof(m), TX_TAG | (uint32_t)s);
+		err = post_section(n, (uint32_t)s, mlen);
 	}
 	if (err) {
 		if (gpa)
@@ -619,6 +691,8 @@ int nt_nic_drain(struct nt_nic *n, uint32_t ms)
 {
 	uint64_t t0 = guest_rdtsc();
 
+	if (nt_send_flush(n))
+		return -1;
 	while (n->tx_busy && guest_rdtsc() - t0 < nt_ms(ms)) {
 		int got = nt_nic_poll(n);
 

@@ -301,6 +301,8 @@ static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
 		return perr(g, why);
 	if (xh.xfer_pageset_id != NVSP_RECV_BUF_ID)
 		return perr(g, "wrong page set id");
+	g->n_xfer++;
+	g->last_ranges = xh.range_cnt;
 	for (uint32_t i = 0; i < xh.range_cnt; i++) {
 		if (vmbus_pkt_xfer_range(ranges, i, g->recv.bytes, &r))
 			return perr(g, "xfer range outside the receive buffer");

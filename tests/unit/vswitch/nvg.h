@@ -60,6 +60,8 @@ struct nvg {
 	uint32_t n_held;
 	struct nvg_frame frames[NVG_FRAMES];
 	uint32_t n_frames;              /* total; frames[] keeps the last 64 */
+	uint32_t n_xfer, last_ranges;   /* transfer-page packets; ranges of
+					 * the last one */
 	uint8_t ctrl[512];              /* last RNDIS control message */
 	uint32_t ctrl_len, n_ctrl;
 	uint32_t n_indicate, last_indicate;

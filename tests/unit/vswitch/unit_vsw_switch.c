@@ -1,5 +1,5 @@
 /* unit_vsw_switch.c: switch types, ports, MAC pool, learning, aging,
- * eviction, flooding, counters, VLANs, spoofing guard. */
+ * eviction, flooding, bursts, counters, VLANs, spoofing guard. */
 #include "tests/unit/vswitch/vsw_testlib.h"
 #include "vswitch/vsw_wire.h"
 
@@ -279,6 +279,63 @@ static void test_flooding(void **state)
 		assert_int_equal(n.s[i].count, 0);
 	vsw_port_get_stats(n.p[2], &ps);
 	assert_int_equal(ps.drops[VSW_DROP_LOCAL], 1);
+	vsw_destroy(n.sw);
+}
+
+static unsigned flushes[NP], at_flush[NP];
+
+static void on_flush(void *ctx)
+{
+	struct vswt_sink *s = ctx;
+
+	flushes[s->id]++;
+	at_flush[s->id] = s->count;
+}
+
+/* Ports with a flush callback hear it after each send, or once when a
+ * burst ends (the last of nested ones); a port removed while queued
+ * hears nothing; a port without one is unaffected. */
+static void test_bursts(void **state)
+{
+	struct net n;
+
+	(void)state;
+	net_up(&n, 0, NULL);
+	memset(flushes, 0, sizeof(flushes));
+	for (int i = 0; i < 4; i++) {
+		struct vsw_port_config pc;
+
+		vswt_make_mac(n.mac[i], (unsigned)i + 1);
+		n.s[i].id = i;
+		pc = vswt_port_config_vm(n.mac[i], 0, &n.s[i]);
+		pc.flush = i < 3 ? on_flush : NULL;
+		assert_int_equal(vsw_port_add(n.sw, &pc, &n.p[i]), 0);
+	}
+	assert_int_equal(net_send(&n, 0, bcast), 3);
+	assert_int_equal(flushes[0], 0);
+	assert_int_equal(flushes[1], 1);
+	assert_int_equal(at_flush[1], 1);
+	vsw_burst_begin(n.p[0]);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(net_send(&n, 0, bcast), 3);
+	assert_int_equal(flushes[1] + flushes[2], 2);
+	vsw_burst_begin(n.p[1]);
+	vsw_burst_end(n.p[0]);
+	assert_int_equal(flushes[1], 1);
+	vsw_burst_end(n.p[1]);
+	assert_int_equal(flushes[1], 2);
+	assert_int_equal(flushes[2], 2);
+	assert_int_equal(at_flush[1], 4);
+	assert_int_equal(flushes[0], 0);
+	vsw_burst_begin(n.p[0]);
+	assert_int_equal(net_send(&n, 0, bcast), 3);
+	assert_int_equal(vsw_port_remove(n.p[2]), 0);
+	vsw_burst_end(n.p[0]);
+	assert_int_equal(flushes[1], 3);
+	assert_int_equal(flushes[2], 2);
+	vsw_burst_end(n.p[0]);  /* unbalanced: ignored */
+	assert_int_equal(net_send(&n, 3, bcast), 2);
+	assert_int_equal(flushes[1], 4);
 	vsw_destroy(n.sw);
 }
 
@@ -744,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_mac_pool),
 		cmocka_unit_test(test_learning),
 		cmocka_unit_test(test_flooding),
+		cmocka_unit_test(test_bursts),
 		cmocka_unit_test(test_aging),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_counters),
