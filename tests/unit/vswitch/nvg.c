@@ -660,3 +660,18 @@ int nvg_send_frame(struct nvg *g, const uint8_t *frame, uint32_t len,
 
 	return nvg_rndis(g, buf, n, NVSP_CHANNEL_DATA, gpa, 1);
 }
+
+void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw)
+{
+	nvg_destroy(a);
+	nvg_destroy(b);
+	vsw_destroy(sw);
+}
+
+struct netvsp_stats nvg_stats(struct nvg *g)
+{
+	struct netvsp_stats s;
+
+	netvsp_get_stats(g->nv, &s);
+	return s;
+}

@@ -82,6 +82,10 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	       uint16_t vlan, uint32_t ring_bytes, uint32_t recv_bytes,
 	       uint32_t send_bytes);
 void nvg_destroy(struct nvg *g);
+/* Two guests on one switch, and the switch, gone. */
+void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw);
+/* netvsp's counters for g's port. */
+struct netvsp_stats nvg_stats(struct nvg *g);
 /* The netvsp's config that nvg_create used (for custom instances). */
 void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops);
 

@@ -52,18 +52,8 @@ static void pair_free(struct pair *p)
 			    p->b.last_error ? p->b.last_error : "-");
 	assert_int_equal(p->a.proto_errors, 0);
 	assert_int_equal(p->b.proto_errors, 0);
-	nvg_destroy(&p->a);
-	nvg_destroy(&p->b);
-	vsw_destroy(p->sw);
+	nvg_pair_destroy(&p->a, &p->b, p->sw);
 	free(p);
-}
-
-static struct netvsp_stats stats(struct nvg *g)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(g->nv, &s);
-	return s;
 }
 
 static uint32_t frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
@@ -86,7 +76,7 @@ static void test_versions(void **state)
 		struct netvsp_stats s;
 
 		assert_int_equal(nvg_connect(&p->a, versions[i]), 0);
-		s = stats(&p->a);
+		s = nvg_stats(&p->a);
 		assert_int_equal(s.nvsp_version, versions[i]);
 		assert_int_equal(s.recv_sections, RBUF / 1728u);
 		assert_int_equal(p->a.recv_sections, RBUF / 1728u);
@@ -133,7 +123,7 @@ static void test_version_negotiation(void **state)
 			 NVSP_VERSION_5);
 	/* One negotiation per channel. */
 	assert_int_equal(init_status(&p->a, NVSP_VERSION_61, NVSP_VERSION_61), 0);
-	assert_int_equal(stats(&p->a).nvsp_version, NVSP_VERSION_5);
+	assert_int_equal(nvg_stats(&p->a).nvsp_version, NVSP_VERSION_5);
 	pair_free(p);
 }
 
@@ -173,7 +163,7 @@ static void test_out_of_order(void **state)
 	m.type = NVSP_MSG2_SEND_NDIS_CONFIG;
 	assert_int_equal(nvg_send_nvsp(&p->a, &m, sizeof(m), false, NULL), 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(stats(&p->a).nvsp_bad, 3);
+	assert_int_equal(nvg_stats(&p->a).nvsp_bad, 3);
 	/* A GPADL that does not exist, then a real one, then again. */
 	m.type = NVSP_MSG1_SEND_RECV_BUF;
 	m.send_buf.gpadl_handle = 0x999;
@@ -192,7 +182,7 @@ static void test_out_of_order(void **state)
 	m.type = 99;
 	assert_int_equal(nvg_send_nvsp(&p->a, &m, sizeof(m), true, NULL), 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(stats(&p->a).nvsp_bad, 7);
+	assert_int_equal(nvg_stats(&p->a).nvsp_bad, 7);
 	pair_free(p);
 }
 
@@ -205,7 +195,7 @@ static void test_rndis_oids(void **state)
 
 	(void)state;
 	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
-	assert_true(stats(&p->a).rndis_up);
+	assert_true(nvg_stats(&p->a).rndis_up);
 	n = sizeof(out);
 	assert_int_equal(nvg_query(&p->a, OID_802_3_PERMANENT_ADDRESS, NULL, 0,
 				   out, &n), 0);
@@ -247,7 +237,7 @@ static void test_rndis_oids(void **state)
 	/* The MAC belongs to the switch port. */
 	st = (uint32_t)nvg_set(&p->a, OID_802_3_CURRENT_ADDRESS, p->mb, 6);
 	assert_int_equal(st, RNDIS_STATUS_NOT_SUPPORTED);
-	assert_int_equal(stats(&p->a).oid_unhandled, 3);
+	assert_int_equal(nvg_stats(&p->a).oid_unhandled, 3);
 	/* Multicast list round trip; a ragged list is refused. */
 	assert_int_equal(nvg_set(&p->a, OID_802_3_MULTICAST_LIST, mc, 12), 0);
 	n = sizeof(out);
@@ -262,7 +252,7 @@ static void test_rndis_oids(void **state)
 	n = 4;
 	assert_int_equal(nvg_query(&p->a, OID_GEN_CURRENT_PACKET_FILTER, NULL, 0,
 				   &v, &n), 0);
-	assert_int_equal(v, stats(&p->a).packet_filter);
+	assert_int_equal(v, nvg_stats(&p->a).packet_filter);
 	assert_int_equal(v, 0xD);
 	pair_free(p);
 }
@@ -323,11 +313,11 @@ static void test_frames_both_ways(void **state)
 	one_way(&p->b, &p->a, p->ma, p->mb, 46, true, 4);
 	for (unsigned i = 0; i < 300; i++)
 		one_way(&p->a, &p->b, p->mb, p->ma, 46 + i * 5 % 1455, i & 1, 10 + i);
-	s = stats(&p->a);
+	s = nvg_stats(&p->a);
 	assert_int_equal(s.tx_frames, 302);
 	assert_int_equal(s.rx_frames, 2);
 	assert_int_equal(s.recv_sections_used, 0);
-	s = stats(&p->b);
+	s = nvg_stats(&p->b);
 	assert_int_equal(s.rx_frames, 302);
 	assert_int_equal(s.recv_sections_used, 0);
 	assert_int_equal(s.rx_drop_no_buffer + s.rx_drop_ring_full, 0);
@@ -367,7 +357,7 @@ static void test_jumbo(void **state)
 	/* b's netvsp takes 9000-byte frames... */
 	len = frame(f, p->ma, p->mb, 4000, 9);
 	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).tx_switch_drops, 0);
+	assert_int_equal(nvg_stats(&p->b).tx_switch_drops, 0);
 	/* ...and the switch delivers it to a in 3 receive sections (the
 	 * receive side never limits a frame the switch accepted). */
 	assert_true(nvg_guest_drain(&p->a) >= 0);
@@ -375,12 +365,12 @@ static void test_jumbo(void **state)
 	assert_int_equal(p->a.frames[0].len, len);
 	assert_memory_equal(p->a.frames[0].data, f, len);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
-	assert_int_equal(stats(&p->b).recv_sections_used, 1);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 1);
 	nvg_complete_held(&p->b);
 	nvg_host_poll(&p->b);
-	assert_int_equal(stats(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(stats(&p->a).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->a).recv_sections_used, 0);
 	pair_free(p);
 }
 
@@ -405,7 +395,7 @@ static void test_vlan_ppi(void **state)
 	assert_int_equal(nvg_send_frame(&p->a, f, len, 6u << 4, false), NVSP_STAT_SUCCESS);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_frames, 1);
-	assert_int_equal(stats(&p->a).tx_switch_drops, 1);
+	assert_int_equal(nvg_stats(&p->a).tx_switch_drops, 1);
 	pair_free(p);
 }
 
@@ -425,11 +415,11 @@ static void test_filter_and_state(void **state)
 	len = frame(f, p->mb, p->ma, 100, 1);
 	/* b has buffers but no RNDIS yet: nothing indicated. */
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_not_ready, 1);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_not_ready, 1);
 	assert_int_equal(nvg_rndis_init(&p->b), 0);
 	/* RNDIS up, packet filter still 0. */
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_not_ready, 2);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_not_ready, 2);
 	assert_int_equal(nvg_set(&p->b, OID_GEN_CURRENT_PACKET_FILTER, &filt, 4), 0);
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
@@ -437,7 +427,7 @@ static void test_filter_and_state(void **state)
 	/* Directed only: broadcast filtered. */
 	len = frame(f, bcast, p->ma, 100, 1);
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_filtered, 1);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_filtered, 1);
 	/* Link down: indicated, queried, frames dropped; then up again. */
 	netvsp_set_link(p->b.nv, false);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
@@ -445,7 +435,7 @@ static void test_filter_and_state(void **state)
 	assert_int_equal(p->b.last_indicate, RNDIS_STATUS_MEDIA_DISCONNECT);
 	len = frame(f, p->mb, p->ma, 100, 1);
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_not_ready, 3);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_not_ready, 3);
 	netvsp_set_link(p->b.nv, true);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_indicate, 2);
@@ -453,9 +443,9 @@ static void test_filter_and_state(void **state)
 	/* HALT: no more frames. */
 	assert_int_equal(nvg_rndis(&p->b, &halt, sizeof(halt),
 				   NVSP_CHANNEL_CONTROL, false, 0), NVSP_STAT_SUCCESS);
-	assert_false(stats(&p->b).rndis_up);
+	assert_false(nvg_stats(&p->b).rndis_up);
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_not_ready, 4);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_not_ready, 4);
 	assert_int_equal(p->b.n_frames, 1);
 	pair_free(p);
 }
@@ -486,8 +476,8 @@ static void test_set_switch(void **state)
 	assert_int_equal(p->b.last_indicate, RNDIS_STATUS_MEDIA_DISCONNECT);
 	len = frame(f, p->ma, p->mb, 100, 1);
 	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).tx_switch_drops, 1);
-	assert_int_equal(stats(&p->a).rx_frames, 0);
+	assert_int_equal(nvg_stats(&p->b).tx_switch_drops, 1);
+	assert_int_equal(nvg_stats(&p->a).rx_frames, 0);
 	/* Into sw2: the same MAC, link up, frames reach c and not a. */
 	assert_int_equal(netvsp_set_switch(p->b.nv, sw2), 0);
 	vsw_port_get_mac(netvsp_port(p->b.nv), mac);
@@ -498,7 +488,7 @@ static void test_set_switch(void **state)
 	assert_int_equal(nvg_send_frame(&p->b, f, len, ~0u, false), NVSP_STAT_SUCCESS);
 	assert_true(nvg_guest_drain(&c) >= 0);
 	assert_int_equal(c.n_frames, 1);
-	assert_int_equal(stats(&p->a).rx_frames, 0);
+	assert_int_equal(nvg_stats(&p->a).rx_frames, 0);
 	/* The switch it is on is no change; a MAC already on the target
 	 * switch (e has c's, on the first switch) is refused and nothing
 	 * changes. */
@@ -575,7 +565,7 @@ static void test_guest_mac_and_spoofing(void **state)
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_frames, 0);
 	assert_int_equal(port_drops(&p->a, VSW_DROP_SPOOF), 1);
-	assert_int_equal(stats(&p->a).tx_switch_drops, 1);
+	assert_int_equal(nvg_stats(&p->a).tx_switch_drops, 1);
 	/* Spoofing on: through, and b's answer to mn reaches a. */
 	memset(&pc, 0, sizeof(pc));
 	pc.vlan_mode = VSW_VLAN_ACCESS;
@@ -668,10 +658,10 @@ static void test_revoke_reopen(void **state)
 	m.revoke.id = NVSP_RECV_BUF_ID;
 	assert_int_equal(nvg_send_nvsp(&p->b, &m, sizeof(m), false, NULL), 0);
 	nvg_host_poll(&p->b);
-	assert_int_equal(stats(&p->b).recv_sections, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections, 0);
 	assert_false(p->b.recv.open);
 	assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(stats(&p->b).rx_drop_not_ready, 1);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_not_ready, 1);
 	/* Send buffer torn down under the host: section sends now fail. */
 	netvsp_gpadl_teardown(p->a.nv, NVG_SEND_HANDLE);
 	assert_false(p->a.send.open);
@@ -682,7 +672,7 @@ static void test_revoke_reopen(void **state)
 	/* Close and reopen b: a fresh conversation. */
 	netvsp_close(p->b.nv);
 	assert_false(p->b.send.open);
-	assert_int_equal(stats(&p->b).nvsp_version, 0);
+	assert_int_equal(nvg_stats(&p->b).nvsp_version, 0);
 	assert_int_equal(netvsp_open(p->b.nv, &p->b.host), 0);
 	p->b.n_table = 0;
 	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_6), 0);
@@ -707,14 +697,14 @@ static void test_flood(void **state)
 		assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
 		assert_true(nvg_guest_drain(&p->b) >= 0);
 	}
-	s = stats(&p->b);
+	s = nvg_stats(&p->b);
 	assert_int_equal(s.rx_frames, 64);
 	assert_int_equal(s.rx_drop_no_buffer, 36);
 	assert_int_equal(s.recv_sections_used, 64);
 	assert_int_equal(p->b.n_frames, 64);
 	nvg_complete_held(&p->b);
 	nvg_host_poll(&p->b);
-	assert_int_equal(stats(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	p->b.auto_complete = true;
 	one_way(&p->a, &p->b, p->mb, p->ma, 1500, false, 5);
 	pair_free(p);
@@ -739,8 +729,8 @@ static void test_ring_full(void **state)
 	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
 	for (int i = 0; i < 400; i++)
 		assert_int_equal(nvg_send_frame(&p->a, f, len, ~0u, false), NVSP_STAT_SUCCESS);
-	assert_true(stats(&p->b).rx_drop_ring_full > 0);
-	assert_int_equal(stats(&p->b).rx_drop_ring_full + stats(&p->b).rx_frames,
+	assert_true(nvg_stats(&p->b).rx_drop_ring_full > 0);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_ring_full + nvg_stats(&p->b).rx_frames,
 			 400);
 	/* Ring full: 20 keepalives through sections 0..19, unanswered. */
 	for (uint32_t i = 0; i < 20; i++) {
@@ -761,8 +751,8 @@ static void test_ring_full(void **state)
 		nvg_host_poll(&p->b);
 	}
 	assert_int_equal(n, 20);
-	assert_int_equal(stats(&p->b).ctrl_dropped, 0);
-	assert_int_equal(stats(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).ctrl_dropped, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	pair_free(p);
 }
 

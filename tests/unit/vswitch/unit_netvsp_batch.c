@@ -50,18 +50,8 @@ static void down(struct pair *p)
 {
 	assert_int_equal(p->a.proto_errors, 0);
 	assert_int_equal(p->b.proto_errors, 0);
-	nvg_destroy(&p->a);
-	nvg_destroy(&p->b);
-	vsw_destroy(p->sw);
+	nvg_pair_destroy(&p->a, &p->b, p->sw);
 	free(p);
-}
-
-static struct netvsp_stats st(struct nvg *g)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(g->nv, &s);
-	return s;
 }
 
 /* Frame i of a test: to b, its length (60 to 659 bytes, so eight fit
@@ -149,10 +139,10 @@ static void test_section_batch(void **state)
 	check_frames(p, 200, 8);
 	assert_int_equal(p->b.n_xfer, xfers + 2);
 	assert_int_equal(p->b.last_ranges, 8);
-	assert_int_equal(st(&p->a).tx_frames, 11);
-	assert_int_equal(st(&p->a).tx_bad, 0);
+	assert_int_equal(nvg_stats(&p->a).tx_frames, 11);
+	assert_int_equal(nvg_stats(&p->a).tx_bad, 0);
 	nvg_host_poll(&p->b);
-	assert_int_equal(st(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	down(p);
 }
 
@@ -163,7 +153,7 @@ static void bad_middle(struct pair *p, uint32_t bad_len, bool cut)
 {
 	uint8_t *sec = p->a.send.mem + 5 * SEC;
 	uint32_t two = pack(p, sec, 300, 2), three, size;
-	uint32_t frames = p->b.n_frames, bad = (uint32_t)st(&p->a).tx_bad;
+	uint32_t frames = p->b.n_frames, bad = (uint32_t)nvg_stats(&p->a).tx_bad;
 	uint64_t tid;
 
 	three = two + pack(p, sec + two, 302, 1);
@@ -181,7 +171,7 @@ static void bad_middle(struct pair *p, uint32_t bad_len, bool cut)
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_frames, frames + 2);
 	check_frames(p, 300, 2);
-	assert_int_equal(st(&p->a).tx_bad, bad + 1);
+	assert_int_equal(nvg_stats(&p->a).tx_bad, bad + 1);
 	nvg_host_poll(&p->b);
 }
 
@@ -197,7 +187,7 @@ static void test_bad_length_mid_section(void **state)
 	/* Reaches into the message after the section. */
 	bad_middle(p, 2 * SEC, false);
 	bad_middle(p, 0, true);            /* the section cuts the third */
-	assert_int_equal(st(&p->a).rndis_bad, 5);
+	assert_int_equal(nvg_stats(&p->a).rndis_bad, 5);
 	/* A bad PACKET whose own length is right costs only itself. */
 	before = p->b.n_frames;
 	{
@@ -231,8 +221,8 @@ static void test_burst_ranges(void **state)
 		post(&p->a, 1 + s, pack(p, p->a.send.mem + (1 + s) * SEC, s * 8, 8),
 		     NULL);
 	nvg_host_poll(&p->a);
-	assert_int_equal(st(&p->b).recv_sections_used, 24);
-	assert_int_equal(st(&p->b).rx_frames, 24);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 24);
+	assert_int_equal(nvg_stats(&p->b).rx_frames, 24);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_xfer, xfers + 1);
 	assert_int_equal(p->b.last_ranges, 24);
@@ -240,8 +230,8 @@ static void test_burst_ranges(void **state)
 	check_frames(p, 0, 24);
 	nvg_complete_held(&p->b);
 	nvg_host_poll(&p->b);
-	assert_int_equal(st(&p->b).recv_sections_used, 0);
-	assert_int_equal(st(&p->b).comp_bad, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).comp_bad, 0);
 	xfers = p->b.n_xfer;
 	for (uint32_t s = 0; s < 5; s++)
 		post(&p->a, 1 + s, pack(p, p->a.send.mem + (1 + s) * SEC,
@@ -254,9 +244,9 @@ static void test_burst_ranges(void **state)
 	check_frames(p, 100, 40);
 	nvg_complete_held(&p->b);
 	nvg_host_poll(&p->b);
-	assert_int_equal(st(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	assert_true(nvg_guest_drain(&p->a) >= 0);  /* a's completions */
-	assert_int_equal(st(&p->a).tx_frames, 64);
+	assert_int_equal(nvg_stats(&p->a).tx_frames, 64);
 	down(p);
 }
 
@@ -279,15 +269,15 @@ static void test_buffer_full_and_no_burst(void **state)
 	post(&p->a, 2, pack(p, p->a.send.mem + 2 * SEC, 4, 4), NULL);
 	post(&p->a, 3, pack(p, p->a.send.mem + 3 * SEC, 8, 8), NULL);
 	nvg_host_poll(&p->a);
-	assert_int_equal(st(&p->b).rx_frames, 10);
-	assert_int_equal(st(&p->b).rx_drop_no_buffer, 6);
+	assert_int_equal(nvg_stats(&p->b).rx_frames, 10);
+	assert_int_equal(nvg_stats(&p->b).rx_drop_no_buffer, 6);
 	assert_true(nvg_guest_drain(&p->b) >= 0);
 	assert_int_equal(p->b.n_xfer, xfers + 1);
 	assert_int_equal(p->b.last_ranges, 10);
 	check_frames(p, 0, 10);
 	nvg_complete_held(&p->b);
 	nvg_host_poll(&p->b);
-	assert_int_equal(st(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	p->b.auto_complete = true;
 	vswt_make_mac(mc, 3);
 	pc = vswt_port_config_vm(mc, 0, &sink);
@@ -302,7 +292,7 @@ static void test_buffer_full_and_no_burst(void **state)
 	assert_int_equal(p->b.n_xfer, xfers + 3);
 	assert_int_equal(p->b.last_ranges, 1);
 	nvg_host_poll(&p->b);
-	assert_int_equal(st(&p->b).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
 	down(p);
 }
 

@@ -82,18 +82,8 @@ static void down(struct pair *p)
 	assert_int_equal(s.nvsp_bad + s.rndis_bad + s.tx_bad + s.comp_bad, 0);
 	assert_int_equal(p->a.proto_errors, 0);
 	assert_int_equal(p->b.proto_errors, 0);
-	nvg_destroy(&p->a);
-	nvg_destroy(&p->b);
-	vsw_destroy(p->sw);
+	nvg_pair_destroy(&p->a, &p->b, p->sw);
 	free(p);
-}
-
-static struct netvsp_stats st(struct nvg *g)
-{
-	struct netvsp_stats s;
-
-	netvsp_get_stats(g->nv, &s);
-	return s;
 }
 
 /* SEND_RNDIS_PKT with raw section fields. */
@@ -125,7 +115,7 @@ static void test_bad_sections(void **state)
 	/* Data named by index 0xFFFFFFFF must come as page buffers. */
 	assert_int_equal(section_req(&p->a, NVSP_INVALID_SECTION, 100),
 			 NVSP_STAT_INVALID_RNDIS_PKT);
-	assert_int_equal(st(&p->a).tx_bad, 5);
+	assert_int_equal(nvg_stats(&p->a).tx_bad, 5);
 	still_fine(p);
 	down(p);
 }
@@ -219,7 +209,7 @@ static void test_oversize(void **state)
 	/* 1518: netvsp takes it (room for a tag), the switch refuses. */
 	len = nvg_build_packet(m, f, 1518, ~0u);
 	assert_int_equal(raw_rndis(&p->a, m, len, false), NVSP_STAT_SUCCESS);
-	assert_int_equal(st(&p->a).tx_switch_drops, 1);
+	assert_int_equal(nvg_stats(&p->a).tx_switch_drops, 1);
 	/* A message longer than a section cannot be named at all. */
 	assert_int_equal(nvg_rndis(&p->a, m, 6144, NVSP_CHANNEL_DATA, false, 15),
 			 NVSP_STAT_INVALID_RNDIS_PKT);
@@ -294,7 +284,7 @@ static void test_bad_gpa(void **state)
 	assert_int_equal(vmbus_chan_send_gpa(&p->a.guest, 7, &d, 1, &n,
 					     sizeof(n)), 0);
 	nvg_host_poll(&p->a);
-	assert_true(st(&p->a).nvsp_bad >= 1);
+	assert_true(nvg_stats(&p->a).nvsp_bad >= 1);
 	still_fine(p);
 	down(p);
 }
@@ -304,7 +294,7 @@ static void test_bad_packets(void **state)
 	struct pair *p = up();
 	struct vmbus_xfer_range r = { 100, 0 };
 	struct nvsp_msg n = { .type = NVSP_MSG1_SEND_RNDIS_PKT };
-	uint64_t before = st(&p->a).nvsp_bad;
+	uint64_t before = nvg_stats(&p->a).nvsp_bad;
 
 	(void)state;
 	/* Transfer pages go host to guest only, even inside the buffer. */
@@ -318,7 +308,7 @@ static void test_bad_packets(void **state)
 	assert_int_equal(vmbus_chan_send(&p->a.guest, VMBUS_PKT_INBAND, 1, 1,
 					 &n, 2), 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(st(&p->a).nvsp_bad, before + 4);
+	assert_int_equal(nvg_stats(&p->a).nvsp_bad, before + 4);
 	still_fine(p);
 	down(p);
 }
@@ -349,14 +339,14 @@ static void test_bogus_completions(void **state)
 		assert_int_equal(vmbus_chan_send_comp(&p->a.guest, tids[i], &c, 8),
 				 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(st(&p->a).comp_bad, 6);
-	assert_int_equal(st(&p->a).recv_sections_used, 1);
+	assert_int_equal(nvg_stats(&p->a).comp_bad, 6);
+	assert_int_equal(nvg_stats(&p->a).recv_sections_used, 1);
 	/* The real one, then the same again. */
 	assert_int_equal(vmbus_chan_send_comp(&p->a.guest, p->a.held[0], &c, 8), 0);
 	assert_int_equal(vmbus_chan_send_comp(&p->a.guest, p->a.held[0], &c, 8), 0);
 	nvg_host_poll(&p->a);
-	assert_int_equal(st(&p->a).recv_sections_used, 0);
-	assert_int_equal(st(&p->a).comp_bad, 7);
+	assert_int_equal(nvg_stats(&p->a).recv_sections_used, 0);
+	assert_int_equal(nvg_stats(&p->a).comp_bad, 7);
 	p->a.n_held = 0;
 	p->a.auto_complete = true;
 	still_fine(p);
@@ -422,10 +412,10 @@ static void test_random_flood(void **state)
 	assert_true(nvg_guest_drain(&p->a) >= 0);
 	nvg_host_poll(&p->a);
 	/* The garbage was seen and refused, not silently eaten. */
-	assert_true(st(&p->a).nvsp_bad > 1000);
-	assert_true(st(&p->a).tx_bad + st(&p->a).rndis_bad > 1000);
+	assert_true(nvg_stats(&p->a).nvsp_bad > 1000);
+	assert_true(nvg_stats(&p->a).tx_bad + nvg_stats(&p->a).rndis_bad > 1000);
 	p->a.proto_errors = 0;  /* garbage answers garbage; not our check */
-	if (st(&p->a).recv_sections == 0 || st(&p->a).send_sections == 0) {
+	if (nvg_stats(&p->a).recv_sections == 0 || nvg_stats(&p->a).send_sections == 0) {
 		/* The garbage revoked a buffer: reconnect from scratch. */
 		netvsp_close(p->a.nv);
 		assert_int_equal(netvsp_open(p->a.nv, &p->a.host), 0);
