@@ -815,11 +815,13 @@ void hv_handle_hlt(struct vcpu *v)
 static int pending_vector(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
+	int irq;
 
 	if (v != c->parent)
 		return vlapic_pending_vector(v);
-	if (parent_irq_first(c) >= 0)
-		return parent_irq_first(c);   /* a physical one comes first */
+	irq = parent_irq_first(c);
+	if (irq >= 0)
+		return irq;   /* a physical one comes first */
 	return v->notify_pending ? HVPART_NOTIFY_VECTOR : synic_parent_vector(v);
 }
 

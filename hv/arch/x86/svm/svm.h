@@ -67,7 +67,7 @@ void svm_nmi_check_unmask(struct vcpu *v);
 /* Maskable interrupts offered through V_IRQ (svm_vcpu.c). */
 void svm_virq_offer(struct vcpu *v, int vec);
 void svm_virq_check(struct vcpu *v);
-int svm_virq_pending(const struct vcpu *v);
+int svm_virq_pending(struct vcpu *v);
 void svm_virq_drop(struct vcpu *v);
 struct vcpu *svm_handle_exit(struct vcpu *v);
 uint16_t svm_attr_from_ar(uint32_t ar);

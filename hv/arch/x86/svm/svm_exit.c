@@ -327,15 +327,17 @@ static const struct exit_entry *exit_lookup(uint64_t code)
  * it twice. */
 static void reinject(struct vcpu *v, struct vmcb *vm)
 {
-	uint64_t ii = vm->ctl.exitintinfo;
-	uint64_t type = (ii >> 8) & 7;
+	uint64_t ii = vm->ctl.exitintinfo, type = ii & SVM_EVT_TYPE_MASK;
+	int vec = (int)SVM_EVT_VECTOR(ii);
 
 	vm->ctl.eventinj = 0;
-	if (!(ii & SVM_EVT_V) || type == 4)
+	if (!(ii & SVM_EVT_V) || type == SVM_EVT_TYPE_SOFT)
 		return;
-	if (type == 3 && SVM_EVT_VECTOR(ii) >= 32)
-		ii &= ~((7ull << 8) | SVM_EVT_EV);
-	if (!(ii & (7ull << 8)) && svm_virq_pending(v) == (int)SVM_EVT_VECTOR(ii))
+	if (type == SVM_EVT_TYPE_EXC && vec >= 32) {
+		ii &= ~(SVM_EVT_TYPE_MASK | SVM_EVT_EV);
+		type = SVM_EVT_TYPE_INTR;
+	}
+	if (type == SVM_EVT_TYPE_INTR && svm_virq_pending(v) == vec)
 		return;
 	vm->ctl.eventinj = ii;
 }

@@ -317,9 +317,9 @@ void svm_virq_check(struct vcpu *v)
 }
 
 /* The vector offered and not taken, or -1 (the vCPU context). */
-int svm_virq_pending(const struct vcpu *v)
+int svm_virq_pending(struct vcpu *v)
 {
-	const struct vmcb_control *c = &svm_vmcb((struct vcpu *)v)->ctl;
+	const struct vmcb_control *c = &svm_vmcb(v)->ctl;
 
 	if (!v->arch.virq || !(c->vintr & SVM_VINTR_IRQ))
 		return -1;

@@ -161,6 +161,7 @@ _Static_assert(offsetof(struct vmcb, save) == 0x400, "state-save area at 400h");
 #define SVM_EVT_TYPE_NMI  (2ull << 8)
 #define SVM_EVT_TYPE_EXC  (3ull << 8)
 #define SVM_EVT_TYPE_SOFT (4ull << 8)
+#define SVM_EVT_TYPE_MASK (7ull << 8)
 #define SVM_EVT_EV        (1ull << 11)   /* error code valid */
 #define SVM_EVT_V         (1ull << 31)
 #define SVM_EVT_ERR(e)    ((uint64_t)(uint32_t)(e) << 32)
