@@ -792,6 +792,11 @@ void hv_handle_hlt(struct vcpu *v)
 {
 	arch_vcpu_skip_insn(v);
 	if (v->part->privileged) {
+		/* An interrupt offered and not yet taken (a HLT the CPU ran
+		 * before it) is one the parent still gets: it is not idle, and
+		 * the intercept that notification announces is not lost. */
+		if (arch_vcpu_irq_in_flight(v))
+			return;
 		/* The parent halts in the guest where the CPU can (VT-x
 		 * activity state HLT, SDM Vol. 3C §27.7.4): a physical
 		 * interrupt, which is not intercepted for it, wakes it

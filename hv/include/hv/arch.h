@@ -115,6 +115,9 @@ uint64_t arch_vcpu_rsp(struct vcpu *v);
 void arch_vcpu_set_rsp(struct vcpu *v, uint64_t rsp);
 bool arch_vcpu_long_mode(struct vcpu *v);     /* 64-bit code segment */
 bool arch_vcpu_irq_enabled(struct vcpu *v);   /* RFLAGS.IF */
+/* An interrupt injected that the guest has not taken yet (SVM's V_IRQ
+ * offer, svm_vcpu.c); VT-x delivers at entry: always false. */
+bool arch_vcpu_irq_in_flight(struct vcpu *v);
 unsigned arch_vcpu_cpl(struct vcpu *v);       /* current privilege level */
 uint64_t arch_vcpu_cr4(struct vcpu *v);       /* CR4 as the guest reads it */
 /* The paging controls of the loaded guest (CR0, CR3, CR4, EFER, RFLAGS,

@@ -326,6 +326,11 @@ int svm_virq_pending(struct vcpu *v)
 	return (int)((c->vintr & SVM_VINTR_VECTOR_MASK) >> 32);
 }
 
+bool arch_vcpu_irq_in_flight(struct vcpu *v)
+{
+	return svm_virq_pending(v) >= 0;
+}
+
 /* Drop an offer or a window (a new context, a reset). */
 void svm_virq_drop(struct vcpu *v)
 {

@@ -43,6 +43,12 @@ bool arch_vcpu_long_mode(struct vcpu *v)
 	return (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & (1u << 13));
 }
 
+bool arch_vcpu_irq_in_flight(struct vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
 bool arch_vcpu_irq_enabled(struct vcpu *v)
 {
 	(void)v;
