@@ -132,9 +132,10 @@ $(HOSTB)/tests/unit/hv/test_pagewalk: $(HOSTB)/tests/unit/hv/test_pagewalk.o $(H
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_pagewalk
 
-# libFuzzer targets: the decoder and ALU, and the guest page walker.
+# libFuzzer targets: the decoder and ALU, the MOV DR and length decoders, and the guest page walker.
 $(FUZZB)/fuzz_insn: $(FUZZB)/tests/fuzz/fuzz_insn.o $(FUZZB)/hv/arch/x86/insn.o \
-		$(FUZZB)/hv/arch/x86/insn_string.o $(FUZZB)/hv/arch/x86/insn_alu.o
+		$(FUZZB)/hv/arch/x86/insn_string.o $(FUZZB)/hv/arch/x86/insn_alu.o \
+		$(FUZZB)/hv/arch/x86/insn_len.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 $(FUZZB)/fuzz_pagewalk: $(FUZZB)/tests/fuzz/fuzz_pagewalk.o $(FUZZB)/hv/arch/x86/pagewalk.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^

@@ -214,7 +214,7 @@ static void leaf_0(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 
 /* Whether hv itself runs under QEMU's TCG ("TCGTCGTCGTCG" in the
  * hypervisor leaf 0x40000000 of the CPU hv sees; checked once). */
-static bool host_is_qemu_tcg(void)
+bool cpuid_host_is_qemu_tcg(void)
 {
 	static int known = -1;
 	uint32_t r[4];
@@ -240,7 +240,7 @@ static bool host_is_qemu_tcg(void)
  * children there; docs/child-platform.md "Under QEMU". */
 static uint32_t platform_1_ecx(void)
 {
-	return host_is_qemu_tcg() ? OFFER_1_ECX & ~CPUID1_ECX_CX16 : OFFER_1_ECX;
+	return cpuid_host_is_qemu_tcg() ? OFFER_1_ECX & ~CPUID1_ECX_CX16 : OFFER_1_ECX;
 }
 
 /* The topology a child sees: its vCPUs are the cores of one package, a

@@ -1,4 +1,5 @@
-/* libFuzzer target for hv/arch/x86/insn.c, insn_alu.c and insn_string.c:
+/* libFuzzer target for hv/arch/x86/insn.c, insn_alu.c, insn_string.c and
+ * insn_len.c:
  * the decoder reads only the bytes it is given (an exactly sized heap
  * copy, so ASan sees an overread), returns a consistent description,
  * decodes the same again from exactly its own length; the ALU changes
@@ -19,6 +20,7 @@
 
 #include "hv/arch/x86/insn.h"
 #include "hv/arch/x86/insn_string.h"
+#include "hv/arch/x86/insn_len.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -278,6 +280,26 @@ static void string(const struct insn_mem *o, const uint8_t *data, size_t size)
 		abort();                             /* only a compare stops before rCX is 0 */
 }
 
+/* SVM's decoders without NRIPS or decode assists (insn_len.c): within
+ * the bytes and 15, the same from exactly their own length. */
+static void movdr_and_lengths(const uint8_t *b, size_t n, enum insn_mode mode)
+{
+	struct insn_mov_dr d, again;
+	int len;
+
+	len = insn_mov_dr_decode(b, n, mode, &d);
+	if (len >= 0 && (len < 3 || (size_t)len > n || len > 15 || d.len != len || d.dr > 15 ||
+			 d.gpr > 15 || insn_mov_dr_decode(b, (size_t)len, mode, &again) != len ||
+			 memcmp(&d, &again, sizeof(d))))
+		abort();
+	for (int op = 0; op < INSN_OP_COUNT; op++) {
+		len = insn_len_of(b, n, mode, (enum insn_op)op);
+		if (len >= 0 && (len < 1 || (size_t)len > n || len > 15 ||
+				 insn_len_of(b, (size_t)len, mode, (enum insn_op)op) != len))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct insn_mem o, again;
@@ -293,6 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 1, size - 1);
+	movdr_and_lengths(buf, size - 1, mode);
 	rc = insn_decode_mem(buf, size - 1, mode, &o);
 	if (rc != 0 && rc != INSN_UNSUPPORTED && rc != INSN_UD)
 		abort();

@@ -17,14 +17,18 @@ trap_stub_\vec:
 	STUB \v
 .endr
 
+/* cpu_handle_trap returns only for a #DB it dismisses (cpu.c): then the
+ * frame goes back as it is, past the vector and error code. */
 trap_common:
 	PUSH_GPRS
 	mov %rsp, %rdi
+	mov %rsp, %rbx
 	and $-16, %rsp
 	call cpu_handle_trap
-1:	cli
-	hlt
-	jmp 1b
+	mov %rbx, %rsp
+	POP_GPRS
+	add $16, %rsp
+	iretq
 
 /* Vectors 32-255: a physical interrupt hv accepted in arch_take_interrupt's
  * window (cpu.c). Record the vector and return with RFLAGS.IF = 0 in the

@@ -31,4 +31,16 @@ int insn_len_of(const uint8_t *bytes, size_t n, enum insn_mode mode, enum insn_o
 /* Its length without prefixes (what a caller that cannot fetch the bytes
  * falls back to). */
 unsigned insn_len_bare(enum insn_op op);
+
+/* MOV to or from a debug register, which an SVM CPU without decode
+ * assists (APM Vol. 2 §15.33; QEMU's TCG) reports with only the exit
+ * code. */
+struct insn_mov_dr {
+	uint8_t dr;         /* 0-15 as encoded; 8-15 are #UD */
+	uint8_t gpr;        /* x86 order, RAX = 0 */
+	uint8_t write;      /* 0F 23: to DRn */
+	uint8_t len;
+};
+/* Its length, or -1 if the bytes are not MOV DR or are cut short. */
+int insn_mov_dr_decode(const uint8_t *bytes, size_t n, enum insn_mode mode, struct insn_mov_dr *out);
 #endif

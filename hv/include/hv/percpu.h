@@ -54,6 +54,9 @@ struct percpu {
 	/* Hypercall input, copied before the handler checks it
 	 * (hv/core/hypercall.c). */
 	uint64_t hc_in[4096 / 8];
+	/* A guest's breakpoints are armed in hv itself for the moment
+	 * (hv/arch/x86/svm/svm_dr.c): a #DB in hv is theirs. */
+	bool guest_breakpoints;
 	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
 };
 

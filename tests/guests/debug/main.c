@@ -6,10 +6,16 @@
  *     after each, EIP at the next instruction, DR6.BS set (§17.3.1.4).
  *  2. A data breakpoint in DR0/DR7 (write or read, 4 bytes): #DB after the
  *     access with DR6.B0 (§17.2.4, §17.3.1.2).
- *  3. rounds times: distinct DR0-DR3 values (from seed and round), sleep
- *     (other vCPUs run), check them. Two at once with different seeds:
- *     each keeps its own.
- * Options: seed=N (1), rounds=N (20), count=N (200000) APIC ticks a sleep.
+ *  3. rounds times: distinct DR0-DR2 values (from seed and round) and a
+ *     data breakpoint armed in DR3 and DR7 (read/write or write, 4 or 2
+ *     bytes, on a slot of the seed's own), sleep (other vCPUs run),
+ *     check them, and that the breakpoint fires as armed. Two at once
+ *     with different seeds: each keeps its own, and the other's never
+ *     fires in it (QEMU 7.2 crashed on this: docs/ARCHITECTURE.md).
+ * Options: seed=N (1), rounds=N (20), count=N (200000) APIC ticks a sleep,
+ * hvbp=ADDR (none): also an instruction breakpoint in DR2 at ADDR, which
+ * the guest never runs, across each sleep (hv's own code under QEMU,
+ * where hv arms a guest's breakpoints around VMRUN: it must not die).
  */
 #include "guest.h"
 
@@ -103,26 +109,75 @@ static void read_drs(uint32_t d[4])
 	__asm__ volatile("mov %%db3, %0" : "=r"(d[3]));
 }
 
+/* A data breakpoint in DR3 armed across a sleep: odd rounds read/write
+ * 4 bytes, even rounds write 2, on a slot of this seed's own (SDM Vol. 3B
+ * §18.2.4: R/W3 in DR7 bits 29:28, LEN3 in 31:30). Returns the checks
+ * that failed. */
+static volatile uint32_t slots[8];
+
+static uint32_t hvbp;
+
+static uint32_t arm_dr3(uint32_t seed, uint32_t r)
+{
+	uint32_t rw = (r & 1) ? 3 : 1, len = (r & 1) ? 3 : 1;
+	uint32_t dr7 = 0x400u | (1u << 6) | rw << 28 | len << 30;
+
+	/* hvbp=ADDR: an instruction breakpoint in DR2 (L2, R/W2 and LEN2
+	 * 00) at an address this guest never runs, hv's code there. */
+	if (hvbp) {
+		__asm__ volatile("mov %0, %%db2" : : "r"(hvbp));
+		dr7 |= 1u << 4;
+	}
+
+	__asm__ volatile("mov %0, %%db3" : : "r"(&slots[(seed * 2 + (r & 1)) & 7]));
+	__asm__ volatile("mov %0, %%db7" : : "r"(dr7));
+	return dr7;
+}
+
+static int fire_dr3(uint32_t seed, uint32_t r, uint32_t dr7)
+{
+	volatile uint32_t *slot = &slots[(seed * 2 + (r & 1)) & 7];
+	uint32_t d7, v;
+	int bad = 0;
+
+	__asm__ volatile("mov %%db7, %0" : "=r"(d7));
+	bad += d7 != dr7;
+	db_count = 0;
+	v = *slot;                        /* a #DB only for read/write */
+	bad += db_count != ((r & 1) ? 1u : 0u);
+	db_count = 0;
+	*slot = v + 1;
+	bad += db_count != 1 || !(db_dr6 & (1u << 3));
+	__asm__ volatile("mov %0, %%db7" : : "r"(0x400u));
+	return bad;
+}
+
 static void rounds_loop(uint32_t seed, uint32_t rounds, uint32_t count)
 {
 	uint64_t t0 = guest_rdtsc();
-	uint32_t d[4];
-	int bad = 0;
+	uint32_t d[4], dr7;
+	int bad = 0, bp_bad = 0;
 
 	for (uint32_t r = 1; r <= rounds; r++) {
 		__asm__ volatile("mov %0, %%db0" : : "r"(dr_value(seed, r, 0)));
 		__asm__ volatile("mov %0, %%db1" : : "r"(dr_value(seed, r, 1)));
 		__asm__ volatile("mov %0, %%db2" : : "r"(dr_value(seed, r, 2)));
-		__asm__ volatile("mov %0, %%db3" : : "r"(dr_value(seed, r, 3)));
+		dr7 = arm_dr3(seed, r);
 		guest_sleep(count);
 		read_drs(d);
-		for (uint32_t i = 0; i < 4; i++)
-			if (d[i] != dr_value(seed, r, i))
+		for (uint32_t i = 0; i < 3; i++)
+			if (d[i] != (i == 2 && hvbp ? hvbp : dr_value(seed, r, i)))
 				bad++;
+		if (d[3] != (uint32_t)&slots[(seed * 2 + (r & 1)) & 7])
+			bad++;
+		bp_bad += fire_dr3(seed, r, dr7);
 	}
 	guest_printf("debug: seed %u: %u rounds, %d with lost debug registers (TSC %llu to %llu)\n",
 		     seed, rounds, bad, t0, guest_rdtsc());
+	guest_printf("debug: seed %u: a DR3 breakpoint armed across each sleep, %d checks failed\n",
+		     seed, bp_bad);
 	check(bad == 0, "DR0-DR3 kept across sleeps");
+	check(bp_bad == 0, "DR3 breakpoint armed across sleeps");
 }
 
 void guest_main(void)
@@ -131,6 +186,9 @@ void guest_main(void)
 	guest_set_handler(1, on_db);
 	single_steps();
 	breakpoint();
+	hvbp = guest_get_arg_u32("hvbp", 0);
+	if (hvbp)
+		guest_printf("debug: an instruction breakpoint at 0x%x armed with DR3's\n", hvbp);
 	rounds_loop(guest_get_arg_u32("seed", 1), guest_get_arg_u32("rounds", 20),
 		    guest_get_arg_u32("count", 200000));
 	if (failed)

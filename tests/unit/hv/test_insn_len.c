@@ -82,6 +82,42 @@ static void test_mismatch(void **st)
 	assert_int_equal(insn_len_bare(INSN_OP_COUNT), 0);
 }
 
+#define MOVDR(m, o, ...) insn_mov_dr_decode((const uint8_t[]){ __VA_ARGS__ }, \
+	sizeof((const uint8_t[]){ __VA_ARGS__ }), m, o)
+
+/* MOV DR: the bytes cross-checked with objdump -D -b binary -m i386 (and
+ * i386:x86-64) of the same. */
+static void test_mov_dr(void **st)
+{
+	struct insn_mov_dr o;
+
+	(void)st;
+	/* 0f 23 f8: mov %eax, %db7. */
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x23, 0xf8), 3);
+	assert_true(o.write && o.dr == 7 && o.gpr == 0 && o.len == 3);
+	/* 0f 23 fb: mov %ebx, %db7; 0f 21 c1: mov %db0, %ecx. */
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x23, 0xfb), 3);
+	assert_true(o.write && o.dr == 7 && o.gpr == 3);
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x21, 0xc1), 3);
+	assert_true(!o.write && o.dr == 0 && o.gpr == 1);
+	/* 41 0f 23 f9: mov %r9, %db7; 44 0f 23 c0: mov %rax, %db8 (#UD). */
+	assert_int_equal(MOVDR(INSN_MODE64, &o, 0x41, 0x0f, 0x23, 0xf9), 4);
+	assert_true(o.write && o.dr == 7 && o.gpr == 9);
+	assert_int_equal(MOVDR(INSN_MODE64, &o, 0x44, 0x0f, 0x23, 0xc0), 4);
+	assert_int_equal(o.dr, 8);
+	/* mod is ignored: 0f 23 38 is still mov %eax, %db7. */
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x23, 0x38), 3);
+	assert_true(o.dr == 7 && o.gpr == 0);
+	/* 66 0f 23 e8: mov %eax, %db5; 48 is DEC EAX in 32-bit code. */
+	assert_int_equal(MOVDR(INSN_MODE64, &o, 0x66, 0x0f, 0x23, 0xe8), 4);
+	assert_int_equal(o.dr, 5);
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x48, 0x0f, 0x23, 0xf8), -1);
+	/* Not MOV DR, or cut short. */
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x22, 0xd8), -1);
+	assert_int_equal(MOVDR(INSN_MODE32, &o, 0x0f, 0x23), -1);
+	assert_int_equal(insn_mov_dr_decode(NULL, 0, INSN_MODE64, &o), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_trailing),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_mismatch),
+		cmocka_unit_test(test_mov_dr),
 	};
 
 	return cmocka_run_group_tests_name("insn_len", tests, NULL, NULL);

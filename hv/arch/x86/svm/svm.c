@@ -100,6 +100,7 @@ int arch_cpu_enable(char *why, size_t len)
 	if (rc)
 		return rc;
 	f = svm_caps.features;
+	svm_dr_init();
 	hv_info("hv: SVM ok: revision %u, %u ASIDs, nested paging%s%s%s%s%s",
 		svm_caps.revision, svm_caps.nasid, svm_caps.gbpages ? " 1G" : "",
 		(f & SVM_F_NRIPS) ? ", NRIPS" : ", no NRIPS (lengths decoded)",
@@ -253,6 +254,7 @@ void arch_vcpu_run(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vmcb *vm;
+	bool armed;
 
 	arch_vcpu_load(v);
 	sched_prepare_entry(v);
@@ -273,7 +275,9 @@ void arch_vcpu_run(struct vcpu *v)
 			vm->ctl.clean = 0;
 		v->arch.first_run = 0;
 		c->arch.last_vmcb = v->arch.vmcb_pa;
+		armed = svm_dr_before_run(v);
 		svm_run(v, c->arch.host_vmcb_pa);
+		svm_dr_after_run(armed);
 		vm->ctl.tlb_control = SVM_TLB_NONE;
 		v->gpr[GPR_RAX] = vm->save.rax;
 		/* Everything hv did not write since is as the CPU left it. */

@@ -70,6 +70,12 @@ void svm_virq_check(struct vcpu *v);
 int svm_virq_pending(struct vcpu *v);
 void svm_virq_drop(struct vcpu *v);
 struct vcpu *svm_handle_exit(struct vcpu *v);
+/* A guest's DR7 under QEMU's TCG (svm_dr.c). */
+void svm_dr_init(void);
+uint32_t svm_dr_intercepts(void);
+bool svm_dr_before_run(struct vcpu *v);
+void svm_dr_after_run(bool armed);
+void svm_exit_dr_write(struct vcpu *v, uint64_t i1);
 uint16_t svm_attr_from_ar(uint32_t ar);
 uint32_t svm_ar_from_attr(uint16_t attr, uint32_t limit);
 /* What VMRUN would refuse of a state (svm_vcpu.c): 0 or -EINVAL. */

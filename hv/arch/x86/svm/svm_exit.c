@@ -268,6 +268,8 @@ static void exit_vintr(struct vcpu *v, uint64_t i1)
 static void exit_iret(struct vcpu *v, uint64_t i1) { (void)i1; svm_nmi_iret(v); }
 
 static const struct exit_entry exit_table[SVM_EXIT_TABLE] = {
+	[SVM_EXIT_WRITE_DR5] = { svm_exit_dr_write, HVPART_EXIT_OTHER, "DR5 write" },
+	[SVM_EXIT_WRITE_DR7] = { svm_exit_dr_write, HVPART_EXIT_OTHER, "DR7 write" },
 	[SVM_EXIT_INTR] = { exit_intr, HVPART_EXIT_EXT_INTR, "INTR" },
 	[SVM_EXIT_INIT] = { exit_init, HVPART_EXIT_OTHER, "INIT" },
 	[SVM_EXIT_VINTR] = { exit_vintr, HVPART_EXIT_OTHER, "VINTR" },

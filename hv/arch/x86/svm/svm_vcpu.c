@@ -94,6 +94,7 @@ static void setup_controls(struct vcpu *v, bool child)
 			(child ? SVM_I1_INTR : 0);
 	c->intercept2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
 			SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT | SVM_I2_XSETBV;
+	c->intercept_dr = svm_dr_intercepts();
 	c->pause_count = 0;       /* every PAUSE exits where the filter exists */
 	c->iopm_pa = child ? svm_maps.child_iopm : svm_maps.pass_iopm;
 	c->msrpm_pa = child ? svm_maps.child_msrpm : svm_maps.pass_msrpm;

@@ -185,6 +185,8 @@ _Static_assert(offsetof(struct vmcb, save) == 0x400, "state-save area at 400h");
 
 /* EXITCODE values (Appendix C, Table C-1). */
 enum svm_exit {
+	SVM_EXIT_WRITE_DR5 = 0x35,  /* 0x30 + n: MOV to DRn */
+	SVM_EXIT_WRITE_DR7 = 0x37,
 	SVM_EXIT_EXC_BASE = 0x40,   /* + vector */
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
@@ -211,6 +213,10 @@ enum svm_exit {
 	SVM_EXIT_NPF = 0x400,
 	SVM_EXIT_INVALID = -1,      /* VMRUN refused the guest state */
 };
+
+/* intercept_dr: bit n intercepts reads of DRn, bit 16 + n writes
+ * (§15.8.1). */
+#define SVM_DR_WRITE(n)  (1u << (16 + (n)))
 
 /* IOIO EXITINFO1 (§15.10.2, Figure 15-2). */
 #define SVM_IO_IN        (1ull << 0)

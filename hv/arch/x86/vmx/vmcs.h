@@ -165,6 +165,7 @@
 #define PROC2_INVPCID             (1u << 12)
 #define PROC2_XSAVES              (1u << 20)
 /* VM-exit controls (§25.7.1). */
+#define EXIT_SAVE_DEBUG           (1u << 2)
 #define EXIT_HOST_ADDR64          (1u << 9)
 #define EXIT_SAVE_PAT             (1u << 18)
 #define EXIT_LOAD_PAT             (1u << 19)
@@ -172,6 +173,7 @@
 #define EXIT_LOAD_EFER            (1u << 21)
 #define EXIT_SAVE_PREEMPT_TIMER   (1u << 22)
 /* VM-entry controls (§25.8.1). */
+#define ENTRY_LOAD_DEBUG          (1u << 2)
 #define ENTRY_IA32E_GUEST         (1u << 9)
 #define ENTRY_LOAD_PAT            (1u << 14)
 #define ENTRY_LOAD_EFER           (1u << 15)

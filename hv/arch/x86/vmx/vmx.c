@@ -217,9 +217,13 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 			 (vmx_caps.proc2_ok[1] & (PROC2_RDTSCP | PROC2_INVPCID)) |
 			 (gi->apic_access_pa ? PROC2_VIRT_APIC_ACCESS : 0),
 			 &proc2, "secondary");
-	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+	/* The guest's DR7 and DEBUGCTL: a VM exit sets DR7 to 400H whatever
+	 * (SDM Vol. 3C §28.5.1), so without "save debug controls" and "load
+	 * debug controls" (§25.7.1, §25.8.1; default1 in the non-TRUE MSRs)
+	 * a child's breakpoints ended at its next exit. */
+	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_SAVE_DEBUG | EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
-	rc |= ctl_adjust(vmx_caps.entry_ok, ENTRY_IA32E_GUEST | ENTRY_LOAD_EFER |
+	rc |= ctl_adjust(vmx_caps.entry_ok, ENTRY_LOAD_DEBUG | ENTRY_IA32E_GUEST | ENTRY_LOAD_EFER |
 			 (vmx_caps.entry_ok[1] & ENTRY_LOAD_PAT), &entry, "entry");
 	if (rc)
 		return -ENODEV;
