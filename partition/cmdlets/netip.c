@@ -82,9 +82,12 @@ static int cim_none(struct cmd_ctx *ctx, const struct cmd_args *a, const char *c
 
 static int addr_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
 {
-	bool dhcp = pnet_addr_origin(nif) == PNET_ORIGIN_DHCP;
+	enum pnet_origin o = pnet_addr_origin(nif);
+	bool dhcp = o == PNET_ORIGIN_DHCP;
 	struct pnet_lease lease = { UINT32_MAX, 0, 0 };
-	const char *origin = dhcp ? "Dhcp" : "Manual";
+	/* Windows' APIPA address: prefix WellKnown (169.254/16), suffix Link. */
+	const char *prefix_origin = dhcp ? "Dhcp" : o == PNET_ORIGIN_LINK ? "WellKnown" : "Manual";
+	const char *suffix_origin = dhcp ? "Dhcp" : o == PNET_ORIGIN_LINK ? "Link" : "Manual";
 	uint32_t ip;
 	unsigned prefix;
 	char text[16];
@@ -107,8 +110,8 @@ static int addr_emit(struct cmd_ctx *ctx, const struct pnet_if *nif)
 			CMD_PROP_STR("AddressFamily", "IPv4"),
 			CMD_PROP_STR("Type", "Unicast"),
 			CMD_PROP_INT("PrefixLength", prefix),
-			CMD_PROP_STR("PrefixOrigin", origin),
-			CMD_PROP_STR("SuffixOrigin", origin),
+			CMD_PROP_STR("PrefixOrigin", prefix_origin),
+			CMD_PROP_STR("SuffixOrigin", suffix_origin),
 			CMD_PROP_STR("AddressState", "Preferred"),
 			life,
 			{ "PreferredLifetime", life.v },
@@ -151,11 +154,23 @@ static int ip_arg(struct cmd_ctx *ctx, const struct cmd_args *a, uint32_t *ip)
 	return -EINVAL;
 }
 
+/* -DefaultGateway, when given; 0 when not. */
+static int gw_arg(struct cmd_ctx *ctx, const struct cmd_args *a, uint32_t *gw)
+{
+	const char *s = cmd_arg_str(a, "DefaultGateway");
+
+	*gw = 0;
+	if (!s || pnet_ip_parse(s, gw) == 0)
+		return 0;
+	cmd_error(ctx, a, "Invalid parameter DefaultGateway %s", s);
+	return -EINVAL;
+}
+
 static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	int64_t prefix = cmd_arg_int(a, "PrefixLength", 32);
 	struct pnet_if *nif;
-	uint32_t ip, have;
+	uint32_t ip, gw, have;
 	unsigned have_prefix;
 	char text[16];
 	int rc;
@@ -166,9 +181,7 @@ static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: give -InterfaceAlias or -InterfaceIndex.");
 	if (prefix < 0 || prefix > 32)
 		return range_error(ctx, a, "PrefixLength", prefix, 0, 32);
-	if (cmd_arg_str(a, "DefaultGateway"))
-		return cmd_error(ctx, a, "The parent routes to its own subnets only: -DefaultGateway is not supported.");
-	if (ip_arg(ctx, a, &ip))
+	if (ip_arg(ctx, a, &ip) || gw_arg(ctx, a, &gw))
 		return 0;
 	nif = if_named(ctx, a);
 	if (!nif)
@@ -183,8 +196,10 @@ static int cmdlet_new_netipaddress(struct cmd_ctx *ctx, const struct cmd_args *a
 		return cmd_error(ctx, a, "Invalid parameter IPAddress %s: not a unicast address of a /%lld subnet.", cmd_arg_str(a, "IPAddress"), (long long)prefix);
 	/* Windows: a static address turns the adapter's DHCP off (its lease
 	 * goes); Set-NetIPInterface -Dhcp Enabled turns it back on. */
+	if (gw && !pnet_gateway_check(ip, (unsigned)prefix, gw))
+		return cmd_error(ctx, a, "Invalid parameter DefaultGateway %s: not another address of the subnet %s/%lld.", cmd_arg_str(a, "DefaultGateway"), cmd_arg_str(a, "IPAddress"), (long long)prefix);
 	pnet_dhcp_set(nif, false);
-	rc = pnet_addr_set(nif, ip, (unsigned)prefix);
+	rc = pnet_addr_set(nif, ip, (unsigned)prefix, gw);
 	if (rc)
 		return cmd_error(ctx, a, "Invalid parameter IPAddress %s: not a unicast address of a /%lld subnet.", cmd_arg_str(a, "IPAddress"), (long long)prefix);
 	return addr_emit(ctx, nif);
@@ -479,7 +494,7 @@ static const struct cmd_param p_new_addr[] = {
 	{ "PrefixLength", CMD_P_INT, 0, -1, "Subnet prefix length, 1 to 32 (default 32)." },
 	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index (Get-NetIPAddress shows it)." },
 	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4 (the only family the parent has)." },
-	{ "DefaultGateway", CMD_P_STRING, 0, -1, "Not supported: the parent routes to its own subnets only." },
+	{ "DefaultGateway", CMD_P_STRING, 0, -1, "The default gateway (off-link destinations go to it)." },
 };
 static const struct cmd_param p_get_addr[] = {
 	{ "IPAddress", CMD_P_STRING, 0, 0, "Only this address (wildcards allowed)." },

@@ -15,7 +15,7 @@ LWIP_INCS  := -Ipartition/net/port -isystem $(LWIP_SRC)/include
 # CORE4FILES; TCP, IPv6 and the APIs are left out).
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c \
 	core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c \
-	core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c \
+	core/timeouts.c core/udp.c core/ipv4/autoip.c core/ipv4/dhcp.c core/ipv4/etharp.c \
 	core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
 	netif/ethernet.c
 LWIP_OPTS  := partition/net/port/lwipopts.h partition/net/port/arch/cc.h

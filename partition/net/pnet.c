@@ -8,10 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lwip/autoip.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/init.h"
+#include "lwip/mem.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
@@ -131,6 +133,8 @@ static void rxq_flush(struct pnet_if *p)
 	}
 }
 
+static struct pnet_if *default_route(void);
+
 /* When each DHCP client last became bound (a DHCPACK: RFC 2131 4.4.1,
  * 4.4.5), which dates its lease: lwIP counts a lease's age in minutes
  * only (struct dhcp lease_used). */
@@ -142,8 +146,10 @@ static void dhcp_watch(void)
 
 		if (!d)
 			continue;
-		if (d->state == DHCP_STATE_BOUND && p->dhcp_state != DHCP_STATE_BOUND)
+		if (d->state == DHCP_STATE_BOUND && p->dhcp_state != DHCP_STATE_BOUND) {
 			p->bound_ms = sys_now();
+			(void)default_route();
+		}
 		p->dhcp_state = d->state;
 	}
 }
@@ -220,6 +226,19 @@ int pnet_if_add(struct vsw *sw, const char *alias, const uint8_t mac[6],
 	return 0;
 }
 
+/* APIPA's state, which autoip_start allocated and dhcp_stop stopped:
+ * lwIP 2.1.3 has no cleanup call for it (its autoip_remove_struct names
+ * a field struct netif no longer has). */
+static void autoip_free(struct pnet_if *p)
+{
+	struct autoip *a = netif_autoip_data(&p->nif);
+
+	if (!a)
+		return;
+	netif_set_client_data(&p->nif, LWIP_NETIF_CLIENT_DATA_INDEX_AUTOIP, NULL);
+	mem_free(a);
+}
+
 void pnet_if_remove(struct pnet_if *p)
 {
 	if (!p || !p->used)
@@ -231,6 +250,7 @@ void pnet_if_remove(struct pnet_if *p)
 	vsw_port_remove(p->port);
 	netif_remove(&p->nif);
 	dhcp_cleanup(&p->nif);   /* frees the client's state, if any */
+	autoip_free(p);
 	rxq_flush(p);
 	memset(p, 0, sizeof(*p));
 }
@@ -289,21 +309,38 @@ bool pnet_addr_check(uint32_t ip, unsigned prefix)
 	return prefix >= 31 || ((ip & ~mask) != 0 && (ip & ~mask) != ~mask);
 }
 
-int pnet_addr_set(struct pnet_if *p, uint32_t ip, unsigned prefix)
+/* A gateway is a neighbour: another unicast address of the subnet. */
+bool pnet_gateway_check(uint32_t ip, unsigned prefix, uint32_t gw)
+{
+	return pnet_addr_check(ip, prefix) && gw != ip && !((gw ^ ip) & prefix_mask(prefix)) &&
+	       pnet_addr_check(gw, prefix);
+}
+
+/* A lease or an APIPA address (lwIP's AUTOIP, which its DHCP client
+ * starts and stops: RFC 3927 2.1). */
+static bool dynamic_addr(const struct pnet_if *p)
+{
+	return dhcp_supplied_address(&p->nif) || autoip_supplied_address(&p->nif);
+}
+
+int pnet_addr_set(struct pnet_if *p, uint32_t ip, unsigned prefix, uint32_t gw)
 {
 	uint32_t mask;
-	ip4_addr_t a, m;
+	ip4_addr_t a, m, g;
 
 	if (!pnet_addr_check(ip, prefix))
 		return -EINVAL;
 	mask = prefix_mask(prefix);
+	if (gw && !pnet_gateway_check(ip, prefix, gw))
+		return -EDOM;
 	if (p->has_addr)
 		return -EEXIST;
 	if (p->dhcp_on)
 		return -EBUSY;
 	ip4_addr_set_u32(&a, lwip_htonl(ip));
 	ip4_addr_set_u32(&m, lwip_htonl(mask));
-	netif_set_addr(&p->nif, &a, &m, NULL);
+	ip4_addr_set_u32(&g, lwip_htonl(gw));
+	netif_set_addr(&p->nif, &a, &m, &g);
 	p->has_addr = true;
 	return 0;
 }
@@ -311,7 +348,7 @@ int pnet_addr_set(struct pnet_if *p, uint32_t ip, unsigned prefix)
 int pnet_addr_clear(struct pnet_if *p)
 {
 	if (!p->has_addr)
-		return dhcp_supplied_address(&p->nif) ? -EBUSY : -ENOENT;
+		return dynamic_addr(p) ? -EBUSY : -ENOENT;
 	netif_set_addr(&p->nif, NULL, NULL, NULL);
 	p->has_addr = false;
 	return 0;
@@ -322,7 +359,7 @@ bool pnet_addr_get(const struct pnet_if *p, uint32_t *ip, unsigned *prefix)
 	uint32_t mask;
 	unsigned n = 0;
 
-	if (!p->has_addr && !dhcp_supplied_address(&p->nif))
+	if (!p->has_addr && !dynamic_addr(p))
 		return false;
 	*ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&p->nif)));
 	mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(&p->nif)));
@@ -336,7 +373,16 @@ enum pnet_origin pnet_addr_origin(const struct pnet_if *p)
 {
 	if (p->has_addr)
 		return PNET_ORIGIN_MANUAL;
-	return dhcp_supplied_address(&p->nif) ? PNET_ORIGIN_DHCP : PNET_ORIGIN_NONE;
+	if (dhcp_supplied_address(&p->nif))
+		return PNET_ORIGIN_DHCP;
+	return autoip_supplied_address(&p->nif) ? PNET_ORIGIN_LINK : PNET_ORIGIN_NONE;
+}
+
+uint32_t pnet_gateway(const struct pnet_if *p)
+{
+	if (!p->has_addr && !dhcp_supplied_address(&p->nif))
+		return 0;
+	return lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&p->nif)));
 }
 
 /* ---- DHCP ---- */
@@ -382,6 +428,22 @@ bool pnet_dhcp_lease(const struct pnet_if *p, struct pnet_lease *out)
 	return true;
 }
 
+/* The default route: the first adapter (lowest ifIndex) with a
+ * gateway, static (New-NetIPAddress -DefaultGateway) or from its lease
+ * (RFC 2132 3.5, the router option lwIP's DHCP client sets). lwIP sends
+ * every off-link packet, echo replies too, through netif_default. */
+static struct pnet_if *default_route(void)
+{
+	struct pnet_if *r = NULL;
+
+	for (int i = 0; i < PNET_IF_MAX && !r; i++)
+		if (ifs[i].used && pnet_gateway(&ifs[i]))
+			r = &ifs[i];
+	if (lwip_ready)
+		netif_set_default(r ? &r->nif : NULL);
+	return r;
+}
+
 struct pnet_if *pnet_route(uint32_t ip)
 {
 	for (int i = 0; i < PNET_IF_MAX; i++) {
@@ -392,7 +454,7 @@ struct pnet_if *pnet_route(uint32_t ip)
 		    ((a ^ ip) & prefix_mask(n)) == 0)
 			return &ifs[i];
 	}
-	return NULL;
+	return default_route();
 }
 
 /* ---- echo ---- */

@@ -61,16 +61,22 @@ void pnet_if_stats(const struct pnet_if *nif, struct pnet_if_stats *out);
  * (-ENOENT when it has none, -EBUSY for a lease: pnet_dhcp_set(false)
  * gives that up), get either (false when none). prefix 1..32 (-EINVAL
  * otherwise, or for an address that is not a unicast one of its
- * subnet). */
-int pnet_addr_set(struct pnet_if *nif, uint32_t ip, unsigned prefix);
-/* Whether pnet_addr_set would take ip/prefix as an address. */
+ * subnet). gw: a default gateway with the static address, 0 for none
+ * (-EDOM unless another unicast address of the same subnet). An APIPA
+ * address (169.254/16, RFC 3927) counts as leased. */
+int pnet_addr_set(struct pnet_if *nif, uint32_t ip, unsigned prefix, uint32_t gw);
+/* Whether pnet_addr_set would take ip/prefix as an address, and gw as
+ * its gateway. */
 bool pnet_addr_check(uint32_t ip, unsigned prefix);
+bool pnet_gateway_check(uint32_t ip, unsigned prefix, uint32_t gw);
 int pnet_addr_clear(struct pnet_if *nif);
 bool pnet_addr_get(const struct pnet_if *nif, uint32_t *ip, unsigned *prefix);
 
 /* Where the address came from (Get-NetIPAddress's PrefixOrigin). */
-enum pnet_origin { PNET_ORIGIN_NONE, PNET_ORIGIN_MANUAL, PNET_ORIGIN_DHCP };
+enum pnet_origin { PNET_ORIGIN_NONE, PNET_ORIGIN_MANUAL, PNET_ORIGIN_DHCP, PNET_ORIGIN_LINK };
 enum pnet_origin pnet_addr_origin(const struct pnet_if *nif);
+/* The adapter's default gateway (static, or its lease's router); 0: none. */
+uint32_t pnet_gateway(const struct pnet_if *nif);
 
 /* lwIP's DHCP client (RFC 2131) on the interface. Off when it is added.
  * On: its static address goes and the client starts (-ENOMEM when lwIP
@@ -86,7 +92,8 @@ struct pnet_lease {
 	uint32_t server, router;
 };
 bool pnet_dhcp_lease(const struct pnet_if *nif, struct pnet_lease *out);
-/* The interface whose subnet holds ip (where a packet to ip goes), or NULL. */
+/* The interface whose subnet holds ip, else the one with the default
+ * gateway (where a packet to ip goes), or NULL. */
 struct pnet_if *pnet_route(uint32_t ip);
 
 /* Hands queued frames to lwIP and runs its timers. From the idle loop. */

@@ -69,7 +69,7 @@ static void setup(void)
 		abort();
 	add_station(sw, st, &station);
 	add_station(sw2, st, &station2);
-	if (pnet_if_add(sw, "vEthernet (S)", host, &nif) || pnet_addr_set(nif, 0x0a000101u, 24) ||
+	if (pnet_if_add(sw, "vEthernet (S)", host, &nif) || pnet_addr_set(nif, 0x0a000101u, 24, 0x0a0001feu) ||
 	    pnet_if_add(sw2, "vEthernet (D)", host, &nif2) || pnet_dhcp_set(nif2, true))
 		abort();
 }

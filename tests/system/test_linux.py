@@ -890,13 +890,25 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert re.search(r"AllowManagementOS\s*:\s*True\r",
                          ok_cmd("Get-VMSwitch wire2 | Format-List AllowManagementOS")), "not shared"
 
+    def wait_address(alias, origin, seconds):
+        """Get-NetIPAddress of the adapter once it shows an address of
+        PrefixOrigin origin, or after seconds."""
+        for _ in range(seconds):
+            out = m.command("Get-NetIPAddress " + alias)
+            if re.search(r"PrefixOrigin\s+: %s\r" % origin, out):
+                break
+            time.sleep(1)
+        return out
+
     # Issue 16 item 4 on the external switch: the parent's adapter asks
     # for an address by DHCP. Bochs's vnet serves the NIC's MAC, which
     # the adapter has (on QEMU nothing answers: a static address).
     mgmt_t0 = time.time()
     with tap.case("The parent on the external switch: \"vEthernet (wire2)\" %s; net2 on wire2 and the "
                   "parent ping each other; Set-VMSwitch -AllowManagementOS $false takes the adapter away, "
-                  "$true brings it back; lin is back on lab" % ("takes a static address (no DHCP server on QEMU's hub)"
+                  "$true brings it back; lin is back on lab" % ("takes an APIPA address (no DHCP server on QEMU's hub), "
+                                            "then a static one with a default gateway, net2, through which "
+                                            "it pings an off-link address"
                                             if ON_QEMU else "gets a DHCP lease from Bochs's vnet "
                                             "(192.168.10.15, PrefixOrigin Dhcp) and pings 192.168.10.1")):
         alias = '-InterfaceAlias "vEthernet (wire2)"'
@@ -905,14 +917,20 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
                          r"Dhcp\s+ConnectionState\s+PolicyStore\r\n", out), out
         assert re.search(r"vEthernet \(wire2\)\s+IPv4\s+1500\s+\d+\s+Enabled\s+Connected\s+ActiveStore", out), out
         if ON_QEMU:
-            ok_cmd("New-NetIPAddress %s -IPAddress 192.168.10.15 -PrefixLength 24" % alias)
+            # Nobody answers DHCP: APIPA, as Windows (RFC 3927), after
+            # three DISCOVERs and the ARP probes.
+            out = wait_address(alias, "WellKnown", 90)
+            print("# the parent's APIPA address after %.0f s" % (time.time() - mgmt_t0))
+            assert re.search(r"IPAddress\s+: 169\.254\.\d+\.\d+\r", out), out
+            assert re.search(r"PrefixLength\s+: 16\r\nPrefixOrigin\s+: WellKnown\r\nSuffixOrigin\s+: Link\r\n"
+                             r"AddressState\s+: Preferred\r\nValidLifetime\s+: Infinite", out), out
+            out = m.command("New-NetIPAddress %s -IPAddress 192.168.10.15 -PrefixLength 24 "
+                            "-DefaultGateway 192.168.10.1" % alias)
+            assert "not another address of the subnet" not in out and re.search(r"IPAddress\s+: 192\.168\.10\.15\r", out), out
             assert re.search(r"\s+Disabled\s+Connected", ok_cmd("Get-NetIPInterface " + alias)), "DHCP still on"
+            assert "169.254." not in ok_cmd("Get-NetIPAddress " + alias), "APIPA address kept"
         else:
-            for _ in range(60):
-                out = m.command("Get-NetIPAddress " + alias)
-                if "PrefixOrigin" in out:
-                    break
-                time.sleep(1)
+            out = wait_address(alias, "Dhcp", 60)
             print("# the parent's DHCP lease after %.0f s" % (time.time() - mgmt_t0))
             assert re.search(r"IPAddress\s+: 192\.168\.10\.15\r", out), out
             assert re.search(r"PrefixLength\s+: 24\r\nPrefixOrigin\s+: Dhcp\r\nSuffixOrigin\s+: Dhcp\r\n"
@@ -928,6 +946,21 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert run("net2", "sleep 1; ip addr add 192.168.10.20/24 dev eth0 && ping -c 2 -W 5 192.168.10.15", 180)
         out = ok_cmd("Test-Connection 192.168.10.20 -Count 2")
         assert len(re.findall(r"hvpart\s+192\.168\.10\.20\s+192\.168\.10\.20\s+32\s+\d+\r", out)) == 2, out
+        # The default gateway: an off-link address goes to the gateway's
+        # MAC. net2 becomes the gateway (its 10.77.0.1 on lo answers).
+        assert run("net2", "ip addr add 10.77.0.1/32 dev lo")
+        out = m.command("Test-Connection 10.77.0.1 -Count 1")
+        assert "Testing connection to computer '10.77.0.1' failed" in out, out
+        if ON_QEMU:
+            ok_cmd("Remove-NetIPAddress -IPAddress 192.168.10.15")
+            out = m.command("New-NetIPAddress %s -IPAddress 192.168.10.15 -PrefixLength 24 "
+                            "-DefaultGateway 10.77.0.1" % alias)
+            assert "Invalid parameter DefaultGateway 10.77.0.1: not another address of the subnet" in out, out
+            ok_cmd("New-NetIPAddress %s -IPAddress 192.168.10.15 -PrefixLength 24 "
+                   "-DefaultGateway 192.168.10.20" % alias)
+            out = ok_cmd("Test-Connection 10.77.0.1 -Count 2")
+            assert len(re.findall(r"hvpart\s+10\.77\.0\.1\s+10\.77\.0\.1\s+32\s+\d+\r", out)) == 2, out
+        assert run("net2", "ip addr del 10.77.0.1/32 dev lo")
         ok_cmd("Set-VMSwitch wire2 -AllowManagementOS $false")
         assert "vEthernet (wire2)" not in ok_cmd("Get-NetAdapter")
         assert re.search(r"AllowManagementOS\s*:\s*False\r", ok_cmd("Get-VMSwitch wire2 | Format-List"))

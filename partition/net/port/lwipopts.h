@@ -35,10 +35,18 @@
 #define LWIP_UDP               1
 #define LWIP_TCP               0
 #define LWIP_DHCP              1
-#define LWIP_AUTOIP            0
+/* APIPA (RFC 3927) as Windows does it: an adapter whose DHCP client
+ * gets no answer takes a 169.254/16 address of its own, after lwIP's
+ * third DISCOVER (2 + 4 s) and its ARP probes, and keeps asking DHCP
+ * (lwIP's DHCP/AUTOIP cooperation; a lease replaces it). */
+#define LWIP_AUTOIP            1
+#define LWIP_DHCP_AUTOIP_COOP  1
+#define LWIP_DHCP_AUTOIP_COOP_TRIES 3
 #define LWIP_IGMP              0
 #define LWIP_DNS               0
 #define IP_FORWARD             0
+/* Off-link destinations go to the default gateway of the adapter lwIP
+ * has as netif_default (pnet.c, pnet_gateway_update). */
 /* Windows' DefaultTTL (128): what a child sees in the parent's echo
  * replies and other packets, as from a Windows management OS. */
 #define IP_DEFAULT_TTL         128

@@ -2,8 +2,9 @@
  * on a real internal switch (vswitch/), against a scripted station on a
  * VM port that builds and checks its frames by the RFCs itself: ARP
  * (RFC 826), ICMP echo both ways (RFC 792, checksums by RFC 1071),
- * addresses, the receive queue's bound, removal, and lwIP's DHCP client
- * against the station as a DHCP server (RFC 2131, options RFC 2132). */
+ * addresses, the receive queue's bound, removal, lwIP's DHCP client
+ * against the station as a DHCP server (RFC 2131, options RFC 2132), a
+ * default gateway, and APIPA when no server answers (RFC 3927). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -201,12 +202,12 @@ static void test_addresses(void **state)
 	assert_int_equal(pnet_if_index(st.nif), PNET_IFINDEX_BASE);
 	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
 	assert_int_equal(pnet_addr_clear(st.nif), -ENOENT);
-	assert_int_equal(pnet_addr_set(st.nif, 0x0a000100u, 24), -EINVAL);  /* subnet's zero */
-	assert_int_equal(pnet_addr_set(st.nif, 0x0a0001ffu, 24), -EINVAL);  /* broadcast */
-	assert_int_equal(pnet_addr_set(st.nif, 0xe0000001u, 8), -EINVAL);   /* class D */
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 33), -EINVAL);
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
-	assert_int_equal(pnet_addr_set(st.nif, ST_IP, 24), -EEXIST);
+	assert_int_equal(pnet_addr_set(st.nif, 0x0a000100u, 24, 0), -EINVAL);  /* subnet's zero */
+	assert_int_equal(pnet_addr_set(st.nif, 0x0a0001ffu, 24, 0), -EINVAL);  /* broadcast */
+	assert_int_equal(pnet_addr_set(st.nif, 0xe0000001u, 8, 0), -EINVAL);   /* class D */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 33, 0), -EINVAL);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), 0);
+	assert_int_equal(pnet_addr_set(st.nif, ST_IP, 24, 0), -EEXIST);
 	assert_true(pnet_addr_get(st.nif, &ip, &prefix));
 	assert_int_equal(ip, HOST_IP);
 	assert_int_equal(prefix, 24);
@@ -246,7 +247,7 @@ static void test_arp_and_echo_in(void **state)
 	st_arp(1, bcast, zero, HOST_IP);
 	pump();
 	assert_null(last_of(0x0806));
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), 0);
 	st_arp(1, bcast, zero, HOST_IP);
 	pump();
 	f = last_of(0x0806);
@@ -292,7 +293,7 @@ static void test_ping_out(void **state)
 
 	(void)state;
 	assert_int_equal(pnet_ping_send(ST_IP, 1, 32, 80), -EHOSTUNREACH);  /* no address yet */
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), 0);
 	st.n = 0;
 	assert_int_equal(pnet_ping_send(ST_IP, 1, 32, 80), 0);
 	/* The station is not in the ARP cache of this fresh interface: a
@@ -452,7 +453,7 @@ static void test_dhcp_lease(void **state)
 
 	(void)state;
 	fake_ms += 100000;   /* the lease is dated from its ack, not from boot */
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), 0);
 	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_MANUAL);
 	assert_false(pnet_dhcp_on(st.nif));
 	st.n = 0;
@@ -462,7 +463,7 @@ static void test_dhcp_lease(void **state)
 	assert_true(pnet_dhcp_on(st.nif));
 	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
 	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_NONE);
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), -EBUSY);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), -EBUSY);
 	b = last_dhcp(&type);
 	assert_non_null(b);
 	assert_int_equal(type, 1);
@@ -504,7 +505,7 @@ static void test_dhcp_lease(void **state)
 	assert_true(pnet_dhcp_lease(st.nif, &lease));
 	assert_true(lease.left_s <= DHCP_LEASE - 600 && lease.left_s >= DHCP_LEASE - 602);
 	/* A lease is not a static address: neither replaced nor cleared. */
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), -EBUSY);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), -EBUSY);
 	assert_int_equal(pnet_addr_clear(st.nif), -EBUSY);
 	/* Off: the lease is released (a DHCPRELEASE to the server, once ARP
 	 * has its MAC: RFC 2131 4.4.6), the address gone. */
@@ -521,7 +522,7 @@ static void test_dhcp_lease(void **state)
 	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
 	assert_false(pnet_dhcp_lease(st.nif, &lease));
 	assert_null(pnet_route(ST_IP));
-	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24), 0);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0), 0);
 	/* On again (twice: no change), a new lease, then the interface
 	 * removed while it holds it (teardown): the release goes out before
 	 * the port does, and the client's state is freed (ASan). */
@@ -540,6 +541,83 @@ static void test_dhcp_lease(void **state)
 	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_DHCP);
 }
 
+/* A static default gateway (New-NetIPAddress -DefaultGateway): an
+ * off-link echo goes to the gateway's MAC (ARP asks for the gateway,
+ * never for the destination), with the destination's IP; gateways not
+ * on the subnet are refused. */
+static void test_gateway(void **state)
+{
+	const struct frame *f;
+	const uint32_t far = 0x08080808u;
+
+	(void)state;
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0x0a000201u), -EDOM);  /* off the subnet */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, HOST_IP), -EDOM);      /* itself */
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, 0x0a0001ffu), -EDOM);  /* broadcast */
+	assert_false(pnet_gateway_check(HOST_IP, 24, 0x0a000100u));
+	assert_true(pnet_gateway_check(HOST_IP, 24, ST_IP));
+	assert_null(pnet_route(far));
+	assert_int_equal(pnet_ping_send(far, 1, 32, 80), -EHOSTUNREACH);
+	assert_int_equal(pnet_addr_set(st.nif, HOST_IP, 24, ST_IP), 0);
+	assert_int_equal(pnet_gateway(st.nif), ST_IP);
+	assert_ptr_equal(pnet_route(far), st.nif);
+	st.n = 0;
+	assert_int_equal(pnet_ping_send(far, 1, 32, 80), 0);
+	f = last_of(0x0806);
+	assert_non_null(f);
+	assert_int_equal(get32(f->b + 38), ST_IP);   /* who has the gateway */
+	assert_null(last_of(0x0800));
+	st_arp(2, host_mac, host_mac, HOST_IP);
+	pump();
+	f = last_of(0x0800);
+	assert_non_null(f);
+	assert_memory_equal(f->b, st_mac, 6);
+	assert_int_equal(get32(f->b + 14 + 16), far);
+	pnet_ping_end();
+	/* The address goes, and its gateway with it. */
+	assert_int_equal(pnet_addr_clear(st.nif), 0);
+	assert_int_equal(pnet_gateway(st.nif), 0);
+	assert_null(pnet_route(far));
+}
+
+/* APIPA (RFC 3927): DHCP unanswered, after the third DISCOVER the
+ * adapter probes a 169.254/16 address by ARP (sender IP 0.0.0.0, 2.2.1),
+ * then takes it: PNET_ORIGIN_LINK, prefix 16, no gateway; the DHCP
+ * client keeps asking, and turning it off takes the address away. */
+static void test_apipa(void **state)
+{
+	uint32_t ip = 0, probed = 0;
+	unsigned prefix = 0, probes = 0;
+
+	(void)state;
+	assert_int_equal(pnet_dhcp_set(st.nif, true), 0);
+	for (unsigned t = 0; t < 30000 && pnet_addr_origin(st.nif) != PNET_ORIGIN_LINK; t += 100) {
+		st.n = 0;
+		pass_ms(100);
+		for (int i = 0; i < st.n; i++) {
+			const uint8_t *b = st.got[i].b;
+
+			if (get16(b + 12) == 0x0806 && get16(b + 20) == 1 && get32(b + 28) == 0) {
+				probes++;
+				probed = get32(b + 38);
+			}
+		}
+	}
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_LINK);
+	assert_true(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(ip >> 16, 0xa9fe);
+	assert_true((ip & 0xffff) >= 0x100 && (ip & 0xffff) < 0xff00);   /* 2.1: not .0.x, .255.x */
+	assert_int_equal(prefix, 16);
+	assert_int_equal(probed, ip);
+	assert_true(probes >= 3);
+	assert_int_equal(pnet_gateway(st.nif), 0);
+	assert_ptr_equal(pnet_route(0xa9fe0102u), st.nif);
+	assert_int_equal(pnet_addr_clear(st.nif), -EBUSY);
+	assert_int_equal(pnet_dhcp_set(st.nif, false), 0);
+	assert_false(pnet_addr_get(st.nif, &ip, &prefix));
+	assert_int_equal(pnet_addr_origin(st.nif), PNET_ORIGIN_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +626,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ping_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound_and_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gateway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apipa, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
