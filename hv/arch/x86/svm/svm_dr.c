@@ -36,6 +36,7 @@
 #define DR6_BD (1ull << 13)
 
 static bool dr7_follows_guest;
+static bool told_undecodable;
 
 void svm_dr_init(void)
 {
@@ -92,8 +93,12 @@ void svm_exit_dr_write(struct vcpu *v, uint64_t i1)
 
 	if (n <= 0 || insn_mov_dr_decode(b, (size_t)n, mode, &d) < 0 || !d.write ||
 	    (d.dr != 5 && d.dr != 7)) {
-		/* The bytes changed under the exit: run it again. */
-		hv_err("hv: partition %lu: cannot decode MOV DR at %#lx", v->part->id, vm->save.rip);
+		/* The bytes changed under the exit: run it again (said once:
+		 * a guest that keeps it so must not flood the console). */
+		if (!told_undecodable) {
+			told_undecodable = true;
+			hv_err("hv: partition %lu: cannot decode MOV DR at %#lx", v->part->id, vm->save.rip);
+		}
 		return;
 	}
 	if ((i1 >> 63) && (svm_caps.features & SVM_F_DECODE))
