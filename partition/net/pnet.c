@@ -146,10 +146,8 @@ static void dhcp_watch(void)
 
 		if (!d)
 			continue;
-		if (d->state == DHCP_STATE_BOUND && p->dhcp_state != DHCP_STATE_BOUND) {
+		if (d->state == DHCP_STATE_BOUND && p->dhcp_state != DHCP_STATE_BOUND)
 			p->bound_ms = sys_now();
-			(void)default_route();
-		}
 		p->dhcp_state = d->state;
 	}
 }
@@ -174,6 +172,9 @@ void pnet_poll(void)
 	}
 	sys_check_timeouts();
 	dhcp_watch();
+	/* A gateway set, leased or gone since: lwIP's netif_default follows
+	 * (echo replies to off-link senders take it). */
+	(void)default_route();
 }
 
 bool pnet_pending(void)
