@@ -15,7 +15,10 @@
 #include <stddef.h>
 
 /* Copy from a GPA-direct source: ranges one after another, each a run of
- * bytes starting byte_offset into its first page. */
+ * bytes starting byte_offset into its first page. Out of line: inlined,
+ * its loop made netvsp_src_read save six registers on every call, also
+ * for the send-buffer reads of the data path (two per frame). */
+__attribute__((noinline))
 static int gpa_copy(const struct netvsp_src *s, uint32_t off, uint8_t *dst,
 		    uint32_t len)
 {
