@@ -274,11 +274,14 @@ static int ring_reserve(struct vmbus_ring *r, uint32_t need)
 }
 
 /* Copies the packet at the private write index: head, gather list, then
- * padding to 8 and the trailer in one piece. Returns the new index. */
+ * zero padding to 8 and the trailer. Returns the new index. The packet
+ * starts 8-aligned and the data area's size is a multiple of 8 (attach),
+ * so the padding ends at or before the end of the area and the trailer
+ * starts 8-aligned: neither straddles the wrap, and both are plain
+ * stores rather than a third ring_copy_in of a staging buffer. */
 static uint32_t ring_copy_pkt(struct vmbus_ring *r, const struct ring_pkt *p,
 			      size_t len)
 {
-	uint8_t tail[16] = { 0 };
 	uint32_t off = r->priv_write, pad = (uint32_t)(-len & 7u);
 	uint64_t trailer = (uint64_t)r->priv_write << 32;
 
@@ -290,9 +293,12 @@ static uint32_t ring_copy_pkt(struct vmbus_ring *r, const struct ring_pkt *p,
 		ring_copy_in(r, off, p->iov[i].base, p->iov[i].len);
 		off = ring_add(r, off, p->iov[i].len);
 	}
-	memcpy(tail + pad, &trailer, sizeof(trailer));
-	ring_copy_in(r, off, tail, pad + VMBUS_PKT_TRAILER);
-	return ring_add(r, off, pad + VMBUS_PKT_TRAILER);
+	if (pad) {
+		memset(r->data + off, 0, pad);
+		off = ring_add(r, off, pad);
+	}
+	memcpy(r->data + off, &trailer, sizeof(trailer));
+	return ring_add(r, off, VMBUS_PKT_TRAILER);
 }
 
 static int ring_write_pkt(struct vmbus_ring *r, const struct ring_pkt *p,

@@ -450,17 +450,25 @@ static void nvsp_dispatch(struct nvsp_ctx *c)
 	nvsp_unhandled.fn(c);
 }
 
-/* Private copy of the NVSP message at the packet's payload offset. */
+/* Private copy of the NVSP message at the packet's payload offset,
+ * zero-padded when the guest sent less than a whole message. A whole one
+ * (Linux always sends sizeof(struct nvsp_message)) is one fixed-size copy:
+ * a length the compiler cannot see became a byte loop, per packet.
+ * (payload_off + payload_len lie inside the packet: ring_next_desc.) */
 static int nvsp_copy(struct nvsp_ctx *c)
 {
+	const uint8_t *src = c->pkt + c->info->payload_off;
 	uint32_t n = c->info->payload_len;
 
+	c->len = n;
+	if (n >= sizeof(c->m)) {
+		memcpy(&c->m, src, sizeof(c->m));
+		return 0;
+	}
 	memset(&c->m, 0, sizeof(c->m));
 	if (n < 4)
 		return -EINVAL;
-	c->len = n;
-	memcpy(&c->m, c->pkt + c->info->payload_off,
-	       n < sizeof(c->m) ? n : sizeof(c->m));
+	memcpy(&c->m, src, n);
 	return 0;
 }
 

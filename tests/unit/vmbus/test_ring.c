@@ -107,6 +107,42 @@ static void test_wire_format(void **state)
 	pair_free(p);
 }
 
+/* The packet's tail at the end of the data area: padding that ends
+ * exactly there puts the trailer at offset 0, as does a payload that
+ * ends there without padding (ring_copy_pkt stores both in place). */
+static void test_wrap_tail(void **state)
+{
+	uint8_t pay[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, buf[64], *d;
+	struct pair *p = pair_new(DATA_SZ, DATA_SZ - 24);
+	struct vmbus_pkt_info info;
+	uint64_t trailer;
+	bool sig;
+
+	(void)state;
+	d = p->mem + 4096;
+	/* 16 + 5 = 21, 3 bytes of padding up to DATA_SZ, trailer at 0. */
+	assert_int_equal(send_bytes(p, pay, 5, 11, &sig), 0);
+	assert_int_equal(hdr(p)->write_index, 8);
+	assert_int_equal(d[DATA_SZ - 3] | d[DATA_SZ - 2] | d[DATA_SZ - 1], 0);
+	memcpy(&trailer, d, 8);
+	assert_true(trailer == ((uint64_t)(DATA_SZ - 24) << 32));
+	assert_int_equal(d[8], 0xA5);  /* nothing written past the trailer */
+	assert_int_equal(vmbus_ring_read(&p->r, buf, sizeof(buf), &info, &sig), 24);
+	assert_true(info.desc.trans_id == 11);
+	assert_memory_equal(buf + 16, pay, 5);
+	pair_free(p);
+	/* 16 + 8 = 24 ends at DATA_SZ: no padding, trailer at 0. */
+	p = pair_new(DATA_SZ, DATA_SZ - 24);
+	d = p->mem + 4096;
+	assert_int_equal(send_bytes(p, pay, 8, 12, &sig), 0);
+	assert_int_equal(hdr(p)->write_index, 8);
+	memcpy(&trailer, d, 8);
+	assert_true(trailer == ((uint64_t)(DATA_SZ - 24) << 32));
+	assert_int_equal(vmbus_ring_read(&p->r, buf, sizeof(buf), &info, &sig), 24);
+	assert_memory_equal(buf + 16, pay, 8);
+	pair_free(p);
+}
+
 static void test_roundtrip_zero_len(void **state)
 {
 	struct pair *p = pair_new(DATA_SZ, 0);
@@ -511,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_wire_format),
 		cmocka_unit_test(test_roundtrip_zero_len),
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_wrap_tail),
 		cmocka_unit_test(test_full_and_exact_fit),
 		cmocka_unit_test(test_fill_small),
 		cmocka_unit_test(test_signal_rules),

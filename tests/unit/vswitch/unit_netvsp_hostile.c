@@ -313,6 +313,57 @@ static void test_bad_packets(void **state)
 	down(p);
 }
 
+/* Messages shorter than their structures. An NVSP SEND_RNDIS_PKT of
+ * its 16 meaningful bytes is served from a zero-padded private copy
+ * (whole messages take a fixed-size copy, nvsp_copy); an RNDIS PACKET
+ * too short for its own header is refused, as is one that holds the
+ * header and no frame (m_packet reads the header from the batch's first
+ * read only when it is all there). */
+static void test_short_messages(void **state)
+{
+	struct pair *p = up();
+	struct nvsp_msg n = { .type = NVSP_MSG1_SEND_RNDIS_PKT };
+	uint8_t f[1600], m[64];
+	uint32_t flen = mkframe(f, p->mb, p->ma, 100), before = p->b.n_frames;
+	uint64_t tid;
+
+	(void)state;
+	n.rndis_pkt.channel_type = NVSP_CHANNEL_DATA;
+	n.rndis_pkt.section_index = 3;
+	n.rndis_pkt.section_size = nvg_build_packet(
+		p->a.send.mem + 3u * p->a.send_section_size, f, flen, ~0u);
+	assert_int_equal(nvg_send_nvsp(&p->a, &n, 16, true, &tid), 0);
+	nvg_host_poll(&p->a);
+	assert_true(nvg_guest_drain(&p->a) >= 0);
+	assert_true(p->a.comp_tid == tid);
+	assert_int_equal(p->a.comp[4], NVSP_STAT_SUCCESS);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.n_frames, before + 1);
+	assert_memory_equal(p->b.frames[before % NVG_FRAMES].data, f, flen);
+	/* PACKET with msg_len 28: 20 of its 36 header bytes. */
+	memset(m, 0, sizeof(m));
+	put32(m, 0, RNDIS_MSG_PACKET);
+	put32(m, 4, 28);
+	put32(m, 8, 36);
+	assert_int_equal(raw_rndis(&p->a, m, 28, false),
+			 NVSP_STAT_INVALID_RNDIS_PKT);
+	assert_int_equal(raw_rndis(&p->a, m, 28, true),
+			 NVSP_STAT_INVALID_RNDIS_PKT);
+	/* msg_len 44: the whole header, data_off at its end, no frame. */
+	put32(m, 4, 44);
+	put32(m, 12, 14);
+	assert_int_equal(raw_rndis(&p->a, m, 44, false),
+			 NVSP_STAT_INVALID_RNDIS_PKT);
+	put32(m, 12, 0);
+	assert_int_equal(raw_rndis(&p->a, m, 44, false),
+			 NVSP_STAT_INVALID_RNDIS_PKT);
+	assert_int_equal(nvg_stats(&p->a).tx_bad, 4);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.n_frames, before + 1);
+	still_fine(p);
+	down(p);
+}
+
 /* Completions the host never asked for, or twice. */
 static void test_bogus_completions(void **state)
 {
@@ -438,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_bad_oid_requests),
 		cmocka_unit_test(test_bad_gpa),
 		cmocka_unit_test(test_bad_packets),
+		cmocka_unit_test(test_short_messages),
 		cmocka_unit_test(test_bogus_completions),
 		cmocka_unit_test(test_huge_packet),
 		cmocka_unit_test(test_random_flood),
