@@ -218,6 +218,7 @@ int hvcheck_run(void)
 	       HV_STATUS_SUCCESS);
 	hvcheck_gpadl(&c);
 	hvcheck_vpctx(&c);
+	hvcheck_capture(&c);
 	check_pool_cycle(&c, &cin);
 	pmem_release(&two);
 	printf("HypercallValidation: %d checks, %d failed\n", c.run, c.failed);

@@ -17,4 +17,6 @@ void hvcheck_gpadl(struct chk *c);
 /* Suspend, resume and the vCPU context, with a child of its own
  * (hvcheck_vpctx.c). */
 void hvcheck_vpctx(struct chk *c);
+/* Live memory capture, with a child of its own (hvcheck_capture.c). */
+void hvcheck_capture(struct chk *c);
 #endif

@@ -147,6 +147,24 @@ int vm_discard_saved(struct vm *vm, char *why, size_t n);
  * between the VM's place and folder dir (Snapshots\<Id>), each a new
  * file synced and renamed over: into_vm makes the VM Saved with dir's. */
 int vm_saved_copy(struct vm *vm, const char *dir, bool into_vm, char *why, size_t n);
+/* Why vm cannot be saved now (not running, several vCPUs, its guest
+ * uses the VMBus, no folder): -errno and why; 0 if it can. */
+int vm_save_refused(const struct vm *vm, char *why, size_t n);
+/* The .vsv image of suspended partition id into vsv (VSV_MAX bytes):
+ * header, exported vCPU context, devices. 0, or -errno and why. */
+int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *why, size_t n);
+/* Live capture (partition/vm_capture.c): suspended partition id's
+ * saved state into folder dir (<VMId>.bin and .vsv, as vm_saved_copy
+ * names them) while the guest runs on: its state is taken and hv's
+ * capture armed while it is suspended, it is resumed at once, and the
+ * memory is copied as it was at the suspend. in_pause (if not NULL)
+ * runs first in the pause (Checkpoint-VM switches the disks there); its
+ * failure ends the call. On return the partition is running (resumed)
+ * whatever the result. *pause_tsc: the TSC ticks the guest was
+ * suspended for. */
+int vm_capture_save(struct vm *vm, uint64_t id, const char *dir,
+		    int (*in_pause)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
+		    uint64_t *pause_tsc, char *why, size_t n);
 /* Boot: whether vm's folder holds a saved state (sets vm->saved). */
 bool vm_probe_saved(struct vm *vm);
 /* For vm_resume: a partition from mem (which it takes) and the vCPU

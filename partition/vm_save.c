@@ -174,12 +174,9 @@ static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, siz
 	return 0;
 }
 
-/* Suspended: the context out, the files written. */
-static int save_suspended(struct vm *vm, uint64_t id, uint8_t *vsv, char *why, size_t n)
+int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *why, size_t n)
 {
 	struct vmctx_buf b;
-	char shown[VM_FOLDER_MAX + 96];
-	size_t len;
 	uint16_t st;
 	int rc;
 
@@ -193,10 +190,23 @@ static int save_suspended(struct vm *vm, uint64_t id, uint8_t *vsv, char *why, s
 		snprintf(why, n, "The hypervisor refused to export the vCPU context (status %#x).", st);
 		return -EIO;
 	}
-	rc = build_vsv(vm, &b, vsv, &len);
+	rc = build_vsv(vm, &b, vsv, len);
 	vmctx_buf_free(&b);
-	if (!rc)
-		rc = write_files(vm, id, vsv, len);
+	if (rc)
+		snprintf(why, n, "The state of '%s''s devices does not fit its saved state.", vm->name);
+	return rc;
+}
+
+/* Suspended: the context out, the files written. */
+static int save_suspended(struct vm *vm, uint64_t id, uint8_t *vsv, char *why, size_t n)
+{
+	char shown[VM_FOLDER_MAX + 96];
+	size_t len;
+	int rc = vm_save_image(vm, id, vsv, &len, why, n);
+
+	if (rc)
+		return rc;
+	rc = write_files(vm, id, vsv, len);
 	if (rc) {
 		sv_path(vm, ".vsv", &(struct vol_path){ 0 }, shown, sizeof(shown));
 		snprintf(why, n, "Could not write the saved state %s: %s", shown, volume_strerror(rc));
@@ -204,7 +214,7 @@ static int save_suspended(struct vm *vm, uint64_t id, uint8_t *vsv, char *why, s
 	return rc;
 }
 
-static int save_refused(const struct vm *vm, char *why, size_t n)
+int vm_save_refused(const struct vm *vm, char *why, size_t n)
 {
 	struct hvpart_partition_info pi;
 	const char *busy;
@@ -238,7 +248,7 @@ int vm_save(struct vm *vm, const char *reason, char *why, size_t n)
 	uint64_t id = (uint64_t)vm->hv_id;
 	uint8_t *vsv;
 	uint16_t st;
-	int rc = save_refused(vm, why, n);
+	int rc = vm_save_refused(vm, why, n);
 
 	if (rc)
 		return rc;

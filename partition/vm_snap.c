@@ -19,6 +19,7 @@
 #include "partition/vmstore.h"
 #include "partition/volume/fio_ext2.h"
 #include "partition/volume/volume.h"
+#include "partition/vsp/vsp_stor.h"
 #include "storage/vhd/vhd.h"
 
 #define SNAP_DIR "Snapshots"
@@ -187,26 +188,35 @@ static int avhd_create(const char *child, const char *parent, char *why, size_t 
 	return rc;
 }
 
+/* A new AVHD's name for each of parents[0..count) into S.made. */
+static int avhd_names(struct vm *vm, const struct vmcfg_disk *parents, int count, char *why,
+		      size_t n)
+{
+	char dir[VM_FOLDER_MAX + 16];
+	uint8_t g[16];
+
+	memset(S.made, 0, sizeof(S.made));
+	snap_dir(vm, dir, sizeof(dir));
+	for (int i = 0; i < count; i++) {
+		guid_random(g);
+		if (vmcfg_avhd_name(parents[i].path, dir, g, S.made[i], sizeof(S.made[i]))) {
+			snprintf(why, n, "The differencing disk for '%s' would have a path longer than %d characters.",
+				 parents[i].path, VMCFG_DISK_PATH_MAX - 1);
+			return -ENAMETOOLONG;
+		}
+	}
+	return 0;
+}
+
 /* A new AVHD on each of parents[0..count) into S.made; on failure none
  * is left. */
 static int avhds_make(struct vm *vm, const struct vmcfg_disk *parents, int count, char *why,
 		      size_t n)
 {
-	char dir[VM_FOLDER_MAX + 16];
-	uint8_t g[16];
-	int rc = 0, i;
+	int rc = avhd_names(vm, parents, count, why, n), i;
 
-	memset(S.made, 0, sizeof(S.made));
-	snap_dir(vm, dir, sizeof(dir));
-	for (i = 0; i < count && !rc; i++) {
-		guid_random(g);
-		rc = vmcfg_avhd_name(parents[i].path, dir, g, S.made[i], sizeof(S.made[i]));
-		if (rc)
-			snprintf(why, n, "The differencing disk for '%s' would have a path longer than %d characters.",
-				 parents[i].path, VMCFG_DISK_PATH_MAX - 1);
-		else
-			rc = avhd_create(S.made[i], parents[i].path, why, n);
-	}
+	for (i = 0; i < count && !rc; i++)
+		rc = avhd_create(S.made[i], parents[i].path, why, n);
 	if (rc) {
 		for (int k = 0; k < i - 1; k++)
 			unlink_path(S.made[k]);
@@ -363,6 +373,99 @@ static int checkpoint_stopped(struct vm *vm, const char *name, int64_t when, cha
 	return rc;
 }
 
+/* Merges left for power-off (Remove-VMSnapshot of a running VM): the
+ * AVHD to merge must not become a new AVHD's parent, so a checkpoint
+ * then saves, merges while off and resumes instead of going live (the
+ * live merge is not done yet). */
+static bool merges_pending(struct vm *vm)
+{
+	struct vmcfg_error err;
+	int count = 0;
+
+	return !vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err) && count;
+}
+
+/* The disk at i back on its old file (a switch that failed). */
+static void switch_back(struct vm *vm, int i, bool made)
+{
+	char why[256];
+
+	vsp_stor_switch_close((uint64_t)vm->hv_id, &vm->disks[i]);
+	if (vsp_stor_switch_open((uint64_t)vm->hv_id, &vm->disks[i], why, sizeof(why)))
+		printf("'%s': its disk '%s' could not be opened again: %s\n", vm->name,
+		       vm->disks[i].path, why);
+	if (made)
+		unlink_path(S.made[i]);
+}
+
+/* In Checkpoint-VM's pause (the child suspended): each disk flushed and
+ * closed, its AVHD created over it (the parent as it is now, unchanging
+ * from here) and opened in its place, so the guest's next write goes to
+ * the AVHD. On a failure every disk is back on its own file. */
+static int switch_disks(struct vm *vm, void *arg, char *why, size_t n)
+{
+	bool *switched = arg;
+	int i, rc = 0;
+
+	for (i = 0; i < vm->ndisks && !rc; i++) {
+		struct vmcfg_disk made = vm->disks[i];
+		bool created = false;
+
+		memcpy(made.path, S.made[i], sizeof(made.path));
+		rc = vsp_stor_switch_close((uint64_t)vm->hv_id, &vm->disks[i]);
+		if (rc)
+			snprintf(why, n, "Could not flush '%s': %s", vm->disks[i].path, volume_strerror(rc));
+		rc = rc ?: avhd_create(made.path, vm->disks[i].path, why, n);
+		created = !rc;
+		rc = rc ?: vsp_stor_switch_open((uint64_t)vm->hv_id, &made, why, n);
+		if (rc)
+			switch_back(vm, i, created);
+	}
+	for (int k = 0; rc && k < i - 1; k++)
+		switch_back(vm, k, true);
+	volume_sync(volume_by_letter('C'));
+	*switched = !rc;
+	return rc;
+}
+
+/* A running VM: its disks moved to new AVHDs and its saved state
+ * captured live into the snapshot's folder (partition/vm_capture.c),
+ * the guest paused only for the switch, its state and the arming of
+ * hv's capture. Memory that could not be captured after the disks moved
+ * leaves a snapshot of the disks alone (its State Off), said in why. */
+static int checkpoint_live(struct vm *vm, const char *name, int64_t when, char *why, size_t n)
+{
+	char dir[VM_FOLDER_MAX + 64], why2[256];
+	bool switched = false;
+	uint64_t pause;
+	uint8_t id[16];
+	int rc = vm_save_refused(vm, why, n) ?: avhd_names(vm, vm->disks, vm->ndisks, why, n);
+
+	if (rc)
+		return rc;
+	guid_random(id);
+	state_dir(vm, id, dir, sizeof(dir));
+	rc = vm_capture_save(vm, (uint64_t)vm->hv_id, dir, vm->ndisks ? switch_disks : NULL,
+			     &switched, &pause, why, n);
+	if (rc && !switched) {
+		settings_unlink(vm, id);
+		return rc;
+	}
+	if (rc)
+		settings_unlink(vm, id);   /* its saved state: none */
+	if (write_settings(vm, id, why2, sizeof(why2)) ||
+	    checkpoint_commit(vm, id, name, when, !rc, why2, sizeof(why2))) {
+		/* The guest writes the AVHDs now: config.txt must not lose them. */
+		snprintf(why, n, "'%s' runs on its new differencing disks, but its configuration could not be written: %s",
+			 vm->name, why2);
+		return -EIO;
+	}
+	if (rc)
+		snprintf(why + strlen(why), n - strlen(why),
+			 " The snapshot '%s' keeps the disks only.", name);
+	return rc;
+}
+
 int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 {
 	char dflt[VMCFG_SNAP_NAME_MAX];
@@ -388,6 +491,8 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 	/* A running VM: paused and saved as Save-VM does (it refuses what it
 	 * cannot save, with its reasons), snapshotted Saved, and resumed. */
 	was_running = running(vm);
+	if (was_running && !merges_pending(vm))
+		return checkpoint_live(vm, name, when, why, n);
 	if (was_running && (rc = vm_save(vm, "saved (Checkpoint-VM)", why, n)) != 0)
 		return rc;
 	rc = checkpoint_stopped(vm, name, when, why, n);

@@ -65,6 +65,12 @@
 #define HVCALL_HVPART_SET_VP_CONTEXT       0x8026
 /* A child's share of the CPU (below, struct hvpart_sched_in). */
 #define HVCALL_HVPART_SET_SCHEDULING       0x8027
+/* Live memory capture (docs/hypercalls.md "Memory capture"; struct
+ * hvpart_capture_* below). */
+#define HVCALL_HVPART_CAPTURE_START        0x8028
+#define HVCALL_HVPART_CAPTURE_TAKE         0x8029
+#define HVCALL_HVPART_CAPTURE_DRAIN        0x802a
+#define HVCALL_HVPART_CAPTURE_END          0x802b
 /* Bounds of its input, in microseconds, and what hv uses until it is set. */
 #define HVPART_LATENCY_MIN_US              10
 #define HVPART_LATENCY_MAX_US              100000
@@ -346,6 +352,66 @@ struct hvpart_gpadl_unmap_in {
 	uint64_t pa[HVPART_GPADL_PAGES];
 };
 _Static_assert(sizeof(struct hvpart_gpadl_unmap_in) == 4088, "gpadl unmap input");
+
+/* ---- Live memory capture (docs/hypercalls.md "Memory capture") ----
+ * START (the child suspended): hv write-protects the child's RAM and
+ * takes the parent's pages in pa[] as its stash. While the capture runs,
+ * the first write to a page not yet captured (by the guest, by hv, or by
+ * the parent through MAP_GPADL_PAGES) first copies the page's contents
+ * into a stash page. TAKE copies the pages not yet captured among count
+ * pages from first_gpfn into the parent's pages pa[] and reports which
+ * it copied in copied[] (bit i for first_gpfn + i; a page not copied
+ * was captured into the stash before, or is not the child's RAM).
+ * DRAIN frees the first `release` stash entries its last output listed
+ * and lists those filled now. END stops the capture and gives the stash
+ * back. A capture hv had to give up (no stash left for hv's own write,
+ * or no memory for a page table) makes TAKE and DRAIN fail with
+ * HV_STATUS_INSUFFICIENT_BUFFERS; END still ends it. */
+#define HVPART_CAPTURE_STASH 255
+#define HVPART_CAPTURE_TAKE  504
+struct hvpart_capture_start_in {
+	uint64_t partition_id;
+	uint32_t count, rsvd;                  /* stash pages, 1-255 */
+	uint64_t pa[HVPART_CAPTURE_STASH];
+};
+_Static_assert(sizeof(struct hvpart_capture_start_in) == 2056, "capture start input");
+struct hvpart_capture_take_in {
+	uint64_t partition_id;
+	uint64_t first_gpfn;
+	uint32_t count, rsvd;                  /* 1-504 */
+	uint64_t pa[HVPART_CAPTURE_TAKE];
+};
+_Static_assert(sizeof(struct hvpart_capture_take_in) == 4056, "capture take input");
+struct hvpart_capture_take_out {
+	uint64_t copied[(HVPART_CAPTURE_TAKE + 63) / 64];
+	uint64_t left;                         /* pages not yet captured */
+};
+_Static_assert(sizeof(struct hvpart_capture_take_out) == 72, "capture take output");
+struct hvpart_capture_drain_in {
+	uint64_t partition_id;
+	uint32_t release, rsvd;
+};
+_Static_assert(sizeof(struct hvpart_capture_drain_in) == 16, "capture drain input");
+struct hvpart_capture_entry {
+	uint64_t pa, gpfn;                     /* stash page, the child page it holds */
+};
+_Static_assert(sizeof(struct hvpart_capture_entry) == 16, "capture entry");
+struct hvpart_capture_drain_out {
+	uint32_t count, rsvd;
+	struct hvpart_capture_entry e[HVPART_CAPTURE_STASH];
+};
+_Static_assert(sizeof(struct hvpart_capture_drain_out) == 4088, "capture drain output");
+/* END's output: what the capture cost the guest. */
+struct hvpart_capture_stats {
+	uint64_t guest_faults;                 /* guest writes captured first */
+	uint64_t hv_writes;                    /* hv's own writes captured first */
+	uint64_t parent_maps;                  /* pages MAP_GPADL_PAGES captured first */
+	uint64_t taken;                        /* pages TAKE copied */
+	uint64_t waits;                        /* times a vCPU waited for room */
+	uint32_t stash_peak, failed;           /* failed: 1 hv gave the capture up */
+	uint64_t pause_ticks;                  /* TSC from the suspend to the resume */
+};
+_Static_assert(sizeof(struct hvpart_capture_stats) == 56, "capture stats");
 
 /* HVCALL_HVPART_ASSERT_INTERRUPT: the parent's interrupt controller
  * models (the 8259 pair) hand a child a vector. HVPART_IRQ_EXTINT: as the

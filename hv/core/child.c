@@ -352,6 +352,7 @@ uint16_t hc_delete_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_STATE;
 	/* Idempotent: a restarted delete (HC_CONTINUE) finds nothing left. */
 	p->deleting = true;
+	capture_discard(p);
 	synic_partition_destroy(p);
 	if (!child_return_pages(p, a->v->part)) {
 		arch_ept_flush();

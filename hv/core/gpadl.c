@@ -98,6 +98,14 @@ uint16_t hc_map_gpadl_pages(struct hc_args *a)
 	if (p->state == HVPART_STATE_STOPPED || p->deleting)
 		return HV_STATUS_INVALID_PARTITION_STATE;
 	table.ctx = a->v->part;
+	/* Under a live capture the parent may write what it maps: each page
+	 * is captured first (docs/hypercalls.md "Memory capture"). */
+	if (p->cap.active && in->count <= HVPART_GPADL_PAGES) {
+		uint16_t st = capture_before_map(p, in->gpfn, in->count);
+
+		if (st)
+			return st;
+	}
 	return gpadl_table_map(&table, p, PAGE_OWNER_CHILD(p->id), in, a->out);
 }
 
@@ -110,6 +118,11 @@ uint16_t hc_unmap_gpadl_pages(struct hc_args *a)
 bool gpadl_hold(uint64_t pa)
 {
 	return gpadl_table_hold(&table, pa);
+}
+
+unsigned gpadl_page_refs(uint64_t pa)
+{
+	return gpadl_table_refs(&table, pa);
 }
 
 void gpadl_counts(uint64_t *mapped, uint64_t *held)

@@ -137,6 +137,13 @@ static const struct hc_entry hc_table[] = {
 	  hc_set_vp_context },
 	{ HVCALL_HVPART_SET_SCHEDULING, 1, 0, sizeof(struct hvpart_sched_in), 0,
 	  hc_set_scheduling },
+	{ HVCALL_HVPART_CAPTURE_START, 1, 0, sizeof(struct hvpart_capture_start_in), 0,
+	  hc_capture_start },
+	{ HVCALL_HVPART_CAPTURE_TAKE, 1, 0, sizeof(struct hvpart_capture_take_in),
+	  sizeof(struct hvpart_capture_take_out), hc_capture_take },
+	{ HVCALL_HVPART_CAPTURE_DRAIN, 1, 0, sizeof(struct hvpart_capture_drain_in),
+	  sizeof(struct hvpart_capture_drain_out), hc_capture_drain },
+	{ HVCALL_HVPART_CAPTURE_END, 1, 0, 8, sizeof(struct hvpart_capture_stats), hc_capture_end },
 	/* SynIC (TLFS inter-partition-communication.md): any partition may
 	 * post and signal (the first rows); only the parent manages ports (CPUID 0x40000003
 	 * EBX bits 6 and 7), for itself or a child. Legacy ConnectPort 0x59

@@ -36,6 +36,11 @@ uint16_t hc_suspend_partition(struct hc_args *a);
 uint16_t hc_resume_partition(struct hc_args *a);
 uint16_t hc_get_vp_context(struct hc_args *a);
 uint16_t hc_set_vp_context(struct hc_args *a);
+/* Live memory capture (hv/core/capture.c). */
+uint16_t hc_capture_start(struct hc_args *a);
+uint16_t hc_capture_take(struct hc_args *a);
+uint16_t hc_capture_drain(struct hc_args *a);
+uint16_t hc_capture_end(struct hc_args *a);
 /* Scheduler (hv/core/sched.c). */
 uint16_t hc_set_interrupt_latency(struct hc_args *a);
 uint16_t hc_set_scheduling(struct hc_args *a);

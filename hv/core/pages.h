@@ -8,6 +8,7 @@
 #define PAGE_OWNER_PARENT  2u
 #define PAGE_OWNER_PENDING 0xffffu  /* transient, during a validated transfer */
 #define PAGE_OWNER_HELD    0xfffeu  /* a deleted child's page the parent still maps (gpadl.c) */
+#define PAGE_OWNER_STASH   0xfffdu  /* the parent's page lent to a capture (capture.c) */
 #define PAGE_OWNER_CHILD(id) ((uint16_t)(3u + (id)))
 #define PAGES_LIMIT (1ull << 32)
 
@@ -19,4 +20,6 @@ uint16_t pages_owner(uint64_t pa);
 #include <stdbool.h>
 bool gpadl_hold(uint64_t pa);
 void gpadl_counts(uint64_t *mapped, uint64_t *held);
+/* How many MAP_GPADL_PAGES mappings the parent holds of pa. */
+unsigned gpadl_page_refs(uint64_t pa);
 #endif

@@ -114,6 +114,9 @@ void *partition_gpa_ptr(struct partition *p, uint64_t gpa, size_t len, bool writ
 	 * every child: never memory (hv/core/child.c, map_apic_page). */
 	if (p->apic_page_gpa && (gpa & ~0xfffull) == p->apic_page_gpa)
 		return NULL;
+	/* A live capture keeps the page as it was first (capture.c). */
+	if (write && p->cap.active)
+		capture_before_hv_write(p, gpa);
 	if (gpa_translate(p, gpa, &hpa, &perms))
 		return NULL;
 	if (!(perms & EPT_R) || (write && !(perms & EPT_W)))

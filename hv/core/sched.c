@@ -238,7 +238,10 @@ static void account_exit(struct vcpu *v, uint64_t t_exit)
 
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
-	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || capped(v))
+	/* cap.wait: its guest wrote a page a live capture must copy first,
+	 * and the stash has no room until the parent drains (capture.c). */
+	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
+	    capped(v))
 		return false;
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
@@ -572,7 +575,7 @@ static uint64_t earliest_child_timer(void)
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
-		if (p->state != HVPART_STATE_RUNNING || p->suspended)
+		if (p->state != HVPART_STATE_RUNNING || p->suspended || p->cap.wait)
 			continue;
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];

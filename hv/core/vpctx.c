@@ -126,6 +126,9 @@ uint16_t hc_resume_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (p->state != HVPART_STATE_RUNNING || !p->suspended)
 		return HV_STATUS_INVALID_PARTITION_STATE;
+	/* A live capture's pause ends here (hv/core/capture.c). */
+	if (p->cap.active && !p->cap.st.pause_ticks)
+		p->cap.st.pause_ticks = rdtsc() - p->freeze_tsc;
 	vpctx_time_resume(p);
 	p->suspended = false;
 	sched_child_started();

@@ -56,6 +56,20 @@ static bool gpfn_repeats(const uint64_t *gpfn, uint32_t n)
 	return rep;
 }
 
+int (*vsp_gpadl_room)(uint64_t child, const uint64_t *gpfn, uint32_t n);
+
+/* One MAP_GPADL_PAGES call; once more after a live capture made room. */
+static uint16_t map_call(const struct hvpart_gpadl_map_in *in, struct hvpart_gpadl_map_out *out)
+{
+	size_t olen = in->count * sizeof(out->pa[0]);
+	uint16_t st = hvcall(HVCALL_HVPART_MAP_GPADL_PAGES, in, sizeof(*in), out, olen);
+
+	if (st == HV_STATUS_INSUFFICIENT_BUFFERS && vsp_gpadl_room &&
+	    !vsp_gpadl_room(in->partition_id, in->gpfn, in->count))
+		st = hvcall(HVCALL_HVPART_MAP_GPADL_PAGES, in, sizeof(*in), out, olen);
+	return st;
+}
+
 uint16_t vsp_gpadl_hv_map(uint64_t child, const uint64_t *gpfn, uint32_t n, uint64_t *pa)
 {
 	static struct hvpart_gpadl_map_in in;
@@ -71,8 +85,7 @@ uint16_t vsp_gpadl_hv_map(uint64_t child, const uint64_t *gpfn, uint32_t n, uint
 		in.partition_id = child;
 		in.count = n - done < HVPART_GPADL_PAGES ? n - done : HVPART_GPADL_PAGES;
 		memcpy(in.gpfn, gpfn + done, in.count * sizeof(*gpfn));
-		st = hvcall(HVCALL_HVPART_MAP_GPADL_PAGES, &in, sizeof(in), &out,
-			    in.count * sizeof(out.pa[0]));
+		st = map_call(&in, &out);
 		if (st)
 			break;
 		memcpy(pa + done, out.pa, in.count * sizeof(*pa));

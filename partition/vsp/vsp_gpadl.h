@@ -20,5 +20,10 @@ void vsp_gpadl_unmap(void *va, uint32_t n);
  * chunks of HVPART_GPADL_PAGES; the TLFS status of the first failure
  * (map undoes the chunks that succeeded). */
 uint16_t vsp_gpadl_hv_map(uint64_t child, const uint64_t *gpfn, uint32_t n, uint64_t *pa);
+/* Set while a live capture runs (partition/vm_capture.c): hv refused a
+ * map of child's pages for want of stash (HV_STATUS_INSUFFICIENT_BUFFERS,
+ * docs/hypercalls.md "Memory capture"); it makes room for those pages,
+ * 0, and the map is asked again. */
+extern int (*vsp_gpadl_room)(uint64_t child, const uint64_t *gpfn, uint32_t n);
 uint16_t vsp_gpadl_hv_unmap(const uint64_t *pa, uint32_t n);
 #endif

@@ -530,6 +530,39 @@ int vsp_stor_hot_remove(uint64_t child, unsigned lun)
 	return child_close_disk(c, lun);
 }
 
+/* The open slot of cfg's disk for a running child, or NULL. */
+static struct stor_disk *open_slot(uint64_t child, const struct vmcfg_disk *cfg)
+{
+	struct stor_child *c = child < STOR_CHILDREN ? children[child] : NULL;
+	struct stor_disk **slot = c ? disk_slot(c, cfg) : NULL;
+
+	return slot ? *slot : NULL;
+}
+
+int vsp_stor_switch_close(uint64_t child, const struct vmcfg_disk *cfg)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+	int rc = 0;
+
+	if (!d || !d->vhd)
+		return -ENOENT;
+	disk_close(d, &rc);
+	return rc;
+}
+
+int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why, size_t len)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+
+	if (!d || d->vhd || d->phys || cfg->pass_through) {
+		snprintf(why, len, "The disk at %s %u:%u is not closed for a switch.",
+			 cfg->controller_type == VMCFG_CTRL_IDE ? "IDE" : "SCSI",
+			 (unsigned)cfg->controller_number, (unsigned)cfg->controller_location);
+		return -EINVAL;
+	}
+	return disk_open(d, child, cfg, why, len);
+}
+
 struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned location,
 				   const char **serial)
 {

@@ -60,6 +60,14 @@ int vsp_stor_hot_add(uint64_t child, const struct vmcfg_disk *d, char *why, size
  * close the VHD. 0, -ENOENT (no such disk open), or the flush error (the
  * disk is closed anyway). */
 int vsp_stor_hot_remove(uint64_t child, unsigned lun);
+/* Checkpoint-VM of a running VM (partition/vm_snap.c), the child
+ * suspended: switch_close flushes and closes the VHD of cfg's disk but
+ * keeps its slot (the IDE controller and storvsp keep their blockdev
+ * pointer), and switch_open opens cfg's file into that slot: the new
+ * AVHD, or the old file again when the switch failed. The disk must not
+ * be reached in between. 0, or -errno (switch_open: with why). */
+int vsp_stor_switch_close(uint64_t child, const struct vmcfg_disk *cfg);
+int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why, size_t len);
 /* True while a running child uses file: as a disk (written) or as the
  * parent of a differencing disk (read). */
 bool vsp_stor_in_use(const struct vol_path *file);

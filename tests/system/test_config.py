@@ -638,16 +638,36 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         cfg = cat_console(m, "C:\\Hyper-V\\snap\\config.txt")
         SNAPF["k1"] = re.findall(r"Disk = (\S+)\n", cfg)[-1]
         SNAPF["k2"] = snap_disk(m)
-    with tap.case("Checkpoint-VM of a running counting guest: paused, saved into the snapshot, resumed "
+    with tap.case("Checkpoint-VM of a running counting guest: its memory captured live (the guest "
+                  "writes its pages on meanwhile, each kept before its first write), resumed "
                   "counting on; Restore-VMSnapshot leaves it Saved and Start-VM resumes it from the "
-                  "snapshot's count, not a boot"):
+                  "snapshot's count, not a boot, every page as it was at the checkpoint"):
         lcount = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+        # sweep=256: one page of 256 written a turn, each checked to hold
+        # the last sweep's number (a torn copy fails after the restore);
+        # disk=1: each line checks sector 0 of its IDE disk holds the count
+        # it wrote there last, then writes the new one (disk and memory of
+        # one instant)
+        ok(m, "New-VHD -Path C:\\live.vhd -SizeBytes 1MB -Dynamic")
         ok(m, 'New-VM -Name live -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
-              '-KernelArgs "count=%d every=5"' % lcount)
+              '-KernelArgs "count=%d every=5 sweep=256 disk=1"' % lcount)
+        ok(m, "Add-VMHardDiskDrive -VMName live -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\live.vhd")
         ok(m, "Start-VM live")
         _, pre = wait_counter(m, "live", 5)
         ok(m, "Checkpoint-VM -VMName live -SnapshotName live1", timeout=180)
         assert re.search(r"live\s+Running", ok(m, "Get-VM live"))
+        hvlog = ok(m, "Get-VMHostLog")
+        cap = re.findall(r"\(live\): memory capture (\w+(?: up)?): paused (\d+) ticks; (\d+) pages taken, "
+                         r"(\d+) kept before the guest's writes, (\d+) before hv's, (\d+) before the parent's; "
+                         r"stash peak (\d+), (\d+) waits", hvlog)
+        assert len(cap) == 1 and cap[0][0] == "ended", (cap, hvlog[-3000:])
+        taken, guest = int(cap[0][2]), int(cap[0][3])
+        # 4 MB: 1,024 pages, each captured once, by TAKE or before a write
+        assert taken + guest + int(cap[0][4]) + int(cap[0][5]) == 1024 and guest > 0, cap
+        # the disk moved to its AVHD in the pause, the guest writes it now
+        assert re.search(r"\blive\s+IDE\s+0\s+0\s+C:\\Hyper-V\\live\\Snapshots\\live_\S+\.avhd\r",
+                         ok(m, "Get-VMHardDiskDrive -VMName live"))
         log, lines = wait_counter(m, "live", pre[-1][0] + 25)
         for (t0, c0), (t1, c1) in zip(lines, lines[1:]):   # on across the checkpoint
             assert t0 < t1 and c0 < c1, (t0, c0, t1, c1, log)
@@ -680,11 +700,14 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         for (t0, c0), (t1, c1) in zip(new, new[1:]):
             assert t0 < t1 and c0 < c1, (new, log)
         assert log.count("counter: start") == 1 and "FAIL" not in log, log
+        # the resumed guest found on its disk what its memory says it wrote
+        assert re.findall(r"counter: disk \d+\r", log[log.rfind("counter: tick %d " % new[0][0]):]), log
         # a CPU-bound child leaves the parent little time on Bochs: off first
         ok(m, "Stop-VM live -TurnOff")
         ok(m, "Remove-VMSnapshot -VMName live -Name live1")
         assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\live")
         ok(m, "Remove-VM live")
+        assert "True" in ok(m, "Test-VHD C:\\live.vhd")
     with tap.case("Remove-VMSnapshot of a running VM's snapshot: its AVHD is merged once the VM is off "
                   "(Stop-VM), as 2008 R2 merges"):
         ok(m, "New-VHD -Path C:\\idle.vhd -SizeBytes 2MB -Dynamic")

@@ -124,6 +124,24 @@ struct gpa_cache_entry {
 	uint64_t tag, hpa, perms, gen;
 };
 
+/* A live memory capture (hv/core/capture.c; docs/hypercalls.md "Memory
+ * capture"). bitmap: one bit per guest page below max_gpa, set while the
+ * page is write-protected and not yet captured; its pages come from
+ * hv's pool. entries: a pool page of struct hvpart_capture_entry, the
+ * first `used` filled (stash page and the guest page it holds), the rest
+ * the free stash pages. */
+#define CAPTURE_BITMAP_PAGES 64      /* 64 x 32,768 pages: 8 GiB */
+struct capture {
+	bool active;
+	bool failed;                 /* hv gave it up (TAKE and DRAIN say so) */
+	bool wait;                   /* a vCPU waits for stash room (DRAIN) */
+	uint32_t nstash, used, listed;
+	uint64_t pages, left;        /* bits in the bitmap; bits still set */
+	uint64_t entries_pa;
+	uint64_t bitmap_pa[CAPTURE_BITMAP_PAGES];
+	struct hvpart_capture_stats st;
+};
+
 struct partition {
 	uint64_t id;
 	char name[32];
@@ -169,6 +187,7 @@ struct partition {
 	 * set by an imported context until StartPartition). */
 	bool suspended;
 	uint64_t freeze_tsc;         /* host TSC at which its time stopped, 0 none */
+	struct capture cap;
 };
 
 /* Generic exit handlers (hv/core), called by the backend's exit
@@ -203,6 +222,17 @@ struct hv_gpa_fault {
 	bool read, write, fetch;
 };
 void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f);
+/* Live memory capture (hv/core/capture.c). A guest's write fault that
+ * the capture explains (a page to capture first, or a translation the
+ * capture made writable that the TLB still held read-only): handled,
+ * true. Before hv writes a child's page: the page is captured first. */
+bool capture_write_fault(struct vcpu *v, uint64_t gpa);
+void capture_before_hv_write(struct partition *p, uint64_t gpa);
+/* MAP_GPADL_PAGES of a child under capture: its pages captured first;
+ * HV_STATUS_INSUFFICIENT_BUFFERS when the stash cannot take them. */
+uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t n);
+/* The partition's capture ended and its pages given back (delete). */
+void capture_discard(struct partition *p);
 /* An access to a child's APIC page the CPU reported as one (VT-x's
  * APIC-access page, arch_apic_access_page), before it happened: the page
  * offset, a read or write by an instruction or anything else (a fetch,

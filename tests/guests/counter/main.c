@@ -9,9 +9,31 @@
  * the last line, in timer periods: a guest whose time stood still while
  * it was saved sees about 1, one whose TSC ran on sees the save's length.
  * Args: count= (TSC ticks per period, default 2000000), every=, ticks=
- * (stop with PASS after that many ticks; 0, the default, runs for ever).
+ * (stop with PASS after that many ticks; 0, the default, runs for ever),
+ * sweep= (0-256 pages, default 0): each turn of the main loop also
+ * writes the next of that many pages, one page a turn, with the number
+ * of the sweep; before the write it checks that the page holds the
+ * previous sweep's number. A copy of its memory that is not of one
+ * instant (a page saved after the guest changed it) fails that check
+ * when the copy is resumed: the oracle for live memory capture
+ * (Checkpoint-VM of a running VM). Its lines then also print
+ *     counter: sweep S
+ * disk=1: at each line it also reads sector 0 of the primary master IDE
+ * disk by PIO (LBA28, ATA8-ACS READ SECTORS 20h / WRITE SECTORS 30h),
+ * checks that its first word is the count it wrote there last (kept in
+ * memory), and writes the current count there: a snapshot whose disk
+ * and memory are not of the same instant fails that check once resumed.
+ *     counter: disk C
  */
 #include "guest.h"
+#include "lib/pio.h"
+
+#define ATA_CMD   0x1f0
+#define ATA_READ  0x20
+#define ATA_WRITE 0x30
+#define ST_BSY    0x80
+#define ST_DRQ    0x08
+#define ST_ERR    0x01
 
 #define TIMER_VECTOR    0x40		/* the runtime's gate for the APIC timer */
 #define LVT_PERIODIC    (1u << 17)	/* SDM Vol. 3A §10.5.1, Fig. 10-8 */
@@ -20,6 +42,77 @@
 static volatile uint32_t ticks;
 static volatile uint64_t last_tsc, max_gap;
 static volatile uint32_t counted;
+
+#define SWEEP_MAX 256
+static volatile uint32_t sweep_page[SWEEP_MAX][1024] __attribute__((aligned(4096)));
+static volatile uint32_t sweep_at, sweep_no = 1;
+
+static uint32_t sector[128];
+static volatile uint32_t disk_last;
+
+static int ata_wait_drq(void)
+{
+	uint8_t st = ST_BSY;
+
+	for (uint32_t spins = 0; spins < 10000000 && (st & ST_BSY); spins++)
+		st = pio_inb(ATA_CMD + 7);
+	return (st & (ST_BSY | ST_ERR)) || !(st & ST_DRQ) ? -1 : 0;
+}
+
+/* Sector 0 of the master, in or out, by PIO: 0 or -1. */
+static int ata_sector0(int out)
+{
+	uint16_t *w = (uint16_t *)sector;
+
+	pio_outb(ATA_CMD + 6, 0xe0);
+	pio_outb(ATA_CMD + 2, 1);
+	pio_outb(ATA_CMD + 3, 0);
+	pio_outb(ATA_CMD + 4, 0);
+	pio_outb(ATA_CMD + 5, 0);
+	pio_outb(ATA_CMD + 7, out ? ATA_WRITE : ATA_READ);
+	if (ata_wait_drq())
+		return -1;
+	for (int i = 0; i < 256; i++) {
+		if (out)
+			pio_outw(ATA_CMD, w[i]);
+		else
+			w[i] = pio_inw(ATA_CMD);
+	}
+	return 0;
+}
+
+/* The disk must hold what this memory says it wrote last. */
+static void disk_step(uint32_t now)
+{
+	if (ata_sector0(0))
+		guest_fail("counter", "the disk does not answer");
+	if (sector[0] != disk_last) {
+		guest_printf("counter: disk holds %u, memory says %u\n", sector[0], disk_last);
+		guest_fail("counter", "the disk and the memory disagree");
+	}
+	sector[0] = now;
+	if (ata_sector0(1))
+		guest_fail("counter", "the disk refused a write");
+	disk_last = now;
+	guest_printf("counter: disk %u\n", now);
+}
+
+/* One page of the sweep: it must hold the last sweep's number. */
+static void sweep_step(uint32_t pages)
+{
+	uint32_t i = sweep_at, was = sweep_page[i][0];
+
+	if (was != sweep_no - 1) {
+		guest_printf("counter: sweep %u page %u holds %u\n", sweep_no, i, was);
+		guest_fail("counter", "a page of the sweep changed behind its back");
+	}
+	sweep_page[i][0] = sweep_no;
+	if (++i == pages) {
+		i = 0;
+		sweep_no++;
+	}
+	sweep_at = i;
+}
 
 static void on_timer(struct guest_frame *f)
 {
@@ -50,25 +143,40 @@ void guest_main(void)
 	uint32_t count = guest_get_arg_u32("count", 2000000);
 	uint32_t every = guest_get_arg_u32("every", 10);
 	uint32_t stop = guest_get_arg_u32("ticks", 0), shown = 0;
+	uint32_t sweep = guest_get_arg_u32("sweep", 0);
+	uint32_t disk = guest_get_arg_u32("disk", 0);
 
 	guest_puts("counter: start\n");
-	if (!count || !every)
-		guest_fail("counter", "count=0 or every=0");
+	if (!count || !every || sweep > SWEEP_MAX)
+		guest_fail("counter", "count=0, every=0 or sweep > 256");
 	guest_enable_apic();
 	guest_set_handler(TIMER_VECTOR, on_timer);
 	guest_write_apic(APIC_REG_TMR_DCR, DCR_DIVIDE_BY_1);
 	guest_write_apic(APIC_REG_LVT_TMR, LVT_PERIODIC | TIMER_VECTOR);
 	guest_write_apic(APIC_REG_TMR_ICR, count);
+	if (disk) {
+		/* nIEN (device control bit 1, ATA8-ACS): polled, no IRQ 14 */
+		pio_outb(0x3f6, 0x02);
+		if (ata_sector0(0))
+			guest_fail("counter", "no IDE disk at primary master");
+		disk_last = sector[0];
+	}
 	guest_sti();
 	for (;;) {
 		uint32_t t = ticks;
 
 		counted++;
+		if (sweep)
+			sweep_step(sweep);
 		if (t / every == shown)
 			continue;
 		shown = t / every;
 		guest_printf("counter: tick %u count %u gap %u\n", t, counted,
 			     periods(max_gap, count));
+		if (sweep)
+			guest_printf("counter: sweep %u\n", sweep_no);
+		if (disk)
+			disk_step(counted);
 		max_gap = 0;
 		if (stop && t >= stop)
 			guest_pass("counter");

@@ -1,0 +1,456 @@
+/*
+ * Live memory capture (issue 19; docs/hypercalls.md "Memory capture"):
+ * a running child's memory copied as it was at one instant while the
+ * guest keeps running, as Hyper-V captures a snapshot's memory ("if a
+ * guest operating system attempts to modify memory that has not yet been
+ * copied, the write attempt is intercepted and copied to the original
+ * memory contents").
+ *
+ * START (child suspended) clears W in the child's EPT for all of its RAM
+ * and sets one bitmap bit per page. From then on the first write to a
+ * page whose bit is set copies the page into a stash page the parent lent
+ * before it may proceed, whoever writes:
+ *  - the guest: an EPT violation / #NPF (capture_write_fault); with too
+ *    little stash left its vCPU waits (child_ready) until the parent
+ *    drains, and the faulting instruction runs again (the exit is
+ *    fault-like: SDM Vol. 3C §28.2.3.4 "EPT violations" leave the
+ *    instruction unexecuted, APM Vol. 2 §15.25.6 likewise for #NPF);
+ *  - hv itself, through partition_gpa_ptr (SynIC pages, hypercall
+ *    output, emulated stores): it cannot wait, so it may use the whole
+ *    stash, and with none left the capture is given up, never the write;
+ *  - the parent, through MAP_GPADL_PAGES (bus-master DMA into the guest):
+ *    refused with INSUFFICIENT_BUFFERS when the stash cannot take the
+ *    pages, so that the parent drains or takes them and asks again.
+ * The parent's copier TAKEs the other pages (hv copies them into its
+ * buffers and drops their protection) and DRAINs the stash. Each page is
+ * captured exactly once, before its first change. A page made writable
+ * again needs no INVEPT for the faulting address (an EPT violation
+ * invalidates the translations used for it, SDM Vol. 3C §29.4.3.1), but a
+ * split large page and TAKE's pages do: a write through a stale
+ * read-only translation faults on a page already writable, which is
+ * answered with a flush and a retry.
+ */
+#include <errno.h>
+#include <string.h>
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include "hv/mm/pool.h"
+#include "hypercall.h"
+#include "pages.h"
+
+#define BITS_PER_PAGE (4096ull * 8)
+/* Stash entries a guest's fault leaves to hv's own writes and the
+ * parent's maps: a vCPU waits rather than take the last of them. */
+#define CAPTURE_RESERVE 32u
+
+static struct hvpart_capture_entry *entries(const struct capture *c)
+{
+	return (struct hvpart_capture_entry *)(uintptr_t)c->entries_pa;
+}
+
+static uint64_t *bit_word(const struct capture *c, uint64_t gpfn)
+{
+	uint64_t *page = (uint64_t *)(uintptr_t)c->bitmap_pa[gpfn / BITS_PER_PAGE];
+
+	return &page[(gpfn % BITS_PER_PAGE) / 64];
+}
+
+static bool pending(const struct capture *c, uint64_t gpfn)
+{
+	return gpfn < c->pages && (*bit_word(c, gpfn) >> (gpfn % 64) & 1);
+}
+
+static void clear_pending(struct capture *c, uint64_t gpfn)
+{
+	*bit_word(c, gpfn) &= ~(1ull << (gpfn % 64));
+	c->left--;
+}
+
+/* The child's RAM page behind gpfn (its EPT leaf, host address, rights,
+ * memory type), or false. */
+static bool ram_page(struct partition *p, uint64_t gpfn, uint64_t *hpa, uint64_t *perms,
+		     unsigned *mt)
+{
+	uint64_t ps;
+
+	return !ept_lookup(&p->ept, gpfn << 12, hpa, perms, mt, &ps) &&
+	       pages_owner(*hpa) == PAGE_OWNER_CHILD(p->id);
+}
+
+/* gpfn writable again as a 4 KiB leaf (a large page is split: a table
+ * from hv's pool). -ENOMEM, -ENOENT. */
+static int unprotect(struct partition *p, uint64_t gpfn)
+{
+	uint64_t hpa, perms;
+	unsigned mt;
+
+	if (!ram_page(p, gpfn, &hpa, &perms, &mt))
+		return -ENOENT;
+	return ept_map_range(&p->ept, gpfn << 12, hpa & ~0xfffull, 4096, perms | EPT_W, mt);
+}
+
+/* n pages from gpfn to capture: a leaf is one deposit run's, one owner
+ * (hv/core/child.c); a large one is whole words of the bitmap. */
+static void mark_pages(struct capture *c, uint64_t gpfn, uint64_t n)
+{
+	if (gpfn + n > c->pages)
+		n = gpfn < c->pages ? c->pages - gpfn : 0;
+	c->left += n;
+	for (; n && gpfn % 64; n--, gpfn++)
+		*bit_word(c, gpfn) |= 1ull << (gpfn % 64);
+	for (; n >= 64; n -= 64, gpfn += 64)
+		*bit_word(c, gpfn) = ~0ull;
+	for (; n; n--, gpfn++)
+		*bit_word(c, gpfn) |= 1ull << (gpfn % 64);
+}
+
+/* Every leaf of the child's RAM with or without W, whole leaves (no
+ * split, so no table is needed: this is also the way out when a split
+ * failed). pages: set each page's bit (START). */
+static void set_write(struct partition *p, bool on, bool mark)
+{
+	for (uint64_t gpa = 0; gpa < p->max_gpa;) {
+		uint64_t hpa, perms, ps;
+		unsigned mt;
+
+		if (ept_lookup(&p->ept, gpa, &hpa, &perms, &mt, &ps)) {
+			gpa += 4096;
+			continue;
+		}
+		gpa &= ~(ps - 1);
+		hpa &= ~(ps - 1);
+		if (pages_owner(hpa) == PAGE_OWNER_CHILD(p->id) && !!(perms & EPT_W) != on)
+			ept_map_range(&p->ept, gpa, hpa, ps, on ? perms | EPT_W : perms & ~EPT_W, mt);
+		if (mark && pages_owner(hpa) == PAGE_OWNER_CHILD(p->id))
+			mark_pages(&p->cap, gpa >> 12, ps >> 12);
+		gpa += ps;
+	}
+}
+
+/* hv cannot keep the capture (no stash for its own write, no table):
+ * the guest's memory is all writable again, and the parent learns it at
+ * its next TAKE or DRAIN. The guest never notices. */
+static void give_up(struct partition *p, const char *why)
+{
+	struct capture *c = &p->cap;
+
+	hv_info("hv: partition %lu (%s): memory capture given up: %s", p->id, p->name, why);
+	set_write(p, true, false);
+	arch_ept_flush();
+	c->active = false;
+	c->failed = true;
+	c->st.failed = 1;
+	if (c->wait) {
+		c->wait = false;
+		sched_timers_changed();
+	}
+}
+
+/* The page's contents into the next stash page, then writable. */
+static void capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
+{
+	struct capture *c = &p->cap;
+	struct hvpart_capture_entry *e = &entries(c)[c->used];
+	uint64_t hpa, perms;
+	unsigned mt;
+
+	if (!ram_page(p, gpfn, &hpa, &perms, &mt))
+		return;
+	memcpy((void *)(uintptr_t)e->pa, (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
+	e->gpfn = gpfn;
+	if (++c->used > c->st.stash_peak)
+		c->st.stash_peak = c->used;
+	clear_pending(c, gpfn);
+	(*counter)++;
+	if (unprotect(p, gpfn))
+		give_up(p, "no memory for a page table");
+}
+
+bool capture_write_fault(struct vcpu *v, uint64_t gpa)
+{
+	struct partition *p = v->part;
+	struct capture *c = &p->cap;
+	uint64_t gpfn = gpa >> 12, hpa, perms;
+	unsigned mt;
+
+	if (!c->active || !pending(c, gpfn)) {
+		/* A translation cached from before the page became writable. */
+		if (!c->pages || !ram_page(p, gpfn, &hpa, &perms, &mt) || !(perms & EPT_W))
+			return false;
+		arch_ept_flush();
+		return true;
+	}
+	if (c->nstash - c->used <= CAPTURE_RESERVE) {
+		if (!c->wait) {
+			c->wait = true;
+			c->st.waits++;
+			sched_timers_changed();
+		}
+		sched_notify_parent();
+		return true;
+	}
+	capture_page(p, gpfn, &c->st.guest_faults);
+	arch_ept_flush();
+	return true;
+}
+
+void capture_before_hv_write(struct partition *p, uint64_t gpa)
+{
+	struct capture *c = &p->cap;
+
+	if (!pending(c, gpa >> 12))
+		return;
+	if (c->used == c->nstash) {
+		give_up(p, "the stash is full");
+		return;
+	}
+	capture_page(p, gpa >> 12, &c->st.hv_writes);
+	arch_ept_flush();
+}
+
+uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t n)
+{
+	struct capture *c = &p->cap;
+	uint32_t need = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		need += pending(c, gpfn[i]);
+	if (!need)
+		return HV_STATUS_SUCCESS;
+	/* hv's own writes keep a few entries: they cannot wait. */
+	if (need + 8 > c->nstash - c->used)
+		return HV_STATUS_INSUFFICIENT_BUFFERS;
+	for (uint32_t i = 0; i < n && c->active; i++)
+		if (pending(c, gpfn[i]))
+			capture_page(p, gpfn[i], &c->st.parent_maps);
+	arch_ept_flush();
+	return HV_STATUS_SUCCESS;
+}
+
+/* ---- the parent's calls ---- */
+
+static struct partition *capture_child(uint64_t id)
+{
+	struct partition *p = partition_by_id(id);
+
+	return p && !p->privileged ? p : NULL;
+}
+
+/* A page the parent may lend or fill: its own, whole, below 4 GiB. */
+static bool parent_page(uint64_t pa)
+{
+	return !(pa & 0xfff) && pa < PAGES_LIMIT && pages_owner(pa) == PAGE_OWNER_PARENT;
+}
+
+/* The stash pages back to the parent, the pool's pages back to the pool. */
+static void release(struct capture *c)
+{
+	for (uint32_t i = 0; c->entries_pa && i < c->nstash; i++)
+		pages_set(entries(c)[i].pa, 4096, PAGE_OWNER_PARENT);
+	if (c->entries_pa)
+		hv_pool_free(c->entries_pa);
+	for (unsigned i = 0; i < CAPTURE_BITMAP_PAGES; i++)
+		if (c->bitmap_pa[i])
+			hv_pool_free(c->bitmap_pa[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+void capture_discard(struct partition *p)
+{
+	bool waited = p->cap.wait;
+
+	if (p->cap.active)
+		set_write(p, true, false);
+	release(&p->cap);
+	if (waited)
+		sched_timers_changed();   /* its timers count again (sched.c) */
+}
+
+/* The stash pages taken from the parent, all or none. */
+static uint16_t take_stash(struct capture *c, const struct hvpart_capture_start_in *in)
+{
+	if (hv_pool_alloc(&c->entries_pa))
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	for (uint32_t i = 0; i < in->count; i++) {
+		if (!parent_page(in->pa[i])) {   /* a repeat is STASH by now */
+			c->nstash = i;
+			return HV_STATUS_INVALID_PARAMETER;
+		}
+		pages_set(in->pa[i], 4096, PAGE_OWNER_STASH);
+		entries(c)[i].pa = in->pa[i];
+	}
+	c->nstash = in->count;
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t take_bitmap(struct capture *c, uint64_t pages)
+{
+	for (uint64_t i = 0; i * BITS_PER_PAGE < pages; i++)
+		if (hv_pool_alloc(&c->bitmap_pa[i]))
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+	c->pages = pages;
+	return HV_STATUS_SUCCESS;
+}
+
+/* Pages the parent maps now may be written at any time: captured at
+ * once. */
+static uint16_t capture_mapped(struct partition *p)
+{
+	struct capture *c = &p->cap;
+
+	for (uint64_t g = 0; g < c->pages; g++) {
+		uint64_t hpa, perms;
+		unsigned mt;
+
+		if (!pending(c, g) || !ram_page(p, g, &hpa, &perms, &mt) || !gpadl_page_refs(hpa))
+			continue;
+		if (c->used == c->nstash)
+			return HV_STATUS_INSUFFICIENT_BUFFERS;
+		capture_page(p, g, &c->st.parent_maps);
+		if (!c->active)
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_capture_start(struct hc_args *a)
+{
+	const struct hvpart_capture_start_in *in = a->in;
+	struct partition *p = capture_child(in->partition_id);
+	struct capture *c;
+	uint16_t st;
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	c = &p->cap;
+	if (p->state != HVPART_STATE_RUNNING || !p->suspended || c->entries_pa || p->deleting)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (in->count == 0 || in->count > HVPART_CAPTURE_STASH || in->rsvd ||
+	    (p->max_gpa >> 12) > CAPTURE_BITMAP_PAGES * BITS_PER_PAGE)
+		return HV_STATUS_INVALID_PARAMETER;
+	st = take_stash(c, in);
+	if (!st)
+		st = take_bitmap(c, p->max_gpa >> 12);
+	if (st) {
+		release(c);
+		return st;
+	}
+	c->active = true;
+	set_write(p, false, true);
+	st = capture_mapped(p);
+	arch_ept_flush();
+	if (st) {
+		capture_discard(p);
+		arch_ept_flush();
+	}
+	return st;
+}
+
+/* The running capture of the child id names; else why not. */
+static uint16_t running_capture(uint64_t id, struct partition **out)
+{
+	struct partition *p = capture_child(id);
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (p->cap.failed)
+		return HV_STATUS_INSUFFICIENT_BUFFERS;
+	if (!p->cap.active)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	*out = p;
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_capture_take(struct hc_args *a)
+{
+	const struct hvpart_capture_take_in *in = a->in;
+	struct hvpart_capture_take_out *out = a->out;
+	struct partition *p;
+	uint16_t st = running_capture(in->partition_id, &p);
+
+	if (st)
+		return st;
+	if (in->count == 0 || in->count > HVPART_CAPTURE_TAKE || in->rsvd ||
+	    in->first_gpfn >= p->cap.pages)
+		return HV_STATUS_INVALID_PARAMETER;
+	for (uint32_t i = 0; i < in->count; i++)
+		if (!parent_page(in->pa[i]))
+			return HV_STATUS_INVALID_PARAMETER;
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < in->count && p->cap.active; i++) {
+		uint64_t g = in->first_gpfn + i, hpa, perms;
+		unsigned mt;
+
+		if (!pending(&p->cap, g) || !ram_page(p, g, &hpa, &perms, &mt))
+			continue;
+		memcpy((void *)(uintptr_t)in->pa[i], (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
+		clear_pending(&p->cap, g);
+		p->cap.st.taken++;
+		out->copied[i / 64] |= 1ull << (i % 64);
+		if (unprotect(p, g))
+			give_up(p, "no memory for a page table");
+	}
+	arch_ept_flush();
+	out->left = p->cap.left;
+	return p->cap.active ? HV_STATUS_SUCCESS : HV_STATUS_INSUFFICIENT_BUFFERS;
+}
+
+/* The first n filled entries free: the later ones move to the front. */
+static void release_entries(struct capture *c, uint32_t n)
+{
+	static uint64_t freed[HVPART_CAPTURE_STASH];
+	struct hvpart_capture_entry *e = entries(c);
+
+	for (uint32_t i = 0; i < n; i++)
+		freed[i] = e[i].pa;
+	memmove(e, e + n, (c->used - n) * sizeof(*e));
+	c->used -= n;
+	for (uint32_t i = 0; i < n; i++)
+		e[c->used + i] = (struct hvpart_capture_entry){ freed[i], 0 };
+}
+
+uint16_t hc_capture_drain(struct hc_args *a)
+{
+	const struct hvpart_capture_drain_in *in = a->in;
+	struct hvpart_capture_drain_out *out = a->out;
+	struct partition *p;
+	struct capture *c;
+	uint16_t st = running_capture(in->partition_id, &p);
+
+	if (st)
+		return st;
+	c = &p->cap;
+	if (in->release > c->listed || in->rsvd)
+		return HV_STATUS_INVALID_PARAMETER;
+	release_entries(c, in->release);
+	out->count = c->used;
+	out->rsvd = 0;
+	memcpy(out->e, entries(c), c->used * sizeof(out->e[0]));
+	c->listed = c->used;
+	if (c->wait && c->nstash - c->used > CAPTURE_RESERVE) {
+		c->wait = false;
+		sched_timers_changed();
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_capture_end(struct hc_args *a)
+{
+	struct partition *p = capture_child(*(const uint64_t *)a->in);
+	const struct hvpart_capture_stats *s;
+
+	if (!p)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (!p->cap.entries_pa)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	s = &p->cap.st;
+	hv_info("hv: partition %lu (%s): memory capture %s: paused %lu ticks; %lu pages taken, "
+		"%lu kept before the guest's writes, %lu before hv's, %lu before the parent's; "
+		"stash peak %u, %lu waits", p->id, p->name, s->failed ? "given up" : "ended",
+		s->pause_ticks, s->taken, s->guest_faults, s->hv_writes, s->parent_maps,
+		s->stash_peak, s->waits);
+	memcpy(a->out, s, sizeof(*s));
+	capture_discard(p);
+	arch_ept_flush();
+	return HV_STATUS_SUCCESS;
+}
