@@ -143,6 +143,19 @@ static int start(struct cap_run *r)
 	return call(r, HVCALL_HVPART_CAPTURE_START, &in, sizeof(in), NULL, 0);
 }
 
+/* The children get as much time as the piece just copied took: a busy
+ * parent keeps the CPU from them (hv/core/sched.c), and the guest must
+ * not run at less than half its speed while its memory is copied
+ * (issue 19). Halting serves them (vm_idle); the PIT ends each wait. */
+static void pace(uint64_t busy)
+{
+	uint64_t until = cpu_rdtsc() + busy;
+
+	do
+		vm_idle();
+	while (cpu_rdtsc() < until);
+}
+
 /* Every page through TAKE, the stash drained as it goes and the
  * children served between pieces; then what the stash still holds. */
 static int copy_all(struct cap_run *r)
@@ -151,9 +164,10 @@ static int copy_all(struct cap_run *r)
 
 	for (uint64_t g = 0; g < r->pages && !rc; g += HVPART_CAPTURE_TAKE) {
 		uint64_t k = r->pages - g < HVPART_CAPTURE_TAKE ? r->pages - g : HVPART_CAPTURE_TAKE;
+		uint64_t t0 = cpu_rdtsc();
 
 		rc = take(r, g, (uint32_t)k) ?: drain(r);
-		vm_service();
+		pace(cpu_rdtsc() - t0);
 	}
 	if (!rc)
 		rc = drain(r) ?: drain(r);   /* the second releases the first's */

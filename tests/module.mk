@@ -7,6 +7,7 @@ include tests/guests/ahcitest/module.mk
 BENCHES += tests/bench/boot/bench_boot.py
 BENCHES += tests/bench/boot/bench_boot_svm.sh
 BENCHES += tests/bench/children/bench_children.py
+BENCHES += tests/bench/children/bench_checkpoint.py
 BENCHES += tests/bench/children/bench_children_svm.sh
 BENCHES += tests/bench/console/bench_console.py
 BENCHES += tests/bench/volume/bench_volume.py

@@ -77,54 +77,33 @@ static bool ram_page(struct partition *p, uint64_t gpfn, uint64_t *hpa, uint64_t
 	       pages_owner(*hpa) == PAGE_OWNER_CHILD(p->id);
 }
 
-/* gpfn writable again as a 4 KiB leaf (a large page is split: a table
- * from hv's pool). -ENOMEM, -ENOENT. */
+/* gpfn writable again: its walk grants W at every level, the rest of
+ * what a table entry covered stays protected (a large page is split: a
+ * table from hv's pool). -ENOMEM, -ENOENT. */
 static int unprotect(struct partition *p, uint64_t gpfn)
 {
-	uint64_t hpa, perms;
-	unsigned mt;
-
-	if (!ram_page(p, gpfn, &hpa, &perms, &mt))
-		return -ENOENT;
-	return ept_map_range(&p->ept, gpfn << 12, hpa & ~0xfffull, 4096, perms | EPT_W, mt);
+	return ept_write_allow_page(&p->ept, gpfn << 12);
 }
 
-/* n pages from gpfn to capture: a leaf is one deposit run's, one owner
- * (hv/core/child.c); a large one is whole words of the bitmap. */
-static void mark_pages(struct capture *c, uint64_t gpfn, uint64_t n)
+/* Every page below max_gpa to capture: the bitmap's words filled, the
+ * write right taken at the highest levels that cover the range (one
+ * entry for a whole 1 GiB or 512 GiB), so the pause does not grow with
+ * the child's memory. A bit whose page is not the child's RAM is
+ * dropped when it is met (ram_page). */
+static void protect_all(struct partition *p)
 {
-	if (gpfn + n > c->pages)
-		n = gpfn < c->pages ? c->pages - gpfn : 0;
-	c->left += n;
-	for (; n && gpfn % 64; n--, gpfn++)
-		*bit_word(c, gpfn) |= 1ull << (gpfn % 64);
-	for (; n >= 64; n -= 64, gpfn += 64)
-		*bit_word(c, gpfn) = ~0ull;
-	for (; n; n--, gpfn++)
-		*bit_word(c, gpfn) |= 1ull << (gpfn % 64);
+	struct capture *c = &p->cap;
+
+	for (uint64_t g = 0; g < c->pages; g += 64)
+		*bit_word(c, g) = c->pages - g >= 64 ? ~0ull : (1ull << (c->pages - g)) - 1;
+	c->left = c->pages;
+	ept_write_protect(&p->ept, 0, c->pages << 12);
 }
 
-/* Every leaf of the child's RAM with or without W, whole leaves (no
- * split, so no table is needed: this is also the way out when a split
- * failed). pages: set each page's bit (START). */
-static void set_write(struct partition *p, bool on, bool mark)
+static void unprotect_all(struct partition *p)
 {
-	for (uint64_t gpa = 0; gpa < p->max_gpa;) {
-		uint64_t hpa, perms, ps;
-		unsigned mt;
-
-		if (ept_lookup(&p->ept, gpa, &hpa, &perms, &mt, &ps)) {
-			gpa += 4096;
-			continue;
-		}
-		gpa &= ~(ps - 1);
-		hpa &= ~(ps - 1);
-		if (pages_owner(hpa) == PAGE_OWNER_CHILD(p->id) && !!(perms & EPT_W) != on)
-			ept_map_range(&p->ept, gpa, hpa, ps, on ? perms | EPT_W : perms & ~EPT_W, mt);
-		if (mark && pages_owner(hpa) == PAGE_OWNER_CHILD(p->id))
-			mark_pages(&p->cap, gpa >> 12, ps >> 12);
-		gpa += ps;
-	}
+	if (p->cap.pages)
+		ept_write_allow(&p->ept, 0, p->cap.pages << 12);
 }
 
 /* hv cannot keep the capture (no stash for its own write, no table):
@@ -135,7 +114,7 @@ static void give_up(struct partition *p, const char *why)
 	struct capture *c = &p->cap;
 
 	hv_info("hv: partition %lu (%s): memory capture given up: %s", p->id, p->name, why);
-	set_write(p, true, false);
+	unprotect_all(p);
 	arch_ept_flush();
 	c->active = false;
 	c->failed = true;
@@ -146,16 +125,19 @@ static void give_up(struct partition *p, const char *why)
 	}
 }
 
-/* The page's contents into the next stash page, then writable. */
-static void capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
+/* The page's contents into the next stash page, then writable; false
+ * (its bit dropped) when gpfn is not the child's RAM. */
+static bool capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
 {
 	struct capture *c = &p->cap;
 	struct hvpart_capture_entry *e = &entries(c)[c->used];
 	uint64_t hpa, perms;
 	unsigned mt;
 
-	if (!ram_page(p, gpfn, &hpa, &perms, &mt))
-		return;
+	if (!ram_page(p, gpfn, &hpa, &perms, &mt)) {
+		clear_pending(c, gpfn);
+		return false;
+	}
 	memcpy((void *)(uintptr_t)e->pa, (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
 	e->gpfn = gpfn;
 	if (++c->used > c->st.stash_peak)
@@ -164,6 +146,7 @@ static void capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
 	(*counter)++;
 	if (unprotect(p, gpfn))
 		give_up(p, "no memory for a page table");
+	return true;
 }
 
 bool capture_write_fault(struct vcpu *v, uint64_t gpa)
@@ -175,10 +158,14 @@ bool capture_write_fault(struct vcpu *v, uint64_t gpa)
 
 	if (!c->active || !pending(c, gpfn)) {
 		/* A translation cached from before the page became writable. */
-		if (!c->pages || !ram_page(p, gpfn, &hpa, &perms, &mt) || !(perms & EPT_W))
+		if (!c->pages || !ram_page(p, gpfn, &hpa, &perms, &mt) || !ept_writable(&p->ept, gpa))
 			return false;
 		arch_ept_flush();
 		return true;
+	}
+	if (!ram_page(p, gpfn, &hpa, &perms, &mt)) {
+		clear_pending(c, gpfn);   /* not RAM: the fault is the guest's own */
+		return false;
 	}
 	if (c->nstash - c->used <= CAPTURE_RESERVE) {
 		if (!c->wait) {
@@ -260,7 +247,7 @@ void capture_discard(struct partition *p)
 	bool waited = p->cap.wait;
 
 	if (p->cap.active)
-		set_write(p, true, false);
+		unprotect_all(p);
 	release(&p->cap);
 	if (waited)
 		sched_timers_changed();   /* its timers count again (sched.c) */
@@ -298,7 +285,7 @@ static uint16_t capture_mapped(struct partition *p)
 {
 	struct capture *c = &p->cap;
 
-	for (uint64_t g = 0; g < c->pages; g++) {
+	for (uint64_t g = 0; p->gpadl_pages && g < c->pages; g++) {
 		uint64_t hpa, perms;
 		unsigned mt;
 
@@ -336,7 +323,7 @@ uint16_t hc_capture_start(struct hc_args *a)
 		return st;
 	}
 	c->active = true;
-	set_write(p, false, true);
+	protect_all(p);
 	st = capture_mapped(p);
 	arch_ept_flush();
 	if (st) {
@@ -381,8 +368,12 @@ uint16_t hc_capture_take(struct hc_args *a)
 		uint64_t g = in->first_gpfn + i, hpa, perms;
 		unsigned mt;
 
-		if (!pending(&p->cap, g) || !ram_page(p, g, &hpa, &perms, &mt))
+		if (!pending(&p->cap, g))
 			continue;
+		if (!ram_page(p, g, &hpa, &perms, &mt)) {
+			clear_pending(&p->cap, g);
+			continue;
+		}
 		memcpy((void *)(uintptr_t)in->pa[i], (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
 		clear_pending(&p->cap, g);
 		p->cap.st.taken++;

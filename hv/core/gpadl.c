@@ -43,6 +43,18 @@ static void set_owner(void *ctx, uint64_t pa, uint16_t o)
 	pages_set(pa, 4096, o);
 }
 
+/* Each live child's count of its pages the parent maps (a capture
+ * looks for them only when there are some, hv/core/capture.c). */
+static void count_pages(uint64_t pa, uint32_t n, int64_t d)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t o = pages_owner(pa + (uint64_t)k * 4096);
+
+		if (o >= PAGE_OWNER_CHILD(0) && o < PAGE_OWNER_CHILD(MAX_PARTITIONS))
+			partition_table[o - PAGE_OWNER_CHILD(0)].gpadl_pages += (uint64_t)d;
+	}
+}
+
 /* A run fails only for want of a table, maybe half way: what it mapped
  * goes again, so that the parent reaches no page uncounted (rule 1). */
 static int map(void *ctx, uint64_t pa, uint32_t n)
@@ -52,11 +64,14 @@ static int map(void *ctx, uint64_t pa, uint32_t n)
 
 	if (rc)
 		ept_unmap_range(e, pa, (uint64_t)n * 4096);
+	else
+		count_pages(pa, n, 1);
 	return rc;
 }
 
 static void unmap(void *ctx, uint64_t pa, uint32_t n)
 {
+	count_pages(pa, n, -1);
 	ept_unmap_range(&((struct partition *)ctx)->ept, pa, (uint64_t)n * 4096);
 }
 

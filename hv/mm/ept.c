@@ -183,6 +183,42 @@ int ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa,
 	return 0;
 }
 
+/* The write right in either format: EPT's W (bit 1, SDM Vol. 3C
+ * Table 29-1..29-6) and long mode's R/W (bit 1, APM Vol. 2 §5.4.1). */
+static uint64_t write_bit(const struct ept *ept)
+{
+	return (ept->opts & EPT_OPT_NPT) ? PT_RW : EPT_W;
+}
+
+int ept_write_protect(struct ept *ept, uint64_t gpa, uint64_t size)
+{
+	int rc = ept_check_range(gpa, size);
+
+	ept->gen++;
+	return rc ? rc : ptwalk_restrict_range(&ept->w, gpa, size, write_bit(ept));
+}
+
+int ept_write_allow(struct ept *ept, uint64_t gpa, uint64_t size)
+{
+	int rc = ept_check_range(gpa, size);
+
+	ept->gen++;
+	return rc ? rc : ptwalk_grant_range(&ept->w, gpa, size, write_bit(ept));
+}
+
+int ept_write_allow_page(struct ept *ept, uint64_t gpa)
+{
+	ept->gen++;
+	return gpa >= EPT_GPA_LIMIT ? -EINVAL : ptwalk_grant_page(&ept->w, gpa & ~0xfffull, write_bit(ept));
+}
+
+bool ept_writable(const struct ept *ept, uint64_t gpa)
+{
+	uint64_t r = 0;
+
+	return gpa < EPT_GPA_LIMIT && !ptwalk_lookup_rights(&ept->w, gpa, write_bit(ept), &r) && r;
+}
+
 void ept_destroy(struct ept *ept)
 {
 	ept->gen++;

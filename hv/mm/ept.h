@@ -117,6 +117,20 @@ int ept_unmap_range(struct ept *ept, uint64_t gpa, uint64_t size);
 int ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa,
 	       uint64_t *perms, unsigned *memtype, uint64_t *page_size);
 
+/* Write protection by level, for a live memory capture
+ * (hv/core/capture.c): write_protect takes the write right from
+ * [gpa, gpa + size) in as few entries as the tables allow (a table entry
+ * covers everything below it); write_allow gives it back to every entry
+ * over the range; write_allow_page gives it to one 4 KiB page, the rest
+ * staying protected (large pages split: -ENOMEM); ept_writable says
+ * whether a write to gpa would pass every level. ept_lookup's perms are
+ * the leaf's alone. -EINVAL bad range; -ENOENT (allow_page) not mapped. */
+#include <stdbool.h>
+int ept_write_protect(struct ept *ept, uint64_t gpa, uint64_t size);
+int ept_write_allow(struct ept *ept, uint64_t gpa, uint64_t size);
+int ept_write_allow_page(struct ept *ept, uint64_t gpa);
+bool ept_writable(const struct ept *ept, uint64_t gpa);
+
 /* Free every table (the PML4 included); the ept must be re-inited to reuse. */
 void ept_destroy(struct ept *ept);
 

@@ -316,6 +316,134 @@ int ptwalk_lookup_entry(const struct ptwalk *w, uint64_t va,
 	return -ENOENT;
 }
 
+/* ---- Access rights by level (live memory capture, hv/core/capture.c) ----
+ * A right is granted only if every entry of the walk grants it (SDM Vol.
+ * 3C §29.3.3 for EPT: the access rights are the AND along the walk; APM
+ * Vol. 2 §5.6.1 for long-mode and nested tables: R/W is ANDed across
+ * levels), so clearing a right in one table entry takes it from the whole
+ * span below in one store. */
+
+/* Clear bits in the entries of table t (at `level`, mapping from base)
+ * over [va, end): an entry inside the range at its own level, one at an
+ * edge further down (a large leaf there split first). */
+static int pw_restrict(struct ptwalk *w, uint64_t *t, unsigned level, uint64_t base, uint64_t va,
+		       uint64_t end, uint64_t bits)
+{
+	uint64_t span = pw_span(level);
+
+	for (unsigned i = pw_index(va, level); va < end && i < PT_ENTRIES; i++) {
+		uint64_t lo = base + i * span, next = lo + span < end ? lo + span : end;
+		uint64_t *s = &t[i];
+		int rc = 0;
+
+		if (!pw_present(w, *s)) {
+			va = next;
+			continue;
+		}
+		if (va == lo && next == lo + span)
+			pw_store(s, *s & ~bits);
+		else if (!pw_is_table(w, *s, level) && (rc = pw_split(w, s, level)) != 0)
+			return rc;
+		if (pw_is_table(w, *s, level) && !(va == lo && next == lo + span))
+			rc = pw_restrict(w, pw_table(w, *s & PW_ADDR), level - 1, lo, va, next, bits);
+		if (rc)
+			return rc;
+		va = next;
+	}
+	return 0;
+}
+
+int ptwalk_restrict_range(struct ptwalk *w, uint64_t va, uint64_t size, uint64_t bits)
+{
+	if (!size || size > PW_VA_TOP - va || ((va | size) & 0xfff) || (bits & ~w->fmt->table_bits))
+		return -EINVAL;
+	return pw_restrict(w, pw_table(w, w->root_pa), 4, 0, va, va + size, bits);
+}
+
+/* Set bits in every present entry of table t over [va, end), at every
+ * level. */
+static void pw_grant(struct ptwalk *w, uint64_t *t, unsigned level, uint64_t base, uint64_t va,
+		     uint64_t end, uint64_t bits)
+{
+	uint64_t span = pw_span(level);
+
+	for (unsigned i = pw_index(va, level); va < end && i < PT_ENTRIES; i++) {
+		uint64_t lo = base + i * span, next = lo + span < end ? lo + span : end;
+
+		if (pw_present(w, t[i])) {
+			pw_store(&t[i], t[i] | bits);
+			if (pw_is_table(w, t[i], level))
+				pw_grant(w, pw_table(w, t[i] & PW_ADDR), level - 1, lo, va, next, bits);
+		}
+		va = next;
+	}
+}
+
+int ptwalk_grant_range(struct ptwalk *w, uint64_t va, uint64_t size, uint64_t bits)
+{
+	if (!size || size > PW_VA_TOP - va || ((va | size) & 0xfff) || (bits & ~w->fmt->table_bits))
+		return -EINVAL;
+	pw_grant(w, pw_table(w, w->root_pa), 4, 0, va, va + size, bits);
+	return 0;
+}
+
+/* Entry *s (a table at `level`) lacks bits: its other entries take the
+ * restriction over, so that it can grant them. */
+static void pw_push_down(struct ptwalk *w, uint64_t *s, uint64_t bits)
+{
+	uint64_t *t = pw_table(w, *s & PW_ADDR);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		if (pw_present(w, t[i]))
+			pw_store(&t[i], t[i] & ~bits);
+	pw_store(s, *s | bits);
+}
+
+int ptwalk_grant_page(struct ptwalk *w, uint64_t va, uint64_t bits)
+{
+	uint64_t *t = pw_table(w, w->root_pa);
+
+	if (va >= PW_VA_TOP || (bits & ~w->fmt->table_bits))
+		return -EINVAL;
+	for (unsigned level = 4; level >= 1; level--) {
+		uint64_t *s = &t[pw_index(va, level)];
+		int rc;
+
+		if (!pw_present(w, *s))
+			return -ENOENT;
+		if (level == 1) {
+			pw_store(s, *s | bits);
+			return 0;
+		}
+		if (!pw_is_table(w, *s, level) && (rc = pw_split(w, s, level)) != 0)
+			return rc;
+		if ((*s & bits) != bits)
+			pw_push_down(w, s, bits);
+		t = pw_table(w, *s & PW_ADDR);
+	}
+	return -ENOENT;
+}
+
+int ptwalk_lookup_rights(const struct ptwalk *w, uint64_t va, uint64_t mask, uint64_t *rights)
+{
+	const uint64_t *t = pw_table(w, w->root_pa);
+	uint64_t r = mask;
+
+	for (unsigned l = 4; l >= 1; l--) {
+		uint64_t e = t[pw_index(va, l)];
+
+		if (!pw_present(w, e))
+			return -ENOENT;
+		r &= e;
+		if (!pw_is_table(w, e, l)) {
+			*rights = r;
+			return 0;
+		}
+		t = pw_table(w, e & PW_ADDR);
+	}
+	return -ENOENT;
+}
+
 void ptwalk_destroy(struct ptwalk *w)
 {
 	/* Physical address 0 is a valid table address; use the count. */

@@ -87,6 +87,23 @@ int ptwalk_unmap_range(struct ptwalk *w, uint64_t va, uint64_t size);
 int ptwalk_lookup_entry(const struct ptwalk *w, uint64_t va,
 			uint64_t *entry, unsigned *level);
 void ptwalk_destroy(struct ptwalk *w);
+/* Access rights by level (hv/core/capture.c). bits: table-entry bits
+ * (format's table_bits), which every level ANDs.
+ * restrict_range: bits cleared for [va, va + size) with as few stores as
+ *   the tables allow (an entry wholly inside at its own level; a large
+ *   leaf at an edge split). -EINVAL, -ENOMEM (a split).
+ * grant_range: bits set in every present entry over the range, tables
+ *   and leaves alike (undoes restrict_range and every grant_page).
+ * grant_page: the 4 KiB page at va gets bits along its whole walk; a
+ *   table entry without them passes the restriction to its entries first
+ *   (so its other pages stay restricted); a large leaf is split.
+ *   -ENOENT not mapped, -ENOMEM.
+ * lookup_rights: *rights = mask ANDed with every entry of va's walk.
+ *   -ENOENT not mapped. */
+int ptwalk_restrict_range(struct ptwalk *w, uint64_t va, uint64_t size, uint64_t bits);
+int ptwalk_grant_range(struct ptwalk *w, uint64_t va, uint64_t size, uint64_t bits);
+int ptwalk_grant_page(struct ptwalk *w, uint64_t va, uint64_t bits);
+int ptwalk_lookup_rights(const struct ptwalk *w, uint64_t va, uint64_t mask, uint64_t *rights);
 
 /* ---- IA-32e paging ---- */
 

@@ -188,6 +188,7 @@ struct partition {
 	bool suspended;
 	uint64_t freeze_tsc;         /* host TSC at which its time stopped, 0 none */
 	struct capture cap;
+	uint64_t gpadl_pages;        /* its pages the parent maps (hv/core/gpadl.c) */
 };
 
 /* Generic exit handlers (hv/core), called by the backend's exit

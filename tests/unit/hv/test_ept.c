@@ -437,6 +437,105 @@ static void test_random(void **st)
 	assert_int_equal(mem.live, 0);
 }
 
+/* Write right along the raw walk (the AND of bit 1 at every level, EPT
+ * W and NPT R/W alike), independent of ept_writable. */
+static int sw_writable(const struct ept *e, uint64_t gpa)
+{
+	uint64_t tbl = ept_eptp(e) & 0x000FFFFFFFFFF000ull;
+	int w = 1;
+
+	for (int lvl = 4; lvl >= 1; lvl--) {
+		const uint64_t *t = fakemem_phys_to_virt(&mem, tbl);
+		uint64_t x = t[(gpa >> (12 + 9 * (lvl - 1))) & 511];
+
+		w &= (int)(x >> 1) & 1;
+		if (lvl == 1 || (lvl != 4 && (x & 0x80)))
+			return w;
+		tbl = x & 0x000FFFFFFFFFF000ull;
+	}
+	return w;
+}
+
+/* Model of the write right per page over [0, span), and the mapping. */
+static uint8_t wp_model[(64 * MIB + 4 * MIB) / 4096];
+
+static void wp_check(const struct ept *e, uint64_t pg)
+{
+	uint64_t hpa = 0;
+
+	assert_int_equal(ept_writable(e, pg * 4096), wp_model[pg]);
+	assert_int_equal(sw_writable(e, pg * 4096), wp_model[pg]);
+	assert_int_equal(ept_lookup(e, pg * 4096, &hpa, NULL, NULL, NULL), 0);
+	assert_true(hpa == 0x40000000ull + pg * 4096);   /* translation kept */
+}
+
+/* One layout: a 1 GiB-aligned host base, 2 MiB leaves and 4 KiB runs
+ * mixed; protect an unaligned range, grant random pages (splitting 2 MiB
+ * leaves, pushing table restrictions down), then grant the range back. */
+static void wp_round(unsigned opts, uint64_t lo, uint64_t hi)
+{
+	const uint64_t span = 64 * MIB + 4 * MIB;
+	struct ept e;
+
+	assert_int_equal(ept_init_opts(&e, &ops, &mem, opts), 0);
+	/* 2 MiB leaves, then 4 KiB ones (unaligned host addresses) */
+	assert_int_equal(ept_map_range(&e, 0, 0x40000000ull, 32 * MIB, EPT_RWX, EPT_MT_WB), 0);
+	for (uint64_t g = 32 * MIB; g < span; g += 4096)
+		assert_int_equal(ept_map_range(&e, g, 0x40000000ull + g, 4096, EPT_RWX, EPT_MT_WB), 0);
+	for (uint64_t pg = 0; pg < span / 4096; pg++)
+		wp_model[pg] = !(pg * 4096 >= lo && pg * 4096 < hi);
+	assert_int_equal(ept_write_protect(&e, lo, hi - lo), 0);
+	for (uint64_t pg = 0; pg < span / 4096; pg += 7)
+		wp_check(&e, pg);
+	for (int k = 0; k < 300; k++) {
+		uint64_t pg = rnd() % (span / 4096);
+
+		assert_int_equal(ept_write_allow_page(&e, pg * 4096), 0);
+		wp_model[pg] = 1;
+		wp_check(&e, pg);
+		for (int j = 0; j < 16; j++)
+			wp_check(&e, rnd() % (span / 4096));
+	}
+	for (uint64_t pg = 0; pg < span / 4096; pg++)
+		wp_check(&e, pg);
+	assert_int_equal(ept_write_allow(&e, 0, span), 0);
+	for (uint64_t pg = 0; pg < span / 4096; pg++)
+		wp_model[pg] = 1;
+	for (uint64_t pg = 0; pg < span / 4096; pg += 3)
+		wp_check(&e, pg);
+	assert_int_equal(ept_write_allow_page(&e, 3 * GIB), -ENOENT);
+	assert_int_equal(ept_write_protect(&e, 4096, 0), -EINVAL);
+	ept_destroy(&e);
+	assert_int_equal(mem.live, 0);
+}
+
+/* Live memory capture's rights by level (hv/core/capture.c), both formats. */
+static void test_write_protect(void **st)
+{
+	(void)st;
+	for (int f = 0; f < 2; f++) {
+		unsigned opts = f ? EPT_OPT_NPT : 0;
+
+		wp_round(opts, 0, 64 * MIB + 4 * MIB);          /* whole, from a PML4E */
+		wp_round(opts, 3 * MIB + 4096, 40 * MIB - 8192); /* edges inside leaves */
+	}
+	/* a split that cannot get its table: -ENOMEM, nothing granted */
+	{
+		struct ept e;
+
+		assert_int_equal(ept_init(&e, &ops, &mem), 0);
+		assert_int_equal(ept_map_range(&e, 0, 0x40000000ull, 4 * MIB, EPT_RWX, EPT_MT_WB), 0);
+		assert_int_equal(ept_write_protect(&e, 0, 4 * MIB), 0);
+		mem.fail_after = 0;
+		assert_int_equal(ept_write_allow_page(&e, 8192), -ENOMEM);
+		mem.fail_after = -1;
+		assert_false(ept_writable(&e, 8192));
+		assert_int_equal(ept_write_allow_page(&e, 8192), 0);
+		assert_true(ept_writable(&e, 8192) && !ept_writable(&e, 4096));
+		ept_destroy(&e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eptp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_protect, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);
