@@ -1,7 +1,8 @@
 # storage/: block-device interface, VHD library, host `vhd` tool, tests.
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
-  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
+  storage/vhd/vhd_merge.c storage/vhd/vhd_live.c storage/vhd/vhd_live_rec.c \
+  storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
   storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
@@ -51,8 +52,13 @@ $(HOSTB)/tests/unit/storage/test_vhd_crash: $(STORAGE_UT2_OBJS) $(HOSTB)/libstor
 $(HOSTB)/tests/unit/storage/test_vhd_claim: $(HOSTB)/tests/unit/storage/test_vhd_claim.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# Live merge (vhd_live.c): interleaved with reads and writes, and cut.
+$(HOSTB)/tests/unit/storage/test_vhd_live: $(HOSTB)/tests/unit/storage/test_vhd_live.o \
+  $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
-  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim
+  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim \
+  $(HOSTB)/tests/unit/storage/test_vhd_live
 
 # Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
 HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh

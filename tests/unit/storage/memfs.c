@@ -256,6 +256,26 @@ void memfs_free(struct memfs *fs)
 		clear_file(&fs->f[i]);
 }
 
+/* The sectors (of the file's 512-byte grid) of write w, each kept or not. */
+static void apply_torn(struct memfs_file *f, const struct memfs_write *w,
+		       uint32_t *seed)
+{
+	struct memfs_write part;
+	uint64_t pos = w->off, end = w->off + w->len, cut;
+
+	while (pos < end) {
+		cut = (pos | 511) + 1;
+		if (cut > end)
+			cut = end;
+		part.off = pos;
+		part.len = (size_t)(cut - pos);
+		part.data = w->data + (pos - w->off);
+		if (next_rand(seed) & 1)
+			apply(f, &part);
+		pos = cut;
+	}
+}
+
 void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 {
 	struct memfs_file *f;
@@ -267,7 +287,9 @@ void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 		if (!f->exists)
 			continue;
 		for (k = 0; k < f->npend; k++)
-			if (how == MEMFS_KEEP_ALL ||
+			if (how == MEMFS_TEAR_SECTORS)
+				apply_torn(f, &f->pend[k], &seed);
+			else if (how == MEMFS_KEEP_ALL ||
 			    (how == MEMFS_KEEP_SUBSET && (next_rand(&seed) & 1)))
 				apply(f, &f->pend[k]);
 		drop_pending(f);

@@ -43,6 +43,8 @@ enum memfs_cut {
 	MEMFS_KEEP_ALL,         /* writes reached the disk in order */
 	MEMFS_DROP_UNFLUSHED,   /* the drive cache was lost */
 	MEMFS_KEEP_SUBSET,      /* reordered: a pseudo-random subset survives */
+	MEMFS_TEAR_SECTORS,     /* as KEEP_SUBSET, each 512-byte sector of
+				 * every write on its own (torn writes) */
 };
 
 void memfs_init(struct memfs *fs);
