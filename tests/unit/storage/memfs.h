@@ -24,6 +24,7 @@ struct memfs_file {
 	uint64_t size;
 	uint8_t *durable;       /* what survives a power cut */
 	uint64_t dsize;
+	uint64_t cap, dcap;     /* bytes allocated behind data and durable */
 	struct memfs_write *pend;
 	size_t npend;
 };
