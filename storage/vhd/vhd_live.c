@@ -192,6 +192,23 @@ static int check_mid(struct vhd *top, struct vhd *mid, struct vhd **child,
 	return 0;
 }
 
+/* One merge at a time in a chain: two would write into an image the
+ * other copies from or deletes. Another image's record means another
+ * merge (resume finishes or drops it). */
+static int check_others(struct vhd *top, struct vhd *c,
+			struct vhd_live_rec *scratch, char *why)
+{
+	struct vhd *x;
+
+	for (x = top; x && x->parent; x = x->parent)
+		if (x != c && x->type == VHD_TYPE_DIFF &&
+		    vhd_live_rec_load(x->ops, x->path, scratch) != -ENOENT)
+			return vhd_set_err(why, "a merge of %s's parent is "
+					   "under way in this chain", x->path),
+			       -EBUSY;
+	return 0;
+}
+
 static int build_switch(struct vhd *c, struct vhd *base,
 			struct vhd_live_rec *r, char *why);
 
@@ -207,6 +224,8 @@ int vhd_live_merge_begin(struct vhd *top, struct vhd *mid,
 	*out = NULL;
 	if (!rc)
 		rc = check_mid(top, mid, &c, why);
+	if (!rc)
+		rc = check_others(top, c, old, why);
 	/* A header that cannot be built now will not be at finish either:
 	 * better refused before any copying. */
 	if (!rc)

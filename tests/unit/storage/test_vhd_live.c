@@ -749,9 +749,23 @@ static void test_refused(void **state)
 	expect_refused(top, in_chain(top, "/v/b0.vhd"), -EINVAL,
 		       "has no parent to merge into");
 	vhd_close(other);
+	/* One merge at a time in a chain. */
+	{
+		struct vhd_live_merge *lm;
+		struct vhd_err e;
+
+		assert_int_equal(vhd_live_merge_begin(top, in_chain(top,
+					c.mid), &lm, &e), 0);
+		expect_refused(top, in_chain(top, c.base), -EBUSY,
+			       "under way");
+		assert_int_equal(vhd_live_merge_stop(lm), 0);
+		assert_int_equal(vhd_live_merge_resume(top, &lm, &e), 0);
+		assert_int_equal(vhd_live_merge_finish(lm, &e), 0);
+	}
 	vhd_close(top);
-	/* A top without W2ku or W2ru locators (only its parent name leads
-	 * to mid): no room to name base in. */
+	/* A top (now over base, over b0) without W2ku or W2ru locators:
+	 * only its parent name leads to base, and there is no locator to
+	 * name b0 in. */
 	f = memfs_lookup(&fs, c.top);
 	for (i = 0; i < 8; i++)
 		if (f->data[512 + 576 + 24 * i])
@@ -759,7 +773,7 @@ static void test_refused(void **state)
 	vhd_put_be32(f->data + 512 + 36,
 		     vhd_calc_checksum(f->data + 512, 1024, 36));
 	top = op(c.top, VHD_OPEN_RDWR);
-	expect_refused(top, in_chain(top, c.mid), -ENOSPC, "locator");
+	expect_refused(top, in_chain(top, c.base), -ENOSPC, "locator");
 	assert_null(memfs_lookup(&fs, "/v/top.vhd.lmerge"));
 	vhd_close(top);
 	memfs_free(&fs);
