@@ -33,6 +33,7 @@ $(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ) $(STORVSP_HOS
 # The `vhd` host tool.  Built optimised without sanitizers: it is a user
 # tool and the benchmark runs it against qemu-io.
 STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c \
+  tools/vhd/vhd_livecmd.c \
   $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) $(STORAGE_HOST_SRCS)
 $(BUILD)/tools/vhd: $(STORAGE_TOOL_SRCS) $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
 	@mkdir -p $(@D)
@@ -61,7 +62,8 @@ HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
   $(HOSTB)/tests/unit/storage/test_vhd_live
 
 # Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
-HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh
+HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh \
+  tests/unit/storage/oracle_live.sh
 HOST_DEPS += $(BUILD)/tools/vhd
 
 # libFuzzer: open + read of corrupted images.
@@ -82,7 +84,7 @@ tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
 # The tool again with ASan+UBSan, used by the oracle scripts so that real
 # qemu/libvhdi-made files also run through the sanitizers.
 STORAGE_TOOL_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,tools/vhd/vhd_main.c \
-  tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c)
+  tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c tools/vhd/vhd_livecmd.c)
 $(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 HOST_DEPS += $(HOSTB)/tools/vhd/vhd
