@@ -71,6 +71,11 @@ $(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
   $(FUZZB)/tests/unit/storage/memfs.o $(STORAGE_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
+# libFuzzer: damaged live-merge records over real crash states.
+$(FUZZB)/tests/fuzz/fuzz_vhd_live: $(FUZZB)/tests/fuzz/fuzz_vhd_live.o \
+  $(FUZZB)/tests/unit/storage/memfs.o $(STORAGE_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_live
 
 # Benchmark: our library vs qemu-io on the same files.
 STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h tests/bench/storage/*.h)
