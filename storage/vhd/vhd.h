@@ -114,7 +114,10 @@ struct vhd_live_merge;
 /* Prepares merging mid (an image of top's chain with a parent, top
  * excluded) into its parent: opens base for writing through top's
  * fio_ops, writes the record. A record of an earlier, stopped merge of
- * the same mid continues where it stood. */
+ * the same mid continues where it stood. -EINVAL: mid is not such an
+ * image; -EBUSY: another merge is under way in the chain, or this one
+ * is being finished (resume it); -ENOSPC: the child has no W2ku/W2ru
+ * locator area that can hold base's path. */
 int vhd_live_merge_begin(struct vhd *top, struct vhd *mid,
 			 struct vhd_live_merge **out, struct vhd_err *err);
 /* Copies the present sectors of mid's next allocated blocks, at most
