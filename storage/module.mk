@@ -1,7 +1,8 @@
 # storage/: block-device interface, VHD library, host `vhd` tool, tests.
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
-  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
+  storage/vhd/vhd_merge.c storage/vhd/vhd_live.c storage/vhd/vhd_live_rec.c \
+  storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
   storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
@@ -32,6 +33,7 @@ $(HOSTB)/libstorage.a: $(STORAGE_HOST_OBJS) $(STORAGE_PX_HOST_OBJ) $(STORVSP_HOS
 # The `vhd` host tool.  Built optimised without sanitizers: it is a user
 # tool and the benchmark runs it against qemu-io.
 STORAGE_TOOL_SRCS := tools/vhd/vhd_main.c tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c \
+  tools/vhd/vhd_livecmd.c \
   $(STORAGE_LIB_SRCS) $(STORAGE_LIB_DEPS) $(STORAGE_HOST_SRCS)
 $(BUILD)/tools/vhd: $(STORAGE_TOOL_SRCS) $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h)
 	@mkdir -p $(@D)
@@ -51,11 +53,17 @@ $(HOSTB)/tests/unit/storage/test_vhd_crash: $(STORAGE_UT2_OBJS) $(HOSTB)/libstor
 $(HOSTB)/tests/unit/storage/test_vhd_claim: $(HOSTB)/tests/unit/storage/test_vhd_claim.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# Live merge (vhd_live.c): interleaved with reads and writes, and cut.
+$(HOSTB)/tests/unit/storage/test_vhd_live: $(HOSTB)/tests/unit/storage/test_vhd_live.o \
+  $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
-  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim
+  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim \
+  $(HOSTB)/tests/unit/storage/test_vhd_live
 
 # Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
-HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh
+HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh \
+  tests/unit/storage/oracle_live.sh
 HOST_DEPS += $(BUILD)/tools/vhd
 
 # libFuzzer: open + read of corrupted images.
@@ -63,6 +71,11 @@ $(FUZZB)/tests/fuzz/fuzz_vhd_open: $(FUZZB)/tests/fuzz/fuzz_vhd_open.o \
   $(FUZZB)/tests/unit/storage/memfs.o $(STORAGE_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_open
+# libFuzzer: damaged live-merge records over real crash states.
+$(FUZZB)/tests/fuzz/fuzz_vhd_live: $(FUZZB)/tests/fuzz/fuzz_vhd_live.o \
+  $(FUZZB)/tests/unit/storage/memfs.o $(STORAGE_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vhd_live
 
 # Benchmark: our library vs qemu-io on the same files.
 STORAGE_HDRS := $(wildcard storage/*.h storage/*/*.h tools/vhd/*.h tests/bench/storage/*.h)
@@ -76,7 +89,7 @@ tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
 # The tool again with ASan+UBSan, used by the oracle scripts so that real
 # qemu/libvhdi-made files also run through the sanitizers.
 STORAGE_TOOL_HOST_OBJS := $(patsubst %.c,$(HOSTB)/%.o,tools/vhd/vhd_main.c \
-  tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c)
+  tools/vhd/vhd_cmds.c tools/vhd/vhd_xfer.c tools/vhd/vhd_livecmd.c)
 $(HOSTB)/tools/vhd/vhd: $(STORAGE_TOOL_HOST_OBJS) $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^
 HOST_DEPS += $(HOSTB)/tools/vhd/vhd

@@ -97,6 +97,57 @@ int vhd_merge(const struct fio_ops *ops, const char *child, vhd_progress_fn cb,
 int vhd_merge_get_progress(const struct fio_ops *ops, const char *child,
 		       uint32_t *done, uint32_t *total);
 
+/* Live merge (vhd_live.c): merges mid, a differencing ancestor of an
+ * open chain's top, into mid's parent (base) while the chain stays in
+ * use, then deletes mid; Hyper-V's deletion of a running VM's snapshot.
+ * The chain's user calls begin, then step between its own vhd_read and
+ * vhd_write calls on top (same thread), then finish; no read through
+ * top ever returns other data than it would without the merge. Progress
+ * and the phase are kept in "<child>.lmerge", child being the image whose
+ * parent mid is, so that a merge a crash interrupted resumes: vhd_open
+ * reads a chain that a crash left in any state as it was, and resume
+ * picks the merge up. Neither mid nor base may be used by any other chain
+ * (the caller's claims, vhd_claim.h), and base must stay read-only to
+ * everyone else until finish returns. */
+struct vhd_live_merge;
+
+/* Prepares merging mid (an image of top's chain with a parent, top
+ * excluded) into its parent: opens base for writing through top's
+ * fio_ops, writes the record. A record of an earlier, stopped merge of
+ * the same mid continues where it stood. -EINVAL: mid is not such an
+ * image; -EBUSY: another merge is under way in the chain, or this one
+ * is being finished (resume it); -ENOSPC: the child has no W2ku/W2ru
+ * locator area that can hold base's path. */
+int vhd_live_merge_begin(struct vhd *top, struct vhd *mid,
+			 struct vhd_live_merge **out, struct vhd_err *err);
+/* Copies the present sectors of mid's next allocated blocks, at most
+ * nblocks of them (unallocated blocks cost nothing), into base. 0: more
+ * to do; 1: everything is copied (call finish); < 0: error, the merge
+ * stays where it was (step again, or stop). */
+int vhd_live_merge_step(struct vhd_live_merge *lm, uint32_t nblocks,
+			struct vhd_err *err);
+/* Copies whatever is left, then moves the child onto base (on disk, then
+ * in memory: the child's parent becomes base, read again from disk, and
+ * mid is closed: pointers to mid die here), then deletes mid and the
+ * record. top stays open and usable. Frees lm whatever the outcome; on
+ * error the chain reads as before, and resume finishes the rest. */
+int vhd_live_merge_finish(struct vhd_live_merge *lm, struct vhd_err *err);
+/* Stops a merge to resume it later (before closing the chain): makes
+ * its progress durable and frees lm. */
+int vhd_live_merge_stop(struct vhd_live_merge *lm);
+/* After a crash or a stop: completes any merge of top's chain that was
+ * past copying, and returns in *out one still copying (then step and
+ * finish it), or NULL when none is under way. */
+int vhd_live_merge_resume(struct vhd *top, struct vhd_live_merge **out,
+			  struct vhd_err *err);
+/* Blocks of mid done and in all ("Merging (37 %)"). */
+void vhd_live_merge_get_progress(const struct vhd_live_merge *lm,
+				 uint32_t *done, uint32_t *total);
+/* The same from the record of child's merge, without an open chain;
+ * -ENOENT when none is under way. */
+int vhd_live_merge_query(const struct fio_ops *ops, const char *child,
+			 uint32_t *done, uint32_t *total);
+
 /* Consistency check: calls report once per problem found; returns the
  * number of problems (0: clean) or a negative errno if it could not run. */
 typedef void (*vhd_report_fn)(void *cb_ctx, const char *problem);

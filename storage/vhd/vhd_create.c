@@ -64,21 +64,39 @@ static int check_params(const struct vhd_create_params *p, uint64_t size,
 	return 0;
 }
 
-/* Locator data: one UTF-16LE path (what Windows writes) in its own area. */
-static int put_locator(struct vhd_dyn_header *h, int i, const char *code,
-		       const char *path, uint8_t *area, uint64_t area_off)
+/* Locator data: one UTF-16LE path (what Windows writes, spec "Parent
+ * Locator Entry") in its area of area_bytes at area_off; entry i names
+ * it. The area's data space field is the caller's. A path too long for
+ * the area is refused, never cut. */
+int vhd_locator_put(struct vhd_dyn_header *h, int i, const char *code,
+		    const char *path, uint8_t *area, uint32_t area_bytes,
+		    uint64_t area_off)
 {
 	char win[VHD_PATH_MAX];
+	uint8_t enc[2 * VHD_PATH_MAX];   /* any path of VHD_PATH_MAX fits */
 	size_t len;
 
 	vhd_path_to_windows(path, win, sizeof(win));
-	len = vhd_utf16_encode(win, 0, area, VHD_LOC_SPACE * 4);
+	len = vhd_utf16_encode(win, 0, enc, sizeof(enc));
+	if (len > area_bytes)
+		return -ENAMETOOLONG;
+	memset(area, 0, area_bytes);
+	memcpy(area, enc, len);
 	memcpy(h->loc[i].platform, code, 4);
-	/* Data space in bytes, as Windows writes it (readers accept both). */
-	vhd_put_be32(h->loc[i].data_space, VHD_LOC_SPACE * 4);
 	vhd_put_be32(h->loc[i].data_length, (uint32_t)len);
+	memset(h->loc[i].reserved, 0, sizeof(h->loc[i].reserved));
 	vhd_put_be64(h->loc[i].data_offset, area_off);
 	return 0;
+}
+
+/* Spec "Dynamic Disk Header Format", Parent Unicode Name: UTF-16BE. */
+void vhd_parent_name_put(struct vhd_dyn_header *h, const char *parent)
+{
+	char win[VHD_PATH_MAX];
+
+	vhd_path_to_windows(parent, win, sizeof(win));
+	memset(h->parent_name, 0, VHD_PARENT_NAME_BYTES);
+	vhd_utf16_encode(win, 1, h->parent_name, VHD_PARENT_NAME_BYTES);
 }
 
 struct layout {
@@ -94,23 +112,30 @@ static int link_parent(const struct fio_ops *ops, const char *path,
 		       const char *parent, struct layout *l, char *why)
 {
 	struct vhd *p = NULL;
-	char rel[VHD_PATH_MAX], win[VHD_PATH_MAX];
-	int rc;
+	char rel[VHD_PATH_MAX];
+	int rc, i;
 
 	rc = vhd_open_at_depth(ops, parent, 0, 1, &p, why);
 	if (rc)
 		return rc;
 	memcpy(l->hd.parent_uuid, p->ft.uuid, 16);
 	memcpy(l->hd.parent_timestamp, p->ft.timestamp, 4);
-	/* Spec: parent name is UTF-16BE. */
-	vhd_path_to_windows(parent, win, sizeof(win));
-	vhd_utf16_encode(win, 1, l->hd.parent_name, VHD_PARENT_NAME_BYTES);
+	vhd_parent_name_put(&l->hd, parent);
 	vhd_path_make_relative(path, parent, rel, sizeof(rel));
-	put_locator(&l->hd, 0, "W2ku", parent, l->loc, l->loc_off);
-	put_locator(&l->hd, 1, "W2ru", rel, l->loc + VHD_LOC_SPACE * 4,
-		    l->loc_off + VHD_LOC_SPACE * 4);
+	rc = vhd_locator_put(&l->hd, 0, "W2ku", parent, l->loc,
+			     VHD_LOC_SPACE * 4, l->loc_off);
+	if (!rc)
+		rc = vhd_locator_put(&l->hd, 1, "W2ru", rel,
+				     l->loc + VHD_LOC_SPACE * 4,
+				     VHD_LOC_SPACE * 4,
+				     l->loc_off + VHD_LOC_SPACE * 4);
+	/* Data space in bytes, as Windows writes it (readers accept both). */
+	for (i = 0; i < 2; i++)
+		vhd_put_be32(l->hd.loc[i].data_space, VHD_LOC_SPACE * 4);
+	if (rc)
+		vhd_set_err(why, "parent path %s is too long", parent);
 	vhd_close(p);
-	return 0;
+	return rc;
 }
 
 static int build_dynamic(const struct fio_ops *ops, const char *path,

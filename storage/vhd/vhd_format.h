@@ -96,6 +96,41 @@ struct vhd_merge_rec {
 };
 _Static_assert(sizeof(struct vhd_merge_rec) == 64, "merge record is 64 bytes");
 
+/* Live-merge record, our own format too: the sidecar "<child>.lmerge" of
+ * the image whose parent (mid) is being merged into mid's parent (base)
+ * while a VM runs on the chain (storage/vhd/vhd_live.c). The file holds
+ * two slots of this layout, at 0 and at sizeof(struct vhd_live_rec); each
+ * write goes to the other slot than the last one, so a torn write leaves
+ * the previous record whole, and the valid slot with the higher sequence
+ * number is the record. */
+#define VHD_LIVE_MAGIC     "hvpLIVEM"
+#define VHD_LIVE_VERSION   1u
+#define VHD_LIVE_COPY      1u     /* copying mid's sectors into base */
+#define VHD_LIVE_SWITCH    2u     /* copied; the child's header moves to base */
+#define VHD_LIVE_LOC_BYTES 2048u  /* room for one locator's data */
+#define VHD_LIVE_NO_ENTRY  0xFFu
+#define VHD_LIVE_PATH_MAX  1024u
+
+struct vhd_live_rec {
+	char    magic[8];          /* VHD_LIVE_MAGIC */
+	uint8_t version[4];
+	uint8_t seq[4];            /* one more at every write */
+	uint8_t phase[4];          /* VHD_LIVE_COPY or VHD_LIVE_SWITCH */
+	uint8_t next_block[4];     /* first block of mid not yet in base */
+	uint8_t total_blocks[4];   /* mid's block count */
+	uint8_t crc[4];            /* CRC-32 of the slot, this field as zero */
+	uint8_t child_uuid[16];
+	uint8_t mid_uuid[16];
+	uint8_t base_uuid[16];
+	uint8_t loc_entry[2];      /* switch: the header entries of loc_data */
+	uint8_t reserved[46];
+	char    mid_path[VHD_LIVE_PATH_MAX];  /* NUL-terminated, '/' form */
+	struct vhd_dyn_header hd;  /* switch: the child's new header, sealed */
+	uint8_t loc_data[2][VHD_LIVE_LOC_BYTES];  /* switch: locator data */
+};
+_Static_assert(sizeof(struct vhd_live_rec) == 6272,
+	       "live-merge record slot is 6272 bytes");
+
 static inline uint16_t vhd_be16(const uint8_t *p)
 {
 	return (uint16_t)((p[0] << 8) | p[1]);

@@ -88,30 +88,41 @@ int vhd_merge_get_progress(const struct fio_ops *ops, const char *child,
 	return 0;
 }
 
-static int merge_block(struct vhd *c, uint32_t blk, uint8_t *buf)
+/* Copies the sectors src holds in its block blk (bitmap bits set) to the
+ * same disk offsets in dst, through dst's own writes (so dst allocates as
+ * rule 7 says). Only present sectors move: dst's other sectors keep what
+ * they held, which is what a read through src showed there anyway. The
+ * offline merge and the live one (vhd_live.c) share it. buf holds one
+ * block of src. */
+int vhd_merge_copy_block(struct vhd *src, struct vhd *dst, uint32_t blk,
+			 uint8_t *buf, char *why)
 {
-	uint64_t fbase, vbase = (uint64_t)blk * c->block_size;
-	uint32_t s = 0, run, end = c->spb;
+	uint64_t fbase, vbase = (uint64_t)blk * src->block_size;
+	uint32_t s = 0, run, end = src->spb;
 	uint8_t *bm;
 	size_t n;
 	int rc;
 
-	if (vbase + c->block_size > c->size)
-		end = (uint32_t)((c->size - vbase) / VHD_SECTOR);
-	rc = vhd_bitmap_get(c, blk, &bm);
-	fbase = (uint64_t)c->bat[blk] * VHD_SECTOR + c->bitmap_bytes;
+	if (src->bat[blk] == VHD_BAT_UNUSED)
+		return 0;
+	if (vbase + src->block_size > src->size)
+		end = (uint32_t)((src->size - vbase) / VHD_SECTOR);
+	rc = vhd_bitmap_get(src, blk, &bm);
+	if (rc && why != src->err)
+		vhd_set_err(why, "%s", src->err);
+	fbase = (uint64_t)src->bat[blk] * VHD_SECTOR + src->bitmap_bytes;
 	for (; !rc && s < end; s += run) {
 		run = vhd_bitmap_count_run(bm, s, end);
 		if (!vhd_bit_test(bm, s))
 			continue;
 		n = (size_t)run * VHD_SECTOR;
-		rc = vhd_read_raw(c, buf, n, fbase + (uint64_t)s * VHD_SECTOR);
+		rc = vhd_read_raw(src, buf, n, fbase + (uint64_t)s * VHD_SECTOR);
 		if (!rc)
-			rc = vhd_write(c->parent, buf, n,
+			rc = vhd_write(dst, buf, n,
 				       vbase + (uint64_t)s * VHD_SECTOR);
 		if (rc)
-			vhd_set_err(c->err, "copying block %u to the parent "
-				    "failed: %s", blk, c->parent->err);
+			vhd_set_err(why, "copying block %u to %s failed: %s",
+				    blk, dst->path, dst->err);
 	}
 	return rc;
 }
@@ -137,8 +148,7 @@ static int merge_loop(const struct fio_ops *ops, const char *child,
 	int rc = buf ? 0 : -ENOMEM;
 
 	for (; !rc && blk < c->nblocks; blk++) {
-		if (c->bat[blk] != VHD_BAT_UNUSED)
-			rc = merge_block(c, blk, buf);
+		rc = vhd_merge_copy_block(c, c->parent, blk, buf, c->err);
 		if (!rc && (blk + 1) % MERGE_SAVE_EVERY == 0) {
 			rc = vhd_flush(c->parent);
 			if (!rc)

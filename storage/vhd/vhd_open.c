@@ -76,10 +76,13 @@ static int ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
 static int load_header(struct vhd *v, char *why)
 {
 	uint64_t hoff = vhd_be64(v->ft.data_offset), need;
-	int rc;
+	int rc = 0;
 
-	rc = read_at(v, &v->hd, sizeof(v->hd), hoff);
-	if (rc)
+	if (v->pending)
+		memcpy(&v->hd, &v->pending->hd, sizeof(v->hd));
+	else
+		rc = read_at(v, &v->hd, sizeof(v->hd), hoff);
+	if (!v->pending && rc)
 		return vhd_set_err(why, "cannot read the dynamic header at "
 				   "%llu", (unsigned long long)hoff), rc;
 	rc = vhd_header_check(&v->hd, why);
@@ -211,6 +214,21 @@ static int load_bat(struct vhd *v, char *why)
 	return check_bat(v, why);
 }
 
+/* A pending switch's locator data come from its record, as its header
+ * does (the file's may be torn): entry i's, if the record has them. */
+static int pending_locator(const struct vhd_live_rec *r, int i, uint8_t *dst,
+			   uint32_t len)
+{
+	int j;
+
+	for (j = 0; j < 2; j++)
+		if (r->loc_entry[j] == i && len <= VHD_LIVE_LOC_BYTES) {
+			memcpy(dst, r->loc_data[j], len);
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* Reads locator i's path into dst ('/' form); 0 if none usable. */
 static int locator_path(struct vhd *v, int i, char *dst, size_t dst_len)
 {
@@ -226,7 +244,8 @@ static int locator_path(struct vhd *v, int i, char *dst, size_t dst_len)
 	raw = malloc(len);
 	if (!raw)
 		return -ENOMEM;
-	rc = read_at(v, raw, len, off);
+	rc = v->pending ? pending_locator(v->pending, i, raw, len) :
+	     read_at(v, raw, len, off);
 	if (rc == 0) {
 		/* Both W2ku and W2ru are UTF-16LE in practice. */
 		vhd_utf16_decode(raw, len, !vhd_utf16_detect_le(raw, len),
@@ -350,7 +369,28 @@ int vhd_repair_footer(struct vhd *v)
 	return rc ? rc : v->ops->flush(v->ops->ctx, v->fh);
 }
 
-static int open_layers(struct vhd *v, int depth, char *why)
+/* A live merge cut short in its switch phase left the child's new
+ * header in the record "<child>.lmerge": that header, not the one in the
+ * file (old, new, or torn by the crash), names the parent, and the open
+ * goes on with it (vhd_live.c; the record is checked before use). */
+static int load_pending(struct vhd *v)
+{
+	struct vhd_live_rec *r = malloc(sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	if (vhd_live_rec_load(v->ops, v->path, r) ||
+	    vhd_be32(r->phase) != VHD_LIVE_SWITCH ||
+	    memcmp(r->child_uuid, v->ft.uuid, 16)) {
+		free(r);
+		return 0;
+	}
+	v->pending = r;
+	return 0;
+}
+
+/* Footer, header and BAT: everything of this image but its parent. */
+static int load_meta(struct vhd *v, char *why)
 {
 	int rc;
 
@@ -363,13 +403,63 @@ static int open_layers(struct vhd *v, int depth, char *why)
 		v->alloc_pos = v->size;
 		return 0;
 	}
+	if (v->type == VHD_TYPE_DIFF && load_pending(v))
+		return vhd_set_err(why, "out of memory"), -ENOMEM;
 	rc = load_header(v, why);
 	if (rc == 0)
 		rc = load_bat(v, why);
-	if (rc == 0 && v->type == VHD_TYPE_DIFF)
+	return rc;
+}
+
+static int open_layers(struct vhd *v, unsigned flags, int depth, char *why)
+{
+	int rc = load_meta(v, why);
+
+	if (rc == 0 && v->type == VHD_TYPE_DIFF && !(flags & VHD_OPEN_ALONE))
 		rc = open_parent(v, depth, why);
+	free(v->pending);
+	v->pending = NULL;
 	if (rc == 0 && v->writable && v->used_copy)
 		rc = vhd_repair_footer(v);
+	return rc;
+}
+
+/* Reads v's footer, header and BAT again, keeping its handle, path and
+ * parent, and drops its cached bitmaps: for a read-only image another
+ * handle has written (a live merge's base, vhd_live.c). On failure v is
+ * unchanged. */
+int vhd_reload(struct vhd *v, char *why)
+{
+	struct vhd *n = calloc(1, sizeof(*n));
+	struct vhd old;
+	int rc;
+
+	if (!n)
+		return vhd_set_err(why, "out of memory"), -ENOMEM;
+	n->ops = v->ops;
+	n->fh = v->fh;
+	n->path = v->path;
+	rc = v->ops->size(v->ops->ctx, v->fh, &n->file_size);
+	if (rc == 0)
+		rc = load_meta(n, why);
+	free(n->pending);
+	n->pending = NULL;
+	if (rc == 0 && (v->writable || v->ndirty ||
+			memcmp(n->ft.uuid, v->ft.uuid, 16))) {
+		vhd_set_err(why, "%s changed identity", v->path);
+		rc = -EINVAL;
+	}
+	if (rc == 0) {
+		old = *v;
+		*v = *n;
+		v->parent = old.parent;
+		memcpy(v->err, old.err, sizeof(v->err));
+		*n = old;
+		n->parent = NULL;
+	}
+	n->fh = NULL;
+	n->path = NULL;
+	vhd_close(n);
 	return rc;
 }
 
@@ -399,7 +489,7 @@ int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 	}
 	rc = ops->size(ops->ctx, v->fh, &v->file_size);
 	if (rc == 0)
-		rc = open_layers(v, depth, why);
+		rc = open_layers(v, flags, depth, why);
 	if (rc)
 		goto fail;
 	/* Warnings of a file we then refuse would only add noise. */
@@ -432,6 +522,7 @@ void vhd_close(struct vhd *v)
 	if (v->fh)
 		v->ops->close(v->ops->ctx, v->fh);
 	vhd_bitmap_drop_all(v, 0);
+	free(v->pending);
 	free(v->dirty);
 	free(v->dirty_list);
 	free(v->bm);

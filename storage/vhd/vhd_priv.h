@@ -13,6 +13,9 @@
 #define VHD_DATA_ALIGN (64u << 10)  /* new blocks' data: most alignment */
 #define VHD_DIRTY_BITMAP 1u
 #define VHD_DIRTY_BAT    2u
+/* vhd_open_at_depth: this image only, not its parent (a live merge's
+ * writable handle of base, which only ever writes whole sectors). */
+#define VHD_OPEN_ALONE   (1u << 8)
 
 struct vhd {
 	const struct fio_ops *ops;
@@ -40,6 +43,9 @@ struct vhd {
 	uint32_t ndirty;
 	uint32_t allocated;
 	struct vhd *parent;
+	/* While opening: a live merge's record in its switch phase, whose
+	 * header (and locator data) stand for the file's own (vhd_live.c). */
+	struct vhd_live_rec *pending;
 	int used_copy;
 	char err[VHD_ERR_LEN];
 	char warn[VHD_ERR_LEN];  /* logged only if the open succeeds */
@@ -77,6 +83,24 @@ int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
 int vhd_open_at_depth(const struct fio_ops *ops, const char *path,
 		   unsigned flags, int depth, struct vhd **out, char *why);
 int vhd_repair_footer(struct vhd *v);
+int vhd_reload(struct vhd *v, char *why);
+
+/* vhd_create.c */
+int vhd_locator_put(struct vhd_dyn_header *h, int i, const char *code,
+		    const char *path, uint8_t *area, uint32_t area_bytes,
+		    uint64_t area_off);
+void vhd_parent_name_put(struct vhd_dyn_header *h, const char *parent);
+
+/* vhd_merge.c */
+int vhd_merge_copy_block(struct vhd *src, struct vhd *dst, uint32_t blk,
+			 uint8_t *buf, char *why);
+
+/* vhd_live_rec.c */
+int vhd_live_rec_path(const char *child, char *dst, size_t len);
+int vhd_live_rec_load(const struct fio_ops *ops, const char *child,
+		      struct vhd_live_rec *r);
+int vhd_live_rec_save(const struct fio_ops *ops, const char *child,
+		      struct vhd_live_rec *r);
 
 /* Spec: block size is a power of two (default 2 MiB); we accept
  * 512 B .. 256 MiB so that bitmaps stay small. */

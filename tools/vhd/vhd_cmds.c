@@ -154,6 +154,8 @@ struct info_view {
 	char uuid[40];
 	int merging;             /* an interrupted merge: done of total blocks */
 	uint32_t done, total;
+	const char *live;        /* a live merge under way: its child's path */
+	uint32_t ldone, ltotal;
 };
 
 static void info_gather(struct vhd *v, struct info_view *iv)
@@ -164,6 +166,10 @@ static void info_gather(struct vhd *v, struct info_view *iv)
 	uuid_str(iv->in.uuid, iv->uuid);
 	iv->merging = vhd_merge_get_progress(fio_posix_get_ops(), vhd_get_path(v), &iv->done,
 					     &iv->total) == 0;
+	for (iv->live = NULL; v && !iv->live; v = vhd_get_parent(v))
+		if (vhd_live_merge_query(fio_posix_get_ops(), vhd_get_path(v),
+					 &iv->ldone, &iv->ltotal) == 0)
+			iv->live = vhd_get_path(v);
 }
 
 static void info_text(struct vhd *v, const struct info_view *iv)
@@ -197,6 +203,10 @@ static void info_text(struct vhd *v, const struct info_view *iv)
 	if (iv->merging)
 		printf("merge:            interrupted at block %u of %u "
 		       "(run `vhd merge` again to finish)\n", iv->done, iv->total);
+	if (iv->live)
+		printf("live merge:       of %s's parent, at block %u of %u "
+		       "(run `vhd live-merge` to finish)\n", iv->live,
+		       iv->ldone, iv->ltotal);
 }
 
 static void info_json(struct vhd *v, const struct info_view *iv)
@@ -236,6 +246,12 @@ static void info_json(struct vhd *v, const struct info_view *iv)
 	if (iv->merging)
 		printf(", \"merge\": {\"done_blocks\": %u, \"total_blocks\": "
 		       "%u}", iv->done, iv->total);
+	if (iv->live) {
+		printf(", \"live_merge\": {\"child\": ");
+		json_str(iv->live);
+		printf(", \"done_blocks\": %u, \"total_blocks\": %u}",
+		       iv->ldone, iv->ltotal);
+	}
 	printf("}\n");
 }
 

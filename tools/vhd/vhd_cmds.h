@@ -13,6 +13,7 @@ int vhdtool_info(int argc, char **argv);
 int vhdtool_check(int argc, char **argv);
 int vhdtool_convert(int argc, char **argv);
 int vhdtool_merge(int argc, char **argv);
+int vhdtool_live_merge(int argc, char **argv);
 int vhdtool_read(int argc, char **argv);
 int vhdtool_write(int argc, char **argv);
 

@@ -1,5 +1,5 @@
-/* vhd: host tool for VHD images (create/info/check/convert/merge/read/
- * write).  The command line is a stable contract that scripts rely on;
+/* vhd: host tool for VHD images (create/info/check/convert/merge/
+ * live-merge/read/write).  The command line is a stable contract that scripts rely on;
  * every error is one line "vhd: FILE: problem" and a non-zero exit. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,10 @@ static void usage(FILE *f)
 	      "  vhd check FILE\n"
 	      "  vhd convert [--from raw] [--to raw|fixed|dynamic] IN OUT\n"
 	      "  vhd merge CHILD\n"
+	      "  vhd live-merge [--blocks N] TOP [IMAGE]\n"
+	      "      merge IMAGE (a parent in TOP's chain) into its parent as\n"
+	      "      under a running VM; without IMAGE, finish one under way;\n"
+	      "      --blocks stops after N blocks, leaving it under way\n"
 	      "  vhd read FILE OFFSET LENGTH\n"
 	      "  vhd write FILE OFFSET    (data from stdin)\n"
 	      "SIZE, OFFSET, LENGTH accept K, M, G and T suffixes.\n", f);
@@ -70,7 +74,7 @@ int main(int argc, char **argv)
 		{ "create", vhdtool_create }, { "info", vhdtool_info },
 		{ "check", vhdtool_check }, { "convert", vhdtool_convert },
 		{ "merge", vhdtool_merge }, { "read", vhdtool_read },
-		{ "write", vhdtool_write },
+		{ "write", vhdtool_write }, { "live-merge", vhdtool_live_merge },
 	};
 	size_t i;
 

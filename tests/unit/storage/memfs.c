@@ -19,19 +19,26 @@ struct memfs_file *memfs_lookup(struct memfs *fs, const char *name)
 	return NULL;
 }
 
-static int grow(uint8_t **buf, uint64_t *size, uint64_t need)
+/* Files grow by doubling their buffers: tests append block after block,
+ * and a realloc a write made the crash sweeps quadratic. */
+static int grow(uint8_t **buf, uint64_t *size, uint64_t *cap, uint64_t need)
 {
+	uint64_t ncap = *cap;
 	uint8_t *n;
 
 	if (need <= *size)
 		return 0;
 	if (need > (256u << 20))
 		return -EFBIG;
-	n = realloc(*buf, (size_t)need);
-	if (!n)
-		return -ENOMEM;
-	memset(n + *size, 0, (size_t)(need - *size));
-	*buf = n;
+	if (need > *cap) {
+		ncap = need > 2 * *cap ? need : 2 * *cap;
+		n = realloc(*buf, (size_t)ncap);
+		if (!n)
+			return -ENOMEM;
+		*buf = n;
+		*cap = ncap;
+	}
+	memset(*buf + *size, 0, (size_t)(need - *size));
 	*size = need;
 	return 0;
 }
@@ -121,7 +128,7 @@ static int m_pwrite(void *ctx, void *fh, const void *buf, size_t len,
 	int rc = mutate(fs);
 
 	if (!rc)
-		rc = grow(&f->data, &f->size, off + len);
+		rc = grow(&f->data, &f->size, &f->cap, off + len);
 	if (rc)
 		return rc;
 	memcpy(f->data + off, buf, len);
@@ -141,7 +148,7 @@ static int m_pwrite(void *ctx, void *fh, const void *buf, size_t len,
 
 static int apply(struct memfs_file *f, const struct memfs_write *w)
 {
-	int rc = grow(&f->durable, &f->dsize, w->off + w->len);
+	int rc = grow(&f->durable, &f->dsize, &f->dcap, w->off + w->len);
 
 	if (!rc)
 		memcpy(f->durable + w->off, w->data, w->len);
@@ -180,9 +187,10 @@ static int m_truncate(void *ctx, void *fh, uint64_t size)
 	for (i = 0; i < 2; i++) {
 		uint8_t **b = i ? &f->durable : &f->data;
 		uint64_t *s = i ? &f->dsize : &f->size;
+		uint64_t *c = i ? &f->dcap : &f->cap;
 
 		if (size > *s)
-			rc = grow(b, s, size);
+			rc = grow(b, s, c, size);
 		else
 			*s = size;
 	}
@@ -256,6 +264,26 @@ void memfs_free(struct memfs *fs)
 		clear_file(&fs->f[i]);
 }
 
+/* The sectors (of the file's 512-byte grid) of write w, each kept or not. */
+static void apply_torn(struct memfs_file *f, const struct memfs_write *w,
+		       uint32_t *seed)
+{
+	struct memfs_write part;
+	uint64_t pos = w->off, end = w->off + w->len, cut;
+
+	while (pos < end) {
+		cut = (pos | 511) + 1;
+		if (cut > end)
+			cut = end;
+		part.off = pos;
+		part.len = (size_t)(cut - pos);
+		part.data = w->data + (pos - w->off);
+		if (next_rand(seed) & 1)
+			apply(f, &part);
+		pos = cut;
+	}
+}
+
 void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 {
 	struct memfs_file *f;
@@ -267,7 +295,9 @@ void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 		if (!f->exists)
 			continue;
 		for (k = 0; k < f->npend; k++)
-			if (how == MEMFS_KEEP_ALL ||
+			if (how == MEMFS_TEAR_SECTORS)
+				apply_torn(f, &f->pend[k], &seed);
+			else if (how == MEMFS_KEEP_ALL ||
 			    (how == MEMFS_KEEP_SUBSET && (next_rand(&seed) & 1)))
 				apply(f, &f->pend[k]);
 		drop_pending(f);
@@ -276,6 +306,7 @@ void memfs_cut_power(struct memfs *fs, enum memfs_cut how, uint32_t seed)
 		if (f->data && f->dsize)
 			memcpy(f->data, f->durable, (size_t)f->dsize);
 		f->size = f->dsize;
+		f->cap = f->data ? f->dsize : 0;
 	}
 	fs->crashed = 0;
 	fs->budget = -1;

@@ -24,6 +24,7 @@ struct memfs_file {
 	uint64_t size;
 	uint8_t *durable;       /* what survives a power cut */
 	uint64_t dsize;
+	uint64_t cap, dcap;     /* bytes allocated behind data and durable */
 	struct memfs_write *pend;
 	size_t npend;
 };
@@ -43,6 +44,8 @@ enum memfs_cut {
 	MEMFS_KEEP_ALL,         /* writes reached the disk in order */
 	MEMFS_DROP_UNFLUSHED,   /* the drive cache was lost */
 	MEMFS_KEEP_SUBSET,      /* reordered: a pseudo-random subset survives */
+	MEMFS_TEAR_SECTORS,     /* as KEEP_SUBSET, each 512-byte sector of
+				 * every write on its own (torn writes) */
 };
 
 void memfs_init(struct memfs *fs);
