@@ -106,6 +106,18 @@ static void unprotect_all(struct partition *p)
 		ept_write_allow(&p->ept, 0, p->cap.pages << 12);
 }
 
+static void give_up(struct partition *p, const char *why);
+
+/* A pending page that is not the child's RAM (whatever else the EPT maps
+ * below max_gpa): nothing to keep; its mapping gets back the write right
+ * it had before the capture. */
+static void drop_page(struct partition *p, uint64_t gpfn)
+{
+	clear_pending(&p->cap, gpfn);
+	if (unprotect(p, gpfn) == -ENOMEM)
+		give_up(p, "no memory for a page table");
+}
+
 /* hv cannot keep the capture (no stash for its own write, no table):
  * the guest's memory is all writable again, and the parent learns it at
  * its next TAKE or DRAIN. The guest never notices. */
@@ -135,7 +147,7 @@ static bool capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
 	unsigned mt;
 
 	if (!ram_page(p, gpfn, &hpa, &perms, &mt)) {
-		clear_pending(c, gpfn);
+		drop_page(p, gpfn);
 		return false;
 	}
 	memcpy((void *)(uintptr_t)e->pa, (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
@@ -164,8 +176,9 @@ bool capture_write_fault(struct vcpu *v, uint64_t gpa)
 		return true;
 	}
 	if (!ram_page(p, gpfn, &hpa, &perms, &mt)) {
-		clear_pending(c, gpfn);   /* not RAM: the fault is the guest's own */
-		return false;
+		drop_page(p, gpfn);   /* not RAM: the access runs again as before */
+		arch_ept_flush();
+		return true;
 	}
 	if (c->nstash - c->used <= CAPTURE_RESERVE) {
 		if (!c->wait) {
@@ -371,7 +384,7 @@ uint16_t hc_capture_take(struct hc_args *a)
 		if (!pending(&p->cap, g))
 			continue;
 		if (!ram_page(p, g, &hpa, &perms, &mt)) {
-			clear_pending(&p->cap, g);
+			drop_page(p, g);
 			continue;
 		}
 		memcpy((void *)(uintptr_t)in->pa[i], (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
