@@ -1,8 +1,8 @@
 # storage/: block-device interface, VHD library, host `vhd` tool, tests.
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
-  storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
-  storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
-  storage/ptable.c
+  storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_batch.c \
+  storage/vhd/vhd_create.c storage/vhd/vhd_merge.c storage/vhd/vhd_blockdev.c \
+  storage/vhd/vhd_claim.c storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
   storage/storvsp/storvsp_srb.c
@@ -51,8 +51,13 @@ $(HOSTB)/tests/unit/storage/test_vhd_crash: $(STORAGE_UT2_OBJS) $(HOSTB)/libstor
 $(HOSTB)/tests/unit/storage/test_vhd_claim: $(HOSTB)/tests/unit/storage/test_vhd_claim.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# The batched read path against the one-pread-a-run one (vhd_batch.c).
+$(HOSTB)/tests/unit/storage/test_vhd_batch: $(HOSTB)/tests/unit/storage/test_vhd_batch.o \
+  $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
-  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim
+  $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim \
+  $(HOSTB)/tests/unit/storage/test_vhd_batch
 
 # Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
 HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh
