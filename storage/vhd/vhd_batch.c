@@ -8,11 +8,13 @@
  * Why: a chain whose layers hold scattered small writes turns a 1 MiB
  * read into a pread a piece in every layer; vhd_io.c's one-pread-a-run
  * path already merges a parent's reads across the child's runs, which
- * leaves about 17 preads a MiB on the benchmark's depth-3 chain, each a
- * system call (docs/benchmarks.md, "Libraries (host)"). Here no two
- * extents overlap, so the host may read them in any order or at once
- * (fio_posix: io_uring, one io_uring_enter for the lot), and no byte is
- * copied twice.
+ * leaves about 18 preads a MiB on the benchmark's depth-3 chain, each a
+ * system call. Here no two extents overlap (about 30 a MiB there), so
+ * the host may read them in any order or at once (fio_posix: io_uring,
+ * one io_uring_enter for the lot, and the files' reads overlap when they
+ * miss the page cache), and no byte is copied twice. What that gains
+ * depends on the host's cost of a system call against its page cache's
+ * cost of an extent (docs/benchmarks.md, "Libraries (host)").
  *
  * The zeros are written while planning: their bytes are in no extent, so
  * no read can land on them later, and a batch sent early because the plan
