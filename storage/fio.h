@@ -17,12 +17,28 @@ enum {
 	FIO_O_CREATE = 1u << 1,  /* create the file; fails with -EEXIST if present */
 };
 
+/* One read of a batch (fio_ops.read_batch). */
+struct fio_read {
+	void *fh;
+	void *buf;
+	size_t len;
+	uint64_t off;
+	int rc;                 /* set by read_batch: 0 or a negative errno */
+};
+
 struct fio_ops {
 	void *ctx;
 	int (*open)(void *ctx, const char *path, unsigned flags, void **fh);
 	void (*close)(void *ctx, void *fh);
 	/* Reads exactly len bytes or fails: a read past end of file is -EIO. */
 	int (*pread)(void *ctx, void *fh, void *buf, size_t len, uint64_t off);
+	/* Optional (may be NULL; callers then pread each): n reads, each as
+	 * pread would do it (exactly len bytes or an error), on any of the
+	 * open files, done in any order or at once, so no two buffers may
+	 * overlap. Sets every read's rc and returns 0 when all succeeded,
+	 * else one of their errors. Lets a host submit all the pieces of a
+	 * request in one system call (fio_posix: io_uring). */
+	int (*read_batch)(void *ctx, struct fio_read *r, size_t n);
 	/* Writes exactly len bytes, extending the file (with zeros) if needed. */
 	int (*pwrite)(void *ctx, void *fh, const void *buf, size_t len,
 		      uint64_t off);

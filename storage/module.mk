@@ -1,13 +1,13 @@
 # storage/: block-device interface, VHD library, host `vhd` tool, tests.
 STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
-  storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_create.c \
+  storage/vhd/vhd_open.c storage/vhd/vhd_io.c storage/vhd/vhd_batch.c storage/vhd/vhd_create.c \
   storage/vhd/vhd_merge.c storage/vhd/vhd_live.c storage/vhd/vhd_live_rec.c \
   storage/vhd/vhd_blockdev.c storage/vhd/vhd_claim.c \
   storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
   storage/storvsp/storvsp_srb.c
-STORAGE_HOST_SRCS := storage/host/fio_posix.c
+STORAGE_HOST_SRCS := storage/host/fio_posix.c storage/host/fio_uring.c
 # What storage uses from lib/ (GPT checksums). The parent gets it from
 # liblib.a; host builds compile it in.
 STORAGE_LIB_DEPS := lib/crc32.c
@@ -57,9 +57,18 @@ $(HOSTB)/tests/unit/storage/test_vhd_claim: $(HOSTB)/tests/unit/storage/test_vhd
 $(HOSTB)/tests/unit/storage/test_vhd_live: $(HOSTB)/tests/unit/storage/test_vhd_live.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# The batched read path against the one-pread-a-run one (vhd_batch.c).
+$(HOSTB)/tests/unit/storage/test_vhd_batch: $(HOSTB)/tests/unit/storage/test_vhd_batch.o \
+  $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+# fio_posix's read_batch (io_uring) on real files.
+$(HOSTB)/tests/unit/storage/test_fio_posix: $(HOSTB)/tests/unit/storage/test_fio_posix.o \
+  $(HOSTB)/libstorage.a
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/storage/test_fio_posix
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_vhd \
   $(HOSTB)/tests/unit/storage/test_vhd_crash $(HOSTB)/tests/unit/storage/test_vhd_claim \
-  $(HOSTB)/tests/unit/storage/test_vhd_live
+  $(HOSTB)/tests/unit/storage/test_vhd_live $(HOSTB)/tests/unit/storage/test_vhd_batch
 
 # Oracle scripts (qemu-img / qemu-io / libvhdi) against our tool.
 HOST_TESTS += tests/unit/storage/oracle_qemu.sh tests/unit/storage/oracle_chain.sh \

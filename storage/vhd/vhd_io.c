@@ -114,8 +114,8 @@ uint32_t vhd_bitmap_count_run(const uint8_t *bm, uint32_t s, uint32_t end)
 
 /* One run of same-bit sectors inside a block read, clipped to the bytes
  * asked for: [pos, *run_end) relative to the block; returns the bit. */
-static int next_run(const uint8_t *bm, uint64_t pos, uint64_t stop,
-		    uint32_t end_sector, uint64_t *run_end)
+int vhd_bitmap_next_run(const uint8_t *bm, uint64_t pos, uint64_t stop,
+			uint32_t end_sector, uint64_t *run_end)
 {
 	uint32_t s = (uint32_t)(pos / VHD_SECTOR);
 
@@ -135,7 +135,7 @@ static int read_lower_runs(struct vhd *v, const uint8_t *bm, uint32_t boff,
 	int rc = 0;
 
 	for (pos = from; pos < to && !rc; pos = run_end)
-		if (!next_run(bm, pos, to, end_sector, &run_end))
+		if (!vhd_bitmap_next_run(bm, pos, to, end_sector, &run_end))
 			rc = read_lower(v, buf + (pos - boff),
 					(size_t)(run_end - pos), vbase + pos);
 	return rc;
@@ -157,7 +157,7 @@ static int read_block_lower(struct vhd *v, const uint8_t *bm, uint32_t boff,
 	int have = 0, rc = 0;
 
 	for (pos = boff; pos < stop && !rc; pos = run_end) {
-		if (next_run(bm, pos, stop, end, &run_end))
+		if (vhd_bitmap_next_run(bm, pos, stop, end, &run_end))
 			continue;
 		if (have && pos - to <= VHD_MERGE_GAP) {
 			to = run_end;
@@ -187,7 +187,7 @@ static int read_block_own(struct vhd *v, const uint8_t *bm, uint32_t blk,
 	int rc = 0;
 
 	for (pos = boff; pos < stop && !rc; pos = run_end)
-		if (next_run(bm, pos, stop, end, &run_end))
+		if (vhd_bitmap_next_run(bm, pos, stop, end, &run_end))
 			rc = vhd_read_raw(v, buf + (pos - boff),
 					  (size_t)(run_end - pos), fbase + pos);
 	return rc;
@@ -244,6 +244,10 @@ int vhd_read(struct vhd *v, void *buf, size_t len, uint64_t off)
 		return rc;
 	if (v->type == VHD_TYPE_FIXED)
 		return vhd_read_raw(v, buf, len, off);
+	/* A host that reads many extents at once gets them (vhd_batch.c);
+	 * if that fails, the runs one by one below give the error. */
+	if (v->ops->read_batch && vhd_read_batched(v, buf, len, off) == 0)
+		return 0;
 	while (len) {
 		blk = (uint32_t)(off / v->block_size);
 		boff = (uint32_t)(off % v->block_size);

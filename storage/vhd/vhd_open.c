@@ -527,6 +527,7 @@ void vhd_close(struct vhd *v)
 	free(v->dirty_list);
 	free(v->bm);
 	free(v->bat);
+	free(v->batch);
 	free(v->path);
 	free(v);
 }

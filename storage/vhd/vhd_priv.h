@@ -10,6 +10,8 @@
 #define VHD_MAX_BLOCKS (16u << 20)  /* keeps the BAT in memory sane */
 /* Lower reads merged across present runs up to this size (vhd_io.c). */
 #define VHD_MERGE_GAP (32u << 10)
+/* Extents of one batched read sent to the host at once (vhd_batch.c). */
+#define VHD_BATCH_MAX 64u
 #define VHD_DATA_ALIGN (64u << 10)  /* new blocks' data: most alignment */
 #define VHD_DIRTY_BITMAP 1u
 #define VHD_DIRTY_BAT    2u
@@ -46,6 +48,7 @@ struct vhd {
 	/* While opening: a live merge's record in its switch phase, whose
 	 * header (and locator data) stand for the file's own (vhd_live.c). */
 	struct vhd_live_rec *pending;
+	struct fio_read *batch; /* VHD_BATCH_MAX, made at the first batch */
 	int used_copy;
 	char err[VHD_ERR_LEN];
 	char warn[VHD_ERR_LEN];  /* logged only if the open succeeds */
@@ -76,8 +79,13 @@ void vhd_path_from_windows(const char *src, char *dst, size_t dst_len);
 int vhd_bitmap_get(struct vhd *v, uint32_t blk, uint8_t **bm);
 void vhd_bitmap_drop_all(struct vhd *v, int clean_only);
 uint32_t vhd_bitmap_count_run(const uint8_t *bm, uint32_t s, uint32_t end);
+int vhd_bitmap_next_run(const uint8_t *bm, uint64_t pos, uint64_t stop,
+			uint32_t end_sector, uint64_t *run_end);
 int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off);
 int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
+
+/* vhd_batch.c */
+int vhd_read_batched(struct vhd *v, void *buf, size_t len, uint64_t off);
 
 /* vhd_open.c */
 int vhd_open_at_depth(const struct fio_ops *ops, const char *path,

@@ -1,5 +1,6 @@
 /* libFuzzer target: open, read (and lightly write) a VHD built from the
- * input bytes, over the in-memory file system.  The same bytes also sit
+ * input bytes, over the in-memory file system, every read also through
+ * the batched path, which must agree with it.  The same bytes also sit
  * under two other names so that parent locators can lead somewhere
  * (including back to the file itself: chain loops, wrong UUIDs). */
 #include <stddef.h>
@@ -11,21 +12,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void exercise(struct vhd *v, const uint8_t *data, size_t size)
+/* The same read through the batched path (vhd_batch.c, over
+ * memfs_read_batch, which aborts on overlapping pieces) must give the
+ * same result: rc, and the bytes when it succeeds. */
+static void read_both(struct vhd *v, struct vhd *vb, size_t len,
+		      uint64_t off)
 {
-	static uint8_t buf[1 << 16];
+	static uint8_t buf[1 << 16], bbuf[1 << 16];
+	int rc = vhd_read(v, buf, len, off);
+
+	if (vb && (vhd_read(vb, bbuf, len, off) != rc ||
+		   (!rc && memcmp(buf, bbuf, len))))
+		__builtin_trap();
+}
+
+static void exercise(struct vhd *v, struct vhd *vb, const uint8_t *data,
+		     size_t size)
+{
 	uint64_t dsize = vhd_get_size(v), off;
 	struct vhd_info in;
 	int alloc, i;
 
-	vhd_read(v, buf, dsize < sizeof(buf) ? (size_t)dsize : sizeof(buf), 0);
-	if (dsize > sizeof(buf))
-		vhd_read(v, buf, sizeof(buf), dsize - sizeof(buf));
+	read_both(v, vb, dsize < (1 << 16) ? (size_t)dsize : (1 << 16), 0);
+	if (dsize > (1 << 16))
+		read_both(v, vb, 1 << 16, dsize - (1 << 16));
 	for (i = 0; i + 8 <= (int)size && i < 64; i += 8) {
 		memcpy(&off, data + i, 8);
 		off %= dsize;
-		vhd_read(v, buf, dsize - off < 4097 ? (size_t)(dsize - off) :
-			 4097, off);
+		read_both(v, vb, dsize - off < 4097 ? (size_t)(dsize - off) :
+			  4097, off);
 		vhd_query_allocated(v, off, 1, &alloc);
 	}
 	vhd_get_info(v, &in);
@@ -60,7 +75,8 @@ static void try_write(struct memfs *fs, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct memfs fs;
-	struct vhd *v = NULL;
+	static struct fio_ops batch_ops;
+	struct vhd *v = NULL, *vb = NULL;
 
 	if (size > (4u << 20))
 		return 0;
@@ -68,8 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memfs_put(&fs, "/f.vhd", data, size);
 	memfs_put(&fs, "/p.vhd", data, size);
 	memfs_put(&fs, "/d/p.vhd", data, size);
+	batch_ops = fs.ops;
+	batch_ops.read_batch = memfs_read_batch;
 	if (vhd_open(&fs.ops, "/f.vhd", 0, &v, NULL) == 0) {
-		exercise(v, data, size);
+		vhd_open(&batch_ops, "/f.vhd", 0, &vb, NULL);
+		exercise(v, vb, data, size);
+		vhd_close(vb);
 		vhd_close(v);
 		try_write(&fs, data, size);
 	}

@@ -110,10 +110,12 @@ static void m_close(void *ctx, void *fh)
 
 static int m_pread(void *ctx, void *fh, void *buf, size_t len, uint64_t off)
 {
+	struct memfs *fs = fs_of(ctx);
 	struct memfs_file *f = fh;
 
-	(void)ctx;
 	if (off > f->size || len > f->size - off)
+		return -EIO;
+	if (f == fs->bad && off < fs->bad_end && off + len > fs->bad_off)
 		return -EIO;
 	memcpy(buf, f->data + off, len);
 	return 0;
@@ -144,6 +146,33 @@ static int m_pwrite(void *ctx, void *fh, const void *buf, size_t len,
 	memcpy(w[f->npend].data, buf, len);
 	f->npend++;
 	return 0;
+}
+
+static int overlap(const struct fio_read *a, const struct fio_read *b)
+{
+	const uint8_t *pa = a->buf, *pb = b->buf;
+
+	return a->len && b->len && pa < pb + b->len && pb < pa + a->len;
+}
+
+int memfs_read_batch(void *ctx, struct fio_read *r, size_t n)
+{
+	struct memfs *fs = fs_of(ctx);
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		for (k = i + 1; k < n; k++)
+			if (overlap(&r[i], &r[k]))
+				abort();
+	fs->batches++;
+	fs->batch_reads += (long)n;
+	for (i = n; i-- > 0;) {
+		r[i].rc = m_pread(ctx, r[i].fh, r[i].buf, r[i].len, r[i].off);
+		if (r[i].rc)
+			rc = r[i].rc;
+	}
+	return rc;
 }
 
 static int apply(struct memfs_file *f, const struct memfs_write *w)

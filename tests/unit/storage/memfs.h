@@ -38,6 +38,10 @@ struct memfs {
 	uint32_t rng;
 	int warnings;
 	char last_warning[256];
+	/* Reads touching [bad_off, bad_end) of bad fail with -EIO. */
+	const struct memfs_file *bad;
+	uint64_t bad_off, bad_end;
+	long batches, batch_reads;  /* memfs_read_batch's calls and pieces */
 };
 
 enum memfs_cut {
@@ -48,6 +52,11 @@ enum memfs_cut {
 				 * every write on its own (torn writes) */
 };
 
+/* fs->ops has no read_batch; a test that wants batched reads sets it to
+ * this one, which reads the pieces last to first (a caller relying on an
+ * order would see it) and aborts if two buffers overlap (the fio.h
+ * contract). */
+int memfs_read_batch(void *ctx, struct fio_read *r, size_t n);
 void memfs_init(struct memfs *fs);
 void memfs_free(struct memfs *fs);
 /* Power cut: applies the policy to every file and clears the crash flag. */

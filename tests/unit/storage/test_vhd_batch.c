@@ -1,0 +1,406 @@
+/* The batched read path (storage/vhd/vhd_batch.c) against the one-pread-
+ * a-run path, over the in-memory file system: every read of a chain must
+ * give the same bytes, the same return code and the same error message
+ * with fio_ops.read_batch as without it, whatever the layers hold and
+ * wherever a read fails. memfs_read_batch reads a batch last to first and
+ * aborts if two pieces overlap, so an order the plan relied on, or a byte
+ * planned twice, shows here. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "storage/vhd/vhd.h"
+#include "storage/vhd/vhd_priv.h"
+#include "tests/unit/storage/memfs.h"
+
+static struct memfs fs;
+static struct fio_ops batch_ops;   /* fs.ops with read_batch */
+
+static int setup(void **state)
+{
+	(void)state;
+	memfs_init(&fs);
+	batch_ops = fs.ops;
+	batch_ops.read_batch = memfs_read_batch;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	memfs_free(&fs);
+	return 0;
+}
+
+static uint32_t seed = 7;
+
+static uint32_t rnd(void)
+{
+	seed = seed * 1103515245u + 12345u;
+	return seed >> 8;
+}
+
+static void fill(uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(rnd() | 1);
+}
+
+static void mk(const char *path, int type, uint64_t size, uint32_t bs,
+	       const char *parent)
+{
+	struct vhd_create_params p = { .type = type, .size = size,
+				       .block_size = bs, .parent = parent };
+	struct vhd_err err = { "" };
+
+	assert_int_equal(vhd_create(&fs.ops, path, &p, &err), 0);
+}
+
+static struct vhd *op(const struct fio_ops *ops, const char *path,
+		      unsigned flags)
+{
+	struct vhd_err err = { "" };
+	struct vhd *v = NULL;
+	int rc = vhd_open(ops, path, flags, &v, &err);
+
+	if (rc)
+		fprintf(stderr, "open %s: %s\n", path, err.msg);
+	assert_int_equal(rc, 0);
+	return v;
+}
+
+/* Pieces of 1 to 40 sectors at sector offsets, some with unaligned
+ * edges (read-merge-write), so that each layer's runs interleave with the
+ * others' at every granularity. */
+static void scatter(struct vhd *v, uint8_t *model, size_t size, int n)
+{
+	uint8_t buf[40 * VHD_SECTOR];
+	size_t off, len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len = (1 + rnd() % 40) * VHD_SECTOR;
+		off = (rnd() % (size / VHD_SECTOR)) * VHD_SECTOR;
+		if (i % 4 == 0) {
+			off += rnd() % VHD_SECTOR;
+			len -= rnd() % VHD_SECTOR;
+		}
+		if (off + len > size)
+			len = size - off;
+		fill(buf, len);
+		assert_int_equal(vhd_write(v, buf, len, off), 0);
+		memcpy(model + off, buf, len);
+	}
+}
+
+/* Builds base (type base_type, block size bs[0]) and n - 1 differencing
+ * layers, each with scattered writes; model holds the top's contents. */
+static void mk_chain(const char *const *names, int n, int base_type,
+		     const uint32_t *bs, size_t size, uint8_t *model, int writes)
+{
+	struct vhd *v;
+	int i;
+
+	memset(model, 0, size);
+	for (i = 0; i < n; i++) {
+		mk(names[i], i ? VHD_TYPE_DIFF : base_type, i ? 0 : size,
+		   base_type == VHD_TYPE_FIXED && !i ? 0 : bs[i],
+		   i ? names[i - 1] : NULL);
+		v = op(&fs.ops, names[i], VHD_OPEN_RDWR);
+		scatter(v, model, size, writes);
+		assert_int_equal(vhd_flush(v), 0);
+		vhd_close(v);
+	}
+}
+
+/* One read through both paths: same rc, same bytes when it succeeds, the
+ * same message when it fails. */
+static int read_both(struct vhd *plain, struct vhd *batched, size_t len,
+		     uint64_t off)
+{
+	uint8_t *a = malloc(len + 1), *b = malloc(len + 1);
+	int ra, rb;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	ra = vhd_read(plain, a, len, off);
+	rb = vhd_read(batched, b, len, off);
+	assert_int_equal(ra, rb);
+	if (!ra)
+		assert_memory_equal(a, b, len);
+	else
+		assert_string_equal(vhd_get_error(plain),
+				    vhd_get_error(batched));
+	free(a);
+	free(b);
+	return ra;
+}
+
+/* Depth 4 with a different block size in each layer (runs of one layer
+ * cross the blocks of another), on a dynamic and on a fixed base: random
+ * unaligned ranges, the whole disk, and the model. */
+static void test_batch_same_bytes(void **state)
+{
+	static const char *const names[] = { "/b/base.vhd", "/b/s1.vhd",
+					     "/b/s2.vhd", "/b/s3.vhd" };
+	const uint32_t bs[] = { 64 << 10, 16 << 10, 128 << 10, 4 << 10 };
+	const size_t size = (1 << 20) + 5 * VHD_SECTOR;
+	uint8_t *model = malloc(size), *buf = malloc(size);
+	struct vhd *plain, *batched;
+	size_t off, len;
+	int t, k;
+
+	(void)state;
+	assert_non_null(model);
+	assert_non_null(buf);
+	for (t = 0; t < 2; t++) {
+		mk_chain(names, 4, t ? VHD_TYPE_FIXED : VHD_TYPE_DYNAMIC, bs,
+			 size, model, 150);
+		plain = op(&fs.ops, names[3], 0);
+		batched = op(&batch_ops, names[3], 0);
+		fs.batches = 0;
+		assert_int_equal(vhd_read(batched, buf, size, 0), 0);
+		assert_memory_equal(buf, model, size);
+		assert_true(fs.batches > 0);
+		for (k = 0; k < 400; k++) {
+			off = rnd() % size;
+			len = rnd() % ((size - off < 200000 ? size - off :
+					200000) + 1);
+			assert_int_equal(read_both(plain, batched, len, off), 0);
+			assert_int_equal(vhd_read(batched, buf, len, off), 0);
+			assert_memory_equal(buf, model + off, len);
+		}
+		vhd_close(plain);
+		vhd_close(batched);
+		for (k = 0; k < 4; k++)
+			assert_int_equal(fs.ops.remove(fs.ops.ctx, names[k]), 0);
+	}
+	free(model);
+	free(buf);
+}
+
+/* A top smaller than its parent is impossible (a differencing disk has
+ * its parent's size), but a dynamic layer over nothing and the zeros of
+ * its holes are planned, not read: a hole-only read sends no batch. */
+static void test_batch_holes(void **state)
+{
+	static const char *const names[] = { "/h/base.vhd", "/h/s1.vhd" };
+	uint8_t buf[8192], zero[8192] = { 0 }, d[VHD_SECTOR];
+	struct vhd *v;
+
+	(void)state;
+	mk(names[0], VHD_TYPE_DYNAMIC, 1 << 20, 16 << 10, NULL);
+	mk(names[1], VHD_TYPE_DIFF, 0, 16 << 10, names[0]);
+	v = op(&fs.ops, names[1], VHD_OPEN_RDWR);
+	fill(d, sizeof(d));
+	assert_int_equal(vhd_write(v, d, sizeof(d), 3 * VHD_SECTOR), 0);
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+	v = op(&batch_ops, names[1], 0);
+	fs.batches = fs.batch_reads = 0;
+	memset(buf, 0xEE, sizeof(buf));
+	assert_int_equal(vhd_read(v, buf, sizeof(buf), 64 << 10), 0);
+	assert_memory_equal(buf, zero, sizeof(buf));
+	assert_int_equal(fs.batches, 0);
+	/* Zeros, s1's sector, zeros: one extent, a plain pread. */
+	memset(buf, 0xEE, sizeof(buf));
+	assert_int_equal(vhd_read(v, buf, sizeof(buf), 0), 0);
+	assert_memory_equal(buf, zero, 3 * VHD_SECTOR);
+	assert_memory_equal(buf + 3 * VHD_SECTOR, d, sizeof(d));
+	assert_memory_equal(buf + 4 * VHD_SECTOR, zero,
+			    sizeof(buf) - 4 * VHD_SECTOR);
+	assert_int_equal(fs.batches, 0);
+	vhd_close(v);
+}
+
+/* One sector in two of s1 over a full base: a 1 MiB read is 2,048
+ * extents, sent in batches of VHD_BATCH_MAX; and pieces of one file that
+ * continue each other are sent as one extent. */
+static void test_batch_many_extents(void **state)
+{
+	static const char *const names[] = { "/x/base.vhd", "/x/s1.vhd" };
+	const size_t size = 1 << 20;
+	uint8_t *model = malloc(size), *buf = malloc(size);
+	struct vhd *v;
+	size_t s;
+
+	(void)state;
+	assert_non_null(model);
+	assert_non_null(buf);
+	fill(model, size);
+	mk(names[0], VHD_TYPE_DYNAMIC, size, 0, NULL);
+	v = op(&fs.ops, names[0], VHD_OPEN_RDWR);
+	assert_int_equal(vhd_write(v, model, size, 0), 0);
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+	mk(names[1], VHD_TYPE_DIFF, 0, 0, names[0]);
+	v = op(&fs.ops, names[1], VHD_OPEN_RDWR);
+	for (s = 0; s < size / VHD_SECTOR; s += 2) {
+		fill(model + s * VHD_SECTOR, VHD_SECTOR);
+		assert_int_equal(vhd_write(v, model + s * VHD_SECTOR,
+					   VHD_SECTOR, s * VHD_SECTOR), 0);
+	}
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+	v = op(&batch_ops, names[1], 0);
+	fs.batches = fs.batch_reads = 0;
+	assert_int_equal(vhd_read(v, buf, size, 0), 0);
+	assert_memory_equal(buf, model, size);
+	assert_int_equal(fs.batch_reads, size / VHD_SECTOR);
+	assert_int_equal(fs.batches, size / VHD_SECTOR / VHD_BATCH_MAX);
+	vhd_close(v);
+	/* The base alone: its one block is one extent. So is the base under
+	 * an empty child of 4 KiB blocks: 256 pieces of the base's file,
+	 * each continuing the last, joined. */
+	v = op(&batch_ops, names[0], 0);
+	fs.batches = 0;
+	assert_int_equal(vhd_read(v, buf, size, 0), 0);
+	assert_int_equal(fs.batches, 0);
+	vhd_close(v);
+	mk("/x/t.vhd", VHD_TYPE_DIFF, 0, 4 << 10, names[0]);
+	v = op(&batch_ops, "/x/t.vhd", 0);
+	assert_int_equal(vhd_read(v, buf, size, 0), 0);
+	assert_int_equal(fs.batches, 0);
+	vhd_close(v);
+	free(model);
+	free(buf);
+}
+
+/* The image at depth layer (0: the base) of the chain under top. */
+static struct vhd *layer_of(struct vhd *top, int depth, int layer)
+{
+	for (; depth > layer; depth--)
+		top = vhd_get_parent(top);
+	return top;
+}
+
+static void drop_bitmaps(struct vhd *v)
+{
+	for (; v; v = vhd_get_parent(v))
+		vhd_bitmap_drop_all(v, 0);
+}
+
+/* A bad sector at 60 places of each file of a depth-3 chain (its data,
+ * and the bitmaps of its first blocks): in a parent under the child's
+ * data the batch never reads it and the one-pread-a-run path falls back
+ * from its merged read, so both succeed; under data the child lacks, or
+ * in the top's own, both fail alike. */
+static void test_batch_bad_sectors(void **state)
+{
+	static const char *const names[] = { "/e/base.vhd", "/e/s1.vhd",
+					     "/e/s2.vhd" };
+	const uint32_t bs[] = { 64 << 10, 32 << 10, 16 << 10 };
+	const size_t size = 512 << 10;
+	uint8_t *model = malloc(size);
+	struct vhd *plain, *batched, *l;
+	uint64_t at;
+	int layer, k, failed = 0, passed = 0;
+
+	(void)state;
+	assert_non_null(model);
+	mk_chain(names, 3, VHD_TYPE_DYNAMIC, bs, size, model, 120);
+	plain = op(&fs.ops, names[2], 0);
+	batched = op(&batch_ops, names[2], 0);
+	for (layer = 0; layer < 3; layer++) {
+		l = layer_of(plain, 2, layer);
+		fs.bad = memfs_lookup(&fs, names[layer]);
+		for (k = 0; k < 60; k++) {
+			at = rnd() % fs.bad->size;
+			if (k < 4 && l->bat[k] != VHD_BAT_UNUSED)
+				at = (uint64_t)l->bat[k] * VHD_SECTOR;
+			fs.bad_off = at & ~(uint64_t)(VHD_SECTOR - 1);
+			fs.bad_end = fs.bad_off + VHD_SECTOR;
+			drop_bitmaps(plain);   /* so that both read them */
+			drop_bitmaps(batched);
+			if (read_both(plain, batched, size, 0))
+				failed++;
+			else
+				passed++;
+			read_both(plain, batched, 3000, at % (size - 3000));
+		}
+	}
+	fs.bad = NULL;
+	assert_true(failed > 0);
+	assert_true(passed > 0);
+	vhd_close(batched);
+	vhd_close(plain);
+	free(model);
+}
+
+/* An error in the last of several batches of one request (s1 holds every
+ * other sector of 64 KiB: 128 extents, two batches), and parents cut
+ * short under open chains (their reads run past the end: -EIO from
+ * pread, a short read for a host). */
+static void test_batch_late_errors(void **state)
+{
+	static const char *const names[] = { "/l/base.vhd", "/l/s1.vhd",
+					     "/l/s2.vhd" };
+	const uint32_t bs[] = { 64 << 10, 64 << 10, 16 << 10 };
+	const size_t size = 256 << 10;
+	uint8_t *model = malloc(size);
+	struct vhd *plain, *batched;
+	struct memfs_file *f;
+	uint64_t at, was;
+	int layer;
+
+	(void)state;
+	assert_non_null(model);
+	mk_chain(names, 2, VHD_TYPE_DYNAMIC, bs, size, model, 40);
+	plain = op(&fs.ops, names[1], VHD_OPEN_RDWR);
+	for (at = 0; at < (64 << 10); at += 2 * VHD_SECTOR) {
+		fill(model + at, VHD_SECTOR);
+		assert_int_equal(vhd_write(plain, model + at, VHD_SECTOR, at),
+				 0);
+	}
+	assert_int_equal(vhd_flush(plain), 0);
+	vhd_close(plain);
+	mk(names[2], VHD_TYPE_DIFF, 0, bs[2], names[1]);
+	plain = op(&fs.ops, names[2], 0);
+	batched = op(&batch_ops, names[2], 0);
+	fs.bad = memfs_lookup(&fs, names[1]);
+	fs.bad_off = (uint64_t)vhd_get_parent(batched)->bat[0] * VHD_SECTOR +
+		     vhd_get_parent(batched)->bitmap_bytes + (60 << 10);
+	fs.bad_end = fs.bad_off + VHD_SECTOR;
+	fs.batches = 0;
+	assert_int_equal(read_both(plain, batched, 64 << 10, 0), -EIO);
+	assert_true(fs.batches >= 2);
+	fs.bad = NULL;
+	assert_int_equal(read_both(plain, batched, size, 0), 0);
+	for (layer = 0; layer < 3; layer++) {
+		f = memfs_lookup(&fs, names[layer]);
+		was = f->size;
+		f->size = f->size * 2 / 3;
+		drop_bitmaps(plain);
+		drop_bitmaps(batched);
+		read_both(plain, batched, size, 0);
+		read_both(plain, batched, 4096, size - 4096);
+		f->size = was;
+	}
+	vhd_close(batched);
+	vhd_close(plain);
+	free(model);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_batch_same_bytes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_holes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_many_extents, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_bad_sectors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_late_errors, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
