@@ -153,6 +153,10 @@ int vm_save_refused(const struct vm *vm, char *why, size_t n);
 /* The .vsv image of suspended partition id into vsv (VSV_MAX bytes):
  * header, exported vCPU context, devices. 0, or -errno and why. */
 int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *why, size_t n);
+/* buf[0..len) as the whole of the file vp (created or truncated): 0,
+ * -ENOSPC when the drive took less, or the volume's error. */
+struct vol_path;
+int vm_save_write_file(const struct vol_path *vp, const uint8_t *buf, size_t len);
 /* Live capture (partition/vm_capture.c): suspended partition id's
  * saved state into folder dir (<VMId>.bin and .vsv, as vm_saved_copy
  * names them) while the guest runs on: its state is taken and hv's

@@ -247,21 +247,6 @@ static int path_in(const char *dir, const struct vm *vm, const char *ext, struct
 	return vmstore_path(dir, name, vp);
 }
 
-static int write_vsv(const struct vol_path *vp, const uint8_t *buf, size_t len)
-{
-	struct vol_file f;
-	int64_t w;
-	int rc = volume_open(vp, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &f);
-
-	if (rc)
-		return rc;
-	w = volume_file_write(&f, 0, buf, len);
-	rc = volume_file_close(&f);
-	if (w < 0)
-		return (int)w;
-	return (size_t)w != len ? -ENOSPC : rc;
-}
-
 /* .bin.new and .vsv.new synced, renamed in that order (the .vsv
  * commits), synced again. */
 static int commit(const char *dir, const struct vm *vm, const uint8_t *vsv, size_t len)
@@ -270,7 +255,7 @@ static int commit(const char *dir, const struct vm *vm, const uint8_t *vsv, size
 	int rc = path_in(dir, vm, ".bin.new", &bn) ?: path_in(dir, vm, ".bin", &b) ?:
 		 path_in(dir, vm, ".vsv.new", &vn) ?: path_in(dir, vm, ".vsv", &v);
 
-	rc = rc ?: write_vsv(&vn, vsv, len) ?: volume_sync(bn.vol) ?: volume_rename(&bn, &b) ?:
+	rc = rc ?: vm_save_write_file(&vn, vsv, len) ?: volume_sync(bn.vol) ?: volume_rename(&bn, &b) ?:
 	     volume_rename(&vn, &v) ?: volume_sync(v.vol);
 	if (rc) {
 		volume_unlink(&bn);

@@ -92,7 +92,7 @@ static int write_bin(const struct vol_path *vp, uint64_t child, uint64_t bytes)
 	return rc;
 }
 
-static int write_vsv(const struct vol_path *vp, const uint8_t *buf, size_t len)
+int vm_save_write_file(const struct vol_path *vp, const uint8_t *buf, size_t len)
 {
 	struct vol_file f;
 	int64_t w;
@@ -129,7 +129,7 @@ static int write_files(struct vm *vm, uint64_t child, const uint8_t *vsv, size_t
 		return rc;
 	rc = write_bin(&bin_new, child, vm->mem_bytes);
 	if (!rc)
-		rc = write_vsv(&vsv_new, vsv, len);
+		rc = vm_save_write_file(&vsv_new, vsv, len);
 	if (!rc)
 		rc = volume_sync(bin_new.vol);
 	if (!rc)
