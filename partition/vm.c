@@ -31,6 +31,7 @@
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
 #include "partition/vm_ide.h"
+#include "partition/vm_merge.h"
 #include "partition/vm_snap.h"
 #include "partition/volume/volume.h"
 
@@ -817,6 +818,9 @@ bool vm_idle(void)
 
 	idle_latency(typed, last_input);
 	vsp_tick();
+	/* A running VM's disk merge (Remove-VMSnapshot): one step when its
+	 * rest is over (partition/vm_merge.c). */
+	vm_merge_poll();
 	/* The physical NIC's rings (partition/pnic.h): frames in and out. */
 	pnic_poll();
 	/* The parent's IP stack: frames the switches queued for it during

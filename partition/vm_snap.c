@@ -15,6 +15,7 @@
 #include "partition/lib/guid.h"
 #include "partition/time/civil.h"
 #include "partition/vm.h"
+#include "partition/vm_merge.h"
 #include "partition/vm_snap.h"
 #include "partition/vmstore.h"
 #include "partition/volume/fio_ext2.h"
@@ -34,7 +35,14 @@ static struct {
 	struct vmcfg_disk disks[VMCFG_DRIVES_MAX];
 	struct vmcfg_dvd dvds[VMCFG_IDE_DRIVES];
 	struct vmcfg_merge merges[VMCFG_MERGES_MAX];
+	int drive[VMCFG_MERGES_MAX];      /* the drive of each planned merge */
+	bool live[VMCFG_MERGES_MAX];      /* ... switched to a new AVHD for it */
 } S;
+/* Inside an operation that uses S and config.txt (vm_snap_busy). */
+static int busy;
+
+static void parent_of(const char *x, char *out, size_t n);
+static int drop_waiting(struct vm *vm, char *why, size_t n);
 
 static void snap_dir(const struct vm *vm, char *out, size_t n)
 {
@@ -466,7 +474,7 @@ static int checkpoint_live(struct vm *vm, const char *name, int64_t when, char *
 	return rc;
 }
 
-int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
+static int checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 {
 	char dflt[VMCFG_SNAP_NAME_MAX];
 	int64_t when = volume_now();
@@ -491,6 +499,10 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 	/* A running VM: paused and saved as Save-VM does (it refuses what it
 	 * cannot save, with its reasons), snapshotted Saved, and resumed. */
 	was_running = running(vm);
+	/* the chains must hold still under the new AVHDs: a merge that runs
+	 * ends first, one that waits for power-off is dropped */
+	if (was_running && (rc = vm_merge_finish_live(vm, why, n) ?: drop_waiting(vm, why, n)) != 0)
+		return rc;
 	if (was_running && !merges_pending(vm))
 		return checkpoint_live(vm, name, when, why, n);
 	if (was_running && (rc = vm_save(vm, "saved (Checkpoint-VM)", why, n)) != 0)
@@ -505,6 +517,16 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 			return 0;
 		return rc ? rc : -EIO;
 	}
+	return rc;
+}
+
+int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n)
+{
+	int rc;
+
+	busy++;
+	rc = checkpoint(vm, name, why, n);
+	busy--;
 	return rc;
 }
 
@@ -664,43 +686,32 @@ int vm_snap_rename(struct vm *vm, const char *name, const char *to, char *why, s
 
 /* ---- Merges ---- */
 
-/* Merge child into its parent (vhd_merge resumes one cut short, and
- * deletes child at its end). A child already gone was merged. */
-static int merge_file(const char *child, char *why, size_t n)
+/* The drive whose file is path, or -1. */
+static int drive_of(const struct vm *vm, const char *path)
 {
-	struct vol_path vp;
-	struct ext2_stat st;
-	struct fio_ext2 fx;
-	struct fio_ops ops;
-	struct vhd_err err;
-	int rc = volume_resolve(child, &vp);
-
-	if (rc == -ENOENT || (!rc && volume_stat(&vp, &st) == -ENOENT))
-		return 0;
-	if (rc)
-		return rc;
-	fio_ext2_bind(&fx, vp.vol, NULL, "Remove-VMSnapshot", &ops);
-	rc = vhd_merge(&ops, vp.path, NULL, NULL, &err);
-	volume_sync(vp.vol);
-	if (rc)
-		snprintf(why, n, "Could not merge '%s' into its parent: %s.", child, err.msg);
-	return rc;
+	for (int k = 0; k < vm->ndisks; k++)
+		if (!strcasecmp(vm->disks[k].path, path))
+			return k;
+	return -1;
 }
 
-int vm_snap_merges(struct vm *vm, char *why, size_t n)
+/* Every [Merge] config.txt records, each finished then struck out. */
+static int merges_recorded(struct vm *vm, char *why, size_t n)
 {
 	struct vmcfg_error err;
 	int count = 0, rc;
 
-	/* never under a running VM: running() also reaps a child that
-	 * stopped, which closes its disks (vm_query) */
-	if (!vm->folder[0] || running(vm) ||
-	    vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err))
+	if (vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err))
 		return 0;     /* a bad [Merge] was reported at boot */
 	for (int i = 0; i < count; i++) {
 		const struct vmcfg_merge *m = &S.merges[i];
 
-		rc = merge_file(m->child, why, n);
+		/* the drive is the child (a merge that waits for power-off)
+		 * or already its parent (rule 8's switch); otherwise the
+		 * child is the parent of a drive's AVHD (a live merge) */
+		bool own = drive_of(vm, m->child) >= 0 || drive_of(vm, m->parent) >= 0;
+
+		rc = own ? vm_merge_file(m->child, why, n) : vm_merge_under(vm, m->child, why, n);
 		if (rc)
 			return rc;
 		for (int k = 0; k < vm->ndisks; k++)
@@ -714,6 +725,108 @@ int vm_snap_merges(struct vm *vm, char *why, size_t n)
 	if (count)
 		snaps_tidy(vm);
 	return 0;
+}
+
+/* Drive j folds into its parent: an AVHD of ours whose parent no
+ * snapshot keeps, no drive is, and no other drive reads (the AVHD a
+ * live merge left, partition/vm_merge.c: the VM runs on its own disk
+ * again once it is off, as in Hyper-V). par: its parent. */
+static bool foldable(struct vm *vm, int j, snap_path *par)
+{
+	int readers = 0;
+
+	if (!par[j][0] || !is_ours(vm, vm->disks[j].path) || drive_of(vm, par[j]) >= 0 ||
+	    vmcfg_snap_file_used(&S.tree, par[j], -1))
+		return false;
+	for (int k = 0; k < vm->ndisks; k++)
+		readers += !strcasecmp(par[k], par[j]);
+	return readers == 1;
+}
+
+/* Each foldable drive recorded for merging and switched to its parent
+ * in one write (rule 8), then merged; *folded: how many. */
+static int fold_drives(struct vm *vm, int *folded, char *why, size_t n)
+{
+	static snap_path par[VMCFG_DRIVES_MAX];
+	struct undo *u = &U;
+	int rc = read_tree(vm, why, n) ?: undo_keep(vm, u), np = 0;
+
+	if (rc)
+		return rc;
+	for (int j = 0; j < vm->ndisks; j++) {
+		char full[VOL_PATH_MAX + 4];
+
+		parent_of(vm->disks[j].path, full, sizeof(full));
+		snprintf(par[j], sizeof(par[j]), "%s", strlen(full) < sizeof(par[j]) ? full : "");
+	}
+	for (int j = 0; j < vm->ndisks && !rc; j++) {
+		if (!foldable(vm, j, par))
+			continue;
+		rc = vmcfg_merge_add(&vm->cfg, vm->disks[j].path, par[j]);
+		memcpy(vm->disks[j].path, par[j], sizeof(par[j]));
+		np++;
+	}
+	*folded = np;
+	if (!np) {
+		free(u->text);
+		u->text = NULL;
+		return 0;
+	}
+	rc = commit(vm, u, rc, why, n);
+	return rc ?: merges_recorded(vm, why, n);
+}
+
+int vm_snap_merges(struct vm *vm, char *why, size_t n)
+{
+	/* never under a running VM: running() also reaps a child that
+	 * stopped, which closes its disks (vm_query) */
+	int rc, folded = 1;
+
+	if (!vm->folder[0] || running(vm))
+		return 0;
+	rc = merges_recorded(vm, why, n);
+	/* a fold makes the parent the drive, which may fold in turn */
+	for (int depth = 0; !rc && folded && depth < VHD_MAX_DEPTH; depth++)
+		rc = fold_drives(vm, &folded, why, n);
+	return rc;
+}
+
+/* A merge through a running drive ended, mid merged into its parent: its
+ * [Merge] is struck out (the drive's AVHD folds into that parent once
+ * the VM is off, vm_snap_merges). */
+int vm_snap_live_merged(struct vm *vm, const char *mid, char *why, size_t n)
+{
+	struct undo *u = &U;
+	int rc = undo_keep(vm, u);
+
+	if (rc)
+		return rc;
+	rc = vmcfg_merge_done(&vm->cfg, mid);
+	return commit(vm, u, rc == -ENOENT ? 0 : rc, why, n);
+}
+
+/* A running VM's merges that wait for it to be off (of the drive
+ * itself into its parent): dropped before a checkpoint, the chain kept
+ * as it is (valid: the drive's parent is unchanged, and the new AVHD
+ * goes over the drive). */
+static int drop_waiting(struct vm *vm, char *why, size_t n)
+{
+	struct vmcfg_error err;
+	struct undo *u = &U;
+	int count = 0, dropped = 0;
+	int rc = vmcfg_get_merges(&vm->cfg, S.merges, VMCFG_MERGES_MAX, &count, &err);
+
+	if (rc || !count || (rc = undo_keep(vm, u)) != 0)
+		return rc == -ENOMEM ? rc : 0;
+	for (int i = 0; i < count; i++)
+		if (drive_of(vm, S.merges[i].child) >= 0 && !vmcfg_merge_done(&vm->cfg, S.merges[i].child))
+			dropped++;
+	if (!dropped) {
+		free(u->text);
+		u->text = NULL;
+		return 0;
+	}
+	return commit(vm, u, 0, why, n);
 }
 
 /* ---- Remove-VMSnapshot ---- */
@@ -754,7 +867,6 @@ static int plan_merges(struct vm *vm, int idx, bool now, int *planned)
 	const struct vmcfg_snap *sn = &S.tree.s[idx];
 	char par[VOL_PATH_MAX + 4];
 	int np = 0, rc = 0;
-	int drive[VMCFG_MERGES_MAX];
 
 	for (int j = 0; j < vm->ndisks && np < VMCFG_MERGES_MAX; j++) {
 		if (!is_ours(vm, vm->disks[j].path))
@@ -766,14 +878,14 @@ static int plan_merges(struct vm *vm, int idx, bool now, int *planned)
 				continue;
 			memcpy(S.merges[np].child, vm->disks[j].path, sizeof(S.merges[np].child));
 			memcpy(S.merges[np].parent, par, strlen(par) + 1);
-			drive[np++] = j;
+			S.drive[np++] = j;
 			break;
 		}
 	}
 	for (int i = 0; i < np && !rc; i++) {
 		rc = vmcfg_merge_add(&vm->cfg, S.merges[i].child, S.merges[i].parent);
 		if (now)
-			memcpy(vm->disks[drive[i]].path, S.merges[i].parent, sizeof(S.merges[i].parent));
+			memcpy(vm->disks[S.drive[i]].path, S.merges[i].parent, sizeof(S.merges[i].parent));
 	}
 	*planned = np;
 	return rc;
@@ -790,31 +902,103 @@ static int leaf_files(int idx)
 	return c;
 }
 
-static int remove_one(struct vm *vm, int idx, int *merged, int *waiting, char *why, size_t n)
+/* A running VM's planned merges: each drive moves onto a new AVHD over
+ * its file (the merge's child), which so becomes the middle of the
+ * chain, merged into its parent while the guest writes the new top
+ * (partition/vm_merge.c). The parent does one thing at a time, so no
+ * guest request reaches a disk between its switch and the commit of
+ * config.txt that names the new file. A drive whose switch fails stays
+ * as it was, its merge waiting for the VM to be off. */
+static void live_switch(struct vm *vm, int planned)
+{
+	char why[256];
+	uint64_t id = (uint64_t)vm->hv_id;
+
+	memset(S.live, 0, sizeof(S.live));
+	if (avhd_names(vm, vm->disks, vm->ndisks, why, sizeof(why)))
+		return;
+	for (int i = 0; i < planned; i++) {
+		int j = S.drive[i], rc = vsp_stor_switch_close(id, &vm->disks[j]);
+		struct vmcfg_disk made = vm->disks[j];
+		bool created = false;
+
+		memcpy(made.path, S.made[j], sizeof(made.path));
+		if (!rc) {
+			rc = avhd_create(made.path, vm->disks[j].path, why, sizeof(why));
+			created = !rc;
+		}
+		rc = rc ?: vsp_stor_switch_open(id, &made, why, sizeof(why));
+		if (rc) {
+			switch_back(vm, j, created);
+			continue;
+		}
+		memcpy(vm->disks[j].path, made.path, sizeof(made.path));
+		S.live[i] = true;
+	}
+	volume_sync(volume_by_letter('C'));
+}
+
+/* The commit failed: the switched drives back on their files (undo put
+ * their paths back), the new AVHDs deleted. */
+static void live_unswitch(struct vm *vm, int planned)
+{
+	for (int i = 0; i < planned; i++)
+		if (S.live[i])
+			switch_back(vm, S.drive[i], true);
+}
+
+/* After the commit: the merges of the switched drives start; how many. */
+static int live_begin(struct vm *vm, int planned)
+{
+	char why[512];
+	int started = 0;
+
+	for (int i = 0; i < planned; i++) {
+		if (!S.live[i])
+			continue;
+		if (vsp_stor_merge_begin((uint64_t)vm->hv_id, &vm->disks[S.drive[i]], S.merges[i].child,
+					 why, sizeof(why)))
+			printf("'%s': %s It is merged when the VM is off.\n", vm->name, why);
+		else
+			started++;
+	}
+	return started;
+}
+
+static int remove_one(struct vm *vm, int idx, struct vm_snap_merged *m, char *why, size_t n)
 {
 	struct vmcfg_snap sn = S.tree.s[idx];
 	int deps = vmcfg_snap_dependents(&S.tree, idx), planned = 0, nfiles = 0;
+	bool on = running(vm);
 	struct undo *u = &U;
 	int rc = undo_keep(vm, u);
 
 	if (rc)
 		return rc;
 	if (deps == 1 && S.tree.current == idx)
-		rc = plan_merges(vm, idx, !running(vm), &planned);
+		rc = plan_merges(vm, idx, !on, &planned);
 	if (!rc && deps == 0)
 		nfiles = leaf_files(idx);
+	if (!rc && on && planned)
+		live_switch(vm, planned);
 	rc = commit(vm, u, rc ?: vmcfg_snap_remove(&vm->cfg, sn.id), why, n);
-	if (rc)
+	if (rc) {
+		if (on)
+			live_unswitch(vm, planned);
 		return rc;
+	}
 	settings_unlink(vm, sn.id);
 	read_tree(vm, why, n);
 	drop_unused(vm, S.old, nfiles);
-	if (running(vm)) {
-		*waiting += planned;     /* merged once it is off */
+	if (on) {
+		int started = live_begin(vm, planned);
+
+		m->live += started;
+		m->waiting += planned - started;     /* merged once it is off */
 		return 0;
 	}
 	rc = vm_snap_merges(vm, why, n);
-	*merged += rc ? 0 : planned;
+	m->merged += rc ? 0 : planned;
 	return rc;
 }
 
@@ -829,7 +1013,7 @@ static int index_of(const uint8_t id[16])
 
 /* Snapshot idx and, with subtree, every descendant, leaves first (a
  * child always follows its parent in the tree). */
-static int remove_tree(struct vm *vm, int idx, bool subtree, int *merged, int *waiting, char *why,
+static int remove_tree(struct vm *vm, int idx, bool subtree, struct vm_snap_merged *m, char *why,
 		       size_t n)
 {
 	static uint8_t ids[VMCFG_SNAPS_MAX][16];
@@ -846,24 +1030,42 @@ static int remove_tree(struct vm *vm, int idx, bool subtree, int *merged, int *w
 		int i = index_of(ids[k]);
 
 		if (i >= 0)
-			rc = remove_one(vm, i, merged, waiting, why, n);
+			rc = remove_one(vm, i, m, why, n);
 	}
 	return rc;
 }
 
-int vm_snap_remove(struct vm *vm, const char *name, bool subtree, int *merged, int *waiting,
-		   char *why, size_t n)
+static int snap_remove(struct vm *vm, const char *name, bool subtree, struct vm_snap_merged *m,
+		       char *why, size_t n)
 {
 	int rc = read_tree(vm, why, n), i;
 
-	*merged = *waiting = 0;
+	memset(m, 0, sizeof(*m));
 	if (rc)
 		return rc;
 	if (vmcfg_snap_find(&S.tree, name, 0) < 0) {
 		snprintf(why, n, "Unable to find a snapshot matching the given criteria.");
 		return -ENOENT;
 	}
+	/* the chains change under a merge that runs: it ends first */
+	rc = vm_merge_finish_live(vm, why, n);
 	while (!rc && (i = vmcfg_snap_find(&S.tree, name, 0)) >= 0)
-		rc = remove_tree(vm, i, subtree, merged, waiting, why, n);
+		rc = remove_tree(vm, i, subtree, m, why, n);
 	return rc;
+}
+
+int vm_snap_remove(struct vm *vm, const char *name, bool subtree, struct vm_snap_merged *m,
+		   char *why, size_t n)
+{
+	int rc;
+
+	busy++;
+	rc = snap_remove(vm, name, subtree, m, why, n);
+	busy--;
+	return rc;
+}
+
+bool vm_snap_busy(void)
+{
+	return busy > 0;
 }

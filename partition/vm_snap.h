@@ -25,15 +25,27 @@ int vm_snap_checkpoint(struct vm *vm, const char *name, char *why, size_t n);
 int vm_snap_restore(struct vm *vm, const char *name, char *why, size_t n);
 /* Rename-VMSnapshot: the one snapshot named name gets the name to. */
 int vm_snap_rename(struct vm *vm, const char *name, const char *to, char *why, size_t n);
+/* What Remove-VMSnapshot did with the differencing disks: merged into
+ * their parents (the VM off); merging now, the VM running (each drive
+ * moved onto a new AVHD, the old one merged from under it while the
+ * guest runs, partition/vm_merge.c); waiting for the VM to be off (a
+ * merge that could not start live). */
+struct vm_snap_merged {
+	int merged, live, waiting;
+};
 /* Remove-VMSnapshot: each snapshot named name (with subtree, and all
- * its descendants: -IncludeAllChildSnapshots). *merged counts the AVHDs
- * merged into their parents; *waiting those of a running VM, recorded to
- * be merged once it is off (Windows Server 2008 R2 merges then). */
-int vm_snap_remove(struct vm *vm, const char *name, bool subtree, int *merged, int *waiting,
+ * its descendants: -IncludeAllChildSnapshots). */
+int vm_snap_remove(struct vm *vm, const char *name, bool subtree, struct vm_snap_merged *m,
 		   char *why, size_t n);
 /* Do the merges config.txt records: those a crash cut short, and those
- * waiting for the VM to be off. Boot, Start-VM, Stop-VM, Checkpoint-VM and
+ * waiting for the VM to be off; then fold each drive that is an AVHD of
+ * the VM's whose parent nothing else needs (a live merge's) into it. Boot, Start-VM, Stop-VM, Checkpoint-VM and
  * Restore-VMSnapshot call it; it does nothing while the VM runs, and a
  * recorded merge's parent is read by nothing but its child's chain. */
 int vm_snap_merges(struct vm *vm, char *why, size_t n);
+/* A live merge (partition/vm_merge.c) ended, mid merged: config.txt
+ * records it. */
+int vm_snap_live_merged(struct vm *vm, const char *mid, char *why, size_t n);
+/* True inside a snapshot operation (the live merges wait for its end). */
+bool vm_snap_busy(void);
 #endif

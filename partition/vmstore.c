@@ -393,7 +393,7 @@ static void load_one(const char *folder, const char *label)
 	static struct vmcfg_merge merges[VMCFG_MERGES_MAX];
 	void *text;
 	size_t len;
-	int unk, rc, ndisks = 0, ndvds = 0;
+	int unk, rc, ndisks = 0, ndvds = 0, nmerges = 0;
 
 	snprintf(file, sizeof(file), "%s\\%s", folder, VMSTORE_FILE);
 	rc = volume_load_file(file, VMCFG_FILE_MAX, &text, &len);
@@ -411,7 +411,7 @@ static void load_one(const char *folder, const char *label)
 		rc = vmcfg_get_dvds(&doc, disks, ndisks, dvds, VMCFG_IDE_DRIVES, &ndvds, &err);
 	if (!rc)
 		rc = vmcfg_get_snaps(&doc, &snaps, &err) ?:
-		     vmcfg_get_merges(&doc, merges, VMCFG_MERGES_MAX, &unk, &err);
+		     vmcfg_get_merges(&doc, merges, VMCFG_MERGES_MAX, &nmerges, &err);
 	if (rc) {
 		if (err.line)
 			printf("parent: VM '%s' not loaded: %s line %d: %s\n", label, file, err.line, err.msg);

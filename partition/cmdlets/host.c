@@ -17,6 +17,7 @@
 #include "partition/hvcheck.h"
 #include "partition/pmem.h"
 #include "partition/vm.h"
+#include "partition/vm_merge.h"
 #include "partition/vmstore.h"
 
 
@@ -203,13 +204,15 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		if (!vm)
 			return cmd_error(ctx, a, "DumpVM needs -VMName and a virtual machine of that name.");
 		return cmdlet_dump_vm(ctx, a, vm);
+	} else if (!strcasecmp(act, "HoldMerges") || !strcasecmp(act, "ReleaseMerges")) {
+		vm_merge_hold(!strcasecmp(act, "HoldMerges"));
 	} else if (!strcasecmp(act, "UnknownHypercall")) {
 		uint16_t st = hvcall_fast(0x7fff, 0);
 
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges.", act);
 	}
 	return 0;
 }
@@ -219,7 +222,7 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore or DumpVM." },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges or ReleaseMerges." },
 	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show." },
 };
 
@@ -242,7 +245,7 @@ const int cmdlets_host_count = sizeof(cmdlets_host) / sizeof(cmdlets_host[0]);
  * after every other hvpart cmdlet and says so. */
 const struct cmd_def cmdlets_diag[] = {
 	{ "Debug-VMHost", "Diagnostic, not for normal use: fault injection for hv's tests.",
-	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed, SaveRestore -VMName N suspends a running VM, exports its vCPU context and copies its memory, builds a new partition from them and starts it in the old one's place (the building block of Save-VM; VMBus and IDE devices start afresh). DumpVM -VMName N shows a running VM's COM1 and 8259 state and its vCPU 0's registers, local APIC (requested and in-service vectors) and synthetic timers, for a guest that hangs.",
+	  "A diagnostic for hvpart's system tests, not a Hyper-V cmdlet: it makes the parent misbehave on purpose, to check that hv contains it. TouchHvMemory reads hv memory (hv must stop the parent), TripleFault triple-faults (hv must stop the parent), UnknownHypercall issues an undefined call code (hv must return HV_STATUS_INVALID_HYPERCALL_CODE), HypercallValidation feeds the partition-management calls bad input and checks every status and that nothing changed, SaveRestore -VMName N suspends a running VM, exports its vCPU context and copies its memory, builds a new partition from them and starts it in the old one's place (the building block of Save-VM; VMBus and IDE devices start afresh). DumpVM -VMName N shows a running VM's COM1 and 8259 state and its vCPU 0's registers, local APIC (requested and in-service vectors) and synthetic timers, for a guest that hangs. HoldMerges stops running VMs' live merges (Remove-VMSnapshot) halfway until ReleaseMerges, so that a test can cut one midway.",
 	  p_debug, 2, cmdlet_debug_vmhost, NULL },
 };
 const int cmdlets_diag_count = sizeof(cmdlets_diag) / sizeof(cmdlets_diag[0]);

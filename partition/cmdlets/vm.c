@@ -17,6 +17,7 @@
 #include "partition/lib/guid.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vm_merge.h"
 #include "partition/vm_snap.h"
 #include "partition/vmstore.h"
 #include "partition/cmdlets/cmdlets.h"
@@ -400,6 +401,7 @@ static const struct cmd_column vm_cols[] = {
 	{ "Id", NULL, 'l' }, { "Name", NULL, 0 }, { "State", NULL, 0 },
 	{ "MemoryAssigned", NULL, 0 }, { "ProcessorCount", "vCPUs", 'r' },
 	{ "Uptime", NULL, 0 }, { "ExitsTotal", "Exits", 'r' }, { "Heartbeat", NULL, 0 },
+	{ "Status", NULL, 0 },
 };
 _Static_assert(HVPART_EXIT_KINDS == 12, "vm_detail_cols lists the exit kinds");
 static const struct cmd_column vm_detail_cols[] = {
@@ -418,19 +420,19 @@ static const struct cmd_column vm_detail_cols[] = {
 
 static void vm_show_detail(struct cmd_ctx *ctx, const struct cmd_obj *const *objs, int n)
 {
-	cmd_show_table(ctx, objs, n, vm_cols, 8);
+	cmd_show_table(ctx, objs, n, vm_cols, 9);
 	if (n == 1)
 		cmd_show_fields(ctx, objs[0], vm_detail_cols, VM_DETAIL_COLS);
 }
 
 static const struct cmd_type vm_type = {
-	"VirtualMachine", false, vm_cols, 8, NULL, NULL, NULL,
+	"VirtualMachine", false, vm_cols, 9, NULL, NULL, NULL,
 };
 static const struct cmd_type vm_detail_type = {
-	"VirtualMachine", false, vm_cols, 8, NULL, NULL, vm_show_detail,
+	"VirtualMachine", false, vm_cols, 9, NULL, NULL, vm_show_detail,
 };
 
-#define VM_PROPS (12 + HVPART_EXIT_KINDS + 13)
+#define VM_PROPS (13 + HVPART_EXIT_KINDS + 13)
 
 /* One partition as Get-VM shows it. vm is NULL for the parent; have: pi
  * holds hv's view (of the latest run); up_ns: time since it started. */
@@ -499,6 +501,18 @@ static const char *vm_heartbeat(const struct vm_view *w)
 	return vsp_host_status((uint64_t)w->vm->hv_id, VSP_DEV_HEARTBEAT);
 }
 
+/* Hyper-V's Status: what the VM is busy with besides running, here a
+ * live merge of its disks (Remove-VMSnapshot, partition/vm_merge.c). */
+static const char *vm_status(const struct vm_view *w, char *buf, size_t n)
+{
+	uint32_t done, total;
+
+	if (!w->vm || !w->running || vm_merge_progress(w->vm, &done, &total))
+		return "Operating normally";
+	snprintf(buf, n, "Merging (%u %%)", total ? (unsigned)((uint64_t)done * 100 / total) : 0);
+	return buf;
+}
+
 /* Where the configuration is and the settings only it holds; the parent
  * has none ("-"). A VM in memory only (no host volume) says so. */
 static int vm_config_props(struct cmd_prop *p, const struct vm *vm)
@@ -518,7 +532,7 @@ static int vm_config_props(struct cmd_prop *p, const struct vm *vm)
 static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct vm_view *w)
 {
 	const struct hvpart_partition_info *pi = w->pi;
-	char vmid[40] = "-", vps[96];
+	char vmid[40] = "-", vps[96], status[32];
 	struct cmd_prop p[VM_PROPS] = {
 		CMD_PROP_INT("Id", w->id),
 		CMD_PROP_STR("Name", w->name),
@@ -528,13 +542,14 @@ static int vm_emit(struct cmd_ctx *ctx, const struct cmd_type *t, const struct v
 		CMD_PROP_SPAN("Uptime", w->running ? w->up_ns / 1000000000u : 0),
 		CMD_PROP_INT("ExitsTotal", w->have ? (int64_t)pi->exits_total : 0),
 		CMD_PROP_STR("Heartbeat", vm_heartbeat(w)),
+		CMD_PROP_STR("Status", vm_status(w, status, sizeof(status))),
 		CMD_PROP_STR("VMName", w->name),
 		CMD_PROP_STR("VMId", vmid),
 		w->have ? (struct cmd_prop)CMD_PROP_INT("PartitionId", (int64_t)pi->id) :
 			  (struct cmd_prop)CMD_PROP_STR("PartitionId", "-"),
 		CMD_PROP_INT("LastExitReason", pi->last_exit_reason),
 	};
-	int n = 12;
+	int n = 13;
 
 	if (w->vm)
 		guid_format(w->vm->vmid, false, vmid, sizeof(vmid));

@@ -103,19 +103,22 @@ static int cmdlet_rename_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *
 static int cmdlet_remove_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = cmdlet_vm_named(ctx, a);
+	struct vm_snap_merged m;
 	char why[512];
-	int merged, waiting;
 
 	if (!vm)
 		return 0;
-	if (vm_snap_remove(vm, cmd_arg_str(a, "Name"), cmd_arg_present(a, "IncludeAllChildSnapshots"), &merged, &waiting, why, sizeof(why)))
+	if (vm_snap_remove(vm, cmd_arg_str(a, "Name"), cmd_arg_present(a, "IncludeAllChildSnapshots"), &m, why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
-	if (waiting)
+	if (m.live)
+		cmd_printf(ctx, "'%s' is running: merging %d differencing disk%s into %s parent%s while it runs (Get-VM shows the progress).\n",
+			   vm->name, m.live, m.live == 1 ? "" : "s", m.live == 1 ? "its" : "their", m.live == 1 ? "" : "s");
+	if (m.waiting)
 		cmd_printf(ctx, "'%s' is running: %d differencing disk%s will be merged when it is off (Stop-VM, its next start, or the host's next boot).\n",
-			   vm->name, waiting, waiting == 1 ? "" : "s");
-	if (merged)
-		cmd_printf(ctx, "Merged %d differencing disk%s into %s parent%s.\n", merged,
-			   merged == 1 ? "" : "s", merged == 1 ? "its" : "their", merged == 1 ? "" : "s");
+			   vm->name, m.waiting, m.waiting == 1 ? "" : "s");
+	if (m.merged)
+		cmd_printf(ctx, "Merged %d differencing disk%s into %s parent%s.\n", m.merged,
+			   m.merged == 1 ? "" : "s", m.merged == 1 ? "its" : "their", m.merged == 1 ? "" : "s");
 	return 0;
 }
 
@@ -157,7 +160,7 @@ const struct cmd_def cmdlets_vmsnap[] = {
 	  "Gives the snapshot (the one of that name) a new name, kept in config.txt.",
 	  p_rename, 3, cmdlet_rename_vmsnapshot, NULL },
 	{ "Remove-VMSnapshot", "Deletes a virtual machine's snapshot.",
-	  "Deletes the snapshot (each one of that name; with -IncludeAllChildSnapshots, each with every snapshot below it, the lowest first). When the VM runs on that snapshot and nothing else depends on it, its differencing disks are merged into their parents when the VM is off, as Windows Server 2008 R2 merges: at once, or for a running VM at Stop-VM, its next start or the host's next boot; otherwise the files stay in the chain. A merge cut short by a crash is finished at the next boot.",
+	  "Deletes the snapshot (each one of that name; with -IncludeAllChildSnapshots, each with every snapshot below it, the lowest first). When the VM runs on that snapshot and nothing else depends on it, its differencing disks are merged into their parents: at once when the VM is off, as Windows Server 2008 R2 merges; while a running VM goes on running (a live merge: each disk moves onto a new differencing disk and the old one is merged from under it; Get-VM's Status shows \"Merging (37 %)\", and the new disk is merged into its parent when the VM is off); otherwise the files stay in the chain. A merge cut short by a stop or a crash is finished when the VM is off and at the next boot.",
 	  p_remove, 3, cmdlet_remove_vmsnapshot, NULL },
 };
 const int cmdlets_vmsnap_count = sizeof(cmdlets_vmsnap) / sizeof(cmdlets_vmsnap[0]);

@@ -47,6 +47,9 @@ struct stor_disk {
 	uint8_t lun;
 	int owner;                 /* the child: its claims on the chain's files */
 	char serial[21];
+	/* A live merge of the chain's top's parent into its own parent
+	 * (Remove-VMSnapshot of a running VM; vsp_stor_merge_begin). */
+	struct vhd_live_merge *lm;
 };
 
 struct stor_child {
@@ -192,6 +195,11 @@ static void disk_close(struct stor_disk *d, int *rc)
 	err = blockdev_flush(&d->bd);
 	if (err && !*rc)
 		*rc = err;
+	/* Its progress made durable: the next open of the chain (Start-VM,
+	 * boot: vm_snap_merges) resumes it (storage/vhd/vhd.h). */
+	if (d->lm)
+		(void)vhd_live_merge_stop(d->lm);
+	d->lm = NULL;
 	if (d->vhd)
 		vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
 	blockdev_close(&d->bd);   /* vhd_close, or the view's (the disk stays) */
@@ -561,6 +569,134 @@ int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why
 		return -EINVAL;
 	}
 	return disk_open(d, child, cfg, why, len);
+}
+
+/* ---- live merge (Remove-VMSnapshot of a running VM) ---- */
+
+/* Both files the merge changes held for this chain alone: base is
+ * written, mid deleted, and another chain reading either would see it
+ * (storage/vhd/vhd.h, vhd_live_merge_begin's rule). */
+static int merge_hold(struct stor_disk *d, struct vhd *mid, char *why, size_t len)
+{
+	const struct vhd_claim *who;
+	struct vol_path vp = { .vol = d->file.vol };
+	char where[VOL_PATH_MAX + 4];
+	int rc = vhd_claims_hold(&claims, d->file.vol, vhd_get_path(mid), d->owner, &who);
+
+	rc = rc ?: vhd_claims_hold(&claims, d->file.vol, vhd_get_path(vhd_get_parent(mid)), d->owner,
+				   &who);
+	if (rc == -EBUSY) {
+		snprintf(vp.path, sizeof(vp.path), "%s", who->path);
+		volume_format(&vp, where, sizeof(where));
+		snprintf(why, len, "'%s' is in use by another virtual hard disk chain.", where);
+	} else if (rc) {
+		snprintf(why, len, "The disk's chain is not claimed.");
+	}
+	return rc;
+}
+
+/* Re-claim the chain after the merge moved it (the claims keep its
+ * files' path pointers, and mid's died with it). */
+static void merge_reclaim(struct stor_disk *d)
+{
+	const struct vhd_claim *who;
+
+	if (vhd_claims_take(&claims, d->file.vol, d->vhd, 1, d->owner, &who))
+		printf("parent: the disk '%s' of child %d could not be claimed again after its merge\n",
+		       d->file.path, d->owner);
+}
+
+int vsp_stor_merge_begin(uint64_t child, const struct vmcfg_disk *cfg, const char *mid, char *why,
+			 size_t len)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+	struct vhd *p = d && d->vhd ? vhd_get_parent(d->vhd) : NULL;
+	struct vol_path vp;
+	struct vhd_err err = { "" };
+	int rc;
+
+	if (!p || d->lm || volume_resolve(mid, &vp) || vp.vol != d->file.vol ||
+	    strcmp(vp.path, vhd_get_path(p)) || !vhd_get_parent(p)) {
+		snprintf(why, len, "'%s' is not the parent of a running disk's differencing disk.", mid);
+		return -EINVAL;
+	}
+	rc = merge_hold(d, p, why, len);
+	if (rc)
+		return rc;
+	/* A merge a stop or crash left was finished before the chain opened
+	 * (vm_snap_merges at Start-VM): this one starts afresh. */
+	rc = vhd_live_merge_begin(d->vhd, p, &d->lm, &err);
+	if (rc)
+		snprintf(why, len, "The merge of '%s' could not start: %s", mid, err.msg);
+	return rc;
+}
+
+/* The copy is done: the chain moves onto base and mid goes. Claims are
+ * dropped across it (they name mid). */
+static int merge_finish(struct stor_disk *d, char *why, size_t len)
+{
+	struct vhd_err err = { "" };
+	int rc;
+
+	vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
+	rc = vhd_live_merge_finish(d->lm, &err);
+	d->lm = NULL;
+	merge_reclaim(d);
+	if (rc)
+		snprintf(why, len, "The merge of the disk '%s' could not finish: %s", d->file.path,
+			 err.msg);
+	return rc ?: 1;
+}
+
+int vsp_stor_merge_step(uint64_t child, const struct vmcfg_disk *cfg, uint32_t nblocks, char *why,
+			size_t len)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+	struct vhd_err err = { "" };
+	int rc;
+
+	if (!d || !d->lm)
+		return -ENOENT;
+	rc = vhd_live_merge_step(d->lm, nblocks, &err);
+	if (rc < 0)
+		snprintf(why, len, "The merge of the disk '%s' failed: %s", d->file.path, err.msg);
+	return rc == 1 ? merge_finish(d, why, len) : rc;
+}
+
+int vsp_stor_merge_mid(uint64_t child, const struct vmcfg_disk *cfg, char *out, size_t len)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+	struct vol_path vp;
+
+	if (!d || !d->lm || !vhd_get_parent(d->vhd))
+		return -ENOENT;
+	vp.vol = d->file.vol;
+	snprintf(vp.path, sizeof(vp.path), "%s", vhd_get_path(vhd_get_parent(d->vhd)));
+	volume_format(&vp, out, len);
+	for (char *c = out; *c; c++)
+		*c = *c == '/' ? '\\' : *c;
+	return 0;
+}
+
+void vsp_stor_merge_stop(uint64_t child, const struct vmcfg_disk *cfg)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+
+	if (d && d->lm)
+		(void)vhd_live_merge_stop(d->lm);
+	if (d)
+		d->lm = NULL;
+}
+
+int vsp_stor_merge_progress(uint64_t child, const struct vmcfg_disk *cfg, uint32_t *done,
+			    uint32_t *total)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+
+	if (!d || !d->lm)
+		return -ENOENT;
+	vhd_live_merge_get_progress(d->lm, done, total);
+	return 0;
 }
 
 struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned location,

@@ -68,6 +68,26 @@ int vsp_stor_hot_remove(uint64_t child, unsigned lun);
  * be reached in between. 0, or -errno (switch_open: with why). */
 int vsp_stor_switch_close(uint64_t child, const struct vmcfg_disk *cfg);
 int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why, size_t len);
+/* Live merge (Remove-VMSnapshot of a running VM, partition/vm_merge.c):
+ * mid, the parent of the open disk cfg's top, merged into its own
+ * parent while the child uses the disk (storage/vhd/vhd.h). begin
+ * starts it; mid and its parent must be this chain's alone (-EBUSY). step copies
+ * up to nblocks of mid's blocks between the child's requests: 0 more
+ * to do, 1 finished (the chain reads through mid's parent now, mid is
+ * deleted), -ENOENT no merge, else -errno with why (a stopped merge
+ * resumes). Closing the disk stops a merge; its record keeps the
+ * progress for the next open. progress: blocks done and in all. */
+int vsp_stor_merge_begin(uint64_t child, const struct vmcfg_disk *cfg, const char *mid, char *why,
+			 size_t len);
+int vsp_stor_merge_step(uint64_t child, const struct vmcfg_disk *cfg, uint32_t nblocks, char *why,
+			size_t len);
+int vsp_stor_merge_progress(uint64_t child, const struct vmcfg_disk *cfg, uint32_t *done,
+			    uint32_t *total);
+/* The file a merge of cfg's disk is merging (its top's parent, in the
+ * "C:\..." form config.txt keeps), or -ENOENT when none runs. */
+int vsp_stor_merge_mid(uint64_t child, const struct vmcfg_disk *cfg, char *out, size_t len);
+/* Stop cfg's merge, its progress kept for the next open of the chain. */
+void vsp_stor_merge_stop(uint64_t child, const struct vmcfg_disk *cfg);
 /* True while a running child uses file: as a disk (written) or as the
  * parent of a differencing disk (read). */
 bool vsp_stor_in_use(const struct vol_path *file);

@@ -50,6 +50,29 @@ int vhd_claims_take(struct vhd_claims *t, const void *vol, const struct vhd *v, 
 	return 0;
 }
 
+int vhd_claims_hold(struct vhd_claims *t, const void *vol, const char *path, int owner,
+		    const struct vhd_claim **who)
+{
+	struct vhd_claim *mine = NULL;
+
+	*who = NULL;
+	for (unsigned i = 0; i < t->n; i++) {
+		if (!same_file(&t->c[i], vol, path))
+			continue;
+		/* Another owner, or another chain of owner's (two disks
+		 * over one parent): each would read the merge's writes */
+		if (t->c[i].owner != owner || mine) {
+			*who = &t->c[i];
+			return -EBUSY;
+		}
+		mine = &t->c[i];
+	}
+	if (!mine)
+		return -ENOENT;
+	mine->write = 1;
+	return 0;
+}
+
 void vhd_claims_drop(struct vhd_claims *t, const void *vol, const struct vhd *v, int owner)
 {
 	for (; v; v = vhd_get_parent(v))

@@ -44,6 +44,13 @@ const struct vhd_claim *vhd_claims_conflict(const struct vhd_claims *t, const vo
  * the way), -ENOSPC; on error nothing was claimed. */
 int vhd_claims_take(struct vhd_claims *t, const void *vol, const struct vhd *v, int writable,
 		    int owner, const struct vhd_claim **who);
+/* Make owner's claim on path exclusive, as if written: a live merge
+ * writes a parent of owner's chain, which no other chain may then read
+ * (vhd_live_merge_begin's rule). 0; -EBUSY: another claim on the file
+ * (*who), another owner's or another chain's of owner; -ENOENT: owner has no claim on it. vhd_claims_drop
+ * drops it as before. */
+int vhd_claims_hold(struct vhd_claims *t, const void *vol, const char *path, int owner,
+		    const struct vhd_claim **who);
 /* Drop owner's claims on the files of chain v (one per file). */
 void vhd_claims_drop(struct vhd_claims *t, const void *vol, const struct vhd *v, int owner);
 

@@ -18,11 +18,13 @@
  * when the copy is resumed: the oracle for live memory capture
  * (Checkpoint-VM of a running VM). Its lines then also print
  *     counter: sweep S
- * disk=1: at every 8th line it also reads sector 0 of the primary master IDE
- * disk by PIO (LBA28, ATA8-ACS READ SECTORS 20h / WRITE SECTORS 30h),
- * checks that its first word is the count it wrote there last (kept in
- * memory), and writes the current count there: a snapshot whose disk
- * and memory are not of the same instant fails that check once resumed.
+ * disk=N (1-16): at every 8th line it also reads the first sector of each
+ * of the first N 2 MiB blocks of the primary master IDE disk by PIO
+ * (LBA28, ATA8-ACS READ SECTORS 20h / WRITE SECTORS 30h), checks that
+ * its first word is the count it wrote there last (kept in memory), and
+ * writes the current count there: a snapshot whose disk and memory are
+ * not of the same instant fails that check once resumed, and so does a
+ * merge (Remove-VMSnapshot) that loses a block of a differencing disk.
  * (Each sector moves as 256 port intercepts the parent serves: at every
  * line the loop would hardly count at all under Bochs.)
  *     counter: disk C
@@ -61,16 +63,19 @@ static int ata_wait_drq(void)
 	return (st & (ST_BSY | ST_ERR)) || !(st & ST_DRQ) ? -1 : 0;
 }
 
-/* Sector 0 of the master, in or out, by PIO: 0 or -1. */
-static int ata_sector0(int out)
+#define DISK_BLOCKS_MAX 16
+#define BLOCK_SECTORS   4096     /* 2 MiB, a dynamic VHD's block */
+
+/* Sector lba of the master, in or out, by PIO: 0 or -1. */
+static int ata_sector(uint32_t lba, int out)
 {
 	uint16_t *w = (uint16_t *)sector;
 
-	pio_outb(ATA_CMD + 6, 0xe0);
+	pio_outb(ATA_CMD + 6, (uint8_t)(0xe0 | ((lba >> 24) & 0x0f)));
 	pio_outb(ATA_CMD + 2, 1);
-	pio_outb(ATA_CMD + 3, 0);
-	pio_outb(ATA_CMD + 4, 0);
-	pio_outb(ATA_CMD + 5, 0);
+	pio_outb(ATA_CMD + 3, (uint8_t)lba);
+	pio_outb(ATA_CMD + 4, (uint8_t)(lba >> 8));
+	pio_outb(ATA_CMD + 5, (uint8_t)(lba >> 16));
 	pio_outb(ATA_CMD + 7, out ? ATA_WRITE : ATA_READ);
 	if (ata_wait_drq())
 		return -1;
@@ -83,18 +88,22 @@ static int ata_sector0(int out)
 	return 0;
 }
 
-/* The disk must hold what this memory says it wrote last. */
-static void disk_step(uint32_t now)
+/* The disk must hold what this memory says it wrote last, in each of
+ * the blocks. */
+static void disk_step(uint32_t now, uint32_t blocks)
 {
-	if (ata_sector0(0))
-		guest_fail("counter", "the disk does not answer");
-	if (sector[0] != disk_last) {
-		guest_printf("counter: disk holds %u, memory says %u\n", sector[0], disk_last);
-		guest_fail("counter", "the disk and the memory disagree");
+	for (uint32_t b = 0; b < blocks; b++) {
+		if (ata_sector(b * BLOCK_SECTORS, 0))
+			guest_fail("counter", "the disk does not answer");
+		if (sector[0] != disk_last) {
+			guest_printf("counter: disk block %u holds %u, memory says %u\n", b, sector[0],
+				     disk_last);
+			guest_fail("counter", "the disk and the memory disagree");
+		}
+		sector[0] = now;
+		if (ata_sector(b * BLOCK_SECTORS, 1))
+			guest_fail("counter", "the disk refused a write");
 	}
-	sector[0] = now;
-	if (ata_sector0(1))
-		guest_fail("counter", "the disk refused a write");
 	disk_last = now;
 	guest_printf("counter: disk %u\n", now);
 }
@@ -149,8 +158,8 @@ void guest_main(void)
 	uint32_t disk = guest_get_arg_u32("disk", 0);
 
 	guest_puts("counter: start\n");
-	if (!count || !every || sweep > SWEEP_MAX)
-		guest_fail("counter", "count=0, every=0 or sweep > 256");
+	if (!count || !every || sweep > SWEEP_MAX || disk > DISK_BLOCKS_MAX)
+		guest_fail("counter", "count=0, every=0, sweep > 256 or disk > 16");
 	guest_enable_apic();
 	guest_set_handler(TIMER_VECTOR, on_timer);
 	guest_write_apic(APIC_REG_TMR_DCR, DCR_DIVIDE_BY_1);
@@ -159,7 +168,7 @@ void guest_main(void)
 	if (disk) {
 		/* nIEN (device control bit 1, ATA8-ACS): polled, no IRQ 14 */
 		pio_outb(0x3f6, 0x02);
-		if (ata_sector0(0))
+		if (ata_sector(0, 0))
 			guest_fail("counter", "no IDE disk at primary master");
 		disk_last = sector[0];
 	}
@@ -178,7 +187,7 @@ void guest_main(void)
 		if (sweep)
 			guest_printf("counter: sweep %u\n", sweep_no);
 		if (disk && shown % 8 == 0)
-			disk_step(counted);
+			disk_step(counted, disk);
 		max_gap = 0;
 		if (stop && t >= stop)
 			guest_pass("counter");

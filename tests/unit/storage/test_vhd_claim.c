@@ -74,12 +74,20 @@ static void test_shared_parent(void **state)
 	assert_int_equal(who->owner, 1);
 	assert_true(who->write);
 	assert_string_equal(who->path, "/a.vhd");
+	/* base.vhd is read by two VMs: no live merge may write it */
+	assert_int_equal(vhd_claims_hold(&t, vol, "/base.vhd", 1, &who), -EBUSY);
+	assert_int_equal(who->owner, 2);
+	assert_int_equal(vhd_claims_hold(&t, vol, "/nowhere.vhd", 1, &who), -ENOENT);
 	/* VM 1 stops: a.vhd and its hold on base.vhd go; VM 2 still reads it */
 	vhd_claims_drop(&t, vol, a, 1);
 	assert_int_equal(t.n, 2);
 	assert_int_equal(vhd_claims_take(&t, vol, ro, 1, 3, &who), 0);
 	assert_non_null(vhd_claims_find(&t, vol, "/base.vhd", 1));
 	vhd_claims_drop(&t, vol, ro, 3);
+	/* VM 2 alone reads base.vhd now: its live merge holds it, and then
+	 * nobody may open it, not even to read (a new diff disk over it) */
+	assert_int_equal(vhd_claims_hold(&t, vol, "/base.vhd", 2, &who), 0);
+	assert_non_null(vhd_claims_find(&t, vol, "/base.vhd", 0));
 	vhd_claims_drop(&t, vol, b, 2);
 	assert_int_equal(t.n, 0);
 	assert_null(vhd_claims_find(&t, vol, "/base.vhd", 1));
@@ -107,6 +115,8 @@ static void test_same_owner_and_full(void **state)
 	b = op("/b.vhd", VHD_OPEN_RDWR);
 	assert_int_equal(vhd_claims_take(&t, vol, a, 1, 7, &who), 0);
 	assert_int_equal(vhd_claims_take(&t, vol, b, 1, 7, &who), 0);
+	/* a live merge into base.vhd would change what b.vhd reads */
+	assert_int_equal(vhd_claims_hold(&t, vol, "/base.vhd", 7, &who), -EBUSY);
 	vhd_claims_drop(&t, vol, a, 7);
 	assert_int_equal(t.n, 2);
 	assert_non_null(vhd_claims_find(&t, vol, "/b.vhd", 0));
