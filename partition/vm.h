@@ -161,14 +161,13 @@ int vm_save_write_file(const struct vol_path *vp, const uint8_t *buf, size_t len
  * saved state into folder dir (<VMId>.bin and .vsv, as vm_saved_copy
  * names them) while the guest runs on: its state is taken and hv's
  * capture armed while it is suspended, it is resumed at once, and the
- * memory is copied as it was at the suspend. in_pause (if not NULL)
- * runs first in the pause (Checkpoint-VM switches the disks there); its
- * failure ends the call. On return the partition is running (resumed)
+ * memory is copied as it was at the suspend. It serves none of the
+ * child's requests before the suspend (Checkpoint-VM switches the disks
+ * just before the call). On return the partition is running (resumed)
  * whatever the result. *pause_tsc: the TSC ticks the guest was
  * suspended for. */
-int vm_capture_save(struct vm *vm, uint64_t id, const char *dir,
-		    int (*in_pause)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
-		    uint64_t *pause_tsc, char *why, size_t n);
+int vm_capture_save(struct vm *vm, uint64_t id, const char *dir, uint64_t *pause_tsc, char *why,
+		    size_t n);
 /* Boot: whether vm's folder holds a saved state (sets vm->saved). */
 bool vm_probe_saved(struct vm *vm);
 /* For vm_resume: a partition from mem (which it takes) and the vCPU

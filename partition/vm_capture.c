@@ -182,10 +182,9 @@ static void end(struct cap_run *r, struct hvpart_capture_stats *st)
 	hvcall(HVCALL_HVPART_CAPTURE_END, &id, sizeof(id), st, sizeof(*st));
 }
 
-/* Suspended: in_pause, the .vsv image taken and the capture armed;
- * resumed whatever happened. */
+/* Suspended: the .vsv image taken and the capture armed; resumed
+ * whatever happened. */
 static int arm(struct vm *vm, struct cap_run *r, uint8_t *vsv, size_t *len,
-	       int (*in_pause)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
 	       char *why, size_t n)
 {
 	uint64_t id = r->id;
@@ -196,8 +195,7 @@ static int arm(struct vm *vm, struct cap_run *r, uint8_t *vsv, size_t *len,
 		snprintf(why, n, "The hypervisor refused to suspend the partition (status %#x).", st);
 		return -EIO;
 	}
-	rc = in_pause ? in_pause(vm, arg, why, n) : 0;
-	rc = rc ?: vm_save_image(vm, id, vsv, len, why, n);
+	rc = vm_save_image(vm, id, vsv, len, why, n);
 	if (!rc && start(r))
 		snprintf(why, n, "The hypervisor refused to capture '%s''s memory (status %#x).",
 			 vm->name, r->status);
@@ -278,9 +276,8 @@ static void copy_failed(const struct vm *vm, const struct cap_run *r, int rc, ch
 			 vm->name, volume_strerror(rc), r->status);
 }
 
-int vm_capture_save(struct vm *vm, uint64_t id, const char *dir,
-		    int (*in_pause)(struct vm *vm, void *arg, char *why, size_t n), void *arg,
-		    uint64_t *pause_tsc, char *why, size_t n)
+int vm_capture_save(struct vm *vm, uint64_t id, const char *dir, uint64_t *pause_tsc, char *why,
+		    size_t n)
 {
 	struct hvpart_capture_stats st = { 0 };
 	struct cap_run r = { 0 };
@@ -297,7 +294,7 @@ int vm_capture_save(struct vm *vm, uint64_t id, const char *dir,
 		       volume_open(&bin, EXT2_O_RDWR | EXT2_O_CREAT | EXT2_O_TRUNC, &r.f)) != 0)
 		snprintf(why, n, "Could not create the snapshot's memory file in %s: %s", dir,
 			 volume_strerror(rc));
-	else if ((rc = arm(vm, &r, vsv, &len, in_pause, arg, why, n)) != 0)
+	else if ((rc = arm(vm, &r, vsv, &len, why, n)) != 0)
 		end(&r, &st);
 	else if ((rc = copy_live(&r, &st)) != 0)
 		copy_failed(vm, &r, rc, why, n);

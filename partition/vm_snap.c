@@ -406,71 +406,135 @@ static void switch_back(struct vm *vm, int i, bool made)
 		unlink_path(S.made[i]);
 }
 
-/* In Checkpoint-VM's pause (the child suspended): each disk flushed and
- * closed, its AVHD created over it (the parent as it is now, unchanging
- * from here) and opened in its place, so the guest's next write goes to
- * the AVHD. On a failure every disk is back on its own file. */
-static int switch_disks(struct vm *vm, void *arg, char *why, size_t n)
+/* Checkpoint-VM of a running VM: the snapshot the pause commits. */
+struct live_ck {
+	const uint8_t *id;
+	const char *name;
+	int64_t when;
+	bool switched;
+};
+
+/* Before the pause: each disk flushed, so that its file is whole on C:
+ * (the parent serves no guest request until the pause, so it holds
+ * still), its AVHD created over it, and all synced: rule 8's new files
+ * first, out of the guest's pause. On a failure none is left. */
+static int avhds_ready(struct vm *vm, char *why, size_t n)
 {
-	bool *switched = arg;
+	uint64_t id = (uint64_t)vm->hv_id;
+	int rc = 0, i;
+
+	for (i = 0; i < vm->ndisks && !rc; i++) {
+		rc = vsp_stor_flush(id, &vm->disks[i]);
+		if (rc)
+			snprintf(why, n, "Could not flush '%s': %s", vm->disks[i].path, volume_strerror(rc));
+		rc = rc ?: avhd_create(S.made[i], vm->disks[i].path, why, n);
+	}
+	for (int k = 0; rc && k < i - 1; k++)
+		unlink_path(S.made[k]);
+	volume_sync(volume_by_letter('C'));
+	return rc;
+}
+
+/* Each disk flushed, closed, and its AVHD opened in its place, so the
+ * guest's next write goes to the AVHD; then config.txt names the
+ * snapshot and the AVHDs before the guest can write them (rule 8; the
+ * snapshot holds the disks alone until its memory is saved). No pause
+ * is needed for it: the parent serves the child's disk requests on this
+ * thread and serves none from here to the capture's suspend
+ * (vm_capture_save enters no idle loop before it), so the disks as
+ * switched are the disks at the suspend; a request the guest makes
+ * meanwhile waits, its CPU runs on. On a failure every disk is back on
+ * its own file. */
+static int switch_disks(struct vm *vm, struct live_ck *ck, char *why, size_t n)
+{
 	int i, rc = 0;
 
 	for (i = 0; i < vm->ndisks && !rc; i++) {
 		struct vmcfg_disk made = vm->disks[i];
-		bool created = false;
 
 		memcpy(made.path, S.made[i], sizeof(made.path));
 		rc = vsp_stor_switch_close((uint64_t)vm->hv_id, &vm->disks[i]);
 		if (rc)
 			snprintf(why, n, "Could not flush '%s': %s", vm->disks[i].path, volume_strerror(rc));
-		rc = rc ?: avhd_create(made.path, vm->disks[i].path, why, n);
-		created = !rc;
 		rc = rc ?: vsp_stor_switch_open((uint64_t)vm->hv_id, &made, why, n);
 		if (rc)
-			switch_back(vm, i, created);
+			switch_back(vm, i, false);
 	}
 	for (int k = 0; rc && k < i - 1; k++)
-		switch_back(vm, k, true);
-	volume_sync(volume_by_letter('C'));
-	*switched = !rc;
+		switch_back(vm, k, false);
+	if (!rc && (rc = checkpoint_commit(vm, ck->id, ck->name, ck->when, false, why, n)) != 0)
+		for (int k = 0; k < vm->ndisks; k++)
+			switch_back(vm, k, false);   /* commit put the old paths back */
+	ck->switched = !rc;
+	return rc;
+}
+
+/* The memory is saved: the snapshot holds it (State Saved). */
+static int saved_commit(struct vm *vm, const uint8_t id[16], char *why, size_t n)
+{
+	struct undo *u = &U;
+	int rc = undo_keep(vm, u);
+
+	return rc ?: commit(vm, u, vmcfg_snap_set_saved(&vm->cfg, id, true), why, n);
+}
+
+/* Without disks nothing moves in the pause: the snapshot is committed
+ * once its memory is saved. */
+static int checkpoint_diskless(struct vm *vm, struct live_ck *ck, const char *dir, char *why,
+			       size_t n)
+{
+	uint64_t pause;
+	int rc = vm_capture_save(vm, (uint64_t)vm->hv_id, dir, &pause, why, n);
+
+	rc = rc ?: write_settings(vm, ck->id, why, n) ?:
+	     checkpoint_commit(vm, ck->id, ck->name, ck->when, true, why, n);
+	if (rc)
+		settings_unlink(vm, ck->id);
 	return rc;
 }
 
 /* A running VM: its disks moved to new AVHDs and its saved state
  * captured live into the snapshot's folder (partition/vm_capture.c),
- * the guest paused only for the switch, its state and the arming of
- * hv's capture. Memory that could not be captured after the disks moved
- * leaves a snapshot of the disks alone (its State Off), said in why. */
+ * the guest paused only while its state is taken and hv's capture is
+ * armed. Memory that could not be captured after the
+ * disks moved leaves a snapshot of the disks alone (its State Off),
+ * said in why. */
 static int checkpoint_live(struct vm *vm, const char *name, int64_t when, char *why, size_t n)
 {
 	char dir[VM_FOLDER_MAX + 64], why2[256];
-	bool switched = false;
-	uint64_t pause;
 	uint8_t id[16];
+	struct live_ck ck = { id, name, when, false };
+	uint64_t pause;
 	int rc = vm_save_refused(vm, why, n) ?: avhd_names(vm, vm->disks, vm->ndisks, why, n);
 
 	if (rc)
 		return rc;
 	guid_random(id);
 	state_dir(vm, id, dir, sizeof(dir));
-	rc = vm_capture_save(vm, (uint64_t)vm->hv_id, dir, vm->ndisks ? switch_disks : NULL,
-			     &switched, &pause, why, n);
-	if (rc && !switched) {
+	if (!vm->ndisks)
+		return checkpoint_diskless(vm, &ck, dir, why, n);
+	rc = vmstore_mkdirs(dir);
+	if (rc)
+		snprintf(why, n, "Could not create %s: %s", dir, volume_strerror(rc));
+	rc = rc ?: write_settings(vm, id, why, n) ?: avhds_ready(vm, why, n) ?:
+	     switch_disks(vm, &ck, why, n);
+	if (!rc)
+		rc = vm_capture_save(vm, (uint64_t)vm->hv_id, dir, &pause, why, n);
+	if (!ck.switched) {
 		settings_unlink(vm, id);
-		return rc;
+		for (int i = 0; i < vm->ndisks; i++)
+			unlink_path(S.made[i]);
+		return rc ?: -EIO;
 	}
-	if (rc)
-		settings_unlink(vm, id);   /* its saved state: none */
-	if (write_settings(vm, id, why2, sizeof(why2)) ||
-	    checkpoint_commit(vm, id, name, when, !rc, why2, sizeof(why2))) {
-		/* The guest writes the AVHDs now: config.txt must not lose them. */
-		snprintf(why, n, "'%s' runs on its new differencing disks, but its configuration could not be written: %s",
-			 vm->name, why2);
-		return -EIO;
-	}
-	if (rc)
+	if (!rc)
+		rc = saved_commit(vm, id, why, n);
+	if (rc) {
+		settings_unlink(vm, id);   /* its saved state: none; its settings again */
+		if (write_settings(vm, id, why2, sizeof(why2)))
+			printf("'%s': %s\n", vm->name, why2);
 		snprintf(why + strlen(why), n - strlen(why),
 			 " The snapshot '%s' keeps the disks only.", name);
+	}
 	return rc;
 }
 

@@ -292,6 +292,9 @@ int vmcfg_snap_set_current(struct vmcfg_doc *doc, const uint8_t *id);
 /* Remove the snapshot with id: its children and, when it was current,
  * the VM get its parent. -ENOENT when there is none. */
 int vmcfg_snap_remove(struct vmcfg_doc *doc, const uint8_t id[16]);
+/* SavedState of the snapshot with id (a running VM's, once its memory
+ * is saved); -ENOENT when there is none. */
+int vmcfg_snap_set_saved(struct vmcfg_doc *doc, const uint8_t id[16], bool saved);
 /* Rename-VMSnapshot: -EINVAL for an empty or too long name, -ENOENT. */
 int vmcfg_snap_rename(struct vmcfg_doc *doc, const uint8_t id[16], const char *name);
 /* The first snapshot at index >= from named name (case-insensitive), or -1. */

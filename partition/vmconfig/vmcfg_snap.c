@@ -265,6 +265,16 @@ int vmcfg_snap_remove(struct vmcfg_doc *doc, const uint8_t id[16])
 	return rc;
 }
 
+int vmcfg_snap_set_saved(struct vmcfg_doc *doc, const uint8_t id[16], bool saved)
+{
+	struct vmcfg_section *s;
+	char g[37];
+
+	vmcfg_guid_format(id, g);
+	s = section_by_id(doc, g);
+	return s ? vmcfg_set(s, "SavedState", saved ? "True" : "False") : -ENOENT;
+}
+
 int vmcfg_snap_rename(struct vmcfg_doc *doc, const uint8_t id[16], const char *name)
 {
 	struct vmcfg_section *s;

@@ -558,6 +558,13 @@ int vsp_stor_switch_close(uint64_t child, const struct vmcfg_disk *cfg)
 	return rc;
 }
 
+int vsp_stor_flush(uint64_t child, const struct vmcfg_disk *cfg)
+{
+	struct stor_disk *d = open_slot(child, cfg);
+
+	return d && (d->vhd || d->phys) ? blockdev_flush(&d->bd) : -ENOENT;
+}
+
 int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why, size_t len)
 {
 	struct stor_disk *d = open_slot(child, cfg);

@@ -67,6 +67,9 @@ int vsp_stor_hot_remove(uint64_t child, unsigned lun);
  * AVHD, or the old file again when the switch failed. The disk must not
  * be reached in between. 0, or -errno (switch_open: with why). */
 int vsp_stor_switch_close(uint64_t child, const struct vmcfg_disk *cfg);
+/* Flush cfg's open disk (its file whole on the drive: data, BAT, footer)
+ * without closing it: 0, -ENOENT, or the flush error. */
+int vsp_stor_flush(uint64_t child, const struct vmcfg_disk *cfg);
 int vsp_stor_switch_open(uint64_t child, const struct vmcfg_disk *cfg, char *why, size_t len);
 /* Live merge (Remove-VMSnapshot of a running VM, partition/vm_merge.c):
  * mid, the parent of the open disk cfg's top, merged into its own

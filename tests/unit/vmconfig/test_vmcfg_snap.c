@@ -104,7 +104,13 @@ static void test_tree(void **state)
 	assert_int_equal(unk, 0);
 	assert_int_equal(vmcfg_snap_rename(&doc, b, "two, renamed"), 0);
 	assert_int_equal(vmcfg_snap_rename(&doc, b, ""), -EINVAL);
+	/* three's memory saved after its commit (a live checkpoint) */
+	assert_int_equal(vmcfg_snap_set_saved(&doc, c, true), 0);
+	assert_int_equal(vmcfg_snap_set_saved(&doc, b, false), 0);
+	reparse(&doc);
 	snaps_ok(&doc, &s);
+	assert_true(s.s[2].saved);
+	assert_false(s.s[1].saved);
 	assert_string_equal(s.s[1].name, "two, renamed");
 	assert_int_equal(s.s[1].parent, 0);
 	/* removing one: its children and the VM go to its parent (none) */
