@@ -234,6 +234,15 @@ int cmd_parse_span(const char *s, uint64_t *out);
  * \d \w \s \D \W \S and escaped characters, ^ and $, groups ( ) and
  * (?: ), alternation |, greedy quantifiers * + ? {m} {m,} {m,n}. */
 int cmd_regex_match(const char *re, const char *s);
+/* The same in steps, for one pattern against many lines (Select-String):
+ * cmd_regex_compile gives 0 and *out, or -EINVAL (bad pattern), -E2BIG
+ * (too large) or -ENOMEM; case_sensitive false is -match's rule.
+ * cmd_regex_exec: 1, 0 or -E2BIG, with a fresh step budget each call. */
+struct cmd_regex;
+int cmd_regex_compile(const char *re, bool case_sensitive,
+		      struct cmd_regex **out);
+int cmd_regex_exec(struct cmd_regex *re, const char *s);
+void cmd_regex_free(struct cmd_regex *re);              /* NULL: nothing */
 /* The generated syntax line, e.g.
  * "New-VM [-Name] <string> -MemoryStartupBytes <size> [-TurnOff]".
  * Returns the full length (snprintf semantics). */
