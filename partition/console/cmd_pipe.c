@@ -196,7 +196,7 @@ static int run_per_object(struct cmd_ctx *ctx, struct line *L, int i,
 			continue;
 		}
 		called = true;
-		if ((rc = call(ctx, &L->call)) < 0)
+		if ((rc = call(ctx, &L->call)) < 0 || ctx->halted)
 			break;
 	}
 	ctx->input = NULL;
@@ -229,6 +229,7 @@ static int run_elem(struct cmd_ctx *ctx, struct line *L, int i,
 	ctx->in = in;
 	ctx->out = out;
 	ctx->input = NULL;
+	cmd_common_apply(ctx, &L->args[i]);
 	if (e->kind == EL_VAR)
 		return cmd_var_eval(ctx, e->tok[0].text + 1, out);
 	if (e->kind == EL_LIT)
@@ -244,6 +245,7 @@ static void reset_ctx(struct cmd_ctx *ctx)
 	ctx->in = NULL;
 	ctx->out = NULL;
 	ctx->input = NULL;
+	ctx->erract = ctx->warnact = CMD_ACT_CONTINUE;
 }
 
 /* Run the pipeline in L->el; its output goes to the variable or the
@@ -264,6 +266,8 @@ static int run_statement(struct cmd_ctx *ctx, struct line *L, const char *var)
 		cmd_list_free(&in);
 		in = out;
 		memset(&out, 0, sizeof out);
+		if (ctx->halted && rc >= 0)
+			rc = -ECANCELED;        /* -ErrorAction Stop */
 		if (rc < 0)
 			goto done;
 	}
@@ -301,6 +305,8 @@ static int each_statement(struct cmd_ctx *ctx, struct line *L, bool run)
 				rc = run_statement(ctx, L, var);
 			if (rc < 0 && !first_err)
 				first_err = rc;
+			if (ctx->halted)
+				break;          /* the rest of the line too */
 		}
 		s = i + 1;
 	}
@@ -325,6 +331,7 @@ int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 				 L->tok, 0, CMD_TOKEN_MAX, 0 };
 	ctx->tab = tab;
 	ctx->ntab = n;
+	ctx->halted = false;
 	reset_ctx(ctx);
 	rc = cmd_lex(&lx, ctx);
 	L->ntok = lx.ntok;
@@ -332,6 +339,7 @@ int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 		rc = each_statement(ctx, L, false);
 	if (rc == 0)
 		rc = each_statement(ctx, L, true);
+	ctx->halted = false;
 	free(L);
 	return rc;
 }

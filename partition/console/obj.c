@@ -171,6 +171,8 @@ int cmd_emit_obj(struct cmd_ctx *ctx, struct cmd_obj *o)
 	const struct cmd_obj *one[1] = { o };
 	int rc;
 
+	if (ctx->halted)
+		return -ECANCELED;      /* stopped by -ErrorAction Stop */
 	if (!ctx->out) {
 		cmd_show(ctx, one, 1);          /* no pipeline: show it now */
 		return 0;
