@@ -124,6 +124,27 @@ int cmd_emit(struct cmd_ctx *ctx, const struct cmd_type *t,
 /* Pass an existing object on (Where-Object). */
 int cmd_emit_obj(struct cmd_ctx *ctx, struct cmd_obj *o);
 
+/* Text into the pipeline a line at a time, as PowerShell's Get-Content
+ * emits it: one string (a single value) per line, split at '\n' with a
+ * '\r' before it dropped, NUL bytes left out, fed in pieces of any size.
+ * A zeroed struct is ready. cmd_lines_end emits a last line without '\n'
+ * and frees; cmd_lines_free frees after a failed feed. A line longer than
+ * CMD_TEXT_LINE_MAX goes out in pieces of that size, so the memory held
+ * is the emitted objects and one line: about 80 bytes of heap per line
+ * besides its text (a 64 KiB log of 60-character lines, some 150 KiB),
+ * and a line equal to the one before shares its object. 0, or -ENOMEM /
+ * -E2BIG after cmd_emit's error line, -ECANCELED (stop then). */
+#define CMD_TEXT_LINE_MAX 65536
+struct cmd_lines {
+	char *buf;                  /* the line so far, NUL-terminated */
+	size_t len, cap;
+	struct cmd_obj *last;       /* the last line's object (a reference) */
+};
+int cmd_lines_feed(struct cmd_ctx *ctx, struct cmd_lines *l, const char *s,
+		   size_t n);
+int cmd_lines_end(struct cmd_ctx *ctx, struct cmd_lines *l);
+void cmd_lines_free(struct cmd_lines *l);
+
 /* Formatting, for custom show functions and Format-Table/-List.
  * cols NULL: every property of the first object (tables: at most
  * TBL_COLS_MAX columns). */
