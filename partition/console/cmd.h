@@ -65,8 +65,8 @@
  * an alias or a wildcard pattern with * and ? (then matching commands are
  * listed). "CMD ... -?" anywhere in a command shows CMD's help instead of
  * running the statement. The pipeline cmdlets are built in too
- * (cmd_core.c): Get-Command, Where-Object, Select-Object, Sort-Object,
- * Measure-Object, Format-Table, Format-List.
+ * (cmd_core.c): Get-Command, Where-Object, Select-Object, Select-String,
+ * Sort-Object, Measure-Object, Format-Table, Format-List.
  */
 #ifndef HVPART_CONSOLE_CMD_H
 #define HVPART_CONSOLE_CMD_H

@@ -116,6 +116,8 @@ bool cmd_is_operator(const char *name);
  * text, case-insensitively. */
 int cmd_val_cmp(const struct cmd_val *a, const struct cmd_val *b);
 int cmd_where_object(struct cmd_ctx *ctx, const struct cmd_args *a);
+/* Select-String (cmd_text.c). */
+int cmd_select_string(struct cmd_ctx *ctx, const struct cmd_args *a);
 
 
 #endif

@@ -172,7 +172,11 @@ static int prepare(struct cmd_ctx *ctx, struct line *L, int i)
 				"command of a pipeline.", a->def->name);
 	if ((rc = cmd_bind(ctx, a, e->tok, e->ntok, &L->hold)) != 0)
 		return rc;
-	if (i == 0 || !cmd_takes_input(a->def))
+	/* Only a per-object command's mandatory parameters may still come
+	 * from its input; one that reads all its input at once (Select-String
+	 * -Pattern) has them all now. */
+	if (i == 0 || !cmd_takes_input(a->def) ||
+	    (cmd_def_flags(a->def) & CMD_D_INPUT))
 		return cmd_check_required(ctx, a);
 	return 0;
 }

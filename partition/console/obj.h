@@ -98,6 +98,9 @@ extern const struct cmd_type cmd_type_value;
 /* Objects without format data (Select-Object's): a table of every
  * property when there are at most four, else a list (PowerShell's rule). */
 extern const struct cmd_type cmd_type_custom;
+/* Select-String's matches: IgnoreCase, LineNumber, Line, Filename, Path,
+ * Pattern; shown as the line. */
+extern const struct cmd_type cmd_type_matchinfo;
 
 /* A new object with copies of the n properties (names and strings
  * included); refs = 1. NULL when out of memory or n is out of range. */
@@ -123,6 +126,15 @@ int cmd_emit(struct cmd_ctx *ctx, const struct cmd_type *t,
 	     const struct cmd_prop *props, int n);
 /* Pass an existing object on (Where-Object). */
 int cmd_emit_obj(struct cmd_ctx *ctx, struct cmd_obj *o);
+
+/* An object's text, as PowerShell's ToString gives it: a single value's
+ * text, a MatchInfo's line, any other object "@{Name=web1; State=Running}"
+ * (a PSCustomObject's), cut to fit n. Returns the string inside the object
+ * when it is one, else buf. */
+const char *cmd_obj_text(const struct cmd_obj *o, char *buf, size_t n);
+/* The one value an object stands for in a comparison: a single value's,
+ * a MatchInfo's Line; NULL for other objects. */
+const struct cmd_val *cmd_obj_scalar(const struct cmd_obj *o);
 
 /* Text into the pipeline a line at a time, as PowerShell's Get-Content
  * emits it: one string (a single value) per line, split at '\n' with a

@@ -501,7 +501,7 @@ static void test_complete(void **state)
 	assert_string_equal(m[0], "Get-Help");
 	assert_string_equal(m[3], "Get-Command");     /* built-in, last */
 	assert_int_equal(cmd_complete(tab, NTAB, "x", 1, m, 8), 0);
-	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1 + 7);
+	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1 + 8);
 	assert_int_equal(cmd_complete(tab, NTAB, "where-", 6, m, 8), 1);
 	assert_string_equal(m[0], "Where-Object");
 	assert_int_equal(cmd_complete(tab, NTAB, "New-VMX", 7, m, 8), 0);
@@ -626,6 +626,7 @@ static void test_help_list(void **state)
 	    "Get-Command    Lists the commands.\n"
 	    "Where-Object   Keeps the objects that pass a test.\n"
 	    "Select-Object  Picks properties or objects.\n"
+	    "Select-String  Finds text in lines and strings.\n"
 	    "Sort-Object    Sorts objects by property values.\n"
 	    "Measure-Object Counts objects, or sums a property.\n"
 	    "Format-Table   Shows objects as a table.\n"

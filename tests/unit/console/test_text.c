@@ -1,5 +1,6 @@
 /* Unit tests for text in the pipeline: cmdlets' text as line objects
- * (cmd_lines_*) (partition/console). */
+ * (cmd_lines_*), an object's text form and Select-String
+ * (partition/console). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,8 +51,29 @@ static int get_log(struct cmd_ctx *c, const struct cmd_args *a)
 	return cmd_lines_end(c, &l);
 }
 
+static const char *const states[] = { "Off", "Running", NULL };
+
+static int get_thing(struct cmd_ctx *c, const struct cmd_args *a)
+{
+	static const char *const names[] = { "web1", "db" };
+	int rc = 0;
+
+	(void)a;
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		const struct cmd_prop p[] = {
+			CMD_PROP_STR("Name", names[i]),
+			CMD_PROP_ENUM("State", i, states),
+			CMD_PROP_INT("Id", i + 1),
+		};
+
+		rc = cmd_emit(c, NULL, p, 3);
+	}
+	return rc;
+}
+
 static const struct cmd_def tab[] = {
 	{ "Get-Log", "Emits a log.", "", NULL, 0, get_log, NULL },
+	{ "Get-Thing", "Lists things.", "", NULL, 0, get_thing, NULL },
 };
 #define NTAB ((int)(sizeof tab / sizeof tab[0]))
 
@@ -85,6 +107,12 @@ static int run(const char *line)
 static void expect(const char *line, const char *want)
 {
 	assert_int_equal(run(line), 0);
+	assert_string_equal(out.buf, want);
+}
+
+static void expect_error(const char *line, int rc, const char *want)
+{
+	assert_int_equal(run(line), rc);
 	assert_string_equal(out.buf, want);
 }
 
@@ -164,12 +192,103 @@ static void test_lines_limits(void **state)
 	free(big);
 }
 
+/* ---- Select-String ---- */
+
+static void test_select_string(void **state)
+{
+	(void)state;
+	expect("Get-Log | Select-String capture",
+	       "capture: started\nCAPTURE: FAIL page 12\n");
+	expect("Get-Log | Select-String capture -CaseSensitive",
+	       "capture: started\n");
+	expect("Get-Log | Select-String -Pattern 'FAIL' -NotMatch",
+	       "boot: ok\ncapture: started\n\nversion 1.5\nversion 105\nidle\n");
+	expect("Get-Log | sls '1.5'", "version 1.5\nversion 105\n");
+	expect("Get-Log | sls '1.5' -SimpleMatch", "version 1.5\n");
+	expect("Get-Log | sls 'Ver' -SimpleMatch -CaseSensitive", "");
+	expect("Get-Log | sls boot,idle", "boot: ok\nidle\n");
+	expect("Get-Log | sls '^$'", "\n");
+	expect("Get-Log | sls 'page \\d+$'", "CAPTURE: FAIL page 12\n");
+	expect("Select-String -InputObject 'abc' b", "abc\n");
+	expect("'abc' | Select-String x", "");
+	expect("Select-String x", "");                  /* no input */
+}
+
+static void test_select_string_objects(void **state)
+{
+	(void)state;
+	expect("Get-Log | sls fail | Format-List",
+	       "\n"
+	       "IgnoreCase : True\n"
+	       "LineNumber : 3\n"
+	       "Line       : CAPTURE: FAIL page 12\n"
+	       "Filename   : InputStream\n"
+	       "Path       : InputStream\n"
+	       "Pattern    : fail\n"
+	       "\n");
+	expect("$m = Get-Log | sls version; $m.LineNumber; $m.Line",
+	       "5\n6\nversion 1.5\nversion 105\n");
+	expect("Get-Log | sls a,i -NotMatch | ft LineNumber,Pattern",
+	       "\nLineNumber Pattern\n---------- -------\n"
+	       "         1 a\n         4 a\n\n");
+	expect("Get-Log | sls capture | Measure-Object", "\nCount : 2\n\n");
+	expect("Get-Log | sls capture | Select-Object -Last 1",
+	       "CAPTURE: FAIL page 12\n");
+	/* a match's text is its line: it chains and compares as that */
+	expect("Get-Log | sls capture | sls started", "capture: started\n");
+	expect("Get-Log | sls capture | ? { $_ -match 'fail' }",
+	       "CAPTURE: FAIL page 12\n");
+	/* other objects match as PowerShell's ToString of them */
+	expect("Get-Thing | Select-String Running",
+	       "@{Name=db; State=Running; Id=2}\n");
+	expect("Get-Thing | sls 'Name=web1;'", "@{Name=web1; State=Off; Id=1}\n");
+	expect("64MB | sls 67108864", "67108864\n");
+}
+
+static void test_select_string_errors(void **state)
+{
+	(void)state;
+	expect_error("Get-Log | Select-String", -EINVAL,
+		     "Select-String : Cannot process command because of one or "
+		     "more missing mandatory parameters: Pattern.\n");
+	expect_error("Get-Log | Select-String '(x'", -EINVAL,
+		     "Select-String : The string (x is not a valid regular "
+		     "expression.\n");
+	expect_error("Get-Log | Select-String ''", -EINVAL,
+		     "Select-String : Cannot bind argument to parameter "
+		     "'Pattern' because it is an empty string.\n");
+	expect_error("Get-Log | sls '^(a|a)*(a|a)*(a|a)*(a|a)*b$'", 0, "");
+	log_text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac";
+	log_len = strlen(log_text);
+	expect_error("Get-Log | sls '^(a|a)*(a|a)*(a|a)*(a|a)*b$'", -E2BIG,
+		     "Select-String : The regular expression ^(a|a)*(a|a)*(a|a)*"
+		     "(a|a)*b$ is too complex for this text.\n");
+}
+
+static void test_select_string_help(void **state)
+{
+	(void)state;
+	run("Get-Help Select-String");
+	assert_non_null(strstr(out.buf, "Select-String [-Pattern] <string[]> "
+			       "[-InputObject <string>] [-SimpleMatch] "
+			       "[-NotMatch] [-CaseSensitive]"));
+	assert_non_null(strstr(out.buf, "Get-VMHostLog | Select-String "
+			       "capture"));
+	assert_non_null(strstr(out.buf, "ALIASES\n    sls\n"));
+	expect("gcm -Noun String | select -ExpandProperty Name",
+	       "Select-String\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lines_shown_as_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lines_in_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lines_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_string, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_string_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_string_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_string_help, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
