@@ -190,7 +190,7 @@ static int run_per_object(struct cmd_ctx *ctx, struct line *L, int i,
 	int rc = 0, bind_rc = 0;
 	bool called = false;
 
-	for (int k = 0; k < in->n; k++) {
+	for (int k = 0; k < in->n && !ctx->halted; k++) {
 		int b;
 
 		L->call = L->args[i];
@@ -200,7 +200,7 @@ static int run_per_object(struct cmd_ctx *ctx, struct line *L, int i,
 			continue;
 		}
 		called = true;
-		if ((rc = call(ctx, &L->call)) < 0 || ctx->halted)
+		if ((rc = call(ctx, &L->call)) < 0)
 			break;
 	}
 	ctx->input = NULL;

@@ -156,6 +156,12 @@ static void test_stop(void **state)
 	expect("Get-Thing a,bad,b | Touch-Thing -ea Stop", -ECANCELED,
 	       "Touch-Thing : 'bad' cannot be touched.\n");
 	assert_string_equal(calls, "a;bad;");
+	/* an input object that does not bind stops it too */
+	expect("Get-Thing a,b | Fail-Thing -ea Stop", -EINVAL,
+	       "Fail-Thing : The input object cannot be bound to any "
+	       "parameters for the command either because the command does not "
+	       "take pipeline input or the input and its properties do not "
+	       "match any of the parameters that take pipeline input.\n");
 	expect("Get-Thing a,bad,b | Touch-Thing; Get-Thing c | Touch-Thing", 0,
 	       "Touch-Thing : 'bad' cannot be touched.\n");
 	assert_string_equal(calls, "a;bad;b;c;");
