@@ -86,24 +86,42 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 	}
 }
 
-static int cmdlet_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)
+/* hv's log ring into lines. 0, also after an error line for a failed
+ * read (the text read so far still goes out, as it did when printed), or
+ * the negative errno of a failed emit. */
+static int hostlog_read(struct cmd_ctx *ctx, const struct cmd_args *a, struct cmd_lines *lines)
 {
 	static struct hvpart_log_chunk chunk;
 	uint64_t off = 0;
+	int rc = 0;
 
-	for (int guard = 0; guard < 64; guard++) {
+	for (int guard = 0; rc == 0 && guard < 64; guard++) {
 		uint16_t st = hvcall(HVCALL_HVPART_READ_LOG, &off, sizeof(off), &chunk, sizeof(chunk));
 
 		if (st)
 			return cmd_error(ctx, a, "hv refused the log read (status %#x).", st);
 		if (chunk.len > sizeof(chunk.data))
 			return cmd_error(ctx, a, "hv returned a malformed log chunk.");
-		cmd_write(ctx, chunk.data, chunk.len);
+		rc = cmd_lines_feed(ctx, lines, chunk.data, chunk.len);
 		off = chunk.start + chunk.len;
 		if (!chunk.len || off >= chunk.end)
 			break;
 	}
-	return 0;
+	return rc;
+}
+
+/* One string per line into the pipeline (Select-String, Select-Object
+ * -Last 5); shown at the end of a pipeline they print as the log did. */
+static int cmdlet_get_vmhostlog(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct cmd_lines lines = { 0 };
+	int rc = hostlog_read(ctx, a, &lines);
+
+	if (rc) {
+		cmd_lines_free(&lines);
+		return rc;
+	}
+	return cmd_lines_end(ctx, &lines);
 }
 
 static int cmdlet_stop_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -231,7 +249,8 @@ const struct cmd_def cmdlets_host[] = {
 	  "Shows hv's version, the processor model, the virtualization extension hv runs on (Intel VT-x or AMD-V) with the features of it hv uses, and memory: total, free in the parent, and owned by hv.",
 	  NULL, 0, cmdlet_get_vmhost, NULL },
 	{ "Get-VMHostLog", "Prints the hypervisor's log.",
-	  "Prints hv's log ring (the last 64 KiB of its messages).", NULL, 0, cmdlet_get_vmhostlog, NULL },
+	  "Prints hv's log ring (the last 64 KiB of its messages). Each line is a string in the pipeline: Get-VMHostLog | Select-String capture, Get-VMHostLog | Select-Object -Last 20.",
+	  NULL, 0, cmdlet_get_vmhostlog, NULL },
 	{ "Stop-VMHost", "Powers the machine off.",
 	  "Applies each running VM's AutomaticStopAction (TurnOff; ShutDown and Save turn the VM off until the shutdown integration service and saved states exist), records which VMs were running for AutomaticStartAction StartIfRunning, unmounts the drives and powers the machine off cleanly (ACPI S5); under an emulator this ends the emulator.",
 	  NULL, 0, cmdlet_stop_vmhost, NULL },

@@ -655,21 +655,28 @@ static int cmdlet_wait_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* One string per line into the pipeline, as Get-VMHostLog's. */
 static int cmdlet_get_vmconsolelog(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct vm *vm = vm_arg(ctx, a);
+	struct cmd_lines lines = { 0 };
 	uint64_t off, lost;
 	char buf[512];
 	size_t got;
+	int rc = 0;
 
 	if (!vm)
 		return 0;
 	if (!vm->console.buf)
 		return 0;   /* never started: nothing written */
 	off = cring_oldest(&vm->console);
-	while ((got = cring_read_from(&vm->console, &off, buf, sizeof(buf), &lost)) > 0)
-		cmd_write(ctx, buf, got);
-	return 0;
+	while (rc == 0 && (got = cring_read_from(&vm->console, &off, buf, sizeof(buf), &lost)) > 0)
+		rc = cmd_lines_feed(ctx, &lines, buf, got);
+	if (rc) {
+		cmd_lines_free(&lines);
+		return rc;
+	}
+	return cmd_lines_end(ctx, &lines);
 }
 
 /* Show the last lines the child wrote, as a terminal would still show. */
@@ -792,7 +799,8 @@ const struct cmd_def cmdlets_vm[] = {
 	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state: Off, the guest's exit code if it wrote one to port 0xf4, and why it stopped.",
 	  p_wait, 2, cmdlet_wait_vm, NULL },
 	{ "Get-VMConsoleLog", "Prints what a VM wrote to its COM1.",
-	  "Prints the VM's COM1 output, kept in a 64 KiB ring.", p_vm, 1, cmdlet_get_vmconsolelog, NULL },
+	  "Prints the VM's COM1 output, kept in a 64 KiB ring. Each line is a string in the pipeline: Get-VMConsoleLog web1 | Select-String -Pattern FAIL.",
+	  p_vm, 1, cmdlet_get_vmconsolelog, NULL },
 	{ "Connect-VM", "Joins a VM's COM1 to this console.",
 	  "Joins the VM's COM1 to this console; Ctrl-] detaches.", p_vm, 1, cmdlet_connect_vm, NULL },
 };

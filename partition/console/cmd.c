@@ -55,9 +55,20 @@ int cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
 	return k;
 }
 
+/* Is an error line shown, by the running command's -ErrorAction? Under
+ * STOP it also ends the line (outside a command erract is CONTINUE). */
+static bool error_shown(struct cmd_ctx *ctx)
+{
+	if (ctx->erract == CMD_ACT_STOP)
+		ctx->halted = true;
+	return ctx->erract != CMD_ACT_SILENT && ctx->erract != CMD_ACT_IGNORE;
+}
+
 static void verr(struct cmd_ctx *ctx, const struct cmd_def *d,
 		 const char *fmt, va_list ap)
 {
+	if (!error_shown(ctx))
+		return;
 	if (d)
 		cmd_printf(ctx, "%s : ", d->name);
 	vprint(ctx, fmt, ap);
@@ -84,6 +95,29 @@ int cmd_perr(struct cmd_ctx *ctx, const struct cmd_def *d, int rc,
 	verr(ctx, d, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+/* A warning under STOP is a terminating error whatever -ErrorAction
+ * says, so its error line is printed here rather than by verr. */
+int cmd_warning(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ctx->warnact == CMD_ACT_SILENT || ctx->warnact == CMD_ACT_IGNORE)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cmd_printf(ctx, "WARNING: %s\n", msg);
+	if (ctx->warnact != CMD_ACT_STOP)
+		return 0;
+	cmd_printf(ctx, "%s%sThe running command stopped because the "
+		   "preference variable \"WarningPreference\" or common "
+		   "parameter is set to Stop: %s\n", ctx->cmd ? ctx->cmd->name : "",
+		   ctx->cmd ? " : " : "", msg);
+	ctx->halted = true;
+	return -ECANCELED;
 }
 
 static void sink_write(void *c, const char *s, size_t n)

@@ -65,8 +65,8 @@
  * an alias or a wildcard pattern with * and ? (then matching commands are
  * listed). "CMD ... -?" anywhere in a command shows CMD's help instead of
  * running the statement. The pipeline cmdlets are built in too
- * (cmd_core.c): Get-Command, Where-Object, Select-Object, Sort-Object,
- * Measure-Object, Format-Table, Format-List.
+ * (cmd_core.c): Get-Command, Where-Object, Select-Object, Select-String,
+ * Sort-Object, Measure-Object, Format-Table, Format-List.
  */
 #ifndef HVPART_CONSOLE_CMD_H
 #define HVPART_CONSOLE_CMD_H
@@ -127,6 +127,18 @@ struct cmd_session {
 
 void cmd_session_clear(struct cmd_session *s);
 
+/* An error's or a warning's effect (PowerShell's ActionPreference), set
+ * per command by the common parameters -ErrorAction (-ea) and
+ * -WarningAction (-wa), which every command accepts: CONTINUE shows it
+ * (the default), SILENT and IGNORE do not (there is no $Error to keep it
+ * in, so they are the same), STOP shows it and ends the line: the command
+ * emits nothing more, the rest of its pipeline and of the line does not
+ * run, and the line's result is -ECANCELED unless a handler's is already
+ * negative. A handler that goes on after an error under STOP may check
+ * ctx->halted. Any other value is a binding error. */
+enum cmd_action { CMD_ACT_CONTINUE, CMD_ACT_SILENT, CMD_ACT_STOP,
+		  CMD_ACT_IGNORE };
+
 /* Output sink. write/wctx receive all output; with crlf set, cmd_printf and
  * the tables end lines with "\r\n" instead of "\n". user is for the
  * commands' own state; session (NULL: no variables) for $variables. The
@@ -145,6 +157,8 @@ struct cmd_ctx {
 	struct cmd_objlist *out;
 	const struct cmd_objlist *in;
 	const struct cmd_obj *input;
+	enum cmd_action erract, warnact;   /* of the command running */
+	bool halted;              /* an error under STOP: the line ends */
 };
 
 struct cmd_value {
@@ -214,9 +228,15 @@ const struct cmd_def *cmd_find(const struct cmd_def *tab, int n,
 void cmd_write(struct cmd_ctx *ctx, const char *s, size_t n);
 int cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Prints "Name : message" plus a line end, PowerShell's error shape. */
+/* Prints "Name : message" plus a line end, PowerShell's error shape;
+ * while a command runs, as its -ErrorAction says (cmd_perr too). */
 int cmd_error(struct cmd_ctx *ctx, const struct cmd_args *a,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prints "WARNING: message" plus a line end, as the running command's
+ * -WarningAction says (under STOP also the error that stops it). 0, or
+ * -ECANCELED when the line stops. */
+int cmd_warning(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A table sink writing to ctx (for tbl_print and friends). */
 struct tbl_sink cmd_sink(struct cmd_ctx *ctx);
 /* Value conversions used for CMD_P_INT / CMD_P_SIZE / switch values:
@@ -234,6 +254,15 @@ int cmd_parse_span(const char *s, uint64_t *out);
  * \d \w \s \D \W \S and escaped characters, ^ and $, groups ( ) and
  * (?: ), alternation |, greedy quantifiers * + ? {m} {m,} {m,n}. */
 int cmd_regex_match(const char *re, const char *s);
+/* The same in steps, for one pattern against many lines (Select-String):
+ * cmd_regex_compile gives 0 and *out, or -EINVAL (bad pattern), -E2BIG
+ * (too large) or -ENOMEM; case_sensitive false is -match's rule.
+ * cmd_regex_exec: 1, 0 or -E2BIG, with a fresh step budget each call. */
+struct cmd_regex;
+int cmd_regex_compile(const char *re, bool case_sensitive,
+		      struct cmd_regex **out);
+int cmd_regex_exec(struct cmd_regex *re, const char *s);
+void cmd_regex_free(struct cmd_regex *re);              /* NULL: nothing */
 /* The generated syntax line, e.g.
  * "New-VM [-Name] <string> -MemoryStartupBytes <size> [-TurnOff]".
  * Returns the full length (snprintf semantics). */

@@ -29,24 +29,47 @@ static void ambiguous(struct cmd_ctx *ctx, const struct cmd_def *d,
 	cmd_write(ctx, ".\n", 2);
 }
 
-static int resolve_param(struct cmd_ctx *ctx, const struct cmd_def *d,
-			 const char *name, const struct cmd_param **out)
+/* d's own parameter named name, or the one name is a prefix of (*hits
+ * counts those; an exact name is one hit). */
+static const struct cmd_param *own_param(const struct cmd_def *d,
+					 const char *name, int *hits)
 {
+	const struct cmd_param *hit = NULL;
 	size_t len = strlen(name);
-	int hits = 0;
 
+	*hits = 0;
 	for (int i = 0; i < d->nparams; i++) {
 		const struct cmd_param *p = &d->params[i];
 
 		if (cmd_name_eq(name, p->name)) {
-			*out = p;
-			return 0;
+			*hits = 1;
+			return p;
 		}
 		if (cmd_name_prefix(name, len, p->name)) {
-			*out = p;
-			hits++;
+			hit = p;
+			(*hits)++;
 		}
 	}
+	return hit;
+}
+
+/* Exact names first (the command's own, then a common parameter's name
+ * or alias), then prefixes of the command's own; a common parameter by
+ * prefix only when none of those match, so that the abbreviations that
+ * worked before there were common parameters still do. */
+static int resolve_param(struct cmd_ctx *ctx, const struct cmd_def *d,
+			 const char *name, const struct cmd_param **out)
+{
+	int hits;
+	const struct cmd_param *p = own_param(d, name, &hits);
+
+	if (p && cmd_name_eq(name, p->name)) {
+		*out = p;
+		return 0;
+	}
+	if ((*out = cmd_common_find(name, hits == 0)) != NULL)
+		return 0;
+	*out = p;
 	if (hits == 1)
 		return 0;
 	if (hits == 0)
@@ -95,10 +118,14 @@ static int bind_value(struct cmd_ctx *ctx, struct cmd_args *a,
 	memset(v, 0, sizeof *v);
 	v->param = p;
 	rc = convert(v, text);
+	if (rc == 0 && cmd_is_common(p))
+		rc = cmd_common_check(ctx, a->def, p, text);
 	if (rc == 0) {
 		a->nvalues++;
 		return 0;
 	}
+	if (cmd_is_common(p))
+		return rc;              /* its own message, already printed */
 	return cmd_perr(ctx, a->def, -EINVAL, "Cannot bind parameter '%s'. "
 			"Cannot convert value \"%s\" to type \"%s\".%s", p->name,
 			text, cmd_type_name(p, false), rc == -ERANGE ?

@@ -47,19 +47,31 @@ static void elem_command(const char *line, size_t elem, size_t cur, char *name,
 	name[k] = '\0';
 }
 
-static int complete_params(const struct cmd_def *d, const char *prefix,
-			   size_t len, const char **matches, int max)
+static int add_params(const struct cmd_param *p, int np, const char *prefix,
+		      size_t len, const char **matches, int max, int count)
 {
-	int count = 0;
-
-	for (int i = 0; d && i < d->nparams; i++) {
-		if (!cmd_name_prefix(prefix, len, d->params[i].name))
+	for (int i = 0; i < np; i++) {
+		if (!cmd_name_prefix(prefix, len, p[i].name))
 			continue;
 		if (count < max)
-			matches[count] = d->params[i].name;
+			matches[count] = p[i].name;
 		count++;
 	}
 	return count;
+}
+
+/* The command's own parameters, then the common ones (PowerShell's
+ * order). */
+static int complete_params(const struct cmd_def *d, const char *prefix,
+			   size_t len, const char **matches, int max)
+{
+	int count;
+
+	if (!d)
+		return 0;
+	count = add_params(d->params, d->nparams, prefix, len, matches, max, 0);
+	return add_params(cmd_common_params, cmd_common_n, prefix, len,
+			  matches, max, count);
 }
 
 static bool only_blanks(const char *s, size_t from, size_t to)

@@ -1,7 +1,7 @@
 /*
  * cmd_core: the built-in pipeline cmdlets: Get-Command, Where-Object
- * (cmd_where.c), Select-Object, Sort-Object, Measure-Object, Format-Table
- * and Format-List. Property names given to them may hold wildcards, which
+ * (cmd_where.c), Select-Object, Select-String (cmd_text.c), Sort-Object,
+ * Measure-Object, Format-Table and Format-List. Property names given to them may hold wildcards, which
  * are matched against the first input object's properties.
  */
 #include "partition/console/cmd_internal.h"
@@ -491,6 +491,19 @@ static const struct cmd_param select_params[] = {
 	{ "Last", CMD_P_INT, 0, -1, "Keep only the last N objects." },
 	{ "Skip", CMD_P_INT, 0, -1, "Skip the first N objects." },
 };
+static const struct cmd_param sls_params[] = {
+	{ "Pattern", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_MULTI, 0, "The "
+	  "text to find: regular expressions (as -match takes), or plain "
+	  "text with -SimpleMatch; a line matches when any of them does." },
+	{ "InputObject", CMD_P_STRING, 0, -1, "The text to search instead of "
+	  "the pipeline's input." },
+	{ "SimpleMatch", CMD_P_SWITCH, 0, -1, "The pattern is plain text, not "
+	  "a regular expression." },
+	{ "NotMatch", CMD_P_SWITCH, 0, -1, "Keep the lines that match none of "
+	  "the patterns." },
+	{ "CaseSensitive", CMD_P_SWITCH, 0, -1, "Case counts (by default it "
+	  "does not)." },
+};
 static const struct cmd_param sort_params[] = {
 	P_PROPS("The properties to sort by, in order (default: the first "
 		"column)."),
@@ -519,6 +532,7 @@ static const struct cmd_param gcm_params[] = {
 
 static const char *const where_aliases[] = { "where", "?", NULL };
 static const char *const select_aliases[] = { "select", NULL };
+static const char *const sls_aliases[] = { "sls", NULL };
 static const char *const sort_aliases[] = { "sort", NULL };
 static const char *const measure_aliases[] = { "measure", NULL };
 static const char *const ft_aliases[] = { "ft", NULL };
@@ -549,6 +563,17 @@ const struct cmd_def cmd_core_defs[] = {
 	  "-ExpandProperty outputs one property's values alone; -First, -Last "
 	  "and -Skip pick objects by position.",
 	  NP(select_params), select_object, select_aliases },
+	{ "Select-String", "Finds text in lines and strings.",
+	  "Passes on the input lines that match -Pattern, a regular "
+	  "expression (the syntax of Where-Object's -match) or, with "
+	  "-SimpleMatch, plain text. Case does not count unless "
+	  "-CaseSensitive; -NotMatch keeps the lines that match none of the "
+	  "patterns. A line is each input string (Get-VMHostLog and "
+	  "Get-VMConsoleLog emit one per line), or an object's text "
+	  "(@{Name=web1; State=Running}). Each line kept is a MatchInfo "
+	  "object (Line, LineNumber, Pattern, IgnoreCase) shown as the line: "
+	  "Get-VMHostLog | Select-String capture.",
+	  NP(sls_params), cmd_select_string, sls_aliases },
 	{ "Sort-Object", "Sorts objects by property values.",
 	  "Sorts the input by the given properties (numbers by value, text "
 	  "case-insensitively); equal objects keep their order.",
@@ -571,7 +596,7 @@ const struct cmd_def cmd_core_defs[] = {
 const int cmd_core_n = (int)(sizeof cmd_core_defs / sizeof cmd_core_defs[0]);
 
 static const unsigned core_flags[] = {
-	0, CMD_D_INPUT, CMD_D_INPUT, CMD_D_INPUT, CMD_D_INPUT,
+	0, CMD_D_INPUT, CMD_D_INPUT, CMD_D_INPUT, CMD_D_INPUT, CMD_D_INPUT,
 	CMD_D_INPUT | CMD_D_LAST, CMD_D_INPUT | CMD_D_LAST,
 };
 _Static_assert(sizeof core_flags / sizeof core_flags[0] ==

@@ -117,8 +117,6 @@ static void section(struct cmd_ctx *ctx, const char *title, const char *text)
 static void help_params_section(struct cmd_ctx *ctx, const struct cmd_def *d)
 {
 	cmd_printf(ctx, "PARAMETERS\n");
-	if (d->nparams == 0)
-		indented(ctx, "None.", 4);
 	for (int i = 0; i < d->nparams; i++) {
 		const struct cmd_param *p = &d->params[i];
 		char pos[16];
@@ -140,13 +138,20 @@ static void help_params_section(struct cmd_ctx *ctx, const struct cmd_def *d)
 				   "name)");
 		cmd_write(ctx, "\n\n", 2);
 	}
+	cmd_printf(ctx, "    <CommonParameters>\n");
+	indented(ctx, "This cmdlet supports the common parameters: ErrorAction "
+		 "(-ea) and WarningAction (-wa), each Continue, "
+		 "SilentlyContinue, Ignore or Stop.", 8);
+	cmd_write(ctx, "\n", 1);
 }
 
 static void help_one(struct cmd_ctx *ctx, const struct cmd_def *d)
 {
 	char syn[1024];
+	int k = cmd_format_syntax(d, syn, sizeof syn);
 
-	cmd_format_syntax(d, syn, sizeof syn);
+	if (k >= 0 && (size_t)k < sizeof syn)
+		snprintf(syn + k, sizeof syn - (size_t)k, " [<CommonParameters>]");
 	cmd_write(ctx, "\n", 1);
 	section(ctx, "NAME", d->name);
 	section(ctx, "SYNOPSIS", d->synopsis);
@@ -218,6 +223,6 @@ int cmd_help(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 		help_one(ctx, d);
 		return 0;
 	}
-	cmd_printf(ctx, "Get-Help : Get-Help could not find '%s'.\n", name);
-	return -ENOENT;
+	return cmd_perr(ctx, &cmd_help_def, -ENOENT, "Get-Help could not find "
+			"'%s'.", name);
 }

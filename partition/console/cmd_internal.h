@@ -68,6 +68,19 @@ unsigned cmd_def_flags(const struct cmd_def *d);
  * etc. for MULTI. */
 const char *cmd_type_name(const struct cmd_param *p, bool multi);
 
+/* The common parameters (cmd_common.c). cmd_common_find: the one named
+ * name, or aliased (ea, wa), or with prefix also one name starts with; NULL
+ * if none. cmd_common_check: 0, or -EINVAL after PowerShell's binding
+ * error for a value that is no ActionPreference. cmd_common_apply: the
+ * bound values into ctx->erract and ctx->warnact (absent: CONTINUE). */
+extern const struct cmd_param cmd_common_params[];
+extern const int cmd_common_n;
+const struct cmd_param *cmd_common_find(const char *name, bool prefix);
+bool cmd_is_common(const struct cmd_param *p);
+int cmd_common_check(struct cmd_ctx *ctx, const struct cmd_def *d,
+		     const struct cmd_param *p, const char *value);
+void cmd_common_apply(struct cmd_ctx *ctx, const struct cmd_args *a);
+
 /* Variables (cmd_pipe.c). NULL when unset (or no session). */
 struct cmd_objlist *cmd_var_get(struct cmd_ctx *ctx, const char *name);
 /* Assign val to $name (val is moved into the variable and left empty).
@@ -103,6 +116,8 @@ bool cmd_is_operator(const char *name);
  * text, case-insensitively. */
 int cmd_val_cmp(const struct cmd_val *a, const struct cmd_val *b);
 int cmd_where_object(struct cmd_ctx *ctx, const struct cmd_args *a);
+/* Select-String (cmd_text.c). */
+int cmd_select_string(struct cmd_ctx *ctx, const struct cmd_args *a);
 
 
 #endif

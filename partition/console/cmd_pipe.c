@@ -172,7 +172,11 @@ static int prepare(struct cmd_ctx *ctx, struct line *L, int i)
 				"command of a pipeline.", a->def->name);
 	if ((rc = cmd_bind(ctx, a, e->tok, e->ntok, &L->hold)) != 0)
 		return rc;
-	if (i == 0 || !cmd_takes_input(a->def))
+	/* Only a per-object command's mandatory parameters may still come
+	 * from its input; one that reads all its input at once (Select-String
+	 * -Pattern) has them all now. */
+	if (i == 0 || !cmd_takes_input(a->def) ||
+	    (cmd_def_flags(a->def) & CMD_D_INPUT))
 		return cmd_check_required(ctx, a);
 	return 0;
 }
@@ -186,7 +190,7 @@ static int run_per_object(struct cmd_ctx *ctx, struct line *L, int i,
 	int rc = 0, bind_rc = 0;
 	bool called = false;
 
-	for (int k = 0; k < in->n; k++) {
+	for (int k = 0; k < in->n && !ctx->halted; k++) {
 		int b;
 
 		L->call = L->args[i];
@@ -229,6 +233,7 @@ static int run_elem(struct cmd_ctx *ctx, struct line *L, int i,
 	ctx->in = in;
 	ctx->out = out;
 	ctx->input = NULL;
+	cmd_common_apply(ctx, &L->args[i]);
 	if (e->kind == EL_VAR)
 		return cmd_var_eval(ctx, e->tok[0].text + 1, out);
 	if (e->kind == EL_LIT)
@@ -244,6 +249,7 @@ static void reset_ctx(struct cmd_ctx *ctx)
 	ctx->in = NULL;
 	ctx->out = NULL;
 	ctx->input = NULL;
+	ctx->erract = ctx->warnact = CMD_ACT_CONTINUE;
 }
 
 /* Run the pipeline in L->el; its output goes to the variable or the
@@ -264,6 +270,8 @@ static int run_statement(struct cmd_ctx *ctx, struct line *L, const char *var)
 		cmd_list_free(&in);
 		in = out;
 		memset(&out, 0, sizeof out);
+		if (ctx->halted && rc >= 0)
+			rc = -ECANCELED;        /* -ErrorAction Stop */
 		if (rc < 0)
 			goto done;
 	}
@@ -301,6 +309,8 @@ static int each_statement(struct cmd_ctx *ctx, struct line *L, bool run)
 				rc = run_statement(ctx, L, var);
 			if (rc < 0 && !first_err)
 				first_err = rc;
+			if (ctx->halted)
+				break;          /* the rest of the line too */
 		}
 		s = i + 1;
 	}
@@ -325,6 +335,7 @@ int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 				 L->tok, 0, CMD_TOKEN_MAX, 0 };
 	ctx->tab = tab;
 	ctx->ntab = n;
+	ctx->halted = false;
 	reset_ctx(ctx);
 	rc = cmd_lex(&lx, ctx);
 	L->ntok = lx.ntok;
@@ -332,6 +343,7 @@ int cmd_run_line(const struct cmd_def *tab, int n, struct cmd_ctx *ctx,
 		rc = each_statement(ctx, L, false);
 	if (rc == 0)
 		rc = each_statement(ctx, L, true);
+	ctx->halted = false;
 	free(L);
 	return rc;
 }

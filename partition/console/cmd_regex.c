@@ -1,8 +1,9 @@
 /*
  * cmd_regex: a small backtracking regular-expression matcher for
- * Where-Object -Match (newlib has no regcomp). The syntax is the common
- * subset of .NET's and POSIX ERE listed in cmd.h; matching is
- * case-insensitive and unanchored, as PowerShell's -match is.
+ * Where-Object -Match and Select-String (newlib has no regcomp). The
+ * syntax is the common subset of .NET's and POSIX ERE listed in cmd.h;
+ * matching is unanchored and case-insensitive unless asked otherwise
+ * (Select-String -CaseSensitive), as PowerShell's is.
  *
  * The pattern compiles to nodes: characters, '.', classes, anchors and
  * groups, each with a quantifier {min,max}. A group holds a list of
@@ -40,10 +41,11 @@ struct re_alt {
 	int next;                     /* next alternative, -1: none */
 };
 
-struct re {
+struct cmd_regex {
 	struct re_node node[RE_NODES_MAX];
 	struct re_alt alt[RE_ALTS_MAX];
 	int nnode, nalt;
+	bool icase;                   /* characters match either case */
 	const char *p;                /* parse cursor */
 	const char *subject;
 	long steps;
@@ -52,7 +54,7 @@ struct re {
 
 /* ---- parsing ---- */
 
-static int new_node(struct re *re, enum re_kind k)
+static int new_node(struct cmd_regex *re, enum re_kind k)
 {
 	struct re_node *n;
 
@@ -67,11 +69,17 @@ static int new_node(struct re *re, enum re_kind k)
 	return re->nnode++;
 }
 
-static void set_add(unsigned char *set, unsigned c)
+static void set_bit(unsigned char *set, int c)
+{
+	set[c >> 3] |= (unsigned char)(1u << (c & 7));
+}
+
+/* A class member; with icase in both cases. */
+static void set_add(unsigned char *set, unsigned c, bool icase)
 {
 	c = (unsigned char)c;
-	set[tolower((int)c) >> 3] |= (unsigned char)(1u << (tolower((int)c) & 7));
-	set[toupper((int)c) >> 3] |= (unsigned char)(1u << (toupper((int)c) & 7));
+	set_bit(set, icase ? tolower((int)c) : (int)c);
+	set_bit(set, icase ? toupper((int)c) : (int)c);
 }
 
 static bool set_has(const unsigned char *set, unsigned char c)
@@ -91,7 +99,7 @@ static bool class_escape(unsigned char *set, char e)
 		if ((lower == 'd' && isdigit((int)c)) ||
 		    (lower == 'w' && (isalnum((int)c) || c == '_')) ||
 		    (lower == 's' && isspace((int)c)))
-			set_add(tmp, c);
+			set_add(tmp, c, false);
 	for (int i = 0; i < 32; i++)
 		set[i] |= (unsigned char)(e == lower ? tmp[i] : ~tmp[i]);
 	return true;
@@ -104,7 +112,7 @@ static char plain_escape(char e)
 
 /* One class member (a character or an escape); returns the character, or
  * -1 when it was a \d-style class (already added), -EINVAL at the end. */
-static int class_char(struct re *re, unsigned char *set)
+static int class_char(struct cmd_regex *re, unsigned char *set)
 {
 	char c = *re->p;
 
@@ -122,7 +130,7 @@ static int class_char(struct re *re, unsigned char *set)
 	return (unsigned char)plain_escape(*re->p++);
 }
 
-static int parse_class(struct re *re, struct re_node *n)
+static int parse_class(struct cmd_regex *re, struct re_node *n)
 {
 	unsigned char set[32] = { 0 };
 	bool neg = *re->p == '^';
@@ -137,9 +145,9 @@ static int parse_class(struct re *re, struct re_node *n)
 			if ((hi = class_char(re, set)) < 0 || hi < lo)
 				return -EINVAL;
 			for (int c = lo; c <= hi; c++)
-				set_add(set, (unsigned)c);
+				set_add(set, (unsigned)c, re->icase);
 		} else if (lo >= 0) {
-			set_add(set, (unsigned)lo);
+			set_add(set, (unsigned)lo, re->icase);
 		}
 	} while (*re->p && *re->p != ']');
 	if (*re->p++ != ']')
@@ -150,7 +158,7 @@ static int parse_class(struct re *re, struct re_node *n)
 	return 0;
 }
 
-static int parse_num(struct re *re, int *out)
+static int parse_num(struct cmd_regex *re, int *out)
 {
 	int v = 0;
 
@@ -166,7 +174,7 @@ static int parse_num(struct re *re, int *out)
 }
 
 /* "{m}", "{m,}" or "{m,n}" at re->p (after '{'). */
-static int parse_braces(struct re *re, struct re_node *n)
+static int parse_braces(struct cmd_regex *re, struct re_node *n)
 {
 	if (parse_num(re, &n->min))
 		return -EINVAL;
@@ -182,7 +190,7 @@ static int parse_braces(struct re *re, struct re_node *n)
 	return 0;
 }
 
-static int parse_quant(struct re *re, struct re_node *n)
+static int parse_quant(struct cmd_regex *re, struct re_node *n)
 {
 	char q = *re->p;
 
@@ -204,9 +212,18 @@ static int parse_quant(struct re *re, struct re_node *n)
 	return 0;
 }
 
-static int parse_alts(struct re *re, int depth);
+static int parse_alts(struct cmd_regex *re, int depth);
 
-static int parse_atom(struct re *re, int depth)
+/* A character as the matcher compares it: lower case when case does not
+ * count. */
+static unsigned char fold(const struct cmd_regex *re, char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return re->icase ? (unsigned char)tolower(u) : u;
+}
+
+static int parse_atom(struct cmd_regex *re, int depth)
 {
 	char c = *re->p++;
 	int k;
@@ -234,17 +251,16 @@ static int parse_atom(struct re *re, int depth)
 		if (class_escape(re->node[k].set, *re->p))
 			re->node[k].kind = RE_CLASS;
 		else
-			re->node[k].c = (unsigned char)tolower(
-				(unsigned char)plain_escape(*re->p));
+			re->node[k].c = fold(re, plain_escape(*re->p));
 		re->p++;
 	} else if (re->node[k].kind == RE_CHAR) {
-		re->node[k].c = (unsigned char)tolower((unsigned char)c);
+		re->node[k].c = fold(re, c);
 	}
 	return parse_quant(re, &re->node[k]) ? -EINVAL : k;
 }
 
 /* A sequence up to '|', ')' or the end: its first node, or -1. */
-static int parse_seq(struct re *re, int depth)
+static int parse_seq(struct cmd_regex *re, int depth)
 {
 	int first = -1, last = -1;
 
@@ -263,7 +279,7 @@ static int parse_seq(struct re *re, int depth)
 }
 
 /* Alternatives separated by '|': the index of the first. */
-static int parse_alts(struct re *re, int depth)
+static int parse_alts(struct cmd_regex *re, int depth)
 {
 	int head = -1, prev = -1;
 
@@ -300,23 +316,22 @@ struct re_k {                 /* what follows a group iteration */
 	const char *start;
 };
 
-static int m_seq(struct re *re, int n, const char *s, const struct re_k *k);
+static int m_seq(struct cmd_regex *re, int n, const char *s, const struct re_k *k);
 
-static bool one(const struct re *re, const struct re_node *n, const char *s)
+static bool one(const struct cmd_regex *re, const struct re_node *n, const char *s)
 {
 	unsigned char c = (unsigned char)*s;
 
-	(void)re;
 	if (!c)
 		return false;
 	if (n->kind == RE_ANY)
 		return c != '\n';
 	if (n->kind == RE_CLASS)
 		return set_has(n->set, c);
-	return (unsigned char)tolower(c) == n->c;
+	return fold(re, (char)c) == n->c;
 }
 
-static int m_group(struct re *re, int n, const char *s, const struct re_k *up,
+static int m_group(struct cmd_regex *re, int n, const char *s, const struct re_k *up,
 		   int iter)
 {
 	const struct re_node *g = &re->node[n];
@@ -335,14 +350,14 @@ static int m_group(struct re *re, int n, const char *s, const struct re_k *up,
 
 /* The end of a group's alternative: iterate again, unless that iteration
  * matched nothing (an empty loop would never end). */
-static int m_after(struct re *re, const char *s, const struct re_k *k)
+static int m_after(struct cmd_regex *re, const char *s, const struct re_k *k)
 {
 	if (s == k->start)
 		return m_seq(re, re->node[k->node].next, s, k->up);
 	return m_group(re, k->node, s, k->up, k->iter);
 }
 
-static int m_atom(struct re *re, const struct re_node *n, const char *s,
+static int m_atom(struct cmd_regex *re, const struct re_node *n, const char *s,
 		  const struct re_k *k)
 {
 	int count = 0;
@@ -369,7 +384,7 @@ static bool simple(const struct re_node *n)
 	return n->kind != RE_GROUP && n->min == 1 && n->max == 1;
 }
 
-static int m_seq(struct re *re, int n, const char *s, const struct re_k *k)
+static int m_seq(struct cmd_regex *re, int n, const char *s, const struct re_k *k)
 {
 	int r;
 
@@ -397,27 +412,59 @@ static int m_seq(struct re *re, int n, const char *s, const struct re_k *k)
 	return r;
 }
 
-int cmd_regex_match(const char *pattern, const char *s)
+int cmd_regex_compile(const char *pattern, bool case_sensitive,
+		      struct cmd_regex **out)
 {
-	struct re *re = malloc(sizeof *re);
-	int root, r = 0;
+	struct cmd_regex *re = malloc(sizeof *re);
+	int root;
 
+	*out = NULL;
 	if (!re)
 		return -ENOMEM;
 	re->nnode = re->nalt = 0;
+	re->icase = !case_sensitive;
 	re->p = pattern;
-	root = new_node(re, RE_GROUP);
+	root = new_node(re, RE_GROUP);          /* node 0, where exec starts */
 	re->node[root].alt = parse_alts(re, 0);
-	if (re->node[root].alt < 0 || *re->p)
-		r = re->node[root].alt == -E2BIG ? -E2BIG : -EINVAL;
+	if (re->node[root].alt < 0 || *re->p) {
+		int rc = re->node[root].alt == -E2BIG ? -E2BIG : -EINVAL;
+
+		free(re);
+		return rc;
+	}
+	*out = re;
+	return 0;
+}
+
+/* Each call has its own step budget: one line's backtracking cannot use
+ * up the next line's. */
+int cmd_regex_exec(struct cmd_regex *re, const char *s)
+{
+	int r = 0;
+
 	re->subject = s;
 	re->steps = RE_STEPS;
 	re->depth = 0;
 	for (const char *at = s; r == 0; at++) {
-		r = m_seq(re, root, at, NULL);
+		r = m_seq(re, 0, at, NULL);
 		if (!*at)
 			break;
 	}
+	return r;
+}
+
+void cmd_regex_free(struct cmd_regex *re)
+{
 	free(re);
+}
+
+int cmd_regex_match(const char *pattern, const char *s)
+{
+	struct cmd_regex *re;
+	int r = cmd_regex_compile(pattern, false, &re);
+
+	if (r == 0)
+		r = cmd_regex_exec(re, s);
+	cmd_regex_free(re);
 	return r;
 }

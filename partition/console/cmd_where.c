@@ -307,11 +307,11 @@ static int operand(struct cmd_ctx *ctx, const struct cmd_def *d,
 				"comparison takes one.", t->text, hold->n - first);
 	if (hold->n == first)
 		return 0;                       /* $null */
-	if (hold->v[first]->type != &cmd_type_value)
+	if (!cmd_obj_scalar(hold->v[first]))
 		return cmd_perr(ctx, d, -EINVAL, "%s is a %s object; compare "
 				"one of its properties ($x.Name).", t->text,
 				hold->v[first]->type->name);
-	*v = hold->v[first]->props[0].v;
+	*v = *cmd_obj_scalar(hold->v[first]);
 	return 0;
 }
 

@@ -7,7 +7,8 @@ CONSOLE_SRCS := partition/console/lineedit.c partition/console/cmd.c \
                 partition/console/cmd_bind.c partition/console/cmd_pipe.c \
                 partition/console/cmd_var.c partition/console/cmd_where.c \
                 partition/console/cmd_core.c partition/console/cmd_regex.c \
-                partition/console/obj.c partition/console/cmd_complete.c
+                partition/console/obj.c partition/console/cmd_complete.c \
+                partition/console/cmd_common.c partition/console/cmd_text.c
 CONSOLE_HOST_OBJS := $(CONSOLE_SRCS:%.c=$(HOSTB)/%.o)
 CONSOLE_FUZZ_OBJS := $(CONSOLE_SRCS:%.c=$(FUZZB)/%.o)
 CONSOLE_TGT_OBJS  := $(CONSOLE_SRCS:%.c=$(TGTB)/%.o)
@@ -19,7 +20,9 @@ $(TGTB)/libconsole.a: $(CONSOLE_TGT_OBJS)
 CONSOLE_TESTS := $(HOSTB)/tests/unit/console/test_lineedit \
                  $(HOSTB)/tests/unit/console/test_cmd \
                  $(HOSTB)/tests/unit/console/test_table \
-                 $(HOSTB)/tests/unit/console/test_pipe
+                 $(HOSTB)/tests/unit/console/test_pipe \
+                 $(HOSTB)/tests/unit/console/test_text \
+                 $(HOSTB)/tests/unit/console/test_common
 
 $(CONSOLE_TESTS): %: %.o $(CONSOLE_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)

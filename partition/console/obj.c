@@ -171,6 +171,8 @@ int cmd_emit_obj(struct cmd_ctx *ctx, struct cmd_obj *o)
 	const struct cmd_obj *one[1] = { o };
 	int rc;
 
+	if (ctx->halted)
+		return -ECANCELED;      /* stopped by -ErrorAction Stop */
 	if (!ctx->out) {
 		cmd_show(ctx, one, 1);          /* no pipeline: show it now */
 		return 0;
@@ -303,6 +305,8 @@ void cmd_show_list(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 		cmd_show_fields(ctx, objs[i], cols, ncols);
 }
 
+/* Strings go out whole (a log line may be far longer than cmd_printf's
+ * 1023 characters). */
 static void show_values(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 			int n)
 {
@@ -310,11 +314,16 @@ static void show_values(struct cmd_ctx *ctx, const struct cmd_obj *const *objs,
 		char buf[CELL_MAX];
 		const struct cmd_val *v = objs[i]->nprops ? &objs[i]->props[0].v :
 							   NULL;
+		const char *text = buf;
 
 		if (!v || v->type == CMD_V_NULL)
 			continue;               /* $null shows nothing */
-		cmd_printf(ctx, "%s\n", v->type == CMD_V_STR ? v->s :
-			   (cmd_val_text(v, buf, sizeof buf), buf));
+		if (v->type == CMD_V_STR)
+			text = v->s;
+		else
+			cmd_val_text(v, buf, sizeof buf);
+		cmd_write(ctx, text, strlen(text));
+		cmd_write(ctx, "\n", 1);
 	}
 }
 

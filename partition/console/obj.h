@@ -98,6 +98,9 @@ extern const struct cmd_type cmd_type_value;
 /* Objects without format data (Select-Object's): a table of every
  * property when there are at most four, else a list (PowerShell's rule). */
 extern const struct cmd_type cmd_type_custom;
+/* Select-String's matches: IgnoreCase, LineNumber, Line, Filename, Path,
+ * Pattern; shown as the line. */
+extern const struct cmd_type cmd_type_matchinfo;
 
 /* A new object with copies of the n properties (names and strings
  * included); refs = 1. NULL when out of memory or n is out of range. */
@@ -123,6 +126,36 @@ int cmd_emit(struct cmd_ctx *ctx, const struct cmd_type *t,
 	     const struct cmd_prop *props, int n);
 /* Pass an existing object on (Where-Object). */
 int cmd_emit_obj(struct cmd_ctx *ctx, struct cmd_obj *o);
+
+/* An object's text, as PowerShell's ToString gives it: a single value's
+ * text, a MatchInfo's line, any other object "@{Name=web1; State=Running}"
+ * (a PSCustomObject's), cut to fit n. Returns the string inside the object
+ * when it is one, else buf. */
+const char *cmd_obj_text(const struct cmd_obj *o, char *buf, size_t n);
+/* The one value an object stands for in a comparison: a single value's,
+ * a MatchInfo's Line; NULL for other objects. */
+const struct cmd_val *cmd_obj_scalar(const struct cmd_obj *o);
+
+/* Text into the pipeline a line at a time, as PowerShell's Get-Content
+ * emits it: one string (a single value) per line, split at '\n' with a
+ * '\r' before it dropped, NUL bytes left out, fed in pieces of any size.
+ * A zeroed struct is ready. cmd_lines_end emits a last line without '\n'
+ * and frees; cmd_lines_free frees after a failed feed. A line longer than
+ * CMD_TEXT_LINE_MAX goes out in pieces of that size, so the memory held
+ * is the emitted objects and one line: about 80 bytes of heap per line
+ * besides its text (a 64 KiB log of 60-character lines, some 150 KiB),
+ * and a line equal to the one before shares its object. 0, or -ENOMEM /
+ * -E2BIG after cmd_emit's error line, -ECANCELED (stop then). */
+#define CMD_TEXT_LINE_MAX 65536
+struct cmd_lines {
+	char *buf;                  /* the line so far, NUL-terminated */
+	size_t len, cap;
+	struct cmd_obj *last;       /* the last line's object (a reference) */
+};
+int cmd_lines_feed(struct cmd_ctx *ctx, struct cmd_lines *l, const char *s,
+		   size_t n);
+int cmd_lines_end(struct cmd_ctx *ctx, struct cmd_lines *l);
+void cmd_lines_free(struct cmd_lines *l);
 
 /* Formatting, for custom show functions and Format-Table/-List.
  * cols NULL: every property of the first object (tables: at most

@@ -170,7 +170,7 @@ static void fx_log(void *ctx, const char *msg)
 	struct fio_ext2 *c = ctx;
 
 	if (c->out)
-		cmd_printf(c->out, "WARNING: %s\n", msg);
+		cmd_warning(c->out, "%s", msg);     /* obeys -WarningAction */
 	else
 		printf("WARNING: %s\n", msg);
 }

@@ -501,7 +501,7 @@ static void test_complete(void **state)
 	assert_string_equal(m[0], "Get-Help");
 	assert_string_equal(m[3], "Get-Command");     /* built-in, last */
 	assert_int_equal(cmd_complete(tab, NTAB, "x", 1, m, 8), 0);
-	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1 + 7);
+	assert_int_equal(cmd_complete(tab, NTAB, "", 0, m, 2), NTAB + 1 + 8);
 	assert_int_equal(cmd_complete(tab, NTAB, "where-", 6, m, 8), 1);
 	assert_string_equal(m[0], "Where-Object");
 	assert_int_equal(cmd_complete(tab, NTAB, "New-VMX", 7, m, 8), 0);
@@ -552,8 +552,9 @@ static void test_complete_line(void **state)
 	assert_int_equal(complete_at("New-VM x -Mem", &st, m), 1);
 	assert_int_equal(st, 10);
 	assert_string_equal(m[0], "MemoryStartupBytes");
-	assert_int_equal(complete_at("Get-VM | stop-vm -", &st, m), 3);
+	assert_int_equal(complete_at("Get-VM | stop-vm -", &st, m), 5);
 	assert_string_equal(m[0], "Name");
+	assert_string_equal(m[3], "ErrorAction");        /* common ones last */
 	assert_int_equal(complete_at("Get-VM | ? -n", &st, m), 3);
 	assert_string_equal(m[0], "NE");                 /* Where-Object */
 	assert_int_equal(complete_at("Nope -x", &st, m), 0);
@@ -625,6 +626,7 @@ static void test_help_list(void **state)
 	    "Get-Command    Lists the commands.\n"
 	    "Where-Object   Keeps the objects that pass a test.\n"
 	    "Select-Object  Picks properties or objects.\n"
+	    "Select-String  Finds text in lines and strings.\n"
 	    "Sort-Object    Sorts objects by property values.\n"
 	    "Measure-Object Counts objects, or sums a property.\n"
 	    "Format-Table   Shows objects as a table.\n"
@@ -659,12 +661,16 @@ static void test_help_one(void **state)
 	    "\n"
 	    "NAME\n    Get-VM\n\n"
 	    "SYNOPSIS\n    Lists virtual machines.\n\n"
-	    "SYNTAX\n    Get-VM [[-Name] <string>]\n\n"
+	    "SYNTAX\n    Get-VM [[-Name] <string>] [<CommonParameters>]\n\n"
 	    "DESCRIPTION\n    Shows the VMs.\n\n"
 	    "PARAMETERS\n"
 	    "    -Name <string>\n"
 	    "        Only this VM.\n"
 	    "        Required? false  Position? 0  Multiple? false\n\n"
+	    "    <CommonParameters>\n"
+	    "        This cmdlet supports the common parameters: ErrorAction "
+	    "(-ea) and WarningAction (-wa), each Continue, SilentlyContinue, "
+	    "Ignore or Stop.\n\n"
 	    "ALIASES\n    gvm\n\n");
 	capture_reset(&out);
 	assert_int_equal(run("Get-Help New-VM"), 0);
@@ -681,7 +687,7 @@ static void test_help_one(void **state)
 	assert_null(strstr(out.buf, "ALIASES"));
 	capture_reset(&out);
 	assert_int_equal(run("Get-Help Get-VMHost"), 0);
-	assert_non_null(strstr(out.buf, "PARAMETERS\n    None.\n"));
+	assert_non_null(strstr(out.buf, "PARAMETERS\n    <CommonParameters>\n"));
 	capture_reset(&out);
 	assert_int_equal(run("Get-Help Stop-VM"), 0);
 	assert_non_null(strstr(out.buf, "DESCRIPTION\n    None.\n"));

@@ -672,6 +672,47 @@ static void test_regex(void **state)
 			 -E2BIG);
 }
 
+static void test_regex_case(void **state)
+{
+	static const struct { const char *re, *s; bool cs; int want; } t[] = {
+		{ "abc", "xABCx", false, 1 }, { "abc", "xABCx", true, 0 },
+		{ "aBc", "aBc", true, 1 }, { "^[a-c]+$", "ABC", true, 0 },
+		{ "^[a-c]+$", "ABC", false, 1 }, { "^[^a]$", "A", true, 1 },
+		{ "^[^a]$", "A", false, 0 }, { "\\w+", "ABC", true, 1 },
+		{ "^\\x$", "x", true, 1 }, { "^\\X$", "x", true, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cmd_regex *re;
+
+		assert_int_equal(cmd_regex_compile(t[i].re, t[i].cs, &re), 0);
+		if (cmd_regex_exec(re, t[i].s) != t[i].want)
+			fail_msg("/%s/%s on \"%s\": want %d", t[i].re,
+				 t[i].cs ? "" : "i", t[i].s, t[i].want);
+		cmd_regex_free(re);
+	}
+}
+
+static void test_regex_compiled_once(void **state)
+{
+	struct cmd_regex *re = (struct cmd_regex *)&re;
+
+	(void)state;
+	assert_int_equal(cmd_regex_compile("(", false, &re), -EINVAL);
+	assert_null(re);
+	cmd_regex_free(NULL);
+	/* each exec has its own step budget: a line that runs out of it
+	 * does not starve the next */
+	assert_int_equal(cmd_regex_compile("^(a|a)*(a|a)*(a|a)*(a|a)*b$", false,
+					   &re), 0);
+	assert_int_equal(cmd_regex_exec(re, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaac"),
+			 -E2BIG);
+	assert_int_equal(cmd_regex_exec(re, "aab"), 1);
+	assert_int_equal(cmd_regex_exec(re, "aac"), 0);
+	cmd_regex_free(re);
+}
+
 static void test_parse_span(void **state)
 {
 	static const struct { const char *s; int rc; uint64_t v; } t[] = {
@@ -717,6 +758,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_for_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouped_view_and_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regex_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regex_compiled_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_span, setup, teardown),
 	};
 
