@@ -340,7 +340,8 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
         out = m.command("New-VM -Name idle -MemoryStartupBytes 4MB -Kernel hello.elf")
         assert re.search(r"idle\s+Off\s+4 MB", out), out      # its configured memory
         out = info(m, "idle")
-        assert re.search(r"\s+idle\s+Off\s+0 B\s+1\s+00:00:00\s+0\s+-\r", out), out   # Heartbeat: -
+        # Heartbeat: -; Status as Hyper-V's
+        assert re.search(r"\s+idle\s+Off\s+0 B\s+1\s+00:00:00\s+0\s+-\s+Operating normally\r", out), out
         assert re.search(r"PartitionId\s+: -\r", out) and re.search(r"ExitCode\s+: -\r", out), out
         m.command("Remove-VM idle")
 
