@@ -3,7 +3,8 @@
 sync=none (the TSC counts instructions). A counter guest (sweep=256: it
 writes one page of 256 a turn, so the capture keeps pages before the
 guest's writes all along) runs in a 32 MiB and then a 256 MiB child; each
-is checkpointed while it runs. Prints:
+is checkpointed while it runs, with an IDE disk it checks and writes at
+every 8th line (disk=1), which the checkpoint moves onto an AVHD. Prints:
   bench checkpoint_pause_32MiB: N ticks (target <= 5000000)
   bench checkpoint_pause_256MiB: N ticks (target <= 5000000)
   bench checkpoint_pause_ratio_256_32: R (target: independent of memory size)
@@ -53,7 +54,11 @@ with hvtest.Machine(iso, name="bench-checkpoint", disks=[vol], megs=512, watchdo
     for mib in (32, 256):
         name = "c%d" % mib
         m.command('New-VM -Name %s -MemoryStartupBytes %dMB -Kernel C:\\guests\\counter.elf '
-                  '-KernelArgs "count=%d every=25 sweep=256"' % (name, mib, COUNT), timeout=120)
+                  '-KernelArgs "count=%d every=25 sweep=256 disk=1"' % (name, mib, COUNT), timeout=120)
+        # with its IDE disk, which the checkpoint moves onto an AVHD
+        m.command("New-VHD -Path C:\\%s.vhd -SizeBytes 64MB -Dynamic" % name, timeout=120)
+        m.command("Add-VMHardDiskDrive -VMName %s -ControllerType IDE -ControllerNumber 0 "
+                  "-ControllerLocation 0 -Path C:\\%s.vhd" % (name, name), timeout=120)
         m.command("Start-VM %s" % name, timeout=300)
         before = []
         while len(before) < 4:
