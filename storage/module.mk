@@ -94,6 +94,9 @@ $(BUILD)/bench/vhd_bench: tests/bench/storage/vhd_bench.c $(STORAGE_LIB_SRCS) $(
 	$(HOST_CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -I. -o $@ $(filter %.c,$^)
 BENCHES += tests/bench/storage/vhd
 tests/bench/storage/vhd: $(BUILD)/bench/vhd_bench $(BUILD)/tools/vhd
+# Merges (offline and live) against qemu-img commit (issue 19).
+BENCHES += tests/bench/storage/merge
+tests/bench/storage/merge: $(BUILD)/tools/vhd
 
 # The tool again with ASan+UBSan, used by the oracle scripts so that real
 # qemu/libvhdi-made files also run through the sanitizers.
