@@ -1054,7 +1054,20 @@ with hvtest.Machine(iso, name="config-2", disks=[vol, pt], watchdog=900) as m:
         log = ok(m, "Get-VMConsoleLog mrg")
         # resumed, not booted: this boot's console log starts where it was
         assert "counter: start" not in log and "FAIL" not in log, log
-        ok(m, "Stop-VM mrg -TurnOff")
+    with tap.case("Stop-VM in the middle of a live merge: the stop finishes the merge and folds the drive "
+                  "back onto its disk"):
+        ok(m, "Checkpoint-VM -VMName mrg -SnapshotName m3", timeout=180)
+        wait_disk(m, "mrg", len(disk_lines(m, "mrg")) + 1)
+        ok(m, "Debug-VMHost -Action HoldMerges")
+        assert "merging 1 differencing disk" in ok(m, "Remove-VMSnapshot -VMName mrg -Name m3")
+        wait_status(m, "mrg", r"Merging \(50 %\)\r")
+        ok(m, "Stop-VM mrg -TurnOff", timeout=180)
+        ok(m, "Debug-VMHost -Action ReleaseMerges")
+        out = ok(m, "Get-VMHardDiskDrive -VMName mrg")
+        assert re.search(r"\bmrg\s+IDE\s+0\s+0\s+C:\\mrg\.vhd\r", out), out
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\mrg")
+        assert "[Merge]" not in cat_console(m, "C:\\Hyper-V\\mrg\\config.txt")
+        assert "FAIL" not in ok(m, "Get-VMConsoleLog mrg")
     with tap.case("the hard disk drive added before the reboot is still there"):
         out = ok(m, "Get-VMHardDiskDrive -VMName a")
         assert re.search(r"\ba\s+SCSI\s+0\s+2\s+C:\\a\.vhd\r", out), out
