@@ -229,13 +229,6 @@ uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t 
 
 /* ---- the parent's calls ---- */
 
-static struct partition *capture_child(uint64_t id)
-{
-	struct partition *p = partition_by_id(id);
-
-	return p && !p->privileged ? p : NULL;
-}
-
 /* A page the parent may lend or fill: its own, whole, below 4 GiB. */
 static bool parent_page(uint64_t pa)
 {
@@ -316,7 +309,7 @@ static uint16_t capture_mapped(struct partition *p)
 uint16_t hc_capture_start(struct hc_args *a)
 {
 	const struct hvpart_capture_start_in *in = a->in;
-	struct partition *p = capture_child(in->partition_id);
+	struct partition *p = partition_child_by_id(in->partition_id);
 	struct capture *c;
 	uint16_t st;
 
@@ -349,7 +342,7 @@ uint16_t hc_capture_start(struct hc_args *a)
 /* The running capture of the child id names; else why not. */
 static uint16_t running_capture(uint64_t id, struct partition **out)
 {
-	struct partition *p = capture_child(id);
+	struct partition *p = partition_child_by_id(id);
 
 	if (!p)
 		return HV_STATUS_INVALID_PARTITION_ID;
@@ -440,7 +433,7 @@ uint16_t hc_capture_drain(struct hc_args *a)
 
 uint16_t hc_capture_end(struct hc_args *a)
 {
-	struct partition *p = capture_child(*(const uint64_t *)a->in);
+	struct partition *p = partition_child_by_id(*(const uint64_t *)a->in);
 	const struct hvpart_capture_stats *s;
 
 	if (!p)

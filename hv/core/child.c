@@ -23,13 +23,6 @@ static struct vcpu child_vcpus[MAX_PARTITIONS][PARTITION_MAX_VCPUS];
  * (docs/ARCHITECTURE.md rules 2 and 3). */
 static const struct arch_vcpu_config child_config = { .passthrough = false };
 
-static struct partition *child_get(uint64_t id)
-{
-	struct partition *p = partition_by_id(id);
-
-	return p && !p->privileged ? p : NULL;
-}
-
 /* The xAPIC page at its reset base (SDM Vol. 3A §11.4.4) through the
  * backend's APIC-access page, where there is one and the child's RAM
  * does not reach it: the CPU then reports an access there with its
@@ -167,7 +160,7 @@ static int deposit_apply(struct partition *p, struct partition *parent,
 uint16_t hc_deposit_pages(struct hc_args *a)
 {
 	const struct hvpart_deposit_in *in = a->in;
-	struct partition *p = child_get(in->partition_id), *parent = a->v->part;
+	struct partition *p = partition_child_by_id(in->partition_id), *parent = a->v->part;
 	uint16_t st;
 
 	if (!p)
@@ -197,7 +190,7 @@ uint16_t hc_deposit_pages(struct hc_args *a)
 uint16_t hc_create_vp(struct hc_args *a)
 {
 	const uint64_t *in = a->in;
-	struct partition *p = child_get(in[0]);
+	struct partition *p = partition_child_by_id(in[0]);
 	struct vcpu *v;
 
 	if (!p)
@@ -227,7 +220,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 
 static struct vcpu *vp_get(uint64_t id, uint32_t index)
 {
-	struct partition *p = child_get(id);
+	struct partition *p = partition_child_by_id(id);
 
 	return p && index < p->nvcpus ? p->vcpus[index] : NULL;
 }
@@ -238,7 +231,7 @@ uint16_t hc_set_vp_state(struct hc_args *a)
 	struct vcpu *v = vp_get(in->partition_id, in->vp_index);
 
 	if (!v)
-		return child_get(in->partition_id) ? HV_STATUS_INVALID_VP_INDEX :
+		return partition_child_by_id(in->partition_id) ? HV_STATUS_INVALID_VP_INDEX :
 						     HV_STATUS_INVALID_PARTITION_ID;
 	if (v->part->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
@@ -261,7 +254,7 @@ uint16_t hc_get_vp_state(struct hc_args *a)
 
 uint16_t hc_start_partition(struct hc_args *a)
 {
-	struct partition *p = child_get(*(const uint64_t *)a->in);
+	struct partition *p = partition_child_by_id(*(const uint64_t *)a->in);
 
 	if (!p)
 		return HV_STATUS_INVALID_PARTITION_ID;
@@ -285,7 +278,7 @@ uint16_t hc_start_partition(struct hc_args *a)
 uint16_t hc_stop_partition(struct hc_args *a)
 {
 	const struct hvpart_stop_in *in = a->in;
-	struct partition *p = child_get(in->partition_id);
+	struct partition *p = partition_child_by_id(in->partition_id);
 	char why[sizeof(in->reason) + 1];
 
 	if (!p)
@@ -344,7 +337,7 @@ static bool child_return_pages(struct partition *p, struct partition *parent)
 
 uint16_t hc_delete_partition(struct hc_args *a)
 {
-	struct partition *p = child_get(*(const uint64_t *)a->in);
+	struct partition *p = partition_child_by_id(*(const uint64_t *)a->in);
 
 	if (!p)
 		return HV_STATUS_INVALID_PARTITION_ID;
@@ -397,7 +390,7 @@ uint16_t hc_set_tsc_frequency(struct hc_args *a)
 uint16_t hc_assert_interrupt(struct hc_args *a)
 {
 	const struct hvpart_assert_irq_in *in = a->in;
-	struct partition *p = child_get(in->partition_id);
+	struct partition *p = partition_child_by_id(in->partition_id);
 
 	if (!p)
 		return HV_STATUS_INVALID_PARTITION_ID;

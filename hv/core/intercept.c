@@ -69,13 +69,6 @@ void intercept_finish(struct vcpu *v)
 	v->icpt_done = false;
 }
 
-static struct partition *child_of(uint64_t id)
-{
-	struct partition *p = partition_by_id(id);
-
-	return p && !p->privileged ? p : NULL;
-}
-
 /* The vCPU of p whose intercept the parent has not fetched yet. */
 static struct vcpu *untaken(struct partition *p)
 {
@@ -106,7 +99,7 @@ struct vcpu *intercept_unfetched(void)
 uint16_t hc_get_intercept(struct hc_args *a)
 {
 	for (uint64_t id = 1; id < MAX_PARTITIONS; id++) {
-		struct partition *p = child_of(id);
+		struct partition *p = partition_child_by_id(id);
 		struct vcpu *v;
 
 		if (!p || p->state != HVPART_STATE_RUNNING || !(v = untaken(p)))
@@ -134,7 +127,7 @@ static struct vcpu *waiting(struct partition *p, uint64_t seq)
 uint16_t hc_complete_intercept(struct hc_args *a)
 {
 	const struct hvpart_complete_in *in = a->in;
-	struct partition *p = child_of(in->partition_id);
+	struct partition *p = partition_child_by_id(in->partition_id);
 	struct vcpu *v;
 
 	if (!p || !p->nvcpus)

@@ -264,6 +264,13 @@ static inline struct partition *partition_by_id(uint64_t id)
 {
 	return id < MAX_PARTITIONS && partition_table[id].in_use ? &partition_table[id] : NULL;
 }
+/* A child partition by ID (the parent's calls name children only). */
+static inline struct partition *partition_child_by_id(uint64_t id)
+{
+	struct partition *p = partition_by_id(id);
+
+	return p && !p->privileged ? p : NULL;
+}
 uint32_t partition_count(void);
 
 /* Scheduler (hv/core/sched.c). sched_next picks the vCPU to run after an
