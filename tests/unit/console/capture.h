@@ -37,4 +37,19 @@ static inline int capture_count(const struct capture *c, const char *needle)
 	return k;
 }
 
+/* The console tests' context: writes into out, keeps variables in
+ * session (both emptied). Include partition/console/cmd.h first. */
+#ifdef HVPART_CONSOLE_CMD_H
+static inline void capture_ctx_init(struct cmd_ctx *ctx, struct capture *out,
+				    struct cmd_session *session)
+{
+	capture_reset(out);
+	cmd_session_clear(session);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->write = capture_write;
+	ctx->wctx = out;
+	ctx->session = session;
+}
+#endif
+
 #endif

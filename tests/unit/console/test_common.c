@@ -75,12 +75,7 @@ static const struct cmd_def tab[] = {
 static int setup(void **state)
 {
 	(void)state;
-	capture_reset(&out);
-	cmd_session_clear(&session);
-	memset(&ctx, 0, sizeof ctx);
-	ctx.write = capture_write;
-	ctx.wctx = &out;
-	ctx.session = &session;
+	capture_ctx_init(&ctx, &out, &session);
 	calls[0] = '\0';
 	return 0;
 }
