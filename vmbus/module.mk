@@ -54,7 +54,7 @@ VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
 $(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg \
-	   $(FUZZB)/tests/fuzz/fuzz_vmbus_ic
+	   $(FUZZB)/tests/fuzz/fuzz_vmbus_ic $(FUZZB)/tests/fuzz/fuzz_vmbus_state
 .SECONDARY: $(VMBUS_FUZZ_LIB)
 
 # ---- benchmark (optimised, no sanitizers) ----
