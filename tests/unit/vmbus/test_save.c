@@ -266,6 +266,28 @@ static void test_own_index(void **state)
 	fix_free(f);
 }
 
+/* A ring a device found corrupt while sending is closed on the next
+ * handle_event; that verdict survives the restore rather than the
+ * channel coming back healthy over a ring known to be bad. */
+static void test_broken_ring(void **state)
+{
+	struct fix *f = fix_up();
+	struct vmbus_chan *hc = vmbus_server_chan(f->s, f->relid[1]);
+
+	(void)state;
+	hc->out.broken = true;
+	hc->out.why = "test: corrupt";
+	fix_save(f);
+	fix_new_host(f);
+	assert_int_equal(vmbus_server_restore(f->s, f->blob, f->len), 0);
+	assert_true(vmbus_chan_broken(vmbus_server_chan(f->s, f->relid[1])));
+	assert_false(vmbus_chan_broken(vmbus_server_chan(f->s, f->relid[0])));
+	assert_int_equal(vmbus_server_handle_event(f->s, f->relid[1]), -EIO);
+	assert_int_equal(f->dev2[1].closes, 1);
+	assert_null(vmbus_server_chan(f->s, f->relid[1]));
+	fix_free(f);
+}
+
 /* A server the guest never reached saves and restores too. */
 static void test_disconnected(void **state)
 {
@@ -652,6 +674,40 @@ static void test_refuse_gpadls(void **state)
 	fix_free(f);
 }
 
+/* No more GPADLs still receiving bodies than the server itself allows:
+ * with the guest's eight, turning the complete data GPADL into a ninth
+ * (its last PFN cut off) is refused. */
+static void test_refuse_pending_cap(void **state)
+{
+	struct fix *f = fix_up();
+	struct vmbus_st_gpadl *g;
+	struct vmbus_st_rec *r;
+	size_t cut;
+	uint8_t *b;
+	uint32_t sent;
+
+	(void)state;
+	for (uint32_t i = 0; i < VMBUS_SERVER_MAX_PENDING_GPADLS; i++)
+		raw_gpadl_header(f, f->relid[2], 0x900 + i, 400 + 40 * i, 40, &sent);
+	fix_save(f);
+	fix_new_host(f);
+	b = edit(f);
+	g = (struct vmbus_st_gpadl *)rec_at(b, f->len, 1 + NDEV + 2, &r);
+	assert_int_equal(g->total, 5);
+	cut = (size_t)((uint8_t *)(g + 1) + 4 * 8 - b);
+	memmove(b + cut, b + cut + 8, f->len - cut - 8);
+	g->complete = 0;
+	g->have = 4;
+	r->len -= 8;
+	((struct vmbus_st_hdr *)b)->total -= 8;
+	refused(f, b, f->len - 8, -EINVAL);
+	/* (With the cap one higher the same blob restores: the cap is what
+	 * refused it, checked by hand when this test was written.) */
+	free(b);
+	assert_int_equal(vmbus_server_restore(f->s, f->blob, f->len), 0);
+	fix_free(f);
+}
+
 /* A device refusing its channel back undoes the whole restore, after
  * telling the devices already given theirs. */
 static void test_refuse_open(void **state)
@@ -679,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_after_restore),
 		cmocka_unit_test(test_own_index),
+		cmocka_unit_test(test_broken_ring),
 		cmocka_unit_test(test_disconnected),
 		cmocka_unit_test(test_pending_gpadl),
 		cmocka_unit_test(test_rescinded),
@@ -688,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_chans),
 		cmocka_unit_test(test_refuse_device_set),
 		cmocka_unit_test(test_refuse_gpadls),
+		cmocka_unit_test(test_refuse_pending_cap),
 		cmocka_unit_test(test_refuse_open),
 	};
 
