@@ -1,6 +1,6 @@
 # vmbus: ring buffers, channel messages, channel server (host) and client
 # (guest). Portable library built for host tests, fuzzers and the target.
-VMBUS_SRCS := vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c vmbus/server.c vmbus/client.c \
+VMBUS_SRCS := vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c vmbus/server.c vmbus/server_save.c vmbus/client.c \
 	vmbus/ic.c
 VMBUS_HOST_OBJS := $(VMBUS_SRCS:%.c=$(HOSTB)/%.o)
 VMBUS_TGT_OBJS := $(VMBUS_SRCS:%.c=$(TGTB)/%.o)
@@ -26,12 +26,12 @@ $(HOSTB)/libvmbus.a: $(VMBUS_HOST_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # ---- host unit tests (ASan + UBSan) ----
-VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e test_ic
+VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e test_ic test_save
 $(HOSTB)/$(VMBUS_UT)/%: $(HOSTB)/$(VMBUS_UT)/%.o $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%)
 .SECONDARY: $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%.o)
-$(HOSTB)/$(VMBUS_UT)/test_proto $(HOSTB)/$(VMBUS_UT)/test_e2e: \
+$(HOSTB)/$(VMBUS_UT)/test_proto $(HOSTB)/$(VMBUS_UT)/test_e2e $(HOSTB)/$(VMBUS_UT)/test_save: \
 	$(HOSTB)/$(VMBUS_UT)/harness.o
 
 # ---- ThreadSanitizer builds of the ring tests (cannot mix with ASan) ----
@@ -54,7 +54,7 @@ VMBUS_FUZZ_LIB := $(VMBUS_SRCS:%.c=$(FUZZB)/%.o)
 $(FUZZB)/tests/fuzz/fuzz_vmbus_%: $(FUZZB)/tests/fuzz/fuzz_vmbus_%.o $(VMBUS_FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vmbus_ring $(FUZZB)/tests/fuzz/fuzz_vmbus_msg \
-	   $(FUZZB)/tests/fuzz/fuzz_vmbus_ic
+	   $(FUZZB)/tests/fuzz/fuzz_vmbus_ic $(FUZZB)/tests/fuzz/fuzz_vmbus_state
 .SECONDARY: $(VMBUS_FUZZ_LIB)
 
 # ---- benchmark (optimised, no sanitizers) ----

@@ -13,41 +13,10 @@
  * with a failure status where the guest would otherwise wait forever.
  */
 #include "vmbus/server.h"
+#include "vmbus/server_int.h"
 
 #include <errno.h>
 #include <string.h>
-
-enum srv_ch_state { CH_FREE = 0, CH_OFFERED, CH_OPEN, CH_RESCINDED };
-
-struct srv_gpadl {
-	int used, complete, is_ring;
-	uint32_t handle, relid, total, have, byte_count, byte_offset;
-	uint64_t *pfns;
-	void *va;               /* host view once complete */
-	struct srv_chan *user;  /* channel whose rings live here */
-};
-
-struct srv_chan {
-	enum srv_ch_state state;
-	struct vmbus_guid type, inst;
-	const struct vmbus_dev_ops *dops;
-	void *dev;
-	struct vmbus_chan ch;
-	struct srv_gpadl *ring_gpadl;
-};
-
-struct vmbus_server {
-	struct vmbus_server_ops ops;
-	uint32_t max_version, version, conn_base;
-	int state, offers_requested;
-	struct srv_chan chans[VMBUS_SERVER_MAX_CHANNELS];  /* relid = i + 1 */
-	struct srv_gpadl gpadls[VMBUS_SERVER_MAX_GPADLS];
-	/* High-water marks: every channel slot from chan_hi on is CH_FREE
-	 * and every GPADL slot from gpadl_hi on unused, so the scans (a
-	 * reset on each INITIATE_CONTACT among them) cost what is in use,
-	 * not 64 + 256 slots (docs/benchmarks.md, VMBus). */
-	unsigned chan_hi, gpadl_hi;
-};
 
 static int srv_drop(struct vmbus_server *s, uint32_t type, const char *why)
 {
@@ -304,9 +273,9 @@ static int srv_gpadl_complete(struct vmbus_server *s, struct srv_gpadl *g)
 				       VMBUS_STATUS_UNSUCCESSFUL);
 	}
 	g->complete = 1;
-	/* Mapped: the PFN list is no longer needed (unmap takes va, n). */
-	s->ops.free(s->ops.ctx, g->pfns);
-	g->pfns = NULL;
+	/* The PFN list stays (8 bytes a page, freed with the GPADL): a saved
+	 * state names the pages, and restore maps them again
+	 * (server_save.c). */
 	return srv_gpadl_reply(s, relid, handle, VMBUS_STATUS_OK);
 }
 
@@ -648,4 +617,21 @@ unsigned vmbus_server_gpadl_count(const struct vmbus_server *s)
 	for (unsigned i = 0; i < s->gpadl_hi; i++)
 		n += s->gpadls[i].used ? 1u : 0u;
 	return n;
+}
+
+int vmbus_server_relid_of(const struct vmbus_server *s,
+			  const struct vmbus_guid *type,
+			  const struct vmbus_guid *instance, uint32_t *relid)
+{
+	for (unsigned i = 0; i < s->chan_hi; i++) {
+		const struct srv_chan *c = &s->chans[i];
+
+		if ((c->state == CH_OFFERED || c->state == CH_OPEN) &&
+		    !memcmp(&c->type, type, sizeof(*type)) &&
+		    !memcmp(&c->inst, instance, sizeof(*instance))) {
+			*relid = i + 1;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -108,5 +108,34 @@ int vmbus_server_gpadl_view(struct vmbus_server *s, uint32_t relid,
 			    uint32_t handle, void **va, size_t *bytes);
 /* Number of live GPADLs (for tests and leak checks). */
 unsigned vmbus_server_gpadl_count(const struct vmbus_server *s);
+/* Relid of the offered (or open) channel with these GUIDs: how callers
+ * find their channels again after vmbus_server_restore renumbered them.
+ * -ENOENT if none. */
+int vmbus_server_relid_of(const struct vmbus_server *s,
+			  const struct vmbus_guid *type,
+			  const struct vmbus_guid *instance, uint32_t *relid);
+
+/* Saved state (format in vmbus/server_state.h, what it holds and what
+ * restore does in vmbus/README.md "Saved state"). Bytes
+ * vmbus_server_save would write for s now. */
+size_t vmbus_server_save_size(const struct vmbus_server *s);
+/* The state into buf (cap bytes), its length into *len. Call it between
+ * handle_msg/handle_event calls, with the guest's vCPUs stopped. -ENOSPC
+ * when it does not fit, -EBUSY when a device is inside a poll. */
+int vmbus_server_save(const struct vmbus_server *s, void *buf, size_t cap,
+		      size_t *len);
+/* Restores a saved state into s, which must be fresh (created,
+ * set_conn_base as before, never connected) with the same devices
+ * offered again, in any order: they move to their saved relids (look
+ * them up again with vmbus_server_relid_of). The guest memory must be the
+ * saved copy: GPADLs are mapped again through ops->map, rings of open
+ * channels re-attached with the host's saved indices, and on_open called
+ * for each open channel; nothing is posted to the guest. Afterwards call
+ * handle_event once for each open channel (a signal the guest raised
+ * just before the save may not have been handled). Returns 0; -EINVAL
+ * when the blob is not a state this server can take (corrupt, other
+ * devices, pages map refuses, a device refusing its channel), -EBUSY
+ * when s is not fresh, -ENOMEM: in every failure s is as before. */
+int vmbus_server_restore(struct vmbus_server *s, const void *buf, size_t len);
 
 #endif /* VMBUS_SERVER_H */
