@@ -183,7 +183,9 @@ void vm_merge_poll(void)
 	static uint64_t due;
 	uint64_t t0 = pit_ticks;
 
-	if (t0 < due || vm_snap_busy())
+	/* every idle turn passes here: no VM is asked for its state (a
+	 * hypercall each) unless a merge runs */
+	if (!vsp_stor_merging() || t0 < due || vm_snap_busy())
 		return;
 	for (int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_at(i);

@@ -75,6 +75,9 @@ struct stor_child {
 };
 
 static struct stor_child *children[STOR_CHILDREN];
+/* Disks with a live merge (d->lm): the idle loop looks for steps to take
+ * only while there are some (vsp_stor_merging). */
+static unsigned merging;
 /* Every open disk's chain: its top written, its parents read (shared by
  * differencing disks of one parent). */
 static struct vhd_claims claims;
@@ -197,8 +200,10 @@ static void disk_close(struct stor_disk *d, int *rc)
 		*rc = err;
 	/* Its progress made durable: the next open of the chain (Start-VM,
 	 * boot: vm_snap_merges) resumes it (storage/vhd/vhd.h). */
-	if (d->lm)
+	if (d->lm) {
 		(void)vhd_live_merge_stop(d->lm);
+		merging--;
+	}
 	d->lm = NULL;
 	if (d->vhd)
 		vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
@@ -635,6 +640,8 @@ int vsp_stor_merge_begin(uint64_t child, const struct vmcfg_disk *cfg, const cha
 	rc = vhd_live_merge_begin(d->vhd, p, &d->lm, &err);
 	if (rc)
 		snprintf(why, len, "The merge of '%s' could not start: %s", mid, err.msg);
+	else
+		merging++;
 	return rc;
 }
 
@@ -648,6 +655,7 @@ static int merge_finish(struct stor_disk *d, char *why, size_t len)
 	vhd_claims_drop(&claims, d->file.vol, d->vhd, d->owner);
 	rc = vhd_live_merge_finish(d->lm, &err);
 	d->lm = NULL;
+	merging--;
 	merge_reclaim(d);
 	if (rc)
 		snprintf(why, len, "The merge of the disk '%s' could not finish: %s", d->file.path,
@@ -689,10 +697,16 @@ void vsp_stor_merge_stop(uint64_t child, const struct vmcfg_disk *cfg)
 {
 	struct stor_disk *d = open_slot(child, cfg);
 
-	if (d && d->lm)
-		(void)vhd_live_merge_stop(d->lm);
-	if (d)
-		d->lm = NULL;
+	if (!d || !d->lm)
+		return;
+	(void)vhd_live_merge_stop(d->lm);
+	d->lm = NULL;
+	merging--;
+}
+
+bool vsp_stor_merging(void)
+{
+	return merging > 0;
 }
 
 int vsp_stor_merge_progress(uint64_t child, const struct vmcfg_disk *cfg, uint32_t *done,

@@ -91,6 +91,8 @@ int vsp_stor_merge_progress(uint64_t child, const struct vmcfg_disk *cfg, uint32
 int vsp_stor_merge_mid(uint64_t child, const struct vmcfg_disk *cfg, char *out, size_t len);
 /* Stop cfg's merge, its progress kept for the next open of the chain. */
 void vsp_stor_merge_stop(uint64_t child, const struct vmcfg_disk *cfg);
+/* Whether any disk has a live merge: the idle loop's cheap test. */
+bool vsp_stor_merging(void);
 /* True while a running child uses file: as a disk (written) or as the
  * parent of a differencing disk (read). */
 bool vsp_stor_in_use(const struct vol_path *file);
