@@ -8,7 +8,7 @@ PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c \
 	partition/hvcheck_gpadl.c partition/arch/vmap.c \
 	partition/vsp/vsp_host.c partition/vsp/vsp_gpadl.c \
 	partition/vsp/vsp_dev.c partition/vsp/vsp_echo.c partition/vsp/vsp_ic.c \
-	partition/vsp/vsp_stor.c \
+	partition/vsp/vsp_stor.c partition/vsp/vsp_state.c \
 	partition/drivers/ata.c partition/drivers/atapi.c partition/drivers/disk.c \
 	partition/drivers/pci.c partition/drivers/ahci.c partition/drivers/ata_string.c \
 	partition/volume/volume.c partition/volume/fio_ext2.c partition/volume/vhd_mount.c \
@@ -33,3 +33,14 @@ $(TGTB)/partition/drivers/rtc.o $(TGTB)/partition/clock.o: \
 
 # build/parent.elf links PARENT_OBJS with every library in PARENT_LIBS; the
 # rule is in the top-level Makefile, after all fragments have added theirs.
+
+# The VMBus section of a saved state (partition/vsp/vsp_state.c) is
+# portable: a host test and a fuzz target for its framing.
+VSPST_TEST := $(HOSTB)/tests/unit/vsp/test_vsp_state
+$(VSPST_TEST): $(HOSTB)/tests/unit/vsp/test_vsp_state.o $(HOSTB)/partition/vsp/vsp_state.o
+	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)
+HOST_TESTS += $(VSPST_TEST)
+$(FUZZB)/tests/fuzz/fuzz_vsp_state: $(FUZZB)/tests/fuzz/fuzz_vsp_state.o \
+		$(FUZZB)/partition/vsp/vsp_state.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_vsp_state

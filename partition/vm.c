@@ -890,8 +890,9 @@ static uint16_t sr_build(struct vm *vm, const struct pmem_set *mem, const struct
 /* The old partition goes (its pages scrubbed and back in the parent's
  * pool), the new one takes its place under the same VM: the device
  * models kept in struct vm (COM1, the 8259 pair, CMOS) carry on as
- * they were; VMBus and IDE start afresh (their state is not saved yet). */
-static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, char *why, size_t n)
+ * they were, the VMBus host is restored from bus; IDE starts afresh. */
+static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, const uint8_t *bus,
+		     size_t blen, char *why, size_t n)
 {
 	uint64_t old = (uint64_t)vm->hv_id;
 
@@ -906,6 +907,8 @@ static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, char *why
 	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n) ||
 	    vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "reconnect the devices", why, n);
+	if (blen && vsp_host_restore(id, bus, blen))
+		return hv_fail(vm, HV_STATUS_INVALID_PARAMETER, "restore the VMBus host", why, n);
 	return 0;
 }
 
@@ -916,7 +919,10 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	struct pmem_set mem;
 	const char *what = "suspend the partition";
 	uint64_t old = (uint64_t)vm->hv_id, id = 0;
+	uint8_t *bus = NULL;
+	size_t blen = 0;
 	uint16_t st;
+	int rc = 0;
 
 	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING) {
 		snprintf(why, n, "'%s' is not running.", vm->name);
@@ -935,11 +941,12 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &old, sizeof(old), NULL, 0);
 	if (!st) {
 		what = "export the vCPU context";
-		st = vmctx_export(old, &b);
+		st = vm_save_export(old, &b);
 	}
 	if (!st) {
+		rc = vm_save_vmbus(vm, old, &bus, &blen, why, n);
 		what = "map the child's memory";
-		st = vmctx_copy_memory(old, vm->mem_bytes, &mem);
+		st = rc ? HV_STATUS_INVALID_PARTITION_STATE : vmctx_copy_memory(old, vm->mem_bytes, &mem);
 	}
 	if (!st) {
 		memcpy(&r->ctx, (const void *)(uintptr_t)b.pa[0], sizeof(r->ctx));
@@ -948,13 +955,17 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	vmctx_buf_free(&b);
 	if (st) {
 		pmem_release(&mem);
+		free(bus);
 		hvcall(HVCALL_HVPART_RESUME_PARTITION, &old, sizeof(old), NULL, 0);
-		snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
-		return -EIO;
+		if (!rc)
+			snprintf(why, n, "The hypervisor refused to %s (status %#x).", what, st);
+		return rc ?: -EIO;
 	}
 	r->old_id = old;
 	r->new_id = id;
-	if (sr_switch(vm, id, &mem, why, n) || vm_set_processor_share(vm, why, n))
+	rc = sr_switch(vm, id, &mem, bus, blen, why, n) ?: vm_set_processor_share(vm, why, n);
+	free(bus);
+	if (rc)
 		return -EIO;
 	st = hvcall(HVCALL_HVPART_START_PARTITION, &id, sizeof(id), NULL, 0);
 	r->t1 = cpu_rdtsc();

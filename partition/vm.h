@@ -132,9 +132,17 @@ struct vm_sr_report {
 	struct hvpart_vp_context ctx; /* the exported page 0 */
 };
 int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n);
+struct vmctx_buf;
+/* Suspended partition id's vCPU context into b, its VMBus host's work
+ * served first (and the guest let run briefly while hv holds a SynIC
+ * message for it): vmctx_export's status. */
+uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b);
+/* The VMBus host's state of suspended partition id into a new buffer
+ * (*bus, the caller frees it; partition/vsp/vsp_state.h). Call right
+ * after vm_save_export. 0, or -errno and why. */
+int vm_save_vmbus(struct vm *vm, uint64_t id, uint8_t **bus, size_t *len, char *why, size_t n);
 /* Save-VM and the rest of saved states (partition/vm_save.c; the files
  * are docs/vm-config.md's "Saved state"). */
-struct vmctx_buf;
 /* Suspend vm, write its vCPU context, device state and memory to its
  * folder, and stop it: Get-VM shows Saved. reason: its StopReason. */
 int vm_save(struct vm *vm, const char *reason, char *why, size_t n);
@@ -147,8 +155,9 @@ int vm_discard_saved(struct vm *vm, char *why, size_t n);
  * between the VM's place and folder dir (Snapshots\<Id>), each a new
  * file synced and renamed over: into_vm makes the VM Saved with dir's. */
 int vm_saved_copy(struct vm *vm, const char *dir, bool into_vm, char *why, size_t n);
-/* Why vm cannot be saved now (not running, several vCPUs, its guest
- * uses the VMBus, no folder): -errno and why; 0 if it can. */
+/* Why vm cannot be saved now (not running, several vCPUs, a VMBus
+ * device in use that cannot save its state, no folder): -errno and why;
+ * 0 if it can. */
 int vm_save_refused(const struct vm *vm, char *why, size_t n);
 /* The .vsv image of suspended partition id into vsv (VSV_MAX bytes):
  * header, exported vCPU context, devices. 0, or -errno and why. */

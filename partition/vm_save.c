@@ -5,17 +5,20 @@
  * and stops it; Start-VM builds a new partition from the files and
  * resumes the guest where it was. The files are written as the
  * configuration is: new files, synced, renamed over, synced; the .vsv
- * last, so a crash leaves the VM Off or Saved, never half saved. VMBus
- * devices keep state in the guest's rings and GPADLs that is not saved
- * yet, so a VM whose guest uses its VMBus is refused.
+ * last, so a crash leaves the VM Off or Saved, never half saved. The
+ * VMBus host's state (its channels, GPADLs and each device's protocol
+ * state, partition/vsp/vsp_state.h) is saved beside the devices'; the
+ * rings and buffers themselves are guest memory, in the .bin.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/crc32.h"
 #include "partition/devices/devstate.h"
 #include "partition/lib/guid.h"
+#include "partition/clock.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
 #include "partition/vm_ctx.h"
@@ -143,18 +146,21 @@ static int write_files(struct vm *vm, uint64_t child, const uint8_t *vsv, size_t
 	return rc;
 }
 
-/* The .vsv image: header, the context pages hv exported, the devices. */
-static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, size_t *len)
+/* The .vsv image: header, the context pages hv exported, the devices,
+ * the VMBus host. *busy: a VMBus device whose state cannot be saved. */
+static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, size_t *len,
+		     const char **busy)
 {
 	struct devstate_set set = sv_devices(vm);
 	struct vsv_hdr h;
-	size_t off = sizeof(h), dev = 0;
+	size_t off = sizeof(h), dev = 0, bus = 0;
 	int rc;
 
 	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
 		memcpy(buf + off + i * 4096u, (const void *)(uintptr_t)b->pa[i], 4096);
 	off += VSV_CTX_BYTES;
-	rc = devstate_save(&set, buf + off, VSV_DEV_MAX, &dev);
+	rc = devstate_save(&set, buf + off, VSV_DEV_MAX, &dev) ?:
+	     vsp_host_save((uint64_t)vm->hv_id, buf + off + dev, VSV_VMBUS_MAX, &bus, busy);
 	if (rc)
 		return rc;
 	memset(&h, 0, sizeof(h));
@@ -166,17 +172,85 @@ static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, siz
 	h.vcpus = 1;
 	h.ctx_bytes = VSV_CTX_BYTES;
 	h.dev_bytes = (uint32_t)dev;
+	h.vmbus_bytes = (uint32_t)bus;
 	h.saved_at = volume_now();
 	memcpy(buf, &h, sizeof(h));
-	*len = off + dev;
+	*len = off + dev + bus;
 	h.crc = crc32_compute(buf, *len);
 	memcpy(buf, &h, sizeof(h));
 	return 0;
 }
 
+/* Messages and events the child sent before it stopped reach its VMBus
+ * host before the host's state is taken; replies to them go out now. */
+static void sv_drain_vmbus(void)
+{
+	for (int k = 0; k < 4; k++) {
+		vsp_irq_pending = 1;
+		vsp_service();
+	}
+}
+
+/* A SynIC message hv still holds for the guest (its slot was full when
+ * the parent posted it) keeps the vCPU from exporting its context
+ * (docs/hypercalls.md "vCPU context"): the guest runs a little to take
+ * it, and is suspended again. Each try drains the VMBus host first, so
+ * nothing is posted between a successful export and the host's save. */
+#define SV_QUIET_TRIES 50
+#define SV_QUIET_NS    (5 * 1000 * 1000ull)
+
+uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b)
+{
+	uint16_t st;
+
+	sv_drain_vmbus();
+	st = vmctx_export(id, b);
+	for (int k = 0; k < SV_QUIET_TRIES && st == HV_STATUS_INVALID_PARTITION_STATE; k++) {
+		uint64_t until = clock_monotonic_ns() + SV_QUIET_NS;
+
+		hvcall(HVCALL_HVPART_RESUME_PARTITION, &id, sizeof(id), NULL, 0);
+		while (clock_monotonic_ns() < until)
+			vm_service();
+		st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, sizeof(id), NULL, 0);
+		sv_drain_vmbus();
+		if (!st)
+			st = vmctx_export(id, b);
+	}
+	return st;
+}
+
+static void sv_image_why(struct vm *vm, int rc, const char *busy, char *why, size_t n)
+{
+	if (rc == -EBUSY && busy)
+		snprintf(why, n, "'%s' cannot be saved now: its %s keeps state hvpart cannot save (docs/vm-config.md, Saved state). Shut it down or turn it off instead (Stop-VM).",
+			 vm->name, busy);
+	else
+		snprintf(why, n, "The state of '%s''s devices does not fit its saved state.", vm->name);
+}
+
+int vm_save_vmbus(struct vm *vm, uint64_t id, uint8_t **bus, size_t *len, char *why, size_t n)
+{
+	const char *busy = NULL;
+	int rc;
+
+	*bus = malloc(VSV_VMBUS_MAX);
+	if (!*bus) {
+		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
+		return -ENOMEM;
+	}
+	rc = vsp_host_save(id, *bus, VSV_VMBUS_MAX, len, &busy);
+	if (rc) {
+		free(*bus);
+		*bus = NULL;
+		sv_image_why(vm, rc, busy, why, n);
+	}
+	return rc;
+}
+
 int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *why, size_t n)
 {
 	struct vmctx_buf b;
+	const char *busy = NULL;
 	uint16_t st;
 	int rc;
 
@@ -184,16 +258,16 @@ int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *w
 		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
 		return -ENOMEM;
 	}
-	st = vmctx_export(id, &b);
+	st = vm_save_export(id, &b);
 	if (st) {
 		vmctx_buf_free(&b);
 		snprintf(why, n, "The hypervisor refused to export the vCPU context (status %#x).", st);
 		return -EIO;
 	}
-	rc = build_vsv(vm, &b, vsv, len);
+	rc = build_vsv(vm, &b, vsv, len, &busy);
 	vmctx_buf_free(&b);
 	if (rc)
-		snprintf(why, n, "The state of '%s''s devices does not fit its saved state.", vm->name);
+		sv_image_why(vm, rc, busy, why, n);
 	return rc;
 }
 
@@ -229,9 +303,9 @@ int vm_save_refused(const struct vm *vm, char *why, size_t n)
 			 vm->name, vm->processors);
 		return -EINVAL;
 	}
-	busy = vsp_host_in_use((uint64_t)vm->hv_id);
+	busy = vsp_host_unsaveable((uint64_t)vm->hv_id);
 	if (busy) {
-		snprintf(why, n, "'%s' cannot be saved: its guest uses the VMBus (%s), whose state hvpart cannot save yet. Shut it down or turn it off instead (Stop-VM).",
+		snprintf(why, n, "'%s' cannot be saved: its guest uses its %s, whose state hvpart cannot save yet. Shut it down or turn it off instead (Stop-VM).",
 			 vm->name, busy);
 		return -EBUSY;
 	}
@@ -275,31 +349,46 @@ int vm_save(struct vm *vm, const char *reason, char *why, size_t n)
 
 /* ---- Reading ---- */
 
-/* Whether the .vsv can be this VM's: every header field, the length
- * and the checksum. NULL, or what is wrong. */
-static const char *vsv_check(const struct vm *vm, uint8_t *buf, size_t len)
+/* The header of either version: version 1's is 64 bytes, without the
+ * VMBus section (its fields read as 0). NULL, or what is wrong. */
+static const char *vsv_header(const uint8_t *buf, size_t len, struct vsv_hdr *h)
 {
-	struct vsv_hdr h;
-	uint32_t crc;
-
-	if (len < sizeof(h))
+	memset(h, 0, sizeof(*h));
+	if (len < VSV_V1_HDR_BYTES)
 		return "it is shorter than its header";
-	memcpy(&h, buf, sizeof(h));
-	if (h.magic != VSV_MAGIC || h.hdr_bytes != sizeof(h))
+	memcpy(h, buf, VSV_V1_HDR_BYTES);
+	if (h->magic != VSV_MAGIC)
 		return "it is not an hvpart saved state";
-	if (h.version != VSV_VERSION)
+	if (h->version == 1 && h->hdr_bytes == VSV_V1_HDR_BYTES)
+		return NULL;
+	if (h->version != VSV_VERSION)
 		return "it is of a version this hvpart does not read";
-	crc = h.crc;
-	h.crc = 0;
-	memcpy(buf, &h, sizeof(h));
+	if (h->hdr_bytes != sizeof(*h) || len < sizeof(*h))
+		return "it is not an hvpart saved state";
+	memcpy(h, buf, sizeof(*h));
+	return h->rsvd ? "it is not an hvpart saved state" : NULL;
+}
+
+/* Whether the .vsv can be this VM's: every header field, the length
+ * and the checksum. NULL, or what is wrong; *h the header. */
+static const char *vsv_check(const struct vm *vm, uint8_t *buf, size_t len, struct vsv_hdr *h)
+{
+	const char *bad = vsv_header(buf, len, h);
+	uint32_t crc, zero = 0;
+
+	if (bad)
+		return bad;
+	crc = h->crc;
+	memcpy(buf + offsetof(struct vsv_hdr, crc), &zero, sizeof(zero));
 	if (crc32_compute(buf, len) != crc)
 		return "its checksum does not match: the file was changed or damaged";
-	if (memcmp(h.vmid, vm->vmid, sizeof(h.vmid)))
+	if (memcmp(h->vmid, vm->vmid, sizeof(h->vmid)))
 		return "it belongs to another virtual machine (VMId)";
-	if (h.vcpus != 1 || h.ctx_bytes != VSV_CTX_BYTES || h.dev_bytes > VSV_DEV_MAX ||
-	    len != sizeof(h) + VSV_CTX_BYTES + h.dev_bytes)
+	if (h->vcpus != 1 || h->ctx_bytes != VSV_CTX_BYTES || h->dev_bytes > VSV_DEV_MAX ||
+	    h->vmbus_bytes > VSV_VMBUS_MAX ||
+	    len != (size_t)h->hdr_bytes + VSV_CTX_BYTES + h->dev_bytes + h->vmbus_bytes)
 		return "its sections do not add up to its length";
-	if (h.mem_bytes != vm->mem_bytes)
+	if (h->mem_bytes != vm->mem_bytes)
 		return "it was saved with another MemoryStartupBytes";
 	return NULL;
 }
@@ -333,31 +422,46 @@ static int read_bin(const struct vm *vm, const struct pmem_set *mem)
 }
 
 struct resume_ctx {
-	const uint8_t *dev;
-	size_t dev_len;
+	const uint8_t *dev, *bus;
+	size_t dev_len, bus_len;
 	const char *file;
 };
+
+/* The VMBus section into the new host; a VM saved with none (version 1,
+ * or no host) gets a VMBus that starts afresh, as at boot. */
+static int restore_vmbus(struct vm *vm, const struct resume_ctx *r)
+{
+	if (!r->bus_len)
+		return 0;
+	return vsp_host_restore((uint64_t)vm->hv_id, r->bus, r->bus_len);
+}
 
 static int restore_devices(struct vm *vm, void *arg, char *why, size_t n)
 {
 	struct resume_ctx *r = arg;
 	struct devstate_set set = sv_devices(vm);
+	const char *what = "its devices";
+	int rc = devstate_restore(&set, r->dev, r->dev_len);
 
+	if (!rc) {
+		what = "its VMBus";
+		rc = restore_vmbus(vm, r);
+	}
 	/* Everything checked out: the files go now, before the child runs
 	 * (a CPU-bound guest leaves the parent little time afterwards). A
 	 * StartPartition hv then refuses leaves the VM Off. */
-	if (!devstate_restore(&set, r->dev, r->dev_len)) {
+	if (!rc) {
 		if (vm_discard_saved(vm, why, n))
 			printf("parent: VM '%s': %s\n", vm->name, why);
 		return 0;
 	}
-	snprintf(why, n, "'%s' failed to restore from its saved state: in %s the state of its devices does not check out (damaged, or its drives changed since Save-VM). Remove-VMSavedState -VMName %s discards it; the VM then starts afresh.",
-		 vm->name, r->file, vm->name);
+	snprintf(why, n, "'%s' failed to restore from its saved state: in %s the state of %s does not check out (damaged, or its drives or adapters changed since Save-VM). Remove-VMSavedState -VMName %s discards it; the VM then starts afresh.",
+		 vm->name, r->file, what, vm->name);
 	return -EINVAL;
 }
 
-static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, char *file, size_t fn,
-		    char *why, size_t n)
+static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, struct vsv_hdr *h, char *file,
+		    size_t fn, char *why, size_t n)
 {
 	const char *bad;
 	int rc;
@@ -369,7 +473,7 @@ static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, char *file, size_
 			 file, volume_strerror(rc));
 		return rc;
 	}
-	bad = vsv_check(vm, *buf, *len);
+	bad = vsv_check(vm, *buf, *len, h);
 	if (!bad)
 		return 0;
 	free(*buf);
@@ -381,12 +485,13 @@ static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, char *file, size_
 int vm_resume(struct vm *vm, char *why, size_t n)
 {
 	char file[VM_FOLDER_MAX + 96];
-	struct resume_ctx r = { NULL, 0, file };
+	struct resume_ctx r = { .file = file };
 	struct vmctx_buf b = { 0 };
 	struct pmem_set mem;
+	struct vsv_hdr h;
 	uint8_t *buf;
 	size_t len;
-	int rc = load_vsv(vm, &buf, &len, file, sizeof(file), why, n);
+	int rc = load_vsv(vm, &buf, &len, &h, file, sizeof(file), why, n);
 
 	if (rc)
 		return rc;
@@ -399,9 +504,11 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
-		memcpy((void *)(uintptr_t)b.pa[i], buf + sizeof(struct vsv_hdr) + i * 4096u, 4096);
-	r.dev = buf + sizeof(struct vsv_hdr) + VSV_CTX_BYTES;
-	r.dev_len = len - sizeof(struct vsv_hdr) - VSV_CTX_BYTES;
+		memcpy((void *)(uintptr_t)b.pa[i], buf + h.hdr_bytes + i * 4096u, 4096);
+	r.dev = buf + h.hdr_bytes + VSV_CTX_BYTES;
+	r.dev_len = h.dev_bytes;
+	r.bus = r.dev + h.dev_bytes;
+	r.bus_len = h.vmbus_bytes;
 	rc = read_bin(vm, &mem);
 	if (rc) {
 		pmem_release(&mem);

@@ -59,6 +59,12 @@ struct vmbus_dev_ops {
 	/* Optional: a GPADL of this channel (other than its rings) is about
 	 * to be unmapped; drop any pointer from vmbus_server_gpadl_view. */
 	void (*on_gpadl_teardown)(void *dev, uint32_t handle);
+	/* Optional: the channel is given back by vmbus_server_restore (rings
+	 * attached with their saved indices). A device that starts its
+	 * conversation itself in on_open (the integration services send
+	 * their negotiation) takes the channel here without sending; NULL:
+	 * on_open is called instead. Non-zero refuses the restore. */
+	int (*on_restore)(void *dev, struct vmbus_chan *ch);
 };
 
 enum vmbus_server_state {
@@ -129,8 +135,8 @@ int vmbus_server_save(const struct vmbus_server *s, void *buf, size_t cap,
  * offered again, in any order: they move to their saved relids (look
  * them up again with vmbus_server_relid_of). The guest memory must be the
  * saved copy: GPADLs are mapped again through ops->map, rings of open
- * channels re-attached with the host's saved indices, and on_open called
- * for each open channel; nothing is posted to the guest. Afterwards call
+ * channels re-attached with the host's saved indices, and on_restore (or
+ * on_open) called for each open channel; nothing is posted to the guest. Afterwards call
  * handle_event once for each open channel (a signal the guest raised
  * just before the save may not have been handled). Returns 0; -EINVAL
  * when the blob is not a state this server can take (corrupt, other

@@ -574,6 +574,15 @@ static int st_build(struct vmbus_server *s, struct st_load *L)
 	return 0;
 }
 
+/* A device's channel back: on_restore when it has one (a device that
+ * opens the conversation itself must not send again), else on_open. */
+static int st_give_back(struct srv_chan *c)
+{
+	if (c->dops->on_restore)
+		return c->dops->on_restore(c->dev, &c->ch);
+	return c->dops->on_open ? c->dops->on_open(c->dev, &c->ch) : 0;
+}
+
 /* Swaps the image in and gives each open channel back to its device; a
  * device refusing undoes everything (the devices already given theirs
  * are told of the close first). */
@@ -584,8 +593,7 @@ static int st_commit(struct vmbus_server *s, struct st_load *L)
 	for (unsigned i = 0; i < s->chan_hi; i++) {
 		struct srv_chan *c = &s->chans[i];
 
-		if (c->state != CH_OPEN || !c->dops || !c->dops->on_open ||
-		    !c->dops->on_open(c->dev, &c->ch))
+		if (c->state != CH_OPEN || !c->dops || !st_give_back(c))
 			continue;
 		while (i--) {
 			c = &s->chans[i];

@@ -63,7 +63,7 @@ static const struct cmd_param p_discard[] = {
 
 const struct cmd_def cmdlets_vmsave[] = {
 	{ "Save-VM", "Saves a virtual machine's state and stops it.",
-	  "Suspends the running VM, writes its processor state, the state of its emulated devices (COM1, the interrupt controllers, CMOS, PCI, IDE) and its memory to its folder on C: (Virtual Machines\\VMID\\VMID.vsv and .bin; docs/vm-config.md), and stops it: Get-VM shows it Saved, also after the host restarts, and Start-VM resumes it where it was. A VM whose guest uses its VMBus (synthetic SCSI, network adapters, a Linux guest with hv_vmbus) cannot be saved yet: shut it down or turn it off.",
+	  "Suspends the running VM, writes its processor state, the state of its emulated devices (COM1, the interrupt controllers, CMOS, PCI, IDE) and its memory to its folder on C: (Virtual Machines\\VMID\\VMID.vsv and .bin; docs/vm-config.md), and stops it: Get-VM shows it Saved, also after the host restarts, and Start-VM resumes it where it was. The VMBus is saved too: a guest using it (a Linux guest with hv_vmbus, its disks and network adapters) carries on over the same channels after Start-VM.",
 	  p_save, 1, cmdlet_save_vm, NULL },
 	{ "Remove-VMSavedState", "Discards a virtual machine's saved state.",
 	  "Deletes the saved state Save-VM wrote; the VM is Off and the next Start-VM boots it afresh.",

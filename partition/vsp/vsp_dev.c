@@ -10,13 +10,17 @@
 
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
-			   vsp_echo_destroy, NULL, NULL, 0 },
+			   vsp_echo_destroy, NULL, NULL, 0,
+			   .save = vsp_echo_save, .restore = vsp_echo_restore },
 	[VSP_DEV_HEARTBEAT] = { "Heartbeat", VMBUS_GUID_HEARTBEAT, &vsp_ic_ops,
-				vsp_ic_create_heartbeat, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+				vsp_ic_create_heartbeat, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1,
+				.save = vsp_ic_save, .restore = vsp_ic_restore },
 	[VSP_DEV_SHUTDOWN] = { "Shutdown", VMBUS_GUID_SHUTDOWN, &vsp_ic_ops, vsp_ic_create_shutdown,
-			       vsp_ic_destroy, NULL, vsp_ic_status, 1 },
+			       vsp_ic_destroy, NULL, vsp_ic_status, 1,
+			       .save = vsp_ic_save, .restore = vsp_ic_restore },
 	[VSP_DEV_TIMESYNC] = { "Time Synchronization", VMBUS_GUID_TIMESYNC, &vsp_ic_ops,
-			       vsp_ic_create_timesync, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1 },
+			       vsp_ic_create_timesync, vsp_ic_destroy, vsp_ic_tick, vsp_ic_status, 1,
+			       .save = vsp_ic_save, .restore = vsp_ic_restore },
 	/* Offered only to a VM with disks (partition/vm.c). */
 	[VSP_DEV_SCSI] = { "SCSI Controller", VMBUS_GUID_SCSI, &storvsp_dev_ops, vsp_stor_create,
 			   vsp_stor_destroy, NULL, vsp_stor_status, 0 },

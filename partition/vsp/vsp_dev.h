@@ -9,6 +9,7 @@
  */
 #ifndef PARENT_VSP_DEV_H
 #define PARENT_VSP_DEV_H
+#include <stddef.h>
 #include <stdint.h>
 #include "vmbus/server.h"
 
@@ -30,6 +31,15 @@ struct vsp_dev_type {
 	/* Optional: the offer's instance GUID, from the type's (else the
 	 * type's with the child and the row in its last two bytes). */
 	void (*instance)(unsigned unit, struct vmbus_guid *inst);
+	/* Optional: the device's own saved state (Save-VM), beside the
+	 * server's (vsp_host_save): into buf (cap bytes), its length into
+	 * *len; -ENOSPC, or -EBUSY when it cannot be saved now. A device
+	 * with an open channel and no save cannot be saved. */
+	int (*save)(const void *dev, void *buf, size_t cap, size_t *len);
+	/* Optional: applied after the server's restore gave the device its
+	 * channel back (on_restore or on_open); sends nothing to the guest.
+	 * -EINVAL (device unchanged) when the state does not fit it. */
+	int (*restore)(void *dev, const void *buf, size_t len);
 };
 
 /* Rows of vsp_dev_types by index (the table's order is the order of
@@ -46,6 +56,8 @@ extern const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT];
 extern const struct vmbus_dev_ops vsp_echo_ops;
 void *vsp_echo_create(uint64_t child, unsigned unit);
 void vsp_echo_destroy(void *dev);
+int vsp_echo_save(const void *dev, void *buf, size_t cap, size_t *len);
+int vsp_echo_restore(void *dev, const void *buf, size_t len);
 /* Packets it echoed and dropped (its reply did not fit), over all
  * children since boot. */
 void vsp_echo_stats(uint64_t *echoed, uint64_t *dropped);

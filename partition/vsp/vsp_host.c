@@ -26,6 +26,7 @@
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_gpadl.h"
 #include "partition/vsp/vsp_host.h"
+#include "partition/vsp/vsp_state.h"
 #include "vmbus/server.h"
 
 #define SELF           HVCALL_SELF
@@ -51,6 +52,7 @@ static struct vsp_host hosts[VSP_MAX];
  * (docs/benchmarks.md, VMBus). */
 static uint32_t host_mask;
 _Static_assert(VSP_MAX <= 32, "host_mask has a bit per child");
+_Static_assert(VSP_DEV_COUNT <= VSP_ST_ROWS, "a saved state names each row in a bit");
 static struct hv_message_page *sim;
 static struct hv_event_flags_page *sief;
 
@@ -76,16 +78,16 @@ static struct vsp_host *host_of(uint64_t child)
 	return child < VSP_MAX && hosts[child].srv ? &hosts[child] : NULL;
 }
 
-const char *vsp_host_in_use(uint64_t child)
+const char *vsp_host_unsaveable(uint64_t child)
 {
 	struct vsp_host *h = host_of(child);
 
-	if (!h || vmbus_server_state(h->srv) == VMBUS_SRV_DISCONNECTED)
+	if (!h)
 		return NULL;
 	for (unsigned t = 0; t < VSP_DEV_COUNT; t++)
-		if (h->dev[t] && vmbus_server_chan(h->srv, h->relid[t]))
+		if (h->dev[t] && !vsp_dev_types[t].save && vmbus_server_chan(h->srv, h->relid[t]))
 			return vsp_dev_types[t].name;
-	return "VMBus";
+	return NULL;
 }
 
 /* ---- the server's ops ---- */
@@ -216,20 +218,31 @@ static uint16_t wire_channel(uint64_t child, uint32_t relid)
 	return st;
 }
 
-/* Offer device type i (vsp_dev.h) with an instance GUID naming the
- * child and the row, and wire its event path. */
+/* Device type i's offer GUIDs: its type, and an instance naming the
+ * child and the row (or the row's own). */
+static int dev_guids(const struct vsp_host *h, unsigned i, struct vmbus_guid *type,
+		     struct vmbus_guid *inst)
+{
+	const struct vsp_dev_type *t = &vsp_dev_types[i];
+
+	if (vmbus_guid_parse(t->guid, type))
+		return -EINVAL;
+	*inst = *type;
+	inst->b[14] = (uint8_t)h->child;
+	inst->b[15] = (uint8_t)i;
+	if (t->instance)
+		t->instance(t->unit, inst);
+	return 0;
+}
+
+/* Offer device type i (vsp_dev.h) and wire its event path. */
 static int offer_device(struct vsp_host *h, unsigned i)
 {
 	const struct vsp_dev_type *t = &vsp_dev_types[i];
 	struct vmbus_guid type, inst;
 
-	if (vmbus_guid_parse(t->guid, &type))
+	if (dev_guids(h, i, &type, &inst))
 		return -EINVAL;
-	inst = type;
-	inst.b[14] = (uint8_t)h->child;
-	inst.b[15] = (uint8_t)i;
-	if (t->instance)
-		t->instance(t->unit, &inst);
 	h->dev[i] = t->create(h->child, t->unit);
 	if (!h->dev[i])
 		return -ENOMEM;
@@ -240,17 +253,23 @@ static int offer_device(struct vsp_host *h, unsigned i)
 	return 0;
 }
 
+/* Channel relid's event path goes (our port, the child's connection). */
+static void unwire_channel(uint64_t child, uint32_t relid)
+{
+	struct hv_input_disconnect_port dc;
+
+	hvcall_delete_port(SELF, VSP_CHAN_PORT(child, relid));
+	dc = (struct hv_input_disconnect_port){ child, VSP_CHAN_CONN_BASE + relid, 0 };
+	(void)hvcall(HVCALL_DISCONNECT_PORT, &dc, sizeof(dc), NULL, 0);
+}
+
 /* Withdraw device i: the server closes its channel (unmapping the
  * rings) and sends RESCIND_OFFER; its event path goes. */
 static void withdraw_device(struct vsp_host *h, unsigned i)
 {
-	struct hv_input_disconnect_port dc;
-
 	if (h->relid[i]) {
 		(void)vmbus_server_rescind(h->srv, h->relid[i]);
-		hvcall_delete_port(SELF, VSP_CHAN_PORT(h->child, h->relid[i]));
-		dc = (struct hv_input_disconnect_port){ h->child, VSP_CHAN_CONN_BASE + h->relid[i], 0 };
-		(void)hvcall(HVCALL_DISCONNECT_PORT, &dc, sizeof(dc), NULL, 0);
+		unwire_channel(h->child, h->relid[i]);
 	}
 	if (h->dev[i])
 		vsp_dev_types[i].destroy(h->dev[i]);
@@ -486,4 +505,145 @@ void vsp_service(void)
 	}
 	if (m->header.type != HV_MSG_NONE || left)
 		vsp_irq_pending = 1;   /* more next time (vm_idle does not halt) */
+}
+
+/* ---- saved state (vsp_state.h) ---- */
+
+static uint32_t offered_mask(const struct vsp_host *h)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (h->dev[i])
+			m |= 1u << i;
+	return m;
+}
+
+/* One device's record at *off; -EBUSY (and *busy) for an open channel
+ * whose device keeps state it cannot save. */
+static int save_device(struct vsp_host *h, unsigned i, uint8_t *buf, size_t cap, size_t *off,
+		       const char **busy)
+{
+	const struct vsp_dev_type *t = &vsp_dev_types[i];
+	struct vsp_st_rec r = { (uint16_t)i, 1, 0 };
+	size_t len = 0;
+	int rc;
+
+	if (!t->save) {
+		if (!vmbus_server_chan(h->srv, h->relid[i]))
+			return 0;
+		*busy = t->name;
+		return -EBUSY;
+	}
+	if (cap - *off < sizeof(r))
+		return -ENOSPC;
+	rc = t->save(h->dev[i], buf + *off + sizeof(r), cap - *off - sizeof(r), &len);
+	if (rc == -EBUSY)
+		*busy = t->name;
+	if (rc)
+		return rc;
+	r.len = (uint32_t)len;
+	memcpy(buf + *off, &r, sizeof(r));
+	*off += sizeof(r) + len;
+	return 1;
+}
+
+int vsp_host_save(uint64_t child, void *out, size_t cap, size_t *len, const char **busy)
+{
+	struct vsp_host *h = host_of(child);
+	struct vsp_st_hdr hd = { VSP_ST_MAGIC, VSP_ST_VERSION, 0, 0, 0, 0, { 0, 0 } };
+	uint8_t *buf = out;
+	size_t sl, off;
+	int rc;
+
+	*len = 0;
+	*busy = NULL;
+	if (!h)
+		return 0;
+	if (cap < sizeof(hd))
+		return -ENOSPC;
+	rc = vmbus_server_save(h->srv, buf + sizeof(hd), cap - sizeof(hd), &sl);
+	if (rc)
+		return rc;
+	hd.offered = offered_mask(h);
+	hd.server_bytes = (uint32_t)sl;
+	off = sizeof(hd) + sl;
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
+		rc = h->dev[i] ? save_device(h, i, buf, cap, &off, busy) : 0;
+		if (rc < 0)
+			return rc;
+		hd.nrecs += (uint32_t)rc;
+	}
+	hd.total = (uint32_t)off;
+	memcpy(buf, &hd, sizeof(hd));
+	*len = off;
+	return 0;
+}
+
+/* Offered rows whose device saves its state. */
+static uint32_t saving_mask(const struct vsp_host *h)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (h->dev[i] && vsp_dev_types[i].save)
+			m |= 1u << i;
+	return m;
+}
+
+/* The server may have moved the channels to their saved relids: look
+ * each up again and move its event path with it (all old paths first,
+ * as two devices may have swapped relids). */
+static int rewire(struct vsp_host *h)
+{
+	uint32_t now[VSP_DEV_COUNT] = { 0 };
+	struct vmbus_guid type, inst;
+
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (h->dev[i] && (dev_guids(h, i, &type, &inst) ||
+				  vmbus_server_relid_of(h->srv, &type, &inst, &now[i]) ||
+				  now[i] >= VSP_FLAGS))
+			return -EINVAL;
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (h->dev[i] && now[i] != h->relid[i])
+			unwire_channel(h->child, h->relid[i]);
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
+		if (!h->dev[i] || now[i] == h->relid[i])
+			continue;
+		h->relid[i] = now[i];
+		if (wire_channel(h->child, now[i]))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Every open channel is polled once: a signal the guest raised just
+ * before the save may not have been handled (vmbus/server.h). */
+static void poll_open_channels(struct vsp_host *h)
+{
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
+		if (h->dev[i] && vmbus_server_chan(h->srv, h->relid[i]))
+			h->more[h->relid[i] / 32] |= 1u << (h->relid[i] % 32);
+	vsp_irq_pending = 1;
+}
+
+int vsp_host_restore(uint64_t child, const void *buf, size_t len)
+{
+	struct vsp_host *h = host_of(child);
+	struct vsp_st_view v;
+	int rc;
+
+	if (!h)
+		return -EINVAL;
+	rc = vsp_state_parse(buf, len, offered_mask(h), saving_mask(h), &v);
+	if (!rc)
+		rc = vmbus_server_restore(h->srv, v.server, v.server_len);
+	if (!rc)
+		rc = rewire(h);
+	for (unsigned i = 0; i < VSP_DEV_COUNT && !rc; i++)
+		if (v.rec[i])
+			rc = vsp_dev_types[i].restore(h->dev[i], v.rec[i], v.rec_len[i]);
+	if (!rc)
+		poll_open_channels(h);
+	return rc;
 }

@@ -53,12 +53,24 @@ void *vsp_host_device(uint64_t child, unsigned type);
  * (netvsc's receive and send buffers): vmbus_server_gpadl_view. */
 int vsp_host_gpadl_view(uint64_t child, unsigned type, uint32_t handle, void **va,
 			size_t *bytes);
-/* Whether the child uses its VMBus, which Save-VM cannot save yet
- * (docs/vm-config.md, "Saved state"): NULL when the guest never made
- * contact, else the name of a device whose channel it has open (its
- * Get-VMIntegrationService name, "SCSI Controller", "Network Adapter"),
- * or "VMBus" for contact without an open channel. */
-const char *vsp_host_in_use(uint64_t child);
+/* Whether Save-VM must refuse the child: NULL, or the name of a device
+ * whose channel the guest has open and whose state the device cannot
+ * save (no save op in vsp_dev.h), as Get-VMIntegrationService names it. */
+const char *vsp_host_unsaveable(uint64_t child);
+/* The VMBus section of a saved state (format partition/vsp/vsp_state.h):
+ * the server's state and each offered device's own. Call with the child
+ * suspended, its messages and events to the parent served. 0 and *len
+ * (0 when the child has no VMBus host); -ENOSPC; -EBUSY with *busy the
+ * device (its Get-VMIntegrationService name) whose state cannot be
+ * saved now. */
+int vsp_host_save(uint64_t child, void *buf, size_t cap, size_t *len, const char **busy);
+/* Into a host just made by vsp_host_create for the same devices, the
+ * child's memory (the saved copy) deposited, before it starts: the
+ * channels come back at their saved relids, each device gets its state,
+ * and every open channel is polled once. -EINVAL when the section does
+ * not fit this host (damaged, or the VM's devices changed); the host is
+ * then unusable (vsp_host_destroy it). */
+int vsp_host_restore(uint64_t child, const void *buf, size_t len);
 /* The device's status word (vsp_dev.h), "NoContact" when not offered. */
 const char *vsp_host_status(uint64_t child, unsigned type);
 /* Devices' periodic work (heartbeat, time samples): call on every

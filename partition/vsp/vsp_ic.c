@@ -14,6 +14,7 @@
 #include <string.h>
 #include "partition/clock.h"
 #include "partition/vsp/vsp_ic.h"
+#include "partition/vsp/vsp_state.h"
 #include "vmbus/chan.h"
 #include "vmbus/ic.h"
 
@@ -185,7 +186,88 @@ static void ic_close(void *dev, struct vmbus_chan *ch)
 	d->outstanding = 0;
 }
 
-const struct vmbus_dev_ops vsp_ic_ops = { ic_open, ic_event, ic_close, NULL };
+/* The channel back from a saved state: the negotiation happened before
+ * the save, so nothing is sent; vsp_ic_restore brings the rest. */
+static int ic_restore_chan(void *dev, struct vmbus_chan *ch)
+{
+	struct ic_dev *d = dev;
+
+	d->ch = ch;
+	d->state = IC_NEGOTIATING;
+	return 0;
+}
+
+const struct vmbus_dev_ops vsp_ic_ops = { ic_open, ic_event, ic_close, NULL, ic_restore_chan };
+
+int vsp_ic_save(const void *dev, void *buf, size_t cap, size_t *len)
+{
+	const struct ic_dev *d = dev;
+	struct vsp_st_ic st;
+
+	if (cap < sizeof(st))
+		return -ENOSPC;
+	memset(&st, 0, sizeof(st));
+	st = (struct vsp_st_ic){ .kind = (uint8_t)d->kind, .state = (uint8_t)d->state,
+				 .tid = d->tid, .outstanding = (uint8_t)d->outstanding,
+				 .answered = (uint8_t)d->answered,
+				 .shutdown_answer = (int8_t)d->shutdown_answer, .seq = d->seq };
+	if (d->state == IC_READY) {
+		st.fw = d->fw;
+		st.srv = d->srv;
+	}
+	memcpy(buf, &st, sizeof(st));
+	*len = sizeof(st);
+	return 0;
+}
+
+static int ver_offered(uint32_t v, const uint32_t *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i] == v)
+			return 1;
+	return 0;
+}
+
+/* Whether st can be this device's: its kind, a state its channel allows
+ * (closed exactly when it has none), versions it offers when ready,
+ * flags 0 or 1, padding 0. */
+static int ic_state_ok(const struct ic_dev *d, const struct vsp_st_ic *st)
+{
+	if (st->kind != d->kind || st->state > IC_MISMATCH || st->pad[0] || st->pad[1] ||
+	    st->outstanding > 1 || st->answered > 1 || st->shutdown_answer < -1 ||
+	    st->shutdown_answer > 1)
+		return 0;
+	if ((st->state == IC_CLOSED) != !d->ch)
+		return 0;
+	if (st->state != IC_READY)
+		return !st->fw && !st->srv;
+	return ver_offered(st->fw, fw_versions, 2) &&
+	       ver_offered(st->srv, kinds[d->kind].v, kinds[d->kind].n);
+}
+
+int vsp_ic_restore(void *dev, const void *buf, size_t len)
+{
+	struct ic_dev *d = dev;
+	struct vsp_st_ic st;
+
+	if (len != sizeof(st))
+		return -EINVAL;
+	memcpy(&st, buf, sizeof(st));
+	if (!ic_state_ok(d, &st))
+		return -EINVAL;
+	d->state = (enum ic_state)st.state;
+	d->tid = st.tid;
+	d->outstanding = st.outstanding;
+	d->answered = st.answered;
+	d->shutdown_answer = st.shutdown_answer;
+	d->seq = st.seq;
+	d->fw = st.fw;
+	d->srv = st.srv;
+	/* The parent's clock went on while the VM was saved: the heartbeat
+	 * counts from now, as if just answered. */
+	d->last_sent_ms = d->last_ok_ms = now_ms();
+	return 0;
+}
 
 void vsp_ic_tick(void *dev, uint64_t now)
 {

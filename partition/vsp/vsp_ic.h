@@ -6,6 +6,7 @@
  */
 #ifndef PARENT_VSP_IC_H
 #define PARENT_VSP_IC_H
+#include <stddef.h>
 #include <stdint.h>
 #include "vmbus/server.h"
 
@@ -41,6 +42,10 @@ uint32_t vsp_ic_version(const void *dev);
  * while none came, 0 accepted, 1 refused. */
 int vsp_ic_shutdown_send(void *dev);
 int vsp_ic_shutdown_answer(const void *dev);
+/* Saved state (vsp_dev.h save/restore; format vsp_state.h, struct
+ * vsp_st_ic). */
+int vsp_ic_save(const void *dev, void *buf, size_t cap, size_t *len);
+int vsp_ic_restore(void *dev, const void *buf, size_t len);
 /* Time synchronization samples the guest acknowledged. */
 uint64_t vsp_ic_time_samples(const void *dev);
 #endif

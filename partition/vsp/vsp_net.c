@@ -260,4 +260,4 @@ static void net_gpadl_teardown(void *dev, uint32_t handle)
 	netvsp_gpadl_teardown(d->nv, handle);
 }
 
-const struct vmbus_dev_ops vsp_net_ops = { net_open, net_event, net_close, net_gpadl_teardown };
+const struct vmbus_dev_ops vsp_net_ops = { net_open, net_event, net_close, net_gpadl_teardown, NULL };

@@ -124,6 +124,24 @@ def echo_line(m, name, text):
     m.expect(r"Detached from '%s'\.\r\n" % name + hvtest.PROMPT, 20)
 
 
+def rounds_of(log):
+    """The vsc guest's mode=rounds lines: round numbers whose 16 echoes all came back."""
+    got = [int(n) for n, k in re.findall(r"vsc: round (\d+): (\d+) of 16 echoes verified", log)
+           if k == "16"]
+    assert len(got) == len(re.findall(r"vsc: round \d+:", log)), log
+    return got
+
+
+def wait_rounds(m, name, n, timeout=180):
+    end = time.time() + timeout
+    while True:
+        log = m.command("Get-VMConsoleLog %s" % name)
+        if rounds_of(log) and rounds_of(log)[-1] >= n:
+            return log
+        assert time.time() < end and "FAIL" not in log, log
+        time.sleep(1)
+
+
 def saved_dir(name, gid):
     return "C:\\Hyper-V\\%s\\Virtual Machines\\%s" % (name, gid.upper())
 
@@ -141,11 +159,12 @@ def power_off(m):
 
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf",
                  "build/guests/idetest.elf", "build/guests/counter.elf", "build/guests/mb2echo.elf",
-                 "build/guests/stortest.elf", "build/tools/vhd"], "building guests and tools/vhd")
+                 "build/guests/stortest.elf", "build/guests/vsc.elf", "build/tools/vhd"],
+                "building guests and tools/vhd")
 folder = os.path.join(D, "vol-files")
 sh("rm", "-rf", folder)
 os.makedirs(os.path.join(folder, "guests"))
-for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf", "stortest.elf"):
+for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf", "stortest.elf", "vsc.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
@@ -837,6 +856,23 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         out = m.command("Set-VM echo -AutomaticStopAction Save")
         no_error("Set-VM", out)
         ids["echo"] = vmid(m, "echo")
+    with tap.case("Save-VM of a guest echoing over its open VMBus channel: after Start-VM the next "
+                  "rounds go over the same rings, none repeated, every byte verified"):
+        ok(m, 'New-VM -Name vbus -MemoryStartupBytes 8MB -Kernel C:\\guests\\vsc.elf '
+              '-KernelArgs "mode=rounds small=32 big=1"')
+        ok(m, "Start-VM vbus")
+        log = wait_rounds(m, "vbus", 3)
+        ok(m, "Save-VM vbus", timeout=120)
+        assert re.search(r"vbus\s+Saved", ok(m, "Get-VM vbus"))
+        at_save = rounds_of(ok(m, "Get-VMConsoleLog vbus"))[-1]
+        ok(m, "Start-VM vbus", timeout=120)
+        log = wait_rounds(m, "vbus", at_save + 3)
+        got = rounds_of(log)
+        assert got == list(range(1, len(got) + 1)), log
+        assert log.count("negotiated version") == 1 and "FAIL" not in log, log
+        assert re.search(r"GpadlPages\s*:\s*[1-9]", ok(m, "Get-VMHost")), "rings not mapped again"
+        ok(m, "Stop-VM vbus -TurnOff")
+        ok(m, "Remove-VM vbus")
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")

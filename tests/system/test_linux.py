@@ -107,7 +107,7 @@ shutil.rmtree(D, ignore_errors=True)
 os.makedirs(os.path.join(D, "vol-files"))
 VOL = os.path.join(D, "vol.img")
 hvtest.run_tool([os.path.join(hvtest.ROOT, "tools", "mkvol"), os.path.join(D, "vol-files"), VOL,
-                 "--size", "48M"], "tools/mkvol")
+                 "--size", "400M"], "tools/mkvol")
 # pt.img: disk 1 (ata0-slave), zeros, passed through to lin over SCSI
 # (issue 15); the guest writes PT_KIB KiB at PT_AT (bytes), the host
 # checks the file after Stop-VMHost.
@@ -747,8 +747,8 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert run("net2", "sleep 1; grep -qx 1 /sys/class/net/eth0/carrier")
         assert run("lin", "ping -c 3 -W 5 10.0.0.2", 180)
 
-    def ok_cmd(cmd):
-        out = m.command(cmd)
+    def ok_cmd(cmd, timeout=60):
+        out = m.command(cmd, timeout=timeout)
         assert not re.search(r"^[A-Z][a-z]+-[A-Za-z]+ : ", out, re.M), out
         return out
 
@@ -986,6 +986,87 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         out = m.command("Get-VM lin | Format-List Heartbeat", timeout=60)
         assert re.search(r"Heartbeat\s*:\s*OK", out), out
 
+    # Issue 19: lin saved and resumed with its VMBus in use (storvsc on
+    # lin.vhd, netvsc on lab, hv_utils), then checkpointed while it writes
+    # files, and restored to that instant.
+    with tap.case("Save-VM of lin with its SCSI disk, network adapter and integration services in use: "
+                  "Saved; Start-VM resumes it: a shell job goes on under the same PID, the disk reads "
+                  "its pattern, lin pings net2, Heartbeat OK, no second boot"):
+        assert run("lin", "(while :; do cat /proc/uptime > /tmp/beat; sleep 1; done) & "
+                   "echo $! > /tmp/beat.pid")
+        token[0] += 1
+        pid = shell_run("lin", "echo pid%d-$(cat /tmp/beat.pid)-end" % token[0],
+                        r"pid%d-(\d+)-end" % token[0]).group(1)
+        t0 = time.time()
+        ok_cmd("Save-VM lin", timeout=900)
+        print("# Save-VM of lin (128 MB) took %.0f s" % (time.time() - t0))
+        assert re.search(r"lin\s+Saved", m.command("Get-VM lin"))
+        t0 = time.time()
+        ok_cmd("Start-VM lin", timeout=900)
+        print("# Start-VM of the saved lin took %.0f s" % (time.time() - t0))
+        token[0] += 1
+        got = shell_run("lin", "sleep 2; echo job%d-$(cat /tmp/beat.pid)-$(kill -0 $(cat /tmp/beat.pid) "
+                        "&& echo alive)-end" % token[0], r"job%d-(\d+)-(\w*)-end" % token[0], 300)
+        assert got.groups() == (pid, "alive"), got.group(0)
+        token[0] += 1
+        got = shell_run("lin", "echo 3 > /proc/sys/vm/drop_caches; echo back%d-$(dd if=/dev/sda bs=1M "
+                        "skip=%d count=%d 2>/dev/null | md5sum)" % (token[0], PATTERN_AT_MIB, PATTERN_MIB),
+                        r"back%d-([0-9a-f]{32})" % token[0], 300)
+        assert got.group(1) == guest_md5, (got.group(1), guest_md5)
+        assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+        for _ in range(12):
+            out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
+            if re.search(r"Heartbeat\s+True\s+OK", out):
+                break
+            time.sleep(5)
+        assert re.search(r"Heartbeat\s+True\s+OK", out), out
+        log = m.command("Get-VMConsoleLog lin", timeout=120)
+        assert log.count("hvpart-init: start") == 1, "lin booted again"
+        for bad in ("I/O error", "hung_task", "rcu_preempt detected stall", "WARNING: CPU"):
+            assert bad not in log, log[log.find(bad):][:2000]
+
+    ck_files = []
+    with tap.case("Checkpoint-VM of lin while it writes files to ext2 on a hot-added VHD; Restore-VMSnapshot "
+                  "turns it off and makes it Saved; Start-VM resumes at the checkpoint: the file written "
+                  "after it is gone, the writer goes on from where it was"):
+        ok_cmd("New-VHD -Path C:\\ck.vhd -SizeBytes 16MB -Dynamic", timeout=120)
+        ok_cmd("Add-VMHardDiskDrive -VMName lin -ControllerType SCSI -ControllerLocation 5 "
+               "-Path C:\\ck.vhd", timeout=60)
+        token[0] += 1
+        got = shell_run("lin", "sleep 3; for d in /sys/block/sd*; do [ $(cat $d/size) = 32768 ] && "
+                        "echo dev%d-${d##*/}-end; done" % token[0], r"dev%d-(sd[a-z]+)-end" % token[0], 120)
+        dev = got.group(1)
+        assert run("lin", "mke2fs -q -F -L hvck /dev/%s && mkdir -p /ck && mount -t ext2 /dev/%s /ck"
+                   % (dev, dev), 300)
+        assert run("lin", "(i=0; while [ ! -e /tmp/ck.stop ]; do i=$((i+1)); echo $i > /ck/f$i; sync; "
+                   "sleep 1; done) & echo $! > /tmp/ck.pid")
+        token[0] += 1
+        shell_run("lin", "while [ ! -e /ck/f3 ]; do sleep 1; done; echo ready%d-end" % token[0],
+                  r"ready%d-end" % token[0], 120)
+        t0 = time.time()
+        ok_cmd("Checkpoint-VM -Name lin -SnapshotName live1", timeout=900)
+        print("# Checkpoint-VM of the running lin took %.0f s" % (time.time() - t0))
+        log = ok_cmd("Get-VMHostLog | Select-String 'memory capture'")
+        print("# " + log.strip().splitlines()[-1])
+        assert run("lin", "sleep 2; touch /ck/after; sync")
+        ok_cmd("Stop-VM lin -TurnOff", timeout=120)
+        ok_cmd("Restore-VMSnapshot -VMName lin -Name live1", timeout=900)
+        assert re.search(r"lin\s+Saved", m.command("Get-VM lin"))
+        ok_cmd("Start-VM lin", timeout=900)
+        token[0] += 1
+        got = shell_run("lin", "sleep 3; touch /tmp/ck.stop; while kill -0 $(cat /tmp/ck.pid) 2>/dev/null; do "
+                        "sleep 1; done; sync; cd /ck; echo ls%d-$(ls | grep -v "
+                        "lost+found | sort -t f -k 2 -n | tr '\\n' ,)-$(for f in f*; do [ \"$(cat $f)\" = "
+                        "${f#f} ] || echo bad; done)-end; cd /; umount /ck && echo umount%d-ok"
+                        % (token[0], token[0]), r"ls%d-([\w,+]*)-(\w*)-end" % token[0], 300)
+        names = [n for n in got.group(1).split(",") if n]
+        assert "after" not in names, names
+        assert got.group(2) == "", got.group(0)
+        assert names == ["f%d" % i for i in range(1, len(names) + 1)] and len(names) >= 4, names
+        ck_files[:] = names
+        assert run("lin", "! grep -q ' /ck ' /proc/mounts")
+        assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+
     with tap.case("A guest reboot restarts the VM (Running, GuestResets 1); after it the disk keeps "
                   "its data and Heartbeat is OK again"):
         with shell(m, "lin"):
@@ -1025,6 +1106,16 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert re.search(r"StopReason\s*:\s*power off", out), out
         log = m.command("Get-VMConsoleLog lin", timeout=120)
         assert re.search(r"reboot: Power down", log), log[-2000:]
+
+    with tap.case("Remove-VMSnapshot of lin (off): its AVHDs merge back, its drives are lin.vhd and ck.vhd "
+                  "again, no AVHD left"):
+        assert "live1" in ok_cmd("Get-VMSnapshot -VMName lin")
+        ok_cmd("Remove-VMSnapshot -VMName lin -Name live1", timeout=900)
+        assert "live1" not in m.command("Get-VMSnapshot -VMName lin")
+        out = ok_cmd("Get-VMHardDiskDrive -VMName lin")
+        assert re.search(r"lin\s+SCSI\s+0\s+0\s+C:\\lin\.vhd", out), out
+        assert re.search(r"lin\s+SCSI\s+0\s+5\s+C:\\ck\.vhd", out), out
+        assert ".avhd" not in ok_cmd("Get-ChildItem C:\\Hyper-V\\lin\\Snapshots"), "an AVHD is left"
 
     with tap.case("A kernel panic in net2 (sysrq c) is reported through the crash MSRs: Off, "
                   "StopReason 'guest crash', the panic in Get-VMConsoleLog"):
@@ -1128,6 +1219,30 @@ with tap.case("net2's IDE disk (ide.vhd): vhd check passes, and the ext2 it made
         f.seek(14 << 20)
         mib = f.read(1 << 20)
     assert hashlib.md5(mib).hexdigest() == piix_md5, "the MiB ata_piix wrote at 14 MiB differs"
+
+
+with tap.case("ck.vhd, after the checkpoint, restore and merge: vhd check passes, its ext2 passes "
+              "e2fsck -fn and holds exactly the files lin listed after the restore, each with its number"):
+    assert stopped, "the emulator did not end after Stop-VMHost"
+    assert ck_files, "lin listed no files after the restore (see the checkpoint case)"
+    cv, craw = os.path.join(D, "ck.vhd"), os.path.join(D, "ck.raw")
+    rc, out = host("debugfs", "-R", "dump /ck.vhd %s" % cv, VOL)
+    assert rc == 0, out
+    rc, out = host(os.path.join(B, "tools", "vhd"), "check", cv)
+    assert rc == 0, out
+    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", cv, craw)
+    assert rc == 0, out
+    rc, out = host("e2fsck", "-fn", craw)
+    assert rc == 0 and "hvck" in out, out
+    rc, out = host("debugfs", "-R", "ls -p /", craw)
+    assert rc == 0, out
+    names = sorted((ln.split("/")[5] for ln in out.splitlines() if ln.startswith("/")),
+                   key=lambda n: (len(n), n))
+    names = [n for n in names if n not in (".", "..", "lost+found")]
+    assert names == sorted(ck_files, key=lambda n: (len(n), n)), (names, ck_files)
+    for n in ck_files[:3] + ck_files[-2:]:
+        rc, out = host("debugfs", "-R", "cat /%s" % n, craw)
+        assert rc == 0 and out.strip().endswith(n[1:]), (n, out)
 
 
 # ---- storhot: what the hot-added disk holds (issue 15) ----

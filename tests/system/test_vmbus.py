@@ -128,7 +128,8 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         assert "UNLOAD answered: ok" in v1_log, v1_log
         assert gpadl_pages(m) == (0, 0)
 
-    with tap.case("a VM stopped with its echo channel open: the host unmaps its rings, no page leaks"):
+    with tap.case("a VM stopped with its echo channel open (after a SaveRestore of its VMBus host): the "
+                  "host unmaps its rings, no page leaks"):
         free0 = host_free(m)
         m.command('New-VM -Name vh -MemoryStartupBytes 8MB -Kernel vsc.elf -KernelArgs "mode=hold small=32 big=1"')
         m.command("Start-VM vh")
@@ -143,10 +144,12 @@ with hvtest.Machine(iso, name="vmbus", watchdog=900) as m:
         out = m.command("Stop-VM vh")
         assert "'vh' was not shut down: its shutdown integration service is not available" in out, out
         assert "Running" in m.command("Get-VM vh")
-        # VMBus state is not saved yet (docs/vm-config.md "Saved state"): refused, still running.
-        out = m.command("Save-VM vh")
-        assert ("Save-VM : 'vh' cannot be saved: its guest uses the VMBus (Echo), whose state hvpart "
-                "cannot save yet.") in out, out
+        # The VMBus host saved and restored into a new partition (Debug-VMHost
+        # SaveRestore, no host volume needed): the ring GPADL is mapped again,
+        # the old partition's mapping gone, the guest still Running.
+        out = m.command("Debug-VMHost -Action SaveRestore -VMName vh", timeout=120)
+        assert "Debug-VMHost :" not in out, out
+        assert gpadl_pages(m) == (48, 0), gpadl_pages(m)
         assert "Running" in m.command("Get-VM vh")
         out = m.command("Stop-VM vh -Force", timeout=60)
         assert "Stop-VM :" not in out, out

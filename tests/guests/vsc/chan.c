@@ -174,6 +174,22 @@ static uint32_t find_echo(struct vmbus_client *c)
 	return 0;
 }
 
+/* mode=rounds: the channel stays open and echoes 16 packets every half
+ * second, numbered rounds, for ever: a Save-VM and Start-VM in between
+ * must carry on with the next round over the same rings (test_vmbus). */
+static void echo_rounds(struct vmbus_chan *ch)
+{
+	uint64_t t;
+
+	for (uint32_t round = 1;; round++) {
+		uint32_t ok = stream(ch, 64, 16, 4, &t);
+
+		guest_printf("vsc: round %u: %u of 16 echoes verified\n", round, ok);
+		for (t = guest_rdtsc(); guest_rdtsc() - t < vsc_tsc_hz / 2;)
+			__asm__ volatile("pause");
+	}
+}
+
 static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, uint32_t big)
 {
 	struct vmbus_chan *ch;
@@ -195,6 +211,8 @@ static void echo_test(struct vmbus_client *c, uint32_t relid, uint32_t small, ui
 	vsc_check(ok == big, "echo 64 KiB packets both ways, every byte verified");
 	if (guest_test_arg("mode", "bench"))
 		echo_bench(ch);
+	if (guest_test_arg("mode", "rounds"))
+		echo_rounds(ch);
 	if (guest_test_arg("mode", "hold")) {
 		/* Left open for the host's teardown at Stop-VM (test_vmbus). */
 		guest_printf("vsc: holding the echo channel open\n");

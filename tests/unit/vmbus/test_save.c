@@ -729,6 +729,46 @@ static void test_refuse_open(void **state)
 	fix_free(f);
 }
 
+static int restores_seen;
+
+static int count_restore(void *dev, struct vmbus_chan *ch)
+{
+	(void)dev;
+	(void)ch;
+	restores_seen++;
+	return 0;
+}
+
+/* A device with on_restore gets its channel back there, not in on_open
+ * (the integration services would send a second negotiation). */
+static void test_on_restore(void **state)
+{
+	struct fix *f = fix_up();
+	struct vmbus_dev_ops ops = echo_dev_ops;
+	struct vmbus_guid t, in;
+	uint32_t relid;
+
+	(void)state;
+	ops.on_restore = count_restore;
+	fix_save(f);
+	vmbus_server_destroy(f->s);
+	f->s = vmbus_server_create(&f->h.sops, VMBUS_VERSION_V5_3);
+	assert_non_null(f->s);
+	for (int i = 0; i < NDEV; i++) {
+		t = guid_of((uint8_t)(0x10 * (i + 1)));
+		in = guid_of((uint8_t)(0x80 + i));
+		assert_int_equal(vmbus_server_offer(f->s, &t, &in, i == 1 ? &ops : &echo_dev_ops,
+						    &f->dev2[i], &relid), 0);
+	}
+	restores_seen = 0;
+	assert_int_equal(vmbus_server_restore(f->s, f->blob, f->len), 0);
+	assert_int_equal(restores_seen, 1);
+	assert_int_equal(f->dev2[0].opens, 1);
+	assert_int_equal(f->dev2[1].opens, 0);
+	assert_true(no_guest_msgs(f));
+	fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_gpadls),
 		cmocka_unit_test(test_refuse_pending_cap),
 		cmocka_unit_test(test_refuse_open),
+		cmocka_unit_test(test_on_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
