@@ -6,7 +6,7 @@ STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
-  storage/storvsp/storvsp_srb.c
+  storage/storvsp/storvsp_srb.c storage/storvsp/storvsp_save.c
 STORAGE_HOST_SRCS := storage/host/fio_posix.c storage/host/fio_uring.c
 # What storage uses from lib/ (GPT checksums). The parent gets it from
 # liblib.a; host builds compile it in.
@@ -130,12 +130,14 @@ FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ptable
 # harness (mock guest memory), with RAM and dynamic-VHD disks.
 STORVSP_UT_OBJS := $(HOSTB)/tests/unit/storage/storvsp_fix.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/tests/unit/vmbus/harness.o
-$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi: \
+$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi \
+  $(HOSTB)/tests/unit/storage/test_storvsp_save: \
   $(HOSTB)/tests/unit/storage/%: $(HOSTB)/tests/unit/storage/%.o $(STORVSP_UT_OBJS) \
   $(HOSTB)/libstorage.a $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_storvsp \
-  $(HOSTB)/tests/unit/storage/test_storvsp_scsi
+  $(HOSTB)/tests/unit/storage/test_storvsp_scsi \
+  $(HOSTB)/tests/unit/storage/test_storvsp_save
 
 # libFuzzer: the storvsp packet handler fed arbitrary packets.
 $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_FUZZ_OBJS) \
