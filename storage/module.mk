@@ -145,6 +145,12 @@ $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_F
   $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp
+# libFuzzer: storvsp_restore on damaged saved states, then a guest going on.
+$(FUZZB)/tests/fuzz/fuzz_storvsp_state: $(FUZZB)/tests/fuzz/fuzz_storvsp_state.o \
+  $(STORVSP_FUZZ_OBJS) $(FUZZB)/storage/blockdev.o \
+  $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp_state
 
 # Benchmark: storvsp over a dynamic VHD vs the VHD library directly.
 STORVSP_BENCH_SRCS := tests/bench/storage/storvsp_bench.c $(STORAGE_LIB_SRCS) \
