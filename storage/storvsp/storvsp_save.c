@@ -14,7 +14,8 @@
  * again, so an SRB must still find SP_READY), the version it agreed to
  * (the packet size follows from it), the completion kept for ring room
  * (the guest's request stays outstanding until it arrives) and a rescan
- * not yet sent.
+ * not yet sent. Statistics (struct storvsp_stats) are not saved: they
+ * count this host's run and no guest can see them.
  *
  * Restore checks the whole blob, and that it fits sp, before it changes
  * anything.
