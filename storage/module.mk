@@ -6,7 +6,7 @@ STORAGE_LIB_SRCS := storage/blockdev.c storage/vhd/vhd_format.c \
   storage/ptable.c
 # storvsp and the SCSI disk it serves (they also need libvmbus).
 STORVSP_SRCS := storage/scsi_disk.c storage/storvsp/storvsp.c \
-  storage/storvsp/storvsp_srb.c
+  storage/storvsp/storvsp_srb.c storage/storvsp/storvsp_save.c
 STORAGE_HOST_SRCS := storage/host/fio_posix.c storage/host/fio_uring.c
 # What storage uses from lib/ (GPT checksums). The parent gets it from
 # liblib.a; host builds compile it in.
@@ -130,12 +130,14 @@ FUZZERS += $(FUZZB)/tests/fuzz/fuzz_ptable
 # harness (mock guest memory), with RAM and dynamic-VHD disks.
 STORVSP_UT_OBJS := $(HOSTB)/tests/unit/storage/storvsp_fix.o \
   $(HOSTB)/tests/unit/storage/memfs.o $(HOSTB)/tests/unit/vmbus/harness.o
-$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi: \
+$(HOSTB)/tests/unit/storage/test_storvsp $(HOSTB)/tests/unit/storage/test_storvsp_scsi \
+  $(HOSTB)/tests/unit/storage/test_storvsp_save: \
   $(HOSTB)/tests/unit/storage/%: $(HOSTB)/tests/unit/storage/%.o $(STORVSP_UT_OBJS) \
   $(HOSTB)/libstorage.a $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/storage/test_storvsp \
-  $(HOSTB)/tests/unit/storage/test_storvsp_scsi
+  $(HOSTB)/tests/unit/storage/test_storvsp_scsi \
+  $(HOSTB)/tests/unit/storage/test_storvsp_save
 
 # libFuzzer: the storvsp packet handler fed arbitrary packets.
 $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_FUZZ_OBJS) \
@@ -143,6 +145,12 @@ $(FUZZB)/tests/fuzz/fuzz_storvsp: $(FUZZB)/tests/fuzz/fuzz_storvsp.o $(STORVSP_F
   $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp
+# libFuzzer: storvsp_restore on damaged saved states, then a guest going on.
+$(FUZZB)/tests/fuzz/fuzz_storvsp_state: $(FUZZB)/tests/fuzz/fuzz_storvsp_state.o \
+  $(STORVSP_FUZZ_OBJS) $(FUZZB)/storage/blockdev.o \
+  $(patsubst %.c,$(FUZZB)/%.o,vmbus/ring.c vmbus/msg.c vmbus/chan.c vmbus/pkt.c)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_storvsp_state
 
 # Benchmark: storvsp over a dynamic VHD vs the VHD library directly.
 STORVSP_BENCH_SRCS := tests/bench/storage/storvsp_bench.c $(STORAGE_LIB_SRCS) \

@@ -28,7 +28,7 @@ static const uint16_t sp_versions[] = {
 	VSTOR_VERSION_WIN7, VSTOR_VERSION_WIN6,
 };
 
-static int sp_version_ok(uint16_t v)
+int sp_version_ok(uint16_t v)
 {
 	for (size_t i = 0; i < sizeof(sp_versions) / sizeof(sp_versions[0]); i++)
 		if (sp_versions[i] == v)
@@ -37,11 +37,16 @@ static int sp_version_ok(uint16_t v)
 }
 
 /* Packets before 5.1 leave off the SRB's Windows 8 extension. */
-uint32_t sp_packet_size(const struct storvsp *sp)
+uint32_t sp_packet_size_of(uint16_t version)
 {
-	if (sp->version && sp->version < VSTOR_VERSION_WIN8)
+	if (version && version < VSTOR_VERSION_WIN8)
 		return VSTOR_PACKET_SIZE_PRE_WIN8;
 	return VSTOR_PACKET_SIZE;
+}
+
+uint32_t sp_packet_size(const struct storvsp *sp)
+{
+	return sp_packet_size_of(sp->version);
 }
 
 static struct sp_chan *sp_chan_find(struct storvsp *sp, struct vmbus_chan *ch)

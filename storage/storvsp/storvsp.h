@@ -21,6 +21,7 @@
 #ifndef STORAGE_STORVSP_STORVSP_H
 #define STORAGE_STORVSP_STORVSP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "storage/blockdev.h"
@@ -129,5 +130,32 @@ uint16_t storvsp_version(const struct storvsp *sp);
 int storvsp_ready(const struct storvsp *sp);
 uint16_t storvsp_subchannels_requested(const struct storvsp *sp);
 void storvsp_get_stats(const struct storvsp *sp, struct storvsp_stats *out);
+
+/* Saved state (Save-VM; format in storage/storvsp/storvsp_state.h, what
+ * it holds in storage/README.md "Saved state"): the protocol state a
+ * guest's storvsc relies on, beside the VMBus server's own
+ * (vmbus_server_save), which holds the channel and its rings.
+ * Bytes storvsp_save would write now. */
+size_t storvsp_save_size(const struct storvsp *sp);
+/* sp's protocol state into buf (cap bytes), its length into *len. Call
+ * between packets (not inside a poll), with the guest stopped. -ENOSPC
+ * if it does not fit; -EBUSY when the state cannot be saved: for now
+ * when the guest asked for sub-channels or any is open (their channels
+ * and the completions they hold are not in the format yet). */
+int storvsp_save(const struct storvsp *sp, void *buf, size_t cap, size_t *len);
+/* Restores a saved state into sp. Contract: sp was created with the same
+ * kind and configuration and has the same LUN set (path, target, lun;
+ * refused otherwise), and the VMBus server's restore has already given it
+ * back its channel through storvsp_dev_ops.on_open (sp is in its
+ * just-opened state with its primary channel), or, if the blob says no
+ * channel was open, sp has none. Applies the saved protocol state on top
+ * and sends nothing to the guest: a held completion or ENUMERATE_BUS goes
+ * out on the channel's next on_event (the guest's ring still has
+ * pending_send_sz armed; vmbus/README.md asks the caller for one
+ * handle_event per open channel after a restore anyway).
+ * -EINVAL when the blob is malformed, inconsistent or does not match sp
+ * (open or not, kind, configuration, LUN set); -EBUSY when sp is not in
+ * its just-opened (or closed) state. sp is unchanged on any error. */
+int storvsp_restore(struct storvsp *sp, const void *buf, size_t len);
 
 #endif /* STORAGE_STORVSP_STORVSP_H */

@@ -64,6 +64,10 @@ struct sp_req {
 	struct vstor_packet out;
 };
 
+/* A version storvsp agrees to (QUERY_PROTOCOL_VERSION). */
+int sp_version_ok(uint16_t v);
+/* Bytes of a VSTOR packet under a version (0: none agreed yet). */
+uint32_t sp_packet_size_of(uint16_t version);
 uint32_t sp_packet_size(const struct storvsp *sp);
 int sp_complete(struct storvsp *sp, struct sp_req *r);
 int sp_execute_srb(struct storvsp *sp, struct sp_req *r);
