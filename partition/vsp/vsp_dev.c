@@ -6,7 +6,8 @@
 #include "partition/vsp/vsp_net.h"
 
 #define IDE_ROW(unit) { "IDE Controller", VMBUS_GUID_IDE, &storvsp_dev_ops, vsp_stor_create_ide, \
-			vsp_stor_destroy, NULL, vsp_stor_status, 0, (unit), vsp_stor_ide_instance }
+			vsp_stor_destroy, NULL, vsp_stor_status, 0, (unit), vsp_stor_ide_instance, \
+			vsp_stor_save, vsp_stor_restore }
 
 const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 	[VSP_DEV_ECHO] = { "Echo", VMBUS_GUID_HVPART_ECHO, &vsp_echo_ops, vsp_echo_create,
@@ -23,7 +24,8 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 			       .save = vsp_ic_save, .restore = vsp_ic_restore },
 	/* Offered only to a VM with disks (partition/vm.c). */
 	[VSP_DEV_SCSI] = { "SCSI Controller", VMBUS_GUID_SCSI, &storvsp_dev_ops, vsp_stor_create,
-			   vsp_stor_destroy, NULL, vsp_stor_status, 0 },
+			   vsp_stor_destroy, NULL, vsp_stor_status, 0,
+			   .save = vsp_stor_save, .restore = vsp_stor_restore },
 	/* Offered only to a VM with an adapter (vsp_net_absent). */
 	[VSP_DEV_NET] = { "Network Adapter", VMBUS_GUID_NIC, &vsp_net_ops, vsp_net_create,
 			  vsp_net_destroy, NULL, vsp_net_status, 0 },

@@ -807,6 +807,19 @@ void vsp_stor_ide_instance(unsigned unit, struct vmbus_guid *inst)
 	inst->b[7] = 0x88;
 }
 
+/* The controller's saved state is storvsp's own (storage/README.md
+ * "Saved state (storvsp)"); the disks behind it come from the VM's
+ * configuration, opened again at Start-VM. */
+int vsp_stor_save(const void *dev, void *buf, size_t cap, size_t *len)
+{
+	return storvsp_save(dev, buf, cap, len);
+}
+
+int vsp_stor_restore(void *dev, const void *buf, size_t len)
+{
+	return storvsp_restore(dev, buf, len);
+}
+
 void vsp_stor_destroy(void *dev)
 {
 	for (int k = 0; k < STOR_CHILDREN; k++) {

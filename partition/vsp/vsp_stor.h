@@ -112,6 +112,9 @@ struct vmbus_guid;
 void *vsp_stor_create(uint64_t child, unsigned unit);
 void *vsp_stor_create_ide(uint64_t child, unsigned unit);
 void vsp_stor_ide_instance(unsigned unit, struct vmbus_guid *inst);
+/* Saved state (vsp_dev.h save/restore): storvsp_save/_restore. */
+int vsp_stor_save(const void *dev, void *buf, size_t cap, size_t *len);
+int vsp_stor_restore(void *dev, const void *buf, size_t len);
 void vsp_stor_destroy(void *dev);
 const char *vsp_stor_status(const void *dev);
 #endif
