@@ -111,6 +111,19 @@ void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 	if (getenv("NVG_LOG")) ops->log = nvg_log;
 }
 
+void nvg_config(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
+		uint16_t vlan, struct netvsp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sw = sw;
+	cfg->port.kind = VSW_PORT_VM;
+	cfg->port.mac_mode = VSW_MAC_STATIC;
+	memcpy(cfg->port.mac, mac, 6);
+	cfg->port.vlan_mode = VSW_VLAN_ACCESS;
+	cfg->port.access_vlan = vlan;
+	nvg_ops(g, &cfg->ops);
+}
+
 static int rings(struct nvg *g, uint32_t ring_bytes)
 {
 	size_t total = 4096u + ring_bytes;
@@ -155,14 +168,7 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	g->pktbuf = malloc(NVG_PKTBUF);
 	if (!g->recv.mem || !g->send.mem || !g->pages || !g->pktbuf)
 		return -ENOMEM;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.sw = sw;
-	cfg.port.kind = VSW_PORT_VM;
-	cfg.port.mac_mode = VSW_MAC_STATIC;
-	memcpy(cfg.port.mac, mac, 6);
-	cfg.port.vlan_mode = VSW_VLAN_ACCESS;
-	cfg.port.access_vlan = vlan;
-	nvg_ops(g, &cfg.ops);
+	nvg_config(g, sw, mac, vlan, &cfg);
 	err = netvsp_create(&cfg, &g->nv);
 	if (err)
 		return err;
@@ -400,6 +406,13 @@ static int nvsp_req(struct nvg *g, struct nvsp_msg *m, uint32_t reply_type)
 
 int nvg_connect(struct nvg *g, uint32_t version)
 {
+	int err = nvg_init(g, version);
+
+	return err ? err : nvg_buffers(g);
+}
+
+int nvg_init(struct nvg *g, uint32_t version)
+{
 	struct nvsp_msg m = { .type = NVSP_MSG_INIT };
 	struct nvsp_msg r;
 
@@ -411,6 +424,14 @@ int nvg_connect(struct nvg *g, uint32_t version)
 	    r.init_complete.negotiated_ver != version)
 		return -2;
 	g->version = version;
+	return 0;
+}
+
+int nvg_buffers(struct nvg *g)
+{
+	uint32_t version = g->version;
+	struct nvsp_msg m, r;
+
 	if (version >= NVSP_VERSION_2) {
 		memset(&m, 0, sizeof(m));
 		m.type = NVSP_MSG2_SEND_NDIS_CONFIG;
@@ -602,13 +623,18 @@ int nvg_set(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len)
 
 int nvg_bringup(struct nvg *g, uint32_t version)
 {
+	return nvg_connect(g, version) ? -1 : nvg_ifup(g);
+}
+
+int nvg_ifup(struct nvg *g)
+{
 	uint8_t mac[6], caps[256];
 	uint32_t n, v, filter = NDIS_PACKET_TYPE_DIRECTED |
 		NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
 	struct ndis_obj_hdr params = { 0x80, 3, 40 };
 	uint8_t pbuf[40] = { 0 };
 
-	if (nvg_connect(g, version) || nvg_rndis_init(g))
+	if (nvg_rndis_init(g))
 		return -1;
 	n = sizeof(mac);
 	if (nvg_query(g, OID_802_3_PERMANENT_ADDRESS, NULL, 0, mac, &n) || n != 6)
