@@ -157,6 +157,7 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	memset(g, 0, sizeof(*g));
 	g->auto_complete = true;
 	g->next_tid = 1;
+	g->recv_id = NVSP_RECV_BUF_ID;
 	err = rings(g, ring_bytes);
 	if (err)
 		return err;
@@ -305,7 +306,7 @@ static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
 		return perr(g, "xfer packet is not SEND_RNDIS_PKT");
 	if (vmbus_pkt_xfer_parse(pkt, info, &xh, &ranges, &why))
 		return perr(g, why);
-	if (xh.xfer_pageset_id != NVSP_RECV_BUF_ID)
+	if (xh.xfer_pageset_id != g->recv_id)
 		return perr(g, "wrong page set id");
 	g->n_xfer++;
 	g->last_ranges = xh.range_cnt;
@@ -449,7 +450,7 @@ int nvg_buffers(struct nvg *g)
 	memset(&m, 0, sizeof(m));
 	m.type = NVSP_MSG1_SEND_RECV_BUF;
 	m.send_buf.gpadl_handle = NVG_RECV_HANDLE;
-	m.send_buf.id = NVSP_RECV_BUF_ID;
+	m.send_buf.id = g->recv_id;
 	if (nvsp_req(g, &m, NVSP_MSG1_SEND_RECV_BUF_COMP))
 		return -5;
 	memcpy(&r, g->comp, sizeof(r));

@@ -53,6 +53,8 @@ struct nvg {
 	uint32_t version;
 	uint32_t recv_section_size, recv_sections;
 	uint32_t send_section_size;
+	uint16_t recv_id;               /* receive buffer's page-set id, as
+					 * given (Linux: NVSP_RECV_BUF_ID) */
 	uint64_t next_tid;
 	/* what the guest got */
 	bool auto_complete;             /* complete receives at once */
