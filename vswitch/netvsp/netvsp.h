@@ -139,9 +139,10 @@ size_t netvsp_save_size(const struct netvsp *nv);
 /* nv's protocol state into buf (cap bytes), its length into *len. Call
  * from the netvsp_poll thread between polls, with the guest stopped; the
  * switch may still deliver (other VMs run), so the size can grow between
- * netvsp_save_size and this call: -ENOSPC then (nothing written past
- * cap), call again. Frames written into the receive buffer but not yet
- * announced to the guest are not saved (dropped, as a network may).
+ * netvsp_save_size and this call: -ENOSPC then (nothing written, *len
+ * the size needed), call again. Frames written into the receive buffer
+ * but not yet announced to the guest are not saved (dropped, as a
+ * network may drop them).
  * -EBUSY is reserved for state that cannot be saved (sub-channels, a VF)
  * and never returned today: netvsp opens neither. */
 int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len);
