@@ -3,9 +3,11 @@
 # fuzzers and the bench. Depends on vmbus/ and vswitch/ only.
 
 NETVSP_SRCS := vswitch/netvsp/netvsp_nvsp.c vswitch/netvsp/netvsp_rx.c \
-               vswitch/netvsp/netvsp_rndis.c vswitch/netvsp/netvsp_oid.c
+               vswitch/netvsp/netvsp_rndis.c vswitch/netvsp/netvsp_oid.c \
+               vswitch/netvsp/netvsp_save.c
 NETVSP_HDRS := vswitch/netvsp/netvsp.h vswitch/netvsp/netvsp_internal.h \
-               vswitch/netvsp/nvsp_wire.h vswitch/netvsp/rndis_wire.h
+               vswitch/netvsp/nvsp_wire.h vswitch/netvsp/rndis_wire.h \
+               vswitch/netvsp/netvsp_state.h
 
 $(TGTB)/libnetvsp.a: $(NETVSP_SRCS:%.c=$(TGTB)/%.o)
 	@mkdir -p $(@D)
@@ -18,7 +20,7 @@ NETVSP_HOST_OBJS := $(NETVSP_SRCS:%.c=$(HOSTB)/%.o) $(VSW_SRCS:%.c=$(HOSTB)/%.o)
                     $(HOSTB)/vmbus/ring.o $(HOSTB)/vmbus/chan.o $(HOSTB)/vmbus/pkt.o \
                     $(HOSTB)/vmbus/msg.o
 NETVSP_TESTS := unit_netvsp unit_netvsp_hostile unit_netvsp_threads \
-                unit_netvsp_batch
+                unit_netvsp_batch unit_netvsp_save
 NETVSP_TEST_BINS := $(NETVSP_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
 $(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
                      $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(NETVSP_HOST_OBJS)
@@ -28,7 +30,8 @@ HOST_TESTS += $(NETVSP_TEST_BINS)
 netvsp-test: $(NETVSP_TEST_BINS)
 	@tests/run-host.sh --tests "$(NETVSP_TEST_BINS)"
 
-# libFuzzer targets for the NVSP and RNDIS layers (same mock guest).
+# libFuzzer targets for the NVSP and RNDIS layers and the saved state
+# (same mock guest; seeds: tests/fuzz/mkseeds_netvsp_state.py).
 NETVSP_FUZZ_OBJS := $(NETVSP_SRCS:%.c=$(FUZZB)/%.o) $(VSW_SRCS:%.c=$(FUZZB)/%.o) \
                     $(FUZZB)/vmbus/ring.o $(FUZZB)/vmbus/chan.o $(FUZZB)/vmbus/pkt.o \
                     $(FUZZB)/vmbus/msg.o $(FUZZB)/tests/unit/vswitch/nvg.o
@@ -36,7 +39,10 @@ $(FUZZB)/tests/fuzz/fuzz_nvsp: $(FUZZB)/tests/fuzz/fuzz_nvsp.o $(NETVSP_FUZZ_OBJ
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 $(FUZZB)/tests/fuzz/fuzz_rndis: $(FUZZB)/tests/fuzz/fuzz_rndis.o $(NETVSP_FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-FUZZERS += $(FUZZB)/tests/fuzz/fuzz_nvsp $(FUZZB)/tests/fuzz/fuzz_rndis
+$(FUZZB)/tests/fuzz/fuzz_netvsp_state: $(FUZZB)/tests/fuzz/fuzz_netvsp_state.o $(NETVSP_FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS += $(FUZZB)/tests/fuzz/fuzz_nvsp $(FUZZB)/tests/fuzz/fuzz_rndis \
+           $(FUZZB)/tests/fuzz/fuzz_netvsp_state
 .SECONDARY: $(NETVSP_FUZZ_OBJS)
 
 # Benchmark: -O2, no sanitizers (tests/bench/netvsp/run.sh).

@@ -133,6 +133,35 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw);
  * Call from the netvsp_poll thread. 0, or -EINVAL (nothing changed). */
 int netvsp_set_policy(struct netvsp *nv, const struct vsw_port_config *pc);
 
+/* Saved state (Save-VM; format netvsp_state.h, README "Saved state").
+ * Bytes netvsp_save would write now. */
+size_t netvsp_save_size(const struct netvsp *nv);
+/* nv's protocol state into buf (cap bytes), its length into *len. Call
+ * from the netvsp_poll thread between polls, with the guest stopped; the
+ * switch may still deliver (other VMs run), so the size can grow between
+ * netvsp_save_size and this call: -ENOSPC then (nothing written, *len
+ * the size needed), call again. Frames written into the receive buffer
+ * but not yet announced to the guest are not saved (dropped, as a
+ * network may drop them).
+ * -EBUSY is reserved for state that cannot be saved (sub-channels, a VF)
+ * and never returned today: netvsp opens neither. */
+int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len);
+/* Restores a saved state into nv. The VMBus server's restore has already
+ * given nv its channel back through netvsp_open (so nv is just opened,
+ * nothing negotiated), or, when the blob says no channel was open, nv
+ * has none. Applies the saved protocol state on top: the NVSP and NDIS
+ * versions, the buffers reopened through ops.buf_open by their saved
+ * GPADL handles (sizes and section geometry must match), RNDIS state,
+ * packet filter, multicast list, the guest's address, the link state the
+ * guest was last told, the receive sections the guest holds (its
+ * completions free them) and the replies that waited for ring room
+ * (sent by the next netvsp_poll). Sends nothing to the guest; if the link
+ * is not what was saved, call netvsp_set_link afterwards to tell it.
+ * 0; -EINVAL when the blob is malformed, inconsistent or does not match
+ * nv; -EBUSY when nv is not just opened (or just created / closed);
+ * -ENOMEM. On error nv is unchanged (buffers it opened closed again). */
+int netvsp_restore(struct netvsp *nv, const void *buf, size_t len);
+
 void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out);
 struct vsw_port *netvsp_port(struct netvsp *nv);
 

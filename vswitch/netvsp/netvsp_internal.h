@@ -128,9 +128,18 @@ static inline void netvsp_log(struct netvsp *nv, const char *what,
 		nv->cfg.ops.log(nv->cfg.ops.ctx, what, why);
 }
 
+/* netvsp_nvsp.c: is v a version INIT would negotiate? The indirection
+ * table message as it is sent (one queue). */
+bool netvsp_version_known(uint32_t v);
+void netvsp_send_table_build(struct nvsp_send_table_msg *t);
+
 /* netvsp_rx.c: receive buffer, delivery, replies to the guest. */
-int netvsp_rx_init(struct netvsp *nv, uint32_t bytes);
+int netvsp_rx_init(struct netvsp *nv, uint32_t n);  /* n sections */
 void netvsp_rx_fini(struct netvsp *nv);
+/* The section allocator alone (n sections; -EINVAL for 0, -ENOMEM). */
+int netvsp_rxalloc_init(struct netvsp_rxalloc *a, uint32_t n);
+void netvsp_rxalloc_free(struct netvsp_rxalloc *a);
+void netvsp_rxalloc_take(struct netvsp_rxalloc *a, uint32_t first, uint32_t k);
 void netvsp_rx_complete(struct netvsp *nv, uint64_t tid);
 void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len);
 /* The switch's flush callback: announce the batch (vsw_flush_fn). */

@@ -16,6 +16,14 @@ static const uint32_t nvsp_versions[] = {
 	NVSP_VERSION_4, NVSP_VERSION_2, NVSP_VERSION_1,
 };
 
+bool netvsp_version_known(uint32_t v)
+{
+	for (size_t i = 0; i < sizeof(nvsp_versions) / sizeof(nvsp_versions[0]); i++)
+		if (nvsp_versions[i] == v)
+			return true;
+	return false;
+}
+
 int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 {
 	struct vsw_port_config pc;
@@ -251,17 +259,22 @@ static int h_recv_buf(struct nvsp_ctx *c)
 	return 0;
 }
 
+void netvsp_send_table_build(struct nvsp_send_table_msg *t)
+{
+	/* One queue: every entry names channel 0. Linux reads the table from
+	 * offset 40 on versions <= 6 whatever offset says (a Hyper-V bug it
+	 * works around, netvsc_send_table()), and from offset on 6.1. */
+	memset(t, 0, sizeof(*t));
+	t->msg.type = NVSP_MSG5_SEND_INDIRECTION_TABLE;
+	t->msg.send_table.count = NVSP_SEND_TAB_SIZE;
+	t->msg.send_table.offset = NVSP_MSG_SIZE;
+}
+
 static void send_table(struct netvsp *nv)
 {
 	struct nvsp_send_table_msg t;
 
-	/* One queue: every entry names channel 0. Linux reads the table from
-	 * offset 40 on versions <= 6 whatever offset says (a Hyper-V bug it
-	 * works around, netvsc_send_table()), and from offset on 6.1. */
-	memset(&t, 0, sizeof(t));
-	t.msg.type = NVSP_MSG5_SEND_INDIRECTION_TABLE;
-	t.msg.send_table.count = NVSP_SEND_TAB_SIZE;
-	t.msg.send_table.offset = NVSP_MSG_SIZE;
+	netvsp_send_table_build(&t);
 	netvsp_send_inband(nv, &t, sizeof(t));
 }
 

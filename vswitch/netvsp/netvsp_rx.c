@@ -25,18 +25,16 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-int netvsp_rx_init(struct netvsp *nv, uint32_t n)
+int netvsp_rxalloc_init(struct netvsp_rxalloc *a, uint32_t n)
 {
-	struct netvsp_rxalloc *a = &nv->rx;
-
-	netvsp_rx_fini(nv);
+	memset(a, 0, sizeof(*a));
 	if (n == 0)
 		return -EINVAL;
 	a->words = (n + 63u) / 64u;
 	a->used = calloc(a->words, sizeof(*a->used));
 	a->alloc_n = calloc(n, 1);
 	if (!a->used || !a->alloc_n) {
-		netvsp_rx_fini(nv);
+		netvsp_rxalloc_free(a);
 		return -ENOMEM;
 	}
 	/* Bits past the last section are permanently "used". */
@@ -46,14 +44,25 @@ int netvsp_rx_init(struct netvsp *nv, uint32_t n)
 	return 0;
 }
 
+void netvsp_rxalloc_free(struct netvsp_rxalloc *a)
+{
+	free(a->used);
+	free(a->alloc_n);
+	memset(a, 0, sizeof(*a));
+}
+
+int netvsp_rx_init(struct netvsp *nv, uint32_t n)
+{
+	netvsp_rx_fini(nv);
+	return netvsp_rxalloc_init(&nv->rx, n);
+}
+
 void netvsp_rx_fini(struct netvsp *nv)
 {
 	/* A batch not yet announced dies with the buffer. */
 	nv->st.rx_drop_not_ready += nv->rxb.n;
 	memset(&nv->rxb, 0, sizeof(nv->rxb));
-	free(nv->rx.used);
-	free(nv->rx.alloc_n);
-	memset(&nv->rx, 0, sizeof(nv->rx));
+	netvsp_rxalloc_free(&nv->rx);
 }
 
 static bool sec_used(const struct netvsp_rxalloc *a, uint32_t i)
@@ -101,15 +110,22 @@ static int alloc_run(const struct netvsp_rxalloc *a, uint32_t k)
 	return -1;
 }
 
+/* Marks k free sections at first as one allocation: a new receive, or
+ * one the guest held at a save (netvsp_save.c checked the range). */
+void netvsp_rxalloc_take(struct netvsp_rxalloc *a, uint32_t first, uint32_t k)
+{
+	sec_mark(a, first, k, true);
+	a->alloc_n[first] = (uint8_t)k;
+	a->in_use += k;
+}
+
 static int rx_alloc(struct netvsp_rxalloc *a, uint32_t k)
 {
 	int i = k == 1 ? alloc_one(a) : alloc_run(a, k);
 
 	if (i < 0)
 		return -ENOBUFS;
-	sec_mark(a, (uint32_t)i, k, true);
-	a->alloc_n[i] = (uint8_t)k;
-	a->in_use += k;
+	netvsp_rxalloc_take(a, (uint32_t)i, k);
 	a->cursor = (uint32_t)i + k >= a->n ? 0 : (uint32_t)i + k;
 	return i;
 }

@@ -111,6 +111,19 @@ void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 	if (getenv("NVG_LOG")) ops->log = nvg_log;
 }
 
+void nvg_config(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
+		uint16_t vlan, struct netvsp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sw = sw;
+	cfg->port.kind = VSW_PORT_VM;
+	cfg->port.mac_mode = VSW_MAC_STATIC;
+	memcpy(cfg->port.mac, mac, 6);
+	cfg->port.vlan_mode = VSW_VLAN_ACCESS;
+	cfg->port.access_vlan = vlan;
+	nvg_ops(g, &cfg->ops);
+}
+
 static int rings(struct nvg *g, uint32_t ring_bytes)
 {
 	size_t total = 4096u + ring_bytes;
@@ -144,6 +157,7 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	memset(g, 0, sizeof(*g));
 	g->auto_complete = true;
 	g->next_tid = 1;
+	g->recv_id = NVSP_RECV_BUF_ID;
 	err = rings(g, ring_bytes);
 	if (err)
 		return err;
@@ -155,14 +169,7 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	g->pktbuf = malloc(NVG_PKTBUF);
 	if (!g->recv.mem || !g->send.mem || !g->pages || !g->pktbuf)
 		return -ENOMEM;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.sw = sw;
-	cfg.port.kind = VSW_PORT_VM;
-	cfg.port.mac_mode = VSW_MAC_STATIC;
-	memcpy(cfg.port.mac, mac, 6);
-	cfg.port.vlan_mode = VSW_VLAN_ACCESS;
-	cfg.port.access_vlan = vlan;
-	nvg_ops(g, &cfg.ops);
+	nvg_config(g, sw, mac, vlan, &cfg);
 	err = netvsp_create(&cfg, &g->nv);
 	if (err)
 		return err;
@@ -299,7 +306,7 @@ static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
 		return perr(g, "xfer packet is not SEND_RNDIS_PKT");
 	if (vmbus_pkt_xfer_parse(pkt, info, &xh, &ranges, &why))
 		return perr(g, why);
-	if (xh.xfer_pageset_id != NVSP_RECV_BUF_ID)
+	if (xh.xfer_pageset_id != g->recv_id)
 		return perr(g, "wrong page set id");
 	g->n_xfer++;
 	g->last_ranges = xh.range_cnt;
@@ -400,6 +407,13 @@ static int nvsp_req(struct nvg *g, struct nvsp_msg *m, uint32_t reply_type)
 
 int nvg_connect(struct nvg *g, uint32_t version)
 {
+	int err = nvg_init(g, version);
+
+	return err ? err : nvg_buffers(g);
+}
+
+int nvg_init(struct nvg *g, uint32_t version)
+{
 	struct nvsp_msg m = { .type = NVSP_MSG_INIT };
 	struct nvsp_msg r;
 
@@ -411,6 +425,14 @@ int nvg_connect(struct nvg *g, uint32_t version)
 	    r.init_complete.negotiated_ver != version)
 		return -2;
 	g->version = version;
+	return 0;
+}
+
+int nvg_buffers(struct nvg *g)
+{
+	uint32_t version = g->version;
+	struct nvsp_msg m, r;
+
 	if (version >= NVSP_VERSION_2) {
 		memset(&m, 0, sizeof(m));
 		m.type = NVSP_MSG2_SEND_NDIS_CONFIG;
@@ -428,7 +450,7 @@ int nvg_connect(struct nvg *g, uint32_t version)
 	memset(&m, 0, sizeof(m));
 	m.type = NVSP_MSG1_SEND_RECV_BUF;
 	m.send_buf.gpadl_handle = NVG_RECV_HANDLE;
-	m.send_buf.id = NVSP_RECV_BUF_ID;
+	m.send_buf.id = g->recv_id;
 	if (nvsp_req(g, &m, NVSP_MSG1_SEND_RECV_BUF_COMP))
 		return -5;
 	memcpy(&r, g->comp, sizeof(r));
@@ -602,13 +624,18 @@ int nvg_set(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len)
 
 int nvg_bringup(struct nvg *g, uint32_t version)
 {
+	return nvg_connect(g, version) ? -1 : nvg_ifup(g);
+}
+
+int nvg_ifup(struct nvg *g)
+{
 	uint8_t mac[6], caps[256];
 	uint32_t n, v, filter = NDIS_PACKET_TYPE_DIRECTED |
 		NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST;
 	struct ndis_obj_hdr params = { 0x80, 3, 40 };
 	uint8_t pbuf[40] = { 0 };
 
-	if (nvg_connect(g, version) || nvg_rndis_init(g))
+	if (nvg_rndis_init(g))
 		return -1;
 	n = sizeof(mac);
 	if (nvg_query(g, OID_802_3_PERMANENT_ADDRESS, NULL, 0, mac, &n) || n != 6)

@@ -53,6 +53,8 @@ struct nvg {
 	uint32_t version;
 	uint32_t recv_section_size, recv_sections;
 	uint32_t send_section_size;
+	uint16_t recv_id;               /* receive buffer's page-set id, as
+					 * given (Linux: NVSP_RECV_BUF_ID) */
 	uint64_t next_tid;
 	/* what the guest got */
 	bool auto_complete;             /* complete receives at once */
@@ -86,8 +88,11 @@ void nvg_destroy(struct nvg *g);
 void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw);
 /* netvsp's counters for g's port. */
 struct netvsp_stats nvg_stats(struct nvg *g);
-/* The netvsp's config that nvg_create used (for custom instances). */
+/* The netvsp's ops and config that nvg_create used (for custom
+ * instances, and a restored one: the same configuration). */
 void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops);
+void nvg_config(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
+		uint16_t vlan, struct netvsp_config *cfg);
 
 /* Guest -> host: a raw in-band NVSP message (flags: completion wanted). */
 int nvg_send_nvsp(struct nvg *g, const void *msg, uint32_t len, bool comp,
@@ -103,6 +108,9 @@ void nvg_complete_held(struct nvg *g);
 /* Linux's sequence: INIT(version), NDIS_CONFIG, NDIS_VER, SEND_RECV_BUF,
  * SEND_SEND_BUF. 0 on success, else the step's negative number. */
 int nvg_connect(struct nvg *g, uint32_t version);
+/* Its two halves: INIT alone (-1, -2), then the rest (-3 .. -8). */
+int nvg_init(struct nvg *g, uint32_t version);
+int nvg_buffers(struct nvg *g);
 /* One RNDIS message through send-buffer section `section` (or, with
  * gpa, through the guest pages): waits for the NVSP completion; returns
  * its status (NVSP_STAT_*), or negative on a transport error. */
@@ -117,6 +125,8 @@ int nvg_set(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len);
 /* Linux's attach+ifup: connect, RNDIS init, the queries, offload set,
  * packet filter. 0 on success. */
 int nvg_bringup(struct nvg *g, uint32_t version);
+/* Its second half, after nvg_connect: RNDIS up and the filter set. */
+int nvg_ifup(struct nvg *g);
 /* One frame as an RNDIS PACKET (vlan: ~0u for none); returns the NVSP
  * completion status. */
 int nvg_send_frame(struct nvg *g, const uint8_t *frame, uint32_t len,
