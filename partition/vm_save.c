@@ -8,7 +8,11 @@
  * last, so a crash leaves the VM Off or Saved, never half saved. The
  * VMBus host's state (its channels, GPADLs and each device's protocol
  * state, partition/vsp/vsp_state.h) is saved beside the devices'; the
- * rings and buffers themselves are guest memory, in the .bin.
+ * rings and buffers themselves are guest memory, in the .bin. Nothing
+ * reaches the guest's memory between the VMBus host's save and the
+ * .bin's write (a frame from the switch into its receive buffer, a
+ * reply into a ring): the parent's one thread serves no VMBus work in
+ * between, so the two agree.
  */
 #include <errno.h>
 #include <stddef.h>

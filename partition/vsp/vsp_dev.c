@@ -28,7 +28,8 @@ const struct vsp_dev_type vsp_dev_types[VSP_DEV_COUNT] = {
 			   .save = vsp_stor_save, .restore = vsp_stor_restore },
 	/* Offered only to a VM with an adapter (vsp_net_absent). */
 	[VSP_DEV_NET] = { "Network Adapter", VMBUS_GUID_NIC, &vsp_net_ops, vsp_net_create,
-			  vsp_net_destroy, NULL, vsp_net_status, 0 },
+			  vsp_net_destroy, NULL, vsp_net_status, 0,
+			  .save = vsp_net_save, .restore = vsp_net_restore },
 	/* Offered only for an IDE disk at that position (partition/vm.c). */
 	[VSP_DEV_IDE0] = IDE_ROW(0),
 	[VSP_DEV_IDE1] = IDE_ROW(1),

@@ -260,4 +260,27 @@ static void net_gpadl_teardown(void *dev, uint32_t handle)
 	netvsp_gpadl_teardown(d->nv, handle);
 }
 
+/* Saved state: netvsp's own (vswitch/netvsp/README.md "Saved state").
+ * No frame reaches the port between this save and the .bin's write:
+ * the parent's one thread does nothing else in between (vm_save.c). */
+int vsp_net_save(const void *dev, void *buf, size_t cap, size_t *len)
+{
+	const struct net_dev *d = dev;
+
+	return netvsp_save(d->nv, buf, cap, len);
+}
+
+int vsp_net_restore(void *dev, const void *buf, size_t len)
+{
+	struct net_dev *d = dev;
+	int rc = netvsp_restore(d->nv, buf, len);
+
+	/* The guest was last told the link as it was at the save; the
+	 * adapter may be on no switch now (its switch removed meanwhile):
+	 * tell it so (a change only, netvsp_set_link). */
+	if (!rc)
+		netvsp_set_link(d->nv, netvsp_port(d->nv) != NULL);
+	return rc;
+}
+
 const struct vmbus_dev_ops vsp_net_ops = { net_open, net_event, net_close, net_gpadl_teardown, NULL };

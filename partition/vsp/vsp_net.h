@@ -9,6 +9,7 @@
 #ifndef PARENT_VSP_NET_H
 #define PARENT_VSP_NET_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "vmbus/server.h"
 #include "vswitch/netvsp/netvsp.h"
@@ -38,4 +39,8 @@ int vsp_net_set_policy(void *dev, const struct vmcfg_nic *nic);
 /* The switch port's counters (drops by reason, vswitch/vsw.h); all zero
  * while the adapter is not connected. */
 void vsp_net_port_stats(void *dev, struct vsw_port_stats *st);
+/* Saved state (vsp_dev.h save/restore): netvsp_save/_restore, and the
+ * link as the adapter's switch has it now. */
+int vsp_net_save(const void *dev, void *buf, size_t cap, size_t *len);
+int vsp_net_restore(void *dev, const void *buf, size_t len);
 #endif
