@@ -29,7 +29,7 @@ struct vsp_dev_type {
 	int integration;             /* listed by Get-VMIntegrationService */
 	unsigned unit;               /* passed to create */
 	/* Optional: the offer's instance GUID, from the type's (else the
-	 * type's with the child and the row in its last two bytes). */
+	 * type's with 0 and the row in its last two bytes). */
 	void (*instance)(unsigned unit, struct vmbus_guid *inst);
 	/* Optional: the device's own saved state (Save-VM), beside the
 	 * server's (vsp_host_save): into buf (cap bytes), its length into

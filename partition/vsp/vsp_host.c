@@ -219,16 +219,18 @@ static uint16_t wire_channel(uint64_t child, uint32_t relid)
 }
 
 /* Device type i's offer GUIDs: its type, and an instance naming the
- * child and the row (or the row's own). */
-static int dev_guids(const struct vsp_host *h, unsigned i, struct vmbus_guid *type,
-		     struct vmbus_guid *inst)
+ * row (or the row's own). Not the child: hv numbers a VM's partition
+ * anew at each start, and a guest resumed from a saved state must find
+ * its devices under the instances it was offered (Hyper-V keeps them in
+ * the VM's configuration); they need be unique only on one child's bus. */
+static int dev_guids(unsigned i, struct vmbus_guid *type, struct vmbus_guid *inst)
 {
 	const struct vsp_dev_type *t = &vsp_dev_types[i];
 
 	if (vmbus_guid_parse(t->guid, type))
 		return -EINVAL;
 	*inst = *type;
-	inst->b[14] = (uint8_t)h->child;
+	inst->b[14] = 0;
 	inst->b[15] = (uint8_t)i;
 	if (t->instance)
 		t->instance(t->unit, inst);
@@ -241,7 +243,7 @@ static int offer_device(struct vsp_host *h, unsigned i)
 	const struct vsp_dev_type *t = &vsp_dev_types[i];
 	struct vmbus_guid type, inst;
 
-	if (dev_guids(h, i, &type, &inst))
+	if (dev_guids(i, &type, &inst))
 		return -EINVAL;
 	h->dev[i] = t->create(h->child, t->unit);
 	if (!h->dev[i])
@@ -600,7 +602,7 @@ static int rewire(struct vsp_host *h)
 	struct vmbus_guid type, inst;
 
 	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
-		if (h->dev[i] && (dev_guids(h, i, &type, &inst) ||
+		if (h->dev[i] && (dev_guids(i, &type, &inst) ||
 				  vmbus_server_relid_of(h->srv, &type, &inst, &now[i]) ||
 				  now[i] >= VSP_FLAGS))
 			return -EINVAL;
@@ -627,6 +629,15 @@ static void poll_open_channels(struct vsp_host *h)
 	vsp_irq_pending = 1;
 }
 
+/* Which part of a saved VMBus state this host refused, for the log: a
+ * damaged file and a changed VM read differently. */
+static int restore_fail(uint64_t child, const char *what, int rc)
+{
+	printf("parent: VMBus state of child %llu not restored: %s (%d)\n",
+	       (unsigned long long)child, what, rc);
+	return rc;
+}
+
 int vsp_host_restore(uint64_t child, const void *buf, size_t len)
 {
 	struct vsp_host *h = host_of(child);
@@ -636,14 +647,19 @@ int vsp_host_restore(uint64_t child, const void *buf, size_t len)
 	if (!h)
 		return -EINVAL;
 	rc = vsp_state_parse(buf, len, offered_mask(h), saving_mask(h), &v);
-	if (!rc)
-		rc = vmbus_server_restore(h->srv, v.server, v.server_len);
-	if (!rc)
-		rc = rewire(h);
-	for (unsigned i = 0; i < VSP_DEV_COUNT && !rc; i++)
-		if (v.rec[i])
-			rc = vsp_dev_types[i].restore(h->dev[i], v.rec[i], v.rec_len[i]);
-	if (!rc)
-		poll_open_channels(h);
-	return rc;
+	if (rc)
+		return restore_fail(child, "the section's framing or its set of devices", rc);
+	rc = vmbus_server_restore(h->srv, v.server, v.server_len);
+	if (rc)
+		return restore_fail(child, "the channel server's state", rc);
+	rc = rewire(h);
+	if (rc)
+		return restore_fail(child, "the channels' event paths", rc);
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
+		rc = v.rec[i] ? vsp_dev_types[i].restore(h->dev[i], v.rec[i], v.rec_len[i]) : 0;
+		if (rc)
+			return restore_fail(child, vsp_dev_types[i].name, rc);
+	}
+	poll_open_channels(h);
+	return 0;
 }

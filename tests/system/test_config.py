@@ -125,11 +125,11 @@ def echo_line(m, name, text):
 
 
 def rounds_of(log):
-    """The vsc guest's mode=rounds lines: round numbers whose 16 echoes all came back."""
-    got = [int(n) for n, k in re.findall(r"vsc: round (\d+): (\d+) of 16 echoes verified", log)
-           if k == "16"]
-    assert len(got) == len(re.findall(r"vsc: round \d+:", log)), log
-    return got
+    """The vsc guest's mode=rounds lines (whole lines only: the guest may be
+    printing one): round numbers, each of which must have had all 16 echoes."""
+    done = re.findall(r"vsc: round (\d+): (\d+) of 16 echoes verified\r?\n", log)
+    assert all(k == "16" for _, k in done), log
+    return [int(n) for n, _ in done]
 
 
 def wait_rounds(m, name, n, timeout=180):
@@ -719,8 +719,9 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         new = lines[len(off) + 1:]
         # it goes on from the checkpoint: tick and count past those before
         # it, below those it had reached when it was turned off
-        assert pre[-1][0] < new[0][0] < off[-1][0] and pre[-1][1] < new[0][1] < off[-1][1], \
-            (pre[-1], new, off[-1])
+        # (its count is not compared with the turned-off run's: with the
+        # capture's copy done the resumed guest counts faster per tick)
+        assert pre[-1][0] < new[0][0] < off[-1][0] and pre[-1][1] < new[0][1], (pre[-1], new, off[-1])
         for (t0, c0), (t1, c1) in zip(new, new[1:]):
             assert t0 < t1 and c0 < c1, (new, log)
         assert log.count("counter: start") == 1 and "FAIL" not in log, log
