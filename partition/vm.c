@@ -854,8 +854,9 @@ bool vm_idle(void)
 /* ---- Debug-VMHost -Action SaveRestore (partition/vm_ctx.c) ---- */
 
 /* A new partition for vm from a copy of its memory and its vCPU
- * context: created, the copy deposited, a vCPU, the context imported.
- * 0 and *id, or the failing status (what names the step). */
+ * contexts (b[0..vm->processors)): created, the copy deposited, the
+ * vCPUs, each context imported. 0 and *id, or the failing status (what
+ * names the step). */
 static uint16_t sr_build(struct vm *vm, const struct pmem_set *mem, const struct vmctx_buf *b,
 			 uint64_t *id, const char **what)
 {
@@ -871,16 +872,15 @@ static uint16_t sr_build(struct vm *vm, const struct pmem_set *mem, const struct
 	if (st)
 		return st;
 	vpin[0] = *id;
-	vpin[1] = 0;
 	*what = "take the copied memory";
 	st = deposit_set(*id, mem);
-	if (!st) {
+	for (vpin[1] = 0; !st && vpin[1] < vm->processors; vpin[1]++) {
 		*what = "create a virtual processor";
 		st = hvcall(HVCALL_HVPART_CREATE_VP, vpin, sizeof(vpin), NULL, 0);
 	}
-	if (!st) {
-		*what = "import the vCPU context";
-		st = vmctx_io(HVCALL_HVPART_SET_VP_CONTEXT, *id, b);
+	for (unsigned v = 0; !st && v < vm->processors; v++) {
+		*what = "import a vCPU context";
+		st = vmctx_io(HVCALL_HVPART_SET_VP_CONTEXT, *id, &b[v]);
 	}
 	if (st)
 		hvcall(HVCALL_HVPART_DELETE_PARTITION, id, sizeof(*id), NULL, 0);
@@ -915,7 +915,7 @@ static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, const uin
 int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 {
 	struct hvpart_partition_info pi;
-	struct vmctx_buf b;
+	struct vmctx_buf b[VM_PROCESSORS_MAX];
 	struct pmem_set mem;
 	const char *what = "suspend the partition";
 	uint64_t old = (uint64_t)vm->hv_id, id = 0;
@@ -928,12 +928,12 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 		snprintf(why, n, "'%s' is not running.", vm->name);
 		return -EINVAL;
 	}
-	if (vm->processors > 1) {
-		snprintf(why, n, "'%s' has %u virtual processors: the round trip takes one vCPU's context only.",
-			 vm->name, vm->processors);
-		return -EINVAL;
+	if (vmctx_bufs_alloc(b, vm->processors)) {
+		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
+		return -ENOMEM;
 	}
-	if (vmctx_buf_alloc(&b) || pmem_alloc(vm->mem_bytes, &mem)) {
+	if (pmem_alloc(vm->mem_bytes, &mem)) {
+		vmctx_bufs_free(b, vm->processors);
 		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
 		return -ENOMEM;
 	}
@@ -941,7 +941,7 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 	st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &old, sizeof(old), NULL, 0);
 	if (!st) {
 		what = "export the vCPU context";
-		st = vm_save_export(old, &b);
+		st = vm_save_export(old, b, vm->processors);
 	}
 	if (!st) {
 		rc = vm_save_vmbus(vm, old, &bus, &blen, why, n);
@@ -949,10 +949,10 @@ int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n)
 		st = rc ? HV_STATUS_INVALID_PARTITION_STATE : vmctx_copy_memory(old, vm->mem_bytes, &mem);
 	}
 	if (!st) {
-		memcpy(&r->ctx, (const void *)(uintptr_t)b.pa[0], sizeof(r->ctx));
-		st = sr_build(vm, &mem, &b, &id, &what);
+		memcpy(&r->ctx, (const void *)(uintptr_t)b[0].pa[0], sizeof(r->ctx));
+		st = sr_build(vm, &mem, b, &id, &what);
 	}
-	vmctx_buf_free(&b);
+	vmctx_bufs_free(b, vm->processors);
 	if (st) {
 		pmem_release(&mem);
 		free(bus);

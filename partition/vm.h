@@ -133,10 +133,10 @@ struct vm_sr_report {
 };
 int vm_save_restore(struct vm *vm, struct vm_sr_report *r, char *why, size_t n);
 struct vmctx_buf;
-/* Suspended partition id's vCPU context into b, its VMBus host's work
+/* Suspended partition id's vCPU contexts into b[0..n), its VMBus host's work
  * served first (and the guest let run briefly while hv holds a SynIC
  * message for it): vmctx_export's status. */
-uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b);
+uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b, unsigned n);
 /* The VMBus host's state of suspended partition id into a new buffer
  * (*bus, the caller frees it; partition/vsp/vsp_state.h). Call right
  * after vm_save_export. 0, or -errno and why. */
@@ -180,7 +180,7 @@ int vm_capture_save(struct vm *vm, uint64_t id, const char *dir, uint64_t *pause
 /* Boot: whether vm's folder holds a saved state (sets vm->saved). */
 bool vm_probe_saved(struct vm *vm);
 /* For vm_resume: a partition from mem (which it takes) and the vCPU
- * context in b, COM1, the 8259 pair and CMOS reset and the devices
+ * contexts in b[0..vm->processors), COM1, the 8259 pair and CMOS reset and the devices
  * attached as Start-VM does; then restore(vm, arg) puts the saved device
  * state in place, and the child starts. On any failure nothing stays. */
 int vm_start_restored(struct vm *vm, struct pmem_set *mem, const struct vmctx_buf *b,

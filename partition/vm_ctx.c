@@ -21,6 +21,7 @@ int vmctx_buf_alloc(struct vmctx_buf *b)
 		return -1;
 	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
 		b->pa[i] = pmem_gpa_to_pa(&b->set, i * 4096ull, &contig);
+	b->vp = 0;
 	return 0;
 }
 
@@ -29,12 +30,31 @@ void vmctx_buf_free(struct vmctx_buf *b)
 	pmem_release(&b->set);
 }
 
+int vmctx_bufs_alloc(struct vmctx_buf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (vmctx_buf_alloc(&b[i])) {
+			vmctx_bufs_free(b, i);
+			return -1;
+		}
+		b[i].vp = i;
+	}
+	return 0;
+}
+
+void vmctx_bufs_free(struct vmctx_buf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		vmctx_buf_free(&b[i]);
+}
+
 uint16_t vmctx_io(uint16_t code, uint64_t id, const struct vmctx_buf *b)
 {
 	struct hvpart_vp_context_in in;
 
 	memset(&in, 0, sizeof(in));
 	in.partition_id = id;
+	in.vp_index = b->vp;
 	in.npages = HVPART_VP_CONTEXT_PAGES;
 	memcpy(in.page_gpa, b->pa, sizeof(in.page_gpa));
 	return hvcall(code, &in, sizeof(in), NULL, 0);

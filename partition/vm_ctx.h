@@ -6,13 +6,18 @@
 #include "hv/abi/hvpart_abi.h"
 #include "partition/pmem.h"
 
-/* Two of the parent's pages for a context, and their addresses. */
+/* Two of the parent's pages for a context, their addresses, and the
+ * vCPU (vp_index) whose context they take or give. */
 struct vmctx_buf {
 	struct pmem_set set;
 	uint64_t pa[HVPART_VP_CONTEXT_PAGES];
+	uint32_t vp;
 };
+/* One buffer (vCPU 0's), or n (vCPUs 0..n-1): 0, or -1 with none kept. */
 int vmctx_buf_alloc(struct vmctx_buf *b);
+int vmctx_bufs_alloc(struct vmctx_buf *b, unsigned n);
 void vmctx_buf_free(struct vmctx_buf *b);
+void vmctx_bufs_free(struct vmctx_buf *b, unsigned n);
 uint16_t vmctx_io(uint16_t code, uint64_t id, const struct vmctx_buf *b);
 /* GetVpContext of a suspended child, serving its port accesses between
  * tries (one hv has not seen answered keeps it inside an instruction). */

@@ -33,6 +33,7 @@
 #include "partition/vsp/vsp_host.h"
 
 #define SV_DIR "Virtual Machines"
+_Static_assert(VM_PROCESSORS_MAX <= VSV_VCPUS_MAX, "a saved state holds every vCPU's context");
 #define SV_IO_CHUNK (1u << 20)
 
 /* "<folder>\Virtual Machines\<VMId>" and the files' base name. */
@@ -160,9 +161,9 @@ static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, siz
 	size_t off = sizeof(h), dev = 0, bus = 0;
 	int rc;
 
-	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
-		memcpy(buf + off + i * 4096u, (const void *)(uintptr_t)b->pa[i], 4096);
-	off += VSV_CTX_BYTES;
+	for (unsigned v = 0; v < vm->processors; v++, off += VSV_CTX_BYTES)
+		for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
+			memcpy(buf + off + i * 4096u, (const void *)(uintptr_t)b[v].pa[i], 4096);
 	rc = devstate_save(&set, buf + off, VSV_DEV_MAX, &dev) ?:
 	     vsp_host_save((uint64_t)vm->hv_id, buf + off + dev, VSV_VMBUS_MAX, &bus, busy);
 	if (rc)
@@ -173,7 +174,7 @@ static int build_vsv(struct vm *vm, const struct vmctx_buf *b, uint8_t *buf, siz
 	h.hdr_bytes = sizeof(h);
 	memcpy(h.vmid, vm->vmid, sizeof(h.vmid));
 	h.mem_bytes = vm->mem_bytes;
-	h.vcpus = 1;
+	h.vcpus = vm->processors;
 	h.ctx_bytes = VSV_CTX_BYTES;
 	h.dev_bytes = (uint32_t)dev;
 	h.vmbus_bytes = (uint32_t)bus;
@@ -203,12 +204,22 @@ static void sv_drain_vmbus(void)
 #define SV_QUIET_TRIES 50
 #define SV_QUIET_NS    (5 * 1000 * 1000ull)
 
-uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b)
+/* Every vCPU's context, or the first status that is not success. */
+static uint16_t export_all(uint64_t id, const struct vmctx_buf *b, unsigned n)
+{
+	uint16_t st = HV_STATUS_SUCCESS;
+
+	for (unsigned v = 0; v < n && !st; v++)
+		st = vmctx_export(id, &b[v]);
+	return st;
+}
+
+uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b, unsigned n)
 {
 	uint16_t st;
 
 	sv_drain_vmbus();
-	st = vmctx_export(id, b);
+	st = export_all(id, b, n);
 	for (int k = 0; k < SV_QUIET_TRIES && st == HV_STATUS_INVALID_PARTITION_STATE; k++) {
 		uint64_t until = clock_monotonic_ns() + SV_QUIET_NS;
 
@@ -218,7 +229,7 @@ uint16_t vm_save_export(uint64_t id, const struct vmctx_buf *b)
 		st = hvcall(HVCALL_HVPART_SUSPEND_PARTITION, &id, sizeof(id), NULL, 0);
 		sv_drain_vmbus();
 		if (!st)
-			st = vmctx_export(id, b);
+			st = export_all(id, b, n);
 	}
 	return st;
 }
@@ -253,23 +264,23 @@ int vm_save_vmbus(struct vm *vm, uint64_t id, uint8_t **bus, size_t *len, char *
 
 int vm_save_image(struct vm *vm, uint64_t id, uint8_t *vsv, size_t *len, char *why, size_t n)
 {
-	struct vmctx_buf b;
+	struct vmctx_buf b[VM_PROCESSORS_MAX];
 	const char *busy = NULL;
 	uint16_t st;
 	int rc;
 
-	if (vmctx_buf_alloc(&b)) {
+	if (vmctx_bufs_alloc(b, vm->processors)) {
 		snprintf(why, n, "Not enough memory to save '%s'.", vm->name);
 		return -ENOMEM;
 	}
-	st = vm_save_export(id, &b);
+	st = vm_save_export(id, b, vm->processors);
 	if (st) {
-		vmctx_buf_free(&b);
+		vmctx_bufs_free(b, vm->processors);
 		snprintf(why, n, "The hypervisor refused to export the vCPU context (status %#x).", st);
 		return -EIO;
 	}
-	rc = build_vsv(vm, &b, vsv, len, &busy);
-	vmctx_buf_free(&b);
+	rc = build_vsv(vm, b, vsv, len, &busy);
+	vmctx_bufs_free(b, vm->processors);
 	if (rc)
 		sv_image_why(vm, rc, busy, why, n);
 	return rc;
@@ -299,12 +310,6 @@ int vm_save_refused(const struct vm *vm, char *why, size_t n)
 
 	if (!vm_query(vm, &pi) || pi.state != HVPART_STATE_RUNNING) {
 		snprintf(why, n, "'%s' cannot be saved: it is not running.", vm->name);
-		return -EINVAL;
-	}
-	/* The saved state holds vCPU 0's context only (docs/vm-config.md). */
-	if (vm->processors > 1) {
-		snprintf(why, n, "'%s' cannot be saved: it has %u virtual processors, and hvpart saves one so far. Shut it down or turn it off instead (Stop-VM).",
-			 vm->name, vm->processors);
 		return -EINVAL;
 	}
 	busy = vsp_host_unsaveable((uint64_t)vm->hv_id);
@@ -388,10 +393,13 @@ static const char *vsv_check(const struct vm *vm, uint8_t *buf, size_t len, stru
 		return "its checksum does not match: the file was changed or damaged";
 	if (memcmp(h->vmid, vm->vmid, sizeof(h->vmid)))
 		return "it belongs to another virtual machine (VMId)";
-	if (h->vcpus != 1 || h->ctx_bytes != VSV_CTX_BYTES || h->dev_bytes > VSV_DEV_MAX ||
-	    h->vmbus_bytes > VSV_VMBUS_MAX ||
-	    len != (size_t)h->hdr_bytes + VSV_CTX_BYTES + h->dev_bytes + h->vmbus_bytes)
+	if (h->vcpus < 1 || h->vcpus > VSV_VCPUS_MAX || h->ctx_bytes != VSV_CTX_BYTES ||
+	    h->dev_bytes > VSV_DEV_MAX || h->vmbus_bytes > VSV_VMBUS_MAX ||
+	    len != (size_t)h->hdr_bytes + (size_t)h->vcpus * VSV_CTX_BYTES + h->dev_bytes +
+			   h->vmbus_bytes)
 		return "its sections do not add up to its length";
+	if (h->vcpus != vm->processors)
+		return "it was saved with another ProcessorCount";
 	if (h->mem_bytes != vm->mem_bytes)
 		return "it was saved with another MemoryStartupBytes";
 	return NULL;
@@ -486,11 +494,29 @@ static int load_vsv(struct vm *vm, uint8_t **buf, size_t *len, struct vsv_hdr *h
 	return -EINVAL;
 }
 
+/* The saved vCPU contexts into b (vm->processors of them). */
+static void load_contexts(const struct vm *vm, const uint8_t *buf, const struct vsv_hdr *h,
+			  struct vmctx_buf *b)
+{
+	for (unsigned v = 0; v < vm->processors; v++)
+		for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
+			memcpy((void *)(uintptr_t)b[v].pa[i],
+			       buf + h->hdr_bytes + v * VSV_CTX_BYTES + i * 4096u, 4096);
+}
+
+static int resume_nomem(struct vm *vm, char *why, size_t n)
+{
+	snprintf(why, n, "Not enough memory to start '%s' (%llu MB needed, %llu MB free).",
+		 vm->name, (unsigned long long)(vm->mem_bytes >> 20),
+		 (unsigned long long)(pmem_free_bytes() >> 20));
+	return -ENOMEM;
+}
+
 int vm_resume(struct vm *vm, char *why, size_t n)
 {
 	char file[VM_FOLDER_MAX + 96];
 	struct resume_ctx r = { .file = file };
-	struct vmctx_buf b = { 0 };
+	struct vmctx_buf b[VM_PROCESSORS_MAX];
 	struct pmem_set mem;
 	struct vsv_hdr h;
 	uint8_t *buf;
@@ -499,17 +525,17 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 
 	if (rc)
 		return rc;
-	if (vmctx_buf_alloc(&b) || pmem_alloc(vm->mem_bytes, &mem)) {
+	if (vmctx_bufs_alloc(b, vm->processors)) {
 		free(buf);
-		vmctx_buf_free(&b);
-		snprintf(why, n, "Not enough memory to start '%s' (%llu MB needed, %llu MB free).",
-			 vm->name, (unsigned long long)(vm->mem_bytes >> 20),
-			 (unsigned long long)(pmem_free_bytes() >> 20));
-		return -ENOMEM;
+		return resume_nomem(vm, why, n);
 	}
-	for (unsigned i = 0; i < HVPART_VP_CONTEXT_PAGES; i++)
-		memcpy((void *)(uintptr_t)b.pa[i], buf + h.hdr_bytes + i * 4096u, 4096);
-	r.dev = buf + h.hdr_bytes + VSV_CTX_BYTES;
+	if (pmem_alloc(vm->mem_bytes, &mem)) {
+		vmctx_bufs_free(b, vm->processors);
+		free(buf);
+		return resume_nomem(vm, why, n);
+	}
+	load_contexts(vm, buf, &h, b);
+	r.dev = buf + h.hdr_bytes + (size_t)h.vcpus * VSV_CTX_BYTES;
 	r.dev_len = h.dev_bytes;
 	r.bus = r.dev + h.dev_bytes;
 	r.bus_len = h.vmbus_bytes;
@@ -519,9 +545,9 @@ int vm_resume(struct vm *vm, char *why, size_t n)
 		snprintf(why, n, "'%s' failed to restore from its saved state: its memory file beside %s cannot be read whole: %s",
 			 vm->name, file, volume_strerror(rc));
 	} else {
-		rc = vm_start_restored(vm, &mem, &b, restore_devices, &r, why, n);
+		rc = vm_start_restored(vm, &mem, b, restore_devices, &r, why, n);
 	}
-	vmctx_buf_free(&b);
+	vmctx_bufs_free(b, vm->processors);
 	free(buf);
 	return rc;
 }

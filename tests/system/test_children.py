@@ -286,13 +286,30 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             print("# %s: BSP->AP IPI round trip %s TSC ticks" %
                   (name, int(ticks.group(1)) // smp_rounds if ticks else "?"))
             m.command("Remove-VM %s" % name)
-        # The saved state holds one vCPU's context so far: Save-VM says so.
-        m.command("New-VM -Name mps -MemoryStartupBytes 4MB -Kernel spin.elf -ProcessorCount 2")
+    with tap.case("SaveRestore of a 2-vCPU child mid-run (both vCPUs' contexts into a new partition, "
+                  "twice): every IPI and LOCK XADD is still counted exactly"):
+        rounds, count = smp_rounds * 5, smp_count * 5
+        m.command('New-VM -Name mps -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
+                  '-KernelArgs "cpus=2 mode=x2apic rounds=%d count=%d"' % (rounds, count))
         m.command("Start-VM mps")
-        out = m.command("Save-VM mps")
-        assert "'mps' cannot be saved: it has 2 virtual processors" in out, out
-        m.command("Stop-VM mps -TurnOff")
+        for _ in range(120):
+            log = m.command("Get-VMConsoleLog mps")
+            if "cpu 1 up" in log or "FAIL" in log:
+                break
+            time.sleep(0.5)
+        assert "cpu 1 up" in log, log
+        for _ in range(2):
+            out = m.command("Debug-VMHost -Action SaveRestore -VMName mps", timeout=120)
+            assert "Debug-VMHost :" not in out, out
+            time.sleep(1)
+        log = m.command("Get-VMConsoleLog mps")
+        assert "smp: PASS" not in log, "the guest ended before the round trips: make it run longer"
+        wait = m.command("Wait-VM mps -Timeout 600", timeout=630)
+        log = m.command("Get-VMConsoleLog mps")
+        assert "exit code 0" in wait, (wait, log)
+        smp_exact(log, 2, rounds, count)
         m.command("Remove-VM mps")
+    with tap.case("New-VM refuses -ProcessorCount 5"):
         out = m.command("New-VM -Name mp5 -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 5")
         assert "ProcessorCount must be between 1 and 4" in out, out
         out = m.command("Get-VM")

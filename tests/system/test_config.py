@@ -159,12 +159,14 @@ def power_off(m):
 
 hvtest.run_tool(["make", "--no-print-directory", "build/guests/hello.elf", "build/guests/spin.elf",
                  "build/guests/idetest.elf", "build/guests/counter.elf", "build/guests/mb2echo.elf",
-                 "build/guests/stortest.elf", "build/guests/vsc.elf", "build/tools/vhd"],
+                 "build/guests/stortest.elf", "build/guests/vsc.elf", "build/guests/smp.elf",
+                 "build/tools/vhd"],
                 "building guests and tools/vhd")
 folder = os.path.join(D, "vol-files")
 sh("rm", "-rf", folder)
 os.makedirs(os.path.join(folder, "guests"))
-for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf", "stortest.elf", "vsc.elf"):
+for g in ("hello.elf", "spin.elf", "idetest.elf", "counter.elf", "mb2echo.elf", "stortest.elf", "vsc.elf",
+          "smp.elf"):
     with open(os.path.join(B, "guests", g), "rb") as src, \
          open(os.path.join(folder, "guests", g), "wb") as dst:
         dst.write(src.read())
@@ -874,6 +876,27 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         assert re.search(r"GpadlPages\s*:\s*[1-9]", ok(m, "Get-VMHost")), "rings not mapped again"
         ok(m, "Stop-VM vbus -TurnOff")
         ok(m, "Remove-VM vbus")
+    with tap.case("Save-VM of a 2-vCPU guest mid-run: the .vsv holds both contexts; after Start-VM every "
+                  "IPI and LOCK XADD is still counted exactly"):
+        rounds, count = (5000, 500000) if hvtest.PLATFORM == "qemu-svm" else (1000, 100000)
+        ok(m, 'New-VM -Name mp -MemoryStartupBytes 8MB -Kernel C:\\guests\\smp.elf -ProcessorCount 2 '
+              '-KernelArgs "cpus=2 mode=xapic rounds=%d count=%d"' % (rounds, count))
+        ok(m, "Start-VM mp")
+        end = time.time() + 120
+        while "cpu 1 up" not in ok(m, "Get-VMConsoleLog mp"):
+            assert time.time() < end, ok(m, "Get-VMConsoleLog mp")
+            time.sleep(0.5)
+        ok(m, "Save-VM mp", timeout=120)
+        assert re.search(r"mp\s+Saved", ok(m, "Get-VM mp"))
+        assert "smp: PASS" not in ok(m, "Get-VMConsoleLog mp"), "it ended before the save: run it longer"
+        ok(m, "Start-VM mp", timeout=120)
+        wait = ok(m, "Wait-VM mp -Timeout 600", timeout=630)
+        log = ok(m, "Get-VMConsoleLog mp")
+        assert "exit code 0" in wait and "smp: PASS" in log, (wait, log)
+        assert "smp: atomic total %d of %d" % (2 * count, 2 * count) in log, log
+        assert "smp: ipi cpu1->bsp %d of %d" % (rounds, rounds) in log, log
+        assert log.count("cpu 1 up") == 1, log
+        ok(m, "Remove-VM mp")
     with tap.case("Set-VM refuses memory and processors of a running VM, takes the rest"):
         ok(m, 'New-VM -Name s -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=sti"')
         ok(m, "Add-VMNetworkAdapter -VMName s -SwitchName lab")
