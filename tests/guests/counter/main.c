@@ -149,6 +149,45 @@ static uint32_t periods(uint64_t gap, uint32_t count)
 	return n;
 }
 
+/* Control-register bits the guest sets itself at start (CR0.WP, CR4.OSFXSR:
+ * harmless here) and checks at every line: a saved and restored vCPU must
+ * come back with the control registers the guest wrote, not with the
+ * values hv last wrote (its VT-x read shadows once were exported). */
+#define CR0_MINE (1u << 16)
+#define CR4_MINE (1u << 9)
+
+static uint32_t read_cr0(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static uint32_t read_cr4(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void set_crs(void)
+{
+	uint32_t cr0 = read_cr0() | CR0_MINE, cr4 = read_cr4() | CR4_MINE;
+
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+}
+
+static void check_crs(void)
+{
+	if ((read_cr0() & CR0_MINE) != CR0_MINE || (read_cr4() & CR4_MINE) != CR4_MINE) {
+		guest_printf("counter: CR0 0x%x CR4 0x%x\n", read_cr0(), read_cr4());
+		guest_fail("counter", "a control register lost the bits the guest set");
+	}
+}
+
 void guest_main(void)
 {
 	uint32_t count = guest_get_arg_u32("count", 2000000);
@@ -158,6 +197,7 @@ void guest_main(void)
 	uint32_t disk = guest_get_arg_u32("disk", 0);
 
 	guest_puts("counter: start\n");
+	set_crs();
 	if (!count || !every || sweep > SWEEP_MAX || disk > DISK_BLOCKS_MAX)
 		guest_fail("counter", "count=0, every=0, sweep > 256 or disk > 16");
 	guest_enable_apic();
@@ -182,6 +222,7 @@ void guest_main(void)
 		if (t / every == shown)
 			continue;
 		shown = t / every;
+		check_crs();
 		guest_printf("counter: tick %u count %u gap %u\n", t, counted,
 			     periods(max_gap, count));
 		if (sweep)

@@ -73,6 +73,10 @@ struct vcpu *vmx_entry_failed(struct vcpu *v);
 
 int vmx_setup_controls(const struct vmx_guest_init *gi);
 void vmx_cr_write(uint64_t cr0, uint64_t cr4);
+/* CR0 and CR4 as the current vCPU's guest sees them (shadow for the
+ * bits hv owns, the register for the rest). */
+uint64_t vmx_cr0_read(void);
+uint64_t vmx_cr4_read(void);
 void vmx_setup_host(struct vcpu *v);
 /* Step the current VMCS's guest past an instruction of len bytes. */
 void vmx_advance_rip(uint64_t len);

@@ -63,14 +63,10 @@ unsigned arch_vcpu_cpl(struct vcpu *v)
 	return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
 }
 
-/* Bits hv owns read from the shadow, the rest from the guest's CR4
- * (guest/host mask, SDM Vol. 3C §25.6.6). */
 uint64_t arch_vcpu_cr4(struct vcpu *v)
 {
-	uint64_t mask = vmread(VMCS_CR4_MASK);
-
 	(void)v;
-	return (vmread(VMCS_GUEST_CR4) & ~mask) | (vmread(VMCS_CR4_SHADOW) & mask);
+	return vmx_cr4_read();
 }
 
 /* The parent's HLT waits in activity state HLT (= 1, SDM Vol. 3C
@@ -414,7 +410,7 @@ static void exit_cr(struct vcpu *v, uint64_t q)
 			arch_vcpu_inject_gp(v);
 			return;
 		}
-		vmx_cr_write(vmread(VMCS_CR0_SHADOW), val);
+		vmx_cr_write(vmx_cr0_read(), val);
 	} else {
 		if ((val & CR0_PG) && (efer & EFER_LME))
 			efer |= EFER_LMA;
@@ -423,7 +419,7 @@ static void exit_cr(struct vcpu *v, uint64_t q)
 		vmwrite(VMCS_GUEST_EFER, efer);
 		vmwrite(VMCS_ENTRY_CTLS, (efer & EFER_LMA) ? entry | ENTRY_IA32E_GUEST
 							 : entry & ~(uint64_t)ENTRY_IA32E_GUEST);
-		vmx_cr_write(val, vmread(VMCS_CR4_SHADOW));
+		vmx_cr_write(val, vmx_cr4_read());
 	}
 	arch_vcpu_skip_insn(v);
 }

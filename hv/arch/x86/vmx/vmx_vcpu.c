@@ -272,6 +272,27 @@ static void seg_read(uint32_t sel_field, struct hvpart_seg *g)
 /* Guest CR0/CR4 must hold the VMX fixed bits; with unrestricted guest,
  * PE and PG may be clear (SDM Vol. 3C §26.3.1.1). The shadows keep what
  * the guest asked for. */
+/* A control register as the guest sees it: the bits hv owns (guest/host
+ * mask) from the read shadow, the rest from the guest's register, where
+ * the guest's MOV writes them without an exit (SDM Vol. 3C §25.6.6). The
+ * shadow alone holds only what hv last wrote. */
+static uint64_t guest_cr(uint64_t field, uint64_t shadow, uint64_t maskf)
+{
+	uint64_t mask = vmread(maskf);
+
+	return (vmread(field) & ~mask) | (vmread(shadow) & mask);
+}
+
+uint64_t vmx_cr0_read(void)
+{
+	return guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK);
+}
+
+uint64_t vmx_cr4_read(void)
+{
+	return guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW, VMCS_CR4_MASK);
+}
+
 void vmx_cr_write(uint64_t cr0, uint64_t cr4)
 {
 	uint64_t fixed0 = vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
@@ -331,8 +352,8 @@ void arch_vcpu_get_state(struct vcpu *v, struct hvpart_vp_state *s)
 	s->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
 	s->rip = vmread(VMCS_GUEST_RIP);
 	s->rflags = vmread(VMCS_GUEST_RFLAGS);
-	s->cr0 = vmread(VMCS_CR0_SHADOW);
-	s->cr4 = vmread(VMCS_CR4_SHADOW);
+	s->cr0 = vmx_cr0_read();
+	s->cr4 = vmx_cr4_read();
 	s->cr3 = vmread(VMCS_GUEST_CR3);
 	s->efer = vmread(VMCS_GUEST_EFER);
 	seg_read(VMCS_GUEST_CS_SEL, &s->cs);
