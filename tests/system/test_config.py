@@ -624,7 +624,12 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
                          ("Remove-VMSnapshot -VMName snap -Name nope",
                           "Remove-VMSnapshot : Unable to find a snapshot matching the given criteria."),
                          ("Checkpoint-VM -VMName nobody",
-                          'Checkpoint-VM : Hyper-V was unable to find a virtual machine with name "nobody".')):
+                          'Checkpoint-VM : Hyper-V was unable to find a virtual machine with name "nobody".'),
+                         ("Checkpoint-VM -Name nobody",     # Hyper-V's own parameter name
+                          'Checkpoint-VM : Hyper-V was unable to find a virtual machine with name "nobody".'),
+                         ("Checkpoint-VM -SnapshotName x",
+                          "Checkpoint-VM : Cannot process command because of one or more missing mandatory "
+                          "parameters: Name.")):
             out = m.command(cmd)
             assert msg in out, (cmd, out)
     with tap.case("Restore-VMSnapshot: a new AVHD on the snapshot's disk, the discarded one deleted, the "
