@@ -20,6 +20,7 @@
 #include "partition/lib/guid.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
+#include "partition/vm_ctx.h"
 #include "partition/vm_save.h"
 #include "partition/vmstore.h"
 #include "partition/volume/volume.h"
@@ -33,6 +34,8 @@ struct cap_run {
 	uint8_t *stash;              /* HVPART_CAPTURE_STASH pages lent to hv */
 	uint32_t release;            /* entries the last DRAIN listed, written since */
 	uint16_t status;             /* the first failing call's */
+	bool paused;                 /* copied with the guest paused: no live capture */
+	uint64_t pause_tsc;          /* then, the pause */
 };
 
 /* The capture running (vsp_gpadl_room's), NULL: none. */
@@ -182,7 +185,47 @@ static void end(struct cap_run *r, struct hvpart_capture_stats *st)
 	hvcall(HVCALL_HVPART_CAPTURE_END, &id, sizeof(id), st, sizeof(*st));
 }
 
-/* Suspended: the .vsv image taken and the capture armed; resumed
+/* One mapped piece of the suspended child's memory into the .bin,
+ * through the TAKE buffer, when no live capture could start. */
+static int paused_piece(void *arg, uint64_t gpa, const uint64_t *pa, uint32_t n)
+{
+	struct cap_run *r = arg;
+	int rc = 0;
+
+	for (uint32_t at = 0, k; at < n && !rc; at += k) {
+		k = n - at < HVPART_CAPTURE_TAKE ? n - at : HVPART_CAPTURE_TAKE;
+		for (uint32_t i = 0; i < k; i++)
+			memcpy(r->take + (size_t)i * 4096, (const void *)(uintptr_t)pa[at + i], 4096);
+		rc = put(r, (gpa >> 12) + at, r->take, k);
+	}
+	return rc;
+}
+
+/* CaptureStart keeps at once every page the parent has mapped, in the
+ * stash (docs/hypercalls.md "Memory capture"); a guest whose VMBus
+ * buffers the parent maps (Linux netvsc's 16 MiB receive buffer) has
+ * more of them than the stash holds, and hv refuses. The snapshot then
+ * takes the memory as Save-VM does, the guest paused while it is
+ * written: a longer pause, the same snapshot. */
+static int copy_paused(struct vm *vm, struct cap_run *r, char *why, size_t n)
+{
+	uint64_t t0 = cpu_rdtsc();
+	int rc = vmctx_each_piece(r->id, vm->mem_bytes, paused_piece, r);
+
+	r->paused = true;
+	r->status = 0;
+	r->pause_tsc = cpu_rdtsc() - t0;
+	if (rc)
+		snprintf(why, n, "Could not capture '%s''s memory into its snapshot: %s.", vm->name,
+			 volume_strerror(rc));
+	else
+		printf("parent: VM '%s': memory captured with the guest paused: the pages its VMBus host maps are more than a live capture keeps\n",
+		       vm->name);
+	return rc;
+}
+
+/* Suspended: the .vsv image taken and the capture armed (or, when hv
+ * cannot keep the pages the parent maps, the memory copied); resumed
  * whatever happened. */
 static int arm(struct vm *vm, struct cap_run *r, uint8_t *vsv, size_t *len,
 	       char *why, size_t n)
@@ -196,7 +239,9 @@ static int arm(struct vm *vm, struct cap_run *r, uint8_t *vsv, size_t *len,
 		return -EIO;
 	}
 	rc = vm_save_image(vm, id, vsv, len, why, n);
-	if (!rc && start(r))
+	if (!rc && start(r) && r->status == HV_STATUS_INSUFFICIENT_BUFFERS)
+		rc = copy_paused(vm, r, why, n);
+	else if (!rc && r->status)
 		snprintf(why, n, "The hypervisor refused to capture '%s''s memory (status %#x).",
 			 vm->name, r->status);
 	rc = rc ?: r->status ? -EIO : 0;
@@ -296,7 +341,7 @@ int vm_capture_save(struct vm *vm, uint64_t id, const char *dir, uint64_t *pause
 			 volume_strerror(rc));
 	else if ((rc = arm(vm, &r, vsv, &len, why, n)) != 0)
 		end(&r, &st);
-	else if ((rc = copy_live(&r, &st)) != 0)
+	else if (!r.paused && (rc = copy_live(&r, &st)) != 0)
 		copy_failed(vm, &r, rc, why, n);
 	made = r.f.vol != NULL;
 	if (made) {
@@ -309,7 +354,7 @@ int vm_capture_save(struct vm *vm, uint64_t id, const char *dir, uint64_t *pause
 			 volume_strerror(rc));
 	else if (rc && made)
 		volume_unlink(&bin);
-	*pause_tsc = st.pause_ticks;
+	*pause_tsc = r.paused ? r.pause_tsc : st.pause_ticks;
 	free_run(&r);
 	free(vsv);
 	return rc;
