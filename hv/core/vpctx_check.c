@@ -18,7 +18,7 @@
  * OSXMMEXCPT UMIP FSGSBASE PCIDE OSXSAVE SMEP SMAP. Not VMXE or SMXE
  * (hidden, docs/ARCHITECTURE.md "CPUID"), LA57 (4-level paging only),
  * PKE or CET (not offered). */
-#define CR4_ALLOWED 0x3707ffull
+#define CR4_ALLOWED 0x370fffull
 #define EFER_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 /* RFLAGS: bit 1 is 1; 3, 5, 15 and 63:22 are reserved (Vol. 1 §3.4.3). */
 #define RFLAGS_RSVD (0xffffffffffc08028ull)

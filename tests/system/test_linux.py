@@ -1002,7 +1002,8 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         print("# Save-VM of lin (128 MB) took %.0f s" % (time.time() - t0))
         assert re.search(r"lin\s+Saved", m.command("Get-VM lin"))
         t0 = time.time()
-        ok_cmd("Start-VM lin", timeout=900)
+        out = m.command("Start-VM lin", timeout=900)
+        assert "Start-VM :" not in out, out + m.command("Get-VMHostLog | Select-String 'refused'")
         print("# Start-VM of the saved lin took %.0f s" % (time.time() - t0))
         token[0] += 1
         got = shell_run("lin", "sleep 2; echo job%d-$(cat /tmp/beat.pid)-$(kill -0 $(cat /tmp/beat.pid) "
