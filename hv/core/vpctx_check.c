@@ -15,10 +15,12 @@
 /* CR0 bits that exist (SDM Vol. 3A §2.5): PE MP EM TS ET NE WP AM NW CD PG. */
 #define CR0_DEFINED 0xe005003full
 /* CR4 bits a child may hold: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR
- * OSXMMEXCPT UMIP FSGSBASE PCIDE OSXSAVE SMEP SMAP. Not VMXE or SMXE
- * (hidden, docs/ARCHITECTURE.md "CPUID"), LA57 (4-level paging only),
- * PKE or CET (not offered). */
+ * OSXMMEXCPT UMIP FSGSBASE PCIDE OSXSAVE SMEP SMAP, and LA57 where this
+ * CPU has it (hv offers it, CPUID 7.0:ECX[16], and Linux on QEMU's CPU
+ * models turns on 5-level paging). Not VMXE or SMXE (hidden,
+ * docs/ARCHITECTURE.md "CPUID"), PKE or CET (not offered). */
 #define CR4_ALLOWED 0x370fffull
+#define CR4_LA57    (1ull << 12)
 #define EFER_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 /* RFLAGS: bit 1 is 1; 3, 5, 15 and 63:22 are reserved (Vol. 1 §3.4.3). */
 #define RFLAGS_RSVD (0xffffffffffc08028ull)
@@ -42,6 +44,14 @@ static unsigned maxphyaddr(void)
 	return r[0] & 0xff;
 }
 
+static uint64_t cr4_allowed(void)
+{
+	uint32_t r[4];
+
+	cpuid(7, 0, r);
+	return CR4_ALLOWED | ((r[2] >> 16) & 1 ? CR4_LA57 : 0);
+}
+
 static bool seg_ok(const struct hvpart_seg *s, bool base_canonical)
 {
 	return !(s->ar & AR_RSVD) && !s->rsvd[0] && !s->rsvd[1] && !s->rsvd[2] &&
@@ -57,7 +67,7 @@ static int check_controls(const struct hvpart_vp_state *r)
 	if ((r->cr0 & ~CR0_DEFINED) || ((r->cr0 & CR0_NW) && !(r->cr0 & CR0_CD)) ||
 	    (pg && !(r->cr0 & CR0_PE)))
 		return -EINVAL;
-	if ((r->cr4 & ~CR4_ALLOWED) || (r->efer & ~EFER_ALLOWED))
+	if ((r->cr4 & ~cr4_allowed()) || (r->efer & ~EFER_ALLOWED))
 		return -EINVAL;
 	if (lma != ((r->efer & EFER_LME) && pg) || (lma && !(r->cr4 & CR4_PAE)))
 		return -EINVAL;
@@ -73,8 +83,6 @@ static int check_regs(const struct hvpart_vp_state *r)
 	bool lma = r->efer & EFER_LMA, code64 = lma && (r->cs.ar & AR_L);
 	const struct hvpart_seg *data[] = { &r->ds, &r->es, &r->ss };
 
-	if (check_controls(r))
-		return -EINVAL;
 	if (lma && (r->cs.ar & AR_L) && (r->cs.ar & AR_D))
 		return -EINVAL;
 	if (!seg_ok(&r->cs, false) || !seg_ok(&r->fs, true) || !seg_ok(&r->gs, true) ||
@@ -127,8 +135,10 @@ static int check_debug(const struct hvpart_vp_context_body *c)
 
 const char *vpctx_check_cpu(const struct hvpart_vp_context_body *c)
 {
+	if (check_controls(&c->regs))
+		return "control registers, EFER or RFLAGS";
 	if (check_regs(&c->regs))
-		return "registers";
+		return "segments, descriptor tables or RIP";
 	if (check_events(c))
 		return "pending event or shadows";
 	if (check_debug(c))
