@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,14 +79,19 @@ static struct vsp_host *host_of(uint64_t child)
 	return child < VSP_MAX && hosts[child].srv ? &hosts[child] : NULL;
 }
 
+/* Row t's device holds state no saved state can carry: it has no save
+ * op and the guest has its channel open. */
+static bool row_unsaveable(struct vsp_host *h, unsigned t)
+{
+	return h->dev[t] && !vsp_dev_types[t].save && vmbus_server_chan(h->srv, h->relid[t]);
+}
+
 const char *vsp_host_unsaveable(uint64_t child)
 {
 	struct vsp_host *h = host_of(child);
 
-	if (!h)
-		return NULL;
-	for (unsigned t = 0; t < VSP_DEV_COUNT; t++)
-		if (h->dev[t] && !vsp_dev_types[t].save && vmbus_server_chan(h->srv, h->relid[t]))
+	for (unsigned t = 0; h && t < VSP_DEV_COUNT; t++)
+		if (row_unsaveable(h, t))
 			return vsp_dev_types[t].name;
 	return NULL;
 }
@@ -511,12 +517,13 @@ void vsp_service(void)
 
 /* ---- saved state (vsp_state.h) ---- */
 
-static uint32_t offered_mask(const struct vsp_host *h)
+/* Rows offered (saving false), or offered with a save op (true). */
+static uint32_t row_mask(const struct vsp_host *h, bool saving)
 {
 	uint32_t m = 0;
 
 	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
-		if (h->dev[i])
+		if (h->dev[i] && (!saving || vsp_dev_types[i].save))
 			m |= 1u << i;
 	return m;
 }
@@ -531,12 +538,12 @@ static int save_device(struct vsp_host *h, unsigned i, uint8_t *buf, size_t cap,
 	size_t len = 0;
 	int rc;
 
-	if (!t->save) {
-		if (!vmbus_server_chan(h->srv, h->relid[i]))
-			return 0;
+	if (row_unsaveable(h, i)) {
 		*busy = t->name;
 		return -EBUSY;
 	}
+	if (!t->save)
+		return 0;
 	if (cap - *off < sizeof(r))
 		return -ENOSPC;
 	rc = t->save(h->dev[i], buf + *off + sizeof(r), cap - *off - sizeof(r), &len);
@@ -567,7 +574,7 @@ int vsp_host_save(uint64_t child, void *out, size_t cap, size_t *len, const char
 	rc = vmbus_server_save(h->srv, buf + sizeof(hd), cap - sizeof(hd), &sl);
 	if (rc)
 		return rc;
-	hd.offered = offered_mask(h);
+	hd.offered = row_mask(h, false);
 	hd.server_bytes = (uint32_t)sl;
 	off = sizeof(hd) + sl;
 	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
@@ -580,17 +587,6 @@ int vsp_host_save(uint64_t child, void *out, size_t cap, size_t *len, const char
 	memcpy(buf, &hd, sizeof(hd));
 	*len = off;
 	return 0;
-}
-
-/* Offered rows whose device saves its state. */
-static uint32_t saving_mask(const struct vsp_host *h)
-{
-	uint32_t m = 0;
-
-	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
-		if (h->dev[i] && vsp_dev_types[i].save)
-			m |= 1u << i;
-	return m;
 }
 
 /* The server may have moved the channels to their saved relids: look
@@ -646,7 +642,7 @@ int vsp_host_restore(uint64_t child, const void *buf, size_t len)
 
 	if (!h)
 		return -EINVAL;
-	rc = vsp_state_parse(buf, len, offered_mask(h), saving_mask(h), &v);
+	rc = vsp_state_parse(buf, len, row_mask(h, false), row_mask(h, true), &v);
 	if (rc)
 		return restore_fail(child, "the section's framing or its set of devices", rc);
 	rc = vmbus_server_restore(h->srv, v.server, v.server_len);

@@ -206,7 +206,6 @@ int vsp_ic_save(const void *dev, void *buf, size_t cap, size_t *len)
 
 	if (cap < sizeof(st))
 		return -ENOSPC;
-	memset(&st, 0, sizeof(st));
 	st = (struct vsp_st_ic){ .kind = (uint8_t)d->kind, .state = (uint8_t)d->state,
 				 .tid = d->tid, .outstanding = (uint8_t)d->outstanding,
 				 .answered = (uint8_t)d->answered,

@@ -18,42 +18,15 @@
 #include <string.h>
 
 #include "storage/storvsp/storvsp.h"
+#include "tests/fuzz/fuzz_storvsp_gmem.h"
 #include "storage/storvsp/vstor.h"
 #include "vmbus/pkt.h"
 #include "vmbus/ring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define GM_BASE 0x1000u
-#define GM_PAGES 16u
 #define RING_BYTES (VMBUS_PAGE_SIZE + 8192u)
 #define BLOB_MAX 1024u
-
-static uint8_t gmem[GM_PAGES * 4096u];
-
-static int gm_check(void *ctx, uint64_t pfn, int w)
-{
-	(void)ctx;
-	(void)w;
-	return pfn >= GM_BASE && pfn < GM_BASE + GM_PAGES ? 0 : -EFAULT;
-}
-
-static int gm_read(void *ctx, uint64_t pfn, uint32_t off, void *buf, uint32_t len)
-{
-	if (gm_check(ctx, pfn, 0) || off + len > 4096u)
-		abort();  /* storvsp must have checked */
-	memcpy(buf, gmem + (pfn - GM_BASE) * 4096u + off, len);
-	return 0;
-}
-
-static int gm_write(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
-		    uint32_t len)
-{
-	if (gm_check(ctx, pfn, 1) || off + len > 4096u)
-		abort();
-	memcpy(gmem + (pfn - GM_BASE) * 4096u + off, buf, len);
-	return 0;
-}
 
 static const struct storvsp_gmem_ops gm = { gm_check, gm_read, gm_write,
 					    NULL, NULL, NULL, NULL };

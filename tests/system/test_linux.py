@@ -1175,6 +1175,19 @@ def host(*args):
     return r.returncode, r.stdout.decode(errors="replace")
 
 
+def vhd_out(name):
+    """C:\\NAME.vhd out of the volume image: it passes vhd check (our
+    checker; qemu-img has none for VHD), and qemu-img converts it to raw
+    (a differencing VHD: its own blocks only). Returns (vhd, raw) paths."""
+    vhd, raw = os.path.join(D, name + ".vhd"), os.path.join(D, name + ".raw")
+    for cmd in (("debugfs", "-R", "dump /%s.vhd %s" % (name, vhd), VOL),
+                (os.path.join(B, "tools", "vhd"), "check", vhd),
+                ("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd, raw)):
+        rc, out = host(*cmd)
+        assert rc == 0, (cmd, out)
+    return vhd, raw
+
+
 with tap.case("the VHD Linux wrote passes vhd check, and qemu-img reads its bytes (qemu-img convert)"):
     assert stopped, "the emulator did not end after Stop-VMHost"
     assert guest_md5, "the guest wrote no pattern (see the case above)"
@@ -1209,13 +1222,7 @@ with tap.case("net2's IDE disk (ide.vhd): vhd check passes, and the ext2 it made
               "ata_piix wrote"):
     assert stopped, "the emulator did not end after Stop-VMHost"
     assert ide_md5, "net2 wrote no file on its IDE disk (see above)"
-    iv, iraw = os.path.join(D, "ide.vhd"), os.path.join(D, "ide.raw")
-    rc, out = host("debugfs", "-R", "dump /ide.vhd %s" % iv, VOL)
-    assert rc == 0, out
-    rc, out = host(os.path.join(B, "tools", "vhd"), "check", iv)
-    assert rc == 0, out
-    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", iv, iraw)
-    assert rc == 0, out
+    _, iraw = vhd_out("ide")
     rc, out = host("e2fsck", "-fn", iraw)
     assert rc == 0 and "hvide" in out, out
     rc, out = host("debugfs", "-R", "cat /hello.txt", iraw)
@@ -1234,13 +1241,7 @@ with tap.case("ck.vhd, after the checkpoint, restore and merge: vhd check passes
               "e2fsck -fn and holds exactly the files lin listed after the restore, each with its number"):
     assert stopped, "the emulator did not end after Stop-VMHost"
     assert ck_files, "lin listed no files after the restore (see the checkpoint case)"
-    cv, craw = os.path.join(D, "ck.vhd"), os.path.join(D, "ck.raw")
-    rc, out = host("debugfs", "-R", "dump /ck.vhd %s" % cv, VOL)
-    assert rc == 0, out
-    rc, out = host(os.path.join(B, "tools", "vhd"), "check", cv)
-    assert rc == 0, out
-    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", cv, craw)
-    assert rc == 0, out
+    _, craw = vhd_out("ck")
     rc, out = host("e2fsck", "-fn", craw)
     assert rc == 0 and "hvck" in out, out
     rc, out = host("debugfs", "-R", "ls -p /", craw)
@@ -1259,13 +1260,7 @@ with tap.case("the hot-removed VHD was flushed and closed: vhd check passes, qem
               "256 KiB the guest wrote through the hot-added /dev/sdb"):
     assert stopped, "the emulator did not end after Stop-VMHost"
     assert hot_md5, "the guest wrote nothing through /dev/sdb (see the hot add case)"
-    hv_, hraw = os.path.join(D, "other.vhd"), os.path.join(D, "other.raw")
-    rc, out = host("debugfs", "-R", "dump /other.vhd %s" % hv_, VOL)
-    assert rc == 0, out
-    rc, out = host(os.path.join(B, "tools", "vhd"), "check", hv_)
-    assert rc == 0, out
-    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", hv_, hraw)
-    assert rc == 0, out
+    hv_, hraw = vhd_out("other")
     with open(hraw, "rb") as f:
         assert hashlib.md5(f.read(256 << 10)).hexdigest() == hot_md5
 
@@ -1283,14 +1278,8 @@ with tap.case("on the host: pt.img holds exactly the bytes lin wrote through the
 with tap.case("diff.vhd holds only what the guest wrote (qemu-img), the chain reads as the guest "
               "saw it (libvhdi), and the parent other.vhd is unchanged (the case above)"):
     assert stopped and len(diff_md5) == 2, "no differencing disk was written (see above)"
-    dv, draw = os.path.join(D, "diff.vhd"), os.path.join(D, "diff.raw")
-    rc, out = host("debugfs", "-R", "dump /diff.vhd %s" % dv, VOL)
-    assert rc == 0, out
-    rc, out = host(os.path.join(B, "tools", "vhd"), "check", dv)
-    assert rc == 0, out
     # qemu's vpc driver reads a differencing VHD's own blocks, not its parent's
-    rc, out = host("qemu-img", "convert", "-f", "vpc", "-O", "raw", dv, draw)
-    assert rc == 0, out
+    dv, draw = vhd_out("diff")
     with open(draw, "rb") as f:
         own = f.read(1 << 20)
     assert hashlib.md5(own[:64 << 10]).hexdigest() == diff_md5[0]

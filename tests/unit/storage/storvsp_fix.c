@@ -400,3 +400,30 @@ void put_unmap(uint8_t *p, uint64_t lba, uint32_t n, unsigned i)
 		d[8 + k] = (uint8_t)(n >> (24 - 8 * k));
 }
 
+int take_enum(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
+	      const uint8_t *pkt)
+{
+	struct vstor_packet *p = ctx;
+
+	(void)ch;
+	assert_int_equal(info->desc.type, VMBUS_PKT_INBAND);
+	assert_true(info->desc.trans_id == 0);   /* unsolicited */
+	assert_true(info->pkt_len - info->payload_off >= 64);
+	memcpy(p, pkt + info->payload_off, 64);
+	return 0;
+}
+
+int take_both(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
+	      const uint8_t *pkt)
+{
+	struct both *b = ctx;
+	struct vstor_packet p;
+
+	if (info->desc.type == VMBUS_PKT_COMP)
+		return take_comp(b->f, ch, info, pkt);
+	take_enum(&p, ch, info, pkt);
+	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
+	b->enums++;
+	return 0;
+}
+

@@ -64,6 +64,18 @@ void fix_free(struct fix *f);
 int take_comp(void *ctx, struct vmbus_chan *ch,
 		     const struct vmbus_pkt_info *info, const uint8_t *pkt);
 int drain(struct fix *f);
+/* An unsolicited in-band packet's first 64 bytes into ctx (a struct
+ * vstor_packet), checked to be one (trans_id 0). */
+int take_enum(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
+	      const uint8_t *pkt);
+/* A reader of both kinds of packet: completions (take_comp) and
+ * ENUMERATE_BUS, counted in enums. */
+struct both {
+	struct fix *f;
+	int enums;
+};
+int take_both(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *info,
+	      const uint8_t *pkt);
 void op_len(struct fix *f, struct vstor_packet *pkt, size_t len);
 uint32_t op_simple(struct fix *f, uint32_t op, uint16_t arg);
 void init_linux(struct fix *f);

@@ -191,19 +191,6 @@ static void test_subchannel_io(void **state)
 	fix_free(f);
 }
 
-static int take_enum(void *ctx, struct vmbus_chan *ch,
-		     const struct vmbus_pkt_info *info, const uint8_t *pkt)
-{
-	struct vstor_packet *p = ctx;
-
-	(void)ch;
-	assert_int_equal(info->desc.type, VMBUS_PKT_INBAND);
-	assert_true(info->desc.trans_id == 0);   /* unsolicited */
-	assert_true(info->pkt_len - info->payload_off >= 64);
-	memcpy(p, pkt + info->payload_off, 64);
-	return 0;
-}
-
 /* Hot add: a LUN added while the guest runs, then ENUMERATE_BUS; the
  * guest's rescan (REPORT LUNS) sees it. */
 static void test_hot_add(void **state)
@@ -232,27 +219,6 @@ static void test_hot_add(void **state)
 	assert_int_equal(storvsp_remove_lun(f->sp, 0, 1, 2), 0);
 	blockdev_close(&b2);
 	fix_free(f);
-}
-
-/* A guest-side reader that counts both kinds of packet: completions
- * (take_comp) and unsolicited ENUMERATE_BUS (trans_id 0, in-band). */
-struct both {
-	struct fix *f;
-	int enums;
-};
-
-static int take_both(void *ctx, struct vmbus_chan *ch,
-		     const struct vmbus_pkt_info *info, const uint8_t *pkt)
-{
-	struct both *b = ctx;
-	struct vstor_packet p;
-
-	if (info->desc.type == VMBUS_PKT_COMP)
-		return take_comp(b->f, ch, info, pkt);
-	take_enum(&p, ch, info, pkt);
-	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
-	b->enums++;
-	return 0;
 }
 
 static int drain_both(struct both *b)

@@ -301,27 +301,6 @@ static void test_io_before_save(void **state)
 
 /* ---- a completion held for ring room ---- */
 
-struct both {
-	struct fix *f;
-	int enums;
-};
-
-static int take_both(void *ctx, struct vmbus_chan *ch,
-		     const struct vmbus_pkt_info *info, const uint8_t *pkt)
-{
-	struct both *b = ctx;
-	struct vstor_packet p;
-
-	if (info->desc.type == VMBUS_PKT_COMP)
-		return take_comp(b->f, ch, info, pkt);
-	assert_int_equal(info->desc.type, VMBUS_PKT_INBAND);
-	assert_true(info->desc.trans_id == 0);
-	memcpy(&p, pkt + info->payload_off, sizeof(p.operation));
-	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
-	b->enums++;
-	return 0;
-}
-
 /* The guest queues TEST UNIT READYs without reading its completions
  * until storvsp has to hold one back. */
 static unsigned fill_ring(struct fix *f)
