@@ -184,12 +184,6 @@ static int wr_mcg_status(struct vcpu *v, uint32_t msr, uint64_t val)
 	return 0;
 }
 
-/* A 48-bit canonical address (SDM Vol. 1 §3.3.7.1), as WRMSR to LSTAR
- * and CSTAR requires (Vol. 2B WRMSR). */
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 static int rd_cstar(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
@@ -201,7 +195,7 @@ static int rd_cstar(struct vcpu *v, uint32_t msr, uint64_t *val)
 static int wr_cstar(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	(void)msr;
-	if (!canonical(val))
+	if (!x86_canonical(val))
 		return -1;
 	v->msrs.cstar = val;
 	return 0;
@@ -372,7 +366,7 @@ bool msr_value_valid(uint32_t msr, uint64_t val)
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 	case MSR_KERNEL_GS_BASE:
-		return canonical(val);
+		return x86_canonical(val);
 	default:
 		return true;
 	}

@@ -31,10 +31,6 @@
 #define AR_L (1u << 13)
 #define AR_D (1u << 14)
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 static unsigned maxphyaddr(void)
 {
@@ -55,7 +51,7 @@ static uint64_t cr4_allowed(void)
 static bool seg_ok(const struct hvpart_seg *s, bool base_canonical)
 {
 	return !(s->ar & AR_RSVD) && !s->rsvd[0] && !s->rsvd[1] && !s->rsvd[2] &&
-	       (base_canonical ? canonical(s->base) : !(s->base >> 32));
+	       (base_canonical ? x86_canonical(s->base) : !(s->base >> 32));
 }
 
 /* The control registers and EFER together (Vol. 3A §2.5, §9.8.5; the
@@ -91,10 +87,10 @@ static int check_regs(const struct hvpart_vp_state *r)
 	for (unsigned i = 0; i < 3; i++)
 		if (!seg_ok(data[i], false))
 			return -EINVAL;
-	if (!canonical(r->gdtr_base) || !canonical(r->idtr_base) ||
+	if (!x86_canonical(r->gdtr_base) || !x86_canonical(r->idtr_base) ||
 	    (r->gdtr_limit | r->idtr_limit) > 0xffff)
 		return -EINVAL;
-	return (code64 ? canonical(r->rip) : !(r->rip >> 32)) ? 0 : -EINVAL;
+	return (code64 ? x86_canonical(r->rip) : !(r->rip >> 32)) ? 0 : -EINVAL;
 }
 
 /* The pending event and the shadows (Vol. 3C §26.3.1.4-§26.3.1.5, the
@@ -128,7 +124,7 @@ static int check_events(const struct hvpart_vp_context_body *c)
 static int check_debug(const struct hvpart_vp_context_body *c)
 {
 	for (unsigned i = 0; i < 4; i++)
-		if (!canonical(c->dr[i]))
+		if (!x86_canonical(c->dr[i]))
 			return -EINVAL;
 	return (c->dr6 >> 32) || (c->dr7 >> 32) ? -EINVAL : 0;
 }

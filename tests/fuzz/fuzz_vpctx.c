@@ -15,7 +15,8 @@
  * injected external interrupt has vector 16-255, IF set and no STI or
  * MOV-SS shadow, an NMI vector 2, an exception vector 0-31 but not 2
  * with an error code exactly for 8, 10-14 and 17 (§26.2.1.3); DR6 and DR7
- * have no bits above 31 and DR0-3 are canonical. The backend's part is
+ * have no bits above 31 and DR0-3 are canonical (57 bits on a CPU with
+ * 5-level paging, 48 on others). The backend's part is
  * VMX's (vmx_ctx.c: CR4.VMXE stays hv's). Answers are deterministic. */
 #include <errno.h>
 #include <string.h>
@@ -47,9 +48,17 @@ static void fz_check(int ok)
 		__builtin_trap();
 }
 
+/* Canonical for this CPU (SDM Vol. 1 §3.3.7.1): 57 bits where it has
+ * 5-level paging (CPUID.(7,0):ECX[16]; Linux hides "la57" in
+ * /proc/cpuinfo when it runs 4-level, the CPU still reports it), else 48. */
 static int canon(uint64_t a)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	uint32_t a7, b7, c7 = 0, d7;
+	unsigned drop;
+
+	__asm__ volatile("cpuid" : "=a"(a7), "=b"(b7), "=c"(c7), "=d"(d7) : "a"(7), "c"(0));
+	drop = (c7 >> 16) & 1 ? 64 - 57 : 64 - 48;
+	return (uint64_t)((int64_t)(a << drop) >> drop) == a;
 }
 
 static void base_context(struct hvpart_vp_context_body *c)

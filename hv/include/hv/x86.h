@@ -2,6 +2,7 @@
  * lib/pio.h. */
 #ifndef HV_X86_H
 #define HV_X86_H
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -21,6 +22,22 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
 			 : "a"(leaf), "c"(sub));
+}
+
+/* Whether a is canonical for this processor: its linear addresses are
+ * 57 bits wide where it has 5-level paging (CPUID.(7,0):ECX[16]), 48
+ * otherwise. WRMSR to the base and entry-point MSRs and VM entry check
+ * addresses against that width whatever CR4.LA57 holds (SDM Vol. 1
+ * §3.3.7.1, Vol. 3A §4.1.1: a 5-level guest keeps its per-CPU data above
+ * 48 bits, in GS base and KERNEL_GS_BASE). */
+static inline bool x86_canonical(uint64_t a)
+{
+	uint32_t r[4];
+	unsigned drop;
+
+	cpuid(7, 0, r);
+	drop = (r[2] >> 16) & 1 ? 64 - 57 : 64 - 48;
+	return (uint64_t)((int64_t)(a << drop) >> drop) == a;
 }
 
 static inline uint64_t rdtsc(void)
