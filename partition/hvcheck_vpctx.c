@@ -89,6 +89,17 @@ struct bad_ctx {
 	void (*make)(ctxb *c, uint8_t *xsave);
 };
 
+/* The first address past the lower canonical half: bit 56 where the CPU
+ * has 5-level paging (CPUID.(7,0):ECX[16]), bit 47 otherwise (SDM Vol. 1
+ * §3.3.7.1); its complement is the last one below the upper half. */
+static uint64_t canon_edge(void)
+{
+	uint32_t r[4];
+
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(7), "c"(0));
+	return (r[2] >> 16) & 1 ? 1ull << 56 : 1ull << 47;
+}
+
 #define BAD(name, body) static void name(ctxb *c, uint8_t *x) { (void)c; (void)x; body; }
 BAD(b_version, c->version = HVPART_VP_CONTEXT_VERSION + 1)
 BAD(b_magic, c->magic ^= 1)
@@ -102,11 +113,11 @@ BAD(b_efer_rsvd, c->regs.efer |= 1ull << 1)
 BAD(b_efer_lma, c->regs.efer |= (1ull << 8) | (1ull << 10))
 BAD(b_lme_nopae, c->regs.efer |= (1ull << 8) | (1ull << 10); c->regs.cr0 |= 1ull << 31)
 BAD(b_rflags, c->regs.rflags &= ~2ull)
-BAD(b_fs_base, c->regs.fs.base = 0x0000800000000000ull)
+BAD(b_fs_base, c->regs.fs.base = canon_edge())
 BAD(b_cs_ar, c->regs.cs.ar |= 1u << 20)
 BAD(b_cr3, c->regs.cr3 = 1ull << 60)
-BAD(b_lstar, c->msr.lstar = 0x0000800000000000ull)
-BAD(b_sysenter, c->msr.sysenter_eip = 0xffff7fffffffffffull)
+BAD(b_lstar, c->msr.lstar = canon_edge())
+BAD(b_sysenter, c->msr.sysenter_eip = ~canon_edge())
 BAD(b_pat, c->msr.pat = 0x0007040600070402ull)
 BAD(b_misc, c->msr.misc_enable |= 1ull << 3)
 BAD(b_mtrr, c->msr.mtrr_def_type = 2)

@@ -171,6 +171,26 @@ static void test_pmu_and_spec(void)
 	exists(0x6e0, (c1[2] & BIT(24)) != 0, "IA32_TSC_DEADLINE iff CPUID.1.ECX[24]");
 }
 
+/* LSTAR takes an address canonical for this vCPU's linear-address width,
+ * 57 bits where CPUID.(7,0):ECX[16] offers 5-level paging, else 48 (SDM
+ * Vol. 1 §3.3.7.1; Vol. 2B WRMSR): the first address past each end of
+ * the lower half is refused, and a 48-bit-wide vCPU refuses bit 47 where
+ * a 57-bit one takes it. */
+static void test_canonical_edge(void)
+{
+	unsigned w = (c7[2] & BIT(16)) ? 57 : 48;
+	uint64_t edge = 1ull << (w - 1);
+
+	guest_printf("cpumsr: linear addresses are %u bits wide\n", w);
+	refuses(0xc0000082, edge, "IA32_LSTAR past the lower half");
+	refuses(0xc0000082, ~edge, "IA32_LSTAR below the upper half");
+	sticks(0xc0000082, edge - 0x1000, "IA32_LSTAR at the top of the lower half");
+	if (w == 57)
+		sticks(0xc0000082, 1ull << 47, "IA32_LSTAR bit 47 (57-bit canonical)");
+	else
+		refuses(0xc0000082, 1ull << 47, "IA32_LSTAR bit 47 (48-bit non-canonical)");
+}
+
 static void test_long_mode_msrs(void)
 {
 	uint64_t efer = 0, aux;
@@ -186,7 +206,7 @@ static void test_long_mode_msrs(void)
 		sticks(0xc0000084, 0x47700, "IA32_FMASK");
 		sticks(0xc0000102, 0xffff888000000000ull, "IA32_KERNEL_GS_BASE");
 		sticks(0xc0000100, 0x1000, "IA32_FS_BASE");
-		refuses(0xc0000082, 0x0000800000000000ull, "IA32_LSTAR non-canonical");
+		test_canonical_edge();
 		guest_rdmsr_safe(0xc0000080, &efer);
 		sticks(0xc0000080, efer | 1, "IA32_EFER.SCE");
 		refuses(0xc0000080, efer | 2, "IA32_EFER bit 1 is reserved");
