@@ -6,6 +6,11 @@
  * range and releases of entries never listed; then, with a child that
  * keeps incrementing a word in its data page:
  *  - a page the parent maps is kept before the map (DRAIN lists it);
+ *  - pages the parent holds mapped at START are not kept at once (a
+ *    one-page stash does): the parent's first write to one keeps it
+ *    first, TAKE copies the other, a write once taken costs nothing,
+ *    and with no stash left the parent's write gives the capture up
+ *    while the write itself happens;
  *  - the guest's first write to its data page is kept before it happens
  *    (the stash holds the value of the suspend, the page goes on);
  *  - TAKE copies exactly the pages not kept yet;
@@ -239,6 +244,71 @@ static void check_live(struct chk *c, const struct cap_fixture *f)
 	hvcheck_expect(c, "capture end of an armed capture", end(id, &st), HV_STATUS_SUCCESS);
 }
 
+static uint32_t word(uint64_t pa)
+{
+	return *(volatile uint32_t *)(uintptr_t)pa;
+}
+
+/* The parent writes one page it mapped before START (kept first, the
+ * write done), TAKEs the other and writes it too (nothing kept). */
+static void parent_writes_kept(struct chk *c, uint64_t id, const uint64_t *m, const uint64_t *pa)
+{
+	static struct hvpart_capture_drain_out d;
+	static struct hvpart_capture_take_out out;
+	struct hvpart_capture_stats st;
+
+	hvcheck_expect(c, "capture start: 1 stash page, 2 pages the parent maps", start(id, pa, 1),
+		       HV_STATUS_SUCCESS);
+	hvcheck_expect(c, "capture drain: right after the start", drain(id, 0, &d), HV_STATUS_SUCCESS);
+	hvcheck_true(c, "  the mapped pages are not in the stash", d.count == 0);
+	*(volatile uint32_t *)(uintptr_t)m[0] = 0x600d;
+	hvcheck_expect(c, "capture drain: after the parent's write", drain(id, 0, &d), HV_STATUS_SUCCESS);
+	hvcheck_true(c, "  its page kept as it was, and the write done",
+		     d.count == 1 && d.e[0].gpfn == CODE_GPFN + 2 && word(d.e[0].pa) == PATTERN(2) &&
+		     word(m[0]) == 0x600d);
+	hvcheck_expect(c, "capture take: both mapped pages", take(id, CODE_GPFN + 2, 2, pa + 1, &out),
+		       HV_STATUS_SUCCESS);
+	hvcheck_true(c, "  it copied the one the parent did not write", out.copied[0] == 2 && word(pa[2]) == PATTERN(3));
+	*(volatile uint32_t *)(uintptr_t)m[1] = 0x600e;
+	hvcheck_expect(c, "capture end", end(id, &st), HV_STATUS_SUCCESS);
+	hvcheck_true(c, "  1 page kept before the parent's write, 1 taken, the write after TAKE done",
+		     st.parent_maps == 1 && st.taken == 1 && !st.failed && word(m[1]) == 0x600e);
+}
+
+/* With the one stash page full, the parent's write to the other mapped
+ * page gives the capture up and is done; its mappings are writable. */
+static void parent_write_gives_up(struct chk *c, uint64_t id, const uint64_t *m, const uint64_t *pa)
+{
+	static struct hvpart_capture_drain_out d;
+	struct hvpart_capture_stats st;
+
+	hvcheck_expect(c, "capture start: again, 1 stash page", start(id, pa, 1), HV_STATUS_SUCCESS);
+	*(volatile uint32_t *)(uintptr_t)m[0] = 0x700d;
+	*(volatile uint32_t *)(uintptr_t)m[1] = 0x700e;
+	hvcheck_expect(c, "capture drain: a write with the stash full gave it up", drain(id, 0, &d),
+		       HV_STATUS_INSUFFICIENT_BUFFERS);
+	*(volatile uint32_t *)(uintptr_t)m[0] = 0x700f;
+	hvcheck_true(c, "  both writes done, and the next", word(m[0]) == 0x700f && word(m[1]) == 0x700e);
+	hvcheck_expect(c, "capture end", end(id, &st), HV_STATUS_SUCCESS);
+	hvcheck_true(c, "  its counts say given up", st.failed == 1 && st.parent_maps == 1);
+}
+
+static void check_parent_writes(struct chk *c, const struct cap_fixture *f)
+{
+	uint64_t g[2] = { CODE_GPFN + 2, CODE_GPFN + 3 }, m[2], pa[3];
+
+	pa[0] = pa_of(&f->stash, 0);
+	pa[1] = pa_of(&f->buf, 0);
+	pa[2] = pa_of(&f->buf, 1);
+	if (vsp_gpadl_hv_map(f->id, g, 2, m)) {
+		hvcheck_true(c, "capture: map two pages of the child", 0);
+		return;
+	}
+	parent_writes_kept(c, f->id, m, pa);
+	parent_write_gives_up(c, f->id, m, pa);
+	vsp_gpadl_hv_unmap(m, 2);
+}
+
 void hvcheck_capture(struct chk *c)
 {
 	struct cap_fixture f;
@@ -250,6 +320,7 @@ void hvcheck_capture(struct chk *c)
 	} else {
 		check_refusals(c, &f);
 		check_live(c, &f);
+		check_parent_writes(c, &f);
 		stop.partition_id = f.id;
 		hvcall(HVCALL_HVPART_STOP_PARTITION, &stop, sizeof(stop), NULL, 0);
 	}

@@ -201,12 +201,12 @@ static int paused_piece(void *arg, uint64_t gpa, const uint64_t *pa, uint32_t n)
 	return rc;
 }
 
-/* CaptureStart keeps at once every page the parent has mapped, in the
- * stash (docs/hypercalls.md "Memory capture"); a guest whose VMBus
- * buffers the parent maps (Linux netvsc's 16 MiB receive buffer) has
- * more of them than the stash holds, and hv refuses. The snapshot then
- * takes the memory as Save-VM does, the guest paused while it is
- * written: a longer pause, the same snapshot. */
+/* CaptureStart protects every page the parent has mapped, up to hv's
+ * reverse map's 8,192 (docs/hypercalls.md "Memory capture"; Linux's
+ * netvsc buffers are some 4,400); a guest whose VMBus buffers the parent
+ * maps are more than that is refused. The snapshot then takes the memory
+ * as Save-VM does, the guest paused while it is written: a longer pause,
+ * the same snapshot. */
 static int copy_paused(struct vm *vm, struct cap_run *r, char *why, size_t n)
 {
 	uint64_t t0 = cpu_rdtsc();
@@ -219,7 +219,7 @@ static int copy_paused(struct vm *vm, struct cap_run *r, char *why, size_t n)
 		snprintf(why, n, "Could not capture '%s''s memory into its snapshot: %s.", vm->name,
 			 volume_strerror(rc));
 	else
-		printf("parent: VM '%s': memory captured with the guest paused: the pages its VMBus host maps are more than a live capture keeps\n",
+		printf("parent: VM '%s': memory captured with the guest paused: the pages its VMBus host maps are more than a live capture protects\n",
 		       vm->name);
 	return rc;
 }

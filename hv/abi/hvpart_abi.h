@@ -357,7 +357,8 @@ _Static_assert(sizeof(struct hvpart_gpadl_unmap_in) == 4088, "gpadl unmap input"
  * START (the child suspended): hv write-protects the child's RAM and
  * takes the parent's pages in pa[] as its stash. While the capture runs,
  * the first write to a page not yet captured (by the guest, by hv, or by
- * the parent through MAP_GPADL_PAGES) first copies the page's contents
+ * the parent through MAP_GPADL_PAGES or a mapping it held at START)
+ * first copies the page's contents
  * into a stash page. TAKE copies the pages not yet captured among count
  * pages from first_gpfn into the parent's pages pa[] and reports which
  * it copied in copied[] (bit i for first_gpfn + i; a page not copied
@@ -405,7 +406,7 @@ _Static_assert(sizeof(struct hvpart_capture_drain_out) == 4088, "capture drain o
 struct hvpart_capture_stats {
 	uint64_t guest_faults;                 /* guest writes captured first */
 	uint64_t hv_writes;                    /* hv's own writes captured first */
-	uint64_t parent_maps;                  /* pages MAP_GPADL_PAGES captured first */
+	uint64_t parent_maps;                  /* pages kept before the parent wrote them */
 	uint64_t taken;                        /* pages TAKE copied */
 	uint64_t waits;                        /* times a vCPU waited for room */
 	uint32_t stash_peak, failed;           /* failed: 1 hv gave the capture up */

@@ -20,7 +20,12 @@
  *    stash, and with none left the capture is given up, never the write;
  *  - the parent, through MAP_GPADL_PAGES (bus-master DMA into the guest):
  *    refused with INSUFFICIENT_BUFFERS when the stash cannot take the
- *    pages, so that the parent drains or takes them and asks again.
+ *    pages, so that the parent drains or takes them and asks again;
+ *  - the parent, through a mapping it held at START (ring buffers,
+ *    netvsc's receive buffer): START takes the write right from the
+ *    parent's mapping too, and the parent's write fault captures the page
+ *    (capture_parent_write). It cannot wait for itself to drain: with no
+ *    stash left the capture is given up, never the write.
  * The parent's copier TAKEs the other pages (hv copies them into its
  * buffers and drops their protection) and DRAINs the stash. Each page is
  * captured exactly once, before its first change. A page made writable
@@ -77,6 +82,83 @@ static bool ram_page(struct partition *p, uint64_t gpfn, uint64_t *hpa, uint64_t
 	       pages_owner(*hpa) == PAGE_OWNER_CHILD(p->id);
 }
 
+/* ---- the reverse map of the parent's mappings ----
+ * An entry: RMAP_USED, the host page number (below 4 GiB: 20 bits) at
+ * bit 32, the guest page number below. A parent's fault names the host
+ * page only (it maps a child's page at its host address, gpadl.c). */
+#define RMAP_USED (1ull << 63)
+
+static uint64_t *rmap_slot(const struct capture *c, uint64_t i)
+{
+	return &((uint64_t *)(uintptr_t)c->rmap_pa[i / 512])[i % 512];
+}
+
+static uint64_t rmap_home(const struct capture *c, uint64_t hpfn)
+{
+	return (hpfn * 0x9e3779b97f4a7c15ull) >> (64 - c->rmap_bits);
+}
+
+/* The guest page behind host page hpfn, or -1. A probe ends at an empty
+ * slot: at most half of them are used. */
+static int64_t rmap_find(const struct capture *c, uint64_t hpfn)
+{
+	uint64_t mask = (1ull << c->rmap_bits) - 1;
+
+	for (uint64_t i = c->rmap_bits ? rmap_home(c, hpfn) : 0; c->rmap_bits; i = (i + 1) & mask) {
+		uint64_t e = *rmap_slot(c, i);
+
+		if (!(e & RMAP_USED))
+			break;
+		if (((e >> 32) & 0x7fffffffu) == hpfn)
+			return (int64_t)(uint32_t)e;
+	}
+	return -1;
+}
+
+static void rmap_add(struct capture *c, uint64_t hpfn, uint64_t gpfn)
+{
+	uint64_t mask = (1ull << c->rmap_bits) - 1, i = rmap_home(c, hpfn);
+
+	while (*rmap_slot(c, i) & RMAP_USED)
+		i = (i + 1) & mask;
+	*rmap_slot(c, i) = RMAP_USED | hpfn << 32 | gpfn;
+}
+
+/* Room for n entries at half load, from hv's pool (zeroed: empty). */
+static uint16_t rmap_alloc(struct capture *c, uint64_t n)
+{
+	unsigned bits = 9;
+
+	while ((1ull << bits) < 2 * n)
+		bits++;
+	if ((1ull << bits) / 512 > CAPTURE_RMAP_PAGES)
+		return HV_STATUS_INSUFFICIENT_BUFFERS;
+	for (uint64_t i = 0; i < (1ull << bits) / 512; i++)
+		if (hv_pool_alloc(&c->rmap_pa[i]))
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+	c->rmap_bits = bits;
+	return HV_STATUS_SUCCESS;
+}
+
+/* The parent's mapping of a captured page writable again. Its 4 KiB
+ * leaf was split at START, so granting allocates nothing; a page the
+ * parent no longer maps has no leaf (-ENOENT) and stays unmapped. */
+static void parent_allow(struct capture *c, uint64_t hpa)
+{
+	if (c->rmap_bits && rmap_find(c, hpa >> 12) >= 0)
+		ept_write_allow_page(&c->parent->ept, hpa & ~0xfffull);
+}
+
+static void parent_allow_all(struct capture *c)
+{
+	for (uint64_t i = 0; c->rmap_bits && i < (1ull << c->rmap_bits); i++) {
+		uint64_t e = *rmap_slot(c, i);
+
+		if (e & RMAP_USED)
+			ept_write_allow_page(&c->parent->ept, ((e >> 32) & 0x7fffffffu) << 12);
+	}
+}
+
 /* gpfn writable again: its walk grants W at every level, the rest of
  * what a table entry covered stays protected (a large page is split: a
  * table from hv's pool). -ENOMEM, -ENOENT. */
@@ -104,6 +186,7 @@ static void unprotect_all(struct partition *p)
 {
 	if (p->cap.pages)
 		ept_write_allow(&p->ept, 0, p->cap.pages << 12);
+	parent_allow_all(&p->cap);
 }
 
 static void give_up(struct partition *p, const char *why);
@@ -156,6 +239,7 @@ static bool capture_page(struct partition *p, uint64_t gpfn, uint64_t *counter)
 		c->st.stash_peak = c->used;
 	clear_pending(c, gpfn);
 	(*counter)++;
+	parent_allow(c, hpa);
 	if (unprotect(p, gpfn))
 		give_up(p, "no memory for a page table");
 	return true;
@@ -208,6 +292,32 @@ void capture_before_hv_write(struct partition *p, uint64_t gpa)
 	arch_ept_flush();
 }
 
+bool capture_parent_write(struct vcpu *v, uint64_t pa)
+{
+	uint16_t o = pages_owner(pa);
+	struct partition *p;
+	struct capture *c;
+	int64_t g;
+
+	if (o < PAGE_OWNER_CHILD(0) || o >= PAGE_OWNER_CHILD(MAX_PARTITIONS))
+		return false;
+	p = &partition_table[o - PAGE_OWNER_CHILD(0)];
+	c = &p->cap;
+	if (c->parent != v->part || (g = rmap_find(c, pa >> 12)) < 0)
+		return false;
+	if (c->active && pending(c, (uint64_t)g)) {
+		if (c->used == c->nstash)
+			give_up(p, "no stash left for the parent's write");
+		else
+			capture_page(p, (uint64_t)g, &c->st.parent_maps);
+	} else if (ept_write_allow_page(&v->part->ept, pa)) {
+		return false;   /* no longer mapped: the parent's own fault */
+	}
+	/* Writable now, or a translation cached from before. */
+	arch_ept_flush();
+	return true;
+}
+
 uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t n)
 {
 	struct capture *c = &p->cap;
@@ -245,6 +355,9 @@ static void release(struct capture *c)
 	for (unsigned i = 0; i < CAPTURE_BITMAP_PAGES; i++)
 		if (c->bitmap_pa[i])
 			hv_pool_free(c->bitmap_pa[i]);
+	for (unsigned i = 0; i < CAPTURE_RMAP_PAGES; i++)
+		if (c->rmap_pa[i])
+			hv_pool_free(c->rmap_pa[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -285,25 +398,26 @@ static uint16_t take_bitmap(struct capture *c, uint64_t pages)
 	return HV_STATUS_SUCCESS;
 }
 
-/* Pages the parent maps now may be written at any time: captured at
- * once. */
+/* Pages the parent maps now may be written at any time: the write right
+ * taken from its mapping too (a 4 KiB leaf each), and each in the rmap.
+ * gpadl_pages counts mappings, at least the pages. More than the rmap
+ * holds: INSUFFICIENT_BUFFERS, and the parent copies the memory paused. */
 static uint16_t capture_mapped(struct partition *p)
 {
 	struct capture *c = &p->cap;
+	uint16_t st = p->gpadl_pages ? rmap_alloc(c, p->gpadl_pages) : HV_STATUS_SUCCESS;
 
-	for (uint64_t g = 0; p->gpadl_pages && g < c->pages; g++) {
+	for (uint64_t g = 0; !st && p->gpadl_pages && g < c->pages; g++) {
 		uint64_t hpa, perms;
 		unsigned mt;
 
 		if (!pending(c, g) || !ram_page(p, g, &hpa, &perms, &mt) || !gpadl_page_refs(hpa))
 			continue;
-		if (c->used == c->nstash)
-			return HV_STATUS_INSUFFICIENT_BUFFERS;
-		capture_page(p, g, &c->st.parent_maps);
-		if (!c->active)
-			return HV_STATUS_INSUFFICIENT_MEMORY;
+		rmap_add(c, hpa >> 12, g);
+		if (ept_write_protect(&c->parent->ept, hpa & ~0xfffull, 4096))
+			st = HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	return HV_STATUS_SUCCESS;
+	return st;
 }
 
 uint16_t hc_capture_start(struct hc_args *a)
@@ -329,6 +443,7 @@ uint16_t hc_capture_start(struct hc_args *a)
 		return st;
 	}
 	c->active = true;
+	c->parent = a->v->part;
 	protect_all(p);
 	st = capture_mapped(p);
 	arch_ept_flush();
@@ -382,6 +497,7 @@ uint16_t hc_capture_take(struct hc_args *a)
 		}
 		memcpy((void *)(uintptr_t)in->pa[i], (const void *)(uintptr_t)(hpa & ~0xfffull), 4096);
 		clear_pending(&p->cap, g);
+		parent_allow(&p->cap, hpa);
 		p->cap.st.taken++;
 		out->copied[i / 64] |= 1ull << (i % 64);
 		if (unprotect(p, g))

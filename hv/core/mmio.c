@@ -410,7 +410,8 @@ void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f)
 	struct insn_mem m;
 	bool stored;
 
-	if (!v->part->privileged && f->write && capture_write_fault(v, f->gpa))
+	if (f->write && (v->part->privileged ? capture_parent_write(v, f->gpa)
+					     : capture_write_fault(v, f->gpa)))
 		return;
 	if (!v->part->privileged && emulate_unbacked(v, f, &m, &stored))
 		return;

@@ -131,6 +131,10 @@ struct gpa_cache_entry {
  * first `used` filled (stash page and the guest page it holds), the rest
  * the free stash pages. */
 #define CAPTURE_BITMAP_PAGES 64      /* 64 x 32,768 pages: 8 GiB */
+/* rmap: the pages the parent had mapped at START (host page -> guest
+ * page, open addressing, 512 slots a pool page, at most half of them
+ * used): 8,192 pages, 32 MiB of ring and device buffers. */
+#define CAPTURE_RMAP_PAGES 32
 struct capture {
 	bool active;
 	bool failed;                 /* hv gave it up (TAKE and DRAIN say so) */
@@ -139,6 +143,9 @@ struct capture {
 	uint64_t pages, left;        /* bits in the bitmap; bits still set */
 	uint64_t entries_pa;
 	uint64_t bitmap_pa[CAPTURE_BITMAP_PAGES];
+	struct partition *parent;    /* START's caller, whose mappings it protects */
+	unsigned rmap_bits;          /* log2 of the rmap's slots; 0: no rmap */
+	uint64_t rmap_pa[CAPTURE_RMAP_PAGES];
 	struct hvpart_capture_stats st;
 };
 
@@ -229,6 +236,9 @@ void hv_handle_gpa_fault(struct vcpu *v, const struct hv_gpa_fault *f);
  * true. Before hv writes a child's page: the page is captured first. */
 bool capture_write_fault(struct vcpu *v, uint64_t gpa);
 void capture_before_hv_write(struct partition *p, uint64_t gpa);
+/* The parent's write fault at pa that a capture explains (a child's page
+ * it maps, protected at START): handled, true. */
+bool capture_parent_write(struct vcpu *v, uint64_t pa);
 /* MAP_GPADL_PAGES of a child under capture: its pages captured first;
  * HV_STATUS_INSUFFICIENT_BUFFERS when the stash cannot take them. */
 uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t n);
