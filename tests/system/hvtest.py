@@ -425,6 +425,18 @@ class Machine:
             self._reader.join(2)
         return rc == 0
 
+    def power_cut(self):
+        """Pull the plug: SIGKILL to every process of the emulator's session at
+        once, nothing flushed or closed by it (a disk image keeps what the
+        emulator had written to it, as a disk keeps what reached it)."""
+        if self.proc is not None:
+            for pid in _session_pids(self.proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.proc.wait(30)
+
     @property
     def exit_status(self):
         return None if self.proc is None else self.proc.poll()

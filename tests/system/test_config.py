@@ -1216,18 +1216,81 @@ with tap.case("on the host: the merged snap.vhd passes vhd check and holds the g
         want[lba * 512:lba * 512 + 4096] = bytes((lba * 7 + i // 512 * 13 + i) & 0xff for i in range(4096))
     assert raw["snap"] == want, "snap.vhd differs from ide.vhd plus the guest's writes"
 
-with tap.case("on the host: mrg.vhd, merged live, cut short and folded, passes vhd check and holds "
-              "the guest's count in each of its 4 blocks (a later count in the first ones where Stop-VM "
-              "-TurnOff cut a round of writes)"):
-    local = os.path.join(D, "mrg-final.vhd")
-    sh("rm", "-f", local)
-    sh("debugfs", "-R", "dump /mrg.vhd %s" % local, vol)
+def block_counts(vhd_path, blocks=4):
+    """The count in the first word of each 2 MiB block of a VHD on the
+    volume (tools/vhd check first; qemu-img reads it: its vpc driver has
+    no check)."""
+    local = os.path.join(D, os.path.basename(vhd_path))
+    sh("rm", "-f", local, local + ".raw")
+    sh("debugfs", "-R", "dump %s %s" % (vhd_path, local), vol)
     sh(os.path.join(B, "tools", "vhd"), "check", local)
     sh("qemu-img", "convert", "-f", "vpc", "-O", "raw", local, local + ".raw")
     with open(local + ".raw", "rb") as f:
         data = f.read()
-    counts = [int.from_bytes(data[b * 2 * 1024 * 1024:b * 2 * 1024 * 1024 + 4], "little") for b in range(4)]
+    return [int.from_bytes(data[b << 21:(b << 21) + 4], "little") for b in range(blocks)]
+
+
+
+with tap.case("on the host: mrg.vhd, merged live, cut short and folded, passes vhd check and holds "
+              "the guest's count in each of its 4 blocks (a later count in the first ones where Stop-VM "
+              "-TurnOff cut a round of writes)"):
+    counts = block_counts("/mrg.vhd")
     assert min(counts) > 0 and counts == sorted(counts, reverse=True) and len(set(counts)) <= 2, counts
+
+
+# ---- run 2b: the plug pulled in the middle of a live merge -------------------------
+# Each round the counter guest writes its count into 4 blocks, flushes
+# (FLUSH CACHE) and only then prints it: a count printed before the cut
+# must be on the disk after it, whatever the merge was doing.
+cut = {}
+with hvtest.Machine(iso, name="config-2b", disks=[vol, pt], watchdog=600) as m:
+    boot(m)
+    with tap.case("the plug pulled (SIGKILL to the emulator) while a live merge is held halfway and the "
+                  "guest writes and flushes its disk through the new top AVHD"):
+        lcount = 40000000 if hvtest.PLATFORM == "qemu-svm" else 200000
+        ok(m, "New-VHD -Path C:\\cut.vhd -SizeBytes 8MB -Dynamic")
+        ok(m, 'New-VM -Name cut -MemoryStartupBytes 4MB -Kernel C:\\guests\\counter.elf '
+              '-KernelArgs "count=%d every=5 disk=4"' % lcount)
+        ok(m, "Add-VMHardDiskDrive -VMName cut -ControllerType IDE -ControllerNumber 0 "
+              "-ControllerLocation 0 -Path C:\\cut.vhd")
+        ok(m, "Start-VM cut")
+        seen = wait_disk(m, "cut", 0)
+        ok(m, "Checkpoint-VM -VMName cut -SnapshotName c1", timeout=180)
+        seen = wait_disk(m, "cut", seen + 1)
+        ok(m, "Debug-VMHost -Action HoldMerges")
+        assert "merging 1 differencing disk" in ok(m, "Remove-VMSnapshot -VMName cut -Name c1")
+        wait_status(m, "cut", r"cut\s+Running\s.*Merging \(50 %\)\r")
+        seen = wait_disk(m, "cut", seen + 1)
+        cut["printed"] = int(disk_lines(m, "cut")[-1])
+        m.power_cut()
+        assert "FAIL" not in m.output()[-3000:]
+    print("# the last count cut printed before the cut: %d" % cut["printed"])
+
+with tap.case("on the host, after the cut: the merge's record is there, and the volume's state"):
+    files = ls(vol, "/Hyper-V/cut/Snapshots")
+    assert ".lmerge" in files, files
+    r = subprocess.run(["e2fsck", "-fn", vol], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    print("# e2fsck -fn after the cut: exit %d" % r.returncode)
+
+with hvtest.Machine(iso, name="config-2c", disks=[vol, pt], watchdog=600) as m:
+    boot(m)
+    with tap.case("the next boot finishes the merge the cut stopped: cut is Off on C:\\cut.vhd, its "
+                  "snapshots folder and merge record gone"):
+        out = ok(m, "Get-VMHardDiskDrive -VMName cut")
+        assert re.search(r"\bcut\s+IDE\s+0\s+0\s+C:\\cut\.vhd\r", out), out
+        assert re.search(r"cut\s+Off", ok(m, "Get-VM cut"))
+        assert "Snapshots" not in ok(m, "Get-ChildItem C:\\Hyper-V\\cut")
+        assert "[Merge]" not in cat_console(m, "C:\\Hyper-V\\cut\\config.txt")
+        ok(m, "Remove-VM cut")
+        power_off(m)
+        fsck(vol)
+
+with tap.case("on the host: cut.vhd passes vhd check and qemu-img reads it; each of its 4 blocks holds a "
+              "count no older than the last one the guest printed (flushed) before the cut"):
+    counts = block_counts("/cut.vhd")
+    print("# cut.vhd's blocks: %s" % counts)
+    assert min(counts) >= cut["printed"] and len(set(counts)) <= 2, (counts, cut["printed"])
+    assert counts == sorted(counts, reverse=True), counts
 
 # ---- run 3: no host volume ---------------------------------------------------------
 with hvtest.Machine(iso, name="config-3", watchdog=600) as m:

@@ -25,6 +25,9 @@
  * writes the current count there: a snapshot whose disk and memory are
  * not of the same instant fails that check once resumed, and so does a
  * merge (Remove-VMSnapshot) that loses a block of a differencing disk.
+ * It flushes (FLUSH CACHE E7h; the drive says its write cache is on)
+ * before it prints the count: a count printed is on the disk, whatever
+ * becomes of the machine after it.
  * (Each sector moves as 256 port intercepts the parent serves: at every
  * line the loop would hardly count at all under Bochs.)
  *     counter: disk C
@@ -35,6 +38,7 @@
 #define ATA_CMD   0x1f0
 #define ATA_READ  0x20
 #define ATA_WRITE 0x30
+#define ATA_FLUSH 0xe7
 #define ST_BSY    0x80
 #define ST_DRQ    0x08
 #define ST_ERR    0x01
@@ -88,6 +92,19 @@ static int ata_sector(uint32_t lba, int out)
 	return 0;
 }
 
+/* FLUSH CACHE: done when BSY clears, the writes before it on the medium
+ * (ATA8-ACS, FLUSH CACHE E7h). 0 or -1. */
+static int ata_flush(void)
+{
+	uint8_t st = ST_BSY;
+
+	pio_outb(ATA_CMD + 6, 0xe0);
+	pio_outb(ATA_CMD + 7, ATA_FLUSH);
+	for (uint32_t spins = 0; spins < 10000000 && (st & ST_BSY); spins++)
+		st = pio_inb(ATA_CMD + 7);
+	return (st & (ST_BSY | ST_ERR)) ? -1 : 0;
+}
+
 /* The disk must hold what this memory says it wrote last, in each of
  * the blocks. */
 static void disk_step(uint32_t now, uint32_t blocks)
@@ -104,6 +121,8 @@ static void disk_step(uint32_t now, uint32_t blocks)
 		if (ata_sector(b * BLOCK_SECTORS, 1))
 			guest_fail("counter", "the disk refused a write");
 	}
+	if (ata_flush())
+		guest_fail("counter", "the disk refused a flush");
 	disk_last = now;
 	guest_printf("counter: disk %u\n", now);
 }
