@@ -398,24 +398,43 @@ static uint16_t take_bitmap(struct capture *c, uint64_t pages)
 	return HV_STATUS_SUCCESS;
 }
 
+/* One page of the child's: if the parent maps it, into the rmap and
+ * read-only in the parent's mapping (a 4 KiB leaf). */
+static uint16_t protect_mapped(struct partition *p, uint64_t gpfn, uint64_t hpa)
+{
+	struct capture *c = &p->cap;
+
+	if (!pending(c, gpfn) || pages_owner(hpa) != PAGE_OWNER_CHILD(p->id) || !gpadl_page_refs(hpa))
+		return HV_STATUS_SUCCESS;
+	rmap_add(c, hpa >> 12, gpfn);
+	return ept_write_protect(&c->parent->ept, hpa, 4096) ? HV_STATUS_INSUFFICIENT_MEMORY
+							      : HV_STATUS_SUCCESS;
+}
+
 /* Pages the parent maps now may be written at any time: the write right
- * taken from its mapping too (a 4 KiB leaf each), and each in the rmap.
- * gpadl_pages counts mappings, at least the pages. More than the rmap
- * holds: INSUFFICIENT_BUFFERS, and the parent copies the memory paused. */
+ * taken from its mapping too, and each in the rmap. One walk per leaf of
+ * the child's EPT, not per page: the pause counts leaves. gpadl_pages
+ * counts mappings, at least the pages. More than the rmap holds:
+ * INSUFFICIENT_BUFFERS, and the parent copies the memory paused. */
 static uint16_t capture_mapped(struct partition *p)
 {
 	struct capture *c = &p->cap;
 	uint16_t st = p->gpadl_pages ? rmap_alloc(c, p->gpadl_pages) : HV_STATUS_SUCCESS;
+	uint64_t g = 0;
 
-	for (uint64_t g = 0; !st && p->gpadl_pages && g < c->pages; g++) {
-		uint64_t hpa, perms;
-		unsigned mt;
+	while (!st && p->gpadl_pages && g < c->pages) {
+		uint64_t hpa, span, n;
 
-		if (!pending(c, g) || !ram_page(p, g, &hpa, &perms, &mt) || !gpadl_page_refs(hpa))
+		if (ept_lookup(&p->ept, g << 12, &hpa, NULL, NULL, &span)) {
+			g++;
 			continue;
-		rmap_add(c, hpa >> 12, g);
-		if (ept_write_protect(&c->parent->ept, hpa & ~0xfffull, 4096))
-			st = HV_STATUS_INSUFFICIENT_MEMORY;
+		}
+		span >>= 12;
+		n = span - (g & (span - 1));
+		n = n < c->pages - g ? n : c->pages - g;
+		for (uint64_t k = 0; k < n && !st; k++)
+			st = protect_mapped(p, g + k, (hpa & ~0xfffull) + (k << 12));
+		g += n;
 	}
 	return st;
 }
