@@ -145,28 +145,28 @@ static int cmdlet_remove_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *
 }
 
 static const struct cmd_param p_checkpoint[] = {
-	{ "Name", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
 	{ "SnapshotName", CMD_P_STRING, 0, 1,
-	  "The snapshot's name (default: \"NAME - (date - time)\", as Hyper-V)." },
-	{ "VMName", CMD_P_STRING, 0, -1, "The same as -Name (Hyper-V's alias)." },
+	  "The snapshot's name (default: \"NAME - (date - time)\", as Hyper-V).", NULL },
+	{ "VMName", CMD_P_STRING, 0, -1, "The same as -Name (Hyper-V's alias).", NULL },
 };
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, 0, 1, "Only the snapshots with this name (wildcards allowed)." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, 0, 1, "Only the snapshots with this name (wildcards allowed).", NULL },
 };
 static const struct cmd_param p_one[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
-	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
+	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it.", NULL },
 };
 static const struct cmd_param p_rename[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
-	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
+	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name.", NULL },
 };
 
 const struct cmd_def cmdlets_vmsnap[] = {
