@@ -328,7 +328,7 @@ static const struct cmd_param p_volume[] = {
 	{ "DriveLetter", CMD_P_STRING, 0, 0, "Only this drive (C, B, V, ...).", NULL },
 };
 static const struct cmd_param p_disk[] = {
-	{ "Number", CMD_P_INT, 0, 0, "Only this disk.", NULL },
+	{ "Number", CMD_P_INT, 0, 0, "Only this disk.", CMD_ALIASES("DeviceId") },
 	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes.", NULL },
 };
 static const struct cmd_param p_set_disk[] = {

@@ -629,8 +629,8 @@ static const struct cmd_param p_content[] = {
 };
 static const struct cmd_param p_new[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new item's path.", NULL },
-	{ "ItemType", CMD_P_STRING, 0, -1, "File (default) or Directory.", NULL },
-	{ "Value", CMD_P_STRING, 0, -1, "A new file's text (a line end is added).", NULL },
+	{ "ItemType", CMD_P_STRING, 0, -1, "File (default) or Directory.", CMD_ALIASES("Type") },
+	{ "Value", CMD_P_STRING, 0, -1, "A new file's text (a line end is added).", CMD_ALIASES("Target") },
 };
 static const struct cmd_param p_copy[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The source (Get-ChildItem ... | Copy-Item -Destination D).", NULL },

@@ -491,7 +491,7 @@ static const struct cmd_param p_new_vhd[] = {
 	{ "BlockSizeBytes", CMD_P_SIZE, 0, -1, "Dynamic block size (default 2MB).", NULL },
 };
 static const struct cmd_param p_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD).", NULL },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD).", CMD_ALIASES("FullName") },
 };
 static const struct cmd_param p_measure_vhd[] = {
 	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file (not in use by a running VM or mounted).", NULL },
@@ -501,7 +501,7 @@ static const struct cmd_param p_measure_vhd[] = {
 	{ "Write", CMD_P_SWITCH, 0, -1, "Write 0x5A bytes instead of reading (not flushed until the end, untimed).", NULL },
 };
 static const struct cmd_param p_mount_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file.", NULL },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file.", CMD_ALIASES("FullName") },
 	{ "ReadOnly", CMD_P_SWITCH, 0, -1, "Refuse every write to it.", NULL },
 };
 

@@ -568,7 +568,7 @@ static const struct cmd_param p_add[] = {
 	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0 (the VM's one SCSI controller); IDE: 0 or 1 (default: the first with a free location).", NULL },
 	{ "ControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63, the LUN the guest sees; IDE: 0 (master) or 1 (slave) (default: the first free).", NULL },
 	{ "Path", CMD_P_STRING, 0, 1, "The .vhd file (fixed, dynamic or differencing) on C:.", NULL },
-	{ "DiskNumber", CMD_P_INT, 0, -1, "Instead of -Path: a pass-through disk, the parent's disk with this Number (Get-Disk), taken offline there first (Set-Disk -IsOffline $true).", NULL },
+	{ "DiskNumber", CMD_P_INT, 0, -1, "Instead of -Path: a pass-through disk, the parent's disk with this Number (Get-Disk), taken offline there first (Set-Disk -IsOffline $true).", CMD_ALIASES("Number") },
 };
 static const struct cmd_param p_set[] = {
 	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },

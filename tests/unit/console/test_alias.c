@@ -222,6 +222,21 @@ static void test_alias_pipeline(void **state)
 	       "that take pipeline input.\n");
 }
 
+/* The built-in Where-Object's operators take PowerShell's I-aliases
+ * (-IEQ is -EQ, -ILike is -Like). */
+static void test_alias_where(void **state)
+{
+	static const char row[] = "\nVMName\n------\nlin\n\n";
+
+	(void)state;
+	expect("Get-Row drive | Where-Object VMName -IEQ LIN", 0, row);
+	expect("Get-Row drive | Where-Object VMName -ilike l*", 0, row);
+	expect("Get-Row drive | Where-Object VMName -INotMatch '^l'", 0, "");
+	expect("Get-Row drive | Where-Object VMName -EQ lin -IEQ lin", -EINVAL,
+	       "Where-Object : Cannot bind parameter because parameter 'EQ' is "
+	       "specified more than once.\n");
+}
+
 static void test_alias_help(void **state)
 {
 	(void)state;
@@ -279,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alias_ambiguous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_pipeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_where, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_complete, setup, teardown),
 	};
