@@ -325,21 +325,21 @@ static int cmdlet_measure_volume(struct cmd_ctx *ctx, const struct cmd_args *a)
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 static const struct cmd_param p_volume[] = {
-	{ "DriveLetter", CMD_P_STRING, 0, 0, "Only this drive (C, B, V, ...)." },
+	{ "DriveLetter", CMD_P_STRING, 0, 0, "Only this drive (C, B, V, ...).", NULL },
 };
 static const struct cmd_param p_disk[] = {
-	{ "Number", CMD_P_INT, 0, 0, "Only this disk." },
-	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes." },
+	{ "Number", CMD_P_INT, 0, 0, "Only this disk.", CMD_ALIASES("DeviceId") },
+	{ "ReadSector", CMD_P_INT, 0, -1, "Diagnostic: read this sector (LBA, in the disk's sector size) of disk -Number and print its CRC-32 and first 16 bytes.", NULL },
 };
 static const struct cmd_param p_set_disk[] = {
-	{ "Number", CMD_P_INT, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The disk (Get-Disk's Number; Get-Disk 1 | Set-Disk -IsOffline $true)." },
-	{ "IsOffline", CMD_P_STRING, 0, -1, "$true: take the disk offline (no volume of it mounted; it may then be a VM's pass-through disk); $false: bring it online." },
+	{ "Number", CMD_P_INT, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The disk (Get-Disk's Number; Get-Disk 1 | Set-Disk -IsOffline $true).", NULL },
+	{ "IsOffline", CMD_P_STRING, 0, -1, "$true: take the disk offline (no volume of it mounted; it may then be a VM's pass-through disk); $false: bring it online.", NULL },
 };
 static const struct cmd_param p_measure[] = {
-	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB)." },
+	{ "SizeBytes", CMD_P_SIZE, 0, 0, "How much to write and read (default 16MB).", NULL },
 };
 static const struct cmd_param p_part[] = {
-	{ "DiskNumber", CMD_P_INT, CMD_F_PIPELINE, 0, "Only this disk's partitions (Get-Disk 1 | Get-Partition)." },
+	{ "DiskNumber", CMD_P_INT, CMD_F_PIPELINE, 0, "Only this disk's partitions (Get-Disk 1 | Get-Partition).", NULL },
 };
 
 const struct cmd_def cmdlets_disk[] = {

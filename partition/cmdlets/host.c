@@ -236,12 +236,12 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_measure[] = {
-	{ "Iterations", CMD_P_INT, 0, 0, "Round trips to time (default 1000)." },
+	{ "Iterations", CMD_P_INT, 0, 0, "Round trips to time (default 1000).", NULL },
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges or ReleaseMerges." },
-	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show." },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges or ReleaseMerges.", NULL },
+	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show.", NULL },
 };
 
 const struct cmd_def cmdlets_host[] = {

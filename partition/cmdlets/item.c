@@ -618,27 +618,27 @@ static int cmdlet_remove_item(struct cmd_ctx *ctx, const struct cmd_args *a)
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 static const struct cmd_param p_path[] = {
-	{ "Path", CMD_P_STRING, CMD_F_PIPELINE, 0, "A directory, file or wildcard pattern (default: the current location)." },
+	{ "Path", CMD_P_STRING, CMD_F_PIPELINE, 0, "A directory, file or wildcard pattern (default: the current location).", NULL },
 };
 static const struct cmd_param p_path_req[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name.", NULL },
 };
 static const struct cmd_param p_content[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The file." },
-	{ "Value", CMD_P_STRING, CMD_F_REQUIRED, 1, "The text (a line end is added)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The file.", NULL },
+	{ "Value", CMD_P_STRING, CMD_F_REQUIRED, 1, "The text (a line end is added).", NULL },
 };
 static const struct cmd_param p_new[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new item's path." },
-	{ "ItemType", CMD_P_STRING, 0, -1, "File (default) or Directory." },
-	{ "Value", CMD_P_STRING, 0, -1, "A new file's text (a line end is added)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new item's path.", NULL },
+	{ "ItemType", CMD_P_STRING, 0, -1, "File (default) or Directory.", CMD_ALIASES("Type") },
+	{ "Value", CMD_P_STRING, 0, -1, "A new file's text (a line end is added).", CMD_ALIASES("Target") },
 };
 static const struct cmd_param p_copy[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The source (Get-ChildItem ... | Copy-Item -Destination D)." },
-	{ "Destination", CMD_P_STRING, CMD_F_REQUIRED, 1, "A new name, or a directory to put it in." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The source (Get-ChildItem ... | Copy-Item -Destination D).", NULL },
+	{ "Destination", CMD_P_STRING, CMD_F_REQUIRED, 1, "A new name, or a directory to put it in.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The file or directory (Get-ChildItem *.tmp | Remove-Item)." },
-	{ "Recurse", CMD_P_SWITCH, 0, -1, "Also delete everything in a directory." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The file or directory (Get-ChildItem *.tmp | Remove-Item).", NULL },
+	{ "Recurse", CMD_P_SWITCH, 0, -1, "Also delete everything in a directory.", NULL },
 };
 static const char *const a_ls[] = { "ls", "dir", "gci", NULL };
 static const char *const a_cat[] = { "cat", "type", "gc", NULL };

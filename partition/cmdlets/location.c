@@ -107,7 +107,7 @@ int cmdlets_complete_path(void *ctx, const char *prefix, size_t len, const char 
 }
 
 static const struct cmd_param p_path_req[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "A path: C:\\dir\\file, dir/file, ..\\file, B:\\name.", NULL },
 };
 static const char *const a_cd[] = { "cd", "sl", "chdir", NULL };
 static const char *const a_pwd[] = { "pwd", "gl", NULL };

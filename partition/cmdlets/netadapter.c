@@ -240,17 +240,17 @@ const char *cmdlet_switch_nic_description(const struct vnet_switch *s)
 }
 
 static const struct cmd_param p_get_na[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed)." },
-	{ "Physical", CMD_P_SWITCH, 0, -1, "Only the physical adapters." },
+	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed).", CMD_ALIASES("ifAlias", "InterfaceAlias") },
+	{ "Physical", CMD_P_SWITCH, 0, -1, "Only the physical adapters.", NULL },
 };
 
 static const struct cmd_param p_set_sw[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name." },
-	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true gives the management OS its adapter \"vEthernet (S)\" on it, $false takes it away." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name.", CMD_ALIASES("SwitchName") },
+	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true gives the management OS its adapter \"vEthernet (S)\" on it, $false takes it away.", NULL },
 };
 
 static const struct cmd_param p_get_st[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed)." },
+	{ "Name", CMD_P_STRING, 0, 0, "Adapter name (wildcards allowed).", CMD_ALIASES("ifAlias", "InterfaceAlias") },
 };
 
 const struct cmd_def cmdlets_netadapter[] = {

@@ -489,42 +489,42 @@ static int cmdlet_test_connection(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_new_addr[] = {
-	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "The adapter: \"vEthernet (S)\" for internal switch S." },
-	{ "IPAddress", CMD_P_STRING, CMD_F_REQUIRED, -1, "The IPv4 address, dotted decimal." },
-	{ "PrefixLength", CMD_P_INT, 0, -1, "Subnet prefix length, 1 to 32 (default 32)." },
-	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index (Get-NetIPAddress shows it)." },
-	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4 (the only family the parent has)." },
-	{ "DefaultGateway", CMD_P_STRING, 0, -1, "The default gateway (off-link destinations go to it)." },
+	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "The adapter: \"vEthernet (S)\" for internal switch S.", CMD_ALIASES("ifAlias") },
+	{ "IPAddress", CMD_P_STRING, CMD_F_REQUIRED, -1, "The IPv4 address, dotted decimal.", CMD_ALIASES("LocalAddress") },
+	{ "PrefixLength", CMD_P_INT, 0, -1, "Subnet prefix length, 1 to 32 (default 32).", NULL },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index (Get-NetIPAddress shows it).", CMD_ALIASES("ifIndex") },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4 (the only family the parent has).", NULL },
+	{ "DefaultGateway", CMD_P_STRING, 0, -1, "The default gateway (off-link destinations go to it).", NULL },
 };
 static const struct cmd_param p_get_addr[] = {
-	{ "IPAddress", CMD_P_STRING, 0, 0, "Only this address (wildcards allowed)." },
-	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "Only this adapter's (wildcards allowed)." },
-	{ "InterfaceIndex", CMD_P_INT, 0, -1, "Only the adapter with this index." },
-	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4." },
+	{ "IPAddress", CMD_P_STRING, 0, 0, "Only this address (wildcards allowed).", CMD_ALIASES("LocalAddress") },
+	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "Only this adapter's (wildcards allowed).", CMD_ALIASES("ifAlias") },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "Only the adapter with this index.", CMD_ALIASES("ifIndex") },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4.", NULL },
 };
 static const struct cmd_param p_rm_addr[] = {
-	{ "IPAddress", CMD_P_STRING, CMD_F_PIPELINE, 0, "The address to remove (wildcards allowed)." },
-	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "Remove this adapter's address." },
-	{ "Confirm", CMD_P_SWITCH, 0, -1, "Accepted; the parent's console does not ask." },
+	{ "IPAddress", CMD_P_STRING, CMD_F_PIPELINE, 0, "The address to remove (wildcards allowed).", CMD_ALIASES("LocalAddress") },
+	{ "InterfaceAlias", CMD_P_STRING, 0, -1, "Remove this adapter's address.", CMD_ALIASES("ifAlias") },
+	{ "Confirm", CMD_P_SWITCH, 0, -1, "Accepted; the parent's console does not ask.", CMD_ALIASES("cf") },
 };
 static const struct cmd_param p_get_ipif[] = {
-	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "Only this adapter (wildcards allowed)." },
-	{ "InterfaceIndex", CMD_P_INT, 0, -1, "Only the adapter with this index." },
-	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4." },
+	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "Only this adapter (wildcards allowed).", CMD_ALIASES("ifAlias") },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "Only the adapter with this index.", CMD_ALIASES("ifIndex") },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4.", NULL },
 };
 static const struct cmd_param p_set_ipif[] = {
-	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "The adapter, \"vEthernet (S)\"." },
-	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index." },
-	{ "Dhcp", CMD_P_STRING, 0, -1, "Enabled: the adapter asks for an address by DHCP (a static one goes); Disabled: it releases its lease." },
-	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4." },
+	{ "InterfaceAlias", CMD_P_STRING, 0, 0, "The adapter, \"vEthernet (S)\".", CMD_ALIASES("ifAlias") },
+	{ "InterfaceIndex", CMD_P_INT, 0, -1, "The adapter by its index.", CMD_ALIASES("ifIndex") },
+	{ "Dhcp", CMD_P_STRING, 0, -1, "Enabled: the adapter asks for an address by DHCP (a static one goes); Disabled: it releases its lease.", NULL },
+	{ "AddressFamily", CMD_P_STRING, 0, -1, "IPv4.", NULL },
 };
 static const struct cmd_param p_ping[] = {
-	{ "ComputerName", CMD_P_STRING, CMD_F_REQUIRED, 0, "The IPv4 address to ping (the parent has no name resolution)." },
-	{ "Count", CMD_P_INT, 0, -1, "Echo requests to send (default 4)." },
-	{ "BufferSize", CMD_P_INT, 0, -1, "Data bytes in each (default 32, at most 1472)." },
-	{ "Delay", CMD_P_INT, 0, -1, "Seconds between requests (default 1)." },
-	{ "TimeToLive", CMD_P_INT, 0, -1, "The requests' IP time to live (default 80)." },
-	{ "Quiet", CMD_P_SWITCH, 0, -1, "Print True if any reply came, else False." },
+	{ "ComputerName", CMD_P_STRING, CMD_F_REQUIRED, 0, "The IPv4 address to ping (the parent has no name resolution).", CMD_ALIASES("CN", "IPAddress", "__SERVER", "Server", "Destination") },
+	{ "Count", CMD_P_INT, 0, -1, "Echo requests to send (default 4).", NULL },
+	{ "BufferSize", CMD_P_INT, 0, -1, "Data bytes in each (default 32, at most 1472).", CMD_ALIASES("Size", "Bytes", "BS") },
+	{ "Delay", CMD_P_INT, 0, -1, "Seconds between requests (default 1).", NULL },
+	{ "TimeToLive", CMD_P_INT, 0, -1, "The requests' IP time to live (default 80).", CMD_ALIASES("TTL") },
+	{ "Quiet", CMD_P_SWITCH, 0, -1, "Print True if any reply came, else False.", NULL },
 };
 
 const struct cmd_def cmdlets_netip[] = {

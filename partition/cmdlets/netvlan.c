@@ -168,18 +168,18 @@ static int cmdlet_set_vmnetworkadaptervlan(struct cmd_ctx *ctx, const struct cmd
 }
 
 static const struct cmd_param p_get_vlan[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine (default: every VM)." },
-	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed)." },
+	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine (default: every VM).", NULL },
+	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed).", NULL },
 };
 static const struct cmd_param p_set_vlan[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
-	{ "Access", CMD_P_SWITCH, 0, -1, "Access mode: the adapter is on VLAN -VlanId; its frames travel untagged." },
-	{ "VlanId", CMD_P_INT, 0, -1, "Access mode: the VLAN, 1 to 4094." },
-	{ "Trunk", CMD_P_SWITCH, 0, -1, "Trunk mode: tagged frames of -AllowedVlanIdList, untagged ones on -NativeVlanId." },
-	{ "AllowedVlanIdList", CMD_P_STRING, 0, -1, "Trunk mode: VLAN IDs and ranges, such as 1-5,7." },
-	{ "NativeVlanId", CMD_P_INT, 0, -1, "Trunk mode: the VLAN of untagged frames, 0 (the untagged network) to 4094." },
-	{ "Untagged", CMD_P_SWITCH, 0, -1, "No VLAN: the untagged network (the default)." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", NULL },
+	{ "Access", CMD_P_SWITCH, 0, -1, "Access mode: the adapter is on VLAN -VlanId; its frames travel untagged.", CMD_ALIASES("a") },
+	{ "VlanId", CMD_P_INT, 0, -1, "Access mode: the VLAN, 1 to 4094.", CMD_ALIASES("AccessVlanId") },
+	{ "Trunk", CMD_P_SWITCH, 0, -1, "Trunk mode: tagged frames of -AllowedVlanIdList, untagged ones on -NativeVlanId.", CMD_ALIASES("t") },
+	{ "AllowedVlanIdList", CMD_P_STRING, 0, -1, "Trunk mode: VLAN IDs and ranges, such as 1-5,7.", NULL },
+	{ "NativeVlanId", CMD_P_INT, 0, -1, "Trunk mode: the VLAN of untagged frames, 0 (the untagged network) to 4094.", NULL },
+	{ "Untagged", CMD_P_SWITCH, 0, -1, "No VLAN: the untagged network (the default).", CMD_ALIASES("u") },
 };
 
 const struct cmd_def cmdlets_netvlan[] = {

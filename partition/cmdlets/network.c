@@ -460,40 +460,40 @@ static int cmdlet_remove_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_new_sw[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new switch." },
-	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children and the parent, through its adapter \"vEthernet (S)\")." },
-	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switch: the physical adapter (Get-NetAdapter) that becomes its uplink." },
-	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true (default) to give the management OS a vEthernet adapter on it, $false not to." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new switch.", CMD_ALIASES("SwitchName") },
+	{ "SwitchType", CMD_P_STRING, 0, -1, "Private (children only) or Internal (children and the parent, through its adapter \"vEthernet (S)\").", NULL },
+	{ "NetAdapterName", CMD_P_STRING, 0, -1, "External switch: the physical adapter (Get-NetAdapter) that becomes its uplink.", CMD_ALIASES("InterfaceAlias") },
+	{ "AllowManagementOS", CMD_P_STRING, 0, -1, "External switch: $true (default) to give the management OS a vEthernet adapter on it, $false not to.", NULL },
 };
 static const struct cmd_param p_get_sw[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Switch name (wildcards allowed)." },
-	{ "SwitchType", CMD_P_STRING, 0, -1, "Only switches of this type: Private, Internal, External." },
+	{ "Name", CMD_P_STRING, 0, 0, "Switch name (wildcards allowed).", CMD_ALIASES("SwitchName") },
+	{ "SwitchType", CMD_P_STRING, 0, -1, "Only switches of this type: Private, Internal, External.", NULL },
 };
 static const struct cmd_param p_rm_sw[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name." },
-	{ "Force", CMD_P_SWITCH, 0, -1, "Disconnect the adapters connected to it first." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Switch name.", CMD_ALIASES("SwitchName") },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Disconnect the adapters connected to it first.", NULL },
 };
 static const struct cmd_param p_add_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "SwitchName", CMD_P_STRING, 0, -1, "Connect it to this switch (none: not connected)." },
-	{ "Name", CMD_P_STRING, 0, -1, "Name of the adapter (default: Network Adapter)." },
-	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "Its MAC address (12 hex digits); default: a dynamic one from 00-15-5D-00-0A-01..FF." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "SwitchName", CMD_P_STRING, 0, -1, "Connect it to this switch (none: not connected).", NULL },
+	{ "Name", CMD_P_STRING, 0, -1, "Name of the adapter (default: Network Adapter).", CMD_ALIASES("VMNetworkAdapterName") },
+	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "Its MAC address (12 hex digits); default: a dynamic one from 00-15-5D-00-0A-01..FF.", NULL },
 };
 static const struct cmd_param p_get_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed)." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed).", CMD_ALIASES("VMNetworkAdapterName") },
 };
 static const struct cmd_param p_conn_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "SwitchName", CMD_P_STRING, CMD_F_REQUIRED, -1, "The switch." },
-	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "SwitchName", CMD_P_STRING, CMD_F_REQUIRED, -1, "The switch.", NULL },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", CMD_ALIASES("VMNetworkAdapterName") },
 };
 static const struct cmd_param p_set_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's)." },
-	{ "MacAddressSpoofing", CMD_P_STRING, 0, -1, "On: frames from other source MACs pass; Off (default): the switch drops and counts them." },
-	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "A new MAC address (12 hex digits), while the VM is off." },
-	{ "DynamicMacAddress", CMD_P_SWITCH, 0, -1, "A dynamic MAC from the host's pool instead, while the VM is off." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", CMD_ALIASES("VMNetworkAdapterName") },
+	{ "MacAddressSpoofing", CMD_P_STRING, 0, -1, "On: frames from other source MACs pass; Off (default): the switch drops and counts them.", NULL },
+	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "A new MAC address (12 hex digits), while the VM is off.", NULL },
+	{ "DynamicMacAddress", CMD_P_SWITCH, 0, -1, "A dynamic MAC from the host's pool instead, while the VM is off.", NULL },
 };
 
 const struct cmd_def cmdlets_network[] = {

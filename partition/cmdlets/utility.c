@@ -82,13 +82,13 @@ static const char *const get_date_aliases[] = { "date", NULL };
 static const char *const start_sleep_aliases[] = { "sleep", NULL };
 
 static const struct cmd_param p_get_date[] = {
-	{ "Format", CMD_P_STRING, 0, -1, ".NET date format: standard (o, s, u, F, ...) or custom (yyyy-MM-dd HH:mm:ss.fff)." },
-	{ "UFormat", CMD_P_STRING, 0, -1, "Unix date format (%Y-%m-%d %H:%M:%S; %s is seconds since 1970)." },
-	{ "DisplayHint", CMD_P_STRING, 0, -1, "Date, Time or DateTime (the default)." },
+	{ "Format", CMD_P_STRING, 0, -1, ".NET date format: standard (o, s, u, F, ...) or custom (yyyy-MM-dd HH:mm:ss.fff).", NULL },
+	{ "UFormat", CMD_P_STRING, 0, -1, "Unix date format (%Y-%m-%d %H:%M:%S; %s is seconds since 1970).", NULL },
+	{ "DisplayHint", CMD_P_STRING, 0, -1, "Date, Time or DateTime (the default).", NULL },
 };
 static const struct cmd_param p_start_sleep[] = {
-	{ "Seconds", CMD_P_INT, 0, 0, "Seconds to wait (0 to 86400)." },
-	{ "Milliseconds", CMD_P_INT, 0, -1, "Milliseconds to wait." },
+	{ "Seconds", CMD_P_INT, 0, 0, "Seconds to wait (0 to 86400).", NULL },
+	{ "Milliseconds", CMD_P_INT, 0, -1, "Milliseconds to wait.", NULL },
 };
 
 const struct cmd_def cmdlets_utility[] = {

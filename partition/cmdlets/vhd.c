@@ -482,27 +482,27 @@ static int cmdlet_measure_vhd(struct cmd_ctx *ctx, const struct cmd_args *a)
 /* ---- Parameters and the table ------------------------------------------------------ */
 
 static const struct cmd_param p_new_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new .vhd file." },
-	{ "SizeBytes", CMD_P_SIZE, 0, 1, "Its size (e.g. 64MB), a multiple of 512." },
-	{ "Fixed", CMD_P_SWITCH, 0, -1, "Allocate all of it now." },
-	{ "Dynamic", CMD_P_SWITCH, 0, -1, "Grow as written (the default)." },
-	{ "Differencing", CMD_P_SWITCH, 0, -1, "Record changes to -ParentPath." },
-	{ "ParentPath", CMD_P_STRING, 0, -1, "The parent of a differencing disk (same drive)." },
-	{ "BlockSizeBytes", CMD_P_SIZE, 0, -1, "Dynamic block size (default 2MB)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The new .vhd file.", NULL },
+	{ "SizeBytes", CMD_P_SIZE, 0, 1, "Its size (e.g. 64MB), a multiple of 512.", NULL },
+	{ "Fixed", CMD_P_SWITCH, 0, -1, "Allocate all of it now.", NULL },
+	{ "Dynamic", CMD_P_SWITCH, 0, -1, "Grow as written (the default).", NULL },
+	{ "Differencing", CMD_P_SWITCH, 0, -1, "Record changes to -ParentPath.", NULL },
+	{ "ParentPath", CMD_P_STRING, 0, -1, "The parent of a differencing disk (same drive).", NULL },
+	{ "BlockSizeBytes", CMD_P_SIZE, 0, -1, "Dynamic block size (default 2MB).", NULL },
 };
 static const struct cmd_param p_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "The .vhd file (Get-ChildItem *.vhd | Get-VHD).", CMD_ALIASES("FullName") },
 };
 static const struct cmd_param p_measure_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file (not in use by a running VM or mounted)." },
-	{ "Pattern", CMD_P_STRING, 0, -1, "Random4K (the default): 4 KiB at random 4 KiB slots of -Seed; Sequential1M: 1 MiB at a time from offset 0, wrapping." },
-	{ "Count", CMD_P_INT, 0, -1, "Requests (default 128)." },
-	{ "Seed", CMD_P_INT, 0, -1, "Random4K's seed (default 1), as stortest's seed=." },
-	{ "Write", CMD_P_SWITCH, 0, -1, "Write 0x5A bytes instead of reading (not flushed until the end, untimed)." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file (not in use by a running VM or mounted).", NULL },
+	{ "Pattern", CMD_P_STRING, 0, -1, "Random4K (the default): 4 KiB at random 4 KiB slots of -Seed; Sequential1M: 1 MiB at a time from offset 0, wrapping.", NULL },
+	{ "Count", CMD_P_INT, 0, -1, "Requests (default 128).", NULL },
+	{ "Seed", CMD_P_INT, 0, -1, "Random4K's seed (default 1), as stortest's seed=.", NULL },
+	{ "Write", CMD_P_SWITCH, 0, -1, "Write 0x5A bytes instead of reading (not flushed until the end, untimed).", NULL },
 };
 static const struct cmd_param p_mount_vhd[] = {
-	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file." },
-	{ "ReadOnly", CMD_P_SWITCH, 0, -1, "Refuse every write to it." },
+	{ "Path", CMD_P_STRING, CMD_F_REQUIRED, 0, "The .vhd file.", CMD_ALIASES("FullName") },
+	{ "ReadOnly", CMD_P_SWITCH, 0, -1, "Refuse every write to it.", NULL },
 };
 
 const struct cmd_def cmdlets_vhd[] = {

@@ -730,47 +730,47 @@ static int cmdlet_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_name[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed)." },
+	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed).", CMD_ALIASES("VMName") },
 };
 static const struct cmd_param p_vm[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
 };
 static const struct cmd_param p_vms[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
-	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
+	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
 };
 static const struct cmd_param p_stop[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
-	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown)." },
-	{ "Force", CMD_P_SWITCH, 0, -1, "Turn the VM off if the guest cannot be asked, does not answer, or does not shut down in time." },
+	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown).", NULL },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Turn the VM off if the guest cannot be asked, does not answer, or does not shut down in time.", NULL },
 };
 static const struct cmd_param p_wait[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit)." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit).", NULL },
 };
 static const struct cmd_param p_new[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine." },
-	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples)." },
-	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel or Linux bzImage (told apart by content): a boot file's name, or a path (C:\\guests\\x.elf)." },
-	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable." },
-	{ "Initrd", CMD_P_STRING, 0, -1, "A Linux kernel's initial RAM disk (name or path)." },
-	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; default 1)." },
-	{ "Path", CMD_P_STRING, 0, -1, "Folder on C: that gets the VM's folder (default C:\\Hyper-V)." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name of the new virtual machine.", CMD_ALIASES("VMName") },
+	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Its RAM (e.g. 32MB; 2MB multiples).", NULL },
+	{ "Kernel", CMD_P_STRING, CMD_F_REQUIRED, -1, "Multiboot v1/v2 ELF kernel or Linux bzImage (told apart by content): a boot file's name, or a path (C:\\guests\\x.elf).", NULL },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "A Multiboot module (name or path); repeatable.", NULL },
+	{ "Initrd", CMD_P_STRING, 0, -1, "A Linux kernel's initial RAM disk (name or path).", NULL },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "The kernel's command line.", NULL },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; default 1).", NULL },
+	{ "Path", CMD_P_STRING, 0, -1, "Folder on C: that gets the VM's folder (default C:\\Hyper-V).", NULL },
 };
 static const struct cmd_param p_set[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
-	  "Name of the virtual machine, or a pattern (web*) for each that matches." },
-	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off)." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off)." },
-	{ "AutomaticStartAction", CMD_P_STRING, 0, -1, "At host start: Nothing, Start, or StartIfRunning (if it was running when the host stopped)." },
-	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, Save (as Save-VM), or ShutDown (a turn-off until the shutdown integration service exists)." },
-	{ "Notes", CMD_P_STRING, 0, -1, "Free text kept with the VM." },
+	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
+	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off).", NULL },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off).", NULL },
+	{ "AutomaticStartAction", CMD_P_STRING, 0, -1, "At host start: Nothing, Start, or StartIfRunning (if it was running when the host stopped).", NULL },
+	{ "AutomaticStopAction", CMD_P_STRING, 0, -1, "At Stop-VMHost: TurnOff, Save (as Save-VM), or ShutDown (a turn-off until the shutdown integration service exists).", NULL },
+	{ "Notes", CMD_P_STRING, 0, -1, "Free text kept with the VM.", NULL },
 };
 static const struct cmd_param p_rename[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 1, "Its new name." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", CMD_ALIASES("VMName") },
+	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 1, "Its new name.", NULL },
 };
 
 const struct cmd_def cmdlets_vm[] = {

@@ -19,35 +19,14 @@ static const struct cmd_column snap_cols[] = {
 };
 static const struct cmd_type snap_type = { "VMSnapshot", false, snap_cols, 5, NULL, NULL, NULL };
 
-/* Hyper-V's Checkpoint-VM names the VM with -Name (position 0), and
- * takes -VMName for it too (its alias): either, not both. */
-static struct vm *checkpoint_target(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-	const char *name = cmd_arg_str(a, "Name"), *alias = cmd_arg_str(a, "VMName");
-	struct vm *vm;
-
-	if (name && alias) {
-		cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: -Name and -VMName name the same thing.");
-		return NULL;
-	}
-	if (!name && !alias) {
-		cmd_error(ctx, a, "Cannot process command because of one or more missing mandatory parameters: Name.");
-		return NULL;
-	}
-	vm = vm_find(name ? name : alias);
-	if (!vm)
-		cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
-			  name ? name : alias);
-	return vm;
-}
-
 static int cmdlet_checkpoint_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	struct vm *vm = checkpoint_target(ctx, a);
+	struct vm *vm = vm_find(cmd_arg_str(a, "Name"));
 	char why[512];
 
 	if (!vm)
-		return 0;
+		return cmd_error(ctx, a, "Hyper-V was unable to find a virtual machine with name \"%s\".",
+				 cmd_arg_str(a, "Name"));
 	if (vm_snap_checkpoint(vm, cmd_arg_str(a, "SnapshotName"), why, sizeof(why)))
 		return cmd_error(ctx, a, "%s", why);
 	return 0;
@@ -145,34 +124,33 @@ static int cmdlet_remove_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *
 }
 
 static const struct cmd_param p_checkpoint[] = {
-	{ "Name", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", CMD_ALIASES("VMName") },
 	{ "SnapshotName", CMD_P_STRING, 0, 1,
-	  "The snapshot's name (default: \"NAME - (date - time)\", as Hyper-V)." },
-	{ "VMName", CMD_P_STRING, 0, -1, "The same as -Name (Hyper-V's alias)." },
+	  "The snapshot's name (default: \"NAME - (date - time)\", as Hyper-V).", CMD_ALIASES("CheckpointName") },
 };
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, 0, 1, "Only the snapshots with this name (wildcards allowed)." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, 0, 1, "Only the snapshots with this name (wildcards allowed).", NULL },
 };
 static const struct cmd_param p_one[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
-	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
+	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it.", CMD_ALIASES("IncludeAllChildCheckpoints") },
 };
 static const struct cmd_param p_rename[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine." },
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot." },
-	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name." },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
+	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name.", NULL },
 };
 
 const struct cmd_def cmdlets_vmsnap[] = {
 	{ "Checkpoint-VM", "Takes a snapshot of a virtual machine.",
 	  "Takes a snapshot of a VM that is off: each of its virtual hard disks is frozen and the VM goes on in a new differencing disk (C:\\Hyper-V\\NAME\\Snapshots\\DISK_GUID.avhd) whose parent it is, and its settings are kept (Snapshots\\ID.txt). The snapshot tree is in config.txt and lasts over host restarts (docs/vm-config.md, \"Snapshots\"). A running VM is paused and saved as Save-VM saves it (and refused where Save-VM refuses), the saved state goes with the snapshot (Snapshots\\ID\\), and the VM resumes; a Saved VM's state goes with the snapshot too.",
-	  p_checkpoint, 3, cmdlet_checkpoint_vm, NULL },
+	  p_checkpoint, 2, cmdlet_checkpoint_vm, NULL },
 	{ "Get-VMSnapshot", "Lists a virtual machine's snapshots.",
 	  "Lists the VM's snapshots in the order they were taken, with their type, creation time and parent; Format-List also shows Id, ParentSnapshotId, IsCurrent (the snapshot the VM now runs on) and State.",
 	  p_get, 2, cmdlet_get_vmsnapshot, NULL },

@@ -151,6 +151,24 @@ bool cmd_name_prefix(const char *prefix, size_t len, const char *name)
 	return true;
 }
 
+static bool spells(const char *name, size_t len, const char *s, bool prefix)
+{
+	return prefix ? cmd_name_prefix(name, len, s) : cmd_name_eq(name, s);
+}
+
+bool cmd_param_spelled(const struct cmd_param *p, const char *name,
+		       bool prefix)
+{
+	size_t len = strlen(name);
+
+	if (spells(name, len, p->name, prefix))
+		return true;
+	for (const char *const *al = p->aliases; al && *al; al++)
+		if (spells(name, len, *al, prefix))
+			return true;
+	return false;
+}
+
 static const struct cmd_def *find_in(const struct cmd_def *tab, int n,
 				     const char *name)
 {

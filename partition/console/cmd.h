@@ -16,8 +16,13 @@
  *  - "-Param value", "-Param:value", and positional values (bound, after all
  *    named parameters, to the unbound parameters with position >= 0 in
  *    ascending position order);
- *  - a parameter may be abbreviated to any unambiguous prefix (an exact name
- *    always wins);
+ *  - a parameter may have aliases, other names that bind it as its own
+ *    name does (PowerShell's Alias attribute: Start-VM -VMName is -Name);
+ *    the command sees the value under the parameter's name, and naming a
+ *    parameter twice, by any of its names, is an error;
+ *  - a parameter may be abbreviated to any unambiguous prefix of its name
+ *    or of an alias (an exact name or alias always wins; a prefix that
+ *    matches only names and aliases of one parameter is not ambiguous);
  *  - a token is a parameter name only if it starts, unquoted, with '-' and a
  *    letter, so "-5" is a value;
  *  - switches take no value; "-Switch:$true|$false|true|false|1|0" is allowed;
@@ -31,7 +36,9 @@
  *    CMD_P_BLOCK parameters, which take nothing else);
  *  - an unquoted "$name" or "$name.Property" argument is the variable's
  *    value: a single value's text, each value for a CMD_F_MULTI parameter,
- *    or, for an object, its property named like the parameter; "$true", "$false" and "$null" are plain words;
+ *    or, for an object, its property named like the parameter (or like an
+ *    alias, as pipeline input binds); "$true", "$false" and "$null" are
+ *    plain words;
  *  - an unquoted comma separates list items: "-Module a,b" binds two values
  *    to a CMD_F_MULTI parameter (an empty item is an error); for any other
  *    parameter the comma is just part of the value;
@@ -47,11 +54,12 @@
  *
  * Pipeline input: a command after '|' is called once per input object.
  * Its CMD_F_PIPELINE parameters not given on the command line take the
- * object's property of the same name (PowerShell's
- * ValueFromPipelineByPropertyName), or the value itself when the object is
- * a single value (ValueFromPipeline); mandatory parameters are checked
- * after that. The built-in pipeline cmdlets (Where-Object, Format-Table)
- * are called once and read all their input from ctx->in.
+ * object's property of the same name, or else of the first of its aliases
+ * the object has (PowerShell's ValueFromPipelineByPropertyName), or the
+ * value itself when the object is a single value (ValueFromPipeline);
+ * mandatory parameters are checked after that. The built-in pipeline
+ * cmdlets (Where-Object, Format-Table) are called once and read all their
+ * input from ctx->in.
  *
  * Errors: a syntax error anywhere runs nothing of the line; a binding error
  * (unknown parameter, bad value, missing mandatory parameter) runs nothing
@@ -61,12 +69,13 @@
  *
  * Get-Help (alias help) is built in: "Get-Help" lists all commands with
  * their synopsis; "Get-Help NAME" prints NAME, SYNOPSIS, SYNTAX (generated
- * from the parameter table), DESCRIPTION, PARAMETERS and ALIASES; NAME may be
- * an alias or a wildcard pattern with * and ? (then matching commands are
- * listed). "CMD ... -?" anywhere in a command shows CMD's help instead of
- * running the statement. The pipeline cmdlets are built in too
- * (cmd_core.c): Get-Command, Where-Object, Select-Object, Select-String,
- * Sort-Object, Measure-Object, Format-Table, Format-List.
+ * from the parameter table), DESCRIPTION, PARAMETERS (each with its
+ * aliases) and ALIASES (the command's); NAME may be an alias or a wildcard
+ * pattern with * and ? (then matching commands are listed). "CMD ... -?"
+ * anywhere in a command shows CMD's help instead of running the statement.
+ * The pipeline cmdlets are built in too (cmd_core.c): Get-Command,
+ * Where-Object, Select-Object, Select-String, Sort-Object, Measure-Object,
+ * Format-Table, Format-List.
  */
 #ifndef HVPART_CONSOLE_CMD_H
 #define HVPART_CONSOLE_CMD_H
@@ -99,7 +108,11 @@ struct cmd_param {
 	unsigned flags;          /* CMD_F_* */
 	int position;            /* 0, 1, ... or -1 if named only */
 	const char *help;
+	const char *const *aliases;   /* other names, NULL-terminated, or NULL */
 };
+
+/* A parameter's aliases in its table entry: CMD_ALIASES("VMName"). */
+#define CMD_ALIASES(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 struct cmd_ctx;
 struct cmd_args;
@@ -212,7 +225,8 @@ int cmd_complete(const struct cmd_def *tab, int n, const char *prefix,
 		 size_t len, const char **matches, int max);
 /* Completion of the word before the cursor, for le_complete_fn: a command
  * name when the word starts a pipeline element; after an unquoted '-',
- * that command's parameter names (*start is then just past the '-');
+ * that command's parameter names, and the aliases of those whose name does
+ * not match (*start is then just past the '-');
  * otherwise a path from path() (NULL: none). A word starting with a quote
  * does not complete. *start is where the word being completed begins. */
 typedef int (*cmd_path_fn)(void *ctx, const char *prefix, size_t len,

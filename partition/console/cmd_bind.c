@@ -15,61 +15,66 @@ static const struct cmd_value *bound(const struct cmd_args *a,
 	return NULL;
 }
 
+/* PowerShell lists the parameters themselves, by name, whichever of their
+ * names or aliases the prefix matched. */
 static void ambiguous(struct cmd_ctx *ctx, const struct cmd_def *d,
 		      const char *name)
 {
-	size_t len = strlen(name);
-
 	cmd_printf(ctx, "%s : Parameter cannot be processed because the "
 		   "parameter name '%s' is ambiguous. Possible matches include:",
 		   d->name, name);
 	for (int i = 0; i < d->nparams; i++)
-		if (cmd_name_prefix(name, len, d->params[i].name))
+		if (cmd_param_spelled(&d->params[i], name, true))
 			cmd_printf(ctx, " -%s", d->params[i].name);
 	cmd_write(ctx, ".\n", 2);
 }
 
-/* d's own parameter named name, or the one name is a prefix of (*hits
- * counts those; an exact name is one hit). */
-static const struct cmd_param *own_param(const struct cmd_def *d,
-					 const char *name, int *hits)
+/* d's own parameter with the name or alias name, or NULL. */
+static const struct cmd_param *own_exact(const struct cmd_def *d,
+					 const char *name)
+{
+	for (int i = 0; i < d->nparams; i++)
+		if (cmd_param_spelled(&d->params[i], name, false))
+			return &d->params[i];
+	return NULL;
+}
+
+/* The first of d's own parameters that name is a prefix of a name or an
+ * alias of (an alias abbreviates as a name does: "Test1 -Sys" for the
+ * alias System, PowerShell Language Specification 12.3.1); *hits counts
+ * those parameters, each once, for a prefix is ambiguous only "with
+ * respect to the names of the other parameters" (2.3.4): Test-Connection
+ * -B, matching BufferSize and its aliases BS and Bytes, is one. */
+static const struct cmd_param *own_prefix(const struct cmd_def *d,
+					  const char *name, int *hits)
 {
 	const struct cmd_param *hit = NULL;
-	size_t len = strlen(name);
 
 	*hits = 0;
 	for (int i = 0; i < d->nparams; i++) {
-		const struct cmd_param *p = &d->params[i];
-
-		if (cmd_name_eq(name, p->name)) {
-			*hits = 1;
-			return p;
-		}
-		if (cmd_name_prefix(name, len, p->name)) {
-			hit = p;
-			(*hits)++;
-		}
+		if (!cmd_param_spelled(&d->params[i], name, true))
+			continue;
+		hit = hit ? hit : &d->params[i];
+		(*hits)++;
 	}
 	return hit;
 }
 
-/* Exact names first (the command's own, then a common parameter's name
- * or alias), then prefixes of the command's own; a common parameter by
+/* Exact names and aliases first (the command's own, then a common
+ * parameter's), then prefixes of the command's own; a common parameter by
  * prefix only when none of those match, so that the abbreviations that
  * worked before there were common parameters still do. */
 static int resolve_param(struct cmd_ctx *ctx, const struct cmd_def *d,
 			 const char *name, const struct cmd_param **out)
 {
 	int hits;
-	const struct cmd_param *p = own_param(d, name, &hits);
 
-	if (p && cmd_name_eq(name, p->name)) {
-		*out = p;
+	if ((*out = own_exact(d, name)) != NULL ||
+	    (*out = cmd_common_find(name, false)) != NULL)
 		return 0;
-	}
-	if ((*out = cmd_common_find(name, hits == 0)) != NULL)
+	*out = own_prefix(d, name, &hits);
+	if (hits == 0 && (*out = cmd_common_find(name, true)) != NULL)
 		return 0;
-	*out = p;
 	if (hits == 1)
 		return 0;
 	if (hits == 0)
@@ -201,13 +206,20 @@ static int bind_val(struct cmd_ctx *ctx, struct cmd_args *a,
 }
 
 /* The value an object gives parameter p: a single value itself, else its
- * property named like p. NULL when none. */
+ * property named like p, or else like the first of p's aliases it has, in
+ * their order (ValueFromPipelineByPropertyName: about_Functions_Advanced_
+ * Parameters, PowerShell Language Specification 12.3.7). NULL when none. */
 static const struct cmd_val *obj_value_for(const struct cmd_obj *o,
 					   const struct cmd_param *p)
 {
+	const struct cmd_val *v;
+
 	if (o->type == &cmd_type_value)
 		return o->nprops ? &o->props[0].v : NULL;
-	return cmd_obj_get(o, p->name);
+	v = cmd_obj_get(o, p->name);
+	for (const char *const *al = p->aliases; !v && al && *al; al++)
+		v = cmd_obj_get(o, *al);
+	return v;
 }
 
 static int bind_var(struct cmd_ctx *ctx, struct cmd_args *a,

@@ -14,11 +14,12 @@
 const struct cmd_param cmd_common_params[] = {
 	{ "ErrorAction", CMD_P_STRING, 0, -1, "What the command's errors do: "
 	  "Continue (shown; the default), SilentlyContinue or Ignore (not "
-	  "shown), Stop (shown, and the rest of the line does not run)." },
-	{ "WarningAction", CMD_P_STRING, 0, -1, "The same for its warnings." },
+	  "shown), Stop (shown, and the rest of the line does not run).",
+	  CMD_ALIASES("ea") },
+	{ "WarningAction", CMD_P_STRING, 0, -1, "The same for its warnings.",
+	  CMD_ALIASES("wa") },
 };
 const int cmd_common_n = 2;
-static const char *const common_aliases[] = { "ea", "wa" };
 
 /* Indexed by enum cmd_action. */
 static const char *const action_names[] = {
@@ -27,16 +28,12 @@ static const char *const action_names[] = {
 
 const struct cmd_param *cmd_common_find(const char *name, bool prefix)
 {
-	size_t len = strlen(name);
-
-	for (int i = 0; i < cmd_common_n; i++) {
-		const char *full = cmd_common_params[i].name;
-
-		if (cmd_name_eq(name, full) || cmd_name_eq(name, common_aliases[i]))
+	for (int i = 0; i < cmd_common_n; i++)
+		if (cmd_param_spelled(&cmd_common_params[i], name, false))
 			return &cmd_common_params[i];
-		if (prefix && cmd_name_prefix(name, len, full))
+	for (int i = 0; prefix && i < cmd_common_n; i++)
+		if (cmd_param_spelled(&cmd_common_params[i], name, true))
 			return &cmd_common_params[i];
-	}
 	return NULL;
 }
 

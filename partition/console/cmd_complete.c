@@ -47,15 +47,29 @@ static void elem_command(const char *line, size_t elem, size_t cur, char *name,
 	name[k] = '\0';
 }
 
+static int add_match(const char *s, const char **matches, int max,
+		     int count)
+{
+	if (count < max)
+		matches[count] = s;
+	return count + 1;
+}
+
+/* Each parameter by its name, or when the name does not match, by each
+ * alias that does: PowerShell completes aliases too, but leaves one out
+ * when its parameter's own name is offered (PowerShell pull request
+ * 19382: Get-NetIPAddress -if offers ifIndex and ifAlias). */
 static int add_params(const struct cmd_param *p, int np, const char *prefix,
 		      size_t len, const char **matches, int max, int count)
 {
 	for (int i = 0; i < np; i++) {
-		if (!cmd_name_prefix(prefix, len, p[i].name))
+		if (cmd_name_prefix(prefix, len, p[i].name)) {
+			count = add_match(p[i].name, matches, max, count);
 			continue;
-		if (count < max)
-			matches[count] = p[i].name;
-		count++;
+		}
+		for (const char *const *al = p[i].aliases; al && *al; al++)
+			if (cmd_name_prefix(prefix, len, *al))
+				count = add_match(*al, matches, max, count);
 	}
 	return count;
 }

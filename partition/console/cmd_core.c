@@ -463,71 +463,78 @@ out:
 
 /* ---- the table ---- */
 
-#define P_PROPS(help) { "Property", CMD_P_STRING, CMD_F_MULTI, 0, help }
+#define P_PROPS(help) { "Property", CMD_P_STRING, CMD_F_MULTI, 0, help, NULL }
 
 static const struct cmd_param where_params[] = {
 	{ "FilterScript", CMD_P_BLOCK, 0, 0, "A script block: { $_.Property "
-	  "-op Value }, several joined by -and / -or." },
+	  "-op Value }, several joined by -and / -or.", NULL },
 	{ "Property", CMD_P_STRING, 0, 0, "The property to compare "
-	  "(comparison statement form)." },
+	  "(comparison statement form).", NULL },
 	{ "Value", CMD_P_STRING, 0, 1, "The value to compare it with; "
-	  "converted to the property's type (64MB, Running, 1:30:00)." },
-	{ "EQ", CMD_P_SWITCH, 0, -1, "Equal (text case-insensitively)." },
-	{ "NE", CMD_P_SWITCH, 0, -1, "Not equal." },
-	{ "GT", CMD_P_SWITCH, 0, -1, "Greater than." },
-	{ "GE", CMD_P_SWITCH, 0, -1, "Greater than or equal." },
-	{ "LT", CMD_P_SWITCH, 0, -1, "Less than." },
-	{ "LE", CMD_P_SWITCH, 0, -1, "Less than or equal." },
-	{ "Like", CMD_P_SWITCH, 0, -1, "Matches a wildcard pattern (* ?)." },
-	{ "NotLike", CMD_P_SWITCH, 0, -1, "Does not match the wildcard." },
-	{ "Match", CMD_P_SWITCH, 0, -1, "Matches a regular expression." },
-	{ "NotMatch", CMD_P_SWITCH, 0, -1, "Does not match the expression." },
+	  "converted to the property's type (64MB, Running, 1:30:00).", NULL },
+	{ "EQ", CMD_P_SWITCH, 0, -1, "Equal (text case-insensitively).",
+	  CMD_ALIASES("IEQ") },
+	{ "NE", CMD_P_SWITCH, 0, -1, "Not equal.", CMD_ALIASES("INE") },
+	{ "GT", CMD_P_SWITCH, 0, -1, "Greater than.", CMD_ALIASES("IGT") },
+	{ "GE", CMD_P_SWITCH, 0, -1, "Greater than or equal.",
+	  CMD_ALIASES("IGE") },
+	{ "LT", CMD_P_SWITCH, 0, -1, "Less than.", CMD_ALIASES("ILT") },
+	{ "LE", CMD_P_SWITCH, 0, -1, "Less than or equal.", CMD_ALIASES("ILE") },
+	{ "Like", CMD_P_SWITCH, 0, -1, "Matches a wildcard pattern (* ?).",
+	  CMD_ALIASES("ILike") },
+	{ "NotLike", CMD_P_SWITCH, 0, -1, "Does not match the wildcard.",
+	  CMD_ALIASES("INotLike") },
+	{ "Match", CMD_P_SWITCH, 0, -1, "Matches a regular expression.",
+	  CMD_ALIASES("IMatch") },
+	{ "NotMatch", CMD_P_SWITCH, 0, -1, "Does not match the expression.",
+	  CMD_ALIASES("INotMatch") },
 };
 static const struct cmd_param select_params[] = {
 	P_PROPS("The properties to keep (wildcards allowed)."),
 	{ "ExpandProperty", CMD_P_STRING, 0, -1, "Output this property's "
-	  "values alone." },
-	{ "First", CMD_P_INT, 0, -1, "Keep only the first N objects." },
-	{ "Last", CMD_P_INT, 0, -1, "Keep only the last N objects." },
-	{ "Skip", CMD_P_INT, 0, -1, "Skip the first N objects." },
+	  "values alone.", NULL },
+	{ "First", CMD_P_INT, 0, -1, "Keep only the first N objects.", NULL },
+	{ "Last", CMD_P_INT, 0, -1, "Keep only the last N objects.", NULL },
+	{ "Skip", CMD_P_INT, 0, -1, "Skip the first N objects.", NULL },
 };
 static const struct cmd_param sls_params[] = {
 	{ "Pattern", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_MULTI, 0, "The "
 	  "text to find: regular expressions (as -match takes), or plain "
-	  "text with -SimpleMatch; a line matches when any of them does." },
+	  "text with -SimpleMatch; a line matches when any of them does.",
+	  NULL },
 	{ "InputObject", CMD_P_STRING, 0, -1, "The text to search instead of "
-	  "the pipeline's input." },
+	  "the pipeline's input.", NULL },
 	{ "SimpleMatch", CMD_P_SWITCH, 0, -1, "The pattern is plain text, not "
-	  "a regular expression." },
+	  "a regular expression.", NULL },
 	{ "NotMatch", CMD_P_SWITCH, 0, -1, "Keep the lines that match none of "
-	  "the patterns." },
+	  "the patterns.", NULL },
 	{ "CaseSensitive", CMD_P_SWITCH, 0, -1, "Case counts (by default it "
-	  "does not)." },
+	  "does not).", NULL },
 };
 static const struct cmd_param sort_params[] = {
 	P_PROPS("The properties to sort by, in order (default: the first "
 		"column)."),
-	{ "Descending", CMD_P_SWITCH, 0, -1, "Largest first." },
+	{ "Descending", CMD_P_SWITCH, 0, -1, "Largest first.", NULL },
 };
 static const struct cmd_param measure_params[] = {
 	{ "Property", CMD_P_STRING, 0, 0, "A numeric property to sum, "
-	  "average and find the extremes of." },
+	  "average and find the extremes of.", NULL },
 };
 static const struct cmd_param ft_params[] = {
 	P_PROPS("The columns (wildcards allowed; default: the type's)."),
 	{ "AutoSize", CMD_P_SWITCH, 0, -1, "Accepted; columns always fit "
-	  "their contents." },
+	  "their contents.", NULL },
 };
 static const struct cmd_param fl_params[] = {
 	P_PROPS("The properties to list (wildcards allowed; default: all)."),
 };
 static const struct cmd_param gcm_params[] = {
 	{ "Name", CMD_P_STRING, CMD_F_MULTI, 0, "Command names or patterns; "
-	  "aliases match too." },
+	  "aliases match too.", NULL },
 	{ "Verb", CMD_P_STRING, CMD_F_MULTI, -1, "Only these verbs (Get, "
-	  "Start, ...; wildcards allowed)." },
+	  "Start, ...; wildcards allowed).", NULL },
 	{ "Noun", CMD_P_STRING, CMD_F_MULTI, -1, "Only these nouns (VM, "
-	  "VHD, ...; wildcards allowed)." },
+	  "VHD, ...; wildcards allowed).", NULL },
 };
 
 static const char *const where_aliases[] = { "where", "?", NULL };

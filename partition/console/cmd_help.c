@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const struct cmd_param help_params[] = {
-	{ "Name", CMD_P_STRING, 0, 0,
-	  "The command to describe: a name, an alias, or a pattern with * and ?." },
+	{ "Name", CMD_P_STRING, 0, 0, "The command to describe: a name, an "
+	  "alias, or a pattern with * and ?.", NULL },
 };
 static const char *const help_aliases[] = { "help", NULL };
 
@@ -114,6 +114,19 @@ static void section(struct cmd_ctx *ctx, const char *title, const char *text)
 	cmd_write(ctx, "\n", 1);
 }
 
+/* A parameter's aliases on a line of their own, "Aliases  VMName", as
+ * the parameter tables of the cmdlets' documentation list them ("Aliases:
+ * VMName"); only for a parameter that has some. */
+static void help_param_aliases(struct cmd_ctx *ctx, const struct cmd_param *p)
+{
+	if (!p->aliases || !p->aliases[0])
+		return;
+	cmd_printf(ctx, "        Aliases  ");
+	for (const char *const *al = p->aliases; *al; al++)
+		cmd_printf(ctx, "%s%s", al == p->aliases ? "" : ", ", *al);
+	cmd_write(ctx, "\n", 1);
+}
+
 static void help_params_section(struct cmd_ctx *ctx, const struct cmd_def *d)
 {
 	cmd_printf(ctx, "PARAMETERS\n");
@@ -136,7 +149,9 @@ static void help_params_section(struct cmd_ctx *ctx, const struct cmd_def *d)
 		if (p->flags & CMD_F_PIPELINE)
 			cmd_printf(ctx, "  Pipeline input? true (by property "
 				   "name)");
-		cmd_write(ctx, "\n\n", 2);
+		cmd_write(ctx, "\n", 1);
+		help_param_aliases(ctx, p);
+		cmd_write(ctx, "\n", 1);
 	}
 	cmd_printf(ctx, "    <CommonParameters>\n");
 	indented(ctx, "This cmdlet supports the common parameters: ErrorAction "

@@ -38,6 +38,10 @@ int cmd_perr(struct cmd_ctx *ctx, const struct cmd_def *d, int rc,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 bool cmd_name_eq(const char *a, const char *b);
 bool cmd_name_prefix(const char *prefix, size_t len, const char *name);
+/* Is name p's name or one of its aliases: the whole of it, or with prefix
+ * its start? */
+bool cmd_param_spelled(const struct cmd_param *p, const char *name,
+		       bool prefix);
 
 /* Binding (cmd_bind.c). cmd_bind binds tok[1..ntok) (tok[0] is the
  * command's name) to a->def's parameters; objects that variables in the
@@ -69,9 +73,9 @@ unsigned cmd_def_flags(const struct cmd_def *d);
 const char *cmd_type_name(const struct cmd_param *p, bool multi);
 
 /* The common parameters (cmd_common.c). cmd_common_find: the one named
- * name, or aliased (ea, wa), or with prefix also one name starts with; NULL
- * if none. cmd_common_check: 0, or -EINVAL after PowerShell's binding
- * error for a value that is no ActionPreference. cmd_common_apply: the
+ * or aliased (ea, wa) name, or with prefix also one whose name or alias
+ * name starts; NULL if none. cmd_common_check: 0, or -EINVAL after
+ * PowerShell's binding error for a value that is no ActionPreference. cmd_common_apply: the
  * bound values into ctx->erract and ctx->warnact (absent: CONTINUE). */
 extern const struct cmd_param cmd_common_params[];
 extern const int cmd_common_n;

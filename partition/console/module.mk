@@ -22,7 +22,8 @@ CONSOLE_TESTS := $(HOSTB)/tests/unit/console/test_lineedit \
                  $(HOSTB)/tests/unit/console/test_table \
                  $(HOSTB)/tests/unit/console/test_pipe \
                  $(HOSTB)/tests/unit/console/test_text \
-                 $(HOSTB)/tests/unit/console/test_common
+                 $(HOSTB)/tests/unit/console/test_common \
+                 $(HOSTB)/tests/unit/console/test_alias
 
 $(CONSOLE_TESTS): %: %.o $(CONSOLE_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) $^ -o $@ $(HOST_LIBS)

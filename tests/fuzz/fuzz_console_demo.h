@@ -78,24 +78,28 @@ static int demo_get(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param demo_new_vm[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name." },
-	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Memory." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "CPUs." },
-	{ "Kernel", CMD_P_STRING, 0, 1, "Kernel." },
-	{ "KernelArgs", CMD_P_STRING, 0, -1, "Args." },
-	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Modules." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "Name.",
+	  CMD_ALIASES("VMName") },
+	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1, "Memory.",
+	  CMD_ALIASES("Memory", "RAM") },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "CPUs.", NULL },
+	{ "Kernel", CMD_P_STRING, 0, 1, "Kernel.", NULL },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "Args.", NULL },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Modules.", NULL },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch.", NULL },
 };
 static const struct cmd_param demo_name_only[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Name." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch." },
+	{ "Name", CMD_P_STRING, 0, 0, "Name.", CMD_ALIASES("VMName") },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Switch.", CMD_ALIASES("Off", "T") },
 };
 static const char *const demo_aliases[] = { "gvm", NULL };
 static const struct cmd_param demo_piped[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name." },
-	{ "Mem", CMD_P_SIZE, CMD_F_PIPELINE, 1, "Size." },
-	{ "Id", CMD_P_INT, CMD_F_PIPELINE, -1, "Id." },
-	{ "On", CMD_P_SWITCH, CMD_F_PIPELINE, -1, "Switch." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name.", NULL },
+	{ "Mem", CMD_P_SIZE, CMD_F_PIPELINE, 1, "Size.", NULL },
+	{ "Id", CMD_P_INT, CMD_F_PIPELINE, -1, "Id.", NULL },
+	{ "On", CMD_P_SWITCH, CMD_F_PIPELINE, -1, "Switch.", NULL },
+	{ "Label", CMD_P_STRING, CMD_F_PIPELINE, -1, "By an alias.",
+	  CMD_ALIASES("Tag", "Group") },
 };
 
 static const struct cmd_def demo_tab[] = {
@@ -107,7 +111,7 @@ static const struct cmd_def demo_tab[] = {
 	{ "Get-VMHost", "Host.", "", NULL, 0, demo_handler, NULL },
 	{ "Stop-VMHost", "Off.", "", NULL, 0, NULL, NULL },
 	{ "Get-Thing", "Objects.", "", demo_name_only, 1, demo_get, NULL },
-	{ "Set-Thing", "Takes input.", "", demo_piped, 4, demo_handler, NULL },
+	{ "Set-Thing", "Takes input.", "", demo_piped, 5, demo_handler, NULL },
 };
 #define DEMO_N ((int)(sizeof demo_tab / sizeof demo_tab[0]))
 

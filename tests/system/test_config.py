@@ -353,7 +353,8 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
     with tap.case("Add-VMHardDiskDrive -ControllerType IDE: a guest finds 8086:7111 on PCI, IDENTIFY, "
                   "PIO and DMA round trips on IDE 0:0, IRQ 14, a DMA outside its memory refused; "
                   "Add-VMDvdDrive: the guest reads the ISO's volume descriptor by PIO and DMA "
-                  "(an ISO shared with another running VM), Set-VMDvdDrive changes media live"):
+                  "(an ISO shared with another running VM), Set-VMDvdDrive changes media live; "
+                  "Start-VM, Stop-VM and Get-VM take -VMName, Hyper-V's alias of -Name"):
         ok(m, "New-VHD -Path C:\\ide.vhd -SizeBytes 4MB -Dynamic")
         ok(m, 'New-VM -Name ide -MemoryStartupBytes 4MB -Kernel C:\\guests\\idetest.elf')
         for cmd, msg in (("Add-VMHardDiskDrive -VMName ide -ControllerType IDE -ControllerNumber 2 "
@@ -395,7 +396,11 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         # another VM runs with the same ISO: it is only read, so both may
         ok(m, 'New-VM -Name cd2 -MemoryStartupBytes 4MB -Kernel C:\\guests\\spin.elf -KernelArgs "mode=hlt"')
         ok(m, "Add-VMDvdDrive -VMName cd2 -ControllerNumber 1 -Path C:\\dvd.iso")
-        ok(m, "Start-VM cd2")
+        # -VMName, Hyper-V's alias of -Name, as users type it
+        ok(m, "Start-VM -VMName cd2")
+        out = ok(m, "Get-VM -VMName cd2")
+        assert re.search(r"\bcd2\s+Running\s", out), out
+        assert "Aliases  VMName\r\n" in ok(m, "Get-Help Start-VM"), "Get-Help Start-VM"
         ok(m, "Start-VM ide")
         out = ok(m, "Wait-VM ide -Timeout 120", timeout=150)
         log = ok(m, "Get-VMConsoleLog ide")
@@ -433,7 +438,9 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
                    "current state ('cd2' is running" in out, (cmd, out)
         out = m.command("Set-VMDvdDrive -VMName cd2 -Path C:\\nope.iso")
         assert "Set-VMDvdDrive : Failed to modify device 'DVD Drive'" in out, out
-        ok(m, "Stop-VM cd2 -TurnOff")
+        ok(m, "Stop-VM -VMName cd2 -TurnOff")
+        out = ok(m, "Get-VM -VMName cd2")
+        assert re.search(r"\bcd2\s+Off\s", out) and "turned off" in out, out
         ok(m, "Remove-VMDvdDrive -VMName cd2")
         assert "cd2" not in ok(m, "Get-VMDvdDrive")
         ok(m, "Remove-VM cd2")

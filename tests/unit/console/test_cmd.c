@@ -62,22 +62,22 @@ static int fail_cmd(struct cmd_ctx *c, const struct cmd_args *a)
 }
 
 static const struct cmd_param new_vm_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "The name of the new VM." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "The name of the new VM.", NULL },
 	{ "MemoryStartupBytes", CMD_P_SIZE, CMD_F_REQUIRED, -1,
-	  "Startup memory, e.g. 64MB." },
-	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors." },
-	{ "Kernel", CMD_P_STRING, 0, 1, "Kernel image path." },
-	{ "KernelArgs", CMD_P_STRING, 0, -1, "Kernel command line." },
-	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Extra modules." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Power off at once." },
+	  "Startup memory, e.g. 64MB.", NULL },
+	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors.", NULL },
+	{ "Kernel", CMD_P_STRING, 0, 1, "Kernel image path.", NULL },
+	{ "KernelArgs", CMD_P_STRING, 0, -1, "Kernel command line.", NULL },
+	{ "Module", CMD_P_STRING, CMD_F_MULTI, -1, "Extra modules.", NULL },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Power off at once.", NULL },
 };
 static const struct cmd_param stop_vm_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "The VM to stop." },
-	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Cut the power." },
-	{ "Force", CMD_P_SWITCH, 0, -1, "Do not ask." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 0, "The VM to stop.", NULL },
+	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Cut the power.", NULL },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Do not ask.", NULL },
 };
 static const struct cmd_param get_vm_params[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Only this VM." },
+	{ "Name", CMD_P_STRING, 0, 0, "Only this VM.", NULL },
 };
 static const char *const get_vm_aliases[] = { "gvm", NULL };
 
@@ -359,7 +359,7 @@ static int enum_cmd(struct cmd_ctx *c, const struct cmd_args *a)
 static void test_enum(void **state)
 {
 	static const struct cmd_param p[] = {
-		{ "ControllerType", CMD_P_STRING, 0, 0, "IDE or SCSI." },
+		{ "ControllerType", CMD_P_STRING, 0, 0, "IDE or SCSI.", NULL },
 	};
 	static const struct cmd_def d[] = {
 		{ "Add-Disk", "", "", p, 1, enum_cmd, NULL },
@@ -588,10 +588,10 @@ static void test_syntax(void **state)
 {
 	char buf[256];
 	static const struct cmd_param p2[] = {
-		{ "B", CMD_P_INT, 0, 1, "" },
-		{ "S", CMD_P_SWITCH, CMD_F_REQUIRED, -1, "" },
-		{ "A", CMD_P_SIZE, 0, 0, "" },
-		{ "M", CMD_P_STRING, CMD_F_MULTI | CMD_F_REQUIRED, -1, "" },
+		{ "B", CMD_P_INT, 0, 1, "", NULL },
+		{ "S", CMD_P_SWITCH, CMD_F_REQUIRED, -1, "", NULL },
+		{ "A", CMD_P_SIZE, 0, 0, "", NULL },
+		{ "M", CMD_P_STRING, CMD_F_MULTI | CMD_F_REQUIRED, -1, "", NULL },
 	};
 	static const struct cmd_def d2 = { "Do-It", "", "", p2, 4, NULL, NULL };
 

@@ -56,12 +56,12 @@ static int fail_thing(struct cmd_ctx *c, const struct cmd_args *a)
 }
 
 static const struct cmd_param get_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_MULTI, 0, "Names." },
-	{ "Wait", CMD_P_SWITCH, 0, -1, "Starts like WarningAction's alias." },
-	{ "Ending", CMD_P_SWITCH, 0, -1, "Starts like ErrorAction." },
+	{ "Name", CMD_P_STRING, CMD_F_MULTI, 0, "Names.", NULL },
+	{ "Wait", CMD_P_SWITCH, 0, -1, "Starts like WarningAction's alias.", NULL },
+	{ "Ending", CMD_P_SWITCH, 0, -1, "Starts like ErrorAction.", NULL },
 };
 static const struct cmd_param touch_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing.", NULL },
 };
 
 static const struct cmd_def tab[] = {

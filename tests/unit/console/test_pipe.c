@@ -90,15 +90,15 @@ static int fail_thing(struct cmd_ctx *c, const struct cmd_args *a)
 }
 
 static const struct cmd_param get_params[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Wildcards allowed." },
+	{ "Name", CMD_P_STRING, 0, 0, "Wildcards allowed.", NULL },
 };
 static const struct cmd_param stop_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing." },
-	{ "Force", CMD_P_SWITCH, 0, -1, "Harder." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing.", NULL },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Harder.", NULL },
 };
 static const struct cmd_param mem_params[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing." },
-	{ "Memory", CMD_P_SIZE, CMD_F_REQUIRED | CMD_F_PIPELINE, 1, "Size." },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing.", NULL },
+	{ "Memory", CMD_P_SIZE, CMD_F_REQUIRED | CMD_F_PIPELINE, 1, "Size.", NULL },
 };
 
 static int show_mem(struct cmd_ctx *c, const struct cmd_args *a)
