@@ -1058,7 +1058,7 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
                          r"VM 'lin': memory captured with the guest paused[^\r\n]*", log)
         print("# %s" % (how[-1] if how else "(no capture line)"))
         assert how and re.match(r"\(lin\): memory capture ended", how[-1]), how
-        parts = re.findall(r"checkpoint pause: [^\r\n]*", ok_cmd("Get-VMHostLog | Select-String 'checkpoint pause'"))
+        parts = re.findall(r"checkpoint pause: [^\r\n]*", m.output()[-8000:])
         print("# %s" % (parts[-1] if parts else "(no pause line)"))
         assert run("lin", "sleep 2; touch /ck/after; sync")
         ok_cmd("Stop-VM lin -TurnOff", timeout=120)
