@@ -211,6 +211,15 @@ static void test_5level(void **s)
 	assert_int_equal(tr(&r, lin | 7, 0, &g, &e), 0);
 	assert_int_equal(g, 0xabc007);
 	assert_int_equal(tr(&r, LIN4, 0, &g, &e), PW_FAULT);   /* PML5 index 0 absent */
+	/* PS is reserved in a PML5E as in a PML4E (SDM Vol. 3A Table 4-12),
+	 * and a walk past 48 bits still checks rights at every level. */
+	put64(0x5000 + 1 * 8, 0x1000 | P | RW | PS);
+	assert_int_equal(tr(&r, lin | 7, 0, &g, &e), PW_FAULT);
+	assert_int_equal(e, PF_P | PF_RSVD);
+	put64(0x5000 + 1 * 8, 0x1000 | P);
+	r.cr0 |= CR0_WP;                  /* else supervisor writes pass (§4.6.1) */
+	assert_int_equal(tr(&r, lin | 7, PW_WRITE, &g, &e), PW_FAULT);
+	assert_int_equal(e, PF_P | PF_W);
 }
 
 static void test_pae(void **s)
