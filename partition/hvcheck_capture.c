@@ -44,6 +44,16 @@ static uint64_t pa_of(const struct pmem_set *s, uint32_t k)
 	return pmem_gpa_to_pa(s, (uint64_t)k * 4096, &contig);
 }
 
+static uint32_t word(uint64_t pa)
+{
+	return *(volatile uint32_t *)(uintptr_t)pa;
+}
+
+static void poke(uint64_t pa, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)pa = v;
+}
+
 static uint16_t start(uint64_t id, const uint64_t *pa, uint32_t n)
 {
 	static struct hvpart_capture_start_in in;
@@ -99,7 +109,7 @@ static int fixture_make(struct cap_fixture *f)
 	    hvcall(HVCALL_HVPART_CREATE_PARTITION, &cin, sizeof(cin), &f->id, 8))
 		return -1;
 	for (uint32_t k = 0; k < NPAGES; k++)
-		*(volatile uint32_t *)(uintptr_t)pa_of(&f->child, k) = PATTERN(k);
+		poke(pa_of(&f->child, k), PATTERN(k));
 	memcpy((void *)(uintptr_t)pa_of(&f->child, 0), code, sizeof(code));
 	memset(&dep, 0, sizeof(dep));
 	dep.partition_id = f->id;
@@ -187,7 +197,7 @@ static void check_take(struct chk *c, const struct cap_fixture *f)
 	/* The data page was kept before the guest's write: not taken again. */
 	hvcheck_true(c, "  it copied the pages not kept yet (all but the data page)",
 		     out.copied[0] == 0xd && !memcmp((void *)(uintptr_t)pa[0], code, sizeof(code)) &&
-		     *(volatile uint32_t *)(uintptr_t)pa[2] == PATTERN(2));
+		     word(pa[2]) == PATTERN(2));
 	hvcheck_expect(c, "capture take: the same pages again (nothing left)", take(id, CODE_GPFN, NPAGES, pa, &out),
 		       HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  nothing copied", out.copied[0] == 0);
@@ -207,7 +217,7 @@ static uint32_t counter(uint64_t id)
 	uint32_t v = 0;
 
 	if (!vsp_gpadl_hv_map(id, &g, 1, &pa)) {
-		v = *(volatile uint32_t *)(uintptr_t)pa;
+		v = word(pa);
 		vsp_gpadl_hv_unmap(&pa, 1);
 	}
 	return v;
@@ -229,7 +239,7 @@ static void check_live(struct chk *c, const struct cap_fixture *f)
 	hvcheck_expect(c, "capture drain: the kept pages", drain(id, 0, &d), HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  the guest's data page, as it was at the suspend",
 		     d.count == 1 && d.e[0].gpfn == DATA_GPFN &&
-		     *(volatile uint32_t *)(uintptr_t)d.e[0].pa == at_suspend);
+		     word(d.e[0].pa) == at_suspend);
 	hvcheck_true(c, "  and the guest went on writing it", counter(id) > at_suspend);
 	check_take(c, f);
 	hvcheck_expect(c, "capture drain: release what it listed", drain(id, d.count, &d), HV_STATUS_SUCCESS);
@@ -244,11 +254,6 @@ static void check_live(struct chk *c, const struct cap_fixture *f)
 	hvcheck_expect(c, "capture end of an armed capture", end(id, &st), HV_STATUS_SUCCESS);
 }
 
-static uint32_t word(uint64_t pa)
-{
-	return *(volatile uint32_t *)(uintptr_t)pa;
-}
-
 /* The parent writes one page it mapped before START (kept first, the
  * write done), TAKEs the other and writes it too (nothing kept). */
 static void parent_writes_kept(struct chk *c, uint64_t id, const uint64_t *m, const uint64_t *pa)
@@ -261,7 +266,7 @@ static void parent_writes_kept(struct chk *c, uint64_t id, const uint64_t *m, co
 		       HV_STATUS_SUCCESS);
 	hvcheck_expect(c, "capture drain: right after the start", drain(id, 0, &d), HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  the mapped pages are not in the stash", d.count == 0);
-	*(volatile uint32_t *)(uintptr_t)m[0] = 0x600d;
+	poke(m[0], 0x600d);
 	hvcheck_expect(c, "capture drain: after the parent's write", drain(id, 0, &d), HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  its page kept as it was, and the write done",
 		     d.count == 1 && d.e[0].gpfn == CODE_GPFN + 2 && word(d.e[0].pa) == PATTERN(2) &&
@@ -269,7 +274,7 @@ static void parent_writes_kept(struct chk *c, uint64_t id, const uint64_t *m, co
 	hvcheck_expect(c, "capture take: both mapped pages", take(id, CODE_GPFN + 2, 2, pa + 1, &out),
 		       HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  it copied the one the parent did not write", out.copied[0] == 2 && word(pa[2]) == PATTERN(3));
-	*(volatile uint32_t *)(uintptr_t)m[1] = 0x600e;
+	poke(m[1], 0x600e);
 	hvcheck_expect(c, "capture end", end(id, &st), HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  1 page kept before the parent's write, 1 taken, the write after TAKE done",
 		     st.parent_maps == 1 && st.taken == 1 && !st.failed && word(m[1]) == 0x600e);
@@ -283,11 +288,11 @@ static void parent_write_gives_up(struct chk *c, uint64_t id, const uint64_t *m,
 	struct hvpart_capture_stats st;
 
 	hvcheck_expect(c, "capture start: again, 1 stash page", start(id, pa, 1), HV_STATUS_SUCCESS);
-	*(volatile uint32_t *)(uintptr_t)m[0] = 0x700d;
-	*(volatile uint32_t *)(uintptr_t)m[1] = 0x700e;
+	poke(m[0], 0x700d);
+	poke(m[1], 0x700e);
 	hvcheck_expect(c, "capture drain: a write with the stash full gave it up", drain(id, 0, &d),
 		       HV_STATUS_INSUFFICIENT_BUFFERS);
-	*(volatile uint32_t *)(uintptr_t)m[0] = 0x700f;
+	poke(m[0], 0x700f);
 	hvcheck_true(c, "  both writes done, and the next", word(m[0]) == 0x700f && word(m[1]) == 0x700e);
 	hvcheck_expect(c, "capture end", end(id, &st), HV_STATUS_SUCCESS);
 	hvcheck_true(c, "  its counts say given up", st.failed == 1 && st.parent_maps == 1);

@@ -334,15 +334,7 @@ class Machine:
                 pass
         if self.proc is not None:
             # Whatever is left in the launcher's session (timeout, the emulator).
-            for pid in _session_pids(self.proc.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
+            self._kill_session(5)
         if self._reader is not None:
             self._reader.join(2)
         if self._pty is not None:
@@ -430,12 +422,20 @@ class Machine:
         once, nothing flushed or closed by it (a disk image keeps what the
         emulator had written to it, as a disk keeps what reached it)."""
         if self.proc is not None:
-            for pid in _session_pids(self.proc.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.proc.wait(30)
+            self._kill_session(30)
+
+    def _kill_session(self, wait):
+        """SIGKILL to every process of the launcher's session, then up to
+        `wait` seconds for the launcher to end."""
+        for pid in _session_pids(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
 
     @property
     def exit_status(self):
