@@ -88,8 +88,8 @@ void parent_power_off(void)
 		__asm__ volatile("cli; hlt");
 }
 
-uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
-			    uint64_t conn_part, uint16_t base, uint16_t nflags)
+uint16_t hvcall_create_port_vp(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
+			       uint32_t vp, uint64_t conn_part, uint16_t base, uint16_t nflags)
 {
 	struct hv_input_create_port in;
 
@@ -99,12 +99,18 @@ uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t 
 	in.connection_partition = conn_part;
 	in.port_info.port_type = type;
 	in.port_info.message.target_sint = sint;
-	in.port_info.message.target_vp = 0;
+	in.port_info.message.target_vp = vp;
 	if (type == HV_PORT_TYPE_EVENT) {
 		in.port_info.event.base_flag = base;
 		in.port_info.event.flag_count = nflags;
 	}
 	return hvcall(HVCALL_CREATE_PORT, &in, sizeof(in), NULL, 0);
+}
+
+uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
+			    uint64_t conn_part, uint16_t base, uint16_t nflags)
+{
+	return hvcall_create_port_vp(part, id, type, sint, 0, conn_part, base, nflags);
 }
 
 uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,

@@ -24,6 +24,9 @@ void hvcall_write_msr(uint32_t msr, uint64_t v);
 #define HVCALL_SELF 0xffffffffffffffffull
 uint16_t hvcall_create_port(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
 			    uint64_t conn_part, uint16_t base, uint16_t nflags);
+/* The same, the port targeting virtual processor vp (the other: VP 0). */
+uint16_t hvcall_create_port_vp(uint64_t part, uint32_t id, uint32_t type, uint32_t sint,
+			       uint32_t vp, uint64_t conn_part, uint16_t base, uint16_t nflags);
 uint16_t hvcall_connect_port(uint64_t conn_part, uint32_t conn, uint64_t port_part,
 			     uint32_t port, uint32_t type);
 uint16_t hvcall_delete_port(uint64_t part, uint32_t id);

@@ -348,13 +348,14 @@ static int vm_build(struct vm *vm, char *why, size_t n)
 		if (st)
 			return hv_fail(vm, st, "create a virtual processor", why, n);
 	}
-	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n)) {
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, vm->processors, why, n) ||
+	    vm_ide_start(vm, why, n)) {
 		vm_teardown(vm);
 		return -EIO;
 	}
 	/* The SCSI controller is offered to a VM with SCSI disks only. */
 	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) |
-			    vsp_net_absent(vm)))
+			    vsp_net_absent(vm), vm->processors))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	memset(&vin, 0, sizeof(vin));
 	vin.partition_id = id;
@@ -735,8 +736,10 @@ static int sr_switch(struct vm *vm, uint64_t id, struct pmem_set *mem, const uin
 	hvcall(HVCALL_HVPART_DELETE_PARTITION, &old, sizeof(old), NULL, 0);
 	pmem_release(&vm->mem);
 	vm->mem = *mem;
-	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n) ||
-	    vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, vm->processors, why, n) ||
+	    vm_ide_start(vm, why, n) ||
+	    vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm),
+			    vm->processors))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "reconnect the devices", why, n);
 	if (blen && vsp_host_restore(id, bus, blen))
 		return hv_fail(vm, HV_STATUS_INVALID_PARAMETER, "restore the VMBus host", why, n);
@@ -827,11 +830,13 @@ int vm_start_restored(struct vm *vm, struct pmem_set *mem, const struct vmctx_bu
 	}
 	vm->hv_id = (int64_t)id;
 	vm->mem = *mem;
-	if (vsp_stor_attach(id, vm->disks, vm->ndisks, why, n) || vm_ide_start(vm, why, n)) {
+	if (vsp_stor_attach(id, vm->disks, vm->ndisks, vm->processors, why, n) ||
+	    vm_ide_start(vm, why, n)) {
 		vm_teardown(vm);
 		return -EIO;
 	}
-	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm)))
+	if (vsp_host_create(id, vm->ic_disabled | vm_storage_absent(vm) | vsp_net_absent(vm),
+			    vm->processors))
 		return hv_fail(vm, HV_STATUS_INSUFFICIENT_MEMORY, "connect the VMBus host", why, n);
 	rc = restore(vm, arg, why, n) ?: vm_set_processor_share(vm, why, n);
 	if (rc) {

@@ -14,6 +14,14 @@
 struct vmbus_chan {
 	uint32_t relid;      /* child_relid */
 	uint32_t signal_id;  /* what we pass to signal(): relid or conn id */
+	/* The offer's sub_channel_index: 0 for a device's primary channel,
+	 * 1.. for the sub-channels it asked for (server side; Linux
+	 * vmbus_process_offer tells them apart the same way). */
+	uint16_t sub_index;
+	/* Server side: the virtual processor the guest named in OPENCHANNEL
+	 * for this channel's interrupts (Linux: its target_cpu's VP index),
+	 * as the guest sent it: the transport checks it before using it. */
+	uint32_t target_vp;
 	int (*signal)(void *ctx, uint32_t id);
 	void *signal_ctx;
 	struct vmbus_ring out, in;

@@ -25,6 +25,7 @@ static const uint32_t cl_default_versions[] = {
 struct cl_chan {
 	int state;
 	uint32_t relid, gpadl, npages, send_pages;
+	uint32_t target_vp;     /* named in OPENCHANNEL */
 	int gpadl_live, rescinded;
 	struct vmbus_msg_offer offer;
 	void *va;
@@ -413,6 +414,16 @@ int vmbus_client_open(struct vmbus_client *c, uint32_t relid,
 	return err;
 }
 
+int vmbus_client_set_target_vp(struct vmbus_client *c, uint32_t relid, uint32_t vp)
+{
+	struct cl_chan *ch = cl_find(c, relid);
+
+	if (!ch || ch->state != VMBUS_CH_OFFERED)
+		return -ENOENT;
+	ch->target_vp = vp;
+	return 0;
+}
+
 static int cl_on_gpadl_created(struct vmbus_client *c, const void *msg)
 {
 	struct vmbus_msg_gpadl_created m;
@@ -434,6 +445,7 @@ static int cl_on_gpadl_created(struct vmbus_client *c, const void *msg)
 	o.child_relid = ch->relid;
 	o.openid = ch->relid;
 	o.ring_gpadl = ch->gpadl;
+	o.target_vp = ch->target_vp;
 	o.downstream_page_offset = ch->send_pages;
 	ch->state = VMBUS_CH_OPENING;
 	return cl_post(c, &o, sizeof(o));

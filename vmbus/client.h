@@ -90,6 +90,10 @@ int vmbus_client_handle_event(struct vmbus_client *c, uint32_t relid);
  * the GPADL, then OPENCHANNEL. Completion: chan_state() == OPEN. */
 int vmbus_client_open(struct vmbus_client *c, uint32_t relid,
 		      uint32_t send_pages, uint32_t recv_pages);
+/* The virtual processor OPENCHANNEL names for relid's interrupts (0 by
+ * default; Linux names its channel's target CPU): call before open.
+ * -ENOENT unless relid is offered and not open. */
+int vmbus_client_set_target_vp(struct vmbus_client *c, uint32_t relid, uint32_t vp);
 /* CLOSECHANNEL, then GPADL_TEARDOWN; pages are freed on TORNDOWN and the
  * channel returns to OFFERED (or disappears if rescinded). */
 int vmbus_client_close(struct vmbus_client *c, uint32_t relid);

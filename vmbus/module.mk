@@ -26,12 +26,13 @@ $(HOSTB)/libvmbus.a: $(VMBUS_HOST_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # ---- host unit tests (ASan + UBSan) ----
-VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e test_ic test_save
+VMBUS_TESTS := test_ring test_ring_stress test_msg test_pkt test_proto test_e2e test_ic test_save test_subchan
 $(HOSTB)/$(VMBUS_UT)/%: $(HOSTB)/$(VMBUS_UT)/%.o $(HOSTB)/libvmbus.a
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%)
 .SECONDARY: $(VMBUS_TESTS:%=$(HOSTB)/$(VMBUS_UT)/%.o)
-$(HOSTB)/$(VMBUS_UT)/test_proto $(HOSTB)/$(VMBUS_UT)/test_e2e $(HOSTB)/$(VMBUS_UT)/test_save: \
+$(HOSTB)/$(VMBUS_UT)/test_proto $(HOSTB)/$(VMBUS_UT)/test_e2e $(HOSTB)/$(VMBUS_UT)/test_save \
+	$(HOSTB)/$(VMBUS_UT)/test_subchan: \
 	$(HOSTB)/$(VMBUS_UT)/harness.o
 
 # ---- ThreadSanitizer builds of the ring tests (cannot mix with ASan) ----

@@ -44,11 +44,15 @@ static const struct msg_rule msg_rules[VMBUS_MSG_COUNT] = {
 	[VMBUS_MSG_UNLOAD] = { "UNLOAD", sizeof(struct vmbus_msg_hdr) },
 	[VMBUS_MSG_UNLOAD_RESPONSE] = { "UNLOAD_RESPONSE",
 					sizeof(struct vmbus_msg_hdr) },
+	/* 18-21 and 23: no entry, so unknown (msg_check). */
+	[VMBUS_MSG_MODIFYCHANNEL] = { "MODIFYCHANNEL", sizeof(struct vmbus_msg_modify) },
+	[VMBUS_MSG_MODIFYCHANNEL_RESPONSE] = { "MODIFYCHANNEL_RESPONSE",
+					       sizeof(struct vmbus_msg_modify_response) },
 };
 
 const char *vmbus_msg_name(uint32_t type)
 {
-	return type < VMBUS_MSG_COUNT ? msg_rules[type].name : "?";
+	return type < VMBUS_MSG_COUNT && msg_rules[type].name ? msg_rules[type].name : "?";
 }
 
 static int hex_val(char c)
@@ -195,7 +199,8 @@ static int msg_check(const void *buf, size_t len, const char **why,
 		return -EMSGSIZE;
 	}
 	memcpy(&h, buf, sizeof(h));
-	if (h.msgtype == VMBUS_MSG_INVALID || h.msgtype >= VMBUS_MSG_COUNT) {
+	if (h.msgtype == VMBUS_MSG_INVALID || h.msgtype >= VMBUS_MSG_COUNT ||
+	    !msg_rules[h.msgtype].name) {
 		*why = "unknown message type";
 		return -EPROTO;
 	}

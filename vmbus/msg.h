@@ -48,7 +48,11 @@ enum vmbus_msg_type {
 	VMBUS_MSG_VERSION_RESPONSE = 15,
 	VMBUS_MSG_UNLOAD = 16,
 	VMBUS_MSG_UNLOAD_RESPONSE = 17,
-	VMBUS_MSG_COUNT = 18,
+	/* 18-21 and 23 are not served (Linux: CHANNELMSG_18..20, the
+	 * hv_sock transport's TL_CONNECT_REQUEST and _RESULT). */
+	VMBUS_MSG_MODIFYCHANNEL = 22,
+	VMBUS_MSG_MODIFYCHANNEL_RESPONSE = 24,
+	VMBUS_MSG_COUNT = 25,
 };
 
 struct vmbus_guid {
@@ -97,6 +101,24 @@ struct vmbus_msg_relid {
 	uint32_t child_relid;
 } __attribute__((packed));
 _Static_assert(sizeof(struct vmbus_msg_relid) == 12, "rescind/close/released");
+
+/* MODIFYCHANNEL (22): the guest moves an open channel's interrupts to
+ * another VP (Linux vmbus_send_modifychannel, from protocol 4.1); from
+ * 5.3 on the host answers MODIFYCHANNEL_RESPONSE (24) with an NTSTATUS
+ * (Linux vmbus_onmodifychannel_response). */
+struct vmbus_msg_modify {
+	struct vmbus_msg_hdr hdr;
+	uint32_t child_relid;
+	uint32_t target_vp;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmbus_msg_modify) == 16, "modifychannel");
+
+struct vmbus_msg_modify_response {
+	struct vmbus_msg_hdr hdr;
+	uint32_t child_relid;
+	uint32_t status;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmbus_msg_modify_response) == 16, "modifychannel_response");
 
 /* OPENCHANNEL (5) */
 struct vmbus_msg_open {

@@ -92,12 +92,13 @@ static void srv_chan_close(struct srv_chan *c)
 }
 
 /* Back to a fresh connection: closes channels, frees GPADLs, forgets
- * rescinded channels (the guest that would release them is gone). */
+ * rescinded channels (the guest that would release them is gone) and
+ * sub-channels (its driver asks for them again on its next open). */
 static void srv_reset(struct vmbus_server *s)
 {
 	for (unsigned i = 0; i < s->chan_hi; i++) {
 		srv_chan_close(&s->chans[i]);
-		if (s->chans[i].state == CH_RESCINDED)
+		if (s->chans[i].state == CH_RESCINDED || s->chans[i].sub_index)
 			memset(&s->chans[i], 0, sizeof(s->chans[i]));
 	}
 	while (s->chan_hi && s->chans[s->chan_hi - 1].state == CH_FREE)
@@ -144,6 +145,7 @@ static int srv_send_offer(struct vmbus_server *s, struct srv_chan *c)
 	srv_hdr(&m, sizeof(m), VMBUS_MSG_OFFERCHANNEL);
 	m.offer.if_type = c->type;
 	m.offer.if_instance = c->inst;
+	m.offer.sub_channel_index = c->sub_index;
 	m.child_relid = srv_relid(s, c);
 	/* monitor_allocated = 0: the guest signals with HvSignalEvent on
 	 * connection_id (hyperv-notes.md): conn_base + relid, so the
@@ -152,54 +154,135 @@ static int srv_send_offer(struct vmbus_server *s, struct srv_chan *c)
 	return srv_post(s, &m, sizeof(m));
 }
 
-int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
-		       const struct vmbus_guid *instance,
-		       const struct vmbus_dev_ops *dops, void *dev,
-		       uint32_t *relid)
+/* A free slot, claimed as an offered channel of dev; NULL when full or
+ * the transport refuses the relid. */
+static struct srv_chan *srv_claim(struct vmbus_server *s, const struct vmbus_guid *type,
+				  const struct vmbus_guid *instance,
+				  const struct vmbus_dev_ops *dops, void *dev)
 {
 	for (unsigned i = 0; i < VMBUS_SERVER_MAX_CHANNELS; i++) {
 		struct srv_chan *c = &s->chans[i];
 
 		if (c->state != CH_FREE)
 			continue;
+		if (s->ops.on_relid && s->ops.on_relid(s->ops.ctx, i + 1))
+			return NULL;
 		memset(c, 0, sizeof(*c));
 		c->state = CH_OFFERED;
 		c->type = *type;
 		c->inst = *instance;
 		c->dops = dops;
 		c->dev = dev;
-		*relid = i + 1;
 		if (s->chan_hi < i + 1)
 			s->chan_hi = i + 1;
-		if (s->offers_requested)
-			return srv_send_offer(s, c);
-		return 0;
+		return c;
 	}
-	return -ENOSPC;
+	return NULL;
 }
 
-int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
+int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
+		       const struct vmbus_guid *instance,
+		       const struct vmbus_dev_ops *dops, void *dev,
+		       uint32_t *relid)
 {
-	struct srv_chan *c = srv_chan_by_relid(s, relid);
+	struct srv_chan *c = srv_claim(s, type, instance, dops, dev);
+
+	if (!c)
+		return -ENOSPC;
+	*relid = srv_relid(s, c);
+	return s->offers_requested ? srv_send_offer(s, c) : 0;
+}
+
+/* Whether c is a live (offered or open) sub-channel of primary p. */
+static int srv_is_sub_of(const struct srv_chan *c, const struct srv_chan *p)
+{
+	return c->sub_index && (c->state == CH_OFFERED || c->state == CH_OPEN) &&
+	       !memcmp(&c->type, &p->type, sizeof(p->type)) &&
+	       !memcmp(&c->inst, &p->inst, sizeof(p->inst));
+}
+
+static int srv_has_sub(const struct vmbus_server *s, const struct srv_chan *p, unsigned idx)
+{
+	for (unsigned i = 0; i < s->chan_hi; i++)
+		if (srv_is_sub_of(&s->chans[i], p) && s->chans[i].sub_index == idx)
+			return 1;
+	return 0;
+}
+
+int vmbus_server_offer_subchannels(struct vmbus_server *s, uint32_t primary_relid,
+				   unsigned count)
+{
+	struct srv_chan *p = srv_chan_by_relid(s, primary_relid), *c;
+	int err;
+
+	if (!p || p->state != CH_OPEN || p->sub_index)
+		return -ENOENT;
+	if (count == 0 || count > VMBUS_SERVER_MAX_SUBCHANNELS)
+		return -EINVAL;
+	for (unsigned idx = 1; idx <= count; idx++) {
+		if (srv_has_sub(s, p, idx))
+			continue;
+		c = srv_claim(s, &p->type, &p->inst, p->dops, p->dev);
+		if (!c)
+			return -ENOSPC;
+		c->sub_index = (uint16_t)idx;
+		err = srv_send_offer(s, c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Withdraws c: closed, and RESCIND_OFFER sent once the guest has had
+ * the offers; the slot stays reserved until RELID_RELEASED. */
+static int srv_withdraw(struct vmbus_server *s, struct srv_chan *c)
+{
 	struct vmbus_msg_relid m;
 
-	if (!c || c->state == CH_RESCINDED)
-		return -ENOENT;
 	srv_chan_close(c);
 	if (!s->offers_requested) {
 		memset(c, 0, sizeof(*c));
 		return 0;
 	}
-	/* The slot stays reserved until the guest sends RELID_RELEASED, so
-	 * the relid is not reused while the guest still knows it. The device
+	/* The relid is not reused while the guest still knows it. The device
 	 * is the caller's to free once this returns: the channel's GPADLs
 	 * that the guest still holds are torn down without telling it. */
 	c->state = CH_RESCINDED;
 	c->dops = NULL;
 	c->dev = NULL;
 	srv_hdr(&m, sizeof(m), VMBUS_MSG_RESCIND_OFFER);
-	m.child_relid = relid;
+	m.child_relid = srv_relid(s, c);
 	return srv_post(s, &m, sizeof(m));
+}
+
+/* A primary's sub-channels go with its session: Linux closes them
+ * before the primary (vmbus_close) and releases rescinded ones it holds
+ * closed (vmbus_onoffer_rescind, hv_process_channel_removal). */
+static void srv_withdraw_subs(struct vmbus_server *s, struct srv_chan *p)
+{
+	if (p->sub_index)
+		return;
+	for (unsigned i = 0; i < s->chan_hi; i++)
+		if (srv_is_sub_of(&s->chans[i], p))
+			(void)srv_withdraw(s, &s->chans[i]);
+}
+
+/* Closes a channel the guest or a broken ring ends, and a primary's
+ * sub-channels with it. */
+static void srv_end_chan(struct vmbus_server *s, struct srv_chan *c)
+{
+	srv_chan_close(c);
+	srv_withdraw_subs(s, c);
+}
+
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
+{
+	struct srv_chan *c = srv_chan_by_relid(s, relid);
+
+	if (!c || c->state == CH_RESCINDED)
+		return -ENOENT;
+	srv_withdraw_subs(s, c);
+	return srv_withdraw(s, c);
 }
 
 /* INITIATE_CONTACT: accept the requested version if we implement it and
@@ -413,6 +496,8 @@ static const char *srv_attach_rings(struct vmbus_server *s,
 			      (size_t)(g->total - off) * VMBUS_PAGE_SIZE))
 		return c->ch.out.why;
 	c->ch.relid = srv_relid(s, c);
+	c->ch.sub_index = c->sub_index;
+	c->ch.target_vp = o->target_vp;
 	c->ch.signal_id = c->ch.relid;
 	c->ch.signal = s->ops.signal;
 	c->ch.signal_ctx = s->ops.ctx;
@@ -459,8 +544,33 @@ static int srv_on_close(struct vmbus_server *s, const void *msg)
 	c = srv_chan_by_relid(s, m.child_relid);
 	if (!c || c->state != CH_OPEN)
 		return srv_drop(s, VMBUS_MSG_CLOSECHANNEL, "channel not open");
-	srv_chan_close(c);
+	srv_end_chan(s, c);
 	return 0;
+}
+
+/* MODIFYCHANNEL: later signals of the channel go to the VP named (the
+ * transport checks it, as at open). Answered from 5.3 on, as Linux then
+ * waits for the answer (vmbus_send_modifychannel). */
+static int srv_on_modify(struct vmbus_server *s, const void *msg)
+{
+	struct vmbus_msg_modify m;
+	struct vmbus_msg_modify_response r;
+	struct srv_chan *c;
+
+	memcpy(&m, msg, sizeof(m));
+	c = srv_chan_by_relid(s, m.child_relid);
+	srv_hdr(&r, sizeof(r), VMBUS_MSG_MODIFYCHANNEL_RESPONSE);
+	r.child_relid = m.child_relid;
+	r.status = VMBUS_STATUS_OK;
+	if (c && c->state == CH_OPEN)
+		c->ch.target_vp = m.target_vp;
+	else
+		r.status = VMBUS_STATUS_UNSUCCESSFUL;
+	if (r.status != VMBUS_STATUS_OK)
+		srv_drop(s, VMBUS_MSG_MODIFYCHANNEL, "channel not open");
+	if (s->version < VMBUS_VERSION_V5_3)
+		return r.status == VMBUS_STATUS_OK ? 0 : -EINVAL;
+	return srv_post(s, &r, sizeof(r));
 }
 
 static int srv_on_teardown(struct vmbus_server *s, const void *msg)
@@ -479,7 +589,7 @@ static int srv_on_teardown(struct vmbus_server *s, const void *msg)
 			 * open channel, so close it first. */
 			srv_drop(s, VMBUS_MSG_GPADL_TEARDOWN,
 				 "GPADL still holds open rings: closing channel");
-			srv_chan_close(g->user);
+			srv_end_chan(s, g->user);
 		}
 		srv_gpadl_free(s, g);
 	}
@@ -533,6 +643,8 @@ static int srv_dispatch(struct vmbus_server *s, int type, const void *msg,
 		return srv_on_released(s, msg);
 	case VMBUS_MSG_UNLOAD:
 		return srv_on_unload(s);
+	case VMBUS_MSG_MODIFYCHANNEL:
+		return srv_on_modify(s, msg);
 	default:
 		return srv_drop(s, (uint32_t)type,
 				"host-to-guest message sent by the guest");
@@ -569,7 +681,7 @@ int vmbus_server_handle_event(struct vmbus_server *s, uint32_t conn_id)
 		if (s->ops.log)
 			s->ops.log(s->ops.ctx, "channel closed",
 				   c->ch.why ? c->ch.why : "ring broken");
-		srv_chan_close(c);
+		srv_end_chan(s, c);
 		return -EIO;
 	}
 	return more;
@@ -626,7 +738,7 @@ int vmbus_server_relid_of(const struct vmbus_server *s,
 	for (unsigned i = 0; i < s->chan_hi; i++) {
 		const struct srv_chan *c = &s->chans[i];
 
-		if ((c->state == CH_OFFERED || c->state == CH_OPEN) &&
+		if ((c->state == CH_OFFERED || c->state == CH_OPEN) && !c->sub_index &&
 		    !memcmp(&c->type, type, sizeof(*type)) &&
 		    !memcmp(&c->inst, instance, sizeof(*instance))) {
 			*relid = i + 1;

@@ -44,6 +44,11 @@ struct vmbus_server_ops {
 	/* Log line: what happened, and why (both static strings). */
 	void (*log)(void *ctx, const char *what, const char *why);
 	void *ctx;
+	/* Optional: relid is about to be offered (a device, a sub-channel,
+	 * or a channel vmbus_server_restore brings back), so the transport
+	 * can make sure the guest's signals on its connection id reach the
+	 * host. Called again for a relid used before; non-zero refuses. */
+	int (*on_relid)(void *ctx, uint32_t relid);
 };
 
 /* A device (VSP) behind an offered channel. */
@@ -85,8 +90,24 @@ int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
 		       const struct vmbus_guid *instance,
 		       const struct vmbus_dev_ops *dops, void *dev,
 		       uint32_t *relid);
-/* Withdraw a channel (closes it if open, sends RESCIND_OFFER). The
- * server keeps no pointer to its device afterwards. */
+/* The device behind the open primary channel primary_relid asked for
+ * count sub-channels (storvsc's CREATE_SUB_CHANNELS, netvsc's
+ * SUBCHANNEL request): offers sub-channels 1..count not yet offered,
+ * with the primary's GUIDs, device ops and device and sub_channel_index
+ * set, as Hyper-V does (Linux vmbus_process_offer files an offer whose
+ * GUIDs match a known channel and whose index is not 0 under that
+ * primary). They are the server's to withdraw: when the guest closes the
+ * primary or the primary is rescinded, they are rescinded too (the guest
+ * driver asks afresh on its next open), and a guest reconnecting forgets
+ * them. Callable from the device's on_event. 0; -ENOENT (no such open
+ * primary), -EINVAL (count 0 or above VMBUS_SERVER_MAX_SUBCHANNELS),
+ * -ENOSPC, or the transport's error (those offered stay). */
+#define VMBUS_SERVER_MAX_SUBCHANNELS 16
+int vmbus_server_offer_subchannels(struct vmbus_server *s, uint32_t primary_relid,
+				   unsigned count);
+/* Withdraw a channel (closes it if open, sends RESCIND_OFFER), and its
+ * sub-channels with it. The server keeps no pointer to its device
+ * afterwards. */
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 
 /* A message the guest posted. Returns 0 if handled, or a negative errno
@@ -114,7 +135,7 @@ int vmbus_server_gpadl_view(struct vmbus_server *s, uint32_t relid,
 			    uint32_t handle, void **va, size_t *bytes);
 /* Number of live GPADLs (for tests and leak checks). */
 unsigned vmbus_server_gpadl_count(const struct vmbus_server *s);
-/* Relid of the offered (or open) channel with these GUIDs: how callers
+/* Relid of the offered (or open) primary channel with these GUIDs: how callers
  * find their channels again after vmbus_server_restore renumbered them.
  * -ENOENT if none. */
 int vmbus_server_relid_of(const struct vmbus_server *s,

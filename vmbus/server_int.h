@@ -22,6 +22,8 @@ struct srv_gpadl {
 struct srv_chan {
 	enum srv_ch_state state;
 	struct vmbus_guid type, inst;
+	uint16_t sub_index;     /* 0: a primary; else a sub-channel of the
+				 * primary with the same GUIDs */
 	const struct vmbus_dev_ops *dops;
 	void *dev;
 	struct vmbus_chan ch;

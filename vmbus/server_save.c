@@ -79,6 +79,7 @@ static void st_save_chan(const struct vmbus_server *s, unsigned i,
 	w->state = st_chan_state(c->state);
 	w->type = c->type;
 	w->inst = c->inst;
+	w->sub_index = c->sub_index;
 	if (c->state != CH_OPEN)
 		return;
 	/* A ring found corrupt by a device's send: the channel is closed on
@@ -86,6 +87,7 @@ static void st_save_chan(const struct vmbus_server *s, unsigned i,
 	w->in_broken = c->ch.in.broken;
 	w->out_broken = c->ch.out.broken;
 	w->ring_gpadl = c->ring_gpadl->handle;
+	w->target_vp = c->ch.target_vp;
 	w->in_pages = c->ch.in.size / VMBUS_PAGE_SIZE + 1u;
 	w->out_pages = c->ch.out.size / VMBUS_PAGE_SIZE + 1u;
 	w->in_read = c->ch.in.priv_read;
@@ -179,7 +181,9 @@ struct st_load {
 	struct vmbus_st_chan chans[VMBUS_SERVER_MAX_CHANNELS];
 	struct vmbus_st_gpadl gpadls[VMBUS_SERVER_MAX_GPADLS];
 	const uint8_t *pfns[VMBUS_SERVER_MAX_GPADLS];  /* into the blob */
-	int match[VMBUS_SERVER_MAX_CHANNELS];  /* slot in s, -1: rescinded */
+	uint32_t ver;                          /* the file's format version */
+	int match[VMBUS_SERVER_MAX_CHANNELS];  /* slot in s, -1: rescinded or sub */
+	int prim[VMBUS_SERVER_MAX_CHANNELS];   /* a sub-channel's primary record */
 	int ring[VMBUS_SERVER_MAX_CHANNELS];   /* index into gpadls */
 	struct vmbus_server img, old;
 };
@@ -239,8 +243,10 @@ static int st_parse(struct st_load *L, const void *buf, size_t len)
 	if (!buf || len < sizeof(h) || len > UINT32_MAX)
 		return -EINVAL;
 	memcpy(&h, buf, sizeof(h));
-	if (h.magic != VMBUS_ST_MAGIC || h.version != VMBUS_ST_VERSION || h.total != len)
+	if (h.magic != VMBUS_ST_MAGIC || h.version < 1 || h.version > VMBUS_ST_VERSION ||
+	    h.total != len)
 		return -EINVAL;
+	L->ver = h.version;
 	p = st_get(&r, VMBUS_ST_SERVER, sizeof(L->srv), &n);
 	if (!p || n != sizeof(L->srv))
 		return -EINVAL;
@@ -250,10 +256,13 @@ static int st_parse(struct st_load *L, const void *buf, size_t len)
 	    h.nrecs != 1u + L->srv.nchans + L->srv.ngpadls)
 		return -EINVAL;
 	for (unsigned k = 0; k < L->srv.nchans; k++) {
-		p = st_get(&r, VMBUS_ST_CHAN, sizeof(L->chans[k]), &n);
-		if (!p || n != sizeof(L->chans[k]))
+		size_t want = L->ver < 2 ? VMBUS_ST_CHAN_V1_SIZE : sizeof(L->chans[k]);
+
+		p = st_get(&r, VMBUS_ST_CHAN, want, &n);
+		if (!p || n != want)
 			return -EINVAL;
-		memcpy(&L->chans[k], p, sizeof(L->chans[k]));
+		memset(&L->chans[k], 0, sizeof(L->chans[k]));
+		memcpy(&L->chans[k], p, want);
 	}
 	for (unsigned j = 0; j < L->srv.ngpadls; j++)
 		if (st_parse_gpadl(&r, L, j))
@@ -329,7 +338,7 @@ static int st_check_ring_fields(const struct vmbus_st_chan *c)
 {
 	if (c->state != VMBUS_ST_CH_OPEN)
 		return c->in_broken || c->out_broken || c->ring_gpadl || c->in_pages ||
-		       c->out_pages || c->in_read || c->out_write ? -EINVAL : 0;
+		       c->out_pages || c->in_read || c->out_write || c->target_vp ? -EINVAL : 0;
 	if (c->in_broken > 1 || c->out_broken > 1 ||
 	    c->in_pages < 2 || c->in_pages > VMBUS_ST_MAX_PFNS ||
 	    c->out_pages < 2 || c->out_pages > VMBUS_ST_MAX_PFNS)
@@ -345,7 +354,8 @@ static int st_check_chan(const struct vmbus_server *s, struct st_load *L,
 	uint32_t prev = k ? L->chans[k - 1].relid : 0;
 
 	if (c->relid <= prev || c->relid > VMBUS_SERVER_MAX_CHANNELS || c->pad ||
-	    c->pad2 || c->state < VMBUS_ST_CH_OFFERED || c->state > VMBUS_ST_CH_RESCINDED)
+	    c->pad2 || c->pad3 || c->state < VMBUS_ST_CH_OFFERED || c->state > VMBUS_ST_CH_RESCINDED ||
+	    c->sub_index > VMBUS_SERVER_MAX_SUBCHANNELS || (L->ver < 2 && c->sub_index))
 		return -EINVAL;
 	/* Open needs a connection; a rescind is only sent after offers. */
 	if ((c->state == VMBUS_ST_CH_OPEN && L->srv.state != VMBUS_SRV_CONNECTED) ||
@@ -354,10 +364,38 @@ static int st_check_chan(const struct vmbus_server *s, struct st_load *L,
 	if (st_check_ring_fields(c))
 		return -EINVAL;
 	L->match[k] = -1;
-	if (c->state == VMBUS_ST_CH_RESCINDED)
+	if (c->state == VMBUS_ST_CH_RESCINDED || c->sub_index)
 		return 0;
 	L->match[k] = st_match(s, L, k, c);
 	return L->match[k] < 0 ? -EINVAL : 0;
+}
+
+static int st_same_guids(const struct vmbus_st_chan *a, const struct vmbus_st_chan *b)
+{
+	return !memcmp(&a->type, &b->type, sizeof(a->type)) &&
+	       !memcmp(&a->inst, &b->inst, sizeof(a->inst));
+}
+
+/* A live sub-channel needs its primary among the records (matched to a
+ * device), and no other live sub-channel of it with the same index. */
+static int st_check_sub(struct st_load *L, unsigned k)
+{
+	const struct vmbus_st_chan *c = &L->chans[k];
+
+	L->prim[k] = -1;
+	if (!c->sub_index || c->state == VMBUS_ST_CH_RESCINDED)
+		return 0;
+	for (unsigned i = 0; i < L->srv.nchans; i++) {
+		const struct vmbus_st_chan *o = &L->chans[i];
+
+		if (i == k || o->state == VMBUS_ST_CH_RESCINDED || !st_same_guids(o, c))
+			continue;
+		if (o->sub_index == c->sub_index)
+			return -EINVAL;
+		if (!o->sub_index)
+			L->prim[k] = (int)i;
+	}
+	return L->prim[k] < 0 ? -EINVAL : 0;
 }
 
 /* Every saved channel matched an offered device, and every offered
@@ -371,6 +409,9 @@ static int st_check_chans(const struct vmbus_server *s, struct st_load *L)
 			return -EINVAL;
 		matched += L->match[k] >= 0;
 	}
+	for (unsigned k = 0; k < L->srv.nchans; k++)
+		if (st_check_sub(L, k))
+			return -EINVAL;
 	for (unsigned i = 0; i < s->chan_hi; i++)
 		offered += s->chans[i].state == CH_OFFERED;
 	return offered == matched ? 0 : -EINVAL;
@@ -518,6 +559,8 @@ static int st_build_rings(struct vmbus_server *s, struct st_load *L,
 	st_ring_broken(&c->ch, &c->ch.in, w->in_broken);
 	st_ring_broken(&c->ch, &c->ch.out, w->out_broken);
 	c->ch.relid = w->relid;
+	c->ch.sub_index = w->sub_index;
+	c->ch.target_vp = w->target_vp;
 	c->ch.signal_id = w->relid;
 	c->ch.signal = s->ops.signal;
 	c->ch.signal_ctx = s->ops.ctx;
@@ -532,16 +575,18 @@ static void st_build_chan(const struct vmbus_server *s, const struct st_load *L,
 			  unsigned k, struct srv_chan *c)
 {
 	const struct vmbus_st_chan *w = &L->chans[k];
+	int m = L->prim[k] >= 0 ? L->match[L->prim[k]] : L->match[k];
 
 	memset(c, 0, sizeof(*c));
-	if (L->match[k] >= 0) {
-		const struct srv_chan *o = &s->chans[L->match[k]];
+	if (m >= 0) {
+		const struct srv_chan *o = &s->chans[m];
 
 		c->dops = o->dops;
 		c->dev = o->dev;
 	}
 	c->type = w->type;
 	c->inst = w->inst;
+	c->sub_index = w->sub_index;
 	c->state = w->state == VMBUS_ST_CH_RESCINDED ? CH_RESCINDED : CH_OFFERED;
 }
 
@@ -560,6 +605,9 @@ static int st_build(struct vmbus_server *s, struct st_load *L)
 	for (unsigned k = 0; k < L->srv.nchans; k++) {
 		st_build_chan(s, L, k, &img->chans[L->chans[k].relid - 1]);
 		img->chan_hi = L->chans[k].relid;
+		/* The saved relids' connections must reach the host again. */
+		if (s->ops.on_relid && s->ops.on_relid(s->ops.ctx, L->chans[k].relid))
+			return -EINVAL;
 	}
 	for (unsigned j = 0; j < L->srv.ngpadls; j++) {
 		img->gpadl_hi = j + 1;

@@ -22,7 +22,10 @@
 #include "vmbus/msg.h"
 
 #define VMBUS_ST_MAGIC   0x53424d56u   /* "VMBS" */
-#define VMBUS_ST_VERSION 1u
+/* 2 added vmbus_st_chan.sub_index (zero padding in 1) and target_vp
+ * (after the 64 bytes of 1). Files of 1 are still read: every channel of
+ * theirs is a primary with its interrupts on VP 0. */
+#define VMBUS_ST_VERSION 2u
 
 struct vmbus_st_hdr {
 	uint32_t magic;
@@ -58,9 +61,11 @@ _Static_assert(sizeof(struct vmbus_st_server) == 24, "vmbus_st_server is 24 byte
 
 enum { VMBUS_ST_CH_OFFERED = 1, VMBUS_ST_CH_OPEN = 2, VMBUS_ST_CH_RESCINDED = 3 };
 
-/* One channel slot. Restore matches an offered or open channel to the
- * device the new server offered with the same type and instance GUIDs;
- * a rescinded one (waiting for the guest's RELID_RELEASED) has no device
+/* One channel slot. Restore matches an offered or open primary channel
+ * (sub_index 0) to the device the new server offered with the same type
+ * and instance GUIDs; a sub-channel goes to the device of the saved
+ * primary with its GUIDs (the server offered it, not the host); a
+ * rescinded one (waiting for the guest's RELID_RELEASED) has no device
  * and only keeps its relid reserved. The ring fields are 0 unless open.
  * The connection id is conn_base + relid, so it is not stored. */
 struct vmbus_st_chan {
@@ -74,9 +79,13 @@ struct vmbus_st_chan {
 	uint32_t out_pages;           /* guest's receive ring (ours to write) */
 	uint32_t in_read;             /* our read index in the inbound ring */
 	uint32_t out_write;           /* our write index in the outbound ring */
-	uint32_t pad2;
+	uint16_t sub_index;           /* the offer's sub_channel_index */
+	uint16_t pad2;
+	uint32_t target_vp;           /* OPENCHANNEL's, as the guest sent it */
+	uint32_t pad3;
 };
-_Static_assert(sizeof(struct vmbus_st_chan) == 64, "vmbus_st_chan is 64 bytes");
+_Static_assert(sizeof(struct vmbus_st_chan) == 72, "vmbus_st_chan is 72 bytes");
+#define VMBUS_ST_CHAN_V1_SIZE 64u    /* the record in format 1 */
 
 /* One GPADL, followed by its PFNs (uint64_t each): all `total` of a
  * complete one, the `have` received so far of one whose bodies are still

@@ -38,11 +38,15 @@
 
 struct vsp_host {
 	uint64_t child;
+	unsigned nvps;               /* the child's VPs with an event port */
 	struct vmbus_server *srv;
 	uint64_t taken, dropped;
 	void *dev[VSP_DEV_COUNT];    /* per vsp_dev_types row; NULL: not offered */
 	uint32_t relid[VSP_DEV_COUNT];
 	uint32_t more[VSP_FLAGS / 32];  /* relids whose device asked to be polled again */
+	/* Relids whose event path (wire_channel) exists. A path depends on
+	 * the relid alone, so it stays for whatever the relid names next. */
+	uint32_t wired[VSP_FLAGS / 32];
 };
 
 volatile int vsp_irq_pending;
@@ -130,7 +134,10 @@ static int vsp_post(void *ctx, const void *msg, size_t len)
 static int vsp_signal(void *ctx, uint32_t relid)
 {
 	struct vsp_host *h = ctx;
-	uint64_t in = (VSP_EVT_CONN_BASE + (uint32_t)h->child) | ((uint64_t)relid << 32);
+	const struct vmbus_chan *ch = vmbus_server_chan(h->srv, relid);
+	/* The guest named the VP in OPENCHANNEL: one it has, else VP 0. */
+	uint32_t vp = ch && ch->target_vp < h->nvps ? ch->target_vp : 0;
+	uint64_t in = VSP_EVT_CONN_ID(h->child, vp) | ((uint64_t)relid << 32);
 
 	if (relid >= HV_EVENT_FLAGS_COUNT)
 		return -EINVAL;
@@ -175,7 +182,20 @@ static void vsp_log(void *ctx, const char *what, const char *why)
 
 /* ---- ports and connections ---- */
 
-static uint16_t wire(uint64_t child)
+/* Our connection to the child's event port on VP vp. */
+static uint16_t wire_vp(uint64_t child, unsigned vp)
+{
+	uint16_t st;
+
+	st = hvcall_create_port_vp(child, VSP_CHILD_EVT_PORT + vp, HV_PORT_TYPE_EVENT, VSP_SINT, vp,
+				   SELF, 0, HV_EVENT_FLAGS_COUNT);
+	if (!st)
+		st = hvcall_connect_port(SELF, VSP_EVT_CONN_ID(child, vp), child,
+					 VSP_CHILD_EVT_PORT + vp, HV_PORT_TYPE_EVENT);
+	return st;
+}
+
+static uint16_t wire(uint64_t child, unsigned nvps)
 {
 	uint32_t port = VSP_PORT_BASE + (uint32_t)child;
 	uint16_t st;
@@ -198,12 +218,8 @@ static uint16_t wire(uint64_t child)
 	if (!st)
 		st = hvcall_connect_port(child, VSP_EVT_CONN, SELF, VSP_EVT_PORT_BASE + (uint32_t)child,
 					 HV_PORT_TYPE_EVENT);
-	if (!st)
-		st = hvcall_create_port(child, VSP_CHILD_EVT_PORT, HV_PORT_TYPE_EVENT, VSP_SINT, SELF,
-					0, HV_EVENT_FLAGS_COUNT);
-	if (!st)
-		st = hvcall_connect_port(SELF, VSP_EVT_CONN_BASE + (uint32_t)child, child,
-					 VSP_CHILD_EVT_PORT, HV_PORT_TYPE_EVENT);
+	for (unsigned vp = 0; !st && vp < nvps; vp++)
+		st = wire_vp(child, vp);
 	return st;
 }
 
@@ -254,21 +270,38 @@ static int offer_device(struct vsp_host *h, unsigned i)
 	h->dev[i] = t->create(h->child, t->unit);
 	if (!h->dev[i])
 		return -ENOMEM;
+	/* The server asks vsp_on_relid to wire the channel's event path. */
 	if (vmbus_server_offer(h->srv, &type, &inst, t->ops, h->dev[i], &h->relid[i]))
 		return -ENOSPC;
-	if (h->relid[i] >= VSP_FLAGS || wire_channel(h->child, h->relid[i]))
-		return -EIO;
 	return 0;
 }
 
 /* Channel relid's event path goes (our port, the child's connection). */
-static void unwire_channel(uint64_t child, uint32_t relid)
+static void unwire_channel(struct vsp_host *h, uint32_t relid)
 {
 	struct hv_input_disconnect_port dc;
 
-	hvcall_delete_port(SELF, VSP_CHAN_PORT(child, relid));
-	dc = (struct hv_input_disconnect_port){ child, VSP_CHAN_CONN_BASE + relid, 0 };
+	hvcall_delete_port(SELF, VSP_CHAN_PORT(h->child, relid));
+	dc = (struct hv_input_disconnect_port){ h->child, VSP_CHAN_CONN_BASE + relid, 0 };
 	(void)hvcall(HVCALL_DISCONNECT_PORT, &dc, sizeof(dc), NULL, 0);
+	h->wired[relid / 32] &= ~(1u << (relid % 32));
+}
+
+/* The server is about to offer relid (a device, a sub-channel a device
+ * asked for, or a channel a restore brings back): its event path must
+ * exist, and its flag fit the child's slice of our SIEF. */
+static int vsp_on_relid(void *ctx, uint32_t relid)
+{
+	struct vsp_host *h = ctx;
+
+	if (relid == 0 || relid >= VSP_FLAGS)
+		return -ENOSPC;
+	if (h->wired[relid / 32] & (1u << (relid % 32)))
+		return 0;
+	if (wire_channel(h->child, relid))
+		return -EIO;
+	h->wired[relid / 32] |= 1u << (relid % 32);
+	return 0;
 }
 
 /* Withdraw device i: the server closes its channel (unmapping the
@@ -277,7 +310,7 @@ static void withdraw_device(struct vsp_host *h, unsigned i)
 {
 	if (h->relid[i]) {
 		(void)vmbus_server_rescind(h->srv, h->relid[i]);
-		unwire_channel(h->child, h->relid[i]);
+		unwire_channel(h, h->relid[i]);
 	}
 	if (h->dev[i])
 		vsp_dev_types[i].destroy(h->dev[i]);
@@ -285,10 +318,11 @@ static void withdraw_device(struct vsp_host *h, unsigned i)
 	h->relid[i] = 0;
 }
 
-int vsp_host_create(uint64_t child, uint32_t disabled)
+int vsp_host_create(uint64_t child, uint32_t disabled, unsigned processors)
 {
 	static const struct vmbus_server_ops base = {
-		vsp_post, vsp_signal, vsp_map, vsp_unmap, vsp_alloc, vsp_free, vsp_log, NULL,
+		.post_msg = vsp_post, .signal = vsp_signal, .map = vsp_map, .unmap = vsp_unmap,
+		.alloc = vsp_alloc, .free = vsp_free, .log = vsp_log, .on_relid = vsp_on_relid,
 	};
 	static struct vmbus_server_ops ops[VSP_MAX];
 	struct vsp_host *h;
@@ -298,9 +332,10 @@ int vsp_host_create(uint64_t child, uint32_t disabled)
 	h = &hosts[child];
 	memset(h, 0, sizeof(*h));
 	h->child = child;
+	h->nvps = processors < 1 ? 1 : processors > VSP_VPS_MAX ? VSP_VPS_MAX : processors;
 	ops[child] = base;
 	ops[child].ctx = h;
-	if (wire(child))
+	if (wire(child, h->nvps))
 		goto fail;
 	h->srv = vmbus_server_create(&ops[child], VMBUS_VERSION_V5_3);
 	if (!h->srv)
@@ -331,12 +366,12 @@ void vsp_host_destroy(uint64_t child)
 	 * before the devices go. */
 	if (h->srv)
 		vmbus_server_destroy(h->srv);
-	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
-		if (h->relid[i])
-			hvcall_delete_port(SELF, VSP_CHAN_PORT(child, h->relid[i]));
+	for (uint32_t r = 1; r < VSP_FLAGS; r++)
+		if (h->wired[r / 32] & (1u << (r % 32)))
+			hvcall_delete_port(SELF, VSP_CHAN_PORT(child, r));
+	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
 		if (h->dev[i])
 			vsp_dev_types[i].destroy(h->dev[i]);
-	}
 	memset(h, 0, sizeof(*h));
 	host_mask &= ~(1u << child);
 }
@@ -358,6 +393,15 @@ int vsp_host_set_device(uint64_t child, unsigned type, int on)
 		return -EIO;
 	}
 	return 0;
+}
+
+int vsp_host_offer_subchannels(uint64_t child, unsigned type, unsigned count)
+{
+	struct vsp_host *h = host_of(child);
+
+	if (!h || type >= VSP_DEV_COUNT || !h->relid[type])
+		return -ENOENT;
+	return vmbus_server_offer_subchannels(h->srv, h->relid[type], count);
 }
 
 void *vsp_host_device(uint64_t child, unsigned type)
@@ -589,10 +633,9 @@ int vsp_host_save(uint64_t child, void *out, size_t cap, size_t *len, const char
 	return 0;
 }
 
-/* The server may have moved the channels to their saved relids: look
- * each up again and move its event path with it (all old paths first,
- * as two devices may have swapped relids). */
-static int rewire(struct vsp_host *h)
+/* The server may have moved the channels to their saved relids (and
+ * wired each through vsp_on_relid): look each device's up again. */
+static int find_relids(struct vsp_host *h)
 {
 	uint32_t now[VSP_DEV_COUNT] = { 0 };
 	struct vmbus_guid type, inst;
@@ -602,26 +645,18 @@ static int rewire(struct vsp_host *h)
 				  vmbus_server_relid_of(h->srv, &type, &inst, &now[i]) ||
 				  now[i] >= VSP_FLAGS))
 			return -EINVAL;
-	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
-		if (h->dev[i] && now[i] != h->relid[i])
-			unwire_channel(h->child, h->relid[i]);
-	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {
-		if (!h->dev[i] || now[i] == h->relid[i])
-			continue;
-		h->relid[i] = now[i];
-		if (wire_channel(h->child, now[i]))
-			return -EIO;
-	}
+	memcpy(h->relid, now, sizeof(now));
 	return 0;
 }
 
-/* Every open channel is polled once: a signal the guest raised just
- * before the save may not have been handled (vmbus/server.h). */
+/* Every open channel, sub-channels included, is polled once: a signal
+ * the guest raised just before the save may not have been handled
+ * (vmbus/server.h). */
 static void poll_open_channels(struct vsp_host *h)
 {
-	for (unsigned i = 0; i < VSP_DEV_COUNT; i++)
-		if (h->dev[i] && vmbus_server_chan(h->srv, h->relid[i]))
-			h->more[h->relid[i] / 32] |= 1u << (h->relid[i] % 32);
+	for (uint32_t r = 1; r < VSP_FLAGS; r++)
+		if (vmbus_server_chan(h->srv, r))
+			h->more[r / 32] |= 1u << (r % 32);
 	vsp_irq_pending = 1;
 }
 
@@ -648,7 +683,7 @@ int vsp_host_restore(uint64_t child, const void *buf, size_t len)
 	rc = vmbus_server_restore(h->srv, v.server, v.server_len);
 	if (rc)
 		return restore_fail(child, "the channel server's state", rc);
-	rc = rewire(h);
+	rc = find_relids(h);
 	if (rc)
 		return restore_fail(child, "the channels' event paths", rc);
 	for (unsigned i = 0; i < VSP_DEV_COUNT; i++) {

@@ -23,14 +23,20 @@
 #define VSP_CHILD_PORT 1u
 /* Events: child N's connection VSP_EVT_CONN reaches our event port
  * VSP_EVT_PORT_BASE + N (flags N * VSP_FLAGS .. + VSP_FLAGS - 1 of our
- * SIEF slot 2, so relids below VSP_FLAGS); our connection
- * VSP_EVT_CONN_BASE + N reaches its event port VSP_CHILD_EVT_PORT (all
- * 2048 flags of its SIEF slot 2). */
+ * SIEF slot 2, so relids below VSP_FLAGS); for each of its virtual
+ * processors V, our connection VSP_EVT_CONN_ID(N, V) reaches its event
+ * port VSP_CHILD_EVT_PORT + V (all 2048 flags of V's SIEF slot 2), so a
+ * channel is signalled on the VP its OPENCHANNEL named (TLFS: an event
+ * port targets one VP; Linux takes a channel's interrupt on its
+ * target_cpu, vmbus_chan_sched). */
 #define VSP_FLAGS          128
 #define VSP_EVT_CONN       16u
 #define VSP_EVT_PORT_BASE  0x3000u
 #define VSP_EVT_CONN_BASE  0x4000u
 #define VSP_CHILD_EVT_PORT 2u
+#define VSP_VPS_MAX        4      /* a child's virtual processors (VM_PROCESSORS_MAX) */
+#define VSP_EVT_CONN_ID(child, vp) \
+	(VSP_EVT_CONN_BASE + (uint32_t)(vp) * 0x100u + (uint32_t)(child))
 /* Channels: the child signals relid on its connection VSP_CHAN_CONN_BASE
  * + relid (the offer's connection_id), which reaches our event port
  * VSP_CHAN_PORT(child, relid), flag child * VSP_FLAGS + relid. */
@@ -43,10 +49,14 @@ int vsp_init(void);
  * offering every device type of vsp_dev.h whose bit is clear in
  * disabled. Called after CreateVp, before StartPartition: 0 or -errno
  * (nothing kept). */
-int vsp_host_create(uint64_t child, uint32_t disabled);
+int vsp_host_create(uint64_t child, uint32_t disabled, unsigned processors);
 /* Offer (on) or withdraw (rescind) device type `type` while the child
  * runs: 0 or -errno. */
 int vsp_host_set_device(uint64_t child, unsigned type, int on);
+/* Device type `type` asked for count sub-channels of its open primary
+ * channel (storvsp's on_subchannels): vmbus_server_offer_subchannels,
+ * each wired like a device's channel. 0 or -errno. */
+int vsp_host_offer_subchannels(uint64_t child, unsigned type, unsigned count);
 /* The child's instance of device type `type`, or NULL (not offered). */
 void *vsp_host_device(uint64_t child, unsigned type);
 /* Host view of a GPADL the child made for device `type`'s channel

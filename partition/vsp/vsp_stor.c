@@ -54,6 +54,7 @@ struct stor_disk {
 
 struct stor_child {
 	uint64_t child;
+	unsigned processors;       /* the child's virtual processors */
 	struct stor_disk *disk[VMCFG_DISKS_MAX];   /* by LUN (ControllerLocation) */
 	/* IDE disks (the emulated controller, partition/vm_ide.c), by
 	 * ControllerNumber * 2 + ControllerLocation. */
@@ -409,7 +410,8 @@ static int child_free(struct stor_child *c)
 	return rc;
 }
 
-int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len)
+int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, unsigned processors,
+		    char *why, size_t len)
 {
 	struct stor_child *c;
 	int rc;
@@ -424,6 +426,7 @@ int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why
 		return -ENOMEM;
 	}
 	c->child = child;
+	c->processors = processors;
 	c->seen_gen = 1;   /* calloc's slots (gen 0) are not current */
 	c->gm = (struct storvsp_gmem_ops){ gm_check, gm_read, gm_write, gm_page_ptr, gm_prepare,
 					   gm_release, c };
@@ -735,13 +738,33 @@ struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned
 
 /* ---- the device rows ---- */
 
+/* The guest asked for sub-channels (storvsp checked count against
+ * max_subchannels): the VMBus host offers them, served by the same
+ * storvsp. */
+static void sp_subchannels(void *ctx, uint16_t count)
+{
+	struct stor_child *c = ctx;
+	int rc = vsp_host_offer_subchannels(c->child, VSP_DEV_SCSI, count);
+
+	if (rc)
+		printf("parent: child %llu: storvsp sub-channels not offered (%d)\n",
+		       (unsigned long long)c->child, rc);
+}
+
 static struct storvsp *sp_new(struct stor_child *c, enum storvsp_kind kind)
 {
 	struct storvsp_config cfg = { 0 };
 
 	cfg.kind = kind;
 	cfg.gmem = &c->gm;
-	cfg.max_subchannels = 0;      /* the host offers no sub-channels yet */
+	/* One channel per virtual processor, as Linux takes at most one
+	 * sub-channel for each CPU but the primary's (storvsc_drv.c,
+	 * handle_multichannel_storage: num_online_cpus() - 1); with one
+	 * processor none is offered, and the properties say so. storvsp
+	 * refuses them on the IDE channel itself. */
+	cfg.max_subchannels = (uint16_t)(c->processors > 1 ? c->processors - 1 : 0);
+	cfg.on_subchannels = sp_subchannels;
+	cfg.ctx = c;
 	return storvsp_create(&cfg);
 }
 

@@ -40,9 +40,11 @@
 /* Open disks d[0..n) for child: SCSI ones (ControllerLocation = the
  * LUN) for the synthetic controller, IDE ones for the emulated IDE
  * controller (vsp_stor_ide_disk), one opening and claiming path for
- * both. 0, or -errno with why the sentence to print (nothing kept
+ * both. The synthetic controller offers a sub-channel for each of the
+ * child's processors but one. 0, or -errno with why the sentence to print (nothing kept
  * open). */
-int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, char *why, size_t len);
+int vsp_stor_attach(uint64_t child, const struct vmcfg_disk *d, int n, unsigned processors,
+		    char *why, size_t len);
 /* Flush and close the child's disks (after vsp_host_destroy): 0, or the
  * first flush error (every disk is closed anyway). */
 int vsp_stor_detach(uint64_t child);

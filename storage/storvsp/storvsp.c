@@ -276,26 +276,51 @@ static int sp_poll_fn(void *ctx, struct vmbus_chan *ch,
 	return storvsp_handle_packet(ctx, ch, info, pkt);
 }
 
+/* A new session of the guest's driver, or its end: nothing agreed,
+ * nothing owed (a new session scans the bus at init). */
+static void sp_session_reset(struct storvsp *sp, struct vmbus_chan *primary)
+{
+	sp->primary = primary;
+	sp->state = SP_NONE;
+	sp->version = 0;
+	sp->subch = 0;
+	sp->enum_pending = 0;
+}
+
+int sp_chan_slot(const struct storvsp *sp, uint16_t sub_index)
+{
+	for (int i = 0; i < STORVSP_MAX_CHANNELS; i++)
+		if (sp->chans[i].ch && sp->chans[i].ch->sub_index == sub_index)
+			return i;
+	return -1;
+}
+
+/* Which channel is the primary is the offer's sub_channel_index, not the
+ * order of the opens: Linux opens its sub-channels only after the
+ * primary's init (drivers/scsi/storvsc_drv.c handle_sc_creation, called
+ * back for offers CREATE_SUB_CHANNELS made), but vmbus_server_restore
+ * gives channels back in relid order, a sub-channel possibly first. A
+ * sub-channel joins the session as it is; the primary starts a new one. */
 static int sp_on_open(void *dev, struct vmbus_chan *ch)
 {
 	struct storvsp *sp = dev;
-	struct sp_chan *c = sp_chan_find(sp, NULL);
+	struct sp_chan *c;
 
+	if (ch->sub_index > STORVSP_MAX_CHANNELS - 1 ||
+	    sp_chan_slot(sp, ch->sub_index) >= 0)
+		return -EINVAL;
+	c = sp_chan_find(sp, NULL);
 	if (!c)
 		return -ENOSPC;
 	memset(c, 0, sizeof(*c));
 	c->ch = ch;
-	if (!sp->primary) {
-		/* A new session of the guest's driver: start over. */
-		sp->primary = ch;
-		sp->state = SP_NONE;
-		sp->version = 0;
-		sp->subch = 0;
-		sp->enum_pending = 0;   /* the new session scans at init */
-	}
+	if (ch->sub_index == 0)
+		sp_session_reset(sp, ch);
 	return 0;
 }
 
+/* Closing the primary ends the guest driver's session (the server
+ * rescinds its sub-channels); a sub-channel only frees its slot. */
 static void sp_on_close(void *dev, struct vmbus_chan *ch)
 {
 	struct storvsp *sp = dev;
@@ -303,13 +328,8 @@ static void sp_on_close(void *dev, struct vmbus_chan *ch)
 
 	if (c)
 		memset(c, 0, sizeof(*c));
-	if (sp->primary == ch) {
-		sp->primary = NULL;
-		sp->state = SP_NONE;
-		sp->version = 0;
-		sp->subch = 0;
-		sp->enum_pending = 0;
-	}
+	if (sp->primary == ch)
+		sp_session_reset(sp, NULL);
 }
 
 /* A completion that waited for room goes first; until it is sent no

@@ -10,7 +10,9 @@
  * disks with storvsp_add_lun, and offers the channel with
  * vmbus_server_offer(..., &storvsp_dev_ops, sp, ...). When the guest asks
  * for sub-channels (CREATE_SUB_CHANNELS), cfg.on_subchannels says how
- * many; offering them (same dev ops and sp) is the host's job.
+ * many; offering them (same dev ops and sp) is the host's job. A channel
+ * is the primary or a sub-channel by its offer's sub_channel_index
+ * (struct vmbus_chan sub_index: 0, or 1..16), whatever order they open in.
  *
  * Requests are served synchronously inside on_event; a completion is
  * written before the next request is read, and when the guest's ring has
@@ -115,7 +117,8 @@ int storvsp_notify_bus_change(struct storvsp *sp);
 int storvsp_bus_change_pending(const struct storvsp *sp);
 
 /* Device ops to pass to vmbus_server_offer with dev = the storvsp, for
- * the primary channel and each sub-channel. */
+ * the primary channel and each sub-channel. on_open refuses (-EINVAL) a
+ * sub_index above 16 or one already open (a second primary). */
 extern const struct vmbus_dev_ops storvsp_dev_ops;
 
 /* One packet as vmbus_chan_poll delivers it (the fuzz target's entry):
@@ -139,23 +142,26 @@ void storvsp_get_stats(const struct storvsp *sp, struct storvsp_stats *out);
 size_t storvsp_save_size(const struct storvsp *sp);
 /* sp's protocol state into buf (cap bytes), its length into *len. Call
  * between packets (not inside a poll), with the guest stopped. -ENOSPC
- * if it does not fit; -EBUSY when the state cannot be saved: for now
- * when the guest asked for sub-channels or any is open (their channels
- * and the completions they hold are not in the format yet). */
+ * if it does not fit. The sub-channels asked for and the completions
+ * open ones hold are saved; which are open is the VMBus server's. */
 int storvsp_save(const struct storvsp *sp, void *buf, size_t cap, size_t *len);
 /* Restores a saved state into sp. Contract: sp was created with the same
  * kind and configuration and has the same LUN set (path, target, lun;
  * refused otherwise), and the VMBus server's restore has already given it
- * back its channel through storvsp_dev_ops.on_open (sp is in its
- * just-opened state with its primary channel), or, if the blob says no
- * channel was open, sp has none. Applies the saved protocol state on top
- * and sends nothing to the guest: a held completion or ENUMERATE_BUS goes
- * out on the channel's next on_event (the guest's ring still has
- * pending_send_sz armed; vmbus/README.md asks the caller for one
- * handle_event per open channel after a restore anyway).
+ * back its channels through storvsp_dev_ops.on_open, in any order (sp is
+ * in its just-opened state with its primary channel and the sub-channels
+ * that were open), or, if the blob says no channel was open, sp has none.
+ * Applies the saved protocol state on top and sends nothing to the
+ * guest: a held completion or ENUMERATE_BUS goes out on its channel's
+ * next on_event (the guest's ring still has pending_send_sz armed;
+ * vmbus/README.md asks the caller for one handle_event per open channel
+ * after a restore anyway). Takes format versions 1 and 2.
  * -EINVAL when the blob is malformed, inconsistent or does not match sp
- * (open or not, kind, configuration, LUN set); -EBUSY when sp is not in
- * its just-opened (or closed) state. sp is unchanged on any error. */
+ * (open or not, kind, configuration, LUN set, a sub-channel open that was
+ * not asked for or one holding a completion that is not open); -EBUSY
+ * when sp is not in its just-opened (or closed) state: a session under
+ * way or a completion held on any channel. sp is unchanged on any
+ * error. */
 int storvsp_restore(struct storvsp *sp, const void *buf, size_t len);
 
 #endif /* STORAGE_STORVSP_STORVSP_H */

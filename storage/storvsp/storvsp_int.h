@@ -24,7 +24,8 @@ struct sp_lun {
 	struct scsi_disk disk;
 };
 
-/* An open channel and the completion it holds back for ring room. */
+/* An open channel (the primary, or the sub-channel ch->sub_index) and
+ * the completion it holds back for ring room. */
 struct sp_chan {
 	struct vmbus_chan *ch;
 	int waiting;
@@ -69,6 +70,9 @@ int sp_version_ok(uint16_t v);
 /* Bytes of a VSTOR packet under a version (0: none agreed yet). */
 uint32_t sp_packet_size_of(uint16_t version);
 uint32_t sp_packet_size(const struct storvsp *sp);
+/* The slot in sp->chans of the open channel whose sub_channel_index
+ * (vmbus/chan.h) is sub_index (0: the primary), or -1. */
+int sp_chan_slot(const struct storvsp *sp, uint16_t sub_index);
 int sp_complete(struct storvsp *sp, struct sp_req *r);
 int sp_execute_srb(struct storvsp *sp, struct sp_req *r);
 

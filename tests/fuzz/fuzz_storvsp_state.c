@@ -1,16 +1,21 @@
 /* libFuzzer target: storvsp_restore on arbitrary saved states (a
  * saved-state file is a file a user can corrupt), then a guest that goes
- * on. A storvsp with a fixed LUN set, its channel open or not, takes the
- * blob; it must answer 0 or -EINVAL, a refused blob must leave it as it
- * was (it saves the same bytes as before), an accepted one must save back
- * to the very same bytes. Then the guest drives it through a real ring
- * pair: packets in-band and GPA-direct, reading its completions (which
- * lets a held one go), rescans; nothing may crash or touch memory outside
- * the guest's (ASan/UBSan). Seeds: mkseeds_storvsp_state.py.
+ * on. A storvsp with a fixed LUN set, its primary channel and
+ * sub-channels 1 and 2 open or not (given back in either order, as
+ * vmbus_server_restore may), takes the blob; it must answer 0 or -EINVAL,
+ * a refused blob must leave it as it was (it saves the same bytes as
+ * before), an accepted one must save back to the very same bytes (a
+ * version 1 blob: to the same state in version 2). Then the guest drives
+ * it through a real ring pair per channel: packets in-band and
+ * GPA-direct, reading its completions (which lets a held one go),
+ * rescans; nothing may crash or touch memory outside the guest's
+ * (ASan/UBSan). Seeds: mkseeds_storvsp_state.py.
  *
- * Input: byte 0 flags (bit 0 IDE, bit 1 channel open), a little-endian
- * 16-bit blob length and the blob, then operations: a byte (low 2 bits
- * the kind) and its arguments, see fz_op. */
+ * Input: byte 0 flags (bit 0 IDE, bit 1 primary channel open, bits 2 and
+ * 3 sub-channels 1 and 2 open, bit 4 the primary given back after them),
+ * a little-endian 16-bit blob length and the blob, then operations: a
+ * byte (low 2 bits the kind, bits 5-6 the channel) and its arguments, see
+ * fz_op. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +23,7 @@
 #include <string.h>
 
 #include "storage/storvsp/storvsp.h"
+#include "storage/storvsp/storvsp_state.h"
 #include "tests/fuzz/fuzz_storvsp_gmem.h"
 #include "storage/storvsp/vstor.h"
 #include "vmbus/pkt.h"
@@ -40,31 +46,54 @@ static int fz_signal(void *ctx, uint32_t id)
 
 /* Both ends of one channel over two rings: the host's (storvsp's) and
  * the guest's. */
-struct fz {
-	struct storvsp *sp;
-	struct blockdev bd;
+struct fz_chan {
 	struct vmbus_chan host, guest;
 	uint8_t *to_guest, *to_host;
 	int open;
+};
+
+#define FZ_CHANS 3   /* the primary, sub-channels 1 and 2 */
+
+struct fz {
+	struct storvsp *sp;
+	struct blockdev bd;
+	struct fz_chan ch[FZ_CHANS];
 	uint64_t tid;
 	const uint8_t *p, *end;
 };
 
-static int fz_rings(struct fz *z)
+static int fz_rings(struct fz_chan *c, uint16_t sub_index)
 {
-	z->to_guest = aligned_alloc(4096, RING_BYTES);
-	z->to_host = aligned_alloc(4096, RING_BYTES);
-	if (!z->to_guest || !z->to_host)
+	c->to_guest = aligned_alloc(4096, RING_BYTES);
+	c->to_host = aligned_alloc(4096, RING_BYTES);
+	if (!c->to_guest || !c->to_host)
 		return -ENOMEM;
-	vmbus_ring_format(z->to_guest, RING_BYTES);
-	vmbus_ring_format(z->to_host, RING_BYTES);
-	z->host.signal = z->guest.signal = fz_signal;
-	if (vmbus_ring_attach(&z->host.out, z->to_guest, RING_BYTES) ||
-	    vmbus_ring_attach(&z->host.in, z->to_host, RING_BYTES) ||
-	    vmbus_ring_attach(&z->guest.out, z->to_host, RING_BYTES) ||
-	    vmbus_ring_attach(&z->guest.in, z->to_guest, RING_BYTES))
+	vmbus_ring_format(c->to_guest, RING_BYTES);
+	vmbus_ring_format(c->to_host, RING_BYTES);
+	c->host.signal = c->guest.signal = fz_signal;
+	c->host.sub_index = sub_index;
+	if (vmbus_ring_attach(&c->host.out, c->to_guest, RING_BYTES) ||
+	    vmbus_ring_attach(&c->host.in, c->to_host, RING_BYTES) ||
+	    vmbus_ring_attach(&c->guest.out, c->to_host, RING_BYTES) ||
+	    vmbus_ring_attach(&c->guest.in, c->to_guest, RING_BYTES))
 		return -EIO;
 	return 0;
+}
+
+/* The channels flags names, given back to storvsp as the server's
+ * restore does: in relid order, which may put the primary last. */
+static void fz_open(struct fz *z, uint8_t flags)
+{
+	static const unsigned order[2][FZ_CHANS] = { { 0, 1, 2 }, { 1, 2, 0 } };
+
+	for (unsigned k = 0; k < FZ_CHANS; k++) {
+		unsigned i = order[!!(flags & 16)][k];
+		struct fz_chan *c = &z->ch[i];
+
+		c->open = !!(flags & 2u << i);
+		if (c->open && storvsp_dev_ops.on_open(z->sp, &c->host))
+			abort();
+	}
 }
 
 /* SCSI: LUNs (0,0,0) and (0,1,2); IDE: its one disk. */
@@ -76,16 +105,17 @@ static int fz_setup(struct fz *z, uint8_t flags)
 	cfg.kind = flags & 1 ? STORVSP_KIND_IDE : STORVSP_KIND_SCSI;
 	cfg.gmem = &gm;
 	cfg.max_subchannels = 2;
-	if (fz_rings(z) || blockdev_ram_create(64u << 10, 512, &z->bd))
+	for (unsigned i = 0; i < FZ_CHANS; i++)
+		if (fz_rings(&z->ch[i], (uint16_t)i))
+			return -ENOMEM;
+	if (blockdev_ram_create(64u << 10, 512, &z->bd))
 		return -ENOMEM;
 	z->sp = storvsp_create(&cfg);
 	if (!z->sp || storvsp_add_lun(z->sp, 0, 0, 0, &z->bd, &dp) ||
 	    (cfg.kind == STORVSP_KIND_SCSI &&
 	     storvsp_add_lun(z->sp, 0, 1, 2, &z->bd, &dp)))
 		abort();
-	z->open = !!(flags & 2);
-	if (z->open && storvsp_dev_ops.on_open(z->sp, &z->host))
-		abort();
+	fz_open(z, flags);
 	return 0;
 }
 
@@ -94,20 +124,41 @@ static size_t fz_save(const struct storvsp *sp, uint8_t *buf)
 	size_t n = 0;
 
 	if (storvsp_save(sp, buf, BLOB_MAX, &n))
-		abort();  /* no sub-channels here: always saveable */
+		abort();  /* always saveable */
 	return n;
+}
+
+/* What an accepted blob saves back as: itself, or for version 1 the same
+ * state in version 2 (the longer header, nothing held on sub-channels). */
+static size_t fz_as_v2(const uint8_t *blob, size_t len, uint8_t *out)
+{
+	const size_t v1 = STORVSP_ST_HDR_V1_SIZE;
+	struct storvsp_st_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, blob, len < v1 ? len : v1);
+	if (len < v1 || h.version != 1 || len - v1 + sizeof(h) > BLOB_MAX) {
+		memcpy(out, blob, len < BLOB_MAX ? len : BLOB_MAX);
+		return len;
+	}
+	h.version = STORVSP_ST_VERSION;
+	h.total = (uint32_t)(len - v1 + sizeof(h));
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), blob + v1, len - v1);
+	return h.total;
 }
 
 /* The rule of storvsp_restore: 0 and the blob is sp's state now, or
  * -EINVAL and sp as it was. */
 static void fz_restore(struct fz *z, const uint8_t *blob, size_t len)
 {
-	static uint8_t before[BLOB_MAX], after[BLOB_MAX];
+	static uint8_t before[BLOB_MAX], after[BLOB_MAX], want[BLOB_MAX];
 	size_t nb = fz_save(z->sp, before), na;
 	int rc = storvsp_restore(z->sp, blob, len);
+	size_t nw = rc ? 0 : fz_as_v2(blob, len, want);
 
 	na = fz_save(z->sp, after);
-	if (rc == 0 && (na != len || memcmp(after, blob, len)))
+	if (rc == 0 && (na != nw || memcmp(after, want, nw)))
 		abort();
 	if (rc == -EINVAL && (na != nb || memcmp(after, before, nb)))
 		abort();
@@ -116,10 +167,10 @@ static void fz_restore(struct fz *z, const uint8_t *blob, size_t len)
 }
 
 /* What the guest's signal does: the host's on_event until it is done. */
-static void fz_event(struct fz *z)
+static void fz_event(struct fz *z, struct fz_chan *c)
 {
-	for (int i = 0; z->open && i < 8; i++)
-		if (storvsp_dev_ops.on_event(z->sp, &z->host) <= 0)
+	for (int i = 0; c->open && i < 8; i++)
+		if (storvsp_dev_ops.on_event(z->sp, &c->host) <= 0)
 			break;
 }
 
@@ -143,11 +194,13 @@ static int fz_drop(void *ctx, struct vmbus_chan *ch,
 	return 0;
 }
 
-/* One guest action: 0 an in-band VSTOR packet (length, bytes), 1 a
- * GPA-direct one (range length and offset, first page, 64 bytes; pages
- * past the guest's memory too), 2 read what the host sent, 3 a rescan. */
+/* One guest action on channel (op >> 5 & 3) % 3: 0 an in-band VSTOR
+ * packet (length, bytes), 1 a GPA-direct one (range length and offset,
+ * first page, 64 bytes; pages past the guest's memory too), 2 read what
+ * the host sent, 3 a rescan. */
 static void fz_op(struct fz *z, uint8_t op)
 {
+	struct fz_chan *c = &z->ch[(op >> 5 & 3) % FZ_CHANS];
 	uint8_t pkt[64], a[5] = { 0 };
 	uint64_t pfns[32];
 	struct vmbus_gpa_desc d;
@@ -158,7 +211,7 @@ static void fz_op(struct fz *z, uint8_t op)
 	case 0:
 		fz_take(z, a, sizeof(a), 1);
 		n = fz_take(z, pkt, sizeof(pkt), a[0] % 65u);
-		(void)vmbus_chan_send(&z->guest, VMBUS_PKT_INBAND,
+		(void)vmbus_chan_send(&c->guest, VMBUS_PKT_INBAND,
 				      op & 4 ? VMBUS_PKT_FLAG_COMPLETION_REQUESTED : 0,
 				      ++z->tid, pkt, n);
 		break;
@@ -170,26 +223,30 @@ static void fz_op(struct fz *z, uint8_t op)
 			pfns[i] = GM_BASE - 2u + a[4] % 24u + i;
 		d.pfns = pfns;
 		fz_take(z, pkt, sizeof(pkt), 64);
-		(void)vmbus_chan_send_gpa(&z->guest, ++z->tid, &d, 1, pkt, 64);
+		(void)vmbus_chan_send_gpa(&c->guest, ++z->tid, &d, 1, pkt, 64);
 		break;
 	case 2:
-		(void)vmbus_chan_poll(&z->guest, buf, sizeof(buf), fz_drop, NULL, 0);
+		(void)vmbus_chan_poll(&c->guest, buf, sizeof(buf), fz_drop, NULL, 0);
 		break;
 	default:
 		(void)storvsp_notify_bus_change(z->sp);
 		break;
 	}
-	fz_event(z);
+	fz_event(z, c);
+	if (c != &z->ch[0])
+		fz_event(z, &z->ch[0]);   /* a rescan waits on the primary */
 }
 
 static void fz_free(struct fz *z)
 {
-	if (z->sp && z->open)
-		storvsp_dev_ops.on_close(z->sp, &z->host);
+	for (unsigned i = 0; i < FZ_CHANS; i++) {
+		if (z->sp && z->ch[i].open)
+			storvsp_dev_ops.on_close(z->sp, &z->ch[i].host);
+		free(z->ch[i].to_guest);
+		free(z->ch[i].to_host);
+	}
 	storvsp_destroy(z->sp);
 	blockdev_close(&z->bd);
-	free(z->to_guest);
-	free(z->to_host);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -206,7 +263,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_restore(&z, data + 3, blen);
 	/* after a restore, one handle_event per open channel
 	 * (vmbus/README.md, "Saved state") */
-	fz_event(&z);
+	for (unsigned i = 0; i < FZ_CHANS; i++)
+		fz_event(&z, &z.ch[i]);
 	z.p = data + 3 + blen;
 	z.end = data + size;
 	while (z.p < z.end)

@@ -2,7 +2,9 @@
  * machines. The input is a script of chunks, each [kind][len][bytes]:
  *   kind 0: message from the guest to the server
  *   kind 1: message from the host to the client
- *   kind 2: guest signal on connection id bytes[0] (server polls the ring)
+ *   kind 2: guest signal on connection id bytes[0] (server polls the ring);
+ *           with bytes[1] bit 7 set, instead the device behind relid
+ *           bytes[0] asks for bytes[1] & 31 sub-channels
  *   kind 3: guest writes bytes into its own memory (ring contents)
  * The server is connected and has two offers before the script runs, so
  * inputs reach GPADL/open/close paths quickly. Any input must end in
@@ -161,7 +163,10 @@ static void fz_chunk(struct vmbus_server *s, struct vmbus_client *c,
 			(void)vmbus_client_open(c, p[184], 2, 2);
 		break;
 	case 2:
-		vmbus_server_handle_event(s, n ? p[0] : 0);
+		if (n >= 2 && (p[1] & 0x80))
+			(void)vmbus_server_offer_subchannels(s, p[0], p[1] & 31u);
+		else
+			vmbus_server_handle_event(s, n ? p[0] : 0);
 		break;
 	default:
 		if (n < 2)

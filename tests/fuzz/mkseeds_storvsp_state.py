@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """Writes the seed inputs of fuzz_storvsp_state (tests/fuzz/fuzz_storvsp_state.c)
 to tests/fuzz/seeds/fuzz_storvsp_state/: saved storvsp states in the format
-of storage/storvsp/storvsp_state.h that the fuzzer's device accepts (SCSI:
-LUNs (0,0,0) and (0,1,2), 2 sub-channels offered; IDE: LUN 0; 2 MiB
-transfers), so mutations start from deep inside the checks, then guest
-operations. Encoding: byte 0 flags (bit 0 IDE, bit 1 channel open), a
-little-endian 16-bit blob length, the blob, then operations: a byte whose
-low 2 bits say 0 in-band packet (then a length byte and the bytes; bit 2:
-completion requested), 1 GPA-direct packet (range length 16 bits, offset
-16 bits, first page, 64 bytes), 2 the guest reads its ring, 3 a rescan."""
+of storage/storvsp/storvsp_state.h (version 2, and some in version 1) that
+the fuzzer's device accepts (SCSI: LUNs (0,0,0) and (0,1,2), 2 sub-channels
+offered; IDE: LUN 0; 2 MiB transfers), so mutations start from deep inside
+the checks, then guest operations. Encoding: byte 0 flags (bit 0 IDE, bit 1
+primary channel open, bits 2 and 3 sub-channels 1 and 2 open, bit 4 the
+primary given back after them), a little-endian 16-bit blob length, the
+blob, then operations: a byte whose low 2 bits say 0 in-band packet (then a
+length byte and the bytes; bit 2: completion requested), 1 GPA-direct
+packet (range length 16 bits, offset 16 bits, first page, 64 bytes), 2 the
+guest reads its ring, 3 a rescan; bits 5-6 the channel (0 the primary, 1
+and 2 the sub-channels)."""
 import os
 import struct
 
-MAGIC, VERSION = 0x53565453, 1
+MAGIC, VERSION = 0x53565453, 2
 SCSI, IDE = 0, 1
 NONE, BEGUN, VERSIONED, PROPS, READY = range(5)
 WIN7, WIN8_1, WIN10 = 0x0402, 0x0600, 0x0602
@@ -20,21 +23,33 @@ COMPLETE_IO = 1
 XFER = 2 << 20
 
 
-def blob(kind, is_open, state=NONE, version=0, enum=0, held=None, luns=None):
+def held_pkt(version, held):
+    """A COMPLETE_IO kept for ring room: (its length, 64 bytes)."""
+    hlen = 48 if version and version < 0x0501 else 64
+    pkt = struct.pack('<III', COMPLETE_IO, 0, held[1]).ljust(hlen, b'\0')
+    return hlen, pkt.ljust(64, b'\0')
+
+
+def blob(kind, is_open, state=NONE, version=0, enum=0, held=None, luns=None,
+         subch=0, subs_held=(), fmt=VERSION):
+    """subs_held: (sub_index, (tid, status)) of sub-channels holding one."""
     if luns is None:
         luns = [(0, 0, 0)] if kind == IDE else [(0, 0, 0), (0, 1, 2)]
     waiting, hlen, tid, pkt = 0, 0, 0, bytes(64)
     if held is not None:
-        hlen = 48 if version and version < 0x0501 else 64
-        tid, status = held
-        pkt = struct.pack('<III', COMPLETE_IO, 0, status).ljust(hlen, b'\0')
-        pkt = pkt.ljust(64, b'\0')
-        waiting = 1
+        hlen, pkt = held_pkt(version, held)
+        tid, waiting = held[0], 1
     dev = struct.pack('<BBBBHHIHBBIIQ64s', kind, is_open, state, enum, version,
-                      0, XFER, 0 if kind == IDE else 2, waiting, 0, hlen, 0,
+                      subch, XFER, 0 if kind == IDE else 2, waiting, 0, hlen, 0,
                       tid, pkt)
     body = dev + b''.join(struct.pack('<BBB5x', *l) for l in luns)
-    return struct.pack('<IIII', MAGIC, VERSION, 16 + len(body), len(luns)) + body
+    for index, h in subs_held:
+        hlen, pkt = held_pkt(version, h)
+        body += struct.pack('<HHIQ64s', index, 0, hlen, h[0], pkt)
+    if fmt == 1:
+        return struct.pack('<IIII', MAGIC, 1, 16 + len(body), len(luns)) + body
+    return struct.pack('<IIIIII', MAGIC, VERSION, 24 + len(body), len(luns),
+                       len(subs_held), 0) + body
 
 
 def vstor(op, body=b''):
@@ -53,6 +68,11 @@ def inband(payload):
 
 def gpa(payload, nbytes, offset=0, page=2):
     return bytes([1]) + struct.pack('<HHB', nbytes, offset, page) + payload
+
+
+def on(chan, op):
+    """An operation on channel chan (0 the primary, 1 and 2 sub-channels)."""
+    return bytes([op[0] | chan << 5]) + op[1:]
 
 
 def seed(flags, b, ops=()):
@@ -74,6 +94,21 @@ SEEDS = {
     'ready_held': seed(2, blob(SCSI, 1, READY, WIN10, held=(99, 0xC0000184)), IO),
     'ready_enum_win7': seed(2, blob(SCSI, 1, READY, WIN7, enum=1, held=(5, 0)), IO),
     'ide_ready': seed(3, blob(IDE, 1, READY, WIN8_1), IO),
+    # version 1, as written before sub-channels were saved
+    'v1_ready_held': seed(2, blob(SCSI, 1, READY, WIN10, held=(99, 0), fmt=1), IO),
+    'v1_closed': seed(0, blob(SCSI, 0, fmt=1), INIT + IO),
+    # sub-channels: both open, 2 asked for, completions held on the
+    # primary and sub-channel 2; then I/O on each channel
+    'subs_held': seed(14, blob(SCSI, 1, READY, WIN10, held=(7, 0), subch=2,
+                               subs_held=[(2, (1002, 0))]),
+                      IO + [on(1, op) for op in IO] + [on(2, bytes([2]))]),
+    # sub-channels given back before the primary, both holding one
+    'subs_first': seed(30, blob(SCSI, 1, READY, WIN8_1, subch=2,
+                                subs_held=[(1, (11, 0)), (2, (12, 0x84))]),
+                       [on(2, bytes([2])), on(1, bytes([2]))] + [on(2, op) for op in IO]),
+    # sub-channel 1 only, asked for in PROPS
+    'subs_props': seed(6, blob(SCSI, 1, PROPS, WIN10, subch=1),
+                       INIT[3:] + [on(1, op) for op in IO]),
 }
 
 if __name__ == '__main__':

@@ -110,11 +110,11 @@ const struct scsi_disk_params disk_params = {
 	.naa_id = { 0x60, 0x02, 0x24, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 },
 };
 
-struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
+/* The storvsp, its disk, a server and a client; nothing offered. */
+static struct fix *fix_alloc(enum storvsp_kind kind, struct blockdev *bd)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	struct storvsp_config cfg = { 0 };
-	struct vmbus_guid t, in = { { 1, 2, 3, 4 } };
 
 	assert_non_null(f);
 	harness_init(&f->h, GUEST_PAGES);
@@ -122,7 +122,7 @@ struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
 					   gm_page_ptr, gm_prepare, gm_release, f };
 	cfg.kind = kind;
 	cfg.gmem = &f->gm;
-	cfg.max_subchannels = 4;
+	cfg.max_subchannels = FIX_SUBS;
 	cfg.on_subchannels = on_subch;
 	cfg.ctx = f;
 	f->sp = storvsp_create(&cfg);
@@ -134,22 +134,94 @@ struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
 	assert_int_equal(storvsp_add_lun(f->sp, 0, 0, 0, &f->bd, &disk_params), 0);
 	f->s = vmbus_server_create(&f->h.sops, VMBUS_VERSION_V5_3);
 	f->c = vmbus_client_create(&f->h.cops);
+	return f;
+}
+
+static void fix_offer_primary(struct fix *f, enum storvsp_kind kind)
+{
+	struct vmbus_guid t, in = { { 1, 2, 3, 4 } };
+
 	assert_int_equal(vmbus_guid_parse(kind == STORVSP_KIND_IDE ?
 					  VSTOR_IDE_GUID_STR : VSTOR_SCSI_GUID_STR, &t), 0);
 	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &storvsp_dev_ops, f->sp,
 					    &f->relid), 0);
+}
+
+void fix_open(struct fix *f, uint32_t relid, uint32_t out, uint32_t back)
+{
+	assert_int_equal(vmbus_client_open(f->c, relid, out, back), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_equal(vmbus_client_chan_state(f->c, relid), VMBUS_CH_OPEN);
+}
+
+struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd)
+{
+	struct fix *f = fix_alloc(kind, bd);
+
+	fix_offer_primary(f, kind);
 	assert_int_equal(vmbus_client_connect(f->c, NULL, 0), 0);
 	harness_pump(&f->h, f->s, f->c);
 	/* Linux's storvsc rings: 128 KiB... here 16 pages out, 4 back. */
-	assert_int_equal(vmbus_client_open(f->c, f->relid, 16, 4), 0);
-	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(vmbus_client_chan_state(f->c, f->relid), VMBUS_CH_OPEN);
+	fix_open(f, f->relid, 16, 4);
 	return f;
 }
 
 struct fix *fix_new(void)
 {
 	return fix_new_kind(STORVSP_KIND_SCSI, NULL);
+}
+
+struct fix *fix_new_subs_first(uint16_t n)
+{
+	struct fix *f = fix_alloc(STORVSP_KIND_SCSI, NULL);
+
+	assert_true(n <= FIX_SUBS);
+	for (uint16_t i = 1; i <= n; i++)
+		f->sub_relid[i] = fix_offer_sub(f, i);
+	fix_offer_primary(f, STORVSP_KIND_SCSI);
+	assert_int_equal(vmbus_client_connect(f->c, NULL, 0), 0);
+	harness_pump(&f->h, f->s, f->c);
+	return f;
+}
+
+/* ---- sub-channels: storvsp's own ops, with the channel's index set ---- */
+
+static int sub_on_open(void *dev, struct vmbus_chan *ch)
+{
+	struct fix_sub *fs = dev;
+
+	ch->sub_index = fs->index;
+	return storvsp_dev_ops.on_open(fs->f->sp, ch);
+}
+
+static int sub_on_event(void *dev, struct vmbus_chan *ch)
+{
+	return storvsp_dev_ops.on_event(((struct fix_sub *)dev)->f->sp, ch);
+}
+
+static void sub_on_close(void *dev, struct vmbus_chan *ch)
+{
+	storvsp_dev_ops.on_close(((struct fix_sub *)dev)->f->sp, ch);
+}
+
+static const struct vmbus_dev_ops sub_ops = {
+	.on_open = sub_on_open,
+	.on_event = sub_on_event,
+	.on_close = sub_on_close,
+};
+
+uint32_t fix_offer_sub(struct fix *f, uint16_t index)
+{
+	struct vmbus_guid t, in = { { 9, 9, (uint8_t)index } };
+	uint32_t relid;
+
+	assert_true(index >= 1 && index <= FIX_SUBS);
+	f->subs[index] = (struct fix_sub){ f, index };
+	assert_int_equal(vmbus_guid_parse(VSTOR_SCSI_GUID_STR, &t), 0);
+	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &sub_ops, &f->subs[index],
+					    &relid), 0);
+	harness_pump(&f->h, f->s, f->c);
+	return relid;
 }
 
 void fix_free(struct fix *f)
@@ -217,6 +289,26 @@ uint32_t op_simple(struct fix *f, uint32_t op, uint16_t arg)
 		p.sub_channel_count = arg;
 	op_len(f, &p, sizeof(p));
 	return f->resp.status;
+}
+
+/* A TEST UNIT READY on channel relid, its completion read there. */
+void tur_on(struct fix *f, uint32_t relid, uint64_t tid)
+{
+	struct vmbus_chan *ch = vmbus_client_chan(f->c, relid);
+	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB,
+				  .flags = VSTOR_FLAG_REQUEST_COMPLETION };
+	uint8_t buf[512];
+
+	p.srb.length = sizeof(p.srb);
+	p.srb.cdb_length = 6;
+	assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_INBAND,
+					 VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid,
+					 &p, sizeof(p)), 0);
+	harness_pump(&f->h, f->s, f->c);
+	f->resp_count = 0;
+	assert_int_equal(vmbus_chan_poll(ch, buf, sizeof(buf), take_comp, f, 0), 1);
+	assert_true(f->resp_tid == tid);
+	expect_good(f, 0);
 }
 
 /* storvsc_channel_init with Linux's version list. */

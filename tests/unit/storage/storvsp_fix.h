@@ -18,6 +18,17 @@
 #define GUEST_PAGES 2048u
 #define DISK_BYTES (64u << 20)
 
+struct fix;
+
+/* A sub-channel's device context (fix_offer_sub): its index goes into
+ * the channel's sub_index before storvsp sees it. */
+struct fix_sub {
+	struct fix *f;
+	uint16_t index;
+};
+
+#define FIX_SUBS 4               /* the fixture's max_subchannels */
+
 struct fix {
 	struct harness h;
 	struct vmbus_server *s;
@@ -41,6 +52,8 @@ struct fix {
 	uint64_t resp_tid;
 	int resp_count;
 	uint64_t tids[4096];
+	struct fix_sub subs[FIX_SUBS + 1];
+	uint32_t sub_relid[FIX_SUBS + 1];   /* fix_new_subs_first's offers */
 };
 
 struct srb_args {
@@ -60,6 +73,18 @@ extern const struct scsi_disk_params disk_params;
 
 struct fix *fix_new_kind(enum storvsp_kind kind, struct blockdev *bd);
 struct fix *fix_new(void);
+/* A SCSI fixture whose sub-channels 1..n are offered before its primary
+ * (so they have the lower relids: vmbus_server_restore gives them back
+ * first); connected, nothing opened. Their relids in f->sub_relid. */
+struct fix *fix_new_subs_first(uint16_t n);
+/* Sub-channel index of storvsp, offered to f->s as an offer of its own
+ * (instance { 9, 9, index }) whose device ops set the channel's
+ * sub_index, as the VMBus server does for the sub-channels it offers
+ * (vmbus_chan.sub_index); dev is f->subs[index], so it follows f->sp to a
+ * new host. Its relid. */
+uint32_t fix_offer_sub(struct fix *f, uint16_t index);
+/* The guest opens relid (rings of out and back pages) and it is open. */
+void fix_open(struct fix *f, uint32_t relid, uint32_t out, uint32_t back);
 void fix_free(struct fix *f);
 int take_comp(void *ctx, struct vmbus_chan *ch,
 		     const struct vmbus_pkt_info *info, const uint8_t *pkt);
@@ -79,6 +104,8 @@ int take_both(void *ctx, struct vmbus_chan *ch, const struct vmbus_pkt_info *inf
 void op_len(struct fix *f, struct vstor_packet *pkt, size_t len);
 uint32_t op_simple(struct fix *f, uint32_t op, uint16_t arg);
 void init_linux(struct fix *f);
+/* A TEST UNIT READY on channel relid, its good completion read there. */
+void tur_on(struct fix *f, uint32_t relid, uint64_t tid);
 uint8_t *data_va(struct fix *f, uint32_t off);
 void srb(struct fix *f, const struct srb_args *a);
 void cdb_srb(struct fix *f, const uint8_t *cdb, uint8_t len,

@@ -141,14 +141,13 @@ static void test_subchannels(void **state)
 }
 
 /* The host offers the sub-channels the guest asked for with the same
- * device ops and storvsp (here as a second offer: vmbus's server has no
- * sub-channel index yet); requests on one are served and completed on
- * it, and a reopened primary starts a new session. */
+ * device ops and storvsp (here as offers of their own whose ops set the
+ * channel's sub_index, fix_offer_sub); requests on one are served and
+ * completed on it, and a reopened primary starts a new session. */
 static void test_subchannel_io(void **state)
 {
 	static const uint8_t rc10[10] = { 0x25 };
 	struct fix *f = fix_new();
-	struct vmbus_guid t, in = { { 9, 9, 9 } };
 	struct vmbus_chan *sub;
 	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB };
 	uint64_t pfn = DATA_PFN;
@@ -159,14 +158,9 @@ static void test_subchannel_io(void **state)
 	(void)state;
 	init_linux(f);
 	assert_int_equal(op_simple(f, VSTOR_OP_CREATE_SUB_CHANNELS, 1), 0);
-	assert_int_equal(vmbus_guid_parse(VSTOR_SCSI_GUID_STR, &t), 0);
-	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &storvsp_dev_ops, f->sp,
-					    &relid), 0);
-	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(vmbus_client_open(f->c, relid, 4, 4), 0);
-	harness_pump(&f->h, f->s, f->c);
+	relid = fix_offer_sub(f, 1);
+	fix_open(f, relid, 4, 4);
 	sub = vmbus_client_chan(f->c, relid);
-	assert_non_null(sub);
 	p.srb.cdb_length = 10;
 	p.srb.data_in = 1;
 	p.srb.data_transfer_length = 8;
@@ -185,9 +179,75 @@ static void test_subchannel_io(void **state)
 	harness_pump(&f->h, f->s, f->c);
 	assert_false(storvsp_ready(f->sp));
 	assert_int_equal(storvsp_subchannels_requested(f->sp), 0);
-	assert_int_equal(vmbus_client_open(f->c, main_relid, 16, 4), 0);
-	harness_pump(&f->h, f->s, f->c);
+	fix_open(f, main_relid, 16, 4);
 	init_linux(f);
+	fix_free(f);
+}
+
+/* A sub-channel is one by its index, not by coming second: opened before
+ * the primary (as vmbus_server_restore may give it back), it takes no
+ * session; the primary opened after it does, its rescan goes to the
+ * primary, and closing the sub-channel leaves the session alone. */
+static void test_subchannel_first(void **state)
+{
+	struct fix *f = fix_new_subs_first(2);
+	struct vstor_packet p;
+	uint8_t buf[512];
+
+	(void)state;
+	fix_open(f, f->sub_relid[2], 4, 4);
+	fix_open(f, f->relid, 16, 4);
+	init_linux(f);
+	assert_int_equal(op_simple(f, VSTOR_OP_CREATE_SUB_CHANNELS, 2), 0);
+	fix_open(f, f->sub_relid[1], 4, 4);
+	tur_on(f, f->sub_relid[2], 21);
+	tur_on(f, f->sub_relid[1], 11);
+	assert_int_equal(storvsp_notify_bus_change(f->sp), 0);
+	assert_int_equal(vmbus_chan_poll(vmbus_client_chan(f->c, f->relid), buf,
+					 sizeof(buf), take_enum, &p, 0), 1);
+	assert_int_equal(p.operation, VSTOR_OP_ENUMERATE_BUS);
+	assert_int_equal(vmbus_client_close(f->c, f->sub_relid[2]), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_true(storvsp_ready(f->sp));
+	assert_int_equal(storvsp_subchannels_requested(f->sp), 2);
+	fix_open(f, f->sub_relid[2], 4, 4);
+	tur_on(f, f->sub_relid[2], 22);
+	tur_on(f, f->relid, 1);
+	fix_free(f);
+}
+
+/* One channel per index: a second channel of index 0 (a second primary)
+ * is refused and the session on the first goes on; so is an index open
+ * twice or beyond the 16 sub-channels storvsp has slots for. */
+static void test_subchannel_refused(void **state)
+{
+	struct fix *f = fix_new();
+	struct vmbus_guid t, in = { { 7, 7, 7 } };
+	struct vmbus_chan a, b;
+	uint32_t relid;
+
+	(void)state;
+	init_linux(f);
+	assert_int_equal(vmbus_guid_parse(VSTOR_SCSI_GUID_STR, &t), 0);
+	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &storvsp_dev_ops, f->sp,
+					    &relid), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_equal(vmbus_client_open(f->c, relid, 4, 4), 0);
+	harness_pump(&f->h, f->s, f->c);
+	assert_int_not_equal(vmbus_client_chan_state(f->c, relid), VMBUS_CH_OPEN);
+	assert_true(storvsp_ready(f->sp));
+	tur_on(f, f->relid, 5);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.sub_index = b.sub_index = STORVSP_MAX_CHANNELS;
+	assert_int_equal(storvsp_dev_ops.on_open(f->sp, &a), -EINVAL);
+	a.sub_index = b.sub_index = STORVSP_MAX_CHANNELS - 1;
+	assert_int_equal(storvsp_dev_ops.on_open(f->sp, &a), 0);
+	assert_int_equal(storvsp_dev_ops.on_open(f->sp, &b), -EINVAL);
+	storvsp_dev_ops.on_close(f->sp, &a);
+	assert_int_equal(storvsp_dev_ops.on_open(f->sp, &b), 0);
+	storvsp_dev_ops.on_close(f->sp, &b);
+	assert_true(storvsp_ready(f->sp));
 	fix_free(f);
 }
 
@@ -564,6 +624,8 @@ int main(void)
 		cmocka_unit_test(test_other_ops),
 		cmocka_unit_test(test_subchannels),
 		cmocka_unit_test(test_subchannel_io),
+		cmocka_unit_test(test_subchannel_first),
+		cmocka_unit_test(test_subchannel_refused),
 		cmocka_unit_test(test_ide),
 		cmocka_unit_test(test_hot_add),
 		cmocka_unit_test(test_hot_remove),

@@ -138,6 +138,14 @@ static void expect_state(struct storvsp *sp, const uint8_t *blob, size_t len)
 	assert_memory_equal(buf, blob, len);
 }
 
+/* A refused blob leaves sp in the state it saved as fresh. */
+static void expect_refused(struct storvsp *sp, const uint8_t *blob, size_t len,
+			   const uint8_t *fresh, size_t flen)
+{
+	assert_int_equal(storvsp_restore(sp, blob, len), -EINVAL);
+	expect_state(sp, fresh, flen);
+}
+
 /* ---- round trip at every stage of init ---- */
 
 struct stage {
@@ -301,11 +309,12 @@ static void test_io_before_save(void **state)
 
 /* ---- a completion held for ring room ---- */
 
-/* The guest queues TEST UNIT READYs without reading its completions
- * until storvsp has to hold one back. */
-static unsigned fill_ring(struct fix *f)
+/* The guest queues TEST UNIT READYs on channel relid (transaction ids
+ * 1000 on) without reading its completions until storvsp has to hold one
+ * back. */
+static unsigned fill_ring(struct fix *f, uint32_t relid)
 {
-	struct vmbus_chan *ch = vmbus_client_chan(f->c, f->relid);
+	struct vmbus_chan *ch = vmbus_client_chan(f->c, relid);
 	struct vstor_packet p = { .operation = VSTOR_OP_EXECUTE_SRB };
 	struct storvsp_stats st;
 	unsigned sent = 0;
@@ -325,6 +334,23 @@ static unsigned fill_ring(struct fix *f)
 	return sent;
 }
 
+/* The guest reads channel relid until all sent completions came, each
+ * once and in order. */
+static void drain_sent(struct fix *f, uint32_t relid, unsigned sent)
+{
+	uint8_t buf[512];
+
+	f->resp_count = 0;
+	for (int i = 0; i < 200 && f->resp_count < (int)sent; i++) {
+		vmbus_chan_poll(vmbus_client_chan(f->c, relid), buf, sizeof(buf),
+				take_comp, f, 0);
+		harness_pump(&f->h, f->s, f->c);
+	}
+	assert_int_equal(f->resp_count, (int)sent);
+	for (unsigned i = 0; i < sent; i++)
+		assert_true(f->tids[i] == 1000 + i);
+}
+
 /* The held completion and a rescan not yet sent survive the save: once
  * the guest reads, every completion arrives once and in order, then the
  * ENUMERATE_BUS. */
@@ -339,7 +365,7 @@ static void test_held_completion(void **state)
 
 	(void)state;
 	init_linux(f);
-	sent = fill_ring(f);
+	sent = fill_ring(f, f->relid);
 	assert_int_equal(storvsp_notify_bus_change(f->sp), 0);
 	assert_true(storvsp_bus_change_pending(f->sp));
 	save_both(f, &b);
@@ -429,7 +455,8 @@ static void test_closed_channel(void **state)
 	size_t clen = closed_state(f, closed, sizeof(closed));
 
 	(void)state;
-	assert_int_equal(closed[16 + offsetof(struct storvsp_st_dev, open)], 0);
+	assert_int_equal(closed[sizeof(struct storvsp_st_hdr) +
+				offsetof(struct storvsp_st_dev, open)], 0);
 	init_linux(f);
 	save_both(f, &open);
 	new_host(f, STORVSP_KIND_SCSI, lun0, 1, 0);
@@ -456,59 +483,178 @@ static void test_closed_channel(void **state)
 	fix_free(f);
 }
 
-/* Sub-channels are not in the format yet: asked for, or open, -EBUSY.
- * A device that is not fresh takes no state either. */
+/* A device that is not fresh (its session under way) takes no state. */
 static void test_busy(void **state)
 {
 	struct fix *f = fix_new();
-	struct vmbus_guid t, in = { { 9, 9, 9 } };
 	uint8_t buf[1024];
 	size_t n;
-	uint32_t relid;
 
 	(void)state;
 	init_linux(f);
 	assert_int_equal(storvsp_save(f->sp, buf, sizeof(buf), &n), 0);
 	assert_int_equal(storvsp_restore(f->sp, buf, n), -EBUSY);
-	assert_int_equal(op_simple(f, VSTOR_OP_CREATE_SUB_CHANNELS, 1), 0);
-	assert_int_equal(storvsp_save(f->sp, buf, sizeof(buf), &n), -EBUSY);
-	assert_int_equal(vmbus_guid_parse(VSTOR_SCSI_GUID_STR, &t), 0);
-	assert_int_equal(vmbus_server_offer(f->s, &t, &in, &storvsp_dev_ops, f->sp,
-					    &relid), 0);
+	fix_free(f);
+}
+
+/* ---- sub-channels ---- */
+
+/* Linux's storvsc with two sub-channels (handle_multichannel_storage asks
+ * right after init, handle_sc_creation opens each offer), offered before
+ * the primary (subs_first: lower relids, so the server's restore gives
+ * them back first) or after it. */
+static struct fix *fix_with_subs(int subs_first)
+{
+	struct fix *f = subs_first ? fix_new_subs_first(2) : fix_new();
+
+	if (subs_first)
+		fix_open(f, f->relid, 16, 4);
+	init_linux(f);
+	assert_int_equal(op_simple(f, VSTOR_OP_CREATE_SUB_CHANNELS, 2), 0);
+	assert_int_equal(f->subch_cb, 2);
+	for (uint16_t i = 1; i <= 2; i++) {
+		if (!subs_first)
+			f->sub_relid[i] = fix_offer_sub(f, i);
+		fix_open(f, f->sub_relid[i], 4, 4);
+	}
+	assert_true(subs_first ? f->sub_relid[2] < f->relid : f->sub_relid[1] > f->relid);
+	return f;
+}
+
+/* The blob holds the sub-channels asked for and one record, sub-channel
+ * 2's completion; nothing held on the primary. */
+static void expect_held_on_2(const struct saved *b, unsigned sent)
+{
+	struct storvsp_st_hdr h;
+	struct storvsp_st_dev d;
+	struct storvsp_st_held r;
+
+	memcpy(&h, b->st, sizeof(h));
+	memcpy(&d, b->st + sizeof(h), sizeof(d));
+	memcpy(&r, b->st + b->stlen - sizeof(r), sizeof(r));
+	assert_int_equal(h.version, 2);
+	assert_int_equal(h.nheld, 1);
+	assert_int_equal(b->stlen, sizeof(h) + sizeof(d) + 8 + sizeof(r));
+	assert_int_equal(d.subch, 2);
+	assert_int_equal(d.waiting, 0);
+	assert_int_equal(r.sub_index, 2);
+	assert_int_equal(r.held_len, 64);
+	assert_true(r.held_tid >= 1000 && r.held_tid < 1000 + sent);
+}
+
+/* Save-VM with two sub-channels open and sub-channel 2's ring full (a
+ * completion held): a new host restores both saved states, whatever
+ * order the server gives the channels back in; truncated blobs are
+ * refused first. The guest then reads sub-channel 2 and gets every
+ * completion once, in order, and goes on on every channel. */
+static void run_subs_held(int subs_first)
+{
+	struct fix *f = fix_with_subs(subs_first);
+	uint8_t fresh[1024];
+	struct saved b;
+	unsigned sent;
+	size_t flen;
+
+	tur_on(f, f->sub_relid[1], 11);
+	sent = fill_ring(f, f->sub_relid[2]);
+	save_both(f, &b);
+	expect_held_on_2(&b, sent);
+	new_host(f, STORVSP_KIND_SCSI, lun0, 1, 0);
+	fix_offer_sub(f, 2);
+	fix_offer_sub(f, 1);
+	assert_int_equal(vmbus_server_restore(f->s, b.v, b.vlen), 0);
+	assert_int_equal(storvsp_save(f->sp, fresh, sizeof(fresh), &flen), 0);
+	for (size_t n = 0; n < b.stlen; n++)
+		expect_refused(f->sp, b.st, n, fresh, flen);
+	assert_int_equal(storvsp_restore(f->sp, b.st, b.stlen), 0);
+	assert_true(no_guest_msgs(f));
+	expect_state(f->sp, b.st, b.stlen);
+	assert_int_equal(storvsp_subchannels_requested(f->sp), 2);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(mailbox_push(&f->h.to_host, 1, i ? f->sub_relid[i] : f->relid,
+					      NULL, 0), 0);
 	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(vmbus_client_open(f->c, relid, 4, 4), 0);
+	drain_sent(f, f->sub_relid[2], sent);
+	tur_on(f, f->sub_relid[2], 22);
+	tur_on(f, f->sub_relid[1], 12);
+	tur_on(f, f->relid, 2);
+	assert_int_equal(f->h.logs, 0);
+	saved_free(&b);
+	fix_free(f);
+}
+
+static void test_subs_held(void **state)
+{
+	(void)state;
+	run_subs_held(0);
+}
+
+static void test_subs_first_held(void **state)
+{
+	(void)state;
+	run_subs_held(1);
+}
+
+/* A version 2 blob with nothing held on sub-channels as version 1 wrote
+ * it: the 16-byte header, the rest unchanged. */
+static size_t to_v1(const uint8_t *v2, size_t len, uint8_t *out)
+{
+	struct storvsp_st_hdr h;
+
+	memcpy(&h, v2, sizeof(h));
+	assert_int_equal(h.nheld, 0);
+	h.version = 1;
+	h.total = (uint32_t)(len - (sizeof(h) - STORVSP_ST_HDR_V1_SIZE));
+	memcpy(out, &h, STORVSP_ST_HDR_V1_SIZE);
+	memcpy(out + STORVSP_ST_HDR_V1_SIZE, v2 + sizeof(h), len - sizeof(h));
+	return h.total;
+}
+
+/* A state saved in format version 1 (before sub-channels were saved)
+ * still restores, a completion held on the primary with it; it saves
+ * back as version 2. */
+static void test_v1_accepted(void **state)
+{
+	struct fix *f = fix_new();
+	uint8_t v1[1024];
+	struct saved b;
+	unsigned sent;
+	size_t n;
+
+	(void)state;
+	init_linux(f);
+	sent = fill_ring(f, f->relid);
+	save_both(f, &b);
+	n = to_v1(b.st, b.stlen, v1);
+	assert_int_equal(n, 16 + 96 + 8);
+	new_host(f, STORVSP_KIND_SCSI, lun0, 1, 0);
+	assert_int_equal(vmbus_server_restore(f->s, b.v, b.vlen), 0);
+	assert_int_equal(storvsp_restore(f->sp, v1, n), 0);
+	expect_state(f->sp, b.st, b.stlen);
+	assert_int_equal(mailbox_push(&f->h.to_host, 1, f->relid, NULL, 0), 0);
 	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(storvsp_save(f->sp, buf, sizeof(buf), &n), -EBUSY);
-	/* The primary closes (the session ends), the sub-channel stays. */
-	assert_int_equal(vmbus_client_close(f->c, f->relid), 0);
-	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(storvsp_subchannels_requested(f->sp), 0);
-	assert_int_equal(storvsp_save(f->sp, buf, sizeof(buf), &n), -EBUSY);
-	assert_int_equal(vmbus_client_close(f->c, relid), 0);
-	harness_pump(&f->h, f->s, f->c);
-	assert_int_equal(storvsp_save(f->sp, buf, sizeof(buf), &n), 0);
+	drain_sent(f, f->relid, sent);
+	tur_on(f, f->relid, 3);
+	saved_free(&b);
 	fix_free(f);
 }
 
 /* ---- refusals of damaged blobs ---- */
 
 /* Bits a blob may have either way: the version (another one storvsp
- * speaks) and enum_pending's low bit (a rescan may be owed in READY). */
+ * speaks), enum_pending's low bit (a rescan may be owed in READY) and
+ * subch's three low bits (1, 2 or 4 sub-channels asked for, of the 4
+ * told). 20 in all. */
 static int flip_may_pass(size_t off, unsigned bit)
 {
 	size_t dev = sizeof(struct storvsp_st_hdr);
 
 	if (off == dev + offsetof(struct storvsp_st_dev, enum_pending))
 		return bit == 0;
+	if (off == dev + offsetof(struct storvsp_st_dev, subch))
+		return bit < 3;
 	return off >= dev + offsetof(struct storvsp_st_dev, version) &&
 	       off < dev + offsetof(struct storvsp_st_dev, version) + 2;
-}
-
-static void expect_refused(struct storvsp *sp, const uint8_t *blob, size_t len,
-			   const uint8_t *fresh, size_t flen)
-{
-	assert_int_equal(storvsp_restore(sp, blob, len), -EINVAL);
-	expect_state(sp, fresh, flen);
 }
 
 /* Truncated, extended, wrong magic or version, any one bit flipped: all
@@ -532,7 +678,7 @@ static void test_damaged(void **state)
 	new_host(f, STORVSP_KIND_SCSI, two, 2, 0);
 	assert_int_equal(vmbus_server_restore(f->s, b.v, b.vlen), 0);
 	assert_int_equal(storvsp_save(f->sp, fresh, sizeof(fresh), &flen), 0);
-	assert_int_equal(b.stlen, 16 + 96 + 2 * 8);
+	assert_int_equal(b.stlen, 24 + 96 + 2 * 8);
 	for (size_t n = 0; n < b.stlen; n++)
 		expect_refused(f->sp, b.st, n, fresh, flen);
 	memcpy(bad, b.st, b.stlen);
@@ -553,7 +699,9 @@ static void test_damaged(void **state)
 	h.magic = STORVSP_ST_MAGIC + 1;
 	memcpy(bad, &h, sizeof(h));
 	expect_refused(f->sp, bad, b.stlen, fresh, flen);
-	for (uint32_t v = 0; v < 4; v += 2) {
+	for (uint32_t v = 0; v < 4; v++) {
+		if (v == STORVSP_ST_VERSION)
+			continue;
 		memcpy(&h, b.st, sizeof(h));
 		h.version = v;
 		memcpy(bad, &h, sizeof(h));
@@ -568,7 +716,7 @@ static void test_damaged(void **state)
 			expect_refused(f->sp, bad, b.stlen, fresh, flen);
 			refused++;
 		}
-	assert_true(refused > 8 * b.stlen - 20);
+	assert_int_equal(refused, 8 * b.stlen - 20);
 	assert_int_equal(storvsp_restore(f->sp, b.st, b.stlen), 0);
 	assert_int_equal(mailbox_push(&f->h.to_host, 1, f->relid, NULL, 0), 0);
 	harness_pump(&f->h, f->s, f->c);
@@ -582,9 +730,12 @@ static void test_damaged(void **state)
 
 struct bare {
 	struct storvsp *sp;
-	struct vmbus_chan ch;     /* never written: restore sends nothing */
+	/* [0] the primary, [i] sub-channel i; never written: restore sends
+	 * nothing */
+	struct vmbus_chan ch[FIX_SUBS + 1];
+	unsigned open;            /* which of ch are open (bit i: ch[i]) */
 	struct blockdev bd;
-	uint8_t good[256], fresh[256];
+	uint8_t good[512], fresh[512];
 	size_t len, flen;
 };
 
@@ -610,20 +761,75 @@ static int no_write(void *ctx, uint64_t pfn, uint32_t off, const void *buf,
 static const struct storvsp_gmem_ops no_gmem = { no_check, no_read, no_write,
 						 NULL, NULL, NULL, NULL };
 
-/* A SCSI storvsp with LUNs (0,0,0) and (0,1,2), its channel open; good
- * is a valid state for it: ready at 6.2 with a completion held. */
-static struct bare *bare_new(void)
+/* Where the records of a two-LUN blob are. */
+#define HDRSZ sizeof(struct storvsp_st_hdr)
+#define DEVOFF HDRSZ
+#define HELDOFF (HDRSZ + sizeof(struct storvsp_st_dev) + 2 * sizeof(struct storvsp_st_lun))
+#define HELDSZ sizeof(struct storvsp_st_held)
+#define SUBS_OPEN (1u << 1 | 1u << 2 | 1u << 4)
+
+/* The channels open, sub-channels first and the primary last (the order
+ * vmbus_server_restore may give them back in); then closed. */
+static void bare_open(struct bare *b)
+{
+	for (unsigned i = FIX_SUBS + 1; i-- > 0;) {
+		if (!(b->open & 1u << i))
+			continue;
+		b->ch[i].sub_index = (uint16_t)i;
+		assert_int_equal(storvsp_dev_ops.on_open(b->sp, &b->ch[i]), 0);
+	}
+}
+
+static void bare_close(struct bare *b)
+{
+	for (unsigned i = 0; i <= FIX_SUBS; i++)
+		if (b->open & 1u << i)
+			storvsp_dev_ops.on_close(b->sp, &b->ch[i]);
+}
+
+static void put_held(uint8_t *p, uint16_t sub_index, uint64_t tid)
+{
+	struct storvsp_st_held r = { .sub_index = sub_index, .held_len = 64,
+				     .held_tid = tid };
+
+	r.held_pkt[0] = VSTOR_OP_COMPLETE_IO;
+	r.held_pkt[8] = (uint8_t)(0x80 + sub_index);   /* a status, any */
+	memcpy(p, &r, sizeof(r));
+}
+
+/* A valid state for b: ready at 6.2, a completion held on the primary;
+ * with subs, 4 sub-channels asked for and completions held on
+ * sub-channels 1 and 2. */
+static void bare_good(struct bare *b, int subs)
+{
+	struct storvsp_st_hdr h = { STORVSP_ST_MAGIC, STORVSP_ST_VERSION, 0, 2,
+				    subs ? 2 : 0, 0 };
+	struct storvsp_st_dev d = { .kind = STORVSP_KIND_SCSI, .open = 1,
+				    .state = 4, .version = VSTOR_VERSION_WIN10,
+				    .subch = subs ? 4 : 0,
+				    .max_transfer = 2u << 20, .max_subchannels = 4,
+				    .waiting = 1, .held_len = 64, .held_tid = 99 };
+	struct storvsp_st_lun l[2] = { { 0, 0, 0, { 0 } }, { 0, 1, 2, { 0 } } };
+
+	h.total = (uint32_t)(HELDOFF + h.nheld * HELDSZ);
+	d.held_pkt[0] = VSTOR_OP_COMPLETE_IO;
+	d.held_pkt[8] = 0x84;
+	memcpy(b->good, &h, sizeof(h));
+	memcpy(b->good + DEVOFF, &d, sizeof(d));
+	memcpy(b->good + DEVOFF + sizeof(d), l, sizeof(l));
+	for (unsigned i = 0; i < h.nheld; i++)
+		put_held(b->good + HELDOFF + i * HELDSZ, (uint16_t)(i + 1), 100 + i);
+	b->len = h.total;
+}
+
+/* A SCSI storvsp with LUNs (0,0,0) and (0,1,2), its primary channel open
+ * and, with subs, sub-channels 1, 2 and 4 (3 not); good is a valid state
+ * for it (bare_good), fresh its own. */
+static struct bare *bare_new(int subs)
 {
 	struct bare *b = calloc(1, sizeof(*b));
 	struct storvsp_config cfg = { .kind = STORVSP_KIND_SCSI, .gmem = &no_gmem,
 				      .max_subchannels = 4 };
-	struct storvsp_st_hdr h = { STORVSP_ST_MAGIC, STORVSP_ST_VERSION,
-				    16 + 96 + 16, 2 };
-	struct storvsp_st_dev d = { .kind = STORVSP_KIND_SCSI, .open = 1,
-				    .state = 4, .version = VSTOR_VERSION_WIN10,
-				    .max_transfer = 2u << 20, .max_subchannels = 4,
-				    .waiting = 1, .held_len = 64, .held_tid = 99 };
-	struct storvsp_st_lun l[2] = { { 0, 0, 0, { 0 } }, { 0, 1, 2, { 0 } } };
 
 	assert_non_null(b);
 	assert_int_equal(blockdev_ram_create(1 << 20, 512, &b->bd), 0);
@@ -631,13 +837,9 @@ static struct bare *bare_new(void)
 	assert_non_null(b->sp);
 	assert_int_equal(storvsp_add_lun(b->sp, 0, 1, 2, &b->bd, &disk_params), 0);
 	assert_int_equal(storvsp_add_lun(b->sp, 0, 0, 0, &b->bd, &disk_params), 0);
-	assert_int_equal(storvsp_dev_ops.on_open(b->sp, &b->ch), 0);
-	d.held_pkt[0] = VSTOR_OP_COMPLETE_IO;
-	d.held_pkt[8] = 0x84;             /* a status, any */
-	memcpy(b->good, &h, sizeof(h));
-	memcpy(b->good + 16, &d, sizeof(d));
-	memcpy(b->good + 16 + 96, l, sizeof(l));
-	b->len = h.total;
+	b->open = 1u | (subs ? SUBS_OPEN : 0);
+	bare_open(b);
+	bare_good(b, subs);
 	assert_int_equal(storvsp_save(b->sp, b->fresh, sizeof(b->fresh), &b->flen), 0);
 	return b;
 }
@@ -649,123 +851,251 @@ static void bare_free(struct bare *b)
 	free(b);
 }
 
-/* The session ends and a new channel opens: the device is fresh again. */
+/* The session ends and the channels open again: the device is fresh. */
 static void bare_reopen(struct bare *b)
 {
-	storvsp_dev_ops.on_close(b->sp, &b->ch);
-	assert_int_equal(storvsp_dev_ops.on_open(b->sp, &b->ch), 0);
+	bare_close(b);
+	bare_open(b);
 	expect_state(b->sp, b->fresh, b->flen);
 }
 
-/* One field of the device record set to a value (little-endian). */
+/* One field of the blob set to a value (little-endian). */
 struct edit {
-	uint8_t off, size;
+	uint16_t off;
+	uint8_t size;
 	uint64_t val;
 };
 
-#define FIELD(f) offsetof(struct storvsp_st_dev, f), \
-	sizeof(((struct storvsp_st_dev *)0)->f)
-#define PKT(i) offsetof(struct storvsp_st_dev, held_pkt) + (i), 1
+#define SIZE(t, f) sizeof(((struct t *)0)->f)
+#define HDR(f) offsetof(struct storvsp_st_hdr, f), SIZE(storvsp_st_hdr, f)
+#define FIELD(f) DEVOFF + offsetof(struct storvsp_st_dev, f), SIZE(storvsp_st_dev, f)
+#define PKT(i) DEVOFF + offsetof(struct storvsp_st_dev, held_pkt) + (i), 1
+#define REC(r, f) HELDOFF + (r) * HELDSZ + offsetof(struct storvsp_st_held, f), \
+	SIZE(storvsp_st_held, f)
+#define RPKT(r, i) HELDOFF + (r) * HELDSZ + offsetof(struct storvsp_st_held, held_pkt) + (i), 1
 
-struct dev_case {
+struct check_case {
 	const char *what;
 	int want;
-	struct edit e[5];     /* size 0 ends */
+	int dlen;             /* bytes added (zeros) or cut at the end */
+	struct edit e[6];     /* size 0 ends */
 };
 
-static const struct dev_case dev_cases[] = {
-	{ "unchanged", 0, { { 0 } } },
-	{ "state past READY", -EINVAL, { { FIELD(state), 5 } } },
-	{ "a version before one was agreed", -EINVAL, { { FIELD(state), 1 } } },
-	{ "a version storvsp does not speak", -EINVAL, { { FIELD(version), 0x0601 } } },
-	{ "READY without a version", -EINVAL, { { FIELD(version), 0 } } },
-	{ "held completion of 48 bytes at 6.2", -EINVAL, { { FIELD(held_len), 48 } } },
-	{ "held packet not a COMPLETE_IO", -EINVAL, { { PKT(0), VSTOR_OP_EXECUTE_SRB } } },
-	{ "held packet with flags", -EINVAL, { { PKT(4), 1 } } },
-	{ "waiting 2", -EINVAL, { { FIELD(waiting), 2 } } },
-	{ "a transaction id with nothing held", -EINVAL, { { FIELD(waiting), 0 },
-	  { FIELD(held_len), 0 }, { PKT(0), 0 }, { PKT(8), 0 } } },
-	{ "a packet with nothing held", -EINVAL, { { FIELD(waiting), 0 },
-	  { FIELD(held_len), 0 }, { FIELD(held_tid), 0 }, { PKT(8), 0 } } },
-	{ "nothing held", 0, { { FIELD(waiting), 0 }, { FIELD(held_len), 0 },
-	  { FIELD(held_tid), 0 }, { PKT(0), 0 }, { PKT(8), 0 } } },
-	{ "held at 4.2", 0, { { FIELD(version), VSTOR_VERSION_WIN7 },
-	  { FIELD(held_len), 48 } } },
-	{ "held at 4.2, bytes after it", -EINVAL, { { FIELD(version), VSTOR_VERSION_WIN7 },
-	  { FIELD(held_len), 48 }, { PKT(50), 1 } } },
-	{ "held at 4.2, 64 bytes", -EINVAL, { { FIELD(version), VSTOR_VERSION_WIN7 } } },
-	{ "held before a version", 0, { { FIELD(state), 1 }, { FIELD(version), 0 } } },
-	{ "rescan owed", 0, { { FIELD(enum_pending), 1 } } },
-	{ "rescan owed before END_INIT", -EINVAL, { { FIELD(enum_pending), 1 },
-	  { FIELD(state), 3 } } },
-	{ "rescan owed at 2.0", -EINVAL, { { FIELD(enum_pending), 1 },
-	  { FIELD(version), VSTOR_VERSION_WIN6 }, { FIELD(held_len), 48 } } },
-	{ "enum_pending 2", -EINVAL, { { FIELD(enum_pending), 2 } } },
-	{ "sub-channels", -EINVAL, { { FIELD(subch), 1 } } },
-	{ "pad", -EINVAL, { { FIELD(pad), 1 } } },
-	{ "pad2", -EINVAL, { { FIELD(pad2), 1 } } },
-	{ "closed, yet READY", -EINVAL, { { FIELD(open), 0 } } },
-	{ "open 2", -EINVAL, { { FIELD(open), 2 } } },
-	{ "another kind", -EINVAL, { { FIELD(kind), STORVSP_KIND_IDE } } },
-	{ "no kind", -EINVAL, { { FIELD(kind), 9 } } },
-	{ "another max transfer", -EINVAL, { { FIELD(max_transfer), 1u << 20 } } },
-	{ "another max sub-channels", -EINVAL, { { FIELD(max_subchannels), 3 } } },
-};
-
-static void apply_edits(uint8_t *dev, const struct edit *e)
+static void apply_edits(uint8_t *blob, const struct edit *e)
 {
-	for (unsigned i = 0; i < 5 && e[i].size; i++)
+	for (unsigned i = 0; i < 6 && e[i].size; i++)
 		for (unsigned k = 0; k < e[i].size; k++)
-			dev[e[i].off + k] = (uint8_t)(e[i].val >> (8 * k));
+			blob[e[i].off + k] = (uint8_t)(e[i].val >> (8 * k));
 }
 
-/* Each rule of storvsp_save.c's st_check_proto, st_check_held and
- * st_check_match, with the legal neighbours of the illegal states. */
-static void test_checks_dev(void **state)
+/* Each case's blob, b's good one edited: restore answers want; a refusal
+ * leaves b's device as it was, an acceptance makes it save the blob back,
+ * then its channels close and open again. */
+static void run_cases(struct bare *b, const struct check_case *cs, size_t n)
 {
-	struct bare *b = bare_new();
-	uint8_t blob[256];
+	static uint8_t blob[2048];
 
-	(void)state;
-	for (unsigned i = 0; i < sizeof(dev_cases) / sizeof(dev_cases[0]); i++) {
-		const struct dev_case *c = &dev_cases[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct check_case *c = &cs[i];
+		size_t len = b->len + (size_t)(ptrdiff_t)c->dlen;
 		int rc;
 
+		memset(blob, 0, sizeof(blob));
 		memcpy(blob, b->good, b->len);
-		apply_edits(blob + 16, c->e);
-		rc = storvsp_restore(b->sp, blob, b->len);
+		apply_edits(blob, c->e);
+		rc = storvsp_restore(b->sp, blob, len);
 		if (rc != c->want)
 			fail_msg("%s: %d, not %d", c->what, rc, c->want);
 		if (rc) {
 			expect_state(b->sp, b->fresh, b->flen);
 			continue;
 		}
-		expect_state(b->sp, blob, b->len);
+		expect_state(b->sp, blob, len);
 		bare_reopen(b);
 	}
+}
+
+static const struct check_case dev_cases[] = {
+	{ "unchanged", 0, 0, { { 0 } } },
+	{ "state past READY", -EINVAL, 0, { { FIELD(state), 5 } } },
+	{ "a version before one was agreed", -EINVAL, 0, { { FIELD(state), 1 } } },
+	{ "a version storvsp does not speak", -EINVAL, 0, { { FIELD(version), 0x0601 } } },
+	{ "READY without a version", -EINVAL, 0, { { FIELD(version), 0 } } },
+	{ "held completion of 48 bytes at 6.2", -EINVAL, 0, { { FIELD(held_len), 48 } } },
+	{ "held packet not a COMPLETE_IO", -EINVAL, 0, { { PKT(0), VSTOR_OP_EXECUTE_SRB } } },
+	{ "held packet with flags", -EINVAL, 0, { { PKT(4), 1 } } },
+	{ "waiting 2", -EINVAL, 0, { { FIELD(waiting), 2 } } },
+	{ "a transaction id with nothing held", -EINVAL, 0, { { FIELD(waiting), 0 },
+	  { FIELD(held_len), 0 }, { PKT(0), 0 }, { PKT(8), 0 } } },
+	{ "a packet with nothing held", -EINVAL, 0, { { FIELD(waiting), 0 },
+	  { FIELD(held_len), 0 }, { FIELD(held_tid), 0 }, { PKT(8), 0 } } },
+	{ "nothing held", 0, 0, { { FIELD(waiting), 0 }, { FIELD(held_len), 0 },
+	  { FIELD(held_tid), 0 }, { PKT(0), 0 }, { PKT(8), 0 } } },
+	{ "held at 4.2", 0, 0, { { FIELD(version), VSTOR_VERSION_WIN7 },
+	  { FIELD(held_len), 48 } } },
+	{ "held at 4.2, bytes after it", -EINVAL, 0, { { FIELD(version), VSTOR_VERSION_WIN7 },
+	  { FIELD(held_len), 48 }, { PKT(50), 1 } } },
+	{ "held at 4.2, 64 bytes", -EINVAL, 0, { { FIELD(version), VSTOR_VERSION_WIN7 } } },
+	{ "held before a version", 0, 0, { { FIELD(state), 1 }, { FIELD(version), 0 } } },
+	{ "rescan owed", 0, 0, { { FIELD(enum_pending), 1 } } },
+	{ "rescan owed before END_INIT", -EINVAL, 0, { { FIELD(enum_pending), 1 },
+	  { FIELD(state), 3 } } },
+	{ "rescan owed at 2.0", -EINVAL, 0, { { FIELD(enum_pending), 1 },
+	  { FIELD(version), VSTOR_VERSION_WIN6 }, { FIELD(held_len), 48 } } },
+	{ "enum_pending 2", -EINVAL, 0, { { FIELD(enum_pending), 2 } } },
+	{ "a sub-channel asked for", 0, 0, { { FIELD(subch), 1 } } },
+	{ "all 4 sub-channels told", 0, 0, { { FIELD(subch), 4 } } },
+	{ "more sub-channels than told", -EINVAL, 0, { { FIELD(subch), 5 } } },
+	{ "sub-channels in PROPS", 0, 0, { { FIELD(subch), 2 }, { FIELD(state), 3 } } },
+	{ "sub-channels in VERSIONED", -EINVAL, 0, { { FIELD(subch), 2 },
+	  { FIELD(state), 2 } } },
+	{ "sub-channels at 5.1", 0, 0, { { FIELD(subch), 2 },
+	  { FIELD(version), VSTOR_VERSION_WIN8 } } },
+	{ "sub-channels at 4.2", -EINVAL, 0, { { FIELD(subch), 2 },
+	  { FIELD(version), VSTOR_VERSION_WIN7 }, { FIELD(held_len), 48 } } },
+	{ "pad", -EINVAL, 0, { { FIELD(pad), 1 } } },
+	{ "pad2", -EINVAL, 0, { { FIELD(pad2), 1 } } },
+	{ "closed, yet READY", -EINVAL, 0, { { FIELD(open), 0 } } },
+	{ "open 2", -EINVAL, 0, { { FIELD(open), 2 } } },
+	{ "another kind", -EINVAL, 0, { { FIELD(kind), STORVSP_KIND_IDE } } },
+	{ "no kind", -EINVAL, 0, { { FIELD(kind), 9 } } },
+	{ "another max transfer", -EINVAL, 0, { { FIELD(max_transfer), 1u << 20 } } },
+	{ "another max sub-channels", -EINVAL, 0, { { FIELD(max_subchannels), 3 } } },
+	{ "header pad", -EINVAL, 0, { { HDR(pad), 1 } } },
+	{ "a held record counted, not there", -EINVAL, 0, { { HDR(nheld), 1 } } },
+	{ "a held record, no sub-channel asked for or open", -EINVAL, (int)HELDSZ,
+	  { { HDR(nheld), 1 }, { HDR(total), HELDOFF + HELDSZ }, { REC(0, sub_index), 1 },
+	    { REC(0, held_len), 64 }, { RPKT(0, 0), VSTOR_OP_COMPLETE_IO } } },
+};
+
+/* Each rule of storvsp_save.c's st_check_proto, st_check_subch,
+ * st_check_held and st_check_match, with the legal neighbours of the
+ * illegal states. */
+static void test_checks_dev(void **state)
+{
+	struct bare *b = bare_new(0);
+
+	(void)state;
+	run_cases(b, dev_cases, sizeof(dev_cases) / sizeof(dev_cases[0]));
 	bare_free(b);
+}
+
+#define GOOD_SUBS_LEN (HELDOFF + 2 * HELDSZ)
+
+/* Against the good state with sub-channels 1, 2 and 4 open, 4 asked for,
+ * sub-channels 1 and 2 holding completions. */
+static const struct check_case held_cases[] = {
+	{ "unchanged", 0, 0, { { 0 } } },
+	{ "the second on sub-channel 4", 0, 0, { { REC(1, sub_index), 4 } } },
+	{ "the second on sub-channel 3, not open", -EINVAL, 0, { { REC(1, sub_index), 3 } } },
+	{ "one on sub-channel 0 (the primary's is the device's)", -EINVAL, 0,
+	  { { REC(0, sub_index), 0 } } },
+	{ "descending", -EINVAL, 0, { { REC(0, sub_index), 2 }, { REC(1, sub_index), 1 } } },
+	{ "sub-channel 2 twice", -EINVAL, 0, { { REC(0, sub_index), 2 } } },
+	{ "past the sub-channels asked for", -EINVAL, 0, { { FIELD(subch), 3 },
+	  { REC(1, sub_index), 4 } } },
+	{ "past the 16 sub-channels", -EINVAL, 0, { { REC(1, sub_index), 17 } } },
+	{ "fewer asked for than are open", -EINVAL, 0, { { FIELD(subch), 2 } } },
+	{ "none asked for, some open", -EINVAL, -2 * (int)HELDSZ, { { FIELD(subch), 0 },
+	  { HDR(nheld), 0 }, { HDR(total), HELDOFF } } },
+	{ "pad", -EINVAL, 0, { { REC(0, pad), 1 } } },
+	{ "48 bytes at 6.2", -EINVAL, 0, { { REC(1, held_len), 48 } } },
+	{ "65 bytes", -EINVAL, 0, { { REC(1, held_len), 65 } } },
+	{ "0 bytes", -EINVAL, 0, { { REC(1, held_len), 0 } } },
+	{ "not a COMPLETE_IO", -EINVAL, 0, { { RPKT(1, 0), VSTOR_OP_EXECUTE_SRB } } },
+	{ "with flags", -EINVAL, 0, { { RPKT(0, 4), 1 } } },
+	{ "transaction id 0", 0, 0, { { REC(0, held_tid), 0 } } },
+	{ "another status", 0, 0, { { RPKT(0, 8), 0 } } },
+	{ "at 5.1", 0, 0, { { FIELD(version), VSTOR_VERSION_WIN8 } } },
+	{ "in PROPS", 0, 0, { { FIELD(state), 3 } } },
+	{ "only the first", 0, -(int)HELDSZ, { { HDR(nheld), 1 },
+	  { HDR(total), GOOD_SUBS_LEN - HELDSZ } } },
+	{ "only the primary's", 0, -2 * (int)HELDSZ, { { HDR(nheld), 0 },
+	  { HDR(total), HELDOFF } } },
+	{ "a third, all zeros", -EINVAL, (int)HELDSZ, { { HDR(nheld), 3 },
+	  { HDR(total), GOOD_SUBS_LEN + HELDSZ } } },
+	{ "a third on sub-channel 4", 0, (int)HELDSZ, { { HDR(nheld), 3 },
+	  { HDR(total), GOOD_SUBS_LEN + HELDSZ }, { REC(2, sub_index), 4 },
+	  { REC(2, held_len), 64 }, { RPKT(2, 0), VSTOR_OP_COMPLETE_IO } } },
+	{ "three counted, two there", -EINVAL, 0, { { HDR(nheld), 3 } } },
+	{ "17 counted and there", -EINVAL, 15 * (int)HELDSZ, { { HDR(nheld), 17 },
+	  { HDR(total), GOOD_SUBS_LEN + 15 * HELDSZ } } },
+};
+
+/* The held records (st_check_held_recs) and the sub-channels the server
+ * gave back (st_check_subs); then a device whose sub-channel still holds
+ * a completion is not fresh even with no session (-EBUSY). */
+static void test_checks_held(void **state)
+{
+	struct bare *b = bare_new(1);
+
+	(void)state;
+	run_cases(b, held_cases, sizeof(held_cases) / sizeof(held_cases[0]));
+	assert_int_equal(storvsp_restore(b->sp, b->good, b->len), 0);
+	storvsp_dev_ops.on_close(b->sp, &b->ch[0]);
+	assert_int_equal(storvsp_dev_ops.on_open(b->sp, &b->ch[0]), 0);
+	assert_int_equal(storvsp_restore(b->sp, b->good, b->len), -EBUSY);
+	bare_reopen(b);
+	assert_int_equal(storvsp_restore(b->sp, b->good, b->len), 0);
+	bare_free(b);
+}
+
+/* Version 1: its 16-byte header, no sub-channels, no held records. It
+ * restores (and saves back as version 2); with sub-channels asked for,
+ * held records, a version 2 header, or into a device with sub-channels
+ * open, it is refused. */
+static void test_checks_v1(void **state)
+{
+	struct bare *b = bare_new(0), *bs = bare_new(1);
+	uint8_t v1[512], bad[512];
+	size_t n = to_v1(b->good, b->len, v1);
+	struct storvsp_st_hdr h;
+
+	(void)state;
+	assert_int_equal(storvsp_restore(b->sp, v1, n), 0);
+	expect_state(b->sp, b->good, b->len);
+	bare_reopen(b);
+	memcpy(bad, v1, n);
+	bad[16 + offsetof(struct storvsp_st_dev, subch)] = 1;
+	expect_refused(b->sp, bad, n, b->fresh, b->flen);
+	memcpy(&h, v1, 16);
+	h.total += (uint32_t)HELDSZ;
+	memcpy(bad, &h, 16);
+	memcpy(bad + 16, v1 + 16, n - 16);
+	put_held(bad + n, 1, 5);
+	expect_refused(b->sp, bad, n + HELDSZ, b->fresh, b->flen);
+	memcpy(bad, b->good, b->len);
+	bad[offsetof(struct storvsp_st_hdr, version)] = 1;
+	expect_refused(b->sp, bad, b->len, b->fresh, b->flen);
+	memcpy(bad, v1, n);
+	bad[offsetof(struct storvsp_st_hdr, version)] = 2;
+	expect_refused(b->sp, bad, n, b->fresh, b->flen);
+	expect_refused(bs->sp, v1, n, bs->fresh, bs->flen);
+	bare_free(b);
+	bare_free(bs);
 }
 
 /* The LUN records: sp's set exactly, ascending, padding 0; and a device
  * with a session already (-EBUSY) or without a channel. */
 static void test_checks_luns(void **state)
 {
-	struct bare *b = bare_new();
+	struct bare *b = bare_new(0);
 	struct storvsp_st_lun l[3];
 	uint8_t blob[256];
 	struct storvsp_st_hdr h;
+	const size_t lo = HDRSZ + sizeof(struct storvsp_st_dev);
 
 	(void)state;
-	memcpy(l, b->good + 16 + 96, 16);
+	memcpy(l, b->good + lo, 16);
 	memcpy(blob, b->good, b->len);
-	memcpy(blob + 16 + 96, &l[1], 8);            /* descending */
-	memcpy(blob + 16 + 96 + 8, &l[0], 8);
+	memcpy(blob + lo, &l[1], 8);                 /* descending */
+	memcpy(blob + lo + 8, &l[0], 8);
 	expect_refused(b->sp, blob, b->len, b->fresh, b->flen);
-	memcpy(blob + 16 + 96, &l[1], 8);            /* twice the same */
-	memcpy(blob + 16 + 96 + 8, &l[1], 8);
+	memcpy(blob + lo, &l[1], 8);                 /* twice the same */
+	memcpy(blob + lo + 8, &l[1], 8);
 	expect_refused(b->sp, blob, b->len, b->fresh, b->flen);
 	memcpy(blob, b->good, b->len);
-	blob[16 + 96 + 8 + 7] = 1;                   /* padding */
+	blob[lo + 8 + 7] = 1;                        /* padding */
 	expect_refused(b->sp, blob, b->len, b->fresh, b->flen);
 	memcpy(blob, b->good, b->len);               /* one missing */
 	memcpy(&h, blob, sizeof(h));
@@ -785,10 +1115,10 @@ static void test_checks_luns(void **state)
 	assert_int_equal(storvsp_restore(b->sp, b->good, b->len), -EBUSY);
 	expect_state(b->sp, b->good, b->len);
 	/* no channel: an open state is refused, a closed one taken */
-	storvsp_dev_ops.on_close(b->sp, &b->ch);
+	bare_close(b);
 	assert_int_equal(storvsp_restore(b->sp, b->good, b->len), -EINVAL);
 	assert_int_equal(storvsp_save(b->sp, blob, sizeof(blob), &b->flen), 0);
-	assert_int_equal(blob[16 + offsetof(struct storvsp_st_dev, open)], 0);
+	assert_int_equal(blob[HDRSZ + offsetof(struct storvsp_st_dev, open)], 0);
 	assert_int_equal(storvsp_restore(b->sp, blob, b->flen), 0);
 	assert_int_equal(storvsp_restore(b->sp, NULL, 0), -EINVAL);
 	bare_free(b);
@@ -807,11 +1137,16 @@ int main(void)
 		{ "roundtrip_ide", test_roundtrip, NULL, NULL, (void *)&stages[7] },
 		cmocka_unit_test(test_io_before_save),
 		cmocka_unit_test(test_held_completion),
+		cmocka_unit_test(test_subs_held),
+		cmocka_unit_test(test_subs_first_held),
+		cmocka_unit_test(test_v1_accepted),
 		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_closed_channel),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_checks_dev),
+		cmocka_unit_test(test_checks_held),
+		cmocka_unit_test(test_checks_v1),
 		cmocka_unit_test(test_checks_luns),
 	};
 

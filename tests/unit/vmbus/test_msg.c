@@ -68,8 +68,17 @@ static void test_validate(void **state)
 	(void)state;
 	assert_int_equal(vmbus_msg_validate(m, 7, &why), -EINVAL);
 	assert_int_equal(vmbus_msg_validate(m, 8, &why), -EPROTO);  /* type 0 */
-	m[0] = 18;
-	assert_int_equal(vmbus_msg_validate(m, 8, &why), -EPROTO);
+	/* Types nobody serves, between and after the known ones. */
+	for (unsigned t = 18; t <= 25; t++) {
+		m[0] = (uint8_t)t;
+		if (t != VMBUS_MSG_MODIFYCHANNEL && t != VMBUS_MSG_MODIFYCHANNEL_RESPONSE)
+			assert_int_equal(vmbus_msg_validate(m, 16, &why), -EPROTO);
+	}
+	m[0] = VMBUS_MSG_MODIFYCHANNEL;
+	assert_int_equal(vmbus_msg_validate(m, 15, &why), -EINVAL);
+	assert_int_equal(vmbus_msg_validate(m, 16, &why), VMBUS_MSG_MODIFYCHANNEL);
+	assert_string_equal(vmbus_msg_name(VMBUS_MSG_MODIFYCHANNEL), "MODIFYCHANNEL");
+	assert_string_equal(vmbus_msg_name(19), "?");
 	m[0] = VMBUS_MSG_UNLOAD;
 	assert_int_equal(vmbus_msg_validate(m, 8, &why), VMBUS_MSG_UNLOAD);
 	assert_int_equal(vmbus_msg_validate(m, 241, &why), -EMSGSIZE);

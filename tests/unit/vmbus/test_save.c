@@ -464,7 +464,9 @@ static void test_refuse_header(void **state)
 	h->magic ^= 1;
 	refused(f, b, f->len, -EINVAL);
 	h->magic ^= 1;
-	h->version = 2;
+	h->version = VMBUS_ST_VERSION + 1;
+	refused(f, b, f->len, -EINVAL);
+	h->version = 0;
 	refused(f, b, f->len, -EINVAL);
 	h->version = VMBUS_ST_VERSION;
 	h->nrecs++;
