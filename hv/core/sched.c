@@ -246,7 +246,10 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
-		if (vlapic_pending_vector(v) >= 0 || vlapic_nmi_pending(v)) {
+		/* A vCPU halted with interrupts off stays halted: woken, it
+		 * would halt again at once, and woken_child would pick it
+		 * again before every other child, for ever. */
+		if ((vlapic_pending_vector(v) >= 0 && !v->halt_masked) || vlapic_nmi_pending(v)) {
 			v->run = VCPU_RUNNABLE;
 			v->woke = true;
 		}
@@ -740,8 +743,10 @@ void sched_yield(struct vcpu *v)
 	uint64_t budget;
 
 	/* A vCPU still halted in the guest has taken no interrupt. */
-	if (arch_vcpu_halted(v))
+	if (arch_vcpu_halted(v)) {
 		v->run = VCPU_HALTED;
+		v->halt_masked = !arch_vcpu_irq_enabled(v);
+	}
 	budget = look_again(v);
 	if (budget) {
 		arch_vcpu_set_timer(v, budget);
@@ -813,7 +818,8 @@ void hv_handle_hlt(struct vcpu *v)
 	/* A child's HLT yields until its next interrupt, unless one is
 	 * already waiting and can be taken. */
 	vlapic_poll_timer(v, rdtsc());
-	if ((vlapic_pending_vector(v) < 0 || !arch_vcpu_irq_enabled(v)) && !vlapic_nmi_pending(v))
+	v->halt_masked = !arch_vcpu_irq_enabled(v);
+	if ((vlapic_pending_vector(v) < 0 || v->halt_masked) && !vlapic_nmi_pending(v))
 		v->run = VCPU_HALTED;
 }
 

@@ -360,6 +360,7 @@ static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, co
 	xstate_ctx_set(v, xsave, b->xsave_size, b->xcr0);
 	v->start_run = b->ev.halted == 2 ? VCPU_WAIT_SIPI :
 		       b->ev.halted ? VCPU_HALTED : VCPU_RUNNABLE;
+	v->halt_masked = !(b->regs.rflags & (1u << 9));
 	v->part->freeze_tsc = now;
 }
 

@@ -92,6 +92,12 @@ struct vcpu {
 	uint64_t slice_end;          /* TSC at which this turn ends, 0 = none */
 	uint64_t kept_left;          /* ticks of a turn the parent took (kept_turn) */
 	bool woke;                   /* ready from HLT, not entered since (sched.c woken_child) */
+	/* Halted with RFLAGS.IF clear: a maskable interrupt does not resume
+	 * it, only an NMI (or INIT) does (SDM Vol. 2A, HLT). Linux stops
+	 * its other CPUs so (stop_this_cpu). Kept at the HLT, as a halted
+	 * vCPU's RFLAGS cannot change and, on VT-x, only the current
+	 * vCPU's can be read. */
+	bool halt_masked;
 	uint64_t entered_tsc;        /* its last entry, 0 = not in the guest */
 	uint64_t run_ticks;          /* in the guest, in all */
 	uint64_t period_used;        /* in the guest, this accounting period */

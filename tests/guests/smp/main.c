@@ -22,12 +22,13 @@
 #define V_SELF    0x53
 #define V_NMI     2
 
-enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC };
+enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC, CMD_MASKED_HLT };
 
 struct cpu {
 	volatile uint32_t up, apic_id, logical;
 	volatile uint32_t fixed, bcast, logical_ipis, self, nmi, kick;
 	volatile uint32_t cmd, done, progress;
+	volatile uint32_t halting, hlt_nmi;   /* CMD_MASKED_HLT */
 	const char *volatile err;
 } __attribute__((aligned(64)));
 
@@ -147,6 +148,19 @@ static void ap_atomic(struct cpu *c)
 	}
 }
 
+/* HLT with interrupts off: fixed IPIs do not resume it, an NMI does
+ * (SDM Vol. 2A, HLT); hlt_nmi says how many NMIs it had taken when it
+ * resumed. Then the IPIs held in the IRR are taken, once per vector. */
+static void ap_masked_hlt(struct cpu *c)
+{
+	guest_cli();
+	__atomic_store_n(&c->halting, 1, __ATOMIC_RELEASE);
+	__asm__ volatile("hlt" ::: "memory");
+	c->hlt_nmi = c->nmi;
+	c->halting = 0;
+	guest_sti();
+}
+
 static void ap_run(struct cpu *c, uint32_t cmd)
 {
 	if (cmd == CMD_TO_BSP)
@@ -155,6 +169,8 @@ static void ap_run(struct cpu *c, uint32_t cmd)
 		c->err = "no self ipi on";
 	else if (cmd == CMD_ATOMIC)
 		ap_atomic(c);
+	else if (cmd == CMD_MASKED_HLT)
+		ap_masked_hlt(c);
 }
 
 /* Commands come in cpus[slot].cmd, with a kick IPI to wake the HLT;
@@ -465,6 +481,46 @@ static void nmis(void)
 	}
 }
 
+/* Busy for ms units of 1/1024 s (no 64-bit division in a 32-bit
+ * guest), yielding as a spinning CPU does. */
+static void delay_ms(uint32_t ms)
+{
+	uint64_t end = guest_rdtsc() + (smp_tsc_hz >> 10) * ms;
+
+	while (guest_rdtsc() < end)
+		guest_pause();
+}
+
+/* Each AP halts with interrupts off; 100 fixed IPIs must leave it
+ * halted (Linux stops its other CPUs so, stop_this_cpu, and a
+ * hypervisor that resumed such a CPU for each interrupt would run it in
+ * a loop), an NMI resumes it, and then it takes one fixed interrupt. */
+static void masked_halts(void)
+{
+	for (uint32_t s = 1; s < ncpus; s++) {
+		struct cpu *c = &cpus[s];
+		uint32_t done0 = c->done, nmi0 = c->nmi, fixed0 = c->fixed;
+
+		post(s, CMD_MASKED_HLT);
+		if (wait_for(&c->halting, 1) < 0)
+			fail_cpu("no masked hlt on", s);
+		delay_ms(5);
+		for (uint32_t i = 0; i < 100; i++)
+			if (smp_lapic_send(c->apic_id, V_FIXED) < 0)
+				fail("the icr stayed busy sending a fixed ipi");
+		delay_ms(20);
+		if (!c->halting || c->done != done0)
+			fail_cpu("a masked interrupt resumed the hlt of", s);
+		if (ipi_and_wait(c->apic_id, ICR_NMI, &c->nmi, nmi0 + 1) < 0)
+			fail_cpu("an nmi did not resume the hlt of", s);
+		finish(s, done0);
+		say("smp: masked hlt cpu%u resumed by nmi %u of %u, then %u fixed\n", s,
+		    c->hlt_nmi - nmi0, 1u, c->fixed - fixed0);
+		if (c->hlt_nmi != nmi0 + 1 || c->fixed != fixed0 + 1)
+			fail_cpu("wrong wake-up of the masked hlt on", s);
+	}
+}
+
 static void atomic_adds(void)
 {
 	uint32_t done0[SMP_MAX_CPUS], want = count * ncpus;
@@ -488,10 +544,10 @@ static void recheck(void)
 {
 	for (uint32_t s = 0; s < ncpus; s++) {
 		struct cpu *c = &cpus[s];
-		uint32_t ap = s ? rounds : 0;
-		if (c->fixed != (s ? rounds : rounds * (ncpus - 1)) || c->bcast != ap ||
+		uint32_t ap = s ? rounds : 0, held = s ? 1 : 0;   /* masked_halts' */
+		if (c->fixed != (s ? rounds + held : rounds * (ncpus - 1)) || c->bcast != ap ||
 		    c->logical_ipis != (c->logical ? ap : 0) || c->self != rounds ||
-		    c->nmi != ap)
+		    c->nmi != ap + held)
 			fail_cpu("a count changed afterwards on", s);
 	}
 	say("smp: every count still exact\n");
@@ -559,6 +615,7 @@ void guest_main(void)
 	broadcast();
 	self_ipis();
 	nmis();
+	masked_halts();
 	atomic_adds();
 	logical();
 	recheck();
