@@ -22,6 +22,9 @@ int cpu_notify_pending(void);
 int cpu_take_notify(void);
 /* Interrupts delivered where RFLAGS.IF was clear, and dropped (cpu.c). */
 uint64_t cpu_masked_deliveries(void);
+/* Interrupts the 8259 held in service that never reached the parent,
+ * recovered by the PIT's watch (cpu.c irq_watch). */
+uint64_t cpu_lost_interrupts(void);
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);

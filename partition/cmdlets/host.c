@@ -77,12 +77,13 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_INT("ConsoleOverruns", (int64_t)ss.rx_overruns),
 			CMD_PROP_INT("ConsoleRxDropped", (int64_t)ss.rx_dropped),
 			CMD_PROP_INT("InterruptsWhileMasked", (int64_t)cpu_masked_deliveries()),
+			CMD_PROP_INT("InterruptsLost", (int64_t)cpu_lost_interrupts()),
 			CMD_PROP_INT("GpadlPages", (int64_t)hi.gpadl_pages),
 			CMD_PROP_INT("GpadlHeldPages", (int64_t)hi.gpadl_held_pages),
 			CMD_PROP_STR("VirtualMachinePath", vmstore_where()),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 23);
+		return cmd_emit(ctx, &vmhost_type, p, 24);
 	}
 }
 

@@ -79,8 +79,12 @@ static int lex_value(struct cmd_lexer *lx, struct cmd_ctx *ctx,
 			rc = *lx->p == '\'' ? lex_single(lx, ctx) :
 					      lex_double(lx, ctx);
 		} else if (*lx->p == ',') {
-			lx->p++;
-			rc = emit(lx, CMD_LIST_SEP);  /* unquoted comma: list separator */
+			/* Unquoted comma: a list separator; blanks after it
+			 * go, as "Format-List Name, State" is one list in
+			 * PowerShell (about_Arrays, the comma operator). */
+			for (lx->p++; *lx->p == ' ' || *lx->p == '\t'; lx->p++)
+				;
+			rc = emit(lx, CMD_LIST_SEP);
 		} else {
 			if (*lx->p == '`' && lx->p[1])
 				lx->p++;

@@ -330,6 +330,14 @@ static void test_comma_lists(void **state)
 	assert_string_equal(seen.name, "x,y");            /* not a MULTI */
 	assert_int_equal(seen.nmod, 2);
 	assert_string_equal(seen.mods[1], "q");
+	/* Blanks after a comma continue the list (Format-List A, B). */
+	assert_int_equal(run("New-VM a -Mem 1KB -Module m1, m2,\t m3"), 42);
+	assert_int_equal(seen.nmod, 3);
+	assert_string_equal(seen.mods[1], "m2");
+	assert_string_equal(seen.mods[2], "m3");
+	expect_error("New-VM a -Mem 1KB -Module m1, ", -EINVAL,
+		     "New-VM : Missing an item in the list for parameter "
+		     "'Module'.");
 	expect_error("New-VM a -Mem 1KB -Module m1,,m2", -EINVAL,
 		     "New-VM : Missing an item in the list for parameter "
 		     "'Module'.");
