@@ -129,6 +129,11 @@ IDE_INST = "00000000-0001-8899-0000-000000000000"   # IDE 0:1's VMBus instance (
 for f, g in (("vmlinuz", "vmlinuz-bpo"), ("initrd.gz", "initrd-bpo.gz")):
     shutil.copy(os.path.join(NET2_LG, f), os.path.join(D, g))
 KFILES = {"lin": ("vmlinuz", "initrd.gz"), "net2": ("vmlinuz-bpo", "initrd-bpo.gz")}
+# lin has two virtual processors (issue 18: a Linux child reports both
+# and runs a process on each), so its storvsc asks for a sub-channel
+# (issue 15: sub-channels where the guest asks for them), which carries
+# its I/O, across Save-VM and Checkpoint-VM too.
+CPUS = {"lin": 2, "net2": 1}
 iso = hvtest.scenario_iso("linux", add=[os.path.join(LG, "vmlinuz"), os.path.join(LG, "initrd.gz"),
                                         trunc, hello, echo, os.path.join(D, "vmlinuz-bpo"),
                                         os.path.join(D, "initrd-bpo.gz")] + ([spin] if SPINNER else []))
@@ -189,9 +194,9 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
 
     with tap.case("New-VM takes the bzImage (by content) with an initrd"):
         for vm in ("lin", "net2"):
-            out = m.command('New-VM -Name %s -MemoryStartupBytes 128MB -Kernel %s -Initrd %s '
+            out = m.command('New-VM -Name %s -MemoryStartupBytes 128MB -Kernel %s -Initrd %s -ProcessorCount %d '
                             '-KernelArgs "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8 panic=-1"'
-                            % ((vm,) + KFILES[vm]))
+                            % ((vm,) + KFILES[vm] + (CPUS[vm],)))
             assert "Off" in out, out
 
     with tap.case("Add-VMHardDiskDrive: a dynamic VHD on SCSI 0; refusals; Get-VMHardDiskDrive"):
@@ -590,6 +595,64 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         got = shell_run(vm, "%s; echo tok%d-rc-$((0+$?))-end" % (cmd, t), r"tok%d-rc-(\d+)-end" % t,
                     timeout)
         return got.group(1) == "0"
+
+    def subchannel_read(tag):
+        """Reads the pattern with O_DIRECT on each CPU of lin: both md5s,
+        and the events (lin's signals to the host) of its SCSI
+        controller's sub-channel before and after, which must move.
+        storvsc sends a request on the channel of the issuing CPU's
+        queue, or another with ring room (storvsc_drv.c, storvsc_do_io),
+        so one of the two reads takes the sub-channel. The host signals a
+        channel on the VP its OPENCHANNEL named (the channel's cpu in
+        sysfs): Hyper-V callback interrupts (HYP in /proc/interrupts)
+        must arrive on that CPU."""
+        token[0] += 1
+        got = shell_run("lin", "for d in /sys/bus/vmbus/devices/*; do grep -q ba6163d9 $d/class_id && S=$d; done; "
+                        "for c in $S/channels/*; do [ $(cat $c/subchannel_id) = 1 ] && SC=$c || PC=$c; done; "
+                        "r() { taskset -c $1 dd if=/dev/sda bs=64k skip=%d count=%d iflag=direct 2>/dev/null "
+                        "| md5sum | head -c 32; }; h() { awk '/HYP:/ { print $2 \",\" $3 }' /proc/interrupts; }; "
+                        "E0=$(cat $SC/events); H0=$(h); R0=$(r 0); R1=$(r 1); "
+                        'echo "%s%d|$R0|$R1|$E0|$(cat $SC/events)|$(cat $PC/cpu)|$(cat $SC/cpu)|$H0|$(h)|end"'
+                        % (PATTERN_AT_MIB * 16, PATTERN_MIB * 16, tag, token[0]),
+                        r"%s%d\|([0-9a-f]{32})\|([0-9a-f]{32})\|(\d+)\|(\d+)\|(\d)\|(\d)\|(\d+),(\d+)\|"
+                        r"(\d+),(\d+)\|end" % (tag, token[0]), 300)
+        e0, e1 = int(got.group(3)), int(got.group(4))
+        cpus = (int(got.group(5)), int(got.group(6)))      # the primary's, the sub-channel's
+        hyp0 = (int(got.group(7)), int(got.group(8)))
+        hyp1 = (int(got.group(9)), int(got.group(10)))
+        assert got.group(1) == got.group(2) == guest_md5, (got.group(0), guest_md5)
+        assert e1 > e0, ("no request went on the sub-channel", got.group(0))
+        for cpu in cpus:
+            assert hyp1[cpu] > hyp0[cpu], ("no VMBus interrupt on CPU %d" % cpu, got.group(0))
+        print("# lin: %d requests' signals on the sub-channel; channels on CPUs %s; VMBus interrupts "
+              "per CPU: %s -> %s" % (e1 - e0, cpus, hyp0, hyp1))
+
+    with tap.case("lin has 2 virtual processors (Get-VMProcessor): Linux brings both up, a process runs "
+                  "on each (taskset), its storvsc took one sub-channel of the SCSI controller "
+                  "(subchannel_id 0 and 1), which carries some of the reads issued on the two CPUs "
+                  "(both read the pattern), its interrupts arriving on the CPU Linux chose for it, and on "
+                  "the other CPU once moved there (sysfs cpu, MODIFYCHANNEL)"):
+        out = m.command("Get-VMProcessor -VMName lin")
+        assert re.search(r"lin\s+2\s", out), out
+        token[0] += 1
+        got = shell_run("lin", "for d in /sys/bus/vmbus/devices/*; do grep -q ba6163d9 $d/class_id && S=$d; done; "
+                        'echo "C%d|$(nproc)|$(cat /sys/devices/system/cpu/online)|'
+                        "$(taskset -c 0 cat /proc/self/stat | cut -d' ' -f39)|"
+                        "$(taskset -c 1 cat /proc/self/stat | cut -d' ' -f39)|"
+                        "$(cat $S/channels/*/subchannel_id | sort | tr '\\n' ,)|end\"" % token[0],
+                        r"C%d\|(\d+)\|(\S+)\|(\d+)\|(\d+)\|(\S+)\|end" % token[0])
+        assert got.groups() == ("2", "0-1", "0", "1", "0,1,"), got.group(0)
+        subchannel_read("S")
+        # Writing a channel's cpu in sysfs moves it (MODIFYCHANNEL, which
+        # 6.1 waits for the host to answer at protocol 5.3): its
+        # interrupts then arrive on the other CPU.
+        token[0] += 1
+        got = shell_run("lin", "for d in /sys/bus/vmbus/devices/*; do grep -q ba6163d9 $d/class_id && S=$d; done; "
+                        "for c in $S/channels/*; do [ $(cat $c/subchannel_id) = 1 ] && SC=$c; done; "
+                        "O=$(cat $SC/cpu); echo $((1 - O)) > $SC/cpu; "
+                        'echo "M%d|$?|$O|$(cat $SC/cpu)|end"' % token[0], r"M%d\|(\d+)\|(\d)\|(\d)\|end" % token[0])
+        assert got.group(1) == "0" and got.group(3) != got.group(2), got.group(0)
+        subchannel_read("M")
 
     with tap.case("net2 reached its shell too"):
         for _ in range(30):
@@ -1014,6 +1077,7 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
                         "skip=%d count=%d 2>/dev/null | md5sum)" % (token[0], PATTERN_AT_MIB, PATTERN_MIB),
                         r"back%d-([0-9a-f]{32})" % token[0], 300)
         assert got.group(1) == guest_md5, (got.group(1), guest_md5)
+        subchannel_read("R")     # the sub-channel came back with its rings
         assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
         for _ in range(12):
             out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
@@ -1168,6 +1232,11 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         m.command("Remove-VM net2", timeout=120)
         out = m.command("Get-VM parent")
         assert re.search(r"parent\s+Running", out), out
+        # Interrupts the 8259 held in service that never reached the
+        # parent, which its PIT watch recovered (partition/arch/cpu.c
+        # irq_watch): reported, as their cause is not yet found.
+        out = m.command("Get-VMHost | Format-List InterruptsLost, InterruptsWhileMasked")
+        print("# " + " ".join(out.split()))
 
     m.send_line("Stop-VMHost")
     m.expect(r"Stopping the virtual machine host", 20)
