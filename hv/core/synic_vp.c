@@ -24,11 +24,14 @@
 #include "hypercall.h"
 #include "synic.h"
 
-/* Per child the parent's VMBus host uses 4 ports and 5 connections, and
- * an event port and a connection per offered channel (partition/vsp/,
- * up to 8 device types): 12 and 13 a child. */
-#define SYNIC_PORTS      (12 * MAX_PARTITIONS + 16)
-#define SYNIC_CONNS      (13 * MAX_PARTITIONS + 32)
+/* Per child the parent's VMBus host uses 3 ports and 4 connections, an
+ * event port on the child and a connection to it per virtual processor
+ * (at most PARTITION_MAX_VCPUS), and an event port and a connection per
+ * offered channel (partition/vsp/: up to 10 device rows, and a SCSI
+ * sub-channel per processor but one): 20 ports and 21 connections a
+ * child at most. */
+#define SYNIC_PORTS      (20 * MAX_PARTITIONS + 16)
+#define SYNIC_CONNS      (21 * MAX_PARTITIONS + 32)
 #define BUFS_PER_PAGE    (4096 / sizeof(struct synic_msgbuf))
 /* Pages of message buffers: the parent receives a message port per child
  * (16 buffers each, TLFS "Guest Message Buffers"); a child needs one

@@ -25,6 +25,11 @@ uint64_t cpu_masked_deliveries(void);
 /* Interrupts the 8259 held in service that never reached the parent,
  * recovered by the PIT's watch (cpu.c irq_watch). */
 uint64_t cpu_lost_interrupts(void);
+/* Fault injection (Debug-VMHost -Action LoseInterrupt): COM1's IRQ 4
+ * acknowledged at the 8259 and never handled, as an interrupt lost on its
+ * way to the parent; the PIT's watch must recover it. 0, or -EIO when the
+ * 8259 gave no IRQ 4. */
+int cpu_lose_interrupt(void);
 void parent_trap(struct parent_frame *f);
 /* Diagnostics (Debug-VMHost): load an empty IDT and fault. */
 __attribute__((noreturn)) void cpu_force_triple_fault(void);

@@ -225,13 +225,17 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return cmdlet_dump_vm(ctx, a, vm);
 	} else if (!strcasecmp(act, "HoldMerges") || !strcasecmp(act, "ReleaseMerges")) {
 		vm_merge_hold(!strcasecmp(act, "HoldMerges"));
+	} else if (!strcasecmp(act, "LoseInterrupt")) {
+		if (cpu_lose_interrupt())
+			return cmd_error(ctx, a, "The 8259 gave no IRQ 4 to lose.");
+		cmd_printf(ctx, "COM1's IRQ 4 is in service at the 8259 with no handler run.\n");
 	} else if (!strcasecmp(act, "UnknownHypercall")) {
 		uint16_t st = hvcall_fast(0x7fff, 0);
 
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges, LoseInterrupt.", act);
 	}
 	return 0;
 }
@@ -241,7 +245,7 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges or ReleaseMerges.", NULL },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges or LoseInterrupt.", NULL },
 	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show.", NULL },
 };
 

@@ -11,6 +11,7 @@ wildcards, Get-Command, ';', variables), and a clean power-off."""
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -67,6 +68,28 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         assert re.search(r"CpuidRoundTripTsc\s+: \d+", out), repr(out)
         out = m.command("Get-VM parent")
         assert int(re.search(r"CPUID\s+: (\d+)", out).group(1)) >= 100, repr(out)
+    # An interrupt lost on its way to the parent (seen under QEMU SVM:
+    # COM1's IRQ 4 left in service at the 8259, the console deaf for
+    # good) is recovered by the PIT's watch within 20 ticks
+    # (partition/arch/cpu.c irq_watch).
+    # QEMU only: on Bochs the injection itself fails (its 8259 answers
+    # the poll command with no IRQ 4 here), and the loss was only seen
+    # under QEMU.
+    LOST = ("a COM1 interrupt lost before the parent handled it (Debug-VMHost -Action "
+            "LoseInterrupt): the console hears typing again at once, Get-VMHost counts it")
+    if hvtest.PLATFORM != "qemu-svm":
+        tap.skip(LOST, "QEMU only: Bochs's 8259 gives no IRQ 4 to the poll command here")
+    else:
+        with tap.case(LOST):
+            out = m.command("Get-VMHost")
+            lost0 = int(re.search(r"InterruptsLost\s+: (\d+)", out).group(1))
+            out = m.command("Debug-VMHost -Action LoseInterrupt")
+            assert "IRQ 4 is in service at the 8259 with no handler run" in out, repr(out)
+            time.sleep(1)    # type nothing the UART's FIFO would overrun with meanwhile
+            out = m.command("Get-VMHost", timeout=30)
+            assert int(re.search(r"InterruptsLost\s+: (\d+)", out).group(1)) == lost0 + 1, repr(out)
+            assert re.search(r"InterruptsWhileMasked\s+: 0", out), repr(out)
+            assert re.search(r"0\s+parent\s+Running", m.command("Get-VM parent")), "console"
     with tap.case("Get-Help lists the cmdlets; Get-Help NAME shows syntax"):
         out = m.command("Get-Help")
         for c in ("Get-VMHost", "Get-VM", "Get-VMHostLog", "Stop-VMHost", "Get-Help"):
