@@ -197,8 +197,7 @@ int vmbus_server_offer(struct vmbus_server *s, const struct vmbus_guid *type,
 static int srv_is_sub_of(const struct srv_chan *c, const struct srv_chan *p)
 {
 	return c->sub_index && (c->state == CH_OFFERED || c->state == CH_OPEN) &&
-	       !memcmp(&c->type, &p->type, sizeof(p->type)) &&
-	       !memcmp(&c->inst, &p->inst, sizeof(p->inst));
+	       srv_same_guids(&c->type, &c->inst, &p->type, &p->inst);
 }
 
 static int srv_has_sub(const struct vmbus_server *s, const struct srv_chan *p, unsigned idx)
@@ -562,15 +561,15 @@ static int srv_on_modify(struct vmbus_server *s, const void *msg)
 	srv_hdr(&r, sizeof(r), VMBUS_MSG_MODIFYCHANNEL_RESPONSE);
 	r.child_relid = m.child_relid;
 	r.status = VMBUS_STATUS_OK;
-	if (c && c->state == CH_OPEN)
-		c->ch.target_vp = m.target_vp;
-	else
+	if (!c || c->state != CH_OPEN) {
 		r.status = VMBUS_STATUS_UNSUCCESSFUL;
-	if (r.status != VMBUS_STATUS_OK)
 		srv_drop(s, VMBUS_MSG_MODIFYCHANNEL, "channel not open");
-	if (s->version < VMBUS_VERSION_V5_3)
-		return r.status == VMBUS_STATUS_OK ? 0 : -EINVAL;
-	return srv_post(s, &r, sizeof(r));
+	} else {
+		c->ch.target_vp = m.target_vp;
+	}
+	if (s->version >= VMBUS_VERSION_V5_3)
+		return srv_post(s, &r, sizeof(r));
+	return r.status == VMBUS_STATUS_OK ? 0 : -EINVAL;
 }
 
 static int srv_on_teardown(struct vmbus_server *s, const void *msg)
@@ -739,8 +738,7 @@ int vmbus_server_relid_of(const struct vmbus_server *s,
 		const struct srv_chan *c = &s->chans[i];
 
 		if ((c->state == CH_OFFERED || c->state == CH_OPEN) && !c->sub_index &&
-		    !memcmp(&c->type, type, sizeof(*type)) &&
-		    !memcmp(&c->inst, instance, sizeof(*instance))) {
+		    srv_same_guids(&c->type, &c->inst, type, instance)) {
 			*relid = i + 1;
 			return 0;
 		}

@@ -7,6 +7,8 @@
 #ifndef VMBUS_SERVER_INT_H
 #define VMBUS_SERVER_INT_H
 
+#include <string.h>
+
 #include "vmbus/server.h"
 
 enum srv_ch_state { CH_FREE = 0, CH_OFFERED, CH_OPEN, CH_RESCINDED };
@@ -29,6 +31,13 @@ struct srv_chan {
 	struct vmbus_chan ch;
 	struct srv_gpadl *ring_gpadl;
 };
+
+/* Same device: the offer's type and instance GUIDs both equal. */
+static inline int srv_same_guids(const struct vmbus_guid *t1, const struct vmbus_guid *i1,
+				 const struct vmbus_guid *t2, const struct vmbus_guid *i2)
+{
+	return !memcmp(t1, t2, sizeof(*t1)) && !memcmp(i1, i2, sizeof(*i1));
+}
 
 struct vmbus_server {
 	struct vmbus_server_ops ops;

@@ -317,8 +317,7 @@ static int st_match(const struct vmbus_server *s, const struct st_load *L,
 		const struct srv_chan *o = &s->chans[i];
 		unsigned k;
 
-		if (o->state != CH_OFFERED || memcmp(&o->type, &c->type, sizeof(c->type)) ||
-		    memcmp(&o->inst, &c->inst, sizeof(c->inst)))
+		if (o->state != CH_OFFERED || !srv_same_guids(&o->type, &o->inst, &c->type, &c->inst))
 			continue;
 		for (k = 0; k < nclaimed && L->match[k] != (int)i; k++)
 			;
@@ -370,12 +369,6 @@ static int st_check_chan(const struct vmbus_server *s, struct st_load *L,
 	return L->match[k] < 0 ? -EINVAL : 0;
 }
 
-static int st_same_guids(const struct vmbus_st_chan *a, const struct vmbus_st_chan *b)
-{
-	return !memcmp(&a->type, &b->type, sizeof(a->type)) &&
-	       !memcmp(&a->inst, &b->inst, sizeof(a->inst));
-}
-
 /* A live sub-channel needs its primary among the records (matched to a
  * device), and no other live sub-channel of it with the same index. */
 static int st_check_sub(struct st_load *L, unsigned k)
@@ -388,7 +381,8 @@ static int st_check_sub(struct st_load *L, unsigned k)
 	for (unsigned i = 0; i < L->srv.nchans; i++) {
 		const struct vmbus_st_chan *o = &L->chans[i];
 
-		if (i == k || o->state == VMBUS_ST_CH_RESCINDED || !st_same_guids(o, c))
+		if (i == k || o->state == VMBUS_ST_CH_RESCINDED ||
+		    !srv_same_guids(&o->type, &o->inst, &c->type, &c->inst))
 			continue;
 		if (o->sub_index == c->sub_index)
 			return -EINVAL;

@@ -248,10 +248,7 @@ int cpu_lose_interrupt(void)
 	 * ended and the poll made again. */
 	__asm__ volatile("cli" ::: "memory");
 	pio_outb(0x3f9, 0x03);
-	/* Bochs's UART raises it a moment later: until IIR says so (0x02). */
-	for (int i = 0; i < 100000 && (pio_inb(0x3fa) & 0x0f) != 0x02; i++)
-		__asm__ volatile("pause");
-	for (int i = 0; i < 1000 && irq != 4; i++) {
+	for (int i = 0; i < 4 && irq != 4; i++) {
 		pio_outb(0x20, 0x0c);
 		irq = pio_inb(0x20);
 		irq = irq & 0x80 ? irq & 7 : -1;

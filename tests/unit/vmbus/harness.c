@@ -309,3 +309,12 @@ static void echo_close(void *dev, struct vmbus_chan *ch)
 const struct vmbus_dev_ops echo_dev_ops = {
 	.on_open = echo_open, .on_event = echo_event, .on_close = echo_close,
 };
+
+struct vmbus_guid harness_guid(uint8_t x)
+{
+	struct vmbus_guid g;
+
+	for (int i = 0; i < 16; i++)
+		g.b[i] = (uint8_t)(x + i);
+	return g;
+}

@@ -48,6 +48,8 @@ struct harness {
 };
 
 void harness_init(struct harness *h, uint32_t guest_pages);
+/* A GUID whose bytes count up from x: test devices' types and instances. */
+struct vmbus_guid harness_guid(uint8_t x);
 void harness_fini(struct harness *h);
 /* Pop one item (wait up to ms milliseconds); 1 if got one. */
 int mailbox_pop(struct mailbox *mb, struct mb_item *out, int ms);

@@ -24,15 +24,6 @@ struct fix {
 	uint64_t last_tid;
 };
 
-static struct vmbus_guid guid_of(uint8_t x)
-{
-	struct vmbus_guid g;
-
-	for (int i = 0; i < 16; i++)
-		g.b[i] = (uint8_t)(x + i);
-	return g;
-}
-
 static void on_offer(void *ctx, uint32_t relid, const struct vmbus_msg_offer *o)
 {
 	struct fix *f = (struct fix *)((char *)ctx - offsetof(struct fix, h));
@@ -54,8 +45,8 @@ static struct fix *fix_new(uint32_t max_version, int noffers)
 	assert_non_null(f->s);
 	assert_non_null(f->c);
 	for (int i = 0; i < noffers; i++) {
-		struct vmbus_guid t = guid_of((uint8_t)(0x10 * (i + 1)));
-		struct vmbus_guid in = guid_of((uint8_t)(0x80 + i));
+		struct vmbus_guid t = harness_guid((uint8_t)(0x10 * (i + 1)));
+		struct vmbus_guid in = harness_guid((uint8_t)(0x80 + i));
 		assert_int_equal(vmbus_server_offer(f->s, &t, &in, &echo_dev_ops,
 						    &f->dev[i], &f->relid[i]), 0);
 	}
@@ -110,7 +101,7 @@ static void test_offers(void **state)
 {
 	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 2);
 	const struct vmbus_msg_offer *o;
-	struct vmbus_guid t = guid_of(0x70), in = guid_of(0x71);
+	struct vmbus_guid t = harness_guid(0x70), in = harness_guid(0x71);
 	uint32_t relid;
 
 	(void)state;
@@ -271,7 +262,7 @@ static void test_lifecycle(void **state)
 static void test_rescind(void **state)
 {
 	struct fix *f = fix_new(VMBUS_VERSION_V5_3, 2);
-	struct vmbus_guid t = guid_of(1), in = guid_of(2);
+	struct vmbus_guid t = harness_guid(1), in = harness_guid(2);
 	uint32_t relid;
 
 	(void)state;

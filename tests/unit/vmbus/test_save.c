@@ -31,25 +31,16 @@ struct fix {
 	uint64_t comps, last_tid, inband;
 };
 
-static struct vmbus_guid guid_of(uint8_t x)
-{
-	struct vmbus_guid g;
-
-	for (int i = 0; i < 16; i++)
-		g.b[i] = (uint8_t)(x + i);
-	return g;
-}
-
 static void offer(struct vmbus_server *s, int i, struct echo_dev *dev, uint32_t *relid)
 {
-	struct vmbus_guid t = guid_of((uint8_t)(0x10 * (i + 1))), in = guid_of((uint8_t)(0x80 + i));
+	struct vmbus_guid t = harness_guid((uint8_t)(0x10 * (i + 1))), in = harness_guid((uint8_t)(0x80 + i));
 
 	assert_int_equal(vmbus_server_offer(s, &t, &in, &echo_dev_ops, dev, relid), 0);
 }
 
 static int relid_of(struct vmbus_server *s, int i, uint32_t *relid)
 {
-	struct vmbus_guid t = guid_of((uint8_t)(0x10 * (i + 1))), in = guid_of((uint8_t)(0x80 + i));
+	struct vmbus_guid t = harness_guid((uint8_t)(0x10 * (i + 1))), in = harness_guid((uint8_t)(0x80 + i));
 
 	return vmbus_server_relid_of(s, &t, &in, relid);
 }
@@ -385,7 +376,7 @@ static void test_rescinded(void **state)
 {
 	struct fix *f = fix_up();
 	struct vmbus_msg_relid rel = { .hdr.msgtype = VMBUS_MSG_RELID_RELEASED };
-	struct vmbus_guid t = guid_of(0x55), in = guid_of(0x56);
+	struct vmbus_guid t = harness_guid(0x55), in = harness_guid(0x56);
 	uint32_t relid;
 
 	(void)state;
@@ -611,7 +602,7 @@ static void test_refuse_chans(void **state)
 static void test_refuse_device_set(void **state)
 {
 	struct fix *f = fix_up();
-	struct vmbus_guid t = guid_of(0x55), in = guid_of(0x56);
+	struct vmbus_guid t = harness_guid(0x55), in = harness_guid(0x56);
 	uint32_t relid;
 
 	(void)state;
@@ -757,8 +748,8 @@ static void test_on_restore(void **state)
 	f->s = vmbus_server_create(&f->h.sops, VMBUS_VERSION_V5_3);
 	assert_non_null(f->s);
 	for (int i = 0; i < NDEV; i++) {
-		t = guid_of((uint8_t)(0x10 * (i + 1)));
-		in = guid_of((uint8_t)(0x80 + i));
+		t = harness_guid((uint8_t)(0x10 * (i + 1)));
+		in = harness_guid((uint8_t)(0x80 + i));
 		assert_int_equal(vmbus_server_offer(f->s, &t, &in, i == 1 ? &ops : &echo_dev_ops,
 						    &f->dev2[i], &relid), 0);
 	}

@@ -48,18 +48,9 @@ static void on_rescind(void *ctx, uint32_t relid)
 	fix_of(ctx)->rescinds++;
 }
 
-static struct vmbus_guid guid_of(uint8_t x)
-{
-	struct vmbus_guid g;
-
-	for (int i = 0; i < 16; i++)
-		g.b[i] = (uint8_t)(x + i);
-	return g;
-}
-
 static void offer(struct vmbus_server *s, int i, struct echo_dev *dev, uint32_t *relid)
 {
-	struct vmbus_guid t = guid_of((uint8_t)(0x10 * (i + 1))), in = guid_of((uint8_t)(0x80 + i));
+	struct vmbus_guid t = harness_guid((uint8_t)(0x10 * (i + 1))), in = harness_guid((uint8_t)(0x80 + i));
 
 	assert_int_equal(vmbus_server_offer(s, &t, &in, &echo_dev_ops, dev, relid), 0);
 }
@@ -110,7 +101,7 @@ static void close_ok(struct fix *f, uint32_t relid)
 /* The relid the client was offered for (primary i, sub-channel idx). */
 static uint32_t sub_relid(struct fix *f, int i, uint16_t idx)
 {
-	struct vmbus_guid in = guid_of((uint8_t)(0x80 + i));
+	struct vmbus_guid in = harness_guid((uint8_t)(0x80 + i));
 
 	for (uint32_t r = 1; r <= VMBUS_SERVER_MAX_CHANNELS; r++) {
 		const struct vmbus_msg_offer *o = vmbus_client_offer(f->c, r);
@@ -181,7 +172,7 @@ static void test_offer(void **state)
 	assert_int_equal(vmbus_server_relid_of(f->s, &(struct vmbus_guid){ 0 },
 					       &(struct vmbus_guid){ 0 }, &relid), -ENOENT);
 	{
-		struct vmbus_guid t = guid_of(0x10), in = guid_of(0x80);
+		struct vmbus_guid t = harness_guid(0x10), in = harness_guid(0x80);
 
 		assert_int_equal(vmbus_server_relid_of(f->s, &t, &in, &relid), 0);
 		assert_int_equal(relid, f->relid[0]);
@@ -210,6 +201,17 @@ static void test_relid_refused(void **state)
 	fix_free(f);
 }
 
+/* Both primaries open, n0 sub-channels offered for device 0 and one
+ * for device 1. */
+static void both_with_subs(struct fix *f, unsigned n0)
+{
+	open_ok(f, f->relid[0]);
+	open_ok(f, f->relid[1]);
+	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[0], n0), 0);
+	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[1], 1), 0);
+	harness_pump(&f->h, f->s, f->c);
+}
+
 /* Linux closes the sub-channels, then the primary (vmbus_close); the
  * host then rescinds them and the guest releases them. */
 static void test_close_primary(void **state)
@@ -218,11 +220,7 @@ static void test_close_primary(void **state)
 	uint32_t r1, r2;
 
 	(void)state;
-	open_ok(f, f->relid[0]);
-	open_ok(f, f->relid[1]);
-	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[0], 2), 0);
-	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[1], 1), 0);
-	harness_pump(&f->h, f->s, f->c);
+	both_with_subs(f, 2);
 	r1 = sub_relid(f, 0, 1);
 	r2 = sub_relid(f, 0, 2);
 	open_ok(f, r1);
@@ -250,11 +248,7 @@ static void test_rescind_and_reconnect(void **state)
 	uint32_t r1;
 
 	(void)state;
-	open_ok(f, f->relid[0]);
-	open_ok(f, f->relid[1]);
-	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[0], 1), 0);
-	assert_int_equal(vmbus_server_offer_subchannels(f->s, f->relid[1], 1), 0);
-	harness_pump(&f->h, f->s, f->c);
+	both_with_subs(f, 1);
 	r1 = sub_relid(f, 0, 1);
 	open_ok(f, r1);
 	assert_int_equal(vmbus_server_rescind(f->s, f->relid[0]), 0);
