@@ -39,6 +39,15 @@ struct fio_ops {
 	 * else one of their errors. Lets a host submit all the pieces of a
 	 * request in one system call (fio_posix: io_uring). */
 	int (*read_batch)(void *ctx, struct fio_read *r, size_t n);
+	/* Optional (may be NULL; callers then pread and pwrite): copies
+	 * exactly len bytes from src at src_off to dst at dst_off, two files
+	 * open in this table, as a pread then a pwrite would (a source read
+	 * past end of file is -EIO; dst is extended with zeros if needed),
+	 * without the bytes passing through the caller's memory. Lets a host
+	 * keep a merge's copy inside the kernel (fio_posix:
+	 * copy_file_range), one copy of each byte instead of two. */
+	int (*copy)(void *ctx, void *src, uint64_t src_off, void *dst,
+		    uint64_t dst_off, size_t len);
 	/* Writes exactly len bytes, extending the file (with zeros) if needed. */
 	int (*pwrite)(void *ctx, void *fh, const void *buf, size_t len,
 		      uint64_t off);

@@ -77,6 +77,7 @@ static int px_finish(void *ctx, struct fio_read *r, int32_t res)
  * rest of a larger one is read by px_finish. */
 #define PX_URING_MAX_LEN (1u << 30)
 #define PX_BATCH 64
+#define PX_BOUNCE (1u << 20)
 
 /* The batch through this thread's io_uring, one system call per
  * PX_BATCH reads (fio_uring.c); pread each where there is none. */
@@ -121,6 +122,55 @@ static int px_pwrite(void *ctx, void *fh, const void *buf, size_t len,
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
 		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of a copy through a buffer, where copy_file_range cannot
+ * (files on two file systems, a kernel or file system without it). */
+static int px_copy_bounce(void *ctx, void *src, uint64_t soff, void *dst,
+			  uint64_t doff, size_t len)
+{
+	size_t chunk = len < PX_BOUNCE ? len : PX_BOUNCE, n;
+	char *buf = malloc(chunk ? chunk : 1);
+	int rc = buf ? 0 : -ENOMEM;
+
+	for (; !rc && len; len -= n, soff += n, doff += n) {
+		n = len < chunk ? len : chunk;
+		rc = px_pread(ctx, src, buf, n, soff);
+		if (!rc)
+			rc = px_pwrite(ctx, dst, buf, n, doff);
+	}
+	free(buf);
+	return rc;
+}
+
+/* copy_file_range(2) moves the bytes inside the kernel, page cache to
+ * page cache, where a pread and a pwrite copy each byte out and back in
+ * (docs/benchmarks.md, "Merges"). It may copy less than asked; 0 is the
+ * source's end. */
+static int px_copy(void *ctx, void *src, uint64_t soff, void *dst,
+		   uint64_t doff, size_t len)
+{
+	loff_t si, di;
+	ssize_t n;
+
+	while (len) {
+		si = (loff_t)soff;
+		di = (loff_t)doff;
+		n = copy_file_range(fd_of(src), &si, fd_of(dst), &di, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP ||
+			      errno == ENOSYS || errno == EINVAL))
+			return px_copy_bounce(ctx, src, soff, dst, doff, len);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;   /* past the source's end */
+		soff += (uint64_t)n;
+		doff += (uint64_t)n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -180,23 +230,24 @@ static void px_log(void *ctx, const char *msg)
 	fprintf(stderr, "warning: %s\n", msg);
 }
 
-static const struct fio_ops posix_ops = {
-	.ctx = NULL, .open = px_open, .close = px_close, .pread = px_pread,
-	.read_batch = px_read_batch, .pwrite = px_pwrite, .flush = px_flush,
-	.size = px_size, .truncate = px_truncate, .remove = px_remove,
-	.now = px_now, .random = px_random, .log = px_log,
-};
+#define PX_OPS(batch, cp) {                                               \
+	.ctx = NULL, .open = px_open, .close = px_close, .pread = px_pread, \
+	.read_batch = (batch), .copy = (cp), .pwrite = px_pwrite,          \
+	.flush = px_flush, .size = px_size, .truncate = px_truncate,       \
+	.remove = px_remove, .now = px_now, .random = px_random,           \
+	.log = px_log,                                                     \
+}
 
-/* The same without read_batch: callers pread each piece themselves (the
- * VHD library's path without batching, for comparisons). */
-static const struct fio_ops posix_ops_nobatch = {
-	.ctx = NULL, .open = px_open, .close = px_close, .pread = px_pread,
-	.pwrite = px_pwrite, .flush = px_flush, .size = px_size,
-	.truncate = px_truncate, .remove = px_remove, .now = px_now,
-	.random = px_random, .log = px_log,
+/* Without read_batch (HVPART_FIO_NOBATCH) callers pread each piece
+ * themselves, and without copy (HVPART_FIO_NOCOPY) they copy through
+ * their own buffer: the VHD library's older paths, for comparisons. */
+static const struct fio_ops posix_ops[4] = {
+	PX_OPS(px_read_batch, px_copy), PX_OPS(NULL, px_copy),
+	PX_OPS(px_read_batch, NULL), PX_OPS(NULL, NULL),
 };
 
 const struct fio_ops *fio_posix_get_ops(void)
 {
-	return getenv("HVPART_FIO_NOBATCH") ? &posix_ops_nobatch : &posix_ops;
+	return &posix_ops[(getenv("HVPART_FIO_NOBATCH") ? 1 : 0) +
+			  (getenv("HVPART_FIO_NOCOPY") ? 2 : 0)];
 }

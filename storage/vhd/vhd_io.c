@@ -263,6 +263,23 @@ int vhd_read(struct vhd *v, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Where a write's bytes come from: the caller's buffer, or (vhd_copy_in)
+ * a range of another file open in the same table, which ops->copy moves
+ * without it passing through our memory. */
+struct wsrc {
+	const uint8_t *buf;
+	void *fh;
+	uint64_t off;
+};
+
+static int put_data(struct vhd *v, const struct wsrc *src, size_t n,
+		    uint64_t pos)
+{
+	if (src->buf)
+		return vhd_write_raw(v, src->buf, n, pos);
+	return v->ops->copy(v->ops->ctx, src->fh, src->off, v->fh, pos, n);
+}
+
 static int all_zero(const uint8_t *p, size_t n)
 {
 	size_t i;
@@ -315,7 +332,7 @@ static int zero_pad(struct vhd *v, uint64_t pos)
 }
 
 static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
-		       uint32_t n, const uint8_t *buf)
+		       uint32_t n, const struct wsrc *src)
 {
 	uint64_t pos = alloc_where(v);
 	uint64_t end = pos + v->bitmap_bytes + v->block_size;
@@ -339,7 +356,7 @@ static int alloc_block(struct vhd *v, uint32_t blk, uint32_t boff,
 			vhd_bit_set(bm, s);
 	rc = vhd_write_raw(v, &v->ft, sizeof(v->ft), end);
 	if (!rc)
-		rc = vhd_write_raw(v, buf, n, pos + v->bitmap_bytes + boff);
+		rc = put_data(v, src, n, pos + v->bitmap_bytes + boff);
 	if (!rc)
 		rc = zero_pad(v, pos);
 	if (!rc)
@@ -366,7 +383,7 @@ out:
 /* Data now; the bitmap bits it sets are written by vhd_flush after the
  * data is durable, so the bitmap never names sectors not yet on disk. */
 static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
-		       uint32_t n, const uint8_t *buf)
+		       uint32_t n, const struct wsrc *src)
 {
 	uint64_t base;
 	uint32_t s, s0 = boff / VHD_SECTOR, s1 = (boff + n) / VHD_SECTOR;
@@ -374,14 +391,14 @@ static int write_block(struct vhd *v, uint32_t blk, uint32_t boff,
 	int rc;
 
 	if (v->bat[blk] == VHD_BAT_UNUSED) {
-		if (v->type == VHD_TYPE_DYNAMIC && all_zero(buf, n))
+		if (v->type == VHD_TYPE_DYNAMIC && src->buf && all_zero(src->buf, n))
 			return 0;  /* a hole already reads as zeros */
-		return alloc_block(v, blk, boff, n, buf);
+		return alloc_block(v, blk, boff, n, src);
 	}
 	base = (uint64_t)v->bat[blk] * VHD_SECTOR;
 	rc = vhd_bitmap_get(v, blk, &bm);
 	if (!rc)
-		rc = vhd_write_raw(v, buf, n, base + v->bitmap_bytes + boff);
+		rc = put_data(v, src, n, base + v->bitmap_bytes + boff);
 	for (s = s0; !rc && s < s1; s++)
 		if (!vhd_bit_test(bm, s)) {
 			vhd_bit_set(bm, s);
@@ -410,7 +427,8 @@ static int write_unaligned(struct vhd *v, const uint8_t *buf, uint32_t n,
 	if (!rc) {
 		memcpy(tmp + (off - a), buf, n);
 		rc = write_block(v, (uint32_t)(a / v->block_size),
-				 (uint32_t)(a % v->block_size), len, tmp);
+				 (uint32_t)(a % v->block_size), len,
+				 &(struct wsrc){ .buf = tmp });
 	}
 	free(tmp);
 	return rc;
@@ -436,10 +454,40 @@ int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 			rc = write_unaligned(v, p, n, off);
 		else
 			rc = write_block(v, (uint32_t)(off / v->block_size),
-					 (uint32_t)(off % v->block_size), n, p);
+					 (uint32_t)(off % v->block_size), n,
+					 &(struct wsrc){ .buf = p });
 		p += n;
 		off += n;
 		len -= n;
+	}
+	return rc;
+}
+
+/* vhd_write of n bytes at off taken from src_fh at src_off by ops->copy
+ * (the merge's copy, vhd_merge_copy_block): sector-aligned, as the runs
+ * of a block bitmap are; split at v's blocks, whose size need not be the
+ * source's. */
+int vhd_copy_in(struct vhd *v, void *src_fh, uint64_t src_off, uint32_t n,
+		uint64_t off)
+{
+	struct wsrc src = { .fh = src_fh, .off = src_off };
+	uint32_t k;
+	int rc = check_range(v, n, off);
+
+	if (rc)
+		return rc;
+	if (!v->writable)
+		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
+	if (!v->ops->copy || (off | n) % VHD_SECTOR)
+		return vhd_set_err(v->err, "unaligned or no copy"), -EINVAL;
+	if (v->type == VHD_TYPE_FIXED)
+		return put_data(v, &src, n, off);
+	for (; n && !rc; n -= k, off += k, src.off += k) {
+		k = v->block_size - (uint32_t)(off % v->block_size);
+		if (k > n)
+			k = n;
+		rc = write_block(v, (uint32_t)(off / v->block_size),
+				 (uint32_t)(off % v->block_size), k, &src);
 	}
 	return rc;
 }

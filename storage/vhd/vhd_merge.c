@@ -88,6 +88,20 @@ int vhd_merge_get_progress(const struct fio_ops *ops, const char *child,
 	return 0;
 }
 
+/* One run of present sectors: by the file table's copy where it has one
+ * and both images are its (the host's copy_file_range keeps the bytes in
+ * the kernel), else read into buf and written. */
+static int copy_run(struct vhd *src, struct vhd *dst, uint8_t *buf, size_t n,
+		    uint64_t foff, uint64_t voff)
+{
+	int rc;
+
+	if (src->ops->copy && src->ops == dst->ops)
+		return vhd_copy_in(dst, src->fh, foff, (uint32_t)n, voff);
+	rc = vhd_read_raw(src, buf, n, foff);
+	return rc ? rc : vhd_write(dst, buf, n, voff);
+}
+
 /* Copies the sectors src holds in its block blk (bitmap bits set) to the
  * same disk offsets in dst, through dst's own writes (so dst allocates as
  * rule 7 says). Only present sectors move: dst's other sectors keep what
@@ -116,10 +130,8 @@ int vhd_merge_copy_block(struct vhd *src, struct vhd *dst, uint32_t blk,
 		if (!vhd_bit_test(bm, s))
 			continue;
 		n = (size_t)run * VHD_SECTOR;
-		rc = vhd_read_raw(src, buf, n, fbase + (uint64_t)s * VHD_SECTOR);
-		if (!rc)
-			rc = vhd_write(dst, buf, n,
-				       vbase + (uint64_t)s * VHD_SECTOR);
+		rc = copy_run(src, dst, buf, n, fbase + (uint64_t)s * VHD_SECTOR,
+			      vbase + (uint64_t)s * VHD_SECTOR);
 		if (rc)
 			vhd_set_err(why, "copying block %u to %s failed: %s",
 				    blk, dst->path, dst->err);

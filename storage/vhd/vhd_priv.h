@@ -83,6 +83,10 @@ int vhd_bitmap_next_run(const uint8_t *bm, uint64_t pos, uint64_t stop,
 			uint32_t end_sector, uint64_t *run_end);
 int vhd_read_raw(struct vhd *v, void *buf, size_t len, uint64_t off);
 int vhd_write_raw(struct vhd *v, const void *buf, size_t len, uint64_t off);
+/* vhd_write of n bytes at off (sector-aligned, inside one block) taken
+ * from another file of the same table by ops->copy (vhd_io.c). */
+int vhd_copy_in(struct vhd *v, void *src_fh, uint64_t src_off, uint32_t n,
+		uint64_t off);
 
 /* vhd_batch.c */
 int vhd_read_batched(struct vhd *v, void *buf, size_t len, uint64_t off);

@@ -175,6 +175,23 @@ int memfs_read_batch(void *ctx, struct fio_read *r, size_t n)
 	return rc;
 }
 
+/* A copy is a read and then a write of the same bytes, with the write's
+ * crash model (pending until a flush, torn or dropped at a cut). */
+int memfs_copy_range(void *ctx, void *src, uint64_t soff, void *dst,
+		     uint64_t doff, size_t len)
+{
+	struct memfs *fs = fs_of(ctx);
+	uint8_t *buf = malloc(len ? len : 1);
+	int rc = buf ? m_pread(ctx, src, buf, len, soff) : -ENOMEM;
+
+	if (!rc)
+		rc = m_pwrite(ctx, dst, buf, len, doff);
+	free(buf);
+	fs->copies++;
+	fs->copied += (long)len;
+	return rc;
+}
+
 static int apply(struct memfs_file *f, const struct memfs_write *w)
 {
 	int rc = grow(&f->durable, &f->dsize, &f->dcap, w->off + w->len);

@@ -42,6 +42,7 @@ struct memfs {
 	const struct memfs_file *bad;
 	uint64_t bad_off, bad_end;
 	long batches, batch_reads;  /* memfs_read_batch's calls and pieces */
+	long copies, copied;        /* memfs_copy_range's calls and bytes */
 };
 
 enum memfs_cut {
@@ -57,6 +58,10 @@ enum memfs_cut {
  * order would see it) and aborts if two buffers overlap (the fio.h
  * contract). */
 int memfs_read_batch(void *ctx, struct fio_read *r, size_t n);
+/* Nor copy: a test that wants the merge's copy by the table sets it to
+ * this one, a read then a pwrite (pending until a flush, like any). */
+int memfs_copy_range(void *ctx, void *src, uint64_t soff, void *dst,
+		     uint64_t doff, size_t len);
 void memfs_init(struct memfs *fs);
 void memfs_free(struct memfs *fs);
 /* Power cut: applies the policy to every file and clears the crash flag. */

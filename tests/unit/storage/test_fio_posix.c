@@ -143,6 +143,66 @@ static void test_batch_bytes(void **state)
 	run_batches(0);
 }
 
+/* copy (copy_file_range): n bytes of f0 from soff to dst at doff, then
+ * the whole of dst is what a pread and pwrite would have left. */
+static void copy_and_check(void *dst, uint8_t *model, size_t *dsize,
+			   uint64_t soff, uint64_t doff, size_t n)
+{
+	uint8_t *got;
+	uint64_t sz;
+
+	assert_int_equal(ops->copy(ops->ctx, fh[0], soff, dst, doff, n), 0);
+	memcpy(model + doff, content[0] + soff, n);
+	if (doff + n > *dsize)
+		*dsize = doff + n;
+	assert_int_equal(ops->size(ops->ctx, dst, &sz), 0);
+	assert_int_equal(sz, *dsize);
+	got = malloc(*dsize);
+	assert_int_equal(ops->pread(ops->ctx, dst, got, *dsize, 0), 0);
+	assert_memory_equal(got, model, *dsize);
+	free(got);
+}
+
+/* Into a new file: past its end (the gap reads as zeros), over what it
+ * holds, one byte; from past the source's end, -EIO. Then the same into
+ * a file on another file system (tmpfs), where copy_file_range gives
+ * EXDEV and the copy goes through a buffer. */
+static void copy_cases(const char *to)
+{
+	uint8_t *model = calloc(1, 4 << 20);
+	size_t dsize = 0;
+	void *dst;
+
+	assert_int_equal(ops->open(ops->ctx, to, FIO_O_RDWR | FIO_O_CREATE, &dst), 0);
+	copy_and_check(dst, model, &dsize, 4096, 3 << 20, 512 << 10);
+	copy_and_check(dst, model, &dsize, 12345, 1000, 70000);
+	copy_and_check(dst, model, &dsize, 7, (3 << 20) + 9, 1);
+	assert_int_equal(ops->copy(ops->ctx, fh[0], (1 << 20) - 10, dst, 0, 11), -EIO);
+	assert_int_equal(ops->copy(ops->ctx, fh[0], 0, dst, 0, 0), 0);
+	ops->close(ops->ctx, dst);
+	free(model);
+}
+
+static void test_copy(void **state)
+{
+	char p[96], shm[] = "/dev/shm/fio_posix_XXXXXX";
+
+	(void)state;
+	assert_non_null(ops->copy);
+	snprintf(p, sizeof(p), "%s/copy", dir);
+	copy_cases(p);
+	if (!mkdtemp(shm))
+		return;   /* no tmpfs here: the buffered way is not reached */
+	snprintf(p, sizeof(p), "%s/copy", shm);
+	copy_cases(p);
+	unlink(p);
+	rmdir(shm);
+	setenv("HVPART_FIO_NOCOPY", "1", 1);
+	assert_null(fio_posix_get_ops()->copy);
+	assert_non_null(fio_posix_get_ops()->read_batch);
+	unsetenv("HVPART_FIO_NOCOPY");
+}
+
 /* Reads past the end (io_uring: a short read, finished by pread, which
  * gives -EIO) and a read of a directory (-EISDIR from the kernel) amid
  * good reads. */
@@ -290,6 +350,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_bytes),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_batch_errors),
 		cmocka_unit_test(test_batch_threads),
 		cmocka_unit_test(test_batch_fork),

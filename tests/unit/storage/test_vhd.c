@@ -653,6 +653,77 @@ static void test_merge(void **state)
 	free(model);
 }
 
+/* The merge by the file table's copy (the host's copy_file_range): the
+ * same result as through a buffer, into a fixed parent (copied at the
+ * disk offset) and a dynamic one (blocks allocated by the copy), and
+ * nothing of a child block the child does not hold moved. */
+static void merge_by_copy(int base_type)
+{
+	const size_t size = 1 << 20;
+	uint8_t *model = calloc(1, size);
+	struct vhd *v;
+	struct vhd_err e;
+
+	fs.ops.copy = memfs_copy_range;
+	mk("/g/base.vhd", base_type, size, 16 << 10, NULL);
+	v = op("/g/base.vhd", VHD_OPEN_RDWR);
+	random_io(v, model, size, 20);
+	vhd_close(v);
+	/* The child's blocks four of the parent's: a run of the child's
+	 * spans several of the parent's blocks. */
+	mk("/g/kid.vhd", VHD_TYPE_DIFF, 0, 64 << 10, "/g/base.vhd");
+	v = op("/g/kid.vhd", VHD_OPEN_RDWR);
+	random_io(v, model, size, 40);
+	vhd_close(v);
+	assert_int_equal(fs.copies, 0);
+	assert_int_equal(vhd_merge(&fs.ops, "/g/kid.vhd", NULL, NULL, &e), 0);
+	assert_true(fs.copies > 0);
+	assert_true(fs.copied % 512 == 0 && fs.copied <= (long)size);
+	v = op("/g/base.vhd", 0);
+	expect_content(v, model, size);
+	vhd_close(v);
+	assert_int_equal(vhd_check(&fs.ops, "/g/base.vhd", NULL, NULL), 0);
+	free(model);
+}
+
+static void test_merge_copy_fixed(void **state)
+{
+	(void)state;
+	merge_by_copy(VHD_TYPE_FIXED);
+}
+
+static void test_merge_copy_dynamic(void **state)
+{
+	(void)state;
+	merge_by_copy(VHD_TYPE_DYNAMIC);
+}
+
+/* vhd_copy_in takes what the merge gives it and refuses the rest: an
+ * unaligned range or one past the disk, a table without copy, a
+ * read-only image. */
+static void test_copy_in_refuses(void **state)
+{
+	struct vhd *src, *dst;
+	uint8_t buf[1024];
+
+	(void)state;
+	mk("/g/a.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 16 << 10, NULL);
+	mk("/g/b.vhd", VHD_TYPE_DYNAMIC, 1 << 20, 16 << 10, NULL);
+	src = op("/g/a.vhd", 0);
+	dst = op("/g/b.vhd", VHD_OPEN_RDWR);
+	assert_int_equal(vhd_copy_in(dst, src->fh, 0, 512, 0), -EINVAL);
+	fs.ops.copy = memfs_copy_range;
+	assert_int_equal(vhd_copy_in(dst, src->fh, 0, 500, 0), -EINVAL);
+	assert_int_equal(vhd_copy_in(dst, src->fh, 0, 512, 1 << 20), -EINVAL);
+	assert_int_equal(vhd_copy_in(src, dst->fh, 0, 512, 0), -EROFS);
+	/* The first sector of a's file (its footer copy) at disk offset 4096. */
+	assert_int_equal(vhd_copy_in(dst, src->fh, 0, 512, 4096), 0);
+	assert_int_equal(vhd_read(dst, buf, 512, 4096), 0);
+	assert_memory_equal(buf, "conectix", 8);
+	vhd_close(src);
+	vhd_close(dst);
+}
+
 /* ---- corruption corpus ---- */
 
 static struct memfs_file *corpus_base(const char *name)
@@ -869,6 +940,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_depth_cap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_copy_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_copy_dynamic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_in_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_footers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_header_bat, setup,
