@@ -64,6 +64,11 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	gpadl_counts(&hi->gpadl_pages, &hi->gpadl_held_pages);
 	hi->cpus_online = percpu_online_count();
 	hi->cpus_listed = smp_cpus_listed();
+	hi->cpus_children = smp_children_on_aps() ? hi->cpus_online - 1 : 1;
+	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
+		hi->kicks += hv_percpu[i].kicks_sent;
+		hi->remote_flushes += hv_percpu[i].flushes_sent;
+	}
 }
 
 static void virt_start(void)
@@ -98,6 +103,7 @@ static void parent_start(const struct hv_parent_image *img)
 	p->nvcpus = 1;
 	p->mem_bytes = mem.parent_bytes;
 	io_parent_config(&cfg);
+	cfg.intr_exit = smp_children_on_aps();
 	boot_parent_vp_state(img, &st);
 	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st) ||
 	    xstate_vcpu_init(&parent_vcpu))
@@ -107,6 +113,8 @@ static void parent_start(const struct hv_parent_image *img)
 	hv_info("hv: starting the parent partition at %#lx (%lu MiB)", img->entry,
 		mem.parent_bytes >> 20);
 	log_set_console_quiet(1);
+	parent_vcpu.cpu = parent_vcpu.loaded_cpu = 0;
+	hv_lock();
 	arch_vcpu_run(&parent_vcpu);
 }
 
@@ -134,6 +142,7 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 		boot_fail("hv: %s", why);
 	virt_start();
 	smp_boot(&mbi);
+	smp_runtime_init();
 	if (boot_load_parent(&mem, &mbi, boot_tsc, &img, &why))
 		boot_fail("hv: %s", why);
 	parent_start(&img);

@@ -50,7 +50,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/vlapic.c \
 	hv/core/intercept.c hv/core/io.c hv/core/io_string.c hv/core/mmio.c hv/core/guestmem.c hv/core/synic.c hv/core/synic_vp.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c \
-	hv/core/vpctx.c hv/core/vpctx_check.c hv/core/ipi.c hv/core/smp.c hv/boot/madt.c \
+	hv/core/vpctx.c hv/core/vpctx_check.c hv/core/ipi.c hv/core/smp.c hv/core/smp_run.c hv/boot/madt.c \
 	hv/core/capture.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c hv/mm/gpadl.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
@@ -122,6 +122,11 @@ HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_string
 $(HOSTB)/tests/unit/hv/test_insn_len: $(HOSTB)/tests/unit/hv/test_insn_len.o $(HOSTB)/hv/arch/x86/insn_len.o
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
 HOST_TESTS += $(HOSTB)/tests/unit/hv/test_insn_len
+
+# Host test of child vCPU placement on the APs (hv/core/smp_place.h).
+$(HOSTB)/tests/unit/hv/test_smp_place: $(HOSTB)/tests/unit/hv/test_smp_place.o
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)
+HOST_TESTS += $(HOSTB)/tests/unit/hv/test_smp_place
 
 # Host test of the XSETBV rules and XSAVE sizes (hv/core/xstate.h).
 $(HOSTB)/tests/unit/hv/test_xstate: $(HOSTB)/tests/unit/hv/test_xstate.o

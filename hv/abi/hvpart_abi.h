@@ -186,8 +186,12 @@ struct hvpart_host_info {
 	uint64_t gpadl_held_pages;   /* of those, pages of deleted children */
 	uint32_t cpus_online;        /* processors hv started (boot CPU included) */
 	uint32_t cpus_listed;        /* processors the firmware's MADT lists */
+	uint32_t cpus_children;      /* processors children's vCPUs run on */
+	uint32_t rsvd_smp;
+	uint64_t kicks;              /* IPIs one CPU sent another to look again */
+	uint64_t remote_flushes;     /* EPT flushes asked of other CPUs */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 176, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 200, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {
@@ -302,6 +306,8 @@ struct hvpart_partition_info {
 	 * bit 4, completed (the result waits for its entry) bit 5. */
 	uint32_t vp_states;
 	uint64_t vp_run_tsc[4];      /* TSC ticks each vCPU has run in the guest */
+	uint8_t vp_cpu[4];           /* the processor each vCPU runs on */
+	uint32_t rsvd_cpu;
 };
 #define HVPART_VP_RUNNABLE 0
 #define HVPART_VP_HALTED   1
@@ -313,7 +319,7 @@ struct hvpart_partition_info {
 #define HVPART_INFO_EXIT_CODE 1u
 #define HVPART_INFO_SUSPENDED 4u    /* SuspendPartition holds it (state RUNNING) */
 #define HVPART_INFO_PRESENT   2u
-_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32 + 32,
+_Static_assert(sizeof(struct hvpart_partition_info) == 8 + 32 + 8 + 16 + 12 * 8 + 96 + 32 + 32 + 8,
 	       "partition info layout");
 
 /* HVCALL_HVPART_SET_SCHEDULING input: Hyper-V's processor resource

@@ -210,7 +210,7 @@ static void give_up(struct partition *p, const char *why)
 
 	hv_info("hv: partition %lu (%s): memory capture given up: %s", p->id, p->name, why);
 	unprotect_all(p);
-	arch_ept_flush();
+	smp_ept_flush();
 	c->active = false;
 	c->failed = true;
 	c->st.failed = 1;
@@ -256,12 +256,12 @@ bool capture_write_fault(struct vcpu *v, uint64_t gpa)
 		/* A translation cached from before the page became writable. */
 		if (!c->pages || !ram_page(p, gpfn, &hpa, &perms, &mt) || !ept_writable(&p->ept, gpa))
 			return false;
-		arch_ept_flush();
+		smp_ept_flush();
 		return true;
 	}
 	if (!ram_page(p, gpfn, &hpa, &perms, &mt)) {
 		drop_page(p, gpfn);   /* not RAM: the access runs again as before */
-		arch_ept_flush();
+		smp_ept_flush();
 		return true;
 	}
 	if (c->nstash - c->used <= CAPTURE_RESERVE) {
@@ -274,7 +274,7 @@ bool capture_write_fault(struct vcpu *v, uint64_t gpa)
 		return true;
 	}
 	capture_page(p, gpfn, &c->st.guest_faults);
-	arch_ept_flush();
+	smp_ept_flush();
 	return true;
 }
 
@@ -289,7 +289,7 @@ void capture_before_hv_write(struct partition *p, uint64_t gpa)
 		return;
 	}
 	capture_page(p, gpa >> 12, &c->st.hv_writes);
-	arch_ept_flush();
+	smp_ept_flush();
 }
 
 bool capture_parent_write(struct vcpu *v, uint64_t pa)
@@ -314,7 +314,7 @@ bool capture_parent_write(struct vcpu *v, uint64_t pa)
 		return false;   /* no longer mapped: the parent's own fault */
 	}
 	/* Writable now, or a translation cached from before. */
-	arch_ept_flush();
+	smp_ept_flush();
 	return true;
 }
 
@@ -333,7 +333,7 @@ uint16_t capture_before_map(struct partition *p, const uint64_t *gpfn, uint32_t 
 	for (uint32_t i = 0; i < n && c->active; i++)
 		if (pending(c, gpfn[i]))
 			capture_page(p, gpfn[i], &c->st.parent_maps);
-	arch_ept_flush();
+	smp_ept_flush();
 	return HV_STATUS_SUCCESS;
 }
 
@@ -465,10 +465,10 @@ uint16_t hc_capture_start(struct hc_args *a)
 	c->parent = a->v->part;
 	protect_all(p);
 	st = capture_mapped(p);
-	arch_ept_flush();
+	smp_ept_flush();
 	if (st) {
 		capture_discard(p);
-		arch_ept_flush();
+		smp_ept_flush();
 	}
 	return st;
 }
@@ -522,7 +522,7 @@ uint16_t hc_capture_take(struct hc_args *a)
 		if (unprotect(p, g))
 			give_up(p, "no memory for a page table");
 	}
-	arch_ept_flush();
+	smp_ept_flush();
 	out->left = p->cap.left;
 	return p->cap.active ? HV_STATUS_SUCCESS : HV_STATUS_INSUFFICIENT_BUFFERS;
 }
@@ -583,6 +583,6 @@ uint16_t hc_capture_end(struct hc_args *a)
 		s->stash_peak, s->waits);
 	memcpy(a->out, s, sizeof(*s));
 	capture_discard(p);
-	arch_ept_flush();
+	smp_ept_flush();
 	return HV_STATUS_SUCCESS;
 }

@@ -178,10 +178,10 @@ uint16_t hc_deposit_pages(struct hc_args *a)
 			for (uint64_t k = 0; k < in->runs[i].npages; k++)
 				if (pages_owner((in->runs[i].pfn + k) << 12) == PAGE_OWNER_PENDING)
 					pages_set((in->runs[i].pfn + k) << 12, 4096, PAGE_OWNER_PARENT);
-		arch_ept_flush();
+		smp_ept_flush();
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
-	arch_ept_flush();
+	smp_ept_flush();
 	return HV_STATUS_SUCCESS;
 }
 
@@ -212,6 +212,7 @@ uint16_t hc_create_vp(struct hc_args *a)
 	vlapic_reset_firmware(&v->lapic, v->index == 0);
 	synic_vcpu_init(v);
 	msr_vcpu_reset(v);
+	smp_place(v);
 	v->start_run = v->index ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
 	p->vcpus[p->nvcpus++] = v;
 	sched_timers_changed();   /* lone_child's answer (sched.c) */
@@ -229,13 +230,17 @@ uint16_t hc_set_vp_state(struct hc_args *a)
 {
 	const struct hvpart_vp_state_in *in = a->in;
 	struct vcpu *v = vp_get(in->partition_id, in->vp_index);
+	int rc;
 
 	if (!v)
 		return partition_child_by_id(in->partition_id) ? HV_STATUS_INVALID_VP_INDEX :
 						     HV_STATUS_INVALID_PARTITION_ID;
 	if (v->part->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	if (arch_vcpu_set_state(v, &in->state))
+	smp_vcpu_claim(v);
+	rc = arch_vcpu_set_state(v, &in->state);
+	smp_vcpu_return(v);
+	if (rc)
 		return HV_STATUS_INVALID_PARAMETER;
 	v->start_run = VCPU_RUNNABLE;
 	return HV_STATUS_SUCCESS;
@@ -248,7 +253,9 @@ uint16_t hc_get_vp_state(struct hc_args *a)
 
 	if (!v)
 		return HV_STATUS_INVALID_PARAMETER;
+	smp_vcpu_claim(v);
 	arch_vcpu_get_state(v, a->out);
+	smp_vcpu_return(v);
 	return HV_STATUS_SUCCESS;
 }
 
@@ -265,11 +272,14 @@ uint16_t hc_start_partition(struct hc_args *a)
 		vpctx_time_resume(p);
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();
-	sched_child_started();
+	sched_child_started(p);
 	for (uint32_t i = 0; i < p->nvcpus; i++) {
 		p->vcpus[i]->run = p->vcpus[i]->start_run;
-		if (p->nvcpus > 1)
+		if (p->nvcpus > 1) {
+			smp_vcpu_claim(p->vcpus[i]);
 			arch_vcpu_pause_exiting(p->vcpus[i]);
+			smp_vcpu_return(p->vcpus[i]);
+		}
 	}
 	hv_info("hv: starting partition %lu (%s), %lu KiB", p->id, p->name, p->mem_bytes >> 10);
 	return HV_STATUS_SUCCESS;
@@ -292,6 +302,7 @@ uint16_t hc_stop_partition(struct hc_args *a)
 		p->has_exit_code = true;
 	}
 	partition_stop(p, "%s", why[0] ? why : "stopped by the parent");
+	smp_quiesce(p);   /* out of the guest on every CPU before this returns */
 	return HV_STATUS_SUCCESS;
 }
 
@@ -343,20 +354,24 @@ uint16_t hc_delete_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (p->state == HVPART_STATE_RUNNING)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	/* Idempotent: a restarted delete (HC_CONTINUE) finds nothing left. */
+	/* Idempotent: a restarted delete (HC_CONTINUE) finds nothing left.
+	 * Its vCPUs' states come to this CPU first, to be destroyed here. */
+	for (uint32_t i = 0; i < p->nvcpus && !p->deleting; i++)
+		smp_vcpu_claim(p->vcpus[i]);
 	p->deleting = true;
 	capture_discard(p);
 	synic_partition_destroy(p);
 	if (!child_return_pages(p, a->v->part)) {
-		arch_ept_flush();
+		smp_ept_flush();
 		return HC_CONTINUE;
 	}
 	ept_destroy(&p->ept);
 	for (uint32_t i = 0; i < p->nvcpus; i++) {
 		xstate_vcpu_free(p->vcpus[i]);
 		arch_vcpu_destroy(p->vcpus[i]);
+		smp_unplace(p->vcpus[i]);
 	}
-	arch_ept_flush();
+	smp_ept_flush();
 	hv_info("hv: deleted partition %lu (%s)", p->id, p->name);
 	partition_release(p);
 	return HV_STATUS_SUCCESS;

@@ -90,7 +90,7 @@ static void give_back(void *ctx, uint64_t pa)
 static void flush(void *ctx)
 {
 	(void)ctx;
-	arch_ept_flush();
+	smp_ept_flush();
 }
 
 static const struct gpadl_ops ops = {

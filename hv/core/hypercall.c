@@ -72,6 +72,7 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 				  (v->icpt_done ? HVPART_VP_DONE : 0) |
 				  (v->notify_pending ? HVPART_VP_NOTIFY : 0)) << (8 * i);
 		pi->vp_run_tsc[i] = v->run_ticks;
+		pi->vp_cpu[i] = (uint8_t)v->cpu;
 	}
 	pi->exit_code = p->exit_code;
 	pi->flags = HVPART_INFO_PRESENT | (p->has_exit_code ? HVPART_INFO_EXIT_CODE : 0) |

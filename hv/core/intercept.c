@@ -49,6 +49,8 @@ void intercept_complete_io(struct vcpu *v, uint32_t value)
 	v->icpt_result = value;
 	v->icpt_done = true;
 	v->run = VCPU_RUNNABLE;
+	v->answered = true;
+	smp_kick_vcpu(v);
 }
 
 /* The parent emulated the port access: give IN its result and step past

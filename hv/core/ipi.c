@@ -71,12 +71,10 @@ static struct hvpart_seg real_seg(uint16_t sel, uint32_t ar)
 /* The state after INIT and STARTUP (SDM Vol. 3A Table 9-1, §8.4.4.1):
  * real mode, CS = vector << 8 with base vector << 12, IP 0; data
  * segments 0 with 64 KiB limits, CR0 with CD, NW and ET, EFLAGS 2. */
-static void deliver_sipi(struct vcpu *v, uint8_t vector)
+static void start_at(struct vcpu *v, uint8_t vector)
 {
 	struct hvpart_vp_state s;
 
-	if (v->run != VCPU_WAIT_SIPI)
-		return;
 	memset(&s, 0, sizeof(s));
 	s.rflags = 2;
 	s.cr0 = 0x60000010;
@@ -92,6 +90,30 @@ static void deliver_sipi(struct vcpu *v, uint8_t vector)
 	v->run = VCPU_RUNNABLE;
 }
 
+/* A STARTUP for a vCPU of another CPU is applied there (its state is
+ * that CPU's to write, hv/core/smp_run.c): ipi_take_sipi, from its
+ * scheduler. */
+static void deliver_sipi(struct vcpu *v, uint8_t vector)
+{
+	if (v->run != VCPU_WAIT_SIPI)
+		return;
+	if (v->cpu == this_cpu()->index) {
+		start_at(v, vector);
+		return;
+	}
+	v->sipi_pending = (uint16_t)(0x100 | vector);
+	smp_kick_vcpu(v);
+}
+
+void ipi_take_sipi(struct vcpu *v)
+{
+	uint8_t vector = (uint8_t)v->sipi_pending;
+
+	v->sipi_pending = 0;
+	if (v->run == VCPU_WAIT_SIPI)
+		start_at(v, vector);
+}
+
 static void deliver(struct vcpu *src, struct vcpu *dst, uint64_t icr)
 {
 	unsigned mode = (icr >> 8) & 7;
@@ -103,9 +125,11 @@ static void deliver(struct vcpu *src, struct vcpu *dst, uint64_t icr)
 		break;
 	case DM_NMI:
 		dst->lapic.nmi_pending = true;
+		smp_kick_vcpu(dst);
 		break;
 	case DM_INIT:
 		deliver_init(dst);
+		smp_kick_vcpu(dst);
 		break;
 	case DM_STARTUP:
 		if (dst != src)

@@ -99,6 +99,19 @@ void msr_switch(struct vcpu *v)
 	c->msr_owner = v;
 }
 
+/* v's switched MSRs leave this CPU (hv/core/smp_run.c): read back if
+ * the CPU holds them. */
+void msr_release(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->msr_owner != v)
+		return;
+	for (uint32_t i = 0; i < nswitched; i++)
+		v->msrs.switched[i] = rdmsr(switched_msrs[i]);
+	c->msr_owner = NULL;
+}
+
 static int rd_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)msr;

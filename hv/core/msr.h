@@ -44,6 +44,7 @@ void msr_vcpu_reset(struct vcpu *v);
 /* Make v's software-switched MSRs the CPU's before v enters (inline:
  * every entry checks, few switch). */
 void msr_switch(struct vcpu *v);
+void msr_release(struct vcpu *v);
 static inline void msr_load(struct vcpu *v)
 {
 	if (this_cpu()->msr_owner != v)

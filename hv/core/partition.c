@@ -64,7 +64,7 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	hv_snprintf(p->stop_reason, sizeof(p->stop_reason), "%s", why);
 	/* A suspended child was counted out when it was suspended. */
 	if (p->state == HVPART_STATE_RUNNING && !p->privileged && !p->suspended)
-		sched_child_stopped();
+		sched_child_stopped(p);
 	p->state = HVPART_STATE_STOPPED;
 	p->stop_tsc = rdtsc();
 	if (!p->privileged)

@@ -1,5 +1,7 @@
 /*
- * Scheduling the parent and the children on one physical CPU, and the
+ * Scheduling the parent and the children on each physical CPU (the boot
+ * CPU has the parent's vCPU; an AP only children's, hv/core/smp_run.c),
+ * and the
  * generic part of every exit and entry (the backend calls
  * sched_finish_exit after its exit dispatch, and sched_prepare_entry
  * before every entry).
@@ -43,8 +45,9 @@
  *     processor does after its worker process completes an intercept.
  *     Otherwise every port access, each COM1 byte of a Linux boot, would
  *     cost it a whole turn of every other ready child.
- * One run queue for now, over every child's vCPUs (a slot each); its
- * state is per CPU (this_cpu()), so per-CPU queues can follow with SMP.
+ * Each CPU's run queue is every child vCPU placed on it (a slot each,
+ * here(v)), its state per CPU (this_cpu()); the lock the exit path
+ * holds (hv/include/hv/smp.h) serialises them.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -53,10 +56,12 @@
 #include "intercept.h"
 #include "synic.h"
 #include "msr.h"
+#include <hv/smp.h>
 
 #define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
 #define SLICE_PARENT_US  4000
 #define LOOK_MIN         64             /* ticks: less is not worth an entry */
+#define AP_WAIT_LOOK_US  50
 #define TSC_HZ_DEFAULT   1000000000ull  /* until the parent has measured it */
 
 uint64_t hv_tsc_hz;
@@ -89,7 +94,9 @@ void sched_set_tsc_hz(uint64_t hz)
 {
 	hv_tsc_hz = hz;
 	tsc_per_us = hz / 1000000;
-	latency_update(this_cpu());
+	for (uint32_t i = 0; i < HV_MAX_CPUS; i++)
+		if (hv_percpu[i].self)
+			latency_update(&hv_percpu[i]);
 }
 
 uint16_t hc_set_interrupt_latency(struct hc_args *a)
@@ -106,9 +113,12 @@ void sched_set_parent(struct vcpu *v)
 	this_cpu()->parent = v;
 }
 
+/* The parent's vCPU is the boot CPU's (hv/core/smp_run.c): a child on
+ * an AP tells it there. */
 void sched_notify_parent(void)
 {
-	this_cpu()->parent->notify_pending = true;
+	hv_percpu[0].parent->notify_pending = true;
+	smp_kick(0);
 }
 
 /* earliest_child_timer's and lone_child's answers are kept while this
@@ -128,22 +138,50 @@ void sched_timers_changed(void)
 	timers_gen++;
 }
 
-void sched_child_started(void)
+/* The CPUs p's vCPUs run on, as a bit set. */
+static uint32_t part_cpus(const struct partition *p)
 {
-	this_cpu()->children_running++;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < p->nvcpus; i++)
+		m |= 1u << p->vcpus[i]->cpu;
+	return m;
+}
+
+/* children_running counts, on each CPU, the started, unsuspended
+ * children with a vCPU there. */
+void sched_child_started(struct partition *p)
+{
+	for (uint32_t m = part_cpus(p); m; m &= m - 1) {
+		hv_percpu[__builtin_ctz(m)].children_running++;
+		smp_kick((uint32_t)__builtin_ctz(m));
+	}
 	sched_timers_changed();
 }
 
-void sched_child_stopped(void)
+void sched_child_stopped(struct partition *p)
 {
-	if (this_cpu()->children_running)
-		this_cpu()->children_running--;
+	for (uint32_t m = part_cpus(p); m; m &= m - 1) {
+		struct percpu *c = &hv_percpu[__builtin_ctz(m)];
+
+		if (c->children_running)
+			c->children_running--;
+		smp_kick((uint32_t)__builtin_ctz(m));
+	}
 	sched_timers_changed();
 }
 
+/* An AP has no parent's vCPU (hv/core/smp_run.c). */
 static bool parent_alive(void)
 {
-	return sched_parent()->part->state == HVPART_STATE_RUNNING;
+	struct vcpu *p = sched_parent();
+
+	return p && p->part->state == HVPART_STATE_RUNNING;
+}
+
+static bool here(const struct vcpu *v)
+{
+	return v->cpu == this_cpu()->index;
 }
 
 /* hv has something for the parent: a notification or a SINT vector
@@ -241,8 +279,10 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	/* cap.wait: its guest wrote a page a live capture must copy first,
 	 * and the stash has no room until the parent drains (capture.c). */
 	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
-	    capped(v))
+	    capped(v) || !here(v) || v->claimed)
 		return false;
+	if (v->sipi_pending)
+		ipi_take_sipi(v);
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
@@ -284,7 +324,7 @@ static void period_roll(uint64_t now)
 	c->period_start = now;
 	sched_timers_changed();   /* the capped are ready again */
 	for (uint64_t slot = 0; slot < NSLOTS; slot++)
-		if ((v = slot_vcpu(slot)))
+		if ((v = slot_vcpu(slot)) && here(v))
 			v->period_used = 0;
 }
 
@@ -328,16 +368,19 @@ static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 	return NULL;
 }
 
-/* The vCPU of the only running child (children_running counts the
- * started, unsuspended children) if it has one vCPU; NULL otherwise. */
+/* The vCPU of the only running child on this CPU (children_running
+ * counts the started, unsuspended children with a vCPU here) if it has
+ * one vCPU; NULL otherwise. */
 static struct vcpu *find_lone_child(void)
 {
+	uint32_t me = 1u << this_cpu()->index;
+
 	if (this_cpu()->children_running != 1)
 		return NULL;
 	for (uint32_t m = partition_children; m; m &= m - 1) {
 		struct partition *p = &partition_table[__builtin_ctz(m)];
 
-		if (p->state == HVPART_STATE_RUNNING && !p->suspended)
+		if (p->state == HVPART_STATE_RUNNING && !p->suspended && (part_cpus(p) & me))
 			return p->nvcpus == 1 ? p->vcpus[0] : NULL;
 	}
 	return NULL;
@@ -512,11 +555,114 @@ static bool timer_due(uint64_t now)
 	return t && t <= now;
 }
 
+static uint64_t earliest_child_timer(void);
+
+/* An AP: a vCPU of its own whose port access the parent has answered
+ * goes before the others, in a turn of its own (only one keeps the rest
+ * of its turn, kept_turn): four children printing their first lines
+ * beside two spinning with interrupts off each waited two whole turns a
+ * byte. Whether any vCPU here still waits for the parent is kept for
+ * the looks (sched_budget). */
+static struct vcpu *answered_child(uint64_t now)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *found = NULL;
+
+	c->parent_waited = false;
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		for (uint32_t i = 0; i < p->nvcpus; i++) {
+			struct vcpu *v = p->vcpus[i];
+
+			if (!here(v))
+				continue;
+			c->parent_waited |= v->run == VCPU_BLOCKED;
+			if (!found && v->answered && child_ready(v, now))
+				found = v;
+		}
+	}
+	if (found) {
+		found->answered = false;
+		found->slice_end = 0;
+	}
+	return found;
+}
+
+/* On an AP (no parent's vCPU): a ready vCPU of its own, in turn, or
+ * NULL. */
+struct vcpu *sched_first_here(void)
+{
+	uint64_t now = rdtsc();
+	struct vcpu *v;
+
+	period_roll(now);
+	if ((v = kept_child(now)) || (v = answered_child(now)))
+		return v;
+	v = next_child(NULL, now);
+	if (v) {
+		if (!under_reserve(v))
+			this_cpu()->rr_last = slot_of(v);
+		v->slice_end = 0;
+	}
+	return v;
+}
+
+/* An AP takes no interrupt but kicks (hv/core/smp_run.c), which
+ * arch_cpu_take_interrupt acknowledges and passes over. */
+static void drain_kicks(void)
+{
+	for (int i = 0; i < 4 && arch_cpu_take_interrupt() >= 0; i++)
+		;
+}
+
+/* Until a kick or the TSC's due: interrupts stay off (a kick stays
+ * pending until drain_kicks), other CPUs' flushes are served. */
+static void wait_until(uint64_t due)
+{
+	struct percpu *c = this_cpu();
+
+	while (rdtsc() < due && !__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE)) {
+		smp_service();
+		__asm__ volatile("pause");
+	}
+}
+
+/* An AP with nothing ready waits, hv's lock dropped, for a kick (another
+ * CPU made one of its vCPUs ready, or wants one released) or its
+ * earliest child timer. The vCPU it ran last stays loaded meanwhile
+ * unless claimed. */
+static struct vcpu *idle_until_ready(void)
+{
+	struct vcpu *next;
+	uint64_t due;
+
+	for (;;) {
+		due = earliest_child_timer();
+		hv_unlock();
+		if (due) {
+			wait_until(due);
+			drain_kicks();
+		} else {
+			arch_cpu_wait();
+		}
+		smp_service();
+		hv_lock();
+		smp_honor_releases();
+		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
+		if ((next = sched_first_here()))
+			return next;
+	}
+}
+
 struct vcpu *sched_next(struct vcpu *cur)
 {
 	struct vcpu *parent_v = sched_parent(), *next;
 	uint64_t now = rdtsc();
 
+	/* What other CPUs changed for this one is looked at now. */
+	if (smp_on)
+		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
 	period_roll(now);
 	if (parent_called()) {
 		this_cpu()->parent_woken = false;
@@ -528,6 +674,18 @@ struct vcpu *sched_next(struct vcpu *cur)
 		if (cur != parent_v || parent_v->slice_end <= now)
 			parent_v->slice_end = 0;
 		return parent_v;
+	}
+	/* An AP: a vCPU whose port access the parent serves (on the boot
+	 * CPU) keeps the rest of its turn and goes on as soon as the answer
+	 * comes, ahead of whoever ran meanwhile, as on the boot CPU: there
+	 * a Linux child's console would wait a whole turn of a spinning
+	 * sibling per byte, here smp.elf's AP missed its start-up report
+	 * (test_smp, two processors). */
+	if (!parent_v) {
+		if (cur->run == VCPU_BLOCKED)
+			keep_turn(cur, now);
+		if ((next = kept_child(now)) || (next = answered_child(now)))
+			return next;
 	}
 	/* A child's timer that is due ends the turn, so that its vCPU can
 	 * be picked: going on, cur exited at every tick (its budget, which
@@ -548,6 +706,8 @@ struct vcpu *sched_next(struct vcpu *cur)
 			this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
+	} else if (!parent_v) {
+		return idle_until_ready();   /* an AP */
 	} else {
 		hv_err("hv: no partition left to run; the machine is halted");
 		hv_halt();
@@ -583,6 +743,8 @@ static uint64_t earliest_child_timer(void)
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
 
+			if (!here(v))
+				continue;
 			shares |= p->max_pct < 100;
 			/* At its maximum: ready again in the next period, not
 			 * at its timers (one of them overdue meanwhile cut
@@ -659,6 +821,16 @@ uint64_t sched_budget(struct vcpu *v)
 		budget = v->slice_end > now ? v->slice_end - now : 1;
 	if (v != c->parent && parent_alive() && !arch_timer_is_interrupt())
 		budget = min_budget(budget, latency_ticks());
+	/* On an AP a bound lets a kick be seen where the emulator does not
+	 * exit for an interrupt while the guest's IF is clear (Bochs 2.7,
+	 * above): the interrupt latency, or AP_WAIT_LOOK_US while a vCPU
+	 * here waits for the parent's answer to a port access (kept_turn,
+	 * parent_waited), whose kick would otherwise cost each access up to
+	 * a millisecond beside a child spinning with interrupts off
+	 * (test_smp). */
+	if (!c->parent && !arch_timer_is_interrupt())
+		budget = min_budget(budget, c->kept_turn || c->parent_waited ? us_to_tsc(AP_WAIT_LOOK_US) :
+							    latency_ticks());
 	if (v != c->parent && v->part->max_pct < 100)
 		budget = min_budget(budget, cap_left(v));
 	c->next_fire = earliest_child_timer();
@@ -677,10 +849,11 @@ static uint64_t look_again(struct vcpu *v)
 	uint64_t now, end;
 
 	if (v == c->parent || v->run != VCPU_RUNNABLE || v->part->state != HVPART_STATE_RUNNING ||
-	    parent_called())
+	    parent_called() || __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
 		return 0;
 	now = rdtsc();
-	end = now + latency_ticks();
+	end = now + (!c->parent && (c->kept_turn || c->parent_waited) ? us_to_tsc(AP_WAIT_LOOK_US) :
+		     latency_ticks());
 	if (v->slice_end && v->slice_end < end)
 		end = v->slice_end;
 	if (c->next_fire && c->next_fire < end)
@@ -691,18 +864,28 @@ static uint64_t look_again(struct vcpu *v)
 /* Pick who runs next, make its state current, and prepare its entry. */
 struct vcpu *sched_switch(struct vcpu *v)
 {
-	struct vcpu *next = v;
-	bool notified = v != sched_parent() && parent_has_message(sched_parent());
+	struct vcpu *next = v, *p = sched_parent();
+	/* Another CPU's kick is answered here, by whatever it changed: on
+	 * the boot CPU a message for the parent, which its next entry
+	 * delivers; on an AP a vCPU of its own made ready, which may go
+	 * first (sched_next). Cleared at every look, so that the next kick
+	 * is sent: left set on the boot CPU, where the parent's own exits
+	 * rarely reach sched_next, it stopped the kicks, and each port
+	 * access of a child on an AP waited for the parent's next PIT tick. */
+	bool kicked = smp_on && __atomic_exchange_n(&this_cpu()->kicked, 0, __ATOMIC_ACQ_REL);
+	bool notified = p && v != p && parent_has_message(p);
 
+	/* Released for another CPU (hv/core/smp_run.c), v is not current
+	 * any more and does not run until it is given back. */
+	smp_honor_releases();
 	if (v->part->state != HVPART_STATE_RUNNING || v->run != VCPU_RUNNABLE || v->yield ||
-	    notified)
+	    notified || this_cpu()->current != v || (kicked && !p))
 		next = sched_next(v);
 	v->yield = false;
-	if (next != v) {
-		if (!turn_kept(v))
-			v->slice_end = 0;
-		arch_vcpu_load(next);
-	}
+	if (next != v && !turn_kept(v))
+		v->slice_end = 0;
+	if (this_cpu()->current != next)
+		smp_vcpu_load(next);
 	sched_prepare_entry(next);
 	return next;
 }
@@ -733,6 +916,11 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
  * parent lets it take it natively (docs/ARCHITECTURE.md rule 2). */
 void sched_yield_to_parent(struct vcpu *v)
 {
+	if (!sched_parent()) {
+		drain_kicks();   /* an AP */
+		v->yield = true;
+		return;
+	}
 	sched_parent()->run = VCPU_RUNNABLE;
 	this_cpu()->parent_woken = true;
 	v->yield = true;

@@ -4,15 +4,16 @@
  * MADT and starts each other enabled processor, one at a time; each
  * enters virtualisation operation as the boot CPU did and reports. A CPU
  * that does not come, or cannot enable, is named in hv's log and left
- * out; the rest go on. Today the APs then wait, parked with interrupts
- * off: the parent and children still run on the boot CPU alone (issue
- * 18's next steps give them run queues).
+ * out; the rest go on. The APs then run children's vCPUs
+ * (hv/core/smp_run.c), or wait if the backend keeps children on the
+ * boot CPU.
  */
 #include <errno.h>
 #include <string.h>
 #include <hv/arch.h>
 #include <hv/lib.h>
 #include <hv/percpu.h>
+#include <hv/smp.h>
 #include <hv/x86.h>
 #include "../boot/boot.h"
 #include "../boot/madt.h"
@@ -54,7 +55,10 @@ void smp_ap_main(struct percpu *pc)
 	int rc = arch_cpu_enable_ap(ap_why, sizeof(ap_why));
 
 	__atomic_store_n(&pc->online, rc ? SMP_AP_FAILED : SMP_AP_ONLINE, __ATOMIC_RELEASE);
-	arch_cpu_park();
+	if (rc)
+		arch_cpu_park();
+	xstate_init_ap();
+	smp_ap_run();
 }
 
 static void start_one(uint32_t apic_id, uint32_t *next)

@@ -5,9 +5,10 @@
  * the scheduler, and the SynIC hypercalls over one port table
  * (TLFS inter-partition-communication.md; docs/hypercalls.md).
  *
- * Locking: hv runs on one CPU and never preempts itself, so every call
- * into hv/synic/ is already serialised (the library's only requirement,
- * hv/synic/synvp.h); SMP puts one SynIC lock around these entry points.
+ * Locking: hv never preempts itself, and on several CPUs every exit's
+ * handling holds hv's one lock (hv/core/smp_run.c), so every call into
+ * hv/synic/ is already serialised (the library's only requirement,
+ * hv/synic/synvp.h).
  *
  * Interrupts: a child's SINT vector goes into its vLAPIC's IRR (with
  * AutoEOI remembered, hv/core/vlapic.c) and its EOI of a SINT vector is a
@@ -65,6 +66,7 @@ static void synic_raise(void *ctx, uint8_t vector, bool auto_eoi)
 	if (v->part->privileged) {
 		v->synic_irr[vector / 32] |= 1u << (vector % 32);
 		v->synic_irr_words |= (uint8_t)(1u << (vector / 32));
+		smp_kick_vcpu(v);   /* from a child on an AP */
 	} else {
 		vlapic_raise(v, vector, auto_eoi);
 	}

@@ -259,6 +259,7 @@ void vlapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi)
 		set_bit256(l->auto_eoi, vector);
 	else
 		clear_bit256(l->auto_eoi, vector);
+	smp_kick_vcpu(v);   /* v may run or wait on another CPU */
 }
 
 static uint64_t current_count(const struct vlapic *l, uint64_t now)

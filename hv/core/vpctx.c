@@ -64,9 +64,11 @@ static void with_loaded(struct vcpu *v, void (*fn)(struct vcpu *v))
 {
 	struct vcpu *cur = this_cpu()->current;
 
+	smp_vcpu_claim(v);
 	arch_vcpu_load(v);
 	fn(v);
 	arch_vcpu_load(cur);
+	smp_vcpu_return(v);
 }
 
 static void load_tsc_offset(struct vcpu *v)
@@ -113,7 +115,8 @@ uint16_t hc_suspend_partition(struct hc_args *a)
 		return HV_STATUS_INVALID_PARTITION_STATE;
 	p->suspended = true;
 	p->freeze_tsc = rdtsc();
-	sched_child_stopped();
+	sched_child_stopped(p);
+	smp_quiesce(p);   /* out of the guest on every CPU before this returns */
 	hv_info("hv: partition %lu (%s) suspended", p->id, p->name);
 	return HV_STATUS_SUCCESS;
 }
@@ -131,7 +134,7 @@ uint16_t hc_resume_partition(struct hc_args *a)
 		p->cap.st.pause_ticks = rdtsc() - p->freeze_tsc;
 	vpctx_time_resume(p);
 	p->suspended = false;
-	sched_child_started();
+	sched_child_started(p);
 	hv_info("hv: partition %lu (%s) resumed", p->id, p->name);
 	return HV_STATUS_SUCCESS;
 }
@@ -195,6 +198,7 @@ static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsa
 
 	c->magic = HVPART_VP_CONTEXT_MAGIC;
 	c->version = HVPART_VP_CONTEXT_VERSION;
+	smp_vcpu_claim(v);   /* its registers and MSRs to this CPU */
 	arch_vcpu_get_context(v, c);
 	msr_ctx_get(v, &c->msr);
 	c->msr.tsc = now + v->msrs.tsc_adjust;
@@ -204,6 +208,7 @@ static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsa
 	synic_ctx_get(v, &c->synic, now);
 	ctx_requeue_irq(c);
 	c->xsave_size = xstate_ctx_get(v, xsave, &c->xcr0);
+	smp_vcpu_return(v);
 	memcpy(&c->xsave_bv, (uint8_t *)xsave + 512, sizeof(c->xsave_bv));
 	c->size = 4096 + c->xsave_size;
 }
@@ -350,6 +355,7 @@ static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, co
 {
 	uint64_t now = rdtsc();
 
+	smp_vcpu_claim(v);
 	arch_vcpu_set_context(v, b);
 	msr_ctx_set(v, &b->msr);
 	v->msrs.tsc_adjust = b->msr.tsc - now;
@@ -358,6 +364,7 @@ static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, co
 	v->lapic.nmi_pending = b->ev.nmi_pending;
 	synic_ctx_set(v, &b->synic, now);
 	xstate_ctx_set(v, xsave, b->xsave_size, b->xcr0);
+	smp_vcpu_return(v);
 	v->start_run = b->ev.halted == 2 ? VCPU_WAIT_SIPI :
 		       b->ev.halted ? VCPU_HALTED : VCPU_RUNNABLE;
 	v->halt_masked = !(b->regs.rflags & (1u << 9));

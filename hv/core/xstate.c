@@ -155,6 +155,21 @@ void xstate_init(void)
 	hv_info("hv: XSAVE: XCR0 components %#lx offered, %u-byte areas", xs.mask, xs.size);
 }
 
+/* An AP, once the boot CPU's xstate_init has read the CPU: the same CR4
+ * bits (XSETBV #UDs without CR4.OSXSAVE, SDM Vol. 2D) and XCR0. */
+void xstate_init_ap(void)
+{
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+
+	if (!xs.xsave) {
+		write_cr4(cr4);
+		return;
+	}
+	write_cr4(cr4 | CR4_OSXSAVE);
+	this_cpu()->xcr0 = XCR0_RESET;
+	xsetbv(0, XCR0_RESET);
+}
+
 int xstate_vcpu_init(struct vcpu *v)
 {
 	uint64_t pa;
@@ -211,6 +226,23 @@ void xstate_switch(struct vcpu *v)
 		c->xstate_switches++;
 		c->xstate_ticks += rdtsc() - t0;
 	}
+}
+
+/* v's registers leave this CPU (hv/core/smp_run.c): saved to its area
+ * if the CPU holds them, so that another CPU can load or read them. */
+void xstate_release(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->xstate_owner != v)
+		return;
+	if (!xs.xsave) {
+		fxsave64(v->xsave_area);
+	} else {
+		xcr0_load(xs.mask);
+		xsave64(v->xsave_area, xs.mask);
+	}
+	c->xstate_owner = NULL;
 }
 
 /* XSETBV (SDM Vol. 2D): ECX names the XCR (only XCR0 exists), EDX:EAX the

@@ -61,6 +61,12 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			 * firmware's count, more when some did not start. */
 			CMD_PROP_INT("LogicalProcessorCount", hi.cpus_online),
 			CMD_PROP_INT("LogicalProcessorsFound", hi.cpus_listed),
+			/* Processors the children's virtual processors run
+			 * on (the application processors, or the boot one),
+			 * the IPIs and EPT flushes between processors. */
+			CMD_PROP_INT("ChildProcessorCount", hi.cpus_children),
+			CMD_PROP_INT("ProcessorKicks", (int64_t)hi.kicks),
+			CMD_PROP_INT("RemoteFlushes", (int64_t)hi.remote_flushes),
 			CMD_PROP_STR("Virtualization", hi.arch == HVPART_ARCH_SVM ?
 				     "AMD-V (SVM)" : "Intel VT-x"),
 			CMD_PROP_STR("VirtualizationFeatures", feat),
@@ -83,7 +89,7 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_STR("VirtualMachinePath", vmstore_where()),
 		};
 
-		return cmd_emit(ctx, &vmhost_type, p, 24);
+		return cmd_emit(ctx, &vmhost_type, p, sizeof(p) / sizeof(p[0]));
 	}
 }
 

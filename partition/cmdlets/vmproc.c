@@ -22,7 +22,7 @@ static const struct cmd_column proc_cols[] = {
 };
 static const struct cmd_type proc_type = { "VMProcessor", false, proc_cols, 5, NULL, NULL, NULL };
 
-/* "vCPU 0: 1.234 s, vCPU 1: 0.010 s" while it runs (or as it stopped), "-"
+/* "vCPU 0: 1.234 s on CPU 1, vCPU 1: 0.010 s on CPU 2" while it runs (or as it stopped), "-"
  * before its first start. */
 static void run_times(const struct vm *vm, char *out, size_t n)
 {
@@ -34,8 +34,8 @@ static void run_times(const struct vm *vm, char *out, size_t n)
 	for (uint32_t i = 0; p && parent_tsc_hz && i < p->vcpus && i < 4 && at < n; i++) {
 		uint64_t ms = p->vp_run_tsc[i] / (parent_tsc_hz / 1000);
 
-		at += (size_t)snprintf(out + at, n - at, "%svCPU %u: %" PRIu64 ".%03u s", i ? ", " : "", i,
-				       ms / 1000, (unsigned)(ms % 1000));
+		at += (size_t)snprintf(out + at, n - at, "%svCPU %u: %" PRIu64 ".%03u s on CPU %u",
+				       i ? ", " : "", i, ms / 1000, (unsigned)(ms % 1000), p->vp_cpu[i]);
 	}
 }
 
@@ -150,7 +150,7 @@ static const struct cmd_param p_set[] = {
 
 const struct cmd_def cmdlets_vmproc[] = {
 	{ "Get-VMProcessor", "Shows a VM's processor settings.",
-	  "Shows the VM's number of virtual processors (Count), its resource control (Reserve and Maximum in percent of a physical processor per virtual processor, RelativeWeight) and, in VirtualProcessorRunTime, how long each virtual processor has run in the guest since the VM started.",
+	  "Shows the VM's number of virtual processors (Count), its resource control (Reserve and Maximum in percent of a physical processor per virtual processor, RelativeWeight) and, in VirtualProcessorRunTime, how long each virtual processor has run in the guest since the VM started and on which logical processor it runs.",
 	  p_get, 1, cmdlet_get_vmprocessor, NULL },
 	{ "Set-VMProcessor", "Changes a VM's processor settings.",
 	  "Sets the number of virtual processors (-Count, only while the VM is off) and the resource control, which a running VM gets at once: -Reserve guarantees each virtual processor that percent of a physical processor, -Maximum caps it, and -RelativeWeight divides the processor among virtual processors that all want it, in proportion to their weights. hv measures over 100 ms periods.",

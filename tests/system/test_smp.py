@@ -1,20 +1,27 @@
 #!/usr/bin/python3
-"""hv on several physical processors (issue 18, first step): hv reads the
-firmware's MADT, starts every other processor with INIT-SIPI-SIPI and
-brings each into VMX (or SVM) root operation, then parks it; the parent
-and the children still run on the boot processor.
+"""hv on several physical processors (issue 18): hv reads the firmware's
+MADT, starts every other processor with INIT-SIPI-SIPI and brings each
+into VMX (or SVM) root operation. On VT-x the children's virtual
+processors then run on the application processors, each placed on the
+one with the fewest, while the parent keeps the boot processor; the SVM
+backend still keeps them on the boot processor (its timer and ASIDs are
+the boot CPU's alone), where the same cmdlets must work as before.
 
 Two machines (Bochs VT-x with `cpu: count=2` and `count=4`; on QEMU SVM
 `-smp 2` and `-smp 4`). On each the user sees, with the same cmdlets as on
-one processor: Get-VMHost's LogicalProcessorCount and LogicalProcessorsFound;
-hv's log (Get-VMHostLog) naming how many processors started; and children,
-one spinning with interrupts off and a two-vCPU one counting its IPIs
-exactly, running while the console answers. The parked processors must not
-disturb the boot processor's work.
+one processor: Get-VMHost's LogicalProcessorCount, LogicalProcessorsFound
+and ChildProcessorCount; hv's log (Get-VMHostLog) naming how many
+processors started and where children run; Get-VMProcessor naming the
+processor of each virtual processor; four children spinning with
+interrupts off while the console answers; a two-vCPU child counting its
+IPIs exactly (on two processors at once with four); a four-vCPU child on
+two processors (overcommit); and create/start/stop/remove cycles that
+leave hv's pool and the machine's memory as they were.
 """
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvtest  # noqa: E402
@@ -24,49 +31,171 @@ B = hvtest.BUILD
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 g = os.path.join(B, "guests")
 iso = hvtest.scenario_iso("smp", add=[os.path.join(g, n) for n in ("spin.elf", "hello.elf", "smp.elf")])
+SVM = hvtest.PLATFORM != "bochs-vmx"
+
+
+def host_value(m, key):
+    out = m.command("Get-VMHost")
+    v = re.search(r"%s\s+: (\d+)" % key, out)
+    assert v, out
+    return int(v.group(1))
 
 
 def host_counts(m):
-    out = m.command("Get-VMHost")
-    n = re.search(r"LogicalProcessorCount\s+: (\d+)", out)
-    f = re.search(r"LogicalProcessorsFound\s+: (\d+)", out)
-    assert n and f, out
-    return int(n.group(1)), int(f.group(1))
+    return host_value(m, "LogicalProcessorCount"), host_value(m, "LogicalProcessorsFound")
+
+
+def vp_cpus(m, name):
+    """The processor of each of the VM's virtual processors (Get-VMProcessor)."""
+    out = m.command("Get-VMProcessor %s | Format-List" % name)
+    cpus = [int(c) for c in re.findall(r"vCPU \d+: [\d.]+ s on CPU (\d+)", out)]
+    assert cpus, out
+    return cpus
+
+
+def vp_seconds(m, name):
+    out = m.command("Get-VMProcessor %s | Format-List" % name)
+    return sum(float(x) for x in re.findall(r"vCPU \d+: (\d+\.\d+) s", out))
+
+
+def poll(cond, secs, what):
+    end = time.monotonic() + secs
+    while not cond():
+        assert time.monotonic() < end, "timed out waiting for " + what
+        time.sleep(1)
+
+
+def round_trip(m, n=5):
+    """Seconds for the console to answer a cmdlet, best of n."""
+    best = None
+    for _ in range(n):
+        t = time.monotonic()
+        m.command("Get-VM parent")
+        d = time.monotonic() - t
+        best = d if best is None else min(best, d)
+    return best
+
+
+def mp_run(m, name, vcpus, extra=""):
+    out = m.command('New-VM -Name %s -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount %d '
+                    '-KernelArgs "cpus=%d mode=xapic rounds=20 count=200%s"' % (name, vcpus, vcpus, extra))
+    assert re.search(r"%s\s+Off\s" % name, out), out
+    m.command("Start-VM %s" % name)
+    cpus = vp_cpus(m, name)
+    wait = m.command("Wait-VM %s -Timeout 300" % name, timeout=330)
+    log = m.command("Get-VMConsoleLog %s" % name)
+    assert "exit code 0" in wait, (wait, log)
+    assert "smp: PASS" in log, log
+    assert "smp: atomic total %d of %d" % (200 * vcpus, 200 * vcpus) in log, log
+    return cpus, log
+
+
+def spinners(m, cpus):
+    """Four children spinning with interrupts off: each on an application
+    processor (VT-x), as evenly as they go; all run; the console's round
+    trip stays near its idle one."""
+    idle = round_trip(m)
+    names = ["spin%d" % i for i in range(4)]
+    for n in names:
+        m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
+        m.command("Start-VM %s" % n)
+    where = [vp_cpus(m, n)[0] for n in names]
+    if SVM:
+        assert where == [0] * 4, where
+    else:
+        assert all(1 <= c < cpus for c in where), where
+        load = [where.count(c) for c in range(1, cpus)]
+        assert max(load) - min(load) <= 1, load
+    for n in names:   # each has printed its banner (a port access a byte, served by the parent)
+        poll(lambda: "spinning forever" in m.command("Get-VMConsoleLog %s" % n), 120,
+                    "%s's banner" % n)
+    busy = round_trip(m)
+    before = [vp_seconds(m, n) for n in names]
+    poll(lambda: all(vp_seconds(m, n) > b for n, b in zip(names, before)), 120,
+                "every spinner running")
+    out = m.command("Get-VM")
+    for n in names:
+        assert re.search(r"%s\s+Running" % n, out), out
+    print("# console round trip: idle %.3f s, four spinners %.3f s (%.2fx), on CPUs %s"
+          % (idle, busy, busy / idle, where))
+    if not SVM:
+        assert busy <= 3 * idle + 0.5, (idle, busy)
+    for n in names:
+        m.command("Stop-VM %s -TurnOff" % n)
+        m.command("Remove-VM %s" % n)
 
 
 def children_run(m, cpus):
     """A spinner with interrupts off beside a two-vCPU child that counts
-    its IPIs; the console answers throughout."""
+    its IPIs; with four processors its vCPUs are on two of them."""
     m.command("New-VM -Name spin -MemoryStartupBytes 4MB -Kernel spin.elf")
     m.command("Start-VM spin")
-    out = m.command('New-VM -Name mp -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
-                    '-KernelArgs "cpus=2 mode=xapic rounds=20 count=200"')
-    assert re.search(r"mp\s+Off\s", out), out
-    m.command("Start-VM mp")
-    wait = m.command("Wait-VM mp -Timeout 300", timeout=330)
-    log = m.command("Get-VMConsoleLog mp")
-    assert "exit code 0" in wait, (wait, log)
-    assert "smp: PASS" in log, log
-    assert "smp: ipi cpu1->bsp 20 of 20" in log and "smp: atomic total 400 of 400" in log, log
+    where, log = mp_run(m, "mp", 2)
+    assert "smp: ipi cpu1->bsp 20 of 20" in log, log
+    if SVM:
+        assert where == [0, 0], where
+    elif cpus == 4:
+        assert len(set(where)) == 2 and 0 not in where, where
+    else:
+        assert where == [1, 1], where
     out = m.command("Get-VM spin")
     assert re.search(r"spin\s+Running", out), out
     m.command("Stop-VM spin -TurnOff")
-    n, f = host_counts(m)
-    assert (n, f) == (cpus, cpus), (n, f)
+    m.command("Remove-VM spin")
+    m.command("Remove-VM mp")
+
+
+def cycles(m):
+    """Create, start, stop, remove three times: hv's pool and the free
+    memory come back to what they were."""
+    pool, free = host_value(m, "HvPoolFreeBytes"), host_value(m, "MemoryFreeBytes")
+    for i in range(3):
+        mp_run(m, "cyc", 2, " rounds=2 count=20")
+        m.command("Remove-VM cyc")
+        m.command("New-VM -Name cspin -MemoryStartupBytes 4MB -Kernel spin.elf")
+        m.command("Start-VM cspin")
+        m.command("Stop-VM cspin -TurnOff")
+        m.command("Remove-VM cspin")
+    after = host_value(m, "HvPoolFreeBytes"), host_value(m, "MemoryFreeBytes")
+    assert after == (pool, free), ((pool, free), after)
 
 
 for cpus in (2, 4):
     extra = ["--cpus", str(cpus)]
-    with hvtest.Machine(iso, name="smp%d" % cpus, watchdog=600, extra=extra) as m:
+    with hvtest.Machine(iso, name="smp%d" % cpus, watchdog=900, extra=extra) as m:
         m.expect(hvtest.PROMPT, 120)
-        with tap.case("%d processors: hv starts every one (its log), Get-VMHost counts %d" % (cpus, cpus)):
+        with tap.case("%d processors: hv starts every one (its log), Get-VMHost counts %d; "
+                      "children go to the application processors (VT-x)" % (cpus, cpus)):
             log = m.command("Get-VMHostLog")
             assert "hv: %d of %d processors started" % (cpus, cpus) in log, log
             assert "did not start" not in log and "left out" not in log, log
             assert host_counts(m) == (cpus, cpus)
+            if SVM:
+                assert "children run on the boot processor" in log, log
+                assert host_value(m, "ChildProcessorCount") == 1
+            else:
+                assert "children's virtual processors run on the %d application processors" % (cpus - 1) in log, log
+                assert host_value(m, "ChildProcessorCount") == cpus - 1
+
+        with tap.case("%d processors: four children spin with interrupts off, spread over the "
+                      "processors, and the console answers" % cpus):
+            spinners(m, cpus)
 
         with tap.case("%d processors: a spinner with interrupts off and a two-vCPU child counting IPIs "
-                      "run on the boot processor; the console answers" % cpus):
+                      "exactly; Get-VMProcessor names their processors" % cpus):
             children_run(m, cpus)
+            if not SVM:
+                assert host_value(m, "ProcessorKicks") > 0
+
+        with tap.case("%d processors: a four-vCPU child counts its IPIs exactly%s"
+                      % (cpus, " on one processor (overcommit)" if cpus == 2 else "")):
+            where, _ = mp_run(m, "mp4", 4)
+            if not SVM:
+                assert all(1 <= c < cpus for c in where), where
+                assert len(set(where)) == cpus - 1, where
+            m.command("Remove-VM mp4")
+
+        with tap.case("%d processors: create, start, stop and remove cycles leak nothing" % cpus):
+            cycles(m)
 
 tap.done()

@@ -12,7 +12,6 @@
 
 extern const uint64_t trap_stub_table[32];
 extern const uint8_t irq_stubs[];
-volatile uint64_t hv_irq_vector;   /* written by irq_common (entry.S) */
 
 /* Each CPU has its own GDT and TSS (LTR marks the TSS descriptor busy,
  * SDM Vol. 3A §8.2.3, so two CPUs cannot load one) and its own IST stack;
@@ -87,11 +86,27 @@ void arch_cpu_init(void)
  * acknowledged at its controller as any delivery is, and its vector
  * recorded by irq_common. Each backend's arch_cpu_take_interrupt calls it
  * (the SVM one filters out its own timer's vector). */
+static int take_one(void)
+{
+	struct percpu *c = this_cpu();
+
+	c->irq_vector = ~0ull;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	return c->irq_vector == ~0ull ? -1 : (int)c->irq_vector;
+}
+
+/* Another CPU's kick (x86_kick) only made this one exit or wake: it is
+ * EOIed and dropped here. */
 int x86_take_interrupt(void)
 {
-	hv_irq_vector = ~0ull;
-	__asm__ volatile("sti; nop; cli" ::: "memory");
-	return hv_irq_vector == ~0ull ? -1 : (int)hv_irq_vector;
+	for (int i = 0; i < 3; i++) {
+		int vec = take_one();
+
+		if (vec != HV_KICK_VECTOR)
+			return vec;
+		x86_lapic_eoi();
+	}
+	return -1;
 }
 
 uint64_t cpu_gdt_base(void) { return (uint64_t)my_tables()->gdt; }

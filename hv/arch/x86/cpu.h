@@ -50,6 +50,12 @@ uint64_t cpu_gdt_base(void);
 uint64_t cpu_idt_base(void);
 uint64_t cpu_tss_base(void);
 void cpu_handle_trap(struct trap_frame *tf);
-/* One pending physical interrupt accepted in hv: its vector, or -1. */
+/* One pending physical interrupt accepted in hv: its vector, or -1 (a
+ * kick, HV_KICK_VECTOR, is EOIed and passed over). */
 int x86_take_interrupt(void);
+/* The fixed IPI one CPU sends another to make it look again
+ * (hv/core/smp_run.c): above the parent's and SVM's timer vectors. */
+#define HV_KICK_VECTOR 0xf2
+/* End of interrupt at this CPU's LAPIC (xAPIC or x2APIC, smp.c). */
+void x86_lapic_eoi(void);
 #endif

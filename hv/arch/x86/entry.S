@@ -46,7 +46,7 @@ irq_stubs:
 	.endr
 
 irq_common:
-	popq hv_irq_vector(%rip)
+	popq %gs:8                  /* this_cpu()->irq_vector (hv/include/hv/percpu.h) */
 	andq $~0x200, 16(%rsp)      /* frame: RIP, CS, RFLAGS (SDM Vol. 3A §6.14.2) */
 	iretq
 

@@ -15,6 +15,7 @@
 #include <hv/percpu.h>
 #include <hv/x86.h>
 #include "ap_tramp.h"
+#include "cpu.h"
 #include "../../core/smp.h"
 
 #define MSR_APIC_BASE     0x1bu
@@ -23,6 +24,13 @@
 #define XAPIC_ICR_LO      0x300u
 #define XAPIC_ICR_HI      0x310u
 #define ICR_BUSY          (1u << 12)     /* delivery status, xAPIC only */
+#define X2APIC_EOI        0x80bu
+#define X2APIC_SVR        0x80fu
+#define XAPIC_EOI         0xb0u
+#define XAPIC_SVR         0xf0u
+#define SVR_ENABLE        (1u << 8)      /* APIC software enable (§11.4.7) */
+#define SPURIOUS_VECTOR   0xffu
+#define ICR_FIXED         0x4000u        /* fixed, physical, edge, assert */
 /* ICR delivery modes with level assert (SDM Vol. 3A §11.6.1). */
 #define ICR_INIT          0x4500u
 #define ICR_STARTUP       0x4600u
@@ -71,6 +79,63 @@ static void send_ipi(uint32_t apic_id, uint32_t icr)
 	mmio[XAPIC_ICR_LO / 4] = icr;
 	for (int i = 0; i < 1000 && (mmio[XAPIC_ICR_LO / 4] & ICR_BUSY); i++)
 		wait_us(1);
+}
+
+static volatile uint32_t *xapic_mmio(void)
+{
+	return (volatile uint32_t *)(uintptr_t)(rdmsr(MSR_APIC_BASE) & ~0xfffull);
+}
+
+static bool x2apic_on(void)
+{
+	return (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
+}
+
+void x86_lapic_eoi(void)
+{
+	if (x2apic_on())
+		wrmsr(X2APIC_EOI, 0);
+	else
+		xapic_mmio()[XAPIC_EOI / 4] = 0;
+}
+
+/* A LAPIC that is software-disabled takes no fixed interrupt (SDM Vol.
+ * 3A §11.4.7.2); an AP's is after INIT (§11.4.7.1: SVR reads 0FFH). Its
+ * LVTs stay masked as INIT left them: the 8259's interrupts go to the
+ * boot CPU alone. */
+static void lapic_enable(void)
+{
+	if (x2apic_on())
+		wrmsr(X2APIC_SVR, rdmsr(X2APIC_SVR) | SVR_ENABLE | SPURIOUS_VECTOR);
+	else
+		xapic_mmio()[XAPIC_SVR / 4] |= SVR_ENABLE | SPURIOUS_VECTOR;
+}
+
+bool arch_cpu_lapic_enabled(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & (1ull << 11)))
+		return false;
+	return ((base & APIC_BASE_EXTD) ? rdmsr(X2APIC_SVR) : xapic_mmio()[XAPIC_SVR / 4]) & SVR_ENABLE;
+}
+
+/* HLT with interrupts open until one comes (a kick); irq_common returns
+ * with IF clear (entry.S), and a kick is EOIed here. STI's shadow covers
+ * the HLT, so a kick already pending wakes it at once (SDM Vol. 2B, STI). */
+void arch_cpu_wait(void)
+{
+	struct percpu *c = this_cpu();
+
+	c->irq_vector = ~0ull;
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (c->irq_vector == HV_KICK_VECTOR)
+		x86_lapic_eoi();
+}
+
+void arch_cpu_kick(uint32_t apic_id)
+{
+	send_ipi(apic_id, ICR_FIXED | HV_KICK_VECTOR);
 }
 
 static void tramp_install(struct percpu *pc)
@@ -128,6 +193,7 @@ void x86_ap_entry(struct percpu *pc)
 {
 	percpu_install(pc, pc->index, pc->apic_id);
 	arch_cpu_init();
+	lapic_enable();
 	smp_ap_main(pc);
 }
 

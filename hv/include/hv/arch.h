@@ -50,6 +50,18 @@ int arch_cpu_start_ap(struct percpu *pc);
 int arch_cpu_enable_ap(char *why, size_t len);
 /* Stops this CPU with interrupts off until an INIT. */
 __attribute__((noreturn)) void arch_cpu_park(void);
+/* Processors at run time (hv/core/smp_run.c): a fixed IPI that makes
+ * the CPU apic_id exit or wake and look again (arch_cpu_take_interrupt
+ * passes it over); whether this CPU's LAPIC takes fixed interrupts;
+ * waiting for one with interrupts open, then closed again. */
+void arch_cpu_kick(uint32_t apic_id);
+bool arch_cpu_lapic_enabled(void);
+void arch_cpu_wait(void);
+/* Whether the backend runs children's vCPUs on the APs. */
+bool arch_smp_children(void);
+/* v's hardware state leaves this CPU (VT-x: VMCLEAR, SDM Vol. 3C §25.11.3,
+ * before another CPU may load it); it is not running here. */
+void arch_vcpu_release(struct vcpu *v);
 /* The backend's fields of Get-VMHost (features, revision). */
 void arch_fill_host_info(struct hvpart_host_info *hi);
 /* EPT_OPT_* for every partition's EPT, from the CPU's capabilities. */
@@ -80,6 +92,9 @@ const uint8_t *arch_hypercall_insn(size_t *len);
  * interrupts (rule 3), and the MSRs the guest cannot own. */
 struct arch_vcpu_config {
 	bool passthrough;
+	/* The parent with children on the APs: its physical interrupts
+	 * exit too, so that another CPU's kick reaches hv (smp_run.c). */
+	bool intr_exit;
 	const uint16_t *trap_ports;
 	size_t ntrap_ports;
 };
@@ -105,7 +120,9 @@ int arch_vcpu_check_context(const struct hvpart_vp_context_body *c);
 void arch_vcpu_set_context(struct vcpu *v, const struct hvpart_vp_context_body *c);
 /* Make v's state current on this CPU (this_cpu()->current = v). */
 void arch_vcpu_load(struct vcpu *v);
-/* Enter v and never return: from here on hv runs only on VM exits. */
+/* Enter v and never return: from here on hv runs only on VM exits.
+ * Called with hv's lock held (hv/include/hv/smp.h); each exit takes it
+ * and each entry drops it. */
 __attribute__((noreturn)) void arch_vcpu_run(struct vcpu *v);
 
 /* ---- the loaded vCPU's registers ---- */

@@ -17,6 +17,9 @@ struct vcpu;
 
 struct percpu {
 	struct percpu *self;         /* first: this_cpu() reads it at %gs:0 */
+	/* Second: the vector of a physical interrupt hv took, stored by
+	 * irq_common (hv/arch/x86/entry.S) at %gs:8. */
+	volatile uint64_t irq_vector;
 	uint32_t index;              /* in hv_percpu[]; 0 is the boot CPU */
 	uint32_t apic_id;
 	volatile uint32_t online;    /* an AP sets it once in VMX/SVM root (hv/core/smp.c) */
@@ -57,8 +60,16 @@ struct percpu {
 	/* A guest's breakpoints are armed in hv itself for the moment
 	 * (hv/arch/x86/svm/svm_dr.c): a #DB in hv is theirs. */
 	bool guest_breakpoints;
+	/* Processors (hv/core/smp_run.c). */
+	volatile uint32_t kicked;    /* another CPU changed what this one runs */
+	volatile uint32_t release_asked; /* a vCPU loaded here is claimed */
+	uint32_t homed;              /* child vCPUs placed here */
+	bool parent_waited;          /* an AP: a vCPU here waits for the parent (sched.c) */
+	volatile uint64_t flush_seen; /* the last smp_flush_gen this CPU flushed for */
+	uint64_t kicks_sent, flushes_sent;
 	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
 };
+_Static_assert(__builtin_offsetof(struct percpu, irq_vector) == 8, "irq_common stores at %gs:8");
 
 extern struct percpu hv_percpu[HV_MAX_CPUS];
 

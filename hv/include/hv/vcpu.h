@@ -13,6 +13,7 @@
 #include <hv/abi/hvpart_abi.h>
 #include <hv/arch.h>
 #include <hv/percpu.h>
+#include <hv/smp.h>
 #include <hv/mm/ept.h>
 #include "hv/synic/hvport.h"
 #include "hv/synic/reftime.h"
@@ -116,7 +117,18 @@ struct vcpu {
 	/* How it starts (StartPartition): an AP waits for SIPI unless the
 	 * parent gave it a state; an imported context says (HLT, SIPI). */
 	enum vcpu_run start_run;
+	/* Processors (hv/core/smp_run.c): the CPU it runs on, the CPU whose
+	 * registers hold its hardware state (VT-x: where its VMCS is active;
+	 * SMP_NO_CPU: none), and another CPU's claim on that state. */
+	uint32_t cpu;
+	bool answered;               /* an AP's: the parent answered its port access */
+	volatile uint32_t loaded_cpu;
+	volatile bool claimed, release_req;
+	/* A STARTUP IPI from a vCPU on another CPU: 0x100 | vector, applied
+	 * by its own CPU (hv/core/ipi.c). */
+	uint16_t sipi_pending;
 };
+#define SMP_NO_CPU 0xffffffffu
 
 /* Hyper-V 2008 R2 gives a child up to four virtual processors. */
 #define PARTITION_MAX_VCPUS 4
@@ -292,6 +304,8 @@ uint32_t partition_count(void);
 /* Scheduler (hv/core/sched.c). sched_next picks the vCPU to run after an
  * exit (never NULL: halts the machine if none is left). */
 struct vcpu *sched_next(struct vcpu *cur);
+/* On an AP with nothing loaded yet: a ready vCPU of its own, or NULL. */
+struct vcpu *sched_first_here(void);
 /* The parent's vCPU on this CPU, and asking it to look at hv's messages. */
 static inline struct vcpu *sched_parent(void)
 {
@@ -303,8 +317,8 @@ void sched_notify_parent(void);
 uint64_t sched_budget(struct vcpu *v);
 void sched_set_parent(struct vcpu *v);
 void sched_set_tsc_hz(uint64_t hz);
-void sched_child_started(void);
-void sched_child_stopped(void);
+void sched_child_started(struct partition *p);
+void sched_child_stopped(struct partition *p);
 /* A child's timer may have moved (its vLAPIC timer fired, a synthetic
  * timer was polled): the kept earliest child timer is worked out again. */
 void sched_timers_changed(void);
@@ -342,9 +356,11 @@ void sched_yield(struct vcpu *v);
  * xstate_load makes v's state the registers' before v enters;
  * xstate_cpuid fixes the XSAVE-related CPUID leaves 1, 7 and 0xD. */
 void xstate_init(void);
+void xstate_init_ap(void);
 int xstate_vcpu_init(struct vcpu *v);
 void xstate_vcpu_free(struct vcpu *v);
 void xstate_switch(struct vcpu *v);
+void xstate_release(struct vcpu *v);
 /* Inline: every entry checks, few switch. */
 static inline void xstate_load(struct vcpu *v)
 {
@@ -392,6 +408,8 @@ bool vlapic_ipi_match(struct vcpu *v, uint64_t icr, bool x2);
 void vlapic_send_illegal(struct vcpu *v);
 void vlapic_init_reset(struct vcpu *v);
 void ipi_send(struct vcpu *src, uint64_t icr, bool x2);
+/* A STARTUP another CPU's vCPU sent v (v->sipi_pending), on v's CPU. */
+void ipi_take_sipi(struct vcpu *v);
 /* The vLAPIC in a vCPU context: out relative to host TSC now, checked,
  * and in (hv/core/vlapic_ctx.c). */
 struct hvpart_lapic_state;

@@ -258,6 +258,7 @@ void arch_vcpu_run(struct vcpu *v)
 
 	arch_vcpu_load(v);
 	sched_prepare_entry(v);
+	hv_unlock();   /* svm_handle_exit takes it again */
 	for (;;) {
 		vm = svm_vmcb(v);
 		svm_timer_before_run(v);

@@ -351,7 +351,9 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint64_t code = vm->ctl.exitcode, i1 = vm->ctl.exitinfo1;
 	const struct exit_entry *e = exit_lookup(code);
 	uint32_t reason = (uint32_t)code;
+	struct vcpu *next;
 
+	hv_lock();
 	svm_virq_check(v);
 	reinject(v, vm);
 	svm_nmi_check_unmask(v);
@@ -364,5 +366,7 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 		sched_count_exit(v, reason, HVPART_EXIT_OTHER);
 		exit_unhandled(v, code, i1);
 	}
-	return sched_finish_exit(v, t0);
+	next = sched_finish_exit(v, t0);
+	hv_unlock();
+	return next;
 }

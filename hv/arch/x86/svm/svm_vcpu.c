@@ -41,6 +41,28 @@ void arch_vcpu_load(struct vcpu *v)
 	this_cpu()->current = v;
 }
 
+/* The VMCB is memory any CPU can read; only DR0-DR3 (above) live in the
+ * CPU. */
+void arch_vcpu_release(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->current != v)
+		return;
+	READ_DR(0, v->arch.dr[0]);
+	READ_DR(1, v->arch.dr[1]);
+	READ_DR(2, v->arch.dr[2]);
+	READ_DR(3, v->arch.dr[3]);
+	c->current = NULL;
+}
+
+/* Not yet: hv's timer state (svm_timer.c) and the ASIDs' owners
+ * (svm.c) are still the boot CPU's alone. */
+bool arch_smp_children(void)
+{
+	return false;
+}
+
 /* VMX access rights (struct hvpart_seg, SDM Vol. 3C §25.4.1) to the VMCB's
  * 12 packed bits: ar 7:0 as they are, ar 15:12 to 11:8 (APM Vol. 2
  * §15.5.1). An unusable segment (ar 0 or bit 16) is not present. */

@@ -200,8 +200,8 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	 * docs/ARCHITECTURE.md rule 2) and every port access exits (rule 3).
 	 * The preemption timer bounds every partition's turn
 	 * (hv/core/sched.c). */
-	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER | (gi->child ? PIN_EXT_INTR_EXIT : 0),
-			 &pin, "pin-based");
+	rc |= ctl_adjust(vmx_caps.pin_ok, PIN_PREEMPT_TIMER |
+			 (gi->child || gi->intr_exit ? PIN_EXT_INTR_EXIT : 0), &pin, "pin-based");
 	rc |= ctl_adjust(vmx_caps.proc_ok, PROC_HLT_EXIT | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
 			 (gi->child ? PROC_UNCOND_IO_EXIT | PROC_USE_TSC_OFFSET : PROC_USE_IO_BITMAPS),
 			 &proc, "processor-based");
@@ -304,8 +304,10 @@ void arch_vcpu_run(struct vcpu *v)
 		*slot = (uint64_t)v;
 		arch_vcpu_load(v);
 		sched_prepare_entry(v);
+		hv_unlock();
 		vmx_enter_guest(v);
 		v = vmx_entry_failed(v);
+		hv_lock();
 		*slot = (uint64_t)v;
 	}
 }

@@ -24,6 +24,7 @@ struct vmx_guest_init {
 	uint64_t eptp;
 	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
 	bool child;                  /* intercept interrupts and all port I/O */
+	bool intr_exit;              /* the parent's interrupts exit too */
 	uint64_t apic_access_pa;     /* children: the APIC-access page, 0 = none */
 };
 

@@ -472,7 +472,9 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	uint32_t reason = VMX_EXIT_REASON_BASIC(full);
 	uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
+	struct vcpu *next;
 
+	hv_lock();
 	v->arch.launched = 1;
 	requeue_vectoring();
 	if (e && e->fn) {
@@ -482,15 +484,21 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 		sched_count_exit(v, reason, HVPART_EXIT_OTHER);
 		exit_unhandled(v, reason, qual);
 	}
-	return sched_finish_exit(v, t0);
+	next = sched_finish_exit(v, t0);
+	hv_unlock();
+	return next;
 }
 
 struct vcpu *vmx_entry_failed(struct vcpu *v)
 {
 	uint64_t err = vmread(VMCS_INSN_ERROR);
+	struct vcpu *next;
 
+	hv_lock();
 	arch_vcpu_dump(v);
 	partition_stop(v->part, "VM%s failed with VM-instruction error %lu",
 		       v->arch.launched ? "RESUME" : "LAUNCH", err);
-	return sched_switch(v);
+	next = sched_switch(v);
+	hv_unlock();
+	return next;
 }

@@ -48,7 +48,7 @@ void vmx_load_current(void)
 #define WRITE_DR(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"(x))
 static void switch_regs(struct vcpu *from, struct vcpu *to)
 {
-	struct arch_vcpu *f, *t = &to->arch;
+	struct arch_vcpu *f, *t;
 
 	if (from == to)
 		return;
@@ -61,6 +61,9 @@ static void switch_regs(struct vcpu *from, struct vcpu *to)
 		READ_DR(3, f->dr[3]);
 		READ_DR(6, f->dr6);
 	}
+	if (!to)
+		return;
+	t = &to->arch;
 	__asm__ volatile("mov %0, %%cr2" : : "r"(t->cr2) : "memory");
 	WRITE_DR(0, t->dr[0]);
 	WRITE_DR(1, t->dr[1]);
@@ -71,10 +74,37 @@ static void switch_regs(struct vcpu *from, struct vcpu *to)
 
 void arch_vcpu_load(struct vcpu *v)
 {
-	switch_regs(this_cpu()->current, v);
+	struct percpu *c = this_cpu();
+
+	switch_regs(c->current, v);
 	if (vmx_load(v))
 		hv_panic("VMPTRLD of partition %lu failed", v->part->id);
-	this_cpu()->current = v;
+	c->current = v;
+	if (v->arch.host_cpu != c->index + 1) {
+		vmx_setup_host(v);
+		v->arch.host_cpu = c->index + 1;
+	}
+}
+
+/* VMCLEAR writes the VMCS back to memory and makes it inactive here, so
+ * that another CPU may load it (SDM Vol. 3C §25.11.3); its next entry is
+ * a VMLAUNCH (§25.11.3, launch state clear). */
+void arch_vcpu_release(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->current == v) {
+		switch_regs(v, NULL);
+		c->current = NULL;
+	}
+	vmclear(v->arch.vmcs_pa);
+	v->arch.launched = 0;
+	vmx_load_current();
+}
+
+bool arch_smp_children(void)
+{
+	return true;
 }
 
 unsigned arch_ept_opts(void)
@@ -162,6 +192,7 @@ int arch_apic_access_page(uint64_t *hpa)
 static int vcpu_bitmaps(const struct arch_vcpu_config *c, struct vmx_guest_init *gi)
 {
 	gi->child = !c->passthrough;
+	gi->intr_exit = c->intr_exit;
 	if (gi->child) {
 		/* Every child vCPU has the control where the CPU allows it:
 		 * a partition whose EPT maps the page must never reach it as
@@ -219,6 +250,7 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 	if (!rc) {
 		vmwrite(VMCS_VPID, v->arch.vpid);
 		vmx_setup_host(v);
+		v->arch.host_cpu = this_cpu()->index + 1;
 		vmcs_init_guest();
 	}
 out:

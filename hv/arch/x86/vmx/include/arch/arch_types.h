@@ -23,6 +23,9 @@ struct arch_vcpu {
 	uint64_t cr2;
 	uint64_t dr[4];
 	uint64_t dr6;
+	/* 1 + the CPU whose host state (GS base, TR, GDT, exit stack) the
+	 * VMCS holds (vmx_setup_host): a vCPU runs on an AP. */
+	uint32_t host_cpu;
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384
