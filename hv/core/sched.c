@@ -930,6 +930,10 @@ void sched_yield(struct vcpu *v)
 {
 	uint64_t budget;
 
+	/* An AP's timer vector (SVM) or a kick waits in its LAPIC: taken
+	 * here, as the boot CPU's parent_called takes its interrupts. */
+	if (!sched_parent())
+		drain_kicks();
 	/* A vCPU still halted in the guest has taken no interrupt. */
 	if (arch_vcpu_halted(v)) {
 		v->run = VCPU_HALTED;

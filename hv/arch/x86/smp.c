@@ -120,16 +120,20 @@ bool arch_cpu_lapic_enabled(void)
 	return ((base & APIC_BASE_EXTD) ? rdmsr(X2APIC_SVR) : xapic_mmio()[XAPIC_SVR / 4]) & SVR_ENABLE;
 }
 
-/* HLT with interrupts open until one comes (a kick); irq_common returns
- * with IF clear (entry.S), and a kick is EOIed here. STI's shadow covers
- * the HLT, so a kick already pending wakes it at once (SDM Vol. 2B, STI). */
+/* HLT with interrupts open until one comes; irq_common returns with IF
+ * clear (entry.S). STI's shadow covers the HLT, so a kick already pending
+ * wakes it at once (SDM Vol. 2B, STI). Only an AP waits here, and every
+ * interrupt an AP takes is its LAPIC's (a kick, or hv's timer on SVM,
+ * armed for the vCPU it ran last): each is EOIed, or it would stay in
+ * service and block the timer for good (seen under QEMU: ISR 0xec, two
+ * spinners on one AP never took turns). */
 void arch_cpu_wait(void)
 {
 	struct percpu *c = this_cpu();
 
 	c->irq_vector = ~0ull;
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
-	if (c->irq_vector == HV_KICK_VECTOR)
+	if (c->irq_vector != ~0ull)
 		x86_lapic_eoi();
 }
 

@@ -19,7 +19,6 @@ uint32_t svm_flush_gen = 1;
 /* The VMCB that last ran with each ASID: when partitions share an ASID
  * (more partitions than the CPU has ASIDs), a VMCB that takes it over
  * flushes the TLB first (§15.16). */
-uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];
 
 
 static void append(char *why, size_t len, const char *what)
@@ -88,7 +87,11 @@ static int cpu_enter_root(char *why, size_t len)
 
 int arch_cpu_enable_ap(char *why, size_t len)
 {
-	return cpu_enter_root(why, len);
+	int rc = cpu_enter_root(why, len);
+
+	if (!rc)
+		svm_timer_init_ap();
+	return rc;
 }
 
 int arch_cpu_enable(char *why, size_t len)
@@ -264,10 +267,10 @@ void arch_vcpu_run(struct vcpu *v)
 		svm_timer_before_run(v);
 		vm->save.rax = v->gpr[GPR_RAX];
 		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run ||
-		    svm_asid_owner[v->arch.asid] != v->arch.vmcb_pa) {
+		    c->arch.asid_owner[v->arch.asid] != v->arch.vmcb_pa) {
 			vm->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
 			v->arch.flush_gen = svm_flush_gen;
-			svm_asid_owner[v->arch.asid] = v->arch.vmcb_pa;
+			c->arch.asid_owner[v->arch.asid] = v->arch.vmcb_pa;
 		}
 		/* §15.15.3: a VMCB new to this CPU, or after another ran here
 		 * (hv does not track which groups the CPU kept), has no clean

@@ -30,7 +30,8 @@ extern uint32_t svm_flush_gen;
 extern const uint32_t svm_write_checked_msrs[SVM_WRITE_CHECKED];
 /* ASIDs hv uses at most: 1..SVM_ASIDS_MAX. */
 #define SVM_ASIDS_MAX 64
-extern uint64_t svm_asid_owner[SVM_ASIDS_MAX + 1];
+_Static_assert(sizeof(((struct arch_cpu *)0)->asid_owner) / 8 == SVM_ASIDS_MAX + 1,
+	       "an owner per ASID");
 
 /* svm_entry.S: CLGI, VMSAVE hv's state, VMLOAD and VMRUN the guest, and
  * back: VMSAVE the guest, VMLOAD hv's, STGI (APM Vol. 2 §15.5, §15.17). */
@@ -52,6 +53,7 @@ static inline void svm_dirty(struct vcpu *v, uint32_t groups)
 int svm_setup_maps(const uint16_t *trap_ports, size_t n);
 /* svm_timer.c: hv's timer on the LAPIC, vector SVM_TIMER_VECTOR. */
 #define SVM_TIMER_VECTOR 0xec
+void svm_timer_init_ap(void);
 const char *svm_timer_init(void);
 bool svm_timer_fired(void);
 void svm_timer_before_run(struct vcpu *v);

@@ -35,9 +35,6 @@ static struct {
 	bool ok, x2apic, deadline;
 	uint64_t ratio;           /* one-shot mode: LAPIC ticks per 2^20 TSC ticks */
 	volatile uint32_t *mmio;
-	uint64_t armed;           /* TSC deadline set, 0 = none */
-	bool fired;               /* an earlier deadline may have fired, and
-	                           * its vector is not drained yet */
 } tm;
 
 static uint32_t lapic_read(uint32_t off)
@@ -102,6 +99,22 @@ const char *svm_timer_init(void)
 	return NULL;
 }
 
+/* An AP's LAPIC timer, as svm_timer_init left the boot CPU's (the same
+ * mode and rate: the CPUs are alike). */
+void svm_timer_init_ap(void)
+{
+	if (!tm.ok)
+		return;
+	if (tm.deadline) {
+		wrmsr(MSR_TSC_DEADLINE, 0);
+		lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR | LVT_TSC_DEADLINE);
+		return;
+	}
+	lapic_write(LAPIC_TIMER_DIV, 0xb);                  /* divide by 1 */
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_write(LAPIC_LVT_TIMER, SVM_TIMER_VECTOR);      /* one-shot */
+}
+
 /* Arm (deadline: a TSC value) or disarm (0) the LAPIC timer. */
 static void timer_write(uint64_t deadline)
 {
@@ -120,6 +133,8 @@ static void timer_write(uint64_t deadline)
  * parent's); hv's own timer vector is EOIed and dropped here. */
 int arch_cpu_take_interrupt(void)
 {
+	struct arch_cpu *a = &this_cpu()->arch;
+
 	for (int i = 0; i < 2; i++) {
 		int vec = x86_take_interrupt();
 
@@ -127,9 +142,9 @@ int arch_cpu_take_interrupt(void)
 			return vec;
 		lapic_write(LAPIC_EOI, 0);
 		/* One IRR bit holds every firing so far (SDM Vol. 3A §11.8.4). */
-		tm.fired = false;
-		if (tm.armed && rdtsc() >= tm.armed)
-			tm.armed = 0;
+		a->timer_fired = false;
+		if (a->timer_armed && rdtsc() >= a->timer_armed)
+			a->timer_armed = 0;
 	}
 	return -1;
 }
@@ -137,7 +152,9 @@ int arch_cpu_take_interrupt(void)
 /* Whether hv's timer is why a child exited on INTR. */
 bool svm_timer_fired(void)
 {
-	return tm.ok && (tm.fired || (tm.armed && rdtsc() >= tm.armed));
+	const struct arch_cpu *a = &this_cpu()->arch;
+
+	return tm.ok && (a->timer_fired || (a->timer_armed && rdtsc() >= a->timer_armed));
 }
 
 /* Whether hv's vector waits in the LAPIC's IRR (offset 200h + 10h per 32
@@ -170,20 +187,22 @@ bool arch_timer_is_interrupt(void)
 
 void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
 {
+	struct arch_cpu *a = &this_cpu()->arch;
+
 	if (!tm.ok)
 		return;
-	if (tm.armed) {
+	if (a->timer_armed) {
 		timer_write(0);
 		/* Read after the disarm: a deadline before now may have fired. */
-		if (rdtsc() >= tm.armed)
-			tm.fired = true;
-		tm.armed = 0;
+		if (rdtsc() >= a->timer_armed)
+			a->timer_fired = true;
+		a->timer_armed = 0;
 	}
-	if (tm.fired && !vector_pending())
-		tm.fired = false;      /* the disarm was in time after all */
+	if (a->timer_fired && !vector_pending())
+		a->timer_fired = false;      /* the disarm was in time after all */
 	if (ticks) {
-		tm.armed = rdtsc() + ticks;
-		timer_write(tm.armed);
+		a->timer_armed = rdtsc() + ticks;
+		timer_write(a->timer_armed);
 	}
 	if (!v->arch.child)
 		set_intr_exit(v, true);
@@ -193,7 +212,7 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t ticks)
  * takes its interrupts and injects them (hv/core/sched.c, parent_called).
  * It was on only while hv's timer was armed or known to have fired, but
  * hv cannot always know: QEMU's one-shot LAPIC timer runs on its own
- * clock, and a firing whose TSC estimate had passed (so tm.armed was
+ * clock, and a firing whose TSC estimate had passed (so the armed deadline was
  * cleared) arrived later, into a parent entered without the intercept:
  * vector 0xec through its 64-entry IDT, #GP, the parent halted (after
  * Stop-VM of a resumed VM in test_config, every time). Costs an exit

@@ -43,5 +43,13 @@ struct arch_cpu {
 	uint64_t hsave_pa;        /* VM_HSAVE_PA (APM Vol. 2 §15.30.4) */
 	uint64_t host_vmcb_pa;    /* hv's FS/GS/TR/LDTR for VMSAVE/VMLOAD */
 	uint64_t last_vmcb;       /* VMCB that ran last here (clean bits) */
+	/* hv's timer on this CPU's LAPIC (svm_timer.c): the TSC deadline
+	 * armed (0: none), and whether an earlier one may have fired with
+	 * its vector not drained yet. */
+	uint64_t timer_armed;
+	uint8_t timer_fired;
+	/* The VMCB whose translations each ASID tags in this CPU's TLB
+	 * (svm.c; 1..SVM_ASIDS_MAX). */
+	uint64_t asid_owner[65];
 };
 #endif
