@@ -434,16 +434,25 @@ static int write_unaligned(struct vhd *v, const uint8_t *buf, uint32_t n,
 	return rc;
 }
 
+/* A write's range is inside the disk and the image is open for writing
+ * (vhd_write, vhd_copy_in). */
+static int check_writable(struct vhd *v, size_t len, uint64_t off)
+{
+	int rc = check_range(v, len, off);
+
+	if (!rc && !v->writable)
+		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
+	return rc;
+}
+
 int vhd_write(struct vhd *v, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
 	uint32_t n;
-	int rc = check_range(v, len, off);
+	int rc = check_writable(v, len, off);
 
 	if (rc)
 		return rc;
-	if (!v->writable)
-		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
 	if (v->type == VHD_TYPE_FIXED || len == 0)
 		return vhd_write_raw(v, buf, len, off);
 	while (len && !rc) {
@@ -472,12 +481,10 @@ int vhd_copy_in(struct vhd *v, void *src_fh, uint64_t src_off, uint32_t n,
 {
 	struct wsrc src = { .fh = src_fh, .off = src_off };
 	uint32_t k;
-	int rc = check_range(v, n, off);
+	int rc = check_writable(v, n, off);
 
 	if (rc)
 		return rc;
-	if (!v->writable)
-		return vhd_set_err(v->err, "image is open read-only"), -EROFS;
 	if (!v->ops->copy || (off | n) % VHD_SECTOR)
 		return vhd_set_err(v->err, "unaligned or no copy"), -EINVAL;
 	if (v->type == VHD_TYPE_FIXED)
