@@ -1164,13 +1164,24 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert re.search(r"lin\s+Running", out), out
         assert re.search(r"GuestResets\s*:\s*1\b", out), out
         assert re.search(r"LastGuestReset\s*:\s*reset \(port 0xcf9\)", out), out
-        # The read says how many bytes it got and what dd said; a second
-        # read with O_DIRECT tells a lasting difference from a passing one.
+        # lin.vhd is LUN 0, but not always /dev/sda: at this boot ck.vhd
+        # (LUN 5) is there too, and sd probes the two at once, numbering
+        # them in the order the probes get there (sd.c asks for
+        # asynchronous probing), so LUN 5 is sometimes sda. The disk is
+        # found by its SCSI address. The read says how many bytes it got
+        # and what dd said; a second read with O_DIRECT tells a lasting
+        # difference from a passing one.
         token[0] += 1
-        got = shell_run("lin", "r() { dd if=/dev/sda bs=1M skip=%d count=%d $2 2>/tmp/dd.err | tee /tmp/rb$1 | "
+        got = shell_run("lin", "echo lun%d-$(ls /sys/bus/scsi/devices/*:0:0:0/block | tr '\\n' ,)-"
+                        "$(ls /sys/bus/scsi/devices/*:0:0:5/block | tr '\\n' ,)-end" % token[0],
+                        r"lun%d-(sd[a-z]+),-(sd[a-z]+),-end" % token[0])
+        lun0 = got.group(1)
+        print("# after the reboot LUN 0 is %s, LUN 5 %s" % got.groups())
+        token[0] += 1
+        got = shell_run("lin", "r() { dd if=/dev/%s bs=1M skip=%d count=%d $2 2>/tmp/dd.err | tee /tmp/rb$1 | "
                         "md5sum | head -c 32; echo -n :$(wc -c < /tmp/rb$1):$(tr '\\n' ' ' < /tmp/dd.err); }; "
                         "echo \"back%d-$(r a)-$(r b iflag=direct)-end\""
-                        % (PATTERN_AT_MIB, PATTERN_MIB, token[0]),
+                        % (lun0, PATTERN_AT_MIB, PATTERN_MIB, token[0]),
                         r"back%d-([0-9a-f]{32})(:[^\r\n]*)-([0-9a-f]{32}):[^\r\n]*-end" % token[0], 300)
         if got.group(1) != guest_md5 or got.group(3) != guest_md5:
             print("# read after the reboot: %s" % got.group(0))
