@@ -11,6 +11,7 @@
 #include <hv/hv.h>
 #include <hv/x86.h>
 #include "hypercall.h"
+#include "sched_int.h"
 #include "hv/abi/tlfs.h"
 
 struct hc_entry {
@@ -71,7 +72,7 @@ static uint16_t hc_get_partition_info(struct hc_args *a)
 		pi->vp_states |= ((uint32_t)v->run | (v->icpt_taken ? HVPART_VP_FETCHED : 0) |
 				  (v->icpt_done ? HVPART_VP_DONE : 0) |
 				  (v->notify_pending ? HVPART_VP_NOTIFY : 0)) << (8 * i);
-		pi->vp_run_tsc[i] = v->run_ticks;
+		pi->vp_run_tsc[i] = sched_run_ticks(v, rdtsc());
 		pi->vp_cpu[i] = (uint8_t)v->cpu;
 	}
 	pi->exit_code = p->exit_code;

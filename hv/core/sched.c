@@ -56,9 +56,9 @@
 #include "intercept.h"
 #include "synic.h"
 #include "msr.h"
+#include "sched_int.h"
 #include <hv/smp.h>
 
-#define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
 #define SLICE_PARENT_US  4000
 #define LOOK_MIN         64             /* ticks: less is not worth an entry */
 #define AP_WAIT_LOOK_US  50
@@ -68,16 +68,11 @@ uint64_t hv_tsc_hz;
 /* Kept with hv_tsc_hz: the conversions run several times on every VMBus
  * round trip, and the division they were cost it ticks it has none of to
  * spare (docs/benchmarks.md, signal_event_roundtrip). */
-static uint64_t tsc_per_us = TSC_HZ_DEFAULT / 1000000;
-
-static uint64_t us_to_tsc(uint64_t us)
-{
-	return tsc_per_us * us;
-}
+uint64_t sched_tsc_per_us = TSC_HZ_DEFAULT / 1000000;
 
 static void latency_update(struct percpu *c)
 {
-	c->latency_tsc = us_to_tsc(c->latency_us ? c->latency_us : HVPART_LATENCY_DEFAULT_US);
+	c->latency_tsc = sched_us_to_tsc(c->latency_us ? c->latency_us : HVPART_LATENCY_DEFAULT_US);
 }
 
 static uint64_t latency_ticks(void)
@@ -93,7 +88,7 @@ static uint64_t latency_ticks(void)
 void sched_set_tsc_hz(uint64_t hz)
 {
 	hv_tsc_hz = hz;
-	tsc_per_us = hz / 1000000;
+	sched_tsc_per_us = hz / 1000000;
 	for (uint32_t i = 0; i < HV_MAX_CPUS; i++)
 		if (hv_percpu[i].self)
 			latency_update(&hv_percpu[i]);
@@ -198,88 +193,12 @@ static bool parent_ready(void)
 	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
-/* ---- Processor resource control (HvpartSetScheduling) ----
- * Hyper-V's Set-VMProcessor -RelativeWeight, -Reserve and -Maximum, per
- * child vCPU. hv counts each vCPU's time in the guest (entry to exit) in
- * accounting periods of HVPART_SCHED_PERIOD_US, which start for all at
- * once:
- * - the weight scales its turn (SLICE_CHILD at 100, clamped to 1/64 to 64
- *   times that), so vCPUs that all want the CPU share it as their weights;
- * - at its maximum share of the period a vCPU is not ready until the next
- *   period, and its turn ends where it reaches that share;
- * - a ready vCPU under its reserve goes before the others. */
-static uint64_t period_ticks(void)
-{
-	return us_to_tsc(HVPART_SCHED_PERIOD_US);
-}
-
-static uint64_t pct_ticks(uint32_t pct)
-{
-	return period_ticks() / 100 * pct;
-}
-
-static bool capped(const struct vcpu *v)
-{
-	return v->part->max_pct < 100 && v->period_used >= pct_ticks(v->part->max_pct);
-}
-
-/* Ticks v may still run this period under its maximum (at least 1). */
-static uint64_t cap_left(const struct vcpu *v)
-{
-	uint64_t cap = pct_ticks(v->part->max_pct);
-
-	return cap > v->period_used ? cap - v->period_used : 1;
-}
-
-static bool under_reserve(const struct vcpu *v)
-{
-	return v->part->reserve_pct && v->period_used < pct_ticks(v->part->reserve_pct);
-}
-
-static uint64_t weighted_slice(const struct vcpu *v)
-{
-	uint64_t t = SLICE_CHILD * v->part->weight / 100;
-
-	if (t < SLICE_CHILD / 64)
-		return SLICE_CHILD / 64;
-	return t > SLICE_CHILD * 64 ? SLICE_CHILD * 64 : t;
-}
-
-uint16_t hc_set_scheduling(struct hc_args *a)
-{
-	const struct hvpart_sched_in *in = a->in;
-	struct partition *p = partition_by_id(in->partition_id);
-
-	if (!p || p->privileged)
-		return HV_STATUS_INVALID_PARTITION_ID;
-	if (!in->weight || in->weight > HVPART_WEIGHT_MAX || !in->max_pct || in->max_pct > 100 ||
-	    in->reserve_pct > in->max_pct)
-		return HV_STATUS_INVALID_PARAMETER;
-	p->weight = in->weight;
-	p->reserve_pct = in->reserve_pct;
-	p->max_pct = in->max_pct;
-	return HV_STATUS_SUCCESS;
-}
-
-/* The time v spent in the guest since its entry (sched_prepare_entry). */
-static void account_exit(struct vcpu *v, uint64_t t_exit)
-{
-	uint64_t d;
-
-	if (v->entered_tsc && t_exit > v->entered_tsc) {
-		d = t_exit - v->entered_tsc;
-		v->run_ticks += d;
-		v->period_used += d;
-	}
-	v->entered_tsc = 0;
-}
-
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	/* cap.wait: its guest wrote a page a live capture must copy first,
 	 * and the stash has no room until the parent drains (capture.c). */
 	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
-	    capped(v) || !here(v) || v->claimed)
+	    sched_capped(v) || !here(v) || v->claimed)
 		return false;
 	if (v->sipi_pending)
 		ipi_take_sipi(v);
@@ -311,21 +230,6 @@ static struct vcpu *slot_vcpu(uint64_t slot)
 static uint64_t slot_of(const struct vcpu *v)
 {
 	return v->part->id * PARTITION_MAX_VCPUS + v->index;
-}
-
-/* A new accounting period for every child vCPU. */
-static void period_roll(uint64_t now)
-{
-	struct percpu *c = this_cpu();
-	struct vcpu *v;
-
-	if (now - c->period_start < period_ticks())
-		return;
-	c->period_start = now;
-	sched_timers_changed();   /* the capped are ready again */
-	for (uint64_t slot = 0; slot < NSLOTS; slot++)
-		if ((v = slot_vcpu(slot)) && here(v))
-			v->period_used = 0;
 }
 
 /* Partitions after id, cyclically, before the next child's (id's own
@@ -362,7 +266,7 @@ static struct vcpu *scan_children(struct vcpu *v, uint64_t now, bool reserve)
 			continue;
 		}
 		c = p->vcpus[k];
-		if (c != v && (!reserve || under_reserve(c)) && child_ready(c, now))
+		if (c != v && (!reserve || sched_under_reserve(c)) && child_ready(c, now))
 			return c;
 	}
 	return NULL;
@@ -414,7 +318,7 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
 		return child_ready(r, now) ? r : NULL;
 	if ((r = scan_children(v, now, true)))
 		return r;
-	if (v && v != sched_parent() && under_reserve(v) && child_ready(v, now))
+	if (v && v != sched_parent() && sched_under_reserve(v) && child_ready(v, now))
 		return v;
 	if ((r = scan_children(v, now, false)))
 		return r;
@@ -596,12 +500,12 @@ struct vcpu *sched_first_here(void)
 	uint64_t now = rdtsc();
 	struct vcpu *v;
 
-	period_roll(now);
+	sched_period_roll(now);
 	if ((v = kept_child(now)) || (v = answered_child(now)))
 		return v;
 	v = next_child(NULL, now);
 	if (v) {
-		if (!under_reserve(v))
+		if (!sched_under_reserve(v))
 			this_cpu()->rr_last = slot_of(v);
 		v->slice_end = 0;
 	}
@@ -663,7 +567,7 @@ struct vcpu *sched_next(struct vcpu *cur)
 	/* What other CPUs changed for this one is looked at now. */
 	if (smp_on)
 		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
-	period_roll(now);
+	sched_period_roll(now);
 	if (parent_called()) {
 		this_cpu()->parent_woken = false;
 		keep_turn(cur, now);
@@ -702,7 +606,7 @@ struct vcpu *sched_next(struct vcpu *cur)
 	} else if ((next = next_child(cur, now))) {
 		/* A pick for its reserve leaves the round where it was, or
 		 * the others after it would be passed over every period. */
-		if (!under_reserve(next))
+		if (!sched_under_reserve(next))
 			this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
@@ -749,8 +653,8 @@ static uint64_t earliest_child_timer(void)
 			/* At its maximum: ready again in the next period, not
 			 * at its timers (one of them overdue meanwhile cut
 			 * everyone else's budgets to 1 tick until then). */
-			if (capped(v)) {
-				best = min_budget(best, c->period_start + period_ticks());
+			if (sched_capped(v)) {
+				best = min_budget(best, c->period_start + sched_period_ticks());
 				continue;
 			}
 			best = min_budget(best, vlapic_next_fire(v));
@@ -783,10 +687,10 @@ static bool any_child_ready(uint64_t now)
 static uint64_t turn_length(struct vcpu *v, uint64_t now)
 {
 	if (v == sched_parent())
-		return any_child_ready(now) ? us_to_tsc(SLICE_PARENT_US) : 0;
+		return any_child_ready(now) ? sched_us_to_tsc(SLICE_PARENT_US) : 0;
 	if (parent_ready())
 		return latency_ticks();
-	return next_child(v, now) != v ? weighted_slice(v) : 0;
+	return next_child(v, now) != v ? sched_weighted_slice(v) : 0;
 }
 
 /* The budget at an entry when a child's timer is already due. A child
@@ -829,10 +733,10 @@ uint64_t sched_budget(struct vcpu *v)
 	 * a millisecond beside a child spinning with interrupts off
 	 * (test_smp). */
 	if (!c->parent && !arch_timer_is_interrupt())
-		budget = min_budget(budget, c->kept_turn || c->parent_waited ? us_to_tsc(AP_WAIT_LOOK_US) :
+		budget = min_budget(budget, c->kept_turn || c->parent_waited ? sched_us_to_tsc(AP_WAIT_LOOK_US) :
 							    latency_ticks());
 	if (v != c->parent && v->part->max_pct < 100)
-		budget = min_budget(budget, cap_left(v));
+		budget = min_budget(budget, sched_cap_left(v));
 	c->next_fire = earliest_child_timer();
 	if (c->next_fire)
 		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : overdue_budget(v));
@@ -852,7 +756,7 @@ static uint64_t look_again(struct vcpu *v)
 	    parent_called() || __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
 		return 0;
 	now = rdtsc();
-	end = now + (!c->parent && (c->kept_turn || c->parent_waited) ? us_to_tsc(AP_WAIT_LOOK_US) :
+	end = now + (!c->parent && (c->kept_turn || c->parent_waited) ? sched_us_to_tsc(AP_WAIT_LOOK_US) :
 		     latency_ticks());
 	if (v->slice_end && v->slice_end < end)
 		end = v->slice_end;
@@ -897,7 +801,7 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 	if (!v->exit_quiet)
 		sched_timers_changed();
 	v->exit_quiet = false;
-	account_exit(v, t0);
+	sched_account_exit(v, t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
 		v->entered_tsc = rdtsc();   /* no sched_prepare_entry on this way back */
