@@ -399,6 +399,12 @@ static bool emulate_unbacked(struct vcpu *v, const struct hv_gpa_fault *f, struc
 
 static void stop_unowned(struct vcpu *v, const struct hv_gpa_fault *f)
 {
+	/* The parent owns all it can reach: a fault there is hv's, worth
+	 * its full state in the log. */
+	if (v->part->privileged) {
+		hv_err("hv: the parent's fault on CPU %u, its state:", this_cpu()->index);
+		arch_vcpu_dump(v);
+	}
 	partition_stop(v->part, "%s at GPA %#lx touched memory it does not own (%s%s%s, qual %#lx, rip %#lx)",
 		       v->part->privileged ? "parent" : "partition", f->gpa,
 		       f->read ? "read" : "", f->write ? "write" : "",

@@ -57,10 +57,6 @@ void smp_runtime_init(void)
 
 	if (n < 2)
 		return;
-	if (!arch_smp_children()) {
-		hv_info("hv: children run on the boot processor (this backend keeps them there)");
-		return;
-	}
 	if (!arch_cpu_lapic_enabled()) {
 		hv_info("hv: the boot processor's LAPIC is disabled: children run on it");
 		return;

@@ -57,8 +57,6 @@ __attribute__((noreturn)) void arch_cpu_park(void);
 void arch_cpu_kick(uint32_t apic_id);
 bool arch_cpu_lapic_enabled(void);
 void arch_cpu_wait(void);
-/* Whether the backend runs children's vCPUs on the APs. */
-bool arch_smp_children(void);
 /* v's hardware state leaves this CPU (VT-x: VMCLEAR, SDM Vol. 3C §25.11.3,
  * before another CPU may load it); it is not running here. */
 void arch_vcpu_release(struct vcpu *v);

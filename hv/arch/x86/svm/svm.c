@@ -142,10 +142,13 @@ unsigned arch_ept_opts(void)
 }
 
 /* A partition's nested tables lost pages: every vCPU flushes its TLB
- * entries at its next VMRUN (TLB_CONTROL, §15.16.1). */
+ * entries at its next VMRUN (TLB_CONTROL, §15.16.1). Atomic: each CPU
+ * serves another's flush here (hv/core/smp_run.c, smp_service), some
+ * outside hv's lock, and an increment lost to a stale read-modify-write
+ * could put back a value a vCPU last saw, skipping its flush. */
 void arch_ept_flush(void)
 {
-	svm_flush_gen++;
+	__atomic_add_fetch(&svm_flush_gen, 1, __ATOMIC_ACQ_REL);
 }
 
 /* VMMCALL (APM Vol. 3, "VMMCALL"): 0F 01 D9, the hypercall page's

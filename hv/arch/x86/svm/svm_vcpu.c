@@ -56,18 +56,6 @@ void arch_vcpu_release(struct vcpu *v)
 	c->current = NULL;
 }
 
-/* Not yet. hv's timer state (svm_timer.c) and the ASIDs' owners (svm.c)
- * are per CPU and an AP's LAPIC timer is set up as the boot CPU's, but
- * with children on the APs under QEMU 7.2 TCG smp.elf's AP, started by a
- * STARTUP from another AP, never reported, and the console stopped
- * answering beside four spinners and a two-vCPU child on one AP
- * (test_smp, 2026-12-05): not understood yet, so children stay on the
- * boot CPU here (docs/ARCHITECTURE.md, "Processors"). */
-bool arch_smp_children(void)
-{
-	return false;
-}
-
 /* VMX access rights (struct hvpart_seg, SDM Vol. 3C §25.4.1) to the VMCB's
  * 12 packed bits: ar 7:0 as they are, ar 15:12 to 11:8 (APM Vol. 2
  * §15.5.1). An unusable segment (ar 0 or bit 16) is not present. */

@@ -102,11 +102,6 @@ void arch_vcpu_release(struct vcpu *v)
 	vmx_load_current();
 }
 
-bool arch_smp_children(void)
-{
-	return true;
-}
-
 unsigned arch_ept_opts(void)
 {
 	return (vmx_caps.features & HVPART_VMXF_EPT_1G) ? 0 : EPT_OPT_NO_1G;
