@@ -14,8 +14,9 @@ processors started and where children run; Get-VMProcessor naming the
 processor of each virtual processor; four children spinning with
 interrupts off while the console answers; a two-vCPU child counting its
 IPIs exactly (on two processors at once with four); a four-vCPU child on
-two processors (overcommit); and create/start/stop/remove cycles that
-leave hv's pool and the machine's memory as they were.
+two processors (overcommit); a hostile child storming IPIs from every
+vCPU beside a spinner; and create/start/stop/remove cycles that leave
+hv's pool and the machine's memory as they were.
 """
 import os
 import re
@@ -142,6 +143,46 @@ def children_run(m, cpus):
     m.command("Remove-VM mp")
 
 
+def ipi_storm(m, cpus):
+    """A hostile child whose every vCPU sends IPIs without waiting (all
+    but self, NMIs, self IPIs) for ever, one vCPU an AP where there are
+    enough, beside a spinner with interrupts off: the console answers
+    (at most six times its idle round trip and half a second), the
+    spinner goes on running, the kicks between
+    processors are counted, Stop-VM ends the storm, and hv's pool is
+    whole again after Remove-VM."""
+    vcpus = max(2, cpus - 1)
+    pool, idle = host_value(m, "HvPoolFreeBytes"), round_trip(m)
+    try:
+        m.command("New-VM -Name spin -MemoryStartupBytes 4MB -Kernel spin.elf")
+        m.command("Start-VM spin")
+        poll(lambda: "spinning forever" in m.command("Get-VMConsoleLog spin"), 120, "spin's banner")
+        m.command('New-VM -Name storm -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount %d '
+                  '-KernelArgs "cpus=%d mode=x2apic storm=1"' % (vcpus, vcpus))
+        m.command("Start-VM storm")
+        poll(lambda: "smp: storming" in m.command("Get-VMConsoleLog storm"), 120, "the storm")
+        kicks, spun = host_value(m, "ProcessorKicks"), vp_seconds(m, "spin")
+        time.sleep(5)
+        slow = round_trip(m)
+        out = m.command("Get-VM")
+        assert re.search(r"storm\s+Running", out) and re.search(r"spin\s+Running", out), out
+        assert vp_seconds(m, "spin") > spun, "the spinner stood still beside the storm"
+        where = vp_cpus(m, "storm")
+        assert all(1 <= c < cpus for c in where), where
+        # IPIs between vCPUs of one processor need no kick.
+        assert len(set(where)) == 1 or host_value(m, "ProcessorKicks") > kicks, where
+        print("# IPI storm on CPUs %s: console round trip %.3f s (idle %.3f s)" % (where, slow, idle))
+        assert slow <= 6 * idle + 0.5, (idle, slow)
+        out = m.command("Stop-VM storm -TurnOff")
+        assert "Stop-VM :" not in out, out
+        assert re.search(r"storm\s+Off", m.command("Get-VM storm")), "the storm did not stop"
+    finally:
+        for n in ("storm", "spin"):
+            m.command("Stop-VM %s -TurnOff" % n)
+            m.command("Remove-VM %s" % n)
+    assert host_value(m, "HvPoolFreeBytes") == pool
+
+
 def cycles(m):
     """Create, start, stop, remove three times: hv's pool and the free
     memory come back to what they were."""
@@ -186,6 +227,10 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             assert all(1 <= c < cpus for c in where), where
             assert len(set(where)) == cpus - 1, where
             m.command("Remove-VM mp4")
+
+        with tap.case("%d processors: a child storming IPIs from every vCPU beside a spinner: the "
+                      "console answers, the spinner runs, Stop-VM ends it, nothing leaks" % cpus):
+            ipi_storm(m, cpus)
 
         with tap.case("%d processors: create, start, stop and remove cycles leak nothing" % cpus):
             cycles(m)

@@ -10,7 +10,10 @@
  * XADD. Each wait is bounded by one second of TSC (time.c), so a CPU that
  * does not answer is a FAIL that names it, never a hang.
  * Options: cpus=N (the MADT must list N), mode=xapic|x2apic,
- * rounds=R (IPIs of each kind, 1000), count=N (LOCK XADDs per CPU, 100000).
+ * rounds=R (IPIs of each kind, 1000), count=N (LOCK XADDs per CPU, 100000),
+ * storm=1 (a hostile guest, issue 18: once its APs are up, every CPU
+ * sends IPIs without waiting for ever, "smp: storming" first; the host
+ * stops it).
  */
 #include "smp.h"
 
@@ -22,7 +25,7 @@
 #define V_SELF    0x53
 #define V_NMI     2
 
-enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC, CMD_MASKED_HLT };
+enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC, CMD_MASKED_HLT, CMD_STORM };
 
 struct cpu {
 	volatile uint32_t up, apic_id, logical;
@@ -161,9 +164,26 @@ static void ap_masked_hlt(struct cpu *c)
 	guest_sti();
 }
 
+/* storm=1: broadcasts to every other CPU, NMIs to the next one and
+ * self IPIs, each sent without waiting for the last to be taken, for
+ * ever; the handlers count them with interrupts open between sends. */
+static void storm(uint32_t slot)
+{
+	uint32_t next = cpus[(slot + 1) % ncpus].apic_id;
+
+	for (;;) {
+		(void)smp_lapic_send(0, ICR_ALL_BUT_SELF | V_BCAST);
+		(void)smp_lapic_send(next, ICR_NMI);
+		(void)smp_lapic_self(V_SELF);
+		cpus[slot].progress++;
+	}
+}
+
 static void ap_run(struct cpu *c, uint32_t cmd)
 {
-	if (cmd == CMD_TO_BSP)
+	if (cmd == CMD_STORM)
+		storm((uint32_t)(c - cpus));
+	else if (cmd == CMD_TO_BSP)
 		ap_to_bsp(c);
 	else if (cmd == CMD_SELF && self_round(c) < 0)
 		c->err = "no self ipi on";
@@ -610,6 +630,12 @@ void guest_main(void)
 	find_cpus();
 	setup_bsp();
 	start_aps();
+	if (guest_get_arg_u32("storm", 0)) {
+		for (uint32_t s = 1; s < ncpus; s++)
+			post(s, CMD_STORM);
+		say("smp: storming\n");
+		storm(0);
+	}
 	bsp_to_aps();
 	aps_to_bsp();
 	broadcast();
