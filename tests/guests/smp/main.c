@@ -7,7 +7,7 @@
  * destination from the BSP to each AP and from each AP to the BSP, the
  * all-excluding-self shorthand, a logical destination, self IPIs on every
  * CPU and NMIs to each AP; then every CPU adds to one counter with LOCK
- * XADD. Each wait is bounded by one second of TSC (time.c), so a CPU that
+ * XADD. Each wait is bounded by one second of TSC (time.c; an AP's start, ten), so a CPU that
  * does not answer is a FAIL that names it, never a hang.
  * Options: cpus=N (the MADT must list N), mode=xapic|x2apic,
  * rounds=R (IPIs of each kind, 1000), count=N (LOCK XADDs per CPU, 100000),
@@ -93,10 +93,10 @@ static void on_kick(struct guest_frame *f)    { (void)f; cpus[this_cpu()].kick++
 /* An NMI has no EOI (SDM Vol. 3A §11.8.5: only fixed interrupts). */
 static void on_nmi(struct guest_frame *f)     { (void)f; cpus[this_cpu()].nmi++; }
 
-/* Waits until *p >= want; -1 after a second. */
-static int wait_for(volatile uint32_t *p, uint32_t want)
+/* Waits until *p >= want; -1 after ticks of TSC. */
+static int wait_for_long(volatile uint32_t *p, uint32_t want, uint64_t ticks)
 {
-	uint64_t end = guest_rdtsc() + TIMEOUT;
+	uint64_t end = guest_rdtsc() + ticks;
 
 	while (*p < want) {
 		if (guest_rdtsc() > end)
@@ -104,6 +104,12 @@ static int wait_for(volatile uint32_t *p, uint32_t want)
 		guest_pause();   /* as Linux's cpu_relax: a hypervisor may yield here */
 	}
 	return 0;
+}
+
+/* -1 after a second. */
+static int wait_for(volatile uint32_t *p, uint32_t want)
+{
+	return wait_for_long(p, want, TIMEOUT);
 }
 
 /* Sends one IPI and waits for the handler's count to reach want. */
@@ -266,7 +272,12 @@ static uint32_t install_trampoline(void)
 }
 
 /* INIT, 10 ms, STARTUP, 200 us, STARTUP, 200 us (§9.4.4.1); then the
- * AP has a second to take its slot and report. */
+ * AP has ten seconds to take its slot and report, as Linux gives one
+ * (arch/x86/kernel/smpboot.c waits 10 s for a started AP): its report is
+ * a COM1 line, a port access a byte, and an AP that shares its host
+ * processor with a spinning child (test_smp's IPI storm) takes turns
+ * for each byte; on an emulator with more processors than host cores a
+ * second of TSC went by first. */
 static void start_ap(uint32_t apic_id, uint32_t vector)
 {
 	uint32_t slot = smp_ap_next + 1;
@@ -281,7 +292,8 @@ static void start_ap(uint32_t apic_id, uint32_t vector)
 		smp_time_delay_us(200);
 	}
 	why = "no report from";
-	if (wait_for(&smp_ap_next, slot) < 0 || wait_for(&cpus[slot].up, 1) < 0)
+	if (wait_for_long(&smp_ap_next, slot, 10 * TIMEOUT) < 0 ||
+	    wait_for_long(&cpus[slot].up, 1, 10 * TIMEOUT) < 0)
 		goto fail;
 	if (cpus[slot].apic_id == apic_id)
 		return;
@@ -529,8 +541,12 @@ static void masked_halts(void)
 			if (smp_lapic_send(c->apic_id, V_FIXED) < 0)
 				fail("the icr stayed busy sending a fixed ipi");
 		delay_ms(20);
-		if (!c->halting || c->done != done0)
+		if (!c->halting || c->done != done0) {
+			lock();
+			guest_printf("smp: after %u nmi, %u fixed taken\n", c->nmi - nmi0, c->fixed - fixed0);
+			unlock();
 			fail_cpu("a masked interrupt resumed the hlt of", s);
+		}
 		if (ipi_and_wait(c->apic_id, ICR_NMI, &c->nmi, nmi0 + 1) < 0)
 			fail_cpu("an nmi did not resume the hlt of", s);
 		finish(s, done0);
