@@ -5,8 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-struct vcpu;
+#include <hv/hv.h>
 
 #define SLICE_CHILD      (2ull << 20)   /* TSC ticks */
 
@@ -18,12 +17,52 @@ static inline uint64_t sched_us_to_tsc(uint64_t us)
 	return sched_tsc_per_us * us;
 }
 
-uint64_t sched_period_ticks(void);
-bool sched_capped(const struct vcpu *v);
-uint64_t sched_cap_left(const struct vcpu *v);
-bool sched_under_reserve(const struct vcpu *v);
+/* The resource control's accounting period (sched_share.c). */
+static inline uint64_t sched_period_ticks(void)
+{
+	return sched_us_to_tsc(HVPART_SCHED_PERIOD_US);
+}
+
+static inline uint64_t sched_pct_ticks(uint32_t pct)
+{
+	return sched_period_ticks() / 100 * pct;
+}
+
+/* At its maximum share of this period: not ready until the next. */
+static inline bool sched_capped(const struct vcpu *v)
+{
+	return v->part->max_pct < 100 && v->period_used >= sched_pct_ticks(v->part->max_pct);
+}
+
+/* Ticks v may still run this period under its maximum (at least 1). */
+static inline uint64_t sched_cap_left(const struct vcpu *v)
+{
+	uint64_t cap = sched_pct_ticks(v->part->max_pct);
+
+	return cap > v->period_used ? cap - v->period_used : 1;
+}
+
+/* Under its reserve: picked before the others. */
+static inline bool sched_under_reserve(const struct vcpu *v)
+{
+	return v->part->reserve_pct && v->period_used < sched_pct_ticks(v->part->reserve_pct);
+}
+
+/* The time v spent in the guest since its entry (sched_prepare_entry),
+ * at every exit. */
+static inline void sched_account_exit(struct vcpu *v, uint64_t t_exit)
+{
+	uint64_t d;
+
+	if (v->entered_tsc && t_exit > v->entered_tsc) {
+		d = t_exit - v->entered_tsc;
+		v->run_ticks += d;
+		v->period_used += d;
+	}
+	v->entered_tsc = 0;
+}
+
 uint64_t sched_weighted_slice(const struct vcpu *v);
-void sched_account_exit(struct vcpu *v, uint64_t t_exit);
 void sched_period_roll(uint64_t now);
 uint64_t sched_run_ticks(const struct vcpu *v, uint64_t now);
 

@@ -10,6 +10,8 @@
 #include "sched_int.h"
 
 /* ---- Processor resource control (HvpartSetScheduling) ----
+ * (The per-pick predicates, capped and under reserve, are inline in
+ * sched_int.h: the scheduler asks them of every candidate.)
  * Hyper-V's Set-VMProcessor -RelativeWeight, -Reserve and -Maximum, per
  * child vCPU. hv counts each vCPU's time in the guest (entry to exit) in
  * accounting periods of HVPART_SCHED_PERIOD_US, which start for all at
@@ -19,34 +21,6 @@
  * - at its maximum share of the period a vCPU is not ready until the next
  *   period, and its turn ends where it reaches that share;
  * - a ready vCPU under its reserve goes before the others. */
-uint64_t sched_period_ticks(void)
-{
-	return sched_us_to_tsc(HVPART_SCHED_PERIOD_US);
-}
-
-static uint64_t pct_ticks(uint32_t pct)
-{
-	return sched_period_ticks() / 100 * pct;
-}
-
-bool sched_capped(const struct vcpu *v)
-{
-	return v->part->max_pct < 100 && v->period_used >= pct_ticks(v->part->max_pct);
-}
-
-/* Ticks v may still run this period under its maximum (at least 1). */
-uint64_t sched_cap_left(const struct vcpu *v)
-{
-	uint64_t cap = pct_ticks(v->part->max_pct);
-
-	return cap > v->period_used ? cap - v->period_used : 1;
-}
-
-bool sched_under_reserve(const struct vcpu *v)
-{
-	return v->part->reserve_pct && v->period_used < pct_ticks(v->part->reserve_pct);
-}
-
 uint64_t sched_weighted_slice(const struct vcpu *v)
 {
 	uint64_t t = SLICE_CHILD * v->part->weight / 100;
@@ -70,19 +44,6 @@ uint16_t hc_set_scheduling(struct hc_args *a)
 	p->reserve_pct = in->reserve_pct;
 	p->max_pct = in->max_pct;
 	return HV_STATUS_SUCCESS;
-}
-
-/* The time v spent in the guest since its entry (sched_prepare_entry). */
-void sched_account_exit(struct vcpu *v, uint64_t t_exit)
-{
-	uint64_t d;
-
-	if (v->entered_tsc && t_exit > v->entered_tsc) {
-		d = t_exit - v->entered_tsc;
-		v->run_ticks += d;
-		v->period_used += d;
-	}
-	v->entered_tsc = 0;
 }
 
 /* v's time in the guest up to now: a vCPU in the guest on another

@@ -7,8 +7,9 @@
  * destination from the BSP to each AP and from each AP to the BSP, the
  * all-excluding-self shorthand, a logical destination, self IPIs on every
  * CPU and NMIs to each AP; then every CPU adds to one counter with LOCK
- * XADD. Each wait is bounded by one second of TSC (time.c; an AP's start, ten), so a CPU that
- * does not answer is a FAIL that names it, never a hang.
+ * XADD. Each wait is bounded by one second of TSC (time.c; an AP's
+ * start by ten), so a CPU that does not answer is a FAIL that names it,
+ * never a hang.
  * Options: cpus=N (the MADT must list N), mode=xapic|x2apic,
  * rounds=R (IPIs of each kind, 1000), count=N (LOCK XADDs per CPU, 100000),
  * storm=1 (a hostile guest, issue 18: once its APs are up, every CPU
