@@ -111,12 +111,16 @@ $(BUILD)/hvpart-demo-svm.iso: $(BUILD)/hv-svm.elf $(BUILD)/parent.elf tools/mkis
 tools: $(TOOLS)
 
 # `make test` and `make run` set a fresh Debian 12 machine up first.
+# Everything the system scenarios build is built here, before they run
+# two at a time (tests/run-tests.sh), so no two make the same file at once.
+SYSTEM_PREREQS := all $(MB2ECHO_ELF) $(GUESTS_ELFS) $(BUILD)/hvpart-demo.iso \
+                  $(BUILD)/hvpart-demo-svm.iso $(BUILD)/demo-vol.img
 test: deps
-	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(GUESTS_ELFS) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
+	@$(MAKE) --no-print-directory $(SYSTEM_PREREQS) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
 	@tests/run-tests.sh
 
 test-system: deps
-	@$(MAKE) --no-print-directory all $(MB2ECHO_ELF) $(GUESTS_ELFS)
+	@$(MAKE) --no-print-directory $(SYSTEM_PREREQS)
 	@tests/run-tests.sh --system-only
 
 # The demo host volume (drive C:): sample guests and a VHD with a note.

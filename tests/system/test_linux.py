@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# run.sh watchdog: 1500
 """An unmodified Debian cloud kernel in a child partition (issue 14):
 tools/mkguest-linux builds vmlinuz and a busybox initramfs from Debian
 packages; New-VM tells the bzImage from Multiboot kernels by content and
