@@ -115,12 +115,15 @@ tools: $(TOOLS)
 # two at a time (tests/run-tests.sh), so no two make the same file at once.
 SYSTEM_PREREQS := all $(MB2ECHO_ELF) $(GUESTS_ELFS) $(BUILD)/hvpart-demo.iso \
                   $(BUILD)/hvpart-demo-svm.iso $(BUILD)/demo-vol.img
+# The build uses every core (the sanitizer and fuzzer builds are most of
+# it), as the suites then do.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 test: deps
-	@$(MAKE) --no-print-directory $(SYSTEM_PREREQS) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
+	@$(MAKE) -j$(NPROC) --no-print-directory $(SYSTEM_PREREQS) $(HOST_TESTS) $(HOST_DEPS) $(FUZZERS)
 	@tests/run-tests.sh
 
 test-system: deps
-	@$(MAKE) --no-print-directory $(SYSTEM_PREREQS)
+	@$(MAKE) -j$(NPROC) --no-print-directory $(SYSTEM_PREREQS)
 	@tests/run-tests.sh --system-only
 
 # The demo host volume (drive C:): sample guests and a VHD with a note.

@@ -68,6 +68,8 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
 		hi->kicks += hv_percpu[i].kicks_sent;
 		hi->remote_flushes += hv_percpu[i].flushes_sent;
+		hi->vcpu_moves += hv_percpu[i].vcpu_moves;
+		hi->tlb_flushes += hv_percpu[i].tlb_flushes;
 	}
 }
 

@@ -10,6 +10,7 @@ BENCHES += tests/bench/children/bench_children.py
 BENCHES += tests/bench/children/bench_checkpoint.py
 BENCHES += tests/bench/children/bench_children_svm.sh
 BENCHES += tests/bench/console/bench_console.py
+BENCHES += tests/bench/smp/bench_smp.py
 BENCHES += tests/bench/volume/bench_volume.py
 BENCHES += tests/bench/vmbus/bench_vmbus_wire.py
 BENCHES += tests/bench/netvsp/bench_netvsp_wire.py

@@ -31,15 +31,33 @@ for t in $tests; do
     echo "ok   $name: $p passed"
   fi
 done
-for fz in $fuzzers; do
+# fuzz_one FUZZER: runs it for fuzz_seconds, writes NAME.fuzz-result:
+# its line, then (on a failure) the tail of its log.
+fuzz_one() {
+  local fz=$1 name log corpus seeds rc
   name=$(basename "$fz"); log="$log_dir/$name.log"
   corpus="$log_dir/corpus-$name"; mkdir -p "$corpus"
   seeds=tests/fuzz/seeds/$name; [ -d "$seeds" ] || seeds=""
   timeout -k 10 $((fuzz_seconds + 60)) "$fz" -max_total_time="$fuzz_seconds" \
     -rss_limit_mb=2048 -timeout=10 "$corpus" $seeds >"$log" 2>&1
   rc=$?
-  if [ "$rc" -eq 0 ]; then pass=$((pass + 1)); echo "ok   fuzz $name ($fuzz_seconds s)";
-  else fail=$((fail + 1)); echo "FAIL fuzz $name (exit $rc):"; tail -n 30 "$log"; fi
+  if [ "$rc" -eq 0 ]; then echo "ok   fuzz $name ($fuzz_seconds s)";
+  else echo "FAIL fuzz $name (exit $rc):"; tail -n 30 "$log"; fi > "$log_dir/$name.fuzz-result"
+}
+# Each fuzzer is one process on one core: HVPART_FUZZ_JOBS (default 2)
+# at a time, results in the given order.
+fuzz_jobs=${HVPART_FUZZ_JOBS:-2}; running=0
+for fz in $fuzzers; do
+  rm -f "$log_dir/$(basename "$fz").fuzz-result"
+  if [ "$running" -ge "$fuzz_jobs" ]; then wait -n; running=$((running - 1)); fi
+  fuzz_one "$fz" &
+  running=$((running + 1))
+done
+wait
+for fz in $fuzzers; do
+  r="$log_dir/$(basename "$fz").fuzz-result"
+  if [ -f "$r" ] && head -n 1 "$r" | grep -q '^ok '; then pass=$((pass + 1)); cat "$r";
+  else fail=$((fail + 1)); if [ -f "$r" ]; then cat "$r"; else echo "FAIL fuzz $(basename "$fz"): no result"; fi; fi
 done
 [ -n "${HVPART_COUNTS:-}" ] && echo "$pass $fail" >> "$HVPART_COUNTS"
 echo "host: $pass passed, $fail failed"

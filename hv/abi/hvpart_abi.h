@@ -190,8 +190,10 @@ struct hvpart_host_info {
 	uint32_t rsvd_smp;
 	uint64_t kicks;              /* IPIs one CPU sent another to look again */
 	uint64_t remote_flushes;     /* EPT flushes asked of other CPUs */
+	uint64_t vcpu_moves;         /* child vCPUs moved between CPUs (balance) */
+	uint64_t tlb_flushes;        /* a vCPU's TLB entries flushed as it arrived on a CPU */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 200, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 216, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {

@@ -374,6 +374,7 @@ uint16_t hc_delete_partition(struct hc_args *a)
 	smp_ept_flush();
 	hv_info("hv: deleted partition %lu (%s)", p->id, p->name);
 	partition_release(p);
+	smp_balance();
 	return HV_STATUS_SUCCESS;
 }
 

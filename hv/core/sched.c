@@ -353,7 +353,8 @@ static struct vcpu *kept_child(uint64_t now)
 	struct percpu *c = this_cpu();
 	struct vcpu *v = c->kept_turn ? slot_vcpu(c->kept_turn - 1) : NULL;
 
-	if (!v || v->part->state != HVPART_STATE_RUNNING) {
+	/* Moved to another CPU (smp_balance), it keeps nothing here. */
+	if (!v || v->part->state != HVPART_STATE_RUNNING || !here(v)) {
 		c->kept_turn = 0;
 		return NULL;
 	}
@@ -852,15 +853,32 @@ void sched_yield(struct vcpu *v)
 	}
 }
 
+/* A sibling of v here that could run: runnable, or halted with an
+ * interrupt for it. */
+static bool sibling_ready_here(const struct vcpu *v)
+{
+	for (uint32_t i = 0; i < v->part->nvcpus; i++) {
+		struct vcpu *s = v->part->vcpus[i];
+
+		if (s != v && here(s) && !s->claimed && (s->run == VCPU_RUNNABLE ||
+		    (s->run == VCPU_HALTED && (vlapic_pending_vector(s) >= 0 || vlapic_nmi_pending(s)))))
+			return true;
+	}
+	return false;
+}
+
 /* A vCPU in a spin-wait loop (PAUSE, SDM Vol. 2B) most likely waits for
  * a sibling of its partition, which on one CPU can only run if it yields:
  * an IPI's acknowledgement, a lock holder. Its turn ends; the next ready
- * vCPU in turn goes (itself again if none is). A one-vCPU child waits for
- * nothing another vCPU could do: it goes on. */
+ * vCPU in turn goes. Only to such a sibling here, as KVM's directed
+ * yield (kvm_vcpu_on_spin) looks only at the VM's own vCPUs: beside
+ * another child's spinner it gave that one a whole turn per PAUSE, and
+ * smp.elf's 300 IPIs to a sibling on another CPU took 12 s of TSC. A
+ * one-vCPU child waits for nothing another vCPU could do: it goes on. */
 void hv_handle_pause(struct vcpu *v)
 {
 	arch_vcpu_skip_insn(v);
-	if (v->part->privileged || v->part->nvcpus < 2)
+	if (v->part->privileged || v->part->nvcpus < 2 || !sibling_ready_here(v))
 		return;
 	v->slice_end = 1;   /* over, but not a new turn (0) */
 	v->yield = true;

@@ -97,6 +97,65 @@ void smp_unplace(struct vcpu *v)
 		hv_percpu[v->cpu].homed--;
 }
 
+/* The last vCPU, of the live partition with the highest ID, placed on
+ * cpu. */
+static struct vcpu *vcpu_on(uint32_t cpu)
+{
+	struct vcpu *found = NULL;
+
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		for (uint32_t i = 0; i < p->nvcpus && !p->deleting; i++)
+			if (p->vcpus[i]->cpu == cpu)
+				found = p->vcpus[i];
+	}
+	return found;
+}
+
+/* v goes to CPU to: its CPU lets its state go (claim), the run counts
+ * of a running child follow it (sched.c), and to's scheduler finds it
+ * at the kick (smp_vcpu_return). Its translations cached where it was
+ * are flushed when it arrives (the backend's, on entry). */
+static void move_vcpu(struct vcpu *v, uint32_t to)
+{
+	struct partition *p = v->part;
+	bool counted;
+
+	smp_vcpu_claim(v);   /* may drop hv's lock: p's state is read after */
+	counted = p->state == HVPART_STATE_RUNNING && !p->suspended;
+	if (counted)
+		sched_child_stopped(p);
+	hv_percpu[v->cpu].homed--;
+	v->cpu = to;
+	hv_percpu[to].homed++;
+	if (counted)
+		sched_child_started(p);
+	this_cpu()->vcpu_moves++;
+	smp_vcpu_return(v);
+}
+
+void smp_balance(void)
+{
+	uint32_t homed[HV_MAX_CPUS], online = 0, from, to;
+	struct vcpu *v;
+
+	if (!smp_on)
+		return;
+	for (uint32_t moves = 0; moves < MAX_PARTITIONS * PARTITION_MAX_VCPUS; moves++) {
+		for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
+			homed[i] = hv_percpu[i].homed;
+			online |= (uint32_t)cpu_online(i) << i;
+		}
+		from = smp_pick_move(homed, online, HV_MAX_CPUS, &to);
+		if (!from || !(v = vcpu_on(from)))
+			return;
+		hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u",
+			v->index, v->part->id, v->part->name, from, to);
+		move_vcpu(v, to);
+	}
+}
+
 /* ---- kicks and flushes ---- */
 
 void smp_kick(uint32_t cpu)

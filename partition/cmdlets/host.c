@@ -67,6 +67,10 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			CMD_PROP_INT("ChildProcessorCount", hi.cpus_children),
 			CMD_PROP_INT("ProcessorKicks", (int64_t)hi.kicks),
 			CMD_PROP_INT("RemoteFlushes", (int64_t)hi.remote_flushes),
+			/* Child vCPUs moved to even the processors' loads,
+			 * and the TLB flushes as vCPUs arrive on one. */
+			CMD_PROP_INT("VirtualProcessorMoves", (int64_t)hi.vcpu_moves),
+			CMD_PROP_INT("TlbFlushes", (int64_t)hi.tlb_flushes),
 			CMD_PROP_STR("Virtualization", hi.arch == HVPART_ARCH_SVM ?
 				     "AMD-V (SVM)" : "Intel VT-x"),
 			CMD_PROP_STR("VirtualizationFeatures", feat),

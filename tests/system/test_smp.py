@@ -15,8 +15,10 @@ processor of each virtual processor; four children spinning with
 interrupts off while the console answers; a two-vCPU child counting its
 IPIs exactly (on two processors at once with four); a four-vCPU child on
 two processors (overcommit); a hostile child storming IPIs from every
-vCPU beside a spinner; and create/start/stop/remove cycles that leave
-hv's pool and the machine's memory as they were.
+vCPU beside a spinner (INIT and STARTUP among its IPIs); with four, a
+counting child's vCPU moved to the processor a stopped spinner left
+(Get-VMHost's VirtualProcessorMoves); and create/start/stop/remove
+cycles that leave hv's pool and the machine's memory as they were.
 """
 import os
 import re
@@ -58,10 +60,12 @@ def vp_seconds(m, name):
 
 
 def poll(cond, secs, what):
+    """cond()'s first true value, asked once a second."""
     end = time.monotonic() + secs
-    while not cond():
+    while not (v := cond()):
         assert time.monotonic() < end, "timed out waiting for " + what
         time.sleep(1)
+    return v
 
 
 def round_trip(m, n=5):
@@ -145,8 +149,9 @@ def children_run(m, cpus):
 
 def ipi_storm(m, cpus):
     """A hostile child whose every vCPU sends IPIs without waiting (all
-    but self, NMIs, self IPIs) for ever, one vCPU an AP where there are
-    enough, beside a spinner with interrupts off: the console answers
+    but self, NMIs, self IPIs, and INIT and STARTUP to the next, which
+    restart its APs again and again) for ever, one vCPU an AP where
+    there are enough, beside a spinner with interrupts off: the console answers
     (at most six times its idle round trip and half a second), the
     spinner goes on running, the kicks between
     processors are counted, Stop-VM ends the storm, and hv's pool is
@@ -162,8 +167,13 @@ def ipi_storm(m, cpus):
         m.command("Start-VM storm")
         poll(lambda: "smp: storming" in m.command("Get-VMConsoleLog storm"), 120, "the storm")
         kicks, spun = host_value(m, "ProcessorKicks"), vp_seconds(m, "spin")
+        first = poll(lambda: storm_turn(m), 120, "the storm's first count")
         time.sleep(5)
         slow = round_trip(m)
+        last = poll(lambda: (lambda t: t if t and t[0] > first[0] else None)(storm_turn(m)), 120,
+                    "the storm's next count")
+        print("# the storm: turn %d, %d restarts of its APs -> turn %d, %d restarts" % (first + last))
+        assert last[1] > first[1], (first, last)
         out = m.command("Get-VM")
         assert re.search(r"storm\s+Running", out) and re.search(r"spin\s+Running", out), out
         assert vp_seconds(m, "spin") > spun, "the spinner stood still beside the storm"
@@ -181,6 +191,62 @@ def ipi_storm(m, cpus):
             m.command("Stop-VM %s -TurnOff" % n)
             m.command("Remove-VM %s" % n)
     assert host_value(m, "HvPoolFreeBytes") == pool
+
+
+# Enough rounds for the counting child to be still at it when its vCPU
+# moves: under QEMU each of its IPIs to its BSP, which shares CPU 1 with
+# a spinner, waits for the spinner's turn to end (about 10 ms).
+BALANCE_ROUNDS = 200 if hvtest.PLATFORM == "qemu-svm" else 2000
+
+
+def balance(m, cpus):
+    """Three spinners, one per application processor, then a two-vCPU
+    child counting IPIs (its vCPUs on CPUs 1 and 2). The spinner on CPU
+    3 is turned off: CPU 2 has two vCPUs more than CPU 3, and hv moves
+    the child's second vCPU there while it counts (hv's log,
+    Get-VMHost's VirtualProcessorMoves and TlbFlushes, Get-VMProcessor);
+    its counts stay exact, and the spinners run on."""
+    moves, flushes = host_value(m, "VirtualProcessorMoves"), host_value(m, "TlbFlushes")
+    names = ["bal%d" % i for i in range(cpus - 1)]
+    try:
+        for n in names:
+            m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
+            m.command("Start-VM %s" % n)
+        assert [vp_cpus(m, n)[0] for n in names] == list(range(1, cpus)), names
+        m.command('New-VM -Name mpb -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
+                  '-KernelArgs "cpus=2 mode=x2apic rounds=%d count=200000"' % BALANCE_ROUNDS)
+        m.command("Start-VM mpb")
+        assert vp_cpus(m, "mpb") == [1, 2], vp_cpus(m, "mpb")
+        poll(lambda: "cpu 1 up" in m.command("Get-VMConsoleLog mpb"), 120, "mpb's AP")
+        m.command("Stop-VM %s -TurnOff" % names[-1])
+        where = vp_cpus(m, "mpb")
+        running = "smp: PASS" not in m.command("Get-VMConsoleLog mpb")
+        log = m.command("Get-VMHostLog | Select-String moves")
+        print("# after the spinner on CPU %d went: mpb on CPUs %s, %s; %s" % (
+            cpus - 1, where, "still counting" if running else "already done", " | ".join(log.split("\n")).strip()))
+        assert where == [1, cpus - 1], where
+        assert "vCPU 1 of partition" in log and "(mpb) moves from CPU 2 to CPU %d" % (cpus - 1) in log, log
+        assert host_value(m, "VirtualProcessorMoves") == moves + 1
+        wait = m.command("Wait-VM mpb -Timeout 600", timeout=660)
+        out = m.command("Get-VMConsoleLog mpb")
+        assert "exit code 0" in wait and "smp: PASS" in out, (wait, out[-2000:])
+        assert host_value(m, "TlbFlushes") > flushes
+        before = [vp_seconds(m, n) for n in names[:-1]]
+        poll(lambda: all(vp_seconds(m, n) > b for n, b in zip(names, before)), 120,
+             "the spinners running on")
+    finally:
+        for n in names + ["mpb"]:
+            m.command("Stop-VM %s -TurnOff" % n)
+            m.command("Remove-VM %s" % n)
+
+
+def storm_turn(m):
+    """(turn, restarts) from the storm's last count, None before one;
+    a FAIL the guest printed fails the case."""
+    out = m.command("Get-VMConsoleLog storm | Select-Object -Last 4")
+    assert "FAIL" not in out, out
+    got = re.findall(r"smp: storm turn (\d+), (\d+) restarts", out)
+    return tuple(int(x) for x in got[-1]) if got else None
 
 
 def cycles(m):
@@ -231,6 +297,11 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
         with tap.case("%d processors: a child storming IPIs from every vCPU beside a spinner: the "
                       "console answers, the spinner runs, Stop-VM ends it, nothing leaks" % cpus):
             ipi_storm(m, cpus)
+
+        if cpus >= 4:
+            with tap.case("%d processors: a spinner on CPU 3 goes, and a counting child's vCPU moves "
+                          "from CPU 2 to CPU 3 to even the load; its IPI counts stay exact" % cpus):
+                balance(m, cpus)
 
         with tap.case("%d processors: create, start, stop and remove cycles leak nothing" % cpus):
             cycles(m)

@@ -67,6 +67,9 @@ struct percpu {
 	bool parent_waited;          /* an AP: a vCPU here waits for the parent (sched.c) */
 	volatile uint64_t flush_seen; /* the last smp_flush_gen this CPU flushed for */
 	uint64_t kicks_sent, flushes_sent;
+	/* vCPUs this CPU moved to another (smp_balance); a vCPU's cached
+	 * translations flushed as it arrived here from another CPU. */
+	uint64_t vcpu_moves, tlb_flushes;
 	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, irq_vector) == 8, "irq_common stores at %gs:8");

@@ -45,6 +45,9 @@ __attribute__((noreturn)) void smp_ap_run(void);
 /* A new child vCPU gets its CPU; a deleted one gives it back. */
 void smp_place(struct vcpu *v);
 void smp_unplace(struct vcpu *v);
+/* Evens the APs' loads after vCPUs went (a partition deleted): while
+ * one has two more than another, one of its vCPUs moves there. */
+void smp_balance(void);
 /* Make CPU cpu, or v's CPU, look again (no-op for this CPU). */
 void smp_kick(uint32_t cpu);
 void smp_kick_vcpu(const struct vcpu *v);

@@ -13,8 +13,9 @@
  * Options: cpus=N (the MADT must list N), mode=xapic|x2apic,
  * rounds=R (IPIs of each kind, 1000), count=N (LOCK XADDs per CPU, 100000),
  * storm=1 (a hostile guest, issue 18: once its APs are up, every CPU
- * sends IPIs without waiting for ever, "smp: storming" first; the host
- * stops it).
+ * sends IPIs without waiting for ever, INIT and STARTUP among them,
+ * "smp: storming" first, then "smp: storm turn T, R restarts" now and
+ * then; the host stops it).
  */
 #include "smp.h"
 
@@ -33,6 +34,8 @@ struct cpu {
 	volatile uint32_t fixed, bcast, logical_ipis, self, nmi, kick;
 	volatile uint32_t cmd, done, progress;
 	volatile uint32_t halting, hlt_nmi;   /* CMD_MASKED_HLT */
+	volatile uint32_t restarts;           /* by INIT and STARTUP (storm) */
+	volatile uint32_t restarting;         /* sent INIT, not back yet (storm) */
 	const char *volatile err;
 } __attribute__((aligned(64)));
 
@@ -40,7 +43,8 @@ static struct cpu cpus[SMP_MAX_CPUS];
 static uint32_t madt_ids[SMP_MAX_CPUS];
 static uint32_t ncpus, rounds, count, bsp_id;
 static int x2;
-static volatile uint32_t print_lock, atomic_go, atomic_total;
+static volatile uint32_t print_lock, atomic_go, atomic_total, storming;
+static uint32_t tramp_vector;
 
 #define TIMEOUT (smp_tsc_hz)	/* one second */
 
@@ -171,18 +175,48 @@ static void ap_masked_hlt(struct cpu *c)
 	guest_sti();
 }
 
+static uint32_t restarts(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = 1; s < ncpus; s++)
+		n += cpus[s].restarts;
+	return n;
+}
+
 /* storm=1: broadcasts to every other CPU, NMIs to the next one and
  * self IPIs, each sent without waiting for the last to be taken, for
- * ever; the handlers count them with interrupts open between sends. */
+ * ever; the handlers count them with interrupts open between sends.
+ * Every 64th turn it also sends the next CPU INIT and STARTUP, which
+ * restarts an AP in the trampoline, whatever it was doing (hv drops
+ * INIT to the BSP, docs/child-platform.md). No NMI goes to an AP until
+ * it is back (restarting): NMIs are not masked (SDM Vol. 3A §6.7.1),
+ * and one taken in the trampoline, before its LIDT, vectors through
+ * the real-mode table as a protected-mode IDT: a triple fault, which
+ * hv answers by stopping the partition (as no OS NMIs a processor it
+ * is starting). Only the CPU before an AP sends it NMIs and INIT, so
+ * one flag per AP does; one left set by a sender restarted before its
+ * INIT went out is cleared by its next INIT's restart. The BSP says how many
+ * restarts there were every 1024 turns (no AP prints: one INIT'd while
+ * it held the print lock would hold it for ever). */
 static void storm(uint32_t slot)
 {
-	uint32_t next = cpus[(slot + 1) % ncpus].apic_id;
+	uint32_t ns = (slot + 1) % ncpus, next = cpus[ns].apic_id;
 
-	for (;;) {
+	guest_sti();
+	for (uint32_t i = 1;; i++) {
 		(void)smp_lapic_send(0, ICR_ALL_BUT_SELF | V_BCAST);
-		(void)smp_lapic_send(next, ICR_NMI);
+		if (!cpus[ns].restarting)
+			(void)smp_lapic_send(next, ICR_NMI);
 		(void)smp_lapic_self(V_SELF);
+		if ((i & 63) == 0) {
+			cpus[ns].restarting = ns != 0;
+			(void)smp_lapic_send(next, ICR_INIT | ICR_ASSERT);
+			(void)smp_lapic_send(next, ICR_STARTUP | ICR_ASSERT | tramp_vector);
+		}
 		cpus[slot].progress++;
+		if (slot == 0 && (i & 0x3ff) == 0)
+			say("smp: storm turn %u, %u restarts\n", i, restarts());
 	}
 }
 
@@ -220,6 +254,18 @@ static void ap_loop(struct cpu *c)
 	}
 }
 
+/* Started again by INIT and STARTUP: the slot it had (the trampoline
+ * found it by APIC ID), its APIC reset (SDM Vol. 3A §11.4.7.3). */
+static void ap_restarted(struct cpu *c, uint32_t slot)
+{
+	__atomic_fetch_add(&c->restarts, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->restarting, 0, __ATOMIC_RELEASE);   /* its IDT is loaded */
+	if (storming)
+		storm(slot);
+	guest_sti();
+	ap_loop(c);
+}
+
 void smp_ap_main(uint32_t slot)
 {
 	struct cpu *c = &cpus[slot];
@@ -227,7 +273,11 @@ void smp_ap_main(uint32_t slot)
 	if (smp_lapic_setup(x2) < 0)
 		for (;;)
 			__asm__ volatile("cli; hlt");
+	if (c->up)
+		ap_restarted(c, slot);
 	c->apic_id = smp_lapic_id();
+	if (c->apic_id < 256)
+		smp_slot_of_id[c->apic_id] = (uint8_t)slot;
 	c->logical = smp_lapic_logical_setup(slot);
 	say("smp: cpu %u up, apic id %u\n", slot, c->apic_id);
 	__atomic_store_n(&c->up, 1, __ATOMIC_RELEASE);
@@ -617,11 +667,10 @@ static void setup_bsp(void)
 
 static void start_aps(void)
 {
-	uint32_t vector = install_trampoline();
-
+	tramp_vector = install_trampoline();
 	for (uint32_t i = 0; i < ncpus; i++)
 		if (madt_ids[i] != bsp_id)
-			start_ap(madt_ids[i], vector);
+			start_ap(madt_ids[i], tramp_vector);
 }
 
 static void parse_args(void)
@@ -648,6 +697,7 @@ void guest_main(void)
 	setup_bsp();
 	start_aps();
 	if (guest_get_arg_u32("storm", 0)) {
+		storming = 1;
 		for (uint32_t s = 1; s < ncpus; s++)
 			post(s, CMD_STORM);
 		say("smp: storming\n");

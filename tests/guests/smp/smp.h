@@ -104,6 +104,7 @@ void smp_time_delay_us(uint32_t us);
 /* trampoline.S */
 extern char smp_tramp_start[], smp_tramp_end[];
 extern volatile uint32_t smp_ap_next;	/* slots handed out, from 0 */
+extern volatile uint8_t smp_slot_of_id[256];	/* by APIC ID; 0: none yet */
 extern struct guest_desc_ptr smp_bsp_gdtr, smp_bsp_idtr;
 extern char smp_ap_stacks[];
 void smp_ap_main(uint32_t slot);

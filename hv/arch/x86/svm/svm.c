@@ -269,11 +269,18 @@ void arch_vcpu_run(struct vcpu *v)
 		vm = svm_vmcb(v);
 		svm_timer_before_run(v);
 		vm->save.rax = v->gpr[GPR_RAX];
+		/* Also on arriving from another CPU (smp_balance): the
+		 * entries it left here missed the INVLPGs its guest ran
+		 * there, and the ASID's owner here may still be it. */
 		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run ||
-		    c->arch.asid_owner[v->arch.asid] != v->arch.vmcb_pa) {
+		    c->arch.asid_owner[v->arch.asid] != v->arch.vmcb_pa ||
+		    v->arch.ran_cpu != c->index + 1) {
 			vm->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
 			v->arch.flush_gen = svm_flush_gen;
 			c->arch.asid_owner[v->arch.asid] = v->arch.vmcb_pa;
+			if (v->arch.ran_cpu != c->index + 1)
+				c->tlb_flushes++;
+			v->arch.ran_cpu = c->index + 1;
 		}
 		/* §15.15.3: a VMCB new to this CPU, or after another ran here
 		 * (hv does not track which groups the CPU kept), has no clean

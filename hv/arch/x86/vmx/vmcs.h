@@ -185,6 +185,8 @@
 #define EPT_CAP_1G                (1ull << 17)
 #define EPT_CAP_INVEPT            (1ull << 20)
 #define EPT_CAP_INVVPID           (1ull << 32)
+#define EPT_CAP_INVVPID_SINGLE    (1ull << 41)	/* single-context type */
+#define EPT_CAP_INVVPID_ALL       (1ull << 42)	/* all-context type */
 #define VMX_MISC_ACT_HLT          (1ull << 6)
 
 /* Basic exit reasons (Appendix C). */

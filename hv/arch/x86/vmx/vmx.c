@@ -67,6 +67,9 @@ static void vmx_collect_missing(char *why, size_t len)
 		append(why, len, "unrestricted guest");
 	if (!(c->proc2_ok[1] & PROC2_VPID))
 		append(why, len, "VPID");
+	else if (!(c->ept_vpid & EPT_CAP_INVVPID) ||
+		 !(c->ept_vpid & (EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL)))
+		append(why, len, "INVVPID");
 	if (!(c->pin_ok[1] & PIN_PREEMPT_TIMER))
 		append(why, len, "VMX-preemption timer");
 	if (!(c->exit_ok[1] & EXIT_LOAD_EFER) || !(c->entry_ok[1] & ENTRY_LOAD_EFER))
@@ -296,6 +299,30 @@ void vmx_setup_host(struct vcpu *v)
 	vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
 }
 
+/*
+ * A vCPU's cached translations are tagged with its VPID (combined
+ * mappings, SDM Vol. 3C §29.3.1), and neither VM entry nor exit flushes
+ * them (§29.3.3.1). Those it left on a CPU it moved away from miss the
+ * INVLPGs and CR3 loads its guest did elsewhere meanwhile, so arriving
+ * on a CPU other than the one it last ran on (or on its first entry,
+ * its VPID maybe a deleted partition's) it flushes them there (INVVPID,
+ * §31.3: single-context, or all-context where that is all there is).
+ */
+void vmx_vpid_arrive(struct vcpu *v)
+{
+	uint32_t me = this_cpu()->index + 1;
+	struct {
+		uint64_t vpid, addr;
+	} desc = { v->arch.vpid, 0 };
+	uint64_t type = (vmx_caps.ept_vpid & EPT_CAP_INVVPID_SINGLE) ? 1 : 2;
+
+	if (v->arch.ran_cpu == me)
+		return;
+	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+	v->arch.ran_cpu = me;
+	this_cpu()->tlb_flushes++;
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
 	uint64_t *slot = exit_slot();
@@ -304,6 +331,7 @@ void arch_vcpu_run(struct vcpu *v)
 		*slot = (uint64_t)v;
 		arch_vcpu_load(v);
 		sched_prepare_entry(v);
+		vmx_vpid_arrive(v);
 		hv_unlock();
 		vmx_enter_guest(v);
 		v = vmx_entry_failed(v);

@@ -71,6 +71,9 @@ static inline int vmclear(uint64_t pa)
 /* vmx_entry.S calls these two. */
 struct vcpu *vmx_handle_exit(struct vcpu *v);
 struct vcpu *vmx_entry_failed(struct vcpu *v);
+/* Before v's entry on this CPU: its VPID's cached translations go if it
+ * last ran elsewhere (vmx.c). */
+void vmx_vpid_arrive(struct vcpu *v);
 
 int vmx_setup_controls(const struct vmx_guest_init *gi);
 void vmx_cr_write(uint64_t cr0, uint64_t cr4);

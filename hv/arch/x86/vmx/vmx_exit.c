@@ -485,6 +485,7 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 		exit_unhandled(v, reason, qual);
 	}
 	next = sched_finish_exit(v, t0);
+	vmx_vpid_arrive(next);
 	hv_unlock();
 	return next;
 }
@@ -499,6 +500,7 @@ struct vcpu *vmx_entry_failed(struct vcpu *v)
 	partition_stop(v->part, "VM%s failed with VM-instruction error %lu",
 		       v->arch.launched ? "RESUME" : "LAUNCH", err);
 	next = sched_switch(v);
+	vmx_vpid_arrive(next);
 	hv_unlock();
 	return next;
 }

@@ -229,8 +229,12 @@ int arch_vcpu_create(struct vcpu *v, const struct arch_vcpu_config *c)
 		return -ENOMEM;
 	v->arch.vmcs = (void *)(uintptr_t)pa;
 	v->arch.vmcs_pa = pa;
-	/* VPIDs 1.. (0 is VMX root's own, SDM Vol. 3C §29.1.1). */
-	v->arch.vpid = (uint16_t)(v->part->id + 1);
+	/* VPIDs 1.. (0 is VMX root's own, SDM Vol. 3C §29.1.1), one per
+	 * vCPU: two vCPUs of one partition taking turns on a CPU would
+	 * otherwise share each other's cached translations, whatever CR3
+	 * each guest had (§29.3.1), as VM entries flush nothing. */
+	v->arch.vpid = (uint16_t)(v->part->id * PARTITION_MAX_VCPUS + v->index + 1);
+	v->arch.ran_cpu = 0;
 	v->arch.launched = 0;
 	v->arch.cr2 = 0;
 	for (int i = 0; i < 4; i++)

@@ -19,6 +19,9 @@ struct arch_vcpu {
 	uint8_t icpt_insn_len;
 	uint8_t first_run;        /* VMCB never run: every clean bit 0 */
 	uint32_t flush_gen;       /* arch_ept_flush generation last seen */
+	/* 1 + the CPU it last ran on (0: never): arriving elsewhere, its
+	 * ASID's entries are flushed (svm.c), as VMX's VPID's. */
+	uint32_t ran_cpu;
 	uint8_t child;            /* not passthrough: INTR intercepted */
 	uint8_t drain;            /* parent: INTR intercepted to drain hv's timer */
 	/* DR0-DR3: the VMCB holds only DR6 and DR7, and the guest writes

@@ -26,6 +26,9 @@ struct arch_vcpu {
 	/* 1 + the CPU whose host state (GS base, TR, GDT, exit stack) the
 	 * VMCS holds (vmx_setup_host): a vCPU runs on an AP. */
 	uint32_t host_cpu;
+	/* 1 + the CPU it last entered the guest on (0: never): arriving
+	 * anywhere else, its VPID's mappings are flushed (vmx_vpid_arrive). */
+	uint32_t ran_cpu;
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384
