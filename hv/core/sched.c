@@ -193,6 +193,14 @@ static bool parent_ready(void)
 	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
+/* An interrupt ends v's HLT. Halted with interrupts off, only an NMI:
+ * woken, it would halt again at once, and woken_child would pick it
+ * again before every other child, for ever. */
+static bool halt_ends(struct vcpu *v)
+{
+	return (vlapic_pending_vector(v) >= 0 && !v->halt_masked) || vlapic_nmi_pending(v);
+}
+
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	/* cap.wait: its guest wrote a page a live capture must copy first,
@@ -205,10 +213,7 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
-		/* A vCPU halted with interrupts off stays halted: woken, it
-		 * would halt again at once, and woken_child would pick it
-		 * again before every other child, for ever. */
-		if ((vlapic_pending_vector(v) >= 0 && !v->halt_masked) || vlapic_nmi_pending(v)) {
+		if (halt_ends(v)) {
 			v->run = VCPU_RUNNABLE;
 			v->woke = true;
 		}
@@ -853,15 +858,14 @@ void sched_yield(struct vcpu *v)
 	}
 }
 
-/* A sibling of v here that could run: runnable, or halted with an
- * interrupt for it. */
+/* A sibling of v here that could run now. */
 static bool sibling_ready_here(const struct vcpu *v)
 {
 	for (uint32_t i = 0; i < v->part->nvcpus; i++) {
 		struct vcpu *s = v->part->vcpus[i];
 
-		if (s != v && here(s) && !s->claimed && (s->run == VCPU_RUNNABLE ||
-		    (s->run == VCPU_HALTED && (vlapic_pending_vector(s) >= 0 || vlapic_nmi_pending(s)))))
+		if (s != v && here(s) && !s->claimed &&
+		    (s->run == VCPU_RUNNABLE || (s->run == VCPU_HALTED && halt_ends(s))))
 			return true;
 	}
 	return false;

@@ -72,17 +72,24 @@ bool smp_children_on_aps(void)
 
 /* ---- placement ---- */
 
+/* Each CPU's child vCPUs placed, and the online ones as a bit set. */
+static uint32_t cpu_loads(uint32_t *homed)
+{
+	uint32_t online = 0;
+
+	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
+		homed[i] = hv_percpu[i].homed;
+		online |= (uint32_t)cpu_online(i) << i;
+	}
+	return online;
+}
+
 void smp_place(struct vcpu *v)
 {
-	uint32_t best = 0, me = this_cpu()->index, homed[HV_MAX_CPUS], online = 0;
+	uint32_t best = 0, me = this_cpu()->index, homed[HV_MAX_CPUS];
 
-	if (smp_on) {
-		for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
-			homed[i] = hv_percpu[i].homed;
-			online |= (uint32_t)cpu_online(i) << i;
-		}
-		best = smp_pick_cpu(homed, online, HV_MAX_CPUS);
-	}
+	if (smp_on)
+		best = smp_pick_cpu(homed, cpu_loads(homed), HV_MAX_CPUS);
 	v->cpu = best;
 	hv_percpu[best].homed++;
 	/* arch_vcpu_create left its state active here. */
@@ -137,17 +144,13 @@ static void move_vcpu(struct vcpu *v, uint32_t to)
 
 void smp_balance(void)
 {
-	uint32_t homed[HV_MAX_CPUS], online = 0, from, to;
+	uint32_t homed[HV_MAX_CPUS], from, to;
 	struct vcpu *v;
 
 	if (!smp_on)
 		return;
 	for (uint32_t moves = 0; moves < MAX_PARTITIONS * PARTITION_MAX_VCPUS; moves++) {
-		for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
-			homed[i] = hv_percpu[i].homed;
-			online |= (uint32_t)cpu_online(i) << i;
-		}
-		from = smp_pick_move(homed, online, HV_MAX_CPUS, &to);
+		from = smp_pick_move(homed, cpu_loads(homed), HV_MAX_CPUS, &to);
 		if (!from || !(v = vcpu_on(from)))
 			return;
 		hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u",

@@ -616,6 +616,14 @@ def default_iso():
     return os.path.join(BUILD, "hvpart.iso")
 
 
+def vp_cpus(m, name):
+    """The processor of each of the VM's virtual processors (Get-VMProcessor)."""
+    out = m.command("Get-VMProcessor %s | Format-List" % name)
+    cpus = [int(c) for c in re.findall(r"vCPU \d+: [\d.]+ s on CPU (\d+)", out)]
+    assert cpus, out
+    return cpus
+
+
 def scenario_iso(name, autorun_lines=None, add=(), cmdline=None, hv=None, parent=None):
     """Build build/test-iso/NAME.iso from build/hv.elf and build/parent.elf
     (or the given ones), with an autorun module made of autorun_lines."""

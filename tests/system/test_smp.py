@@ -46,12 +46,7 @@ def host_counts(m):
     return host_value(m, "LogicalProcessorCount"), host_value(m, "LogicalProcessorsFound")
 
 
-def vp_cpus(m, name):
-    """The processor of each of the VM's virtual processors (Get-VMProcessor)."""
-    out = m.command("Get-VMProcessor %s | Format-List" % name)
-    cpus = [int(c) for c in re.findall(r"vCPU \d+: [\d.]+ s on CPU (\d+)", out)]
-    assert cpus, out
-    return cpus
+vp_cpus = hvtest.vp_cpus
 
 
 def vp_seconds(m, name):

@@ -39,11 +39,7 @@ g = os.path.join(hvtest.BUILD, "guests")
 iso = hvtest.scenario_iso("bench-smp", add=[os.path.join(g, n) for n in ("bench.elf", "spin.elf", "smp.elf")])
 
 
-def vp_cpus(m, name):
-    out = m.command("Get-VMProcessor %s | Format-List" % name)
-    cpus = [int(c) for c in re.findall(r"vCPU \d+: [\d.]+ s on CPU (\d+)", out)]
-    assert cpus, out
-    return cpus
+vp_cpus = hvtest.vp_cpus
 
 
 def loop_ticks(m, name):

@@ -260,7 +260,7 @@ void arch_vcpu_run(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 	struct vmcb *vm;
-	bool armed;
+	bool armed, arrived;
 
 	arch_vcpu_load(v);
 	sched_prepare_entry(v);
@@ -272,14 +272,13 @@ void arch_vcpu_run(struct vcpu *v)
 		/* Also on arriving from another CPU (smp_balance): the
 		 * entries it left here missed the INVLPGs its guest ran
 		 * there, and the ASID's owner here may still be it. */
+		arrived = v->arch.ran_cpu != c->index + 1;
 		if (v->arch.flush_gen != svm_flush_gen || v->arch.first_run ||
-		    c->arch.asid_owner[v->arch.asid] != v->arch.vmcb_pa ||
-		    v->arch.ran_cpu != c->index + 1) {
+		    c->arch.asid_owner[v->arch.asid] != v->arch.vmcb_pa || arrived) {
 			vm->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
 			v->arch.flush_gen = svm_flush_gen;
 			c->arch.asid_owner[v->arch.asid] = v->arch.vmcb_pa;
-			if (v->arch.ran_cpu != c->index + 1)
-				c->tlb_flushes++;
+			c->tlb_flushes += arrived;
 			v->arch.ran_cpu = c->index + 1;
 		}
 		/* §15.15.3: a VMCB new to this CPU, or after another ran here
