@@ -47,7 +47,7 @@ HV_ELF := $(HV_ELF_vmx)
 # object is checked, used or not.
 HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/cpuid.c hv/core/msr.c hv/core/hypercall.c hv/core/partition.c \
-	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/sched_share.c hv/core/vlapic.c \
+	hv/core/pages.c hv/core/child.c hv/core/sched.c hv/core/sched_share.c hv/core/sched_hlt.c hv/core/vlapic.c \
 	hv/core/intercept.c hv/core/io.c hv/core/io_string.c hv/core/mmio.c hv/core/guestmem.c hv/core/synic.c hv/core/synic_vp.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c \
 	hv/core/vpctx.c hv/core/vpctx_check.c hv/core/ipi.c hv/core/smp.c hv/core/smp_run.c hv/boot/madt.c \

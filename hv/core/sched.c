@@ -46,7 +46,7 @@
  *     Otherwise every port access, each COM1 byte of a Linux boot, would
  *     cost it a whole turn of every other ready child.
  * Each CPU's run queue is every child vCPU placed on it (a slot each,
- * here(v)), its state per CPU (this_cpu()); the lock the exit path
+ * sched_here(v)), its state per CPU (this_cpu()); the lock the exit path
  * holds (hv/include/hv/smp.h) serialises them.
  */
 #include <hv/hv.h>
@@ -174,11 +174,6 @@ static bool parent_alive(void)
 	return p && p->part->state == HVPART_STATE_RUNNING;
 }
 
-static bool here(const struct vcpu *v)
-{
-	return v->cpu == this_cpu()->index;
-}
-
 /* hv has something for the parent: a notification or a SINT vector
  * (hv/core/synic_vp.c). */
 static bool parent_has_message(const struct vcpu *p)
@@ -193,27 +188,19 @@ static bool parent_ready(void)
 	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
-/* An interrupt ends v's HLT. Halted with interrupts off, only an NMI:
- * woken, it would halt again at once, and woken_child would pick it
- * again before every other child, for ever. */
-static bool halt_ends(struct vcpu *v)
-{
-	return (vlapic_pending_vector(v) >= 0 && !v->halt_masked) || vlapic_nmi_pending(v);
-}
-
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	/* cap.wait: its guest wrote a page a live capture must copy first,
 	 * and the stash has no room until the parent drains (capture.c). */
 	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
-	    sched_capped(v) || !here(v) || v->claimed)
+	    sched_capped(v) || !sched_here(v) || v->claimed)
 		return false;
 	if (v->sipi_pending)
 		ipi_take_sipi(v);
 	if (v->run == VCPU_HALTED) {
 		vlapic_poll_timer(v, now);
 		synic_poll(v);
-		if (halt_ends(v)) {
+		if (sched_halt_ends(v)) {
 			v->run = VCPU_RUNNABLE;
 			v->woke = true;
 		}
@@ -359,7 +346,7 @@ static struct vcpu *kept_child(uint64_t now)
 	struct vcpu *v = c->kept_turn ? slot_vcpu(c->kept_turn - 1) : NULL;
 
 	/* Moved to another CPU (smp_balance), it keeps nothing here. */
-	if (!v || v->part->state != HVPART_STATE_RUNNING || !here(v)) {
+	if (!v || v->part->state != HVPART_STATE_RUNNING || !sched_here(v)) {
 		c->kept_turn = 0;
 		return NULL;
 	}
@@ -485,7 +472,7 @@ static struct vcpu *answered_child(uint64_t now)
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
 
-			if (!here(v))
+			if (!sched_here(v))
 				continue;
 			c->parent_waited |= v->run == VCPU_BLOCKED;
 			if (!found && v->answered && child_ready(v, now))
@@ -565,6 +552,53 @@ static struct vcpu *idle_until_ready(void)
 	}
 }
 
+/* An AP: a vCPU here that an interrupt has just woken from HLT (an IPI
+ * from a sibling on another CPU, its timer) goes ahead of cur, which
+ * keeps the rest of its turn (kept_turn) and is not charged for the
+ * other's. Without it the woken vCPU waited for a spinner's turn to end:
+ * each IPI of a two-vCPU child whose BSP shared an AP with a spinner took
+ * about 10 ms under QEMU (test_smp's balance case). Xen's credit
+ * scheduler boosts a waking vCPU the same way. Only one turn is kept at a
+ * time, so a vCPU already boosted is not preempted by the next woken. */
+static struct vcpu *boosted_child(struct vcpu *cur, uint64_t now)
+{
+	struct vcpu *v;
+
+	if (this_cpu()->kept_turn || cur->slice_end <= now || !child_ready(cur, now))
+		return NULL;
+	keep_turn(cur, now);
+	if ((v = woken_child(now)))
+		return v;
+	this_cpu()->kept_turn = 0;
+	return NULL;
+}
+
+/* The sibling cur's PAUSE yields to (hv_handle_pause), if it is still
+ * ready here. It goes at once, as KVM's kvm_vcpu_on_spin yields to the
+ * one it picked, not to the next in turn: on one AP with two spinners,
+ * each of smp.elf's IPIs to a sibling there waited for the spinners'
+ * turns, 4.2 M ticks a round trip. The two share cur's turn: the sibling
+ * runs to its end, and cur keeps what is left of it for when the sibling
+ * halts (the acknowledgement it waited for is then there), unless a turn
+ * is kept already. Yielding back to the kept one hands it the turn
+ * without keeping another, so two siblings spinning for each other
+ * ping-pong within one turn and then give the CPU to the others. */
+static struct vcpu *yielded_to(struct vcpu *cur, uint64_t now)
+{
+	struct percpu *c = this_cpu();
+	struct vcpu *t = cur->yield_to;
+
+	cur->yield_to = NULL;
+	if (!t || cur == sched_parent() || !child_ready(t, now))
+		return NULL;
+	if (c->kept_turn == 1 + slot_of(t))
+		c->kept_turn = 0;
+	else if (!c->kept_turn)
+		keep_turn(cur, now);
+	t->slice_end = cur->slice_end > now ? cur->slice_end : 0;
+	return t;
+}
+
 struct vcpu *sched_next(struct vcpu *cur)
 {
 	struct vcpu *parent_v = sched_parent(), *next;
@@ -596,7 +630,13 @@ struct vcpu *sched_next(struct vcpu *cur)
 			keep_turn(cur, now);
 		if ((next = kept_child(now)) || (next = answered_child(now)))
 			return next;
+		if ((next = boosted_child(cur, now))) {
+			next->slice_end = 0;
+			return next;
+		}
 	}
+	if (cur->yield_to && (next = yielded_to(cur, now)))
+		return next;
 	/* A child's timer that is due ends the turn, so that its vCPU can
 	 * be picked: going on, cur exited at every tick (its budget, which
 	 * the due timer cut to 1) until its turn ended. */
@@ -653,7 +693,7 @@ static uint64_t earliest_child_timer(void)
 		for (uint32_t i = 0; i < p->nvcpus; i++) {
 			struct vcpu *v = p->vcpus[i];
 
-			if (!here(v))
+			if (!sched_here(v))
 				continue;
 			shares |= p->max_pct < 100;
 			/* At its maximum: ready again in the next period, not
@@ -792,6 +832,7 @@ struct vcpu *sched_switch(struct vcpu *v)
 	    notified || this_cpu()->current != v || (kicked && !p))
 		next = sched_next(v);
 	v->yield = false;
+	v->yield_to = NULL;   /* the parent, called, may have gone first */
 	if (next != v && !turn_kept(v))
 		v->slice_end = 0;
 	if (this_cpu()->current != next)
@@ -856,89 +897,6 @@ void sched_yield(struct vcpu *v)
 	} else {
 		v->yield = true;
 	}
-}
-
-/* A sibling of v here that could run now. */
-static bool sibling_ready_here(const struct vcpu *v)
-{
-	for (uint32_t i = 0; i < v->part->nvcpus; i++) {
-		struct vcpu *s = v->part->vcpus[i];
-
-		if (s != v && here(s) && !s->claimed &&
-		    (s->run == VCPU_RUNNABLE || (s->run == VCPU_HALTED && halt_ends(s))))
-			return true;
-	}
-	return false;
-}
-
-/* A vCPU in a spin-wait loop (PAUSE, SDM Vol. 2B) most likely waits for
- * a sibling of its partition, which on one CPU can only run if it yields:
- * an IPI's acknowledgement, a lock holder. Its turn ends; the next ready
- * vCPU in turn goes. Only to such a sibling here, as KVM's directed
- * yield (kvm_vcpu_on_spin) looks only at the VM's own vCPUs: beside
- * another child's spinner it gave that one a whole turn per PAUSE, and
- * smp.elf's 300 IPIs to a sibling on another CPU took 12 s of TSC. A
- * one-vCPU child waits for nothing another vCPU could do: it goes on. */
-void hv_handle_pause(struct vcpu *v)
-{
-	arch_vcpu_skip_insn(v);
-	if (v->part->privileged || v->part->nvcpus < 2 || !sibling_ready_here(v))
-		return;
-	v->slice_end = 1;   /* over, but not a new turn (0) */
-	v->yield = true;
-}
-
-/* The parent halts only once it has fetched every intercept it was
- * told of (partition/vm.c, vm_idle checks its notification with
- * interrupts off first): an unfetched one without a notification pending
- * means a notification was lost, and that child would wait for ever
- * (seen under QEMU SVM: a Linux child's console stalled until Connect-VM
- * polled). Say so, and tell the parent again. */
-static void parent_check_notified(struct vcpu *parent)
-{
-	static unsigned lost;
-	struct vcpu *c;
-
-	if (!(c = intercept_unfetched()))
-		return;
-	/* Raised while the parent's interrupts were off (its idle loop's
-	 * check, then "sti; hlt", whose STI shadow holds the injection
-	 * until the HLT has exited): not lost, as parent_called sees it and
-	 * the next entry injects it. It was reported on the console, which
-	 * a user then saw after Debug-VMHost -Action SaveRestore. */
-	if (parent->notify_pending)
-		return;
-	if (lost++ < 4)
-		hv_err("hv: the parent halted with partition %lu's port 0x%x access unfetched and no notification pending; notified again",
-		       c->part->id, c->icpt.port);
-	parent->notify_pending = true;
-}
-
-void hv_handle_hlt(struct vcpu *v)
-{
-	arch_vcpu_skip_insn(v);
-	if (v->part->privileged) {
-		/* An interrupt offered and not yet taken (a HLT the CPU ran
-		 * before it) is one the parent still gets: it is not idle, and
-		 * the intercept that notification announces is not lost. */
-		if (arch_vcpu_irq_in_flight(v))
-			return;
-		/* The parent halts in the guest where the CPU can (VT-x
-		 * activity state HLT, SDM Vol. 3C §27.7.4): a physical
-		 * interrupt, which is not intercepted for it, wakes it
-		 * directly. Meanwhile children may run. */
-		arch_vcpu_set_halted(v);
-		v->run = VCPU_HALTED;
-		v->exit_quiet = true;   /* no child's timer moved */
-		parent_check_notified(v);
-		return;
-	}
-	/* A child's HLT yields until its next interrupt, unless one is
-	 * already waiting and can be taken. */
-	vlapic_poll_timer(v, rdtsc());
-	v->halt_masked = !arch_vcpu_irq_enabled(v);
-	if ((vlapic_pending_vector(v) < 0 || v->halt_masked) && !vlapic_nmi_pending(v))
-		v->run = VCPU_HALTED;
 }
 
 /* The interrupt v should get next: the parent's notification, then its

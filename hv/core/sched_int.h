@@ -1,5 +1,6 @@
-/* Shared by the scheduler (hv/core/sched.c) and its processor resource
- * control (hv/core/sched_share.c); hv's own, not the backends'. */
+/* Shared by the scheduler (hv/core/sched.c), its processor resource
+ * control (hv/core/sched_share.c) and a guest's HLT and PAUSE
+ * (hv/core/sched_hlt.c); hv's own, not the backends'. */
 #ifndef HV_CORE_SCHED_INT_H
 #define HV_CORE_SCHED_INT_H
 
@@ -60,6 +61,20 @@ static inline void sched_account_exit(struct vcpu *v, uint64_t t_exit)
 		v->period_used += d;
 	}
 	v->entered_tsc = 0;
+}
+
+/* v is placed on this CPU. */
+static inline bool sched_here(const struct vcpu *v)
+{
+	return v->cpu == this_cpu()->index;
+}
+
+/* An interrupt ends v's HLT. Halted with interrupts off, only an NMI:
+ * woken, it would halt again at once, and woken_child would pick it
+ * again before every other child, for ever. */
+static inline bool sched_halt_ends(struct vcpu *v)
+{
+	return (vlapic_pending_vector(v) >= 0 && !v->halt_masked) || vlapic_nmi_pending(v);
 }
 
 uint64_t sched_weighted_slice(const struct vcpu *v);

@@ -85,6 +85,7 @@ struct vcpu {
 	bool icpt_taken;             /* the parent has fetched icpt */
 	bool icpt_done;              /* completed: apply at the next entry */
 	bool yield;                  /* give up the CPU after this exit */
+	struct vcpu *yield_to;       /* to this sibling (a PAUSE, sched.c yielded_to) */
 	uint32_t icpt_result;
 	/* The intercept is one element of an INS/OUTS (hv/core/io_string.c),
 	 * icpt_insn the instruction decoded at the exit. */
@@ -227,6 +228,9 @@ void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
 /* PAUSE (a spin-wait loop): give the turn to a sibling vCPU. */
 void hv_handle_pause(struct vcpu *v);
+/* The same, before hv's lock is taken: true if the PAUSE was skipped and
+ * v goes back to its guest at once (nothing for hv to do). */
+bool sched_pause_quick(struct vcpu *v);
 void hv_handle_xsetbv(struct vcpu *v);
 void xstate_follow_xcr0(struct vcpu *v);
 

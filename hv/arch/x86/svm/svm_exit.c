@@ -353,6 +353,9 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)code;
 	struct vcpu *next;
 
+	/* hv's timer, a physical interrupt, goes on counting meanwhile. */
+	if (code == SVM_EXIT_PAUSE && sched_pause_quick(v))
+		return v;
 	hv_lock();
 	svm_virq_check(v);
 	reinject(v, vm);

@@ -474,6 +474,10 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 	struct vcpu *next;
 
+	if (reason == VMX_EXIT_PAUSE && vmx_timer_left(v) && sched_pause_quick(v)) {
+		v->arch.launched = 1;
+		return v;
+	}
 	hv_lock();
 	v->arch.launched = 1;
 	requeue_vectoring();

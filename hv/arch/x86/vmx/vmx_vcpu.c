@@ -471,11 +471,34 @@ bool arch_timer_is_interrupt(void)
 	return false;
 }
 
-void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
+static void timer_write(uint64_t budget)
 {
 	unsigned rate = vmx_caps.misc & 0x1f;   /* timer ticks = TSC >> rate (§25.5.1) */
 	uint64_t val = budget ? (budget >> rate) + 1 : 0xffffffffull;
 
-	(void)v;
 	vmwrite(VMCS_PREEMPTION_TIMER, val > 0xffffffffull ? 0xffffffffull : val);
+}
+
+void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
+{
+	(void)v;
+	this_cpu()->arch.timer_deadline = budget ? rdtsc() + budget : 0;
+	timer_write(budget);
+}
+
+/* Re-entering without hv's look (sched_pause_quick): the preemption
+ * timer starts again from the VMCS field at every entry (hv does not set
+ * "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
+ * is set to what is left of the budget; false if nothing is. */
+bool vmx_timer_left(struct vcpu *v)
+{
+	uint64_t end = this_cpu()->arch.timer_deadline, now = rdtsc();
+
+	(void)v;
+	if (!end)
+		return true;
+	if (now + 64 >= end)
+		return false;
+	timer_write(end - now);
+	return true;
 }

@@ -38,5 +38,6 @@ struct arch_cpu {
 	 * slot holds the running struct vcpu * (vmx_entry.S). */
 	uint8_t exit_stack[ARCH_EXIT_STACK_SIZE] __attribute__((aligned(16)));
 	uint64_t vmxon_pa;        /* this CPU's VMXON region (§24.7) */
+	uint64_t timer_deadline;  /* TSC the preemption timer ends at, 0: none (vmx_vcpu.c) */
 };
 #endif

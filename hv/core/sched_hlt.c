@@ -1,0 +1,117 @@
+/*
+ * A guest's HLT and PAUSE (their exits, from the backends): the parent's
+ * HLT is its idle, a child's yields until its next interrupt, and a
+ * child's PAUSE yields to a sibling on the same CPU (the scheduler picks
+ * it, hv/core/sched.c yielded_to), or is stepped past without hv's lock.
+ */
+#include <hv/hv.h>
+#include <hv/lib.h>
+#include <hv/x86.h>
+#include "intercept.h"
+#include "sched_int.h"
+
+/* A sibling of v here that could run now, the first after v (NULL:
+ * none). */
+static struct vcpu *sibling_ready_here(const struct vcpu *v)
+{
+	for (uint32_t k = 1; k < v->part->nvcpus; k++) {
+		struct vcpu *s = v->part->vcpus[(v->index + k) % v->part->nvcpus];
+
+		if (sched_here(s) && !s->claimed &&
+		    (s->run == VCPU_RUNNABLE || (s->run == VCPU_HALTED && sched_halt_ends(s))))
+			return s;
+	}
+	return NULL;
+}
+
+/* A vCPU in a spin-wait loop (PAUSE, SDM Vol. 2B) most likely waits for
+ * a sibling of its partition, which on one CPU can only run if it yields:
+ * an IPI's acknowledgement, a lock holder. That sibling goes, in v's
+ * turn (yielded_to). Only to such a sibling here, as KVM's directed
+ * yield (kvm_vcpu_on_spin) looks only at the VM's own vCPUs: beside
+ * another child's spinner it gave that one a whole turn per PAUSE, and
+ * smp.elf's 300 IPIs to a sibling on another CPU took 12 s of TSC. A
+ * one-vCPU child waits for nothing another vCPU could do: it goes on. */
+void hv_handle_pause(struct vcpu *v)
+{
+	arch_vcpu_skip_insn(v);
+	if (v->part->privileged || v->part->nvcpus < 2 || !(v->yield_to = sibling_ready_here(v)))
+		return;
+	v->yield = true;
+}
+
+/* A child's PAUSE that hv_handle_pause would only skip, taken without
+ * hv's lock (the backend asks before it locks): a vCPU spin-waiting for
+ * a sibling on another CPU exits at every PAUSE where the CPU has no pause
+ * filter (QEMU's TCG), and each exit took the one lock every CPU's exits
+ * take. Under QEMU, with more emulated CPUs than host cores, the lock's
+ * holder was often descheduled by the host, and a cross-CPU IPI's round
+ * trip took 15.9 M TSC ticks (3.4 M without PAUSE exits). The siblings'
+ * states are read unlocked: a stale "none ready" only delays the yield,
+ * as whoever readies one here also kicks this CPU (smp_kick_vcpu) and
+ * the kick's exit takes the locked way; a kick already sent does so now.
+ * The exit is counted, not traced (the trace ring is hv's, locked). */
+bool sched_pause_quick(struct vcpu *v)
+{
+	if (v->part->privileged || v->part->state != HVPART_STATE_RUNNING ||
+	    (v->part->nvcpus > 1 && sibling_ready_here(v)) ||
+	    __atomic_load_n(&this_cpu()->kicked, __ATOMIC_ACQUIRE))
+		return false;
+	v->exits_total++;
+	v->exits[HVPART_EXIT_OTHER]++;
+	arch_vcpu_skip_insn(v);
+	return true;
+}
+
+/* The parent halts only once it has fetched every intercept it was
+ * told of (partition/vm.c, vm_idle checks its notification with
+ * interrupts off first): an unfetched one without a notification pending
+ * means a notification was lost, and that child would wait for ever
+ * (seen under QEMU SVM: a Linux child's console stalled until Connect-VM
+ * polled). Say so, and tell the parent again. */
+static void parent_check_notified(struct vcpu *parent)
+{
+	static unsigned lost;
+	struct vcpu *c;
+
+	if (!(c = intercept_unfetched()))
+		return;
+	/* Raised while the parent's interrupts were off (its idle loop's
+	 * check, then "sti; hlt", whose STI shadow holds the injection
+	 * until the HLT has exited): not lost, as parent_called sees it and
+	 * the next entry injects it. It was reported on the console, which
+	 * a user then saw after Debug-VMHost -Action SaveRestore. */
+	if (parent->notify_pending)
+		return;
+	if (lost++ < 4)
+		hv_err("hv: the parent halted with partition %lu's port 0x%x access unfetched and no notification pending; notified again",
+		       c->part->id, c->icpt.port);
+	parent->notify_pending = true;
+}
+
+void hv_handle_hlt(struct vcpu *v)
+{
+	arch_vcpu_skip_insn(v);
+	if (v->part->privileged) {
+		/* An interrupt offered and not yet taken (a HLT the CPU ran
+		 * before it) is one the parent still gets: it is not idle, and
+		 * the intercept that notification announces is not lost. */
+		if (arch_vcpu_irq_in_flight(v))
+			return;
+		/* The parent halts in the guest where the CPU can (VT-x
+		 * activity state HLT, SDM Vol. 3C §27.7.4): a physical
+		 * interrupt, which is not intercepted for it, wakes it
+		 * directly. Meanwhile children may run. */
+		arch_vcpu_set_halted(v);
+		v->run = VCPU_HALTED;
+		v->exit_quiet = true;   /* no child's timer moved */
+		parent_check_notified(v);
+		return;
+	}
+	/* A child's HLT yields until its next interrupt, unless one is
+	 * already waiting and can be taken. */
+	vlapic_poll_timer(v, rdtsc());
+	v->halt_masked = !arch_vcpu_irq_enabled(v);
+	if ((vlapic_pending_vector(v) < 0 || v->halt_masked) && !vlapic_nmi_pending(v))
+		v->run = VCPU_HALTED;
+}
