@@ -17,7 +17,8 @@ IPIs exactly (on two processors at once with four); a four-vCPU child on
 two processors (overcommit); a hostile child storming IPIs from every
 vCPU beside a spinner (INIT and STARTUP among its IPIs); with two, a
 two-vCPU child's IPIs staying fast beside two spinners on its processor
-(its PAUSE yields to the sibling it waits for); with four, a
+(its PAUSE yields to the sibling it waits for); with four, IPIs to
+vCPUs halted beside two spinners each (woken ahead of them), a
 counting child's vCPU moved to the processor a stopped spinner left
 (Get-VMHost's VirtualProcessorMoves); and create/start/stop/remove
 cycles that leave hv's pool and the machine's memory as they were.
@@ -150,15 +151,21 @@ def children_run(m, cpus):
 # it gave the CPU to whoever was next in turn. QEMU's TSC runs at the
 # host's rate and its host threads add their own delays (1.1 M measured).
 SHARED_IPI_TICKS = 10000000 if hvtest.PLATFORM == "qemu-svm" else 500000
+# The mean IPI from an AP to its BSP halted on another AP beside two
+# spinners: 4,141 ticks under Bochs when the woken BSP goes ahead of the
+# running spinner, 27,071 when it waited for the spinner's turn to end.
+# Under QEMU every one of the four emulated CPUs is busy on two host
+# cores, and the figure (114 M ticks) is the host's scheduling of QEMU's
+# threads: it is printed, not judged.
+WOKEN_IPI_TICKS = None if hvtest.PLATFORM == "qemu-svm" else 20000
 
 
-def shared_ap(m):
-    """Two processors: two spinners with interrupts off and a two-vCPU
-    child, all on the one application processor. The child's IPIs to its
-    halted sibling are acknowledged within its own turn (its PAUSE yields
-    to that sibling), so its 100 round trips take about as long as without
-    the spinners, which run on all the while."""
-    names = ["sh0", "sh1"]
+def ipi_beside_spinners(m, nspin):
+    """nspin spinners with interrupts off, then a two-vCPU child counting
+    100 IPIs each way: (where the spinners and the child's vCPUs run, the
+    mean ticks of a BSP->AP round trip, the mean of an AP->BSP IPI). The
+    spinners run on all the while. All go at the end."""
+    names = ["sh%d" % i for i in range(nspin)]
     try:
         for n in names:
             m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
@@ -167,22 +174,44 @@ def shared_ap(m):
         m.command('New-VM -Name mps -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
                   '-KernelArgs "cpus=2 mode=x2apic rounds=100 count=1000"')
         m.command("Start-VM mps")
-        where = [vp_cpus(m, n)[0] for n in names] + vp_cpus(m, "mps")
+        where = [vp_cpus(m, n)[0] for n in names], vp_cpus(m, "mps")
         wait = m.command("Wait-VM mps -Timeout 300", timeout=330)
         log = m.command("Get-VMConsoleLog mps")
         assert "exit code 0" in wait and "smp: PASS" in log, (wait, log[-2000:])
-        got = re.search(r"smp: ipi bsp->cpu1 (\d+) round trips in (\d+) TSC ticks", log)
-        assert got, log[-2000:]
-        mean = int(got.group(2)) // int(got.group(1))
-        print("# IPI round trip on one AP beside two spinners: %d ticks (CPUs %s)" % (mean, where))
-        assert where == [1, 1, 1, 1], where
-        assert mean <= SHARED_IPI_TICKS, mean
+        to_ap = re.search(r"smp: ipi bsp->cpu1 (\d+) round trips in (\d+) TSC ticks", log)
+        to_bsp = re.search(r"smp: ipi cpu1->bsp (\d+) of \d+ in (\d+) TSC ticks", log)
+        assert to_ap and to_bsp, log[-2000:]
         poll(lambda: all(vp_seconds(m, n) > b for n, b in zip(names, before)), 120,
              "the spinners running on")
+        return (where, int(to_ap.group(2)) // int(to_ap.group(1)),
+                int(to_bsp.group(2)) // int(to_bsp.group(1)))
     finally:
         for n in names + ["mps"]:
             m.command("Stop-VM %s -TurnOff" % n)
             m.command("Remove-VM %s" % n)
+
+
+def shared_ap(m):
+    """Two processors: two spinners and a two-vCPU child, all on the one
+    application processor. The child's IPIs to its halted sibling are
+    acknowledged within its own turn (its PAUSE yields to that sibling),
+    so its round trips take about as long as without the spinners."""
+    where, to_ap, _ = ipi_beside_spinners(m, 2)
+    print("# IPI round trip on one AP beside two spinners: %d ticks (CPUs %s)" % (to_ap, where))
+    assert where == ([1, 1], [1, 1]), where
+    assert to_ap <= SHARED_IPI_TICKS, to_ap
+
+
+def woken_first(m):
+    """Four processors: two spinners on each AP, then a two-vCPU child
+    whose vCPUs go to two of them. An IPI to a vCPU halted beside two
+    spinners wakes it ahead of the running one, which keeps the rest of
+    its turn (hv's boost of a woken vCPU)."""
+    where, to_ap, to_bsp = ipi_beside_spinners(m, 6)
+    print("# IPIs between APs beside two spinners each: BSP->AP round trip %d ticks, AP->BSP %d ticks "
+          "(CPUs %s)" % (to_ap, to_bsp, where))
+    assert sorted(where[0]) == [1, 1, 2, 2, 3, 3] and len(set(where[1])) == 2, where
+    assert WOKEN_IPI_TICKS is None or to_bsp <= WOKEN_IPI_TICKS, to_bsp
 
 
 def ipi_storm(m, cpus):
@@ -342,6 +371,11 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             ipi_storm(m, cpus)
 
         if cpus >= 4:
+            with tap.case("%d processors: two spinners on each application processor and a two-vCPU "
+                          "child on two of them: an IPI to its halted vCPU wakes it ahead of the "
+                          "spinners" % cpus):
+                woken_first(m)
+
             with tap.case("%d processors: a spinner on CPU 3 goes, and a counting child's vCPU moves "
                           "from CPU 2 to CPU 3 to even the load; its IPI counts stay exact" % cpus):
                 balance(m, cpus)

@@ -440,8 +440,11 @@ static void aps_to_bsp(void)
 {
 	for (uint32_t s = 1; s < ncpus; s++) {
 		uint32_t before = cpus[0].fixed;
+		uint64_t t0 = guest_rdtsc();
+
 		run_on(s, CMD_TO_BSP);
-		say("smp: ipi cpu%u->bsp %u of %u\n", s, cpus[0].fixed - before, rounds);
+		say("smp: ipi cpu%u->bsp %u of %u in %llu TSC ticks\n", s, cpus[0].fixed - before, rounds,
+		    guest_rdtsc() - t0);
 		if (cpus[0].fixed - before != rounds)
 			fail_cpu("wrong count at the bsp from", s);
 	}
@@ -688,6 +691,7 @@ static void parse_args(void)
 void guest_main(void)
 {
 	const char *src;
+	uint64_t t0;
 
 	guest_puts("smp: start\n");
 	parse_args();
@@ -703,6 +707,7 @@ void guest_main(void)
 		say("smp: storming\n");
 		storm(0);
 	}
+	t0 = guest_rdtsc();
 	bsp_to_aps();
 	aps_to_bsp();
 	broadcast();
@@ -712,6 +717,7 @@ void guest_main(void)
 	atomic_adds();
 	logical();
 	recheck();
+	say("smp: the checks took %llu TSC ticks\n", guest_rdtsc() - t0);
 	lock();
 	guest_pass("smp");
 }
