@@ -513,12 +513,16 @@ static void drain_kicks(void)
 		;
 }
 
-/* Until a kick or the TSC's due: interrupts stay off (a kick stays
- * pending until drain_kicks), other CPUs' flushes are served. */
+/* Until a kick or the TSC's due: in HLT where the backend can time it
+ * (a kick, also another CPU's flush request, wakes it; one already taken
+ * is seen in kicked), else interrupts stay off (a kick stays pending
+ * until drain_kicks) and other CPUs' flushes are served. */
 static void wait_until(uint64_t due)
 {
 	struct percpu *c = this_cpu();
 
+	if (__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE) || arch_cpu_wait_until(due))
+		return;
 	while (rdtsc() < due && !__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE)) {
 		smp_service();
 		__asm__ volatile("pause");

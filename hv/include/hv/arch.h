@@ -57,6 +57,10 @@ __attribute__((noreturn)) void arch_cpu_park(void);
 void arch_cpu_kick(uint32_t apic_id);
 bool arch_cpu_lapic_enabled(void);
 void arch_cpu_wait(void);
+/* The same until the TSC reaches due at the latest, where the backend has
+ * a timer of hv's on this CPU (SVM: its LAPIC timer); false if it has
+ * none, and the caller waits otherwise. */
+bool arch_cpu_wait_until(uint64_t due);
 /* v's hardware state leaves this CPU (VT-x: VMCLEAR, SDM Vol. 3C §25.11.3,
  * before another CPU may load it); it is not running here. */
 void arch_vcpu_release(struct vcpu *v);

@@ -14,6 +14,10 @@ does on one processor. Prints:
       a two-vCPU child (smp.elf) with its vCPUs on two processors: a fixed
       IPI from its BSP until the BSP sees the AP's handler count it,
       the mean of 1000
+  bench smp_ipi_woken_beside_spinners: N ticks (target -)
+      the same child with two spinners on each application processor:
+      an IPI from its AP to its BSP halted beside two spinners, until the
+      AP sees the BSP's handler count it, the mean of 100
   bench smp_console_echo_idle: N ticks (target -)
   bench smp_console_echo_spinners: N ticks (target <= 2x idle)
       a key entering the UART to its echo leaving it (median of 40), with
@@ -87,6 +91,28 @@ def ipi_latency(m):
     return int(got.group(2)) // int(got.group(1)), where
 
 
+def ipi_woken(m):
+    """Two spinners on each AP, then the IPI child (its vCPUs on two APs):
+    (mean ticks of an AP->BSP IPI, the child's CPUs)."""
+    names = ["w%d" % i for i in range(2 * (CPUS - 1))]
+    for n in names:
+        m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
+        m.command("Start-VM %s" % n)
+    m.command('New-VM -Name mpw -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
+              '-KernelArgs "cpus=2 mode=x2apic rounds=100 count=1000"')
+    m.command("Start-VM mpw")
+    where = vp_cpus(m, "mpw")
+    m.command("Wait-VM mpw -Timeout 900", timeout=960)
+    log = m.command("Get-VMConsoleLog mpw")
+    assert "smp: PASS" in log, log[-2000:]
+    got = re.search(r"smp: ipi cpu1->bsp (\d+) of \d+ in (\d+) TSC ticks", log)
+    assert got, log[-2000:]
+    for n in names + ["mpw"]:
+        m.command("Stop-VM %s -TurnOff" % n)
+        m.command("Remove-VM %s" % n)
+    return int(got.group(2)) // int(got.group(1)), where
+
+
 with hvtest.Machine(iso, name="bench-smp", watchdog=1800, sync="none", serial="pty",
                     extra=["--cpus", str(CPUS), "--debug-log", "serial"]) as m:
     m.expect(hvtest.PROMPT, 180)
@@ -94,6 +120,7 @@ with hvtest.Machine(iso, name="bench-smp", watchdog=1800, sync="none", serial="p
     m.expect(hvtest.PROMPT, 30)
     ratio, tp_cpus = throughput(m)
     ipi, ipi_cpus = ipi_latency(m)
+    woken, woken_cpus = ipi_woken(m)
     for i in range(CPUS - 1):
         m.command("New-VM -Name s%d -MemoryStartupBytes 4MB -Kernel spin.elf" % i)
         m.command("Start-VM s%d" % i)
@@ -110,6 +137,8 @@ print("# children's CPUs: the two loops %s, the IPI child %s, the spinners %s"
       % (tp_cpus, ipi_cpus, spin_cpus))
 print("bench smp_two_children_throughput: %.2f x (target >= 1.9; %d processors)" % (ratio, CPUS))
 print("bench smp_ipi_cross_cpu: %d ticks (target -; mean of 1000, vCPUs on CPUs %s)" % (ipi, ipi_cpus))
+print("bench smp_ipi_woken_beside_spinners: %d ticks (target -; mean of 100, AP to BSP, vCPUs on CPUs %s, "
+      "two spinners on each)" % (woken, woken_cpus))
 print("bench smp_console_echo_idle: %d ticks (target -; median of %d keys)" % (idle, KEYS))
 print("bench smp_console_echo_spinners: %d ticks (target <= %d, 2x idle; a spinner on each of CPUs %s)"
       % (busy, 2 * idle, spin_cpus))

@@ -353,8 +353,13 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)code;
 	struct vcpu *next;
 
-	/* hv's timer, a physical interrupt, goes on counting meanwhile. */
-	if (code == SVM_EXIT_PAUSE && sched_pause_quick(v))
+	/* hv's timer, a physical interrupt, goes on counting meanwhile.
+	 * Only where the CPU reports the next RIP (NRIPS): without it (QEMU's
+	 * TCG) the PAUSE's length comes from a walk of the guest's page
+	 * tables (svm_insn.c), which is not safe outside the lock: tried,
+	 * every later walk of a Linux child's kernel faulted (its exits'
+	 * "cannot decode", test_linux on three processors). */
+	if (code == SVM_EXIT_PAUSE && (svm_caps.features & SVM_F_NRIPS) && sched_pause_quick(v))
 		return v;
 	hv_lock();
 	svm_virq_check(v);

@@ -149,6 +149,27 @@ int arch_cpu_take_interrupt(void)
 	return -1;
 }
 
+/* An AP with nothing ready before due (hv/core/sched.c, idle_until_ready):
+ * HLT with hv's timer armed for due rather than a PAUSE loop, which kept
+ * the processor (and an emulator's host thread) busy for every halted
+ * child's timer. The timer is hv's alone on an AP (svm_timer_init_ap) and
+ * disarmed after; a firing that raced the disarm waits in the LAPIC for
+ * arch_cpu_take_interrupt, which drops it. */
+bool arch_cpu_wait_until(uint64_t due)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+
+	if (!tm.ok)
+		return false;
+	a->timer_armed = due;
+	timer_write(due);
+	arch_cpu_wait();
+	timer_write(0);
+	a->timer_armed = 0;
+	a->timer_fired = false;
+	return true;
+}
+
 /* Whether hv's timer is why a child exited on INTR. */
 bool svm_timer_fired(void)
 {

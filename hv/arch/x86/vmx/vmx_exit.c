@@ -474,7 +474,9 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 	struct vcpu *next;
 
-	if (reason == VMX_EXIT_PAUSE && vmx_timer_left(v) && sched_pause_quick(v)) {
+	/* The deadline is a child's own (its every entry sets the timer). */
+	if (reason == VMX_EXIT_PAUSE && !v->part->privileged && vmx_timer_left(v) &&
+	    sched_pause_quick(v)) {
 		v->arch.launched = 1;
 		return v;
 	}

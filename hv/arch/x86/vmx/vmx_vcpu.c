@@ -486,6 +486,14 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
 	timer_write(budget);
 }
 
+/* VT-x's timer is the VMX-preemption timer, which counts only in VMX
+ * non-root operation (SDM Vol. 3C §26.5.1): an AP has none to wait on. */
+bool arch_cpu_wait_until(uint64_t due)
+{
+	(void)due;
+	return false;
+}
+
 /* Re-entering without hv's look (sched_pause_quick): the preemption
  * timer starts again from the VMCS field at every entry (hv does not set
  * "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
