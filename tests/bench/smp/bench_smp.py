@@ -77,14 +77,21 @@ def throughput(m):
     return alone / t1 + alone / t2, where
 
 
-def ipi_latency(m):
-    m.command('New-VM -Name mp -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
-              '-KernelArgs "cpus=2 mode=x2apic rounds=1000 count=1000"')
-    m.command("Start-VM mp")
-    where = vp_cpus(m, "mp")
-    m.command("Wait-VM mp -Timeout 900", timeout=960)
-    log = m.command("Get-VMConsoleLog mp")
+def smp_log(m, name, rounds):
+    """A two-vCPU smp.elf child counting rounds IPIs of each kind, run to
+    its end: (its console log, the CPUs of its vCPUs)."""
+    m.command('New-VM -Name %s -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
+              '-KernelArgs "cpus=2 mode=x2apic rounds=%d count=1000"' % (name, rounds))
+    m.command("Start-VM %s" % name)
+    where = vp_cpus(m, name)
+    m.command("Wait-VM %s -Timeout 900" % name, timeout=960)
+    log = m.command("Get-VMConsoleLog %s" % name)
     assert "smp: PASS" in log, log[-2000:]
+    return log, where
+
+
+def ipi_latency(m):
+    log, where = smp_log(m, "mp", 1000)
     got = re.search(r"smp: ipi bsp->cpu1 (\d+) round trips in (\d+) TSC ticks", log)
     assert got, log[-2000:]
     m.command("Remove-VM mp")
@@ -98,13 +105,7 @@ def ipi_woken(m):
     for n in names:
         m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
         m.command("Start-VM %s" % n)
-    m.command('New-VM -Name mpw -MemoryStartupBytes 8MB -Kernel smp.elf -ProcessorCount 2 '
-              '-KernelArgs "cpus=2 mode=x2apic rounds=100 count=1000"')
-    m.command("Start-VM mpw")
-    where = vp_cpus(m, "mpw")
-    m.command("Wait-VM mpw -Timeout 900", timeout=960)
-    log = m.command("Get-VMConsoleLog mpw")
-    assert "smp: PASS" in log, log[-2000:]
+    log, where = smp_log(m, "mpw", 100)
     got = re.search(r"smp: ipi cpu1->bsp (\d+) of \d+ in (\d+) TSC ticks", log)
     assert got, log[-2000:]
     for n in names + ["mpw"]:

@@ -76,7 +76,7 @@ struct vcpu *vmx_entry_failed(struct vcpu *v);
 void vmx_vpid_arrive(struct vcpu *v);
 /* Before a quick re-entry: the preemption timer set to the budget left;
  * false if none is (vmx_vcpu.c). */
-bool vmx_timer_left(struct vcpu *v);
+bool vmx_timer_left(void);
 
 int vmx_setup_controls(const struct vmx_guest_init *gi);
 void vmx_cr_write(uint64_t cr0, uint64_t cr4);

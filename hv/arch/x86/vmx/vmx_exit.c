@@ -475,7 +475,7 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	struct vcpu *next;
 
 	/* The deadline is a child's own (its every entry sets the timer). */
-	if (reason == VMX_EXIT_PAUSE && !v->part->privileged && vmx_timer_left(v) &&
+	if (reason == VMX_EXIT_PAUSE && !v->part->privileged && vmx_timer_left() &&
 	    sched_pause_quick(v)) {
 		v->arch.launched = 1;
 		return v;

@@ -498,11 +498,10 @@ bool arch_cpu_wait_until(uint64_t due)
  * timer starts again from the VMCS field at every entry (hv does not set
  * "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
  * is set to what is left of the budget; false if nothing is. */
-bool vmx_timer_left(struct vcpu *v)
+bool vmx_timer_left(void)
 {
 	uint64_t end = this_cpu()->arch.timer_deadline, now = rdtsc();
 
-	(void)v;
 	if (!end)
 		return true;
 	if (now + 64 >= end)
