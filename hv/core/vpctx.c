@@ -351,9 +351,25 @@ static const char *ctx_check(const struct vcpu *v, const struct hvpart_vp_contex
 	return NULL;
 }
 
+/* Every vCPU's time stops at one instant, the first import's: the
+ * saved TSCs were read at one instant too (ctx_now), and a later import
+ * given its own instant would leave that vCPU's TSC behind the others'
+ * by the time between the two hypercalls. The reference TSC page is the
+ * partition's (TLFS timers.md) and is computed with vCPU 0's offset
+ * (hv/core/synic_vp.c), so on a lagging vCPU Linux's clock would run
+ * behind the time hv fires its synthetic timers by, and each one it
+ * armed less than the lag ahead would fire at once: with a lag past a
+ * tick, an endless storm of stimer0 interrupts on that CPU. */
+static uint64_t ctx_import_instant(struct partition *p)
+{
+	if (!p->freeze_tsc)
+		p->freeze_tsc = rdtsc();
+	return p->freeze_tsc;
+}
+
 static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, const void *xsave)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = ctx_import_instant(v->part);
 
 	smp_vcpu_claim(v);
 	arch_vcpu_set_context(v, b);
@@ -368,7 +384,6 @@ static void ctx_apply(struct vcpu *v, const struct hvpart_vp_context_body *b, co
 	v->start_run = b->ev.halted == 2 ? VCPU_WAIT_SIPI :
 		       b->ev.halted ? VCPU_HALTED : VCPU_RUNNABLE;
 	v->halt_masked = !(b->regs.rflags & (1u << 9));
-	v->part->freeze_tsc = now;
 }
 
 uint16_t hc_set_vp_context(struct hc_args *a)

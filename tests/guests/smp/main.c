@@ -7,7 +7,8 @@
  * destination from the BSP to each AP and from each AP to the BSP, the
  * all-excluding-self shorthand, a logical destination, self IPIs on every
  * CPU and NMIs to each AP; then every CPU adds to one counter with LOCK
- * XADD. Each wait is bounded by one second of TSC (time.c; an AP's
+ * XADD, and every CPU takes turns reading its TSC, each reading no
+ * lower than the last any CPU took (one clock for all). Each wait is bounded by one second of TSC (time.c; an AP's
  * start by ten), so a CPU that does not answer is a FAIL that names it,
  * never a hang.
  * Options: cpus=N (the MADT must list N), mode=xapic|x2apic,
@@ -27,7 +28,7 @@
 #define V_SELF    0x53
 #define V_NMI     2
 
-enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC, CMD_MASKED_HLT, CMD_STORM };
+enum cmd { CMD_NONE, CMD_TO_BSP, CMD_SELF, CMD_ATOMIC, CMD_MASKED_HLT, CMD_STORM, CMD_TSC };
 
 struct cpu {
 	volatile uint32_t up, apic_id, logical;
@@ -162,6 +163,42 @@ static void ap_atomic(struct cpu *c)
 	}
 }
 
+/* The TSC as one clock (SDM Vol. 3B §18.17: an OS may take the TSCs of
+ * its processors as synchronized): every CPU in turn, under one lock,
+ * reads its TSC and compares it with the last reading any CPU took, as
+ * Linux's check_tsc_warp (arch/x86/kernel/tsc_sync.c). LFENCE keeps the
+ * RDTSC after the lock's acquisition (SDM Vol. 2B, RDTSC). */
+static volatile uint32_t tsc_lock, tsc_go, tsc_warps;
+static volatile uint64_t tsc_last, tsc_back;
+
+static uint64_t rdtsc_ordered(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
+	return guest_rdtsc();
+}
+
+static void tsc_walk(struct cpu *c)
+{
+	while (!tsc_go)
+		guest_pause();
+	for (uint32_t i = 0; i < rounds; i++) {
+		uint64_t t;
+
+		while (__atomic_exchange_n(&tsc_lock, 1, __ATOMIC_ACQUIRE))
+			guest_pause();
+		t = rdtsc_ordered();
+		if (t < tsc_last) {
+			tsc_warps++;
+			if (tsc_last - t > tsc_back)
+				tsc_back = tsc_last - t;
+		}
+		tsc_last = t;
+		__atomic_store_n(&tsc_lock, 0, __ATOMIC_RELEASE);
+		if ((i & 63) == 0)
+			c->progress++;
+	}
+}
+
 /* HLT with interrupts off: fixed IPIs do not resume it, an NMI does
  * (SDM Vol. 2A, HLT); hlt_nmi says how many NMIs it had taken when it
  * resumed. Then the IPIs held in the IRR are taken, once per vector. */
@@ -232,6 +269,8 @@ static void ap_run(struct cpu *c, uint32_t cmd)
 		ap_atomic(c);
 	else if (cmd == CMD_MASKED_HLT)
 		ap_masked_hlt(c);
+	else if (cmd == CMD_TSC)
+		tsc_walk(c);
 }
 
 /* Commands come in cpus[slot].cmd, with a kick IPI to wake the HLT;
@@ -629,6 +668,24 @@ static void atomic_adds(void)
 		fail("lock xadd lost increments");
 }
 
+static void tsc_sync(void)
+{
+	uint32_t done0[SMP_MAX_CPUS];
+
+	for (uint32_t s = 1; s < ncpus; s++) {
+		done0[s] = cpus[s].done;
+		post(s, CMD_TSC);
+	}
+	__atomic_store_n(&tsc_go, 1, __ATOMIC_RELEASE);
+	tsc_walk(&cpus[0]);
+	for (uint32_t s = 1; s < ncpus; s++)
+		finish(s, done0[s]);
+	say("smp: tsc %u readings on each cpu, %u backwards (by up to %llu ticks)\n", rounds,
+	    tsc_warps, tsc_back);
+	if (tsc_warps)
+		fail("the tsc went backwards from one cpu to another");
+}
+
 /* Nothing arrived late or twice: every count is still what it was. */
 static void recheck(void)
 {
@@ -715,6 +772,7 @@ void guest_main(void)
 	nmis();
 	masked_halts();
 	atomic_adds();
+	tsc_sync();
 	logical();
 	recheck();
 	say("smp: the checks took %llu TSC ticks\n", guest_rdtsc() - t0);
