@@ -853,6 +853,12 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 		sched_timers_changed();
 	v->exit_quiet = false;
 	sched_account_exit(v, t0);
+	/* The boot CPU's parent exits at least at each HLT (its 100 Hz
+	 * tick's): the look by load needs no timer of its own. It may drop
+	 * hv's lock (a move claims the vCPU), before anything here is
+	 * picked. */
+	if (v->part->privileged)
+		smp_balance_load(t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
 		v->entered_tsc = rdtsc();   /* no sched_prepare_entry on this way back */

@@ -22,6 +22,7 @@
 #include <hv/x86.h>
 #include "msr.h"
 #include "smp.h"
+#include "sched_int.h"
 #include "smp_place.h"
 
 /* A ticket lock: CPUs get it in the order they asked. */
@@ -136,6 +137,7 @@ static void move_vcpu(struct vcpu *v, uint32_t to)
 	hv_percpu[v->cpu].homed--;
 	v->cpu = to;
 	hv_percpu[to].homed++;
+	v->bal_moved = rdtsc();   /* settles there before a move by load */
 	if (counted)
 		sched_child_started(p);
 	this_cpu()->vcpu_moves++;
@@ -157,6 +159,62 @@ void smp_balance(void)
 			v->index, v->part->id, v->part->name, from, to);
 		move_vcpu(v, to);
 	}
+}
+
+/* ---- by load ---- */
+
+/* Looks two accounting periods apart (200 ms), and a vCPU moved by load
+ * stays where it went for four looks: long enough to be seen there. */
+#define BALANCE_PERIODS 2
+#define BALANCE_SETTLE  4
+
+static bool bal_counted(const struct partition *p)
+{
+	return p->state == HVPART_STATE_RUNNING && !p->suspended && !p->deleting;
+}
+
+/* Each running child vCPU's time in the guest since the last look. */
+static uint32_t bal_uses(uint64_t now, uint64_t interval, struct smp_use *use, struct vcpu **vs)
+{
+	uint32_t n = 0;
+
+	for (uint32_t m = partition_children; m; m &= m - 1) {
+		struct partition *p = &partition_table[__builtin_ctz(m)];
+
+		for (uint32_t i = 0; i < p->nvcpus && bal_counted(p); i++) {
+			struct vcpu *v = p->vcpus[i];
+			uint64_t r = sched_run_ticks(v, now);
+
+			use[n] = (struct smp_use){ v->cpu, r - v->bal_run,
+						   v->claimed || (v->bal_moved &&
+						   now - v->bal_moved < BALANCE_SETTLE * interval) };
+			v->bal_run = r;
+			vs[n++] = v;
+		}
+	}
+	return n;
+}
+
+void smp_balance_load(uint64_t now)
+{
+	static uint64_t last;
+	static struct smp_use use[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
+	static struct vcpu *vs[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
+	uint64_t interval = BALANCE_PERIODS * sched_period_ticks();
+	uint32_t homed[HV_MAX_CPUS], n, to;
+	int k;
+
+	if (!smp_on || now - last < interval)
+		return;
+	interval = last ? now - last : 0;   /* none yet at the first look */
+	last = now;
+	n = bal_uses(now, interval, use, vs);
+	k = smp_pick_busy_move(use, n, cpu_loads(homed), HV_MAX_CPUS, interval, &to);
+	if (k < 0)
+		return;
+	hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u (by load)",
+		vs[k]->index, vs[k]->part->id, vs[k]->part->name, vs[k]->cpu, to);
+	move_vcpu(vs[k], to);
 }
 
 /* ---- kicks and flushes ---- */

@@ -307,6 +307,39 @@ def balance(m, cpus):
             m.command("Remove-VM %s" % n)
 
 
+def crowded(m, cpus):
+    """Counts place two spinners on CPU 1, as a halted child on CPU 2 and
+    a spinner on CPU 3 came between them: CPU 1 is crowded while CPU 2
+    idles. hv moves one of the two to CPU 2 (by the time each vCPU used:
+    its log, Get-VMHost's VirtualProcessorMoves, Get-VMProcessor); then
+    each runs about as fast as the spinner alone on CPU 3, where before
+    they had half a processor each, and nothing moves again."""
+    moves = host_value(m, "VirtualProcessorMoves")
+    names = ["cs1", "ch", "cs3", "cs2"]
+    try:
+        for n in names:
+            m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf%s"
+                      % (n, ' -KernelArgs "mode=hlt"' if n == "ch" else ""))
+            m.command("Start-VM %s" % n)
+        moved = re.compile(r"vCPU 0 of partition \d+ \((cs1|cs2)\) moves from CPU 1 to CPU 2 \(by load\)")
+        poll(lambda: moved.search(m.command("Get-VMHostLog | Select-String moves")), 120,
+             "a spinner's move by load")
+        where = {n: vp_cpus(m, n)[0] for n in names}
+        assert sorted([where["cs1"], where["cs2"]]) == [1, 2] and where["ch"] == 2 and where["cs3"] == 3, where
+        assert host_value(m, "VirtualProcessorMoves") == moves + 1
+        spun = {n: vp_seconds(m, n) for n in names}
+        time.sleep(15)
+        grew = {n: vp_seconds(m, n) - spun[n] for n in names}
+        print("# crowded CPU 1: after the move, seconds run in one window: %s (CPUs %s)" % (grew, where))
+        assert grew["cs3"] > 0, grew
+        assert min(grew["cs1"], grew["cs2"]) >= 0.8 * grew["cs3"], grew
+        assert host_value(m, "VirtualProcessorMoves") == moves + 1, "a vCPU moved again"
+    finally:
+        for n in names:
+            m.command("Stop-VM %s -TurnOff" % n)
+            m.command("Remove-VM %s" % n)
+
+
 def storm_turn(m):
     """(turn, restarts) from the storm's last count, None before one;
     a FAIL the guest printed fails the case."""
@@ -375,6 +408,10 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
                           "child on two of them: an IPI to its halted vCPU wakes it ahead of the "
                           "spinners" % cpus):
                 woken_first(m)
+
+            with tap.case("%d processors: two spinners placed on CPU 1 while CPU 2 idles: hv moves one "
+                          "there by load, and each then runs as fast as a spinner alone" % cpus):
+                crowded(m, cpus)
 
             with tap.case("%d processors: a spinner on CPU 3 goes, and a counting child's vCPU moves "
                           "from CPU 2 to CPU 3 to even the load; its IPI counts stay exact" % cpus):

@@ -48,6 +48,10 @@ void smp_unplace(struct vcpu *v);
 /* Evens the APs' loads after vCPUs went (a partition deleted): while
  * one has two more than another, one of its vCPUs moves there. */
 void smp_balance(void);
+/* From the parent's exits on the boot CPU: every BALANCE_PERIODS
+ * accounting periods, one vCPU moves off an AP crowded with busy vCPUs
+ * to one with idle time its time fits in (hv/core/smp_place.h). */
+void smp_balance_load(uint64_t now);
 /* Make CPU cpu, or v's CPU, look again (no-op for this CPU). */
 void smp_kick(uint32_t cpu);
 void smp_kick_vcpu(const struct vcpu *v);

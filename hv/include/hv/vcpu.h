@@ -125,6 +125,9 @@ struct vcpu {
 	bool answered;               /* an AP's: the parent answered its port access */
 	volatile uint32_t loaded_cpu;
 	volatile bool claimed, release_req;
+	/* Its run_ticks at the last look by load (smp_balance_load), and
+	 * the TSC of its last move (0: never). */
+	uint64_t bal_run, bal_moved;
 	/* A STARTUP IPI from a vCPU on another CPU: 0x100 | vector, applied
 	 * by its own CPU (hv/core/ipi.c). */
 	uint16_t sipi_pending;

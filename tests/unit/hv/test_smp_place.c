@@ -2,7 +2,8 @@
  * (hv/core/smp_place.h): the least loaded AP, the lowest on a tie, never
  * the boot CPU while an AP is online, never an offline one; and a run of
  * placements and removals keeps the loads within one of each other; the
- * moves that even the loads after a removal (smp_pick_move). */
+ * moves that even the loads after a removal (smp_pick_move); and the
+ * moves by time used (smp_pick_busy_move). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,6 +117,109 @@ static void test_moves_keep_spread(void **state)
 	}
 }
 
+/* Loads in thousandths of an interval of 1000 ticks. */
+#define IV 1000
+
+static int busy_move(const struct smp_use *u, uint32_t n, uint32_t *to)
+{
+	return smp_pick_busy_move(u, n, 0xf, 4, IV, to);
+}
+
+/* Two spinners placed on CPU 1 share it while CPU 2's vCPU halts and
+ * CPU 3 has one spinner: a spinner goes to CPU 2, the idlest. */
+static void test_busy_move_crowded(void **state)
+{
+	struct smp_use u[] = { { 1, 500, false }, { 1, 499, false }, { 2, 3, false }, { 3, 1000, false } };
+	uint32_t to = 99;
+
+	(void)state;
+	assert_int_equal(busy_move(u, 4, &to), 0);
+	assert_int_equal(to, 2);
+	u[0].settling = true;                       /* moved lately: the other one */
+	assert_int_equal(busy_move(u, 4, &to), 1);
+	u[1].settling = true;
+	assert_int_equal(busy_move(u, 4, &to), -1);
+	u[0].settling = u[1].settling = false;
+	assert_int_equal(smp_pick_busy_move(u, 4, 0xb, 4, IV, &to), -1);   /* CPU 2 offline: 3 is busy */
+	assert_int_equal(smp_pick_busy_move(u, 4, 0x3, 4, IV, &to), -1);   /* one AP */
+	assert_int_equal(smp_pick_busy_move(u, 4, 0xf, 4, 0, &to), -1);    /* no interval yet */
+}
+
+/* After that move nothing moves again: each AP has one busy vCPU. */
+static void test_busy_move_settled(void **state)
+{
+	struct smp_use u[] = { { 1, 1000, false }, { 2, 990, false }, { 2, 3, false }, { 3, 1000, false } };
+	uint32_t to;
+
+	(void)state;
+	assert_int_equal(busy_move(u, 4, &to), -1);
+}
+
+/* No move: one spinner alone (nothing to share); three spinners on CPU 1
+ * beside busy CPUs (no idle time anywhere: moves by time used even the
+ * CPUs' use, not the spinners' shares); a spinner beside vCPUs that
+ * barely run; a CPU not saturated. */
+static void test_busy_move_none(void **state)
+{
+	struct smp_use alone[] = { { 1, 1000, false }, { 2, 0, false } };
+	struct smp_use full[] = { { 1, 333, false }, { 1, 333, false }, { 1, 333, false },
+				  { 2, 1000, false }, { 3, 1000, false } };
+	struct smp_use light[] = { { 1, 40, false }, { 1, 40, false }, { 1, 900, false } };
+	struct smp_use half[] = { { 1, 400, false }, { 1, 400, false } };
+	uint32_t to;
+
+	(void)state;
+	assert_int_equal(busy_move(alone, 2, &to), -1);
+	assert_int_equal(busy_move(full, 5, &to), -1);
+	assert_int_equal(busy_move(light, 3, &to), -1);   /* the 40s are under 1/16: one busy */
+	assert_int_equal(busy_move(half, 2, &to), -1);    /* 800 of 1000: CPU 1 has time */
+}
+
+/* The busiest vCPU that fits goes: not one that would crowd the idlest
+ * AP (CPU 3 has 400 ticks idle), and a CPU out of range or the boot CPU
+ * is never a source. */
+static void test_busy_move_fit(void **state)
+{
+	struct smp_use u[] = { { 1, 450, false }, { 1, 300, false }, { 1, 250, false },
+			       { 2, 1000, false }, { 3, 600, false }, { 40, 5000, false },
+			       { 0, 1000, false }, { 0, 1000, false } };
+	uint32_t to;
+
+	(void)state;
+	assert_int_equal(busy_move(u, 8, &to), 1);
+	assert_int_equal(to, 3);
+	u[4].ticks = 900;                 /* 100 idle: nothing fits */
+	assert_int_equal(busy_move(u, 8, &to), -1);
+}
+
+/* A crowded AP's vCPUs spread one move an interval until each AP has
+ * its share: six spinners on CPU 1 of four, CPUs 2 and 3 idle. */
+static void test_busy_move_spreads(void **state)
+{
+	struct smp_use u[6];
+	uint32_t to, on[4];
+	int k, moves = 0;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		u[i] = (struct smp_use){ 1, 0, false };
+	for (;;) {
+		for (int c = 0; c < 4; c++)
+			on[c] = 0;
+		for (int i = 0; i < 6; i++)
+			on[u[i].cpu]++;
+		for (int i = 0; i < 6; i++)          /* spinners share their CPU evenly */
+			u[i].ticks = IV / on[u[i].cpu];
+		if ((k = busy_move(u, 6, &to)) < 0)
+			break;
+		u[k].cpu = to;
+		assert_true(++moves <= 4);
+	}
+	assert_int_equal(on[0], 0);
+	assert_true(on[1] >= 1 && on[2] >= 1 && on[3] >= 1);
+	assert_true(on[1] <= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +227,11 @@ int main(void)
 		cmocka_unit_test(test_balance),
 		cmocka_unit_test(test_pick_move),
 		cmocka_unit_test(test_moves_keep_spread),
+		cmocka_unit_test(test_busy_move_crowded),
+		cmocka_unit_test(test_busy_move_settled),
+		cmocka_unit_test(test_busy_move_none),
+		cmocka_unit_test(test_busy_move_fit),
+		cmocka_unit_test(test_busy_move_spreads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
