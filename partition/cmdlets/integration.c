@@ -113,11 +113,11 @@ static int cmdlet_disable_vmintegrationservice(struct cmd_ctx *ctx, const struct
 }
 
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, 0, 1, "The service (wildcards allowed): Heartbeat, Shutdown, Time Synchronization.", NULL },
 };
 static const struct cmd_param p_set[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "The service: Heartbeat, Shutdown, Time Synchronization.", NULL },
 };
 

@@ -168,11 +168,11 @@ static int cmdlet_set_vmnetworkadaptervlan(struct cmd_ctx *ctx, const struct cmd
 }
 
 static const struct cmd_param p_get_vlan[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine (default: every VM).", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine (default: every VM).", NULL },
 	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed).", NULL },
 };
 static const struct cmd_param p_set_vlan[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "VMNetworkAdapterName", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", NULL },
 	{ "Access", CMD_P_SWITCH, 0, -1, "Access mode: the adapter is on VLAN -VlanId; its frames travel untagged.", CMD_ALIASES("a") },
 	{ "VlanId", CMD_P_INT, 0, -1, "Access mode: the VLAN, 1 to 4094.", CMD_ALIASES("AccessVlanId") },

@@ -474,22 +474,22 @@ static const struct cmd_param p_rm_sw[] = {
 	{ "Force", CMD_P_SWITCH, 0, -1, "Disconnect the adapters connected to it first.", NULL },
 };
 static const struct cmd_param p_add_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "SwitchName", CMD_P_STRING, 0, -1, "Connect it to this switch (none: not connected).", NULL },
 	{ "Name", CMD_P_STRING, 0, -1, "Name of the adapter (default: Network Adapter).", CMD_ALIASES("VMNetworkAdapterName") },
 	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "Its MAC address (12 hex digits); default: a dynamic one from 00-15-5D-00-0A-01..FF.", NULL },
 };
 static const struct cmd_param p_get_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (wildcards allowed).", CMD_ALIASES("VMNetworkAdapterName") },
 };
 static const struct cmd_param p_conn_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "SwitchName", CMD_P_STRING, CMD_F_REQUIRED, -1, "The switch.", NULL },
 	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", CMD_ALIASES("VMNetworkAdapterName") },
 };
 static const struct cmd_param p_set_nic[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, 0, -1, "Adapter name (default: all of the VM's).", CMD_ALIASES("VMNetworkAdapterName") },
 	{ "MacAddressSpoofing", CMD_P_STRING, 0, -1, "On: frames from other source MACs pass; Off (default): the switch drops and counts them.", NULL },
 	{ "StaticMacAddress", CMD_P_STRING, 0, -1, "A new MAC address (12 hex digits), while the VM is off.", NULL },

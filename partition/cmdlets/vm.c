@@ -730,23 +730,23 @@ static int cmdlet_connect_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_name[] = {
-	{ "Name", CMD_P_STRING, 0, 0, "Name of the virtual machine (wildcards allowed).", CMD_ALIASES("VMName") },
+	{ "Name", CMD_P_STRING, CMD_F_EACH, 0, "Name of the virtual machine (wildcards allowed).", CMD_ALIASES("VMName") },
 };
 static const struct cmd_param p_vm[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
 };
 static const struct cmd_param p_vms[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
 };
 static const struct cmd_param p_stop[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
 	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown).", NULL },
 	{ "Force", CMD_P_SWITCH, 0, -1, "Turn the VM off if the guest cannot be asked, does not answer, or does not shut down in time.", NULL },
 };
 static const struct cmd_param p_wait[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit).", NULL },
 };
 static const struct cmd_param p_new[] = {
@@ -760,7 +760,7 @@ static const struct cmd_param p_new[] = {
 	{ "Path", CMD_P_STRING, 0, -1, "Folder on C: that gets the VM's folder (default C:\\Hyper-V).", NULL },
 };
 static const struct cmd_param p_set[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
 	{ "MemoryStartupBytes", CMD_P_SIZE, 0, -1, "Its RAM (2MB multiples; only while it is off).", NULL },
 	{ "ProcessorCount", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off).", NULL },

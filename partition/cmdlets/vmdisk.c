@@ -563,7 +563,7 @@ static int cmdlet_remove_vmharddiskdrive(struct cmd_ctx *ctx, const struct cmd_a
 }
 
 static const struct cmd_param p_add[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI (the synthetic SCSI controller) or IDE (the emulated IDE controllers).", NULL },
 	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0 (the VM's one SCSI controller); IDE: 0 or 1 (default: the first with a free location).", NULL },
 	{ "ControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63, the LUN the guest sees; IDE: 0 (master) or 1 (slave) (default: the first free).", NULL },
@@ -571,7 +571,7 @@ static const struct cmd_param p_add[] = {
 	{ "DiskNumber", CMD_P_INT, 0, -1, "Instead of -Path: a pass-through disk, the parent's disk with this Number (Get-Disk), taken offline there first (Set-Disk -IsOffline $true).", CMD_ALIASES("Number") },
 };
 static const struct cmd_param p_set[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI or IDE.", NULL },
 	{ "ControllerNumber", CMD_P_INT, 0, -1, "SCSI: 0; IDE: 0 or 1 (default 0).", NULL },
 	{ "ControllerLocation", CMD_P_INT, CMD_F_REQUIRED, -1, "The drive's location (Get-VMHardDiskDrive shows it).", NULL },
@@ -581,10 +581,10 @@ static const struct cmd_param p_set[] = {
 	{ "ToControllerLocation", CMD_P_INT, 0, -1, "SCSI: 0-63; IDE: 0 or 1: move the drive there (a free location).", NULL },
 };
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerType", CMD_P_STRING, CMD_F_REQUIRED, -1, "SCSI or IDE.", NULL },
 	{ "ControllerNumber", CMD_P_INT, CMD_F_REQUIRED, -1, "SCSI: 0; IDE: 0 or 1.", NULL },
 	{ "ControllerLocation", CMD_P_INT, CMD_F_REQUIRED, -1, "The disk's location (Get-VMHardDiskDrive shows it).", NULL },

@@ -275,22 +275,22 @@ static int cmdlet_remove_vmdvddrive(struct cmd_ctx *ctx, const struct cmd_args *
 }
 
 static const struct cmd_param p_add[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerNumber", CMD_P_INT, 0, 1, "IDE controller 0 or 1 (default: the first with a free location).", NULL },
 	{ "ControllerLocation", CMD_P_INT, 0, 2, "0 (master) or 1 (slave) (default: the first free).", NULL },
 	{ "Path", CMD_P_STRING, 0, 3, "The .iso file on C: (default: no medium).", NULL },
 };
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE, 0, "Name of the virtual machine (default: every VM).", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine (default: every VM).", NULL },
 };
 static const struct cmd_param p_set[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerNumber", CMD_P_INT, 0, 1, "The drive's IDE controller, 0 or 1 (may be left out when that leaves one drive).", NULL },
 	{ "ControllerLocation", CMD_P_INT, 0, 2, "The drive's location, 0 or 1 (likewise).", NULL },
 	{ "Path", CMD_P_STRING, 0, 3, "The .iso file on C:, or $null to eject the medium.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "ControllerNumber", CMD_P_INT, 0, 1, "The drive's IDE controller, 0 or 1.", NULL },
 	{ "ControllerLocation", CMD_P_INT, 0, 2, "The drive's location, 0 or 1.", NULL },
 };

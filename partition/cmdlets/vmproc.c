@@ -138,10 +138,10 @@ static int cmdlet_set_vmprocessor(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 };
 static const struct cmd_param p_set[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Count", CMD_P_INT, 0, -1, "Virtual processors (1 to 4; only while it is off).", NULL },
 	{ "Reserve", CMD_P_INT, 0, -1, "Percent of a physical processor each virtual processor is guaranteed (0 to 100).", NULL },
 	{ "Maximum", CMD_P_INT, 0, -1, "Percent of a physical processor each virtual processor may use at most (1 to 100).", NULL },

@@ -54,11 +54,11 @@ static int cmdlet_remove_vmsavedstate(struct cmd_ctx *ctx, const struct cmd_args
 }
 
 static const struct cmd_param p_save[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0,
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0,
 	  "Name of the virtual machine, or a pattern (web*) for each running VM that matches.", CMD_ALIASES("VMName") },
 };
 static const struct cmd_param p_discard[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 };
 
 const struct cmd_def cmdlets_vmsave[] = {

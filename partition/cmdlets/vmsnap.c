@@ -124,25 +124,25 @@ static int cmdlet_remove_vmsnapshot(struct cmd_ctx *ctx, const struct cmd_args *
 }
 
 static const struct cmd_param p_checkpoint[] = {
-	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", CMD_ALIASES("VMName") },
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", CMD_ALIASES("VMName") },
 	{ "SnapshotName", CMD_P_STRING, 0, 1,
 	  "The snapshot's name (default: \"NAME - (date - time)\", as Hyper-V).", CMD_ALIASES("CheckpointName") },
 };
 static const struct cmd_param p_get[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, 0, 1, "Only the snapshots with this name (wildcards allowed).", NULL },
 };
 static const struct cmd_param p_one[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
 };
 static const struct cmd_param p_remove[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
 	{ "IncludeAllChildSnapshots", CMD_P_SWITCH, 0, -1, "Also every snapshot below it.", CMD_ALIASES("IncludeAllChildCheckpoints") },
 };
 static const struct cmd_param p_rename[] = {
-	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Name of the virtual machine.", NULL },
+	{ "VMName", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED, 1, "Name of the snapshot.", NULL },
 	{ "NewName", CMD_P_STRING, CMD_F_REQUIRED, 2, "Its new name.", NULL },
 };

@@ -101,6 +101,11 @@ enum cmd_ptype { CMD_P_STRING, CMD_P_INT, CMD_P_SIZE, CMD_P_SWITCH,
 #define CMD_F_REQUIRED 0x1u  /* mandatory */
 #define CMD_F_MULTI    0x2u  /* may be given several times */
 #define CMD_F_PIPELINE 0x4u  /* takes pipeline input (see above) */
+/* A string[] naming what the command acts on (Hyper-V's -VMName and -Name,
+ * "Get-VMProcessor a,b"): the command runs once per item, in order, each
+ * run seeing that item alone; one item's error does not stop the next
+ * (PowerShell's non-terminating errors). Implies CMD_F_MULTI. */
+#define CMD_F_EACH     (0x8u | CMD_F_MULTI)
 
 struct cmd_param {
 	const char *name;        /* canonical spelling, e.g. "MemoryStartupBytes" */

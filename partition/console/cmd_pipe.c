@@ -146,6 +146,49 @@ static int call(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return a->def->fn(ctx, a);
 }
 
+/* The command's CMD_F_EACH parameter given two items or more, or NULL. */
+static const struct cmd_param *each_param(const struct cmd_args *a)
+{
+	for (int i = 0; i < a->def->nparams; i++) {
+		const struct cmd_param *p = &a->def->params[i];
+
+		if ((p->flags & CMD_F_EACH) == CMD_F_EACH && cmd_arg_count(a, p->name) > 1)
+			return p;
+	}
+	return NULL;
+}
+
+/* a's values with only the k-th of p's. */
+static void keep_item(const struct cmd_args *a, const struct cmd_param *p, int k,
+		      struct cmd_args *one)
+{
+	*one = *a;
+	one->nvalues = 0;
+	for (int i = 0, n = 0; i < a->nvalues; i++)
+		if (a->values[i].param != p || n++ == k)
+			one->values[one->nvalues++] = a->values[i];
+}
+
+/* One run per item of a CMD_F_EACH parameter (cmd.h), in order; the
+ * first negative result is the statement's, after every item ran. */
+static int call_each(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const struct cmd_param *p = each_param(a);
+	struct cmd_args one;
+	int n, rc = 0, r;
+
+	if (!p)
+		return call(ctx, a);
+	n = cmd_arg_count(a, p->name);
+	for (int k = 0; k < n; k++) {
+		keep_item(a, p, k, &one);
+		r = call(ctx, &one);
+		if (rc >= 0)
+			rc = r;
+	}
+	return rc;
+}
+
 /* Bind element i's command-line arguments. Returns 1 when the element
  * asked for help (shown instead), 0, or a negative errno. */
 static int prepare(struct cmd_ctx *ctx, struct line *L, int i)
@@ -200,7 +243,7 @@ static int run_per_object(struct cmd_ctx *ctx, struct line *L, int i,
 			continue;
 		}
 		called = true;
-		if ((rc = call(ctx, &L->call)) < 0)
+		if ((rc = call_each(ctx, &L->call)) < 0)
 			break;
 	}
 	ctx->input = NULL;
@@ -239,7 +282,7 @@ static int run_elem(struct cmd_ctx *ctx, struct line *L, int i,
 	if (e->kind == EL_LIT)
 		return run_literal(ctx, &e->tok[0], out);
 	if (i == 0 || (cmd_def_flags(d) & CMD_D_INPUT))
-		return call(ctx, &L->args[i]);
+		return call_each(ctx, &L->args[i]);
 	return run_per_object(ctx, L, i, in);
 }
 

@@ -95,7 +95,7 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         for c in ("Get-VMHost", "Get-VM", "Get-VMHostLog", "Stop-VMHost", "Get-Help"):
             assert c in out, (c, repr(out))
         out = m.command("Get-Help Get-VM")
-        assert "Get-VM [[-Name] <string>]" in out, repr(out)
+        assert "Get-VM [[-Name] <string[]>]" in out, repr(out)   # Hyper-V's string[]
     with tap.case("Get-Help marks Debug-VMHost as a diagnostic, after every other hvpart cmdlet"):
         out = m.command("Get-Help")
         names = re.findall(r"^([A-Z][A-Za-z]+-[A-Za-z]+)\s", out, re.M)

@@ -118,6 +118,11 @@ def spinners(m, cpus):
         out = m.command("Get-VM")
         for n in names:
             assert re.search(r"%s\s+Running" % n, out), out
+        # -VMName is a string[], as in Hyper-V: one record each, in order
+        # (a user's "Get-VMProcessor a,b,m" found it a single name).
+        out = m.command("Get-VMProcessor %s | Format-List VMName,VirtualProcessorRunTime" % ",".join(names))
+        assert re.findall(r"VMName\s+: (\S+)", out) == names, out
+        assert len(re.findall(r"vCPU 0: [\d.]+ s on CPU [1-9]", out)) == 4, out
         print("# console round trip: idle %.3f s, four spinners %.3f s (%.2fx), on CPUs %s"
               % (idle, busy, busy / idle, where))
         assert busy <= 3 * idle + 0.5, (idle, busy)

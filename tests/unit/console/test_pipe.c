@@ -96,6 +96,14 @@ static const struct cmd_param stop_params[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing.", NULL },
 	{ "Force", CMD_P_SWITCH, 0, -1, "Harder.", NULL },
 };
+/* string[] parameters (Hyper-V's -VMName): one run per item. */
+static const struct cmd_param gets_params[] = {
+	{ "Name", CMD_P_STRING, CMD_F_EACH, 0, "Wildcards allowed.", NULL },
+};
+static const struct cmd_param stops_params[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Thing.", NULL },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Harder.", NULL },
+};
 static const struct cmd_param mem_params[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE, 0, "Thing.", NULL },
 	{ "Memory", CMD_P_SIZE, CMD_F_REQUIRED | CMD_F_PIPELINE, 1, "Size.", NULL },
@@ -113,6 +121,8 @@ static const struct cmd_def tab[] = {
 	{ "Stop-Thing", "Stops a thing.", "", stop_params, 2, stop_thing, NULL },
 	{ "Set-ThingMemory", "Sets memory.", "", mem_params, 2, show_mem, NULL },
 	{ "Fail-Thing", "Fails.", "", stop_params, 1, fail_thing, NULL },
+	{ "Get-Things", "Lists things by names.", "", gets_params, 1, get_thing, NULL },
+	{ "Stop-Things", "Stops things by names.", "", stops_params, 2, stop_thing, NULL },
 };
 #define NTAB ((int)(sizeof tab / sizeof tab[0]))
 
@@ -437,6 +447,44 @@ static void test_syntax_errors(void **state)
 			    "most 16).\n");
 }
 
+/* "Get-VMProcessor a,b,m": a string[] naming what the command acts on
+ * runs it once per item, in the order given, into one table; an item
+ * that fails says so and the rest go on; one item is one run. */
+static void test_each_item(void **state)
+{
+	(void)state;
+	expect("Get-Things db,web1",
+	       "\n"
+	       "Name State   Memory(M)     Uptime\n"
+	       "---- ------- --------- ----------\n"
+	       "db   Running    256 MB 1.01:01:01\n"
+	       "web1 Running     64 MB   01:02:03\n"
+	       "\n");
+	assert_int_equal(gets, 1 + 1);
+	gets = 0;
+	run("Get-Things web2, nosuch, w*");
+	assert_int_equal(gets, 3);
+	assert_non_null(strstr(out.buf, "Get-Things : No thing is named \"nosuch\".\n"));
+	assert_int_equal(capture_count(&out, "web2 Off"), 2);
+	assert_int_equal(capture_count(&out, "web1 Running"), 1);
+	gets = 0;
+	run("Get-Things web1");
+	assert_int_equal(gets, 1);
+	assert_int_equal(run("Stop-Things web1,db,web2 -Force"), 7);
+	assert_string_equal(stopped, "web1!;web2!;");
+	assert_string_equal(out.buf, "Stop-Things : 'db' cannot be stopped.\n");
+	/* from the pipeline: each object, as before */
+	stopped[0] = '\0';
+	run("Get-Thing w* | Stop-Things");
+	assert_string_equal(stopped, "web1;web2;");
+	/* an empty item is refused before anything runs */
+	stopped[0] = '\0';
+	assert_int_equal(run("Stop-Things web1,,web2"), -EINVAL);
+	assert_string_equal(stopped, "");
+	run("Get-Help Stop-Things");
+	assert_non_null(strstr(out.buf, "<string[]>"));
+}
+
 static void test_statements(void **state)
 {
 	(void)state;
@@ -522,7 +570,7 @@ static void test_get_command(void **state)
 	       "Cmdlet      Stop-Thing Stops a thing.\n"
 	       "\n");
 	expect("Get-Command -Verb Get | select -ExpandProperty Name",
-	       "Get-Command\nGet-Help\nGet-Thing\n");
+	       "Get-Command\nGet-Help\nGet-Thing\nGet-Things\n");
 	expect("gcm -Noun *Object -Verb S* | select -expand Name",
 	       "Select-Object\nSort-Object\n");
 	expect("gcm -Verb Format | select -expand Name",
@@ -746,6 +794,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pipeline_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding_errors_run_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variables_limits, setup, teardown),
