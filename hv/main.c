@@ -70,6 +70,7 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 		hi->remote_flushes += hv_percpu[i].flushes_sent;
 		hi->vcpu_moves += hv_percpu[i].vcpu_moves;
 		hi->tlb_flushes += hv_percpu[i].tlb_flushes;
+		hi->timed_halts += hv_percpu[i].timed_halts;
 	}
 }
 

@@ -192,8 +192,9 @@ struct hvpart_host_info {
 	uint64_t remote_flushes;     /* EPT flushes asked of other CPUs */
 	uint64_t vcpu_moves;         /* child vCPUs moved between CPUs (balance) */
 	uint64_t tlb_flushes;        /* a vCPU's TLB entries flushed as it arrived on a CPU */
+	uint64_t timed_halts;        /* APs' waits in HLT for a halted vCPU's timer */
 };
-_Static_assert(sizeof(struct hvpart_host_info) == 216, "host info layout");
+_Static_assert(sizeof(struct hvpart_host_info) == 224, "host info layout");
 
 /* Exit categories counted per partition (vendor-neutral). */
 enum hvpart_exit_kind {

@@ -521,8 +521,12 @@ static void wait_until(uint64_t due)
 {
 	struct percpu *c = this_cpu();
 
-	if (__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE) || arch_cpu_wait_until(due))
+	if (__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
 		return;
+	if (arch_cpu_wait_until(due)) {
+		c->timed_halts++;
+		return;
+	}
 	while (rdtsc() < due && !__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE)) {
 		smp_service();
 		__asm__ volatile("pause");

@@ -71,6 +71,9 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			 * and the TLB flushes as vCPUs arrive on one. */
 			CMD_PROP_INT("VirtualProcessorMoves", (int64_t)hi.vcpu_moves),
 			CMD_PROP_INT("TlbFlushes", (int64_t)hi.tlb_flushes),
+			/* An AP's waits in HLT with its timer armed for a
+			 * halted vCPU's next interrupt (not a PAUSE loop). */
+			CMD_PROP_INT("ProcessorTimedHalts", (int64_t)hi.timed_halts),
 			CMD_PROP_STR("Virtualization", hi.arch == HVPART_ARCH_SVM ?
 				     "AMD-V (SVM)" : "Intel VT-x"),
 			CMD_PROP_STR("VirtualizationFeatures", feat),

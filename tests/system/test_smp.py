@@ -35,7 +35,8 @@ tap = hvtest.Tap()
 B = hvtest.BUILD
 hvtest.run_tool(["make", "--no-print-directory", "guests"], "building guests")
 g = os.path.join(B, "guests")
-iso = hvtest.scenario_iso("smp", add=[os.path.join(g, n) for n in ("spin.elf", "hello.elf", "smp.elf")])
+iso = hvtest.scenario_iso("smp", add=[os.path.join(g, n) for n in ("spin.elf", "hello.elf", "smp.elf",
+                                                                     "timer.elf")])
 
 
 def host_value(m, key):
@@ -345,6 +346,28 @@ def crowded(m, cpus):
             m.command("Remove-VM %s" % n)
 
 
+def timed_halt(m):
+    """A child alone on its AP that waits for each of its LAPIC timer's
+    interrupts in HLT, as an idle OS does (timer.elf wait=hlt): the AP
+    halts with its own timer armed for the vCPU's next interrupt, on
+    VT-x too, where it used to spin in a PAUSE loop (Get-VMHost's
+    ProcessorTimedHalts grows by one at least per interrupt), and every
+    interrupt comes on time (timer.elf's checks of each period)."""
+    before = host_value(m, "ProcessorTimedHalts")
+    args = "count=40000000 jitter=50" if hvtest.PLATFORM == "qemu-svm" else "count=1000000"
+    m.command('New-VM -Name th -MemoryStartupBytes 4MB -Kernel timer.elf -KernelArgs "%s wait=hlt"' % args)
+    try:
+        m.command("Start-VM th")
+        wait = m.command("Wait-VM th -Timeout 300", timeout=330)
+        log = m.command("Get-VMConsoleLog th")
+        assert "exit code 0" in wait and "timer: PASS" in log and "waits in HLT" in log, (wait, log)
+        halts = host_value(m, "ProcessorTimedHalts") - before
+        print("# timer.elf waiting in HLT: %d timed halts of its AP" % halts)
+        assert halts >= 11, halts
+    finally:
+        m.command("Remove-VM th")
+
+
 def storm_turn(m):
     """(turn, restarts) from the storm's last count, None before one;
     a FAIL the guest printed fails the case."""
@@ -400,6 +423,10 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             m.command("Remove-VM mp4")
 
         if cpus == 2:
+            with tap.case("2 processors: a child waiting in HLT for its timer: its processor halts "
+                          "with its own timer armed, and each interrupt comes on time"):
+                timed_halt(m)
+
             with tap.case("2 processors: a two-vCPU child beside two spinners on one processor: its "
                           "PAUSE yields to the sibling it waits for, and its IPIs stay fast"):
                 shared_ap(m)

@@ -1,6 +1,7 @@
 /* hv's own descriptor tables (SDM Vol. 3A §3.4.5, §7.2.3 64-bit TSS, §6.14). */
 #ifndef HV_X86_CPU_H
 #define HV_X86_CPU_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HV_SEL_CODE 0x08
@@ -58,4 +59,10 @@ int x86_take_interrupt(void);
 #define HV_KICK_VECTOR 0xf2
 /* End of interrupt at this CPU's LAPIC (xAPIC or x2APIC, smp.c). */
 void x86_lapic_eoi(void);
+/* An AP with nothing to run before the TSC reaches due: HLT with its
+ * LAPIC timer in TSC-deadline mode armed for due, then disarmed (smp.c);
+ * false where the CPU has no TSC-deadline mode. For a backend whose AP
+ * has no timer of its own there (VT-x: the preemption timer counts only
+ * in non-root operation). */
+bool x86_wait_deadline(uint64_t due);
 #endif

@@ -70,6 +70,7 @@ struct percpu {
 	/* vCPUs this CPU moved to another (smp_balance); a vCPU's cached
 	 * translations flushed as it arrived here from another CPU. */
 	uint64_t vcpu_moves, tlb_flushes;
+	uint64_t timed_halts;        /* an AP's HLTs timed for a halted vCPU (sched.c) */
 	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, irq_vector) == 8, "irq_common stores at %gs:8");

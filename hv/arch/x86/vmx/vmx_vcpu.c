@@ -487,11 +487,13 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
 }
 
 /* VT-x's timer is the VMX-preemption timer, which counts only in VMX
- * non-root operation (SDM Vol. 3C §26.5.1): an AP has none to wait on. */
+ * non-root operation (SDM Vol. 3C §26.5.1): an AP waits with its LAPIC
+ * timer instead, which hv owns there (the parent's interrupt hardware is
+ * the boot CPU's), or in a PAUSE loop where the CPU lacks TSC-deadline
+ * mode. */
 bool arch_cpu_wait_until(uint64_t due)
 {
-	(void)due;
-	return false;
+	return x86_wait_deadline(due);
 }
 
 /* Re-entering without hv's look (sched_pause_quick): the preemption
