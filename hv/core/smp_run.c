@@ -163,8 +163,9 @@ void smp_balance(void)
 
 /* ---- by load ---- */
 
-/* Looks two accounting periods apart (200 ms), and a vCPU moved by load
- * stays where it went for four looks: long enough to be seen there. */
+/* Looks two accounting periods apart (200 ms), and a vCPU moved (by
+ * either rule) stays where it went for four looks: long enough to be
+ * seen there. A claimed one (the parent's CPU has its state) stays too. */
 #define BALANCE_PERIODS 2
 #define BALANCE_SETTLE  4
 
