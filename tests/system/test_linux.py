@@ -174,7 +174,7 @@ ON_QEMU = hvtest.PLATFORM == "qemu-svm"   # its hub answers nothing (no DHCP ser
 # for children), lin's two vCPUs on two application processors at once.
 # Not the default: on QEMU the scenario takes 2.5 times as long (1,359 s),
 # and with a Linux child's XRSTORs on the APs QEMU 7.2's IGNNE race
-# (docs/ARCHITECTURE.md) stopped the parent in one run of two. lin's CPU
+# (docs/ARCHITECTURE.md) stopped the parent in two runs of three. lin's CPU
 # 1 locked up in its stimer0 interrupt after Save-VM until the imported
 # vCPUs' TSCs started at one instant (hv/core/vpctx.c); since, no soft
 # lockup or RCU stall in the run.
