@@ -48,7 +48,7 @@ static inline uint32_t smp_pick_move(const uint32_t *homed, uint32_t online, uin
 struct smp_use {
 	uint32_t cpu;      /* where it runs */
 	uint64_t ticks;    /* in the guest, this interval */
-	bool settling;     /* moved by load lately: counted, not moved again */
+	bool settling;     /* moved lately, or claimed: counted, not moved */
 };
 
 /* An AP is saturated when its vCPUs used 7/8 of the interval; a vCPU is

@@ -650,19 +650,28 @@ static void masked_halts(void)
 	}
 }
 
-static void atomic_adds(void)
+/* cmd on every AP, then go set, and the BSP's part (run) beside them;
+ * back when every AP finished. */
+static void run_everywhere(uint32_t cmd, volatile uint32_t *go, void (*run)(struct cpu *c))
 {
-	uint32_t done0[SMP_MAX_CPUS], want = count * ncpus;
+	uint32_t done0[SMP_MAX_CPUS];
 
-	atomic_total = 0;
 	for (uint32_t s = 1; s < ncpus; s++) {
 		done0[s] = cpus[s].done;
-		post(s, CMD_ATOMIC);
+		post(s, cmd);
 	}
-	__atomic_store_n(&atomic_go, 1, __ATOMIC_RELEASE);
-	ap_atomic(&cpus[0]);
+	__atomic_store_n(go, 1, __ATOMIC_RELEASE);
+	run(&cpus[0]);
 	for (uint32_t s = 1; s < ncpus; s++)
 		finish(s, done0[s]);
+}
+
+static void atomic_adds(void)
+{
+	uint32_t want = count * ncpus;
+
+	atomic_total = 0;
+	run_everywhere(CMD_ATOMIC, &atomic_go, ap_atomic);
 	say("smp: atomic total %u of %u\n", atomic_total, want);
 	if (atomic_total != want)
 		fail("lock xadd lost increments");
@@ -670,16 +679,7 @@ static void atomic_adds(void)
 
 static void tsc_sync(void)
 {
-	uint32_t done0[SMP_MAX_CPUS];
-
-	for (uint32_t s = 1; s < ncpus; s++) {
-		done0[s] = cpus[s].done;
-		post(s, CMD_TSC);
-	}
-	__atomic_store_n(&tsc_go, 1, __ATOMIC_RELEASE);
-	tsc_walk(&cpus[0]);
-	for (uint32_t s = 1; s < ncpus; s++)
-		finish(s, done0[s]);
+	run_everywhere(CMD_TSC, &tsc_go, tsc_walk);
 	say("smp: tsc %u readings on each cpu, %u backwards (by up to %llu ticks)\n", rounds,
 	    tsc_warps, tsc_back);
 	if (tsc_warps)
