@@ -204,6 +204,35 @@ void xstate_vcpu_free(struct vcpu *v)
 	v->xsave_area = NULL;
 }
 
+/* Whether the x87 state (component 0) in two standard-form areas is
+ * the same: both in its initial configuration (XSTATE_BV bit 0 clear in
+ * the header at byte 512, SDM Vol. 1 §13.4.2), or both saved with the
+ * same FCW, FSW, FTW, FOP, FIP, FDP (bytes 0-23) and ST0-ST7 (bytes
+ * 32-159, §13.4.1, Table 13-1). MXCSR (byte 24) is the SSE component's. */
+static bool x87_same(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t ia = *(const uint64_t *)(a + 512) & XFEAT_X87;
+	uint64_t ib = *(const uint64_t *)(b + 512) & XFEAT_X87;
+
+	if (ia != ib)
+		return false;
+	return !ia || (!memcmp(a, b, 24) && !memcmp(a + 32, b + 32, 128));
+}
+
+/* XRSTOR leaves a component out of RFBM untouched (SDM Vol. 1 §13.8):
+ * where the x87 state hv would load is the one the CPU has (most
+ * vCPUs never run an x87 instruction), it is left out. Besides the
+ * bytes, this keeps away QEMU 7.2's TCG race (docs/ARCHITECTURE.md,
+ * "Children on the APs"): every restore of the x87 state there clears
+ * IGNNE in the boot CPU's flags by an unlocked read-modify-write, which
+ * can put back the nested-paging bit of a #VMEXIT it straddles. */
+static uint64_t restore_mask(const struct vcpu *prev, const struct vcpu *v)
+{
+	if (prev && x87_same(prev->xsave_area, v->xsave_area))
+		return xs.mask & ~(uint64_t)XFEAT_X87;
+	return xs.mask;
+}
+
 void xstate_switch(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
@@ -218,7 +247,7 @@ void xstate_switch(struct vcpu *v)
 		xcr0_load(xs.mask);
 		if (prev)
 			xsave64(prev->xsave_area, xs.mask);
-		xrstor64(v->xsave_area, xs.mask);
+		xrstor64(v->xsave_area, restore_mask(prev, v));
 		xcr0_load(v->xcr0);
 	}
 	c->xstate_owner = v;
