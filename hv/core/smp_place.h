@@ -49,9 +49,9 @@ struct smp_use {
 	uint32_t cpu;      /* where it runs */
 	uint64_t ticks;    /* in the guest, this interval */
 	bool settling;     /* started or moved lately, or claimed: counted, not moved */
-	/* Not a vCPU: time the CPU was busy outside every guest (in hv, its
-	 * lock's waits included), counted in its time used, never a busy
-	 * vCPU, never moved. */
+	/* Not a vCPU: time the CPU was busy outside every guest (waiting for
+	 * hv's lock), counted in its time used, never a busy vCPU, never
+	 * moved. */
 	bool fixed;
 };
 
@@ -123,10 +123,11 @@ static inline int smp_pick_fitting(const struct smp_use *use, uint32_t nuse, uin
 	return best;
 }
 
-/* The moves that involve the boot CPU, when it takes children and no
- * crowded AP's vCPU fits in another AP (smp_pick_busy_move), in order:
- * - from the crowded AP to the boot CPU, if one fits in what the parent
- *   and the children there left idle;
+/* Where the boot CPU may take children (boot_busy not NULL: the parent's
+ * time there this interval), in this order:
+ * - from the crowded AP to the idlest AP, if one fits there;
+ * - else from the crowded AP to the boot CPU, if one fits in what the
+ *   parent and the children there left idle;
  * - else a busy child on the boot CPU goes back to the idlest AP if it
  *   fits there without saturating it (so that AP is not crowded by it
  *   and sends nothing back): the parent's CPU is the last choice, as
