@@ -551,7 +551,6 @@ static struct vcpu *idle_until_ready(void)
 
 	for (;;) {
 		due = earliest_child_timer();
-		sched_count_hv(this_cpu(), rdtsc());   /* the wait is not hv's work */
 		hv_unlock();
 		if (due) {
 			wait_until(due);
@@ -560,7 +559,6 @@ static struct vcpu *idle_until_ready(void)
 			arch_cpu_wait();
 		}
 		smp_service();
-		this_cpu()->hv_exit_tsc = rdtsc();
 		hv_lock();
 		smp_honor_releases();
 		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
@@ -866,7 +864,6 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 		sched_timers_changed();
 	v->exit_quiet = false;
 	sched_account_exit(v, t0);
-	this_cpu()->hv_exit_tsc = t0;
 	/* The boot CPU's parent exits at least at each HLT (its 100 Hz
 	 * tick's): the look by load needs no timer of its own. It may drop
 	 * hv's lock (a move claims the vCPU), before anything here is
@@ -876,7 +873,6 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
 		v->entered_tsc = rdtsc();   /* no sched_prepare_entry on this way back */
-		sched_count_hv(this_cpu(), v->entered_tsc);
 		return v;   /* sched_yield re-armed the timer; nothing else changed */
 	}
 	next = sched_switch(v);
@@ -996,8 +992,4 @@ void sched_prepare_entry(struct vcpu *v)
 	}
 	v->entered_idle = v == c->parent && v->run == VCPU_HALTED;
 	v->entered_tsc = rdtsc();
-	/* Back into the halted parent, hv's time was the idle CPU's. */
-	if (v->entered_idle)
-		c->hv_exit_tsc = 0;
-	sched_count_hv(c, v->entered_tsc);
 }

@@ -65,15 +65,6 @@ static inline void sched_account_exit(struct vcpu *v, uint64_t t_exit)
 	v->entered_tsc = 0;
 }
 
-/* hv's time on c since the exit it counts from (hv_exit_tsc), up to
- * now: an entry, or an AP's wait. */
-static inline void sched_count_hv(struct percpu *c, uint64_t now)
-{
-	if (c->hv_exit_tsc && now > c->hv_exit_tsc)
-		c->hv_ticks += now - c->hv_exit_tsc;
-	c->hv_exit_tsc = 0;
-}
-
 /* v is placed on this CPU. */
 static inline bool sched_here(const struct vcpu *v)
 {

@@ -49,10 +49,6 @@ struct smp_use {
 	uint32_t cpu;      /* where it runs */
 	uint64_t ticks;    /* in the guest, this interval */
 	bool settling;     /* started or moved lately, or claimed: counted, not moved */
-	/* Not a vCPU: time the CPU was busy outside every guest (waiting for
-	 * hv's lock), counted in its time used, never a busy vCPU, never
-	 * moved. */
-	bool fixed;
 };
 
 /* An AP is saturated when its vCPUs used 7/8 of the interval; a vCPU is
@@ -74,7 +70,7 @@ static inline void smp_sum_use(const struct smp_use *use, uint32_t nuse, uint32_
 		if (c >= n)
 			continue;
 		sum[c] += use[k].ticks;
-		busy[c] += !use[k].fixed && use[k].ticks >= SMP_BUSY(interval);
+		busy[c] += use[k].ticks >= SMP_BUSY(interval);
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (sum[i] > interval)
@@ -116,8 +112,7 @@ static inline int smp_pick_fitting(const struct smp_use *use, uint32_t nuse, uin
 	int best = -1;
 
 	for (uint32_t k = 0; k < nuse; k++)
-		if (use[k].cpu == from && !use[k].settling && !use[k].fixed &&
-		    use[k].ticks >= SMP_BUSY(interval) &&
+		if (use[k].cpu == from && !use[k].settling && use[k].ticks >= SMP_BUSY(interval) &&
 		    use[k].ticks <= idle && (best < 0 || use[k].ticks > use[best].ticks))
 			best = (int)k;
 	return best;

@@ -189,8 +189,8 @@ static uint32_t bal_uses(uint64_t now, uint64_t interval, struct smp_use *use, s
 			struct vcpu *v = p->vcpus[i];
 			uint64_t r = sched_run_ticks(v, now);
 
-			use[n] = (struct smp_use){ .cpu = v->cpu, .ticks = r - v->bal_run,
-						   .settling = v->claimed || (v->bal_moved &&
+			use[n] = (struct smp_use){ v->cpu, r - v->bal_run,
+						   v->claimed || (v->bal_moved &&
 						   now - v->bal_moved < BALANCE_SETTLE * interval) };
 			v->bal_run = r;
 			vs[n++] = v;
@@ -215,44 +215,10 @@ static uint64_t bal_parent_busy(void)
 	return busy;
 }
 
-/* Each CPU's time in hv since the last look (sched.c counts it): with
- * many exits (a child beside the parent looking for its interrupts, the
- * exits of several CPUs contending for hv's lock) a CPU spends much of
- * its time there, in no guest, and looked idle by its guests' time alone
- * (a spinner moved to the boot CPU "used 52%" beside another). */
-static uint32_t bal_hv_time(struct smp_use *use, uint32_t n)
-{
-	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
-		struct percpu *c = &hv_percpu[i];
-		uint64_t t = __atomic_load_n(&c->hv_ticks, __ATOMIC_RELAXED);
-
-		if (!cpu_online(i))
-			continue;
-		use[n++] = (struct smp_use){ .cpu = i, .ticks = t - c->bal_hv, .fixed = true };
-		c->bal_hv = t;
-	}
-	return n;
-}
-
-/* hv's log names the move and what the two CPUs used of the interval
- * (the boot CPU's with the parent's time), so that an administrator
- * can tell why it moved. */
-static void bal_report(const struct smp_use *use, uint32_t n, uint64_t interval, uint64_t parent,
-		       const struct vcpu *v, uint64_t ticks, uint32_t to)
-{
-	uint64_t sum[HV_MAX_CPUS] = { 0 };
-	uint32_t busy[HV_MAX_CPUS] = { 0 };
-
-	smp_sum_use(use, n, HV_MAX_CPUS, interval, parent, sum, busy);
-	hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u (by load: CPU %u used %lu%%, CPU %u %lu%%, the vCPU %lu%%)",
-		v->index, v->part->id, v->part->name, v->cpu, to, v->cpu, sum[v->cpu] * 100 / interval,
-		to, sum[to] * 100 / interval, ticks * 100 / interval);
-}
-
 void smp_balance_load(uint64_t now)
 {
 	static uint64_t last;
-	static struct smp_use use[MAX_PARTITIONS * PARTITION_MAX_VCPUS + HV_MAX_CPUS];
+	static struct smp_use use[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
 	static struct vcpu *vs[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
 	uint64_t interval = BALANCE_PERIODS * sched_period_ticks(), parent;
 	uint32_t homed[HV_MAX_CPUS], n, to;
@@ -263,11 +229,12 @@ void smp_balance_load(uint64_t now)
 	interval = last ? now - last : 0;   /* none yet at the first look */
 	last = now;
 	parent = bal_parent_busy();
-	n = bal_hv_time(use, bal_uses(now, interval, use, vs));
+	n = bal_uses(now, interval, use, vs);
 	k = smp_pick_busy_move(use, n, cpu_loads(homed), HV_MAX_CPUS, interval, &parent, &to);
 	if (k < 0)
 		return;
-	bal_report(use, n, interval, parent, vs[k], use[k].ticks, to);
+	hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u (by load)",
+		vs[k]->index, vs[k]->part->id, vs[k]->part->name, vs[k]->cpu, to);
 	move_vcpu(vs[k], to);
 }
 

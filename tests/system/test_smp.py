@@ -94,7 +94,7 @@ def mp_run(m, name, vcpus, extra=""):
     return cpus, log
 
 
-BY_LOAD = re.compile(r"vCPU \d+ of partition \d+ \((\S+)\) moves from CPU (\d+) to CPU (\d+) \(by load")
+BY_LOAD = re.compile(r"vCPU \d+ of partition \d+ \((\S+)\) moves from CPU (\d+) to CPU (\d+) \(by load\)")
 
 
 def load_moves(m):
@@ -330,7 +330,7 @@ def balance(m, cpus):
         # each) while the boot processor idled: by load, a vCPU of CPU 1
         # may have gone there meanwhile (mpb's vCPU 0 or bal0).
         assert where[0] in (0, 1) and where[1] == cpus - 1, where
-        assert re.search(r"vCPU 1 of partition \d+ \(mpb\) moves from CPU 2 to CPU %d(?! \(by load)"
+        assert re.search(r"vCPU 1 of partition \d+ \(mpb\) moves from CPU 2 to CPU %d(?! \(by load\))"
                          % (cpus - 1), log), log
         extra = [t for t in load_moves(m) if t[0] in names + ["mpb"]]   # names of this case only
         assert all(t[2] == 0 for t in extra), log
@@ -362,7 +362,7 @@ def crowded(m, cpus):
             m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf%s"
                       % (n, ' -KernelArgs "mode=hlt"' if n == "ch" else ""))
             m.command("Start-VM %s" % n)
-        moved = re.compile(r"vCPU 0 of partition \d+ \((cs1|cs2)\) moves from CPU 1 to CPU 2 \(by load")
+        moved = re.compile(r"vCPU 0 of partition \d+ \((cs1|cs2)\) moves from CPU 1 to CPU 2 \(by load\)")
         poll(lambda: moved.search(m.command("Get-VMHostLog | Select-String moves")), 120,
              "a spinner's move by load")
         where = {n: vp_cpus(m, n)[0] for n in names}

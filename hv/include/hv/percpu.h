@@ -71,13 +71,6 @@ struct percpu {
 	 * translations flushed as it arrived here from another CPU. */
 	uint64_t vcpu_moves, tlb_flushes;
 	uint64_t timed_halts;        /* an AP's HLTs timed for a halted vCPU (sched.c) */
-	/* Ticks in hv from each exit to the next entry (its lock's waits
-	 * included; an AP's waits and the boot CPU's way back into the
-	 * halted parent left out, sched.c), the exit being counted, and
-	 * hv_ticks at the last look by load (smp_balance_load: busy time
-	 * no guest shows). */
-	volatile uint64_t hv_ticks;
-	uint64_t hv_exit_tsc, bal_hv;
 	struct arch_cpu arch;        /* the backend's (hv/include/hv/arch.h) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, irq_vector) == 8, "irq_common stores at %gs:8");
