@@ -144,16 +144,9 @@ static uint32_t part_cpus(const struct partition *p)
 }
 
 /* children_running counts, on each CPU, the started, unsuspended
- * children with a vCPU there. A vCPU started (or resumed, or moved)
- * settles where it is before a move by load (smp_balance_load): a
- * booting guest's first fraction of a second says little of its load,
- * and Get-VMProcessor names the CPU it was placed on. */
+ * children with a vCPU there. */
 void sched_child_started(struct partition *p)
 {
-	uint64_t now = rdtsc();
-
-	for (uint32_t i = 0; i < p->nvcpus; i++)
-		p->vcpus[i]->bal_moved = now;
 	for (uint32_t m = part_cpus(p); m; m &= m - 1) {
 		hv_percpu[__builtin_ctz(m)].children_running++;
 		smp_kick((uint32_t)__builtin_ctz(m));
@@ -990,6 +983,5 @@ void sched_prepare_entry(struct vcpu *v)
 		arch_vcpu_set_timer(v, sched_budget(v));
 		v->timer_dirty = c->children_running != 0;
 	}
-	v->entered_idle = v == c->parent && v->run == VCPU_HALTED;
 	v->entered_tsc = rdtsc();
 }

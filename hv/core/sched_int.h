@@ -59,8 +59,6 @@ static inline void sched_account_exit(struct vcpu *v, uint64_t t_exit)
 		d = t_exit - v->entered_tsc;
 		v->run_ticks += d;
 		v->period_used += d;
-		if (v->entered_idle)
-			v->idle_ticks += d;
 	}
 	v->entered_tsc = 0;
 }

@@ -48,7 +48,7 @@ static inline uint32_t smp_pick_move(const uint32_t *homed, uint32_t online, uin
 struct smp_use {
 	uint32_t cpu;      /* where it runs */
 	uint64_t ticks;    /* in the guest, this interval */
-	bool settling;     /* started or moved lately, or claimed: counted, not moved */
+	bool settling;     /* moved lately, or claimed: counted, not moved */
 };
 
 /* An AP is saturated when its vCPUs used 7/8 of the interval; a vCPU is
@@ -57,13 +57,10 @@ struct smp_use {
 #define SMP_SATURATED(iv) ((iv) - (iv) / 8)
 #define SMP_BUSY(iv)      ((iv) / 16)
 
-/* Each CPU's time used (capped at the interval) and busy vCPUs. The
- * boot CPU's time includes the parent's (boot, when children may run
- * there), which is never a busy vCPU: it cannot move. */
+/* Each AP's time used (capped at the interval) and busy vCPUs. */
 static inline void smp_sum_use(const struct smp_use *use, uint32_t nuse, uint32_t n,
-			       uint64_t interval, uint64_t boot, uint64_t *sum, uint32_t *busy)
+			       uint64_t interval, uint64_t *sum, uint32_t *busy)
 {
-	sum[0] = boot;
 	for (uint32_t k = 0; k < nuse; k++) {
 		uint32_t c = use[k].cpu;
 
@@ -91,8 +88,7 @@ static inline uint32_t smp_pick_crowded(const uint64_t *sum, const uint32_t *bus
 	return from;
 }
 
-/* The AP with the most idle time (the lowest on a tie), not not; 0 if
- * none. */
+/* The AP with the most idle time (the lowest on a tie); 0 if none. */
 static inline uint32_t smp_pick_idlest(const uint64_t *sum, uint32_t online, uint32_t n,
 				       uint32_t not)
 {
@@ -104,73 +100,32 @@ static inline uint32_t smp_pick_idlest(const uint64_t *sum, uint32_t online, uin
 	return to;
 }
 
-/* On CPU from, the busiest vCPU not settling whose time fits in idle
- * ticks; -1 if none. */
-static inline int smp_pick_fitting(const struct smp_use *use, uint32_t nuse, uint32_t from,
-				   uint64_t idle, uint64_t interval)
+/* A move by load: from the crowded AP, its busiest vCPU whose time fits
+ * in the idle time of the idlest AP, to that AP. The index in use of the
+ * vCPU, with *to; -1 when no move helps. Only a vCPU whose time fits:
+ * the AP it goes to is then not crowded by what it was seen to use, so
+ * it does not send one back. A vCPU still settling (the caller's rule)
+ * stays, so that a guest whose load swings cannot keep one moving. */
+static inline int smp_pick_busy_move(const struct smp_use *use, uint32_t nuse, uint32_t online,
+				     uint32_t n, uint64_t interval, uint32_t *to)
 {
+	uint64_t sum[32] = { 0 }, idle;
+	uint32_t busy[32] = { 0 }, from;
 	int best = -1;
 
+	n = n < 32 ? n : 32;
+	if (!interval)
+		return -1;
+	smp_sum_use(use, nuse, n, interval, sum, busy);
+	from = smp_pick_crowded(sum, busy, online, n, interval);
+	*to = smp_pick_idlest(sum, online, n, from);
+	if (!from || !*to)
+		return -1;
+	idle = interval - sum[*to];
 	for (uint32_t k = 0; k < nuse; k++)
 		if (use[k].cpu == from && !use[k].settling && use[k].ticks >= SMP_BUSY(interval) &&
 		    use[k].ticks <= idle && (best < 0 || use[k].ticks > use[best].ticks))
 			best = (int)k;
 	return best;
-}
-
-/* Where the boot CPU may take children (boot_busy not NULL: the parent's
- * time there this interval), in this order:
- * - from the crowded AP to the idlest AP, if one fits there;
- * - else from the crowded AP to the boot CPU, if one fits in what the
- *   parent and the children there left idle;
- * - else a busy child on the boot CPU goes back to the idlest AP if it
- *   fits there without saturating it (so that AP is not crowded by it
- *   and sends nothing back): the parent's CPU is the last choice, as
- *   each of the parent's interrupts ends the turn of a child there. */
-static inline int smp_pick_boot_move(const struct smp_use *use, uint32_t nuse, uint32_t from,
-				     const uint64_t *sum, uint64_t interval, uint32_t idlest,
-				     uint32_t *to)
-{
-	int k;
-
-	if (from && (k = smp_pick_fitting(use, nuse, from, interval - sum[0], interval)) >= 0) {
-		*to = 0;
-		return k;
-	}
-	if (idlest && sum[idlest] < SMP_SATURATED(interval) &&
-	    (k = smp_pick_fitting(use, nuse, 0, SMP_SATURATED(interval) - sum[idlest], interval)) >= 0) {
-		*to = idlest;
-		return k;
-	}
-	return -1;
-}
-
-/* A move by load: from the crowded AP, its busiest vCPU whose time fits
- * in the idle time of the idlest AP, to that AP. The index in use of the
- * vCPU, with *to; -1 when no move helps. Only a vCPU whose time fits:
- * the CPU it goes to is then not crowded by what it was seen to use, so
- * it does not send one back. A vCPU still settling (the caller's rule)
- * stays, so that a guest whose load swings cannot keep one moving. With
- * boot_busy, the boot CPU takes part (smp_pick_boot_move). */
-static inline int smp_pick_busy_move(const struct smp_use *use, uint32_t nuse, uint32_t online,
-				     uint32_t n, uint64_t interval, const uint64_t *boot_busy,
-				     uint32_t *to)
-{
-	uint64_t sum[32] = { 0 };
-	uint32_t busy[32] = { 0 }, from, idlest;
-	int k;
-
-	n = n < 32 ? n : 32;
-	if (!interval)
-		return -1;
-	smp_sum_use(use, nuse, n, interval, boot_busy ? *boot_busy : 0, sum, busy);
-	from = smp_pick_crowded(sum, busy, online, n, interval);
-	idlest = smp_pick_idlest(sum, online, n, from);
-	*to = idlest;
-	if (from && idlest && (k = smp_pick_fitting(use, nuse, from, interval - sum[idlest], interval)) >= 0)
-		return k;
-	if (!boot_busy || !(online & 1))
-		return -1;
-	return smp_pick_boot_move(use, nuse, from, sum, interval, smp_pick_idlest(sum, online, n, 0), to);
 }
 #endif

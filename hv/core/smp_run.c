@@ -2,10 +2,8 @@
  * Children's virtual processors on the application processors
  * (docs/ARCHITECTURE.md, "Processors"). The parent keeps the boot CPU;
  * each child vCPU is placed on the AP with the fewest vCPUs and runs
- * there, under that CPU's scheduler (hv/core/sched.c, which looks at the
- * vCPUs of its own CPU), until a move evens the loads: by counts after a
- * delete, by time used every two accounting periods, which may also put
- * it beside the parent on the boot CPU. What crosses CPUs:
+ * only there, under that CPU's scheduler (hv/core/sched.c, which looks
+ * at the vCPUs of its own CPU). What crosses CPUs:
  * - hv's one lock, held from each VM exit to the next entry on every
  *   CPU, so hv's state is never changed by two CPUs at once;
  * - kicks: a CPU that changed what another runs (an interrupt for one of
@@ -65,8 +63,7 @@ void smp_runtime_init(void)
 		return;
 	}
 	smp_on = true;
-	hv_info("hv: children's virtual processors run on the %u application processors, and on the boot processor by load",
-		n - 1);
+	hv_info("hv: children's virtual processors run on the %u application processors", n - 1);
 }
 
 bool smp_children_on_aps(void)
@@ -199,28 +196,12 @@ static uint32_t bal_uses(uint64_t now, uint64_t interval, struct smp_use *use, s
 	return n;
 }
 
-/* The parent's time on the boot CPU since the last look, its halts
- * left out: what children there cannot have. Called from its exit, so
- * run_ticks has its last stint. */
-static uint64_t bal_parent_busy(void)
-{
-	struct vcpu *p = hv_percpu[0].parent;
-	uint64_t total, busy;
-
-	if (!p)
-		return 0;
-	total = p->run_ticks - p->idle_ticks;
-	busy = total - p->bal_run;
-	p->bal_run = total;
-	return busy;
-}
-
 void smp_balance_load(uint64_t now)
 {
 	static uint64_t last;
 	static struct smp_use use[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
 	static struct vcpu *vs[MAX_PARTITIONS * PARTITION_MAX_VCPUS];
-	uint64_t interval = BALANCE_PERIODS * sched_period_ticks(), parent;
+	uint64_t interval = BALANCE_PERIODS * sched_period_ticks();
 	uint32_t homed[HV_MAX_CPUS], n, to;
 	int k;
 
@@ -228,9 +209,8 @@ void smp_balance_load(uint64_t now)
 		return;
 	interval = last ? now - last : 0;   /* none yet at the first look */
 	last = now;
-	parent = bal_parent_busy();
 	n = bal_uses(now, interval, use, vs);
-	k = smp_pick_busy_move(use, n, cpu_loads(homed), HV_MAX_CPUS, interval, &parent, &to);
+	k = smp_pick_busy_move(use, n, cpu_loads(homed), HV_MAX_CPUS, interval, &to);
 	if (k < 0)
 		return;
 	hv_info("hv: vCPU %u of partition %lu (%s) moves from CPU %u to CPU %u (by load)",

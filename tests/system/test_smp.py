@@ -3,9 +3,8 @@
 MADT, starts every other processor with INIT-SIPI-SIPI and brings each
 into VMX (or SVM) root operation. The children's virtual processors
 then run on the application processors, each placed on the one with the
-fewest, while the parent keeps the boot processor; when the application
-processors are crowded and the parent leaves the boot processor idle, a
-child's vCPU moves there by load (docs/ARCHITECTURE.md, "Processors").
+fewest, while the parent keeps the boot processor (docs/ARCHITECTURE.md,
+"Processors").
 
 Two machines (Bochs VT-x with `cpu: count=2` and `count=4`; on QEMU SVM
 `-smp 2` and `-smp 4`). On each the user sees, with the same cmdlets as on
@@ -13,8 +12,7 @@ one processor: Get-VMHost's LogicalProcessorCount, LogicalProcessorsFound
 and ChildProcessorCount; hv's log (Get-VMHostLog) naming how many
 processors started and where children run; Get-VMProcessor naming the
 processor of each virtual processor; four children spinning with
-interrupts off, one of them moved to the boot processor, while the
-console answers; a two-vCPU child counting its
+interrupts off while the console answers; a two-vCPU child counting its
 IPIs exactly (on two processors at once with four); a four-vCPU child on
 two processors (overcommit); a hostile child storming IPIs from every
 vCPU beside a spinner (INIT and STARTUP among its IPIs); with two, a
@@ -94,42 +92,23 @@ def mp_run(m, name, vcpus, extra=""):
     return cpus, log
 
 
-BY_LOAD = re.compile(r"vCPU \d+ of partition \d+ \((\S+)\) moves from CPU (\d+) to CPU (\d+) \(by load\)")
-
-
-def load_moves(m):
-    """hv's moves by load so far: (name, from, to) each."""
-    return [(n, int(a), int(b)) for n, a, b in BY_LOAD.findall(m.command("Get-VMHostLog | Select-String moves"))]
-
-
 def spinners(m, cpus):
-    """Four children spinning with interrupts off: each placed on an
-    application processor, as evenly as they go (Get-VMProcessor right
-    after its Start-VM, before a started vCPU may move by load); then,
-    the application processors being crowded while the parent leaves the
-    boot processor idle, hv moves one spinner there by load, so that
-    every processor runs a spinner. All run (Get-VMProcessor's time grows
+    """Four children spinning with interrupts off: each on an application
+    processor, as evenly as they go; all run (Get-VMProcessor's time grows
     for each, also for one alone on its processor, which never exits on
-    SVM); the console's round trip stays near its idle one, with a
-    spinner beside the parent. The spinners go whatever happens: left
-    running they would starve the next cases' guests of the emulator's
-    host threads."""
+    SVM); the console's round trip stays near its idle one. The spinners
+    go whatever happens: left running they would starve the next cases'
+    guests of the emulator's host threads."""
     idle = round_trip(m)
     names = ["spin%d" % i for i in range(4)]
     try:
-        where = []
         for n in names:
             m.command("New-VM -Name %s -MemoryStartupBytes 4MB -Kernel spin.elf" % n)
             m.command("Start-VM %s" % n)
-            where.append(vp_cpus(m, n)[0])
+        where = [vp_cpus(m, n)[0] for n in names]
         assert all(1 <= c < cpus for c in where), where
         load = [where.count(c) for c in range(1, cpus)]
         assert max(load) - min(load) <= 1, load
-        moved = poll(lambda: [t for t in load_moves(m) if t[0] in names], 120,
-                     "a spinner's move to the boot processor")
-        assert moved[0][0] in names and moved[0][1:] == (1, 0), moved
-        now = [vp_cpus(m, n)[0] for n in names]
-        assert now.count(0) == 1 and all(c < cpus for c in now), now
         for n in names:   # each has printed its banner (a port access a byte, served by the parent)
             poll(lambda: "spinning forever" in m.command("Get-VMConsoleLog %s" % n), 120,
                         "%s's banner" % n)
@@ -144,9 +123,9 @@ def spinners(m, cpus):
         # (a user's "Get-VMProcessor a,b,m" found it a single name).
         out = m.command("Get-VMProcessor %s | Format-List VMName,VirtualProcessorRunTime" % ",".join(names))
         assert re.findall(r"VMName\s+: (\S+)", out) == names, out
-        assert len(re.findall(r"vCPU 0: [\d.]+ s on CPU [0-9]", out)) == 4, out
-        print("# console round trip: idle %.3f s, four spinners %.3f s (%.2fx), placed on CPUs %s, "
-              "then on %s" % (idle, busy, busy / idle, where, now))
+        assert len(re.findall(r"vCPU 0: [\d.]+ s on CPU [1-9]", out)) == 4, out
+        print("# console round trip: idle %.3f s, four spinners %.3f s (%.2fx), on CPUs %s"
+              % (idle, busy, busy / idle, where))
         assert busy <= 3 * idle + 0.5, (idle, busy)
     finally:
         for n in names:
@@ -219,15 +198,13 @@ def ipi_beside_spinners(m, nspin):
 
 
 def shared_ap(m):
-    """Two processors: two spinners and a two-vCPU child, all placed on
-    the one application processor (hv may have moved one spinner to the
-    boot processor by load, never both). The child's IPIs to its halted
-    sibling are acknowledged within its own turn (its PAUSE yields to
-    that sibling), so its round trips take about as long as without the
-    spinners."""
+    """Two processors: two spinners and a two-vCPU child, all on the one
+    application processor. The child's IPIs to its halted sibling are
+    acknowledged within its own turn (its PAUSE yields to that sibling),
+    so its round trips take about as long as without the spinners."""
     where, to_ap, _ = ipi_beside_spinners(m, 2)
-    print("# IPI round trip on one AP beside spinners: %d ticks (CPUs %s)" % (to_ap, where))
-    assert sorted(where[0]) in ([1, 1], [0, 1]) and where[1] == [1, 1], where
+    print("# IPI round trip on one AP beside two spinners: %d ticks (CPUs %s)" % (to_ap, where))
+    assert where == ([1, 1], [1, 1]), where
     assert to_ap <= SHARED_IPI_TICKS, to_ap
 
 
@@ -239,11 +216,7 @@ def woken_first(m):
     where, to_ap, to_bsp = ipi_beside_spinners(m, 6)
     print("# IPIs between APs beside two spinners each: BSP->AP round trip %d ticks, AP->BSP %d ticks "
           "(CPUs %s)" % (to_ap, to_bsp, where))
-    # Every AP crowded, the boot processor idle: one spinner may have
-    # moved there by load (one only: it then has no idle time).
-    spin = where[0]
-    assert spin.count(0) <= 1 and all(1 <= spin.count(c) <= 2 for c in (1, 2, 3)), where
-    assert len(set(where[1])) == 2 and 0 not in where[1], where
+    assert sorted(where[0]) == [1, 1, 2, 2, 3, 3] and len(set(where[1])) == 2, where
     assert WOKEN_IPI_TICKS is None or to_bsp <= WOKEN_IPI_TICKS, to_bsp
 
 
@@ -277,10 +250,8 @@ def ipi_storm(m, cpus):
         out = m.command("Get-VM")
         assert re.search(r"storm\s+Running", out) and re.search(r"spin\s+Running", out), out
         assert vp_seconds(m, "spin") > spun, "the spinner stood still beside the storm"
-        # Its vCPUs were placed on the APs; crowded there, one of them
-        # or the spinner may move to the boot processor by load.
         where = vp_cpus(m, "storm")
-        assert all(0 <= c < cpus for c in where), where
+        assert all(1 <= c < cpus for c in where), where
         # IPIs between vCPUs of one processor need no kick.
         assert len(set(where)) == 1 or host_value(m, "ProcessorKicks") > kicks, where
         print("# IPI storm on CPUs %s: console round trip %.3f s (idle %.3f s)" % (where, slow, idle))
@@ -326,15 +297,9 @@ def balance(m, cpus):
         log = m.command("Get-VMHostLog | Select-String moves")
         print("# after the spinner on CPU %d went: mpb on CPUs %s, %s; %s" % (
             cpus - 1, where, "still counting" if running else "already done", " | ".join(log.split("\n")).strip()))
-        # CPUs 1 and 2 were crowded (a spinner and a counting vCPU
-        # each) while the boot processor idled: by load, a vCPU of CPU 1
-        # may have gone there meanwhile (mpb's vCPU 0 or bal0).
-        assert where[0] in (0, 1) and where[1] == cpus - 1, where
-        assert re.search(r"vCPU 1 of partition \d+ \(mpb\) moves from CPU 2 to CPU %d(?! \(by load\))"
-                         % (cpus - 1), log), log
-        extra = [t for t in load_moves(m) if t[0] in names + ["mpb"]]   # names of this case only
-        assert all(t[2] == 0 for t in extra), log
-        assert host_value(m, "VirtualProcessorMoves") == moves + 1 + len(extra)
+        assert where == [1, cpus - 1], where
+        assert "vCPU 1 of partition" in log and "(mpb) moves from CPU 2 to CPU %d" % (cpus - 1) in log, log
+        assert host_value(m, "VirtualProcessorMoves") == moves + 1
         wait = m.command("Wait-VM mpb -Timeout 600", timeout=660)
         out = m.command("Get-VMConsoleLog mpb")
         assert "exit code 0" in wait and "smp: PASS" in out, (wait, out[-2000:])
@@ -438,8 +403,7 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             assert "hv: %d of %d processors started" % (cpus, cpus) in log, log
             assert "did not start" not in log and "left out" not in log, log
             assert host_counts(m) == (cpus, cpus)
-            assert ("children's virtual processors run on the %d application processors, and on the boot "
-                    "processor by load" % (cpus - 1)) in log, log
+            assert "children's virtual processors run on the %d application processors" % (cpus - 1) in log, log
             assert host_value(m, "ChildProcessorCount") == cpus - 1
 
         with tap.case("%d processors: four children spin with interrupts off, spread over the "

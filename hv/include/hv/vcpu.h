@@ -102,12 +102,6 @@ struct vcpu {
 	bool halt_masked;
 	uint64_t entered_tsc;        /* its last entry, 0 = not in the guest */
 	uint64_t run_ticks;          /* in the guest, in all */
-	/* The parent's: of run_ticks, those it was entered halted (VT-x:
-	 * in the HLT activity state; SVM: its idle loop between HLTs), and
-	 * whether its present stint is one: its CPU's time a child may
-	 * have (hv/core/smp_run.c, smp_balance_load). */
-	uint64_t idle_ticks;
-	bool entered_idle;
 	uint64_t period_used;        /* in the guest, this accounting period */
 	bool timer_dirty;            /* the backend's timer holds a short value */
 	/* This exit moved no child's timer or state (a VMBus call, the
@@ -131,9 +125,8 @@ struct vcpu {
 	bool answered;               /* an AP's: the parent answered its port access */
 	volatile uint32_t loaded_cpu;
 	volatile bool claimed, release_req;
-	/* Its run_ticks at the last look by load (smp_balance_load; the
-	 * parent's: less idle_ticks), and the TSC of its last start or move
-	 * (0: never). */
+	/* Its run_ticks at the last look by load (smp_balance_load), and
+	 * the TSC of its last move (0: never). */
 	uint64_t bal_run, bal_moved;
 	/* A STARTUP IPI from a vCPU on another CPU: 0x100 | vector, applied
 	 * by its own CPU (hv/core/ipi.c). */

@@ -122,7 +122,7 @@ static void test_moves_keep_spread(void **state)
 
 static int busy_move(const struct smp_use *u, uint32_t n, uint32_t *to)
 {
-	return smp_pick_busy_move(u, n, 0xf, 4, IV, NULL, to);
+	return smp_pick_busy_move(u, n, 0xf, 4, IV, to);
 }
 
 /* Two spinners placed on CPU 1 share it while CPU 2's vCPU halts and
@@ -140,9 +140,9 @@ static void test_busy_move_crowded(void **state)
 	u[1].settling = true;
 	assert_int_equal(busy_move(u, 4, &to), -1);
 	u[0].settling = u[1].settling = false;
-	assert_int_equal(smp_pick_busy_move(u, 4, 0xb, 4, IV, NULL, &to), -1);   /* CPU 2 offline: 3 is busy */
-	assert_int_equal(smp_pick_busy_move(u, 4, 0x3, 4, IV, NULL, &to), -1);   /* one AP */
-	assert_int_equal(smp_pick_busy_move(u, 4, 0xf, 4, 0, NULL, &to), -1);    /* no interval yet */
+	assert_int_equal(smp_pick_busy_move(u, 4, 0xb, 4, IV, &to), -1);   /* CPU 2 offline: 3 is busy */
+	assert_int_equal(smp_pick_busy_move(u, 4, 0x3, 4, IV, &to), -1);   /* one AP */
+	assert_int_equal(smp_pick_busy_move(u, 4, 0xf, 4, 0, &to), -1);    /* no interval yet */
 }
 
 /* After that move nothing moves again: each AP has one busy vCPU. */
@@ -220,102 +220,6 @@ static void test_busy_move_spreads(void **state)
 	assert_true(on[1] <= 4);
 }
 
-static int boot_move(const struct smp_use *u, uint32_t n, uint32_t online, uint32_t ncpu,
-		     uint64_t parent, uint32_t *to)
-{
-	return smp_pick_busy_move(u, n, online, ncpu, IV, &parent, to);
-}
-
-/* Two processors, four spinners on the one AP and the parent nearly
- * idle: one spinner goes to the boot CPU; then its CPU is full (the
- * parent's time and the spinner's) and nothing moves again, nor back:
- * the AP has no idle time. Without the boot CPU (NULL) nothing moves. */
-static void test_boot_takes_one(void **state)
-{
-	struct smp_use u[] = { { 1, 250, false }, { 1, 250, false }, { 1, 250, false }, { 1, 250, false } };
-	uint32_t to = 99;
-
-	(void)state;
-	assert_int_equal(smp_pick_busy_move(u, 4, 0x3, 2, IV, NULL, &to), -1);
-	assert_int_equal(boot_move(u, 4, 0x3, 2, 20, &to), 0);
-	assert_int_equal(to, 0);
-	u[0].cpu = 0;
-	u[0].ticks = 980;
-	u[1].ticks = u[2].ticks = u[3].ticks = 333;
-	assert_int_equal(boot_move(u, 4, 0x3, 2, 20, &to), -1);
-	assert_int_equal(boot_move(u, 4, 0x2, 2, 20, &to), -1);      /* boot CPU not taking any */
-}
-
-/* The parent's own time counts: busy for 600 of 1000 ticks, it leaves
- * 400, where neither of two 500-tick spinners fits; the parent itself is
- * never a busy vCPU to move. */
-static void test_boot_parent_busy(void **state)
-{
-	struct smp_use u[] = { { 1, 500, false }, { 1, 500, false } };
-	uint32_t to;
-
-	(void)state;
-	assert_int_equal(boot_move(u, 2, 0x3, 2, 600, &to), -1);
-	assert_int_equal(boot_move(u, 2, 0x3, 2, 400, &to), 0);
-	assert_int_equal(to, 0);
-}
-
-/* APs first: with an idle AP the crowded one's spinner goes there, not
- * to the idle boot CPU. */
-static void test_boot_last_choice(void **state)
-{
-	struct smp_use u[] = { { 1, 500, false }, { 1, 499, false }, { 2, 3, false }, { 3, 1000, false } };
-	uint32_t to = 99;
-
-	(void)state;
-	assert_int_equal(boot_move(u, 4, 0xf, 4, 0, &to), 0);
-	assert_int_equal(to, 2);
-}
-
-/* A busy child on the boot CPU goes back to an AP where it fits below
- * saturation (7/8: 875 ticks), so that AP sends nothing back; where it
- * would saturate the AP it stays. */
-static void test_boot_gives_back(void **state)
-{
-	struct smp_use u[] = { { 0, 500, false }, { 1, 200, false }, { 2, 1000, false } };
-	uint32_t to = 99;
-
-	(void)state;
-	assert_int_equal(boot_move(u, 3, 0x7, 3, 100, &to), 0);
-	assert_int_equal(to, 1);
-	u[1].ticks = 400;                  /* 900 with it: it stays */
-	assert_int_equal(boot_move(u, 3, 0x7, 3, 100, &to), -1);
-	u[1].ticks = 200;
-	u[0].settling = true;              /* moved lately */
-	assert_int_equal(boot_move(u, 3, 0x7, 3, 100, &to), -1);
-}
-
-/* A run to a fixed point: two processors, six spinners starting on the
- * AP. Moves end (each one fits, and nothing goes back and forth), with
- * the boot CPU holding at least one and the AP at least one. */
-static void test_boot_settles(void **state)
-{
-	struct smp_use u[6];
-	uint32_t to, on[2];
-	int k, moves = 0;
-
-	(void)state;
-	for (int i = 0; i < 6; i++)
-		u[i] = (struct smp_use){ 1, 0, false };
-	for (;;) {
-		on[0] = on[1] = 0;
-		for (int i = 0; i < 6; i++)
-			on[u[i].cpu]++;
-		for (int i = 0; i < 6; i++)   /* the parent takes 50 of the boot CPU's */
-			u[i].ticks = (u[i].cpu ? IV : IV - 50) / on[u[i].cpu];
-		if ((k = boot_move(u, 6, 0x3, 2, 50, &to)) < 0)
-			break;
-		u[k].cpu = to;
-		assert_true(++moves <= 3);
-	}
-	assert_true(on[0] >= 1 && on[1] >= 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,11 +232,6 @@ int main(void)
 		cmocka_unit_test(test_busy_move_none),
 		cmocka_unit_test(test_busy_move_fit),
 		cmocka_unit_test(test_busy_move_spreads),
-		cmocka_unit_test(test_boot_takes_one),
-		cmocka_unit_test(test_boot_parent_busy),
-		cmocka_unit_test(test_boot_last_choice),
-		cmocka_unit_test(test_boot_gives_back),
-		cmocka_unit_test(test_boot_settles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
