@@ -21,6 +21,7 @@
 #include "msr.h"
 #include "synic.h"
 #include "vpctx.h"
+#include "xstate.h"
 
 /* hv's copy of an imported context: the parent's pages could change
  * while it is checked (TLFS §3.4's reason for copying input). */
@@ -209,7 +210,7 @@ static void ctx_fill(struct vcpu *v, struct hvpart_vp_context_body *c, void *xsa
 	ctx_requeue_irq(c);
 	c->xsave_size = xstate_ctx_get(v, xsave, &c->xcr0);
 	smp_vcpu_return(v);
-	memcpy(&c->xsave_bv, (uint8_t *)xsave + 512, sizeof(c->xsave_bv));
+	c->xsave_bv = xstate_area_bv(xsave);
 	c->size = 4096 + c->xsave_size;
 }
 
@@ -330,7 +331,7 @@ static const char *ctx_check(const struct vcpu *v, const struct hvpart_vp_contex
 	const char *cpu;
 	uint64_t bv;
 
-	memcpy(&bv, (const uint8_t *)xsave + 512, sizeof(bv));
+	bv = xstate_area_bv(xsave);
 	if (ctx_check_header(c))
 		return "header";
 	cpu = vpctx_check_cpu(b);

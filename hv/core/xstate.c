@@ -211,8 +211,7 @@ void xstate_vcpu_free(struct vcpu *v)
  * 32-159, §13.4.1, Table 13-1). MXCSR (byte 24) is the SSE component's. */
 static bool x87_same(const uint8_t *a, const uint8_t *b)
 {
-	uint64_t ia = *(const uint64_t *)(a + 512) & XFEAT_X87;
-	uint64_t ib = *(const uint64_t *)(b + 512) & XFEAT_X87;
+	uint64_t ia = xstate_area_bv(a) & XFEAT_X87, ib = xstate_area_bv(b) & XFEAT_X87;
 
 	if (ia != ib)
 		return false;

@@ -63,6 +63,16 @@ static inline bool xcr0_valid(uint64_t val, uint64_t offered)
  * ECX=i):EAX and EBX), and in the compacted format starts at the next
  * 64-byte boundary when CPUID.(EAX=0DH,ECX=i):ECX[1] is set (§13.4.3). */
 #define XSTATE_LEGACY_HEADER 576u
+#define XSTATE_HEADER_OFFSET 512u   /* its first field: XSTATE_BV (§13.4.2) */
+
+/* An area's XSTATE_BV: the components not in their initial state. */
+static inline uint64_t xstate_area_bv(const void *area)
+{
+	uint64_t bv;
+
+	__builtin_memcpy(&bv, (const uint8_t *)area + XSTATE_HEADER_OFFSET, sizeof(bv));
+	return bv;
+}
 #define XSTATE_COMPONENTS 8    /* bits 0-7: what XFEAT_OFFERABLE covers */
 
 struct xstate_layout {
