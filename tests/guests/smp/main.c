@@ -91,11 +91,24 @@ static uint32_t this_cpu(void)
 	return (esp - base) / SMP_STACK_SIZE + 1;
 }
 
-static void on_fixed(struct guest_frame *f)   { (void)f; cpus[this_cpu()].fixed++; smp_lapic_eoi(); }
-static void on_bcast(struct guest_frame *f)   { (void)f; cpus[this_cpu()].bcast++; smp_lapic_eoi(); }
-static void on_logical(struct guest_frame *f) { (void)f; cpus[this_cpu()].logical_ipis++; smp_lapic_eoi(); }
-static void on_self(struct guest_frame *f)    { (void)f; cpus[this_cpu()].self++; smp_lapic_eoi(); }
-static void on_kick(struct guest_frame *f)    { (void)f; cpus[this_cpu()].kick++; smp_lapic_eoi(); }
+/* A maskable interrupt taken where the interrupted EFLAGS.IF was clear:
+ * no CPU delivers one (SDM Vol. 3A §6.8.1), so it is a second delivery
+ * of one already taken, as QEMU's TCG made of an injected one (hv's
+ * docs/ARCHITECTURE.md); each is counted, and any fails the run. */
+static volatile uint32_t masked_taken;
+
+static uint32_t took(const struct guest_frame *f)
+{
+	if (!(f->eflags & (1u << 9)))   /* EFLAGS.IF */
+		__atomic_fetch_add(&masked_taken, 1, __ATOMIC_RELAXED);
+	return this_cpu();
+}
+
+static void on_fixed(struct guest_frame *f)   { cpus[took(f)].fixed++; smp_lapic_eoi(); }
+static void on_bcast(struct guest_frame *f)   { cpus[took(f)].bcast++; smp_lapic_eoi(); }
+static void on_logical(struct guest_frame *f) { cpus[took(f)].logical_ipis++; smp_lapic_eoi(); }
+static void on_self(struct guest_frame *f)    { cpus[took(f)].self++; smp_lapic_eoi(); }
+static void on_kick(struct guest_frame *f)    { cpus[took(f)].kick++; smp_lapic_eoi(); }
 /* An NMI has no EOI (SDM Vol. 3A §11.8.5: only fixed interrupts). */
 static void on_nmi(struct guest_frame *f)     { (void)f; cpus[this_cpu()].nmi++; }
 
@@ -453,9 +466,16 @@ static void run_on(uint32_t slot, uint32_t cmd)
 	finish(slot, done0);
 }
 
+static void check_masked(void)
+{
+	if (masked_taken)
+		fail("an interrupt was delivered with IF clear");
+}
+
 static void check_count(const char *what, uint32_t slot, uint32_t got, uint32_t want)
 {
 	say("smp: %scpu%u %u of %u\n", what, slot, got, want);
+	check_masked();
 	if (got != want)
 		fail_cpu("wrong count on", slot);
 }
@@ -777,5 +797,6 @@ void guest_main(void)
 	recheck();
 	say("smp: the checks took %llu TSC ticks\n", guest_rdtsc() - t0);
 	lock();
+	check_masked();
 	guest_pass("smp");
 }
