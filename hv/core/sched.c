@@ -430,6 +430,20 @@ static bool parent_irq_take(struct percpu *c, int vec)
  * exit again at once (INTR intercepted, svm_timer.c) before it could take
  * the one offered it (a physical interrupt goes before a virtual one,
  * APM Vol. 2 §15.21.4), for ever. */
+void sched_parent_irq_taken(int vec)
+{
+	struct percpu *c = this_cpu();
+
+	/* Only the boot CPU's LINT0 carries the 8259's (an AP has no
+	 * parent): there is nobody else to give it to. */
+	if (!c->parent || vec < 0 || vec > 255) {
+		hv_err("hv: interrupt vector %d accepted on CPU %u with no parent; dropped", vec, c->index);
+		return;
+	}
+	c->parent_irqs[vec / 64] |= 1ull << (vec % 64);
+	c->parent->run = VCPU_RUNNABLE;
+}
+
 static bool parent_called(void)
 {
 	struct percpu *c = this_cpu();
@@ -438,10 +452,8 @@ static bool parent_called(void)
 	if (!parent_alive())
 		return false;
 	vec = arch_cpu_take_interrupt();
-	if (vec >= 0) {
-		c->parent_irqs[vec / 64] |= 1ull << (vec % 64);
-		c->parent->run = VCPU_RUNNABLE;
-	}
+	if (vec >= 0)
+		sched_parent_irq_taken(vec);
 	return parent_has_message(c->parent) || c->parent_woken || parent_irq_first(c) >= 0;
 }
 

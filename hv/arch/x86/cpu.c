@@ -95,6 +95,22 @@ static int take_one(void)
 	return c->irq_vector == ~0ull ? -1 : (int)c->irq_vector;
 }
 
+/* CR8 is the TPR's priority class (SDM Vol. 3A §11.8.6): 0xe holds
+ * back every LAPIC vector below 0xf0, and the kick (0xf2) goes before
+ * anything the 8259 sends through LINT0 as ExtINT, which the TPR does
+ * not hold (§11.8.3.1). hv otherwise runs with CR8 at 0. */
+int x86_take_kick(void)
+{
+	int vec;
+
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0xeull) : "memory");
+	vec = take_one();
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull) : "memory");
+	if (vec == HV_KICK_VECTOR)
+		x86_lapic_eoi();
+	return vec;
+}
+
 /* Another CPU's kick (x86_kick) only made this one exit or wake: it is
  * EOIed and dropped here. */
 int x86_take_interrupt(void)

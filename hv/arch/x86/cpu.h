@@ -59,6 +59,14 @@ int x86_take_interrupt(void);
 #define HV_KICK_VECTOR 0xf2
 /* End of interrupt at this CPU's LAPIC (xAPIC or x2APIC, smp.c). */
 void x86_lapic_eoi(void);
+/* A kick to this CPU itself (smp.c), pending until hv opens interrupts
+ * or a guest entered with physical interrupts intercepted exits on it. */
+void x86_kick_self(void);
+/* One pending interrupt accepted with every LAPIC vector below
+ * HV_KICK_VECTOR's priority class held back (cpu.c): HV_KICK_VECTOR (a
+ * kick, EOIed), another vector the TPR does not hold (the 8259's), or
+ * -1 if none came. */
+int x86_take_kick(void);
 /* An AP with nothing to run before the TSC reaches due: HLT with its
  * LAPIC timer in TSC-deadline mode armed for due, then disarmed (smp.c);
  * false where the CPU has no TSC-deadline mode. For a backend whose AP

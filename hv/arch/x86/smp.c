@@ -36,6 +36,7 @@
 #define SVR_ENABLE        (1u << 8)      /* APIC software enable (§11.4.7) */
 #define SPURIOUS_VECTOR   0xffu
 #define ICR_FIXED         0x4000u        /* fixed, physical, edge, assert */
+#define ICR_TO_SELF       (1u << 18)     /* destination shorthand 01b */
 /* ICR delivery modes with level assert (SDM Vol. 3A §11.6.1). */
 #define ICR_INIT          0x4500u
 #define ICR_STARTUP       0x4600u
@@ -177,6 +178,13 @@ void arch_cpu_wait(void)
 void arch_cpu_kick(uint32_t apic_id)
 {
 	send_ipi(apic_id, ICR_FIXED | HV_KICK_VECTOR);
+}
+
+/* The self shorthand ignores the destination field (SDM Vol. 3A
+ * §11.6.1, Table 11-4; in x2APIC mode as well, §11.12.9). */
+void x86_kick_self(void)
+{
+	send_ipi(0, ICR_FIXED | ICR_TO_SELF | HV_KICK_VECTOR);
 }
 
 static void tramp_install(struct percpu *pc)

@@ -353,6 +353,9 @@ struct vcpu *sched_switch(struct vcpu *v);
 void sched_prepare_entry(struct vcpu *v);
 /* A physical interrupt arrived while v ran: the parent takes it. */
 void sched_yield_to_parent(struct vcpu *v);
+/* A physical interrupt the backend accepted itself (vec): the parent's,
+ * as if hv's look had taken it. */
+void sched_parent_irq_taken(int vec);
 /* The backend's timer fired in v: its turn is over, or it is time for
  * hv's look at the parent's interrupts (hv/core/sched.c). */
 void sched_yield(struct vcpu *v);

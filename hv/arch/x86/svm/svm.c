@@ -104,6 +104,7 @@ int arch_cpu_enable(char *why, size_t len)
 		return rc;
 	f = svm_caps.features;
 	svm_dr_init();
+	svm_event_kick_init();
 	hv_info("hv: SVM ok: revision %u, %u ASIDs, nested paging%s%s%s%s%s",
 		svm_caps.revision, svm_caps.nasid, svm_caps.gbpages ? " 1G" : "",
 		(f & SVM_F_NRIPS) ? ", NRIPS" : ", no NRIPS (lengths decoded)",
@@ -289,6 +290,7 @@ void arch_vcpu_run(struct vcpu *v)
 		v->arch.first_run = 0;
 		c->arch.last_vmcb = v->arch.vmcb_pa;
 		armed = svm_dr_before_run(v);
+		svm_kick_after_inject(v);
 		svm_run(v, c->arch.host_vmcb_pa);
 		svm_dr_after_run(armed);
 		vm->ctl.tlb_control = SVM_TLB_NONE;

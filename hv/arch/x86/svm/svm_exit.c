@@ -241,6 +241,8 @@ static void exit_inject_ud(struct vcpu *v, uint64_t i1)
 static void exit_intr(struct vcpu *v, uint64_t i1)
 {
 	(void)i1;
+	if (svm_self_kick_taken())
+		return;
 	if (!v->arch.child || svm_timer_fired())
 		sched_yield(v);
 	else
@@ -360,6 +362,8 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	 * every later walk of a Linux child's kernel faulted (its exits'
 	 * "cannot decode", test_linux on three processors). */
 	if (code == SVM_EXIT_PAUSE && (svm_caps.features & SVM_F_NRIPS) && sched_pause_quick(v))
+		return v;
+	if (code == SVM_EXIT_INTR && svm_self_kick_quick(v))
 		return v;
 	hv_lock();
 	svm_virq_check(v);

@@ -14,6 +14,8 @@
 #include <hv/x86.h>
 #include <hv/mm/pool.h>
 #include "svm.h"
+#include "../cpu.h"
+#include "hv/core/cpuid.h"
 
 /* The VMCB is in memory: loading a vCPU makes it current and switches
  * DR0-DR3, which neither the VMCB nor VMSAVE/VMLOAD hold (APM Vol. 2
@@ -388,6 +390,89 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	}
 	svm_virq_offer(v, vec);
 	return true;
+}
+
+static bool kick_after_inject;
+
+void svm_event_kick_init(void)
+{
+	kick_after_inject = cpuid_host_is_qemu_tcg();
+}
+
+/* QEMU 7.2's TCG delivers an interrupt injected through EVENTINJ at
+ * VMRUN but leaves its vector as the vCPU's pending exception; the next
+ * kick of its vCPU loop delivers it again, whatever RFLAGS.IF says,
+ * unless an exit or an exception came first (docs/ARCHITECTURE.md,
+ * "QEMU 7.2's TCG delivers an EVENTINJ interrupt twice"): a child's
+ * handler ran twice for one IPI. A child exits on a physical interrupt
+ * whatever its own IF (V_INTR_MASKING, APM Vol. 2 §15.21.1), so a kick
+ * pending at its VMRUN makes that exit right after the delivery, before
+ * the guest's first instruction, and the exit replaces the vector.
+ * Called last before VMRUN, with interrupts off. */
+void svm_kick_after_inject(struct vcpu *v)
+{
+	const struct vmcb_control *c = &svm_vmcb(v)->ctl;
+
+	if (!kick_after_inject || !(c->eventinj & SVM_EVT_V) ||
+	    (c->eventinj & SVM_EVT_TYPE_MASK) != SVM_EVT_TYPE_INTR || !(c->vintr & SVM_VINTR_MASKING))
+		return;
+	x86_kick_self();
+	this_cpu()->arch.self_kick = 1;
+}
+
+/* The exit svm_kick_after_inject asked for: true if its kick was taken,
+ * nothing to schedule. A LAPIC interrupt of a lower class stays pending
+ * and makes the next entry exit again, for the usual handling; another
+ * CPU's kick merged with this one left its mark in this CPU's kicked,
+ * which the exit's look reads (hv/core/sched.c, sched_switch). An 8259
+ * interrupt may come first (QEMU hands ExtINT over before the LAPIC's
+ * vectors): it is the parent's, and the kick stays pending. Under hv's
+ * lock. */
+bool svm_self_kick_taken(void)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+	int vec;
+
+	if (!a->self_kick)
+		return false;
+	a->self_kick = 0;
+	vec = x86_take_kick();
+	if (vec == HV_KICK_VECTOR)
+		return true;
+	if (vec >= 0)
+		sched_parent_irq_taken(vec);
+	return false;
+}
+
+/* The same exit answered before hv's lock is taken, as a PAUSE is
+ * (hv/core/sched_hlt.c): one exit per interrupt injected into a child
+ * under QEMU costs its round trip through the scheduler otherwise (an
+ * IPI's round trip in smp.elf took 1.6 times as long). Only when the
+ * exit has nothing else to do: no delivery cut short (EXITINTINFO, for
+ * reinject) and no other CPU's kick to answer; the exit is counted, not
+ * traced. */
+bool svm_self_kick_quick(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+	int vec;
+
+	if (!c->arch.self_kick || (svm_vmcb(v)->ctl.exitintinfo & SVM_EVT_V) ||
+	    __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
+		return false;
+	c->arch.self_kick = 0;
+	vec = x86_take_kick();
+	if (vec == HV_KICK_VECTOR) {
+		svm_vmcb(v)->ctl.eventinj = 0;
+		v->exits_total++;
+		v->exits[HVPART_EXIT_EXT_INTR]++;
+		return true;
+	}
+	if (vec >= 0) {
+		hv_lock();
+		sched_parent_irq_taken(vec);
+		hv_unlock();
+	}
+	return false;
 }
 
 /* TSC offset (§15.18.1), in the intercepts' clean group. */

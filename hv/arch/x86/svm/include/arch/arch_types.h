@@ -51,6 +51,9 @@ struct arch_cpu {
 	 * its vector not drained yet. */
 	uint64_t timer_armed;
 	uint8_t timer_fired;
+	/* A kick this CPU sent itself before a VMRUN that injected an
+	 * interrupt (svm.c, QEMU's TCG), not taken yet. */
+	uint8_t self_kick;
 	/* The VMCB whose translations each ASID tags in this CPU's TLB
 	 * (svm.c; 1..SVM_ASIDS_MAX). */
 	uint64_t asid_owner[65];
