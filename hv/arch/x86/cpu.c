@@ -96,9 +96,10 @@ static int take_one(void)
 }
 
 /* CR8 is the TPR's priority class (SDM Vol. 3A §11.8.6): 0xe holds
- * back every LAPIC vector below 0xf0, and the kick (0xf2) goes before
- * anything the 8259 sends through LINT0 as ExtINT, which the TPR does
- * not hold (§11.8.3.1). hv otherwise runs with CR8 at 0. */
+ * back every LAPIC vector below 0xf0. The TPR does not hold what the
+ * 8259 sends through LINT0 as ExtINT (§11.8.3.1), and QEMU hands that
+ * over before the LAPIC's vectors: its vector is returned, the kick
+ * stays pending. hv otherwise runs with CR8 at 0. */
 int x86_take_kick(void)
 {
 	int vec;

@@ -446,8 +446,7 @@ bool svm_self_kick_taken(void)
 
 /* The same exit answered before hv's lock is taken, as a PAUSE is
  * (hv/core/sched_hlt.c): one exit per interrupt injected into a child
- * under QEMU costs its round trip through the scheduler otherwise (an
- * IPI's round trip in smp.elf took 1.6 times as long). Only when the
+ * under QEMU would otherwise also go through the scheduler. Only when the
  * exit has nothing else to do: no delivery cut short (EXITINTINFO, for
  * reinject) and no other CPU's kick to answer; the exit is counted, not
  * traced. */
