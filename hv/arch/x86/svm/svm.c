@@ -104,7 +104,6 @@ int arch_cpu_enable(char *why, size_t len)
 		return rc;
 	f = svm_caps.features;
 	svm_dr_init();
-	svm_event_kick_init();
 	hv_info("hv: SVM ok: revision %u, %u ASIDs, nested paging%s%s%s%s%s",
 		svm_caps.revision, svm_caps.nasid, svm_caps.gbpages ? " 1G" : "",
 		(f & SVM_F_NRIPS) ? ", NRIPS" : ", no NRIPS (lengths decoded)",

@@ -71,7 +71,6 @@ void svm_virq_offer(struct vcpu *v, int vec);
 void svm_virq_check(struct vcpu *v);
 int svm_virq_pending(struct vcpu *v);
 void svm_virq_drop(struct vcpu *v);
-void svm_event_kick_init(void);
 void svm_kick_after_inject(struct vcpu *v);
 bool svm_self_kick_taken(void);
 bool svm_self_kick_quick(struct vcpu *v);

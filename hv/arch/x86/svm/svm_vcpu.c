@@ -392,13 +392,6 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	return true;
 }
 
-static bool kick_after_inject;
-
-void svm_event_kick_init(void)
-{
-	kick_after_inject = cpuid_host_is_qemu_tcg();
-}
-
 /* QEMU 7.2's TCG delivers an interrupt injected through EVENTINJ at
  * VMRUN but leaves its vector as the vCPU's pending exception; the next
  * kick of its vCPU loop delivers it again, whatever RFLAGS.IF says,
@@ -413,8 +406,8 @@ void svm_kick_after_inject(struct vcpu *v)
 {
 	const struct vmcb_control *c = &svm_vmcb(v)->ctl;
 
-	if (!kick_after_inject || !(c->eventinj & SVM_EVT_V) ||
-	    (c->eventinj & SVM_EVT_TYPE_MASK) != SVM_EVT_TYPE_INTR || !(c->vintr & SVM_VINTR_MASKING))
+	if (!(c->eventinj & SVM_EVT_V) || (c->eventinj & SVM_EVT_TYPE_MASK) != SVM_EVT_TYPE_INTR ||
+	    !(c->vintr & SVM_VINTR_MASKING) || !cpuid_host_is_qemu_tcg())
 		return;
 	x86_kick_self();
 	this_cpu()->arch.self_kick = 1;
@@ -426,22 +419,31 @@ void svm_kick_after_inject(struct vcpu *v)
  * CPU's kick merged with this one left its mark in this CPU's kicked,
  * which the exit's look reads (hv/core/sched.c, sched_switch). An 8259
  * interrupt may come first (QEMU hands ExtINT over before the LAPIC's
- * vectors): it is the parent's, and the kick stays pending. Under hv's
- * lock. */
-bool svm_self_kick_taken(void)
+ * vectors): it is the parent's, and the kick stays pending. */
+static bool take_self_kick(struct arch_cpu *a, bool locked)
 {
-	struct arch_cpu *a = &this_cpu()->arch;
 	int vec;
 
-	if (!a->self_kick)
-		return false;
 	a->self_kick = 0;
 	vec = x86_take_kick();
 	if (vec == HV_KICK_VECTOR)
 		return true;
-	if (vec >= 0)
+	if (vec >= 0) {
+		if (!locked)
+			hv_lock();
 		sched_parent_irq_taken(vec);
+		if (!locked)
+			hv_unlock();
+	}
 	return false;
+}
+
+/* From the INTR exit's handler, under hv's lock. */
+bool svm_self_kick_taken(void)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+
+	return a->self_kick && take_self_kick(a, true);
 }
 
 /* The same exit answered before hv's lock is taken, as a PAUSE is
@@ -453,25 +455,14 @@ bool svm_self_kick_taken(void)
 bool svm_self_kick_quick(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
-	int vec;
 
 	if (!c->arch.self_kick || (svm_vmcb(v)->ctl.exitintinfo & SVM_EVT_V) ||
-	    __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
+	    __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE) || !take_self_kick(&c->arch, false))
 		return false;
-	c->arch.self_kick = 0;
-	vec = x86_take_kick();
-	if (vec == HV_KICK_VECTOR) {
-		svm_vmcb(v)->ctl.eventinj = 0;
-		v->exits_total++;
-		v->exits[HVPART_EXIT_EXT_INTR]++;
-		return true;
-	}
-	if (vec >= 0) {
-		hv_lock();
-		sched_parent_irq_taken(vec);
-		hv_unlock();
-	}
-	return false;
+	svm_vmcb(v)->ctl.eventinj = 0;
+	v->exits_total++;
+	v->exits[HVPART_EXIT_EXT_INTR]++;
+	return true;
 }
 
 /* TSC offset (§15.18.1), in the intercepts' clean group. */
