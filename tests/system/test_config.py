@@ -706,7 +706,11 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
         # the disk moved to its AVHD in the pause, the guest writes it now
         assert re.search(r"\blive\s+IDE\s+0\s+0\s+C:\\Hyper-V\\live\\Snapshots\\live_\S+\.avhd\r",
                          ok(m, "Get-VMHardDiskDrive -VMName live"))
-        log, lines = wait_counter(m, "live", pre[-1][0] + 25)
+        # Well past the checkpoint before the turn-off, so that the resumed
+        # guest's first lines (below) come before the tick this run reaches:
+        # its lines come 3 to 40 ticks apart, and with 25 past it a resumed
+        # line at tick 203 followed a turned-off run's last at 200 (CI).
+        log, lines = wait_counter(m, "live", pre[-1][0] + 120)
         for (t0, c0), (t1, c1) in zip(lines, lines[1:]):   # on across the checkpoint
             assert t0 < t1 and c0 < c1, (t0, c0, t1, c1, log)
         out = ok(m, "Get-VMSnapshot -VMName live | Format-List")
