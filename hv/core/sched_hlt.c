@@ -109,7 +109,12 @@ void hv_handle_hlt(struct vcpu *v)
 		return;
 	}
 	/* A child's HLT yields until its next interrupt, unless one is
-	 * already waiting and can be taken. */
+	 * already waiting and can be taken: also one offered and not taken
+	 * yet (SVM's V_IRQ), whose vector has left the vLAPIC's IRR. A HLT in
+	 * STI's shadow runs before it ("sti; hlt", SDM Vol. 2B, STI); halted
+	 * there, the vCPU waited for an interrupt it already had. */
+	if (arch_vcpu_irq_in_flight(v))
+		return;
 	vlapic_poll_timer(v, rdtsc());
 	v->halt_masked = !arch_vcpu_irq_enabled(v);
 	if ((vlapic_pending_vector(v) < 0 || v->halt_masked) && !vlapic_nmi_pending(v))

@@ -69,8 +69,9 @@ void arch_vcpu_set_context(struct vcpu *v, const struct hvpart_vp_context_body *
 	vm->save.sysenter_eip = c->msr.sysenter_eip;
 	vm->ctl.int_state = (c->ev.shadow & (HVPART_SHADOW_STI | HVPART_SHADOW_MOV_SS)) ? 1 : 0;
 	vm->ctl.eventinj = 0;
-	/* Children take their interrupts through EVENTINJ (svm_vcpu.c,
-	 * arch_vcpu_inject_irq), an offered one too. */
+	/* A pending event goes back through EVENTINJ (hv's own export puts
+	 * an external interrupt back in the vLAPIC's IRR instead, vpctx.c);
+	 * svm_kick_after_inject keeps QEMU from delivering one twice. */
 	if (c->ev.pending & HVPART_EVENT_VALID)
 		vm->ctl.eventinj = (c->ev.pending & EVT_LOW_MASK) |
 				   ((c->ev.pending & HVPART_EVENT_ERR_VALID) ?

@@ -49,6 +49,15 @@ svm_run:
 	push %rdi                   /* 8(%rsp): v */
 	push %rsi                   /* 0(%rsp): hv's VMCB */
 	clgi
+	/* IF = 1 for VMRUN (the host's IF lets physical interrupts exit the
+	 * guest, APM Vol. 2 §15.21.1), set here, while GIF = 0 holds them,
+	 * and not just before VMRUN: QEMU 7.2's VMRUN neither loads the
+	 * guest's interrupt shadow from the VMCB nor drops the host's, so
+	 * STI's shadow on VMRUN inhibited interrupts for the guest's first
+	 * instruction. A virtual interrupt offered to a child waiting in
+	 * "sti; hlt; cli" (timer.elf wait=hlt) was then never taken: hv
+	 * resumed it after the HLT, at the CLI, every time. */
+	sti
 	mov %rsi, %rax
 	vmsave
 	mov 128(%rdi), %rax         /* the guest's VMCB */
@@ -75,7 +84,6 @@ svm_run:
 	mov 112(%rdi), %r14
 	mov 120(%rdi), %r15
 	mov 56(%rdi), %rdi
-	sti
 	vmrun
 	/* #VMEXIT: RAX is the guest's VMCB again, RSP hv's, GIF = 0. */
 	cli

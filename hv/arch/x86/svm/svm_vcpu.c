@@ -380,14 +380,6 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 		set_intr_window(v, true);
 		return false;
 	}
-	/* Children keep EVENTINJ: offered through V_IRQ, four children of
-	 * test_children's case 6 stopped the console under QEMU, not yet
-	 * understood (docs/ARCHITECTURE.md). */
-	if (v->arch.child) {
-		set_intr_window(v, false);
-		vm->ctl.eventinj = SVM_EVT_VECTOR(vec) | SVM_EVT_TYPE_INTR | SVM_EVT_V;
-		return true;
-	}
 	svm_virq_offer(v, vec);
 	return true;
 }
@@ -397,7 +389,10 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
  * kick of its vCPU loop delivers it again, whatever RFLAGS.IF says,
  * unless an exit or an exception came first (docs/ARCHITECTURE.md,
  * "QEMU 7.2's TCG delivers an EVENTINJ interrupt twice"): a child's
- * handler ran twice for one IPI. A child exits on a physical interrupt
+ * handler ran twice for one IPI. Children now take their interrupts
+ * through V_IRQ as the parent does; EVENTINJ still carries one for them
+ * where its delivery was cut short (svm_exit.c, reinject) or a restored
+ * context holds it (svm_ctx.c). A child exits on a physical interrupt
  * whatever its own IF (V_INTR_MASKING, APM Vol. 2 §15.21.1), so a kick
  * pending at its VMRUN makes that exit right after the delivery, before
  * the guest's first instruction, and the exit replaces the vector.
