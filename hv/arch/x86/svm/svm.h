@@ -61,6 +61,7 @@ void svm_timer_before_run(struct vcpu *v);
 int svm_selftest(void);
 /* Length of the instruction behind the current exit (svm_insn.c). */
 unsigned svm_exit_insn_len(struct vcpu *v);
+bool svm_pause_len_known(struct vcpu *v);
 void svm_advance_rip(struct vcpu *v, uint64_t len);
 /* NMI blocking kept by hv (svm_guest.c): the IRET exit, and the check
  * at every exit whether that IRET has run. */

@@ -356,12 +356,13 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	struct vcpu *next;
 
 	/* hv's timer, a physical interrupt, goes on counting meanwhile.
-	 * Only where the CPU reports the next RIP (NRIPS): without it (QEMU's
-	 * TCG) the PAUSE's length comes from a walk of the guest's page
-	 * tables (svm_insn.c), which is not safe outside the lock: tried,
-	 * every later walk of a Linux child's kernel faulted (its exits'
-	 * "cannot decode", test_linux on three processors). */
-	if (code == SVM_EXIT_PAUSE && (svm_caps.features & SVM_F_NRIPS) && sched_pause_quick(v))
+	 * Only where the PAUSE's length is known without a walk: the CPU
+	 * reports the next RIP (NRIPS), or the same PAUSE was decoded before
+	 * (svm_insn.c). Without NRIPS (QEMU's TCG) the length comes from a
+	 * walk of the guest's page tables, which is not safe outside the
+	 * lock: tried, every later walk of a Linux child's kernel faulted
+	 * (its exits' "cannot decode", test_linux on three processors). */
+	if (code == SVM_EXIT_PAUSE && svm_pause_len_known(v) && sched_pause_quick(v))
 		return v;
 	if (code == SVM_EXIT_INTR && svm_self_kick_quick(v))
 		return v;

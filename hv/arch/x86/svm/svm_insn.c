@@ -24,6 +24,38 @@ static int exit_op(uint64_t code)
 	}
 }
 
+/* A vCPU spin-waiting exits at the same PAUSE again and again where the
+ * CPU has no pause filter (QEMU's TCG, which has no NRIPS either): its
+ * length, decoded once through the guest's page tables under hv's lock,
+ * is kept for that place, so that the next exits there need no walk
+ * (the unlocked one, sched_pause_quick, may not walk: see svm_exit.c).
+ * The exit says the instruction is a PAUSE; only its prefixes could
+ * differ if the guest rewrote the code at the same RIP, CS and CR3, and
+ * a wrong length then misleads only that guest. */
+static bool pause_at_cached(const struct vcpu *v, const struct vmcb *vm)
+{
+	const struct arch_vcpu *a = &v->arch;
+
+	return a->pause_len && vm->save.rip == a->pause_rip && vm->save.cr3 == a->pause_cr3 &&
+	       vm->save.cs.base == a->pause_cs_base && vm->save.cs.attrib == a->pause_cs_attrib;
+}
+
+static void pause_cache(struct vcpu *v, const struct vmcb *vm, int len)
+{
+	struct arch_vcpu *a = &v->arch;
+
+	a->pause_len = (uint8_t)len;
+	a->pause_rip = vm->save.rip;
+	a->pause_cr3 = vm->save.cr3;
+	a->pause_cs_base = vm->save.cs.base;
+	a->pause_cs_attrib = vm->save.cs.attrib;
+}
+
+bool svm_pause_len_known(struct vcpu *v)
+{
+	return (svm_caps.features & SVM_F_NRIPS) || pause_at_cached(v, svm_vmcb(v));
+}
+
 unsigned svm_exit_insn_len(struct vcpu *v)
 {
 	const struct vmcb *vm = svm_vmcb(v);
@@ -40,6 +72,8 @@ unsigned svm_exit_insn_len(struct vcpu *v)
 				  : exit_op(code);
 	if (op < 0)
 		return 0;
+	if (op == INSN_OP_PAUSE && pause_at_cached(v, vm))
+		return v->arch.pause_len;
 	n = guest_peek_insn(v, b, &mode);
 	len = n > 0 ? insn_len_of(b, (size_t)n, mode, (enum insn_op)op) : -1;
 	if (len < 0) {
@@ -49,5 +83,7 @@ unsigned svm_exit_insn_len(struct vcpu *v)
 		       v->part->id, vm->save.rip, code);
 		return insn_len_bare((enum insn_op)op);
 	}
+	if (op == INSN_OP_PAUSE)
+		pause_cache(v, vm, len);
 	return (unsigned)len;
 }

@@ -236,6 +236,7 @@ int arch_vcpu_set_state(struct vcpu *v, const struct hvpart_vp_state *s)
 	g->idtr.limit = s->idtr_limit;
 	svm_vmcb(v)->ctl.eventinj = 0;
 	svm_vmcb(v)->ctl.int_state = 0;
+	v->arch.pause_len = 0;
 	svm_virq_drop(v);
 	svm_dirty(v, VMCB_CLEAN_CRX | VMCB_CLEAN_SEG | VMCB_CLEAN_DT);
 	return 0;

@@ -38,6 +38,11 @@ struct arch_vcpu {
 	uint8_t virq;
 	uint8_t nmi_await_iret;
 	uint64_t nmi_iret_rip;
+	/* The last PAUSE decoded without NRIPS (svm_insn.c): its length,
+	 * where it was (RIP, CS base and attributes, CR3); 0: none. */
+	uint8_t pause_len;
+	uint16_t pause_cs_attrib;
+	uint64_t pause_rip, pause_cs_base, pause_cr3;
 };
 
 #define ARCH_EXIT_STACK_SIZE 16384
