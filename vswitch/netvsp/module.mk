@@ -4,7 +4,7 @@
 
 NETVSP_SRCS := vswitch/netvsp/netvsp_nvsp.c vswitch/netvsp/netvsp_rx.c \
                vswitch/netvsp/netvsp_rndis.c vswitch/netvsp/netvsp_oid.c \
-               vswitch/netvsp/netvsp_save.c
+               vswitch/netvsp/netvsp_save.c vswitch/netvsp/netvsp_rss.c
 NETVSP_HDRS := vswitch/netvsp/netvsp.h vswitch/netvsp/netvsp_internal.h \
                vswitch/netvsp/nvsp_wire.h vswitch/netvsp/rndis_wire.h \
                vswitch/netvsp/netvsp_state.h

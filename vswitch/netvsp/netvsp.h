@@ -69,6 +69,14 @@ struct netvsp_config {
 	uint32_t recv_section_size; /* 0: 1728 (Hyper-V, Linux's default) */
 	uint32_t send_section_size; /* 0: 6144 (NETVSC_SEND_SECTION_SIZE) */
 	uint32_t link_speed_100bps; /* 0: 100000000 (10 Gbit/s) */
+	/* Receive-side scaling: how many sub-channels a guest may have (0:
+	 * none, RSS capabilities say one queue; at most 7). When the guest
+	 * asks for n (NVSP SUBCHANNEL), offer_subchannels(ops.ctx, n) must
+	 * offer sub-channels 1..n (vmbus_server_offer_subchannels) and
+	 * return 0, or a negative errno (the guest is refused and keeps
+	 * one channel). Their opens come through netvsp_open. */
+	uint16_t max_subchannels;
+	int (*offer_subchannels)(void *ctx, uint16_t count);
 	struct netvsp_guest_ops ops;
 };
 
@@ -89,12 +97,17 @@ struct netvsp_stats {
 	uint64_t oid_unhandled;     /* OIDs answered NOT_SUPPORTED */
 	uint64_t comp_bad;          /* completions naming no outstanding xfer */
 	uint64_t ctrl_dropped;      /* control replies lost (queue full) */
+	uint64_t rx_frames_sub;     /* of rx_frames, sent on sub-channels */
+	uint64_t tx_frames_sub;     /* of tx_frames, from sub-channels */
 	/* state */
 	uint32_t nvsp_version;      /* 0 until INIT succeeded */
 	uint32_t recv_sections, recv_sections_used;
 	uint32_t send_sections;
 	uint32_t packet_filter;
 	bool rndis_up;
+	uint16_t subchannels;       /* granted to the guest */
+	uint16_t channels_open;     /* the primary and sub-channels */
+	bool rss_on;
 };
 
 int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out);
@@ -102,14 +115,23 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out);
  * return) and frees the instance. Close the channel first. */
 void netvsp_destroy(struct netvsp *nv);
 
-/* The channel opened (rings attached): the NVSP conversation restarts. */
+/* A channel opened (rings attached). The primary (ch->sub_index 0):
+ * the NVSP conversation restarts. A sub-channel (1..max_subchannels)
+ * joins the session as it is (the VMBus server's restore may give a
+ * sub-channel back before its primary). -EINVAL for another index or
+ * one already open. */
 int netvsp_open(struct netvsp *nv, struct vmbus_chan *ch);
-/* The channel is closing: buffers closed, state reset. */
+/* The primary is closing: every channel forgotten, buffers closed,
+ * state reset (the VMBus server closes the sub-channels with it). */
 void netvsp_close(struct netvsp *nv);
-/* The guest signalled. Handles at most budget packets (0: 64). Returns 1
- * when work may remain (call again), 0 when idle, -EIO when the channel
- * broke (close it). */
+/* ch is closing: a sub-channel only leaves; the primary is netvsp_close. */
+void netvsp_close_chan(struct netvsp *nv, struct vmbus_chan *ch);
+/* The guest signalled the primary (netvsp_poll) or channel ch. Handles
+ * at most budget packets (0: 64). Returns 1 when work may remain (call
+ * again), 0 when idle, -EIO when the channel broke (close it). */
 int netvsp_poll(struct netvsp *nv, unsigned budget);
+int netvsp_poll_chan(struct netvsp *nv, struct vmbus_chan *ch,
+		     unsigned budget);
 /* A GPADL of this channel is going away (vmbus on_gpadl_teardown): stop
  * using it if it is one of the buffers. */
 void netvsp_gpadl_teardown(struct netvsp *nv, uint32_t handle);
@@ -143,11 +165,12 @@ size_t netvsp_save_size(const struct netvsp *nv);
  * the size needed), call again. Frames written into the receive buffer
  * but not yet announced to the guest are not saved (dropped, as a
  * network may drop them).
- * -EBUSY is reserved for state that cannot be saved (sub-channels, a VF)
- * and never returned today: netvsp opens neither. */
+ * -EBUSY is reserved for state that cannot be saved (a VF) and never
+ * returned today. Sub-channels are saved: how many the guest was
+ * granted and its RSS settings (the VMBus server saves the channels). */
 int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len);
 /* Restores a saved state into nv. The VMBus server's restore has already
- * given nv its channel back through netvsp_open (so nv is just opened,
+ * given nv its channels back through netvsp_open (so nv is just opened,
  * nothing negotiated), or, when the blob says no channel was open, nv
  * has none. Applies the saved protocol state on top: the NVSP and NDIS
  * versions, the buffers reopened through ops.buf_open by their saved

@@ -29,6 +29,20 @@
 /* Bounds on what a guest may hand us. */
 #define NETVSP_RECV_BUF_MAX (128u << 20)
 #define NETVSP_SEND_BUF_MAX (64u << 20)
+/* Channels: the primary and up to 7 sub-channels (a child has at most 4
+ * virtual processors; Linux takes one channel per CPU, VRSS_CHANNEL_MAX
+ * 64). */
+#define NETVSP_MAX_CHANNELS 8u
+/* RSS: the Toeplitz key and indirection table sizes Linux sends
+ * (hyperv_net.h NETVSC_HASH_KEYLEN, ITAB_NUM; we advertise 128 entries,
+ * so 6.12's table, sized by num_indirect_tabent, has 128 too). */
+#define NETVSP_RSS_KEY 40u
+#define NETVSP_RSS_TAB 128u
+/* Largest SET information buffer: the RSS parameters with a table of
+ * 256 entries (Linux ITAB_NUM_MAX) and the key, 40 + 1,024 + 40. */
+#define NETVSP_SET_IN_MAX 1104u
+/* Longest hash input: IPv6 source and destination and two ports. */
+#define NETVSP_RSS_IN_MAX 36u
 
 enum netvsp_pend_kind {
 	PEND_COMP = 0,  /* VM_PKT_COMP carrying data[0..len) */
@@ -38,6 +52,7 @@ enum netvsp_pend_kind {
 
 struct netvsp_pend {
 	uint8_t kind;
+	uint8_t chan;     /* completions: the request's channel */
 	uint16_t len;
 	uint64_t tid;
 	uint8_t data[NETVSP_CTRL_MAX];
@@ -60,10 +75,24 @@ struct netvsp_rxalloc {
  * the guest's one completion of the packet frees them all. */
 struct netvsp_rxbatch {
 	uint32_t n;       /* ranges (frames) */
+	uint32_t chan;    /* the channel it goes out on */
 	uint32_t first;   /* first section */
 	uint32_t secs;    /* sections so far */
 	uint64_t bytes;   /* frame bytes, for the counters */
 	struct vmbus_xfer_range r[NETVSP_RX_BATCH_MAX];
+};
+
+/* Receive-side scaling as the guest set it (OID_GEN_RECEIVE_SCALE_
+ * PARAMETERS): a frame's Toeplitz hash picks a table entry, the entry
+ * the channel. nib[] holds the hash's contribution of each input nibble
+ * for this key, so a hash is two lookups a byte, not eight shifts. */
+struct netvsp_rss {
+	bool on;
+	uint16_t n_table;                  /* entries, 1..NETVSP_RSS_TAB */
+	uint32_t hashinfo;                 /* NDIS_HASH_* the guest enabled */
+	uint8_t key[NETVSP_RSS_KEY];
+	uint8_t table[NETVSP_RSS_TAB];     /* channel index per entry */
+	uint32_t nib[2u * NETVSP_RSS_IN_MAX][16];
 };
 
 struct netvsp_buf {
@@ -79,7 +108,10 @@ struct netvsp {
 	uint8_t mac[6];         /* the port's (permanent) address */
 	uint8_t cur_mac[6];     /* the guest's current address: mac, or what
 				 * it set as NetworkAddress (netvsp_oid.c) */
-	struct vmbus_chan *ch;
+	/* Open channels by sub_channel_index: [0] the primary. */
+	struct vmbus_chan *chans[NETVSP_MAX_CHANNELS];
+	uint16_t subch;         /* sub-channels granted to this session */
+	struct netvsp_rss rss;
 	uint32_t version;       /* negotiated NVSP version, 0 = none */
 	uint32_t ndis_major, ndis_minor, guest_mtu;
 	struct netvsp_buf rbuf, sbuf;
@@ -103,6 +135,7 @@ struct netvsp {
  * of a GPA-direct packet. */
 struct netvsp_src {
 	struct netvsp *nv;
+	uint32_t chan;                 /* the channel the request came on */
 	uint32_t len;
 	uint32_t base;                 /* send buffer: section offset */
 	const struct vmbus_gpa_view *r; /* GPA direct: ranges */
@@ -131,7 +164,26 @@ static inline void netvsp_log(struct netvsp *nv, const char *what,
 /* netvsp_nvsp.c: is v a version INIT would negotiate? The indirection
  * table message as it is sent (one queue). */
 bool netvsp_version_known(uint32_t v);
+/* The open channel with index chan, else the primary (may be NULL). */
+static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
+					   uint32_t chan)
+{
+	if (chan < NETVSP_MAX_CHANNELS && nv->chans[chan])
+		return nv->chans[chan];
+	return nv->chans[0];
+}
 void netvsp_send_table_build(struct nvsp_send_table_msg *t);
+
+/* netvsp_rss.c: the RSS OIDs and the channel a received frame goes on
+ * (0 unless RSS is on and the entry's channel is open). */
+uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len);
+uint32_t netvsp_rss_set(struct netvsp *nv, const uint8_t *in, uint32_t len);
+/* Rebuilds rss->nib from rss->key. */
+void netvsp_rss_prepare(struct netvsp_rss *rss);
+uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
+			 uint32_t n);
+uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
+			 uint32_t len);
 
 /* netvsp_rx.c: receive buffer, delivery, replies to the guest. */
 int netvsp_rx_init(struct netvsp *nv, uint32_t n);  /* n sections */
@@ -147,8 +199,8 @@ void netvsp_deliver_flush(void *ctx);
 /* Sends the pending batch; lock held. */
 void netvsp_rx_flush(struct netvsp *nv);
 /* Queue-or-send helpers; call with the lock held. */
-void netvsp_send_comp(struct netvsp *nv, uint64_t tid, const void *msg,
-		      size_t len);
+void netvsp_send_comp(struct netvsp *nv, uint32_t chan, uint64_t tid,
+		      const void *msg, size_t len);
 void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len);
 void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len);
 /* Retries queued replies; returns the number still queued. */

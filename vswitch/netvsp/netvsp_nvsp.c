@@ -34,6 +34,9 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 	    !cfg->ops.buf_close || !cfg->ops.buf_read ||
 	    !cfg->ops.buf_write || !cfg->ops.gpa_read)
 		return -EINVAL;
+	if (cfg->max_subchannels >= NETVSP_MAX_CHANNELS ||
+	    (cfg->max_subchannels && !cfg->offer_subchannels))
+		return -EINVAL;
 	if ((cfg->recv_section_size &&
 	     (cfg->recv_section_size < 256u || cfg->recv_section_size > 65536u)) ||
 	    (cfg->send_section_size &&
@@ -114,15 +117,28 @@ static void state_reset(struct netvsp *nv)
 	memcpy(nv->cur_mac, nv->mac, 6);   /* a new NIC instance in the guest */
 	nv->send_secs = 0;
 	nv->pend_head = nv->pend_count = 0;
+	nv->subch = 0;
+	memset(&nv->rss, 0, sizeof(nv->rss));
 }
 
+/* A sub-channel joins whatever session there is: the VMBus server's
+ * restore may open it before the primary, and the primary's open resets
+ * the session but not the sub-channels (when the guest closes the
+ * primary the server closes them first, vmbus/server.h). */
 int netvsp_open(struct netvsp *nv, struct vmbus_chan *ch)
 {
+	uint16_t i;
+
 	if (!nv || !ch)
 		return -EINVAL;
+	i = ch->sub_index;
+	if (i >= NETVSP_MAX_CHANNELS || (i && i > nv->cfg.max_subchannels) ||
+	    (i && nv->chans[i]))
+		return -EINVAL;
 	netvsp_lock(nv);
-	state_reset(nv);
-	nv->ch = ch;
+	if (i == 0)
+		state_reset(nv);
+	nv->chans[i] = ch;
 	netvsp_unlock(nv);
 	return 0;
 }
@@ -131,7 +147,21 @@ void netvsp_close(struct netvsp *nv)
 {
 	netvsp_lock(nv);
 	state_reset(nv);
-	nv->ch = NULL;
+	memset(nv->chans, 0, sizeof(nv->chans));
+	netvsp_unlock(nv);
+}
+
+void netvsp_close_chan(struct netvsp *nv, struct vmbus_chan *ch)
+{
+	if (!ch || ch == nv->chans[0]) {
+		netvsp_close(nv);
+		return;
+	}
+	netvsp_lock(nv);
+	/* Frames batched for it go out on the primary (netvsp_ch). */
+	for (uint32_t i = 1; i < NETVSP_MAX_CHANNELS; i++)
+		if (nv->chans[i] == ch)
+			nv->chans[i] = NULL;
 	netvsp_unlock(nv);
 }
 
@@ -153,6 +183,7 @@ void netvsp_gpadl_teardown(struct netvsp *nv, uint32_t handle)
 
 struct nvsp_ctx {
 	struct netvsp *nv;
+	uint32_t chan;       /* the channel it came on: replies go there */
 	const struct vmbus_pkt_info *info;
 	const uint8_t *pkt;
 	struct nvsp_msg m;   /* zero-padded private copy */
@@ -162,7 +193,7 @@ struct nvsp_ctx {
 static void reply(struct nvsp_ctx *c, struct nvsp_msg *r)
 {
 	netvsp_lock(c->nv);
-	netvsp_send_comp(c->nv, c->info->desc.trans_id, r, sizeof(*r));
+	netvsp_send_comp(c->nv, c->chan, c->info->desc.trans_id, r, sizeof(*r));
 	netvsp_unlock(c->nv);
 }
 
@@ -297,7 +328,7 @@ static int h_send_buf(struct nvsp_ctx *c)
 		nv->st.nvsp_bad++;
 		netvsp_log(nv, "SEND_SEND_BUF refused", why);
 	}
-	netvsp_send_comp(nv, c->info->desc.trans_id, &r, sizeof(r));
+	netvsp_send_comp(nv, c->chan, c->info->desc.trans_id, &r, sizeof(r));
 	/* v5+: the send indirection table once the buffers are in place, as
 	 * Hyper-V does when the channels are ready. */
 	if (!why && nv->version >= NVSP_VERSION_5)
@@ -349,7 +380,9 @@ static void rndis_done(struct nvsp_ctx *c, uint32_t status)
 	/* Type and status only, as Linux completes receives; Linux's
 	 * netvsc_send_completion() needs no more for this type. */
 	netvsp_lock(c->nv);
-	netvsp_send_comp(c->nv, c->info->desc.trans_id, &r, 8);
+	/* On the request's channel: Linux looks its trans_id up in that
+	 * channel's requestor (netvsc_send_completion()). */
+	netvsp_send_comp(c->nv, c->chan, c->info->desc.trans_id, &r, 8);
 	netvsp_unlock(c->nv);
 }
 
@@ -358,7 +391,7 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
 {
 	struct netvsp *nv = c->nv;
 	const struct nvsp_rndis_pkt *p = &c->m.rndis_pkt;
-	struct netvsp_src src = { .nv = nv };
+	struct netvsp_src src = { .nv = nv, .chan = c->chan };
 
 	/* Every guest-given index and size checked against our own
 	 * geometry before the section is touched. */
@@ -374,14 +407,35 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
 	return 0;
 }
 
-/* Messages we answer "no" to: the guest waits for a completion. */
+/* SUBCHANNEL ALLOCATE (v5; Linux rndis_set_subchannel(), once RSS
+ * capabilities said more than one queue): up to max_subchannels are
+ * offered first, then the completion says how many. Linux then waits
+ * without a timeout, under rtnl, for that many to open, so the count is
+ * never more than the offers made; a failure says FAIL and Linux stays
+ * on one channel (netvsc_subchan_work()). Asked again in the same
+ * session, the ones offered already are not offered twice
+ * (vmbus_server_offer_subchannels). Only on the primary. */
 static int h_subchannel(struct nvsp_ctx *c)
 {
+	struct netvsp *nv = c->nv;
 	struct nvsp_msg r = { .type = NVSP_MSG5_SUBCHANNEL };
+	uint32_t n = c->m.subchannel.num_subchannels;
 
-	/* RSS capabilities are refused, so Linux never asks; a guest that
-	 * does gets zero subchannels. */
 	r.subchannel.op_or_status = NVSP_STAT_FAIL;
+	if (c->chan || c->m.subchannel.op_or_status != NVSP_SUBCHANNEL_ALLOCATE ||
+	    n == 0) {
+		nv->st.nvsp_bad++;
+		netvsp_log(nv, "SUBCHANNEL refused", "not an allocation on the primary");
+	} else if (nv->cfg.max_subchannels) {
+		if (n > nv->cfg.max_subchannels)
+			n = nv->cfg.max_subchannels;
+		if (!nv->cfg.offer_subchannels(nv->cfg.ops.ctx, (uint16_t)n)) {
+			r.subchannel.op_or_status = NVSP_STAT_SUCCESS;
+			r.subchannel.num_subchannels = n;
+			if (n > nv->subch)
+				nv->subch = (uint16_t)n;
+		}
+	}
 	reply(c, &r);
 	return 0;
 }
@@ -489,7 +543,7 @@ static int nvsp_copy(struct nvsp_ctx *c)
 static int pkt_gpa(struct nvsp_ctx *c)
 {
 	struct vmbus_gpa_view r[VMBUS_PKT_MAX_RANGES];
-	struct netvsp_src src = { .nv = c->nv, .r = r };
+	struct netvsp_src src = { .nv = c->nv, .chan = c->chan, .r = r };
 	const char *why = "not SEND_RNDIS_PKT";
 	uint64_t total = 0;
 
@@ -510,12 +564,21 @@ static int pkt_gpa(struct nvsp_ctx *c)
 	return 0;
 }
 
+static uint32_t chan_index(const struct netvsp *nv,
+			   const struct vmbus_chan *ch)
+{
+	for (uint32_t i = 1; i < NETVSP_MAX_CHANNELS; i++)
+		if (nv->chans[i] == ch)
+			return i;
+	return 0;
+}
+
 static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		  const struct vmbus_pkt_info *info, const uint8_t *pkt)
 {
 	struct nvsp_ctx c = { .nv = ctx, .info = info, .pkt = pkt };
 
-	(void)ch;
+	c.chan = chan_index(c.nv, ch);
 	switch (info->desc.type) {
 	case VMBUS_PKT_COMP:
 		/* The guest is done with a receive transfer. */
@@ -549,10 +612,24 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 
 int netvsp_poll(struct netvsp *nv, unsigned budget)
 {
+	return netvsp_poll_chan(nv, nv->chans[0], budget);
+}
+
+static bool chan_open(const struct netvsp *nv, const struct vmbus_chan *ch)
+{
+	for (uint32_t i = 0; ch && i < NETVSP_MAX_CHANNELS; i++)
+		if (nv->chans[i] == ch)
+			return true;
+	return false;
+}
+
+int netvsp_poll_chan(struct netvsp *nv, struct vmbus_chan *ch,
+		     unsigned budget)
+{
 	uint32_t left;
 	int n;
 
-	if (!nv->ch)
+	if (!chan_open(nv, ch))
 		return 0;
 	netvsp_lock(nv);
 	left = netvsp_flush(nv);
@@ -564,7 +641,7 @@ int netvsp_poll(struct netvsp *nv, unsigned budget)
 	/* One burst for the drain: the frames this guest sends to another
 	 * are announced to it together when the drain ends (vsw.h). */
 	vsw_burst_begin(nv->port);
-	n = vmbus_chan_poll(nv->ch, nv->pkt, sizeof(nv->pkt), on_pkt, nv,
+	n = vmbus_chan_poll(ch, nv->pkt, sizeof(nv->pkt), on_pkt, nv,
 			    budget);
 	vsw_burst_end(nv->port);
 	if (n == -EBUSY)
@@ -584,6 +661,11 @@ void netvsp_get_stats(struct netvsp *nv, struct netvsp_stats *out)
 	out->send_sections = nv->send_secs;
 	out->packet_filter = nv->filter;
 	out->rndis_up = nv->rndis_up;
+	out->subchannels = nv->subch;
+	out->rss_on = nv->rss.on;
+	out->channels_open = 0;
+	for (uint32_t i = 0; i < NETVSP_MAX_CHANNELS; i++)
+		out->channels_open += nv->chans[i] != NULL;
 	netvsp_unlock(nv);
 }
 

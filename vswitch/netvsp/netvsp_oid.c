@@ -6,8 +6,8 @@
  * the maximum frame size, the link speed, the offload hardware
  * capabilities (must answer a valid NDIS offload object or the device
  * fails to attach), the offload parameters (set; must succeed), the RSS
- * capabilities (refused: Linux then runs one queue) and the packet
- * filter. The rest are the general OIDs [MS-RNDIS] 2.2 requires.
+ * capabilities and parameters (netvsp_rss.c: one queue per channel the
+ * guest may have) and the packet filter. The rest are the general OIDs [MS-RNDIS] 2.2 requires.
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
@@ -233,10 +233,19 @@ struct oid_row {
 	uint32_t (*set)(struct oid_ctx *c);    /* NULL: not settable */
 };
 
-/* OID_802_3_CURRENT_ADDRESS set, RSS and the receive-scale parameters
- * are deliberately absent (NOT_SUPPORTED): a guest changes its address
- * through the config parameter, as hv_netvsc does, and one queue is all
- * this host offers. */
+static uint32_t q_rss_caps(struct oid_ctx *c)
+{
+	return netvsp_rss_caps(c->nv, c->out, c->out_len);
+}
+
+static uint32_t s_rss_params(struct oid_ctx *c)
+{
+	return netvsp_rss_set(c->nv, c->in, c->in_len);
+}
+
+/* OID_802_3_CURRENT_ADDRESS set is deliberately absent (NOT_SUPPORTED):
+ * a guest changes its address through the config parameter, as
+ * hv_netvsc does. */
 static const struct oid_row oid_table[] = {
 	{ OID_GEN_SUPPORTED_LIST, q_supported, NULL },
 	{ OID_GEN_HARDWARE_STATUS, q_hw_status, NULL },
@@ -258,6 +267,8 @@ static const struct oid_row oid_table[] = {
 	{ OID_802_3_MAXIMUM_LIST_SIZE, q_mcast_max, NULL },
 	{ OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, q_offload_caps, NULL },
 	{ OID_TCP_OFFLOAD_PARAMETERS, NULL, s_offload_params },
+	{ OID_GEN_RECEIVE_SCALE_CAPABILITIES, q_rss_caps, NULL },
+	{ OID_GEN_RECEIVE_SCALE_PARAMETERS, NULL, s_rss_params },
 };
 
 #define OID_ROWS (sizeof(oid_table) / sizeof(oid_table[0]))

@@ -186,7 +186,7 @@ static uint32_t m_query(struct rmsg *m)
 static uint32_t m_set(struct rmsg *m)
 {
 	struct rndis_oid_req rq;
-	uint8_t in[NETVSP_CTRL_MAX];
+	uint8_t in[NETVSP_SET_IN_MAX];
 	struct rndis_status_comp c = { 0 };
 	uint32_t st;
 
@@ -300,6 +300,7 @@ static uint32_t m_packet(struct rmsg *m)
 		nv->st.tx_switch_drops++;
 	} else {
 		nv->st.tx_frames++;
+		nv->st.tx_frames_sub += m->src->chan != 0;
 		nv->st.tx_bytes += len;
 	}
 	return NVSP_STAT_SUCCESS;

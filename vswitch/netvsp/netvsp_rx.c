@@ -239,7 +239,7 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 	struct vmbus_xfer_range r;
 	int first, err;
 
-	if (!nv->ch || !nv->rx.n)
+	if (!nv->chans[0] || !nv->rx.n)
 		return -ENOTCONN;
 	/* Frames announced before this reply stay before it. */
 	netvsp_rx_flush(nv);
@@ -250,7 +250,7 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 	r = (struct vmbus_xfer_range){ total, off };
 	err = rx_write(nv, off, hdr, hlen, body, blen);
 	if (!err)
-		err = xfer_send(nv->ch, nv->rbuf.id,
+		err = xfer_send(nv->chans[0], nv->rbuf.id,
 				(uint64_t)k << 32 | (uint32_t)first, &r, 1);
 	if (err)
 		rx_free(&nv->rx, (uint32_t)first);
@@ -258,21 +258,22 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 }
 
 /* Writes a frame into sections right after the batch's (or starts a new
- * batch when they are taken or the batch is full) and adds its range;
- * the switch's flush, or a full batch, sends the packet. Lock held. */
-static int rx_batch_add(struct netvsp *nv, const void *hdr, uint32_t hlen,
-			const void *body, uint32_t blen)
+ * batch when they are taken, the batch is full or goes on another
+ * channel) and adds its range; the switch's flush, or a full batch,
+ * sends the packet. Lock held. */
+static int rx_batch_add(struct netvsp *nv, uint32_t chan, const void *hdr,
+			uint32_t hlen, const void *body, uint32_t blen)
 {
 	struct netvsp_rxbatch *b = &nv->rxb;
 	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, at, have;
 	int first, err;
 
-	if (!nv->ch || !nv->rx.n)
+	if (!nv->chans[0] || !nv->rx.n)
 		return -ENOTCONN;
 	k = (total + sec - 1) / sec;
 	if (k > 255u)
 		return -ENOBUFS;
-	if (b->n && b->n < NETVSP_RX_BATCH_MAX &&
+	if (b->n && b->n < NETVSP_RX_BATCH_MAX && b->chan == chan &&
 	    rx_grow(&nv->rx, b->first, b->secs, k)) {
 		have = b->secs;
 	} else {
@@ -280,6 +281,7 @@ static int rx_batch_add(struct netvsp *nv, const void *hdr, uint32_t hlen,
 		if ((first = rx_alloc(&nv->rx, k)) < 0)
 			return -ENOBUFS;
 		b->first = (uint32_t)first;
+		b->chan = chan;
 		have = 0;
 	}
 	at = b->first + have;
@@ -304,10 +306,15 @@ void netvsp_rx_flush(struct netvsp *nv)
 
 	if (!b->n)
 		return;
-	err = nv->ch ? xfer_send(nv->ch, nv->rbuf.id,
-				 (uint64_t)b->secs << 32 | b->first, b->r, b->n) :
-		       -ENOTCONN;
+	/* A sub-channel gone meanwhile: the primary (netvsp_ch); Linux
+	 * takes a receive on any of its channels (netvsc_receive()). */
+	err = nv->chans[0] ? xfer_send(netvsp_ch(nv, b->chan), nv->rbuf.id,
+				       (uint64_t)b->secs << 32 | b->first,
+				       b->r, b->n) :
+			     -ENOTCONN;
 	if (!err) {
+		if (netvsp_ch(nv, b->chan) != nv->chans[0])
+			nv->st.rx_frames_sub += b->n;
 		nv->st.rx_frames += b->n;
 		nv->st.rx_bytes += b->bytes;
 	} else {
@@ -369,7 +376,8 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
 	m.p.ppi_off = 0;
 	/* Counted as received when the batch goes out (netvsp_rx_flush). */
-	err = rx_batch_add(nv, &m, sizeof(m), frame, len);
+	err = rx_batch_add(nv, netvsp_rss_pick(nv, frame, len), &m, sizeof(m),
+			   frame, len);
 	if (!err)
 		return;
 	if (err == -ENOBUFS) {
@@ -425,16 +433,21 @@ static int comp_send(struct vmbus_chan *ch, uint64_t tid, const void *msg,
 	return err;
 }
 
-static int send_now(struct netvsp *nv, uint8_t kind, uint64_t tid,
-		    const void *msg, size_t len)
+/* Completions on the request's channel (a sub-channel closed since: the
+ * reply has nowhere to go); the rest on the primary. */
+static int send_now(struct netvsp *nv, uint8_t kind, uint8_t chan,
+		    uint64_t tid, const void *msg, size_t len)
 {
-	if (!nv->ch)
+	if (!nv->chans[0])
 		return -ENOTCONN;
 	switch (kind) {
 	case PEND_COMP:
-		return comp_send(nv->ch, tid, msg, len);
+		if (chan >= NETVSP_MAX_CHANNELS || !nv->chans[chan])
+			return -ENOTCONN;
+		return comp_send(nv->chans[chan], tid, msg, len);
 	case PEND_INBAND:
-		return vmbus_chan_send(nv->ch, VMBUS_PKT_INBAND, 0, 0, msg, len);
+		return vmbus_chan_send(nv->chans[0], VMBUS_PKT_INBAND, 0, 0, msg,
+				       len);
 	default:
 		return rx_put(nv, msg, (uint32_t)len, NULL, 0);
 	}
@@ -442,11 +455,11 @@ static int send_now(struct netvsp *nv, uint8_t kind, uint64_t tid,
 
 static int pend_try(struct netvsp *nv, const struct netvsp_pend *p)
 {
-	return send_now(nv, p->kind, p->tid, p->data, p->len);
+	return send_now(nv, p->kind, p->chan, p->tid, p->data, p->len);
 }
 
-static void pend_add(struct netvsp *nv, uint8_t kind, uint64_t tid,
-		     const void *msg, size_t len)
+static void pend_add(struct netvsp *nv, uint8_t kind, uint8_t chan,
+		     uint64_t tid, const void *msg, size_t len)
 {
 	struct netvsp_pend *p;
 
@@ -457,6 +470,7 @@ static void pend_add(struct netvsp *nv, uint8_t kind, uint64_t tid,
 	}
 	p = &nv->pend[(nv->pend_head + nv->pend_count) % NETVSP_PEND_MAX];
 	p->kind = kind;
+	p->chan = chan;
 	p->tid = tid;
 	p->len = (uint16_t)len;
 	memcpy(p->data, msg, len);
@@ -479,8 +493,8 @@ uint32_t netvsp_flush(struct netvsp *nv)
 }
 
 /* Keeps order: nothing overtakes a queued reply. */
-static void send_or_queue(struct netvsp *nv, uint8_t kind, uint64_t tid,
-			  const void *msg, size_t len)
+static void send_or_queue(struct netvsp *nv, uint8_t kind, uint8_t chan,
+			  uint64_t tid, const void *msg, size_t len)
 {
 	int err;
 
@@ -489,28 +503,28 @@ static void send_or_queue(struct netvsp *nv, uint8_t kind, uint64_t tid,
 		return;
 	}
 	if (netvsp_flush(nv) == 0) {
-		err = send_now(nv, kind, tid, msg, len);
+		err = send_now(nv, kind, chan, tid, msg, len);
 		if (err != -EAGAIN && err != -ENOBUFS) {
 			if (err)
 				nv->st.ctrl_dropped++;
 			return;
 		}
 	}
-	pend_add(nv, kind, tid, msg, len);
+	pend_add(nv, kind, chan, tid, msg, len);
 }
 
-void netvsp_send_comp(struct netvsp *nv, uint64_t tid, const void *msg,
-		      size_t len)
+void netvsp_send_comp(struct netvsp *nv, uint32_t chan, uint64_t tid,
+		      const void *msg, size_t len)
 {
-	send_or_queue(nv, PEND_COMP, tid, msg, len);
+	send_or_queue(nv, PEND_COMP, (uint8_t)chan, tid, msg, len);
 }
 
 void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len)
 {
-	send_or_queue(nv, PEND_INBAND, 0, msg, len);
+	send_or_queue(nv, PEND_INBAND, 0, 0, msg, len);
 }
 
 void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len)
 {
-	send_or_queue(nv, PEND_CTRL, 0, msg, len);
+	send_or_queue(nv, PEND_CTRL, 0, 0, msg, len);
 }

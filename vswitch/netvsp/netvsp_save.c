@@ -20,12 +20,16 @@
 #include "vswitch/netvsp/netvsp_internal.h"
 #include "vswitch/netvsp/netvsp_state.h"
 
+#include <stdlib.h>
+
 _Static_assert((int)NETVSP_ST_COMP == (int)PEND_COMP &&
 	       (int)NETVSP_ST_CTRL == (int)PEND_CTRL &&
 	       (int)NETVSP_ST_INBAND == (int)PEND_INBAND,
 	       "reply kinds are saved as they are");
 _Static_assert(NETVSP_ST_MCAST == NETVSP_MCAST_MAX, "the whole multicast list");
 _Static_assert(NETVSP_ST_REPLY == NETVSP_CTRL_MAX, "the largest reply");
+_Static_assert(NETVSP_ST_RSS_KEY == NETVSP_RSS_KEY &&
+	       NETVSP_ST_RSS_TAB == NETVSP_RSS_TAB, "the whole key and table");
 
 /* ---- save ---- */
 
@@ -63,7 +67,7 @@ static uint32_t st_nheld(const struct netvsp *nv)
 static size_t st_size(const struct netvsp *nv)
 {
 	return sizeof(struct netvsp_st_hdr) + sizeof(struct netvsp_st_main) +
-	       (size_t)st_nheld(nv) * 8u +
+	       sizeof(struct netvsp_st_rss) + (size_t)st_nheld(nv) * 8u +
 	       (size_t)nv->pend_count * sizeof(struct netvsp_st_pend);
 }
 
@@ -103,7 +107,8 @@ static void st_put_main(const struct netvsp *nv, struct netvsp_st_main *m)
 	st_put_buf(&nv->sbuf, nv->send_sec_size, &m->sbuf);
 	m->rx_cursor = nv->rx.cursor;
 	m->filter = nv->filter;
-	m->has_channel = nv->ch != NULL;
+	m->has_channel = nv->chans[0] != NULL;
+	m->n_subch = (uint8_t)nv->subch;
 	m->rndis_up = nv->rndis_up;
 	m->link_up = nv->link_up;
 	memcpy(m->cur_mac, nv->cur_mac, 6);
@@ -111,6 +116,16 @@ static void st_put_main(const struct netvsp *nv, struct netvsp_st_main *m)
 	memcpy(m->mcast, nv->mcast, nv->n_mcast * 6u);
 	m->n_held = st_nheld(nv);
 	m->n_pend = nv->pend_count;
+}
+
+static void st_put_rss(const struct netvsp_rss *r, struct netvsp_st_rss *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->on = r->on;
+	w->n_table = r->n_table;
+	w->hashinfo = r->hashinfo;
+	memcpy(w->key, r->key, sizeof(w->key));
+	memcpy(w->table, r->table, sizeof(w->table));
 }
 
 /* Each held allocation as the trans_id the guest will complete it with
@@ -138,6 +153,7 @@ static void st_put_pend(const struct netvsp *nv, uint8_t *p)
 
 		memset(&w, 0, sizeof(w));
 		w.kind = q->kind;
+		w.chan = q->chan;
 		w.len = q->len;
 		w.tid = q->tid;
 		memcpy(w.data, q->data, q->len);
@@ -149,6 +165,7 @@ int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len)
 {
 	struct netvsp_st_hdr h = { NETVSP_ST_MAGIC, NETVSP_ST_VERSION, 0, 0 };
 	struct netvsp_st_main m;
+	struct netvsp_st_rss r;
 	uint8_t *p = buf;
 	size_t n;
 
@@ -163,9 +180,11 @@ int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len)
 	}
 	h.total = (uint32_t)n;
 	st_put_main(nv, &m);
+	st_put_rss(&nv->rss, &r);
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), &m, sizeof(m));
-	st_put_pend(nv, st_put_held(nv, p + sizeof(h) + sizeof(m)));
+	memcpy(p + sizeof(h) + sizeof(m), &r, sizeof(r));
+	st_put_pend(nv, st_put_held(nv, p + sizeof(h) + sizeof(m) + sizeof(r)));
 	st_unlock(nv);
 	return 0;
 }
@@ -175,10 +194,12 @@ int netvsp_save(const struct netvsp *nv, void *buf, size_t cap, size_t *len)
 /* The blob, checked, and what restore builds from it before nv changes. */
 struct st_in {
 	struct netvsp_st_main m;
+	struct netvsp_st_rss rss;      /* version 1: all 0 */
 	const uint8_t *held;           /* m.n_held tids, unaligned */
 	const uint8_t *pend;           /* m.n_pend replies, unaligned */
 	struct netvsp_buf rbuf, sbuf;  /* reopened */
 	struct netvsp_rxalloc rx;
+	struct netvsp_rss rss_built;   /* rss with its hash tables */
 };
 
 static bool st_zero(const void *p, size_t n)
@@ -195,20 +216,29 @@ static bool st_zero(const void *p, size_t n)
 static int st_parse(const uint8_t *p, size_t len, struct st_in *in)
 {
 	struct netvsp_st_hdr h;
+	size_t fixed = sizeof(h) + sizeof(in->m);
 	uint64_t want;
 
-	if (len < sizeof(h) + sizeof(in->m))
+	if (len < fixed)
 		return -EINVAL;
 	memcpy(&h, p, sizeof(h));
 	memcpy(&in->m, p + sizeof(h), sizeof(in->m));
-	if (h.magic != NETVSP_ST_MAGIC || h.version != NETVSP_ST_VERSION ||
-	    h.pad || h.total != len)
+	if (h.magic != NETVSP_ST_MAGIC || h.pad || h.total != len ||
+	    (h.version != NETVSP_ST_VERSION && h.version != NETVSP_ST_VERSION_1))
 		return -EINVAL;
-	want = sizeof(h) + sizeof(in->m) + (uint64_t)in->m.n_held * 8u +
+	if (h.version == NETVSP_ST_VERSION) {
+		if (len < fixed + sizeof(in->rss))
+			return -EINVAL;
+		memcpy(&in->rss, p + fixed, sizeof(in->rss));
+		fixed += sizeof(in->rss);
+	} else if (in->m.n_subch) {
+		return -EINVAL;   /* version 1's pad */
+	}
+	want = fixed + (uint64_t)in->m.n_held * 8u +
 	       (uint64_t)in->m.n_pend * sizeof(struct netvsp_st_pend);
 	if (want != len || in->m.n_pend > NETVSP_PEND_MAX)
 		return -EINVAL;
-	in->held = p + sizeof(h) + sizeof(in->m);
+	in->held = p + fixed;
 	in->pend = in->held + (size_t)in->m.n_held * 8u;
 	return 0;
 }
@@ -254,11 +284,20 @@ static int st_check_main(const struct netvsp *nv,
 {
 	const struct netvsp_config *c = &nv->cfg;
 
-	if (m->pad0 || m->pad1[0] || m->pad1[1] || m->has_channel > 1 ||
+	if (m->pad1[0] || m->pad1[1] || m->has_channel > 1 ||
 	    m->rndis_up > 1 || m->link_up > 1)
 		return -EINVAL;
-	if (m->has_channel != (nv->ch != NULL))
+	if (m->has_channel != (nv->chans[0] != NULL))
 		return -EINVAL;
+	/* Sub-channels: granted on a negotiated v5 session (h_subchannel),
+	 * within this host's configuration; the ones the VMBus server gave
+	 * back open among them. */
+	if (m->n_subch > c->max_subchannels ||
+	    (m->n_subch && m->nvsp_version < NVSP_VERSION_5))
+		return -EINVAL;
+	for (uint32_t i = 1u + m->n_subch; i < NETVSP_MAX_CHANNELS; i++)
+		if (nv->chans[i])
+			return -EINVAL;
 	if (m->nvsp_version && !netvsp_version_known(m->nvsp_version))
 		return -EINVAL;
 	if ((m->recv_sec_size && m->recv_sec_size != c->recv_section_size) ||
@@ -297,6 +336,28 @@ static int st_check_held(const struct st_in *in)
 	return 0;
 }
 
+/* RSS as netvsp_rss_set leaves it: nothing before a SET took; after, a
+ * Toeplitz hash, a power-of-two table naming granted channels, zeros
+ * past it. Only on a negotiated session. */
+static int st_check_rss(const struct st_in *in)
+{
+	const struct netvsp_st_rss *r = &in->rss;
+	uint32_t n = r->n_table;
+
+	if (r->pad || r->on > 1)
+		return -EINVAL;
+	if (!n)
+		return st_zero(r, sizeof(*r)) ? 0 : -EINVAL;
+	if (!in->m.nvsp_version || n > NETVSP_ST_RSS_TAB || (n & (n - 1u)) ||
+	    (r->hashinfo & NDIS_HASH_FUNC_MASK) != NDIS_HASH_FUNC_TOEPLITZ ||
+	    !st_zero(r->table + n, NETVSP_ST_RSS_TAB - n))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (r->table[i] > in->m.n_subch)
+			return -EINVAL;
+	return 0;
+}
+
 /* The completions netvsp sends (nvsp_table's reply column). */
 static bool st_comp_type(uint32_t t)
 {
@@ -332,12 +393,15 @@ static bool st_ctrl_ok(const uint8_t *d, uint32_t len)
 	}
 }
 
-static bool st_pend_ok(const struct netvsp_st_pend *q)
+static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
 {
 	struct nvsp_send_table_msg t;
 	uint32_t type;
 
-	if (q->pad || q->pad2 || q->len > NETVSP_ST_REPLY ||
+	/* Only a completion goes on a sub-channel (the request's). */
+	if (q->chan > (q->kind == NETVSP_ST_COMP ? n_subch : 0u))
+		return false;
+	if (q->pad2 || q->len > NETVSP_ST_REPLY ||
 	    !st_zero(q->data + q->len, NETVSP_ST_REPLY - q->len))
 		return false;
 	switch (q->kind) {
@@ -367,10 +431,12 @@ static int st_check(const struct netvsp *nv, const void *buf, size_t len,
 	if (!err)
 		err = st_check_main(nv, &in->m);
 	if (!err)
+		err = st_check_rss(in);
+	if (!err)
 		err = st_check_held(in);
 	for (uint32_t k = 0; !err && k < in->m.n_pend; k++) {
 		memcpy(&q, in->pend + (size_t)k * sizeof(q), sizeof(q));
-		if (!st_pend_ok(&q))
+		if (!st_pend_ok(&q, in->m.n_subch))
 			err = -EINVAL;
 	}
 	return err;
@@ -422,6 +488,18 @@ static int st_build_rx(struct st_in *in)
 	return 0;
 }
 
+static void st_build_rss(struct st_in *in)
+{
+	struct netvsp_rss *r = &in->rss_built;
+
+	r->on = in->rss.on;
+	r->n_table = in->rss.n_table;
+	r->hashinfo = in->rss.hashinfo;
+	memcpy(r->key, in->rss.key, sizeof(r->key));
+	memcpy(r->table, in->rss.table, sizeof(r->table));
+	netvsp_rss_prepare(r);
+}
+
 static void st_undo(struct netvsp *nv, struct st_in *in)
 {
 	const struct netvsp_guest_ops *ops = &nv->cfg.ops;
@@ -443,6 +521,7 @@ static void st_apply_pend(struct netvsp *nv, const struct st_in *in)
 
 		memcpy(&w, in->pend + (size_t)k * sizeof(w), sizeof(w));
 		p->kind = w.kind;
+		p->chan = w.chan;
 		p->len = w.len;
 		p->tid = w.tid;
 		memcpy(p->data, w.data, w.len);
@@ -472,6 +551,8 @@ static void st_apply(struct netvsp *nv, const struct st_in *in)
 	memcpy(nv->cur_mac, m->cur_mac, 6);
 	nv->n_mcast = m->n_mcast;
 	memcpy(nv->mcast, m->mcast, sizeof(nv->mcast));
+	nv->subch = m->n_subch;
+	nv->rss = in->rss_built;
 	st_apply_pend(nv, in);
 	netvsp_unlock(nv);
 }
@@ -480,30 +561,35 @@ static void st_apply(struct netvsp *nv, const struct st_in *in)
 static bool st_fresh(const struct netvsp *nv)
 {
 	return !nv->version && !nv->rbuf.h && !nv->sbuf.h && !nv->rx.n &&
-	       !nv->rndis_up && !nv->pend_count && !nv->filter && !nv->n_mcast;
+	       !nv->rndis_up && !nv->pend_count && !nv->filter && !nv->n_mcast &&
+	       !nv->subch && !nv->rss.n_table;
 }
 
 int netvsp_restore(struct netvsp *nv, const void *buf, size_t len)
 {
-	struct st_in in;
+	struct st_in *in;
 	int err;
 
 	if (!nv || (!buf && len))
 		return -EINVAL;
 	if (!st_fresh(nv))
 		return -EBUSY;
-	memset(&in, 0, sizeof(in));
-	err = st_check(nv, buf, len, &in);
+	in = calloc(1, sizeof(*in));   /* 5 KiB with the RSS hash tables */
+	if (!in)
+		return -ENOMEM;
+	err = st_check(nv, buf, len, in);
 	if (!err)
-		err = st_open_buf(nv, &in.m.rbuf, &in.rbuf);
+		err = st_open_buf(nv, &in->m.rbuf, &in->rbuf);
 	if (!err)
-		err = st_open_buf(nv, &in.m.sbuf, &in.sbuf);
+		err = st_open_buf(nv, &in->m.sbuf, &in->sbuf);
 	if (!err)
-		err = st_build_rx(&in);
-	if (err) {
-		st_undo(nv, &in);
-		return err;
-	}
-	st_apply(nv, &in);
-	return 0;
+		err = st_build_rx(in);
+	if (!err)
+		st_build_rss(in);
+	if (err)
+		st_undo(nv, in);
+	else
+		st_apply(nv, in);
+	free(in);
+	return err;
 }

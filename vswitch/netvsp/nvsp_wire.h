@@ -147,6 +147,9 @@ struct nvsp_ndis_config {
 } __attribute__((packed));
 _Static_assert(sizeof(struct nvsp_ndis_config) == 16, "send_ndis_config");
 
+/* SUBCHANNEL request op (Linux enum nvsp_subchannel_operation). */
+#define NVSP_SUBCHANNEL_ALLOCATE 1u
+
 struct nvsp_subchannel {
 	uint32_t op_or_status; /* request: op; complete: status */
 	uint32_t num_subchannels;

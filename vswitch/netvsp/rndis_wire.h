@@ -82,6 +82,25 @@
 #define RNDIS_PPI_INTERNAL   0x80000000u /* bit 31 of the type word */
 
 #define NDIS_OBJECT_TYPE_OFFLOAD 0xA7u
+/* Receive-side scaling objects (NDIS 6.20 NDIS_RECEIVE_SCALE_
+ * CAPABILITIES and _PARAMETERS; Linux hyperv_net.h, struct
+ * ndis_recv_scale_cap and ndis_recv_scale_param). */
+#define NDIS_OBJECT_TYPE_RSS_CAPABILITIES 0x88u
+#define NDIS_OBJECT_TYPE_RSS_PARAMETERS   0x89u
+#define NDIS_RSS_CAPS_REVISION_2          2u
+#define NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV4  0x00000100u
+#define NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV6  0x00000200u
+#define NDIS_RSS_PARAM_FLAG_BASE_CPU_UNCHANGED  0x0001u
+#define NDIS_RSS_PARAM_FLAG_HASH_INFO_UNCHANGED 0x0002u
+#define NDIS_RSS_PARAM_FLAG_ITABLE_UNCHANGED    0x0004u
+#define NDIS_RSS_PARAM_FLAG_HASH_KEY_UNCHANGED  0x0008u
+#define NDIS_RSS_PARAM_FLAG_DISABLE_RSS         0x0010u
+#define NDIS_HASH_FUNC_MASK     0x000000ffu
+#define NDIS_HASH_FUNC_TOEPLITZ 0x00000001u
+#define NDIS_HASH_IPV4          0x00000100u
+#define NDIS_HASH_TCP_IPV4      0x00000200u
+#define NDIS_HASH_IPV6          0x00000400u
+#define NDIS_HASH_TCP_IPV6      0x00001000u
 #define NDIS_OFFLOAD_REVISION_1 1u
 
 struct rndis_hdr {
@@ -212,6 +231,37 @@ struct ndis_offload_6_0 {
 	uint32_t flags;
 } __attribute__((packed));
 _Static_assert(sizeof(struct ndis_offload_6_0) == 112, "NDIS_OFFLOAD_SIZE_6_0");
+
+/* OID_GEN_RECEIVE_SCALE_CAPABILITIES' answer: Linux refuses one longer
+ * than its struct (rndis_filter_query_device()). */
+struct ndis_rss_caps {
+	struct ndis_obj_hdr hdr;
+	uint32_t cap_flag;
+	uint32_t num_int_msg;
+	uint32_t num_recv_que;
+	uint16_t num_indirect_tabent;
+} __attribute__((packed));
+_Static_assert(sizeof(struct ndis_rss_caps) == 18, "ndis_recv_scale_cap");
+
+/* OID_GEN_RECEIVE_SCALE_PARAMETERS' information buffer; offsets from
+ * its start, sizes in bytes, the table entries 32-bit. Natural
+ * alignment, as Linux declares it (not packed). */
+struct ndis_rss_params {
+	struct ndis_obj_hdr hdr;
+	uint16_t flag;
+	uint16_t base_cpu_number;
+	uint32_t hashinfo;
+	uint16_t indirect_tabsize;
+	uint16_t pad0;
+	uint32_t indirect_taboffset;
+	uint16_t hashkey_size;
+	uint16_t pad1;
+	uint32_t hashkey_offset;
+	uint32_t processor_masks_offset;
+	uint32_t num_processor_masks;
+	uint32_t processor_masks_entry_size;
+};
+_Static_assert(sizeof(struct ndis_rss_params) == 40, "ndis_recv_scale_param");
 
 #define RNDIS_HDR_SIZE 8u
 /* Header plus rndis_packet: where a host-built frame starts. */

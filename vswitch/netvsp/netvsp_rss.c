@@ -1,0 +1,232 @@
+/* netvsp_rss.c: receive-side scaling over sub-channels.
+ *
+ * A guest with several processors asks how many receive queues the NIC
+ * has (OID_GEN_RECEIVE_SCALE_CAPABILITIES), takes a sub-channel for each
+ * queue but the first (NVSP SUBCHANNEL, netvsp_nvsp.c), and sets a
+ * Toeplitz key and an indirection table (OID_GEN_RECEIVE_SCALE_
+ * PARAMETERS); Linux's rndis_filter_device_add() and
+ * rndis_set_subchannel() (drivers/net/hyperv/rndis_filter.c) do it in
+ * that order. Each received IPv4 or IPv6 frame is then hashed as
+ * Microsoft's "Verifying the RSS Hash Calculation" (NDIS) defines it,
+ * over source and destination address and, for TCP, the ports; the
+ * hash's low bits pick a table entry, the entry a channel. Frames of a
+ * TCP connection thus all arrive on one channel, so on one CPU, in
+ * order. Anything else (ARP, fragments, other protocols, no RSS) goes on
+ * the primary.
+ */
+#include "vswitch/netvsp/netvsp_internal.h"
+
+#include <stdlib.h>
+
+/* The 32 key bits starting at bit k (bit 0 the top bit of key[0]);
+ * bits past the key are 0. */
+static uint32_t key_window(const uint8_t *key, uint32_t k)
+{
+	uint64_t w = 0;
+
+	for (uint32_t i = 0; i < 5; i++) {
+		uint32_t at = k / 8u + i;
+
+		w = w << 8 | (at < NETVSP_RSS_KEY ? key[at] : 0u);
+	}
+	return (uint32_t)(w >> (8u - k % 8u));
+}
+
+/* Toeplitz: for every input bit set (most significant first), the key
+ * window at that bit's index is XORed into the hash. nib[p][v] is what
+ * nibble p of the input contributes when it holds v. */
+void netvsp_rss_prepare(struct netvsp_rss *rss)
+{
+	for (uint32_t p = 0; p < 2u * NETVSP_RSS_IN_MAX; p++) {
+		for (uint32_t v = 0; v < 16u; v++) {
+			uint32_t h = 0;
+
+			for (uint32_t j = 0; j < 4u; j++)
+				if (v & (8u >> j))
+					h ^= key_window(rss->key, 4u * p + j);
+			rss->nib[p][v] = h;
+		}
+	}
+}
+
+uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
+			 uint32_t n)
+{
+	uint32_t h = 0;
+
+	for (uint32_t i = 0; i < n && i < NETVSP_RSS_IN_MAX; i++)
+		h ^= rss->nib[2u * i][in[i] >> 4] ^ rss->nib[2u * i + 1u][in[i] & 15u];
+	return h;
+}
+
+/* The hash input of an IPv4 frame whose header starts at l3: addresses,
+ * and the ports of an unfragmented TCP segment. 0: not hashed. */
+static uint32_t in_ipv4(const struct netvsp_rss *rss, const uint8_t *f,
+			uint32_t len, uint32_t l3, uint8_t *in)
+{
+	uint32_t ihl;
+
+	if (len < l3 + 20u || f[l3] >> 4 != 4u)
+		return 0;
+	ihl = (f[l3] & 15u) * 4u;
+	if (ihl < 20u || len < l3 + ihl)
+		return 0;
+	memcpy(in, f + l3 + 12u, 8);
+	/* RFC 791: MF set or a fragment offset, no TCP header to hash. */
+	if (f[l3 + 9u] == 6u && (rss->hashinfo & NDIS_HASH_TCP_IPV4) &&
+	    !(f[l3 + 6u] & 0x3fu) && !f[l3 + 7u] && len >= l3 + ihl + 4u) {
+		memcpy(in + 8, f + l3 + ihl, 4);
+		return 12;
+	}
+	return (rss->hashinfo & NDIS_HASH_IPV4) ? 8u : 0u;
+}
+
+/* IPv6: addresses, and the ports when TCP is the first next header
+ * (extension headers are not walked: NDIS_HASH_IPV6_EX is not offered). */
+static uint32_t in_ipv6(const struct netvsp_rss *rss, const uint8_t *f,
+			uint32_t len, uint32_t l3, uint8_t *in)
+{
+	if (len < l3 + 40u || f[l3] >> 4 != 6u)
+		return 0;
+	memcpy(in, f + l3 + 8u, 32);
+	if (f[l3 + 6u] == 6u && (rss->hashinfo & NDIS_HASH_TCP_IPV6) &&
+	    len >= l3 + 44u) {
+		memcpy(in + 32, f + l3 + 40u, 4);
+		return 36;
+	}
+	return (rss->hashinfo & NDIS_HASH_IPV6) ? 32u : 0u;
+}
+
+uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
+			 uint32_t len)
+{
+	const struct netvsp_rss *rss = &nv->rss;
+	uint8_t in[NETVSP_RSS_IN_MAX];
+	uint32_t l3 = 14, type, n;
+
+	if (!rss->on || !nv->subch || len < 14u)
+		return 0;
+	type = (uint32_t)frame[12] << 8 | frame[13];
+	if (type == 0x8100u && len >= 18u) {  /* IEEE 802.1Q tag */
+		type = (uint32_t)frame[16] << 8 | frame[17];
+		l3 = 18;
+	}
+	if (type == 0x0800u)
+		n = in_ipv4(rss, frame, len, l3, in);
+	else if (type == 0x86ddu)
+		n = in_ipv6(rss, frame, len, l3, in);
+	else
+		n = 0;
+	if (!n)
+		return 0;
+	/* n_table is a power of two: the hash's low bits (NDIS). */
+	return rss->table[netvsp_rss_hash(rss, in, n) & (rss->n_table - 1u)];
+}
+
+/* ---- the OIDs ---- */
+
+/* One queue per channel the guest may have; no sub-channels to give,
+ * one queue, and Linux stays on the primary. */
+uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len)
+{
+	struct ndis_rss_caps c = {
+		{ NDIS_OBJECT_TYPE_RSS_CAPABILITIES, NDIS_RSS_CAPS_REVISION_2,
+		  sizeof(struct ndis_rss_caps) },
+		NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV4 | NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV6,
+		1, 1u + nv->cfg.max_subchannels, NETVSP_RSS_TAB,
+	};
+
+	memcpy(out, &c, sizeof(c));
+	*out_len = sizeof(c);
+	return RNDIS_STATUS_SUCCESS;
+}
+
+/* [off, off + n) inside an information buffer of len bytes. */
+static bool in_buf(uint32_t off, uint32_t n, uint32_t len)
+{
+	return off <= len && n <= len - off;
+}
+
+/* The table: 32-bit entries, a power of two of them up to what we
+ * advertised, each a channel this session has (1 + granted). */
+static uint32_t rss_table(const struct netvsp *nv, const uint8_t *in,
+			  uint32_t len, const struct ndis_rss_params *p,
+			  struct netvsp_rss *r)
+{
+	uint32_t n = p->indirect_tabsize / 4u;
+
+	if (p->indirect_tabsize % 4u || n == 0 || n > NETVSP_RSS_TAB ||
+	    (n & (n - 1u)) || !in_buf(p->indirect_taboffset, p->indirect_tabsize, len))
+		return RNDIS_STATUS_INVALID_DATA;
+	memset(r->table, 0, sizeof(r->table));
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t e;
+
+		memcpy(&e, in + p->indirect_taboffset + 4u * i, 4);
+		if (e > nv->subch)
+			return RNDIS_STATUS_INVALID_DATA;
+		r->table[i] = (uint8_t)e;
+	}
+	r->n_table = (uint16_t)n;
+	return RNDIS_STATUS_SUCCESS;
+}
+
+/* The parts the guest did not mark unchanged; what it marks unchanged
+ * must have been set before. */
+static uint32_t rss_parse(const struct netvsp *nv, const uint8_t *in,
+			  uint32_t len, const struct ndis_rss_params *p,
+			  struct netvsp_rss *r)
+{
+	uint32_t st;
+
+	if (!(p->flag & NDIS_RSS_PARAM_FLAG_HASH_INFO_UNCHANGED))
+		r->hashinfo = p->hashinfo;
+	if ((r->hashinfo & NDIS_HASH_FUNC_MASK) != NDIS_HASH_FUNC_TOEPLITZ)
+		return RNDIS_STATUS_INVALID_DATA;
+	if (!(p->flag & NDIS_RSS_PARAM_FLAG_ITABLE_UNCHANGED)) {
+		st = rss_table(nv, in, len, p, r);
+		if (st)
+			return st;
+	}
+	if (!(p->flag & NDIS_RSS_PARAM_FLAG_HASH_KEY_UNCHANGED)) {
+		if (p->hashkey_size != NETVSP_RSS_KEY ||
+		    !in_buf(p->hashkey_offset, NETVSP_RSS_KEY, len))
+			return RNDIS_STATUS_INVALID_DATA;
+		memcpy(r->key, in + p->hashkey_offset, NETVSP_RSS_KEY);
+	}
+	return r->n_table ? RNDIS_STATUS_SUCCESS : RNDIS_STATUS_INVALID_DATA;
+}
+
+/* Built aside and applied whole: a refused SET changes nothing. */
+uint32_t netvsp_rss_set(struct netvsp *nv, const uint8_t *in, uint32_t len)
+{
+	struct netvsp_rss *r;
+	struct ndis_rss_params p;
+	uint32_t st;
+
+	if (len < sizeof(p))
+		return RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&p, in, sizeof(p));
+	if (p.hdr.type != NDIS_OBJECT_TYPE_RSS_PARAMETERS)
+		return RNDIS_STATUS_INVALID_DATA;
+	if (p.flag & NDIS_RSS_PARAM_FLAG_DISABLE_RSS) {
+		netvsp_lock(nv);
+		nv->rss.on = false;
+		netvsp_unlock(nv);
+		return RNDIS_STATUS_SUCCESS;
+	}
+	r = malloc(sizeof(*r));   /* 4.8 KiB, off the stack */
+	if (!r)
+		return RNDIS_STATUS_FAILURE;
+	*r = nv->rss;
+	st = rss_parse(nv, in, len, &p, r);
+	if (!st) {
+		netvsp_rss_prepare(r);
+		r->on = true;
+		netvsp_lock(nv);
+		nv->rss = *r;
+		netvsp_unlock(nv);
+	}
+	free(r);
+	return st;
+}
