@@ -176,6 +176,14 @@ static int nic_emit(struct cmd_ctx *ctx, const struct vm *vm, int idx, const str
 			/* The switch's drops on this port, by reason (vsw.h). */
 			CMD_PROP_INT("MacSpoofingDroppedFrames", (int64_t)ps.drops[VSW_DROP_SPOOF]),
 			CMD_PROP_INT("VlanDroppedFrames", (int64_t)ps.drops[VSW_DROP_VLAN]),
+			/* Virtual RSS (Hyper-V's VrssEnabled): whether the
+			 * guest turned it on, the channels it has open (one
+			 * receive and send queue each) and what went over its
+			 * sub-channels (vswitch/netvsp/README.md). */
+			CMD_PROP_ENUM("VrssEnabled", st.rss_on, bools),
+			CMD_PROP_INT("ReceiveQueues", st.channels_open),
+			CMD_PROP_INT("SubChannelSentFrames", (int64_t)st.tx_frames_sub),
+			CMD_PROP_INT("SubChannelReceivedFrames", (int64_t)st.rx_frames_sub),
 		};
 
 		return cmd_emit(ctx, &nic_type, p, sizeof(p) / sizeof(p[0]));

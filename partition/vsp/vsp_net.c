@@ -7,6 +7,7 @@
  * a page that is not the child's (vsp_gpadl.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "partition/vm.h"
@@ -160,15 +161,30 @@ void vsp_net_port_stats(void *dev, struct vsw_port_stats *st)
 		vsw_port_get_stats(port, st);
 }
 
+/* The guest asked for sub-channels (netvsp checked the count against
+ * max_subchannels): the VMBus host offers them, served by the same
+ * netvsp (net_open by sub_index). */
+static int nv_subchannels(void *ctx, uint16_t count)
+{
+	struct net_dev *d = ctx;
+	int rc = vsp_host_offer_subchannels(d->child, VSP_DEV_NET, count);
+
+	if (rc)
+		printf("parent: child %llu: netvsp sub-channels not offered (%d)\n",
+		       (unsigned long long)d->child, rc);
+	return rc;
+}
+
 void *vsp_net_create(uint64_t child, unsigned unit)
 {
 	struct net_dev *d = calloc(1, sizeof(*d));
+	const struct vm *vm = vm_by_hv_id(child);
 	struct vnet_switch *s;
 	struct vmcfg_nic nic;
 	struct netvsp_config cfg;
 
 	(void)unit;
-	if (!d || !first_nic(vm_by_hv_id(child), &nic)) {
+	if (!d || !first_nic(vm, &nic)) {
 		free(d);
 		return NULL;
 	}
@@ -182,6 +198,12 @@ void *vsp_net_create(uint64_t child, unsigned unit)
 	nic_policy(d, 0, &nic, &cfg.port);
 	cfg.ops = (struct netvsp_guest_ops){ nb_open, nb_close, nb_read, nb_write, nb_gpa_read,
 					     NULL, NULL, NULL, d };
+	/* A receive queue per virtual processor, as Hyper-V gives a
+	 * multi-processor guest (Linux takes at most one channel per
+	 * online CPU, rndis_filter_device_add()); one processor, one
+	 * queue. */
+	cfg.max_subchannels = (uint16_t)(vm->processors > 1 ? vm->processors - 1 : 0);
+	cfg.offer_subchannels = nv_subchannels;
 	if (!netvsp_create(&cfg, &d->nv))
 		return d;
 	/* A switch that refuses the port (its MAC is there already): the
@@ -241,16 +263,14 @@ static int net_event(void *dev, struct vmbus_chan *ch)
 {
 	struct net_dev *d = dev;
 
-	(void)ch;
-	return netvsp_poll(d->nv, 0) > 0;
+	return netvsp_poll_chan(d->nv, ch, 0) > 0;
 }
 
 static void net_close(void *dev, struct vmbus_chan *ch)
 {
 	struct net_dev *d = dev;
 
-	(void)ch;
-	netvsp_close(d->nv);
+	netvsp_close_chan(d->nv, ch);
 }
 
 static void net_gpadl_teardown(void *dev, uint32_t handle)

@@ -140,6 +140,32 @@ iso = hvtest.scenario_iso("linux", add=[os.path.join(LG, "vmlinuz"), os.path.joi
                                         trunc, hello, echo, os.path.join(D, "vmlinuz-bpo"),
                                         os.path.join(D, "initrd-bpo.gz")] + ([spin] if SPINNER else []))
 
+# Virtual RSS (vswitch/netvsp/netvsp_rss.c): Linux's hv_netvsc sets
+# its netvsc_hash_key (drivers/net/hyperv/rndis_filter.c; Microsoft's
+# verification key) and, with two channels, a table whose entry i is
+# i % 2 (ethtool_rxfh_indir_default); an ICMP frame is hashed over its
+# IPv4 source and destination. This reference Toeplitz gives the
+# channel netvsp must pick (its host test checks Microsoft's vectors).
+NETVSC_KEY = bytes.fromhex("6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa")
+
+
+def toeplitz(key, data):
+    k, kbits, h = int.from_bytes(key, "big"), len(key) * 8, 0
+    for i, byte in enumerate(data):
+        for b in range(8):
+            if byte & (0x80 >> b):
+                h ^= (k >> (kbits - 32 - (i * 8 + b))) & 0xffffffff
+    return h
+
+
+def rss_channel(src, dst, channels=2):
+    addr = lambda a: bytes(int(x) for x in a.split("."))  # noqa: E731
+    return (toeplitz(NETVSC_KEY, addr(src) + addr(dst)) & 127) % channels
+
+
+assert toeplitz(NETVSC_KEY, bytes([66, 9, 149, 187, 161, 142, 100, 80])) == 0x323e8fc2
+
+
 @contextlib.contextmanager
 def shell(m, vm):
     """Connect-VM to vm's ttyS0; always detach (Ctrl-]) at the end, so a
@@ -811,6 +837,46 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         got = shell_run("lin", "echo sum%d-$(md5sum < /tmp/f)" % token[0], r"sum%d-([0-9a-f]{32})" % token[0])
         assert got.group(1) == want, (got.group(1), want)
 
+    def sub_rx(vm):
+        out = m.command("Get-VMNetworkAdapter -VMName %s | Format-List" % vm)
+        return out, int(re.search(r"SubChannelReceivedFrames\s*:\s*(\d+)", out).group(1))
+
+    def rss_steer():
+        # An address of lin per channel for net2's pings (10.0.0.1 and
+        # .3 with these keys); each ping's echo request is steered.
+        by = {}
+        for last in range(1, 60):
+            if last != 2:
+                by.setdefault(rss_channel("10.0.0.2", "10.0.0.%d" % last), "10.0.0.%d" % last)
+        for ip in by.values():
+            if ip != "10.0.0.1":
+                assert run("lin", "ip addr add %s/24 dev eth0" % ip)
+        _, before = sub_rx("lin")
+        assert run("net2", "ping -c 4 -W 5 %s" % by[0], 180)
+        _, mid = sub_rx("lin")
+        assert run("net2", "ping -c 4 -W 5 %s" % by[1], 180)
+        out, after = sub_rx("lin")
+        for ip in by.values():   # ip addr flush trips over a secondary (case 40)
+            if ip != "10.0.0.1":
+                assert run("lin", "ip addr del %s/24 dev eth0" % ip)
+        print("# RSS: pings to %s: %d frames on lin's sub-channel, to %s: %d" %
+              (by[0], mid - before, by[1], after - mid))
+        # ARP goes on the primary; a stray IPv6 frame may take either.
+        assert mid - before < 4 <= after - mid, out
+        return out
+
+    with tap.case("Virtual RSS: lin (two virtual processors) takes a VMBus sub-channel and two queues "
+                  "(VrssEnabled, ReceiveQueues 2), net2 (one) one; net2's pings reach lin on the channel "
+                  "the Toeplitz hash with Linux's key picks"):
+        assert run("lin", "test -d /sys/class/net/eth0/queues/rx-1 && test -d /sys/class/net/eth0/queues/tx-1 "
+                   "&& test ! -d /sys/class/net/eth0/queues/rx-2")
+        assert run("net2", "test -d /sys/class/net/eth0/queues/rx-0 && test ! -d /sys/class/net/eth0/queues/rx-1")
+        out = m.command("Get-VMNetworkAdapter -VMName net2 | Format-List")
+        assert re.search(r"VrssEnabled\s*:\s*False", out) and re.search(r"ReceiveQueues\s*:\s*1\b", out), out
+        out = rss_steer()
+        assert re.search(r"VrssEnabled\s*:\s*True", out) and re.search(r"ReceiveQueues\s*:\s*2\b", out), out
+        print("# lin: %s" % re.search(r"SubChannelSentFrames\s*:\s*\d+", out).group(0))
+
     with tap.case("Disconnect-VMNetworkAdapter: the guest's link goes down, pings fail; "
                   "Connect-VMNetworkAdapter brings them back"):
         out = m.command("Connect-VMNetworkAdapter -VMName lin -SwitchName lab")   # already: no change
@@ -1095,6 +1161,9 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         assert got.group(1) == guest_md5, (got.group(1), guest_md5)
         subchannel_read("R")     # the sub-channel came back with its rings
         assert run("lin", "ping -c 2 -W 5 10.0.0.2", 180)
+        # The NIC's sub-channel and RSS came back too (netvsp's saved state).
+        out = rss_steer()
+        assert re.search(r"VrssEnabled\s*:\s*True", out) and re.search(r"ReceiveQueues\s*:\s*2\b", out), out
         for _ in range(12):
             out = m.command("Get-VMIntegrationService -VMName lin", timeout=60)
             if re.search(r"Heartbeat\s+True\s+OK", out):

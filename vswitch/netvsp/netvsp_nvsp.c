@@ -567,6 +567,8 @@ static int pkt_gpa(struct nvsp_ctx *c)
 static uint32_t chan_index(const struct netvsp *nv,
 			   const struct vmbus_chan *ch)
 {
+	if (ch == nv->chans[0])
+		return 0;
 	for (uint32_t i = 1; i < NETVSP_MAX_CHANNELS; i++)
 		if (nv->chans[i] == ch)
 			return i;
