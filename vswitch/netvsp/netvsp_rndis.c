@@ -300,7 +300,8 @@ static uint32_t m_packet(struct rmsg *m)
 		nv->st.tx_switch_drops++;
 	} else {
 		nv->st.tx_frames++;
-		nv->st.tx_frames_sub += m->src->chan != 0;
+		if (m->src->chan)
+			nv->st.tx_frames_sub++;
 		nv->st.tx_bytes += len;
 	}
 	return NVSP_STAT_SUCCESS;

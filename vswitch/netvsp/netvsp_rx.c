@@ -376,8 +376,8 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
 	m.p.ppi_off = 0;
 	/* Counted as received when the batch goes out (netvsp_rx_flush). */
-	err = rx_batch_add(nv, netvsp_rss_pick(nv, frame, len), &m, sizeof(m),
-			   frame, len);
+	err = rx_batch_add(nv, nv->rss.on ? netvsp_rss_pick(nv, frame, len) : 0,
+			   &m, sizeof(m), frame, len);
 	if (!err)
 		return;
 	if (err == -ENOBUFS) {
