@@ -172,13 +172,18 @@ static uint32_t rss_table(const struct netvsp *nv, const uint8_t *in,
 }
 
 /* The parts the guest did not mark unchanged; what it marks unchanged
- * must have been set before. */
+ * must have been set before (a SET took: its table is there, and with
+ * it hash types and a key; an all-zero key never set would send every
+ * frame to table[0]). */
 static uint32_t rss_parse(const struct netvsp *nv, const uint8_t *in,
 			  uint32_t len, const struct ndis_rss_params *p,
 			  struct netvsp_rss *r)
 {
+	bool had = r->n_table != 0;
 	uint32_t st;
 
+	if ((p->flag & NDIS_RSS_PARAM_FLAG_HASH_KEY_UNCHANGED) && !had)
+		return RNDIS_STATUS_INVALID_DATA;
 	if (!(p->flag & NDIS_RSS_PARAM_FLAG_HASH_INFO_UNCHANGED))
 		r->hashinfo = p->hashinfo;
 	if ((r->hashinfo & NDIS_HASH_FUNC_MASK) != NDIS_HASH_FUNC_TOEPLITZ)

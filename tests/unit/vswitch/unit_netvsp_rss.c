@@ -468,6 +468,10 @@ static void test_rss_unchanged(void **state)
 	assert_int_equal(rsst_set(&p->b, NDIS_RSS_PARAM_FLAG_HASH_INFO_UNCHANGED,
 				  RSST_HASHINFO, p->table, RSST_TAB, rsst_ms_key),
 			 RNDIS_STATUS_INVALID_DATA);
+	/* No key was ever given: not an all-zero one kept. */
+	assert_int_equal(rsst_set(&p->b, NDIS_RSS_PARAM_FLAG_HASH_KEY_UNCHANGED,
+				  RSST_HASHINFO, p->table, RSST_TAB, rsst_ms_key),
+			 RNDIS_STATUS_INVALID_DATA);
 	assert_false(nvg_stats(&p->b).rss_on);
 	rsst_pair_free(p);
 }
