@@ -11,8 +11,10 @@
  * over source and destination address and, for TCP, the ports; the
  * hash's low bits pick a table entry, the entry a channel. Frames of a
  * TCP connection thus all arrive on one channel, so on one CPU, in
- * order. Anything else (ARP, fragments, other protocols, no RSS) goes on
- * the primary.
+ * order. Fragments and other IP protocols are hashed on the addresses
+ * alone when the guest enabled NDIS_HASH_IPV4 / NDIS_HASH_IPV6 (NDIS
+ * "RSS Hashing Types"; Linux enables them), else, as anything else (ARP,
+ * other EtherTypes, a cut header, RSS off), they go on the primary.
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
