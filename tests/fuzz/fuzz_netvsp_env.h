@@ -1,6 +1,8 @@
 /* fuzz_netvsp_env.h: shared setup of the netvsp fuzzers: a private switch
  * with two mock netvsc guests (tests/unit/vswitch/nvg.c), "a" fed by the
- * fuzzer, "b" well behaved, each fresh for every input. Invariants after
+ * fuzzer, "b" well behaved, each fresh for every input. a's netvsp may
+ * grant up to FZ_SUBCH sub-channels (the offer always succeeds), so
+ * SUBCHANNEL, the RSS parameters and steering are reached. Invariants after
  * every input: neither guest saw anything Linux's netvsc would reject,
  * the receive-section count stays within the buffer, and b still gets a
  * frame from a (unless a's channel broke, which closes only a). */
@@ -16,6 +18,7 @@
 #define FZ_RING (64u * 1024u)
 #define FZ_RBUF (1728u * 64u)
 #define FZ_SBUF (6144u * 8u)
+#define FZ_SUBCH 3u
 
 struct fz_env {
 	struct vsw *sw;
@@ -38,6 +41,7 @@ static void fz_up(struct fz_env *e, unsigned stage, uint32_t version)
 	fz_check(vsw_create("f", VSW_TYPE_PRIVATE, NULL, &e->sw) == 0);
 	fz_check(nvg_create(&e->a, e->sw, fz_mac_a, 0, FZ_RING, FZ_RBUF,
 			    FZ_SBUF) == 0);
+	fz_check(nvg_set_max_subchannels(&e->a, FZ_SUBCH) == 0);
 	fz_check(nvg_create(&e->b, e->sw, fz_mac_b, 0, FZ_RING, FZ_RBUF,
 			    FZ_SBUF) == 0);
 	fz_check(nvg_bringup(&e->b, NVSP_VERSION_61) == 0);

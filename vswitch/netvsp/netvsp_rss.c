@@ -11,8 +11,10 @@
  * over source and destination address and, for TCP, the ports; the
  * hash's low bits pick a table entry, the entry a channel. Frames of a
  * TCP connection thus all arrive on one channel, so on one CPU, in
- * order. Anything else (ARP, fragments, other protocols, no RSS) goes on
- * the primary.
+ * order. Fragments and other IP protocols are hashed on the addresses
+ * alone when the guest enabled NDIS_HASH_IPV4 / NDIS_HASH_IPV6 (NDIS
+ * "RSS Hashing Types"; Linux enables them), else, as anything else (ARP,
+ * other EtherTypes, a cut header, RSS off), they go on the primary.
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
@@ -172,13 +174,18 @@ static uint32_t rss_table(const struct netvsp *nv, const uint8_t *in,
 }
 
 /* The parts the guest did not mark unchanged; what it marks unchanged
- * must have been set before. */
+ * must have been set before (a SET took: its table is there, and with
+ * it hash types and a key; an all-zero key never set would send every
+ * frame to table[0]). */
 static uint32_t rss_parse(const struct netvsp *nv, const uint8_t *in,
 			  uint32_t len, const struct ndis_rss_params *p,
 			  struct netvsp_rss *r)
 {
+	bool had = r->n_table != 0;
 	uint32_t st;
 
+	if ((p->flag & NDIS_RSS_PARAM_FLAG_HASH_KEY_UNCHANGED) && !had)
+		return RNDIS_STATUS_INVALID_DATA;
 	if (!(p->flag & NDIS_RSS_PARAM_FLAG_HASH_INFO_UNCHANGED))
 		r->hashinfo = p->hashinfo;
 	if ((r->hashinfo & NDIS_HASH_FUNC_MASK) != NDIS_HASH_FUNC_TOEPLITZ)

@@ -99,6 +99,17 @@ static void nvg_log(void *ctx, const char *what, const char *why)
 	fprintf(stderr, "# netvsp: %s: %s\n", what, why);
 }
 
+/* The VMBus server's vmbus_server_offer_subchannels, as far as the
+ * guest sees it: counted; the guest opens what the completion grants. */
+static int m_offer(void *ctx, uint16_t count)
+{
+	struct nvg *g = ctx;
+
+	g->n_offers++;
+	g->last_offer = count;
+	return g->offer_err;
+}
+
 void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 {
 	memset(ops, 0, sizeof(*ops));
@@ -121,40 +132,80 @@ void nvg_config(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	memcpy(cfg->port.mac, mac, 6);
 	cfg->port.vlan_mode = VSW_VLAN_ACCESS;
 	cfg->port.access_vlan = vlan;
+	cfg->max_subchannels = g->max_subchannels;
+	cfg->offer_subchannels = m_offer;
 	nvg_ops(g, &cfg->ops);
+}
+
+/* A ring pair of g->ring_bytes each way, formatted afresh (allocated the
+ * first time): host writes *h2g and reads *g2h, the guest the reverse. */
+static int ring_pair(struct nvg *g, struct vmbus_chan *host,
+		     struct vmbus_chan *guest, uint8_t **h2g, uint8_t **g2h)
+{
+	size_t total = 4096u + g->ring_bytes;
+
+	if (!*h2g)
+		*h2g = aligned_alloc(4096, total);
+	if (!*g2h)
+		*g2h = aligned_alloc(4096, total);
+	if (!*h2g || !*g2h)
+		return -ENOMEM;
+	vmbus_ring_format(*h2g, total);
+	vmbus_ring_format(*g2h, total);
+	if (vmbus_ring_attach(&host->out, *h2g, total) ||
+	    vmbus_ring_attach(&host->in, *g2h, total) ||
+	    vmbus_ring_attach(&guest->out, *g2h, total) ||
+	    vmbus_ring_attach(&guest->in, *h2g, total))
+		return -EINVAL;
+	host->signal = sig_guest;
+	host->signal_ctx = g;
+	guest->signal = sig_host;
+	guest->signal_ctx = g;
+	return 0;
 }
 
 static int rings(struct nvg *g, uint32_t ring_bytes)
 {
-	size_t total = 4096u + ring_bytes;
-
 	g->ring_bytes = ring_bytes;
-	g->h2g = aligned_alloc(4096, total);
-	g->g2h = aligned_alloc(4096, total);
-	if (!g->h2g || !g->g2h)
-		return -ENOMEM;
-	vmbus_ring_format(g->h2g, total);
-	vmbus_ring_format(g->g2h, total);
-	if (vmbus_ring_attach(&g->host.out, g->h2g, total) ||
-	    vmbus_ring_attach(&g->host.in, g->g2h, total) ||
-	    vmbus_ring_attach(&g->guest.out, g->g2h, total) ||
-	    vmbus_ring_attach(&g->guest.in, g->h2g, total))
-		return -EINVAL;
-	g->host.signal = sig_guest;
-	g->host.signal_ctx = g;
-	g->guest.signal = sig_host;
-	g->guest.signal_ctx = g;
-	return 0;
+	return ring_pair(g, &g->host, &g->guest, &g->h2g, &g->g2h);
+}
+
+/* g's netvsp from nvg_config, its primary opened. */
+static int nv_build(struct nvg *g)
+{
+	struct netvsp_config cfg;
+	int err;
+
+	nvg_config(g, g->sw, g->mac, g->vlan, &cfg);
+	err = netvsp_create(&cfg, &g->nv);
+	if (err)
+		return err;
+	return netvsp_open(g->nv, &g->host);
+}
+
+/* g's netvsp gone; the sub-channels with it (the server closes them
+ * with the primary). */
+static void nv_drop(struct nvg *g)
+{
+	if (g->nv) {
+		netvsp_close(g->nv);
+		netvsp_destroy(g->nv);
+		g->nv = NULL;
+	}
+	for (uint32_t i = 1; i < NVG_CHANNELS; i++)
+		g->sub[i].open = false;
 }
 
 int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	       uint16_t vlan, uint32_t ring_bytes, uint32_t recv_bytes,
 	       uint32_t send_bytes)
 {
-	struct netvsp_config cfg;
 	int err;
 
 	memset(g, 0, sizeof(*g));
+	g->sw = sw;
+	memcpy(g->mac, mac, 6);
+	g->vlan = vlan;
 	g->auto_complete = true;
 	g->next_tid = 1;
 	g->recv_id = NVSP_RECV_BUF_ID;
@@ -169,21 +220,18 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 	g->pktbuf = malloc(NVG_PKTBUF);
 	if (!g->recv.mem || !g->send.mem || !g->pages || !g->pktbuf)
 		return -ENOMEM;
-	nvg_config(g, sw, mac, vlan, &cfg);
-	err = netvsp_create(&cfg, &g->nv);
-	if (err)
-		return err;
-	return netvsp_open(g->nv, &g->host);
+	return nv_build(g);
 }
 
 void nvg_destroy(struct nvg *g)
 {
-	if (g->nv) {
-		netvsp_close(g->nv);
-		netvsp_destroy(g->nv);
-	}
+	nv_drop(g);
 	free(g->h2g);
 	free(g->g2h);
+	for (uint32_t i = 1; i < NVG_CHANNELS; i++) {
+		free(g->sub[i].h2g);
+		free(g->sub[i].g2h);
+	}
 	free(g->recv.mem);
 	free(g->send.mem);
 	free(g->pages);
@@ -191,31 +239,77 @@ void nvg_destroy(struct nvg *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* The guest end of channel ch: the primary for 0, one not open, or an
+ * index out of range. */
+static struct vmbus_chan *guest_ch(struct nvg *g, uint32_t ch)
+{
+	if (ch && ch < NVG_CHANNELS && g->sub[ch].open)
+		return &g->sub[ch].guest;
+	return &g->guest;
+}
+
+static uint32_t chan_of(const struct nvg *g, const struct vmbus_chan *ch)
+{
+	for (uint32_t i = 1; i < NVG_CHANNELS; i++)
+		if (ch == &g->sub[i].guest)
+			return i;
+	return 0;
+}
+
 int nvg_send_nvsp(struct nvg *g, const void *msg, uint32_t len, bool comp,
 		  uint64_t *tid)
+{
+	return nvg_send_nvsp_on(g, 0, msg, len, comp, tid);
+}
+
+int nvg_send_nvsp_on(struct nvg *g, uint32_t ch, const void *msg,
+		     uint32_t len, bool comp, uint64_t *tid)
 {
 	uint64_t t = g->next_tid++;
 
 	if (tid)
 		*tid = t;
-	return vmbus_chan_send(&g->guest, VMBUS_PKT_INBAND,
+	return vmbus_chan_send(guest_ch(g, ch), VMBUS_PKT_INBAND,
 			       comp ? VMBUS_PKT_FLAG_COMPLETION_REQUESTED : 0, t,
 			       msg, len);
 }
 
+/* One round over the open sub-channels: 1 when one may have more, a
+ * negative errno when one broke, else 0. */
+static int poll_subs(struct nvg *g)
+{
+	int more = 0;
+
+	for (uint32_t i = 1; i < NVG_CHANNELS; i++) {
+		int rc;
+
+		if (!g->sub[i].open)
+			continue;
+		rc = netvsp_poll_chan(g->nv, &g->sub[i].host, 0);
+		if (rc < 0)
+			return rc;
+		more |= rc == 1;
+	}
+	return more;
+}
+
 int nvg_host_poll(struct nvg *g)
 {
-	int rc, rounds = 0;
+	int rc, subs, rounds = 0;
 
-	do
+	do {
 		rc = netvsp_poll(g->nv, 0);
-	while (rc == 1 && ++rounds < 1000);
+		subs = poll_subs(g);
+		if (subs < 0)
+			return rc < 0 ? rc : subs;
+	} while ((rc == 1 || subs == 1) && ++rounds < 1000);
 	return rc;
 }
 
 /* ---- guest receive path, checked as Linux checks it ---- */
 
-static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len)
+static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len,
+		      uint32_t ch)
 {
 	struct rndis_packet p;
 	struct nvg_frame *f = &g->frames[g->n_frames % NVG_FRAMES];
@@ -237,11 +331,14 @@ static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len)
 		return perr(g, "frame larger than the test keeps");
 	f->len = p.data_len;
 	f->vlan = ~0u;
+	f->chan = ch;
 	memcpy(f->data, m + RNDIS_HDR_SIZE + p.data_off, p.data_len);
 	g->n_frames++;
+	g->n_frames_ch[ch]++;
 }
 
-static void rx_rndis(struct nvg *g, const uint8_t *m, uint32_t buflen)
+static void rx_rndis(struct nvg *g, const uint8_t *m, uint32_t buflen,
+		     uint32_t ch)
 {
 	struct rndis_hdr h;
 
@@ -252,7 +349,7 @@ static void rx_rndis(struct nvg *g, const uint8_t *m, uint32_t buflen)
 		return perr(g, "RNDIS message length");
 	switch (h.type) {
 	case RNDIS_MSG_PACKET:
-		return rx_packet(g, m, h.msg_len);
+		return rx_packet(g, m, h.msg_len, ch);
 	case RNDIS_MSG_INDICATE: {
 		struct rndis_indicate ind;
 
@@ -268,29 +365,33 @@ static void rx_rndis(struct nvg *g, const uint8_t *m, uint32_t buflen)
 			return perr(g, "unexpected RNDIS message from host");
 		memcpy(g->ctrl, m, h.msg_len);
 		g->ctrl_len = h.msg_len;
+		g->ctrl_chan = ch;
 		g->n_ctrl++;
 	}
 }
 
-static void rx_complete(struct nvg *g, uint64_t tid)
+/* On the channel the receive came on: Linux's netvsc_receive() queues
+ * the completion on that channel's ring (enq_receive_complete(),
+ * netvsc_send_recv_completion()). */
+static void rx_complete(struct nvg *g, uint32_t ch, uint64_t tid)
 {
 	struct nvsp_msg c = { .type = NVSP_MSG1_SEND_RNDIS_PKT_COMP };
 
 	c.rndis_pkt_complete.status = NVSP_STAT_SUCCESS;
 	/* netvsc_send_recv_completion(): header + status only. */
-	if (vmbus_chan_send_comp(&g->guest, tid, &c, 8))
+	if (vmbus_chan_send_comp(guest_ch(g, ch), tid, &c, 8))
 		perr(g, "receive completion did not fit");
 }
 
 void nvg_complete_held(struct nvg *g)
 {
 	for (uint32_t i = 0; i < g->n_held; i++)
-		rx_complete(g, g->held[i]);
+		rx_complete(g, g->held_ch[i], g->held[i]);
 	g->n_held = 0;
 }
 
 static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
-		    const uint8_t *pkt)
+		    const uint8_t *pkt, uint32_t ch)
 {
 	struct vmbus_xfer_hdr xh;
 	struct vmbus_xfer_range r;
@@ -309,18 +410,21 @@ static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
 	if (xh.xfer_pageset_id != g->recv_id)
 		return perr(g, "wrong page set id");
 	g->n_xfer++;
+	g->n_xfer_ch[ch]++;
 	g->last_ranges = xh.range_cnt;
 	for (uint32_t i = 0; i < xh.range_cnt; i++) {
 		if (vmbus_pkt_xfer_range(ranges, i, g->recv.bytes, &r))
 			return perr(g, "xfer range outside the receive buffer");
-		rx_rndis(g, g->recv.mem + r.byte_offset, r.byte_count);
+		rx_rndis(g, g->recv.mem + r.byte_offset, r.byte_count, ch);
 	}
-	if (g->auto_complete)
-		rx_complete(g, info->desc.trans_id);
-	else if (g->n_held < sizeof(g->held) / sizeof(g->held[0]))
+	if (g->auto_complete) {
+		rx_complete(g, ch, info->desc.trans_id);
+	} else if (g->n_held < NVG_HELD_MAX) {
+		g->held_ch[g->n_held] = (uint8_t)ch;
 		g->held[g->n_held++] = info->desc.trans_id;
-	else
+	} else {
 		perr(g, "too many held receives");
+	}
 }
 
 static void rx_inband(struct nvg *g, const struct vmbus_pkt_info *info,
@@ -351,19 +455,20 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		  const struct vmbus_pkt_info *info, const uint8_t *pkt)
 {
 	struct nvg *g = ctx;
-	uint32_t n = info->payload_len;
+	uint32_t n = info->payload_len, i = chan_of(g, ch);
 
-	(void)ch;
 	switch (info->desc.type) {
 	case VMBUS_PKT_COMP:
 		g->comp_tid = info->desc.trans_id;
 		g->comp_len = n < sizeof(g->comp) ? n : sizeof(g->comp);
 		memset(g->comp, 0, sizeof(g->comp));
 		memcpy(g->comp, pkt + info->payload_off, g->comp_len);
+		g->comp_chan = i;
 		g->n_comp++;
+		g->n_comp_ch[i]++;
 		break;
 	case VMBUS_PKT_XFER_PAGES:
-		rx_xfer(g, info, pkt);
+		rx_xfer(g, info, pkt, i);
 		break;
 	case VMBUS_PKT_INBAND:
 		rx_inband(g, info, pkt);
@@ -376,7 +481,18 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 
 int nvg_guest_drain(struct nvg *g)
 {
-	return vmbus_chan_poll(&g->guest, g->pktbuf, NVG_PKTBUF, on_pkt, g, 0);
+	int n = vmbus_chan_poll(&g->guest, g->pktbuf, NVG_PKTBUF, on_pkt, g, 0);
+
+	for (uint32_t i = 1; n >= 0 && i < NVG_CHANNELS; i++) {
+		int k;
+
+		if (!g->sub[i].open)
+			continue;
+		k = vmbus_chan_poll(&g->sub[i].guest, g->pktbuf, NVG_PKTBUF,
+				    on_pkt, g, 0);
+		n = k < 0 ? k : n + k;
+	}
+	return n;
 }
 
 /* Sends, lets the host run, reads its answers; the completion for tid
@@ -479,8 +595,9 @@ int nvg_buffers(struct nvg *g)
 	return 0;
 }
 
-static int send_gpa(struct nvg *g, const struct nvsp_msg *m, const void *data,
-		    uint32_t len, uint64_t tid)
+static int send_gpa(struct nvg *g, struct vmbus_chan *ch,
+		    const struct nvsp_msg *m, const void *data, uint32_t len,
+		    uint64_t tid)
 {
 	struct vmbus_gpa_desc d[3];
 	uint64_t pfns[3];
@@ -503,20 +620,27 @@ static int send_gpa(struct nvg *g, const struct nvsp_msg *m, const void *data,
 		n++;
 		off += chunk;
 	}
-	return vmbus_chan_send_gpa(&g->guest, tid, d, n, m, sizeof(*m));
+	return vmbus_chan_send_gpa(ch, tid, d, n, m, sizeof(*m));
 }
 
 int nvg_rndis(struct nvg *g, const void *msg, uint32_t len, uint32_t channel,
 	      bool gpa, uint32_t section)
 {
+	return nvg_rndis_on(g, 0, msg, len, channel, gpa, section);
+}
+
+int nvg_rndis_on(struct nvg *g, uint32_t ch, const void *msg, uint32_t len,
+		 uint32_t channel, bool gpa, uint32_t section)
+{
 	struct nvsp_msg m = { .type = NVSP_MSG1_SEND_RNDIS_PKT };
+	struct vmbus_chan *c = guest_ch(g, ch);
 	uint64_t tid = g->next_tid++;
 	int err;
 
 	m.rndis_pkt.channel_type = channel;
 	if (gpa) {
 		m.rndis_pkt.section_index = NVSP_INVALID_SECTION;
-		err = send_gpa(g, &m, msg, len, tid);
+		err = send_gpa(g, c, &m, msg, len, tid);
 	} else {
 		if ((uint64_t)(section + 1) * g->send_section_size > g->send.bytes ||
 		    len > g->send_section_size)
@@ -524,7 +648,7 @@ int nvg_rndis(struct nvg *g, const void *msg, uint32_t len, uint32_t channel,
 		memcpy(g->send.mem + section * g->send_section_size, msg, len);
 		m.rndis_pkt.section_index = section;
 		m.rndis_pkt.section_size = len;
-		err = vmbus_chan_send(&g->guest, VMBUS_PKT_INBAND,
+		err = vmbus_chan_send(c, VMBUS_PKT_INBAND,
 				      VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid,
 				      &m, sizeof(m));
 	}
@@ -533,6 +657,10 @@ int nvg_rndis(struct nvg *g, const void *msg, uint32_t len, uint32_t channel,
 	err = round_trip(g, tid);
 	if (err)
 		return err;
+	/* netvsc_send_completion() looks trans_id up in the requestor of
+	 * the channel the completion came on. */
+	if (g->comp_chan != chan_of(g, c))
+		perr(g, "completion on another channel than its request");
 	if (g->comp[0] != NVSP_MSG1_SEND_RNDIS_PKT_COMP)
 		return -EPROTO;
 	return (int)g->comp[4];
@@ -611,11 +739,17 @@ int nvg_query(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len,
 
 int nvg_set(struct nvg *g, uint32_t oid, const void *in, uint32_t in_len)
 {
-	uint8_t buf[512];
+	/* Room for the RSS parameters with a 256-entry table and the key
+	 * (Linux rndis_set_rss_param_msg(): 40 + 1,024 + 40 bytes). */
+	uint8_t buf[1200];
 	struct rndis_status_comp c;
-	uint32_t n = oid_msg(g, buf, RNDIS_MSG_SET, oid, in, in_len);
-	int err = ctrl_request(g, buf, n, RNDIS_MSG_SET);
+	uint32_t n;
+	int err;
 
+	if (in_len > sizeof(buf) - 8u - sizeof(struct rndis_oid_req))
+		return -EMSGSIZE;
+	n = oid_msg(g, buf, RNDIS_MSG_SET, oid, in, in_len);
+	err = ctrl_request(g, buf, n, RNDIS_MSG_SET);
 	if (err)
 		return err;
 	memcpy(&c, g->ctrl + 8, sizeof(c));
@@ -682,10 +816,16 @@ uint32_t nvg_build_packet(uint8_t *buf, const uint8_t *frame, uint32_t len,
 int nvg_send_frame(struct nvg *g, const uint8_t *frame, uint32_t len,
 		   uint32_t vlan, bool gpa)
 {
+	return nvg_send_frame_on(g, 0, frame, len, vlan, gpa);
+}
+
+int nvg_send_frame_on(struct nvg *g, uint32_t ch, const uint8_t *frame,
+		      uint32_t len, uint32_t vlan, bool gpa)
+{
 	static uint8_t buf[NVG_FRAME_MAX + 128];
 	uint32_t n = nvg_build_packet(buf, frame, len, vlan);
 
-	return nvg_rndis(g, buf, n, NVSP_CHANNEL_DATA, gpa, 1);
+	return nvg_rndis_on(g, ch, buf, n, NVSP_CHANNEL_DATA, gpa, 1);
 }
 
 void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw)
@@ -701,4 +841,81 @@ struct netvsp_stats nvg_stats(struct nvg *g)
 
 	netvsp_get_stats(g->nv, &s);
 	return s;
+}
+
+/* ---- sub-channels ---- */
+
+int nvg_set_max_subchannels(struct nvg *g, uint16_t max)
+{
+	uint16_t old = g->max_subchannels;
+	int err;
+
+	nv_drop(g);
+	g->max_subchannels = max;
+	err = nv_build(g);
+	if (err) {
+		/* Refused (more than netvsp takes): back as it was. */
+		nv_drop(g);
+		g->max_subchannels = old;
+		if (nv_build(g))
+			perr(g, "netvsp not rebuilt");
+	}
+	return err;
+}
+
+int nvg_open_sub(struct nvg *g, uint16_t idx)
+{
+	struct nvg_sub *s;
+	int err;
+
+	if (idx == 0 || idx >= NVG_CHANNELS)
+		return -EINVAL;
+	s = &g->sub[idx];
+	if (!s->open) {
+		/* Fresh rings, as a new open's GPADL would be. */
+		memset(&s->host, 0, sizeof(s->host));
+		memset(&s->guest, 0, sizeof(s->guest));
+		err = ring_pair(g, &s->host, &s->guest, &s->h2g, &s->g2h);
+		if (err)
+			return err;
+		s->host.sub_index = idx;
+	}
+	err = netvsp_open(g->nv, &s->host);
+	if (!err)
+		s->open = true;
+	return err;
+}
+
+void nvg_close_sub(struct nvg *g, uint16_t idx)
+{
+	if (idx == 0 || idx >= NVG_CHANNELS || !g->sub[idx].open)
+		return;
+	netvsp_close_chan(g->nv, &g->sub[idx].host);
+	g->sub[idx].open = false;
+}
+
+int nvg_subchannels(struct nvg *g, uint32_t n)
+{
+	struct nvsp_msg m = { .type = NVSP_MSG5_SUBCHANNEL }, r;
+	int err;
+
+	m.subchannel.op_or_status = NVSP_SUBCHANNEL_ALLOCATE;
+	m.subchannel.num_subchannels = n;
+	if (nvsp_req(g, &m, NVSP_MSG5_SUBCHANNEL))
+		return -EIO;
+	memcpy(&r, g->comp, sizeof(r));
+	if (r.subchannel.op_or_status != NVSP_STAT_SUCCESS)
+		return -EPROTO;
+	/* rndis_set_subchannel(): more than asked for is refused. */
+	if (r.subchannel.num_subchannels > n ||
+	    r.subchannel.num_subchannels >= NVG_CHANNELS) {
+		perr(g, "more sub-channels granted than asked for");
+		return -EPROTO;
+	}
+	for (uint16_t i = 1; i <= r.subchannel.num_subchannels; i++) {
+		err = nvg_open_sub(g, i);
+		if (err)
+			return err;
+	}
+	return (int)r.subchannel.num_subchannels;
 }

@@ -7,6 +7,10 @@
  * host sends is checked the way Linux checks it (netvsc_receive(),
  * rndis_filter_receive_data(), netvsc_send_completion()); every
  * violation counts in proto_errors, which tests assert stays 0.
+ * Sub-channels (receive-side scaling) are ring pairs of their own,
+ * opened by nvg_open_sub as Linux's netvsc_sc_open() opens each offer;
+ * the host polls and the guest drains every open channel, and the guest
+ * completes a receive on the channel it arrived on.
  * No cmocka here: the fuzzers and the bench link it too.
  */
 #ifndef NVG_H
@@ -28,6 +32,9 @@
 #define NVG_FRAMES 64u
 #define NVG_FRAME_MAX 9300u
 #define NVG_PKTBUF 70000u
+/* The primary and up to 7 sub-channels (netvsp's NETVSP_MAX_CHANNELS). */
+#define NVG_CHANNELS 8u
+#define NVG_HELD_MAX 4096u
 
 struct nvg_buf {
 	uint32_t handle;
@@ -39,7 +46,16 @@ struct nvg_buf {
 struct nvg_frame {
 	uint32_t len;
 	uint32_t vlan;  /* 802.1Q PPI value, or ~0u */
+	uint32_t chan;  /* the channel it arrived on */
 	uint8_t data[NVG_FRAME_MAX];
+};
+
+/* A sub-channel: its own ring pair (rings of ring_bytes, as the
+ * primary's), host end given to netvsp_open with sub_index set. */
+struct nvg_sub {
+	struct vmbus_chan host, guest;
+	uint8_t *h2g, *g2h;
+	bool open;                      /* polled by the host, drained */
 };
 
 struct nvg {
@@ -58,7 +74,8 @@ struct nvg {
 	uint64_t next_tid;
 	/* what the guest got */
 	bool auto_complete;             /* complete receives at once */
-	uint64_t held[4096];            /* receives not completed yet */
+	uint64_t held[NVG_HELD_MAX];    /* receives not completed yet */
+	uint8_t held_ch[NVG_HELD_MAX];  /* the channel each came on */
 	uint32_t n_held;
 	struct nvg_frame frames[NVG_FRAMES];
 	uint32_t n_frames;              /* total; frames[] keeps the last 64 */
@@ -76,6 +93,20 @@ struct nvg {
 	uint32_t host_signals, guest_signals;
 	uint32_t rndis_req_id;
 	int refuse_gpa;                 /* gpa_read fails */
+	/* sub-channels: sub[1..7] (sub[0] unused: host, guest above) */
+	struct nvg_sub sub[NVG_CHANNELS];
+	struct vsw *sw;                 /* what nvg_create was given, for */
+	uint8_t mac[6];                 /* nvg_set_max_subchannels */
+	uint16_t vlan;
+	uint16_t max_subchannels;       /* netvsp's, in nvg_config */
+	int offer_err;                  /* offer_subchannels returns it */
+	uint32_t n_offers, last_offer;  /* its calls, the last count */
+	/* per channel: frames, transfer-page packets, completions */
+	uint32_t n_frames_ch[NVG_CHANNELS];
+	uint32_t n_xfer_ch[NVG_CHANNELS];
+	uint32_t n_comp_ch[NVG_CHANNELS];
+	uint32_t comp_chan;             /* channel of the last completion */
+	uint32_t ctrl_chan;             /* channel of the last control reply */
 };
 
 /* A guest with rings of ring_bytes data each and buffers of the given
@@ -94,16 +125,34 @@ void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops);
 void nvg_config(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 		uint16_t vlan, struct netvsp_config *cfg);
 
-/* Guest -> host: a raw in-band NVSP message (flags: completion wanted). */
+/* Guest -> host: a raw in-band NVSP message (flags: completion wanted),
+ * on the primary or (_on) on channel ch (0: the primary). */
 int nvg_send_nvsp(struct nvg *g, const void *msg, uint32_t len, bool comp,
 		  uint64_t *tid);
-/* Host polls until idle; returns the last netvsp_poll result. */
+int nvg_send_nvsp_on(struct nvg *g, uint32_t ch, const void *msg,
+		     uint32_t len, bool comp, uint64_t *tid);
+/* Host polls every open channel until all are idle; returns the last
+ * netvsp_poll result of the primary, or a sub-channel's error. */
 int nvg_host_poll(struct nvg *g);
-/* Guest reads everything the host sent (frames, control replies,
- * completions, tables); returns packets read. */
+/* Guest reads everything the host sent on every open channel (frames,
+ * control replies, completions, tables); returns packets read. */
 int nvg_guest_drain(struct nvg *g);
-/* Complete the receives held back (auto_complete off). */
+/* Complete the receives held back (auto_complete off), each on its
+ * channel (the primary when that one is closed). */
 void nvg_complete_held(struct nvg *g);
+
+/* Rebuilds g's netvsp with max_subchannels max (and nvg_config gives
+ * it from now on); call before the conversation starts. 0 or errno. */
+int nvg_set_max_subchannels(struct nvg *g, uint16_t max);
+/* Sub-channel idx (1..7): its rings made (fresh unless it is open) and
+ * its host end given to netvsp_open; returns what netvsp_open does.
+ * nvg_close_sub: netvsp_close_chan, and the guest stops using it. */
+int nvg_open_sub(struct nvg *g, uint16_t idx);
+void nvg_close_sub(struct nvg *g, uint16_t idx);
+/* Linux's rndis_set_subchannel(): NVSP SUBCHANNEL ALLOCATE n on the
+ * primary, then opens the sub-channels granted. Returns their count,
+ * or -EPROTO when refused, another negative errno on failure. */
+int nvg_subchannels(struct nvg *g, uint32_t n);
 
 /* Linux's sequence: INIT(version), NDIS_CONFIG, NDIS_VER, SEND_RECV_BUF,
  * SEND_SEND_BUF. 0 on success, else the step's negative number. */
@@ -116,6 +165,9 @@ int nvg_buffers(struct nvg *g);
  * its status (NVSP_STAT_*), or negative on a transport error. */
 int nvg_rndis(struct nvg *g, const void *msg, uint32_t len, uint32_t channel,
 	      bool gpa, uint32_t section);
+/* The same on VMBus channel ch; the completion must come back on it. */
+int nvg_rndis_on(struct nvg *g, uint32_t ch, const void *msg, uint32_t len,
+		 uint32_t channel, bool gpa, uint32_t section);
 /* RNDIS INITIALIZE / QUERY / SET round trips: the reply is in g->ctrl.
  * Return the RNDIS status of the reply, or negative. */
 int nvg_rndis_init(struct nvg *g);
@@ -131,6 +183,8 @@ int nvg_ifup(struct nvg *g);
  * completion status. */
 int nvg_send_frame(struct nvg *g, const uint8_t *frame, uint32_t len,
 		   uint32_t vlan, bool gpa);
+int nvg_send_frame_on(struct nvg *g, uint32_t ch, const uint8_t *frame,
+		      uint32_t len, uint32_t vlan, bool gpa);
 /* Builds the RNDIS PACKET message for a frame into buf; returns length. */
 uint32_t nvg_build_packet(uint8_t *buf, const uint8_t *frame, uint32_t len,
 			  uint32_t vlan);

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Writes receive-side scaling seeds for fuzz_rndis and fuzz_nvsp
+(tests/fuzz/fuzz_rndis.c, fuzz_nvsp.c) to tests/fuzz/seeds/<fuzzer>/rss_*:
+the RNDIS RSS capability query and parameter sets as Linux's
+rndis_set_rss_param_msg() lays them out (drivers/net/hyperv/rndis_filter.c),
+and NVSP SUBCHANNEL requests, so that mutations start inside
+vswitch/netvsp/netvsp_rss.c and h_subchannel. Guest a of fuzz_netvsp_env.h
+may be granted 3 sub-channels; fuzz_rndis never asks for any, so its
+tables name channel 0 only.
+Run: python3 tests/fuzz/mkseeds_netvsp_rss.py"""
+import os
+import struct
+
+QUERY, SET = 4, 5
+OID_RSS_CAPS, OID_RSS_PARAMS = 0x00010203, 0x00010204
+TOEPLITZ, H_IPV4, H_TCP4, H_IPV6, H_TCP6 = 1, 0x100, 0x200, 0x400, 0x1000
+LINUX_HASH = TOEPLITZ | H_IPV4 | H_TCP4 | H_IPV6 | H_TCP6
+ITABLE_UNCHANGED, KEY_UNCHANGED, DISABLE = 0x4, 0x8, 0x10
+# Microsoft's RSS verification key ("Verifying the RSS Hash Calculation").
+MS_KEY = bytes.fromhex('6d5a56da255b0ec24167253d43a38fb0d0ca2bcb'
+                       'ae7b30b477cb2da38030f20c6a42b73bbeac01fa')
+
+
+def oid_msg(kind, oid, info=b'', req_id=1):
+    """RNDIS QUERY / SET: header, request (offsets from the request)."""
+    req = struct.pack('<IIIII', req_id, oid, len(info), 20 if info else 0, 0)
+    return struct.pack('<II', kind, 8 + len(req) + len(info)) + req + info
+
+
+def rss_params(table, flags=0, hashinfo=LINUX_HASH, key=MS_KEY):
+    """NDIS_RECEIVE_SCALE_PARAMETERS: 40 bytes, 32-bit entries, key."""
+    tab = b''.join(struct.pack('<I', e) for e in table)
+    p = struct.pack('<BBHHHIHHIHHIIII', 0x89, 2, 40, flags, 0, hashinfo,
+                    len(tab), 0, 40, len(key), 0, 40 + len(tab), 0, 0, 0)
+    assert len(p) == 40
+    return p + tab + key
+
+
+def nvsp(t, *words):
+    return struct.pack('<I', t) + b''.join(struct.pack('<I', w)
+                                           for w in words).ljust(36, b'\0')
+
+
+def nvsp_record(msg, comp=True):
+    """fuzz_nvsp record: kind 0 (in-band), flags, length, bytes."""
+    return struct.pack('<BBH', 0, 1 if comp else 0, len(msg)) + msg
+
+
+# fuzz_rndis byte 0: bit 0 control channel; RNDIS up, send section.
+RNDIS = {
+    'rss_caps': bytes([1]) + oid_msg(QUERY, OID_RSS_CAPS),
+    'rss_set': bytes([1]) + oid_msg(SET, OID_RSS_PARAMS, rss_params([0] * 128)),
+    'rss_set16': bytes([1]) + oid_msg(SET, OID_RSS_PARAMS,
+                                      rss_params([0] * 16, ITABLE_UNCHANGED |
+                                                 KEY_UNCHANGED)),
+    'rss_off': bytes([1]) + oid_msg(SET, OID_RSS_PARAMS,
+                                    rss_params([], DISABLE)),
+}
+# fuzz_nvsp byte 0: stage 1 (connected), version index 5 (6.1).
+NVSP = {
+    'rss_subch': bytes([5 << 2 | 1]) + nvsp_record(nvsp(133, 1, 3)) +
+    nvsp_record(nvsp(133, 1, 8)) + nvsp_record(nvsp(133, 2, 1)),
+}
+
+if __name__ == '__main__':
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')
+    for fuzzer, seeds in (('fuzz_rndis', RNDIS), ('fuzz_nvsp', NVSP)):
+        d = os.path.join(top, fuzzer)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), 'wb') as f:
+                f.write(data)
