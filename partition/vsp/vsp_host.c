@@ -399,9 +399,15 @@ int vsp_host_offer_subchannels(uint64_t child, unsigned type, unsigned count)
 {
 	struct vsp_host *h = host_of(child);
 
+	int rc;
+
 	if (!h || type >= VSP_DEV_COUNT || !h->relid[type])
 		return -ENOENT;
-	return vmbus_server_offer_subchannels(h->srv, h->relid[type], count);
+	rc = vmbus_server_offer_subchannels(h->srv, h->relid[type], count);
+	if (rc)
+		printf("parent: child %llu: device %u: sub-channels not offered (%d)\n",
+		       (unsigned long long)child, type, rc);
+	return rc;
 }
 
 void *vsp_host_device(uint64_t child, unsigned type)

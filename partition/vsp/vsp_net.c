@@ -7,7 +7,6 @@
  * a page that is not the child's (vsp_gpadl.c).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "partition/vm.h"
@@ -167,12 +166,8 @@ void vsp_net_port_stats(void *dev, struct vsw_port_stats *st)
 static int nv_subchannels(void *ctx, uint16_t count)
 {
 	struct net_dev *d = ctx;
-	int rc = vsp_host_offer_subchannels(d->child, VSP_DEV_NET, count);
 
-	if (rc)
-		printf("parent: child %llu: netvsp sub-channels not offered (%d)\n",
-		       (unsigned long long)d->child, rc);
-	return rc;
+	return vsp_host_offer_subchannels(d->child, VSP_DEV_NET, count);
 }
 
 void *vsp_net_create(uint64_t child, unsigned unit)

@@ -744,11 +744,8 @@ struct blockdev *vsp_stor_ide_disk(uint64_t child, unsigned controller, unsigned
 static void sp_subchannels(void *ctx, uint16_t count)
 {
 	struct stor_child *c = ctx;
-	int rc = vsp_host_offer_subchannels(c->child, VSP_DEV_SCSI, count);
 
-	if (rc)
-		printf("parent: child %llu: storvsp sub-channels not offered (%d)\n",
-		       (unsigned long long)c->child, rc);
+	(void)vsp_host_offer_subchannels(c->child, VSP_DEV_SCSI, count);
 }
 
 static struct storvsp *sp_new(struct stor_child *c, enum storvsp_kind kind)

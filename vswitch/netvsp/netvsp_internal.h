@@ -111,6 +111,7 @@ struct netvsp {
 	/* Open channels by sub_channel_index: [0] the primary. */
 	struct vmbus_chan *chans[NETVSP_MAX_CHANNELS];
 	uint16_t subch;         /* sub-channels granted to this session */
+	uint32_t poll_chan;     /* the channel netvsp_poll_chan drains */
 	struct netvsp_rss rss;
 	uint32_t version;       /* negotiated NVSP version, 0 = none */
 	uint32_t ndis_major, ndis_minor, guest_mtu;

@@ -564,23 +564,13 @@ static int pkt_gpa(struct nvsp_ctx *c)
 	return 0;
 }
 
-static uint32_t chan_index(const struct netvsp *nv,
-			   const struct vmbus_chan *ch)
-{
-	if (ch == nv->chans[0])
-		return 0;
-	for (uint32_t i = 1; i < NETVSP_MAX_CHANNELS; i++)
-		if (nv->chans[i] == ch)
-			return i;
-	return 0;
-}
-
 static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		  const struct vmbus_pkt_info *info, const uint8_t *pkt)
 {
 	struct nvsp_ctx c = { .nv = ctx, .info = info, .pkt = pkt };
 
-	c.chan = chan_index(c.nv, ch);
+	(void)ch;
+	c.chan = c.nv->poll_chan;   /* netvsp_poll_chan found it */
 	switch (info->desc.type) {
 	case VMBUS_PKT_COMP:
 		/* The guest is done with a receive transfer. */
@@ -617,22 +607,25 @@ int netvsp_poll(struct netvsp *nv, unsigned budget)
 	return netvsp_poll_chan(nv, nv->chans[0], budget);
 }
 
-static bool chan_open(const struct netvsp *nv, const struct vmbus_chan *ch)
+/* ch's index among the open channels, or -1. */
+static int chan_slot(const struct netvsp *nv, const struct vmbus_chan *ch)
 {
 	for (uint32_t i = 0; ch && i < NETVSP_MAX_CHANNELS; i++)
 		if (nv->chans[i] == ch)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 int netvsp_poll_chan(struct netvsp *nv, struct vmbus_chan *ch,
 		     unsigned budget)
 {
+	int slot = chan_slot(nv, ch), n;
 	uint32_t left;
-	int n;
 
-	if (!chan_open(nv, ch))
+	if (slot < 0)
 		return 0;
+	/* Once per drain, not per packet: on_pkt's replies go back here. */
+	nv->poll_chan = (uint32_t)slot;
 	netvsp_lock(nv);
 	left = netvsp_flush(nv);
 	netvsp_unlock(nv);
