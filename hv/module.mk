@@ -55,7 +55,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c hv/mm/gpadl.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
 HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_alu.c hv/arch/x86/insn_string.c \
-	hv/arch/x86/insn_len.c hv/arch/x86/pagewalk.c hv/arch/x86/smp.c hv/arch/x86/ap_tramp.S
+	hv/arch/x86/insn_len.c hv/arch/x86/pagewalk.c hv/arch/x86/smp.c hv/arch/x86/lapic_timer.c hv/arch/x86/ap_tramp.S
 HV_BOOT_OBJ := $(HVB)/hv/arch/x86/boot.o
 
 # $(call hv_image,ARCH): the libraries and the image of one backend.

@@ -67,10 +67,14 @@ void x86_kick_self(void);
  * kick, EOIed), another vector the TPR does not hold (the 8259's), or
  * -1 if none came. */
 int x86_take_kick(void);
-/* An AP with nothing to run before the TSC reaches due: HLT with its
- * LAPIC timer in TSC-deadline mode armed for due, then disarmed (smp.c);
- * false where the CPU has no TSC-deadline mode. For a backend whose AP
- * has no timer of its own there (VT-x: the preemption timer counts only
- * in non-root operation). */
-bool x86_wait_deadline(uint64_t due);
+/* hv's LAPIC timer (lapic_timer.c), both backends: set up on the boot
+ * CPU with the backend's vector (NULL, or why there is none) and on each
+ * AP; armed for a TSC value or disarmed (0); whether its vector waits in
+ * the IRR; an AP's HLT until due (false without a timer). */
+const char *x86_timer_init(uint32_t vector);
+void x86_timer_init_ap(void);
+bool x86_timer_ok(void);
+void x86_timer_write(uint64_t deadline);
+bool x86_timer_pending(void);
+bool x86_timer_wait_until(uint64_t due);
 #endif

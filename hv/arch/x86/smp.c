@@ -28,11 +28,6 @@
 #define X2APIC_SVR        0x80fu
 #define XAPIC_EOI         0xb0u
 #define XAPIC_SVR         0xf0u
-#define X2APIC_LVT_TIMER  0x832u
-#define XAPIC_LVT_TIMER   0x320u
-#define LVT_TSC_DEADLINE  (2u << 17)     /* timer mode 10b (§11.5.1) */
-#define MSR_TSC_DEADLINE  0x6e0u
-#define CPUID1_TSC_DEADLINE (1u << 24)   /* CPUID.01H:ECX[24] */
 #define SVR_ENABLE        (1u << 8)      /* APIC software enable (§11.4.7) */
 #define SPURIOUS_VECTOR   0xffu
 #define ICR_FIXED         0x4000u        /* fixed, physical, edge, assert */
@@ -115,38 +110,6 @@ static void lapic_enable(void)
 		wrmsr(X2APIC_SVR, rdmsr(X2APIC_SVR) | SVR_ENABLE | SPURIOUS_VECTOR);
 	else
 		xapic_mmio()[XAPIC_SVR / 4] |= SVR_ENABLE | SPURIOUS_VECTOR;
-}
-
-static void lvt_timer_write(uint32_t v)
-{
-	if (x2apic_on())
-		wrmsr(X2APIC_LVT_TIMER, v);
-	else
-		xapic_mmio()[XAPIC_LVT_TIMER / 4] = v;
-}
-
-/* The timer fires HV_KICK_VECTOR, which wakes the HLT like a kick and is
- * EOIed there; one that fires after the disarm waits in the LAPIC and
- * costs one look at most (a kick's way). The MFENCE orders the LVT
- * write before the deadline's, as SDM Vol. 3A §11.5.4.1 asks of a
- * switch to TSC-deadline mode (x2APIC writes are not serializing). */
-bool x86_wait_deadline(uint64_t due)
-{
-	static int ok = -1;
-	uint32_t r[4];
-
-	if (ok < 0) {
-		cpuid(1, 0, r);
-		ok = (r[2] & CPUID1_TSC_DEADLINE) != 0;
-	}
-	if (!ok)
-		return false;
-	lvt_timer_write(LVT_TSC_DEADLINE | HV_KICK_VECTOR);
-	__asm__ volatile("mfence" ::: "memory");
-	wrmsr(MSR_TSC_DEADLINE, due);
-	arch_cpu_wait();
-	wrmsr(MSR_TSC_DEADLINE, 0);
-	return true;
 }
 
 bool arch_cpu_lapic_enabled(void)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include "../cpu.h"
 #include <hv/mm/pool.h>
 
 struct svm_caps svm_caps;
@@ -90,7 +91,7 @@ int arch_cpu_enable_ap(char *why, size_t len)
 	int rc = cpu_enter_root(why, len);
 
 	if (!rc)
-		svm_timer_init_ap();
+		x86_timer_init_ap();
 	return rc;
 }
 

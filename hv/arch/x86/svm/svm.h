@@ -53,7 +53,6 @@ static inline void svm_dirty(struct vcpu *v, uint32_t groups)
 int svm_setup_maps(const uint16_t *trap_ports, size_t n);
 /* svm_timer.c: hv's timer on the LAPIC, vector SVM_TIMER_VECTOR. */
 #define SVM_TIMER_VECTOR 0xec
-void svm_timer_init_ap(void);
 const char *svm_timer_init(void);
 bool svm_timer_fired(void);
 void svm_timer_before_run(struct vcpu *v);

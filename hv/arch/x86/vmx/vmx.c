@@ -157,11 +157,16 @@ static int cpu_enter_root(char *why, size_t len)
 
 int arch_cpu_enable_ap(char *why, size_t len)
 {
-	return cpu_enter_root(why, len);
+	int rc = cpu_enter_root(why, len);
+
+	if (!rc)
+		x86_timer_init_ap();
+	return rc;
 }
 
 int arch_cpu_enable(char *why, size_t len)
 {
+	const char *no_timer;
 	int rc = cpu_enter_root(why, len);
 
 	if (rc)
@@ -170,6 +175,11 @@ int arch_cpu_enable(char *why, size_t len)
 		vmx_caps.revision,
 		(vmx_caps.features & HVPART_VMXF_EPT_2M) ? " 2M" : "",
 		(vmx_caps.features & HVPART_VMXF_EPT_1G) ? " 1G" : "");
+	/* Only for an idle AP's wait (vmx_vcpu.c, arch_cpu_wait_until): the
+	 * boot CPU's stays disarmed, the parent never sees it fire. */
+	if ((no_timer = x86_timer_init(HV_KICK_VECTOR)))
+		hv_info("hv: no LAPIC timer for hv: %s; an idle AP polls its children's timers",
+			no_timer);
 	return 0;
 }
 

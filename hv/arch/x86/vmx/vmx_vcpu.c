@@ -487,13 +487,14 @@ void arch_vcpu_set_timer(struct vcpu *v, uint64_t budget)
 }
 
 /* VT-x's timer is the VMX-preemption timer, which counts only in VMX
- * non-root operation (SDM Vol. 3C §26.5.1): an AP waits with its LAPIC
- * timer instead, which hv owns there (the parent's interrupt hardware is
- * the boot CPU's), or in a PAUSE loop where the CPU lacks TSC-deadline
- * mode. */
+ * non-root operation (SDM Vol. 3C §26.5.1): an AP waits with hv's LAPIC
+ * timer instead (../lapic_timer.c, the policy SVM's timer shares), which
+ * hv owns there (the parent's interrupt hardware is the boot CPU's). Its
+ * vector is the kick's, so a firing that raced the disarm costs one look
+ * at most, as a kick does. */
 bool arch_cpu_wait_until(uint64_t due)
 {
-	return x86_wait_deadline(due);
+	return x86_timer_wait_until(due);
 }
 
 /* Re-entering without hv's look (sched_pause_quick): the preemption
