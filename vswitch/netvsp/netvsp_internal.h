@@ -18,8 +18,10 @@
 #define NETVSP_CTRL_MAX 256u
 /* Largest QUERY answer: a control reply less its headers (8 + 16). */
 #define NETVSP_OID_OUT_MAX (NETVSP_CTRL_MAX - 24u)
-/* Replies waiting for room in the outbound ring. A guest packet can
- * queue one completion and up to NETVSP_BATCH_MAX control replies. */
+/* Replies waiting for room in the outbound ring: one array shared by
+ * the channels, oldest first, each channel's sent in its own order
+ * (netvsp_rx.c). A guest packet can queue one completion on its channel
+ * and up to NETVSP_BATCH_MAX control replies on the primary. */
 #define NETVSP_PEND_MAX 32u
 #define NETVSP_BATCH_MAX 8u
 #define NETVSP_MCAST_MAX 32u
@@ -33,6 +35,13 @@
  * virtual processors; Linux takes one channel per CPU, VRSS_CHANNEL_MAX
  * 64). */
 #define NETVSP_MAX_CHANNELS 8u
+/* A sub-channel's drain stops once this many of its completions wait
+ * (its ring is full): every sub-channel blocked at once still leaves the
+ * primary a packet's worth of the array (netvsp_pend_full). */
+#define NETVSP_PEND_SUB 3u
+_Static_assert((NETVSP_MAX_CHANNELS - 1u) * NETVSP_PEND_SUB +
+	       NETVSP_BATCH_MAX + 1u <= NETVSP_PEND_MAX,
+	       "blocked sub-channels leave the primary room");
 /* RSS: the Toeplitz key and indirection table sizes Linux sends
  * (hyperv_net.h NETVSC_HASH_KEYLEN, ITAB_NUM; we advertise 128 entries,
  * so 6.12's table, sized by num_indirect_tabent, has 128 too). */
@@ -124,8 +133,8 @@ struct netvsp {
 	uint32_t filter;
 	uint32_t n_mcast;
 	uint8_t mcast[NETVSP_MCAST_MAX][6];
-	struct netvsp_pend pend[NETVSP_PEND_MAX];
-	uint32_t pend_head, pend_count;
+	struct netvsp_pend pend[NETVSP_PEND_MAX]; /* [0, pend_count) */
+	uint32_t pend_count;
 	struct netvsp_stats st;
 	uint8_t pkt[NETVSP_PKT_MAX];
 	/* one guest frame: headroom for a tag insert, tag, MTU, header */
@@ -204,8 +213,13 @@ void netvsp_send_comp(struct netvsp *nv, uint32_t chan, uint64_t tid,
 		      const void *msg, size_t len);
 void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len);
 void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len);
-/* Retries queued replies; returns the number still queued. */
+/* Retries queued replies, each channel's in order, past the channels
+ * that still have no room; returns the number still queued. */
 uint32_t netvsp_flush(struct netvsp *nv);
+/* Must the drain of channel chan stop? While fewer than a packet's
+ * replies fit the array, or (a sub-channel) NETVSP_PEND_SUB of its own
+ * wait. Lock held, or the poll thread (the only one that queues). */
+bool netvsp_pend_full(const struct netvsp *nv, uint32_t chan);
 
 /* netvsp_rndis.c: one batch of RNDIS messages; NVSP status result. */
 uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src);

@@ -116,7 +116,7 @@ static void state_reset(struct netvsp *nv)
 	nv->n_mcast = 0;
 	memcpy(nv->cur_mac, nv->mac, 6);   /* a new NIC instance in the guest */
 	nv->send_secs = 0;
-	nv->pend_head = nv->pend_count = 0;
+	nv->pend_count = 0;
 	nv->subch = 0;
 	memset(&nv->rss, 0, sizeof(nv->rss));
 }
@@ -596,8 +596,9 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		break;
 	}
 	/* Stop the drain while the reply queue could not take another
-	 * packet's worth; the ring's pending_send_sz wakes us. */
-	if (NETVSP_PEND_MAX - c.nv->pend_count < NETVSP_BATCH_MAX + 1)
+	 * packet's worth, or this sub-channel's ring is full; the ring's
+	 * pending_send_sz wakes us. */
+	if (c.nv->pend_count && netvsp_pend_full(c.nv, c.chan))
 		return -EBUSY;
 	return 0;
 }
@@ -620,16 +621,16 @@ int netvsp_poll_chan(struct netvsp *nv, struct vmbus_chan *ch,
 		     unsigned budget)
 {
 	int slot = chan_slot(nv, ch), n;
-	uint32_t left;
+	bool full;
 
 	if (slot < 0)
 		return 0;
 	/* Once per drain, not per packet: on_pkt's replies go back here. */
 	nv->poll_chan = (uint32_t)slot;
 	netvsp_lock(nv);
-	left = netvsp_flush(nv);
+	full = netvsp_flush(nv) && netvsp_pend_full(nv, (uint32_t)slot);
 	netvsp_unlock(nv);
-	if (NETVSP_PEND_MAX - left < NETVSP_BATCH_MAX + 1)
+	if (full)
 		return 1;
 	if (!budget)
 		budget = 64;

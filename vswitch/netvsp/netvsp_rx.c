@@ -18,7 +18,9 @@
  *
  * A reply that finds the outbound ring full waits in a small queue
  * (vmbus_ring_write has armed pending_send_sz, so the guest signals us
- * when it has read); frames are dropped and counted instead.
+ * when it has read); frames are dropped and counted instead. The queue
+ * is one array for all channels, but each channel's replies go out in
+ * their order and independently of the others' (pend_flush).
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
@@ -468,31 +470,78 @@ static void pend_add(struct netvsp *nv, uint8_t kind, uint8_t chan,
 		netvsp_log(nv, "reply dropped", "reply queue full");
 		return;
 	}
-	p = &nv->pend[(nv->pend_head + nv->pend_count) % NETVSP_PEND_MAX];
+	p = &nv->pend[nv->pend_count++];
 	p->kind = kind;
 	p->chan = chan;
 	p->tid = tid;
 	p->len = (uint16_t)len;
 	memcpy(p->data, msg, len);
-	nv->pend_count++;
+}
+
+/* A channel's bit in a mask of channels (chan < NETVSP_MAX_CHANNELS:
+ * the poll loop's slot, or a restored reply netvsp_save.c checked). */
+static uint32_t chan_bit(uint32_t chan)
+{
+	return 1u << (chan % NETVSP_MAX_CHANNELS);
+}
+
+/* Oldest first. A reply that finds no room (its ring full, or no
+ * receive section for a control reply) blocks its channel: that
+ * channel's later replies stay behind it, in order, and the other
+ * channels' go on (Linux reads each channel's ring on its own CPU,
+ * netvsc_poll(), so one guest CPU that does not read must not hold
+ * back the others). The kept ones close up at the front of the array.
+ * Returns the channels left blocked. */
+static uint32_t pend_flush(struct netvsp *nv)
+{
+	uint32_t blocked = 0, kept = 0;
+
+	for (uint32_t i = 0; i < nv->pend_count; i++) {
+		struct netvsp_pend *p = &nv->pend[i];
+		int err;
+
+		if (!(blocked & chan_bit(p->chan))) {
+			err = pend_try(nv, p);
+			if (err != -EAGAIN && err != -ENOBUFS) {
+				if (err)
+					nv->st.ctrl_dropped++;
+				continue;   /* sent, or it had nowhere to go */
+			}
+			blocked |= chan_bit(p->chan);
+		}
+		if (kept != i)
+			nv->pend[kept] = *p;
+		kept++;
+	}
+	nv->pend_count = kept;
+	return blocked;
 }
 
 uint32_t netvsp_flush(struct netvsp *nv)
 {
-	while (nv->pend_count) {
-		int err = pend_try(nv, &nv->pend[nv->pend_head]);
-
-		if (err == -EAGAIN || err == -ENOBUFS)
-			break;  /* wait for the guest to read / complete */
-		if (err)
-			nv->st.ctrl_dropped++;
-		nv->pend_head = (nv->pend_head + 1) % NETVSP_PEND_MAX;
-		nv->pend_count--;
-	}
+	if (nv->pend_count)
+		pend_flush(nv);
 	return nv->pend_count;
 }
 
-/* Keeps order: nothing overtakes a queued reply. */
+bool netvsp_pend_full(const struct netvsp *nv, uint32_t chan)
+{
+	uint32_t n = 0;
+
+	if (NETVSP_PEND_MAX - nv->pend_count < NETVSP_BATCH_MAX + 1u)
+		return true;
+	/* The primary's replies are bounded by the array alone, as before
+	 * sub-channels: a control reply waiting for a receive section is
+	 * freed by completions the primary's drain reads. */
+	if (chan == 0)
+		return false;
+	for (uint32_t i = 0; i < nv->pend_count; i++)
+		n += nv->pend[i].chan == chan;
+	return n >= NETVSP_PEND_SUB;
+}
+
+/* Keeps each channel's order: nothing overtakes a reply queued for the
+ * same channel (chan: a completion's; the primary for the rest). */
 static void send_or_queue(struct netvsp *nv, uint8_t kind, uint8_t chan,
 			  uint64_t tid, const void *msg, size_t len)
 {
@@ -502,7 +551,7 @@ static void send_or_queue(struct netvsp *nv, uint8_t kind, uint8_t chan,
 		nv->st.ctrl_dropped++;
 		return;
 	}
-	if (netvsp_flush(nv) == 0) {
+	if (!nv->pend_count || !(pend_flush(nv) & chan_bit(chan))) {
 		err = send_now(nv, kind, chan, tid, msg, len);
 		if (err != -EAGAIN && err != -ENOBUFS) {
 			if (err)

@@ -148,8 +148,7 @@ static void st_put_pend(const struct netvsp *nv, uint8_t *p)
 	struct netvsp_st_pend w;
 
 	for (uint32_t k = 0; k < nv->pend_count; k++) {
-		const struct netvsp_pend *q =
-			&nv->pend[(nv->pend_head + k) % NETVSP_PEND_MAX];
+		const struct netvsp_pend *q = &nv->pend[k];
 
 		memset(&w, 0, sizeof(w));
 		w.kind = q->kind;
@@ -511,7 +510,8 @@ static void st_undo(struct netvsp *nv, struct st_in *in)
 		ops->buf_close(ops->ctx, in->sbuf.h);
 }
 
-/* Replies oldest first from slot 0; the next poll sends them. */
+/* Replies oldest first from slot 0, as the array keeps them; the next
+ * poll sends them, each channel's in its order. */
 static void st_apply_pend(struct netvsp *nv, const struct st_in *in)
 {
 	struct netvsp_st_pend w;
@@ -526,7 +526,6 @@ static void st_apply_pend(struct netvsp *nv, const struct st_in *in)
 		p->tid = w.tid;
 		memcpy(p->data, w.data, w.len);
 	}
-	nv->pend_head = 0;
 	nv->pend_count = in->m.n_pend;
 }
 
