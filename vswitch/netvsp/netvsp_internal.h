@@ -184,16 +184,26 @@ static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
 }
 void netvsp_send_table_build(struct nvsp_send_table_msg *t);
 
-/* netvsp_rss.c: the RSS OIDs and the channel a received frame goes on
- * (0 unless RSS is on and the entry's channel is open). */
+/* netvsp_rss.c: the RSS OIDs and a received frame's hash. */
 uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len);
 uint32_t netvsp_rss_set(struct netvsp *nv, const uint8_t *in, uint32_t len);
 /* Rebuilds rss->nib from rss->key. */
 void netvsp_rss_prepare(struct netvsp_rss *rss);
 uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
 			 uint32_t n);
-uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
-			 uint32_t len);
+/* The frame's Toeplitz hash into *hash, as NDIS defines it for the
+ * hash types the guest enabled; false when it is not hashed (RSS off,
+ * no sub-channel granted, not IP, a cut header, a type not enabled). */
+bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
+		      uint32_t len, uint32_t *hash);
+/* The channel of a hashed frame: its table entry (n_table is a power of
+ * two; NDIS takes the hash's low bits). netvsp_ch falls back to the
+ * primary when that channel is closed. */
+static inline uint32_t netvsp_rss_chan(const struct netvsp_rss *rss,
+				       uint32_t hash)
+{
+	return rss->table[hash & (rss->n_table - 1u)];
+}
 
 /* netvsp_rx.c: receive buffer, delivery, replies to the guest. */
 int netvsp_rx_init(struct netvsp *nv, uint32_t n);  /* n sections */

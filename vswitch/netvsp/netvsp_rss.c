@@ -99,15 +99,15 @@ static uint32_t in_ipv6(const struct netvsp_rss *rss, const uint8_t *f,
 	return (rss->hashinfo & NDIS_HASH_IPV6) ? 32u : 0u;
 }
 
-uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
-			 uint32_t len)
+bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
+		      uint32_t len, uint32_t *hash)
 {
 	const struct netvsp_rss *rss = &nv->rss;
 	uint8_t in[NETVSP_RSS_IN_MAX];
 	uint32_t l3 = 14, type, n;
 
 	if (!rss->on || !nv->subch || len < 14u)
-		return 0;
+		return false;
 	type = (uint32_t)frame[12] << 8 | frame[13];
 	if (type == 0x8100u && len >= 18u) {  /* IEEE 802.1Q tag */
 		type = (uint32_t)frame[16] << 8 | frame[17];
@@ -120,9 +120,9 @@ uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
 	else
 		n = 0;
 	if (!n)
-		return 0;
-	/* n_table is a power of two: the hash's low bits (NDIS). */
-	return rss->table[netvsp_rss_hash(rss, in, n) & (rss->n_table - 1u)];
+		return false;
+	*hash = netvsp_rss_hash(rss, in, n);
+	return true;
 }
 
 /* ---- the OIDs ---- */

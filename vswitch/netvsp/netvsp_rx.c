@@ -75,7 +75,8 @@ static bool sec_used(const struct netvsp_rxalloc *a, uint32_t i)
 static void sec_mark(struct netvsp_rxalloc *a, uint32_t i, uint32_t k,
 		     bool used)
 {
-	if (k == 1) {  /* the common case: a frame up to 1,684 bytes */
+	if (k == 1) {  /* the common case: a frame up to 1,684 bytes (1,668
+			* with its hash) */
 		a->used[i / 64u] ^= 1ull << (i % 64u);
 		return;
 	}
@@ -351,12 +352,45 @@ static bool rx_filter(const struct netvsp *nv, const uint8_t *dst)
 	return false;
 }
 
+/* What precedes a frame in its receive section: the RNDIS_PACKET header
+ * and, for a hashed frame, its hash element. */
+struct rx_hdr {
+	struct rndis_hdr h;
+	struct rndis_packet p;
+	struct rndis_ppi_hash e;
+} __attribute__((packed));
+_Static_assert(sizeof(struct rx_hdr) == RNDIS_PKT_HDR_SIZE + 16u,
+	       "header and hash element");
+/* Header, hash element and an 802.1Q-tagged frame of the default MTU
+ * still fit one section of Hyper-V's 1,728 bytes (1,578); larger frames
+ * take a run of sections (rx_batch_add), as jumbo frames always did. */
+_Static_assert(sizeof(struct rx_hdr) + VSW_MTU_DEFAULT + 18u <= 1728u,
+	       "an MTU frame with its hash fits a receive section");
+
+/* A hashed frame (RSS on) gets its hash as NBL_HASH_VALUE per-packet
+ * info between the RNDIS_PACKET header and the frame, as Hyper-V sends
+ * it: Linux's rndis_filter_receive_data() reads it and gives it to the
+ * stack (skb_set_hash(), an L4 hash, in netvsc_alloc_recv_skb()), so
+ * RPS and flow steering need not hash the frame again. Linux reads no
+ * hash type (NBL_HASH_INFO), so none is sent. The one element is well
+ * formed, as rndis_get_ppi() needs: a size it cannot step past, or a
+ * data offset outside the element, makes its walk spin. Returns the
+ * header's length. */
+static uint32_t rx_hdr_hash(struct rx_hdr *m, uint32_t hash)
+{
+	m->p.ppi_off = sizeof(m->p);
+	m->p.ppi_len = sizeof(m->e);
+	m->p.data_off = (uint32_t)(sizeof(m->p) + sizeof(m->e));
+	m->e.hdr = (struct rndis_ppi){ sizeof(m->e), RNDIS_PPI_HASH_VALUE,
+				       sizeof(m->e.hdr) };
+	m->e.value = hash;
+	return sizeof(*m);
+}
+
 static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 {
-	struct {
-		struct rndis_hdr h;
-		struct rndis_packet p;
-	} __attribute__((packed)) m;
+	struct rx_hdr m;
+	uint32_t hlen = RNDIS_PKT_HDR_SIZE, chan = 0, hash;
 	int err;
 
 	if (!nv->rndis_up || !nv->link_up || !nv->filter) {
@@ -367,19 +401,22 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 		nv->st.rx_drop_filtered++;
 		return;
 	}
-	memset(&m, 0, sizeof(m));
+	/* Without a hash (RSS off, the bench's case, or a frame not hashed)
+	 * no per-packet info: offset 0. Linux's rndis_get_ppi() (drivers/
+	 * net/hyperv/rndis_filter.c) skips a zero offset, but a non-zero one
+	 * needs a length of at least one PPI header, or it logs "Invalid
+	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
+	memset(&m, 0, RNDIS_PKT_HDR_SIZE);
 	m.h.type = RNDIS_MSG_PACKET;
-	m.h.msg_len = (uint32_t)sizeof(m) + len;
 	m.p.data_off = sizeof(m.p);
 	m.p.data_len = len;
-	/* No PPI: offset 0. Linux's rndis_get_ppi() (drivers/net/hyperv/
-	 * rndis_filter.c) skips a zero offset, but a non-zero one needs a
-	 * length of at least one PPI header, or it logs "Invalid
-	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
-	m.p.ppi_off = 0;
+	if (nv->rss.on && netvsp_rss_frame(nv, frame, len, &hash)) {
+		hlen = rx_hdr_hash(&m, hash);
+		chan = netvsp_rss_chan(&nv->rss, hash);
+	}
+	m.h.msg_len = hlen + len;
 	/* Counted as received when the batch goes out (netvsp_rx_flush). */
-	err = rx_batch_add(nv, nv->rss.on ? netvsp_rss_pick(nv, frame, len) : 0,
-			   &m, sizeof(m), frame, len);
+	err = rx_batch_add(nv, chan, &m, hlen, frame, len);
 	if (!err)
 		return;
 	if (err == -ENOBUFS) {

@@ -138,10 +138,222 @@ static void test_reply_queue_per_channel(void **state)
 	rsst_pair_free(p);
 }
 
+/* ---- the hash value to the guest ---- */
+
+static const struct nvg_frame *last(const struct nvg *g)
+{
+	return &g->frames[(g->n_frames - 1u) % NVG_FRAMES];
+}
+
+/* Flow i of a mix: TCP and UDP over IPv4 and IPv6 (3ffe::i -> fe80::1),
+ * some IPv4 fragments. */
+static struct rsst_flow flow_mix(unsigned i)
+{
+	struct rsst_flow f = rsst_flow4(i);
+
+	f.proto = i % 2u ? 17 : 6;
+	f.frag = i % 5u == 4u;
+	if (i % 4u >= 2u) {
+		f.v6 = true;
+		f.frag = false;
+		memset(f.src, 0, 16);
+		memset(f.dst, 0, 16);
+		f.src[0] = 0x3f;
+		f.src[1] = 0xfe;
+		f.src[14] = (uint8_t)(i >> 8);
+		f.src[15] = (uint8_t)(i * 29u);
+		f.dst[0] = 0xfe;
+		f.dst[1] = 0x80;
+		f.dst[15] = 1;
+	}
+	return f;
+}
+
+/* f (plen bytes) from a to b arrives intact with the hash the reference
+ * gives for hashinfo, on the channel of that hash, or, not hashed (or
+ * rss off), on the primary without per-packet info. */
+static void check_flow(struct rsst_pair *p, const struct rsst_flow *f,
+		       uint32_t hashinfo, bool rss, uint32_t plen)
+{
+	uint32_t h = 0, ch;
+	bool hashed = rss && rsst_hash(rsst_ms_key, hashinfo, f, &h);
+
+	ch = rsst_send(&p->a, &p->b, p->mb, p->ma, f, -1, plen, plen);
+	assert_int_equal(last(&p->b)->has_hash, hashed);
+	if (!hashed) {
+		assert_int_equal(ch, 0);
+		return;
+	}
+	assert_int_equal(last(&p->b)->hash, h);
+	assert_int_equal(ch, p->table[h & (RSST_TAB - 1u)]);
+}
+
+/* Every hashed frame carries NBL_HASH_VALUE equal to the bit-at-a-time
+ * Toeplitz of its NDIS input; ARP and other EtherTypes none; hash types
+ * the guest turned off none; RSS disabled, none at all. */
+static void test_hash_value(void **state)
+{
+	struct rsst_pair *p = rsst_pair_new(3, true);
+	uint32_t tcp_only = NDIS_HASH_FUNC_TOEPLITZ | NDIS_HASH_TCP_IPV4 |
+			    NDIS_HASH_TCP_IPV6;
+	uint8_t f[64], pay[46];
+	uint32_t len;
+
+	(void)state;
+	for (unsigned i = 0; i < 60; i++) {
+		struct rsst_flow fl = flow_mix(i);
+
+		check_flow(p, &fl, RSST_HASHINFO, true, 20u + i * 23u);
+	}
+	vswt_fill_payload(pay, sizeof(pay), 1);
+	len = (uint32_t)vswt_build_frame(f, p->mb, p->ma, VSWT_UNTAGGED, 0,
+					 0x0806, pay, sizeof(pay));
+	assert_int_equal(rsst_send_raw(&p->a, &p->b, f, len, f, len), 0);
+	assert_false(last(&p->b)->has_hash);
+	assert_int_equal(rsst_set(&p->b, 0, tcp_only, p->table, RSST_TAB,
+				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	for (unsigned i = 0; i < 20; i++) {
+		struct rsst_flow fl = flow_mix(i);
+
+		check_flow(p, &fl, tcp_only, true, 64);
+	}
+	assert_int_equal(rsst_set(&p->b, NDIS_RSS_PARAM_FLAG_DISABLE_RSS, 0,
+				  p->table, 0, rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	for (unsigned i = 0; i < 20; i++) {
+		struct rsst_flow fl = flow_mix(i);
+
+		check_flow(p, &fl, RSST_HASHINFO, false, 64);
+	}
+	rsst_pair_free(p);
+}
+
+/* RSS never set (sub-channels or not): the frames as before RSS, the
+ * RNDIS_PACKET header alone, data right after it. */
+static void test_hash_off(void **state)
+{
+	struct rsst_pair *p;
+
+	(void)state;
+	for (uint16_t subs = 0; subs <= 3; subs += 3) {
+		p = rsst_pair_new(3, false);
+		if (subs)
+			assert_int_equal(nvg_subchannels(&p->b, subs), subs);
+		for (unsigned i = 0; i < 12; i++) {
+			struct rsst_flow fl = flow_mix(i);
+
+			check_flow(p, &fl, RSST_HASHINFO, false, 64);
+		}
+		assert_false(nvg_stats(&p->b).rss_on);
+		rsst_pair_free(p);
+	}
+}
+
+/* The RNDIS_PACKET of the last frame g received in section sec: its
+ * header and per-packet info length. */
+static struct rndis_packet pkt_at(const struct nvg *g, uint32_t sec)
+{
+	struct rndis_packet r;
+
+	memcpy(&r, g->recv.mem + sec * g->recv_section_size + RNDIS_HDR_SIZE,
+	       sizeof(r));
+	return r;
+}
+
+/* The layout in the receive buffer: header, one 16-byte element, data;
+ * with RSS off, header and data. */
+static void test_hash_layout(void **state)
+{
+	struct rsst_pair *p = rsst_pair_new(3, true);
+	struct rsst_flow fl = flow_to(p, 0);
+	struct rndis_packet r;
+	struct rndis_ppi_hash e;
+
+	(void)state;
+	p->b.auto_complete = false;
+	check_flow(p, &fl, RSST_HASHINFO, true, 100);
+	assert_int_equal(p->b.n_held, 1);
+	r = pkt_at(&p->b, (uint32_t)p->b.held[0]);
+	assert_int_equal(r.ppi_off, sizeof(r));
+	assert_int_equal(r.ppi_len, sizeof(e));
+	assert_int_equal(r.data_off, sizeof(r) + sizeof(e));
+	memcpy(&e, p->b.recv.mem + (uint32_t)p->b.held[0] * p->b.recv_section_size +
+	       RNDIS_PKT_HDR_SIZE, sizeof(e));
+	assert_int_equal(e.hdr.size, 16);
+	assert_int_equal(e.hdr.type, RNDIS_PPI_HASH_VALUE);
+	assert_int_equal(e.hdr.ppi_off, 12);
+	assert_int_equal(e.value, last(&p->b)->hash);
+	nvg_complete_held(&p->b);
+	assert_int_equal(rsst_set(&p->b, NDIS_RSS_PARAM_FLAG_DISABLE_RSS, 0,
+				  p->table, 0, rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	nvg_complete_held(&p->b);   /* the SET's reply */
+	check_flow(p, &fl, RSST_HASHINFO, false, 100);
+	assert_int_equal(p->b.n_held, 1);
+	r = pkt_at(&p->b, (uint32_t)p->b.held[0]);
+	assert_int_equal(r.ppi_off, 0);
+	assert_int_equal(r.ppi_len, 0);
+	assert_int_equal(r.data_off, sizeof(r));
+	nvg_complete_held(&p->b);
+	nvg_host_poll(&p->b);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
+	rsst_pair_free(p);
+}
+
+/* A jumbo switch: frames that fit a 1,728-byte section with their hash
+ * (1,668 bytes), one byte more (two sections), 6,000 bytes (four), each
+ * intact with its hash. */
+static void test_hash_jumbo(void **state)
+{
+	struct rsst_pair *p = calloc(1, sizeof(*p));
+	struct vsw_config c = { .mtu = 9000 };
+	/* The largest a send section carries whole is 6,100 bytes. */
+	static const uint32_t sizes[] = { 1668, 1669, 6000 }, secs[] = { 1, 2, 4 };
+	struct netvsp_config cfg;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(vsw_create("j", VSW_TYPE_PRIVATE, &c, &p->sw), 0);
+	vswt_make_mac(p->ma, 1);
+	vswt_make_mac(p->mb, 2);
+	assert_int_equal(nvg_create(&p->a, p->sw, p->ma, 0, RSST_RING, RSST_RBUF,
+				    RSST_SBUF), 0);
+	assert_int_equal(nvg_create(&p->b, p->sw, p->mb, 0, RSST_RING, RSST_RBUF,
+				    RSST_SBUF), 0);
+	netvsp_close(p->a.nv);
+	netvsp_destroy(p->a.nv);
+	nvg_config(&p->a, p->sw, p->ma, 0, &cfg);
+	cfg.mtu = 9000;
+	assert_int_equal(netvsp_create(&cfg, &p->a.nv), 0);
+	assert_int_equal(netvsp_open(p->a.nv, &p->a.host), 0);
+	assert_int_equal(nvg_set_max_subchannels(&p->b, 3), 0);
+	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
+	assert_int_equal(nvg_subchannels(&p->b, 3), 3);
+	rsst_table4(p->table);
+	assert_int_equal(rsst_set(&p->b, 0, RSST_HASHINFO, p->table, RSST_TAB,
+				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	p->b.auto_complete = false;
+	for (unsigned i = 0; i < 3; i++) {
+		struct rsst_flow fl = rsst_flow4(i);
+
+		/* 14 + 20 + 20 bytes of headers before the payload. */
+		check_flow(p, &fl, RSST_HASHINFO, true, sizes[i] - 54u);
+		assert_int_equal(last(&p->b)->len, sizes[i]);
+		assert_int_equal(nvg_stats(&p->b).recv_sections_used, secs[i]);
+		nvg_complete_held(&p->b);
+		nvg_host_poll(&p->b);
+		assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
+	}
+	rsst_pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_queue_per_channel),
+		cmocka_unit_test(test_hash_value),
+		cmocka_unit_test(test_hash_off),
+		cmocka_unit_test(test_hash_layout),
+		cmocka_unit_test(test_hash_jumbo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
