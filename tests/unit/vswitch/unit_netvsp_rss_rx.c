@@ -346,6 +346,169 @@ static void test_hash_jumbo(void **state)
 	rsst_pair_free(p);
 }
 
+/* ---- IPv6 extension headers ---- */
+
+/* An extension header: its type, length (a multiple of 8; 8 for a
+ * fragment header) and, for a fragment header, its offset-and-flags
+ * word. */
+struct ext {
+	uint8_t type;
+	uint16_t bytes;
+	uint16_t frag;
+};
+
+static const uint8_t v6_src[16] = { 0x3f, 0xfe, 0, 0, 0, 0, 0, 0,
+				    0, 0, 0, 0, 0, 0, 0x12, 0x34 };
+static const uint8_t v6_dst[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+				    0, 0, 0, 0, 0, 0, 0, 1 };
+
+/* Extension header e at b, next header `next`; the options are Pad1. */
+static void put_ext(uint8_t *b, const struct ext *e, uint8_t next)
+{
+	memset(b, 0, e->bytes);
+	b[0] = next;
+	if (e->type == 44) {
+		vsw_put_be16(b + 2, e->frag);
+		b[7] = 0x77;   /* identification */
+	} else {
+		b[1] = (uint8_t)(e->bytes / 8u - 1u);
+	}
+}
+
+/* An IPv6 frame from p->ma to p->mb, v6_src -> v6_dst, with the n
+ * extension headers e, then a 20-byte header of protocol proto (ports
+ * 1234 -> 80) and 40 payload bytes; returns its length. */
+static uint32_t v6_frame(uint8_t *b, const struct rsst_pair *p,
+			 const struct ext *e, uint32_t n, uint8_t proto)
+{
+	uint32_t at = 54;
+
+	memset(b, 0, 14 + 40);
+	memcpy(b, p->mb, 6);
+	memcpy(b + 6, p->ma, 6);
+	vsw_put_be16(b + 12, 0x86dd);
+	b[14] = 0x60;
+	b[20] = n ? e[0].type : proto;
+	b[21] = 64;
+	memcpy(b + 22, v6_src, 16);
+	memcpy(b + 38, v6_dst, 16);
+	for (uint32_t i = 0; i < n; i++) {
+		put_ext(b + at, &e[i], i + 1u < n ? e[i + 1u].type : proto);
+		at += e[i].bytes;
+	}
+	memset(b + at, 0x5a, 60);
+	vsw_put_be16(b + at, 1234);
+	vsw_put_be16(b + at + 2, 80);
+	b[at + 12] = 0x50;
+	vsw_put_be16(b + 18, (uint16_t)(at + 60u - 54u));
+	return at + 60u;
+}
+
+/* The reference hash of the addresses, with the ports when `ports`. */
+static uint32_t v6_hash(bool ports)
+{
+	uint8_t in[36];
+
+	memcpy(in, v6_src, 16);
+	memcpy(in + 16, v6_dst, 16);
+	vsw_put_be16(in + 32, 1234);
+	vsw_put_be16(in + 34, 80);
+	return rsst_toeplitz(rsst_ms_key, in, ports ? 36u : 32u);
+}
+
+enum v6_want { NONE, ADDR, PORTS };
+
+/* Frame f (len bytes) from a to b: hashed as `want` says, its hash to
+ * the guest and on that hash's channel. */
+static void v6_check(struct rsst_pair *p, const uint8_t *f, uint32_t len,
+		     enum v6_want want)
+{
+	uint32_t ch = rsst_send_raw(&p->a, &p->b, f, len, f, len);
+	uint32_t h = v6_hash(want == PORTS);
+
+	assert_int_equal(last(&p->b)->has_hash, want != NONE);
+	if (want == NONE) {
+		assert_int_equal(ch, 0);
+		return;
+	}
+	assert_int_equal(last(&p->b)->hash, h);
+	assert_int_equal(ch, p->table[h & (RSST_TAB - 1u)]);
+}
+
+static void v6_send(struct rsst_pair *p, const struct ext *e, uint32_t n,
+		    uint8_t proto, enum v6_want want)
+{
+	static uint8_t f[2048];
+
+	v6_check(p, f, v6_frame(f, p, e, n, proto), want);
+}
+
+/* Hop-by-hop, routing, destination options and atomic fragment headers
+ * are walked to the TCP ports, up to eight of them; a real fragment, a
+ * ninth header, AH, UDP: the addresses alone. */
+static void test_ipv6_ext_walk(void **state)
+{
+	struct rsst_pair *p = rsst_pair_new(3, true);
+	const struct ext hbh = { 0, 8, 0 }, rt = { 43, 24, 0 }, dst = { 60, 16, 0 };
+	const struct ext atomic = { 44, 8, 0 }, first = { 44, 8, 0x0001 };
+	const struct ext later = { 44, 8, 100u << 3 }, ah = { 51, 16, 0 };
+	const struct ext resv = { 44, 8, 0x0006 };   /* reserved bits only */
+	struct ext chain[9];
+
+	(void)state;
+	v6_send(p, NULL, 0, 6, PORTS);
+	v6_send(p, &hbh, 1, 6, PORTS);
+	v6_send(p, (struct ext[]){ hbh, rt, dst }, 3, 6, PORTS);
+	v6_send(p, &atomic, 1, 6, PORTS);
+	v6_send(p, &resv, 1, 6, PORTS);
+	v6_send(p, (struct ext[]){ hbh, atomic, dst }, 3, 6, PORTS);
+	v6_send(p, &first, 1, 6, ADDR);
+	v6_send(p, &later, 1, 6, ADDR);
+	v6_send(p, (struct ext[]){ hbh, rt, first }, 3, 6, ADDR);
+	v6_send(p, &ah, 1, 6, ADDR);
+	v6_send(p, &hbh, 1, 17, ADDR);
+	chain[0] = hbh;
+	for (uint32_t i = 1; i < 9; i++)
+		chain[i] = dst;
+	v6_send(p, chain, 8, 6, PORTS);
+	v6_send(p, chain, 9, 6, ADDR);
+	rsst_pair_free(p);
+}
+
+/* Lengths that leave the frame: an extension header cut short, one
+ * whose length byte runs past the end, a TCP header without its ports.
+ * The hash types the guest enabled decide the rest: without
+ * NDIS_HASH_TCP_IPV6, addresses only; without NDIS_HASH_IPV6, nothing
+ * that has no ports. */
+static void test_ipv6_ext_bounds(void **state)
+{
+	struct rsst_pair *p = rsst_pair_new(3, true);
+	const struct ext hbh = { 0, 8, 0 }, dst = { 60, 16, 0 };
+	uint8_t f[256];
+	uint32_t len;
+
+	(void)state;
+	len = v6_frame(f, p, (struct ext[]){ hbh, dst }, 2, 6);
+	v6_check(p, f, 54 + 8 + 6, ADDR);        /* dst cut at 6 bytes */
+	v6_check(p, f, 54 + 8 + 16 + 3, ADDR);   /* 3 bytes of TCP */
+	v6_check(p, f, 54 + 8 + 16 + 4, PORTS);  /* the ports, no more */
+	f[54 + 8 + 1] = 200;                     /* dst: 1,608 bytes */
+	v6_check(p, f, len, ADDR);
+	f[54 + 8 + 1] = 255;
+	v6_check(p, f, len, ADDR);
+	assert_int_equal(rsst_set(&p->b, 0, NDIS_HASH_FUNC_TOEPLITZ |
+				  NDIS_HASH_IPV6, p->table, RSST_TAB,
+				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	v6_send(p, (struct ext[]){ hbh, dst }, 2, 6, ADDR);
+	assert_int_equal(rsst_set(&p->b, 0, NDIS_HASH_FUNC_TOEPLITZ |
+				  NDIS_HASH_TCP_IPV6, p->table, RSST_TAB,
+				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
+	v6_send(p, (struct ext[]){ hbh, dst }, 2, 6, PORTS);
+	v6_send(p, (struct ext[]){ hbh, { 44, 8, 1 } }, 2, 6, NONE);
+	v6_send(p, &hbh, 1, 17, NONE);
+	rsst_pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +517,8 @@ int main(void)
 		cmocka_unit_test(test_hash_off),
 		cmocka_unit_test(test_hash_layout),
 		cmocka_unit_test(test_hash_jumbo),
+		cmocka_unit_test(test_ipv6_ext_walk),
+		cmocka_unit_test(test_ipv6_ext_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
