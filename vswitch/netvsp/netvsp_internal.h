@@ -171,8 +171,7 @@ static inline void netvsp_log(struct netvsp *nv, const char *what,
 		nv->cfg.ops.log(nv->cfg.ops.ctx, what, why);
 }
 
-/* netvsp_nvsp.c: is v a version INIT would negotiate? The indirection
- * table message as it is sent (one queue). */
+/* netvsp_nvsp.c: is v a version INIT would negotiate? */
 bool netvsp_version_known(uint32_t v);
 /* The open channel with index chan, else the primary (may be NULL). */
 static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
@@ -182,7 +181,9 @@ static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
 		return nv->chans[chan];
 	return nv->chans[0];
 }
-void netvsp_send_table_build(struct nvsp_send_table_msg *t);
+/* The send indirection table message as it is sent, over nchan
+ * channels (the primary and nchan - 1 sub-channels). */
+void netvsp_send_table_build(struct nvsp_send_table_msg *t, uint32_t nchan);
 
 /* netvsp_rss.c: the RSS OIDs and a received frame's hash. */
 uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len);

@@ -392,9 +392,24 @@ static bool st_ctrl_ok(const uint8_t *d, uint32_t len)
 	}
 }
 
-static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
+/* The only in-band message netvsp sends (send_table): the table over
+ * the primary alone or with up to the sub-channels granted. */
+static bool st_table_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
 {
 	struct nvsp_send_table_msg t;
+
+	if (q->tid || q->len != sizeof(t))
+		return false;
+	for (uint32_t k = 1; k <= 1u + n_subch; k++) {
+		netvsp_send_table_build(&t, k);
+		if (!memcmp(q->data, &t, sizeof(t)))
+			return true;
+	}
+	return false;
+}
+
+static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
+{
 	uint32_t type;
 
 	/* Only a completion goes on a sub-channel (the request's). */
@@ -412,10 +427,7 @@ static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
 	case NETVSP_ST_CTRL:
 		return !q->tid && st_ctrl_ok(q->data, q->len);
 	case NETVSP_ST_INBAND:
-		/* The only in-band message netvsp sends (send_table). */
-		netvsp_send_table_build(&t);
-		return !q->tid && q->len == sizeof(t) &&
-		       !memcmp(q->data, &t, sizeof(t));
+		return st_table_ok(q, n_subch);
 	default:
 		return false;
 	}

@@ -509,6 +509,51 @@ static void test_ipv6_ext_bounds(void **state)
 	rsst_pair_free(p);
 }
 
+/* ---- the send indirection table ---- */
+
+/* g's last send table spreads over n channels and came on the primary. */
+static void table_is(const struct nvg *g, uint32_t count, uint32_t n)
+{
+	assert_int_equal(g->n_table, count);
+	assert_int_equal(g->table_chan, 0);
+	for (uint32_t i = 0; i < NVSP_SEND_TAB_SIZE; i++)
+		assert_int_equal(g->tx_table[i], i % n);
+}
+
+/* The table at SEND_SEND_BUF names the primary; a SUBCHANNEL grant of n
+ * is followed by one over 1 + n channels, whatever version 5+ (Linux
+ * reads it at offset 40 up to 6, at its offset on 6.1); a refusal sends
+ * none. */
+static void test_send_table(void **state)
+{
+	static const uint32_t vers[] = { NVSP_VERSION_5, NVSP_VERSION_6,
+					 NVSP_VERSION_61 };
+	struct rsst_pair *p = rsst_pair_new(3, false);
+	struct nvg *b = &p->b;
+
+	(void)state;
+	table_is(b, 1, 1);
+	assert_int_equal(nvg_subchannels(b, 7), 3);
+	table_is(b, 2, 4);
+	b->offer_err = -ENOSPC;
+	assert_int_equal(nvg_subchannels(b, 2), -EPROTO);
+	table_is(b, 2, 4);
+	b->offer_err = 0;
+	for (uint32_t v = 0; v < 3; v++) {
+		for (uint16_t i = 1; i <= 3; i++)
+			nvg_close_sub(b, i);
+		netvsp_close(b->nv);
+		assert_int_equal(netvsp_open(b->nv, &b->host), 0);
+		b->n_table = 0;
+		assert_int_equal(nvg_bringup(b, vers[v]), 0);
+		table_is(b, 1, 1);
+		assert_int_equal(nvg_subchannels(b, 1u + v), 1u + v);
+		table_is(b, 2, 2u + v);
+	}
+	assert_int_equal(nvg_stats(b).nvsp_bad, 0);
+	rsst_pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_hash_jumbo),
 		cmocka_unit_test(test_ipv6_ext_walk),
 		cmocka_unit_test(test_ipv6_ext_bounds),
+		cmocka_unit_test(test_send_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
