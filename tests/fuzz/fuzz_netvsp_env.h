@@ -2,7 +2,10 @@
  * with two mock netvsc guests (tests/unit/vswitch/nvg.c), "a" fed by the
  * fuzzer, "b" well behaved, each fresh for every input. a's netvsp may
  * grant up to FZ_SUBCH sub-channels (the offer always succeeds), so
- * SUBCHANNEL, the RSS parameters and steering are reached. Invariants after
+ * SUBCHANNEL, the RSS parameters and steering are reached; b has
+ * FZ_SUBCH sub-channels and RSS on, as Linux sets it, so every frame a
+ * sends b is hashed (IPv4, IPv6 and its extension headers) and b's
+ * guest checks the hash element it comes with. Invariants after
  * every input: neither guest saw anything Linux's netvsc would reject,
  * the receive-section count stays within the buffer, and b still gets a
  * frame from a (unless a's channel broke, which closes only a). */
@@ -34,6 +37,32 @@ static void fz_check(int ok)
 		abort();
 }
 
+/* g's RSS on as Linux's rndis_set_rss_param_msg() sets it: Toeplitz
+ * over IPv4, IPv6 and their TCP ports, 128 entries over the primary and
+ * FZ_SUBCH sub-channels, a key of its own. */
+static void fz_rss_on(struct nvg *g)
+{
+	uint8_t buf[sizeof(struct ndis_rss_params) + 4u * 128u + 40u];
+	struct ndis_rss_params p = {
+		{ NDIS_OBJECT_TYPE_RSS_PARAMETERS, 2, sizeof(p) }, 0, 0,
+		NDIS_HASH_FUNC_TOEPLITZ | NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4 |
+		NDIS_HASH_IPV6 | NDIS_HASH_TCP_IPV6,
+		4u * 128u, 0, sizeof(p), 40, 0, sizeof(p) + 4u * 128u, 0, 0, 0,
+	};
+
+	memcpy(buf, &p, sizeof(p));
+	for (uint32_t i = 0; i < 128u; i++) {
+		uint32_t e = i % (1u + FZ_SUBCH);
+
+		memcpy(buf + sizeof(p) + 4u * i, &e, 4);
+	}
+	for (uint32_t i = 0; i < 40u; i++)
+		buf[p.hashkey_offset + i] = (uint8_t)(i * 37u + 1u);
+	fz_check(nvg_subchannels(g, FZ_SUBCH) == (int)FZ_SUBCH);
+	fz_check(nvg_set(g, OID_GEN_RECEIVE_SCALE_PARAMETERS, buf,
+			 sizeof(buf)) == (int)RNDIS_STATUS_SUCCESS);
+}
+
 /* stage 0: channel open only; 1: NVSP connected; 2: RNDIS up. */
 static void fz_up(struct fz_env *e, unsigned stage, uint32_t version)
 {
@@ -44,7 +73,9 @@ static void fz_up(struct fz_env *e, unsigned stage, uint32_t version)
 	fz_check(nvg_set_max_subchannels(&e->a, FZ_SUBCH) == 0);
 	fz_check(nvg_create(&e->b, e->sw, fz_mac_b, 0, FZ_RING, FZ_RBUF,
 			    FZ_SBUF) == 0);
+	fz_check(nvg_set_max_subchannels(&e->b, FZ_SUBCH) == 0);
 	fz_check(nvg_bringup(&e->b, NVSP_VERSION_61) == 0);
+	fz_rss_on(&e->b);
 	if (stage == 1)
 		fz_check(nvg_connect(&e->a, version) == 0);
 	else if (stage >= 2)

@@ -3,10 +3,13 @@
 (tests/fuzz/fuzz_rndis.c, fuzz_nvsp.c) to tests/fuzz/seeds/<fuzzer>/rss_*:
 the RNDIS RSS capability query and parameter sets as Linux's
 rndis_set_rss_param_msg() lays them out (drivers/net/hyperv/rndis_filter.c),
-and NVSP SUBCHANNEL requests, so that mutations start inside
-vswitch/netvsp/netvsp_rss.c and h_subchannel. Guest a of fuzz_netvsp_env.h
-may be granted 3 sub-channels; fuzz_rndis never asks for any, so its
-tables name channel 0 only.
+NVSP SUBCHANNEL requests, and TCP frames to guest b (RSS on, 3
+sub-channels in fuzz_netvsp_env.h), over IPv4 and over IPv6 with
+extension headers, so that mutations start inside
+vswitch/netvsp/netvsp_rss.c (the hash, the IPv6 walk), the hash element
+netvsp_rx.c puts before each frame, and h_subchannel. Guest a of
+fuzz_netvsp_env.h may be granted 3 sub-channels; fuzz_rndis never asks
+for any, so its tables name channel 0 only.
 Run: python3 tests/fuzz/mkseeds_netvsp_rss.py"""
 import os
 import struct
@@ -46,6 +49,48 @@ def nvsp_record(msg, comp=True):
     return struct.pack('<BBH', 0, 1 if comp else 0, len(msg)) + msg
 
 
+MAC_A, MAC_B = bytes([2, 0, 0, 0, 0, 1]), bytes([2, 0, 0, 0, 0, 2])
+V6_SRC = bytes.fromhex('3ffe0000000000000000000000001234')
+V6_DST = bytes.fromhex('fe800000000000000000000000000001')
+
+
+def tcp(sport=1234, dport=80, payload=40):
+    return struct.pack('>HHIIBBHHH', sport, dport, 1, 0, 0x50, 0x10, 512,
+                       0, 0) + bytes(payload)
+
+
+def ipv4_frame(payload=40):
+    l4 = tcp(payload=payload)
+    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(l4), 1, 0x4000, 64,
+                     6, 0, bytes([10, 0, 0, 1]), bytes([10, 1, 0, 1]))
+    return MAC_B + MAC_A + b'\x08\x00' + ip + l4
+
+
+def ext(kind, nxt, size=8, frag=0):
+    """An IPv6 extension header: options (0, 43, 60) padded with Pad1,
+    or a fragment header (44) with its offset-and-M word."""
+    if kind == 44:
+        return struct.pack('>BBHI', nxt, 0, frag, 0x77)
+    return bytes([nxt, size // 8 - 1]) + bytes(size - 2)
+
+
+def ipv6_frame(exts=(), proto=6):
+    """exts: (type, size, frag) in order; then a TCP header."""
+    types = [e[0] for e in exts] + [proto]
+    chain = b''.join(ext(e[0], types[i + 1], e[1], e[2])
+                     for i, e in enumerate(exts))
+    l4 = tcp()
+    ip = struct.pack('>IHBB16s16s', 6 << 28, len(chain) + len(l4), types[0],
+                     64, V6_SRC, V6_DST)
+    return MAC_B + MAC_A + b'\x86\xdd' + ip + chain + l4
+
+
+def packet(frame):
+    """RNDIS_PACKET: header, rndis_packet (data right after it), frame."""
+    p = struct.pack('<IIIIIIIII', 36, len(frame), 0, 0, 0, 0, 0, 0, 0)
+    return struct.pack('<II', 1, 8 + len(p) + len(frame)) + p + frame
+
+
 # fuzz_rndis byte 0: bit 0 control channel; RNDIS up, send section.
 RNDIS = {
     'rss_caps': bytes([1]) + oid_msg(QUERY, OID_RSS_CAPS),
@@ -55,6 +100,13 @@ RNDIS = {
                                                  KEY_UNCHANGED)),
     'rss_off': bytes([1]) + oid_msg(SET, OID_RSS_PARAMS,
                                     rss_params([], DISABLE)),
+    # Frames b hashes (byte 0: data channel, send section, RNDIS up).
+    'rss_v4': bytes([0]) + packet(ipv4_frame()),
+    'rss_v6': bytes([0]) + packet(ipv6_frame()),
+    'rss_v6ext': bytes([0]) + packet(ipv6_frame([(0, 8, 0), (43, 24, 0),
+                                                 (44, 8, 0), (60, 16, 0)])),
+    'rss_v6frag': bytes([0]) + packet(ipv6_frame([(60, 8, 0),
+                                                  (44, 8, 0x0321)])),
 }
 # fuzz_nvsp byte 0: stage 1 (connected), version index 5 (6.1).
 NVSP = {

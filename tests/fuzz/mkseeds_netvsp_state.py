@@ -78,6 +78,9 @@ def nvsp(t, *words):
 
 
 TABLE = nvsp(134, 16, 40) + bytes(64)             # send indirection table
+# the table after a grant of 3: entry i names channel i % 4
+TABLE4CH = nvsp(134, 16, 40) + b''.join(struct.pack('<I', i % 4)
+                                        for i in range(16))
 KA_COMP = nvsp(108, 1)[:8]                         # SEND_RNDIS_PKT_COMP
 KA_REPLY = struct.pack('<IIII', 0x80000008, 16, 5, 0)  # KEEPALIVE_CMPLT
 LINK_UP = struct.pack('<IIIII', 7, 20, 0x4001000B, 0, 0)  # MEDIA_CONNECT
@@ -112,12 +115,14 @@ SEEDS = {
                           fmt=1),
                   [nvsp(1, V61, V61)]),
     # Three sub-channels open, RSS on: held receives, a completion queued
-    # for sub-channel 2, then another SUBCHANNEL request.
+    # for sub-channel 2, the send table over the four channels, then
+    # another SUBCHANNEL request.
     'rss': seed(SUBS3, blob(**UP, cursor=4, subch=3,
                             rss=(1, LINUX_HASH, MS_KEY, TABLE4),
                             held=[(0, 1), (1, 2)],
                             pend=[(COMP, 43, KA_COMP, 2),
                                   (COMP, 44, SUBCH_COMP[:12], 0),
+                                  (INBAND, 0, TABLE4CH),
                                   (CTRL, 0, KA_REPLY)]),
                 [SUBCH_REQ]),
     # Two granted, none open, RSS set and then disabled (a 16-entry table

@@ -18,8 +18,10 @@
 #define NETVSP_CTRL_MAX 256u
 /* Largest QUERY answer: a control reply less its headers (8 + 16). */
 #define NETVSP_OID_OUT_MAX (NETVSP_CTRL_MAX - 24u)
-/* Replies waiting for room in the outbound ring. A guest packet can
- * queue one completion and up to NETVSP_BATCH_MAX control replies. */
+/* Replies waiting for room in the outbound ring: one array shared by
+ * the channels, oldest first, each channel's sent in its own order
+ * (netvsp_rx.c). A guest packet can queue one completion on its channel
+ * and up to NETVSP_BATCH_MAX control replies on the primary. */
 #define NETVSP_PEND_MAX 32u
 #define NETVSP_BATCH_MAX 8u
 #define NETVSP_MCAST_MAX 32u
@@ -33,6 +35,13 @@
  * virtual processors; Linux takes one channel per CPU, VRSS_CHANNEL_MAX
  * 64). */
 #define NETVSP_MAX_CHANNELS 8u
+/* A sub-channel's drain stops once this many of its completions wait
+ * (its ring is full): every sub-channel blocked at once still leaves the
+ * primary a packet's worth of the array (netvsp_pend_full). */
+#define NETVSP_PEND_SUB 3u
+_Static_assert((NETVSP_MAX_CHANNELS - 1u) * NETVSP_PEND_SUB +
+	       NETVSP_BATCH_MAX + 1u <= NETVSP_PEND_MAX,
+	       "blocked sub-channels leave the primary room");
 /* RSS: the Toeplitz key and indirection table sizes Linux sends
  * (hyperv_net.h NETVSC_HASH_KEYLEN, ITAB_NUM; we advertise 128 entries,
  * so 6.12's table, sized by num_indirect_tabent, has 128 too). */
@@ -124,8 +133,8 @@ struct netvsp {
 	uint32_t filter;
 	uint32_t n_mcast;
 	uint8_t mcast[NETVSP_MCAST_MAX][6];
-	struct netvsp_pend pend[NETVSP_PEND_MAX];
-	uint32_t pend_head, pend_count;
+	struct netvsp_pend pend[NETVSP_PEND_MAX]; /* [0, pend_count) */
+	uint32_t pend_count;
 	struct netvsp_stats st;
 	uint8_t pkt[NETVSP_PKT_MAX];
 	/* one guest frame: headroom for a tag insert, tag, MTU, header */
@@ -162,8 +171,7 @@ static inline void netvsp_log(struct netvsp *nv, const char *what,
 		nv->cfg.ops.log(nv->cfg.ops.ctx, what, why);
 }
 
-/* netvsp_nvsp.c: is v a version INIT would negotiate? The indirection
- * table message as it is sent (one queue). */
+/* netvsp_nvsp.c: is v a version INIT would negotiate? */
 bool netvsp_version_known(uint32_t v);
 /* The open channel with index chan, else the primary (may be NULL). */
 static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
@@ -173,18 +181,30 @@ static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
 		return nv->chans[chan];
 	return nv->chans[0];
 }
-void netvsp_send_table_build(struct nvsp_send_table_msg *t);
+/* The send indirection table message as it is sent, over nchan
+ * channels (the primary and nchan - 1 sub-channels). */
+void netvsp_send_table_build(struct nvsp_send_table_msg *t, uint32_t nchan);
 
-/* netvsp_rss.c: the RSS OIDs and the channel a received frame goes on
- * (0 unless RSS is on and the entry's channel is open). */
+/* netvsp_rss.c: the RSS OIDs and a received frame's hash. */
 uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len);
 uint32_t netvsp_rss_set(struct netvsp *nv, const uint8_t *in, uint32_t len);
 /* Rebuilds rss->nib from rss->key. */
 void netvsp_rss_prepare(struct netvsp_rss *rss);
 uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
 			 uint32_t n);
-uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
-			 uint32_t len);
+/* The frame's Toeplitz hash into *hash, as NDIS defines it for the
+ * hash types the guest enabled; false when it is not hashed (RSS off,
+ * no sub-channel granted, not IP, a cut header, a type not enabled). */
+bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
+		      uint32_t len, uint32_t *hash);
+/* The channel of a hashed frame: its table entry (n_table is a power of
+ * two; NDIS takes the hash's low bits). netvsp_ch falls back to the
+ * primary when that channel is closed. */
+static inline uint32_t netvsp_rss_chan(const struct netvsp_rss *rss,
+				       uint32_t hash)
+{
+	return rss->table[hash & (rss->n_table - 1u)];
+}
 
 /* netvsp_rx.c: receive buffer, delivery, replies to the guest. */
 int netvsp_rx_init(struct netvsp *nv, uint32_t n);  /* n sections */
@@ -204,8 +224,13 @@ void netvsp_send_comp(struct netvsp *nv, uint32_t chan, uint64_t tid,
 		      const void *msg, size_t len);
 void netvsp_send_inband(struct netvsp *nv, const void *msg, size_t len);
 void netvsp_send_ctrl(struct netvsp *nv, const void *msg, size_t len);
-/* Retries queued replies; returns the number still queued. */
+/* Retries queued replies, each channel's in order, past the channels
+ * that still have no room; returns the number still queued. */
 uint32_t netvsp_flush(struct netvsp *nv);
+/* Must the drain of channel chan stop? While fewer than a packet's
+ * replies fit the array, or (a sub-channel) NETVSP_PEND_SUB of its own
+ * wait. Lock held, or the poll thread (the only one that queues). */
+bool netvsp_pend_full(const struct netvsp *nv, uint32_t chan);
 
 /* netvsp_rndis.c: one batch of RNDIS messages; NVSP status result. */
 uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src);

@@ -116,7 +116,7 @@ static void state_reset(struct netvsp *nv)
 	nv->n_mcast = 0;
 	memcpy(nv->cur_mac, nv->mac, 6);   /* a new NIC instance in the guest */
 	nv->send_secs = 0;
-	nv->pend_head = nv->pend_count = 0;
+	nv->pend_count = 0;
 	nv->subch = 0;
 	memset(&nv->rss, 0, sizeof(nv->rss));
 }
@@ -290,22 +290,31 @@ static int h_recv_buf(struct nvsp_ctx *c)
 	return 0;
 }
 
-void netvsp_send_table_build(struct nvsp_send_table_msg *t)
+void netvsp_send_table_build(struct nvsp_send_table_msg *t, uint32_t nchan)
 {
-	/* One queue: every entry names channel 0. Linux reads the table from
-	 * offset 40 on versions <= 6 whatever offset says (a Hyper-V bug it
-	 * works around, netvsc_send_table()), and from offset on 6.1. */
+	/* Entry i names channel i % nchan, as Linux fills its own table
+	 * once its sub-channels are open (rndis_set_subchannel()). Linux
+	 * reads the table from offset 40 on versions <= 6 whatever offset
+	 * says (a Hyper-V bug it works around, netvsc_send_table()), and
+	 * from offset on 6.1. */
 	memset(t, 0, sizeof(*t));
 	t->msg.type = NVSP_MSG5_SEND_INDIRECTION_TABLE;
 	t->msg.send_table.count = NVSP_SEND_TAB_SIZE;
 	t->msg.send_table.offset = NVSP_MSG_SIZE;
+	for (uint32_t i = 0; i < NVSP_SEND_TAB_SIZE; i++)
+		t->table[i] = nchan ? i % nchan : 0u;
 }
 
-static void send_table(struct netvsp *nv)
+/* The send indirection table over the primary and the sub-channels
+ * granted (in-band, on the primary). Linux's netvsc_send_table() takes
+ * it on any channel at any time, checking only its count and offset,
+ * and picks each flow's send channel from it (netvsc_pick_tx()). Lock
+ * held. */
+static void send_table(struct netvsp *nv, uint32_t nchan)
 {
 	struct nvsp_send_table_msg t;
 
-	netvsp_send_table_build(&t);
+	netvsp_send_table_build(&t, nchan);
 	netvsp_send_inband(nv, &t, sizeof(t));
 }
 
@@ -330,9 +339,10 @@ static int h_send_buf(struct nvsp_ctx *c)
 	}
 	netvsp_send_comp(nv, c->chan, c->info->desc.trans_id, &r, sizeof(r));
 	/* v5+: the send indirection table once the buffers are in place, as
-	 * Hyper-V does when the channels are ready. */
+	 * Hyper-V does when the channels are ready (the primary alone, but
+	 * for a guest that took sub-channels first). */
 	if (!why && nv->version >= NVSP_VERSION_5)
-		send_table(nv);
+		send_table(nv, 1u + nv->subch);
 	netvsp_unlock(nv);
 	return 0;
 }
@@ -414,7 +424,13 @@ static int h_rndis_pkt(struct nvsp_ctx *c)
  * never more than the offers made; a failure says FAIL and Linux stays
  * on one channel (netvsc_subchan_work()). Asked again in the same
  * session, the ones offered already are not offered twice
- * (vmbus_server_offer_subchannels). Only on the primary. */
+ * (vmbus_server_offer_subchannels). Only on the primary. A grant is
+ * followed, on the primary, by a send indirection table spreading the
+ * guest's sends over the primary and the n sub-channels, as Hyper-V
+ * sends one; Linux then writes the same table itself when they are
+ * open, so one that comes first does no harm: a channel it has not
+ * opened yet stands for the primary (netvsc_device_add() points every
+ * slot at it). */
 static int h_subchannel(struct nvsp_ctx *c)
 {
 	struct netvsp *nv = c->nv;
@@ -437,6 +453,11 @@ static int h_subchannel(struct nvsp_ctx *c)
 		}
 	}
 	reply(c, &r);
+	if (r.subchannel.op_or_status == NVSP_STAT_SUCCESS) {
+		netvsp_lock(nv);
+		send_table(nv, 1u + n);
+		netvsp_unlock(nv);
+	}
 	return 0;
 }
 
@@ -596,8 +617,9 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		break;
 	}
 	/* Stop the drain while the reply queue could not take another
-	 * packet's worth; the ring's pending_send_sz wakes us. */
-	if (NETVSP_PEND_MAX - c.nv->pend_count < NETVSP_BATCH_MAX + 1)
+	 * packet's worth, or this sub-channel's ring is full; the ring's
+	 * pending_send_sz wakes us. */
+	if (c.nv->pend_count && netvsp_pend_full(c.nv, c.chan))
 		return -EBUSY;
 	return 0;
 }
@@ -620,16 +642,16 @@ int netvsp_poll_chan(struct netvsp *nv, struct vmbus_chan *ch,
 		     unsigned budget)
 {
 	int slot = chan_slot(nv, ch), n;
-	uint32_t left;
+	bool full;
 
 	if (slot < 0)
 		return 0;
 	/* Once per drain, not per packet: on_pkt's replies go back here. */
 	nv->poll_chan = (uint32_t)slot;
 	netvsp_lock(nv);
-	left = netvsp_flush(nv);
+	full = netvsp_flush(nv) && netvsp_pend_full(nv, (uint32_t)slot);
 	netvsp_unlock(nv);
-	if (NETVSP_PEND_MAX - left < NETVSP_BATCH_MAX + 1)
+	if (full)
 		return 1;
 	if (!budget)
 		budget = 64;

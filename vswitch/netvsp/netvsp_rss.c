@@ -11,10 +11,12 @@
  * over source and destination address and, for TCP, the ports; the
  * hash's low bits pick a table entry, the entry a channel. Frames of a
  * TCP connection thus all arrive on one channel, so on one CPU, in
- * order. Fragments and other IP protocols are hashed on the addresses
- * alone when the guest enabled NDIS_HASH_IPV4 / NDIS_HASH_IPV6 (NDIS
- * "RSS Hashing Types"; Linux enables them), else, as anything else (ARP,
- * other EtherTypes, a cut header, RSS off), they go on the primary.
+ * order; IPv6 extension headers are walked to the TCP header. Fragments
+ * and other IP protocols are hashed on the addresses alone when the
+ * guest enabled NDIS_HASH_IPV4 / NDIS_HASH_IPV6 (NDIS "RSS Hashing
+ * Types"; Linux enables them), else, as anything else (ARP, other
+ * EtherTypes, a cut header, RSS off), they go on the primary. A hashed
+ * frame takes its hash to the guest (NBL_HASH_VALUE, netvsp_rx.c).
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
@@ -83,31 +85,85 @@ static uint32_t in_ipv4(const struct netvsp_rss *rss, const uint8_t *f,
 	return (rss->hashinfo & NDIS_HASH_IPV4) ? 8u : 0u;
 }
 
-/* IPv6: addresses, and the ports when TCP is the first next header
- * (extension headers are not walked: NDIS_HASH_IPV6_EX is not offered). */
+/* IPv6 extension headers (RFC 8200 4.1) walked to find TCP: at most
+ * this many, each inside the frame. */
+#define IPV6_EXT_MAX 8u
+
+/* The length of the extension header of type `type` at f + at (its
+ * first 8 bytes inside the frame), 0 when the walk stops there.
+ * Hop-by-hop options (0), routing (43) and destination options (60)
+ * give theirs in 8-octet units past the first 8. A fragment header (44)
+ * is 8 octets; a real fragment, its offset or M bit set, stops the
+ * walk: NDIS hashes fragmented IP packets on their addresses ("RSS
+ * Hashing Types"), and only the first would hold the ports. An atomic
+ * fragment (offset 0, M clear, RFC 6946) is not fragmented: it holds
+ * the whole datagram, RFC 6946 has it processed as unfragmented, and
+ * hashing its ports keeps it on the channel of the rest of its TCP
+ * connection (a sender told of a path MTU below 1,280 put one in every
+ * segment before RFC 8021), so it is walked past. */
+static uint32_t ipv6_ext_len(const uint8_t *f, uint32_t at, uint32_t type)
+{
+	switch (type) {
+	case 0:
+	case 43:
+	case 60:
+		return (f[at + 1u] + 1u) * 8u;
+	case 44:
+		return ((uint32_t)f[at + 2u] << 8 | f[at + 3u]) & 0xfff9u ? 0 : 8u;
+	default:
+		return 0;   /* ESP, AH, no next header...: not walked */
+	}
+}
+
+/* Where the TCP header of the IPv6 packet at l3 starts, its ports
+ * inside the frame; 0 when it has none NDIS_HASH_TCP_IPV6 would hash:
+ * another protocol, a real fragment, a chain too long or cut short.
+ * NDIS_HASH_IPV6_EX, which would swap in a home address or a routing
+ * header's address, is not offered and Linux does not ask for it
+ * (rndis_set_rss_param_msg()), so the fixed header's addresses stay. */
+static uint32_t ipv6_tcp_at(const uint8_t *f, uint32_t len, uint32_t l3)
+{
+	uint32_t at = l3 + 40u, type = f[l3 + 6u], ext;
+
+	for (uint32_t i = 0; type != 6u; i++) {
+		if (i == IPV6_EXT_MAX || len < at + 8u)
+			return 0;
+		ext = ipv6_ext_len(f, at, type);
+		if (!ext)
+			return 0;
+		type = f[at];
+		at += ext;
+	}
+	return len >= at + 4u ? at : 0;
+}
+
+/* IPv6: addresses, and the ports of an unfragmented TCP segment found
+ * past any extension headers (NDIS_HASH_TCP_IPV6 skips them). */
 static uint32_t in_ipv6(const struct netvsp_rss *rss, const uint8_t *f,
 			uint32_t len, uint32_t l3, uint8_t *in)
 {
+	uint32_t tcp;
+
 	if (len < l3 + 40u || f[l3] >> 4 != 6u)
 		return 0;
 	memcpy(in, f + l3 + 8u, 32);
-	if (f[l3 + 6u] == 6u && (rss->hashinfo & NDIS_HASH_TCP_IPV6) &&
-	    len >= l3 + 44u) {
-		memcpy(in + 32, f + l3 + 40u, 4);
+	if ((rss->hashinfo & NDIS_HASH_TCP_IPV6) &&
+	    (tcp = ipv6_tcp_at(f, len, l3))) {
+		memcpy(in + 32, f + tcp, 4);
 		return 36;
 	}
 	return (rss->hashinfo & NDIS_HASH_IPV6) ? 32u : 0u;
 }
 
-uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
-			 uint32_t len)
+bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
+		      uint32_t len, uint32_t *hash)
 {
 	const struct netvsp_rss *rss = &nv->rss;
 	uint8_t in[NETVSP_RSS_IN_MAX];
 	uint32_t l3 = 14, type, n;
 
 	if (!rss->on || !nv->subch || len < 14u)
-		return 0;
+		return false;
 	type = (uint32_t)frame[12] << 8 | frame[13];
 	if (type == 0x8100u && len >= 18u) {  /* IEEE 802.1Q tag */
 		type = (uint32_t)frame[16] << 8 | frame[17];
@@ -120,9 +176,9 @@ uint32_t netvsp_rss_pick(const struct netvsp *nv, const uint8_t *frame,
 	else
 		n = 0;
 	if (!n)
-		return 0;
-	/* n_table is a power of two: the hash's low bits (NDIS). */
-	return rss->table[netvsp_rss_hash(rss, in, n) & (rss->n_table - 1u)];
+		return false;
+	*hash = netvsp_rss_hash(rss, in, n);
+	return true;
 }
 
 /* ---- the OIDs ---- */

@@ -18,7 +18,9 @@
  *
  * A reply that finds the outbound ring full waits in a small queue
  * (vmbus_ring_write has armed pending_send_sz, so the guest signals us
- * when it has read); frames are dropped and counted instead.
+ * when it has read); frames are dropped and counted instead. The queue
+ * is one array for all channels, but each channel's replies go out in
+ * their order and independently of the others' (pend_flush).
  */
 #include "vswitch/netvsp/netvsp_internal.h"
 
@@ -73,7 +75,8 @@ static bool sec_used(const struct netvsp_rxalloc *a, uint32_t i)
 static void sec_mark(struct netvsp_rxalloc *a, uint32_t i, uint32_t k,
 		     bool used)
 {
-	if (k == 1) {  /* the common case: a frame up to 1,684 bytes */
+	if (k == 1) {  /* the common case: a frame up to 1,684 bytes (1,668
+			* with its hash) */
 		a->used[i / 64u] ^= 1ull << (i % 64u);
 		return;
 	}
@@ -349,12 +352,45 @@ static bool rx_filter(const struct netvsp *nv, const uint8_t *dst)
 	return false;
 }
 
+/* What precedes a frame in its receive section: the RNDIS_PACKET header
+ * and, for a hashed frame, its hash element. */
+struct rx_hdr {
+	struct rndis_hdr h;
+	struct rndis_packet p;
+	struct rndis_ppi_hash e;
+} __attribute__((packed));
+_Static_assert(sizeof(struct rx_hdr) == RNDIS_PKT_HDR_SIZE + 16u,
+	       "header and hash element");
+/* Header, hash element and an 802.1Q-tagged frame of the default MTU
+ * still fit one section of Hyper-V's 1,728 bytes (1,578); larger frames
+ * take a run of sections (rx_batch_add), as jumbo frames always did. */
+_Static_assert(sizeof(struct rx_hdr) + VSW_MTU_DEFAULT + 18u <= 1728u,
+	       "an MTU frame with its hash fits a receive section");
+
+/* A hashed frame (RSS on) gets its hash as NBL_HASH_VALUE per-packet
+ * info between the RNDIS_PACKET header and the frame, as Hyper-V sends
+ * it: Linux's rndis_filter_receive_data() reads it and gives it to the
+ * stack (skb_set_hash(), an L4 hash, in netvsc_alloc_recv_skb()), so
+ * RPS and flow steering need not hash the frame again. Linux reads no
+ * hash type (NBL_HASH_INFO), so none is sent. The one element is well
+ * formed, as rndis_get_ppi() needs: a size it cannot step past, or a
+ * data offset outside the element, makes its walk spin. Returns the
+ * header's length. */
+static uint32_t rx_hdr_hash(struct rx_hdr *m, uint32_t hash)
+{
+	m->p.ppi_off = sizeof(m->p);
+	m->p.ppi_len = sizeof(m->e);
+	m->p.data_off = (uint32_t)(sizeof(m->p) + sizeof(m->e));
+	m->e.hdr = (struct rndis_ppi){ sizeof(m->e), RNDIS_PPI_HASH_VALUE,
+				       sizeof(m->e.hdr) };
+	m->e.value = hash;
+	return sizeof(*m);
+}
+
 static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 {
-	struct {
-		struct rndis_hdr h;
-		struct rndis_packet p;
-	} __attribute__((packed)) m;
+	struct rx_hdr m;
+	uint32_t hlen = RNDIS_PKT_HDR_SIZE, chan = 0, hash;
 	int err;
 
 	if (!nv->rndis_up || !nv->link_up || !nv->filter) {
@@ -365,19 +401,22 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 		nv->st.rx_drop_filtered++;
 		return;
 	}
-	memset(&m, 0, sizeof(m));
+	/* Without a hash (RSS off, the bench's case, or a frame not hashed)
+	 * no per-packet info: offset 0. Linux's rndis_get_ppi() (drivers/
+	 * net/hyperv/rndis_filter.c) skips a zero offset, but a non-zero one
+	 * needs a length of at least one PPI header, or it logs "Invalid
+	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
+	memset(&m, 0, RNDIS_PKT_HDR_SIZE);
 	m.h.type = RNDIS_MSG_PACKET;
-	m.h.msg_len = (uint32_t)sizeof(m) + len;
 	m.p.data_off = sizeof(m.p);
 	m.p.data_len = len;
-	/* No PPI: offset 0. Linux's rndis_get_ppi() (drivers/net/hyperv/
-	 * rndis_filter.c) skips a zero offset, but a non-zero one needs a
-	 * length of at least one PPI header, or it logs "Invalid
-	 * per_pkt_info_len" for every frame (seen with Debian's 6.1). */
-	m.p.ppi_off = 0;
+	if (nv->rss.on && netvsp_rss_frame(nv, frame, len, &hash)) {
+		hlen = rx_hdr_hash(&m, hash);
+		chan = netvsp_rss_chan(&nv->rss, hash);
+	}
+	m.h.msg_len = hlen + len;
 	/* Counted as received when the batch goes out (netvsp_rx_flush). */
-	err = rx_batch_add(nv, nv->rss.on ? netvsp_rss_pick(nv, frame, len) : 0,
-			   &m, sizeof(m), frame, len);
+	err = rx_batch_add(nv, chan, &m, hlen, frame, len);
 	if (!err)
 		return;
 	if (err == -ENOBUFS) {
@@ -468,31 +507,78 @@ static void pend_add(struct netvsp *nv, uint8_t kind, uint8_t chan,
 		netvsp_log(nv, "reply dropped", "reply queue full");
 		return;
 	}
-	p = &nv->pend[(nv->pend_head + nv->pend_count) % NETVSP_PEND_MAX];
+	p = &nv->pend[nv->pend_count++];
 	p->kind = kind;
 	p->chan = chan;
 	p->tid = tid;
 	p->len = (uint16_t)len;
 	memcpy(p->data, msg, len);
-	nv->pend_count++;
+}
+
+/* A channel's bit in a mask of channels (chan < NETVSP_MAX_CHANNELS:
+ * the poll loop's slot, or a restored reply netvsp_save.c checked). */
+static uint32_t chan_bit(uint32_t chan)
+{
+	return 1u << (chan % NETVSP_MAX_CHANNELS);
+}
+
+/* Oldest first. A reply that finds no room (its ring full, or no
+ * receive section for a control reply) blocks its channel: that
+ * channel's later replies stay behind it, in order, and the other
+ * channels' go on (Linux reads each channel's ring on its own CPU,
+ * netvsc_poll(), so one guest CPU that does not read must not hold
+ * back the others). The kept ones close up at the front of the array.
+ * Returns the channels left blocked. */
+static uint32_t pend_flush(struct netvsp *nv)
+{
+	uint32_t blocked = 0, kept = 0;
+
+	for (uint32_t i = 0; i < nv->pend_count; i++) {
+		struct netvsp_pend *p = &nv->pend[i];
+		int err;
+
+		if (!(blocked & chan_bit(p->chan))) {
+			err = pend_try(nv, p);
+			if (err != -EAGAIN && err != -ENOBUFS) {
+				if (err)
+					nv->st.ctrl_dropped++;
+				continue;   /* sent, or it had nowhere to go */
+			}
+			blocked |= chan_bit(p->chan);
+		}
+		if (kept != i)
+			nv->pend[kept] = *p;
+		kept++;
+	}
+	nv->pend_count = kept;
+	return blocked;
 }
 
 uint32_t netvsp_flush(struct netvsp *nv)
 {
-	while (nv->pend_count) {
-		int err = pend_try(nv, &nv->pend[nv->pend_head]);
-
-		if (err == -EAGAIN || err == -ENOBUFS)
-			break;  /* wait for the guest to read / complete */
-		if (err)
-			nv->st.ctrl_dropped++;
-		nv->pend_head = (nv->pend_head + 1) % NETVSP_PEND_MAX;
-		nv->pend_count--;
-	}
+	if (nv->pend_count)
+		pend_flush(nv);
 	return nv->pend_count;
 }
 
-/* Keeps order: nothing overtakes a queued reply. */
+bool netvsp_pend_full(const struct netvsp *nv, uint32_t chan)
+{
+	uint32_t n = 0;
+
+	if (NETVSP_PEND_MAX - nv->pend_count < NETVSP_BATCH_MAX + 1u)
+		return true;
+	/* The primary's replies are bounded by the array alone, as before
+	 * sub-channels: a control reply waiting for a receive section is
+	 * freed by completions the primary's drain reads. */
+	if (chan == 0)
+		return false;
+	for (uint32_t i = 0; i < nv->pend_count; i++)
+		n += nv->pend[i].chan == chan;
+	return n >= NETVSP_PEND_SUB;
+}
+
+/* Keeps each channel's order: nothing overtakes a reply queued for the
+ * same channel (chan: a completion's; the primary for the rest). */
 static void send_or_queue(struct netvsp *nv, uint8_t kind, uint8_t chan,
 			  uint64_t tid, const void *msg, size_t len)
 {
@@ -502,7 +588,7 @@ static void send_or_queue(struct netvsp *nv, uint8_t kind, uint8_t chan,
 		nv->st.ctrl_dropped++;
 		return;
 	}
-	if (netvsp_flush(nv) == 0) {
+	if (!nv->pend_count || !(pend_flush(nv) & chan_bit(chan))) {
 		err = send_now(nv, kind, chan, tid, msg, len);
 		if (err != -EAGAIN && err != -ENOBUFS) {
 			if (err)

@@ -148,8 +148,7 @@ static void st_put_pend(const struct netvsp *nv, uint8_t *p)
 	struct netvsp_st_pend w;
 
 	for (uint32_t k = 0; k < nv->pend_count; k++) {
-		const struct netvsp_pend *q =
-			&nv->pend[(nv->pend_head + k) % NETVSP_PEND_MAX];
+		const struct netvsp_pend *q = &nv->pend[k];
 
 		memset(&w, 0, sizeof(w));
 		w.kind = q->kind;
@@ -393,9 +392,24 @@ static bool st_ctrl_ok(const uint8_t *d, uint32_t len)
 	}
 }
 
-static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
+/* The only in-band message netvsp sends (send_table): the table over
+ * the primary alone or with up to the sub-channels granted. */
+static bool st_table_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
 {
 	struct nvsp_send_table_msg t;
+
+	if (q->tid || q->len != sizeof(t))
+		return false;
+	for (uint32_t k = 1; k <= 1u + n_subch; k++) {
+		netvsp_send_table_build(&t, k);
+		if (!memcmp(q->data, &t, sizeof(t)))
+			return true;
+	}
+	return false;
+}
+
+static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
+{
 	uint32_t type;
 
 	/* Only a completion goes on a sub-channel (the request's). */
@@ -413,10 +427,7 @@ static bool st_pend_ok(const struct netvsp_st_pend *q, uint32_t n_subch)
 	case NETVSP_ST_CTRL:
 		return !q->tid && st_ctrl_ok(q->data, q->len);
 	case NETVSP_ST_INBAND:
-		/* The only in-band message netvsp sends (send_table). */
-		netvsp_send_table_build(&t);
-		return !q->tid && q->len == sizeof(t) &&
-		       !memcmp(q->data, &t, sizeof(t));
+		return st_table_ok(q, n_subch);
 	default:
 		return false;
 	}
@@ -511,7 +522,8 @@ static void st_undo(struct netvsp *nv, struct st_in *in)
 		ops->buf_close(ops->ctx, in->sbuf.h);
 }
 
-/* Replies oldest first from slot 0; the next poll sends them. */
+/* Replies oldest first from slot 0, as the array keeps them; the next
+ * poll sends them, each channel's in its order. */
 static void st_apply_pend(struct netvsp *nv, const struct st_in *in)
 {
 	struct netvsp_st_pend w;
@@ -526,7 +538,6 @@ static void st_apply_pend(struct netvsp *nv, const struct st_in *in)
 		p->tid = w.tid;
 		memcpy(p->data, w.data, w.len);
 	}
-	nv->pend_head = 0;
 	nv->pend_count = in->m.n_pend;
 }
 

@@ -74,7 +74,8 @@
 #define RNDIS_MAJOR 1u
 #define RNDIS_MINOR 0u
 
-/* Per-packet info types (Linux enum ndis_per_pkt_info_type). */
+/* Per-packet info types (Linux enum ndis_per_pkt_info_type; the hash
+ * value, NBL_HASH_VALUE, reuses PACKET_CANCEL_ID's number). */
 #define RNDIS_PPI_CHECKSUM   0u
 #define RNDIS_PPI_LSO        2u
 #define RNDIS_PPI_8021Q      6u
@@ -206,6 +207,18 @@ struct rndis_ppi {
 	uint32_t ppi_off;
 } __attribute__((packed));
 _Static_assert(sizeof(struct rndis_ppi) == 12, "rndis_per_packet_info");
+
+/* The NBL_HASH_VALUE element a host puts in a received RNDIS_PACKET: the
+ * element header (type RNDIS_PPI_HASH_VALUE, not internal, ppi_off 12)
+ * and the frame's 32-bit RSS hash. Linux's rndis_filter_receive_data()
+ * looks it up with rndis_get_ppi(), which wants at least 4 bytes after
+ * ppi_off, and hands the value to skb_set_hash() (netvsc_drv.c,
+ * netvsc_alloc_recv_skb()). */
+struct rndis_ppi_hash {
+	struct rndis_ppi hdr;
+	uint32_t value;
+} __attribute__((packed));
+_Static_assert(sizeof(struct rndis_ppi_hash) == 16, "NDIS_HASH_PPI_SIZE");
 
 /* IEEE_8021Q_INFO value (Linux struct ndis_pkt_8021q_info): priority in
  * bits 0..2, CFI bit 3, VLAN id bits 4..15. */

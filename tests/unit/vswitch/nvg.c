@@ -308,6 +308,37 @@ int nvg_host_poll(struct nvg *g)
 
 /* ---- guest receive path, checked as Linux checks it ---- */
 
+/* The per-packet info of a received RNDIS packet, walked as Linux's
+ * rndis_get_ppi() walks it (drivers/net/hyperv/rndis_filter.c): an
+ * element larger than what is left, or whose data offset is not inside
+ * it, makes that loop spin forever, so netvsp must never send one; the
+ * hash value (NBL_HASH_VALUE, not internal, 4 bytes) is kept. -1 on a
+ * malformed element. */
+static int rx_ppi(struct nvg *g, const uint8_t *a, uint32_t len,
+		  struct nvg_frame *f)
+{
+	struct rndis_ppi e;
+
+	while (len > 0) {
+		if (len < sizeof(e))
+			break;
+		memcpy(&e, a, sizeof(e));
+		if (e.size < sizeof(e) || e.size > len || e.ppi_off >= e.size)
+			break;
+		if (e.type == RNDIS_PPI_HASH_VALUE) {
+			if (e.size - e.ppi_off < 4u || f->has_hash)
+				break;
+			memcpy(&f->hash, a + e.ppi_off, 4);
+			f->has_hash = true;
+		}
+		a += e.size;
+		len -= e.size;
+	}
+	if (len)
+		perr(g, "per-packet info malformed");
+	return len ? -1 : 0;
+}
+
 static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len,
 		      uint32_t ch)
 {
@@ -329,6 +360,9 @@ static void rx_packet(struct nvg *g, const uint8_t *m, uint32_t len,
 		return perr(g, "invalid per_pkt_info_len");
 	if (p.data_len > NVG_FRAME_MAX)
 		return perr(g, "frame larger than the test keeps");
+	f->has_hash = false;
+	if (p.ppi_off && rx_ppi(g, m + RNDIS_HDR_SIZE + p.ppi_off, p.ppi_len, f))
+		return;
 	f->len = p.data_len;
 	f->vlan = ~0u;
 	f->chan = ch;
@@ -428,7 +462,7 @@ static void rx_xfer(struct nvg *g, const struct vmbus_pkt_info *info,
 }
 
 static void rx_inband(struct nvg *g, const struct vmbus_pkt_info *info,
-		      const uint8_t *pkt)
+		      const uint8_t *pkt, uint32_t ch)
 {
 	struct nvsp_send_table t;
 	uint32_t type, msglen = info->payload_len, off;
@@ -449,6 +483,8 @@ static void rx_inband(struct nvg *g, const struct vmbus_pkt_info *info,
 		return perr(g, "send table outside the message");
 	g->n_table++;
 	g->table_count = t.count;
+	g->table_chan = ch;
+	memcpy(g->tx_table, pkt + info->payload_off + off, sizeof(g->tx_table));
 }
 
 static int on_pkt(void *ctx, struct vmbus_chan *ch,
@@ -466,12 +502,14 @@ static int on_pkt(void *ctx, struct vmbus_chan *ch,
 		g->comp_chan = i;
 		g->n_comp++;
 		g->n_comp_ch[i]++;
+		g->comp_log[g->n_comp_log % NVG_COMP_LOG] = info->desc.trans_id;
+		g->comp_log_ch[g->n_comp_log++ % NVG_COMP_LOG] = (uint8_t)i;
 		break;
 	case VMBUS_PKT_XFER_PAGES:
 		rx_xfer(g, info, pkt, i);
 		break;
 	case VMBUS_PKT_INBAND:
-		rx_inband(g, info, pkt);
+		rx_inband(g, info, pkt, i);
 		break;
 	default:
 		perr(g, "unexpected packet type from host");
@@ -486,7 +524,7 @@ int nvg_guest_drain(struct nvg *g)
 	for (uint32_t i = 1; n >= 0 && i < NVG_CHANNELS; i++) {
 		int k;
 
-		if (!g->sub[i].open)
+		if (!g->sub[i].open || g->sub[i].hold)
 			continue;
 		k = vmbus_chan_poll(&g->sub[i].guest, g->pktbuf, NVG_PKTBUF,
 				    on_pkt, g, 0);

@@ -35,6 +35,7 @@
 /* The primary and up to 7 sub-channels (netvsp's NETVSP_MAX_CHANNELS). */
 #define NVG_CHANNELS 8u
 #define NVG_HELD_MAX 4096u
+#define NVG_COMP_LOG 64u
 
 struct nvg_buf {
 	uint32_t handle;
@@ -47,6 +48,8 @@ struct nvg_frame {
 	uint32_t len;
 	uint32_t vlan;  /* 802.1Q PPI value, or ~0u */
 	uint32_t chan;  /* the channel it arrived on */
+	bool has_hash;  /* an NBL_HASH_VALUE per-packet info came with it */
+	uint32_t hash;  /* its value */
 	uint8_t data[NVG_FRAME_MAX];
 };
 
@@ -56,6 +59,8 @@ struct nvg_sub {
 	struct vmbus_chan host, guest;
 	uint8_t *h2g, *g2h;
 	bool open;                      /* polled by the host, drained */
+	bool hold;                      /* open, but the guest does not read
+					 * it (its CPU is busy) */
 };
 
 struct nvg {
@@ -88,6 +93,8 @@ struct nvg {
 	uint8_t comp[64];
 	uint32_t comp_len, n_comp;
 	uint32_t n_table, table_count;
+	uint32_t tx_table[NVSP_SEND_TAB_SIZE]; /* the last send table */
+	uint32_t table_chan;            /* the channel it came on */
 	uint32_t proto_errors;
 	const char *last_error;
 	uint32_t host_signals, guest_signals;
@@ -106,6 +113,11 @@ struct nvg {
 	uint32_t n_xfer_ch[NVG_CHANNELS];
 	uint32_t n_comp_ch[NVG_CHANNELS];
 	uint32_t comp_chan;             /* channel of the last completion */
+	/* every completion's trans_id and channel, in the order read (the
+	 * last NVG_COMP_LOG) */
+	uint64_t comp_log[NVG_COMP_LOG];
+	uint8_t comp_log_ch[NVG_COMP_LOG];
+	uint32_t n_comp_log;
 	uint32_t ctrl_chan;             /* channel of the last control reply */
 };
 

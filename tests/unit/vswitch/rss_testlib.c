@@ -98,8 +98,8 @@ uint32_t rsst_frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
 	return o + l4;
 }
 
-uint32_t rsst_expect(const uint8_t *key, const uint8_t *table, uint32_t n,
-		     uint32_t hashinfo, const struct rsst_flow *f)
+bool rsst_hash(const uint8_t *key, uint32_t hashinfo,
+	       const struct rsst_flow *f, uint32_t *hash)
 {
 	uint8_t in[36];
 	uint32_t a = f->v6 ? 16u : 4u, len;
@@ -117,8 +117,17 @@ uint32_t rsst_expect(const uint8_t *key, const uint8_t *table, uint32_t n,
 	else if (hashinfo & (f->v6 ? NDIS_HASH_IPV6 : NDIS_HASH_IPV4))
 		len = 2u * a;
 	else
-		return 0;
-	return table[rsst_toeplitz(key, in, len) & (n - 1u)];
+		return false;
+	*hash = rsst_toeplitz(key, in, len);
+	return true;
+}
+
+uint32_t rsst_expect(const uint8_t *key, const uint8_t *table, uint32_t n,
+		     uint32_t hashinfo, const struct rsst_flow *f)
+{
+	uint32_t h;
+
+	return rsst_hash(key, hashinfo, f, &h) ? table[h & (n - 1u)] : 0u;
 }
 
 struct rsst_flow rsst_flow4(unsigned i)
@@ -231,7 +240,7 @@ uint32_t rsst_send(struct nvg *x, struct nvg *y, const uint8_t *dst,
 		   const uint8_t *src, const struct rsst_flow *f, int vid,
 		   uint32_t plen, unsigned seed)
 {
-	static uint8_t buf[2048], want[2048];
+	static uint8_t buf[NVG_FRAME_MAX], want[NVG_FRAME_MAX];  /* jumbo */
 	uint32_t len = rsst_frame(buf, dst, src, f, -1, plen, seed);
 	uint32_t wlen = rsst_frame(want, dst, src, f, vid, plen, seed);
 

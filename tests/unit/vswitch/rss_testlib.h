@@ -41,6 +41,10 @@ struct rsst_flow {
 uint32_t rsst_frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
 		    const struct rsst_flow *f, int vid, uint32_t plen,
 		    unsigned seed);
+/* The hash NDIS defines for f with this key and hash types (the
+ * reference above); false when f is not hashed. */
+bool rsst_hash(const uint8_t *key, uint32_t hashinfo,
+	       const struct rsst_flow *f, uint32_t *hash);
 /* The channel NDIS says f goes on with this key, table (n entries, a
  * power of two) and hash types; 0 when not hashed. */
 uint32_t rsst_expect(const uint8_t *key, const uint8_t *table, uint32_t n,

@@ -7,11 +7,13 @@
  * VMBus server's restore does (in any order: a sub-channel may come
  * before its primary), and the blob. Frames must then arrive on the very
  * channels they did before, receives held on sub-channels be freed by
- * their completions, a reply queued for a sub-channel arrive there. A
+ * their completions, a reply queued for a sub-channel arrive there, a
+ * queued send table over the granted channels arrive on the primary. A
  * version 1 blob (before sub-channels) restores; blobs granting more
  * sub-channels than the host gives, naming channels not granted, or
  * otherwise unlike what netvsp writes are refused with nv unchanged. */
 #include "tests/unit/vswitch/rss_testlib.h"
+#include "vswitch/netvsp/netvsp_internal.h"
 #include "vswitch/netvsp/netvsp_state.h"
 
 #include <errno.h>
@@ -259,6 +261,50 @@ static void test_restore_pending_on_sub(void **state)
 	free(s);
 }
 
+/* A send table queued for the primary, over the primary and up to the
+ * three sub-channels granted, is sent after the restore; one naming a
+ * fourth, or not quite as netvsp builds it, is refused. */
+static void test_restore_pending_table(void **state)
+{
+	struct saved *s = malloc(sizeof(*s));
+	struct rsst_pair *p = rss_saved(s);
+	uint8_t *b = malloc(BLOB_MAX);
+	struct nvsp_send_table_msg t;
+	size_t len;
+
+	(void)state;
+	assert_non_null(b);
+	fresh_nv(&p->b, 3, all4, 4);
+	netvsp_send_table_build(&t, 5);
+	memcpy(b, s->b, s->len);
+	refused(&p->b, b, add_pend(b, s->len, NETVSP_ST_INBAND, 0, 0, &t, sizeof(t)));
+	netvsp_send_table_build(&t, 4);
+	t.table[15] = 0;
+	memcpy(b, s->b, s->len);
+	refused(&p->b, b, add_pend(b, s->len, NETVSP_ST_INBAND, 0, 0, &t, sizeof(t)));
+	netvsp_send_table_build(&t, 4);
+	memcpy(b, s->b, s->len);
+	refused(&p->b, b, add_pend(b, s->len, NETVSP_ST_INBAND, 1, 0, &t, sizeof(t)));
+	memcpy(b, s->b, s->len);
+	len = add_pend(b, s->len, NETVSP_ST_INBAND, 0, 0, &t, sizeof(t));
+	assert_int_equal(netvsp_restore(p->b.nv, b, len), 0);
+	same_again(&p->b, b, len);
+	p->b.n_table = 0;
+	nvg_host_poll(&p->b);
+	assert_true(nvg_guest_drain(&p->b) >= 0);
+	assert_int_equal(p->b.n_table, 1);
+	assert_int_equal(p->b.table_chan, 0);
+	for (uint32_t i = 0; i < NVSP_SEND_TAB_SIZE; i++)
+		assert_int_equal(p->b.tx_table[i], i % 4u);
+	nvg_complete_held(&p->b);
+	p->b.auto_complete = true;
+	nvg_host_poll(&p->b);
+	assert_int_equal(nvg_stats(&p->b).recv_sections_used, 0);
+	rsst_pair_free(p);
+	free(b);
+	free(s);
+}
+
 /* Version 2 to version 1: the RSS record out, the version and total
  * changed; n_subch is version 1's pad. */
 static size_t to_v1(uint8_t *b, size_t len)
@@ -423,6 +469,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_steering),
 		cmocka_unit_test(test_restore_pending_on_sub),
+		cmocka_unit_test(test_restore_pending_table),
 		cmocka_unit_test(test_restore_v1),
 		cmocka_unit_test(test_restore_refused),
 	};
