@@ -80,9 +80,12 @@ include $(sort $(wildcard */module.mk */*/module.mk))
 # The parent partition: its own objects (PARENT_OBJS, partition/module.mk)
 # and every layer's library. Here, after the includes, because prerequisites
 # are expanded when a rule is read and PARENT_LIBS is complete only now.
+# -z noexecstack: newlib's assembly (memset.S) has no .note.GNU-stack, and
+# ld would warn that it implies an executable stack, a property that means
+# nothing to a kernel loaded by hv.
 $(BUILD)/parent.elf: $(PARENT_OBJS) $(PARENT_LIBS) partition/parent.ld $(NEWLIB)/lib/libc.a
 	$(TARGET_CC) -nostdlib -static -no-pie -Wl,-T,partition/parent.ld \
-		-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -o $@ $(PARENT_OBJS) \
+		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(PARENT_OBJS) \
 		-Wl,--whole-archive $(PARENT_LIBS) -Wl,--no-whole-archive \
 		$(NEWLIB)/lib/libc.a -lgcc
 
