@@ -145,6 +145,20 @@ struct rsst_flow rsst_flow4(unsigned i)
 	return f;
 }
 
+void rsst_flow_v6(struct rsst_flow *f, unsigned i)
+{
+	f->v6 = true;
+	memset(f->src, 0, 16);
+	memset(f->dst, 0, 16);
+	f->src[0] = 0x3f;
+	f->src[1] = 0xfe;
+	f->src[14] = (uint8_t)(i >> 8);
+	f->src[15] = (uint8_t)(i * 29u);
+	f->dst[0] = 0xfe;
+	f->dst[1] = 0x80;
+	f->dst[15] = 1;
+}
+
 uint32_t rsst_params(uint8_t *buf, uint16_t flags, uint32_t hashinfo,
 		     const uint8_t *table, uint32_t n, const uint8_t *key)
 {

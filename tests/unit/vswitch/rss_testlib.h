@@ -51,6 +51,8 @@ uint32_t rsst_expect(const uint8_t *key, const uint8_t *table, uint32_t n,
 		     uint32_t hashinfo, const struct rsst_flow *f);
 /* Flow i of a family of distinct TCP/IPv4 flows 10.0.x.y -> 10.1.0.1. */
 struct rsst_flow rsst_flow4(unsigned i);
+/* f made IPv6 of i: 3ffe::i (its last two bytes) -> fe80::1. */
+void rsst_flow_v6(struct rsst_flow *f, unsigned i);
 
 /* OID_GEN_RECEIVE_SCALE_PARAMETERS as Linux's rndis_set_rss_param_msg()
  * (drivers/net/hyperv/rndis_filter.c) lays it out: the 40-byte header,

@@ -584,19 +584,9 @@ static struct rsst_flow flow_other(unsigned i, bool v6, uint8_t proto)
 {
 	struct rsst_flow f = rsst_flow4(i);
 
-	f.v6 = v6;
 	f.proto = proto;
-	if (v6) {
-		memset(f.src, 0, 16);
-		memset(f.dst, 0, 16);
-		f.src[0] = 0x3f;
-		f.src[1] = 0xfe;
-		f.src[14] = (uint8_t)(i >> 8);
-		f.src[15] = (uint8_t)(i * 29u);
-		f.dst[0] = 0xfe;
-		f.dst[1] = 0x80;
-		f.dst[15] = 1;
-	}
+	if (v6)
+		rsst_flow_v6(&f, i);
 	return f;
 }
 

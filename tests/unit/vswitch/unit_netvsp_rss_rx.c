@@ -154,17 +154,8 @@ static struct rsst_flow flow_mix(unsigned i)
 	f.proto = i % 2u ? 17 : 6;
 	f.frag = i % 5u == 4u;
 	if (i % 4u >= 2u) {
-		f.v6 = true;
+		rsst_flow_v6(&f, i);
 		f.frag = false;
-		memset(f.src, 0, 16);
-		memset(f.dst, 0, 16);
-		f.src[0] = 0x3f;
-		f.src[1] = 0xfe;
-		f.src[14] = (uint8_t)(i >> 8);
-		f.src[15] = (uint8_t)(i * 29u);
-		f.dst[0] = 0xfe;
-		f.dst[1] = 0x80;
-		f.dst[15] = 1;
 	}
 	return f;
 }
