@@ -50,6 +50,7 @@ SCSI; what dd writes at an offset reads back, and after Stop-VMHost the
 file holds exactly those bytes there and zeros elsewhere."""
 import hashlib
 import contextlib
+import ipaddress
 import os
 import re
 import shutil
@@ -162,7 +163,10 @@ def toeplitz(key, data):
 
 
 def rss_channel(src, dst, channels=2):
-    addr = lambda a: bytes(int(x) for x in a.split("."))  # noqa: E731
+    """The channel of a frame from src to dst hashed on its addresses
+    (ICMP over IPv4: NDIS_HASH_IPV4; ICMPv6: NDIS_HASH_IPV6, the 16-byte
+    addresses, no extension header in an echo request)."""
+    addr = lambda a: ipaddress.ip_address(a).packed  # noqa: E731
     return (toeplitz(NETVSC_KEY, addr(src) + addr(dst)) & 127) % channels
 
 
@@ -844,35 +848,40 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
         out = m.command("Get-VMNetworkAdapter -VMName %s | Format-List" % vm)
         return out, int(re.search(r"SubChannelReceivedFrames\s*:\s*(\d+)", out).group(1))
 
-    def rss_steer(to="lin", frm="net2"):
+    def rss_steer(to="lin", frm="net2", v6=False):
         # An address of `to` per channel for pings from `frm` (lin from
-        # net2: 10.0.0.1 and .3; net2 from lin: .2 and .6); each ping's
-        # echo request is steered by its addresses.
-        ips = {"lin": "10.0.0.1", "net2": "10.0.0.2"}
+        # net2: 10.0.0.1 and .3, fd00::1 and ::3; net2 from lin: .2 and
+        # .6); each ping's echo request is steered by its addresses.
+        ips = {"lin": "fd00::1", "net2": "fd00::2"} if v6 else {"lin": "10.0.0.1", "net2": "10.0.0.2"}
+        net, plen = ("fd00::", 64) if v6 else ("10.0.0.", 24)
         by = {}
         for last in range(1, 60):
-            ip = "10.0.0.%d" % last
+            ip = "%s%d" % (net, last)
             if ip != ips[frm]:
                 by.setdefault(rss_channel(ips[frm], ip), ip)
         extra = [ip for ip in by.values() if ip != ips[to]]
         for ip in extra:
-            assert run(to, "ip addr add %s/24 dev eth0" % ip)
+            assert run(to, "ip addr add %s/%d dev eth0" % (ip, plen))
+        if v6:   # past duplicate address detection (RFC 4862, about 1 s)
+            assert run(to, "sleep 3")
         _, before = sub_rx(to)
         assert run(frm, "ping -c 4 -W 5 %s" % by[0], 180)
         _, mid = sub_rx(to)
         assert run(frm, "ping -c 4 -W 5 %s" % by[1], 180)
         out, after = sub_rx(to)
         for ip in extra:   # ip addr flush trips over a secondary (case 40)
-            assert run(to, "ip addr del %s/24 dev eth0" % ip)
+            assert run(to, "ip addr del %s/%d dev eth0" % (ip, plen))
         print("# RSS: pings to %s: %d frames on %s's sub-channel, to %s: %d" %
               (by[0], mid - before, to, by[1], after - mid))
-        # ARP goes on the primary; a stray IPv6 frame may take either.
+        # ARP goes on the primary; a stray IPv6 frame (neighbour
+        # discovery to a multicast address) may take either.
         assert mid - before < 4 <= after - mid, out
         return out
 
     with tap.case("Virtual RSS: lin (two virtual processors) takes a VMBus sub-channel and two queues "
                   "(VrssEnabled, ReceiveQueues 2), net2 as many as its processors (%d); pings reach each "
-                  "on the channel the Toeplitz hash with Linux's key picks" % CPUS["net2"]):
+                  "on the channel the Toeplitz hash with Linux's key picks, over IPv4 and (lin) IPv6"
+                  % CPUS["net2"]):
         for vm in ("lin", "net2"):
             two = CPUS[vm] == 2
             assert run(vm, "test -d /sys/class/net/eth0/queues/rx-%d && test ! -d /sys/class/net/eth0/queues/rx-%d"
@@ -882,6 +891,13 @@ with hvtest.Machine(iso, name="linux", megs=512, disks=[VOL, PT], watchdog=BOOT_
             assert re.search(r"VrssEnabled\s*:\s*%s" % two, out), out
             assert re.search(r"ReceiveQueues\s*:\s*%d\b" % CPUS[vm], out), out
             print("# %s: %s" % (vm, re.search(r"SubChannelSentFrames\s*:\s*\d+", out).group(0)))
+        # IPv6 (NDIS_HASH_IPV6: both 16-byte addresses): lin's pings from
+        # net2 over fd00::/64 (vswitch/netvsp/netvsp_rss.c).
+        for vm, ip in (("lin", "fd00::1"), ("net2", "fd00::2")):
+            assert run(vm, "ip addr add %s/64 dev eth0" % ip), vm
+        rss_steer("lin", "net2", v6=True)
+        for vm, ip in (("lin", "fd00::1"), ("net2", "fd00::2")):
+            assert run(vm, "ip addr del %s/64 dev eth0" % ip), vm
 
     with tap.case("Disconnect-VMNetworkAdapter: the guest's link goes down, pings fail; "
                   "Connect-VMNetworkAdapter brings them back"):
