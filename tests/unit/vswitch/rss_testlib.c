@@ -198,18 +198,35 @@ void rsst_table4(uint8_t *table)
 		table[i] = (uint8_t)((i * 7u ^ i >> 3) & 3u);
 }
 
-struct rsst_pair *rsst_pair_new(uint16_t max_b, bool rss)
+/* a's netvsp again with the switch's MTU (nvg_create makes it with
+ * the default). */
+static void pair_mtu(struct rsst_pair *p, uint32_t mtu)
+{
+	struct netvsp_config cfg;
+
+	netvsp_close(p->a.nv);
+	netvsp_destroy(p->a.nv);
+	nvg_config(&p->a, p->sw, p->ma, 0, &cfg);
+	cfg.mtu = mtu;
+	assert_int_equal(netvsp_create(&cfg, &p->a.nv), 0);
+	assert_int_equal(netvsp_open(p->a.nv, &p->a.host), 0);
+}
+
+struct rsst_pair *rsst_pair_new_mtu(uint16_t max_b, bool rss, uint32_t mtu)
 {
 	struct rsst_pair *p = calloc(1, sizeof(*p));
+	struct vsw_config c = { .mtu = mtu };
 
 	assert_non_null(p);
-	assert_int_equal(vsw_create("s", VSW_TYPE_PRIVATE, NULL, &p->sw), 0);
+	assert_int_equal(vsw_create("s", VSW_TYPE_PRIVATE, mtu ? &c : NULL, &p->sw), 0);
 	vswt_make_mac(p->ma, 1);
 	vswt_make_mac(p->mb, 2);
 	assert_int_equal(nvg_create(&p->a, p->sw, p->ma, 0, RSST_RING, RSST_RBUF,
 				    RSST_SBUF), 0);
 	assert_int_equal(nvg_create(&p->b, p->sw, p->mb, 0, RSST_RING, RSST_RBUF,
 				    RSST_SBUF), 0);
+	if (mtu)
+		pair_mtu(p, mtu);
 	assert_int_equal(nvg_set_max_subchannels(&p->b, max_b), 0);
 	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
 	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
@@ -220,6 +237,11 @@ struct rsst_pair *rsst_pair_new(uint16_t max_b, bool rss)
 	assert_int_equal(rsst_set(&p->b, 0, RSST_HASHINFO, p->table, RSST_TAB,
 				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
 	return p;
+}
+
+struct rsst_pair *rsst_pair_new(uint16_t max_b, bool rss)
+{
+	return rsst_pair_new_mtu(max_b, rss, 0);
 }
 
 void rsst_pair_free(struct rsst_pair *p)

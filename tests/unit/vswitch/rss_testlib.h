@@ -77,6 +77,9 @@ struct rsst_pair {
 /* a (no sub-channels) and b (max_subchannels max_b) up on one switch at
  * NVSP 6.1; with rss, b also has three sub-channels open and RSS set
  * with rsst_table4 and Microsoft's key. */
+/* The same on a switch of the given MTU (0: the default), a's netvsp
+ * made with it. */
+struct rsst_pair *rsst_pair_new_mtu(uint16_t max_b, bool rss, uint32_t mtu);
 struct rsst_pair *rsst_pair_new(uint16_t max_b, bool rss);
 /* Checks neither guest saw a protocol error, frees it all. */
 void rsst_pair_free(struct rsst_pair *p);

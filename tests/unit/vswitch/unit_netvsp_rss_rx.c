@@ -294,34 +294,11 @@ static void test_hash_layout(void **state)
  * intact with its hash. */
 static void test_hash_jumbo(void **state)
 {
-	struct rsst_pair *p = calloc(1, sizeof(*p));
-	struct vsw_config c = { .mtu = 9000 };
+	struct rsst_pair *p = rsst_pair_new_mtu(3, true, 9000);
 	/* The largest a send section carries whole is 6,100 bytes. */
 	static const uint32_t sizes[] = { 1668, 1669, 6000 }, secs[] = { 1, 2, 4 };
-	struct netvsp_config cfg;
 
 	(void)state;
-	assert_non_null(p);
-	assert_int_equal(vsw_create("j", VSW_TYPE_PRIVATE, &c, &p->sw), 0);
-	vswt_make_mac(p->ma, 1);
-	vswt_make_mac(p->mb, 2);
-	assert_int_equal(nvg_create(&p->a, p->sw, p->ma, 0, RSST_RING, RSST_RBUF,
-				    RSST_SBUF), 0);
-	assert_int_equal(nvg_create(&p->b, p->sw, p->mb, 0, RSST_RING, RSST_RBUF,
-				    RSST_SBUF), 0);
-	netvsp_close(p->a.nv);
-	netvsp_destroy(p->a.nv);
-	nvg_config(&p->a, p->sw, p->ma, 0, &cfg);
-	cfg.mtu = 9000;
-	assert_int_equal(netvsp_create(&cfg, &p->a.nv), 0);
-	assert_int_equal(netvsp_open(p->a.nv, &p->a.host), 0);
-	assert_int_equal(nvg_set_max_subchannels(&p->b, 3), 0);
-	assert_int_equal(nvg_bringup(&p->a, NVSP_VERSION_61), 0);
-	assert_int_equal(nvg_bringup(&p->b, NVSP_VERSION_61), 0);
-	assert_int_equal(nvg_subchannels(&p->b, 3), 3);
-	rsst_table4(p->table);
-	assert_int_equal(rsst_set(&p->b, 0, RSST_HASHINFO, p->table, RSST_TAB,
-				  rsst_ms_key), RNDIS_STATUS_SUCCESS);
 	p->b.auto_complete = false;
 	for (unsigned i = 0; i < 3; i++) {
 		struct rsst_flow fl = rsst_flow4(i);
