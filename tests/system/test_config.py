@@ -957,6 +957,13 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
     # them twice, docs/ARCHITECTURE.md).
     with tap.case("no interrupt reached the parent with its IF clear (Get-VMHost InterruptsWhileMasked)"):
         assert hvtest.masked_deliveries(m) == 0
+        # hv's rescue of a virtual interrupt not taken at a HLT with IF
+        # on is for Bochs ryzen's V_IRQ defect (hv/arch/x86/svm/svm_vcpu.c
+        # svm_virq_rescue); QEMU follows the APM and must never need it,
+        # or its EVENTINJ defect could deliver that vector twice.
+        if hvtest.PLATFORM == "qemu-svm":
+            log = m.command("Get-VMHostLog | Select-String HLT", timeout=60)
+            assert "not taken at a HLT" not in log, log
     with tap.case("Stop-VMHost turns the running VM off, saves the one with AutomaticStopAction Save, "
                   "and powers off"):
         m.send_line("Stop-VMHost")

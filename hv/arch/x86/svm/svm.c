@@ -290,6 +290,7 @@ void arch_vcpu_run(struct vcpu *v)
 		v->arch.first_run = 0;
 		c->arch.last_vmcb = v->arch.vmcb_pa;
 		armed = svm_dr_before_run(v);
+		svm_virq_rescue(v);
 		svm_kick_after_inject(v);
 		svm_run(v, c->arch.host_vmcb_pa);
 		svm_dr_after_run(armed);

@@ -71,6 +71,8 @@ void svm_virq_offer(struct vcpu *v, int vec);
 void svm_virq_check(struct vcpu *v);
 int svm_virq_pending(struct vcpu *v);
 void svm_virq_drop(struct vcpu *v);
+void svm_virq_note_lost(struct vcpu *v, uint64_t code);
+void svm_virq_rescue(struct vcpu *v);
 void svm_kick_after_inject(struct vcpu *v);
 bool svm_self_kick_taken(void);
 bool svm_self_kick_quick(struct vcpu *v);

@@ -355,6 +355,7 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)code;
 	struct vcpu *next;
 
+	svm_virq_note_lost(v, code);
 	/* hv's timer, a physical interrupt, goes on counting meanwhile.
 	 * Only where the PAUSE's length is known without a walk: the CPU
 	 * reports the next RIP (NRIPS), or the same PAUSE was decoded before

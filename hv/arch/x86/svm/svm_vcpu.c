@@ -345,6 +345,49 @@ int svm_virq_pending(struct vcpu *v)
 	return (int)((c->vintr & SVM_VINTR_VECTOR_MASK) >> 32);
 }
 
+/* An offer still pending at the exit of an instruction the guest ran
+ * with RFLAGS.IF set and no interrupt shadow (an intercepted HLT, PAUSE,
+ * CPUID, RDMSR/WRMSR, IN/OUT or VMMCALL): the CPU stood at that
+ * instruction's boundary able to take it, and the APM has it taken there
+ * (Vol. 2 §15.21.4). Bochs 2.7's ryzen never does: its VMRUN loads RFLAGS
+ * before it marks the CPU as in the guest, so its virtual-interrupt
+ * event stays masked until the guest itself changes IF
+ * (docs/ARCHITECTURE.md, "Bochs 2.7's ryzen loses..."), and the parent's
+ * PIT calibration, a plain HLT loop, halted for ever at boot. Noted at
+ * the exit (before its handler moves RIP), acted on at the next entry
+ * (svm_virq_rescue). A CPU that follows the APM never gets here. */
+void svm_virq_note_lost(struct vcpu *v, uint64_t code)
+{
+	const struct vmcb *vm = svm_vmcb(v);
+
+	v->arch.virq_lost = svm_virq_pending(v) >= 0 && (vm->save.rflags & (1u << 9)) &&
+			    !(vm->ctl.int_state & 1) && !(vm->ctl.exitintinfo & SVM_EVT_V) &&
+			    (code == SVM_EXIT_HLT || code == SVM_EXIT_PAUSE || code == SVM_EXIT_CPUID ||
+			     code == SVM_EXIT_MSR || code == SVM_EXIT_IOIO || code == SVM_EXIT_VMMCALL);
+}
+
+/* Last before VMRUN: a lost offer goes in through EVENTINJ, which Bochs
+ * delivers at once, unless another event takes this entry (the offer
+ * then waits; that event's handler, ending in IRET, changes IF). */
+void svm_virq_rescue(struct vcpu *v)
+{
+	struct vmcb *vm = svm_vmcb(v);
+	int vec = svm_virq_pending(v);
+	static unsigned logged;
+
+	if (!v->arch.virq_lost)
+		return;
+	v->arch.virq_lost = 0;
+	if (vec < 0 || (vm->ctl.eventinj & SVM_EVT_V) || !(vm->save.rflags & (1u << 9)))
+		return;
+	svm_virq_drop(v);
+	vm->ctl.eventinj = SVM_EVT_V | SVM_EVT_TYPE_INTR | (uint64_t)vec;
+	if (logged++ < 4)
+		hv_info("hv: partition %lu's virtual interrupt %#x was not taken where its "
+			"interrupts were on (an emulator's V_IRQ defect); injected instead",
+			v->part->id, vec);
+}
+
 bool arch_vcpu_irq_in_flight(struct vcpu *v)
 {
 	return svm_virq_pending(v) >= 0;

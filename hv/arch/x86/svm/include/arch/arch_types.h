@@ -36,6 +36,9 @@ struct arch_vcpu {
 	/* A maskable interrupt offered through V_IRQ and not yet taken
 	 * (svm_vcpu.c, svm_virq_offer): no other goes in until it is. */
 	uint8_t virq;
+	/* At the last exit the offer had been deliverable and was not taken
+	 * (svm_virq_note_lost). */
+	uint8_t virq_lost;
 	uint8_t nmi_await_iret;
 	uint64_t nmi_iret_rip;
 	/* The last PAUSE decoded without NRIPS (svm_insn.c): its length,
