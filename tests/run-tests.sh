@@ -77,6 +77,11 @@ fi
 #              hour); the first passes on QEMU SVM
 #   crash      passes on QEMU SVM too (13 s); on Bochs only, for the CI budget
 SVM_SCENARIOS=${SVM_SCENARIOS:-console. children. synic. vmbus volume. linux. faults. config. atapi. tour. vcpu. smp.}
+# And on Bochs's ryzen (the SVM image on Bochs), the console alone, about
+# 10 s: its V_IRQ defect stopped the parent at boot for three days
+# unseen (docs/ARCHITECTURE.md, "Bochs 2.7's ryzen loses..."); the
+# other scenarios still meet its interrupt losses there.
+SVM_BOCHS_SCENARIOS=${SVM_BOCHS_SCENARIOS:-console.}
 if [ "$system" = 1 ]; then
   # Bochs is one thread and keeps time by instructions (clock sync=none),
   # so two scenarios at once, one per core, take half the time and see
@@ -95,6 +100,11 @@ if [ "$system" = 1 ]; then
     echo "== system suite (QEMU TCG, SVM): $SVM_SCENARIOS"
     # shellcheck disable=SC2086  # a list of names
     run_suite system-svm tests/system/run.sh --platform qemu-svm $SVM_SCENARIOS
+  fi
+  if [ ${#sys_args[@]} -eq 0 ] && [ -n "$SVM_BOCHS_SCENARIOS" ]; then
+    echo "== system suite (Bochs ryzen, SVM): $SVM_BOCHS_SCENARIOS"
+    # shellcheck disable=SC2086  # a list of names
+    run_suite system-bochs-svm tests/system/run.sh --platform bochs-svm $SVM_BOCHS_SCENARIOS
   fi
 fi
 
