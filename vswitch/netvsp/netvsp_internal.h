@@ -52,6 +52,13 @@ _Static_assert((NETVSP_MAX_CHANNELS - 1u) * NETVSP_PEND_SUB +
 #define NETVSP_SET_IN_MAX 1104u
 /* Longest hash input: IPv6 source and destination and two ports. */
 #define NETVSP_RSS_IN_MAX 36u
+/* The head of a frame from the send buffer that netvsp copies for the
+ * switch to decide on (vsw_port_send_split); the rest stays where the
+ * guest wrote it. More than the switch reads (VSW_SPLIT_HEAD_MIN) costs
+ * nothing: the first read of a message fetches it with the headers. */
+#define NETVSP_SPLIT_HEAD 64u
+_Static_assert(NETVSP_SPLIT_HEAD >= VSW_SPLIT_HEAD_MIN,
+	       "the head holds all the switch decides on");
 
 enum netvsp_pend_kind {
 	PEND_COMP = 0,  /* VM_PKT_COMP carrying data[0..len) */
