@@ -271,36 +271,49 @@ static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
 	return 1;
 }
 
-/* Always inlined: vsw_port_send's copy, whose tail is NULL, loses every
- * test of it (the frame path of tests/bench/vswitch stays as it was). */
+/* The ingress checks: the frame's VLAN and its source (*src), or a
+ * negative errno, the drop counted. Always inlined, as what calls it:
+ * vsw_port_send's copy, whose tail is NULL, loses every test of it (the
+ * frame path of tests/bench/vswitch stays as it was). */
 static inline __attribute__((always_inline))
-int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
+int fwd_admit(struct vsw_port *in, struct fwd_in *x, uint32_t mtu,
+	      struct vsw_frame_info *fi, uint64_t *src)
 {
-	struct vsw_frame_info fi;
-	struct fwd_frame f;
-	uint64_t src, vkey;
-	uint32_t now;
-	int vid, dst = -1;
+	int vid;
 
-	now = vsw_now_tick(sw);
 	/* The L2 parse reads VSW_SPLIT_HEAD_MIN bytes at most. */
 	if (x->tail && x->head < VSW_SPLIT_HEAD_MIN)
 		fwd_join(x);
-	if (vsw_parse_l2(x->buf, x->len, sw->mtu, &fi))
-		return fwd_drop(in, fi.why);
-	vid = fwd_ingress_vid(in, &fi);
+	if (vsw_parse_l2(x->buf, x->len, mtu, fi))
+		return fwd_drop(in, fi->why);
+	vid = fwd_ingress_vid(in, fi);
 	if (vid < 0)
 		return fwd_drop(in, VSW_DROP_VLAN);
-	src = vsw_mac_load(x->buf + VSW_ETH_ALEN);
-	if (in->spoof_guard && src != in->mac48)
+	*src = vsw_mac_load(x->buf + VSW_ETH_ALEN);
+	if (in->spoof_guard && *src != in->mac48)
 		return fwd_drop(in, VSW_DROP_SPOOF);
 	if (in->flags & FWD_GUARDS) {
 		/* They parse L3 and L4: the frame whole and private. */
 		if (x->tail)
 			fwd_join(x);
-		if (fwd_guards(in, x->buf, x->len, &fi))
+		if (fwd_guards(in, x->buf, x->len, fi))
 			return -EPERM;
 	}
+	return vid;
+}
+
+static inline __attribute__((always_inline))
+int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
+{
+	struct vsw_frame_info fi;
+	struct fwd_frame f;
+	uint64_t src = 0, vkey;
+	uint32_t now = vsw_now_tick(sw);
+	int vid, dst = -1;
+
+	vid = fwd_admit(in, x, sw->mtu, &fi, &src);
+	if (vid < 0)
+		return vid;
 	vkey = vsw_mac_vid_key((uint16_t)vid);
 	vsw_mac_learn(sw, vkey | src, in->idx, now);
 	if (!vsw_mac_is_group(x->buf)) {
