@@ -13,7 +13,7 @@ PARENT_LIBS += $(TGTB)/libvswitch.a
 
 # Host unit tests (cmocka, ASan+UBSan).
 VSW_HOST_OBJS := $(VSW_SRCS:%.c=$(HOSTB)/%.o)
-VSW_TESTS := unit_vsw_switch unit_vsw_frame unit_vsw_random
+VSW_TESTS := unit_vsw_switch unit_vsw_frame unit_vsw_random unit_vsw_split
 VSW_TEST_BINS := $(VSW_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
 $(VSW_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(VSW_HOST_OBJS)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LIBS)

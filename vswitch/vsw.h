@@ -15,6 +15,10 @@
  * insertion or removal rewrites at most 16 header bytes in place (using the
  * caller's headroom) and only falls back to one copy into a buffer
  * preallocated at vsw_create() when no headroom is given.
+ * vsw_port_send_split() takes a frame whose head the sender copied and
+ * whose rest is still where a guest wrote it; it decides on the head alone
+ * and, for a learned unicast frame, hands the destination both parts
+ * (deliver_split), so the rest is copied once, by the destination.
  *
  * Threading: every entry point takes the switch lock from the ops table
  * (none when the ops leave it NULL). Deliver callbacks run under that lock.
@@ -40,6 +44,9 @@
 #define VSW_MTU_MAX 9216u
 #define VSW_FRAME_MIN 14u   /* shorter than an Ethernet header: a runt */
 #define VSW_HEADROOM 4u     /* headroom that makes tag insertion copy-free */
+/* The least head vsw_port_send_split decides on: the Ethernet header and
+ * an 802.1Q tag (IEEE 802.1Q 9.5), every byte the L2 parse reads. */
+#define VSW_SPLIT_HEAD_MIN 18u
 
 struct vsw;
 struct vsw_port;
@@ -99,6 +106,8 @@ struct vsw_stats {
 	uint32_t mac_capacity; /* the bound */
 	uint64_t mac_learned, mac_moved, mac_evicted, mac_aged;
 	uint64_t flooded, forwarded; /* frames sent by flood / by lookup */
+	uint64_t split;              /* of forwarded: in two parts
+				      * (vsw_port_send_split, deliver_split) */
 };
 
 /* Environment of a switch: clock and lock. Any member may be NULL: no
@@ -133,6 +142,15 @@ typedef void (*vsw_deliver_fn)(void *ctx, const uint8_t *frame, size_t len);
  * for now" (see vsw_burst_begin). Runs under the switch lock like
  * deliver, and like it must not send on or destroy the switch. */
 typedef void (*vsw_flush_fn)(void *ctx);
+/* Optional: one frame in two parts (vsw_port_send_split), head_len bytes
+ * at head (at least VSW_SPLIT_HEAD_MIN, the sender's private copy, on
+ * which the switch decided) then tail_len bytes at tail, memory the
+ * sending guest may rewrite while this runs: a byte read from the tail
+ * twice may differ, so nothing read there may size or bound anything.
+ * Runs where deliver would, under the switch lock, with its rules. */
+typedef void (*vsw_deliver_split_fn)(void *ctx, const uint8_t *head,
+				     size_t head_len, const uint8_t *tail,
+				     size_t tail_len);
 
 struct vsw_port_config {
 	enum vsw_port_kind kind;
@@ -147,6 +165,7 @@ struct vsw_port_config {
 	vsw_deliver_fn deliver;
 	void *ctx;
 	vsw_flush_fn flush;       /* NULL: the port holds nothing back */
+	vsw_deliver_split_fn deliver_split; /* NULL: frames whole, deliver */
 };
 
 /* MAC pool. */
@@ -189,6 +208,21 @@ void vsw_port_get_stats(struct vsw_port *port, struct vsw_port_stats *out);
  * no way to rewrite the tag; -EINVAL for bad arguments. */
 int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
 		  size_t headroom);
+/* The same for a frame of head_len + tail_len bytes of which the caller
+ * copied the first head_len into buf (private, as vsw_port_send's frame,
+ * with headroom before it and room for the whole frame from buf on);
+ * the other tail_len are at tail, memory its guest may rewrite at any
+ * time (a netvsc send buffer). Every decision (L2 parse, VLAN, spoofing
+ * guard, learning, lookup) reads buf alone. A learned unicast frame that
+ * leaves in its ingress form (no tag to add, strip or rewrite) for a
+ * port with deliver_split, from a port without DHCP or router guard
+ * (they parse L3 and L4), with head_len >= VSW_SPLIT_HEAD_MIN, is
+ * delivered in its two parts. Anything else first has the tail copied
+ * after the head in buf, once, before anything reads it, and goes as
+ * vsw_port_send would. Returns as vsw_port_send. */
+int vsw_port_send_split(struct vsw_port *port, uint8_t *buf, size_t head_len,
+			size_t headroom, const uint8_t *tail,
+			size_t tail_len);
 
 /* Bursts. A sender with several frames in hand (netvsp draining a
  * guest's ring) brackets them with vsw_burst_begin/vsw_burst_end on its

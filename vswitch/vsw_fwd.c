@@ -8,10 +8,17 @@
  * frame's VLAN (access ports, and a trunk's native VLAN), tagged otherwise.
  * There are only these two forms, so a flood delivers every destination of
  * the current form, rewrites the header once, and delivers the rest.
+ *
+ * A frame sent in two parts (vsw_port_send_split) is decided on its head,
+ * the sender's private copy; only the learned-unicast fast path hands its
+ * tail on where it lies (deliver_split). Every other path copies the tail
+ * behind the head first (fwd_join), so it runs on private bytes alone,
+ * exactly as for vsw_port_send.
  */
 #include "vswitch/vsw_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 
 /* The frame as it goes out: where it starts now, how much writable space
  * lies before it, and whether it currently carries the VLAN's tag. */
@@ -25,6 +32,27 @@ struct fwd_frame {
 };
 
 #define MACS_LEN (2 * VSW_ETH_ALEN)
+#define FWD_GUARDS (VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD)
+
+/* A frame as the sender handed it in: buf, private, holds its first head
+ * bytes and has room for all len; tail (NULL when head == len) the rest,
+ * in memory the sender's guest may rewrite. */
+struct fwd_in {
+	uint8_t *buf;
+	size_t head;
+	size_t len;
+	size_t headroom;
+	const uint8_t *tail;
+};
+
+/* The tail copied behind the head, once: from here on the frame is whole
+ * and private, and nothing reads the tail where the guest can write. */
+static void fwd_join(struct fwd_in *x)
+{
+	memcpy(x->buf + x->head, x->tail, x->len - x->head);
+	x->head = x->len;
+	x->tail = NULL;
+}
 
 static int fwd_drop(struct vsw_port *in, enum vsw_drop why)
 {
@@ -213,11 +241,12 @@ static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
 }
 
 /* Learned unicast whose egress form equals the ingress form (the common
- * case: no tag to add, strip or rewrite) goes straight out; returns -1 to
- * send everything else down the general path. */
+ * case: no tag to add, strip or rewrite) goes straight out, a split frame
+ * in its two parts where the port takes them; returns -1 to send
+ * everything else down the general path. */
 static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
-			   uint8_t *frame, size_t len,
-			   const struct vsw_frame_info *fi, uint16_t vid)
+			   struct fwd_in *x, const struct vsw_frame_info *fi,
+			   uint16_t vid)
 {
 	struct vsw_port *dp = sw->ports[dst];
 
@@ -228,67 +257,119 @@ static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
 		return -1;
 	sw->st.forwarded++;
 	dp->st.tx_frames++;
-	dp->st.tx_bytes += len;
-	dp->deliver(dp->ctx, frame, len);
+	dp->st.tx_bytes += x->len;
+	if (x->tail && dp->deliver_split) {
+		sw->st.split++;
+		dp->deliver_split(dp->ctx, x->buf, x->head, x->tail,
+				  x->len - x->head);
+	} else {
+		if (x->tail)
+			fwd_join(x);
+		dp->deliver(dp->ctx, x->buf, x->len);
+	}
 	fwd_queue_flush(sw, dp);
 	return 1;
 }
 
-static int fwd_frame(struct vsw *sw, struct vsw_port *in, uint8_t *frame,
-		     size_t len, size_t headroom)
+/* The ingress checks: the frame's VLAN and its source (*src), or a
+ * negative errno, the drop counted. Always inlined, as what calls it:
+ * vsw_port_send's copy, whose tail is NULL, loses every test of it (the
+ * frame path of tests/bench/vswitch stays as it was). */
+static inline __attribute__((always_inline))
+int fwd_admit(struct vsw_port *in, struct fwd_in *x, uint32_t mtu,
+	      struct vsw_frame_info *fi, uint64_t *src)
+{
+	int vid;
+
+	/* The L2 parse reads VSW_SPLIT_HEAD_MIN bytes at most. */
+	if (x->tail && x->head < VSW_SPLIT_HEAD_MIN)
+		fwd_join(x);
+	if (vsw_parse_l2(x->buf, x->len, mtu, fi))
+		return fwd_drop(in, fi->why);
+	vid = fwd_ingress_vid(in, fi);
+	if (vid < 0)
+		return fwd_drop(in, VSW_DROP_VLAN);
+	*src = vsw_mac_load(x->buf + VSW_ETH_ALEN);
+	if (in->spoof_guard && *src != in->mac48)
+		return fwd_drop(in, VSW_DROP_SPOOF);
+	if (in->flags & FWD_GUARDS) {
+		/* They parse L3 and L4: the frame whole and private. */
+		if (x->tail)
+			fwd_join(x);
+		if (fwd_guards(in, x->buf, x->len, fi))
+			return -EPERM;
+	}
+	return vid;
+}
+
+static inline __attribute__((always_inline))
+int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 {
 	struct vsw_frame_info fi;
 	struct fwd_frame f;
-	uint64_t src, vkey;
-	uint32_t now;
+	uint64_t src = 0, vkey;
+	uint32_t now = vsw_now_tick(sw);
 	int vid, dst = -1;
 
-	now = vsw_now_tick(sw);
-	if (vsw_parse_l2(frame, len, sw->mtu, &fi))
-		return fwd_drop(in, fi.why);
-	vid = fwd_ingress_vid(in, &fi);
+	vid = fwd_admit(in, x, sw->mtu, &fi, &src);
 	if (vid < 0)
-		return fwd_drop(in, VSW_DROP_VLAN);
-	src = vsw_mac_load(frame + VSW_ETH_ALEN);
-	if (in->spoof_guard && src != in->mac48)
-		return fwd_drop(in, VSW_DROP_SPOOF);
-	if ((in->flags & (VSW_PORT_DHCP_GUARD | VSW_PORT_ROUTER_GUARD)) &&
-	    fwd_guards(in, frame, len, &fi))
-		return -EPERM;
+		return vid;
 	vkey = vsw_mac_vid_key((uint16_t)vid);
 	vsw_mac_learn(sw, vkey | src, in->idx, now);
-	if (!vsw_mac_is_group(frame)) {
-		dst = vsw_mac_lookup(sw, vkey | vsw_mac_load(frame), now);
+	if (!vsw_mac_is_group(x->buf)) {
+		dst = vsw_mac_lookup(sw, vkey | vsw_mac_load(x->buf), now);
 		if (dst >= 0) {
-			int n = fwd_fast(sw, in, dst, frame, len, &fi, (uint16_t)vid);
+			int n = fwd_fast(sw, in, dst, x, &fi, (uint16_t)vid);
 
 			if (n >= 0)
 				return n;
 		}
 	}
-	fwd_init(&f, frame, len, headroom, &fi, (uint16_t)vid);
+	if (x->tail)
+		fwd_join(x);
+	fwd_init(&f, x->buf, x->len, x->headroom, &fi, (uint16_t)vid);
 	if (dst >= 0 && sw->ports[dst] && vsw_port_member(sw->ports[dst], f.vid))
 		return fwd_unicast(sw, in, sw->ports[dst], &f);
 	return fwd_flood(sw, in, &f);
 }
 
-int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
-		  size_t headroom)
+static inline __attribute__((always_inline))
+int fwd_send(struct vsw_port *port, struct fwd_in *x)
 {
-	struct vsw *sw;
+	struct vsw *sw = port->sw;
 	int ret;
 
-	if (!port || !frame)
-		return -EINVAL;
-	sw = port->sw;
 	vsw_lock(sw);
 	port->st.rx_frames++;
-	port->st.rx_bytes += len;
-	ret = fwd_frame(sw, port, frame, len, headroom);
+	port->st.rx_bytes += x->len;
+	ret = fwd_frame(sw, port, x);
 	if (!sw->bursts)
 		vsw_flush_queued(sw);
 	vsw_unlock(sw);
 	return ret;
+}
+
+int vsw_port_send(struct vsw_port *port, uint8_t *frame, size_t len,
+		  size_t headroom)
+{
+	struct fwd_in x = { frame, len, len, headroom, NULL };
+
+	if (!port || !frame)
+		return -EINVAL;
+	return fwd_send(port, &x);
+}
+
+int vsw_port_send_split(struct vsw_port *port, uint8_t *buf, size_t head_len,
+			size_t headroom, const uint8_t *tail,
+			size_t tail_len)
+{
+	struct fwd_in x = { buf, head_len, head_len + tail_len, headroom,
+			    tail_len ? tail : NULL };
+
+	if (!port || !buf || (tail_len && !tail) ||
+	    tail_len > SIZE_MAX - head_len)
+		return -EINVAL;
+	return fwd_send(port, &x);
 }
 
 /* Pops before calling: a callback that removes a port (port_unqueue)

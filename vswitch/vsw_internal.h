@@ -50,6 +50,7 @@ struct vsw_port {
 	vsw_deliver_fn deliver;
 	void *ctx;
 	vsw_flush_fn flush;
+	vsw_deliver_split_fn deliver_split; /* NULL: deliver only */
 	bool flush_queued;   /* in sw->flushq */
 	struct vsw_port_stats st;
 	uint64_t allowed[VSW_VID_BITMAP_WORDS]; /* trunk allowed VIDs */

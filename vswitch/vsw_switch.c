@@ -251,6 +251,7 @@ static void port_fill(struct vsw_port *p, const struct vsw_port_config *c)
 	p->deliver = c->deliver;
 	p->ctx = c->ctx;
 	p->flush = c->flush;
+	p->deliver_split = c->deliver_split;
 	port_fill_policy(p, c);
 	if (c->mac_mode == VSW_MAC_STATIC)
 		memcpy(p->mac, c->mac, 6);

@@ -90,6 +90,19 @@ static int nb_write(void *ctx, void *buf, uint32_t off, const void *src, uint32_
 	return 0;
 }
 
+/* The buffer is mapped whole and contiguously (the GPADL's view): a
+ * frame's tail in the send buffer is handed to the switch where it lies,
+ * and the receiving netvsp copies it from there, its one copy. */
+static const void *nb_ptr(void *ctx, void *buf, uint32_t off, uint32_t len)
+{
+	struct net_buf *b = buf;
+
+	(void)ctx;
+	if (!b->used || off > b->bytes || len > b->bytes - off)
+		return NULL;
+	return b->va + off;
+}
+
 /* A page named by a GPA-direct packet (Linux sends a frame that way when
  * it does not fit a send section): mapped through hv for the copy only. */
 static int nb_gpa_read(void *ctx, uint64_t pfn, uint32_t off, void *dst, uint32_t len)
@@ -191,8 +204,10 @@ void *vsp_net_create(uint64_t child, unsigned unit)
 	cfg.port.mac_mode = VSW_MAC_STATIC;
 	memcpy(cfg.port.mac, nic.mac, 6);
 	nic_policy(d, 0, &nic, &cfg.port);
-	cfg.ops = (struct netvsp_guest_ops){ nb_open, nb_close, nb_read, nb_write, nb_gpa_read,
-					     NULL, NULL, NULL, d };
+	cfg.ops = (struct netvsp_guest_ops){ .buf_open = nb_open, .buf_close = nb_close,
+					     .buf_read = nb_read, .buf_write = nb_write,
+					     .buf_ptr = nb_ptr, .gpa_read = nb_gpa_read,
+					     .ctx = d };
 	/* A receive queue per virtual processor, as Hyper-V gives a
 	 * multi-processor guest (Linux takes at most one channel per
 	 * online CPU, rndis_filter_device_add()); one processor, one

@@ -5,7 +5,12 @@
  *   then records [kind][flags][len lo][len hi][len bytes]:
  *     kind 0 in-band NVSP message, 1 GPA-direct (the bytes are the range
  *     header area, then a SEND_RNDIS_PKT), 2 completion (8-byte tid +
- *     payload), 3 transfer-page packet, 4 a bare descriptor of any type.
+ *     payload), 3 transfer-page packet, 4 a bare descriptor of any type,
+ *     5 bytes written into the send buffer (a 16-bit offset, then the
+ *     bytes), which a later SEND_RNDIS_PKT names by section: RNDIS
+ *     messages and frames there, so frames to b take the split path;
+ *     flags bit 1: the guest rewrites its send buffer as netvsp takes a
+ *     frame's tail (fz_rewrite), from this record on.
  * The host polls after every record; the guest drains and completes.
  * Invariants: see fuzz_netvsp_env.h. */
 #include "tests/fuzz/fuzz_netvsp_env.h"
@@ -43,13 +48,29 @@ static void fz_gpa(struct nvg *g, uint16_t flags, const uint8_t *p, size_t n)
 	(void)vmbus_ring_write(&g->guest.out, v, 2, &sig);
 }
 
+/* Record 5: bytes into the send buffer at the offset they begin with. */
+static void fz_poke(struct nvg *g, const uint8_t *p, size_t n)
+{
+	uint32_t off;
+
+	if (n < 2 || !g->send.bytes)
+		return;
+	off = (uint32_t)(p[0] | p[1] << 8) % g->send.bytes;
+	n -= 2;
+	if (n > g->send.bytes - off)
+		n = g->send.bytes - off;
+	memcpy(g->send.mem + off, p + 2, n);
+}
+
 static void fz_record(struct nvg *g, uint8_t kind, uint8_t flags,
 		      const uint8_t *p, size_t n)
 {
 	struct vmbus_xfer_range r = { 0, 0 };
 	uint64_t tid = 0;
 
-	switch (kind % 5) {
+	if (flags & 2u)
+		g->on_ptr = fz_rewrite;
+	switch (kind % 6) {
 	case 0:
 		(void)vmbus_chan_send(&g->guest, VMBUS_PKT_INBAND, flags & 1, 1,
 				      p, n);
@@ -69,8 +90,11 @@ static void fz_record(struct nvg *g, uint8_t kind, uint8_t flags,
 		(void)vmbus_chan_send_xfer(&g->guest, 3, NVSP_RECV_BUF_ID, &r, 1,
 					   p, n);
 		break;
-	default:
+	case 4:
 		(void)vmbus_chan_send(&g->guest, flags, 0, 5, p, n);
+		break;
+	default:
+		fz_poke(g, p, n);
 		break;
 	}
 }
@@ -83,6 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	fz_up(&e, data[0] & 3u, fz_versions[data[0] >> 2 & 7u]);
+	fz_key = data;
+	fz_key_len = size;
 	while (off + 4 <= size) {
 		size_t n = (size_t)data[off + 2] | (size_t)data[off + 3] << 8;
 

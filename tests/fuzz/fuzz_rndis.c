@@ -1,7 +1,11 @@
 /* fuzz_rndis.c: libFuzzer target for netvsp's RNDIS layer (messages,
  * per-packet info, OID requests). Byte 0: bit 0 channel type, bit 1 send
  * through guest pages instead of the send buffer, bit 2 RNDIS left
- * uninitialised; bytes 1.. the RNDIS batch exactly as the guest wrote it
+ * uninitialised, bit 4 the guest rewrites its send buffer as netvsp
+ * takes a pointer to a frame's tail (fz_rewrite, XOR with the input:
+ * the split path's head copy then differs from the buffer, and b's RSS
+ * hashes a tail unlike the head); bytes 1.. the RNDIS batch exactly as
+ * the guest wrote it
  * (up to a send section). Then the same bytes again with the 8-byte
  * message header made consistent, to reach deeper; with bit 3 instead
  * cut into several messages back to back, as Linux packs a section,
@@ -50,6 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	n = size - 1 > sizeof(buf) ? sizeof(buf) : size - 1;
 	fz_up(&e, (data[0] & 4u) ? 1 : 2, NVSP_VERSION_61);
+	fz_key = data;
+	fz_key_len = size;
+	e.a.on_ptr = (data[0] & 16u) ? fz_rewrite : NULL;
 	memcpy(buf, data + 1, n);
 	if (n)
 		fz_send(&e, buf, n, data[0]);

@@ -9,7 +9,12 @@ extension headers, so that mutations start inside
 vswitch/netvsp/netvsp_rss.c (the hash, the IPv6 walk), the hash element
 netvsp_rx.c puts before each frame, and h_subchannel. Guest a of
 fuzz_netvsp_env.h may be granted 3 sub-channels; fuzz_rndis never asks
-for any, so its tables name channel 0 only.
+for any, so its tables name channel 0 only. The split_* seeds send such
+frames from the send buffer to b, which the switch has learned, so they
+take the split path (netvsp copies the head, b's netvsp reads the tail
+out of a's send buffer): fuzz_rndis with bit 4 (a rewrites its buffer as
+netvsp takes the tail's pointer), fuzz_nvsp by writing the message into
+send section 3 (record kind 5) and naming it (SEND_RNDIS_PKT).
 Run: python3 tests/fuzz/mkseeds_netvsp_rss.py"""
 import os
 import struct
@@ -108,11 +113,34 @@ RNDIS = {
     'rss_v6frag': bytes([0]) + packet(ipv6_frame([(60, 8, 0),
                                                   (44, 8, 0x0321)])),
 }
+RNDIS.update({
+    'split_v4_rewrite': bytes([16]) + packet(ipv4_frame(200)),
+    'split_v6ext_rewrite': bytes([16]) + packet(ipv6_frame([(0, 8, 0),
+                                                           (43, 24, 0),
+                                                           (60, 16, 0)])),
+})
 # fuzz_nvsp byte 0: stage 1 (connected), version index 5 (6.1).
 NVSP = {
     'rss_subch': bytes([5 << 2 | 1]) + nvsp_record(nvsp(133, 1, 3)) +
     nvsp_record(nvsp(133, 1, 8)) + nvsp_record(nvsp(133, 2, 1)),
 }
+
+
+def poke(off, data, flags=0):
+    """fuzz_nvsp record kind 5: bytes into the send buffer at off."""
+    body = struct.pack('<H', off) + data
+    return struct.pack('<BBH', 5, flags, len(body)) + body
+
+
+SECTION3 = 3 * 6144
+for name, frame, flags in (('split_v4', ipv4_frame(200), 0),
+                           ('split_v6ext_rewrite',
+                            ipv6_frame([(0, 8, 0), (44, 8, 0)]), 2)):
+    msg = packet(frame)
+    # Stage 2 (RNDIS up), version 6.1; SEND_RNDIS_PKT (107) on the data
+    # channel naming section 3.
+    NVSP[name] = (bytes([5 << 2 | 2]) + poke(SECTION3, msg, flags) +
+                  nvsp_record(nvsp(107, 0, 3, len(msg))))
 
 if __name__ == '__main__':
     top = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')

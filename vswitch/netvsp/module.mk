@@ -21,7 +21,8 @@ NETVSP_HOST_OBJS := $(NETVSP_SRCS:%.c=$(HOSTB)/%.o) $(VSW_SRCS:%.c=$(HOSTB)/%.o)
                     $(HOSTB)/vmbus/msg.o
 NETVSP_TESTS := unit_netvsp unit_netvsp_hostile unit_netvsp_threads \
                 unit_netvsp_batch unit_netvsp_save unit_netvsp_rss \
-                unit_netvsp_rss_save unit_netvsp_rss_rx
+                unit_netvsp_rss_save unit_netvsp_rss_rx unit_netvsp_split_rx \
+                unit_netvsp_split
 NETVSP_TEST_BINS := $(NETVSP_TESTS:%=$(HOSTB)/tests/unit/vswitch/%)
 $(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
                      $(HOSTB)/tests/unit/vswitch/vsw_testlib.o $(NETVSP_HOST_OBJS)
@@ -29,7 +30,9 @@ $(NETVSP_TEST_BINS): %: %.o $(HOSTB)/tests/unit/vswitch/nvg.o \
 # The RSS tests share a Toeplitz reference, frames and a guest pair.
 NETVSP_RSS_TEST_BINS := $(HOSTB)/tests/unit/vswitch/unit_netvsp_rss \
                         $(HOSTB)/tests/unit/vswitch/unit_netvsp_rss_save \
-                        $(HOSTB)/tests/unit/vswitch/unit_netvsp_rss_rx
+                        $(HOSTB)/tests/unit/vswitch/unit_netvsp_rss_rx \
+                        $(HOSTB)/tests/unit/vswitch/unit_netvsp_split_rx \
+                        $(HOSTB)/tests/unit/vswitch/unit_netvsp_split
 $(NETVSP_RSS_TEST_BINS): $(HOSTB)/tests/unit/vswitch/rss_testlib.o
 HOST_TESTS += $(NETVSP_TEST_BINS)
 .PHONY: netvsp-test

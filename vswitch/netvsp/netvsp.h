@@ -7,7 +7,10 @@
  * on_close, netvsp_poll from on_event). Guest frames leave through the
  * switch; frames the switch delivers are written straight into a section
  * of the guest's receive buffer (the one copy) and announced with a
- * transfer-page packet; the guest's completion frees the section.
+ * transfer-page packet; the guest's completion frees the section. A
+ * frame in the send buffer leaves with only its head copied (where the
+ * ops give buf_ptr): another netvsp on the switch copies the rest from
+ * the send buffer into its guest's receive buffer.
  *
  * It depends on vmbus/ (struct vmbus_chan, packets) and vswitch/vsw.h
  * only. Guest memory is reached through struct netvsp_guest_ops: the
@@ -47,6 +50,14 @@ struct netvsp_guest_ops {
 			uint32_t len);
 	int (*buf_write)(void *ctx, void *buf, uint32_t off, const void *src,
 			 uint32_t len);
+	/* Optional: a pointer to [off, off + len) of an open buffer where
+	 * the host maps it contiguously, or NULL (not inside it, not so
+	 * mapped): netvsp then copies through buf_read as before. The guest
+	 * may write there at any time; netvsp hands such a pointer only to
+	 * the switch, for the tail of a frame sent from the send buffer
+	 * (vsw_port_send_split), which the switch decides nothing on. */
+	const void *(*buf_ptr)(void *ctx, void *buf, uint32_t off,
+			       uint32_t len);
 	/* Copy len bytes at byte off (< 4096, off + len <= 4096) of guest
 	 * page pfn, named by a GPA-direct packet; -EFAULT when the page is
 	 * not the guest's. */

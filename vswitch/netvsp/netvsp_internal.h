@@ -52,6 +52,13 @@ _Static_assert((NETVSP_MAX_CHANNELS - 1u) * NETVSP_PEND_SUB +
 #define NETVSP_SET_IN_MAX 1104u
 /* Longest hash input: IPv6 source and destination and two ports. */
 #define NETVSP_RSS_IN_MAX 36u
+/* The head of a frame from the send buffer that netvsp copies for the
+ * switch to decide on (vsw_port_send_split); the rest stays where the
+ * guest wrote it. More than the switch reads (VSW_SPLIT_HEAD_MIN) costs
+ * nothing: the first read of a message fetches it with the headers. */
+#define NETVSP_SPLIT_HEAD 64u
+_Static_assert(NETVSP_SPLIT_HEAD >= VSW_SPLIT_HEAD_MIN,
+	       "the head holds all the switch decides on");
 
 enum netvsp_pend_kind {
 	PEND_COMP = 0,  /* VM_PKT_COMP carrying data[0..len) */
@@ -185,6 +192,18 @@ static inline struct vmbus_chan *netvsp_ch(const struct netvsp *nv,
  * channels (the primary and nchan - 1 sub-channels). */
 void netvsp_send_table_build(struct nvsp_send_table_msg *t, uint32_t nchan);
 
+/* A frame the switch delivers: head_len bytes at head (the whole frame,
+ * or the sender's private copy of its first bytes, at least
+ * VSW_SPLIT_HEAD_MIN), then len - head_len bytes at tail, in the sending
+ * guest's send buffer (vsw_deliver_split_fn): those may change while we
+ * read them, so nothing read there may bound or size anything. */
+struct netvsp_frame {
+	const uint8_t *head;
+	const uint8_t *tail;
+	uint32_t head_len;
+	uint32_t len;
+};
+
 /* netvsp_rss.c: the RSS OIDs and a received frame's hash. */
 uint32_t netvsp_rss_caps(struct netvsp *nv, uint8_t *out, uint32_t *out_len);
 uint32_t netvsp_rss_set(struct netvsp *nv, const uint8_t *in, uint32_t len);
@@ -194,9 +213,10 @@ uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
 			 uint32_t n);
 /* The frame's Toeplitz hash into *hash, as NDIS defines it for the
  * hash types the guest enabled; false when it is not hashed (RSS off,
- * no sub-channel granted, not IP, a cut header, a type not enabled). */
-bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
-		      uint32_t len, uint32_t *hash);
+ * no sub-channel granted, not IP, a cut header, a type not enabled).
+ * The same for a frame in two parts as for it whole, wherever split. */
+bool netvsp_rss_frame(const struct netvsp *nv, const struct netvsp_frame *f,
+		      uint32_t *hash);
 /* The channel of a hashed frame: its table entry (n_table is a power of
  * two; NDIS takes the hash's low bits). netvsp_ch falls back to the
  * primary when that channel is closed. */
@@ -215,6 +235,9 @@ void netvsp_rxalloc_free(struct netvsp_rxalloc *a);
 void netvsp_rxalloc_take(struct netvsp_rxalloc *a, uint32_t first, uint32_t k);
 void netvsp_rx_complete(struct netvsp *nv, uint64_t tid);
 void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len);
+/* The same for a frame in two parts (vsw_deliver_split_fn). */
+void netvsp_deliver_split(void *ctx, const uint8_t *head, size_t head_len,
+			  const uint8_t *tail, size_t tail_len);
 /* The switch's flush callback: announce the batch (vsw_flush_fn). */
 void netvsp_deliver_flush(void *ctx);
 /* Sends the pending batch; lock held. */

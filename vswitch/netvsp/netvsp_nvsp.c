@@ -72,6 +72,7 @@ int netvsp_create(const struct netvsp_config *cfg, struct netvsp **out)
 	pc = cfg->port;
 	pc.kind = VSW_PORT_VM;
 	pc.deliver = netvsp_deliver;
+	pc.deliver_split = netvsp_deliver_split;
 	pc.flush = netvsp_deliver_flush;
 	pc.ctx = nv;
 	err = vsw_port_add(cfg->sw, &pc, &nv->port);
@@ -700,6 +701,7 @@ int netvsp_set_switch(struct netvsp *nv, struct vsw *sw)
 		pc.mac_mode = VSW_MAC_STATIC;
 		memcpy(pc.mac, nv->mac, 6);
 		pc.deliver = netvsp_deliver;
+		pc.deliver_split = netvsp_deliver_split;
 		pc.flush = netvsp_deliver_flush;
 		pc.ctx = nv;
 		err = vsw_port_add(sw, &pc, &np);

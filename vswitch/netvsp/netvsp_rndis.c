@@ -17,7 +17,8 @@
 /* Copy from a GPA-direct source: ranges one after another, each a run of
  * bytes starting byte_offset into its first page. Out of line: inlined,
  * its loop made netvsp_src_read save six registers on every call, also
- * for the send-buffer reads of the data path (two per frame). */
+ * for the send-buffer reads of the data path (one per frame, the
+ * message's first; two when its frame is not split). */
 __attribute__((noinline))
 static int gpa_copy(const struct netvsp_src *s, uint32_t off, uint8_t *dst,
 		    uint32_t len)
@@ -66,16 +67,24 @@ int netvsp_src_read(const struct netvsp_src *src, uint32_t off, void *dst,
 	return gpa_copy(src, off, dst, len);
 }
 
+/* Per-packet info Linux puts before a frame it sends: NBL_HASH_VALUE
+ * (a 12-byte element header and the hash) when it has more than one
+ * queue (netvsc_xmit(), drivers/net/hyperv/netvsc_drv.c). */
+#define LINUX_TX_PPI 16u
+
 /* One message being handled: its place in the batch and its header. */
 struct rmsg {
 	struct netvsp *nv;
 	const struct netvsp_src *src;
 	uint32_t off;      /* of the message in the source */
 	uint32_t pre_len;  /* valid bytes of pre */
-	/* The header and the first body bytes, read in one copy (a PACKET
-	 * header is all most messages need). */
+	/* The header and the first body bytes, read in one copy: a PACKET
+	 * header is all most messages need, and a frame's head right after
+	 * it (and Linux's hash element) is the private copy the switch
+	 * decides on (m_packet). */
 	struct rndis_hdr h;
-	uint8_t pre[sizeof(struct rndis_packet)];
+	uint8_t pre[sizeof(struct rndis_packet) + LINUX_TX_PPI +
+		    NETVSP_SPLIT_HEAD];
 };
 _Static_assert(offsetof(struct rmsg, pre) ==
 	       offsetof(struct rmsg, h) + sizeof(struct rndis_hdr),
@@ -262,13 +271,71 @@ static uint32_t pkt_hdr(const struct rmsg *m, struct rndis_packet *p)
 	return body_read(m, 0, p, sizeof(*p));
 }
 
-/* Copies the frame into the private transmit buffer (inserting the tag
- * the 802.1Q PPI asks for) and switches it. */
+/* Where the len bytes at data offset off of this message lie in the
+ * guest's send buffer, as a pointer, or NULL: a GPA-direct message, no
+ * buf_ptr, or one that refuses. The offsets are inside the message
+ * (m_packet), the message inside the section (netvsp_rndis_batch), the
+ * section inside the buffer (h_rndis_pkt); buf_ptr checks again. */
+static const uint8_t *send_ptr(const struct rmsg *m, uint32_t off,
+			       uint32_t len)
+{
+	const struct netvsp_guest_ops *ops = &m->nv->cfg.ops;
+
+	if (m->src->r || !ops->buf_ptr)
+		return NULL;
+	return ops->buf_ptr(ops->ctx, m->nv->sbuf.h,
+			    m->src->base + m->off + RNDIS_HDR_SIZE + off, len);
+}
+
+/* The frame at data offset off (len bytes, no tag to insert) into f:
+ * its head always, our private copy that the switch decides on; then,
+ * for a frame in the send buffer, a pointer to the rest where it lies
+ * (*tail, the switch's vsw_port_send_split), else the rest copied too.
+ * Returns the bytes in f, 0 when a read failed. */
+static uint32_t pkt_read(const struct rmsg *m, uint32_t off, uint32_t len,
+			 uint8_t *f, const uint8_t **tail)
+{
+	uint32_t head = len < NETVSP_SPLIT_HEAD ? len : NETVSP_SPLIT_HEAD;
+
+	*tail = NULL;
+	if (m->src->r || head == len)
+		return body_read(m, off, f, len) ? 0 : len;
+	if (body_read(m, off, f, head))
+		return 0;
+	*tail = send_ptr(m, off + head, len - head);
+	if (*tail)
+		return head;
+	return body_read(m, off + head, f + head, len - head) ? 0 : len;
+}
+
+/* The frame with the tag the 802.1Q PPI asks for inserted, all of it
+ * copied into f (tagged frames are never split). Returns its length, 0
+ * when a read failed. */
+static uint32_t pkt_read_tagged(const struct rmsg *m, uint32_t off,
+				uint32_t len, uint32_t vlan, uint8_t *f)
+{
+	/* IEEE 802.1Q 9.5: TPID 0x8100, then PCP and VID. */
+	uint16_t tci = (uint16_t)(RNDIS_8021Q_PRI(vlan) << 13 |
+				  RNDIS_8021Q_VID(vlan));
+
+	if (body_read(m, off, f, 12) || body_read(m, off + 12, f + 16, len - 12))
+		return 0;
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = (uint8_t)(tci >> 8);
+	f[15] = (uint8_t)tci;
+	return len + 4;
+}
+
+/* Switches the frame: from the private transmit buffer, whole or (sent
+ * through the send buffer, no tag to insert) as its head there and its
+ * tail in the send buffer, which the destination copies once. */
 static uint32_t m_packet(struct rmsg *m)
 {
 	struct netvsp *nv = m->nv;
 	struct rndis_packet p;
-	uint32_t body = m->h.msg_len - RNDIS_HDR_SIZE, vlan, len, hr = VSW_HEADROOM;
+	uint32_t body = m->h.msg_len - RNDIS_HDR_SIZE, vlan, len, n, hr = VSW_HEADROOM;
+	const uint8_t *tail = NULL;
 	uint8_t *f;
 	int rc;
 
@@ -280,22 +347,16 @@ static uint32_t m_packet(struct rmsg *m)
 	if (len < VSW_FRAME_MIN || len > nv->cfg.mtu + 18u)
 		return NVSP_STAT_INVALID_RNDIS_PKT;
 	f = nv->txbuf + 4u;
-	if (vlan == ~0u ? body_read(m, p.data_off, f, len) :
-	    body_read(m, p.data_off, f, 12) ||
-	    body_read(m, p.data_off + 12, f + 16, len - 12))
+	n = vlan == ~0u ? pkt_read(m, p.data_off, len, f, &tail) :
+			  pkt_read_tagged(m, p.data_off, len, vlan, f);
+	if (!n)
 		return NVSP_STAT_INVALID_RNDIS_PKT;
-	if (vlan != ~0u) {
-		/* IEEE 802.1Q 9.5: TPID 0x8100, then PCP and VID. */
-		uint16_t tci = (uint16_t)(RNDIS_8021Q_PRI(vlan) << 13 |
-					  RNDIS_8021Q_VID(vlan));
-
-		f[12] = 0x81;
-		f[13] = 0x00;
-		f[14] = (uint8_t)(tci >> 8);
-		f[15] = (uint8_t)tci;
-		len += 4;
+	if (tail) {
+		rc = vsw_port_send_split(nv->port, f, n, hr, tail, len - n);
+	} else {
+		len = n;
+		rc = vsw_port_send(nv->port, f, len, hr);
 	}
-	rc = vsw_port_send(nv->port, f, len, hr);
 	if (rc < 0) {
 		nv->st.tx_switch_drops++;
 	} else {
@@ -342,8 +403,14 @@ static const struct rndis_handler *rndis_lookup(const struct rmsg *m)
 
 uint32_t netvsp_rndis_batch(struct netvsp *nv, const struct netvsp_src *src)
 {
-	struct rmsg m = { .nv = nv, .src = src };
+	struct rmsg m;
 	uint32_t status = NVSP_STAT_SUCCESS, n = 0;
+
+	/* Not an initializer: it would zero pre, which each message's read
+	 * fills (pre_len says how far) before anything looks at it. */
+	m.nv = nv;
+	m.src = src;
+	m.off = 0;
 
 	while (m.off < src->len) {
 		const struct rndis_handler *h;

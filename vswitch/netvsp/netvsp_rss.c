@@ -63,25 +63,55 @@ uint32_t netvsp_rss_hash(const struct netvsp_rss *rss, const uint8_t *in,
 	return h;
 }
 
+/* The frame is read through frame_read alone, which takes each byte
+ * from the head or the tail, wherever the switch split it, and checks
+ * every read against the frame's length first: so a frame gets the same
+ * hash in two parts as whole (one flow stays on one channel). The tail
+ * is the sender's send buffer: a byte it rewrites meanwhile, read twice
+ * (a header's type, then its length), may disagree with itself, but
+ * every offset is checked again at its own read against f->len, which
+ * the switch fixed. Such a frame can only get another hash, so another
+ * channel and another NBL_HASH_VALUE for the receiver, as if the sender
+ * had sent other bytes: never a read outside the frame, never a
+ * security decision (the switch decided on the head). */
+static bool frame_read(const struct netvsp_frame *f, uint32_t off, void *dst,
+		       uint32_t n)
+{
+	uint8_t *d = dst;
+
+	if (off > f->len || n > f->len - off)
+		return false;
+	if (off < f->head_len) {
+		uint32_t k = f->head_len - off < n ? f->head_len - off : n;
+
+		memcpy(d, f->head + off, k);
+		d += k;
+		off += k;
+		n -= k;
+	}
+	if (n)
+		memcpy(d, f->tail + (off - f->head_len), n);
+	return true;
+}
+
 /* The hash input of an IPv4 frame whose header starts at l3: addresses,
  * and the ports of an unfragmented TCP segment. 0: not hashed. */
-static uint32_t in_ipv4(const struct netvsp_rss *rss, const uint8_t *f,
-			uint32_t len, uint32_t l3, uint8_t *in)
+static uint32_t in_ipv4(const struct netvsp_rss *rss,
+			const struct netvsp_frame *f, uint32_t l3, uint8_t *in)
 {
+	uint8_t h[20];
 	uint32_t ihl;
 
-	if (len < l3 + 20u || f[l3] >> 4 != 4u)
+	if (!frame_read(f, l3, h, sizeof(h)) || h[0] >> 4 != 4u)
 		return 0;
-	ihl = (f[l3] & 15u) * 4u;
-	if (ihl < 20u || len < l3 + ihl)
+	ihl = (h[0] & 15u) * 4u;
+	if (ihl < 20u || f->len < l3 + ihl)
 		return 0;
-	memcpy(in, f + l3 + 12u, 8);
+	memcpy(in, h + 12, 8);
 	/* RFC 791: MF set or a fragment offset, no TCP header to hash. */
-	if (f[l3 + 9u] == 6u && (rss->hashinfo & NDIS_HASH_TCP_IPV4) &&
-	    !(f[l3 + 6u] & 0x3fu) && !f[l3 + 7u] && len >= l3 + ihl + 4u) {
-		memcpy(in + 8, f + l3 + ihl, 4);
+	if (h[9] == 6u && (rss->hashinfo & NDIS_HASH_TCP_IPV4) &&
+	    !(h[6] & 0x3fu) && !h[7] && frame_read(f, l3 + ihl, in + 8, 4))
 		return 12;
-	}
 	return (rss->hashinfo & NDIS_HASH_IPV4) ? 8u : 0u;
 }
 
@@ -89,8 +119,8 @@ static uint32_t in_ipv4(const struct netvsp_rss *rss, const uint8_t *f,
  * this many, each inside the frame. */
 #define IPV6_EXT_MAX 8u
 
-/* The length of the extension header of type `type` at f + at (its
- * first 8 bytes inside the frame), 0 when the walk stops there.
+/* The length of the extension header of type `type` whose first 8
+ * bytes are e, 0 when the walk stops there.
  * Hop-by-hop options (0), routing (43) and destination options (60)
  * give theirs in 8-octet units past the first 8. A fragment header (44)
  * is 8 octets; a real fragment, its offset or M bit set, stops the
@@ -101,78 +131,81 @@ static uint32_t in_ipv4(const struct netvsp_rss *rss, const uint8_t *f,
  * hashing its ports keeps it on the channel of the rest of its TCP
  * connection (a sender told of a path MTU below 1,280 put one in every
  * segment before RFC 8021), so it is walked past. */
-static uint32_t ipv6_ext_len(const uint8_t *f, uint32_t at, uint32_t type)
+static uint32_t ipv6_ext_len(const uint8_t *e, uint32_t type)
 {
 	switch (type) {
 	case 0:
 	case 43:
 	case 60:
-		return (f[at + 1u] + 1u) * 8u;
+		return (e[1] + 1u) * 8u;
 	case 44:
-		return ((uint32_t)f[at + 2u] << 8 | f[at + 3u]) & 0xfff9u ? 0 : 8u;
+		return ((uint32_t)e[2] << 8 | e[3]) & 0xfff9u ? 0 : 8u;
 	default:
 		return 0;   /* ESP, AH, no next header...: not walked */
 	}
 }
 
-/* Where the TCP header of the IPv6 packet at l3 starts, its ports
- * inside the frame; 0 when it has none NDIS_HASH_TCP_IPV6 would hash:
- * another protocol, a real fragment, a chain too long or cut short.
+/* Where the TCP header of the IPv6 packet at l3 (next header `type`)
+ * starts; 0 when it has none NDIS_HASH_TCP_IPV6 would hash: another
+ * protocol, a real fragment, a chain too long or cut short (the ports
+ * are read, and checked to be inside the frame, by the caller).
  * NDIS_HASH_IPV6_EX, which would swap in a home address or a routing
  * header's address, is not offered and Linux does not ask for it
  * (rndis_set_rss_param_msg()), so the fixed header's addresses stay. */
-static uint32_t ipv6_tcp_at(const uint8_t *f, uint32_t len, uint32_t l3)
+static uint32_t ipv6_tcp_at(const struct netvsp_frame *f, uint32_t l3,
+			    uint32_t type)
 {
-	uint32_t at = l3 + 40u, type = f[l3 + 6u], ext;
+	uint32_t at = l3 + 40u, ext;
+	uint8_t e[8];
 
 	for (uint32_t i = 0; type != 6u; i++) {
-		if (i == IPV6_EXT_MAX || len < at + 8u)
+		if (i == IPV6_EXT_MAX || !frame_read(f, at, e, sizeof(e)))
 			return 0;
-		ext = ipv6_ext_len(f, at, type);
+		ext = ipv6_ext_len(e, type);
 		if (!ext)
 			return 0;
-		type = f[at];
+		type = e[0];
 		at += ext;
 	}
-	return len >= at + 4u ? at : 0;
+	return at;
 }
 
 /* IPv6: addresses, and the ports of an unfragmented TCP segment found
  * past any extension headers (NDIS_HASH_TCP_IPV6 skips them). */
-static uint32_t in_ipv6(const struct netvsp_rss *rss, const uint8_t *f,
-			uint32_t len, uint32_t l3, uint8_t *in)
+static uint32_t in_ipv6(const struct netvsp_rss *rss,
+			const struct netvsp_frame *f, uint32_t l3, uint8_t *in)
 {
+	uint8_t h[40];
 	uint32_t tcp;
 
-	if (len < l3 + 40u || f[l3] >> 4 != 6u)
+	if (!frame_read(f, l3, h, sizeof(h)) || h[0] >> 4 != 6u)
 		return 0;
-	memcpy(in, f + l3 + 8u, 32);
+	memcpy(in, h + 8, 32);
 	if ((rss->hashinfo & NDIS_HASH_TCP_IPV6) &&
-	    (tcp = ipv6_tcp_at(f, len, l3))) {
-		memcpy(in + 32, f + tcp, 4);
+	    (tcp = ipv6_tcp_at(f, l3, h[6])) && frame_read(f, tcp, in + 32, 4))
 		return 36;
-	}
 	return (rss->hashinfo & NDIS_HASH_IPV6) ? 32u : 0u;
 }
 
-bool netvsp_rss_frame(const struct netvsp *nv, const uint8_t *frame,
-		      uint32_t len, uint32_t *hash)
+bool netvsp_rss_frame(const struct netvsp *nv, const struct netvsp_frame *f,
+		      uint32_t *hash)
 {
 	const struct netvsp_rss *rss = &nv->rss;
-	uint8_t in[NETVSP_RSS_IN_MAX];
+	uint8_t in[NETVSP_RSS_IN_MAX], t[2];
 	uint32_t l3 = 14, type, n;
 
-	if (!rss->on || !nv->subch || len < 14u)
+	if (!rss->on || !nv->subch || !frame_read(f, 12, t, 2))
 		return false;
-	type = (uint32_t)frame[12] << 8 | frame[13];
-	if (type == 0x8100u && len >= 18u) {  /* IEEE 802.1Q tag */
-		type = (uint32_t)frame[16] << 8 | frame[17];
+	type = (uint32_t)t[0] << 8 | t[1];
+	/* IEEE 802.1Q tag */
+	if (type == 0x8100u && frame_read(f, 16, t, 2)) {
+		type = (uint32_t)t[0] << 8 | t[1];
 		l3 = 18;
 	}
 	if (type == 0x0800u)
-		n = in_ipv4(rss, frame, len, l3, in);
+		n = in_ipv4(rss, f, l3, in);
 	else if (type == 0x86ddu)
-		n = in_ipv6(rss, frame, len, l3, in);
+		n = in_ipv6(rss, f, l3, in);
 	else
 		n = 0;
 	if (!n)

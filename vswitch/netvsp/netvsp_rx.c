@@ -219,26 +219,32 @@ static int xfer_send(struct vmbus_chan *ch, uint16_t pageset, uint64_t tid,
 	return err;
 }
 
+/* hdr (hlen bytes), then the frame's head, then its tail (if any), one
+ * after another from off; the tail is the sending guest's send buffer,
+ * copied as it is now. */
 static int rx_write(struct netvsp *nv, uint32_t off, const void *hdr,
-		    uint32_t hlen, const void *body, uint32_t blen)
+		    uint32_t hlen, const struct netvsp_frame *f)
 {
-	int err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h, off,
-					hdr, hlen);
+	const struct netvsp_guest_ops *ops = &nv->cfg.ops;
+	int err = ops->buf_write(ops->ctx, nv->rbuf.h, off, hdr, hlen);
 
-	if (!err && blen)
-		err = nv->cfg.ops.buf_write(nv->cfg.ops.ctx, nv->rbuf.h,
-					    off + hlen, body, blen);
+	if (!err && f->head_len)
+		err = ops->buf_write(ops->ctx, nv->rbuf.h, off + hlen, f->head,
+				     f->head_len);
+	if (!err && f->len > f->head_len)
+		err = ops->buf_write(ops->ctx, nv->rbuf.h,
+				     off + hlen + f->head_len, f->tail,
+				     f->len - f->head_len);
 	return err;
 }
 
-/* Writes hdr (hlen bytes) then body into fresh sections and sends the
- * transfer-page packet at once (control replies). 0, or -ENOBUFS (no
- * sections), -EAGAIN (ring full), -ENOTCONN (no buffer or channel),
- * -EFAULT. Lock held. */
-static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
-		  const void *body, uint32_t blen)
+/* Writes msg into fresh sections and sends the transfer-page packet at
+ * once (control replies). 0, or -ENOBUFS (no sections), -EAGAIN (ring
+ * full), -ENOTCONN (no buffer or channel), -EFAULT. Lock held. */
+static int rx_put(struct netvsp *nv, const void *msg, uint32_t total)
 {
-	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, off;
+	static const struct netvsp_frame none = { NULL, NULL, 0, 0 };
+	uint32_t sec = nv->recv_sec_size, k, off;
 	struct vmbus_xfer_range r;
 	int first, err;
 
@@ -251,7 +257,7 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 		return -ENOBUFS;
 	off = (uint32_t)first * sec;
 	r = (struct vmbus_xfer_range){ total, off };
-	err = rx_write(nv, off, hdr, hlen, body, blen);
+	err = rx_write(nv, off, msg, total, &none);
 	if (!err)
 		err = xfer_send(nv->chans[0], nv->rbuf.id,
 				(uint64_t)k << 32 | (uint32_t)first, &r, 1);
@@ -260,15 +266,15 @@ static int rx_put(struct netvsp *nv, const void *hdr, uint32_t hlen,
 	return err;
 }
 
-/* Writes a frame into sections right after the batch's (or starts a new
- * batch when they are taken, the batch is full or goes on another
- * channel) and adds its range; the switch's flush, or a full batch,
- * sends the packet. Lock held. */
+/* Writes a frame and its header (hlen bytes at hdr) into sections right
+ * after the batch's (or starts a new batch when they are taken, the
+ * batch is full or goes on another channel) and adds its range; the
+ * switch's flush, or a full batch, sends the packet. Lock held. */
 static int rx_batch_add(struct netvsp *nv, uint32_t chan, const void *hdr,
-			uint32_t hlen, const void *body, uint32_t blen)
+			uint32_t hlen, const struct netvsp_frame *f)
 {
 	struct netvsp_rxbatch *b = &nv->rxb;
-	uint32_t sec = nv->recv_sec_size, total = hlen + blen, k, at, have;
+	uint32_t sec = nv->recv_sec_size, total = hlen + f->len, k, at, have;
 	int first, err;
 
 	if (!nv->chans[0] || !nv->rx.n)
@@ -288,7 +294,7 @@ static int rx_batch_add(struct netvsp *nv, uint32_t chan, const void *hdr,
 		have = 0;
 	}
 	at = b->first + have;
-	err = rx_write(nv, at * sec, hdr, hlen, body, blen);
+	err = rx_write(nv, at * sec, hdr, hlen, f);
 	if (err) {
 		if (have)
 			rx_shrink(&nv->rx, b->first, have, k);
@@ -298,7 +304,7 @@ static int rx_batch_add(struct netvsp *nv, uint32_t chan, const void *hdr,
 	}
 	b->secs = have + k;
 	b->r[b->n++] = (struct vmbus_xfer_range){ total, at * sec };
-	b->bytes += blen;
+	b->bytes += f->len;
 	return 0;
 }
 
@@ -387,7 +393,9 @@ static uint32_t rx_hdr_hash(struct rx_hdr *m, uint32_t hash)
 	return sizeof(*m);
 }
 
-static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
+/* The packet filter reads the destination address in the head, which
+ * the switch decided on (at least 14 bytes, 18 when split). */
+static void rx_frame(struct netvsp *nv, const struct netvsp_frame *f)
 {
 	struct rx_hdr m;
 	uint32_t hlen = RNDIS_PKT_HDR_SIZE, chan = 0, hash;
@@ -397,7 +405,7 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 		nv->st.rx_drop_not_ready++;
 		return;
 	}
-	if (!rx_filter(nv, frame)) {
+	if (!rx_filter(nv, f->head)) {
 		nv->st.rx_drop_filtered++;
 		return;
 	}
@@ -409,14 +417,14 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 	memset(&m, 0, RNDIS_PKT_HDR_SIZE);
 	m.h.type = RNDIS_MSG_PACKET;
 	m.p.data_off = sizeof(m.p);
-	m.p.data_len = len;
-	if (nv->rss.on && netvsp_rss_frame(nv, frame, len, &hash)) {
+	m.p.data_len = f->len;
+	if (nv->rss.on && netvsp_rss_frame(nv, f, &hash)) {
 		hlen = rx_hdr_hash(&m, hash);
 		chan = netvsp_rss_chan(&nv->rss, hash);
 	}
-	m.h.msg_len = hlen + len;
+	m.h.msg_len = hlen + f->len;
 	/* Counted as received when the batch goes out (netvsp_rx_flush). */
-	err = rx_batch_add(nv, chan, &m, hlen, frame, len);
+	err = rx_batch_add(nv, chan, &m, hlen, f);
 	if (!err)
 		return;
 	if (err == -ENOBUFS) {
@@ -427,13 +435,30 @@ static void rx_frame(struct netvsp *nv, const uint8_t *frame, uint32_t len)
 }
 
 /* The switch's delivery callback (vsw_deliver_fn): the one copy of the
- * frame, straight into the guest's receive buffer. */
+ * frame, straight into the guest's receive buffer. The switch checked
+ * its length against the MTU, so it fits 32 bits. */
 void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct netvsp *nv = ctx;
+	struct netvsp_frame f = { frame, NULL, (uint32_t)len, (uint32_t)len };
 
 	netvsp_lock(nv);
-	rx_frame(nv, frame, (uint32_t)len);
+	rx_frame(nv, &f);
+	netvsp_unlock(nv);
+}
+
+/* The same in two parts (vsw_deliver_split_fn): the tail goes from the
+ * sender's send buffer straight into ours, its one copy (the sending
+ * netvsp copied only the head). */
+void netvsp_deliver_split(void *ctx, const uint8_t *head, size_t head_len,
+			  const uint8_t *tail, size_t tail_len)
+{
+	struct netvsp *nv = ctx;
+	struct netvsp_frame f = { head, tail, (uint32_t)head_len,
+				  (uint32_t)(head_len + tail_len) };
+
+	netvsp_lock(nv);
+	rx_frame(nv, &f);
 	netvsp_unlock(nv);
 }
 
@@ -488,7 +513,7 @@ static int send_now(struct netvsp *nv, uint8_t kind, uint8_t chan,
 		return vmbus_chan_send(nv->chans[0], VMBUS_PKT_INBAND, 0, 0, msg,
 				       len);
 	default:
-		return rx_put(nv, msg, (uint32_t)len, NULL, 0);
+		return rx_put(nv, msg, (uint32_t)len);
 	}
 }
 

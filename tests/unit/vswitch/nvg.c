@@ -49,10 +49,10 @@ static int m_read(void *ctx, void *buf, uint32_t off, void *dst, uint32_t len)
 {
 	struct nvg_buf *b = buf;
 
-	(void)ctx;
 	if (!b->open || off > b->bytes || len > b->bytes - off)
 		return -EFAULT;
 	memcpy(dst, b->mem + off, len);
+	((struct nvg *)ctx)->bytes_read += len;
 	return 0;
 }
 
@@ -61,11 +61,26 @@ static int m_write(void *ctx, void *buf, uint32_t off, const void *src,
 {
 	struct nvg_buf *b = buf;
 
-	(void)ctx;
 	if (!b->open || off > b->bytes || len > b->bytes - off)
 		return -EFAULT;
 	memcpy(b->mem + off, src, len);
+	((struct nvg *)ctx)->bytes_written += len;
 	return 0;
+}
+
+/* Each buffer is one allocation, contiguous as vsp_net.c's mapped
+ * GPADLs are. */
+static const void *m_ptr(void *ctx, void *buf, uint32_t off, uint32_t len)
+{
+	struct nvg *g = ctx;
+	struct nvg_buf *b = buf;
+
+	g->n_ptr++;
+	if (g->refuse_ptr || !b->open || off > b->bytes || len > b->bytes - off)
+		return NULL;
+	if (g->on_ptr)
+		g->on_ptr(g, off, len);
+	return b->mem + off;
 }
 
 static int m_gpa(void *ctx, uint64_t pfn, uint32_t off, void *dst, uint32_t len)
@@ -117,6 +132,7 @@ void nvg_ops(struct nvg *g, struct netvsp_guest_ops *ops)
 	ops->buf_close = m_close;
 	ops->buf_read = m_read;
 	ops->buf_write = m_write;
+	ops->buf_ptr = m_ptr;
 	ops->gpa_read = m_gpa;
 	ops->ctx = g;
 	if (getenv("NVG_LOG")) ops->log = nvg_log;

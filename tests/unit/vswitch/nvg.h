@@ -100,6 +100,13 @@ struct nvg {
 	uint32_t host_signals, guest_signals;
 	uint32_t rndis_req_id;
 	int refuse_gpa;                 /* gpa_read fails */
+	/* buf_ptr: the calls, refused (NULL: netvsp copies as without it),
+	 * and a hook called with the range asked for first (a guest
+	 * rewriting its send buffer as netvsp sends from it) */
+	uint32_t n_ptr;
+	int refuse_ptr;
+	void (*on_ptr)(struct nvg *g, uint32_t off, uint32_t len);
+	uint64_t bytes_read, bytes_written; /* through buf_read, buf_write */
 	/* sub-channels: sub[1..7] (sub[0] unused: host, guest above) */
 	struct nvg_sub sub[NVG_CHANNELS];
 	struct vsw *sw;                 /* what nvg_create was given, for */
