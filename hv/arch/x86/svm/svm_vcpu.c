@@ -359,25 +359,39 @@ int svm_virq_pending(struct vcpu *v)
 void svm_virq_note_lost(struct vcpu *v, uint64_t code)
 {
 	const struct vmcb *vm = svm_vmcb(v);
+	bool at_insn = (vm->save.rflags & (1u << 9)) && !(vm->ctl.int_state & 1) &&
+		       (code == SVM_EXIT_HLT || code == SVM_EXIT_PAUSE || code == SVM_EXIT_CPUID ||
+			code == SVM_EXIT_MSR || code == SVM_EXIT_IOIO || code == SVM_EXIT_VMMCALL);
+	/* Or at any exit: the offer was deliverable at the VMRUN (IF set, no
+	 * shadow) and the guest has run instructions since, so it passed a
+	 * boundary where it had to be taken first (a spinner waiting for its
+	 * timer makes no intercepted instruction; hv's timer ends its turn). */
+	bool ran = v->arch.virq_entry_ok && vm->save.rip != v->arch.virq_entry_rip;
 
-	v->arch.virq_lost = svm_virq_pending(v) >= 0 && (vm->save.rflags & (1u << 9)) &&
-			    !(vm->ctl.int_state & 1) && !(vm->ctl.exitintinfo & SVM_EVT_V) &&
-			    (code == SVM_EXIT_HLT || code == SVM_EXIT_PAUSE || code == SVM_EXIT_CPUID ||
-			     code == SVM_EXIT_MSR || code == SVM_EXIT_IOIO || code == SVM_EXIT_VMMCALL);
+	v->arch.virq_lost = svm_virq_pending(v) >= 0 && !(vm->ctl.exitintinfo & SVM_EVT_V) &&
+			    (at_insn || ran);
 }
 
-/* Last before VMRUN: a lost offer goes in through EVENTINJ, which Bochs
- * delivers at once, unless another event takes this entry (the offer
- * then waits; that event's handler, ending in IRET, changes IF). */
-void svm_virq_rescue(struct vcpu *v)
+/* At VMRUN: whether an offer goes in deliverable, and where the guest
+ * starts (svm_virq_note_lost). */
+static void virq_note_entry(struct vcpu *v)
+{
+	const struct vmcb *vm = svm_vmcb(v);
+
+	v->arch.virq_entry_ok = svm_virq_pending(v) >= 0 && (vm->save.rflags & (1u << 9)) &&
+				!(vm->ctl.int_state & 1) && !(vm->ctl.eventinj & SVM_EVT_V);
+	v->arch.virq_entry_rip = vm->save.rip;
+}
+
+/* A lost offer goes in through EVENTINJ, which Bochs delivers at once,
+ * unless another event takes this entry (the offer then waits; that
+ * event's handler, ending in IRET, changes IF). */
+static void virq_inject_lost(struct vcpu *v)
 {
 	struct vmcb *vm = svm_vmcb(v);
 	int vec = svm_virq_pending(v);
 	static unsigned logged;
 
-	if (!v->arch.virq_lost)
-		return;
-	v->arch.virq_lost = 0;
 	if (vec < 0 || (vm->ctl.eventinj & SVM_EVT_V) || !(vm->save.rflags & (1u << 9)))
 		return;
 	svm_virq_drop(v);
@@ -386,6 +400,16 @@ void svm_virq_rescue(struct vcpu *v)
 		hv_info("hv: partition %lu's virtual interrupt %#x was not taken where its "
 			"interrupts were on (an emulator's V_IRQ defect); injected instead",
 			v->part->id, vec);
+}
+
+/* Last before VMRUN. */
+void svm_virq_rescue(struct vcpu *v)
+{
+	if (v->arch.virq_lost) {
+		v->arch.virq_lost = 0;
+		virq_inject_lost(v);
+	}
+	virq_note_entry(v);
 }
 
 bool arch_vcpu_irq_in_flight(struct vcpu *v)

@@ -39,6 +39,8 @@ struct arch_vcpu {
 	/* At the last exit the offer had been deliverable and was not taken
 	 * (svm_virq_note_lost). */
 	uint8_t virq_lost;
+	uint8_t virq_entry_ok;     /* the offer was deliverable at VMRUN */
+	uint64_t virq_entry_rip;   /* and the guest started here */
 	uint8_t nmi_await_iret;
 	uint64_t nmi_iret_rip;
 	/* The last PAUSE decoded without NRIPS (svm_insn.c): its length,
