@@ -889,6 +889,17 @@ void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw)
 	vsw_destroy(sw);
 }
 
+uint32_t nvg_pair_finish(struct nvg *a, struct nvg *b, struct vsw *sw)
+{
+	uint32_t errors = a->proto_errors + b->proto_errors;
+
+	if (errors)
+		fprintf(stderr, "guest saw: %s / %s\n", a->last_error ? a->last_error : "-",
+			b->last_error ? b->last_error : "-");
+	nvg_pair_destroy(a, b, sw);
+	return errors;
+}
+
 struct netvsp_stats nvg_stats(struct nvg *g)
 {
 	struct netvsp_stats s;

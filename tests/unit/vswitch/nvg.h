@@ -136,6 +136,9 @@ int nvg_create(struct nvg *g, struct vsw *sw, const uint8_t mac[6],
 void nvg_destroy(struct nvg *g);
 /* Two guests on one switch, and the switch, gone. */
 void nvg_pair_destroy(struct nvg *a, struct nvg *b, struct vsw *sw);
+/* The same, returning the protocol errors the two guests saw (their last
+ * printed): tests assert 0. */
+uint32_t nvg_pair_finish(struct nvg *a, struct nvg *b, struct vsw *sw);
 /* netvsp's counters for g's port. */
 struct netvsp_stats nvg_stats(struct nvg *g);
 /* The netvsp's ops and config that nvg_create used (for custom

@@ -47,13 +47,10 @@ static struct pair *pair_new(uint16_t vlan_a, uint16_t vlan_b, uint32_t ring_b,
 
 static void pair_free(struct pair *p)
 {
-	if (p->a.proto_errors || p->b.proto_errors)
-		print_error("guest saw: %s / %s\n", p->a.last_error ? p->a.last_error : "-",
-			    p->b.last_error ? p->b.last_error : "-");
-	assert_int_equal(p->a.proto_errors, 0);
-	assert_int_equal(p->b.proto_errors, 0);
-	nvg_pair_destroy(&p->a, &p->b, p->sw);
+	uint32_t errors = nvg_pair_finish(&p->a, &p->b, p->sw);
+
 	free(p);
+	assert_int_equal(errors, 0);
 }
 
 static uint32_t frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
