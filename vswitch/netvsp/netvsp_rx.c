@@ -437,19 +437,9 @@ static void rx_frame(struct netvsp *nv, const struct netvsp_frame *f)
 /* The switch's delivery callback (vsw_deliver_fn): the one copy of the
  * frame, straight into the guest's receive buffer. The switch checked
  * its length against the MTU, so it fits 32 bits. */
-void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
-{
-	struct netvsp *nv = ctx;
-	struct netvsp_frame f = { frame, NULL, (uint32_t)len, (uint32_t)len };
-
-	netvsp_lock(nv);
-	rx_frame(nv, &f);
-	netvsp_unlock(nv);
-}
-
 /* The same in two parts (vsw_deliver_split_fn): the tail goes from the
  * sender's send buffer straight into ours, its one copy (the sending
- * netvsp copied only the head). */
+ * netvsp copied only the head). A whole frame is a head without tail. */
 void netvsp_deliver_split(void *ctx, const uint8_t *head, size_t head_len,
 			  const uint8_t *tail, size_t tail_len)
 {
@@ -460,6 +450,11 @@ void netvsp_deliver_split(void *ctx, const uint8_t *head, size_t head_len,
 	netvsp_lock(nv);
 	rx_frame(nv, &f);
 	netvsp_unlock(nv);
+}
+
+void netvsp_deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	netvsp_deliver_split(ctx, frame, len, NULL, 0);
 }
 
 void netvsp_deliver_flush(void *ctx)

@@ -345,6 +345,13 @@ int svm_virq_pending(struct vcpu *v)
 	return (int)((c->vintr & SVM_VINTR_VECTOR_MASK) >> 32);
 }
 
+/* The guest would take a maskable interrupt now: RFLAGS.IF set and no
+ * STI or MOV SS shadow (APM Vol. 2 §15.21.4). */
+static bool virq_deliverable(const struct vmcb *vm)
+{
+	return (vm->save.rflags & (1u << 9)) && !(vm->ctl.int_state & 1);
+}
+
 /* An offer still pending at the exit of an instruction the guest ran
  * with RFLAGS.IF set and no interrupt shadow (an intercepted HLT, PAUSE,
  * CPUID, RDMSR/WRMSR, IN/OUT or VMMCALL): the CPU stood at that
@@ -359,7 +366,7 @@ int svm_virq_pending(struct vcpu *v)
 void svm_virq_note_lost(struct vcpu *v, uint64_t code)
 {
 	const struct vmcb *vm = svm_vmcb(v);
-	bool at_insn = (vm->save.rflags & (1u << 9)) && !(vm->ctl.int_state & 1) &&
+	bool at_insn = virq_deliverable(vm) &&
 		       (code == SVM_EXIT_HLT || code == SVM_EXIT_PAUSE || code == SVM_EXIT_CPUID ||
 			code == SVM_EXIT_MSR || code == SVM_EXIT_IOIO || code == SVM_EXIT_VMMCALL);
 	/* Or at any exit: the offer was deliverable at the VMRUN (IF set, no
@@ -378,8 +385,8 @@ static void virq_note_entry(struct vcpu *v)
 {
 	const struct vmcb *vm = svm_vmcb(v);
 
-	v->arch.virq_entry_ok = svm_virq_pending(v) >= 0 && (vm->save.rflags & (1u << 9)) &&
-				!(vm->ctl.int_state & 1) && !(vm->ctl.eventinj & SVM_EVT_V);
+	v->arch.virq_entry_ok = svm_virq_pending(v) >= 0 && virq_deliverable(vm) &&
+				!(vm->ctl.eventinj & SVM_EVT_V);
 	v->arch.virq_entry_rip = vm->save.rip;
 }
 
@@ -443,8 +450,7 @@ bool arch_vcpu_inject_irq(struct vcpu *v, int vec)
 	 * for the guest's next exit, which a parent spinning in its idle
 	 * loop never made: a child's intercept then went unserved for
 	 * minutes. */
-	if (!(vm->save.rflags & (1u << 9)) || (vm->ctl.int_state & 1) ||
-	    (vm->ctl.eventinj & SVM_EVT_V)) {
+	if (!virq_deliverable(vm) || (vm->ctl.eventinj & SVM_EVT_V)) {
 		set_intr_window(v, true);
 		return false;
 	}
