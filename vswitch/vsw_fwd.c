@@ -289,8 +289,8 @@ int fwd_admit(struct vsw_port *in, struct fwd_in *x, uint32_t mtu,
 	vid = fwd_ingress_vid(in, fi);
 	if (vid < 0)
 		return fwd_drop(in, VSW_DROP_VLAN);
-	*src = vsw_mac_load(x->buf + VSW_ETH_ALEN);
-	if (in->spoof_guard && *src != in->mac48)
+	*src = vsw_mac_key(x->buf + VSW_ETH_ALEN);
+	if (in->spoof_guard && *src != in->mac_key)
 		return fwd_drop(in, VSW_DROP_SPOOF);
 	if (in->flags & FWD_GUARDS) {
 		/* They parse L3 and L4: the frame whole and private. */
@@ -317,7 +317,7 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	vkey = vsw_mac_vid_key((uint16_t)vid);
 	vsw_mac_learn(sw, vkey | src, in->idx, now);
 	if (!vsw_mac_is_group(x->buf)) {
-		dst = vsw_mac_lookup(sw, vkey | vsw_mac_load(x->buf), now);
+		dst = vsw_mac_lookup(sw, vkey | vsw_mac_key(x->buf), now);
 		if (dst >= 0) {
 			int n = fwd_fast(sw, in, dst, x, &fi, (uint16_t)vid);
 
