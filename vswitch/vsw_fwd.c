@@ -211,11 +211,17 @@ static int fwd_ingress_vid(const struct vsw_port *in,
 	return vsw_port_member(in, fi->vid) ? fi->vid : -1;
 }
 
-/* Hyper-V's DHCP guard and router guard (see vsw_frame_classify). */
+/* Hyper-V's DHCP guard and router guard (see vsw_frame_classify). The L2
+ * parse again, here: the frame path's parse result never has its address
+ * taken, so it stays in registers there. */
 static int fwd_guards(struct vsw_port *in, const uint8_t *frame, size_t len,
-		      const struct vsw_frame_info *fi)
+		      uint32_t mtu)
 {
-	unsigned c = vsw_frame_classify(frame, len, fi);
+	struct vsw_frame_info fi;
+	unsigned c;
+
+	vsw_parse_l2(frame, len, mtu, &fi); /* succeeded on the frame path */
+	c = vsw_frame_classify(frame, len, &fi);
 
 	if ((c & VSW_CLASS_DHCP_SERVER) && (in->flags & VSW_PORT_DHCP_GUARD))
 		return fwd_drop(in, VSW_DROP_DHCP_GUARD);
@@ -296,7 +302,7 @@ int fwd_admit(struct vsw_port *in, struct fwd_in *x, uint32_t mtu,
 		/* They parse L3 and L4: the frame whole and private. */
 		if (x->tail)
 			fwd_join(x);
-		if (fwd_guards(in, x->buf, x->len, fi))
+		if (fwd_guards(in, x->buf, x->len, mtu))
 			return -EPERM;
 	}
 	return vid;
