@@ -211,10 +211,11 @@ void vsw_mac_fini(struct vsw_mactable *t);
 void vsw_mac_insert(struct vsw *sw, uint64_t key, uint16_t port, uint32_t now);
 void vsw_mac_flush_port(struct vsw *sw, uint16_t port);
 
-/* Way holding key, or -1. Unrolled: a hit in way 0 costs one compare. */
+/* Way holding key, or -1. Unrolled: a hit in way 0 costs one compare, and
+ * is the one expected, as a set fills from way 0 (mac_pick_victim). */
 static inline int vsw_mac_way(const struct vsw_mac_bucket *b, uint64_t key)
 {
-	if (b->key[0] == key)
+	if (__builtin_expect(b->key[0] == key, 1))
 		return 0;
 	if (b->key[1] == key)
 		return 1;
