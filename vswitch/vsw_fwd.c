@@ -250,13 +250,11 @@ static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
  * case: no tag to add, strip or rewrite) goes straight out, a split frame
  * in its two parts where the port takes them; returns -1 to send
  * everything else down the general path. */
-static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
-			   struct fwd_in *x, const struct vsw_frame_info *fi,
-			   uint16_t vid)
+static inline int fwd_fast(struct vsw *sw, struct vsw_port *in,
+			   struct vsw_port *dp, struct fwd_in *x,
+			   const struct vsw_frame_info *fi, uint16_t vid)
 {
-	struct vsw_port *dp = sw->ports[dst];
-
-	if (!dp || dp == in)
+	if (dp == in)
 		return -1;
 	if (dp->pvid == vid ? fi->tagged :
 	    !(fi->tagged && fi->vid == vid && vsw_port_member(dp, vid)))
@@ -315,7 +313,8 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	struct fwd_frame f;
 	uint64_t src = 0, vkey;
 	uint32_t now = vsw_now_tick(sw);
-	int vid, dst = -1;
+	struct vsw_port *dp = NULL;
+	int vid;
 
 	vid = fwd_admit(in, x, sw->mtu, &fi, &src);
 	if (vid < 0)
@@ -323,9 +322,9 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	vkey = vsw_mac_vid_key((uint16_t)vid);
 	vsw_mac_learn(sw, vkey | src, in->idx, now);
 	if (!vsw_mac_is_group(x->buf)) {
-		dst = vsw_mac_lookup(sw, vkey | vsw_mac_key(x->buf), now);
-		if (dst >= 0) {
-			int n = fwd_fast(sw, in, dst, x, &fi, (uint16_t)vid);
+		dp = vsw_mac_lookup(sw, vkey | vsw_mac_key(x->buf), now);
+		if (dp) {
+			int n = fwd_fast(sw, in, dp, x, &fi, (uint16_t)vid);
 
 			if (n >= 0)
 				return n;
@@ -334,8 +333,8 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	if (x->tail)
 		fwd_join(x);
 	fwd_init(&f, x->buf, x->len, x->headroom, &fi, (uint16_t)vid);
-	if (dst >= 0 && sw->ports[dst] && vsw_port_member(sw->ports[dst], f.vid))
-		return fwd_unicast(sw, in, sw->ports[dst], &f);
+	if (dp && vsw_port_member(dp, f.vid))
+		return fwd_unicast(sw, in, dp, &f);
 	return fwd_flood(sw, in, &f);
 }
 

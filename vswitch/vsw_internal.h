@@ -246,21 +246,22 @@ static inline void vsw_mac_learn(struct vsw *sw, uint64_t key, uint16_t port,
 	b->stamp[i] = now;
 }
 
-/* Port index for key, or -1 when unknown or aged out. */
-static inline int vsw_mac_lookup(struct vsw *sw, uint64_t key, uint32_t now)
+/* The port learned for key, or NULL when unknown or aged out. */
+static inline struct vsw_port *vsw_mac_lookup(struct vsw *sw, uint64_t key,
+					      uint32_t now)
 {
 	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
 	int i = vsw_mac_way(b, key);
 
 	if (i < 0)
-		return -1;
+		return NULL;
 	if ((uint32_t)(now - b->stamp[i]) > sw->tbl.aging_ticks) {
 		b->key[i] = 0;
 		sw->tbl.entries--;
 		sw->st.mac_aged++;
-		return -1;
+		return NULL;
 	}
-	return b->port[i];
+	return sw->ports[b->port[i]];
 }
 
 #endif /* VSW_INTERNAL_H */
