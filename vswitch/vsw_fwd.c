@@ -211,11 +211,17 @@ static int fwd_ingress_vid(const struct vsw_port *in,
 	return vsw_port_member(in, fi->vid) ? fi->vid : -1;
 }
 
-/* Hyper-V's DHCP guard and router guard (see vsw_frame_classify). */
+/* Hyper-V's DHCP guard and router guard (see vsw_frame_classify). The L2
+ * parse again, here: the frame path's parse result never has its address
+ * taken, so it stays in registers there. */
 static int fwd_guards(struct vsw_port *in, const uint8_t *frame, size_t len,
-		      const struct vsw_frame_info *fi)
+		      uint32_t mtu)
 {
-	unsigned c = vsw_frame_classify(frame, len, fi);
+	struct vsw_frame_info fi;
+	unsigned c;
+
+	vsw_parse_l2(frame, len, mtu, &fi); /* succeeded on the frame path */
+	c = vsw_frame_classify(frame, len, &fi);
 
 	if ((c & VSW_CLASS_DHCP_SERVER) && (in->flags & VSW_PORT_DHCP_GUARD))
 		return fwd_drop(in, VSW_DROP_DHCP_GUARD);
@@ -244,13 +250,11 @@ static void fwd_init(struct fwd_frame *f, uint8_t *frame, size_t len,
  * case: no tag to add, strip or rewrite) goes straight out, a split frame
  * in its two parts where the port takes them; returns -1 to send
  * everything else down the general path. */
-static inline int fwd_fast(struct vsw *sw, struct vsw_port *in, int dst,
-			   struct fwd_in *x, const struct vsw_frame_info *fi,
-			   uint16_t vid)
+static inline int fwd_fast(struct vsw *sw, struct vsw_port *in,
+			   struct vsw_port *dp, struct fwd_in *x,
+			   const struct vsw_frame_info *fi, uint16_t vid)
 {
-	struct vsw_port *dp = sw->ports[dst];
-
-	if (!dp || dp == in)
+	if (dp == in)
 		return -1;
 	if (dp->pvid == vid ? fi->tagged :
 	    !(fi->tagged && fi->vid == vid && vsw_port_member(dp, vid)))
@@ -289,14 +293,14 @@ int fwd_admit(struct vsw_port *in, struct fwd_in *x, uint32_t mtu,
 	vid = fwd_ingress_vid(in, fi);
 	if (vid < 0)
 		return fwd_drop(in, VSW_DROP_VLAN);
-	*src = vsw_mac_load(x->buf + VSW_ETH_ALEN);
-	if (in->spoof_guard && *src != in->mac48)
+	*src = vsw_mac_key(x->buf + VSW_ETH_ALEN);
+	if (in->spoof_guard && *src != in->mac_key)
 		return fwd_drop(in, VSW_DROP_SPOOF);
 	if (in->flags & FWD_GUARDS) {
 		/* They parse L3 and L4: the frame whole and private. */
 		if (x->tail)
 			fwd_join(x);
-		if (fwd_guards(in, x->buf, x->len, fi))
+		if (fwd_guards(in, x->buf, x->len, mtu))
 			return -EPERM;
 	}
 	return vid;
@@ -309,7 +313,8 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	struct fwd_frame f;
 	uint64_t src = 0, vkey;
 	uint32_t now = vsw_now_tick(sw);
-	int vid, dst = -1;
+	struct vsw_port *dp = NULL;
+	int vid;
 
 	vid = fwd_admit(in, x, sw->mtu, &fi, &src);
 	if (vid < 0)
@@ -317,9 +322,9 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	vkey = vsw_mac_vid_key((uint16_t)vid);
 	vsw_mac_learn(sw, vkey | src, in->idx, now);
 	if (!vsw_mac_is_group(x->buf)) {
-		dst = vsw_mac_lookup(sw, vkey | vsw_mac_load(x->buf), now);
-		if (dst >= 0) {
-			int n = fwd_fast(sw, in, dst, x, &fi, (uint16_t)vid);
+		dp = vsw_mac_lookup(sw, vkey | vsw_mac_key(x->buf), now);
+		if (dp) {
+			int n = fwd_fast(sw, in, dp, x, &fi, (uint16_t)vid);
 
 			if (n >= 0)
 				return n;
@@ -328,8 +333,8 @@ int fwd_frame(struct vsw *sw, struct vsw_port *in, struct fwd_in *x)
 	if (x->tail)
 		fwd_join(x);
 	fwd_init(&f, x->buf, x->len, x->headroom, &fi, (uint16_t)vid);
-	if (dst >= 0 && sw->ports[dst] && vsw_port_member(sw->ports[dst], f.vid))
-		return fwd_unicast(sw, in, sw->ports[dst], &f);
+	if (dp && vsw_port_member(dp, f.vid))
+		return fwd_unicast(sw, in, dp, &f);
 	return fwd_flood(sw, in, &f);
 }
 

@@ -13,8 +13,8 @@
 #define VSW_NO_PORT 0xFFFFu
 /* Table timestamps count 256 ms ticks: 32 bits last 34 years. */
 #define VSW_TICK_SHIFT 8u
-/* Key layout: bits 48..59 hold VID + 1 (so no key is 0, the empty way),
- * bits 0..47 the MAC. */
+/* Key layout: bits 16..63 hold the MAC (vsw_mac_key), bits 0..15 VID + 1
+ * (so no key is 0, the empty way). */
 
 /* One cache line: four ways of (key, last-seen tick, port index). */
 struct vsw_mac_bucket {
@@ -45,7 +45,7 @@ struct vsw_port {
 	struct vsw_port *next_dead;
 	enum vsw_port_kind kind;
 	uint32_t flags;
-	uint64_t mac48;
+	uint64_t mac_key;     /* vsw_mac_key6(mac), for the spoofing guard */
 	uint8_t mac[6];
 	vsw_deliver_fn deliver;
 	void *ctx;
@@ -79,21 +79,36 @@ struct vsw {
 	size_t scratch_len;
 };
 
-/* Endian-neutral 48-bit image of a MAC: any bijection works as a key. */
-static inline uint64_t vsw_mac_load(const uint8_t *p)
+/* The MAC at p in the top 48 bits of a key, the low 16 bits clear; p must
+ * have 8 readable bytes (an address in an Ethernet header has: the type
+ * follows). One load and one shift or mask: the bytes after the MAC fall
+ * out, whichever end of the load they land in. Any bijection works as a
+ * key, as long as every key is made here. */
+static inline uint64_t vsw_mac_key(const uint8_t *p)
 {
-	uint32_t lo;
-	uint16_t hi;
+	uint64_t v;
 
-	memcpy(&lo, p, 4);
-	memcpy(&hi, p + 4, 2);
-	return (uint64_t)lo | (uint64_t)hi << 32;
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return v << 16;
+#else
+	return v & ~(uint64_t)0xFFFF;
+#endif
 }
 
-/* The VLAN half of a key; OR in a MAC from vsw_mac_load(). */
+/* vsw_mac_key of a 6-byte MAC with nothing readable after it. */
+static inline uint64_t vsw_mac_key6(const uint8_t mac[VSW_ETH_ALEN])
+{
+	uint8_t b[8] = { 0 };
+
+	memcpy(b, mac, VSW_ETH_ALEN);
+	return vsw_mac_key(b);
+}
+
+/* The VLAN half of a key; OR in a MAC from vsw_mac_key(). */
 static inline uint64_t vsw_mac_vid_key(uint16_t vid)
 {
-	return ((uint64_t)vid + 1) << 48;
+	return (uint64_t)vid + 1;
 }
 
 static inline struct vsw_mac_bucket *vsw_mac_bucket_of(struct vsw_mactable *t,
@@ -196,10 +211,11 @@ void vsw_mac_fini(struct vsw_mactable *t);
 void vsw_mac_insert(struct vsw *sw, uint64_t key, uint16_t port, uint32_t now);
 void vsw_mac_flush_port(struct vsw *sw, uint16_t port);
 
-/* Way holding key, or -1. Unrolled: a hit in way 0 costs one compare. */
+/* Way holding key, or -1. Unrolled: a hit in way 0 costs one compare, and
+ * is the one expected, as a set fills from way 0 (mac_pick_victim). */
 static inline int vsw_mac_way(const struct vsw_mac_bucket *b, uint64_t key)
 {
-	if (b->key[0] == key)
+	if (__builtin_expect(b->key[0] == key, 1))
 		return 0;
 	if (b->key[1] == key)
 		return 1;
@@ -230,21 +246,22 @@ static inline void vsw_mac_learn(struct vsw *sw, uint64_t key, uint16_t port,
 	b->stamp[i] = now;
 }
 
-/* Port index for key, or -1 when unknown or aged out. */
-static inline int vsw_mac_lookup(struct vsw *sw, uint64_t key, uint32_t now)
+/* The port learned for key, or NULL when unknown or aged out. */
+static inline struct vsw_port *vsw_mac_lookup(struct vsw *sw, uint64_t key,
+					      uint32_t now)
 {
 	struct vsw_mac_bucket *b = vsw_mac_bucket_of(&sw->tbl, key);
 	int i = vsw_mac_way(b, key);
 
 	if (i < 0)
-		return -1;
+		return NULL;
 	if ((uint32_t)(now - b->stamp[i]) > sw->tbl.aging_ticks) {
 		b->key[i] = 0;
 		sw->tbl.entries--;
 		sw->st.mac_aged++;
-		return -1;
+		return NULL;
 	}
-	return b->port[i];
+	return sw->ports[b->port[i]];
 }
 
 #endif /* VSW_INTERNAL_H */

@@ -217,7 +217,7 @@ static int port_check_config(const struct vsw_port_config *c)
 	/* A station address must be individual and not all-zero (IEEE 802
 	 * clause 8.2); the external port carries other stations' MACs. */
 	if (c->kind != VSW_PORT_EXTERNAL && c->mac_mode == VSW_MAC_STATIC &&
-	    (vsw_mac_is_group(c->mac) || !vsw_mac_load(c->mac)))
+	    (vsw_mac_is_group(c->mac) || !vsw_mac_key6(c->mac)))
 		return -EINVAL;
 	return port_check_vlan(c);
 }
@@ -283,7 +283,7 @@ static int port_find_slot(const struct vsw *sw, const struct vsw_port *np)
 		const struct vsw_port *p = sw->active[i];
 
 		if (np->kind != VSW_PORT_EXTERNAL && p->kind != VSW_PORT_EXTERNAL &&
-		    p->mac48 == np->mac48)
+		    p->mac_key == np->mac_key)
 			return -EEXIST;
 	}
 	for (uint32_t i = 0; i < sw->max_ports && slot < 0; i++)
@@ -305,7 +305,7 @@ static int port_link(struct vsw *sw, struct vsw_port *p,
 			return ret;
 		p->dynamic_mac = true;
 	}
-	p->mac48 = vsw_mac_load(p->mac);
+	p->mac_key = vsw_mac_key6(p->mac);
 	ret = port_find_slot(sw, p);
 	if (ret < 0)
 		goto err_mac;
