@@ -135,8 +135,8 @@ static inline void fwd_deliver(struct vsw *sw, struct vsw_port *dp,
 {
 	dp->st.tx_frames++;
 	dp->st.tx_bytes += f->len;
-	dp->deliver(dp->ctx, f->p, f->len);
 	fwd_queue_flush(sw, dp);
+	dp->deliver(dp->ctx, f->p, f->len);   /* may free dp: its last use */
 }
 
 static inline bool fwd_flood_to(const struct vsw_port *dp,
@@ -262,6 +262,9 @@ static inline int fwd_fast(struct vsw *sw, struct vsw_port *in,
 	sw->st.forwarded++;
 	dp->st.tx_frames++;
 	dp->st.tx_bytes += x->len;
+	/* Queued first: a callback that removes dp frees it (no flood holds
+	 * it off on this path), and the removal unqueues it. */
+	fwd_queue_flush(sw, dp);
 	if (x->tail && dp->deliver_split) {
 		sw->st.split++;
 		dp->deliver_split(dp->ctx, x->buf, x->head, x->tail,
@@ -271,7 +274,6 @@ static inline int fwd_fast(struct vsw *sw, struct vsw_port *in,
 			fwd_join(x);
 		dp->deliver(dp->ctx, x->buf, x->len);
 	}
-	fwd_queue_flush(sw, dp);
 	return 1;
 }
 

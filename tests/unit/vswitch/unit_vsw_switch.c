@@ -755,6 +755,27 @@ static void test_remove_sender_from_callback(void **state)
 	vsw_destroy(n.sw);
 }
 
+/* Unicast: the receiver removes itself from its callback; the switch
+ * must not touch the freed port after the call (sanitizers watch). */
+static void test_remove_receiver_from_callback(void **state)
+{
+	struct net n;
+	struct vsw_stats st;
+
+	(void)state;
+	net_up(&n, 2, NULL);
+	net_add_remover(&n);
+	cb_victims[0] = cb_victims[1] = -1;
+	assert_int_equal(net_send(&n, 4, bcast), 2);  /* learn 4 */
+	cb_victims[0] = 4;
+	assert_int_equal(net_send(&n, 0, n.mac[4]), 1);
+	assert_null(n.p[4]);
+	vsw_get_stats(n.sw, &st);
+	assert_int_equal(st.mac_entries, 1);          /* 0; 4 flushed */
+	assert_int_equal(net_send(&n, 0, n.mac[4]), 1);  /* unknown: floods to 1 */
+	vsw_destroy(n.sw);
+}
+
 /* A running port moves from VLAN 0 to VLAN 10 and gains guards. */
 static void test_port_update(void **state)
 {
@@ -813,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_trunk_all),
 		cmocka_unit_test(test_remove_from_callback),
 		cmocka_unit_test(test_remove_sender_from_callback),
+		cmocka_unit_test(test_remove_receiver_from_callback),
 		cmocka_unit_test(test_port_update),
 	};
 
