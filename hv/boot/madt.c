@@ -82,6 +82,28 @@ static void add_cpu(struct madt_cpus *out, uint32_t id)
 		out->dropped++;
 }
 
+/* The I/O APIC whose inputs start at GSI 0 (the ISA IRQs, ACPI §5.2.13),
+ * and an override that moves IRQ 0; other entries are not hv's. */
+static int madt_irq_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len,
+			  struct madt_cpus *out)
+{
+	struct madt_ioapic io;
+	struct madt_override ov;
+
+	if (type == MADT_TYPE_IOAPIC && len >= sizeof(io)) {
+		if (m->rd(pa, &io, sizeof(io), m->ctx))
+			return -EFAULT;
+		if (io.gsi_base == 0 && !out->ioapic_pa)
+			out->ioapic_pa = io.address;
+	} else if (type == MADT_TYPE_OVERRIDE && len >= sizeof(ov)) {
+		if (m->rd(pa, &ov, sizeof(ov), m->ctx))
+			return -EFAULT;
+		if (ov.bus == 0 && ov.source == 0)
+			out->irq0_gsi = ov.gsi;
+	}
+	return 0;
+}
+
 /* One interrupt controller structure at pa, len bytes (len >= 2 checked). */
 static int madt_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len,
 		      struct madt_cpus *out)
@@ -89,6 +111,8 @@ static int madt_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len
 	struct madt_lapic l;
 	struct madt_x2apic x;
 
+	if (type == MADT_TYPE_IOAPIC || type == MADT_TYPE_OVERRIDE)
+		return madt_irq_entry(m, pa, type, len, out);
 	if (type == MADT_TYPE_LAPIC && len >= sizeof(l)) {
 		if (m->rd(pa, &l, sizeof(l), m->ctx))
 			return -EFAULT;

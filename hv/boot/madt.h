@@ -62,6 +62,23 @@ struct madt_x2apic {
 } __attribute__((packed));
 _Static_assert(sizeof(struct madt_x2apic) == 16, "MADT local x2APIC");
 
+/* §5.2.12.3 I/O APIC (type 1) and §5.2.12.5 Interrupt Source Override
+ * (type 2: an ISA IRQ on another GSI; IRQ 0, the PIT, is on GSI 2 on
+ * PC chipsets). */
+#define MADT_TYPE_IOAPIC   1u
+#define MADT_TYPE_OVERRIDE 2u
+struct madt_ioapic {
+	uint8_t type, length, ioapic_id, reserved;
+	uint32_t address, gsi_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct madt_ioapic) == 12, "MADT I/O APIC");
+struct madt_override {
+	uint8_t type, length, bus, source;
+	uint32_t gsi;
+	uint16_t flags;
+} __attribute__((packed));
+_Static_assert(sizeof(struct madt_override) == 10, "MADT interrupt source override");
+
 /* Reads len bytes of physical memory at pa into buf; 0, or -EFAULT where
  * the range is not readable. */
 typedef int (*madt_read_fn)(uint64_t pa, void *buf, size_t len, void *ctx);
@@ -71,10 +88,13 @@ struct madt_cpus {
 	uint32_t count;              /* enabled processors listed */
 	uint32_t dropped;            /* enabled ones beyond MADT_MAX_CPUS */
 	uint32_t apic_id[MADT_MAX_CPUS];
+	uint64_t ioapic_pa;          /* the I/O APIC with GSI 0, or 0: none listed */
+	uint32_t irq0_gsi;           /* ISA IRQ 0's GSI (0 unless overridden) */
 };
 
 /*
- * Lists the enabled processors' APIC ids, in MADT order, each once.
+ * Lists the enabled processors' APIC ids, in MADT order, each once, and
+ * the I/O APIC that takes the ISA IRQs with IRQ 0's GSI.
  * rsdp/rsdp_len: the loader's copy. 0, or -EINVAL with *why naming what
  * is wrong (a checksum, a length, no MADT) and out empty.
  */
