@@ -33,9 +33,20 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         if hvtest.SVM:
             m.expect(r"hv: SVM ok: revision \d+, \d+ ASIDs, nested paging", 30)
             m.expect(r"hv: SVM self-test: a valid VMCB ran to HLT, 7 of 7 malformed ones refused", 30)
+            # Bochs ryzen does not exit for an interrupt while a guest's
+            # IF is clear; the self-test finds it and hv takes the PIT's
+            # tick as an NMI there (hv/arch/x86/svm/svm_if0.c). QEMU
+            # follows the APM: no tick. web1 below spins with interrupts
+            # off while the console works.
+            if hvtest.PLATFORM == "bochs-svm":
+                m.expect(r"hv: this CPU does not exit for interrupts while a guest's IF is clear "
+                         r"\(an emulator's defect\); the PIT's IRQ 0 also comes as an NMI "
+                         r"\(I/O APIC at 0x[0-9a-f]+, GSI \d+\), so hv looks at every tick", 30)
         else:
             m.expect(r"hv: VT-x ok: VMCS revision 0x[0-9a-f]+, EPT", 30)
         m.expect(r"hv: starting the parent partition", 30)
+        if hvtest.PLATFORM != "bochs-svm":
+            assert "comes as an NMI" not in m.output(), m.output()
     with tap.case("autorun runs before the prompt and lists the added file"):
         m.expect(r"PS B:\\> Get-ChildItem\r\n", 30)
         m.expect(r"note\.txt\s+37\r\n", 10)
@@ -166,8 +177,8 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
         assert "hello from a GRUB module\r\nsecond line" in out, repr(out)
         out = m.command("Get-Content missing.txt")
         assert "Cannot find path 'missing.txt' because it does not exist." in out, repr(out)
-    with tap.case("pipeline: VMs to work with (web1 running, web2 and db off)"):
-        for name, kernel, args, mem in (("web1", "spin.elf", "mode=sti", "8MB"),
+    with tap.case("pipeline: VMs to work with (web1 running, spinning with interrupts off; web2 and db off)"):
+        for name, kernel, args, mem in (("web1", "spin.elf", "", "8MB"),
                                         ("web2", "hello.elf", "", "8MB"),
                                         ("db", "hello.elf", "", "16MB")):
             out = m.command('New-VM -Name %s -MemoryStartupBytes %s -Kernel %s -KernelArgs "%s"'
