@@ -2,10 +2,7 @@
  * bench: figures for tests/bench/children. Prints the TSC of the
  * kernel's first instruction and the TSC ticks a fixed CPU-bound loop
  * takes; run once as a child partition and once bare (booted by GRUB as
- * the machine's kernel) to compare. Options: loops=N (default 20000000);
- * sti=1 runs the loop with RFLAGS.IF = 1 (a child only: it takes no
- * interrupt of its own, but Bochs 2.7's SVM exits for a physical one
- * only then, docs/ARCHITECTURE.md "The SVM backend").
+ * the machine's kernel) to compare. Options: loops=N (default 20000000).
  */
 #include "guest.h"
 
@@ -36,12 +33,9 @@ void guest_main(void)
 	uint32_t x;
 
 	guest_printf("bench: entry_tsc=%llu\n", (unsigned long long)guest_entry_tsc);
-	if (guest_get_arg_u32("sti", 0))
-		guest_sti();
 	t0 = rdtsc64();
 	x = spin_loop(loops);
 	t1 = rdtsc64();
-	guest_cli();
 	guest_printf("bench: loop_ticks=%llu check=%x\n", (unsigned long long)(t1 - t0), x);
 	guest_pass("bench");
 }
