@@ -219,9 +219,13 @@ static void test_batch_holes(void **state)
 	vhd_close(v);
 }
 
-/* One sector in two of s1 over a full base: a 1 MiB read is 2,048
- * extents, sent in batches of VHD_BATCH_MAX; and pieces of one file that
- * continue each other are sent as one extent. */
+/* One sector in two of s1 over a full base: a 1 MiB read is s1's 1,024
+ * sectors and one extent of the base under all but the first
+ * (vhd_batch.c's overlap), sent in batches of VHD_BATCH_MAX: the first
+ * plan as two (the base's extent and s1's first sector, then 62 of s1's
+ * sectors over them), then 15 of 64 of s1's sectors, the last one alone
+ * a pread; and pieces of one file that continue each other are sent as
+ * one extent. */
 static void test_batch_many_extents(void **state)
 {
 	static const char *const names[] = { "/x/base.vhd", "/x/s1.vhd" };
@@ -252,8 +256,8 @@ static void test_batch_many_extents(void **state)
 	fs.batches = fs.batch_reads = 0;
 	assert_int_equal(vhd_read(v, buf, size, 0), 0);
 	assert_memory_equal(buf, model, size);
-	assert_int_equal(fs.batch_reads, size / VHD_SECTOR);
-	assert_int_equal(fs.batches, size / VHD_SECTOR / VHD_BATCH_MAX);
+	assert_int_equal(fs.batch_reads, 1024);
+	assert_int_equal(fs.batches, 17);
 	vhd_close(v);
 	/* The base alone: its one block is one extent. So is the base under
 	 * an empty child of 4 KiB blocks: 256 pieces of the base's file,
@@ -288,9 +292,10 @@ static void drop_bitmaps(struct vhd *v)
 
 /* A bad sector at 60 places of each file of a depth-3 chain (its data,
  * and the bitmaps of its first blocks): in a parent under the child's
- * data the batch never reads it and the one-pread-a-run path falls back
- * from its merged read, so both succeed; under data the child lacks, or
- * in the top's own, both fail alike. */
+ * data, both paths may read it in a parent's read across the child's
+ * runs and then read again without it (the batch by the one-pread-a-run
+ * path, which reads the runs alone), so both succeed; under data the
+ * child lacks, or in the top's own, both fail alike. */
 static void test_batch_bad_sectors(void **state)
 {
 	static const char *const names[] = { "/e/base.vhd", "/e/s1.vhd",
@@ -546,6 +551,41 @@ static void mk_wave_chain(int8_t *owner, uint32_t sectors)
 	layer_close(v);
 }
 
+/* Over mk_wave_chain: the base's block is one extent under all of the
+ * first 32 KiB, s1's three runs land on it, s2's sector on s1's run:
+ * three waves, each sent after the one under it (an extent alone is a
+ * pread, so one batch: s1's three). */
+static void test_batch_overlap_waves(void **state)
+{
+	const uint32_t sectors = (256 << 10) / VHD_SECTOR;
+	uint8_t *ref = malloc((size_t)sectors * VHD_SECTOR);
+	uint8_t *buf = malloc((size_t)sectors * VHD_SECTOR);
+	int8_t owner[(256 << 10) / VHD_SECTOR];
+	struct vhd *plain, *batched;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_non_null(buf);
+	mk_wave_chain(owner, sectors);
+	build_reference(owner, sectors, ref);
+	batched = op(&batch_ops, wave_names[2], 0);
+	fs.batches = fs.batch_reads = 0;
+	assert_int_equal(vhd_read(batched, buf, 32 << 10, 0), 0);
+	assert_memory_equal(buf, ref, 32 << 10);
+	assert_int_equal(fs.batches, 1);
+	assert_int_equal(fs.batch_reads, 3);
+	/* Across the blocks of all three layers. */
+	plain = op(&fs.ops, wave_names[2], 0);
+	assert_int_equal(read_both(plain, batched, 80 << 10, 20 << 10), 0);
+	assert_int_equal(vhd_read(batched, buf, (size_t)sectors * VHD_SECTOR,
+				  0), 0);
+	assert_memory_equal(buf, ref, (size_t)sectors * VHD_SECTOR);
+	vhd_close(plain);
+	vhd_close(batched);
+	free(ref);
+	free(buf);
+}
+
 /* The file offset of sector s in layer v's first block. */
 static uint64_t sector_in_file(struct vhd *v, uint32_t s)
 {
@@ -616,6 +656,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batch_late_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batch_overlap_reference,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_overlap_waves,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_overlap_errors,
 						setup, teardown),
