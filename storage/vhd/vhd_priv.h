@@ -12,6 +12,11 @@
 #define VHD_MERGE_GAP (32u << 10)
 /* Extents of one batched read sent to the host at once (vhd_batch.c). */
 #define VHD_BATCH_MAX 64u
+/* A batched read's parent extent spans a child's present runs up to this
+ * size, which the child's extents then overwrite (vhd_batch.c): copying
+ * 8 KiB twice costs about what one more extent costs the host's page
+ * cache (docs/benchmarks.md, "Libraries (host)"). */
+#define VHD_OVERLAP_GAP (8u << 10)
 #define VHD_DATA_ALIGN (64u << 10)  /* new blocks' data: most alignment */
 #define VHD_DIRTY_BITMAP 1u
 #define VHD_DIRTY_BAT    2u
@@ -48,7 +53,7 @@ struct vhd {
 	/* While opening: a live merge's record in its switch phase, whose
 	 * header (and locator data) stand for the file's own (vhd_live.c). */
 	struct vhd_live_rec *pending;
-	struct fio_read *batch; /* VHD_BATCH_MAX, made at the first batch */
+	struct fio_read *batch; /* 2 * VHD_BATCH_MAX, made at the first batch */
 	int used_copy;
 	char err[VHD_ERR_LEN];
 	char warn[VHD_ERR_LEN];  /* logged only if the open succeeds */

@@ -219,9 +219,13 @@ static void test_batch_holes(void **state)
 	vhd_close(v);
 }
 
-/* One sector in two of s1 over a full base: a 1 MiB read is 2,048
- * extents, sent in batches of VHD_BATCH_MAX; and pieces of one file that
- * continue each other are sent as one extent. */
+/* One sector in two of s1 over a full base: a 1 MiB read is s1's 1,024
+ * sectors and one extent of the base under all but the first
+ * (vhd_batch.c's overlap), sent in batches of VHD_BATCH_MAX: the first
+ * plan as two (the base's extent and s1's first sector, then 62 of s1's
+ * sectors over them), then 15 of 64 of s1's sectors, the last one alone
+ * a pread; and pieces of one file that continue each other are sent as
+ * one extent. */
 static void test_batch_many_extents(void **state)
 {
 	static const char *const names[] = { "/x/base.vhd", "/x/s1.vhd" };
@@ -252,8 +256,8 @@ static void test_batch_many_extents(void **state)
 	fs.batches = fs.batch_reads = 0;
 	assert_int_equal(vhd_read(v, buf, size, 0), 0);
 	assert_memory_equal(buf, model, size);
-	assert_int_equal(fs.batch_reads, size / VHD_SECTOR);
-	assert_int_equal(fs.batches, size / VHD_SECTOR / VHD_BATCH_MAX);
+	assert_int_equal(fs.batch_reads, 1024);
+	assert_int_equal(fs.batches, 17);
 	vhd_close(v);
 	/* The base alone: its one block is one extent. So is the base under
 	 * an empty child of 4 KiB blocks: 256 pieces of the base's file,
@@ -288,9 +292,10 @@ static void drop_bitmaps(struct vhd *v)
 
 /* A bad sector at 60 places of each file of a depth-3 chain (its data,
  * and the bitmaps of its first blocks): in a parent under the child's
- * data the batch never reads it and the one-pread-a-run path falls back
- * from its merged read, so both succeed; under data the child lacks, or
- * in the top's own, both fail alike. */
+ * data, both paths may read it in a parent's read across the child's
+ * runs and then read again without it (the batch by the one-pread-a-run
+ * path, which reads the runs alone), so both succeed; under data the
+ * child lacks, or in the top's own, both fail alike. */
 static void test_batch_bad_sectors(void **state)
 {
 	static const char *const names[] = { "/e/base.vhd", "/e/s1.vhd",
@@ -387,6 +392,256 @@ static void test_batch_late_errors(void **state)
 	free(model);
 }
 
+/* Sector s of layer l as the overlap tests write it: never all zeros, and
+ * different in every layer, so a byte from the wrong layer shows. */
+static void layer_sector(uint8_t *p, int l, uint32_t s)
+{
+	uint32_t i;
+
+	for (i = 0; i < VHD_SECTOR; i++)
+		p[i] = (uint8_t)((l + 1) * 61 + s * 7 + i * 13);
+	p[0] = (uint8_t)(0x80 | l);
+}
+
+/* Writes sectors [s, s + n) into layer l and records it as their owner. */
+static void layer_put(struct vhd *v, int l, uint32_t s, uint32_t n,
+		      int8_t *owner)
+{
+	uint8_t buf[VHD_SECTOR];
+	uint32_t i;
+
+	for (i = s; i < s + n; i++) {
+		layer_sector(buf, l, i);
+		assert_int_equal(vhd_write(v, buf, VHD_SECTOR,
+					   (uint64_t)i * VHD_SECTOR), 0);
+		owner[i] = (int8_t)l;
+	}
+}
+
+/* The disk as the chain must show it, one sector at a time: the topmost
+ * layer that wrote the sector, zeros where none did. */
+static void build_reference(const int8_t *owner, uint32_t sectors,
+			    uint8_t *ref)
+{
+	uint32_t s;
+
+	for (s = 0; s < sectors; s++) {
+		if (owner[s] < 0)
+			memset(ref + (size_t)s * VHD_SECTOR, 0, VHD_SECTOR);
+		else
+			layer_sector(ref + (size_t)s * VHD_SECTOR, owner[s],
+				     s);
+	}
+}
+
+static struct vhd *layer_open_rw(const char *path, int type, uint64_t size,
+				 uint32_t bs, const char *parent)
+{
+	mk(path, type, size, bs, parent);
+	return op(&fs.ops, path, VHD_OPEN_RDWR);
+}
+
+static void layer_close(struct vhd *v)
+{
+	assert_int_equal(vhd_flush(v), 0);
+	vhd_close(v);
+}
+
+/* A depth-3 chain whose upper layers hold pieces of 1 to 16 sectors
+ * inside a lower layer's runs (a read of the lower layer may span them
+ * and be overwritten by them) over a base with a hole and a half-written
+ * block, some inside each other's pieces, each layer with its own block
+ * size: every read, whole or across block boundaries, byte for byte
+ * against the reference built sector by sector, and the same as the
+ * one-pread-a-run path. */
+static void test_batch_overlap_reference(void **state)
+{
+	static const char *const names[] = { "/o/base.vhd", "/o/s1.vhd",
+					     "/o/s2.vhd", "/o/s3.vhd" };
+	const uint32_t bs[] = { 64 << 10, 32 << 10, 16 << 10, 128 << 10 };
+	const uint32_t sectors = (640 << 10) / VHD_SECTOR;
+	const size_t size = (size_t)sectors * VHD_SECTOR;
+	uint8_t *ref = malloc(size), *buf = malloc(size);
+	int8_t *owner = malloc(sectors);
+	uint32_t s, n, i, k, b;
+	struct vhd *v, *plain, *batched;
+	size_t off, len;
+	int l;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_non_null(buf);
+	assert_non_null(owner);
+	memset(owner, -1, sectors);
+	v = layer_open_rw(names[0], VHD_TYPE_DYNAMIC, size, bs[0], NULL);
+	for (s = 0; s < sectors; s += 128)   /* block 3 a hole, 6 half */
+		if (s / 128 != 3)
+			layer_put(v, 0, s, s / 128 == 6 ? 64 : 128, owner);
+	layer_close(v);
+	for (l = 1; l < 4; l++) {
+		v = layer_open_rw(names[l], VHD_TYPE_DIFF, 0, bs[l],
+				  names[l - 1]);
+		for (k = 0; k < (l == 3 ? 20u : 60u); k++) {
+			n = 1 + rnd() % 16;
+			s = rnd() % (sectors - n);
+			layer_put(v, l, s, n, owner);
+		}
+		/* On the layer below's pieces: a sector inside one. */
+		for (k = 0, s = 1; l > 1 && k < 10 && s + 1 < sectors; s++)
+			if (owner[s - 1] == l - 1 && owner[s] == l - 1 &&
+			    owner[s + 1] == l - 1) {
+				layer_put(v, l, s, 1, owner);
+				k++;
+				s += 100;
+			}
+		layer_close(v);
+	}
+	build_reference(owner, sectors, ref);
+	plain = op(&fs.ops, names[3], 0);
+	batched = op(&batch_ops, names[3], 0);
+	fs.batches = 0;
+	assert_int_equal(vhd_read(batched, buf, size, 0), 0);
+	assert_memory_equal(buf, ref, size);
+	assert_true(fs.batches > 0);
+	/* Across every block boundary of every layer. */
+	for (b = 16 << 10; b < size; b += 16 << 10)
+		for (i = 0; i < 3; i++) {
+			off = b - (i ? rnd() % (20 << 10) : 1);
+			len = (i ? rnd() % (150 << 10) : 2) + (b - off);
+			if (off + len > size)
+				len = size - off;
+			assert_int_equal(read_both(plain, batched, len, off), 0);
+			assert_int_equal(vhd_read(batched, buf, len, off), 0);
+			assert_memory_equal(buf, ref + off, len);
+		}
+	vhd_close(plain);
+	vhd_close(batched);
+	free(ref);
+	free(buf);
+	free(owner);
+}
+
+/* A depth-2 chain of 64 KiB blocks (s2's of 32 KiB): base full, s1 holds
+ * sectors 10, 19-21 and 30 of its first block and two in its second, s2
+ * sector 20 (on s1's run) and 127-128 (across a block boundary of every
+ * layer). */
+static const char *const wave_names[] = { "/w/base.vhd", "/w/s1.vhd",
+					  "/w/s2.vhd" };
+
+static void mk_wave_chain(int8_t *owner, uint32_t sectors)
+{
+	struct vhd *v;
+
+	memset(owner, -1, sectors);
+	v = layer_open_rw(wave_names[0], VHD_TYPE_DYNAMIC,
+			  (uint64_t)sectors * VHD_SECTOR, 64 << 10, NULL);
+	layer_put(v, 0, 0, sectors, owner);
+	layer_close(v);
+	v = layer_open_rw(wave_names[1], VHD_TYPE_DIFF, 0, 64 << 10,
+			  wave_names[0]);
+	layer_put(v, 1, 10, 1, owner);
+	layer_put(v, 1, 19, 3, owner);
+	layer_put(v, 1, 30, 1, owner);
+	layer_put(v, 1, 130, 2, owner);   /* in the next block */
+	layer_close(v);
+	v = layer_open_rw(wave_names[2], VHD_TYPE_DIFF, 0, 32 << 10,
+			  wave_names[1]);
+	layer_put(v, 2, 20, 1, owner);
+	layer_put(v, 2, 127, 2, owner);   /* across s2's and base's blocks */
+	layer_close(v);
+}
+
+/* Over mk_wave_chain: the base's block is one extent under all of the
+ * first 32 KiB, s1's three runs land on it, s2's sector on s1's run:
+ * three waves, each sent after the one under it (an extent alone is a
+ * pread, so one batch: s1's three). */
+static void test_batch_overlap_waves(void **state)
+{
+	const uint32_t sectors = (256 << 10) / VHD_SECTOR;
+	uint8_t *ref = malloc((size_t)sectors * VHD_SECTOR);
+	uint8_t *buf = malloc((size_t)sectors * VHD_SECTOR);
+	int8_t owner[(256 << 10) / VHD_SECTOR];
+	struct vhd *plain, *batched;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_non_null(buf);
+	mk_wave_chain(owner, sectors);
+	build_reference(owner, sectors, ref);
+	batched = op(&batch_ops, wave_names[2], 0);
+	fs.batches = fs.batch_reads = 0;
+	assert_int_equal(vhd_read(batched, buf, 32 << 10, 0), 0);
+	assert_memory_equal(buf, ref, 32 << 10);
+	assert_int_equal(fs.batches, 1);
+	assert_int_equal(fs.batch_reads, 3);
+	/* Across the blocks of all three layers. */
+	plain = op(&fs.ops, wave_names[2], 0);
+	assert_int_equal(read_both(plain, batched, 80 << 10, 20 << 10), 0);
+	assert_int_equal(vhd_read(batched, buf, (size_t)sectors * VHD_SECTOR,
+				  0), 0);
+	assert_memory_equal(buf, ref, (size_t)sectors * VHD_SECTOR);
+	vhd_close(plain);
+	vhd_close(batched);
+	free(ref);
+	free(buf);
+}
+
+/* The file offset of sector s in layer v's first block. */
+static uint64_t sector_in_file(struct vhd *v, uint32_t s)
+{
+	return (uint64_t)v->bat[s / v->spb] * VHD_SECTOR + v->bitmap_bytes +
+	       (uint64_t)(s % v->spb) * VHD_SECTOR;
+}
+
+/* Errors around small pieces over a lower layer's run, over
+ * mk_wave_chain, each with the same result and message as the
+ * one-pread-a-run path: a bad sector in an upper layer's piece (s1's
+ * sectors 10 and 21, s2's 20) fails the read; one in the base where s1
+ * or s2 hides it (sectors 30 and 20) does not (a read that spans it is
+ * read again without it), and the bytes are the upper layer's; one they
+ * do not hide (40) fails. */
+static void test_batch_overlap_errors(void **state)
+{
+	const uint32_t sectors = (256 << 10) / VHD_SECTOR;
+	uint8_t *ref = malloc((size_t)sectors * VHD_SECTOR);
+	uint8_t *buf = malloc(64 << 10);
+	int8_t owner[(256 << 10) / VHD_SECTOR];
+	struct vhd *plain, *batched, *l;
+	static const struct { int layer; uint32_t sector; int rc; } bad[] = {
+		{ 1, 10, -EIO }, { 2, 20, -EIO }, { 1, 21, -EIO },
+		{ 0, 30, 0 }, { 0, 20, 0 }, { 0, 40, -EIO },
+	};
+	size_t k;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_non_null(buf);
+	mk_wave_chain(owner, sectors);
+	build_reference(owner, sectors, ref);
+	plain = op(&fs.ops, wave_names[2], 0);
+	batched = op(&batch_ops, wave_names[2], 0);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		l = layer_of(batched, 2, bad[k].layer);
+		fs.bad = memfs_lookup(&fs, wave_names[bad[k].layer]);
+		fs.bad_off = sector_in_file(l, bad[k].sector);
+		fs.bad_end = fs.bad_off + VHD_SECTOR;
+		fs.batches = 0;
+		assert_int_equal(read_both(plain, batched, 64 << 10, 0),
+				 bad[k].rc);
+		assert_true(fs.batches > 0);
+		memset(buf, 0, 64 << 10);
+		assert_int_equal(vhd_read(batched, buf, 64 << 10, 0),
+				 bad[k].rc);
+		if (!bad[k].rc)
+			assert_memory_equal(buf, ref, 64 << 10);
+	}
+	fs.bad = NULL;
+	vhd_close(plain);
+	vhd_close(batched);
+	free(ref);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +655,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batch_late_errors, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_overlap_reference,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_overlap_waves,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_overlap_errors,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
