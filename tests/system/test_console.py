@@ -40,8 +40,8 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
             # off while the console works.
             if hvtest.PLATFORM == "bochs-svm":
                 m.expect(r"hv: this CPU does not exit for interrupts while a guest's IF is clear "
-                         r"\(an emulator's defect\); an HPET timer comes as an NMI every 500 us "
-                         r"\(I/O APIC at 0x[0-9a-f]+, GSI \d+\), so hv looks then", 30)
+                         r"\(an emulator's defect\); an HPET timer comes as an NMI once per the parent's "
+                         r"interrupt latency \(1000 us now; I/O APIC at 0x[0-9a-f]+, GSI \d+\), so hv looks then", 30)
         else:
             m.expect(r"hv: VT-x ok: VMCS revision 0x[0-9a-f]+, EPT", 30)
         m.expect(r"hv: starting the parent partition", 30)

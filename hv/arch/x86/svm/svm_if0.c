@@ -9,9 +9,10 @@
  * with it the parent's console, for ever.
  *
  * The boot self-test finds out (svm_selftest.c, intr_exits_at_if0). Only
- * then, hv has an NMI, which IF does not mask, come every TICK_US: an
- * HPET timer of its own, periodic, through the I/O APIC as an NMI to the
- * boot CPU (nothing else here uses either: the parent drives the 8259
+ * then, hv has an NMI, which IF does not mask, come once per the
+ * parent's interrupt latency (HvpartSetInterruptLatency: 1 ms, 50 us
+ * while its console is in use), as VT-x's looks do: an HPET timer of its
+ * own, periodic, through the I/O APIC as an NMI to the boot CPU (nothing else here uses either: the parent drives the 8259
  * and the PIT, children's HPETs and I/O APICs are emulated or absent).
  * Without an HPET, the parent's PIT tick comes as the NMI instead (ISA
  * IRQ 0 goes to the I/O APIC too), 18.2 or 100 times a second, too seldom
@@ -23,6 +24,7 @@
  * passes the tick on to the other CPUs.
  */
 #include "svm.h"
+#include <hv/abi/hvpart_abi.h>
 #include <hv/lib.h>
 #include <hv/percpu.h>
 #include "../cpu.h"
@@ -58,7 +60,10 @@ static bool nmi_tick;
 #define HPET_TN_SETVAL   (1u << 6)
 #define HPET_TN_32BIT    (1u << 8)
 #define HPET_TN_ROUTE(g) ((uint32_t)(g) << 9)
-#define TICK_US          500u
+#define TICK_MIN_US      500u
+
+/* The HPET timer that ticks, its counter's period, the tick's now. */
+static struct { uint64_t pa; uint32_t timer, fs, us; } hpet;
 
 static uint32_t ioapic_read(uint64_t pa, uint32_t reg)
 {
@@ -103,9 +108,29 @@ static int hpet_pick(uint64_t pa, uint32_t last, uint32_t *timer)
 	return -1;
 }
 
-/* The HPET's timer, periodic every TICK_US from a counter started at 0
- * (§2.3.9.2.2: value set, then the comparator); the I/O APIC input it
- * drives, or -1 if none fits. */
+/* The parent's interrupt latency, the tick's period. */
+static uint32_t tick_us(void)
+{
+	uint64_t us = this_cpu()->latency_us ? this_cpu()->latency_us : HVPART_LATENCY_DEFAULT_US;
+
+	return us < TICK_MIN_US ? TICK_MIN_US : us > HVPART_LATENCY_DEFAULT_US ? HVPART_LATENCY_DEFAULT_US :
+									  (uint32_t)us;
+}
+
+/* Periodic every us from now (§2.3.9.2.2: with value set, the first
+ * comparator write is the next tick, the second the period). */
+static void hpet_period(uint32_t us)
+{
+	uint32_t ticks = (uint32_t)(us * 1000000000ull / hpet.fs);
+
+	*hpet_reg(hpet.pa, HPET_TN_CFG(hpet.timer)) |= HPET_TN_SETVAL;
+	*hpet_reg(hpet.pa, HPET_TN_CMP(hpet.timer)) = *hpet_reg(hpet.pa, HPET_COUNTER) + ticks;
+	*hpet_reg(hpet.pa, HPET_TN_CMP(hpet.timer)) = ticks;
+	hpet.us = us;
+}
+
+/* An HPET timer of hv's own, periodic, its counter running; the I/O APIC
+ * input it drives, or -1 if none fits. */
 static int hpet_tick(uint64_t pa, uint32_t last)
 {
 	uint32_t fs = *hpet_reg(pa, HPET_CAP + 4), timer = 0;
@@ -113,13 +138,13 @@ static int hpet_tick(uint64_t pa, uint32_t last)
 
 	if (gsi < 0)
 		return -1;
-	*hpet_reg(pa, HPET_CFG) &= ~1u;
-	*hpet_reg(pa, HPET_COUNTER) = 0;
-	*hpet_reg(pa, HPET_COUNTER + 4) = 0;
-	*hpet_reg(pa, HPET_TN_CFG(timer)) = HPET_TN_ENABLE | HPET_TN_PERIODIC | HPET_TN_SETVAL |
-					    HPET_TN_32BIT | HPET_TN_ROUTE(gsi);
-	*hpet_reg(pa, HPET_TN_CMP(timer)) = (uint32_t)(TICK_US * 1000000000ull / fs);
+	hpet.pa = pa;
+	hpet.timer = timer;
+	hpet.fs = fs;
+	*hpet_reg(pa, HPET_TN_CFG(timer)) = HPET_TN_ENABLE | HPET_TN_PERIODIC | HPET_TN_32BIT |
+					    HPET_TN_ROUTE(gsi);
 	*hpet_reg(pa, HPET_CFG) |= 1u;
+	hpet_period(tick_us());
 	return gsi;
 }
 
@@ -147,8 +172,8 @@ void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi, uint64_t hpet_pa
 	nmi_tick = true;
 	if (gsi >= 0)
 		hv_info("hv: this CPU does not exit for interrupts while a guest's IF is clear (an emulator's "
-			"defect); an HPET timer comes as an NMI every %u us (I/O APIC at %#lx, GSI %d), so hv looks then",
-			TICK_US, ioapic_pa, gsi);
+			"defect); an HPET timer comes as an NMI once per the parent's interrupt latency (%u us now; "
+			"I/O APIC at %#lx, GSI %d), so hv looks then", hpet.us, ioapic_pa, gsi);
 	else
 		hv_info("hv: this CPU does not exit for interrupts while a guest's IF is clear (an emulator's "
 			"defect); the PIT's IRQ 0 also comes as an NMI (I/O APIC at %#lx, GSI %u), so hv looks at every tick",
@@ -169,8 +194,11 @@ void svm_if0_before_run(struct vcpu *v)
 
 void svm_if0_nmi_exit(struct vcpu *v)
 {
-	if (!this_cpu()->index)
+	if (!this_cpu()->index) {
 		x86_nmi_others();
+		if (hpet.pa && tick_us() != hpet.us)
+			hpet_period(tick_us());   /* the parent changed its latency */
+	}
 	if (v->arch.child)
 		sched_yield(v);
 }
