@@ -149,25 +149,50 @@ static int madt_walk(struct madt_ctx *m, uint64_t pa, uint32_t len, struct madt_
 	return 0;
 }
 
-/* The root table's entries: 4-byte (RSDT) or 8-byte (XSDT) addresses. */
+/* The first HPET table's block, if its length, checksum and address
+ * space hold; anything wrong leaves hpet_pa 0 (hv needs no HPET). */
+static void hpet_table(struct madt_ctx *m, uint64_t pa, struct madt_cpus *out)
+{
+	const char *why = m->why ? *m->why : NULL;
+	struct acpi_sdt_header h;
+	struct acpi_hpet t;
+
+	if (out->hpet_pa || table_open(m, pa, "HPET", sizeof(t), &h) ||
+	    m->rd(pa, &t, sizeof(t), m->ctx)) {
+		if (m->why)
+			*m->why = why;   /* not the caller's error */
+		return;
+	}
+	if (t.space_id == 0 && t.address)
+		out->hpet_pa = t.address;
+}
+
+/* The root table's entries: 4-byte (RSDT) or 8-byte (XSDT) addresses.
+ * Tables other than the MADT and the HPET's are not read past their
+ * header, and one whose header is unreadable is none of them. */
 static int root_walk(struct madt_ctx *m, uint64_t root, uint32_t len, uint32_t esz,
 		     struct madt_cpus *out)
 {
+	uint64_t madt = 0;
+	struct acpi_sdt_header h;
+	int rc;
+
 	for (uint32_t off = sizeof(struct acpi_sdt_header); off + esz <= len; off += esz) {
 		uint64_t pa = 0;
-		struct acpi_sdt_header h;
-		int rc;
 
 		if (m->rd(root + off, &pa, esz, m->ctx))
 			return fail(m, "the RSDT/XSDT lies outside memory");
-		/* Tables other than the MADT are not read past their header,
-		 * and one whose header is unreadable is not the MADT. */
-		if (m->rd(pa, &h, sizeof(h), m->ctx) || memcmp(h.signature, "APIC", 4))
+		if (m->rd(pa, &h, sizeof(h), m->ctx))
 			continue;
-		rc = table_open(m, pa, "APIC", sizeof(struct acpi_madt), &h);
-		return rc ? rc : madt_walk(m, pa, h.length, out);
+		if (!memcmp(h.signature, "HPET", 4))
+			hpet_table(m, pa, out);
+		else if (!memcmp(h.signature, "APIC", 4) && !madt)
+			madt = pa;
 	}
-	return fail(m, "the firmware has no MADT");
+	if (!madt)
+		return fail(m, "the firmware has no MADT");
+	rc = table_open(m, madt, "APIC", sizeof(struct acpi_madt), &h);
+	return rc ? rc : madt_walk(m, madt, h.length, out);
 }
 
 /* ACPI §5.2.5.3: the XSDT where revision >= 2 gives one, else the RSDT. */

@@ -79,6 +79,20 @@ struct madt_override {
 } __attribute__((packed));
 _Static_assert(sizeof(struct madt_override) == 10, "MADT interrupt source override");
 
+/* IA-PC HPET Specification 1.0a §3.2.4: the HPET description table;
+ * its event timer block's registers at address when space_id is 0
+ * (system memory, ACPI §5.2.3.2 Generic Address Structure). */
+struct acpi_hpet {
+	struct acpi_sdt_header h;    /* "HPET" */
+	uint32_t block_id;
+	uint8_t space_id, bit_width, bit_offset, access_size;
+	uint64_t address;
+	uint8_t number;
+	uint16_t min_tick;
+	uint8_t attributes;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table");
+
 /* Reads len bytes of physical memory at pa into buf; 0, or -EFAULT where
  * the range is not readable. */
 typedef int (*madt_read_fn)(uint64_t pa, void *buf, size_t len, void *ctx);
@@ -90,11 +104,13 @@ struct madt_cpus {
 	uint32_t apic_id[MADT_MAX_CPUS];
 	uint64_t ioapic_pa;          /* the I/O APIC with GSI 0, or 0: none listed */
 	uint32_t irq0_gsi;           /* ISA IRQ 0's GSI (0 unless overridden) */
+	uint64_t hpet_pa;            /* the first HPET block's registers, or 0 */
 };
 
 /*
- * Lists the enabled processors' APIC ids, in MADT order, each once, and
- * the I/O APIC that takes the ISA IRQs with IRQ 0's GSI.
+ * Lists the enabled processors' APIC ids, in MADT order, each once, the
+ * I/O APIC that takes the ISA IRQs with IRQ 0's GSI, and the HPET (a bad
+ * or missing HPET table only leaves hpet_pa 0).
  * rsdp/rsdp_len: the loader's copy. 0, or -EINVAL with *why naming what
  * is wrong (a checksum, a length, no MADT) and out empty.
  */

@@ -34,14 +34,14 @@ with hvtest.Machine(iso, name="console", watchdog=300) as m:
             m.expect(r"hv: SVM ok: revision \d+, \d+ ASIDs, nested paging", 30)
             m.expect(r"hv: SVM self-test: a valid VMCB ran to HLT, 7 of 7 malformed ones refused", 30)
             # Bochs ryzen does not exit for an interrupt while a guest's
-            # IF is clear; the self-test finds it and hv takes the PIT's
-            # tick as an NMI there (hv/arch/x86/svm/svm_if0.c). QEMU
+            # IF is clear; the self-test finds it and hv takes an HPET
+            # timer's tick as an NMI there (hv/arch/x86/svm/svm_if0.c). QEMU
             # follows the APM: no tick. web1 below spins with interrupts
             # off while the console works.
             if hvtest.PLATFORM == "bochs-svm":
                 m.expect(r"hv: this CPU does not exit for interrupts while a guest's IF is clear "
-                         r"\(an emulator's defect\); the PIT's IRQ 0 also comes as an NMI "
-                         r"\(I/O APIC at 0x[0-9a-f]+, GSI \d+\), so hv looks at every tick", 30)
+                         r"\(an emulator's defect\); an HPET timer comes as an NMI once per the parent's "
+                         r"interrupt latency \(1000 us now; I/O APIC at 0x[0-9a-f]+, GSI \d+\), so hv looks then", 30)
         else:
             m.expect(r"hv: VT-x ok: VMCS revision 0x[0-9a-f]+, EPT", 30)
         m.expect(r"hv: starting the parent partition", 30)

@@ -473,10 +473,11 @@ bool arch_timer_is_interrupt(void)
 
 /* VT-x needs no I/O APIC: the preemption timer bounds every child's turn
  * whatever its IF (docs/ARCHITECTURE.md, "Scheduling"). */
-void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi)
+void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi, uint64_t hpet_pa)
 {
 	(void)ioapic_pa;
 	(void)irq0_gsi;
+	(void)hpet_pa;
 }
 
 static void timer_write(uint64_t budget)
