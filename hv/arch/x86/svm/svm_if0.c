@@ -199,6 +199,7 @@ void svm_if0_nmi_exit(struct vcpu *v)
 		if (hpet.pa && tick_us() != hpet.us)
 			hpet_period(tick_us());   /* the parent changed its latency */
 	}
+	v->exit_quiet = true;   /* no child's timer moved */
 	if (v->arch.child)
 		sched_yield(v);
 }
