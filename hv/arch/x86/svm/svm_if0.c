@@ -156,11 +156,12 @@ static void ioapic_nmi(uint64_t pa, uint32_t gsi)
 
 void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi, uint64_t hpet_pa)
 {
-	uint32_t last = ioapic_pa ? (ioapic_read(ioapic_pa, IOAPIC_VER) >> 16) & 0xff : 0;
+	uint32_t last;
 	int gsi;
 
 	if (!svm_if0_lost)
-		return;
+		return;   /* a sound CPU: hv touches neither device */
+	last = ioapic_pa ? (ioapic_read(ioapic_pa, IOAPIC_VER) >> 16) & 0xff : 0;
 	if (!ioapic_pa || irq0_gsi > last) {
 		hv_err("hv: this CPU does not exit for interrupts while a guest's IF is clear, and the firmware "
 		       "lists no I/O APIC: a child spinning with interrupts off keeps its CPU");
