@@ -106,7 +106,6 @@ void smp_boot(const struct mb2_info *mbi)
 	if (!read_madt(mbi, &c))
 		return;
 	cpus_listed = c.count + c.dropped;
-	arch_irq_chip_found(c.ioapic_pa, c.irq0_gsi, c.hpet_pa);
 	for (uint32_t i = 0; i < c.count; i++) {
 		if (c.apic_id[i] == self)
 			continue;

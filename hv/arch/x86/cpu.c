@@ -126,15 +126,6 @@ int x86_take_interrupt(void)
 	return -1;
 }
 
-/* Vector 2 returns at once from now on (entry.S, nmi_quiet): NMIs are
- * hv's own ticks (svm_if0.c), not a fatal trap. The IDT is shared. */
-void x86_nmi_quiet(void)
-{
-	extern const uint8_t nmi_quiet[];
-
-	idt_set(2, (uint64_t)nmi_quiet);
-}
-
 uint64_t cpu_gdt_base(void) { return (uint64_t)my_tables()->gdt; }
 uint64_t cpu_idt_base(void) { return (uint64_t)idt; }
 uint64_t cpu_tss_base(void) { return (uint64_t)&my_tables()->tss; }

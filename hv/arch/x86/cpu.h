@@ -62,8 +62,6 @@ void x86_lapic_eoi(void);
 /* A kick to this CPU itself (smp.c), pending until hv opens interrupts
  * or a guest entered with physical interrupts intercepted exits on it. */
 void x86_kick_self(void);
-void x86_nmi_others(void);
-void x86_nmi_quiet(void);
 /* One pending interrupt accepted with every LAPIC vector below
  * HV_KICK_VECTOR's priority class held back (cpu.c): HV_KICK_VECTOR (a
  * kick, EOIed), another vector the TPR does not hold (the 8259's), or

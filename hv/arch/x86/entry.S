@@ -50,13 +50,6 @@ irq_common:
 	andq $~0x200, 16(%rsp)      /* frame: RIP, CS, RFLAGS (SDM Vol. 3A §6.14.2) */
 	iretq
 
-/* An NMI hv takes only as a tick where its NMI mirror is on (svm_if0.c):
- * nothing to do but return, which also ends NMI blocking (SDM Vol. 3A
- * §6.7.1). */
-	.global nmi_quiet
-nmi_quiet:
-	iretq
-
 	.section .rodata
 	.global trap_stub_table
 	.align 8

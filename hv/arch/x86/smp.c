@@ -33,7 +33,6 @@
 #define ICR_FIXED         0x4000u        /* fixed, physical, edge, assert */
 #define ICR_TO_SELF       (1u << 18)     /* destination shorthand 01b */
 /* ICR delivery modes with level assert (SDM Vol. 3A §11.6.1). */
-#define ICR_NMI           0x4400u
 #define ICR_INIT          0x4500u
 #define ICR_STARTUP       0x4600u
 
@@ -142,20 +141,6 @@ void arch_cpu_wait(void)
 void arch_cpu_kick(uint32_t apic_id)
 {
 	send_ipi(apic_id, ICR_FIXED | HV_KICK_VECTOR);
-}
-
-/* An NMI to every other CPU that is online (svm_if0.c passes its NMI
- * tick on). Called from an exit handler, so no other ICR write of this
- * CPU is half done (xAPIC takes two). */
-void x86_nmi_others(void)
-{
-	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
-		const struct percpu *pc = &hv_percpu[i];
-
-		if (pc->self && pc != this_cpu() &&
-		    __atomic_load_n(&pc->online, __ATOMIC_ACQUIRE) == SMP_AP_ONLINE)
-			send_ipi(pc->apic_id, ICR_NMI);
-	}
 }
 
 /* The self shorthand ignores the destination field (SDM Vol. 3A

@@ -56,10 +56,6 @@ __attribute__((noreturn)) void arch_cpu_park(void);
  * waiting for one with interrupts open, then closed again. */
 void arch_cpu_kick(uint32_t apic_id);
 bool arch_cpu_lapic_enabled(void);
-/* The firmware's I/O APIC for the ISA IRQs (0: none listed), IRQ 0's GSI
- * and the HPET (0: none), from the ACPI tables once read (hv/core/smp.c);
- * a backend may need them (hv/arch/x86/svm/svm_if0.c). */
-void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi, uint64_t hpet_pa);
 void arch_cpu_wait(void);
 /* The same until the TSC reaches due at the latest, where the backend has
  * a timer of hv's on this CPU (SVM: its LAPIC timer); false if it has

@@ -269,7 +269,6 @@ void arch_vcpu_run(struct vcpu *v)
 	for (;;) {
 		vm = svm_vmcb(v);
 		svm_timer_before_run(v);
-		svm_if0_before_run(v);
 		vm->save.rax = v->gpr[GPR_RAX];
 		/* Also on arriving from another CPU (smp_balance): the
 		 * entries it left here missed the INVLPGs its guest ran

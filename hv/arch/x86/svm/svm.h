@@ -55,9 +55,6 @@ int svm_setup_maps(const uint16_t *trap_ports, size_t n);
 #define SVM_TIMER_VECTOR 0xec
 const char *svm_timer_init(void);
 bool svm_timer_fired(void);
-extern bool svm_if0_lost;
-void svm_if0_before_run(struct vcpu *v);
-void svm_if0_nmi_exit(struct vcpu *v);
 void svm_timer_before_run(struct vcpu *v);
 /* svm_selftest.c: VMRUN's state checks at boot; 0 if all behaved. */
 int svm_selftest(void);

@@ -249,12 +249,6 @@ static void exit_intr(struct vcpu *v, uint64_t i1)
 		sched_yield_to_parent(v);
 }
 
-static void exit_nmi(struct vcpu *v, uint64_t i1)
-{
-	(void)i1;
-	svm_if0_nmi_exit(v);
-}
-
 static void exit_init(struct vcpu *v, uint64_t i1)
 {
 	(void)i1;
@@ -279,7 +273,6 @@ static const struct exit_entry exit_table[SVM_EXIT_TABLE] = {
 	[SVM_EXIT_WRITE_DR5] = { svm_exit_dr_write, HVPART_EXIT_OTHER, "DR5 write" },
 	[SVM_EXIT_WRITE_DR7] = { svm_exit_dr_write, HVPART_EXIT_OTHER, "DR7 write" },
 	[SVM_EXIT_INTR] = { exit_intr, HVPART_EXIT_EXT_INTR, "INTR" },
-	[SVM_EXIT_NMI] = { exit_nmi, HVPART_EXIT_EXT_INTR, "NMI" },
 	[SVM_EXIT_INIT] = { exit_init, HVPART_EXIT_OTHER, "INIT" },
 	[SVM_EXIT_VINTR] = { exit_vintr, HVPART_EXIT_OTHER, "VINTR" },
 	[SVM_EXIT_CPUID] = { exit_cpuid, HVPART_EXIT_CPUID, "CPUID" },
@@ -353,18 +346,6 @@ static void reinject(struct vcpu *v, struct vmcb *vm)
 	vm->ctl.eventinj = ii;
 }
 
-/* Where the CPU does not exit for interrupts while a guest's IF is clear
- * (the boot self-test's svm_if0_lost, Bochs 2.7: svm_if0.c), hv's timer
- * may have come due in a child that exited for something else: the look
- * its INTR exit would have made (sched_yield). A child spinning on
- * PAUSE, or writing its COM1, with interrupts off kept the CPU for ever
- * there, and the parent's console stopped. A CPU that follows the APM
- * (§15.21.1) takes the INTR exit itself. */
-static bool timer_missed(const struct vcpu *v)
-{
-	return svm_if0_lost && v->arch.child && svm_timer_fired();
-}
-
 struct vcpu *svm_handle_exit(struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
@@ -382,7 +363,7 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 	 * walk of the guest's page tables, which is not safe outside the
 	 * lock: tried, every later walk of a Linux child's kernel faulted
 	 * (its exits' "cannot decode", test_linux on three processors). */
-	if (code == SVM_EXIT_PAUSE && !timer_missed(v) && svm_pause_len_known(v) && sched_pause_quick(v))
+	if (code == SVM_EXIT_PAUSE && svm_pause_len_known(v) && sched_pause_quick(v))
 		return v;
 	if (code == SVM_EXIT_INTR && svm_self_kick_quick(v))
 		return v;
@@ -399,8 +380,6 @@ struct vcpu *svm_handle_exit(struct vcpu *v)
 		sched_count_exit(v, reason, HVPART_EXIT_OTHER);
 		exit_unhandled(v, code, i1);
 	}
-	if (code != SVM_EXIT_INTR && !v->yield && !this_cpu()->look_only && timer_missed(v))
-		sched_yield(v);
 	next = sched_finish_exit(v, t0);
 	hv_unlock();
 	return next;

@@ -12,8 +12,6 @@
 #include <hv/lib.h>
 #include <hv/x86.h>
 #include <hv/mm/pool.h>
-#include <lib/pio.h>
-#include "../cpu.h"
 
 static struct vcpu scratch_vcpu;
 
@@ -74,46 +72,6 @@ static uint64_t run_one(struct vmcb *vm, uint64_t vmcb_pa)
 	return vm->ctl.exitcode;
 }
 
-/* The kick is taken with the 8259s masked (OCW1, ports 0x21 and 0xa1;
- * their masks are put back): before the parent sets them up, the BIOS's
- * vectors hold, the PIT's IRQ 0 on vector 8, which hv's IDT takes as a
- * double fault (seen on Bochs). */
-static void take_kick_pic_masked(void)
-{
-	uint8_t master = pio_inb(0x21), slave = pio_inb(0xa1);
-
-	pio_outb(0x21, 0xff);
-	pio_outb(0xa1, 0xff);
-	x86_take_interrupt();
-	pio_outb(0xa1, slave);
-	pio_outb(0x21, master);
-}
-
-/* Whether the CPU exits for a physical interrupt while the guest's IF is
- * clear, as the INTR intercept with V_INTR_MASKING must (APM Vol. 2
- * §15.21.1: the host's IF alone decides; svm_run sets it for VMRUN). A
- * kick to itself is pending at VMRUN; the guest counts CX down (time
- * for the IPI to land) and halts. INTR: sound. HLT: the interrupt was
- * not seen (Bochs 2.7, svm_if0.c). The kick is taken and EOIed after. */
-static bool intr_exits_at_if0(struct vmcb *vm, uint64_t vmcb_pa, uint64_t code_pa)
-{
-	static const uint8_t code[] = { 0xb9, 0x00, 0x10,   /* mov cx, 0x1000 */
-					0xe2, 0xfe,         /* loop $ */
-					0xf4 };             /* hlt */
-	uint64_t exit;
-
-	memcpy((void *)(uintptr_t)code_pa, code, sizeof(code));
-	valid_guest(vm, code_pa);
-	vm->ctl.intercept1 |= SVM_I1_INTR;
-	vm->ctl.vintr = SVM_VINTR_MASKING;
-	x86_kick_self();
-	exit = run_one(vm, vmcb_pa);
-	take_kick_pic_masked();
-	if (exit != SVM_EXIT_INTR && exit != SVM_EXIT_HLT)
-		hv_err("hv: SVM self-test: the interrupt probe exited with %#lx", exit);
-	return exit != SVM_EXIT_HLT;
-}
-
 /* 0 when every case behaved; the number that did not otherwise. */
 int svm_selftest(void)
 {
@@ -143,8 +101,6 @@ int svm_selftest(void)
 	bad += BAD_COUNT - refused;
 	hv_info("hv: SVM self-test: a valid VMCB ran to HLT, %d of %d malformed ones refused",
 		refused, BAD_COUNT);
-	if (arch_cpu_lapic_enabled())
-		svm_if0_lost = !intr_exits_at_if0(vm, vmcb_pa, code_pa);
 	hv_pool_free(code_pa);
 	hv_pool_free(vmcb_pa);
 	return bad;

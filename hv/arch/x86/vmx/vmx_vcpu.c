@@ -471,15 +471,6 @@ bool arch_timer_is_interrupt(void)
 	return false;
 }
 
-/* VT-x needs no I/O APIC: the preemption timer bounds every child's turn
- * whatever its IF (docs/ARCHITECTURE.md, "Scheduling"). */
-void arch_irq_chip_found(uint64_t ioapic_pa, uint32_t irq0_gsi, uint64_t hpet_pa)
-{
-	(void)ioapic_pa;
-	(void)irq0_gsi;
-	(void)hpet_pa;
-}
-
 static void timer_write(uint64_t budget)
 {
 	unsigned rate = vmx_caps.misc & 0x1f;   /* timer ticks = TSC >> rate (§25.5.1) */
