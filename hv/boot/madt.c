@@ -82,28 +82,6 @@ static void add_cpu(struct madt_cpus *out, uint32_t id)
 		out->dropped++;
 }
 
-/* The I/O APIC whose inputs start at GSI 0 (the ISA IRQs, ACPI §5.2.13),
- * and an override that moves IRQ 0; other entries are not hv's. */
-static int madt_irq_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len,
-			  struct madt_cpus *out)
-{
-	struct madt_ioapic io;
-	struct madt_override ov;
-
-	if (type == MADT_TYPE_IOAPIC && len >= sizeof(io)) {
-		if (m->rd(pa, &io, sizeof(io), m->ctx))
-			return -EFAULT;
-		if (io.gsi_base == 0 && !out->ioapic_pa)
-			out->ioapic_pa = io.address;
-	} else if (type == MADT_TYPE_OVERRIDE && len >= sizeof(ov)) {
-		if (m->rd(pa, &ov, sizeof(ov), m->ctx))
-			return -EFAULT;
-		if (ov.bus == 0 && ov.source == 0)
-			out->irq0_gsi = ov.gsi;
-	}
-	return 0;
-}
-
 /* One interrupt controller structure at pa, len bytes (len >= 2 checked). */
 static int madt_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len,
 		      struct madt_cpus *out)
@@ -111,8 +89,6 @@ static int madt_entry(struct madt_ctx *m, uint64_t pa, uint8_t type, uint8_t len
 	struct madt_lapic l;
 	struct madt_x2apic x;
 
-	if (type == MADT_TYPE_IOAPIC || type == MADT_TYPE_OVERRIDE)
-		return madt_irq_entry(m, pa, type, len, out);
 	if (type == MADT_TYPE_LAPIC && len >= sizeof(l)) {
 		if (m->rd(pa, &l, sizeof(l), m->ctx))
 			return -EFAULT;
@@ -149,50 +125,25 @@ static int madt_walk(struct madt_ctx *m, uint64_t pa, uint32_t len, struct madt_
 	return 0;
 }
 
-/* The first HPET table's block, if its length, checksum and address
- * space hold; anything wrong leaves hpet_pa 0 (hv needs no HPET). */
-static void hpet_table(struct madt_ctx *m, uint64_t pa, struct madt_cpus *out)
-{
-	const char *why = m->why ? *m->why : NULL;
-	struct acpi_sdt_header h;
-	struct acpi_hpet t;
-
-	if (out->hpet_pa || table_open(m, pa, "HPET", sizeof(t), &h) ||
-	    m->rd(pa, &t, sizeof(t), m->ctx)) {
-		if (m->why)
-			*m->why = why;   /* not the caller's error */
-		return;
-	}
-	if (t.space_id == 0 && t.address)
-		out->hpet_pa = t.address;
-}
-
-/* The root table's entries: 4-byte (RSDT) or 8-byte (XSDT) addresses.
- * Tables other than the MADT and the HPET's are not read past their
- * header, and one whose header is unreadable is none of them. */
+/* The root table's entries: 4-byte (RSDT) or 8-byte (XSDT) addresses. */
 static int root_walk(struct madt_ctx *m, uint64_t root, uint32_t len, uint32_t esz,
 		     struct madt_cpus *out)
 {
-	uint64_t madt = 0;
-	struct acpi_sdt_header h;
-	int rc;
-
 	for (uint32_t off = sizeof(struct acpi_sdt_header); off + esz <= len; off += esz) {
 		uint64_t pa = 0;
+		struct acpi_sdt_header h;
+		int rc;
 
 		if (m->rd(root + off, &pa, esz, m->ctx))
 			return fail(m, "the RSDT/XSDT lies outside memory");
-		if (m->rd(pa, &h, sizeof(h), m->ctx))
+		/* Tables other than the MADT are not read past their header,
+		 * and one whose header is unreadable is not the MADT. */
+		if (m->rd(pa, &h, sizeof(h), m->ctx) || memcmp(h.signature, "APIC", 4))
 			continue;
-		if (!memcmp(h.signature, "HPET", 4))
-			hpet_table(m, pa, out);
-		else if (!memcmp(h.signature, "APIC", 4) && !madt)
-			madt = pa;
+		rc = table_open(m, pa, "APIC", sizeof(struct acpi_madt), &h);
+		return rc ? rc : madt_walk(m, pa, h.length, out);
 	}
-	if (!madt)
-		return fail(m, "the firmware has no MADT");
-	rc = table_open(m, madt, "APIC", sizeof(struct acpi_madt), &h);
-	return rc ? rc : madt_walk(m, madt, h.length, out);
+	return fail(m, "the firmware has no MADT");
 }
 
 /* ACPI §5.2.5.3: the XSDT where revision >= 2 gives one, else the RSDT. */

@@ -62,37 +62,6 @@ struct madt_x2apic {
 } __attribute__((packed));
 _Static_assert(sizeof(struct madt_x2apic) == 16, "MADT local x2APIC");
 
-/* §5.2.12.3 I/O APIC (type 1) and §5.2.12.5 Interrupt Source Override
- * (type 2: an ISA IRQ on another GSI; IRQ 0, the PIT, is on GSI 2 on
- * PC chipsets). */
-#define MADT_TYPE_IOAPIC   1u
-#define MADT_TYPE_OVERRIDE 2u
-struct madt_ioapic {
-	uint8_t type, length, ioapic_id, reserved;
-	uint32_t address, gsi_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct madt_ioapic) == 12, "MADT I/O APIC");
-struct madt_override {
-	uint8_t type, length, bus, source;
-	uint32_t gsi;
-	uint16_t flags;
-} __attribute__((packed));
-_Static_assert(sizeof(struct madt_override) == 10, "MADT interrupt source override");
-
-/* IA-PC HPET Specification 1.0a §3.2.4: the HPET description table;
- * its event timer block's registers at address when space_id is 0
- * (system memory, ACPI §5.2.3.2 Generic Address Structure). */
-struct acpi_hpet {
-	struct acpi_sdt_header h;    /* "HPET" */
-	uint32_t block_id;
-	uint8_t space_id, bit_width, bit_offset, access_size;
-	uint64_t address;
-	uint8_t number;
-	uint16_t min_tick;
-	uint8_t attributes;
-} __attribute__((packed));
-_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table");
-
 /* Reads len bytes of physical memory at pa into buf; 0, or -EFAULT where
  * the range is not readable. */
 typedef int (*madt_read_fn)(uint64_t pa, void *buf, size_t len, void *ctx);
@@ -102,15 +71,10 @@ struct madt_cpus {
 	uint32_t count;              /* enabled processors listed */
 	uint32_t dropped;            /* enabled ones beyond MADT_MAX_CPUS */
 	uint32_t apic_id[MADT_MAX_CPUS];
-	uint64_t ioapic_pa;          /* the I/O APIC with GSI 0, or 0: none listed */
-	uint32_t irq0_gsi;           /* ISA IRQ 0's GSI (0 unless overridden) */
-	uint64_t hpet_pa;            /* the first HPET block's registers, or 0 */
 };
 
 /*
- * Lists the enabled processors' APIC ids, in MADT order, each once, the
- * I/O APIC that takes the ISA IRQs with IRQ 0's GSI, and the HPET (a bad
- * or missing HPET table only leaves hpet_pa 0).
+ * Lists the enabled processors' APIC ids, in MADT order, each once.
  * rsdp/rsdp_len: the loader's copy. 0, or -EINVAL with *why naming what
  * is wrong (a checksum, a length, no MADT) and out empty.
  */

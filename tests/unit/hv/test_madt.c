@@ -245,93 +245,6 @@ static void test_bad_entries(void **state)
 	expect_einval(&r, ACPI_RSDP_V1_LEN, "too short");
 }
 
-static void madt_put(struct madt_builder *b, const void *e, size_t len)
-{
-	memcpy(mem + b->pa - MEM_BASE + b->len, e, len);
-	b->len += (uint32_t)len;
-}
-
-/* The I/O APIC at GSI 0 and IRQ 0's override; a second I/O APIC, another
- * IRQ's override and a truncated entry change nothing. */
-static void test_ioapic_and_irq0(void **state)
-{
-	struct madt_ioapic hi = { MADT_TYPE_IOAPIC, 12, 2, 0, 0xfec01000, 24 };
-	struct madt_ioapic lo = { MADT_TYPE_IOAPIC, 12, 1, 0, 0xfec00000, 0 };
-	struct madt_override irq0 = { MADT_TYPE_OVERRIDE, 10, 0, 0, 2, 0 };
-	struct madt_override irq9 = { MADT_TYPE_OVERRIDE, 10, 0, 9, 9, 0xd };
-	struct acpi_rsdp r;
-	struct madt_builder b;
-	struct madt_cpus c;
-	const char *why = NULL;
-
-	(void)state;
-	memset(mem, 0, sizeof(mem));
-	rsdt_with_madt();
-	madt_begin(&b, 0xe3000);
-	madt_lapic(&b, 0, 1);
-	madt_put(&b, &hi, sizeof(hi));
-	madt_put(&b, &lo, sizeof(lo));
-	madt_put(&b, &irq9, sizeof(irq9));
-	madt_put(&b, &irq0, sizeof(irq0));
-	madt_raw(&b, MADT_TYPE_IOAPIC, 4);   /* too short to read: passed over */
-	b.len += 2;
-	madt_end(&b);
-	rsdp_v1(&r, 0xe1000);
-	assert_int_equal(madt_find_cpus(&r, ACPI_RSDP_V1_LEN, rd, NULL, &c, &why), 0);
-	assert_int_equal(c.count, 1);
-	assert_int_equal(c.ioapic_pa, 0xfec00000);
-	assert_int_equal(c.irq0_gsi, 2);
-	setup_two_cpus();                    /* no override: IRQ 0 is GSI 0 */
-	assert_int_equal(madt_find_cpus(&r, ACPI_RSDP_V1_LEN, rd, NULL, &c, &why), 0);
-	assert_int_equal(c.irq0_gsi, 0);
-}
-
-/* An RSDT at 0xe1000 listing the MADT at 0xe3000 and an HPET table at
- * 0xe4000 with its block at addr in address space space. */
-static void rsdt_with_hpet(uint8_t space, uint64_t addr, int bad_sum)
-{
-	uint32_t ents[2] = { 0xe3000, 0xe4000 };
-	struct acpi_hpet t;
-	struct madt_builder b;
-
-	memset(mem, 0, sizeof(mem));
-	memcpy(mem + 0x1000 + 36, ents, sizeof(ents));
-	sdt(0xe1000, "RSDT", 36 + sizeof(ents));
-	madt_begin(&b, 0xe3000);
-	madt_lapic(&b, 0, 1);
-	madt_end(&b);
-	memset(&t, 0, sizeof(t));
-	t.space_id = space;
-	t.address = addr;
-	memcpy(mem + 0xe4000 - MEM_BASE, &t, sizeof(t));
-	sdt(0xe4000, "HPET", sizeof(t));
-	mem[0xe4000 - MEM_BASE + 55] ^= (uint8_t)bad_sum;
-}
-
-/* The HPET's block where its table holds; a bad table or one in I/O
- * space gives none, and the MADT is read all the same. */
-static void test_hpet(void **state)
-{
-	struct acpi_rsdp r;
-	struct madt_cpus c;
-	const char *why = NULL;
-
-	(void)state;
-	rsdp_v1(&r, 0xe1000);
-	rsdt_with_hpet(0, 0xfed00000, 0);
-	assert_int_equal(madt_find_cpus(&r, ACPI_RSDP_V1_LEN, rd, NULL, &c, &why), 0);
-	assert_int_equal(c.hpet_pa, 0xfed00000);
-	assert_int_equal(c.count, 1);
-	rsdt_with_hpet(0, 0xfed00000, 1);            /* checksum wrong */
-	assert_int_equal(madt_find_cpus(&r, ACPI_RSDP_V1_LEN, rd, NULL, &c, &why), 0);
-	assert_int_equal(c.hpet_pa, 0);
-	assert_int_equal(c.count, 1);
-	assert_null(why);
-	rsdt_with_hpet(1, 0x1000, 0);                /* I/O space */
-	assert_int_equal(madt_find_cpus(&r, ACPI_RSDP_V1_LEN, rd, NULL, &c, &why), 0);
-	assert_int_equal(c.hpet_pa, 0);
-}
-
 static void test_many_cpus_dropped(void **state)
 {
 	struct acpi_rsdp r;
@@ -361,8 +274,6 @@ int main(void)
 		cmocka_unit_test(test_bad_tables),
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_many_cpus_dropped),
-		cmocka_unit_test(test_ioapic_and_irq0),
-		cmocka_unit_test(test_hpet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
