@@ -745,6 +745,13 @@ static const struct cmd_param p_stop[] = {
 	{ "TurnOff", CMD_P_SWITCH, 0, -1, "Turn the VM off at once (no guest shutdown).", NULL },
 	{ "Force", CMD_P_SWITCH, 0, -1, "Turn the VM off if the guest cannot be asked, does not answer, or does not shut down in time.", NULL },
 };
+/* Hyper-V's Remove-VM asks for confirmation unless -Force; this console
+ * never asks, and takes -Force so that scripts written for Hyper-V run. */
+static const struct cmd_param p_remove[] = {
+	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0,
+	  "Name of the virtual machine, or a pattern (web*) for each that matches.", CMD_ALIASES("VMName") },
+	{ "Force", CMD_P_SWITCH, 0, -1, "Accepted for Hyper-V's scripts: this console deletes without asking.", NULL },
+};
 static const struct cmd_param p_wait[] = {
 	{ "Name", CMD_P_STRING, CMD_F_REQUIRED | CMD_F_PIPELINE | CMD_F_EACH, 0, "Name of the virtual machine.", NULL },
 	{ "Timeout", CMD_P_INT, 0, -1, "Seconds to wait at most (default: no limit).", NULL },
@@ -794,7 +801,7 @@ const struct cmd_def cmdlets_vm[] = {
 	  p_stop, 3, cmdlet_stop_vm, NULL },
 	{ "Remove-VM", "Deletes a virtual machine.",
 	  "Deletes a VM that is not running; its memory returns to the host, scrubbed. Its configuration file is deleted, and its folder too unless other files (VHDs) are in it, which stay, as Hyper-V keeps a removed VM's disks. A pattern (web*) deletes each VM it matches.",
-	  p_vms, 1, cmdlet_remove_vm, NULL },
+	  p_remove, 2, cmdlet_remove_vm, NULL },
 	{ "Wait-VM", "Waits until a virtual machine stops.",
 	  "Blocks until the VM stops (or the timeout passes, or Ctrl-C), then prints its final state: Off, the guest's exit code if it wrote one to port 0xf4, and why it stopped.",
 	  p_wait, 2, cmdlet_wait_vm, NULL },

@@ -1,9 +1,8 @@
 #!/usr/bin/python3
 """Stress for an open hang (issue 17): apicbase.elf as a child N times in
-one machine (HVPART_PLATFORM=qemu-svm: 2026-12-07, runs 1-13 passed, run
-14 and every later one stayed Halted after its one HLT, waiting for its
-LAPIC timer, as test_vcpu's case 11 did once in CI run 34). Not part of
-the suite: tests/system/run.sh runs test_*.py only.
+one machine, looking for test_vcpu's case 11 of CI run 34 (its child
+stayed Halted after its one HLT, waiting for its LAPIC timer). Not part
+of the suite: tests/system/run.sh runs test_*.py only.
 Usage: HVPART_PLATFORM=qemu-svm tests/system/stress_apicbase.py [N]"""
 import os, re, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -16,7 +15,7 @@ with hvtest.Machine(iso, name="apicloop", watchdog=3000) as m:
     m.expect(hvtest.PROMPT, 90)
     for i in range(N):
         n = "ab%d" % i
-        m.command('New-VM -Name %s -MemoryStartupBytes 8MB -Kernel apicbase.elf' % n)
+        nv = m.command('New-VM -Name %s -MemoryStartupBytes 8MB -Kernel apicbase.elf' % n)
         m.command("Start-VM %s" % n)
         w = m.command("Wait-VM %s -Timeout 30" % n, timeout=60)
         log = m.command("Get-VMConsoleLog %s" % n)
@@ -24,9 +23,11 @@ with hvtest.Machine(iso, name="apicloop", watchdog=3000) as m:
         print(i, "ok" if ok else "FAIL", flush=True)
         if not ok:
             fails += 1
-            print(w); print(log)
+            print(nv); print(w); print(log)
             print(m.command("Get-VM %s | Format-List" % n))
+            print(m.command("Debug-VMHost -Action DumpVM -VMName %s" % n))
+            print(m.command("Wait-VM %s -Timeout 5" % n, timeout=30))   # did the dump's suspend wake it?
             print(m.command("Get-VMHostLog"))
             m.command("Stop-VM %s -TurnOff" % n)
-        m.command("Remove-VM %s -Force" % n)
+        print(m.command("Remove-VM %s" % n).split("\n", 1)[1], end="")
 print("fails", fails)
