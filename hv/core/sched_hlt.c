@@ -92,6 +92,13 @@ static void parent_check_notified(struct vcpu *parent)
 void hv_handle_hlt(struct vcpu *v)
 {
 	arch_vcpu_skip_insn(v);
+	hv_complete_hlt(v);
+}
+
+/* A HLT the guest has executed (RIP past it): its exit, or one hv
+ * completed for the CPU (an SVM backend's HLT in STI's shadow). */
+void hv_complete_hlt(struct vcpu *v)
+{
 	if (v->part->privileged) {
 		/* An interrupt offered and not yet taken (a HLT the CPU ran
 		 * before it) is one the parent still gets: it is not idle, and

@@ -229,6 +229,7 @@ void hv_handle_rdmsr(struct vcpu *v);
 void hv_handle_wrmsr(struct vcpu *v);
 void hv_handle_hypercall(struct vcpu *v);
 void hv_handle_hlt(struct vcpu *v);
+void hv_complete_hlt(struct vcpu *v);   /* RIP already past the HLT */
 /* PAUSE (a spin-wait loop): give the turn to a sibling vCPU. */
 void hv_handle_pause(struct vcpu *v);
 /* The same, before hv's lock is taken: true if the PAUSE was skipped and

@@ -7,7 +7,11 @@
  * APIC frequency is unknown and only arrival and
  * silence are checked. With wait=hlt it waits for each interrupt it
  * expects in HLT instead of a PAUSE loop, as an idle OS does (its vCPU
- * halted with only its timer to wake it).
+ * halted with only its timer to wake it). With wakes=N it runs only N
+ * one-shots of varying length instead, each waited for in "sti; hlt",
+ * so that the hypervisor's exits land at every point of that sequence; a
+ * wake-up lost there (the interrupt taken before the HLT rather than
+ * waking it) hangs the guest.
  */
 #include "guest.h"
 
@@ -205,6 +209,43 @@ static void test_deadline(void)
 	timer_stop();
 }
 
+/* wakes=N: N one-shots of 1,000 to about 400,000 ticks, in an order
+ * that walks the range (a prime stride), each awaited in "sti; hlt".
+ * That pair is written afresh for each (a new place in stub_page), so
+ * that an emulator translates it again (QEMU's TCG takes interrupts
+ * between its translated blocks, and STI ends one): the time the timer
+ * may fire in then spans the pair, where a lost STI shadow shows. */
+static uint8_t stub_page[4096] __attribute__((aligned(4096)));
+
+static void wait_fresh(uint32_t i)
+{
+	volatile uint8_t *s = stub_page + (i % 512) * 8;
+	void (*sti_hlt)(void) = (void (*)(void))(uintptr_t)s;
+
+	s[0] = 0xfb;   /* sti */
+	s[1] = 0xf4;   /* hlt */
+	s[2] = 0xc3;   /* ret */
+	for (;;) {
+		guest_cli();
+		if (ticks >= 1)
+			return;
+		sti_hlt();
+	}
+}
+
+static void test_wakes(uint32_t n)
+{
+	guest_write_apic(APIC_REG_TMR_DCR, DCR_DIVIDE_BY_1);
+	for (uint32_t i = 0; i < n; i++) {
+		timer_stop();
+		guest_write_apic(APIC_REG_LVT_TMR, LVT_ONESHOT | TIMER_VECTOR);
+		guest_write_apic(APIC_REG_TMR_ICR, 1000 + (i * 7919u) % 400009u);
+		wait_fresh(i);
+	}
+	timer_stop();
+	guest_printf("timer: %u one-shot wake-ups from sti; hlt\n", n);
+}
+
 static void describe_clock(void)
 {
 	if (!guest_detect_hv()) {
@@ -235,6 +276,10 @@ void guest_main(void)
 		     TIMER_VECTOR, halt ? "HLT" : "a PAUSE loop");
 	describe_clock();
 	guest_set_handler(TIMER_VECTOR, on_timer);
+	if (guest_get_arg_u32("wakes", 0)) {
+		test_wakes(guest_get_arg_u32("wakes", 0));
+		guest_pass("timer");
+	}
 	period = test_periodic();
 	test_masked(period ? period : count);
 	test_oneshot();
