@@ -8,8 +8,8 @@ buffer and e completes it), then a mark that e answers with how many it
 got; the time runs from the first send to that answer. Against the
 parent's own memcpy of the same 1,500 bytes (Measure-VMHost's
 Memcpy1500Tsc, newlib's: the issue's reference), and the sender's (the
-test guest's REP MOVSB, about three times as many ticks in Bochs, which
-counts every iteration) beside it.
+test guests' memcpy, REP MOVSD and the bytes left as Linux's i386 one,
+about 400 ticks in Bochs, which counts every iteration) beside it.
 Then 50 pings of 60 bytes from b, each sent when the last came back.
 Prints:
   bench netvsp_frames_1500: N frames per million ticks (report)

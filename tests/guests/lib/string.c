@@ -69,10 +69,16 @@ void *memset(void *d, int c, uint32_t n)
 	return d;
 }
 
+/* Dwords first, then the 0-3 bytes left, as Linux's i386 memcpy
+ * (arch/x86/include/asm/string_32.h, __memcpy): Bochs counts each REP
+ * iteration as an instruction, so a frame copied by bytes cost the
+ * netvsp benchmark's sender four times a dword copy's ticks. */
 void *memcpy(void *d, const void *s, uint32_t n)
 {
 	void *p = d;
+	uint32_t words = n / 4, bytes = n % 4;
 
-	__asm__ volatile("cld; rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory", "cc");
+	__asm__ volatile("cld; rep movsl; mov %3, %%ecx; rep movsb"
+			 : "+D"(p), "+S"(s), "+c"(words) : "r"(bytes) : "memory", "cc");
 	return d;
 }
