@@ -4,8 +4,9 @@
  * only into build/hv-trace.elf (`make trace`, docs/benchmarks.md
  * "Profiling"); in hv.elf every call compiles to nothing.
  * Each event is a TSC stamp, the partition, a kind and an argument (the
- * exit reason, the hypercall code, the injected vector); hv keeps the
- * last TRACE_RING events and writes them to port 0xE9 when a child stops.
+ * exit reason, the hypercall code, the injected vector, the parent's
+ * sampled RIP); hv keeps the last TRACE_RING events and writes them to
+ * port 0xE9 when a child stops.
  */
 #ifndef HV_TRACE_H
 #define HV_TRACE_H
@@ -18,7 +19,13 @@ enum trace_kind {
 	TRACE_EXIT = 'X',    /* arg: the backend's exit reason */
 	TRACE_HCALL = 'H',   /* arg: the hypercall code */
 	TRACE_ENTRY = 'E',   /* arg: the vector injected, or 0xffff */
+	TRACE_SAMPLE = 'S',  /* arg: the parent's RIP, its low 32 bits */
 };
+
+/* The parent's profile in hv-trace.elf (VT-x): every TRACE_SAMPLE_TICKS
+ * of its run the preemption timer stops it, and hv records where it
+ * stood and lets it go on (hv/arch/x86/vmx/vmx_exit.c, trace_sampled). */
+#define TRACE_SAMPLE_TICKS 5000u
 
 #ifdef HV_TRACE
 void trace_event(const struct vcpu *v, enum trace_kind kind, uint32_t arg);

@@ -77,6 +77,9 @@ void vmx_vpid_arrive(struct vcpu *v);
 /* Before a quick re-entry: the preemption timer set to the budget left;
  * false if none is (vmx_vcpu.c). */
 bool vmx_timer_left(void);
+#ifdef HV_TRACE
+bool vmx_trace_arm(struct vcpu *v, uint64_t left);
+#endif
 
 int vmx_setup_controls(const struct vmx_guest_init *gi);
 void vmx_cr_write(uint64_t cr0, uint64_t cr4);

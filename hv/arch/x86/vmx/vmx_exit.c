@@ -465,6 +465,42 @@ static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)
 		       reason, qual, vmread(VMCS_GUEST_RIP));
 }
 
+#ifdef HV_TRACE
+/* The boot CPU's, which alone runs the parent: whether the timer ends at
+ * a sample, and the parent's run left before the next one. A sample is
+ * due after every TRACE_SAMPLE_TICKS of its run, however its exits cut
+ * it up (one every 5,000 ticks of wall time would see only its longer
+ * runs); one that falls due at another exit is taken there. */
+static bool sample_armed;
+static uint64_t sample_left = TRACE_SAMPLE_TICKS;
+
+/* At each exit of the parent: true if it was the sample's own, which
+ * goes on unscheduled (a sample is not a look). */
+static bool trace_sampled(struct vcpu *v, uint32_t reason)
+{
+	uint64_t now = rdtsc(), ran = now - v->entered_tsc;
+	bool own;
+
+	if (!v->part->privileged)
+		return false;
+	own = reason == VMX_EXIT_PREEMPT_TIMER && sample_armed &&
+	      !(vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31));   /* no delivery cut short */
+	if (!own && ran < sample_left) {
+		sample_left -= ran;
+		return false;
+	}
+	hv_lock();
+	trace_event(v, TRACE_SAMPLE, (uint32_t)vmread(VMCS_GUEST_RIP));
+	hv_unlock();
+	sample_left = TRACE_SAMPLE_TICKS;
+	if (own) {
+		v->entered_tsc = now;
+		sample_armed = vmx_trace_arm(v, sample_left);
+	}
+	return own;
+}
+#endif
+
 struct vcpu *vmx_handle_exit(struct vcpu *v)
 {
 	uint64_t t0 = rdtsc();
@@ -474,6 +510,10 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	const struct exit_entry *e = reason < VMX_EXIT_MAX ? &exit_table[reason] : NULL;
 	struct vcpu *next;
 
+#ifdef HV_TRACE
+	if (trace_sampled(v, reason))
+		return v;
+#endif
 	/* The deadline is a child's own (its every entry sets the timer). */
 	if (reason == VMX_EXIT_PAUSE && !v->part->privileged && vmx_timer_left() &&
 	    sched_pause_quick(v)) {
@@ -492,6 +532,9 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	}
 	next = sched_finish_exit(v, t0);
 	vmx_vpid_arrive(next);
+#ifdef HV_TRACE
+	sample_armed = vmx_trace_arm(next, sample_left);
+#endif
 	hv_unlock();
 	return next;
 }

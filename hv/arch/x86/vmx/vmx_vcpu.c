@@ -497,6 +497,27 @@ bool arch_cpu_wait_until(uint64_t due)
 	return x86_timer_wait_until(due);
 }
 
+#ifdef HV_TRACE
+/* The parent's next sample (hv/include/hv/trace.h), `left` ticks of its
+ * run away: the preemption timer cut to it unless its turn's own end
+ * (timer_deadline, which every child's entry sets; stale or none while
+ * no child runs here) comes first. True if the timer now ends at a
+ * sample. */
+bool vmx_trace_arm(struct vcpu *v, uint64_t left)
+{
+	uint64_t end = this_cpu()->arch.timer_deadline, now = rdtsc();
+
+	if (!v->part->privileged)
+		return false;
+	if (end > now && end - now <= left) {
+		timer_write(end - now);
+		return false;
+	}
+	timer_write(left);
+	return true;
+}
+#endif
+
 /* Re-entering without hv's look (sched_pause_quick): the preemption
  * timer starts again from the VMCS field at every entry (hv does not set
  * "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
