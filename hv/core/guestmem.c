@@ -111,6 +111,22 @@ int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, in
 	return fetch(v, bytes, mode, fault, fault_lin, true);
 }
 
+#ifdef HV_TRACE
+int guest_peek_u64(struct vcpu *v, uint64_t lin, uint64_t *val)
+{
+	uint64_t gpa;
+	const void *p;
+
+	if ((lin & 0xfff) > 0xff8 || translate(v, lin, 0, &gpa, false))
+		return -EFAULT;
+	p = partition_gpa_ptr(v->part, gpa, 8, false);
+	if (!p)
+		return -EFAULT;
+	*val = *(const volatile uint64_t *)p;
+	return 0;
+}
+#endif
+
 int guest_peek_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode)
 {
 	uint64_t lin;

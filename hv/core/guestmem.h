@@ -23,4 +23,10 @@ int guest_fetch_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode, in
  * of an instruction that already ran (an exit without NRIPS). The count
  * fetched, or a negative errno if not even the first byte is there. */
 int guest_peek_insn(struct vcpu *v, uint8_t bytes[15], enum insn_mode *mode);
+#ifdef HV_TRACE
+/* The 8 bytes at a linear address, read as the guest would without
+ * raising anything (hv-trace.elf's profile of the parent); -EFAULT if
+ * they are not there or cross a page. */
+int guest_peek_u64(struct vcpu *v, uint64_t lin, uint64_t *val);
+#endif
 #endif

@@ -20,6 +20,8 @@ enum trace_kind {
 	TRACE_HCALL = 'H',   /* arg: the hypercall code */
 	TRACE_ENTRY = 'E',   /* arg: the vector injected, or 0xffff */
 	TRACE_SAMPLE = 'S',  /* arg: the parent's RIP, its low 32 bits */
+	TRACE_STACK = 'R',   /* after a sample: the low 32 bits of [RSP] */
+	TRACE_STACK32 = 'Q', /* and of [RSP + 32] */
 };
 
 /* The parent's profile in hv-trace.elf (VT-x): every TRACE_SAMPLE_TICKS

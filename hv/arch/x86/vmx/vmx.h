@@ -79,6 +79,7 @@ void vmx_vpid_arrive(struct vcpu *v);
 bool vmx_timer_left(void);
 #ifdef HV_TRACE
 bool vmx_trace_arm(struct vcpu *v, uint64_t left);
+uint64_t vmx_trace_ran(void);
 #endif
 
 int vmx_setup_controls(const struct vmx_guest_init *gi);
