@@ -469,32 +469,41 @@ static void exit_unhandled(struct vcpu *v, uint32_t reason, uint64_t qual)
 }
 
 #ifdef HV_TRACE
-/* The boot CPU's, which alone runs the parent: whether the timer ends at
- * a sample, and the parent's run left before the next one. A sample is
- * due after every TRACE_SAMPLE_TICKS of its run, however its exits cut
- * it up (one every 5,000 ticks of wall time would see only its longer
- * runs), counted by the timer's saved value where the CPU saves it (from
- * hv's own entry work, counted too, 9 % of the samples fell at the
- * exits, on the hypercall page). */
-static bool sample_armed;
-static uint64_t sample_left = TRACE_SAMPLE_TICKS;
+/* Per CPU: whether the timer ends at a sample, and the guest run left
+ * before the next one (0: a whole period). A sample is due after every
+ * TRACE_SAMPLE_TICKS of guest run on the CPU, whichever vCPU runs and
+ * however its exits cut the runs up (one every 5,000 ticks of wall time
+ * would see only the longer runs), counted by the timer's saved value
+ * where the CPU saves it (from hv's own entry work, counted too, 9 % of
+ * the parent's samples fell at the exits, on the hypercall page). */
+static bool sample_armed[HV_MAX_CPUS];
+static uint64_t sample_left[HV_MAX_CPUS];
 
-/* At each exit of the parent: true if it was the sample's own, which
- * goes on unscheduled (a sample is not a look). */
+static uint64_t *left_here(void)
+{
+	uint64_t *l = &sample_left[this_cpu()->index];
+
+	if (!*l)
+		*l = TRACE_SAMPLE_TICKS;
+	return l;
+}
+
+/* At each exit: true if it was a sample's own, and the vCPU goes on
+ * unscheduled (a sample is not a look). Not once the turn's own end
+ * (timer_deadline) has passed: that exit is the scheduler's. */
 static bool trace_sampled(struct vcpu *v, uint32_t reason)
 {
-	uint64_t now = rdtsc(), ran, ret;
+	uint64_t now = rdtsc(), ran, ret, end = this_cpu()->arch.timer_deadline, *left = left_here();
 	bool own;
 
-	if (!v->part->privileged)
-		return false;
 	ran = vmx_trace_ran();
 	if (ran == UINT64_MAX)
 		ran = now - v->entered_tsc;
-	own = reason == VMX_EXIT_PREEMPT_TIMER && sample_armed &&
+	own = reason == VMX_EXIT_PREEMPT_TIMER && sample_armed[this_cpu()->index] &&
+	      (!end || now < end) &&
 	      !(vmread(VMCS_IDT_VECTORING_INFO) & (1u << 31));   /* no delivery cut short */
-	if (!own && ran < sample_left) {
-		sample_left -= ran;
+	if (!own && ran < *left) {
+		*left -= ran;
 		return false;
 	}
 	hv_lock();
@@ -506,10 +515,10 @@ static bool trace_sampled(struct vcpu *v, uint32_t reason)
 	if (!guest_peek_u64(v, vmread(VMCS_GUEST_RSP) + 32, &ret))
 		trace_event(v, TRACE_STACK32, (uint32_t)ret);
 	hv_unlock();
-	sample_left = TRACE_SAMPLE_TICKS;
+	*left = TRACE_SAMPLE_TICKS;
 	if (own) {
 		v->entered_tsc = now;
-		sample_armed = vmx_trace_arm(v, sample_left);
+		sample_armed[this_cpu()->index] = vmx_trace_arm(v, *left);
 	}
 	return own;
 }
@@ -547,7 +556,7 @@ struct vcpu *vmx_handle_exit(struct vcpu *v)
 	next = sched_finish_exit(v, t0);
 	vmx_vpid_arrive(next);
 #ifdef HV_TRACE
-	sample_armed = vmx_trace_arm(next, sample_left);
+	sample_armed[this_cpu()->index] = vmx_trace_arm(next, *left_here());
 #endif
 	hv_unlock();
 	return next;

@@ -498,30 +498,32 @@ bool arch_cpu_wait_until(uint64_t due)
 }
 
 #ifdef HV_TRACE
-/* The parent's next sample (hv/include/hv/trace.h), `left` ticks of its
- * run away: the preemption timer cut to it unless its turn's own end
+/* The next sample (hv/include/hv/trace.h), `left` ticks of v's run
+ * away: the preemption timer cut to it unless its turn's own end
  * (timer_deadline, which every child's entry sets; stale or none while
  * no child runs here) comes first. True if the timer now ends at a
  * sample. */
-static uint64_t trace_armed;   /* the value the parent's timer started from */
+static uint64_t trace_armed[HV_MAX_CPUS];   /* the value each CPU's timer started from */
 
 bool vmx_trace_arm(struct vcpu *v, uint64_t left)
 {
 	uint64_t end = this_cpu()->arch.timer_deadline, now = rdtsc();
 	bool sample = !(end > now && end - now <= left);
 
-	if (!v->part->privileged)
+	/* A child's turn has ended if its deadline passed: the timer keeps
+	 * what sched_prepare_entry wrote. */
+	if (!v->part->privileged && end && end <= now)
 		return false;
 	/* The timer's value at the exit says how long the guest itself ran
 	 * (SDM Vol. 3C §25.7.1, "save VMX-preemption timer value"). */
 	if (vmx_caps.exit_ok[1] & EXIT_SAVE_PREEMPT_TIMER)
 		vmwrite(VMCS_EXIT_CTLS, vmread(VMCS_EXIT_CTLS) | EXIT_SAVE_PREEMPT_TIMER);
 	timer_write(sample ? left : end - now);
-	trace_armed = vmread(VMCS_PREEMPTION_TIMER);
+	trace_armed[this_cpu()->index] = vmread(VMCS_PREEMPTION_TIMER);
 	return sample;
 }
 
-/* The ticks the parent ran in its guest since vmx_trace_arm, from the
+/* The ticks the vCPU ran in its guest since vmx_trace_arm, from the
  * timer's saved value; UINT64_MAX where the CPU does not save it. */
 uint64_t vmx_trace_ran(void)
 {
@@ -531,7 +533,7 @@ uint64_t vmx_trace_ran(void)
 	if (!(vmx_caps.exit_ok[1] & EXIT_SAVE_PREEMPT_TIMER))
 		return UINT64_MAX;
 	left = vmread(VMCS_PREEMPTION_TIMER);
-	return left <= trace_armed ? (trace_armed - left) << rate : 0;
+	return left <= trace_armed[this_cpu()->index] ? (trace_armed[this_cpu()->index] - left) << rate : 0;
 }
 #endif
 
