@@ -204,6 +204,14 @@ static int ctl_adjust(const uint32_t ok[2], uint32_t want, uint32_t *out, const 
 	return 0;
 }
 
+/* hv-trace.elf's profile counts each guest run by the preemption timer's
+ * value the exit saves (vmx_trace_ran, SDM Vol. 3C §25.7.1). */
+#ifdef HV_TRACE
+#define TRACE_EXIT_CTLS EXIT_SAVE_PREEMPT_TIMER
+#else
+#define TRACE_EXIT_CTLS 0u
+#endif
+
 int vmx_setup_controls(const struct vmx_guest_init *gi)
 {
 	uint32_t pin = 0, proc = 0, proc2 = 0, exitc = 0, entry = 0;
@@ -235,7 +243,7 @@ int vmx_setup_controls(const struct vmx_guest_init *gi)
 	 * debug controls" (§25.7.1, §25.8.1; default1 in the non-TRUE MSRs)
 	 * a child's breakpoints ended at its next exit. */
 	rc |= ctl_adjust(vmx_caps.exit_ok, EXIT_SAVE_DEBUG | EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT)), &exitc, "exit");
+			 (vmx_caps.exit_ok[1] & (EXIT_SAVE_PAT | EXIT_LOAD_PAT | TRACE_EXIT_CTLS)), &exitc, "exit");
 	rc |= ctl_adjust(vmx_caps.entry_ok, ENTRY_LOAD_DEBUG | ENTRY_IA32E_GUEST | ENTRY_LOAD_EFER |
 			 (vmx_caps.entry_ok[1] & ENTRY_LOAD_PAT), &entry, "entry");
 	if (rc)

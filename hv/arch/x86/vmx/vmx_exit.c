@@ -494,6 +494,7 @@ static uint64_t *left_here(void)
 static bool trace_sampled(struct vcpu *v, uint32_t reason)
 {
 	uint64_t now = rdtsc(), ran, ret, end = this_cpu()->arch.timer_deadline, *left = left_here();
+	uint64_t rsp;
 	bool own;
 
 	ran = vmx_trace_ran();
@@ -510,9 +511,10 @@ static bool trace_sampled(struct vcpu *v, uint32_t reason)
 	trace_event(v, TRACE_SAMPLE, (uint32_t)vmread(VMCS_GUEST_RIP));
 	/* Where newlib's memcpy returns to, its caller (tools/trace-report):
 	 * at [RSP], or at [RSP + 32] in its 128-byte loop (four pushes). */
-	if (!guest_peek_u64(v, vmread(VMCS_GUEST_RSP), &ret))
+	rsp = vmread(VMCS_GUEST_RSP);
+	if (!guest_peek_u64(v, rsp, &ret))
 		trace_event(v, TRACE_STACK, (uint32_t)ret);
-	if (!guest_peek_u64(v, vmread(VMCS_GUEST_RSP) + 32, &ret))
+	if (!guest_peek_u64(v, rsp + 32, &ret))
 		trace_event(v, TRACE_STACK32, (uint32_t)ret);
 	hv_unlock();
 	*left = TRACE_SAMPLE_TICKS;

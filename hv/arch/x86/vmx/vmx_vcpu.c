@@ -498,13 +498,13 @@ bool arch_cpu_wait_until(uint64_t due)
 }
 
 #ifdef HV_TRACE
+static uint64_t trace_armed[HV_MAX_CPUS];   /* the value each CPU's timer started from */
+
 /* The next sample (hv/include/hv/trace.h), `left` ticks of v's run
  * away: the preemption timer cut to it unless its turn's own end
  * (timer_deadline, which every child's entry sets; stale or none while
  * no child runs here) comes first. True if the timer now ends at a
  * sample. */
-static uint64_t trace_armed[HV_MAX_CPUS];   /* the value each CPU's timer started from */
-
 bool vmx_trace_arm(struct vcpu *v, uint64_t left)
 {
 	uint64_t end = this_cpu()->arch.timer_deadline, now = rdtsc();
@@ -514,17 +514,14 @@ bool vmx_trace_arm(struct vcpu *v, uint64_t left)
 	 * what sched_prepare_entry wrote. */
 	if (!v->part->privileged && end && end <= now)
 		return false;
-	/* The timer's value at the exit says how long the guest itself ran
-	 * (SDM Vol. 3C §25.7.1, "save VMX-preemption timer value"). */
-	if (vmx_caps.exit_ok[1] & EXIT_SAVE_PREEMPT_TIMER)
-		vmwrite(VMCS_EXIT_CTLS, vmread(VMCS_EXIT_CTLS) | EXIT_SAVE_PREEMPT_TIMER);
 	timer_write(sample ? left : end - now);
 	trace_armed[this_cpu()->index] = vmread(VMCS_PREEMPTION_TIMER);
 	return sample;
 }
 
 /* The ticks the vCPU ran in its guest since vmx_trace_arm, from the
- * timer's saved value; UINT64_MAX where the CPU does not save it. */
+ * timer's value the exit saved (SDM Vol. 3C §25.7.1, set in
+ * hv-trace.elf only: vmx.c); UINT64_MAX where the CPU does not save it. */
 uint64_t vmx_trace_ran(void)
 {
 	unsigned rate = vmx_caps.misc & 0x1f;
@@ -538,8 +535,8 @@ uint64_t vmx_trace_ran(void)
 #endif
 
 /* Re-entering without hv's look (sched_pause_quick): the preemption
- * timer starts again from the VMCS field at every entry (hv does not set
- * "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
+ * timer starts again from the VMCS field at every entry (hv.elf does not
+ * set "save VMX-preemption timer value", SDM Vol. 3C §25.5.1), so the field
  * is set to what is left of the budget; false if nothing is. */
 bool vmx_timer_left(void)
 {
