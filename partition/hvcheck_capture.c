@@ -143,7 +143,9 @@ static void stash_list(const struct cap_fixture *f, uint64_t *pa)
 
 static void check_refusals(struct chk *c, const struct cap_fixture *f)
 {
-	static uint64_t pa[NSTASH];
+	/* Whole stash's worth: start() copies up to HVPART_CAPTURE_STASH
+	 * entries, also for the count hv must refuse. */
+	static uint64_t pa[HVPART_CAPTURE_STASH];
 	uint64_t id = f->id;
 
 	stash_list(f, pa);
@@ -177,7 +179,10 @@ static void check_refusals(struct chk *c, const struct cap_fixture *f)
 static void check_take(struct chk *c, const struct cap_fixture *f)
 {
 	static struct hvpart_capture_take_out out;
-	uint64_t id = f->id, pa[NPAGES + 1];
+	/* take() copies up to HVPART_CAPTURE_TAKE entries (the refused
+	 * count included); the rest stay 0. */
+	static uint64_t pa[HVPART_CAPTURE_TAKE];
+	uint64_t id = f->id;
 
 	for (uint32_t k = 0; k < NPAGES; k++)
 		pa[k] = pa_of(&f->buf, k);

@@ -545,10 +545,13 @@ static int checkpoint(struct vm *vm, const char *name, char *why, size_t n)
 		return rc;
 	rc = checkpoint_stopped(vm, name, when, why, n);
 	if (was_running) {
-		char why2[512];
+		char why2[512], first[512];
 
+		/* why is both the message so far and the output: copied first,
+		 * as snprintf's source and destination must not overlap. */
+		snprintf(first, sizeof(first), "%s", rc ? why : "");
 		if (vm_resume(vm, why2, sizeof(why2)))
-			snprintf(why, n, "%s%s'%s' stays Saved: %s", rc ? why : "", rc ? " " : "", vm->name, why2);
+			snprintf(why, n, "%s%s'%s' stays Saved: %s", first, rc ? " " : "", vm->name, why2);
 		else if (!rc)
 			return 0;
 		return rc ? rc : -EIO;

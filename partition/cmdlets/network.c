@@ -21,6 +21,8 @@
 #include "partition/vm.h"
 #include "partition/vmconfig/vmcfg.h"
 #include "partition/vmstore.h"
+
+#define SWITCH_NAME_MAX (VMCFG_NAME_MAX < VSW_NAME_MAX ? VMCFG_NAME_MAX : VSW_NAME_MAX)
 #include "partition/vnet.h"
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_host.h"
@@ -82,8 +84,11 @@ static int cmdlet_new_vmswitch(struct cmd_ctx *ctx, const struct cmd_args *a)
 		return 0;
 	if (type < 0 && !cmd_arg_str(a, "NetAdapterName"))
 		return cmd_error(ctx, a, "Give -SwitchType Private or Internal (or -NetAdapterName for an external switch).");
-	if (!name[0] || strlen(name) >= VSW_NAME_MAX)
-		return cmd_error(ctx, a, "A switch name has 1 to %d characters.", VSW_NAME_MAX - 1);
+	/* An adapter saves its switch's name in the VM's configuration
+	 * (vmcfg.h, VMCFG_NAME_MAX): a longer name would come back cut short
+	 * and name no switch. */
+	if (!name[0] || strlen(name) >= SWITCH_NAME_MAX)
+		return cmd_error(ctx, a, "A switch name has 1 to %d characters.", SWITCH_NAME_MAX - 1);
 	if (cmd_arg_str(a, "NetAdapterName") && type >= 0 && type != VSW_TYPE_EXTERNAL)
 		return cmd_error(ctx, a, "Parameter set cannot be resolved using the specified named parameters: -NetAdapterName makes an external switch, -SwitchType %s another kind.", switch_types[type]);
 	if (cmd_arg_str(a, "NetAdapterName") || type == VSW_TYPE_EXTERNAL) {

@@ -292,6 +292,16 @@ with hvtest.Machine(iso, name="config-1", disks=[vol, pt], watchdog=900) as m:
                 ("Set-VMNetworkAdapter -VMName a -StaticMacAddress 00155D00AB01", "already used by another network adapter")):
             out = m.command(cmd)
             assert msg in out, (cmd, out)
+        # A switch's name is kept whole in an adapter's config.txt entry
+        # (32 bytes with its end): longer names are refused, not cut short.
+        out = m.command("New-VMSwitch -Name %s -SwitchType Private" % ("s" * 32))
+        assert "A switch name has 1 to 31 characters." in out, out
+        ok(m, "New-VMSwitch -Name %s -SwitchType Private" % ("s" * 31))
+        ok(m, "Connect-VMNetworkAdapter -VMName a -SwitchName %s" % ("s" * 31))
+        out = ok(m, "Get-Content C:\\Hyper-V\\a\\config.txt")
+        assert "SwitchName = %s\r\n" % ("s" * 31) in out, out
+        ok(m, "Connect-VMNetworkAdapter -VMName a -SwitchName lab")
+        ok(m, "Remove-VMSwitch %s" % ("s" * 31))
         out = ok(m, "Get-VMNetworkAdapterVlan -VMName a")   # a refusal changed nothing
         assert re.search(r"\ba\s+Network Adapter\s+Access\s+5\r", out), out
         # Off: the MAC changes; a dynamic MAC comes from the pool again.
