@@ -152,7 +152,10 @@ class Machine:
             pass
         elif backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
             # The Bochs-only knobs have no QEMU meaning; the CPU is -cpu max.
-            backend, cpu, sync, ips = "qemu-svm", None, None, None
+            # sync="none" (the TSC counts instructions) has one: QEMU's
+            # -icount (tools/run-qemu --icount).
+            backend, cpu, ips = "qemu-svm", None, None
+            sync = sync if sync == "none" else None
         elif backend == "bochs" and SVM and cpu is None:
             # bochs-svm, and a pty scenario on qemu-svm (a pty needs Bochs):
             # the SVM image on Bochs's ryzen.
@@ -201,6 +204,8 @@ class Machine:
             cmd = [os.path.join(ROOT, "tools", "run-qemu"), self.iso, "--tcg",
                    "--serial-socket", str(port), "--timeout", str(self.watchdog),
                    "--log", self.emu_log, "--e9", self.e9_log]
+            if self.sync == "none":
+                cmd += ["--icount"]
         if self.cpu:
             cmd += ["--cpu", self.cpu]
         if self.megs:
