@@ -622,8 +622,10 @@ static struct vcpu *yielded_to(struct vcpu *cur, uint64_t now)
 struct vcpu *sched_next(struct vcpu *cur)
 {
 	struct vcpu *parent_v = sched_parent(), *next;
-	uint64_t now = rdtsc();
+	uint64_t now;
 
+again:
+	now = rdtsc();
 	/* What other CPUs changed for this one is looked at now. */
 	if (smp_on)
 		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
@@ -676,6 +678,10 @@ struct vcpu *sched_next(struct vcpu *cur)
 			this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
+		if (parent_v->run == VCPU_HALTED && !arch_cpu_halts_in_guest()) {
+			sched_parent_idle(earliest_child_timer());
+			goto again;
+		}
 	} else if (!parent_v) {
 		return idle_until_ready();   /* an AP */
 	} else {

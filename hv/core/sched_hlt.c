@@ -7,6 +7,7 @@
 #include <hv/hv.h>
 #include <hv/lib.h>
 #include <hv/x86.h>
+#include <hv/smp.h>
 #include "intercept.h"
 #include "sched_int.h"
 
@@ -87,6 +88,28 @@ static void parent_check_notified(struct vcpu *parent)
 		hv_err("hv: the parent halted with partition %lu's port 0x%x access unfetched and no notification pending; notified again",
 		       c->part->id, c->icpt.port);
 	parent->notify_pending = true;
+}
+
+/* The boot CPU with nothing to run while the parent waits in HLT, where
+ * the backend cannot leave it halted in its guest (SVM: no HLT activity
+ * state; arch_cpu_halts_in_guest): the CPU halts here, hv's lock
+ * dropped, until an interrupt: the parent's (then accepted for it), a
+ * kick from another CPU (a message for the parent, a flush), or hv's
+ * timer at due, a child's timer. The caller looks again. Re-entered
+ * instead, the parent ran its idle loop and halted again at once, an
+ * exit each time: an idle machine kept its boot processor busy, and an
+ * emulator's host thread with it. */
+void sched_parent_idle(uint64_t due)
+{
+	int vec;
+
+	hv_unlock();
+	vec = arch_cpu_idle(due);
+	smp_service();
+	hv_lock();
+	smp_honor_releases();
+	if (vec >= 0)
+		sched_parent_irq_taken(vec);
 }
 
 void hv_handle_hlt(struct vcpu *v)

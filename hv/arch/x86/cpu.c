@@ -112,6 +112,18 @@ int x86_take_kick(void)
 	return vec;
 }
 
+/* HLT with interrupts open until one comes ("sti; hlt" cannot miss one
+ * that arrives between them: STI's shadow, SDM Vol. 2B "STI"); its
+ * vector as irq_common recorded it, or -1. */
+int x86_wait_interrupt(void)
+{
+	struct percpu *c = this_cpu();
+
+	c->irq_vector = ~0ull;
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	return c->irq_vector == ~0ull ? -1 : (int)c->irq_vector;
+}
+
 /* Another CPU's kick (x86_kick) only made this one exit or wake: it is
  * EOIed and dropped here. */
 int x86_take_interrupt(void)

@@ -59,6 +59,7 @@ int x86_take_interrupt(void);
 #define HV_KICK_VECTOR 0xf2
 /* End of interrupt at this CPU's LAPIC (xAPIC or x2APIC, smp.c). */
 void x86_lapic_eoi(void);
+int x86_wait_interrupt(void);
 /* A kick to this CPU itself (smp.c), pending until hv opens interrupts
  * or a guest entered with physical interrupts intercepted exits on it. */
 void x86_kick_self(void);

@@ -62,6 +62,37 @@ bool arch_cpu_wait_until(uint64_t due)
 	return true;
 }
 
+/* No HLT activity state (APM Vol. 2 §15.9: HLT is intercepted or runs):
+ * the parent's HLT exit is its idle, and the boot CPU halts in hv for
+ * it. Re-entered at once instead, the parent ran its idle loop and
+ * halted again, an exit each time, and the processor never rested. */
+bool arch_cpu_halts_in_guest(void)
+{
+	return false;
+}
+
+int arch_cpu_idle(uint64_t due)
+{
+	struct arch_cpu *a = &this_cpu()->arch;
+	bool timed = due && x86_timer_ok();
+	int vec;
+
+	if (timed) {
+		a->timer_armed = due;
+		x86_timer_write(due);
+	}
+	vec = x86_wait_interrupt();
+	if (timed) {
+		x86_timer_write(0);
+		a->timer_armed = 0;
+		a->timer_fired = false;   /* a firing that raced the disarm: arch_cpu_take_interrupt */
+	}
+	if (vec != SVM_TIMER_VECTOR && vec != HV_KICK_VECTOR)
+		return vec;
+	x86_lapic_eoi();
+	return -1;
+}
+
 /* Whether hv's timer is why a child exited on INTR. */
 bool svm_timer_fired(void)
 {

@@ -497,6 +497,30 @@ bool arch_cpu_wait_until(uint64_t due)
 	return x86_timer_wait_until(due);
 }
 
+/* The HLT activity state (SDM Vol. 3C §27.7.4), where the CPU has it. */
+bool arch_cpu_halts_in_guest(void)
+{
+	return vmx_caps.features & HVPART_VMXF_ACT_HLT;
+}
+
+/* Without it, as SVM's (svm_timer.c); hv's LAPIC timer fires the kick's
+ * vector here (arch_cpu_wait_until). */
+int arch_cpu_idle(uint64_t due)
+{
+	bool timed = due && x86_timer_ok();
+	int vec;
+
+	if (timed)
+		x86_timer_write(due);
+	vec = x86_wait_interrupt();
+	if (timed)
+		x86_timer_write(0);
+	if (vec != HV_KICK_VECTOR)
+		return vec;
+	x86_lapic_eoi();
+	return -1;
+}
+
 #ifdef HV_TRACE
 static uint64_t trace_armed[HV_MAX_CPUS];   /* the value each CPU's timer started from */
 
