@@ -15,7 +15,10 @@ far faster than real time while the parent idles, so an hour passes in a few
 minutes. Start-Sleep -Seconds 3600 waits an hour of PIT ticks; Get-Date
 before and after must be 3600 s apart (a lost or double-counted tick shows
 up), and Get-Date just before Stop-VMHost must match the time Bochs's own
-RTC holds when it exits ("Last time is N" in its log)."""
+RTC holds when it exits ("Last time is N" in its log). On QEMU SVM run 2
+is QEMU with -icount and its RTC on that clock (tools/run-qemu --icount),
+whose idle time is skipped as Bochs's is; the last check, which reads
+Bochs's log, is Bochs's alone."""
 import calendar
 import os
 import re
@@ -157,14 +160,18 @@ with hvtest.Machine(iso, name="clock-hour", sync="none", watchdog=1200) as m:
         m.expect(r"Start-Sleep -Seconds 86400\r\n", 10)
         m.send_bytes("\x03")
         m.expect(hvtest.PROMPT, 60)
-    with tap.case("Get-Date matches Bochs's RTC when the machine powers off"):
-        t2 = get_date(m)[0]
-        m.send_line("Stop-VMHost")
-        m.expect(r"Stopping the virtual machine host", 30)
-        if not m.wait_exit(60):
-            raise hvtest.HarnessError("emulator still running after Stop-VMHost")
-        with open(m.emu_log, errors="replace") as f:
-            last = int(re.search(r"Last time is (\d+)", f.read()).group(1))
-        # Bochs logs its RTC in whole seconds, a moment after Get-Date ran.
-        assert int(t2) - 1 <= last <= t2 + 2, (t2, last)
+    RTC_CASE = "Get-Date matches Bochs's RTC when the machine powers off"
+    if m.backend != "bochs":   # QEMU -icount (tools/run-qemu --icount): no RTC log
+        tap.skip(RTC_CASE, "Bochs only: Bochs logs its RTC's last time")
+    else:
+        with tap.case(RTC_CASE):
+            t2 = get_date(m)[0]
+            m.send_line("Stop-VMHost")
+            m.expect(r"Stopping the virtual machine host", 30)
+            if not m.wait_exit(60):
+                raise hvtest.HarnessError("emulator still running after Stop-VMHost")
+            with open(m.emu_log, errors="replace") as f:
+                last = int(re.search(r"Last time is (\d+)", f.read()).group(1))
+            # Bochs logs its RTC in whole seconds, a moment after Get-Date ran.
+            assert int(t2) - 1 <= last <= t2 + 2, (t2, last)
 tap.done()
