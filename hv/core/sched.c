@@ -678,10 +678,9 @@ again:
 			this_cpu()->rr_last = slot_of(next);
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
-		if (parent_v->run == VCPU_HALTED && !arch_cpu_halts_in_guest()) {
-			sched_parent_idle(earliest_child_timer());
+		if (parent_v->run == VCPU_HALTED && !arch_cpu_halts_in_guest() &&
+		    sched_parent_idle(earliest_child_timer()))
 			goto again;
-		}
 	} else if (!parent_v) {
 		return idle_until_ready();   /* an AP */
 	} else {

@@ -98,18 +98,22 @@ static void parent_check_notified(struct vcpu *parent)
  * timer at due, a child's timer. The caller looks again. Re-entered
  * instead, the parent ran its idle loop and halted again at once, an
  * exit each time: an idle machine kept its boot processor busy, and an
- * emulator's host thread with it. */
-void sched_parent_idle(uint64_t due)
+ * emulator's host thread with it. False where the backend has no timer
+ * for due (the firmware left the LAPIC off): the parent is re-entered
+ * then, and a child's timer is seen at its next exit as before. */
+bool sched_parent_idle(uint64_t due)
 {
-	int vec;
+	int vec = -1;
+	bool waited;
 
 	hv_unlock();
-	vec = arch_cpu_idle(due);
+	waited = arch_cpu_idle(due, &vec);
 	smp_service();
 	hv_lock();
 	smp_honor_releases();
 	if (vec >= 0)
 		sched_parent_irq_taken(vec);
+	return waited;
 }
 
 void hv_handle_hlt(struct vcpu *v)

@@ -78,7 +78,7 @@ static inline bool sched_halt_ends(struct vcpu *v)
 }
 
 uint64_t sched_weighted_slice(const struct vcpu *v);
-void sched_parent_idle(uint64_t due);
+bool sched_parent_idle(uint64_t due);
 void sched_period_roll(uint64_t now);
 uint64_t sched_run_ticks(const struct vcpu *v, uint64_t now);
 

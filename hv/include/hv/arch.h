@@ -64,11 +64,12 @@ bool arch_cpu_wait_until(uint64_t due);
 /* Whether the parent's HLT can leave it halted in its guest, woken by
  * its interrupts there (VT-x's HLT activity state). Where not (SVM), the
  * boot CPU idles in hv for it: arch_cpu_idle halts until an interrupt,
- * with hv's timer armed for due (0: none), and returns the vector
+ * with hv's timer armed for due (0: none), and sets *vec to the vector
  * accepted for the parent, or -1 (none, or hv's timer or a kick, which
- * it acknowledges and drops). */
+ * it acknowledges and drops); false, not halting, where it has no timer
+ * for a due. */
 bool arch_cpu_halts_in_guest(void);
-int arch_cpu_idle(uint64_t due);
+bool arch_cpu_idle(uint64_t due, int *vec);
 /* v's hardware state leaves this CPU (VT-x: VMCLEAR, SDM Vol. 3C §25.11.3,
  * before another CPU may load it); it is not running here. */
 void arch_vcpu_release(struct vcpu *v);

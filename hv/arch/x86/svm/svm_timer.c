@@ -71,26 +71,27 @@ bool arch_cpu_halts_in_guest(void)
 	return false;
 }
 
-int arch_cpu_idle(uint64_t due)
+bool arch_cpu_idle(uint64_t due, int *vec)
 {
 	struct arch_cpu *a = &this_cpu()->arch;
-	bool timed = due && x86_timer_ok();
-	int vec;
 
-	if (timed) {
+	if (due && !x86_timer_ok())
+		return false;
+	if (due) {
 		a->timer_armed = due;
 		x86_timer_write(due);
 	}
-	vec = x86_wait_interrupt();
-	if (timed) {
+	*vec = x86_wait_interrupt();
+	if (due) {
 		x86_timer_write(0);
 		a->timer_armed = 0;
 		a->timer_fired = false;   /* a firing that raced the disarm: arch_cpu_take_interrupt */
 	}
-	if (vec != SVM_TIMER_VECTOR && vec != HV_KICK_VECTOR)
-		return vec;
-	x86_lapic_eoi();
-	return -1;
+	if (*vec == SVM_TIMER_VECTOR || *vec == HV_KICK_VECTOR) {
+		x86_lapic_eoi();
+		*vec = -1;
+	}
+	return true;
 }
 
 /* Whether hv's timer is why a child exited on INTR. */

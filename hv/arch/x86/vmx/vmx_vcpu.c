@@ -505,20 +505,20 @@ bool arch_cpu_halts_in_guest(void)
 
 /* Without it, as SVM's (svm_timer.c); hv's LAPIC timer fires the kick's
  * vector here (arch_cpu_wait_until). */
-int arch_cpu_idle(uint64_t due)
+bool arch_cpu_idle(uint64_t due, int *vec)
 {
-	bool timed = due && x86_timer_ok();
-	int vec;
-
-	if (timed)
+	if (due && !x86_timer_ok())
+		return false;
+	if (due)
 		x86_timer_write(due);
-	vec = x86_wait_interrupt();
-	if (timed)
+	*vec = x86_wait_interrupt();
+	if (due)
 		x86_timer_write(0);
-	if (vec != HV_KICK_VECTOR)
-		return vec;
-	x86_lapic_eoi();
-	return -1;
+	if (*vec == HV_KICK_VECTOR) {
+		x86_lapic_eoi();
+		*vec = -1;
+	}
+	return true;
 }
 
 #ifdef HV_TRACE
