@@ -2,11 +2,12 @@
 
 A Machine boots an ISO in Bochs (tools/run-bochs) or QEMU TCG (tools/run-qemu
 --tcg) with COM1 on a loopback TCP socket (the emulator waits for the
-connection, so no output is lost), under a watchdog. With serial="pty" (Bochs
-only) COM1 is a pseudo-terminal instead, as `make run` gives the user: Bochs
-then feeds typed bytes to the UART at the line rate whether or not the guest
-keeps up (a full receive FIFO loses them), where the socket mode waits for
-the guest to drain the FIFO. Scenarios call
+connection, so no output is lost), under a watchdog. With serial="pty" COM1 is
+a pseudo-terminal instead, as `make run` gives the user: Bochs then feeds
+typed bytes to the UART at the line rate whether or not the guest keeps up
+(a full receive FIFO loses them), where the socket mode waits for the guest
+to drain the FIFO; on the qemu-svm platform QEMU's host tty back end, whose
+UART takes a byte only when its FIFO has room. Scenarios call
 expect()/send_line() and report TAP lines through Tap:
 
     import hvtest
@@ -135,7 +136,8 @@ class Machine:
     has no VMX). watchdog: seconds after which the emulator is killed
     whatever happens. Other keyword arguments map to the launcher's options:
     cpu, megs, disks (list), sync, ips (Bochs only), extra (list of raw
-    launcher arguments). serial: "socket" (default) or "pty" (Bochs only).
+    launcher arguments). serial: "socket" (default) or "pty" (Bochs, and QEMU
+    on the qemu-svm platform: a terminal, as a user's).
     bare: the machine boots no hv (an oracle run of a test kernel), so it
     runs on the backend and CPU asked for whatever the platform.
     nic: a MAC ("00:15:5d:00:0a:01") for an e1000 on a network inside the
@@ -150,19 +152,18 @@ class Machine:
             raise HarnessError("unknown backend %r" % backend)
         if bare:
             pass
-        elif backend == "bochs" and PLATFORM == "qemu-svm" and serial != "pty":
+        elif backend == "bochs" and PLATFORM == "qemu-svm":
             # The Bochs-only knobs have no QEMU meaning; the CPU is -cpu max.
             # sync="none" (the TSC counts instructions) has one: QEMU's
             # -icount (tools/run-qemu --icount).
             backend, cpu, ips = "qemu-svm", None, None
             sync = sync if sync == "none" else None
         elif backend == "bochs" and SVM and cpu is None:
-            # bochs-svm, and a pty scenario on qemu-svm (a pty needs Bochs):
-            # the SVM image on Bochs's ryzen.
+            # bochs-svm: the SVM image on Bochs's ryzen.
             cpu = "ryzen"
         if SVM:
             name = name + "-" + PLATFORM
-        if serial not in ("socket", "pty") or (serial == "pty" and backend != "bochs"):
+        if serial not in ("socket", "pty") or (serial == "pty" and backend not in ("bochs", "qemu-svm")):
             raise HarnessError("serial %r is not available with %s" % (serial, backend))
         self.serial = serial
         self._pty = None
@@ -201,8 +202,9 @@ class Machine:
             if self.ips:
                 cmd += ["--ips", str(self.ips)]
         else:
-            cmd = [os.path.join(ROOT, "tools", "run-qemu"), self.iso, "--tcg",
-                   "--serial-socket", str(port), "--timeout", str(self.watchdog),
+            com1 = ["--serial-pty", port] if self.serial == "pty" else ["--serial-socket", str(port)]
+            cmd = [os.path.join(ROOT, "tools", "run-qemu"), self.iso, "--tcg"] + com1 + [
+                   "--timeout", str(self.watchdog),
                    "--log", self.emu_log, "--e9", self.e9_log]
             if self.sync == "none":
                 cmd += ["--icount"]

@@ -91,8 +91,11 @@ with hvtest.Machine(iso, name="console-input", watchdog=1500, serial="pty") as m
         m.expect(r"HypervisorVersion", 60)
         m.expect(hvtest.PROMPT, 60)
 
-    with tap.case("the UART never overran in the whole run (Bochs's log)"):
-        assert hvtest.count_in_file(m.emu_log, "receive FIFO overflow") == 0
+    with tap.case("the UART never overran in the whole run (Bochs's log; the parent's counters)"):
+        # QEMU's UART takes a byte from the terminal only when its FIFO
+        # has room, so only Bochs's can overrun, and only Bochs logs it.
+        if m.backend == "bochs":
+            assert hvtest.count_in_file(m.emu_log, "receive FIFO overflow") == 0
         out = hvtest.console_counters(m)
         assert out["ConsoleOverruns"] == 0 and out["ConsoleRxDropped"] == 0, out
 
