@@ -21,14 +21,15 @@
 #include "partition/vm.h"
 #include "partition/vmconfig/vmcfg.h"
 #include "partition/vmstore.h"
-
-#define SWITCH_NAME_MAX (VMCFG_NAME_MAX < VSW_NAME_MAX ? VMCFG_NAME_MAX : VSW_NAME_MAX)
 #include "partition/vnet.h"
 #include "partition/vsp/vsp_dev.h"
 #include "partition/vsp/vsp_host.h"
 #include "partition/vsp/vsp_net.h"
 
 #define NIC_DEFAULT_NAME "Network Adapter"
+/* A switch's name fits the switch and an adapter's saved entry
+ * (cmdlet_new_vmswitch). */
+#define SWITCH_NAME_MAX (VMCFG_NAME_MAX < VSW_NAME_MAX ? VMCFG_NAME_MAX : VSW_NAME_MAX)
 
 static const char *const switch_types[] = { "Private", "Internal", "External", NULL };
 static const char *const bools[] = { "False", "True", NULL };
