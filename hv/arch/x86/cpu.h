@@ -78,4 +78,5 @@ bool x86_timer_ok(void);
 void x86_timer_write(uint64_t deadline);
 bool x86_timer_pending(void);
 bool x86_timer_wait_until(uint64_t due);
+bool x86_timer_idle(uint64_t due, int own, int *vec);
 #endif

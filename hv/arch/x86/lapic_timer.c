@@ -149,6 +149,26 @@ bool x86_timer_pending(void)
 /* An AP with nothing to run before due: HLT with the timer armed for
  * it, then disarmed. A firing that raced the disarm waits in the LAPIC
  * and is taken as the backend takes its vector. */
+/* The boot CPU's idle for the parent (arch_cpu_idle): HLT until an
+ * interrupt, hv's timer armed for due if any; *vec the vector taken, or
+ * -1 when it was hv's own (own: the backend's timer vector), EOIed here.
+ * False, not halting, without a timer for a due. */
+bool x86_timer_idle(uint64_t due, int own, int *vec)
+{
+	if (due && !tm.ok)
+		return false;
+	if (due)
+		x86_timer_write(due);
+	*vec = x86_wait_interrupt();
+	if (due)
+		x86_timer_write(0);
+	if (*vec == own || *vec == HV_KICK_VECTOR) {
+		x86_lapic_eoi();
+		*vec = -1;
+	}
+	return true;
+}
+
 bool x86_timer_wait_until(uint64_t due)
 {
 	if (!tm.ok)

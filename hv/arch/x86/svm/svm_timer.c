@@ -74,24 +74,16 @@ bool arch_cpu_halts_in_guest(void)
 bool arch_cpu_idle(uint64_t due, int *vec)
 {
 	struct arch_cpu *a = &this_cpu()->arch;
+	bool waited;
 
-	if (due && !x86_timer_ok())
-		return false;
-	if (due) {
+	if (due && x86_timer_ok())
 		a->timer_armed = due;
-		x86_timer_write(due);
-	}
-	*vec = x86_wait_interrupt();
-	if (due) {
-		x86_timer_write(0);
+	waited = x86_timer_idle(due, SVM_TIMER_VECTOR, vec);
+	if (due && waited) {
 		a->timer_armed = 0;
 		a->timer_fired = false;   /* a firing that raced the disarm: arch_cpu_take_interrupt */
 	}
-	if (*vec == SVM_TIMER_VECTOR || *vec == HV_KICK_VECTOR) {
-		x86_lapic_eoi();
-		*vec = -1;
-	}
-	return true;
+	return waited;
 }
 
 /* Whether hv's timer is why a child exited on INTR. */

@@ -507,18 +507,7 @@ bool arch_cpu_halts_in_guest(void)
  * vector here (arch_cpu_wait_until). */
 bool arch_cpu_idle(uint64_t due, int *vec)
 {
-	if (due && !x86_timer_ok())
-		return false;
-	if (due)
-		x86_timer_write(due);
-	*vec = x86_wait_interrupt();
-	if (due)
-		x86_timer_write(0);
-	if (*vec == HV_KICK_VECTOR) {
-		x86_lapic_eoi();
-		*vec = -1;
-	}
-	return true;
+	return x86_timer_idle(due, HV_KICK_VECTOR, vec);
 }
 
 #ifdef HV_TRACE
