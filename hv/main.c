@@ -65,6 +65,7 @@ void hv_fill_host_info(struct hvpart_host_info *hi)
 	hi->cpus_online = percpu_online_count();
 	hi->cpus_listed = smp_cpus_listed();
 	hi->cpus_children = smp_children_on_aps() ? hi->cpus_online - 1 : 1;
+	hi->cpus_parent = parent_vcpu.part ? parent_vcpu.part->nvcpus : 1;
 	for (uint32_t i = 0; i < HV_MAX_CPUS; i++) {
 		hi->kicks += hv_percpu[i].kicks_sent;
 		hi->remote_flushes += hv_percpu[i].flushes_sent;
@@ -111,6 +112,7 @@ static void parent_start(const struct hv_parent_image *img)
 	if (arch_vcpu_create(&parent_vcpu, &cfg) || arch_vcpu_set_state(&parent_vcpu, &st) ||
 	    xstate_vcpu_init(&parent_vcpu))
 		boot_fail("hv: %s", "cannot set up the parent's virtual processor");
+	parent_vps_create(p, &cfg);
 	p->state = HVPART_STATE_RUNNING;
 	p->start_tsc = rdtsc();
 	hv_info("hv: starting the parent partition at %#lx (%lu MiB)", img->entry,

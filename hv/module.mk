@@ -51,7 +51,7 @@ HV_CORE_SRCS := hv/main.c hv/boot/mb2.c hv/boot/memory.c hv/boot/parent.c \
 	hv/core/intercept.c hv/core/io.c hv/core/io_string.c hv/core/mmio.c hv/core/guestmem.c hv/core/synic.c hv/core/synic_vp.c \
 	hv/core/percpu.c hv/core/xstate.c hv/core/mtrr.c hv/core/trace.c hv/core/gpadl.c \
 	hv/core/vpctx.c hv/core/vpctx_check.c hv/core/ipi.c hv/core/smp.c hv/core/smp_run.c hv/boot/madt.c \
-	hv/core/capture.c
+	hv/core/capture.c hv/core/parent_vp.c
 HV_MM_SRCS := lib/frame.c hv/mm/ept.c hv/mm/pagetable.c hv/mm/pool.c hv/mm/gpadl.c
 HV_LIB_SRCS := hv/lib/string.c hv/lib/fmt.c hv/lib/log.c
 HV_X86_SRCS := hv/arch/x86/entry.S hv/arch/x86/cpu.c hv/arch/x86/insn.c hv/arch/x86/insn_alu.c hv/arch/x86/insn_string.c \

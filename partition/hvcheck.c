@@ -219,6 +219,7 @@ int hvcheck_run(void)
 	hvcheck_gpadl(&c);
 	hvcheck_vpctx(&c);
 	hvcheck_capture(&c);
+	hvcheck_psmp(&c);
 	check_pool_cycle(&c, &cin);
 	pmem_release(&two);
 	printf("HypercallValidation: %d checks, %d failed\n", c.run, c.failed);

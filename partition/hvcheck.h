@@ -19,4 +19,9 @@ void hvcheck_gpadl(struct chk *c);
 void hvcheck_vpctx(struct chk *c);
 /* Live memory capture, with a child of its own (hvcheck_capture.c). */
 void hvcheck_capture(struct chk *c);
+/* The parent's other processors: starting them, signals to them
+ * (hvcheck_psmp.c). */
+void hvcheck_psmp(struct chk *c);
+/* That part alone (Debug-VMHost -Action ParentProcessors). */
+int hvcheck_run_psmp(void);
 #endif

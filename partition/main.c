@@ -7,6 +7,7 @@
 #include <string.h>
 #include "partition/vsp/vsp_host.h"
 #include "partition/arch/cpu.h"
+#include "partition/arch/psmp.h"
 #include "partition/clock.h"
 #include "partition/console/cmd.h"
 #include "partition/console/lineedit.h"
@@ -147,6 +148,8 @@ void parent_main(const struct hvpart_boot_info *bi)
 	hvcall_fast(HVCALL_HVPART_SET_TSC_FREQUENCY, parent_tsc_hz);
 	/* Wall-clock time from the real-time clock (file times, Get-Date). */
 	clock_init(parent_tsc_hz);
+	/* The processors hv gave us on its other CPUs (one per CPU). */
+	psmp_start_all();
 	/* Disks, then the host volume as C: (drive B: holds the boot files). */
 	disk_scan();
 	volume_mount_host();

@@ -187,7 +187,7 @@ struct hvpart_host_info {
 	uint32_t cpus_online;        /* processors hv started (boot CPU included) */
 	uint32_t cpus_listed;        /* processors the firmware's MADT lists */
 	uint32_t cpus_children;      /* processors children's vCPUs run on */
-	uint32_t rsvd_smp;
+	uint32_t cpus_parent;        /* the parent's virtual processors (one per CPU) */
 	uint64_t kicks;              /* IPIs one CPU sent another to look again */
 	uint64_t remote_flushes;     /* EPT flushes asked of other CPUs */
 	uint64_t vcpu_moves;         /* child vCPUs moved between CPUs (balance) */

@@ -251,4 +251,46 @@ _Static_assert(sizeof(struct hv_input_post_message) == 256, "PostMessage input")
 #define HV_SIGNAL_CONN_ID(rdx)   ((uint32_t)(rdx))
 #define HV_SIGNAL_FLAG(rdx)      ((uint16_t)((rdx) >> 32))
 #define HV_SIGNAL_RSVDZ          0xffff0000ff000000ull
+/* ---- Virtual processors [TLFS "Virtual Processor Management";
+ * HvCallStartVirtualProcessor, HV_INITIAL_VP_CONTEXT] ----
+ * A partition's processor other than the first starts in the state the
+ * caller gives (Linux's arch/x86/hyperv/hv_vtl.c, HVCALL_START_VP, fills
+ * the same layout). */
+#define HVCALL_START_VP           0x0099
+#define HV_STATUS_INVALID_VP_STATE 0x0015
+
+/* Attributes: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15:
+ * the low 16 bits of VMX's access rights (SDM Vol. 3C §25.4.1). */
+struct hv_x64_segment_register {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attributes;
+};
+_Static_assert(sizeof(struct hv_x64_segment_register) == 16, "segment register");
+
+struct hv_x64_table_register {
+	uint16_t pad[3];
+	uint16_t limit;
+	uint64_t base;
+};
+_Static_assert(sizeof(struct hv_x64_table_register) == 16, "table register");
+
+struct hv_initial_vp_context {
+	uint64_t rip, rsp, rflags;
+	struct hv_x64_segment_register cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct hv_x64_table_register idtr, gdtr;
+	uint64_t efer, cr0, cr3, cr4, msr_cr_pat;
+};
+_Static_assert(sizeof(struct hv_initial_vp_context) == 224, "HV_INITIAL_VP_CONTEXT");
+
+struct hv_input_start_vp {
+	uint64_t partition_id;
+	uint32_t vp_index;
+	uint8_t target_vtl;
+	uint8_t rsvdz0;
+	uint16_t rsvdz1;
+	struct hv_initial_vp_context ctx;
+};
+_Static_assert(sizeof(struct hv_input_start_vp) == 240, "StartVirtualProcessor input");
 #endif

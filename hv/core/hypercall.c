@@ -116,6 +116,7 @@ static const struct hc_entry hc_table[] = {
 	{ HVCALL_HVPART_DELETE_PARTITION, 1, 0, 8, 0, hc_delete_partition },
 	{ HVCALL_HVPART_DEPOSIT_PAGES, 1, 0, sizeof(struct hvpart_deposit_in), 0, hc_deposit_pages },
 	{ HVCALL_HVPART_CREATE_VP, 1, 0, 16, 0, hc_create_vp },
+	{ HVCALL_START_VP, 1, 0, sizeof(struct hv_input_start_vp), 0, hc_start_vp },
 	{ HVCALL_HVPART_SET_VP_STATE, 1, 0, sizeof(struct hvpart_vp_state_in), 0, hc_set_vp_state },
 	{ HVCALL_HVPART_GET_VP_STATE, 1, 0, 16, sizeof(struct hvpart_vp_state), hc_get_vp_state },
 	{ HVCALL_HVPART_START_PARTITION, 1, 0, 8, 0, hc_start_partition },

@@ -20,6 +20,8 @@ uint16_t hc_create_partition(struct hc_args *a);
 uint16_t hc_delete_partition(struct hc_args *a);
 uint16_t hc_deposit_pages(struct hc_args *a);
 uint16_t hc_create_vp(struct hc_args *a);
+/* The parent's own processors (hv/core/parent_vp.c). */
+uint16_t hc_start_vp(struct hc_args *a);
 uint16_t hc_set_vp_state(struct hc_args *a);
 uint16_t hc_get_vp_state(struct hc_args *a);
 uint16_t hc_start_partition(struct hc_args *a);

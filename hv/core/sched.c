@@ -188,11 +188,23 @@ static bool parent_ready(void)
 	return parent_alive() && (p->run == VCPU_RUNNABLE || parent_has_message(p));
 }
 
+/* An AP: the parent's processor here (hv/core/parent_vp.c) if it has
+ * something to do: it runs, or hv has a SINT vector for it. It goes
+ * before the children, as the boot CPU's parent does when called. */
+static struct vcpu *parent_ap_ready(void)
+{
+	struct vcpu *v = this_cpu()->parent_ap;
+
+	if (!v || v->claimed || v->part->state != HVPART_STATE_RUNNING || v->run == VCPU_WAIT_SIPI)
+		return NULL;
+	return v->run == VCPU_RUNNABLE || synic_parent_vector(v) >= 0 ? v : NULL;
+}
+
 static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	/* cap.wait: its guest wrote a page a live capture must copy first,
 	 * and the stash has no room until the parent drains (capture.c). */
-	if (v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
+	if (v->part->privileged || v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
 	    sched_capped(v) || !sched_here(v) || v->claimed)
 		return false;
 	if (v->sipi_pending)
@@ -327,7 +339,7 @@ static struct vcpu *next_child(struct vcpu *v, uint64_t now)
  * charged for the root's work on its intercepts either. */
 static void keep_turn(struct vcpu *cur, uint64_t now)
 {
-	if (cur != sched_parent() && cur->slice_end > now) {
+	if (!cur->part->privileged && cur->slice_end > now) {
 		this_cpu()->kept_turn = 1 + slot_of(cur);
 		cur->kept_left = cur->slice_end - now;
 	}
@@ -335,7 +347,7 @@ static void keep_turn(struct vcpu *cur, uint64_t now)
 
 static bool turn_kept(const struct vcpu *v)
 {
-	return v != sched_parent() && 1 + slot_of(v) == this_cpu()->kept_turn;
+	return !v->part->privileged && 1 + slot_of(v) == this_cpu()->kept_turn;
 }
 
 /* The child whose turn the parent took, if it can go on with it now. It
@@ -464,7 +476,6 @@ static bool timer_due(uint64_t now)
 	return t && t <= now;
 }
 
-static uint64_t earliest_child_timer(void);
 
 /* An AP: a vCPU of its own whose port access the parent has answered
  * goes before the others, in a turn of its own (only one keeps the rest
@@ -506,6 +517,8 @@ struct vcpu *sched_first_here(void)
 	struct vcpu *v;
 
 	sched_period_roll(now);
+	if ((v = parent_ap_ready()))
+		return v;
 	if ((v = kept_child(now)) || (v = answered_child(now)))
 		return v;
 	v = next_child(NULL, now);
@@ -515,61 +528,6 @@ struct vcpu *sched_first_here(void)
 		v->slice_end = 0;
 	}
 	return v;
-}
-
-/* An AP takes no interrupt but kicks (hv/core/smp_run.c), which
- * arch_cpu_take_interrupt acknowledges and passes over. */
-static void drain_kicks(void)
-{
-	for (int i = 0; i < 4 && arch_cpu_take_interrupt() >= 0; i++)
-		;
-}
-
-/* Until a kick or the TSC's due: in HLT where the backend can time it
- * (a kick, also another CPU's flush request, wakes it; one already taken
- * is seen in kicked), else interrupts stay off (a kick stays pending
- * until drain_kicks) and other CPUs' flushes are served. */
-static void wait_until(uint64_t due)
-{
-	struct percpu *c = this_cpu();
-
-	if (__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
-		return;
-	if (arch_cpu_wait_until(due)) {
-		c->timed_halts++;
-		return;
-	}
-	while (rdtsc() < due && !__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE)) {
-		smp_service();
-		__asm__ volatile("pause");
-	}
-}
-
-/* An AP with nothing ready waits, hv's lock dropped, for a kick (another
- * CPU made one of its vCPUs ready, or wants one released) or its
- * earliest child timer. The vCPU it ran last stays loaded meanwhile
- * unless claimed. */
-static struct vcpu *idle_until_ready(void)
-{
-	struct vcpu *next;
-	uint64_t due;
-
-	for (;;) {
-		due = earliest_child_timer();
-		hv_unlock();
-		if (due) {
-			wait_until(due);
-			drain_kicks();
-		} else {
-			arch_cpu_wait();
-		}
-		smp_service();
-		hv_lock();
-		smp_honor_releases();
-		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
-		if ((next = sched_first_here()))
-			return next;
-	}
 }
 
 /* An AP: a vCPU here that an interrupt has just woken from HLT (an IPI
@@ -648,6 +606,10 @@ again:
 	 * sibling per byte, here smp.elf's AP missed its start-up report
 	 * (test_smp, two processors). */
 	if (!parent_v) {
+		if ((next = parent_ap_ready())) {
+			keep_turn(cur, now);
+			return next;
+		}
 		if (cur->run == VCPU_BLOCKED)
 			keep_turn(cur, now);
 		if ((next = kept_child(now)) || (next = answered_child(now)))
@@ -679,10 +641,10 @@ again:
 	} else if (parent_alive()) {
 		next = parent_v;   /* idle: the parent waits in HLT */
 		if (parent_v->run == VCPU_HALTED && !arch_cpu_halts_in_guest() &&
-		    sched_parent_idle(earliest_child_timer()))
+		    sched_parent_idle(sched_earliest_timer()))
 			goto again;
 	} else if (!parent_v) {
-		return idle_until_ready();   /* an AP */
+		return sched_ap_idle();   /* an AP */
 	} else {
 		hv_err("hv: no partition left to run; the machine is halted");
 		hv_halt();
@@ -701,7 +663,7 @@ static uint64_t min_budget(uint64_t a, uint64_t b)
  * entries all ask, and only the first would find anything new. Not kept
  * while a child has a maximum share: whether it is capped moves with
  * every tick it runs. */
-static uint64_t earliest_child_timer(void)
+uint64_t sched_earliest_timer(void)
 {
 	struct percpu *c = this_cpu();
 	uint64_t best = 0;
@@ -786,7 +748,9 @@ uint64_t sched_budget(struct vcpu *v)
 	struct percpu *c = this_cpu();
 	uint64_t now = rdtsc(), budget = 0, len;
 
-	if (!c->children_running)
+	/* The parent's processor on an AP runs until it halts: the kicks
+	 * that would end it exit whatever its guest does (hv/core/parent_vp.c). */
+	if (!c->children_running || (v->part->privileged && v != c->parent))
 		return 0;
 	if (!v->slice_end) {
 		len = turn_length(v, now);
@@ -808,7 +772,7 @@ uint64_t sched_budget(struct vcpu *v)
 							    latency_ticks());
 	if (v != c->parent && v->part->max_pct < 100)
 		budget = min_budget(budget, sched_cap_left(v));
-	c->next_fire = earliest_child_timer();
+	c->next_fire = sched_earliest_timer();
 	if (c->next_fire)
 		budget = min_budget(budget, c->next_fire > now ? c->next_fire - now : overdue_budget(v));
 	return budget;
@@ -823,7 +787,7 @@ static uint64_t look_again(struct vcpu *v)
 	struct percpu *c = this_cpu();
 	uint64_t now, end;
 
-	if (v == c->parent || v->run != VCPU_RUNNABLE || v->part->state != HVPART_STATE_RUNNING ||
+	if (v->part->privileged || v->run != VCPU_RUNNABLE || v->part->state != HVPART_STATE_RUNNING ||
 	    parent_called() || __atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
 		return 0;
 	now = rdtsc();
@@ -848,7 +812,8 @@ struct vcpu *sched_switch(struct vcpu *v)
 	 * rarely reach sched_next, it stopped the kicks, and each port
 	 * access of a child on an AP waited for the parent's next PIT tick. */
 	bool kicked = smp_on && __atomic_exchange_n(&this_cpu()->kicked, 0, __ATOMIC_ACQ_REL);
-	bool notified = p && v != p && parent_has_message(p);
+	bool notified = p ? v != p && parent_has_message(p) :
+			    v != this_cpu()->parent_ap && parent_ap_ready();
 
 	/* Released for another CPU (hv/core/smp_run.c), v is not current
 	 * any more and does not run until it is given back. */
@@ -878,7 +843,7 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 	 * tick's): the look by load needs no timer of its own. It may drop
 	 * hv's lock (a move claims the vCPU), before anything here is
 	 * picked. */
-	if (v->part->privileged)
+	if (v == this_cpu()->parent)
 		smp_balance_load(t0);
 	if (this_cpu()->look_only) {
 		this_cpu()->look_only = false;
@@ -899,7 +864,7 @@ struct vcpu *sched_finish_exit(struct vcpu *v, uint64_t t0)
 void sched_yield_to_parent(struct vcpu *v)
 {
 	if (!sched_parent()) {
-		drain_kicks();   /* an AP */
+		sched_drain_kicks();   /* an AP */
 		v->yield = true;
 		return;
 	}
@@ -915,7 +880,7 @@ void sched_yield(struct vcpu *v)
 	/* An AP's timer vector (SVM) or a kick waits in its LAPIC: taken
 	 * here, as the boot CPU's parent_called takes its interrupts. */
 	if (!sched_parent())
-		drain_kicks();
+		sched_drain_kicks();
 	/* A vCPU still halted in the guest has taken no interrupt. */
 	if (arch_vcpu_halted(v)) {
 		v->run = VCPU_HALTED;
@@ -938,9 +903,9 @@ static int pending_vector(struct vcpu *v)
 	struct percpu *c = this_cpu();
 	int irq;
 
-	if (v != c->parent)
+	if (!v->part->privileged)
 		return vlapic_pending_vector(v);
-	irq = parent_irq_first(c);
+	irq = v == c->parent ? parent_irq_first(c) : -1;
 	if (irq >= 0)
 		return irq;   /* a physical one comes first */
 	return v->notify_pending ? HVPART_NOTIFY_VECTOR : synic_parent_vector(v);
@@ -966,13 +931,13 @@ void sched_prepare_entry(struct vcpu *v)
 	msr_load(v);
 	if (v->icpt_done)
 		intercept_finish(v);
-	if (v != c->parent) {
+	if (!v->part->privileged) {
 		vlapic_poll_timer(v, rdtsc());
 		v->woke = false;
 	}
 	synic_poll(v);
 	/* An NMI goes before any maskable interrupt (SDM Vol. 3A §6.9). */
-	if (v != c->parent && vlapic_nmi_pending(v) && arch_vcpu_inject_nmi(v))
+	if (!v->part->privileged && vlapic_nmi_pending(v) && arch_vcpu_inject_nmi(v))
 		vlapic_nmi_taken(v);
 	vec = pending_vector(v);
 	trace_event(v, TRACE_ENTRY, vec >= 0 ? (uint32_t)vec : 0xffff);
@@ -984,9 +949,9 @@ void sched_prepare_entry(struct vcpu *v)
 		 * QEMU SVM the demo's Linux child then crawled, one port access
 		 * per PIT tick of the parent, until Connect-VM kept the parent
 		 * busy (make run; Debug-VMHost -Action DumpVM showed it). */
-		if (v == c->parent)
+		if (v->part->privileged)
 			v->run = VCPU_RUNNABLE;
-		if (v != c->parent)
+		if (!v->part->privileged)
 			vlapic_accept(v, vec);
 		else
 			parent_accept(c, v, vec);

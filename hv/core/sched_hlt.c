@@ -3,6 +3,8 @@
  * HLT is its idle, a child's yields until its next interrupt, and a
  * child's PAUSE yields to a sibling on the same CPU (the scheduler picks
  * it, hv/core/sched.c yielded_to), or is stepped past without hv's lock.
+ * And a CPU's own idle: the boot CPU's while the parent halts, an AP's
+ * with nothing ready.
  */
 #include <hv/hv.h>
 #include <hv/lib.h>
@@ -10,6 +12,7 @@
 #include <hv/smp.h>
 #include "intercept.h"
 #include "sched_int.h"
+#include "synic.h"
 
 /* A sibling of v here that could run now, the first after v (NULL:
  * none). */
@@ -116,6 +119,62 @@ bool sched_parent_idle(uint64_t due)
 	return waited;
 }
 
+/* An AP takes no interrupt but kicks (hv/core/smp_run.c), which
+ * arch_cpu_take_interrupt acknowledges and passes over. */
+void sched_drain_kicks(void)
+{
+	for (int i = 0; i < 4 && arch_cpu_take_interrupt() >= 0; i++)
+		;
+}
+
+/* Until a kick or the TSC's due: in HLT where the backend can time it
+ * (a kick, also another CPU's flush request, wakes it; one already taken
+ * is seen in kicked), else interrupts stay off (a kick stays pending
+ * until sched_drain_kicks) and other CPUs' flushes are served. */
+static void wait_until(uint64_t due)
+{
+	struct percpu *c = this_cpu();
+
+	if (__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE))
+		return;
+	if (arch_cpu_wait_until(due)) {
+		c->timed_halts++;
+		return;
+	}
+	while (rdtsc() < due && !__atomic_load_n(&c->kicked, __ATOMIC_ACQUIRE)) {
+		smp_service();
+		__asm__ volatile("pause");
+	}
+}
+
+/* An AP with nothing ready waits, hv's lock dropped, for a kick (another
+ * CPU made one of its vCPUs ready, raised a SINT for the parent's
+ * processor here, or wants one released) or its
+ * earliest child timer. The vCPU it ran last stays loaded meanwhile
+ * unless claimed. */
+struct vcpu *sched_ap_idle(void)
+{
+	struct vcpu *next;
+	uint64_t due;
+
+	for (;;) {
+		due = sched_earliest_timer();
+		hv_unlock();
+		if (due) {
+			wait_until(due);
+			sched_drain_kicks();
+		} else {
+			arch_cpu_wait();
+		}
+		smp_service();
+		hv_lock();
+		smp_honor_releases();
+		__atomic_store_n(&this_cpu()->kicked, 0, __ATOMIC_RELEASE);
+		if ((next = sched_first_here()))
+			return next;
+	}
+}
+
 void hv_handle_hlt(struct vcpu *v)
 {
 	arch_vcpu_skip_insn(v);
@@ -126,6 +185,15 @@ void hv_handle_hlt(struct vcpu *v)
  * completed for the CPU (an SVM backend's HLT in STI's shadow). */
 void hv_complete_hlt(struct vcpu *v)
 {
+	/* The parent's processor on an AP (hv/core/parent_vp.c) waits for
+	 * its next SINT vector; the children there run meanwhile. */
+	if (v->part->privileged && v != this_cpu()->parent) {
+		if (arch_vcpu_irq_in_flight(v) || synic_parent_vector(v) >= 0)
+			return;
+		v->run = VCPU_HALTED;
+		v->exit_quiet = true;
+		return;
+	}
 	if (v->part->privileged) {
 		/* An interrupt offered and not yet taken (a HLT the CPU ran
 		 * before it) is one the parent still gets: it is not idle, and

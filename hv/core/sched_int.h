@@ -78,6 +78,13 @@ static inline bool sched_halt_ends(struct vcpu *v)
 }
 
 uint64_t sched_weighted_slice(const struct vcpu *v);
+/* The earliest TSC at which a child timer on this CPU is due, 0: none
+ * (sched.c). */
+uint64_t sched_earliest_timer(void);
+/* An AP's kicks and timer vector taken and dropped; its wait, hv's lock
+ * dropped, until a vCPU here is ready (sched_hlt.c). */
+void sched_drain_kicks(void);
+struct vcpu *sched_ap_idle(void);
 bool sched_parent_idle(uint64_t due);
 void sched_period_roll(uint64_t now);
 uint64_t sched_run_ticks(const struct vcpu *v, uint64_t now);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "partition/vsp/vsp_host.h"
 #include "partition/drivers/serial.h"
+#include "partition/arch/psmp.h"
 #include "hv/abi/hvpart_abi.h"
 
 extern const uint64_t irq_stub_table[64];
@@ -92,6 +93,11 @@ static void gdt_setup(void)
 	__asm__ volatile("pushq $0x08; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:\n\t"
 			 "movw $0x10, %%ax; movw %%ax, %%ds; movw %%ax, %%es; movw %%ax, %%ss\n\t"
 			 "movw $0x18, %%ax; ltr %%ax" : : : "rax", "memory");
+}
+
+uint64_t cpu_tss_base(void)
+{
+	return (uint64_t)tss;
 }
 
 void cpu_setup(void)
@@ -224,6 +230,8 @@ void parent_trap(struct parent_frame *f)
 			vsp_irq_pending = 1;   /* a VMBus message or event (vsp_host.h) */
 		if (f->vector == HVPART_NOTIFY_VECTOR)
 			hv_notified = 1;       /* an intercept, or a child stopped */
+		if (f->vector == PSMP_VECTOR)
+			psmp_sint_taken();     /* another processor's SINT (psmp.h) */
 		return;
 	}
 	irq = (int)f->vector - IRQ_BASE;

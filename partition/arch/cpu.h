@@ -16,6 +16,8 @@ _Static_assert(sizeof(struct parent_frame) == 22 * 8, "frame layout matches star
 typedef void (*irq_handler_fn)(void);
 
 void cpu_setup(void);
+/* The TSS's linear address (GDT selector 0x18), for the other processors. */
+uint64_t cpu_tss_base(void);
 void irq_register(int irq, irq_handler_fn fn);   /* also unmasks it */
 /* hv's notification (HVPART_NOTIFY_VECTOR, injected): pending? / take it. */
 int cpu_notify_pending(void);

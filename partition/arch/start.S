@@ -11,6 +11,18 @@ _start:
 	hlt
 	jmp 1b
 
+/* The parent's other processors (psmp.c): hv starts each here in 64-bit
+ * mode, interrupts off, RSP on its own stack, whose top word holds its
+ * index. */
+	.global psmp_ap_entry
+psmp_ap_entry:
+	mov (%rsp), %rdi
+	xor %ebp, %ebp
+	call psmp_ap_main
+1:	cli
+	hlt
+	jmp 1b
+
 /* Interrupt and exception stubs: uniform frame, then parent_trap(). */
 	.text
 .macro STUB vec

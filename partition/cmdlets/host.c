@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "partition/arch/cpu.h"
+#include "partition/arch/psmp.h"
 #include "partition/drivers/serial.h"
 #include "partition/console/cmd.h"
 #include "partition/console/table.h"
@@ -65,6 +66,9 @@ static int cmdlet_get_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 			 * on (the application processors, or the boot one),
 			 * the IPIs and EPT flushes between processors. */
 			CMD_PROP_INT("ChildProcessorCount", hi.cpus_children),
+			/* The parent's own processors running, one per
+			 * processor hv runs on, as Hyper-V's root has. */
+			CMD_PROP_INT("ParentProcessorCount", psmp_online()),
 			CMD_PROP_INT("ProcessorKicks", (int64_t)hi.kicks),
 			CMD_PROP_INT("RemoteFlushes", (int64_t)hi.remote_flushes),
 			/* Child vCPUs moved to even the processors' loads,
@@ -249,6 +253,8 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		cpu_force_triple_fault();
 	} else if (!strcasecmp(act, "HypercallValidation")) {
 		hvcheck_run();
+	} else if (!strcasecmp(act, "ParentProcessors")) {
+		hvcheck_run_psmp();
 	} else if (!strcasecmp(act, "SaveRestore")) {
 		return debug_save_restore(ctx, a);
 	} else if (!strcasecmp(act, "DumpVM")) {
@@ -269,7 +275,7 @@ static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
 			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
 	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges, LoseInterrupt.", act);
+		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, ParentProcessors, SaveRestore, DumpVM, HoldMerges, ReleaseMerges, LoseInterrupt.", act);
 	}
 	return 0;
 }
@@ -279,7 +285,7 @@ static const struct cmd_param p_measure[] = {
 };
 static const struct cmd_param p_debug[] = {
 	{ "Action", CMD_P_STRING, CMD_F_REQUIRED, 0,
-	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, SaveRestore, DumpVM, HoldMerges, ReleaseMerges or LoseInterrupt.", NULL },
+	  "TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, ParentProcessors (its part for the parent's processors alone), SaveRestore, DumpVM, HoldMerges, ReleaseMerges or LoseInterrupt.", NULL },
 	{ "VMName", CMD_P_STRING, 0, 0, "SaveRestore: the running VM to save and restore; DumpVM: the running VM to show.", NULL },
 };
 

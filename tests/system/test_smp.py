@@ -4,7 +4,10 @@ MADT, starts every other processor with INIT-SIPI-SIPI and brings each
 into VMX (or SVM) root operation. The children's virtual processors
 then run on the application processors, each placed on the one with the
 fewest, while the parent keeps the boot processor (docs/ARCHITECTURE.md,
-"Processors").
+"Processors"). The parent also has a processor of its own on each
+application processor, as Hyper-V's root has, which it starts with
+HvCallStartVirtualProcessor; a signal to one reaches it on its processor,
+also while children spin there ("The parent's processors").
 
 Two machines (Bochs VT-x with `cpu: count=2` and `count=4`; on QEMU SVM
 `-smp 2` and `-smp 4`). On each the user sees, with the same cmdlets as on
@@ -92,6 +95,25 @@ def mp_run(m, name, vcpus, extra=""):
     return cpus, log
 
 
+def parent_signals(m, cpus, beside, action="ParentProcessors"):
+    """HypercallValidation's part for the parent's processors (alone, or
+    the whole with action="HypercallValidation"): each takes all 20
+    signals through a port that targets it (its SINT's interrupt, on its
+    own processor), also where children spin with interrupts off: the
+    parent's processor there goes first. Returns the mean round trips in
+    ticks, by processor."""
+    out = m.command("Debug-VMHost %s" % action, timeout=300)
+    assert re.search(r"%s: \d+ checks, 0 failed" % action, out), out
+    means = []
+    for vp in range(1, cpus):
+        assert "signal: processor %d took 20 of 20" % vp in out, out
+        means.append(int(re.search(r"processor %d: signal to its interrupt \d+ ticks \(best\), (\d+)" % vp,
+                                   out).group(1)))
+    print("# signal to the parent's processor and its interrupt there, mean ticks%s: %s"
+          % (beside, means))
+    return means
+
+
 def spinners(m, cpus):
     """Four children spinning with interrupts off: each on an application
     processor, as evenly as they go; all run (Get-VMProcessor's time grows
@@ -127,6 +149,7 @@ def spinners(m, cpus):
         print("# console round trip: idle %.3f s, four spinners %.3f s (%.2fx), on CPUs %s"
               % (idle, busy, busy / idle, where))
         assert busy <= 3 * idle + 0.5, (idle, busy)
+        parent_signals(m, cpus, " beside four spinners")
     finally:
         for n in names:
             m.command("Stop-VM %s -TurnOff" % n)
@@ -405,6 +428,15 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             assert host_counts(m) == (cpus, cpus)
             assert "children's virtual processors run on the %d application processors" % (cpus - 1) in log, log
             assert host_value(m, "ChildProcessorCount") == cpus - 1
+
+        with tap.case("%d processors: the parent has a processor on each (Get-VMHost, hv's log), "
+                      "started with HvCallStartVirtualProcessor, and each takes its signals" % cpus):
+            assert host_value(m, "ParentProcessorCount") == cpus
+            log = m.command("Get-VMHostLog")
+            assert "hv: the parent has %d virtual processors" % cpus in log, log
+            for k in range(1, cpus):
+                assert "hv: the parent started its processor %d on CPU %d" % (k, k) in log, log
+            parent_signals(m, cpus, "", "HypercallValidation")
 
         with tap.case("%d processors: four children spin with interrupts off, spread over the "
                       "processors, and the console answers" % cpus):

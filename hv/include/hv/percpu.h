@@ -33,6 +33,9 @@ struct percpu {
 	struct vcpu *msr_owner;
 	/* Scheduler (hv/core/sched.c). */
 	struct vcpu *parent;         /* the parent's vCPU on this CPU */
+	/* An AP: the parent's processor pinned here (hv/core/parent_vp.c),
+	 * NULL if none; parent stays NULL on an AP. */
+	struct vcpu *parent_ap;
 	uint32_t children_running;   /* children in state Running */
 	bool parent_woken;           /* an interrupt exit: the parent goes next */
 	/* The parent's physical interrupts hv accepted, to inject, by

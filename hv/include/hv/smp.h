@@ -39,6 +39,11 @@ static inline void hv_unlock(void)
  * kicks). */
 void smp_runtime_init(void);
 bool smp_children_on_aps(void);
+/* The parent's processors beyond its first, one per AP that came up, up
+ * to a partition's limit, stopped until it starts them
+ * (hv/core/parent_vp.c); none without children on the APs. */
+struct arch_vcpu_config;
+void parent_vps_create(struct partition *p, const struct arch_vcpu_config *cfg);
 /* The AP's loop (from smp_ap_main, never returns). */
 __attribute__((noreturn)) void smp_ap_run(void);
 

@@ -18,6 +18,13 @@ does on one processor. Prints:
       the same child with two spinners on each application processor:
       an IPI from its AP to its BSP halted beside two spinners, until the
       AP sees the BSP's handler count it, the mean of 100
+  bench smp_parent_signal_idle: N ticks (target -)
+  bench smp_parent_signal_spinners: N ticks (target -)
+      the parent's own processors (one on each application processor):
+      HvSignalEvent from its first to a port targeting another, until the
+      first sees that one's SINT handler count it (Debug-VMHost
+      ParentProcessors: 20 round trips each, the mean over the processors), with no child,
+      then with a child spinning with interrupts off on every one
   bench smp_console_echo_idle: N ticks (target -)
   bench smp_console_echo_spinners: N ticks (target <= 2x idle)
       a key entering the UART to its echo leaving it (median of 40), with
@@ -114,6 +121,16 @@ def ipi_woken(m):
     return int(got.group(2)) // int(got.group(1)), where
 
 
+def parent_signal(m):
+    """The mean of HypercallValidation's signal round trips to the
+    parent's other processors, over them."""
+    out = m.command("Debug-VMHost ParentProcessors", timeout=600)
+    assert re.search(r"ParentProcessors: \d+ checks, 0 failed", out), out
+    means = [int(x) for x in re.findall(r"processor \d+: signal to its interrupt \d+ ticks \(best\), (\d+)", out)]
+    assert len(means) == CPUS - 1, out
+    return sum(means) // len(means)
+
+
 with hvtest.Machine(iso, name="bench-smp", watchdog=1800, sync="none", serial="pty",
                     extra=["--cpus", str(CPUS), "--debug-log", "serial"]) as m:
     m.expect(hvtest.PROMPT, 180)
@@ -122,10 +139,12 @@ with hvtest.Machine(iso, name="bench-smp", watchdog=1800, sync="none", serial="p
     ratio, tp_cpus = throughput(m)
     ipi, ipi_cpus = ipi_latency(m)
     woken, woken_cpus = ipi_woken(m)
+    sig_idle = parent_signal(m)
     for i in range(CPUS - 1):
         m.command("New-VM -Name s%d -MemoryStartupBytes 4MB -Kernel spin.elf" % i)
         m.command("Start-VM s%d" % i)
     spin_cpus = sum((vp_cpus(m, "s%d" % i) for i in range(CPUS - 1)), [])
+    sig_busy = parent_signal(m)
     keylat.type_keys(m, "busy", KEYS)
     m.expect(hvtest.PROMPT, 60)
 
@@ -140,6 +159,10 @@ print("bench smp_two_children_throughput: %.2f x (target >= 1.9; %d processors)"
 print("bench smp_ipi_cross_cpu: %d ticks (target -; mean of 1000, vCPUs on CPUs %s)" % (ipi, ipi_cpus))
 print("bench smp_ipi_woken_beside_spinners: %d ticks (target -; mean of 100, AP to BSP, vCPUs on CPUs %s, "
       "two spinners on each)" % (woken, woken_cpus))
+print("bench smp_parent_signal_idle: %d ticks (target -; mean of 20 to each of %d processors)"
+      % (sig_idle, CPUS - 1))
+print("bench smp_parent_signal_spinners: %d ticks (target -; the same, a spinner on each of CPUs %s)"
+      % (sig_busy, spin_cpus))
 print("bench smp_console_echo_idle: %d ticks (target -; median of %d keys)" % (idle, KEYS))
 print("bench smp_console_echo_spinners: %d ticks (target <= %d, 2x idle; a spinner on each of CPUs %s)"
       % (busy, 2 * idle, spin_cpus))

@@ -1,0 +1,161 @@
+/*
+ * The parent's processors beyond its first (psmp.h). Each starts in long
+ * mode on the parent's own page tables, GDT, TSS and IDT (the TSS is
+ * shared: the parent runs at CPL 0 without IST stacks, so no processor
+ * ever loads from it), on a stack of its own, with interrupts off. It
+ * enables its SynIC (the SynIC MSRs are per processor, TLFS
+ * inter-partition-communication.md "SynIC MSRs") and waits in HLT; each
+ * SINT interrupt is counted.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include "hv/abi/hvpart_abi.h"
+#include "hv/abi/tlfs.h"
+#include "partition/parent.h"
+#include "partition/arch/cpu.h"
+#include "partition/arch/psmp.h"
+#include "partition/vm.h"
+
+#define AP_STACK_BYTES 16384
+#define HV_MSR_VP_INDEX 0x40000002
+#define MSR_EFER 0xc0000080
+
+struct psmp_vp {
+	volatile uint32_t running;
+	volatile uint64_t sints;
+	struct hv_event_flags_page *sief;
+};
+
+static struct psmp_vp vps[PSMP_MAX_VPS];
+static unsigned online = 1;
+
+void psmp_ap_entry(void);
+__attribute__((noreturn)) void psmp_ap_main(uint64_t vp);
+
+void psmp_sint_taken(void)
+{
+	uint64_t vp = hvcall_read_msr(HV_MSR_VP_INDEX);
+
+	if (vp < PSMP_MAX_VPS)
+		__atomic_fetch_add(&vps[vp].sints, 1, __ATOMIC_RELAXED);
+}
+
+/* On processor vp, from psmp_ap_entry. */
+void psmp_ap_main(uint64_t vp)
+{
+	struct psmp_vp *p = &vps[vp];
+
+	hvcall_write_msr(HV_MSR_SIEFP, (uintptr_t)p->sief | HV_PAGE_MSR_ENABLE);
+	hvcall_write_msr(HV_MSR_SINT0 + PSMP_SINT, PSMP_VECTOR | HV_SINT_AUTO_EOI);
+	hvcall_write_msr(HV_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+	__atomic_store_n(&p->running, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+static struct hv_x64_segment_register seg(uint16_t sel, uint64_t base, uint32_t limit,
+					  uint16_t attr)
+{
+	return (struct hv_x64_segment_register){ base, limit, sel, attr };
+}
+
+static void table(struct hv_x64_table_register *t, int idt)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d;
+
+	if (idt)
+		__asm__ volatile("sidt %0" : "=m"(d));
+	else
+		__asm__ volatile("sgdt %0" : "=m"(d));
+	memset(t, 0, sizeof(*t));
+	t->limit = d.limit;
+	t->base = d.base;
+}
+
+/* This processor's own state, but for RIP and RSP: the same mode, page
+ * tables, descriptor tables and selectors (cpu.c's GDT: 0x08 code,
+ * 0x10 data, 0x18 the TSS). */
+static void context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp)
+{
+	uint64_t cr0, cr3, cr4;
+
+	__asm__ volatile("mov %%cr0, %0; mov %%cr3, %1; mov %%cr4, %2"
+			 : "=r"(cr0), "=r"(cr3), "=r"(cr4));
+	memset(c, 0, sizeof(*c));
+	c->rip = rip;
+	c->rsp = rsp;
+	c->rflags = 2;
+	c->cs = seg(0x08, 0, 0xffffffff, 0xa09b);
+	c->ds = c->es = c->ss = seg(0x10, 0, 0xffffffff, 0xc093);
+	c->fs = c->gs = c->ldtr = seg(0, 0, 0xffffffff, 0);
+	c->tr = seg(0x18, cpu_tss_base(), 0x67, 0x8b);
+	table(&c->gdtr, 0);
+	table(&c->idtr, 1);
+	c->efer = hvcall_read_msr(MSR_EFER);
+	c->cr0 = cr0;
+	c->cr3 = cr3;
+	c->cr4 = cr4;
+}
+
+static int start_one(unsigned vp)
+{
+	static struct hv_input_start_vp in;
+	uint8_t *stack = memalign(16, AP_STACK_BYTES);
+	uint64_t *top, t0, start_wait = parent_tsc_hz;   /* a second to say it runs */
+	uint16_t st;
+
+	vps[vp].sief = memalign(4096, sizeof(*vps[vp].sief));
+	if (!stack || !vps[vp].sief)
+		return -1;
+	memset(vps[vp].sief, 0, sizeof(*vps[vp].sief));
+	/* psmp_ap_entry takes its index from the top of its stack. */
+	top = (uint64_t *)(stack + AP_STACK_BYTES) - 2;
+	top[0] = vp;
+	memset(&in, 0, sizeof(in));
+	in.partition_id = HVCALL_SELF;
+	in.vp_index = vp;
+	context(&in.ctx, (uintptr_t)psmp_ap_entry, (uintptr_t)top);
+	st = hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
+	if (st) {
+		printf("parent: hv refused to start processor %u (status 0x%x)\n", vp, st);
+		return -1;
+	}
+	for (t0 = cpu_rdtsc(); !__atomic_load_n(&vps[vp].running, __ATOMIC_ACQUIRE);)
+		if (cpu_rdtsc() - t0 > start_wait) {
+			printf("parent: processor %u did not start\n", vp);
+			return -1;
+		}
+	return 0;
+}
+
+unsigned psmp_start_all(void)
+{
+	struct hvpart_host_info hi;
+	unsigned n;
+
+	if (hvcall(HVCALL_HVPART_GET_HOST_INFO, NULL, 0, &hi, sizeof(hi)))
+		return online;
+	n = hi.cpus_parent < PSMP_MAX_VPS ? hi.cpus_parent : PSMP_MAX_VPS;
+	for (unsigned vp = 1; vp < n; vp++) {
+		if (start_one(vp))
+			break;
+		online++;
+	}
+	return online;
+}
+
+unsigned psmp_online(void)
+{
+	return online;
+}
+
+uint64_t psmp_sints(unsigned vp)
+{
+	return vp < PSMP_MAX_VPS ? __atomic_load_n(&vps[vp].sints, __ATOMIC_RELAXED) : 0;
+}
+
+volatile struct hv_event_flags_page *psmp_sief(unsigned vp)
+{
+	return vp && vp < online ? vps[vp].sief : NULL;
+}
