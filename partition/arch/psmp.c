@@ -8,6 +8,7 @@
  * SINT interrupt is counted.
  */
 #include <malloc.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "hv/abi/hvpart_abi.h"
@@ -98,6 +99,9 @@ static void context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp)
 	c->cr4 = cr4;
 }
 
+/* Processor vp runs, or -1. A processor hv refused leaves its memory
+ * free again; one that did not say it runs keeps its stack and SIEF
+ * page, as it may still be using them. */
 static int start_one(unsigned vp)
 {
 	static struct hv_input_start_vp in;
@@ -107,7 +111,7 @@ static int start_one(unsigned vp)
 
 	vps[vp].sief = memalign(4096, sizeof(*vps[vp].sief));
 	if (!stack || !vps[vp].sief)
-		return -1;
+		goto fail;
 	memset(vps[vp].sief, 0, sizeof(*vps[vp].sief));
 	/* psmp_ap_entry takes its index from the top of its stack. */
 	top = (uint64_t *)(stack + AP_STACK_BYTES) - 2;
@@ -119,7 +123,7 @@ static int start_one(unsigned vp)
 	st = hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
 	if (st) {
 		printf("parent: hv refused to start processor %u (status 0x%x)\n", vp, st);
-		return -1;
+		goto fail;
 	}
 	for (t0 = cpu_rdtsc(); !__atomic_load_n(&vps[vp].running, __ATOMIC_ACQUIRE);)
 		if (cpu_rdtsc() - t0 > start_wait) {
@@ -127,6 +131,11 @@ static int start_one(unsigned vp)
 			return -1;
 		}
 	return 0;
+fail:
+	free(stack);
+	free(vps[vp].sief);
+	vps[vp].sief = NULL;
+	return -1;
 }
 
 unsigned psmp_start_all(void)
