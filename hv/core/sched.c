@@ -204,8 +204,8 @@ static bool child_ready(struct vcpu *v, uint64_t now)
 {
 	/* cap.wait: its guest wrote a page a live capture must copy first,
 	 * and the stash has no room until the parent drains (capture.c). */
-	if (v->part->privileged || v->part->state != HVPART_STATE_RUNNING || v->part->suspended || v->part->cap.wait ||
-	    sched_capped(v) || !sched_here(v) || v->claimed)
+	if (v->part->privileged || v->part->state != HVPART_STATE_RUNNING || v->part->suspended ||
+	    v->part->cap.wait || sched_capped(v) || !sched_here(v) || v->claimed)
 		return false;
 	if (v->sipi_pending)
 		ipi_take_sipi(v);
@@ -475,7 +475,6 @@ static bool timer_due(uint64_t now)
 
 	return t && t <= now;
 }
-
 
 /* An AP: a vCPU of its own whose port access the parent has answered
  * goes before the others, in a turn of its own (only one keeps the rest
