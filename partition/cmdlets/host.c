@@ -239,45 +239,120 @@ static int debug_save_restore(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
-/* Fault injection for the system tests: each action is something a buggy
- * parent could do, and hv must contain it. */
+/* Fault injection and self-tests for the system tests: each fault is
+ * something a buggy parent could do, and hv must contain it. */
+static int act_touch_hv(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)a;
+	cmd_printf(ctx, "Reading hv's first page (0x200000)...\n");
+	(void)*(volatile uint64_t *)(uintptr_t)0x200000;
+	cmd_printf(ctx, "The read completed: hv memory is NOT isolated.\n");
+	return 0;
+}
+
+static int act_triple_fault(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)ctx;
+	(void)a;
+	cpu_force_triple_fault();
+}
+
+static int act_unknown_hypercall(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	uint16_t st = hvcall_fast(0x7fff, 0);
+
+	(void)a;
+	cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
+		   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
+	return 0;
+}
+
+static int act_hypercall_validation(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)ctx;
+	(void)a;
+	hvcheck_run();
+	return 0;
+}
+
+static int act_parent_processors(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)ctx;
+	(void)a;
+	hvcheck_run_psmp();
+	return 0;
+}
+
+static int act_dump_vm(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	struct vm *vm = cmd_arg_str(a, "VMName") ? vm_find(cmd_arg_str(a, "VMName")) : NULL;
+
+	if (!vm)
+		return cmd_error(ctx, a, "DumpVM needs -VMName and a virtual machine of that name.");
+	return cmdlet_dump_vm(ctx, a, vm);
+}
+
+static int act_hold_merges(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)ctx;
+	(void)a;
+	vm_merge_hold(true);
+	return 0;
+}
+
+static int act_release_merges(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	(void)ctx;
+	(void)a;
+	vm_merge_hold(false);
+	return 0;
+}
+
+static int act_lose_interrupt(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	if (cpu_lose_interrupt())
+		return cmd_error(ctx, a, "The 8259 gave no IRQ 4 to lose.");
+	cmd_printf(ctx, "COM1's IRQ 4 is in service at the 8259 with no handler run.\n");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cmd_ctx *ctx, const struct cmd_args *a);
+} debug_actions[] = {
+	{ "TouchHvMemory", act_touch_hv },
+	{ "TripleFault", act_triple_fault },
+	{ "UnknownHypercall", act_unknown_hypercall },
+	{ "HypercallValidation", act_hypercall_validation },
+	{ "ParentProcessors", act_parent_processors },
+	{ "SaveRestore", debug_save_restore },
+	{ "DumpVM", act_dump_vm },
+	{ "HoldMerges", act_hold_merges },
+	{ "ReleaseMerges", act_release_merges },
+	{ "LoseInterrupt", act_lose_interrupt },
+};
+
+/* An action not in the table: Hyper-V's kind of error, naming them all. */
+static int act_unknown(struct cmd_ctx *ctx, const struct cmd_args *a, const char *act)
+{
+	char list[256];
+	size_t at = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < sizeof(debug_actions) / sizeof(debug_actions[0]) && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "",
+				       debug_actions[i].name);
+	return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: %s.", act, list);
+}
+
 static int cmdlet_debug_vmhost(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	const char *act = cmd_arg_str(a, "Action");
 
-	if (!strcasecmp(act, "TouchHvMemory")) {
-		cmd_printf(ctx, "Reading hv's first page (0x200000)...\n");
-		(void)*(volatile uint64_t *)(uintptr_t)0x200000;
-		cmd_printf(ctx, "The read completed: hv memory is NOT isolated.\n");
-	} else if (!strcasecmp(act, "TripleFault")) {
-		cpu_force_triple_fault();
-	} else if (!strcasecmp(act, "HypercallValidation")) {
-		hvcheck_run();
-	} else if (!strcasecmp(act, "ParentProcessors")) {
-		hvcheck_run_psmp();
-	} else if (!strcasecmp(act, "SaveRestore")) {
-		return debug_save_restore(ctx, a);
-	} else if (!strcasecmp(act, "DumpVM")) {
-		struct vm *vm = cmd_arg_str(a, "VMName") ? vm_find(cmd_arg_str(a, "VMName")) : NULL;
-
-		if (!vm)
-			return cmd_error(ctx, a, "DumpVM needs -VMName and a virtual machine of that name.");
-		return cmdlet_dump_vm(ctx, a, vm);
-	} else if (!strcasecmp(act, "HoldMerges") || !strcasecmp(act, "ReleaseMerges")) {
-		vm_merge_hold(!strcasecmp(act, "HoldMerges"));
-	} else if (!strcasecmp(act, "LoseInterrupt")) {
-		if (cpu_lose_interrupt())
-			return cmd_error(ctx, a, "The 8259 gave no IRQ 4 to lose.");
-		cmd_printf(ctx, "COM1's IRQ 4 is in service at the 8259 with no handler run.\n");
-	} else if (!strcasecmp(act, "UnknownHypercall")) {
-		uint16_t st = hvcall_fast(0x7fff, 0);
-
-		cmd_printf(ctx, "Hypercall 0x7fff returned status %#x%s\n", st,
-			   st == HV_STATUS_INVALID_HYPERCALL_CODE ? " (HV_STATUS_INVALID_HYPERCALL_CODE)" : "");
-	} else {
-		return cmd_error(ctx, a, "Unknown action '%s'. Valid actions: TouchHvMemory, TripleFault, UnknownHypercall, HypercallValidation, ParentProcessors, SaveRestore, DumpVM, HoldMerges, ReleaseMerges, LoseInterrupt.", act);
-	}
-	return 0;
+	for (size_t i = 0; i < sizeof(debug_actions) / sizeof(debug_actions[0]); i++)
+		if (!strcasecmp(act, debug_actions[i].name))
+			return debug_actions[i].fn(ctx, a);
+	return act_unknown(ctx, a, act);
 }
 
 static const struct cmd_param p_measure[] = {
