@@ -30,14 +30,8 @@ static uint16_t start_vp(uint64_t part, uint32_t vp, uint8_t vtl, uint64_t cr0)
 	in.partition_id = part;
 	in.vp_index = vp;
 	in.target_vtl = vtl;
-	/* A long-mode context, as psmp.c gives, but for what is checked. */
-	in.ctx.rflags = 2;
-	in.ctx.cs = (struct hv_x64_segment_register){ 0, 0xffffffff, 0x08, 0xa09b };
-	in.ctx.ds = in.ctx.es = in.ctx.ss =
-		(struct hv_x64_segment_register){ 0, 0xffffffff, 0x10, 0xc093 };
-	in.ctx.tr = (struct hv_x64_segment_register){ cpu_tss_base(), 0x67, 0x18, 0x8b };
-	in.ctx.efer = hvcall_read_msr(0xc0000080);
-	__asm__ volatile("mov %%cr3, %0; mov %%cr4, %1" : "=r"(in.ctx.cr3), "=r"(in.ctx.cr4));
+	/* psmp.c's context, but for what is checked. */
+	psmp_context(&in.ctx, 0, 0);
 	in.ctx.cr0 = cr0;
 	return hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
 }

@@ -77,7 +77,7 @@ static void table(struct hv_x64_table_register *t, int idt)
 /* This processor's own state, but for RIP and RSP: the same mode, page
  * tables, descriptor tables and selectors (cpu.c's GDT: 0x08 code,
  * 0x10 data, 0x18 the TSS). */
-static void context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp)
+void psmp_context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp)
 {
 	uint64_t cr0, cr3, cr4;
 
@@ -119,7 +119,7 @@ static int start_one(unsigned vp)
 	memset(&in, 0, sizeof(in));
 	in.partition_id = HVCALL_SELF;
 	in.vp_index = vp;
-	context(&in.ctx, (uintptr_t)psmp_ap_entry, (uintptr_t)top);
+	psmp_context(&in.ctx, (uintptr_t)psmp_ap_entry, (uintptr_t)top);
 	st = hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
 	if (st) {
 		printf("parent: hv refused to start processor %u (status 0x%x)\n", vp, st);

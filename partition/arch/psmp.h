@@ -19,6 +19,10 @@ unsigned psmp_start_all(void);
 unsigned psmp_online(void);
 /* SINT interrupts processor vp has taken (0 for vp 0 or one not started). */
 uint64_t psmp_sints(unsigned vp);
+/* This processor's state for another to start in, but for RIP and RSP
+ * (HvCallStartVirtualProcessor's context). */
+struct hv_initial_vp_context;
+void psmp_context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp);
 /* From parent_trap on PSMP_VECTOR. */
 void psmp_sint_taken(void);
 /* The event flags page of processor vp (its SIEF), NULL if not started. */
