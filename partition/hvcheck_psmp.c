@@ -101,7 +101,7 @@ static void check_signal(struct chk *c, unsigned vp)
 	snprintf(what, sizeof(what), "signal: processor %u took %d of %d", vp, ok, ROUNDS);
 	hvcheck_true(c, what, ok == ROUNDS);
 	if (ok)
-		printf("HypercallValidation: processor %u: signal to its interrupt %llu ticks (best), %llu (mean)\n",
+		printf("  processor %u: signal to its interrupt %llu ticks (best), %llu (mean)\n",
 		       vp, (unsigned long long)best, (unsigned long long)(sum / ok));
 	hvcheck_expect(c, "delete: its port", hvcall_delete_port(HVCALL_SELF, PORT_VP + vp),
 		       HV_STATUS_SUCCESS);
