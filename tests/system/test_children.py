@@ -36,13 +36,17 @@ def run(m, name, kernel, args="", mem="8MB", timeout=120):
 
 
 def burst_ticks(m, name):
-    """TSC ticks hello took to write 20 lines to COM1 (one intercept a byte)."""
-    wait, log = run(m, name, "hello.elf", "burst=20", mem="4MB", timeout=300)
+    """TSC ticks hello took to write 20 lines to COM1 (one intercept a
+    byte): the best of three bursts, as an emulator loses stretches of host
+    time to the host's other work at random (under QEMU, whose TSC is the
+    host's, one such stretch can be as long as a whole burst)."""
+    wait, log = run(m, name, "hello.elf", "burst=20 bursts=3", mem="4MB", timeout=300)
     assert "%s: Off, exit code 0" % name in wait, wait
-    found = re.search(r"hello: burst 20 lines in (\d+) TSC ticks", log)
-    assert found, log
+    found = [int(t) for t in re.findall(r"hello: burst 20 lines in (\d+) TSC ticks", log)]
+    assert len(found) == 3, log
     m.command("Remove-VM %s" % name)
-    return int(found.group(1))
+    print("# %s: bursts of %s TSC ticks" % (name, ", ".join(map(str, found))))
+    return min(found)
 
 
 def vp_seconds(m, name):
