@@ -2,13 +2,15 @@
  * Hypercalls from the parent (TLFS v6.0 §3.13): write the guest OS ID,
  * then ask hv to fill a hypercall page; calls go through that page.
  * Parameter pages are identity-mapped RAM from the parent's heap, so
- * their virtual address is their GPA.
+ * their virtual address is their GPA. Each processor has its own two
+ * (partition/arch/pcpu.h); the hypercall page is the partition's.
  */
 #include <string.h>
 #include "hv/abi/tlfs.h"
 #include "partition/parent.h"
+#include "partition/arch/pcpu.h"
 
-static uint8_t *hc_page, *hc_in, *hc_out;
+static uint8_t *hc_page;
 
 void hvcall_write_msr(uint32_t msr, uint64_t v)
 {
@@ -25,9 +27,11 @@ uint64_t hvcall_read_msr(uint32_t msr)
 
 int hvcall_setup(uint64_t pages)
 {
+	struct pcpu *me = this_pcpu();
+
 	hc_page = (uint8_t *)(uintptr_t)pages;
-	hc_in = hc_page + 4096;
-	hc_out = hc_page + 2 * 4096;
+	me->hc_in = hc_page + 4096;
+	me->hc_out = hc_page + 2 * 4096;
 	/* Guest OS ID, open-source layout (TLFS §2.6): bit 63 set, OS type
 	 * 0x7f ("other"), version 1. */
 	hvcall_write_msr(HV_MSR_GUEST_OS_ID, (1ull << 63) | (0x7full << 48) | 1);
@@ -49,15 +53,16 @@ static uint64_t hc_raw(uint64_t control, uint64_t in, uint64_t out)
 
 uint16_t hvcall(uint16_t code, const void *in, size_t in_len, void *out, size_t out_len)
 {
+	struct pcpu *me = this_pcpu();
 	uint16_t st;
 
 	if (in_len > 4096 || out_len > 4096)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (in_len)
-		memcpy(hc_in, in, in_len);
-	st = (uint16_t)hc_raw(code, (uint64_t)(uintptr_t)hc_in, (uint64_t)(uintptr_t)hc_out);
+		memcpy(me->hc_in, in, in_len);
+	st = (uint16_t)hc_raw(code, (uint64_t)(uintptr_t)me->hc_in, (uint64_t)(uintptr_t)me->hc_out);
 	if (st == HV_STATUS_SUCCESS && out_len)
-		memcpy(out, hc_out, out_len);
+		memcpy(out, me->hc_out, out_len);
 	return st;
 }
 
@@ -68,12 +73,12 @@ uint16_t hvcall_raw(uint16_t code, uint64_t in_gpa, uint64_t out_gpa)
 
 uint64_t hvcall_in_gpa(void)
 {
-	return (uint64_t)(uintptr_t)hc_in;
+	return (uint64_t)(uintptr_t)this_pcpu()->hc_in;
 }
 
 uint64_t hvcall_out_gpa(void)
 {
-	return (uint64_t)(uintptr_t)hc_out;
+	return (uint64_t)(uintptr_t)this_pcpu()->hc_out;
 }
 
 uint16_t hvcall_fast(uint16_t code, uint64_t in)

@@ -4,15 +4,22 @@
  * HvCallStartVirtualProcessor (TLFS "Virtual Processor Management") fed
  * good and bad input, and an event signalled to each other processor
  * through a port that targets it: its SIEF flag set, its SINT interrupt
- * taken on it, the round trip timed.
+ * taken on it, the round trip timed. Then every processor at once
+ * (psmp_run) allocates and frees from the shared heap and makes
+ * hypercalls whose output depends on their input: each block holds
+ * only what its owner wrote, each output is the one its input asked
+ * for, and the heap ends as it began.
  */
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "hv/abi/hvpart_abi.h"
 #include "hv/abi/tlfs.h"
 #include "partition/arch/cpu.h"
 #include "partition/arch/psmp.h"
 #include "partition/hvcheck.h"
+#include "lib/spinlock.h"
 #include "partition/parent.h"
 #include "partition/vm.h"
 
@@ -21,6 +28,19 @@
 #define ROUNDS   20
 #define CR0_PG   (1ull << 31)
 #define CR0_PE   1ull
+#define STRESS_ROUNDS 2000
+#define STRESS_SLOTS  8
+#define STRESS_SPAN   2048   /* log offsets read: base .. base + SPAN - 1 */
+
+/* One processor's part of the concurrent round. */
+struct stress {
+	const struct hvpart_log_chunk *ref;   /* hv's log from base, read first */
+	uint64_t base;
+	uint32_t span;                        /* offsets read: base .. base + span - 1 */
+	uint32_t seed;
+	unsigned allocs, calls, bad_blocks, bad_calls, no_memory;
+	struct { uint8_t *p; uint32_t len; uint8_t fill; } slot[STRESS_SLOTS];
+};
 
 static uint16_t start_vp(uint64_t part, uint32_t vp, uint8_t vtl, uint64_t cr0)
 {
@@ -108,6 +128,132 @@ static void check_signal(struct chk *c, unsigned vp)
 	hvcheck_expect(c, "disconnect: its connection", disconnect(CONN_VP + vp), HV_STATUS_SUCCESS);
 }
 
+static uint32_t next_rand(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+/* Frees slot k after checking it still holds only its own fill: a block
+ * the heap also gave another processor would hold that one's. */
+static void stress_free(struct stress *w, unsigned k)
+{
+	for (uint32_t i = 0; w->slot[k].p && i < w->slot[k].len; i++)
+		if (w->slot[k].p[i] != w->slot[k].fill) {
+			w->bad_blocks++;
+			break;
+		}
+	free(w->slot[k].p);
+	w->slot[k].p = NULL;
+}
+
+static void stress_alloc(struct stress *w, unsigned k, uint32_t r)
+{
+	uint32_t len = 16 + r % 4000;
+
+	stress_free(w, k);
+	w->slot[k].p = r & 1 ? malloc(len) : memalign(64u << (r % 4), len);
+	if (!w->slot[k].p) {
+		w->no_memory++;
+		return;
+	}
+	w->slot[k].len = len;
+	w->slot[k].fill = (uint8_t)(r >> 3);
+	memset(w->slot[k].p, w->slot[k].fill, len);
+	w->allocs++;
+}
+
+/* HvpartReadLog at an offset of our own: the output must be hv's log
+ * from exactly there, as the first read saw it. */
+static void stress_call(struct stress *w, struct hvpart_log_chunk *c, uint32_t r)
+{
+	uint64_t off = w->base + r % w->span;
+	uint32_t d = (uint32_t)(off - w->base), n;
+
+	w->calls++;
+	if (hvcall(HVCALL_HVPART_READ_LOG, &off, sizeof(off), c, sizeof(*c)) || c->start != off) {
+		w->bad_calls++;
+		return;
+	}
+	n = w->ref->len - d < c->len ? w->ref->len - d : c->len;
+	if (!n || memcmp(c->data, w->ref->data + d, n))
+		w->bad_calls++;
+}
+
+static void stress_run(void *arg)
+{
+	struct stress *w = arg;
+	struct hvpart_log_chunk *c = malloc(sizeof(*c));
+	uint32_t x = w->seed;
+
+	for (unsigned i = 0; c && i < STRESS_ROUNDS; i++) {
+		uint32_t r = next_rand(&x);
+
+		stress_alloc(w, r % STRESS_SLOTS, next_rand(&x));
+		if (i % 8 == 0)
+			stress_call(w, c, next_rand(&x));
+	}
+	for (unsigned k = 0; k < STRESS_SLOTS; k++)
+		stress_free(w, k);
+	if (!c)
+		w->no_memory++;
+	free(c);
+}
+
+static void stress_report(struct chk *c, const struct stress *w, unsigned n)
+{
+	char what[96];
+
+	for (unsigned vp = 0; vp < n; vp++) {
+		snprintf(what, sizeof(what), "all at once: processor %u's blocks and hypercall outputs its own", vp);
+		hvcheck_true(c, what, !w[vp].bad_blocks && !w[vp].bad_calls && !w[vp].no_memory &&
+				      w[vp].calls == STRESS_ROUNDS / 8);
+		if (w[vp].bad_blocks || w[vp].bad_calls || w[vp].no_memory)
+			printf("  processor %u: %u blocks overwritten, %u hypercall outputs wrong, %u allocations failed\n",
+			       vp, w[vp].bad_blocks, w[vp].bad_calls, w[vp].no_memory);
+	}
+}
+
+/* Every processor runs stress_run at once, the first too. */
+static void check_concurrent(struct chk *c)
+{
+	static struct stress w[PSMP_MAX_VPS];
+	struct hvpart_log_chunk *ref = malloc(sizeof(*ref));
+	const struct spinlock *heap = parent_malloc_lock();
+	uint64_t taken0 = heap->taken, waited0 = heap->contended, in_use, base;
+	unsigned n = psmp_online(), started = 1;
+
+	base = 0;
+	if (ref && !hvcall(HVCALL_HVPART_READ_LOG, &base, 8, ref, sizeof(*ref))) {
+		/* Well inside the 64 KiB hv keeps, and before its end. */
+		base = ref->end > STRESS_SPAN + 4096 ? ref->end - STRESS_SPAN - 4096 : 0;
+		if (hvcall(HVCALL_HVPART_READ_LOG, &base, 8, ref, sizeof(*ref)))
+			ref->len = 0;
+	}
+	if (!ref || ref->len < 64) {
+		hvcheck_true(c, "all at once: hv's log to compare with", 0);
+		free(ref);
+		return;
+	}
+	in_use = mallinfo().uordblks;
+	memset(w, 0, sizeof(w));
+	for (unsigned vp = 0; vp < n; vp++)
+		w[vp] = (struct stress){ .ref = ref, .base = ref->start, .seed = 17 + vp * 7919,
+					 .span = ref->len < STRESS_SPAN ? ref->len : STRESS_SPAN };
+	for (unsigned vp = 1; vp < n; vp++)
+		started += psmp_run(vp, stress_run, &w[vp]) == 0;
+	stress_run(&w[0]);
+	for (unsigned vp = 1; vp < n; vp++)
+		hvcheck_true(c, "all at once: a processor's work returned", psmp_wait(vp, 30 * parent_tsc_hz) == 0);
+	hvcheck_true(c, "all at once: every processor took its work", started == n);
+	stress_report(c, w, n);
+	hvcheck_true(c, "all at once: the heap ends as it began", mallinfo().uordblks == in_use);
+	printf("  all at once: %u processors, %u allocations and %u hypercalls each; heap lock taken %llu times, %llu waited\n",
+	       n, w[0].allocs, w[0].calls, (unsigned long long)(heap->taken - taken0),
+	       (unsigned long long)(heap->contended - waited0));
+	free(ref);
+}
+
 int hvcheck_run_psmp(void)
 {
 	struct chk c = { 0, 0, 0, 0 };
@@ -129,4 +275,6 @@ void hvcheck_psmp(struct chk *c)
 	check_start(c, hi.cpus_parent);
 	for (unsigned vp = 1; vp < psmp_online(); vp++)
 		check_signal(c, vp);
+	if (psmp_online() > 1)
+		check_concurrent(c);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "partition/vsp/vsp_host.h"
+#include "partition/arch/pcpu.h"
 #include "partition/arch/cpu.h"
 #include "partition/arch/psmp.h"
 #include "partition/clock.h"
@@ -125,6 +126,8 @@ void parent_main(const struct hvpart_boot_info *bi);
 void parent_main(const struct hvpart_boot_info *bi)
 {
 	parent_boot = bi;
+	/* Per-processor data first: the locks and hypercalls use it. */
+	pcpu_init_boot();
 	cpu_setup();
 	serial_setup();
 	if (bi->magic != HVPART_BOOT_MAGIC) {

@@ -1,7 +1,7 @@
 # The parent partition's management OS: an ELF64 linked in the top 2 GiB,
 # with newlib (built by `make newlib`) and the portable console library.
 
-PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c partition/arch/psmp.c \
+PARENT_SRCS := partition/arch/start.S partition/arch/cpu.c partition/arch/pcpu.c partition/arch/psmp.c \
 	partition/drivers/serial.c partition/drivers/pit.c partition/drivers/rtc.c \
 	partition/clock.c partition/lib/syscalls.c partition/lib/guid.c partition/lib/memcpy.c \
 	partition/hvcall.c partition/main.c partition/vm.c partition/vm_load.c partition/vm_ctx.c partition/vm_sched.c partition/vm_save.c partition/vm_capture.c partition/vm_snap.c partition/vm_snap_remove.c partition/vm_merge.c partition/vm_ide.c partition/vmstore.c partition/pmem.c partition/hvcheck.c partition/hvcheck_synic.c partition/hvcheck_vpctx.c partition/hvcheck_capture.c \

@@ -9,6 +9,9 @@ extern const struct hvpart_boot_info *parent_boot;
 extern uint64_t parent_prompt_tsc;
 
 void parent_heap_init(uint64_t base, uint64_t len);
+/* The heap's lock (partition/lib/syscalls.c), for its counts. */
+struct spinlock;
+const struct spinlock *parent_malloc_lock(void);
 
 /* Hypercalls (partition/hvcall.c). Input and output go through two
  * parent-owned pages; returns the TLFS status. */

@@ -5,8 +5,11 @@
  * ever loads from it), on a stack of its own, with interrupts off. It
  * enables its SynIC (the SynIC MSRs are per processor, TLFS
  * inter-partition-communication.md "SynIC MSRs") and waits in HLT; each
- * SINT interrupt is counted.
+ * SINT interrupt is counted. Each has its own struct pcpu (pcpu.h: its
+ * index and hypercall pages) and runs the work psmp_run gives it,
+ * woken by an event on its kick port (flag PSMP_KICK_FLAG of its SINT).
  */
+#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "hv/abi/tlfs.h"
 #include "partition/parent.h"
 #include "partition/arch/cpu.h"
+#include "partition/arch/pcpu.h"
 #include "partition/arch/psmp.h"
 #include "partition/vm.h"
 
@@ -26,6 +30,11 @@ struct psmp_vp {
 	volatile uint32_t running;
 	volatile uint64_t sints;
 	struct hv_event_flags_page *sief;
+	struct pcpu *pcpu;
+	/* Work psmp_run posted: set by the first processor while NULL,
+	 * cleared by this one when fn returns. */
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 static struct psmp_vp vps[PSMP_MAX_VPS];
@@ -51,8 +60,48 @@ void psmp_ap_main(uint64_t vp)
 	hvcall_write_msr(HV_MSR_SINT0 + PSMP_SINT, PSMP_VECTOR | HV_SINT_AUTO_EOI);
 	hvcall_write_msr(HV_MSR_SCONTROL, HV_SCONTROL_ENABLE);
 	__atomic_store_n(&p->running, 1, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	for (;;) {
+		void (*fn)(void *) = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
+
+		/* The kick's flag cleared before the look, so that the next
+		 * kick interrupts again (TLFS "Event Flags": a flag already set
+		 * raises nothing). */
+		__atomic_fetch_and(&p->sief->sint[PSMP_SINT].bits[PSMP_KICK_FLAG / 8],
+				   (uint8_t)~(1u << (PSMP_KICK_FLAG % 8)), __ATOMIC_SEQ_CST);
+		if (fn) {
+			fn(p->arg);
+			__atomic_store_n(&p->fn, NULL, __ATOMIC_RELEASE);
+			continue;
+		}
+		/* Work posted after the look raises the SINT while IF is 0:
+		 * STI's shadow lets HLT start before it is taken, and it
+		 * ends the HLT (SDM Vol. 2B, "STI"). */
+		if (!__atomic_load_n(&p->fn, __ATOMIC_ACQUIRE))
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+int psmp_run(unsigned vp, void (*fn)(void *arg), void *arg)
+{
+	struct psmp_vp *p = &vps[vp];
+
+	if (!vp || vp >= online || !fn)
+		return -EINVAL;
+	if (__atomic_load_n(&p->fn, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	p->arg = arg;
+	__atomic_store_n(&p->fn, fn, __ATOMIC_RELEASE);
+	return hvcall_fast(HVCALL_SIGNAL_EVENT, PSMP_KICK_CONN + vp) ? -EIO : 0;
+}
+
+int psmp_wait(unsigned vp, uint64_t ticks)
+{
+	uint64_t t0 = cpu_rdtsc();
+
+	while (__atomic_load_n(&vps[vp].fn, __ATOMIC_ACQUIRE))
+		if (cpu_rdtsc() - t0 > ticks)
+			return -ETIMEDOUT;
+	return 0;
 }
 
 static struct hv_x64_segment_register seg(uint16_t sel, uint64_t base, uint32_t limit,
@@ -99,6 +148,20 @@ void psmp_context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp)
 	c->cr4 = cr4;
 }
 
+/* The first processor's way to wake processor vp: an event port on vp's
+ * SINT whose one flag is PSMP_KICK_FLAG, and our connection to it. Kept
+ * for good (a processor never stops). */
+static uint16_t kick_port(unsigned vp)
+{
+	uint16_t st = hvcall_create_port_vp(HVCALL_SELF, PSMP_KICK_PORT + vp, HV_PORT_TYPE_EVENT,
+					    PSMP_SINT, vp, HVCALL_SELF, PSMP_KICK_FLAG, 1);
+
+	if (!st)
+		st = hvcall_connect_port(HVCALL_SELF, PSMP_KICK_CONN + vp, HVCALL_SELF,
+					 PSMP_KICK_PORT + vp, HV_PORT_TYPE_EVENT);
+	return st;
+}
+
 /* Processor vp runs, or -1. A processor hv refused leaves its memory
  * free again; one that did not say it runs keeps its stack and SIEF
  * page, as it may still be using them. */
@@ -110,7 +173,8 @@ static int start_one(unsigned vp)
 	uint16_t st;
 
 	vps[vp].sief = memalign(4096, sizeof(*vps[vp].sief));
-	if (!stack || !vps[vp].sief)
+	vps[vp].pcpu = pcpu_create(vp);
+	if (!stack || !vps[vp].sief || !vps[vp].pcpu)
 		goto fail;
 	memset(vps[vp].sief, 0, sizeof(*vps[vp].sief));
 	/* psmp_ap_entry takes its index from the top of its stack. */
@@ -120,7 +184,10 @@ static int start_one(unsigned vp)
 	in.partition_id = HVCALL_SELF;
 	in.vp_index = vp;
 	psmp_context(&in.ctx, (uintptr_t)psmp_ap_entry, (uintptr_t)top);
-	st = hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
+	in.ctx.gs.base = (uintptr_t)vps[vp].pcpu;
+	st = kick_port(vp);
+	if (!st)
+		st = hvcall(HVCALL_START_VP, &in, sizeof(in), NULL, 0);
 	if (st) {
 		printf("parent: hv refused to start processor %u (status 0x%x)\n", vp, st);
 		goto fail;
@@ -134,7 +201,9 @@ static int start_one(unsigned vp)
 fail:
 	free(stack);
 	free(vps[vp].sief);
+	pcpu_destroy(vps[vp].pcpu);
 	vps[vp].sief = NULL;
+	vps[vp].pcpu = NULL;
 	return -1;
 }
 

@@ -11,6 +11,12 @@
 #define PSMP_MAX_VPS 4       /* a partition's limit in hv (PARTITION_MAX_VCPUS) */
 #define PSMP_SINT    3
 #define PSMP_VECTOR  0x32    /* injected by hv, as VSP_VECTOR */
+/* Each processor's kick: our connection PSMP_KICK_CONN + vp to its port
+ * PSMP_KICK_PORT + vp, flag PSMP_KICK_FLAG of its SINT (flag 0 is left
+ * to the self-test's signals, hvcheck_psmp.c). */
+#define PSMP_KICK_PORT 0x190u
+#define PSMP_KICK_CONN 0x290u
+#define PSMP_KICK_FLAG 1
 
 /* At boot: starts every processor hv gave the parent beyond the first;
  * the number running afterwards (1: none started). */
@@ -23,6 +29,15 @@ uint64_t psmp_sints(unsigned vp);
  * (HvCallStartVirtualProcessor's context). */
 struct hv_initial_vp_context;
 void psmp_context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp);
+/* Has processor vp (not the first) run fn(arg) once, and returns at
+ * once: 0, -EBUSY while its last work runs, -EINVAL, -EIO (no kick).
+ * fn runs with interrupts off and may use what is safe on any processor:
+ * the heap, hvcall, lib/spinlock.h; not stdio, the console or the VSPs
+ * (docs/ARCHITECTURE.md, "The parent's processors"). */
+int psmp_run(unsigned vp, void (*fn)(void *arg), void *arg);
+/* Waits until processor vp's work has returned: 0, or -ETIMEDOUT after
+ * ticks TSC ticks. */
+int psmp_wait(unsigned vp, uint64_t ticks);
 /* From parent_trap on PSMP_VECTOR. */
 void psmp_sint_taken(void);
 /* The event flags page of processor vp (its SIEF), NULL if not started. */

@@ -9,14 +9,43 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <reent.h>
 #include "partition/clock.h"
 #include "partition/drivers/serial.h"
 #include "partition/parent.h"
+#include "partition/arch/pcpu.h"
+#include "lib/spinlock.h"
 
 #undef errno
 extern int errno;
 
 static uint8_t *heap_base, *heap_cur, *heap_end;
+
+/* newlib's malloc, free and memalign (and sbrk, which they call) run
+ * between __malloc_lock and __malloc_unlock (newlib/libc/stdlib/mlock.c:
+ * a program whose threads share the heap defines them). The parent's
+ * processors share it: a recursive ticket lock (memalign calls malloc
+ * inside), never taken by an interrupt handler. */
+static struct spinlock malloc_lock = SPINLOCK_INIT;
+
+void __malloc_lock(struct _reent *r);
+void __malloc_lock(struct _reent *r)
+{
+	(void)r;
+	spin_lock_rec(&malloc_lock, this_pcpu()->vp);
+}
+
+void __malloc_unlock(struct _reent *r);
+void __malloc_unlock(struct _reent *r)
+{
+	(void)r;
+	spin_unlock_rec(&malloc_lock);
+}
+
+const struct spinlock *parent_malloc_lock(void)
+{
+	return &malloc_lock;
+}
 
 void parent_heap_init(uint64_t base, uint64_t len)
 {

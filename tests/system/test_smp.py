@@ -111,6 +111,15 @@ def parent_signals(m, cpus, beside, action="ParentProcessors"):
                                    out).group(1)))
     print("# signal to the parent's processor and its interrupt there, mean ticks%s: %s"
           % (beside, means))
+    # Then all of them at once on the shared heap and with hypercalls of
+    # their own (each processor's blocks and outputs checked, above).
+    together = re.search(r"all at once: (\d+) processors, 2000 allocations and 250 hypercalls each; "
+                         r"heap lock taken (\d+) times, (\d+) waited", out)
+    assert together and int(together.group(1)) == cpus, out
+    for vp in range(cpus):
+        assert "all at once: processor %d's blocks and hypercall outputs its own ok" % vp in out, out
+    print("# all at once on %d processors: heap lock taken %s times, %s waited"
+          % (cpus, together.group(2), together.group(3)))
     return means
 
 
@@ -430,7 +439,8 @@ for cpus in [int(n) for n in os.environ.get("HVTEST_SMP_CPUS", "2 4").split()]:
             assert host_value(m, "ChildProcessorCount") == cpus - 1
 
         with tap.case("%d processors: the parent has a processor on each (Get-VMHost, hv's log), "
-                      "started with HvCallStartVirtualProcessor, and each takes its signals" % cpus):
+                      "started with HvCallStartVirtualProcessor, each takes its signals, and all at once "
+                      "share the heap and make hypercalls, each its own" % cpus):
             assert host_value(m, "ParentProcessorCount") == cpus
             log = m.command("Get-VMHostLog")
             assert "hv: the parent has %d virtual processors" % cpus in log, log
