@@ -23,7 +23,6 @@
 #include "partition/vm.h"
 
 #define AP_STACK_BYTES 16384
-#define HV_MSR_VP_INDEX 0x40000002
 #define MSR_EFER 0xc0000080
 
 struct psmp_vp {
@@ -45,7 +44,7 @@ __attribute__((noreturn)) void psmp_ap_main(uint64_t vp);
 
 void psmp_sint_taken(void)
 {
-	uint64_t vp = hvcall_read_msr(HV_MSR_VP_INDEX);
+	uint32_t vp = this_pcpu()->vp;    /* not HV_X64_MSR_VP_INDEX: an exit */
 
 	if (vp < PSMP_MAX_VPS)
 		__atomic_fetch_add(&vps[vp].sints, 1, __ATOMIC_RELAXED);
