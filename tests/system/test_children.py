@@ -44,8 +44,9 @@ def burst_ticks(m, name):
     assert "%s: Off, exit code 0" % name in wait, wait
     found = [int(t) for t in re.findall(r"hello: burst 20 lines in (\d+) TSC ticks", log)]
     assert len(found) == 3, log
+    ran = sum(vp_seconds(m, name))
     m.command("Remove-VM %s" % name)
-    print("# %s: bursts of %s TSC ticks" % (name, ", ".join(map(str, found))))
+    print("# %s: bursts of %s TSC ticks; it ran %.3f s in the guest" % (name, ", ".join(map(str, found)), ran))
     return min(found)
 
 
@@ -445,12 +446,22 @@ with hvtest.Machine(iso, name="children", watchdog=1200) as m:
             if "spinning forever" in m.command("Get-VMConsoleLog spin2"):
                 break
             time.sleep(0.5)
+        spun = sum(vp_seconds(m, "spin2"))
         beside = burst_ticks(m, "b2")
+        print("# spin2 ran %.3f s in the guest meanwhile" % (sum(vp_seconds(m, "spin2")) - spun))
         m.command("Stop-VM spin2 -TurnOff")
         m.command("Remove-VM spin2")
         print("# 20 lines to COM1: %d TSC ticks alone, %d beside a spinning child (%.2f x)"
               % (alone, beside, beside / alone))
-        assert beside < 2 * alone, (alone, beside)
+        # Bochs counts instructions: 1.33 x, every run. Under QEMU, whose
+        # TSC is the host's, the same code gave 1.47-1.68 x here but
+        # 2.11-2.15 x in two CI runs, all three bursts each way alike. The
+        # writer is not CPU-bound there: over three bursts beside (1.75 s)
+        # it ran 0.10 s in its guest and the spinner 0.30 s; the rest is
+        # the parent's service and the world switches, which TCG makes
+        # dear and a busy host dearer. The bound there still tells kept
+        # turns from a turn a byte (about 50 x).
+        assert beside < (2 if hvtest.PLATFORM.startswith("bochs") else 2.5) * alone, (alone, beside)
 
     with tap.case("Set-VMProcessor on running spinners: RelativeWeight 300 against 100 runs three times as "
                   "long, Maximum 10 caps one, Reserve 60 puts one ahead of two others; bad values refused"):
