@@ -82,10 +82,11 @@ void psmp_ap_main(uint64_t vp)
 
 int psmp_run(unsigned vp, void (*fn)(void *arg), void *arg)
 {
-	struct psmp_vp *p = &vps[vp];
+	struct psmp_vp *p;
 
 	if (!vp || vp >= online || !fn)
 		return -EINVAL;
+	p = &vps[vp];
 	if (__atomic_load_n(&p->fn, __ATOMIC_ACQUIRE))
 		return -EBUSY;
 	p->arg = arg;
@@ -97,6 +98,8 @@ int psmp_wait(unsigned vp, uint64_t ticks)
 {
 	uint64_t t0 = cpu_rdtsc();
 
+	if (vp >= PSMP_MAX_VPS)
+		return -EINVAL;
 	while (__atomic_load_n(&vps[vp].fn, __ATOMIC_ACQUIRE))
 		if (cpu_rdtsc() - t0 > ticks)
 			return -ETIMEDOUT;

@@ -35,8 +35,8 @@ void psmp_context(struct hv_initial_vp_context *c, uint64_t rip, uint64_t rsp);
  * the heap, hvcall, lib/spinlock.h; not stdio, the console or the VSPs
  * (docs/ARCHITECTURE.md, "The parent's processors"). */
 int psmp_run(unsigned vp, void (*fn)(void *arg), void *arg);
-/* Waits until processor vp's work has returned: 0, or -ETIMEDOUT after
- * ticks TSC ticks. */
+/* Waits until processor vp's work has returned: 0, -EINVAL (no such
+ * processor), or -ETIMEDOUT after ticks TSC ticks. */
 int psmp_wait(unsigned vp, uint64_t ticks);
 /* From parent_trap on PSMP_VECTOR. */
 void psmp_sint_taken(void);
